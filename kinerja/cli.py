@@ -1,0 +1,146 @@
+"""``kinerja``: the operator's command line (up, status, topics, token, serve, ...)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import urllib.request
+
+from kinerja import infra
+from kinerja.services import DEFAULT_PORTS, SERVICE_NAMES, definition
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from shared.runtime import Component, run_service
+
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:  # pragma: no cover - uvloop is a dependency; plain asyncio still works
+        pass
+    components = {Component(c) for c in args.components.split(",")}
+    asyncio.run(run_service(definition(args.service), components))
+    return 0
+
+
+def _topics(args: argparse.Namespace) -> int:
+    from shared.messaging.kafka import all_topics, ensure_topics
+
+    bootstrap = args.bootstrap or _endpoints_from_state().kafka_bootstrap_servers
+    created = asyncio.run(ensure_topics(bootstrap))
+    for name, partitions in sorted(all_topics().items()):
+        mark = "created" if name in created else "exists"
+        print(f"{name:40} partitions={partitions:<3} {mark}")
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    from shared.auth import Role, mint_dev_token
+    from shared.settings import ServiceSettings
+
+    settings = ServiceSettings(data_dir=infra.default_data_dir())
+    token = mint_dev_token(
+        settings,
+        subject=args.subject or args.employee or args.role,
+        roles=[Role(r) for r in args.role.split(",")],
+        region_id=args.region,
+        employee_id=args.employee,
+        ttl_seconds=args.ttl,
+    )
+    print(token)
+    return 0
+
+
+def _endpoints_from_state() -> infra.Endpoints:
+    mode = infra.choose_mode()
+    if mode is infra.Mode.EXTERNAL:
+        return infra.external_endpoints()
+    state = infra.read_state(infra.default_data_dir())
+    if state is None:
+        raise SystemExit("nothing is running: start the platform with `make up` (or `kinerja up`)")
+    return infra.Endpoints(
+        mode=infra.Mode(state["mode"]),
+        database_url=state["database_url"],
+        kafka_bootstrap_servers=state["kafka_bootstrap_servers"],
+        redis_url=state["redis_url"],
+    )
+
+
+def _status(args: argparse.Namespace) -> int:
+    state = infra.read_state(infra.default_data_dir()) or {}
+    print(f"mode: {state.get('mode', infra.choose_mode().value)}")
+    healthy = True
+    for name in SERVICE_NAMES:
+        port = state.get("ports", DEFAULT_PORTS).get(name, DEFAULT_PORTS[name])
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=3) as response:
+                report = json.loads(response.read())
+        except Exception as exc:
+            report = {"ready": False, "checks": {"api": f"unreachable ({type(exc).__name__})"}}
+        healthy &= bool(report.get("ready"))
+        checks = ", ".join(f"{k}={v}" for k, v in report.get("checks", {}).items())
+        print(f"{name:10} http://127.0.0.1:{port}  ready={report.get('ready')}  {checks}")
+    return 0 if healthy else 1
+
+
+def _up(args: argparse.Namespace) -> int:
+    from kinerja.platform import run_platform
+
+    return run_platform(demo=not args.no_demo, data_dir=infra.default_data_dir())
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from kinerja.simulate import simulate
+
+    return simulate(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line parser (each subcommand has its own --help)."""
+    parser = argparse.ArgumentParser(prog="kinerja", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    up = commands.add_parser("up", help="run the whole platform (embedded infrastructure unless configured)")
+    up.add_argument("--no-demo", action="store_true", help="do not load the demo regions")
+    up.set_defaults(func=_up)
+
+    status = commands.add_parser("status", help="show each service's readiness")
+    status.set_defaults(func=_status)
+
+    topics = commands.add_parser("topics", help="create missing topics and list them")
+    topics.add_argument("--bootstrap", help="broker bootstrap servers (default: the running platform's)")
+    topics.set_defaults(func=_topics)
+
+    token = commands.add_parser("token", help="mint a signed development token for a demo user")
+    token.add_argument("--role", required=True, help="comma-separated: employee, rater, region_admin, ...")
+    token.add_argument("--region", help="region id, e.g. medan")
+    token.add_argument("--employee", help="employee id (for employee and rater roles)")
+    token.add_argument("--subject", help="user id (defaults to the employee id or role)")
+    token.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds")
+    token.set_defaults(func=_token)
+
+    serve = commands.add_parser("serve", help="run one service (used by `up` and by containers)")
+    serve.add_argument("service", choices=SERVICE_NAMES)
+    serve.add_argument("--components", default="api,consumer,relay", help="any of api, consumer, relay")
+    serve.set_defaults(func=_serve)
+
+    simulate = commands.add_parser("simulate", help="stream realistic activity reports at a chosen rate")
+    simulate.add_argument("--rate", type=float, default=200.0, help="activities per second")
+    simulate.add_argument("--duration", type=float, default=30.0, help="seconds to run")
+    simulate.add_argument("--employees", type=int, default=2000, help="simulated employees per region")
+    simulate.set_defaults(func=_simulate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``kinerja`` command."""
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

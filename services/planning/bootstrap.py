@@ -1,0 +1,20 @@
+"""Wires the planning service: settings, tables, migrations and routes."""
+
+from pathlib import Path
+
+from services.planning.adapters.tables import runtime_tables
+from services.planning.entrypoints.api import router
+from services.planning.settings import PlanningSettings
+from shared.runtime import ServiceDefinition
+
+
+def build(settings: PlanningSettings | None = None) -> ServiceDefinition:
+    """The planning service definition (it consumes no events yet)."""
+    return ServiceDefinition(
+        settings=settings or PlanningSettings(),
+        tables=runtime_tables,
+        migrations_dir=Path(__file__).parent / "migrations",
+        title="Kinerja planning",
+        description="Regions, organisation, employees and annual work plans (SKP) with cascading targets.",
+        routers=[router],
+    )

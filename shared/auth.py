@@ -1,0 +1,206 @@
+"""Bearer-token identity: verify JWTs (RS256/ES256), derive the principal, enforce roles and regions."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.errors import Forbidden, Unauthorized
+from shared.settings import ServiceSettings
+
+#: Only asymmetric algorithms: a verifier never holds a key that can mint tokens, and ``none`` is refused.
+ALLOWED_ALGORITHMS = ("RS256", "ES256")
+
+
+class Role(StrEnum):
+    """What a user may do on the platform."""
+
+    EMPLOYEE = "employee"  # ASN
+    RATER = "rater"  # atasan / pejabat penilai kinerja
+    REGION_ADMIN = "region_admin"  # BKPSDM
+    AUDITOR = "auditor"  # inspektorat, read-only
+    OPS = "ops"  # metrics and health, no personal data
+    PLATFORM_ADMIN = "platform_admin"  # creates regions, sees no ratings
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The verified caller."""
+
+    subject: str
+    region_id: str | None
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    employee_id: str | None = None
+
+    def has(self, *roles: Role) -> bool:
+        """Whether the caller holds any of these roles."""
+        return any(role in self.roles for role in roles)
+
+    def require_region(self, region_id: str) -> None:
+        """Refuse acting outside the caller's own region (as 404: other regions are invisible)."""
+        if self.region_id != region_id:
+            raise Forbidden("other_region", "This belongs to another region.", "Data ini milik daerah lain.")
+
+    @property
+    def region(self) -> str:
+        """The caller's region, required for every region-scoped action."""
+        if self.region_id is None:
+            raise Forbidden("no_region", "Your token names no region.", "Token Anda tidak menyebut daerah.")
+        return self.region_id
+
+
+class TokenVerifier:
+    """Verifies tokens against a configured public key or a JWKS endpoint (e.g. Keycloak)."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._issuer = settings.jwt_issuer
+        self._audience = settings.jwt_audience
+        self._leeway = settings.jwt_leeway_seconds
+        self._jwks = (
+            jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
+        )
+        self._key_path: Path = settings.resolved_public_key_path
+        self._static_key: Any = None
+
+    def _key_for(self, token: str) -> Any:
+        if self._jwks is not None:
+            return self._jwks.get_signing_key_from_jwt(token).key
+        if self._static_key is None:
+            try:
+                self._static_key = serialization.load_pem_public_key(self._key_path.read_bytes())
+            except FileNotFoundError as exc:
+                raise Unauthorized(
+                    "no_verification_key", "The service has no token verification key."
+                ) from exc
+        return self._static_key
+
+    def verify(self, token: str) -> Principal:
+        """Return the principal of a valid token; raise ``Unauthorized`` otherwise."""
+        try:
+            header = jwt.get_unverified_header(token)
+            if header.get("alg") not in ALLOWED_ALGORITHMS:
+                raise Unauthorized("bad_algorithm", f"Token algorithm {header.get('alg')!r} is not accepted.")
+            claims = jwt.decode(
+                token,
+                key=self._key_for(token),
+                algorithms=list(ALLOWED_ALGORITHMS),
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=self._leeway,
+                options={"require": ["exp", "sub", "iss", "aud"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(
+                "invalid_token", f"The token is not valid: {exc}.", "Token tidak sah."
+            ) from exc
+        try:
+            roles = frozenset(Role(role) for role in claims.get("roles", []))
+        except ValueError as exc:
+            raise Unauthorized("invalid_token", f"The token names an unknown role: {exc}.") from exc
+        return Principal(
+            subject=str(claims["sub"]),
+            region_id=claims.get("region"),
+            roles=roles,
+            employee_id=claims.get("employee_id"),
+        )
+
+    async def verify_async(self, token: str) -> Principal:
+        """Verify without blocking the event loop when a JWKS fetch may be needed."""
+        if self._jwks is not None:
+            return await asyncio.to_thread(self.verify, token)
+        return self.verify(token)
+
+
+bearer_scheme = HTTPBearer(auto_error=False, description="A JWT from the region's identity provider.")
+
+
+async def authenticate(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+) -> Principal:
+    """FastAPI dependency: the verified caller, or 401."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("missing_token", "A bearer token is required.", "Token bearer diperlukan.")
+    verifier: TokenVerifier = request.app.state.token_verifier
+    return await verifier.verify_async(credentials.credentials)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
+
+
+def require_roles(*roles: Role) -> Any:
+    """A dependency that admits only callers holding one of ``roles``."""
+
+    async def check(principal: CurrentPrincipal) -> Principal:
+        if not principal.has(*roles):
+            allowed = ", ".join(r.value for r in roles)
+            raise Forbidden(
+                "wrong_role",
+                f"This action needs one of the roles: {allowed}.",
+                f"Tindakan ini memerlukan salah satu peran: {allowed}.",
+            )
+        return principal
+
+    return Depends(check)
+
+
+def ensure_dev_signing_key(private_key_path: Path) -> ec.EllipticCurvePrivateKey:
+    """Create (once) and load the development ES256 key pair under the data directory."""
+    public_path = private_key_path.with_name("public.pem")
+    if not private_key_path.exists():
+        private_key_path.parent.mkdir(parents=True, exist_ok=True)
+        key = ec.generate_private_key(ec.SECP256R1())
+        private_key_path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        private_key_path.chmod(0o600)
+        public_path.write_bytes(
+            key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
+    loaded = serialization.load_pem_private_key(private_key_path.read_bytes(), password=None)
+    if not isinstance(loaded, ec.EllipticCurvePrivateKey):
+        raise TypeError("the development signing key must be an EC key")
+    return loaded
+
+
+def mint_dev_token(
+    settings: ServiceSettings,
+    *,
+    subject: str,
+    roles: list[Role],
+    region_id: str | None,
+    employee_id: str | None = None,
+    ttl_seconds: int = 8 * 3600,
+) -> str:
+    """Sign a development token for a demo user (refused in production)."""
+    if settings.environment == "production":
+        raise RuntimeError("development tokens cannot be minted in production")
+    key = ensure_dev_signing_key(settings.dev_signing_key_path)
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": subject,
+        "iat": now,
+        "nbf": now,
+        "exp": now + ttl_seconds,
+        "roles": [role.value for role in roles],
+    }
+    if region_id is not None:
+        claims["region"] = region_id
+    if employee_id is not None:
+        claims["employee_id"] = employee_id
+    return jwt.encode(claims, key, algorithm="ES256")

@@ -1,0 +1,76 @@
+"""The event envelope and the base of every event contract (pure pydantic, no I/O)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: Partitions per topic unless a contract asks for another count: enough for four consumer
+#: instances per group on the embedded broker, and the one place the number is decided.
+DEFAULT_PARTITIONS = 6
+
+
+class Event(BaseModel):
+    """Base of every event: one frozen model per event type, its topic declared on the class.
+
+    Within a version only additive changes are allowed (new optional fields); a breaking change
+    is a new class on a new ``.v2`` topic, published beside the old one for a while. Unknown
+    fields are ignored so an older consumer still reads a newer producer's additive change.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    topic: ClassVar[str]
+    partitions: ClassVar[int] = DEFAULT_PARTITIONS
+
+    region_id: str = Field(description="The region (pemerintah daerah) the fact belongs to.")
+
+    @classmethod
+    def event_type(cls) -> str:
+        """The type name carried in the envelope (the class name, e.g. ``WorkPlanApproved``)."""
+        return cls.__name__
+
+    def partition_key(self) -> str:
+        """The aggregate id used as the Kafka key, so that one aggregate's events stay in order."""
+        raise NotImplementedError
+
+
+class Envelope(BaseModel):
+    """The thin envelope every message carries on the wire (CloudEvents-like)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_id: uuid.UUID
+    type: str
+    occurred_at: datetime
+    producer: str
+    region_id: str
+    correlation_id: str | None = None
+    causation_id: str | None = None
+    payload: dict[str, Any]
+
+    @classmethod
+    def wrap(
+        cls,
+        event: Event,
+        *,
+        producer: str,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+        occurred_at: datetime | None = None,
+        event_id: uuid.UUID | None = None,
+    ) -> Envelope:
+        """Put an event in an envelope with a fresh id."""
+        return cls(
+            event_id=event_id or uuid.uuid4(),
+            type=event.event_type(),
+            occurred_at=occurred_at or datetime.now(UTC),
+            producer=producer,
+            region_id=event.region_id,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            payload=event.model_dump(mode="json"),
+        )

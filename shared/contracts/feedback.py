@@ -1,0 +1,124 @@
+"""Events published by the feedback service: citizen satisfaction, complaints, internal feedback."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import ClassVar
+
+from pydantic import Field
+
+from shared.contracts.base import Event
+
+
+class SurveyResponseAccepted(Event):
+    """A citizen's satisfaction survey (SKM) response was accepted."""
+
+    topic: ClassVar[str] = "feedback.survey.v1"
+
+    response_id: str
+    unit_id: str
+    service_id: str | None = None
+    period: str
+    scores: list[int] = Field(min_length=9, max_length=9, description="The nine SKM items, 1-4 each.")
+    officer_employee_id: str | None = None
+
+    def partition_key(self) -> str:
+        return self.unit_id
+
+
+class SatisfactionIndexChanged(Event):
+    """A unit's satisfaction index (IKM) for a period changed."""
+
+    topic: ClassVar[str] = "feedback.satisfaction_index.v1"
+
+    unit_id: str
+    service_id: str | None = None
+    period: str
+    respondents: int
+    item_means: list[Decimal] = Field(description="NRR per item, in regulation order.")
+    index: Decimal = Field(description="IKM, 25-100, rounded to 2 decimals.")
+    grade: str
+    sample_adequate: bool | None = None
+
+    def partition_key(self) -> str:
+        return self.unit_id
+
+
+class ComplaintFiled(Event):
+    """A citizen filed a complaint (pengaduan) about a unit or service."""
+
+    topic: ClassVar[str] = "feedback.complaint.v1"
+
+    complaint_id: str
+    unit_id: str
+    officer_employee_id: str | None = None
+    filed_at: datetime
+    category: str | None = None
+
+    def partition_key(self) -> str:
+        return self.complaint_id
+
+
+class ComplaintStatusChanged(Event):
+    """A complaint moved in its life cycle."""
+
+    topic: ClassVar[str] = "feedback.complaint.v1"
+
+    complaint_id: str
+    unit_id: str
+    from_status: str
+    to_status: str
+    changed_at: datetime
+    due_at: datetime | None = None
+
+    def partition_key(self) -> str:
+        return self.complaint_id
+
+
+class ComplaintDeadlineBreached(Event):
+    """A complaint's stage deadline passed without the required action (emitted exactly once)."""
+
+    topic: ClassVar[str] = "feedback.complaint.v1"
+
+    complaint_id: str
+    unit_id: str
+    stage: str
+    due_at: datetime
+
+    def partition_key(self) -> str:
+        return self.complaint_id
+
+
+class ContinuousFeedbackGiven(Event):
+    """A rater gave continuous feedback (umpan balik berkelanjutan) on a planned result."""
+
+    topic: ClassVar[str] = "feedback.continuous.v1"
+
+    feedback_id: str
+    employee_id: str
+    rater_id: str
+    result_id: str | None = None
+    activity_id: str | None = None
+    period: str
+    text: str
+
+    def partition_key(self) -> str:
+        return self.employee_id
+
+
+class BehaviourAssessmentSubmitted(Event):
+    """A behaviour assessment on the seven BerAKHLAK values was submitted."""
+
+    topic: ClassVar[str] = "feedback.behaviour.v1"
+
+    assessment_id: str
+    employee_id: str
+    assessor_id: str
+    assessor_role: str = Field(description="rater, peer or self")
+    period: str
+    scores: dict[str, int]
+    proposed_rating: str | None = None
+
+    def partition_key(self) -> str:
+        return self.employee_id

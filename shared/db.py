@@ -1,0 +1,111 @@
+"""Database base: one schema per service, an engine bound to it, and the tables of the messaging runtime."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from shared.settings import ServiceSettings
+
+#: Constraint names that Alembic can find again: explicit names make migrations reviewable.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: The PostgreSQL setting that row-level security policies read to restrict a transaction to a region.
+REGION_SETTING = "app.region_id"
+
+
+def make_metadata() -> MetaData:
+    """A MetaData with the project's naming convention (tables live in the search-path schema)."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    """The transactional outbox: events written in the same transaction as the state change."""
+    table = Table(
+        "outbox",
+        metadata,
+        Column("id", BigInteger, Identity(), primary_key=True),
+        Column("event_id", Uuid, nullable=False, unique=True),
+        Column("topic", String(200), nullable=False),
+        Column("partition_key", String(200), nullable=False),
+        Column("event_type", String(200), nullable=False),
+        Column("region_id", String(64), nullable=False),
+        Column("value", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True)),
+    )
+    # The relay only ever scans unpublished rows; a partial index keeps that scan small.
+    Index("ix_outbox_unpublished", table.c.id, postgresql_where=text("published_at IS NULL"))
+    return table
+
+
+def processed_events_table(metadata: MetaData) -> Table:
+    """One row per applied event: the unique key that turns a redelivery into a no-op."""
+    return Table(
+        "processed_events",
+        metadata,
+        Column("event_id", Uuid, primary_key=True),
+        Column("topic", String(200), nullable=False),
+        Column("partition", Integer, nullable=False),
+        Column("offset", BigInteger, nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+def audit_log_table(metadata: MetaData) -> Table:
+    """Append-only audit trail of state-changing actions (who, what, when, from where, region)."""
+    return Table(
+        "audit_log",
+        metadata,
+        Column("id", BigInteger, Identity(), primary_key=True),
+        Column("region_id", String(64), nullable=False, index=True),
+        Column("actor", String(200), nullable=False),
+        Column("action", String(200), nullable=False),
+        Column("subject", String(200), nullable=False),
+        Column("detail", Text),
+        Column("client_address", String(64)),
+        Column("correlation_id", String(64)),
+        Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+def create_engine(settings: ServiceSettings, *, pool_size: int | None = None) -> AsyncEngine:
+    """An asyncpg engine whose connections see only this service's schema."""
+    return create_async_engine(
+        settings.database_url,
+        pool_size=pool_size or settings.database_pool_size,
+        max_overflow=5,
+        pool_pre_ping=True,
+        connect_args={
+            "server_settings": {
+                "search_path": settings.database_schema,
+                "application_name": settings.service_name,
+            }
+        },
+    )
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit (views return them)."""
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,156 @@
+"""The HTTP shell every service shares: health, readiness, metrics, correlation ids and clear errors."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.errors import ApiError, TooManyRequests
+from shared.observability import HTTP_LATENCY, HTTP_REQUESTS, correlation_id_var
+
+#: A readiness check returns None when healthy, or a short reason.
+ReadinessCheck = Callable[[], Awaitable[str | None]]
+
+#: Operations that deliberately need no token declare an empty security requirement.
+PUBLIC: dict[str, Any] = {"security": []}
+
+CORRELATION_HEADER = "x-correlation-id"
+
+
+class ObservabilityMiddleware:
+    """Sets the correlation id and records request count and latency by route template."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = next((v for k, v in scope["headers"] if k == b"x-correlation-id"), None)
+        correlation_id = incoming.decode()[:64] if incoming else uuid.uuid4().hex
+        token = correlation_id_var.set(correlation_id)
+        status = 500
+        started = time.perf_counter()
+
+        declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            response = JSONResponse(
+                {
+                    "error": {
+                        "code": "too_large",
+                        "field": None,
+                        "message": f"The request body is larger than {self.max_body_bytes} bytes.",
+                        "message_id": f"Isi permintaan lebih besar dari {self.max_body_bytes} bita.",
+                    }
+                },
+                status_code=413,
+            )
+            await response(scope, receive, send)
+            correlation_id_var.reset(token)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append((b"x-correlation-id", correlation_id.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            HTTP_REQUESTS.labels(scope["method"], template, str(status)).inc()
+            HTTP_LATENCY.labels(scope["method"], template).observe(time.perf_counter() - started)
+            correlation_id_var.reset(token)
+
+
+def _validation_message(errors: Sequence[Any]) -> tuple[str, str | None]:
+    first = errors[0] if errors else {}
+    location = ".".join(str(part) for part in first.get("loc", ())[1:]) or None
+    return f"{location or 'request'}: {first.get('msg', 'invalid input')}", location
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every caller mistake becomes a JSON error naming the field and the reason."""
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+        if exc.status_code == 401:
+            headers = {"WWW-Authenticate": "Bearer"}
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        message, location = _validation_message(exc.errors())
+        body = {
+            "error": {
+                "code": "invalid_input",
+                "field": location,
+                "message": message,
+                "message_id": f"Masukan tidak valid: {message}",
+                "details": [
+                    {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")}
+                    for e in exc.errors()[:20]
+                ],
+            }
+        }
+        return JSONResponse(body, status_code=422)
+
+
+def create_app(
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    readiness_checks: dict[str, ReadinessCheck],
+    max_body_bytes: int = 1024 * 1024,
+    lifespan: Any = None,
+) -> FastAPI:
+    """A FastAPI application with the platform's health, metrics and error conventions."""
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    install_error_handlers(app)
+    for router in routers:
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["ops"], openapi_extra=PUBLIC, summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/readyz", tags=["ops"], openapi_extra=PUBLIC, summary="Database, broker and Redis are reachable"
+    )
+    async def readyz() -> JSONResponse:
+        names = list(readiness_checks)
+        results = await asyncio.gather(
+            *(asyncio.wait_for(check(), timeout=2.0) for check in readiness_checks.values()),
+            return_exceptions=True,
+        )
+        report: dict[str, str] = {}
+        for name, result in zip(names, results, strict=True):
+            if isinstance(result, BaseException):
+                report[name] = f"unreachable: {type(result).__name__}"
+            else:
+                report[name] = result or "ok"
+        ready = all(value == "ok" for value in report.values())
+        return JSONResponse({"ready": ready, "checks": report}, status_code=200 if ready else 503)
+
+    @app.get("/metrics", tags=["ops"], openapi_extra=PUBLIC, summary="Prometheus metrics")
+    async def metrics() -> Response:
+        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app.add_middleware(ObservabilityMiddleware, max_body_bytes=max_body_bytes)
+    return app

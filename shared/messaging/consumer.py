@@ -1,0 +1,261 @@
+"""The consumer runner: batches from Kafka, each event applied once, offsets committed after the effect."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from pydantic import ValidationError
+from sqlalchemy import Table, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.contracts import EVENT_TYPES, Envelope, Event, dead_letter_topic
+from shared.db import REGION_SETTING
+from shared.observability import (
+    CONSUMER_BATCH_SIZE,
+    EVENT_TO_EFFECT,
+    EVENTS_CONSUMED,
+    EVENTS_DEAD_LETTERED,
+    EVENTS_DUPLICATE,
+    EVENTS_FAILED,
+    correlation_id_var,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 10.0
+#: A handler that keeps raising something other than a transient fault is a poison event after this.
+MAX_HANDLER_ATTEMPTS = 3
+ERROR_TEXT_LIMIT = 500
+
+
+class DeadLetterReason(StrEnum):
+    """Why an event was dead-lettered: a small closed set that dashboards can count by."""
+
+    UNDECODABLE = "undecodable"
+    UNKNOWN_TYPE = "unknown_type"
+    INVALID_PAYLOAD = "invalid_payload"
+    REJECTED = "rejected"
+    HANDLER_FAILED = "handler_failed"
+
+
+class EventRejected(Exception):
+    """Raised by a handler when an event can never be applied (e.g. it refers to an unknown plan)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumedEvent:
+    """A decoded event with where it came from."""
+
+    envelope: Envelope
+    event: Event | None  # None: another consumer's event on a shared topic, skipped
+    record: ConsumerRecord[bytes, bytes]
+
+
+#: A handler applies one event inside the open transaction of the batch.
+Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OSError | ConnectionError | TimeoutError)
+
+
+class EventConsumer:
+    """Applies events with their de-duplication row in one transaction, then commits the offset."""
+
+    def __init__(
+        self,
+        *,
+        consumer: AIOKafkaConsumer,
+        dead_letter_producer: AIOKafkaProducer,
+        group_id: str,
+        session_factory: async_sessionmaker[AsyncSession],
+        processed_events: Table,
+        handlers: Mapping[type[Event], Handler],
+        batch_size: int = 500,
+    ) -> None:
+        self._consumer = consumer
+        self._dlq_producer = dead_letter_producer
+        self._group_id = group_id
+        self._session_factory = session_factory
+        self._processed = processed_events
+        self._handlers = {cls.event_type(): handler for cls, handler in handlers.items()}
+        self._batch_size = batch_size
+
+    @property
+    def topics(self) -> set[str]:
+        """Topics this consumer needs, derived from the events it handles."""
+        return {EVENT_TYPES[name].topic for name in self._handlers}
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until stopped; survives broker restarts and rebalances."""
+        backoff = 0.2
+        while not stop.is_set():
+            try:
+                batches = await self._consumer.getmany(timeout_ms=200, max_records=self._batch_size)
+                backoff = 0.2
+            except KafkaError as exc:
+                log.warning("fetch failed, retrying", extra={"fields": {"error": repr(exc)[:300]}})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                continue
+            for partition, records in batches.items():
+                if stop.is_set():
+                    return
+                await self.process_partition_batch(partition, records)
+
+    async def process_partition_batch(
+        self, partition: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]
+    ) -> None:
+        """Decode, apply and acknowledge one partition's batch, in order."""
+        if not records:
+            return
+        CONSUMER_BATCH_SIZE.observe(len(records))
+        decoded: list[ConsumedEvent] = []
+        for record in records:
+            outcome = self._decode(record)
+            if isinstance(outcome, ConsumedEvent):
+                decoded.append(outcome)
+            else:
+                reason, error = outcome
+                await self._dead_letter(record, reason, error)
+        if decoded:
+            await self._apply_with_retries(decoded)
+        try:
+            await self._consumer.commit({partition: records[-1].offset + 1})
+        except (CommitFailedError, KafkaError) as exc:
+            # The effects are committed and de-duplicated; a redelivery after a rebalance is harmless.
+            log.warning("offset commit failed", extra={"fields": {"error": repr(exc)[:300]}})
+
+    def _decode(self, record: ConsumerRecord[bytes, bytes]) -> ConsumedEvent | tuple[DeadLetterReason, str]:
+        try:
+            envelope = Envelope.model_validate(orjson.loads(record.value or b""))
+        except (orjson.JSONDecodeError, ValidationError, TypeError) as exc:
+            return DeadLetterReason.UNDECODABLE, str(exc)
+        if envelope.type not in self._handlers:
+            if envelope.type in EVENT_TYPES:
+                # Another consumer's event on a shared topic: not ours to apply, not poison either.
+                return ConsumedEvent(envelope=envelope, event=None, record=record)
+            return DeadLetterReason.UNKNOWN_TYPE, f"unknown event type {envelope.type!r}"
+        try:
+            event = EVENT_TYPES[envelope.type].model_validate(envelope.payload)
+        except ValidationError as exc:
+            return DeadLetterReason.INVALID_PAYLOAD, str(exc)
+        if event.region_id != envelope.region_id:
+            return DeadLetterReason.INVALID_PAYLOAD, "payload region differs from the envelope's region"
+        return ConsumedEvent(envelope=envelope, event=event, record=record)
+
+    async def _apply_with_retries(self, events: list[ConsumedEvent]) -> None:
+        backoff = 0.2
+        attempts = 0
+        while True:
+            try:
+                await self._apply(events, isolate_failures=attempts > 0)
+                return
+            except Exception as exc:
+                attempts += 1
+                if not _is_transient(exc) and attempts >= MAX_HANDLER_ATTEMPTS:
+                    raise
+                for item in events:
+                    EVENTS_FAILED.labels(item.record.topic).inc()
+                log.warning(
+                    "applying a batch failed, retrying",
+                    extra={"fields": {"error": repr(exc)[:300], "attempt": attempts}},
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+    async def _apply(self, events: list[ConsumedEvent], *, isolate_failures: bool) -> None:
+        """Apply a batch in one transaction; after a failure, isolate each event in a savepoint."""
+        poison: list[tuple[ConsumedEvent, DeadLetterReason, str]] = []
+        applied: list[ConsumedEvent] = []
+        async with self._session_factory() as session, session.begin():
+            for item in events:
+                if item.event is None:
+                    continue
+                if not isolate_failures:
+                    if await self._apply_one(session, item):
+                        applied.append(item)
+                    continue
+                try:
+                    async with session.begin_nested():
+                        if await self._apply_one(session, item):
+                            applied.append(item)
+                except EventRejected as exc:
+                    poison.append((item, DeadLetterReason.REJECTED, str(exc)))
+                except Exception as exc:
+                    if _is_transient(exc):
+                        raise
+                    poison.append((item, DeadLetterReason.HANDLER_FAILED, repr(exc)))
+            # Dead letters are sent before the transaction commits: if sending fails nothing is
+            # committed and the whole batch is retried, so a poison event is never silently dropped.
+            for item, reason, error in poison:
+                await self._dead_letter(item.record, reason, error)
+                await self._mark_processed(session, item)
+        done = datetime.now(UTC)
+        for item in applied:
+            EVENTS_CONSUMED.labels(item.record.topic).inc()
+            EVENT_TO_EFFECT.labels(item.record.topic).observe(
+                max((done - item.envelope.occurred_at).total_seconds(), 0.0)
+            )
+
+    async def _apply_one(self, session: AsyncSession, item: ConsumedEvent) -> bool:
+        """Apply one event unless it was applied before; returns whether it was applied now."""
+        if not await self._mark_processed(session, item):
+            EVENTS_DUPLICATE.labels(item.record.topic).inc()
+            return False
+        await session.execute(select(func.set_config(REGION_SETTING, item.envelope.region_id, True)))
+        token = correlation_id_var.set(item.envelope.correlation_id)
+        try:
+            await self._handlers[item.envelope.type](session, item.event, item.envelope)
+        finally:
+            correlation_id_var.reset(token)
+        return True
+
+    async def _mark_processed(self, session: AsyncSession, item: ConsumedEvent) -> bool:
+        inserted = await session.execute(
+            insert(self._processed)
+            .values(
+                event_id=item.envelope.event_id,
+                topic=item.record.topic,
+                partition=item.record.partition,
+                offset=item.record.offset,
+            )
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(self._processed.c.event_id)
+        )
+        return inserted.first() is not None
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[bytes, bytes], reason: DeadLetterReason, error: str
+    ) -> None:
+        headers = [
+            ("origin_topic", record.topic.encode()),
+            ("origin_partition", str(record.partition).encode()),
+            ("origin_offset", str(record.offset).encode()),
+            ("consumer_group", self._group_id.encode()),
+            ("reason", reason.value.encode()),
+            ("error", error[:ERROR_TEXT_LIMIT].encode()),
+        ]
+        await self._dlq_producer.send_and_wait(
+            dead_letter_topic(self._group_id), value=record.value, key=record.key, headers=headers
+        )
+        EVENTS_DEAD_LETTERED.labels(record.topic, reason.value).inc()
+        log.warning(
+            "event dead-lettered",
+            extra={"fields": {"topic": record.topic, "offset": record.offset, "reason": reason.value}},
+        )

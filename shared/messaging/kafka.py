@@ -1,0 +1,83 @@
+"""Kafka clients configured the one way this platform uses them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from shared.contracts import TOPICS, dead_letter_topic
+
+log = logging.getLogger(__name__)
+
+#: Every service's consumer group; their dead-letter topics are created up front with the rest.
+CONSUMER_GROUPS = ("kinerja-scoring", "kinerja-reporting", "kinerja-feedback", "kinerja-planning")
+
+
+def make_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer:
+    """A producer that waits for all in-sync replicas.
+
+    Not idempotent on purpose: the embedded broker lacks idempotent producers, and duplicates
+    are harmless anyway because every consumer de-duplicates by event id.
+    """
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=False,
+        linger_ms=2,
+        max_batch_size=256 * 1024,
+        request_timeout_ms=10_000,
+        retry_backoff_ms=200,
+    )
+
+
+def make_consumer(
+    bootstrap_servers: str, *, group_id: str, topics: Iterable[str], max_records: int
+) -> AIOKafkaConsumer:
+    """A consumer with auto-commit off: offsets are committed only after the effect is committed."""
+    return AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap_servers,
+        group_id=group_id,
+        client_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=max_records,
+        session_timeout_ms=20_000,
+        heartbeat_interval_ms=3_000,
+        retry_backoff_ms=200,
+    )
+
+
+def all_topics() -> dict[str, int]:
+    """Every topic of the platform with its partition count, dead-letter topics included."""
+    topics = dict(TOPICS)
+    for group in CONSUMER_GROUPS:
+        topics[dead_letter_topic(group)] = 1
+    return topics
+
+
+async def ensure_topics(bootstrap_servers: str, topics: dict[str, int] | None = None) -> list[str]:
+    """Create missing topics (the embedded broker does not auto-create); returns those created."""
+    wanted = topics if topics is not None else all_topics()
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="kinerja-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(name, num_partitions=n, replication_factor=1)
+            for name, n in wanted.items()
+            if name not in existing
+        ]
+        if missing:
+            try:
+                await admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                log.info("topics created concurrently by another process")
+        return sorted(t.name for t in missing)
+    finally:
+        await admin.close()

@@ -1,0 +1,117 @@
+"""The outbox relay: publishes committed outbox rows to the broker, in order, at least once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.observability import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, RELAY_FAILURES
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 5.0
+#: Published rows are kept a while for inspection and replays of the outbox, then pruned.
+PUBLISHED_RETENTION = timedelta(days=2)
+
+
+class OutboxRelay:
+    """Claims unpublished rows with ``FOR UPDATE SKIP LOCKED`` so two relays never send one row together."""
+
+    def __init__(
+        self,
+        *,
+        session_factory: async_sessionmaker[AsyncSession],
+        outbox: Table,
+        producer: AIOKafkaProducer,
+        batch_size: int = 500,
+        poll_interval: float = 0.05,
+    ) -> None:
+        self._session_factory = session_factory
+        self._outbox = outbox
+        self._producer = producer
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+
+    async def publish_batch(self) -> int:
+        """Publish one batch of unpublished rows and mark them sent; returns how many were sent.
+
+        The rows stay locked while they are sent; if sending fails the transaction rolls back
+        and the rows go out again later (consumers de-duplicate by event id).
+        """
+        table = self._outbox
+        async with self._session_factory() as session, session.begin():
+            rows = (
+                await session.execute(
+                    select(table.c.id, table.c.topic, table.c.partition_key, table.c.value)
+                    .where(table.c.published_at.is_(None))
+                    .order_by(table.c.id)
+                    .limit(self._batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            deliveries = [
+                await self._producer.send(row.topic, value=row.value, key=row.partition_key.encode())
+                for row in rows
+            ]
+            await asyncio.gather(*deliveries)
+            await session.execute(
+                update(table).where(table.c.id.in_([row.id for row in rows])).values(published_at=func.now())
+            )
+        for row in rows:
+            EVENTS_PUBLISHED.labels(row.topic).inc()
+        return len(rows)
+
+    async def refresh_backlog_gauge(self) -> int:
+        """Export how many rows wait to be published and how old the oldest is."""
+        table = self._outbox
+        async with self._session_factory() as session:
+            count, oldest = (
+                await session.execute(
+                    select(
+                        func.count(), func.extract("epoch", func.now() - func.min(table.c.created_at))
+                    ).where(table.c.published_at.is_(None))
+                )
+            ).one()
+        OUTBOX_BACKLOG.set(count)
+        OUTBOX_OLDEST_AGE.set(float(oldest or 0))
+        return int(count)
+
+    async def prune_published(self) -> None:
+        """Delete rows published longer ago than the retention."""
+        table = self._outbox
+        async with self._session_factory() as session, session.begin():
+            await session.execute(
+                delete(table).where(table.c.published_at < func.now() - PUBLISHED_RETENTION)
+            )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Publish until stopped, backing off (capped) while the broker or database is down."""
+        backoff = self._poll_interval
+        loop = asyncio.get_running_loop()
+        next_housekeeping = 0.0
+        while not stop.is_set():
+            try:
+                if loop.time() >= next_housekeeping:
+                    await self.refresh_backlog_gauge()
+                    await self.prune_published()
+                    next_housekeeping = loop.time() + 2.0
+                sent = await self.publish_batch()
+                backoff = self._poll_interval
+                if sent:
+                    continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # any broker or database fault: keep the rows, retry later
+                RELAY_FAILURES.inc()
+                log.warning("outbox relay failed, retrying", extra={"fields": {"error": repr(exc)[:300]}})
+                backoff = min(max(backoff * 2, 0.1), MAX_BACKOFF_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=backoff)

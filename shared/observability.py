@@ -1,0 +1,89 @@
+"""Structured JSON logs carrying the correlation id, and the runtime metrics every service exports."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from prometheus_client import Counter, Gauge, Histogram
+
+#: The correlation id of the request or event being handled; copied into every log line and event.
+correlation_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "correlation_id", default=None
+)
+
+# Runtime metrics, declared once so every service exports the same names (dashboards rely on it).
+HTTP_REQUESTS = Counter("kinerja_http_requests_total", "HTTP requests handled", ["method", "route", "status"])
+HTTP_LATENCY = Histogram(
+    "kinerja_http_request_duration_seconds",
+    "HTTP request latency",
+    ["method", "route"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+OUTBOX_BACKLOG = Gauge("kinerja_outbox_backlog", "Outbox rows not yet published to the broker")
+OUTBOX_OLDEST_AGE = Gauge("kinerja_outbox_oldest_unpublished_seconds", "Age of the oldest unpublished row")
+EVENTS_PUBLISHED = Counter(
+    "kinerja_events_published_total", "Events published by the outbox relay", ["topic"]
+)
+RELAY_FAILURES = Counter("kinerja_outbox_relay_failures_total", "Relay publish attempts that failed")
+EVENTS_CONSUMED = Counter("kinerja_events_consumed_total", "Events applied by a consumer", ["topic"])
+EVENTS_DUPLICATE = Counter(
+    "kinerja_events_duplicate_total", "Redelivered events recognised and skipped", ["topic"]
+)
+EVENTS_FAILED = Counter(
+    "kinerja_events_failed_total", "Transient failures while applying events (retried)", ["topic"]
+)
+EVENTS_DEAD_LETTERED = Counter(
+    "kinerja_events_dead_lettered_total", "Events sent to the dead-letter topic", ["topic", "reason"]
+)
+CONSUMER_BATCH_SIZE = Histogram(
+    "kinerja_consumer_batch_size",
+    "Events per consumed batch",
+    buckets=(1, 5, 10, 50, 100, 250, 500, 1000, 2500, 5000),
+)
+EVENT_TO_EFFECT = Histogram(
+    "kinerja_event_to_effect_seconds",
+    "Time from an event's occurrence to its effect being committed by a consumer",
+    ["topic"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5, 10, 30, 60),
+)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, with the correlation id when one is set."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        correlation_id = correlation_id_var.get()
+        if correlation_id:
+            entry["correlation_id"] = correlation_id
+        extra = getattr(record, "fields", None)
+        if isinstance(extra, dict):
+            entry.update(extra)
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return orjson.dumps(entry, default=str).decode()
+
+
+def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -> None:
+    """Send logs to stderr, as JSON in services and plain text where a person reads them."""
+    handler = logging.StreamHandler(sys.stderr)
+    if json:
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter(f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # aiokafka logs every reconnect attempt at ERROR while a broker restarts; the relay counts those.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL if level != "DEBUG" else logging.DEBUG)
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)

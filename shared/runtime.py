@@ -1,0 +1,320 @@
+"""Runs a service: wait for its dependencies, migrate, then serve its API, consumer and relay."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import redis.asyncio as aioredis
+import uvicorn
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from fastapi import APIRouter, Depends, FastAPI, Request
+from sqlalchemy import MetaData, Table, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared.auth import TokenVerifier
+from shared.contracts import Event
+from shared.db import (
+    audit_log_table,
+    create_engine,
+    create_session_factory,
+    outbox_table,
+    processed_events_table,
+)
+from shared.http import ReadinessCheck, create_app
+from shared.messaging.consumer import EventConsumer, Handler
+from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
+from shared.messaging.relay import OutboxRelay
+from shared.migrations import upgrade_to_head_async
+from shared.observability import configure_logging
+from shared.settings import ServiceSettings
+from shared.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+STARTUP_TIMEOUT_SECONDS = 60.0
+
+
+class Component(StrEnum):
+    """The parts of a service process; in production each runs (and scales) on its own."""
+
+    API = "api"
+    CONSUMER = "consumer"
+    RELAY = "relay"
+
+
+@dataclass
+class ServiceTables:
+    """The messaging runtime's tables inside a service's own metadata."""
+
+    metadata: MetaData
+    outbox: Table = field(init=False)
+    processed_events: Table = field(init=False)
+    audit_log: Table = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.outbox = outbox_table(self.metadata)
+        self.processed_events = processed_events_table(self.metadata)
+        self.audit_log = audit_log_table(self.metadata)
+
+
+@dataclass
+class ServiceContext:
+    """Everything a request handler or an event handler of one service may use."""
+
+    settings: ServiceSettings
+    tables: ServiceTables
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    redis: aioredis.Redis
+    token_verifier: TokenVerifier
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def unit_of_work(self, *, region_id: str | None, causation_id: str | None = None) -> UnitOfWork:
+        """A unit of work on this service's database, restricted to one region."""
+        return UnitOfWork(
+            self.session_factory,
+            producer=self.settings.service_name,
+            outbox=self.tables.outbox,
+            audit_log=self.tables.audit_log,
+            region_id=region_id,
+            causation_id=causation_id,
+        )
+
+    async def read_session(self, region_id: str) -> AsyncSession:
+        """A session for queries, already restricted to one region (caller closes it)."""
+        session = self.session_factory()
+        await session.execute(text("SELECT set_config('app.region_id', :r, false)"), {"r": region_id})
+        return session
+
+
+def get_context(request: Request) -> ServiceContext:
+    """FastAPI dependency: the service context of the running application."""
+    context: ServiceContext = request.app.state.context
+    return context
+
+
+Context = Annotated[ServiceContext, Depends(get_context)]
+
+#: Background loops a service runs beside its API (e.g. the complaint deadline scheduler).
+BackgroundTask = Callable[[ServiceContext, asyncio.Event], Any]
+
+
+@dataclass
+class ServiceDefinition:
+    """What makes one service: settings, tables, migrations, routes, event handlers, background work."""
+
+    settings: ServiceSettings
+    tables: ServiceTables
+    migrations_dir: Path
+    title: str
+    description: str
+    routers: Sequence[APIRouter]
+    handlers: Callable[[ServiceContext], Mapping[type[Event], Handler]] | None = None
+    background: Sequence[BackgroundTask] = ()
+    max_body_bytes: int = 1024 * 1024
+    on_startup: Callable[[ServiceContext], Any] | None = None
+
+
+async def wait_for_database(engine: AsyncEngine) -> None:
+    """Retry until PostgreSQL answers, so start-up order does not matter."""
+    deadline = asyncio.get_running_loop().time() + STARTUP_TIMEOUT_SECONDS
+    while True:
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            return
+        except Exception:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
+async def start_with_retry(client: AIOKafkaProducer | AIOKafkaConsumer, stop: asyncio.Event) -> bool:
+    """Start a Kafka client, retrying while the broker is away; False if stopped first."""
+    delay = 0.2
+    while not stop.is_set():
+        try:
+            await client.start()
+            return True
+        except Exception as exc:
+            log.warning("broker not reachable yet", extra={"fields": {"error": repr(exc)[:200]}})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            delay = min(delay * 2, 5.0)
+    return False
+
+
+class _ServerWithoutSignalCapture(uvicorn.Server):
+    """Uvicorn without its own signal handlers: the service's stop event governs every component."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def build_context(definition: ServiceDefinition) -> ServiceContext:
+    """Wire the concrete adapters of a service (the one place that does)."""
+    settings = definition.settings
+    engine = create_engine(settings)
+    return ServiceContext(
+        settings=settings,
+        tables=definition.tables,
+        engine=engine,
+        session_factory=create_session_factory(engine),
+        redis=aioredis.Redis.from_url(settings.redis_url, decode_responses=False),
+        token_verifier=TokenVerifier(settings),
+    )
+
+
+def build_app(definition: ServiceDefinition, context: ServiceContext) -> FastAPI:
+    """The service's HTTP API bound to a context."""
+    producer_state: dict[str, AIOKafkaProducer] = context.extras.setdefault("producers", {})
+
+    async def database_ready() -> str | None:
+        async with context.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return None
+
+    async def redis_ready() -> str | None:
+        await context.redis.ping()
+        return None
+
+    async def broker_ready() -> str | None:
+        producer = producer_state.get("relay")
+        if producer is None:
+            return "no broker client in this process"
+        ok = await producer.client.ready(producer.client.get_random_node())
+        return None if ok else "broker unreachable"
+
+    checks: dict[str, ReadinessCheck] = {
+        "database": database_ready,
+        "redis": redis_ready,
+        "broker": broker_ready,
+    }
+    app = create_app(
+        title=definition.title,
+        description=definition.description,
+        routers=definition.routers,
+        readiness_checks=checks,
+        max_body_bytes=definition.max_body_bytes,
+    )
+    app.state.context = context
+    app.state.token_verifier = context.token_verifier
+    return app
+
+
+async def run_service(definition: ServiceDefinition, components: set[Component]) -> None:
+    """Run the chosen components of a service until SIGINT or SIGTERM."""
+    settings = definition.settings
+    configure_logging(service=settings.service_name, level=settings.log_level, json=settings.log_json)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    context = build_context(definition)
+    await wait_for_database(context.engine)
+    await upgrade_to_head_async(settings, definition.migrations_dir)
+    if definition.on_startup is not None:
+        await definition.on_startup(context)
+
+    tasks: list[asyncio.Task[Any]] = []
+    producer = make_producer(settings.kafka_bootstrap_servers, client_id=f"{settings.consumer_group}-relay")
+    context.extras.setdefault("producers", {})["relay"] = producer
+
+    async def run_relay() -> None:
+        if not await start_with_retry(producer, stop):
+            return
+        relay = OutboxRelay(
+            session_factory=context.session_factory,
+            outbox=context.tables.outbox,
+            producer=producer,
+            batch_size=settings.outbox_batch_size,
+            poll_interval=settings.outbox_poll_interval_seconds,
+        )
+        await relay.run(stop)
+
+    async def run_consumer() -> None:
+        assert definition.handlers is not None
+        handlers = definition.handlers(context)
+        dlq_producer = make_producer(
+            settings.kafka_bootstrap_servers, client_id=f"{settings.consumer_group}-dlq"
+        )
+        if not await start_with_retry(dlq_producer, stop):
+            return
+        with contextlib.suppress(Exception):
+            await ensure_topics(settings.kafka_bootstrap_servers)
+        topics = {cls.topic for cls in handlers}
+        consumer = make_consumer(
+            settings.kafka_bootstrap_servers,
+            group_id=settings.consumer_group,
+            topics=sorted(topics),
+            max_records=settings.consumer_batch_size,
+        )
+        if not await start_with_retry(consumer, stop):
+            await dlq_producer.stop()
+            return
+        runner = EventConsumer(
+            consumer=consumer,
+            dead_letter_producer=dlq_producer,
+            group_id=settings.consumer_group,
+            session_factory=context.session_factory,
+            processed_events=context.tables.processed_events,
+            handlers=handlers,
+            batch_size=settings.consumer_batch_size,
+        )
+        try:
+            await runner.run(stop)
+        finally:
+            await consumer.stop()
+            await dlq_producer.stop()
+
+    server: uvicorn.Server | None = None
+    if Component.API in components:
+        app = build_app(definition, context)
+        config = uvicorn.Config(
+            app,
+            host=settings.http_host,
+            port=settings.http_port,
+            loop="none",
+            http="httptools",
+            access_log=False,
+            log_config=None,
+            lifespan="off",
+        )
+        server = _ServerWithoutSignalCapture(config)
+        tasks.append(asyncio.create_task(server.serve(), name="api"))
+    if Component.RELAY in components:
+        tasks.append(asyncio.create_task(run_relay(), name="relay"))
+    if Component.CONSUMER in components and definition.handlers is not None:
+        tasks.append(asyncio.create_task(run_consumer(), name="consumer"))
+    for background in definition.background:
+        tasks.append(asyncio.create_task(background(context, stop), name="background"))
+    log.info(
+        "service started", extra={"fields": {"components": sorted(components), "port": settings.http_port}}
+    )
+
+    stopper = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    for task in done:
+        if task is not stopper and task.exception() is not None:
+            log.error("component crashed", exc_info=task.exception())
+    stop.set()
+    if server is not None:
+        server.should_exit = True
+    await asyncio.wait(tasks, timeout=10)
+    for task in tasks:
+        task.cancel()
+    with contextlib.suppress(Exception):
+        await producer.stop()
+    await context.redis.aclose()
+    await context.engine.dispose()
+    log.info("service stopped")

@@ -1,0 +1,86 @@
+"""One settings class for every service: typed, read from the environment, failing fast when unsafe."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    """Where a process runs; production refuses development shortcuts."""
+
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class ServiceSettings(BaseSettings):
+    """Settings shared by the four services; each service subclasses it to set its name and port.
+
+    Every field is read from ``KINERJA_<FIELD>`` (e.g. ``KINERJA_DATABASE_URL``), so the same
+    variables drive the embedded default, testcontainers and real servers.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="KINERJA_", extra="ignore", frozen=True)
+
+    service_name: str = "kinerja"
+    environment: Environment = Environment.DEVELOPMENT
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+
+    database_url: str = Field(
+        default="postgresql+asyncpg://postgres@127.0.0.1:5432/kinerja",
+        description="SQLAlchemy URL of the PostgreSQL database (asyncpg driver).",
+    )
+    database_pool_size: int = Field(default=10, ge=1)
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    data_dir: Path = Path(".kinerja")
+
+    jwt_issuer: str = "kinerja-dev"
+    jwt_audience: str = "kinerja"
+    jwt_jwks_url: str | None = None
+    jwt_public_key_path: Path | None = None
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+
+    outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
+    outbox_poll_interval_seconds: float = Field(default=0.05, gt=0)
+    consumer_batch_size: int = Field(default=500, ge=1, le=10_000)
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @property
+    def database_schema(self) -> str:
+        """The PostgreSQL schema this service owns (one schema per service)."""
+        return self.service_name
+
+    @property
+    def consumer_group(self) -> str:
+        """The Kafka consumer group of this service's event consumer."""
+        return f"kinerja-{self.service_name}"
+
+    @property
+    def dev_signing_key_path(self) -> Path:
+        """Where ``kinerja token`` keeps the development signing key (development only)."""
+        return self.data_dir / "dev-jwt" / "private.pem"
+
+    @property
+    def resolved_public_key_path(self) -> Path:
+        """The verification key: configured, else the development key's public half."""
+        return self.jwt_public_key_path or self.data_dir / "dev-jwt" / "public.pem"
+
+    @model_validator(mode="after")
+    def _refuse_development_shortcuts_in_production(self) -> ServiceSettings:
+        if self.environment is Environment.PRODUCTION:
+            if self.jwt_jwks_url is None and self.jwt_public_key_path is None:
+                raise ValueError(
+                    "production needs KINERJA_JWT_JWKS_URL or KINERJA_JWT_PUBLIC_KEY_PATH; "
+                    "the development signing key is refused"
+                )
+            if self.jwt_public_key_path is not None and "dev-jwt" in self.jwt_public_key_path.parts:
+                raise ValueError("production refuses the development signing key")
+        return self

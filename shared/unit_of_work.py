@@ -1,0 +1,130 @@
+"""The unit of work: one transaction for a state change, its audit entry and its outbox events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Self
+
+import orjson
+from sqlalchemy import Table, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.contracts import Envelope, Event
+from shared.db import REGION_SETTING
+from shared.observability import correlation_id_var
+
+
+class UnitOfWork:
+    """One database transaction; events emitted here reach the outbox in that same transaction.
+
+    The region set here is applied with ``set_config(..., is_local => true)``, so PostgreSQL
+    row-level security restricts this transaction (and only it) to that region.
+    """
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        producer: str,
+        outbox: Table,
+        audit_log: Table | None = None,
+        region_id: str | None = None,
+        causation_id: str | None = None,
+    ) -> None:
+        self._session_factory = session_factory
+        self._producer = producer
+        self._outbox = outbox
+        self._audit_log = audit_log
+        self._region_id = region_id
+        self._causation_id = causation_id
+        self._pending_events: list[dict[str, Any]] = []
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        """The open session; only valid inside ``async with``."""
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        self._session = self._session_factory()
+        await self._session.begin()
+        if self._region_id is not None:
+            await self.set_region(self._region_id)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if exc_type is not None:
+                await self.rollback()
+        finally:
+            await self.session.close()
+            self._session = None
+
+    async def set_region(self, region_id: str) -> None:
+        """Restrict the rest of this transaction to one region (row-level security)."""
+        await self.session.execute(select(func.set_config(REGION_SETTING, region_id, True)))
+
+    def emit(self, event: Event, *, occurred_at: datetime | None = None) -> uuid.UUID:
+        """Queue an event for the outbox; it is written with the state change at commit."""
+        envelope = Envelope.wrap(
+            event,
+            producer=self._producer,
+            correlation_id=correlation_id_var.get(),
+            causation_id=self._causation_id,
+            occurred_at=occurred_at or datetime.now(UTC),
+        )
+        self._pending_events.append(
+            {
+                "event_id": envelope.event_id,
+                "topic": event.topic,
+                "partition_key": event.partition_key(),
+                "event_type": envelope.type,
+                "region_id": envelope.region_id,
+                "value": orjson.dumps(envelope.model_dump(mode="json")),
+            }
+        )
+        return envelope.event_id
+
+    async def audit(
+        self,
+        *,
+        actor: str,
+        action: str,
+        subject: str,
+        detail: str | None = None,
+        client_address: str | None = None,
+    ) -> None:
+        """Record a state-changing action in the append-only audit trail of this service."""
+        if self._audit_log is None:
+            raise RuntimeError("this unit of work has no audit log table")
+        if self._region_id is None:
+            raise RuntimeError("an audited action needs a region")
+        await self.session.execute(
+            insert(self._audit_log).values(
+                region_id=self._region_id,
+                actor=actor,
+                action=action,
+                subject=subject,
+                detail=detail,
+                client_address=client_address,
+                correlation_id=correlation_id_var.get(),
+            )
+        )
+
+    async def commit(self) -> None:
+        """Write queued events to the outbox and commit everything at once."""
+        if self._pending_events:
+            await self.session.execute(insert(self._outbox), self._pending_events)
+            self._pending_events = []
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        """Discard the transaction and the queued events."""
+        self._pending_events = []
+        await self.session.rollback()
