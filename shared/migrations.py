@@ -19,6 +19,7 @@ def alembic_config(settings: ServiceSettings, migrations_dir: Path) -> Config:
     config = Config()
     config.set_main_option("script_location", str(migrations_dir))
     config.set_main_option("version_locations", str(migrations_dir / "versions"))
+    config.set_main_option("path_separator", "os")
     config.attributes["settings"] = settings
     return config
 

@@ -1,0 +1,6 @@
+"""Pure domain layer of the feedback service: no I/O, standard library only.
+
+Modules: ``satisfaction`` (SKM/IKM), ``sampling`` (survey sample adequacy), ``calendar``
+(working days), ``complaints`` (life cycle and deadlines), ``tracking_code``, ``behaviour``
+(BerAKHLAK assessment), ``dated`` (dated configuration) and ``errors``.
+"""

@@ -1,0 +1,340 @@
+"""Citizen satisfaction survey (Survei Kepuasan Masyarakat, SKM) after PermenPANRB 14/2017.
+
+Arithmetic is exact (``fractions.Fraction``) all the way to the index; rounding happens once,
+at the end, to the two decimals the regulation's grade table is written in.
+
+Boundary convention: the regulation's grade table uses converted values with two decimals
+(88.31-100 A, 76.61-88.30 B, ...), leaving gaps such as 88.30 < x < 88.31 uncovered. We round
+the exact IKM to two decimals half-up and classify the rounded value, so 88.305 -> 88.31 -> A
+and 88.3049... -> 88.30 -> B. Both the exact and the rounded IKM are exposed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+from typing import Final
+
+from services.feedback.domain.errors import (
+    InvalidConfigurationError,
+    InvalidValueError,
+    MissingValueError,
+    ScoreOutOfRangeError,
+)
+
+MIN_SCORE: Final = 1
+MAX_SCORE: Final = 4
+# The converted index is the mean score times 25, so it spans 25..100.
+CONVERSION_FACTOR: Final = 25
+
+
+class ServiceItem(StrEnum):
+    """Survey item (unsur pelayanan), declared in the order of PermenPANRB 14/2017."""
+
+    REQUIREMENTS = "requirements"
+    PROCEDURE = "procedure"
+    COMPLETION_TIME = "completion_time"
+    COST = "cost"
+    PRODUCT_SPECIFICATION = "product_specification"
+    STAFF_COMPETENCE = "staff_competence"
+    STAFF_BEHAVIOUR = "staff_behaviour"
+    FACILITIES = "facilities"
+    COMPLAINT_HANDLING = "complaint_handling"
+
+    @property
+    def label_id(self) -> str:
+        """Indonesian name of the item as printed in the regulation."""
+        return _ITEM_LABELS[self][0]
+
+    @property
+    def label_en(self) -> str:
+        """English name of the item."""
+        return _ITEM_LABELS[self][1]
+
+    @property
+    def position(self) -> int:
+        """Zero-based position in regulation order."""
+        return _ITEM_POSITIONS[self]
+
+
+_ITEM_LABELS: Final[Mapping[ServiceItem, tuple[str, str]]] = {
+    ServiceItem.REQUIREMENTS: ("persyaratan", "requirements"),
+    ServiceItem.PROCEDURE: ("sistem, mekanisme, dan prosedur", "procedure"),
+    ServiceItem.COMPLETION_TIME: ("waktu pelayanan", "completion time"),
+    ServiceItem.COST: ("biaya/tarif", "cost/tariff"),
+    ServiceItem.PRODUCT_SPECIFICATION: ("produk spesifikasi jenis pelayanan", "product specification"),
+    ServiceItem.STAFF_COMPETENCE: ("kompetensi pelaksana", "staff competence"),
+    ServiceItem.STAFF_BEHAVIOUR: ("perilaku pelaksana", "staff behaviour"),
+    ServiceItem.FACILITIES: ("sarana dan prasarana", "facilities"),
+    ServiceItem.COMPLAINT_HANDLING: ("penanganan pengaduan, saran dan masukan", "complaint handling"),
+}
+_ITEM_POSITIONS: Final[Mapping[ServiceItem, int]] = {item: i for i, item in enumerate(ServiceItem)}
+ITEM_COUNT: Final = len(_ITEM_POSITIONS)
+# Equal weight per item; kept as an exact fraction because 0.111 shifts grades (see tests).
+ITEM_WEIGHT: Final = Fraction(1, ITEM_COUNT)
+
+
+def _validated_score(item: ServiceItem, score: object) -> int:
+    # bool is an int subclass; a True slipping through as "1" would be a silent data bug.
+    if not isinstance(score, int) or isinstance(score, bool):
+        raise InvalidValueError(
+            code="feedback.survey.score_not_integer",
+            field=f"scores.{item.value}",
+            message_id=f"Nilai unsur '{item.label_id}' harus bilangan bulat",
+            message_en=f"Score for item '{item.label_en}' must be a whole number",
+        )
+    if not MIN_SCORE <= score <= MAX_SCORE:
+        raise ScoreOutOfRangeError(
+            field=f"scores.{item.value}",
+            label_id=item.label_id,
+            label_en=item.label_en,
+            low=MIN_SCORE,
+            high=MAX_SCORE,
+            kind_id="unsur",
+            kind_en="item",
+        )
+    return score
+
+
+@dataclass(frozen=True)
+class SurveyResponse:
+    """One respondent's answers (kuesioner SKM): nine scores 1..4 in regulation order."""
+
+    scores: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.scores) != ITEM_COUNT:
+            raise InvalidValueError(
+                code="feedback.survey.wrong_item_count",
+                field="scores",
+                message_id=f"Kuesioner harus berisi {ITEM_COUNT} unsur, bukan {len(self.scores)}",
+                message_en=f"A response must have {ITEM_COUNT} item scores, not {len(self.scores)}",
+            )
+        for item, score in zip(ServiceItem, self.scores, strict=True):
+            _validated_score(item, score)
+
+    @classmethod
+    def from_mapping(cls, scores: Mapping[ServiceItem, int]) -> SurveyResponse:
+        """Build a response from scores keyed by item; every one of the nine items is required."""
+        ordered: list[int] = []
+        for item in ServiceItem:
+            if item not in scores:
+                raise MissingValueError(
+                    field=f"scores.{item.value}",
+                    label_id=f"nilai unsur {item.label_id}",
+                    label_en=f"score for item {item.label_en}",
+                )
+            ordered.append(_validated_score(item, scores[item]))
+        return cls(tuple(ordered))
+
+    def score(self, item: ServiceItem) -> int:
+        """The score given to one item."""
+        return self.scores[item.position]
+
+
+class SatisfactionGrade(StrEnum):
+    """Service quality grade (mutu pelayanan) derived from the IKM."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+
+    @property
+    def label_id(self) -> str:
+        """Indonesian performance label (kinerja unit pelayanan)."""
+        return {"A": "Sangat Baik", "B": "Baik", "C": "Kurang Baik", "D": "Tidak Baik"}[self.value]
+
+    @property
+    def label_en(self) -> str:
+        """English performance label."""
+        return {"A": "Very good", "B": "Good", "C": "Poor", "D": "Very poor"}[self.value]
+
+
+@dataclass(frozen=True)
+class GradeBand:
+    """A grade and the lowest rounded IKM that earns it."""
+
+    grade: SatisfactionGrade
+    lower_bound: Decimal
+
+
+def _default_bands() -> tuple[GradeBand, ...]:
+    return (
+        GradeBand(SatisfactionGrade.A, Decimal("88.31")),
+        GradeBand(SatisfactionGrade.B, Decimal("76.61")),
+        GradeBand(SatisfactionGrade.C, Decimal("65.00")),
+        GradeBand(SatisfactionGrade.D, Decimal("25.00")),
+    )
+
+
+@dataclass(frozen=True)
+class GradeScale:
+    """Grade table for the IKM; a region may configure its own (wrap it in ``Dated``)."""
+
+    bands: tuple[GradeBand, ...] = field(default_factory=_default_bands)
+    decimals: int = 2
+
+    def __post_init__(self) -> None:
+        bounds = [band.lower_bound for band in self.bands]
+        grades = [band.grade for band in self.bands]
+        # Classification walks bands top-down, so order and coverage of the floor are invariants.
+        if not bounds or bounds != sorted(bounds, reverse=True) or len(set(bounds)) != len(bounds):
+            raise InvalidConfigurationError(
+                field="bands",
+                message_id="Batas bawah tiap mutu pelayanan harus unik dan menurun",
+                message_en="Grade lower bounds must be distinct and in descending order",
+            )
+        if len(set(grades)) != len(grades):
+            raise InvalidConfigurationError(
+                field="bands",
+                message_id="Setiap mutu pelayanan hanya boleh muncul sekali",
+                message_en="Each grade may appear only once",
+            )
+        if bounds[-1] > MIN_SCORE * CONVERSION_FACTOR:
+            raise InvalidConfigurationError(
+                field="bands",
+                message_id="Mutu pelayanan terendah harus mencakup nilai 25",
+                message_en="The lowest grade must cover an index of 25",
+            )
+        if self.decimals < 0:
+            raise InvalidConfigurationError(
+                field="decimals",
+                message_id="Jumlah desimal tidak boleh negatif",
+                message_en="Number of decimals must not be negative",
+            )
+
+    def round(self, exact: Fraction) -> Decimal:
+        """Round an exact index half-up to the scale's decimals (exactly, without float)."""
+        scaled = exact * 10**self.decimals
+        # floor(x + 1/2) is half-up for the positive values an index can take.
+        return Decimal(math.floor(scaled + Fraction(1, 2))).scaleb(-self.decimals)
+
+    def grade_of(self, exact: Fraction) -> SatisfactionGrade:
+        """Grade of an exact index: round half-up first, then classify the rounded value."""
+        rounded = self.round(exact)
+        for band in self.bands:
+            if rounded >= band.lower_bound:
+                return band.grade
+        raise InvalidValueError(
+            code="feedback.survey.index_below_scale",
+            field="index",
+            message_id=f"Nilai IKM {rounded} berada di bawah tabel mutu pelayanan",
+            message_en=f"Index {rounded} lies below the grade table",
+        )
+
+
+DEFAULT_GRADE_SCALE: Final = GradeScale()
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """Per-item result: NRR (nilai rata-rata unsur) and NRR tertimbang (NRR x 1/9)."""
+
+    item: ServiceItem
+    nrr: Fraction
+
+    @property
+    def weighted_nrr(self) -> Fraction:
+        """NRR times the item's exact weight 1/9."""
+        return self.nrr * ITEM_WEIGHT
+
+
+@dataclass(frozen=True)
+class SatisfactionIndex:
+    """IKM (Indeks Kepuasan Masyarakat) of one unit and period."""
+
+    exact: Fraction
+    rounded: Decimal
+    grade: SatisfactionGrade
+    respondents: int
+
+
+@dataclass(frozen=True)
+class SurveyAggregate:
+    """Running totals of a survey (per unit and period), updated one response at a time."""
+
+    score_sums: tuple[int, ...] = (0,) * ITEM_COUNT
+    respondents: int = 0
+
+    def __post_init__(self) -> None:
+        if len(self.score_sums) != ITEM_COUNT or self.respondents < 0:
+            raise InvalidValueError(
+                code="feedback.survey.invalid_aggregate",
+                field="score_sums",
+                message_id="Rekapitulasi survei tidak konsisten",
+                message_en="Survey aggregate is inconsistent",
+            )
+        # A stored aggregate must be reachable from real responses, or every mean is suspect.
+        low, high = MIN_SCORE * self.respondents, MAX_SCORE * self.respondents
+        if any(not low <= total <= high for total in self.score_sums):
+            raise InvalidValueError(
+                code="feedback.survey.invalid_aggregate",
+                field="score_sums",
+                message_id="Jumlah nilai unsur tidak sesuai dengan jumlah responden",
+                message_en="Item score sums do not match the number of respondents",
+            )
+
+    @classmethod
+    def of(cls, responses: Iterable[SurveyResponse]) -> SurveyAggregate:
+        """Aggregate computed from scratch from all responses."""
+        aggregate = cls()
+        for response in responses:
+            aggregate = aggregate.add(response)
+        return aggregate
+
+    def add(self, response: SurveyResponse) -> SurveyAggregate:
+        """A new aggregate including one more response."""
+        sums = tuple(total + score for total, score in zip(self.score_sums, response.scores, strict=True))
+        return SurveyAggregate(sums, self.respondents + 1)
+
+    def merge(self, other: SurveyAggregate) -> SurveyAggregate:
+        """Combine two disjoint aggregates (e.g. two counters, or two quarters into a year)."""
+        sums = tuple(a + b for a, b in zip(self.score_sums, other.score_sums, strict=True))
+        return SurveyAggregate(sums, self.respondents + other.respondents)
+
+    def _require_respondents(self) -> None:
+        if self.respondents == 0:
+            raise InvalidValueError(
+                code="feedback.survey.no_respondents",
+                field="respondents",
+                message_id="Belum ada responden survei",
+                message_en="The survey has no respondents yet",
+            )
+
+    def nrr(self, item: ServiceItem) -> Fraction:
+        """NRR (mean score) of one item."""
+        self._require_respondents()
+        return Fraction(self.score_sums[item.position], self.respondents)
+
+    def weighted_nrr(self, item: ServiceItem) -> Fraction:
+        """NRR of one item times 1/9 (NRR tertimbang)."""
+        return self.nrr(item) * ITEM_WEIGHT
+
+    def item_results(self) -> tuple[ItemResult, ...]:
+        """NRR of every item, in regulation order."""
+        return tuple(ItemResult(item, self.nrr(item)) for item in ServiceItem)
+
+    def exact_index(self) -> Fraction:
+        """IKM = (sum of NRR x 1/9) x 25, as an exact fraction."""
+        return sum((result.weighted_nrr for result in self.item_results()), Fraction(0)) * CONVERSION_FACTOR
+
+    def index(self, scale: GradeScale = DEFAULT_GRADE_SCALE) -> SatisfactionIndex:
+        """IKM with its rounded value and grade under the given scale."""
+        exact = self.exact_index()
+        return SatisfactionIndex(exact, scale.round(exact), scale.grade_of(exact), self.respondents)
+
+    def improvement_priorities(self, limit: int = 3) -> tuple[ItemResult, ...]:
+        """Lowest-scoring items first (ties in regulation order): where to improve service."""
+        if limit < 0:
+            raise InvalidValueError(
+                field="limit",
+                message_id="Batas jumlah unsur tidak boleh negatif",
+                message_en="Limit must not be negative",
+            )
+        ranked = sorted(self.item_results(), key=lambda result: (result.nrr, result.item.position))
+        return tuple(ranked[:limit])

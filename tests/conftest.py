@@ -1,0 +1,195 @@
+"""Real infrastructure for the integration and end-to-end tests, from the one module that decides it.
+
+The embedded default starts PostgreSQL, Redis and Tansu on free ports in a temporary directory;
+where a Docker engine answers, testcontainers start Apache Kafka, PostgreSQL and Redis; with
+``KINERJA_DATABASE_URL``, ``KINERJA_KAFKA_BOOTSTRAP_SERVERS`` and ``KINERJA_REDIS_URL`` set the
+tests use those servers and start nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from kinerja import infra
+from kinerja.services import definition
+from shared.auth import Role, ensure_dev_signing_key, mint_dev_token
+from shared.messaging.kafka import ensure_topics
+from shared.migrations import upgrade_to_head_async
+from shared.runtime import Component, ServiceContext, build_app, build_context
+from shared.settings import ServiceSettings
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh data directory (development signing key, logs) for this test session."""
+    path = tmp_path_factory.mktemp("kinerja")
+    os.environ["KINERJA_DATA_DIR"] = str(path)
+    ensure_dev_signing_key(path / "dev-jwt" / "private.pem")
+    return path
+
+
+@pytest.fixture(scope="session")
+def infrastructure(data_dir: Path) -> Iterator[infra.EmbeddedInfrastructure | None]:
+    """Start (or find) PostgreSQL, Redis and the broker; point ``KINERJA_*`` at them."""
+    mode = infra.choose_mode()
+    if mode is infra.Mode.EXTERNAL:
+        yield None
+        return
+    if mode is infra.Mode.CONTAINERS:
+        with infra.containers() as endpoints:
+            os.environ.update(endpoints.environment())
+            asyncio.run(ensure_topics(endpoints.kafka_bootstrap_servers))
+            yield None
+        return
+    embedded = infra.EmbeddedInfrastructure(data_dir / "infra", infra.EmbeddedPorts.random(), durable=False)
+    endpoints = embedded.start()
+    os.environ.update(endpoints.environment())
+    asyncio.run(ensure_topics(endpoints.kafka_bootstrap_servers))
+    try:
+        yield embedded
+    finally:
+        embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def make_token(data_dir: Path) -> Callable[..., str]:
+    """Mint development tokens: ``make_token("rater", region="medan", employee="e1")``."""
+    settings = ServiceSettings(data_dir=data_dir)
+
+    def mint(roles: str, *, region: str | None = None, employee: str | None = None, **extra: Any) -> str:
+        return mint_dev_token(
+            settings,
+            subject=extra.get("subject") or employee or roles,
+            roles=[Role(r) for r in roles.split(",")],
+            region_id=region,
+            employee_id=employee,
+        )
+
+    return mint
+
+
+def auth(token: str) -> dict[str, str]:
+    """The Authorization header for a token."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def new_region_id() -> str:
+    """A region id no other test uses, so tests share one database without interfering."""
+    return f"r-{uuid.uuid4().hex[:10]}"
+
+
+class RunningService:
+    """A service running in this event loop: its API through ASGI, its consumer and relay as tasks."""
+
+    def __init__(self, name: str, components: set[Component]) -> None:
+        self.name = name
+        self.components = components
+        self.definition = definition(name)
+        self.context: ServiceContext | None = None
+        self.client: httpx.AsyncClient | None = None
+        self.stop = asyncio.Event()
+        self.tasks: list[asyncio.Task[Any]] = []
+
+    async def start(self) -> RunningService:
+        """Migrate, then start the chosen components."""
+        from shared.messaging.consumer import EventConsumer
+        from shared.messaging.kafka import make_consumer, make_producer
+        from shared.messaging.relay import OutboxRelay
+
+        definition = self.definition
+        settings = definition.settings
+        await upgrade_to_head_async(settings, definition.migrations_dir)
+        self.context = context = build_context(definition)
+        if definition.on_startup is not None:
+            await definition.on_startup(context)
+        app = build_app(definition, context)
+        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+        if Component.RELAY in self.components:
+            producer = make_producer(settings.kafka_bootstrap_servers, client_id=f"test-{self.name}-relay")
+            await producer.start()
+            context.extras.setdefault("producers", {})["relay"] = producer
+            relay = OutboxRelay(
+                session_factory=context.session_factory, outbox=context.tables.outbox, producer=producer
+            )
+            self.tasks.append(asyncio.create_task(relay.run(self.stop)))
+        if Component.CONSUMER in self.components and definition.handlers is not None:
+            handlers = definition.handlers(context)
+            dlq = make_producer(settings.kafka_bootstrap_servers, client_id=f"test-{self.name}-dlq")
+            await dlq.start()
+            consumer = make_consumer(
+                settings.kafka_bootstrap_servers,
+                group_id=settings.consumer_group,
+                topics=sorted({cls.topic for cls in handlers}),
+                max_records=settings.consumer_batch_size,
+            )
+            await consumer.start()
+            context.extras["consumer_clients"] = (consumer, dlq)
+            runner = EventConsumer(
+                consumer=consumer,
+                dead_letter_producer=dlq,
+                group_id=settings.consumer_group,
+                session_factory=context.session_factory,
+                processed_events=context.tables.processed_events,
+                handlers=handlers,
+            )
+            self.tasks.append(asyncio.create_task(runner.run(self.stop)))
+        for background in definition.background:
+            self.tasks.append(asyncio.create_task(background(context, self.stop)))
+        return self
+
+    async def close(self) -> None:
+        """Stop the components and release connections."""
+        self.stop.set()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        assert self.context is not None
+        for client in self.context.extras.get("consumer_clients", ()):
+            with contextlib.suppress(Exception):
+                await client.stop()
+        for producer in self.context.extras.get("producers", {}).values():
+            with contextlib.suppress(Exception):
+                await producer.stop()
+        if self.client is not None:
+            await self.client.aclose()
+        await self.context.redis.aclose()
+        await self.context.engine.dispose()
+
+
+@pytest.fixture
+async def start_service(infrastructure: Any) -> AsyncIterator[Callable[..., Any]]:
+    """Start a service in-process: ``svc = await start_service("planning", consumer=True)``."""
+    running: list[RunningService] = []
+
+    async def start(name: str, *, consumer: bool = False, relay: bool = False) -> RunningService:
+        components = {Component.API}
+        if consumer:
+            components.add(Component.CONSUMER)
+        if relay:
+            components.add(Component.RELAY)
+        service = await RunningService(name, components).start()
+        running.append(service)
+        return service
+
+    yield start
+    for service in reversed(running):
+        await service.close()
+
+
+async def wait_until(predicate: Callable[[], Any], *, timeout: float = 20.0, interval: float = 0.1) -> Any:
+    """Poll an async predicate until it returns something truthy (a deadline, never a fixed sleep)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await predicate()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last result: {result!r})")
+        await asyncio.sleep(interval)
