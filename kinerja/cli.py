@@ -92,12 +92,6 @@ def _up(args: argparse.Namespace) -> int:
     return run_platform(demo=not args.no_demo, data_dir=infra.default_data_dir())
 
 
-def _simulate(args: argparse.Namespace) -> int:
-    from kinerja.simulate import simulate
-
-    return simulate(args)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser (each subcommand has its own --help)."""
     parser = argparse.ArgumentParser(prog="kinerja", description=__doc__)
@@ -127,11 +121,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--components", default="api,consumer,relay", help="any of api, consumer, relay")
     serve.set_defaults(func=_serve)
 
-    simulate = commands.add_parser("simulate", help="stream realistic activity reports at a chosen rate")
-    simulate.add_argument("--rate", type=float, default=200.0, help="activities per second")
-    simulate.add_argument("--duration", type=float, default=30.0, help="seconds to run")
-    simulate.add_argument("--employees", type=int, default=2000, help="simulated employees per region")
-    simulate.set_defaults(func=_simulate)
     return parser
 
 

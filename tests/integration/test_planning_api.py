@@ -23,10 +23,15 @@ async def seed_region_with_team(client, make_token, region: str) -> dict[str, st
     )
     assert response.status_code == 201, response.text
     unit = (
-        await client.post("/v1/units", json={"code": "dukcapil", "name": "Dinas Dukcapil"}, headers=auth(admin))
+        await client.post(
+            "/v1/units", json={"code": "dukcapil", "name": "Dinas Dukcapil"}, headers=auth(admin)
+        )
     ).json()
     head, staff = f"h-{uuid.uuid4().hex[:8]}", f"e-{uuid.uuid4().hex[:8]}"
-    for employee_id, nip, supervisor in ((head, "197001011995031001", None), (staff, "199001012015032002", head)):
+    for employee_id, nip, supervisor in (
+        (head, "197001011995031001", None),
+        (staff, "199001012015032002", head),
+    ):
         response = await client.post(
             "/v1/employees",
             json={
@@ -81,8 +86,11 @@ async def test_approved_plan_is_published_with_its_full_content(start_service, m
     )
     await consumer.start()
     try:
-        plan = (await planning.client.post("/v1/work-plans", json=PLAN, headers=auth(team["staff_token"]))).json()
-        assert plan["status"] == "draft" and plan["rater_id"] == team["head"]
+        plan = (
+            await planning.client.post("/v1/work-plans", json=PLAN, headers=auth(team["staff_token"]))
+        ).json()
+        assert plan["status"] == "draft"
+        assert plan["rater_id"] == team["head"]
         submitted = await planning.client.post(
             f"/v1/work-plans/{plan['plan_id']}/submit", headers=auth(team["staff_token"])
         )
@@ -108,7 +116,8 @@ async def test_approved_plan_is_published_with_its_full_content(start_service, m
         assert envelope["region_id"] == region
         assert record.key == team["staff"].encode()
         indicator = envelope["payload"]["results"][0]["indicators"][0]
-        assert indicator["target"] == "400" and indicator["period_targets"]["2026-Q3"] == "100"
+        assert indicator["target"] == "400"
+        assert indicator["period_targets"]["2026-Q3"] == "100"
     finally:
         await consumer.stop()
 

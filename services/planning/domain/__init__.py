@@ -1,0 +1,1 @@
+"""Pure domain model of the planning service: organisation, indicator templates, work plans (SKP)."""

@@ -1,0 +1,22 @@
+"""Wires the scoring service: settings, tables, migrations, routes and event handlers."""
+
+from pathlib import Path
+
+from services.scoring.adapters.tables import runtime_tables
+from services.scoring.entrypoints.api import router
+from services.scoring.entrypoints.consumer import handlers
+from services.scoring.settings import ScoringSettings
+from shared.runtime import ServiceDefinition
+
+
+def build(settings: ScoringSettings | None = None) -> ServiceDefinition:
+    """The scoring service definition."""
+    return ServiceDefinition(
+        settings=settings or ScoringSettings(),
+        tables=runtime_tables,
+        migrations_dir=Path(__file__).parent / "migrations",
+        title="Kinerja scoring",
+        description="Materialized performance views, rating proposals and the national predicate rules.",
+        routers=[router],
+        handlers=handlers,
+    )

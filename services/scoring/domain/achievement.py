@@ -1,0 +1,414 @@
+"""Achievement (capaian) of one indicator: realisation from contributions, compared with its target.
+
+All arithmetic is exact (:class:`fractions.Fraction`); convert to ``Decimal`` or ``float`` only at the edges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from fractions import Fraction
+
+from services.scoring.domain.labels import LabelledEnum
+
+
+class Aspect(LabelledEnum):
+    """Aspek indikator: what the indicator measures."""
+
+    QUANTITY = "QUANTITY", "Kuantitas", "Quantity"
+    QUALITY = "QUALITY", "Kualitas", "Quality"
+    TIME = "TIME", "Waktu", "Time"
+    COST = "COST", "Biaya", "Cost"
+
+
+class Direction(LabelledEnum):
+    """Arah indikator: whether more is better (documents) or less (waiting minutes)."""
+
+    HIGHER_IS_BETTER = "HIGHER_IS_BETTER", "Semakin tinggi semakin baik", "Higher is better"
+    LOWER_IS_BETTER = "LOWER_IS_BETTER", "Semakin rendah semakin baik", "Lower is better"
+
+
+class Aggregation(LabelledEnum):
+    """How contributions over a period combine into one realisation."""
+
+    SUM = "SUM", "Jumlah", "Sum"
+    AVERAGE = "AVERAGE", "Rata-rata", "Average"
+    LAST = "LAST", "Nilai terakhir", "Latest value"
+    RATIO = "RATIO", "Rasio", "Ratio (sum of numerators / sum of denominators)"
+
+
+class Judgement(LabelledEnum):
+    """Penilaian atasan: the rater's judgement of a qualitative target."""
+
+    NOT_MET = "NOT_MET", "Tidak tercapai", "Not met"
+    PARTLY_MET = "PARTLY_MET", "Sebagian tercapai", "Partly met"
+    MET = "MET", "Tercapai", "Met"
+    EXCEEDED = "EXCEEDED", "Melampaui target", "Exceeded"
+
+
+class AchievementBasis(LabelledEnum):
+    """Where an indicator's achievement comes from."""
+
+    MEASURED = "MEASURED", "Terukur dari realisasi", "Measured from realisation"
+    JUDGED = "JUDGED", "Dinilai oleh atasan", "Judged by the rater"
+    NO_DATA = "NO_DATA", "Belum ada data", "No data yet"
+
+
+class ContributionError(ValueError):
+    """A contribution that does not fit its indicator or contradicts an earlier one."""
+
+
+@dataclass(frozen=True)
+class NumericTarget:
+    """Target kuantitatif: a number with a unit (e.g. 120 documents, 15 minutes)."""
+
+    value: Fraction
+    unit: str = ""
+
+    def __post_init__(self) -> None:
+        if self.value < 0:
+            raise ValueError("a target cannot be negative")
+
+
+@dataclass(frozen=True)
+class QualitativeTarget:
+    """Target kualitatif: a statement whose realisation the rater judges."""
+
+    statement: str
+
+    def __post_init__(self) -> None:
+        if not self.statement.strip():
+            raise ValueError("a qualitative target needs a statement")
+
+
+Target = NumericTarget | QualitativeTarget
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """Indikator Kinerja Individu (IKI) of one planned result."""
+
+    id: str
+    template_code: str
+    aspect: Aspect
+    direction: Direction
+    aggregation: Aggregation
+    target: Target
+    weight: Fraction = Fraction(1)
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if self.weight <= 0:
+            raise ValueError("an indicator weight must be positive")
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """Kontribusi realisasi: one reported activity or count toward an indicator.
+
+    For a RATIO indicator ``quantity`` is the numerator (e.g. complaints resolved within the deadline)
+    and ``denominator`` the base (complaints received); other aggregations carry no denominator.
+    """
+
+    id: str
+    occurred_at: datetime
+    quantity: Fraction
+    verified: bool = False
+    denominator: Fraction | None = None
+
+    def __post_init__(self) -> None:
+        if self.occurred_at.tzinfo is None:
+            # Field devices report in several time zones; naive times would order LAST wrongly.
+            raise ContributionError("occurred_at must be timezone-aware")
+        if self.quantity < 0:
+            raise ContributionError("a contribution quantity cannot be negative")
+        if self.denominator is not None and self.denominator < 0:
+            raise ContributionError("a contribution denominator cannot be negative")
+
+    @property
+    def order_key(self) -> tuple[datetime, str]:
+        """Key deciding the latest contribution: time first, then id for a deterministic tie-break."""
+        return (self.occurred_at, self.id)
+
+
+@dataclass(frozen=True)
+class Realisation:
+    """Realisasi of one indicator over a period, overall and counting verified contributions only.
+
+    ``value`` is ``None`` when the aggregation has nothing to work on (an average of no values, a ratio
+    whose denominators sum to zero); a SUM over no contributions is zero.
+    """
+
+    aggregation: Aggregation
+    value: Fraction | None
+    verified_value: Fraction | None
+    verified_share: Fraction | None
+    contribution_count: int
+    verified_count: int
+
+    @classmethod
+    def empty(cls, aggregation: Aggregation) -> Realisation:
+        """Realisation of an indicator nobody has reported on."""
+        return compute_realisation(aggregation, ())
+
+
+@dataclass(frozen=True)
+class JudgementScale:
+    """Achievement ratio given to each rater judgement of a qualitative target."""
+
+    not_met: Fraction = Fraction(0)
+    partly_met: Fraction = Fraction(1, 2)
+    met: Fraction = Fraction(1)
+    exceeded: Fraction = Fraction(6, 5)
+
+    def ratio(self, judgement: Judgement) -> Fraction:
+        """Achievement ratio for a judgement."""
+        match judgement:
+            case Judgement.NOT_MET:
+                return self.not_met
+            case Judgement.PARTLY_MET:
+                return self.partly_met
+            case Judgement.MET:
+                return self.met
+            case Judgement.EXCEEDED:
+                return self.exceeded
+
+
+@dataclass(frozen=True)
+class AchievementPolicy:
+    """How realisation becomes achievement; part of a region's dated rule set."""
+
+    cap: Fraction = Fraction(3, 2)
+    judgements: JudgementScale = JudgementScale()
+
+    def __post_init__(self) -> None:
+        if self.cap < 1:
+            raise ValueError("the achievement cap must be at least 1")
+
+
+@dataclass(frozen=True)
+class IndicatorAchievement:
+    """Capaian indikator: realisation, target and the resulting (capped) achievement ratio."""
+
+    indicator: Indicator
+    realisation: Realisation
+    basis: AchievementBasis
+    achievement: Fraction | None
+    capped: bool = False
+    judgement: Judgement | None = None
+
+    @property
+    def verified_share(self) -> Fraction | None:
+        """Share of the realisation backed by verified evidence; a rater's judgement counts as verified."""
+        if self.basis is AchievementBasis.JUDGED:
+            return Fraction(1)
+        return self.realisation.verified_share
+
+
+def _check_shape(aggregation: Aggregation, contribution: Contribution) -> None:
+    needs_denominator = aggregation is Aggregation.RATIO
+    if needs_denominator != (contribution.denominator is not None):
+        expected = "needs" if needs_denominator else "takes no"
+        raise ContributionError(f"a {aggregation} contribution {expected} denominator: {contribution.id}")
+
+
+def _merge(seen: Contribution, incoming: Contribution) -> Contribution:
+    """Merge a redelivered contribution: the same fact, verified if any copy says so."""
+    if replace(seen, verified=incoming.verified) != incoming:
+        raise ContributionError(f"contribution {incoming.id} was reported twice with different data")
+    # Verification only ever turns on, so OR-ing the flag is order-independent.
+    return replace(seen, verified=seen.verified or incoming.verified)
+
+
+def _weight(aggregation: Aggregation, contribution: Contribution) -> Fraction:
+    """How much of the realisation one contribution carries, for the verified share."""
+    if aggregation is Aggregation.SUM:
+        return contribution.quantity
+    if aggregation is Aggregation.RATIO:
+        return contribution.denominator or Fraction(0)
+    return Fraction(1)
+
+
+def _aggregate(aggregation: Aggregation, items: list[Contribution]) -> Fraction | None:
+    if aggregation is Aggregation.SUM:
+        return sum((c.quantity for c in items), Fraction(0))
+    if not items:
+        return None
+    if aggregation is Aggregation.AVERAGE:
+        return sum((c.quantity for c in items), Fraction(0)) / len(items)
+    if aggregation is Aggregation.LAST:
+        return max(items, key=lambda c: c.order_key).quantity
+    denominator = sum((c.denominator or Fraction(0) for c in items), Fraction(0))
+    return sum((c.quantity for c in items), Fraction(0)) / denominator if denominator else None
+
+
+def _share(
+    part_weight: Fraction, total_weight: Fraction, part_count: int, total_count: int
+) -> Fraction | None:
+    if total_weight:
+        return part_weight / total_weight
+    # All weights zero (e.g. every count reported as 0): fall back to the share of contributions.
+    return Fraction(part_count, total_count) if total_count else None
+
+
+def compute_realisation(aggregation: Aggregation, contributions: Iterable[Contribution]) -> Realisation:
+    """Realisation from the full list of contributions; repeated ids are merged, not counted twice."""
+    unique: dict[str, Contribution] = {}
+    for contribution in contributions:
+        _check_shape(aggregation, contribution)
+        seen = unique.get(contribution.id)
+        unique[contribution.id] = contribution if seen is None else _merge(seen, contribution)
+    items = list(unique.values())
+    verified = [c for c in items if c.verified]
+    return Realisation(
+        aggregation=aggregation,
+        value=_aggregate(aggregation, items),
+        verified_value=_aggregate(aggregation, verified),
+        verified_share=_share(
+            sum((_weight(aggregation, c) for c in verified), Fraction(0)),
+            sum((_weight(aggregation, c) for c in items), Fraction(0)),
+            len(verified),
+            len(items),
+        ),
+        contribution_count=len(items),
+        verified_count=len(verified),
+    )
+
+
+class _Tally:
+    """Running totals over a set of contributions."""
+
+    def __init__(self, aggregation: Aggregation) -> None:
+        self.aggregation = aggregation
+        self.count = 0
+        self.quantity = Fraction(0)
+        self.denominator = Fraction(0)
+        self.weight = Fraction(0)
+        self.latest: Contribution | None = None
+
+    def add(self, contribution: Contribution) -> None:
+        self.count += 1
+        self.quantity += contribution.quantity
+        self.denominator += contribution.denominator or Fraction(0)
+        self.weight += _weight(self.aggregation, contribution)
+        if self.latest is None or contribution.order_key > self.latest.order_key:
+            self.latest = contribution
+
+    def value(self) -> Fraction | None:
+        match self.aggregation:
+            case Aggregation.SUM:
+                return self.quantity
+            case Aggregation.AVERAGE:
+                return self.quantity / self.count if self.count else None
+            case Aggregation.LAST:
+                return None if self.latest is None else self.latest.quantity
+            case Aggregation.RATIO:
+                return self.quantity / self.denominator if self.denominator else None
+
+
+class IndicatorAccumulator:
+    """Realisation kept up to date one contribution at a time, for incrementally materialised views.
+
+    The result equals :func:`compute_realisation` over the same contributions in any order. A contribution
+    id already seen is ignored, except that a redelivery marked verified upgrades the earlier copy.
+    """
+
+    def __init__(self, aggregation: Aggregation) -> None:
+        self._aggregation = aggregation
+        self._seen: dict[str, Contribution] = {}
+        self._all = _Tally(aggregation)
+        self._verified = _Tally(aggregation)
+
+    @property
+    def aggregation(self) -> Aggregation:
+        """The aggregation this accumulator applies."""
+        return self._aggregation
+
+    def add(self, contribution: Contribution) -> bool:
+        """Fold one contribution in; return whether it changed the realisation."""
+        _check_shape(self._aggregation, contribution)
+        seen = self._seen.get(contribution.id)
+        if seen is None:
+            self._seen[contribution.id] = contribution
+            self._all.add(contribution)
+            if contribution.verified:
+                self._verified.add(contribution)
+            return True
+        merged = _merge(seen, contribution)
+        if merged.verified and not seen.verified:
+            self._seen[contribution.id] = merged
+            self._verified.add(merged)
+            return True
+        return False
+
+    def realisation(self) -> Realisation:
+        """The realisation of everything added so far."""
+        return Realisation(
+            aggregation=self._aggregation,
+            value=self._all.value(),
+            verified_value=self._verified.value(),
+            verified_share=_share(
+                self._verified.weight, self._all.weight, self._verified.count, self._all.count
+            ),
+            contribution_count=self._all.count,
+            verified_count=self._verified.count,
+        )
+
+
+def _uncapped_ratio(direction: Direction, target: Fraction, realisation: Fraction) -> Fraction | None:
+    """Achievement ratio before the cap; ``None`` stands for unbounded (no waiting beats any target)."""
+    if direction is Direction.HIGHER_IS_BETTER:
+        return realisation / target if target else Fraction(1)
+    if realisation:
+        return target / realisation
+    return None if target else Fraction(1)
+
+
+def achievement_ratio(
+    direction: Direction, target: Fraction, realisation: Fraction, *, cap: Fraction
+) -> Fraction:
+    """Achievement ratio of a numeric target, capped so one indicator cannot mask the others.
+
+    Higher is better: realisation / target; a zero target is simply met (1), since it gives no scale to
+    measure over-achievement against. Lower is better: target / realisation; a zero realisation beats any
+    positive target (the cap), meets a zero target exactly (1), and any realisation above a zero target
+    scores 0.
+    """
+    ratio = _uncapped_ratio(direction, target, realisation)
+    return cap if ratio is None else min(ratio, cap)
+
+
+def assess_indicator(
+    indicator: Indicator,
+    realisation: Realisation,
+    policy: AchievementPolicy | None = None,
+    judgement: Judgement | None = None,
+) -> IndicatorAchievement:
+    """Achievement of one indicator from its realisation, or from the rater's judgement if qualitative."""
+    policy = policy or AchievementPolicy()
+    if realisation.aggregation is not indicator.aggregation:
+        raise ValueError(
+            f"realisation aggregated by {realisation.aggregation}, indicator by {indicator.aggregation}"
+        )
+    target = indicator.target
+    if isinstance(target, QualitativeTarget):
+        if judgement is None:
+            return IndicatorAchievement(indicator, realisation, AchievementBasis.NO_DATA, None)
+        judged = policy.judgements.ratio(judgement)
+        return IndicatorAchievement(
+            indicator,
+            realisation,
+            AchievementBasis.JUDGED,
+            min(judged, policy.cap),
+            judged > policy.cap,
+            judgement,
+        )
+    if judgement is not None:
+        raise ValueError(f"indicator {indicator.id} has a numeric target; it is measured, not judged")
+    if realisation.value is None:
+        return IndicatorAchievement(indicator, realisation, AchievementBasis.NO_DATA, None)
+    raw = _uncapped_ratio(indicator.direction, target.value, realisation.value)
+    capped = raw is None or raw > policy.cap
+    achieved = policy.cap if raw is None else min(raw, policy.cap)
+    return IndicatorAchievement(indicator, realisation, AchievementBasis.MEASURED, achieved, capped)

@@ -1,0 +1,132 @@
+"""Assessment periods (periode penilaian): months, quarters, semesters and the year."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from services.scoring.domain.labels import LabelledEnum
+
+
+class PeriodKind(LabelledEnum):
+    """Length of an assessment period; a region picks one besides the year."""
+
+    MONTHLY = "MONTHLY", "Bulanan", "Monthly"
+    QUARTERLY = "QUARTERLY", "Triwulanan", "Quarterly"
+    SEMESTER = "SEMESTER", "Semesteran", "Semester"
+    YEAR = "YEAR", "Tahunan", "Year"
+
+    @property
+    def months(self) -> int:
+        """Number of calendar months in one period of this kind."""
+        return _MONTHS[self]
+
+    @property
+    def per_year(self) -> int:
+        """Number of periods of this kind in a year."""
+        return 12 // self.months
+
+
+_MONTHS: dict[PeriodKind, int] = {
+    PeriodKind.MONTHLY: 1,
+    PeriodKind.QUARTERLY: 3,
+    PeriodKind.SEMESTER: 6,
+    PeriodKind.YEAR: 12,
+}
+_KEY_PREFIX: dict[PeriodKind, str] = {
+    PeriodKind.MONTHLY: "M",
+    PeriodKind.QUARTERLY: "Q",
+    PeriodKind.SEMESTER: "S",
+}
+_KEY_PATTERN = re.compile(r"^(?P<year>\d{4})(?:-(?P<prefix>[MQS])(?P<index>\d{1,2}))?$")
+
+
+class InvalidPeriodError(ValueError):
+    """A period key or index that does not name a real period."""
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """One assessment period, e.g. the third quarter of 2026 (key ``2026-Q3``)."""
+
+    year: int
+    kind: PeriodKind
+    index: int = 1
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.index <= self.kind.per_year:
+            raise InvalidPeriodError(
+                f"{self.kind} period index {self.index} is outside 1..{self.kind.per_year}"
+            )
+        if not date.min.year <= self.year <= date.max.year:
+            raise InvalidPeriodError(f"year {self.year} is out of range")
+
+    @property
+    def key(self) -> str:
+        """Stable text key: ``2026``, ``2026-S2``, ``2026-Q3`` or ``2026-M07``."""
+        if self.kind is PeriodKind.YEAR:
+            return f"{self.year:04d}"
+        width = 2 if self.kind is PeriodKind.MONTHLY else 1
+        return f"{self.year:04d}-{_KEY_PREFIX[self.kind]}{self.index:0{width}d}"
+
+    @property
+    def start(self) -> date:
+        """First day of the period."""
+        return date(self.year, (self.index - 1) * self.kind.months + 1, 1)
+
+    @property
+    def end(self) -> date:
+        """Last day of the period (inclusive)."""
+        last_month = self.index * self.kind.months
+        return date(self.year, last_month, calendar.monthrange(self.year, last_month)[1])
+
+    def contains(self, day: date) -> bool:
+        """Whether ``day`` falls inside the period."""
+        return self.start <= day <= self.end
+
+    def next(self) -> Period:
+        """The period of the same kind that follows this one."""
+        if self.index < self.kind.per_year:
+            return Period(self.year, self.kind, self.index + 1)
+        return Period(self.year + 1, self.kind, 1)
+
+    def year_period(self) -> Period:
+        """The year this period belongs to."""
+        return Period(self.year, PeriodKind.YEAR)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+def period_of(day: date, kind: PeriodKind) -> Period:
+    """The period of the given kind that contains ``day``."""
+    return Period(day.year, kind, (day.month - 1) // kind.months + 1)
+
+
+def period_key(day: date, kind: PeriodKind) -> str:
+    """Key of the period of the given kind that contains ``day``."""
+    return period_of(day, kind).key
+
+
+def parse_period_key(key: str) -> Period:
+    """Parse a key produced by :attr:`Period.key` back into a period."""
+    match = _KEY_PATTERN.match(key)
+    if match is None:
+        raise InvalidPeriodError(f"not a period key: {key!r}")
+    year = int(match["year"])
+    prefix = match["prefix"]
+    if prefix is None:
+        return Period(year, PeriodKind.YEAR)
+    kind = next(k for k, p in _KEY_PREFIX.items() if p == prefix)
+    period = Period(year, kind, int(match["index"]))
+    if period.key != key:
+        # Reject non-canonical spellings such as "2026-M7" so keys stay unique in storage.
+        raise InvalidPeriodError(f"non-canonical period key {key!r}, expected {period.key!r}")
+    return period
+
+
+def periods_in_year(year: int, kind: PeriodKind) -> tuple[Period, ...]:
+    """All periods of the given kind in a year, in order."""
+    return tuple(Period(year, kind, index) for index in range(1, kind.per_year + 1))
