@@ -1,0 +1,127 @@
+"""The consumer runner on a real broker and database: poison events and redeliveries."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import select
+
+from services.scoring.adapters.tables import indicator_progress, region_settings
+from shared.contracts import Envelope, dead_letter_topic
+from shared.contracts.planning import RegionRegistered
+from shared.contracts.reporting import ActivityReported
+from shared.settings import ServiceSettings
+from tests.conftest import wait_until
+
+pytestmark = pytest.mark.integration
+
+
+async def test_malformed_message_is_dead_lettered_and_the_consumer_keeps_going(start_service):
+    scoring = await start_service("scoring", consumer=True)
+    bootstrap = ServiceSettings().kafka_bootstrap_servers
+    region = f"r-{uuid.uuid4().hex[:8]}"
+    good = Envelope.wrap(
+        RegionRegistered(region_id=region, name="Kota Uji", timezone="Asia/Makassar"), producer="test"
+    )
+    dlq = AIOKafkaConsumer(
+        dead_letter_topic("kinerja-scoring"),
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        group_id=f"test-{uuid.uuid4().hex}",
+    )
+    await dlq.start()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        poison = b"{not json" + uuid.uuid4().hex.encode()
+        await producer.send_and_wait("planning.region.v1", value=poison, key=region.encode())
+        for _ in range(2):  # the same event twice: applied once
+            await producer.send_and_wait(
+                "planning.region.v1", value=orjson.dumps(good.model_dump(mode="json")), key=region.encode()
+            )
+
+        async def region_applied():
+            assert scoring.context is not None
+            async with scoring.context.session_factory() as session:
+                return await session.scalar(
+                    select(region_settings.c.timezone).where(region_settings.c.region_id == region)
+                )
+
+        assert await wait_until(region_applied) == "Asia/Makassar"
+
+        async def dead_letter():
+            batch = await dlq.getmany(timeout_ms=200)
+            for records in batch.values():
+                for record in records:
+                    if record.value == poison:
+                        return dict(record.headers)
+            return None
+
+        headers = await wait_until(dead_letter)
+        assert headers["reason"] == b"undecodable"
+        assert headers["origin_topic"] == b"planning.region.v1"
+        assert headers["consumer_group"] == b"kinerja-scoring"
+    finally:
+        await producer.stop()
+        await dlq.stop()
+
+
+async def test_redelivered_activity_events_never_count_twice_in_the_view(start_service):
+    scoring = await start_service("scoring", consumer=True)
+    bootstrap = ServiceSettings().kafka_bootstrap_servers
+    region, employee = f"r-{uuid.uuid4().hex[:8]}", f"e-{uuid.uuid4().hex[:8]}"
+    now = datetime.now(UTC)
+    events = [
+        Envelope.wrap(
+            ActivityReported(
+                region_id=region,
+                activity_id=uuid.uuid4().hex,
+                employee_id=employee,
+                plan_id="p",
+                result_id="r",
+                indicator_id="i",
+                occurred_at=now,
+                quantity=Decimal(5),
+                description="Layanan loket",
+            ),
+            producer="test",
+        )
+        for _ in range(2)
+    ]
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        # Each event is delivered three times, as after a relay retry or a consumer restart.
+        for envelope in events * 3:
+            await producer.send_and_wait(
+                "reporting.activity.v1",
+                value=orjson.dumps(envelope.model_dump(mode="json")),
+                key=employee.encode(),
+            )
+
+        async def progress() -> Any:
+            assert scoring.context is not None
+            async with scoring.context.session_factory() as session:
+                row = (
+                    await session.execute(
+                        select(indicator_progress).where(indicator_progress.c.employee_id == employee)
+                    )
+                ).first()
+            return row if row is not None and row.activity_count >= 2 else None
+
+        row = await wait_until(progress)
+        # Let any duplicates still in flight arrive before judging.
+        await asyncio.sleep(1)
+        row = await progress()
+        assert row.activity_count == 2
+        assert row.quantity_sum == Decimal(10)
+        assert row.events_applied == 2
+    finally:
+        await producer.stop()
