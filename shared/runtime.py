@@ -89,9 +89,9 @@ class ServiceContext:
         )
 
     async def read_session(self, region_id: str) -> AsyncSession:
-        """A session for queries, already restricted to one region (caller closes it)."""
+        """A session restricted to one region for its (auto-begun) transaction; the caller closes it."""
         session = self.session_factory()
-        await session.execute(text("SELECT set_config('app.region_id', :r, false)"), {"r": region_id})
+        await session.execute(text("SELECT set_config('app.region_id', :r, true)"), {"r": region_id})
         return session
 
 

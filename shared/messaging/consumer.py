@@ -71,7 +71,7 @@ def _is_transient(exc: BaseException) -> bool:
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    return isinstance(exc, OSError | ConnectionError | TimeoutError)
+    return isinstance(exc, OSError | ConnectionError | TimeoutError | KafkaError)
 
 
 class EventConsumer:

@@ -148,3 +148,27 @@ async def test_period_split_that_does_not_add_up_is_refused_naming_the_field(sta
     error = response.json()["error"]
     assert error["field"] == "results.0.indicators.0"
     assert "add up to 390" in error["message"]
+
+
+async def test_period_split_with_a_key_outside_the_plan_year_is_refused(start_service, make_token):
+    planning = await start_service("planning")
+    team = await seed_region_with_team(planning.client, make_token, new_region_id())
+    broken = orjson.loads(orjson.dumps(PLAN))
+    broken["results"][0]["indicators"][0]["period_targets"] = {"2025-Q1": 400}
+
+    response = await planning.client.post("/v1/work-plans", json=broken, headers=auth(team["staff_token"]))
+
+    assert response.status_code == 422
+    assert "outside the plan year 2026" in response.json()["error"]["message"]
+
+
+async def test_period_split_with_a_malformed_key_is_refused(start_service, make_token):
+    planning = await start_service("planning")
+    team = await seed_region_with_team(planning.client, make_token, new_region_id())
+    broken = orjson.loads(orjson.dumps(PLAN))
+    broken["results"][0]["indicators"][0]["period_targets"] = {"first quarter": 400}
+
+    response = await planning.client.post("/v1/work-plans", json=broken, headers=auth(team["staff_token"]))
+
+    assert response.status_code == 422
+    assert "is not a period" in response.json()["error"]["message"]

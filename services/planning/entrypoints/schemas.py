@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Literal
@@ -9,6 +10,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.contracts.planning import Aggregation, Aspect, Direction
+
+PERIOD_KEY = re.compile(r"\d{4}-(Q[1-4]|M(0[1-9]|1[0-2])|S[12])")
 
 Slug = Field(pattern=r"^[a-z][a-z0-9-]{1,62}$", description="Lower-case id, e.g. 'medan'.")
 
@@ -85,6 +88,10 @@ class IndicatorIn(BaseModel):
         if self.target is None and not self.qualitative_target:
             raise ValueError("either a numeric target or a qualitative_target is required")
         for key, value in self.period_targets.items():
+            if not PERIOD_KEY.fullmatch(key):
+                raise ValueError(
+                    f"period_targets key {key!r} is not a period such as '2026-Q1', '2026-M01' or '2026-S1'"
+                )
             if not value.is_finite() or value < 0:
                 raise ValueError(f"period_targets[{key}] must be a non-negative number")
         if self.period_targets and self.aggregation == "sum" and self.target is not None:
@@ -119,6 +126,18 @@ class WorkPlanCreate(BaseModel):
         if not any(result.kind == "main" for result in results):
             raise ValueError("a work plan needs at least one main (utama) result")
         return results
+
+    @model_validator(mode="after")
+    def _split_within_plan_year(self) -> WorkPlanCreate:
+        for r, result in enumerate(self.results):
+            for i, indicator in enumerate(result.indicators):
+                for key in indicator.period_targets:
+                    if not key.startswith(f"{self.year}-"):
+                        raise ValueError(
+                            f"results.{r}.indicators.{i}.period_targets: {key!r} is outside the plan year "
+                            f"{self.year}"
+                        )
+        return self
 
 
 class IndicatorRead(IndicatorIn):

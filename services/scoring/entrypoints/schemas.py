@@ -62,5 +62,4 @@ class UnitDashboardRead(BaseModel):
     region_id: str
     period: str
     employees: int
-    mean_achievement: Decimal | None
     satisfaction: list[SatisfactionRead]

@@ -176,6 +176,5 @@ async def unit_dashboard(
         region_id=principal.region,
         period=period,
         employees=len(employees),
-        mean_achievement=None,
         satisfaction=[SatisfactionRead.model_validate(dict(row._mapping)) for row in satisfaction],
     )
