@@ -138,7 +138,12 @@ CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
 
 
 def require_roles(*roles: Role) -> Any:
-    """A dependency that admits only callers holding one of ``roles``."""
+    """A dependency that admits only callers holding one of ``roles``.
+
+    Every route that needs a token declares its roles this way (never a bare ``CurrentPrincipal``):
+    the access-control tests read ``allowed_roles`` from the route table, so an endpoint without a
+    declared policy fails the suite.
+    """
 
     async def check(principal: CurrentPrincipal) -> Principal:
         if not principal.has(*roles):
@@ -150,7 +155,14 @@ def require_roles(*roles: Role) -> Any:
             )
         return principal
 
+    check.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]
     return Depends(check)
+
+
+def allowed_roles_of(dependency: Any) -> frozenset[Role] | None:
+    """The roles a ``require_roles`` dependency admits, or None for any other callable."""
+    roles: frozenset[Role] | None = getattr(dependency, "allowed_roles", None)
+    return roles
 
 
 def ensure_dev_signing_key(private_key_path: Path) -> ec.EllipticCurvePrivateKey:
