@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     func,
+    select,
     text,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -33,6 +34,9 @@ NAMING_CONVENTION = {
 
 #: The PostgreSQL setting that row-level security policies read to restrict a transaction to a region.
 REGION_SETTING = "app.region_id"
+
+#: Set only by system components that must see every region (schedulers, replay), never from a request.
+ALL_REGIONS_SETTING = "app.all_regions"
 
 
 def make_metadata() -> MetaData:
@@ -109,3 +113,13 @@ def create_engine(settings: ServiceSettings, *, pool_size: int | None = None) ->
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit (views return them)."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def see_all_regions(session: AsyncSession) -> None:
+    """Lift the region restriction for this transaction only (system work such as deadline scans)."""
+    await session.execute(select(func.set_config(ALL_REGIONS_SETTING, "on", True)))
+
+
+async def restrict_to_region(session: AsyncSession, region_id: str) -> None:
+    """Restrict this transaction to one region (row-level security reads the setting)."""
+    await session.execute(select(func.set_config(REGION_SETTING, region_id, True)))
