@@ -64,6 +64,7 @@ def _endpoints_from_state() -> infra.Endpoints:
     return infra.Endpoints(
         mode=infra.Mode(state["mode"]),
         database_url=state["database_url"],
+        database_admin_url=state.get("database_admin_url"),
         kafka_bootstrap_servers=state["kafka_bootstrap_servers"],
         redis_url=state["redis_url"],
     )

@@ -26,7 +26,27 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import make_url
+
 DATABASE_NAME = "kinerja"
+
+#: The login role services run as: it owns nothing and cannot bypass row-level security.
+SERVICE_ROLE = "kinerja_service"
+SERVICE_ROLE_PASSWORD = "kinerja_service"  # noqa: S105 - local servers only; deployments set their own
+
+
+def service_role_sql(role: str = SERVICE_ROLE, password: str = SERVICE_ROLE_PASSWORD) -> str:
+    """Create the services' login role once (idempotent), without ownership or RLS bypass."""
+    return (
+        "DO $$ BEGIN "
+        f"IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN "
+        f"CREATE ROLE {role} LOGIN PASSWORD '{password}' "
+        "NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE; "
+        "END IF; END $$; "
+        f"GRANT CONNECT ON DATABASE {DATABASE_NAME} TO {role};"
+    )
+
+
 #: The unprivileged system user that runs the embedded PostgreSQL when we are root (it refuses root).
 POSTGRES_SYSTEM_USER = "kinerja-pg"
 READY_TIMEOUT_SECONDS = 30.0
@@ -48,15 +68,19 @@ class Endpoints:
     database_url: str
     kafka_bootstrap_servers: str
     redis_url: str
+    database_admin_url: str | None = None
     pids: dict[str, int] = field(default_factory=dict)
 
     def environment(self) -> dict[str, str]:
         """The environment variables that point a service at these endpoints."""
-        return {
+        environment = {
             "KINERJA_DATABASE_URL": self.database_url,
             "KINERJA_KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
             "KINERJA_REDIS_URL": self.redis_url,
         }
+        if self.database_admin_url is not None:
+            environment["KINERJA_DATABASE_ADMIN_URL"] = self.database_admin_url
+        return environment
 
 
 def default_data_dir() -> Path:
@@ -145,7 +169,11 @@ class EmbeddedInfrastructure:
         """Where the started servers listen."""
         return Endpoints(
             mode=Mode.EMBEDDED,
-            database_url=f"postgresql+asyncpg://postgres@127.0.0.1:{self.ports.postgres}/{DATABASE_NAME}",
+            database_url=(
+                f"postgresql+asyncpg://{SERVICE_ROLE}:{SERVICE_ROLE_PASSWORD}@127.0.0.1:{self.ports.postgres}"
+                f"/{DATABASE_NAME}"
+            ),
+            database_admin_url=f"postgresql+asyncpg://postgres@127.0.0.1:{self.ports.postgres}/{DATABASE_NAME}",
             kafka_bootstrap_servers=f"127.0.0.1:{self.ports.kafka}",
             redis_url=f"redis://127.0.0.1:{self.ports.redis}/0",
             pids={name: p.pid for name, p in self.processes.items()},
@@ -274,6 +302,24 @@ class EmbeddedInfrastructure:
                 check=True,
                 capture_output=True,
             )
+        subprocess.run(
+            [
+                str(bin_dir / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.ports.postgres),
+                "-U",
+                "postgres",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                service_role_sql(),
+                DATABASE_NAME,
+            ],
+            check=True,
+            capture_output=True,
+        )
 
     def _start_redis(self) -> None:
         if port_open(self.ports.redis):
@@ -382,9 +428,13 @@ def containers() -> Iterator[Endpoints]:
         RedisContainer("redis:7") as rd,
         KafkaContainer("confluentinc/cp-kafka:7.7.1").with_kraft() as kafka,
     ):
+        admin_url = pg.get_connection_url()
+        pg.exec(["psql", "-U", pg.username, "-d", DATABASE_NAME, "-c", service_role_sql()])
+        service_url = make_url(admin_url).set(username=SERVICE_ROLE, password=SERVICE_ROLE_PASSWORD)
         yield Endpoints(
             mode=Mode.CONTAINERS,
-            database_url=pg.get_connection_url(),
+            database_url=service_url.render_as_string(hide_password=False),
+            database_admin_url=admin_url,
             kafka_bootstrap_servers=kafka.get_bootstrap_server(),
             redis_url=f"redis://{rd.get_container_host_ip()}:{rd.get_exposed_port(6379)}/0",
         )
@@ -395,6 +445,7 @@ def external_endpoints() -> Endpoints:
     return Endpoints(
         mode=Mode.EXTERNAL,
         database_url=os.environ["KINERJA_DATABASE_URL"],
+        database_admin_url=os.environ.get("KINERJA_DATABASE_ADMIN_URL"),
         kafka_bootstrap_servers=os.environ["KINERJA_KAFKA_BOOTSTRAP_SERVERS"],
         redis_url=os.environ["KINERJA_REDIS_URL"],
     )

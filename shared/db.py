@@ -19,7 +19,13 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from shared.settings import ServiceSettings
 
@@ -115,11 +121,11 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def see_all_regions(session: AsyncSession) -> None:
+async def see_all_regions(session: AsyncSession | AsyncConnection) -> None:
     """Lift the region restriction for this transaction only (system work such as deadline scans)."""
     await session.execute(select(func.set_config(ALL_REGIONS_SETTING, "on", True)))
 
 
-async def restrict_to_region(session: AsyncSession, region_id: str) -> None:
+async def restrict_to_region(session: AsyncSession | AsyncConnection, region_id: str) -> None:
     """Restrict this transaction to one region (row-level security reads the setting)."""
     await session.execute(select(func.set_config(REGION_SETTING, region_id, True)))

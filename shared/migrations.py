@@ -7,10 +7,11 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, make_url, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
+from shared.db import ALL_REGIONS_SETTING, REGION_SETTING
 from shared.settings import ServiceSettings
 
 
@@ -51,7 +52,7 @@ def run_migrations_in_env(target_metadata: MetaData) -> None:
             context.run_migrations()
 
     async def run() -> None:
-        engine = create_async_engine(settings.database_url)
+        engine = create_async_engine(settings.migration_database_url)
         try:
             async with engine.connect() as connection:
                 # Several processes of one service may start together; one migrates, the others wait.
@@ -63,6 +64,8 @@ def run_migrations_in_env(target_metadata: MetaData) -> None:
                 await connection.commit()
                 await connection.run_sync(migrate)
                 await connection.commit()
+                await secure_schema(connection, schema, service_role(settings))
+                await connection.commit()
                 await connection.execute(
                     text("SELECT pg_advisory_unlock(hashtext(:schema))"), {"schema": schema}
                 )
@@ -71,6 +74,68 @@ def run_migrations_in_env(target_metadata: MetaData) -> None:
             await engine.dispose()
 
     asyncio.run(run())
+
+
+#: Tables that hold no region's data and so carry no region policy (checked by a test).
+REGION_FREE_TABLES = frozenset({"alembic_version", "processed_events"})
+
+REGION_POLICY = "region_isolation"
+
+# A row is visible and writable only in a transaction restricted to its region; system work (the relay,
+# schedulers, replay) lifts that explicitly. An unset setting compares as NULL: missing region fails closed.
+_REGION_PREDICATE = (
+    f"region_id = current_setting('{REGION_SETTING}', true) "
+    f"OR current_setting('{ALL_REGIONS_SETTING}', true) = 'on'"
+)
+
+
+def service_role(settings: ServiceSettings) -> str | None:
+    """The login role the service runs as, when it differs from the owner that migrates."""
+    service_user = make_url(settings.database_url).username
+    owner = make_url(settings.migration_database_url).username
+    return service_user if service_user and service_user != owner else None
+
+
+async def secure_schema(connection: AsyncConnection, schema: str, role: str | None) -> None:
+    """Row-level security on every region table, and only the privileges the service needs.
+
+    Run after every migration, so a table added later is covered without anyone remembering to.
+    Policies are forced, so even the owner is bound; the service's role owns nothing and gets
+    data privileges only; the audit trail is append-only for it.
+    """
+    region_tables = (
+        await connection.execute(
+            text(
+                "SELECT table_name FROM information_schema.columns "
+                "WHERE table_schema = :schema AND column_name = 'region_id' "
+                "AND table_name IN (SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = :schema AND table_type = 'BASE TABLE')"
+            ),
+            {"schema": schema},
+        )
+    ).scalars()
+    for table in region_tables:
+        qualified = f'"{schema}"."{table}"'
+        await connection.execute(text(f"ALTER TABLE {qualified} ENABLE ROW LEVEL SECURITY"))
+        await connection.execute(text(f"ALTER TABLE {qualified} FORCE ROW LEVEL SECURITY"))
+        await connection.execute(text(f"DROP POLICY IF EXISTS {REGION_POLICY} ON {qualified}"))
+        await connection.execute(
+            text(
+                f"CREATE POLICY {REGION_POLICY} ON {qualified} "
+                f"USING ({_REGION_PREDICATE}) WITH CHECK ({_REGION_PREDICATE})"
+            )
+        )
+    if role is None:
+        return
+    quoted_role = '"' + role.replace('"', '""') + '"'
+    for statement in (
+        f'GRANT USAGE ON SCHEMA "{schema}" TO {quoted_role}',
+        f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO {quoted_role}',
+        f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO {quoted_role}',
+        f'REVOKE ALL ON "{schema}".alembic_version FROM {quoted_role}',
+        f'REVOKE UPDATE, DELETE, TRUNCATE ON "{schema}".audit_log FROM {quoted_role}',
+    ):
+        await connection.execute(text(statement))
 
 
 def create_messaging_tables() -> None:

@@ -27,6 +27,7 @@ from shared.db import (
     create_session_factory,
     outbox_table,
     processed_events_table,
+    restrict_to_region,
 )
 from shared.http import ReadinessCheck, create_app
 from shared.messaging.consumer import EventConsumer, Handler
@@ -91,7 +92,7 @@ class ServiceContext:
     async def read_session(self, region_id: str) -> AsyncSession:
         """A session restricted to one region for its (auto-begun) transaction; the caller closes it."""
         session = self.session_factory()
-        await session.execute(text("SELECT set_config('app.region_id', :r, true)"), {"r": region_id})
+        await restrict_to_region(session, region_id)
         return session
 
 
@@ -199,10 +200,13 @@ def build_app(definition: ServiceDefinition, context: ServiceContext) -> FastAPI
         "redis": redis_ready,
         "broker": broker_ready,
     }
+    # Imported here: the audit router itself depends on this module's Context.
+    from shared.audit_api import router as audit_router
+
     app = create_app(
         title=definition.title,
         description=definition.description,
-        routers=definition.routers,
+        routers=[*definition.routers, audit_router],
         readiness_checks=checks,
         max_body_bytes=definition.max_body_bytes,
     )

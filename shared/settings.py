@@ -35,6 +35,13 @@ class ServiceSettings(BaseSettings):
         default="postgresql+asyncpg://postgres@127.0.0.1:5432/kinerja",
         description="SQLAlchemy URL of the PostgreSQL database (asyncpg driver).",
     )
+    database_admin_url: str | None = Field(
+        default=None,
+        description=(
+            "URL of the schema owner, used only to migrate. The service itself connects with "
+            "database_url as a role that owns nothing, so row-level security binds it."
+        ),
+    )
     database_pool_size: int = Field(default=10, ge=1)
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -57,6 +64,11 @@ class ServiceSettings(BaseSettings):
     def database_schema(self) -> str:
         """The PostgreSQL schema this service owns (one schema per service)."""
         return self.service_name
+
+    @property
+    def migration_database_url(self) -> str:
+        """The URL migrations connect with: the owner's when configured, else the service's own."""
+        return self.database_admin_url or self.database_url
 
     @property
     def consumer_group(self) -> str:

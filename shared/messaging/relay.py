@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.db import see_all_regions
 from shared.observability import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, RELAY_FAILURES
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ class OutboxRelay:
         """
         table = self._outbox
         async with self._session_factory() as session, session.begin():
+            # The relay serves every region's events: it is system work, not a request.
+            await see_all_regions(session)
             rows = (
                 await session.execute(
                     select(table.c.id, table.c.topic, table.c.partition_key, table.c.value)
@@ -72,7 +75,8 @@ class OutboxRelay:
     async def refresh_backlog_gauge(self) -> int:
         """Export how many rows wait to be published and how old the oldest is."""
         table = self._outbox
-        async with self._session_factory() as session:
+        async with self._session_factory() as session, session.begin():
+            await see_all_regions(session)
             count, oldest = (
                 await session.execute(
                     select(
@@ -88,6 +92,7 @@ class OutboxRelay:
         """Delete rows published longer ago than the retention."""
         table = self._outbox
         async with self._session_factory() as session, session.begin():
+            await see_all_regions(session)
             await session.execute(
                 delete(table).where(table.c.published_at < func.now() - PUBLISHED_RETENTION)
             )

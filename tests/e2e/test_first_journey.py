@@ -40,6 +40,7 @@ def platform(infrastructure, data_dir):
     endpoints = infra.Endpoints(
         mode=infra.Mode.EMBEDDED,
         database_url=settings.database_url,
+        database_admin_url=settings.database_admin_url,
         kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
         redis_url=settings.redis_url,
     )
