@@ -153,6 +153,25 @@ async def start_with_retry(client: AIOKafkaProducer | AIOKafkaConsumer, stop: as
     return False
 
 
+async def refuse_unfenced_role(context: ServiceContext) -> None:
+    """Row-level security binds nobody who is a superuser or may bypass it: refuse that in production."""
+    async with context.engine.connect() as connection:
+        unfenced = (
+            await connection.execute(
+                text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+            )
+        ).scalar_one()
+    if not unfenced:
+        return
+    message = (
+        "the service's database role bypasses row-level security; "
+        "set KINERJA_DATABASE_URL to a role that owns nothing (see README, Configuration)"
+    )
+    if context.settings.environment == "production":
+        raise RuntimeError(message)
+    log.warning(message)
+
+
 class _ServerWithoutSignalCapture(uvicorn.Server):
     """Uvicorn without its own signal handlers: the service's stop event governs every component."""
 
@@ -227,6 +246,7 @@ async def run_service(definition: ServiceDefinition, components: set[Component])
     context = build_context(definition)
     await wait_for_database(context.engine)
     await upgrade_to_head_async(settings, definition.migrations_dir)
+    await refuse_unfenced_role(context)
     if definition.on_startup is not None:
         await definition.on_startup(context)
 

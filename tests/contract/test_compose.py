@@ -38,6 +38,7 @@ WAITING_CONDITIONS = {"service_healthy", "service_completed_successfully"}
 #: Values for the variables a deployment must supply (``${NAME:?message}`` in the compose file).
 REQUIRED_VARIABLE_EXAMPLES = {
     "POSTGRES_PASSWORD": "0123456789abcdef",
+    "KINERJA_SERVICE_DB_PASSWORD": "fedcba9876543210",
     "KINERJA_JWT_JWKS_URL": "https://sso.example.test/realms/kinerja/protocol/openid-connect/certs",
     "KINERJA_JWT_ISSUER": "https://sso.example.test/realms/kinerja",
     "GRAFANA_ADMIN_PASSWORD": "grafana-secret",
@@ -299,8 +300,9 @@ def test_each_service_starts_in_production_with_the_compose_environment(
     assert settings.service_name == name
     assert settings.http_port == default_http_port(name)
     assert settings.jwt_jwks_url == REQUIRED_VARIABLE_EXAMPLES["KINERJA_JWT_JWKS_URL"]
-    assert settings.database_url.startswith("postgresql+asyncpg://kinerja:")
+    assert settings.database_url.startswith("postgresql+asyncpg://kinerja_service:")
     assert settings.database_url.endswith("@postgres:5432/kinerja")
+    assert settings.migration_database_url.startswith("postgresql+asyncpg://kinerja:")
     assert settings.kafka_bootstrap_servers == "kafka:9092"
     assert settings.redis_url == "redis://redis:6379/0"
 
@@ -381,9 +383,15 @@ def test_secrets_come_from_the_environment_and_are_required() -> None:
             if any(word in key for word in ("PASSWORD", "SECRET", "TOKEN")):
                 assert re.fullmatch(r"\$\{[A-Z0-9_]+:\?[^}]+\}", value), f"{name}: {key} is hard-coded"
     for name in SERVICE_NAMES:
-        url = environment(service(name))["KINERJA_DATABASE_URL"]
-        password = url.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
-        assert re.fullmatch(r"\$\{POSTGRES_PASSWORD:\?[^}]+\}", password), f"{name} hard-codes a password"
+        for key, variable in (
+            ("KINERJA_DATABASE_URL", "KINERJA_SERVICE_DB_PASSWORD"),
+            ("KINERJA_DATABASE_ADMIN_URL", "POSTGRES_PASSWORD"),
+        ):
+            url = environment(service(name))[key]
+            password = url.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
+            assert re.fullmatch(rf"\$\{{{variable}:\?[^}}]+\}}", password), (
+                f"{name} hard-codes {key}'s password"
+            )
 
 
 def test_the_env_example_names_every_required_variable() -> None:
