@@ -99,7 +99,8 @@ class TokenVerifier:
                 leeway=self._leeway,
                 options={"require": ["exp", "sub", "iss", "aud"]},
             )
-        except jwt.PyJWTError as exc:
+        except (jwt.PyJWTError, TypeError, ValueError) as exc:
+            # TypeError/ValueError: a token whose algorithm does not fit the key (e.g. RS256 against an EC key).
             raise Unauthorized(
                 "invalid_token", f"The token is not valid: {exc}.", "Token tidak sah."
             ) from exc
