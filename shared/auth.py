@@ -100,7 +100,7 @@ class TokenVerifier:
                 options={"require": ["exp", "sub", "iss", "aud"]},
             )
         except (jwt.PyJWTError, TypeError, ValueError) as exc:
-            # TypeError/ValueError: a token whose algorithm does not fit the key (e.g. RS256 against an EC key).
+            # TypeError/ValueError: an algorithm that does not fit the key (e.g. RS256 against EC).
             raise Unauthorized(
                 "invalid_token", f"The token is not valid: {exc}.", "Token tidak sah."
             ) from exc
