@@ -10,6 +10,8 @@ Three modes, one code path for everything above this module:
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import importlib.resources
 import json
@@ -372,8 +374,13 @@ class EmbeddedInfrastructure:
         _terminate(self.processes.pop("broker", None))
 
     def restart_broker(self) -> None:
-        """Start the broker again on the same port (it is in-memory, so topics are re-created)."""
+        """Start the broker again on the same port; it keeps nothing in memory, so topics are re-created."""
+        from shared.messaging.kafka import ensure_topics
+
         self._start_broker()
+        # A thread of its own: this may be called from code that already runs an event loop.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as executor:
+            executor.submit(asyncio.run, ensure_topics(self.endpoints.kafka_bootstrap_servers)).result()
 
     def stop(self) -> None:
         """Stop what this object started, broker first and PostgreSQL last (clean shutdown)."""
