@@ -60,10 +60,16 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    schema_override: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9_]{0,62}$",
+        description="Work in another schema than the service's own (a replay rebuilds into a scratch one).",
+    )
+
     @property
     def database_schema(self) -> str:
         """The PostgreSQL schema this service owns (one schema per service)."""
-        return self.service_name
+        return self.schema_override or self.service_name
 
     @property
     def migration_database_url(self) -> str:

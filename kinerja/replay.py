@@ -1,0 +1,269 @@
+"""``kinerja replay <service>``: rebuild a service's views from the topics, compare, swap only if asked.
+
+The rebuild goes into a scratch schema (``<service>_rebuild``) through the service's own migrations
+and event handlers, with a consumer group of its own reading every topic the service handles from
+the beginning up to the end offsets seen at the start. The live views are untouched until
+``swap``; then both schemas are renamed in one transaction, the live one kept as
+``<service>_before_<time>`` for a while. Only what the topics still hold can be replayed: with a
+real Kafka give the source topics unlimited retention (or compaction by key) for full rebuilds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from kinerja.services import definition
+from shared.db import ALL_REGIONS_SETTING
+from shared.messaging.consumer import EventConsumer
+from shared.messaging.kafka import make_producer
+from shared.migrations import upgrade_to_head_async
+from shared.runtime import ServiceDefinition, build_context
+
+#: Tables of the messaging runtime and of Alembic: bookkeeping, not views.
+NOT_VIEWS = frozenset({"alembic_version", "outbox", "processed_events", "audit_log"})
+
+#: Columns that record *when* a row was written, which a rebuild changes by nature.
+WRITE_TIME_COLUMNS = frozenset({"created_at", "updated_at", "processed_at", "applied_at"})
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class TableComparison:
+    """How one view table of the rebuild compares with the live one."""
+
+    table: str
+    live_rows: int
+    rebuilt_rows: int
+    only_live: int
+    only_rebuilt: int
+
+    @property
+    def equal(self) -> bool:
+        return self.only_live == 0 and self.only_rebuilt == 0
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    """What a replay did: events applied, how the rebuilt views compare, whether they were swapped in."""
+
+    service: str
+    events: int
+    seconds: float
+    tables: list[TableComparison]
+    swapped_into: str | None = None
+
+    @property
+    def equal(self) -> bool:
+        return all(table.equal for table in self.tables)
+
+    def render(self) -> str:
+        lines = [
+            f"{self.service}: {self.events} events replayed in {self.seconds:.1f}s",
+            f"{'table':32} {'live':>10} {'rebuilt':>10} {'only live':>10} {'only rebuilt':>12}",
+        ]
+        for table in self.tables:
+            lines.append(
+                f"{table.table:32} {table.live_rows:>10} {table.rebuilt_rows:>10} "
+                f"{table.only_live:>10} {table.only_rebuilt:>12}"
+            )
+        lines.append("views are equal" if self.equal else "views DIFFER")
+        if self.swapped_into:
+            lines.append(f"swapped: the rebuild is live; the old views are kept as {self.swapped_into}")
+        return "\n".join(lines)
+
+
+def scratch_definition(live: ServiceDefinition) -> ServiceDefinition:
+    """The same service, pointed at its scratch schema."""
+    settings = live.settings.model_copy(update={"schema_override": f"{live.settings.service_name}_rebuild"})
+    return dataclasses.replace(live, settings=settings)
+
+
+async def _end_offsets(consumer: AIOKafkaConsumer, topics: set[str]) -> dict[TopicPartition, int]:
+    partitions = [
+        TopicPartition(topic, partition)
+        for topic in sorted(topics)
+        for partition in sorted(consumer.partitions_for_topic(topic) or ())
+    ]
+    return dict(await consumer.end_offsets(partitions))
+
+
+async def rebuild(scratch: ServiceDefinition, *, progress: Progress | None = None) -> int:
+    """Apply every event the service handles, from the start up to now, into the scratch schema."""
+    settings = scratch.settings
+    assert scratch.handlers is not None, f"{settings.service_name} consumes no events"
+    admin = create_async_engine(settings.migration_database_url)
+    try:
+        async with admin.begin() as connection:
+            await connection.execute(text(f'DROP SCHEMA IF EXISTS "{settings.database_schema}" CASCADE'))
+    finally:
+        await admin.dispose()
+    await upgrade_to_head_async(settings, scratch.migrations_dir)
+    context = build_context(scratch)
+    handlers = scratch.handlers(context)
+    topics = {event.topic for event in handlers}
+    # Partitions assigned directly, not through a group join: a replay is the only reader of its
+    # group, and skipping the join saves the broker's rebalance delay.
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=f"{settings.consumer_group}-replay-{uuid.uuid4().hex[:8]}",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=settings.consumer_batch_size,
+    )
+    dead_letters = make_producer(
+        settings.kafka_bootstrap_servers, client_id=f"{settings.consumer_group}-replay"
+    )
+    await consumer.start()
+    await dead_letters.start()
+    stop = asyncio.Event()
+    try:
+        await consumer.topics()  # fetches the metadata that lists each topic's partitions
+        targets = await _end_offsets(consumer, topics)
+        consumer.assign(list(targets))
+        await consumer.seek_to_beginning(*targets)
+        total = sum(targets.values())
+        runner = EventConsumer(
+            consumer=consumer,
+            dead_letter_producer=dead_letters,
+            group_id=settings.consumer_group,  # poison events go to the live dead-letter topic again
+            session_factory=context.session_factory,
+            processed_events=context.tables.processed_events,
+            handlers=handlers,
+            batch_size=settings.consumer_batch_size,
+        )
+        task = asyncio.create_task(runner.run(stop))
+        while True:
+            done = 0
+            for partition, end in targets.items():
+                # Committed, not fetched: the runner commits an offset only after its effect.
+                done += min(await consumer.committed(partition) or 0, end)
+            if progress is not None:
+                progress(done, total)
+            if done >= total:
+                break
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.2)
+        stop.set()
+        await task
+        # Events the handlers emitted while rebuilding were published long ago by the live views.
+        async with context.session_factory() as session, session.begin():
+            await session.execute(text(f"SELECT set_config('{ALL_REGIONS_SETTING}', 'on', true)"))
+            await session.execute(context.tables.outbox.update().values(published_at=datetime.now(UTC)))
+        return total
+    finally:
+        stop.set()
+        await consumer.stop()
+        await dead_letters.stop()
+        await context.redis.aclose()
+        await context.engine.dispose()
+
+
+async def compare(
+    engine: AsyncEngine, live_schema: str, rebuilt_schema: str, *, region: str | None = None
+) -> list[TableComparison]:
+    """Row-by-row comparison of every view table (write times aside), optionally of one region only."""
+    comparisons = []
+    async with engine.begin() as connection:
+        await connection.execute(text(f"SELECT set_config('{ALL_REGIONS_SETTING}', 'on', true)"))
+        tables = (
+            await connection.execute(
+                text(
+                    "SELECT table_name FROM information_schema.tables "
+                    "WHERE table_schema = :schema AND table_type = 'BASE TABLE' ORDER BY table_name"
+                ),
+                {"schema": live_schema},
+            )
+        ).scalars()
+        for table in [name for name in tables if name not in NOT_VIEWS]:
+            columns = (
+                await connection.execute(
+                    text(
+                        "SELECT column_name FROM information_schema.columns "
+                        "WHERE table_schema = :schema AND table_name = :table ORDER BY ordinal_position"
+                    ),
+                    {"schema": live_schema, "table": table},
+                )
+            ).scalars()
+            compared = ", ".join(f'"{c}"' for c in columns if c not in WRITE_TIME_COLUMNS)
+            live, rebuilt = f'"{live_schema}"."{table}"', f'"{rebuilt_schema}"."{table}"'
+            if region is not None:
+                # Every view table carries region_id (row-level security insists); a quoted literal.
+                only = "'" + region.replace("'", "''") + "'"
+                live = f"(SELECT * FROM {live} WHERE region_id = {only}) AS live"
+                rebuilt = f"(SELECT * FROM {rebuilt} WHERE region_id = {only}) AS rebuilt"
+
+            async def scalar(sql: str) -> int:
+                return int((await connection.execute(text(sql))).scalar_one())
+
+            comparisons.append(
+                TableComparison(
+                    table=table,
+                    live_rows=await scalar(f"SELECT count(*) FROM {live}"),
+                    rebuilt_rows=await scalar(f"SELECT count(*) FROM {rebuilt}"),
+                    only_live=await scalar(
+                        f"SELECT count(*) FROM (SELECT {compared} FROM {live} "
+                        f"EXCEPT ALL SELECT {compared} FROM {rebuilt}) AS d"
+                    ),
+                    only_rebuilt=await scalar(
+                        f"SELECT count(*) FROM (SELECT {compared} FROM {rebuilt} "
+                        f"EXCEPT ALL SELECT {compared} FROM {live}) AS d"
+                    ),
+                )
+            )
+    return comparisons
+
+
+async def swap(engine: AsyncEngine, live_schema: str, rebuilt_schema: str) -> str:
+    """Make the rebuild live in one transaction; the old views stay under a dated name."""
+    kept = f"{live_schema}_before_{datetime.now(UTC):%Y%m%d%H%M%S}"
+    async with engine.begin() as connection:
+        await connection.execute(text(f'ALTER SCHEMA "{live_schema}" RENAME TO "{kept}"'))
+        await connection.execute(text(f'ALTER SCHEMA "{rebuilt_schema}" RENAME TO "{live_schema}"'))
+    return kept
+
+
+async def replay(
+    service: str, *, swap_in: bool = False, region: str | None = None, progress: Progress | None = None
+) -> ReplayReport:
+    """Rebuild, compare (all regions, or one) and, when asked, swap one service's views."""
+    live = definition(service)
+    scratch = scratch_definition(live)
+    started = time.monotonic()
+    events = await rebuild(scratch, progress=progress)
+    engine = create_async_engine(live.settings.migration_database_url)
+    try:
+        tables = await compare(
+            engine, live.settings.database_schema, scratch.settings.database_schema, region=region
+        )
+        kept = (
+            await swap(engine, live.settings.database_schema, scratch.settings.database_schema)
+            if swap_in
+            else None
+        )
+    finally:
+        await engine.dispose()
+    return ReplayReport(service, events, time.monotonic() - started, tables, kept)
+
+
+def print_progress(done: int, total: int) -> None:
+    """A one-line progress bar on the terminal."""
+    width = 40
+    filled = width if total == 0 else int(width * done / total)
+    percent = 100 if total == 0 else 100 * done // total
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} events ({percent}%)")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
