@@ -11,13 +11,14 @@ from shared.runtime import ServiceDefinition
 
 def build(settings: ReportingSettings | None = None) -> ServiceDefinition:
     """The reporting service definition."""
+    settings = settings or ReportingSettings()
     return ServiceDefinition(
-        settings=settings or ReportingSettings(),
+        settings=settings,
         tables=runtime_tables,
         migrations_dir=Path(__file__).parent / "migrations",
         title="Kinerja reporting",
         description="Real-time activity reports from field apps, evidence, verification and field visits.",
         routers=[router],
         handlers=handlers,
-        max_body_bytes=4 * 1024 * 1024,
+        max_body_bytes=settings.max_request_bytes,
     )

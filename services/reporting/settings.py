@@ -1,10 +1,69 @@
 """Settings of the reporting service."""
 
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+
 from shared.settings import ServiceSettings
+
+MIB = 1024 * 1024
 
 
 class ReportingSettings(ServiceSettings):
-    """The shared settings with this service's name and default port."""
+    """The shared settings with this service's name, port, evidence storage and feed options.
+
+    Each field is read from ``KINERJA_<FIELD>``, e.g. ``KINERJA_EVIDENCE_STORAGE=s3``.
+    """
 
     service_name: str = "reporting"
     http_port: int = 8002
+
+    clock_skew_seconds: int = Field(
+        default=300, ge=0, le=3600, description="How far in the future a phone's clock may run."
+    )
+
+    evidence_storage: Literal["local", "s3"] = "local"
+    evidence_dir: Path | None = Field(
+        default=None, description="Local evidence store; default <data_dir>/reporting/evidence."
+    )
+    evidence_max_bytes: int = Field(default=8 * MIB, ge=1024, le=64 * MIB)
+    evidence_per_activity: int = Field(default=10, ge=1, le=100)
+
+    s3_endpoint_url: str | None = Field(
+        default=None, description="e.g. https://s3.ap-southeast-3.amazonaws.com"
+    )
+    s3_bucket: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_prefix: str = "evidence/"
+    s3_timeout_seconds: float = Field(default=30.0, gt=0)
+
+    feed_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
+
+    @property
+    def resolved_evidence_dir(self) -> Path:
+        """Where the local evidence store keeps files."""
+        return self.evidence_dir or self.data_dir / "reporting" / "evidence"
+
+    @property
+    def max_request_bytes(self) -> int:
+        """The body limit: an evidence upload plus its multipart framing, and never below 4 MiB."""
+        return max(4 * MIB, self.evidence_max_bytes + 64 * 1024)
+
+    @model_validator(mode="after")
+    def _s3_needs_its_coordinates(self) -> ReportingSettings:
+        if self.evidence_storage == "s3":
+            missing = [
+                name
+                for name in ("s3_endpoint_url", "s3_bucket", "s3_access_key_id", "s3_secret_access_key")
+                if getattr(self, name) is None
+            ]
+            if missing:
+                raise ValueError(
+                    "evidence_storage=s3 needs " + ", ".join(f"KINERJA_{m.upper()}" for m in missing)
+                )
+        return self

@@ -41,6 +41,10 @@ class ActivityVerified(Event):
     employee_id: str
     verifier_id: str
     note: str | None = None
+    evidence_sha256: list[str] = Field(
+        default_factory=list,
+        description="SHA-256 of each evidence file attached when this happened (spots files claimed twice).",
+    )
 
     def partition_key(self) -> str:
         return self.employee_id
@@ -55,6 +59,10 @@ class ActivityRejected(Event):
     employee_id: str
     verifier_id: str
     note: str
+    evidence_sha256: list[str] = Field(
+        default_factory=list,
+        description="SHA-256 of each evidence file attached when this happened (spots files claimed twice).",
+    )
 
     def partition_key(self) -> str:
         return self.employee_id
@@ -71,6 +79,11 @@ class ActivityCorrected(Event):
     quantity: Decimal | None = None
     denominator: Decimal | None = None
     description: str
+    obstacles: str | None = Field(default=None, description="Kendala met while doing it.")
+    evidence_sha256: list[str] = Field(
+        default_factory=list,
+        description="SHA-256 of each evidence file attached when this happened (spots files claimed twice).",
+    )
 
     def partition_key(self) -> str:
         return self.employee_id

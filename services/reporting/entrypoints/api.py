@@ -2,73 +2,391 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Body, File, Path, Query, Request, Response, UploadFile, status
+from fastapi.responses import StreamingResponse
 
+from services.reporting.domain.activity import ActivityStatus, ReviewAction
+from services.reporting.entrypoints.dependencies import evidence_store, live_feed, reporting_settings
 from services.reporting.entrypoints.schemas import (
+    ActivityCorrection,
     ActivityCreate,
+    ActivityDetail,
+    ActivityPage,
     ActivityRead,
+    ActivityStatusName,
     BatchCreate,
     BatchRead,
-    ReviewCreate,
+    EvidenceRead,
+    FieldVisitCreate,
+    FieldVisitPage,
+    FieldVisitRead,
+    RejectionCreate,
+    VerificationCreate,
 )
-from services.reporting.service_layer import services
-from shared.auth import CurrentPrincipal
+from services.reporting.service_layer import activities, evidence, field_visits
+from services.reporting.service_layer.access import employee_of
+from services.reporting.service_layer.activities import HistoryFilters, SubmissionRules
+from shared.auth import Principal, Role, require_roles
 from shared.runtime import Context
 
 router = APIRouter(prefix="/v1", tags=["reporting"])
 
+ActivityId = Annotated[str, Path(max_length=64)]
+Sha256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file, lowercase hex.")]
+Limit = Annotated[int, Query(ge=1, le=200)]
+Cursor = Annotated[str | None, Query(max_length=300, description="next_cursor of the previous page.")]
+
+#: Who may call what: an employee reports and corrects, a rater reviews and visits, and the object
+#: rules of the service layer narrow each further (own records, own team, own region).
+AsEmployee = require_roles(Role.EMPLOYEE)
+AsRater = require_roles(Role.RATER)
+AsReader = require_roles(Role.EMPLOYEE, Role.RATER, Role.REGION_ADMIN, Role.AUDITOR)
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
 
 @router.post("/activities", status_code=status.HTTP_201_CREATED, response_model=ActivityRead)
 async def submit_activity(
-    activity_in: ActivityCreate, context: Context, principal: CurrentPrincipal, response: Response
+    activity_in: ActivityCreate,
+    context: Context,
+    request: Request,
+    response: Response,
+    principal: Principal = AsEmployee,
 ) -> ActivityRead:
     """Report an activity; sending the same activity_id again returns the original (200)."""
+    rules = SubmissionRules.at_now(reporting_settings(context).clock_skew_seconds)
     async with context.unit_of_work(region_id=principal.region) as uow:
-        activity, created = await services.submit_activity(
-            uow=uow, principal=principal, activity_in=activity_in
+        submission = await activities.submit_activity(
+            uow=uow, principal=principal, activity_in=activity_in, rules=rules
         )
-        await uow.commit()
-    if not created:
+        if submission.created:
+            await uow.audit(
+                actor=principal.subject,
+                action="activity.submit",
+                subject=activity_in.activity_id,
+                client_address=_client(request),
+            )
+            await uow.commit()
+    if submission.notice is not None:
+        await live_feed(context).publish([submission.notice])
+    if not submission.created:
         response.status_code = status.HTTP_200_OK
-    return activity
+    return submission.activity
 
 
 @router.post("/activities/batch", response_model=BatchRead)
-async def submit_batch(batch: BatchCreate, context: Context, principal: CurrentPrincipal) -> BatchRead:
-    """Sync activities queued offline; each item gets its own outcome."""
+async def submit_batch(
+    batch: BatchCreate,
+    context: Context,
+    request: Request,
+    principal: Principal = AsEmployee,
+) -> BatchRead:
+    """Sync activities queued offline (at most 500); each item is accepted, a duplicate, or rejected."""
+    rules = SubmissionRules.at_now(reporting_settings(context).clock_skew_seconds)
     async with context.unit_of_work(region_id=principal.region) as uow:
-        result = await services.submit_batch(uow=uow, principal=principal, items=batch.items)
-        await uow.commit()
+        result, notices = await activities.submit_batch(
+            uow=uow, principal=principal, items=batch.items, rules=rules
+        )
+        if result.accepted:
+            await uow.audit(
+                actor=principal.subject,
+                action="activity.submit_batch",
+                subject=employee_of(principal),
+                detail=(
+                    f"accepted={result.accepted} duplicates={result.duplicates} rejected={result.rejected}"
+                ),
+                client_address=_client(request),
+            )
+            await uow.commit()
+    await live_feed(context).publish(notices)
     return result
+
+
+@router.get("/activities", response_model=ActivityPage)
+async def activity_history(
+    context: Context,
+    principal: Principal = AsReader,
+    employee_id: Annotated[str | None, Query(max_length=64)] = None,
+    indicator_id: Annotated[str | None, Query(max_length=64)] = None,
+    status_: Annotated[ActivityStatusName | None, Query(alias="status")] = None,
+    occurred_from: Annotated[datetime | None, Query(description="Inclusive lower bound.")] = None,
+    occurred_to: Annotated[datetime | None, Query(description="Exclusive upper bound.")] = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> ActivityPage:
+    """Activities you may see, newest first: your own, your team's as rater, the region's as HR or audit."""
+    filters = HistoryFilters(
+        employee_id=employee_id,
+        indicator_id=indicator_id,
+        status=ActivityStatus(status_) if status_ else None,
+        occurred_from=occurred_from,
+        occurred_to=occurred_to,
+    )
+    async with context.unit_of_work(region_id=principal.region) as uow:
+        return await activities.activity_history(
+            session=uow.session, principal=principal, filters=filters, cursor=cursor, limit=limit
+        )
+
+
+@router.get("/employees/{employee_id}/activities", response_model=ActivityPage)
+async def employee_activities(
+    employee_id: Annotated[str, Path(max_length=64)],
+    context: Context,
+    principal: Principal = AsReader,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> ActivityPage:
+    """One employee's activities, newest first (the history filtered by employee)."""
+    async with context.unit_of_work(region_id=principal.region) as uow:
+        return await activities.activity_history(
+            session=uow.session,
+            principal=principal,
+            filters=HistoryFilters(employee_id=employee_id),
+            cursor=cursor,
+            limit=limit,
+        )
+
+
+@router.get("/activities/{activity_id}", response_model=ActivityDetail)
+async def get_activity(
+    activity_id: ActivityId, context: Context, principal: Principal = AsReader
+) -> ActivityDetail:
+    """One activity with its evidence."""
+    async with context.unit_of_work(region_id=principal.region) as uow:
+        return await activities.get_activity(
+            session=uow.session, principal=principal, activity_id=activity_id
+        )
 
 
 @router.post("/activities/{activity_id}/verify", response_model=ActivityRead)
 async def verify_activity(
-    activity_id: str, review: ReviewCreate, context: Context, principal: CurrentPrincipal
+    activity_id: ActivityId,
+    context: Context,
+    request: Request,
+    verification: Annotated[VerificationCreate | None, Body()] = None,
+    principal: Principal = AsRater,
 ) -> ActivityRead:
-    """Verify an activity of someone you rate."""
+    """Verify a submitted activity of someone you rate."""
+    note = verification.note if verification else None
+    return await _review(context, request, principal, activity_id, ReviewAction.VERIFY, note)
+
+
+@router.post("/activities/{activity_id}/reject", response_model=ActivityRead)
+async def reject_activity(
+    activity_id: ActivityId,
+    rejection: RejectionCreate,
+    context: Context,
+    request: Request,
+    principal: Principal = AsRater,
+) -> ActivityRead:
+    """Reject a submitted activity of someone you rate, saying what to correct."""
+    return await _review(context, request, principal, activity_id, ReviewAction.REJECT, rejection.note)
+
+
+async def _review(
+    context: Context,
+    request: Request,
+    principal: Principal,
+    activity_id: str,
+    action: ReviewAction,
+    note: str | None,
+) -> ActivityRead:
+    assert action in (ReviewAction.VERIFY, ReviewAction.REJECT)
     async with context.unit_of_work(region_id=principal.region) as uow:
-        activity = await services.verify_activity(
-            uow=uow, principal=principal, activity_id=activity_id, note=review.note
+        activity, notice = await activities.review_activity(
+            uow=uow,
+            principal=principal,
+            activity_id=activity_id,
+            action=action,
+            note=note,
         )
-        await uow.audit(actor=principal.subject, action="activity.verify", subject=activity_id)
+        await uow.audit(
+            actor=principal.subject,
+            action=f"activity.{action.value}",
+            subject=activity_id,
+            detail=note,
+            client_address=_client(request),
+        )
         await uow.commit()
+    if notice is not None:
+        await live_feed(context).publish([notice])
     return activity
 
 
-@router.get("/employees/{employee_id}/activities", response_model=list[ActivityRead])
-async def list_activities(
-    employee_id: str,
+@router.post("/activities/{activity_id}/correction", response_model=ActivityRead)
+async def correct_activity(
+    activity_id: ActivityId,
+    correction: ActivityCorrection,
     context: Context,
-    principal: CurrentPrincipal,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before: Annotated[datetime | None, Query(description="Page: activities before this time")] = None,
-) -> list[ActivityRead]:
-    """An employee's activities, newest first."""
+    request: Request,
+    principal: Principal = AsEmployee,
+) -> ActivityRead:
+    """Correct your rejected activity and resubmit it for verification."""
+    rules = SubmissionRules.at_now(reporting_settings(context).clock_skew_seconds)
     async with context.unit_of_work(region_id=principal.region) as uow:
-        return await services.list_activities(
-            session=uow.session, principal=principal, employee_id=employee_id, limit=limit, before=before
+        activity, notice = await activities.correct_activity(
+            uow=uow, principal=principal, activity_id=activity_id, correction=correction, rules=rules
         )
+        await uow.audit(
+            actor=principal.subject,
+            action="activity.correct",
+            subject=activity_id,
+            client_address=_client(request),
+        )
+        await uow.commit()
+    if notice is not None:
+        await live_feed(context).publish([notice])
+    return activity
+
+
+@router.post(
+    "/activities/{activity_id}/evidence", status_code=status.HTTP_201_CREATED, response_model=EvidenceRead
+)
+async def attach_evidence(
+    activity_id: ActivityId,
+    file: Annotated[UploadFile, File(description="JPEG, PNG, WebP, HEIC photo or PDF document.")],
+    context: Context,
+    request: Request,
+    response: Response,
+    principal: Principal = AsEmployee,
+) -> EvidenceRead:
+    """Attach evidence (bukti dukung) to your activity; the same file attached again answers 200."""
+    settings = reporting_settings(context)
+    # One byte over the limit is enough to know the file is too large.
+    data = await file.read(settings.evidence_max_bytes + 1)
+    async with context.unit_of_work(region_id=principal.region) as uow:
+        attached, created = await evidence.attach_evidence(
+            uow=uow,
+            store=evidence_store(context),
+            principal=principal,
+            activity_id=activity_id,
+            filename=file.filename,
+            declared_type=file.content_type,
+            data=data,
+            max_bytes=settings.evidence_max_bytes,
+            max_files=settings.evidence_per_activity,
+        )
+        if created:
+            await uow.audit(
+                actor=principal.subject,
+                action="evidence.attach",
+                subject=activity_id,
+                detail=attached.sha256,
+                client_address=_client(request),
+            )
+            await uow.commit()
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return attached
+
+
+@router.get(
+    "/activities/{activity_id}/evidence/{sha256}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "The file."}},
+)
+async def download_evidence(
+    activity_id: ActivityId, sha256: Sha256, context: Context, principal: Principal = AsReader
+) -> Response:
+    """Download an evidence file of an activity you may see."""
+    async with context.unit_of_work(region_id=principal.region) as uow:
+        record = await evidence.evidence_to_download(
+            session=uow.session, principal=principal, activity_id=activity_id, sha256=sha256
+        )
+    data = await evidence.read_evidence(evidence_store(context), sha256)
+    filename = "".join(c for c in (record.filename or sha256) if c.isalnum() or c in "._- ")[:120] or sha256
+    return Response(
+        content=data,
+        media_type=record.content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Content-Type-Options": "nosniff",
+            "ETag": f'"{sha256}"',
+            "Cache-Control": "private, max-age=86400, immutable",
+        },
+    )
+
+
+@router.post("/field-visits", status_code=status.HTTP_201_CREATED, response_model=FieldVisitRead)
+async def log_field_visit(
+    visit_in: FieldVisitCreate,
+    context: Context,
+    request: Request,
+    response: Response,
+    principal: Principal = AsRater,
+) -> FieldVisitRead:
+    """Log a field visit (kunjungan lapangan) to members of your team; a retry answers 200."""
+    rules = SubmissionRules.at_now(reporting_settings(context).clock_skew_seconds)
+    async with context.unit_of_work(region_id=principal.region) as uow:
+        visit, created = await field_visits.log_field_visit(
+            uow=uow, principal=principal, visit_in=visit_in, rules=rules
+        )
+        if created:
+            await uow.audit(
+                actor=principal.subject,
+                action="field_visit.log",
+                subject=visit.visit_id,
+                client_address=_client(request),
+            )
+            await uow.commit()
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return visit
+
+
+@router.get("/field-visits", response_model=FieldVisitPage)
+async def list_field_visits(
+    context: Context,
+    principal: Principal = AsReader,
+    employee_id: Annotated[str | None, Query(max_length=64)] = None,
+    visited_from: datetime | None = None,
+    visited_to: datetime | None = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> FieldVisitPage:
+    """Field visits you may see, newest first."""
+    async with context.unit_of_work(region_id=principal.region) as uow:
+        return await field_visits.list_field_visits(
+            session=uow.session,
+            principal=principal,
+            employee_id=employee_id,
+            visited_from=visited_from,
+            visited_to=visited_to,
+            cursor=cursor,
+            limit=limit,
+        )
+
+
+@router.get(
+    "/feed",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events."}},
+)
+async def team_feed(context: Context, principal: Principal = AsRater) -> StreamingResponse:
+    """Your team's activity as it arrives (Server-Sent Events); catch up on gaps through the history."""
+    rater_id = employee_of(principal)
+    heartbeat = reporting_settings(context).feed_heartbeat_seconds
+    subscription = await live_feed(context).subscribe(principal.region, rater_id)
+
+    async def events() -> AsyncIterator[bytes]:
+        try:
+            yield b"retry: 3000\n: connected\n\n"
+            async for message in subscription.messages(heartbeat_seconds=heartbeat):
+                # A comment line keeps proxies from closing an idle stream and reveals a gone client.
+                yield (
+                    b": keep-alive\n\n" if message is None else b"event: activity\ndata: " + message + b"\n\n"
+                )
+        finally:
+            await subscription.close()
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

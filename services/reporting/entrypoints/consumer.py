@@ -2,16 +2,17 @@
 
 from collections.abc import Mapping
 
-from services.reporting.service_layer import services
+from services.reporting.service_layer import read_models
 from shared.contracts import Event
-from shared.contracts.planning import WorkPlanApproved, WorkPlanSuperseded
+from shared.contracts.planning import EmployeeUpserted, WorkPlanApproved, WorkPlanSuperseded
 from shared.messaging.consumer import Handler
 from shared.runtime import ServiceContext
 
 
 def handlers(_: ServiceContext) -> Mapping[type[Event], Handler]:
-    """Planning's plan events keep the read model of reportable indicators."""
+    """Planning's events keep the read models of reportable indicators and of who rates whom."""
     return {
-        WorkPlanApproved: services.on_work_plan_approved,
-        WorkPlanSuperseded: services.on_work_plan_superseded,
+        EmployeeUpserted: read_models.on_employee_upserted,
+        WorkPlanApproved: read_models.on_work_plan_approved,
+        WorkPlanSuperseded: read_models.on_work_plan_superseded,
     }

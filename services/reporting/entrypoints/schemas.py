@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-#: A single activity cannot plausibly contribute more than this (a typo guard, not a business rule).
-MAX_QUANTITY = Decimal(100_000)
+#: The most items one offline sync may send; a phone with more sends several batches.
 MAX_BATCH_ITEMS = 500
+
+ActivityStatusName = Literal["submitted", "verified", "rejected"]
+
+_CLIENT_ID = r"^[A-Za-z0-9_-]{8,64}$"
+_STORED_PLACES = Decimal("0.0001")
+
+
+def _quantity_field(description: str) -> Decimal | None:
+    # Range rules (negative, absurd, ratio) live in the domain, which names the reason in both languages.
+    return Field(default=None, max_digits=18, decimal_places=4, allow_inf_nan=False, description=description)
 
 
 class ActivityCreate(BaseModel):
@@ -19,17 +28,32 @@ class ActivityCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     activity_id: str = Field(
-        pattern=r"^[A-Za-z0-9_-]{8,64}$",
-        description="Client-generated id (e.g. a UUID): a retry never duplicates.",
+        pattern=_CLIENT_ID, description="Client-generated id (e.g. a UUID): a retry never duplicates."
     )
-    indicator_id: str = Field(max_length=64, description="An indicator (IKI) of your approved plan.")
-    occurred_at: AwareDatetime
-    quantity: Decimal | None = Field(default=None, ge=0, le=MAX_QUANTITY, allow_inf_nan=False)
-    denominator: Decimal | None = Field(default=None, gt=0, le=MAX_QUANTITY, allow_inf_nan=False)
-    description: str = Field(min_length=3, max_length=4000, description="What was done.")
+    indicator_id: str = Field(max_length=64, description="An indicator (IKI) of your approved plan (SKP).")
+    occurred_at: AwareDatetime = Field(description="When it happened, with the device's UTC offset.")
+    quantity: Decimal | None = _quantity_field("What it contributes to the indicator (omit if qualitative).")
+    denominator: Decimal | None = _quantity_field("For ratio indicators: the base count.")
+    description: str = Field(
+        min_length=3, max_length=4000, description="What was done (or a qualitative note)."
+    )
     obstacles: str | None = Field(default=None, max_length=4000, description="Kendala met.")
-    latitude: Decimal | None = Field(default=None, ge=-90, le=90)
-    longitude: Decimal | None = Field(default=None, ge=-180, le=180)
+    latitude: Decimal | None = Field(default=None, ge=-90, le=90, decimal_places=6)
+    longitude: Decimal | None = Field(default=None, ge=-180, le=180, decimal_places=6)
+
+
+class ActivityCorrection(BaseModel):
+    """The employee's correction of a rejected activity; it then awaits verification again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    occurred_at: AwareDatetime
+    quantity: Decimal | None = _quantity_field("Corrected contribution.")
+    denominator: Decimal | None = _quantity_field("For ratio indicators: the base count.")
+    description: str = Field(min_length=3, max_length=4000)
+    obstacles: str | None = Field(default=None, max_length=4000)
+    latitude: Decimal | None = Field(default=None, ge=-90, le=90, decimal_places=6)
+    longitude: Decimal | None = Field(default=None, ge=-180, le=180, decimal_places=6)
 
 
 class ActivityRead(BaseModel):
@@ -46,8 +70,44 @@ class ActivityRead(BaseModel):
     denominator: Decimal | None
     description: str
     obstacles: str | None
-    status: Literal["submitted", "verified", "rejected"]
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    status: ActivityStatusName
     review_note: str | None = None
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    submitted_at: datetime | None = None
+    revision: int = 1
+
+    @field_validator("quantity", "denominator")
+    @classmethod
+    def _as_stored(cls, value: Decimal | None) -> Decimal | None:
+        # Four places, as the database keeps them: a new activity and its retry read the same.
+        return None if value is None else value.quantize(_STORED_PLACES)
+
+
+class EvidenceRead(BaseModel):
+    """An evidence file (bukti dukung) attached to an activity."""
+
+    activity_id: str
+    sha256: str = Field(description="SHA-256 of the content: the same file has the same hash everywhere.")
+    content_type: str
+    size_bytes: int
+    filename: str | None
+    uploaded_at: datetime
+
+
+class ActivityDetail(ActivityRead):
+    """An activity with its evidence."""
+
+    evidence: list[EvidenceRead] = Field(default_factory=list)
+
+
+class ActivityPage(BaseModel):
+    """One page of history, newest first; pass ``next_cursor`` back as ``cursor`` for the next."""
+
+    items: list[ActivityRead]
+    next_cursor: str | None
 
 
 class BatchCreate(BaseModel):
@@ -55,15 +115,25 @@ class BatchCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    items: list[dict[str, object]] = Field(min_length=1, max_length=MAX_BATCH_ITEMS)
+    # Items stay raw here (even a non-object): each is validated on its own, so one bad item is a
+    # per-item rejection instead of a 422 for the whole sync.
+    items: list[Any] = Field(
+        min_length=1,
+        max_length=MAX_BATCH_ITEMS,
+        description="Each item an ActivityCreate; at most 500 per request.",
+        json_schema_extra={"items": {"$ref": "#/components/schemas/ActivityCreate"}},
+    )
 
 
 class BatchItemOutcome(BaseModel):
     """What happened to one item of a batch."""
 
     index: int
-    activity_id: str | None
+    activity_id: str | None = Field(description="The item's id; for a duplicate, the original activity's id.")
     outcome: Literal["accepted", "duplicate", "rejected"]
+    status: ActivityStatusName | None = Field(
+        default=None, description="For accepted and duplicate items: the activity's current status."
+    )
     error: dict[str, object] | None = None
 
 
@@ -76,7 +146,55 @@ class BatchRead(BaseModel):
     items: list[BatchItemOutcome]
 
 
-class ReviewCreate(BaseModel):
-    """A supervisor's verification decision."""
+class VerificationCreate(BaseModel):
+    """A rater verifies an activity, optionally with a note."""
+
+    model_config = ConfigDict(extra="forbid")
 
     note: str | None = Field(default=None, max_length=2000)
+
+
+class RejectionCreate(BaseModel):
+    """A rater rejects an activity; the note tells the employee what to correct."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(min_length=3, max_length=2000)
+
+
+class FieldVisitCreate(BaseModel):
+    """A field visit (kunjungan lapangan) by a rater: who, where, when, findings, follow-up."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    visit_id: str = Field(pattern=_CLIENT_ID, description="Client-generated id: a retry never duplicates.")
+    employee_ids: list[str] = Field(min_length=1, max_length=50, description="Team members visited.")
+    location: str = Field(min_length=3, max_length=500, description="e.g. 'SDN 3 Gerunggang'.")
+    latitude: Decimal | None = Field(default=None, ge=-90, le=90, decimal_places=6)
+    longitude: Decimal | None = Field(default=None, ge=-180, le=180, decimal_places=6)
+    visited_at: AwareDatetime
+    findings: str = Field(min_length=3, max_length=8000, description="Temuan.")
+    follow_up: str | None = Field(default=None, max_length=4000, description="Tindak lanjut.")
+
+
+class FieldVisitRead(BaseModel):
+    """A field visit as logged."""
+
+    visit_id: str
+    region_id: str
+    supervisor_id: str
+    employee_ids: list[str]
+    location: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    visited_at: datetime
+    findings: str
+    follow_up: str | None
+    logged_at: datetime | None = None
+
+
+class FieldVisitPage(BaseModel):
+    """One page of field visits, newest first."""
+
+    items: list[FieldVisitRead]
+    next_cursor: str | None

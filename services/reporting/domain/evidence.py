@@ -1,0 +1,75 @@
+"""Evidence (bukti dukung) rules: which files are accepted, recognised by their content, not their label."""
+
+from __future__ import annotations
+
+import hashlib
+
+from services.reporting.domain.activity import RuleViolation
+
+#: What field apps attach: photos (JPEG, PNG, WebP, and HEIC from iPhones) and scanned documents (PDF).
+ALLOWED_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf"})
+
+#: Labels a client sends when it does not know the type; the content decides then.
+_UNSPECIFIC_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream"})
+
+#: Alternative labels of the same format, mapped to the canonical one.
+_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/heif": "image/heic"}
+
+_HEIC_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1")
+
+#: How many leading bytes ``sniff_content_type`` needs.
+SNIFF_BYTES = 16
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    """The content type the leading bytes (magic numbers) reveal, among the allowed ones."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIC_BRANDS:
+        return "image/heic"
+    return None
+
+
+def sha256_hex(data: bytes) -> str:
+    """The SHA-256 of a file as lowercase hex: its identity in storage and in events."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def check_evidence_file(
+    *, declared_type: str | None, head: bytes, size: int, max_bytes: int
+) -> tuple[str, RuleViolation | None]:
+    """The accepted content type, or why the file is refused (empty, too large, not allowed, mislabelled)."""
+    if size == 0:
+        return "", RuleViolation("empty_file", "file", "The file is empty.", "Berkas kosong.")
+    if size > max_bytes:
+        return "", RuleViolation(
+            "file_too_large",
+            "file",
+            f"The file is larger than {max_bytes} bytes.",
+            f"Berkas lebih besar dari {max_bytes} bita.",
+        )
+    sniffed = sniff_content_type(head)
+    allowed = ", ".join(sorted(ALLOWED_CONTENT_TYPES))
+    if sniffed is None:
+        return "", RuleViolation(
+            "unsupported_file_type",
+            "file",
+            f"The file's content is not one of the accepted types ({allowed}).",
+            f"Isi berkas bukan salah satu jenis yang diterima ({allowed}).",
+        )
+    declared = (declared_type or "").split(";")[0].strip().lower()
+    declared = _ALIASES.get(declared, declared)
+    if declared not in _UNSPECIFIC_TYPES and declared != sniffed:
+        return "", RuleViolation(
+            "content_type_mismatch",
+            "file",
+            f"The file is labelled {declared} but its content is {sniffed}.",
+            f"Berkas berlabel {declared} tetapi isinya {sniffed}.",
+        )
+    return sniffed, None

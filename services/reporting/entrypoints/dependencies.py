@@ -1,0 +1,32 @@
+"""The adapters routes use, built once per process from the service's settings and context."""
+
+from __future__ import annotations
+
+from services.reporting.adapters.evidence_store import EvidenceStore, build_evidence_store
+from services.reporting.adapters.live_feed import LiveFeed
+from services.reporting.settings import ReportingSettings
+from shared.runtime import ServiceContext
+
+
+def reporting_settings(context: ServiceContext) -> ReportingSettings:
+    """The context's settings as this service's settings class."""
+    settings = context.settings
+    if not isinstance(settings, ReportingSettings):
+        raise TypeError("the reporting service runs with ReportingSettings")
+    return settings
+
+
+def evidence_store(context: ServiceContext) -> EvidenceStore:
+    """The evidence store the settings select (one per process)."""
+    store: EvidenceStore | None = context.extras.get("evidence_store")
+    if store is None:
+        store = context.extras["evidence_store"] = build_evidence_store(reporting_settings(context))
+    return store
+
+
+def live_feed(context: ServiceContext) -> LiveFeed:
+    """The live feed on the context's Redis (one per process)."""
+    feed: LiveFeed | None = context.extras.get("live_feed")
+    if feed is None:
+        feed = context.extras["live_feed"] = LiveFeed(context.redis)
+    return feed

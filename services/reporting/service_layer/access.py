@@ -1,0 +1,108 @@
+"""Who may see and act on what: an employee their own, a rater their team, HR and auditors their region."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.selectable import Join
+
+from services.reporting.adapters.tables import activities, team_members
+from shared.auth import Principal, Role
+from shared.errors import Forbidden, NotFound
+
+
+def is_region_reader(principal: Principal) -> bool:
+    """HR (BKPSDM) and auditors (inspektorat) read everything in their own region."""
+    return principal.has(Role.REGION_ADMIN, Role.AUDITOR)
+
+
+def employee_of(principal: Principal) -> str:
+    """The caller's employee id; a token without one cannot report or rate."""
+    if principal.employee_id is None:
+        raise Forbidden(
+            "not_an_employee",
+            "Your token names no employee.",
+            "Token Anda tidak menyebut pegawai.",
+        )
+    return principal.employee_id
+
+
+def team_of(principal: Principal) -> Select[tuple[str]]:
+    """The employees the caller rates, in their region (the team read model)."""
+    return select(team_members.c.employee_id).where(
+        team_members.c.region_id == principal.region,
+        team_members.c.supervisor_id == principal.employee_id,
+    )
+
+
+def visible_employees(principal: Principal, column: ColumnElement[str]) -> ColumnElement[bool]:
+    """A condition on an employee-id column: the rows this caller may see."""
+    if is_region_reader(principal):
+        return true()
+    if principal.employee_id is None:
+        return false()
+    conditions: list[ColumnElement[bool]] = [column == principal.employee_id]
+    if principal.has(Role.RATER):
+        conditions.append(column.in_(team_of(principal)))
+    return or_(*conditions)
+
+
+def with_rater() -> Join:
+    """Activities joined to the rater of their employee (NULL when the team model does not know them)."""
+    return activities.outerjoin(
+        team_members,
+        and_(
+            team_members.c.employee_id == activities.c.employee_id,
+            team_members.c.region_id == activities.c.region_id,
+        ),
+    )
+
+
+def may_see(principal: Principal, *, employee_id: str, rater_id: str | None) -> bool:
+    """Whether the caller may see an employee's activity."""
+    if is_region_reader(principal) or principal.employee_id == employee_id:
+        return True
+    return principal.has(Role.RATER) and rater_id is not None and rater_id == principal.employee_id
+
+
+def ensure_rater(principal: Principal, *, employee_id: str, rater_id: str | None) -> str:
+    """The caller is this employee's rater (and not the employee): returns the rater's id."""
+    me = employee_of(principal)
+    if me == employee_id:
+        raise Forbidden(
+            "own_activity",
+            "You cannot review your own activity.",
+            "Anda tidak dapat memeriksa kegiatan Anda sendiri.",
+        )
+    if rater_id != me:
+        raise Forbidden(
+            "not_the_rater",
+            "Only the employee's rater can review their activities.",
+            "Hanya pejabat penilai pegawai ini yang dapat memeriksa kegiatannya.",
+        )
+    return me
+
+
+def not_found() -> NotFound:
+    """The answer for an activity that does not exist or that the caller may not know of."""
+    return NotFound("unknown_activity", "No such activity.", "Kegiatan tidak ditemukan.")
+
+
+async def ensure_may_see_employee(session: AsyncSession, principal: Principal, employee_id: str) -> None:
+    """404 unless the caller may see this employee's records (own, team, or region reader)."""
+    if is_region_reader(principal) or principal.employee_id == employee_id:
+        return
+    if principal.has(Role.RATER) and principal.employee_id is not None:
+        rater = await session.scalar(
+            select(team_members.c.supervisor_id).where(
+                team_members.c.employee_id == employee_id, team_members.c.region_id == principal.region
+            )
+        )
+        if rater == principal.employee_id:
+            return
+    raise NotFound(
+        "unknown_employee",
+        "No records you may see for this employee.",
+        "Tidak ada data pegawai ini yang boleh Anda lihat.",
+        field="employee_id",
+    )

@@ -1,0 +1,162 @@
+"""Use cases of field visits (kunjungan lapangan) logged by raters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, or_, select, true, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.reporting.adapters.tables import field_visits, team_members
+from services.reporting.domain.activity import check_not_in_future
+from services.reporting.domain.cursor import InvalidCursor, decode_cursor, encode_cursor
+from services.reporting.entrypoints.schemas import FieldVisitCreate, FieldVisitPage, FieldVisitRead
+from services.reporting.metrics import FIELD_VISITS
+from services.reporting.service_layer.access import employee_of, ensure_may_see_employee, is_region_reader
+from services.reporting.service_layer.activities import SubmissionRules
+from services.reporting.service_layer.errors import unprocessable
+from shared.auth import Principal, Role
+from shared.contracts.reporting import FieldVisitLogged
+from shared.errors import Conflict, Unprocessable
+from shared.unit_of_work import UnitOfWork
+
+
+async def _find(session: AsyncSession, region_id: str, visit_id: str) -> FieldVisitRead | None:
+    row = (
+        await session.execute(
+            select(field_visits).where(
+                field_visits.c.visit_id == visit_id, field_visits.c.region_id == region_id
+            )
+        )
+    ).first()
+    return None if row is None else FieldVisitRead.model_validate(dict(row._mapping))
+
+
+async def log_field_visit(
+    *, uow: UnitOfWork, principal: Principal, visit_in: FieldVisitCreate, rules: SubmissionRules
+) -> tuple[FieldVisitRead, bool]:
+    """Record a rater's visit to members of their team; a retry returns the original."""
+    supervisor_id = employee_of(principal)
+    region_id = principal.region
+    session = uow.session
+    existing = await _find(session, region_id, visit_in.visit_id)
+    if existing is not None:
+        if existing.supervisor_id != supervisor_id:
+            raise Conflict(
+                "visit_id_taken",
+                "This visit id is already used.",
+                "Id kunjungan ini sudah dipakai.",
+                field="visit_id",
+            )
+        return existing, False
+    violation = check_not_in_future(
+        visit_in.visited_at, now=rules.now, clock_skew=rules.clock_skew, field="visited_at"
+    )
+    if violation is not None:
+        raise unprocessable(violation)
+    employee_ids = list(dict.fromkeys(visit_in.employee_ids))
+    team = set(
+        (
+            await session.execute(
+                select(team_members.c.employee_id).where(
+                    team_members.c.region_id == region_id,
+                    team_members.c.supervisor_id == supervisor_id,
+                    team_members.c.employee_id.in_(employee_ids),
+                )
+            )
+        ).scalars()
+    )
+    for index, employee_id in enumerate(visit_in.employee_ids):
+        if employee_id not in team:
+            raise Unprocessable(
+                "not_in_team",
+                f"Employee {employee_id} is not in your team.",
+                f"Pegawai {employee_id} bukan anggota tim Anda.",
+                field=f"employee_ids.{index}",
+            )
+    values = visit_in.model_dump() | {
+        "employee_ids": employee_ids,
+        "region_id": region_id,
+        "supervisor_id": supervisor_id,
+    }
+    logged_at = (
+        await session.execute(
+            insert(field_visits)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["visit_id"])
+            .returning(field_visits.c.logged_at)
+        )
+    ).scalar_one_or_none()
+    if logged_at is None:
+        raise Conflict(
+            "visit_id_taken",
+            "This visit id is already used.",
+            "Id kunjungan ini sudah dipakai.",
+            field="visit_id",
+        )
+    uow.emit(
+        FieldVisitLogged(
+            region_id=region_id,
+            visit_id=visit_in.visit_id,
+            supervisor_id=supervisor_id,
+            employee_ids=employee_ids,
+            location=visit_in.location,
+            visited_at=visit_in.visited_at,
+            findings=visit_in.findings,
+            follow_up=visit_in.follow_up,
+        )
+    )
+    FIELD_VISITS.inc()
+    return FieldVisitRead.model_validate(values | {"logged_at": logged_at}), True
+
+
+def _visible_visits(principal: Principal) -> ColumnElement[bool]:
+    if is_region_reader(principal):
+        return true()
+    me = employee_of(principal)
+    conditions: list[ColumnElement[bool]] = [field_visits.c.employee_ids.contains([me])]
+    if principal.has(Role.RATER):
+        conditions.append(field_visits.c.supervisor_id == me)
+    return or_(*conditions)
+
+
+async def list_field_visits(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    employee_id: str | None,
+    visited_from: datetime | None,
+    visited_to: datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> FieldVisitPage:
+    """Visits the caller may see (their own as rater, those of them as employee, all for HR and audit)."""
+    query = select(field_visits).where(
+        field_visits.c.region_id == principal.region, _visible_visits(principal)
+    )
+    if employee_id is not None:
+        await ensure_may_see_employee(session, principal, employee_id)
+        query = query.where(field_visits.c.employee_ids.contains([employee_id]))
+    if visited_from is not None:
+        query = query.where(field_visits.c.visited_at >= visited_from)
+    if visited_to is not None:
+        query = query.where(field_visits.c.visited_at < visited_to)
+    if cursor is not None:
+        try:
+            after_time, after_id = decode_cursor(cursor)
+        except InvalidCursor as exc:
+            raise Unprocessable(
+                "invalid_cursor", "The cursor is not valid.", "Kursor tidak valid.", field="cursor"
+            ) from exc
+        query = query.where(
+            tuple_(field_visits.c.visited_at, field_visits.c.visit_id) < (after_time, after_id)
+        )
+    rows = (
+        await session.execute(
+            query.order_by(field_visits.c.visited_at.desc(), field_visits.c.visit_id.desc()).limit(limit + 1)
+        )
+    ).all()
+    items = [FieldVisitRead.model_validate(dict(row._mapping)) for row in rows[:limit]]
+    next_cursor = encode_cursor(items[-1].visited_at, items[-1].visit_id) if len(rows) > limit else None
+    return FieldVisitPage(items=items, next_cursor=next_cursor)

@@ -1,0 +1,91 @@
+"""Read models this service keeps from planning's events: reportable indicators and who rates whom."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.reporting.adapters.tables import plan_indicators, team_members
+from shared.contracts import Envelope
+from shared.contracts.planning import EmployeeUpserted, WorkPlanApproved, WorkPlanSuperseded
+
+
+async def on_employee_upserted(session: AsyncSession, event: EmployeeUpserted, _: Envelope) -> None:
+    """Remember the employee's supervisor (their rater): the team a rater may verify and watch.
+
+    The latest ``effective_from`` wins, so an older move delivered late never overwrites a newer one.
+    """
+    statement = insert(team_members).values(
+        employee_id=event.employee_id,
+        region_id=event.region_id,
+        supervisor_id=event.supervisor_id,
+        unit_id=event.unit_id,
+        effective_from=event.effective_from,
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["employee_id"],
+            set_={
+                "supervisor_id": statement.excluded.supervisor_id,
+                "unit_id": statement.excluded.unit_id,
+                "effective_from": statement.excluded.effective_from,
+            },
+            where=team_members.c.effective_from <= statement.excluded.effective_from,
+        )
+    )
+
+
+async def on_work_plan_approved(session: AsyncSession, event: WorkPlanApproved, _: Envelope) -> None:
+    """Remember the indicators an employee may report against (replacing an earlier version's)."""
+    await session.execute(
+        update(plan_indicators)
+        .where(
+            plan_indicators.c.region_id == event.region_id,
+            plan_indicators.c.employee_id == event.employee_id,
+            plan_indicators.c.year == event.year,
+        )
+        .values(active=False)
+    )
+    rows = [
+        {
+            "indicator_id": indicator.indicator_id,
+            "region_id": event.region_id,
+            "employee_id": event.employee_id,
+            "rater_id": event.rater_id,
+            "plan_id": event.plan_id,
+            "result_id": result.result_id,
+            "year": event.year,
+            "aggregation": indicator.aggregation,
+            "qualitative": indicator.qualitative or indicator.target is None,
+            "active": True,
+        }
+        for result in event.results
+        for indicator in result.indicators
+    ]
+    if not rows:
+        return
+    statement = insert(plan_indicators).values(rows)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["indicator_id"],
+            set_={
+                "active": True,
+                "plan_id": statement.excluded.plan_id,
+                "result_id": statement.excluded.result_id,
+                "rater_id": statement.excluded.rater_id,
+                "year": statement.excluded.year,
+                "aggregation": statement.excluded.aggregation,
+                "qualitative": statement.excluded.qualitative,
+            },
+        )
+    )
+
+
+async def on_work_plan_superseded(session: AsyncSession, event: WorkPlanSuperseded, _: Envelope) -> None:
+    """Stop accepting reports against a plan that is no longer in force."""
+    await session.execute(
+        update(plan_indicators)
+        .where(plan_indicators.c.region_id == event.region_id, plan_indicators.c.plan_id == event.plan_id)
+        .values(active=False)
+    )

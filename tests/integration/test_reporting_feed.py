@@ -1,0 +1,100 @@
+"""The rater's live feed: Server-Sent Events served by a real HTTP server, fed through Redis pub/sub."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+import uvicorn
+
+from shared.runtime import build_app
+from tests.conftest import auth, new_region_id, wait_until
+from tests.integration.test_reporting_support import activity, seed_team, submit
+
+pytestmark = pytest.mark.integration
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+async def served(start_service) -> AsyncIterator[tuple[object, str]]:
+    """Reporting in-process for submissions, and the same app behind uvicorn for streaming."""
+    reporting = await start_service("reporting")
+    port = free_port()
+    app = build_app(reporting.definition, reporting.context)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_config=None))
+    task = asyncio.create_task(server.serve())
+
+    async def started() -> bool:
+        return bool(server.started)
+
+    await wait_until(started, timeout=10, interval=0.05)
+    yield reporting, f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await asyncio.wait_for(task, timeout=10)
+
+
+async def next_activity_events(lines: AsyncIterator[str], count: int) -> list[dict[str, Any]]:
+    """Read SSE lines until ``count`` activity events arrived."""
+    events = []
+    async for line in lines:
+        if line.startswith("data: "):
+            events.append(orjson.loads(line[len("data: ") :]))
+            if len(events) == count:
+                return events
+    raise AssertionError("the stream ended early")
+
+
+async def test_a_rater_receives_their_teams_activity_as_it_is_committed(served, make_token):
+    reporting, base_url = served
+    team = await seed_team(reporting, make_token, new_region_id())
+    other_team = await seed_team(reporting, make_token, team.region, size=1)
+    staff, colleague = team.members
+    outsider = other_team.members[0]
+
+    async with (
+        httpx.AsyncClient(base_url=base_url, timeout=10) as http,
+        http.stream("GET", "/v1/feed", headers=auth(team.rater.token)) as stream,
+    ):
+        assert stream.status_code == 200
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        lines = stream.aiter_lines()
+        assert await anext(lines) == "retry: 3000"  # subscribed: what follows is not missed
+
+        await submit(reporting, outsider, activity(outsider))  # another team: not on this feed
+        single = (await submit(reporting, staff, activity(staff))).json()
+        batch = [activity(colleague), activity(colleague, "ratio")]
+        await reporting.client.post(
+            "/v1/activities/batch", json={"items": batch}, headers=auth(colleague.token)
+        )
+
+        events = await asyncio.wait_for(next_activity_events(lines, 3), timeout=10)
+
+    assert [e["kind"] for e in events] == ["activity.submitted"] * 3
+    assert [e["activity"]["activity_id"] for e in events] == [
+        single["activity_id"],
+        batch[0]["activity_id"],
+        batch[1]["activity_id"],
+    ]
+    assert events[0]["activity"]["employee_id"] == staff.employee_id
+
+
+async def test_only_raters_open_a_feed(served, make_token):
+    _, base_url = served
+    region = new_region_id()
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+        employee = await http.get(
+            "/v1/feed", headers=auth(make_token("employee", region=region, employee="e-1"))
+        )
+        anonymous = await http.get("/v1/feed")
+    assert employee.status_code == 403
+    assert anonymous.status_code == 401

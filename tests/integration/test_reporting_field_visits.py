@@ -1,0 +1,77 @@
+"""Field visits (kunjungan lapangan) logged by raters, on real PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.conftest import auth, new_region_id
+from tests.integration.test_reporting_support import new_id, outbox, seed_team
+
+pytestmark = pytest.mark.integration
+
+
+async def test_a_rater_logs_a_visit_to_their_team_and_those_visited_see_it(start_service, make_token):
+    reporting = await start_service("reporting")
+    team = await seed_team(reporting, make_token, new_region_id())
+    other_team = await seed_team(reporting, make_token, team.region, size=1)
+    staff, colleague = team.members
+    visit = {
+        "visit_id": new_id("visit"),
+        "employee_ids": [staff.employee_id],
+        "location": "SDN 3 Gerunggang",
+        "latitude": -2.2136,
+        "longitude": 113.9108,
+        "visited_at": (datetime.now(UTC) - timedelta(hours=3)).isoformat(),
+        "findings": "Supervisi kelas berjalan; dua sekolah belum dikunjungi bulan ini.",
+        "follow_up": "Susun jadwal kunjungan mingguan",
+    }
+
+    def log(body: dict[str, Any], token: str) -> Any:
+        return reporting.client.post("/v1/field-visits", json=body, headers=auth(token))
+
+    created = await log(visit, team.rater.token)
+    retry = await log(visit, team.rater.token)
+    outsider = await log(
+        visit
+        | {
+            "visit_id": new_id("visit"),
+            "employee_ids": [staff.employee_id, other_team.members[0].employee_id],
+        },
+        team.rater.token,
+    )
+    future = await log(
+        visit
+        | {"visit_id": new_id("visit"), "visited_at": (datetime.now(UTC) + timedelta(days=1)).isoformat()},
+        team.rater.token,
+    )
+    by_employee = await log(visit | {"visit_id": new_id("visit")}, staff.token)
+
+    assert created.status_code == 201, created.text
+    assert retry.status_code == 200
+    assert outsider.status_code == 422
+    assert (outsider.json()["error"]["code"], outsider.json()["error"]["field"]) == (
+        "not_in_team",
+        "employee_ids.1",
+    )
+    assert future.status_code == 422
+    assert future.json()["error"]["field"] == "visited_at"
+    assert by_employee.status_code == 403
+    events = [p for kind, p in await outbox(reporting, team.region) if kind == "FieldVisitLogged"]
+    assert len(events) == 1
+    assert events[0]["supervisor_id"] == team.rater.employee_id
+    assert events[0]["employee_ids"] == [staff.employee_id]
+    assert events[0]["follow_up"] == "Susun jadwal kunjungan mingguan"
+
+    async def visits(token: str, **params: Any) -> list[str]:
+        response = await reporting.client.get("/v1/field-visits", params=params, headers=auth(token))
+        assert response.status_code == 200, response.text
+        return [v["visit_id"] for v in response.json()["items"]]
+
+    assert await visits(staff.token) == [visit["visit_id"]]
+    assert await visits(colleague.token) == []
+    assert await visits(team.rater.token, employee_id=staff.employee_id) == [visit["visit_id"]]
+    assert await visits(make_token("auditor", region=team.region)) == [visit["visit_id"]]
+    assert await visits(other_team.rater.token) == []

@@ -1,0 +1,99 @@
+"""One journey through the broker: planning's events build reporting's read models, then review works."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.conftest import auth, new_region_id, wait_until
+from tests.integration.test_reporting_support import new_id
+
+pytestmark = pytest.mark.integration
+
+
+async def test_planning_events_let_the_supervisor_verify_the_employees_activity(start_service, make_token):
+    planning = await start_service("planning", relay=True)
+    reporting = await start_service("reporting", consumer=True, relay=True)
+    region = new_region_id()
+    platform, admin = make_token("platform_admin"), make_token("region_admin", region=region)
+    created = await planning.client.post(
+        "/v1/regions", json={"region_id": region, "name": "Kota Uji"}, headers=auth(platform)
+    )
+    assert created.status_code == 201, created.text
+    unit = (
+        await planning.client.post(
+            "/v1/units", json={"code": "dukcapil", "name": "Dinas Dukcapil"}, headers=auth(admin)
+        )
+    ).json()
+    head, staff = f"h-{uuid.uuid4().hex[:8]}", f"e-{uuid.uuid4().hex[:8]}"
+    for employee_id, nip, supervisor in (
+        (head, "197001011995031001", None),
+        (staff, "199001012015032002", head),
+    ):
+        response = await planning.client.post(
+            "/v1/employees",
+            json={
+                "employee_id": employee_id,
+                "nip": nip,
+                "name": f"Pegawai {employee_id}",
+                "unit_id": unit["unit_id"],
+                "position": "Petugas",
+                "job_type": "id_card_registrar",
+                "supervisor_id": supervisor,
+                "effective_from": f"{datetime.now(UTC).year}-01-01",
+            },
+            headers=auth(admin),
+        )
+        assert response.status_code == 201, response.text
+    staff_token = make_token("employee", region=region, employee=staff)
+    head_token = make_token("employee,rater", region=region, employee=head)
+    plan = (
+        await planning.client.post(
+            "/v1/work-plans",
+            json={
+                "year": datetime.now(UTC).year,
+                "results": [
+                    {
+                        "text": "KTP-el diterbitkan",
+                        "indicators": [
+                            {"name": "KTP-el diterbitkan", "unit_of_measure": "dokumen", "target": 400}
+                        ],
+                    }
+                ],
+            },
+            headers=auth(staff_token),
+        )
+    ).json()
+    indicator_id = plan["results"][0]["indicators"][0]["indicator_id"]
+    await planning.client.post(f"/v1/work-plans/{plan['plan_id']}/submit", headers=auth(staff_token))
+    approved = await planning.client.post(
+        f"/v1/work-plans/{plan['plan_id']}/approve", headers=auth(head_token)
+    )
+    assert approved.status_code == 200, approved.text
+
+    body = {
+        "activity_id": new_id(),
+        "indicator_id": indicator_id,
+        "occurred_at": (datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
+        "quantity": 40,
+        "description": "Menerbitkan 40 KTP-el di loket",
+    }
+
+    async def accepted():
+        response = await reporting.client.post("/v1/activities", json=body, headers=auth(staff_token))
+        return response.status_code == 201
+
+    await wait_until(accepted, timeout=60, interval=0.3)
+
+    async def verified():
+        response = await reporting.client.post(
+            f"/v1/activities/{body['activity_id']}/verify", headers=auth(head_token)
+        )
+        return response.status_code == 200 and response.json()
+
+    # EmployeeUpserted travels on its own topic: the team may be known a moment after the plan.
+    result = await wait_until(verified, timeout=30, interval=0.3)
+    assert result["status"] == "verified"
+    assert result["reviewed_by"] == head

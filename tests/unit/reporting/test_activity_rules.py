@@ -1,0 +1,154 @@
+"""Rules of an activity report: when it may have happened, what it may count, how its status moves."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from services.reporting.domain.activity import (
+    MAX_QUANTITY,
+    ActivityStatus,
+    ReviewAction,
+    TransitionRefused,
+    check_occurrence,
+    check_quantity,
+    evidence_may_change,
+    next_status,
+)
+
+NOW = datetime(2026, 6, 15, 10, 0, tzinfo=UTC)
+SKEW = timedelta(minutes=5)
+WIB = timezone(timedelta(hours=7))
+
+
+def occurrence(at: datetime, plan_year: int = 2026):
+    return check_occurrence(at, now=NOW, plan_year=plan_year, clock_skew=SKEW)
+
+
+def test_a_past_activity_within_the_plan_year_is_accepted():
+    assert occurrence(NOW - timedelta(days=30)) is None
+
+
+def test_a_phone_clock_slightly_ahead_is_tolerated():
+    assert occurrence(NOW + timedelta(minutes=4)) is None
+
+
+def test_a_time_beyond_the_clock_skew_is_in_the_future():
+    violation = occurrence(NOW + timedelta(minutes=6))
+    assert violation is not None
+    assert (violation.code, violation.field) == ("in_the_future", "occurred_at")
+
+
+def test_an_activity_outside_the_plan_year_is_refused_naming_the_year():
+    violation = occurrence(datetime(2025, 12, 31, 12, tzinfo=UTC))
+    assert violation is not None
+    assert violation.code == "outside_plan_year"
+    assert "2026" in violation.message_en
+    assert "2026" in violation.message_id
+
+
+def test_the_plan_year_is_read_in_the_devices_own_offset():
+    # 00:30 WIB on 1 January 2027 is still 2026 in UTC, but the reporter lives in 2027.
+    new_year_in_jakarta = datetime(2027, 1, 1, 0, 30, tzinfo=WIB)
+    now = datetime(2027, 1, 2, tzinfo=UTC)
+    assert check_occurrence(new_year_in_jakarta, now=now, plan_year=2027, clock_skew=SKEW) is None
+    assert check_occurrence(new_year_in_jakarta, now=now, plan_year=2026, clock_skew=SKEW) is not None
+
+
+def quantity(
+    value: str | None, *, denominator: str | None = None, aggregation: str = "sum", qualitative=False
+):
+    return check_quantity(
+        quantity=None if value is None else Decimal(value),
+        denominator=None if denominator is None else Decimal(denominator),
+        aggregation=aggregation,
+        qualitative=qualitative,
+    )
+
+
+def test_a_plain_count_is_accepted():
+    assert quantity("40") is None
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [("-1", "negative_quantity"), (str(MAX_QUANTITY + 1), "quantity_too_large"), (None, "quantity_required")],
+)
+def test_negative_absurd_or_missing_quantities_are_refused(value, code):
+    violation = quantity(value)
+    assert violation is not None
+    assert (violation.code, violation.field) == (code, "quantity")
+
+
+def test_a_pasted_nip_is_caught_as_absurd():
+    violation = quantity("199001012015032002")
+    assert violation is not None
+    assert violation.code == "quantity_too_large"
+
+
+def test_the_upper_bound_itself_is_still_accepted():
+    assert quantity(str(MAX_QUANTITY)) is None
+
+
+def test_a_qualitative_indicator_needs_no_quantity():
+    assert quantity(None, qualitative=True) is None
+
+
+def test_a_ratio_needs_a_denominator_no_smaller_than_the_quantity():
+    assert quantity("9", denominator="10", aggregation="ratio") is None
+    missing = quantity("9", aggregation="ratio")
+    above = quantity("11", denominator="10", aggregation="ratio")
+    zero = quantity("0", denominator="0", aggregation="ratio")
+    assert missing is not None
+    assert (missing.code, missing.field) == ("denominator_required", "denominator")
+    assert above is not None
+    assert above.code == "quantity_above_denominator"
+    assert zero is not None
+    assert zero.code == "denominator_out_of_range"
+
+
+def test_a_denominator_on_a_plain_count_is_refused():
+    violation = quantity("3", denominator="10")
+    assert violation is not None
+    assert violation.code == "denominator_not_applicable"
+
+
+@pytest.mark.parametrize(
+    ("current", "action", "expected"),
+    [
+        (ActivityStatus.SUBMITTED, ReviewAction.VERIFY, ActivityStatus.VERIFIED),
+        (ActivityStatus.SUBMITTED, ReviewAction.REJECT, ActivityStatus.REJECTED),
+        (ActivityStatus.REJECTED, ReviewAction.CORRECT, ActivityStatus.SUBMITTED),
+    ],
+)
+def test_allowed_transitions(current, action, expected):
+    assert next_status(current, action) is expected
+
+
+@pytest.mark.parametrize(
+    ("current", "action"),
+    [
+        (ActivityStatus.VERIFIED, ReviewAction.VERIFY),
+        (ActivityStatus.VERIFIED, ReviewAction.REJECT),
+        (ActivityStatus.VERIFIED, ReviewAction.CORRECT),
+        (ActivityStatus.REJECTED, ReviewAction.VERIFY),
+        (ActivityStatus.REJECTED, ReviewAction.REJECT),
+        (ActivityStatus.SUBMITTED, ReviewAction.CORRECT),
+    ],
+)
+def test_every_other_transition_is_refused_saying_which_status_it_needs(current, action):
+    with pytest.raises(TransitionRefused) as refused:
+        next_status(current, action)
+    violation = refused.value.violation
+    assert violation.code == f"cannot_{action.value}"
+    assert current.value in violation.message_en
+
+
+def test_evidence_is_frozen_once_verified():
+    assert evidence_may_change(ActivityStatus.SUBMITTED) is None
+    assert evidence_may_change(ActivityStatus.REJECTED) is None
+    frozen = evidence_may_change(ActivityStatus.VERIFIED)
+    assert frozen is not None
+    assert frozen.code == "activity_verified"
