@@ -1,23 +1,26 @@
-"""Wires the feedback service: settings, tables, migrations, routes and event handlers."""
+"""Wires the feedback service: settings, tables, migrations, routes, event handlers and the scheduler."""
 
 from pathlib import Path
 
 from services.feedback.adapters.tables import runtime_tables
-from services.feedback.entrypoints.api import router
+from services.feedback.entrypoints.api import public_router, router
 from services.feedback.entrypoints.consumer import handlers
+from services.feedback.service_layer.deadlines import deadline_scheduler
 from services.feedback.settings import FeedbackSettings
 from shared.runtime import ServiceDefinition
 
 
 def build(settings: FeedbackSettings | None = None) -> ServiceDefinition:
     """The feedback service definition."""
+    settings = settings or FeedbackSettings()
     return ServiceDefinition(
-        settings=settings or FeedbackSettings(),
+        settings=settings,
         tables=runtime_tables,
         migrations_dir=Path(__file__).parent / "migrations",
         title="Kinerja feedback",
         description="Citizen satisfaction (SKM/IKM), complaints, and feedback inside the organisation.",
-        routers=[router],
+        routers=[public_router, router],
         handlers=handlers,
+        background=[deadline_scheduler(settings.complaint_scan_interval_seconds)],
         max_body_bytes=64 * 1024,
     )

@@ -1,10 +1,32 @@
 """Settings of the feedback service."""
 
+from pydantic import Field
+
 from shared.settings import ServiceSettings
 
 
 class FeedbackSettings(ServiceSettings):
-    """The shared settings with this service's name and default port."""
+    """The shared settings with this service's name, default port and citizen-endpoint protections.
+
+    Citizen endpoints need no account, so they are limited per client address and per device
+    token (header ``X-Device-Token``) in fixed windows kept in Redis. Writes (a survey response,
+    a complaint, a reopening) are limited more tightly than reads (tracking a complaint).
+    """
 
     service_name: str = "feedback"
     http_port: int = 8004
+
+    public_rate_window_seconds: int = Field(default=60, ge=1, le=86_400)
+    public_writes_per_address: int = Field(default=30, ge=1)
+    public_writes_per_device: int = Field(default=10, ge=1)
+    public_reads_per_address: int = Field(default=120, ge=1)
+    public_reads_per_device: int = Field(default=60, ge=1)
+    #: Peers (reverse proxies) whose ``X-Forwarded-For`` is believed; empty: use the socket peer.
+    trusted_proxy_addresses: list[str] = Field(default_factory=list)
+    #: Largest body of a citizen request; a survey or complaint is far smaller.
+    public_max_body_bytes: int = Field(default=16 * 1024, ge=1024)
+
+    #: Where the printed QR code of a service ticket leads (the citizen survey form).
+    citizen_survey_url: str = "https://kinerja.local/skm"
+    #: How often the complaint deadline scheduler looks at least; it wakes earlier for a nearer deadline.
+    complaint_scan_interval_seconds: float = Field(default=10.0, gt=0)

@@ -22,6 +22,10 @@ class SurveyResponseAccepted(Event):
     period: str
     scores: list[int] = Field(min_length=9, max_length=9, description="The nine SKM items, 1-4 each.")
     officer_employee_id: str | None = None
+    survey_kind: str | None = Field(
+        default=None, description="public_service, school_parents or clinic_patients."
+    )
+    ticketed: bool = Field(default=False, description="The response redeemed a single-use service ticket.")
 
     def partition_key(self) -> str:
         return self.unit_id
@@ -40,6 +44,10 @@ class SatisfactionIndexChanged(Event):
     index: Decimal = Field(description="IKM, 25-100, rounded to 2 decimals.")
     grade: str
     sample_adequate: bool | None = None
+    required_sample: int | None = Field(
+        default=None, description="Krejcie-Morgan sample size for the service users the unit reported."
+    )
+    service_users: int | None = None
 
     def partition_key(self) -> str:
         return self.unit_id
@@ -71,6 +79,24 @@ class ComplaintStatusChanged(Event):
     to_status: str
     changed_at: datetime
     due_at: datetime | None = None
+    deadline_kind: str | None = Field(default=None, description="The stage deadline now running, if any.")
+    dispatched_unit_id: str | None = Field(default=None, description="Where the complaint was dispatched.")
+    reason: str | None = None
+
+    def partition_key(self) -> str:
+        return self.complaint_id
+
+
+class ComplaintClosed(Event):
+    """A complaint was closed after its answer (the citizen may still reopen it within the window)."""
+
+    topic: ClassVar[str] = "feedback.complaint.v1"
+
+    complaint_id: str
+    unit_id: str
+    filed_at: datetime
+    closed_at: datetime
+    breached_deadlines: int = Field(default=0, description="Deadlines breached during the complaint's life.")
 
     def partition_key(self) -> str:
         return self.complaint_id
@@ -102,6 +128,7 @@ class ContinuousFeedbackGiven(Event):
     activity_id: str | None = None
     period: str
     text: str
+    activity_ids: list[str] = Field(default_factory=list, description="Evidence (activities) it refers to.")
 
     def partition_key(self) -> str:
         return self.employee_id

@@ -1,12 +1,32 @@
-"""Tables of the feedback service (schema ``feedback``)."""
+"""Tables of the feedback service (schema ``feedback``).
 
-from sqlalchemy import ARRAY, Column, DateTime, Integer, String, Table, Text, func
+Every table holding a region's data carries a non-null ``region_id`` (row-level security reads
+it) and every query filters by it as well.
+"""
+
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 
 from shared.db import make_metadata
 from shared.runtime import ServiceTables
 
 metadata = make_metadata()
 runtime_tables = ServiceTables(metadata)
+
+# --- Read models of other services' facts -------------------------------------------------------
 
 #: Read model of units (from planning), so citizens can only rate units that exist.
 units = Table(
@@ -15,6 +35,80 @@ units = Table(
     Column("unit_id", String(64), primary_key=True),
     Column("region_id", String(64), nullable=False),
     Column("name", String(300), nullable=False),
+)
+
+#: Read model of regions (from planning): the time zone and period length surveys are counted in.
+regions = Table(
+    "regions",
+    metadata,
+    Column("region_id", String(64), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("period_kind", String(16), nullable=False),
+)
+
+#: Read model of employees (from planning): units and the supervisor tree, for access rules.
+employees = Table(
+    "employees",
+    metadata,
+    Column("employee_id", String(64), primary_key=True),
+    Column("region_id", String(64), nullable=False),
+    Column("unit_id", String(64), nullable=False),
+    Column("supervisor_id", String(64)),
+    Column("name", String(300), nullable=False),
+)
+
+#: Read model of planned results (RHK) of approved plans, which continuous feedback refers to.
+planned_results = Table(
+    "planned_results",
+    metadata,
+    Column("result_id", String(64), primary_key=True),
+    Column("region_id", String(64), nullable=False),
+    Column("plan_id", String(64), nullable=False, index=True),
+    Column("employee_id", String(64), nullable=False, index=True),
+    Column("year", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("in_force", Boolean, nullable=False),
+)
+
+#: Read model of reported activities (from reporting): the evidence feedback can point at.
+activities = Table(
+    "activities",
+    metadata,
+    Column("activity_id", String(64), primary_key=True),
+    Column("region_id", String(64), nullable=False),
+    Column("employee_id", String(64), nullable=False, index=True),
+    Column("result_id", String(64), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("description", Text, nullable=False),
+)
+
+# --- Citizen satisfaction survey (SKM) ----------------------------------------------------------
+
+#: Services of a unit that citizens rate (jenis layanan), each with its survey kind.
+unit_services = Table(
+    "unit_services",
+    metadata,
+    Column("unit_id", String(64), primary_key=True),
+    Column("service_id", String(64), primary_key=True),
+    Column("region_id", String(64), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("survey_kind", String(32), nullable=False),
+)
+
+#: Single-use service tickets printed at the counter; a response may redeem one.
+service_tickets = Table(
+    "service_tickets",
+    metadata,
+    Column("region_id", String(64), primary_key=True),
+    Column("code", String(16), primary_key=True),
+    Column("unit_id", String(64), nullable=False),
+    Column("service_id", String(64), nullable=False),
+    Column("officer_employee_id", String(64)),
+    Column("issued_by", String(200), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("used_at", DateTime(timezone=True)),
+    Column("response_id", String(64)),
 )
 
 survey_responses = Table(
@@ -28,6 +122,14 @@ survey_responses = Table(
     Column("scores", ARRAY(Integer), nullable=False),
     Column("comment", Text),
     Column("submitted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("survey_kind", String(32), nullable=False, server_default="public_service"),
+    Column("ticket_code", String(16)),
+    Column("officer_employee_id", String(64)),
+    Column("age_band", String(16)),
+    Column("sex", String(16)),
+    Column("education", String(32)),
+    Column("occupation", String(32)),
+    Index("ix_survey_responses_unit_period", "region_id", "unit_id", "service_id", "period"),
 )
 
 #: Running sums per unit, service and period, so the index is kept live without rescanning.
@@ -41,4 +143,112 @@ survey_aggregates = Table(
     Column("respondents", Integer, nullable=False),
     Column("score_sums", ARRAY(Integer), nullable=False),
     Column("service_users", Integer),
+)
+
+# --- Complaints (pengaduan) ---------------------------------------------------------------------
+
+#: Public holidays and collective leave days (hari libur, cuti bersama) of a region.
+holidays = Table(
+    "holidays",
+    metadata,
+    Column("region_id", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+
+#: A region's complaint deadlines and weekend days, dated: old complaints keep the rules of their time.
+complaint_policies = Table(
+    "complaint_policies",
+    metadata,
+    Column("region_id", String(64), primary_key=True),
+    Column("effective_from", Date, primary_key=True),
+    Column("verification_days", Integer, nullable=False),
+    Column("follow_up_days", Integer, nullable=False),
+    Column("resolution_without_field_check_days", Integer, nullable=False),
+    Column("resolution_with_field_check_days", Integer, nullable=False),
+    Column("reopen_window_days", Integer, nullable=False),
+    Column("weekend_days", ARRAY(Integer), nullable=False),
+)
+
+complaints = Table(
+    "complaints",
+    metadata,
+    Column("complaint_id", String(64), primary_key=True),
+    Column("region_id", String(64), nullable=False),
+    Column("tracking_code", String(16), nullable=False),
+    Column("unit_id", String(64), nullable=False),
+    Column("service_id", String(64)),
+    Column("officer_employee_id", String(64)),
+    Column("category", String(64)),
+    Column("description", Text, nullable=False),
+    Column("contact_name", String(200)),
+    Column("contact_email", String(254)),
+    Column("contact_phone", String(32)),
+    Column("requires_field_check", Boolean, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("status_since", DateTime(timezone=True), nullable=False),
+    Column("filed_at", DateTime(timezone=True), nullable=False),
+    # The running stage deadline, kept on the row so the scheduler finds due complaints by index.
+    Column("deadline_kind", String(48)),
+    Column("deadline_started_at", DateTime(timezone=True)),
+    Column("due_at", DateTime(timezone=True)),
+    UniqueConstraint("region_id", "tracking_code"),
+    Index("ix_complaints_due_at", "due_at", postgresql_where=text("due_at IS NOT NULL")),
+)
+
+#: Every move of a complaint: the life-cycle history and the audit of who moved it.
+complaint_history = Table(
+    "complaint_history",
+    metadata,
+    Column("complaint_id", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("region_id", String(64), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("reason", Text),
+    Column("unit_id", String(64)),
+    Column("actor", String(200), nullable=False),
+)
+
+#: One row per breached deadline: the unique key makes the breach event exactly-once.
+complaint_breaches = Table(
+    "complaint_breaches",
+    metadata,
+    Column("complaint_id", String(64), primary_key=True),
+    Column("deadline_kind", String(48), primary_key=True),
+    Column("deadline_started_at", DateTime(timezone=True), primary_key=True),
+    Column("region_id", String(64), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("detected_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# --- Feedback inside the organisation -----------------------------------------------------------
+
+continuous_feedback = Table(
+    "continuous_feedback",
+    metadata,
+    Column("feedback_id", String(64), primary_key=True),
+    Column("region_id", String(64), nullable=False),
+    Column("employee_id", String(64), nullable=False, index=True),
+    Column("rater_id", String(64), nullable=False),
+    Column("result_id", String(64), nullable=False),
+    Column("activity_ids", ARRAY(String(64)), nullable=False),
+    Column("period", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("given_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+behaviour_assessments = Table(
+    "behaviour_assessments",
+    metadata,
+    Column("assessment_id", String(64), primary_key=True),
+    Column("region_id", String(64), nullable=False),
+    Column("employee_id", String(64), nullable=False),
+    Column("assessor_id", String(64), nullable=False),
+    Column("assessor_role", String(16), nullable=False),
+    Column("period", String(16), nullable=False),
+    Column("scores", ARRAY(Integer), nullable=False),
+    Column("note", Text),
+    Column("submitted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("employee_id", "period", "assessor_id"),
 )

@@ -1,0 +1,64 @@
+"""Fixed-window request counters in Redis, shared by every instance of the service."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+
+# INCR and the first expiry in one atomic step: two instances counting the same client can never
+# both open a window, and a key can never be left without an expiry (which would block forever).
+_COUNT_IN_WINDOW = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}
+"""
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most ``requests`` per ``window_seconds`` for one key."""
+
+    requests: int
+    window_seconds: int
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a request may pass and, if not, after how many seconds to retry."""
+
+    allowed: bool
+    retry_after_seconds: int
+
+
+class RateLimiter:
+    """Counts requests per (action, dimension, key) in fixed windows that open on the first request."""
+
+    def __init__(self, redis: aioredis.Redis, *, prefix: str = "kinerja:feedback:rate") -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self._script: Any = redis.register_script(_COUNT_IN_WINDOW)
+
+    def _key(self, action: str, dimension: str, value: str) -> str:
+        # Hashed: Redis never holds citizens' addresses or device tokens in clear.
+        digest = hashlib.sha256(value.encode()).hexdigest()[:32]
+        return f"{self._prefix}:{action}:{dimension}:{digest}"
+
+    async def hit(self, action: str, dimension: str, value: str, limit: Limit) -> Verdict:
+        """Count one request and say whether it stays within the limit."""
+        count, ttl_ms = await self._script(
+            keys=[self._key(action, dimension, value)], args=[limit.window_seconds * 1000]
+        )
+        if int(count) <= limit.requests:
+            return Verdict(True, 0)
+        return Verdict(False, max(1, math.ceil(int(ttl_ms) / 1000)))

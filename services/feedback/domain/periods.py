@@ -1,0 +1,101 @@
+"""Survey periods (periode survei) in the region's own time zone and period length.
+
+A response given at 23:30 WIB on 31 March belongs to the first quarter in Medan (WIB) but a
+response given at 00:30 WIT on 1 April belongs to the second quarter in Jayapura: the period is
+decided by the local calendar day, never by UTC. Keys match the other services' period keys
+(``2026-Q1``, ``2026-S2``, ``2026-M07``), so an index lines up with the ratings of that period.
+"""
+
+from __future__ import annotations
+
+import calendar as month_calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from services.feedback.domain.calendar import WIB, require_aware
+from services.feedback.domain.errors import InvalidConfigurationError, InvalidValueError
+
+
+class PeriodKind(StrEnum):
+    """Length of a region's period."""
+
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    SEMESTER = "semester"
+
+    @property
+    def months(self) -> int:
+        """Calendar months in one period."""
+        return {"monthly": 1, "quarterly": 3, "semester": 6}[self.value]
+
+    @property
+    def prefix(self) -> str:
+        """Letter of the period in its key."""
+        return {"monthly": "M", "quarterly": "Q", "semester": "S"}[self.value]
+
+
+DEFAULT_PERIOD_KIND: Final = PeriodKind.QUARTERLY
+#: Every key a period of any kind can have; used to validate query parameters.
+PERIOD_KEY_PATTERN: Final = r"^[1-9]\d{3}-(M(0[1-9]|1[0-2])|Q[1-4]|S[12])$"
+_KEY: Final = re.compile(PERIOD_KEY_PATTERN)
+
+
+@dataclass(frozen=True)
+class SurveyPeriod:
+    """One period: its key and its first and last local day."""
+
+    key: str
+    first_day: date
+    last_day: date
+
+
+def _zone(timezone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise InvalidConfigurationError(
+            field="timezone",
+            message_id=f"Zona waktu '{timezone}' tidak dikenal",
+            message_en=f"Unknown timezone '{timezone}'",
+        ) from error
+
+
+def period_of_day(day: date, kind: PeriodKind) -> SurveyPeriod:
+    """The period of the given kind containing a local calendar day."""
+    index = (day.month - 1) // kind.months + 1
+    width = 2 if kind is PeriodKind.MONTHLY else 1
+    first_month = (index - 1) * kind.months + 1
+    last_month = index * kind.months
+    return SurveyPeriod(
+        key=f"{day.year:04d}-{kind.prefix}{index:0{width}d}",
+        first_day=date(day.year, first_month, 1),
+        last_day=date(day.year, last_month, month_calendar.monthrange(day.year, last_month)[1]),
+    )
+
+
+def period_at(
+    instant: datetime, *, timezone: str = WIB, kind: PeriodKind = DEFAULT_PERIOD_KIND
+) -> SurveyPeriod:
+    """The period an instant falls in, by the region's local calendar day."""
+    require_aware(instant, "instant")
+    return period_of_day(instant.astimezone(_zone(timezone)).date(), kind)
+
+
+def parse_period(key: str) -> SurveyPeriod:
+    """The period named by a key such as ``2026-Q3``; refuses keys that name no period."""
+    match = _KEY.match(key)
+    if match is None:
+        raise InvalidValueError(
+            code="feedback.invalid_period",
+            field="period",
+            message_id=f"Periode '{key}' tidak dikenal; contoh: 2026-Q3, 2026-S1, 2026-M07",
+            message_en=f"Unknown period '{key}'; examples: 2026-Q3, 2026-S1, 2026-M07",
+        )
+    year, rest = int(key[:4]), key[5:]
+    kind = next(kind for kind in PeriodKind if kind.prefix == rest[0])
+    first_month = (int(rest[1:]) - 1) * kind.months + 1
+    return period_of_day(date(year, first_month, 1), kind)

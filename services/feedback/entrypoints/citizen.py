@@ -1,0 +1,170 @@
+"""Protections of the citizen (anonymous) endpoints: rate limits and request size limits.
+
+Citizens need no account, so every public route is limited per client address and per device
+token (header ``X-Device-Token``, which the citizen app or kiosk sends) in Redis, answering a
+clear 429 with ``Retry-After``; and its body is read up to a small limit, also when it arrives
+in chunks without a ``Content-Length`` (answering 413).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from redis.exceptions import RedisError
+from starlette.types import Message
+
+from services.feedback.adapters.rate_limiter import Limit, RateLimiter
+from services.feedback.metrics import RATE_LIMITED, RATE_LIMITER_ERRORS
+from services.feedback.settings import FeedbackSettings
+from shared.errors import ApiError, TooManyRequests
+from shared.runtime import Context, ServiceContext
+
+log = logging.getLogger(__name__)
+
+DEVICE_TOKEN_HEADER = "X-Device-Token"  # noqa: S105 - a header name, not a secret
+
+
+class PayloadTooLarge(ApiError):
+    """The request body is larger than a citizen request can be."""
+
+    status_code = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            "too_large",
+            f"The request body is larger than {limit} bytes.",
+            f"Isi permintaan lebih besar dari {limit} bita.",
+        )
+
+
+class Traffic(StrEnum):
+    """Writes (a response, a complaint) are limited more tightly than reads (tracking)."""
+
+    WRITE = "write"
+    READ = "read"
+
+
+@dataclass(frozen=True)
+class CitizenClient:
+    """Who is calling, as far as an anonymous endpoint can tell."""
+
+    address: str
+    device_token: str | None
+
+
+def feedback_settings(context: ServiceContext) -> FeedbackSettings:
+    """The feedback service's own settings (the context holds them as the shared base type)."""
+    settings = context.settings
+    if not isinstance(settings, FeedbackSettings):
+        raise TypeError("the feedback service runs with FeedbackSettings")
+    return settings
+
+
+def client_address(request: Request, trusted_proxies: list[str]) -> str:
+    """The caller's address; behind a trusted proxy, the last untrusted ``X-Forwarded-For`` hop."""
+    peer = request.client.host if request.client else "unknown"
+    if peer not in trusted_proxies:
+        return peer
+    forwarded = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
+    # Walk from the right: hops appended by our own proxies are trusted, the first other one is the client.
+    for hop in reversed(forwarded):
+        if hop not in trusted_proxies:
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer
+    return peer
+
+
+def _limiter(context: ServiceContext) -> RateLimiter:
+    limiter = context.extras.get("rate_limiter")
+    if limiter is None:
+        limiter = context.extras["rate_limiter"] = RateLimiter(context.redis)
+    assert isinstance(limiter, RateLimiter)
+    return limiter
+
+
+def citizen_protection(action: str, traffic: Traffic) -> Any:
+    """A dependency limiting one public action per client address and per device token."""
+
+    async def protect(
+        request: Request,
+        context: Context,
+        device_token: Annotated[
+            str | None,
+            Header(
+                alias=DEVICE_TOKEN_HEADER,
+                max_length=128,
+                description="A random id the citizen app or kiosk keeps per device (rate limiting only).",
+            ),
+        ] = None,
+    ) -> CitizenClient:
+        settings = feedback_settings(context)
+        window = settings.public_rate_window_seconds
+        if traffic is Traffic.WRITE:
+            per_address = Limit(settings.public_writes_per_address, window)
+            per_device = Limit(settings.public_writes_per_device, window)
+        else:
+            per_address = Limit(settings.public_reads_per_address, window)
+            per_device = Limit(settings.public_reads_per_device, window)
+        client = CitizenClient(client_address(request, settings.trusted_proxy_addresses), device_token)
+        checks = [("address", client.address, per_address)]
+        if client.device_token:
+            checks.append(("device", client.device_token, per_device))
+        limiter = _limiter(context)
+        for dimension, value, limit in checks:
+            try:
+                verdict = await limiter.hit(action, dimension, value, limit)
+            except RedisError as error:
+                # Fail open: a Redis outage must not silence citizens; tickets stay single-use in
+                # PostgreSQL, and the counter lets operators see the protection is down.
+                RATE_LIMITER_ERRORS.inc()
+                log.warning("rate limiter unavailable", extra={"fields": {"error": repr(error)[:200]}})
+                return client
+            if not verdict.allowed:
+                RATE_LIMITED.labels(action, dimension).inc()
+                raise TooManyRequests(verdict.retry_after_seconds)
+        return client
+
+    return Depends(protect)
+
+
+def _replay(body: bytes) -> Callable[[], Awaitable[Message]]:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+class CitizenRoute(APIRoute):
+    """A route whose body is read at most up to the citizen limit, whatever the headers claim."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """Wrap FastAPI's handler with a bounded read of the body."""
+        handler = super().get_route_handler()
+
+        async def bounded(request: Request) -> Response:
+            limit = feedback_settings(request.app.state.context).public_max_body_bytes
+            received = bytearray()
+            async for chunk in request.stream():
+                received.extend(chunk)
+                if len(received) > limit:
+                    error = PayloadTooLarge(limit)
+                    return JSONResponse(error.body(), status_code=error.status_code)
+            return await handler(Request(request.scope, _replay(bytes(received))))
+
+        return bounded

@@ -1,0 +1,194 @@
+"""What the feedback service keeps of other services' facts, and how it reads them back.
+
+Event handlers run inside the consumer's transaction, already restricted to the event's region.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.feedback.adapters.tables import activities, employees, planned_results, regions, units
+from services.feedback.domain.calendar import WIB
+from services.feedback.domain.periods import DEFAULT_PERIOD_KIND, PeriodKind
+from shared.contracts import Envelope
+from shared.contracts.planning import (
+    EmployeeUpserted,
+    RegionRegistered,
+    UnitUpserted,
+    WorkPlanApproved,
+    WorkPlanSuperseded,
+)
+from shared.contracts.reporting import ActivityReported
+from shared.errors import NotFound
+
+
+@dataclass(frozen=True)
+class RegionClock:
+    """The time zone and period length a region counts in."""
+
+    timezone: str = WIB
+    period_kind: PeriodKind = DEFAULT_PERIOD_KIND
+
+
+@dataclass(frozen=True)
+class EmployeeRecord:
+    """An employee as this service knows them."""
+
+    employee_id: str
+    unit_id: str
+    supervisor_id: str | None
+    name: str
+
+
+async def on_region_registered(session: AsyncSession, event: RegionRegistered, _: Envelope) -> None:
+    """Remember the region's time zone and period length (surveys and deadlines count by them)."""
+    statement = insert(regions).values(
+        region_id=event.region_id, name=event.name, timezone=event.timezone, period_kind=event.period_kind
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["region_id"],
+            set_={
+                "name": statement.excluded.name,
+                "timezone": statement.excluded.timezone,
+                "period_kind": statement.excluded.period_kind,
+            },
+        )
+    )
+
+
+async def on_unit_upserted(session: AsyncSession, event: UnitUpserted, _: Envelope) -> None:
+    """Remember units so citizens can rate them and file complaints about them."""
+    statement = insert(units).values(unit_id=event.unit_id, region_id=event.region_id, name=event.name)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["unit_id"],
+            set_={"name": statement.excluded.name},
+            where=units.c.region_id == event.region_id,
+        )
+    )
+
+
+async def on_employee_upserted(session: AsyncSession, event: EmployeeUpserted, _: Envelope) -> None:
+    """Remember each employee's unit and supervisor (who rates whom, who is whose peer)."""
+    values = {
+        "unit_id": event.unit_id,
+        "supervisor_id": event.supervisor_id,
+        "name": event.name,
+    }
+    statement = insert(employees).values(employee_id=event.employee_id, region_id=event.region_id, **values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["employee_id"], set_=values, where=employees.c.region_id == event.region_id
+        )
+    )
+
+
+async def on_work_plan_approved(session: AsyncSession, event: WorkPlanApproved, _: Envelope) -> None:
+    """The approved plan's results become the ones feedback can refer to; older versions stop."""
+    await session.execute(
+        update(planned_results)
+        .where(
+            planned_results.c.region_id == event.region_id,
+            planned_results.c.employee_id == event.employee_id,
+            planned_results.c.year == event.year,
+        )
+        .values(in_force=False)
+    )
+    for result in event.results:
+        values = {
+            "plan_id": event.plan_id,
+            "employee_id": event.employee_id,
+            "year": event.year,
+            "text": result.text,
+            "in_force": True,
+        }
+        statement = insert(planned_results).values(
+            result_id=result.result_id, region_id=event.region_id, **values
+        )
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["result_id"],
+                set_=values,
+                where=planned_results.c.region_id == event.region_id,
+            )
+        )
+
+
+async def on_work_plan_superseded(session: AsyncSession, event: WorkPlanSuperseded, _: Envelope) -> None:
+    """A superseded plan's results take no new feedback (the feedback already given stays)."""
+    await session.execute(
+        update(planned_results)
+        .where(planned_results.c.region_id == event.region_id, planned_results.c.plan_id == event.plan_id)
+        .values(in_force=False)
+    )
+
+
+async def on_activity_reported(session: AsyncSession, event: ActivityReported, _: Envelope) -> None:
+    """Remember activities as evidence a rater's feedback can point at."""
+    statement = insert(activities).values(
+        activity_id=event.activity_id,
+        region_id=event.region_id,
+        employee_id=event.employee_id,
+        result_id=event.result_id,
+        occurred_at=event.occurred_at,
+        description=event.description[:2000],
+    )
+    await session.execute(statement.on_conflict_do_nothing(index_elements=["activity_id"]))
+
+
+async def region_clock(session: AsyncSession, region_id: str) -> RegionClock:
+    """The region's clock; the platform default (WIB, quarterly) until planning has told us."""
+    row = (
+        await session.execute(
+            select(regions.c.timezone, regions.c.period_kind).where(regions.c.region_id == region_id)
+        )
+    ).first()
+    if row is None:
+        return RegionClock()
+    return RegionClock(timezone=row.timezone, period_kind=PeriodKind(row.period_kind))
+
+
+async def unit_name(session: AsyncSession, region_id: str, unit_id: str) -> str:
+    """The name of a unit of the region, or 404 (units of other regions are invisible)."""
+    name = await session.scalar(
+        select(units.c.name).where(units.c.unit_id == unit_id, units.c.region_id == region_id)
+    )
+    if name is None:
+        raise NotFound(
+            "unknown_unit", "No such service unit.", "Unit layanan tidak ditemukan.", field="unit_id"
+        )
+    return str(name)
+
+
+async def find_employee(session: AsyncSession, region_id: str, employee_id: str) -> EmployeeRecord | None:
+    """An employee of the region, or None."""
+    row = (
+        await session.execute(
+            select(employees).where(
+                employees.c.employee_id == employee_id, employees.c.region_id == region_id
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    return EmployeeRecord(row.employee_id, row.unit_id, row.supervisor_id, row.name)
+
+
+async def require_employee(
+    session: AsyncSession, region_id: str, employee_id: str, *, field: str
+) -> EmployeeRecord:
+    """An employee of the region, or 404 naming the field."""
+    found = await find_employee(session, region_id, employee_id)
+    if found is None:
+        raise NotFound(
+            "unknown_employee",
+            "No such employee in this region.",
+            "Pegawai tidak ditemukan di daerah ini.",
+            field=field,
+        )
+    return found

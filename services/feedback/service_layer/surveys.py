@@ -1,0 +1,638 @@
+"""Use cases of the citizen satisfaction survey (SKM): services, tickets, responses, index, report."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.feedback.adapters.tables import (
+    service_tickets,
+    survey_aggregates,
+    survey_responses,
+    unit_services,
+)
+from services.feedback.domain.errors import DomainError, InvalidTrackingCodeError
+from services.feedback.domain.periods import SurveyPeriod, parse_period, period_at
+from services.feedback.domain.report import RespondentRow, SkmReport, build_skm_report
+from services.feedback.domain.sampling import SampleAdequacy, assess_sample
+from services.feedback.domain.satisfaction import ServiceItem, SurveyAggregate, SurveyResponse
+from services.feedback.domain.survey import SurveyKind
+from services.feedback.domain.tracking_code import (
+    format_tracking_code,
+    generate_tracking_code,
+    parse_tracking_code,
+)
+from services.feedback.entrypoints.schemas import (
+    ItemScore,
+    SatisfactionIndexRead,
+    ServiceUsersRead,
+    ServiceUsersReport,
+    SurveyResponseCreate,
+    SurveyResponseRead,
+    TicketBatchRead,
+    TicketCreate,
+    TicketRead,
+    UnitServiceCreate,
+    UnitServiceRead,
+)
+from services.feedback.metrics import SURVEY_RESPONSES, TICKETS_ISSUED, TICKETS_REFUSED
+from services.feedback.service_layer.errors import as_api_error
+from services.feedback.service_layer.read_models import (
+    find_employee,
+    region_clock,
+    require_employee,
+    unit_name,
+)
+from shared.auth import Principal, Role
+from shared.contracts.feedback import SatisfactionIndexChanged, SurveyResponseAccepted
+from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from shared.unit_of_work import UnitOfWork
+
+#: Service key of responses about the unit as a whole (no particular service).
+NO_SERVICE = ""
+_TICKET_ATTEMPTS = 5
+
+
+def pseudonymous_address(address: str | None) -> str | None:
+    """What the audit trail keeps of a citizen's address: enough to link abuse, not the address."""
+    if address is None:
+        return None
+    return "sha256:" + hashlib.sha256(address.encode()).hexdigest()[:24]
+
+
+def _mean(numerator: int, denominator: int) -> Decimal:
+    return Decimal(numerator) / Decimal(denominator)
+
+
+def _unit_service_read(row: Any) -> UnitServiceRead:
+    kind = SurveyKind(row.survey_kind)
+    return UnitServiceRead(
+        unit_id=row.unit_id,
+        service_id=row.service_id,
+        name=row.name,
+        survey_kind=kind,
+        survey_kind_label_id=kind.label_id,
+    )
+
+
+async def _service_row(session: AsyncSession, region_id: str, unit_id: str, service_id: str) -> Any:
+    row = (
+        await session.execute(
+            select(unit_services).where(
+                unit_services.c.region_id == region_id,
+                unit_services.c.unit_id == unit_id,
+                unit_services.c.service_id == service_id,
+            )
+        )
+    ).first()
+    if row is None:
+        raise NotFound(
+            "unknown_service",
+            f"The unit has no service '{service_id}'.",
+            f"Unit ini tidak memiliki layanan '{service_id}'.",
+            field="service_id",
+        )
+    return row
+
+
+async def declare_unit_service(
+    *, uow: UnitOfWork, region_id: str, unit_id: str, service_in: UnitServiceCreate
+) -> UnitServiceRead:
+    """Add (or rename) a service of a unit that citizens can rate."""
+    await unit_name(uow.session, region_id, unit_id)
+    values = {"name": service_in.name, "survey_kind": service_in.survey_kind.value}
+    statement = insert(unit_services).values(
+        region_id=region_id, unit_id=unit_id, service_id=service_in.service_id, **values
+    )
+    row = (
+        await uow.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["unit_id", "service_id"],
+                set_=values,
+                where=unit_services.c.region_id == region_id,
+            ).returning(*unit_services.c)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(
+            "unknown_unit", "No such service unit.", "Unit layanan tidak ditemukan.", field="unit_id"
+        )
+    return _unit_service_read(row)
+
+
+async def list_unit_services(*, session: AsyncSession, region_id: str, unit_id: str) -> list[UnitServiceRead]:
+    """The rated services of a unit."""
+    await unit_name(session, region_id, unit_id)
+    rows = await session.execute(
+        select(unit_services)
+        .where(unit_services.c.region_id == region_id, unit_services.c.unit_id == unit_id)
+        .order_by(unit_services.c.service_id)
+    )
+    return [_unit_service_read(row) for row in rows]
+
+
+def qr_payload(survey_url: str, *, region_id: str, unit_id: str, service_id: str | None, code: str) -> str:
+    """The survey form's address with the ticket, for the QR code at the counter."""
+    query = {"region": region_id, "unit": unit_id, "ticket": code}
+    if service_id:
+        query["service"] = service_id
+    return f"{survey_url}?{urlencode(query)}"
+
+
+async def issue_tickets(
+    *, uow: UnitOfWork, region_id: str, unit_id: str, ticket_in: TicketCreate, issued_by: str, survey_url: str
+) -> TicketBatchRead:
+    """Issue single-use service tickets for a unit (and service, and officer)."""
+    await unit_name(uow.session, region_id, unit_id)
+    if ticket_in.service_id:
+        await _service_row(uow.session, region_id, unit_id, ticket_in.service_id)
+    if ticket_in.officer_employee_id:
+        await require_employee(
+            uow.session, region_id, ticket_in.officer_employee_id, field="officer_employee_id"
+        )
+    issued: list[TicketRead] = []
+    for _ in range(ticket_in.count):
+        for _attempt in range(_TICKET_ATTEMPTS):
+            code = generate_tracking_code()
+            row = (
+                await uow.session.execute(
+                    insert(service_tickets)
+                    .values(
+                        region_id=region_id,
+                        code=code,
+                        unit_id=unit_id,
+                        service_id=ticket_in.service_id or NO_SERVICE,
+                        officer_employee_id=ticket_in.officer_employee_id,
+                        issued_by=issued_by,
+                    )
+                    .on_conflict_do_nothing(index_elements=["region_id", "code"])
+                    .returning(service_tickets.c.issued_at)
+                )
+            ).first()
+            if row is not None:
+                break
+        else:  # pragma: no cover - 31**9 codes make five collisions in a row practically impossible
+            raise Conflict("ticket_code_exhausted", "Could not draw a free ticket code; try again.")
+        issued.append(
+            TicketRead(
+                code=format_tracking_code(code),
+                unit_id=unit_id,
+                service_id=ticket_in.service_id,
+                officer_employee_id=ticket_in.officer_employee_id,
+                issued_at=row.issued_at,
+                qr_payload=qr_payload(
+                    survey_url,
+                    region_id=region_id,
+                    unit_id=unit_id,
+                    service_id=ticket_in.service_id,
+                    code=code,
+                ),
+            )
+        )
+    TICKETS_ISSUED.inc(len(issued))
+    return TicketBatchRead(tickets=issued)
+
+
+async def _redeem_ticket(
+    uow: UnitOfWork, *, region_id: str, unit_id: str, text: str, response_id: str, now: datetime
+) -> tuple[str, str | None]:
+    """Use a ticket once; returns its service and officer. Exactly one of racing redemptions wins."""
+    try:
+        code = parse_tracking_code(text)
+    except InvalidTrackingCodeError as error:
+        TICKETS_REFUSED.labels("malformed").inc()
+        raise Unprocessable(
+            "invalid_ticket",
+            "The ticket code is not valid; please check how it was typed.",
+            "Kode tiket tidak valid; periksa kembali penulisannya.",
+            field="ticket",
+        ) from error
+    # A conditional UPDATE is the single-use guard: a concurrent redemption waits for this row's
+    # lock, then re-reads used_at and updates nothing.
+    row = (
+        await uow.session.execute(
+            update(service_tickets)
+            .where(
+                service_tickets.c.region_id == region_id,
+                service_tickets.c.code == code,
+                service_tickets.c.used_at.is_(None),
+            )
+            .values(used_at=now, response_id=response_id)
+            .returning(
+                service_tickets.c.unit_id, service_tickets.c.service_id, service_tickets.c.officer_employee_id
+            )
+        )
+    ).first()
+    if row is None:
+        known = await uow.session.scalar(
+            select(exists().where(service_tickets.c.region_id == region_id, service_tickets.c.code == code))
+        )
+        if known:
+            TICKETS_REFUSED.labels("used").inc()
+            raise Conflict(
+                "ticket_used",
+                "This ticket has already been used for a response.",
+                "Tiket ini sudah pernah digunakan untuk mengisi survei.",
+                field="ticket",
+            )
+        TICKETS_REFUSED.labels("unknown").inc()
+        raise NotFound(
+            "unknown_ticket",
+            "No such ticket in this region.",
+            "Tiket tidak ditemukan di daerah ini.",
+            field="ticket",
+        )
+    if row.unit_id != unit_id:
+        TICKETS_REFUSED.labels("other_unit").inc()
+        raise Unprocessable(
+            "ticket_other_unit",
+            "This ticket was issued by another unit.",
+            "Tiket ini diterbitkan oleh unit layanan lain.",
+            field="ticket",
+        )
+    return row.service_id, row.officer_employee_id
+
+
+def _validated_response(response_in: SurveyResponseCreate) -> SurveyResponse:
+    missing = [item.value for item in ServiceItem if item not in response_in.scores]
+    if missing:
+        raise Unprocessable(
+            "missing_items",
+            f"Every item must be scored; missing: {', '.join(missing)}.",
+            f"Semua unsur harus dinilai; belum dinilai: {', '.join(missing)}.",
+            field="scores",
+        )
+    try:
+        return SurveyResponse.from_mapping(response_in.scores)
+    except DomainError as error:
+        raise as_api_error(error) from error
+
+
+def _index_changed_event(
+    *,
+    region_id: str,
+    unit_id: str,
+    service_id: str,
+    period: str,
+    aggregate: SurveyAggregate,
+    service_users: int | None,
+    survey_kind: str | None = None,
+) -> SatisfactionIndexChanged:
+    index = aggregate.index()
+    adequacy = assess_sample(aggregate.respondents, service_users) if service_users else None
+    return SatisfactionIndexChanged(
+        region_id=region_id,
+        unit_id=unit_id,
+        service_id=service_id or None,
+        period=period,
+        respondents=aggregate.respondents,
+        item_means=[_mean(r.nrr.numerator, r.nrr.denominator) for r in aggregate.item_results()],
+        index=index.rounded,
+        grade=index.grade.value,
+        sample_adequate=adequacy.is_adequate if adequacy else None,
+        required_sample=adequacy.required if adequacy else None,
+        service_users=service_users,
+    )
+
+
+async def submit_survey_response(
+    *,
+    uow: UnitOfWork,
+    region_id: str,
+    unit_id: str,
+    response_in: SurveyResponseCreate,
+    now: datetime,
+) -> SurveyResponseRead:
+    """Accept a citizen's response and update the unit's live index in the same transaction."""
+    await unit_name(uow.session, region_id, unit_id)
+    response = _validated_response(response_in)
+    response_id = uuid.uuid4().hex
+    service_id = response_in.service_id or NO_SERVICE
+    officer: str | None = None
+    if response_in.ticket:
+        ticket_service, officer = await _redeem_ticket(
+            uow,
+            region_id=region_id,
+            unit_id=unit_id,
+            text=response_in.ticket,
+            response_id=response_id,
+            now=now,
+        )
+        if response_in.service_id and response_in.service_id != ticket_service:
+            raise Unprocessable(
+                "ticket_other_service",
+                "This ticket was issued for another service of the unit.",
+                "Tiket ini diterbitkan untuk layanan lain pada unit ini.",
+                field="service_id",
+            )
+        service_id = ticket_service
+    kind = SurveyKind.PUBLIC_SERVICE
+    if service_id:
+        kind = SurveyKind((await _service_row(uow.session, region_id, unit_id, service_id)).survey_kind)
+    clock = await region_clock(uow.session, region_id)
+    period = period_at(now, timezone=clock.timezone, kind=clock.period_kind).key
+    profile = response_in.respondent
+    scores = list(response.scores)
+    await uow.session.execute(
+        insert(survey_responses).values(
+            response_id=response_id,
+            region_id=region_id,
+            unit_id=unit_id,
+            service_id=service_id,
+            period=period,
+            scores=scores,
+            comment=response_in.comment,
+            submitted_at=now,
+            survey_kind=kind.value,
+            ticket_code=parse_tracking_code(response_in.ticket) if response_in.ticket else None,
+            officer_employee_id=officer,
+            age_band=profile.age_band.value if profile and profile.age_band else None,
+            sex=profile.sex.value if profile and profile.sex else None,
+            education=profile.education.value if profile and profile.education else None,
+            occupation=profile.occupation.value if profile and profile.occupation else None,
+        )
+    )
+    aggregate, service_users = await _add_to_aggregate(
+        uow, region_id=region_id, unit_id=unit_id, service_id=service_id, period=period, response=response
+    )
+    uow.emit(
+        SurveyResponseAccepted(
+            region_id=region_id,
+            response_id=response_id,
+            unit_id=unit_id,
+            service_id=service_id or None,
+            period=period,
+            scores=scores,
+            officer_employee_id=officer,
+            survey_kind=kind.value,
+            ticketed=response_in.ticket is not None,
+        )
+    )
+    uow.emit(
+        _index_changed_event(
+            region_id=region_id,
+            unit_id=unit_id,
+            service_id=service_id,
+            period=period,
+            aggregate=aggregate,
+            service_users=service_users,
+        )
+    )
+    SURVEY_RESPONSES.inc()
+    return SurveyResponseRead(
+        response_id=response_id,
+        unit_id=unit_id,
+        service_id=service_id or None,
+        period=period,
+        survey_kind=kind,
+    )
+
+
+def _aggregate_key(region_id: str, unit_id: str, service_id: str, period: str) -> tuple[Any, ...]:
+    return (
+        survey_aggregates.c.region_id == region_id,
+        survey_aggregates.c.unit_id == unit_id,
+        survey_aggregates.c.service_id == service_id,
+        survey_aggregates.c.period == period,
+    )
+
+
+async def _locked_aggregate_row(
+    uow: UnitOfWork, *, region_id: str, unit_id: str, service_id: str, period: str
+) -> Any:
+    await uow.session.execute(
+        insert(survey_aggregates)
+        .values(
+            unit_id=unit_id,
+            service_id=service_id,
+            period=period,
+            region_id=region_id,
+            respondents=0,
+            score_sums=[0] * len(ServiceItem),
+        )
+        .on_conflict_do_nothing(index_elements=["unit_id", "service_id", "period"])
+    )
+    # The row lock serialises concurrent responses to one unit, so no response is lost from the sums.
+    return (
+        await uow.session.execute(
+            select(survey_aggregates)
+            .where(*_aggregate_key(region_id, unit_id, service_id, period))
+            .with_for_update()
+        )
+    ).one()
+
+
+async def _add_to_aggregate(
+    uow: UnitOfWork, *, region_id: str, unit_id: str, service_id: str, period: str, response: SurveyResponse
+) -> tuple[SurveyAggregate, int | None]:
+    current = await _locked_aggregate_row(
+        uow, region_id=region_id, unit_id=unit_id, service_id=service_id, period=period
+    )
+    aggregate = SurveyAggregate(score_sums=tuple(current.score_sums), respondents=current.respondents).add(
+        response
+    )
+    await uow.session.execute(
+        update(survey_aggregates)
+        .where(*_aggregate_key(region_id, unit_id, service_id, period))
+        .values(respondents=aggregate.respondents, score_sums=list(aggregate.score_sums))
+    )
+    return aggregate, current.service_users
+
+
+async def report_service_users(
+    *, uow: UnitOfWork, principal: Principal, unit_id: str, report: ServiceUsersReport
+) -> ServiceUsersRead:
+    """Record how many citizens the unit served in a period; the sample adequacy follows from it."""
+    region_id = principal.region
+    await unit_name(uow.session, region_id, unit_id)
+    if not principal.has(Role.REGION_ADMIN):
+        reporter = (
+            await find_employee(uow.session, region_id, principal.employee_id)
+            if principal.employee_id
+            else None
+        )
+        if reporter is None or reporter.unit_id != unit_id:
+            raise Forbidden(
+                "not_your_unit",
+                "Only the unit's own staff or the region's administrators may report its service users.",
+                "Hanya pegawai unit tersebut atau admin daerah yang dapat melaporkan "
+                "jumlah pengguna layanannya.",
+                field="unit_id",
+            )
+    service_id = report.service_id or NO_SERVICE
+    if service_id:
+        await _service_row(uow.session, region_id, unit_id, service_id)
+    current = await _locked_aggregate_row(
+        uow, region_id=region_id, unit_id=unit_id, service_id=service_id, period=report.period
+    )
+    await uow.session.execute(
+        update(survey_aggregates)
+        .where(*_aggregate_key(region_id, unit_id, service_id, report.period))
+        .values(service_users=report.service_users)
+    )
+    recorded = ServiceUsersRead(
+        unit_id=unit_id,
+        service_id=service_id or None,
+        period=report.period,
+        service_users=report.service_users,
+        index=None,
+    )
+    if current.respondents == 0:
+        return recorded
+    aggregate = SurveyAggregate(score_sums=tuple(current.score_sums), respondents=current.respondents)
+    uow.emit(
+        _index_changed_event(
+            region_id=region_id,
+            unit_id=unit_id,
+            service_id=service_id,
+            period=report.period,
+            aggregate=aggregate,
+            service_users=report.service_users,
+        )
+    )
+    return recorded.model_copy(
+        update={"index": _index_read(unit_id, service_id, report.period, aggregate, report.service_users)}
+    )
+
+
+def _index_read(
+    unit_id: str, service_id: str, period: str, aggregate: SurveyAggregate, service_users: int | None
+) -> SatisfactionIndexRead:
+    index = aggregate.index()
+    adequacy: SampleAdequacy | None = (
+        assess_sample(aggregate.respondents, service_users) if service_users else None
+    )
+    return SatisfactionIndexRead(
+        unit_id=unit_id,
+        service_id=service_id,
+        period=period,
+        respondents=aggregate.respondents,
+        items=[
+            ItemScore(
+                item=r.item,
+                label_id=r.item.label_id,
+                mean=_mean(r.nrr.numerator, r.nrr.denominator).quantize(Decimal("0.01")),
+            )
+            for r in aggregate.item_results()
+        ],
+        index=index.rounded,
+        grade=index.grade.value,
+        grade_label_id=index.grade.label_id,
+        required_sample=adequacy.required if adequacy else None,
+        sample_adequate=adequacy.is_adequate if adequacy else None,
+        improvement_priorities=[r.item for r in aggregate.improvement_priorities()],
+        service_users=service_users,
+        sample_shortfall=adequacy.shortfall if adequacy else None,
+    )
+
+
+def _no_responses() -> NotFound:
+    return NotFound(
+        "no_responses",
+        "No survey responses for this unit and period yet.",
+        "Belum ada tanggapan survei untuk unit dan periode ini.",
+    )
+
+
+async def satisfaction_index(
+    *, session: AsyncSession, region_id: str, unit_id: str, period: str, service_id: str | None
+) -> SatisfactionIndexRead:
+    """The live index of a unit, service and period."""
+    await unit_name(session, region_id, unit_id)
+    row = (
+        await session.execute(
+            select(survey_aggregates).where(
+                *_aggregate_key(region_id, unit_id, service_id or NO_SERVICE, period)
+            )
+        )
+    ).first()
+    if row is None or row.respondents == 0:
+        raise _no_responses()
+    aggregate = SurveyAggregate(score_sums=tuple(row.score_sums), respondents=row.respondents)
+    return _index_read(unit_id, row.service_id, period, aggregate, row.service_users)
+
+
+async def satisfaction_indices(
+    *, session: AsyncSession, region_id: str, unit_id: str, period: str
+) -> list[SatisfactionIndexRead]:
+    """The live index of every service of a unit (and of the unit as a whole) in a period."""
+    await unit_name(session, region_id, unit_id)
+    rows = await session.execute(
+        select(survey_aggregates)
+        .where(
+            survey_aggregates.c.region_id == region_id,
+            survey_aggregates.c.unit_id == unit_id,
+            survey_aggregates.c.period == period,
+            survey_aggregates.c.respondents > 0,
+        )
+        .order_by(survey_aggregates.c.service_id)
+    )
+    return [
+        _index_read(
+            unit_id,
+            row.service_id,
+            period,
+            SurveyAggregate(score_sums=tuple(row.score_sums), respondents=row.respondents),
+            row.service_users,
+        )
+        for row in rows
+    ]
+
+
+async def skm_report(
+    *, session: AsyncSession, region_id: str, unit_id: str, period: str, service_id: str | None
+) -> SkmReport:
+    """The SKM report of a unit (and service) for a period, from every stored response."""
+    try:
+        survey_period: SurveyPeriod = parse_period(period)
+    except DomainError as error:
+        raise as_api_error(error) from error
+    name = await unit_name(session, region_id, unit_id)
+    key = service_id or NO_SERVICE
+    service_name = (await _service_row(session, region_id, unit_id, key)).name if key else None
+    responses: Sequence[Any] = (
+        await session.execute(
+            select(survey_responses)
+            .where(
+                survey_responses.c.region_id == region_id,
+                survey_responses.c.unit_id == unit_id,
+                survey_responses.c.service_id == key,
+                survey_responses.c.period == period,
+            )
+            .order_by(survey_responses.c.submitted_at, survey_responses.c.response_id)
+        )
+    ).all()
+    if not responses:
+        raise _no_responses()
+    service_users = await session.scalar(
+        select(survey_aggregates.c.service_users).where(*_aggregate_key(region_id, unit_id, key, period))
+    )
+    zone = ZoneInfo((await region_clock(session, region_id)).timezone)
+    return build_skm_report(
+        unit_name=name,
+        service_name=service_name,
+        period=survey_period,
+        rows=[
+            RespondentRow(
+                submitted_at=row.submitted_at.astimezone(zone),
+                scores=tuple(row.scores),
+                age_band=row.age_band,
+                sex=row.sex,
+                education=row.education,
+                occupation=row.occupation,
+                comment=row.comment,
+            )
+            for row in responses
+        ],
+        service_users=service_users,
+    )
