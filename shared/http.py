@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import ApiError, TooManyRequests
@@ -83,6 +84,24 @@ def _validation_message(errors: Sequence[Any]) -> tuple[str, str | None]:
     return f"{location or 'request'}: {first.get('msg', 'invalid input')}", location
 
 
+#: Messages for the data errors PostgreSQL raises on values validation let through.
+DATA_ERRORS = {
+    "22021": (
+        "Text must not contain NUL (\\u0000) characters.",
+        "Teks tidak boleh mengandung karakter NUL (\\u0000).",
+    ),
+    "22003": (
+        "A number is out of the range that can be stored.",
+        "Angka di luar rentang yang dapat disimpan.",
+    ),
+    "22008": (
+        "A date or time is out of the range that can be stored.",
+        "Tanggal atau waktu di luar rentang.",
+    ),
+    "22000": ("A value cannot be stored as sent.", "Nilai tidak dapat disimpan sebagaimana dikirim."),
+}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every caller mistake becomes a JSON error naming the field and the reason."""
 
@@ -92,6 +111,20 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 401:
             headers = {"WWW-Authenticate": "Bearer"}
         return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(DBAPIError)
+    async def data_error(_: Request, exc: DBAPIError) -> JSONResponse:
+        # Validation should catch bad values first; this is the net for those PostgreSQL itself
+        # refuses (SQLSTATE class 22: NUL characters, out-of-range numbers or dates). Anything
+        # else is a fault of ours and stays a 500.
+        sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        if not (isinstance(sqlstate, str) and sqlstate.startswith("22")):
+            raise exc
+        message, message_id = DATA_ERRORS.get(sqlstate, DATA_ERRORS["22000"])
+        body = {
+            "error": {"code": "unstorable_value", "field": None, "message": message, "message_id": message_id}
+        }
+        return JSONResponse(body, status_code=422)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -148,7 +181,14 @@ def create_app(
         ready = all(value == "ok" for value in report.values())
         return JSONResponse({"ready": ready, "checks": report}, status_code=200 if ready else 503)
 
-    @app.get("/metrics", tags=["ops"], openapi_extra=PUBLIC, summary="Prometheus metrics")
+    @app.get(
+        "/metrics",
+        tags=["ops"],
+        openapi_extra=PUBLIC,
+        summary="Prometheus metrics",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
     async def metrics() -> Response:
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
