@@ -17,4 +17,6 @@ def build(settings: PlanningSettings | None = None) -> ServiceDefinition:
         title="Kinerja planning",
         description="Regions, organisation, employees and annual work plans (SKP) with cascading targets.",
         routers=[router],
+        # A region's structure-and-employees CSV (tens of thousands of rows) is posted in one request.
+        max_body_bytes=16 * 1024 * 1024,
     )

@@ -79,6 +79,9 @@ class IndicatorSnapshot(BaseModel):
     target: Decimal | None = Field(default=None, description="Annual target; None when qualitative.")
     qualitative_target: str | None = None
     period_targets: dict[str, Decimal] = Field(default_factory=dict, description="e.g. {'2026-Q1': 25}")
+    qualitative: bool = Field(
+        default=False, description="A target statement whose realisation the rater judges (no numbers)."
+    )
 
 
 class PlannedResultSnapshot(BaseModel):
@@ -91,6 +94,9 @@ class PlannedResultSnapshot(BaseModel):
     text: str
     supports_result_id: str | None = None
     indicators: list[IndicatorSnapshot]
+    supports_employee_id: str | None = Field(
+        default=None, description="Owner of the supported result (the rater when the link was made)."
+    )
 
 
 class WorkPlanApproved(Event):
@@ -106,6 +112,7 @@ class WorkPlanApproved(Event):
     year: int
     version: int
     results: list[PlannedResultSnapshot]
+    previous_plan_id: str | None = Field(default=None, description="The version this one revises, if any.")
 
     def partition_key(self) -> str:
         return self.employee_id
@@ -120,6 +127,9 @@ class WorkPlanSuperseded(Event):
     employee_id: str
     year: int
     reason: Literal["revised", "withdrawn"]
+    superseded_by_plan_id: str | None = Field(
+        default=None, description="The newly approved version, when the plan was revised."
+    )
 
     def partition_key(self) -> str:
         return self.employee_id

@@ -48,6 +48,7 @@ async def seed_region_with_team(client, make_token, region: str) -> dict[str, st
         )
         assert response.status_code == 201, response.text
     return {
+        "region": region,
         "unit": unit["unit_id"],
         "head": head,
         "staff": staff,
@@ -128,12 +129,30 @@ async def test_employee_cannot_approve_their_own_plan(start_service, make_token)
     plan = (await planning.client.post("/v1/work-plans", json=PLAN, headers=auth(team["staff_token"]))).json()
     await planning.client.post(f"/v1/work-plans/{plan['plan_id']}/submit", headers=auth(team["staff_token"]))
 
+    # Holding the rater role (they rate someone else) still does not let them approve their own plan.
+    staff_as_rater = make_token("employee,rater", region=team["region"], employee=team["staff"])
+    response = await planning.client.post(
+        f"/v1/work-plans/{plan['plan_id']}/approve", headers=auth(staff_as_rater)
+    )
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "own_plan"
+    stored = await planning.client.get(f"/v1/work-plans/{plan['plan_id']}", headers=auth(team["staff_token"]))
+    assert stored.json()["status"] == "submitted"
+
+
+async def test_an_employee_without_the_rater_role_cannot_approve_at_all(start_service, make_token):
+    planning = await start_service("planning")
+    team = await seed_region_with_team(planning.client, make_token, new_region_id())
+    plan = (await planning.client.post("/v1/work-plans", json=PLAN, headers=auth(team["staff_token"]))).json()
+    await planning.client.post(f"/v1/work-plans/{plan['plan_id']}/submit", headers=auth(team["staff_token"]))
+
     response = await planning.client.post(
         f"/v1/work-plans/{plan['plan_id']}/approve", headers=auth(team["staff_token"])
     )
 
     assert response.status_code == 403
-    assert response.json()["error"]["code"] == "own_plan"
+    assert response.json()["error"]["code"] == "wrong_role"
 
 
 async def test_period_split_that_does_not_add_up_is_refused_naming_the_field(start_service, make_token):
@@ -146,7 +165,7 @@ async def test_period_split_that_does_not_add_up_is_refused_naming_the_field(sta
 
     assert response.status_code == 422
     error = response.json()["error"]
-    assert error["field"] == "results.0.indicators.0"
+    assert error["field"] == "results.0.indicators.0.period_targets"
     assert "add up to 390" in error["message"]
 
 

@@ -323,6 +323,7 @@ _JOB_TYPE_ALIASES: dict[str, JobType] = {
     "petugas_registrasi_ktp": JobType.ID_CARD_REGISTRAR,
     "petugas_perizinan": JobType.PERMIT_OFFICER,
     "kepala": JobType.STRUCTURAL_HEAD,
+    "head": JobType.STRUCTURAL_HEAD,
     "pejabat_struktural": JobType.STRUCTURAL_HEAD,
     "pelaksana": JobType.GENERAL_STAFF,
     "staf": JobType.GENERAL_STAFF,
@@ -564,6 +565,36 @@ class SupervisorTree:
                     f"pegawai {nip} tidak terdaftar di daerah {self._region_id}",
                 )
             ) from None
+
+    def restore(self, employee: Employee, history: Iterable[tuple[date, str, Position, Nip | None]]) -> None:
+        """Reload an employee's stored history (date, unit code, position, supervisor) without re-judging it.
+
+        For repositories rehydrating the tree: stored histories were judged when recorded, and an
+        imported snapshot may name a supervisor enrolled later than the subordinate's own date.
+        """
+        self._require_same_region(employee, "employee")
+        entries = sorted(history, key=lambda entry: entry[0])
+        if not entries:
+            raise InvalidValueError(
+                Problem(
+                    "history",
+                    "missing_value",
+                    f"employee {employee.nip} has no assignment to restore",
+                    f"pegawai {employee.nip} tidak memiliki penugasan untuk dimuat",
+                )
+            )
+        self._employees[employee.nip] = employee
+        units: _Timeline[str] = _Timeline()
+        positions: _Timeline[Position] = _Timeline()
+        supervisors: _Timeline[Nip | None] = _Timeline()
+        for effective_from, unit_code, position, supervisor in entries:
+            units.set(effective_from, unit_code)
+            positions.set(effective_from, position)
+            supervisors.set(effective_from, supervisor)
+        self._unit_codes[employee.nip] = units
+        self._positions[employee.nip] = positions
+        self._supervisors[employee.nip] = supervisors
+        self._children_on.clear()
 
     def enrol(
         self,

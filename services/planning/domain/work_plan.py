@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
@@ -539,6 +539,22 @@ class WorkPlan:
             index,
             replace(current, kind=kind or current.kind, text=current.text if text is None else text.strip()),
         )
+
+    def reorder_results(self, actor: Nip, result_ids: Sequence[str]) -> None:
+        """Put the planned results in the given order; every result id must appear exactly once."""
+        self._require_editable_by(actor)
+        current = [result.id for result in self._results]
+        if sorted(result_ids) != sorted(current):
+            raise InvalidValueError(
+                _p(
+                    "results",
+                    "not_a_permutation",
+                    f"the new order must name each of {', '.join(current)} exactly once",
+                    f"urutan baru harus menyebut setiap RHK {', '.join(current)} tepat satu kali",
+                )
+            )
+        by_id = {result.id: result for result in self._results}
+        self._results = tuple(by_id[result_id] for result_id in result_ids)
 
     def remove_result(self, actor: Nip, result_id: str) -> None:
         """Remove a planned result and its indicators."""

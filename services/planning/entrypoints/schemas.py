@@ -1,22 +1,49 @@
-"""Request and response models of the planning API (``<Entity>Create`` / ``<Entity>Read``)."""
+"""Request and response models of the planning API (``<Entity>Create`` / ``Update`` / ``Read``)."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.contracts.planning import Aggregation, Aspect, Direction
 
+
+def _without_nul(value: Any) -> Any:
+    """Refuse NUL characters anywhere in a request body: PostgreSQL text cannot hold them."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("text must not contain NUL characters")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _without_nul(key)
+            _without_nul(item)
+    elif isinstance(value, list):
+        for item in value:
+            _without_nul(item)
+    return value
+
+
+class Input(BaseModel):
+    """Base of request bodies."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        return _without_nul(data)
+
+
 PERIOD_KEY = re.compile(r"\d{4}-(Q[1-4]|M(0[1-9]|1[0-2])|S[12])")
 
 Slug = Field(pattern=r"^[a-z][a-z0-9-]{1,62}$", description="Lower-case id, e.g. 'medan'.")
+UnitKindName = Literal["agency", "section", "service_point"]
+OrganisationPredicate = Literal["istimewa", "baik", "butuh_perbaikan", "kurang", "sangat_kurang"]
+PlanStatusName = Literal["draft", "submitted", "approved", "rejected", "superseded", "withdrawn"]
 
 
-class RegionCreate(BaseModel):
+class RegionCreate(Input):
     """A region (pemerintah daerah) joining the platform."""
 
     region_id: str = Slug
@@ -29,16 +56,25 @@ class RegionRead(RegionCreate):
     """A region as stored."""
 
 
-class UnitCreate(BaseModel):
-    """An organisational unit: dinas / OPD, section or service point."""
+class UnitCreate(Input):
+    """An organisational unit: agency (dinas / OPD), section (bidang) or service point (UPT, sekolah)."""
 
     code: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=2, max_length=300)
-    kind: Literal["agency", "section", "service_point"] = "agency"
+    kind: UnitKindName = "agency"
     parent_unit_id: str | None = None
-    organisation_predicate: (
-        Literal["istimewa", "baik", "butuh_perbaikan", "kurang", "sangat_kurang"] | None
-    ) = None
+    organisation_predicate: OrganisationPredicate | None = None
+
+
+class UnitUpdate(Input):
+    """Changes to a unit; fields left out stay as they are (``parent_unit_id: null`` makes it top-level)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=2, max_length=300)
+    kind: UnitKindName | None = None
+    parent_unit_id: str | None = None
+    organisation_predicate: OrganisationPredicate | None = None
 
 
 class UnitRead(UnitCreate):
@@ -48,43 +84,132 @@ class UnitRead(UnitCreate):
     region_id: str
 
 
-class EmployeeCreate(BaseModel):
-    """An employee (ASN) with their unit, position and supervisor."""
+class EmployeeCreate(Input):
+    """An employee (ASN) with their unit, position, job type and supervisor from a date."""
 
     employee_id: str | None = Field(default=None, max_length=64, description="Generated when omitted.")
     nip: str = Field(pattern=r"^\d{18}$", description="Nomor Induk Pegawai: 18 digits.")
     name: str = Field(min_length=2, max_length=300)
     unit_id: str
-    position: str = Field(min_length=2, max_length=200)
-    job_type: str = Field(min_length=2, max_length=64)
-    supervisor_id: str | None = None
+    position: str = Field(min_length=2, max_length=200, description="Jabatan, e.g. 'Guru Ahli Pertama'.")
+    job_type: str = Field(
+        min_length=2, max_length=64, description="Jenis jabatan, e.g. teacher, id_card_registrar, guru."
+    )
+    supervisor_id: str | None = Field(default=None, description="Atasan langsung, who rates this employee.")
     effective_from: date
 
 
 class EmployeeRead(EmployeeCreate):
-    """An employee as stored."""
+    """An employee with the assignment that holds on the date asked for (the latest one by default)."""
 
     employee_id: str
     region_id: str
 
 
-class IndicatorIn(BaseModel):
-    """An indicator (IKI) with its target and optional period split."""
+class MoveCreate(Input):
+    """A dated move (mutasi): a new unit, supervisor and/or position from ``effective_from``.
+
+    Fields left out are unchanged; ``supervisor_id: null`` makes the employee a head with no rater.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
+    effective_from: date
+    unit_id: str | None = None
+    supervisor_id: str | None = None
+    position: str | None = Field(default=None, min_length=2, max_length=200)
+    job_type: str | None = Field(default=None, min_length=2, max_length=64)
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> MoveCreate:
+        if not self.model_fields_set - {"effective_from"}:
+            raise ValueError("a move changes at least one of unit_id, supervisor_id, position, job_type")
+        return self
+
+
+class AssignmentRead(BaseModel):
+    """One dated assignment of an employee: it holds from ``effective_from`` until the next one."""
+
+    effective_from: date
+    unit_id: str
+    position: str
+    job_type: str
+    supervisor_id: str | None
+
+
+class EmployeeHistoryRead(BaseModel):
+    """An employee's assignments, oldest first."""
+
+    employee_id: str
+    region_id: str
+    nip: str
+    name: str
+    assignments: list[AssignmentRead]
+
+
+class IndicatorTemplateCreate(Input):
+    """A region's own indicator template (template indikator) for some job types."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(
+        min_length=2, max_length=64, description="Upper-case words joined by '-', e.g. MDN-PBB."
+    )
+    name_id: str = Field(min_length=2, max_length=300)
+    name_en: str = Field(min_length=2, max_length=300)
+    job_types: list[str] = Field(min_length=1, max_length=20)
+    aspect: Aspect
+    unit_of_measure: str = Field(default="", max_length=64)
+    direction: Direction = "higher_is_better"
+    aggregation: Aggregation = "sum"
+    qualitative: bool = False
+    minimum: Decimal | None = Field(default=None, allow_inf_nan=False, max_digits=18, decimal_places=4)
+    maximum: Decimal | None = Field(default=None, allow_inf_nan=False, max_digits=18, decimal_places=4)
+    replaces_national: bool = Field(
+        default=False, description="Replace the national template with this code for this region."
+    )
+
+
+class IndicatorTemplateRead(BaseModel):
+    """An indicator template a region offers: a national default or the region's own."""
+
+    code: str
+    name_id: str
+    name_en: str
+    job_types: list[str]
+    aspect: Aspect
+    unit_of_measure: str
+    direction: Direction
+    aggregation: Aggregation
+    qualitative: bool
+    minimum: Decimal | None
+    maximum: Decimal | None
+    region_id: str | None = Field(description="None for a national default.")
+
+
+class IndicatorIn(Input):
+    """An indicator (IKI) with its target and optional period split.
+
+    With ``code`` naming an indicator template, the fields left out come from the template.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    indicator_id: str | None = Field(
+        default=None, description="Keep an existing indicator of this draft (its id survives revisions)."
+    )
     name: str = Field(min_length=2, max_length=300)
-    code: str | None = Field(default=None, max_length=64)
+    code: str | None = Field(default=None, max_length=64, description="Indicator template code.")
     aspect: Aspect = "quantity"
     direction: Direction = "higher_is_better"
     aggregation: Aggregation = "sum"
-    unit_of_measure: str = Field(min_length=1, max_length=64)
+    unit_of_measure: str | None = Field(default=None, max_length=64)
     target: Decimal | None = Field(default=None, ge=0, allow_inf_nan=False, max_digits=18, decimal_places=4)
     qualitative_target: str | None = Field(default=None, max_length=1000)
     period_targets: dict[str, Decimal] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _target_present_and_split_adds_up(self) -> IndicatorIn:
+    def _target_present_and_keys_well_formed(self) -> IndicatorIn:
         if self.target is None and not self.qualitative_target:
             raise ValueError("either a numeric target or a qualitative_target is required")
         for key, value in self.period_targets.items():
@@ -94,38 +219,43 @@ class IndicatorIn(BaseModel):
                 )
             if not value.is_finite() or value < 0:
                 raise ValueError(f"period_targets[{key}] must be a non-negative number")
-        if self.period_targets and self.aggregation == "sum" and self.target is not None:
-            total = sum(self.period_targets.values(), Decimal(0))
-            if total != self.target:
-                raise ValueError(f"period_targets add up to {total}, but the annual target is {self.target}")
         return self
 
 
-class PlannedResultIn(BaseModel):
+class PlannedResultIn(Input):
     """A planned result (RHK) with its indicators."""
 
     model_config = ConfigDict(extra="forbid")
 
+    result_id: str | None = Field(default=None, description="Keep an existing result of this draft.")
     kind: Literal["main", "additional"] = "main"
     text: str = Field(min_length=3, max_length=2000)
-    supports_result_id: str | None = None
+    supports_result_id: str | None = Field(
+        default=None, description="A result of the rater's approved plan this one supports (intervensi)."
+    )
     indicators: list[IndicatorIn] = Field(min_length=1, max_length=20)
 
 
-class WorkPlanCreate(BaseModel):
-    """A new draft work plan (SKP) for the caller, for one year."""
+def _has_main_result(results: list[PlannedResultIn]) -> list[PlannedResultIn]:
+    if not any(result.kind == "main" for result in results):
+        raise ValueError("a work plan needs at least one main (utama) result")
+    return results
+
+
+class WorkPlanUpdate(Input):
+    """The whole content of a draft work plan, replacing what it had."""
 
     model_config = ConfigDict(extra="forbid")
 
-    year: int = Field(ge=2020, le=2100)
     results: list[PlannedResultIn] = Field(min_length=1, max_length=50)
 
-    @field_validator("results")
-    @classmethod
-    def _has_main_result(cls, results: list[PlannedResultIn]) -> list[PlannedResultIn]:
-        if not any(result.kind == "main" for result in results):
-            raise ValueError("a work plan needs at least one main (utama) result")
-        return results
+    _main = field_validator("results")(_has_main_result)
+
+
+class WorkPlanCreate(WorkPlanUpdate):
+    """A new draft work plan (SKP) for the caller, for one year."""
+
+    year: int = Field(ge=2020, le=2100)
 
     @model_validator(mode="after")
     def _split_within_plan_year(self) -> WorkPlanCreate:
@@ -140,10 +270,19 @@ class WorkPlanCreate(BaseModel):
         return self
 
 
-class IndicatorRead(IndicatorIn):
+class IndicatorRead(BaseModel):
     """An indicator as stored, with its id."""
 
     indicator_id: str
+    name: str
+    code: str | None = None
+    aspect: Aspect
+    direction: Direction
+    aggregation: Aggregation
+    unit_of_measure: str | None = None
+    target: Decimal | None = None
+    qualitative_target: str | None = None
+    period_targets: dict[str, Decimal] = Field(default_factory=dict)
 
 
 class PlannedResultRead(BaseModel):
@@ -153,11 +292,12 @@ class PlannedResultRead(BaseModel):
     kind: Literal["main", "additional"]
     text: str
     supports_result_id: str | None
+    supports_employee_id: str | None = None
     indicators: list[IndicatorRead]
 
 
 class WorkPlanRead(BaseModel):
-    """A work plan as stored."""
+    """A work plan (SKP) version as stored."""
 
     plan_id: str
     region_id: str
@@ -165,12 +305,94 @@ class WorkPlanRead(BaseModel):
     rater_id: str
     year: int
     version: int
-    status: Literal["draft", "submitted", "approved", "rejected", "superseded"]
+    status: PlanStatusName
     results: list[PlannedResultRead]
     rejection_reason: str | None = None
+    previous_plan_id: str | None = None
+    superseded_by: str | None = None
 
 
-class RejectionCreate(BaseModel):
+class RejectionCreate(Input):
     """Why the rater rejects a submitted plan."""
 
     reason: str = Field(min_length=5, max_length=2000)
+
+
+class WithdrawalCreate(Input):
+    """Why HR withdraws an approved plan (e.g. the employee left the region)."""
+
+    reason: str = Field(min_length=5, max_length=2000)
+
+
+class ProblemRead(BaseModel):
+    """One reason a row or file was refused, naming the column."""
+
+    field: str
+    code: str
+    message: str
+    message_id: str
+
+
+class ImportRowRead(BaseModel):
+    """The verdict on one row of an import file (row 1 is the header, as in a spreadsheet)."""
+
+    row: int
+    status: Literal["accepted", "rejected"]
+    nip: str | None
+    problems: list[ProblemRead] = Field(default_factory=list)
+
+
+class ImportReportRead(BaseModel):
+    """Outcome of a CSV import: every row's verdict; applied only when every row was accepted."""
+
+    region_id: str
+    applied: bool
+    dry_run: bool
+    total_rows: int
+    accepted: int
+    rejected: int
+    units_created: int = 0
+    employees_created: int = 0
+    employees_moved: int = 0
+    file_problems: list[ProblemRead] = Field(default_factory=list)
+    rows: list[ImportRowRead]
+
+
+class CascadeNodeRead(BaseModel):
+    """An approved planned result with the subordinates' results that support it."""
+
+    result_id: str
+    plan_id: str
+    employee_id: str
+    kind: Literal["main", "additional"]
+    text: str
+    children: list[CascadeNodeRead]
+
+
+class CascadeGapRead(BaseModel):
+    """A supervisor's main result that no subordinate's approved plan supports."""
+
+    employee_id: str
+    result_id: str
+    text: str
+    subordinates_without_approved_plan: list[str]
+
+
+class ResultRefRead(BaseModel):
+    """A planned result by owner."""
+
+    employee_id: str
+    result_id: str
+
+
+class CascadeRead(BaseModel):
+    """The cascade (cascading) of a year's approved plans for a region, a unit or a rater's team."""
+
+    year: int
+    on: date
+    unit_id: str | None
+    roots: list[CascadeNodeRead]
+    gaps: list[CascadeGapRead]
+    unlinked: list[ResultRefRead]
+    dangling: list[ResultRefRead]
+    employees_without_approved_plan: list[str]

@@ -1,0 +1,297 @@
+"""Bulk import of a region's units and employees from the CSV that BKPSDM personnel systems export.
+
+The domain judges every row (``validate_import``); this use case adds the checks that need stored
+history, then applies every row in one transaction, or none when any row or the file is refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from services.planning.adapters import repository
+from services.planning.adapters.repository import Organisation
+from services.planning.adapters.tables import employee_assignments, employees, units
+from services.planning.domain.csv_import import EmployeeRecord, ImportReport, validate_import
+from services.planning.domain.errors import Problem
+from services.planning.entrypoints.schemas import ImportReportRead, ImportRowRead, ProblemRead
+from services.planning.metrics import IMPORT_ROWS, IMPORT_SECONDS, IMPORTS
+from services.planning.service_layer.organisation import (
+    assignment_of,
+    new_id,
+    require_region,
+    store_assignment,
+)
+from shared.contracts.planning import EmployeeUpserted, UnitUpserted
+from shared.unit_of_work import UnitOfWork
+
+_DELIMITERS = (",", ";", "\t")
+
+
+def _decode(raw: bytes) -> str:
+    """Text of an export: UTF-8 (a byte order mark allowed), else Windows-1252 as older systems write."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def _nip_column(text: str) -> int | None:
+    """Index of the nip column in the header, to name rejected rows by NIP."""
+    first = text.split("\n", 1)[0]
+    delimiter = max(_DELIMITERS, key=first.count)
+    header = [name.strip().lower() for name in next(csv.reader([first], delimiter=delimiter), [])]
+    return header.index("nip") if "nip" in header else None
+
+
+def _problem_read(problem: Problem) -> ProblemRead:
+    return ProblemRead(
+        field=problem.field, code=problem.code, message=problem.message_en, message_id=problem.message_id
+    )
+
+
+class _Verdicts:
+    """Rows refused by checks against stored history, added to the domain's report."""
+
+    def __init__(self) -> None:
+        self.by_row: dict[int, list[Problem]] = {}
+
+    def refuse(self, record: EmployeeRecord, problem: Problem) -> None:
+        self.by_row.setdefault(record.row_number, []).append(problem)
+
+
+def _history_checks(
+    report: ImportReport, organisation: Organisation, first_day: dict[str, date]
+) -> _Verdicts:
+    verdicts = _Verdicts()
+    for record in report.accepted:
+        employee_id = organisation.employee_id_of.get(record.employee.nip)
+        if employee_id is None:
+            continue
+        start = first_day[employee_id]
+        if record.effective_from < start:
+            verdicts.refuse(
+                record,
+                Problem(
+                    "effective_date",
+                    "before_enrolment",
+                    f"{record.effective_from.isoformat()} is before this employee's first assignment on "
+                    f"{start.isoformat()}",
+                    f"{record.effective_from.isoformat()} sebelum penugasan pertama pegawai ini pada "
+                    f"{start.isoformat()}",
+                ),
+            )
+    return verdicts
+
+
+def rejection_error(report: ImportReportRead) -> dict[str, Any]:
+    """The error part of the response body when nothing was applied."""
+    if report.file_problems:
+        first = report.file_problems[0]
+        return {
+            "code": first.code,
+            "field": first.field,
+            "message": f"The file was refused: {first.message}. Nothing was applied.",
+            "message_id": f"Berkas ditolak: {first.message_id}. Tidak ada yang diterapkan.",
+        }
+    return {
+        "code": "rows_rejected",
+        "field": "rows",
+        "message": f"{report.rejected} of {report.total_rows} rows were rejected; nothing was applied.",
+        "message_id": f"{report.rejected} dari {report.total_rows} baris ditolak; tidak ada yang diterapkan.",
+    }
+
+
+async def import_organisation(
+    *, uow: UnitOfWork, region_id: str, raw: bytes, dry_run: bool
+) -> ImportReportRead:
+    """Judge every row of an import file and, when all are accepted and it is no dry run, apply them."""
+    started = time.perf_counter()
+    session = uow.session
+    await require_region(session, region_id, lock=not dry_run)
+    if b"\x00" in raw:
+        # A binary file (a spreadsheet instead of its CSV export) is refused as a whole.
+        IMPORTS.labels("rejected").inc()
+        problem = Problem(
+            "file",
+            "not_text",
+            "the file is not text; export the sheet as CSV",
+            "berkas bukan teks; ekspor lembar kerja sebagai CSV",
+        )
+        return ImportReportRead(
+            region_id=region_id,
+            applied=False,
+            dry_run=dry_run,
+            total_rows=0,
+            accepted=0,
+            rejected=0,
+            file_problems=[_problem_read(problem)],
+            rows=[],
+        )
+    text = _decode(raw)
+    organisation = await repository.load_organisation(session, region_id)
+    latest_supervisor = {
+        organisation.nip_of[employee_id]: (
+            None if row.supervisor_id is None else organisation.nip_of[row.supervisor_id]
+        )
+        for employee_id, row in organisation.employee_rows.items()
+    }
+    report = validate_import(
+        text, region_id=region_id, existing_employees=latest_supervisor, existing_units=organisation.units
+    )
+    first_rows = await session.execute(
+        select(employee_assignments.c.employee_id, func.min(employee_assignments.c.effective_from))
+        .where(employee_assignments.c.region_id == region_id)
+        .group_by(employee_assignments.c.employee_id)
+    )
+    first_day: dict[str, date] = {row[0]: row[1] for row in first_rows}
+    verdicts = _history_checks(report, organisation, first_day)
+
+    nip_column = _nip_column(text)
+    rows: list[ImportRowRead] = []
+    for record in report.accepted:
+        problems = verdicts.by_row.get(record.row_number)
+        rows.append(
+            ImportRowRead(
+                row=record.row_number,
+                status="rejected" if problems else "accepted",
+                nip=record.employee.nip.value,
+                problems=[_problem_read(p) for p in problems or ()],
+            )
+        )
+    for rejected in report.rejected:
+        nip = None
+        if nip_column is not None and nip_column < len(rejected.values):
+            nip = rejected.values[nip_column].strip() or None
+        rows.append(
+            ImportRowRead(
+                row=rejected.row_number,
+                status="rejected",
+                nip=nip,
+                problems=[_problem_read(p) for p in rejected.problems],
+            )
+        )
+    rows.sort(key=lambda row: row.row)
+    rejected_count = sum(row.status == "rejected" for row in rows)
+    result = ImportReportRead(
+        region_id=region_id,
+        applied=False,
+        dry_run=dry_run,
+        total_rows=len(rows),
+        accepted=len(rows) - rejected_count,
+        rejected=rejected_count,
+        file_problems=[_problem_read(p) for p in report.file_problems],
+        rows=rows,
+    )
+    IMPORT_ROWS.labels("accepted").inc(result.accepted)
+    IMPORT_ROWS.labels("rejected").inc(result.rejected)
+    if rejected_count or report.file_problems:
+        IMPORTS.labels("rejected").inc()
+    elif dry_run:
+        IMPORTS.labels("dry_run").inc()
+    else:
+        await _apply(uow, organisation, report, result)
+        result.applied = True
+        IMPORTS.labels("applied").inc()
+    IMPORT_SECONDS.observe(time.perf_counter() - started)
+    return result
+
+
+async def _apply(
+    uow: UnitOfWork, organisation: Organisation, report: ImportReport, result: ImportReportRead
+) -> None:
+    session = uow.session
+    region_id = organisation.region_id
+    new_units = [unit for unit in report.units() if unit.code not in organisation.units]
+    if new_units:
+        unit_values = [
+            {
+                "unit_id": organisation.unit_id(unit.code),
+                "region_id": region_id,
+                "code": unit.code,
+                "name": unit.name,
+                "kind": unit.kind.value,
+                "parent_unit_id": None
+                if unit.parent_code is None
+                else organisation.unit_id(unit.parent_code),
+                "organisation_predicate": None,
+            }
+            for unit in new_units
+        ]
+        await session.execute(insert(units), unit_values)
+        for values in unit_values:
+            uow.emit(UnitUpserted(**values))
+    result.units_created = len(new_units)
+
+    ids = dict(organisation.employee_id_of)
+    for record in report.accepted:
+        ids.setdefault(record.employee.nip, new_id())
+
+    created: list[dict[str, Any]] = []
+    for record in report.accepted:
+        nip = record.employee.nip
+        employee_id = ids[nip]
+        assignment = {
+            "effective_from": record.effective_from,
+            "unit_id": organisation.unit_id(record.unit.code),
+            "position": record.position.title,
+            "job_type": record.position.job_type.value,
+            "supervisor_id": None if record.supervisor_nip is None else ids[record.supervisor_nip],
+        }
+        existing = organisation.employee_rows.get(employee_id)
+        if existing is None:
+            created.append(
+                {
+                    "employee_id": employee_id,
+                    "region_id": region_id,
+                    "nip": nip.value,
+                    "name": record.employee.name,
+                }
+                | assignment
+            )
+        else:
+            current = assignment_of(organisation, nip, record.effective_from)
+            unchanged = existing.name == record.employee.name and current == assignment
+            if unchanged:
+                continue  # Importing the same export twice changes nothing.
+            result.employees_moved += 1
+            await session.execute(
+                update(employees)
+                .where(employees.c.region_id == region_id, employees.c.employee_id == employee_id)
+                .values(name=record.employee.name)
+            )
+            await store_assignment(session, region_id, employee_id, assignment)
+        uow.emit(
+            EmployeeUpserted(
+                region_id=region_id,
+                employee_id=employee_id,
+                nip=nip.value,
+                name=record.employee.name,
+                **assignment,
+            )
+        )
+    if created:
+        await session.execute(insert(employees), created)
+        await session.execute(
+            insert(employee_assignments),
+            [
+                {
+                    k: row[k]
+                    for k in (
+                        "employee_id",
+                        "region_id",
+                        "effective_from",
+                        "unit_id",
+                        "position",
+                        "job_type",
+                        "supervisor_id",
+                    )
+                }
+                for row in created
+            ],
+        )
+    result.employees_created = len(created)
