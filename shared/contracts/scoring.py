@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -23,6 +24,10 @@ class RatingConfirmed(Event):
     predicate: str
     overridden: bool
     reason: str | None = None
+    proposed_behaviour_rating: str | None = None
+    unit_id: str | None = None
+    decision_id: str | None = None
+    achievement: Decimal | None = Field(default=None, description="Capaian behind the proposal, 1.00 = met.")
 
     def partition_key(self) -> str:
         return self.employee_id

@@ -276,6 +276,95 @@ def compute_realisation(aggregation: Aggregation, contributions: Iterable[Contri
     )
 
 
+@dataclass(frozen=True)
+class RealisationTotals:
+    """Running totals from which a realisation follows exactly: what a materialized view row stores.
+
+    ``latest_quantity`` is the quantity of the latest contribution by :attr:`Contribution.order_key`;
+    the ``verified_`` fields are the same totals over verified contributions only.
+    """
+
+    count: int = 0
+    quantity: Fraction = Fraction(0)
+    denominator: Fraction = Fraction(0)
+    latest_quantity: Fraction | None = None
+    verified_count: int = 0
+    verified_quantity: Fraction = Fraction(0)
+    verified_denominator: Fraction = Fraction(0)
+    verified_latest_quantity: Fraction | None = None
+
+    @classmethod
+    def of(cls, contributions: Iterable[Contribution]) -> RealisationTotals:
+        """Totals of a list of distinct contributions."""
+        items = list(contributions)
+        verified = [c for c in items if c.verified]
+
+        def latest(group: list[Contribution]) -> Fraction | None:
+            return max(group, key=lambda c: c.order_key).quantity if group else None
+
+        return cls(
+            count=len(items),
+            quantity=sum((c.quantity for c in items), Fraction(0)),
+            denominator=sum((c.denominator or Fraction(0) for c in items), Fraction(0)),
+            latest_quantity=latest(items),
+            verified_count=len(verified),
+            verified_quantity=sum((c.quantity for c in verified), Fraction(0)),
+            verified_denominator=sum((c.denominator or Fraction(0) for c in verified), Fraction(0)),
+            verified_latest_quantity=latest(verified),
+        )
+
+
+def _value_of(
+    aggregation: Aggregation,
+    count: int,
+    quantity: Fraction,
+    denominator: Fraction,
+    latest: Fraction | None,
+) -> Fraction | None:
+    match aggregation:
+        case Aggregation.SUM:
+            return quantity
+        case Aggregation.AVERAGE:
+            return quantity / count if count else None
+        case Aggregation.LAST:
+            return latest
+        case Aggregation.RATIO:
+            return quantity / denominator if denominator else None
+
+
+def _weight_of(aggregation: Aggregation, count: int, quantity: Fraction, denominator: Fraction) -> Fraction:
+    """Total weight of a group of contributions for the verified share (see :func:`_weight`)."""
+    if aggregation is Aggregation.SUM:
+        return quantity
+    if aggregation is Aggregation.RATIO:
+        return denominator
+    return Fraction(count)
+
+
+def realisation_from_totals(aggregation: Aggregation, totals: RealisationTotals) -> Realisation:
+    """The realisation that running totals stand for; equals :func:`compute_realisation` on the list."""
+    t = totals
+    return Realisation(
+        aggregation=aggregation,
+        value=_value_of(aggregation, t.count, t.quantity, t.denominator, t.latest_quantity),
+        verified_value=_value_of(
+            aggregation,
+            t.verified_count,
+            t.verified_quantity,
+            t.verified_denominator,
+            t.verified_latest_quantity,
+        ),
+        verified_share=_share(
+            _weight_of(aggregation, t.verified_count, t.verified_quantity, t.verified_denominator),
+            _weight_of(aggregation, t.count, t.quantity, t.denominator),
+            t.verified_count,
+            t.count,
+        ),
+        contribution_count=t.count,
+        verified_count=t.verified_count,
+    )
+
+
 class _Tally:
     """Running totals over a set of contributions."""
 
@@ -296,15 +385,8 @@ class _Tally:
             self.latest = contribution
 
     def value(self) -> Fraction | None:
-        match self.aggregation:
-            case Aggregation.SUM:
-                return self.quantity
-            case Aggregation.AVERAGE:
-                return self.quantity / self.count if self.count else None
-            case Aggregation.LAST:
-                return None if self.latest is None else self.latest.quantity
-            case Aggregation.RATIO:
-                return self.quantity / self.denominator if self.denominator else None
+        latest = None if self.latest is None else self.latest.quantity
+        return _value_of(self.aggregation, self.count, self.quantity, self.denominator, latest)
 
 
 class IndicatorAccumulator:

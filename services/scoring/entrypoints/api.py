@@ -1,46 +1,265 @@
-"""HTTP API of the scoring service (read side of the materialized views)."""
+"""HTTP API of the scoring service: scorecards, dashboards, rating decisions, periods, rules, flags."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, status
 
-from services.scoring.entrypoints.schemas import ScorecardRead, UnitDashboardRead
-from services.scoring.service_layer import queries
-from shared.auth import CurrentPrincipal, Role, require_roles
+from services.scoring.entrypoints.schemas import (
+    AnalysisRead,
+    FlagRead,
+    LateEventRead,
+    OverridesRead,
+    PeriodCloseCreate,
+    PeriodRead,
+    RaterObjectivityRead,
+    RatingDecisionCreate,
+    RatingDecisionRead,
+    RegionDashboardRead,
+    RewardGroupRead,
+    RuleSetCreate,
+    RuleSetRead,
+    ScorecardRead,
+    UnitDashboardRead,
+    UnitDiagnosisRead,
+)
+from services.scoring.metrics import PERIODS_CLOSED, RATING_DECISIONS, SCORECARDS_READ
+from services.scoring.service_layer import analysis, governance, queries, ratings
+from services.scoring.service_layer.flags import unit_of_work_emitter
+from shared.auth import Principal, Role, require_roles
 from shared.runtime import Context
 
 router = APIRouter(prefix="/v1", tags=["scoring"])
 
-Period = Annotated[
-    str, Query(pattern=r"^\d{4}(-(Q[1-4]|M(0[1-9]|1[0-2])|S[12]))?$", description="e.g. 2026-Q3")
+PeriodQuery = Annotated[
+    str, Query(pattern=r"^\d{4}(-(Q[1-4]|M(0[1-9]|1[0-2])|S[12]))?$", description="e.g. 2026-Q3, or 2026")
 ]
+
+Reader = require_roles(Role.EMPLOYEE, Role.RATER, Role.REGION_ADMIN, Role.AUDITOR)
+Overseer = require_roles(Role.REGION_ADMIN, Role.AUDITOR)
+DashboardReader = require_roles(Role.REGION_ADMIN, Role.AUDITOR, Role.RATER)
+RaterOnly = require_roles(Role.RATER)
+RegionAdmin = require_roles(Role.REGION_ADMIN)
 
 
 @router.get("/employees/{employee_id}/scorecard", response_model=ScorecardRead)
 async def get_scorecard(
-    employee_id: str, period: Period, context: Context, principal: CurrentPrincipal
+    employee_id: str, period: PeriodQuery, context: Context, principal: Principal = Reader
 ) -> ScorecardRead:
-    """An employee's live scorecard for a period (their own, their team's, or for HR and auditors)."""
+    """An employee's live scorecard: their own, their team's (rater), any in the region (HR, auditors)."""
     session = await context.read_session(principal.region)
     async with session:
-        return await queries.scorecard(
+        card = await queries.scorecard(
             session=session, principal=principal, employee_id=employee_id, period=period
         )
+    SCORECARDS_READ.inc()
+    return card
 
 
-@router.get(
-    "/units/{unit_id}/dashboard",
-    response_model=UnitDashboardRead,
-    dependencies=[require_roles(Role.REGION_ADMIN, Role.AUDITOR, Role.RATER)],
-)
+@router.get("/units/{unit_id}/dashboard", response_model=UnitDashboardRead)
 async def get_unit_dashboard(
-    unit_id: str, period: Period, context: Context, principal: CurrentPrincipal
+    unit_id: str,
+    period: PeriodQuery,
+    context: Context,
+    principal: Principal = DashboardReader,
 ) -> UnitDashboardRead:
-    """A unit's dashboard for a period."""
+    """A unit's dashboard for a period (raters: their own unit, their own team by name)."""
     session = await context.read_session(principal.region)
     async with session:
         return await queries.unit_dashboard(
             session=session, principal=principal, unit_id=unit_id, period=period
         )
+
+
+@router.get("/region/dashboard", response_model=RegionDashboardRead)
+async def get_region_dashboard(
+    period: PeriodQuery, context: Context, principal: Principal = Overseer
+) -> RegionDashboardRead:
+    """The caller's region, unit by unit, for a period."""
+    session = await context.read_session(principal.region)
+    async with session:
+        return await queries.region_dashboard(session=session, principal=principal, period=period)
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+@router.post(
+    "/employees/{employee_id}/ratings/{period}",
+    response_model=RatingDecisionRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def decide_ratings(
+    employee_id: str,
+    period: str,
+    decision_in: RatingDecisionCreate,
+    context: Context,
+    request: Request,
+    principal: Principal = RaterOnly,
+) -> RatingDecisionRead:
+    """The employee's rater confirms the proposals, or overrides them with a reason (kept for audit)."""
+    async with context.unit_of_work(region_id=principal.region) as uow:
+        decision = await ratings.decide(
+            uow=uow, principal=principal, employee_id=employee_id, period=period, decision_in=decision_in
+        )
+        await uow.audit(
+            actor=principal.subject,
+            action="rating.override" if decision.overridden else "rating.confirm",
+            subject=f"{employee_id}/{decision.period}",
+            detail=decision.reason,
+            client_address=_client(request),
+        )
+        await uow.commit()
+    RATING_DECISIONS.labels("override" if decision.overridden else "confirm").inc()
+    return decision
+
+
+@router.get("/overrides", response_model=OverridesRead)
+async def get_overrides(
+    period: PeriodQuery, context: Context, principal: Principal = Overseer
+) -> OverridesRead:
+    """Rating decisions of the region and period: overrides listed with reasons and counted per rater."""
+    session = await context.read_session(principal.region)
+    async with session:
+        return await ratings.overrides(session=session, principal=principal, period=period)
+
+
+@router.get("/periods", response_model=list[PeriodRead])
+async def get_closed_periods(context: Context, principal: Principal = Overseer) -> list[PeriodRead]:
+    """The region's closed (frozen) periods."""
+    session = await context.read_session(principal.region)
+    async with session:
+        return await governance.list_closed(session, principal.region)
+
+
+@router.get("/periods/{period}/warnings", response_model=list[str])
+async def get_close_warnings(period: str, context: Context, principal: Principal = Overseer) -> list[str]:
+    """What closing the period would freeze as it is: distribution breaches and undecided ratings."""
+    session = await context.read_session(principal.region)
+    async with session:
+        return await governance.close_warnings(session, principal.region, queries.parse_period(period))
+
+
+@router.post("/periods/{period}/close", response_model=PeriodRead, status_code=status.HTTP_201_CREATED)
+async def close_period(
+    period: str,
+    close_in: PeriodCloseCreate,
+    context: Context,
+    request: Request,
+    principal: Principal = RegionAdmin,
+) -> PeriodRead:
+    """Close a period (BKPSDM): its views are frozen; the period's flags are raised."""
+    async with context.unit_of_work(region_id=principal.region) as uow:
+        closed = await governance.close_period(
+            uow=uow, emit=unit_of_work_emitter(uow), principal=principal, period=period, close_in=close_in
+        )
+        await uow.audit(
+            actor=principal.subject,
+            action="period.close",
+            subject=closed.period,
+            detail="; ".join(closed.warnings)[:2000] or None,
+            client_address=_client(request),
+        )
+        await uow.commit()
+    PERIODS_CLOSED.inc()
+    return closed
+
+
+@router.get("/periods/{period}/late-events", response_model=list[LateEventRead])
+async def get_late_events(
+    period: str, context: Context, principal: Principal = Overseer
+) -> list[LateEventRead]:
+    """Events that arrived after the period closed: kept, never applied to its frozen views."""
+    session = await context.read_session(principal.region)
+    async with session:
+        return await analysis.list_late_events(session, region_id=principal.region, period=period)
+
+
+@router.post("/periods/{period}/analysis", response_model=AnalysisRead)
+async def analyse_period(
+    period: str, context: Context, request: Request, principal: Principal = RegionAdmin
+) -> AnalysisRead:
+    """Run the period's checks now (system problems, rater objectivity, volumes); new findings are flagged."""
+    async with context.unit_of_work(region_id=principal.region) as uow:
+        parsed = queries.parse_period(period)
+        raised = await analysis.analyse_period(
+            uow.session, unit_of_work_emitter(uow), region_id=principal.region, period=parsed
+        )
+        found = await analysis.list_flags(uow.session, region_id=principal.region, period=parsed.key)
+        await uow.audit(
+            actor=principal.subject,
+            action="period.analyse",
+            subject=parsed.key,
+            client_address=_client(request),
+        )
+        await uow.commit()
+    return AnalysisRead(period=parsed.key, flags_raised=raised, flags=found)
+
+
+@router.get("/flags", response_model=list[FlagRead])
+async def get_flags(
+    context: Context, period: Annotated[str | None, Query()] = None, principal: Principal = Overseer
+) -> list[FlagRead]:
+    """Flags raised in the region (anomalies, system problems, rater objectivity)."""
+    session = await context.read_session(principal.region)
+    async with session:
+        return await analysis.list_flags(session, region_id=principal.region, period=period)
+
+
+@router.get("/units/{unit_id}/diagnosis", response_model=UnitDiagnosisRead)
+async def get_unit_diagnosis(
+    unit_id: str, period: PeriodQuery, context: Context, principal: Principal = Overseer
+) -> UnitDiagnosisRead:
+    """System problems versus individual shortfalls in a unit, with recommended development."""
+    session = await context.read_session(principal.region)
+    async with session:
+        return await analysis.unit_diagnosis(
+            session, region_id=principal.region, unit_id=unit_id, period=period
+        )
+
+
+@router.get("/raters/objectivity", response_model=list[RaterObjectivityRead])
+async def get_rater_objectivity(
+    period: PeriodQuery, context: Context, principal: Principal = Overseer
+) -> list[RaterObjectivityRead]:
+    """Per rater: leniency or severity against the proposals, and the override rate."""
+    session = await context.read_session(principal.region)
+    async with session:
+        return await analysis.objectivity(session, region_id=principal.region, period=period)
+
+
+@router.get("/rewards", response_model=list[RewardGroupRead])
+async def get_rewards(
+    period: PeriodQuery, context: Context, principal: Principal = Overseer
+) -> list[RewardGroupRead]:
+    """Top performers per unit and job type, for recognition."""
+    session = await context.read_session(principal.region)
+    async with session:
+        return await analysis.rewards(session, region_id=principal.region, period=period)
+
+
+@router.get("/rules", response_model=list[RuleSetRead])
+async def get_rules(context: Context, principal: Principal = Overseer) -> list[RuleSetRead]:
+    """The region's dated rule sets."""
+    session = await context.read_session(principal.region)
+    async with session:
+        return await governance.list_rule_sets(session, principal.region)
+
+
+@router.post("/rules", response_model=RuleSetRead, status_code=status.HTTP_201_CREATED)
+async def add_rules(
+    rule_in: RuleSetCreate, context: Context, request: Request, principal: Principal = RegionAdmin
+) -> RuleSetRead:
+    """A rule change effective from a date (never into closed periods); open periods are re-scored."""
+    async with context.unit_of_work(region_id=principal.region) as uow:
+        created = await governance.add_rule_set(uow=uow, principal=principal, rule_in=rule_in)
+        await uow.audit(
+            actor=principal.subject,
+            action="rules.add",
+            subject=created.effective_from.isoformat(),
+            client_address=_client(request),
+        )
+        await uow.commit()
+    return created

@@ -4,20 +4,43 @@ from collections.abc import Mapping
 
 from services.scoring.service_layer import projections
 from shared.contracts import Event
-from shared.contracts.feedback import SatisfactionIndexChanged
-from shared.contracts.planning import RegionRegistered, WorkPlanApproved, WorkPlanSuperseded
-from shared.contracts.reporting import ActivityReported, ActivityVerified
+from shared.contracts.feedback import (
+    BehaviourAssessmentSubmitted,
+    ComplaintDeadlineBreached,
+    SatisfactionIndexChanged,
+)
+from shared.contracts.planning import (
+    EmployeeUpserted,
+    RegionRegistered,
+    UnitUpserted,
+    WorkPlanApproved,
+    WorkPlanSuperseded,
+)
+from shared.contracts.reporting import (
+    ActivityCorrected,
+    ActivityRejected,
+    ActivityReported,
+    ActivityVerified,
+    FieldVisitLogged,
+)
 from shared.messaging.consumer import Handler
 from shared.runtime import ServiceContext
 
 
 def handlers(_: ServiceContext) -> Mapping[type[Event], Handler]:
-    """Plans, activity and citizen satisfaction feed the views."""
+    """Organisation, plans, activity and feedback feed the views."""
     return {
         RegionRegistered: projections.on_region_registered,
+        UnitUpserted: projections.on_unit_upserted,
+        EmployeeUpserted: projections.on_employee_upserted,
         WorkPlanApproved: projections.on_work_plan_approved,
         WorkPlanSuperseded: projections.on_work_plan_superseded,
         ActivityReported: projections.on_activity_reported,
         ActivityVerified: projections.on_activity_verified,
+        ActivityRejected: projections.on_activity_rejected,
+        ActivityCorrected: projections.on_activity_corrected,
+        FieldVisitLogged: projections.on_field_visit_logged,
         SatisfactionIndexChanged: projections.on_satisfaction_index_changed,
+        BehaviourAssessmentSubmitted: projections.on_behaviour_assessment_submitted,
+        ComplaintDeadlineBreached: projections.on_complaint_deadline_breached,
     }

@@ -1,45 +1,178 @@
-"""Response models of the scoring API."""
+"""Request and response models of the scoring API."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+RatingValue = Literal["ABOVE", "MEETS", "BELOW"]
+
+
+class ActivityRead(BaseModel):
+    """One activity behind an indicator's numbers (bukti dukung), and whether it counts."""
+
+    activity_id: str
+    occurred_at: datetime | None
+    quantity: Decimal | None
+    denominator: Decimal | None
+    status: str = Field(description="UNVERIFIED, VERIFIED or REJECTED (rejected ones do not count).")
+    counted: bool
+    corrected: bool
+    evidence_count: int
+
 
 class IndicatorScore(BaseModel):
-    """One indicator in one period: target, realisation and achievement, with where they come from."""
+    """One indicator (IKI) in one period: target, realisation and achievement, with the activities."""
 
     indicator_id: str
+    code: str | None
     name: str
     result_id: str
     result_kind: str
+    aspect: str
     direction: str
     aggregation: str
     unit_of_measure: str
-    target: Decimal | None = Field(description="The period's target (or the annual one if not split).")
+    target: Decimal | None = Field(description="The period's target (its split, or derived from the annual).")
+    qualitative_target: str | None
     realisation: Decimal | None
     verified_share: Decimal | None
     achievement: Decimal | None = Field(description="1.00 = target met; respects direction; capped.")
+    basis: str = Field(description="MEASURED, JUDGED or NO_DATA.")
     activity_count: int
     verified_count: int
+    rejected_count: int
     last_activity_at: datetime | None
+    last_activity_id: str | None
     events_applied: int
+    last_event_id: str | None
     updated_at: datetime | None
+    activities: list[ActivityRead]
+
+
+class ProposalReasonRead(BaseModel):
+    """One threshold the results-rating proposal checked."""
+
+    code: str
+    required: Decimal | None
+    actual: Decimal | None
+    satisfied: bool
+    message_en: str
+    message_id: str
+
+
+class BehaviourRead(BaseModel):
+    """The rater's BerAKHLAK assessment behind the behaviour-rating proposal."""
+
+    assessment_id: str
+    assessor_id: str
+    proposed_rating: str | None
+    scores: dict[str, int]
+    submitted_at: datetime
+
+
+class FieldVisitRead(BaseModel):
+    """A supervisor's field visit (kunjungan lapangan) in the period."""
+
+    visit_id: str
+    supervisor_id: str
+    visited_at: datetime
+    location: str
+    findings: str
+    follow_up: str | None
+
+
+class DecisionRead(BaseModel):
+    """The rater's confirmation or override (keputusan penilai)."""
+
+    result_rating: str
+    behaviour_rating: str
+    predicate: str
+    overridden: bool
+    reason: str | None
+    decided_by: str
+    decided_at: datetime
+    proposal_changed_since: bool = Field(description="The data-driven proposal changed after the decision.")
 
 
 class ScorecardRead(BaseModel):
-    """An employee's scorecard for one period (e-performance self-monitoring)."""
+    """An employee's scorecard for one period (e-performance self-monitoring), explained to the activity."""
 
     employee_id: str
     region_id: str
     period: str
+    plan_id: str
+    unit_id: str
+    job_type: str
+    rater_id: str | None
     achievement: Decimal | None
+    main_achievement: Decimal | None
+    additional_bonus: Decimal
     verified_share: Decimal | None
+    activity_count: int
+    rule_set_from: date = Field(description="The region's rule set that scores this period.")
     proposed_result_rating: str
-    proposal_reasons: list[str]
+    proposal_reasons: list[ProposalReasonRead]
+    proposed_behaviour_rating: str | None
+    behaviour_assessment: BehaviourRead | None
+    proposed_predicate: str | None
+    decision: DecisionRead | None
+    predicate: str | None = Field(description="The confirmed predicate, once the rater decided.")
+    period_closed: bool
+    field_visits: list[FieldVisitRead]
     indicators: list[IndicatorScore]
+    last_event_id: str | None
+    updated_at: datetime
+
+
+class RatingDecisionCreate(BaseModel):
+    """The rater confirms (same ratings as proposed) or overrides (different, with a reason)."""
+
+    result_rating: RatingValue
+    behaviour_rating: RatingValue
+    reason: str | None = Field(default=None, max_length=2000, description="Required for an override.")
+
+
+class RatingDecisionRead(BaseModel):
+    """A recorded rating decision."""
+
+    decision_id: str
+    employee_id: str
+    period: str
+    rater_id: str
+    unit_id: str
+    proposed_result_rating: str
+    result_rating: str
+    proposed_behaviour_rating: str | None
+    behaviour_rating: str
+    predicate: str
+    overridden: bool
+    reason: str | None
+    achievement: Decimal | None
+    decided_at: datetime
+
+
+class RaterOverrideCount(BaseModel):
+    """How often one rater departed from the proposals."""
+
+    rater_id: str
+    decisions: int
+    overrides: int
+    override_rate: Decimal
+
+
+class OverridesRead(BaseModel):
+    """Overrides in a region and period, for auditors."""
+
+    region_id: str
+    period: str
+    decisions: int
+    overrides: int
+    by_rater: list[RaterOverrideCount]
+    items: list[RatingDecisionRead]
 
 
 class SatisfactionRead(BaseModel):
@@ -55,11 +188,251 @@ class SatisfactionRead(BaseModel):
     updated_at: datetime
 
 
+class PredicateCount(BaseModel):
+    """How many employees hold a predicate."""
+
+    predicate: str
+    label_id: str
+    count: int
+
+
+class DistributionWarning(BaseModel):
+    """One distribution constraint that does not hold."""
+
+    message_en: str
+    message_id: str
+    actual_count: int
+    required_count: int
+
+
+class DistributionCheckRead(BaseModel):
+    """The unit's predicates against the pattern its organisation predicate sets (never changes ratings)."""
+
+    organisation_predicate: str
+    compliant: bool
+    warnings: list[DistributionWarning]
+
+
+class TrendPoint(BaseModel):
+    """One period of a unit's trend."""
+
+    period: str
+    employees: int
+    achievement_mean: Decimal | None
+    complaint_breaches: int
+
+
+class RankingEntry(BaseModel):
+    """One employee's place in a ranking."""
+
+    rank: int
+    employee_id: str
+    job_type: str
+    predicate: str | None
+    achievement: Decimal | None
+
+
 class UnitDashboardRead(BaseModel):
     """A unit's figures for a period."""
 
     unit_id: str
     region_id: str
     period: str
+    unit_name: str | None
+    organisation_predicate: str | None
     employees: int
+    achievement_mean: Decimal | None
+    predicates: list[PredicateCount]
+    without_predicate: int
+    decided: int
+    distribution: DistributionCheckRead | None
     satisfaction: list[SatisfactionRead]
+    complaint_breaches: int
+    complaint_breaches_by_stage: dict[str, int]
+    trend: list[TrendPoint]
+    ranking: list[RankingEntry]
+
+
+class UnitSummary(BaseModel):
+    """One unit on the region dashboard."""
+
+    unit_id: str
+    unit_name: str | None
+    employees: int
+    achievement_mean: Decimal | None
+    distribution_compliant: bool | None
+    complaint_breaches: int
+    satisfaction_index: Decimal | None
+
+
+class RegionDashboardRead(BaseModel):
+    """A region's figures for a period, unit by unit."""
+
+    region_id: str
+    period: str
+    employees: int
+    achievement_mean: Decimal | None
+    predicates: list[PredicateCount]
+    units: list[UnitSummary]
+    trend: list[TrendPoint]
+
+
+class PeriodCloseCreate(BaseModel):
+    """Closing a period freezes it; distribution warnings must be acknowledged."""
+
+    acknowledge_warnings: bool = False
+
+
+class PeriodRead(BaseModel):
+    """A closed period."""
+
+    period: str
+    closed_at: datetime
+    closed_by: str
+    warnings: list[str]
+    flags_raised: int
+
+
+class LateEventRead(BaseModel):
+    """An event that arrived after its period closed: kept, never applied."""
+
+    event_id: str
+    event_type: str
+    period: str
+    subject_id: str
+    occurred_at: datetime
+    received_at: datetime
+    payload: dict[str, Any]
+
+
+class RatingThresholdsSettings(BaseModel):
+    """Thresholds of the results-rating proposal."""
+
+    above_min_achievement: Decimal | None = Field(default=None, gt=0)
+    above_min_verified_share: Decimal | None = Field(default=None, ge=0, le=1)
+    meets_min_achievement: Decimal | None = Field(default=None, gt=0)
+
+
+class TrainingEntrySettings(BaseModel):
+    """An entry of the region's training catalogue."""
+
+    code: str
+    kind: str
+    title_id: str
+    title_en: str
+    aspects: list[Literal["quantity", "quality", "time", "cost"]] = []
+    values: list[str] = []
+    job_types: list[str] = []
+
+
+class RuleSetCreate(BaseModel):
+    """A region's rule change, effective from a date (never before the last closed period ends)."""
+
+    effective_from: date
+    rating: RatingThresholdsSettings = RatingThresholdsSettings()
+    achievement_cap: Decimal | None = Field(default=None, ge=1)
+    override_min_reason_length: int | None = Field(default=None, ge=1, le=500)
+    reward_top_k: int | None = Field(default=None, ge=1, le=100)
+    training: list[TrainingEntrySettings] = []
+
+
+class RuleSetRead(BaseModel):
+    """A stored rule set."""
+
+    effective_from: date
+    settings: dict[str, Any]
+    created_by: str
+    created_at: datetime
+
+
+class FlagRead(BaseModel):
+    """A flag raised by scoring (anomaly, system problem, rater objectivity)."""
+
+    flag_id: str
+    kind: str
+    subject_id: str
+    period: str
+    details: dict[str, Any]
+    raised_at: datetime
+
+
+class AnalysisRead(BaseModel):
+    """What a period analysis found and how many new flags it raised."""
+
+    period: str
+    flags_raised: int
+    flags: list[FlagRead]
+
+
+class ShortfallRead(BaseModel):
+    """A missed indicator and whose problem it is."""
+
+    code: str
+    aspect: str
+    achievement: Decimal
+    scope: str
+
+
+class RecommendationRead(BaseModel):
+    """A training recommended for an employee."""
+
+    code: str
+    kind: str
+    title_id: str
+    title_en: str
+    because_indicators: list[str]
+    because_values: list[str]
+
+
+class EmployeeDiagnosisRead(BaseModel):
+    """An employee's own shortfalls, weak values and the development that fits."""
+
+    employee_id: str
+    individual: list[ShortfallRead]
+    systemic: list[ShortfallRead]
+    weak_values: list[str]
+    recommendations: list[RecommendationRead]
+
+
+class SystemProblemRead(BaseModel):
+    """An indicator most of a unit missed: a system problem, not individual ones."""
+
+    code: str
+    holders: int
+    missed: int
+
+
+class UnitDiagnosisRead(BaseModel):
+    """Diagnosis of a unit and period."""
+
+    unit_id: str
+    period: str
+    system_problems: list[SystemProblemRead]
+    employees: list[EmployeeDiagnosisRead]
+
+
+class RaterObjectivityRead(BaseModel):
+    """How one rater's decisions compare with the data-driven proposals."""
+
+    rater_id: str
+    team_size: int
+    leniency_index: Decimal
+    override_rate: Decimal
+    assessed: bool
+    flags: list[str]
+
+
+class RewardWinnerRead(BaseModel):
+    """A top performer."""
+
+    employee_id: str
+    predicate: str
+    achievement: Decimal | None
+
+
+class RewardGroupRead(BaseModel):
+    """The top performers of one unit and job type."""
+
+    unit_id: str
+    job_type: str
+    winners: list[RewardWinnerRead]

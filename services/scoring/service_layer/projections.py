@@ -1,59 +1,124 @@
-"""Event handlers that keep the scoring views current; each applies one event exactly once.
+"""Event handlers that keep scoring's facts and views current; each applies one event exactly once.
 
-The consumer runner guarantees "once" with the processed-events row; these handlers are written
-so that the view equals a recomputation from the raw contributions whatever order employees'
-events interleave in.
+The consumer runner guarantees "once" with the processed-events row. Each handler records the fact
+the event carries, then refreshes the view rows the fact touches from all stored facts (see views.py),
+so the views equal a recomputation from the raw events whatever order they arrived in. Handlers
+write only through the session they are given. An event about a period closed before it happened
+is kept in ``late_events`` and never changes the frozen views.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
+from fractions import Fraction
+from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters.tables import (
+    behaviour_assessments,
+    complaint_breaches,
     contributions,
-    indicator_progress,
-    indicator_targets,
+    employees,
+    evidence_claims,
+    field_visits,
+    late_events,
+    plan_indicators,
+    plans,
     region_settings,
     unit_satisfaction,
+    units,
 )
-from services.scoring.domain.periods import PeriodKind, period_key
+from services.scoring.domain.activity import (
+    ActivityIdentity,
+    ActivityMeasure,
+    ActivityState,
+    ActivityStatus,
+    Stamp,
+)
+from services.scoring.domain.objectivity import EvidenceClaim, shared_evidence
+from services.scoring.domain.periods import InvalidPeriodError, parse_period_key, periods_in_year
+from services.scoring.metrics import LATE_EVENTS
+from services.scoring.service_layer.flags import FlagKind, raise_flag, session_emitter
+from services.scoring.service_layer.views import (
+    Calendar,
+    calendar,
+    is_frozen,
+    now,
+    refresh_employee_year,
+    refresh_keys,
+    refresh_plan_in_force,
+    refresh_summary,
+    years_of,
+)
 from shared.contracts import Envelope
-from shared.contracts.feedback import SatisfactionIndexChanged
-from shared.contracts.planning import RegionRegistered, WorkPlanApproved, WorkPlanSuperseded
-from shared.contracts.reporting import ActivityReported, ActivityVerified
+from shared.contracts.feedback import (
+    BehaviourAssessmentSubmitted,
+    ComplaintDeadlineBreached,
+    SatisfactionIndexChanged,
+)
+from shared.contracts.planning import (
+    EmployeeUpserted,
+    RegionRegistered,
+    UnitUpserted,
+    WorkPlanApproved,
+    WorkPlanSuperseded,
+)
+from shared.contracts.reporting import (
+    ActivityCorrected,
+    ActivityRejected,
+    ActivityReported,
+    ActivityVerified,
+    FieldVisitLogged,
+)
+from shared.messaging.consumer import EventRejected
 
-DEFAULT_TIMEZONE = "Asia/Jakarta"
-DEFAULT_PERIOD_KIND = PeriodKind.QUARTERLY
+
+def _stamp(envelope: Envelope) -> Stamp:
+    return Stamp(envelope.occurred_at, str(envelope.event_id))
 
 
-async def period_for(session: AsyncSession, region_id: str, occurred_at: datetime) -> str:
-    """The region's period (by its own calendar and time zone) that an instant falls in."""
-    row = (
-        await session.execute(
-            select(region_settings.c.timezone, region_settings.c.period_kind).where(
-                region_settings.c.region_id == region_id
-            )
+def _event_id(envelope: Envelope) -> str:
+    return str(envelope.event_id)
+
+
+async def _divert_late(session: AsyncSession, envelope: Envelope, *, period: str, subject_id: str) -> None:
+    """Keep an event for a closed period aside: recorded, visible to auditors, never applied."""
+    await session.execute(
+        insert(late_events)
+        .values(
+            event_id=_event_id(envelope),
+            region_id=envelope.region_id,
+            event_type=envelope.type,
+            period=period,
+            subject_id=subject_id,
+            payload=envelope.payload,
+            occurred_at=envelope.occurred_at,
         )
-    ).first()
-    timezone, kind = (
-        (row.timezone, PeriodKind(row.period_kind.upper()))
-        if row
-        else (
-            DEFAULT_TIMEZONE,
-            DEFAULT_PERIOD_KIND,
-        )
+        .on_conflict_do_nothing(index_elements=["region_id", "event_id"])
     )
-    return period_key(occurred_at.astimezone(ZoneInfo(timezone)).date(), kind)
+    LATE_EVENTS.labels(envelope.type).inc()
 
 
-async def on_region_registered(session: AsyncSession, event: RegionRegistered, _: Envelope) -> None:
-    """Keep the region's calendar settings."""
+def _period_key(key: str) -> str:
+    """A period key from another service, refused (dead-lettered) when it names no period."""
+    try:
+        return parse_period_key(key).key
+    except InvalidPeriodError as exc:
+        raise EventRejected(f"not a period: {key!r}") from exc
+
+
+# --- region, organisation and plans --------------------------------------------------------------
+
+
+async def on_region_registered(session: AsyncSession, event: RegionRegistered, envelope: Envelope) -> None:
+    """Keep the region's calendar; if it changed, move activities to the periods they now fall in."""
+    before = await calendar(session, event.region_id)
     statement = insert(region_settings).values(
         region_id=event.region_id, timezone=event.timezone, period_kind=event.period_kind
     )
@@ -63,180 +128,565 @@ async def on_region_registered(session: AsyncSession, event: RegionRegistered, _
             set_={"timezone": statement.excluded.timezone, "period_kind": statement.excluded.period_kind},
         )
     )
+    after = await calendar(session, event.region_id)
+    if after != before:
+        await _rederive_periods(session, envelope, after)
 
 
-async def on_work_plan_approved(session: AsyncSession, event: WorkPlanApproved, _: Envelope) -> None:
-    """Targets of the plan now in force replace those of any earlier version."""
+async def _rederive_periods(session: AsyncSession, envelope: Envelope, cal: Calendar) -> None:
+    region_id = envelope.region_id
+    rows = (
+        await session.execute(
+            select(
+                contributions.c.activity_id,
+                contributions.c.employee_id,
+                contributions.c.occurred_at,
+                contributions.c.period,
+            ).where(contributions.c.region_id == region_id, contributions.c.occurred_at.is_not(None))
+        )
+    ).all()
+    affected: set[tuple[str, int]] = set()
+    for row in rows:
+        period = cal.period_of(row.occurred_at)
+        if period.key == row.period:
+            continue
+        if row.period is not None and await is_frozen(session, region_id, row.period, envelope.occurred_at):
+            continue  # a frozen period keeps its activities
+        await session.execute(
+            contributions.update()
+            .where(contributions.c.activity_id == row.activity_id, contributions.c.region_id == region_id)
+            .values(period=period.key, year=period.year)
+        )
+        affected.add((row.employee_id, period.year))
+    # The period keys themselves may have changed (quarters to months): every planned employee too.
+    planned = (
+        await session.execute(select(plans.c.employee_id, plans.c.year).where(plans.c.region_id == region_id))
+    ).all()
+    affected |= {(row.employee_id, row.year) for row in planned}
+    for employee_id, year in sorted(affected):
+        await refresh_employee_year(
+            session,
+            region_id=region_id,
+            employee_id=employee_id,
+            year=year,
+            event_id=_event_id(envelope),
+            at=envelope.occurred_at,
+        )
+
+
+async def on_unit_upserted(session: AsyncSession, event: UnitUpserted, envelope: Envelope) -> None:
+    """Keep the unit and its organisation predicate (the newest fact wins)."""
+    statement = insert(units).values(
+        unit_id=event.unit_id,
+        region_id=event.region_id,
+        name=event.name,
+        parent_unit_id=event.parent_unit_id,
+        organisation_predicate=event.organisation_predicate,
+        stamp_at=envelope.occurred_at,
+        last_event_id=_event_id(envelope),
+        updated_at=now(),
+    )
     await session.execute(
-        update(indicator_targets)
-        .where(indicator_targets.c.employee_id == event.employee_id, indicator_targets.c.year == event.year)
-        .values(active=False)
+        statement.on_conflict_do_update(
+            index_elements=["region_id", "unit_id"],
+            set_={
+                name: statement.excluded[name]
+                for name in ("name", "parent_unit_id", "organisation_predicate", "stamp_at", "last_event_id")
+            }
+            | {"updated_at": now()},
+            where=units.c.stamp_at <= statement.excluded.stamp_at,
+        )
+    )
+
+
+async def on_employee_upserted(session: AsyncSession, event: EmployeeUpserted, envelope: Envelope) -> None:
+    """Keep the team read model (unit, job type, rater); the latest assignment by effective date wins."""
+    statement = insert(employees).values(
+        employee_id=event.employee_id,
+        region_id=event.region_id,
+        name=event.name,
+        unit_id=event.unit_id,
+        position=event.position,
+        job_type=event.job_type,
+        supervisor_id=event.supervisor_id,
+        effective_from=event.effective_from,
+        stamp_at=envelope.occurred_at,
+        last_event_id=_event_id(envelope),
+        updated_at=now(),
+    )
+    columns = ("name", "unit_id", "position", "job_type", "supervisor_id", "effective_from", "stamp_at")
+    changed = await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["region_id", "employee_id"],
+            set_={name: statement.excluded[name] for name in (*columns, "last_event_id")}
+            | {"updated_at": now()},
+            where=tuple_(employees.c.effective_from, employees.c.stamp_at)
+            <= tuple_(statement.excluded.effective_from, statement.excluded.stamp_at),
+        ).returning(employees.c.employee_id)
+    )
+    if changed.first() is None:
+        return
+    kind = (await calendar(session, event.region_id)).kind
+    for year in await years_of(session, event.region_id, event.employee_id):
+        for key in [p.key for p in periods_in_year(year, kind)] + [f"{year:04d}"]:
+            if not await is_frozen(session, event.region_id, key, envelope.occurred_at):
+                await refresh_summary(
+                    session,
+                    region_id=event.region_id,
+                    employee_id=event.employee_id,
+                    key=key,
+                    event_id=_event_id(envelope),
+                )
+
+
+async def on_work_plan_approved(session: AsyncSession, event: WorkPlanApproved, envelope: Envelope) -> None:
+    """Keep the approved plan and its targets; the highest approved version in force is scored."""
+    statement = insert(plans).values(
+        plan_id=event.plan_id,
+        region_id=event.region_id,
+        employee_id=event.employee_id,
+        year=event.year,
+        version=event.version,
+        rater_id=event.rater_id,
+        unit_id=event.unit_id,
+        job_type=event.job_type,
+        approved=True,
+        superseded=False,
+        last_event_id=_event_id(envelope),
+        updated_at=now(),
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["region_id", "plan_id"],
+            # A supersession that arrived first stays: approval never un-supersedes a plan.
+            set_={
+                name: statement.excluded[name]
+                for name in ("version", "rater_id", "unit_id", "job_type", "approved", "last_event_id")
+            }
+            | {"updated_at": now()},
+        )
     )
     rows = [
         {
+            "plan_id": event.plan_id,
             "indicator_id": indicator.indicator_id,
             "region_id": event.region_id,
             "employee_id": event.employee_id,
-            "unit_id": event.unit_id,
-            "rater_id": event.rater_id,
-            "plan_id": event.plan_id,
+            "year": event.year,
+            "position": position,
             "result_id": result.result_id,
             "result_kind": result.kind,
-            "year": event.year,
+            "result_text": result.text,
+            "code": indicator.code,
             "name": indicator.name,
+            "aspect": indicator.aspect,
             "direction": indicator.direction,
             "aggregation": indicator.aggregation,
             "unit_of_measure": indicator.unit_of_measure,
             "target": indicator.target,
+            "qualitative_target": indicator.qualitative_target,
             "period_targets": {key: str(value) for key, value in indicator.period_targets.items()},
-            "active": True,
         }
-        for result in event.results
-        for indicator in result.indicators
+        for position, (result, indicator) in enumerate(
+            (result, indicator) for result in event.results for indicator in result.indicators
+        )
     ]
-    statement = insert(indicator_targets).values(rows)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["indicator_id"],
-            set_={column: statement.excluded[column] for column in rows[0] if column != "indicator_id"},
-        )
-    )
-
-
-async def on_work_plan_superseded(session: AsyncSession, event: WorkPlanSuperseded, _: Envelope) -> None:
-    """A plan no longer in force stops counting."""
-    await session.execute(
-        update(indicator_targets).where(indicator_targets.c.plan_id == event.plan_id).values(active=False)
-    )
-
-
-async def on_activity_reported(session: AsyncSession, event: ActivityReported, _: Envelope) -> None:
-    """Add an activity's contribution to its indicator's progress in its period."""
-    period = await period_for(session, event.region_id, event.occurred_at)
-    quantity = event.quantity or Decimal(0)
-    denominator = event.denominator or Decimal(0)
-    inserted = await session.execute(
-        insert(contributions)
-        .values(
-            activity_id=event.activity_id,
-            region_id=event.region_id,
-            employee_id=event.employee_id,
-            indicator_id=event.indicator_id,
-            period=period,
-            occurred_at=event.occurred_at,
-            quantity=quantity,
-            denominator=event.denominator,
-            verified=False,
-        )
-        .on_conflict_do_nothing(index_elements=["activity_id"])
-        .returning(contributions.c.activity_id)
-    )
-    if inserted.first() is None:
-        return  # the same activity re-reported under a new event id: counted once already
-    statement = insert(indicator_progress).values(
-        employee_id=event.employee_id,
-        indicator_id=event.indicator_id,
-        period=period,
-        region_id=event.region_id,
-        quantity_sum=quantity,
-        denominator_sum=denominator,
-        activity_count=1,
-        verified_quantity_sum=0,
-        verified_count=0,
-        last_occurred_at=event.occurred_at,
-        last_activity_id=event.activity_id,
-        last_quantity=quantity,
-        events_applied=1,
-    )
-    current = indicator_progress.c
-    is_later = (statement.excluded.last_occurred_at > current.last_occurred_at) | (
-        (statement.excluded.last_occurred_at == current.last_occurred_at)
-        & (statement.excluded.last_activity_id > current.last_activity_id)
-    )
-
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["employee_id", "indicator_id", "period"],
-            set_={
-                "quantity_sum": current.quantity_sum + statement.excluded.quantity_sum,
-                "denominator_sum": current.denominator_sum + statement.excluded.denominator_sum,
-                "activity_count": current.activity_count + 1,
-                "last_occurred_at": case(
-                    (is_later, statement.excluded.last_occurred_at), else_=current.last_occurred_at
-                ),
-                "last_activity_id": case(
-                    (is_later, statement.excluded.last_activity_id), else_=current.last_activity_id
-                ),
-                "last_quantity": case(
-                    (is_later, statement.excluded.last_quantity), else_=current.last_quantity
-                ),
-                "events_applied": current.events_applied + 1,
-                "updated_at": func.now(),
-            },
-        )
-    )
-
-
-async def on_activity_verified(session: AsyncSession, event: ActivityVerified, _: Envelope) -> None:
-    """Count a contribution as verified (once, however often it is verified)."""
-
-    flipped = (
+    if rows:
         await session.execute(
-            update(contributions)
-            .where(contributions.c.activity_id == event.activity_id, contributions.c.verified.is_(False))
-            .values(verified=True)
-            .returning(
-                contributions.c.employee_id,
-                contributions.c.indicator_id,
-                contributions.c.period,
-                contributions.c.quantity,
-            )
+            insert(plan_indicators)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["region_id", "plan_id", "indicator_id"])
+        )
+    await _plan_changed(session, envelope, event.employee_id, event.year)
+
+
+async def on_work_plan_superseded(
+    session: AsyncSession, event: WorkPlanSuperseded, envelope: Envelope
+) -> None:
+    """A plan no longer in force stops counting (kept even if its approval has not arrived yet)."""
+    statement = insert(plans).values(
+        plan_id=event.plan_id,
+        region_id=event.region_id,
+        employee_id=event.employee_id,
+        year=event.year,
+        approved=False,
+        superseded=True,
+        last_event_id=_event_id(envelope),
+        updated_at=now(),
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["region_id", "plan_id"],
+            set_={"superseded": True, "last_event_id": statement.excluded.last_event_id, "updated_at": now()},
+        )
+    )
+    await _plan_changed(session, envelope, event.employee_id, event.year)
+
+
+async def _plan_changed(session: AsyncSession, envelope: Envelope, employee_id: str, year: int) -> None:
+    await refresh_plan_in_force(session, region_id=envelope.region_id, employee_id=employee_id, year=year)
+    await refresh_employee_year(
+        session,
+        region_id=envelope.region_id,
+        employee_id=employee_id,
+        year=year,
+        event_id=_event_id(envelope),
+        at=envelope.occurred_at,
+    )
+
+
+# --- activities ------------------------------------------------------------------------------------
+
+
+def _state_of(row: Row[Any] | None) -> ActivityState:
+    if row is None:
+        return ActivityState()
+    identity = (
+        ActivityIdentity(row.employee_id, row.indicator_id, row.result_id or "", tuple(row.evidence_sha256))
+        if row.reported
+        else None
+    )
+    measure = (
+        ActivityMeasure(
+            row.occurred_at,
+            Fraction(row.quantity),
+            None if row.denominator is None else Fraction(row.denominator),
+        )
+        if row.occurred_at is not None
+        else None
+    )
+    return ActivityState(
+        identity=identity,
+        measure=measure,
+        measure_stamp=Stamp(row.measure_stamp_at, row.measure_stamp_id) if row.measure_stamp_at else None,
+        measure_corrected=row.measure_corrected,
+        status=ActivityStatus(row.status),
+        status_stamp=Stamp(row.status_stamp_at, row.status_stamp_id) if row.status_stamp_at else None,
+    )
+
+
+def _measure(occurred_at: datetime, quantity: Decimal | None, denominator: Decimal | None) -> ActivityMeasure:
+    # Stored with four decimals: the state compares equal to what is read back.
+    def exact(value: Decimal) -> Fraction:
+        return Fraction(value.quantize(Decimal("0.0001")))
+
+    return ActivityMeasure(
+        occurred_at, exact(quantity or Decimal(0)), None if denominator is None else exact(denominator)
+    )
+
+
+async def _apply_activity(
+    session: AsyncSession,
+    envelope: Envelope,
+    *,
+    activity_id: str,
+    employee_id: str,
+    change: Callable[[ActivityState], ActivityState],
+) -> ActivityState | None:
+    """Fold one change into an activity's state and refresh the rows it counts in; None if diverted."""
+    region_id = envelope.region_id
+    row = (
+        await session.execute(
+            select(contributions)
+            .where(contributions.c.activity_id == activity_id, contributions.c.region_id == region_id)
+            .with_for_update()
         )
     ).first()
-    if flipped is None:
-        return
+    if row is not None and row.employee_id != employee_id:
+        raise EventRejected(f"activity {activity_id} belongs to another employee")
+    before = _state_of(row)
+    after = change(before)
+    if after == before:
+        return after
+    cal = await calendar(session, region_id)
+    new_period = cal.period_of(after.measure.occurred_at) if after.measure else None
+    old_key = row.period if row is not None else None
+    for key in {old_key, new_period.key if new_period else None} - {None}:
+        assert key is not None
+        if await is_frozen(session, region_id, key, envelope.occurred_at):
+            await _divert_late(session, envelope, period=key, subject_id=employee_id)
+            return None
+    identity, measure = after.identity, after.measure
+    values = {
+        "region_id": region_id,
+        "employee_id": employee_id,
+        "indicator_id": identity.indicator_id if identity else None,
+        "result_id": identity.result_id if identity else None,
+        "evidence_sha256": list(identity.evidence_sha256) if identity else [],
+        "period": new_period.key if new_period else None,
+        "year": new_period.year if new_period else None,
+        "occurred_at": measure.occurred_at if measure else None,
+        "quantity": Decimal(measure.quantity.numerator) / Decimal(measure.quantity.denominator)
+        if measure
+        else None,
+        "denominator": (
+            Decimal(measure.denominator.numerator) / Decimal(measure.denominator.denominator)
+            if measure and measure.denominator is not None
+            else None
+        ),
+        "reported": identity is not None,
+        "status": after.status.value,
+        "measure_stamp_at": after.measure_stamp.at if after.measure_stamp else None,
+        "measure_stamp_id": after.measure_stamp.event_id if after.measure_stamp else None,
+        "measure_corrected": after.measure_corrected,
+        "status_stamp_at": after.status_stamp.at if after.status_stamp else None,
+        "status_stamp_id": after.status_stamp.event_id if after.status_stamp else None,
+        "last_event_id": _event_id(envelope),
+        "updated_at": now(),
+    }
+    statement = insert(contributions).values(activity_id=activity_id, **values)
     await session.execute(
-        update(indicator_progress)
-        .where(
-            indicator_progress.c.employee_id == flipped.employee_id,
-            indicator_progress.c.indicator_id == flipped.indicator_id,
-            indicator_progress.c.period == flipped.period,
-        )
-        .values(
-            verified_quantity_sum=indicator_progress.c.verified_quantity_sum + flipped.quantity,
-            verified_count=indicator_progress.c.verified_count + 1,
-            events_applied=indicator_progress.c.events_applied + 1,
-            updated_at=func.now(),
+        statement.on_conflict_do_update(
+            index_elements=["region_id", "activity_id"],
+            set_={name: statement.excluded[name] for name in values if name != "region_id"},
         )
     )
+    keys: set[tuple[str, str]] = set()
+    if row is not None and row.reported and row.period is not None:
+        keys |= {(row.indicator_id, row.period), (row.indicator_id, row.period[:4])}
+    if identity is not None and new_period is not None:
+        keys |= {(identity.indicator_id, new_period.key), (identity.indicator_id, f"{new_period.year:04d}")}
+    await refresh_keys(
+        session,
+        region_id=region_id,
+        employee_id=employee_id,
+        indicator_keys=keys,
+        event_id=_event_id(envelope),
+        at=envelope.occurred_at,
+    )
+    return after
+
+
+async def on_activity_reported(session: AsyncSession, event: ActivityReported, envelope: Envelope) -> None:
+    """An activity counts toward its indicator from its report on (with any earlier verification)."""
+    identity = ActivityIdentity(
+        event.employee_id, event.indicator_id, event.result_id, tuple(sorted(set(event.evidence_sha256)))
+    )
+    measure = _measure(event.occurred_at, event.quantity, event.denominator)
+    state = await _apply_activity(
+        session,
+        envelope,
+        activity_id=event.activity_id,
+        employee_id=event.employee_id,
+        change=lambda s: s.reported(identity, measure, _stamp(envelope)),
+    )
+    if state is not None and state.identity is not None and state.identity.evidence_sha256:
+        await _check_shared_evidence(session, envelope, event, state)
+
+
+async def on_activity_verified(session: AsyncSession, event: ActivityVerified, envelope: Envelope) -> None:
+    """Count an activity as verified; kept and applied later if its report has not arrived yet."""
+    await _apply_activity(
+        session,
+        envelope,
+        activity_id=event.activity_id,
+        employee_id=event.employee_id,
+        change=lambda s: s.verified_at(_stamp(envelope)),
+    )
+
+
+async def on_activity_rejected(session: AsyncSession, event: ActivityRejected, envelope: Envelope) -> None:
+    """A rejected activity stops counting."""
+    await _apply_activity(
+        session,
+        envelope,
+        activity_id=event.activity_id,
+        employee_id=event.employee_id,
+        change=lambda s: s.rejected_at(_stamp(envelope)),
+    )
+
+
+async def on_activity_corrected(session: AsyncSession, event: ActivityCorrected, envelope: Envelope) -> None:
+    """A corrected activity counts again, with its new values, awaiting verification."""
+    measure = _measure(event.occurred_at, event.quantity, event.denominator)
+    await _apply_activity(
+        session,
+        envelope,
+        activity_id=event.activity_id,
+        employee_id=event.employee_id,
+        change=lambda s: s.corrected(measure, _stamp(envelope)),
+    )
+
+
+async def _check_shared_evidence(
+    session: AsyncSession, envelope: Envelope, event: ActivityReported, state: ActivityState
+) -> None:
+    """Flag an evidence file (bukti dukung) claimed by more than one employee."""
+    assert state.identity is not None
+    assert state.measure is not None
+    region_id = envelope.region_id
+    period = (await calendar(session, region_id)).period_of(state.measure.occurred_at).key
+    digests = []
+    for digest in state.identity.evidence_sha256:
+        try:
+            digests.append(EvidenceClaim(event.employee_id, digest, event.activity_id).sha256)
+        except ValueError:
+            continue  # not a SHA-256 digest: nothing to compare
+    for digest in digests:
+        await session.execute(
+            insert(evidence_claims)
+            .values(
+                sha256=digest,
+                activity_id=event.activity_id,
+                region_id=region_id,
+                employee_id=event.employee_id,
+            )
+            .on_conflict_do_nothing(index_elements=["region_id", "sha256", "activity_id"])
+        )
+    if not digests:
+        return
+    claims = (
+        await session.execute(
+            select(evidence_claims).where(
+                evidence_claims.c.region_id == region_id, evidence_claims.c.sha256.in_(digests)
+            )
+        )
+    ).all()
+    emit = session_emitter(session, causation_id=_event_id(envelope))
+    for shared in shared_evidence(EvidenceClaim(c.employee_id, c.sha256, c.activity_id) for c in claims):
+        for employee_id in shared.employee_ids:
+            await raise_flag(
+                session,
+                emit,
+                region_id=region_id,
+                kind=FlagKind.SHARED_EVIDENCE,
+                subject_id=f"{employee_id}/{shared.sha256}",
+                period=period,
+                details={
+                    "employee_id": employee_id,
+                    "sha256": shared.sha256,
+                    "employee_ids": list(shared.employee_ids),
+                    "activity_ids": list(shared.contribution_ids),
+                },
+            )
+
+
+async def on_field_visit_logged(session: AsyncSession, event: FieldVisitLogged, envelope: Envelope) -> None:
+    """Keep a supervisor's field visit (kunjungan lapangan) on each employee's record."""
+    period = (await calendar(session, event.region_id)).period_of(event.visited_at).key
+    if await is_frozen(session, event.region_id, period, envelope.occurred_at):
+        await _divert_late(session, envelope, period=period, subject_id=event.supervisor_id)
+        return
+    rows = [
+        {
+            "visit_id": event.visit_id,
+            "employee_id": employee_id,
+            "region_id": event.region_id,
+            "supervisor_id": event.supervisor_id,
+            "visited_at": event.visited_at,
+            "period": period,
+            "location": event.location,
+            "findings": event.findings,
+            "follow_up": event.follow_up,
+            "last_event_id": _event_id(envelope),
+        }
+        for employee_id in sorted(set(event.employee_ids))
+    ]
+    if rows:
+        await session.execute(
+            insert(field_visits)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["region_id", "visit_id", "employee_id"])
+        )
+
+
+# --- feedback ----------------------------------------------------------------------------------------
 
 
 async def on_satisfaction_index_changed(
-    session: AsyncSession, event: SatisfactionIndexChanged, _: Envelope
+    session: AsyncSession, event: SatisfactionIndexChanged, envelope: Envelope
 ) -> None:
     """Keep the latest satisfaction index (IKM) of a unit and period."""
+    period = _period_key(event.period)
+    if await is_frozen(session, event.region_id, period, envelope.occurred_at):
+        await _divert_late(session, envelope, period=period, subject_id=event.unit_id)
+        return
     statement = insert(unit_satisfaction).values(
         unit_id=event.unit_id,
-        period=event.period,
+        period=period,
         service_id=event.service_id or "",
         region_id=event.region_id,
         satisfaction_index=event.index,
         grade=event.grade,
         respondents=event.respondents,
         sample_adequate=event.sample_adequate,
+        last_event_id=_event_id(envelope),
+        updated_at=now(),
     )
-
     await session.execute(
         statement.on_conflict_do_update(
-            index_elements=["unit_id", "period", "service_id"],
+            index_elements=["region_id", "unit_id", "period", "service_id"],
             set_={
-                "satisfaction_index": statement.excluded.satisfaction_index,
-                "grade": statement.excluded.grade,
-                "respondents": statement.excluded.respondents,
-                "sample_adequate": statement.excluded.sample_adequate,
-                "updated_at": func.now(),
+                name: statement.excluded[name]
+                for name in (
+                    "satisfaction_index",
+                    "grade",
+                    "respondents",
+                    "sample_adequate",
+                    "last_event_id",
+                    "updated_at",
+                )
             },
             # An older index arriving late never replaces a newer one (more respondents = newer).
             where=unit_satisfaction.c.respondents <= statement.excluded.respondents,
         )
+    )
+
+
+async def on_behaviour_assessment_submitted(
+    session: AsyncSession, event: BehaviourAssessmentSubmitted, envelope: Envelope
+) -> None:
+    """Keep a BerAKHLAK assessment; the rater's latest one proposes the behaviour rating."""
+    period = _period_key(event.period)
+    if await is_frozen(session, event.region_id, period, envelope.occurred_at):
+        await _divert_late(session, envelope, period=period, subject_id=event.employee_id)
+        return
+    inserted = await session.execute(
+        insert(behaviour_assessments)
+        .values(
+            assessment_id=event.assessment_id,
+            region_id=event.region_id,
+            employee_id=event.employee_id,
+            assessor_id=event.assessor_id,
+            assessor_role=event.assessor_role,
+            period=period,
+            scores=event.scores,
+            proposed_rating=event.proposed_rating,
+            submitted_at=envelope.occurred_at,
+            last_event_id=_event_id(envelope),
+        )
+        .on_conflict_do_nothing(index_elements=["region_id", "assessment_id"])
+        .returning(behaviour_assessments.c.assessment_id)
+    )
+    if inserted.first() is not None and event.assessor_role == "rater":
+        await refresh_summary(
+            session,
+            region_id=event.region_id,
+            employee_id=event.employee_id,
+            key=period,
+            event_id=_event_id(envelope),
+        )
+
+
+async def on_complaint_deadline_breached(
+    session: AsyncSession, event: ComplaintDeadlineBreached, envelope: Envelope
+) -> None:
+    """Count a missed complaint deadline against the unit, in the period the deadline fell in."""
+    period = (await calendar(session, event.region_id)).period_of(event.due_at).key
+    if await is_frozen(session, event.region_id, period, envelope.occurred_at):
+        await _divert_late(session, envelope, period=period, subject_id=event.unit_id)
+        return
+    await session.execute(
+        insert(complaint_breaches)
+        .values(
+            complaint_id=event.complaint_id,
+            stage=event.stage,
+            region_id=event.region_id,
+            unit_id=event.unit_id,
+            due_at=event.due_at,
+            period=period,
+            last_event_id=_event_id(envelope),
+            updated_at=now(),
+        )
+        .on_conflict_do_nothing(index_elements=["region_id", "complaint_id", "stage"])
     )

@@ -1,0 +1,116 @@
+"""The life of one reported activity as scoring sees it: reported, verified, rejected, corrected.
+
+Events about one activity may arrive in any order (a verification before its report, a replay, a
+redelivery). Each change carries a :class:`Stamp` (when it happened upstream, then its event id), and
+the state keeps, per part, the change that ranks highest, so folding the same changes in any order
+gives the same state:
+
+- status: the latest verification, rejection or correction; a report alone leaves it "unverified"
+  and never overrides them (a report re-sent later must not undo a verification);
+- measured values: a correction beats any report, and among the same kind the latest wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from fractions import Fraction
+
+from services.scoring.domain.labels import LabelledEnum
+
+
+class ActivityStatus(LabelledEnum):
+    """Status verifikasi of an activity."""
+
+    UNVERIFIED = "UNVERIFIED", "Belum diverifikasi", "Not yet verified"
+    VERIFIED = "VERIFIED", "Terverifikasi", "Verified"
+    REJECTED = "REJECTED", "Ditolak", "Rejected"
+
+
+@dataclass(frozen=True, order=True)
+class Stamp:
+    """When a change happened upstream, with its event id as a deterministic tie-break."""
+
+    at: datetime
+    event_id: str
+
+
+@dataclass(frozen=True)
+class ActivityIdentity:
+    """What the report alone says: which indicator the activity counts toward, and its evidence."""
+
+    employee_id: str
+    indicator_id: str
+    result_id: str
+    evidence_sha256: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ActivityMeasure:
+    """The measured part, which a correction may replace."""
+
+    occurred_at: datetime
+    quantity: Fraction
+    denominator: Fraction | None = None
+
+
+@dataclass(frozen=True)
+class ActivityState:
+    """Everything known about one activity so far.
+
+    ``identity`` stays ``None`` until the report arrives: a verification or correction that comes
+    first is kept (not dropped) and takes effect as soon as the report does.
+    """
+
+    identity: ActivityIdentity | None = None
+    measure: ActivityMeasure | None = None
+    measure_stamp: Stamp | None = None
+    measure_corrected: bool = False
+    status: ActivityStatus = ActivityStatus.UNVERIFIED
+    status_stamp: Stamp | None = None
+
+    @property
+    def counts(self) -> bool:
+        """Whether the activity counts toward its indicator: reported, measured and not rejected."""
+        return (
+            self.identity is not None
+            and self.measure is not None
+            and self.status is not ActivityStatus.REJECTED
+        )
+
+    @property
+    def verified(self) -> bool:
+        """Whether the activity is verified."""
+        return self.status is ActivityStatus.VERIFIED
+
+    def _with_status(self, status: ActivityStatus, stamp: Stamp) -> ActivityState:
+        if self.status_stamp is not None and stamp <= self.status_stamp:
+            return self
+        return replace(self, status=status, status_stamp=stamp)
+
+    def _with_measure(self, measure: ActivityMeasure, stamp: Stamp, *, corrected: bool) -> ActivityState:
+        if self.measure_stamp is not None and (corrected, stamp) <= (
+            self.measure_corrected,
+            self.measure_stamp,
+        ):
+            return self
+        return replace(self, measure=measure, measure_stamp=stamp, measure_corrected=corrected)
+
+    def reported(self, identity: ActivityIdentity, measure: ActivityMeasure, stamp: Stamp) -> ActivityState:
+        """The report: fixes the identity and measures; the status stays as any later fact set it."""
+        state = self if self.identity is not None else replace(self, identity=identity)
+        return state._with_measure(measure, stamp, corrected=False)
+
+    def verified_at(self, stamp: Stamp) -> ActivityState:
+        """The supervisor verified the activity."""
+        return self._with_status(ActivityStatus.VERIFIED, stamp)
+
+    def rejected_at(self, stamp: Stamp) -> ActivityState:
+        """The supervisor rejected the activity: it stops counting."""
+        return self._with_status(ActivityStatus.REJECTED, stamp)
+
+    def corrected(self, measure: ActivityMeasure, stamp: Stamp) -> ActivityState:
+        """The employee corrected it: new values, awaiting verification again."""
+        return self._with_measure(measure, stamp, corrected=True)._with_status(
+            ActivityStatus.UNVERIFIED, stamp
+        )
