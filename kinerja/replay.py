@@ -99,7 +99,45 @@ async def _end_offsets(consumer: AIOKafkaConsumer, topics: set[str]) -> dict[Top
     return dict(await consumer.end_offsets(partitions))
 
 
-async def rebuild(scratch: ServiceDefinition, *, progress: Progress | None = None) -> int:
+async def copy_kept_tables(scratch: ServiceDefinition, live_schema: str) -> None:
+    """Bring over what no topic holds (the API's decisions and configuration), ids and all."""
+    if not scratch.replay_keeps:
+        return
+    target = scratch.settings.database_schema
+    engine = create_async_engine(scratch.settings.migration_database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(f"SELECT set_config('{ALL_REGIONS_SETTING}', 'on', true)"))
+            for table in scratch.replay_keeps:
+                await connection.execute(
+                    text(
+                        f'INSERT INTO "{target}"."{table}" OVERRIDING SYSTEM VALUE '
+                        f'SELECT * FROM "{live_schema}"."{table}"'
+                    )
+                )
+                identities = (
+                    await connection.execute(
+                        text(
+                            "SELECT column_name FROM information_schema.columns WHERE table_schema = :s "
+                            "AND table_name = :t AND is_identity = 'YES'"
+                        ),
+                        {"s": target, "t": table},
+                    )
+                ).scalars()
+                for column in identities:
+                    # The copied ids are taken: new rows continue after them.
+                    await connection.execute(
+                        text(
+                            f'SELECT setval(pg_get_serial_sequence(\'"{target}"."{table}"\', :c), '
+                            f'(SELECT coalesce(max("{column}"), 0) + 1 FROM "{target}"."{table}"), false)'
+                        ),
+                        {"c": column},
+                    )
+    finally:
+        await engine.dispose()
+
+
+async def rebuild(scratch: ServiceDefinition, *, live_schema: str, progress: Progress | None = None) -> int:
     """Apply every event the service handles, from the start up to now, into the scratch schema."""
     settings = scratch.settings
     assert scratch.handlers is not None, f"{settings.service_name} consumes no events"
@@ -110,6 +148,7 @@ async def rebuild(scratch: ServiceDefinition, *, progress: Progress | None = Non
     finally:
         await admin.dispose()
     await upgrade_to_head_async(settings, scratch.migrations_dir)
+    await copy_kept_tables(scratch, live_schema)
     context = build_context(scratch)
     handlers = scratch.handlers(context)
     topics = {event.topic for event in handlers}
@@ -242,7 +281,7 @@ async def replay(
     live = definition(service)
     scratch = scratch_definition(live)
     started = time.monotonic()
-    events = await rebuild(scratch, progress=progress)
+    events = await rebuild(scratch, live_schema=live.settings.database_schema, progress=progress)
     engine = create_async_engine(live.settings.migration_database_url)
     try:
         tables = await compare(

@@ -122,6 +122,9 @@ class ServiceDefinition:
     background: Sequence[BackgroundTask] = ()
     max_body_bytes: int = 1024 * 1024
     on_startup: Callable[[ServiceContext], Any] | None = None
+    #: Tables written by the API, not by events (decisions, configuration): a replay copies them
+    #: from the live views before rebuilding, since no topic could bring them back.
+    replay_keeps: Sequence[str] = ()
 
 
 async def wait_for_database(engine: AsyncEngine) -> None:

@@ -19,4 +19,7 @@ def build(settings: ScoringSettings | None = None) -> ServiceDefinition:
         description="Materialized performance views, rating proposals and the national predicate rules.",
         routers=[router],
         handlers=handlers,
+        # Raters' decisions, closed periods, dated rules and flags from on-demand analyses come from
+        # the API; activity-driven flags share the table and are raised again idempotently.
+        replay_keeps=("rating_decisions", "closed_periods", "rule_sets", "flags"),
     )
