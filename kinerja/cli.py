@@ -87,10 +87,29 @@ def _status(args: argparse.Namespace) -> int:
     return 0 if healthy else 1
 
 
+def _replay(args: argparse.Namespace) -> int:
+    import os
+
+    from kinerja.replay import print_progress, replay
+
+    os.environ.update(_endpoints_from_state().environment())
+    report = asyncio.run(replay(args.service, swap_in=args.swap, region=args.region, progress=print_progress))
+    print(report.render())
+    return 0 if report.equal or args.swap else 1
+
+
 def _up(args: argparse.Namespace) -> int:
     from kinerja.platform import run_platform
 
     return run_platform(demo=not args.no_demo, data_dir=infra.default_data_dir())
+
+
+def _add_simulate_arguments(parser: argparse.ArgumentParser) -> None:
+    from kinerja import simulate
+
+    parser.description = simulate.__doc__
+    simulate.add_arguments(parser)
+    parser.set_defaults(func=simulate.run)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,6 +135,25 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--subject", help="user id (defaults to the employee id or role)")
     token.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds")
     token.set_defaults(func=_token)
+
+    simulate = commands.add_parser(
+        "simulate", help="stream realistic activity reports at a chosen rate (load generator)"
+    )
+    _add_simulate_arguments(simulate)
+
+    replay = commands.add_parser(
+        "replay",
+        help="rebuild a service's views from the topics into fresh tables and compare with the live ones",
+        description=(
+            "Rebuilds into <service>_rebuild, prints a table-by-table comparison and exits 1 when the "
+            "views differ. With --swap the rebuild becomes live in one transaction (stop the service's "
+            "consumer first); the old views are kept as <service>_before_<time>."
+        ),
+    )
+    replay.add_argument("service", choices=[name for name in SERVICE_NAMES if name != "planning"])
+    replay.add_argument("--swap", action="store_true", help="make the rebuilt views live")
+    replay.add_argument("--region", help="compare only this region's rows (the rebuild is always whole)")
+    replay.set_defaults(func=_replay)
 
     serve = commands.add_parser("serve", help="run one service (used by `up` and by containers)")
     serve.add_argument("service", choices=SERVICE_NAMES)

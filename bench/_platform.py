@@ -1,0 +1,247 @@
+"""What the benchmarks share: their own infrastructure and service processes, and figure printing.
+
+Infrastructure is embedded (PostgreSQL, Redis and Tansu on free ports, durability off, in a temporary
+directory) unless ``KINERJA_DATABASE_URL``, ``KINERJA_KAFKA_BOOTSTRAP_SERVERS`` and
+``KINERJA_REDIS_URL`` point at servers. Services run as separate processes, as in production, each
+with only the components a benchmark needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kinerja import infra
+from kinerja.platform import ServiceProcesses
+from shared.auth import ensure_dev_signing_key
+from shared.messaging.kafka import ensure_topics
+from shared.settings import ServiceSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+EXTERNAL_VARIABLES = ("KINERJA_DATABASE_URL", "KINERJA_KAFKA_BOOTSTRAP_SERVERS", "KINERJA_REDIS_URL")
+
+
+class BenchServices(ServiceProcesses):
+    """Service processes with a chosen set of components each, optionally under cProfile."""
+
+    def __init__(
+        self,
+        endpoints: infra.Endpoints,
+        data_dir: Path,
+        components: dict[str, str],
+        profile: set[str] | None = None,
+    ) -> None:
+        super().__init__(endpoints, data_dir, {name: infra.free_port() for name in components})
+        self.components = components
+        self.profile = profile or set()
+
+    def profile_path(self, name: str) -> Path:
+        """Where a profiled service writes its cProfile statistics when it stops."""
+        return self.data_dir / f"{name}.pstats"
+
+    def start(self, name: str) -> None:
+        """Start one service with its components (API, consumer, relay)."""
+        log_path = self.data_dir / "logs" / f"{name}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        profiler = ["-m", "cProfile", "-o", str(self.profile_path(name))] if name in self.profile else []
+        environment = self.environment(name) | {"KINERJA_LOG_LEVEL": "WARNING"}
+        with log_path.open("ab") as log_file:
+            self.processes[name] = subprocess.Popen(
+                [
+                    sys.executable,
+                    *profiler,
+                    "-m",
+                    "kinerja.cli",
+                    "serve",
+                    name,
+                    "--components",
+                    self.components[name],
+                ],
+                env=environment,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd=ROOT,
+            )
+
+    def start_all(self) -> None:
+        """Start every chosen service."""
+        for name in self.components:
+            self.start(name)
+
+    def wait_alive(self, timeout: float = 90.0) -> None:
+        """Wait until every service answers /healthz (readiness needs the relay, which some lack)."""
+        deadline = time.monotonic() + timeout
+        pending = {name for name, parts in self.components.items() if "api" in parts}
+        while pending:
+            for name in list(pending):
+                if self.processes[name].poll() is not None:
+                    log_tail = (self.data_dir / "logs" / f"{name}.log").read_text(errors="replace")[-3000:]
+                    raise RuntimeError(f"{name} exited; the end of its log:\n{log_tail}")
+                url = f"http://127.0.0.1:{self.ports[name]}/healthz"
+                with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        pending.discard(name)
+            if pending and time.monotonic() > deadline:
+                raise RuntimeError(f"not alive within {timeout:.0f}s: {', '.join(sorted(pending))}")
+            time.sleep(0.25)
+
+    def url(self, name: str) -> str:
+        """The base URL of a service's API."""
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+
+@dataclass
+class BenchPlatform:
+    """Infrastructure (embedded or external) and a data directory with a development signing key."""
+
+    data_dir: Path
+    endpoints: infra.Endpoints
+    embedded: infra.EmbeddedInfrastructure | None = None
+    services: list[BenchServices] = field(default_factory=list)
+
+    @property
+    def settings(self) -> ServiceSettings:
+        """Settings pointing at this platform (for minting tokens, engines, clients)."""
+        return ServiceSettings(
+            data_dir=self.data_dir,
+            database_url=self.endpoints.database_url,
+            kafka_bootstrap_servers=self.endpoints.kafka_bootstrap_servers,
+            redis_url=self.endpoints.redis_url,
+        )
+
+    @property
+    def admin_database_url(self) -> str:
+        """A database URL that may read every service's schema (for measuring, never for serving)."""
+        return getattr(self.endpoints, "database_admin_url", None) or self.endpoints.database_url
+
+    def start_services(self, components: dict[str, str], profile: set[str] | None = None) -> BenchServices:
+        """Start service processes (``{"reporting": "api,consumer"}``) and wait until they answer."""
+        services = BenchServices(self.endpoints, self.data_dir, components, profile)
+        self.services.append(services)
+        services.start_all()
+        services.wait_alive()
+        return services
+
+
+@contextlib.contextmanager
+def bench_platform() -> Iterator[BenchPlatform]:
+    """Start (or find) the infrastructure for one benchmark run, and stop all it started."""
+    data_dir = Path(tempfile.mkdtemp(prefix="kinerja-bench-"))
+    os.environ["KINERJA_DATA_DIR"] = str(data_dir)
+    ensure_dev_signing_key(data_dir / "dev-jwt" / "private.pem")
+    embedded: infra.EmbeddedInfrastructure | None = None
+    if all(os.environ.get(name) for name in EXTERNAL_VARIABLES):
+        endpoints = infra.external_endpoints()
+    else:
+        embedded = infra.EmbeddedInfrastructure(
+            data_dir / "infra", infra.EmbeddedPorts.random(), durable=False
+        )
+        endpoints = embedded.start()
+    platform = BenchPlatform(data_dir=data_dir, endpoints=endpoints, embedded=embedded)
+    try:
+        asyncio.run(ensure_topics(endpoints.kafka_bootstrap_servers))
+        os.environ.update(endpoints.environment())
+        yield platform
+    except BaseException:
+        for log_path in sorted((data_dir / "logs").glob("*.log")):
+            sys.stderr.write(
+                f"--- end of {log_path.name} ---\n{log_path.read_text(errors='replace')[-2500:]}\n"
+            )
+        raise
+    finally:
+        for services in reversed(platform.services):
+            services.stop_all()
+        if embedded is not None:
+            embedded.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def machine_line() -> str:
+    """When and where the figures were measured."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, load average {load:.2f} "
+        f"(other work on the machine makes the figures indicative)"
+    )
+
+
+def figure(name: str, value: float, unit: str, *, target: str = "", baseline: float | None = None) -> str:
+    """One printed figure with its target and, when measured, the ratio to the baseline."""
+    line = f"{name:<48} {value:>10,.1f} {unit:<12}"
+    if target:
+        line += f" target {target:<10}"
+    if baseline:
+        line += f" baseline {baseline:>10,.1f}  ratio {value / baseline:.3f}"
+    return line
+
+
+class CpuMeter:
+    """CPU seconds used by named process trees over a phase: shows which side limited a figure."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self._pids = pids
+        self._started: dict[str, float] = {}
+        self._wall = 0.0
+        self.cores: dict[str, float] = {}
+
+    @staticmethod
+    def _cpu_seconds(pid: int) -> float:
+        import psutil
+
+        total = 0.0
+        with contextlib.suppress(psutil.Error):
+            root = psutil.Process(pid)
+            # This process starts the servers, so its own tree would count them twice.
+            tree = [root] if pid == os.getpid() else [root, *root.children(recursive=True)]
+            for process in tree:
+                with contextlib.suppress(psutil.Error):
+                    times = process.cpu_times()
+                    total += times.user + times.system
+        return total
+
+    def __enter__(self) -> CpuMeter:
+        self._started = {name: self._cpu_seconds(pid) for name, pid in self._pids.items()}
+        self._wall = time.perf_counter()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        wall = max(time.perf_counter() - self._wall, 1e-9)
+        self.cores = {
+            name: (self._cpu_seconds(pid) - self._started[name]) / wall for name, pid in self._pids.items()
+        }
+
+    def line(self) -> str:
+        """Cores used by each process tree, e.g. ``reporting 0.98, postgres 0.41``."""
+        return "cores used: " + ", ".join(f"{name} {used:.2f}" for name, used in self.cores.items())
+
+
+def process_ids(platform: BenchPlatform, services: BenchServices | None = None) -> dict[str, int]:
+    """This process, the infrastructure's servers and a set of services, by name."""
+    pids = {"bench client": os.getpid()}
+    if services is not None:
+        pids |= {name: process.pid for name, process in services.processes.items()}
+    if platform.embedded is not None:
+        pids |= {name: process.pid for name, process in platform.embedded.processes.items()}
+    return pids
+
+
+_STARTED = time.monotonic()
+
+
+def stage(message: str) -> None:
+    """Say what the benchmark is doing now (stderr, so the figures on stdout stay clean)."""
+    sys.stderr.write(f"[{time.monotonic() - _STARTED:6.1f}s] {message}\n")
+    sys.stderr.flush()

@@ -1,0 +1,183 @@
+"""Outbox relay: publishing throughput from the outbox table to the broker (target 10,000 events/s).
+
+Fills reporting's outbox with N committed ``ActivityReported`` rows (a real envelope each, a fresh
+event id, keys spread over 2,000 employees), then times the relay (``OutboxRelay.run``, the same
+loop services run) draining it: every row claimed, published with ``acks=all`` and marked sent.
+The baseline, measured in the same run, is a bare aiokafka producer sending the same N values to
+the same topic with the same producer settings.
+
+    .venv/bin/python -m bench.relay --quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import time
+import uuid
+from contextlib import suppress
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import orjson
+from sqlalchemy import text
+
+from bench._platform import BenchPlatform, CpuMeter, bench_platform, figure, machine_line, process_ids
+from kinerja.services import definition
+from shared.contracts import Envelope
+from shared.contracts.reporting import ActivityReported
+from shared.db import ALL_REGIONS_SETTING
+from shared.messaging.kafka import make_producer
+from shared.messaging.relay import OutboxRelay
+from shared.migrations import upgrade_to_head_async
+from shared.observability import RELAY_FAILURES
+from shared.runtime import build_context
+
+TARGET = 10_000.0
+TOPIC = ActivityReported.topic
+EMPLOYEES = 2000
+WARM_UP_MESSAGES = 10
+#: The bench writes and counts rows of every region, as the relay does (row-level security allows it).
+SEE_ALL_REGIONS = f"SELECT set_config('{ALL_REGIONS_SETTING}', 'on', true)"
+
+
+def sample_value() -> bytes:
+    """A realistic outbox value: an ActivityReported envelope as the reporting service writes it."""
+    event = ActivityReported(
+        region_id="medan",
+        activity_id=uuid.uuid4().hex,
+        employee_id="medan-dukcapil-1",
+        plan_id=uuid.uuid4().hex,
+        result_id=uuid.uuid4().hex,
+        indicator_id=uuid.uuid4().hex,
+        occurred_at=datetime.now(UTC),
+        quantity=Decimal(12),
+        description="Perekaman dan penerbitan KTP-el di loket 3",
+    )
+    return orjson.dumps(Envelope.wrap(event, producer="reporting").model_dump(mode="json"))
+
+
+async def bare_producer(bootstrap: str, value: bytes, count: int) -> float:
+    """Seconds a bare producer takes to send ``count`` values and have them all acknowledged."""
+    producer = make_producer(bootstrap, client_id="bench-bare-producer")
+    await producer.start()
+    try:
+        started = time.perf_counter()
+        deliveries = [
+            await producer.send(TOPIC, value=value, key=f"employee-{i % EMPLOYEES}".encode())
+            for i in range(count)
+        ]
+        await asyncio.gather(*deliveries)
+        return time.perf_counter() - started
+    finally:
+        await producer.stop()
+
+
+async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
+    service = definition("reporting")
+    await upgrade_to_head_async(service.settings, service.migrations_dir)
+    context = build_context(service)
+    bootstrap = platform.endpoints.kafka_bootstrap_servers
+    value = sample_value()
+    pids = process_ids(platform)
+    try:
+        # The producer's first metadata round trip is not what is measured.
+        await bare_producer(bootstrap, value, WARM_UP_MESSAGES)
+        with CpuMeter(pids) as bare_cpu:
+            bare_seconds = await bare_producer(bootstrap, value, args.events)
+        bare_rate = args.events / bare_seconds
+
+        async with context.engine.begin() as connection:
+            await connection.execute(text(SEE_ALL_REGIONS))
+            await connection.execute(
+                text(
+                    "INSERT INTO outbox (event_id, topic, partition_key, event_type, region_id, value) "
+                    "SELECT gen_random_uuid(), :topic, 'employee-' || (i % :employees), 'ActivityReported', "
+                    "'medan', :value FROM generate_series(1, :n) AS i"
+                ),
+                {"topic": TOPIC, "employees": EMPLOYEES, "value": value, "n": args.events},
+            )
+        producer = make_producer(bootstrap, client_id="bench-relay")
+        await producer.start()
+        relay = OutboxRelay(
+            session_factory=context.session_factory,
+            outbox=context.tables.outbox,
+            producer=producer,
+            batch_size=service.settings.outbox_batch_size,
+            poll_interval=service.settings.outbox_poll_interval_seconds,
+        )
+        stop = asyncio.Event()
+        profiler = cProfile.Profile() if args.profile else None
+        with CpuMeter(pids) as relay_cpu:
+            if profiler is not None:
+                profiler.enable()
+            started = time.perf_counter()
+            task = asyncio.create_task(relay.run(stop))
+            while True:
+                async with context.engine.begin() as connection:
+                    await connection.execute(text(SEE_ALL_REGIONS))
+                    left = await connection.scalar(
+                        text("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+                    )
+                if not left:
+                    break
+                await asyncio.sleep(0.05)
+            relay_seconds = time.perf_counter() - started
+            if profiler is not None:
+                profiler.disable()
+        stop.set()
+        await task
+        await producer.stop()
+        async with context.engine.begin() as connection:
+            await connection.execute(text(SEE_ALL_REGIONS))
+            marked = await connection.scalar(
+                text("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL")
+            )
+    finally:
+        await context.redis.aclose()
+        await context.engine.dispose()
+
+    relay_rate = args.events / relay_seconds
+    print()
+    print(f"outbox relay benchmark — {machine_line()}")
+    print(
+        f"{args.events:,} rows of {len(value)} bytes, relay batch size {service.settings.outbox_batch_size}"
+    )
+    print(
+        figure(
+            "relay: outbox to broker", relay_rate, "events/s", target=f">= {TARGET:,.0f}", baseline=bare_rate
+        )
+    )
+    print(f"    relay: {relay_cpu.line()}")
+    print(f"    bare producer: {bare_cpu.line()}")
+    print(
+        f"rows marked sent after the broker acknowledged them (acks=all): {marked:,} of {args.events:,}; "
+        f"failed and retried relay batches: {RELAY_FAILURES._value.get():.0f}"
+    )
+    if profiler is not None:
+        print("\nrelay process, top functions by internal time:")
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes, under a minute")
+    parser.add_argument("--events", type=int, default=200_000, help="outbox rows to drain")
+    parser.add_argument("--profile", action="store_true", help="profile the relay (cProfile) and print it")
+    args = parser.parse_args()
+    if args.quick:
+        args.events = 20_000
+    with suppress(ImportError):
+        import uvloop
+
+        uvloop.install()
+    with bench_platform() as platform:
+        asyncio.run(run(args, platform))
+
+
+if __name__ == "__main__":
+    main()

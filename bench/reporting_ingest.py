@@ -1,0 +1,257 @@
+"""Reporting ingest: activities through HTTP to the committed outbox, with ONE uvicorn worker.
+
+Prints, each beside a bare FastAPI endpoint that only parses the same JSON (served the same way,
+measured in the same run) and the ratio:
+- single-submission throughput (target at least 1,500 activities/s);
+- latency p50/p99 at 70% of that target load, 1,050 activities/s (target p99 at most 100 ms), and
+  at 70% of the measured throughput when the target was not reached;
+- batch-submission throughput (target at least 15,000 activities/s);
+and the cores each process used, to show where the time goes.
+
+The reporting service runs its API and consumer (it learns plans from planning's events) but not
+its relay: the figure is to the committed outbox, which is counted at the end.
+
+    .venv/bin/python -m bench.reporting_ingest --quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import pstats
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import suppress
+from typing import cast
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bench._http import RawClient
+from bench._platform import (
+    ROOT,
+    BenchPlatform,
+    CpuMeter,
+    bench_platform,
+    figure,
+    machine_line,
+    process_ids,
+)
+from kinerja import infra
+from kinerja.simulate import (
+    Outcome,
+    Population,
+    TokenMint,
+    build_population,
+    client,
+    stream_activity,
+    wait_until_reporting_accepts,
+)
+
+SINGLE_TARGET = 1500.0
+BATCH_TARGET = 15_000.0
+P99_TARGET_MS = 100.0
+
+
+def start_bare_api() -> tuple[subprocess.Popen[bytes], str]:
+    """The baseline server, one worker, on a free port."""
+    port = infra.free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.bare_api", str(port)],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with suppress(OSError), urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+            return process, f"http://127.0.0.1:{port}"
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the bare baseline API did not start")
+
+
+async def measure(
+    url: str,
+    population: Population,
+    *,
+    rate: float,
+    duration: float,
+    batch: int,
+    concurrency: int,
+    meter_pids: dict[str, int],
+) -> tuple[Outcome, CpuMeter]:
+    """One phase against one server, with the cores used by each process meanwhile."""
+    async with RawClient(url, connections=concurrency) as raw:
+        # The lean client offers the part of httpx's interface the simulator uses.
+        http = cast(httpx.AsyncClient, raw)
+        with CpuMeter(meter_pids) as meter:
+            outcome = await stream_activity(
+                http,
+                population,
+                rate=rate,
+                duration=duration,
+                batch=batch,
+                concurrency=concurrency,
+                duplicate_ratio=0.0,
+                seed=7,
+            )
+    return outcome, meter
+
+
+async def committed_outbox_rows(platform: BenchPlatform) -> int:
+    """Activity events committed to reporting's outbox."""
+    engine = create_async_engine(platform.admin_database_url)
+    try:
+        async with engine.connect() as connection:
+            count = await connection.scalar(
+                text("SELECT count(*) FROM reporting.outbox WHERE event_type = 'ActivityReported'")
+            )
+    finally:
+        await engine.dispose()
+    return int(count or 0)
+
+
+async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
+    profile = {"reporting"} if args.profile else set()
+    services = platform.start_services(
+        {"planning": "api,consumer,relay", "reporting": "api,consumer"}, profile
+    )
+    mint = TokenMint(platform.settings)
+    async with client(services.url("planning"), connections=24) as planning:
+        population = await build_population(planning, mint, employees=args.employees, regions=args.regions)
+    async with client(services.url("reporting"), connections=24) as reporting:
+        warm = await wait_until_reporting_accepts(reporting, population)
+    print(
+        f"population: {len(population.employees)} employees in {len(population.regions)} regions; "
+        f"reporting knew every plan after {warm.elapsed:.1f}s"
+    )
+
+    bare, bare_url = start_bare_api()
+    pids = process_ids(platform, services)
+    bare_pids = {"bench client": pids["bench client"], "bare api": bare.pid}
+    service_pids = {name: pid for name, pid in pids.items() if name not in ("planning", "redis", "broker")}
+    lines: list[str] = []
+    accepted = warm.accepted
+    try:
+        single = {"duration": args.duration, "concurrency": args.concurrency, "batch": 0}
+        base_max, base_cpu = await measure(bare_url, population, rate=0, meter_pids=bare_pids, **single)
+        real_max, real_cpu = await measure(
+            services.url("reporting"), population, rate=0, meter_pids=service_pids, **single
+        )
+        accepted += real_max.accepted
+        lines.append(
+            figure(
+                "single submissions, max throughput",
+                real_max.throughput,
+                "activities/s",
+                target=f">= {SINGLE_TARGET:,.0f}",
+                baseline=base_max.throughput,
+            )
+        )
+        lines.append(f"    reporting: {real_cpu.line()}")
+        lines.append(f"    baseline:  {base_cpu.line()}")
+        if real_max.rejected or real_max.failed:
+            lines.append(f"    reporting outcomes: {real_max.summary()}")
+
+        rates = [0.7 * SINGLE_TARGET]
+        if real_max.throughput < SINGLE_TARGET:
+            rates.append(0.7 * real_max.throughput)
+        for rate in rates:
+            base_lat, _ = await measure(bare_url, population, rate=rate, meter_pids=bare_pids, **single)
+            real_lat, real_lat_cpu = await measure(
+                services.url("reporting"), population, rate=rate, meter_pids=service_pids, **single
+            )
+            accepted += real_lat.accepted
+            label = f"at {rate:,.0f}/s"
+            for name, q in (("p50", 0.5), ("p99", 0.99)):
+                lines.append(
+                    figure(
+                        f"single submissions, {name} latency {label}",
+                        real_lat.percentile(q) * 1000,
+                        "ms",
+                        target=f"<= {P99_TARGET_MS:.0f}" if name == "p99" else "",
+                        baseline=base_lat.percentile(q) * 1000,
+                    )
+                )
+            lines.append(
+                f"    achieved {real_lat.throughput:,.0f}/s (baseline {base_lat.throughput:,.0f}/s); "
+                f"{real_lat.behind_schedule} requests behind schedule; {real_lat_cpu.line()}"
+            )
+
+        batch_phase = {
+            "duration": args.duration,
+            "concurrency": args.batch_concurrency,
+            "batch": args.batch_size,
+        }
+        base_batch, base_batch_cpu = await measure(
+            bare_url, population, rate=0, meter_pids=bare_pids, **batch_phase
+        )
+        real_batch, real_batch_cpu = await measure(
+            services.url("reporting"), population, rate=0, meter_pids=service_pids, **batch_phase
+        )
+        accepted += real_batch.accepted
+        lines.append(
+            figure(
+                f"batch submissions ({args.batch_size}/request), throughput",
+                real_batch.throughput,
+                "activities/s",
+                target=f">= {BATCH_TARGET:,.0f}",
+                baseline=base_batch.throughput,
+            )
+        )
+        lines.append(f"    reporting: {real_batch_cpu.line()}")
+        lines.append(f"    baseline:  {base_batch_cpu.line()}")
+        if real_batch.rejected or real_batch.failed:
+            lines.append(f"    reporting outcomes: {real_batch.summary()}")
+    finally:
+        bare.terminate()
+        bare.wait(timeout=10)
+
+    outbox = await committed_outbox_rows(platform)
+    print()
+    print(f"reporting ingest benchmark — {machine_line()}")
+    print(
+        f"duration per phase {args.duration:.0f}s, {args.concurrency} connections (single), "
+        f"{args.batch_concurrency} (batch); one uvicorn worker each"
+    )
+    for line in lines:
+        print(line)
+    print(
+        f"committed ActivityReported rows in reporting's outbox: {outbox:,} (accepted answers: {accepted:,})"
+    )
+    if args.profile:
+        services.stop("reporting")
+        print("\nreporting service, top functions by internal time:")
+        pstats.Stats(str(services.profile_path("reporting"))).sort_stats("tottime").print_stats(25)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes, under a minute")
+    parser.add_argument("--employees", type=int, default=2000)
+    parser.add_argument("--regions", type=int, default=4)
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
+    parser.add_argument("--concurrency", type=int, default=64, help="connections for single submissions")
+    parser.add_argument("--batch-size", type=int, default=500, help="activities per batch request")
+    parser.add_argument("--batch-concurrency", type=int, default=4, help="connections for batches")
+    parser.add_argument("--profile", action="store_true", help="run reporting under cProfile and print it")
+    args = parser.parse_args()
+    if args.quick:
+        args.employees, args.regions, args.duration = 200, 2, 4.0
+    with suppress(ImportError):
+        import uvloop
+
+        uvloop.install()
+    with bench_platform() as platform:
+        asyncio.run(run(args, platform))
+
+
+if __name__ == "__main__":
+    main()
