@@ -33,8 +33,11 @@ from shared.runtime import ServiceDefinition, build_context
 #: Tables of the messaging runtime and of Alembic: bookkeeping, not views.
 NOT_VIEWS = frozenset({"alembic_version", "outbox", "processed_events", "audit_log"})
 
-#: Columns that record *when* a row was written, which a rebuild changes by nature.
-WRITE_TIME_COLUMNS = frozenset({"created_at", "updated_at", "processed_at", "applied_at"})
+#: Columns that record how and when a row was built rather than what it says: a rebuild writes at
+#: another time and may interleave topics differently, so these differ by nature.
+BUILD_RECORD_COLUMNS = frozenset(
+    {"created_at", "updated_at", "processed_at", "applied_at", "last_event_id", "events_applied"}
+)
 
 Progress = Callable[[int, int], None]
 
@@ -236,7 +239,7 @@ async def compare(
                     {"schema": live_schema, "table": table},
                 )
             ).scalars()
-            compared = ", ".join(f'"{c}"' for c in columns if c not in WRITE_TIME_COLUMNS)
+            compared = ", ".join(f'"{c}"' for c in columns if c not in BUILD_RECORD_COLUMNS)
             live, rebuilt = f'"{live_schema}"."{table}"', f'"{rebuilt_schema}"."{table}"'
             if region is not None:
                 # Every view table carries region_id (row-level security insists); a quoted literal.

@@ -74,8 +74,9 @@ class IsolatedPlatform:
 
 
 @pytest.fixture(scope="module")
-def isolated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IsolatedPlatform]:
-    if infra.choose_mode() is not infra.Mode.EMBEDDED:
+def isolated(tmp_path_factory: pytest.TempPathFactory, infrastructure: Any) -> Iterator[IsolatedPlatform]:
+    # The session's infrastructure is embedded exactly when this machine runs the embedded default.
+    if not isinstance(infrastructure, infra.EmbeddedInfrastructure):
         pytest.skip("stopping and restarting the broker needs the embedded infrastructure")
     data_dir = tmp_path_factory.mktemp("faults")
     ensure_dev_signing_key(data_dir / "dev-jwt" / "private.pem")

@@ -16,7 +16,8 @@ from services.scoring.domain.diagnosis import TrainingCatalogue, TrainingEntry
 from services.scoring.domain.periods import Period, parse_period_key
 from services.scoring.domain.rating import BehaviourValue, OverridePolicy, RatingThresholds
 from services.scoring.domain.rewards import RewardPolicy
-from services.scoring.domain.rules import NATIONAL_DEFAULT, RuleBook, RuleSet
+from services.scoring.domain.rules import NATIONAL_DEFAULT, NoRuleInForceError, RuleBook, RuleSet
+from shared.errors import Unprocessable
 
 
 def _fraction(value: Any, default: Fraction) -> Fraction:
@@ -76,8 +77,16 @@ async def rule_book(session: AsyncSession, region_id: str) -> RuleBook:
 
 
 async def rule_set_for(session: AsyncSession, region_id: str, period: Period) -> RuleSet:
-    """The rule set scoring a period: the one in force on its first day."""
-    return (await rule_book(session, region_id)).for_period(region_id, period)
+    """The rule set scoring a period: the one in force on its first day (422 before any rule)."""
+    try:
+        return (await rule_book(session, region_id)).for_period(region_id, period)
+    except NoRuleInForceError as exc:
+        raise Unprocessable(
+            "no_rules_for_period",
+            f"No rating rules apply to {period.key}: {exc}.",
+            f"Tidak ada aturan penilaian yang berlaku untuk {period.key}.",
+            field="period",
+        ) from exc
 
 
 async def closed_through(session: AsyncSession, region_id: str) -> date | None:
