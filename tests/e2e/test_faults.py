@@ -215,7 +215,7 @@ async def test_scoring_killed_mid_stream_ends_equal_to_a_recomputation(isolated:
                 description="Melayani perekaman KTP-el",
             )
         )
-        for n in range(1600)
+        for n in range(600)
         for employee, indicator in [list(employees.items())[n % len(employees)]]
     ]
     # Recomputed from the raw events, independently of the service: quantity per employee.
@@ -243,7 +243,7 @@ async def test_scoring_killed_mid_stream_ends_equal_to_a_recomputation(isolated:
     await producer.start()
     try:
         await send_all(producer, plans)
-        await send_all(producer, activities[:800])
+        await send_all(producer, activities[:300])
 
         async def partly_applied() -> bool:
             counted = sum((await realisations()).values(), Decimal(0))
@@ -252,8 +252,8 @@ async def test_scoring_killed_mid_stream_ends_equal_to_a_recomputation(isolated:
         await wait_until(partly_applied, timeout=60, interval=0.02)
         isolated.services.stop("scoring", kill=True)
         # Redelivery after the crash: the tail again, the first half again, then the rest.
-        await send_all(producer, activities[800:])
-        await send_all(producer, activities[:800])
+        await send_all(producer, activities[300:])
+        await send_all(producer, activities[:300])
         isolated.start("scoring")
 
         async def settled() -> dict[str, Decimal] | None:
