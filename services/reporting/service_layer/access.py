@@ -90,9 +90,21 @@ def not_found() -> NotFound:
 
 async def ensure_may_see_employee(session: AsyncSession, principal: Principal, employee_id: str) -> None:
     """404 unless the caller may see this employee's records (own, team, or region reader)."""
-    if is_region_reader(principal) or principal.employee_id == employee_id:
+    if principal.employee_id == employee_id:
         return
-    if principal.has(Role.RATER) and principal.employee_id is not None:
+    if is_region_reader(principal):
+        known = await session.scalar(
+            select(team_members.c.employee_id).where(
+                team_members.c.employee_id == employee_id, team_members.c.region_id == principal.region
+            )
+        ) or await session.scalar(
+            select(activities.c.employee_id)
+            .where(activities.c.employee_id == employee_id, activities.c.region_id == principal.region)
+            .limit(1)
+        )
+        if known:
+            return
+    elif principal.has(Role.RATER) and principal.employee_id is not None:
         rater = await session.scalar(
             select(team_members.c.supervisor_id).where(
                 team_members.c.employee_id == employee_id, team_members.c.region_id == principal.region

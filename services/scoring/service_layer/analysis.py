@@ -40,7 +40,7 @@ from services.scoring.entrypoints.schemas import (
     UnitDiagnosisRead,
 )
 from services.scoring.service_layer.flags import Emit, FlagKind, raise_flag
-from services.scoring.service_layer.queries import current_predicate, parse_period
+from services.scoring.service_layer.queries import current_predicate, ensure_known_unit, parse_period
 from services.scoring.service_layer.rules import rule_set_for
 from services.scoring.service_layer.views import latest_rater_assessment, to_decimal
 
@@ -211,6 +211,7 @@ async def unit_diagnosis(
 ) -> UnitDiagnosisRead:
     """System problems of a unit, and each employee's own shortfalls with the development that fits."""
     parsed = parse_period(period)
+    await ensure_known_unit(session, region_id, unit_id)
     rules = await rule_set_for(session, region_id, parsed)
     rows = await _scores(session, region_id, parsed, unit_id)
     diagnosis = diagnose_unit(_outcomes(rows), rules.diagnosis)

@@ -407,6 +407,25 @@ async def _unit(session: AsyncSession, region_id: str, unit_id: str) -> Row[Any]
     ).first()
 
 
+async def ensure_known_unit(session: AsyncSession, region_id: str, unit_id: str) -> None:
+    """404 for a unit this region does not have (another region's units are invisible, not empty)."""
+    known = await _unit(session, region_id, unit_id) is not None or (
+        await session.scalar(
+            select(employees.c.employee_id)
+            .where(employees.c.region_id == region_id, employees.c.unit_id == unit_id)
+            .limit(1)
+        )
+        is not None
+    )
+    if not known:
+        raise NotFound(
+            "unknown_unit",
+            "No such unit in your region.",
+            "Unit tersebut tidak ada di daerah Anda.",
+            field="unit_id",
+        )
+
+
 async def distribution_check(
     session: AsyncSession,
     region_id: str,
@@ -515,6 +534,7 @@ async def unit_dashboard(
     """A unit's dashboard: predicates and their distribution check, citizens' signals, trend, ranking."""
     parsed = parse_period(period)
     region_id = principal.region
+    await ensure_known_unit(session, region_id, unit_id)
     unit = await _unit(session, region_id, unit_id)
     rows = await _scores(session, region_id, parsed.key, unit_id)
     if not principal.has(Role.REGION_ADMIN, Role.AUDITOR):
