@@ -67,7 +67,7 @@ def unique(prefix: str) -> str:
 def random_nip() -> str:
     """A well-formed NIP: birth date, appointment month, sex digit, sequence."""
     n = uuid.uuid4().int
-    return f"1990{n % 12 + 1:02d}{n % 28 + 1:02d}2015{n % 9 + 1:02d}{n % 2 + 1}{n % 1000:03d}"
+    return f"1990{n % 12 + 1:02d}{n % 28 + 1:02d}2015{n % 9 + 1:02d}{n % 2 + 1}{n % 999 + 1:03d}"
 
 
 def citizen(service: RunningService) -> httpx.AsyncClient:
