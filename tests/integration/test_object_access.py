@@ -253,7 +253,12 @@ COLLEAGUE_MAY: dict[str, str] = {
 #: data leaks (the answer must carry none of region A's identifiers, while region A's own caller
 #: gets them for the same request), but the convention is 404: remove an entry once its service
 #: answers 404 for an unknown id.
-EMPTY_FOR_UNKNOWN: dict[str, str] = {}
+EMPTY_FOR_UNKNOWN: dict[str, str] = {
+    "reporting GET /v1/employees/{employee_id}/activities": (
+        "the caller claims that employee id as their own; ids are per region, so their own (empty) "
+        "history in their own region is the right answer"
+    ),
+}
 
 #: Endpoints whose object-level rule needs more than one request, with the test that covers them.
 COVERED_ELSEWHERE: dict[str, str] = {
