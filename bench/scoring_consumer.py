@@ -316,6 +316,8 @@ async def consumer_throughput(args: argparse.Namespace, platform: BenchPlatform)
     if profiler is not None:
         print("\nscoring consumer (this process), top functions by internal time:")
         pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+        print("\nscoring consumer (this process), the project's own functions by cumulative time:")
+        pstats.Stats(profiler).sort_stats("cumtime").print_stats(r"/(services|shared)/", 25)
     rate, bare_rate = args.events / seconds, args.events / bare_seconds
     dead_lettered = sum(
         sample.value

@@ -65,6 +65,36 @@ class ConsumedEvent:
 #: A handler applies one event inside the open transaction of the batch.
 Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
 
+#: Work a handler leaves for the end of the batch (e.g. refreshing each view row it touched once).
+BatchWork = Callable[[AsyncSession], Awaitable[None]]
+
+_BATCH_WORK = "kinerja.batch_work"
+
+
+def batch_work(session: AsyncSession) -> dict[str, BatchWork] | None:
+    """The work registered to run once the batch's events are applied (None outside a runner's batch).
+
+    Handlers register work under a key of their own, so a batch runs it once however many events
+    asked. The runner runs it inside the batch's transaction, before the commit, so its effect is
+    committed with the events or not at all; when it isolates a failing event, it runs the work
+    right after each event, in that event's savepoint. Outside a runner's batch (a handler called
+    directly) there is no registry and the handler does its work itself.
+    """
+    work: dict[str, BatchWork] | None = session.info.get(_BATCH_WORK)
+    return work
+
+
+def open_batch(session: AsyncSession) -> None:
+    """Give a batch's session an empty registry of end-of-batch work (see ``batch_work``)."""
+    session.info[_BATCH_WORK] = {}
+
+
+async def run_batch_work(session: AsyncSession) -> None:
+    """Run (and empty) the registered end-of-batch work, oldest first, including work it registers."""
+    work = batch_work(session)
+    while work:
+        await work.pop(next(iter(work)))(session)
+
 
 def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, OperationalError | InterfaceError):
@@ -184,6 +214,7 @@ class EventConsumer:
         poison: list[tuple[ConsumedEvent, DeadLetterReason, str]] = []
         applied: list[ConsumedEvent] = []
         async with self._session_factory() as session, session.begin():
+            open_batch(session)
             for item in events:
                 if item.event is None:
                     continue
@@ -195,12 +226,17 @@ class EventConsumer:
                     async with session.begin_nested():
                         if await self._apply_one(session, item):
                             applied.append(item)
+                        # Isolated, each event's deferred work fails with it, not with the batch.
+                        await run_batch_work(session)
                 except EventRejected as exc:
                     poison.append((item, DeadLetterReason.REJECTED, str(exc)))
+                    self._discard_batch_work(session)
                 except Exception as exc:
                     if _is_transient(exc):
                         raise
                     poison.append((item, DeadLetterReason.HANDLER_FAILED, repr(exc)))
+                    self._discard_batch_work(session)
+            await run_batch_work(session)
             # Dead letters are sent before the transaction commits: if sending fails nothing is
             # committed and the whole batch is retried, so a poison event is never silently dropped.
             for item, reason, error in poison:
@@ -212,6 +248,13 @@ class EventConsumer:
             EVENT_TO_EFFECT.labels(item.record.topic).observe(
                 max((done - item.envelope.occurred_at).total_seconds(), 0.0)
             )
+
+    @staticmethod
+    def _discard_batch_work(session: AsyncSession) -> None:
+        # Work registered by an event whose savepoint was rolled back must not run.
+        work = batch_work(session)
+        if work is not None:
+            work.clear()
 
     async def _apply_one(self, session: AsyncSession, item: ConsumedEvent) -> bool:
         """Apply one event unless it was applied before; returns whether it was applied now."""

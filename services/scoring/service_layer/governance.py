@@ -16,7 +16,7 @@ from services.scoring.service_layer.analysis import analyse_period
 from services.scoring.service_layer.flags import Emit
 from services.scoring.service_layer.queries import distribution_check, is_closed, parse_period
 from services.scoring.service_layer.rules import closed_through, rule_book, rule_set_from_settings
-from services.scoring.service_layer.views import calendar, refresh_employee_year
+from services.scoring.service_layer.views import calendar, refresh_employee_years
 from shared.auth import Principal
 from shared.errors import Conflict, Unprocessable
 from shared.unit_of_work import UnitOfWork
@@ -176,15 +176,14 @@ async def add_rule_set(*, uow: UnitOfWork, principal: Principal, rule_in: RuleSe
             .distinct()
         )
     ).all()
-    for employee_id, year in sorted(planned):
-        await refresh_employee_year(
-            session,
-            region_id=region_id,
-            employee_id=employee_id,
-            year=year,
-            event_id=f"rule-set:{rule_in.effective_from.isoformat()}",
-            at=created_at,
-        )
+    # Every planned employee-year at once: one set-based refresh, not one per employee.
+    await refresh_employee_years(
+        session,
+        region_id=region_id,
+        employee_years=sorted((row.employee_id, row.year) for row in planned),
+        event_id=f"rule-set:{rule_in.effective_from.isoformat()}",
+        at=created_at,
+    )
     return RuleSetRead(
         effective_from=rule_in.effective_from,
         settings=settings,

@@ -1,24 +1,28 @@
 """Event handlers that keep scoring's facts and views current; each applies one event exactly once.
 
 The consumer runner guarantees "once" with the processed-events row. Each handler records the fact
-the event carries, then refreshes the view rows the fact touches from all stored facts (see views.py),
-so the views equal a recomputation from the raw events whatever order they arrived in. Handlers
-write only through the session they are given. An event about a period closed before it happened
-is kept in ``late_events`` and never changes the frozen views.
+the event carries and notes the view rows it touches; the rows are then refreshed from all stored
+facts (see views.py), so the views equal a recomputation from the raw events whatever order they
+arrived in. Inside a runner's batch, activity changes are folded and stored, and each touched row
+refreshed, once at the end of the batch (``PendingViews``), set-based; a handler called on its own
+does the same right away. Handlers write only through the session they are given. An event about a
+period closed before it happened is kept in ``late_events`` and never changes the frozen views.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import String, any_, func, literal, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import ARRAY
 
 from services.scoring.adapters.tables import (
     behaviour_assessments,
@@ -42,21 +46,25 @@ from services.scoring.domain.activity import (
     Stamp,
 )
 from services.scoring.domain.objectivity import EvidenceClaim, shared_evidence
-from services.scoring.domain.periods import InvalidPeriodError, parse_period_key, periods_in_year
+from services.scoring.domain.periods import InvalidPeriodError, PeriodKind, parse_period_key
 from services.scoring.metrics import LATE_EVENTS
 from services.scoring.service_layer.flags import FlagKind, raise_flag, session_emitter
 from services.scoring.service_layer.views import (
     Calendar,
+    EmployeeYear,
+    ProgressKey,
+    RegionFacts,
+    SummaryKey,
+    Touch,
     calendar,
     is_frozen,
     now,
-    refresh_employee_year,
-    refresh_keys,
     refresh_plan_in_force,
-    refresh_summary,
-    years_of,
+    refresh_views,
+    region_facts,
+    touch,
 )
-from shared.contracts import Envelope
+from shared.contracts import Envelope, Event
 from shared.contracts.feedback import (
     BehaviourAssessmentSubmitted,
     ComplaintDeadlineBreached,
@@ -76,7 +84,9 @@ from shared.contracts.reporting import (
     ActivityVerified,
     FieldVisitLogged,
 )
-from shared.messaging.consumer import EventRejected
+from shared.db import REGION_SETTING
+from shared.messaging.consumer import EventRejected, batch_work
+from shared.observability import correlation_id_var
 
 
 def _stamp(envelope: Envelope) -> Stamp:
@@ -113,11 +123,105 @@ def _period_key(key: str) -> str:
         raise EventRejected(f"not a period: {key!r}") from exc
 
 
+# --- deferring the views to the end of the batch -----------------------------------------------------
+
+
+@dataclass
+class _ActivityChange:
+    """One activity event, folded into the activity's state when the batch ends."""
+
+    envelope: Envelope
+    activity_id: str
+    employee_id: str
+    change: Callable[[ActivityState], ActivityState]
+    reported: ActivityReported | None = None  # checked for shared evidence once applied
+
+
+@dataclass
+class _RegionWork:
+    changes: list[_ActivityChange] = field(default_factory=list)
+    progress: dict[ProgressKey, Touch] = field(default_factory=dict)
+    summaries: dict[SummaryKey, Touch] = field(default_factory=dict)
+    employee_years: dict[EmployeeYear, Touch] = field(default_factory=dict)
+
+
+class PendingViews:
+    """A batch's activity changes and touched view rows, applied and refreshed once, set-based.
+
+    Registered as the consumer runner's end-of-batch work, so a row touched by many events of a
+    batch is recomputed once, and a batch's activities are read and stored with one statement each.
+    """
+
+    def __init__(self) -> None:
+        self._regions: dict[str, _RegionWork] = {}
+
+    def region(self, region_id: str) -> _RegionWork:
+        """The work left for one region."""
+        return self._regions.setdefault(region_id, _RegionWork())
+
+    async def __call__(self, session: AsyncSession) -> None:
+        await self.flush(session)
+
+    async def flush(self, session: AsyncSession) -> None:
+        """Store the pending activity changes and refresh every touched row, region by region."""
+        regions, self._regions = self._regions, {}
+        if not regions:
+            return
+        restricted_to = await session.scalar(select(func.current_setting(REGION_SETTING, True)))
+        for region_id, work in regions.items():
+            if region_id != restricted_to:
+                await session.execute(select(func.set_config(REGION_SETTING, region_id, True)))
+            facts = await region_facts(session, region_id)
+            await _apply_changes(session, facts, work)
+            await refresh_views(
+                session,
+                facts,
+                progress=work.progress,
+                summaries=work.summaries,
+                employee_years=work.employee_years,
+            )
+            if region_id != restricted_to and restricted_to:
+                await session.execute(select(func.set_config(REGION_SETTING, restricted_to, True)))
+
+
+_PENDING_VIEWS = "scoring.pending_views"
+E = TypeVar("E", bound=Event)
+
+
+def _deferring(
+    apply: Callable[[AsyncSession, E, Envelope, PendingViews], Awaitable[None]],
+) -> Callable[[AsyncSession, E, Envelope], Awaitable[None]]:
+    """A handler whose view work waits for the end of the runner's batch (or its own end, if alone)."""
+
+    async def handler(session: AsyncSession, event: E, envelope: Envelope) -> None:
+        work = batch_work(session)
+        if work is None:
+            alone = PendingViews()
+            await apply(session, event, envelope, alone)
+            await alone.flush(session)
+            return
+        pending = work.get(_PENDING_VIEWS)
+        if not isinstance(pending, PendingViews):
+            pending = PendingViews()
+            work[_PENDING_VIEWS] = pending
+        await apply(session, event, envelope, pending)
+
+    handler.__name__ = apply.__name__
+    handler.__qualname__ = apply.__qualname__
+    handler.__doc__ = apply.__doc__
+    return handler
+
+
 # --- region, organisation and plans --------------------------------------------------------------
 
 
-async def on_region_registered(session: AsyncSession, event: RegionRegistered, envelope: Envelope) -> None:
+@_deferring
+async def on_region_registered(
+    session: AsyncSession, event: RegionRegistered, envelope: Envelope, pending: PendingViews
+) -> None:
     """Keep the region's calendar; if it changed, move activities to the periods they now fall in."""
+    # Activity changes of the batch so far fall into periods by the calendar they arrived under.
+    await pending.flush(session)
     before = await calendar(session, event.region_id)
     statement = insert(region_settings).values(
         region_id=event.region_id, timezone=event.timezone, period_kind=event.period_kind
@@ -130,10 +234,12 @@ async def on_region_registered(session: AsyncSession, event: RegionRegistered, e
     )
     after = await calendar(session, event.region_id)
     if after != before:
-        await _rederive_periods(session, envelope, after)
+        await _rederive_periods(session, envelope, after, pending)
 
 
-async def _rederive_periods(session: AsyncSession, envelope: Envelope, cal: Calendar) -> None:
+async def _rederive_periods(
+    session: AsyncSession, envelope: Envelope, cal: Calendar, pending: PendingViews
+) -> None:
     region_id = envelope.region_id
     rows = (
         await session.execute(
@@ -163,15 +269,9 @@ async def _rederive_periods(session: AsyncSession, envelope: Envelope, cal: Cale
         await session.execute(select(plans.c.employee_id, plans.c.year).where(plans.c.region_id == region_id))
     ).all()
     affected |= {(row.employee_id, row.year) for row in planned}
+    years = pending.region(region_id).employee_years
     for employee_id, year in sorted(affected):
-        await refresh_employee_year(
-            session,
-            region_id=region_id,
-            employee_id=employee_id,
-            year=year,
-            event_id=_event_id(envelope),
-            at=envelope.occurred_at,
-        )
+        touch(years, (employee_id, year), _event_id(envelope), envelope.occurred_at)
 
 
 async def on_unit_upserted(session: AsyncSession, event: UnitUpserted, envelope: Envelope) -> None:
@@ -199,7 +299,10 @@ async def on_unit_upserted(session: AsyncSession, event: UnitUpserted, envelope:
     )
 
 
-async def on_employee_upserted(session: AsyncSession, event: EmployeeUpserted, envelope: Envelope) -> None:
+@_deferring
+async def on_employee_upserted(
+    session: AsyncSession, event: EmployeeUpserted, envelope: Envelope, pending: PendingViews
+) -> None:
     """Keep the team read model (unit, job type, rater); the latest assignment by effective date wins."""
     statement = insert(employees).values(
         employee_id=event.employee_id,
@@ -226,20 +329,19 @@ async def on_employee_upserted(session: AsyncSession, event: EmployeeUpserted, e
     )
     if changed.first() is None:
         return
-    kind = (await calendar(session, event.region_id)).kind
-    for year in await years_of(session, event.region_id, event.employee_id):
-        for key in [p.key for p in periods_in_year(year, kind)] + [f"{year:04d}"]:
-            if not await is_frozen(session, event.region_id, key, envelope.occurred_at):
-                await refresh_summary(
-                    session,
-                    region_id=event.region_id,
-                    employee_id=event.employee_id,
-                    key=key,
-                    event_id=_event_id(envelope),
-                )
+    # The summaries name the employee's unit, job type and rater: every year of them.
+    touch(
+        pending.region(event.region_id).employee_years,
+        (event.employee_id, None),
+        _event_id(envelope),
+        envelope.occurred_at,
+    )
 
 
-async def on_work_plan_approved(session: AsyncSession, event: WorkPlanApproved, envelope: Envelope) -> None:
+@_deferring
+async def on_work_plan_approved(
+    session: AsyncSession, event: WorkPlanApproved, envelope: Envelope, pending: PendingViews
+) -> None:
     """Keep the approved plan and its targets; the highest approved version in force is scored."""
     statement = insert(plans).values(
         plan_id=event.plan_id,
@@ -297,11 +399,12 @@ async def on_work_plan_approved(session: AsyncSession, event: WorkPlanApproved, 
             .values(rows)
             .on_conflict_do_nothing(index_elements=["region_id", "plan_id", "indicator_id"])
         )
-    await _plan_changed(session, envelope, event.employee_id, event.year)
+    await _plan_changed(session, envelope, event.employee_id, event.year, pending)
 
 
+@_deferring
 async def on_work_plan_superseded(
-    session: AsyncSession, event: WorkPlanSuperseded, envelope: Envelope
+    session: AsyncSession, event: WorkPlanSuperseded, envelope: Envelope, pending: PendingViews
 ) -> None:
     """A plan no longer in force stops counting (kept even if its approval has not arrived yet)."""
     statement = insert(plans).values(
@@ -320,18 +423,18 @@ async def on_work_plan_superseded(
             set_={"superseded": True, "last_event_id": statement.excluded.last_event_id, "updated_at": now()},
         )
     )
-    await _plan_changed(session, envelope, event.employee_id, event.year)
+    await _plan_changed(session, envelope, event.employee_id, event.year, pending)
 
 
-async def _plan_changed(session: AsyncSession, envelope: Envelope, employee_id: str, year: int) -> None:
+async def _plan_changed(
+    session: AsyncSession, envelope: Envelope, employee_id: str, year: int, pending: PendingViews
+) -> None:
     await refresh_plan_in_force(session, region_id=envelope.region_id, employee_id=employee_id, year=year)
-    await refresh_employee_year(
-        session,
-        region_id=envelope.region_id,
-        employee_id=employee_id,
-        year=year,
-        event_id=_event_id(envelope),
-        at=envelope.occurred_at,
+    touch(
+        pending.region(envelope.region_id).employee_years,
+        (employee_id, year),
+        _event_id(envelope),
+        envelope.occurred_at,
     )
 
 
@@ -375,46 +478,17 @@ def _measure(occurred_at: datetime, quantity: Decimal | None, denominator: Decim
     )
 
 
-async def _apply_activity(
-    session: AsyncSession,
-    envelope: Envelope,
-    *,
-    activity_id: str,
-    employee_id: str,
-    change: Callable[[ActivityState], ActivityState],
-) -> ActivityState | None:
-    """Fold one change into an activity's state and refresh the rows it counts in; None if diverted."""
-    region_id = envelope.region_id
-    row = (
-        await session.execute(
-            select(contributions)
-            .where(contributions.c.activity_id == activity_id, contributions.c.region_id == region_id)
-            .with_for_update()
-        )
-    ).first()
-    if row is not None and row.employee_id != employee_id:
-        raise EventRejected(f"activity {activity_id} belongs to another employee")
-    before = _state_of(row)
-    after = change(before)
-    if after == before:
-        return after
-    cal = await calendar(session, region_id)
-    new_period = cal.period_of(after.measure.occurred_at) if after.measure else None
-    old_key = row.period if row is not None else None
-    for key in {old_key, new_period.key if new_period else None} - {None}:
-        assert key is not None
-        if await is_frozen(session, region_id, key, envelope.occurred_at):
-            await _divert_late(session, envelope, period=key, subject_id=employee_id)
-            return None
-    identity, measure = after.identity, after.measure
-    values = {
-        "region_id": region_id,
+def _stored_values(state: ActivityState, employee_id: str, cal: Calendar) -> dict[str, Any]:
+    """The contributions row of an activity's state (without its keys and build record)."""
+    identity, measure = state.identity, state.measure
+    period = cal.period_of(measure.occurred_at) if measure else None
+    return {
         "employee_id": employee_id,
         "indicator_id": identity.indicator_id if identity else None,
         "result_id": identity.result_id if identity else None,
         "evidence_sha256": list(identity.evidence_sha256) if identity else [],
-        "period": new_period.key if new_period else None,
-        "year": new_period.year if new_period else None,
+        "period": period.key if period else None,
+        "year": period.year if period else None,
         "occurred_at": measure.occurred_at if measure else None,
         "quantity": Decimal(measure.quantity.numerator) / Decimal(measure.quantity.denominator)
         if measure
@@ -425,97 +499,160 @@ async def _apply_activity(
             else None
         ),
         "reported": identity is not None,
-        "status": after.status.value,
-        "measure_stamp_at": after.measure_stamp.at if after.measure_stamp else None,
-        "measure_stamp_id": after.measure_stamp.event_id if after.measure_stamp else None,
-        "measure_corrected": after.measure_corrected,
-        "status_stamp_at": after.status_stamp.at if after.status_stamp else None,
-        "status_stamp_id": after.status_stamp.event_id if after.status_stamp else None,
-        "last_event_id": _event_id(envelope),
-        "updated_at": now(),
+        "status": state.status.value,
+        "measure_stamp_at": state.measure_stamp.at if state.measure_stamp else None,
+        "measure_stamp_id": state.measure_stamp.event_id if state.measure_stamp else None,
+        "measure_corrected": state.measure_corrected,
+        "status_stamp_at": state.status_stamp.at if state.status_stamp else None,
+        "status_stamp_id": state.status_stamp.event_id if state.status_stamp else None,
     }
-    statement = insert(contributions).values(activity_id=activity_id, **values)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["region_id", "activity_id"],
-            set_={name: statement.excluded[name] for name in values if name != "region_id"},
+
+
+def _counted_keys(row: dict[str, Any] | None) -> set[tuple[str, str]]:
+    """The (indicator, period) rows an activity counts in: its period and its year."""
+    if row is None or not row["reported"] or row["period"] is None:
+        return set()
+    return {(row["indicator_id"], row["period"]), (row["indicator_id"], row["period"][:4])}
+
+
+async def _apply_changes(session: AsyncSession, facts: RegionFacts, work: _RegionWork) -> None:
+    """Fold the batch's activity events, in order, into the activities' states and store them.
+
+    The activities are read (locked) and written with one statement each; every view row an
+    activity counted in before or counts in after a change is touched by that change's event.
+    """
+    if not work.changes:
+        return
+    region_id = facts.region_id
+    activity_ids = sorted({change.activity_id for change in work.changes})
+    states: dict[str, ActivityState] = {}
+    rows: dict[str, dict[str, Any]] = {}
+    for stored in await session.execute(
+        select(contributions)
+        .where(
+            contributions.c.region_id == region_id,
+            contributions.c.activity_id == any_(literal(activity_ids, ARRAY(String()))),
         )
-    )
-    keys: set[tuple[str, str]] = set()
-    if row is not None and row.reported and row.period is not None:
-        keys |= {(row.indicator_id, row.period), (row.indicator_id, row.period[:4])}
-    if identity is not None and new_period is not None:
-        keys |= {(identity.indicator_id, new_period.key), (identity.indicator_id, f"{new_period.year:04d}")}
-    await refresh_keys(
-        session,
-        region_id=region_id,
-        employee_id=employee_id,
-        indicator_keys=keys,
-        event_id=_event_id(envelope),
-        at=envelope.occurred_at,
-    )
-    return after
+        .order_by(contributions.c.activity_id)
+        .with_for_update()
+    ):
+        states[stored.activity_id] = _state_of(stored)
+        rows[stored.activity_id] = dict(stored._mapping)
+    changed: dict[str, dict[str, Any]] = {}
+    evidence: list[tuple[_ActivityChange, ActivityState]] = []
+    for change in work.changes:
+        envelope = change.envelope
+        row = rows.get(change.activity_id)
+        if row is not None and row["employee_id"] != change.employee_id:
+            raise EventRejected(f"activity {change.activity_id} belongs to another employee")
+        before = states.get(change.activity_id, ActivityState())
+        after = change.change(before)
+        if after != before:
+            values = _stored_values(after, change.employee_id, facts.calendar)
+            keys = {row["period"] if row is not None else None, values["period"]} - {None}
+            late = next((key for key in sorted(keys) if facts.is_frozen(key, envelope.occurred_at)), None)
+            if late is not None:
+                await _divert_late(session, envelope, period=late, subject_id=change.employee_id)
+                continue
+            for indicator_id, key in _counted_keys(row) | _counted_keys(values):
+                touch(
+                    work.progress,
+                    (change.employee_id, indicator_id, key),
+                    _event_id(envelope),
+                    envelope.occurred_at,
+                )
+            states[change.activity_id] = after
+            rows[change.activity_id] = values
+            changed[change.activity_id] = values | {
+                "activity_id": change.activity_id,
+                "region_id": region_id,
+                "last_event_id": _event_id(envelope),
+            }
+        if change.reported is not None and after.identity is not None and after.identity.evidence_sha256:
+            evidence.append((change, after))
+    if changed:
+        stamp = now()
+        statement = insert(contributions)
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["region_id", "activity_id"],
+                set_={
+                    name: statement.excluded[name]
+                    for name in (*_STORED_COLUMNS, "last_event_id", "updated_at")
+                    if name != "region_id"
+                },
+            ),
+            [changed[activity_id] | {"updated_at": stamp} for activity_id in sorted(changed)],
+        )
+    for change, state in evidence:
+        assert change.reported is not None
+        token = correlation_id_var.set(change.envelope.correlation_id)
+        try:
+            await _check_shared_evidence(session, change.envelope, change.reported, state, facts.calendar)
+        finally:
+            correlation_id_var.reset(token)
 
 
-async def on_activity_reported(session: AsyncSession, event: ActivityReported, envelope: Envelope) -> None:
+_STORED_COLUMNS = tuple(_stored_values(ActivityState(), "", Calendar("UTC", PeriodKind.QUARTERLY)))
+
+
+def _activity_change(
+    pending: PendingViews,
+    envelope: Envelope,
+    event: ActivityReported | ActivityVerified | ActivityRejected | ActivityCorrected,
+    change: Callable[[ActivityState], ActivityState],
+) -> None:
+    reported = event if isinstance(event, ActivityReported) else None
+    pending.region(envelope.region_id).changes.append(
+        _ActivityChange(envelope, event.activity_id, event.employee_id, change, reported)
+    )
+
+
+@_deferring
+async def on_activity_reported(
+    _: AsyncSession, event: ActivityReported, envelope: Envelope, pending: PendingViews
+) -> None:
     """An activity counts toward its indicator from its report on (with any earlier verification)."""
     identity = ActivityIdentity(
         event.employee_id, event.indicator_id, event.result_id, tuple(sorted(set(event.evidence_sha256)))
     )
     measure = _measure(event.occurred_at, event.quantity, event.denominator)
-    state = await _apply_activity(
-        session,
-        envelope,
-        activity_id=event.activity_id,
-        employee_id=event.employee_id,
-        change=lambda s: s.reported(identity, measure, _stamp(envelope)),
-    )
-    if state is not None and state.identity is not None and state.identity.evidence_sha256:
-        await _check_shared_evidence(session, envelope, event, state)
+    _activity_change(pending, envelope, event, lambda s: s.reported(identity, measure, _stamp(envelope)))
 
 
-async def on_activity_verified(session: AsyncSession, event: ActivityVerified, envelope: Envelope) -> None:
+@_deferring
+async def on_activity_verified(
+    _: AsyncSession, event: ActivityVerified, envelope: Envelope, pending: PendingViews
+) -> None:
     """Count an activity as verified; kept and applied later if its report has not arrived yet."""
-    await _apply_activity(
-        session,
-        envelope,
-        activity_id=event.activity_id,
-        employee_id=event.employee_id,
-        change=lambda s: s.verified_at(_stamp(envelope)),
-    )
+    _activity_change(pending, envelope, event, lambda s: s.verified_at(_stamp(envelope)))
 
 
-async def on_activity_rejected(session: AsyncSession, event: ActivityRejected, envelope: Envelope) -> None:
+@_deferring
+async def on_activity_rejected(
+    _: AsyncSession, event: ActivityRejected, envelope: Envelope, pending: PendingViews
+) -> None:
     """A rejected activity stops counting."""
-    await _apply_activity(
-        session,
-        envelope,
-        activity_id=event.activity_id,
-        employee_id=event.employee_id,
-        change=lambda s: s.rejected_at(_stamp(envelope)),
-    )
+    _activity_change(pending, envelope, event, lambda s: s.rejected_at(_stamp(envelope)))
 
 
-async def on_activity_corrected(session: AsyncSession, event: ActivityCorrected, envelope: Envelope) -> None:
+@_deferring
+async def on_activity_corrected(
+    _: AsyncSession, event: ActivityCorrected, envelope: Envelope, pending: PendingViews
+) -> None:
     """A corrected activity counts again, with its new values, awaiting verification."""
     measure = _measure(event.occurred_at, event.quantity, event.denominator)
-    await _apply_activity(
-        session,
-        envelope,
-        activity_id=event.activity_id,
-        employee_id=event.employee_id,
-        change=lambda s: s.corrected(measure, _stamp(envelope)),
-    )
+    _activity_change(pending, envelope, event, lambda s: s.corrected(measure, _stamp(envelope)))
 
 
 async def _check_shared_evidence(
-    session: AsyncSession, envelope: Envelope, event: ActivityReported, state: ActivityState
+    session: AsyncSession, envelope: Envelope, event: ActivityReported, state: ActivityState, cal: Calendar
 ) -> None:
     """Flag an evidence file (bukti dukung) claimed by more than one employee."""
     assert state.identity is not None
     assert state.measure is not None
     region_id = envelope.region_id
-    period = (await calendar(session, region_id)).period_of(state.measure.occurred_at).key
+    period = cal.period_of(state.measure.occurred_at).key
     digests = []
     for digest in state.identity.evidence_sha256:
         try:
@@ -633,8 +770,9 @@ async def on_satisfaction_index_changed(
     )
 
 
+@_deferring
 async def on_behaviour_assessment_submitted(
-    session: AsyncSession, event: BehaviourAssessmentSubmitted, envelope: Envelope
+    session: AsyncSession, event: BehaviourAssessmentSubmitted, envelope: Envelope, pending: PendingViews
 ) -> None:
     """Keep a BerAKHLAK assessment; the rater's latest one proposes the behaviour rating."""
     period = _period_key(event.period)
@@ -659,12 +797,11 @@ async def on_behaviour_assessment_submitted(
         .returning(behaviour_assessments.c.assessment_id)
     )
     if inserted.first() is not None and event.assessor_role == "rater":
-        await refresh_summary(
-            session,
-            region_id=event.region_id,
-            employee_id=event.employee_id,
-            key=period,
-            event_id=_event_id(envelope),
+        touch(
+            pending.region(event.region_id).summaries,
+            (event.employee_id, period),
+            _event_id(envelope),
+            envelope.occurred_at,
         )
 
 

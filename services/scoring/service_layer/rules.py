@@ -78,8 +78,13 @@ async def rule_book(session: AsyncSession, region_id: str) -> RuleBook:
 
 async def rule_set_for(session: AsyncSession, region_id: str, period: Period) -> RuleSet:
     """The rule set scoring a period: the one in force on its first day (422 before any rule)."""
+    return rule_set_in(await rule_book(session, region_id), region_id, period)
+
+
+def rule_set_in(book: RuleBook, region_id: str, period: Period) -> RuleSet:
+    """The rule set of a loaded rule book scoring a period (422 before any rule)."""
     try:
-        return (await rule_book(session, region_id)).for_period(region_id, period)
+        return book.for_period(region_id, period)
     except NoRuleInForceError as exc:
         raise Unprocessable(
             "no_rules_for_period",
