@@ -215,12 +215,10 @@ class EventConsumer:
         applied: list[ConsumedEvent] = []
         async with self._session_factory() as session, session.begin():
             open_batch(session)
+            if not isolate_failures:
+                applied = await self._apply_all(session, [item for item in events if item.event is not None])
             for item in events:
-                if item.event is None:
-                    continue
-                if not isolate_failures:
-                    if await self._apply_one(session, item):
-                        applied.append(item)
+                if item.event is None or not isolate_failures:
                     continue
                 try:
                     async with session.begin_nested():
@@ -255,6 +253,50 @@ class EventConsumer:
         work = batch_work(session)
         if work is not None:
             work.clear()
+
+    async def _apply_all(self, session: AsyncSession, items: list[ConsumedEvent]) -> list[ConsumedEvent]:
+        """The fast path: one statement records the whole batch as processed, then each new event applies.
+
+        The region is set again only when it changes, since a partition's batch is mostly one region.
+        """
+        if not items:
+            return []
+        rows = {
+            item.envelope.event_id: {
+                "event_id": item.envelope.event_id,
+                "topic": item.record.topic,
+                "partition": item.record.partition,
+                "offset": item.record.offset,
+            }
+            for item in reversed(items)  # the first delivery's position wins for in-batch duplicates
+        }
+        fresh = set(
+            (
+                await session.execute(
+                    insert(self._processed)
+                    .values(list(rows.values()))
+                    .on_conflict_do_nothing(index_elements=["event_id"])
+                    .returning(self._processed.c.event_id)
+                )
+            ).scalars()
+        )
+        applied: list[ConsumedEvent] = []
+        region: str | None = None
+        for item in items:
+            if item.envelope.event_id not in fresh:
+                EVENTS_DUPLICATE.labels(item.record.topic).inc()
+                continue
+            fresh.discard(item.envelope.event_id)  # a second copy in the same batch is a duplicate too
+            if item.envelope.region_id != region:
+                await session.execute(select(func.set_config(REGION_SETTING, item.envelope.region_id, True)))
+                region = item.envelope.region_id
+            token = correlation_id_var.set(item.envelope.correlation_id)
+            try:
+                await self._handlers[item.envelope.type](session, item.event, item.envelope)
+            finally:
+                correlation_id_var.reset(token)
+            applied.append(item)
+        return applied
 
     async def _apply_one(self, session: AsyncSession, item: ConsumedEvent) -> bool:
         """Apply one event unless it was applied before; returns whether it was applied now."""
