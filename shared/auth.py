@@ -21,6 +21,11 @@ from shared.settings import ServiceSettings
 #: Only asymmetric algorithms: a verifier never holds a key that can mint tokens, and ``none`` is refused.
 ALLOWED_ALGORITHMS = ("RS256", "ES256")
 
+#: How many verified tokens a verifier remembers, and for how long at most (a rotated-out JWKS key
+#: stops being honoured within this time even for tokens verified before).
+VERIFIED_CACHE_SIZE = 10_000
+VERIFIED_CACHE_SECONDS = 300.0
+
 
 class Role(StrEnum):
     """What a user may do on the platform."""
@@ -71,6 +76,11 @@ class TokenVerifier:
         )
         self._key_path: Path = settings.resolved_public_key_path
         self._static_key: Any = None
+        # A field app sends the same token with every request; verifying its signature each time
+        # cost more CPU than the rest of a submission. A verified token maps to its principal until
+        # it expires (or the cache time ends, whichever is first); the signature of the same bytes
+        # cannot change in between.
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     def _key_for(self, token: str) -> Any:
         if self._jwks is not None:
@@ -86,6 +96,24 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Principal:
         """Return the principal of a valid token; raise ``Unauthorized`` otherwise."""
+        cached = self._verified.get(token)
+        if cached is not None:
+            principal, valid_until = cached
+            if time.time() < valid_until:
+                return principal
+            self._verified.pop(token, None)
+        principal, expires_at = self._verify_uncached(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            # Dicts keep insertion order: drop the oldest entry.
+            self._verified.pop(next(iter(self._verified)), None)
+        self._verified[token] = (
+            principal,
+            min(expires_at + self._leeway, time.time() + VERIFIED_CACHE_SECONDS),
+        )
+        return principal
+
+    def _verify_uncached(self, token: str) -> tuple[Principal, float]:
+        """Check signature and claims; the principal and the token's expiry (epoch seconds)."""
         try:
             header = jwt.get_unverified_header(token)
             if header.get("alg") not in ALLOWED_ALGORITHMS:
@@ -108,16 +136,17 @@ class TokenVerifier:
             roles = frozenset(Role(role) for role in claims.get("roles", []))
         except ValueError as exc:
             raise Unauthorized("invalid_token", f"The token names an unknown role: {exc}.") from exc
-        return Principal(
+        principal = Principal(
             subject=str(claims["sub"]),
             region_id=claims.get("region"),
             roles=roles,
             employee_id=claims.get("employee_id"),
         )
+        return principal, float(claims["exp"])
 
     async def verify_async(self, token: str) -> Principal:
         """Verify without blocking the event loop when a JWKS fetch may be needed."""
-        if self._jwks is not None:
+        if self._jwks is not None and token not in self._verified:
             return await asyncio.to_thread(self.verify, token)
         return self.verify(token)
 

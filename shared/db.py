@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    bindparam,
     func,
     select,
     text,
@@ -43,6 +44,10 @@ REGION_SETTING = "app.region_id"
 
 #: Set only by system components that must see every region (schedulers, replay), never from a request.
 ALL_REGIONS_SETTING = "app.all_regions"
+
+#: Built once, so every transaction reuses the compiled statements (executed with ``region_id``).
+SET_REGION = select(func.set_config(REGION_SETTING, bindparam("region_id", type_=String), True))
+SEE_ALL_REGIONS = select(func.set_config(ALL_REGIONS_SETTING, "on", True))
 
 
 def make_metadata() -> MetaData:
@@ -123,9 +128,9 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 
 async def see_all_regions(session: AsyncSession | AsyncConnection) -> None:
     """Lift the region restriction for this transaction only (system work such as deadline scans)."""
-    await session.execute(select(func.set_config(ALL_REGIONS_SETTING, "on", True)))
+    await session.execute(SEE_ALL_REGIONS)
 
 
 async def restrict_to_region(session: AsyncSession | AsyncConnection, region_id: str) -> None:
     """Restrict this transaction to one region (row-level security reads the setting)."""
-    await session.execute(select(func.set_config(REGION_SETTING, region_id, True)))
+    await session.execute(SET_REGION, {"region_id": region_id})

@@ -33,18 +33,39 @@ class ObservabilityMiddleware:
     def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # Metric children by label values: ``labels()`` validates and locks on every call, and the
+        # set of (method, route, status) a service answers is small.
+        self._counters: dict[tuple[str, str, int], Any] = {}
+        self._histograms: dict[tuple[str, str], Any] = {}
+
+    def _record(self, method: str, template: str, status: int, seconds: float) -> None:
+        counter = self._counters.get((method, template, status))
+        if counter is None:
+            counter = self._counters[(method, template, status)] = HTTP_REQUESTS.labels(
+                method, template, str(status)
+            )
+        histogram = self._histograms.get((method, template))
+        if histogram is None:
+            histogram = self._histograms[(method, template)] = HTTP_LATENCY.labels(method, template)
+        counter.inc()
+        histogram.observe(seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = next((v for k, v in scope["headers"] if k == b"x-correlation-id"), None)
+        incoming = declared = None
+        # One pass over the headers for both values this middleware reads.
+        for name, value in scope["headers"]:
+            if name == b"x-correlation-id" and incoming is None:
+                incoming = value
+            elif name == b"content-length" and declared is None:
+                declared = value
         correlation_id = incoming.decode()[:64] if incoming else uuid.uuid4().hex
         token = correlation_id_var.set(correlation_id)
         status = 500
         started = time.perf_counter()
 
-        declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             response = JSONResponse(
                 {
@@ -73,8 +94,7 @@ class ObservabilityMiddleware:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")
-            HTTP_REQUESTS.labels(scope["method"], template, str(status)).inc()
-            HTTP_LATENCY.labels(scope["method"], template).observe(time.perf_counter() - started)
+            self._record(scope["method"], template, status, time.perf_counter() - started)
             correlation_id_var.reset(token)
 
 

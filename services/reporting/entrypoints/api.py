@@ -8,9 +8,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, File, Path, Query, Request, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
 
 from services.reporting.domain.activity import ActivityStatus, ReviewAction
-from services.reporting.entrypoints.dependencies import evidence_store, live_feed, reporting_settings
+from services.reporting.entrypoints.dependencies import (
+    Context,
+    evidence_store,
+    live_feed,
+    reporting_settings,
+)
 from services.reporting.entrypoints.schemas import (
     ActivityCorrection,
     ActivityCreate,
@@ -31,7 +37,6 @@ from services.reporting.service_layer import activities, evidence, field_visits
 from services.reporting.service_layer.access import employee_of
 from services.reporting.service_layer.activities import HistoryFilters, SubmissionRules
 from shared.auth import Principal, Role, require_roles
-from shared.runtime import Context
 
 router = APIRouter(prefix="/v1", tags=["reporting"])
 
@@ -51,14 +56,23 @@ def _client(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+def _json(model: BaseModel, status_code: int) -> Response:
+    """The model as JSON, serialized once by pydantic.
+
+    The hot write paths return this instead of the model: FastAPI would otherwise validate the
+    returned model against ``response_model`` again before serializing it (the documented
+    schema still comes from ``response_model``).
+    """
+    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
+
+
 @router.post("/activities", status_code=status.HTTP_201_CREATED, response_model=ActivityRead)
 async def submit_activity(
     activity_in: ActivityCreate,
     context: Context,
     request: Request,
-    response: Response,
     principal: Principal = AsEmployee,
-) -> ActivityRead:
+) -> Response:
     """Report an activity; sending the same activity_id again returns the original (200)."""
     rules = SubmissionRules.at_now(reporting_settings(context).clock_skew_seconds)
     async with context.unit_of_work(region_id=principal.region) as uow:
@@ -75,9 +89,7 @@ async def submit_activity(
             await uow.commit()
     if submission.notice is not None:
         await live_feed(context).publish([submission.notice])
-    if not submission.created:
-        response.status_code = status.HTTP_200_OK
-    return submission.activity
+    return _json(submission.activity, status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK)
 
 
 @router.post("/activities/batch", response_model=BatchRead)
@@ -86,7 +98,7 @@ async def submit_batch(
     context: Context,
     request: Request,
     principal: Principal = AsEmployee,
-) -> BatchRead:
+) -> Response:
     """Sync activities queued offline (at most 500); each item is accepted, a duplicate, or rejected."""
     rules = SubmissionRules.at_now(reporting_settings(context).clock_skew_seconds)
     async with context.unit_of_work(region_id=principal.region) as uow:
@@ -105,7 +117,7 @@ async def submit_batch(
             )
             await uow.commit()
     await live_feed(context).publish(notices)
-    return result
+    return _json(result, status.HTTP_200_OK)
 
 
 @router.get("/activities", response_model=ActivityPage)

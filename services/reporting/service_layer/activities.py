@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import ValidationError
-from sqlalchemy import ARRAY, String, func, select, tuple_, update
+from sqlalchemy import ARRAY, String, any_, bindparam, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import Label
@@ -119,8 +119,12 @@ def _evidence_hashes() -> Label[Sequence[str]]:
     return func.array(hashes, type_=ARRAY(String)).label("evidence_sha256")
 
 
-def _indicators_of(region_id: str, employee_id: str, indicator_ids: Sequence[str]) -> Any:
-    """The employee's active plan indicators among ``indicator_ids``, each with the employee's rater."""
+def _indicators_query() -> Any:
+    """The employee's active plan indicators among ``:indicator_ids``, each with the employee's rater.
+
+    Built once with bind parameters (and ``= ANY(:array)`` for the ids): every submission reuses
+    the compiled statement instead of constructing, keying and compiling a new one.
+    """
     return (
         select(
             plan_indicators.c.indicator_id,
@@ -139,11 +143,40 @@ def _indicators_of(region_id: str, employee_id: str, indicator_ids: Sequence[str
             )
         )
         .where(
-            plan_indicators.c.region_id == region_id,
-            plan_indicators.c.employee_id == employee_id,
+            plan_indicators.c.region_id == bindparam("region_id"),
+            plan_indicators.c.employee_id == bindparam("employee_id"),
             plan_indicators.c.active.is_(True),
-            plan_indicators.c.indicator_id.in_(indicator_ids),
+            plan_indicators.c.indicator_id == any_(bindparam("indicator_ids", type_=ARRAY(String))),
         )
+    )
+
+
+_INDICATORS_OF = _indicators_query()
+
+#: Activities of a region among ``:activity_ids`` (who reported them, where they stand).
+_KNOWN_ACTIVITIES = select(activities.c.activity_id, activities.c.employee_id, activities.c.status).where(
+    activities.c.region_id == bindparam("region_id"),
+    activities.c.activity_id == any_(bindparam("activity_ids", type_=ARRAY(String))),
+)
+
+_ACTIVITY_BY_ID = select(activities).where(
+    activities.c.activity_id == bindparam("activity_id"), activities.c.region_id == bindparam("region_id")
+)
+
+#: Executed with one row's values (or a list of them): the ids of the rows actually inserted.
+_INSERT_ACTIVITIES = (
+    insert(activities)
+    .on_conflict_do_nothing(index_elements=["activity_id"])
+    .returning(activities.c.activity_id)
+)
+
+
+async def _indicators_of(
+    session: AsyncSession, region_id: str, employee_id: str, indicator_ids: Sequence[str]
+) -> Any:
+    return await session.execute(
+        _INDICATORS_OF,
+        {"region_id": region_id, "employee_id": employee_id, "indicator_ids": list(indicator_ids)},
     )
 
 
@@ -201,11 +234,7 @@ def _read(mapping: Any) -> ActivityRead:
 
 async def _find(session: AsyncSession, region_id: str, activity_id: str) -> ActivityRead | None:
     row = (
-        await session.execute(
-            select(activities).where(
-                activities.c.activity_id == activity_id, activities.c.region_id == region_id
-            )
-        )
+        await session.execute(_ACTIVITY_BY_ID, {"activity_id": activity_id, "region_id": region_id})
     ).first()
     return None if row is None else _read(row._mapping)
 
@@ -230,9 +259,7 @@ async def submit_activity(
     employee_id = employee_of(principal)
     region_id = principal.region
     session = uow.session
-    indicator = (
-        await session.execute(_indicators_of(region_id, employee_id, [activity_in.indicator_id]))
-    ).first()
+    indicator = (await _indicators_of(session, region_id, employee_id, [activity_in.indicator_id])).first()
     violation = _judge(activity_in, indicator, rules)
     if violation is not None:
         # A retry of an activity accepted earlier returns the original even if the rules moved since.
@@ -243,12 +270,7 @@ async def submit_activity(
     values = _row_values(
         activity_in, region_id=region_id, employee_id=employee_id, indicator=indicator, now=rules.now
     )
-    inserted = await session.execute(
-        insert(activities)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["activity_id"])
-        .returning(activities.c.activity_id)
-    )
+    inserted = await session.execute(_INSERT_ACTIVITIES, values)
     if inserted.first() is None:
         ACTIVITIES_SUBMITTED.labels("duplicate").inc()
         return _duplicate_of(await _find(session, region_id, activity_in.activity_id), employee_id)
@@ -319,16 +341,12 @@ async def submit_batch(
         ids = list({activity_in.activity_id for _, activity_in in parsed})
         known = {
             row.activity_id: row
-            for row in await session.execute(
-                select(activities.c.activity_id, activities.c.employee_id, activities.c.status).where(
-                    activities.c.region_id == region_id, activities.c.activity_id.in_(ids)
-                )
-            )
+            for row in await session.execute(_KNOWN_ACTIVITIES, {"region_id": region_id, "activity_ids": ids})
         }
         indicator_ids = list({activity_in.indicator_id for _, activity_in in parsed})
         indicators = {
             row.indicator_id: row
-            for row in await session.execute(_indicators_of(region_id, employee_id, indicator_ids))
+            for row in await _indicators_of(session, region_id, employee_id, indicator_ids)
         }
 
     pending: list[tuple[int, dict[str, Any], Any]] = []
@@ -371,12 +389,8 @@ async def submit_batch(
     if pending:
         inserted = set(
             (
-                await session.execute(
-                    insert(activities)
-                    .values([values for _, values, _ in pending])
-                    .on_conflict_do_nothing(index_elements=["activity_id"])
-                    .returning(activities.c.activity_id)
-                )
+                # One executemany: SQLAlchemy sends it as multi-row INSERTs from one cached statement.
+                await session.execute(_INSERT_ACTIVITIES, [values for _, values, _ in pending])
             ).scalars()
         )
         raced = [values["activity_id"] for _, values, _ in pending if values["activity_id"] not in inserted]
@@ -386,9 +400,7 @@ async def submit_batch(
             owners = {
                 row.activity_id: row.employee_id
                 for row in await session.execute(
-                    select(activities.c.activity_id, activities.c.employee_id).where(
-                        activities.c.region_id == region_id, activities.c.activity_id.in_(raced)
-                    )
+                    _KNOWN_ACTIVITIES, {"region_id": region_id, "activity_ids": raced}
                 )
             }
         for index, values, pending_indicator in pending:
