@@ -96,8 +96,12 @@ class ServiceContext:
         return session
 
 
-def get_context(request: Request) -> ServiceContext:
-    """FastAPI dependency: the service context of the running application."""
+async def get_context(request: Request) -> ServiceContext:
+    """FastAPI dependency: the service context of the running application.
+
+    ``async`` on purpose: FastAPI runs a plain ``def`` dependency in a worker thread, a thread hop
+    on every request that costs more than the lookup itself.
+    """
     context: ServiceContext = request.app.state.context
     return context
 

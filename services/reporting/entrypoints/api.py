@@ -11,12 +11,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from services.reporting.domain.activity import ActivityStatus, ReviewAction
-from services.reporting.entrypoints.dependencies import (
-    Context,
-    evidence_store,
-    live_feed,
-    reporting_settings,
-)
+from services.reporting.entrypoints.dependencies import evidence_store, live_feed, reporting_settings
 from services.reporting.entrypoints.schemas import (
     ActivityCorrection,
     ActivityCreate,
@@ -37,6 +32,7 @@ from services.reporting.service_layer import activities, evidence, field_visits
 from services.reporting.service_layer.access import employee_of
 from services.reporting.service_layer.activities import HistoryFilters, SubmissionRules
 from shared.auth import Principal, Role, require_roles
+from shared.runtime import Context
 
 router = APIRouter(prefix="/v1", tags=["reporting"])
 

@@ -2,27 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends, Request
-
 from services.reporting.adapters.evidence_store import EvidenceStore, build_evidence_store
 from services.reporting.adapters.live_feed import LiveFeed
 from services.reporting.settings import ReportingSettings
 from shared.runtime import ServiceContext
-
-
-async def service_context(request: Request) -> ServiceContext:
-    """The running application's service context.
-
-    ``async`` on purpose: FastAPI runs a plain ``def`` dependency in a worker thread, a thread hop
-    for every request that cost more than the lookup itself.
-    """
-    context: ServiceContext = request.app.state.context
-    return context
-
-
-Context = Annotated[ServiceContext, Depends(service_context)]
 
 
 def reporting_settings(context: ServiceContext) -> ReportingSettings:
