@@ -6,6 +6,7 @@ from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -81,7 +82,7 @@ async def latest_decisions(session: AsyncSession, region_id: str, period: Period
             select(rating_decisions)
             .where(rating_decisions.c.region_id == region_id, rating_decisions.c.period == period.key)
             .order_by(rating_decisions.c.employee_id, rating_decisions.c.decided_at.desc())
-            .distinct(rating_decisions.c.employee_id)
+            .ext(distinct_on(rating_decisions.c.employee_id))
         )
     ).all()
     decisions = []
