@@ -122,6 +122,11 @@ DATA_ERRORS = {
 }
 
 
+def client_address(request: Request) -> str | None:
+    """The address a request came from, for the audit trail."""
+    return request.client.host if request.client else None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every caller mistake becomes a JSON error naming the field and the reason."""
 

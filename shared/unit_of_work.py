@@ -45,6 +45,27 @@ def _audit_and_outbox_row(audit_log: Table, outbox: Table) -> Insert:
     )
 
 
+def outbox_row(
+    event: Event, *, producer: str, causation_id: str | None = None, occurred_at: datetime | None = None
+) -> dict[str, Any]:
+    """The outbox row of an event: its envelope (with the current correlation id) and routing."""
+    envelope = Envelope.wrap(
+        event,
+        producer=producer,
+        correlation_id=correlation_id_var.get(),
+        causation_id=causation_id,
+        occurred_at=occurred_at or datetime.now(UTC),
+    )
+    return {
+        "event_id": envelope.event_id,
+        "topic": event.topic,
+        "partition_key": event.partition_key(),
+        "event_type": envelope.type,
+        "region_id": envelope.region_id,
+        "value": orjson.dumps(envelope.model_dump(mode="json")),
+    }
+
+
 class UnitOfWork:
     """One database transaction; events emitted here reach the outbox in that same transaction.
 
@@ -102,24 +123,12 @@ class UnitOfWork:
 
     def emit(self, event: Event, *, occurred_at: datetime | None = None) -> uuid.UUID:
         """Queue an event for the outbox; it is written with the state change at commit."""
-        envelope = Envelope.wrap(
-            event,
-            producer=self._producer,
-            correlation_id=correlation_id_var.get(),
-            causation_id=self._causation_id,
-            occurred_at=occurred_at or datetime.now(UTC),
+        row = outbox_row(
+            event, producer=self._producer, causation_id=self._causation_id, occurred_at=occurred_at
         )
-        self._pending_events.append(
-            {
-                "event_id": envelope.event_id,
-                "topic": event.topic,
-                "partition_key": event.partition_key(),
-                "event_type": envelope.type,
-                "region_id": envelope.region_id,
-                "value": orjson.dumps(envelope.model_dump(mode="json")),
-            }
-        )
-        return envelope.event_id
+        self._pending_events.append(row)
+        event_id: uuid.UUID = row["event_id"]
+        return event_id
 
     async def audit(
         self,

@@ -47,7 +47,7 @@ from services.feedback.entrypoints.schemas import (
 )
 from services.feedback.service_layer import complaints, internal, surveys
 from shared.auth import Principal, Role, require_roles
-from shared.http import PUBLIC
+from shared.http import PUBLIC, client_address
 from shared.runtime import Context
 
 public_router = APIRouter(prefix="/v1/public", tags=["citizens"], route_class=CitizenRoute)
@@ -80,10 +80,6 @@ ReopenCitizen = citizen_protection("reopen", Traffic.WRITE)
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _client(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 # --- Citizens (no token; rate-limited and size-limited) ------------------------------------------
@@ -227,7 +223,7 @@ async def declare_unit_service(
             actor=principal.subject,
             action="unit_service.declare",
             subject=f"{unit_id}/{declared.service_id}",
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return declared
@@ -268,7 +264,7 @@ async def issue_service_tickets(
             action="service_ticket.issue",
             subject=unit_id,
             detail=f"{len(batch.tickets)} ticket(s), service {ticket_in.service_id or '-'}",
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return batch
@@ -292,7 +288,7 @@ async def report_service_users(
             action="service_users.report",
             subject=f"{unit_id}/{report.service_id or '-'}/{report.period}",
             detail=str(report.service_users),
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return recorded
@@ -425,7 +421,7 @@ async def move_complaint(
             action=f"complaint.{move_in.status.value}",
             subject=complaint_id,
             detail=move_in.reason,
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return moved
@@ -455,7 +451,7 @@ async def add_holiday(
             action="holiday.add",
             subject=holiday_in.day.isoformat(),
             detail=holiday_in.name,
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return added
@@ -472,7 +468,7 @@ async def remove_holiday(
             actor=principal.subject,
             action="holiday.remove",
             subject=day.isoformat(),
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
 
@@ -498,7 +494,7 @@ async def set_complaint_policy(
             actor=principal.subject,
             action="complaint_policy.set",
             subject=policy_in.effective_from.isoformat(),
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return policy
@@ -528,7 +524,7 @@ async def give_continuous_feedback(
             actor=principal.subject,
             action="continuous_feedback.give",
             subject=given.feedback_id,
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return given
@@ -570,7 +566,7 @@ async def submit_behaviour_assessment(
             actor=principal.subject,
             action=f"behaviour_assessment.{submitted.assessor_role.value}",
             subject=submitted.assessment_id,
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return submitted

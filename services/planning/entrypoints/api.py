@@ -35,6 +35,7 @@ from services.planning.entrypoints.schemas import (
 from services.planning.service_layer import cascade, imports, organisation, templates, work_plans
 from shared.auth import Principal, Role, require_roles
 from shared.errors import Unprocessable
+from shared.http import client_address
 from shared.runtime import Context, ServiceContext
 
 
@@ -56,10 +57,6 @@ Employee = require_roles(Role.EMPLOYEE)
 Rater = require_roles(Role.RATER)
 RegionReader = require_roles(Role.REGION_ADMIN, Role.AUDITOR, Role.RATER, Role.EMPLOYEE)
 TeamReader = require_roles(Role.REGION_ADMIN, Role.AUDITOR, Role.RATER)
-
-
-def _client(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 @asynccontextmanager
@@ -85,7 +82,7 @@ async def register_region(
             actor=principal.subject,
             action="region.register",
             subject=region.region_id,
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return region
@@ -109,7 +106,7 @@ async def create_unit(
             actor=principal.subject,
             action="unit.create",
             subject=unit.unit_id,
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return unit
@@ -129,7 +126,7 @@ async def update_unit(
             action="unit.update",
             subject=unit_id,
             detail=unit_in.model_dump_json(exclude_unset=True),
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return unit
@@ -151,7 +148,7 @@ async def create_employee(
             actor=principal.subject,
             action="employee.create",
             subject=employee.employee_id,
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return employee
@@ -225,7 +222,7 @@ async def move_employee(
             action="employee.move",
             subject=employee_id,
             detail=move_in.model_dump_json(exclude_unset=True),
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return employee
@@ -263,7 +260,7 @@ async def import_organisation(
                     f"{report.accepted} rows: {report.units_created} units, {report.employees_created} "
                     f"employees created, {report.employees_moved} moved"
                 ),
-                client_address=_client(request),
+                client_address=client_address(request),
             )
             await uow.commit()
     if report.rejected or report.file_problems:
@@ -306,7 +303,7 @@ async def create_indicator_template(
             actor=principal.subject,
             action="indicator_template.create",
             subject=template.code,
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return template
@@ -326,7 +323,7 @@ async def create_work_plan(
             actor=principal.subject,
             action="work_plan.create",
             subject=plan.plan_id,
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return plan
@@ -367,7 +364,7 @@ async def update_work_plan(
             actor=principal.subject,
             action="work_plan.update",
             subject=plan_id,
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return plan
@@ -384,7 +381,7 @@ async def submit_work_plan(
             actor=principal.subject,
             action="work_plan.submit",
             subject=plan_id,
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return plan
@@ -401,7 +398,7 @@ async def approve_work_plan(
             actor=principal.subject,
             action="work_plan.approve",
             subject=plan_id,
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return plan
@@ -421,7 +418,7 @@ async def reject_work_plan(
             action="work_plan.reject",
             subject=plan_id,
             detail=rejection.reason,
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return plan
@@ -439,7 +436,7 @@ async def revise_work_plan(
             action="work_plan.revise",
             subject=plan.plan_id,
             detail=f"revises {plan_id}",
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return plan
@@ -461,7 +458,7 @@ async def withdraw_work_plan(
             action="work_plan.withdraw",
             subject=plan_id,
             detail=withdrawal.reason,
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return plan

@@ -32,6 +32,7 @@ from services.reporting.service_layer import activities, evidence, field_visits
 from services.reporting.service_layer.access import employee_of
 from services.reporting.service_layer.activities import HistoryFilters, SubmissionRules
 from shared.auth import Principal, Role, require_roles
+from shared.http import client_address
 from shared.runtime import Context
 
 router = APIRouter(prefix="/v1", tags=["reporting"])
@@ -46,10 +47,6 @@ Cursor = Annotated[str | None, Query(max_length=300, description="next_cursor of
 AsEmployee = require_roles(Role.EMPLOYEE)
 AsRater = require_roles(Role.RATER)
 AsReader = require_roles(Role.EMPLOYEE, Role.RATER, Role.REGION_ADMIN, Role.AUDITOR)
-
-
-def _client(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 def _json(model: BaseModel, status_code: int) -> Response:
@@ -80,7 +77,7 @@ async def submit_activity(
                 actor=principal.subject,
                 action="activity.submit",
                 subject=activity_in.activity_id,
-                client_address=_client(request),
+                client_address=client_address(request),
             )
             await uow.commit()
     if submission.notice is not None:
@@ -109,7 +106,7 @@ async def submit_batch(
                 detail=(
                     f"accepted={result.accepted} duplicates={result.duplicates} rejected={result.rejected}"
                 ),
-                client_address=_client(request),
+                client_address=client_address(request),
             )
             await uow.commit()
     await live_feed(context).publish(notices)
@@ -219,7 +216,7 @@ async def _review(
             action=f"activity.{action.value}",
             subject=activity_id,
             detail=note,
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     if notice is not None:
@@ -245,7 +242,7 @@ async def correct_activity(
             actor=principal.subject,
             action="activity.correct",
             subject=activity_id,
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     if notice is not None:
@@ -286,7 +283,7 @@ async def attach_evidence(
                 action="evidence.attach",
                 subject=activity_id,
                 detail=attached.sha256,
-                client_address=_client(request),
+                client_address=client_address(request),
             )
             await uow.commit()
     if not created:
@@ -340,7 +337,7 @@ async def log_field_visit(
                 actor=principal.subject,
                 action="field_visit.log",
                 subject=visit.visit_id,
-                client_address=_client(request),
+                client_address=client_address(request),
             )
             await uow.commit()
     if not created:

@@ -28,6 +28,7 @@ from services.scoring.metrics import PERIODS_CLOSED, RATING_DECISIONS, SCORECARD
 from services.scoring.service_layer import analysis, governance, queries, ratings
 from services.scoring.service_layer.flags import unit_of_work_emitter
 from shared.auth import Principal, Role, require_roles
+from shared.http import client_address
 from shared.runtime import Context
 
 router = APIRouter(prefix="/v1", tags=["scoring"])
@@ -82,10 +83,6 @@ async def get_region_dashboard(
         return await queries.region_dashboard(session=session, principal=principal, period=period)
 
 
-def _client(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
 @router.post(
     "/employees/{employee_id}/ratings/{period}",
     response_model=RatingDecisionRead,
@@ -109,7 +106,7 @@ async def decide_ratings(
             action="rating.override" if decision.overridden else "rating.confirm",
             subject=f"{employee_id}/{decision.period}",
             detail=decision.reason,
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     RATING_DECISIONS.labels("override" if decision.overridden else "confirm").inc()
@@ -160,7 +157,7 @@ async def close_period(
             action="period.close",
             subject=closed.period,
             detail="; ".join(closed.warnings)[:2000] or None,
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     PERIODS_CLOSED.inc()
@@ -192,7 +189,7 @@ async def analyse_period(
             actor=principal.subject,
             action="period.analyse",
             subject=parsed.key,
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return AnalysisRead(period=parsed.key, flags_raised=raised, flags=found)
@@ -259,7 +256,7 @@ async def add_rules(
             actor=principal.subject,
             action="rules.add",
             subject=created.effective_from.isoformat(),
-            client_address=_client(request),
+            client_address=client_address(request),
         )
         await uow.commit()
     return created

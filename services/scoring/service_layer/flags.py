@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-import orjson
 from sqlalchemy import insert as plain_insert
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters.tables import flags, runtime_tables
 from services.scoring.metrics import FLAGS_RAISED
-from shared.contracts import Envelope, Event
+from shared.contracts import Event
 from shared.contracts.scoring import FlagRaised
-from shared.observability import correlation_id_var
-from shared.unit_of_work import UnitOfWork
+from shared.unit_of_work import UnitOfWork, outbox_row
 
 #: Publishes an event in the caller's transaction (the unit of work's outbox, or the handler's session).
 Emit = Callable[[Event], Awaitable[None]]
@@ -87,23 +84,8 @@ def session_emitter(session: AsyncSession, *, causation_id: str) -> Emit:
     """Publish from an event handler: the outbox row goes through the handler's own transaction."""
 
     async def emit(event: Event) -> None:
-        envelope = Envelope.wrap(
-            event,
-            producer="scoring",
-            correlation_id=correlation_id_var.get(),
-            causation_id=causation_id,
-            occurred_at=datetime.now(UTC),
-        )
-        await session.execute(
-            plain_insert(runtime_tables.outbox).values(
-                event_id=envelope.event_id,
-                topic=event.topic,
-                partition_key=event.partition_key(),
-                event_type=envelope.type,
-                region_id=envelope.region_id,
-                value=orjson.dumps(envelope.model_dump(mode="json")),
-            )
-        )
+        row = outbox_row(event, producer="scoring", causation_id=causation_id)
+        await session.execute(plain_insert(runtime_tables.outbox).values(row))
 
     return emit
 
