@@ -71,3 +71,9 @@ class TooManyRequests(ApiError):
             f"Terlalu banyak permintaan; coba lagi dalam {retry_after} detik.",
         )
         self.retry_after = retry_after
+
+
+class ServiceUnavailable(ApiError):
+    """The service cannot take the request right now; the client may send it again."""
+
+    status_code = 503

@@ -23,3 +23,8 @@ FEED_PUBLISH_FAILURES = Counter(
     "kinerja_reporting_feed_publish_failures_total", "Live feed messages that could not be published"
 )
 FEED_SUBSCRIBERS = Gauge("kinerja_reporting_feed_subscribers", "Open live feed connections in this process")
+SUBMISSION_GROUP_SIZE = Histogram(
+    "kinerja_reporting_submission_group_size",
+    "Single submissions written in one transaction (group commit)",
+    buckets=(1, 2, 5, 10, 25, 50, 100, 250),
+)

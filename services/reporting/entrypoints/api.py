@@ -11,7 +11,13 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from services.reporting.domain.activity import ActivityStatus, ReviewAction
-from services.reporting.entrypoints.dependencies import evidence_store, live_feed, reporting_settings
+from services.reporting.entrypoints.dependencies import (
+    evidence_store,
+    live_feed,
+    reporting_settings,
+    submission_queue,
+    submission_writer,
+)
 from services.reporting.entrypoints.schemas import (
     ActivityCorrection,
     ActivityCreate,
@@ -31,6 +37,7 @@ from services.reporting.entrypoints.schemas import (
 from services.reporting.service_layer import activities, evidence, field_visits
 from services.reporting.service_layer.access import employee_of
 from services.reporting.service_layer.activities import HistoryFilters, SubmissionRules
+from services.reporting.service_layer.intake import Claim, batch_claim, batch_read, single_answer
 from shared.auth import Principal, Role, require_roles
 from shared.http import client_address
 from shared.runtime import Context
@@ -66,23 +73,16 @@ async def submit_activity(
     request: Request,
     principal: Principal = AsEmployee,
 ) -> Response:
-    """Report an activity; sending the same activity_id again returns the original (200)."""
-    rules = SubmissionRules.at_now(reporting_settings(context).clock_skew_seconds)
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        submission = await activities.submit_activity(
-            uow=uow, principal=principal, activity_in=activity_in, rules=rules
-        )
-        if submission.created:
-            await uow.audit(
-                actor=principal.subject,
-                action="activity.submit",
-                subject=activity_in.activity_id,
-                client_address=client_address(request),
-            )
-            await uow.commit()
-    if submission.notice is not None:
-        await live_feed(context).publish([submission.notice])
-    return _json(submission.activity, status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK)
+    """Report an activity; sending the same activity_id again returns the original (200).
+
+    Answered once the activity and its event are committed (together with whatever other
+    submissions arrived at the same moment: group commit).
+    """
+    claim = Claim(principal, employee_of(principal), [(0, activity_in)], client_address(request))
+    result = await submission_queue(context).submit(claim)
+    await live_feed(context).publish(result.notices)
+    activity, created = single_answer(result.outcomes[0])
+    return _json(activity, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 @router.post("/activities/batch", response_model=BatchRead)
@@ -93,24 +93,10 @@ async def submit_batch(
     principal: Principal = AsEmployee,
 ) -> Response:
     """Sync activities queued offline (at most 500); each item is accepted, a duplicate, or rejected."""
-    rules = SubmissionRules.at_now(reporting_settings(context).clock_skew_seconds)
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        result, notices = await activities.submit_batch(
-            uow=uow, principal=principal, items=batch.items, rules=rules
-        )
-        if result.accepted:
-            await uow.audit(
-                actor=principal.subject,
-                action="activity.submit_batch",
-                subject=employee_of(principal),
-                detail=(
-                    f"accepted={result.accepted} duplicates={result.duplicates} rejected={result.rejected}"
-                ),
-                client_address=client_address(request),
-            )
-            await uow.commit()
-    await live_feed(context).publish(notices)
-    return _json(result, status.HTTP_200_OK)
+    claim, malformed = batch_claim(principal, employee_of(principal), batch.items, client_address(request))
+    [result] = await submission_writer(context)(principal.region, [claim])
+    await live_feed(context).publish(result.notices)
+    return _json(batch_read(len(batch.items), result.outcomes, malformed), status.HTTP_200_OK)
 
 
 @router.get("/activities", response_model=ActivityPage)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.reporting.adapters.evidence_store import EvidenceStore, build_evidence_store
 from services.reporting.adapters.live_feed import LiveFeed
+from services.reporting.service_layer.intake import SubmissionQueue, WriteGroup, group_writer
 from services.reporting.settings import ReportingSettings
 from shared.runtime import ServiceContext
 
@@ -30,3 +31,22 @@ def live_feed(context: ServiceContext) -> LiveFeed:
     if feed is None:
         feed = context.extras["live_feed"] = LiveFeed(context.redis)
     return feed
+
+
+def submission_queue(context: ServiceContext) -> SubmissionQueue:
+    """The group-commit queue of single submissions (one per process)."""
+    queue: SubmissionQueue | None = context.extras.get("submission_queue")
+    if queue is None:
+        queue = context.extras["submission_queue"] = SubmissionQueue(submission_writer(context))
+    return queue
+
+
+def submission_writer(context: ServiceContext) -> WriteGroup:
+    """Writes one group (a batch sync) in its own transaction."""
+    write: WriteGroup | None = context.extras.get("submission_writer")
+    if write is None:
+        write = context.extras["submission_writer"] = group_writer(
+            lambda region_id: context.unit_of_work(region_id=region_id),
+            reporting_settings(context).clock_skew_seconds,
+        )
+    return write

@@ -1,0 +1,485 @@
+"""Accepting activity reports: every request's items judged and written in one transaction per group.
+
+Single submissions that arrive while another group is being written wait for the next group
+(group commit): one transaction per region holds them all, and each request is answered only after
+that transaction committed. Under load a group holds dozens of submissions, so the fixed cost of a
+transaction (begin, region, look-ups, insert, commit) is paid once for all of them; a submission
+that arrives alone is written at once, without waiting. A batch sync is a group of its own.
+
+Whatever the group, one statement reads the plan indicators, one inserts the activities (from
+arrays, so the statement is the same for 1 or 500 rows and PostgreSQL plans it once), and the unit
+of work adds the audit entries and outbox events at commit. If a group's transaction fails, it is
+written again in halves, so one request's failure never fails another's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import ValidationError
+from sqlalchemy import ARRAY, String, TextClause, any_, bindparam, select, text
+
+from services.reporting.adapters.live_feed import FeedNotice
+from services.reporting.adapters.tables import activities, plan_indicators, team_members
+from services.reporting.domain.activity import ActivityStatus, RuleViolation, check_occurrence, check_quantity
+from services.reporting.entrypoints.schemas import ActivityCreate, ActivityRead, BatchItemOutcome, BatchRead
+from services.reporting.metrics import ACTIVITIES_SUBMITTED, BATCH_SIZE, SUBMISSION_GROUP_SIZE
+from services.reporting.service_layer.activities import (
+    ACTIVITY_ID_TAKEN,
+    UNKNOWN_INDICATOR,
+    SubmissionRules,
+    feed_notice,
+    read_activity,
+)
+from services.reporting.service_layer.errors import as_error_body, unprocessable
+from shared.auth import Principal
+from shared.contracts.reporting import ActivityReported
+from shared.errors import ServiceUnavailable
+from shared.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["accepted", "duplicate", "taken", "rejected"]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One request's well-formed items (with their index in the request), from one employee."""
+
+    principal: Principal
+    employee_id: str
+    items: Sequence[tuple[int, ActivityCreate]]
+    client_address: str | None
+    batch: bool = False
+    #: Items of the request refused before judging (malformed), for the audit entry.
+    malformed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ItemOutcome:
+    """What became of one item: the activity as stored (accepted, or the original of a duplicate)."""
+
+    index: int
+    activity_id: str
+    outcome: Outcome
+    activity: ActivityRead | None = None
+    violation: RuleViolation | None = None
+
+
+@dataclass(slots=True)
+class ClaimResult:
+    """What became of a claim's items, and what its activities show in the raters' feeds."""
+
+    outcomes: list[ItemOutcome] = field(default_factory=list)
+    notices: list[FeedNotice] = field(default_factory=list)
+
+
+def _indicators_query() -> Any:
+    """The active plan indicators among ``:indicator_ids`` of a region, each with its owner's rater.
+
+    The owner is compared in Python, so one statement serves every employee of a group.
+    """
+    return (
+        select(
+            plan_indicators.c.indicator_id,
+            plan_indicators.c.employee_id,
+            plan_indicators.c.plan_id,
+            plan_indicators.c.result_id,
+            plan_indicators.c.year,
+            plan_indicators.c.aggregation,
+            plan_indicators.c.qualitative,
+            team_members.c.supervisor_id.label("rater_id"),
+        )
+        .select_from(
+            plan_indicators.outerjoin(
+                team_members,
+                (team_members.c.employee_id == plan_indicators.c.employee_id)
+                & (team_members.c.region_id == plan_indicators.c.region_id),
+            )
+        )
+        .where(
+            plan_indicators.c.region_id == bindparam("region_id"),
+            plan_indicators.c.active.is_(True),
+            plan_indicators.c.indicator_id == any_(bindparam("indicator_ids", type_=ARRAY(String))),
+        )
+    )
+
+
+_INDICATORS_AMONG = _indicators_query()
+
+_ACTIVITIES_AMONG = select(activities).where(
+    activities.c.region_id == bindparam("region_id"),
+    activities.c.activity_id == any_(bindparam("activity_ids", type_=ARRAY(String))),
+)
+
+#: The columns an accepted activity is inserted with, and their PostgreSQL types.
+_INSERTED_COLUMNS = {
+    "activity_id": "varchar",
+    "employee_id": "varchar",
+    "plan_id": "varchar",
+    "result_id": "varchar",
+    "indicator_id": "varchar",
+    "occurred_at": "timestamptz",
+    "quantity": "numeric",
+    "denominator": "numeric",
+    "description": "text",
+    "obstacles": "text",
+    "latitude": "numeric",
+    "longitude": "numeric",
+}
+
+
+def _insert_from_arrays() -> TextClause:
+    """One INSERT of any number of activities, each column bound as one array (``unnest``).
+
+    A multi-row ``VALUES`` is a new statement for every row count (parsed and planned each time)
+    and binds every value separately; arrays keep one prepared statement and one bind per column.
+    """
+    arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _INSERTED_COLUMNS.items())
+    return text(
+        f"INSERT INTO activities ({', '.join(_INSERTED_COLUMNS)}, region_id, status, submitted_at, revision) "
+        f"SELECT item.*, :region_id, :status, CAST(:submitted_at AS timestamptz), 1 "
+        f"FROM unnest({arrays}) AS item "
+        "ON CONFLICT (activity_id) DO NOTHING RETURNING activity_id"
+    )
+
+
+_INSERT_ACTIVITIES = _insert_from_arrays()
+
+
+def _judge(
+    activity_in: ActivityCreate, indicator: Any | None, rules: SubmissionRules
+) -> RuleViolation | None:
+    """The first rule the activity breaks, or None."""
+    if indicator is None:
+        return UNKNOWN_INDICATOR
+    return check_occurrence(
+        activity_in.occurred_at, now=rules.now, plan_year=indicator.year, clock_skew=rules.clock_skew
+    ) or check_quantity(
+        quantity=activity_in.quantity,
+        denominator=activity_in.denominator,
+        aggregation=indicator.aggregation,
+        qualitative=indicator.qualitative,
+    )
+
+
+def _row_values(
+    activity_in: ActivityCreate, *, region_id: str, employee_id: str, indicator: Any, now: datetime
+) -> dict[str, Any]:
+    return activity_in.model_dump() | {
+        "region_id": region_id,
+        "employee_id": employee_id,
+        "plan_id": indicator.plan_id,
+        "result_id": indicator.result_id,
+        "status": ActivityStatus.SUBMITTED.value,
+        "submitted_at": now,
+        "revision": 1,
+    }
+
+
+def _reported(values: dict[str, Any]) -> ActivityReported:
+    return ActivityReported(
+        region_id=values["region_id"],
+        activity_id=values["activity_id"],
+        employee_id=values["employee_id"],
+        plan_id=values["plan_id"],
+        result_id=values["result_id"],
+        indicator_id=values["indicator_id"],
+        occurred_at=values["occurred_at"],
+        quantity=values["quantity"],
+        denominator=values["denominator"],
+        description=values["description"],
+        obstacles=values["obstacles"],
+    )
+
+
+async def write_group(
+    uow: UnitOfWork, region_id: str, claims: Sequence[Claim], rules: SubmissionRules
+) -> list[ClaimResult]:
+    """Judge and write every claim's items in the open unit of work of ``region_id``; the caller commits.
+
+    An activity id already stored (or earlier in the group) is the employee's duplicate, or taken
+    when it belongs to someone else; a retry of an accepted activity stays a duplicate even if the
+    rules moved since.
+    """
+    session = uow.session
+    indicator_ids = list({item.indicator_id for claim in claims for _, item in claim.items})
+    indicators = {
+        row.indicator_id: row
+        for row in await session.execute(
+            _INDICATORS_AMONG, {"region_id": region_id, "indicator_ids": indicator_ids}
+        )
+    }
+
+    # First pass: judge; the first item of an id in the group is its candidate, later ones wait.
+    candidates: dict[str, dict[str, Any]] = {}
+    raters: dict[str, str | None] = {}
+    verdicts: list[list[tuple[int, ActivityCreate, RuleViolation | None]]] = []
+    for claim in claims:
+        judged = []
+        for index, item in claim.items:
+            indicator = indicators.get(item.indicator_id)
+            if indicator is not None and indicator.employee_id != claim.employee_id:
+                indicator = None
+            violation = _judge(item, indicator, rules)
+            if violation is None and item.activity_id not in candidates:
+                assert indicator is not None  # no violation: the indicator was found
+                candidates[item.activity_id] = _row_values(
+                    item,
+                    region_id=region_id,
+                    employee_id=claim.employee_id,
+                    indicator=indicator,
+                    now=rules.now,
+                )
+                raters[item.activity_id] = indicator.rater_id
+            judged.append((index, item, violation))
+        verdicts.append(judged)
+
+    inserted: set[str] = set()
+    if candidates:
+        rows = list(candidates.values())
+        arrays = {name: [row[name] for row in rows] for name in _INSERTED_COLUMNS}
+        parameters = arrays | {
+            "region_id": region_id,
+            "status": ActivityStatus.SUBMITTED.value,
+            "submitted_at": rules.now,
+        }
+        inserted = set((await session.execute(_INSERT_ACTIVITIES, parameters)).scalars())
+
+    # Items not written here may be retries of activities stored before (or someone else's id).
+    unresolved = {
+        item.activity_id
+        for judged in verdicts
+        for _, item, violation in judged
+        if item.activity_id not in inserted
+    }
+    stored: dict[str, ActivityRead] = {}
+    if unresolved:
+        stored = {
+            row.activity_id: read_activity(row._mapping)
+            for row in await session.execute(
+                _ACTIVITIES_AMONG, {"region_id": region_id, "activity_ids": list(unresolved)}
+            )
+        }
+
+    results: list[ClaimResult] = []
+    written: dict[str, ActivityRead] = {}
+    for claim, judged in zip(claims, verdicts, strict=True):
+        result = ClaimResult()
+        outcomes = result.outcomes
+        for index, item, violation in judged:
+            activity_id = item.activity_id
+            if activity_id in inserted and activity_id not in written:
+                values = candidates[activity_id]
+                uow.emit(_reported(values))
+                activity = written[activity_id] = read_activity(values)
+                notice = feed_notice(raters[activity_id], "activity.submitted", activity)
+                if notice is not None:
+                    result.notices.append(notice)
+                outcomes.append(ItemOutcome(index, activity_id, "accepted", activity))
+                continue
+            original = written.get(activity_id) or stored.get(activity_id)
+            if original is not None:
+                kind: Outcome = "duplicate" if original.employee_id == claim.employee_id else "taken"
+                outcomes.append(ItemOutcome(index, activity_id, kind, original))
+            elif violation is not None:
+                outcomes.append(ItemOutcome(index, activity_id, "rejected", violation=violation))
+            else:
+                # Stored, but not visible here: the id belongs to another region.
+                outcomes.append(ItemOutcome(index, activity_id, "taken"))
+        results.append(result)
+        accepted = sum(1 for outcome in outcomes if outcome.outcome == "accepted")
+        if accepted:
+            await uow.audit(
+                actor=claim.principal.subject,
+                action="activity.submit_batch" if claim.batch else "activity.submit",
+                subject=claim.employee_id if claim.batch else outcomes[0].activity_id,
+                detail=_batch_detail(outcomes, claim.malformed) if claim.batch else None,
+                client_address=claim.client_address,
+            )
+        for outcome in outcomes:
+            ACTIVITIES_SUBMITTED.labels("rejected" if outcome.outcome == "taken" else outcome.outcome).inc()
+    return results
+
+
+def _batch_detail(outcomes: Sequence[ItemOutcome], malformed: int) -> str:
+    accepted = sum(1 for o in outcomes if o.outcome == "accepted")
+    duplicates = sum(1 for o in outcomes if o.outcome == "duplicate")
+    rejected = len(outcomes) - accepted - duplicates + malformed
+    return f"accepted={accepted} duplicates={duplicates} rejected={rejected}"
+
+
+#: Opens, fills and commits one transaction for one region's claims.
+WriteGroup = Callable[[str, Sequence[Claim]], Awaitable[list[ClaimResult]]]
+
+
+def group_writer(open_unit_of_work: Callable[[str], UnitOfWork], clock_skew_seconds: int) -> WriteGroup:
+    """Writes a group in its own transaction, judged at the moment it is written."""
+
+    async def write(region_id: str, claims: Sequence[Claim]) -> list[ClaimResult]:
+        rules = SubmissionRules.at_now(clock_skew_seconds)
+        async with open_unit_of_work(region_id) as uow:
+            results = await write_group(uow, region_id, claims, rules)
+            await uow.commit()
+        return results
+
+    return write
+
+
+@dataclass(slots=True)
+class _Waiting:
+    claim: Claim
+    answer: asyncio.Future[ClaimResult]
+
+
+class SubmissionQueue:
+    """Group commit for single submissions: whatever arrived while a group was written is the next group.
+
+    ``write`` opens, fills and commits one transaction for one region's claims. At most
+    ``writers`` groups are written at once (one fills while the other waits on the database).
+    """
+
+    def __init__(self, write: WriteGroup, *, max_group: int = 256, writers: int = 2) -> None:
+        self._write = write
+        self._max_group = max_group
+        self._writers = writers
+        self._waiting: list[_Waiting] = []
+        self._running: set[asyncio.Task[None]] = set()
+
+    async def submit(self, claim: Claim) -> ClaimResult:
+        """The claim's outcomes once the transaction that wrote it committed."""
+        loop = asyncio.get_running_loop()
+        waiting = _Waiting(claim, loop.create_future())
+        self._waiting.append(waiting)
+        if len(self._running) < self._writers:
+            task = loop.create_task(self._drain())
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+        return await waiting.answer
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            group, self._waiting = self._waiting[: self._max_group], self._waiting[self._max_group :]
+            by_region: dict[str, list[_Waiting]] = {}
+            for waiting in group:
+                by_region.setdefault(waiting.claim.principal.region, []).append(waiting)
+            for region_id, members in by_region.items():
+                await self._write_members(region_id, members)
+
+    async def _write_members(self, region_id: str, members: list[_Waiting]) -> None:
+        SUBMISSION_GROUP_SIZE.observe(len(members))
+        try:
+            results = await self._write(region_id, [waiting.claim for waiting in members])
+        except asyncio.CancelledError:
+            for waiting in members:
+                _fail(waiting, _STOPPING)
+            raise
+        except Exception as exc:
+            if len(members) == 1:
+                _fail(members[0], exc)
+                return
+            # One request's failure must not fail the others: each half is written again on its own,
+            # so a bad request ends up alone after a few halvings and the rest is committed.
+            log.warning(
+                "submission group failed; writing it again in halves",
+                extra={"fields": {"size": len(members), "error": repr(exc)[:200]}},
+            )
+            half = len(members) // 2
+            await self._write_members(region_id, members[:half])
+            await self._write_members(region_id, members[half:])
+            return
+        for waiting, result in zip(members, results, strict=True):
+            if not waiting.answer.done():
+                waiting.answer.set_result(result)
+
+
+_STOPPING = ServiceUnavailable(
+    "service_stopping",
+    "The service is stopping; send the activity again.",
+    "Layanan sedang berhenti; kirim lagi.",
+)
+
+
+def _fail(waiting: _Waiting, exc: BaseException) -> None:
+    if not waiting.answer.done():
+        waiting.answer.set_exception(exc)
+
+
+def batch_claim(
+    principal: Principal, employee_id: str, raw_items: Sequence[object], client_address: str | None
+) -> tuple[Claim, dict[int, BatchItemOutcome]]:
+    """A batch's well-formed items as one claim, and a rejection for each malformed one."""
+    BATCH_SIZE.observe(len(raw_items))
+    items: list[tuple[int, ActivityCreate]] = []
+    malformed: dict[int, BatchItemOutcome] = {}
+    for index, raw in enumerate(raw_items):
+        try:
+            items.append((index, ActivityCreate.model_validate(raw)))
+        except ValidationError as exc:
+            raw_id = raw.get("activity_id") if isinstance(raw, dict) else None
+            malformed[index] = _invalid_item(index, raw_id if isinstance(raw_id, str) else None, exc)
+            ACTIVITIES_SUBMITTED.labels("rejected").inc()
+    claim = Claim(principal, employee_id, items, client_address, batch=True, malformed=len(malformed))
+    return claim, malformed
+
+
+def batch_read(
+    size: int, outcomes: Sequence[ItemOutcome], malformed: dict[int, BatchItemOutcome]
+) -> BatchRead:
+    """The answer to a batch: one outcome per item, in request order."""
+    by_index = dict(malformed)
+    for outcome in outcomes:
+        by_index[outcome.index] = _batch_item(outcome)
+    items = [by_index[index] for index in range(size)]
+    accepted = sum(1 for item in items if item.outcome == "accepted")
+    duplicates = sum(1 for item in items if item.outcome == "duplicate")
+    return BatchRead(
+        accepted=accepted, duplicates=duplicates, rejected=size - accepted - duplicates, items=items
+    )
+
+
+def _batch_item(outcome: ItemOutcome) -> BatchItemOutcome:
+    if outcome.outcome in ("accepted", "duplicate"):
+        status = outcome.activity.status if outcome.activity is not None else None
+        return BatchItemOutcome(
+            index=outcome.index, activity_id=outcome.activity_id, outcome=outcome.outcome, status=status
+        )
+    error = (
+        as_error_body(outcome.violation)
+        if outcome.violation is not None
+        else ACTIVITY_ID_TAKEN.body()["error"]
+    )
+    return BatchItemOutcome(
+        index=outcome.index, activity_id=outcome.activity_id, outcome="rejected", error=error
+    )
+
+
+def _invalid_item(index: int, activity_id: str | None, exc: ValidationError) -> BatchItemOutcome:
+    first = exc.errors()[0]
+    field_name = ".".join(str(part) for part in first["loc"]) or None
+    message = f"{field_name or 'item'}: {first['msg']}"
+    return BatchItemOutcome(
+        index=index,
+        activity_id=activity_id,
+        outcome="rejected",
+        error={
+            "code": "invalid_input",
+            "field": field_name,
+            "message": message,
+            "message_id": f"Masukan tidak valid: {message}",
+        },
+    )
+
+
+def single_answer(outcome: ItemOutcome) -> tuple[ActivityRead, bool]:
+    """A single submission's answer: the activity and whether it is new, or the error to raise."""
+    if outcome.outcome == "rejected" and outcome.violation is not None:
+        raise unprocessable(outcome.violation)
+    if outcome.outcome in ("taken", "rejected") or outcome.activity is None:
+        raise ACTIVITY_ID_TAKEN
+    return outcome.activity, outcome.outcome == "accepted"

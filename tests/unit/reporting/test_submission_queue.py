@@ -1,0 +1,91 @@
+"""The group-commit queue of single submissions, with a recording writer instead of a database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import pytest
+
+from services.reporting.entrypoints.schemas import ActivityCreate
+from services.reporting.service_layer.intake import Claim, ClaimResult, ItemOutcome, SubmissionQueue
+from shared.auth import Principal, Role
+from shared.errors import ServiceUnavailable
+
+
+def _claim(activity_id: str, region: str = "r1") -> Claim:
+    principal = Principal(subject=f"user-{activity_id}", region_id=region, roles=frozenset({Role.EMPLOYEE}))
+    item = ActivityCreate(
+        activity_id=activity_id,
+        indicator_id="ind-1",
+        occurred_at=datetime.now(UTC),
+        quantity=1,
+        description="Rapat koordinasi",
+    )
+    return Claim(principal, f"emp-{activity_id}", [(0, item)], None)
+
+
+class RecordingWriter:
+    """Remembers each group it was given; refuses any group holding a claim named in ``poison``."""
+
+    def __init__(self, poison: frozenset[str] = frozenset(), pause: float = 0.0) -> None:
+        self.groups: list[tuple[str, list[str]]] = []
+        self.poison = poison
+        self.pause = pause
+
+    async def __call__(self, region_id: str, claims: Sequence[Claim]) -> list[ClaimResult]:
+        ids = [claim.items[0][1].activity_id for claim in claims]
+        self.groups.append((region_id, ids))
+        await asyncio.sleep(self.pause)
+        if self.poison.intersection(ids):
+            raise ValueError("refused by the database")
+        return [ClaimResult([ItemOutcome(0, activity_id, "accepted")]) for activity_id in ids]
+
+
+async def test_a_lone_submission_is_written_at_once_in_a_group_of_its_own() -> None:
+    writer = RecordingWriter()
+    result = await SubmissionQueue(writer).submit(_claim("act00001"))
+    assert result.outcomes[0].outcome == "accepted"
+    assert writer.groups == [("r1", ["act00001"])]
+
+
+async def test_submissions_arriving_together_share_groups_and_each_gets_its_own_answer() -> None:
+    writer = RecordingWriter(pause=0.01)
+    queue = SubmissionQueue(writer, writers=1)
+    ids = [f"act{n:05}" for n in range(40)]
+    results = await asyncio.gather(*(queue.submit(_claim(activity_id)) for activity_id in ids))
+    assert [result.outcomes[0].activity_id for result in results] == ids
+    assert sorted(i for _, group in writer.groups for i in group) == sorted(ids)
+    assert len(writer.groups) < len(ids) / 4, "submissions waiting together are written together"
+
+
+async def test_one_region_per_transaction() -> None:
+    writer = RecordingWriter(pause=0.01)
+    queue = SubmissionQueue(writer, writers=1)
+    claims = [_claim(f"act{n:05}", region=f"r{n % 2}") for n in range(10)]
+    await asyncio.gather(*(queue.submit(claim) for claim in claims))
+    for region_id, ids in writer.groups:
+        assert all(f"r{int(i[3:]) % 2}" == region_id for i in ids)
+
+
+async def test_a_failing_submission_fails_alone_the_others_are_written_again_in_halves() -> None:
+    writer = RecordingWriter(poison=frozenset({"act00003"}), pause=0.01)
+    queue = SubmissionQueue(writer, writers=1)
+    ids = [f"act{n:05}" for n in range(8)]
+    results = await asyncio.gather(*(queue.submit(_claim(i)) for i in ids), return_exceptions=True)
+    assert isinstance(results[3], ValueError)
+    assert all(isinstance(r, ClaimResult) for n, r in enumerate(results) if n != 3)
+    assert ("r1", ["act00003"]) in writer.groups
+    assert len(writer.groups) < 8
+
+
+async def test_stopping_mid_write_answers_service_unavailable() -> None:
+    writer = RecordingWriter(pause=10)
+    queue = SubmissionQueue(writer)
+    waiting = asyncio.ensure_future(queue.submit(_claim("act00001")))
+    await asyncio.sleep(0.01)
+    for task in list(queue._running):
+        task.cancel()
+    with pytest.raises(ServiceUnavailable):
+        await waiting
