@@ -227,7 +227,10 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
     if args.profile:
         services.stop("reporting")
         print("\nreporting service, top functions by internal time:")
-        pstats.Stats(str(services.profile_path("reporting"))).sort_stats("tottime").print_stats(25)
+        stats = pstats.Stats(str(services.profile_path("reporting")))
+        stats.sort_stats("tottime").print_stats(25)
+        print("\nreporting service, the project's own functions by cumulative time:")
+        stats.sort_stats("cumulative").print_stats(r"/(services|shared)/", 30)
 
 
 def main() -> None:

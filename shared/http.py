@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+import asyncpg
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -138,11 +139,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(DBAPIError)
-    async def data_error(_: Request, exc: DBAPIError) -> JSONResponse:
+    @app.exception_handler(asyncpg.PostgresError)
+    async def data_error(_: Request, exc: Exception) -> JSONResponse:
         # Validation should catch bad values first; this is the net for those PostgreSQL itself
         # refuses (SQLSTATE class 22: NUL characters, out-of-range numbers or dates). Anything
-        # else is a fault of ours and stays a 500.
-        sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        # else is a fault of ours and stays a 500. Paths on the driver itself raise its errors.
+        origin = exc.orig if isinstance(exc, DBAPIError) else exc
+        sqlstate = getattr(origin, "sqlstate", None) or getattr(origin, "pgcode", None)
         if not (isinstance(sqlstate, str) and sqlstate.startswith("22")):
             raise exc
         message, message_id = DATA_ERRORS.get(sqlstate, DATA_ERRORS["22000"])

@@ -46,13 +46,18 @@ def _audit_and_outbox_row(audit_log: Table, outbox: Table) -> Insert:
 
 
 def outbox_row(
-    event: Event, *, producer: str, causation_id: str | None = None, occurred_at: datetime | None = None
+    event: Event,
+    *,
+    producer: str,
+    causation_id: str | None = None,
+    occurred_at: datetime | None = None,
+    correlation_id: str | None = None,
 ) -> dict[str, Any]:
     """The outbox row of an event: its envelope (with the current correlation id) and routing."""
     envelope = Envelope.wrap(
         event,
         producer=producer,
-        correlation_id=correlation_id_var.get(),
+        correlation_id=correlation_id or correlation_id_var.get(),
         causation_id=causation_id,
         occurred_at=occurred_at or datetime.now(UTC),
     )
@@ -63,6 +68,28 @@ def outbox_row(
         "event_type": envelope.type,
         "region_id": envelope.region_id,
         "value": orjson.dumps(envelope.model_dump(mode="json")),
+    }
+
+
+def audit_row(
+    *,
+    region_id: str,
+    actor: str,
+    action: str,
+    subject: str,
+    detail: str | None = None,
+    client_address: str | None = None,
+    correlation_id: str | None = None,
+) -> dict[str, Any]:
+    """An audit entry of a state-changing action (with the current correlation id)."""
+    return {
+        "region_id": region_id,
+        "actor": actor,
+        "action": action,
+        "subject": subject,
+        "detail": detail,
+        "client_address": client_address,
+        "correlation_id": correlation_id or correlation_id_var.get(),
     }
 
 
@@ -149,15 +176,14 @@ class UnitOfWork:
         if self._region_id is None:
             raise RuntimeError("an audited action needs a region")
         self._pending_audit.append(
-            {
-                "region_id": self._region_id,
-                "actor": actor,
-                "action": action,
-                "subject": subject,
-                "detail": detail,
-                "client_address": client_address,
-                "correlation_id": correlation_id_var.get(),
-            }
+            audit_row(
+                region_id=self._region_id,
+                actor=actor,
+                action=action,
+                subject=subject,
+                detail=detail,
+                client_address=client_address,
+            )
         )
 
     async def commit(self) -> None:

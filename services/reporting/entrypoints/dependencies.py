@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.reporting.adapters.evidence_store import EvidenceStore, build_evidence_store
+from services.reporting.adapters.intake_store import IntakeStore
 from services.reporting.adapters.live_feed import LiveFeed
 from services.reporting.service_layer.intake import SubmissionQueue, WriteGroup, group_writer
 from services.reporting.settings import ReportingSettings
@@ -46,7 +47,8 @@ def submission_writer(context: ServiceContext) -> WriteGroup:
     write: WriteGroup | None = context.extras.get("submission_writer")
     if write is None:
         write = context.extras["submission_writer"] = group_writer(
-            lambda region_id: context.unit_of_work(region_id=region_id),
-            reporting_settings(context).clock_skew_seconds,
+            IntakeStore(context.engine),
+            clock_skew_seconds=reporting_settings(context).clock_skew_seconds,
+            producer=context.settings.service_name,
         )
     return write

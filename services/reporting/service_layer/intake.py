@@ -22,10 +22,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import ValidationError
-from sqlalchemy import ARRAY, String, TextClause, any_, bindparam, select, text
 
+from services.reporting.adapters.intake_store import IntakeStore, IntakeTransaction
 from services.reporting.adapters.live_feed import FeedNotice
-from services.reporting.adapters.tables import activities, plan_indicators, team_members
 from services.reporting.domain.activity import ActivityStatus, RuleViolation, check_occurrence, check_quantity
 from services.reporting.entrypoints.schemas import ActivityCreate, ActivityRead, BatchItemOutcome, BatchRead
 from services.reporting.metrics import ACTIVITIES_SUBMITTED, BATCH_SIZE, SUBMISSION_GROUP_SIZE
@@ -40,7 +39,8 @@ from services.reporting.service_layer.errors import as_error_body, unprocessable
 from shared.auth import Principal
 from shared.contracts.reporting import ActivityReported
 from shared.errors import ServiceUnavailable
-from shared.unit_of_work import UnitOfWork
+from shared.observability import correlation_id_var
+from shared.unit_of_work import audit_row, outbox_row
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,8 @@ class Claim:
     batch: bool = False
     #: Items of the request refused before judging (malformed), for the audit entry.
     malformed: int = 0
+    #: The request's correlation id: the group is written outside the request's context.
+    correlation_id: str | None = field(default_factory=correlation_id_var.get)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,79 +81,6 @@ class ClaimResult:
     notices: list[FeedNotice] = field(default_factory=list)
 
 
-def _indicators_query() -> Any:
-    """The active plan indicators among ``:indicator_ids`` of a region, each with its owner's rater.
-
-    The owner is compared in Python, so one statement serves every employee of a group.
-    """
-    return (
-        select(
-            plan_indicators.c.indicator_id,
-            plan_indicators.c.employee_id,
-            plan_indicators.c.plan_id,
-            plan_indicators.c.result_id,
-            plan_indicators.c.year,
-            plan_indicators.c.aggregation,
-            plan_indicators.c.qualitative,
-            team_members.c.supervisor_id.label("rater_id"),
-        )
-        .select_from(
-            plan_indicators.outerjoin(
-                team_members,
-                (team_members.c.employee_id == plan_indicators.c.employee_id)
-                & (team_members.c.region_id == plan_indicators.c.region_id),
-            )
-        )
-        .where(
-            plan_indicators.c.region_id == bindparam("region_id"),
-            plan_indicators.c.active.is_(True),
-            plan_indicators.c.indicator_id == any_(bindparam("indicator_ids", type_=ARRAY(String))),
-        )
-    )
-
-
-_INDICATORS_AMONG = _indicators_query()
-
-_ACTIVITIES_AMONG = select(activities).where(
-    activities.c.region_id == bindparam("region_id"),
-    activities.c.activity_id == any_(bindparam("activity_ids", type_=ARRAY(String))),
-)
-
-#: The columns an accepted activity is inserted with, and their PostgreSQL types.
-_INSERTED_COLUMNS = {
-    "activity_id": "varchar",
-    "employee_id": "varchar",
-    "plan_id": "varchar",
-    "result_id": "varchar",
-    "indicator_id": "varchar",
-    "occurred_at": "timestamptz",
-    "quantity": "numeric",
-    "denominator": "numeric",
-    "description": "text",
-    "obstacles": "text",
-    "latitude": "numeric",
-    "longitude": "numeric",
-}
-
-
-def _insert_from_arrays() -> TextClause:
-    """One INSERT of any number of activities, each column bound as one array (``unnest``).
-
-    A multi-row ``VALUES`` is a new statement for every row count (parsed and planned each time)
-    and binds every value separately; arrays keep one prepared statement and one bind per column.
-    """
-    arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _INSERTED_COLUMNS.items())
-    return text(
-        f"INSERT INTO activities ({', '.join(_INSERTED_COLUMNS)}, region_id, status, submitted_at, revision) "
-        f"SELECT item.*, :region_id, :status, CAST(:submitted_at AS timestamptz), 1 "
-        f"FROM unnest({arrays}) AS item "
-        "ON CONFLICT (activity_id) DO NOTHING RETURNING activity_id"
-    )
-
-
-_INSERT_ACTIVITIES = _insert_from_arrays()
-
-
 def _judge(
     activity_in: ActivityCreate, indicator: Any | None, rules: SubmissionRules
 ) -> RuleViolation | None:
@@ -159,12 +88,12 @@ def _judge(
     if indicator is None:
         return UNKNOWN_INDICATOR
     return check_occurrence(
-        activity_in.occurred_at, now=rules.now, plan_year=indicator.year, clock_skew=rules.clock_skew
+        activity_in.occurred_at, now=rules.now, plan_year=indicator["year"], clock_skew=rules.clock_skew
     ) or check_quantity(
         quantity=activity_in.quantity,
         denominator=activity_in.denominator,
-        aggregation=indicator.aggregation,
-        qualitative=indicator.qualitative,
+        aggregation=indicator["aggregation"],
+        qualitative=indicator["qualitative"],
     )
 
 
@@ -174,8 +103,8 @@ def _row_values(
     return activity_in.model_dump() | {
         "region_id": region_id,
         "employee_id": employee_id,
-        "plan_id": indicator.plan_id,
-        "result_id": indicator.result_id,
+        "plan_id": indicator["plan_id"],
+        "result_id": indicator["result_id"],
         "status": ActivityStatus.SUBMITTED.value,
         "submitted_at": now,
         "revision": 1,
@@ -199,134 +128,150 @@ def _reported(values: dict[str, Any]) -> ActivityReported:
 
 
 async def write_group(
-    uow: UnitOfWork, region_id: str, claims: Sequence[Claim], rules: SubmissionRules
+    transaction: IntakeTransaction, claims: Sequence[Claim], rules: SubmissionRules, *, producer: str
 ) -> list[ClaimResult]:
-    """Judge and write every claim's items in the open unit of work of ``region_id``; the caller commits.
+    """Judge and write every claim's items in an open transaction of one region; the caller commits.
 
     An activity id already stored (or earlier in the group) is the employee's duplicate, or taken
     when it belongs to someone else; a retry of an accepted activity stays a duplicate even if the
     rules moved since.
     """
-    session = uow.session
-    indicator_ids = list({item.indicator_id for claim in claims for _, item in claim.items})
-    indicators = {
-        row.indicator_id: row
-        for row in await session.execute(
-            _INDICATORS_AMONG, {"region_id": region_id, "indicator_ids": indicator_ids}
-        )
-    }
+    region_id = transaction.region_id
+    indicator_ids = {item.indicator_id for claim in claims for _, item in claim.items}
+    indicators = {row["indicator_id"]: row for row in await transaction.indicators_among(list(indicator_ids))}
 
-    # First pass: judge; the first item of an id in the group is its candidate, later ones wait.
+    # Judge; the first item of an id in the group is its candidate, a later one its duplicate.
     candidates: dict[str, dict[str, Any]] = {}
+    events: list[dict[str, Any]] = []
+    audit_entries: list[dict[str, Any]] = []
     raters: dict[str, str | None] = {}
     verdicts: list[list[tuple[int, ActivityCreate, RuleViolation | None]]] = []
     for claim in claims:
         judged = []
+        witnesses = []
         for index, item in claim.items:
             indicator = indicators.get(item.indicator_id)
-            if indicator is not None and indicator.employee_id != claim.employee_id:
+            if indicator is not None and indicator["employee_id"] != claim.employee_id:
                 indicator = None
             violation = _judge(item, indicator, rules)
             if violation is None and item.activity_id not in candidates:
                 assert indicator is not None  # no violation: the indicator was found
-                candidates[item.activity_id] = _row_values(
+                values = _row_values(
                     item,
                     region_id=region_id,
                     employee_id=claim.employee_id,
                     indicator=indicator,
                     now=rules.now,
                 )
-                raters[item.activity_id] = indicator.rater_id
+                candidates[item.activity_id] = values
+                raters[item.activity_id] = indicator["rater_id"]
+                event = outbox_row(_reported(values), producer=producer, correlation_id=claim.correlation_id)
+                events.append(event | {"activity_id": item.activity_id})
+                witnesses.append(item.activity_id)
             judged.append((index, item, violation))
         verdicts.append(judged)
+        if witnesses:
+            audit_entries.append(_audit_entry(claim, region_id, witnesses, judged))
 
     inserted: set[str] = set()
     if candidates:
-        rows = list(candidates.values())
-        arrays = {name: [row[name] for row in rows] for name in _INSERTED_COLUMNS}
-        parameters = arrays | {
-            "region_id": region_id,
-            "status": ActivityStatus.SUBMITTED.value,
-            "submitted_at": rules.now,
-        }
-        inserted = set((await session.execute(_INSERT_ACTIVITIES, parameters)).scalars())
+        inserted = await transaction.insert(list(candidates.values()), events, audit_entries, rules.now)
 
     # Items not written here may be retries of activities stored before (or someone else's id).
-    unresolved = {
-        item.activity_id
-        for judged in verdicts
-        for _, item, violation in judged
-        if item.activity_id not in inserted
-    }
+    unresolved = {item.activity_id for judged in verdicts for _, item, _ in judged} - inserted
     stored: dict[str, ActivityRead] = {}
     if unresolved:
         stored = {
-            row.activity_id: read_activity(row._mapping)
-            for row in await session.execute(
-                _ACTIVITIES_AMONG, {"region_id": region_id, "activity_ids": list(unresolved)}
-            )
+            row["activity_id"]: read_activity(row)
+            for row in await transaction.activities_among(list(unresolved))
         }
 
     results: list[ClaimResult] = []
     written: dict[str, ActivityRead] = {}
     for claim, judged in zip(claims, verdicts, strict=True):
         result = ClaimResult()
-        outcomes = result.outcomes
         for index, item, violation in judged:
-            activity_id = item.activity_id
-            if activity_id in inserted and activity_id not in written:
-                values = candidates[activity_id]
-                uow.emit(_reported(values))
-                activity = written[activity_id] = read_activity(values)
-                notice = feed_notice(raters[activity_id], "activity.submitted", activity)
+            result.outcomes.append(
+                _outcome(claim, index, item, violation, candidates, inserted, written, stored)
+            )
+            if result.outcomes[-1].outcome == "accepted":
+                notice = feed_notice(
+                    raters[item.activity_id], "activity.submitted", written[item.activity_id]
+                )
                 if notice is not None:
                     result.notices.append(notice)
-                outcomes.append(ItemOutcome(index, activity_id, "accepted", activity))
-                continue
-            original = written.get(activity_id) or stored.get(activity_id)
-            if original is not None:
-                kind: Outcome = "duplicate" if original.employee_id == claim.employee_id else "taken"
-                outcomes.append(ItemOutcome(index, activity_id, kind, original))
-            elif violation is not None:
-                outcomes.append(ItemOutcome(index, activity_id, "rejected", violation=violation))
-            else:
-                # Stored, but not visible here: the id belongs to another region.
-                outcomes.append(ItemOutcome(index, activity_id, "taken"))
         results.append(result)
-        accepted = sum(1 for outcome in outcomes if outcome.outcome == "accepted")
-        if accepted:
-            await uow.audit(
-                actor=claim.principal.subject,
-                action="activity.submit_batch" if claim.batch else "activity.submit",
-                subject=claim.employee_id if claim.batch else outcomes[0].activity_id,
-                detail=_batch_detail(outcomes, claim.malformed) if claim.batch else None,
-                client_address=claim.client_address,
-            )
-        for outcome in outcomes:
-            ACTIVITIES_SUBMITTED.labels("rejected" if outcome.outcome == "taken" else outcome.outcome).inc()
+    _count(results)
     return results
 
 
-def _batch_detail(outcomes: Sequence[ItemOutcome], malformed: int) -> str:
-    accepted = sum(1 for o in outcomes if o.outcome == "accepted")
-    duplicates = sum(1 for o in outcomes if o.outcome == "duplicate")
-    rejected = len(outcomes) - accepted - duplicates + malformed
-    return f"accepted={accepted} duplicates={duplicates} rejected={rejected}"
+def _outcome(
+    claim: Claim,
+    index: int,
+    item: ActivityCreate,
+    violation: RuleViolation | None,
+    candidates: dict[str, dict[str, Any]],
+    inserted: set[str],
+    written: dict[str, ActivityRead],
+    stored: dict[str, ActivityRead],
+) -> ItemOutcome:
+    """What became of one item, once the group's insert answered."""
+    activity_id = item.activity_id
+    if activity_id in inserted and activity_id not in written:
+        written[activity_id] = read_activity(candidates[activity_id])
+        return ItemOutcome(index, activity_id, "accepted", written[activity_id])
+    original = written.get(activity_id) or stored.get(activity_id)
+    if original is not None:
+        kind: Outcome = "duplicate" if original.employee_id == claim.employee_id else "taken"
+        return ItemOutcome(index, activity_id, kind, original)
+    if violation is not None:
+        return ItemOutcome(index, activity_id, "rejected", violation=violation)
+    # Stored, but not visible here: the id belongs to another region.
+    return ItemOutcome(index, activity_id, "taken")
+
+
+def _audit_entry(
+    claim: Claim, region_id: str, witnesses: list[str], judged: Sequence[tuple[int, ActivityCreate, Any]]
+) -> dict[str, Any]:
+    """The claim's audit entry, written only if one of its candidate activities is inserted."""
+    if claim.batch:
+        # Written with the activities, before duplicates of earlier requests are known.
+        detail: str | None = f"items={len(judged) + claim.malformed} new_and_valid={len(witnesses)}"
+        action, subject = "activity.submit_batch", claim.employee_id
+    else:
+        detail, action, subject = None, "activity.submit", witnesses[0]
+    return audit_row(
+        region_id=region_id,
+        actor=claim.principal.subject,
+        action=action,
+        subject=subject,
+        detail=detail,
+        client_address=claim.client_address,
+        correlation_id=claim.correlation_id,
+    ) | {"witnesses": witnesses}
+
+
+def _count(results: Sequence[ClaimResult]) -> None:
+    counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
+    for result in results:
+        for outcome in result.outcomes:
+            counts["rejected" if outcome.outcome == "taken" else outcome.outcome] += 1
+    for kind, count in counts.items():
+        if count:
+            ACTIVITIES_SUBMITTED.labels(kind).inc(count)
 
 
 #: Opens, fills and commits one transaction for one region's claims.
 WriteGroup = Callable[[str, Sequence[Claim]], Awaitable[list[ClaimResult]]]
 
 
-def group_writer(open_unit_of_work: Callable[[str], UnitOfWork], clock_skew_seconds: int) -> WriteGroup:
+def group_writer(store: IntakeStore, *, clock_skew_seconds: int, producer: str) -> WriteGroup:
     """Writes a group in its own transaction, judged at the moment it is written."""
 
     async def write(region_id: str, claims: Sequence[Claim]) -> list[ClaimResult]:
         rules = SubmissionRules.at_now(clock_skew_seconds)
-        async with open_unit_of_work(region_id) as uow:
-            results = await write_group(uow, region_id, claims, rules)
-            await uow.commit()
-        return results
+        async with store.transaction(region_id) as transaction:
+            return await write_group(transaction, claims, rules, producer=producer)
 
     return write
 
@@ -344,7 +289,7 @@ class SubmissionQueue:
     ``writers`` groups are written at once (one fills while the other waits on the database).
     """
 
-    def __init__(self, write: WriteGroup, *, max_group: int = 256, writers: int = 2) -> None:
+    def __init__(self, write: WriteGroup, *, max_group: int = 256, writers: int = 1) -> None:
         self._write = write
         self._max_group = max_group
         self._writers = writers
@@ -359,17 +304,23 @@ class SubmissionQueue:
         if len(self._running) < self._writers:
             task = loop.create_task(self._drain())
             self._running.add(task)
-            task.add_done_callback(self._running.discard)
         return await waiting.answer
 
     async def _drain(self) -> None:
-        while self._waiting:
-            group, self._waiting = self._waiting[: self._max_group], self._waiting[self._max_group :]
-            by_region: dict[str, list[_Waiting]] = {}
-            for waiting in group:
-                by_region.setdefault(waiting.claim.principal.region, []).append(waiting)
-            for region_id, members in by_region.items():
-                await self._write_members(region_id, members)
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting[: self._max_group], self._waiting[self._max_group :]
+                by_region: dict[str, list[_Waiting]] = {}
+                for waiting in group:
+                    by_region.setdefault(waiting.claim.principal.region, []).append(waiting)
+                for region_id, members in by_region.items():
+                    await self._write_members(region_id, members)
+        finally:
+            # Leave the running set in the same step as the last look at the queue (no await in
+            # between): a submission queued after that look then starts a writer of its own.
+            current = asyncio.current_task()
+            if current is not None:
+                self._running.discard(current)
 
     async def _write_members(self, region_id: str, members: list[_Waiting]) -> None:
         SUBMISSION_GROUP_SIZE.observe(len(members))

@@ -1,0 +1,183 @@
+"""The activity intake's statements, on the driver (asyncpg) connection: four round trips per group.
+
+Activity submissions are the platform's busiest write. On this path every database round trip
+costs more CPU (a system call each way, an event-loop turn, the ORM and the adapter) than judging
+dozens of activities, so a group of submissions is written with as few as possible:
+
+1. ``BEGIN`` and the region setting (row-level security) in one simple-protocol message;
+2. the plan indicators of the whole group;
+3. the activities, their outbox events and the audit entries in one statement (events only for
+   rows really inserted, in the order given; an entry only if one of its activities was inserted),
+   answering with the ids inserted;
+4. ``COMMIT``.
+
+The connection comes from the service's SQLAlchemy pool (so it is sized, checked and closed with
+the rest); SQLAlchemy starts no transaction on it, so returning it costs no round trip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.db import REGION_SETTING
+
+#: Columns of an accepted activity as the intake inserts them, with their PostgreSQL types.
+ACTIVITY_COLUMNS = {
+    "activity_id": "varchar",
+    "employee_id": "varchar",
+    "plan_id": "varchar",
+    "result_id": "varchar",
+    "indicator_id": "varchar",
+    "occurred_at": "timestamptz",
+    "quantity": "numeric",
+    "denominator": "numeric",
+    "description": "text",
+    "obstacles": "text",
+    "latitude": "numeric",
+    "longitude": "numeric",
+}
+_EVENT_COLUMNS = {
+    "event_id": "uuid",
+    "topic": "varchar",
+    "partition_key": "varchar",
+    "event_type": "varchar",
+    "value": "bytea",
+}
+_AUDIT_COLUMNS = {
+    "region_id": "varchar",
+    "actor": "varchar",
+    "action": "varchar",
+    "subject": "varchar",
+    "detail": "text",
+    "client_address": "varchar",
+    "correlation_id": "varchar",
+}
+
+
+def _arrays(columns: dict[str, str], first: int) -> str:
+    return ", ".join(f"${first + n}::{kind}[]" for n, kind in enumerate(columns.values()))
+
+
+_ACTIVITY_COUNT = len(ACTIVITY_COLUMNS)
+_REGION, _NOW = _ACTIVITY_COUNT + 1, _ACTIVITY_COUNT + 2
+_EVENTS_FROM = _ACTIVITY_COUNT + 3
+_EVENT_ACTIVITIES = _EVENTS_FROM + len(_EVENT_COLUMNS)
+_AUDIT_FROM = _EVENT_ACTIVITIES + 1
+_AUDIT_WITNESSES = _AUDIT_FROM + len(_AUDIT_COLUMNS)
+
+#: Activities from arrays (one prepared statement whatever the count; a multi-row VALUES would be a
+#: new statement per count) and, in the same statement, the events of the rows really inserted.
+_INSERT_ACTIVITIES_AND_EVENTS = f"""
+WITH inserted AS (
+    INSERT INTO activities ({", ".join(ACTIVITY_COLUMNS)}, region_id, status, submitted_at, revision)
+    SELECT item.*, ${_REGION}, 'submitted', ${_NOW}, 1
+    FROM unnest({_arrays(ACTIVITY_COLUMNS, 1)}) AS item
+    ON CONFLICT (activity_id) DO NOTHING
+    RETURNING activity_id
+), published AS (
+    INSERT INTO outbox ({", ".join(_EVENT_COLUMNS)}, region_id)
+    SELECT {", ".join(f"event.{name}" for name in _EVENT_COLUMNS)}, ${_REGION}
+    FROM unnest({_arrays(_EVENT_COLUMNS, _EVENTS_FROM)}, ${_EVENT_ACTIVITIES}::varchar[])
+        WITH ORDINALITY AS event({", ".join(_EVENT_COLUMNS)}, activity_id, position)
+    WHERE event.activity_id IN (SELECT activity_id FROM inserted)
+    ORDER BY event.position
+), audited AS (
+    INSERT INTO audit_log ({", ".join(_AUDIT_COLUMNS)})
+    SELECT {", ".join(f"entry.{name}" for name in _AUDIT_COLUMNS)}
+    FROM unnest({_arrays(_AUDIT_COLUMNS, _AUDIT_FROM)}, ${_AUDIT_WITNESSES}::text[])
+        AS entry({", ".join(_AUDIT_COLUMNS)}, witnesses)
+    WHERE EXISTS (
+        SELECT 1 FROM inserted WHERE inserted.activity_id = ANY(string_to_array(entry.witnesses, ' '))
+    )
+)
+SELECT activity_id FROM inserted
+"""
+
+_INDICATORS_AMONG = """
+SELECT p.indicator_id, p.employee_id, p.plan_id, p.result_id, p.year, p.aggregation, p.qualitative,
+       t.supervisor_id AS rater_id
+FROM plan_indicators p
+LEFT JOIN team_members t ON t.employee_id = p.employee_id AND t.region_id = p.region_id
+WHERE p.region_id = $1 AND p.active AND p.indicator_id = ANY($2::varchar[])
+"""
+
+_ACTIVITIES_AMONG = "SELECT * FROM activities WHERE region_id = $1 AND activity_id = ANY($2::varchar[])"
+
+
+def _literal(value: str) -> str:
+    """A PostgreSQL string literal (standard_conforming_strings: only quotes need doubling)."""
+    if "\x00" in value:
+        raise ValueError("a NUL character cannot be part of a region id")
+    return "'" + value.replace("'", "''") + "'"
+
+
+class IntakeTransaction:
+    """One open transaction restricted to one region."""
+
+    def __init__(self, driver: Any, region_id: str) -> None:
+        self._driver = driver
+        self.region_id = region_id
+
+    async def indicators_among(self, indicator_ids: Sequence[str]) -> list[Any]:
+        """The active plan indicators among these ids, each with its employee and the employee's rater."""
+        rows: list[Any] = await self._driver.fetch(_INDICATORS_AMONG, self.region_id, list(indicator_ids))
+        return rows
+
+    async def activities_among(self, activity_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The stored activities among these ids (those of this region)."""
+        rows = await self._driver.fetch(_ACTIVITIES_AMONG, self.region_id, list(activity_ids))
+        return [dict(row) for row in rows]
+
+    async def insert(
+        self,
+        activities: Sequence[dict[str, Any]],
+        events: Sequence[dict[str, Any]],
+        audit_entries: Sequence[dict[str, Any]],
+        now: datetime,
+    ) -> set[str]:
+        """Insert the activities whose id is new, with the events of those and the audit entries that
+        witnessed one of those; the ids really inserted.
+
+        Each event names its activity under ``activity_id``; each audit entry the activities it
+        records under ``witnesses`` (a list of ids).
+        """
+        arguments: list[Any] = [[row[name] for row in activities] for name in ACTIVITY_COLUMNS]
+        arguments += [self.region_id, now]
+        arguments += [[event[name] for event in events] for name in _EVENT_COLUMNS]
+        arguments.append([event["activity_id"] for event in events])
+        arguments += [[entry[name] for entry in audit_entries] for name in _AUDIT_COLUMNS]
+        # Activity ids hold no spaces (the API's pattern), so a space-joined list is unambiguous.
+        arguments.append([" ".join(entry["witnesses"]) for entry in audit_entries])
+        rows = await self._driver.fetch(_INSERT_ACTIVITIES_AND_EVENTS, *arguments)
+        return {row[0] for row in rows}
+
+
+class IntakeStore:
+    """Transactions of the intake on connections of the service's pool."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @asynccontextmanager
+    async def transaction(self, region_id: str) -> AsyncIterator[IntakeTransaction]:
+        """A transaction restricted to ``region_id``: committed when the block ends, rolled back on error."""
+        async with self._engine.connect() as connection:
+            driver: Any = (await connection.get_raw_connection()).driver_connection
+            begin = f"BEGIN; SELECT set_config('{REGION_SETTING}', {_literal(region_id)}, true)"
+            try:
+                await driver.execute(begin)
+                yield IntakeTransaction(driver, region_id)
+                await driver.execute("COMMIT")
+            except BaseException:
+                try:
+                    if not driver.is_closed():
+                        await driver.execute("ROLLBACK")
+                except Exception:
+                    # The connection is unusable: the pool must not hand it out again.
+                    await connection.invalidate()
+                raise
