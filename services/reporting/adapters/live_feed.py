@@ -82,13 +82,17 @@ class LiveFeed:
             await self._send(notices)
 
     async def _send(self, notices: Sequence[FeedNotice]) -> None:
-        """Publish in one round trip; failures are counted, never raised."""
-        arguments: list[str | bytes] = []
+        """Publish in one round trip, one message per team; failures are counted, never raised."""
+        per_team: dict[str, list[bytes]] = {}
         for notice in notices:
-            arguments += (team_channel(notice.region_id, notice.rater_id), notice.encoded())
+            per_team.setdefault(team_channel(notice.region_id, notice.rater_id), []).append(notice.encoded())
+        arguments: list[str | bytes] = []
+        for channel, encoded in per_team.items():
+            # JSON without indentation holds no raw newline: the subscriber splits on it.
+            arguments += (channel, b"\n".join(encoded))
         try:
-            # One command and one reply for all of them: a pipeline of PUBLISH commands costs a
-            # command encoding and a reply parse per notice (500 for a batch sync).
+            # One command and one reply for all of them, one message per team: a PUBLISH per
+            # notice cost a command encoding per notice (500 for a batch sync).
             await asyncio.wait_for(
                 self._redis.eval(_PUBLISH_ALL, 0, *arguments),
                 timeout=PUBLISH_TIMEOUT_SECONDS,
@@ -114,13 +118,14 @@ class TeamSubscription:
         self._closed = False
 
     async def messages(self, *, heartbeat_seconds: float) -> AsyncIterator[bytes | None]:
-        """Each message body as it arrives, and None whenever ``heartbeat_seconds`` passed in silence."""
+        """Each notice as it arrives, and None whenever ``heartbeat_seconds`` passed in silence."""
         last = time.monotonic()
         while True:
             message = await self._pubsub.get_message(timeout=min(1.0, heartbeat_seconds))
             if message is not None and message.get("type") == "message":
                 last = time.monotonic()
-                yield bytes(message["data"])
+                for notice in bytes(message["data"]).split(b"\n"):
+                    yield notice
             elif time.monotonic() - last >= heartbeat_seconds:
                 last = time.monotonic()
                 yield None
