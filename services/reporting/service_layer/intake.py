@@ -313,8 +313,8 @@ class SubmissionQueue:
                 by_region: dict[str, list[_Waiting]] = {}
                 for waiting in group:
                     by_region.setdefault(waiting.claim.principal.region, []).append(waiting)
-                for region_id, members in by_region.items():
-                    await self._write_members(region_id, members)
+                # Each region's transaction on its own connection, at the same time.
+                await asyncio.gather(*(self._write_members(r, members) for r, members in by_region.items()))
         finally:
             # Leave the running set in the same step as the last look at the queue (no await in
             # between): a submission queued after that look then starts a writer of its own.
