@@ -111,7 +111,12 @@ def create_engine(settings: ServiceSettings, *, pool_size: int | None = None) ->
         settings.database_url,
         pool_size=pool_size or settings.database_pool_size,
         max_overflow=5,
-        pool_pre_ping=True,
+        # No ping before each checkout: with asyncpg it costs three round trips (BEGIN, ping,
+        # ROLLBACK), more than a typical request's own statements. A connection broken by a
+        # database restart fails its next use once and is then replaced (the API answers 503 with
+        # Retry-After; consumers and the relay retry); recycling bounds a connection's age.
+        pool_pre_ping=False,
+        pool_recycle=1800,
         connect_args={
             "server_settings": {
                 "search_path": settings.database_schema,

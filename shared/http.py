@@ -28,6 +28,16 @@ PUBLIC: dict[str, Any] = {"security": []}
 CORRELATION_HEADER = "x-correlation-id"
 
 
+DATABASE_RECONNECTING = {
+    "error": {
+        "code": "database_reconnecting",
+        "field": None,
+        "message": "The database connection was lost and is being replaced; send the request again.",
+        "message_id": "Koneksi basis data terputus dan sedang diganti; kirim ulang permintaan.",
+    }
+}
+
+
 class ObservabilityMiddleware:
     """Sets the correlation id and records request count and latency by route template."""
 
@@ -144,6 +154,9 @@ def install_error_handlers(app: FastAPI) -> None:
         # Validation should catch bad values first; this is the net for those PostgreSQL itself
         # refuses (SQLSTATE class 22: NUL characters, out-of-range numbers or dates). Anything
         # else is a fault of ours and stays a 500. Paths on the driver itself raise its errors.
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            # A pooled connection the database dropped (a restart): it is replaced; send again.
+            return JSONResponse(DATABASE_RECONNECTING, status_code=503, headers={"Retry-After": "1"})
         origin = exc.orig if isinstance(exc, DBAPIError) else exc
         sqlstate = getattr(origin, "sqlstate", None) or getattr(origin, "pgcode", None)
         if not (isinstance(sqlstate, str) and sqlstate.startswith("22")):

@@ -11,8 +11,8 @@ dozens of activities, so a group of submissions is written with as few as possib
    answering with the ids inserted;
 4. ``COMMIT``.
 
-The connection comes from the service's SQLAlchemy pool (so it is sized, checked and closed with
-the rest); SQLAlchemy starts no transaction on it, so returning it costs no round trip.
+The connection comes from the service's SQLAlchemy pool (so it is sized and closed with the rest);
+SQLAlchemy starts no transaction on it, so returning it costs no round trip.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db import REGION_SETTING
@@ -157,6 +158,21 @@ class IntakeTransaction:
         return {row[0] for row in rows}
 
 
+#: What a connection the database dropped (a restart, a failover) raises on its next use; the
+#: driver's internal state error too (seen when the termination notice arrived while idle).
+_CONNECTION_LOST = (
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    OSError,
+)
+
+
+class ConnectionLost(Exception):
+    """The connection was found dropped; it was discarded and the work may be sent again."""
+
+
 class IntakeStore:
     """Transactions of the intake on connections of the service's pool."""
 
@@ -165,7 +181,10 @@ class IntakeStore:
 
     @asynccontextmanager
     async def transaction(self, region_id: str) -> AsyncIterator[IntakeTransaction]:
-        """A transaction restricted to ``region_id``: committed when the block ends, rolled back on error."""
+        """A transaction restricted to ``region_id``: committed when the block ends, rolled back on error.
+
+        Raises ``ConnectionLost`` when the pooled connection turns out to be dropped.
+        """
         async with self._engine.connect() as connection:
             driver: Any = (await connection.get_raw_connection()).driver_connection
             begin = f"BEGIN; SELECT set_config('{REGION_SETTING}', {_literal(region_id)}, true)"
@@ -173,11 +192,13 @@ class IntakeStore:
                 await driver.execute(begin)
                 yield IntakeTransaction(driver, region_id)
                 await driver.execute("COMMIT")
+            except _CONNECTION_LOST as exc:
+                # The pool must not hand this connection out again.
+                await connection.invalidate()
+                raise ConnectionLost(str(exc)) from exc
             except BaseException:
                 try:
-                    if not driver.is_closed():
-                        await driver.execute("ROLLBACK")
+                    await driver.execute("ROLLBACK")
                 except Exception:
-                    # The connection is unusable: the pool must not hand it out again.
                     await connection.invalidate()
                 raise

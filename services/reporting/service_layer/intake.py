@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from services.reporting.adapters.intake_store import IntakeStore, IntakeTransaction
+from services.reporting.adapters.intake_store import ConnectionLost, IntakeStore, IntakeTransaction
 from services.reporting.adapters.live_feed import FeedNotice
 from services.reporting.domain.activity import ActivityStatus, RuleViolation, check_occurrence, check_quantity
 from services.reporting.entrypoints.schemas import ActivityCreate, ActivityRead, BatchItemOutcome, BatchRead
@@ -269,6 +269,14 @@ def group_writer(store: IntakeStore, *, clock_skew_seconds: int, producer: str) 
     """Writes a group in its own transaction, judged at the moment it is written."""
 
     async def write(region_id: str, claims: Sequence[Claim]) -> list[ClaimResult]:
+        try:
+            return await write_once(region_id, claims)
+        except ConnectionLost:
+            # A database restart dropped the pooled connection: once more, on a fresh one. Had the
+            # first attempt committed after all, its activities now come back as duplicates.
+            return await write_once(region_id, claims)
+
+    async def write_once(region_id: str, claims: Sequence[Claim]) -> list[ClaimResult]:
         rules = SubmissionRules.at_now(clock_skew_seconds)
         async with store.transaction(region_id) as transaction:
             return await write_group(transaction, claims, rules, producer=producer)

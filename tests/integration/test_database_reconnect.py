@@ -1,0 +1,59 @@
+"""A database restart drops pooled connections: the next use answers 503 (send again), never a 500,
+and the one after that works on a fresh connection. The intake writes its group again by itself."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from shared.settings import ServiceSettings
+from tests.conftest import auth, new_region_id
+from tests.integration.test_reporting_support import activity, seed_team, submit
+
+pytestmark = pytest.mark.integration
+
+
+async def _drop_connections_of(application_name: str) -> int:
+    """What a database restart does to a service's pool: every connection of it is terminated."""
+    admin = create_async_engine(ServiceSettings().migration_database_url)
+    try:
+        async with admin.connect() as connection:
+            dropped = await connection.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE application_name = :name"
+                ),
+                {"name": application_name},
+            )
+            return int(dropped.scalar_one())
+    finally:
+        await admin.dispose()
+
+
+async def test_a_dropped_connection_is_a_503_once_then_replaced(start_service, make_token):
+    planning = await start_service("planning")
+    admin = auth(make_token("region_admin", region=new_region_id()))
+    assert (await planning.client.get("/v1/units", headers=admin)).status_code == 200
+    assert await _drop_connections_of("planning") >= 1
+
+    first = await planning.client.get("/v1/units", headers=admin)
+    again = await planning.client.get("/v1/units", headers=admin)
+
+    assert first.status_code in (200, 503), first.text
+    if first.status_code == 503:
+        assert first.json()["error"]["code"] == "database_reconnecting"
+        assert first.headers["retry-after"] == "1"
+    assert again.status_code == 200
+
+
+async def test_the_intake_writes_again_on_a_fresh_connection(start_service, make_token):
+    reporting = await start_service("reporting")
+    team = await seed_team(reporting, make_token, new_region_id())
+    staff = team.members[0]
+    assert (await submit(reporting, staff, activity(staff))).status_code == 201
+    assert await _drop_connections_of("reporting") >= 1
+
+    response = await submit(reporting, staff, activity(staff))
+
+    assert response.status_code == 201, response.text
