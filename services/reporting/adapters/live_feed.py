@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -33,6 +34,12 @@ def team_channel(region_id: str, rater_id: str) -> str:
     return f"kinerja:reporting:feed:{region_id}:{rater_id}"
 
 
+def _decimal_as_text(value: object) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 @dataclass(frozen=True, slots=True)
 class FeedNotice:
     """One thing a rater's feed shows: what happened (``kind``) and the activity as it now is."""
@@ -43,8 +50,8 @@ class FeedNotice:
     payload: dict[str, Any]
 
     def encoded(self) -> bytes:
-        """The message body on the channel."""
-        return orjson.dumps({"kind": self.kind, "activity": self.payload})
+        """The message body on the channel (decimals as strings, as the API writes them)."""
+        return orjson.dumps({"kind": self.kind, "activity": self.payload}, default=_decimal_as_text)
 
 
 class LiveFeed:

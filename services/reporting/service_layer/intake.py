@@ -32,7 +32,7 @@ from services.reporting.service_layer.activities import (
     ACTIVITY_ID_TAKEN,
     UNKNOWN_INDICATOR,
     SubmissionRules,
-    feed_notice,
+    feed_payload,
     read_activity,
 )
 from services.reporting.service_layer.errors import as_error_body, unprocessable
@@ -69,6 +69,8 @@ class ItemOutcome:
     index: int
     activity_id: str
     outcome: Outcome
+    status: str | None = None
+    #: The whole activity, for single submissions and stored originals (a batch answers its status).
     activity: ActivityRead | None = None
     violation: RuleViolation | None = None
 
@@ -187,19 +189,16 @@ async def write_group(
         }
 
     results: list[ClaimResult] = []
-    written: dict[str, ActivityRead] = {}
+    reported: set[str] = set()
     for claim, judged in zip(claims, verdicts, strict=True):
         result = ClaimResult()
         for index, item, violation in judged:
-            result.outcomes.append(
-                _outcome(claim, index, item, violation, candidates, inserted, written, stored)
-            )
-            if result.outcomes[-1].outcome == "accepted":
-                notice = feed_notice(
-                    raters[item.activity_id], "activity.submitted", written[item.activity_id]
-                )
-                if notice is not None:
-                    result.notices.append(notice)
+            outcome = _outcome(claim, index, item, violation, candidates, inserted, reported, stored)
+            result.outcomes.append(outcome)
+            rater_id = raters.get(item.activity_id)
+            if outcome.outcome == "accepted" and rater_id is not None:
+                payload = feed_payload(candidates[item.activity_id])
+                result.notices.append(FeedNotice(region_id, rater_id, "activity.submitted", payload))
         results.append(result)
     _count(results)
     return results
@@ -212,18 +211,24 @@ def _outcome(
     violation: RuleViolation | None,
     candidates: dict[str, dict[str, Any]],
     inserted: set[str],
-    written: dict[str, ActivityRead],
+    reported: set[str],
     stored: dict[str, ActivityRead],
 ) -> ItemOutcome:
-    """What became of one item, once the group's insert answered."""
+    """What became of one item, once the group's insert answered (``reported``: ids answered accepted)."""
     activity_id = item.activity_id
-    if activity_id in inserted and activity_id not in written:
-        written[activity_id] = read_activity(candidates[activity_id])
-        return ItemOutcome(index, activity_id, "accepted", written[activity_id])
-    original = written.get(activity_id) or stored.get(activity_id)
+    if activity_id in inserted:
+        values = candidates[activity_id]
+        kind: Outcome = "accepted"
+        if activity_id in reported:
+            kind = "duplicate" if values["employee_id"] == claim.employee_id else "taken"
+        reported.add(activity_id)
+        # ActivityRead only where the whole activity is answered: a batch of 500 answers statuses.
+        activity = None if claim.batch else read_activity(values)
+        return ItemOutcome(index, activity_id, kind, values["status"], activity)
+    original = stored.get(activity_id)
     if original is not None:
-        kind: Outcome = "duplicate" if original.employee_id == claim.employee_id else "taken"
-        return ItemOutcome(index, activity_id, kind, original)
+        kind = "duplicate" if original.employee_id == claim.employee_id else "taken"
+        return ItemOutcome(index, activity_id, kind, original.status, original)
     if violation is not None:
         return ItemOutcome(index, activity_id, "rejected", violation=violation)
     # Stored, but not visible here: the id belongs to another region.
@@ -404,9 +409,11 @@ def batch_read(
 
 def _batch_item(outcome: ItemOutcome) -> BatchItemOutcome:
     if outcome.outcome in ("accepted", "duplicate"):
-        status = outcome.activity.status if outcome.activity is not None else None
         return BatchItemOutcome(
-            index=outcome.index, activity_id=outcome.activity_id, outcome=outcome.outcome, status=status
+            index=outcome.index,
+            activity_id=outcome.activity_id,
+            outcome=outcome.outcome,
+            status=outcome.status,
         )
     error = (
         as_error_body(outcome.violation)
