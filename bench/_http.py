@@ -63,10 +63,21 @@ class RawClient:
         self, path: str, *, content: bytes, headers: dict[str, str] | None = None, json: Any = None
     ) -> RawResponse:
         """POST a body and read the whole response."""
-        body = orjson.dumps(json) if json is not None else content
-        head = [f"POST {path} HTTP/1.1", f"Host: {self._host}:{self._port}", f"Content-Length: {len(body)}"]
+        return await self.request("POST", path, orjson.dumps(json) if json is not None else content, headers)
+
+    async def get(self, path: str, headers: dict[str, str] | None = None) -> RawResponse:
+        """GET a path and read the whole response."""
+        return await self.request("GET", path, None, headers)
+
+    async def request(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str] | None
+    ) -> RawResponse:
+        """Send one request on an idle connection (opened on first use) and read the whole response."""
+        head = [f"{method} {path} HTTP/1.1", f"Host: {self._host}:{self._port}"]
+        if body is not None:
+            head.append(f"Content-Length: {len(body)}")
         head.extend(f"{name}: {value}" for name, value in (headers or {}).items())
-        request = ("\r\n".join(head) + "\r\n\r\n").encode() + body
+        request = ("\r\n".join(head) + "\r\n\r\n").encode() + (body or b"")
         connection = await self._idle.get()
         try:
             if connection is None:
@@ -89,5 +100,10 @@ class RawClient:
                 connection[1].close()
             self._idle.put_nowait(None)
             raise httpx.TransportError(f"{type(exc).__name__}: {exc}") from exc
+        except BaseException:
+            if connection is not None:
+                connection[1].close()
+            self._idle.put_nowait(None)
+            raise
         self._idle.put_nowait(connection)
         return response

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import redis.asyncio as aioredis
 import uvicorn
@@ -40,6 +40,8 @@ from shared.settings import ServiceSettings
 from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 STARTUP_TIMEOUT_SECONDS = 60.0
 
@@ -78,6 +80,13 @@ class ServiceContext:
     redis: aioredis.Redis
     token_verifier: TokenVerifier
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def adapter(self, name: str, build: Callable[[], T]) -> T:
+        """The process's one ``name`` adapter (a store, a feed, a queue), built on first use."""
+        if name not in self.extras:
+            self.extras[name] = build()
+        value: T = self.extras[name]
+        return value
 
     def unit_of_work(self, *, region_id: str | None, causation_id: str | None = None) -> UnitOfWork:
         """A unit of work on this service's database, restricted to one region."""

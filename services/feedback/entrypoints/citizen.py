@@ -85,11 +85,7 @@ def client_address(request: Request, trusted_proxies: list[str]) -> str:
 
 
 def _limiter(context: ServiceContext) -> RateLimiter:
-    limiter = context.extras.get("rate_limiter")
-    if limiter is None:
-        limiter = context.extras["rate_limiter"] = RateLimiter(context.redis)
-    assert isinstance(limiter, RateLimiter)
-    return limiter
+    return context.adapter("rate_limiter", lambda: RateLimiter(context.redis))
 
 
 def citizen_protection(action: str, traffic: Traffic) -> Any:

@@ -19,36 +19,27 @@ def reporting_settings(context: ServiceContext) -> ReportingSettings:
 
 
 def evidence_store(context: ServiceContext) -> EvidenceStore:
-    """The evidence store the settings select (one per process)."""
-    store: EvidenceStore | None = context.extras.get("evidence_store")
-    if store is None:
-        store = context.extras["evidence_store"] = build_evidence_store(reporting_settings(context))
-    return store
+    """The evidence store the settings select."""
+    return context.adapter("evidence_store", lambda: build_evidence_store(reporting_settings(context)))
 
 
 def live_feed(context: ServiceContext) -> LiveFeed:
-    """The live feed on the context's Redis (one per process)."""
-    feed: LiveFeed | None = context.extras.get("live_feed")
-    if feed is None:
-        feed = context.extras["live_feed"] = LiveFeed(context.redis)
-    return feed
+    """The live feed on the context's Redis."""
+    return context.adapter("live_feed", lambda: LiveFeed(context.redis))
 
 
 def submission_queue(context: ServiceContext) -> SubmissionQueue:
-    """The group-commit queue of single submissions (one per process)."""
-    queue: SubmissionQueue | None = context.extras.get("submission_queue")
-    if queue is None:
-        queue = context.extras["submission_queue"] = SubmissionQueue(submission_writer(context))
-    return queue
+    """The group-commit queue of single submissions."""
+    return context.adapter("submission_queue", lambda: SubmissionQueue(submission_writer(context)))
 
 
 def submission_writer(context: ServiceContext) -> WriteGroup:
     """Writes one group (a batch sync) in its own transaction."""
-    write: WriteGroup | None = context.extras.get("submission_writer")
-    if write is None:
-        write = context.extras["submission_writer"] = group_writer(
+    return context.adapter(
+        "submission_writer",
+        lambda: group_writer(
             IntakeStore(context.engine),
             clock_skew_seconds=reporting_settings(context).clock_skew_seconds,
             producer=context.settings.service_name,
-        )
-    return write
+        ),
+    )
