@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from tests.conftest import auth
 from tests.integration.test_planning_organisation import add_employee, add_unit, new_region, outbox_payloads
@@ -401,3 +403,45 @@ async def test_auditors_read_plans_of_their_region_only(start_service, make_toke
     assert (await client.post("/v1/work-plans", json=plan_body(), headers=own_auditor)).status_code == 403
     mine = await client.get("/v1/work-plans", headers=org["as"]["section"])
     assert [p["plan_id"] for p in mine.json()] == [plan["plan_id"]]
+
+
+async def test_decisions_at_the_same_moment_approve_one_plan_once(start_service, make_token):
+    """Two approvals of one plan at once (a double click, two raters' tabs): one answer approves and
+    publishes, the other is refused; never two WorkPlanApproved for the plan."""
+    planning = await start_service("planning")
+    client = planning.client
+    org = await organisation_with_chain(client, make_token)
+    created = await client.post("/v1/work-plans", json=plan_body(), headers=org["as"]["staff"])
+    plan_id = created.json()["plan_id"]
+    await client.post(f"/v1/work-plans/{plan_id}/submit", headers=org["as"]["staff"])
+
+    answers = await asyncio.gather(
+        *(client.post(f"/v1/work-plans/{plan_id}/approve", headers=org["as"]["section"]) for _ in range(4))
+    )
+
+    assert sorted(answer.status_code for answer in answers) == [200, 409, 409, 409]
+    published = await outbox_payloads(planning, org["region"], "WorkPlanApproved")
+    assert [event["plan_id"] for event in published] == [plan_id]
+
+
+async def test_a_decision_waits_for_one_in_flight_on_the_same_employees_plans(start_service, make_token):
+    """The approval takes the employee-and-year decision lock before reading the plan: while another
+    transaction holds it, the approval waits, then reads what that one wrote."""
+    planning = await start_service("planning")
+    client = planning.client
+    org = await organisation_with_chain(client, make_token)
+    created = await client.post("/v1/work-plans", json=plan_body(), headers=org["as"]["staff"])
+    plan_id = created.json()["plan_id"]
+    await client.post(f"/v1/work-plans/{plan_id}/submit", headers=org["as"]["staff"])
+    key = f"work-plan-decision:{org['region']}:{org['ids']['staff']}:{YEAR}"
+
+    async with planning.context.engine.connect() as other, other.begin():
+        await other.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+        approval = asyncio.create_task(
+            client.post(f"/v1/work-plans/{plan_id}/approve", headers=org["as"]["section"])
+        )
+        await asyncio.sleep(0.5)
+        assert not approval.done(), "the approval must wait for the decision in flight"
+
+    answer = await asyncio.wait_for(approval, timeout=10)
+    assert answer.status_code == 200, answer.text

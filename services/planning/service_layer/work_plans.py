@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.planning.adapters import repository
@@ -100,6 +100,25 @@ async def _load_visible(session: AsyncSession, principal: Principal, plan_id: st
     if record is None or not _may_read(principal, record):
         raise _unknown_plan()
     return record
+
+
+async def _decide_alone(session: AsyncSession, region_id: str, plan_id: str) -> None:
+    """Hold off any other decision on the same employee's plans of the same year until we commit.
+
+    Two raters' clicks (or one double click) approving at once would otherwise both read
+    "submitted": two plans in force, or one plan approved and published twice. The lock is taken
+    before the plan is read, so the second decision reads what the first one wrote.
+    """
+    owner = (
+        await session.execute(
+            select(work_plans.c.employee_id, work_plans.c.year).where(
+                work_plans.c.region_id == region_id, work_plans.c.plan_id == plan_id
+            )
+        )
+    ).first()
+    if owner is not None:
+        key = f"work-plan-decision:{region_id}:{owner.employee_id}:{owner.year}"
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
 
 def _require_owner(principal: Principal, record: PlanRecord) -> Nip:
@@ -469,6 +488,7 @@ def _require_not_own(principal: Principal, record: PlanRecord) -> None:
 async def approve_work_plan(*, uow: UnitOfWork, principal: Principal, plan_id: str) -> WorkPlanRead:
     """The rater approves a submitted plan; it replaces the version in force, and its content is published."""
     session = uow.session
+    await _decide_alone(session, principal.region, plan_id)
     record = await _load_visible(session, principal, plan_id)
     _require_not_own(principal, record)
     actor = await _actor_nip(session, principal)
@@ -536,6 +556,7 @@ async def reject_work_plan(
     *, uow: UnitOfWork, principal: Principal, plan_id: str, reason: str
 ) -> WorkPlanRead:
     """The rater sends a submitted plan back with a reason; the employee revises it as a new version."""
+    await _decide_alone(uow.session, principal.region, plan_id)
     record = await _load_visible(uow.session, principal, plan_id)
     _require_not_own(principal, record)
     actor = await _actor_nip(uow.session, principal)
