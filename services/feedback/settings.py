@@ -26,6 +26,8 @@ class FeedbackSettings(ServiceSettings):
     #: Largest body of a citizen request; a survey or complaint is far smaller.
     public_max_body_bytes: int = Field(default=16 * 1024, ge=1024)
 
+    #: How long a printed service ticket may be redeemed: a rating should follow the service it rates.
+    ticket_valid_days: int = Field(default=30, ge=1, le=366)
     #: Where the printed QR code of a service ticket leads (the citizen survey form).
     citizen_survey_url: str = "https://kinerja.local/skm"
     #: How often the complaint deadline scheduler looks at least; it wakes earlier for a nearer deadline.

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
+from services.feedback.adapters.tables import service_tickets
 from services.feedback.domain.tracking_code import format_tracking_code, generate_tracking_code
+from shared.db import restrict_to_region
 from tests.conftest import auth, new_region_id
 from tests.integration.test_feedback_surveys import citizen, outbox_events, scores, seed_region
 
@@ -152,3 +156,34 @@ async def test_only_region_administrators_issue_tickets(start_service, make_toke
     )
     assert as_rater.status_code == 403
     assert other_region.status_code == 404
+
+
+async def test_a_ticket_past_its_validity_is_refused_but_the_citizen_may_still_respond(
+    start_service, make_token
+):
+    feedback = await start_service("feedback")
+    region = new_region_id()
+    unit = (await seed_region(feedback, region, units=("dukcapil",)))["dukcapil"]
+    admin = make_token("region_admin", region=region)
+    issued = await feedback.client.post(
+        f"/v1/units/{unit}/service-tickets", json={"count": 1}, headers=auth(admin)
+    )
+    ticket = issued.json()["tickets"][0]
+    issued_at = datetime.fromisoformat(ticket["issued_at"])
+    assert datetime.fromisoformat(ticket["valid_until"]) - issued_at == timedelta(days=30)
+    async with feedback.context.session_factory() as session, session.begin():
+        await restrict_to_region(session, region)
+        await session.execute(
+            update(service_tickets)
+            .where(service_tickets.c.region_id == region)
+            .values(issued_at=issued_at - timedelta(days=31))
+        )
+    url = f"/v1/public/regions/{region}/units/{unit}/survey-responses"
+
+    async with citizen(feedback) as client:
+        expired = await client.post(url, json={"scores": GOOD, "ticket": ticket["code"]})
+        without = await client.post(url, json={"scores": GOOD})
+
+    assert expired.status_code == 409, expired.text
+    assert (expired.json()["error"]["code"], expired.json()["error"]["field"]) == ("ticket_expired", "ticket")
+    assert without.status_code == 201, without.text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, status
@@ -101,7 +101,12 @@ async def submit_survey_response(
     """Rate a public service (SKM), optionally with the service ticket from the receipt. No account needed."""
     async with context.unit_of_work(region_id=region_id) as uow:
         receipt = await surveys.submit_survey_response(
-            uow=uow, region_id=region_id, unit_id=unit_id, response_in=response_in, now=_now()
+            uow=uow,
+            region_id=region_id,
+            unit_id=unit_id,
+            response_in=response_in,
+            now=_now(),
+            ticket_valid_for=timedelta(days=feedback_settings(context).ticket_valid_days),
         )
         await uow.audit(
             actor=CITIZEN,
@@ -258,6 +263,7 @@ async def issue_service_tickets(
             ticket_in=ticket_in,
             issued_by=principal.subject,
             survey_url=feedback_settings(context).citizen_survey_url,
+            valid_for=timedelta(days=feedback_settings(context).ticket_valid_days),
         )
         await uow.audit(
             actor=principal.subject,

@@ -87,6 +87,7 @@ class TicketRead(BaseModel):
     service_id: str | None
     officer_employee_id: str | None
     issued_at: datetime
+    valid_until: datetime = Field(description="The last moment the ticket may be redeemed.")
     qr_payload: str = Field(description="What the QR code holds: the survey form's address with the ticket.")
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -150,7 +150,14 @@ def qr_payload(survey_url: str, *, region_id: str, unit_id: str, service_id: str
 
 
 async def issue_tickets(
-    *, uow: UnitOfWork, region_id: str, unit_id: str, ticket_in: TicketCreate, issued_by: str, survey_url: str
+    *,
+    uow: UnitOfWork,
+    region_id: str,
+    unit_id: str,
+    ticket_in: TicketCreate,
+    issued_by: str,
+    survey_url: str,
+    valid_for: timedelta,
 ) -> TicketBatchRead:
     """Issue single-use service tickets for a unit (and service, and officer)."""
     await unit_name(uow.session, region_id, unit_id)
@@ -190,6 +197,7 @@ async def issue_tickets(
                 service_id=ticket_in.service_id,
                 officer_employee_id=ticket_in.officer_employee_id,
                 issued_at=row.issued_at,
+                valid_until=row.issued_at + valid_for,
                 qr_payload=qr_payload(
                     survey_url,
                     region_id=region_id,
@@ -204,7 +212,14 @@ async def issue_tickets(
 
 
 async def _redeem_ticket(
-    uow: UnitOfWork, *, region_id: str, unit_id: str, text: str, response_id: str, now: datetime
+    uow: UnitOfWork,
+    *,
+    region_id: str,
+    unit_id: str,
+    text: str,
+    response_id: str,
+    now: datetime,
+    valid_for: timedelta,
 ) -> tuple[str, str | None]:
     """Use a ticket once; returns its service and officer. Exactly one of racing redemptions wins."""
     try:
@@ -226,6 +241,7 @@ async def _redeem_ticket(
                 service_tickets.c.region_id == region_id,
                 service_tickets.c.code == code,
                 service_tickets.c.used_at.is_(None),
+                service_tickets.c.issued_at > now - valid_for,
             )
             .values(used_at=now, response_id=response_id)
             .returning(
@@ -234,15 +250,29 @@ async def _redeem_ticket(
         )
     ).first()
     if row is None:
-        known = await uow.session.scalar(
-            select(exists().where(service_tickets.c.region_id == region_id, service_tickets.c.code == code))
-        )
-        if known:
+        known = (
+            await uow.session.execute(
+                select(service_tickets.c.used_at).where(
+                    service_tickets.c.region_id == region_id, service_tickets.c.code == code
+                )
+            )
+        ).first()
+        if known is not None and known.used_at is not None:
             TICKETS_REFUSED.labels("used").inc()
             raise Conflict(
                 "ticket_used",
                 "This ticket has already been used for a response.",
                 "Tiket ini sudah pernah digunakan untuk mengisi survei.",
+                field="ticket",
+            )
+        if known is not None:
+            TICKETS_REFUSED.labels("expired").inc()
+            raise Conflict(
+                "ticket_expired",
+                f"This ticket is older than {valid_for.days} days and can no longer be used; "
+                "you may still respond without it.",
+                f"Tiket ini berumur lebih dari {valid_for.days} hari dan tidak dapat dipakai lagi; "
+                "Anda tetap dapat mengisi survei tanpa tiket.",
                 field="ticket",
             )
         TICKETS_REFUSED.labels("unknown").inc()
@@ -312,6 +342,7 @@ async def submit_survey_response(
     unit_id: str,
     response_in: SurveyResponseCreate,
     now: datetime,
+    ticket_valid_for: timedelta,
 ) -> SurveyResponseRead:
     """Accept a citizen's response and update the unit's live index in the same transaction."""
     await unit_name(uow.session, region_id, unit_id)
@@ -327,6 +358,7 @@ async def submit_survey_response(
             text=response_in.ticket,
             response_id=response_id,
             now=now,
+            valid_for=ticket_valid_for,
         )
         if response_in.service_id and response_in.service_id != ticket_service:
             raise Unprocessable(
