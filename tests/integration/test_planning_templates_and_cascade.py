@@ -88,19 +88,25 @@ async def test_national_defaults_are_listed_per_job_type_and_a_region_adds_its_o
     assert (unknown_job.status_code, unknown_job.json()["error"]["field"]) == (422, "job_type")
 
 
-async def test_a_regions_own_template_can_be_used_in_a_plan(start_service, make_token):
+async def test_a_regions_own_template_can_be_used_in_a_plan_of_a_job_it_is_for(start_service, make_token):
     planning = await start_service("planning")
     client = planning.client
-    org = await organisation_with_chain(client, make_token)
-    await client.post("/v1/indicator-templates", json=PBB_TEMPLATE, headers=org["admin"])
+    org = await organisation_with_chain(client, make_token)  # everyone an id_card_registrar
+    for_registrars = PBB_TEMPLATE | {"job_types": ["permit_officer", "id_card_registrar"]}
+    await client.post("/v1/indicator-templates", json=for_registrars, headers=org["admin"])
     body = plan_body(code="MDN-PBB-NOTICES", name="SPPT PBB disampaikan")
     del body["results"][0]["indicators"][0]["unit_of_measure"]
 
     created = await client.post("/v1/work-plans", json=body, headers=org["as"]["staff"])
+    teachers_only = plan_body(code="TCH-LESSON-MODULES", name="Modul ajar")
+    refused = await client.post("/v1/work-plans", json=teachers_only, headers=org["as"]["clerk"])
 
     assert created.status_code == 201, created.text
     indicator = created.json()["results"][0]["indicators"][0]
     assert (indicator["code"], indicator["unit_of_measure"]) == ("MDN-PBB-NOTICES", "lembar")
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    assert (error["code"], error["field"]) == ("template_other_job_type", "results.0.indicators.0.code")
 
 
 async def cascade(client: Any, headers: dict[str, str], **params: Any) -> dict[str, Any]:

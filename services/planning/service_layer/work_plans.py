@@ -19,7 +19,7 @@ from services.planning.domain.indicators import (
     IndicatorTemplate,
     TemplateLibrary,
 )
-from services.planning.domain.organisation import Nip
+from services.planning.domain.organisation import JobType, Nip
 from services.planning.domain.work_plan import (
     Indicator,
     PeriodScheme,
@@ -171,11 +171,13 @@ class _ContentEditor:
         *,
         library: TemplateLibrary,
         scheme: PeriodScheme,
+        job_type: JobType | None,
     ) -> None:
         self.session = session
         self.record = record
         self.library = library
         self.scheme = scheme
+        self.job_type = job_type
         self._rater_plan: PlanRecord | None = None
         self._rater_plan_loaded = False
 
@@ -255,6 +257,16 @@ class _ContentEditor:
                     f"Template indikator {indicator_in.code!r} tidak ada di daerah ini.",
                     field=f"{path}.code",
                 ) from None
+            if self.job_type is not None and self.job_type not in template.job_types:
+                # A template states what a kind of job delivers; another job's would mis-measure.
+                offered = ", ".join(sorted(job.value for job in template.job_types))
+                raise Unprocessable(
+                    "template_other_job_type",
+                    f"Template {template.code!r} is for {offered}, not for your job ({self.job_type.value}).",
+                    f"Template {template.code!r} untuk {offered}, bukan untuk jabatan Anda "
+                    f"({self.job_type.value}).",
+                    field=f"{path}.code",
+                )
 
         def pick(name: str, own: Any, from_template: Any) -> Any:
             return own if template is None or name in given else from_template
@@ -337,11 +349,13 @@ class _ContentEditor:
 
 async def _edit_content(session: AsyncSession, record: PlanRecord, results_in: list[PlannedResultIn]) -> None:
     region = await require_region(session, record.region_id)
+    assignment = await _assignment_for_plan(session, record.region_id, record.employee_id, record.plan.year)
     editor = _ContentEditor(
         session,
         record,
         library=await repository.load_template_library(session, record.region_id),
         scheme=repository.period_scheme(region.period_kind),
+        job_type=None if assignment is None else repository.job_type_of(assignment.job_type),
     )
     try:
         await editor.apply(results_in)
