@@ -67,15 +67,21 @@ async def organisation_with_chain(client: Any, make_token: Any) -> dict[str, Any
 async def approved_plan(
     client: Any, org: dict[str, Any], owner: str, rater: str, body: dict[str, Any]
 ) -> dict[str, Any]:
-    created = await client.post("/v1/work-plans", json=body, headers=org["as"][owner])
-    assert created.status_code == 201, created.text
-    plan_id = created.json()["plan_id"]
-    submitted = await client.post(f"/v1/work-plans/{plan_id}/submit", headers=org["as"][owner])
-    assert submitted.status_code == 200, submitted.text
+    plan_id = await submitted_plan(client, org, owner, body)
     approved = await client.post(f"/v1/work-plans/{plan_id}/approve", headers=org["as"][rater])
     assert approved.status_code == 200, approved.text
     result: dict[str, Any] = approved.json()
     return result
+
+
+async def submitted_plan(client: Any, org: dict[str, Any], owner: str, body: dict[str, Any]) -> str:
+    """A plan drafted and submitted by ``owner``, awaiting the rater's decision: its id."""
+    created = await client.post("/v1/work-plans", json=body, headers=org["as"][owner])
+    assert created.status_code == 201, created.text
+    plan_id: str = created.json()["plan_id"]
+    submitted = await client.post(f"/v1/work-plans/{plan_id}/submit", headers=org["as"][owner])
+    assert submitted.status_code == 200, submitted.text
+    return plan_id
 
 
 async def test_a_result_may_support_only_a_result_of_the_raters_approved_plan(start_service, make_token):
@@ -411,9 +417,7 @@ async def test_decisions_at_the_same_moment_approve_one_plan_once(start_service,
     planning = await start_service("planning")
     client = planning.client
     org = await organisation_with_chain(client, make_token)
-    created = await client.post("/v1/work-plans", json=plan_body(), headers=org["as"]["staff"])
-    plan_id = created.json()["plan_id"]
-    await client.post(f"/v1/work-plans/{plan_id}/submit", headers=org["as"]["staff"])
+    plan_id = await submitted_plan(client, org, "staff", plan_body())
 
     answers = await asyncio.gather(
         *(client.post(f"/v1/work-plans/{plan_id}/approve", headers=org["as"]["section"]) for _ in range(4))
@@ -430,9 +434,7 @@ async def test_a_decision_waits_for_one_in_flight_on_the_same_employees_plans(st
     planning = await start_service("planning")
     client = planning.client
     org = await organisation_with_chain(client, make_token)
-    created = await client.post("/v1/work-plans", json=plan_body(), headers=org["as"]["staff"])
-    plan_id = created.json()["plan_id"]
-    await client.post(f"/v1/work-plans/{plan_id}/submit", headers=org["as"]["staff"])
+    plan_id = await submitted_plan(client, org, "staff", plan_body())
     key = f"work-plan-decision:{org['region']}:{org['ids']['staff']}:{YEAR}"
 
     async with planning.context.engine.connect() as other, other.begin():
