@@ -373,3 +373,20 @@ async def test_concurrent_submissions_share_transactions_and_a_bad_one_fails_alo
 
 def _groups_written() -> float:
     return REGISTRY.get_sample_value("kinerja_reporting_submission_group_size_count") or 0.0
+
+
+async def test_a_batch_of_malformed_items_only_is_answered_item_by_item(start_service, make_token):
+    reporting = await start_service("reporting")
+    team = await seed_team(reporting, make_token, new_region_id(), size=1)
+    staff = team.members[0]
+    items = [{"activity_id": "short"}, "not an object"]
+
+    response = await reporting.client.post(
+        "/v1/activities/batch", json={"items": items}, headers=auth(staff.token)
+    )
+
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert (answer["accepted"], answer["duplicates"], answer["rejected"]) == (0, 0, 2)
+    assert [item["error"]["code"] for item in answer["items"]] == ["invalid_input", "invalid_input"]
+    assert await outbox(reporting, team.region) == []

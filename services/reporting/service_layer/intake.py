@@ -274,6 +274,8 @@ def group_writer(store: IntakeStore, *, clock_skew_seconds: int, producer: str) 
     """Writes a group in its own transaction, judged at the moment it is written."""
 
     async def write(region_id: str, claims: Sequence[Claim]) -> list[ClaimResult]:
+        if not any(claim.items for claim in claims):
+            return [ClaimResult() for _ in claims]  # a batch of malformed items only: nothing to write
         try:
             return await write_once(region_id, claims)
         except ConnectionLost:
