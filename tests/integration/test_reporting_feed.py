@@ -1,4 +1,4 @@
-"""The rater's live feed: Server-Sent Events served by a real HTTP server, fed through Redis pub/sub."""
+"""The rater's live feed: Server-Sent Events served by a real HTTP server, fed through Redis streams."""
 
 from __future__ import annotations
 
@@ -98,3 +98,54 @@ async def test_only_raters_open_a_feed(served, make_token):
         anonymous = await http.get("/v1/feed")
     assert employee.status_code == 403
     assert anonymous.status_code == 401
+
+
+async def next_events_with_ids(lines: AsyncIterator[str], count: int) -> list[tuple[str, dict[str, Any]]]:
+    """Read SSE lines until ``count`` activity events arrived, each with its id."""
+    events: list[tuple[str, dict[str, Any]]] = []
+    event_id = ""
+    async for line in lines:
+        if line.startswith("id: "):
+            event_id = line[len("id: ") :]
+        elif line.startswith("data: "):
+            events.append((event_id, orjson.loads(line[len("data: ") :])))
+            if len(events) == count:
+                return events
+    raise AssertionError("the stream ended early")
+
+
+async def test_a_reconnecting_rater_resumes_after_the_last_event_seen(served, make_token):
+    reporting, base_url = served
+    team = await seed_team(reporting, make_token, new_region_id())
+    staff, colleague = team.members
+    headers = auth(team.rater.token)
+
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+        async with http.stream("GET", "/v1/feed", headers=headers) as stream:
+            lines = stream.aiter_lines()
+            assert await anext(lines) == "retry: 3000"
+            seen = (await submit(reporting, staff, activity(staff))).json()
+            batch = [activity(colleague), activity(colleague)]
+            await reporting.client.post(
+                "/v1/activities/batch", json={"items": batch}, headers=auth(colleague.token)
+            )
+            first = await asyncio.wait_for(next_events_with_ids(lines, 2), timeout=10)
+        # The signal dropped after the batch's first item; two more arrived meanwhile.
+        missed = (await submit(reporting, staff, activity(staff))).json()
+        async with http.stream(
+            "GET", "/v1/feed", headers=headers | {"Last-Event-ID": first[1][0]}
+        ) as resumed:
+            lines = resumed.aiter_lines()
+            assert await anext(lines) == "retry: 3000"
+            caught_up = await asyncio.wait_for(next_events_with_ids(lines, 2), timeout=10)
+        bad = await http.get("/v1/feed", headers=headers | {"Last-Event-ID": "yesterday"})
+
+    assert [event["activity"]["activity_id"] for _, event in first] == [
+        seen["activity_id"],
+        batch[0]["activity_id"],
+    ]
+    assert [event["activity"]["activity_id"] for _, event in caught_up] == [
+        batch[1]["activity_id"],
+        missed["activity_id"],
+    ]
+    assert (bad.status_code, bad.json()["error"]["code"]) == (422, "invalid_last_event_id")

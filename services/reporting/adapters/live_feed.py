@@ -1,15 +1,17 @@
-"""The live feed of a rater's team through Redis pub/sub, so any API instance can serve any subscriber.
+"""The live feed of a rater's team through Redis streams, so any API instance serves any subscriber.
 
-Messages are published after the transaction that made them committed: a subscriber never sees an
-activity that could still roll back. Pub/sub is fire-and-forget; a client that was away catches up
-through the paginated history, so a failed publish is counted and logged, never raised.
+Messages are appended after the transaction that made them committed: a subscriber never sees an
+activity that could still roll back. Each team has a capped stream (the last ``FEED_KEPT``
+entries, kept a day after the last one), so a supervisor whose phone lost signal resumes where it
+stopped (SSE ``Last-Event-ID``); older gaps are filled from the paginated history. A failed append
+is counted and logged, never raised: the activity itself is committed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
+import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,13 +26,32 @@ from services.reporting.metrics import FEED_MESSAGES, FEED_PUBLISH_FAILURES, FEE
 log = logging.getLogger(__name__)
 
 PUBLISH_TIMEOUT_SECONDS = 1.0
+#: Entries kept per team (about; Redis trims in whole nodes) and how long a silent team's stream lives.
+FEED_KEPT = 1000
+FEED_TTL_SECONDS = 86_400
 
-#: Publishes ARGV as (channel, message) pairs, in order, from one command.
-_PUBLISH_ALL = "for i = 1, #ARGV, 2 do redis.call('PUBLISH', ARGV[i], ARGV[i + 1]) end return #ARGV / 2"
+#: Appends ARGV[3..] to the streams KEYS (one message each), capped at ARGV[1], expiring after ARGV[2].
+_APPEND_ALL = """
+for i, key in ipairs(KEYS) do
+  redis.call('XADD', key, 'MAXLEN', '~', ARGV[1], '*', 'm', ARGV[i + 2])
+  redis.call('EXPIRE', key, ARGV[2])
+end
+return #KEYS
+"""
+
+#: The position "every notice of this entry was seen".
+ALL_SEEN = 1_000_000
+
+#: An event id as the feed writes it: the stream entry and the notice's place in it.
+_EVENT_ID = re.compile(r"^(\d{1,20}-\d{1,20})/(\d{1,6})$")
+
+
+class InvalidEventId(ValueError):
+    """A ``Last-Event-ID`` this feed never wrote."""
 
 
 def team_channel(region_id: str, rater_id: str) -> str:
-    """The Redis channel of one rater's team in one region."""
+    """The Redis stream of one rater's team in one region."""
     return f"kinerja:reporting:feed:{region_id}:{rater_id}"
 
 
@@ -89,19 +110,19 @@ class LiveFeed:
             await self._send(notices)
 
     async def _send(self, notices: Sequence[FeedNotice]) -> None:
-        """Publish in one round trip, one message per team; failures are counted, never raised."""
+        """Append in one round trip, one entry per team; failures are counted, never raised."""
         per_team: dict[str, list[bytes]] = {}
         for notice in notices:
             per_team.setdefault(team_channel(notice.region_id, notice.rater_id), []).append(notice.encoded())
-        arguments: list[str | bytes] = []
-        for channel, encoded in per_team.items():
-            # JSON without indentation holds no raw newline: the subscriber splits on it.
-            arguments += (channel, b"\n".join(encoded))
+        # JSON without indentation holds no raw newline: the subscriber splits on it.
+        messages = [b"\n".join(encoded) for encoded in per_team.values()]
         try:
-            # One command and one reply for all of them, one message per team: a PUBLISH per
-            # notice cost a command encoding per notice (500 for a batch sync).
+            # One command and one reply for all teams: a command per notice cost an encoding each
+            # (500 for a batch sync).
             await asyncio.wait_for(
-                self._redis.eval(_PUBLISH_ALL, 0, *arguments),
+                self._redis.eval(
+                    _APPEND_ALL, len(per_team), *per_team, FEED_KEPT, FEED_TTL_SECONDS, *messages
+                ),
                 timeout=PUBLISH_TIMEOUT_SECONDS,
             )
             FEED_MESSAGES.inc(len(notices))
@@ -109,41 +130,66 @@ class LiveFeed:
             FEED_PUBLISH_FAILURES.inc(len(notices))
             log.warning("live feed publish failed", extra={"fields": {"error": repr(exc)[:200]}})
 
-    async def subscribe(self, region_id: str, rater_id: str) -> TeamSubscription:
-        """Subscribe now (before the response starts), so nothing published afterwards is missed."""
-        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-        await pubsub.subscribe(team_channel(region_id, rater_id))
+    async def subscribe(
+        self, region_id: str, rater_id: str, last_event_id: str | None = None
+    ) -> TeamSubscription:
+        """Open the team's feed: after ``last_event_id`` (a resumed stream), else after what is there now.
+
+        The starting point is fixed here, before the response starts, so nothing appended
+        afterwards is missed.
+        """
+        key = team_channel(region_id, rater_id)
+        if last_event_id is not None:
+            matched = _EVENT_ID.fullmatch(last_event_id)
+            if matched is None:
+                raise InvalidEventId(last_event_id)
+            position = (matched.group(1).encode(), int(matched.group(2)))
+        else:
+            # From now on: the newest entry counts as seen whole (or, without one, the stream's start).
+            newest = await self._redis.xrevrange(key, count=1)
+            position = (newest[0][0], ALL_SEEN) if newest else (b"0-0", ALL_SEEN)
         FEED_SUBSCRIBERS.inc()
-        return TeamSubscription(pubsub)
+        return TeamSubscription(self._redis, key, position)
 
 
 class TeamSubscription:
-    """An open subscription to one team's channel."""
+    """An open subscription to one team's stream, from a position (entry id, notices of it seen)."""
 
-    def __init__(self, pubsub: Any) -> None:
-        self._pubsub = pubsub
+    def __init__(self, redis: aioredis.Redis, key: str, position: tuple[bytes, int]) -> None:
+        self._redis = redis
+        self._key = key
+        self._entry, self._seen = position
         self._closed = False
 
-    async def messages(self, *, heartbeat_seconds: float) -> AsyncIterator[bytes | None]:
-        """Each notice as it arrives, and None whenever ``heartbeat_seconds`` passed in silence."""
-        last = time.monotonic()
+    async def messages(self, *, heartbeat_seconds: float) -> AsyncIterator[tuple[str, bytes] | None]:
+        """Each notice as (event id, body) as it arrives, and None whenever ``heartbeat_seconds`` passed
+        in silence."""
+        if self._seen != ALL_SEEN:
+            # The entry of a resumed position may hold notices not seen yet: read it again.
+            resumed: Any = await self._redis.xrange(self._key, min=self._entry, max=self._entry)
+            for entry_id, fields in resumed:
+                for event in self._notices(entry_id, fields):
+                    yield event
         while True:
-            message = await self._pubsub.get_message(timeout=min(1.0, heartbeat_seconds))
-            if message is not None and message.get("type") == "message":
-                last = time.monotonic()
-                for notice in bytes(message["data"]).split(b"\n"):
-                    yield notice
-            elif time.monotonic() - last >= heartbeat_seconds:
-                last = time.monotonic()
+            answer: Any = await self._redis.xread(
+                {self._key: self._entry}, count=100, block=max(1, int(heartbeat_seconds * 1000))
+            )
+            if not answer:
                 yield None
+                continue
+            for entry_id, fields in answer[0][1]:
+                for event in self._notices(entry_id, fields):
+                    yield event
+
+    def _notices(self, entry_id: bytes, fields: dict[bytes, bytes]) -> list[tuple[str, bytes]]:
+        notices = fields[b"m"].split(b"\n")
+        first = self._seen + 1 if entry_id == self._entry else 0
+        self._entry, self._seen = entry_id, len(notices) - 1
+        return [(f"{entry_id.decode()}/{n}", notices[n]) for n in range(first, len(notices))]
 
     async def close(self) -> None:
-        """Unsubscribe and give the connection back."""
+        """Give the connection back."""
         if self._closed:
             return
         self._closed = True
         FEED_SUBSCRIBERS.dec()
-        try:
-            await self._pubsub.unsubscribe()
-        finally:
-            await self._pubsub.aclose()

@@ -6,10 +6,11 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, File, Path, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Body, File, Header, Path, Query, Request, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from services.reporting.adapters.live_feed import InvalidEventId
 from services.reporting.domain.activity import ActivityStatus, ReviewAction
 from services.reporting.entrypoints.dependencies import (
     evidence_store,
@@ -39,6 +40,7 @@ from services.reporting.service_layer.access import employee_of
 from services.reporting.service_layer.activities import HistoryFilters, SubmissionRules
 from services.reporting.service_layer.intake import Claim, batch_claim, batch_read, single_answer
 from shared.auth import Principal, Role, require_roles
+from shared.errors import Unprocessable
 from shared.http import client_address
 from shared.runtime import Context
 
@@ -359,20 +361,42 @@ async def list_field_visits(
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events."}},
 )
-async def team_feed(context: Context, principal: Principal = AsRater) -> StreamingResponse:
-    """Your team's activity as it arrives (Server-Sent Events); catch up on gaps through the history."""
+async def team_feed(
+    context: Context,
+    principal: Principal = AsRater,
+    last_event_id: Annotated[
+        str | None,
+        Header(
+            alias="Last-Event-ID",
+            max_length=40,
+            description="Sent by the browser when it reconnects: the feed resumes after that event.",
+        ),
+    ] = None,
+) -> StreamingResponse:
+    """Your team's activity as it arrives (Server-Sent Events). A reconnecting client resumes after
+    its last event (the last 1,000 are kept); older gaps are in the history."""
     rater_id = employee_of(principal)
     heartbeat = reporting_settings(context).feed_heartbeat_seconds
-    subscription = await live_feed(context).subscribe(principal.region, rater_id)
+    try:
+        subscription = await live_feed(context).subscribe(principal.region, rater_id, last_event_id)
+    except InvalidEventId:
+        raise Unprocessable(
+            "invalid_last_event_id",
+            "Last-Event-ID is not an id this feed sent; reconnect without it.",
+            "Last-Event-ID bukan id dari umpan ini; sambungkan ulang tanpa header itu.",
+            field="Last-Event-ID",
+        ) from None
 
     async def events() -> AsyncIterator[bytes]:
         try:
             yield b"retry: 3000\n: connected\n\n"
             async for message in subscription.messages(heartbeat_seconds=heartbeat):
-                # A comment line keeps proxies from closing an idle stream and reveals a gone client.
-                yield (
-                    b": keep-alive\n\n" if message is None else b"event: activity\ndata: " + message + b"\n\n"
-                )
+                if message is None:
+                    # A comment line keeps proxies from closing an idle stream and reveals a gone client.
+                    yield b": keep-alive\n\n"
+                else:
+                    event_id, body = message
+                    yield b"id: " + event_id.encode() + b"\nevent: activity\ndata: " + body + b"\n\n"
         finally:
             await subscription.close()
 
