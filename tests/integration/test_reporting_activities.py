@@ -390,3 +390,28 @@ async def test_a_batch_of_malformed_items_only_is_answered_item_by_item(start_se
     assert (answer["accepted"], answer["duplicates"], answer["rejected"]) == (0, 0, 2)
     assert [item["error"]["code"] for item in answer["items"]] == ["invalid_input", "invalid_input"]
     assert await outbox(reporting, team.region) == []
+
+
+async def test_the_same_id_twice_in_a_batch_is_accepted_once_from_its_valid_item(start_service, make_token):
+    reporting = await start_service("reporting")
+    team = await seed_team(reporting, make_token, new_region_id(), size=1)
+    staff = team.members[0]
+    future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    first, second = activity(staff), activity(staff)
+    items = [
+        first | {"occurred_at": future},  # invalid, then the same id valid
+        first,
+        second,  # valid, then the same id again (a double tap)
+        second | {"description": "ketuk dua kali"},
+    ]
+
+    response = await reporting.client.post(
+        "/v1/activities/batch", json={"items": items}, headers=auth(staff.token)
+    )
+
+    outcomes = [item["outcome"] for item in response.json()["items"]]
+    assert outcomes == ["rejected", "accepted", "accepted", "duplicate"]
+    events = await outbox(reporting, team.region)
+    assert sorted(payload["activity_id"] for _, payload in events) == sorted(
+        [first["activity_id"], second["activity_id"]]
+    )

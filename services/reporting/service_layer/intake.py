@@ -6,10 +6,10 @@ that transaction committed. Under load a group holds dozens of submissions, so t
 transaction (begin, region, look-ups, insert, commit) is paid once for all of them; a submission
 that arrives alone is written at once, without waiting. A batch sync is a group of its own.
 
-Whatever the group, one statement reads the plan indicators, one inserts the activities (from
-arrays, so the statement is the same for 1 or 500 rows and PostgreSQL plans it once), and the unit
-of work adds the audit entries and outbox events at commit. If a group's transaction fails, it is
-written again in halves, so one request's failure never fails another's.
+Whatever the group, one statement reads the plan indicators and one writes the activities with
+their outbox events and audit entries (adapters/intake_store.py: four round trips in all). If a
+group's transaction fails, it is written again in halves, so one request's failure never fails
+another's; if its connection was dropped (a database restart), it is written again on a fresh one.
 """
 
 from __future__ import annotations
@@ -147,8 +147,9 @@ async def write_group(
     events: list[dict[str, Any]] = []
     audit_entries: list[dict[str, Any]] = []
     raters: dict[str, str | None] = {}
+    candidate_of: dict[str, tuple[int, int]] = {}  # activity id -> (claim, item) that carries it
     verdicts: list[list[tuple[int, ActivityCreate, RuleViolation | None]]] = []
-    for claim in claims:
+    for claim_number, claim in enumerate(claims):
         judged = []
         witnesses = []
         for index, item in claim.items:
@@ -166,6 +167,7 @@ async def write_group(
                     now=rules.now,
                 )
                 candidates[item.activity_id] = values
+                candidate_of[item.activity_id] = (claim_number, index)
                 raters[item.activity_id] = indicator["rater_id"]
                 event = outbox_row(_reported(values), producer=producer, correlation_id=claim.correlation_id)
                 events.append(event | {"activity_id": item.activity_id})
@@ -189,11 +191,11 @@ async def write_group(
         }
 
     results: list[ClaimResult] = []
-    reported: set[str] = set()
-    for claim, judged in zip(claims, verdicts, strict=True):
+    for claim_number, (claim, judged) in enumerate(zip(claims, verdicts, strict=True)):
         result = ClaimResult()
         for index, item, violation in judged:
-            outcome = _outcome(claim, index, item, violation, candidates, inserted, reported, stored)
+            carrier = candidate_of.get(item.activity_id) == (claim_number, index)
+            outcome = _outcome(claim, index, item, violation, carrier, candidates, inserted, stored)
             result.outcomes.append(outcome)
             rater_id = raters.get(item.activity_id)
             if outcome.outcome == "accepted" and rater_id is not None:
@@ -209,19 +211,24 @@ def _outcome(
     index: int,
     item: ActivityCreate,
     violation: RuleViolation | None,
+    carrier: bool,
     candidates: dict[str, dict[str, Any]],
     inserted: set[str],
-    reported: set[str],
     stored: dict[str, ActivityRead],
 ) -> ItemOutcome:
-    """What became of one item, once the group's insert answered (``reported``: ids answered accepted)."""
+    """What became of one item, once the group's insert answered.
+
+    ``carrier``: this item is the one whose values were inserted for its id (the first valid one
+    in the group); another item of the same id is its duplicate (or taken, if someone else's).
+    """
     activity_id = item.activity_id
     if activity_id in inserted:
         values = candidates[activity_id]
         kind: Outcome = "accepted"
-        if activity_id in reported:
+        if not carrier and violation is not None:
+            return ItemOutcome(index, activity_id, "rejected", violation=violation)
+        if not carrier:
             kind = "duplicate" if values["employee_id"] == claim.employee_id else "taken"
-        reported.add(activity_id)
         # ActivityRead only where the whole activity is answered: a batch of 500 answers statuses.
         activity = None if claim.batch else read_activity(values)
         return ItemOutcome(index, activity_id, kind, values["status"], activity)
