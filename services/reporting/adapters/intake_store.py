@@ -17,6 +17,7 @@ SQLAlchemy starts no transaction on it, so returning it costs no round trip.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -121,11 +122,15 @@ WHERE p.region_id = $1 AND p.active AND p.indicator_id = ANY($2::varchar[])
 _ACTIVITIES_AMONG = "SELECT * FROM activities WHERE region_id = $1 AND activity_id = ANY($2::varchar[])"
 
 
-def _literal(value: str) -> str:
-    """A PostgreSQL string literal (standard_conforming_strings: only quotes need doubling)."""
-    if "\x00" in value:
-        raise ValueError("a NUL character cannot be part of a region id")
-    return "'" + value.replace("'", "''") + "'"
+#: Region ids are slugs (planning refuses anything else); only such a value is written into SQL.
+_REGION_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+
+
+def _literal(region_id: str) -> str:
+    """The region id as a SQL literal: the parameterless BEGIN message cannot bind it."""
+    if not _REGION_SLUG.fullmatch(region_id):
+        raise ValueError(f"not a region id: {region_id[:70]!r}")
+    return f"'{region_id}'"
 
 
 class IntakeTransaction:
