@@ -140,6 +140,10 @@ async def copy_kept_tables(scratch: ServiceDefinition, live_schema: str) -> None
         await engine.dispose()
 
 
+#: How long the applied offsets must stay still, once at the end offsets, before the replay stops.
+REPLAY_SETTLE_SECONDS = 1.0
+
+
 async def rebuild(scratch: ServiceDefinition, *, live_schema: str, progress: Progress | None = None) -> int:
     """Apply every event the service handles, from the start up to now, into the scratch schema."""
     settings = scratch.settings
@@ -186,17 +190,23 @@ async def rebuild(scratch: ServiceDefinition, *, live_schema: str, progress: Pro
             batch_size=settings.consumer_batch_size,
         )
         task = asyncio.create_task(runner.run(stop))
+        last_committed, quiet_since = -1, 0.0
         while True:
-            done = 0
-            for partition, end in targets.items():
-                # Committed, not fetched: the runner commits an offset only after its effect.
-                done += min(await consumer.committed(partition) or 0, end)
+            # Committed, not fetched: the runner commits an offset only after its effect.
+            committed = [await consumer.committed(partition) or 0 for partition in targets]
+            done = sum(min(offset, end) for offset, end in zip(committed, targets.values(), strict=True))
             if progress is not None:
                 progress(done, total)
-            if done >= total:
-                break
             if task.done():
                 task.result()
+            now = asyncio.get_running_loop().time()
+            if sum(committed) != last_committed:
+                last_committed, quiet_since = sum(committed), now
+            # Reached the end offsets, and nothing more was applied for a while: some brokers (the
+            # embedded one) report a partition's end inside its last record batch, so the offsets
+            # alone could stop the replay before the rest of that batch.
+            if done >= total and now - quiet_since >= REPLAY_SETTLE_SECONDS:
+                break
             await asyncio.sleep(0.2)
         stop.set()
         await task
