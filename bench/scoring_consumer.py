@@ -397,6 +397,10 @@ async def freshness(args: argparse.Namespace, platform: BenchPlatform) -> list[s
             before = histogram(scoring_url, ACTIVITY_TOPIC)
             stage("streaming")
             stream_started = datetime.now(UTC)
+            appended: dict[str, float] = {}
+            tracking = asyncio.create_task(
+                track_appends(platform.endpoints.kafka_bootstrap_servers, appended, stream_started)
+            )
             with CpuMeter(process_ids(platform, services)) as meter:
                 outcome = await stream_activity(
                     reporting,
@@ -409,8 +413,14 @@ async def freshness(args: argparse.Namespace, platform: BenchPlatform) -> list[s
                     seed=11,
                 )
                 await wait_for_count(
-                    admin, warm.accepted + outcome.accepted, timeout=300, topic=ACTIVITY_TOPIC
+                    admin,
+                    applied_before + warm.accepted + outcome.accepted,
+                    timeout=300,
+                    topic=ACTIVITY_TOPIC,
                 )
+            tracking.cancel()
+            with suppress(asyncio.CancelledError):
+                await tracking
         after = histogram(scoring_url, ACTIVITY_TOPIC)
         async with admin.connect() as connection:
             exact = (
@@ -425,8 +435,37 @@ async def freshness(args: argparse.Namespace, platform: BenchPlatform) -> list[s
                     {"since": stream_started},
                 )
             ).one()
+            # Where the time goes: in reporting (committed until the relay claims the outbox row)
+            # and after (the relay's send, the broker, scoring's fetch and transaction start).
+            split = (
+                await connection.execute(
+                    text(
+                        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY relay), "
+                        "percentile_cont(0.99) WITHIN GROUP (ORDER BY relay), "
+                        "percentile_cont(0.5) WITHIN GROUP (ORDER BY onward), "
+                        "percentile_cont(0.99) WITHIN GROUP (ORDER BY onward) FROM ("
+                        " SELECT extract(epoch FROM o.published_at - o.created_at) AS relay,"
+                        " extract(epoch FROM p.processed_at - o.published_at) AS onward"
+                        " FROM reporting.outbox o JOIN scoring.processed_events p USING (event_id)"
+                        " WHERE o.event_type = 'ActivityReported' AND o.created_at >= :since) AS lags"
+                    ),
+                    {"since": stream_started},
+                )
+            ).one()
+            processed_at = {
+                str(row[0]): float(row[1])
+                for row in await connection.execute(
+                    text(
+                        "SELECT event_id, extract(epoch FROM processed_at) FROM scoring.processed_events"
+                        " WHERE event_id = ANY(CAST(:ids AS uuid[]))"
+                    ),
+                    {"ids": list(appended)},
+                )
+            }
     finally:
         await admin.dispose()
+    # Scoring's own share: from the broker's append (the relay's send) to scoring's transaction.
+    own = sorted(processed_at[e] - appended[e] for e in appended if e in processed_at)
     p50, p99 = histogram_quantile(0.5, before, after), histogram_quantile(0.99, before, after)
     lines: list[Any] = [
         f"stream: {outcome.accepted:,} activities accepted at {outcome.throughput:,.0f}/s "
@@ -436,11 +475,43 @@ async def freshness(args: argparse.Namespace, platform: BenchPlatform) -> list[s
         figure("freshness p50 (per event, transaction starts)", float(exact[0] or math.nan) * 1000, "ms"),
         figure("freshness p99 (per event, transaction starts)", float(exact[1] or math.nan) * 1000, "ms"),
         f"    events matched in both services' tables: {exact[2]:,}",
+        "    of which, p50 / p99: until reporting's relay claimed the outbox row "
+        f"{_ms(split[0])} / {_ms(split[1])} ms; from the claim to scoring's transaction "
+        f"{_ms(split[2])} / {_ms(split[3])} ms",
+        figure("freshness p50, broker append to scoring's transaction", _quantile(own, 0.5) * 1000, "ms"),
+        figure("freshness p99, broker append to scoring's transaction", _quantile(own, 0.99) * 1000, "ms"),
+        f"    events seen on the topic and applied: {len(own):,}",
         f"    {meter.line()}",
     ]
     if outcome.rejected or outcome.failed:
         lines.append(outcome.summary())
     return lines
+
+
+async def track_appends(bootstrap: str, appended: dict[str, float], since: datetime) -> None:
+    """Note when each activity event was appended to the topic (its record's timestamp), until cancelled."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(ACTIVITY_TOPIC, p) for p in range(TOPICS[ACTIVITY_TOPIC])]
+        consumer.assign(partitions)
+        await consumer.seek_to_end(*partitions)
+        floor = since.timestamp()
+        while True:
+            for records in (await consumer.getmany(timeout_ms=200)).values():
+                for record in records:
+                    if record.timestamp / 1000 >= floor:
+                        appended[orjson.loads(record.value or b"")["event_id"]] = record.timestamp / 1000
+    finally:
+        await consumer.stop()
+
+
+def _quantile(values: list[float], fraction: float) -> float:
+    return values[min(len(values) - 1, int(fraction * len(values)))] if values else math.nan
+
+
+def _ms(seconds: Any) -> str:
+    return "n/a" if seconds is None else f"{float(seconds) * 1000:,.0f}"
 
 
 async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
@@ -458,20 +529,29 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="small sizes, about a minute")
-    parser.add_argument("--events", type=int, default=200_000, help="activity events for the throughput part")
-    parser.add_argument("--employees", type=int, default=1000, help="employees in the throughput part")
-    parser.add_argument("--people", type=int, default=1000, help="employees in the freshness part")
-    parser.add_argument("--rate", type=float, default=1000.0, help="activities per second (freshness)")
-    parser.add_argument("--batch", type=int, default=20, help="activities per request (freshness)")
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds of streaming (freshness)")
+    # (full size, --quick size); an option given on the command line wins over both.
+    sizes: dict[str, tuple[Any, Any]] = {
+        "events": (200_000, 20_000),  # 1,000 (the quick size before) were consumed in about a second
+        "employees": (1000, 500),
+        "people": (1000, 60),
+        "rate": (1000.0, 300.0),
+        "batch": (20, 10),
+        "duration": (60.0, 10.0),
+    }
+    parser.add_argument("--events", type=int, help="activity events for the throughput part")
+    parser.add_argument("--employees", type=int, help="employees in the throughput part")
+    parser.add_argument("--people", type=int, help="employees in the freshness part")
+    parser.add_argument("--rate", type=float, help="activities per second (freshness)")
+    parser.add_argument("--batch", type=int, help="activities per request (freshness)")
+    parser.add_argument("--duration", type=float, help="seconds of streaming (freshness)")
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight (freshness)")
     parser.add_argument(
         "--profile", action="store_true", help="profile the consumer part (cProfile) and print it"
     )
     args = parser.parse_args()
-    if args.quick:
-        args.events, args.employees, args.people, args.rate, args.duration = 1_000, 100, 60, 300.0, 10.0
-        args.batch = 10
+    for name, (full, quick) in sizes.items():
+        if getattr(args, name) is None:
+            setattr(args, name, quick if args.quick else full)
     with suppress(ImportError):
         import uvloop
 

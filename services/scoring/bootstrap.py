@@ -20,6 +20,7 @@ def build(settings: ScoringSettings | None = None) -> ServiceDefinition:
         routers=[router],
         handlers=handlers,
         # Raters' decisions, closed periods, dated rules and flags from on-demand analyses come from
-        # the API; activity-driven flags share the table and are raised again idempotently.
-        replay_keeps=("rating_decisions", "closed_periods", "rule_sets", "flags"),
+        # the API; activity-driven flags share the table and are raised again idempotently. Raters'
+        # judgements of qualitative indicators come from the API too, and the summaries read them.
+        replay_keeps=("rating_decisions", "closed_periods", "rule_sets", "flags", "indicator_judgements"),
     )

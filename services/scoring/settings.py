@@ -1,5 +1,7 @@
 """Settings of the scoring service."""
 
+from pydantic import Field
+
 from shared.settings import ServiceSettings
 
 
@@ -8,3 +10,7 @@ class ScoringSettings(ServiceSettings):
 
     service_name: str = "scoring"
     http_port: int = 8003
+    # Larger than the platform's default: a batch's fixed statements (and each touched employee's
+    # summary, refreshed once per batch) are shared by more events while catching up or rebuilding;
+    # a quiet stream still forms small batches (the runner tops a batch up only for a few ms).
+    consumer_batch_size: int = Field(default=2000, ge=1, le=10_000)

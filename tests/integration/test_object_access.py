@@ -65,6 +65,7 @@ PATH_SEEDS: dict[str, Callable[[World, str], str]] = {
     "unit_id": lambda world, _: world.ids["unit_id"],
     "employee_id": lambda world, _: world.ids["owner"],
     "plan_id": lambda world, _: world.ids["plan_id"],
+    "indicator_id": lambda world, _: world.ids["indicator_id"],
     "activity_id": lambda world, _: world.ids["activity_id"],
     "sha256": lambda world, _: world.ids["sha256"],
     "complaint_id": lambda world, _: world.ids["complaint_id"],
@@ -204,6 +205,9 @@ BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
             "behaviour_rating": "BELOW",
             "reason": "Diturunkan tanpa dasar oleh pihak lain",
         }
+    },
+    "scoring PUT /v1/employees/{employee_id}/judgements/{period}/{indicator_id}": lambda w: {
+        "json": {"judgement": "NOT_MET", "note": "Dinilai tanpa dasar oleh pihak lain"}
     },
     "scoring POST /v1/periods/{period}/close": lambda w: {"json": {"acknowledge_warnings": True}},
     "scoring POST /v1/periods/{period}/analysis": lambda w: {},

@@ -245,6 +245,9 @@ indicator_progress = Table(
     Column("achievement", Numeric(9, 4)),
     Column("events_applied", Integer, nullable=False),
     *_stamps(),
+    # The latest verified activity (time, id): lets the totals be kept incrementally (migration 0003).
+    Column("verified_last_occurred_at", DateTime(timezone=True)),
+    Column("verified_last_activity_id", String(64)),
     Index("ix_indicator_progress_region_id_employee_id_period", "region_id", "employee_id", "period"),
 )
 
@@ -320,6 +323,25 @@ rating_decisions = Table(
     Column("achievement", Numeric(9, 4)),
     Column("decided_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_rating_decisions_region_id_period", "region_id", "period"),
+)
+
+#: The rater's judgement of a qualitative indicator (penilaian atasan), one per employee, indicator
+#: and period; written through the API (kept by replay) and read by the summary refresh.
+indicator_judgements = Table(
+    "indicator_judgements",
+    metadata,
+    Column("region_id", String(64), nullable=False),
+    Column("employee_id", String(64), nullable=False),
+    Column("indicator_id", String(64), nullable=False),
+    Column("period", String(16), nullable=False),
+    Column("judgement", String(16), nullable=False),
+    Column("note", Text),
+    Column("rater_id", String(64), nullable=False),
+    Column("judged_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Period before indicator: the summary refresh looks up an employee-period's judgements.
+    PrimaryKeyConstraint(
+        "region_id", "employee_id", "period", "indicator_id", name="pk_indicator_judgements"
+    ),
 )
 
 closed_periods = Table(

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import BaseModel
 
 from services.scoring.entrypoints.schemas import (
     AnalysisRead,
     FlagRead,
+    JudgementCreate,
+    JudgementRead,
     LateEventRead,
     OverridesRead,
     PeriodCloseCreate,
@@ -25,7 +28,7 @@ from services.scoring.entrypoints.schemas import (
     UnitDiagnosisRead,
 )
 from services.scoring.metrics import PERIODS_CLOSED, RATING_DECISIONS, SCORECARDS_READ
-from services.scoring.service_layer import analysis, governance, queries, ratings
+from services.scoring.service_layer import analysis, governance, judgements, queries, ratings
 from services.scoring.service_layer.flags import unit_of_work_emitter
 from shared.auth import Principal, Role, require_roles
 from shared.http import client_address
@@ -44,10 +47,20 @@ RaterOnly = require_roles(Role.RATER)
 RegionAdmin = require_roles(Role.REGION_ADMIN)
 
 
+def _json(model: BaseModel) -> Response:
+    """The model as JSON, serialized once by pydantic.
+
+    The hot read routes return this: FastAPI would otherwise dump the returned model and validate it
+    against ``response_model`` again before serializing it (a scorecard explains up to hundreds of
+    activities, a dashboard ranks a whole unit). The documented schema still comes from ``response_model``.
+    """
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
 @router.get("/employees/{employee_id}/scorecard", response_model=ScorecardRead)
 async def get_scorecard(
     employee_id: str, period: PeriodQuery, context: Context, principal: Principal = Reader
-) -> ScorecardRead:
+) -> Response:
     """An employee's live scorecard: their own, their team's (rater), any in the region (HR, auditors)."""
     session = await context.read_session(principal.region)
     async with session:
@@ -55,7 +68,7 @@ async def get_scorecard(
             session=session, principal=principal, employee_id=employee_id, period=period
         )
     SCORECARDS_READ.inc()
-    return card
+    return _json(card)
 
 
 @router.get("/units/{unit_id}/dashboard", response_model=UnitDashboardRead)
@@ -64,13 +77,14 @@ async def get_unit_dashboard(
     period: PeriodQuery,
     context: Context,
     principal: Principal = DashboardReader,
-) -> UnitDashboardRead:
+) -> Response:
     """A unit's dashboard for a period (raters: their own unit, their own team by name)."""
     session = await context.read_session(principal.region)
     async with session:
-        return await queries.unit_dashboard(
+        dashboard = await queries.unit_dashboard(
             session=session, principal=principal, unit_id=unit_id, period=period
         )
+    return _json(dashboard)
 
 
 @router.get("/region/dashboard", response_model=RegionDashboardRead)
@@ -111,6 +125,37 @@ async def decide_ratings(
         await uow.commit()
     RATING_DECISIONS.labels("override" if decision.overridden else "confirm").inc()
     return decision
+
+
+@router.put("/employees/{employee_id}/judgements/{period}/{indicator_id}", response_model=JudgementRead)
+async def judge_indicator(
+    employee_id: str,
+    period: str,
+    indicator_id: str,
+    judgement_in: JudgementCreate,
+    context: Context,
+    request: Request,
+    principal: Principal = RaterOnly,
+) -> JudgementRead:
+    """The employee's rater judges a qualitative indicator; the scorecard and proposal follow at once."""
+    async with context.unit_of_work(region_id=principal.region) as uow:
+        judged = await judgements.judge(
+            uow=uow,
+            principal=principal,
+            employee_id=employee_id,
+            period=period,
+            indicator_id=indicator_id,
+            judgement_in=judgement_in,
+        )
+        await uow.audit(
+            actor=principal.subject,
+            action="indicator.judge",
+            subject=f"{employee_id}/{judged.period}/{indicator_id}",
+            detail=f"{judged.judgement}: {judged.note}" if judged.note else judged.judgement,
+            client_address=client_address(request),
+        )
+        await uow.commit()
+    return judged
 
 
 @router.get("/overrides", response_model=OverridesRead)

@@ -42,6 +42,9 @@ class IndicatorScore(BaseModel):
     verified_share: Decimal | None
     achievement: Decimal | None = Field(description="1.00 = target met; respects direction; capped.")
     basis: str = Field(description="MEASURED, JUDGED or NO_DATA.")
+    judgement: str | None = Field(
+        default=None, description="The rater's judgement of a qualitative indicator (basis JUDGED)."
+    )
     activity_count: int
     verified_count: int
     rejected_count: int
@@ -134,6 +137,33 @@ class RatingDecisionCreate(BaseModel):
     result_rating: RatingValue
     behaviour_rating: RatingValue
     reason: str | None = Field(default=None, max_length=2000, description="Required for an override.")
+
+
+JudgementValue = Literal["NOT_MET", "PARTLY_MET", "MET", "EXCEEDED"]
+
+
+class JudgementCreate(BaseModel):
+    """The rater's judgement of a qualitative indicator (penilaian atasan)."""
+
+    judgement: JudgementValue
+    note: str | None = Field(
+        default=None, max_length=2000, description="Required when the target is NOT_MET or EXCEEDED."
+    )
+
+
+class JudgementRead(BaseModel):
+    """A recorded judgement, with the scorecard's figures it changed."""
+
+    employee_id: str
+    indicator_id: str
+    period: str
+    judgement: str
+    note: str | None
+    rater_id: str
+    judged_at: datetime
+    achievement: Decimal | None = Field(description="The indicator's achievement from the judgement scale.")
+    employee_achievement: Decimal | None
+    proposed_result_rating: str
 
 
 class RatingDecisionRead(BaseModel):

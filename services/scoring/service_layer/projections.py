@@ -18,14 +18,14 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar
 
-from sqlalchemy import String, any_, func, literal, select, tuple_
+from sqlalchemy import String, bindparam, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.types import ARRAY
 
 from services.scoring.adapters.tables import (
     behaviour_assessments,
+    closed_periods,
     complaint_breaches,
     contributions,
     employees,
@@ -47,18 +47,23 @@ from services.scoring.domain.activity import (
 )
 from services.scoring.domain.objectivity import EvidenceClaim, shared_evidence
 from services.scoring.domain.periods import InvalidPeriodError, PeriodKind, parse_period_key
+from services.scoring.domain.rules import RuleBook
 from services.scoring.metrics import LATE_EVENTS
 from services.scoring.service_layer.flags import FlagKind, raise_flag, session_emitter
 from services.scoring.service_layer.views import (
     Calendar,
     EmployeeYear,
+    ProgressDelta,
     ProgressKey,
     RegionFacts,
     SummaryKey,
     Touch,
     calendar,
     is_frozen,
+    keys_table,
+    note_activity_change,
     now,
+    per_key,
     refresh_plan_in_force,
     refresh_views,
     region_facts,
@@ -143,6 +148,7 @@ class _RegionWork:
     progress: dict[ProgressKey, Touch] = field(default_factory=dict)
     summaries: dict[SummaryKey, Touch] = field(default_factory=dict)
     employee_years: dict[EmployeeYear, Touch] = field(default_factory=dict)
+    deltas: dict[ProgressKey, ProgressDelta] = field(default_factory=dict)
 
 
 class PendingViews:
@@ -157,7 +163,10 @@ class PendingViews:
 
     def region(self, region_id: str) -> _RegionWork:
         """The work left for one region."""
-        return self._regions.setdefault(region_id, _RegionWork())
+        work = self._regions.get(region_id)
+        if work is None:
+            work = self._regions[region_id] = _RegionWork()
+        return work
 
     async def __call__(self, session: AsyncSession) -> None:
         await self.flush(session)
@@ -179,6 +188,7 @@ class PendingViews:
                 progress=work.progress,
                 summaries=work.summaries,
                 employee_years=work.employee_years,
+                deltas=work.deltas,
             )
             if region_id != restricted_to and restricted_to:
                 await session.execute(select(func.set_config(REGION_SETTING, restricted_to, True)))
@@ -237,6 +247,13 @@ async def on_region_registered(
         await _rederive_periods(session, envelope, after, pending)
 
 
+_MOVE_CONTRIBUTION = (
+    contributions.update()
+    .where(contributions.c.region_id == bindparam("r"), contributions.c.activity_id == bindparam("a"))
+    .values(period=bindparam("p"), year=bindparam("y"))
+)
+
+
 async def _rederive_periods(
     session: AsyncSession, envelope: Envelope, cal: Calendar, pending: PendingViews
 ) -> None:
@@ -251,19 +268,27 @@ async def _rederive_periods(
             ).where(contributions.c.region_id == region_id, contributions.c.occurred_at.is_not(None))
         )
     ).all()
+    closures = {
+        closed.period: closed.closed_at
+        for closed in await session.execute(
+            select(closed_periods.c.period, closed_periods.c.closed_at).where(
+                closed_periods.c.region_id == region_id
+            )
+        )
+    }
+    frozen = RegionFacts(region_id, cal, closures, RuleBook()).is_frozen
     affected: set[tuple[str, int]] = set()
+    moves: list[dict[str, Any]] = []
     for row in rows:
         period = cal.period_of(row.occurred_at)
         if period.key == row.period:
             continue
-        if row.period is not None and await is_frozen(session, region_id, row.period, envelope.occurred_at):
+        if row.period is not None and frozen(row.period, envelope.occurred_at):
             continue  # a frozen period keeps its activities
-        await session.execute(
-            contributions.update()
-            .where(contributions.c.activity_id == row.activity_id, contributions.c.region_id == region_id)
-            .values(period=period.key, year=period.year)
-        )
+        moves.append({"r": region_id, "a": row.activity_id, "p": period.key, "y": period.year})
         affected.add((row.employee_id, period.year))
+    if moves:
+        await session.execute(_MOVE_CONTRIBUTION, moves)  # one executemany, however many activities
     # The period keys themselves may have changed (quarters to months): every planned employee too.
     planned = (
         await session.execute(select(plans.c.employee_id, plans.c.year).where(plans.c.region_id == region_id))
@@ -299,33 +324,41 @@ async def on_unit_upserted(session: AsyncSession, event: UnitUpserted, envelope:
     )
 
 
+def _upsert_employee_statement() -> Any:
+    # Built once: it runs for every organisation event (statement building cost more than the SQL).
+    statement = insert(employees)
+    columns = ("name", "unit_id", "position", "job_type", "supervisor_id", "effective_from", "stamp_at")
+    return statement.on_conflict_do_update(
+        index_elements=["region_id", "employee_id"],
+        set_={name: statement.excluded[name] for name in (*columns, "last_event_id", "updated_at")},
+        where=tuple_(employees.c.effective_from, employees.c.stamp_at)
+        <= tuple_(statement.excluded.effective_from, statement.excluded.stamp_at),
+    ).returning(employees.c.employee_id)
+
+
+_UPSERT_EMPLOYEE = _upsert_employee_statement()
+
+
 @_deferring
 async def on_employee_upserted(
     session: AsyncSession, event: EmployeeUpserted, envelope: Envelope, pending: PendingViews
 ) -> None:
     """Keep the team read model (unit, job type, rater); the latest assignment by effective date wins."""
-    statement = insert(employees).values(
-        employee_id=event.employee_id,
-        region_id=event.region_id,
-        name=event.name,
-        unit_id=event.unit_id,
-        position=event.position,
-        job_type=event.job_type,
-        supervisor_id=event.supervisor_id,
-        effective_from=event.effective_from,
-        stamp_at=envelope.occurred_at,
-        last_event_id=_event_id(envelope),
-        updated_at=now(),
-    )
-    columns = ("name", "unit_id", "position", "job_type", "supervisor_id", "effective_from", "stamp_at")
     changed = await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["region_id", "employee_id"],
-            set_={name: statement.excluded[name] for name in (*columns, "last_event_id")}
-            | {"updated_at": now()},
-            where=tuple_(employees.c.effective_from, employees.c.stamp_at)
-            <= tuple_(statement.excluded.effective_from, statement.excluded.stamp_at),
-        ).returning(employees.c.employee_id)
+        _UPSERT_EMPLOYEE,
+        {
+            "employee_id": event.employee_id,
+            "region_id": event.region_id,
+            "name": event.name,
+            "unit_id": event.unit_id,
+            "position": event.position,
+            "job_type": event.job_type,
+            "supervisor_id": event.supervisor_id,
+            "effective_from": event.effective_from,
+            "stamp_at": envelope.occurred_at,
+            "last_event_id": _event_id(envelope),
+            "updated_at": now(),
+        },
     )
     if changed.first() is None:
         return
@@ -338,35 +371,54 @@ async def on_employee_upserted(
     )
 
 
+def _upsert_approved_plan_statement() -> Any:
+    statement = insert(plans)
+    return statement.on_conflict_do_update(
+        index_elements=["region_id", "plan_id"],
+        # A supersession that arrived first stays: approval never un-supersedes a plan.
+        set_={
+            name: statement.excluded[name]
+            for name in (
+                "version",
+                "rater_id",
+                "unit_id",
+                "job_type",
+                "approved",
+                "last_event_id",
+                "updated_at",
+            )
+        },
+    )
+
+
+# Built once: they run for every plan event.
+_UPSERT_APPROVED_PLAN = _upsert_approved_plan_statement()
+_INSERT_PLAN_INDICATORS = insert(plan_indicators).on_conflict_do_nothing(
+    index_elements=["region_id", "plan_id", "indicator_id"]
+)
+
+
 @_deferring
 async def on_work_plan_approved(
     session: AsyncSession, event: WorkPlanApproved, envelope: Envelope, pending: PendingViews
 ) -> None:
     """Keep the approved plan and its targets; the highest approved version in force is scored."""
-    statement = insert(plans).values(
-        plan_id=event.plan_id,
-        region_id=event.region_id,
-        employee_id=event.employee_id,
-        year=event.year,
-        version=event.version,
-        rater_id=event.rater_id,
-        unit_id=event.unit_id,
-        job_type=event.job_type,
-        approved=True,
-        superseded=False,
-        last_event_id=_event_id(envelope),
-        updated_at=now(),
-    )
     await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["region_id", "plan_id"],
-            # A supersession that arrived first stays: approval never un-supersedes a plan.
-            set_={
-                name: statement.excluded[name]
-                for name in ("version", "rater_id", "unit_id", "job_type", "approved", "last_event_id")
-            }
-            | {"updated_at": now()},
-        )
+        _UPSERT_APPROVED_PLAN,
+        {
+            "plan_id": event.plan_id,
+            "region_id": event.region_id,
+            "employee_id": event.employee_id,
+            "year": event.year,
+            "version": event.version,
+            "rater_id": event.rater_id,
+            "unit_id": event.unit_id,
+            "job_type": event.job_type,
+            "approved": True,
+            "superseded": False,
+            "last_event_id": _event_id(envelope),
+            "updated_at": now(),
+        },
     )
     rows = [
         {
@@ -394,11 +446,7 @@ async def on_work_plan_approved(
         )
     ]
     if rows:
-        await session.execute(
-            insert(plan_indicators)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["region_id", "plan_id", "indicator_id"])
-        )
+        await session.execute(_INSERT_PLAN_INDICATORS, rows)
     await _plan_changed(session, envelope, event.employee_id, event.year, pending)
 
 
@@ -468,10 +516,13 @@ def _state_of(row: Row[Any] | None) -> ActivityState:
     )
 
 
+_PLACES = Decimal("0.0001")
+
+
 def _measure(occurred_at: datetime, quantity: Decimal | None, denominator: Decimal | None) -> ActivityMeasure:
     # Stored with four decimals: the state compares equal to what is read back.
     def exact(value: Decimal) -> Fraction:
-        return Fraction(value.quantize(Decimal("0.0001")))
+        return Fraction(*value.quantize(_PLACES).as_integer_ratio())  # ints: Fraction's fast path
 
     return ActivityMeasure(
         occurred_at, exact(quantity or Decimal(0)), None if denominator is None else exact(denominator)
@@ -527,17 +578,19 @@ async def _apply_changes(session: AsyncSession, facts: RegionFacts, work: _Regio
     activity_ids = sorted({change.activity_id for change in work.changes})
     states: dict[str, ActivityState] = {}
     rows: dict[str, dict[str, Any]] = {}
+    ids = keys_table("k", {"activity_id": (activity_ids, String())})
     for stored in await session.execute(
-        select(contributions)
-        .where(
-            contributions.c.region_id == region_id,
-            contributions.c.activity_id == any_(literal(activity_ids, ARRAY(String()))),
+        per_key(
+            ids,
+            select(contributions)
+            .where(contributions.c.region_id == region_id, contributions.c.activity_id == ids.c.activity_id)
+            .with_for_update(),
+            "c",
         )
-        .order_by(contributions.c.activity_id)
-        .with_for_update()
     ):
         states[stored.activity_id] = _state_of(stored)
         rows[stored.activity_id] = dict(stored._mapping)
+    before_batch = dict(rows)  # each activity as the progress rows' stored totals count it
     changed: dict[str, dict[str, Any]] = {}
     evidence: list[tuple[_ActivityChange, ActivityState]] = []
     for change in work.changes:
@@ -554,22 +607,22 @@ async def _apply_changes(session: AsyncSession, facts: RegionFacts, work: _Regio
             if late is not None:
                 await _divert_late(session, envelope, period=late, subject_id=change.employee_id)
                 continue
+            event_id = _event_id(envelope)
             for indicator_id, key in _counted_keys(row) | _counted_keys(values):
-                touch(
-                    work.progress,
-                    (change.employee_id, indicator_id, key),
-                    _event_id(envelope),
-                    envelope.occurred_at,
-                )
+                touch(work.progress, (change.employee_id, indicator_id, key), event_id, envelope.occurred_at)
             states[change.activity_id] = after
             rows[change.activity_id] = values
             changed[change.activity_id] = values | {
                 "activity_id": change.activity_id,
                 "region_id": region_id,
-                "last_event_id": _event_id(envelope),
+                "last_event_id": event_id,
             }
         if change.reported is not None and after.identity is not None and after.identity.evidence_sha256:
             evidence.append((change, after))
+    for activity_id, values in changed.items():
+        note_activity_change(
+            work.deltas, activity_id, values["employee_id"], before_batch.get(activity_id), values
+        )
     if changed:
         stamp = now()
         statement = insert(contributions)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters.tables import employee_scores, rating_decisions
+from services.scoring.domain.periods import Period
 from services.scoring.domain.predicate import predicate_of
 from services.scoring.domain.rating import (
     OverridePolicy,
@@ -65,6 +68,34 @@ def _rate(part: int, whole: int) -> Decimal:
     return Decimal(part * 10000 // whole) / 10000 if whole else Decimal(0)
 
 
+async def ensure_rater(
+    session: AsyncSession, principal: Principal, employee_id: str, summary: Row[Any]
+) -> str:
+    """The caller's employee id if they are the employee's own rater (never themselves); else 403."""
+    rater_id = principal.employee_id
+    if rater_id is None or rater_id == employee_id:
+        raise Forbidden("own_rating", "Nobody rates themselves.", "Tidak ada yang menilai dirinya sendiri.")
+    if await rater_of(session, principal.region, employee_id, summary.rater_id) != rater_id:
+        raise Forbidden(
+            "not_your_team",
+            "Only the employee's own rater decides their ratings.",
+            "Hanya pejabat penilai pegawai ini yang memutuskan ratingnya.",
+            field="employee_id",
+        )
+    return rater_id
+
+
+async def ensure_open(session: AsyncSession, region_id: str, period: Period) -> None:
+    """409 if the period (or its year) is closed: its ratings and judgements are frozen."""
+    if await is_closed(session, region_id, period):
+        raise Conflict(
+            "period_closed",
+            f"Period {period.key} is closed; its ratings are frozen.",
+            f"Periode {period.key} sudah ditutup; ratingnya tidak dapat diubah.",
+            field="period",
+        )
+
+
 async def decide(
     *, uow: UnitOfWork, principal: Principal, employee_id: str, period: str, decision_in: RatingDecisionCreate
 ) -> RatingDecisionRead:
@@ -80,23 +111,8 @@ async def decide(
             "Tidak ada kartu kinerja untuk pegawai dan periode ini.",
             field="employee_id",
         )
-    rater_id = principal.employee_id
-    if rater_id is None or rater_id == employee_id:
-        raise Forbidden("own_rating", "Nobody rates themselves.", "Tidak ada yang menilai dirinya sendiri.")
-    if await rater_of(session, region_id, employee_id, summary.rater_id) != rater_id:
-        raise Forbidden(
-            "not_your_team",
-            "Only the employee's own rater decides their ratings.",
-            "Hanya pejabat penilai pegawai ini yang memutuskan ratingnya.",
-            field="employee_id",
-        )
-    if await is_closed(session, region_id, parsed):
-        raise Conflict(
-            "period_closed",
-            f"Period {parsed.key} is closed; its ratings are frozen.",
-            f"Periode {parsed.key} sudah ditutup; ratingnya tidak dapat diubah.",
-            field="period",
-        )
+    rater_id = await ensure_rater(session, principal, employee_id, summary)
+    await ensure_open(session, region_id, parsed)
     rules = await rule_set_for(session, region_id, parsed)
     minimum = rules.override.min_reason_length
     proposed_result = Rating(summary.proposed_result_rating)

@@ -8,11 +8,12 @@ Periods closed before the event happened are frozen and never refreshed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,18 +23,20 @@ from sqlalchemy import (
     String,
     and_,
     any_,
+    bindparam,
     column,
     delete,
     func,
     literal,
     select,
-    tuple_,
+    true,
     type_coerce,
     update,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by, distinct_on, insert
+from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.scoring.adapters.tables import (
@@ -42,6 +45,7 @@ from services.scoring.adapters.tables import (
     contributions,
     employee_scores,
     employees,
+    indicator_judgements,
     indicator_progress,
     plan_indicators,
     plans,
@@ -53,8 +57,10 @@ from services.scoring.domain.achievement import (
     Direction,
     Indicator,
     IndicatorAchievement,
+    Judgement,
     NumericTarget,
     QualitativeTarget,
+    Realisation,
     RealisationTotals,
     Target,
     assess_indicator,
@@ -101,7 +107,18 @@ class Calendar:
 
     def period_of(self, at: datetime) -> Period:
         """The region's period an instant falls in, by the region's own local date."""
-        return period_of(at.astimezone(ZoneInfo(self.timezone)).date(), self.kind)
+        return _period_of_day(at.astimezone(_zone(self.timezone)).date(), self.kind)
+
+
+# Every activity asks for its period: the zone and the period of each local day are looked up once.
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@lru_cache(maxsize=4096)
+def _period_of_day(day: date, kind: PeriodKind) -> Period:
+    return period_of(day, kind)
 
 
 async def calendar(session: AsyncSession, region_id: str) -> Calendar:
@@ -139,23 +156,38 @@ async def refresh_plan_in_force(
     session: AsyncSession, *, region_id: str, employee_id: str, year: int
 ) -> None:
     """Mark the plan in force: the highest approved version that has not been superseded."""
-    chosen = await session.scalar(
-        select(plans.c.plan_id)
+    await session.execute(_MARK_PLAN_IN_FORCE, {"r": region_id, "e": employee_id, "y": year})
+
+
+def _mark_plan_in_force_statement() -> Any:
+    # One statement, built once (it runs for every plan event): the chosen plan is in force, the
+    # employee's other plans of the year are not, and none is when no plan qualifies.
+    other = plans.alias("candidate")  # not correlated to the updated row
+    chosen = (
+        select(other.c.plan_id)
         .where(
-            plans.c.region_id == region_id,
-            plans.c.employee_id == employee_id,
-            plans.c.year == year,
-            plans.c.approved.is_(True),
-            plans.c.superseded.is_(False),
+            other.c.region_id == bindparam("r"),
+            other.c.employee_id == bindparam("e"),
+            other.c.year == bindparam("y"),
+            other.c.approved.is_(True),
+            other.c.superseded.is_(False),
         )
-        .order_by(plans.c.version.desc().nulls_last(), plans.c.plan_id.desc())
+        .order_by(other.c.version.desc().nulls_last(), other.c.plan_id.desc())
         .limit(1)
+        .scalar_subquery()
     )
-    await session.execute(
+    return (
         update(plans)
-        .where(plans.c.region_id == region_id, plans.c.employee_id == employee_id, plans.c.year == year)
-        .values(in_force=plans.c.plan_id == chosen if chosen is not None else False)
+        .where(
+            plans.c.region_id == bindparam("r"),
+            plans.c.employee_id == bindparam("e"),
+            plans.c.year == bindparam("y"),
+        )
+        .values(in_force=func.coalesce(plans.c.plan_id == chosen, False))
     )
+
+
+_MARK_PLAN_IN_FORCE = _mark_plan_in_force_statement()
 
 
 async def plan_in_force(
@@ -244,6 +276,181 @@ def touch(touches: dict[Any, Touch], key: Any, event_id: str, at: datetime, coun
     touches[key] = added if found is None else found.merged(added)
 
 
+#: The latest of a set of contributions in the views' order: (occurred_at, activity_id, quantity).
+Latest = tuple[datetime, str, Decimal]
+
+
+def _later(a: Latest | None, b: Latest | None) -> Latest | None:
+    """The later of two contributions by (time, activity id), code-point order as in the domain."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return b if b[:2] > a[:2] else a
+
+
+@dataclass
+class ProgressDelta:
+    """What a batch's activity changes add to (and take from) one progress row's totals.
+
+    Each changed activity is taken out as it was before the batch and put back as it is after it,
+    so the row's sums and counts follow by addition. The latest (and latest verified) activity
+    follows too, unless the row's latest is one taken out and nothing put back is as late: only
+    then must the row be recomputed from its contributions.
+    """
+
+    count: int = 0
+    quantity: Decimal = Decimal(0)
+    denominator: Decimal = Decimal(0)
+    verified_count: int = 0
+    verified_quantity: Decimal = Decimal(0)
+    verified_denominator: Decimal = Decimal(0)
+    rejected_count: int = 0
+    withdrawn: set[str] = field(default_factory=set)
+    verified_withdrawn: set[str] = field(default_factory=set)
+    latest: Latest | None = None
+    verified_latest: Latest | None = None
+
+    def apply(self, activity_id: str, row: dict[str, Any], sign: int) -> None:
+        """Add (sign 1) or take out (sign -1) one activity as a contributions row describes it."""
+        status = row["status"]
+        if status == ActivityStatus.REJECTED.value:
+            self.rejected_count += sign
+            return
+        quantity: Decimal = row["quantity"]
+        denominator: Decimal = row["denominator"] or Decimal(0)
+        verified = status == ActivityStatus.VERIFIED.value
+        self.count += sign
+        self.quantity += sign * quantity
+        self.denominator += sign * denominator
+        if verified:
+            self.verified_count += sign
+            self.verified_quantity += sign * quantity
+            self.verified_denominator += sign * denominator
+        if sign < 0:
+            self.withdrawn.add(activity_id)
+            if verified:
+                self.verified_withdrawn.add(activity_id)
+            return
+        added: Latest = (row["occurred_at"], activity_id, quantity)
+        self.latest = _later(self.latest, added)
+        if verified:
+            self.verified_latest = _later(self.verified_latest, added)
+
+
+def counted_keys(employee_id: str, row: dict[str, Any] | None) -> list[ProgressKey]:
+    """The progress rows an activity (a contributions row) counts in: its period's and its year's."""
+    if row is None or not row["reported"] or row["period"] is None:
+        return []
+    period: str = row["period"]
+    return [(employee_id, row["indicator_id"], period), (employee_id, row["indicator_id"], period[:4])]
+
+
+def note_activity_change(
+    deltas: dict[ProgressKey, ProgressDelta],
+    activity_id: str,
+    employee_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """Record how one activity's net change in a batch moves the totals of the rows it counts in."""
+    for sign, row in ((-1, before), (1, after)):
+        for key in counted_keys(employee_id, row):
+            assert row is not None
+            found = deltas.get(key)
+            if found is None:
+                found = deltas[key] = ProgressDelta()
+            found.apply(activity_id, row, sign)
+
+
+@dataclass
+class _Totals:
+    """A progress row's totals, as the ``GROUP BY`` over its contributions computes them."""
+
+    activity_count: int = 0
+    quantity: Decimal = Decimal(0)
+    denominator: Decimal = Decimal(0)
+    verified_count: int = 0
+    verified_quantity: Decimal = Decimal(0)
+    verified_denominator: Decimal = Decimal(0)
+    rejected_count: int = 0
+    last_quantity: Decimal | None = None
+    last_occurred_at: datetime | None = None
+    last_activity_id: str | None = None
+    verified_last_quantity: Decimal | None = None
+    verified_last_occurred_at: datetime | None = None
+    verified_last_activity_id: str | None = None
+
+
+class _Recompute(Exception):
+    """A row's totals cannot follow from its stored totals and the batch's changes alone."""
+
+
+def _latest_after(old: Latest | None, withdrawn: set[str], added: Latest | None, count: int) -> Latest | None:
+    if count == 0:
+        return None
+    if old is not None and old[1] in withdrawn:
+        # The latest was taken out: only something put back at least as late is surely the latest.
+        if added is not None and added[:2] >= old[:2]:
+            return added
+        raise _Recompute
+    latest = _later(old, added)
+    if latest is None:
+        raise _Recompute  # counted activities but no latest one: not a row these totals describe
+    return latest
+
+
+def _advanced(row: Any | None, delta: ProgressDelta) -> _Totals:
+    """A stored row's totals with a batch's changes applied (raises ``_Recompute`` when it cannot)."""
+    if row is None:
+        base = _Totals()
+        last = verified_last = None
+    else:
+        base = _Totals(
+            activity_count=row.activity_count,
+            quantity=row.quantity_sum,
+            denominator=row.denominator_sum,
+            verified_count=row.verified_count,
+            verified_quantity=row.verified_quantity_sum,
+            verified_denominator=row.verified_denominator_sum,
+            rejected_count=row.rejected_count,
+        )
+        last = (
+            (row.last_occurred_at, row.last_activity_id, row.last_quantity)
+            if row.last_activity_id is not None
+            else None
+        )
+        verified_last = (
+            (row.verified_last_occurred_at, row.verified_last_activity_id, row.verified_last_quantity)
+            if row.verified_last_activity_id is not None
+            else None
+        )
+    count = base.activity_count + delta.count
+    verified_count = base.verified_count + delta.verified_count
+    rejected_count = base.rejected_count + delta.rejected_count
+    if min(count, verified_count, rejected_count) < 0:
+        raise _Recompute
+    latest = _latest_after(last, delta.withdrawn, delta.latest, count)
+    verified_latest = _latest_after(
+        verified_last, delta.verified_withdrawn, delta.verified_latest, verified_count
+    )
+    return _Totals(
+        activity_count=count,
+        quantity=base.quantity + delta.quantity,
+        denominator=base.denominator + delta.denominator,
+        verified_count=verified_count,
+        verified_quantity=base.verified_quantity + delta.verified_quantity,
+        verified_denominator=base.verified_denominator + delta.verified_denominator,
+        rejected_count=rejected_count,
+        last_occurred_at=latest[0] if latest else None,
+        last_activity_id=latest[1] if latest else None,
+        last_quantity=latest[2] if latest else None,
+        verified_last_occurred_at=verified_latest[0] if verified_latest else None,
+        verified_last_activity_id=verified_latest[1] if verified_latest else None,
+        verified_last_quantity=verified_latest[2] if verified_latest else None,
+    )
+
+
 @dataclass
 class RegionFacts:
     """What every refresh in a region reads, loaded once per batch: calendar, closures, rule book."""
@@ -255,14 +462,43 @@ class RegionFacts:
 
     def is_frozen(self, key: str, at: datetime) -> bool:
         """Whether a period (or its year) was closed before ``at`` (as ``is_frozen``)."""
+        if not self.closures:
+            return False
         return any(
             closed is not None and closed <= at
             for closed in (self.closures.get(key), self.closures.get(key[:4]))
         )
 
+    def indicator(self, row: Any, period: Period) -> Indicator:
+        """``indicator_of``, remembered by everything it is made of (so never stale)."""
+        key = (
+            period.key,
+            row.indicator_id,
+            row.code,
+            row.name,
+            row.aspect,
+            row.direction,
+            row.aggregation,
+            row.unit_of_measure,
+            row.target,
+            row.qualitative_target,
+            tuple(row.period_targets.items()),
+        )
+        found = _INDICATORS.get(key)
+        if found is None:
+            if len(_INDICATORS) >= _INDICATORS_KEPT:
+                _INDICATORS.clear()
+            found = _INDICATORS[key] = indicator_of(row, period)
+        return found
+
     def rules(self, period: Period) -> RuleSet:
         """The rule set scoring a period."""
         return rule_set_in(self.book, self.region_id, period)
+
+
+#: Domain indicators of plan indicator rows for a period, by the row's content, shared by every batch.
+_INDICATORS: dict[tuple[Any, ...], Indicator] = {}
+_INDICATORS_KEPT = 200_000
 
 
 async def region_facts(session: AsyncSession, region_id: str) -> RegionFacts:
@@ -285,7 +521,7 @@ def _array(values: Iterable[Any], item_type: Any) -> Any:
     return literal(list(values), ARRAY(item_type))
 
 
-def _keys(name: str, columns: dict[str, tuple[list[Any], Any]]) -> Any:
+def keys_table(name: str, columns: dict[str, tuple[list[Any], Any]]) -> Any:
     """The given keys as a table, ``unnest(...) AS name(column, ...)``, to join view rows to."""
     return (
         func.unnest(*(_array(values, item_type) for values, item_type in columns.values()))
@@ -294,13 +530,25 @@ def _keys(name: str, columns: dict[str, tuple[list[Any], Any]]) -> Any:
     )
 
 
+def per_key(keys: Any, query: Select[Any], name: str) -> Select[Any]:
+    """``query`` (correlated to ``keys``) run once per key: ``keys CROSS JOIN LATERAL (query)``.
+
+    Each key is then an index look-up whatever the planner's statistics say. Without this, tables
+    the consumer has just filled (a rebuild, a new deployment) are planned as near-empty, and a
+    join to the keys became a scan of the region's rows (a nested loop of them, in the worst case)
+    per batch. ``OFFSET 0`` keeps PostgreSQL from flattening the subquery back into a plain join.
+    """
+    per_key = query.offset(0).lateral(name)
+    return select(per_key).select_from(keys).join(per_key, true())
+
+
 # --- per employee, indicator and period ------------------------------------------------------------
 
 
 def _totals_statement(region_id: str, keys: list[ProgressKey], *, years: bool) -> Any:
-    """Totals of the contributions behind each key, one row per key that has any (GROUP BY)."""
+    """Totals of the contributions behind each key, one row per key."""
     c = contributions.c
-    table = _keys(
+    table = keys_table(
         "k",
         {
             "employee_id": ([e for e, _, _ in keys], String()),
@@ -320,11 +568,10 @@ def _totals_statement(region_id: str, keys: list[ProgressKey], *, years: bool) -
 
     zero = Decimal(0)
     period_match = c.year == func.cast(table.c.period, Integer) if years else c.period == table.c.period
-    return (
+    # An aggregate per key (LATERAL): one index range of contributions each, and a row of zeros for
+    # a key that has none.
+    aggregates = (
         select(
-            table.c.employee_id,
-            table.c.indicator_id,
-            table.c.period,
             func.count().filter(counted).label("activity_count"),
             func.coalesce(func.sum(c.quantity).filter(counted), zero).label("quantity"),
             func.coalesce(func.sum(c.denominator).filter(counted), zero).label("denominator"),
@@ -336,18 +583,21 @@ def _totals_statement(region_id: str, keys: list[ProgressKey], *, years: bool) -
             latest(c.occurred_at, counted).label("last_occurred_at"),
             latest(c.activity_id, counted).label("last_activity_id"),
             latest(c.quantity, verified).label("verified_last_quantity"),
+            latest(c.occurred_at, verified).label("verified_last_occurred_at"),
+            latest(c.activity_id, verified).label("verified_last_activity_id"),
         )
+        .where(
+            c.region_id == region_id,
+            c.employee_id == table.c.employee_id,
+            c.indicator_id == table.c.indicator_id,
+            period_match,
+        )
+        .lateral("t")
+    )
+    return (
+        select(table.c.employee_id, table.c.indicator_id, table.c.period, aggregates)
         .select_from(table)
-        .join(
-            contributions,
-            and_(
-                c.employee_id == table.c.employee_id,
-                c.indicator_id == table.c.indicator_id,
-                period_match,
-            ),
-        )
-        .where(c.region_id == region_id)
-        .group_by(table.c.employee_id, table.c.indicator_id, table.c.period)
+        .join(aggregates, true())
     )
 
 
@@ -366,20 +616,27 @@ async def _plan_indicators_in_force(
     session: AsyncSession, region_id: str, employee_ids: Iterable[str]
 ) -> dict[tuple[str, int], list[Any]]:
     """The indicators of each employee's plans in force, by (employee, year), in plan order."""
-    rows = await session.execute(
-        select(plan_indicators)
-        .join(
-            plans,
-            and_(
-                plans.c.region_id == plan_indicators.c.region_id, plans.c.plan_id == plan_indicators.c.plan_id
-            ),
-        )
+    k = keys_table("k", {"employee_id": (sorted(set(employee_ids)), String())})
+    in_force = (
+        select(plans.c.plan_id)
         .where(
-            plans.c.region_id == region_id,
-            plans.c.in_force.is_(True),
-            plans.c.employee_id == any_(_array(sorted(set(employee_ids)), String())),
+            plans.c.region_id == region_id, plans.c.employee_id == k.c.employee_id, plans.c.in_force.is_(True)
         )
-        .order_by(plan_indicators.c.plan_id, plan_indicators.c.position)
+        .offset(0)
+        .lateral("p")
+    )
+    indicators = (
+        select(plan_indicators)
+        .where(plan_indicators.c.region_id == region_id, plan_indicators.c.plan_id == in_force.c.plan_id)
+        .offset(0)
+        .lateral("i")
+    )
+    rows = await session.execute(
+        select(indicators)
+        .select_from(k)
+        .join(in_force, true())
+        .join(indicators, true())
+        .order_by(indicators.c.plan_id, indicators.c.position)
     )
     grouped: dict[tuple[str, int], list[Any]] = {}
     for row in rows:
@@ -392,14 +649,24 @@ def _unchanged(current: Any, values: dict[str, Any]) -> bool:
 
 
 async def _refresh_progress(
-    session: AsyncSession, facts: RegionFacts, touched: dict[ProgressKey, Touch]
+    session: AsyncSession,
+    facts: RegionFacts,
+    touched: dict[ProgressKey, Touch],
+    deltas: dict[ProgressKey, ProgressDelta] | None = None,
+    recompute: set[ProgressKey] | None = None,
+    planned: dict[tuple[str, int], list[Any]] | None = None,
 ) -> None:
-    """Recompute the touched employee-indicator-period rows from their contributions, all at once."""
+    """Bring the touched employee-indicator-period rows up to date, all at once.
+
+    With ``deltas`` a row's totals follow from its stored totals plus the batch's changes (a key
+    without a delta keeps its totals); the rows in ``recompute`` (or all, without ``deltas``), and
+    those whose latest activity was withdrawn, are recomputed from their contributions.
+    """
     if not touched:
         return
     region_id = facts.region_id
     keys = sorted(touched)
-    key_table = _keys(
+    key_table = keys_table(
         "k",
         {
             "employee_id": ([e for e, _, _ in keys], String()),
@@ -407,18 +674,42 @@ async def _refresh_progress(
             "period": ([p for _, _, p in keys], String()),
         },
     )
-    pk = tuple_(
-        indicator_progress.c.employee_id, indicator_progress.c.indicator_id, indicator_progress.c.period
-    )
-    in_keys = pk.in_(select(key_table.c.employee_id, key_table.c.indicator_id, key_table.c.period))
+    ip = indicator_progress.c
+    # Locked: the new totals are computed from these (another consumer of the same rows waits).
     current = {
         (row.employee_id, row.indicator_id, row.period): row
         for row in await session.execute(
-            select(indicator_progress).where(indicator_progress.c.region_id == region_id, in_keys)
+            per_key(
+                key_table,
+                select(indicator_progress)
+                .where(
+                    ip.region_id == region_id,
+                    ip.employee_id == key_table.c.employee_id,
+                    ip.indicator_id == key_table.c.indicator_id,
+                    ip.period == key_table.c.period,
+                )
+                .with_for_update(),
+                "p",
+            )
         )
     }
-    totals = await _totals(session, region_id, keys)
-    planned_by_year = await _plan_indicators_in_force(session, region_id, (e for e, _, _ in keys))
+    totals: dict[ProgressKey, Any] = {}
+    from_contributions: list[ProgressKey] = []
+    for key in keys:
+        if deltas is None or (recompute is not None and key in recompute):
+            from_contributions.append(key)
+            continue
+        try:
+            totals[key] = _advanced(current.get(key), deltas.get(key) or ProgressDelta())
+        except _Recompute:
+            from_contributions.append(key)
+    if from_contributions:
+        totals |= await _totals(session, region_id, from_contributions)
+    planned_by_year = (
+        planned
+        if planned is not None
+        else await _plan_indicators_in_force(session, region_id, (e for e, _, _ in keys))
+    )
     stamp = now()
     upserts: list[dict[str, Any]] = []
     deletes: list[ProgressKey] = []
@@ -467,20 +758,20 @@ async def _refresh_progress(
             upserts,
         )
     if deletes:
-        gone = _keys(
-            "k",
-            {
-                "employee_id": ([e for e, _, _ in deletes], String()),
-                "indicator_id": ([i for _, i, _ in deletes], String()),
-                "period": ([p for _, _, p in deletes], String()),
-            },
-        )
+        # Rows known to exist, each deleted by its primary key (an index look-up whatever the
+        # statistics say; a join to the keys was planned as a scan of the region's rows).
         await session.execute(
-            delete(indicator_progress).where(
-                indicator_progress.c.region_id == region_id,
-                pk.in_(select(gone.c.employee_id, gone.c.indicator_id, gone.c.period)),
-            )
+            _DELETE_PROGRESS,
+            [{"r": region_id, "e": e, "i": i, "p": p} for e, i, p in deletes],
         )
+
+
+_DELETE_PROGRESS = delete(indicator_progress).where(
+    indicator_progress.c.region_id == bindparam("r"),
+    indicator_progress.c.employee_id == bindparam("e"),
+    indicator_progress.c.indicator_id == bindparam("i"),
+    indicator_progress.c.period == bindparam("p"),
+)
 
 
 def _progress_values(facts: RegionFacts, totals_row: Any, planned: Any, period: Period) -> dict[str, Any]:
@@ -494,6 +785,8 @@ def _progress_values(facts: RegionFacts, totals_row: Any, planned: Any, period: 
         "verified_denominator_sum": totals_row.verified_denominator,
         "verified_count": totals_row.verified_count,
         "verified_last_quantity": totals_row.verified_last_quantity,
+        "verified_last_occurred_at": totals_row.verified_last_occurred_at,
+        "verified_last_activity_id": totals_row.verified_last_activity_id,
         "rejected_count": totals_row.rejected_count,
         "last_occurred_at": totals_row.last_occurred_at,
         "last_activity_id": totals_row.last_activity_id,
@@ -513,7 +806,7 @@ def _progress_values(facts: RegionFacts, totals_row: Any, planned: Any, period: 
     target: Fraction | None = None
     achievement: Fraction | None = None
     if planned is not None:
-        indicator = indicator_of(planned, period)
+        indicator = facts.indicator(planned, period)
         if isinstance(indicator.target, NumericTarget):
             target = indicator.target.value
         if totals_row.activity_count:
@@ -549,6 +842,8 @@ def _outcome_json(item: IndicatorAchievement) -> dict[str, Any]:
         "aspect": item.indicator.aspect.value,
         "basis": item.basis.value,
         "achievement": None if item.achievement is None else str(to_decimal(item.achievement)),
+        # Only judged indicators carry the key, so the other rows' content is unchanged.
+        **({"judgement": item.judgement.value} if item.judgement is not None else {}),
     }
 
 
@@ -585,7 +880,9 @@ async def employee_record(session: AsyncSession, region_id: str, employee_id: st
     ).first()
 
 
-def plan_structure(rows: Iterable[Any], period: Period) -> tuple[PlannedResult, ...]:
+def plan_structure(
+    rows: Iterable[Any], period: Period, indicator: Callable[[Any, Period], Indicator] = indicator_of
+) -> tuple[PlannedResult, ...]:
     """The planned results (RHK) of a plan, in plan order, with their indicators for the period."""
     grouped: dict[str, list[Any]] = {}
     for row in rows:
@@ -594,7 +891,7 @@ def plan_structure(rows: Iterable[Any], period: Period) -> tuple[PlannedResult, 
         PlannedResult(
             id=result_id,
             kind=ResultKind(members[0].result_kind.upper()),
-            indicators=tuple(indicator_of(row, period) for row in members),
+            indicators=tuple(indicator(row, period) for row in members),
             title=members[0].result_text,
         )
         for result_id, members in grouped.items()
@@ -602,7 +899,10 @@ def plan_structure(rows: Iterable[Any], period: Period) -> tuple[PlannedResult, 
 
 
 async def _refresh_summaries(
-    session: AsyncSession, facts: RegionFacts, touched: dict[SummaryKey, Touch]
+    session: AsyncSession,
+    facts: RegionFacts,
+    touched: dict[SummaryKey, Touch],
+    planned: dict[tuple[str, int], list[Any]] | None = None,
 ) -> None:
     """Recompute the touched employee-period rows (achievement, proposals, predicate), all at once."""
     if not touched:
@@ -612,7 +912,7 @@ async def _refresh_summaries(
     employee_ids = sorted({e for e, _ in keys})
 
     def key_table() -> Any:
-        return _keys(
+        return keys_table(
             "k", {"employee_id": ([e for e, _ in keys], String()), "period": ([p for _, p in keys], String())}
         )
 
@@ -620,29 +920,42 @@ async def _refresh_summaries(
     current = {
         (row.employee_id, row.period): row
         for row in await session.execute(
-            select(s).where(
-                s.c.region_id == region_id,
-                tuple_(s.c.employee_id, s.c.period).in_(select(k.c.employee_id, k.c.period)),
+            per_key(
+                k,
+                select(s).where(
+                    s.c.region_id == region_id, s.c.employee_id == k.c.employee_id, s.c.period == k.c.period
+                ),
+                "s",
             )
         )
     }
+    e = keys_table("e", {"employee_id": (employee_ids, String())})
     in_force = {
         (row.employee_id, row.year): row
         for row in await session.execute(
-            select(plans).where(
-                plans.c.region_id == region_id,
-                plans.c.in_force.is_(True),
-                plans.c.employee_id == any_(_array(employee_ids, String())),
+            per_key(
+                e,
+                select(plans).where(
+                    plans.c.region_id == region_id,
+                    plans.c.employee_id == e.c.employee_id,
+                    plans.c.in_force.is_(True),
+                ),
+                "p",
             )
         )
     }
-    indicator_rows = await _plan_indicators_in_force(session, region_id, employee_ids)
+    indicator_rows = (
+        planned if planned is not None else await _plan_indicators_in_force(session, region_id, employee_ids)
+    )
     p, k = indicator_progress, key_table()
     progress: dict[SummaryKey, dict[str, Any]] = {}
     for row in await session.execute(
-        select(p).where(
-            p.c.region_id == region_id,
-            tuple_(p.c.employee_id, p.c.period).in_(select(k.c.employee_id, k.c.period)),
+        per_key(
+            k,
+            select(p).where(
+                p.c.region_id == region_id, p.c.employee_id == k.c.employee_id, p.c.period == k.c.period
+            ),
+            "p",
         )
     ):
         progress.setdefault((row.employee_id, row.period), {})[row.indicator_id] = row
@@ -650,24 +963,47 @@ async def _refresh_summaries(
     assessments = {
         (row.employee_id, row.period): row
         for row in await session.execute(
-            select(b)
-            .where(
-                b.c.region_id == region_id,
-                b.c.assessor_role == "rater",
-                tuple_(b.c.employee_id, b.c.period).in_(select(k.c.employee_id, k.c.period)),
-            )
-            .ext(distinct_on(b.c.employee_id, b.c.period))
-            .order_by(
-                b.c.employee_id, b.c.period, b.c.submitted_at.desc(), b.c.assessment_id.collate("C").desc()
+            per_key(
+                k,
+                select(b)
+                .where(
+                    b.c.region_id == region_id,
+                    b.c.employee_id == k.c.employee_id,
+                    b.c.period == k.c.period,
+                    b.c.assessor_role == "rater",
+                )
+                .order_by(b.c.submitted_at.desc(), b.c.assessment_id.collate("C").desc())
+                .limit(1),
+                "b",
             )
         )
     }
+    # Only an indicator without an annual target can be qualitative (judged): plans with numbers only,
+    # the usual batch, need no look-up.
+    judgements: dict[SummaryKey, dict[str, Judgement]] = {}
+    if any(row.target is None for rows in indicator_rows.values() for row in rows):
+        j, k = indicator_judgements, key_table()
+        for row in await session.execute(
+            per_key(
+                k,
+                select(j).where(
+                    j.c.region_id == region_id, j.c.employee_id == k.c.employee_id, j.c.period == k.c.period
+                ),
+                "j",
+            )
+        ):
+            judged = judgements.setdefault((row.employee_id, row.period), {})
+            judged[row.indicator_id] = Judgement(row.judgement)
+    e = keys_table("e", {"employee_id": (employee_ids, String())})
     people = {
         row.employee_id: row
         for row in await session.execute(
-            select(employees).where(
-                employees.c.region_id == region_id,
-                employees.c.employee_id == any_(_array(employee_ids, String())),
+            per_key(
+                e,
+                select(employees).where(
+                    employees.c.region_id == region_id, employees.c.employee_id == e.c.employee_id
+                ),
+                "w",
             )
         )
     }
@@ -692,6 +1028,7 @@ async def _refresh_summaries(
             progress.get(key, {}),
             assessments.get(key),
             people.get(employee_id),
+            judgements.get(key, {}),
         )
         if _unchanged(stored, values):
             continue
@@ -719,19 +1056,14 @@ async def _refresh_summaries(
             upserts,
         )
     if deletes:
-        gone = _keys(
-            "k",
-            {
-                "employee_id": ([e for e, _ in deletes], String()),
-                "period": ([p for _, p in deletes], String()),
-            },
-        )
-        await session.execute(
-            delete(s).where(
-                s.c.region_id == region_id,
-                tuple_(s.c.employee_id, s.c.period).in_(select(gone.c.employee_id, gone.c.period)),
-            )
-        )
+        await session.execute(_DELETE_SUMMARY, [{"r": region_id, "e": e, "p": p} for e, p in deletes])
+
+
+_DELETE_SUMMARY = delete(employee_scores).where(
+    employee_scores.c.region_id == bindparam("r"),
+    employee_scores.c.employee_id == bindparam("e"),
+    employee_scores.c.period == bindparam("p"),
+)
 
 
 def _summary_values(
@@ -742,16 +1074,29 @@ def _summary_values(
     progress: dict[str, Any],
     assessment: Any,
     person: Any,
+    judgements: dict[str, Judgement] | None = None,
 ) -> dict[str, Any]:
-    """An employee-period row's content from the plan in force, progress rows and assessments."""
+    """An employee-period row's content from the plan in force, progress rows, assessments and judgements."""
     rules = facts.rules(period)
-    structure = plan_structure((row for row in indicator_rows if row.plan_id == plan.plan_id), period)
+    structure = plan_structure(
+        (row for row in indicator_rows if row.plan_id == plan.plan_id), period, facts.indicator
+    )
     achievements: dict[str, IndicatorAchievement] = {}
     for indicator in (i for result in structure for i in result.indicators):
         row = progress.get(indicator.id)
-        if row is not None and row.activity_count:
-            realisation = realisation_from_totals(indicator.aggregation, totals_of(row))
-            achievements[indicator.id] = assess_indicator(indicator, realisation, rules.achievement)
+        # A qualitative indicator is achieved by the rater's judgement, with or without activities.
+        judgement = (judgements or {}).get(indicator.id)
+        if not isinstance(indicator.target, QualitativeTarget):
+            judgement = None
+        if judgement is not None or (row is not None and row.activity_count):
+            realisation = (
+                realisation_from_totals(indicator.aggregation, totals_of(row))
+                if row is not None
+                else Realisation.empty(indicator.aggregation)
+            )
+            achievements[indicator.id] = assess_indicator(
+                indicator, realisation, rules.achievement, judgement
+            )
     assessed = assess_employee(structure, achievements, rules.employee_achievement)
     proposal: RatingProposal = propose_result_rating(
         assessed.achievement, assessed.verified_share, rules.rating
@@ -789,16 +1134,21 @@ async def refresh_views(
     progress: dict[ProgressKey, Touch] | None = None,
     summaries: dict[SummaryKey, Touch] | None = None,
     employee_years: dict[EmployeeYear, Touch] | None = None,
+    deltas: dict[ProgressKey, ProgressDelta] | None = None,
 ) -> None:
     """Refresh each touched view row once: progress rows, then the summaries of their periods.
 
-    Every employee-year is widened to all its rows first (after a plan, calendar or rule change).
+    Every employee-year is widened to all its rows first (after a plan, calendar or rule change);
+    those progress rows are recomputed from their contributions, while the rows only activity
+    changes touched follow from ``deltas`` (all are recomputed without it).
     Rows of periods closed before the touching events happened are frozen and left alone.
     """
     progress = dict(progress or {})
     summaries = dict(summaries or {})
+    recompute: set[ProgressKey] = set()
     if employee_years:
         wider_progress, wider_summaries = await _employee_year_keys(session, facts, employee_years)
+        recompute.update(wider_progress)
         for row_key, found in wider_progress.items():
             touch(progress, row_key, found.event_id, found.at, found.count)
         for summary_key, found in wider_summaries.items():
@@ -807,8 +1157,11 @@ async def refresh_views(
     for (employee_id, _, period_key), found in progress.items():
         touch(summaries, (employee_id, period_key), found.event_id, found.at, found.count)
     summaries = {k: t for k, t in summaries.items() if not facts.is_frozen(k[1], t.at)}
-    await _refresh_progress(session, facts, progress)
-    await _refresh_summaries(session, facts, summaries)
+    # The plans in force of every employee concerned, read once for both.
+    concerned = {e for e, _, _ in progress} | {e for e, _ in summaries}
+    planned = await _plan_indicators_in_force(session, facts.region_id, concerned) if concerned else {}
+    await _refresh_progress(session, facts, progress, deltas, recompute, planned)
+    await _refresh_summaries(session, facts, summaries, planned)
 
 
 async def _employee_year_keys(
