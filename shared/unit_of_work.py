@@ -69,7 +69,8 @@ def outbox_row(
         "region_id": event.region_id,
         "correlation_id": correlation_id or correlation_id_var.get(),
         "causation_id": causation_id,
-        "payload": event.model_dump(mode="json"),
+        # Serialized by the event's own (compiled) serializer and embedded as it is.
+        "payload": orjson.Fragment(event.__pydantic_serializer__.to_json(event)),
     }
     return {
         "event_id": event_id,

@@ -140,8 +140,9 @@ async def test_plan_activity_and_survey_reach_the_scoring_views(platform, make_t
             )
             return response if response.status_code == 201 else None
 
-        # Reporting learns the approved plan from planning's event; wait for it rather than sleep.
-        await wait_until(reported, timeout=30, interval=0.3)
+        # Reporting learns the approved plan from planning's event; wait for it rather than sleep (the
+        # deadline covers the broker's consumer-group joins, slow on a busy machine).
+        await wait_until(reported, timeout=60, interval=0.3)
 
         async def realisation():
             response = await http.get(
@@ -153,7 +154,7 @@ async def test_plan_activity_and_survey_reach_the_scoring_views(platform, make_t
                 return None
             return response.json()["indicators"][0]["realisation"] == "40.0000" and response.json()
 
-        scorecard = await wait_until(realisation, timeout=30, interval=0.3)
+        scorecard = await wait_until(realisation, timeout=60, interval=0.3)
         assert scorecard["indicators"][0]["activity_count"] == 1
 
         async def survey_accepted():
@@ -167,7 +168,7 @@ async def test_plan_activity_and_survey_reach_the_scoring_views(platform, make_t
             )
             return response if response.status_code == 201 else None
 
-        await wait_until(survey_accepted, timeout=30, interval=0.3)
+        await wait_until(survey_accepted, timeout=60, interval=0.3)
 
         async def satisfaction():
             response = await http.get(
@@ -177,6 +178,6 @@ async def test_plan_activity_and_survey_reach_the_scoring_views(platform, make_t
             )
             return response.status_code == 200 and response.json()["satisfaction"] and response.json()
 
-        dashboard = await wait_until(satisfaction, timeout=30, interval=0.3)
+        dashboard = await wait_until(satisfaction, timeout=60, interval=0.3)
         assert dashboard["satisfaction"][0]["satisfaction_index"] == "100.00"
         assert dashboard["satisfaction"][0]["grade"] == "A"

@@ -38,7 +38,7 @@ from services.reporting.entrypoints.schemas import (
 from services.reporting.service_layer import activities, evidence, field_visits
 from services.reporting.service_layer.access import employee_of
 from services.reporting.service_layer.activities import HistoryFilters, SubmissionRules
-from services.reporting.service_layer.intake import Claim, batch_claim, batch_read, single_answer
+from services.reporting.service_layer.intake import Claim, batch_answer, batch_claim, single_answer
 from shared.auth import Principal, Role, require_roles
 from shared.errors import Unprocessable
 from shared.http import client_address
@@ -98,7 +98,8 @@ async def submit_batch(
     claim, malformed = batch_claim(principal, employee_of(principal), batch.items, client_address(request))
     [result] = await submission_writer(context)(principal.region, [claim])
     await live_feed(context).publish(result.notices)
-    return _json(batch_read(len(batch.items), result.outcomes, malformed), status.HTTP_200_OK)
+    answer = batch_answer(len(batch.items), result.outcomes, malformed)
+    return Response(answer, status_code=status.HTTP_200_OK, media_type="application/json")
 
 
 @router.get("/activities", response_model=ActivityPage)

@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+import orjson
 from pydantic import ValidationError
 
 from services.reporting.adapters.intake_store import ConnectionLost, IntakeStore, IntakeTransaction
 from services.reporting.adapters.live_feed import FeedNotice
 from services.reporting.domain.activity import ActivityStatus, RuleViolation, check_occurrence, check_quantity
-from services.reporting.entrypoints.schemas import ActivityCreate, ActivityRead, BatchItemOutcome, BatchRead
+from services.reporting.entrypoints.schemas import ActivityCreate, ActivityRead, BatchItemOutcome
 from services.reporting.metrics import ACTIVITIES_SUBMITTED, BATCH_SIZE, SUBMISSION_GROUP_SIZE
 from services.reporting.service_layer.activities import (
     ACTIVITY_ID_TAKEN,
@@ -401,37 +402,42 @@ def batch_claim(
     return claim, malformed
 
 
-def batch_read(
-    size: int, outcomes: Sequence[ItemOutcome], malformed: dict[int, BatchItemOutcome]
-) -> BatchRead:
-    """The answer to a batch: one outcome per item, in request order."""
-    by_index = dict(malformed)
+def batch_answer(size: int, outcomes: Sequence[ItemOutcome], malformed: dict[int, BatchItemOutcome]) -> bytes:
+    """The JSON answer to a batch (``BatchRead``): one outcome per item, in request order.
+
+    Written as plain dicts: a model per item (up to 500) and their serialization cost more than
+    judging and storing the items did.
+    """
+    by_index: dict[int, dict[str, Any]] = {
+        index: item.model_dump(mode="json") for index, item in malformed.items()
+    }
     for outcome in outcomes:
         by_index[outcome.index] = _batch_item(outcome)
     items = [by_index[index] for index in range(size)]
-    accepted = sum(1 for item in items if item.outcome == "accepted")
-    duplicates = sum(1 for item in items if item.outcome == "duplicate")
-    return BatchRead(
-        accepted=accepted, duplicates=duplicates, rejected=size - accepted - duplicates, items=items
-    )
+    accepted = sum(1 for item in items if item["outcome"] == "accepted")
+    duplicates = sum(1 for item in items if item["outcome"] == "duplicate")
+    answer = {"accepted": accepted, "duplicates": duplicates, "rejected": size - accepted - duplicates}
+    return orjson.dumps(answer | {"items": items})
 
 
-def _batch_item(outcome: ItemOutcome) -> BatchItemOutcome:
-    if outcome.outcome in ("accepted", "duplicate"):
-        return BatchItemOutcome(
-            index=outcome.index,
-            activity_id=outcome.activity_id,
-            outcome=outcome.outcome,
-            status=outcome.status,
+def _batch_item(outcome: ItemOutcome) -> dict[str, Any]:
+    """One item's outcome in the shape of ``BatchItemOutcome``."""
+    kind: str = outcome.outcome
+    status, error = outcome.status, None
+    if kind not in ("accepted", "duplicate"):
+        kind, status = "rejected", None
+        error = (
+            as_error_body(outcome.violation)
+            if outcome.violation is not None
+            else ACTIVITY_ID_TAKEN.body()["error"]
         )
-    error = (
-        as_error_body(outcome.violation)
-        if outcome.violation is not None
-        else ACTIVITY_ID_TAKEN.body()["error"]
-    )
-    return BatchItemOutcome(
-        index=outcome.index, activity_id=outcome.activity_id, outcome="rejected", error=error
-    )
+    return {
+        "index": outcome.index,
+        "activity_id": outcome.activity_id,
+        "outcome": kind,
+        "status": status,
+        "error": error,
+    }
 
 
 def _invalid_item(index: int, activity_id: str | None, exc: ValidationError) -> BatchItemOutcome:
