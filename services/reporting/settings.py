@@ -20,6 +20,9 @@ class ReportingSettings(ServiceSettings):
 
     service_name: str = "reporting"
     http_port: int = 8002
+    #: The busiest writer: offline syncs arrive many at once, each holding a connection while its
+    #: batch is written; connections past the pool are opened and closed for every use.
+    database_pool_size: int = Field(default=20, ge=1)
 
     clock_skew_seconds: int = Field(
         default=300, ge=0, le=3600, description="How far in the future a phone's clock may run."
