@@ -323,6 +323,10 @@ rating_decisions = Table(
     Column("achievement", Numeric(9, 4)),
     Column("decided_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_rating_decisions_region_id_period", "region_id", "period"),
+    # The scorecard's latest decision of one employee and period (migration 0004).
+    Index(
+        "ix_rating_decisions_region_id_employee_id_period", "region_id", "employee_id", "period", "decided_at"
+    ),
 )
 
 #: The rater's judgement of a qualitative indicator (penilaian atasan), one per employee, indicator
