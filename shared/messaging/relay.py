@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import timedelta
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, any_, delete, func, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import see_all_regions
@@ -44,17 +44,21 @@ class OutboxRelay:
         # happens after the broker acknowledged every row. A failed send rolls the mark back.
         # (A separate ``UPDATE ... WHERE id IN (<500 ids>)`` re-rendered its expanded list every
         # batch, and cost PostgreSQL a second lookup of every row.)
+        #
+        # The claimed ids are an array computed once (an InitPlan), then looked up by primary key:
+        # as a joined subquery with a bound LIMIT, the generic plan PostgreSQL settles on for a
+        # prepared statement re-ran the claim for rows of the outer scan, seconds per batch once
+        # the outbox held tens of thousands of published rows.
         claimed = (
             select(outbox.c.id)
             .where(outbox.c.published_at.is_(None))
             .order_by(outbox.c.id)
-            .limit(batch_size)
+            .limit(literal_column(str(int(batch_size))))
             .with_for_update(skip_locked=True)
-            .subquery("claimed")
         )
         self._claim_and_mark = (
             update(outbox)
-            .where(outbox.c.id == claimed.c.id)
+            .where(outbox.c.id == any_(func.array(claimed.scalar_subquery())))
             .values(published_at=func.now())
             .returning(outbox.c.id, outbox.c.topic, outbox.c.partition_key, outbox.c.value)
         )
