@@ -17,10 +17,11 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from kinerja import infra
 from kinerja.platform import ServiceProcesses
@@ -245,3 +246,13 @@ def stage(message: str) -> None:
     """Say what the benchmark is doing now (stderr, so the figures on stdout stay clean)."""
     sys.stderr.write(f"[{time.monotonic() - _STARTED:6.1f}s] {message}\n")
     sys.stderr.flush()
+
+
+def run_on_platform(run: Callable[[Any, BenchPlatform], Coroutine[Any, Any, None]], args: Any) -> None:
+    """Run a benchmark's ``run(args, platform)`` on uvloop (when installed) with its own platform."""
+    with contextlib.suppress(ImportError):
+        import uvloop
+
+        uvloop.install()
+    with bench_platform() as platform:
+        asyncio.run(run(args, platform))

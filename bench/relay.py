@@ -17,14 +17,20 @@ import cProfile
 import pstats
 import time
 import uuid
-from contextlib import suppress
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import orjson
 from sqlalchemy import text
 
-from bench._platform import BenchPlatform, CpuMeter, bench_platform, figure, machine_line, process_ids
+from bench._platform import (
+    BenchPlatform,
+    CpuMeter,
+    figure,
+    machine_line,
+    process_ids,
+    run_on_platform,
+)
 from kinerja.services import definition
 from shared.contracts import Envelope
 from shared.contracts.reporting import ActivityReported
@@ -173,12 +179,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.events = 20_000
-    with suppress(ImportError):
-        import uvloop
-
-        uvloop.install()
-    with bench_platform() as platform:
-        asyncio.run(run(args, platform))
+    run_on_platform(run, args)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ its relay: the figure is to the committed outbox, which is counted at the end.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import pstats
 import subprocess
 import sys
@@ -35,10 +34,10 @@ from bench._platform import (
     ROOT,
     BenchPlatform,
     CpuMeter,
-    bench_platform,
     figure,
     machine_line,
     process_ids,
+    run_on_platform,
 )
 from kinerja import infra
 from kinerja.simulate import (
@@ -249,12 +248,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.employees, args.regions, args.duration = 200, 2, 4.0
-    with suppress(ImportError):
-        import uvloop
-
-        uvloop.install()
-    with bench_platform() as platform:
-        asyncio.run(run(args, platform))
+    run_on_platform(run, args)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,15 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bench._platform import BenchPlatform, CpuMeter, bench_platform, figure, machine_line, process_ids, stage
+from bench._platform import (
+    BenchPlatform,
+    CpuMeter,
+    figure,
+    machine_line,
+    process_ids,
+    run_on_platform,
+    stage,
+)
 from kinerja.services import definition
 from kinerja.simulate import (
     TokenMint,
@@ -552,12 +560,7 @@ def main() -> None:
     for name, (full, quick) in sizes.items():
         if getattr(args, name) is None:
             setattr(args, name, quick if args.quick else full)
-    with suppress(ImportError):
-        import uvloop
-
-        uvloop.install()
-    with bench_platform() as platform:
-        asyncio.run(run(args, platform))
+    run_on_platform(run, args)
 
 
 if __name__ == "__main__":

@@ -58,10 +58,10 @@ from bench._platform import (
     ROOT,
     BenchPlatform,
     CpuMeter,
-    bench_platform,
     figure,
     machine_line,
     process_ids,
+    run_on_platform,
     stage,
 )
 from kinerja import infra
@@ -798,12 +798,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.employees, args.activities, args.duration = 10_000, 1_000_000, 5.0
-    with suppress(ImportError):
-        import uvloop
-
-        uvloop.install()
-    with bench_platform() as platform:
-        asyncio.run(run(args, platform))
+    run_on_platform(run, args)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ import random
 import sys
 import time
 import uuid
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -38,7 +37,14 @@ from aiokafka.partitioner import DefaultPartitioner
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench._platform import BenchPlatform, CpuMeter, bench_platform, figure, machine_line, stage
+from bench._platform import (
+    BenchPlatform,
+    CpuMeter,
+    figure,
+    machine_line,
+    run_on_platform,
+    stage,
+)
 from kinerja.replay import rebuild, scratch_definition
 from kinerja.services import definition
 from shared.contracts import TOPICS, Envelope, Event
@@ -467,12 +473,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick and args.events == parser.get_default("events"):
         args.events = 100_000
-    with suppress(ImportError):
-        import uvloop
-
-        uvloop.install()
-    with bench_platform() as platform:
-        asyncio.run(run(args, platform))
+    run_on_platform(run, args)
     sys.stdout.flush()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -62,6 +63,10 @@ class Principal:
         if self.region_id is None:
             raise Forbidden("no_region", "Your token names no region.", "Token Anda tidak menyebut daerah.")
         return self.region_id
+
+
+#: What a region id looks like (planning creates them as lowercase slugs).
+REGION_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
 
 class TokenVerifier:
@@ -136,9 +141,15 @@ class TokenVerifier:
             roles = frozenset(Role(role) for role in claims.get("roles", []))
         except ValueError as exc:
             raise Unauthorized("invalid_token", f"The token names an unknown role: {exc}.") from exc
+        region = claims.get("region")
+        if region is not None and not (isinstance(region, str) and REGION_ID.fullmatch(region)):
+            # A region id reaches SQL and channel names: only a slug, as planning creates them.
+            raise Unauthorized(
+                "invalid_token", "The token's region is not a region id.", "Daerah pada token tidak sah."
+            )
         principal = Principal(
             subject=str(claims["sub"]),
-            region_id=claims.get("region"),
+            region_id=region,
             roles=roles,
             employee_id=claims.get("employee_id"),
         )

@@ -226,6 +226,7 @@ def _forged_tokens(signing_key: Path) -> dict[str, str]:
         "HS256 with the public key as secret": _hmac_signed(base, (signing_key / "dev-jwt" / "public.pem")),
         "alg none": _unsigned(base),
         "unknown role": token(signing_key, roles=["region_admin", "emperor"]),
+        "region that is no region id": token(signing_key, roles=["region_admin"], region="x'; DROP TABLE"),
         "not a token": "hello",
     }
 

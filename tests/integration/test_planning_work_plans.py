@@ -411,23 +411,6 @@ async def test_auditors_read_plans_of_their_region_only(start_service, make_toke
     assert [p["plan_id"] for p in mine.json()] == [plan["plan_id"]]
 
 
-async def test_decisions_at_the_same_moment_approve_one_plan_once(start_service, make_token):
-    """Two approvals of one plan at once (a double click, two raters' tabs): one answer approves and
-    publishes, the other is refused; never two WorkPlanApproved for the plan."""
-    planning = await start_service("planning")
-    client = planning.client
-    org = await organisation_with_chain(client, make_token)
-    plan_id = await submitted_plan(client, org, "staff", plan_body())
-
-    answers = await asyncio.gather(
-        *(client.post(f"/v1/work-plans/{plan_id}/approve", headers=org["as"]["section"]) for _ in range(4))
-    )
-
-    assert sorted(answer.status_code for answer in answers) == [200, 409, 409, 409]
-    published = await outbox_payloads(planning, org["region"], "WorkPlanApproved")
-    assert [event["plan_id"] for event in published] == [plan_id]
-
-
 async def test_a_decision_waits_for_one_in_flight_on_the_same_employees_plans(start_service, make_token):
     """The approval takes the employee-and-year decision lock before reading the plan: while another
     transaction holds it, the approval waits, then reads what that one wrote."""

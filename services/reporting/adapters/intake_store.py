@@ -17,7 +17,6 @@ SQLAlchemy starts no transaction on it, so returning it costs no round trip.
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -26,6 +25,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.auth import REGION_ID
 from shared.db import REGION_SETTING
 
 #: Columns of an accepted activity as the intake inserts them, with their PostgreSQL types.
@@ -122,13 +122,12 @@ WHERE p.region_id = $1 AND p.active AND p.indicator_id = ANY($2::varchar[])
 _ACTIVITIES_AMONG = "SELECT * FROM activities WHERE region_id = $1 AND activity_id = ANY($2::varchar[])"
 
 
-#: Region ids are slugs (planning refuses anything else); only such a value is written into SQL.
-_REGION_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-
-
 def _literal(region_id: str) -> str:
-    """The region id as a SQL literal: the parameterless BEGIN message cannot bind it."""
-    if not _REGION_SLUG.fullmatch(region_id):
+    """The region id as a SQL literal: the parameterless BEGIN message cannot bind it.
+
+    Tokens carry only slugs (shared.auth refuses others), so this never refuses a request.
+    """
+    if not REGION_ID.fullmatch(region_id):
         raise ValueError(f"not a region id: {region_id[:70]!r}")
     return f"'{region_id}'"
 

@@ -369,7 +369,7 @@ async def team_feed(
         str | None,
         Header(
             alias="Last-Event-ID",
-            max_length=40,
+            max_length=64,
             description="Sent by the browser when it reconnects: the feed resumes after that event.",
         ),
     ] = None,
