@@ -59,6 +59,7 @@ from shared.contracts.planning import (
 from shared.contracts.reporting import ActivityCorrected, ActivityRejected, ActivityReported, ActivityVerified
 from shared.db import ALL_REGIONS_SETTING
 from shared.migrations import upgrade_to_head_async
+from shared.observability import CONSUMER_BATCH_SIZE
 
 TARGET_SECONDS_PER_MILLION = 120.0
 REGIONS = (
@@ -386,11 +387,14 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
         pids["postgres"] = platform.embedded.processes["postgres"].pid
     last_print = [0.0]
 
-    def progress(done: int, total: int) -> None:
+    def progress(done: int, total: int, what: str) -> None:
+        phase_started.setdefault(what, time.perf_counter())
         if time.perf_counter() - last_print[0] > 10 or done >= total:
             last_print[0] = time.perf_counter()
-            stage(f"  {done:,} of {total:,} events applied")
+            stage(f"  {done:,} of {total:,} {what} done")
 
+    phase_started: dict[str, float] = {}
+    batches_before = _batches_applied()
     profiler = cProfile.Profile() if args.profile else None
     with CpuMeter(pids) as meter:
         if profiler is not None:
@@ -452,6 +456,14 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
         )
     )
     print(f"    {meter.line()}")
+    views_at = phase_started.get("employees' views")
+    batches = _batches_applied() - batches_before
+    if views_at is not None:
+        print(
+            f"    applying the events {views_at - started:.1f} s ({batches:,} batches, "
+            f"{processed / max(batches, 1):,.0f} events each), refreshing the views once at the end "
+            f"{started + seconds - views_at:.1f} s"
+        )
     print(
         f"    applied {processed:,} events; {activities:,} activities, {progress_rows:,} progress rows, "
         f"{summaries:,} employee summaries"
@@ -460,6 +472,15 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
         f"    year rows count {in_year_rows:,} activities, contributions that count: {counted:,} "
         f"({'equal' if in_year_rows == counted else 'DIFFERENT'})"
     )
+
+
+def _batches_applied() -> int:
+    """Batches the consumer runner has applied in this process (its batch-size histogram's count)."""
+    for metric in CONSUMER_BATCH_SIZE.collect():
+        for sample in metric.samples:
+            if sample.name.endswith("_count"):
+                return int(sample.value)
+    return 0
 
 
 def main() -> None:

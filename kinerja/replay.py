@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from kinerja.services import definition
 from shared.db import ALL_REGIONS_SETTING
-from shared.messaging.consumer import EventConsumer
+from shared.messaging.consumer import REPLAY_TOP_UP, EventConsumer
 from shared.messaging.kafka import make_producer
 from shared.migrations import upgrade_to_head_async
 from shared.runtime import ServiceDefinition, build_context
@@ -39,7 +39,8 @@ BUILD_RECORD_COLUMNS = frozenset(
     {"created_at", "updated_at", "processed_at", "applied_at", "last_event_id", "events_applied"}
 )
 
-Progress = Callable[[int, int], None]
+#: Told how far a replay got: done, total, and of what ("events", then "employees' views").
+Progress = Callable[[int, int, str], None]
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ async def rebuild(scratch: ServiceDefinition, *, live_schema: str, progress: Pro
         consumer.assign(list(targets))
         await consumer.seek_to_beginning(*targets)
         total = sum(targets.values())
+        deferred = scratch.replay_views() if scratch.replay_views is not None else None
         runner = EventConsumer(
             consumer=consumer,
             dead_letter_producer=dead_letters,
@@ -188,6 +190,8 @@ async def rebuild(scratch: ServiceDefinition, *, live_schema: str, progress: Pro
             processed_events=context.tables.processed_events,
             handlers=handlers,
             batch_size=settings.consumer_batch_size,
+            replay_views=deferred,
+            top_up=REPLAY_TOP_UP,
         )
         task = asyncio.create_task(runner.run(stop))
         last_committed, quiet_since = -1, 0.0
@@ -196,7 +200,7 @@ async def rebuild(scratch: ServiceDefinition, *, live_schema: str, progress: Pro
             committed = [await consumer.committed(partition) or 0 for partition in targets]
             done = sum(min(offset, end) for offset, end in zip(committed, targets.values(), strict=True))
             if progress is not None:
-                progress(done, total)
+                progress(done, total, "events")
             if task.done():
                 task.result()
             now = asyncio.get_running_loop().time()
@@ -210,6 +214,11 @@ async def rebuild(scratch: ServiceDefinition, *, live_schema: str, progress: Pro
             await asyncio.sleep(0.2)
         stop.set()
         await task
+        if deferred is not None:
+            await deferred.finish(
+                context.session_factory,
+                None if progress is None else lambda done, total: progress(done, total, "employees' views"),
+            )
         # Events the handlers emitted while rebuilding were published long ago by the live views.
         async with context.session_factory() as session, session.begin():
             await session.execute(text(f"SELECT set_config('{ALL_REGIONS_SETTING}', 'on', true)"))
@@ -310,12 +319,12 @@ async def replay(
     return ReplayReport(service, events, time.monotonic() - started, tables, kept)
 
 
-def print_progress(done: int, total: int) -> None:
+def print_progress(done: int, total: int, what: str) -> None:
     """A one-line progress bar on the terminal."""
     width = 40
     filled = width if total == 0 else int(width * done / total)
     percent = 100 if total == 0 else 100 * done // total
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} events ({percent}%)")
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {what} ({percent}%)")
     if done >= total:
         sys.stderr.write("\n")
     sys.stderr.flush()

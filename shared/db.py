@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import (
+    ARRAY,
+    JSON,
     BigInteger,
     Column,
     DateTime,
@@ -16,10 +21,13 @@ from sqlalchemy import (
     Text,
     Uuid,
     bindparam,
+    cast,
+    column,
     func,
     select,
     text,
 )
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -29,6 +37,34 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from shared.settings import ServiceSettings
+
+
+def insert_from_arrays(table: Table, columns: Sequence[str]) -> Insert:
+    """``INSERT INTO table (columns) SELECT * FROM unnest(:column, ...)``: any number of rows, built once.
+
+    Executed with one list per column (``{"column": [value, ...]}``), so the statement text is the
+    same for every call: compiled once and prepared once, one round trip however many rows. An
+    executemany sends a message per row, and a multi-row ``VALUES`` is compiled anew for each size.
+    Add ``on_conflict_...`` and ``returning`` to the result as for any insert. A JSON column takes
+    its values as JSON text: a list inside the array would be read as another dimension of it.
+    """
+
+    def carried(name: str) -> Any:
+        kind = table.c[name].type
+        return Text() if isinstance(kind, JSON) else kind
+
+    arrays = [bindparam(name, type_=ARRAY(carried(name))) for name in columns]
+    rows = (
+        func.unnest(*arrays)
+        .table_valued(*(column(name, carried(name)) for name in columns))
+        .render_derived(name="batch")
+    )
+    values = [
+        cast(rows.c[name], table.c[name].type) if isinstance(table.c[name].type, JSON) else rows.c[name]
+        for name in columns
+    ]
+    return insert(table).from_select(list(columns), select(*values))
+
 
 #: Constraint names that Alembic can find again: explicit names make migrations reviewable.
 NAMING_CONVENTION = {

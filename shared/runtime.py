@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 import redis.asyncio as aioredis
 import uvicorn
@@ -122,6 +122,22 @@ Context = Annotated[ServiceContext, Depends(get_context)]
 BackgroundTask = Callable[[ServiceContext, asyncio.Event], Any]
 
 
+class ReplayViews(Protocol):
+    """View work a replay leaves to its end: the handlers record in it, ``finish`` refreshes once.
+
+    Handlers find the store with ``shared.messaging.consumer.replay_views(session)``. A rebuild
+    applies months of events; refreshing each view row once at the end instead of after every
+    batch that touched it is what makes it fast, and gives the same rows (they follow from the
+    stored facts).
+    """
+
+    async def finish(
+        self, session_factory: async_sessionmaker[AsyncSession], progress: Callable[[int, int], None] | None
+    ) -> int:
+        """Refresh everything recorded; returns how many view rows' owners (e.g. employees) it covered."""
+        ...
+
+
 @dataclass
 class ServiceDefinition:
     """What makes one service: settings, tables, migrations, routes, event handlers, background work."""
@@ -139,6 +155,8 @@ class ServiceDefinition:
     #: Tables written by the API, not by events (decisions, configuration): a replay copies them
     #: from the live views before rebuilding, since no topic could bring them back.
     replay_keeps: Sequence[str] = ()
+    #: Builds a replay's store of deferred view work (None: a replay refreshes per batch, as live).
+    replay_views: Callable[[], ReplayViews] | None = None
 
 
 async def wait_for_database(engine: AsyncEngine) -> None:

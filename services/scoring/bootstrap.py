@@ -5,6 +5,7 @@ from pathlib import Path
 from services.scoring.adapters.tables import runtime_tables
 from services.scoring.entrypoints.api import router
 from services.scoring.entrypoints.consumer import handlers
+from services.scoring.service_layer.projections import ViewBacklog
 from services.scoring.settings import ScoringSettings
 from shared.runtime import ServiceDefinition
 
@@ -23,4 +24,6 @@ def build(settings: ScoringSettings | None = None) -> ServiceDefinition:
         # the API; activity-driven flags share the table and are raised again idempotently. Raters'
         # judgements of qualitative indicators come from the API too, and the summaries read them.
         replay_keeps=("rating_decisions", "closed_periods", "rule_sets", "flags", "indicator_judgements"),
+        # A rebuild refreshes each touched view row once, at its end (see ViewBacklog).
+        replay_views=ViewBacklog,
     )

@@ -15,13 +15,13 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from pydantic import ValidationError
-from sqlalchemy import ARRAY, Table, bindparam, column, func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts import EVENT_TYPES, Envelope, Event, dead_letter_topic
-from shared.db import REGION_SETTING
+from shared.db import REGION_SETTING, insert_from_arrays
 from shared.observability import (
     CONSUMER_BATCH_SIZE,
     EVENT_TO_EFFECT,
@@ -38,10 +38,22 @@ MAX_BACKOFF_SECONDS = 10.0
 #: A handler that keeps raising something other than a transient fault is a poison event after this.
 MAX_HANDLER_ATTEMPTS = 3
 ERROR_TEXT_LIMIT = 500
-#: Once a batch's first records arrived, how long the runner waits for more each time (it stops
-#: when none came), and at most in all: a little latency for much fewer, larger transactions.
-TOP_UP_WAIT_MS = 10
-TOP_UP_LIMIT_MS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class TopUp:
+    """Once a batch's first records arrived, how long the runner waits for more each time (it stops
+    when none came), and at most in all: a little latency for much fewer, larger transactions."""
+
+    wait_ms: int
+    limit_ms: int
+
+
+#: The live consumer's: events reach the views within tens of milliseconds.
+LIVE_TOP_UP = TopUp(wait_ms=10, limit_ms=50)
+#: A replay's: nobody waits on a single event, and every batch has a fixed cost (the broker may
+#: hand out only a few records per partition and fetch).
+REPLAY_TOP_UP = TopUp(wait_ms=250, limit_ms=2000)
 
 
 class DeadLetterReason(StrEnum):
@@ -94,6 +106,18 @@ def open_batch(session: AsyncSession) -> None:
     session.info[_BATCH_WORK] = {}
 
 
+_REPLAY_VIEWS = "kinerja.replay_views"
+
+
+def replay_views(session: AsyncSession) -> object | None:
+    """The replay's store of deferred view work, when the session applies a replay's batch.
+
+    A replay (``kinerja replay``) may leave the view refresh of every batch to its own end (see
+    ``shared.runtime.ReplayViews``); handlers find its store here. None in the live consumer.
+    """
+    return session.info.get(_REPLAY_VIEWS)
+
+
 async def run_batch_work(session: AsyncSession) -> None:
     """Run (and empty) the registered end-of-batch work, oldest first, including work it registers."""
     work = batch_work(session)
@@ -105,20 +129,9 @@ _PROCESSED_COLUMNS = ("event_id", "topic", "partition", "offset")
 
 
 def _mark_batch_processed_statement(processed: Table) -> Any:
-    """``INSERT ... SELECT unnest(<arrays>) ON CONFLICT DO NOTHING RETURNING event_id``, built once.
-
-    One array parameter per column, so the statement text is the same for every batch: compiled
-    once, prepared once (a multi-row ``VALUES`` was compiled anew for each batch).
-    """
-    arrays = [bindparam(name, type_=ARRAY(processed.c[name].type)) for name in _PROCESSED_COLUMNS]
-    rows = (
-        func.unnest(*arrays)
-        .table_valued(*(column(name, processed.c[name].type) for name in _PROCESSED_COLUMNS))
-        .render_derived(name="batch")
-    )
+    """Record a batch's events as processed with one statement; returns the ids new to the table."""
     return (
-        insert(processed)
-        .from_select(list(_PROCESSED_COLUMNS), select(*(rows.c[name] for name in _PROCESSED_COLUMNS)))
+        insert_from_arrays(processed, _PROCESSED_COLUMNS)
         .on_conflict_do_nothing(index_elements=["event_id"])
         .returning(processed.c.event_id)
     )
@@ -149,8 +162,12 @@ class EventConsumer:
         processed_events: Table,
         handlers: Mapping[type[Event], Handler],
         batch_size: int = 500,
+        replay_views: object | None = None,
+        top_up: TopUp = LIVE_TOP_UP,
     ) -> None:
         self._consumer = consumer
+        self._top_up = top_up
+        self._replay_views = replay_views
         self._dlq_producer = dead_letter_producer
         self._group_id = group_id
         self._session_factory = session_factory
@@ -184,21 +201,21 @@ class EventConsumer:
         """Up to a batch of records: what the first fetch brings, topped up with what follows at once.
 
         The broker answers a fetch with little at a time (a few records per partition), while each
-        transaction has a fixed cost; so, as long as more keeps arriving within ``TOP_UP_WAIT_MS``,
-        the batch is filled up to ``batch_size`` for at most ``TOP_UP_LIMIT_MS``. When the topics
+        transaction has a fixed cost; so, as long as more keeps arriving within the top-up's wait,
+        the batch is filled up to ``batch_size`` for at most the top-up's limit. When the topics
         are quiet the first records wait only one short top-up.
         """
         batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]] = await self._consumer.getmany(
             timeout_ms=200, max_records=self._batch_size
         )
         count = sum(len(records) for records in batches.values())
-        deadline = time.monotonic() + TOP_UP_LIMIT_MS / 1000
+        deadline = time.monotonic() + self._top_up.limit_ms / 1000
         while 0 < count < self._batch_size:
             left_ms = (deadline - time.monotonic()) * 1000
             if left_ms <= 0:
                 break
             more = await self._consumer.getmany(
-                timeout_ms=int(min(TOP_UP_WAIT_MS, left_ms)) or 1, max_records=self._batch_size - count
+                timeout_ms=int(min(self._top_up.wait_ms, left_ms)) or 1, max_records=self._batch_size - count
             )
             if not more:
                 break
@@ -288,6 +305,8 @@ class EventConsumer:
         applied: list[ConsumedEvent] = []
         async with self._session_factory() as session, session.begin():
             open_batch(session)
+            if self._replay_views is not None:
+                session.info[_REPLAY_VIEWS] = self._replay_views
             if not isolate_failures:
                 applied = await self._apply_all(session, [item for item in events if item.event is not None])
             for item in events:

@@ -18,10 +18,11 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar
 
-from sqlalchemy import String, bindparam, func, select, tuple_
+import orjson
+from sqlalchemy import ARRAY, String, any_, bindparam, func, literal, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scoring.adapters.tables import (
     behaviour_assessments,
@@ -45,7 +46,7 @@ from services.scoring.domain.activity import (
     ActivityStatus,
     Stamp,
 )
-from services.scoring.domain.objectivity import EvidenceClaim, shared_evidence
+from services.scoring.domain.objectivity import EvidenceClaim, SharedEvidence, shared_evidence
 from services.scoring.domain.periods import InvalidPeriodError, PeriodKind, parse_period_key
 from services.scoring.domain.rules import RuleBook
 from services.scoring.metrics import LATE_EVENTS
@@ -89,8 +90,8 @@ from shared.contracts.reporting import (
     ActivityVerified,
     FieldVisitLogged,
 )
-from shared.db import REGION_SETTING
-from shared.messaging.consumer import EventRejected, batch_work
+from shared.db import REGION_SETTING, insert_from_arrays
+from shared.messaging.consumer import EventRejected, batch_work, replay_views
 from shared.observability import correlation_id_var
 
 
@@ -182,16 +183,87 @@ class PendingViews:
                 await session.execute(select(func.set_config(REGION_SETTING, region_id, True)))
             facts = await region_facts(session, region_id)
             await _apply_changes(session, facts, work)
-            await refresh_views(
-                session,
-                facts,
-                progress=work.progress,
-                summaries=work.summaries,
-                employee_years=work.employee_years,
-                deltas=work.deltas,
-            )
+            if isinstance(backlog := replay_views(session), ViewBacklog):
+                backlog.record(region_id, work)
+            else:
+                await refresh_views(
+                    session,
+                    facts,
+                    progress=work.progress,
+                    summaries=work.summaries,
+                    employee_years=work.employee_years,
+                    deltas=work.deltas,
+                )
             if region_id != restricted_to and restricted_to:
                 await session.execute(select(func.set_config(REGION_SETTING, restricted_to, True)))
+
+
+class ViewBacklog:
+    """The view rows a replay touched, refreshed once when every event is applied (not per batch).
+
+    A rebuild is fast only if each employee's summaries are computed once, not after every batch
+    that touched them (a year of events touches each summary hundreds of times). The rows follow
+    from the stored facts, so refreshing at the end gives what the per-batch refreshes would; the
+    touches are merged as within one batch (``Touch``), so frozen periods stay frozen.
+    """
+
+    #: Employees refreshed per transaction at the end: large enough for set-based statements,
+    #: small enough that a transaction stays short.
+    EMPLOYEES_PER_REFRESH = 500
+
+    def __init__(self) -> None:
+        self._regions: dict[str, _RegionWork] = {}
+
+    def record(self, region_id: str, work: _RegionWork) -> None:
+        """Keep a batch's touched rows of one region for the end (its activity deltas are not needed)."""
+        kept = self._regions.setdefault(region_id, _RegionWork())
+        _merge(kept.progress, work.progress)
+        _merge(kept.summaries, work.summaries)
+        _merge(kept.employee_years, work.employee_years)
+
+    async def finish(
+        self, session_factory: async_sessionmaker[AsyncSession], progress: Callable[[int, int], None] | None
+    ) -> int:
+        """Refresh every recorded row from the facts, a few hundred employees per transaction."""
+        regions, self._regions = self._regions, {}
+        chunks = [
+            (region_id, work, chunk)
+            for region_id, work in sorted(regions.items())
+            for chunk in _chunks(_employees_of(work), self.EMPLOYEES_PER_REFRESH)
+        ]
+        total = sum(len(chunk) for _, _, chunk in chunks)
+        done = 0
+        for region_id, work, chunk in chunks:
+            async with session_factory() as session, session.begin():
+                await session.execute(select(func.set_config(REGION_SETTING, region_id, True)))
+                await refresh_views(
+                    session,
+                    await region_facts(session, region_id),
+                    progress={k: t for k, t in work.progress.items() if k[0] in chunk},
+                    summaries={k: t for k, t in work.summaries.items() if k[0] in chunk},
+                    employee_years={k: t for k, t in work.employee_years.items() if k[0] in chunk},
+                )
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total)
+        return total
+
+
+def _merge(into: dict[Any, Touch], touches: dict[Any, Touch]) -> None:
+    for key, found in touches.items():
+        touch(into, key, found.event_id, found.at, found.count)
+
+
+def _employees_of(work: _RegionWork) -> list[str]:
+    return sorted(
+        {key[0] for key in work.progress}
+        | {key[0] for key in work.summaries}
+        | {key[0] for key in work.employee_years}
+    )
+
+
+def _chunks(items: list[str], size: int) -> list[set[str]]:
+    return [set(items[start : start + size]) for start in range(0, len(items), size)]
 
 
 _PENDING_VIEWS = "scoring.pending_views"
@@ -625,28 +697,32 @@ async def _apply_changes(session: AsyncSession, facts: RegionFacts, work: _Regio
         )
     if changed:
         stamp = now()
-        statement = insert(contributions)
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["region_id", "activity_id"],
-                set_={
-                    name: statement.excluded[name]
-                    for name in (*_STORED_COLUMNS, "last_event_id", "updated_at")
-                    if name != "region_id"
-                },
-            ),
-            [changed[activity_id] | {"updated_at": stamp} for activity_id in sorted(changed)],
-        )
-    for change, state in evidence:
-        assert change.reported is not None
-        token = correlation_id_var.set(change.envelope.correlation_id)
-        try:
-            await _check_shared_evidence(session, change.envelope, change.reported, state, facts.calendar)
-        finally:
-            correlation_id_var.reset(token)
+        stored = [changed[activity_id] | {"updated_at": stamp} for activity_id in sorted(changed)]
+        arrays = {name: [row[name] for row in stored] for name in _CONTRIBUTION_COLUMNS}
+        arrays["evidence_sha256"] = [orjson.dumps(digests).decode() for digests in arrays["evidence_sha256"]]
+        await session.execute(_STORE_CONTRIBUTIONS, arrays)
+    if evidence:
+        await _check_shared_evidence(session, region_id, evidence, facts.calendar)
 
 
 _STORED_COLUMNS = tuple(_stored_values(ActivityState(), "", Calendar("UTC", PeriodKind.QUARTERLY)))
+_CONTRIBUTION_COLUMNS = ("activity_id", "region_id", *_STORED_COLUMNS, "last_event_id", "updated_at")
+
+
+def _store_contributions_statement() -> Any:
+    # Built once, and one statement for a batch's activities however many (arrays, not rows).
+    statement = insert_from_arrays(contributions, _CONTRIBUTION_COLUMNS)
+    return statement.on_conflict_do_update(
+        index_elements=["region_id", "activity_id"],
+        set_={
+            name: statement.excluded[name]
+            for name in _CONTRIBUTION_COLUMNS
+            if name not in ("region_id", "activity_id")
+        },
+    )
+
+
+_STORE_CONTRIBUTIONS = _store_contributions_statement()
 
 
 def _activity_change(
@@ -698,57 +774,98 @@ async def on_activity_corrected(
     _activity_change(pending, envelope, event, lambda s: s.corrected(measure, _stamp(envelope)))
 
 
+_CLAIM_COLUMNS = ("sha256", "activity_id", "region_id", "employee_id")
+_STORE_CLAIMS = insert_from_arrays(evidence_claims, _CLAIM_COLUMNS).on_conflict_do_nothing(
+    index_elements=["region_id", "sha256", "activity_id"]
+)
+
+
 async def _check_shared_evidence(
-    session: AsyncSession, envelope: Envelope, event: ActivityReported, state: ActivityState, cal: Calendar
+    session: AsyncSession,
+    region_id: str,
+    reports: list[tuple[_ActivityChange, ActivityState]],
+    cal: Calendar,
 ) -> None:
-    """Flag an evidence file (bukti dukung) claimed by more than one employee."""
-    assert state.identity is not None
-    assert state.measure is not None
-    region_id = envelope.region_id
-    period = cal.period_of(state.measure.occurred_at).key
-    digests = []
-    for digest in state.identity.evidence_sha256:
-        try:
-            digests.append(EvidenceClaim(event.employee_id, digest, event.activity_id).sha256)
-        except ValueError:
-            continue  # not a SHA-256 digest: nothing to compare
-    for digest in digests:
-        await session.execute(
-            insert(evidence_claims)
-            .values(
-                sha256=digest,
-                activity_id=event.activity_id,
-                region_id=region_id,
-                employee_id=event.employee_id,
-            )
-            .on_conflict_do_nothing(index_elements=["region_id", "sha256", "activity_id"])
-        )
-    if not digests:
+    """Flag evidence files (bukti dukung) claimed by more than one employee, a batch's reports at once.
+
+    The claims already stored for the batch's files are read once; each report then adds its claims,
+    in order, and is checked against everything claimed so far (as if the reports came one by one).
+    """
+    wanted: list[tuple[_ActivityChange, ActivityState, list[str]]] = []
+    for change, state in reports:
+        assert state.identity is not None
+        digests = []
+        for digest in state.identity.evidence_sha256:
+            try:
+                digests.append(EvidenceClaim(change.employee_id, digest).sha256)
+            except ValueError:
+                continue  # not a SHA-256 digest: nothing to compare
+        if digests:
+            wanted.append((change, state, digests))
+    if not wanted:
         return
-    claims = (
-        await session.execute(
-            select(evidence_claims).where(
-                evidence_claims.c.region_id == region_id, evidence_claims.c.sha256.in_(digests)
-            )
+    claimed: dict[str, dict[str, str]] = {}  # file -> activity -> employee
+    every_digest = sorted({digest for _, _, digests in wanted for digest in digests})
+    c = evidence_claims.c
+    for row in await session.execute(
+        select(c.sha256, c.activity_id, c.employee_id).where(
+            c.region_id == region_id, c.sha256 == any_(literal(every_digest, ARRAY(String())))
         )
-    ).all()
-    emit = session_emitter(session, causation_id=_event_id(envelope))
-    for shared in shared_evidence(EvidenceClaim(c.employee_id, c.sha256, c.activity_id) for c in claims):
-        for employee_id in shared.employee_ids:
-            await raise_flag(
-                session,
-                emit,
-                region_id=region_id,
-                kind=FlagKind.SHARED_EVIDENCE,
-                subject_id=f"{employee_id}/{shared.sha256}",
-                period=period,
-                details={
-                    "employee_id": employee_id,
-                    "sha256": shared.sha256,
-                    "employee_ids": list(shared.employee_ids),
-                    "activity_ids": list(shared.contribution_ids),
-                },
+    ):
+        claimed.setdefault(row.sha256, {})[row.activity_id] = row.employee_id
+    new_claims: list[tuple[str, str, str]] = []
+    for change, state, digests in wanted:
+        for digest in digests:
+            claims = claimed.setdefault(digest, {})
+            if change.activity_id not in claims:
+                claims[change.activity_id] = change.employee_id
+                new_claims.append((digest, change.activity_id, change.employee_id))
+        shared = shared_evidence(
+            EvidenceClaim(employee_id, digest, activity_id)
+            for digest in digests
+            for activity_id, employee_id in claimed[digest].items()
+        )
+        if shared:
+            assert state.measure is not None
+            await _flag_shared_evidence(
+                session, change.envelope, shared, cal.period_of(state.measure.occurred_at).key
             )
+    if new_claims:
+        await session.execute(
+            _STORE_CLAIMS,
+            {
+                "sha256": [digest for digest, _, _ in new_claims],
+                "activity_id": [activity_id for _, activity_id, _ in new_claims],
+                "region_id": [region_id] * len(new_claims),
+                "employee_id": [employee_id for _, _, employee_id in new_claims],
+            },
+        )
+
+
+async def _flag_shared_evidence(
+    session: AsyncSession, envelope: Envelope, found: tuple[SharedEvidence, ...], period: str
+) -> None:
+    emit = session_emitter(session, causation_id=_event_id(envelope))
+    token = correlation_id_var.set(envelope.correlation_id)
+    try:
+        for shared in found:
+            for employee_id in shared.employee_ids:
+                await raise_flag(
+                    session,
+                    emit,
+                    region_id=envelope.region_id,
+                    kind=FlagKind.SHARED_EVIDENCE,
+                    subject_id=f"{employee_id}/{shared.sha256}",
+                    period=period,
+                    details={
+                        "employee_id": employee_id,
+                        "sha256": shared.sha256,
+                        "employee_ids": list(shared.employee_ids),
+                        "activity_ids": list(shared.contribution_ids),
+                    },
+                )
+    finally:
+        correlation_id_var.reset(token)
 
 
 async def on_field_visit_logged(session: AsyncSession, event: FieldVisitLogged, envelope: Envelope) -> None:
