@@ -207,11 +207,10 @@ class CpuMeter:
             root = psutil.Process(pid)
             # This process starts the servers, so its own tree would count them twice.
             tree = [root] if pid == os.getpid() else [root, *root.children(recursive=True)]
-            if pid != os.getpid():
-                # Children that ended meanwhile (PostgreSQL backends of closed connections) count
-                # in their reaped parent's children times, and only there.
-                ended = root.cpu_times()
-                total += ended.children_user + ended.children_system
+            # Children that ended meanwhile (PostgreSQL backends of closed connections, a replay's
+            # worker processes) count in their reaped parent's children times, and only there.
+            ended = root.cpu_times()
+            total += ended.children_user + ended.children_system
             for process in tree:
                 with contextlib.suppress(psutil.Error):
                     times = process.cpu_times()

@@ -382,7 +382,7 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
     planning, reporting, people = await produce(bootstrap, args)
     write_seconds = time.perf_counter() - written_at
     stage("rebuilding (kinerja replay scoring's rebuild)")
-    pids = {"bench (replay)": os.getpid()}
+    pids = {"bench (replay and its workers)": os.getpid()}
     if platform.embedded is not None:
         pids["postgres"] = platform.embedded.processes["postgres"].pid
     last_print = [0.0]

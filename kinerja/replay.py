@@ -11,24 +11,29 @@ real Kafka give the source topics unlimited retention (or compaction by key) for
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import multiprocessing
+import os
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from kinerja.services import definition
-from shared.db import ALL_REGIONS_SETTING
+from shared.db import ALL_REGIONS_SETTING, create_engine, create_session_factory
 from shared.messaging.consumer import REPLAY_TOP_UP, EventConsumer
 from shared.messaging.kafka import make_producer
 from shared.migrations import upgrade_to_head_async
-from shared.runtime import ServiceDefinition, build_context
+from shared.runtime import ReplayViews, ServiceDefinition, build_context, settle_garbage_collector
 
 #: Tables of the messaging runtime and of Alembic: bookkeeping, not views.
 NOT_VIEWS = frozenset({"alembic_version", "outbox", "processed_events", "audit_log"})
@@ -143,12 +148,30 @@ async def copy_kept_tables(scratch: ServiceDefinition, live_schema: str) -> None
 
 #: How long the applied offsets must stay still, once at the end offsets, before the replay stops.
 REPLAY_SETTLE_SECONDS = 1.0
+#: Employees whose views one refresh task computes at the end (one transaction each).
+EMPLOYEES_PER_REFRESH = 500
+
+#: Where each partition of the replayed topics ends: ``(topic, partition, end offset)``.
+Partitions = list[tuple[str, int, int]]
 
 
-async def rebuild(scratch: ServiceDefinition, *, live_schema: str, progress: Progress | None = None) -> int:
-    """Apply every event the service handles, from the start up to now, into the scratch schema."""
+async def rebuild(
+    scratch: ServiceDefinition,
+    *,
+    live_schema: str,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> int:
+    """Apply every event the service handles, from the start up to now, into the scratch schema.
+
+    The ``replay_first`` topics are applied first, in one process; the others' partitions are then
+    shared among ``workers`` processes (default: one per core). A partition is applied in order by
+    one process, and every aggregate's events are keyed to one partition, so each keeps its order.
+    Views the service defers (``replay_views``) are refreshed at the end, in pieces, by the workers.
+    """
     settings = scratch.settings
     assert scratch.handlers is not None, f"{settings.service_name} consumes no events"
+    workers = max(1, workers if workers is not None else os.cpu_count() or 1)
     admin = create_async_engine(settings.migration_database_url)
     try:
         async with admin.begin() as connection:
@@ -157,14 +180,114 @@ async def rebuild(scratch: ServiceDefinition, *, live_schema: str, progress: Pro
         await admin.dispose()
     await upgrade_to_head_async(settings, scratch.migrations_dir)
     await copy_kept_tables(scratch, live_schema)
+    topics = await _topics_of(scratch)
+    group_id = f"{settings.consumer_group}-replay-{uuid.uuid4().hex[:8]}"
+    watcher = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, group_id=group_id, enable_auto_commit=False
+    )
+    await watcher.start()
+    pool = (
+        ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) if workers > 1 else None
+    )
+    try:
+        await watcher.topics()  # fetches the metadata that lists each topic's partitions
+        ends = await _end_offsets(watcher, topics)
+        total = sum(ends.values())
+        first = [
+            (tp.topic, tp.partition, end) for tp, end in ends.items() if tp.topic in scratch.replay_first
+        ]
+        rest = [
+            (tp.topic, tp.partition, end) for tp, end in ends.items() if tp.topic not in scratch.replay_first
+        ]
+        service = settings.service_name
+
+        async def watched(jobs: list[Awaitable[Any]]) -> list[Any]:
+            # Committed offsets, not fetched ones: a worker commits an offset only after its effect.
+            gathered = asyncio.gather(*jobs)
+            while not gathered.done():
+                if progress is not None:
+                    committed = [await watcher.committed(partition) or 0 for partition in ends]
+                    progress(
+                        sum(min(c, e) for c, e in zip(committed, ends.values(), strict=True)), total, "events"
+                    )
+                await asyncio.wait([gathered], timeout=0.5)
+            return list(gathered.result())
+
+        backlogs: list[Any] = []
+        if first:
+            backlogs += await watched([_run(pool, _apply_partitions, service, first, group_id)])
+        groups = [rest[index::workers] for index in range(workers) if rest[index::workers]]
+        backlogs += await watched(
+            [_run(pool, _apply_partitions, service, group, group_id) for group in groups]
+        )
+        if progress is not None:
+            progress(total, total, "events")
+        deferred = [backlog for backlog in backlogs if backlog is not None]
+        if deferred:
+            merged = deferred[0]
+            for backlog in deferred[1:]:
+                merged.merge(backlog)
+            pieces = merged.split(EMPLOYEES_PER_REFRESH)
+            owners, done = merged.owners, 0
+            if progress is not None:
+                progress(done, owners, "employees' views")
+            refreshes = [asyncio.ensure_future(_run(pool, _refresh, service, piece)) for piece in pieces]
+            for finished in asyncio.as_completed(refreshes):
+                done += await finished
+                if progress is not None:
+                    progress(done, owners, "employees' views")
+        await _mark_outbox_published(scratch)
+        return total
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        await watcher.stop()
+
+
+async def _topics_of(scratch: ServiceDefinition) -> set[str]:
+    assert scratch.handlers is not None
     context = build_context(scratch)
-    handlers = scratch.handlers(context)
-    topics = {event.topic for event in handlers}
-    # Partitions assigned directly, not through a group join: a replay is the only reader of its
-    # group, and skipping the join saves the broker's rebalance delay.
+    try:
+        return {event.topic for event in scratch.handlers(context)}
+    finally:
+        await context.redis.aclose()
+        await context.engine.dispose()
+
+
+T = TypeVar("T")
+
+
+async def _run(pool: ProcessPoolExecutor | None, job: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
+    """A replay job, in a worker process of the pool (or here, without one)."""
+    if pool is None:
+        return await job(*args)
+    return await asyncio.get_running_loop().run_in_executor(pool, _in_worker, job, *args)
+
+
+def _in_worker(job: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
+    """Run one replay job in a worker process: its own event loop, engine and broker clients."""
+    loop_factory = None
+    with contextlib.suppress(ImportError):
+        import uvloop
+
+        loop_factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        return runner.run(job(*args))
+
+
+async def _apply_partitions(service: str, partitions: Partitions, group_id: str) -> ReplayViews | None:
+    """Apply the given partitions from their start to their end; the view work deferred, if any."""
+    scratch = scratch_definition(definition(service))
+    settings = scratch.settings
+    assert scratch.handlers is not None
+    context = build_context(scratch)
+    deferred = scratch.replay_views() if scratch.replay_views is not None else None
+    ends = {TopicPartition(topic, partition): end for topic, partition, end in partitions}
+    # Partitions assigned directly, not through a group join: each partition has one reader, and
+    # skipping the join saves the broker's rebalance delay.
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap_servers,
-        group_id=f"{settings.consumer_group}-replay-{uuid.uuid4().hex[:8]}",
+        group_id=group_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=settings.consumer_batch_size,
@@ -176,31 +299,25 @@ async def rebuild(scratch: ServiceDefinition, *, live_schema: str, progress: Pro
     await dead_letters.start()
     stop = asyncio.Event()
     try:
-        await consumer.topics()  # fetches the metadata that lists each topic's partitions
-        targets = await _end_offsets(consumer, topics)
-        consumer.assign(list(targets))
-        await consumer.seek_to_beginning(*targets)
-        total = sum(targets.values())
-        deferred = scratch.replay_views() if scratch.replay_views is not None else None
+        consumer.assign(list(ends))
+        await consumer.seek_to_beginning(*ends)
         runner = EventConsumer(
             consumer=consumer,
             dead_letter_producer=dead_letters,
             group_id=settings.consumer_group,  # poison events go to the live dead-letter topic again
             session_factory=context.session_factory,
             processed_events=context.tables.processed_events,
-            handlers=handlers,
+            handlers=scratch.handlers(context),
             batch_size=settings.consumer_batch_size,
             replay_views=deferred,
             top_up=REPLAY_TOP_UP,
         )
+        settle_garbage_collector()
         task = asyncio.create_task(runner.run(stop))
         last_committed, quiet_since = -1, 0.0
         while True:
-            # Committed, not fetched: the runner commits an offset only after its effect.
-            committed = [await consumer.committed(partition) or 0 for partition in targets]
-            done = sum(min(offset, end) for offset, end in zip(committed, targets.values(), strict=True))
-            if progress is not None:
-                progress(done, total, "events")
+            committed = [await consumer.committed(partition) or 0 for partition in ends]
+            done = sum(min(offset, end) for offset, end in zip(committed, ends.values(), strict=True))
             if task.done():
                 task.result()
             now = asyncio.get_running_loop().time()
@@ -209,27 +326,41 @@ async def rebuild(scratch: ServiceDefinition, *, live_schema: str, progress: Pro
             # Reached the end offsets, and nothing more was applied for a while: some brokers (the
             # embedded one) report a partition's end inside its last record batch, so the offsets
             # alone could stop the replay before the rest of that batch.
-            if done >= total and now - quiet_since >= REPLAY_SETTLE_SECONDS:
+            if done >= sum(ends.values()) and now - quiet_since >= REPLAY_SETTLE_SECONDS:
                 break
             await asyncio.sleep(0.2)
         stop.set()
         await task
-        if deferred is not None:
-            await deferred.finish(
-                context.session_factory,
-                None if progress is None else lambda done, total: progress(done, total, "employees' views"),
-            )
-        # Events the handlers emitted while rebuilding were published long ago by the live views.
-        async with context.session_factory() as session, session.begin():
-            await session.execute(text(f"SELECT set_config('{ALL_REGIONS_SETTING}', 'on', true)"))
-            await session.execute(context.tables.outbox.update().values(published_at=datetime.now(UTC)))
-        return total
+        return deferred
     finally:
         stop.set()
         await consumer.stop()
         await dead_letters.stop()
         await context.redis.aclose()
         await context.engine.dispose()
+
+
+async def _refresh(service: str, piece: ReplayViews) -> int:
+    """Refresh one piece of the deferred views; returns how many owners it covered."""
+    scratch = scratch_definition(definition(service))
+    engine = create_engine(scratch.settings)
+    try:
+        settle_garbage_collector()
+        await piece.finish(create_session_factory(engine))
+        return piece.owners
+    finally:
+        await engine.dispose()
+
+
+async def _mark_outbox_published(scratch: ServiceDefinition) -> None:
+    """Events the handlers emitted while rebuilding were published long ago by the live views."""
+    engine = create_engine(scratch.settings)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            await session.execute(text(f"SELECT set_config('{ALL_REGIONS_SETTING}', 'on', true)"))
+            await session.execute(scratch.tables.outbox.update().values(published_at=datetime.now(UTC)))
+    finally:
+        await engine.dispose()
 
 
 async def compare(

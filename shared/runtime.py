@@ -128,13 +128,25 @@ class ReplayViews(Protocol):
     Handlers find the store with ``shared.messaging.consumer.replay_views(session)``. A rebuild
     applies months of events; refreshing each view row once at the end instead of after every
     batch that touched it is what makes it fast, and gives the same rows (they follow from the
-    stored facts).
+    stored facts). A replay may apply partitions in several processes: each keeps a store, they
+    are merged, and the result is refreshed in independent pieces, in several processes again.
     """
 
-    async def finish(
-        self, session_factory: async_sessionmaker[AsyncSession], progress: Callable[[int, int], None] | None
-    ) -> int:
-        """Refresh everything recorded; returns how many view rows' owners (e.g. employees) it covered."""
+    @property
+    def owners(self) -> int:
+        """How many independent owners of view rows (e.g. employees) are recorded."""
+        ...
+
+    def merge(self, other: Any) -> None:
+        """Add what another store (of the same kind, from another process) recorded."""
+        ...
+
+    def split(self, owners_per_piece: int) -> Sequence[Any]:
+        """Independent pieces of at most this many owners, each refreshed on its own."""
+        ...
+
+    async def finish(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        """Refresh everything recorded, in one transaction."""
         ...
 
 
@@ -157,6 +169,27 @@ class ServiceDefinition:
     replay_keeps: Sequence[str] = ()
     #: Builds a replay's store of deferred view work (None: a replay refreshes per batch, as live).
     replay_views: Callable[[], ReplayViews] | None = None
+    #: Topics a replay applies completely, in one process, before the others in parallel: the facts
+    #: every other event is read against (a region's calendar, the organisation, the plans).
+    replay_first: Sequence[str] = ()
+
+
+#: Allocations between the collector's young collections, and how many of each generation before
+#: the next: the defaults (700, 10, 10) ran it hundreds of times per consumer batch of thousands of
+#: events, and each full collection walked everything a replay keeps (a quarter of a rebuild's time).
+GC_THRESHOLDS = (100_000, 20, 100)
+
+
+def settle_garbage_collector() -> None:
+    """Tune the collector for a long-running process whose set-up is done.
+
+    What exists now (modules, schemas, compiled statements) lives as long as the process: frozen, the
+    collector no longer walks it on each full collection, which showed as latency spikes. Reference
+    counting still frees everything acyclic at once; only cycles wait for the larger thresholds.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 async def wait_for_database(engine: AsyncEngine) -> None:
@@ -357,10 +390,7 @@ async def run_service(definition: ServiceDefinition, components: set[Component])
         tasks.append(asyncio.create_task(run_consumer(), name="consumer"))
     for background in definition.background:
         tasks.append(asyncio.create_task(background(context, stop), name="background"))
-    # What exists now (modules, schemas, compiled statements) lives as long as the process: frozen,
-    # the collector no longer walks it on each full collection, which showed as latency spikes.
-    gc.collect()
-    gc.freeze()
+    settle_garbage_collector()
     log.info(
         "service started", extra={"fields": {"components": sorted(components), "port": settings.http_port}}
     )

@@ -7,6 +7,7 @@ from services.scoring.entrypoints.api import router
 from services.scoring.entrypoints.consumer import handlers
 from services.scoring.service_layer.projections import ViewBacklog
 from services.scoring.settings import ScoringSettings
+from shared.contracts.planning import EmployeeUpserted, RegionRegistered, UnitUpserted, WorkPlanApproved
 from shared.runtime import ServiceDefinition
 
 
@@ -26,4 +27,9 @@ def build(settings: ScoringSettings | None = None) -> ServiceDefinition:
         replay_keeps=("rating_decisions", "closed_periods", "rule_sets", "flags", "indicator_judgements"),
         # A rebuild refreshes each touched view row once, at its end (see ViewBacklog).
         replay_views=ViewBacklog,
+        # Calendars, organisation and plans before activity: a calendar arriving while another
+        # process stores activities would leave some in the periods of the calendar before it.
+        replay_first=sorted(
+            {event.topic for event in (RegionRegistered, UnitUpserted, EmployeeUpserted, WorkPlanApproved)}
+        ),
     )

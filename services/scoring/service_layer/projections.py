@@ -207,10 +207,6 @@ class ViewBacklog:
     touches are merged as within one batch (``Touch``), so frozen periods stay frozen.
     """
 
-    #: Employees refreshed per transaction at the end: large enough for set-based statements,
-    #: small enough that a transaction stays short.
-    EMPLOYEES_PER_REFRESH = 500
-
     def __init__(self) -> None:
         self._regions: dict[str, _RegionWork] = {}
 
@@ -221,32 +217,44 @@ class ViewBacklog:
         _merge(kept.summaries, work.summaries)
         _merge(kept.employee_years, work.employee_years)
 
-    async def finish(
-        self, session_factory: async_sessionmaker[AsyncSession], progress: Callable[[int, int], None] | None
-    ) -> int:
-        """Refresh every recorded row from the facts, a few hundred employees per transaction."""
-        regions, self._regions = self._regions, {}
-        chunks = [
-            (region_id, work, chunk)
-            for region_id, work in sorted(regions.items())
-            for chunk in _chunks(_employees_of(work), self.EMPLOYEES_PER_REFRESH)
-        ]
-        total = sum(len(chunk) for _, _, chunk in chunks)
-        done = 0
-        for region_id, work, chunk in chunks:
-            async with session_factory() as session, session.begin():
-                await session.execute(select(func.set_config(REGION_SETTING, region_id, True)))
-                await refresh_views(
-                    session,
-                    await region_facts(session, region_id),
+    @property
+    def owners(self) -> int:
+        """The employees whose rows are recorded (across regions)."""
+        return sum(len(_employees_of(work)) for work in self._regions.values())
+
+    def merge(self, other: ViewBacklog) -> None:
+        """Add what another process's backlog recorded."""
+        for region_id, work in other._regions.items():
+            self.record(region_id, work)
+
+    def split(self, owners_per_piece: int) -> list[ViewBacklog]:
+        """Pieces of one region and at most that many employees (one's rows depend on no one else's)."""
+        pieces = []
+        for region_id, work in sorted(self._regions.items()):
+            employees = _employees_of(work)
+            for start in range(0, len(employees), owners_per_piece):
+                chunk = set(employees[start : start + owners_per_piece])
+                piece = ViewBacklog()
+                piece._regions[region_id] = _RegionWork(
                     progress={k: t for k, t in work.progress.items() if k[0] in chunk},
                     summaries={k: t for k, t in work.summaries.items() if k[0] in chunk},
                     employee_years={k: t for k, t in work.employee_years.items() if k[0] in chunk},
                 )
-            done += len(chunk)
-            if progress is not None:
-                progress(done, total)
-        return total
+                pieces.append(piece)
+        return pieces
+
+    async def finish(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        """Refresh every recorded row from the facts, in one transaction."""
+        async with session_factory() as session, session.begin():
+            for region_id, work in sorted(self._regions.items()):
+                await session.execute(select(func.set_config(REGION_SETTING, region_id, True)))
+                await refresh_views(
+                    session,
+                    await region_facts(session, region_id),
+                    progress=work.progress,
+                    summaries=work.summaries,
+                    employee_years=work.employee_years,
+                )
 
 
 def _merge(into: dict[Any, Touch], touches: dict[Any, Touch]) -> None:
@@ -260,10 +268,6 @@ def _employees_of(work: _RegionWork) -> list[str]:
         | {key[0] for key in work.summaries}
         | {key[0] for key in work.employee_years}
     )
-
-
-def _chunks(items: list[str], size: int) -> list[set[str]]:
-    return [set(items[start : start + size]) for start in range(0, len(items), size)]
 
 
 _PENDING_VIEWS = "scoring.pending_views"
