@@ -459,10 +459,11 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
     views_at = phase_started.get("employees' views")
     batches = _batches_applied() - batches_before
     if views_at is not None:
+        # Batches applied in this process only: with worker processes, the workers applied them.
+        in_batches = f" ({batches:,} batches, {processed / batches:,.0f} events each)" if batches else ""
         print(
-            f"    applying the events {views_at - started:.1f} s ({batches:,} batches, "
-            f"{processed / max(batches, 1):,.0f} events each), refreshing the views once at the end "
-            f"{started + seconds - views_at:.1f} s"
+            f"    applying the events {views_at - started:.1f} s{in_batches}, refreshing the views once "
+            f"at the end {started + seconds - views_at:.1f} s"
         )
     print(
         f"    applied {processed:,} events; {activities:,} activities, {progress_rows:,} progress rows, "

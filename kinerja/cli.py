@@ -93,7 +93,15 @@ def _replay(args: argparse.Namespace) -> int:
     from kinerja.replay import print_progress, replay
 
     os.environ.update(_endpoints_from_state().environment())
-    report = asyncio.run(replay(args.service, swap_in=args.swap, region=args.region, progress=print_progress))
+    report = asyncio.run(
+        replay(
+            args.service,
+            swap_in=args.swap,
+            region=args.region,
+            progress=print_progress,
+            workers=args.workers,
+        )
+    )
     print(report.render())
     return 0 if report.equal or args.swap else 1
 
@@ -153,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("service", choices=[name for name in SERVICE_NAMES if name != "planning"])
     replay.add_argument("--swap", action="store_true", help="make the rebuilt views live")
     replay.add_argument("--region", help="compare only this region's rows (the rebuild is always whole)")
+    replay.add_argument(
+        "--workers", type=int, help="processes applying partitions and refreshing views (default: one per core)"
+    )
     replay.set_defaults(func=_replay)
 
     serve = commands.add_parser("serve", help="run one service (used by `up` and by containers)")

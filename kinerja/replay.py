@@ -428,13 +428,20 @@ async def swap(engine: AsyncEngine, live_schema: str, rebuilt_schema: str) -> st
 
 
 async def replay(
-    service: str, *, swap_in: bool = False, region: str | None = None, progress: Progress | None = None
+    service: str,
+    *,
+    swap_in: bool = False,
+    region: str | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
 ) -> ReplayReport:
     """Rebuild, compare (all regions, or one) and, when asked, swap one service's views."""
     live = definition(service)
     scratch = scratch_definition(live)
     started = time.monotonic()
-    events = await rebuild(scratch, live_schema=live.settings.database_schema, progress=progress)
+    events = await rebuild(
+        scratch, live_schema=live.settings.database_schema, progress=progress, workers=workers
+    )
     engine = create_async_engine(live.settings.migration_database_url)
     try:
         tables = await compare(

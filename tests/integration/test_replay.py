@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -11,7 +12,7 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from kinerja.replay import replay
 from shared.contracts import Envelope, Event
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.integration
 ACTIVITIES = 60
 
 
-def stream(region: str) -> list[Event]:
+def stream(region: str, *, period_kind: str = "quarterly", evidence: str | None = None) -> list[Event]:
     employee, indicator = f"e-{uuid.uuid4().hex[:8]}", f"i-{uuid.uuid4().hex[:8]}"
     plan = WorkPlanApproved(
         region_id=region,
@@ -71,24 +72,24 @@ def stream(region: str) -> list[Event]:
             occurred_at=datetime.now(UTC),
             quantity=Decimal(n % 5 + 1),
             description="Perekaman KTP-el",
+            evidence_sha256=[evidence] if evidence and n == 0 else [],
         )
         for n in range(ACTIVITIES)
     ]
     return [
-        RegionRegistered(region_id=region, name="Kota Ulang", timezone="Asia/Jayapura"),
+        RegionRegistered(
+            region_id=region, name="Kota Ulang", timezone="Asia/Jayapura", period_kind=period_kind
+        ),
         plan,
         *activities,
     ]
 
 
-async def test_replay_rebuilds_equal_views_reports_tampering_and_swaps_in(start_service: Any) -> None:
-    settings = ServiceSettings()
-    region = new_region_id()
-    scoring = await start_service("scoring", consumer=True)
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
+async def publish(events: list[Event]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=ServiceSettings().kafka_bootstrap_servers, acks="all")
     await producer.start()
     try:
-        for event in stream(region):
+        for event in events:
             envelope = Envelope.wrap(event, producer="test")
             await producer.send(
                 event.topic,
@@ -99,16 +100,26 @@ async def test_replay_rebuilds_equal_views_reports_tampering_and_swaps_in(start_
     finally:
         await producer.stop()
 
-    admin = create_async_engine(settings.migration_database_url)
 
-    async def contributions() -> int:
+def count_of(admin: AsyncEngine, table: str, region: str) -> Callable[[], Awaitable[int]]:
+    async def count() -> int:
         async with admin.begin() as connection:
             await connection.execute(text("SELECT set_config('app.region_id', :r, true)"), {"r": region})
-            count = await connection.scalar(
-                text("SELECT count(*) FROM scoring.contributions WHERE region_id = :r"), {"r": region}
+            found = await connection.scalar(
+                text(f"SELECT count(*) FROM scoring.{table} WHERE region_id = :r"), {"r": region}
             )
-            return int(count or 0)
+            return int(found or 0)
 
+    return count
+
+
+async def test_replay_rebuilds_equal_views_reports_tampering_and_swaps_in(start_service: Any) -> None:
+    settings = ServiceSettings()
+    region = new_region_id()
+    scoring = await start_service("scoring", consumer=True)
+    await publish(stream(region))
+    admin = create_async_engine(settings.migration_database_url)
+    contributions = count_of(admin, "contributions", region)
     try:
         assert await wait_until(lambda: _equals(contributions, ACTIVITIES), timeout=60)
 
@@ -143,3 +154,27 @@ async def test_replay_rebuilds_equal_views_reports_tampering_and_swaps_in(start_
 
 async def _equals(probe: Any, wanted: int) -> bool:
     return bool(await probe() == wanted)
+
+
+async def test_a_rebuild_in_worker_processes_equals_the_live_views(start_service: Any) -> None:
+    """Several employees' partitions applied by two processes, a monthly calendar applied first by one,
+    an evidence file shared across them: the views equal the live ones, as with one process."""
+    region, shared_file = new_region_id(), "ab" * 32
+    team = [stream(region, period_kind="monthly", evidence=shared_file) for _ in range(8)]
+    await start_service("scoring", consumer=True)
+    await publish([event for events in team for event in events])
+    admin = create_async_engine(ServiceSettings().migration_database_url)
+    try:
+        assert await wait_until(
+            lambda: _equals(count_of(admin, "contributions", region), ACTIVITIES * len(team)), timeout=60
+        )
+        # Monthly periods: twelve months and the year per planned employee.
+        assert await count_of(admin, "employee_scores", region)() == len(team) * 13
+        for workers in (2, 1):
+            report = await replay("scoring", region=region, workers=workers)
+            assert report.equal, report.render()
+            assert any(
+                t.table == "employee_scores" and t.rebuilt_rows == len(team) * 13 for t in report.tables
+            ), report.render()
+    finally:
+        await admin.dispose()

@@ -8,6 +8,7 @@ against a straightforward recomputation from the raw events.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,12 +21,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scoring.adapters.tables import (
     employee_scores,
+    flags,
     indicator_progress,
     runtime_tables,
 )
@@ -60,7 +62,7 @@ from shared.contracts.planning import (
 from shared.contracts.reporting import ActivityCorrected, ActivityRejected, ActivityReported, ActivityVerified
 from shared.db import REGION_SETTING
 from shared.messaging.consumer import open_batch, run_batch_work
-from tests.conftest import new_region_id
+from tests.conftest import new_region_id, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -591,3 +593,67 @@ async def test_one_batch_across_regions_refreshes_each_region_under_its_own_rest
         assert progress[str(YEAR)].achievement == Decimal("0.3750")  # 15 of 40
         summaries = await rows_of(scoring_db, region, employee_scores)
         assert {row.period for row in summaries} == {f"{YEAR}-Q{q}" for q in range(1, 5)} | {str(YEAR)}
+
+
+async def test_one_evidence_file_claimed_by_two_employees_at_once_is_flagged(
+    scoring_db: async_sessionmaker[AsyncSession],
+) -> None:
+    """Two consumers (a replay's workers, two instances) claim the same file in concurrent
+    transactions: the second waits for the first, sees its claim, and flags both employees."""
+    region, digest = new_region_id(), "cd" * 32
+
+    def report(employee: str) -> Delivery:
+        return wrap(
+            ActivityReported(
+                region_id=region,
+                activity_id=f"{employee}-a",
+                employee_id=employee,
+                plan_id="p",
+                result_id="r",
+                indicator_id="i",
+                occurred_at=T0,
+                quantity=Decimal(1),
+                description="Kegiatan",
+                evidence_sha256=[digest],
+            ),
+            T0,
+        )
+
+    first_applied = asyncio.Event()
+    release_first = asyncio.Event()
+
+    async def first() -> None:
+        async with scoring_db() as session, session.begin():
+            item = report("e-1")
+            await session.execute(select(func.set_config(REGION_SETTING, region, True)))
+            await HANDLERS[item.envelope.type](session, item.event, item.envelope)
+            first_applied.set()
+            await release_first.wait()
+
+    async def second() -> None:
+        await first_applied.wait()
+        await deliver(scoring_db, [report("e-2")], deferred=False)
+
+    async def second_is_waiting() -> bool:
+        async with scoring_db() as session:
+            waiting = await session.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND wait_event = 'advisory' AND datname = current_database()"
+                )
+            )
+            return bool(waiting)
+
+    tasks = [asyncio.create_task(first()), asyncio.create_task(second())]
+    try:
+        await first_applied.wait()
+        # Without the lock the second would not wait: it would commit without seeing the first claim.
+        assert await wait_until(second_is_waiting, timeout=20)
+    finally:
+        release_first.set()
+        await asyncio.gather(*tasks)
+    found = await rows_of(scoring_db, region, flags)
+    assert sorted(row.subject_id for row in found if row.kind == "shared_evidence") == [
+        f"e-1/{digest}",
+        f"e-2/{digest}",
+    ]

@@ -19,7 +19,7 @@ from fractions import Fraction
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import ARRAY, String, any_, bindparam, func, literal, select, tuple_
+from sqlalchemy import ARRAY, String, any_, bindparam, func, literal, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -784,6 +784,14 @@ _STORE_CLAIMS = insert_from_arrays(evidence_claims, _CLAIM_COLUMNS).on_conflict_
 )
 
 
+#: Transaction locks on evidence files, taken in one order (by lock key) so that two never wait on
+#: each other in a cycle.
+_LOCK_FILES = text(
+    "SELECT pg_advisory_xact_lock(lock_key) FROM (SELECT DISTINCT hashtextextended(file, 0) AS lock_key "
+    "FROM unnest(CAST(:keys AS text[])) AS file ORDER BY lock_key OFFSET 0) AS ordered"
+)
+
+
 async def _check_shared_evidence(
     session: AsyncSession,
     region_id: str,
@@ -810,6 +818,9 @@ async def _check_shared_evidence(
         return
     claimed: dict[str, dict[str, str]] = {}  # file -> activity -> employee
     every_digest = sorted({digest for _, _, digests in wanted for digest in digests})
+    # Another consumer (a replay's other worker, another instance) may be claiming the same file
+    # for another employee right now: neither would see the other's uncommitted claim.
+    await session.execute(_LOCK_FILES, {"keys": [f"{region_id}/{digest}" for digest in every_digest]})
     c = evidence_claims.c
     for row in await session.execute(
         select(c.sha256, c.activity_id, c.employee_id).where(

@@ -1,0 +1,47 @@
+"""A replay's backlog of view rows: merged across worker processes, split into independent pieces."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import UTC, datetime, timedelta
+
+from services.scoring.service_layer.projections import ViewBacklog, _RegionWork
+from services.scoring.service_layer.views import Touch
+
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def work(employees: list[str], event_id: str, at: datetime) -> _RegionWork:
+    return _RegionWork(
+        progress={(e, "i-1", "2026-Q1"): Touch(1, event_id, at) for e in employees},
+        summaries={(e, "2026-Q1"): Touch(1, event_id, at) for e in employees},
+        employee_years={(e, 2026): Touch(1, event_id, at) for e in employees},
+    )
+
+
+def test_merged_backlogs_count_every_touch_keep_the_latest_event_and_the_earliest_time() -> None:
+    mine, theirs = ViewBacklog(), ViewBacklog()
+    mine.record("kab-a", work(["e-1", "e-2"], "ev-1", T0 + timedelta(days=1)))
+    theirs.record("kab-a", work(["e-2", "e-3"], "ev-2", T0))
+    theirs.record("kab-b", work(["e-9"], "ev-3", T0))
+    mine.merge(pickle.loads(pickle.dumps(theirs)))  # noqa: S301 - as a worker process hands it back
+    assert mine.owners == 4
+    [a] = [piece for piece in mine.split(10) if "kab-a" in piece._regions]
+    touched = a._regions["kab-a"].summaries[("e-2", "2026-Q1")]
+    assert touched == Touch(2, "ev-2", T0)
+
+
+def test_pieces_hold_one_region_each_and_split_employees_without_overlap() -> None:
+    backlog = ViewBacklog()
+    backlog.record("kab-a", work([f"e-{n:02d}" for n in range(25)], "ev", T0))
+    backlog.record("kab-b", work(["e-00"], "ev", T0))
+    pieces = backlog.split(10)
+    assert [piece.owners for piece in pieces] == [10, 10, 5, 1]
+    assert all(len(piece._regions) == 1 for piece in pieces)
+    seen: list[tuple[str, str]] = []
+    for piece in pieces:
+        for region, part in piece._regions.items():
+            employees = {key[0] for key in part.progress} | {key[0] for key in part.summaries}
+            assert employees == {key[0] for key in part.employee_years}
+            seen += [(region, employee) for employee in employees]
+    assert len(seen) == len(set(seen)) == 26
