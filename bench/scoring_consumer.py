@@ -68,7 +68,7 @@ from shared.messaging.consumer import EventConsumer
 from shared.messaging.kafka import make_consumer, make_producer
 from shared.migrations import upgrade_to_head_async
 from shared.observability import EVENTS_DEAD_LETTERED
-from shared.runtime import build_context
+from shared.runtime import build_context, settle_garbage_collector
 
 THROUGHPUT_TARGET_PER_CORE = 5000.0
 P50_TARGET_MS, P99_TARGET_MS = 300.0, 1000.0
@@ -295,6 +295,7 @@ async def consumer_throughput(args: argparse.Namespace, platform: BenchPlatform)
         stage(f"publishing {len(activities)} activity events")
         await publish(bootstrap, activities, "reporting")
         stage("timing the consumer")
+        settle_garbage_collector()  # as the service process does once started
         applied_before = await processed_count(admin, ACTIVITY_TOPIC)
         pids = {"bench (consumer)": process_ids(platform)["bench client"]}
         if platform.embedded is not None:
