@@ -162,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--swap", action="store_true", help="make the rebuilt views live")
     replay.add_argument("--region", help="compare only this region's rows (the rebuild is always whole)")
     replay.add_argument(
-        "--workers", type=int, help="processes applying partitions and refreshing views (default: one per core)"
+        "--workers", type=int, help="processes applying partitions, refreshing views (default: one per core)"
     )
     replay.set_defaults(func=_replay)
 
