@@ -1,4 +1,4 @@
-"""Events published by the scoring service: confirmed ratings and objectivity flags."""
+"""Events published by the scoring service: raters' judgements, confirmed ratings, objectivity flags."""
 
 from __future__ import annotations
 
@@ -28,6 +28,31 @@ class RatingConfirmed(Event):
     unit_id: str | None = None
     decision_id: str | None = None
     achievement: Decimal | None = Field(default=None, description="Capaian behind the proposal, 1.00 = met.")
+
+    def partition_key(self) -> str:
+        return self.employee_id
+
+
+class IndicatorJudged(Event):
+    """A rater judged a qualitative indicator of an employee for a period (penilaian atasan).
+
+    On the ratings topic, keyed by employee: a judgement and the confirmation that follows it stay
+    in order for every reader.
+    """
+
+    topic: ClassVar[str] = "scoring.rating.v1"
+
+    employee_id: str
+    rater_id: str
+    period: str
+    indicator_id: str
+    judgement: str = Field(description="NOT_MET, PARTLY_MET, MET or EXCEEDED.")
+    note: str | None = Field(default=None, description="Why, when the judgement departs from the target.")
+    indicator_achievement: Decimal | None = Field(
+        default=None, description="The indicator's capaian by the region's judgement scale, 1.00 = met."
+    )
+    achievement: Decimal | None = Field(default=None, description="The employee's capaian for the period.")
+    proposed_result_rating: str | None = None
 
     def partition_key(self) -> str:
         return self.employee_id

@@ -171,6 +171,16 @@ async def test_the_raters_judgement_scores_a_qualitative_indicator_and_the_propo
     assert await region.count(indicator_judgements) == 1
     audit_log = runtime_tables.audit_log
     assert await region.count(audit_log, audit_log.c.action == "indicator.judge") == 2
+    # Each accepted judgement is published with it (the refused one without a note is not).
+    published = await region.outbox("IndicatorJudged")
+    assert [(event["judgement"], event["note"], event["indicator_achievement"]) for event in published] == [
+        ("MET", None, "1.0000"),
+        ("PARTLY_MET", "Dua berkas direvisi", "0.5000"),
+    ]
+    assert {(event["employee_id"], event["rater_id"], event["indicator_id"]) for event in published} == {
+        ("ani", "boss", CLEAN)
+    }
+    assert published[-1]["achievement"] == "0.7500"
 
 
 async def test_only_the_raters_judgement_of_a_qualitative_indicator_in_an_open_period_is_taken(

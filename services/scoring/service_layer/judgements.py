@@ -2,7 +2,8 @@
 
 A judgement is stored per employee, indicator and period; the summary refresh reads it, so the
 indicator's achievement comes from the region's judgement scale and the results-rating proposal
-follows. The employee's summary is refreshed in the same transaction as the judgement.
+follows. The employee's summary is refreshed in the same transaction as the judgement, and
+``IndicatorJudged`` is published with it (the employee's app and auditors hear of it).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from services.scoring.service_layer.queries import parse_period, summary_row
 from services.scoring.service_layer.ratings import ensure_open, ensure_rater
 from services.scoring.service_layer.views import Touch, indicator_of, refresh_views, region_facts
 from shared.auth import Principal
+from shared.contracts.scoring import IndicatorJudged
 from shared.errors import NotFound, Unprocessable
 from shared.unit_of_work import UnitOfWork
 
@@ -126,7 +128,7 @@ async def judge(
     outcome: dict[str, Any] = next(
         (item for item in refreshed.indicator_outcomes if item["indicator_id"] == indicator_id), {}
     )
-    return JudgementRead.model_validate(
+    judged = JudgementRead.model_validate(
         record
         | {
             "achievement": outcome.get("achievement"),
@@ -134,3 +136,18 @@ async def judge(
             "proposed_result_rating": refreshed.proposed_result_rating,
         }
     )
+    uow.emit(
+        IndicatorJudged(
+            region_id=region_id,
+            employee_id=employee_id,
+            rater_id=rater_id,
+            period=parsed.key,
+            indicator_id=indicator_id,
+            judgement=judgement.value,
+            note=note,
+            indicator_achievement=judged.achievement,
+            achievement=judged.employee_achievement,
+            proposed_result_rating=judged.proposed_result_rating,
+        )
+    )
+    return judged
