@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
@@ -149,3 +150,69 @@ async def test_a_reconnecting_rater_resumes_after_the_last_event_seen(served, ma
         missed["activity_id"],
     ]
     assert (bad.status_code, bad.json()["error"]["code"]) == (422, "invalid_last_event_id")
+
+
+async def blocked_reads(reporting: Any) -> int:
+    """Redis connections blocked in XREAD (each open feed used to hold one)."""
+    clients = await reporting.context.redis.client_list()
+    return sum(1 for client in clients if client.get("cmd") == "xread" and "b" in client.get("flags", ""))
+
+
+async def test_every_open_feed_of_a_process_shares_one_redis_read(served, make_token):
+    reporting, base_url = served
+    region = new_region_id()
+    teams = [await seed_team(reporting, make_token, region, size=1) for _ in range(3)]
+    async with contextlib.AsyncExitStack() as stack:
+        http = await stack.enter_async_context(httpx.AsyncClient(base_url=base_url, timeout=10))
+        feeds: list[tuple[int, AsyncIterator[str]]] = []
+        for index, team in enumerate(teams):
+            for _ in range(3):  # a rater with the feed open on three devices
+                stream = await stack.enter_async_context(
+                    http.stream("GET", "/v1/feed", headers=auth(team.rater.token))
+                )
+                lines = stream.aiter_lines()
+                assert await anext(lines) == "retry: 3000"
+                feeds.append((index, lines))
+        assert await wait_until(lambda: blocked_reads(reporting), timeout=10)
+        assert await blocked_reads(reporting) == 1
+        submitted = [(await submit(reporting, t.members[0], activity(t.members[0]))).json() for t in teams]
+        for index, lines in feeds:
+            [event] = await asyncio.wait_for(next_activity_events(lines, 1), timeout=10)
+            assert event["activity"]["activity_id"] == submitted[index]["activity_id"]
+
+        async def one_read_again() -> bool:
+            return await blocked_reads(reporting) == 1
+
+        assert await wait_until(one_read_again, timeout=10)
+
+
+async def test_a_feed_resumed_while_the_team_is_followed_misses_nothing_in_between(served, make_token):
+    """The hub already reads past the resumed position: the new subscriber reads the gap itself."""
+    reporting, base_url = served
+    team = await seed_team(reporting, make_token, new_region_id())
+    staff, colleague = team.members
+    headers = auth(team.rater.token)
+    async with (
+        httpx.AsyncClient(base_url=base_url, timeout=10) as http,
+        http.stream("GET", "/v1/feed", headers=headers) as watching,
+    ):
+        watched = watching.aiter_lines()
+        assert await anext(watched) == "retry: 3000"
+        batch = [activity(colleague), activity(colleague)]
+        await reporting.client.post(
+            "/v1/activities/batch", json={"items": batch}, headers=auth(colleague.token)
+        )
+        single = (await submit(reporting, staff, activity(staff))).json()
+        seen = await asyncio.wait_for(next_events_with_ids(watched, 3), timeout=10)
+        async with http.stream("GET", "/v1/feed", headers=headers | {"Last-Event-ID": seen[0][0]}) as resumed:
+            lines = resumed.aiter_lines()
+            assert await anext(lines) == "retry: 3000"
+            later = (await submit(reporting, staff, activity(staff))).json()
+            caught_up = await asyncio.wait_for(next_events_with_ids(lines, 3), timeout=10)
+            [also_watched] = await asyncio.wait_for(next_events_with_ids(watched, 1), timeout=10)
+    assert [event["activity"]["activity_id"] for _, event in caught_up] == [
+        batch[1]["activity_id"],
+        single["activity_id"],
+        later["activity_id"],
+    ]
+    assert [event_id for event_id, _ in caught_up] == [seen[1][0], seen[2][0], also_watched[0]]
