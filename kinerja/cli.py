@@ -90,7 +90,7 @@ def _status(args: argparse.Namespace) -> int:
 def _replay(args: argparse.Namespace) -> int:
     import os
 
-    from kinerja.replay import print_progress, replay
+    from kinerja.replay import TerminalProgress, replay
 
     os.environ.update(_endpoints_from_state().environment())
     report = asyncio.run(
@@ -98,7 +98,7 @@ def _replay(args: argparse.Namespace) -> int:
             args.service,
             swap_in=args.swap,
             region=args.region,
-            progress=print_progress,
+            progress=TerminalProgress(),
             workers=args.workers,
         )
     )

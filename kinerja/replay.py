@@ -457,12 +457,20 @@ async def replay(
     return ReplayReport(service, events, time.monotonic() - started, tables, kept)
 
 
-def print_progress(done: int, total: int, what: str) -> None:
-    """A one-line progress bar on the terminal."""
-    width = 40
-    filled = width if total == 0 else int(width * done / total)
-    percent = 100 if total == 0 else 100 * done // total
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {what} ({percent}%)")
-    if done >= total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+class TerminalProgress:
+    """A one-line progress bar per stage on the terminal, ended once its stage is complete."""
+
+    def __init__(self) -> None:
+        self._ended: set[str] = set()
+
+    def __call__(self, done: int, total: int, what: str) -> None:
+        if what in self._ended:
+            return  # the replay reports a finished stage again while it settles
+        width = 40
+        filled = width if total == 0 else int(width * done / total)
+        percent = 100 if total == 0 else 100 * done // total
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {what} ({percent}%)")
+        if done >= total:
+            sys.stderr.write("\n")
+            self._ended.add(what)
+        sys.stderr.flush()
