@@ -6,8 +6,9 @@ facts (see views.py), so the views equal a recomputation from the raw events wha
 arrived in. Inside a runner's batch, activity changes are folded and stored, and each touched row
 refreshed, once at the end of the batch (``PendingViews``), set-based; a handler called on its own
 does the same right away. During ``kinerja replay`` the touched rows go to the replay's
-``ViewBacklog`` instead and are refreshed once, when every event is applied. Handlers write only through the session they are given. An event about a
-period closed before it happened is kept in ``late_events`` and never changes the frozen views.
+``ViewBacklog`` instead and are refreshed once, when every event is applied. Handlers write only
+through the session they are given. An event about a period closed before it happened is kept in
+``late_events`` and never changes the frozen views.
 """
 
 from __future__ import annotations
