@@ -162,9 +162,19 @@ async def test_a_rebuild_in_worker_processes_equals_the_live_views(start_service
     region, shared_file = new_region_id(), "ab" * 32
     team = [stream(region, period_kind="monthly", evidence=shared_file) for _ in range(8)]
     await start_service("scoring", consumer=True)
-    await publish([event for events in team for event in events])
     admin = create_async_engine(ServiceSettings().migration_database_url)
     try:
+        # The region's calendar and the plans first, as in life (a region registers long before
+        # anyone reports): a flag raised before the calendar is known carries a period of the
+        # default calendar, while a replay, applying calendars first, raises it in the region's own.
+        await publish([event for events in team for event in events if event.topic.startswith("planning.")])
+        calendar_known = count_of(admin, "region_settings", region)
+        plans_known = count_of(admin, "plans", region)
+        assert await wait_until(lambda: _equals(calendar_known, 1), timeout=60)
+        assert await wait_until(lambda: _equals(plans_known, len(team)), timeout=60)
+        await publish(
+            [event for events in team for event in events if not event.topic.startswith("planning.")]
+        )
         assert await wait_until(
             lambda: _equals(count_of(admin, "contributions", region), ACTIVITIES * len(team)), timeout=60
         )
