@@ -187,6 +187,7 @@ class StreamHub:
         self._cursors: dict[str, bytes] = {}
         self._subscribers: dict[str, set[TeamSubscription]] = {}
         self._reader: asyncio.Task[None] | None = None
+        self._wakes: set[asyncio.Task[None]] = set()  # referenced until done (the loop keeps weak ones)
 
     def register(self, subscription: TeamSubscription, key: str, entry: bytes) -> bytes:
         """Deliver the team's new entries to ``subscription`` from now on; returns where the hub
@@ -212,7 +213,9 @@ class StreamHub:
 
     def _wake(self) -> None:
         if self._reader is not None and not self._reader.done():
-            self.loop.create_task(self._send_wake())
+            wake = self.loop.create_task(self._send_wake())
+            self._wakes.add(wake)
+            wake.add_done_callback(self._wakes.discard)
 
     async def _send_wake(self) -> None:
         with contextlib.suppress(RedisError, OSError):
