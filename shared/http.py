@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -19,6 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.errors import ApiError, TooManyRequests
 from shared.observability import HTTP_LATENCY, HTTP_REQUESTS, correlation_id_var
 
+log = logging.getLogger(__name__)
+
 #: A readiness check returns None when healthy, or a short reason.
 ReadinessCheck = Callable[[], Awaitable[str | None]]
 
@@ -34,6 +37,28 @@ DATABASE_RECONNECTING = {
         "field": None,
         "message": "The database connection was lost and is being replaced; send the request again.",
         "message_id": "Koneksi basis data terputus dan sedang diganti; kirim ulang permintaan.",
+    }
+}
+
+
+#: PostgreSQL's unique violation, and the conflicts it resolves by failing one transaction.
+UNIQUE_VIOLATION = "23505"
+TRANSIENT_CONFLICTS = frozenset({"40001", "40P01"})  # serialization failure, deadlock
+
+ALREADY_EXISTS = {
+    "error": {
+        "code": "already_exists",
+        "field": None,
+        "message": "This was just created by another request; reload it instead of creating it again.",
+        "message_id": "Data ini baru saja dibuat oleh permintaan lain; muat ulang, jangan dibuat lagi.",
+    }
+}
+CONCURRENT_UPDATE = {
+    "error": {
+        "code": "concurrent_update",
+        "field": None,
+        "message": "Another change to the same data was saved at the same moment; send the request again.",
+        "message_id": "Perubahan lain pada data yang sama tersimpan bersamaan; kirim ulang permintaan.",
     }
 }
 
@@ -159,6 +184,17 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse(DATABASE_RECONNECTING, status_code=503, headers={"Retry-After": "1"})
         origin = exc.orig if isinstance(exc, DBAPIError) else exc
         sqlstate = getattr(origin, "sqlstate", None) or getattr(origin, "pgcode", None)
+        if sqlstate == UNIQUE_VIOLATION:
+            # Two requests created the same thing at the same moment, each having checked first and
+            # found nothing: the one that lost is told so instead of a 500. Logged with the key, in
+            # case a 409 ever stands for a key the code should have checked.
+            log.warning(
+                "unique key taken meanwhile: answered 409",
+                extra={"fields": {"constraint": getattr(origin, "constraint_name", None)}},
+            )
+            return JSONResponse(ALREADY_EXISTS, status_code=409)
+        if sqlstate in TRANSIENT_CONFLICTS:
+            return JSONResponse(CONCURRENT_UPDATE, status_code=503, headers={"Retry-After": "1"})
         if not (isinstance(sqlstate, str) and sqlstate.startswith("22")):
             raise exc
         message, message_id = DATA_ERRORS.get(sqlstate, DATA_ERRORS["22000"])
