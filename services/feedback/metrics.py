@@ -16,7 +16,7 @@ RATE_LIMITED = Counter(
 )
 RATE_LIMITER_ERRORS = Counter(
     "kinerja_feedback_rate_limiter_errors_total",
-    "Citizen requests let through because Redis could not be asked (rate limit failed open)",
+    "Citizen requests limited by their instance alone because Redis could not be asked",
 )
 COMPLAINTS_FILED = Counter("kinerja_feedback_complaints_filed_total", "Complaints filed by citizens")
 COMPLAINT_MOVES = Counter("kinerja_feedback_complaint_moves_total", "Complaint status changes", ["to_status"])

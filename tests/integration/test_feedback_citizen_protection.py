@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import pytest
+import redis.asyncio as aioredis
 from sqlalchemy import update
 
 from services.feedback.adapters.tables import service_tickets
 from services.feedback.domain.tracking_code import format_tracking_code, generate_tracking_code
+from services.feedback.metrics import RATE_LIMITER_ERRORS
 from shared.db import restrict_to_region
 from tests.conftest import auth, new_region_id
 from tests.integration.test_feedback_surveys import citizen, outbox_events, scores, seed_region
@@ -187,3 +190,30 @@ async def test_a_ticket_past_its_validity_is_refused_but_the_citizen_may_still_r
     assert expired.status_code == 409, expired.text
     assert (expired.json()["error"]["code"], expired.json()["error"]["field"]) == ("ticket_expired", "ticket")
     assert without.status_code == 201, without.text
+
+
+async def test_with_redis_unreachable_each_instance_still_limits_citizens(start_service, monkeypatch):
+    """A Redis outage neither silences citizens nor opens the door: the window is counted in the
+    process meanwhile, and operators see it in the limiter's error counter."""
+    monkeypatch.setenv("KINERJA_PUBLIC_WRITES_PER_ADDRESS", "2")
+    monkeypatch.setenv("KINERJA_PUBLIC_RATE_WINDOW_SECONDS", "120")
+    feedback = await start_service("feedback")
+    region = new_region_id()
+    unit = (await seed_region(feedback, region))["dukcapil"]
+    url = f"/v1/public/regions/{region}/units/{unit}/survey-responses"
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        dead_port = probe.getsockname()[1]
+    reachable = feedback.context.redis
+    feedback.context.redis = aioredis.Redis(host="127.0.0.1", port=dead_port, socket_connect_timeout=0.5)
+    feedback.context.extras.pop("rate_limiter", None)  # the next request builds it on the dead Redis
+    errors_before = RATE_LIMITER_ERRORS._value.get()
+    try:
+        async with citizen(feedback) as client:
+            statuses = [(await client.post(url, json={"scores": GOOD})).status_code for _ in range(3)]
+    finally:
+        await feedback.context.redis.aclose()
+        feedback.context.redis = reachable
+        feedback.context.extras.pop("rate_limiter", None)
+    assert statuses == [201, 201, 429]
+    assert RATE_LIMITER_ERRORS._value.get() - errors_before == 3

@@ -1,9 +1,15 @@
-"""Fixed-window request counters in Redis, shared by every instance of the service."""
+"""Fixed-window request counters in Redis, shared by every instance of the service.
+
+While Redis cannot be asked, the same windows are counted in the process's own memory: limits then
+hold per instance instead of across them, and citizens are still served.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +54,7 @@ class RateLimiter:
         self._redis = redis
         self._prefix = prefix
         self._script: Any = redis.register_script(_COUNT_IN_WINDOW)
+        self._local = LocalWindows()
 
     def _key(self, action: str, dimension: str, value: str) -> str:
         # Hashed: Redis never holds citizens' addresses or device tokens in clear.
@@ -62,3 +69,38 @@ class RateLimiter:
         if int(count) <= limit.requests:
             return Verdict(True, 0)
         return Verdict(False, max(1, math.ceil(int(ttl_ms) / 1000)))
+
+    def hit_locally(self, action: str, dimension: str, value: str, limit: Limit) -> Verdict:
+        """Count one request in this process only (while Redis cannot be asked)."""
+        return self._local.hit(self._key(action, dimension, value), limit)
+
+
+class LocalWindows:
+    """The same fixed windows, counted in one process's memory."""
+
+    #: Keys kept at most: beyond that, expired windows are dropped, then (a flood of distinct
+    #: clients) everything, which lets a few requests more through rather than growing unbounded.
+    MAX_KEYS = 100_000
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._windows: dict[str, tuple[float, int]] = {}  # key -> (window ends at, requests in it)
+
+    def hit(self, key: str, limit: Limit) -> Verdict:
+        """Count one request for ``key`` and say whether it stays within the limit."""
+        now = self._clock()
+        ends, count = self._windows.get(key, (0.0, 0))
+        if ends <= now:
+            ends, count = now + limit.window_seconds, 0
+            if key not in self._windows and len(self._windows) >= self.MAX_KEYS:
+                self._drop_expired(now)
+        count += 1
+        self._windows[key] = (ends, count)
+        if count <= limit.requests:
+            return Verdict(True, 0)
+        return Verdict(False, max(1, math.ceil(ends - now)))
+
+    def _drop_expired(self, now: float) -> None:
+        self._windows = {key: kept for key, kept in self._windows.items() if kept[0] > now}
+        if len(self._windows) >= self.MAX_KEYS:
+            self._windows.clear()

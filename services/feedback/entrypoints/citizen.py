@@ -119,12 +119,13 @@ def citizen_protection(action: str, traffic: Traffic) -> Any:
         for dimension, value, limit in checks:
             try:
                 verdict = await limiter.hit(action, dimension, value, limit)
-            except RedisError as error:
-                # Fail open: a Redis outage must not silence citizens; tickets stay single-use in
-                # PostgreSQL, and the counter lets operators see the protection is down.
+            except (RedisError, OSError) as error:
+                # A Redis outage must not silence citizens, nor open the door to floods: the window
+                # is counted in this process meanwhile (per instance, not across them); tickets stay
+                # single-use in PostgreSQL, and the counter shows operators the shared limit is down.
                 RATE_LIMITER_ERRORS.inc()
                 log.warning("rate limiter unavailable", extra={"fields": {"error": repr(error)[:200]}})
-                return client
+                verdict = limiter.hit_locally(action, dimension, value, limit)
             if not verdict.allowed:
                 RATE_LIMITED.labels(action, dimension).inc()
                 raise TooManyRequests(verdict.retry_after_seconds)
