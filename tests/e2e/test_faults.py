@@ -19,14 +19,14 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from kinerja import infra
 from kinerja.platform import ServiceProcesses
 from shared.auth import Role, ensure_dev_signing_key, mint_dev_token
-from shared.contracts import Envelope, Event
+from shared.contracts import TOPICS, Envelope, Event
 from shared.contracts.planning import IndicatorSnapshot, PlannedResultSnapshot, WorkPlanApproved
 from shared.contracts.reporting import ActivityReported
 from shared.messaging.kafka import ensure_topics
@@ -90,13 +90,18 @@ def isolated(tmp_path_factory: pytest.TempPathFactory, infrastructure: Any) -> I
 
 
 async def read_topic(bootstrap: str, topic: str, *, wanted: int, timeout: float = 60) -> list[dict[str, Any]]:
-    """Read a topic from its start with a fresh group until ``wanted`` distinct events arrived."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=f"check-{uuid.uuid4().hex}", auto_offset_reset="earliest"
-    )
+    """Read a topic from its start until ``wanted`` distinct events arrived.
+
+    Its partitions are assigned directly: a group join costs the embedded broker 15-20 s, more
+    under load, which left too little of the deadline for the events themselves.
+    """
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest")
     await consumer.start()
     seen: dict[str, dict[str, Any]] = {}
     try:
+        partitions = [TopicPartition(topic, partition) for partition in range(TOPICS[topic])]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
 
         async def collect() -> bool:
             for records in (await consumer.getmany(timeout_ms=500)).values():
