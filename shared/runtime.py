@@ -175,8 +175,9 @@ class ServiceDefinition:
 
 
 #: Allocations between the collector's young collections, and how many of each generation before
-#: the next: the defaults (700, 10, 10) ran it hundreds of times per consumer batch of thousands of
-#: events, and each full collection walked everything a replay keeps (a quarter of a rebuild's time).
+#: the next. With the defaults (700, 10, 10) a rebuild spent a quarter of its time in the collector,
+#: each full collection walking everything the replay keeps; a consumer batch of thousands of events
+#: allocates far more than 700 objects.
 GC_THRESHOLDS = (100_000, 20, 100)
 
 

@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 PUBLISH_TIMEOUT_SECONDS = 1.0
 #: How long one read of every followed stream waits when nothing arrives (a new team wakes it).
 HUB_BLOCK_MS = 5000
+#: Reads (of up to 100 entries each) held for one subscriber that is not reading: beyond that its
+#: stream ends and the client resumes from Redis with its Last-Event-ID.
+SUBSCRIBER_BACKLOG = 100
 #: Entries kept per team (about; Redis trims in whole nodes) and how long a silent team's stream lives.
 FEED_KEPT = 1000
 FEED_TTL_SECONDS = 86_400
@@ -256,12 +259,21 @@ class TeamSubscription:
         self._redis = redis
         self._key = key
         self._entry, self._seen = position
-        self._arrived: asyncio.Queue[Entries | Exception] = asyncio.Queue()
+        # Bounded: a phone that stopped reading must not make the process hold its team's traffic.
+        self._arrived: asyncio.Queue[Entries | Exception] = asyncio.Queue(maxsize=SUBSCRIBER_BACKLOG)
+        self._fell_behind = False
         self._closed = False
 
     def deliver(self, entries: Entries | Exception) -> None:
         """The hub hands over new entries (or the error that ended the reading)."""
-        self._arrived.put_nowait(entries)
+        if self._fell_behind:
+            return
+        try:
+            self._arrived.put_nowait(entries)
+        except asyncio.QueueFull:
+            # What was queued is still sent; then the stream ends, and the client's reconnect with
+            # its Last-Event-ID reads the rest from the team's stream in Redis.
+            self._fell_behind = True
 
     async def messages(self, *, heartbeat_seconds: float) -> AsyncIterator[tuple[str, bytes] | None]:
         """Each notice as (event id, body) as it arrives, and None whenever ``heartbeat_seconds`` passed
@@ -274,6 +286,8 @@ class TeamSubscription:
             for event in self._notices_of(earlier):
                 yield event
         while True:
+            if self._fell_behind and self._arrived.empty():
+                return
             try:
                 arrived = await asyncio.wait_for(self._arrived.get(), timeout=heartbeat_seconds)
             except TimeoutError:

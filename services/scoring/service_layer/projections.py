@@ -21,7 +21,7 @@ from fractions import Fraction
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import ARRAY, String, any_, bindparam, func, literal, select, text, tuple_
+from sqlalchemy import String, any_, bindparam, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -61,6 +61,7 @@ from services.scoring.service_layer.views import (
     RegionFacts,
     SummaryKey,
     Touch,
+    array_of,
     calendar,
     is_frozen,
     keys_table,
@@ -826,7 +827,7 @@ async def _check_shared_evidence(
     c = evidence_claims.c
     for row in await session.execute(
         select(c.sha256, c.activity_id, c.employee_id).where(
-            c.region_id == region_id, c.sha256 == any_(literal(every_digest, ARRAY(String())))
+            c.region_id == region_id, c.sha256 == any_(array_of(every_digest, String()))
         )
     ):
         claimed.setdefault(row.sha256, {})[row.activity_id] = row.employee_id

@@ -516,7 +516,8 @@ async def region_facts(session: AsyncSession, region_id: str) -> RegionFacts:
     )
 
 
-def _array(values: Iterable[Any], item_type: Any) -> Any:
+def array_of(values: Iterable[Any], item_type: Any) -> Any:
+    """A list as one array parameter (``= ANY(...)``, ``unnest(...)``)."""
     # One array parameter however many keys: the statement text (and its prepared plan) stays the same.
     return literal(list(values), ARRAY(item_type))
 
@@ -524,7 +525,7 @@ def _array(values: Iterable[Any], item_type: Any) -> Any:
 def keys_table(name: str, columns: dict[str, tuple[list[Any], Any]]) -> Any:
     """The given keys as a table, ``unnest(...) AS name(column, ...)``, to join view rows to."""
     return (
-        func.unnest(*(_array(values, item_type) for values, item_type in columns.values()))
+        func.unnest(*(array_of(values, item_type) for values, item_type in columns.values()))
         .table_valued(*(column(label, item_type) for label, (_, item_type) in columns.items()))
         .render_derived(name=name)
     )
@@ -1170,7 +1171,7 @@ async def _employee_year_keys(
     """Every progress and summary row of the given employee-years (None: all the employee's years)."""
     region_id = facts.region_id
     employee_ids = sorted({e for e, _ in employee_years})
-    ids = _array(employee_ids, String())
+    ids = array_of(employee_ids, String())
     c = contributions.c
     # (employee, year) -> indicators that have activity or are planned, and periods with rows.
     indicators: dict[tuple[str, int], set[str]] = {}
