@@ -10,6 +10,7 @@ import urllib.request
 
 from kinerja import infra
 from kinerja.services import DEFAULT_PORTS, SERVICE_NAMES, definition
+from shared.auth import Role
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -38,20 +39,31 @@ def _topics(args: argparse.Namespace) -> int:
 
 
 def _token(args: argparse.Namespace) -> int:
-    from shared.auth import Role, mint_dev_token
+    from shared.auth import mint_dev_token
     from shared.settings import ServiceSettings
 
     settings = ServiceSettings(data_dir=infra.default_data_dir())
     token = mint_dev_token(
         settings,
-        subject=args.subject or args.employee or args.role,
-        roles=[Role(r) for r in args.role.split(",")],
+        subject=args.subject or args.employee or ",".join(args.role),
+        roles=args.role,
         region_id=args.region,
         employee_id=args.employee,
         ttl_seconds=args.ttl,
     )
     print(token)
     return 0
+
+
+def _roles(text: str) -> list[Role]:
+    """Comma-separated role names, each one of the platform's roles (argparse type)."""
+    valid = [role.value for role in Role]
+    unknown = [name for name in text.split(",") if name not in valid]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown role {', '.join(unknown)}; valid roles: {', '.join(valid)}"
+        )
+    return [Role(name) for name in text.split(",")]
 
 
 def _endpoints_from_state() -> infra.Endpoints:
@@ -137,7 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     topics.set_defaults(func=_topics)
 
     token = commands.add_parser("token", help="mint a signed development token for a demo user")
-    token.add_argument("--role", required=True, help="comma-separated: employee, rater, region_admin, ...")
+    token.add_argument(
+        "--role",
+        required=True,
+        type=_roles,
+        help=f"comma-separated, of: {', '.join(role.value for role in Role)}",
+    )
     token.add_argument("--region", help="region id, e.g. medan")
     token.add_argument("--employee", help="employee id (for employee and rater roles)")
     token.add_argument("--subject", help="user id (defaults to the employee id or role)")
