@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -29,6 +30,11 @@ ReadinessCheck = Callable[[], Awaitable[str | None]]
 PUBLIC: dict[str, Any] = {"security": []}
 
 CORRELATION_HEADER = "x-correlation-id"
+
+#: A caller's correlation id is kept only when it looks like one (a UUID, or a token of 8 to 64
+#: letters, digits, ``-`` and ``_``): it is logged, stored in the audit trail and sent with events,
+#: so markup, spaces or unbounded text from a client must never get that far.
+WELL_FORMED_CORRELATION_ID = re.compile(rb"[A-Za-z0-9][A-Za-z0-9_-]{7,63}")
 
 
 DATABASE_RECONNECTING = {
@@ -90,14 +96,15 @@ class ObservabilityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = declared = None
+        incoming: list[bytes] = []
+        declared = None
         # One pass over the headers for both values this middleware reads.
         for name, value in scope["headers"]:
-            if name == b"x-correlation-id" and incoming is None:
-                incoming = value
+            if name == b"x-correlation-id":
+                incoming.append(value)
             elif name == b"content-length" and declared is None:
                 declared = value
-        correlation_id = incoming.decode()[:64] if incoming else uuid.uuid4().hex
+        correlation_id = _correlation_id(incoming)
         token = correlation_id_var.set(correlation_id)
         status = 500
         started = time.perf_counter()
@@ -132,6 +139,13 @@ class ObservabilityMiddleware:
             template = getattr(route, "path", "unmatched")
             self._record(scope["method"], template, status, time.perf_counter() - started)
             correlation_id_var.reset(token)
+
+
+def _correlation_id(sent: list[bytes]) -> str:
+    """The caller's id when exactly one well-formed id was sent, else a new one."""
+    if len(sent) == 1 and WELL_FORMED_CORRELATION_ID.fullmatch(sent[0]):
+        return sent[0].decode()
+    return uuid.uuid4().hex
 
 
 def _validation_message(errors: Sequence[Any]) -> tuple[str, str | None]:
