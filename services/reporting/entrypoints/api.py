@@ -75,7 +75,8 @@ async def submit_activity(
     request: Request,
     principal: Principal = AsEmployee,
 ) -> Response:
-    """Report an activity; sending the same activity_id again returns the original (200).
+    """Report an activity; sending the same activity_id again returns the original (200), or 409
+    naming the fields that differ if the content is not the same.
 
     Answered once the activity and its event are committed (together with whatever other
     submissions arrived at the same moment: group commit).
@@ -94,7 +95,8 @@ async def submit_batch(
     request: Request,
     principal: Principal = AsEmployee,
 ) -> Response:
-    """Sync activities queued offline (at most 500); each item is accepted, a duplicate, or rejected."""
+    """Sync activities queued offline (at most 500); each item is accepted, a duplicate, or rejected
+    (an id sent before with other content: ``activity_changed``, naming the fields that differ)."""
     claim, malformed = batch_claim(principal, employee_of(principal), batch.items, client_address(request))
     [result] = await submission_writer(context)(principal.region, [claim])
     await live_feed(context).publish(result.notices)
@@ -315,7 +317,8 @@ async def log_field_visit(
     response: Response,
     principal: Principal = AsRater,
 ) -> FieldVisitRead:
-    """Log a field visit (kunjungan lapangan) to members of your team; a retry answers 200."""
+    """Log a field visit (kunjungan lapangan) to members of your team; a retry answers 200, the same
+    visit_id with other content 409."""
     rules = SubmissionRules.at_now(reporting_settings(context).clock_skew_seconds)
     async with context.unit_of_work(region_id=principal.region) as uow:
         visit, created = await field_visits.log_field_visit(

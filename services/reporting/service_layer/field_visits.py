@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.reporting.adapters.tables import field_visits, team_members
 from services.reporting.domain.activity import check_not_in_future
 from services.reporting.domain.cursor import InvalidCursor, decode_cursor, encode_cursor
+from services.reporting.domain.resend import VISIT_CONTENT, changed_resend, differing_fields
 from services.reporting.entrypoints.schemas import FieldVisitCreate, FieldVisitPage, FieldVisitRead
 from services.reporting.metrics import FIELD_VISITS
 from services.reporting.service_layer.access import employee_of, ensure_may_see_employee, is_region_reader
 from services.reporting.service_layer.activities import SubmissionRules
-from services.reporting.service_layer.errors import unprocessable
+from services.reporting.service_layer.errors import conflict, unprocessable
 from shared.auth import Principal, Role
 from shared.contracts.reporting import FieldVisitLogged
 from shared.errors import Conflict, Unprocessable
@@ -36,7 +37,7 @@ async def _find(session: AsyncSession, region_id: str, visit_id: str) -> FieldVi
 async def log_field_visit(
     *, uow: UnitOfWork, principal: Principal, visit_in: FieldVisitCreate, rules: SubmissionRules
 ) -> tuple[FieldVisitRead, bool]:
-    """Record a rater's visit to members of their team; a retry returns the original."""
+    """Record a rater's visit to members of their team; a retry returns the original (if unchanged)."""
     supervisor_id = employee_of(principal)
     region_id = principal.region
     session = uow.session
@@ -49,6 +50,9 @@ async def log_field_visit(
                 "Id kunjungan ini sudah dipakai.",
                 field="visit_id",
             )
+        sent = visit_in.model_dump() | {"employee_ids": list(dict.fromkeys(visit_in.employee_ids))}
+        if differing := differing_fields(sent, dict(existing), VISIT_CONTENT):
+            raise conflict(changed_resend("visit", differing))
         return existing, False
     violation = check_not_in_future(
         visit_in.visited_at, now=rules.now, clock_skew=rules.clock_skew, field="visited_at"

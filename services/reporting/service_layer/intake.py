@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from services.reporting.adapters.intake_store import ConnectionLost, IntakeStore, IntakeTransaction
 from services.reporting.adapters.live_feed import FeedNotice
 from services.reporting.domain.activity import ActivityStatus, RuleViolation, check_occurrence, check_quantity
+from services.reporting.domain.resend import ACTIVITY_CONTENT, changed_resend, differing_fields
 from services.reporting.entrypoints.schemas import ActivityCreate, ActivityRead, BatchItemOutcome
 from services.reporting.metrics import ACTIVITIES_SUBMITTED, BATCH_SIZE, SUBMISSION_GROUP_SIZE
 from services.reporting.service_layer.activities import (
@@ -36,7 +37,7 @@ from services.reporting.service_layer.activities import (
     feed_payload,
     read_activity,
 )
-from services.reporting.service_layer.errors import as_error_body, unprocessable
+from services.reporting.service_layer.errors import as_error_body, conflict, unprocessable
 from shared.auth import Principal
 from shared.contracts.reporting import ActivityReported
 from shared.errors import ServiceUnavailable
@@ -45,7 +46,7 @@ from shared.unit_of_work import audit_row, outbox_row
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["accepted", "duplicate", "taken", "rejected"]
+Outcome = Literal["accepted", "duplicate", "changed", "taken", "rejected"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,9 +138,9 @@ async def write_group(
 ) -> list[ClaimResult]:
     """Judge and write every claim's items in an open transaction of one region; the caller commits.
 
-    An activity id already stored (or earlier in the group) is the employee's duplicate, or taken
-    when it belongs to someone else; a retry of an accepted activity stays a duplicate even if the
-    rules moved since.
+    An activity id already stored (or earlier in the group) is the employee's duplicate, changed
+    when its content differs, or taken when it belongs to someone else; a retry of an accepted
+    activity stays a duplicate even if the rules moved since.
     """
     region_id = transaction.region_id
     indicator_ids = {item.indicator_id for claim in claims for _, item in claim.items}
@@ -232,12 +233,22 @@ def _outcome(
             return ItemOutcome(index, activity_id, "rejected", violation=violation)
         if not carrier:
             kind = "duplicate" if values["employee_id"] == claim.employee_id else "taken"
+            if kind == "duplicate" and (
+                differing := differing_fields(item.__dict__, values, ACTIVITY_CONTENT)
+            ):
+                return ItemOutcome(
+                    index, activity_id, "changed", violation=changed_resend("activity", differing)
+                )
         # ActivityRead only where the whole activity is answered: a batch of 500 answers statuses.
         activity = None if claim.batch else read_activity(values)
         return ItemOutcome(index, activity_id, kind, values["status"], activity)
     original = stored.get(activity_id)
     if original is not None:
         kind = "duplicate" if original.employee_id == claim.employee_id else "taken"
+        if kind == "duplicate" and (
+            differing := differing_fields(item.__dict__, dict(original), ACTIVITY_CONTENT)
+        ):
+            return ItemOutcome(index, activity_id, "changed", violation=changed_resend("activity", differing))
         return ItemOutcome(index, activity_id, kind, original.status, original)
     if violation is not None:
         return ItemOutcome(index, activity_id, "rejected", violation=violation)
@@ -270,7 +281,7 @@ def _count(results: Sequence[ClaimResult]) -> None:
     counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
     for result in results:
         for outcome in result.outcomes:
-            counts["rejected" if outcome.outcome == "taken" else outcome.outcome] += 1
+            counts["rejected" if outcome.outcome in ("taken", "changed") else outcome.outcome] += 1
     for kind, count in counts.items():
         if count:
             ACTIVITIES_SUBMITTED.labels(kind).inc(count)
@@ -461,6 +472,8 @@ def _invalid_item(index: int, activity_id: str | None, exc: ValidationError) -> 
 
 def single_answer(outcome: ItemOutcome) -> tuple[ActivityRead, bool]:
     """A single submission's answer: the activity and whether it is new, or the error to raise."""
+    if outcome.outcome == "changed" and outcome.violation is not None:
+        raise conflict(outcome.violation)
     if outcome.outcome == "rejected" and outcome.violation is not None:
         raise unprocessable(outcome.violation)
     if outcome.outcome in ("taken", "rejected") or outcome.activity is None:

@@ -1,0 +1,101 @@
+"""Client ids make retries safe, and only retries: an id sent again with other content is a 409."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.conftest import auth, new_region_id
+from tests.integration.test_reporting_support import YEAR, activity, new_id, outbox, seed_team, submit
+
+pytestmark = pytest.mark.integration
+
+
+async def test_an_activity_id_sent_again_with_other_content_is_a_conflict_naming_what_differs(
+    start_service, make_token
+):
+    reporting = await start_service("reporting")
+    team = await seed_team(reporting, make_token, new_region_id(), size=1)
+    staff = team.members[0]
+    body = activity(staff, occurred_at=f"{YEAR}-03-02T09:30:00+07:00")
+    first = await submit(reporting, staff, body)
+
+    # The same content spelt otherwise (another offset for the same instant, 12.0 for 12) is a retry.
+    same = await submit(
+        reporting, staff, body | {"occurred_at": f"{YEAR}-03-02T02:30:00+00:00", "quantity": "12.0"}
+    )
+    changed = await submit(reporting, staff, body | {"quantity": 99, "description": "Lain sama sekali"})
+
+    assert first.status_code == 201, first.text
+    assert same.status_code == 200, same.text
+    assert changed.status_code == 409, changed.text
+    error = changed.json()["error"]
+    assert error["code"] == "activity_changed"
+    assert error["field"] == "quantity"
+    for text in (error["message"], error["message_id"]):
+        assert "quantity" in text
+        assert "description" in text
+        assert "occurred_at" not in text
+    assert [kind for kind, _ in await outbox(reporting, team.region)] == ["ActivityReported"]
+
+
+async def test_a_batch_refuses_a_changed_resend_item_by_item_and_keeps_true_retries(
+    start_service, make_token
+):
+    reporting = await start_service("reporting")
+    team = await seed_team(reporting, make_token, new_region_id(), size=1)
+    staff = team.members[0]
+    earlier, doubled = activity(staff), activity(staff)
+    await submit(reporting, staff, earlier)
+    items: list[Any] = [
+        earlier,  # a true retry of what was sent before the phone went offline
+        earlier | {"activity_id": earlier["activity_id"], "obstacles": "hujan"},
+        doubled,
+        doubled | {"quantity": 3},  # the same id in the same sync with another quantity
+    ]
+
+    response = await reporting.client.post(
+        "/v1/activities/batch", json={"items": items}, headers=auth(staff.token)
+    )
+
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    outcomes = [
+        (i["outcome"], i["error"] and i["error"]["code"], i["error"] and i["error"]["field"])
+        for i in answer["items"]
+    ]
+    assert outcomes == [
+        ("duplicate", None, None),
+        ("rejected", "activity_changed", "obstacles"),
+        ("accepted", None, None),
+        ("rejected", "activity_changed", "quantity"),
+    ]
+    assert (answer["accepted"], answer["duplicates"], answer["rejected"]) == (1, 1, 2)
+
+
+async def test_a_visit_id_sent_again_with_other_content_is_a_conflict(start_service, make_token):
+    reporting = await start_service("reporting")
+    team = await seed_team(reporting, make_token, new_region_id(), size=1)
+    visit = {
+        "visit_id": new_id("visit"),
+        "employee_ids": [team.members[0].employee_id],
+        "location": "SDN 3 Gerunggang",
+        "visited_at": (datetime.now(UTC) - timedelta(hours=3)).isoformat(),
+        "findings": "Supervisi kelas berjalan.",
+    }
+
+    def log(body: dict[str, Any]) -> Any:
+        return reporting.client.post("/v1/field-visits", json=body, headers=auth(team.rater.token))
+
+    created = await log(visit)
+    retry = await log(visit)
+    changed = await log(visit | {"findings": "Temuan lain", "location": "SDN 4 Gerunggang"})
+
+    assert (created.status_code, retry.status_code) == (201, 200)
+    assert changed.status_code == 409, changed.text
+    error = changed.json()["error"]
+    assert (error["code"], error["field"]) == ("visit_changed", "location")
+    assert "findings" in error["message"]
+    assert "findings" in error["message_id"]
