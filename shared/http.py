@@ -173,7 +173,11 @@ DATA_ERRORS = {
 
 
 def client_address(request: Request) -> str | None:
-    """The address a request came from, for the audit trail."""
+    """The address a request came from (for the audit trail and citizens' rate limits).
+
+    Behind a configured proxy the server has already put the forwarded client here
+    (``trusted_proxy_addresses``, see ``shared.runtime``); nothing else may name it.
+    """
     return request.client.host if request.client else None
 
 

@@ -382,6 +382,11 @@ async def run_service(definition: ServiceDefinition, components: set[Component])
             access_log=False,
             log_config=None,
             lifespan="off",
+            # Uvicorn by default believes X-Forwarded-For from 127.0.0.1, so anyone on the host (or a
+            # local proxy that passes the header through) could name any client: only the
+            # configured proxies may, and with none configured the header is not read at all.
+            proxy_headers=bool(settings.trusted_proxy_addresses),
+            forwarded_allow_ips=list(settings.trusted_proxy_addresses),
         )
         server = _ServerWithoutSignalCapture(config)
         tasks.append(asyncio.create_task(server.serve(), name="api"))

@@ -30,6 +30,14 @@ class ServiceSettings(BaseSettings):
     environment: Environment = Environment.DEVELOPMENT
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
+    trusted_proxy_addresses: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Addresses or networks (CIDR) of the reverse proxies whose X-Forwarded-For and "
+            'X-Forwarded-Proto are believed, as JSON (e.g. ["10.0.0.5"]). Empty: the socket peer is '
+            "the client, and a forwarded header is ignored (rate limits and the audit trail rely on it)."
+        ),
+    )
 
     database_url: str = Field(
         default="postgresql+asyncpg://postgres@127.0.0.1:5432/kinerja",

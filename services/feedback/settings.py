@@ -21,8 +21,6 @@ class FeedbackSettings(ServiceSettings):
     public_writes_per_device: int = Field(default=10, ge=1)
     public_reads_per_address: int = Field(default=120, ge=1)
     public_reads_per_device: int = Field(default=60, ge=1)
-    #: Peers (reverse proxies) whose ``X-Forwarded-For`` is believed; empty: use the socket peer.
-    trusted_proxy_addresses: list[str] = Field(default_factory=list)
     #: Largest body of a citizen request; a survey or complaint is far smaller.
     public_max_body_bytes: int = Field(default=16 * 1024, ge=1024)
 

@@ -8,7 +8,6 @@ in chunks without a ``Content-Length`` (answering 413).
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from services.feedback.adapters.rate_limiter import Limit, RateLimiter
 from services.feedback.metrics import RATE_LIMITED, RATE_LIMITER_ERRORS
 from services.feedback.settings import FeedbackSettings
 from shared.errors import ApiError, TooManyRequests
+from shared.http import client_address
 from shared.runtime import Context, ServiceContext
 
 log = logging.getLogger(__name__)
@@ -68,22 +68,6 @@ def feedback_settings(context: ServiceContext) -> FeedbackSettings:
     return settings
 
 
-def client_address(request: Request, trusted_proxies: list[str]) -> str:
-    """The caller's address; behind a trusted proxy, the last untrusted ``X-Forwarded-For`` hop."""
-    peer = request.client.host if request.client else "unknown"
-    if peer not in trusted_proxies:
-        return peer
-    forwarded = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
-    # Walk from the right: hops appended by our own proxies are trusted, the first other one is the client.
-    for hop in reversed(forwarded):
-        if hop not in trusted_proxies:
-            try:
-                return str(ipaddress.ip_address(hop))
-            except ValueError:
-                return peer
-    return peer
-
-
 def _limiter(context: ServiceContext) -> RateLimiter:
     return context.adapter("rate_limiter", lambda: RateLimiter(context.redis))
 
@@ -111,7 +95,7 @@ def citizen_protection(action: str, traffic: Traffic) -> Any:
         else:
             per_address = Limit(settings.public_reads_per_address, window)
             per_device = Limit(settings.public_reads_per_device, window)
-        client = CitizenClient(client_address(request, settings.trusted_proxy_addresses), device_token)
+        client = CitizenClient(client_address(request) or "unknown", device_token)
         checks = [("address", client.address, per_address)]
         if client.device_token:
             checks.append(("device", client.device_token, per_device))
