@@ -9,6 +9,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from shared.contracts.base import Event
+from shared.contracts.periods import EventPeriodKey
 
 
 class SurveyResponseAccepted(Event):
@@ -19,7 +20,7 @@ class SurveyResponseAccepted(Event):
     response_id: str
     unit_id: str
     service_id: str | None = None
-    period: str
+    period: EventPeriodKey
     scores: list[int] = Field(min_length=9, max_length=9, description="The nine SKM items, 1-4 each.")
     officer_employee_id: str | None = None
     survey_kind: str | None = Field(
@@ -38,7 +39,7 @@ class SatisfactionIndexChanged(Event):
 
     unit_id: str
     service_id: str | None = None
-    period: str
+    period: EventPeriodKey
     respondents: int
     item_means: list[Decimal] = Field(description="NRR per item, in regulation order.")
     index: Decimal = Field(description="IKM, 25-100, rounded to 2 decimals.")
@@ -126,7 +127,7 @@ class ContinuousFeedbackGiven(Event):
     rater_id: str
     result_id: str | None = None
     activity_id: str | None = None
-    period: str
+    period: EventPeriodKey
     text: str
     activity_ids: list[str] = Field(default_factory=list, description="Evidence (activities) it refers to.")
 
@@ -143,7 +144,7 @@ class BehaviourAssessmentSubmitted(Event):
     employee_id: str
     assessor_id: str
     assessor_role: str = Field(description="rater, peer or self")
-    period: str
+    period: EventPeriodKey
     scores: dict[str, int]
     proposed_rating: str | None = None
 

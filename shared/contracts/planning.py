@@ -9,6 +9,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.base import Event
+from shared.contracts.periods import EventPeriodKey
 
 Direction = Literal["higher_is_better", "lower_is_better"]
 Aggregation = Literal["sum", "average", "last", "ratio"]
@@ -78,7 +79,9 @@ class IndicatorSnapshot(BaseModel):
     unit_of_measure: str
     target: Decimal | None = Field(default=None, description="Annual target; None when qualitative.")
     qualitative_target: str | None = None
-    period_targets: dict[str, Decimal] = Field(default_factory=dict, description="e.g. {'2026-Q1': 25}")
+    period_targets: dict[EventPeriodKey, Decimal] = Field(
+        default_factory=dict, description="e.g. {'2026-Q1': 25}"
+    )
     qualitative: bool = Field(
         default=False, description="A target statement whose realisation the rater judges (no numbers)."
     )

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from shared.contracts.base import Event
+from shared.contracts.periods import EventPeriodKey
 
 
 class RatingConfirmed(Event):
@@ -17,7 +18,7 @@ class RatingConfirmed(Event):
 
     employee_id: str
     rater_id: str
-    period: str
+    period: EventPeriodKey
     proposed_result_rating: str
     result_rating: str
     behaviour_rating: str
@@ -44,7 +45,7 @@ class IndicatorJudged(Event):
 
     employee_id: str
     rater_id: str
-    period: str
+    period: EventPeriodKey
     indicator_id: str
     judgement: str = Field(description="NOT_MET, PARTLY_MET, MET or EXCEEDED.")
     note: str | None = Field(default=None, description="Why, when the judgement departs from the target.")
@@ -66,7 +67,7 @@ class FlagRaised(Event):
     flag_id: str
     kind: str
     subject_id: str
-    period: str
+    period: EventPeriodKey
     details: dict[str, Any] = Field(default_factory=dict)
 
     def partition_key(self) -> str:

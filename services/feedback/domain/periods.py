@@ -2,14 +2,14 @@
 
 A response given at 23:30 WIB on 31 March belongs to the first quarter in Medan (WIB) but a
 response given at 00:30 WIT on 1 April belongs to the second quarter in Jayapura: the period is
-decided by the local calendar day, never by UTC. Keys match the other services' period keys
-(``2026-Q1``, ``2026-S2``, ``2026-M07``), so an index lines up with the ratings of that period.
+decided by the local calendar day, never by UTC. Keys are the platform's period keys
+(``shared.contracts.periods``: ``2026-Q1``, ``2026-S2``, ``2026-M07``), so an index lines up with the
+ratings of that period; the year (``2026``) is read as the sum of the region's periods in it.
 """
 
 from __future__ import annotations
 
 import calendar as month_calendar
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.feedback.domain.calendar import WIB, require_aware
 from services.feedback.domain.errors import InvalidConfigurationError, InvalidValueError
+from shared.contracts.periods import period_key_parts
 
 
 class PeriodKind(StrEnum):
@@ -39,9 +40,6 @@ class PeriodKind(StrEnum):
 
 
 DEFAULT_PERIOD_KIND: Final = PeriodKind.QUARTERLY
-#: Every key a period of any kind can have; used to validate query parameters.
-PERIOD_KEY_PATTERN: Final = r"^[1-9]\d{3}-(M(0[1-9]|1[0-2])|Q[1-4]|S[12])$"
-_KEY: Final = re.compile(PERIOD_KEY_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -51,6 +49,11 @@ class SurveyPeriod:
     key: str
     first_day: date
     last_day: date
+
+    @property
+    def is_year(self) -> bool:
+        """Whether this is a whole year (read as the sum of the region's periods in it)."""
+        return self.key == f"{self.first_day.year:04d}"
 
 
 def _zone(timezone: str) -> ZoneInfo:
@@ -86,16 +89,16 @@ def period_at(
 
 
 def parse_period(key: str) -> SurveyPeriod:
-    """The period named by a key such as ``2026-Q3``; refuses keys that name no period."""
-    match = _KEY.match(key)
-    if match is None:
+    """The period named by a key such as ``2026-Q3`` or ``2026``; refuses keys that name no period."""
+    parts = period_key_parts(key)
+    if parts is None:
         raise InvalidValueError(
             code="feedback.invalid_period",
             field="period",
-            message_id=f"Periode '{key}' tidak dikenal; contoh: 2026-Q3, 2026-S1, 2026-M07",
-            message_en=f"Unknown period '{key}'; examples: 2026-Q3, 2026-S1, 2026-M07",
+            message_id=f"Periode '{key}' tidak dikenal; contoh: 2026, 2026-S1, 2026-Q3, 2026-M07",
+            message_en=f"Unknown period '{key}'; examples: 2026, 2026-S1, 2026-Q3, 2026-M07",
         )
-    year, rest = int(key[:4]), key[5:]
-    kind = next(kind for kind in PeriodKind if kind.prefix == rest[0])
-    first_month = (int(rest[1:]) - 1) * kind.months + 1
-    return period_of_day(date(year, first_month, 1), kind)
+    if parts.letter is None or parts.number is None:
+        return SurveyPeriod(key=key, first_day=date(parts.year, 1, 1), last_day=date(parts.year, 12, 31))
+    kind = next(kind for kind in PeriodKind if kind.prefix == parts.letter)
+    return period_of_day(date(parts.year, (parts.number - 1) * kind.months + 1, 1), kind)

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
 
 from services.feedback.domain.complaints import ComplaintStatus
-from services.feedback.domain.periods import PERIOD_KEY_PATTERN
 from services.feedback.entrypoints.citizen import (
     CitizenClient,
     CitizenRoute,
@@ -47,6 +46,7 @@ from services.feedback.entrypoints.schemas import (
 )
 from services.feedback.service_layer import complaints, internal, surveys
 from shared.auth import Principal, Role, require_roles
+from shared.contracts.periods import PeriodKey
 from shared.http import PUBLIC, client_address
 from shared.runtime import Context
 
@@ -59,7 +59,7 @@ UnitId = Annotated[str, Path(pattern=ID_PATTERN)]
 EntityId = Annotated[str, Path(pattern=ID_PATTERN)]
 IdQuery = Annotated[str | None, Query(pattern=ID_PATTERN)]
 TrackingCode = Annotated[str, Path(pattern=r"^[A-Za-z0-9 -]{10,16}$", description="e.g. 7KQ3M-XR8T2")]
-PeriodQuery = Annotated[str, Query(pattern=PERIOD_KEY_PATTERN, description="e.g. 2026-Q3")]
+PeriodQuery = Annotated[PeriodKey, Query()]
 
 RegionAdmin = require_roles(Role.REGION_ADMIN)
 SurveyReaders = require_roles(Role.REGION_ADMIN, Role.AUDITOR, Role.RATER)
@@ -540,7 +540,7 @@ async def give_continuous_feedback(
 async def list_continuous_feedback(
     employee_id: EntityId,
     context: Context,
-    period: Annotated[str | None, Query(pattern=PERIOD_KEY_PATTERN)] = None,
+    period: Annotated[PeriodKey | None, Query()] = None,
     principal: Principal = InternalReaders,
 ) -> list[ContinuousFeedbackRead]:
     """Feedback an employee received (the employee, their rater, HR and auditors)."""

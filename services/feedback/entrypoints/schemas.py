@@ -10,15 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.feedback.domain.behaviour import AssessorRole, CoreValue
 from services.feedback.domain.complaints import ComplaintStatus
-from services.feedback.domain.periods import PERIOD_KEY_PATTERN
 from services.feedback.domain.satisfaction import ServiceItem
 from services.feedback.domain.survey import AgeBand, Education, Occupation, Sex, SurveyKind
+from shared.contracts.periods import PeriodKey
 
 #: Ids chosen by people (service ids) stay short, lower-case and URL-safe.
 SLUG = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 #: Ids minted by other services (uuid hex, region slugs): no spaces, no control characters.
 ID_PATTERN = r"^[\w.:@-]{1,64}$"
-Period = Field(pattern=PERIOD_KEY_PATTERN, description="e.g. 2026-Q3 (or 2026-S2, 2026-M07)")
 
 
 def _without_nul(value: Any) -> Any:
@@ -124,14 +123,14 @@ class SurveyResponseRead(BaseModel):
     response_id: str
     unit_id: str
     service_id: str | None = None
-    period: str
+    period: PeriodKey
     survey_kind: SurveyKind = SurveyKind.PUBLIC_SERVICE
 
 
 class ServiceUsersReport(Strict):
     """How many citizens a unit (or one of its services) served in a period: the survey's population."""
 
-    period: str = Period
+    period: PeriodKey
     service_id: str | None = Field(default=None, pattern=SLUG)
     service_users: int = Field(ge=1, le=1_000_000_000)
 
@@ -149,7 +148,7 @@ class SatisfactionIndexRead(BaseModel):
 
     unit_id: str
     service_id: str
-    period: str
+    period: PeriodKey
     respondents: int
     items: list[ItemScore]
     index: Decimal
@@ -318,7 +317,7 @@ class ContinuousFeedbackRead(BaseModel):
     result_id: str
     result_text: str | None
     activity_ids: list[str]
-    period: str
+    period: PeriodKey
     text: str
     given_at: datetime
 
@@ -326,7 +325,7 @@ class ContinuousFeedbackRead(BaseModel):
 class BehaviourAssessmentCreate(Strict):
     """Scores 1-5 on the seven BerAKHLAK values for one period."""
 
-    period: str = Period
+    period: PeriodKey
     scores: dict[CoreValue, int] = Field(description="All seven values, each 1-5 (3 = as expected).")
     note: str | None = Field(default=None, max_length=2000)
 
@@ -337,7 +336,7 @@ class BehaviourAssessmentRead(BaseModel):
     assessment_id: str
     employee_id: str
     assessor_role: AssessorRole
-    period: str
+    period: PeriodKey
 
 
 class ValueScores(BaseModel):
@@ -352,7 +351,7 @@ class BehaviourSummaryRead(BaseModel):
     """An employee's behaviour assessments of a period: peers only pooled, and only from the minimum on."""
 
     employee_id: str
-    period: str
+    period: PeriodKey
     rater: ValueScores | None
     self_assessment: ValueScores | None
     peers: ValueScores | None
@@ -366,6 +365,6 @@ class ServiceUsersRead(BaseModel):
 
     unit_id: str
     service_id: str | None
-    period: str
+    period: PeriodKey
     service_users: int
     index: SatisfactionIndexRead | None

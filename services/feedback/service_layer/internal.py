@@ -40,6 +40,7 @@ from services.feedback.entrypoints.schemas import (
 )
 from services.feedback.metrics import BEHAVIOUR_ASSESSMENTS, CONTINUOUS_FEEDBACK
 from services.feedback.service_layer.errors import as_api_error
+from services.feedback.service_layer.periods import in_period
 from services.feedback.service_layer.read_models import EmployeeRecord, region_clock, require_employee
 from shared.auth import Principal, Role
 from shared.contracts.feedback import BehaviourAssessmentSubmitted, ContinuousFeedbackGiven
@@ -192,7 +193,7 @@ async def feedback_of(
         .where(continuous_feedback.c.region_id == region_id, continuous_feedback.c.employee_id == employee_id)
     )
     if period is not None:
-        statement = statement.where(continuous_feedback.c.period == period)
+        statement = statement.where(in_period(continuous_feedback.c.period, period))
     rows = await session.execute(statement.order_by(continuous_feedback.c.given_at.desc()))
     return [
         ContinuousFeedbackRead(

@@ -47,6 +47,7 @@ from services.feedback.entrypoints.schemas import (
 )
 from services.feedback.metrics import SURVEY_RESPONSES, TICKETS_ISSUED, TICKETS_REFUSED
 from services.feedback.service_layer.errors import as_api_error
+from services.feedback.service_layer.periods import in_period
 from services.feedback.service_layer.read_models import (
     find_employee,
     region_clock,
@@ -486,6 +487,13 @@ async def report_service_users(
 ) -> ServiceUsersRead:
     """Record how many citizens the unit served in a period; the sample adequacy follows from it."""
     region_id = principal.region
+    if parse_period(report.period).is_year:
+        raise Unprocessable(
+            "period_is_year",
+            "Service users are reported per period of the region (e.g. 2026-Q3); the year's are their sum.",
+            "Jumlah pengguna layanan dilaporkan per periode daerah (mis. 2026-Q3); setahun adalah jumlahnya.",
+            field="period",
+        )
     await unit_name(uow.session, region_id, unit_id)
     if not principal.has(Role.REGION_ADMIN):
         reporter = (
@@ -568,6 +576,19 @@ def _index_read(
     )
 
 
+def _summed(rows: Sequence[Any]) -> tuple[SurveyAggregate, int | None]:
+    """The responses of several periods' aggregate rows, and their service users if every one with
+    responses reported them (a year's sample is adequate only against the year's whole population)."""
+    aggregate = SurveyAggregate()
+    for row in rows:
+        aggregate = aggregate.merge(
+            SurveyAggregate(score_sums=tuple(row.score_sums), respondents=row.respondents)
+        )
+    counted = [row.service_users for row in rows if row.respondents > 0]
+    service_users = sum(counted) if counted and None not in counted else None
+    return aggregate, service_users
+
+
 def _no_responses() -> NotFound:
     return NotFound(
         "no_responses",
@@ -581,17 +602,21 @@ async def satisfaction_index(
 ) -> SatisfactionIndexRead:
     """The live index of a unit, service and period."""
     await unit_name(session, region_id, unit_id)
-    row = (
+    key = service_id or NO_SERVICE
+    rows = (
         await session.execute(
             select(survey_aggregates).where(
-                *_aggregate_key(region_id, unit_id, service_id or NO_SERVICE, period)
+                survey_aggregates.c.region_id == region_id,
+                survey_aggregates.c.unit_id == unit_id,
+                survey_aggregates.c.service_id == key,
+                in_period(survey_aggregates.c.period, period),
             )
         )
-    ).first()
-    if row is None or row.respondents == 0:
+    ).all()
+    aggregate, service_users = _summed(rows)
+    if aggregate.respondents == 0:
         raise _no_responses()
-    aggregate = SurveyAggregate(score_sums=tuple(row.score_sums), respondents=row.respondents)
-    return _index_read(unit_id, row.service_id, period, aggregate, row.service_users)
+    return _index_read(unit_id, key, period, aggregate, service_users)
 
 
 async def satisfaction_indices(
@@ -604,20 +629,17 @@ async def satisfaction_indices(
         .where(
             survey_aggregates.c.region_id == region_id,
             survey_aggregates.c.unit_id == unit_id,
-            survey_aggregates.c.period == period,
+            in_period(survey_aggregates.c.period, period),
             survey_aggregates.c.respondents > 0,
         )
         .order_by(survey_aggregates.c.service_id)
     )
+    by_service: dict[str, list[Any]] = {}
+    for row in rows:
+        by_service.setdefault(row.service_id, []).append(row)
     return [
-        _index_read(
-            unit_id,
-            row.service_id,
-            period,
-            SurveyAggregate(score_sums=tuple(row.score_sums), respondents=row.respondents),
-            row.service_users,
-        )
-        for row in rows
+        _index_read(unit_id, service, period, *_summed(service_rows))
+        for service, service_rows in by_service.items()
     ]
 
 
@@ -639,16 +661,22 @@ async def skm_report(
                 survey_responses.c.region_id == region_id,
                 survey_responses.c.unit_id == unit_id,
                 survey_responses.c.service_id == key,
-                survey_responses.c.period == period,
+                in_period(survey_responses.c.period, period),
             )
             .order_by(survey_responses.c.submitted_at, survey_responses.c.response_id)
         )
     ).all()
     if not responses:
         raise _no_responses()
-    service_users = await session.scalar(
-        select(survey_aggregates.c.service_users).where(*_aggregate_key(region_id, unit_id, key, period))
+    aggregate_rows = await session.execute(
+        select(survey_aggregates).where(
+            survey_aggregates.c.region_id == region_id,
+            survey_aggregates.c.unit_id == unit_id,
+            survey_aggregates.c.service_id == key,
+            in_period(survey_aggregates.c.period, period),
+        )
     )
+    service_users = _summed(aggregate_rows.all())[1]
     zone = ZoneInfo((await region_clock(session, region_id)).timezone)
     return build_skm_report(
         unit_name=name,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shared.contracts.periods import PeriodKey, period_key_parts
 from shared.contracts.planning import Aggregation, Aspect, Direction
 
 
@@ -34,8 +34,6 @@ class Input(BaseModel):
     def _no_nul(cls, data: Any) -> Any:
         return _without_nul(data)
 
-
-PERIOD_KEY = re.compile(r"\d{4}-(Q[1-4]|M(0[1-9]|1[0-2])|S[12])")
 
 Slug = Field(pattern=r"^[a-z][a-z0-9-]{1,62}$", description="Lower-case id, e.g. 'medan'.")
 UnitKindName = Literal["agency", "section", "service_point"]
@@ -206,16 +204,20 @@ class IndicatorIn(Input):
     unit_of_measure: str | None = Field(default=None, max_length=64)
     target: Decimal | None = Field(default=None, ge=0, allow_inf_nan=False, max_digits=18, decimal_places=4)
     qualitative_target: str | None = Field(default=None, max_length=1000)
-    period_targets: dict[str, Decimal] = Field(default_factory=dict)
+    period_targets: dict[PeriodKey, Decimal] = Field(
+        default_factory=dict, description="Targets of parts of the year, e.g. {'2026-Q1': 25}."
+    )
 
     @model_validator(mode="after")
     def _target_present_and_keys_well_formed(self) -> IndicatorIn:
         if self.target is None and not self.qualitative_target:
             raise ValueError("either a numeric target or a qualitative_target is required")
         for key, value in self.period_targets.items():
-            if not PERIOD_KEY.fullmatch(key):
+            parts = period_key_parts(key)
+            if parts is not None and parts.letter is None:
                 raise ValueError(
-                    f"period_targets key {key!r} is not a period such as '2026-Q1', '2026-M01' or '2026-S1'"
+                    f"period_targets key {key!r} is the whole year (that is the target); "
+                    "split by parts of it, such as '2026-Q1', '2026-M01' or '2026-S1'"
                 )
             if not value.is_finite() or value < 0:
                 raise ValueError(f"period_targets[{key}] must be a non-negative number")
@@ -282,7 +284,7 @@ class IndicatorRead(BaseModel):
     unit_of_measure: str | None = None
     target: Decimal | None = None
     qualitative_target: str | None = None
-    period_targets: dict[str, Decimal] = Field(default_factory=dict)
+    period_targets: dict[PeriodKey, Decimal] = Field(default_factory=dict)
 
 
 class PlannedResultRead(BaseModel):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import calendar
-import re
 from dataclasses import dataclass
 from datetime import date
 
 from services.scoring.domain.labels import LabelledEnum
+from shared.contracts.periods import period_key_parts
 
 
 class PeriodKind(LabelledEnum):
@@ -40,7 +40,6 @@ _KEY_PREFIX: dict[PeriodKind, str] = {
     PeriodKind.QUARTERLY: "Q",
     PeriodKind.SEMESTER: "S",
 }
-_KEY_PATTERN = re.compile(r"^(?P<year>\d{4})(?:-(?P<prefix>[MQS])(?P<index>\d{1,2}))?$")
 
 
 class InvalidPeriodError(ValueError):
@@ -111,20 +110,14 @@ def period_key(day: date, kind: PeriodKind) -> str:
 
 
 def parse_period_key(key: str) -> Period:
-    """Parse a key produced by :attr:`Period.key` back into a period."""
-    match = _KEY_PATTERN.match(key)
-    if match is None:
+    """Parse a period key (the platform's one spelling, as :attr:`Period.key` writes it) into a period."""
+    parts = period_key_parts(key)
+    if parts is None:
         raise InvalidPeriodError(f"not a period key: {key!r}")
-    year = int(match["year"])
-    prefix = match["prefix"]
-    if prefix is None:
-        return Period(year, PeriodKind.YEAR)
-    kind = next(k for k, p in _KEY_PREFIX.items() if p == prefix)
-    period = Period(year, kind, int(match["index"]))
-    if period.key != key:
-        # Reject non-canonical spellings such as "2026-M7" so keys stay unique in storage.
-        raise InvalidPeriodError(f"non-canonical period key {key!r}, expected {period.key!r}")
-    return period
+    if parts.letter is None or parts.number is None:
+        return Period(parts.year, PeriodKind.YEAR)
+    kind = next(k for k, p in _KEY_PREFIX.items() if p == parts.letter)
+    return Period(parts.year, kind, parts.number)
 
 
 def periods_in_year(year: int, kind: PeriodKind) -> tuple[Period, ...]:

@@ -31,14 +31,13 @@ from services.scoring.metrics import PERIODS_CLOSED, RATING_DECISIONS, SCORECARD
 from services.scoring.service_layer import analysis, governance, judgements, queries, ratings
 from services.scoring.service_layer.flags import unit_of_work_emitter
 from shared.auth import Principal, Role, require_roles
+from shared.contracts.periods import PeriodKey
 from shared.http import client_address
 from shared.runtime import Context
 
 router = APIRouter(prefix="/v1", tags=["scoring"])
 
-PeriodQuery = Annotated[
-    str, Query(pattern=r"^\d{4}(-(Q[1-4]|M(0[1-9]|1[0-2])|S[12]))?$", description="e.g. 2026-Q3, or 2026")
-]
+PeriodQuery = Annotated[PeriodKey, Query()]
 
 Reader = require_roles(Role.EMPLOYEE, Role.RATER, Role.REGION_ADMIN, Role.AUDITOR)
 Overseer = require_roles(Role.REGION_ADMIN, Role.AUDITOR)
@@ -104,7 +103,7 @@ async def get_region_dashboard(
 )
 async def decide_ratings(
     employee_id: str,
-    period: str,
+    period: PeriodKey,
     decision_in: RatingDecisionCreate,
     context: Context,
     request: Request,
@@ -130,7 +129,7 @@ async def decide_ratings(
 @router.put("/employees/{employee_id}/judgements/{period}/{indicator_id}", response_model=JudgementRead)
 async def judge_indicator(
     employee_id: str,
-    period: str,
+    period: PeriodKey,
     indicator_id: str,
     judgement_in: JudgementCreate,
     context: Context,
@@ -177,7 +176,9 @@ async def get_closed_periods(context: Context, principal: Principal = Overseer) 
 
 
 @router.get("/periods/{period}/warnings", response_model=list[str])
-async def get_close_warnings(period: str, context: Context, principal: Principal = Overseer) -> list[str]:
+async def get_close_warnings(
+    period: PeriodKey, context: Context, principal: Principal = Overseer
+) -> list[str]:
     """What closing the period would freeze as it is: distribution breaches and undecided ratings."""
     session = await context.read_session(principal.region)
     async with session:
@@ -186,7 +187,7 @@ async def get_close_warnings(period: str, context: Context, principal: Principal
 
 @router.post("/periods/{period}/close", response_model=PeriodRead, status_code=status.HTTP_201_CREATED)
 async def close_period(
-    period: str,
+    period: PeriodKey,
     close_in: PeriodCloseCreate,
     context: Context,
     request: Request,
@@ -211,7 +212,7 @@ async def close_period(
 
 @router.get("/periods/{period}/late-events", response_model=list[LateEventRead])
 async def get_late_events(
-    period: str, context: Context, principal: Principal = Overseer
+    period: PeriodKey, context: Context, principal: Principal = Overseer
 ) -> list[LateEventRead]:
     """Events that arrived after the period closed: kept, never applied to its frozen views."""
     session = await context.read_session(principal.region)
@@ -221,7 +222,7 @@ async def get_late_events(
 
 @router.post("/periods/{period}/analysis", response_model=AnalysisRead)
 async def analyse_period(
-    period: str, context: Context, request: Request, principal: Principal = RegionAdmin
+    period: PeriodKey, context: Context, request: Request, principal: Principal = RegionAdmin
 ) -> AnalysisRead:
     """Run the period's checks now (system problems, rater objectivity, volumes); new findings are flagged."""
     async with context.unit_of_work(region_id=principal.region) as uow:
@@ -242,7 +243,7 @@ async def analyse_period(
 
 @router.get("/flags", response_model=list[FlagRead])
 async def get_flags(
-    context: Context, period: Annotated[str | None, Query()] = None, principal: Principal = Overseer
+    context: Context, period: Annotated[PeriodKey | None, Query()] = None, principal: Principal = Overseer
 ) -> list[FlagRead]:
     """Flags raised in the region (anomalies, system problems, rater objectivity)."""
     session = await context.read_session(principal.region)

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from shared.contracts.periods import PeriodKey
+
 RatingValue = Literal["ABOVE", "MEETS", "BELOW"]
 
 
@@ -106,7 +108,7 @@ class ScorecardRead(BaseModel):
 
     employee_id: str
     region_id: str
-    period: str
+    period: PeriodKey
     plan_id: str
     unit_id: str
     job_type: str
@@ -156,7 +158,7 @@ class JudgementRead(BaseModel):
 
     employee_id: str
     indicator_id: str
-    period: str
+    period: PeriodKey
     judgement: str
     note: str | None
     rater_id: str
@@ -171,7 +173,7 @@ class RatingDecisionRead(BaseModel):
 
     decision_id: str
     employee_id: str
-    period: str
+    period: PeriodKey
     rater_id: str
     unit_id: str
     proposed_result_rating: str
@@ -198,7 +200,7 @@ class OverridesRead(BaseModel):
     """Overrides in a region and period, for auditors."""
 
     region_id: str
-    period: str
+    period: PeriodKey
     decisions: int
     overrides: int
     by_rater: list[RaterOverrideCount]
@@ -210,7 +212,7 @@ class SatisfactionRead(BaseModel):
 
     unit_id: str
     service_id: str
-    period: str
+    period: PeriodKey
     satisfaction_index: Decimal
     grade: str
     respondents: int
@@ -246,7 +248,7 @@ class DistributionCheckRead(BaseModel):
 class TrendPoint(BaseModel):
     """One period of a unit's trend."""
 
-    period: str
+    period: PeriodKey
     employees: int
     achievement_mean: Decimal | None
     complaint_breaches: int
@@ -267,7 +269,7 @@ class UnitDashboardRead(BaseModel):
 
     unit_id: str
     region_id: str
-    period: str
+    period: PeriodKey
     unit_name: str | None
     organisation_predicate: str | None
     employees: int
@@ -299,7 +301,7 @@ class RegionDashboardRead(BaseModel):
     """A region's figures for a period, unit by unit."""
 
     region_id: str
-    period: str
+    period: PeriodKey
     employees: int
     achievement_mean: Decimal | None
     predicates: list[PredicateCount]
@@ -316,7 +318,7 @@ class PeriodCloseCreate(BaseModel):
 class PeriodRead(BaseModel):
     """A closed period."""
 
-    period: str
+    period: PeriodKey
     closed_at: datetime
     closed_by: str
     warnings: list[str]
@@ -328,7 +330,7 @@ class LateEventRead(BaseModel):
 
     event_id: str
     event_type: str
-    period: str
+    period: PeriodKey
     subject_id: str
     occurred_at: datetime
     received_at: datetime
@@ -381,7 +383,7 @@ class FlagRead(BaseModel):
     flag_id: str
     kind: str
     subject_id: str
-    period: str
+    period: PeriodKey
     details: dict[str, Any]
     raised_at: datetime
 
@@ -389,7 +391,7 @@ class FlagRead(BaseModel):
 class AnalysisRead(BaseModel):
     """What a period analysis found and how many new flags it raised."""
 
-    period: str
+    period: PeriodKey
     flags_raised: int
     flags: list[FlagRead]
 
@@ -436,7 +438,7 @@ class UnitDiagnosisRead(BaseModel):
     """Diagnosis of a unit and period."""
 
     unit_id: str
-    period: str
+    period: PeriodKey
     system_problems: list[SystemProblemRead]
     employees: list[EmployeeDiagnosisRead]
 

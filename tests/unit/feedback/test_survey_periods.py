@@ -39,7 +39,9 @@ def test_each_period_kind_has_the_platforms_key_and_its_local_bounds(kind, key, 
     assert parse_period(key) == period
 
 
-@pytest.mark.parametrize("key", ["0000-M01", "2026-Q5", "2026-M13", "2026-M7", "2026-S3", "2026", "Q1-2026"])
+@pytest.mark.parametrize(
+    "key", ["0000-M01", "2026-Q5", "2026-M13", "2026-M7", "2026-S3", "2026-q1", "Q1-2026"]
+)
 def test_keys_that_name_no_period_are_refused_naming_the_field(key):
     with pytest.raises(InvalidValueError) as refused:
         parse_period(key)
@@ -52,3 +54,14 @@ def test_naive_instants_and_unknown_time_zones_are_refused():
         period_at(datetime(2026, 1, 1, 12, 0))
     with pytest.raises(InvalidConfigurationError):
         period_at(NEAR_QUARTER_END, timezone="Mars/Olympus")
+
+
+def test_the_year_is_a_period_from_its_first_to_its_last_day():
+    year = parse_period("2026")
+    assert (year.key, year.first_day, year.last_day, year.is_year) == (
+        "2026",
+        date(2026, 1, 1),
+        date(2026, 12, 31),
+        True,
+    )
+    assert not parse_period("2026-Q4").is_year
