@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -14,7 +15,10 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.routing import BaseRoute
 
 from shared.errors import Forbidden, Unauthorized
 from shared.settings import ServiceSettings
@@ -203,6 +207,34 @@ def allowed_roles_of(dependency: Any) -> frozenset[Role] | None:
     """The roles a ``require_roles`` dependency admits, or None for any other callable."""
     roles: frozenset[Role] | None = getattr(dependency, "allowed_roles", None)
     return roles
+
+
+def declared_roles(dependant: Dependant) -> frozenset[Role] | None:
+    """The roles of the first ``require_roles`` dependency anywhere in a route's dependency tree."""
+    for dependency in dependant.dependencies:
+        roles = allowed_roles_of(dependency.call)
+        if roles is not None:
+            return roles
+        nested = declared_roles(dependency)
+        if nested is not None:
+            return nested
+    return None
+
+
+def document_roles(routes: Iterable[BaseRoute]) -> None:
+    """Name in each operation of the OpenAPI document the roles it admits, from its ``require_roles``:
+    an ``x-roles`` list for tools and a line of its description for people."""
+    for route in routes:
+        if not isinstance(route, APIRoute):
+            continue
+        roles = declared_roles(route.dependant)
+        if roles is None:
+            continue
+        names = sorted(role.value for role in roles)
+        route.openapi_extra = (route.openapi_extra or {}) | {"x-roles": names}
+        line = f"Roles: {', '.join(names)}."
+        if line not in (route.description or ""):
+            route.description = f"{route.description or ''}\n\n{line}".lstrip()
 
 
 def ensure_dev_signing_key(private_key_path: Path) -> ec.EllipticCurvePrivateKey:

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy import MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from shared.auth import TokenVerifier
+from shared.auth import TokenVerifier, document_roles
 from shared.contracts import Event
 from shared.db import (
     audit_log_table,
@@ -298,6 +298,8 @@ def build_app(definition: ServiceDefinition, context: ServiceContext) -> FastAPI
         readiness_checks=checks,
         max_body_bytes=definition.max_body_bytes,
     )
+    # The routers' own routes: the application reads its operations from them.
+    document_roles([route for router in (*definition.routers, audit_router) for route in router.routes])
     app.state.context = context
     app.state.token_verifier = context.token_verifier
     return app

@@ -24,12 +24,11 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from kinerja.services import SERVICE_NAMES, definition
 from shared.audit_api import router as audit_router
-from shared.auth import Role, allowed_roles_of, ensure_dev_signing_key
+from shared.auth import Role, declared_roles, ensure_dev_signing_key
 from shared.runtime import build_app, build_context
 from shared.settings import ServiceSettings
 
@@ -49,18 +48,6 @@ class Endpoint:
     def sample_path(self) -> str:
         """The path with every parameter filled in (ids that exist nowhere)."""
         return re.sub(r"\{[^}]+\}", "nothing-here", self.path)
-
-
-def declared_roles(dependant: Dependant) -> frozenset[Role] | None:
-    """The roles of the first ``require_roles`` dependency anywhere in the route's dependency tree."""
-    for dependency in dependant.dependencies:
-        roles = allowed_roles_of(dependency.call)
-        if roles is not None:
-            return roles
-        nested = declared_roles(dependency)
-        if nested is not None:
-            return nested
-    return None
 
 
 def endpoints_of(service: str) -> Iterator[Endpoint]:
@@ -259,3 +246,18 @@ async def test_forged_or_stale_tokens_are_refused_by_every_service(
         )
         response = await call(clients[name], endpoint, {"Authorization": f"Bearer {forged}"})
         assert response.status_code == 401, f"{name} {kind}: {response.status_code} {response.text}"
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_the_openapi_document_names_the_roles_of_every_operation(service: str) -> None:
+    service_definition = definition(service)
+    operations = build_app(service_definition, build_context(service_definition)).openapi()["paths"]
+    for endpoint in (e for e in ALL_ENDPOINTS if e.service == service):
+        operation = operations[endpoint.path][endpoint.method.lower()]
+        if endpoint.public:
+            assert "x-roles" not in operation, endpoint
+            continue
+        assert endpoint.roles is not None
+        names = sorted(role.value for role in endpoint.roles)
+        assert operation["x-roles"] == names, endpoint
+        assert f"Roles: {', '.join(names)}." in operation["description"], endpoint
