@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import weakref
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
+from prometheus_client import REGISTRY
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 from sqlalchemy import (
     ARRAY,
     JSON,
@@ -29,6 +33,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import Insert, insert
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -36,6 +41,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import QueuePool
 
 from shared.settings import ServiceSettings
 
@@ -147,12 +153,64 @@ def _json_text(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+#: Connections a pool may open beyond its size while busy.
+MAX_OVERFLOW = 5
+
+_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def watch_pool(engine: AsyncEngine) -> None:
+    """Export this engine's pool (the process's pools are added up: a service has one)."""
+    _engines.add(engine.sync_engine)
+
+
+def _waiting(pool: QueuePool) -> int:
+    """Callers waiting for a connection of an asyncio pool.
+
+    SQLAlchemy keeps no count: its queue wraps an ``asyncio.Queue`` whose pending ``get`` calls are
+    its getters (a private attribute; 0 if a later version renames it, never an error).
+    """
+    queue = getattr(getattr(pool, "_pool", None), "__dict__", {}).get("_queue")  # created on first use
+    getters = getattr(queue, "_getters", ())
+    return sum(1 for getter in getters if not getter.done())
+
+
+class PoolCollector(Collector):
+    """``kinerja_db_pool_connections{state}``, ``kinerja_db_pool_max_connections``, ``..._waiting``."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        in_use = idle = capacity = waiting = 0
+        for engine in list(_engines):
+            pool = engine.pool  # read each time: dispose() replaces it
+            if not isinstance(pool, QueuePool):
+                continue
+            in_use += pool.checkedout()
+            idle += pool.checkedin()
+            capacity += pool.size() + MAX_OVERFLOW
+            waiting += _waiting(pool)
+        connections = GaugeMetricFamily(
+            "kinerja_db_pool_connections", "Database connections of the pool, by state", labels=["state"]
+        )
+        connections.add_metric(["in_use"], in_use)
+        connections.add_metric(["idle"], idle)
+        yield connections
+        yield GaugeMetricFamily(
+            "kinerja_db_pool_max_connections", "Connections the pool may open (size plus overflow)", capacity
+        )
+        yield GaugeMetricFamily(
+            "kinerja_db_pool_waiting", "Callers waiting for a connection (the pool is exhausted)", waiting
+        )
+
+
+REGISTRY.register(PoolCollector())
+
+
 def create_engine(settings: ServiceSettings, *, pool_size: int | None = None) -> AsyncEngine:
-    """An asyncpg engine whose connections see only this service's schema."""
-    return create_async_engine(
+    """An asyncpg engine whose connections see only this service's schema (its pool on /metrics)."""
+    engine = create_async_engine(
         settings.database_url,
         pool_size=pool_size or settings.database_pool_size,
-        max_overflow=5,
+        max_overflow=MAX_OVERFLOW,
         # No ping before each checkout: with asyncpg it costs three round trips (BEGIN, ping,
         # ROLLBACK), more than a typical request's own statements. A connection broken by a
         # database restart fails its next use once and is then replaced (the API answers 503 with
@@ -170,6 +228,8 @@ def create_engine(settings: ServiceSettings, *, pool_size: int | None = None) ->
             }
         },
     )
+    watch_pool(engine)
+    return engine
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

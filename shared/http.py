@@ -13,13 +13,13 @@ from typing import Any
 import asyncpg
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import ApiError, TooManyRequests
-from shared.observability import HTTP_LATENCY, HTTP_REQUESTS, correlation_id_var
+from shared.observability import HTTP_LATENCY, HTTP_REQUESTS, correlation_id_var, record_readiness
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,22 @@ CORRELATION_HEADER = "x-correlation-id"
 #: letters, digits, ``-`` and ``_``): it is logged, stored in the audit trail and sent with events,
 #: so markup, spaces or unbounded text from a client must never get that far.
 WELL_FORMED_CORRELATION_ID = re.compile(rb"[A-Za-z0-9][A-Za-z0-9_-]{7,63}")
+
+
+#: Probes and scrapes: counted, but kept out of the latency histogram (they are not what users wait on).
+UNTIMED_ROUTES = frozenset({"/metrics", "/healthz", "/readyz"})
+
+
+def is_timed(route: Any) -> bool:
+    """Whether a route's requests belong in the latency histogram.
+
+    Not probes and scrapes, nor a streaming route (the live feed): its duration is how long the
+    client stayed connected, and its "p99" would be hours, hiding the real routes' latency.
+    """
+    if getattr(route, "path", None) in UNTIMED_ROUTES:
+        return False
+    response_class = getattr(route, "response_class", None)
+    return not (isinstance(response_class, type) and issubclass(response_class, StreamingResponse))
 
 
 DATABASE_RECONNECTING = {
@@ -80,17 +96,21 @@ class ObservabilityMiddleware:
         self._counters: dict[tuple[str, str, int], Any] = {}
         self._histograms: dict[tuple[str, str], Any] = {}
 
-    def _record(self, method: str, template: str, status: int, seconds: float) -> None:
+    def _record(self, method: str, route: Any, status: int, seconds: float) -> None:
+        template = getattr(route, "path", "unmatched")
         counter = self._counters.get((method, template, status))
         if counter is None:
             counter = self._counters[(method, template, status)] = HTTP_REQUESTS.labels(
                 method, template, str(status)
             )
-        histogram = self._histograms.get((method, template))
-        if histogram is None:
-            histogram = self._histograms[(method, template)] = HTTP_LATENCY.labels(method, template)
         counter.inc()
-        histogram.observe(seconds)
+        if (method, template) not in self._histograms:
+            self._histograms[(method, template)] = (
+                HTTP_LATENCY.labels(method, template) if is_timed(route) else None
+            )
+        histogram = self._histograms[(method, template)]
+        if histogram is not None:
+            histogram.observe(seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -135,9 +155,7 @@ class ObservabilityMiddleware:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            self._record(scope["method"], template, status, time.perf_counter() - started)
+            self._record(scope["method"], scope.get("route"), status, time.perf_counter() - started)
             correlation_id_var.reset(token)
 
 
@@ -239,6 +257,20 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=422)
 
 
+async def check_readiness(checks: dict[str, ReadinessCheck]) -> dict[str, str]:
+    """Run every check at once (2 s each at most): check name -> "ok" or why not."""
+    results = await asyncio.gather(
+        *(asyncio.wait_for(check(), timeout=2.0) for check in checks.values()), return_exceptions=True
+    )
+    report: dict[str, str] = {}
+    for name, result in zip(checks, results, strict=True):
+        if isinstance(result, BaseException):
+            report[name] = f"unreachable: {type(result).__name__}"
+        else:
+            report[name] = result or "ok"
+    return report
+
+
 def create_app(
     *,
     title: str,
@@ -262,18 +294,8 @@ def create_app(
         "/readyz", tags=["ops"], openapi_extra=PUBLIC, summary="Database, broker and Redis are reachable"
     )
     async def readyz() -> JSONResponse:
-        names = list(readiness_checks)
-        results = await asyncio.gather(
-            *(asyncio.wait_for(check(), timeout=2.0) for check in readiness_checks.values()),
-            return_exceptions=True,
-        )
-        report: dict[str, str] = {}
-        for name, result in zip(names, results, strict=True):
-            if isinstance(result, BaseException):
-                report[name] = f"unreachable: {type(result).__name__}"
-            else:
-                report[name] = result or "ok"
-        ready = all(value == "ok" for value in report.values())
+        report = await check_readiness(readiness_checks)
+        ready = record_readiness(report)
         return JSONResponse({"ready": ready, "checks": report}, status_code=200 if ready else 503)
 
     @app.get(
@@ -285,6 +307,8 @@ def create_app(
         responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
     )
     async def metrics() -> Response:
+        # Readiness is exported as measured now: Prometheus scrapes /metrics, never /readyz.
+        record_readiness(await check_readiness(readiness_checks))
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(ObservabilityMiddleware, max_body_bytes=max_body_bytes)

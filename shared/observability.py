@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextvars
 import logging
 import sys
+import threading
 from datetime import UTC, datetime
+from importlib import metadata
 from typing import Any
 
 import orjson
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, Info
 
 #: The correlation id of the request or event being handled; copied into every log line and event.
 correlation_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -45,12 +47,65 @@ CONSUMER_BATCH_SIZE = Histogram(
     "Events per consumed batch",
     buckets=(1, 5, 10, 50, 100, 250, 500, 1000, 2500, 5000),
 )
+BUILD_INFO = Info("kinerja_build", "The running build: service and version")
+READY = Gauge("kinerja_ready", "1 when every readiness check passed at the last scrape or /readyz, else 0")
+DEPENDENCY_UP = Gauge(
+    "kinerja_dependency_up",
+    "1 when the dependency answered the last readiness check, else 0",
+    ["dependency"],
+)
 EVENT_TO_EFFECT = Histogram(
     "kinerja_event_to_effect_seconds",
     "Time from an event's occurrence to its effect being committed by a consumer",
     ["topic"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5, 10, 30, 60),
 )
+
+
+#: More regions than Indonesia has provinces, regencies and cities together (552): a label value per
+#: region stays bounded even if a bug, or an attacker, sends ids that are no region.
+MAX_REGION_LABELS = 1000
+OTHER_REGIONS = "other"
+
+
+class RegionLabels:
+    """``region`` label values: each region's id until ``limit`` regions are labelled, then ``other``."""
+
+    def __init__(self, limit: int = MAX_REGION_LABELS) -> None:
+        self.limit = limit
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __call__(self, region_id: str) -> str:
+        if region_id in self._seen:
+            return region_id
+        with self._lock:
+            if len(self._seen) >= self.limit:
+                return OTHER_REGIONS
+            self._seen.add(region_id)
+        return region_id
+
+
+#: The process's region labels (every metric with a region label takes its value from here).
+region_label = RegionLabels()
+
+
+def record_build(service: str) -> None:
+    """Export ``kinerja_build_info`` for this process (dashboards show which version runs where)."""
+    try:
+        version = metadata.version("kinerja")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    BUILD_INFO.info({"service": service, "version": version, "python": sys.version.split()[0]})
+
+
+def record_readiness(report: dict[str, str]) -> bool:
+    """Export a readiness report (check name -> "ok" or a reason); returns whether all passed."""
+    ready = all(value == "ok" for value in report.values())
+    for name, value in report.items():
+        DEPENDENCY_UP.labels(name).set(1 if value == "ok" else 0)
+    READY.set(1 if ready else 0)
+    return ready
 
 
 class JsonFormatter(logging.Formatter):

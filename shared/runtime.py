@@ -35,7 +35,7 @@ from shared.messaging.consumer import EventConsumer, Handler
 from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
 from shared.messaging.relay import OutboxRelay
 from shared.migrations import upgrade_to_head_async
-from shared.observability import configure_logging
+from shared.observability import configure_logging, record_build
 from shared.settings import ServiceSettings
 from shared.unit_of_work import UnitOfWork
 
@@ -252,6 +252,7 @@ class _ServerWithoutSignalCapture(uvicorn.Server):
 def build_context(definition: ServiceDefinition) -> ServiceContext:
     """Wire the concrete adapters of a service (the one place that does)."""
     settings = definition.settings
+    record_build(settings.service_name)
     engine = create_engine(settings)
     return ServiceContext(
         settings=settings,

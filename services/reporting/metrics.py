@@ -3,7 +3,9 @@
 from prometheus_client import Counter, Gauge, Histogram
 
 ACTIVITIES_SUBMITTED = Counter(
-    "kinerja_reporting_activities_total", "Activity reports by outcome", ["outcome"]
+    "kinerja_reporting_activities_total",
+    "Activity reports by region and outcome (accepted, duplicate, rejected)",
+    ["region", "outcome"],
 )
 BATCH_SIZE = Histogram(
     "kinerja_reporting_batch_items",

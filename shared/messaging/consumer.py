@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts import EVENT_TYPES, Envelope, Event, dead_letter_topic
 from shared.db import REGION_SETTING, insert_from_arrays
+from shared.messaging.lag import LagTracker, keep_lag_fresh
 from shared.observability import (
     CONSUMER_BATCH_SIZE,
     EVENT_TO_EFFECT,
@@ -175,6 +176,16 @@ class EventConsumer:
         self._handlers = {cls.event_type(): handler for cls, handler in handlers.items()}
         self._batch_size = batch_size
         self._mark_batch_processed = _mark_batch_processed_statement(processed_events)
+        self.lag = LagTracker(group_id)
+        # Every labelled series exists from the start, at 0: a panel shows "0", not "No data", and
+        # an alert on increase() sees the first dead letter as an increase.
+        for topic in self.topics:
+            EVENTS_CONSUMED.labels(topic)
+            EVENTS_DUPLICATE.labels(topic)
+            EVENTS_FAILED.labels(topic)
+            EVENT_TO_EFFECT.labels(topic)
+            for reason in DeadLetterReason:
+                EVENTS_DEAD_LETTERED.labels(topic, reason.value)
 
     @property
     def topics(self) -> set[str]:
@@ -183,19 +194,25 @@ class EventConsumer:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until stopped; survives broker restarts and rebalances."""
+        # The lag is refreshed beside the loop, so it keeps growing while a batch is stuck.
+        lag_refresher = asyncio.create_task(keep_lag_fresh(self._consumer, self.lag, stop))
         backoff = 0.2
-        while not stop.is_set():
-            try:
-                batches = await self._fetch()
-                backoff = 0.2
-            except KafkaError as exc:
-                log.warning("fetch failed, retrying", extra={"fields": {"error": repr(exc)[:300]}})
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
-                continue
-            if stop.is_set():
-                return
-            await self.process_batches(batches)
+        try:
+            while not stop.is_set():
+                try:
+                    batches = await self._fetch()
+                    backoff = 0.2
+                except KafkaError as exc:
+                    log.warning("fetch failed, retrying", extra={"fields": {"error": repr(exc)[:300]}})
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                    continue
+                if stop.is_set():
+                    return
+                await self.process_batches(batches)
+        finally:
+            lag_refresher.cancel()
+            self.lag.forget(set())  # a stopped consumer reports no partition; the next owner does
 
     async def _fetch(self) -> dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]:
         """Up to a batch of records: what the first fetch brings, topped up with what follows at once.
@@ -242,6 +259,8 @@ class EventConsumer:
         if not batches:
             return
         CONSUMER_BATCH_SIZE.observe(sum(len(records) for records in batches.values()))
+        for partition, records in batches.items():
+            self.lag.fetched(partition.topic, partition.partition, records[0].timestamp / 1000)
         decoded: list[ConsumedEvent] = []
         for records in batches.values():
             for record in records:
@@ -260,6 +279,13 @@ class EventConsumer:
         except (CommitFailedError, KafkaError) as exc:
             # The effects are committed and de-duplicated; a redelivery after a rebalance is harmless.
             log.warning("offset commit failed", extra={"fields": {"error": repr(exc)[:300]}})
+        for partition, records in batches.items():
+            self.lag.applied(
+                partition.topic, partition.partition, records[-1].offset + 1, records[-1].timestamp / 1000
+            )
+            end = self._consumer.highwater(partition)  # from the fetch: fresher than the last refresh
+            if end is not None:
+                self.lag.ends([(partition.topic, partition.partition, end)])
 
     def _decode(self, record: ConsumerRecord[bytes, bytes]) -> ConsumedEvent | tuple[DeadLetterReason, str]:
         try:

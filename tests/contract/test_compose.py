@@ -19,9 +19,8 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from prometheus_client.metrics import MetricWrapperBase
+from prometheus_client import REGISTRY
 
-from shared import observability
 from shared.settings import Environment, ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,14 +176,18 @@ def prometheus_targets() -> dict[str, set[str]]:
 
 
 def exported_metric_names() -> set[str]:
-    """The sample names the services export, from the metrics declared in shared.observability."""
-    suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
-    names: set[str] = set()
-    for metric in vars(observability).values():
-        if isinstance(metric, MetricWrapperBase):
-            for family in metric.describe():
-                names.update(family.name + suffix for suffix in suffixes.get(family.type, ("",)))
-    return names
+    """The sample names the services export: every metric registered once their modules are loaded."""
+    for name in SERVICE_NAMES:
+        importlib.import_module(f"services.{name}.bootstrap")
+    suffixes = {
+        "counter": ("_total",),
+        "histogram": ("_bucket", "_sum", "_count"),
+        "gauge": ("",),
+        "info": ("_info",),
+    }
+    return {
+        family.name + suffix for family in REGISTRY.collect() for suffix in suffixes.get(family.type, ("",))
+    }
 
 
 def dashboards() -> dict[str, dict[str, Any]]:

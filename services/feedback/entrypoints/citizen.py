@@ -74,6 +74,8 @@ def _limiter(context: ServiceContext) -> RateLimiter:
 
 def citizen_protection(action: str, traffic: Traffic) -> Any:
     """A dependency limiting one public action per client address and per device token."""
+    for dimension in ("address", "device"):  # the series exist, at 0, before the first refusal
+        RATE_LIMITED.labels(action, dimension)
 
     async def protect(
         request: Request,

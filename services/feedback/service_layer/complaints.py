@@ -68,6 +68,7 @@ from shared.contracts.feedback import (
     ComplaintStatusChanged,
 )
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from shared.observability import region_label
 from shared.unit_of_work import UnitOfWork
 
 CITIZEN: Final = "citizen"
@@ -263,7 +264,7 @@ async def file_complaint(
             category=complaint_in.category,
         )
     )
-    COMPLAINTS_FILED.inc()
+    COMPLAINTS_FILED.labels(region_label(region_id)).inc()
     return complaint_id, ComplaintReceipt(
         tracking_code=format_tracking_code(tracking_code),
         status=ComplaintStatus.SUBMITTED,
@@ -379,7 +380,7 @@ async def record_breach_if_due(uow: UnitOfWork, *, row: Any, now: datetime, acto
     await uow.audit(
         actor=actor, action="complaint.deadline_breached", subject=row.complaint_id, detail=row.deadline_kind
     )
-    COMPLAINT_BREACHES.labels(row.deadline_kind).inc()
+    COMPLAINT_BREACHES.labels(region_label(row.region_id), row.deadline_kind).inc()
     return True
 
 

@@ -19,14 +19,25 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, and_, exists, func, select
 
 from services.feedback.adapters.tables import complaint_breaches, complaints
-from services.feedback.metrics import DEADLINE_SCAN_FAILURES, DEADLINE_SCAN_SECONDS
+from services.feedback.domain.complaints import ComplaintStatus
+from services.feedback.metrics import (
+    COMPLAINTS_OPEN,
+    COMPLAINTS_PAST_DEADLINE,
+    DEADLINE_SCAN_SECONDS,
+    DEADLINE_SCANS,
+)
 from services.feedback.service_layer.complaints import SCHEDULER, record_breach_if_due
 from shared.db import see_all_regions
+from shared.observability import region_label
 from shared.runtime import ServiceContext
 
 log = logging.getLogger(__name__)
 
 SCAN_BATCH = 200
+#: The per-region complaint gauges are counted at most this often (one grouped count of open rows).
+GAUGE_INTERVAL_SECONDS = 15.0
+#: Complaints no longer waiting on anyone.
+FINISHED = (ComplaintStatus.CLOSED, ComplaintStatus.ARCHIVED, ComplaintStatus.NOT_OUR_AUTHORITY)
 #: Never sleep less than this, so a deadline a few microseconds away does not spin the loop.
 MIN_SLEEP_SECONDS = 0.05
 
@@ -93,17 +104,49 @@ async def scan_once(context: ServiceContext, now: datetime) -> ScanResult:
     return ScanResult(emitted, next_due)
 
 
+async def count_open_complaints(context: ServiceContext, now: datetime, exported: set[str]) -> None:
+    """Set the open and past-deadline gauges of every region; regions left with none go to 0."""
+    open_now = func.count()
+    past_deadline = func.count().filter(complaints.c.due_at < now)
+    async with context.session_factory() as session, session.begin():
+        await see_all_regions(session)
+        rows = (
+            await session.execute(
+                select(complaints.c.region_id, open_now, past_deadline)
+                .where(complaints.c.status.not_in([status.value for status in FINISHED]))
+                .group_by(complaints.c.region_id)
+            )
+        ).all()
+    counted: dict[str, tuple[int, int]] = {}
+    for region_id, opened, overdue in rows:
+        label = region_label(region_id)
+        before = counted.get(label, (0, 0))
+        counted[label] = (before[0] + opened, before[1] + overdue)
+    for label in exported - set(counted):
+        counted[label] = (0, 0)
+    for label, (opened, overdue) in counted.items():
+        COMPLAINTS_OPEN.labels(label).set(opened)
+        COMPLAINTS_PAST_DEADLINE.labels(label).set(overdue)
+    exported.update(counted)
+
+
 def deadline_scheduler(
     interval_seconds: float, clock: Clock = utc_now
 ) -> Callable[[ServiceContext, asyncio.Event], object]:
     """A background task scanning at least every ``interval_seconds`` and waking at the next deadline."""
 
     async def run(context: ServiceContext, stop: asyncio.Event) -> None:
+        exported: set[str] = set()
+        gauges_counted_at = -GAUGE_INTERVAL_SECONDS
         while not stop.is_set():
             started = time.perf_counter()
             wait = interval_seconds
             try:
                 result = await scan_once(context, clock())
+                DEADLINE_SCANS.labels("ok").inc()
+                if started - gauges_counted_at >= GAUGE_INTERVAL_SECONDS:
+                    await count_open_complaints(context, clock(), exported)
+                    gauges_counted_at = started
                 if result.emitted:
                     log.info("complaint deadlines breached", extra={"fields": {"emitted": result.emitted}})
                 if result.next_due_at is not None:
@@ -111,7 +154,7 @@ def deadline_scheduler(
                     wait = min(interval_seconds, max(MIN_SLEEP_SECONDS, until_due + 0.001))
             except Exception as error:
                 # A database hiccup must not end the scheduler; the next scan catches up, exactly once.
-                DEADLINE_SCAN_FAILURES.inc()
+                DEADLINE_SCANS.labels("failed").inc()
                 log.warning("deadline scan failed", extra={"fields": {"error": repr(error)[:300]}})
             finally:
                 DEADLINE_SCAN_SECONDS.observe(time.perf_counter() - started)

@@ -57,6 +57,7 @@ from services.feedback.service_layer.read_models import (
 from shared.auth import Principal, Role
 from shared.contracts.feedback import SatisfactionIndexChanged, SurveyResponseAccepted
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from shared.observability import region_label
 from shared.unit_of_work import UnitOfWork
 
 #: Service key of responses about the unit as a whole (no particular service).
@@ -421,7 +422,7 @@ async def submit_survey_response(
             service_users=service_users,
         )
     )
-    SURVEY_RESPONSES.inc()
+    SURVEY_RESPONSES.labels(region_label(region_id)).inc()
     return SurveyResponseRead(
         response_id=response_id,
         unit_id=unit_id,

@@ -41,7 +41,7 @@ from services.reporting.service_layer.errors import as_error_body, conflict, unp
 from shared.auth import Principal
 from shared.contracts.reporting import ActivityReported
 from shared.errors import ServiceUnavailable
-from shared.observability import correlation_id_var
+from shared.observability import correlation_id_var, region_label
 from shared.unit_of_work import audit_row, outbox_row
 
 log = logging.getLogger(__name__)
@@ -206,7 +206,7 @@ async def write_group(
                 payload = feed_payload(candidates[item.activity_id])
                 result.notices.append(FeedNotice(region_id, rater_id, "activity.submitted", payload))
         results.append(result)
-    _count(results)
+    _count(region_id, results)
     return results
 
 
@@ -277,14 +277,15 @@ def _audit_entry(
     ) | {"witnesses": witnesses}
 
 
-def _count(results: Sequence[ClaimResult]) -> None:
+def _count(region_id: str, results: Sequence[ClaimResult]) -> None:
+    region = region_label(region_id)
     counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
     for result in results:
         for outcome in result.outcomes:
             counts["rejected" if outcome.outcome in ("taken", "changed") else outcome.outcome] += 1
     for kind, count in counts.items():
         if count:
-            ACTIVITIES_SUBMITTED.labels(kind).inc(count)
+            ACTIVITIES_SUBMITTED.labels(region, kind).inc(count)
 
 
 #: Opens, fills and commits one transaction for one region's claims.
@@ -410,7 +411,7 @@ def batch_claim(
         except ValidationError as exc:
             raw_id = raw.get("activity_id") if isinstance(raw, dict) else None
             malformed[index] = _invalid_item(index, raw_id if isinstance(raw_id, str) else None, exc)
-            ACTIVITIES_SUBMITTED.labels("rejected").inc()
+            ACTIVITIES_SUBMITTED.labels(region_label(principal.region), "rejected").inc()
     claim = Claim(principal, employee_id, items, client_address, batch=True, malformed=len(malformed))
     return claim, malformed
 
