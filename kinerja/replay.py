@@ -28,6 +28,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from kinerja.compare import TableComparison, compare
 from kinerja.services import definition
 from shared.db import ALL_REGIONS_SETTING, create_engine, create_session_factory
 from shared.messaging.consumer import REPLAY_TOP_UP, EventConsumer
@@ -35,32 +36,8 @@ from shared.messaging.kafka import make_producer
 from shared.migrations import upgrade_to_head_async
 from shared.runtime import ReplayViews, ServiceDefinition, build_context, settle_garbage_collector
 
-#: Tables of the messaging runtime and of Alembic: bookkeeping, not views.
-NOT_VIEWS = frozenset({"alembic_version", "outbox", "processed_events", "audit_log"})
-
-#: Columns that record how and when a row was built rather than what it says: a rebuild writes at
-#: another time and may interleave topics differently, so these differ by nature.
-BUILD_RECORD_COLUMNS = frozenset(
-    {"created_at", "updated_at", "processed_at", "applied_at", "last_event_id", "events_applied"}
-)
-
 #: Told how far a replay got: done, total, and of what ("events", then "employees' views").
 Progress = Callable[[int, int, str], None]
-
-
-@dataclass(frozen=True)
-class TableComparison:
-    """How one view table of the rebuild compares with the live one."""
-
-    table: str
-    live_rows: int
-    rebuilt_rows: int
-    only_live: int
-    only_rebuilt: int
-
-    @property
-    def equal(self) -> bool:
-        return self.only_live == 0 and self.only_rebuilt == 0
 
 
 @dataclass(frozen=True)
@@ -87,6 +64,10 @@ class ReplayReport:
                 f"{table.table:32} {table.live_rows:>10} {table.rebuilt_rows:>10} "
                 f"{table.only_live:>10} {table.only_rebuilt:>12}"
             )
+        for table in self.tables:
+            if table.differences:
+                lines.append(f"{table.table}: the first {len(table.differences)} differing rows")
+                lines.extend(difference.render() for difference in table.differences)
         lines.append("views are equal" if self.equal else "views DIFFER")
         if self.swapped_into:
             lines.append(f"swapped: the rebuild is live; the old views are kept as {self.swapped_into}")
@@ -361,61 +342,6 @@ async def _mark_outbox_published(scratch: ServiceDefinition) -> None:
             await session.execute(scratch.tables.outbox.update().values(published_at=datetime.now(UTC)))
     finally:
         await engine.dispose()
-
-
-async def compare(
-    engine: AsyncEngine, live_schema: str, rebuilt_schema: str, *, region: str | None = None
-) -> list[TableComparison]:
-    """Row-by-row comparison of every view table (write times aside), optionally of one region only."""
-    comparisons = []
-    async with engine.begin() as connection:
-        await connection.execute(text(f"SELECT set_config('{ALL_REGIONS_SETTING}', 'on', true)"))
-        tables = (
-            await connection.execute(
-                text(
-                    "SELECT table_name FROM information_schema.tables "
-                    "WHERE table_schema = :schema AND table_type = 'BASE TABLE' ORDER BY table_name"
-                ),
-                {"schema": live_schema},
-            )
-        ).scalars()
-        for table in [name for name in tables if name not in NOT_VIEWS]:
-            columns = (
-                await connection.execute(
-                    text(
-                        "SELECT column_name FROM information_schema.columns "
-                        "WHERE table_schema = :schema AND table_name = :table ORDER BY ordinal_position"
-                    ),
-                    {"schema": live_schema, "table": table},
-                )
-            ).scalars()
-            compared = ", ".join(f'"{c}"' for c in columns if c not in BUILD_RECORD_COLUMNS)
-            live, rebuilt = f'"{live_schema}"."{table}"', f'"{rebuilt_schema}"."{table}"'
-            if region is not None:
-                # Every view table carries region_id (row-level security insists); a quoted literal.
-                only = "'" + region.replace("'", "''") + "'"
-                live = f"(SELECT * FROM {live} WHERE region_id = {only}) AS live"
-                rebuilt = f"(SELECT * FROM {rebuilt} WHERE region_id = {only}) AS rebuilt"
-
-            async def scalar(sql: str) -> int:
-                return int((await connection.execute(text(sql))).scalar_one())
-
-            comparisons.append(
-                TableComparison(
-                    table=table,
-                    live_rows=await scalar(f"SELECT count(*) FROM {live}"),
-                    rebuilt_rows=await scalar(f"SELECT count(*) FROM {rebuilt}"),
-                    only_live=await scalar(
-                        f"SELECT count(*) FROM (SELECT {compared} FROM {live} "
-                        f"EXCEPT ALL SELECT {compared} FROM {rebuilt}) AS d"
-                    ),
-                    only_rebuilt=await scalar(
-                        f"SELECT count(*) FROM (SELECT {compared} FROM {rebuilt} "
-                        f"EXCEPT ALL SELECT {compared} FROM {live}) AS d"
-                    ),
-                )
-            )
-    return comparisons
 
 
 async def swap(engine: AsyncEngine, live_schema: str, rebuilt_schema: str) -> str:

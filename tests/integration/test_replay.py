@@ -138,10 +138,39 @@ async def test_replay_rebuilds_equal_views_reports_tampering_and_swaps_in(start_
                 ),
                 {"r": region},
             )
+            edited = (
+                await connection.execute(
+                    text(
+                        "UPDATE scoring.employee_scores SET achievement = 9.8765 WHERE ctid = "
+                        "(SELECT ctid FROM scoring.employee_scores WHERE region_id = :r LIMIT 1) "
+                        "RETURNING employee_id, period"
+                    ),
+                    {"r": region},
+                )
+            ).one()
         tampered = await replay("scoring", region=region)
         differing = {t.table: t for t in tampered.tables if not t.equal}
         assert differing["contributions"].only_rebuilt == 1, tampered.render()
         assert differing["contributions"].only_live == 0
+        # ... and names the rows and the columns that differ.
+        [deleted] = differing["contributions"].differences
+        assert deleted.live is None
+        assert deleted.rebuilt is not None
+        assert set(deleted.key) == {
+            "region_id",
+            "activity_id",
+        }
+        [changed] = differing["employee_scores"].differences
+        assert changed.key == {
+            "region_id": region,
+            "employee_id": edited.employee_id,
+            "period": edited.period,
+        }
+        assert list(changed.columns) == ["achievement"]
+        assert changed.columns["achievement"][0] == Decimal("9.8765")
+        rendered = tampered.render()
+        assert f"period={edited.period}" in rendered
+        assert "achievement: live 9.8765, rebuilt" in rendered
 
         await scoring.close()  # the consumer stops before a swap
         swapped = await replay("scoring", region=region, swap_in=True)
