@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
@@ -24,7 +25,7 @@ from shared.contracts.planning import (
 )
 from shared.contracts.reporting import ActivityReported
 from shared.settings import ServiceSettings
-from tests.conftest import new_region_id, wait_until
+from tests.conftest import auth, new_region_id, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -215,5 +216,54 @@ async def test_a_rebuild_in_worker_processes_equals_the_live_views(start_service
             assert any(
                 t.table == "employee_scores" and t.rebuilt_rows == len(team) * 13 for t in report.tables
             ), report.render()
+    finally:
+        await admin.dispose()
+
+
+async def test_a_rebuild_after_raters_decisions_equals_the_live_views(
+    start_service: Any, make_token: Any
+) -> None:
+    """A confirmation, then an override of the same scorecard: the rebuilt scorecards carry the
+    rater's latest decision exactly as the live ones do (the decisions are kept, the views follow)."""
+    region = new_region_id()
+    events = stream(region)
+    plan = events[1]
+    assert isinstance(plan, WorkPlanApproved)
+    scoring = await start_service("scoring", consumer=True)
+    await publish(events)
+    admin = create_async_engine(ServiceSettings().migration_database_url)
+    try:
+        assert await wait_until(
+            lambda: _equals(count_of(admin, "contributions", region), ACTIVITIES), timeout=60
+        )
+        today = datetime.now(ZoneInfo("Asia/Jayapura"))
+        quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+        head = auth(make_token("employee,rater", region=region, employee="head"))
+        path = f"/v1/employees/{plan.employee_id}/ratings/{quarter}"
+        card = await scoring.client.get(
+            f"/v1/employees/{plan.employee_id}/scorecard", params={"period": quarter}, headers=head
+        )
+        assert card.status_code == 200, card.text
+        proposed = card.json()["proposed_result_rating"]
+        confirmed = await scoring.client.post(
+            path, json={"result_rating": proposed, "behaviour_rating": "MEETS"}, headers=head
+        )
+        assert confirmed.status_code == 201, confirmed.text
+        other = "ABOVE" if proposed != "ABOVE" else "BELOW"
+        overridden = await scoring.client.post(
+            path,
+            json={
+                "result_rating": other,
+                "behaviour_rating": "ABOVE",
+                "reason": "Melayani antrean saat banjir",
+            },
+            headers=head,
+        )
+        assert overridden.status_code == 201, overridden.text
+        assert overridden.json()["overridden"] is True
+
+        report = await replay("scoring", region=region)
+        assert report.equal, report.render()
+        assert any(t.table == "rating_decisions" and t.rebuilt_rows == 2 for t in report.tables)
     finally:
         await admin.dispose()

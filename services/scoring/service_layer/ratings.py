@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.adapters.tables import employee_scores, rating_decisions
+from services.scoring.adapters.tables import rating_decisions
 from services.scoring.domain.periods import Period
 from services.scoring.domain.predicate import predicate_of
 from services.scoring.domain.rating import (
@@ -32,6 +32,7 @@ from services.scoring.entrypoints.schemas import (
 )
 from services.scoring.service_layer.queries import is_closed, parse_period, rater_of, summary_row
 from services.scoring.service_layer.rules import rule_set_for
+from services.scoring.service_layer.views import Touch, refresh_views, region_facts
 from shared.auth import Principal
 from shared.contracts.scoring import RatingConfirmed
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -176,24 +177,12 @@ async def decide(
         "decided_at": decided_at,
     }
     await session.execute(insert(rating_decisions).values(record))
-    await session.execute(
-        update(employee_scores)
-        .where(
-            employee_scores.c.region_id == region_id,
-            employee_scores.c.employee_id == employee_id,
-            employee_scores.c.period == parsed.key,
-        )
-        .values(
-            result_rating=results.final.value,
-            behaviour_rating=behaviour.final.value,
-            predicate=predicate.value,
-            overridden=overridden,
-            decision_reason=reason,
-            decided_by=rater_id,
-            decided_at=decided_at,
-            last_event_id=str(event_id),
-            updated_at=decided_at,
-        )
+    # The scorecard shows the decision through the same refresh a rebuild runs (it reads the latest
+    # decision), so the live row and a rebuilt one cannot differ.
+    await refresh_views(
+        session,
+        await region_facts(session, region_id),
+        summaries={(employee_id, parsed.key): Touch(1, str(event_id), decided_at)},
     )
     return RatingDecisionRead.model_validate(record)
 

@@ -49,6 +49,7 @@ from services.scoring.adapters.tables import (
     indicator_progress,
     plan_indicators,
     plans,
+    rating_decisions,
     region_settings,
 )
 from services.scoring.domain.achievement import (
@@ -995,6 +996,24 @@ async def _refresh_summaries(
         ):
             judged = judgements.setdefault((row.employee_id, row.period), {})
             judged[row.indicator_id] = Judgement(row.judgement)
+    # The rater's latest decision is a fact of the row like its proposals: a rebuild, which keeps
+    # the decisions, then writes the same rows as the live views did.
+    d, k = rating_decisions, key_table()
+    decisions = {
+        (row.employee_id, row.period): row
+        for row in await session.execute(
+            per_key(
+                k,
+                select(d)
+                .where(
+                    d.c.region_id == region_id, d.c.employee_id == k.c.employee_id, d.c.period == k.c.period
+                )
+                .order_by(d.c.decided_at.desc(), d.c.decision_id.collate("C").desc())
+                .limit(1),
+                "d",
+            )
+        )
+    }
     e = keys_table("e", {"employee_id": (employee_ids, String())})
     people = {
         row.employee_id: row
@@ -1016,9 +1035,9 @@ async def _refresh_summaries(
         period = parse_period_key(period_key)
         stored, plan = current.get(key), in_force.get((employee_id, period.year))
         if plan is None or period.kind not in (facts.calendar.kind, PeriodKind.YEAR):
-            # No plan in force (or a period the region no longer uses): nothing to score. A row the
-            # rater already decided stays, because a decision is a fact auditors must still see.
-            if stored is not None and stored.result_rating is None:
+            # No plan in force (or a period the region no longer uses): nothing to score. A decision
+            # stays in rating_decisions (auditors read it there) and is back on the row once scored.
+            if stored is not None:
                 deletes.append(key)
             continue
         values = _summary_values(
@@ -1030,7 +1049,7 @@ async def _refresh_summaries(
             assessments.get(key),
             people.get(employee_id),
             judgements.get(key, {}),
-        )
+        ) | _decision_values(decisions.get(key))
         if _unchanged(stored, values):
             continue
         upserts.append(
@@ -1065,6 +1084,19 @@ _DELETE_SUMMARY = delete(employee_scores).where(
     employee_scores.c.employee_id == bindparam("e"),
     employee_scores.c.period == bindparam("p"),
 )
+
+
+def _decision_values(decision: Any) -> dict[str, Any]:
+    """An employee-period row's decision columns from the rater's latest decision (None: undecided)."""
+    return {
+        "result_rating": decision.result_rating if decision else None,
+        "behaviour_rating": decision.behaviour_rating if decision else None,
+        "predicate": decision.predicate if decision else None,
+        "overridden": decision.overridden if decision else None,
+        "decision_reason": decision.reason if decision else None,
+        "decided_by": decision.rater_id if decision else None,
+        "decided_at": decision.decided_at if decision else None,
+    }
 
 
 def _summary_values(
