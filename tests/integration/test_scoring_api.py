@@ -67,9 +67,9 @@ class Region:
             await session.execute(select(func.set_config(REGION_SETTING, self.id, True)))
             rows = (
                 await session.execute(
-                    select(outbox.c.value).where(
-                        outbox.c.region_id == self.id, outbox.c.event_type == event_type
-                    )
+                    select(outbox.c.value)
+                    .where(outbox.c.region_id == self.id, outbox.c.event_type == event_type)
+                    .order_by(outbox.c.id)
                 )
             ).all()
         return [orjson.loads(row.value)["payload"] for row in rows]
