@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.planning.entrypoints.organisation_import import IMPORT_REQUEST_BODY, uploaded_csv
 from services.planning.entrypoints.schemas import (
     CascadeRead,
     EmployeeCreate,
@@ -19,6 +20,7 @@ from services.planning.entrypoints.schemas import (
     ImportReportRead,
     IndicatorTemplateCreate,
     IndicatorTemplateRead,
+    JobTypeName,
     MoveCreate,
     PlanStatusName,
     RegionCreate,
@@ -235,9 +237,7 @@ async def move_employee(
     "/imports/organisation",
     response_model=ImportReportRead,
     responses={422: {"description": "Rejected rows: nothing was applied; the body carries the report."}},
-    openapi_extra={
-        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
-    },
+    openapi_extra=IMPORT_REQUEST_BODY,
 )
 async def import_organisation(
     request: Request,
@@ -245,8 +245,9 @@ async def import_organisation(
     principal: Principal = RegionAdmin,
     dry_run: Annotated[bool, Query(description="Only judge the file; apply nothing.")] = False,
 ) -> ImportReportRead | JSONResponse:
-    """Import units and employees from a BKPSDM CSV export, all rows or none, with a per-row report."""
-    raw = await request.body()
+    """Import units and employees from a BKPSDM CSV export, all rows or none, with a per-row report
+    (on a dry run, what would be created and moved)."""
+    raw = await uploaded_csv(request)
     async with context.unit_of_work(region_id=principal.region) as uow:
         report = await imports.import_organisation(
             uow=uow, region_id=principal.region, raw=raw, dry_run=dry_run
@@ -278,7 +279,7 @@ async def import_organisation(
 async def list_indicator_templates(
     context: Context,
     principal: Principal = RegionReader,
-    job_type: Annotated[str | None, Query(description="Only templates for this job type.")] = None,
+    job_type: Annotated[JobTypeName | None, Query(description="Only templates for this job type.")] = None,
 ) -> list[IndicatorTemplateRead]:
     """The indicator templates the caller's region offers: national defaults and its own."""
     async with _reading(context, principal.region) as session:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
+from services.planning.domain.organisation import JobType
 from shared.contracts.periods import PeriodKey, period_key_parts
 from shared.contracts.planning import Aggregation, Aspect, Direction
 
@@ -34,6 +35,19 @@ class Input(BaseModel):
     def _no_nul(cls, data: Any) -> Any:
         return _without_nul(data)
 
+
+#: Jenis jabatan: the one list the import and the employee routes accept, documented as an enum;
+#: common Indonesian names (guru, kepala, ...) are read as their code by ``JobType.parse``.
+JobTypeName = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": [job.value for job in JobType],
+            "description": "Jenis jabatan; common Indonesian names such as 'guru' are read as their code.",
+        }
+    ),
+]
 
 Slug = Field(pattern=r"^[a-z][a-z0-9-]{1,62}$", description="Lower-case id, e.g. 'medan'.")
 UnitKindName = Literal["agency", "section", "service_point"]
@@ -90,9 +104,7 @@ class EmployeeCreate(Input):
     name: str = Field(min_length=2, max_length=300)
     unit_id: str
     position: str = Field(min_length=2, max_length=200, description="Jabatan, e.g. 'Guru Ahli Pertama'.")
-    job_type: str = Field(
-        min_length=2, max_length=64, description="Jenis jabatan, e.g. teacher, id_card_registrar, guru."
-    )
+    job_type: JobTypeName = Field(min_length=2, max_length=64)
     supervisor_id: str | None = Field(default=None, description="Atasan langsung, who rates this employee.")
     effective_from: date
 
@@ -116,7 +128,7 @@ class MoveCreate(Input):
     unit_id: str | None = None
     supervisor_id: str | None = None
     position: str | None = Field(default=None, min_length=2, max_length=200)
-    job_type: str | None = Field(default=None, min_length=2, max_length=64)
+    job_type: JobTypeName | None = Field(default=None, min_length=2, max_length=64)
 
     @model_validator(mode="after")
     def _changes_something(self) -> MoveCreate:
@@ -131,7 +143,7 @@ class AssignmentRead(BaseModel):
     effective_from: date
     unit_id: str
     position: str
-    job_type: str
+    job_type: JobTypeName
     supervisor_id: str | None
 
 
@@ -155,7 +167,7 @@ class IndicatorTemplateCreate(Input):
     )
     name_id: str = Field(min_length=2, max_length=300)
     name_en: str = Field(min_length=2, max_length=300)
-    job_types: list[str] = Field(min_length=1, max_length=20)
+    job_types: list[JobTypeName] = Field(min_length=1, max_length=20)
     aspect: Aspect
     unit_of_measure: str = Field(default="", max_length=64)
     direction: Direction = "higher_is_better"
@@ -174,7 +186,7 @@ class IndicatorTemplateRead(BaseModel):
     code: str
     name_id: str
     name_en: str
-    job_types: list[str]
+    job_types: list[JobTypeName]
     aspect: Aspect
     unit_of_measure: str
     direction: Direction
@@ -335,6 +347,9 @@ class ProblemRead(BaseModel):
     message_id: str
 
 
+RowChange = Literal["created", "moved", "unchanged"]
+
+
 class ImportRowRead(BaseModel):
     """The verdict on one row of an import file (row 1 is the header, as in a spreadsheet)."""
 
@@ -342,6 +357,20 @@ class ImportRowRead(BaseModel):
     status: Literal["accepted", "rejected"]
     nip: str | None
     problems: list[ProblemRead] = Field(default_factory=list)
+    change: RowChange | None = Field(
+        default=None,
+        description="What the row does (on a dry run: would do) to its employee; none if refused.",
+    )
+    employee_id: str | None = Field(
+        default=None, description="The employee's id (a new employee's only once the import is applied)."
+    )
+
+
+class ImportedUnitRead(BaseModel):
+    """A unit the import creates (on a dry run: would create), with its id."""
+
+    code: str
+    unit_id: str
 
 
 class ImportReportRead(BaseModel):
@@ -356,6 +385,7 @@ class ImportReportRead(BaseModel):
     units_created: int = 0
     employees_created: int = 0
     employees_moved: int = 0
+    new_units: list[ImportedUnitRead] = Field(default_factory=list)
     file_problems: list[ProblemRead] = Field(default_factory=list)
     rows: list[ImportRowRead]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import time
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -18,7 +19,13 @@ from services.planning.adapters.repository import Organisation
 from services.planning.adapters.tables import employee_assignments, employees, units
 from services.planning.domain.csv_import import EmployeeRecord, ImportReport, validate_import
 from services.planning.domain.errors import Problem
-from services.planning.entrypoints.schemas import ImportReportRead, ImportRowRead, ProblemRead
+from services.planning.entrypoints.schemas import (
+    ImportedUnitRead,
+    ImportReportRead,
+    ImportRowRead,
+    ProblemRead,
+    RowChange,
+)
 from services.planning.metrics import IMPORT_ROWS, IMPORT_SECONDS, IMPORTS
 from services.planning.service_layer.organisation import (
     assignment_of,
@@ -191,47 +198,48 @@ async def import_organisation(
     IMPORT_ROWS.labels("rejected").inc(result.rejected)
     if rejected_count or report.file_problems:
         IMPORTS.labels("rejected").inc()
-    elif dry_run:
-        IMPORTS.labels("dry_run").inc()
     else:
-        await _apply(uow, organisation, report, result)
-        result.applied = True
-        IMPORTS.labels("applied").inc()
+        plan = _plan(organisation, report)
+        if not dry_run:
+            await _write(uow, region_id, plan)
+            result.applied = True
+        _describe(result, plan, applied=result.applied)
+        IMPORTS.labels("dry_run" if dry_run else "applied").inc()
     IMPORT_SECONDS.observe(time.perf_counter() - started)
     return result
 
 
-async def _apply(
-    uow: UnitOfWork, organisation: Organisation, report: ImportReport, result: ImportReportRead
-) -> None:
-    session = uow.session
-    region_id = organisation.region_id
-    new_units = [unit for unit in report.units() if unit.code not in organisation.units]
-    if new_units:
-        unit_values = [
-            {
-                "unit_id": organisation.unit_id(unit.code),
-                "region_id": region_id,
-                "code": unit.code,
-                "name": unit.name,
-                "kind": unit.kind.value,
-                "parent_unit_id": None
-                if unit.parent_code is None
-                else organisation.unit_id(unit.parent_code),
-                "organisation_predicate": None,
-            }
-            for unit in new_units
-        ]
-        await session.execute(insert(units), unit_values)
-        for values in unit_values:
-            uow.emit(UnitUpserted(**values))
-    result.units_created = len(new_units)
+@dataclass
+class _Plan:
+    """What applying an accepted file changes: computed alike for a dry run and for the import."""
 
+    new_units: list[dict[str, Any]] = field(default_factory=list)
+    created: list[dict[str, Any]] = field(default_factory=list)
+    moved: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # id, name, assignment
+    events: list[EmployeeUpserted] = field(default_factory=list)
+    #: Row number -> what the row does to its employee, and the employee's id.
+    rows: dict[int, tuple[RowChange, str]] = field(default_factory=dict)
+
+
+def _plan(organisation: Organisation, report: ImportReport) -> _Plan:
+    plan = _Plan()
+    region_id = organisation.region_id
+    plan.new_units = [
+        {
+            "unit_id": organisation.unit_id(unit.code),
+            "region_id": region_id,
+            "code": unit.code,
+            "name": unit.name,
+            "kind": unit.kind.value,
+            "parent_unit_id": None if unit.parent_code is None else organisation.unit_id(unit.parent_code),
+            "organisation_predicate": None,
+        }
+        for unit in report.units()
+        if unit.code not in organisation.units
+    ]
     ids = dict(organisation.employee_id_of)
     for record in report.accepted:
         ids.setdefault(record.employee.nip, new_id())
-
-    created: list[dict[str, Any]] = []
     for record in report.accepted:
         nip = record.employee.nip
         employee_id = ids[nip]
@@ -244,7 +252,8 @@ async def _apply(
         }
         existing = organisation.employee_rows.get(employee_id)
         if existing is None:
-            created.append(
+            plan.rows[record.row_number] = ("created", employee_id)
+            plan.created.append(
                 {
                     "employee_id": employee_id,
                     "region_id": region_id,
@@ -255,17 +264,12 @@ async def _apply(
             )
         else:
             current = assignment_of(organisation, nip, record.effective_from)
-            unchanged = existing.name == record.employee.name and current == assignment
-            if unchanged:
+            if existing.name == record.employee.name and current == assignment:
+                plan.rows[record.row_number] = ("unchanged", employee_id)
                 continue  # Importing the same export twice changes nothing.
-            result.employees_moved += 1
-            await session.execute(
-                update(employees)
-                .where(employees.c.region_id == region_id, employees.c.employee_id == employee_id)
-                .values(name=record.employee.name)
-            )
-            await store_assignment(session, region_id, employee_id, assignment)
-        uow.emit(
+            plan.rows[record.row_number] = ("moved", employee_id)
+            plan.moved.append((employee_id, record.employee.name, assignment))
+        plan.events.append(
             EmployeeUpserted(
                 region_id=region_id,
                 employee_id=employee_id,
@@ -274,24 +278,51 @@ async def _apply(
                 **assignment,
             )
         )
-    if created:
-        await session.execute(insert(employees), created)
+    return plan
+
+
+def _describe(result: ImportReportRead, plan: _Plan, *, applied: bool) -> None:
+    """Tell what the import did (or, on a dry run, would do); new employees' ids exist once applied."""
+    result.units_created = len(plan.new_units)
+    result.employees_created = len(plan.created)
+    result.employees_moved = len(plan.moved)
+    result.new_units = [
+        ImportedUnitRead(code=unit["code"], unit_id=unit["unit_id"]) for unit in plan.new_units
+    ]
+    for row in result.rows:
+        change, employee_id = plan.rows[row.row]
+        row.change = change
+        row.employee_id = employee_id if applied or change != "created" else None
+
+
+async def _write(uow: UnitOfWork, region_id: str, plan: _Plan) -> None:
+    session = uow.session
+    if plan.new_units:
+        await session.execute(insert(units), plan.new_units)
+        for values in plan.new_units:
+            uow.emit(UnitUpserted(**values))
+    for employee_id, name, assignment in plan.moved:
         await session.execute(
-            insert(employee_assignments),
-            [
-                {
-                    k: row[k]
-                    for k in (
-                        "employee_id",
-                        "region_id",
-                        "effective_from",
-                        "unit_id",
-                        "position",
-                        "job_type",
-                        "supervisor_id",
-                    )
-                }
-                for row in created
-            ],
+            update(employees)
+            .where(employees.c.region_id == region_id, employees.c.employee_id == employee_id)
+            .values(name=name)
         )
-    result.employees_created = len(created)
+        await store_assignment(session, region_id, employee_id, assignment)
+    if plan.created:
+        await session.execute(insert(employees), plan.created)
+        await session.execute(
+            insert(employee_assignments), [{k: row[k] for k in _ASSIGNMENT_COLUMNS} for row in plan.created]
+        )
+    for event in plan.events:
+        uow.emit(event)
+
+
+_ASSIGNMENT_COLUMNS = (
+    "employee_id",
+    "region_id",
+    "effective_from",
+    "unit_id",
+    "position",
+    "job_type",
+    "supervisor_id",
+)
