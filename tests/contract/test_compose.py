@@ -458,6 +458,12 @@ def test_the_dashboard_shows_http_outbox_and_event_metrics() -> None:
         "kinerja_events_consumed_total",
         "kinerja_events_dead_lettered_total",
         "histogram_quantile(0.99, sum by (job, topic, le) (rate(kinerja_event_to_effect_seconds_bucket",
+        "kinerja_consumer_lag_seconds",
+        "kinerja_consumer_lag_messages",
+        "kinerja_db_pool_waiting",
+        "kinerja_dependency_up",
+        'kinerja_reporting_activities_total{region=~"$region", outcome="accepted"}',
+        "kinerja_feedback_complaints_past_deadline",
     ):
         assert required in expressions, f"no dashboard panel queries {required}"
 
