@@ -1,4 +1,4 @@
-"""Events published by the reporting service: activity reports, their verification, field visits."""
+"""Events published by the reporting service: activities, their evidence and review, field visits."""
 
 from __future__ import annotations
 
@@ -84,6 +84,25 @@ class ActivityCorrected(Event):
         default_factory=list,
         description="SHA-256 of each evidence file attached when this happened (spots files claimed twice).",
     )
+
+    def partition_key(self) -> str:
+        return self.employee_id
+
+
+class EvidenceAttached(Event):
+    """The employee attached an evidence file (bukti dukung) to an activity after reporting it.
+
+    Keyed like the activity's other events, so it follows the report on its partition; a consumer
+    that sees it first keeps it until the report arrives.
+    """
+
+    topic: ClassVar[str] = "reporting.activity.v1"
+
+    activity_id: str
+    employee_id: str
+    sha256: str = Field(description="SHA-256 of the file's content, lower-case hex.")
+    content_type: str
+    size_bytes: int
 
     def partition_key(self) -> str:
         return self.employee_id

@@ -23,7 +23,7 @@ from shared.contracts.planning import (
     RegionRegistered,
     WorkPlanApproved,
 )
-from shared.contracts.reporting import ActivityReported
+from shared.contracts.reporting import ActivityReported, EvidenceAttached
 from shared.settings import ServiceSettings
 from tests.conftest import auth, new_region_id, wait_until
 
@@ -32,7 +32,9 @@ pytestmark = pytest.mark.integration
 ACTIVITIES = 60
 
 
-def stream(region: str, *, period_kind: str = "quarterly", evidence: str | None = None) -> list[Event]:
+def stream(
+    region: str, *, period_kind: str = "quarterly", evidence: str | None = None, attached: str | None = None
+) -> list[Event]:
     employee, indicator = f"e-{uuid.uuid4().hex[:8]}", f"i-{uuid.uuid4().hex[:8]}"
     plan = WorkPlanApproved(
         region_id=region,
@@ -77,6 +79,19 @@ def stream(region: str, *, period_kind: str = "quarterly", evidence: str | None 
         )
         for n in range(ACTIVITIES)
     ]
+    if attached is not None:  # a file attached to the second activity after it was reported
+        second = activities[1]
+        assert isinstance(second, ActivityReported)
+        activities.append(
+            EvidenceAttached(
+                region_id=region,
+                activity_id=second.activity_id,
+                employee_id=employee,
+                sha256=attached,
+                content_type="application/pdf",
+                size_bytes=2048,
+            )
+        )
     return [
         RegionRegistered(
             region_id=region, name="Kota Ulang", timezone="Asia/Jayapura", period_kind=period_kind
@@ -188,9 +203,12 @@ async def _equals(probe: Any, wanted: int) -> bool:
 
 async def test_a_rebuild_in_worker_processes_equals_the_live_views(start_service: Any) -> None:
     """Several employees' partitions applied by two processes, a monthly calendar applied first by one,
-    an evidence file shared across them: the views equal the live ones, as with one process."""
-    region, shared_file = new_region_id(), "ab" * 32
-    team = [stream(region, period_kind="monthly", evidence=shared_file) for _ in range(8)]
+    evidence files shared across them (one named in reports, one attached later): the views equal
+    the live ones, as with one process."""
+    region, shared_file, attached_file = new_region_id(), "ab" * 32, "ef" * 32
+    team = [
+        stream(region, period_kind="monthly", evidence=shared_file, attached=attached_file) for _ in range(8)
+    ]
     await start_service("scoring", consumer=True)
     admin = create_async_engine(ServiceSettings().migration_database_url)
     try:
@@ -210,6 +228,10 @@ async def test_a_rebuild_in_worker_processes_equals_the_live_views(start_service
         )
         # Monthly periods: twelve months and the year per planned employee.
         assert await count_of(admin, "employee_scores", region)() == len(team) * 13
+        assert await wait_until(
+            lambda: _equals(count_of(admin, "evidence_claims", region), 2 * len(team)), timeout=60
+        )
+        assert await count_of(admin, "flags", region)() == 2 * len(team)
         for workers in (2, 1):
             report = await replay("scoring", region=region, workers=workers)
             assert report.equal, report.render()

@@ -22,6 +22,7 @@ from services.reporting.service_layer.errors import (
     conflict,
 )
 from shared.auth import Principal
+from shared.contracts.reporting import EvidenceAttached
 from shared.errors import ApiError, Forbidden, NotFound, Unprocessable
 from shared.unit_of_work import UnitOfWork
 
@@ -142,6 +143,17 @@ async def attach_evidence(
             insert(activity_evidence).values(**values).returning(activity_evidence.c.uploaded_at)
         )
     ).scalar_one()
+    # Scoring counts the evidence and looks for files claimed by two employees: it must hear of it.
+    uow.emit(
+        EvidenceAttached(
+            region_id=region_id,
+            activity_id=activity_id,
+            employee_id=row.employee_id,
+            sha256=digest,
+            content_type=content_type,
+            size_bytes=len(data),
+        )
+    )
     return EvidenceRead.model_validate(values | {"uploaded_at": created}), True
 
 

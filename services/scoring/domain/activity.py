@@ -7,11 +7,13 @@ gives the same state:
 
 - status: the latest verification, rejection or correction; a report alone leaves it "unverified"
   and never overrides them (a report re-sent later must not undo a verification);
-- measured values: a correction beats any report, and among the same kind the latest wins.
+- measured values: a correction beats any report, and among the same kind the latest wins;
+- evidence files: every file the report or a later attachment names (a union, so order is moot).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
@@ -37,12 +39,11 @@ class Stamp:
 
 @dataclass(frozen=True)
 class ActivityIdentity:
-    """What the report alone says: which indicator the activity counts toward, and its evidence."""
+    """What the report alone says: which indicator the activity counts toward."""
 
     employee_id: str
     indicator_id: str
     result_id: str
-    evidence_sha256: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class ActivityState:
     measure_corrected: bool = False
     status: ActivityStatus = ActivityStatus.UNVERIFIED
     status_stamp: Stamp | None = None
+    #: SHA-256 of each evidence file (bukti dukung), lower-case, sorted.
+    evidence: tuple[str, ...] = ()
 
     @property
     def counts(self) -> bool:
@@ -96,10 +99,21 @@ class ActivityState:
             return self
         return replace(self, measure=measure, measure_stamp=stamp, measure_corrected=corrected)
 
-    def reported(self, identity: ActivityIdentity, measure: ActivityMeasure, stamp: Stamp) -> ActivityState:
+    def reported(
+        self,
+        identity: ActivityIdentity,
+        measure: ActivityMeasure,
+        stamp: Stamp,
+        evidence: Iterable[str] = (),
+    ) -> ActivityState:
         """The report: fixes the identity and measures; the status stays as any later fact set it."""
         state = self if self.identity is not None else replace(self, identity=identity)
-        return state._with_measure(measure, stamp, corrected=False)
+        return state._with_measure(measure, stamp, corrected=False).with_evidence(evidence)
+
+    def with_evidence(self, digests: Iterable[str]) -> ActivityState:
+        """Evidence files attached, with the report or later (kept even before the report arrives)."""
+        merged = tuple(sorted(set(self.evidence) | {digest.lower() for digest in digests}))
+        return self if merged == self.evidence else replace(self, evidence=merged)
 
     def verified_at(self, stamp: Stamp) -> ActivityState:
         """The supervisor verified the activity."""

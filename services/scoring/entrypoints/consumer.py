@@ -21,6 +21,7 @@ from shared.contracts.reporting import (
     ActivityRejected,
     ActivityReported,
     ActivityVerified,
+    EvidenceAttached,
     FieldVisitLogged,
 )
 from shared.messaging.consumer import Handler
@@ -39,6 +40,7 @@ def handlers(_: ServiceContext) -> Mapping[type[Event], Handler]:
         ActivityVerified: projections.on_activity_verified,
         ActivityRejected: projections.on_activity_rejected,
         ActivityCorrected: projections.on_activity_corrected,
+        EvidenceAttached: projections.on_evidence_attached,
         FieldVisitLogged: projections.on_field_visit_logged,
         SatisfactionIndexChanged: projections.on_satisfaction_index_changed,
         BehaviourAssessmentSubmitted: projections.on_behaviour_assessment_submitted,

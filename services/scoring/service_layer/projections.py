@@ -14,7 +14,7 @@ through the session they are given. An event about a period closed before it hap
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -91,6 +91,7 @@ from shared.contracts.reporting import (
     ActivityRejected,
     ActivityReported,
     ActivityVerified,
+    EvidenceAttached,
     FieldVisitLogged,
 )
 from shared.db import REGION_SETTING, insert_from_arrays
@@ -143,7 +144,6 @@ class _ActivityChange:
     activity_id: str
     employee_id: str
     change: Callable[[ActivityState], ActivityState]
-    reported: ActivityReported | None = None  # checked for shared evidence once applied
 
 
 @dataclass
@@ -572,9 +572,7 @@ def _state_of(row: Row[Any] | None) -> ActivityState:
     if row is None:
         return ActivityState()
     identity = (
-        ActivityIdentity(row.employee_id, row.indicator_id, row.result_id or "", tuple(row.evidence_sha256))
-        if row.reported
-        else None
+        ActivityIdentity(row.employee_id, row.indicator_id, row.result_id or "") if row.reported else None
     )
     measure = (
         ActivityMeasure(
@@ -592,6 +590,7 @@ def _state_of(row: Row[Any] | None) -> ActivityState:
         measure_corrected=row.measure_corrected,
         status=ActivityStatus(row.status),
         status_stamp=Stamp(row.status_stamp_at, row.status_stamp_id) if row.status_stamp_at else None,
+        evidence=tuple(row.evidence_sha256),
     )
 
 
@@ -616,7 +615,7 @@ def _stored_values(state: ActivityState, employee_id: str, cal: Calendar) -> dic
         "employee_id": employee_id,
         "indicator_id": identity.indicator_id if identity else None,
         "result_id": identity.result_id if identity else None,
-        "evidence_sha256": list(identity.evidence_sha256) if identity else [],
+        "evidence_sha256": list(state.evidence),
         "period": period.key if period else None,
         "year": period.year if period else None,
         "occurred_at": measure.occurred_at if measure else None,
@@ -687,8 +686,10 @@ async def _apply_changes(session: AsyncSession, facts: RegionFacts, work: _Regio
                 await _divert_late(session, envelope, period=late, subject_id=change.employee_id)
                 continue
             event_id = _event_id(envelope)
-            for indicator_id, key in _counted_keys(row) | _counted_keys(values):
-                touch(work.progress, (change.employee_id, indicator_id, key), event_id, envelope.occurred_at)
+            if replace(after, evidence=before.evidence) != before:  # evidence alone counts in no total
+                for indicator_id, key in _counted_keys(row) | _counted_keys(values):
+                    progress_key = (change.employee_id, indicator_id, key)
+                    touch(work.progress, progress_key, event_id, envelope.occurred_at)
             states[change.activity_id] = after
             rows[change.activity_id] = values
             changed[change.activity_id] = values | {
@@ -696,8 +697,14 @@ async def _apply_changes(session: AsyncSession, facts: RegionFacts, work: _Regio
                 "region_id": region_id,
                 "last_event_id": event_id,
             }
-        if change.reported is not None and after.identity is not None and after.identity.evidence_sha256:
-            evidence.append((change, after))
+            # Claims are checked once the activity is reported and whenever it names a new file,
+            # whichever of the two arrives first.
+            if (
+                after.identity is not None
+                and after.evidence
+                and (before.identity is None or after.evidence != before.evidence)
+            ):
+                evidence.append((change, after))
     for activity_id, values in changed.items():
         note_activity_change(
             work.deltas, activity_id, values["employee_id"], before_batch.get(activity_id), values
@@ -735,12 +742,11 @@ _STORE_CONTRIBUTIONS = _store_contributions_statement()
 def _activity_change(
     pending: PendingViews,
     envelope: Envelope,
-    event: ActivityReported | ActivityVerified | ActivityRejected | ActivityCorrected,
+    event: ActivityReported | ActivityVerified | ActivityRejected | ActivityCorrected | EvidenceAttached,
     change: Callable[[ActivityState], ActivityState],
 ) -> None:
-    reported = event if isinstance(event, ActivityReported) else None
     pending.region(envelope.region_id).changes.append(
-        _ActivityChange(envelope, event.activity_id, event.employee_id, change, reported)
+        _ActivityChange(envelope, event.activity_id, event.employee_id, change)
     )
 
 
@@ -749,11 +755,14 @@ async def on_activity_reported(
     _: AsyncSession, event: ActivityReported, envelope: Envelope, pending: PendingViews
 ) -> None:
     """An activity counts toward its indicator from its report on (with any earlier verification)."""
-    identity = ActivityIdentity(
-        event.employee_id, event.indicator_id, event.result_id, tuple(sorted(set(event.evidence_sha256)))
-    )
+    identity = ActivityIdentity(event.employee_id, event.indicator_id, event.result_id)
     measure = _measure(event.occurred_at, event.quantity, event.denominator)
-    _activity_change(pending, envelope, event, lambda s: s.reported(identity, measure, _stamp(envelope)))
+    _activity_change(
+        pending,
+        envelope,
+        event,
+        lambda s: s.reported(identity, measure, _stamp(envelope), event.evidence_sha256),
+    )
 
 
 @_deferring
@@ -761,7 +770,8 @@ async def on_activity_verified(
     _: AsyncSession, event: ActivityVerified, envelope: Envelope, pending: PendingViews
 ) -> None:
     """Count an activity as verified; kept and applied later if its report has not arrived yet."""
-    _activity_change(pending, envelope, event, lambda s: s.verified_at(_stamp(envelope)))
+    stamp, evidence = _stamp(envelope), event.evidence_sha256
+    _activity_change(pending, envelope, event, lambda s: s.verified_at(stamp).with_evidence(evidence))
 
 
 @_deferring
@@ -769,7 +779,8 @@ async def on_activity_rejected(
     _: AsyncSession, event: ActivityRejected, envelope: Envelope, pending: PendingViews
 ) -> None:
     """A rejected activity stops counting."""
-    _activity_change(pending, envelope, event, lambda s: s.rejected_at(_stamp(envelope)))
+    stamp, evidence = _stamp(envelope), event.evidence_sha256
+    _activity_change(pending, envelope, event, lambda s: s.rejected_at(stamp).with_evidence(evidence))
 
 
 @_deferring
@@ -778,7 +789,24 @@ async def on_activity_corrected(
 ) -> None:
     """A corrected activity counts again, with its new values, awaiting verification."""
     measure = _measure(event.occurred_at, event.quantity, event.denominator)
-    _activity_change(pending, envelope, event, lambda s: s.corrected(measure, _stamp(envelope)))
+    _activity_change(
+        pending,
+        envelope,
+        event,
+        lambda s: s.corrected(measure, _stamp(envelope)).with_evidence(event.evidence_sha256),
+    )
+
+
+@_deferring
+async def on_evidence_attached(
+    _: AsyncSession, event: EvidenceAttached, envelope: Envelope, pending: PendingViews
+) -> None:
+    """An evidence file attached after the report: counted on the activity, its claim checked.
+
+    Kept if the report has not arrived yet; the review events also name the files attached by
+    then (topics written before this event existed), and all of them make one set.
+    """
+    _activity_change(pending, envelope, event, lambda s: s.with_evidence((event.sha256,)))
 
 
 _CLAIM_COLUMNS = ("sha256", "activity_id", "region_id", "employee_id")
@@ -810,7 +838,7 @@ async def _check_shared_evidence(
     for change, state in reports:
         assert state.identity is not None
         digests = []
-        for digest in state.identity.evidence_sha256:
+        for digest in state.evidence:
             try:
                 digests.append(EvidenceClaim(change.employee_id, digest).sha256)
             except ValueError:

@@ -74,3 +74,17 @@ def test_a_report_sent_again_never_undoes_a_verification_or_a_correction() -> No
     state = fold([(0, "reported"), (1, "rejected"), (2, "corrected"), (3, "verified"), (4, "reported")])
     assert state.verified
     assert state.measure == CORRECTED
+
+
+@given(st.permutations([("reported", ("AA" * 32,)), ("attached", ("bb" * 32,)), ("attached", ("aa" * 32,))]))
+def test_evidence_attached_before_or_after_the_report_is_one_set_whatever_the_order(
+    delivery: list[tuple[str, tuple[str, ...]]],
+) -> None:
+    state = ActivityState()
+    for n, (step, digests) in enumerate(delivery):
+        if step == "reported":
+            state = state.reported(IDENTITY, FIRST, Stamp(T0 + timedelta(minutes=n), f"ev-{n}"), digests)
+        else:
+            state = state.with_evidence(digests)
+    assert state.evidence == ("aa" * 32, "bb" * 32)
+    assert state.counts

@@ -1,0 +1,74 @@
+"""Evidence files in scoring: attached before or after the report, redelivered, claimed by two employees."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.scoring.adapters.tables import contributions, evidence_claims, flags
+from shared.contracts.reporting import ActivityReported, ActivityVerified, EvidenceAttached
+from tests.conftest import new_region_id
+from tests.integration.test_scoring_views import T0, deliver, rows_of, scoring_db, wrap
+
+pytestmark = pytest.mark.integration
+
+__all__ = ["scoring_db"]
+
+
+async def test_evidence_attached_before_its_report_or_redelivered_counts_once_and_is_claimed(
+    scoring_db: async_sessionmaker[AsyncSession],
+) -> None:
+    region, photo, scan = new_region_id(), "ab" * 32, "cd" * 32
+
+    def report(employee: str, evidence: list[str]) -> ActivityReported:
+        return ActivityReported(
+            region_id=region,
+            activity_id=f"{employee}-a",
+            employee_id=employee,
+            plan_id="p",
+            result_id="r",
+            indicator_id="i",
+            occurred_at=T0,
+            quantity=Decimal(1),
+            description="Kegiatan",
+            evidence_sha256=evidence,
+        )
+
+    def attached(employee: str, digest: str) -> EvidenceAttached:
+        return EvidenceAttached(
+            region_id=region,
+            activity_id=f"{employee}-a",
+            employee_id=employee,
+            sha256=digest,
+            content_type="image/jpeg",
+            size_bytes=1000,
+        )
+
+    early = wrap(attached("e-1", photo), T0)
+    verified = wrap(
+        ActivityVerified(
+            region_id=region, activity_id="e-1-a", employee_id="e-1", verifier_id="b", evidence_sha256=[photo]
+        ),
+        T0,
+    )
+    # The attachment and the verification naming it arrive before the report, and again after it.
+    await deliver(scoring_db, [early, verified], deferred=False)
+    await deliver(scoring_db, [wrap(report("e-1", [scan.upper()]), T0)])
+    await deliver(scoring_db, [early, verified, wrap(attached("e-1", photo), T0)])
+    # A colleague's report claims the same photo: both are flagged, whichever came first.
+    await deliver(scoring_db, [wrap(report("e-2", []), T0), wrap(attached("e-2", photo), T0)])
+
+    stored = {row.activity_id: row for row in await rows_of(scoring_db, region, contributions)}
+    assert stored["e-1-a"].evidence_sha256 == [photo, scan]
+    assert stored["e-1-a"].status == "VERIFIED"
+    assert stored["e-2-a"].evidence_sha256 == [photo]
+    claims = sorted(
+        (row.sha256, row.employee_id) for row in await rows_of(scoring_db, region, evidence_claims)
+    )
+    assert claims == [(photo, "e-1"), (photo, "e-2"), (scan, "e-1")]
+    shared = sorted(
+        row.subject_id for row in await rows_of(scoring_db, region, flags) if row.kind == "shared_evidence"
+    )
+    assert shared == [f"e-1/{photo}", f"e-2/{photo}"]
