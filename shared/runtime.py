@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.auth import TokenVerifier, document_roles
 from shared.contracts import Event
+from shared.dates import DateWindow, configure_date_window
 from shared.db import (
     audit_log_table,
     create_engine,
@@ -299,6 +300,8 @@ def build_app(definition: ServiceDefinition, context: ServiceContext) -> FastAPI
         readiness_checks=checks,
         max_body_bytes=definition.max_body_bytes,
     )
+    settings = definition.settings
+    configure_date_window(DateWindow(settings.earliest_date, settings.latest_date_years_ahead))
     # The routers' own routes: the application reads its operations from them.
     document_roles([route for router in (*definition.routers, audit_router) for route in router.routes])
     app.state.context = context

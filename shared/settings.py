@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
@@ -65,6 +66,10 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval_seconds: float = Field(default=0.05, gt=0)
     consumer_batch_size: int = Field(default=500, ge=1, le=10_000)
 
+    earliest_date: date = Field(default=date(2000, 1, 1), description="The earliest date an API accepts.")
+    latest_date_years_ahead: int = Field(
+        default=10, ge=1, le=100, description="How many years after this one an API accepts dates for."
+    )
     log_level: str = "INFO"
     log_json: bool = True
 

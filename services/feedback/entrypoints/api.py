@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, status
@@ -47,6 +47,7 @@ from services.feedback.entrypoints.schemas import (
 from services.feedback.service_layer import complaints, internal, surveys
 from shared.auth import Principal, Role, require_roles
 from shared.contracts.periods import PeriodKey
+from shared.dates import BoundedDate
 from shared.http import PUBLIC, client_address
 from shared.runtime import Context
 
@@ -465,7 +466,7 @@ async def add_holiday(
 
 @router.delete("/complaint-calendar/holidays/{day}", status_code=status.HTTP_204_NO_CONTENT)
 async def remove_holiday(
-    day: date, context: Context, request: Request, principal: Principal = RegionAdmin
+    day: BoundedDate, context: Context, request: Request, principal: Principal = RegionAdmin
 ) -> None:
     """Remove a holiday from your region's calendar."""
     async with context.unit_of_work(region_id=principal.region) as uow:

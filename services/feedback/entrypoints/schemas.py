@@ -13,6 +13,7 @@ from services.feedback.domain.complaints import ComplaintStatus
 from services.feedback.domain.satisfaction import ServiceItem
 from services.feedback.domain.survey import AgeBand, Education, Occupation, Sex, SurveyKind
 from shared.contracts.periods import PeriodKey
+from shared.dates import BoundedDate
 
 #: Ids chosen by people (service ids) stay short, lower-case and URL-safe.
 SLUG = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -262,7 +263,7 @@ class ComplaintReopenCreate(Strict):
 class HolidayCreate(Strict):
     """A public holiday or collective leave day (hari libur nasional / cuti bersama)."""
 
-    day: date
+    day: BoundedDate
     name: str = Field(min_length=1, max_length=200)
 
 
@@ -276,7 +277,7 @@ class HolidayRead(BaseModel):
 class ComplaintPolicyCreate(Strict):
     """The region's complaint deadlines in working days and its weekend days, from a date on."""
 
-    effective_from: date
+    effective_from: BoundedDate
     verification_days: int = Field(default=3, ge=0, le=365)
     follow_up_days: int = Field(default=5, ge=0, le=365)
     resolution_without_field_check_days: int = Field(default=14, ge=0, le=365)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
@@ -36,6 +35,7 @@ from services.planning.entrypoints.schemas import (
 )
 from services.planning.service_layer import cascade, imports, organisation, templates, work_plans
 from shared.auth import Principal, Role, require_roles
+from shared.dates import BoundedDate
 from shared.errors import Unprocessable
 from shared.http import client_address
 from shared.runtime import Context, ServiceContext
@@ -161,7 +161,8 @@ async def list_employees(
     context: Context,
     principal: Principal = TeamReader,
     on: Annotated[
-        date | None, Query(description="Assignments holding on this day; today by default.")
+        BoundedDate | None,
+        Query(description="Assignments holding on this day; today in the region by default."),
     ] = None,
     supervisor_id: str | None = None,
     unit_id: str | None = None,
@@ -171,7 +172,7 @@ async def list_employees(
         return await organisation.list_employees(
             session=session,
             principal=principal,
-            on=on or datetime.now(UTC).date(),
+            on=on,
             supervisor_id=supervisor_id,
             unit_id=unit_id,
         )
@@ -183,10 +184,11 @@ async def get_employee(
     context: Context,
     principal: Principal = RegionReader,
     on: Annotated[
-        date | None, Query(description="The assignment holding on this day (who rated whom).")
+        BoundedDate | None,
+        Query(description="The assignment holding on this day (who rated whom); today by default."),
     ] = None,
 ) -> EmployeeRead:
-    """An employee with their latest assignment, or the one holding on a given day."""
+    """An employee with the assignment holding on a day (today in the region by default)."""
     async with _reading(context, principal.region) as session:
         return await organisation.get_employee(
             session=session, principal=principal, employee_id=employee_id, on=on
@@ -475,7 +477,7 @@ async def cascade_view(
     principal: Principal = TeamReader,
     unit_id: Annotated[str | None, Query(description="Only this unit and the units below it.")] = None,
     on: Annotated[
-        date | None, Query(description="Supervisors as of this day; the plan day by default.")
+        BoundedDate | None, Query(description="Supervisors as of this day; the plan day by default.")
     ] = None,
 ) -> CascadeRead:
     """The tree of approved planned results from the head down, with gaps (results nobody supports).

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validat
 from services.planning.domain.organisation import JobType
 from shared.contracts.periods import PeriodKey, period_key_parts
 from shared.contracts.planning import Aggregation, Aspect, Direction
+from shared.dates import BoundedDate
 
 
 def _without_nul(value: Any) -> Any:
@@ -106,14 +107,15 @@ class EmployeeCreate(Input):
     position: str = Field(min_length=2, max_length=200, description="Jabatan, e.g. 'Guru Ahli Pertama'.")
     job_type: JobTypeName = Field(min_length=2, max_length=64)
     supervisor_id: str | None = Field(default=None, description="Atasan langsung, who rates this employee.")
-    effective_from: date
+    effective_from: BoundedDate
 
 
 class EmployeeRead(EmployeeCreate):
-    """An employee with the assignment that holds on the date asked for (the latest one by default)."""
+    """An employee with the assignment that holds on the date asked for (today in the region by default)."""
 
     employee_id: str
     region_id: str
+    effective_from: date
 
 
 class MoveCreate(Input):
@@ -124,7 +126,7 @@ class MoveCreate(Input):
 
     model_config = ConfigDict(extra="forbid")
 
-    effective_from: date
+    effective_from: BoundedDate
     unit_id: str | None = None
     supervisor_id: str | None = None
     position: str | None = Field(default=None, min_length=2, max_length=200)

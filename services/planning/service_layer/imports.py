@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -34,6 +34,7 @@ from services.planning.service_layer.organisation import (
     store_assignment,
 )
 from shared.contracts.planning import EmployeeUpserted, UnitUpserted
+from shared.dates import date_window
 from shared.unit_of_work import UnitOfWork
 
 _DELIMITERS = (",", ";", "\t")
@@ -75,7 +76,16 @@ def _history_checks(
     report: ImportReport, organisation: Organisation, first_day: dict[str, date]
 ) -> _Verdicts:
     verdicts = _Verdicts()
+    today = datetime.now(UTC).date()
     for record in report.accepted:
+        outside = date_window().refusal(record.effective_from, today)
+        if outside is not None:
+            # The one window of every API's dates (shared.dates), here for a column of the file.
+            verdicts.refuse(
+                record,
+                Problem("effective_date", "outside_date_window", *outside),
+            )
+            continue
         employee_id = organisation.employee_id_of.get(record.employee.nip)
         if employee_id is None:
             continue

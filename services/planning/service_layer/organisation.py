@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, insert, select, update
 from sqlalchemy.dialects.postgresql import distinct_on
@@ -469,16 +470,26 @@ async def _visible_employee(session: AsyncSession, principal: Principal, employe
     raise _not_found_employee()
 
 
+async def today_in_region(session: AsyncSession, region_id: str) -> date:
+    """Today on the region's own calendar: its day starts at midnight in its time zone."""
+    region = await require_region(session, region_id)
+    return datetime.now(ZoneInfo(region.timezone)).date()
+
+
 async def get_employee(
     *, session: AsyncSession, principal: Principal, employee_id: str, on: date | None
 ) -> EmployeeRead:
-    """An employee with the assignment holding on `on` (their latest one when not given)."""
+    """An employee with the assignment holding on `on`, today in the region by default.
+
+    A move dated later is not current yet; an employee who starts later shows their first assignment.
+    """
     row = await _visible_employee(session, principal, employee_id)
-    if on is None:
-        assignment: Any = row
-    else:
-        assignment = await repository.assignment_on(session, principal.region, employee_id, on)
-        if assignment is None:
+    day = on or await today_in_region(session, principal.region)
+    assignment: Any = await repository.assignment_on(session, principal.region, employee_id, day)
+    if assignment is None:
+        if on is None:
+            assignment = (await _history_rows(session, principal.region, employee_id))[0]
+        else:
             raise NotFound(
                 "not_yet_employed",
                 f"The employee had no assignment on {on.isoformat()}.",
@@ -526,11 +537,12 @@ async def list_employees(
     *,
     session: AsyncSession,
     principal: Principal,
-    on: date,
+    on: date | None,
     supervisor_id: str | None,
     unit_id: str | None,
 ) -> list[EmployeeRead]:
-    """Employees of the region as assigned on `on`, optionally of one supervisor or unit.
+    """Employees of the region as assigned on `on` (today in the region by default), optionally of
+    one supervisor or unit.
 
     A rater who is not HR or an auditor sees only the employees they supervised on that day.
     """
@@ -544,9 +556,10 @@ async def list_employees(
             )
         supervisor_id = principal.employee_id
     region_id = principal.region
+    day = on or await today_in_region(session, region_id)
     latest = (
         select(employee_assignments)
-        .where(employee_assignments.c.region_id == region_id, employee_assignments.c.effective_from <= on)
+        .where(employee_assignments.c.region_id == region_id, employee_assignments.c.effective_from <= day)
         .order_by(employee_assignments.c.employee_id, employee_assignments.c.effective_from.desc())
         .ext(distinct_on(employee_assignments.c.employee_id))
         .subquery()

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from shared.contracts.periods import PeriodKey
+from shared.dates import BoundedDate
 
 RatingValue = Literal["ABOVE", "MEETS", "BELOW"]
 
@@ -360,7 +361,7 @@ class TrainingEntrySettings(BaseModel):
 class RuleSetCreate(BaseModel):
     """A region's rule change, effective from a date (never before the last closed period ends)."""
 
-    effective_from: date
+    effective_from: BoundedDate
     rating: RatingThresholdsSettings = RatingThresholdsSettings()
     achievement_cap: Decimal | None = Field(default=None, ge=1)
     override_min_reason_length: int | None = Field(default=None, ge=1, le=500)

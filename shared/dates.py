@@ -1,0 +1,70 @@
+"""Calendar dates callers may send: inside one sane window, the same for every API of the platform.
+
+A date far outside the years the platform serves is a typing slip (9999-12-31, 0001-01-01) that
+would otherwise be stored and then decide what is "current" for years. The window runs from
+``earliest_date`` (2000-01-01 by default) to ``latest_date_years_ahead`` years after today (10 by
+default), both settings (``KINERJA_EARLIEST_DATE``, ``KINERJA_LATEST_DATE_YEARS_AHEAD``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, WithJsonSchema
+
+
+@dataclass(frozen=True, slots=True)
+class DateWindow:
+    """The dates the platform accepts."""
+
+    earliest: date = date(2000, 1, 1)
+    years_ahead: int = 10
+
+    def latest(self, today: date) -> date:
+        """The last accepted date, counted from today."""
+        return date(today.year + self.years_ahead, 12, 31)
+
+    def refusal(self, value: date, today: date) -> tuple[str, str] | None:
+        """Why a date is outside the window, in English and Indonesian; None when it is inside."""
+        latest = self.latest(today)
+        if self.earliest <= value <= latest:
+            return None
+        return (
+            f"{value.isoformat()} is outside {self.earliest.isoformat()} .. {latest.isoformat()}",
+            f"{value.isoformat()} di luar rentang {self.earliest.isoformat()} s.d. {latest.isoformat()}",
+        )
+
+
+_window = DateWindow()
+
+
+def configure_date_window(window: DateWindow) -> None:
+    """Set the process's window from its settings (at start-up, before serving requests)."""
+    global _window
+    _window = window
+
+
+def date_window() -> DateWindow:
+    """The process's window."""
+    return _window
+
+
+def _check(value: date) -> date:
+    refusal = _window.refusal(value, datetime.now(UTC).date())
+    if refusal is not None:
+        raise ValueError(refusal[0])
+    return value
+
+
+_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "format": "date",
+    "description": "A date inside the platform's window: from KINERJA_EARLIEST_DATE (2000-01-01 by "
+    "default) to the end of the year KINERJA_LATEST_DATE_YEARS_AHEAD (10 by default) years from now.",
+    "x-date-window": True,
+}
+
+#: A date a caller sends (body, query or path): refused with 422 outside the window.
+BoundedDate = Annotated[date, AfterValidator(_check), WithJsonSchema(_SCHEMA)]
