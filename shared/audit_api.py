@@ -10,9 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from shared.auth import Principal, Role, require_roles
+from shared.guarded_route import GuardedRoute
 from shared.runtime import Context
 
-router = APIRouter(prefix="/v1", tags=["audit"])
+router = APIRouter(prefix="/v1", tags=["audit"], route_class=GuardedRoute)
 
 AuditReader = require_roles(Role.AUDITOR, Role.REGION_ADMIN)
 

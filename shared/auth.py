@@ -189,18 +189,25 @@ def require_roles(*roles: Role) -> Any:
     async def check(
         request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
     ) -> Principal:
-        principal = await authenticate(request, credentials)
-        if not principal.has(*roles):
-            allowed = ", ".join(r.value for r in roles)
-            raise Forbidden(
-                "wrong_role",
-                f"This action needs one of the roles: {allowed}.",
-                f"Tindakan ini memerlukan salah satu peran: {allowed}.",
-            )
-        return principal
+        return await admit(request, credentials, frozenset(roles))
 
     check.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]
     return Depends(check)
+
+
+async def admit(
+    request: Request, credentials: HTTPAuthorizationCredentials | None, roles: frozenset[Role]
+) -> Principal:
+    """The verified caller if it holds one of ``roles``; 401 without a valid token, 403 without the role."""
+    principal = await authenticate(request, credentials)
+    if not principal.has(*roles):
+        allowed = ", ".join(sorted(r.value for r in roles))
+        raise Forbidden(
+            "wrong_role",
+            f"This action needs one of the roles: {allowed}.",
+            f"Tindakan ini memerlukan salah satu peran: {allowed}.",
+        )
+    return principal
 
 
 def allowed_roles_of(dependency: Any) -> frozenset[Role] | None:

@@ -14,11 +14,13 @@ import asyncpg
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import ApiError, TooManyRequests
+from shared.guarded_route import BodyTooLarge, GuardedRoute
 from shared.observability import HTTP_LATENCY, HTTP_REQUESTS, correlation_id_var, record_readiness
 
 log = logging.getLogger(__name__)
@@ -88,9 +90,8 @@ CONCURRENT_UPDATE = {
 class ObservabilityMiddleware:
     """Sets the correlation id and records request count and latency by route template."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.max_body_bytes = max_body_bytes
         # Metric children by label values: ``labels()`` validates and locks on every call, and the
         # set of (method, route, status) a service answers is small.
         self._counters: dict[tuple[str, str, int], Any] = {}
@@ -116,34 +117,11 @@ class ObservabilityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming: list[bytes] = []
-        declared = None
-        # One pass over the headers for both values this middleware reads.
-        for name, value in scope["headers"]:
-            if name == b"x-correlation-id":
-                incoming.append(value)
-            elif name == b"content-length" and declared is None:
-                declared = value
+        incoming = [value for name, value in scope["headers"] if name == b"x-correlation-id"]
         correlation_id = _correlation_id(incoming)
         token = correlation_id_var.set(correlation_id)
         status = 500
         started = time.perf_counter()
-
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            response = JSONResponse(
-                {
-                    "error": {
-                        "code": "too_large",
-                        "field": None,
-                        "message": f"The request body is larger than {self.max_body_bytes} bytes.",
-                        "message_id": f"Isi permintaan lebih besar dari {self.max_body_bytes} bita.",
-                    }
-                },
-                status_code=413,
-            )
-            await response(scope, receive, send)
-            correlation_id_var.reset(token)
-            return
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -239,6 +217,10 @@ def install_error_handlers(app: FastAPI) -> None:
         }
         return JSONResponse(body, status_code=422)
 
+    @app.exception_handler(BodyTooLarge)
+    async def body_too_large(_: Request, exc: BodyTooLarge) -> JSONResponse:
+        return JSONResponse(exc.error.body(), status_code=exc.status_code)
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         message, location = _validation_message(exc.errors())
@@ -282,8 +264,17 @@ def create_app(
 ) -> FastAPI:
     """A FastAPI application with the platform's health, metrics and error conventions."""
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    # Every API route checks the token before the body and reads the body up to a limit: this
+    # one for the service, less where a route class says so (shared.guarded_route).
+    app.state.max_body_bytes = max_body_bytes
+    app.router.route_class = GuardedRoute
     install_error_handlers(app)
     for router in routers:
+        unguarded = [
+            r.path for r in router.routes if isinstance(r, APIRoute) and not isinstance(r, GuardedRoute)
+        ]
+        if unguarded:
+            raise TypeError(f"routes {unguarded} must be GuardedRoute: create the router with route_class")
         app.include_router(router)
 
     @app.get("/healthz", tags=["ops"], openapi_extra=PUBLIC, summary="The process is alive")
@@ -311,5 +302,5 @@ def create_app(
         record_readiness(await check_readiness(readiness_checks))
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    app.add_middleware(ObservabilityMiddleware, max_body_bytes=max_body_bytes)
+    app.add_middleware(ObservabilityMiddleware)
     return app

@@ -48,11 +48,12 @@ from services.feedback.service_layer import complaints, internal, surveys
 from shared.auth import Principal, Role, require_roles
 from shared.contracts.periods import PeriodKey
 from shared.dates import BoundedDate
+from shared.guarded_route import GuardedRoute
 from shared.http import PUBLIC, client_address
 from shared.runtime import Context
 
 public_router = APIRouter(prefix="/v1/public", tags=["citizens"], route_class=CitizenRoute)
-router = APIRouter(prefix="/v1", tags=["feedback"])
+router = APIRouter(prefix="/v1", tags=["feedback"], route_class=GuardedRoute)
 
 CITIZEN = "citizen"
 RegionId = Annotated[str, Path(pattern=ID_PATTERN)]

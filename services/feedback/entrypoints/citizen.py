@@ -3,46 +3,31 @@
 Citizens need no account, so every public route is limited per client address and per device
 token (header ``X-Device-Token``, which the citizen app or kiosk sends) in Redis, answering a
 clear 429 with ``Retry-After``; and its body is read up to a small limit, also when it arrives
-in chunks without a ``Content-Length`` (answering 413).
+in chunks without a ``Content-Length`` (answering 413, see ``shared.guarded_route``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
-from fastapi.responses import JSONResponse, Response
-from fastapi.routing import APIRoute
 from redis.exceptions import RedisError
-from starlette.types import Message
+from starlette.types import Scope
 
 from services.feedback.adapters.rate_limiter import Limit, RateLimiter
 from services.feedback.metrics import RATE_LIMITED, RATE_LIMITER_ERRORS
 from services.feedback.settings import FeedbackSettings
-from shared.errors import ApiError, TooManyRequests
+from shared.errors import TooManyRequests
+from shared.guarded_route import GuardedRoute
 from shared.http import client_address
 from shared.runtime import Context, ServiceContext
 
 log = logging.getLogger(__name__)
 
 DEVICE_TOKEN_HEADER = "X-Device-Token"  # noqa: S105 - a header name, not a secret
-
-
-class PayloadTooLarge(ApiError):
-    """The request body is larger than a citizen request can be."""
-
-    status_code = 413
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(
-            "too_large",
-            f"The request body is larger than {limit} bytes.",
-            f"Isi permintaan lebih besar dari {limit} bita.",
-        )
 
 
 class Traffic(StrEnum):
@@ -120,34 +105,9 @@ def citizen_protection(action: str, traffic: Traffic) -> Any:
     return Depends(protect)
 
 
-def _replay(body: bytes) -> Callable[[], Awaitable[Message]]:
-    sent = False
+class CitizenRoute(GuardedRoute):
+    """A citizen's route: its body is limited to the (small) citizen limit, whatever the framing."""
 
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive
-
-
-class CitizenRoute(APIRoute):
-    """A route whose body is read at most up to the citizen limit, whatever the headers claim."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        """Wrap FastAPI's handler with a bounded read of the body."""
-        handler = super().get_route_handler()
-
-        async def bounded(request: Request) -> Response:
-            limit = feedback_settings(request.app.state.context).public_max_body_bytes
-            received = bytearray()
-            async for chunk in request.stream():
-                received.extend(chunk)
-                if len(received) > limit:
-                    error = PayloadTooLarge(limit)
-                    return JSONResponse(error.body(), status_code=error.status_code)
-            return await handler(Request(request.scope, _replay(bytes(received))))
-
-        return bounded
+    def body_limit(self, scope: Scope) -> int:
+        """The citizen limit of the running service."""
+        return feedback_settings(scope["app"].state.context).public_max_body_bytes

@@ -37,6 +37,7 @@ from services.planning.service_layer import cascade, imports, organisation, temp
 from shared.auth import Principal, Role, require_roles
 from shared.dates import BoundedDate
 from shared.errors import Unprocessable
+from shared.guarded_route import GuardedRoute
 from shared.http import client_address
 from shared.runtime import Context, ServiceContext
 
@@ -51,7 +52,9 @@ async def _no_nul_in_url(request: Request) -> None:
         )
 
 
-router = APIRouter(prefix="/v1", tags=["planning"], dependencies=[Depends(_no_nul_in_url)])
+router = APIRouter(
+    prefix="/v1", tags=["planning"], dependencies=[Depends(_no_nul_in_url)], route_class=GuardedRoute
+)
 
 PlatformAdmin = require_roles(Role.PLATFORM_ADMIN)
 RegionAdmin = require_roles(Role.REGION_ADMIN)

@@ -41,10 +41,11 @@ from services.reporting.service_layer.activities import HistoryFilters, Submissi
 from services.reporting.service_layer.intake import Claim, batch_answer, batch_claim, single_answer
 from shared.auth import Principal, Role, require_roles
 from shared.errors import Unprocessable
+from shared.guarded_route import GuardedRoute
 from shared.http import client_address
 from shared.runtime import Context
 
-router = APIRouter(prefix="/v1", tags=["reporting"])
+router = APIRouter(prefix="/v1", tags=["reporting"], route_class=GuardedRoute)
 
 ActivityId = Annotated[str, Path(max_length=64)]
 Sha256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file, lowercase hex.")]

@@ -32,10 +32,11 @@ from services.scoring.service_layer import analysis, governance, judgements, que
 from services.scoring.service_layer.flags import unit_of_work_emitter
 from shared.auth import Principal, Role, require_roles
 from shared.contracts.periods import PeriodKey
+from shared.guarded_route import GuardedRoute
 from shared.http import client_address
 from shared.runtime import Context
 
-router = APIRouter(prefix="/v1", tags=["scoring"])
+router = APIRouter(prefix="/v1", tags=["scoring"], route_class=GuardedRoute)
 
 PeriodQuery = Annotated[PeriodKey, Query()]
 

@@ -9,9 +9,10 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from prometheus_client import REGISTRY
 
+from shared.guarded_route import GuardedRoute
 from shared.http import create_app
 
-router = APIRouter()
+router = APIRouter(route_class=GuardedRoute)
 
 
 @router.get("/v1/unit-test-stream", response_class=StreamingResponse)
