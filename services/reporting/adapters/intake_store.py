@@ -36,6 +36,7 @@ ACTIVITY_COLUMNS = {
     "result_id": "varchar",
     "indicator_id": "varchar",
     "occurred_at": "timestamptz",
+    "occurred_utc_offset": "int2",
     "quantity": "numeric",
     "denominator": "numeric",
     "description": "text",

@@ -23,6 +23,7 @@ from services.reporting.domain.activity import (
     next_status,
 )
 from services.reporting.domain.cursor import InvalidCursor, decode_cursor, encode_cursor
+from services.reporting.domain.device_time import as_sent, utc_offset_minutes
 from services.reporting.entrypoints.schemas import (
     ActivityCorrection,
     ActivityDetail,
@@ -108,8 +109,11 @@ _ACTIVITY_FIELDS = tuple(ActivityRead.model_fields)
 
 
 def read_activity(mapping: Any) -> ActivityRead:
-    """An activity as stored, from a row or from the values it was inserted with."""
-    return ActivityRead.model_validate({key: mapping[key] for key in _ACTIVITY_FIELDS if key in mapping})
+    """An activity as stored, from a row or from the values it was inserted with; its time with the
+    offset the device sent it with."""
+    fields = {key: mapping[key] for key in _ACTIVITY_FIELDS if key in mapping}
+    fields["occurred_at"] = as_sent(mapping["occurred_at"], mapping.get("occurred_utc_offset"))
+    return ActivityRead.model_validate(fields)
 
 
 def feed_payload(values: dict[str, Any]) -> dict[str, Any]:
@@ -243,7 +247,11 @@ async def correct_activity(
     )
     if violation is not None:
         raise unprocessable(violation)
-    changes = correction.model_dump() | {"status": status.value, "revision": row.revision + 1}
+    changes = correction.model_dump() | {
+        "occurred_utc_offset": utc_offset_minutes(correction.occurred_at),
+        "status": status.value,
+        "revision": row.revision + 1,
+    }
     await uow.session.execute(
         update(activities)
         .where(activities.c.activity_id == activity_id, activities.c.region_id == region_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select, true, tuple_
 from sqlalchemy.dialects.postgresql import insert
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.reporting.adapters.tables import field_visits, team_members
 from services.reporting.domain.activity import check_not_in_future
 from services.reporting.domain.cursor import InvalidCursor, decode_cursor, encode_cursor
+from services.reporting.domain.device_time import as_sent, utc_offset_minutes
 from services.reporting.domain.resend import VISIT_CONTENT, changed_resend, differing_fields
 from services.reporting.entrypoints.schemas import FieldVisitCreate, FieldVisitPage, FieldVisitRead
 from services.reporting.metrics import FIELD_VISITS
@@ -31,7 +33,14 @@ async def _find(session: AsyncSession, region_id: str, visit_id: str) -> FieldVi
             )
         )
     ).first()
-    return None if row is None else FieldVisitRead.model_validate(dict(row._mapping))
+    return None if row is None else _visit_read(row._mapping)
+
+
+def _visit_read(mapping: Any) -> FieldVisitRead:
+    """A visit as stored, its time with the offset the rater's device sent it with."""
+    return FieldVisitRead.model_validate(
+        dict(mapping) | {"visited_at": as_sent(mapping["visited_at"], mapping.get("visited_utc_offset"))}
+    )
 
 
 async def log_field_visit(
@@ -80,6 +89,7 @@ async def log_field_visit(
                 field=f"employee_ids.{index}",
             )
     values = visit_in.model_dump() | {
+        "visited_utc_offset": utc_offset_minutes(visit_in.visited_at),
         "employee_ids": employee_ids,
         "region_id": region_id,
         "supervisor_id": supervisor_id,
@@ -112,7 +122,7 @@ async def log_field_visit(
         )
     )
     FIELD_VISITS.inc()
-    return FieldVisitRead.model_validate(values | {"logged_at": logged_at}), True
+    return _visit_read(values | {"logged_at": logged_at}), True
 
 
 def _visible_visits(principal: Principal) -> ColumnElement[bool]:
@@ -161,6 +171,6 @@ async def list_field_visits(
             query.order_by(field_visits.c.visited_at.desc(), field_visits.c.visit_id.desc()).limit(limit + 1)
         )
     ).all()
-    items = [FieldVisitRead.model_validate(dict(row._mapping)) for row in rows[:limit]]
+    items = [_visit_read(row._mapping) for row in rows[:limit]]
     next_cursor = encode_cursor(items[-1].visited_at, items[-1].visit_id) if len(rows) > limit else None
     return FieldVisitPage(items=items, next_cursor=next_cursor)

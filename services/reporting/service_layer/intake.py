@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from services.reporting.adapters.intake_store import ConnectionLost, IntakeStore, IntakeTransaction
 from services.reporting.adapters.live_feed import FeedNotice
 from services.reporting.domain.activity import ActivityStatus, RuleViolation, check_occurrence, check_quantity
+from services.reporting.domain.device_time import utc_offset_minutes
 from services.reporting.domain.resend import ACTIVITY_CONTENT, changed_resend, differing_fields
 from services.reporting.entrypoints.schemas import ActivityCreate, ActivityRead, BatchItemOutcome
 from services.reporting.metrics import ACTIVITIES_SUBMITTED, BATCH_SIZE, SUBMISSION_GROUP_SIZE
@@ -106,6 +107,7 @@ def _row_values(
 ) -> dict[str, Any]:
     # The validated model's own fields (all scalars): a model_dump per item cost more.
     return dict(activity_in.__dict__) | {
+        "occurred_utc_offset": utc_offset_minutes(activity_in.occurred_at),
         "region_id": region_id,
         "employee_id": employee_id,
         "plan_id": indicator["plan_id"],

@@ -1,0 +1,69 @@
+"""What a device sent is kept: an activity's and a visit's time keep the device's UTC offset everywhere."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from tests.conftest import auth, new_region_id
+from tests.integration.test_reporting_support import activity, new_id, seed_team, submit
+
+pytestmark = pytest.mark.integration
+
+WIB, WIT = timezone(timedelta(hours=7)), timezone(timedelta(hours=9))
+
+
+def sent_at(zone: timezone, hours_ago: int) -> str:
+    return (datetime.now(UTC) - timedelta(hours=hours_ago)).astimezone(zone).isoformat()
+
+
+async def test_an_activity_keeps_the_devices_offset_after_review_and_correction(start_service, make_token):
+    reporting = await start_service("reporting")
+    team = await seed_team(reporting, make_token, new_region_id(), size=1)
+    staff, rater = team.members[0], team.rater
+    body = activity(staff, occurred_at=sent_at(WIB, 3))
+    created = await submit(reporting, staff, body)
+    activity_id = created.json()["activity_id"]
+
+    def post(path: str, token: str, payload: Any = None) -> Any:
+        return reporting.client.post(
+            f"/v1/activities/{activity_id}/{path}", json=payload, headers=auth(token)
+        )
+
+    rejected = await post("reject", rater.token, {"note": "Jumlah tidak sesuai"})
+    one = await reporting.client.get(f"/v1/activities/{activity_id}", headers=auth(staff.token))
+    listed = await reporting.client.get("/v1/activities", headers=auth(rater.token))
+    corrected = await post(
+        "correction",
+        staff.token,
+        {"occurred_at": sent_at(WIT, 2), "quantity": 10, "description": "Diperbaiki"},
+    )
+    after = await reporting.client.get(f"/v1/activities/{activity_id}", headers=auth(staff.token))
+
+    assert created.json()["occurred_at"].endswith("+07:00")
+    for answer in (rejected.json(), one.json(), listed.json()["items"][0]):
+        assert answer["occurred_at"].endswith("+07:00"), answer
+        assert datetime.fromisoformat(answer["occurred_at"]) == datetime.fromisoformat(body["occurred_at"])
+    assert corrected.json()["occurred_at"].endswith("+09:00")
+    assert after.json()["occurred_at"].endswith("+09:00")
+
+
+async def test_a_field_visit_keeps_the_devices_offset(start_service, make_token):
+    reporting = await start_service("reporting")
+    team = await seed_team(reporting, make_token, new_region_id(), size=1)
+    visit = {
+        "visit_id": new_id("visit"),
+        "employee_ids": [team.members[0].employee_id],
+        "location": "Puskesmas Wanggar",
+        "visited_at": sent_at(WIT, 4),
+        "findings": "Antrean tertib.",
+    }
+    logged = await reporting.client.post("/v1/field-visits", json=visit, headers=auth(team.rater.token))
+    retry = await reporting.client.post("/v1/field-visits", json=visit, headers=auth(team.rater.token))
+    listed = await reporting.client.get("/v1/field-visits", headers=auth(team.rater.token))
+
+    assert logged.json()["visited_at"].endswith("+09:00")
+    assert retry.json()["visited_at"].endswith("+09:00")
+    assert listed.json()["items"][0]["visited_at"].endswith("+09:00")
