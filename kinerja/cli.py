@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 import urllib.request
+from pathlib import Path
 
 from kinerja import infra
 from kinerja.services import DEFAULT_PORTS, SERVICE_NAMES, definition
@@ -118,6 +119,41 @@ def _replay(args: argparse.Namespace) -> int:
     return 0 if report.equal or args.swap else 1
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from kinerja.backup import backup, summary
+
+    endpoints = _endpoints_from_state()
+    manifest = asyncio.run(
+        backup(
+            endpoints.database_admin_url or endpoints.database_url,
+            Path(args.output),
+            bootstrap_servers=None if args.no_offsets else endpoints.kafka_bootstrap_servers,
+        )
+    )
+    print(json.dumps(summary(manifest), indent=2))
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from kinerja.backup import BackupError, restore, summary
+
+    endpoints = _endpoints_from_state()
+    try:
+        manifest = asyncio.run(
+            restore(
+                Path(args.source),
+                args.database_url or endpoints.database_admin_url or endpoints.database_url,
+                bootstrap_servers=endpoints.kafka_bootstrap_servers,
+                reset_offsets=args.reset_offsets,
+            )
+        )
+    except BackupError as error:
+        print(f"restore refused: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(summary(manifest), indent=2))
+    return 0
+
+
 def _up(args: argparse.Namespace) -> int:
     from kinerja.platform import run_platform
 
@@ -182,6 +218,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=int, help="processes applying partitions, refreshing views (default: one per core)"
     )
     replay.set_defaults(func=_replay)
+
+    backup = commands.add_parser(
+        "backup",
+        help="dump every service's schema (one snapshot) with its row counts and consumer offsets",
+    )
+    backup.add_argument("--output", required=True, help="a new directory for kinerja.dump and manifest.json")
+    backup.add_argument("--no-offsets", action="store_true", help="do not ask the broker for group offsets")
+    backup.set_defaults(func=_backup)
+
+    restore = commands.add_parser(
+        "restore",
+        help="load a backup into a database without the services' schemas and check every table",
+        description=(
+            "Restores with pg_restore in one transaction, then compares each table's row count with "
+            "the backup's. --reset-offsets moves each consumer group back to the backup's offsets "
+            "(stop the consumers first) so they re-apply what came after it."
+        ),
+    )
+    restore.add_argument("source", help="a directory written by `kinerja backup`")
+    restore.add_argument(
+        "--database-url", help="SQLAlchemy URL of the target database (default: the platform's, as owner)"
+    )
+    restore.add_argument("--reset-offsets", action="store_true", help="rewind the consumer groups")
+    restore.set_defaults(func=_restore)
 
     serve = commands.add_parser("serve", help="run one service (used by `up` and by containers)")
     serve.add_argument("service", choices=SERVICE_NAMES)

