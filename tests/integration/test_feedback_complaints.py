@@ -173,7 +173,9 @@ async def _file(feedback: Any, region: str, unit: str) -> str:
         next(
             event["complaint_id"]
             for event in await outbox_events(feedback, region, "ComplaintFiled")
-            if event["filed_at"] == response.json()["filed_at"]
+            # The receipt shows the region's zone, the event the same instant in UTC.
+            if datetime.fromisoformat(event["filed_at"])
+            == datetime.fromisoformat(response.json()["filed_at"])
         )
     )
 

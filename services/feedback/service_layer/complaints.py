@@ -54,6 +54,7 @@ from services.feedback.entrypoints.schemas import (
 from services.feedback.metrics import COMPLAINT_BREACHES, COMPLAINT_MOVES, COMPLAINTS_FILED
 from services.feedback.service_layer.errors import as_api_error
 from services.feedback.service_layer.read_models import (
+    RegionClock,
     find_employee,
     region_clock,
     require_employee,
@@ -268,8 +269,8 @@ async def file_complaint(
     return complaint_id, ComplaintReceipt(
         tracking_code=format_tracking_code(tracking_code),
         status=ComplaintStatus.SUBMITTED,
-        filed_at=now,
-        due_at=deadline.due_at if deadline else None,
+        filed_at=clock.local(now),
+        due_at=clock.local(deadline.due_at) if deadline else None,
         anonymous=contact is None or not (contact.name or contact.email or contact.phone),
     )
 
@@ -320,6 +321,7 @@ async def track_complaint(
     """What the citizen sees with the tracking code: status, history and the running deadline."""
     row = await _row_by_code(session, region_id, _parse_code(tracking_code))
     history = await _history(session, region_id, row.complaint_id)
+    clock = await region_clock(session, region_id)
     status = ComplaintStatus(row.status)
     reopen_until = None
     if status is ComplaintStatus.CLOSED:
@@ -330,18 +332,18 @@ async def track_complaint(
         unit_name=await unit_name(session, region_id, row.unit_id),
         status=status,
         status_label_id=STATUS_LABELS_ID[status],
-        filed_at=row.filed_at,
-        due_at=row.due_at,
+        filed_at=clock.local(row.filed_at),
+        due_at=row.due_at and clock.local(row.due_at),
         history=[
             ComplaintStep(
                 status=ComplaintStatus(step.status),
                 status_label_id=STATUS_LABELS_ID[ComplaintStatus(step.status)],
-                at=step.at,
+                at=clock.local(step.at),
                 reason=step.reason,
             )
             for step in history
         ],
-        reopen_until=reopen_until,
+        reopen_until=reopen_until and clock.local(reopen_until),
     )
 
 
@@ -556,7 +558,7 @@ async def reopen_complaint(
     return await track_complaint(session=uow.session, region_id=region_id, tracking_code=row.tracking_code)
 
 
-def _staff_read(row: Any, history: Sequence[Any]) -> ComplaintRead:
+def _staff_read(row: Any, history: Sequence[Any], clock: RegionClock) -> ComplaintRead:
     return ComplaintRead(
         complaint_id=row.complaint_id,
         tracking_code=format_tracking_code(row.tracking_code),
@@ -568,15 +570,15 @@ def _staff_read(row: Any, history: Sequence[Any]) -> ComplaintRead:
         contact=_contact_of(row),
         requires_field_check=row.requires_field_check,
         status=ComplaintStatus(row.status),
-        status_since=row.status_since,
-        filed_at=row.filed_at,
+        status_since=clock.local(row.status_since),
+        filed_at=clock.local(row.filed_at),
         deadline_kind=row.deadline_kind,
-        due_at=row.due_at,
+        due_at=row.due_at and clock.local(row.due_at),
         history=[
             StaffComplaintStep(
                 status=ComplaintStatus(step.status),
                 status_label_id=STATUS_LABELS_ID[ComplaintStatus(step.status)],
-                at=step.at,
+                at=clock.local(step.at),
                 reason=step.reason,
                 actor=step.actor,
                 unit_id=step.unit_id,
@@ -595,7 +597,8 @@ async def complaint_detail(
         session, principal, row
     ):
         raise _unknown_complaint()
-    return _staff_read(row, await _history(session, principal.region, complaint_id))
+    clock = await region_clock(session, principal.region)
+    return _staff_read(row, await _history(session, principal.region, complaint_id), clock)
 
 
 async def list_complaints(
@@ -641,7 +644,8 @@ async def list_complaints(
             .offset(offset)
         )
     )
-    return [_staff_read(row, await _history(session, region_id, row.complaint_id)) for row in rows]
+    clock = await region_clock(session, region_id)
+    return [_staff_read(row, await _history(session, region_id, row.complaint_id), clock) for row in rows]
 
 
 # --- Calendar and policy -------------------------------------------------------------------------

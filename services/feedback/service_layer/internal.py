@@ -172,7 +172,7 @@ async def give_continuous_feedback(
         activity_ids=evidence,
         period=period,
         text=feedback_in.text,
-        given_at=now,
+        given_at=clock.local(now),
     )
 
 
@@ -195,6 +195,7 @@ async def feedback_of(
     if period is not None:
         statement = statement.where(in_period(continuous_feedback.c.period, period))
     rows = await session.execute(statement.order_by(continuous_feedback.c.given_at.desc()))
+    clock = await region_clock(session, region_id)
     return [
         ContinuousFeedbackRead(
             feedback_id=row.feedback_id,
@@ -205,7 +206,7 @@ async def feedback_of(
             activity_ids=list(row.activity_ids),
             period=row.period,
             text=row.text,
-            given_at=row.given_at,
+            given_at=clock.local(row.given_at),
         )
         for row in rows
     ]

@@ -6,6 +6,8 @@ Event handlers run inside the consumer's transaction, already restricted to the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -32,6 +34,10 @@ class RegionClock:
 
     timezone: str = WIB
     period_kind: PeriodKind = DEFAULT_PERIOD_KIND
+
+    def local(self, instant: datetime) -> datetime:
+        """A time the service computed, shown in the region's zone: every answer shows it alike."""
+        return instant.astimezone(ZoneInfo(self.timezone))
 
 
 @dataclass(frozen=True)

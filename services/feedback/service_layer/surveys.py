@@ -169,6 +169,7 @@ async def issue_tickets(
         await require_employee(
             uow.session, region_id, ticket_in.officer_employee_id, field="officer_employee_id"
         )
+    clock = await region_clock(uow.session, region_id)
     issued: list[TicketRead] = []
     for _ in range(ticket_in.count):
         for _attempt in range(_TICKET_ATTEMPTS):
@@ -198,8 +199,8 @@ async def issue_tickets(
                 unit_id=unit_id,
                 service_id=ticket_in.service_id,
                 officer_employee_id=ticket_in.officer_employee_id,
-                issued_at=row.issued_at,
-                valid_until=row.issued_at + valid_for,
+                issued_at=clock.local(row.issued_at),
+                valid_until=clock.local(row.issued_at + valid_for),
                 qr_payload=qr_payload(
                     survey_url,
                     region_id=region_id,
