@@ -99,7 +99,9 @@ class TokenVerifier:
                 self._static_key = serialization.load_pem_public_key(self._key_path.read_bytes())
             except FileNotFoundError as exc:
                 raise Unauthorized(
-                    "no_verification_key", "The service has no token verification key."
+                    "no_verification_key",
+                    "The service has no token verification key.",
+                    "Layanan tidak memiliki kunci untuk memeriksa token.",
                 ) from exc
         return self._static_key
 
@@ -126,7 +128,12 @@ class TokenVerifier:
         try:
             header = jwt.get_unverified_header(token)
             if header.get("alg") not in ALLOWED_ALGORITHMS:
-                raise Unauthorized("bad_algorithm", f"Token algorithm {header.get('alg')!r} is not accepted.")
+                algorithm = header.get("alg")
+                raise Unauthorized(
+                    "bad_algorithm",
+                    f"Token algorithm {algorithm!r} is not accepted.",
+                    f"Algoritme token {algorithm!r} tidak diterima.",
+                )
             claims = jwt.decode(
                 token,
                 key=self._key_for(token),
@@ -144,7 +151,12 @@ class TokenVerifier:
         try:
             roles = frozenset(Role(role) for role in claims.get("roles", []))
         except ValueError as exc:
-            raise Unauthorized("invalid_token", f"The token names an unknown role: {exc}.") from exc
+            unknown = ", ".join(repr(r) for r in claims.get("roles", []) if r not in set(Role))
+            raise Unauthorized(
+                "invalid_token",
+                f"The token names an unknown role: {unknown}.",
+                f"Token menyebut peran yang tidak dikenal: {unknown}.",
+            ) from exc
         region = claims.get("region")
         if region is not None and not (isinstance(region, str) and REGION_ID.fullmatch(region)):
             # A region id reaches SQL and channel names: only a slug, as planning creates them.

@@ -14,6 +14,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, WithJsonSchema
 
+from shared.validation import invalid
+
 
 @dataclass(frozen=True, slots=True)
 class DateWindow:
@@ -54,7 +56,7 @@ def date_window() -> DateWindow:
 def _check(value: date) -> date:
     refusal = _window.refusal(value, datetime.now(UTC).date())
     if refusal is not None:
-        raise ValueError(refusal[0])
+        raise invalid(*refusal)
     return value
 
 

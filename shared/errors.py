@@ -8,13 +8,11 @@ class ApiError(Exception):
 
     status_code = 400
 
-    def __init__(
-        self, code: str, message_en: str, message_id: str | None = None, *, field: str | None = None
-    ) -> None:
+    def __init__(self, code: str, message_en: str, message_id: str, *, field: str | None = None) -> None:
         super().__init__(message_en)
         self.code = code
         self.message_en = message_en
-        self.message_id = message_id or message_en
+        self.message_id = message_id
         self.field = field
 
     def body(self) -> dict[str, object]:

@@ -17,11 +17,13 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response, Streami
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import ApiError, TooManyRequests
 from shared.guarded_route import BodyTooLarge, GuardedRoute
 from shared.observability import HTTP_LATENCY, HTTP_REQUESTS, correlation_id_var, record_readiness
+from shared.validation import describe
 
 log = logging.getLogger(__name__)
 
@@ -144,12 +146,6 @@ def _correlation_id(sent: list[bytes]) -> str:
     return uuid.uuid4().hex
 
 
-def _validation_message(errors: Sequence[Any]) -> tuple[str, str | None]:
-    first = errors[0] if errors else {}
-    location = ".".join(str(part) for part in first.get("loc", ())[1:]) or None
-    return f"{location or 'request'}: {first.get('msg', 'invalid input')}", location
-
-
 #: Messages for the data errors PostgreSQL raises on values validation let through.
 DATA_ERRORS = {
     "22021": (
@@ -222,21 +218,71 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(exc.error.body(), status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        message, location = _validation_message(exc.errors())
-        body = {
-            "error": {
-                "code": "invalid_input",
-                "field": location,
-                "message": message,
-                "message_id": f"Masukan tidak valid: {message}",
-                "details": [
-                    {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")}
-                    for e in exc.errors()[:20]
-                ],
-            }
-        }
-        return JSONResponse(body, status_code=422)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(error.get("type") == "json_invalid" for error in errors):
+            return _error(422, "invalid_json", *UNPARSABLE_JSON)
+        content_type = request.headers.get("content-type")
+        if content_type and "json" not in content_type and any(e.get("loc") == ("body",) for e in errors):
+            # The route reads JSON and was sent something else: FastAPI did not even parse it.
+            return _error(415, "unsupported_media_type", *JSON_EXPECTED)
+        return JSONResponse({"error": describe(errors, skip=1)}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # What the framework itself refuses: an unknown address, a method the address does not
+        # take, a body its parsers cannot read (multipart), each in the platform's shape.
+        if exc.status_code == 404:
+            response = _error(404, "no_such_route", *NO_SUCH_ROUTE)
+        elif exc.status_code == 405:
+            allowed = (exc.headers or {}).get("Allow", "")
+            response = _error(
+                405,
+                "method_not_allowed",
+                f"{request.method} is not accepted at this address; it accepts {allowed}.",
+                f"{request.method} tidak diterima di alamat ini; yang diterima: {allowed}.",
+            )
+        elif exc.status_code == 400:
+            response = _error(
+                400,
+                "unreadable_body",
+                f"The request body could not be read: {exc.detail}",
+                "Isi permintaan tidak dapat dibaca; periksa formatnya (JSON, CSV atau multipart/form-data).",
+            )
+        else:
+            response = _error(
+                exc.status_code,
+                "request_refused",
+                f"The request was refused: {exc.detail}",
+                f"Permintaan ditolak (status {exc.status_code}).",
+            )
+        response.headers.update(exc.headers or {})
+        return response
+
+    @app.exception_handler(Exception)
+    async def internal_error(_: Request, exc: Exception) -> JSONResponse:
+        # Starlette logs the exception and re-raises it after this answer; the caller sees the shape.
+        return _error(500, "internal_error", *INTERNAL_ERROR)
+
+
+def _error(status_code: int, code: str, message_en: str, message_id: str) -> JSONResponse:
+    body = {"error": {"code": code, "field": None, "message": message_en, "message_id": message_id}}
+    return JSONResponse(body, status_code=status_code)
+
+
+UNPARSABLE_JSON = ("The request body is not valid JSON.", "Isi permintaan bukan JSON yang sah.")
+JSON_EXPECTED = (
+    "This address reads a JSON body: send it with Content-Type: application/json.",
+    "Alamat ini membaca isi JSON: kirim dengan Content-Type: application/json.",
+)
+NO_SUCH_ROUTE = (
+    "There is no such address on this service; see /docs.",
+    "Alamat ini tidak ada pada layanan ini; lihat /docs.",
+)
+INTERNAL_ERROR = (
+    "Something went wrong on our side; it has been logged. Try again later.",
+    "Terjadi kesalahan pada sistem; kesalahan sudah dicatat. Coba lagi nanti.",
+)
 
 
 async def check_readiness(checks: dict[str, ReadinessCheck]) -> dict[str, str]:

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Final, NamedTuple
 
 from pydantic import AfterValidator, WithJsonSchema
 
+from shared.validation import invalid
+
 PERIOD_KEY_PATTERN: Final = r"^[1-9][0-9]{3}(-(S[12]|Q[1-4]|M(0[1-9]|1[0-2])))?$"
 PERIOD_KEY_EXAMPLES: Final = ("2026", "2026-S1", "2026-Q3", "2026-M07")
 PERIOD_KEY_DESCRIPTION: Final = (
@@ -40,7 +42,10 @@ def period_key_parts(key: str) -> PeriodKeyParts | None:
 
 def _check_key(value: str) -> str:
     if period_key_parts(value) is None:
-        raise ValueError(f"{value!r} is not a period such as {', '.join(PERIOD_KEY_EXAMPLES)}")
+        examples = ", ".join(PERIOD_KEY_EXAMPLES)
+        raise invalid(
+            f"{value!r} is not a period such as {examples}", f"{value!r} bukan periode seperti {examples}"
+        )
     return value
 
 

@@ -380,13 +380,19 @@ async def test_closed_period_is_frozen_and_later_events_are_kept_aside(start_ser
     assert dashboard.json()["distribution"]["compliant"] is False
     assert dashboard.json()["distribution"]["warnings"]
 
+    warnings = await service.client.get(f"/v1/periods/{Q1}/warnings", headers=admin)
+    # Each warning names its unit and says what is wrong in English and Indonesian.
+    assert {w["unit_id"] for w in warnings.json()} == {"dukcapil"}
+    assert all(w["message"] and w["message_id"] and w["message"] != w["message_id"] for w in warnings.json())
     refused = await service.client.post(f"/v1/periods/{Q1}/close", json={}, headers=admin)
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "unacknowledged_warnings"
+    assert warnings.json()[0]["message_id"] in refused.json()["error"]["message_id"]
     closed = await service.client.post(
         f"/v1/periods/{Q1}/close", json={"acknowledge_warnings": True}, headers=admin
     )
     assert closed.status_code == 201, closed.text
+    assert closed.json()["warnings"] == warnings.json()
 
     def card() -> Any:
         return service.client.get(

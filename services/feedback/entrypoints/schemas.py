@@ -14,6 +14,7 @@ from services.feedback.domain.satisfaction import ServiceItem
 from services.feedback.domain.survey import AgeBand, Education, Occupation, Sex, SurveyKind
 from shared.contracts.periods import PeriodKey
 from shared.dates import BoundedDate
+from shared.validation import invalid
 
 #: Ids chosen by people (service ids) stay short, lower-case and URL-safe.
 SLUG = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -24,7 +25,7 @@ ID_PATTERN = r"^[\w.:@-]{1,64}$"
 def _without_nul(value: Any) -> Any:
     if isinstance(value, str) and "\x00" in value:
         # PostgreSQL text cannot hold NUL; refused here it is a clear 422 instead of a database error.
-        raise ValueError("text must not contain NUL characters / teks tidak boleh berisi karakter NUL")
+        raise invalid("text must not contain NUL characters", "teks tidak boleh berisi karakter NUL")
     if isinstance(value, dict):
         for key, item in value.items():
             _without_nul(key)

@@ -244,7 +244,11 @@ async def file_complaint(
             tracking_code = candidate
             break
     else:  # pragma: no cover - 31**9 codes make five collisions in a row practically impossible
-        raise Conflict("tracking_code_exhausted", "Could not draw a free tracking code; try again.")
+        raise Conflict(
+            "tracking_code_exhausted",
+            "Could not draw a free tracking code; try again.",
+            "Tidak mendapat kode pelacakan yang bebas; coba lagi.",
+        )
     await session.execute(
         insert(complaint_history).values(
             complaint_id=complaint_id,

@@ -192,7 +192,11 @@ async def issue_tickets(
             if row is not None:
                 break
         else:  # pragma: no cover - 31**9 codes make five collisions in a row practically impossible
-            raise Conflict("ticket_code_exhausted", "Could not draw a free ticket code; try again.")
+            raise Conflict(
+                "ticket_code_exhausted",
+                "Could not draw a free ticket code; try again.",
+                "Tidak mendapat kode tiket yang bebas; coba lagi.",
+            )
         issued.append(
             TicketRead(
                 code=format_tracking_code(code),

@@ -12,12 +12,13 @@ from services.planning.domain.organisation import JobType
 from shared.contracts.periods import PeriodKey, period_key_parts
 from shared.contracts.planning import Aggregation, Aspect, Direction
 from shared.dates import BoundedDate
+from shared.validation import invalid
 
 
 def _without_nul(value: Any) -> Any:
     """Refuse NUL characters anywhere in a request body: PostgreSQL text cannot hold them."""
     if isinstance(value, str) and "\x00" in value:
-        raise ValueError("text must not contain NUL characters")
+        raise invalid("text must not contain NUL characters", "teks tidak boleh berisi karakter NUL")
     if isinstance(value, dict):
         for key, item in value.items():
             _without_nul(key)
@@ -135,7 +136,10 @@ class MoveCreate(Input):
     @model_validator(mode="after")
     def _changes_something(self) -> MoveCreate:
         if not self.model_fields_set - {"effective_from"}:
-            raise ValueError("a move changes at least one of unit_id, supervisor_id, position, job_type")
+            raise invalid(
+                "a move changes at least one of unit_id, supervisor_id, position, job_type",
+                "perpindahan harus mengubah unit_id, supervisor_id, position atau job_type",
+            )
         return self
 
 
@@ -225,16 +229,24 @@ class IndicatorIn(Input):
     @model_validator(mode="after")
     def _target_present_and_keys_well_formed(self) -> IndicatorIn:
         if self.target is None and not self.qualitative_target:
-            raise ValueError("either a numeric target or a qualitative_target is required")
+            raise invalid(
+                "either a numeric target or a qualitative_target is required",
+                "target berupa angka atau qualitative_target wajib diisi",
+            )
         for key, value in self.period_targets.items():
             parts = period_key_parts(key)
             if parts is not None and parts.letter is None:
-                raise ValueError(
+                raise invalid(
                     f"period_targets key {key!r} is the whole year (that is the target); "
-                    "split by parts of it, such as '2026-Q1', '2026-M01' or '2026-S1'"
+                    "split by parts of it, such as '2026-Q1', '2026-M01' or '2026-S1'",
+                    f"kunci period_targets {key!r} adalah satu tahun penuh (itu targetnya); "
+                    "bagi per bagian tahun, mis. '2026-Q1', '2026-M01' atau '2026-S1'",
                 )
             if not value.is_finite() or value < 0:
-                raise ValueError(f"period_targets[{key}] must be a non-negative number")
+                raise invalid(
+                    f"period_targets[{key}] must be a non-negative number",
+                    f"period_targets[{key}] harus berupa angka yang tidak negatif",
+                )
         return self
 
 
@@ -254,7 +266,10 @@ class PlannedResultIn(Input):
 
 def _has_main_result(results: list[PlannedResultIn]) -> list[PlannedResultIn]:
     if not any(result.kind == "main" for result in results):
-        raise ValueError("a work plan needs at least one main (utama) result")
+        raise invalid(
+            "a work plan needs at least one main (utama) result",
+            "SKP memerlukan paling sedikit satu hasil kerja utama",
+        )
     return results
 
 
@@ -279,9 +294,10 @@ class WorkPlanCreate(WorkPlanUpdate):
             for i, indicator in enumerate(result.indicators):
                 for key in indicator.period_targets:
                     if not key.startswith(f"{self.year}-"):
-                        raise ValueError(
-                            f"results.{r}.indicators.{i}.period_targets: {key!r} is outside the plan year "
-                            f"{self.year}"
+                        where = f"results.{r}.indicators.{i}.period_targets"
+                        raise invalid(
+                            f"{where}: {key!r} is outside the plan year {self.year}",
+                            f"{where}: {key!r} di luar tahun rencana {self.year}",
                         )
         return self
 

@@ -44,6 +44,7 @@ from shared.contracts.reporting import ActivityReported
 from shared.errors import ServiceUnavailable
 from shared.observability import correlation_id_var, region_label
 from shared.unit_of_work import audit_row, outbox_row
+from shared.validation import describe
 
 log = logging.getLogger(__name__)
 
@@ -457,20 +458,8 @@ def _batch_item(outcome: ItemOutcome) -> dict[str, Any]:
 
 
 def _invalid_item(index: int, activity_id: str | None, exc: ValidationError) -> BatchItemOutcome:
-    first = exc.errors()[0]
-    field_name = ".".join(str(part) for part in first["loc"]) or None
-    message = f"{field_name or 'item'}: {first['msg']}"
-    return BatchItemOutcome(
-        index=index,
-        activity_id=activity_id,
-        outcome="rejected",
-        error={
-            "code": "invalid_input",
-            "field": field_name,
-            "message": message,
-            "message_id": f"Masukan tidak valid: {message}",
-        },
-    )
+    error = describe(exc.errors(), subject=("item", "butir"))
+    return BatchItemOutcome(index=index, activity_id=activity_id, outcome="rejected", error=error)
 
 
 def single_answer(outcome: ItemOutcome) -> tuple[ActivityRead, bool]:

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from services.scoring.entrypoints.schemas import (
     AnalysisRead,
+    CloseWarning,
     FlagRead,
     JudgementCreate,
     JudgementRead,
@@ -176,10 +177,10 @@ async def get_closed_periods(context: Context, principal: Principal = Overseer) 
         return await governance.list_closed(session, principal.region)
 
 
-@router.get("/periods/{period}/warnings", response_model=list[str])
+@router.get("/periods/{period}/warnings", response_model=list[CloseWarning])
 async def get_close_warnings(
     period: PeriodKey, context: Context, principal: Principal = Overseer
-) -> list[str]:
+) -> list[CloseWarning]:
     """What closing the period would freeze as it is: distribution breaches and undecided ratings."""
     session = await context.read_session(principal.region)
     async with session:
@@ -203,7 +204,7 @@ async def close_period(
             actor=principal.subject,
             action="period.close",
             subject=closed.period,
-            detail="; ".join(closed.warnings)[:2000] or None,
+            detail="; ".join(f"{w.unit_id}: {w.message}" for w in closed.warnings)[:2000] or None,
             client_address=client_address(request),
         )
         await uow.commit()

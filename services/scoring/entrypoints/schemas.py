@@ -316,13 +316,21 @@ class PeriodCloseCreate(BaseModel):
     acknowledge_warnings: bool = False
 
 
+class CloseWarning(BaseModel):
+    """What a region administrator should know before closing a period, for one unit."""
+
+    unit_id: str
+    message: str
+    message_id: str
+
+
 class PeriodRead(BaseModel):
     """A closed period."""
 
     period: PeriodKey
     closed_at: datetime
     closed_by: str
-    warnings: list[str]
+    warnings: list[CloseWarning]
     flags_raised: int
 
 

@@ -11,7 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.scoring.adapters.tables import closed_periods, employee_scores, plans, rule_sets, units
 from services.scoring.domain.periods import Period, PeriodKind
 from services.scoring.domain.rules import RetroactiveRuleError
-from services.scoring.entrypoints.schemas import PeriodCloseCreate, PeriodRead, RuleSetCreate, RuleSetRead
+from services.scoring.entrypoints.schemas import (
+    CloseWarning,
+    PeriodCloseCreate,
+    PeriodRead,
+    RuleSetCreate,
+    RuleSetRead,
+)
 from services.scoring.service_layer.analysis import analyse_period
 from services.scoring.service_layer.flags import Emit
 from services.scoring.service_layer.queries import distribution_check, is_closed, parse_period
@@ -22,7 +28,7 @@ from shared.errors import Conflict, Unprocessable
 from shared.unit_of_work import UnitOfWork
 
 
-async def close_warnings(session: AsyncSession, region_id: str, period: Period) -> list[str]:
+async def close_warnings(session: AsyncSession, region_id: str, period: Period) -> list[CloseWarning]:
     """What a region administrator should know before closing: distribution breaches, open decisions."""
     rows = (
         await session.execute(
@@ -42,10 +48,19 @@ async def close_warnings(session: AsyncSession, region_id: str, period: Period) 
     for unit_id, members in sorted(by_unit.items()):
         check = await distribution_check(session, region_id, period, organisation.get(unit_id), members)
         if check is not None:
-            warnings += [f"{unit_id}: {warning.message_en}" for warning in check.warnings]
+            warnings += [
+                CloseWarning(unit_id=unit_id, message=warning.message_en, message_id=warning.message_id)
+                for warning in check.warnings
+            ]
         undecided = sum(1 for row in members if row.predicate is None)
         if undecided:
-            warnings.append(f"{unit_id}: {undecided} employee(s) without a confirmed rating")
+            warnings.append(
+                CloseWarning(
+                    unit_id=unit_id,
+                    message=f"{undecided} employee(s) without a confirmed rating",
+                    message_id=f"{undecided} pegawai belum memiliki predikat yang dikonfirmasi",
+                )
+            )
     return warnings
 
 
@@ -81,8 +96,9 @@ async def close_period(
         raise Conflict(
             "unacknowledged_warnings",
             f"Closing {parsed.key} has {len(warnings)} warning(s); review them and acknowledge: "
-            + "; ".join(warnings[:10]),
-            f"Penutupan {parsed.key} memiliki {len(warnings)} peringatan; periksa lalu konfirmasi.",
+            + "; ".join(f"{w.unit_id}: {w.message}" for w in warnings[:10]),
+            f"Penutupan {parsed.key} memiliki {len(warnings)} peringatan; periksa lalu konfirmasi: "
+            + "; ".join(f"{w.unit_id}: {w.message_id}" for w in warnings[:10]),
             field="acknowledge_warnings",
         )
     raised = await analyse_period(session, emit, region_id=region_id, period=parsed)
@@ -141,7 +157,12 @@ async def add_rule_set(*, uow: UnitOfWork, principal: Principal, rule_in: RuleSe
     try:
         rule_set = rule_set_from_settings(rule_in.effective_from, settings)
     except ValueError as exc:
-        raise Unprocessable("invalid_rules", f"The rule set is not valid: {exc}.", field="rating") from exc
+        raise Unprocessable(
+            "invalid_rules",
+            f"The rule set is not valid: {exc}.",
+            f"Kumpulan aturan penilaian tidak sah: {exc}.",
+            field="rating",
+        ) from exc
     book = await rule_book(session, region_id)
     try:
         book.with_rule_set(region_id, rule_set, closed_through=await closed_through(session, region_id))
