@@ -30,9 +30,11 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _topics(args: argparse.Namespace) -> int:
     from shared.messaging.kafka import all_topics, ensure_topics
+    from shared.settings import ServiceSettings
 
     bootstrap = args.bootstrap or _endpoints_from_state().kafka_bootstrap_servers
-    created = asyncio.run(ensure_topics(bootstrap))
+    replication = ServiceSettings().kafka_replication_factor  # KINERJA_KAFKA_REPLICATION_FACTOR
+    created = asyncio.run(ensure_topics(bootstrap, replication_factor=replication))
     for name, partitions in sorted(all_topics().items()):
         mark = "created" if name in created else "exists"
         print(f"{name:40} partitions={partitions:<3} {mark}")

@@ -53,6 +53,9 @@ class ServiceSettings(BaseSettings):
     )
     database_pool_size: int = Field(default=10, ge=1)
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_replication_factor: int = Field(
+        default=1, ge=1, description="Replicas of every topic `kinerja topics` creates (3 on a cluster)."
+    )
     redis_url: str = "redis://127.0.0.1:6379/0"
     data_dir: Path = Path(".kinerja")
 

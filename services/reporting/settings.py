@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 
-from shared.settings import ServiceSettings
+from shared.settings import Environment, ServiceSettings
 
 MIB = 1024 * 1024
 
@@ -59,6 +59,9 @@ class ReportingSettings(ServiceSettings):
 
     @model_validator(mode="after")
     def _s3_needs_its_coordinates(self) -> ReportingSettings:
+        if self.environment is Environment.PRODUCTION and self.evidence_storage == "local":
+            # A container's disk is lost when it is re-created and not shared by replicas.
+            raise ValueError("production keeps evidence in object storage: set KINERJA_EVIDENCE_STORAGE=s3")
         if self.evidence_storage == "s3":
             missing = [
                 name

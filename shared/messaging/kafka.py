@@ -65,18 +65,29 @@ def all_topics() -> dict[str, int]:
     return topics
 
 
-async def ensure_topics(bootstrap_servers: str, topics: dict[str, int] | None = None) -> list[str]:
-    """Create missing topics (the embedded broker does not auto-create); returns those created."""
+#: Every topic keeps every event: ``kinerja replay`` rebuilds views from the first one, and the
+#: dead-letter topics are the record of what was refused. Size the disks (deploy/README.md).
+KEEP_FOREVER = {"retention.ms": "-1", "retention.bytes": "-1"}
+
+
+def topic_specs(replication_factor: int, topics: dict[str, int] | None = None) -> list[NewTopic]:
+    """How each topic is created: its partitions, the replication factor, unlimited retention."""
     wanted = topics if topics is not None else all_topics()
+    return [
+        NewTopic(name, num_partitions=n, replication_factor=replication_factor, topic_configs=KEEP_FOREVER)
+        for name, n in wanted.items()
+    ]
+
+
+async def ensure_topics(
+    bootstrap_servers: str, topics: dict[str, int] | None = None, *, replication_factor: int = 1
+) -> list[str]:
+    """Create missing topics (the embedded broker does not auto-create); returns those created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="kinerja-admin")
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [
-            NewTopic(name, num_partitions=n, replication_factor=1)
-            for name, n in wanted.items()
-            if name not in existing
-        ]
+        missing = [spec for spec in topic_specs(replication_factor, topics) if spec.name not in existing]
         if missing:
             try:
                 await admin.create_topics(missing)
