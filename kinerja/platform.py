@@ -136,8 +136,7 @@ def run_platform(*, demo: bool, data_dir: Path) -> int:
         if demo:
             from kinerja.demo import load_demo
 
-            summary = load_demo(data_dir=data_dir, ports=services.ports)
-            print(summary)
+            print(load_demo(data_dir=data_dir, ports=services.ports).summary)
         for name in SERVICE_NAMES:
             port = services.ports[name]
             print(f"  {name:10} http://127.0.0.1:{port}/docs   http://127.0.0.1:{port}/metrics")
