@@ -250,3 +250,69 @@ async def test_a_move_after_a_missed_deadline_still_records_the_breach_once(star
     assert [event["stage"] for event in await _breaches(feedback, region, complaint_id)] == ["verification"]
     await scan_once(feedback.context, datetime.now(UTC))
     assert len(await _breaches(feedback, region, complaint_id)) == 1
+
+
+async def test_contact_details_and_the_tracking_code_reach_the_complaint_desk_only(start_service, make_token):
+    feedback = await start_service("feedback")
+    region = new_region_id()
+    head = f"{region}-head"
+    units = await seed_region(feedback, region, units=("dukcapil",), employees=((head, "dukcapil", None),))
+    contact = {"name": "Siti Warga", "email": "siti@example.id", "phone": "+6281234567890"}
+    async with citizen(feedback) as client:
+        filed = await client.post(
+            f"/v1/public/regions/{region}/complaints",
+            json={**COMPLAINT, "unit_id": units["dukcapil"], "officer_employee_id": head, "contact": contact},
+        )
+    assert filed.status_code == 201, filed.text
+    code = filed.json()["tracking_code"]
+    complaint_id = (await outbox_events(feedback, region, "ComplaintFiled"))[0]["complaint_id"]
+    desk = auth(make_token("region_admin", region=region))
+    # The unit's head, who may be the very person complained about, and the region's auditors.
+    others = {
+        "head": auth(make_token("employee,rater", region=region, employee=head)),
+        "auditor": auth(make_token("auditor", region=region)),
+    }
+    dispatched = await feedback.client.post(
+        f"/v1/complaints/{complaint_id}/transitions", json={"status": "verified"}, headers=desk
+    )
+    assert dispatched.status_code == 200
+    assert dispatched.json()["contact"] == contact
+    assert dispatched.json()["tracking_code"] == code
+    await feedback.client.post(
+        f"/v1/complaints/{complaint_id}/transitions",
+        json={"status": "dispatched", "unit_id": units["dukcapil"]},
+        headers=desk,
+    )
+
+    for who, headers in others.items():
+        listed = await feedback.client.get("/v1/complaints", headers=headers)
+        detail = await feedback.client.get(f"/v1/complaints/{complaint_id}", headers=headers)
+        reads = [listed.json()[0], detail.json()]
+        if who == "head":
+            moved = await feedback.client.post(
+                f"/v1/complaints/{complaint_id}/transitions", json={"status": "followed_up"}, headers=headers
+            )
+            assert moved.status_code == 200, moved.text
+            reads.append(moved.json())
+        for read in reads:
+            assert read["contact"] is None, who
+            assert read["tracking_code"] is None, who
+            for secret in (*contact.values(), code, code.replace("-", "")):
+                assert secret not in str(read), (who, secret)
+    listed_by_desk = await feedback.client.get("/v1/complaints", headers=desk)
+    assert listed_by_desk.json()[0]["contact"] == contact
+    await feedback.client.post(
+        f"/v1/complaints/{complaint_id}/transitions", json={"status": "answered"}, headers=others["head"]
+    )
+    await feedback.client.post(
+        f"/v1/complaints/{complaint_id}/transitions", json={"status": "closed"}, headers=desk
+    )
+    async with citizen(feedback) as client:
+        reopened = await client.post(
+            f"/v1/public/regions/{region}/complaints/{code}/reopen", json={"reason": "Belum ada jawaban"}
+        )
+    assert reopened.status_code == 200, reopened.text
+    trail = await feedback.client.get("/v1/audit-log", headers=others["auditor"])
+    assert trail.status_code == 200
+    assert code not in trail.text
+    assert code.replace("-", "") not in trail.text

@@ -197,13 +197,14 @@ async def reopen_complaint(
 ) -> ComplaintTrackingRead:
     """Reopen a closed complaint, saying why, within the region's window."""
     async with context.unit_of_work(region_id=region_id) as uow:
-        tracked = await complaints.reopen_complaint(
+        complaint_id, tracked = await complaints.reopen_complaint(
             uow=uow, region_id=region_id, tracking_code=tracking_code, reason=reopen_in.reason, now=_now()
         )
         await uow.audit(
             actor=CITIZEN,
             action="complaint.reopen",
-            subject=tracked.tracking_code,
+            # The id, not the tracking code: the trail's readers are not the complaint desk.
+            subject=complaint_id,
             client_address=surveys.pseudonymous_address(citizen.address),
         )
         await uow.commit()

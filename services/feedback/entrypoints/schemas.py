@@ -225,16 +225,21 @@ class StaffComplaintStep(ComplaintStep):
 
 
 class ComplaintRead(BaseModel):
-    """A complaint as the region's staff see it."""
+    """A complaint as the region's staff see it (its complainant only as the complaint desk sees it)."""
 
     complaint_id: str
-    tracking_code: str
+    tracking_code: str | None = Field(
+        description="The citizen's tracking code: for the complaint desk (region administrators) only."
+    )
     unit_id: str
     service_id: str | None
     officer_employee_id: str | None
     category: str | None
     description: str
-    contact: ComplaintContact | None
+    contact: ComplaintContact | None = Field(
+        description="How to reach the complainant: for the complaint desk only (a unit, whose staff "
+        "may be the ones complained about, and auditors never see it)."
+    )
     requires_field_check: bool
     status: ComplaintStatus
     status_since: datetime

@@ -546,8 +546,8 @@ async def move_complaint(
 
 async def reopen_complaint(
     *, uow: UnitOfWork, region_id: str, tracking_code: str, reason: str, now: datetime
-) -> ComplaintTrackingRead:
-    """The citizen reopens a closed complaint with a reason, within the region's window."""
+) -> tuple[str, ComplaintTrackingRead]:
+    """The citizen reopens a closed complaint with a reason, within the region's window (its id, as seen)."""
     row = await _row_by_code(uow.session, region_id, _parse_code(tracking_code), lock=True)
     await _move(
         uow,
@@ -559,19 +559,31 @@ async def reopen_complaint(
         unit_id=None,
         requires_field_check=None,
     )
-    return await track_complaint(session=uow.session, region_id=region_id, tracking_code=row.tracking_code)
+    tracked = await track_complaint(session=uow.session, region_id=region_id, tracking_code=row.tracking_code)
+    return row.complaint_id, tracked
 
 
-def _staff_read(row: Any, history: Sequence[Any], clock: RegionClock) -> ComplaintRead:
+def is_complaint_desk(principal: Principal) -> bool:
+    """Whether the caller handles complaints for the region: the only staff who see the complainant.
+
+    A unit's head may be the person complained about, and an auditor does not contact citizens: the
+    contact details and the tracking code (which lets its holder reopen the complaint) stay with
+    the desk.
+    """
+    return principal.has(Role.REGION_ADMIN)
+
+
+def _staff_read(row: Any, history: Sequence[Any], clock: RegionClock, principal: Principal) -> ComplaintRead:
+    desk = is_complaint_desk(principal)
     return ComplaintRead(
         complaint_id=row.complaint_id,
-        tracking_code=format_tracking_code(row.tracking_code),
+        tracking_code=format_tracking_code(row.tracking_code) if desk else None,
         unit_id=row.unit_id,
         service_id=row.service_id,
         officer_employee_id=row.officer_employee_id,
         category=row.category,
         description=row.description,
-        contact=_contact_of(row),
+        contact=_contact_of(row) if desk else None,
         requires_field_check=row.requires_field_check,
         status=ComplaintStatus(row.status),
         status_since=clock.local(row.status_since),
@@ -602,7 +614,7 @@ async def complaint_detail(
     ):
         raise _unknown_complaint()
     clock = await region_clock(session, principal.region)
-    return _staff_read(row, await _history(session, principal.region, complaint_id), clock)
+    return _staff_read(row, await _history(session, principal.region, complaint_id), clock, principal)
 
 
 async def list_complaints(
@@ -649,7 +661,10 @@ async def list_complaints(
         )
     )
     clock = await region_clock(session, region_id)
-    return [_staff_read(row, await _history(session, region_id, row.complaint_id), clock) for row in rows]
+    return [
+        _staff_read(row, await _history(session, region_id, row.complaint_id), clock, principal)
+        for row in rows
+    ]
 
 
 # --- Calendar and policy -------------------------------------------------------------------------
