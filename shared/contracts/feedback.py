@@ -33,12 +33,14 @@ class SurveyResponseAccepted(Event):
 
 
 class SatisfactionIndexChanged(Event):
-    """A unit's satisfaction index (IKM) for a period changed."""
+    """A unit's satisfaction index (IKM), or one of its services', for a period or a year changed."""
 
     topic: ClassVar[str] = "feedback.satisfaction_index.v1"
 
     unit_id: str
-    service_id: str | None = None
+    service_id: str | None = Field(
+        default=None, description="None: the unit as a whole, over every response it received."
+    )
     period: EventPeriodKey
     respondents: int
     item_means: list[Decimal] = Field(description="NRR per item, in regulation order.")

@@ -44,7 +44,7 @@ from services.feedback.entrypoints.schemas import (
     UnitServiceCreate,
     UnitServiceRead,
 )
-from services.feedback.service_layer import complaints, internal, surveys
+from services.feedback.service_layer import complaints, internal, satisfaction, surveys
 from shared.auth import Principal, Role, require_roles
 from shared.contracts.periods import PeriodKey
 from shared.dates import BoundedDate
@@ -311,10 +311,11 @@ async def get_satisfaction_index(
     service_id: IdQuery = None,
     principal: Principal = SurveyReaders,
 ) -> SatisfactionIndexRead:
-    """The live satisfaction index (IKM) of a unit (or one of its services) for a period."""
+    """The live satisfaction index (IKM) of one of a unit's services, or of the whole unit over every
+    response (with each service's index), for a period."""
     session = await context.read_session(principal.region)
     async with session:
-        return await surveys.satisfaction_index(
+        return await satisfaction.satisfaction_index(
             session=session, region_id=principal.region, unit_id=unit_id, period=period, service_id=service_id
         )
 
@@ -326,7 +327,7 @@ async def list_satisfaction_indices(
     """The live index of every rated service of a unit in a period."""
     session = await context.read_session(principal.region)
     async with session:
-        return await surveys.satisfaction_indices(
+        return await satisfaction.satisfaction_indices(
             session=session, region_id=principal.region, unit_id=unit_id, period=period
         )
 

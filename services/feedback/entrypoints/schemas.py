@@ -161,6 +161,11 @@ class SatisfactionIndexRead(BaseModel):
     improvement_priorities: list[ServiceItem]
     service_users: int | None = None
     sample_shortfall: int | None = None
+    services: list[SatisfactionIndexRead] = Field(
+        default_factory=list,
+        description="For a whole unit (no service asked): the index of each of its services "
+        '("" for responses about no particular service); the unit\'s index counts all of them.',
+    )
 
 
 # --- Complaints (pengaduan) ----------------------------------------------------------------------

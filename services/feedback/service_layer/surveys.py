@@ -6,7 +6,6 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -24,7 +23,6 @@ from services.feedback.adapters.tables import (
 from services.feedback.domain.errors import DomainError, InvalidTrackingCodeError
 from services.feedback.domain.periods import SurveyPeriod, parse_period, period_at
 from services.feedback.domain.report import RespondentRow, SkmReport, build_skm_report
-from services.feedback.domain.sampling import SampleAdequacy, assess_sample
 from services.feedback.domain.satisfaction import ServiceItem, SurveyAggregate, SurveyResponse
 from services.feedback.domain.survey import SurveyKind
 from services.feedback.domain.tracking_code import (
@@ -33,8 +31,6 @@ from services.feedback.domain.tracking_code import (
     parse_tracking_code,
 )
 from services.feedback.entrypoints.schemas import (
-    ItemScore,
-    SatisfactionIndexRead,
     ServiceUsersRead,
     ServiceUsersReport,
     SurveyResponseCreate,
@@ -54,14 +50,20 @@ from services.feedback.service_layer.read_models import (
     require_employee,
     unit_name,
 )
+from services.feedback.service_layer.satisfaction import (
+    NO_SERVICE,
+    index_read,
+    lock_unit,
+    no_responses,
+    publish_index_changes,
+    summed,
+)
 from shared.auth import Principal, Role
-from shared.contracts.feedback import SatisfactionIndexChanged, SurveyResponseAccepted
+from shared.contracts.feedback import SurveyResponseAccepted
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.observability import region_label
 from shared.unit_of_work import UnitOfWork
 
-#: Service key of responses about the unit as a whole (no particular service).
-NO_SERVICE = ""
 _TICKET_ATTEMPTS = 5
 
 
@@ -70,10 +72,6 @@ def pseudonymous_address(address: str | None) -> str | None:
     if address is None:
         return None
     return "sha256:" + hashlib.sha256(address.encode()).hexdigest()[:24]
-
-
-def _mean(numerator: int, denominator: int) -> Decimal:
-    return Decimal(numerator) / Decimal(denominator)
 
 
 def _unit_service_read(row: Any) -> UnitServiceRead:
@@ -315,33 +313,6 @@ def _validated_response(response_in: SurveyResponseCreate) -> SurveyResponse:
         raise as_api_error(error) from error
 
 
-def _index_changed_event(
-    *,
-    region_id: str,
-    unit_id: str,
-    service_id: str,
-    period: str,
-    aggregate: SurveyAggregate,
-    service_users: int | None,
-    survey_kind: str | None = None,
-) -> SatisfactionIndexChanged:
-    index = aggregate.index()
-    adequacy = assess_sample(aggregate.respondents, service_users) if service_users else None
-    return SatisfactionIndexChanged(
-        region_id=region_id,
-        unit_id=unit_id,
-        service_id=service_id or None,
-        period=period,
-        respondents=aggregate.respondents,
-        item_means=[_mean(r.nrr.numerator, r.nrr.denominator) for r in aggregate.item_results()],
-        index=index.rounded,
-        grade=index.grade.value,
-        sample_adequate=adequacy.is_adequate if adequacy else None,
-        required_sample=adequacy.required if adequacy else None,
-        service_users=service_users,
-    )
-
-
 async def submit_survey_response(
     *,
     uow: UnitOfWork,
@@ -401,7 +372,7 @@ async def submit_survey_response(
             occupation=profile.occupation.value if profile and profile.occupation else None,
         )
     )
-    aggregate, service_users = await _add_to_aggregate(
+    await _add_to_aggregate(
         uow, region_id=region_id, unit_id=unit_id, service_id=service_id, period=period, response=response
     )
     uow.emit(
@@ -417,15 +388,8 @@ async def submit_survey_response(
             ticketed=response_in.ticket is not None,
         )
     )
-    uow.emit(
-        _index_changed_event(
-            region_id=region_id,
-            unit_id=unit_id,
-            service_id=service_id,
-            period=period,
-            aggregate=aggregate,
-            service_users=service_users,
-        )
+    await publish_index_changes(
+        uow, region_id=region_id, unit_id=unit_id, service_id=service_id, period=period
     )
     SURVEY_RESPONSES.labels(region_label(region_id)).inc()
     return SurveyResponseRead(
@@ -473,7 +437,8 @@ async def _locked_aggregate_row(
 
 async def _add_to_aggregate(
     uow: UnitOfWork, *, region_id: str, unit_id: str, service_id: str, period: str, response: SurveyResponse
-) -> tuple[SurveyAggregate, int | None]:
+) -> None:
+    await lock_unit(uow, region_id, unit_id)
     current = await _locked_aggregate_row(
         uow, region_id=region_id, unit_id=unit_id, service_id=service_id, period=period
     )
@@ -485,7 +450,6 @@ async def _add_to_aggregate(
         .where(*_aggregate_key(region_id, unit_id, service_id, period))
         .values(respondents=aggregate.respondents, score_sums=list(aggregate.score_sums))
     )
-    return aggregate, current.service_users
 
 
 async def report_service_users(
@@ -518,6 +482,7 @@ async def report_service_users(
     service_id = report.service_id or NO_SERVICE
     if service_id:
         await _service_row(uow.session, region_id, unit_id, service_id)
+    await lock_unit(uow, region_id, unit_id)
     current = await _locked_aggregate_row(
         uow, region_id=region_id, unit_id=unit_id, service_id=service_id, period=report.period
     )
@@ -536,123 +501,18 @@ async def report_service_users(
     if current.respondents == 0:
         return recorded
     aggregate = SurveyAggregate(score_sums=tuple(current.score_sums), respondents=current.respondents)
-    uow.emit(
-        _index_changed_event(
-            region_id=region_id,
-            unit_id=unit_id,
-            service_id=service_id,
-            period=report.period,
-            aggregate=aggregate,
-            service_users=report.service_users,
-        )
+    await publish_index_changes(
+        uow, region_id=region_id, unit_id=unit_id, service_id=service_id, period=report.period
     )
     return recorded.model_copy(
-        update={"index": _index_read(unit_id, service_id, report.period, aggregate, report.service_users)}
+        update={"index": index_read(unit_id, service_id, report.period, aggregate, report.service_users)}
     )
-
-
-def _index_read(
-    unit_id: str, service_id: str, period: str, aggregate: SurveyAggregate, service_users: int | None
-) -> SatisfactionIndexRead:
-    index = aggregate.index()
-    adequacy: SampleAdequacy | None = (
-        assess_sample(aggregate.respondents, service_users) if service_users else None
-    )
-    return SatisfactionIndexRead(
-        unit_id=unit_id,
-        service_id=service_id,
-        period=period,
-        respondents=aggregate.respondents,
-        items=[
-            ItemScore(
-                item=r.item,
-                label_id=r.item.label_id,
-                mean=_mean(r.nrr.numerator, r.nrr.denominator).quantize(Decimal("0.01")),
-            )
-            for r in aggregate.item_results()
-        ],
-        index=index.rounded,
-        grade=index.grade.value,
-        grade_label_id=index.grade.label_id,
-        required_sample=adequacy.required if adequacy else None,
-        sample_adequate=adequacy.is_adequate if adequacy else None,
-        improvement_priorities=[r.item for r in aggregate.improvement_priorities()],
-        service_users=service_users,
-        sample_shortfall=adequacy.shortfall if adequacy else None,
-    )
-
-
-def _summed(rows: Sequence[Any]) -> tuple[SurveyAggregate, int | None]:
-    """The responses of several periods' aggregate rows, and their service users if every one with
-    responses reported them (a year's sample is adequate only against the year's whole population)."""
-    aggregate = SurveyAggregate()
-    for row in rows:
-        aggregate = aggregate.merge(
-            SurveyAggregate(score_sums=tuple(row.score_sums), respondents=row.respondents)
-        )
-    counted = [row.service_users for row in rows if row.respondents > 0]
-    service_users = sum(counted) if counted and None not in counted else None
-    return aggregate, service_users
-
-
-def _no_responses() -> NotFound:
-    return NotFound(
-        "no_responses",
-        "No survey responses for this unit and period yet.",
-        "Belum ada tanggapan survei untuk unit dan periode ini.",
-    )
-
-
-async def satisfaction_index(
-    *, session: AsyncSession, region_id: str, unit_id: str, period: str, service_id: str | None
-) -> SatisfactionIndexRead:
-    """The live index of a unit, service and period."""
-    await unit_name(session, region_id, unit_id)
-    key = service_id or NO_SERVICE
-    rows = (
-        await session.execute(
-            select(survey_aggregates).where(
-                survey_aggregates.c.region_id == region_id,
-                survey_aggregates.c.unit_id == unit_id,
-                survey_aggregates.c.service_id == key,
-                in_period(survey_aggregates.c.period, period),
-            )
-        )
-    ).all()
-    aggregate, service_users = _summed(rows)
-    if aggregate.respondents == 0:
-        raise _no_responses()
-    return _index_read(unit_id, key, period, aggregate, service_users)
-
-
-async def satisfaction_indices(
-    *, session: AsyncSession, region_id: str, unit_id: str, period: str
-) -> list[SatisfactionIndexRead]:
-    """The live index of every service of a unit (and of the unit as a whole) in a period."""
-    await unit_name(session, region_id, unit_id)
-    rows = await session.execute(
-        select(survey_aggregates)
-        .where(
-            survey_aggregates.c.region_id == region_id,
-            survey_aggregates.c.unit_id == unit_id,
-            in_period(survey_aggregates.c.period, period),
-            survey_aggregates.c.respondents > 0,
-        )
-        .order_by(survey_aggregates.c.service_id)
-    )
-    by_service: dict[str, list[Any]] = {}
-    for row in rows:
-        by_service.setdefault(row.service_id, []).append(row)
-    return [
-        _index_read(unit_id, service, period, *_summed(service_rows))
-        for service, service_rows in by_service.items()
-    ]
 
 
 async def skm_report(
     *, session: AsyncSession, region_id: str, unit_id: str, period: str, service_id: str | None
 ) -> SkmReport:
-    """The SKM report of a unit (and service) for a period, from every stored response."""
+    """The SKM report of one service of a unit, or of the whole unit (every response), for a period."""
     try:
         survey_period: SurveyPeriod = parse_period(period)
     except DomainError as error:
@@ -660,29 +520,31 @@ async def skm_report(
     name = await unit_name(session, region_id, unit_id)
     key = service_id or NO_SERVICE
     service_name = (await _service_row(session, region_id, unit_id, key)).name if key else None
+    # The unit's report (no service asked) counts every response it received, as its index does.
+    of_service = [survey_responses.c.service_id == key] if key else []
     responses: Sequence[Any] = (
         await session.execute(
             select(survey_responses)
             .where(
                 survey_responses.c.region_id == region_id,
                 survey_responses.c.unit_id == unit_id,
-                survey_responses.c.service_id == key,
+                *of_service,
                 in_period(survey_responses.c.period, period),
             )
             .order_by(survey_responses.c.submitted_at, survey_responses.c.response_id)
         )
     ).all()
     if not responses:
-        raise _no_responses()
+        raise no_responses()
     aggregate_rows = await session.execute(
         select(survey_aggregates).where(
             survey_aggregates.c.region_id == region_id,
             survey_aggregates.c.unit_id == unit_id,
-            survey_aggregates.c.service_id == key,
+            *([survey_aggregates.c.service_id == key] if key else []),
             in_period(survey_aggregates.c.period, period),
         )
     )
-    service_users = _summed(aggregate_rows.all())[1]
+    service_users = summed(aggregate_rows.all())[1]
     zone = ZoneInfo((await region_clock(session, region_id)).timezone)
     return build_skm_report(
         unit_name=name,

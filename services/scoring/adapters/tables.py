@@ -287,6 +287,10 @@ employee_scores = Table(
     Index("ix_employee_scores_region_id_rater_id_period", "region_id", "rater_id", "period"),
 )
 
+#: The ``service_id`` of a unit's own satisfaction index, over every response the unit received.
+WHOLE_UNIT = ""
+
+#: A unit's satisfaction index (IKM) per period: its own (``WHOLE_UNIT``) and each service's.
 unit_satisfaction = Table(
     "unit_satisfaction",
     metadata,

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scoring.adapters.tables import (
+    WHOLE_UNIT,
     behaviour_assessments,
     closed_periods,
     complaint_breaches,
@@ -949,7 +950,7 @@ async def on_field_visit_logged(session: AsyncSession, event: FieldVisitLogged, 
 async def on_satisfaction_index_changed(
     session: AsyncSession, event: SatisfactionIndexChanged, envelope: Envelope
 ) -> None:
-    """Keep the latest satisfaction index (IKM) of a unit and period."""
+    """Keep the latest satisfaction index (IKM) of a unit (or one of its services) and period."""
     period = _period_key(event.period)
     if await is_frozen(session, event.region_id, period, envelope.occurred_at):
         await _divert_late(session, envelope, period=period, subject_id=event.unit_id)
@@ -957,7 +958,7 @@ async def on_satisfaction_index_changed(
     statement = insert(unit_satisfaction).values(
         unit_id=event.unit_id,
         period=period,
-        service_id=event.service_id or "",
+        service_id=event.service_id or WHOLE_UNIT,
         region_id=event.region_id,
         satisfaction_index=event.index,
         grade=event.grade,

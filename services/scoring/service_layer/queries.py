@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.scoring.adapters.tables import (
+    WHOLE_UNIT,
     behaviour_assessments,
     closed_periods,
     complaint_breaches,
@@ -881,16 +882,21 @@ async def region_dashboard(
     for row in rows:
         by_unit.setdefault(row.unit_id, []).append(row)
     breaches = await _breaches(session, region_id, parsed)
-    satisfaction = (
-        await session.execute(
-            select(unit_satisfaction.c.unit_id, unit_satisfaction.c.satisfaction_index).where(
-                unit_satisfaction.c.region_id == region_id, unit_satisfaction.c.period == parsed.key
+    # The unit's own index (service ""), over every response it received: a mean of its services'
+    # indices would weigh a service answered twice like one answered two hundred times.
+    indices = dict(
+        (
+            await session.execute(
+                select(unit_satisfaction.c.unit_id, unit_satisfaction.c.satisfaction_index).where(
+                    unit_satisfaction.c.region_id == region_id,
+                    unit_satisfaction.c.period == parsed.key,
+                    unit_satisfaction.c.service_id == WHOLE_UNIT,
+                )
             )
         )
-    ).all()
-    indices: dict[str, list[Decimal]] = {}
-    for unit_id, index in satisfaction:
-        indices.setdefault(unit_id, []).append(index)
+        .tuples()
+        .all()
+    )
     summaries = []
     rules_in_force: dict[str, RuleSet] = {}  # read once, when the first unit needs it
     for unit_id in sorted(set(by_unit) | set(known_units) | {u for u, _ in breaches}):
@@ -912,7 +918,7 @@ async def region_dashboard(
                 achievement_mean=_mean([row.achievement for row in members if row.achievement is not None]),
                 distribution_compliant=check.compliant if check else None,
                 complaint_breaches=sum(count for (u, _), count in breaches.items() if u == unit_id),
-                satisfaction_index=_mean(indices.get(unit_id, [])),
+                satisfaction_index=indices.get(unit_id),
             )
         )
     predicates = [p for p in (current_predicate(row) for row in rows) if p is not None]
