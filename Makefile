@@ -4,13 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test lint typecheck unit clean install
+.PHONY: up test lint typecheck unit clean install lock
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,embedded,bench]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -32,6 +32,12 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy .
+
+# The production image installs deploy/requirements.lock (runtime dependencies, pinned with hashes).
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet pip-tools
+	PIP_FIND_LINKS= $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
+		--no-emit-find-links --output-file deploy/requirements.lock pyproject.toml
 
 clean:
 	rm -rf .kinerja

@@ -4,10 +4,13 @@ event history, no public port but the TLS proxy's, limits, exporters, each servi
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from shared.messaging import kafka as kafka_module
 from tests.contract.test_compose import (
@@ -26,6 +29,8 @@ from tests.contract.test_compose import (
 )
 
 CADDYFILE = ROOT / "deploy" / "caddy" / "Caddyfile"
+DOCKERFILE = ROOT / "deploy" / "Dockerfile"
+LOCK_FILE = ROOT / "deploy" / "requirements.lock"
 PUBLIC_PROXY = "caddy"
 
 
@@ -122,3 +127,41 @@ def test_prometheus_scrapes_exporters_of_postgres_redis_and_kafka() -> None:
         host = targets[job].split(":")[0]
         assert host in services(), f"{job} is scraped from {host}, which compose does not run"
         assert services()[host].get("healthcheck", {}).get("test"), f"{host} has no health check"
+
+
+#: A locked requirement: ``name==version`` followed by its ``--hash`` lines.
+LOCKED = re.compile(
+    r"^([A-Za-z0-9_.-]+)==([^\s\\]+)((?:\s*\\\n\s+--hash=sha256:[0-9a-f]{64})+)", re.MULTILINE
+)
+
+
+def locked_versions() -> dict[str, str]:
+    """Name -> version of every requirement of deploy/requirements.lock, each checked to carry hashes."""
+    text = LOCK_FILE.read_text(encoding="utf-8")
+    requirements = re.findall(r"^[A-Za-z0-9_.-]+==", text, re.MULTILINE)
+    versions: dict[str, str] = {canonicalize_name(match[1]): match[2] for match in LOCKED.finditer(text)}
+    assert versions, "deploy/requirements.lock locks nothing"
+    assert len(versions) == len(requirements), "a requirement of the lock has no hashes"
+    return versions
+
+
+def test_the_image_installs_the_locked_runtime_dependencies_and_nothing_else() -> None:
+    dockerfile = DOCKERFILE.read_text(encoding="utf-8")
+    assert "COPY deploy/requirements.lock ./" in dockerfile
+    assert "pip install --require-hashes --no-deps -r requirements.lock" in dockerfile
+    assert "pip install --no-deps ." in dockerfile
+    assert not re.search(r"pip install[^\n]*\.\[", dockerfile), "the image installs an extra"
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    locked = locked_versions()
+    for line in project["dependencies"]:
+        requirement = Requirement(line)
+        name = canonicalize_name(requirement.name)
+        assert name in locked, f"{name} is a dependency but not locked: run `make lock`"
+        assert requirement.specifier.contains(locked[name]), f"the lock's {name} {locked[name]} is stale"
+    # The embedded servers and benchmark tools are extras, kept out of the image.
+    for extra in ("embedded", "bench"):
+        for line in project["optional-dependencies"][extra]:
+            name = canonicalize_name(Requirement(line).name)
+            assert name not in locked, f"{name} ({extra}) would be in the production image"
+            assert all(canonicalize_name(Requirement(dep).name) != name for dep in project["dependencies"])
