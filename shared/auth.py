@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -220,6 +220,30 @@ async def admit(
             f"Tindakan ini memerlukan salah satu peran: {allowed}.",
         )
     return principal
+
+
+#: Who reads the data of every unit of their region (dashboards, satisfaction, SKM reports).
+UNIT_WIDE_READERS: tuple[Role, ...] = (Role.REGION_ADMIN, Role.AUDITOR)
+
+
+async def ensure_may_read_unit(
+    principal: Principal, unit_id: str, *, unit_of: Callable[[str], Awaitable[str | None]]
+) -> None:
+    """One rule for every read of a unit's data, in every service: region administrators and auditors
+    read any unit of their region; anyone else (a rater) only the unit they work in (403 otherwise).
+
+    ``unit_of`` finds an employee's unit in the calling service's own read model.
+    """
+    if principal.has(*UNIT_WIDE_READERS):
+        return
+    own_unit = await unit_of(principal.employee_id) if principal.employee_id else None
+    if own_unit != unit_id:
+        raise Forbidden(
+            "not_your_unit",
+            "Raters see only their own unit's data; region administrators and auditors see every unit.",
+            "Penilai hanya dapat melihat data unitnya sendiri; admin daerah dan auditor melihat semua unit.",
+            field="unit_id",
+        )
 
 
 def allowed_roles_of(dependency: Any) -> frozenset[Role] | None:

@@ -339,3 +339,41 @@ async def test_the_skm_report_lists_every_respondent_the_item_means_the_index_an
     assert "LAPORAN SURVEI KEPUASAN MASYARAKAT" in page.text
     assert "83.33" in page.text
     assert "&quot;http://evil&quot;" in page.text
+
+
+async def test_a_rater_reads_the_satisfaction_and_skm_report_of_their_own_unit_only(
+    start_service, make_token
+):
+    # The rule of scoring's unit dashboards: administrators and auditors every unit, a rater their own.
+    feedback = await start_service("feedback")
+    region = new_region_id()
+    rater = f"{region}-rater"
+    units = await seed_region(
+        feedback, region, units=("dukcapil", "pelayanan"), employees=((rater, "pelayanan", None),)
+    )
+    async with citizen(feedback) as client:
+        for unit in units.values():
+            answered = await client.post(
+                f"/v1/public/regions/{region}/units/{unit}/survey-responses",
+                json={"scores": scores(4, 4, 3, 3, 4, 3, 4, 3, 2), "comment": "Ramah"},
+            )
+            assert answered.status_code == 201, answered.text
+    period = answered.json()["period"]
+    readers = {
+        "rater": auth(make_token("employee,rater", region=region, employee=rater)),
+        "auditor": auth(make_token("auditor", region=region)),
+        "admin": auth(make_token("region_admin", region=region)),
+    }
+    paths = ("satisfaction", "satisfaction/services", "satisfaction/report.csv", "satisfaction/report.html")
+    for path in paths:
+        for who, headers in readers.items():
+            for name, unit in units.items():
+                response = await feedback.client.get(
+                    f"/v1/units/{unit}/{path}", params={"period": period}, headers=headers
+                )
+                if who == "rater" and name == "dukcapil":
+                    assert response.status_code == 403, (path, response.text)
+                    assert response.json()["error"]["code"] == "not_your_unit"
+                    assert "Ramah" not in response.text
+                else:
+                    assert response.status_code == 200, (who, name, path, response.text)

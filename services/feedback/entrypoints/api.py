@@ -45,6 +45,7 @@ from services.feedback.entrypoints.schemas import (
     UnitServiceRead,
 )
 from services.feedback.service_layer import complaints, internal, satisfaction, surveys
+from services.feedback.service_layer.read_models import ensure_unit_reader
 from shared.auth import Principal, Role, require_roles
 from shared.contracts.periods import PeriodKey
 from shared.dates import BoundedDate
@@ -315,6 +316,7 @@ async def get_satisfaction_index(
     response (with each service's index), for a period."""
     session = await context.read_session(principal.region)
     async with session:
+        await ensure_unit_reader(session, principal, unit_id)
         return await satisfaction.satisfaction_index(
             session=session, region_id=principal.region, unit_id=unit_id, period=period, service_id=service_id
         )
@@ -327,6 +329,7 @@ async def list_satisfaction_indices(
     """The live index of every rated service of a unit in a period."""
     session = await context.read_session(principal.region)
     async with session:
+        await ensure_unit_reader(session, principal, unit_id)
         return await satisfaction.satisfaction_indices(
             session=session, region_id=principal.region, unit_id=unit_id, period=period
         )
@@ -343,6 +346,7 @@ async def satisfaction_report_csv(
     """The SKM report of a unit and period as CSV (per-respondent table, NRR, IKM, priorities, comments)."""
     session = await context.read_session(principal.region)
     async with session:
+        await ensure_unit_reader(session, principal, unit_id)
         report = await surveys.skm_report(
             session=session, region_id=principal.region, unit_id=unit_id, period=period, service_id=service_id
         )
@@ -365,6 +369,7 @@ async def satisfaction_report_html(
     """The SKM report of a unit and period as a printable page."""
     session = await context.read_session(principal.region)
     async with session:
+        await ensure_unit_reader(session, principal, unit_id)
         report = await surveys.skm_report(
             session=session, region_id=principal.region, unit_id=unit_id, period=period, service_id=service_id
         )

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.feedback.adapters.tables import activities, employees, planned_results, regions, units
 from services.feedback.domain.calendar import WIB
 from services.feedback.domain.periods import DEFAULT_PERIOD_KIND, PeriodKind
+from shared.auth import Principal, ensure_may_read_unit
 from shared.contracts import Envelope
 from shared.contracts.planning import (
     EmployeeUpserted,
@@ -198,3 +199,15 @@ async def require_employee(
             field=field,
         )
     return found
+
+
+async def ensure_unit_reader(session: AsyncSession, principal: Principal, unit_id: str) -> None:
+    """The unit exists in the caller's region (404) and the caller may read its data (403, the rule
+    scoring applies to unit dashboards)."""
+    await unit_name(session, principal.region, unit_id)
+
+    async def unit_of(employee_id: str) -> str | None:
+        employee = await find_employee(session, principal.region, employee_id)
+        return employee.unit_id if employee else None
+
+    await ensure_may_read_unit(principal, unit_id, unit_of=unit_of)

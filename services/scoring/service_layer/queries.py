@@ -66,8 +66,8 @@ from services.scoring.entrypoints.schemas import (
 )
 from services.scoring.service_layer.rules import rule_set_for
 from services.scoring.service_layer.views import DEFAULT_PERIOD_KIND, calendar, indicator_of, to_decimal
-from shared.auth import Principal, Role
-from shared.errors import Forbidden, NotFound, Unprocessable
+from shared.auth import Principal, Role, ensure_may_read_unit
+from shared.errors import NotFound, Unprocessable
 
 
 def parse_period(key: str) -> Period:
@@ -805,20 +805,16 @@ async def unit_dashboard(
     if unit is None:
         await ensure_known_unit(session, region_id, unit_id)
     rows = await _scores(session, region_id, parsed.key, unit_id)
-    if not principal.has(Role.REGION_ADMIN, Role.AUDITOR):
-        # A rater sees the dashboard of their own unit, and only their own team by name.
-        own_unit = await session.scalar(
+
+    async def unit_of(employee_id: str) -> str | None:
+        return await session.scalar(
             select(employees.c.unit_id).where(
-                employees.c.region_id == region_id, employees.c.employee_id == principal.employee_id
+                employees.c.region_id == region_id, employees.c.employee_id == employee_id
             )
         )
-        if own_unit != unit_id:
-            raise Forbidden(
-                "not_your_unit",
-                "Raters see only their own unit's dashboard.",
-                "Penilai hanya dapat melihat dasbor unitnya sendiri.",
-                field="unit_id",
-            )
+
+    # A rater sees the dashboard of their own unit (and only their own team by name, below).
+    await ensure_may_read_unit(principal, unit_id, unit_of=unit_of)
     satisfaction = (
         await session.execute(
             _unit_satisfaction_statement(),
