@@ -7,7 +7,7 @@ import contextlib
 import gc
 import logging
 import signal
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -81,6 +81,9 @@ class ServiceContext:
     redis: aioredis.Redis
     token_verifier: TokenVerifier
     extras: dict[str, Any] = field(default_factory=dict)
+    #: What adapters holding long-lived work (the live feed's open streams) do when the process
+    #: stops, before the HTTP server does: uvicorn waits for every response to end.
+    stop_hooks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def adapter(self, name: str, build: Callable[[], T]) -> T:
         """The process's one ``name`` adapter (a store, a feed, a queue), built on first use."""
@@ -99,6 +102,15 @@ class ServiceContext:
             region_id=region_id,
             causation_id=causation_id,
         )
+
+    async def run_stop_hooks(self) -> None:
+        """End the long-lived work of the adapters (each hook once; a failing one is logged)."""
+        hooks, self.stop_hooks = self.stop_hooks, []
+        for hook in hooks:
+            try:
+                await hook()
+            except Exception as exc:
+                log.warning("stop hook failed", extra={"fields": {"error": repr(exc)[:200]}})
 
     async def read_session(self, region_id: str) -> AsyncSession:
         """A session restricted to one region for its (auto-begun) transaction; the caller closes it."""
@@ -413,6 +425,7 @@ async def run_service(definition: ServiceDefinition, components: set[Component])
         if task is not stopper and task.exception() is not None:
             log.error("component crashed", exc_info=task.exception())
     stop.set()
+    await context.run_stop_hooks()
     if server is not None:
         server.should_exit = True
     await asyncio.wait(tasks, timeout=10)

@@ -149,8 +149,9 @@ class RunningService:
     async def close(self) -> None:
         """Stop the components and release connections."""
         self.stop.set()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
         assert self.context is not None
+        await self.context.run_stop_hooks()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
         for client in self.context.extras.get("consumer_clients", ()):
             with contextlib.suppress(Exception):
                 await client.stop()

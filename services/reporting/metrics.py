@@ -25,6 +25,15 @@ FEED_PUBLISH_FAILURES = Counter(
     "kinerja_reporting_feed_publish_failures_total", "Live feed messages that could not be published"
 )
 FEED_SUBSCRIBERS = Gauge("kinerja_reporting_feed_subscribers", "Open live feed connections in this process")
+FEED_READ_FAILURES = Counter(
+    "kinerja_reporting_feed_read_failures_total",
+    "Reads of the live feed's Redis streams that failed (the shared read is retried, streams stay open)",
+)
+FEED_STREAMS_ENDED = Counter(
+    "kinerja_reporting_feed_streams_ended_total",
+    "Live feed streams ended, by reason (client_left, server_stopping, fell_behind, read_failed)",
+    ["reason"],
+)
 SUBMISSION_GROUP_SIZE = Histogram(
     "kinerja_reporting_submission_group_size",
     "Single submissions written in one transaction (group commit)",

@@ -3,18 +3,18 @@
 Messages are appended after the transaction that made them committed: a subscriber never sees an
 activity that could still roll back. Each team has a capped stream (the last ``FEED_KEPT``
 entries, kept a day after the last one), so a supervisor whose phone lost signal resumes where it
-stopped (SSE ``Last-Event-ID``); older gaps are filled from the paginated history. A failed append
-is counted and logged, never raised: the activity itself is committed.
+stopped (SSE ``Last-Event-ID``; a stream's first message carries its starting position as an id,
+so a client that saw no event yet resumes there too); older gaps are filled from the paginated
+history. A failed append is counted and logged, never raised: the activity itself is committed.
+Reading is ``feed_hub``'s: one blocking read per process for every open feed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
-import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -23,16 +23,17 @@ import orjson
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from services.reporting.metrics import FEED_MESSAGES, FEED_PUBLISH_FAILURES, FEED_SUBSCRIBERS
+from services.reporting.adapters.feed_hub import ALL_SEEN, StreamHub, TeamSubscription
+from services.reporting.metrics import (
+    FEED_MESSAGES,
+    FEED_PUBLISH_FAILURES,
+    FEED_READ_FAILURES,
+    FEED_SUBSCRIBERS,
+)
 
 log = logging.getLogger(__name__)
 
 PUBLISH_TIMEOUT_SECONDS = 1.0
-#: How long one read of every followed stream waits when nothing arrives (a new team wakes it).
-HUB_BLOCK_MS = 5000
-#: Reads (of up to 100 entries each) held for one subscriber that is not reading: beyond that its
-#: stream ends and the client resumes from Redis with its Last-Event-ID.
-SUBSCRIBER_BACKLOG = 100
 #: Entries kept per team (about; Redis trims in whole nodes) and how long a silent team's stream lives.
 FEED_KEPT = 1000
 FEED_TTL_SECONDS = 86_400
@@ -46,15 +47,16 @@ end
 return #KEYS
 """
 
-#: The position "every notice of this entry was seen".
-ALL_SEEN = 1_000_000
-
 #: An event id as the feed writes it: the stream entry and the notice's place in it.
 _EVENT_ID = re.compile(r"^(\d{1,20}-\d{1,20})/(\d{1,6})$")
 
 
 class InvalidEventId(ValueError):
     """A ``Last-Event-ID`` this feed never wrote."""
+
+
+class FeedUnavailable(RuntimeError):
+    """Redis could not be asked where a new feed starts (counted as a read failure)."""
 
 
 def team_channel(region_id: str, rater_id: str) -> str:
@@ -154,7 +156,11 @@ class LiveFeed:
             position = (matched.group(1).encode(), int(matched.group(2)))
         else:
             # From now on: the newest entry counts as seen whole (or, without one, the stream's start).
-            newest = await self._redis.xrevrange(key, count=1)
+            try:
+                newest = await self._redis.xrevrange(key, count=1)
+            except (RedisError, OSError) as exc:
+                FEED_READ_FAILURES.inc()
+                raise FeedUnavailable(repr(exc)[:200]) from exc
             position = (newest[0][0], ALL_SEEN) if newest else (b"0-0", ALL_SEEN)
         loop = asyncio.get_running_loop()
         if self._hub is None or self._hub.loop is not loop:
@@ -162,158 +168,8 @@ class LiveFeed:
         FEED_SUBSCRIBERS.inc()
         return TeamSubscription(self._hub, self._redis, key, position)
 
-
-def _entry_order(entry_id: bytes) -> tuple[int, int]:
-    """A stream entry id (``<milliseconds>-<sequence>``) as something that sorts like it."""
-    milliseconds, _, sequence = entry_id.partition(b"-")
-    return int(milliseconds), int(sequence or 0)
-
-
-#: Entries: (entry id, fields) as Redis returns them.
-Entries = list[tuple[bytes, dict[bytes, bytes]]]
-
-
-class StreamHub:
-    """One blocking ``XREAD`` for every open subscription of this process, however many.
-
-    A blocked ``XREAD`` holds its Redis connection: one per subscriber would mean a connection per
-    supervisor's open phone. The hub reads every subscribed team's stream in one command from the
-    last entry it read there and hands each subscriber what arrived. A new team wakes it through
-    the hub's own stream, so the next read includes that team at once.
-    """
-
-    def __init__(self, redis: aioredis.Redis, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self._redis = redis
-        self._wake_key = f"kinerja:reporting:feed:wake:{uuid.uuid4().hex}"
-        self._wake_cursor = b"0-0"
-        self._cursors: dict[str, bytes] = {}
-        self._subscribers: dict[str, set[TeamSubscription]] = {}
-        self._reader: asyncio.Task[None] | None = None
-        self._wakes: set[asyncio.Task[None]] = set()  # referenced until done (the loop keeps weak ones)
-
-    def register(self, subscription: TeamSubscription, key: str, entry: bytes) -> bytes:
-        """Deliver the team's new entries to ``subscription`` from now on; returns where the hub
-        reads from: the subscriber reads anything up to there itself."""
-        cursor = self._cursors.get(key)
-        if cursor is None:
-            cursor = self._cursors[key] = entry
-            self._wake()
-        self._subscribers.setdefault(key, set()).add(subscription)
-        if self._reader is None or self._reader.done():
-            self._reader = self.loop.create_task(self._read())
-        return cursor
-
-    def unregister(self, subscription: TeamSubscription, key: str) -> None:
-        """Stop delivering to ``subscription``; a team nobody follows is no longer read."""
-        subscribers = self._subscribers.get(key)
-        if subscribers is None:
-            return
-        subscribers.discard(subscription)
-        if not subscribers:
-            del self._subscribers[key]
-            del self._cursors[key]
-
-    def _wake(self) -> None:
-        if self._reader is not None and not self._reader.done():
-            wake = self.loop.create_task(self._send_wake())
-            self._wakes.add(wake)
-            wake.add_done_callback(self._wakes.discard)
-
-    async def _send_wake(self) -> None:
-        with contextlib.suppress(RedisError, OSError):
-            await self._redis.xadd(self._wake_key, {b"w": b"1"}, maxlen=10, approximate=True)
-            await self._redis.expire(self._wake_key, 3600)
-
-    async def _read(self) -> None:
-        while self._subscribers:
-            streams: dict[Any, Any] = {key.encode(): cursor for key, cursor in self._cursors.items()}
-            streams[self._wake_key.encode()] = self._wake_cursor
-            try:
-                answer: Any = await self._redis.xread(streams, count=100, block=HUB_BLOCK_MS)
-            except (RedisError, OSError) as exc:
-                # Every subscriber's stream ends; clients reconnect with their Last-Event-ID.
-                failed = [s for subscribers in self._subscribers.values() for s in subscribers]
-                self._subscribers.clear()
-                self._cursors.clear()
-                for subscription in failed:
-                    subscription.deliver(exc)
-                return
-            for raw_key, entries in answer or ():
-                key = raw_key.decode()
-                if key == self._wake_key:
-                    self._wake_cursor = entries[-1][0]
-                    continue
-                if key not in self._cursors:
-                    continue  # everyone following that team left while the read was out
-                self._cursors[key] = entries[-1][0]
-                for subscription in self._subscribers.get(key, ()):
-                    subscription.deliver(entries)
-
-
-class TeamSubscription:
-    """An open subscription to one team's stream, from a position (entry id, notices of it seen)."""
-
-    def __init__(self, hub: StreamHub, redis: aioredis.Redis, key: str, position: tuple[bytes, int]) -> None:
-        self._hub = hub
-        self._redis = redis
-        self._key = key
-        self._entry, self._seen = position
-        # Bounded: a phone that stopped reading must not make the process hold its team's traffic.
-        self._arrived: asyncio.Queue[Entries | Exception] = asyncio.Queue(maxsize=SUBSCRIBER_BACKLOG)
-        self._fell_behind = False
-        self._closed = False
-
-    def deliver(self, entries: Entries | Exception) -> None:
-        """The hub hands over new entries (or the error that ended the reading)."""
-        if self._fell_behind:
-            return
-        try:
-            self._arrived.put_nowait(entries)
-        except asyncio.QueueFull:
-            # What was queued is still sent; then the stream ends, and the client's reconnect with
-            # its Last-Event-ID reads the rest from the team's stream in Redis.
-            self._fell_behind = True
-
-    async def messages(self, *, heartbeat_seconds: float) -> AsyncIterator[tuple[str, bytes] | None]:
-        """Each notice as (event id, body) as it arrives, and None whenever ``heartbeat_seconds`` passed
-        in silence."""
-        hub_reads_after = self._hub.register(self, self._key, self._entry)
-        if self._seen != ALL_SEEN or _entry_order(hub_reads_after) > _entry_order(self._entry):
-            # What the hub will not bring: the resumed entry itself (it may hold notices not seen
-            # yet) and anything up to where the hub reads from.
-            earlier: Any = await self._redis.xrange(self._key, min=self._entry, max=hub_reads_after)
-            for event in self._notices_of(earlier):
-                yield event
-        while True:
-            if self._fell_behind and self._arrived.empty():
-                return
-            try:
-                arrived = await asyncio.wait_for(self._arrived.get(), timeout=heartbeat_seconds)
-            except TimeoutError:
-                yield None
-                continue
-            if isinstance(arrived, Exception):
-                raise arrived
-            for event in self._notices_of(arrived):
-                yield event
-
-    def _notices_of(self, entries: Entries) -> list[tuple[str, bytes]]:
-        """The notices of entries not seen yet (the hub may bring back some this subscriber read)."""
-        found: list[tuple[str, bytes]] = []
-        for entry_id, fields in entries:
-            if _entry_order(entry_id) < _entry_order(self._entry):
-                continue
-            notices = fields[b"m"].split(b"\n")
-            first = self._seen + 1 if entry_id == self._entry else 0
-            self._entry, self._seen = entry_id, len(notices) - 1
-            found += [(f"{entry_id.decode()}/{n}", notices[n]) for n in range(first, len(notices))]
-        return found
-
     async def close(self) -> None:
-        """Stop following the team."""
-        if self._closed:
-            return
-        self._closed = True
-        self._hub.unregister(self, self._key)
-        FEED_SUBSCRIBERS.dec()
+        """The process is stopping: send what is queued, then end every open stream."""
+        await self.flush()
+        if self._hub is not None and self._hub.loop is asyncio.get_running_loop():
+            await self._hub.close()

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, File, Header, Path, Query, Request, Respons
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from services.reporting.adapters.live_feed import InvalidEventId
+from services.reporting.adapters.live_feed import FeedUnavailable, InvalidEventId
 from services.reporting.domain.activity import ActivityStatus, ReviewAction
 from services.reporting.entrypoints.dependencies import (
     evidence_store,
@@ -40,7 +40,7 @@ from services.reporting.service_layer.access import employee_of
 from services.reporting.service_layer.activities import HistoryFilters, SubmissionRules
 from services.reporting.service_layer.intake import Claim, batch_answer, batch_claim, single_answer
 from shared.auth import Principal, Role, require_roles
-from shared.errors import Unprocessable
+from shared.errors import ServiceUnavailable, Unprocessable
 from shared.guarded_route import GuardedRoute
 from shared.http import client_address
 from shared.runtime import Context
@@ -391,10 +391,18 @@ async def team_feed(
             "Last-Event-ID bukan id dari umpan ini; sambungkan ulang tanpa header itu.",
             field="Last-Event-ID",
         ) from None
+    except FeedUnavailable:
+        raise ServiceUnavailable(
+            "feed_unavailable",
+            "The live feed cannot be read right now; connect again shortly.",
+            "Umpan langsung tidak dapat dibaca saat ini; sambungkan lagi sebentar lagi.",
+        ) from None
 
     async def events() -> AsyncIterator[bytes]:
         try:
-            yield b"retry: 3000\n: connected\n\n"
+            # The starting position as an id (a field without data: no event, but the browser
+            # keeps it): a client that loses the stream before its first event resumes from here.
+            yield b"retry: 3000\nid: " + subscription.position_id.encode() + b"\n: connected\n\n"
             async for message in subscription.messages(heartbeat_seconds=heartbeat):
                 if message is None:
                     # A comment line keeps proxies from closing an idle stream and reveals a gone client.

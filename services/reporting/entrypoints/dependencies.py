@@ -24,8 +24,14 @@ def evidence_store(context: ServiceContext) -> EvidenceStore:
 
 
 def live_feed(context: ServiceContext) -> LiveFeed:
-    """The live feed on the context's Redis."""
-    return context.adapter("live_feed", lambda: LiveFeed(context.redis))
+    """The live feed on the context's Redis; its open streams end when the process stops."""
+
+    def build() -> LiveFeed:
+        feed = LiveFeed(context.redis)
+        context.stop_hooks.append(feed.close)
+        return feed
+
+    return context.adapter("live_feed", build)
 
 
 def submission_queue(context: ServiceContext) -> SubmissionQueue:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.reporting.adapters.live_feed import ALL_SEEN, SUBSCRIBER_BACKLOG, TeamSubscription
+from services.reporting.adapters.feed_hub import ALL_SEEN, SUBSCRIBER_BACKLOG, TeamSubscription
 
 
 class Hub:
