@@ -26,7 +26,13 @@ class FeedbackSettings(ServiceSettings):
 
     #: How long a printed service ticket may be redeemed: a rating should follow the service it rates.
     ticket_valid_days: int = Field(default=30, ge=1, le=366)
-    #: Where the printed QR code of a service ticket leads (the citizen survey form).
-    citizen_survey_url: str = "https://kinerja.local/skm"
+    #: The public address of the web app (``services/web``, read by it too): a printed ticket's QR
+    #: code leads to its survey form, ``<web_public_url>/skm``.
+    web_public_url: str = "http://127.0.0.1:8000"
     #: How often the complaint deadline scheduler looks at least; it wakes earlier for a nearer deadline.
     complaint_scan_interval_seconds: float = Field(default=10.0, gt=0)
+
+    @property
+    def citizen_survey_url(self) -> str:
+        """Where a ticket's QR code leads: the web app's survey form."""
+        return f"{self.web_public_url.rstrip('/')}/skm"
