@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test lint typecheck unit clean install lock
+.PHONY: up test lint typecheck unit clean install lock web-messages web-compile
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -41,3 +41,14 @@ lock: $(STAMP)
 
 clean:
 	rm -rf .kinerja
+
+# The web pages' texts (services/web/locale): extract them from code and templates into the
+# template catalogue, merge it into the Indonesian catalogue (translate what is new there), compile.
+WEB_LOCALE := services/web/locale
+web-messages: $(STAMP)
+	$(BIN)/pybabel extract -F services/web/babel.cfg -k translate:2 --no-location --sort-output \
+		--project=kinerja-web -o $(WEB_LOCALE)/messages.pot services/web
+	$(BIN)/pybabel update -i $(WEB_LOCALE)/messages.pot -d $(WEB_LOCALE) -l id --no-fuzzy-matching --ignore-obsolete
+
+web-compile: $(STAMP)
+	$(BIN)/pybabel compile -d $(WEB_LOCALE) -D messages --statistics

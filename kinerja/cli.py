@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 
 from kinerja import infra
-from kinerja.services import DEFAULT_PORTS, SERVICE_NAMES, definition
+from kinerja.services import DEFAULT_PORTS, PROCESS_NAMES, SERVICE_NAMES, WEB, definition
 from shared.auth import Role
 
 
@@ -23,6 +23,11 @@ def _serve(args: argparse.Namespace) -> int:
         uvloop.install()
     except ImportError:  # pragma: no cover - uvloop is a dependency; plain asyncio still works
         pass
+    if args.service == WEB:
+        from services.web.bootstrap import main as serve_web
+
+        serve_web()
+        return 0
     components = {Component(c) for c in args.components.split(",")}
     asyncio.run(run_service(definition(args.service), components))
     return 0
@@ -89,7 +94,7 @@ def _status(args: argparse.Namespace) -> int:
     state = infra.read_state(infra.default_data_dir()) or {}
     print(f"mode: {state.get('mode', infra.choose_mode().value)}")
     healthy = True
-    for name in SERVICE_NAMES:
+    for name in PROCESS_NAMES:
         port = state.get("ports", DEFAULT_PORTS).get(name, DEFAULT_PORTS[name])
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=3) as response:
@@ -245,8 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--reset-offsets", action="store_true", help="rewind the consumer groups")
     restore.set_defaults(func=_restore)
 
-    serve = commands.add_parser("serve", help="run one service (used by `up` and by containers)")
-    serve.add_argument("service", choices=SERVICE_NAMES)
+    serve = commands.add_parser("serve", help="run one service or the web process (used by `up`, containers)")
+    serve.add_argument("service", choices=PROCESS_NAMES)
     serve.add_argument("--components", default="api,consumer,relay", help="any of api, consumer, relay")
     serve.set_defaults(func=_serve)
 

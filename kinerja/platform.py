@@ -1,4 +1,4 @@
-"""``kinerja up``: infrastructure, topics, the four services and demo data, stopped cleanly on Ctrl-C."""
+"""``kinerja up``: infrastructure, topics, the four services, the web process and demo data, until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ import urllib.request
 from pathlib import Path
 
 from kinerja import infra
-from kinerja.services import DEFAULT_PORTS, SERVICE_NAMES
+from kinerja.services import DEFAULT_PORTS, PROCESS_NAMES, web_environment
 
 HEALTHY_WITHIN_SECONDS = 60.0
 
 
 class ServiceProcesses:
-    """The four service processes (API, consumer and relay share one process each here)."""
+    """The four service processes (API, consumer and relay share one process each here) and the web one."""
 
     def __init__(
         self, endpoints: infra.Endpoints, data_dir: Path, ports: dict[str, int] | None = None
@@ -28,6 +28,8 @@ class ServiceProcesses:
         self.endpoints = endpoints
         self.data_dir = data_dir
         self.ports = ports or DEFAULT_PORTS
+        #: Processes started by start_all: the web process joins when a port is given for it.
+        self.names = tuple(name for name in PROCESS_NAMES if name in self.ports)
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
     def environment(self, name: str) -> dict[str, str]:
@@ -35,6 +37,7 @@ class ServiceProcesses:
         return (
             dict(os.environ)
             | self.endpoints.environment()
+            | (web_environment(self.ports) if "web" in self.ports else {})
             | {"KINERJA_HTTP_PORT": str(self.ports[name]), "KINERJA_DATA_DIR": str(self.data_dir)}
         )
 
@@ -53,8 +56,8 @@ class ServiceProcesses:
             )
 
     def start_all(self) -> None:
-        """Start every service."""
-        for name in SERVICE_NAMES:
+        """Start every service (and the web process when it has a port)."""
+        for name in self.names:
             self.start(name)
 
     def wait_healthy(self, timeout: float = HEALTHY_WITHIN_SECONDS) -> None:
@@ -132,14 +135,17 @@ def run_platform(*, demo: bool, data_dir: Path) -> int:
         services.start_all()
         services.wait_healthy()
         infra.write_state(data_dir, endpoints, {"ports": services.ports})
-        print(f"all four services ready in {time.monotonic() - started:.1f}s")
+        print(f"the four services and the web process ready in {time.monotonic() - started:.1f}s")
         if demo:
             from kinerja.demo import load_demo
 
             print(load_demo(data_dir=data_dir, ports=services.ports).summary)
-        for name in SERVICE_NAMES:
+        for name in services.names:
             port = services.ports[name]
-            print(f"  {name:10} http://127.0.0.1:{port}/docs   http://127.0.0.1:{port}/metrics")
+            if name == "web":
+                print(f"  {name:10} http://127.0.0.1:{port}/        (pages for citizens, staff and offices)")
+            else:
+                print(f"  {name:10} http://127.0.0.1:{port}/docs   http://127.0.0.1:{port}/metrics")
         print("Press Ctrl-C to stop everything.")
         while not stop_requested:
             for name, process in list(services.processes.items()):

@@ -1,14 +1,33 @@
-"""The four services by name, for the command line and the tests."""
+"""The four services and the web process by name, for the command line and the tests."""
 
 from __future__ import annotations
 
 import importlib
+import os
 from types import ModuleType
 
 from shared.runtime import ServiceDefinition
 
 SERVICE_NAMES = ("planning", "reporting", "scoring", "feedback")
-DEFAULT_PORTS = {"planning": 8001, "reporting": 8002, "scoring": 8003, "feedback": 8004}
+#: The web process owns no data: it runs beside the services and calls their public APIs.
+WEB = "web"
+PROCESS_NAMES = (*SERVICE_NAMES, WEB)
+DEFAULT_PORTS = {"planning": 8001, "reporting": 8002, "scoring": 8003, "feedback": 8004, WEB: 8000}
+
+
+def web_environment(ports: dict[str, int]) -> dict[str, str]:
+    """Where the web process finds the services, and the public address feedback's QR codes lead to.
+
+    ``KINERJA_WEB_PUBLIC_URL`` is read by the web process and by feedback (the survey form's address
+    in a ticket's QR code); an operator's own value wins.
+    """
+    environment = {f"KINERJA_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}" for name in SERVICE_NAMES}
+    environment["KINERJA_WEB_PUBLIC_URL"] = os.environ.get(
+        "KINERJA_WEB_PUBLIC_URL", f"http://127.0.0.1:{ports[WEB]}"
+    )
+    # Feedback counts a citizen's rate limits by the address the web process forwards for them.
+    environment["KINERJA_TRUSTED_PROXY_ADDRESSES"] = '["127.0.0.1"]'
+    return environment
 
 
 def bootstrap_module(name: str) -> ModuleType:

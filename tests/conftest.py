@@ -111,7 +111,7 @@ class RunningService:
         self.context = context = build_context(definition)
         if definition.on_startup is not None:
             await definition.on_startup(context)
-        app = build_app(definition, context)
+        self.app = app = build_app(definition, context)
         self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
         if Component.RELAY in self.components:
             producer = make_producer(settings.kafka_bootstrap_servers, client_id=f"test-{self.name}-relay")

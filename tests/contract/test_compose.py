@@ -32,6 +32,9 @@ DOCKERFILE = "deploy/Dockerfile"
 
 #: The application services: each has a directory with a settings module under ``services/``.
 SERVICE_NAMES = ("planning", "reporting", "scoring", "feedback")
+#: ... and the web process, which owns no database and no topics (it calls the services' APIs).
+WEB = "web"
+PROCESS_NAMES = (*SERVICE_NAMES, WEB)
 WAITING_CONDITIONS = {"service_healthy", "service_completed_successfully"}
 
 #: Values for the variables a deployment must supply (``${NAME:?message}`` in the compose file).
@@ -43,6 +46,8 @@ REQUIRED_VARIABLE_EXAMPLES = {
     "GRAFANA_ADMIN_PASSWORD": "grafana-secret",
     "MINIO_ROOT_PASSWORD": "minio-secret-0123",
     "KINERJA_DOMAIN": "kinerja.example.test",
+    "KINERJA_WEB_SECRET_KEY": "0123456789abcdef0123456789abcdef0123456789abcdef",
+    "KINERJA_OIDC_PROVIDERS": '{"wanggar": {"issuer": "https://sso.example.test/w", "client_id": "web"}}',
 }
 
 #: ``${NAME}``, ``${NAME:-default}``, ``${NAME-default}``, ``${NAME:?message}``, ``${NAME?message}``.
@@ -255,12 +260,12 @@ def test_every_application_service_in_the_compose_file_is_a_directory_under_serv
     }
     assert served, "no container runs `kinerja serve`"
     for name, command in served.items():
-        assert name in SERVICE_NAMES, f"{name} runs `serve` but is not one of {SERVICE_NAMES}"
+        assert name in PROCESS_NAMES, f"{name} runs `serve` but is not one of {PROCESS_NAMES}"
         assert command[1] == name, f"container {name} serves {command[1]}"
         assert (ROOT / "services" / name).is_dir(), f"services/{name} does not exist"
 
 
-@pytest.mark.parametrize("name", SERVICE_NAMES)
+@pytest.mark.parametrize("name", PROCESS_NAMES)
 def test_every_service_directory_is_deployed_by_the_compose_file(name: str) -> None:
     assert (ROOT / "services" / name / "settings.py").is_file()
     definition = service(name)
@@ -269,7 +274,7 @@ def test_every_service_directory_is_deployed_by_the_compose_file(name: str) -> N
     assert (ROOT / DOCKERFILE).is_file()
 
 
-@pytest.mark.parametrize("name", SERVICE_NAMES)
+@pytest.mark.parametrize("name", PROCESS_NAMES)
 def test_every_kinerja_variable_set_for_a_service_is_a_field_of_its_settings(name: str) -> None:
     fields = {f"KINERJA_{field.upper()}" for field in settings_class(name).model_fields}
     variables = {key for key in environment(service(name)) if key.startswith("KINERJA_")}
@@ -278,7 +283,9 @@ def test_every_kinerja_variable_set_for_a_service_is_a_field_of_its_settings(nam
 
 
 def test_no_container_sets_a_kinerja_variable_the_settings_do_not_know() -> None:
-    fields = {f"KINERJA_{field.upper()}" for field in ServiceSettings.model_fields}
+    fields = {
+        f"KINERJA_{field.upper()}" for name in PROCESS_NAMES for field in settings_class(name).model_fields
+    }
     for name, definition in services().items():
         if name in SERVICE_NAMES:
             continue  # checked against the service's own settings class above
@@ -286,7 +293,7 @@ def test_no_container_sets_a_kinerja_variable_the_settings_do_not_know() -> None
         assert not unknown, f"{name} sets unknown settings: {sorted(unknown)}"
 
 
-@pytest.mark.parametrize("name", SERVICE_NAMES)
+@pytest.mark.parametrize("name", PROCESS_NAMES)
 def test_each_service_publishes_and_listens_on_its_default_port(name: str) -> None:
     port = default_http_port(name)
     definition = service(name)
@@ -314,7 +321,7 @@ def test_each_service_starts_in_production_with_the_compose_environment(
     assert settings.redis_url == "redis://redis:6379/0"
 
 
-@pytest.mark.parametrize("name", SERVICE_NAMES)
+@pytest.mark.parametrize("name", PROCESS_NAMES)
 def test_each_service_health_check_asks_its_own_port_for_healthz(name: str) -> None:
     test = service(name)["healthcheck"]["test"]
     command = " ".join(test) if isinstance(test, list) else test
@@ -425,7 +432,7 @@ def test_every_bind_mounted_host_path_exists_in_the_repository() -> None:
 # --- observability -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", SERVICE_NAMES)
+@pytest.mark.parametrize("name", PROCESS_NAMES)
 def test_prometheus_scrapes_every_service_on_its_port(name: str) -> None:
     assert f"{name}:{default_http_port(name)}" in prometheus_targets().get("/metrics", set())
 

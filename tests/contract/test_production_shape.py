@@ -67,11 +67,19 @@ def test_the_proxy_serves_each_service_over_tls_and_hides_probes_and_metrics() -
         assert "import kinerja" in site[1], f"{name}'s site does not hide /metrics"
     assert re.search(r"@internal path /metrics /healthz /readyz\s+respond @internal 404", caddyfile)
     assert "flush_interval -1" in caddyfile  # the live feed's events pass at once
-    # The services believe X-Forwarded-For from the proxy's fixed address only.
+    # The web app is the domain itself, its probes and metrics hidden too.
+    site = re.search(r"^\{\$SITE_DOMAIN\} \{(.*?)^\}", caddyfile, re.MULTILINE | re.DOTALL)
+    assert site, "the Caddyfile has no site for the web app"
+    assert f"reverse_proxy web:{default_http_port('web')}" in site[1]
+    assert "import kinerja" in site[1]
+    # The services believe X-Forwarded-For from the fixed addresses of the proxy and of the web app
+    # (which forwards the citizen's address) only; the web app believes the proxy's.
     address = service(PUBLIC_PROXY)["networks"]["default"]["ipv4_address"]
+    web_address = service("web")["networks"]["default"]["ipv4_address"]
     for name in SERVICE_NAMES:
         trusted = interpolate(environment(service(name))["KINERJA_TRUSTED_PROXY_ADDRESSES"], {})
-        assert trusted == f'["{address}"]'
+        assert trusted == f'["{address}", "{web_address}"]'
+    assert environment(service("web"))["KINERJA_TRUSTED_PROXY_ADDRESSES"] == f'["{address}"]'
 
 
 def test_every_long_running_container_has_memory_and_cpu_limits() -> None:

@@ -1,0 +1,123 @@
+"""The web process in this event loop, calling in-process services over ASGI (real PostgreSQL, Redis).
+
+``web_stack`` starts planning (with its relay) and feedback (with its consumer), so a region created
+through planning's API reaches feedback's public directory as in production; the web app calls them
+through ASGI transports and is itself driven through one, over ``https://`` so its Secure cookies flow.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from services.web.adapters.services_api import Service
+from services.web.bootstrap import build_app, build_context
+from services.web.context import WebContext
+from services.web.settings import WebSettings
+from tests.conftest import auth, new_region_id, wait_until
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class WebStack:
+    """The web app, its context and the services behind it."""
+
+    web: WebContext
+    client: httpx.AsyncClient
+    services: dict[str, Any]
+    make_token: Callable[..., str]
+
+    def browser(self, address: str = "203.0.113.9") -> httpx.AsyncClient:
+        """A new browser (its own cookie jar) calling from ``address``."""
+        app = self.client._transport.app  # type: ignore[attr-defined]
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, client=(address, 50000)),
+            base_url="https://web.test",
+            follow_redirects=False,
+        )
+
+    async def create_region(self, *, timezone: str = "Asia/Jayapura", units: int = 1) -> dict[str, Any]:
+        """A region with units, a head and a staff member per unit, created through planning's API."""
+        planning = self.services["planning"].client
+        region = new_region_id()
+        response = await planning.post(
+            "/v1/regions",
+            json={"region_id": region, "name": f"Distrik {region}", "timezone": timezone},
+            headers=auth(self.make_token("platform_admin")),
+        )
+        response.raise_for_status()
+        admin = auth(self.make_token("region_admin", region=region))
+        unit_ids = []
+        for index in range(units):
+            unit = await planning.post(
+                "/v1/units", json={"code": f"u{index}", "name": f"Dinas Uji {index}"}, headers=admin
+            )
+            unit.raise_for_status()
+            unit_id = unit.json()["unit_id"]
+            unit_ids.append(unit_id)
+            for person, supervisor in (("kepala", None), ("1", f"{region}-{index}-kepala")):
+                employee = await planning.post(
+                    "/v1/employees",
+                    json={
+                        "employee_id": f"{region}-{index}-{person}",
+                        "nip": f"19900101{2015 + index}031{2 * index + (person != 'kepala') + 1:03d}",
+                        "name": f"Pegawai {person.title()} {index}",
+                        "unit_id": unit_id,
+                        "position": "Kepala Dinas" if supervisor is None else "Petugas Loket",
+                        "job_type": "head" if supervisor is None else "front_office_clerk",
+                        "supervisor_id": supervisor,
+                        "effective_from": "2026-01-01",
+                    },
+                    headers=admin,
+                )
+                assert employee.status_code == 201, employee.text
+
+        async def known_to_feedback() -> bool:
+            answer = await self.services["feedback"].client.get(f"/v1/public/regions/{region}")
+            return answer.status_code == 200 and len(answer.json()["units"]) == units
+
+        await wait_until(known_to_feedback, timeout=30)
+        return {"region_id": region, "unit_ids": unit_ids}
+
+
+async def csrf_of(client: httpx.AsyncClient, path: str) -> str:
+    """Open a page and read the CSRF token its form carries."""
+    page = await client.get(path)
+    assert page.status_code == 200, page.text[:500]
+    match = CSRF.search(page.text)
+    assert match, f"no CSRF field on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+async def web_stack(start_service, make_token, data_dir) -> AsyncIterator[WebStack]:
+    """Planning and feedback in process, and the web app calling them."""
+    planning = await start_service("planning", relay=True)
+    feedback = await start_service("feedback", consumer=True)
+    settings = WebSettings(data_dir=data_dir, region_cache_seconds=0, log_json=False)
+    transports = {
+        Service.PLANNING: httpx.ASGITransport(app=planning.app),
+        Service.FEEDBACK: httpx.ASGITransport(app=feedback.app),
+    }
+    web = build_context(settings, transports=transports)
+    app = build_app(web)
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=("203.0.113.1", 50000)), base_url="https://web.test"
+    )
+    try:
+        yield WebStack(
+            web=web,
+            client=client,
+            services={"planning": planning, "feedback": feedback},
+            make_token=make_token,
+        )
+    finally:
+        await client.aclose()
+        await web.apis.aclose()
+        await web.redis.aclose()
