@@ -7,7 +7,7 @@ import contextlib
 import gc
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -53,6 +53,10 @@ class Component(StrEnum):
     API = "api"
     CONSUMER = "consumer"
     RELAY = "relay"
+
+
+#: What a process runs unless told otherwise (compose and `make up`).
+ALL_COMPONENTS = frozenset(Component)
 
 
 @dataclass
@@ -277,8 +281,16 @@ def build_context(definition: ServiceDefinition) -> ServiceContext:
     )
 
 
-def build_app(definition: ServiceDefinition, context: ServiceContext) -> FastAPI:
-    """The service's HTTP API bound to a context."""
+def build_app(
+    definition: ServiceDefinition,
+    context: ServiceContext,
+    components: Collection[Component] = tuple(Component),
+) -> FastAPI:
+    """The service's HTTP API bound to a context; without the API component, only probes and metrics.
+
+    A consumer or relay process scaled on its own still answers /healthz, /readyz and /metrics (its
+    lag and relay metrics live there); readiness asks the broker only where the process uses it.
+    """
     producer_state: dict[str, AIOKafkaProducer] = context.extras.setdefault("producers", {})
 
     async def database_ready() -> str | None:
@@ -291,24 +303,23 @@ def build_app(definition: ServiceDefinition, context: ServiceContext) -> FastAPI
         return None
 
     async def broker_ready() -> str | None:
-        producer = producer_state.get("relay")
-        if producer is None:
-            return "no broker client in this process"
-        ok = await producer.client.ready(producer.client.get_random_node())
-        return None if ok else "broker unreachable"
+        # The relay's producer or the consumer's dead-letter producer, whichever has met the broker.
+        for producer in producer_state.values():
+            node = producer.client.get_random_node()
+            if node is not None:
+                return None if await producer.client.ready(node) else "broker unreachable"
+        return "no broker client in this process"
 
-    checks: dict[str, ReadinessCheck] = {
-        "database": database_ready,
-        "redis": redis_ready,
-        "broker": broker_ready,
-    }
+    checks: dict[str, ReadinessCheck] = {"database": database_ready, "redis": redis_ready}
+    if {Component.RELAY, Component.CONSUMER} & set(components):
+        checks["broker"] = broker_ready
     # Imported here: the audit router itself depends on this module's Context.
     from shared.audit_api import router as audit_router
 
     app = create_app(
         title=definition.title,
         description=definition.description,
-        routers=[*definition.routers, audit_router],
+        routers=[*definition.routers, audit_router] if Component.API in components else [],
         readiness_checks=checks,
         max_body_bytes=definition.max_body_bytes,
     )
@@ -339,7 +350,9 @@ async def run_service(definition: ServiceDefinition, components: set[Component])
 
     tasks: list[asyncio.Task[Any]] = []
     producer = make_producer(settings.kafka_bootstrap_servers, client_id=f"{settings.consumer_group}-relay")
-    context.extras.setdefault("producers", {})["relay"] = producer
+    producers = context.extras.setdefault("producers", {})
+    if Component.RELAY in components:
+        producers["relay"] = producer
 
     async def run_relay() -> None:
         if not await start_with_retry(producer, stop):
@@ -361,6 +374,7 @@ async def run_service(definition: ServiceDefinition, components: set[Component])
         )
         if not await start_with_retry(dlq_producer, stop):
             return
+        producers["dead_letters"] = dlq_producer
         with contextlib.suppress(Exception):
             await ensure_topics(settings.kafka_bootstrap_servers)
         topics = {cls.topic for cls in handlers}
@@ -388,26 +402,25 @@ async def run_service(definition: ServiceDefinition, components: set[Component])
             await consumer.stop()
             await dlq_producer.stop()
 
-    server: uvicorn.Server | None = None
-    if Component.API in components:
-        app = build_app(definition, context)
-        config = uvicorn.Config(
-            app,
-            host=settings.http_host,
-            port=settings.http_port,
-            loop="none",
-            http="httptools",
-            access_log=False,
-            log_config=None,
-            lifespan="off",
-            # Uvicorn by default believes X-Forwarded-For from 127.0.0.1, so anyone on the host (or a
-            # local proxy that passes the header through) could name any client: only the
-            # configured proxies may, and with none configured the header is not read at all.
-            proxy_headers=bool(settings.trusted_proxy_addresses),
-            forwarded_allow_ips=list(settings.trusted_proxy_addresses),
-        )
-        server = _ServerWithoutSignalCapture(config)
-        tasks.append(asyncio.create_task(server.serve(), name="api"))
+    # Every process serves HTTP: the API, or (a consumer or relay on its own) probes and metrics.
+    app = build_app(definition, context, components)
+    config = uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        loop="none",
+        http="httptools",
+        access_log=False,
+        log_config=None,
+        lifespan="off",
+        # Uvicorn by default believes X-Forwarded-For from 127.0.0.1, so anyone on the host (or a
+        # local proxy that passes the header through) could name any client: only the
+        # configured proxies may, and with none configured the header is not read at all.
+        proxy_headers=bool(settings.trusted_proxy_addresses),
+        forwarded_allow_ips=list(settings.trusted_proxy_addresses),
+    )
+    server = _ServerWithoutSignalCapture(config)
+    tasks.append(asyncio.create_task(server.serve(), name="http"))
     if Component.RELAY in components:
         tasks.append(asyncio.create_task(run_relay(), name="relay"))
     if Component.CONSUMER in components and definition.handlers is not None:
@@ -426,8 +439,7 @@ async def run_service(definition: ServiceDefinition, components: set[Component])
             log.error("component crashed", exc_info=task.exception())
     stop.set()
     await context.run_stop_hooks()
-    if server is not None:
-        server.should_exit = True
+    server.should_exit = True
     await asyncio.wait(tasks, timeout=10)
     for task in tasks:
         task.cancel()
