@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from alembic import command, context
+from alembic import command, context, op
 from alembic.config import Config
 from sqlalchemy import MetaData, make_url, text
 from sqlalchemy.engine import Connection
@@ -196,3 +196,23 @@ def create_messaging_tables() -> None:
         sa.Column("correlation_id", sa.String(64)),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
+
+
+def key_by_region(table: str, columns: tuple[str, ...]) -> None:
+    """Make ``(region_id, *columns)`` a table's primary key (inside a migration).
+
+    Ids a client chooses (an employee's, an activity's) are unique per region only: a key of the id
+    alone refused another region's use of it, telling that region the id exists elsewhere.
+    """
+    op.execute(
+        f"""
+        DO $$
+        DECLARE key_name text;
+        BEGIN
+            SELECT conname INTO key_name FROM pg_constraint
+            WHERE conrelid = '{table}'::regclass AND contype = 'p';
+            EXECUTE format('ALTER TABLE {table} DROP CONSTRAINT %I', key_name);
+        END $$
+        """
+    )
+    op.create_primary_key(f"pk_{table}", table, ["region_id", *columns])

@@ -51,8 +51,9 @@ regions = Table(
 employees = Table(
     "employees",
     metadata,
+    # Keyed by region: planning's employee ids are unique per region only.
+    Column("region_id", String(64), primary_key=True),
     Column("employee_id", String(64), primary_key=True),
-    Column("region_id", String(64), nullable=False),
     Column("unit_id", String(64), nullable=False),
     Column("supervisor_id", String(64)),
     Column("name", String(300), nullable=False),
@@ -75,8 +76,8 @@ planned_results = Table(
 activities = Table(
     "activities",
     metadata,
+    Column("region_id", String(64), primary_key=True),
     Column("activity_id", String(64), primary_key=True),
-    Column("region_id", String(64), nullable=False),
     Column("employee_id", String(64), nullable=False, index=True),
     Column("result_id", String(64), nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
@@ -250,5 +251,7 @@ behaviour_assessments = Table(
     Column("scores", ARRAY(Integer), nullable=False),
     Column("note", Text),
     Column("submitted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    UniqueConstraint("employee_id", "period", "assessor_id"),
+    UniqueConstraint(
+        "region_id", "employee_id", "period", "assessor_id", name="uq_behaviour_assessments_per_region"
+    ),
 )

@@ -257,7 +257,7 @@ async def submit_behaviour_assessment(
             scores=list(assessment.scores),
             note=assessment_in.note,
         )
-        .on_conflict_do_nothing(index_elements=["employee_id", "period", "assessor_id"])
+        .on_conflict_do_nothing(index_elements=["region_id", "employee_id", "period", "assessor_id"])
         .returning(behaviour_assessments.c.assessment_id)
     )
     if inserted is None:

@@ -89,9 +89,7 @@ async def on_employee_upserted(session: AsyncSession, event: EmployeeUpserted, _
     }
     statement = insert(employees).values(employee_id=event.employee_id, region_id=event.region_id, **values)
     await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["employee_id"], set_=values, where=employees.c.region_id == event.region_id
-        )
+        statement.on_conflict_do_update(index_elements=["region_id", "employee_id"], set_=values)
     )
 
 
@@ -145,7 +143,7 @@ async def on_activity_reported(session: AsyncSession, event: ActivityReported, _
         occurred_at=event.occurred_at,
         description=event.description[:2000],
     )
-    await session.execute(statement.on_conflict_do_nothing(index_elements=["activity_id"]))
+    await session.execute(statement.on_conflict_do_nothing(index_elements=["region_id", "activity_id"]))
 
 
 async def region_clock(session: AsyncSession, region_id: str) -> RegionClock:

@@ -49,8 +49,9 @@ units = Table(
 employees = Table(
     "employees",
     metadata,
+    # A client may choose the id: unique per region only, so no region learns of another's ids.
+    Column("region_id", String(64), primary_key=True),
     Column("employee_id", String(64), primary_key=True),
-    Column("region_id", String(64), nullable=False, index=True),
     Column("nip", String(18), nullable=False),
     Column("name", String(300), nullable=False),
     Column("unit_id", String(64), nullable=False),
@@ -74,7 +75,7 @@ employee_assignments = Table(
     Column("job_type", String(64), nullable=False),
     Column("supervisor_id", String(64)),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    PrimaryKeyConstraint("employee_id", "effective_from"),
+    PrimaryKeyConstraint("region_id", "employee_id", "effective_from"),
     Index("ix_employee_assignments_region_id_supervisor_id", "region_id", "supervisor_id"),
 )
 
@@ -119,7 +120,7 @@ work_plans = Table(
     Column("decided_by", String(64)),
     Column("decided_at", DateTime(timezone=True)),
     Column("superseded_by", String(64)),
-    UniqueConstraint("employee_id", "year", "version"),
+    UniqueConstraint("region_id", "employee_id", "year", "version"),
     Index("ix_work_plans_region_id_employee_id_year", "region_id", "employee_id", "year"),
     Index("ix_work_plans_region_id_rater_id", "region_id", "rater_id"),
 )

@@ -256,7 +256,7 @@ async def store_assignment(
     )
     await session.execute(
         statement.on_conflict_do_update(
-            index_elements=["employee_id", "effective_from"],
+            index_elements=["region_id", "employee_id", "effective_from"],
             set_={
                 column: statement.excluded[column]
                 for column in ("unit_id", "position", "job_type", "supervisor_id")

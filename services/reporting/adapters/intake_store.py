@@ -91,7 +91,7 @@ WITH inserted AS (
     INSERT INTO activities ({", ".join(ACTIVITY_COLUMNS)}, region_id, status, submitted_at, revision)
     SELECT item.*, ${_REGION}, 'submitted', ${_NOW}, 1
     FROM unnest({_arrays(ACTIVITY_COLUMNS, 1)}) AS item
-    ON CONFLICT (activity_id) DO NOTHING
+    ON CONFLICT (region_id, activity_id) DO NOTHING
     RETURNING activity_id
 ), published AS (
     INSERT INTO outbox ({", ".join(_EVENT_COLUMNS)}, region_id)

@@ -98,7 +98,7 @@ async def log_field_visit(
         await session.execute(
             insert(field_visits)
             .values(**values)
-            .on_conflict_do_nothing(index_elements=["visit_id"])
+            .on_conflict_do_nothing(index_elements=["region_id", "visit_id"])
             .returning(field_visits.c.logged_at)
         )
     ).scalar_one_or_none()

@@ -25,7 +25,7 @@ async def on_employee_upserted(session: AsyncSession, event: EmployeeUpserted, _
     )
     await session.execute(
         statement.on_conflict_do_update(
-            index_elements=["employee_id"],
+            index_elements=["region_id", "employee_id"],
             set_={
                 "supervisor_id": statement.excluded.supervisor_id,
                 "unit_id": statement.excluded.unit_id,
@@ -68,7 +68,7 @@ async def on_work_plan_approved(session: AsyncSession, event: WorkPlanApproved, 
     statement = insert(plan_indicators).values(rows)
     await session.execute(
         statement.on_conflict_do_update(
-            index_elements=["indicator_id"],
+            index_elements=["region_id", "indicator_id"],
             set_={
                 "active": True,
                 "plan_id": statement.excluded.plan_id,
