@@ -1,0 +1,140 @@
+"""Outbox relays of one service keep each key's order on the topic, however many run at once.
+
+Each relay claims a batch with ``FOR UPDATE SKIP LOCKED``: two relays claimed consecutive batches and
+sent them at the same time, so a key's later event could reach its partition first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from sqlalchemy import MetaData, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from shared.db import outbox_table
+from shared.messaging.kafka import ensure_topics, make_producer
+from shared.messaging.relay import OutboxRelay
+from shared.settings import ServiceSettings
+from tests.conftest import wait_until
+
+pytestmark = pytest.mark.integration
+
+KEYS = [f"employee-{n}" for n in range(10)]
+PER_KEY = 400
+PARTITIONS = 3
+
+
+@pytest.fixture
+async def owner_engine(infrastructure: Any) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(ServiceSettings().migration_database_url)
+    yield engine
+    await engine.dispose()
+
+
+async def read_in_partition_order(bootstrap: str, topic: str, wanted: int) -> dict[str, list[int]]:
+    """Each key's sequence numbers in the order its partition holds them (first copy of each)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await consumer.start()
+    order: dict[str, list[int]] = {}
+    seen: set[tuple[str, int]] = set()
+    try:
+        partitions = [TopicPartition(topic, partition) for partition in range(PARTITIONS)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+
+        async def everything_read() -> bool:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for record in records:  # in offset order within a partition, as every key's are
+                    body = orjson.loads(record.value)
+                    if (body["key"], body["seq"]) not in seen:
+                        seen.add((body["key"], body["seq"]))
+                        order.setdefault(body["key"], []).append(body["seq"])
+            return len(seen) >= wanted
+
+        await wait_until(everything_read, timeout=60, interval=0)
+    finally:
+        await consumer.stop()
+    return order
+
+
+async def test_two_relays_on_one_outbox_keep_every_keys_order(owner_engine: AsyncEngine) -> None:
+    settings = ServiceSettings()
+    bootstrap = settings.kafka_bootstrap_servers
+    schema = f"relay_order_{uuid.uuid4().hex[:8]}"
+    outbox = outbox_table(MetaData(schema=schema))
+    topic = f"test.relay-order.{uuid.uuid4().hex[:8]}"
+    await ensure_topics(bootstrap, {topic: PARTITIONS})
+    async with owner_engine.begin() as connection:
+        await connection.execute(text(f"CREATE SCHEMA {schema}"))
+        await connection.run_sync(outbox.metadata.create_all)
+        # Keys interleaved, as many employees' activities arrive.
+        await connection.execute(
+            insert(outbox),
+            [
+                {
+                    "event_id": uuid.uuid4(),
+                    "topic": topic,
+                    "partition_key": key,
+                    "event_type": "OrderProbe",
+                    "region_id": "r-order",
+                    "value": orjson.dumps({"key": key, "seq": seq}),
+                }
+                for seq in range(PER_KEY)
+                for key in KEYS
+            ],
+        )
+    producers = [make_producer(bootstrap, client_id=f"test-relay-{n}") for n in range(2)]
+
+    async def drained() -> bool:
+        async with owner_engine.connect() as connection:
+            left = await connection.scalar(
+                select(outbox.c.id).where(outbox.c.published_at.is_(None)).limit(1)
+            )
+        return left is None
+
+    async def relay_until_drained(relay: OutboxRelay) -> int:
+        """The relay's loop (``OutboxRelay.run``) reduced to its batches; returns the rows it sent."""
+        sent = 0
+        while True:
+            batch = await relay.publish_batch()
+            sent += batch
+            if not batch:
+                if await drained():
+                    return sent
+                await asyncio.sleep(0.005)
+
+    try:
+        for producer in producers:
+            await producer.start()
+        relays = [
+            OutboxRelay(
+                session_factory=async_sessionmaker(owner_engine),
+                outbox=outbox,
+                producer=producer,
+                batch_size=20,
+            )
+            for producer in producers
+        ]
+        sent = await asyncio.wait_for(asyncio.gather(*(relay_until_drained(r) for r in relays)), timeout=120)
+    finally:
+        for producer in producers:
+            await producer.stop()
+        async with owner_engine.begin() as connection:
+            await connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    assert all(sent), f"rows sent by each relay: {sent}"  # both took turns
+
+    order = await read_in_partition_order(bootstrap, topic, wanted=len(KEYS) * PER_KEY)
+    first_inversions = {
+        key: seqs[n - 1 : n + 1]
+        for key, seqs in order.items()
+        for n in [next((n for n in range(1, len(seqs)) if seqs[n] < seqs[n - 1]), 0)]
+        if n
+    }
+    assert not first_inversions, f"a key's later event went first: {first_inversions}"
+    assert {key: len(seqs) for key, seqs in order.items()} == dict.fromkeys(KEYS, PER_KEY)
