@@ -102,12 +102,15 @@ def batch_work(session: AsyncSession) -> dict[str, BatchWork] | None:
     return work
 
 
-def open_batch(session: AsyncSession) -> None:
-    """Give a batch's session an empty registry of end-of-batch work (see ``batch_work``)."""
-    session.info[_BATCH_WORK] = {}
-
-
 _REPLAY_VIEWS = "kinerja.replay_views"
+
+
+def open_batch(session: AsyncSession, *, replay_views: object | None = None) -> None:
+    """Give a batch's session an empty registry of end-of-batch work (see ``batch_work``), and a
+    replay's store of deferred view work when the batch is a replay's (see ``replay_views``)."""
+    session.info[_BATCH_WORK] = {}
+    if replay_views is not None:
+        session.info[_REPLAY_VIEWS] = replay_views
 
 
 def replay_views(session: AsyncSession) -> object | None:
@@ -330,9 +333,7 @@ class EventConsumer:
         poison: list[tuple[ConsumedEvent, DeadLetterReason, str]] = []
         applied: list[ConsumedEvent] = []
         async with self._session_factory() as session, session.begin():
-            open_batch(session)
-            if self._replay_views is not None:
-                session.info[_REPLAY_VIEWS] = self._replay_views
+            open_batch(session, replay_views=self._replay_views)
             if not isolate_failures:
                 applied = await self._apply_all(session, [item for item in events if item.event is not None])
             for item in events:

@@ -25,7 +25,8 @@ from shared.contracts.planning import (
 from shared.contracts.reporting import ActivityCorrected, ActivityRejected, ActivityReported, ActivityVerified
 from shared.db import REGION_SETTING
 from tests.conftest import auth, new_region_id
-from tests.integration.test_scoring_views import Delivery, deliver, wrap
+from tests.integration.scoring_scenarios import Delivery, wrap
+from tests.integration.test_scoring_views import deliver
 
 pytestmark = pytest.mark.integration
 

@@ -10,11 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.scoring.adapters.tables import contributions, evidence_claims, flags
 from shared.contracts.reporting import ActivityReported, ActivityVerified, EvidenceAttached
 from tests.conftest import new_region_id
-from tests.integration.test_scoring_views import T0, deliver, rows_of, scoring_db, wrap
+from tests.integration.scoring_scenarios import T0, wrap
+from tests.integration.test_scoring_views import deliver, rows_of, scoring_db, scoring_service
 
 pytestmark = pytest.mark.integration
 
-__all__ = ["scoring_db"]
+__all__ = ["scoring_db", "scoring_service"]
 
 
 async def test_evidence_attached_before_its_report_or_redelivered_counts_once_and_is_claimed(
