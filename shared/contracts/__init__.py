@@ -21,10 +21,8 @@ def _all_event_classes() -> list[type[Event]]:
 #: Every event type by its envelope type name.
 EVENT_TYPES: dict[str, type[Event]] = {cls.event_type(): cls for cls in _all_event_classes()}
 
-#: Every topic and its partition count, derived from the contracts (never listed by hand).
-TOPICS: dict[str, int] = {}
-for _cls in EVENT_TYPES.values():
-    TOPICS[_cls.topic] = max(TOPICS.get(_cls.topic, 0), _cls.partitions)
+#: Every topic and its partition count, the topics derived from the contracts (never listed by hand).
+TOPICS: dict[str, int] = {cls.topic: DEFAULT_PARTITIONS for cls in EVENT_TYPES.values()}
 
 
 def dead_letter_topic(consumer_group: str) -> str:

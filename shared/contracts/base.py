@@ -8,8 +8,9 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-#: Partitions per topic unless a contract asks for another count: enough for four consumer
-#: instances per group on the embedded broker, and the one place the number is decided.
+#: Partitions of every topic, and the one place the number is decided: it bounds the consumer
+#: instances per group and the replay's worker processes, and cannot shrink once topics exist
+#: (deploy/README.md sizes it for a province and for the country, and a test holds the two equal).
 DEFAULT_PARTITIONS = 6
 
 
@@ -24,7 +25,6 @@ class Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     topic: ClassVar[str]
-    partitions: ClassVar[int] = DEFAULT_PARTITIONS
 
     region_id: str = Field(description="The region (pemerintah daerah) the fact belongs to.")
 
