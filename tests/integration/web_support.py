@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,12 +96,11 @@ async def csrf_of(client: httpx.AsyncClient, path: str) -> str:
     return match.group(1)
 
 
-@pytest.fixture
-async def web_stack(start_service, make_token, data_dir) -> AsyncIterator[WebStack]:
-    """Planning and feedback in process, and the web app calling them."""
-    planning = await start_service("planning", relay=True)
-    feedback = await start_service("feedback", consumer=True)
-    settings = WebSettings(data_dir=data_dir, region_cache_seconds=0, log_json=False)
+@asynccontextmanager
+async def running_web(
+    planning: Any, feedback: Any, make_token: Callable[..., str], settings: WebSettings
+) -> AsyncIterator[WebStack]:
+    """The web app with ``settings``, calling the given in-process services."""
     transports = {
         Service.PLANNING: httpx.ASGITransport(app=planning.app),
         Service.FEEDBACK: httpx.ASGITransport(app=feedback.app),
@@ -121,3 +121,13 @@ async def web_stack(start_service, make_token, data_dir) -> AsyncIterator[WebSta
         await client.aclose()
         await web.apis.aclose()
         await web.redis.aclose()
+
+
+@pytest.fixture
+async def web_stack(start_service, make_token, data_dir) -> AsyncIterator[WebStack]:
+    """Planning and feedback in process, and the web app calling them."""
+    planning = await start_service("planning", relay=True)
+    feedback = await start_service("feedback", consumer=True)
+    settings = WebSettings(data_dir=data_dir, region_cache_seconds=0, log_json=False)
+    async with running_web(planning, feedback, make_token, settings) as stack:
+        yield stack

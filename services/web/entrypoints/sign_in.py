@@ -35,17 +35,35 @@ def _callback_url(web: WebContext) -> str:
 
 
 async def _start_session(
-    web: WebContext, request: Request, principal: Principal, *, next_path: str, **tokens: object
+    web: WebContext,
+    request: Request,
+    principal: Principal,
+    *,
+    next_path: str,
+    access_token: str,
+    **tokens: object,
 ) -> Response:
     """Store the session, hand the browser its cookie, go where the person was going."""
     old = request.cookies.get(SESSION_COOKIE)
     if old:
         await web.sessions.delete(old)
+    name = None
+    if principal.employee_id:
+        # The name planning knows, read with the person's own token (as every later call is).
+        try:
+            employee = await web.apis.get_json(
+                Service.PLANNING, f"/v1/employees/{principal.employee_id}", token=access_token
+            )
+            name = employee.get("name")
+        except ApiProblem:
+            name = None
     session = await web.sessions.create(
         subject=principal.subject,
         region_id=principal.region_id,
         roles=sorted(role.value for role in principal.roles),
         employee_id=principal.employee_id,
+        access_token=access_token,
+        name=name,
         **tokens,
     )
     response = RedirectResponse(safe_next(next_path, "/saya"), status_code=303)
@@ -87,7 +105,7 @@ async def start_provider_sign_in(
         )
     except SignInFailed as exc:
         SIGN_IN_FAILURES.labels("provider_unreachable").inc()
-        log.warning("sign-in could not start", extra={"fields": {"error": str(exc)[:300]}})
+        log.warning("sign-in could not start: %s", str(exc)[:300])
         return web.pages.render(request, "sign_in/failed.html", status_code=503)
     await web.redis.set(PENDING_PREFIX + state, orjson.dumps(asdict(pending)), ex=PENDING_SECONDS)
     return RedirectResponse(url, status_code=303)
@@ -101,20 +119,24 @@ async def finish_provider_sign_in(
     state: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
     """The provider sends the browser back here with a one-time code; exchange it on the server."""
-    raw = await web.redis.getdel(PENDING_PREFIX + state) if state else None
-    if raw is None or code is None:
+    raw = await web.redis.get(PENDING_PREFIX + state) if state else None
+    if raw is None or code is None or state is None:
         SIGN_IN_FAILURES.labels("unknown_state").inc()
         return web.pages.render(request, "sign_in/failed.html", status_code=400)
     pending = PendingSignIn(**orjson.loads(raw))
     if pending.visitor != request.state.visitor:
-        # The code was started in another browser: a forged sign-in, never a session.
+        # The code was started in another browser: a forged sign-in, never a session (and the
+        # pending sign-in stays for the browser that started it).
         SIGN_IN_FAILURES.labels("other_browser").inc()
+        return web.pages.render(request, "sign_in/failed.html", status_code=400)
+    if await web.redis.delete(PENDING_PREFIX + state) == 0:
+        SIGN_IN_FAILURES.labels("unknown_state").inc()  # used meanwhile: each code is exchanged once
         return web.pages.render(request, "sign_in/failed.html", status_code=400)
     try:
         tokens = await web.oidc.finish(pending, code=code, redirect_uri=_callback_url(web))
     except SignInFailed as exc:
         SIGN_IN_FAILURES.labels("refused").inc()
-        log.warning("sign-in refused", extra={"fields": {"error": str(exc)[:300]}})
+        log.warning("sign-in refused: %s", str(exc)[:300])
         return web.pages.render(request, "sign_in/failed.html", status_code=400)
     SIGN_INS.labels("oidc").inc()
     return await _start_session(
@@ -227,10 +249,6 @@ async def demo_sign_in(request: Request, web: Web, form: CheckedForm) -> Respons
     principal = Principal(
         subject=subject, region_id=region_id, roles=frozenset(roles), employee_id=employee_id or None
     )
-    name = None
-    if employee_id:
-        employee = await web.apis.get_json(Service.PLANNING, f"/v1/employees/{employee_id}", token=token)
-        name = employee["name"]
     SIGN_INS.labels("development").inc()
     return await _start_session(
         web,
@@ -239,5 +257,4 @@ async def demo_sign_in(request: Request, web: Web, form: CheckedForm) -> Respons
         next_path=str(form.get("next") or "/saya"),
         access_token=token,
         access_expires_at=time.time() + ttl,
-        name=name,
     )
