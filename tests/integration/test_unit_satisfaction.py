@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import functools
 import io
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from services.feedback.domain.periods import period_at
+from services.feedback.entrypoints.schemas import SurveyResponseCreate
+from services.feedback.service_layer.surveys import submit_survey_response
 from shared.contracts.planning import RegionRegistered, UnitUpserted
 from tests.conftest import auth, new_region_id, wait_until
-from tests.integration.test_feedback_surveys import citizen, scores, seed_region
+from tests.integration.test_feedback_surveys import citizen, outbox_events, scores, seed_region
 from tests.integration.test_replay import publish
 
 pytestmark = pytest.mark.integration
@@ -114,3 +118,69 @@ async def test_the_units_index_covers_every_service_in_feedback_and_on_the_scori
     assert region_wide.status_code == 200, region_wide.text
     [summary] = [entry for entry in region_wide.json()["units"] if entry["unit_id"] == unit]
     assert Decimal(summary["satisfaction_index"]) == skm_index(everyone)
+
+
+async def test_responses_to_two_services_at_once_publish_a_unit_index_counting_both(
+    start_service: Any, make_token: Any
+) -> None:
+    """The second response waits for the first (the unit's lock), so its unit-wide index counts both;
+    without the lock each would publish a total missing the other."""
+    feedback = await start_service("feedback")
+    region = new_region_id()
+    unit = (await seed_region(feedback, region))["dukcapil"]
+    admin = auth(make_token("region_admin", region=region))
+    for declared_id in ("counter", "online"):
+        declared = await feedback.client.post(
+            f"/v1/units/{unit}/services", json={"service_id": declared_id, "name": declared_id}, headers=admin
+        )
+        assert declared.status_code == 201, declared.text
+    first_applied, release_first = asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        async with feedback.context.unit_of_work(region_id=region) as uow:
+            await submit_survey_response(
+                uow=uow,
+                region_id=region,
+                unit_id=unit,
+                response_in=SurveyResponseCreate.model_validate(
+                    {"scores": scores(*RESPONSES[0][1]), "service_id": "counter"}
+                ),
+                now=datetime.now(UTC),
+                ticket_valid_for=timedelta(days=30),
+            )
+            first_applied.set()
+            await release_first.wait()
+            await uow.commit()
+
+    async def second() -> None:
+        await first_applied.wait()
+        async with citizen(feedback) as client:
+            sent = await client.post(
+                f"/v1/public/regions/{region}/units/{unit}/survey-responses",
+                json={"scores": scores(*RESPONSES[2][1]), "service_id": "online"},
+            )
+            assert sent.status_code == 201, sent.text
+
+    async def second_is_waiting() -> bool:
+        async with feedback.context.session_factory() as session:
+            waiting = await session.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND wait_event = 'advisory' AND datname = current_database()"
+                )
+            )
+            return bool(waiting)
+
+    tasks = [asyncio.create_task(first()), asyncio.create_task(second())]
+    try:
+        await first_applied.wait()
+        assert await wait_until(second_is_waiting, timeout=20)
+    finally:
+        release_first.set()
+        await asyncio.gather(*tasks)
+    changed = await outbox_events(feedback, region, "SatisfactionIndexChanged")
+    period = period_at(datetime.now(UTC), timezone="Asia/Jakarta").key
+    unit_wide = [
+        event["respondents"] for event in changed if event["service_id"] is None and event["period"] == period
+    ]
+    assert unit_wide == [1, 2]
