@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import AfterValidator, WithJsonSchema
+from pydantic import AfterValidator, AwareDatetime, WithJsonSchema
 
 from shared.validation import invalid
 
@@ -60,13 +60,35 @@ def _check(value: date) -> date:
     return value
 
 
-_SCHEMA: dict[str, Any] = {
-    "type": "string",
-    "format": "date",
-    "description": "A date inside the platform's window: from KINERJA_EARLIEST_DATE (2000-01-01 by "
-    "default) to the end of the year KINERJA_LATEST_DATE_YEARS_AHEAD (10 by default) years from now.",
-    "x-date-window": True,
-}
+def _check_instant(value: datetime) -> datetime:
+    _check(value.date())
+    return value
+
+
+_WINDOW = (
+    "inside the platform's window: from KINERJA_EARLIEST_DATE (2000-01-01 by default) to the end of "
+    "the year KINERJA_LATEST_DATE_YEARS_AHEAD (10 by default) years from now."
+)
 
 #: A date a caller sends (body, query or path): refused with 422 outside the window.
-BoundedDate = Annotated[date, AfterValidator(_check), WithJsonSchema(_SCHEMA)]
+BoundedDate = Annotated[
+    date,
+    AfterValidator(_check),
+    WithJsonSchema(
+        {"type": "string", "format": "date", "description": f"A date {_WINDOW}", "x-date-window": True}
+    ),
+]
+
+#: A time a caller sends, with its UTC offset, on a day inside the same window.
+BoundedInstant = Annotated[
+    AwareDatetime,
+    AfterValidator(_check_instant),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": f"A time with its UTC offset, on a day {_WINDOW}",
+            "x-date-window": True,
+        }
+    ),
+]

@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from kinerja.services import SERVICE_NAMES, definition
-from shared.dates import BoundedDate, DateWindow
+from shared.dates import BoundedDate, BoundedInstant, DateWindow
 from shared.runtime import build_app, build_context
 
 
@@ -26,9 +26,9 @@ def _refs(schema: Any) -> Iterator[str]:
 
 
 def _dates(schema: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every date-typed schema inside one schema (nullable ones included)."""
+    """Every date- and time-typed schema inside one schema (nullable ones included)."""
     if isinstance(schema, dict):
-        if schema.get("format") == "date":
+        if schema.get("format") in ("date", "date-time"):
             yield where, schema
         for key, value in schema.items():
             yield from _dates(value, f"{where}.{key}")
@@ -60,8 +60,7 @@ def test_every_date_a_caller_sends_is_held_to_the_window(service):
     service_definition = definition(service)
     document = build_app(service_definition, build_context(service_definition)).openapi()
     found = list(request_dates(document))
-    if service != "reporting":
-        assert found, f"{service} takes no dates?"
+    assert found, f"{service} takes no dates?"
     for where, schema in found:
         assert schema.get("x-date-window") is True, where
 
@@ -80,3 +79,13 @@ def test_the_window_refuses_slips_and_keeps_the_years_served():
     for slip in ("9999-12-31", "0001-01-01"):
         with pytest.raises(ValidationError):
             Move.model_validate({"effective_from": slip})
+
+
+def test_a_time_a_device_sends_is_held_to_the_same_window():
+    class Visit(BaseModel):
+        visited_at: BoundedInstant
+
+    assert Visit.model_validate({"visited_at": "2026-03-01T08:00:00+07:00"}).visited_at.utcoffset()
+    for slip in ("0001-01-01T00:00:00+00:00", "9999-12-31T10:00:00+07:00", "2026-03-01T08:00:00"):
+        with pytest.raises(ValidationError):
+            Visit.model_validate({"visited_at": slip})

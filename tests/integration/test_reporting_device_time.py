@@ -67,3 +67,20 @@ async def test_a_field_visit_keeps_the_devices_offset(start_service, make_token)
     assert logged.json()["visited_at"].endswith("+09:00")
     assert retry.json()["visited_at"].endswith("+09:00")
     assert listed.json()["items"][0]["visited_at"].endswith("+09:00")
+
+
+async def test_a_visit_dated_outside_the_date_window_is_refused(start_service, make_token):
+    reporting = await start_service("reporting")
+    team = await seed_team(reporting, make_token, new_region_id(), size=1)
+    visit = {
+        "visit_id": new_id("visit"),
+        "employee_ids": [team.members[0].employee_id],
+        "location": "Puskesmas Wanggar",
+        "visited_at": "0001-01-01T08:00:00+09:00",
+        "findings": "Antrean tertib.",
+    }
+
+    refused = await reporting.client.post("/v1/field-visits", json=visit, headers=auth(team.rater.token))
+
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["field"] == "visited_at"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, File, Header, Path, Query, Request, Response, UploadFile, status
@@ -40,6 +39,7 @@ from services.reporting.service_layer.access import employee_of
 from services.reporting.service_layer.activities import HistoryFilters, SubmissionRules
 from services.reporting.service_layer.intake import Claim, batch_answer, batch_claim, single_answer
 from shared.auth import Principal, Role, require_roles
+from shared.dates import BoundedInstant
 from shared.errors import ServiceUnavailable, Unprocessable
 from shared.guarded_route import GuardedRoute
 from shared.http import client_address
@@ -112,8 +112,8 @@ async def activity_history(
     employee_id: Annotated[str | None, Query(max_length=64)] = None,
     indicator_id: Annotated[str | None, Query(max_length=64)] = None,
     status_: Annotated[ActivityStatusName | None, Query(alias="status")] = None,
-    occurred_from: Annotated[datetime | None, Query(description="Inclusive lower bound.")] = None,
-    occurred_to: Annotated[datetime | None, Query(description="Exclusive upper bound.")] = None,
+    occurred_from: Annotated[BoundedInstant | None, Query(description="Inclusive lower bound.")] = None,
+    occurred_to: Annotated[BoundedInstant | None, Query(description="Exclusive upper bound.")] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> ActivityPage:
@@ -343,8 +343,8 @@ async def list_field_visits(
     context: Context,
     principal: Principal = AsReader,
     employee_id: Annotated[str | None, Query(max_length=64)] = None,
-    visited_from: datetime | None = None,
-    visited_to: datetime | None = None,
+    visited_from: Annotated[BoundedInstant | None, Query()] = None,
+    visited_to: Annotated[BoundedInstant | None, Query()] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> FieldVisitPage:

@@ -6,7 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from shared.dates import BoundedInstant
 
 #: The most items one offline sync may send; a phone with more sends several batches.
 MAX_BATCH_ITEMS = 500
@@ -31,7 +33,9 @@ class ActivityCreate(BaseModel):
         pattern=_CLIENT_ID, description="Client-generated id (e.g. a UUID): a retry never duplicates."
     )
     indicator_id: str = Field(max_length=64, description="An indicator (IKI) of your approved plan (SKP).")
-    occurred_at: AwareDatetime = Field(description="When it happened, with the device's UTC offset.")
+    occurred_at: BoundedInstant = Field(
+        description="When it happened, with the device's UTC offset (kept, and shown again as sent)."
+    )
     quantity: Decimal | None = _quantity_field("What it contributes to the indicator (omit if qualitative).")
     denominator: Decimal | None = _quantity_field("For ratio indicators: the base count.")
     description: str = Field(
@@ -47,7 +51,7 @@ class ActivityCorrection(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    occurred_at: AwareDatetime
+    occurred_at: BoundedInstant
     quantity: Decimal | None = _quantity_field("Corrected contribution.")
     denominator: Decimal | None = _quantity_field("For ratio indicators: the base count.")
     description: str = Field(min_length=3, max_length=4000)
@@ -172,7 +176,7 @@ class FieldVisitCreate(BaseModel):
     location: str = Field(min_length=3, max_length=500, description="e.g. 'SDN 3 Gerunggang'.")
     latitude: Decimal | None = Field(default=None, ge=-90, le=90, decimal_places=6)
     longitude: Decimal | None = Field(default=None, ge=-180, le=180, decimal_places=6)
-    visited_at: AwareDatetime
+    visited_at: BoundedInstant
     findings: str = Field(min_length=3, max_length=8000, description="Temuan.")
     follow_up: str | None = Field(default=None, max_length=4000, description="Tindak lanjut.")
 
