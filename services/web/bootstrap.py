@@ -21,8 +21,9 @@ from services.web.adapters.oidc import OidcSignIn
 from services.web.adapters.regions import RegionDirectory
 from services.web.adapters.services_api import ApiProblem, Service, ServiceApis, ServiceUnreachable
 from services.web.adapters.sessions import SessionStore
+from services.web.adapters.submissions import SubmissionGuard
 from services.web.context import WebContext
-from services.web.entrypoints import account, home, sign_in
+from services.web.entrypoints import account, citizens, home, sign_in
 from services.web.pages import STATIC_DIR, Pages
 from services.web.security import SecurityHeadersMiddleware, content_security_policy
 from services.web.settings import WebSettings
@@ -31,7 +32,7 @@ from shared.observability import configure_logging
 
 log = logging.getLogger(__name__)
 
-ROUTERS = (home.router, sign_in.router, account.router)
+ROUTERS = (home.router, sign_in.router, account.router, *citizens.ROUTERS)
 
 
 def build_context(
@@ -48,6 +49,7 @@ def build_context(
         regions=RegionDirectory(apis, cache_seconds=settings.region_cache_seconds),
         oidc=OidcSignIn(settings, httpx.AsyncClient(timeout=settings.api_timeout_seconds)),
         pages=Pages(secret_key=settings.web_secret_key, development_sign_in=settings.development_sign_in),
+        submissions=SubmissionGuard(redis),
     )
 
 

@@ -12,6 +12,7 @@ from services.web.adapters.oidc import OidcSignIn
 from services.web.adapters.regions import RegionDirectory
 from services.web.adapters.services_api import ServiceApis
 from services.web.adapters.sessions import SessionStore
+from services.web.adapters.submissions import SubmissionGuard
 from services.web.pages import Pages
 from services.web.settings import WebSettings
 
@@ -27,6 +28,7 @@ class WebContext:
     regions: RegionDirectory
     oidc: OidcSignIn
     pages: Pages
+    submissions: SubmissionGuard
 
 
 async def get_web(request: Request) -> WebContext:

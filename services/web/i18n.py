@@ -119,3 +119,8 @@ class Formatter:
             return ""
         pattern = "#,##0" + ("." + "#" * digits if digits else "") + "%"
         return format_percent(Decimal(str(value)), format=pattern, locale=self.locale)
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's conventional name for "mark, translate later"
+    """Mark a text for the catalogue; it is translated where it is shown (``_(text)`` in a template)."""
+    return message

@@ -87,6 +87,31 @@ class WebStack:
         return {"region_id": region, "unit_ids": unit_ids}
 
 
+async def declare_service_and_tickets(
+    stack: WebStack, region: str, unit_id: str, *, count: int = 1
+) -> list[dict[str, Any]]:
+    """A rated service "ktp-el" of the unit and ``count`` tickets for it (as the region's HR would)."""
+    feedback = stack.services["feedback"].client
+    admin = auth(stack.make_token("region_admin", region=region))
+    declared = await feedback.post(
+        f"/v1/units/{unit_id}/services",
+        json={"service_id": "ktp-el", "name": "Perekaman KTP-el"},
+        headers=admin,
+    )
+    assert declared.status_code == 201, declared.text
+    issued = await feedback.post(
+        f"/v1/units/{unit_id}/service-tickets", json={"service_id": "ktp-el", "count": count}, headers=admin
+    )
+    assert issued.status_code == 201, issued.text
+    tickets: list[dict[str, Any]] = issued.json()["tickets"]
+    return tickets
+
+
+def form_fields(page: str) -> dict[str, str]:
+    """The hidden fields of the page's form (CSRF token, submission id, region, unit, ticket)."""
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page))
+
+
 async def csrf_of(client: httpx.AsyncClient, path: str) -> str:
     """Open a page and read the CSRF token its form carries."""
     page = await client.get(path)

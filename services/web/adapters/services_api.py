@@ -28,7 +28,7 @@ class Service(StrEnum):
     FEEDBACK = "feedback"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class ApiProblem(Exception):
     """A service refused or failed a call: status and the platform's error body, in both languages."""
 

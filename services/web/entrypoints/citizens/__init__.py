@@ -1,0 +1,5 @@
+"""Pages for citizens: no account, Bahasa Indonesia first, every form working without JavaScript."""
+
+from services.web.entrypoints.citizens import survey
+
+ROUTERS = (survey.router,)

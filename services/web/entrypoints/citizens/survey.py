@@ -1,0 +1,179 @@
+"""The satisfaction survey (SKM) for citizens: reached by a ticket's QR code or a unit's public link.
+
+``/skm?region=&unit=[&service=][&ticket=]``: without a region or unit the citizen chooses them;
+the form asks the nine items, the optional profile and a comment; feedback refuses a ticket used
+before, and a resent form lands on the first sending's thank-you page.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from services.web.access import CheckedForm, PageRoute
+from services.web.adapters.regions import PublicUnit, RegionProfile
+from services.web.adapters.services_api import ApiProblem, Service
+from services.web.adapters.submissions import PENDING
+from services.web.context import Web, WebContext
+from services.web.entrypoints.citizens.common import (
+    citizen_headers,
+    new_submission_id,
+    region_or_none,
+    valid_id,
+)
+from services.web.entrypoints.citizens.survey_form import COMMENT_MAX, ITEMS, PROFILE
+from shared.http import PUBLIC
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+
+Param = Annotated[str | None, Query(max_length=64)]
+TICKET_PROBLEMS = {"unknown_ticket", "invalid_ticket", "ticket_other_unit", "ticket_expired"}
+
+
+def _form_page(
+    web: WebContext,
+    request: Request,
+    region: RegionProfile,
+    unit: PublicUnit,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    *,
+    status_code: int = 200,
+) -> Response:
+    return web.pages.render(
+        request,
+        "citizens/survey_form.html",
+        {
+            "region": region,
+            "unit": unit,
+            "items": ITEMS,
+            "profile": PROFILE,
+            "service_options": [(service.service_id, service.name) for service in unit.services],
+            "values": values,
+            "errors": errors,
+        },
+        status_code=status_code,
+        timezone=region.timezone,
+    )
+
+
+@router.get("/skm", openapi_extra=PUBLIC)
+async def survey_start(
+    request: Request,
+    web: Web,
+    region: Param = None,
+    unit: Param = None,
+    service: Param = None,
+    ticket: Annotated[str | None, Query(max_length=16)] = None,
+) -> Response:
+    """Choose the region and the unit, then the questionnaire."""
+    if region is None:
+        return web.pages.render(request, "citizens/choose_region.html", {"regions": await web.regions.all()})
+    profile = await region_or_none(web, region)
+    if profile is None:
+        return web.pages.render(request, "errors/not_found.html", status_code=404)
+    if unit is None:
+        return web.pages.render(
+            request, "citizens/choose_unit.html", {"region": profile}, timezone=profile.timezone
+        )
+    chosen = profile.unit(valid_id(unit))
+    if chosen is None:
+        return web.pages.render(request, "errors/not_found.html", status_code=404)
+    values = {
+        "service": service if chosen.service(service) else None,
+        "ticket": (ticket or "").strip()[:16],
+        "submission_id": new_submission_id(),
+    }
+    return _form_page(web, request, profile, chosen, values, {})
+
+
+def _read(
+    form: FormData, unit: PublicUnit, web: WebContext, request: Request
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The typed values and, in page order, a message per field that needs the citizen's attention."""
+    values: dict[str, Any] = {name: str(value) for name, value in form.items() if isinstance(value, str)}
+    errors: dict[str, str] = {}
+    translate = web.pages.translate
+    if unit.services and not unit.service(values.get("service")):
+        errors["service"] = translate(request, "Choose the service you used")
+    for item in ITEMS:
+        if values.get(item.key) not in {"1", "2", "3", "4"}:
+            errors[item.key] = translate(
+                request, "Choose an answer about %(topic)s", topic=translate(request, item.title).lower()
+            )
+    for field, (_, options) in PROFILE.items():
+        if values.get(field) and values[field] not in {value for value, _ in options}:
+            errors[field] = translate(request, "Choose one of the answers, or leave it empty")
+    if len(values.get("comment", "")) > COMMENT_MAX:
+        errors["comment"] = translate(
+            request, "Your comment must be %(max)s characters or fewer", max=COMMENT_MAX
+        )
+    return values, errors
+
+
+@router.post("/skm", openapi_extra=PUBLIC)
+async def survey_submit(request: Request, web: Web, form: CheckedForm) -> Response:
+    """Send the answers to feedback once; the thank-you page, or the form again with what to fix."""
+    profile = await region_or_none(web, str(form.get("region", "")))
+    unit = profile.unit(valid_id(str(form.get("unit", "")))) if profile else None
+    if profile is None or unit is None:
+        return web.pages.render(request, "errors/not_found.html", status_code=404)
+    values, errors = _read(form, unit, web, request)
+    if errors:
+        return _form_page(web, request, profile, unit, values, errors, status_code=422)
+
+    submission_id = values.get("submission_id", "")
+    earlier = await web.submissions.claim(submission_id)
+    if earlier == PENDING:
+        return web.pages.render(request, "citizens/sending.html", status_code=409)
+    if earlier is not None:
+        return RedirectResponse(earlier.decode(), status_code=303)
+
+    body: dict[str, Any] = {
+        "scores": {item.key: int(values[item.key]) for item in ITEMS},
+        "service_id": values.get("service") or None,
+        "comment": values.get("comment", "").strip() or None,
+        "ticket": values.get("ticket") or None,
+        "respondent": {field: values.get(field) or None for field in PROFILE},
+    }
+    try:
+        await web.apis.post_json(
+            Service.FEEDBACK,
+            f"/v1/public/regions/{profile.region_id}/units/{unit.unit_id}/survey-responses",
+            body,
+            headers=citizen_headers(request, web),
+        )
+    except ApiProblem as problem:
+        await web.submissions.release(submission_id)
+        if problem.code == "ticket_used":
+            return web.pages.render(
+                request, "citizens/ticket_used.html", {"region": profile, "unit": unit}, status_code=409
+            )
+        if problem.code in TICKET_PROBLEMS:
+            without_ticket = "/skm?" + urlencode({"region": profile.region_id, "unit": unit.unit_id})
+            return web.pages.render(
+                request,
+                "citizens/ticket_problem.html",
+                {"problem": problem, "without_ticket": without_ticket},
+                status_code=problem.status,
+            )
+        raise
+    thanks = "/skm/terima-kasih?" + urlencode({"region": profile.region_id, "unit": unit.unit_id})
+    await web.submissions.complete(submission_id, thanks)
+    return RedirectResponse(thanks, status_code=303)
+
+
+@router.get("/skm/terima-kasih", openapi_extra=PUBLIC)
+async def survey_thanks(request: Request, web: Web, region: Param = None, unit: Param = None) -> Response:
+    """The confirmation: the answers arrived and count in the office's index."""
+    profile = await region_or_none(web, region)
+    chosen = profile.unit(valid_id(unit)) if profile else None
+    if profile is None or chosen is None:
+        return web.pages.render(request, "errors/not_found.html", status_code=404)
+    return web.pages.render(
+        request, "citizens/survey_thanks.html", {"region": profile, "unit": chosen}, timezone=profile.timezone
+    )
