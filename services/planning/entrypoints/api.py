@@ -10,13 +10,13 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.planning.entrypoints.import_schemas import ImportReportRead
 from services.planning.entrypoints.organisation_import import IMPORT_REQUEST_BODY, uploaded_csv
 from services.planning.entrypoints.schemas import (
     CascadeRead,
     EmployeeCreate,
     EmployeeHistoryRead,
     EmployeeRead,
-    ImportReportRead,
     IndicatorTemplateCreate,
     IndicatorTemplateRead,
     JobTypeName,

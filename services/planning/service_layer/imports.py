@@ -19,7 +19,7 @@ from services.planning.adapters.repository import Organisation
 from services.planning.adapters.tables import employee_assignments, employees, units
 from services.planning.domain.csv_import import EmployeeRecord, ImportReport, validate_import
 from services.planning.domain.errors import Problem
-from services.planning.entrypoints.schemas import (
+from services.planning.entrypoints.import_schemas import (
     ImportedUnitRead,
     ImportReportRead,
     ImportRowRead,
