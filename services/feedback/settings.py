@@ -21,6 +21,10 @@ class FeedbackSettings(ServiceSettings):
     public_writes_per_device: int = Field(default=10, ge=1)
     public_reads_per_address: int = Field(default=120, ge=1)
     public_reads_per_device: int = Field(default=60, ge=1)
+    #: Survey responses without a ticket (a unit's public link) per unit and day, per address (an
+    #: office or a school may share one) and per device.
+    public_ticketless_per_address_per_day: int = Field(default=20, ge=1)
+    public_ticketless_per_device_per_day: int = Field(default=3, ge=1)
     #: Largest body of a citizen request; a survey or complaint is far smaller.
     public_max_body_bytes: int = Field(default=16 * 1024, ge=1024)
 

@@ -264,8 +264,8 @@ async def test_the_skm_report_lists_every_respondent_the_item_means_the_index_an
         ((4, 3, 3, 4, 4, 4, 4, 3, 3), None),
         ((3, 3, 2, 4, 4, 3, 4, 3, 3), "Antrean terlalu panjang"),
     )
-    async with citizen(feedback) as client:
-        for values, comment in answers:
+    for values, comment in answers:
+        async with citizen(feedback) as client:  # four citizens: one may answer a unit thrice a day
             response = await client.post(
                 f"/v1/public/regions/{region}/units/{unit}/survey-responses",
                 json={"scores": scores(*values), "comment": comment, "respondent": {"occupation": "student"}},
@@ -300,10 +300,12 @@ async def test_the_skm_report_lists_every_respondent_the_item_means_the_index_an
             "U7",
             "U8",
             "U9",
+            "Tiket / Ticket",
         ]
     )
     respondents = rows[header + 1 : header + 5]
-    assert [row[6:] for row in respondents] == [[str(v) for v in values] for values, _ in answers]
+    assert [row[6:15] for row in respondents] == [[str(v) for v in values] for values, _ in answers]
+    assert all(row[15] == "tidak / no" for row in respondents)
     assert all(row[5] == "student" for row in respondents)
     assert by_label["Jumlah nilai / Sum of scores"] == ["14", "13", "11", "15", "16", "13", "16", "12", "10"]
     assert by_label["NRR per unsur / Mean per item"] == [

@@ -24,6 +24,9 @@ from shared.db import make_metadata
 from shared.runtime import ServiceTables
 
 metadata = make_metadata()
+
+#: Nine zero sums, one per SKM item: an aggregate before its first (ticketed) response.
+ZERO_SUMS = text("'{0,0,0,0,0,0,0,0,0}'")
 runtime_tables = ServiceTables(metadata)
 
 # --- Read models of other services' facts -------------------------------------------------------
@@ -130,6 +133,9 @@ survey_responses = Table(
     Column("sex", String(16)),
     Column("education", String(32)),
     Column("occupation", String(32)),
+    # Pseudonymous (hashed) origin of the response, so that stuffing a unit's index can be traced.
+    Column("address_hash", String(64)),
+    Column("device_hash", String(64)),
     Index("ix_survey_responses_unit_period", "region_id", "unit_id", "service_id", "period"),
 )
 
@@ -144,6 +150,9 @@ survey_aggregates = Table(
     Column("respondents", Integer, nullable=False),
     Column("score_sums", ARRAY(Integer), nullable=False),
     Column("service_users", Integer),
+    # Of those, the responses that redeemed a service ticket (the index counts only these where any did).
+    Column("ticketed_respondents", Integer, nullable=False, server_default="0"),
+    Column("ticketed_score_sums", ARRAY(Integer), nullable=False, server_default=ZERO_SUMS),
 )
 
 # --- Complaints (pengaduan) ---------------------------------------------------------------------

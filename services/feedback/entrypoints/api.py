@@ -15,6 +15,8 @@ from services.feedback.entrypoints.citizen import (
     Traffic,
     citizen_protection,
     feedback_settings,
+    limit_ticketless_response,
+    remember_device,
 )
 from services.feedback.entrypoints.report_rendering import render_csv, render_html
 from services.feedback.entrypoints.schemas import (
@@ -99,9 +101,16 @@ async def submit_survey_response(
     unit_id: UnitId,
     response_in: SurveyResponseCreate,
     context: Context,
+    response: Response,
     citizen: CitizenClient = SurveyCitizen,
 ) -> SurveyResponseRead:
-    """Rate a public service (SKM), optionally with the service ticket from the receipt. No account needed."""
+    """Rate a public service (SKM), optionally with the service ticket from the receipt. No account needed.
+
+    Without a ticket (a unit's public link) a device and an address may answer a few times per unit
+    and day (429 beyond), and the unit's index counts ticketed responses only where tickets are used.
+    """
+    if response_in.ticket is None:
+        await limit_ticketless_response(context, citizen, region_id, unit_id)
     async with context.unit_of_work(region_id=region_id) as uow:
         receipt = await surveys.submit_survey_response(
             uow=uow,
@@ -110,6 +119,8 @@ async def submit_survey_response(
             response_in=response_in,
             now=_now(),
             ticket_valid_for=timedelta(days=feedback_settings(context).ticket_valid_days),
+            address_hash=surveys.pseudonymous_address(citizen.address),
+            device_hash=surveys.pseudonymous_address(citizen.device_token),
         )
         await uow.audit(
             actor=CITIZEN,
@@ -118,6 +129,7 @@ async def submit_survey_response(
             client_address=surveys.pseudonymous_address(citizen.address),
         )
         await uow.commit()
+    remember_device(response, citizen)
     return receipt
 
 

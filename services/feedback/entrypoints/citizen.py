@@ -9,11 +9,13 @@ in chunks without a ``Content-Length`` (answering 413, see ``shared.guarded_rout
 from __future__ import annotations
 
 import logging
+import re
+import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Response
 from redis.exceptions import RedisError
 from starlette.types import Scope
 
@@ -28,6 +30,11 @@ from shared.runtime import Context, ServiceContext
 log = logging.getLogger(__name__)
 
 DEVICE_TOKEN_HEADER = "X-Device-Token"  # noqa: S105 - a header name, not a secret
+#: The device id a browser on a unit's public link keeps (set on its first response).
+DEVICE_COOKIE = "kinerja_device"
+DEVICE_COOKIE_SECONDS = 365 * 24 * 3600
+DEVICE_ID = re.compile(r"[0-9a-f]{32}")
+DAY_SECONDS = 24 * 3600
 
 
 class Traffic(StrEnum):
@@ -43,6 +50,8 @@ class CitizenClient:
 
     address: str
     device_token: str | None
+    #: The id was given by this service just now (the client sent none): a cookie should keep it.
+    new_device: bool = False
 
 
 def feedback_settings(context: ServiceContext) -> FeedbackSettings:
@@ -82,27 +91,72 @@ def citizen_protection(action: str, traffic: Traffic) -> Any:
         else:
             per_address = Limit(settings.public_reads_per_address, window)
             per_device = Limit(settings.public_reads_per_device, window)
-        client = CitizenClient(client_address(request) or "unknown", device_token)
-        checks = [("address", client.address, per_address)]
-        if client.device_token:
-            checks.append(("device", client.device_token, per_device))
-        limiter = _limiter(context)
-        for dimension, value, limit in checks:
-            try:
-                verdict = await limiter.hit(action, dimension, value, limit)
-            except (RedisError, OSError) as error:
-                # A Redis outage must not silence citizens, nor open the door to floods: the window
-                # is counted in this process meanwhile (per instance, not across them); tickets stay
-                # single-use in PostgreSQL, and the counter shows operators the shared limit is down.
-                RATE_LIMITER_ERRORS.inc()
-                log.warning("rate limiter unavailable", extra={"fields": {"error": repr(error)[:200]}})
-                verdict = limiter.hit_locally(action, dimension, value, limit)
-            if not verdict.allowed:
-                RATE_LIMITED.labels(action, dimension).inc()
-                raise TooManyRequests(verdict.retry_after_seconds)
+        cookie = request.cookies.get(DEVICE_COOKIE)
+        if cookie is not None and not DEVICE_ID.fullmatch(cookie):
+            cookie = None
+        # A device that names itself neither way gets an id now: what it sends counts as its own,
+        # and a browser keeps the id (remember_device) for its next responses.
+        device = device_token or cookie
+        client = CitizenClient(
+            client_address(request) or "unknown", device or uuid.uuid4().hex, new_device=device is None
+        )
+        await _hit_all(context, action, client, per_address, per_device)
         return client
 
     return Depends(protect)
+
+
+async def _hit_all(
+    context: ServiceContext, action: str, client: CitizenClient, per_address: Limit, per_device: Limit
+) -> None:
+    """Count one request against the address's and the device's budgets; 429 when one is spent."""
+    checks = [("address", client.address, per_address)]
+    if client.device_token:
+        checks.append(("device", client.device_token, per_device))
+    limiter = _limiter(context)
+    for dimension, value, limit in checks:
+        try:
+            verdict = await limiter.hit(action, dimension, value, limit)
+        except (RedisError, OSError) as error:
+            # A Redis outage must not silence citizens, nor open the door to floods: the window
+            # is counted in this process meanwhile (per instance, not across them); tickets stay
+            # single-use in PostgreSQL, and the counter shows operators the shared limit is down.
+            RATE_LIMITER_ERRORS.inc()
+            log.warning("rate limiter unavailable", extra={"fields": {"error": repr(error)[:200]}})
+            verdict = limiter.hit_locally(action, dimension, value, limit)
+        if not verdict.allowed:
+            RATE_LIMITED.labels(action, dimension).inc()
+            raise TooManyRequests(verdict.retry_after_seconds)
+
+
+async def limit_ticketless_response(
+    context: ServiceContext, client: CitizenClient, region_id: str, unit_id: str
+) -> None:
+    """A response without a ticket (a unit's public link) counts against a daily budget per unit, of
+    its address and of its device: anyone may rate, nobody may stuff a unit's index. A client that
+    drops its device id each time is still held by its address's budget."""
+    settings = feedback_settings(context)
+    await _hit_all(
+        context,
+        f"ticketless:{region_id}:{unit_id}",
+        client,
+        Limit(settings.public_ticketless_per_address_per_day, DAY_SECONDS),
+        Limit(settings.public_ticketless_per_device_per_day, DAY_SECONDS),
+    )
+
+
+def remember_device(response: Response, client: CitizenClient) -> None:
+    """Give a browser without a device id one (a cookie), so its next responses count as its own."""
+    if client.new_device and client.device_token:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            client.device_token,
+            max_age=DEVICE_COOKIE_SECONDS,
+            path="/v1/public",
+            httponly=True,
+            secure=False,  # the services sit behind the region's TLS proxy; the id is no secret
+            samesite="lax",
+        )
 
 
 class CitizenRoute(GuardedRoute):

@@ -18,6 +18,13 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ITEM_CODES = [f"U{position + 1}" for position in range(len(ServiceItem))]
 
 
+#: What the sums and the index count, in both languages.
+_COUNTED = {
+    "ticketed": ("responden bertiket saja", "ticketed respondents only"),
+    "all": ("semua responden", "every respondent"),
+}
+
+
 def decimal_of(value: Fraction, places: int) -> Decimal:
     """An exact fraction rounded half-up to ``places`` decimals."""
     scaled = value * 10**places
@@ -63,6 +70,9 @@ def _rows(report: SkmReport) -> Iterable[list[str]]:
         report.period.last_day.isoformat(),
     ]
     yield ["Jumlah responden / Respondents", str(len(report.rows))]
+    yield ["Responden bertiket / Ticketed respondents", str(report.ticketed)]
+    yield ["Responden tanpa tiket / Unticketed respondents", str(report.unticketed)]
+    yield ["Dasar perhitungan / Counted", *_COUNTED[report.counted]]
     yield []
     yield [
         "No",
@@ -72,6 +82,7 @@ def _rows(report: SkmReport) -> Iterable[list[str]]:
         "Pendidikan / Education",
         "Pekerjaan / Occupation",
         *_ITEM_CODES,
+        "Tiket / Ticket",
     ]
     for number, row in enumerate(report.rows, start=1):
         yield [
@@ -82,6 +93,7 @@ def _rows(report: SkmReport) -> Iterable[list[str]]:
             row.education or "",
             row.occupation or "",
             *(str(score) for score in row.scores),
+            "ya / yes" if row.ticketed else "tidak / no",
         ]
     yield []
     yield ["Unsur / Item", *_ITEM_CODES]
@@ -147,7 +159,7 @@ def _summary_row(label_id: str, label_en: str, value: str, css: str = "") -> str
 
 
 def _respondent_table(report: SkmReport) -> str:
-    header = _cells(["No", "Waktu", "Umur", "JK", "Pendidikan", "Pekerjaan", *_ITEM_CODES], "th")
+    header = _cells(["No", "Waktu", "Umur", "JK", "Pendidikan", "Pekerjaan", *_ITEM_CODES, "Tiket"], "th")
     body = "\n".join(
         "<tr>"
         + _cells(
@@ -159,6 +171,7 @@ def _respondent_table(report: SkmReport) -> str:
                 row.education or "-",
                 row.occupation or "-",
                 *row.scores,
+                "ya" if row.ticketed else "tidak",
             ]
         )
         + "</tr>"
@@ -170,7 +183,7 @@ def _respondent_table(report: SkmReport) -> str:
         ("NRR tertimbang (NRR x 1/9)", [decimal_of(item.weighted_nrr, 3) for item in report.items]),
     ]
     footer = "\n".join(
-        f"<tr><th colspan='6'>{escape(label)}</th>{_cells(values)}</tr>" for label, values in totals
+        f"<tr><th colspan='6'>{escape(label)}</th>{_cells(values)}<td></td></tr>" for label, values in totals
     )
     return f"<table><thead><tr>{header}</tr></thead><tbody>\n{body}\n{footer}\n</tbody></table>"
 
@@ -225,6 +238,9 @@ def render_html(report: SkmReport) -> str:
             ("Jenis layanan", "service", report.service_name or "-"),
             ("Periode", "period", f"{period.key} ({span})"),
             ("Jumlah responden", "respondents", str(len(report.rows))),
+            ("Responden bertiket", "ticketed respondents", str(report.ticketed)),
+            ("Responden tanpa tiket", "unticketed respondents", str(report.unticketed)),
+            ("Dasar perhitungan", "counted", " / ".join(_COUNTED[report.counted])),
         )
     )
     legend = "; ".join(

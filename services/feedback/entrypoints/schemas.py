@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -151,7 +151,15 @@ class SatisfactionIndexRead(BaseModel):
     unit_id: str
     service_id: str
     period: PeriodKey
-    respondents: int
+    respondents: int = Field(description="The responses the index counts (see ``counted``).")
+    ticketed_respondents: int = Field(description="Responses that redeemed a service ticket.")
+    unticketed_respondents: int = Field(
+        description="Responses without a ticket (a unit's public link); limited per device and address."
+    )
+    counted: Literal["ticketed", "all"] = Field(
+        description="Which responses the index counts: the ticketed ones wherever any response of this "
+        "scope and period redeemed a ticket, else all."
+    )
     items: list[ItemScore]
     index: Decimal
     grade: str

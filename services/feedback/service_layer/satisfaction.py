@@ -6,11 +6,16 @@ mean times 25. It is not a mean of its services' indices, which would weigh a se
 twice like one answered two hundred times. Every response changes four indices: its service's and
 its unit's, of its period and of that period's year; each is published (``SatisfactionIndexChanged``,
 ``service_id`` None for the unit as a whole), so scoring's dashboards need no sums of their own.
+
+Responses without a ticket (a unit's public link) cannot be traced to a service given, so wherever
+any response of an index's scope and period redeemed a ticket, the index counts the ticketed ones
+only; the others are still counted and shown (``unticketed_respondents``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -43,17 +48,37 @@ async def lock_unit(uow: UnitOfWork, region_id: str, unit_id: str) -> None:
     await uow.session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
 
-def summed(rows: Sequence[Any]) -> tuple[SurveyAggregate, int | None]:
+@dataclass(frozen=True)
+class Counted:
+    """The responses an index counts (the ticketed ones if any, else all), and how many of each kind."""
+
+    aggregate: SurveyAggregate
+    ticketed: int
+    unticketed: int
+
+    @property
+    def basis(self) -> str:
+        """Which responses the index counts: ``ticketed`` or ``all``."""
+        return "ticketed" if self.ticketed else "all"
+
+
+def summed(rows: Sequence[Any]) -> tuple[Counted, int | None]:
     """The responses of several aggregate rows, and their service users if every one with responses
     reported them (a year's sample is adequate only against the year's whole population)."""
-    aggregate = SurveyAggregate()
+    every, with_ticket = SurveyAggregate(), SurveyAggregate()
     for row in rows:
-        aggregate = aggregate.merge(
-            SurveyAggregate(score_sums=tuple(row.score_sums), respondents=row.respondents)
+        every = every.merge(SurveyAggregate(score_sums=tuple(row.score_sums), respondents=row.respondents))
+        with_ticket = with_ticket.merge(
+            SurveyAggregate(score_sums=tuple(row.ticketed_score_sums), respondents=row.ticketed_respondents)
         )
-    counted = [row.service_users for row in rows if row.respondents > 0]
-    service_users = sum(counted) if counted and None not in counted else None
-    return aggregate, service_users
+    reported = [row.service_users for row in rows if row.respondents > 0]
+    service_users = sum(reported) if reported and None not in reported else None
+    counted = Counted(
+        aggregate=with_ticket if with_ticket.respondents else every,
+        ticketed=with_ticket.respondents,
+        unticketed=every.respondents - with_ticket.respondents,
+    )
+    return counted, service_users
 
 
 async def _unit_rows(session: AsyncSession, region_id: str, unit_id: str, period: str) -> list[Any]:
@@ -84,9 +109,9 @@ async def publish_index_changes(
         if service_id != NO_SERVICE:
             scopes.append((service_id, [row for row in rows if row.service_id == service_id]))
         for scope, scope_rows in scopes:
-            aggregate, service_users = summed(scope_rows)
-            if aggregate.respondents:
-                uow.emit(_index_changed(region_id, unit_id, scope, key, aggregate, service_users))
+            counted, service_users = summed(scope_rows)
+            if counted.aggregate.respondents:
+                uow.emit(_index_changed(region_id, unit_id, scope, key, counted.aggregate, service_users))
 
 
 def _index_changed(
@@ -118,11 +143,12 @@ def index_read(
     unit_id: str,
     service_id: str,
     period: str,
-    aggregate: SurveyAggregate,
+    counted: Counted,
     service_users: int | None,
     services: list[SatisfactionIndexRead] | None = None,
 ) -> SatisfactionIndexRead:
     """The index as the API shows it, with its items, grade and sample adequacy."""
+    aggregate = counted.aggregate
     index = aggregate.index()
     adequacy: SampleAdequacy | None = (
         assess_sample(aggregate.respondents, service_users) if service_users else None
@@ -132,6 +158,9 @@ def index_read(
         service_id=service_id,
         period=period,
         respondents=aggregate.respondents,
+        ticketed_respondents=counted.ticketed,
+        unticketed_respondents=counted.unticketed,
+        counted=counted.basis,
         items=[
             ItemScore(
                 item=r.item,
@@ -179,15 +208,15 @@ async def satisfaction_index(
     await unit_name(session, region_id, unit_id)
     rows = await _unit_rows(session, region_id, unit_id, period)
     if service_id:
-        aggregate, service_users = summed([row for row in rows if row.service_id == service_id])
-        if aggregate.respondents == 0:
+        counted, service_users = summed([row for row in rows if row.service_id == service_id])
+        if counted.aggregate.respondents == 0:
             raise no_responses()
-        return index_read(unit_id, service_id, period, aggregate, service_users)
-    aggregate, service_users = summed(rows)
-    if aggregate.respondents == 0:
+        return index_read(unit_id, service_id, period, counted, service_users)
+    counted, service_users = summed(rows)
+    if counted.aggregate.respondents == 0:
         raise no_responses()
     return index_read(
-        unit_id, NO_SERVICE, period, aggregate, service_users, _per_service(unit_id, period, rows)
+        unit_id, NO_SERVICE, period, counted, service_users, _per_service(unit_id, period, rows)
     )
 
 

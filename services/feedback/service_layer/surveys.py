@@ -321,6 +321,8 @@ async def submit_survey_response(
     response_in: SurveyResponseCreate,
     now: datetime,
     ticket_valid_for: timedelta,
+    address_hash: str | None = None,
+    device_hash: str | None = None,
 ) -> SurveyResponseRead:
     """Accept a citizen's response and update the unit's live index in the same transaction."""
     await unit_name(uow.session, region_id, unit_id)
@@ -370,10 +372,18 @@ async def submit_survey_response(
             sex=profile.sex.value if profile and profile.sex else None,
             education=profile.education.value if profile and profile.education else None,
             occupation=profile.occupation.value if profile and profile.occupation else None,
+            address_hash=address_hash,
+            device_hash=device_hash,
         )
     )
     await _add_to_aggregate(
-        uow, region_id=region_id, unit_id=unit_id, service_id=service_id, period=period, response=response
+        uow,
+        region_id=region_id,
+        unit_id=unit_id,
+        service_id=service_id,
+        period=period,
+        response=response,
+        ticketed=response_in.ticket is not None,
     )
     uow.emit(
         SurveyResponseAccepted(
@@ -436,19 +446,35 @@ async def _locked_aggregate_row(
 
 
 async def _add_to_aggregate(
-    uow: UnitOfWork, *, region_id: str, unit_id: str, service_id: str, period: str, response: SurveyResponse
+    uow: UnitOfWork,
+    *,
+    region_id: str,
+    unit_id: str,
+    service_id: str,
+    period: str,
+    response: SurveyResponse,
+    ticketed: bool,
 ) -> None:
     await lock_unit(uow, region_id, unit_id)
     current = await _locked_aggregate_row(
         uow, region_id=region_id, unit_id=unit_id, service_id=service_id, period=period
     )
-    aggregate = SurveyAggregate(score_sums=tuple(current.score_sums), respondents=current.respondents).add(
+    every = SurveyAggregate(score_sums=tuple(current.score_sums), respondents=current.respondents).add(
         response
     )
+    values: dict[str, Any] = {"respondents": every.respondents, "score_sums": list(every.score_sums)}
+    if ticketed:
+        with_ticket = SurveyAggregate(
+            score_sums=tuple(current.ticketed_score_sums), respondents=current.ticketed_respondents
+        ).add(response)
+        values |= {
+            "ticketed_respondents": with_ticket.respondents,
+            "ticketed_score_sums": list(with_ticket.score_sums),
+        }
     await uow.session.execute(
         update(survey_aggregates)
         .where(*_aggregate_key(region_id, unit_id, service_id, period))
-        .values(respondents=aggregate.respondents, score_sums=list(aggregate.score_sums))
+        .values(**values)
     )
 
 
@@ -500,12 +526,12 @@ async def report_service_users(
     )
     if current.respondents == 0:
         return recorded
-    aggregate = SurveyAggregate(score_sums=tuple(current.score_sums), respondents=current.respondents)
+    counted, _ = summed([current])
     await publish_index_changes(
         uow, region_id=region_id, unit_id=unit_id, service_id=service_id, period=report.period
     )
     return recorded.model_copy(
-        update={"index": index_read(unit_id, service_id, report.period, aggregate, report.service_users)}
+        update={"index": index_read(unit_id, service_id, report.period, counted, report.service_users)}
     )
 
 
@@ -559,6 +585,7 @@ async def skm_report(
                 education=row.education,
                 occupation=row.occupation,
                 comment=row.comment,
+                ticketed=row.ticket_code is not None,
             )
             for row in responses
         ],
