@@ -1,0 +1,55 @@
+"""Helpers for the employee (ASN) pages' tests: sign in as a demo employee, an approved plan."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from tests.conftest import auth
+from tests.integration.web_support import WebStack, csrf_of
+
+
+async def signed_in(
+    stack: WebStack, region_id: str, employee_id: str, *, role: str = "employee"
+) -> httpx.AsyncClient:
+    """A browser signed in as a region's demo user through the development sign-in page."""
+    browser = stack.browser()
+    token = await csrf_of(browser, "/masuk/demo")
+    answer = await browser.post(
+        "/masuk/demo",
+        data={"user": f"{region_id}|{role}|{employee_id}", "csrf_token": token, "next": "/saya"},
+    )
+    assert answer.status_code == 303, answer.text[:300]
+    return browser
+
+
+def year_in(timezone: str = "Asia/Jayapura") -> int:
+    """The current year in a region's zone (what the pages default to)."""
+    return datetime.now(ZoneInfo(timezone)).year
+
+
+async def approved_plan(stack: WebStack, region_id: str, employee_id: str, head_id: str) -> dict[str, Any]:
+    """An approved plan for the employee with one counted indicator (through planning's API)."""
+    planning = stack.services["planning"].client
+    staff = auth(stack.make_token("employee", region=region_id, employee=employee_id))
+    head = auth(stack.make_token("employee,rater", region=region_id, employee=head_id))
+    body = {
+        "year": year_in(),
+        "results": [
+            {
+                "text": "Dokumen kependudukan diterbitkan",
+                "indicators": [{"name": "KTP-el diterbitkan", "unit_of_measure": "dokumen", "target": 400}],
+            }
+        ],
+    }
+    plan = await planning.post("/v1/work-plans", json=body, headers=staff)
+    assert plan.status_code == 201, plan.text
+    plan_id = plan.json()["plan_id"]
+    assert (await planning.post(f"/v1/work-plans/{plan_id}/submit", headers=staff)).status_code == 200
+    approved = await planning.post(f"/v1/work-plans/{plan_id}/approve", headers=head)
+    assert approved.status_code == 200, approved.text
+    result: dict[str, Any] = approved.json()
+    return result
