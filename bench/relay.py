@@ -111,6 +111,7 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
             session_factory=context.session_factory,
             outbox=context.tables.outbox,
             producer=producer,
+            bootstrap_servers=bootstrap,
             batch_size=service.settings.outbox_batch_size,
             poll_interval=service.settings.outbox_poll_interval_seconds,
         )

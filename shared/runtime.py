@@ -361,6 +361,7 @@ async def run_service(definition: ServiceDefinition, components: set[Component])
             session_factory=context.session_factory,
             outbox=context.tables.outbox,
             producer=producer,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
             batch_size=settings.outbox_batch_size,
             poll_interval=settings.outbox_poll_interval_seconds,
         )

@@ -118,7 +118,10 @@ class RunningService:
             await producer.start()
             context.extras.setdefault("producers", {})["relay"] = producer
             relay = OutboxRelay(
-                session_factory=context.session_factory, outbox=context.tables.outbox, producer=producer
+                session_factory=context.session_factory,
+                outbox=context.tables.outbox,
+                producer=producer,
+                bootstrap_servers=settings.kafka_bootstrap_servers,
             )
             self.tasks.append(asyncio.create_task(relay.run(self.stop)))
         if Component.CONSUMER in self.components and definition.handlers is not None:

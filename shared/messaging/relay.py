@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import see_all_regions
+from shared.messaging.kafka import all_topics, ensure_topics
 from shared.observability import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, RELAY_FAILURES
 
 log = logging.getLogger(__name__)
@@ -46,12 +47,14 @@ class OutboxRelay:
         session_factory: async_sessionmaker[AsyncSession],
         outbox: Table,
         producer: AIOKafkaProducer,
+        bootstrap_servers: str,
         batch_size: int = 500,
         poll_interval: float = 0.05,
     ) -> None:
         self._session_factory = session_factory
         self._outbox = outbox
         self._producer = producer
+        self._bootstrap_servers = bootstrap_servers
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         # Claiming and marking is ONE statement, built once (its compiled form is reused): the
@@ -98,6 +101,7 @@ class OutboxRelay:
             rows = sorted((await session.execute(self._claim_and_mark)).all(), key=lambda row: row[0])
             if not rows:
                 return 0
+            await self._create_missing_topics({row[1] for row in rows})
             send = self._producer.send
             deliveries = [
                 await send(topic, value=value, key=partition_key.encode())
@@ -112,6 +116,28 @@ class OutboxRelay:
         for topic, count in Counter(row[1] for row in rows).items():
             EVENTS_PUBLISHED.labels(topic).inc(count)
         return len(rows)
+
+    async def _create_missing_topics(self, topics: set[str]) -> None:
+        """Make sure the broker has the batch's topics before anything is sent to them.
+
+        A broker restarted empty (the embedded Tansu keeps topics in memory) acknowledged writes to
+        a topic it no longer had and dropped them when the topic was created again: the rows were
+        marked sent and lost. Fresh metadata of all topics (asking for all creates none; asking for
+        one lets Tansu create it with its default partitions) says what is there; what is missing
+        is created as the registry declares it. A broker that is away fails the batch right here.
+        """
+        cluster = await self._producer.client.fetch_all_metadata()
+        missing = topics - cluster.topics()
+        if not missing:
+            return
+        registry = all_topics()
+        unknown = missing - registry.keys()
+        if unknown:
+            raise RuntimeError(f"topics neither on the broker nor in the registry: {sorted(unknown)}")
+        log.warning(
+            "topics missing on the broker; creating them", extra={"fields": {"topics": sorted(missing)}}
+        )
+        await ensure_topics(self._bootstrap_servers, {topic: registry[topic] for topic in missing})
 
     async def refresh_backlog_gauge(self) -> int:
         """Export how many rows wait to be published and how old the oldest is."""

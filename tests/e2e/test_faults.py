@@ -20,6 +20,7 @@ import httpx
 import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -68,8 +69,11 @@ class IsolatedPlatform:
         )
 
     def start(self, *names: str) -> None:
+        """Start the services not running yet (the tests of this module share them)."""
         for name in names:
-            self.services.start(name)
+            running = self.services.processes.get(name)
+            if running is None or running.poll() is not None:
+                self.services.start(name)
         self.services.wait_healthy(timeout=90)
 
 
@@ -153,6 +157,50 @@ async def test_requests_succeed_while_the_broker_is_down_and_every_event_arrives
     )
     delivered = {event["payload"]["region_id"] for event in events}
     assert set(regions[1:]) <= delivered
+
+
+async def test_the_relay_never_marks_events_sent_into_a_topic_the_broker_lost(
+    isolated: IsolatedPlatform,
+) -> None:
+    """A broker restarted empty (the in-memory Tansu) acknowledges writes to a topic it no longer has,
+    then drops them when the topic is created again: the relay must not take that for delivery.
+
+    Deleting the topic leaves the broker as such a restart does, without the race of the restart.
+    """
+    isolated.start("planning")
+    bootstrap = isolated.endpoints.kafka_bootstrap_servers
+    topic = "planning.region.v1"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.delete_topics([topic])
+    finally:
+        await admin.close()
+    regions = [new_region_id() for _ in range(5)]
+    engine = create_async_engine(isolated.settings.migration_database_url)
+
+    async def outbox_drained() -> bool:
+        async with engine.connect() as connection:
+            left = await connection.scalar(
+                text("SELECT count(*) FROM planning.outbox WHERE published_at IS NULL")
+            )
+        return bool(left == 0)
+
+    try:
+        async with httpx.AsyncClient(timeout=10) as http:
+            for region in regions:
+                response = await http.post(
+                    isolated.url("planning", "/v1/regions"),
+                    json={"region_id": region, "name": "Setelah"},
+                    headers=auth(isolated.token("platform_admin")),
+                )
+                assert response.status_code == 201, response.text
+        await wait_until(outbox_drained, timeout=30)
+    finally:
+        await engine.dispose()
+    await ensure_topics(bootstrap)  # what a restart of the platform does next
+    events = await read_topic(bootstrap, topic, wanted=len(regions), timeout=20)
+    assert set(regions) <= {event["payload"]["region_id"] for event in events}
 
 
 def wrapped(event: Event) -> tuple[Event, Envelope]:

@@ -117,6 +117,7 @@ async def test_two_relays_on_one_outbox_keep_every_keys_order(owner_engine: Asyn
                 session_factory=async_sessionmaker(owner_engine),
                 outbox=outbox,
                 producer=producer,
+                bootstrap_servers=bootstrap,
                 batch_size=20,
             )
             for producer in producers
