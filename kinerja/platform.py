@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 from kinerja import infra
-from kinerja.services import DEFAULT_PORTS, PROCESS_NAMES, web_environment
+from kinerja.services import DEFAULT_PORTS, PROCESS_NAMES, forwarding_environment, web_environment
 
 HEALTHY_WITHIN_SECONDS = 60.0
 
@@ -38,6 +38,7 @@ class ServiceProcesses:
             dict(os.environ)
             | self.endpoints.environment()
             | (web_environment(self.ports) if "web" in self.ports else {})
+            | forwarding_environment(name, self.ports)
             | {"KINERJA_HTTP_PORT": str(self.ports[name]), "KINERJA_DATA_DIR": str(self.data_dir)}
         )
 

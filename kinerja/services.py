@@ -25,9 +25,16 @@ def web_environment(ports: dict[str, int]) -> dict[str, str]:
     environment["KINERJA_WEB_PUBLIC_URL"] = os.environ.get(
         "KINERJA_WEB_PUBLIC_URL", f"http://127.0.0.1:{ports[WEB]}"
     )
-    # Feedback counts a citizen's rate limits by the address the web process forwards for them.
-    environment["KINERJA_TRUSTED_PROXY_ADDRESSES"] = '["127.0.0.1"]'
     return environment
+
+
+def forwarding_environment(name: str, ports: dict[str, int]) -> dict[str, str]:
+    """Feedback counts a citizen's rate limits by the address the web process forwards for them, so
+    beside a web process it believes 127.0.0.1 as a proxy. No other service does: on one host that
+    lets any local process name any client, and their audit trails keep the socket peer."""
+    if name == "feedback" and WEB in ports:
+        return {"KINERJA_TRUSTED_PROXY_ADDRESSES": '["127.0.0.1"]'}
+    return {}
 
 
 def bootstrap_module(name: str) -> ModuleType:
