@@ -44,3 +44,56 @@ async def test_the_directory_shows_units_and_services_but_no_people(start_servic
     assert "Pegawai" not in profile.text
     assert {"region_id": region, "name": "Kota Uji", "timezone": "Asia/Jayapura"} in listing.json()
     assert unknown.status_code == 404
+
+
+async def test_the_figures_count_responses_and_complaints_per_unit_without_personal_data(
+    start_service, make_token
+) -> None:
+    feedback = await start_service("feedback")
+    region = new_region_id()
+    units = await seed_region(feedback, region, timezone="Asia/Jayapura", units=("dukcapil", "dpu"))
+    answers = dict.fromkeys(
+        (
+            "requirements",
+            "procedure",
+            "completion_time",
+            "cost",
+            "product_specification",
+            "staff_competence",
+            "staff_behaviour",
+            "facilities",
+            "complaint_handling",
+        ),
+        4,
+    )
+    async with citizen(feedback) as anyone:
+        before = (await anyone.get(f"/v1/public/regions/{region}/figures")).json()
+        sent = await anyone.post(
+            f"/v1/public/regions/{region}/units/{units['dukcapil']}/survey-responses",
+            json={"scores": answers, "comment": "Petugas Budi sangat membantu"},
+        )
+        assert sent.status_code == 201, sent.text
+        filed = await anyone.post(
+            f"/v1/public/regions/{region}/complaints",
+            json={
+                "unit_id": units["dpu"],
+                "description": "Loket tutup sebelum jam layanan berakhir.",
+                "contact": {"name": "Maria Kogoya", "phone": "+62 811 000 111"},
+            },
+        )
+        assert filed.status_code == 201, filed.text
+        after = await anyone.get(f"/v1/public/regions/{region}/figures")
+    assert after.status_code == 200
+    figures = {unit["name"]: unit for unit in after.json()["units"]}
+    assert {unit["name"]: unit["respondents"] for unit in before["units"]} == {
+        "Dinas dukcapil": 0,
+        "Dinas dpu": 0,
+    }
+    assert figures["Dinas dukcapil"]["respondents"] == 1
+    assert figures["Dinas dukcapil"]["index"] == "100.00"
+    assert figures["Dinas dukcapil"]["grade"] == "A"
+    assert figures["Dinas dpu"]["index"] is None
+    assert figures["Dinas dpu"]["complaints"] == {"filed": 1, "closed_within_deadline": 0}
+    assert after.json()["timezone"] == "Asia/Jayapura"
+    for private in ("Budi", "Maria", "811", "Loket tutup"):
+        assert private not in after.text

@@ -5,12 +5,16 @@ No token, no personal data; rate-limited per address and device like every citiz
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from services.feedback.entrypoints.api import RegionId
 from services.feedback.entrypoints.citizen import CitizenClient, CitizenRoute, Traffic, citizen_protection
-from services.feedback.entrypoints.public_schemas import PublicRegionRead, RegionNameRead
-from services.feedback.service_layer import public_directory
+from services.feedback.entrypoints.public_schemas import PublicFiguresRead, PublicRegionRead, RegionNameRead
+from services.feedback.service_layer import public_directory, public_figures
+from shared.contracts.periods import PeriodKey
 from shared.http import PUBLIC
 from shared.runtime import Context
 
@@ -34,3 +38,16 @@ async def region_profile(
     session = await context.read_session(region_id)
     async with session:
         return await public_directory.region_profile(session, region_id)
+
+
+@router.get("/regions/{region_id}/figures", response_model=PublicFiguresRead, openapi_extra=PUBLIC)
+async def region_figures(
+    region_id: RegionId,
+    context: Context,
+    period: Annotated[PeriodKey | None, Query(description="e.g. 2026-Q4; now if none")] = None,
+    _: CitizenClient = DirectoryCitizen,
+) -> PublicFiguresRead:
+    """Each unit's satisfaction index, grade and respondents, and its complaints filed and closed in time."""
+    session = await context.read_session(region_id)
+    async with session:
+        return await public_figures.region_figures(session, region_id, period, datetime.now(UTC))

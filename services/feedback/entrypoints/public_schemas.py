@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from pydantic import BaseModel, Field
 
 
@@ -35,3 +38,35 @@ class PublicRegionRead(BaseModel):
     name: str
     timezone: str = Field(description="IANA zone, e.g. Asia/Jayapura (WIT).")
     units: list[PublicUnitRead]
+
+
+class PublicComplaintFigures(BaseModel):
+    """Complaints about a unit filed in the period, and those closed without a missed deadline."""
+
+    filed: int
+    closed_within_deadline: int
+
+
+class PublicUnitFigures(BaseModel):
+    """A unit's public figures for one period (index None: no responses yet)."""
+
+    unit_id: str
+    name: str
+    respondents: int
+    index: Decimal | None = Field(description="IKM, 25-100, over every response to the unit.")
+    grade: str | None
+    grade_label_id: str | None
+    sample_adequate: bool | None = Field(description="None until the unit reports its service users.")
+    complaints: PublicComplaintFigures
+
+
+class PublicFiguresRead(BaseModel):
+    """A region's transparency figures for a period."""
+
+    region_id: str
+    name: str
+    timezone: str
+    period: str
+    first_day: date
+    last_day: date
+    units: list[PublicUnitFigures]

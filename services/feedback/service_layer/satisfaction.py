@@ -81,7 +81,7 @@ def summed(rows: Sequence[Any]) -> tuple[Counted, int | None]:
     return counted, service_users
 
 
-async def _unit_rows(session: AsyncSession, region_id: str, unit_id: str, period: str) -> list[Any]:
+async def unit_rows(session: AsyncSession, region_id: str, unit_id: str, period: str) -> list[Any]:
     """The unit's aggregate rows of a period (of its periods, for a year), every service's."""
     return list(
         (
@@ -104,7 +104,7 @@ async def publish_index_changes(
     """Publish the indices a change to one service's aggregate of a period moved (see the module)."""
     changed = [period] if parse_period(period).is_year else [period, period[:4]]
     for key in changed:
-        rows = await _unit_rows(uow.session, region_id, unit_id, key)
+        rows = await unit_rows(uow.session, region_id, unit_id, key)
         scopes: list[tuple[str | None, list[Any]]] = [(None, rows)]
         if service_id != NO_SERVICE:
             scopes.append((service_id, [row for row in rows if row.service_id == service_id]))
@@ -206,7 +206,7 @@ async def satisfaction_index(
 ) -> SatisfactionIndexRead:
     """The live index of one service of a unit, or of the whole unit (every response) with each service's."""
     await unit_name(session, region_id, unit_id)
-    rows = await _unit_rows(session, region_id, unit_id, period)
+    rows = await unit_rows(session, region_id, unit_id, period)
     if service_id:
         counted, service_users = summed([row for row in rows if row.service_id == service_id])
         if counted.aggregate.respondents == 0:
@@ -225,4 +225,4 @@ async def satisfaction_indices(
 ) -> list[SatisfactionIndexRead]:
     """The live index of every service of a unit in a period ("": responses about no particular service)."""
     await unit_name(session, region_id, unit_id)
-    return _per_service(unit_id, period, await _unit_rows(session, region_id, unit_id, period))
+    return _per_service(unit_id, period, await unit_rows(session, region_id, unit_id, period))
