@@ -45,6 +45,10 @@ async def test_a_tickets_qr_link_leads_to_the_form_which_counts_once_and_refuses
     assert f"{link.scheme}://{link.netloc}{link.path}" == "http://127.0.0.1:8000/skm"
 
     browser = web_stack.browser()
+    transparency = await browser.get(f"/transparansi/{region}")
+    assert transparency.status_code == 200
+    assert "Belum ada jawaban" in transparency.text
+
     form_page = await browser.get(f"{link.path}?{link.query}")
     assert form_page.status_code == 200
     assert "Dinas Uji 0" in form_page.text
@@ -70,6 +74,10 @@ async def test_a_tickets_qr_link_leads_to_the_form_which_counts_once_and_refuses
     thanks = await browser.get(sent.headers["location"])
     assert "Terima kasih" in thanks.text
     assert await respondents(web_stack, region, unit_id) == 1
+    # The unit's index on the transparency page changed: (4+3+3+4+3+4+4+2+3)/9 x 25 = 83,33, grade B.
+    transparency = await browser.get(f"/transparansi/{region}")
+    assert "83,33" in transparency.text
+    assert "Baik" in transparency.text
 
     # The same form sent again (a double tap, the back button) lands on the same page, once.
     again = await browser.post("/skm", data={**partial, **ANSWERS})

@@ -1,5 +1,5 @@
 """Pages for citizens: no account, Bahasa Indonesia first, every form working without JavaScript."""
 
-from services.web.entrypoints.citizens import survey
+from services.web.entrypoints.citizens import survey, transparency
 
-ROUTERS = (survey.router,)
+ROUTERS = (survey.router, transparency.router)
