@@ -20,6 +20,7 @@ from shared.contracts.planning import (
     EmployeeUpserted,
     IndicatorSnapshot,
     PlannedResultSnapshot,
+    RegionRegistered,
     WorkPlanApproved,
 )
 from shared.db import restrict_to_region
@@ -54,6 +55,7 @@ class Team:
 async def apply(service: Any, region: str, *events: Any) -> None:
     """Apply planning events through reporting's handlers, as the consumer would."""
     handlers: dict[type, Any] = {
+        RegionRegistered: read_models.on_region_registered,
         EmployeeUpserted: read_models.on_employee_upserted,
         WorkPlanApproved: read_models.on_work_plan_approved,
     }

@@ -16,6 +16,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -78,6 +79,17 @@ class FeedNotice:
     rater_id: str
     kind: str
     payload: dict[str, Any]
+
+    def shown_in(self, zone: tzinfo) -> FeedNotice:
+        """The notice with the times reporting computed in the region's zone, as the API shows them."""
+        payload = dict(self.payload)
+        for key in ("submitted_at", "reviewed_at"):
+            value = payload.get(key)
+            if isinstance(value, str):
+                value = datetime.fromisoformat(value)
+            if isinstance(value, datetime):
+                payload[key] = value.astimezone(zone)
+        return FeedNotice(self.region_id, self.rater_id, self.kind, payload)
 
     def encoded(self) -> bytes:
         """The message body on the channel (decimals as strings, as the API writes them)."""

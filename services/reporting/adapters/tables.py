@@ -25,6 +25,14 @@ from shared.runtime import ServiceTables
 metadata = make_metadata()
 runtime_tables = ServiceTables(metadata)
 
+#: Read model of regions (from planning): the time zone reporting's own times are shown in.
+regions = Table(
+    "regions",
+    metadata,
+    Column("region_id", String(64), primary_key=True),
+    Column("timezone", String(64), nullable=False),
+)
+
 #: Read model of approved plans, built from planning's events: what an employee may report against.
 plan_indicators = Table(
     "plan_indicators",

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from datetime import tzinfo
 from typing import Annotated
 
 from fastapi import APIRouter, Body, File, Header, Path, Query, Request, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from services.reporting.adapters.live_feed import FeedUnavailable, InvalidEventId
+from services.reporting.adapters.live_feed import FeedNotice, FeedUnavailable, InvalidEventId
 from services.reporting.domain.activity import ActivityStatus, ReviewAction
 from services.reporting.entrypoints.dependencies import (
     evidence_store,
     live_feed,
+    region_zones,
     reporting_settings,
     submission_queue,
     submission_writer,
@@ -43,7 +45,7 @@ from shared.dates import BoundedInstant
 from shared.errors import ServiceUnavailable, Unprocessable
 from shared.guarded_route import GuardedRoute
 from shared.http import client_address
-from shared.runtime import Context
+from shared.runtime import Context, ServiceContext
 
 router = APIRouter(prefix="/v1", tags=["reporting"], route_class=GuardedRoute)
 
@@ -69,6 +71,12 @@ def _json(model: BaseModel, status_code: int) -> Response:
     return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
 
 
+async def _publish(context: ServiceContext, zone: tzinfo, notices: Sequence[FeedNotice]) -> None:
+    """Send notices to the raters' feeds, their times in the region's zone as every answer shows them."""
+    if notices:
+        await live_feed(context).publish([notice.shown_in(zone) for notice in notices])
+
+
 @router.post("/activities", status_code=status.HTTP_201_CREATED, response_model=ActivityRead)
 async def submit_activity(
     activity_in: ActivityCreate,
@@ -84,9 +92,10 @@ async def submit_activity(
     """
     claim = Claim(principal, employee_of(principal), [(0, activity_in)], client_address(request))
     result = await submission_queue(context).submit(claim)
-    await live_feed(context).publish(result.notices)
+    zone = await region_zones(context).zone(principal.region)
+    await _publish(context, zone, result.notices)
     activity, created = single_answer(result.outcomes[0])
-    return _json(activity, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+    return _json(activity.shown_in(zone), status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 @router.post("/activities/batch", response_model=BatchRead)
@@ -100,7 +109,7 @@ async def submit_batch(
     (an id sent before with other content: ``activity_changed``, naming the fields that differ)."""
     claim, malformed = batch_claim(principal, employee_of(principal), batch.items, client_address(request))
     [result] = await submission_writer(context)(principal.region, [claim])
-    await live_feed(context).publish(result.notices)
+    await _publish(context, await region_zones(context).zone(principal.region), result.notices)
     answer = batch_answer(len(batch.items), result.outcomes, malformed)
     return Response(answer, status_code=status.HTTP_200_OK, media_type="application/json")
 
@@ -126,9 +135,10 @@ async def activity_history(
         occurred_to=occurred_to,
     )
     async with context.unit_of_work(region_id=principal.region) as uow:
-        return await activities.activity_history(
+        page = await activities.activity_history(
             session=uow.session, principal=principal, filters=filters, cursor=cursor, limit=limit
         )
+    return page.shown_in(await region_zones(context).zone(principal.region))
 
 
 @router.get("/employees/{employee_id}/activities", response_model=ActivityPage)
@@ -141,13 +151,14 @@ async def employee_activities(
 ) -> ActivityPage:
     """One employee's activities, newest first (the history filtered by employee)."""
     async with context.unit_of_work(region_id=principal.region) as uow:
-        return await activities.activity_history(
+        page = await activities.activity_history(
             session=uow.session,
             principal=principal,
             filters=HistoryFilters(employee_id=employee_id),
             cursor=cursor,
             limit=limit,
         )
+    return page.shown_in(await region_zones(context).zone(principal.region))
 
 
 @router.get("/activities/{activity_id}", response_model=ActivityDetail)
@@ -156,9 +167,10 @@ async def get_activity(
 ) -> ActivityDetail:
     """One activity with its evidence."""
     async with context.unit_of_work(region_id=principal.region) as uow:
-        return await activities.get_activity(
+        detail = await activities.get_activity(
             session=uow.session, principal=principal, activity_id=activity_id
         )
+    return detail.shown_in(await region_zones(context).zone(principal.region))
 
 
 @router.post("/activities/{activity_id}/verify", response_model=ActivityRead)
@@ -211,9 +223,9 @@ async def _review(
             client_address=client_address(request),
         )
         await uow.commit()
-    if notice is not None:
-        await live_feed(context).publish([notice])
-    return activity
+    zone = await region_zones(context).zone(principal.region)
+    await _publish(context, zone, [notice] if notice is not None else [])
+    return activity.shown_in(zone)
 
 
 @router.post("/activities/{activity_id}/correction", response_model=ActivityRead)
@@ -237,9 +249,9 @@ async def correct_activity(
             client_address=client_address(request),
         )
         await uow.commit()
-    if notice is not None:
-        await live_feed(context).publish([notice])
-    return activity
+    zone = await region_zones(context).zone(principal.region)
+    await _publish(context, zone, [notice] if notice is not None else [])
+    return activity.shown_in(zone)
 
 
 @router.post(
@@ -280,7 +292,7 @@ async def attach_evidence(
             await uow.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
-    return attached
+    return attached.shown_in(await region_zones(context).zone(principal.region))
 
 
 @router.get(
@@ -335,7 +347,7 @@ async def log_field_visit(
             await uow.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
-    return visit
+    return visit.shown_in(await region_zones(context).zone(principal.region))
 
 
 @router.get("/field-visits", response_model=FieldVisitPage)
@@ -350,7 +362,7 @@ async def list_field_visits(
 ) -> FieldVisitPage:
     """Field visits you may see, newest first."""
     async with context.unit_of_work(region_id=principal.region) as uow:
-        return await field_visits.list_field_visits(
+        page = await field_visits.list_field_visits(
             session=uow.session,
             principal=principal,
             employee_id=employee_id,
@@ -359,6 +371,7 @@ async def list_field_visits(
             cursor=cursor,
             limit=limit,
         )
+    return page.shown_in(await region_zones(context).zone(principal.region))
 
 
 @router.get(

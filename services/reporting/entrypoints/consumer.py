@@ -4,14 +4,20 @@ from collections.abc import Mapping
 
 from services.reporting.service_layer import read_models
 from shared.contracts import Event
-from shared.contracts.planning import EmployeeUpserted, WorkPlanApproved, WorkPlanSuperseded
+from shared.contracts.planning import (
+    EmployeeUpserted,
+    RegionRegistered,
+    WorkPlanApproved,
+    WorkPlanSuperseded,
+)
 from shared.messaging.consumer import Handler
 from shared.runtime import ServiceContext
 
 
 def handlers(_: ServiceContext) -> Mapping[type[Event], Handler]:
-    """Planning's events keep the read models of reportable indicators and of who rates whom."""
+    """Planning's events keep the read models of regions' zones, reportable indicators and who rates whom."""
     return {
+        RegionRegistered: read_models.on_region_registered,
         EmployeeUpserted: read_models.on_employee_upserted,
         WorkPlanApproved: read_models.on_work_plan_approved,
         WorkPlanSuperseded: read_models.on_work_plan_superseded,

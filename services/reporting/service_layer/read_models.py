@@ -1,4 +1,5 @@
-"""Read models this service keeps from planning's events: reportable indicators and who rates whom."""
+"""Read models this service keeps from planning's events: regions' zones, reportable indicators, who
+rates whom."""
 
 from __future__ import annotations
 
@@ -6,9 +7,19 @@ from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.reporting.adapters.tables import plan_indicators, team_members
+from services.reporting.adapters.tables import plan_indicators, regions, team_members
 from shared.contracts import Envelope
-from shared.contracts.planning import EmployeeUpserted, WorkPlanApproved, WorkPlanSuperseded
+from shared.contracts.planning import EmployeeUpserted, RegionRegistered, WorkPlanApproved, WorkPlanSuperseded
+
+
+async def on_region_registered(session: AsyncSession, event: RegionRegistered, _: Envelope) -> None:
+    """Remember the region's time zone: reporting shows the times it computes in it."""
+    statement = insert(regions).values(region_id=event.region_id, timezone=event.timezone)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["region_id"], set_={"timezone": statement.excluded.timezone}
+        )
+    )
 
 
 async def on_employee_upserted(session: AsyncSession, event: EmployeeUpserted, _: Envelope) -> None:
