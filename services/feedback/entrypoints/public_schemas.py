@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from shared.contracts.periods import PeriodKey
+
 
 class RegionNameRead(BaseModel):
     """A region in the public list."""
@@ -66,7 +68,7 @@ class PublicFiguresRead(BaseModel):
     region_id: str
     name: str
     timezone: str
-    period: str
+    period: PeriodKey
     first_day: date
     last_day: date
     units: list[PublicUnitFigures]
