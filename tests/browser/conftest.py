@@ -1,0 +1,95 @@
+"""Fixtures of the browser tests: the platform as processes (the four services and the web app on
+free ports, real infrastructure), a region with a rated service and tickets, and chromium."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Browser, async_playwright
+
+from kinerja import infra
+from kinerja.platform import ServiceProcesses
+from kinerja.services import PROCESS_NAMES
+from shared.settings import ServiceSettings
+from tests.browser.support import chromium_executable
+from tests.conftest import auth, new_region_id, wait_until
+
+
+@pytest.fixture(scope="module")
+def platform(infrastructure, data_dir) -> Iterator[ServiceProcesses]:
+    """The four services and the web process as `make up` runs them, on free ports."""
+    settings = ServiceSettings()
+    endpoints = infra.Endpoints(
+        mode=infra.Mode.EMBEDDED,
+        database_url=settings.database_url,
+        database_admin_url=settings.database_admin_url,
+        kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
+        redis_url=settings.redis_url,
+    )
+    processes = ServiceProcesses(
+        endpoints, data_dir, ports={name: infra.free_port() for name in PROCESS_NAMES}
+    )
+    processes.start_all()
+    try:
+        processes.wait_healthy(timeout=90)
+        yield processes
+    finally:
+        processes.stop_all()
+
+
+def web_url(platform: ServiceProcesses, path: str = "/") -> str:
+    """An address of the web app."""
+    return f"http://127.0.0.1:{platform.ports['web']}{path}"
+
+
+@pytest.fixture(scope="module")
+async def region(platform, make_token) -> dict[str, Any]:
+    """A region in Papua (WIT) with one office, its rated service and three tickets."""
+    region_id = new_region_id()
+    planning = f"http://127.0.0.1:{platform.ports['planning']}"
+    feedback = f"http://127.0.0.1:{platform.ports['feedback']}"
+    admin = auth(make_token("region_admin", region=region_id))
+    async with httpx.AsyncClient(timeout=15) as http:
+        created = await http.post(
+            f"{planning}/v1/regions",
+            json={"region_id": region_id, "name": "Distrik Wanggar Uji", "timezone": "Asia/Jayapura"},
+            headers=auth(make_token("platform_admin")),
+        )
+        created.raise_for_status()
+        unit = await http.post(
+            f"{planning}/v1/units", json={"code": "dukcapil", "name": "Dinas Kependudukan"}, headers=admin
+        )
+        unit.raise_for_status()
+        unit_id = unit.json()["unit_id"]
+
+        async def declared() -> bool:
+            answer = await http.post(
+                f"{feedback}/v1/units/{unit_id}/services",
+                json={"service_id": "ktp-el", "name": "Perekaman KTP-el"},
+                headers=admin,
+            )
+            return answer.status_code in (201, 409)
+
+        await wait_until(declared, timeout=60, interval=0.5)  # once feedback knows the unit
+        issued = await http.post(
+            f"{feedback}/v1/units/{unit_id}/service-tickets",
+            json={"service_id": "ktp-el", "count": 3},
+            headers=admin,
+        )
+        issued.raise_for_status()
+    return {"region_id": region_id, "unit_id": unit_id, "tickets": issued.json()["tickets"]}
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's chromium, headless, driven by Playwright."""
+    executable = chromium_executable()
+    if executable is None:
+        pytest.skip("chromium is not installed and cannot be (apt-get install chromium as root)")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield launched
+        await launched.close()

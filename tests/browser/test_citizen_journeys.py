@@ -1,0 +1,96 @@
+"""Citizens in a real browser against the platform as processes: the survey from a ticket's QR code,
+the transparency page, and every citizen page accessible in both languages at 360 and 1280 px."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.browser.conftest import web_url
+from tests.browser.support import check_current, check_page
+
+pytestmark = pytest.mark.e2e
+
+ITEMS = (
+    "requirements",
+    "procedure",
+    "completion_time",
+    "cost",
+    "product_specification",
+    "staff_competence",
+    "staff_behaviour",
+    "facilities",
+    "complaint_handling",
+)
+
+
+async def answer_everything(page, value: str = "4") -> None:
+    for item in ITEMS:
+        await page.check(f"input[name='{item}'][value='{value}']")
+
+
+async def test_a_citizen_answers_from_a_tickets_qr_code_and_the_offices_ikm_changes(
+    platform, region, browser
+):
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(web_url(platform, f"/transparansi/{region['region_id']}"))
+    assert "Belum ada jawaban" in await page.inner_text("table")
+    await check_page(page, "transparency-before")
+
+    ticket = region["tickets"][0]
+    link = urlsplit(ticket["qr_payload"])
+    assert link.netloc == f"127.0.0.1:{platform.ports['web']}"
+    await page.goto(ticket["qr_payload"])
+    assert "Perekaman KTP-el" in await page.inner_text("main")
+    await check_page(page, "survey-form")
+
+    # Sent with nothing chosen: the error summary, each field's message, nothing sent.
+    await page.click("button[type=submit]")
+    summary = page.locator(".error-summary")
+    await summary.wait_for()
+    assert await page.locator(".error-summary__list li").count() == 9
+    await check_current(page, "survey-errors")
+
+    await answer_everything(page)
+    await page.fill("#comment", "Pelayanan cepat dan ramah")
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/skm/terima-kasih?**")
+    assert "Terima kasih" in await page.inner_text("h1")
+    await check_page(page, "survey-thanks")
+
+    await page.goto(web_url(platform, f"/transparansi/{region['region_id']}"))
+    row = await page.inner_text("tbody tr")
+    assert "100,00" in row
+    assert "A" in row
+    await check_current(page, "transparency-after")
+
+    # The same ticket again: a clear page, nothing counted twice.
+    await page.goto(ticket["qr_payload"])
+    await answer_everything(page, "1")
+    await page.click("button[type=submit]")
+    await page.wait_for_load_state()
+    assert "sudah digunakan" in await page.inner_text("h1")
+    await check_current(page, "survey-ticket-used")
+    await page.goto(web_url(platform, f"/transparansi/{region['region_id']}"))
+    assert "100,00" in await page.inner_text("tbody tr")
+    await context.close()
+
+
+async def test_every_citizen_page_is_accessible_in_both_languages(platform, region, browser):
+    context = await browser.new_context()
+    page = await context.new_page()
+    pages = {
+        "home": "/",
+        "survey-choose-region": "/skm",
+        "survey-choose-unit": f"/skm?region={region['region_id']}",
+        "survey-unit-link": f"/skm?region={region['region_id']}&unit={region['unit_id']}",
+        "sign-in": "/masuk",
+        "sign-in-demo": "/masuk/demo",
+        "not-found": "/tidak-ada",
+    }
+    for name, path in pages.items():
+        await page.goto(web_url(platform, path))
+        await check_page(page, name)
+    await context.close()
