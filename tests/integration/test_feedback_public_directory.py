@@ -97,3 +97,18 @@ async def test_the_figures_count_responses_and_complaints_per_unit_without_perso
     assert after.json()["timezone"] == "Asia/Jayapura"
     for private in ("Budi", "Maria", "811", "Loket tutup"):
         assert private not in after.text
+
+
+async def test_tracking_tells_the_running_deadline_in_working_days(start_service) -> None:
+    feedback = await start_service("feedback")
+    region = new_region_id()
+    units = await seed_region(feedback, region, timezone="Asia/Jayapura")
+    async with citizen(feedback) as anyone:
+        filed = await anyone.post(
+            f"/v1/public/regions/{region}/complaints",
+            json={"unit_id": units["dukcapil"], "description": "Antrean tidak dilayani sesuai nomor."},
+        )
+        tracked = await anyone.get(f"/v1/public/regions/{region}/complaints/{filed.json()['tracking_code']}")
+    assert tracked.status_code == 200
+    assert tracked.json()["deadline_kind"] == "verification"
+    assert tracked.json()["working_days_left"] == 3  # the region's verification deadline, none passed yet

@@ -192,7 +192,7 @@ async def track_complaint(
     session = await context.read_session(region_id)
     async with session:
         return await complaints.track_complaint(
-            session=session, region_id=region_id, tracking_code=tracking_code
+            session=session, region_id=region_id, tracking_code=tracking_code, now=_now()
         )
 
 

@@ -228,6 +228,10 @@ class ComplaintTrackingRead(BaseModel):
     due_at: datetime | None
     history: list[ComplaintStep]
     reopen_until: datetime | None = None
+    deadline_kind: str | None = Field(default=None, description="The running stage's deadline, if any.")
+    working_days_left: int | None = Field(
+        default=None, description="Working days until the running deadline (negative once overdue)."
+    )
 
 
 class StaffComplaintStep(ComplaintStep):

@@ -320,7 +320,7 @@ async def _row_by_id(session: AsyncSession, region_id: str, complaint_id: str, *
 
 
 async def track_complaint(
-    *, session: AsyncSession, region_id: str, tracking_code: str
+    *, session: AsyncSession, region_id: str, tracking_code: str, now: datetime
 ) -> ComplaintTrackingRead:
     """What the citizen sees with the tracking code: status, history and the running deadline."""
     row = await _row_by_code(session, region_id, _parse_code(tracking_code))
@@ -328,9 +328,14 @@ async def track_complaint(
     clock = await region_clock(session, region_id)
     status = ComplaintStatus(row.status)
     reopen_until = None
-    if status is ComplaintStatus.CLOSED:
+    working_days_left = None
+    if status is ComplaintStatus.CLOSED or row.due_at is not None:
         rules = await complaint_rules(session, region_id, await _filed_day(session, region_id, row))
-        reopen_until = rules.calendar.add_working_days(row.status_since, rules.policy.reopen_window_days)
+        if status is ComplaintStatus.CLOSED:
+            reopen_until = rules.calendar.add_working_days(row.status_since, rules.policy.reopen_window_days)
+        if row.due_at is not None:
+            # In the region's working days (weekends and holidays skipped), negative once overdue.
+            working_days_left = rules.calendar.working_days_between(now, row.due_at)
     return ComplaintTrackingRead(
         tracking_code=format_tracking_code(row.tracking_code),
         unit_name=await unit_name(session, region_id, row.unit_id),
@@ -348,6 +353,8 @@ async def track_complaint(
             for step in history
         ],
         reopen_until=reopen_until and clock.local(reopen_until),
+        deadline_kind=row.deadline_kind,
+        working_days_left=working_days_left,
     )
 
 
@@ -559,7 +566,9 @@ async def reopen_complaint(
         unit_id=None,
         requires_field_check=None,
     )
-    tracked = await track_complaint(session=uow.session, region_id=region_id, tracking_code=row.tracking_code)
+    tracked = await track_complaint(
+        session=uow.session, region_id=region_id, tracking_code=row.tracking_code, now=now
+    )
     return row.complaint_id, tracked
 
 
