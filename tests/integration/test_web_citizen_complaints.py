@@ -1,0 +1,88 @@
+"""Citizens' complaints through the web app, against feedback on real PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.conftest import auth
+from tests.integration.web_support import declare_service_and_tickets, form_fields, web_stack
+
+pytestmark = pytest.mark.integration
+__all__ = ["web_stack"]
+
+
+async def test_a_citizen_files_a_complaint_tracks_it_and_reopens_it_once_closed(web_stack) -> None:
+    created = await web_stack.create_region()
+    region, unit_id = created["region_id"], created["unit_ids"][0]
+    await declare_service_and_tickets(web_stack, region, unit_id)
+    browser = web_stack.browser()
+    form = await browser.get(f"/pengaduan?region={region}&unit={unit_id}")
+    assert form.status_code == 200
+    assert "Perekaman KTP-el" in form.text
+    fields = form_fields(form.text)
+
+    # Bad input: each field's message, what was typed kept, nothing filed.
+    refused = await browser.post(
+        "/pengaduan",
+        data={**fields, "unit": unit_id, "description": "Lama", "reply": "contact", "email": "bukan"},
+    )
+    assert refused.status_code == 422
+    for anchor in ('href="#description"', 'href="#email"'):
+        assert anchor in refused.text
+    assert 'value="bukan"' in refused.text
+
+    complaint = {
+        **fields,
+        "unit": unit_id,
+        "service": "ktp-el",
+        "description": "Antrean perekaman KTP-el ditutup pukul 11.00 padahal jadwal sampai 15.00.",
+        "officer": "Loket 2",
+        "reply": "contact",
+        "name": "Maria Kogoya",
+        "phone": "0812 3456 7890",
+    }
+    sent = await browser.post("/pengaduan", data=complaint)
+    assert sent.status_code == 303
+    confirmation = await browser.get(sent.headers["location"])
+    code = parse_qs(urlsplit(sent.headers["location"]).query)["kode"][0]
+    assert code in confirmation.text
+    assert "Pengaduan terkirim" in confirmation.text
+    assert "WIT" in confirmation.text  # the deadline in the region's own zone
+
+    # Sent again (double tap, back button): the same confirmation, one complaint.
+    again = await browser.post("/pengaduan", data=complaint)
+    assert again.headers["location"] == sent.headers["location"]
+    admin = auth(web_stack.make_token("region_admin", region=region))
+    feedback = web_stack.services["feedback"].client
+    listed = (await feedback.get("/v1/complaints", headers=admin)).json()
+    assert len(listed) == 1
+    assert "Petugas: Loket 2" in listed[0]["description"]
+
+    tracked = await browser.get(f"/pengaduan/lacak?region={region}&kode={code}")
+    assert tracked.status_code == 200
+    assert "Diterima" in tracked.text
+    assert "3 hari kerja lagi" in tracked.text or "hari kerja lagi" in tracked.text
+    unknown = await browser.get(f"/pengaduan/lacak?region={region}&kode=AAAAA-BBBBB")
+    assert unknown.status_code == 422
+    assert "Tidak ada pengaduan dengan kode pelacakan ini" in unknown.text
+
+    # The desk handles it to the end; the citizen may then reopen it, saying why.
+    moves = f"/v1/complaints/{listed[0]['complaint_id']}/transitions"
+    for body in (
+        {"status": "verified"},
+        {"status": "dispatched", "unit_id": unit_id},
+        {"status": "followed_up"},
+        {"status": "answered", "reason": "Jam layanan diperpanjang"},
+        {"status": "closed"},
+    ):
+        moved = await feedback.post(moves, json=body, headers=admin)
+        assert moved.status_code == 200, moved.text
+    closed = await browser.get(f"/pengaduan/lacak?region={region}&kode={code}")
+    assert "Selesai" in closed.text
+    assert "Buka kembali pengaduan saya" in closed.text
+    reopen = {**form_fields(closed.text), "reason": "Masih ditutup"}
+    reopened = await browser.post("/pengaduan/lacak/buka-kembali", data=reopen)
+    assert reopened.status_code == 303
+    assert "Dibuka kembali" in (await browser.get(reopened.headers["location"])).text
