@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.browser.conftest import web_url
-from tests.browser.support import check_current, check_page
+from tests.browser.support import ARTIFACTS, check_current, check_page
 
 pytestmark = pytest.mark.e2e
 
@@ -93,4 +93,49 @@ async def test_every_citizen_page_is_accessible_in_both_languages(platform, regi
     for name, path in pages.items():
         await page.goto(web_url(platform, path))
         await check_page(page, name)
+    await context.close()
+
+
+async def test_a_citizen_files_a_complaint_and_tracks_it_by_its_code(platform, region, browser):
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(web_url(platform, f"/pengaduan?region={region['region_id']}"))
+    await check_page(page, "complaint-form")
+    await page.select_option("#unit", region["unit_id"])
+    await page.select_option("#service", "ktp-el")
+    await page.fill("#description", "Loket perekaman KTP-el tutup sebelum jam layanan berakhir.")
+    await page.check("input[name='reply'][value='anonymous']")
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/pengaduan/terkirim?**")
+    code = (await page.inner_text(".panel__code")).strip()
+    assert len(code.replace("-", "")) == 10
+    await check_page(page, "complaint-sent")
+
+    # A new visit later: the citizen types the code on the tracking page.
+    later = await browser.new_context()
+    tracking = await later.new_page()
+    await tracking.goto(web_url(platform, "/pengaduan/lacak"))
+    await check_page(tracking, "complaint-track-form")
+    await tracking.select_option("#region", region["region_id"])
+    await tracking.fill("#kode", code)
+    await tracking.click("button[type=submit]")
+    await tracking.wait_for_load_state()
+    main = await tracking.inner_text("main")
+    assert code in main
+    assert "Diterima" in main
+    assert "WIT" in main
+    await check_page(tracking, "complaint-tracked")
+    await later.close()
+    await context.close()
+
+
+async def test_the_counters_qr_poster_is_accessible_and_prints(platform, region, browser):
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(web_url(platform, f"/poster/{region['region_id']}/{region['unit_id']}?layanan=ktp-el"))
+    assert await page.locator("svg.qr").count() == 1
+    await check_page(page, "poster")
+    await page.emulate_media(media="print")
+    assert not await page.locator("header").is_visible()
+    await page.pdf(path=str(ARTIFACTS / "poster.pdf"), format="A4")
     await context.close()

@@ -130,3 +130,25 @@ async def test_too_many_answers_from_one_device_get_a_page_saying_when_to_try_ag
     assert last.status_code == 429
     assert "Mohon tunggu sebelum mencoba lagi" in last.text
     assert "menit" in last.text
+
+
+async def test_a_units_printable_poster_carries_its_survey_link_as_a_qr_code(web_stack) -> None:
+    from services.web.entrypoints.citizens.poster import qr_svg
+
+    created = await web_stack.create_region()
+    region, unit_id = created["region_id"], created["unit_ids"][0]
+    await declare_service_and_tickets(web_stack, region, unit_id)
+    browser = web_stack.browser()
+    page = await browser.get(f"/poster/{region}/{unit_id}?layanan=ktp-el")
+    assert page.status_code == 200
+    link = f"http://127.0.0.1:8000/skm?region={region}&amp;unit={unit_id}&amp;service=ktp-el"
+    assert link in page.text
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in page.text
+    svg = await browser.get(f"/poster/{region}/{unit_id}/qr.svg?layanan=ktp-el")
+    assert svg.headers["content-type"].startswith("image/svg+xml")
+    assert svg.text == qr_svg(link.replace("&amp;", "&"), "QR")
+    # The link it holds opens the survey of that unit and service.
+    survey = await browser.get(link.replace("&amp;", "&").removeprefix("http://127.0.0.1:8000"))
+    assert survey.status_code == 200
+    assert "Perekaman KTP-el" in survey.text
+    assert (await browser.get(f"/poster/{region}/{unit_id}?layanan=nothing")).status_code == 404
