@@ -3,6 +3,10 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The event backbone (outbox relay, consumer runner, dead letters, replay), run a second time on
+# Tansu: the embedded fallback where Java or Maven is missing must keep working.
+BACKBONE_TESTS := tests/integration/test_consumer_faults.py tests/integration/test_replay.py \
+	tests/integration/test_scoring_consumer.py tests/e2e/test_faults.py
 
 .PHONY: up test lint typecheck unit clean install lock web-messages web-compile
 
@@ -23,6 +27,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	$(BIN)/pytest -q -p no:cacheprovider --timeout=600
+	KINERJA_EMBEDDED_BROKER=tansu $(BIN)/pytest -q -p no:cacheprovider --timeout=600 $(BACKBONE_TESTS)
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit tests/contract

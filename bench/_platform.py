@@ -1,6 +1,6 @@
 """What the benchmarks share: their own infrastructure and service processes, and figure printing.
 
-Infrastructure is embedded (PostgreSQL, Redis and Tansu on free ports, durability off, in a temporary
+Infrastructure is embedded (PostgreSQL, Redis and the broker on free ports, durability off, in a temporary
 directory) unless ``KINERJA_DATABASE_URL``, ``KINERJA_KAFKA_BOOTSTRAP_SERVERS`` and
 ``KINERJA_REDIS_URL`` point at servers. Services run as separate processes, as in production, each
 with only the components a benchmark needs.

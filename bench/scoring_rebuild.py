@@ -407,7 +407,7 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
     assert scratch.handlers is not None
     topics = {cls.topic for cls in scratch.handlers(None)}  # type: ignore[arg-type]
     stage("timing a bare consume loop over the same topics")
-    # Every message written: the embedded broker's end offsets undercount records written many to a
+    # Every message written: Tansu's end offsets undercount records written many to a
     # batch (it reports the last batch's first offset + 1), so the replay's own total is too small.
     written = planning + reporting
     bare_seconds = await bare_consume(bootstrap, topics, written)

@@ -33,7 +33,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-from kinerja.infra import SERVICE_ROLE, postgres_tool
+from kinerja.postgres import SERVICE_ROLE, postgres_tool
 from kinerja.services import SERVICE_NAMES
 from shared.db import ALL_REGIONS_SETTING
 from shared.messaging.kafka import CONSUMER_GROUPS, all_topics

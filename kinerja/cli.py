@@ -12,6 +12,7 @@ from pathlib import Path
 from kinerja import infra
 from kinerja.services import DEFAULT_PORTS, PROCESS_NAMES, SERVICE_NAMES, WEB, definition
 from shared.auth import Role
+from shared.settings import BrokerKind
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -87,6 +88,7 @@ def _endpoints_from_state() -> infra.Endpoints:
         database_admin_url=state.get("database_admin_url"),
         kafka_bootstrap_servers=state["kafka_bootstrap_servers"],
         redis_url=state["redis_url"],
+        broker=BrokerKind(state.get("broker", BrokerKind.KAFKA)),
     )
 
 

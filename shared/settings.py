@@ -18,6 +18,13 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class BrokerKind(StrEnum):
+    """The broker behind the bootstrap servers: Apache Kafka, or Tansu (the embedded fallback)."""
+
+    KAFKA = "kafka"
+    TANSU = "tansu"
+
+
 class ServiceSettings(BaseSettings):
     """Settings shared by the four services; each service subclasses it to set its name and port.
 
@@ -56,6 +63,10 @@ class ServiceSettings(BaseSettings):
     kafka_replication_factor: int = Field(
         default=1, ge=1, description="Replicas of every topic `kinerja topics` creates (3 on a cluster)."
     )
+    kafka_broker: BrokerKind = Field(
+        default=BrokerKind.KAFKA,
+        description="Which broker serves the bootstrap servers: 'tansu' only for the embedded fallback.",
+    )
     redis_url: str = "redis://127.0.0.1:6379/0"
     data_dir: Path = Path(".kinerja")
 
@@ -86,6 +97,12 @@ class ServiceSettings(BaseSettings):
     def database_schema(self) -> str:
         """The PostgreSQL schema this service owns (one schema per service)."""
         return self.schema_override or self.service_name
+
+    @property
+    def kafka_idempotent_producer(self) -> bool:
+        """Whether the relay's producer is idempotent: no duplicates or reordering from its retries
+        within a partition. Tansu has no idempotent producers."""
+        return self.kafka_broker is BrokerKind.KAFKA
 
     @property
     def migration_database_url(self) -> str:

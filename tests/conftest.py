@@ -1,6 +1,7 @@
 """Real infrastructure for the integration and end-to-end tests, from the one module that decides it.
 
-The embedded default starts PostgreSQL, Redis and Tansu on free ports in a temporary directory;
+The embedded default starts PostgreSQL, Redis and Apache Kafka (Tansu where Java or Maven is
+missing, or with ``KINERJA_EMBEDDED_BROKER=tansu``) on free ports in a temporary directory;
 where a Docker engine answers, testcontainers start Apache Kafka, PostgreSQL and Redis; with
 ``KINERJA_DATABASE_URL``, ``KINERJA_KAFKA_BOOTSTRAP_SERVERS`` and ``KINERJA_REDIS_URL`` set the
 tests use those servers and start nothing.
@@ -25,7 +26,7 @@ from shared.auth import Role, ensure_dev_signing_key, mint_dev_token
 from shared.messaging.kafka import ensure_topics
 from shared.migrations import upgrade_to_head_async
 from shared.runtime import Component, ServiceContext, build_app, build_context
-from shared.settings import ServiceSettings
+from shared.settings import BrokerKind, ServiceSettings
 
 
 @pytest.fixture(scope="session")
@@ -114,7 +115,11 @@ class RunningService:
         self.app = app = build_app(definition, context)
         self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
         if Component.RELAY in self.components:
-            producer = make_producer(settings.kafka_bootstrap_servers, client_id=f"test-{self.name}-relay")
+            producer = make_producer(
+                settings.kafka_bootstrap_servers,
+                client_id=f"test-{self.name}-relay",
+                idempotent=settings.kafka_idempotent_producer,
+            )
             await producer.start()
             context.extras.setdefault("producers", {})["relay"] = producer
             relay = OutboxRelay(
@@ -185,6 +190,15 @@ async def start_service(infrastructure: Any) -> AsyncIterator[Callable[..., Any]
     yield start
     for service in reversed(running):
         await service.close()
+
+
+def event_deadline() -> float:
+    """How long a test waits for events that reach a consumer through a consumer-group join.
+
+    Tansu takes 15-20 s per join, more under load; Apache Kafka joins in well under a second, and
+    the rest is margin for the events themselves on a loaded 2-core machine.
+    """
+    return 60.0 if ServiceSettings().kafka_broker is BrokerKind.TANSU else 30.0
 
 
 async def wait_until(predicate: Callable[[], Any], *, timeout: float = 20.0, interval: float = 0.1) -> Any:

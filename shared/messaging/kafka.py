@@ -17,17 +17,19 @@ log = logging.getLogger(__name__)
 CONSUMER_GROUPS = ("kinerja-scoring", "kinerja-reporting", "kinerja-feedback", "kinerja-planning")
 
 
-def make_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer:
+def make_producer(bootstrap_servers: str, *, client_id: str, idempotent: bool = False) -> AIOKafkaProducer:
     """A producer that waits for all in-sync replicas.
 
-    Not idempotent on purpose: the embedded broker lacks idempotent producers, and duplicates
-    are harmless anyway because every consumer de-duplicates by event id.
+    The relay's is idempotent where the broker allows it (``ServiceSettings.kafka_idempotent_producer``):
+    a retried batch is then neither duplicated nor reordered within its partition. Consumers
+    de-duplicate by event id all the same, which stays the guarantee (Tansu, the embedded
+    fallback, has no idempotent producers).
     """
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers,
         client_id=client_id,
         acks="all",
-        enable_idempotence=False,
+        enable_idempotence=idempotent,
         linger_ms=2,
         max_batch_size=256 * 1024,
         request_timeout_ms=10_000,

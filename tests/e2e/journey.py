@@ -13,7 +13,7 @@ import httpx
 from kinerja.platform import ServiceProcesses
 from kinerja.services import SERVICE_NAMES
 from shared.settings import ServiceSettings
-from tests.conftest import auth, new_region_id, wait_until
+from tests.conftest import auth, event_deadline, new_region_id, wait_until
 
 ALL_GOOD = dict.fromkeys(
     (
@@ -42,6 +42,7 @@ def running_platform(data_dir: Any) -> Iterator[ServiceProcesses]:
         database_admin_url=settings.database_admin_url,
         kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
         redis_url=settings.redis_url,
+        broker=settings.kafka_broker,
     )
     services = ServiceProcesses(
         endpoints, data_dir, ports={name: infra.free_port() for name in SERVICE_NAMES}
@@ -150,8 +151,8 @@ async def first_journey(platform: ServiceProcesses, make_token: Any) -> Journey:
             return response if response.status_code == 201 else None
 
         # Reporting learns the approved plan from planning's event; wait for it rather than sleep (the
-        # deadline covers the broker's consumer-group joins, slow on a busy machine).
-        await wait_until(reported, timeout=60, interval=0.3)
+        # deadline covers the consumers' group joins, see event_deadline).
+        await wait_until(reported, timeout=event_deadline(), interval=0.3)
 
         async def realisation():
             response = await http.get(
@@ -163,7 +164,7 @@ async def first_journey(platform: ServiceProcesses, make_token: Any) -> Journey:
                 return None
             return response.json()["indicators"][0]["realisation"] == "40.0000" and response.json()
 
-        scorecard = await wait_until(realisation, timeout=60, interval=0.3)
+        scorecard = await wait_until(realisation, timeout=event_deadline(), interval=0.3)
         assert scorecard["indicators"][0]["activity_count"] == 1
 
         async def survey_accepted():
@@ -177,7 +178,7 @@ async def first_journey(platform: ServiceProcesses, make_token: Any) -> Journey:
             )
             return response if response.status_code == 201 else None
 
-        await wait_until(survey_accepted, timeout=60, interval=0.3)
+        await wait_until(survey_accepted, timeout=event_deadline(), interval=0.3)
 
         async def satisfaction():
             response = await http.get(
@@ -187,7 +188,7 @@ async def first_journey(platform: ServiceProcesses, make_token: Any) -> Journey:
             )
             return response.status_code == 200 and response.json()["satisfaction"] and response.json()
 
-        dashboard = await wait_until(satisfaction, timeout=60, interval=0.3)
+        dashboard = await wait_until(satisfaction, timeout=event_deadline(), interval=0.3)
         assert dashboard["satisfaction"][0]["satisfaction_index"] == "100.00"
         assert dashboard["satisfaction"][0]["grade"] == "A"
     return Journey(region=region, unit_id=unit["unit_id"])

@@ -41,6 +41,7 @@ def running_services(infrastructure: Any, data_dir: Any) -> Iterator[ServiceProc
         database_admin_url=settings.database_admin_url,
         kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
         redis_url=settings.redis_url,
+        broker=settings.kafka_broker,
     )
     services = ServiceProcesses(endpoints, data_dir, ports=PORTS)
     services.start_all()

@@ -28,6 +28,7 @@ def feedback_process(data_dir, trusted_proxies: str) -> Iterator[str]:
         database_admin_url=settings.database_admin_url,
         kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
         redis_url=settings.redis_url,
+        broker=settings.kafka_broker,
     )
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KINERJA_PUBLIC_READS_PER_ADDRESS", str(READS_PER_ADDRESS))

@@ -47,6 +47,7 @@ class Reporting:
             database_admin_url=settings.database_admin_url,
             kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
             redis_url=settings.redis_url,
+            broker=settings.kafka_broker,
         )
         self.redis_url = settings.redis_url
         self.log_path = data_dir / "logs" / "reporting.log"

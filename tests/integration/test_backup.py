@@ -17,7 +17,7 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from kinerja.backup import BackupError, backup, restore
-from kinerja.infra import SERVICE_ROLE, SERVICE_ROLE_PASSWORD
+from kinerja.postgres import SERVICE_ROLE, SERVICE_ROLE_PASSWORD
 from shared.settings import ServiceSettings
 from tests.conftest import new_region_id
 from tests.integration.test_reporting_support import activity, seed_team, submit
