@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -35,6 +36,7 @@ from shared.messaging.consumer import REPLAY_TOP_UP, EventConsumer
 from shared.messaging.kafka import make_producer
 from shared.migrations import upgrade_to_head_async
 from shared.runtime import ReplayViews, ServiceDefinition, build_context, settle_garbage_collector
+from shared.settings import BrokerKind
 
 #: Told how far a replay got: done, total, and of what ("events", then "employees' views").
 Progress = Callable[[int, int, str], None]
@@ -80,12 +82,22 @@ def scratch_definition(live: ServiceDefinition) -> ServiceDefinition:
     return dataclasses.replace(live, settings=settings)
 
 
-async def _end_offsets(consumer: AIOKafkaConsumer, topics: set[str]) -> dict[TopicPartition, int]:
-    partitions = [
-        TopicPartition(topic, partition)
-        for topic in sorted(topics)
-        for partition in sorted(consumer.partitions_for_topic(topic) or ())
-    ]
+async def _end_offsets(
+    consumer: AIOKafkaConsumer, bootstrap_servers: str, topics: set[str]
+) -> dict[TopicPartition, int]:
+    # The topics' partitions from a metadata request naming them: the consumer's own metadata holds
+    # no topic until it subscribes (Tansu listed every topic anyway, Apache Kafka does not).
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="kinerja-replay")
+    await admin.start()
+    try:
+        described = await admin.describe_topics(sorted(topics))
+    finally:
+        await admin.close()
+    partitions = sorted(
+        TopicPartition(topic["topic"], partition["partition"])
+        for topic in described
+        for partition in topic["partitions"]
+    )
     return dict(await consumer.end_offsets(partitions))
 
 
@@ -127,8 +139,9 @@ async def copy_kept_tables(scratch: ServiceDefinition, live_schema: str) -> None
         await engine.dispose()
 
 
-#: How long the applied offsets must stay still, once at the end offsets, before the replay stops.
-REPLAY_SETTLE_SECONDS = 1.0
+#: How long the applied offsets must stay still, once at the end offsets, before the replay stops
+#: on Tansu (it reports a partition's end inside its last record batch); Apache Kafka's are exact.
+TANSU_SETTLE_SECONDS = 1.0
 #: Employees whose views one refresh task computes at the end (one transaction each).
 EMPLOYEES_PER_REFRESH = 500
 
@@ -171,8 +184,7 @@ async def rebuild(
         ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) if workers > 1 else None
     )
     try:
-        await watcher.topics()  # fetches the metadata that lists each topic's partitions
-        ends = await _end_offsets(watcher, topics)
+        ends = await _end_offsets(watcher, settings.kafka_bootstrap_servers, topics)
         total = sum(ends.values())
         first = [
             (tp.topic, tp.partition, end) for tp, end in ends.items() if tp.topic in scratch.replay_first
@@ -264,8 +276,8 @@ async def _apply_partitions(service: str, partitions: Partitions, group_id: str)
     context = build_context(scratch)
     deferred = scratch.replay_views() if scratch.replay_views is not None else None
     ends = {TopicPartition(topic, partition): end for topic, partition, end in partitions}
-    # Partitions assigned directly, not through a group join: each partition has one reader, and
-    # skipping the join saves the broker's rebalance delay.
+    # Partitions assigned directly, not through a group join: the partitions are already shared
+    # among the workers, and each has one reader.
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         group_id=group_id,
@@ -295,6 +307,7 @@ async def _apply_partitions(service: str, partitions: Partitions, group_id: str)
         )
         settle_garbage_collector()
         task = asyncio.create_task(runner.run(stop))
+        settle = TANSU_SETTLE_SECONDS if settings.kafka_broker is BrokerKind.TANSU else 0.0
         last_committed, quiet_since = -1, 0.0
         while True:
             committed = [await consumer.committed(partition) or 0 for partition in ends]
@@ -304,10 +317,9 @@ async def _apply_partitions(service: str, partitions: Partitions, group_id: str)
             now = asyncio.get_running_loop().time()
             if sum(committed) != last_committed:
                 last_committed, quiet_since = sum(committed), now
-            # Reached the end offsets, and nothing more was applied for a while: some brokers (the
-            # embedded one) report a partition's end inside its last record batch, so the offsets
-            # alone could stop the replay before the rest of that batch.
-            if done >= sum(ends.values()) and now - quiet_since >= REPLAY_SETTLE_SECONDS:
+            # Reached the end offsets (and, on Tansu, nothing more was applied for a while: its end
+            # offsets alone could stop the replay before the rest of a partition's last batch).
+            if done >= sum(ends.values()) and now - quiet_since >= settle:
                 break
             await asyncio.sleep(0.2)
         stop.set()
