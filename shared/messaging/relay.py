@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import timedelta
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaTimeoutError
 from sqlalchemy import Integer, Table, Text, any_, cast, delete, func, literal, literal_column, select, update
 from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,6 +21,10 @@ from shared.observability import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_OLDEST
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 5.0
+#: How long a claimed batch waits for the broker's acknowledgements. An idempotent producer retries
+#: for as long as the broker is away; past this the claim is rolled back, so the rows are released
+#: and the backlog is reported, and they go out again later.
+DELIVERY_TIMEOUT_SECONDS = 15.0
 #: Published rows are kept a while for inspection and replays of the outbox, then pruned.
 PUBLISHED_RETENTION = timedelta(days=2)
 
@@ -109,9 +114,20 @@ class OutboxRelay:
             ]
             # Every send settled before the transaction ends: a failed batch's rows are sent again
             # by the next batch (of any relay), never beside sends of this one still under way.
-            for outcome in await asyncio.gather(*deliveries, return_exceptions=True):
-                if isinstance(outcome, BaseException):
-                    raise outcome
+            # Except when the broker leaves them unanswered for DELIVERY_TIMEOUT_SECONDS (an
+            # idempotent producer retries for as long as it is away): the claim is rolled back
+            # rather than held open through the outage. The copies still queued here reach their
+            # partition in order, so each key's first copies keep their order whoever resends them
+            # (consumers skip the later copies by event id).
+            _, unacknowledged = await asyncio.wait(deliveries, timeout=DELIVERY_TIMEOUT_SECONDS)
+            if unacknowledged:
+                raise KafkaTimeoutError(
+                    f"{len(unacknowledged)} of {len(rows)} events not acknowledged in time"
+                )
+            for delivery in deliveries:
+                failure = delivery.exception()
+                if failure is not None:
+                    raise failure
         # One metric update per topic and batch, not one per row.
         for topic, count in Counter(row[1] for row in rows).items():
             EVENTS_PUBLISHED.labels(topic).inc(count)
