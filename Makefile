@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The event backbone (outbox relay, consumer runner, dead letters, replay), run a second time on
 # Tansu: the embedded fallback where Java or Maven is missing must keep working.
 BACKBONE_TESTS := tests/integration/test_consumer_faults.py tests/integration/test_replay.py \
-	tests/integration/test_scoring_consumer.py tests/e2e/test_faults.py
+	tests/integration/test_scoring_consumer.py tests/integration/test_relay_order.py tests/e2e/test_faults.py
 
 .PHONY: up test lint typecheck unit clean install lock web-messages web-compile
 

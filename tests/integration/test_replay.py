@@ -25,7 +25,7 @@ from shared.contracts.planning import (
 )
 from shared.contracts.reporting import ActivityReported, EvidenceAttached
 from shared.settings import ServiceSettings
-from tests.conftest import auth, new_region_id, wait_until
+from tests.conftest import auth, event_deadline, new_region_id, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -137,7 +137,7 @@ async def test_replay_rebuilds_equal_views_reports_tampering_and_swaps_in(start_
     admin = create_async_engine(settings.migration_database_url)
     contributions = count_of(admin, "contributions", region)
     try:
-        assert await wait_until(lambda: _equals(contributions, ACTIVITIES), timeout=60)
+        assert await wait_until(lambda: _equals(contributions, ACTIVITIES), timeout=event_deadline())
 
         untouched = await replay("scoring", region=region)
         assert untouched.events >= ACTIVITIES
@@ -218,18 +218,20 @@ async def test_a_rebuild_in_worker_processes_equals_the_live_views(start_service
         await publish([event for events in team for event in events if event.topic.startswith("planning.")])
         calendar_known = count_of(admin, "region_settings", region)
         plans_known = count_of(admin, "plans", region)
-        assert await wait_until(lambda: _equals(calendar_known, 1), timeout=60)
-        assert await wait_until(lambda: _equals(plans_known, len(team)), timeout=60)
+        assert await wait_until(lambda: _equals(calendar_known, 1), timeout=event_deadline())
+        assert await wait_until(lambda: _equals(plans_known, len(team)), timeout=event_deadline())
         await publish(
             [event for events in team for event in events if not event.topic.startswith("planning.")]
         )
         assert await wait_until(
-            lambda: _equals(count_of(admin, "contributions", region), ACTIVITIES * len(team)), timeout=60
+            lambda: _equals(count_of(admin, "contributions", region), ACTIVITIES * len(team)),
+            timeout=event_deadline(),
         )
         # Monthly periods: twelve months and the year per planned employee.
         assert await count_of(admin, "employee_scores", region)() == len(team) * 13
         assert await wait_until(
-            lambda: _equals(count_of(admin, "evidence_claims", region), 2 * len(team)), timeout=60
+            lambda: _equals(count_of(admin, "evidence_claims", region), 2 * len(team)),
+            timeout=event_deadline(),
         )
         assert await count_of(admin, "flags", region)() == 2 * len(team)
         for workers in (2, 1):
@@ -256,7 +258,7 @@ async def test_a_rebuild_after_raters_decisions_equals_the_live_views(
     admin = create_async_engine(ServiceSettings().migration_database_url)
     try:
         assert await wait_until(
-            lambda: _equals(count_of(admin, "contributions", region), ACTIVITIES), timeout=60
+            lambda: _equals(count_of(admin, "contributions", region), ACTIVITIES), timeout=event_deadline()
         )
         today = datetime.now(ZoneInfo("Asia/Jayapura"))
         quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"

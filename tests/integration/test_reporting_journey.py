@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import auth, new_region_id, wait_until
+from tests.conftest import auth, event_deadline, new_region_id, wait_until
 from tests.integration.test_reporting_support import new_id
 
 pytestmark = pytest.mark.integration
@@ -85,7 +85,7 @@ async def test_planning_events_let_the_supervisor_verify_the_employees_activity(
         response = await reporting.client.post("/v1/activities", json=body, headers=auth(staff_token))
         return response.status_code == 201
 
-    await wait_until(accepted, timeout=60, interval=0.3)
+    await wait_until(accepted, timeout=event_deadline(), interval=0.3)
 
     async def verified():
         response = await reporting.client.post(

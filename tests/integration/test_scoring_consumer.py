@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaProducer
 from shared.contracts import Envelope, Event
 from shared.contracts.reporting import ActivityRejected, ActivityVerified
 from shared.settings import ServiceSettings
-from tests.conftest import auth, wait_until
+from tests.conftest import auth, event_deadline, wait_until
 from tests.integration.test_scoring_api import Region, employee, plan, reported
 
 pytestmark = pytest.mark.integration
@@ -60,7 +60,7 @@ async def test_events_from_the_topics_build_the_scorecard_whatever_their_order(s
         docs = response.json()["indicators"][0]
         return docs if docs["rejected_count"] == 1 and docs["verified_count"] == 1 else None
 
-    docs = await wait_until(scored, timeout=60, interval=0.3)
+    docs = await wait_until(scored, timeout=event_deadline(), interval=0.3)
     assert docs["realisation"] == "60.0000"
     assert docs["achievement"] == "0.6000"
     assert docs["verified_share"] == "1.0000"

@@ -26,7 +26,7 @@ from shared.contracts.planning import (
 )
 from shared.contracts.reporting import ActivityReported
 from shared.settings import ServiceSettings
-from tests.conftest import auth, new_region_id, wait_until
+from tests.conftest import auth, event_deadline, new_region_id, wait_until
 from tests.integration.test_scoring_api import Q1, YEAR, Region, employee, reported, verified
 
 pytestmark = pytest.mark.integration
@@ -265,7 +265,7 @@ async def test_replay_keeps_the_judgements_and_rebuilds_the_same_summaries(start
         )
         return card.status_code == 200 and bool(card.json()["activity_count"] == 1)
 
-    assert await wait_until(counted, timeout=60)
+    assert await wait_until(counted, timeout=event_deadline())
     judged = await judge(scoring, boss, {"judgement": "MET"}, period=period)
     assert judged.status_code == 200, judged.text
 
