@@ -15,10 +15,10 @@ from prometheus_client import REGISTRY, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.feedback.service_layer.deadlines import count_open_complaints
-from shared.contracts import Envelope
+from shared.contracts import Envelope, dead_letter_topic
 from shared.contracts.planning import RegionRegistered
 from shared.messaging.consumer import DeadLetterReason, EventConsumer
-from shared.messaging.kafka import make_consumer, make_producer
+from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
 from shared.settings import ServiceSettings
 from tests.conftest import new_region_id, wait_until
 from tests.integration.test_feedback_complaints import _file, _set_due
@@ -99,6 +99,9 @@ async def test_consumer_lag_grows_while_a_handler_is_stuck_and_returns_to_zero(s
     finally:
         await producer.stop()
 
+    # The topic holds other tests' events too, poison ones among them: this group's dead letters
+    # need their topic (Kafka, like production, creates none on a producer's first send).
+    await ensure_topics(bootstrap, {dead_letter_topic(group): 1})
     consumer = make_consumer(bootstrap, group_id=group, topics=["planning.region.v1"], max_records=500)
     dlq = make_producer(bootstrap, client_id=group)
     await consumer.start()
