@@ -28,6 +28,7 @@ def platform(infrastructure, data_dir) -> Iterator[ServiceProcesses]:
         database_admin_url=settings.database_admin_url,
         kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
         redis_url=settings.redis_url,
+        broker=settings.kafka_broker,
     )
     processes = ServiceProcesses(
         endpoints, data_dir, ports={name: infra.free_port() for name in PROCESS_NAMES}

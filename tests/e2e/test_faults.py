@@ -207,7 +207,7 @@ async def test_the_relay_never_marks_events_sent_into_a_topic_the_broker_lost(
     finally:
         await engine.dispose()
     await ensure_topics(bootstrap)  # what a restart of the platform does next
-    events = await read_topic(bootstrap, topic, wanted=len(regions), timeout=20)
+    events = await read_topic(bootstrap, topic, regions=set(regions), timeout=20)
     assert set(regions) <= {event["payload"]["region_id"] for event in events}
 
 
