@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from services.feedback.adapters.tables import runtime_tables
-from services.feedback.entrypoints import public_api
+from services.feedback.entrypoints import complaint_photos, public_api
 from services.feedback.entrypoints.api import public_router, router
 from services.feedback.entrypoints.consumer import handlers
 from services.feedback.service_layer.deadlines import deadline_scheduler
@@ -20,7 +20,13 @@ def build(settings: FeedbackSettings | None = None) -> ServiceDefinition:
         migrations_dir=Path(__file__).parent / "migrations",
         title="Kinerja feedback",
         description="Citizen satisfaction (SKM/IKM), complaints, and feedback inside the organisation.",
-        routers=[public_router, public_api.router, router],
+        routers=[
+            public_router,
+            public_api.router,
+            complaint_photos.public_router,
+            router,
+            complaint_photos.router,
+        ],
         handlers=handlers,
         background=[deadline_scheduler(settings.complaint_scan_interval_seconds)],
         max_body_bytes=64 * 1024,

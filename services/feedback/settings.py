@@ -27,6 +27,8 @@ class FeedbackSettings(ServiceSettings):
     public_ticketless_per_device_per_day: int = Field(default=3, ge=1)
     #: Largest body of a citizen request; a survey or complaint is far smaller.
     public_max_body_bytes: int = Field(default=16 * 1024, ge=1024)
+    #: Largest photo a citizen may attach to a complaint (the web app resizes photos before upload).
+    complaint_photo_max_bytes: int = Field(default=2 * 1024 * 1024, ge=16 * 1024, le=10 * 1024 * 1024)
 
     #: How long a printed service ticket may be redeemed: a rating should follow the service it rates.
     ticket_valid_days: int = Field(default=30, ge=1, le=366)

@@ -99,8 +99,18 @@ async def ports(signing_key: Path) -> AsyncIterator[dict[str, int]]:
             await task
 
 
+#: Citizens' routes whose body is a file, with their own (larger) limit.
+FILE_LIMITS = {
+    ("feedback", "PUT", "/v1/public/regions/{region_id}/complaints/{tracking_code}/photo"): (
+        FeedbackSettings().complaint_photo_max_bytes
+    ),
+}
+
+
 def body_limit(endpoint: Endpoint) -> int:
     """The limit the route declares: citizens' routes their own, every other one the service's."""
+    if (endpoint.service, endpoint.method, endpoint.path) in FILE_LIMITS:
+        return FILE_LIMITS[(endpoint.service, endpoint.method, endpoint.path)]
     if endpoint.public:
         return FeedbackSettings().public_max_body_bytes
     return definition(endpoint.service).max_body_bytes

@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -218,6 +219,19 @@ complaint_history = Table(
     Column("reason", Text),
     Column("unit_id", String(64)),
     Column("actor", String(200), nullable=False),
+)
+
+#: The one photo a citizen may attach to a complaint right after filing it (bytes checked by content).
+complaint_photos = Table(
+    "complaint_photos",
+    metadata,
+    Column("complaint_id", String(64), primary_key=True),
+    Column("region_id", String(64), nullable=False),
+    Column("content_type", String(32), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 #: One row per breached deadline: the unique key makes the breach event exactly-once.

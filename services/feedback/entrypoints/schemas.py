@@ -232,6 +232,7 @@ class ComplaintTrackingRead(BaseModel):
     working_days_left: int | None = Field(
         default=None, description="Working days until the running deadline (negative once overdue)."
     )
+    has_photo: bool = Field(default=False, description="Whether the citizen attached a photo.")
 
 
 class StaffComplaintStep(ComplaintStep):

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.feedback.adapters.tables import (
     complaint_breaches,
     complaint_history,
+    complaint_photos,
     complaint_policies,
     complaints,
     holidays,
@@ -355,6 +356,9 @@ async def track_complaint(
         reopen_until=reopen_until and clock.local(reopen_until),
         deadline_kind=row.deadline_kind,
         working_days_left=working_days_left,
+        has_photo=bool(
+            await session.scalar(select(exists().where(complaint_photos.c.complaint_id == row.complaint_id)))
+        ),
     )
 
 
