@@ -236,6 +236,16 @@ class EmbeddedInfrastructure:
             self.broker = self._broker(BrokerKind.TANSU)
             self.broker.start()
 
+    def exited(self) -> tuple[str, int] | None:
+        """A server this object started that has ended, with its exit status (None: all running)."""
+        running = self.processes | (
+            {"broker": self.broker.process} if self.broker.process is not None else {}
+        )
+        for name, process in running.items():
+            if process.poll() is not None:
+                return name, process.returncode
+        return None
+
     def stop_broker(self) -> None:
         """Stop only the broker (fault tests: the outbox must hold events meanwhile)."""
         self.broker.stop()

@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 from kinerja import infra
-from kinerja.services import DEFAULT_PORTS, PROCESS_NAMES, forwarding_environment, web_environment
+from kinerja.services import DEFAULT_PORTS, PROCESS_NAMES, forwarding_environment, up_ports, web_environment
 
 HEALTHY_WITHIN_SECONDS = 60.0
 
@@ -90,6 +90,13 @@ class ServiceProcesses:
             process.kill()
             process.wait()
 
+    def exited(self) -> tuple[str, int] | None:
+        """A process that has ended, with its exit status (None: all running)."""
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                return name, process.returncode
+        return None
+
     def stop_all(self) -> None:
         """Stop every service."""
         for name in list(self.processes):
@@ -102,6 +109,11 @@ def _ready(port: int) -> bool:
             return bool(json.loads(response.read()).get("ready"))
     except Exception:
         return False
+
+
+def _describe(status: int) -> str:
+    """An exit status as a person reads it: ``exit code 3`` or ``killed by SIGKILL``."""
+    return f"killed by {signal.Signals(-status).name}" if status < 0 else f"exit code {status}"
 
 
 def run_platform(*, demo: bool, data_dir: Path) -> int:
@@ -121,7 +133,7 @@ def run_platform(*, demo: bool, data_dir: Path) -> int:
         embedded = infra.EmbeddedInfrastructure(data_dir)
         endpoints = embedded.start()
     ensure_dev_signing_key(data_dir / "dev-jwt" / "private.pem")
-    services = ServiceProcesses(endpoints, data_dir)
+    services = ServiceProcesses(endpoints, data_dir, up_ports())
     stop_requested = False
 
     def request_stop(*_: object) -> None:
@@ -138,7 +150,11 @@ def run_platform(*, demo: bool, data_dir: Path) -> int:
         )
         services.start_all()
         services.wait_healthy()
-        infra.write_state(data_dir, endpoints, {"ports": services.ports})
+        infra.write_state(
+            data_dir,
+            endpoints,
+            {"ports": services.ports, "service_pids": {n: p.pid for n, p in services.processes.items()}},
+        )
         print(f"the four services and the web process ready in {time.monotonic() - started:.1f}s")
         if demo:
             from kinerja.demo import load_demo
@@ -152,10 +168,17 @@ def run_platform(*, demo: bool, data_dir: Path) -> int:
                 print(f"  {name:10} http://127.0.0.1:{port}/docs   http://127.0.0.1:{port}/metrics")
         print("Press Ctrl-C to stop everything.")
         while not stop_requested:
-            for name, process in list(services.processes.items()):
-                if process.poll() is not None:
-                    print(f"{name} exited ({process.returncode}); restarting it", file=sys.stderr)
-                    services.start(name)
+            # A component that dies takes the platform down, loudly: restarting it in silence hid
+            # crashes, and a supervisor (or the developer) must see a non-zero exit.
+            ended = services.exited() or (embedded.exited() if embedded is not None else None)
+            if ended is not None:
+                name, status = ended
+                print(
+                    f"kinerja up: {name} stopped unexpectedly ({_describe(status)}); see "
+                    f"{data_dir / 'logs' / f'{name}.log'}. Stopping everything.",
+                    file=sys.stderr,
+                )
+                return 1
             time.sleep(0.5)
         return 0
     finally:

@@ -15,6 +15,14 @@ PROCESS_NAMES = (*SERVICE_NAMES, WEB)
 DEFAULT_PORTS = {"planning": 8001, "reporting": 8002, "scoring": 8003, "feedback": 8004, WEB: 8000}
 
 
+def up_ports() -> dict[str, int]:
+    """The ports ``kinerja up`` serves on: the defaults, each overridden by ``KINERJA_UP_<NAME>_PORT``."""
+    return {
+        name: int(os.environ.get(f"KINERJA_UP_{name.upper()}_PORT", port))
+        for name, port in DEFAULT_PORTS.items()
+    }
+
+
 def web_environment(ports: dict[str, int]) -> dict[str, str]:
     """Where the web process finds the services, and the public address feedback's QR codes lead to.
 
