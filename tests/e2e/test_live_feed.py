@@ -57,28 +57,17 @@ class Reporting:
         return f"http://127.0.0.1:{self.processes.ports['reporting']}{path}"
 
     def start(self) -> None:
-        # The API alone, as production scales it: the feed is the API's. (Without a relay in the
-        # process /readyz reports no broker client, so serving is awaited on /healthz.)
+        # The API alone, as production scales it: the feed is the API's.
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log_file:
-            process = self.processes.processes["reporting"] = subprocess.Popen(
+            self.processes.processes["reporting"] = subprocess.Popen(
                 [sys.executable, "-m", "kinerja.cli", "serve", "reporting", "--components", "api"],
                 env=self.processes.environment("reporting"),
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
             )
-        deadline = time.monotonic() + 90
-        while not self._serving():
-            assert process.poll() is None, f"reporting exited; see {self.log_path}"
-            assert time.monotonic() < deadline, f"reporting not serving within 90 s; see {self.log_path}"
-            time.sleep(0.2)
-
-    def _serving(self) -> bool:
-        try:
-            return httpx.get(self.url("/healthz"), timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
+        self.processes.wait_healthy(timeout=90)
 
     def log_size(self) -> int:
         return self.log_path.stat().st_size if self.log_path.exists() else 0
