@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 BACKBONE_TESTS := tests/integration/test_consumer_faults.py tests/integration/test_replay.py \
 	tests/integration/test_scoring_consumer.py tests/integration/test_relay_order.py tests/e2e/test_faults.py
 
-.PHONY: up test lint typecheck unit clean install lock web-messages web-compile
+.PHONY: up test test-tools lint typecheck unit clean install lock web-messages web-compile
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -22,7 +22,22 @@ install: $(STAMP)
 up: $(STAMP)
 	$(BIN)/kinerja up
 
-test: $(STAMP)
+# Debian packages that tests drive (kcat: the librdkafka client of the interoperability test),
+# installed when missing where we may (root with apt-get); elsewhere their tests skip, saying why.
+TEST_PACKAGES := kcat
+APT_GET := DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=600
+test-tools:
+	@for package in $(TEST_PACKAGES); do \
+	  command -v $$package >/dev/null 2>&1 && continue; \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing $$package with apt-get"; \
+	    $(APT_GET) install $$package >/dev/null 2>&1 \
+	    || { $(APT_GET) update >/dev/null 2>&1 && $(APT_GET) install $$package >/dev/null 2>&1; } \
+	    || echo "could not install $$package: its tests will be skipped"; \
+	  else echo "$$package is missing (apt-get install $$package as root): its tests will be skipped"; fi; \
+	done
+
+test: $(STAMP) test-tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
