@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from shared.guarded_route import GuardedRoute
 from shared.http import create_app
 from shared.settings import ServiceSettings
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.integration
 async def client(infrastructure: Any) -> AsyncIterator[httpx.AsyncClient]:
     """An app with the platform's error handlers, whose routes make real PostgreSQL raise."""
     engine = create_async_engine(ServiceSettings().migration_database_url)
-    router = APIRouter()
+    router = APIRouter(route_class=GuardedRoute)
 
     @router.post("/raise/{condition}")
     async def raise_condition(condition: str) -> dict[str, str]:
