@@ -3,6 +3,7 @@ the transparency page, and every citizen page accessible in both languages at 36
 
 from __future__ import annotations
 
+import base64
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,6 +12,11 @@ from tests.browser.conftest import web_url
 from tests.browser.support import ARTIFACTS, check_current, check_page
 
 pytestmark = pytest.mark.e2e
+
+#: A real 1x1 PNG (the page may re-encode a photo before sending; feedback checks the bytes).
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
 
 ITEMS = (
     "requirements",
@@ -105,8 +111,12 @@ async def test_a_citizen_files_a_complaint_and_tracks_it_by_its_code(platform, r
     await page.select_option("#service", "ktp-el")
     await page.fill("#description", "Loket perekaman KTP-el tutup sebelum jam layanan berakhir.")
     await page.check("input[name='reply'][value='anonymous']")
+    await page.set_input_files(
+        "#photo", files=[{"name": "loket.png", "mimeType": "image/png", "buffer": PNG}]
+    )
     await page.click("button[type=submit]")
     await page.wait_for_url("**/pengaduan/terkirim?**")
+    assert "Foto Anda telah dilampirkan" in await page.inner_text("main")
     code = (await page.inner_text(".panel__code")).strip()
     assert len(code.replace("-", "")) == 10
     await check_page(page, "complaint-sent")
@@ -124,6 +134,7 @@ async def test_a_citizen_files_a_complaint_and_tracks_it_by_its_code(platform, r
     assert code in main
     assert "Diterima" in main
     assert "WIT" in main
+    assert "Terlampir" in main  # the photo
     await check_page(tracking, "complaint-tracked")
     await later.close()
     await context.close()

@@ -43,22 +43,35 @@ async def test_a_citizen_files_a_complaint_tracks_it_and_reopens_it_once_closed(
         "name": "Maria Kogoya",
         "phone": "0812 3456 7890",
     }
-    sent = await browser.post("/pengaduan", data=complaint)
+    not_a_photo = await browser.post(
+        "/pengaduan", data=complaint, files={"photo": ("foto.jpg", b"%PDF-1.7", "image/jpeg")}
+    )
+    assert not_a_photo.status_code == 422
+    assert "Foto harus berupa gambar" in not_a_photo.text
+    photo = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 4000
+    sent = await browser.post(
+        "/pengaduan", data=complaint, files={"photo": ("loket.jpg", photo, "image/jpeg")}
+    )
     assert sent.status_code == 303
     confirmation = await browser.get(sent.headers["location"])
     code = parse_qs(urlsplit(sent.headers["location"]).query)["kode"][0]
     assert code in confirmation.text
     assert "Pengaduan terkirim" in confirmation.text
     assert "WIT" in confirmation.text  # the deadline in the region's own zone
+    assert "Foto Anda telah dilampirkan" in confirmation.text
 
     # Sent again (double tap, back button): the same confirmation, one complaint.
-    again = await browser.post("/pengaduan", data=complaint)
+    again = await browser.post(
+        "/pengaduan", data=complaint, files={"photo": ("loket.jpg", photo, "image/jpeg")}
+    )
     assert again.headers["location"] == sent.headers["location"]
     admin = auth(web_stack.make_token("region_admin", region=region))
     feedback = web_stack.services["feedback"].client
     listed = (await feedback.get("/v1/complaints", headers=admin)).json()
     assert len(listed) == 1
     assert "Petugas: Loket 2" in listed[0]["description"]
+    shown = await feedback.get(f"/v1/complaints/{listed[0]['complaint_id']}/photo", headers=admin)
+    assert shown.content == photo
 
     tracked = await browser.get(f"/pengaduan/lacak?region={region}&kode={code}")
     assert tracked.status_code == 200

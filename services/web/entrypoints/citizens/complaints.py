@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
 from services.web.access import CheckedForm, PageRoute
 from services.web.adapters.regions import RegionProfile
@@ -30,6 +31,19 @@ CODE = re.compile(r"[A-Za-z0-9 -]{10,16}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PHONE = re.compile(r"\+?[0-9 ()-]{6,32}")
 DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 4000
+#: Feedback keeps photos up to 2 MiB; the page resizes a camera photo before sending it.
+PHOTO_MAX_BYTES = 2 * 1024 * 1024
+
+
+def photo_type(head: bytes) -> str | None:
+    """A first look at an attached file (JPEG, PNG, WebP): feedback decides again by the same bytes."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
 
 
 def _form_page(
@@ -107,6 +121,12 @@ async def complaint_submit(request: Request, web: Web, form: CheckedForm) -> Res
         return web.pages.render(request, "errors/not_found.html", status_code=404)
     values = {name: str(value) for name, value in form.items() if isinstance(value, str)}
     errors = _check(values, profile, web, request)
+    upload = form.get("photo")
+    photo = await upload.read(PHOTO_MAX_BYTES + 1) if isinstance(upload, UploadFile) else b""
+    if len(photo) > PHOTO_MAX_BYTES:
+        errors["photo"] = web.pages.translate(request, "The photo must be smaller than 2 MB")
+    elif photo and photo_type(photo[:16]) is None:
+        errors["photo"] = web.pages.translate(request, "The photo must be a JPG, PNG or WebP image")
     if errors:
         return _form_page(web, request, profile, values, errors, status=422)
     submission_id = values.get("submission_id", "")
@@ -143,9 +163,19 @@ async def complaint_submit(request: Request, web: Web, form: CheckedForm) -> Res
     except ApiProblem:
         await web.submissions.release(submission_id)
         raise
-    target = "/pengaduan/terkirim?" + urlencode(
-        {"region": profile.region_id, "kode": receipt["tracking_code"]}
-    )
+    query = {"region": profile.region_id, "kode": receipt["tracking_code"]}
+    if photo:
+        try:
+            await web.apis.request(
+                Service.FEEDBACK,
+                "PUT",
+                f"/v1/public/regions/{profile.region_id}/complaints/{receipt['tracking_code']}/photo",
+                content=photo,
+                headers={**citizen_headers(request, web), "Content-Type": photo_type(photo[:16]) or ""},
+            )
+        except ApiProblem:
+            query["foto"] = "gagal"  # the complaint stands; the confirmation says the photo is missing
+    target = "/pengaduan/terkirim?" + urlencode(query)
     await web.submissions.complete(submission_id, target)
     return RedirectResponse(target, status_code=303)
 
@@ -167,7 +197,9 @@ async def _tracked(
 
 
 @router.get("/pengaduan/terkirim", openapi_extra=PUBLIC)
-async def complaint_sent(request: Request, web: Web, region: Param = None, kode: Param = None) -> Response:
+async def complaint_sent(
+    request: Request, web: Web, region: Param = None, kode: Param = None, foto: Param = None
+) -> Response:
     """The confirmation: the tracking code to keep, and what happens next."""
     profile = await region_or_none(web, region)
     tracked = (
@@ -178,7 +210,7 @@ async def complaint_sent(request: Request, web: Web, region: Param = None, kode:
     return web.pages.render(
         request,
         "citizens/complaint_sent.html",
-        {"region": profile, "tracked": tracked},
+        {"region": profile, "tracked": tracked, "photo_failed": foto == "gagal"},
         timezone=profile.timezone,
     )
 
