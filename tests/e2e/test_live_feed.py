@@ -81,8 +81,8 @@ class Reporting:
 @pytest.fixture(scope="module")
 def reporting(infrastructure: Any, data_dir: Path) -> Iterator[Reporting]:
     process = Reporting(data_dir)
-    process.start()
     try:
+        process.start()  # inside: a process that never got ready is stopped too
         yield process
     finally:
         process.processes.stop_all()
