@@ -29,7 +29,11 @@ def web_environment(ports: dict[str, int]) -> dict[str, str]:
     ``KINERJA_WEB_PUBLIC_URL`` is read by the web process and by feedback (the survey form's address
     in a ticket's QR code); an operator's own value wins.
     """
-    environment = {f"KINERJA_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}" for name in SERVICE_NAMES}
+    environment = {
+        f"KINERJA_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}"
+        for name in SERVICE_NAMES
+        if name in ports
+    }
     environment["KINERJA_WEB_PUBLIC_URL"] = os.environ.get(
         "KINERJA_WEB_PUBLIC_URL", f"http://127.0.0.1:{ports[WEB]}"
     )
