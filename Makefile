@@ -59,7 +59,9 @@ lock: $(STAMP)
 	PIP_FIND_LINKS= $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
 		--no-emit-find-links --output-file deploy/requirements.lock pyproject.toml
 
+# PostgreSQL's data sits outside .kinerja when its user could not reach it there (see kinerja/postgres.py).
 clean:
+	@if [ -L .kinerja/postgres ]; then rm -rf "$$(readlink .kinerja/postgres)"; fi
 	rm -rf .kinerja
 
 # The web pages' texts (services/web/locale): extract them from code and templates into the

