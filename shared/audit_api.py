@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from shared.auth import Principal, Role, require_roles
 from shared.guarded_route import GuardedRoute
+from shared.region_time import shown_in
+from shared.region_zones import region_zone
 from shared.runtime import Context
 
 router = APIRouter(prefix="/v1", tags=["audit"], route_class=GuardedRoute)
@@ -31,7 +33,7 @@ class AuditEntryRead(BaseModel):
     detail: str | None
     client_address: str | None
     correlation_id: str | None
-    at: datetime
+    at: datetime = Field(description="When it happened, in the region's time zone.")
 
 
 class AuditPage(BaseModel):
@@ -63,4 +65,5 @@ async def read_audit_log(
     async with session:
         rows = (await session.execute(query.order_by(table.c.id.desc()).limit(limit + 1))).all()
     entries = [AuditEntryRead.model_validate(row) for row in rows[:limit]]
-    return AuditPage(entries=entries, next_before=entries[-1].id if len(rows) > limit else None)
+    page = AuditPage(entries=entries, next_before=entries[-1].id if len(rows) > limit else None)
+    return shown_in(page, await region_zone(context, principal.region))

@@ -64,6 +64,8 @@ class ServiceTables:
     """The messaging runtime's tables inside a service's own metadata."""
 
     metadata: MetaData
+    #: The service's read model of regions (``region_id``, ``timezone``): the zone answers show times in.
+    regions: Table
     outbox: Table = field(init=False)
     processed_events: Table = field(init=False)
     audit_log: Table = field(init=False)

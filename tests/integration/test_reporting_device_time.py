@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import auth, new_region_id
-from tests.integration.test_reporting_support import activity, new_id, seed_team, submit
+from tests.integration.test_reporting_support import activity, new_id, outbox, seed_team, submit
 
 pytestmark = pytest.mark.integration
 
@@ -48,6 +48,10 @@ async def test_an_activity_keeps_the_devices_offset_after_review_and_correction(
         assert datetime.fromisoformat(answer["occurred_at"]) == datetime.fromisoformat(body["occurred_at"])
     assert corrected.json()["occurred_at"].endswith("+09:00")
     assert after.json()["occurred_at"].endswith("+09:00")
+    # Scoring learns the time from the events: they carry the offset too.
+    events = dict(await outbox(reporting, team.region))
+    assert events["ActivityReported"]["occurred_at"].endswith("+07:00")
+    assert events["ActivityCorrected"]["occurred_at"].endswith("+09:00")
 
 
 async def test_a_field_visit_keeps_the_devices_offset(start_service, make_token):
@@ -67,6 +71,7 @@ async def test_a_field_visit_keeps_the_devices_offset(start_service, make_token)
     assert logged.json()["visited_at"].endswith("+09:00")
     assert retry.json()["visited_at"].endswith("+09:00")
     assert listed.json()["items"][0]["visited_at"].endswith("+09:00")
+    assert dict(await outbox(reporting, team.region))["FieldVisitLogged"]["visited_at"].endswith("+09:00")
 
 
 async def test_a_visit_dated_outside_the_date_window_is_refused(start_service, make_token):

@@ -28,7 +28,6 @@ metadata = make_metadata()
 
 #: Nine zero sums, one per SKM item: an aggregate before its first (ticketed) response.
 ZERO_SUMS = text("'{0,0,0,0,0,0,0,0,0}'")
-runtime_tables = ServiceTables(metadata)
 
 # --- Read models of other services' facts -------------------------------------------------------
 
@@ -50,6 +49,7 @@ regions = Table(
     Column("timezone", String(64), nullable=False),
     Column("period_kind", String(16), nullable=False),
 )
+runtime_tables = ServiceTables(metadata, regions=regions)
 
 #: Read model of employees (from planning): units and the supervisor tree, for access rules.
 employees = Table(

@@ -27,6 +27,7 @@ from shared.contracts.planning import (
 )
 from shared.contracts.reporting import ActivityReported
 from shared.errors import NotFound
+from shared.region_time import in_zone
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,8 @@ class RegionClock:
     period_kind: PeriodKind = DEFAULT_PERIOD_KIND
 
     def local(self, instant: datetime) -> datetime:
-        """A time the service computed, shown in the region's zone: every answer shows it alike."""
-        return instant.astimezone(ZoneInfo(self.timezone))
+        """A time the service computed, shown in the region's zone as every service shows it."""
+        return in_zone(instant, ZoneInfo(self.timezone))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -571,14 +570,14 @@ async def skm_report(
         )
     )
     service_users = summed(aggregate_rows.all())[1]
-    zone = ZoneInfo((await region_clock(session, region_id)).timezone)
+    clock = await region_clock(session, region_id)
     return build_skm_report(
         unit_name=name,
         service_name=service_name,
         period=survey_period,
         rows=[
             RespondentRow(
-                submitted_at=row.submitted_at.astimezone(zone),
+                submitted_at=clock.local(row.submitted_at),
                 scores=tuple(row.scores),
                 age_band=row.age_band,
                 sex=row.sex,

@@ -21,7 +21,6 @@ from shared.db import make_metadata
 from shared.runtime import ServiceTables
 
 metadata = make_metadata()
-runtime_tables = ServiceTables(metadata)
 
 regions = Table(
     "regions",
@@ -32,6 +31,7 @@ regions = Table(
     Column("period_kind", String(16), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+runtime_tables = ServiceTables(metadata, regions=regions)
 
 units = Table(
     "units",

@@ -31,6 +31,7 @@ from services.reporting.metrics import (
     FEED_READ_FAILURES,
     FEED_SUBSCRIBERS,
 )
+from shared.region_time import in_zone
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ class FeedNotice:
             if isinstance(value, str):
                 value = datetime.fromisoformat(value)
             if isinstance(value, datetime):
-                payload[key] = value.astimezone(zone)
+                payload[key] = in_zone(value, zone)
         return FeedNotice(self.region_id, self.rater_id, self.kind, payload)
 
     def encoded(self) -> bytes:

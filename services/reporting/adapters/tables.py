@@ -23,7 +23,6 @@ from shared.db import make_metadata
 from shared.runtime import ServiceTables
 
 metadata = make_metadata()
-runtime_tables = ServiceTables(metadata)
 
 #: Read model of regions (from planning): the time zone reporting's own times are shown in.
 regions = Table(
@@ -32,6 +31,7 @@ regions = Table(
     Column("region_id", String(64), primary_key=True),
     Column("timezone", String(64), nullable=False),
 )
+runtime_tables = ServiceTables(metadata, regions=regions)
 
 #: Read model of approved plans, built from planning's events: what an employee may report against.
 plan_indicators = Table(

@@ -15,7 +15,6 @@ from services.reporting.domain.activity import ActivityStatus, ReviewAction
 from services.reporting.entrypoints.dependencies import (
     evidence_store,
     live_feed,
-    region_zones,
     reporting_settings,
     submission_queue,
     submission_writer,
@@ -45,6 +44,8 @@ from shared.dates import BoundedInstant
 from shared.errors import ServiceUnavailable, Unprocessable
 from shared.guarded_route import GuardedRoute
 from shared.http import client_address
+from shared.region_time import shown_in
+from shared.region_zones import region_zone
 from shared.runtime import Context, ServiceContext
 
 router = APIRouter(prefix="/v1", tags=["reporting"], route_class=GuardedRoute)
@@ -92,10 +93,10 @@ async def submit_activity(
     """
     claim = Claim(principal, employee_of(principal), [(0, activity_in)], client_address(request))
     result = await submission_queue(context).submit(claim)
-    zone = await region_zones(context).zone(principal.region)
+    zone = await region_zone(context, principal.region)
     await _publish(context, zone, result.notices)
     activity, created = single_answer(result.outcomes[0])
-    return _json(activity.shown_in(zone), status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+    return _json(shown_in(activity, zone), status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 @router.post("/activities/batch", response_model=BatchRead)
@@ -109,7 +110,7 @@ async def submit_batch(
     (an id sent before with other content: ``activity_changed``, naming the fields that differ)."""
     claim, malformed = batch_claim(principal, employee_of(principal), batch.items, client_address(request))
     [result] = await submission_writer(context)(principal.region, [claim])
-    await _publish(context, await region_zones(context).zone(principal.region), result.notices)
+    await _publish(context, await region_zone(context, principal.region), result.notices)
     answer = batch_answer(len(batch.items), result.outcomes, malformed)
     return Response(answer, status_code=status.HTTP_200_OK, media_type="application/json")
 
@@ -138,7 +139,7 @@ async def activity_history(
         page = await activities.activity_history(
             session=uow.session, principal=principal, filters=filters, cursor=cursor, limit=limit
         )
-    return page.shown_in(await region_zones(context).zone(principal.region))
+    return shown_in(page, await region_zone(context, principal.region))
 
 
 @router.get("/employees/{employee_id}/activities", response_model=ActivityPage)
@@ -158,7 +159,7 @@ async def employee_activities(
             cursor=cursor,
             limit=limit,
         )
-    return page.shown_in(await region_zones(context).zone(principal.region))
+    return shown_in(page, await region_zone(context, principal.region))
 
 
 @router.get("/activities/{activity_id}", response_model=ActivityDetail)
@@ -170,7 +171,7 @@ async def get_activity(
         detail = await activities.get_activity(
             session=uow.session, principal=principal, activity_id=activity_id
         )
-    return detail.shown_in(await region_zones(context).zone(principal.region))
+    return shown_in(detail, await region_zone(context, principal.region))
 
 
 @router.post("/activities/{activity_id}/verify", response_model=ActivityRead)
@@ -223,9 +224,9 @@ async def _review(
             client_address=client_address(request),
         )
         await uow.commit()
-    zone = await region_zones(context).zone(principal.region)
+    zone = await region_zone(context, principal.region)
     await _publish(context, zone, [notice] if notice is not None else [])
-    return activity.shown_in(zone)
+    return shown_in(activity, zone)
 
 
 @router.post("/activities/{activity_id}/correction", response_model=ActivityRead)
@@ -249,9 +250,9 @@ async def correct_activity(
             client_address=client_address(request),
         )
         await uow.commit()
-    zone = await region_zones(context).zone(principal.region)
+    zone = await region_zone(context, principal.region)
     await _publish(context, zone, [notice] if notice is not None else [])
-    return activity.shown_in(zone)
+    return shown_in(activity, zone)
 
 
 @router.post(
@@ -292,7 +293,7 @@ async def attach_evidence(
             await uow.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
-    return attached.shown_in(await region_zones(context).zone(principal.region))
+    return shown_in(attached, await region_zone(context, principal.region))
 
 
 @router.get(
@@ -347,7 +348,7 @@ async def log_field_visit(
             await uow.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
-    return visit.shown_in(await region_zones(context).zone(principal.region))
+    return shown_in(visit, await region_zone(context, principal.region))
 
 
 @router.get("/field-visits", response_model=FieldVisitPage)
@@ -371,7 +372,7 @@ async def list_field_visits(
             cursor=cursor,
             limit=limit,
         )
-    return page.shown_in(await region_zones(context).zone(principal.region))
+    return shown_in(page, await region_zone(context, principal.region))
 
 
 @router.get(

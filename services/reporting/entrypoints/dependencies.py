@@ -5,7 +5,6 @@ from __future__ import annotations
 from services.reporting.adapters.evidence_store import EvidenceStore, build_evidence_store
 from services.reporting.adapters.intake_store import IntakeStore
 from services.reporting.adapters.live_feed import LiveFeed
-from services.reporting.adapters.region_zones import RegionZones
 from services.reporting.service_layer.intake import SubmissionQueue, WriteGroup, group_writer
 from services.reporting.settings import ReportingSettings
 from shared.runtime import ServiceContext
@@ -50,8 +49,3 @@ def submission_writer(context: ServiceContext) -> WriteGroup:
             producer=context.settings.service_name,
         ),
     )
-
-
-def region_zones(context: ServiceContext) -> RegionZones:
-    """Each region's time zone, cached in the process."""
-    return context.adapter("region_zones", lambda: RegionZones(context.session_factory))

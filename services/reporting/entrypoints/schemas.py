@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.dates import BoundedInstant
+from shared.region_time import DeviceTime
 
 #: The most items one offline sync may send; a phone with more sends several batches.
 MAX_BATCH_ITEMS = 500
@@ -60,10 +61,6 @@ class ActivityCorrection(BaseModel):
     longitude: Decimal | None = Field(default=None, ge=-180, le=180, decimal_places=6)
 
 
-def _local(instant: datetime | None, zone: tzinfo) -> datetime | None:
-    return None if instant is None else instant.astimezone(zone)
-
-
 class ActivityRead(BaseModel):
     """An activity as stored."""
 
@@ -73,7 +70,7 @@ class ActivityRead(BaseModel):
     plan_id: str
     result_id: str
     indicator_id: str
-    occurred_at: datetime
+    occurred_at: DeviceTime
     quantity: Decimal | None
     denominator: Decimal | None
     description: str
@@ -93,15 +90,6 @@ class ActivityRead(BaseModel):
         # Four places, as the database keeps them: a new activity and its retry read the same.
         return None if value is None else value.quantize(_STORED_PLACES)
 
-    def shown_in(self, zone: tzinfo) -> Self:
-        """The times reporting computed in the region's zone; occurred_at stays as the device sent it."""
-        return self.model_copy(
-            update={
-                "submitted_at": _local(self.submitted_at, zone),
-                "reviewed_at": _local(self.reviewed_at, zone),
-            }
-        )
-
 
 class EvidenceRead(BaseModel):
     """An evidence file (bukti dukung) attached to an activity."""
@@ -113,20 +101,11 @@ class EvidenceRead(BaseModel):
     filename: str | None
     uploaded_at: datetime
 
-    def shown_in(self, zone: tzinfo) -> Self:
-        """The upload time in the region's zone."""
-        return self.model_copy(update={"uploaded_at": self.uploaded_at.astimezone(zone)})
-
 
 class ActivityDetail(ActivityRead):
     """An activity with its evidence."""
 
     evidence: list[EvidenceRead] = Field(default_factory=list)
-
-    def shown_in(self, zone: tzinfo) -> Self:
-        """The activity's and its evidence's times in the region's zone."""
-        shown = super().shown_in(zone)
-        return shown.model_copy(update={"evidence": [item.shown_in(zone) for item in self.evidence]})
 
 
 class ActivityPage(BaseModel):
@@ -134,10 +113,6 @@ class ActivityPage(BaseModel):
 
     items: list[ActivityRead]
     next_cursor: str | None
-
-    def shown_in(self, zone: tzinfo) -> Self:
-        """Every activity's times in the region's zone."""
-        return self.model_copy(update={"items": [item.shown_in(zone) for item in self.items]})
 
 
 class BatchCreate(BaseModel):
@@ -217,14 +192,10 @@ class FieldVisitRead(BaseModel):
     location: str
     latitude: Decimal | None
     longitude: Decimal | None
-    visited_at: datetime
+    visited_at: DeviceTime
     findings: str
     follow_up: str | None
     logged_at: datetime | None = None
-
-    def shown_in(self, zone: tzinfo) -> Self:
-        """The logging time in the region's zone; visited_at stays as the device sent it."""
-        return self.model_copy(update={"logged_at": _local(self.logged_at, zone)})
 
 
 class FieldVisitPage(BaseModel):
@@ -232,7 +203,3 @@ class FieldVisitPage(BaseModel):
 
     items: list[FieldVisitRead]
     next_cursor: str | None
-
-    def shown_in(self, zone: tzinfo) -> Self:
-        """Every visit's times in the region's zone."""
-        return self.model_copy(update={"items": [item.shown_in(zone) for item in self.items]})

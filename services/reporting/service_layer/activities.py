@@ -23,7 +23,6 @@ from services.reporting.domain.activity import (
     next_status,
 )
 from services.reporting.domain.cursor import InvalidCursor, decode_cursor, encode_cursor
-from services.reporting.domain.device_time import as_sent, utc_offset_minutes
 from services.reporting.entrypoints.schemas import (
     ActivityCorrection,
     ActivityDetail,
@@ -48,6 +47,7 @@ from shared.contracts.reporting import (
     ActivityVerified,
 )
 from shared.errors import Conflict, Forbidden, Unprocessable
+from shared.region_time import as_sent, utc_offset_minutes
 from shared.unit_of_work import UnitOfWork
 
 

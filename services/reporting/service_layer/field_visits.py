@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.reporting.adapters.tables import field_visits, team_members
 from services.reporting.domain.activity import check_not_in_future
 from services.reporting.domain.cursor import InvalidCursor, decode_cursor, encode_cursor
-from services.reporting.domain.device_time import as_sent, utc_offset_minutes
 from services.reporting.domain.resend import VISIT_CONTENT, changed_resend, differing_fields
 from services.reporting.entrypoints.schemas import FieldVisitCreate, FieldVisitPage, FieldVisitRead
 from services.reporting.metrics import FIELD_VISITS
@@ -22,6 +21,7 @@ from services.reporting.service_layer.errors import conflict, unprocessable
 from shared.auth import Principal, Role
 from shared.contracts.reporting import FieldVisitLogged
 from shared.errors import Conflict, Unprocessable
+from shared.region_time import as_sent, utc_offset_minutes
 from shared.unit_of_work import UnitOfWork
 
 

@@ -27,7 +27,6 @@ from pydantic import ValidationError
 from services.reporting.adapters.intake_store import ConnectionLost, IntakeStore, IntakeTransaction
 from services.reporting.adapters.live_feed import FeedNotice
 from services.reporting.domain.activity import ActivityStatus, RuleViolation, check_occurrence, check_quantity
-from services.reporting.domain.device_time import utc_offset_minutes
 from services.reporting.domain.resend import ACTIVITY_CONTENT, changed_resend, differing_fields
 from services.reporting.entrypoints.schemas import ActivityCreate, ActivityRead, BatchItemOutcome
 from services.reporting.metrics import ACTIVITIES_SUBMITTED, BATCH_SIZE, SUBMISSION_GROUP_SIZE
@@ -43,6 +42,7 @@ from shared.auth import Principal
 from shared.contracts.reporting import ActivityReported
 from shared.errors import ServiceUnavailable
 from shared.observability import correlation_id_var, region_label
+from shared.region_time import utc_offset_minutes
 from shared.unit_of_work import audit_row, outbox_row
 from shared.validation import describe
 

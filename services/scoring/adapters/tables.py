@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -28,7 +29,6 @@ from shared.db import make_metadata
 from shared.runtime import ServiceTables
 
 metadata = make_metadata()
-runtime_tables = ServiceTables(metadata)
 
 
 def _stamps() -> list[Column[Any]]:
@@ -47,6 +47,7 @@ region_settings = Table(
     Column("timezone", String(64), nullable=False),
     Column("period_kind", String(16), nullable=False),
 )
+runtime_tables = ServiceTables(metadata, regions=region_settings)
 
 #: Organisational units (OPD) and their organisation predicate, from planning's UnitUpserted.
 units = Table(
@@ -142,6 +143,7 @@ contributions = Table(
     Column("period", String(16)),
     Column("year", Integer),
     Column("occurred_at", DateTime(timezone=True)),
+    Column("occurred_utc_offset", SmallInteger, comment="Device offset of occurred_at, minutes."),
     Column("quantity", Numeric(18, 4)),
     Column("denominator", Numeric(18, 4)),
     Column("reported", Boolean, nullable=False),
@@ -166,6 +168,7 @@ field_visits = Table(
     Column("region_id", String(64), nullable=False),
     Column("supervisor_id", String(64), nullable=False),
     Column("visited_at", DateTime(timezone=True), nullable=False),
+    Column("visited_utc_offset", SmallInteger, comment="Device offset of visited_at, minutes."),
     Column("period", String(16), nullable=False),
     Column("location", String(300), nullable=False),
     Column("findings", Text, nullable=False),

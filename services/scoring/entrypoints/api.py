@@ -35,6 +35,8 @@ from shared.auth import Principal, Role, require_roles
 from shared.contracts.periods import PeriodKey
 from shared.guarded_route import GuardedRoute
 from shared.http import client_address
+from shared.region_time import shown_in
+from shared.region_zones import region_zone
 from shared.runtime import Context
 
 router = APIRouter(prefix="/v1", tags=["scoring"], route_class=GuardedRoute)
@@ -69,7 +71,7 @@ async def get_scorecard(
             session=session, principal=principal, employee_id=employee_id, period=period
         )
     SCORECARDS_READ.inc()
-    return _json(card)
+    return _json(shown_in(card, await region_zone(context, principal.region)))
 
 
 @router.get("/units/{unit_id}/dashboard", response_model=UnitDashboardRead)
@@ -85,7 +87,7 @@ async def get_unit_dashboard(
         dashboard = await queries.unit_dashboard(
             session=session, principal=principal, unit_id=unit_id, period=period
         )
-    return _json(dashboard)
+    return _json(shown_in(dashboard, await region_zone(context, principal.region)))
 
 
 @router.get("/region/dashboard", response_model=RegionDashboardRead)
@@ -95,7 +97,10 @@ async def get_region_dashboard(
     """The caller's region, unit by unit, for a period."""
     session = await context.read_session(principal.region)
     async with session:
-        return await queries.region_dashboard(session=session, principal=principal, period=period)
+        return shown_in(
+            await queries.region_dashboard(session=session, principal=principal, period=period),
+            await region_zone(context, principal.region),
+        )
 
 
 @router.post(
@@ -125,7 +130,7 @@ async def decide_ratings(
         )
         await uow.commit()
     RATING_DECISIONS.labels("override" if decision.overridden else "confirm").inc()
-    return decision
+    return shown_in(decision, await region_zone(context, principal.region))
 
 
 @router.put("/employees/{employee_id}/judgements/{period}/{indicator_id}", response_model=JudgementRead)
@@ -156,7 +161,7 @@ async def judge_indicator(
             client_address=client_address(request),
         )
         await uow.commit()
-    return judged
+    return shown_in(judged, await region_zone(context, principal.region))
 
 
 @router.get("/overrides", response_model=OverridesRead)
@@ -166,7 +171,10 @@ async def get_overrides(
     """Rating decisions of the region and period: overrides listed with reasons and counted per rater."""
     session = await context.read_session(principal.region)
     async with session:
-        return await ratings.overrides(session=session, principal=principal, period=period)
+        return shown_in(
+            await ratings.overrides(session=session, principal=principal, period=period),
+            await region_zone(context, principal.region),
+        )
 
 
 @router.get("/periods", response_model=list[PeriodRead])
@@ -174,7 +182,10 @@ async def get_closed_periods(context: Context, principal: Principal = Overseer) 
     """The region's closed (frozen) periods."""
     session = await context.read_session(principal.region)
     async with session:
-        return await governance.list_closed(session, principal.region)
+        return shown_in(
+            await governance.list_closed(session, principal.region),
+            await region_zone(context, principal.region),
+        )
 
 
 @router.get("/periods/{period}/warnings", response_model=list[CloseWarning])
@@ -184,7 +195,10 @@ async def get_close_warnings(
     """What closing the period would freeze as it is: distribution breaches and undecided ratings."""
     session = await context.read_session(principal.region)
     async with session:
-        return await governance.close_warnings(session, principal.region, queries.parse_period(period))
+        return shown_in(
+            await governance.close_warnings(session, principal.region, queries.parse_period(period)),
+            await region_zone(context, principal.region),
+        )
 
 
 @router.post("/periods/{period}/close", response_model=PeriodRead, status_code=status.HTTP_201_CREATED)
@@ -209,7 +223,7 @@ async def close_period(
         )
         await uow.commit()
     PERIODS_CLOSED.inc()
-    return closed
+    return shown_in(closed, await region_zone(context, principal.region))
 
 
 @router.get("/periods/{period}/late-events", response_model=list[LateEventRead])
@@ -219,7 +233,10 @@ async def get_late_events(
     """Events that arrived after the period closed: kept, never applied to its frozen views."""
     session = await context.read_session(principal.region)
     async with session:
-        return await analysis.list_late_events(session, region_id=principal.region, period=period)
+        return shown_in(
+            await analysis.list_late_events(session, region_id=principal.region, period=period),
+            await region_zone(context, principal.region),
+        )
 
 
 @router.post("/periods/{period}/analysis", response_model=AnalysisRead)
@@ -240,7 +257,10 @@ async def analyse_period(
             client_address=client_address(request),
         )
         await uow.commit()
-    return AnalysisRead(period=parsed.key, flags_raised=raised, flags=found)
+    return shown_in(
+        AnalysisRead(period=parsed.key, flags_raised=raised, flags=found),
+        await region_zone(context, principal.region),
+    )
 
 
 @router.get("/flags", response_model=list[FlagRead])
@@ -250,7 +270,10 @@ async def get_flags(
     """Flags raised in the region (anomalies, system problems, rater objectivity)."""
     session = await context.read_session(principal.region)
     async with session:
-        return await analysis.list_flags(session, region_id=principal.region, period=period)
+        return shown_in(
+            await analysis.list_flags(session, region_id=principal.region, period=period),
+            await region_zone(context, principal.region),
+        )
 
 
 @router.get("/units/{unit_id}/diagnosis", response_model=UnitDiagnosisRead)
@@ -260,8 +283,11 @@ async def get_unit_diagnosis(
     """System problems versus individual shortfalls in a unit, with recommended development."""
     session = await context.read_session(principal.region)
     async with session:
-        return await analysis.unit_diagnosis(
-            session, region_id=principal.region, unit_id=unit_id, period=period
+        return shown_in(
+            await analysis.unit_diagnosis(
+                session, region_id=principal.region, unit_id=unit_id, period=period
+            ),
+            await region_zone(context, principal.region),
         )
 
 
@@ -272,7 +298,10 @@ async def get_rater_objectivity(
     """Per rater: leniency or severity against the proposals, and the override rate."""
     session = await context.read_session(principal.region)
     async with session:
-        return await analysis.objectivity(session, region_id=principal.region, period=period)
+        return shown_in(
+            await analysis.objectivity(session, region_id=principal.region, period=period),
+            await region_zone(context, principal.region),
+        )
 
 
 @router.get("/rewards", response_model=list[RewardGroupRead])
@@ -282,7 +311,10 @@ async def get_rewards(
     """Top performers per unit and job type, for recognition."""
     session = await context.read_session(principal.region)
     async with session:
-        return await analysis.rewards(session, region_id=principal.region, period=period)
+        return shown_in(
+            await analysis.rewards(session, region_id=principal.region, period=period),
+            await region_zone(context, principal.region),
+        )
 
 
 @router.get("/rules", response_model=list[RuleSetRead])
@@ -290,7 +322,10 @@ async def get_rules(context: Context, principal: Principal = Overseer) -> list[R
     """The region's dated rule sets."""
     session = await context.read_session(principal.region)
     async with session:
-        return await governance.list_rule_sets(session, principal.region)
+        return shown_in(
+            await governance.list_rule_sets(session, principal.region),
+            await region_zone(context, principal.region),
+        )
 
 
 @router.post("/rules", response_model=RuleSetRead, status_code=status.HTTP_201_CREATED)
@@ -307,4 +342,4 @@ async def add_rules(
             client_address=client_address(request),
         )
         await uow.commit()
-    return created
+    return shown_in(created, await region_zone(context, principal.region))

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from shared.contracts.periods import PeriodKey
 from shared.dates import BoundedDate
+from shared.region_time import DeviceTime
 
 RatingValue = Literal["ABOVE", "MEETS", "BELOW"]
 
@@ -18,7 +19,7 @@ class ActivityRead(BaseModel):
     """One activity behind an indicator's numbers (bukti dukung), and whether it counts."""
 
     activity_id: str
-    occurred_at: datetime | None
+    occurred_at: DeviceTime | None = Field(description="When it happened, with the offset the device sent.")
     quantity: Decimal | None
     denominator: Decimal | None
     status: str = Field(description="UNVERIFIED, VERIFIED or REJECTED (rejected ones do not count).")
@@ -85,7 +86,7 @@ class FieldVisitRead(BaseModel):
 
     visit_id: str
     supervisor_id: str
-    visited_at: datetime
+    visited_at: DeviceTime = Field(description="When the visit was, with the offset the device sent.")
     location: str
     findings: str
     follow_up: str | None

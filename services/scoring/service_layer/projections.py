@@ -98,6 +98,7 @@ from shared.contracts.reporting import (
 from shared.db import REGION_SETTING, insert_from_arrays
 from shared.messaging.consumer import EventRejected, batch_work, replay_views
 from shared.observability import correlation_id_var
+from shared.region_time import as_sent, utc_offset_minutes
 
 
 def _stamp(envelope: Envelope) -> Stamp:
@@ -577,7 +578,7 @@ def _state_of(row: Row[Any] | None) -> ActivityState:
     )
     measure = (
         ActivityMeasure(
-            row.occurred_at,
+            as_sent(row.occurred_at, row.occurred_utc_offset),
             Fraction(row.quantity),
             None if row.denominator is None else Fraction(row.denominator),
         )
@@ -620,6 +621,7 @@ def _stored_values(state: ActivityState, employee_id: str, cal: Calendar) -> dic
         "period": period.key if period else None,
         "year": period.year if period else None,
         "occurred_at": measure.occurred_at if measure else None,
+        "occurred_utc_offset": utc_offset_minutes(measure.occurred_at) if measure else None,
         "quantity": Decimal(measure.quantity.numerator) / Decimal(measure.quantity.denominator)
         if measure
         else None,
@@ -928,6 +930,7 @@ async def on_field_visit_logged(session: AsyncSession, event: FieldVisitLogged, 
             "region_id": event.region_id,
             "supervisor_id": event.supervisor_id,
             "visited_at": event.visited_at,
+            "visited_utc_offset": utc_offset_minutes(event.visited_at),
             "period": period,
             "location": event.location,
             "findings": event.findings,

@@ -68,6 +68,7 @@ from services.scoring.service_layer.rules import rule_set_for
 from services.scoring.service_layer.views import DEFAULT_PERIOD_KIND, calendar, indicator_of, to_decimal
 from shared.auth import Principal, Role, ensure_may_read_unit
 from shared.errors import NotFound, Unprocessable
+from shared.region_time import as_sent
 
 
 def parse_period(key: str) -> Period:
@@ -153,6 +154,7 @@ def _activities_statement(whole_year: bool) -> Any:
             contributions.c.activity_id,
             contributions.c.indicator_id,
             contributions.c.occurred_at,
+            contributions.c.occurred_utc_offset,
             contributions.c.quantity,
             contributions.c.denominator,
             contributions.c.status,
@@ -188,7 +190,7 @@ async def _activities(
         grouped.setdefault(row.indicator_id, []).append(
             ActivityRead(
                 activity_id=row.activity_id,
-                occurred_at=row.occurred_at,
+                occurred_at=as_sent(row.occurred_at, row.occurred_utc_offset),
                 quantity=row.quantity,
                 denominator=row.denominator,
                 status=row.status,
@@ -452,7 +454,7 @@ async def scorecard(
             FieldVisitRead(
                 visit_id=visit.visit_id,
                 supervisor_id=visit.supervisor_id,
-                visited_at=visit.visited_at,
+                visited_at=as_sent(visit.visited_at, visit.visited_utc_offset),
                 location=visit.location,
                 findings=visit.findings,
                 follow_up=visit.follow_up,
