@@ -98,3 +98,27 @@ def test_consumer_replicas_never_outnumber_the_partitions(name: str) -> None:
     replicas = resources("Deployment")[f"{name}-consumer"]["spec"]["replicas"]
     fewest = min(all_topics()[topic] for topic in consumed_topics(name))
     assert replicas <= fewest, f"{name}: {replicas} consumers for {fewest} partitions leave some idle"
+
+
+def test_the_web_app_runs_probed_beside_the_services_and_serves_the_platforms_own_host() -> None:
+    deployment = resources("Deployment")["web"]
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["args"] == ["serve", "web"]
+    assert container["ports"] == [{"name": "http", "containerPort": default_http_port("web")}]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    env = {entry["name"]: entry for entry in container["env"]}
+    assert set(env) <= {f"KINERJA_{field.upper()}" for field in settings_class("web").model_fields}
+    for name in SERVICE_NAMES:
+        assert env[f"KINERJA_{name.upper()}_URL"]["value"] == f"http://{name}:{default_http_port(name)}"
+    for secret in ("KINERJA_WEB_SECRET_KEY", "KINERJA_OIDC_PROVIDERS"):
+        assert "secretKeyRef" in env[secret]["valueFrom"]
+    assert "web" in resources("PodDisruptionBudget")
+    assert resources("HorizontalPodAutoscaler")["web"]["spec"]["scaleTargetRef"]["name"] == "web"
+    # Feedback's QR codes lead to the address the ingress serves the web app at.
+    public = env["KINERJA_WEB_PUBLIC_URL"]["value"]
+    feedback = resources("Deployment")["feedback-api"]["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {"name": "KINERJA_WEB_PUBLIC_URL", "value": public} in feedback
+    rules = resources("Ingress")["kinerja"]["spec"]["rules"]
+    (web_rule,) = [rule for rule in rules if f"https://{rule['host']}" == public]
+    assert web_rule["http"]["paths"][0]["backend"]["service"]["name"] == "web"
