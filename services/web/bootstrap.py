@@ -23,7 +23,7 @@ from services.web.adapters.services_api import ApiProblem, Service, ServiceApis,
 from services.web.adapters.sessions import SessionStore
 from services.web.adapters.submissions import SubmissionGuard
 from services.web.context import WebContext
-from services.web.entrypoints import account, citizens, employees, home, sign_in
+from services.web.entrypoints import account, citizens, employees, home, raters, sign_in
 from services.web.pages import STATIC_DIR, Pages
 from services.web.security import SecurityHeadersMiddleware, content_security_policy
 from services.web.settings import WebSettings
@@ -32,7 +32,14 @@ from shared.observability import configure_logging
 
 log = logging.getLogger(__name__)
 
-ROUTERS = (home.router, sign_in.router, account.router, *citizens.ROUTERS, *employees.ROUTERS)
+ROUTERS = (
+    home.router,
+    sign_in.router,
+    account.router,
+    *citizens.ROUTERS,
+    *employees.ROUTERS,
+    *raters.ROUTERS,
+)
 
 
 def build_context(

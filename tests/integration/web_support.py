@@ -1,13 +1,18 @@
-"""The web process in this event loop, calling in-process services over ASGI (real PostgreSQL, Redis).
+"""The web process in this event loop, calling in-process services (real PostgreSQL, Redis, broker).
 
 ``web_stack`` starts planning (with its relay) and feedback (with its consumer), so a region created
-through planning's API reaches feedback's public directory as in production; the web app calls them
-through ASGI transports and is itself driven through one, over ``https://`` so its Secure cookies flow.
+through planning's API reaches feedback's public directory as in production; ``staff_web_stack``
+adds reporting and scoring with the consumers and relays that carry plans and activity on. The web
+app calls planning, feedback and scoring through ASGI transports and reporting over real HTTP
+(uvicorn on a free port: its live feed streams, which an ASGI transport cannot); the web app is
+driven through a transport over ``https://`` so its Secure cookies flow.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,6 +20,8 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
+from starlette.types import ASGIApp
 
 from services.web.adapters.services_api import Service
 from services.web.bootstrap import build_app, build_context
@@ -34,11 +41,16 @@ class WebStack:
     services: dict[str, Any]
     make_token: Callable[..., str]
 
+    @property
+    def app(self) -> ASGIApp:
+        """The web application."""
+        app: ASGIApp = self.client._transport.app  # type: ignore[attr-defined]
+        return app
+
     def browser(self, address: str = "203.0.113.9") -> httpx.AsyncClient:
         """A new browser (its own cookie jar) calling from ``address``."""
-        app = self.client._transport.app  # type: ignore[attr-defined]
         return httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, client=(address, 50000)),
+            transport=httpx.ASGITransport(app=self.app, client=(address, 50000)),
             base_url="https://web.test",
             follow_redirects=False,
         )
@@ -121,15 +133,49 @@ async def csrf_of(client: httpx.AsyncClient, path: str) -> str:
     return match.group(1)
 
 
+def free_port() -> int:
+    """A port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@asynccontextmanager
+async def serving(app: ASGIApp, server_class: type[uvicorn.Server] = uvicorn.Server) -> AsyncIterator[str]:
+    """``app`` behind uvicorn on a free port in this event loop; yields its address."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_config=None)
+    server = server_class(config)
+    task = asyncio.create_task(server.serve())
+
+    async def started() -> bool:
+        return bool(server.started)
+
+    await wait_until(started, timeout=10, interval=0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=15)
+
+
 @asynccontextmanager
 async def running_web(
-    planning: Any, feedback: Any, make_token: Callable[..., str], settings: WebSettings
+    planning: Any,
+    feedback: Any,
+    make_token: Callable[..., str],
+    settings: WebSettings,
+    *,
+    scoring: Any = None,
+    reporting: Any = None,
 ) -> AsyncIterator[WebStack]:
-    """The web app with ``settings``, calling the given in-process services."""
-    transports = {
+    """The web app with ``settings``, calling the given in-process services (reporting over HTTP)."""
+    transports: dict[Service, httpx.AsyncBaseTransport] = {
         Service.PLANNING: httpx.ASGITransport(app=planning.app),
         Service.FEEDBACK: httpx.ASGITransport(app=feedback.app),
     }
+    if scoring is not None:
+        transports[Service.SCORING] = httpx.ASGITransport(app=scoring.app)
     web = build_context(settings, transports=transports)
     app = build_app(web)
     client = httpx.AsyncClient(
@@ -139,7 +185,16 @@ async def running_web(
         yield WebStack(
             web=web,
             client=client,
-            services={"planning": planning, "feedback": feedback},
+            services={
+                name: service
+                for name, service in (
+                    ("planning", planning),
+                    ("feedback", feedback),
+                    ("reporting", reporting),
+                    ("scoring", scoring),
+                )
+                if service is not None
+            },
             make_token=make_token,
         )
     finally:
@@ -150,9 +205,30 @@ async def running_web(
 
 @pytest.fixture
 async def web_stack(start_service, make_token, data_dir) -> AsyncIterator[WebStack]:
-    """Planning and feedback in process, and the web app calling them."""
+    """Planning and feedback in process, and the web app calling them (the citizens' pages)."""
     planning = await start_service("planning", relay=True)
     feedback = await start_service("feedback", consumer=True)
     settings = WebSettings(data_dir=data_dir, region_cache_seconds=0, log_json=False)
     async with running_web(planning, feedback, make_token, settings) as stack:
         yield stack
+
+
+@pytest.fixture
+async def staff_web_stack(start_service, make_token, data_dir) -> AsyncIterator[WebStack]:
+    """The four services in process, and the web app calling them (the pages of employees and raters).
+
+    Reporting learns plans and teams from planning, scoring from both; each consumer's first join
+    of its group costs the broker about ten seconds, so the citizens' pages keep ``web_stack``.
+    """
+    planning = await start_service("planning", relay=True)
+    feedback = await start_service("feedback", consumer=True)
+    reporting = await start_service("reporting", consumer=True, relay=True)
+    scoring = await start_service("scoring", consumer=True)
+    async with serving(reporting.app) as reporting_url:
+        settings = WebSettings(
+            data_dir=data_dir, region_cache_seconds=0, log_json=False, reporting_url=reporting_url
+        )
+        async with running_web(
+            planning, feedback, make_token, settings, scoring=scoring, reporting=reporting
+        ) as stack:
+            yield stack

@@ -1,0 +1,5 @@
+"""Pages for raters (pejabat penilai): what waits for them first, their team's live feed, ratings."""
+
+from services.web.entrypoints.raters import inbox
+
+ROUTERS = (inbox.router,)

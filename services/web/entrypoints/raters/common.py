@@ -1,0 +1,86 @@
+"""What every rater page shares: the rater's region, their team's names and plans, the decision banner.
+
+Activities and plans carry ids; a rater reads names. The team (planning's employees the rater
+supervises) and the plans they may see (theirs and their team's) are read once per page with the
+rater's own token, and looked up from there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.web.access import person_required
+from services.web.adapters.regions import RegionProfile
+from services.web.adapters.services_api import Service
+from services.web.adapters.sessions import WebSession
+from services.web.context import WebContext
+from services.web.entrypoints.citizens.common import valid_id
+from shared.auth import Role
+
+Rater = person_required(Role.RATER)
+
+#: Where a finished decision leads back to (the banner of the page says what happened).
+INBOX = "/penilai/kotak-masuk"
+FEED = "/penilai/umpan"
+
+
+@dataclass(frozen=True)
+class IndicatorName:
+    """An indicator as a rater reads it: its name, unit of measure and the planned result it serves."""
+
+    name: str
+    unit_of_measure: str | None
+    result_text: str
+
+
+@dataclass
+class Team:
+    """The rater's team members by id and every indicator of the plans the rater may see."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    indicators: dict[str, IndicatorName] = field(default_factory=dict)
+    plans: list[dict[str, Any]] = field(default_factory=list)
+
+    def name(self, employee_id: str) -> str:
+        """The member's name (their id when planning does not list them, e.g. moved away)."""
+        return self.names.get(employee_id, employee_id)
+
+
+async def load_team(web: WebContext, person: WebSession) -> Team:
+    """The rater's team and plans, read with the rater's token."""
+    employees: list[dict[str, Any]] = await web.apis.get_json(
+        Service.PLANNING,
+        "/v1/employees",
+        params={"supervisor_id": person.employee_id},
+        token=person.access_token,
+    )
+    plans: list[dict[str, Any]] = await web.apis.get_json(
+        Service.PLANNING, "/v1/work-plans", token=person.access_token
+    )
+    team = Team(names={e["employee_id"]: e["name"] for e in employees}, plans=plans)
+    for plan in plans:
+        for result in plan["results"]:
+            for indicator in result["indicators"]:
+                team.indicators[indicator["indicator_id"]] = IndicatorName(
+                    name=indicator["name"],
+                    unit_of_measure=indicator.get("unit_of_measure"),
+                    result_text=result["text"],
+                )
+    return team
+
+
+async def region_of(web: WebContext, person: WebSession) -> RegionProfile | None:
+    """The rater's region (its name and time zone)."""
+    return await web.regions.get(person.region_id) if person.region_id else None
+
+
+def local_next(target: object, default: str) -> str:
+    """Where a decision form returns to: one of the rater's own pages, else ``default``."""
+    text = str(target or "")
+    return text if text in {INBOX, FEED} else default
+
+
+def checked_id(value: str) -> str | None:
+    """An id from a page's address, or None when it cannot be one."""
+    return valid_id(value)
