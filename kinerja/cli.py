@@ -75,6 +75,13 @@ def _roles(text: str) -> list[Role]:
     return [Role(name) for name in text.split(",")]
 
 
+def _at_least_one(text: str) -> int:
+    """A count of one or more (argparse type)."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def _endpoints_from_state() -> infra.Endpoints:
     mode = infra.choose_mode()
     if mode is infra.Mode.EXTERNAL:
@@ -166,7 +173,7 @@ def _restore(args: argparse.Namespace) -> int:
 def _up(args: argparse.Namespace) -> int:
     from kinerja.platform import run_platform
 
-    return run_platform(demo=not args.no_demo, data_dir=infra.default_data_dir())
+    return run_platform(demo=not args.no_demo, data_dir=infra.default_data_dir(), replicas=args.replicas)
 
 
 def _add_simulate_arguments(parser: argparse.ArgumentParser) -> None:
@@ -184,6 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     up = commands.add_parser("up", help="run the whole platform (embedded infrastructure unless configured)")
     up.add_argument("--no-demo", action="store_true", help="do not load the demo regions")
+    up.add_argument(
+        "--replicas",
+        type=_at_least_one,
+        default=1,
+        help="processes of each service (API, relay and consumer; one port, one consumer group)",
+    )
     up.set_defaults(func=_up)
 
     status = commands.add_parser("status", help="show each service's readiness")

@@ -14,41 +14,77 @@ import urllib.request
 from pathlib import Path
 
 from kinerja import infra
-from kinerja.services import DEFAULT_PORTS, PROCESS_NAMES, forwarding_environment, up_ports, web_environment
+from kinerja.services import (
+    DEFAULT_PORTS,
+    PROCESS_NAMES,
+    WEB,
+    forwarding_environment,
+    up_ports,
+    web_environment,
+)
 
 HEALTHY_WITHIN_SECONDS = 60.0
 
 
 class ServiceProcesses:
-    """The four service processes (API, consumer and relay share one process each here) and the web one."""
+    """The service processes (API, consumer and relay share each process here) and the web one.
+
+    With ``replicas`` above 1 each of the four services runs that many processes, all listening on
+    the service's port (SO_REUSEPORT, the kernel shares the connections) and all in its consumer
+    group (the broker shares the partitions); the web process holds no state and stays one. The
+    first process of a service is named after it (``scoring``), the others ``scoring.2``, ...
+    """
 
     def __init__(
-        self, endpoints: infra.Endpoints, data_dir: Path, ports: dict[str, int] | None = None
+        self,
+        endpoints: infra.Endpoints,
+        data_dir: Path,
+        ports: dict[str, int] | None = None,
+        *,
+        replicas: int = 1,
     ) -> None:
+        if replicas < 1:
+            raise ValueError("replicas must be at least 1")
         self.endpoints = endpoints
         self.data_dir = data_dir
         self.ports = ports or DEFAULT_PORTS
-        #: Processes started by start_all: the web process joins when a port is given for it.
+        self.replicas = replicas
+        #: Services started by start_all: the web process joins when a port is given for it.
         self.names = tuple(name for name in PROCESS_NAMES if name in self.ports)
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        #: Where each process's log stood when it was started (its own start-up line comes after).
+        self._log_offsets: dict[str, int] = {}
+
+    def process_names(self, name: str) -> list[str]:
+        """The processes of one service: ``scoring``, then ``scoring.2``, ... up to the replicas."""
+        count = 1 if name == WEB else self.replicas
+        return [name, *(f"{name}.{index}" for index in range(2, count + 1))]
 
     def environment(self, name: str) -> dict[str, str]:
-        """The environment of one service process."""
+        """The environment of one service process (``name`` may be a replica's, ``scoring.2``)."""
+        service = service_of(name)
+        shared_port = {"KINERJA_HTTP_REUSE_PORT": "true"} if self.replicas > 1 and service != WEB else {}
         return (
             dict(os.environ)
             | self.endpoints.environment()
             | (web_environment(self.ports) if "web" in self.ports else {})
-            | forwarding_environment(name, self.ports)
-            | {"KINERJA_HTTP_PORT": str(self.ports[name]), "KINERJA_DATA_DIR": str(self.data_dir)}
+            | forwarding_environment(service, self.ports)
+            | shared_port
+            | {"KINERJA_HTTP_PORT": str(self.ports[service]), "KINERJA_DATA_DIR": str(self.data_dir)}
         )
 
+    def log_path(self, name: str) -> Path:
+        """The log of one process."""
+        return self.data_dir / "logs" / f"{name}.log"
+
     def start(self, name: str) -> None:
-        """Start one service."""
-        log_path = self.data_dir / "logs" / f"{name}.log"
+        """Start one process of a service (``scoring``, or a replica such as ``scoring.2``)."""
+        log_path = self.log_path(name)
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with log_path.open("ab") as log_file:
+            self._log_offsets[name] = log_file.tell()
             self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "kinerja.cli", "serve", name],
+                [sys.executable, "-m", "kinerja.cli", "serve", service_of(name)],
                 env=self.environment(name),
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
@@ -59,24 +95,32 @@ class ServiceProcesses:
     def start_all(self) -> None:
         """Start every service (and the web process when it has a port)."""
         for name in self.names:
-            self.start(name)
+            for process_name in self.process_names(name):
+                self.start(process_name)
 
     def wait_healthy(self, timeout: float = HEALTHY_WITHIN_SECONDS) -> None:
-        """Wait until every service answers /readyz with 200."""
+        """Wait until every process is ready: its port answers /readyz with 200 and, where several
+        processes share the port, the process itself logged that it started serving."""
         deadline = time.monotonic() + timeout
         pending = set(self.processes)
         while pending:
             for name in list(pending):
                 process = self.processes[name]
                 if process.poll() is not None:
-                    raise RuntimeError(
-                        f"{name} exited with {process.returncode}; see {self.data_dir}/logs/{name}.log"
-                    )
-                if _ready(self.ports[name]):
+                    raise RuntimeError(f"{name} exited with {process.returncode}; see {self.log_path(name)}")
+                if _ready(self.ports[service_of(name)]) and self._started_serving(name):
                     pending.discard(name)
             if pending and time.monotonic() > deadline:
                 raise RuntimeError(f"not ready within {timeout:.0f}s: {', '.join(sorted(pending))}")
             time.sleep(0.25)
+
+    def _started_serving(self, name: str) -> bool:
+        """Whether this very process has started (a ready port may be another replica's answer)."""
+        if self.replicas == 1 or service_of(name) == WEB:
+            return True
+        with self.log_path(name).open("rb") as log_file:
+            log_file.seek(self._log_offsets.get(name, 0))
+            return b"service started" in log_file.read()
 
     def stop(self, name: str, *, kill: bool = False) -> None:
         """Stop one service (SIGTERM, or SIGKILL to simulate a crash)."""
@@ -103,6 +147,11 @@ class ServiceProcesses:
             self.stop(name)
 
 
+def service_of(process_name: str) -> str:
+    """The service a process belongs to: ``scoring.2`` -> ``scoring``."""
+    return process_name.split(".", 1)[0]
+
+
 def _ready(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
@@ -116,8 +165,8 @@ def _describe(status: int) -> str:
     return f"killed by {signal.Signals(-status).name}" if status < 0 else f"exit code {status}"
 
 
-def run_platform(*, demo: bool, data_dir: Path) -> int:
-    """Run everything until Ctrl-C; returns the exit code."""
+def run_platform(*, demo: bool, data_dir: Path, replicas: int = 1) -> int:
+    """Run everything until Ctrl-C (each service in ``replicas`` processes); returns the exit code."""
     from shared.auth import ensure_dev_signing_key
     from shared.messaging.kafka import ensure_topics
 
@@ -133,7 +182,7 @@ def run_platform(*, demo: bool, data_dir: Path) -> int:
         embedded = infra.EmbeddedInfrastructure(data_dir)
         endpoints = embedded.start()
     ensure_dev_signing_key(data_dir / "dev-jwt" / "private.pem")
-    services = ServiceProcesses(endpoints, data_dir, up_ports())
+    services = ServiceProcesses(endpoints, data_dir, up_ports(), replicas=replicas)
     stop_requested = False
 
     def request_stop(*_: object) -> None:
@@ -155,7 +204,10 @@ def run_platform(*, demo: bool, data_dir: Path) -> int:
             endpoints,
             {"ports": services.ports, "service_pids": {n: p.pid for n, p in services.processes.items()}},
         )
-        print(f"the four services and the web process ready in {time.monotonic() - started:.1f}s")
+        print(
+            f"the four services ({replicas} process(es) each) and the web process ready in "
+            f"{time.monotonic() - started:.1f}s"
+        )
         if demo:
             from kinerja.demo import load_demo
 

@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 import signal
+import socket
 from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -268,6 +269,22 @@ class _ServerWithoutSignalCapture(uvicorn.Server):
         yield
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A listening socket other processes of the same service may bind too (SO_REUSEPORT).
+
+    The kernel spreads new connections over every process listening on the port, so N replicas of
+    an API serve one address, and one of them stopping or crashing leaves the others serving it.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(False)
+    return sock
+
+
 def build_context(definition: ServiceDefinition) -> ServiceContext:
     """Wire the concrete adapters of a service (the one place that does)."""
     settings = definition.settings
@@ -427,7 +444,8 @@ async def run_service(definition: ServiceDefinition, components: set[Component])
         forwarded_allow_ips=list(settings.trusted_proxy_addresses),
     )
     server = _ServerWithoutSignalCapture(config)
-    tasks.append(asyncio.create_task(server.serve(), name="http"))
+    sockets = [listening_socket(settings.http_host, settings.http_port)] if settings.http_reuse_port else None
+    tasks.append(asyncio.create_task(server.serve(sockets=sockets), name="http"))
     if Component.RELAY in components:
         tasks.append(asyncio.create_task(run_relay(), name="relay"))
     if Component.CONSUMER in components and definition.handlers is not None:

@@ -40,14 +40,17 @@ pytestmark = pytest.mark.e2e
 class IsolatedPlatform:
     """PostgreSQL, Redis and a broker of this module's own, and service processes on them."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, replicas: int = 1) -> None:
         self.data_dir = data_dir
         self.infrastructure = infra.EmbeddedInfrastructure(
             data_dir / "infra", infra.EmbeddedPorts.random(), durable=False
         )
         self.endpoints = self.infrastructure.start()
         self.services = ServiceProcesses(
-            self.endpoints, data_dir, ports={name: infra.free_port() for name in ("planning", "scoring")}
+            self.endpoints,
+            data_dir,
+            ports={name: infra.free_port() for name in ("planning", "scoring")},
+            replicas=replicas,
         )
         self.settings = ServiceSettings(
             data_dir=data_dir,

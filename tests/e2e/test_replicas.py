@@ -1,0 +1,158 @@
+"""More than one process of a service: two scoring processes on one port and in one consumer group.
+
+They share the partitions; one is killed with SIGKILL in the middle of a stream and is not
+restarted: the other takes its partitions over, and every activity counts exactly once, the views
+equal to a recomputation from the raw events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from kinerja import infra
+from shared.auth import ensure_dev_signing_key
+from shared.contracts.reporting import ActivityReported
+from shared.messaging.kafka import ensure_topics
+from tests.conftest import new_region_id, wait_until
+from tests.e2e.test_faults import IsolatedPlatform, plan_event, send_all, wrapped
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def two_of_each(tmp_path_factory: pytest.TempPathFactory, infrastructure: Any) -> Iterator[IsolatedPlatform]:
+    if not isinstance(infrastructure, infra.EmbeddedInfrastructure):
+        pytest.skip("killing service processes runs on infrastructure of its own (embedded)")
+    data_dir = tmp_path_factory.mktemp("replicas")
+    ensure_dev_signing_key(data_dir / "dev-jwt" / "private.pem")
+    platform = IsolatedPlatform(data_dir, replicas=2)
+    try:
+        asyncio.run(ensure_topics(platform.endpoints.kafka_bootstrap_servers))
+        yield platform
+    finally:
+        platform.services.stop_all()
+        platform.infrastructure.stop()
+
+
+async def group_members(bootstrap: str, group: str) -> dict[str, int]:
+    """Each member of a consumer group (by client host and id) with how many partitions it holds."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [description] = await admin.describe_consumer_groups([group])
+    finally:
+        await admin.close()
+    members: dict[str, int] = {}
+    for group_description in description.groups:
+        _, group_id, state, _, _, group_members_ = group_description[:6]
+        assert group_id == group
+        if state != "Stable":
+            return {}
+        for member_id, _, _, _, assignment in group_members_:
+            decoded = ConsumerProtocolMemberAssignment.decode(assignment) if assignment else None
+            members[member_id] = len(decoded.partitions()) if decoded is not None else 0
+    return members
+
+
+async def test_two_scoring_processes_share_the_partitions_and_one_takes_over_from_a_killed_one(
+    two_of_each: IsolatedPlatform,
+) -> None:
+    platform = two_of_each
+    platform.start("scoring", "scoring.2")
+    bootstrap = platform.endpoints.kafka_bootstrap_servers
+
+    async def both_hold_partitions() -> dict[str, int] | None:
+        members = await group_members(bootstrap, "kinerja-scoring")
+        return members if len(members) == 2 and all(members.values()) else None
+
+    assert await wait_until(both_hold_partitions, timeout=90, interval=0.5)
+    async with httpx.AsyncClient(timeout=5) as http:  # one port, whichever process answers
+        for _ in range(4):
+            assert (await http.get(platform.url("scoring", "/readyz"))).status_code == 200
+
+    region = new_region_id()
+    year = datetime.now(UTC).year
+    employees = {f"e-{n}-{uuid.uuid4().hex[:6]}": f"i-{n}-{uuid.uuid4().hex[:6]}" for n in range(8)}
+    plans = [wrapped(plan_event(region, e, i, year)) for e, i in employees.items()]
+    activities = [
+        wrapped(
+            ActivityReported(
+                region_id=region,
+                activity_id=uuid.uuid4().hex,
+                employee_id=employee,
+                plan_id=f"p-{employee}",
+                result_id=f"res-{employee}",
+                indicator_id=indicator,
+                occurred_at=datetime.now(UTC),
+                quantity=Decimal(n % 7 + 1),
+                description="Melayani perekaman KTP-el",
+            )
+        )
+        for n in range(800)
+        for employee, indicator in [list(employees.items())[n % len(employees)]]
+    ]
+    # Recomputed from the raw events, independently of the service: each employee's quantity and
+    # how many activities count toward it.
+    expected: dict[str, tuple[Decimal, int]] = {}
+    for event, _ in activities:
+        assert isinstance(event, ActivityReported)
+        assert event.quantity is not None
+        total, count = expected.get(event.employee_id, (Decimal(0), 0))
+        expected[event.employee_id] = (total + event.quantity, count + 1)
+
+    engine = create_async_engine(platform.settings.migration_database_url)
+
+    async def realisations() -> dict[str, tuple[Decimal, int]]:
+        async with engine.begin() as connection:
+            await connection.execute(text("SELECT set_config('app.region_id', :r, true)"), {"r": region})
+            rows = await connection.execute(
+                text(
+                    "SELECT employee_id, sum(quantity), count(*) FROM scoring.contributions "
+                    "WHERE region_id = :r GROUP BY employee_id"
+                ),
+                {"r": region},
+            )
+            return {row[0]: (Decimal(row[1]), int(row[2])) for row in rows}
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        await send_all(producer, plans)
+        await send_all(producer, activities[:400])
+
+        async def partly_applied() -> bool:
+            return sum(count for _, count in (await realisations()).values()) > 0
+
+        await wait_until(partly_applied, timeout=60, interval=0.02)
+        platform.services.stop("scoring.2", kill=True)
+        # What the killed process had fetched but not committed comes again, and so does the rest.
+        await send_all(producer, activities[400:])
+        await send_all(producer, activities[:400])
+
+        async def settled() -> dict[str, tuple[Decimal, int]] | None:
+            current = await realisations()
+            return current if current == expected else None
+
+        assert await wait_until(settled, timeout=150, interval=0.5) == expected
+
+        async def one_member_holds_all() -> dict[str, int] | None:
+            members = await group_members(bootstrap, "kinerja-scoring")
+            return members if len(members) == 1 else None
+
+        assert await wait_until(one_member_holds_all, timeout=60, interval=0.5)
+    finally:
+        await producer.stop()
+        await engine.dispose()
