@@ -110,7 +110,12 @@ class Pages:
         timezone: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> HTMLResponse:
-        """A full page, or its ``#main`` fragment alone when htmx asks for it."""
+        """A page (or a fragment template) in the request's language.
+
+        A page is always whole, so every link and form works without JavaScript; an htmx request
+        either asks a fragment route or picks its part with ``hx-select``. ``htmx_request`` tells a
+        template when htmx asked.
+        """
         language = self.language(request)
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         context = {

@@ -107,7 +107,10 @@ async def test_a_citizen_files_a_complaint_and_tracks_it_by_its_code(platform, r
     page = await context.new_page()
     await page.goto(web_url(platform, f"/pengaduan?region={region['region_id']}"))
     await check_page(page, "complaint-form")
+    assert await page.locator("#service optgroup").count() == 1  # every office's services
     await page.select_option("#unit", region["unit_id"])
+    # htmx narrows the services to the chosen office's.
+    await page.wait_for_function("document.querySelectorAll('#service optgroup').length === 0")
     await page.select_option("#service", "ktp-el")
     await page.fill("#description", "Loket perekaman KTP-el tutup sebelum jam layanan berakhir.")
     await page.check("input[name='reply'][value='anonymous']")

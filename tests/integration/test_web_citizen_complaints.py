@@ -21,6 +21,15 @@ async def test_a_citizen_files_a_complaint_tracks_it_and_reopens_it_once_closed(
     form = await browser.get(f"/pengaduan?region={region}&unit={unit_id}")
     assert form.status_code == 200
     assert "Perekaman KTP-el" in form.text
+    assert 'hx-get="/pengaduan/layanan"' in form.text
+    # What htmx swaps in when the office changes: that office's services only.
+    services = await browser.get(
+        f"/pengaduan/layanan?region={region}&unit={unit_id}", headers={"HX-Request": "true"}
+    )
+    assert services.status_code == 200
+    assert "Perekaman KTP-el" in services.text
+    assert "<optgroup" not in services.text
+    assert "<html" not in services.text
     fields = form_fields(form.text)
 
     # Bad input: each field's message, what was typed kept, nothing filed.

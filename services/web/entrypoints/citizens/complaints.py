@@ -77,6 +77,22 @@ async def complaint_start(request: Request, web: Web, region: Param = None, unit
     return _form_page(web, request, profile, values, {})
 
 
+@router.get("/pengaduan/layanan", openapi_extra=PUBLIC)
+async def complaint_services(
+    request: Request, web: Web, region: Param = None, unit: Param = None
+) -> Response:
+    """The form's service choice for one office (htmx swaps it in when the office changes)."""
+    profile = await region_or_none(web, region)
+    if profile is None:
+        return web.pages.render(request, "errors/not_found.html", status_code=404)
+    values = {"unit": unit if profile.unit(valid_id(unit)) else None}
+    return web.pages.render(
+        request,
+        "citizens/_complaint_services_fragment.html",
+        {"region": profile, "values": values, "errors": {}},
+    )
+
+
 def _check(
     values: dict[str, str], region: RegionProfile, web: WebContext, request: Request
 ) -> dict[str, str]:
