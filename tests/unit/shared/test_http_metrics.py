@@ -62,3 +62,22 @@ async def test_readiness_is_exported_on_every_scrape() -> None:
     assert 'kinerja_dependency_up{dependency="database"} 1.0' in text
     assert 'kinerja_dependency_up{dependency="redis"} 0.0' in text
     assert "kinerja_ready 0.0" in text
+
+
+def test_every_event_stream_of_the_services_is_kept_out_of_the_latency_histogram() -> None:
+    from fastapi.routing import APIRoute
+
+    from kinerja.services import SERVICE_NAMES, definition
+    from shared.http import is_timed
+
+    streams = []
+    for name in SERVICE_NAMES:
+        for router in definition(name).routers:
+            for route in router.routes:
+                if not isinstance(route, APIRoute):
+                    continue
+                media = {kind for answer in route.responses.values() for kind in answer.get("content", {})}
+                if "text/event-stream" in media:
+                    streams.append(route.path)
+                    assert not is_timed(route), f"{name} {route.path} streams but would be timed"
+    assert streams == ["/v1/feed"]
