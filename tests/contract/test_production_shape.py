@@ -173,3 +173,10 @@ def test_the_image_installs_the_locked_runtime_dependencies_and_nothing_else() -
             name = canonicalize_name(Requirement(line).name)
             assert name not in locked, f"{name} ({extra}) would be in the production image"
             assert all(canonicalize_name(Requirement(dep).name) != name for dep in project["dependencies"])
+
+
+def test_the_image_carries_pg_dump_of_the_servers_major_version() -> None:
+    """`kinerja backup` runs pg_dump, which refuses a server newer than itself."""
+    server_major = re.fullmatch(r"postgres:(\d+)[-.\w]*", service("postgres")["image"])
+    assert server_major, service("postgres")["image"]
+    assert f"postgresql-client-{server_major[1]}" in DOCKERFILE.read_text(encoding="utf-8")
