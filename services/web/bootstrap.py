@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from types import FrameType
 from urllib.parse import quote
 
 import httpx
@@ -17,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.web.access import CsrfRefused, NotAllowed, SignInRequired
+from services.web.adapters.feed_relay import FeedRelays
 from services.web.adapters.oidc import OidcSignIn
 from services.web.adapters.regions import RegionDirectory
 from services.web.adapters.services_api import ApiProblem, Service, ServiceApis, ServiceUnreachable
@@ -57,6 +59,7 @@ def build_context(
         oidc=OidcSignIn(settings, httpx.AsyncClient(timeout=settings.api_timeout_seconds)),
         pages=Pages(secret_key=settings.web_secret_key, development_sign_in=settings.development_sign_in),
         submissions=SubmissionGuard(redis),
+        feeds=FeedRelays(queue_size=settings.feed_relay_queue),
     )
 
 
@@ -145,6 +148,19 @@ def install_page_errors(app: FastAPI, web: WebContext) -> None:
         return pages.render(request, "errors/not_found.html", status_code=404)
 
 
+class WebServer(uvicorn.Server):
+    """Uvicorn that ends the open live feed relays first when told to stop: it waits for every open
+    response before it stops, and a relayed feed stays open for hours."""
+
+    def __init__(self, config: uvicorn.Config, web: WebContext) -> None:
+        super().__init__(config)
+        self.web = web
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.web.feeds.stop_all()
+        super().handle_exit(sig, frame)
+
+
 async def run_web(settings: WebSettings | None = None) -> None:
     """Serve the web process until SIGINT or SIGTERM."""
     settings = settings or WebSettings()
@@ -165,7 +181,7 @@ async def run_web(settings: WebSettings | None = None) -> None:
     )
     log.info("web started", extra={"fields": {"port": settings.http_port}})
     try:
-        await uvicorn.Server(config).serve()
+        await WebServer(config, web).serve()
     finally:
         await web.apis.aclose()
         await web.redis.aclose()

@@ -8,6 +8,7 @@ from typing import Annotated
 import redis.asyncio as aioredis
 from fastapi import Depends, Request
 
+from services.web.adapters.feed_relay import FeedRelays
 from services.web.adapters.oidc import OidcSignIn
 from services.web.adapters.regions import RegionDirectory
 from services.web.adapters.services_api import ServiceApis
@@ -29,6 +30,7 @@ class WebContext:
     oidc: OidcSignIn
     pages: Pages
     submissions: SubmissionGuard
+    feeds: FeedRelays
 
 
 async def get_web(request: Request) -> WebContext:

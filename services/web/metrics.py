@@ -1,6 +1,6 @@
 """Every metric the web process declares beyond the shared HTTP metrics."""
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 API_CALL_SECONDS = Histogram(
     "kinerja_web_api_call_seconds",
@@ -18,3 +18,11 @@ SIGN_INS = Counter("kinerja_web_sign_ins_total", "Completed sign-ins", ["method"
 SIGN_IN_FAILURES = Counter("kinerja_web_sign_in_failures_total", "Sign-ins refused", ["reason"])
 CSRF_REFUSALS = Counter("kinerja_web_csrf_refusals_total", "Form posts refused for a missing or wrong token")
 TOKEN_REFRESHES = Counter("kinerja_web_token_refreshes_total", "Access tokens refreshed", ["outcome"])
+FEED_RELAYS = Gauge("kinerja_web_feed_relays", "Raters' live feeds relayed to browsers now")
+FEED_RELAY_EVENTS = Counter("kinerja_web_feed_relay_events_total", "Live feed events relayed to browsers")
+FEED_RELAYS_ENDED = Counter(
+    "kinerja_web_feed_relays_ended_total",
+    "Relayed live feeds ended, by reason (client_left, server_stopping, fell_behind, upstream_ended, "
+    "upstream_unavailable)",
+    ["reason"],
+)

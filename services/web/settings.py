@@ -36,6 +36,12 @@ class WebSettings(ServiceSettings):
     feedback_url: str = "http://127.0.0.1:8004"
     api_timeout_seconds: float = Field(default=10.0, gt=0)
     api_max_connections: int = Field(default=100, ge=1)
+    #: Raters' live feeds relayed at once (each holds a connection to reporting of its own).
+    feed_max_relays: int = Field(default=500, ge=1)
+    #: How long a relayed feed waits for a byte: past reporting's keep-alive (15 s), several times over.
+    feed_read_timeout_seconds: float = Field(default=60.0, gt=0)
+    #: Events held for one browser that is not reading; beyond that its stream ends and it resumes.
+    feed_relay_queue: int = Field(default=64, ge=1)
 
     #: Each region's identity provider, by region id (JSON in KINERJA_OIDC_PROVIDERS).
     oidc_providers: dict[str, OidcProvider] = Field(default_factory=dict)

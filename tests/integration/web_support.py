@@ -11,9 +11,10 @@ driven through a transport over ``https://`` so its Secure cookies flow.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from services.web.adapters.services_api import Service
-from services.web.bootstrap import build_app, build_context
+from services.web.bootstrap import WebServer, build_app, build_context
 from services.web.context import WebContext
 from services.web.settings import WebSettings
 from tests.conftest import auth, new_region_id, wait_until
@@ -157,6 +158,25 @@ async def serving(app: ASGIApp, server_class: type[uvicorn.Server] = uvicorn.Ser
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, timeout=15)
+
+
+@asynccontextmanager
+async def served_web(stack: WebStack) -> AsyncIterator[tuple[str, WebServer]]:
+    """The stack's web app served by ``WebServer`` on a port of its own (streams, stopping it); yields
+    its address and the server (``handle_exit`` stops it as SIGTERM would, leaving pytest's signals)."""
+    servers: list[WebServer] = []
+
+    class InThisTest(WebServer):
+        def __init__(self, config: uvicorn.Config) -> None:
+            super().__init__(config, stack.web)
+            servers.append(self)
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    async with serving(stack.app, InThisTest) as address:
+        yield address, servers[0]
 
 
 @asynccontextmanager

@@ -96,6 +96,28 @@ class ServiceApis:
             )
             for service, url in urls.items()
         }
+        # Streams (a rater's live feed) on clients of their own: an open feed holds its connection
+        # for hours and must not take one the pages' calls need; their reads wait past the
+        # service's keep-alives instead of the pages' timeout.
+        self._stream_clients = {
+            service: httpx.AsyncClient(
+                base_url=url,
+                timeout=httpx.Timeout(settings.api_timeout_seconds, read=settings.feed_read_timeout_seconds),
+                limits=httpx.Limits(max_connections=settings.feed_max_relays, max_keepalive_connections=0),
+                transport=(transports or {}).get(service),
+            )
+            for service, url in urls.items()
+        }
+
+    @staticmethod
+    def _headers(token: str | None, headers: dict[str, str] | None) -> dict[str, str]:
+        sent_headers = dict(headers or {})
+        if token is not None:
+            sent_headers["Authorization"] = f"Bearer {token}"
+        correlation_id = correlation_id_var.get()
+        if correlation_id:
+            sent_headers["X-Correlation-Id"] = correlation_id
+        return sent_headers
 
     async def request(
         self,
@@ -108,12 +130,7 @@ class ServiceApis:
         **kwargs: Any,
     ) -> httpx.Response:
         """Call a service; 2xx answers return, others raise ``ApiProblem`` (or ``ServiceUnreachable``)."""
-        sent_headers = dict(headers or {})
-        if token is not None:
-            sent_headers["Authorization"] = f"Bearer {token}"
-        correlation_id = correlation_id_var.get()
-        if correlation_id:
-            sent_headers["X-Correlation-Id"] = correlation_id
+        sent_headers = self._headers(token, headers)
         started = time.perf_counter()
         try:
             response = await self._clients[service].request(method, path, headers=sent_headers, **kwargs)
@@ -123,6 +140,27 @@ class ServiceApis:
             API_CALL_SECONDS.labels(service.value, method).observe(time.perf_counter() - started)
         if response.is_success:
             return response
+        raise ApiProblem.from_response(response)
+
+    async def open_stream(
+        self, service: Service, path: str, *, token: str | None = None, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """GET a stream (e.g. Server-Sent Events); the caller reads it and closes it (``aclose``).
+
+        Refusals raise ``ApiProblem`` (their body read and the connection released), as ``request``.
+        """
+        client = self._stream_clients[service]
+        request = client.build_request("GET", path, headers=self._headers(token, headers))
+        try:
+            response = await client.send(request, stream=True)
+        except httpx.TransportError as exc:
+            raise ServiceUnreachable(service) from exc
+        if response.is_success:
+            return response
+        try:
+            await response.aread()
+        finally:
+            await response.aclose()
         raise ApiProblem.from_response(response)
 
     async def get_json(self, service: Service, path: str, **kwargs: Any) -> Any:
@@ -146,5 +184,5 @@ class ServiceApis:
 
     async def aclose(self) -> None:
         """Close every pooled connection."""
-        for client in self._clients.values():
+        for client in [*self._clients.values(), *self._stream_clients.values()]:
             await client.aclose()

@@ -1,5 +1,5 @@
 """Pages for raters (pejabat penilai): what waits for them first, their team's live feed, ratings."""
 
-from services.web.entrypoints.raters import inbox
+from services.web.entrypoints.raters import feed, inbox
 
-ROUTERS = (inbox.router,)
+ROUTERS = (inbox.router, feed.router)
