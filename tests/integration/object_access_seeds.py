@@ -381,6 +381,13 @@ async def _seed_feedback(world: World) -> None:
                 },
             )
         )
+        # The citizen's photo, so that staff of region A can read it and no one else can.
+        attached = await client.put(
+            f"{public}/complaints/{receipt['tracking_code']}/photo",
+            content=PHOTO,
+            headers={"Content-Type": "image/jpeg"},
+        )
+        assert attached.status_code == 204, f"seeding the complaint's photo: {attached.text[:500]}"
     world.ids["tracking_code"] = receipt["tracking_code"]
     (filed,) = await world.outbox_payloads("feedback", "ComplaintFiled")
     world.ids["complaint_id"] = filed["complaint_id"]
