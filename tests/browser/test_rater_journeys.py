@@ -1,0 +1,151 @@
+"""A rater in a real browser against the platform as processes: the feed page open, a team member's
+activity reported through reporting's API appears without a reload, one verified and one rejected
+with a reason, and reporting's API shows both; the inbox and the feed accessible in both languages
+at 360 and 1280 px."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from tests.browser.conftest import web_url
+from tests.browser.support import check_current, check_page
+from tests.conftest import auth, wait_until
+
+pytestmark = pytest.mark.e2e
+
+ZONE = "Asia/Jayapura"
+
+
+def service_url(platform: Any, service: str, path: str) -> str:
+    return f"http://127.0.0.1:{platform.ports[service]}{path}"
+
+
+async def a_team_with_a_plan_in_force(
+    platform: Any, region: dict[str, Any], make_token: Any
+) -> dict[str, Any]:
+    """A head of the region's office rating Rina Sari, whose approved plan reporting knows."""
+    region_id, unit_id = region["region_id"], region["unit_id"]
+    head, member = f"{region_id}-kepala-{uuid.uuid4().hex[:4]}", f"{region_id}-rina-{uuid.uuid4().hex[:4]}"
+    admin = auth(make_token("region_admin", region=region_id))
+    staff = auth(make_token("employee", region=region_id, employee=member))
+    rater = auth(make_token("employee,rater", region=region_id, employee=head))
+    async with httpx.AsyncClient(timeout=15) as http:
+        for employee_id, name, supervisor, number in (
+            (head, "Yakob Kepala", None, 1),
+            (member, "Rina Sari", head, 2),
+        ):
+            hired = await http.post(
+                service_url(platform, "planning", "/v1/employees"),
+                json={
+                    "employee_id": employee_id,
+                    "nip": f"19880101201503{number}{uuid.uuid4().int % 1000:03d}",
+                    "name": name,
+                    "unit_id": unit_id,
+                    "position": "Kepala Dinas" if supervisor is None else "Petugas Loket",
+                    "job_type": "head" if supervisor is None else "front_office_clerk",
+                    "supervisor_id": supervisor,
+                    "effective_from": "2026-01-01",
+                },
+                headers=admin,
+            )
+            assert hired.status_code == 201, hired.text
+        year = datetime.now(ZoneInfo(ZONE)).year
+        body = {
+            "year": year,
+            "results": [
+                {
+                    "text": "Dokumen kependudukan diterbitkan",
+                    "indicators": [
+                        {"name": "KTP-el diterbitkan", "unit_of_measure": "dokumen", "target": 400}
+                    ],
+                }
+            ],
+        }
+        plan = (
+            await http.post(service_url(platform, "planning", "/v1/work-plans"), json=body, headers=staff)
+        ).json()
+        plan_id = plan["plan_id"]
+        await http.post(service_url(platform, "planning", f"/v1/work-plans/{plan_id}/submit"), headers=staff)
+        approved = await http.post(
+            service_url(platform, "planning", f"/v1/work-plans/{plan_id}/approve"), headers=rater
+        )
+        assert approved.status_code == 200, approved.text
+    indicator_id = approved.json()["results"][0]["indicators"][0]["indicator_id"]
+    return {"head": head, "member": member, "staff": staff, "rater": rater, "indicator_id": indicator_id}
+
+
+async def report(platform: Any, team: dict[str, Any], description: str) -> str:
+    """Rina reports an activity through reporting's API (retried until reporting knows her plan)."""
+    activity_id = uuid.uuid4().hex
+    body = {
+        "activity_id": activity_id,
+        "indicator_id": team["indicator_id"],
+        "occurred_at": datetime.now(ZoneInfo(ZONE)).isoformat(),
+        "quantity": 12,
+        "description": description,
+    }
+    async with httpx.AsyncClient(timeout=15) as http:
+
+        async def accepted() -> bool:
+            answer = await http.post(
+                service_url(platform, "reporting", "/v1/activities"), json=body, headers=team["staff"]
+            )
+            return answer.status_code in (200, 201)
+
+        await wait_until(accepted, timeout=60, interval=0.5)
+    return activity_id
+
+
+async def test_a_rater_decides_activity_arriving_on_the_open_feed(platform, region, browser, make_token):
+    team = await a_team_with_a_plan_in_force(platform, region, make_token)
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(web_url(platform, "/masuk/demo?next=%2Fpenilai%2Fkotak-masuk"))
+    choice = f"input[name=user][value='{region['region_id']}|rater|{team['head']}']"
+    await page.eval_on_selector(choice, "radio => { radio.closest('details').open = true; }")
+    await page.check(choice)
+    await page.click("main button[type=submit]")
+    await page.wait_for_url("**/penilai/kotak-masuk")
+    await check_page(page, "rater-inbox-empty")
+
+    await page.goto(web_url(platform, "/penilai/umpan"))
+    await page.locator("#feed-status").filter(has_text="muncul di sini").wait_for()  # live
+    first = await report(platform, team, "Melayani 12 perekaman KTP-el di loket")
+    second = await report(platform, team, "Mencetak 40 KTP-el hari ini")
+    # Both appear without a reload, newest first.
+    await page.locator(f"#activity-{second}").wait_for(timeout=30_000)
+    await page.locator(f"#activity-{first}").wait_for(timeout=30_000)
+    assert await page.locator("#feed-items > li").first.get_attribute("id") == f"activity-{second}"
+    await check_current(page, "rater-feed-live")
+
+    await page.locator(f"#activity-{first} button", has_text="Verifikasi").click()
+    await page.wait_for_url("**/penilai/umpan?keputusan=kegiatan-diverifikasi*")
+    assert "Anda memverifikasi kegiatan Rina Sari." in await page.inner_text(".notice")
+
+    item = page.locator(f"#activity-{second}")
+    await item.locator("summary").click()
+    await item.locator("textarea[name=reason]").fill("Lampirkan foto register harian.")
+    await item.locator("button", has_text="Tolak kegiatan ini").click()
+    await page.wait_for_url("**/penilai/umpan?keputusan=kegiatan-ditolak*")
+    await check_current(page, "rater-feed-decided")
+
+    async with httpx.AsyncClient(timeout=15) as http:
+        decided = {}
+        for activity_id in (first, second):
+            answer = await http.get(
+                service_url(platform, "reporting", f"/v1/activities/{activity_id}"), headers=team["rater"]
+            )
+            decided[activity_id] = (answer.json()["status"], answer.json()["review_note"])
+    assert decided == {first: ("verified", None), second: ("rejected", "Lampirkan foto register harian.")}
+
+    await page.goto(web_url(platform, "/penilai/kotak-masuk"))
+    await check_page(page, "rater-inbox")
+    await page.goto(web_url(platform, "/penilai/umpan"))
+    await check_page(page, "rater-feed")
+    await context.close()
