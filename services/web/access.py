@@ -137,3 +137,16 @@ async def checked_form(request: Request, web: Web) -> FormData:
 
 
 CheckedForm = Annotated[FormData, Depends(checked_form)]
+
+
+CSRF_HEADER = "X-CSRF-Token"
+
+
+async def checked_header(request: Request, web: Web) -> None:
+    """A script's JSON post carries this visitor's CSRF token in ``X-CSRF-Token`` (else ``CsrfRefused``)."""
+    if not csrf_valid(web.settings.web_secret_key, request.state.visitor, request.headers.get(CSRF_HEADER)):
+        CSRF_REFUSALS.inc()
+        raise CsrfRefused
+
+
+CheckedScript = Depends(checked_header)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 
-from tests.conftest import auth
+from tests.conftest import auth, wait_until
 from tests.integration.web_support import WebStack, csrf_of
 
 
@@ -53,3 +54,23 @@ async def approved_plan(stack: WebStack, region_id: str, employee_id: str, head_
     assert approved.status_code == 200, approved.text
     result: dict[str, Any] = approved.json()
     return result
+
+
+async def reporting_knows(stack: WebStack, region_id: str, employee_id: str, indicator_id: str) -> None:
+    """Wait until reporting has read the approved plan from planning's events (nothing is stored:
+    the probe's negative quantity is refused, and that refusal needs the indicator to be known)."""
+    reporting = stack.services["reporting"].client
+    staff = auth(stack.make_token("employee", region=region_id, employee=employee_id))
+    probe = {
+        "activity_id": f"probe-{uuid.uuid4().hex[:12]}",
+        "indicator_id": indicator_id,
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "quantity": -1,
+        "description": "probe",
+    }
+
+    async def known() -> bool:
+        answer = await reporting.post("/v1/activities", json=probe, headers=staff)
+        return answer.status_code == 422 and bool(answer.json()["error"]["code"] == "negative_quantity")
+
+    await wait_until(known, timeout=60, interval=0.3)

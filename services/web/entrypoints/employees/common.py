@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from babel.numbers import NumberFormatError, parse_decimal
 
 from services.web.access import person_required
 from services.web.adapters.regions import RegionProfile
@@ -48,3 +51,12 @@ async def approved_plan(web: WebContext, person: WebSession, year: int) -> dict[
     )
     mine = [plan for plan in plans if plan["employee_id"] == person.employee_id]
     return max(mine, key=lambda plan: plan["version"]) if mine else None
+
+
+def parse_number(text: str, locale: str) -> Decimal | None:
+    """A non-negative number typed in the person's locale ('12,5' in Indonesian), else None."""
+    try:
+        value = parse_decimal(text.strip().replace(" ", ""), locale=locale)
+    except NumberFormatError:
+        return None
+    return value if value.is_finite() and value >= 0 else None

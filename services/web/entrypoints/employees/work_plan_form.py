@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from babel.numbers import NumberFormatError, parse_decimal
+from services.web.entrypoints.employees.common import parse_number
 
 #: The period split offered in the form: the national default (quarters) of PermenPANRB 6/2022.
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
@@ -117,15 +117,6 @@ def blank_rows() -> list[ResultRow]:
     return [ResultRow(indicators=[IndicatorRow({"direction": "higher_is_better"})])]
 
 
-def _number(text: str, locale: str) -> Decimal | None:
-    """A non-negative number typed in the person's locale ('12,5' in Indonesian), else None."""
-    try:
-        value = parse_decimal(text.strip().replace(" ", ""), locale=locale)
-    except NumberFormatError:
-        return None
-    return value if value.is_finite() and value >= 0 else None
-
-
 @dataclass
 class PlanDraft:
     """The API body of the typed plan, the field errors, and where each sent row sits in the form."""
@@ -196,7 +187,7 @@ def plan_body(rows: list[ResultRow], year: int, locale: str, _: Translate) -> Pl
             if indicator.get("unit").strip():
                 body["unit_of_measure"] = indicator.get("unit").strip()[:64]
             if indicator.get("target").strip():
-                target = _number(indicator.get("target"), locale)
+                target = parse_number(indicator.get("target"), locale)
                 if target is None:
                     errors[f"{name}target"] = _("Enter the target as a number, like 400 or 12.5")
                 else:
@@ -210,7 +201,7 @@ def plan_body(rows: list[ResultRow], year: int, locale: str, _: Translate) -> Pl
                 typed = indicator.get(quarter.lower()).strip()
                 if not typed:
                     continue
-                value = _number(typed, locale)
+                value = parse_number(typed, locale)
                 if value is None:
                     errors[f"{name}{quarter.lower()}"] = _(
                         "Enter the period's target as a number, or leave it empty"
