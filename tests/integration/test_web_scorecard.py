@@ -1,0 +1,98 @@
+"""My scorecard page: progress per indicator down to the activities, the proposal's reasons in the
+person's language, feedback received and behaviour assessments, from scoring's and feedback's APIs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.conftest import auth, wait_until
+from tests.integration.web_employees import approved_plan, reporting_knows, signed_in
+from tests.integration.web_support import staff_web_stack
+
+pytestmark = pytest.mark.integration
+__all__ = ["staff_web_stack"]
+
+
+def _quarter() -> str:
+    today = datetime.now(ZoneInfo("Asia/Jayapura"))
+    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+
+
+async def test_the_scorecard_explains_progress_down_to_the_activities(staff_web_stack) -> None:
+    stack = staff_web_stack
+    region = (await stack.create_region())["region_id"]
+    employee, head = f"{region}-0-1", f"{region}-0-kepala"
+    plan = await approved_plan(stack, region, employee, head)
+    result = plan["results"][0]
+    indicator = result["indicators"][0]["indicator_id"]
+    await reporting_knows(stack, region, employee, indicator)
+    staff = auth(stack.make_token("employee", region=region, employee=employee))
+    rater = auth(stack.make_token("employee,rater", region=region, employee=head))
+    activity = {
+        "activity_id": str(uuid.uuid4()),
+        "indicator_id": indicator,
+        "occurred_at": datetime.now(ZoneInfo("Asia/Jayapura")).isoformat(),
+        "quantity": "40",
+        "description": "Menerbitkan 40 KTP-el",
+    }
+    sent = await stack.services["reporting"].client.post("/v1/activities", json=activity, headers=staff)
+    assert sent.status_code == 201, sent.text
+    period = _quarter()
+
+    async def scored() -> dict[str, Any] | None:
+        answer = await stack.services["scoring"].client.get(
+            f"/v1/employees/{employee}/scorecard", params={"period": period}, headers=staff
+        )
+        card: dict[str, Any] = answer.json() if answer.status_code == 200 else {}
+        return card if card.get("activity_count") == 1 else None
+
+    await wait_until(scored, timeout=60, interval=0.5)
+
+    async def feedback_given() -> bool:
+        answer = await stack.services["feedback"].client.post(
+            f"/v1/employees/{employee}/continuous-feedback",
+            json={"result_id": result["result_id"], "text": "Antrean pagi sudah lebih cepat, pertahankan."},
+            headers=rater,
+        )
+        return bool(answer.status_code == 201)
+
+    await wait_until(feedback_given, timeout=60, interval=0.5)  # once feedback knows the plan
+
+    browser = await signed_in(stack, region, employee)
+    page = await browser.get("/saya/capaian")
+    assert page.status_code == 200
+    assert f"Capaian kinerja saya {period}" in page.text
+    assert "KTP-el diterbitkan" in page.text
+    assert "1 dilaporkan, 0 terverifikasi, 0 ditolak" in page.text
+    assert "Menunggu verifikasi" in page.text  # the activity behind the numbers
+    assert "Antrean pagi sudah lebih cepat, pertahankan." in page.text
+    assert "Usulan rating hasil kerja" in page.text
+    assert "WIT" in page.text  # times in the region's zone
+
+    await browser.get("/bahasa/en?next=/")
+    english = await browser.get(f"/saya/capaian?periode={period}")
+    assert "1 reported, 0 verified, 0 rejected" in english.text
+    assert "Proposed results rating" in english.text
+
+
+async def test_a_mangled_period_shows_the_current_one_and_an_empty_period_says_so(staff_web_stack) -> None:
+    stack = staff_web_stack
+    region = (await stack.create_region())["region_id"]
+    browser = await signed_in(stack, region, f"{region}-0-1")
+    mangled = await browser.get("/saya/capaian?periode=<script>")
+    assert mangled.status_code == 200
+    assert _quarter() in mangled.text
+    assert "<script>" not in mangled.text
+    empty = await browser.get("/saya/capaian")
+    assert "Belum ada capaian kinerja untuk periode ini" in empty.text
+    assert "Belum ada umpan balik pada periode ini." in empty.text
+
+
+async def test_the_scorecard_needs_a_signed_in_employee(staff_web_stack) -> None:
+    answer = await staff_web_stack.browser().get("/saya/capaian")
+    assert answer.headers["location"] == "/masuk?next=%2Fsaya%2Fcapaian"
