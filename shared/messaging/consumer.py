@@ -282,7 +282,13 @@ class EventConsumer:
         except (CommitFailedError, KafkaError) as exc:
             # The effects are committed and de-duplicated; a redelivery after a rebalance is harmless.
             log.warning("offset commit failed", extra={"fields": {"error": repr(exc)[:300]}})
+        # A rebalance may have taken partitions away meanwhile (another process of the service
+        # joined or left): their lag is the new owner's to report, and asking the client about a
+        # partition it no longer holds fails.
+        still_ours = self._consumer.assignment()
         for partition, records in batches.items():
+            if partition not in still_ours:
+                continue
             self.lag.applied(
                 partition.topic, partition.partition, records[-1].offset + 1, records[-1].timestamp / 1000
             )

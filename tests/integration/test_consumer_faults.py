@@ -17,6 +17,8 @@ from services.scoring.adapters.tables import indicator_progress, region_settings
 from shared.contracts import Envelope, dead_letter_topic
 from shared.contracts.planning import RegionRegistered
 from shared.contracts.reporting import ActivityReported
+from shared.messaging.consumer import EventConsumer
+from shared.messaging.kafka import make_consumer
 from shared.settings import ServiceSettings
 from tests.conftest import wait_until
 
@@ -124,4 +126,59 @@ async def test_redelivered_activity_events_never_count_twice_in_the_view(start_s
         assert row.quantity_sum == Decimal(10)
         assert row.events_applied == 2
     finally:
+        await producer.stop()
+
+
+async def test_a_batch_whose_partition_was_revoked_meanwhile_is_applied_without_ending_the_consumer(
+    start_service,
+):
+    """A rebalance (another process of the service joining or leaving) can take a partition away
+    while its batch is being applied: the effect stands, the commit is refused, and the runner must
+    go on rather than crash on the partition it no longer holds (the next owner skips the repeat)."""
+    scoring = await start_service("scoring")
+    assert scoring.context is not None
+    bootstrap = ServiceSettings().kafka_bootstrap_servers
+    region = f"r-{uuid.uuid4().hex[:8]}"
+    envelope = Envelope.wrap(
+        RegionRegistered(region_id=region, name="Kota Bergilir", timezone="Asia/Jayapura"), producer="test"
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    consumer = make_consumer(
+        bootstrap, group_id=f"test-{uuid.uuid4().hex}", topics=["planning.region.v1"], max_records=500
+    )
+    await consumer.start()
+    try:
+        await producer.send_and_wait(
+            "planning.region.v1", value=orjson.dumps(envelope.model_dump(mode="json")), key=region.encode()
+        )
+        runner = EventConsumer(
+            consumer=consumer,
+            dead_letter_producer=producer,
+            group_id="test-revoked",
+            session_factory=scoring.context.session_factory,
+            processed_events=scoring.context.tables.processed_events,
+            handlers=scoring.definition.handlers(scoring.context),
+        )
+        fetched: dict[Any, Any] = {}
+
+        async def ours_fetched() -> bool:
+            for partition, records in (await consumer.getmany(timeout_ms=500)).items():
+                # Only this test's event: the topic also holds other tests' (a poison one among them).
+                fetched.setdefault(partition, []).extend(r for r in records if r.key == region.encode())
+            return any(r.key == region.encode() for records in fetched.values() for r in records)
+
+        await wait_until(ours_fetched, timeout=60, interval=0)
+        consumer.unsubscribe()  # what a rebalance leaves: the batch's partitions are no longer ours
+
+        await runner.process_batches(fetched)
+
+        async with await scoring.context.read_session(region) as session:
+            stored = (
+                await session.execute(select(region_settings).where(region_settings.c.region_id == region))
+            ).first()
+        assert stored is not None
+        assert stored.timezone == "Asia/Jayapura"
+    finally:
+        await consumer.stop()
         await producer.stop()
