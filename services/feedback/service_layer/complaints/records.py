@@ -1,0 +1,104 @@
+"""What every complaint use case reads and writes alike: its rows, its history, its labels."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.feedback.adapters.tables import (
+    complaint_history,
+    complaints,
+)
+from services.feedback.domain.complaints import (
+    Complaint,
+    ComplaintStatus,
+    StageDeadline,
+    StatusChange,
+)
+from shared.errors import NotFound
+
+CITIZEN: Final = "citizen"
+
+
+SCHEDULER: Final = "system:complaint-deadline-scheduler"
+
+
+STATUS_LABELS_ID: Final = {
+    ComplaintStatus.SUBMITTED: "Diterima",
+    ComplaintStatus.VERIFIED: "Terverifikasi",
+    ComplaintStatus.POSTPONED: "Ditunda (menunggu kelengkapan)",
+    ComplaintStatus.NOT_OUR_AUTHORITY: "Bukan kewenangan",
+    ComplaintStatus.ARCHIVED: "Diarsipkan",
+    ComplaintStatus.DISPATCHED: "Didisposisikan ke unit",
+    ComplaintStatus.FOLLOWED_UP: "Sedang ditindaklanjuti",
+    ComplaintStatus.ANSWERED: "Dijawab",
+    ComplaintStatus.CLOSED: "Selesai",
+    ComplaintStatus.REOPENED: "Dibuka kembali",
+}
+
+
+def domain_complaint(row: Any, history: Sequence[Any]) -> Complaint:
+    """The domain complaint of a row and its history, for the life-cycle rules."""
+    return Complaint(
+        tracking_code=row.tracking_code,
+        history=tuple(
+            StatusChange(ComplaintStatus(step.status), step.at, step.reason, step.unit_id) for step in history
+        ),
+        requires_field_check=row.requires_field_check,
+    )
+
+
+async def load_history(session: AsyncSession, region_id: str, complaint_id: str) -> list[Any]:
+    """The complaint's status changes, oldest first."""
+    return list(
+        await session.execute(
+            select(complaint_history)
+            .where(
+                complaint_history.c.region_id == region_id, complaint_history.c.complaint_id == complaint_id
+            )
+            .order_by(complaint_history.c.seq)
+        )
+    )
+
+
+def deadline_values(deadline: StageDeadline | None) -> dict[str, Any]:
+    """The complaint columns that hold its running deadline (all None without one)."""
+    return {
+        "deadline_kind": deadline.kind.value if deadline else None,
+        "deadline_started_at": deadline.started_at if deadline else None,
+        "due_at": deadline.due_at if deadline else None,
+    }
+
+
+def unknown_complaint(field: str | None = None) -> NotFound:
+    """The 404 for a complaint that does not exist or that the caller may not see."""
+    return NotFound("unknown_complaint", "No such complaint.", "Pengaduan tidak ditemukan.", field=field)
+
+
+async def row_by_code(session: AsyncSession, region_id: str, code: str, *, lock: bool = False) -> Any:
+    """The complaint with a (parsed) tracking code, optionally locked for a move."""
+    statement = select(complaints).where(
+        complaints.c.region_id == region_id, complaints.c.tracking_code == code
+    )
+    if lock:
+        statement = statement.with_for_update()
+    row = (await session.execute(statement)).first()
+    if row is None:
+        raise unknown_complaint("tracking_code")
+    return row
+
+
+async def row_by_id(session: AsyncSession, region_id: str, complaint_id: str, *, lock: bool = False) -> Any:
+    """The complaint with an id in the region, optionally locked for a move."""
+    statement = select(complaints).where(
+        complaints.c.region_id == region_id, complaints.c.complaint_id == complaint_id
+    )
+    if lock:
+        statement = statement.with_for_update()
+    row = (await session.execute(statement)).first()
+    if row is None:
+        raise unknown_complaint()
+    return row
