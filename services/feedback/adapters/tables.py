@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 
 from shared.db import make_metadata
+from shared.read_models import stamp_columns
 from shared.runtime import ServiceTables
 
 metadata = make_metadata()
@@ -38,6 +39,7 @@ units = Table(
     Column("unit_id", String(64), primary_key=True),
     Column("region_id", String(64), nullable=False),
     Column("name", String(300), nullable=False),
+    *stamp_columns(),
 )
 
 #: Read model of regions (from planning): the time zone and period length surveys are counted in.
@@ -51,16 +53,19 @@ regions = Table(
 )
 runtime_tables = ServiceTables(metadata, regions=regions)
 
-#: Read model of employees (from planning): units and the supervisor tree, for access rules.
+#: Read model of employees (from planning): units and the supervisor tree, for access rules, one row
+#: per dated assignment (a move dated later holds from its date: shared/read_models.py).
 employees = Table(
     "employees",
     metadata,
     # Keyed by region: planning's employee ids are unique per region only.
     Column("region_id", String(64), primary_key=True),
     Column("employee_id", String(64), primary_key=True),
+    Column("effective_from", Date, primary_key=True),
     Column("unit_id", String(64), nullable=False),
     Column("supervisor_id", String(64)),
     Column("name", String(300), nullable=False),
+    *stamp_columns(),
 )
 
 #: Read model of planned results (RHK) of approved plans, which continuous feedback refers to.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -27,6 +28,7 @@ from shared.contracts.planning import (
 )
 from shared.contracts.reporting import ActivityReported
 from shared.errors import NotFound
+from shared.read_models import FactOrder, holding_or_first, stamp_values, stored_if_newer
 from shared.region_time import in_zone
 
 
@@ -69,28 +71,41 @@ async def on_region_registered(session: AsyncSession, event: RegionRegistered, _
     )
 
 
-async def on_unit_upserted(session: AsyncSession, event: UnitUpserted, _: Envelope) -> None:
-    """Remember units so citizens can rate them and file complaints about them."""
-    statement = insert(units).values(unit_id=event.unit_id, region_id=event.region_id, name=event.name)
+async def on_unit_upserted(session: AsyncSession, event: UnitUpserted, envelope: Envelope) -> None:
+    """Remember units so citizens can rate them and file complaints about them (the newer event wins)."""
+    statement = insert(units).values(
+        unit_id=event.unit_id, region_id=event.region_id, name=event.name, **stamp_values(envelope)
+    )
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["unit_id"],
-            set_={"name": statement.excluded.name},
-            where=units.c.region_id == event.region_id,
+            set_={name: statement.excluded[name] for name in ("name", "stamp_at", "stamp_id")},
+            where=(units.c.region_id == event.region_id) & stored_if_newer(units, statement.excluded),
         )
     )
 
 
-async def on_employee_upserted(session: AsyncSession, event: EmployeeUpserted, _: Envelope) -> None:
-    """Remember each employee's unit and supervisor (who rates whom, who is whose peer)."""
+async def on_employee_upserted(session: AsyncSession, event: EmployeeUpserted, envelope: Envelope) -> None:
+    """Remember each employee's unit and supervisor from the move's date (who rates whom, who is whose
+    peer); of two events for one date the newer wins, so a late or repeated one changes nothing."""
     values = {
         "unit_id": event.unit_id,
         "supervisor_id": event.supervisor_id,
         "name": event.name,
+        **stamp_values(envelope),
     }
-    statement = insert(employees).values(employee_id=event.employee_id, region_id=event.region_id, **values)
+    statement = insert(employees).values(
+        employee_id=event.employee_id,
+        region_id=event.region_id,
+        effective_from=event.effective_from,
+        **values,
+    )
     await session.execute(
-        statement.on_conflict_do_update(index_elements=["region_id", "employee_id"], set_=values)
+        statement.on_conflict_do_update(
+            index_elements=["region_id", "employee_id", "effective_from"],
+            set_=values,
+            where=stored_if_newer(employees, statement.excluded),
+        )
     )
 
 
@@ -171,15 +186,26 @@ async def unit_name(session: AsyncSession, region_id: str, unit_id: str) -> str:
     return str(name)
 
 
+def _fact_order(row: Any) -> FactOrder:
+    return FactOrder(row.effective_from, row.stamp_at, row.stamp_id)
+
+
 async def find_employee(session: AsyncSession, region_id: str, employee_id: str) -> EmployeeRecord | None:
-    """An employee of the region, or None."""
-    row = (
+    """An employee of the region as assigned today in the region's zone, or None.
+
+    Someone who starts later shows their first assignment, as planning shows them.
+    """
+    facts = (
         await session.execute(
             select(employees).where(
                 employees.c.employee_id == employee_id, employees.c.region_id == region_id
             )
         )
-    ).first()
+    ).all()
+    if not facts:
+        return None  # spares the region's clock for unknown ids
+    today = datetime.now(ZoneInfo((await region_clock(session, region_id)).timezone)).date()
+    row = holding_or_first(facts, today, _fact_order)
     if row is None:
         return None
     return EmployeeRecord(row.employee_id, row.unit_id, row.supervisor_id, row.name)

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.auth import REGION_ID
 from shared.db import REGION_SETTING
+from shared.region_time import DEFAULT_TIMEZONE
 
 #: Columns of an accepted activity as the intake inserts them, with their PostgreSQL types.
 ACTIVITY_COLUMNS = {
@@ -112,11 +113,19 @@ WITH inserted AS (
 SELECT activity_id FROM inserted
 """
 
-_INDICATORS_AMONG = """
+_INDICATORS_AMONG = f"""
 SELECT p.indicator_id, p.employee_id, p.plan_id, p.result_id, p.year, p.aggregation, p.qualitative,
        t.supervisor_id AS rater_id
 FROM plan_indicators p
-LEFT JOIN team_members t ON t.employee_id = p.employee_id AND t.region_id = p.region_id
+LEFT JOIN LATERAL (
+    -- The rater today in the region's zone (shared/read_models.py's rule, by the primary key's index).
+    SELECT supervisor_id FROM team_members
+    WHERE region_id = p.region_id AND employee_id = p.employee_id
+      AND effective_from <= (now() AT TIME ZONE coalesce(
+          (SELECT timezone FROM regions WHERE region_id = p.region_id), '{DEFAULT_TIMEZONE}'))::date
+    ORDER BY effective_from DESC
+    LIMIT 1
+) t ON true
 WHERE p.region_id = $1 AND p.active AND p.indicator_id = ANY($2::varchar[])
 """
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from shared.db import make_metadata
+from shared.read_models import stamp_columns
 from shared.runtime import ServiceTables
 
 metadata = make_metadata()
@@ -51,15 +52,17 @@ plan_indicators = Table(
     Index("ix_plan_indicators_employee", "employee_id", "year"),
 )
 
-#: Read model of the supervisor tree, built from planning's EmployeeUpserted: who rates whom.
+#: Read model of the supervisor tree, built from planning's EmployeeUpserted: who rates whom, one
+#: row per dated assignment (a move dated later holds from its date: shared/read_models.py).
 team_members = Table(
     "team_members",
     metadata,
     Column("region_id", String(64), primary_key=True),
     Column("employee_id", String(64), primary_key=True),
+    Column("effective_from", Date, primary_key=True),
     Column("supervisor_id", String(64), comment="The rater (pejabat penilai) of this employee."),
     Column("unit_id", String(64), nullable=False),
-    Column("effective_from", Date, nullable=False),
+    *stamp_columns(),
     Index("ix_team_members_supervisor", "region_id", "supervisor_id"),
 )
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.selectable import Join
+from sqlalchemy.sql.selectable import Join, Subquery
 
-from services.reporting.adapters.tables import activities, team_members
+from services.reporting.adapters.tables import activities, regions, team_members
 from shared.auth import Principal, Role
 from shared.errors import Forbidden, NotFound
+from shared.read_models import holding_on_day, region_today
 
 
 def is_region_reader(principal: Principal) -> bool:
@@ -27,11 +28,22 @@ def employee_of(principal: Principal) -> str:
     return principal.employee_id
 
 
+def team_today() -> Subquery:
+    """Who rates whom today in the region's zone: each employee's assignment holding today.
+
+    A new subquery each call, so that one statement may use it in its FROM and in a nested select.
+    """
+    return holding_on_day(
+        team_members, ("region_id", "employee_id"), region_today(regions, team_members.c.region_id)
+    )
+
+
 def team_of(principal: Principal) -> Select[tuple[str]]:
-    """The employees the caller rates, in their region (the team read model)."""
-    return select(team_members.c.employee_id).where(
-        team_members.c.region_id == principal.region,
-        team_members.c.supervisor_id == principal.employee_id,
+    """The employees the caller rates today, in their region (the team read model)."""
+    team = team_today()
+    return select(team.c.employee_id).where(
+        team.c.region_id == principal.region,
+        team.c.supervisor_id == principal.employee_id,
     )
 
 
@@ -47,14 +59,12 @@ def visible_employees(principal: Principal, column: ColumnElement[str]) -> Colum
     return or_(*conditions)
 
 
-def with_rater() -> Join:
-    """Activities joined to the rater of their employee (NULL when the team model does not know them)."""
+def with_rater(team: Subquery) -> Join:
+    """Activities joined to their employee's rater in ``team`` (:func:`team_today`; NULL when the
+    team model does not know them)."""
     return activities.outerjoin(
-        team_members,
-        and_(
-            team_members.c.employee_id == activities.c.employee_id,
-            team_members.c.region_id == activities.c.region_id,
-        ),
+        team,
+        and_(team.c.employee_id == activities.c.employee_id, team.c.region_id == activities.c.region_id),
     )
 
 
@@ -92,11 +102,12 @@ async def ensure_may_see_employee(session: AsyncSession, principal: Principal, e
     """404 unless the caller may see this employee's records (own, team, or region reader)."""
     if principal.employee_id == employee_id:
         return
+    team = team_today()
     if is_region_reader(principal):
         known = await session.scalar(
-            select(team_members.c.employee_id).where(
-                team_members.c.employee_id == employee_id, team_members.c.region_id == principal.region
-            )
+            select(team_members.c.employee_id)
+            .where(team_members.c.employee_id == employee_id, team_members.c.region_id == principal.region)
+            .limit(1)
         ) or await session.scalar(
             select(activities.c.employee_id)
             .where(activities.c.employee_id == employee_id, activities.c.region_id == principal.region)
@@ -106,8 +117,8 @@ async def ensure_may_see_employee(session: AsyncSession, principal: Principal, e
             return
     elif principal.has(Role.RATER) and principal.employee_id is not None:
         rater = await session.scalar(
-            select(team_members.c.supervisor_id).where(
-                team_members.c.employee_id == employee_id, team_members.c.region_id == principal.region
+            select(team.c.supervisor_id).where(
+                team.c.employee_id == employee_id, team.c.region_id == principal.region
             )
         )
         if rater == principal.employee_id:

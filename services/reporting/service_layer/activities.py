@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import Label
 
 from services.reporting.adapters.live_feed import FeedNotice
-from services.reporting.adapters.tables import activities, activity_evidence, plan_indicators, team_members
+from services.reporting.adapters.tables import activities, activity_evidence, plan_indicators
 from services.reporting.domain.activity import (
     ActivityStatus,
     ReviewAction,
@@ -36,6 +36,7 @@ from services.reporting.service_layer.access import (
     ensure_rater,
     may_see,
     not_found,
+    team_today,
     visible_employees,
     with_rater,
 )
@@ -141,10 +142,11 @@ async def review_activity(
 ) -> tuple[ActivityRead, FeedNotice | None]:
     """The employee's rater verifies or rejects a submitted activity."""
     region_id = principal.region
+    team = team_today()
     row = (
         await uow.session.execute(
-            select(activities, team_members.c.supervisor_id.label("rater_id"), _evidence_hashes())
-            .select_from(with_rater())
+            select(activities, team.c.supervisor_id.label("rater_id"), _evidence_hashes())
+            .select_from(with_rater(team))
             .where(activities.c.activity_id == activity_id, activities.c.region_id == region_id)
             .with_for_update(of=activities)
         )
@@ -202,18 +204,19 @@ async def correct_activity(
 ) -> tuple[ActivityRead, FeedNotice | None]:
     """The employee corrects a rejected activity; it awaits verification again."""
     region_id = principal.region
+    team = team_today()
     row = (
         await uow.session.execute(
             select(
                 activities,
-                team_members.c.supervisor_id.label("rater_id"),
+                team.c.supervisor_id.label("rater_id"),
                 _evidence_hashes(),
                 plan_indicators.c.year.label("plan_year"),
                 plan_indicators.c.aggregation,
                 plan_indicators.c.qualitative,
             )
             .select_from(
-                with_rater().outerjoin(
+                with_rater(team).outerjoin(
                     plan_indicators,
                     (plan_indicators.c.indicator_id == activities.c.indicator_id)
                     & (plan_indicators.c.region_id == activities.c.region_id),
@@ -277,10 +280,11 @@ async def correct_activity(
 
 async def get_activity(*, session: AsyncSession, principal: Principal, activity_id: str) -> ActivityDetail:
     """One activity with its evidence, for those allowed to see it."""
+    team = team_today()
     row = (
         await session.execute(
-            select(activities, team_members.c.supervisor_id.label("rater_id"))
-            .select_from(with_rater())
+            select(activities, team.c.supervisor_id.label("rater_id"))
+            .select_from(with_rater(team))
             .where(activities.c.activity_id == activity_id, activities.c.region_id == principal.region)
         )
     ).first()

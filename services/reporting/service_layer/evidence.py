@@ -9,12 +9,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.adapters.evidence_store import EvidenceMissing, EvidenceStore, EvidenceStoreError
-from services.reporting.adapters.tables import activities, activity_evidence, team_members
+from services.reporting.adapters.tables import activities, activity_evidence
 from services.reporting.domain.activity import ActivityStatus, evidence_may_change
 from services.reporting.domain.evidence import SNIFF_BYTES, check_evidence_file, sha256_hex
 from services.reporting.entrypoints.schemas import EvidenceRead
 from services.reporting.metrics import EVIDENCE_BYTES, EVIDENCE_UPLOADS
-from services.reporting.service_layer.access import may_see, not_found, with_rater
+from services.reporting.service_layer.access import may_see, not_found, team_today, with_rater
 from services.reporting.service_layer.errors import (
     PayloadTooLarge,
     StorageUnavailable,
@@ -71,18 +71,19 @@ async def attach_evidence(
     evidence_of_activity = (activity_evidence.c.activity_id == activities.c.activity_id) & (
         activity_evidence.c.region_id == activities.c.region_id
     )
+    team = team_today()
     row = (
         await session.execute(
             select(
                 activities.c.employee_id,
                 activities.c.status,
-                team_members.c.supervisor_id.label("rater_id"),
+                team.c.supervisor_id.label("rater_id"),
                 select(func.count()).where(evidence_of_activity).scalar_subquery().label("file_count"),
                 exists()
                 .where(evidence_of_activity, activity_evidence.c.sha256 == digest)
                 .label("already_attached"),
             )
-            .select_from(with_rater())
+            .select_from(with_rater(team))
             .where(activities.c.activity_id == activity_id, activities.c.region_id == region_id)
             # Serialises uploads to one activity, so the per-activity file limit holds under concurrency.
             .with_for_update(of=activities)
@@ -161,14 +162,15 @@ async def evidence_to_download(
     *, session: AsyncSession, principal: Principal, activity_id: str, sha256: str
 ) -> EvidenceRead:
     """The evidence record, if the caller may see its activity (404 otherwise)."""
+    team = team_today()
     row = (
         await session.execute(
-            select(activity_evidence, team_members.c.supervisor_id.label("rater_id"))
+            select(activity_evidence, team.c.supervisor_id.label("rater_id"))
             .select_from(
                 activity_evidence.outerjoin(
-                    team_members,
-                    (team_members.c.employee_id == activity_evidence.c.employee_id)
-                    & (team_members.c.region_id == activity_evidence.c.region_id),
+                    team,
+                    (team.c.employee_id == activity_evidence.c.employee_id)
+                    & (team.c.region_id == activity_evidence.c.region_id),
                 )
             )
             .where(

@@ -9,13 +9,18 @@ from sqlalchemy import ColumnElement, or_, select, true, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.reporting.adapters.tables import field_visits, team_members
+from services.reporting.adapters.tables import field_visits
 from services.reporting.domain.activity import check_not_in_future
 from services.reporting.domain.cursor import InvalidCursor, decode_cursor, encode_cursor
 from services.reporting.domain.resend import VISIT_CONTENT, changed_resend, differing_fields
 from services.reporting.entrypoints.schemas import FieldVisitCreate, FieldVisitPage, FieldVisitRead
 from services.reporting.metrics import FIELD_VISITS
-from services.reporting.service_layer.access import employee_of, ensure_may_see_employee, is_region_reader
+from services.reporting.service_layer.access import (
+    employee_of,
+    ensure_may_see_employee,
+    is_region_reader,
+    team_today,
+)
 from services.reporting.service_layer.activities import SubmissionRules
 from services.reporting.service_layer.errors import conflict, unprocessable
 from shared.auth import Principal, Role
@@ -69,19 +74,20 @@ async def log_field_visit(
     if violation is not None:
         raise unprocessable(violation)
     employee_ids = list(dict.fromkeys(visit_in.employee_ids))
-    team = set(
+    team = team_today()
+    members = set(
         (
             await session.execute(
-                select(team_members.c.employee_id).where(
-                    team_members.c.region_id == region_id,
-                    team_members.c.supervisor_id == supervisor_id,
-                    team_members.c.employee_id.in_(employee_ids),
+                select(team.c.employee_id).where(
+                    team.c.region_id == region_id,
+                    team.c.supervisor_id == supervisor_id,
+                    team.c.employee_id.in_(employee_ids),
                 )
             )
         ).scalars()
     )
     for index, employee_id in enumerate(visit_in.employee_ids):
-        if employee_id not in team:
+        if employee_id not in members:
             raise Unprocessable(
                 "not_in_team",
                 f"Employee {employee_id} is not in your team.",

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.reporting.adapters.tables import plan_indicators, regions, team_members
 from shared.contracts import Envelope
 from shared.contracts.planning import EmployeeUpserted, RegionRegistered, WorkPlanApproved, WorkPlanSuperseded
+from shared.read_models import stamp_values, stored_if_newer
 
 
 async def on_region_registered(session: AsyncSession, event: RegionRegistered, _: Envelope) -> None:
@@ -22,27 +23,26 @@ async def on_region_registered(session: AsyncSession, event: RegionRegistered, _
     )
 
 
-async def on_employee_upserted(session: AsyncSession, event: EmployeeUpserted, _: Envelope) -> None:
-    """Remember the employee's supervisor (their rater): the team a rater may verify and watch.
-
-    The latest ``effective_from`` wins, so an older move delivered late never overwrites a newer one.
+async def on_employee_upserted(session: AsyncSession, event: EmployeeUpserted, envelope: Envelope) -> None:
+    """Remember the employee's supervisor (their rater) from the move's date: the team a rater may
+    verify and watch. Of two events for one date the newer wins, so a late or repeated one changes nothing.
     """
     statement = insert(team_members).values(
         employee_id=event.employee_id,
         region_id=event.region_id,
+        effective_from=event.effective_from,
         supervisor_id=event.supervisor_id,
         unit_id=event.unit_id,
-        effective_from=event.effective_from,
+        **stamp_values(envelope),
     )
     await session.execute(
         statement.on_conflict_do_update(
-            index_elements=["region_id", "employee_id"],
+            index_elements=["region_id", "employee_id", "effective_from"],
             set_={
-                "supervisor_id": statement.excluded.supervisor_id,
-                "unit_id": statement.excluded.unit_id,
-                "effective_from": statement.excluded.effective_from,
+                name: statement.excluded[name]
+                for name in ("supervisor_id", "unit_id", "stamp_at", "stamp_id")
             },
-            where=team_members.c.effective_from <= statement.excluded.effective_from,
+            where=stored_if_newer(team_members, statement.excluded),
         )
     )
 

@@ -80,7 +80,8 @@ employees = Table(
     *_stamps(),
     Index("ix_employees_region_id_supervisor_id", "region_id", "supervisor_id"),
     Index("ix_employees_region_id_unit_id", "region_id", "unit_id"),
-    PrimaryKeyConstraint("region_id", "employee_id", name="pk_employees"),
+    # One row per dated assignment: a move dated later holds from its date (shared/read_models.py).
+    PrimaryKeyConstraint("region_id", "employee_id", "effective_from", name="pk_employees"),
 )
 
 #: Approved work plans (SKP); the one in force is the highest approved version not superseded.

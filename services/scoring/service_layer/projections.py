@@ -21,7 +21,7 @@ from fractions import Fraction
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import String, any_, bindparam, func, select, text, tuple_
+from sqlalchemy import String, any_, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -98,6 +98,7 @@ from shared.contracts.reporting import (
 from shared.db import REGION_SETTING, insert_from_arrays
 from shared.messaging.consumer import EventRejected, batch_work, replay_views
 from shared.observability import correlation_id_var
+from shared.read_models import stored_if_newer
 from shared.region_time import as_sent, utc_offset_minutes
 
 
@@ -410,10 +411,9 @@ def _upsert_employee_statement() -> Any:
     statement = insert(employees)
     columns = ("name", "unit_id", "position", "job_type", "supervisor_id", "effective_from", "stamp_at")
     return statement.on_conflict_do_update(
-        index_elements=["region_id", "employee_id"],
+        index_elements=["region_id", "employee_id", "effective_from"],
         set_={name: statement.excluded[name] for name in (*columns, "last_event_id", "updated_at")},
-        where=tuple_(employees.c.effective_from, employees.c.stamp_at)
-        <= tuple_(statement.excluded.effective_from, statement.excluded.stamp_at),
+        where=stored_if_newer(employees, statement.excluded, stamp_id="last_event_id"),
     ).returning(employees.c.employee_id)
 
 
@@ -424,7 +424,8 @@ _UPSERT_EMPLOYEE = _upsert_employee_statement()
 async def on_employee_upserted(
     session: AsyncSession, event: EmployeeUpserted, envelope: Envelope, pending: PendingViews
 ) -> None:
-    """Keep the team read model (unit, job type, rater); the latest assignment by effective date wins."""
+    """Keep the team read model (unit, job type, rater), one row per dated assignment; of two events
+    for one date the newer wins (shared/read_models.py)."""
     changed = await session.execute(
         _UPSERT_EMPLOYEE,
         {

@@ -65,7 +65,14 @@ from services.scoring.entrypoints.schemas import (
     UnitSummary,
 )
 from services.scoring.service_layer.rules import rule_set_for
-from services.scoring.service_layer.views import DEFAULT_PERIOD_KIND, calendar, indicator_of, to_decimal
+from services.scoring.service_layer.views import (
+    DEFAULT_PERIOD_KIND,
+    calendar,
+    employee_assignment,
+    employees_today,
+    indicator_of,
+    to_decimal,
+)
 from shared.auth import Principal, Role, ensure_may_read_unit
 from shared.errors import NotFound, Unprocessable
 from shared.region_time import as_sent
@@ -98,8 +105,10 @@ async def rater_of(
 ) -> str | None:
     """The employee's rater: their supervisor in the team read model, else the rater on their plan."""
     supervisor = await session.scalar(
-        select(employees.c.supervisor_id).where(
-            employees.c.region_id == region_id, employees.c.employee_id == employee_id
+        employee_assignment(
+            select(employees.c.supervisor_id).where(
+                employees.c.region_id == region_id, employees.c.employee_id == employee_id
+            )
         )
     )
     return supervisor or fallback
@@ -244,11 +253,11 @@ def _scorecard_summary_statement() -> Any:
         )
         .exists()
     )
-    supervisor = (
-        select(employees.c.supervisor_id)
-        .where(employees.c.region_id == region_id, employees.c.employee_id == employee_id)
-        .scalar_subquery()
-    )
+    supervisor = employee_assignment(
+        select(employees.c.supervisor_id).where(
+            employees.c.region_id == region_id, employees.c.employee_id == employee_id
+        )
+    ).scalar_subquery()
     return (
         select(
             employee_scores,
@@ -647,10 +656,11 @@ async def _unit(session: AsyncSession, region_id: str, unit_id: str) -> Row[Any]
 
 async def ensure_known_unit(session: AsyncSession, region_id: str, unit_id: str) -> None:
     """404 for a unit this region does not have (another region's units are invisible, not empty)."""
+    team = employees_today()
     known = await _unit(session, region_id, unit_id) is not None or (
         await session.scalar(
-            select(employees.c.employee_id)
-            .where(employees.c.region_id == region_id, employees.c.unit_id == unit_id)
+            select(team.c.employee_id)
+            .where(team.c.region_id == region_id, team.c.unit_id == unit_id)
             .limit(1)
         )
         is not None
@@ -809,11 +819,14 @@ async def unit_dashboard(
     rows = await _scores(session, region_id, parsed.key, unit_id)
 
     async def unit_of(employee_id: str) -> str | None:
-        return await session.scalar(
-            select(employees.c.unit_id).where(
-                employees.c.region_id == region_id, employees.c.employee_id == employee_id
+        found: str | None = await session.scalar(
+            employee_assignment(
+                select(employees.c.unit_id).where(
+                    employees.c.region_id == region_id, employees.c.employee_id == employee_id
+                )
             )
         )
+        return found
 
     # A rater sees the dashboard of their own unit (and only their own team by name, below).
     await ensure_may_read_unit(principal, unit_id, unit_of=unit_of)

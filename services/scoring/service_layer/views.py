@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Select, Subquery
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.scoring.adapters.tables import (
@@ -76,6 +76,7 @@ from services.scoring.domain.rating import ProposalReason, RatingProposal, propo
 from services.scoring.domain.rules import RuleBook, RuleSet
 from services.scoring.domain.targets import period_target
 from services.scoring.service_layer.rules import rule_book, rule_set_in
+from shared.read_models import holding_on_day, one_holding_on_day, region_today
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 DEFAULT_PERIOD_KIND = PeriodKind.QUARTERLY
@@ -871,15 +872,35 @@ async def latest_rater_assessment(
     ).first()
 
 
+_Row = TypeVar("_Row", bound=Any)
+
+
+def _region_today() -> ColumnElement[date]:
+    return region_today(region_settings, employees.c.region_id)
+
+
+def employees_today() -> Subquery:
+    """Each employee's assignment holding today in the region's zone (the team read model's rule)."""
+    return holding_on_day(employees, ("region_id", "employee_id"), _region_today())
+
+
+def employee_assignment(query: Select[_Row]) -> Select[_Row]:
+    """A query of one employee's rows narrowed to the assignment holding today."""
+    return one_holding_on_day(query, employees, _region_today())
+
+
 async def employee_record(session: AsyncSession, region_id: str, employee_id: str) -> Row[Any] | None:
-    """The team read model's row of an employee."""
-    return (
+    """The team read model's row of an employee: the assignment holding today."""
+    row: Row[Any] | None = (
         await session.execute(
-            select(employees).where(
-                employees.c.region_id == region_id, employees.c.employee_id == employee_id
+            employee_assignment(
+                select(employees).where(
+                    employees.c.region_id == region_id, employees.c.employee_id == employee_id
+                )
             )
         )
     ).first()
+    return row
 
 
 def plan_structure(
@@ -1020,8 +1041,10 @@ async def _refresh_summaries(
         for row in await session.execute(
             per_key(
                 e,
-                select(employees).where(
-                    employees.c.region_id == region_id, employees.c.employee_id == e.c.employee_id
+                employee_assignment(
+                    select(employees).where(
+                        employees.c.region_id == region_id, employees.c.employee_id == e.c.employee_id
+                    )
                 ),
                 "w",
             )
