@@ -1,5 +1,5 @@
 """Pages for raters (pejabat penilai): what waits for them first, their team's live feed, ratings."""
 
-from services.web.entrypoints.raters import feed, inbox
+from services.web.entrypoints.raters import feed, inbox, rating
 
-ROUTERS = (inbox.router, feed.router)
+ROUTERS = (inbox.router, feed.router, rating.router)
