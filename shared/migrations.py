@@ -132,7 +132,25 @@ async def secure_schema(connection: AsyncConnection, schema: str, role: str | No
             {"schema": schema},
         )
     ).scalars()
+    # A table secured already with this very predicate is left alone: ALTER TABLE and CREATE
+    # POLICY take its exclusive lock, and another process of the service starting while its twins
+    # serve (a rolling restart, `--replicas`) waited behind their requests and deadlocked with them.
+    secured = set(
+        (
+            await connection.execute(
+                text(
+                    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "JOIN pg_policy p ON p.polrelid = c.oid AND p.polname = :policy "
+                    "WHERE n.nspname = :schema AND c.relrowsecurity AND c.relforcerowsecurity "
+                    "AND obj_description(p.oid, 'pg_policy') = :predicate"
+                ),
+                {"schema": schema, "policy": REGION_POLICY, "predicate": _REGION_PREDICATE},
+            )
+        ).scalars()
+    )
     for table in region_tables:
+        if table in secured:
+            continue
         qualified = f'"{schema}"."{table}"'
         await connection.execute(text(f"ALTER TABLE {qualified} ENABLE ROW LEVEL SECURITY"))
         await connection.execute(text(f"ALTER TABLE {qualified} FORCE ROW LEVEL SECURITY"))
@@ -142,6 +160,11 @@ async def secure_schema(connection: AsyncConnection, schema: str, role: str | No
                 f"CREATE POLICY {REGION_POLICY} ON {qualified} "
                 f"USING ({_REGION_PREDICATE}) WITH CHECK ({_REGION_PREDICATE})"
             )
+        )
+        # The predicate the policy was made with, so the next start knows it is current.
+        quoted_predicate = "'" + _REGION_PREDICATE.replace("'", "''") + "'"
+        await connection.execute(
+            text(f"COMMENT ON POLICY {REGION_POLICY} ON {qualified} IS {quoted_predicate}")
         )
     if role is None:
         return

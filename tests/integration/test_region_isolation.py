@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -152,3 +153,20 @@ async def test_the_audit_trail_is_append_only_for_services(
     await run_as(service_engine, region, INSERT_AUDIT, region)
     with pytest.raises(DBAPIError, match="permission denied"):
         await run_as(service_engine, region, statement, region)
+
+
+async def test_another_process_starting_changes_no_table_while_requests_hold_them(
+    admin_engine: AsyncEngine,
+) -> None:
+    """A replica (re)starting while its twins serve finds the schema secured already: it must not
+    take a table's exclusive lock to secure it again, which waited behind (and deadlocked with) the
+    twins' requests in a rolling restart."""
+    planning = definition("planning")
+    async with admin_engine.connect() as busy:
+        await busy.execute(text("LOCK TABLE planning.regions IN ROW EXCLUSIVE MODE"))  # as an INSERT does
+        try:
+            await asyncio.wait_for(
+                upgrade_to_head_async(planning.settings, planning.migrations_dir), timeout=30
+            )
+        finally:
+            await busy.rollback()
