@@ -1,7 +1,7 @@
-"""A rater in a real browser against the platform as processes: the feed page open, a team member's
-activity reported through reporting's API appears without a reload, one verified and one rejected
-with a reason, and reporting's API shows both; the inbox and the feed accessible in both languages
-at 360 and 1280 px."""
+"""A rater in a real browser against the platform as processes: (a) the feed page open, a team
+member's activity reported through reporting's API appears without a reload, one verified and one
+rejected with a reason, and reporting's API shows both; (b) a proposed rating overridden with a
+reason, the predicate shown. Each page accessible in both languages at 360 and 1280 px."""
 
 from __future__ import annotations
 
@@ -102,16 +102,21 @@ async def report(platform: Any, team: dict[str, Any], description: str) -> str:
     return activity_id
 
 
-async def test_a_rater_decides_activity_arriving_on_the_open_feed(platform, region, browser, make_token):
-    team = await a_team_with_a_plan_in_force(platform, region, make_token)
-    context = await browser.new_context()
-    page = await context.new_page()
+async def sign_in_as_rater(page: Any, platform: Any, region: dict[str, Any], head: str) -> None:
+    """The development sign-in page, the head of the office chosen."""
     await page.goto(web_url(platform, "/masuk/demo?next=%2Fpenilai%2Fkotak-masuk"))
-    choice = f"input[name=user][value='{region['region_id']}|rater|{team['head']}']"
+    choice = f"input[name=user][value='{region['region_id']}|rater|{head}']"
     await page.eval_on_selector(choice, "radio => { radio.closest('details').open = true; }")
     await page.check(choice)
     await page.click("main button[type=submit]")
     await page.wait_for_url("**/penilai/kotak-masuk")
+
+
+async def test_a_rater_decides_activity_arriving_on_the_open_feed(platform, region, browser, make_token):
+    team = await a_team_with_a_plan_in_force(platform, region, make_token)
+    context = await browser.new_context()
+    page = await context.new_page()
+    await sign_in_as_rater(page, platform, region, team["head"])
     await check_page(page, "rater-inbox-empty")
 
     await page.goto(web_url(platform, "/penilai/umpan"))
@@ -148,4 +153,41 @@ async def test_a_rater_decides_activity_arriving_on_the_open_feed(platform, regi
     await check_page(page, "rater-inbox")
     await page.goto(web_url(platform, "/penilai/umpan"))
     await check_page(page, "rater-feed")
+    await context.close()
+
+
+async def test_a_rater_overrides_a_proposed_rating_and_sees_the_predicate(
+    platform, region, browser, make_token
+):
+    team = await a_team_with_a_plan_in_force(platform, region, make_token)
+    today = datetime.now(ZoneInfo(ZONE))
+    period = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    scorecard = service_url(platform, "scoring", f"/v1/employees/{team['member']}/scorecard?period={period}")
+    async with httpx.AsyncClient(timeout=15) as http:
+
+        async def proposed() -> bool:
+            return (await http.get(scorecard, headers=team["rater"])).status_code == 200
+
+        await wait_until(proposed, timeout=60, interval=0.5)  # scoring knows the plan
+    context = await browser.new_context()
+    page = await context.new_page()
+    await sign_in_as_rater(page, platform, region, team["head"])
+    await page.click("a:has-text('Rating dan predikat')")
+    await page.wait_for_url(f"**/penilai/pegawai/{team['member']}/rating")
+    await check_page(page, "rater-rating")
+
+    await page.check("#result_rating")  # Di Atas Ekspektasi (the proposal is Di Bawah)
+    await page.check("input[name=behaviour_rating][value=MEETS]")
+    await page.click("main button[type=submit]")
+    await page.locator(".error-summary").wait_for()  # an override needs a reason: scoring says so
+    await check_current(page, "rater-rating-reason-missing")
+    assert await page.is_checked("#result_rating")
+    await page.fill("#reason", "Melayani perekaman keliling di distrik terpencil di luar target.")
+    await page.click("main button[type=submit]")
+    await page.wait_for_url("**keputusan=tersimpan")
+    assert "Predikat: Baik" in await page.inner_text(".panel")
+    await check_current(page, "rater-rating-decided")
+    async with httpx.AsyncClient(timeout=15) as http:
+        decision = (await http.get(scorecard, headers=team["rater"])).json()["decision"]
+    assert (decision["predicate"], decision["overridden"]) == ("BAIK", True)
     await context.close()
