@@ -3,8 +3,14 @@
 from pathlib import Path
 
 from services.feedback.adapters.tables import runtime_tables
-from services.feedback.entrypoints import complaint_photos, public_api
-from services.feedback.entrypoints.api import public_router, router
+from services.feedback.entrypoints import (
+    citizen_api,
+    complaint_api,
+    complaint_photos,
+    internal_api,
+    public_api,
+    survey_api,
+)
 from services.feedback.entrypoints.consumer import handlers
 from services.feedback.service_layer.deadlines import deadline_scheduler
 from services.feedback.settings import FeedbackSettings
@@ -21,10 +27,12 @@ def build(settings: FeedbackSettings | None = None) -> ServiceDefinition:
         title="Kinerja feedback",
         description="Citizen satisfaction (SKM/IKM), complaints, and feedback inside the organisation.",
         routers=[
-            public_router,
+            citizen_api.router,
             public_api.router,
             complaint_photos.public_router,
-            router,
+            survey_api.router,
+            complaint_api.router,
+            internal_api.router,
             complaint_photos.router,
         ],
         handlers=handlers,

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import Response
 from starlette.types import Scope
 
-from services.feedback.entrypoints.api import ComplaintReaders, EntityId, RegionId, TrackingCode
 from services.feedback.entrypoints.citizen import (
     CitizenClient,
     CitizenRoute,
@@ -14,6 +13,8 @@ from services.feedback.entrypoints.citizen import (
     citizen_protection,
     feedback_settings,
 )
+from services.feedback.entrypoints.complaint_api import ComplaintReaders
+from services.feedback.entrypoints.params import EntityId, RegionId, TrackingCode
 from services.feedback.service_layer import complaint_photos, surveys
 from shared.auth import Principal
 from shared.guarded_route import GuardedRoute

@@ -10,8 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.feedback.entrypoints.api import RegionId
 from services.feedback.entrypoints.citizen import CitizenClient, CitizenRoute, Traffic, citizen_protection
+from services.feedback.entrypoints.params import RegionId
 from services.feedback.entrypoints.public_schemas import PublicFiguresRead, PublicRegionRead, RegionNameRead
 from services.feedback.service_layer import public_directory, public_figures
 from shared.contracts.periods import PeriodKey
