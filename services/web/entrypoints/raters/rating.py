@@ -44,6 +44,15 @@ PREDICATES = {
 }
 
 
+#: A qualitative indicator's judgement, as the rating page lists it.
+JUDGEMENT_NAMES = {
+    "EXCEEDED": N_("Exceeded the target"),
+    "MET": N_("Met the target"),
+    "PARTLY_MET": N_("Partly met the target"),
+    "NOT_MET": N_("Did not meet the target"),
+}
+
+
 def current_quarter(timezone: str | None) -> str:
     """This quarter in the region's zone (the default period of a rating)."""
     today = datetime.now(ZoneInfo(timezone or "Asia/Jakarta"))
@@ -95,6 +104,7 @@ async def _page(
             "period": period,
             "ratings": RATINGS,
             "predicates": PREDICATES,
+            "judgement_names": JUDGEMENT_NAMES,
             "values": chosen,
             "errors": errors or {},
             "decided": decided,
