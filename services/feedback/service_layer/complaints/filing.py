@@ -48,7 +48,7 @@ from services.feedback.service_layer.read_models import (
     require_employee,
     unit_name,
 )
-from services.feedback.service_layer.surveys import _service_row
+from services.feedback.service_layer.surveys import service_row
 from shared.contracts.feedback import (
     ComplaintFiled,
 )
@@ -66,7 +66,7 @@ async def file_complaint(
     session = uow.session
     await unit_name(session, region_id, complaint_in.unit_id)
     if complaint_in.service_id:
-        await _service_row(session, region_id, complaint_in.unit_id, complaint_in.service_id)
+        await service_row(session, region_id, complaint_in.unit_id, complaint_in.service_id)
     if complaint_in.officer_employee_id:
         await require_employee(
             session, region_id, complaint_in.officer_employee_id, field="officer_employee_id"
