@@ -1,0 +1,70 @@
+"""Regions (daerah): registering one, finding it, and its local today."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Row, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.planning.adapters import repository
+from services.planning.adapters.tables import regions
+from services.planning.domain.errors import DomainError
+from services.planning.domain.organisation import (
+    Region,
+)
+from services.planning.entrypoints.schemas import (
+    RegionCreate,
+    RegionRead,
+)
+from services.planning.service_layer.errors import to_api_error
+from shared.contracts.planning import RegionRegistered
+from shared.errors import Conflict, NotFound
+from shared.unit_of_work import UnitOfWork
+
+
+def new_id() -> str:
+    """A fresh opaque id."""
+    return uuid.uuid4().hex
+
+
+async def register_region(*, uow: UnitOfWork, region_in: RegionCreate) -> RegionRead:
+    """Add a region to the platform."""
+    try:
+        Region(region_in.region_id, region_in.name)
+    except DomainError as error:
+        raise to_api_error(error, renames={"id": "region_id"}) from None
+    existing = await uow.session.scalar(
+        select(regions.c.region_id).where(regions.c.region_id == region_in.region_id)
+    )
+    if existing is not None:
+        raise Conflict(
+            "region_exists",
+            f"Region {region_in.region_id!r} already exists.",
+            f"Daerah {region_in.region_id!r} sudah ada.",
+            field="region_id",
+        )
+    await uow.session.execute(insert(regions).values(**region_in.model_dump()))
+    uow.emit(RegionRegistered(**region_in.model_dump()))
+    return RegionRead(**region_in.model_dump())
+
+
+async def require_region(session: AsyncSession, region_id: str, *, lock: bool = False) -> Row[Any]:
+    """The caller's region row, or 404.
+
+    With `lock`, changes to the region's organisation wait for each other, so two concurrent moves
+    can never each pass the cycle check against a state the other is changing.
+    """
+    row = await repository.region_row(session, region_id, lock=lock)
+    if row is None:
+        raise NotFound("unknown_region", f"Region {region_id!r} does not exist.", "Daerah tidak ditemukan.")
+    return row
+
+
+async def today_in_region(session: AsyncSession, region_id: str) -> date:
+    """Today on the region's own calendar: its day starts at midnight in its time zone."""
+    region = await require_region(session, region_id)
+    return datetime.now(ZoneInfo(region.timezone)).date()
