@@ -1,5 +1,5 @@
 """Pages for raters (pejabat penilai): what waits for them first, their team's live feed, ratings."""
 
-from services.web.entrypoints.raters import feed, inbox, judgement, rating
+from services.web.entrypoints.raters import behaviour, feed, inbox, judgement, rating
 
-ROUTERS = (inbox.router, feed.router, rating.router, judgement.router)
+ROUTERS = (inbox.router, feed.router, rating.router, judgement.router, behaviour.router)
