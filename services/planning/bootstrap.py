@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from services.planning.adapters.tables import runtime_tables
-from services.planning.entrypoints.api import router
+from services.planning.entrypoints import organisation_api, work_plan_api
 from services.planning.settings import PlanningSettings
 from shared.runtime import ServiceDefinition
 
@@ -16,7 +16,7 @@ def build(settings: PlanningSettings | None = None) -> ServiceDefinition:
         migrations_dir=Path(__file__).parent / "migrations",
         title="Kinerja planning",
         description="Regions, organisation, employees and annual work plans (SKP) with cascading targets.",
-        routers=[router],
+        routers=[organisation_api.router, work_plan_api.router],
         # A region's structure-and-employees CSV (tens of thousands of rows) is posted in one request.
         max_body_bytes=16 * 1024 * 1024,
     )

@@ -1,0 +1,232 @@
+"""Planning's organisation routes: regions, units, employees, their moves and the CSV import."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query, Request, status
+from fastapi.responses import JSONResponse
+
+from services.planning.entrypoints.import_schemas import ImportReportRead
+from services.planning.entrypoints.organisation_import import IMPORT_REQUEST_BODY, uploaded_csv
+from services.planning.entrypoints.routing import (
+    PlatformAdmin,
+    RegionAdmin,
+    RegionReader,
+    TeamReader,
+    planning_router,
+    reading,
+)
+from services.planning.entrypoints.schemas import (
+    EmployeeCreate,
+    EmployeeHistoryRead,
+    EmployeeRead,
+    MoveCreate,
+    RegionCreate,
+    RegionRead,
+    UnitCreate,
+    UnitRead,
+    UnitUpdate,
+)
+from services.planning.service_layer import imports, organisation
+from shared.auth import Principal
+from shared.dates import BoundedDate
+from shared.http import client_address
+from shared.runtime import Context
+
+router = planning_router()
+
+
+@router.post("/regions", status_code=status.HTTP_201_CREATED, response_model=RegionRead)
+async def register_region(
+    region_in: RegionCreate, context: Context, request: Request, principal: Principal = PlatformAdmin
+) -> RegionRead:
+    """Add a region (pemerintah daerah) to the platform (platform administrators)."""
+    async with context.unit_of_work(region_id=region_in.region_id) as uow:
+        region = await organisation.register_region(uow=uow, region_in=region_in)
+        await uow.audit(
+            actor=principal.subject,
+            action="region.register",
+            subject=region.region_id,
+            client_address=client_address(request),
+        )
+        await uow.commit()
+    return region
+
+
+@router.get("/units", response_model=list[UnitRead])
+async def list_units(context: Context, principal: Principal = RegionReader) -> list[UnitRead]:
+    """The organisational units of the caller's region, parents before children."""
+    async with reading(context, principal.region) as session:
+        return await organisation.list_units(session=session, region_id=principal.region)
+
+
+@router.post("/units", status_code=status.HTTP_201_CREATED, response_model=UnitRead)
+async def create_unit(
+    unit_in: UnitCreate, context: Context, request: Request, principal: Principal = RegionAdmin
+) -> UnitRead:
+    """Add an organisational unit to the caller's region (BKPSDM)."""
+    async with context.unit_of_work(region_id=principal.region) as uow:
+        unit = await organisation.create_unit(uow=uow, region_id=principal.region, unit_in=unit_in)
+        await uow.audit(
+            actor=principal.subject,
+            action="unit.create",
+            subject=unit.unit_id,
+            client_address=client_address(request),
+        )
+        await uow.commit()
+    return unit
+
+
+@router.patch("/units/{unit_id}", response_model=UnitRead)
+async def update_unit(
+    unit_id: str, unit_in: UnitUpdate, context: Context, request: Request, principal: Principal = RegionAdmin
+) -> UnitRead:
+    """Rename a unit, move it under another parent or set its organisation predicate (BKPSDM)."""
+    async with context.unit_of_work(region_id=principal.region) as uow:
+        unit = await organisation.update_unit(
+            uow=uow, region_id=principal.region, unit_id=unit_id, unit_in=unit_in
+        )
+        await uow.audit(
+            actor=principal.subject,
+            action="unit.update",
+            subject=unit_id,
+            detail=unit_in.model_dump_json(exclude_unset=True),
+            client_address=client_address(request),
+        )
+        await uow.commit()
+    return unit
+
+
+@router.post("/employees", status_code=status.HTTP_201_CREATED, response_model=EmployeeRead)
+async def create_employee(
+    employee_in: EmployeeCreate, context: Context, request: Request, principal: Principal = RegionAdmin
+) -> EmployeeRead:
+    """Enrol an employee (ASN) in the caller's region with their first assignment (BKPSDM)."""
+    async with context.unit_of_work(region_id=principal.region) as uow:
+        employee = await organisation.create_employee(
+            uow=uow, region_id=principal.region, employee_in=employee_in
+        )
+        await uow.audit(
+            actor=principal.subject,
+            action="employee.create",
+            subject=employee.employee_id,
+            client_address=client_address(request),
+        )
+        await uow.commit()
+    return employee
+
+
+@router.get("/employees", response_model=list[EmployeeRead])
+async def list_employees(
+    context: Context,
+    principal: Principal = TeamReader,
+    on: Annotated[
+        BoundedDate | None,
+        Query(description="Assignments holding on this day; today in the region by default."),
+    ] = None,
+    supervisor_id: str | None = None,
+    unit_id: str | None = None,
+) -> list[EmployeeRead]:
+    """Employees as assigned on a day; a rater sees the team they supervised that day."""
+    async with reading(context, principal.region) as session:
+        return await organisation.list_employees(
+            session=session,
+            principal=principal,
+            on=on,
+            supervisor_id=supervisor_id,
+            unit_id=unit_id,
+        )
+
+
+@router.get("/employees/{employee_id}", response_model=EmployeeRead)
+async def get_employee(
+    employee_id: str,
+    context: Context,
+    principal: Principal = RegionReader,
+    on: Annotated[
+        BoundedDate | None,
+        Query(description="The assignment holding on this day (who rated whom); today by default."),
+    ] = None,
+) -> EmployeeRead:
+    """An employee with the assignment holding on a day (today in the region by default)."""
+    async with reading(context, principal.region) as session:
+        return await organisation.get_employee(
+            session=session, principal=principal, employee_id=employee_id, on=on
+        )
+
+
+@router.get("/employees/{employee_id}/history", response_model=EmployeeHistoryRead)
+async def employee_history(
+    employee_id: str, context: Context, principal: Principal = RegionReader
+) -> EmployeeHistoryRead:
+    """Every dated assignment of an employee (unit, position, supervisor), oldest first."""
+    async with reading(context, principal.region) as session:
+        return await organisation.employee_history(
+            session=session, principal=principal, employee_id=employee_id
+        )
+
+
+@router.post(
+    "/employees/{employee_id}/moves", status_code=status.HTTP_201_CREATED, response_model=EmployeeRead
+)
+async def move_employee(
+    employee_id: str,
+    move_in: MoveCreate,
+    context: Context,
+    request: Request,
+    principal: Principal = RegionAdmin,
+) -> EmployeeRead:
+    """Record a dated move (mutasi): new unit, supervisor and/or position from a date (BKPSDM)."""
+    async with context.unit_of_work(region_id=principal.region) as uow:
+        employee = await organisation.move_employee(
+            uow=uow, region_id=principal.region, employee_id=employee_id, move_in=move_in
+        )
+        await uow.audit(
+            actor=principal.subject,
+            action="employee.move",
+            subject=employee_id,
+            detail=move_in.model_dump_json(exclude_unset=True),
+            client_address=client_address(request),
+        )
+        await uow.commit()
+    return employee
+
+
+@router.post(
+    "/imports/organisation",
+    response_model=ImportReportRead,
+    responses={422: {"description": "Rejected rows: nothing was applied; the body carries the report."}},
+    openapi_extra=IMPORT_REQUEST_BODY,
+)
+async def import_organisation(
+    request: Request,
+    context: Context,
+    principal: Principal = RegionAdmin,
+    dry_run: Annotated[bool, Query(description="Only judge the file; apply nothing.")] = False,
+) -> ImportReportRead | JSONResponse:
+    """Import units and employees from a BKPSDM CSV export, all rows or none, with a per-row report
+    (on a dry run, what would be created and moved)."""
+    raw = await uploaded_csv(request)
+    async with context.unit_of_work(region_id=principal.region) as uow:
+        report = await imports.import_organisation(
+            uow=uow, region_id=principal.region, raw=raw, dry_run=dry_run
+        )
+        if report.applied:
+            await uow.audit(
+                actor=principal.subject,
+                action="organisation.import",
+                subject=principal.region,
+                detail=(
+                    f"{report.accepted} rows: {report.units_created} units, {report.employees_created} "
+                    f"employees created, {report.employees_moved} moved"
+                ),
+                client_address=client_address(request),
+            )
+            await uow.commit()
+    if report.rejected or report.file_problems:
+        return JSONResponse(
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            content={"error": imports.rejection_error(report), "report": report.model_dump(mode="json")},
+        )
+    return report
