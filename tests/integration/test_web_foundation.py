@@ -3,11 +3,16 @@ sign-in (development), sessions, CSRF, and pages that need a person."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from services.web.adapters.sessions import SESSION_PREFIX
 from services.web.bootstrap import build_app, build_context
 from services.web.settings import OidcProvider, WebSettings
+from shared.contracts.planning import RegionRegistered
+from tests.conftest import new_region_id
+from tests.integration.test_feedback_dated_moves import deliver
 from tests.integration.web_support import csrf_of, web_stack
 
 pytestmark = pytest.mark.integration
@@ -94,6 +99,21 @@ async def test_a_demo_user_signs_in_with_a_csrf_token_and_signs_out_ending_the_s
     assert signed_out.headers["location"] == "/keluar/selesai"
     assert not await web_stack.web.redis.exists(SESSION_PREFIX + session_id)
     assert (await browser.get("/saya")).status_code == 303
+
+
+async def test_the_demo_page_lists_planning_regions_when_feedback_knows_one_more(web_stack) -> None:
+    """Feedback may hold a region planning does not know (an event of a test, or not yet in planning):
+    the demo page still lists every region planning knows, instead of answering 404."""
+    region_id = (await web_stack.create_region())["region_id"]
+    stray = new_region_id()
+    registered = RegionRegistered(region_id=stray, name=f"Distrik {stray}", timezone="Asia/Jakarta")
+    await deliver(web_stack.services["feedback"], stray, registered, datetime.now(UTC))
+
+    listing = await web_stack.browser().get("/masuk/demo")
+
+    assert listing.status_code == 200, listing.text[:300]
+    assert f"{region_id}|employee|{region_id}-0-1" in listing.text
+    assert stray not in listing.text
 
 
 async def test_production_has_no_demo_sign_in(web_stack, data_dir) -> None:
