@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import re
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -29,6 +30,9 @@ from services.web.bootstrap import WebServer, build_app, build_context
 from services.web.context import WebContext
 from services.web.settings import WebSettings
 from tests.conftest import auth, new_region_id, wait_until
+
+#: Loopback addresses, one per web stack (127.0.1.1, 127.0.1.2, ...).
+_WEB_ADDRESSES: Iterator[str] = (f"127.0.{1 + n // 250}.{1 + n % 250}" for n in itertools.count())
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -192,7 +196,10 @@ async def running_web(
     """The web app with ``settings``, calling the given in-process services (reporting over HTTP)."""
     transports: dict[Service, httpx.AsyncBaseTransport] = {
         Service.PLANNING: httpx.ASGITransport(app=planning.app),
-        Service.FEEDBACK: httpx.ASGITransport(app=feedback.app),
+        # Each stack calls feedback from an address of its own: the web app's reads of feedback's
+        # public directory count against that address's rate limit, kept in the session's Redis, so
+        # the many stacks of one test session would otherwise share one budget and meet its 429.
+        Service.FEEDBACK: httpx.ASGITransport(app=feedback.app, client=(next(_WEB_ADDRESSES), 50000)),
     }
     if scoring is not None:
         transports[Service.SCORING] = httpx.ASGITransport(app=scoring.app)
