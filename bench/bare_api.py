@@ -11,7 +11,8 @@ import sys
 import uvicorn
 from fastapi import FastAPI, status
 
-from services.reporting.entrypoints.schemas import ActivityCreate, BatchCreate
+from services.reporting.entrypoints.schemas import BatchCreate
+from services.reporting.service_layer.schemas import ActivityCreate
 
 app = FastAPI(title="bare parsing baseline")
 

@@ -19,26 +19,23 @@ from services.reporting.entrypoints.dependencies import (
     submission_queue,
     submission_writer,
 )
-from services.reporting.entrypoints.schemas import (
+from services.reporting.entrypoints.schemas import BatchCreate, BatchRead, RejectionCreate, VerificationCreate
+from services.reporting.service_layer import activities, evidence, field_visits
+from services.reporting.service_layer.access import employee_of
+from services.reporting.service_layer.activities import HistoryFilters, SubmissionRules
+from services.reporting.service_layer.intake import Claim, batch_answer, batch_claim, single_answer
+from services.reporting.service_layer.schemas import (
     ActivityCorrection,
     ActivityCreate,
     ActivityDetail,
     ActivityPage,
     ActivityRead,
     ActivityStatusName,
-    BatchCreate,
-    BatchRead,
     EvidenceRead,
     FieldVisitCreate,
     FieldVisitPage,
     FieldVisitRead,
-    RejectionCreate,
-    VerificationCreate,
 )
-from services.reporting.service_layer import activities, evidence, field_visits
-from services.reporting.service_layer.access import employee_of
-from services.reporting.service_layer.activities import HistoryFilters, SubmissionRules
-from services.reporting.service_layer.intake import Claim, batch_answer, batch_claim, single_answer
 from shared.auth import Principal, Role, require_roles
 from shared.dates import BoundedInstant
 from shared.errors import ServiceUnavailable, Unprocessable

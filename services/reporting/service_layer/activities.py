@@ -23,13 +23,6 @@ from services.reporting.domain.activity import (
     next_status,
 )
 from services.reporting.domain.cursor import InvalidCursor, decode_cursor, encode_cursor
-from services.reporting.entrypoints.schemas import (
-    ActivityCorrection,
-    ActivityDetail,
-    ActivityPage,
-    ActivityRead,
-    EvidenceRead,
-)
 from services.reporting.metrics import REVIEWS
 from services.reporting.service_layer.access import (
     ensure_may_see_employee,
@@ -41,6 +34,13 @@ from services.reporting.service_layer.access import (
     with_rater,
 )
 from services.reporting.service_layer.errors import conflict, unprocessable
+from services.reporting.service_layer.schemas import (
+    ActivityCorrection,
+    ActivityDetail,
+    ActivityPage,
+    ActivityRead,
+    EvidenceRead,
+)
 from shared.auth import Principal
 from shared.contracts.reporting import (
     ActivityCorrected,

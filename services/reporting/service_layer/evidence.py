@@ -12,7 +12,6 @@ from services.reporting.adapters.evidence_store import EvidenceMissing, Evidence
 from services.reporting.adapters.tables import activities, activity_evidence
 from services.reporting.domain.activity import ActivityStatus, evidence_may_change
 from services.reporting.domain.evidence import SNIFF_BYTES, check_evidence_file, sha256_hex
-from services.reporting.entrypoints.schemas import EvidenceRead
 from services.reporting.metrics import EVIDENCE_BYTES, EVIDENCE_UPLOADS
 from services.reporting.service_layer.access import may_see, not_found, team_today, with_rater
 from services.reporting.service_layer.errors import (
@@ -21,6 +20,7 @@ from services.reporting.service_layer.errors import (
     UnsupportedMediaType,
     conflict,
 )
+from services.reporting.service_layer.schemas import EvidenceRead
 from shared.auth import Principal
 from shared.contracts.reporting import EvidenceAttached
 from shared.errors import ApiError, Forbidden, NotFound, Unprocessable

@@ -13,7 +13,6 @@ from services.reporting.adapters.tables import field_visits
 from services.reporting.domain.activity import check_not_in_future
 from services.reporting.domain.cursor import InvalidCursor, decode_cursor, encode_cursor
 from services.reporting.domain.resend import VISIT_CONTENT, changed_resend, differing_fields
-from services.reporting.entrypoints.schemas import FieldVisitCreate, FieldVisitPage, FieldVisitRead
 from services.reporting.metrics import FIELD_VISITS
 from services.reporting.service_layer.access import (
     employee_of,
@@ -23,6 +22,7 @@ from services.reporting.service_layer.access import (
 )
 from services.reporting.service_layer.activities import SubmissionRules
 from services.reporting.service_layer.errors import conflict, unprocessable
+from services.reporting.service_layer.schemas import FieldVisitCreate, FieldVisitPage, FieldVisitRead
 from shared.auth import Principal, Role
 from shared.contracts.reporting import FieldVisitLogged
 from shared.errors import Conflict, Unprocessable

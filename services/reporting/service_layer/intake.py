@@ -28,7 +28,6 @@ from services.reporting.adapters.intake_store import ConnectionLost, IntakeStore
 from services.reporting.adapters.live_feed import FeedNotice
 from services.reporting.domain.activity import ActivityStatus, RuleViolation, check_occurrence, check_quantity
 from services.reporting.domain.resend import ACTIVITY_CONTENT, changed_resend, differing_fields
-from services.reporting.entrypoints.schemas import ActivityCreate, ActivityRead, BatchItemOutcome
 from services.reporting.metrics import ACTIVITIES_SUBMITTED, BATCH_SIZE, SUBMISSION_GROUP_SIZE
 from services.reporting.service_layer.activities import (
     ACTIVITY_ID_TAKEN,
@@ -38,6 +37,7 @@ from services.reporting.service_layer.activities import (
     read_activity,
 )
 from services.reporting.service_layer.errors import as_error_body, conflict, unprocessable
+from services.reporting.service_layer.schemas import ActivityCreate, ActivityRead, BatchItemOutcome
 from shared.auth import Principal
 from shared.contracts.reporting import ActivityReported
 from shared.errors import ServiceUnavailable

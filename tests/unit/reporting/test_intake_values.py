@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.reporting.entrypoints.schemas import ActivityCreate
 from services.reporting.service_layer.intake import _reported, _row_values
+from services.reporting.service_layer.schemas import ActivityCreate
 
 
 def test_rows_and_events_carry_the_validated_values() -> None:

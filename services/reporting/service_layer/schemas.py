@@ -1,0 +1,162 @@
+"""What reporting's use cases take and return; the HTTP API's bodies are these models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from shared.dates import BoundedInstant
+from shared.region_time import DeviceTime
+
+ActivityStatusName = Literal["submitted", "verified", "rejected"]
+
+_CLIENT_ID = r"^[A-Za-z0-9_-]{8,64}$"
+_STORED_PLACES = Decimal("0.0001")
+
+
+def _quantity_field(description: str) -> Decimal | None:
+    # Range rules (negative, absurd, ratio) live in the domain, which names the reason in both languages.
+    return Field(default=None, max_digits=18, decimal_places=4, allow_inf_nan=False, description=description)
+
+
+class ActivityCreate(BaseModel):
+    """An activity report (laporan kegiatan) from a field app."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    activity_id: str = Field(
+        pattern=_CLIENT_ID, description="Client-generated id (e.g. a UUID): a retry never duplicates."
+    )
+    indicator_id: str = Field(max_length=64, description="An indicator (IKI) of your approved plan (SKP).")
+    occurred_at: BoundedInstant = Field(
+        description="When it happened, with the device's UTC offset (kept, and shown again as sent)."
+    )
+    quantity: Decimal | None = _quantity_field("What it contributes to the indicator (omit if qualitative).")
+    denominator: Decimal | None = _quantity_field("For ratio indicators: the base count.")
+    description: str = Field(
+        min_length=3, max_length=4000, description="What was done (or a qualitative note)."
+    )
+    obstacles: str | None = Field(default=None, max_length=4000, description="Kendala met.")
+    latitude: Decimal | None = Field(default=None, ge=-90, le=90, decimal_places=6)
+    longitude: Decimal | None = Field(default=None, ge=-180, le=180, decimal_places=6)
+
+
+class ActivityCorrection(BaseModel):
+    """The employee's correction of a rejected activity; it then awaits verification again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    occurred_at: BoundedInstant
+    quantity: Decimal | None = _quantity_field("Corrected contribution.")
+    denominator: Decimal | None = _quantity_field("For ratio indicators: the base count.")
+    description: str = Field(min_length=3, max_length=4000)
+    obstacles: str | None = Field(default=None, max_length=4000)
+    latitude: Decimal | None = Field(default=None, ge=-90, le=90, decimal_places=6)
+    longitude: Decimal | None = Field(default=None, ge=-180, le=180, decimal_places=6)
+
+
+class ActivityRead(BaseModel):
+    """An activity as stored."""
+
+    activity_id: str
+    region_id: str
+    employee_id: str
+    plan_id: str
+    result_id: str
+    indicator_id: str
+    occurred_at: DeviceTime
+    quantity: Decimal | None
+    denominator: Decimal | None
+    description: str
+    obstacles: str | None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    status: ActivityStatusName
+    review_note: str | None = None
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    submitted_at: datetime | None = None
+    revision: int = 1
+
+    @field_validator("quantity", "denominator")
+    @classmethod
+    def _as_stored(cls, value: Decimal | None) -> Decimal | None:
+        # Four places, as the database keeps them: a new activity and its retry read the same.
+        return None if value is None else value.quantize(_STORED_PLACES)
+
+
+class EvidenceRead(BaseModel):
+    """An evidence file (bukti dukung) attached to an activity."""
+
+    activity_id: str
+    sha256: str = Field(description="SHA-256 of the content: the same file has the same hash everywhere.")
+    content_type: str
+    size_bytes: int
+    filename: str | None
+    uploaded_at: datetime
+
+
+class ActivityDetail(ActivityRead):
+    """An activity with its evidence."""
+
+    evidence: list[EvidenceRead] = Field(default_factory=list)
+
+
+class ActivityPage(BaseModel):
+    """One page of history, newest first; pass ``next_cursor`` back as ``cursor`` for the next."""
+
+    items: list[ActivityRead]
+    next_cursor: str | None
+
+
+class BatchItemOutcome(BaseModel):
+    """What happened to one item of a batch."""
+
+    index: int
+    activity_id: str | None = Field(description="The item's id; for a duplicate, the original activity's id.")
+    outcome: Literal["accepted", "duplicate", "rejected"]
+    status: ActivityStatusName | None = Field(
+        default=None, description="For accepted and duplicate items: the activity's current status."
+    )
+    error: dict[str, object] | None = None
+
+
+class FieldVisitCreate(BaseModel):
+    """A field visit (kunjungan lapangan) by a rater: who, where, when, findings, follow-up."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    visit_id: str = Field(pattern=_CLIENT_ID, description="Client-generated id: a retry never duplicates.")
+    employee_ids: list[str] = Field(min_length=1, max_length=50, description="Team members visited.")
+    location: str = Field(min_length=3, max_length=500, description="e.g. 'SDN 3 Gerunggang'.")
+    latitude: Decimal | None = Field(default=None, ge=-90, le=90, decimal_places=6)
+    longitude: Decimal | None = Field(default=None, ge=-180, le=180, decimal_places=6)
+    visited_at: BoundedInstant
+    findings: str = Field(min_length=3, max_length=8000, description="Temuan.")
+    follow_up: str | None = Field(default=None, max_length=4000, description="Tindak lanjut.")
+
+
+class FieldVisitRead(BaseModel):
+    """A field visit as logged."""
+
+    visit_id: str
+    region_id: str
+    supervisor_id: str
+    employee_ids: list[str]
+    location: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    visited_at: DeviceTime
+    findings: str
+    follow_up: str | None
+    logged_at: datetime | None = None
+
+
+class FieldVisitPage(BaseModel):
+    """One page of field visits, newest first."""
+
+    items: list[FieldVisitRead]
+    next_cursor: str | None
