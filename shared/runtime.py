@@ -38,6 +38,7 @@ from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
 from shared.messaging.relay import OutboxRelay
 from shared.migrations import upgrade_to_head_async
 from shared.observability import configure_logging, record_build
+from shared.redis_client import connect_redis
 from shared.settings import ServiceSettings
 from shared.unit_of_work import UnitOfWork
 
@@ -295,7 +296,7 @@ def build_context(definition: ServiceDefinition) -> ServiceContext:
         tables=definition.tables,
         engine=engine,
         session_factory=create_session_factory(engine),
-        redis=aioredis.Redis.from_url(settings.redis_url, decode_responses=False),
+        redis=connect_redis(settings),
         token_verifier=TokenVerifier(settings),
     )
 

@@ -75,6 +75,9 @@ class ServiceSettings(BaseSettings):
         description="Which broker serves the bootstrap servers: 'tansu' only for the embedded fallback.",
     )
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_timeout_seconds: float = Field(
+        default=2.0, gt=0, le=30, description="Longest wait to connect to Redis or for one reply."
+    )
     data_dir: Path = Path(".kinerja")
 
     jwt_issuer: str = "kinerja-dev"

@@ -9,7 +9,6 @@ from types import FrameType
 from urllib.parse import quote
 
 import httpx
-import redis.asyncio as aioredis
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -32,6 +31,7 @@ from services.web.security import SecurityHeadersMiddleware, content_security_po
 from services.web.settings import WebSettings
 from shared.http import ReadinessCheck, create_app
 from shared.observability import configure_logging
+from shared.redis_client import connect_redis
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def build_context(
     settings: WebSettings, *, transports: Mapping[Service, httpx.AsyncBaseTransport] | None = None
 ) -> WebContext:
     """The process's adapters (the one place that builds them); tests may route calls in process."""
-    redis = aioredis.Redis.from_url(settings.redis_url, decode_responses=False)
+    redis = connect_redis(settings)
     apis = ServiceApis(settings, transports=transports)
     return WebContext(
         settings=settings,

@@ -1,12 +1,14 @@
 """Fixed-window request counters in Redis, shared by every instance of the service.
 
 While Redis cannot be asked, the same windows are counted in the process's own memory: limits then
-hold per instance instead of across them, and citizens are still served.
+hold per instance instead of across them, and citizens are still served. After a failure Redis is left
+alone for a pause, so each citizen does not wait on a dead server in turn.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -14,6 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from services.feedback.metrics import RATE_LIMITER_ERRORS
+
+log = logging.getLogger(__name__)
 
 # INCR and the first expiry in one atomic step: two instances counting the same client can never
 # both open a window, and a key can never be left without an expiry (which would block forever).
@@ -50,11 +57,22 @@ class Verdict:
 class RateLimiter:
     """Counts requests per (action, dimension, key) in fixed windows that open on the first request."""
 
-    def __init__(self, redis: aioredis.Redis, *, prefix: str = "kinerja:feedback:rate") -> None:
+    #: How long after a failed call the windows are counted in this process without asking Redis.
+    REDIS_PAUSE_SECONDS = 5.0
+
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        *,
+        prefix: str = "kinerja:feedback:rate",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._redis = redis
         self._prefix = prefix
         self._script: Any = redis.register_script(_COUNT_IN_WINDOW)
-        self._local = LocalWindows()
+        self._clock = clock
+        self._local = LocalWindows(clock)
+        self._redis_paused_until = 0.0
 
     def _key(self, action: str, dimension: str, value: str) -> str:
         # Hashed: Redis never holds citizens' addresses or device tokens in clear.
@@ -63,16 +81,22 @@ class RateLimiter:
 
     async def hit(self, action: str, dimension: str, value: str, limit: Limit) -> Verdict:
         """Count one request and say whether it stays within the limit."""
-        count, ttl_ms = await self._script(
-            keys=[self._key(action, dimension, value)], args=[limit.window_seconds * 1000]
-        )
+        key = self._key(action, dimension, value)
+        if self._clock() < self._redis_paused_until:
+            return self._local.hit(key, limit)
+        try:
+            count, ttl_ms = await self._script(keys=[key], args=[limit.window_seconds * 1000])
+        except (RedisError, OSError) as error:
+            # A Redis outage must not silence citizens, nor open the door to floods: the window
+            # is counted in this process meanwhile (per instance, not across them); tickets stay
+            # single-use in PostgreSQL, and the counter shows operators the shared limit is down.
+            RATE_LIMITER_ERRORS.inc()
+            log.warning("rate limiter unavailable", extra={"fields": {"error": repr(error)[:200]}})
+            self._redis_paused_until = self._clock() + self.REDIS_PAUSE_SECONDS
+            return self._local.hit(key, limit)
         if int(count) <= limit.requests:
             return Verdict(True, 0)
         return Verdict(False, max(1, math.ceil(int(ttl_ms) / 1000)))
-
-    def hit_locally(self, action: str, dimension: str, value: str, limit: Limit) -> Verdict:
-        """Count one request in this process only (while Redis cannot be asked)."""
-        return self._local.hit(self._key(action, dimension, value), limit)
 
 
 class LocalWindows:

@@ -8,7 +8,6 @@ in chunks without a ``Content-Length`` (answering 413, see ``shared.guarded_rout
 
 from __future__ import annotations
 
-import logging
 import re
 import uuid
 from dataclasses import dataclass
@@ -16,18 +15,15 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
-from redis.exceptions import RedisError
 from starlette.types import Scope
 
 from services.feedback.adapters.rate_limiter import Limit, RateLimiter
-from services.feedback.metrics import RATE_LIMITED, RATE_LIMITER_ERRORS
+from services.feedback.metrics import RATE_LIMITED
 from services.feedback.settings import FeedbackSettings
 from shared.errors import TooManyRequests
 from shared.guarded_route import GuardedRoute
 from shared.http import client_address
 from shared.runtime import Context, ServiceContext
-
-log = logging.getLogger(__name__)
 
 DEVICE_TOKEN_HEADER = "X-Device-Token"  # noqa: S105 - a header name, not a secret
 #: The device id a browser on a unit's public link keeps (set on its first response).
@@ -115,15 +111,7 @@ async def _hit_all(
         checks.append(("device", client.device_token, per_device))
     limiter = _limiter(context)
     for dimension, value, limit in checks:
-        try:
-            verdict = await limiter.hit(action, dimension, value, limit)
-        except (RedisError, OSError) as error:
-            # A Redis outage must not silence citizens, nor open the door to floods: the window
-            # is counted in this process meanwhile (per instance, not across them); tickets stay
-            # single-use in PostgreSQL, and the counter shows operators the shared limit is down.
-            RATE_LIMITER_ERRORS.inc()
-            log.warning("rate limiter unavailable", extra={"fields": {"error": repr(error)[:200]}})
-            verdict = limiter.hit_locally(action, dimension, value, limit)
+        verdict = await limiter.hit(action, dimension, value, limit)
         if not verdict.allowed:
             RATE_LIMITED.labels(action, dimension).inc()
             raise TooManyRequests(verdict.retry_after_seconds)
