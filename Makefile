@@ -64,13 +64,15 @@ clean:
 	@if [ -L .kinerja/postgres ]; then rm -rf "$$(readlink .kinerja/postgres)"; fi
 	rm -rf .kinerja
 
-# The web pages' texts (services/web/locale): extract them from code and templates into the
-# template catalogue, merge it into the Indonesian catalogue (translate what is new there), compile.
-WEB_LOCALE := services/web/locale
+# The platform's texts (shared/locale, shared.i18n): the web pages' and the services' refusals,
+# one catalogue so a text is translated once. Extract them from code and templates into the template
+# catalogue, merge it into the Indonesian catalogue (translate what is new there), compile.
+LOCALE := shared/locale
+MESSAGE_SOURCES := services/web services/planning services/reporting services/scoring services/feedback shared
 web-messages: $(STAMP)
-	$(BIN)/pybabel extract -F services/web/babel.cfg -k translate:2 --no-location --sort-output \
-		--project=kinerja-web -o $(WEB_LOCALE)/messages.pot services/web
-	$(BIN)/pybabel update -i $(WEB_LOCALE)/messages.pot -d $(WEB_LOCALE) -l id --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel extract -F $(LOCALE)/babel.cfg --no-location --sort-output -w 110 \
+		--project=kinerja -o $(LOCALE)/messages.pot $(MESSAGE_SOURCES)
+	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) -l id --no-fuzzy-matching --ignore-obsolete -w 110
 
 web-compile: $(STAMP)
-	$(BIN)/pybabel compile -d $(WEB_LOCALE) -D messages --statistics
+	$(BIN)/pybabel compile -d $(LOCALE) -D messages --statistics

@@ -22,7 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import ApiError, TooManyRequests
 from shared.guarded_route import BodyTooLarge, GuardedRoute
+from shared.i18n import refusal_body
 from shared.observability import HTTP_LATENCY, HTTP_REQUESTS, correlation_id_var, record_readiness
+from shared.refusals import Refusal, RefusalKind
 from shared.validation import describe
 
 log = logging.getLogger(__name__)
@@ -57,36 +59,41 @@ def is_timed(route: Any) -> bool:
     return not (isinstance(response_class, type) and issubclass(response_class, StreamingResponse))
 
 
-DATABASE_RECONNECTING = {
-    "error": {
-        "code": "database_reconnecting",
-        "field": None,
-        "message": "The database connection was lost and is being replaced; send the request again.",
-        "message_id": "Koneksi basis data terputus dan sedang diganti; kirim ulang permintaan.",
-    }
+#: What a refusal's kind answers.
+STATUS_OF_KIND = {
+    RefusalKind.INVALID: 422,
+    RefusalKind.CONFLICT: 409,
+    RefusalKind.FORBIDDEN: 403,
+    RefusalKind.NOT_FOUND: 404,
+    RefusalKind.TOO_LARGE: 413,
+    RefusalKind.UNSUPPORTED_TYPE: 415,
 }
+
+
+def refusal_response(refusal: Refusal, status_code: int | None = None) -> JSONResponse:
+    """The platform's one error shape for a refusal, in English and Indonesian."""
+    status = status_code or STATUS_OF_KIND[refusal.kind]
+    return JSONResponse({"error": refusal_body(refusal)}, status_code=status)
+
+
+DATABASE_RECONNECTING = Refusal(
+    "database_reconnecting", "The database connection was lost and is being replaced; send the request again."
+)
 
 
 #: PostgreSQL's unique violation, and the conflicts it resolves by failing one transaction.
 UNIQUE_VIOLATION = "23505"
 TRANSIENT_CONFLICTS = frozenset({"40001", "40P01"})  # serialization failure, deadlock
 
-ALREADY_EXISTS = {
-    "error": {
-        "code": "already_exists",
-        "field": None,
-        "message": "This was just created by another request; reload it instead of creating it again.",
-        "message_id": "Data ini baru saja dibuat oleh permintaan lain; muat ulang, jangan dibuat lagi.",
-    }
-}
-CONCURRENT_UPDATE = {
-    "error": {
-        "code": "concurrent_update",
-        "field": None,
-        "message": "Another change to the same data was saved at the same moment; send the request again.",
-        "message_id": "Perubahan lain pada data yang sama tersimpan bersamaan; kirim ulang permintaan.",
-    }
-}
+ALREADY_EXISTS = Refusal(
+    "already_exists",
+    "This was just created by another request; reload it instead of creating it again.",
+    kind=RefusalKind.CONFLICT,
+)
+CONCURRENT_UPDATE = Refusal(
+    "concurrent_update",
+    "Another change to the same data was saved at the same moment; send the request again.",
+)
 
 
 class ObservabilityMiddleware:
@@ -146,21 +153,12 @@ def _correlation_id(sent: list[bytes]) -> str:
     return uuid.uuid4().hex
 
 
-#: Messages for the data errors PostgreSQL raises on values validation let through.
+#: The refusals of the data errors PostgreSQL raises on values validation let through.
 DATA_ERRORS = {
-    "22021": (
-        "Text must not contain NUL (\\u0000) characters.",
-        "Teks tidak boleh mengandung karakter NUL (\\u0000).",
-    ),
-    "22003": (
-        "A number is out of the range that can be stored.",
-        "Angka di luar rentang yang dapat disimpan.",
-    ),
-    "22008": (
-        "A date or time is out of the range that can be stored.",
-        "Tanggal atau waktu di luar rentang.",
-    ),
-    "22000": ("A value cannot be stored as sent.", "Nilai tidak dapat disimpan sebagaimana dikirim."),
+    "22021": Refusal("unstorable_value", "Text must not contain NUL (\\u0000) characters."),
+    "22003": Refusal("unstorable_value", "A number is out of the range that can be stored."),
+    "22008": Refusal("unstorable_value", "A date or time is out of the range that can be stored."),
+    "22000": Refusal("unstorable_value", "A value cannot be stored as sent."),
 }
 
 
@@ -191,7 +189,7 @@ def install_error_handlers(app: FastAPI) -> None:
         # else is a fault of ours and stays a 500. Paths on the driver itself raise its errors.
         if isinstance(exc, DBAPIError) and exc.connection_invalidated:
             # A pooled connection the database dropped (a restart): it is replaced; send again.
-            return JSONResponse(DATABASE_RECONNECTING, status_code=503, headers={"Retry-After": "1"})
+            return _retry_soon(DATABASE_RECONNECTING)
         origin = exc.orig if isinstance(exc, DBAPIError) else exc
         sqlstate = getattr(origin, "sqlstate", None) or getattr(origin, "pgcode", None)
         if sqlstate == UNIQUE_VIOLATION:
@@ -202,16 +200,16 @@ def install_error_handlers(app: FastAPI) -> None:
                 "unique key taken meanwhile: answered 409",
                 extra={"fields": {"constraint": getattr(origin, "constraint_name", None)}},
             )
-            return JSONResponse(ALREADY_EXISTS, status_code=409)
+            return refusal_response(ALREADY_EXISTS)
         if sqlstate in TRANSIENT_CONFLICTS:
-            return JSONResponse(CONCURRENT_UPDATE, status_code=503, headers={"Retry-After": "1"})
+            return _retry_soon(CONCURRENT_UPDATE)
         if not (isinstance(sqlstate, str) and sqlstate.startswith("22")):
             raise exc
-        message, message_id = DATA_ERRORS.get(sqlstate, DATA_ERRORS["22000"])
-        body = {
-            "error": {"code": "unstorable_value", "field": None, "message": message, "message_id": message_id}
-        }
-        return JSONResponse(body, status_code=422)
+        return refusal_response(DATA_ERRORS.get(sqlstate, DATA_ERRORS["22000"]))
+
+    @app.exception_handler(Refusal)
+    async def refused(_: Request, refusal: Refusal) -> JSONResponse:
+        return refusal_response(refusal)
 
     @app.exception_handler(BodyTooLarge)
     async def body_too_large(_: Request, exc: BodyTooLarge) -> JSONResponse:
@@ -221,11 +219,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         if any(error.get("type") == "json_invalid" for error in errors):
-            return _error(422, "invalid_json", *UNPARSABLE_JSON)
+            return refusal_response(UNPARSABLE_JSON)
         content_type = request.headers.get("content-type")
         if content_type and "json" not in content_type and any(e.get("loc") == ("body",) for e in errors):
             # The route reads JSON and was sent something else: FastAPI did not even parse it.
-            return _error(415, "unsupported_media_type", *JSON_EXPECTED)
+            return refusal_response(JSON_EXPECTED)
         return JSONResponse({"error": describe(errors, skip=1)}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
@@ -233,28 +231,34 @@ def install_error_handlers(app: FastAPI) -> None:
         # What the framework itself refuses: an unknown address, a method the address does not
         # take, a body its parsers cannot read (multipart), each in the platform's shape.
         if exc.status_code == 404:
-            response = _error(404, "no_such_route", *NO_SUCH_ROUTE)
+            response = refusal_response(NO_SUCH_ROUTE)
         elif exc.status_code == 405:
             allowed = (exc.headers or {}).get("Allow", "")
-            response = _error(
+            response = refusal_response(
+                Refusal(
+                    "method_not_allowed",
+                    "%(method)s is not accepted at this address; it accepts %(allowed)s.",
+                    params={"method": request.method, "allowed": allowed},
+                ),
                 405,
-                "method_not_allowed",
-                f"{request.method} is not accepted at this address; it accepts {allowed}.",
-                f"{request.method} tidak diterima di alamat ini; yang diterima: {allowed}.",
             )
         elif exc.status_code == 400:
-            response = _error(
+            response = refusal_response(
+                Refusal(
+                    "unreadable_body",
+                    "The request body could not be read: %(detail)s",
+                    params={"detail": exc.detail},
+                ),
                 400,
-                "unreadable_body",
-                f"The request body could not be read: {exc.detail}",
-                "Isi permintaan tidak dapat dibaca; periksa formatnya (JSON, CSV atau multipart/form-data).",
             )
         else:
-            response = _error(
+            response = refusal_response(
+                Refusal(
+                    "request_refused",
+                    "The request was refused (status %(status)s): %(detail)s",
+                    params={"detail": exc.detail, "status": exc.status_code},
+                ),
                 exc.status_code,
-                "request_refused",
-                f"The request was refused: {exc.detail}",
-                f"Permintaan ditolak (status {exc.status_code}).",
             )
         response.headers.update(exc.headers or {})
         return response
@@ -262,26 +266,27 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def internal_error(_: Request, exc: Exception) -> JSONResponse:
         # Starlette logs the exception and re-raises it after this answer; the caller sees the shape.
-        return _error(500, "internal_error", *INTERNAL_ERROR)
+        return refusal_response(INTERNAL_ERROR, 500)
 
 
-def _error(status_code: int, code: str, message_en: str, message_id: str) -> JSONResponse:
-    body = {"error": {"code": code, "field": None, "message": message_en, "message_id": message_id}}
-    return JSONResponse(body, status_code=status_code)
+def _retry_soon(refusal: Refusal) -> JSONResponse:
+    """A refusal of something transient: 503, the client may send it again in a second."""
+    response = refusal_response(refusal, 503)
+    response.headers["Retry-After"] = "1"
+    return response
 
 
-UNPARSABLE_JSON = ("The request body is not valid JSON.", "Isi permintaan bukan JSON yang sah.")
-JSON_EXPECTED = (
+UNPARSABLE_JSON = Refusal("invalid_json", "The request body is not valid JSON.")
+JSON_EXPECTED = Refusal(
+    "unsupported_media_type",
     "This address reads a JSON body: send it with Content-Type: application/json.",
-    "Alamat ini membaca isi JSON: kirim dengan Content-Type: application/json.",
+    kind=RefusalKind.UNSUPPORTED_TYPE,
 )
-NO_SUCH_ROUTE = (
-    "There is no such address on this service; see /docs.",
-    "Alamat ini tidak ada pada layanan ini; lihat /docs.",
+NO_SUCH_ROUTE = Refusal(
+    "no_such_route", "There is no such address on this service; see /docs.", kind=RefusalKind.NOT_FOUND
 )
-INTERNAL_ERROR = (
-    "Something went wrong on our side; it has been logged. Try again later.",
-    "Terjadi kesalahan pada sistem; kesalahan sudah dicatat. Coba lagi nanti.",
+INTERNAL_ERROR = Refusal(
+    "internal_error", "Something went wrong on our side; it has been logged. Try again later."
 )
 
 

@@ -1,8 +1,9 @@
 """Languages, translations and locale formatting of the pages.
 
 Bahasa Indonesia is the default, English is on a switch remembered in a cookie. Texts are written
-in English in the code and templates (gettext's source language) and translated in
-``locale/id/LC_MESSAGES/messages.po`` (``make web-messages`` extracts and updates, ``make
+in English in the code and templates (gettext's source language) and translated in the
+platform's one catalogue, ``shared/locale`` (``shared.i18n``: the services' refusals are there
+too, so a text is translated once; ``make web-messages`` extracts and updates, ``make
 web-compile`` compiles; a test fails on an untranslated or fuzzy entry). Dates, numbers and
 percentages are formatted by Babel in the page's locale, times in the region's own zone.
 """
@@ -12,19 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cache
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal, format_percent
-from babel.support import NullTranslations, Translations
 
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
 LANGUAGE_COOKIE = "kinerja_lang"
-LOCALE_DIR = Path(__file__).parent / "locale"
-DOMAIN = "messages"
 
 #: Babel's locale for each page language (British English: day before month, as Indonesian).
 BABEL_LOCALES = {"id": "id", "en": "en_GB"}
@@ -42,19 +38,6 @@ DEFAULT_TIMEZONE = "Asia/Jakarta"
 def language_of(cookie_value: str | None) -> str:
     """The page language from the remembered choice, Indonesian when none (or an unknown one)."""
     return cookie_value if cookie_value in LANGUAGES else DEFAULT_LANGUAGE
-
-
-@cache
-def translations(language: str) -> NullTranslations:
-    """The compiled catalogue of a language (English is the source language: no catalogue)."""
-    if language == "en":
-        return NullTranslations()
-    loaded = Translations.load(str(LOCALE_DIR), locales=[language], domain=DOMAIN)
-    if not isinstance(loaded, Translations):
-        raise RuntimeError(
-            f"no compiled catalogue for {language!r} under {LOCALE_DIR}; run `make web-compile`"
-        )
-    return loaded
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,10 @@ from services.web.i18n import (
     LANGUAGES,
     Formatter,
     language_of,
-    translations,
 )
 from services.web.metrics import RENDER_SECONDS
 from services.web.security import CSRF_FIELD, csrf_token
+from shared.i18n import translations
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"

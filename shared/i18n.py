@@ -1,0 +1,54 @@
+"""The platform's one catalogue of texts: the web pages' and the services' refusals.
+
+English is the source language (the msgid); ``locale/id/LC_MESSAGES/messages.po`` holds the
+Indonesian, compiled to ``messages.mo`` (committed). ``make web-messages`` extracts every text of
+the web app and the services into it, ``make web-compile`` compiles it; the catalogue tests fail
+on a text missing, untranslated, fuzzy or not compiled.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from babel.support import NullTranslations, Translations
+
+from shared.refusals import Refusal, Term
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+#: The languages of every message: English (the source) and Bahasa Indonesia.
+SOURCE_LANGUAGE = "en"
+
+
+@cache
+def translations(language: str) -> NullTranslations:
+    """The compiled catalogue of a language (English is the source language: no catalogue)."""
+    if language == SOURCE_LANGUAGE:
+        return NullTranslations()
+    loaded = Translations.load(str(LOCALE_DIR), locales=[language], domain=DOMAIN)
+    if not isinstance(loaded, Translations):
+        raise RuntimeError(
+            f"no compiled catalogue for {language!r} under {LOCALE_DIR}; run `make web-compile`"
+        )
+    return loaded
+
+
+def refusal_message(refusal: Refusal, language: str) -> str:
+    """A refusal's message in a language, its parameters (translated words too) filled in."""
+    catalogue = translations(language)
+    params = {
+        name: catalogue.pgettext(value.context, value.message) if isinstance(value, Term) else value
+        for name, value in refusal.params.items()
+    }
+    return catalogue.gettext(refusal.message) % params
+
+
+def refusal_body(refusal: Refusal) -> dict[str, object]:
+    """The error object of the platform's one shape (``{"error": ...}`` holds it; a batch lists it)."""
+    return {
+        "code": refusal.code,
+        "field": refusal.field,
+        "message": refusal_message(refusal, "en"),
+        "message_id": refusal_message(refusal, "id"),
+    }

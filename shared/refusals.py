@@ -1,0 +1,75 @@
+"""Refusals (penolakan): the one way the domain and the use cases say no.
+
+A refusal names a stable ``code`` for clients, the ``field`` at fault, what ``kind`` of no it is
+(``shared.http`` maps each kind to a status, once) and a ``message``: English source text with
+``%(name)s`` placeholders filled from ``params``. The message is a gettext msgid: its Indonesian is
+in the platform's one catalogue (``shared/locale``, the same the web pages use, so a text is
+translated once; ``make web-messages`` extracts, ``make web-compile`` compiles). Write the message
+as a literal in the ``Refusal(...)`` call (and a translated word in ``Term(...)``) so extraction
+finds it; ``tests/unit/test_refusal_catalogue.py`` fails otherwise.
+
+Pure Python: the domain raises these without knowing about HTTP or catalogues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+
+class RefusalKind(StrEnum):
+    """What kind of no: the caller's input, the current state, the caller's rights, or absence."""
+
+    INVALID = "invalid"  # the request breaks a rule
+    CONFLICT = "conflict"  # it clashes with the current state (e.g. a plan already approved)
+    FORBIDDEN = "forbidden"  # the caller may not do this
+    NOT_FOUND = "not_found"  # no such thing, or the caller may not know it exists
+    TOO_LARGE = "too_large"  # a sent file is over its limit
+    UNSUPPORTED_TYPE = "unsupported_type"  # a sent file is not of an accepted type
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A word inside a message that is itself translated (e.g. a status), with its gettext context.
+
+    The context keeps a short word apart from the same word elsewhere in the catalogue.
+    """
+
+    message: str
+    context: str
+
+
+class Refusal(Exception):
+    """A refused request: code, field, kind, and the message with its parameters."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        kind: RefusalKind = RefusalKind.INVALID,
+        params: Mapping[str, object] | None = None,
+    ) -> None:
+        self.code = code
+        self.message = message
+        self.field = field
+        self.kind = kind
+        self.params: Mapping[str, object] = MappingProxyType(dict(params or {}))
+        super().__init__(f"{code}: {self.message_en}")
+
+    @property
+    def message_en(self) -> str:
+        """The message in English, the source language (for logs and tests)."""
+        return self.message % {
+            name: value.message if isinstance(value, Term) else value for name, value in self.params.items()
+        }
+
+    def at(self, field: str | None) -> Refusal:
+        """The same refusal naming another field (a use case naming the request field it came from)."""
+        return Refusal(self.code, self.message, field=field, kind=self.kind, params=self.params)
+
+    def __repr__(self) -> str:
+        return f"Refusal({self.code!r}, field={self.field!r}, kind={self.kind.value!r})"

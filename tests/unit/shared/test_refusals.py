@@ -1,0 +1,63 @@
+"""A refusal raised anywhere under a route is answered once, by shared.http, in both languages."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import APIRouter
+
+from shared.guarded_route import GuardedRoute
+from shared.http import PUBLIC, create_app
+from shared.refusals import Refusal, RefusalKind
+
+
+async def answer_of(refusal: Refusal) -> httpx.Response:
+    router = APIRouter(route_class=GuardedRoute)
+
+    @router.post("/v1/things", openapi_extra=PUBLIC)
+    async def make_thing() -> None:
+        raise refusal
+
+    app = create_app(title="t", description="t", routers=[router], readiness_checks={})
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        return await client.post("/v1/things")
+
+
+async def test_a_refusal_answers_the_status_of_its_kind_with_the_message_in_both_languages() -> None:
+    refusal = Refusal(
+        "already_exists",
+        "This was just created by another request; reload it instead of creating it again.",
+        field="code",
+        kind=RefusalKind.CONFLICT,
+    )
+    response = await answer_of(refusal)
+    assert response.status_code == 409
+    assert response.json() == {
+        "error": {
+            "code": "already_exists",
+            "field": "code",
+            "message": "This was just created by another request; reload it instead of creating it again.",
+            "message_id": "Data ini baru saja dibuat oleh permintaan lain; muat ulang, jangan dibuat lagi.",
+        }
+    }
+
+
+async def test_the_parameters_fill_the_message_in_each_language() -> None:
+    refusal = Refusal(
+        "method_not_allowed",
+        "%(method)s is not accepted at this address; it accepts %(allowed)s.",
+        params={"method": "PATCH", "allowed": "GET"},
+    )
+    error = (await answer_of(refusal)).json()["error"]
+    assert error["message"] == "PATCH is not accepted at this address; it accepts GET."
+    assert error["message_id"] == "PATCH tidak diterima di alamat ini; yang diterima: GET."
+
+
+async def test_a_refusal_moved_to_another_field_keeps_everything_else() -> None:
+    refusal = Refusal("x", "A value cannot be stored as sent.", field="a", kind=RefusalKind.FORBIDDEN)
+    moved = refusal.at("b")
+    assert (moved.code, moved.field, moved.kind, moved.message_en) == (
+        "x",
+        "b",
+        RefusalKind.FORBIDDEN,
+        "A value cannot be stored as sent.",
+    )
