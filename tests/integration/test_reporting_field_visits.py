@@ -75,3 +75,42 @@ async def test_a_rater_logs_a_visit_to_their_team_and_those_visited_see_it(start
     assert await visits(team.rater.token, employee_id=staff.employee_id) == [visit["visit_id"]]
     assert await visits(make_token("auditor", region=team.region)) == [visit["visit_id"]]
     assert await visits(other_team.rater.token) == []
+
+
+async def test_visits_are_paged_newest_first_and_a_foreign_cursor_is_refused(start_service, make_token):
+    reporting = await start_service("reporting")
+    team = await seed_team(reporting, make_token, new_region_id())
+    staff = team.members[0]
+    base = datetime.now(UTC) - timedelta(days=1)
+    logged = []
+    for hours in range(5):
+        body = {
+            "visit_id": new_id("visit"),
+            "employee_ids": [staff.employee_id],
+            "location": "Puskesmas Belawan",
+            "visited_at": (base - timedelta(hours=hours)).isoformat(),
+            "findings": "Antrean pagi tertib.",
+        }
+        created = await reporting.client.post("/v1/field-visits", json=body, headers=auth(team.rater.token))
+        assert created.status_code == 201, created.text
+        logged.append(body["visit_id"])
+
+    seen, cursor = [], None
+    while True:
+        params: dict[str, Any] = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = await reporting.client.get("/v1/field-visits", params=params, headers=auth(team.rater.token))
+        assert page.status_code == 200, page.text
+        seen += [visit["visit_id"] for visit in page.json()["items"]]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == logged  # newest first, each exactly once
+
+    for path in ("/v1/field-visits", "/v1/activities"):
+        refused = await reporting.client.get(
+            path, params={"cursor": "not-one-of-ours"}, headers=auth(team.rater.token)
+        )
+        assert refused.status_code == 422, (path, refused.text)
+        error = refused.json()["error"]
+        assert (error["code"], error["field"]) == ("invalid_cursor", "cursor")
+        assert error["message_id"] == "Kursor tidak valid."

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ARRAY, String, func, select, tuple_, update
+from sqlalchemy import ARRAY, String, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import Label
 
@@ -22,7 +22,6 @@ from services.reporting.domain.activity import (
     check_quantity,
     next_status,
 )
-from services.reporting.domain.cursor import InvalidCursor, decode_cursor, encode_cursor
 from services.reporting.metrics import REVIEWS
 from services.reporting.service_layer.access import (
     ensure_may_see_employee,
@@ -34,6 +33,7 @@ from services.reporting.service_layer.access import (
     with_rater,
 )
 from services.reporting.service_layer.errors import conflict, unprocessable
+from services.reporting.service_layer.pages import newest_first
 from services.reporting.service_layer.schemas import (
     ActivityCorrection,
     ActivityDetail,
@@ -47,7 +47,7 @@ from shared.contracts.reporting import (
     ActivityRejected,
     ActivityVerified,
 )
-from shared.errors import Conflict, Forbidden, Unprocessable
+from shared.errors import Conflict, Forbidden
 from shared.region_time import as_sent, utc_offset_minutes
 from shared.unit_of_work import UnitOfWork
 
@@ -330,21 +330,8 @@ async def activity_history(
         query = query.where(activities.c.occurred_at >= filters.occurred_from)
     if filters.occurred_to is not None:
         query = query.where(activities.c.occurred_at < filters.occurred_to)
-    if cursor is not None:
-        try:
-            after_time, after_id = decode_cursor(cursor)
-        except InvalidCursor as exc:
-            raise Unprocessable(
-                "invalid_cursor", "The cursor is not valid.", "Kursor tidak valid.", field="cursor"
-            ) from exc
-        query = query.where(
-            tuple_(activities.c.occurred_at, activities.c.activity_id) < (after_time, after_id)
-        )
-    rows = (
-        await session.execute(
-            query.order_by(activities.c.occurred_at.desc(), activities.c.activity_id.desc()).limit(limit + 1)
-        )
-    ).all()
-    items = [read_activity(row._mapping) for row in rows[:limit]]
-    next_cursor = encode_cursor(items[-1].occurred_at, items[-1].activity_id) if len(rows) > limit else None
+    rows, next_cursor = await newest_first(
+        session, query, at=activities.c.occurred_at, key=activities.c.activity_id, cursor=cursor, limit=limit
+    )
+    items = [read_activity(row._mapping) for row in rows]
     return ActivityPage(items=items, next_cursor=next_cursor)

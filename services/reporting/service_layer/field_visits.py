@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.adapters.tables import field_visits
 from services.reporting.domain.activity import check_not_in_future
-from services.reporting.domain.cursor import InvalidCursor, decode_cursor, encode_cursor
 from services.reporting.domain.resend import VISIT_CONTENT, changed_resend, differing_fields
 from services.reporting.metrics import FIELD_VISITS
 from services.reporting.service_layer.access import (
@@ -22,6 +21,7 @@ from services.reporting.service_layer.access import (
 )
 from services.reporting.service_layer.activities import SubmissionRules
 from services.reporting.service_layer.errors import conflict, unprocessable
+from services.reporting.service_layer.pages import newest_first
 from services.reporting.service_layer.schemas import FieldVisitCreate, FieldVisitPage, FieldVisitRead
 from shared.auth import Principal, Role
 from shared.contracts.reporting import FieldVisitLogged
@@ -162,21 +162,8 @@ async def list_field_visits(
         query = query.where(field_visits.c.visited_at >= visited_from)
     if visited_to is not None:
         query = query.where(field_visits.c.visited_at < visited_to)
-    if cursor is not None:
-        try:
-            after_time, after_id = decode_cursor(cursor)
-        except InvalidCursor as exc:
-            raise Unprocessable(
-                "invalid_cursor", "The cursor is not valid.", "Kursor tidak valid.", field="cursor"
-            ) from exc
-        query = query.where(
-            tuple_(field_visits.c.visited_at, field_visits.c.visit_id) < (after_time, after_id)
-        )
-    rows = (
-        await session.execute(
-            query.order_by(field_visits.c.visited_at.desc(), field_visits.c.visit_id.desc()).limit(limit + 1)
-        )
-    ).all()
-    items = [_visit_read(row._mapping) for row in rows[:limit]]
-    next_cursor = encode_cursor(items[-1].visited_at, items[-1].visit_id) if len(rows) > limit else None
+    rows, next_cursor = await newest_first(
+        session, query, at=field_visits.c.visited_at, key=field_visits.c.visit_id, cursor=cursor, limit=limit
+    )
+    items = [_visit_read(row._mapping) for row in rows]
     return FieldVisitPage(items=items, next_cursor=next_cursor)
