@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Select, and_, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import Join, Subquery
 
@@ -73,6 +75,21 @@ def may_see(principal: Principal, *, employee_id: str, rater_id: str | None) -> 
     if is_region_reader(principal) or principal.employee_id == employee_id:
         return True
     return principal.has(Role.RATER) and rater_id is not None and rater_id == principal.employee_id
+
+
+def ensure_owner(principal: Principal, activity: Row[Any] | None, *, not_the_owner: Forbidden) -> Row[Any]:
+    """The activity, if the caller reported it: 404 unless they may see it, else ``not_the_owner``.
+
+    ``activity``: a row with the activity's ``employee_id`` and its rater's ``rater_id`` (None when
+    no such activity is in the caller's region).
+    """
+    if activity is None or not may_see(
+        principal, employee_id=activity.employee_id, rater_id=activity.rater_id
+    ):
+        raise not_found()
+    if activity.employee_id != principal.employee_id:
+        raise not_the_owner
+    return activity
 
 
 def ensure_rater(principal: Principal, *, employee_id: str, rater_id: str | None) -> str:

@@ -25,6 +25,7 @@ from services.reporting.domain.activity import (
 from services.reporting.metrics import REVIEWS
 from services.reporting.service_layer.access import (
     ensure_may_see_employee,
+    ensure_owner,
     ensure_rater,
     may_see,
     not_found,
@@ -226,14 +227,15 @@ async def correct_activity(
             .with_for_update(of=activities)
         )
     ).first()
-    if row is None or not may_see(principal, employee_id=row.employee_id, rater_id=row.rater_id):
-        raise not_found()
-    if row.employee_id != principal.employee_id:
-        raise Forbidden(
+    row = ensure_owner(
+        principal,
+        row,
+        not_the_owner=Forbidden(
             "not_the_owner",
             "Only the employee who reported an activity can correct it.",
             "Hanya pegawai yang melaporkan kegiatan yang dapat memperbaikinya.",
-        )
+        ),
+    )
     try:
         status = next_status(ActivityStatus(row.status), ReviewAction.CORRECT)
     except TransitionRefused as refused:

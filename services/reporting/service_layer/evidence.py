@@ -13,7 +13,7 @@ from services.reporting.adapters.tables import activities, activity_evidence
 from services.reporting.domain.activity import ActivityStatus, evidence_may_change
 from services.reporting.domain.evidence import SNIFF_BYTES, check_evidence_file, sha256_hex
 from services.reporting.metrics import EVIDENCE_BYTES, EVIDENCE_UPLOADS
-from services.reporting.service_layer.access import may_see, not_found, team_today, with_rater
+from services.reporting.service_layer.access import ensure_owner, may_see, team_today, with_rater
 from services.reporting.service_layer.errors import (
     PayloadTooLarge,
     StorageUnavailable,
@@ -89,14 +89,15 @@ async def attach_evidence(
             .with_for_update(of=activities)
         )
     ).first()
-    if row is None or not may_see(principal, employee_id=row.employee_id, rater_id=row.rater_id):
-        raise not_found()
-    if row.employee_id != principal.employee_id:
-        raise Forbidden(
+    row = ensure_owner(
+        principal,
+        row,
+        not_the_owner=Forbidden(
             "not_the_owner",
             "Only the employee who reported an activity can attach evidence to it.",
             "Hanya pegawai yang melaporkan kegiatan yang dapat melampirkan bukti dukung.",
-        )
+        ),
+    )
     frozen = evidence_may_change(ActivityStatus(row.status))
     if frozen is not None:
         raise conflict(frozen)
