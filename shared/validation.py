@@ -112,6 +112,28 @@ def invalid(message_en: str, message_id: str) -> PydanticCustomError:
     return PydanticCustomError(OWN_CHECK, "{message}", {"message": message_en, "message_id": message_id})
 
 
+def contains_nul(value: Any) -> bool:
+    """Whether a text, or any key or item of a JSON object or list, holds a NUL character."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(key) or contains_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(contains_nul(item) for item in value)
+    return False
+
+
+def without_nul(value: Any) -> Any:
+    """The value unchanged, refused if it holds a NUL character anywhere (a validator's check).
+
+    PostgreSQL text cannot hold NUL: refused here it is a clear 422 naming the field instead of
+    the database's error.
+    """
+    if contains_nul(value):
+        raise invalid("text must not contain NUL characters", "teks tidak boleh berisi karakter NUL")
+    return value
+
+
 class _KeepUnknown(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "?"

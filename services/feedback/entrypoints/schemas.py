@@ -14,26 +14,12 @@ from services.feedback.domain.satisfaction import ServiceItem
 from services.feedback.domain.survey import AgeBand, Education, Occupation, Sex, SurveyKind
 from shared.contracts.periods import PeriodKey
 from shared.dates import BoundedDate
-from shared.validation import invalid
+from shared.validation import without_nul
 
 #: Ids chosen by people (service ids) stay short, lower-case and URL-safe.
 SLUG = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 #: Ids minted by other services (uuid hex, region slugs): no spaces, no control characters.
 ID_PATTERN = r"^[\w.:@-]{1,64}$"
-
-
-def _without_nul(value: Any) -> Any:
-    if isinstance(value, str) and "\x00" in value:
-        # PostgreSQL text cannot hold NUL; refused here it is a clear 422 instead of a database error.
-        raise invalid("text must not contain NUL characters", "teks tidak boleh berisi karakter NUL")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _without_nul(key)
-            _without_nul(item)
-    if isinstance(value, list | tuple):
-        for item in value:
-            _without_nul(item)
-    return value
 
 
 class Strict(BaseModel):
@@ -44,7 +30,7 @@ class Strict(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _refuse_nul(cls, value: Any) -> Any:
-        return _without_nul(value)
+        return without_nul(value)
 
 
 # --- Surveys (SKM) -------------------------------------------------------------------------------

@@ -12,11 +12,12 @@ from shared.auth import Role, require_roles
 from shared.errors import Unprocessable
 from shared.guarded_route import GuardedRoute
 from shared.runtime import ServiceContext
+from shared.validation import contains_nul
 
 
 async def _no_nul_in_url(request: Request) -> None:
     """Refuse NUL characters in paths and query strings: PostgreSQL text cannot hold them."""
-    if "\x00" in request.url.path or "\x00" in str(request.query_params):
+    if contains_nul(request.url.path) or contains_nul(str(request.query_params)):
         raise Unprocessable(
             "invalid_input",
             "The URL must not contain NUL characters.",

@@ -12,21 +12,7 @@ from services.planning.domain.organisation import JobType
 from shared.contracts.periods import PeriodKey, period_key_parts
 from shared.contracts.planning import Aggregation, Aspect, Direction
 from shared.dates import BoundedDate
-from shared.validation import invalid
-
-
-def _without_nul(value: Any) -> Any:
-    """Refuse NUL characters anywhere in a request body: PostgreSQL text cannot hold them."""
-    if isinstance(value, str) and "\x00" in value:
-        raise invalid("text must not contain NUL characters", "teks tidak boleh berisi karakter NUL")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _without_nul(key)
-            _without_nul(item)
-    elif isinstance(value, list):
-        for item in value:
-            _without_nul(item)
-    return value
+from shared.validation import invalid, without_nul
 
 
 class Input(BaseModel):
@@ -35,7 +21,7 @@ class Input(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_nul(cls, data: Any) -> Any:
-        return _without_nul(data)
+        return without_nul(data)
 
 
 #: Jenis jabatan: the one list the import and the employee routes accept, documented as an enum;
