@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -145,3 +146,15 @@ class ServiceSettings(BaseSettings):
             if self.jwt_public_key_path is not None and "dev-jwt" in self.jwt_public_key_path.parts:
                 raise ValueError("production refuses the development signing key")
         return self
+
+
+OwnSettings = TypeVar("OwnSettings", bound=ServiceSettings)
+
+
+def own_settings(settings: ServiceSettings, kind: type[OwnSettings]) -> OwnSettings:
+    """A service's settings as its own class: the runtime holds them as the shared base class."""
+    if not isinstance(settings, kind):
+        raise TypeError(
+            f"the {settings.service_name} service runs with {type(settings).__name__}, not {kind.__name__}"
+        )
+    return settings

@@ -24,6 +24,7 @@ from shared.errors import TooManyRequests
 from shared.guarded_route import GuardedRoute
 from shared.http import client_address
 from shared.runtime import Context, ServiceContext
+from shared.settings import own_settings
 
 DEVICE_TOKEN_HEADER = "X-Device-Token"  # noqa: S105 - a header name, not a secret
 #: The device id a browser on a unit's public link keeps (set on its first response).
@@ -52,10 +53,7 @@ class CitizenClient:
 
 def feedback_settings(context: ServiceContext) -> FeedbackSettings:
     """The feedback service's own settings (the context holds them as the shared base type)."""
-    settings = context.settings
-    if not isinstance(settings, FeedbackSettings):
-        raise TypeError("the feedback service runs with FeedbackSettings")
-    return settings
+    return own_settings(context.settings, FeedbackSettings)
 
 
 def _limiter(context: ServiceContext) -> RateLimiter:

@@ -8,14 +8,12 @@ from services.reporting.adapters.live_feed import LiveFeed
 from services.reporting.service_layer.intake import SubmissionQueue, WriteGroup, group_writer
 from services.reporting.settings import ReportingSettings
 from shared.runtime import ServiceContext
+from shared.settings import own_settings
 
 
 def reporting_settings(context: ServiceContext) -> ReportingSettings:
     """The context's settings as this service's settings class."""
-    settings = context.settings
-    if not isinstance(settings, ReportingSettings):
-        raise TypeError("the reporting service runs with ReportingSettings")
-    return settings
+    return own_settings(context.settings, ReportingSettings)
 
 
 def evidence_store(context: ServiceContext) -> EvidenceStore:
