@@ -8,6 +8,7 @@ from datetime import date
 
 from services.scoring.domain.labels import LabelledEnum
 from shared.contracts.periods import period_key_parts
+from shared.refusals import Refusal
 
 
 class PeriodKind(LabelledEnum):
@@ -42,10 +43,6 @@ _KEY_PREFIX: dict[PeriodKind, str] = {
 }
 
 
-class InvalidPeriodError(ValueError):
-    """A period key or index that does not name a real period."""
-
-
 @dataclass(frozen=True, order=True)
 class Period:
     """One assessment period, e.g. the third quarter of 2026 (key ``2026-Q3``)."""
@@ -56,11 +53,9 @@ class Period:
 
     def __post_init__(self) -> None:
         if not 1 <= self.index <= self.kind.per_year:
-            raise InvalidPeriodError(
-                f"{self.kind} period index {self.index} is outside 1..{self.kind.per_year}"
-            )
+            raise ValueError(f"{self.kind} period index {self.index} is outside 1..{self.kind.per_year}")
         if not date.min.year <= self.year <= date.max.year:
-            raise InvalidPeriodError(f"year {self.year} is out of range")
+            raise ValueError(f"year {self.year} is out of range")
 
     @property
     def key(self) -> str:
@@ -113,7 +108,12 @@ def parse_period_key(key: str) -> Period:
     """Parse a period key (the platform's one spelling, as :attr:`Period.key` writes it) into a period."""
     parts = period_key_parts(key)
     if parts is None:
-        raise InvalidPeriodError(f"not a period key: {key!r}")
+        raise Refusal(
+            "invalid_period",
+            "Not a period: not a period key: %(key)s.",
+            field="period",
+            params={"key": repr(key)},
+        )
     if parts.letter is None or parts.number is None:
         return Period(parts.year, PeriodKind.YEAR)
     kind = next(k for k, p in _KEY_PREFIX.items() if p == parts.letter)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel
 
+from services.scoring.domain.periods import parse_period_key
 from services.scoring.entrypoints.schemas import (
     AnalysisRead,
     CloseWarning,
@@ -196,7 +197,7 @@ async def get_close_warnings(
     session = await context.read_session(principal.region)
     async with session:
         return shown_in(
-            await governance.close_warnings(session, principal.region, queries.parse_period(period)),
+            await governance.close_warnings(session, principal.region, parse_period_key(period)),
             await region_zone(context, principal.region),
         )
 
@@ -245,7 +246,7 @@ async def analyse_period(
 ) -> AnalysisRead:
     """Run the period's checks now (system problems, rater objectivity, volumes); new findings are flagged."""
     async with context.unit_of_work(region_id=principal.region) as uow:
-        parsed = queries.parse_period(period)
+        parsed = parse_period_key(period)
         raised = await analysis.analyse_period(
             uow.session, unit_of_work_emitter(uow), region_id=principal.region, period=parsed
         )

@@ -25,7 +25,7 @@ from services.scoring.domain.objectivity import (
     rater_objectivity,
     volume_anomalies,
 )
-from services.scoring.domain.periods import Period
+from services.scoring.domain.periods import Period, parse_period_key
 from services.scoring.domain.rating import Rating, RatingDecision, RatingKind, RatingProposal
 from services.scoring.domain.rewards import RewardCandidate, top_performers
 from services.scoring.entrypoints.schemas import (
@@ -41,7 +41,7 @@ from services.scoring.entrypoints.schemas import (
     UnitDiagnosisRead,
 )
 from services.scoring.service_layer.flags import Emit, FlagKind, raise_flag
-from services.scoring.service_layer.queries import current_predicate, ensure_known_unit, parse_period
+from services.scoring.service_layer.queries import current_predicate, ensure_known_unit
 from services.scoring.service_layer.rules import rule_set_for
 from services.scoring.service_layer.views import latest_rater_assessment, to_decimal
 
@@ -174,7 +174,7 @@ async def list_flags(session: AsyncSession, *, region_id: str, period: str | Non
     """The region's flags, newest first."""
     conditions = [flags.c.region_id == region_id]
     if period is not None:
-        conditions.append(flags.c.period == parse_period(period).key)
+        conditions.append(flags.c.period == parse_period_key(period).key)
     rows = (
         await session.execute(
             select(flags).where(*conditions).order_by(flags.c.raised_at.desc(), flags.c.flag_id)
@@ -188,7 +188,7 @@ async def list_late_events(session: AsyncSession, *, region_id: str, period: str
     rows = (
         await session.execute(
             select(late_events)
-            .where(late_events.c.region_id == region_id, late_events.c.period == parse_period(period).key)
+            .where(late_events.c.region_id == region_id, late_events.c.period == parse_period_key(period).key)
             .order_by(late_events.c.received_at)
         )
     ).all()
@@ -211,7 +211,7 @@ async def unit_diagnosis(
     session: AsyncSession, *, region_id: str, unit_id: str, period: str
 ) -> UnitDiagnosisRead:
     """System problems of a unit, and each employee's own shortfalls with the development that fits."""
-    parsed = parse_period(period)
+    parsed = parse_period_key(period)
     await ensure_known_unit(session, region_id, unit_id)
     rules = await rule_set_for(session, region_id, parsed)
     rows = await _scores(session, region_id, parsed, unit_id)
@@ -255,7 +255,7 @@ async def unit_diagnosis(
 
 async def objectivity(session: AsyncSession, *, region_id: str, period: str) -> list[RaterObjectivityRead]:
     """Per rater: leniency or severity against the data-driven proposals, and the override rate."""
-    parsed = parse_period(period)
+    parsed = parse_period_key(period)
     rules = await rule_set_for(session, region_id, parsed)
     return [
         RaterObjectivityRead(
@@ -272,7 +272,7 @@ async def objectivity(session: AsyncSession, *, region_id: str, period: str) -> 
 
 async def rewards(session: AsyncSession, *, region_id: str, period: str) -> list[RewardGroupRead]:
     """The top performers per unit and job type (penghargaan)."""
-    parsed = parse_period(period)
+    parsed = parse_period_key(period)
     rules = await rule_set_for(session, region_id, parsed)
     candidates = [
         RewardCandidate(

@@ -9,7 +9,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters.tables import closed_periods, employee_scores, plans, rule_sets, units
-from services.scoring.domain.periods import Period, PeriodKind
+from services.scoring.domain.periods import Period, PeriodKind, parse_period_key
 from services.scoring.domain.rules import RetroactiveRuleError
 from services.scoring.entrypoints.schemas import (
     CloseWarning,
@@ -20,7 +20,7 @@ from services.scoring.entrypoints.schemas import (
 )
 from services.scoring.service_layer.analysis import analyse_period
 from services.scoring.service_layer.flags import Emit
-from services.scoring.service_layer.queries import distribution_check, is_closed, parse_period
+from services.scoring.service_layer.queries import distribution_check, is_closed
 from services.scoring.service_layer.rules import closed_through, rule_book, rule_set_from_settings
 from services.scoring.service_layer.views import calendar, refresh_employee_years
 from shared.auth import Principal
@@ -65,7 +65,7 @@ async def close_warnings(session: AsyncSession, region_id: str, period: Period) 
 
 
 async def _period_of_region(session: AsyncSession, region_id: str, key: str) -> Period:
-    period = parse_period(key)
+    period = parse_period_key(key)
     kind = (await calendar(session, region_id)).kind
     if period.kind not in (kind, PeriodKind.YEAR):
         raise Unprocessable(

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters.tables import indicator_judgements, plan_indicators
 from services.scoring.domain.achievement import Judgement, QualitativeTarget
-from services.scoring.domain.periods import Period
+from services.scoring.domain.periods import Period, parse_period_key
 from services.scoring.entrypoints.schemas import JudgementCreate, JudgementRead
-from services.scoring.service_layer.queries import parse_period, summary_row
+from services.scoring.service_layer.queries import summary_row
 from services.scoring.service_layer.ratings import ensure_open, ensure_rater
 from services.scoring.service_layer.views import Touch, indicator_of, refresh_views, region_facts
 from shared.auth import Principal
@@ -80,7 +80,7 @@ async def judge(
     judgement_in: JudgementCreate,
 ) -> JudgementRead:
     """The employee's rater judges a qualitative indicator; the period's summary is refreshed with it."""
-    parsed = parse_period(period)
+    parsed = parse_period_key(period)
     region_id = principal.region
     session = uow.session
     summary = await summary_row(session, region_id, employee_id, parsed.key)

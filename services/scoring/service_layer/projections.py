@@ -50,7 +50,7 @@ from services.scoring.domain.activity import (
     Stamp,
 )
 from services.scoring.domain.objectivity import EvidenceClaim, SharedEvidence, shared_evidence
-from services.scoring.domain.periods import InvalidPeriodError, PeriodKind, parse_period_key
+from services.scoring.domain.periods import PeriodKind, parse_period_key
 from services.scoring.domain.rules import RuleBook
 from services.scoring.metrics import LATE_EVENTS
 from services.scoring.service_layer.flags import FlagKind, raise_flag, session_emitter
@@ -99,6 +99,7 @@ from shared.db import REGION_SETTING, insert_from_arrays
 from shared.messaging.consumer import EventRejected, batch_work, replay_views
 from shared.observability import correlation_id_var
 from shared.read_models import stored_if_newer
+from shared.refusals import Refusal
 from shared.region_time import as_sent, utc_offset_minutes
 
 
@@ -132,7 +133,7 @@ def _period_key(key: str) -> str:
     """A period key from another service, refused (dead-lettered) when it names no period."""
     try:
         return parse_period_key(key).key
-    except InvalidPeriodError as exc:
+    except Refusal as exc:
         raise EventRejected(f"not a period: {key!r}") from exc
 
 

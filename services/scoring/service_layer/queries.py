@@ -38,7 +38,6 @@ from services.scoring.domain.achievement import NumericTarget
 from services.scoring.domain.activity import ActivityStatus
 from services.scoring.domain.distribution import check_distribution
 from services.scoring.domain.periods import (
-    InvalidPeriodError,
     Period,
     PeriodKind,
     parse_period_key,
@@ -74,21 +73,8 @@ from services.scoring.service_layer.views import (
     to_decimal,
 )
 from shared.auth import Principal, Role, ensure_may_read_unit
-from shared.errors import NotFound, Unprocessable
+from shared.errors import NotFound
 from shared.region_time import as_sent
-
-
-def parse_period(key: str) -> Period:
-    """A period named by the caller, or a clear 422 naming the field."""
-    try:
-        return parse_period_key(key)
-    except InvalidPeriodError as exc:
-        raise Unprocessable(
-            "invalid_period",
-            f"Not a period: {exc}.",
-            f"Bukan periode yang sah: {key!r}.",
-            field="period",
-        ) from exc
 
 
 def period_filter(column: Any, period: Period) -> ColumnElement[bool]:
@@ -364,7 +350,7 @@ async def scorecard(
     *, session: AsyncSession, principal: Principal, employee_id: str, period: str
 ) -> ScorecardRead:
     """An employee's scorecard; every number traceable to the activities behind it."""
-    parsed = parse_period(period)
+    parsed = parse_period_key(period)
     region_id = principal.region
     summary = await _scorecard_summary(session, region_id, employee_id, parsed)
     if summary is None:
@@ -811,7 +797,7 @@ async def unit_dashboard(
     Every statement is driven by an index on (region, unit, period); the unit's rows are read once,
     narrow, and counted in one pass; the trend is summed by the database.
     """
-    parsed = parse_period(period)
+    parsed = parse_period_key(period)
     region_id = principal.region
     unit = await _unit(session, region_id, unit_id)
     if unit is None:
@@ -882,7 +868,7 @@ async def region_dashboard(
     *, session: AsyncSession, principal: Principal, period: str
 ) -> RegionDashboardRead:
     """A region's dashboard: every unit's figures side by side."""
-    parsed = parse_period(period)
+    parsed = parse_period_key(period)
     region_id = principal.region
     rows = await _scores(session, region_id, parsed.key)
     known_units = {

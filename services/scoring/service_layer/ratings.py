@@ -12,7 +12,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters.tables import rating_decisions
-from services.scoring.domain.periods import Period
+from services.scoring.domain.periods import Period, parse_period_key
 from services.scoring.domain.predicate import predicate_of
 from services.scoring.domain.rating import (
     OverridePolicy,
@@ -30,7 +30,7 @@ from services.scoring.entrypoints.schemas import (
     RatingDecisionCreate,
     RatingDecisionRead,
 )
-from services.scoring.service_layer.queries import is_closed, parse_period, rater_of, summary_row
+from services.scoring.service_layer.queries import is_closed, rater_of, summary_row
 from services.scoring.service_layer.rules import rule_set_for
 from services.scoring.service_layer.views import Touch, refresh_views, region_facts
 from shared.auth import Principal
@@ -101,7 +101,7 @@ async def decide(
     *, uow: UnitOfWork, principal: Principal, employee_id: str, period: str, decision_in: RatingDecisionCreate
 ) -> RatingDecisionRead:
     """The employee's rater confirms or overrides the period's proposals; emits RatingConfirmed."""
-    parsed = parse_period(period)
+    parsed = parse_period_key(period)
     region_id = principal.region
     session = uow.session
     summary = await summary_row(session, region_id, employee_id, parsed.key)
@@ -189,7 +189,7 @@ async def decide(
 
 async def overrides(*, session: AsyncSession, principal: Principal, period: str) -> OverridesRead:
     """Every decision of a region and period, overrides listed and counted per rater (for auditors)."""
-    parsed = parse_period(period)
+    parsed = parse_period_key(period)
     region_id = principal.region
     rows = (
         await session.execute(

@@ -5,7 +5,6 @@ from datetime import date
 import pytest
 
 from services.scoring.domain.periods import (
-    InvalidPeriodError,
     Period,
     PeriodKind,
     parse_period_key,
@@ -13,6 +12,8 @@ from services.scoring.domain.periods import (
     period_of,
     periods_in_year,
 )
+from shared.i18n import refusal_body
+from shared.refusals import Refusal
 
 
 @pytest.mark.parametrize(
@@ -70,5 +71,7 @@ def test_a_year_has_twelve_months_four_quarters_and_two_semesters() -> None:
 
 @pytest.mark.parametrize("key", ["2026-Q5", "2026-M13", "2026-M7", "2026-X1", "26-Q1", ""])
 def test_invalid_or_non_canonical_keys_are_rejected(key: str) -> None:
-    with pytest.raises(InvalidPeriodError):
+    with pytest.raises(Refusal) as refused:
         parse_period_key(key)
+    assert (refused.value.code, refused.value.field) == ("invalid_period", "period")
+    assert refusal_body(refused.value)["message_id"] == f"Bukan periode yang sah: {key!r}."
