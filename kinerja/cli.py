@@ -16,7 +16,7 @@ from shared.settings import BrokerKind
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from shared.runtime import Component, run_service
+    from shared.runtime import Component, ComponentCrashed, run_service
 
     try:
         import uvloop
@@ -30,7 +30,12 @@ def _serve(args: argparse.Namespace) -> int:
         serve_web()
         return 0
     components = {Component(c) for c in args.components.split(",")}
-    asyncio.run(run_service(definition(args.service), components))
+    try:
+        asyncio.run(run_service(definition(args.service), components))
+    except ComponentCrashed as crash:
+        # Logged with its traceback already; the status tells the supervisor it was no clean stop.
+        print(f"kinerja serve {args.service}: {crash}", file=sys.stderr)
+        return 1
     return 0
 
 

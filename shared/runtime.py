@@ -49,6 +49,11 @@ T = TypeVar("T")
 STARTUP_TIMEOUT_SECONDS = 60.0
 
 
+class ComponentCrashed(RuntimeError):
+    """A component of the process ended on its own: the process ends with a failure status, so
+    whatever supervises it (``kinerja up``, compose, Kubernetes) sees a crash, not a clean stop."""
+
+
 class Component(StrEnum):
     """The parts of a service process; in production each runs (and scales) on its own."""
 
@@ -353,7 +358,10 @@ def build_app(
 
 
 async def run_service(definition: ServiceDefinition, components: set[Component]) -> None:
-    """Run the chosen components of a service until SIGINT or SIGTERM."""
+    """Run the chosen components of a service until SIGINT or SIGTERM.
+
+    Raises ``ComponentCrashed`` (after stopping the others) when a component ends on its own.
+    """
     settings = definition.settings
     configure_logging(service=settings.service_name, level=settings.log_level, json=settings.log_json)
     stop = asyncio.Event()
@@ -460,9 +468,15 @@ async def run_service(definition: ServiceDefinition, components: set[Component])
 
     stopper = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    # A component that ended before anyone asked the process to stop crashed, with or without an error.
+    crashed = sorted(task.get_name() for task in done if task is not stopper and not stop.is_set())
     for task in done:
         if task is not stopper and task.exception() is not None:
-            log.error("component crashed", exc_info=task.exception())
+            log.error(
+                "component crashed",
+                exc_info=task.exception(),
+                extra={"fields": {"component": task.get_name()}},
+            )
     stop.set()
     await context.run_stop_hooks()
     server.should_exit = True
@@ -473,4 +487,6 @@ async def run_service(definition: ServiceDefinition, components: set[Component])
         await producer.stop()
     await context.redis.aclose()
     await context.engine.dispose()
+    if crashed:
+        raise ComponentCrashed(f"{', '.join(crashed)} ended on its own")
     log.info("service stopped")
