@@ -8,9 +8,7 @@ equal to a recomputation from the raw events.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,30 +20,17 @@ from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from kinerja import infra
-from shared.auth import ensure_dev_signing_key
-from shared.contracts.reporting import ActivityReported
 from shared.db import ALL_REGIONS_SETTING
-from shared.messaging.kafka import ensure_topics
 from tests.conftest import auth, new_region_id, wait_until
-from tests.e2e.test_faults import IsolatedPlatform, plan_event, send_all, wrapped
+from tests.e2e.platform_support import ActivityStream, IsolatedPlatform, isolated_platform, send_all
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def two_of_each(tmp_path_factory: pytest.TempPathFactory, infrastructure: Any) -> Iterator[IsolatedPlatform]:
-    if not isinstance(infrastructure, infra.EmbeddedInfrastructure):
-        pytest.skip("killing service processes runs on infrastructure of its own (embedded)")
-    data_dir = tmp_path_factory.mktemp("replicas")
-    ensure_dev_signing_key(data_dir / "dev-jwt" / "private.pem")
-    platform = IsolatedPlatform(data_dir, replicas=2)
-    try:
-        asyncio.run(ensure_topics(platform.endpoints.kafka_bootstrap_servers))
+    with isolated_platform(tmp_path_factory, infrastructure, ("planning", "scoring"), replicas=2) as platform:
         yield platform
-    finally:
-        platform.services.stop_all()
-        platform.infrastructure.stop()
 
 
 async def group_members(bootstrap: str, group: str) -> dict[str, int]:
@@ -84,70 +69,28 @@ async def test_two_scoring_processes_share_the_partitions_and_one_takes_over_fro
         for _ in range(4):
             assert (await http.get(platform.url("scoring", "/readyz"))).status_code == 200
 
-    region = new_region_id()
-    year = datetime.now(UTC).year
-    employees = {f"e-{n}-{uuid.uuid4().hex[:6]}": f"i-{n}-{uuid.uuid4().hex[:6]}" for n in range(8)}
-    plans = [wrapped(plan_event(region, e, i, year)) for e, i in employees.items()]
-    activities = [
-        wrapped(
-            ActivityReported(
-                region_id=region,
-                activity_id=uuid.uuid4().hex,
-                employee_id=employee,
-                plan_id=f"p-{employee}",
-                result_id=f"res-{employee}",
-                indicator_id=indicator,
-                occurred_at=datetime.now(UTC),
-                quantity=Decimal(n % 7 + 1),
-                description="Melayani perekaman KTP-el",
-            )
-        )
-        for n in range(800)
-        for employee, indicator in [list(employees.items())[n % len(employees)]]
-    ]
-    # Recomputed from the raw events, independently of the service: each employee's quantity and
-    # how many activities count toward it.
-    expected: dict[str, tuple[Decimal, int]] = {}
-    for event, _ in activities:
-        assert isinstance(event, ActivityReported)
-        assert event.quantity is not None
-        total, count = expected.get(event.employee_id, (Decimal(0), 0))
-        expected[event.employee_id] = (total + event.quantity, count + 1)
-
+    stream = ActivityStream.build(employees=8, activities=800)
     engine = create_async_engine(platform.settings.migration_database_url)
-
-    async def realisations() -> dict[str, tuple[Decimal, int]]:
-        async with engine.begin() as connection:
-            await connection.execute(text("SELECT set_config('app.region_id', :r, true)"), {"r": region})
-            rows = await connection.execute(
-                text(
-                    "SELECT employee_id, sum(quantity), count(*) FROM scoring.contributions "
-                    "WHERE region_id = :r GROUP BY employee_id"
-                ),
-                {"r": region},
-            )
-            return {row[0]: (Decimal(row[1]), int(row[2])) for row in rows}
-
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     try:
-        await send_all(producer, plans)
-        await send_all(producer, activities[:400])
+        await send_all(producer, stream.plans)
+        await send_all(producer, stream.activities[:400])
 
         async def partly_applied() -> bool:
-            return sum(count for _, count in (await realisations()).values()) > 0
+            return bool(await stream.counted(engine))
 
         await wait_until(partly_applied, timeout=60, interval=0.02)
         platform.services.stop("scoring.2", kill=True)
         # What the killed process had fetched but not committed comes again, and so does the rest.
-        await send_all(producer, activities[400:])
-        await send_all(producer, activities[:400])
+        await send_all(producer, stream.activities[400:])
+        await send_all(producer, stream.activities[:400])
 
         async def settled() -> dict[str, tuple[Decimal, int]] | None:
-            current = await realisations()
-            return current if current == expected else None
+            current = await stream.counted(engine)
+            return current if current == stream.expected else None
 
-        assert await wait_until(settled, timeout=150, interval=0.5) == expected
+        assert await wait_until(settled, timeout=150, interval=0.5) == stream.expected
 
         async def one_member_holds_all() -> dict[str, int] | None:
             members = await group_members(bootstrap, "kinerja-scoring")

@@ -1,0 +1,231 @@
+"""What the fault and replica tests share: a platform on infrastructure of its own (they stop and
+kill things), and a stream of activity events with its independent recomputation."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from kinerja import infra
+from kinerja.platform import ServiceProcesses
+from shared.auth import Role, ensure_dev_signing_key, mint_dev_token
+from shared.contracts import TOPICS, Envelope, Event
+from shared.contracts.planning import IndicatorSnapshot, PlannedResultSnapshot, WorkPlanApproved
+from shared.contracts.reporting import ActivityReported
+from shared.messaging.kafka import ensure_topics
+from shared.settings import ServiceSettings
+from tests.conftest import new_region_id, wait_until
+
+
+class IsolatedPlatform:
+    """PostgreSQL, Redis and a broker of its own, and service processes on them."""
+
+    def __init__(self, data_dir: Path, services: Iterable[str], *, replicas: int = 1) -> None:
+        self.data_dir = data_dir
+        self.infrastructure = infra.EmbeddedInfrastructure(
+            data_dir / "infra", infra.EmbeddedPorts.random(), durable=False
+        )
+        self.endpoints = self.infrastructure.start()
+        self.services = ServiceProcesses(
+            self.endpoints,
+            data_dir,
+            ports={name: infra.free_port() for name in services},
+            replicas=replicas,
+        )
+        self.settings = ServiceSettings(
+            data_dir=data_dir,
+            database_url=self.endpoints.database_url,
+            database_admin_url=self.endpoints.database_admin_url,
+            kafka_bootstrap_servers=self.endpoints.kafka_bootstrap_servers,
+        )
+
+    def url(self, service: str, path: str) -> str:
+        return f"http://127.0.0.1:{self.services.ports[service]}{path}"
+
+    def token(self, roles: str, region: str | None = None, employee: str | None = None) -> str:
+        return mint_dev_token(
+            self.settings,
+            subject=employee or roles,
+            roles=[Role(role) for role in roles.split(",")],
+            region_id=region,
+            employee_id=employee,
+        )
+
+    def start(self, *names: str) -> None:
+        """Start the processes not running yet (the tests of a module share them)."""
+        for name in names:
+            running = self.services.processes.get(name)
+            if running is None or running.poll() is not None:
+                self.services.start(name)
+        self.services.wait_healthy(timeout=90)
+
+
+@contextlib.contextmanager
+def isolated_platform(
+    tmp_path_factory: pytest.TempPathFactory,
+    infrastructure: Any,
+    services: Iterable[str],
+    *,
+    replicas: int = 1,
+) -> Iterator[IsolatedPlatform]:
+    """A module's platform, stopped with everything it started at the end."""
+    # The session's infrastructure is embedded exactly when this machine runs the embedded default.
+    if not isinstance(infrastructure, infra.EmbeddedInfrastructure):
+        pytest.skip("stopping and killing processes runs on infrastructure of its own (embedded)")
+    data_dir = tmp_path_factory.mktemp("platform")
+    ensure_dev_signing_key(data_dir / "dev-jwt" / "private.pem")
+    platform = IsolatedPlatform(data_dir, services, replicas=replicas)
+    try:
+        asyncio.run(ensure_topics(platform.endpoints.kafka_bootstrap_servers))
+        yield platform
+    finally:
+        platform.services.stop_all()
+        platform.infrastructure.stop()
+
+
+async def read_topic(
+    bootstrap: str, topic: str, *, regions: set[str], timeout: float = 60
+) -> list[dict[str, Any]]:
+    """Read a topic from its start until the events of every one of ``regions`` arrived.
+
+    Its partitions are assigned directly, so no group join delays the read (Tansu's took 15-20 s,
+    more under load). Apache Kafka keeps what was published before the broker stopped, so the
+    topic may hold more than these events; Tansu starts again empty.
+    """
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await consumer.start()
+    seen: dict[str, dict[str, Any]] = {}
+    try:
+        partitions = [TopicPartition(topic, partition) for partition in range(TOPICS[topic])]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+
+        async def collect() -> bool:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for record in records:
+                    envelope = orjson.loads(record.value)
+                    seen[envelope["event_id"]] = envelope
+            return regions <= {event["payload"].get("region_id") for event in seen.values()}
+
+        await wait_until(collect, timeout=timeout, interval=0)
+    finally:
+        await consumer.stop()
+    return list(seen.values())
+
+
+def wrapped(event: Event) -> tuple[Event, Envelope]:
+    return event, Envelope.wrap(event, producer="test")
+
+
+def plan_event(region: str, employee: str, indicator: str, year: int) -> WorkPlanApproved:
+    return WorkPlanApproved(
+        region_id=region,
+        plan_id=f"p-{employee}",
+        employee_id=employee,
+        rater_id="head",
+        unit_id="unit",
+        job_type="id_card_registrar",
+        year=year,
+        version=1,
+        results=[
+            PlannedResultSnapshot(
+                result_id=f"res-{employee}",
+                kind="main",
+                text="Dokumen kependudukan diterbitkan",
+                indicators=[
+                    IndicatorSnapshot(
+                        indicator_id=indicator,
+                        name="Dokumen diterbitkan",
+                        aspect="quantity",
+                        direction="higher_is_better",
+                        aggregation="sum",
+                        unit_of_measure="dokumen",
+                        target=Decimal(1000),
+                    )
+                ],
+            )
+        ],
+    )
+
+
+async def send_all(producer: AIOKafkaProducer, events: list[tuple[Event, Envelope]]) -> None:
+    for event, envelope in events:
+        await producer.send(
+            event.topic,
+            value=orjson.dumps(envelope.model_dump(mode="json")),
+            key=event.partition_key().encode(),
+        )
+    await producer.flush()
+
+
+@dataclass
+class ActivityStream:
+    """Approved plans of a few employees of a new region, and activities reported against them,
+    with what scoring must end with, recomputed from the raw events independently of the service:
+    each employee's quantity and how many activities count toward it."""
+
+    region: str
+    plans: list[tuple[Event, Envelope]]
+    activities: list[tuple[Event, Envelope]]
+    expected: dict[str, tuple[Decimal, int]]
+
+    @classmethod
+    def build(cls, *, employees: int, activities: int) -> ActivityStream:
+        region = new_region_id()
+        year = datetime.now(UTC).year
+        indicators = {
+            f"e-{n}-{uuid.uuid4().hex[:6]}": f"i-{n}-{uuid.uuid4().hex[:6]}" for n in range(employees)
+        }
+        people = list(indicators.items())
+        reported = [
+            ActivityReported(
+                region_id=region,
+                activity_id=uuid.uuid4().hex,
+                employee_id=employee,
+                plan_id=f"p-{employee}",
+                result_id=f"res-{employee}",
+                indicator_id=indicator,
+                occurred_at=datetime.now(UTC),
+                quantity=Decimal(n % 7 + 1),
+                description="Melayani perekaman KTP-el",
+            )
+            for n in range(activities)
+            for employee, indicator in [people[n % len(people)]]
+        ]
+        expected: dict[str, tuple[Decimal, int]] = {}
+        for event in reported:
+            assert event.quantity is not None
+            total, count = expected.get(event.employee_id, (Decimal(0), 0))
+            expected[event.employee_id] = (total + event.quantity, count + 1)
+        return cls(
+            region=region,
+            plans=[wrapped(plan_event(region, e, i, year)) for e, i in people],
+            activities=[wrapped(event) for event in reported],
+            expected=expected,
+        )
+
+    async def counted(self, engine: AsyncEngine) -> dict[str, tuple[Decimal, int]]:
+        """What scoring counts so far: each employee's quantity and number of activities."""
+        async with engine.begin() as connection:
+            await connection.execute(text("SELECT set_config('app.region_id', :r, true)"), {"r": self.region})
+            rows = await connection.execute(
+                text(
+                    "SELECT employee_id, sum(quantity), count(*) FROM scoring.contributions "
+                    "WHERE region_id = :r GROUP BY employee_id"
+                ),
+                {"r": self.region},
+            )
+            return {row[0]: (Decimal(row[1]), int(row[2])) for row in rows}
