@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import Query, Request, status
 from fastapi.responses import JSONResponse
 
-from services.planning.entrypoints.import_schemas import ImportReportRead
 from services.planning.entrypoints.organisation_import import IMPORT_REQUEST_BODY, uploaded_csv
 from services.planning.entrypoints.routing import (
     PlatformAdmin,
@@ -17,7 +16,9 @@ from services.planning.entrypoints.routing import (
     planning_router,
     reading,
 )
-from services.planning.entrypoints.schemas import (
+from services.planning.service_layer import imports, organisation
+from services.planning.service_layer.import_schemas import ImportReportRead
+from services.planning.service_layer.schemas import (
     EmployeeCreate,
     EmployeeHistoryRead,
     EmployeeRead,
@@ -28,7 +29,6 @@ from services.planning.entrypoints.schemas import (
     UnitRead,
     UnitUpdate,
 )
-from services.planning.service_layer import imports, organisation
 from shared.auth import Principal
 from shared.dates import BoundedDate
 from shared.http import client_address

@@ -15,19 +15,18 @@ from services.planning.entrypoints.routing import (
     planning_router,
     reading,
 )
-from services.planning.entrypoints.schemas import (
+from services.planning.entrypoints.schemas import RejectionCreate, WithdrawalCreate
+from services.planning.service_layer import cascade, templates, work_plans
+from services.planning.service_layer.schemas import (
     CascadeRead,
     IndicatorTemplateCreate,
     IndicatorTemplateRead,
     JobTypeName,
     PlanStatusName,
-    RejectionCreate,
-    WithdrawalCreate,
     WorkPlanCreate,
     WorkPlanRead,
     WorkPlanUpdate,
 )
-from services.planning.service_layer import cascade, templates, work_plans
 from shared.auth import Principal
 from shared.dates import BoundedDate
 from shared.http import client_address

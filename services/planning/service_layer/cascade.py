@@ -9,7 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.planning.adapters import repository
 from services.planning.domain.cascade import CascadeNode, build_cascade
 from services.planning.domain.organisation import Nip
-from services.planning.entrypoints.schemas import CascadeGapRead, CascadeNodeRead, CascadeRead, ResultRefRead
+from services.planning.service_layer.schemas import (
+    CascadeGapRead,
+    CascadeNodeRead,
+    CascadeRead,
+    ResultRefRead,
+)
 from services.planning.service_layer.work_plans import plan_day
 from shared.auth import Principal, Role
 from shared.errors import NotFound

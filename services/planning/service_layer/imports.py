@@ -19,14 +19,14 @@ from services.planning.adapters.repository import Organisation
 from services.planning.adapters.tables import employee_assignments, employees, units
 from services.planning.domain.csv_import import EmployeeRecord, ImportReport, validate_import
 from services.planning.domain.errors import Problem
-from services.planning.entrypoints.import_schemas import (
+from services.planning.metrics import IMPORT_ROWS, IMPORT_SECONDS, IMPORTS
+from services.planning.service_layer.import_schemas import (
     ImportedUnitRead,
     ImportReportRead,
     ImportRowRead,
     ProblemRead,
     RowChange,
 )
-from services.planning.metrics import IMPORT_ROWS, IMPORT_SECONDS, IMPORTS
 from services.planning.service_layer.organisation import (
     assignment_of,
     new_id,

@@ -16,9 +16,9 @@ from services.planning.domain.indicators import (
     ValueRange,
 )
 from services.planning.domain.organisation import JobType
-from services.planning.entrypoints.schemas import IndicatorTemplateCreate, IndicatorTemplateRead
 from services.planning.service_layer.errors import to_api_error
 from services.planning.service_layer.organisation import require_region
+from services.planning.service_layer.schemas import IndicatorTemplateCreate, IndicatorTemplateRead
 from shared.unit_of_work import UnitOfWork
 
 

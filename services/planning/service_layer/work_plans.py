@@ -28,7 +28,10 @@ from services.planning.domain.work_plan import (
     Target,
     WorkPlan,
 )
-from services.planning.entrypoints.schemas import (
+from services.planning.metrics import PLANS_DECIDED, PLANS_REVISED
+from services.planning.service_layer.errors import to_api_error
+from services.planning.service_layer.organisation import new_id, require_region
+from services.planning.service_layer.schemas import (
     IndicatorIn,
     PlannedResultIn,
     PlannedResultRead,
@@ -36,9 +39,6 @@ from services.planning.entrypoints.schemas import (
     WorkPlanRead,
     WorkPlanUpdate,
 )
-from services.planning.metrics import PLANS_DECIDED, PLANS_REVISED
-from services.planning.service_layer.errors import to_api_error
-from services.planning.service_layer.organisation import new_id, require_region
 from shared.auth import Principal, Role
 from shared.contracts.planning import (
     IndicatorSnapshot,

@@ -21,15 +21,11 @@ from services.planning.domain.organisation import (
     Nip,
     Position,
 )
-from services.planning.entrypoints.schemas import (
-    EmployeeCreate,
-    EmployeeRead,
-    MoveCreate,
-)
 from services.planning.metrics import SUPERVISOR_CYCLES_REFUSED
 from services.planning.service_layer.errors import to_api_error
 from services.planning.service_layer.organisation.employee_reads import history_rows, not_found_employee
 from services.planning.service_layer.organisation.regions import new_id, require_region
+from services.planning.service_layer.schemas import EmployeeCreate, EmployeeRead, MoveCreate
 from shared.contracts.planning import EmployeeUpserted
 from shared.errors import Conflict, Unprocessable
 from shared.unit_of_work import UnitOfWork

@@ -11,12 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.planning.adapters import repository
 from services.planning.adapters.tables import employee_assignments, employees
-from services.planning.entrypoints.schemas import (
-    AssignmentRead,
-    EmployeeHistoryRead,
-    EmployeeRead,
-)
 from services.planning.service_layer.organisation.regions import today_in_region
+from services.planning.service_layer.schemas import AssignmentRead, EmployeeHistoryRead, EmployeeRead
 from shared.auth import Principal, Role
 from shared.errors import Forbidden, NotFound
 

@@ -16,11 +16,8 @@ from services.planning.domain.errors import DomainError
 from services.planning.domain.organisation import (
     Region,
 )
-from services.planning.entrypoints.schemas import (
-    RegionCreate,
-    RegionRead,
-)
 from services.planning.service_layer.errors import to_api_error
+from services.planning.service_layer.schemas import RegionCreate, RegionRead
 from shared.contracts.planning import RegionRegistered
 from shared.errors import Conflict, NotFound
 from shared.unit_of_work import UnitOfWork

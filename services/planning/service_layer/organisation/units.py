@@ -15,13 +15,9 @@ from services.planning.domain.organisation import (
     UnitKind,
     UnitTree,
 )
-from services.planning.entrypoints.schemas import (
-    UnitCreate,
-    UnitRead,
-    UnitUpdate,
-)
 from services.planning.service_layer.errors import to_api_error
 from services.planning.service_layer.organisation.regions import require_region
+from services.planning.service_layer.schemas import UnitCreate, UnitRead, UnitUpdate
 from shared.contracts.planning import UnitUpserted
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.unit_of_work import UnitOfWork
