@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from services.feedback.domain.periods import period_at
-from services.feedback.entrypoints.schemas import SurveyResponseCreate
+from services.feedback.service_layer.schemas import SurveyResponseCreate
 from services.feedback.service_layer.surveys import submit_survey_response
 from shared.contracts.planning import RegionRegistered, UnitUpserted
 from tests.conftest import auth, new_region_id, wait_until

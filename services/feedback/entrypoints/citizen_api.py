@@ -22,16 +22,16 @@ from services.feedback.entrypoints.params import (
     UnitId,
     utc_now,
 )
-from services.feedback.entrypoints.schemas import (
+from services.feedback.entrypoints.schemas import ComplaintReopenCreate
+from services.feedback.service_layer import complaints, surveys
+from services.feedback.service_layer.schemas import (
     ComplaintCreate,
     ComplaintReceipt,
-    ComplaintReopenCreate,
     ComplaintTrackingRead,
     SurveyResponseCreate,
     SurveyResponseRead,
     UnitServiceRead,
 )
-from services.feedback.service_layer import complaints, surveys
 from shared.http import PUBLIC
 from shared.runtime import Context
 

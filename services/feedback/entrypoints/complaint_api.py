@@ -12,7 +12,8 @@ from services.feedback.entrypoints.params import (
     IdQuery,
     utc_now,
 )
-from services.feedback.entrypoints.schemas import (
+from services.feedback.service_layer import complaints
+from services.feedback.service_layer.schemas import (
     ComplaintPolicyCreate,
     ComplaintPolicyRead,
     ComplaintRead,
@@ -20,7 +21,6 @@ from services.feedback.entrypoints.schemas import (
     HolidayCreate,
     HolidayRead,
 )
-from services.feedback.service_layer import complaints
 from shared.auth import Principal, Role, require_roles
 from shared.dates import BoundedDate
 from shared.guarded_route import GuardedRoute

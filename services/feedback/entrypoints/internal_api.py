@@ -11,14 +11,14 @@ from services.feedback.entrypoints.params import (
     PeriodQuery,
     utc_now,
 )
-from services.feedback.entrypoints.schemas import (
+from services.feedback.service_layer import internal
+from services.feedback.service_layer.schemas import (
     BehaviourAssessmentCreate,
     BehaviourAssessmentRead,
     BehaviourSummaryRead,
     ContinuousFeedbackCreate,
     ContinuousFeedbackRead,
 )
-from services.feedback.service_layer import internal
 from shared.auth import Principal, Role, require_roles
 from shared.contracts.periods import PeriodKey
 from shared.guarded_route import GuardedRoute

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-from services.feedback.entrypoints.schemas import ID_PATTERN
+from services.feedback.service_layer.schemas import ID_PATTERN
 from shared.contracts.periods import PeriodKey
 
 RegionId = Annotated[str, Path(pattern=ID_PATTERN)]

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Query
 
 from services.feedback.entrypoints.citizen import CitizenClient, CitizenRoute, Traffic, citizen_protection
 from services.feedback.entrypoints.params import RegionId
-from services.feedback.entrypoints.public_schemas import PublicFiguresRead, PublicRegionRead, RegionNameRead
 from services.feedback.service_layer import public_directory, public_figures
+from services.feedback.service_layer.public_schemas import PublicFiguresRead, PublicRegionRead, RegionNameRead
 from shared.contracts.periods import PeriodKey
 from shared.http import PUBLIC
 from shared.runtime import Context

@@ -16,7 +16,9 @@ from services.feedback.entrypoints.params import (
     UnitId,
 )
 from services.feedback.entrypoints.report_rendering import render_csv, render_html
-from services.feedback.entrypoints.schemas import (
+from services.feedback.service_layer import satisfaction, surveys
+from services.feedback.service_layer.read_models import ensure_unit_reader
+from services.feedback.service_layer.schemas import (
     SatisfactionIndexRead,
     ServiceUsersRead,
     ServiceUsersReport,
@@ -25,8 +27,6 @@ from services.feedback.entrypoints.schemas import (
     UnitServiceCreate,
     UnitServiceRead,
 )
-from services.feedback.service_layer import satisfaction, surveys
-from services.feedback.service_layer.read_models import ensure_unit_reader
 from shared.auth import Principal, Role, require_roles
 from shared.guarded_route import GuardedRoute
 from shared.http import client_address

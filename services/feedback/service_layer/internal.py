@@ -30,7 +30,11 @@ from services.feedback.domain.behaviour import (
 )
 from services.feedback.domain.errors import DomainError
 from services.feedback.domain.periods import period_at
-from services.feedback.entrypoints.schemas import (
+from services.feedback.metrics import BEHAVIOUR_ASSESSMENTS, CONTINUOUS_FEEDBACK
+from services.feedback.service_layer.errors import as_api_error
+from services.feedback.service_layer.periods import in_period
+from services.feedback.service_layer.read_models import EmployeeRecord, region_clock, require_employee
+from services.feedback.service_layer.schemas import (
     BehaviourAssessmentCreate,
     BehaviourAssessmentRead,
     BehaviourSummaryRead,
@@ -38,10 +42,6 @@ from services.feedback.entrypoints.schemas import (
     ContinuousFeedbackRead,
     ValueScores,
 )
-from services.feedback.metrics import BEHAVIOUR_ASSESSMENTS, CONTINUOUS_FEEDBACK
-from services.feedback.service_layer.errors import as_api_error
-from services.feedback.service_layer.periods import in_period
-from services.feedback.service_layer.read_models import EmployeeRecord, region_clock, require_employee
 from shared.auth import Principal, Role
 from shared.contracts.feedback import BehaviourAssessmentSubmitted, ContinuousFeedbackGiven
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable

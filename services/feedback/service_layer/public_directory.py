@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.feedback.adapters.tables import regions, unit_services, units
-from services.feedback.entrypoints.public_schemas import (
+from services.feedback.service_layer.public_schemas import (
     PublicRegionRead,
     PublicServiceRead,
     PublicUnitRead,

@@ -16,12 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.feedback.adapters.tables import complaint_breaches, complaints
 from services.feedback.domain.complaints import ComplaintStatus
 from services.feedback.domain.periods import parse_period, period_at
-from services.feedback.entrypoints.public_schemas import (
+from services.feedback.service_layer.public_directory import region_profile
+from services.feedback.service_layer.public_schemas import (
     PublicComplaintFigures,
     PublicFiguresRead,
     PublicUnitFigures,
 )
-from services.feedback.service_layer.public_directory import region_profile
 from services.feedback.service_layer.read_models import region_clock
 from services.feedback.service_layer.satisfaction import index_read, summed, unit_rows
 

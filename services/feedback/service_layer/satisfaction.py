@@ -26,9 +26,9 @@ from services.feedback.adapters.tables import survey_aggregates
 from services.feedback.domain.periods import parse_period
 from services.feedback.domain.sampling import SampleAdequacy, assess_sample
 from services.feedback.domain.satisfaction import SurveyAggregate
-from services.feedback.entrypoints.schemas import ItemScore, SatisfactionIndexRead
 from services.feedback.service_layer.periods import in_period
 from services.feedback.service_layer.read_models import unit_name
+from services.feedback.service_layer.schemas import ItemScore, SatisfactionIndexRead
 from shared.contracts.feedback import SatisfactionIndexChanged
 from shared.errors import NotFound
 from shared.unit_of_work import UnitOfWork

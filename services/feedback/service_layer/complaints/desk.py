@@ -19,11 +19,6 @@ from services.feedback.domain.complaints import (
 from services.feedback.domain.tracking_code import (
     format_tracking_code,
 )
-from services.feedback.entrypoints.schemas import (
-    ComplaintContact,
-    ComplaintRead,
-    StaffComplaintStep,
-)
 from services.feedback.service_layer.complaints.records import (
     STATUS_LABELS_ID,
     load_history,
@@ -35,6 +30,7 @@ from services.feedback.service_layer.read_models import (
     find_employee,
     region_clock,
 )
+from services.feedback.service_layer.schemas import ComplaintContact, ComplaintRead, StaffComplaintStep
 from shared.auth import Principal, Role
 
 

@@ -26,12 +26,6 @@ from services.feedback.domain.tracking_code import (
     generate_tracking_code,
     parse_tracking_code,
 )
-from services.feedback.entrypoints.schemas import (
-    ComplaintCreate,
-    ComplaintReceipt,
-    ComplaintStep,
-    ComplaintTrackingRead,
-)
 from services.feedback.metrics import COMPLAINTS_FILED
 from services.feedback.service_layer.complaints.lifecycle import apply_move
 from services.feedback.service_layer.complaints.records import (
@@ -47,6 +41,12 @@ from services.feedback.service_layer.read_models import (
     region_clock,
     require_employee,
     unit_name,
+)
+from services.feedback.service_layer.schemas import (
+    ComplaintCreate,
+    ComplaintReceipt,
+    ComplaintStep,
+    ComplaintTrackingRead,
 )
 from services.feedback.service_layer.surveys import service_row
 from shared.contracts.feedback import (

@@ -19,10 +19,6 @@ from services.feedback.domain.complaints import (
     transition,
 )
 from services.feedback.domain.errors import DomainError
-from services.feedback.entrypoints.schemas import (
-    ComplaintRead,
-    ComplaintTransitionCreate,
-)
 from services.feedback.metrics import COMPLAINT_BREACHES, COMPLAINT_MOVES
 from services.feedback.service_layer.complaints.desk import (
     complaint_detail,
@@ -43,6 +39,7 @@ from services.feedback.service_layer.errors import as_api_error
 from services.feedback.service_layer.read_models import (
     unit_name,
 )
+from services.feedback.service_layer.schemas import ComplaintRead, ComplaintTransitionCreate
 from shared.auth import Principal, Role
 from shared.contracts.feedback import (
     ComplaintClosed,

@@ -25,16 +25,16 @@ from services.feedback.domain.complaints import (
 )
 from services.feedback.domain.dated import Dated, in_force
 from services.feedback.domain.errors import DomainError
-from services.feedback.entrypoints.schemas import (
-    ComplaintPolicyCreate,
-    ComplaintPolicyRead,
-    HolidayCreate,
-    HolidayRead,
-)
 from services.feedback.service_layer.complaints.records import deadline_values, domain_complaint, load_history
 from services.feedback.service_layer.errors import as_api_error
 from services.feedback.service_layer.read_models import (
     region_clock,
+)
+from services.feedback.service_layer.schemas import (
+    ComplaintPolicyCreate,
+    ComplaintPolicyRead,
+    HolidayCreate,
+    HolidayRead,
 )
 from shared.errors import NotFound, Unprocessable
 from shared.unit_of_work import UnitOfWork

@@ -12,10 +12,6 @@ from services.feedback.adapters.tables import (
 )
 from services.feedback.domain.periods import parse_period
 from services.feedback.domain.satisfaction import ServiceItem, SurveyAggregate, SurveyResponse
-from services.feedback.entrypoints.schemas import (
-    ServiceUsersRead,
-    ServiceUsersReport,
-)
 from services.feedback.service_layer.read_models import (
     find_employee,
     unit_name,
@@ -27,6 +23,7 @@ from services.feedback.service_layer.satisfaction import (
     publish_index_changes,
     summed,
 )
+from services.feedback.service_layer.schemas import ServiceUsersRead, ServiceUsersReport
 from services.feedback.service_layer.surveys.unit_services import service_row
 from shared.auth import Principal, Role
 from shared.errors import Forbidden, Unprocessable

@@ -18,10 +18,6 @@ from services.feedback.domain.survey import SurveyKind
 from services.feedback.domain.tracking_code import (
     parse_tracking_code,
 )
-from services.feedback.entrypoints.schemas import (
-    SurveyResponseCreate,
-    SurveyResponseRead,
-)
 from services.feedback.metrics import SURVEY_RESPONSES
 from services.feedback.service_layer.errors import as_api_error
 from services.feedback.service_layer.read_models import (
@@ -32,6 +28,7 @@ from services.feedback.service_layer.satisfaction import (
     NO_SERVICE,
     publish_index_changes,
 )
+from services.feedback.service_layer.schemas import SurveyResponseCreate, SurveyResponseRead
 from services.feedback.service_layer.surveys.aggregates import add_to_aggregate
 from services.feedback.service_layer.surveys.tickets import redeem_ticket
 from services.feedback.service_layer.surveys.unit_services import service_row

@@ -17,11 +17,6 @@ from services.feedback.domain.tracking_code import (
     generate_tracking_code,
     parse_tracking_code,
 )
-from services.feedback.entrypoints.schemas import (
-    TicketBatchRead,
-    TicketCreate,
-    TicketRead,
-)
 from services.feedback.metrics import TICKETS_ISSUED, TICKETS_REFUSED
 from services.feedback.service_layer.read_models import (
     region_clock,
@@ -31,6 +26,7 @@ from services.feedback.service_layer.read_models import (
 from services.feedback.service_layer.satisfaction import (
     NO_SERVICE,
 )
+from services.feedback.service_layer.schemas import TicketBatchRead, TicketCreate, TicketRead
 from services.feedback.service_layer.surveys.unit_services import service_row
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.unit_of_work import UnitOfWork

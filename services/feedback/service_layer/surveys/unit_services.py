@@ -12,13 +12,10 @@ from services.feedback.adapters.tables import (
     unit_services,
 )
 from services.feedback.domain.survey import SurveyKind
-from services.feedback.entrypoints.schemas import (
-    UnitServiceCreate,
-    UnitServiceRead,
-)
 from services.feedback.service_layer.read_models import (
     unit_name,
 )
+from services.feedback.service_layer.schemas import UnitServiceCreate, UnitServiceRead
 from shared.errors import NotFound
 from shared.unit_of_work import UnitOfWork
 
