@@ -478,7 +478,7 @@ def bare_app(samples_path: Path) -> Any:
     """The same two routes and response models, answering with bodies the service gave."""
     from fastapi import FastAPI, Response
 
-    from services.scoring.entrypoints.schemas import ScorecardRead, UnitDashboardRead
+    from services.scoring.service_layer.schemas import ScorecardRead, UnitDashboardRead
 
     samples = json.loads(samples_path.read_text())
     cards = [ScorecardRead.model_validate_json(body) for body in samples["scorecard"]]

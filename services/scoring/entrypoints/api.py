@@ -8,30 +8,32 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel
 
 from services.scoring.domain.periods import parse_period_key
-from services.scoring.entrypoints.schemas import (
-    AnalysisRead,
-    CloseWarning,
+from services.scoring.entrypoints.schemas import AnalysisRead
+from services.scoring.metrics import PERIODS_CLOSED, RATING_DECISIONS, SCORECARDS_READ
+from services.scoring.service_layer import analysis, governance, judgements, queries, ratings
+from services.scoring.service_layer.analysis_schemas import (
     FlagRead,
+    RaterObjectivityRead,
+    RewardGroupRead,
+    UnitDiagnosisRead,
+)
+from services.scoring.service_layer.flags import unit_of_work_emitter
+from services.scoring.service_layer.schemas import (
+    CloseWarning,
     JudgementCreate,
     JudgementRead,
     LateEventRead,
     OverridesRead,
     PeriodCloseCreate,
     PeriodRead,
-    RaterObjectivityRead,
     RatingDecisionCreate,
     RatingDecisionRead,
     RegionDashboardRead,
-    RewardGroupRead,
     RuleSetCreate,
     RuleSetRead,
     ScorecardRead,
     UnitDashboardRead,
-    UnitDiagnosisRead,
 )
-from services.scoring.metrics import PERIODS_CLOSED, RATING_DECISIONS, SCORECARDS_READ
-from services.scoring.service_layer import analysis, governance, judgements, queries, ratings
-from services.scoring.service_layer.flags import unit_of_work_emitter
 from shared.auth import Principal, Role, require_roles
 from shared.contracts.periods import PeriodKey
 from shared.guarded_route import GuardedRoute

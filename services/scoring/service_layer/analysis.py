@@ -28,10 +28,9 @@ from services.scoring.domain.objectivity import (
 from services.scoring.domain.periods import Period, parse_period_key
 from services.scoring.domain.rating import Rating, RatingDecision, RatingKind, RatingProposal
 from services.scoring.domain.rewards import RewardCandidate, top_performers
-from services.scoring.entrypoints.schemas import (
+from services.scoring.service_layer.analysis_schemas import (
     EmployeeDiagnosisRead,
     FlagRead,
-    LateEventRead,
     RaterObjectivityRead,
     RecommendationRead,
     RewardGroupRead,
@@ -43,6 +42,7 @@ from services.scoring.entrypoints.schemas import (
 from services.scoring.service_layer.flags import Emit, FlagKind, raise_flag
 from services.scoring.service_layer.queries import current_predicate, ensure_known_unit
 from services.scoring.service_layer.rules import rule_set_for
+from services.scoring.service_layer.schemas import LateEventRead
 from services.scoring.service_layer.views import latest_rater_assessment, to_decimal
 
 _OBJECTIVITY_KINDS = {

@@ -11,17 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.scoring.adapters.tables import closed_periods, employee_scores, plans, rule_sets, units
 from services.scoring.domain.periods import Period, PeriodKind, parse_period_key
 from services.scoring.domain.rules import RetroactiveRuleError
-from services.scoring.entrypoints.schemas import (
+from services.scoring.service_layer.analysis import analyse_period
+from services.scoring.service_layer.flags import Emit
+from services.scoring.service_layer.queries import distribution_check, is_closed
+from services.scoring.service_layer.rules import closed_through, rule_book, rule_set_from_settings
+from services.scoring.service_layer.schemas import (
     CloseWarning,
     PeriodCloseCreate,
     PeriodRead,
     RuleSetCreate,
     RuleSetRead,
 )
-from services.scoring.service_layer.analysis import analyse_period
-from services.scoring.service_layer.flags import Emit
-from services.scoring.service_layer.queries import distribution_check, is_closed
-from services.scoring.service_layer.rules import closed_through, rule_book, rule_set_from_settings
 from services.scoring.service_layer.views import calendar, refresh_employee_years
 from shared.auth import Principal
 from shared.errors import Conflict, Unprocessable

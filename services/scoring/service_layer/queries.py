@@ -45,7 +45,8 @@ from services.scoring.domain.periods import (
 )
 from services.scoring.domain.predicate import OrganisationPredicate, Predicate
 from services.scoring.domain.rules import RuleSet
-from services.scoring.entrypoints.schemas import (
+from services.scoring.service_layer.rules import rule_set_for
+from services.scoring.service_layer.schemas import (
     ActivityRead,
     BehaviourRead,
     DecisionRead,
@@ -63,7 +64,6 @@ from services.scoring.entrypoints.schemas import (
     UnitDashboardRead,
     UnitSummary,
 )
-from services.scoring.service_layer.rules import rule_set_for
 from services.scoring.service_layer.views import (
     DEFAULT_PERIOD_KIND,
     calendar,

@@ -24,14 +24,14 @@ from services.scoring.domain.rating import (
     confirm,
     override,
 )
-from services.scoring.entrypoints.schemas import (
+from services.scoring.service_layer.queries import is_closed, rater_of, summary_row
+from services.scoring.service_layer.rules import rule_set_for
+from services.scoring.service_layer.schemas import (
     OverridesRead,
     RaterOverrideCount,
     RatingDecisionCreate,
     RatingDecisionRead,
 )
-from services.scoring.service_layer.queries import is_closed, rater_of, summary_row
-from services.scoring.service_layer.rules import rule_set_for
 from services.scoring.service_layer.views import Touch, refresh_views, region_facts
 from shared.auth import Principal
 from shared.contracts.scoring import RatingConfirmed
