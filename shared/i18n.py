@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TypedDict
 
 from babel.support import NullTranslations, Translations
 
@@ -34,6 +35,15 @@ def translations(language: str) -> NullTranslations:
     return loaded
 
 
+class ErrorBody(TypedDict):
+    """The error object of the platform's one shape."""
+
+    code: str
+    field: str | None
+    message: str
+    message_id: str
+
+
 def refusal_message(refusal: Refusal, language: str) -> str:
     """A refusal's message in a language, its parameters (translated words too) filled in."""
     catalogue = translations(language)
@@ -44,7 +54,7 @@ def refusal_message(refusal: Refusal, language: str) -> str:
     return catalogue.gettext(refusal.message) % params
 
 
-def refusal_body(refusal: Refusal) -> dict[str, object]:
+def refusal_body(refusal: Refusal) -> ErrorBody:
     """The error object of the platform's one shape (``{"error": ...}`` holds it; a batch lists it)."""
     return {
         "code": refusal.code,

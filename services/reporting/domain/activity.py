@@ -1,15 +1,16 @@
 """Rules of an activity report (laporan kegiatan): when it may have happened, what it may count, its states.
 
-Pure functions and values only: no I/O, no framework. The service layer turns a ``RuleViolation``
-into an HTTP error or a per-item batch rejection.
+Pure functions and values only: no I/O, no framework. A broken rule is a ``Refusal`` (returned by
+the checks, so a batch can reject one item and go on; raised by ``next_status``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+
+from shared.refusals import Refusal, RefusalKind, Term
 
 #: Upper bound of the quantity one activity report may contribute.
 #:
@@ -46,85 +47,75 @@ _TRANSITIONS: dict[tuple[ActivityStatus, ReviewAction], ActivityStatus] = {
     (ActivityStatus.REJECTED, ReviewAction.CORRECT): ActivityStatus.SUBMITTED,
 }
 
-_REQUIRED_STATUS = {
-    ReviewAction.VERIFY: (ActivityStatus.SUBMITTED, "verified", "diverifikasi"),
-    ReviewAction.REJECT: (ActivityStatus.SUBMITTED, "rejected", "ditolak"),
-    ReviewAction.CORRECT: (ActivityStatus.REJECTED, "corrected", "diperbaiki"),
-}
-
-_STATUS_ID = {
-    ActivityStatus.SUBMITTED: "menunggu verifikasi",
-    ActivityStatus.VERIFIED: "sudah diverifikasi",
-    ActivityStatus.REJECTED: "ditolak",
+#: A status as the refusals name it (the Indonesian describes it: "menunggu verifikasi").
+_STATUS_TERM = {
+    ActivityStatus.SUBMITTED: Term("submitted", "activity status"),
+    ActivityStatus.VERIFIED: Term("verified", "activity status"),
+    ActivityStatus.REJECTED: Term("rejected", "activity status"),
 }
 
 
-@dataclass(frozen=True, slots=True)
-class RuleViolation:
-    """A broken rule, naming the field and the reason in English and Bahasa Indonesia."""
-
-    code: str
-    field: str | None
-    message_en: str
-    message_id: str
-
-
-class TransitionRefused(Exception):
-    """The activity is not in a state that allows this action."""
-
-    def __init__(self, violation: RuleViolation) -> None:
-        super().__init__(violation.message_en)
-        self.violation = violation
-
-
-def next_status(current: ActivityStatus, action: ReviewAction) -> ActivityStatus:
-    """The status after ``action``, or ``TransitionRefused`` saying which status it needs."""
-    target = _TRANSITIONS.get((current, action))
-    if target is not None:
-        return target
-    required, verb_en, verb_id = _REQUIRED_STATUS[action]
-    raise TransitionRefused(
-        RuleViolation(
-            code=f"cannot_{action.value}",
+def _transition_refused(action: ReviewAction, current: ActivityStatus) -> Refusal:
+    """Which status the action needs, and the one the activity is in."""
+    params = {"current": _STATUS_TERM[current]}
+    conflict = RefusalKind.CONFLICT
+    if action is ReviewAction.VERIFY:
+        return Refusal(
+            "cannot_verify",
+            "Only a submitted activity can be verified; this one is %(current)s.",
             field="status",
-            message_en=(f"Only a {required.value} activity can be {verb_en}; this one is {current.value}."),
-            message_id=(
-                f"Hanya kegiatan yang {_STATUS_ID[required]} yang dapat {verb_id}; "
-                f"kegiatan ini {_STATUS_ID[current]}."
-            ),
+            kind=conflict,
+            params=params,
         )
+    if action is ReviewAction.REJECT:
+        return Refusal(
+            "cannot_reject",
+            "Only a submitted activity can be rejected; this one is %(current)s.",
+            field="status",
+            kind=conflict,
+            params=params,
+        )
+    return Refusal(
+        "cannot_correct",
+        "Only a rejected activity can be corrected; this one is %(current)s.",
+        field="status",
+        kind=conflict,
+        params=params,
     )
 
 
-def evidence_may_change(status: ActivityStatus) -> RuleViolation | None:
+def next_status(current: ActivityStatus, action: ReviewAction) -> ActivityStatus:
+    """The status after ``action``, or a refusal (409) saying which status it needs."""
+    target = _TRANSITIONS.get((current, action))
+    if target is None:
+        raise _transition_refused(action, current)
+    return target
+
+
+def evidence_may_change(status: ActivityStatus) -> Refusal | None:
     """Evidence is frozen once verified: the rater verified exactly what was attached."""
     if status is ActivityStatus.VERIFIED:
-        return RuleViolation(
+        return Refusal(
             "activity_verified",
-            "status",
             "Evidence cannot be added to a verified activity.",
-            "Bukti dukung tidak dapat ditambahkan ke kegiatan yang sudah diverifikasi.",
+            field="status",
+            kind=RefusalKind.CONFLICT,
         )
     return None
 
 
-def check_not_in_future(
-    at: datetime, *, now: datetime, clock_skew: timedelta, field: str
-) -> RuleViolation | None:
+def check_not_in_future(at: datetime, *, now: datetime, clock_skew: timedelta, field: str) -> Refusal | None:
     """Something reported as done cannot lie in the future, beyond the device clock's drift."""
     if at > now + clock_skew:
-        return RuleViolation(
-            "in_the_future",
-            field,
-            f"The time {at.isoformat()} is in the future.",
-            f"Waktu {at.isoformat()} ada di masa depan.",
+        return Refusal(
+            "in_the_future", "The time %(at)s is in the future.", field=field, params={"at": at.isoformat()}
         )
     return None
 
 
 def check_occurrence(
     occurred_at: datetime, *, now: datetime, plan_year: int, clock_skew: timedelta
-) -> RuleViolation | None:
+) -> Refusal | None:
     """An activity happened in the past (give or take the clock skew) and within its plan's year.
 
     The year is read in the offset the device sent, i.e. the reporter's own calendar: an activity
@@ -134,11 +125,11 @@ def check_occurrence(
     if future is not None:
         return future
     if occurred_at.year != plan_year:
-        return RuleViolation(
+        return Refusal(
             "outside_plan_year",
-            "occurred_at",
-            f"The activity must happen within the plan year {plan_year}.",
-            f"Kegiatan harus terjadi dalam tahun SKP {plan_year}.",
+            "The activity must happen within the plan year %(year)s.",
+            field="occurred_at",
+            params={"year": plan_year},
         )
     return None
 
@@ -150,58 +141,43 @@ def check_quantity(
     aggregation: str,
     qualitative: bool,
     max_quantity: Decimal = MAX_QUANTITY,
-) -> RuleViolation | None:
+) -> Refusal | None:
     """The quantity an activity contributes: present unless qualitative, never negative nor absurd."""
     if quantity is None:
         if qualitative:
             return None
-        return RuleViolation(
-            "quantity_required",
-            "quantity",
-            "A quantity is required for this indicator.",
-            "Jumlah (kuantitas) wajib diisi untuk indikator ini.",
-        )
+        return Refusal("quantity_required", "A quantity is required for this indicator.", field="quantity")
     if quantity < 0:
-        return RuleViolation(
-            "negative_quantity",
-            "quantity",
-            "The quantity cannot be negative.",
-            "Jumlah tidak boleh negatif.",
-        )
+        return Refusal("negative_quantity", "The quantity cannot be negative.", field="quantity")
     if quantity > max_quantity:
-        return RuleViolation(
+        return Refusal(
             "quantity_too_large",
-            "quantity",
-            f"The quantity {quantity} is more than one activity can contribute (at most {max_quantity}).",
-            f"Jumlah {quantity} melebihi batas satu kegiatan (paling banyak {max_quantity}).",
+            "The quantity %(quantity)s is more than one activity can contribute (at most %(most)s).",
+            field="quantity",
+            params={"quantity": quantity, "most": max_quantity},
         )
     if aggregation == "ratio":
         if denominator is None:
-            return RuleViolation(
+            return Refusal(
                 "denominator_required",
-                "denominator",
                 "A ratio indicator needs a denominator (the base count).",
-                "Indikator rasio memerlukan penyebut (jumlah dasar).",
+                field="denominator",
             )
         if denominator <= 0 or denominator > max_quantity:
-            return RuleViolation(
+            return Refusal(
                 "denominator_out_of_range",
-                "denominator",
-                f"The denominator must be above 0 and at most {max_quantity}.",
-                f"Penyebut harus lebih dari 0 dan paling banyak {max_quantity}.",
+                "The denominator must be above 0 and at most %(most)s.",
+                field="denominator",
+                params={"most": max_quantity},
             )
         if quantity > denominator:
-            return RuleViolation(
+            return Refusal(
                 "quantity_above_denominator",
-                "quantity",
                 "For a ratio indicator the quantity cannot exceed the denominator.",
-                "Untuk indikator rasio, jumlah tidak boleh melebihi penyebut.",
+                field="quantity",
             )
     elif denominator is not None:
-        return RuleViolation(
-            "denominator_not_applicable",
-            "denominator",
-            "Only ratio indicators take a denominator.",
-            "Hanya indikator rasio yang memakai penyebut.",
+        return Refusal(
+            "denominator_not_applicable", "Only ratio indicators take a denominator.", field="denominator"
         )
     return None

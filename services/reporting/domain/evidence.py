@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from services.reporting.domain.activity import RuleViolation
+from shared.refusals import Refusal, RefusalKind
 
 #: What field apps attach: photos (JPEG, PNG, WebP, and HEIC from iPhones) and scanned documents (PDF).
 ALLOWED_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf"})
@@ -43,33 +43,36 @@ def sha256_hex(data: bytes) -> str:
 
 def check_evidence_file(
     *, declared_type: str | None, head: bytes, size: int, max_bytes: int
-) -> tuple[str, RuleViolation | None]:
+) -> tuple[str, Refusal | None]:
     """The accepted content type, or why the file is refused (empty, too large, not allowed, mislabelled)."""
     if size == 0:
-        return "", RuleViolation("empty_file", "file", "The file is empty.", "Berkas kosong.")
+        return "", Refusal("empty_file", "The file is empty.", field="file")
     if size > max_bytes:
-        return "", RuleViolation(
+        return "", Refusal(
             "file_too_large",
-            "file",
-            f"The file is larger than {max_bytes} bytes.",
-            f"Berkas lebih besar dari {max_bytes} bita.",
+            "The file is larger than %(most)s bytes.",
+            field="file",
+            kind=RefusalKind.TOO_LARGE,
+            params={"most": max_bytes},
         )
     sniffed = sniff_content_type(head)
     allowed = ", ".join(sorted(ALLOWED_CONTENT_TYPES))
     if sniffed is None:
-        return "", RuleViolation(
+        return "", Refusal(
             "unsupported_file_type",
-            "file",
-            f"The file's content is not one of the accepted types ({allowed}).",
-            f"Isi berkas bukan salah satu jenis yang diterima ({allowed}).",
+            "The file's content is not one of the accepted types (%(allowed)s).",
+            field="file",
+            kind=RefusalKind.UNSUPPORTED_TYPE,
+            params={"allowed": allowed},
         )
     declared = (declared_type or "").split(";")[0].strip().lower()
     declared = _ALIASES.get(declared, declared)
     if declared not in _UNSPECIFIC_TYPES and declared != sniffed:
-        return "", RuleViolation(
+        return "", Refusal(
             "content_type_mismatch",
-            "file",
-            f"The file is labelled {declared} but its content is {sniffed}.",
-            f"Berkas berlabel {declared} tetapi isinya {sniffed}.",
+            "The file is labelled %(declared)s but its content is %(sniffed)s.",
+            field="file",
+            kind=RefusalKind.UNSUPPORTED_TYPE,
+            params={"declared": declared, "sniffed": sniffed},
         )
     return sniffed, None

@@ -8,9 +8,9 @@ original would silently drop what the client sent, so it is refused naming the f
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
-from services.reporting.domain.activity import RuleViolation
+from shared.refusals import Refusal, RefusalKind
 
 #: What the field app decides about an activity; a resend of its id must carry the same.
 ACTIVITY_CONTENT = (
@@ -41,17 +41,23 @@ def differing_fields(sent: Mapping[str, Any], stored: Mapping[str, Any], fields:
     return [name for name in fields if sent.get(name) != stored.get(name)]
 
 
-_THING_ID = {"activity": "kegiatan", "visit": "kunjungan"}
-
-
-def changed_resend(thing: str, differing: Sequence[str]) -> RuleViolation:
-    """The refusal of an id sent again with other content (``thing``: activity or visit)."""
-    listed = ", ".join(differing)
-    return RuleViolation(
-        f"{thing}_changed",
-        differing[0],
-        f"This {thing} id was already sent with other content (differs in: {listed}); "
-        f"a new {thing} needs a new id.",
-        f"Id {_THING_ID[thing]} ini sudah pernah dikirim dengan isi lain (berbeda pada: {listed}); "
-        f"{_THING_ID[thing]} baru perlu id baru.",
+def changed_resend(thing: Literal["activity", "visit"], differing: Sequence[str]) -> Refusal:
+    """The refusal (409) of an id sent again with other content, naming the fields that differ."""
+    params = {"differing": ", ".join(differing)}
+    if thing == "activity":
+        return Refusal(
+            "activity_changed",
+            "This activity id was already sent with other content (differs in: %(differing)s); "
+            "a new activity needs a new id.",
+            field=differing[0],
+            kind=RefusalKind.CONFLICT,
+            params=params,
+        )
+    return Refusal(
+        "visit_changed",
+        "This visit id was already sent with other content (differs in: %(differing)s); "
+        "a new visit needs a new id.",
+        field=differing[0],
+        kind=RefusalKind.CONFLICT,
+        params=params,
     )

@@ -16,8 +16,6 @@ from services.reporting.adapters.tables import activities, activity_evidence, pl
 from services.reporting.domain.activity import (
     ActivityStatus,
     ReviewAction,
-    RuleViolation,
-    TransitionRefused,
     check_occurrence,
     check_quantity,
     next_status,
@@ -33,7 +31,6 @@ from services.reporting.service_layer.access import (
     visible_employees,
     with_rater,
 )
-from services.reporting.service_layer.errors import conflict, unprocessable
 from services.reporting.service_layer.pages import newest_first
 from services.reporting.service_layer.schemas import (
     ActivityCorrection,
@@ -49,6 +46,7 @@ from shared.contracts.reporting import (
     ActivityVerified,
 )
 from shared.errors import Conflict, Forbidden
+from shared.refusals import Refusal
 from shared.region_time import as_sent, utc_offset_minutes
 from shared.unit_of_work import UnitOfWork
 
@@ -77,11 +75,8 @@ class HistoryFilters:
     occurred_to: datetime | None = None
 
 
-UNKNOWN_INDICATOR = RuleViolation(
-    "unknown_indicator",
-    "indicator_id",
-    "The indicator is not in your approved work plan.",
-    "Indikator tidak ada dalam SKP Anda yang sudah disetujui.",
+UNKNOWN_INDICATOR = Refusal(
+    "unknown_indicator", "The indicator is not in your approved work plan.", field="indicator_id"
 )
 
 ACTIVITY_ID_TAKEN = Conflict(
@@ -155,10 +150,7 @@ async def review_activity(
     if row is None:
         raise not_found()
     rater_id = ensure_rater(principal, employee_id=row.employee_id, rater_id=row.rater_id)
-    try:
-        status = next_status(ActivityStatus(row.status), action)
-    except TransitionRefused as refused:
-        raise conflict(refused.violation) from refused
+    status = next_status(ActivityStatus(row.status), action)
     now = datetime.now(UTC)
     changes = {"status": status.value, "review_note": note, "reviewed_by": rater_id, "reviewed_at": now}
     await uow.session.execute(
@@ -236,13 +228,10 @@ async def correct_activity(
             "Hanya pegawai yang melaporkan kegiatan yang dapat memperbaikinya.",
         ),
     )
-    try:
-        status = next_status(ActivityStatus(row.status), ReviewAction.CORRECT)
-    except TransitionRefused as refused:
-        raise conflict(refused.violation) from refused
+    status = next_status(ActivityStatus(row.status), ReviewAction.CORRECT)
     if row.plan_year is None:
-        raise unprocessable(UNKNOWN_INDICATOR)
-    violation = check_occurrence(
+        raise UNKNOWN_INDICATOR
+    refusal = check_occurrence(
         correction.occurred_at, now=rules.now, plan_year=row.plan_year, clock_skew=rules.clock_skew
     ) or check_quantity(
         quantity=correction.quantity,
@@ -250,8 +239,8 @@ async def correct_activity(
         aggregation=row.aggregation,
         qualitative=row.qualitative,
     )
-    if violation is not None:
-        raise unprocessable(violation)
+    if refusal is not None:
+        raise refusal
     changes = correction.model_dump() | {
         "occurred_utc_offset": utc_offset_minutes(correction.occurred_at),
         "status": status.value,

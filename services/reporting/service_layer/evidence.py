@@ -15,25 +15,15 @@ from services.reporting.domain.evidence import SNIFF_BYTES, check_evidence_file,
 from services.reporting.metrics import EVIDENCE_BYTES, EVIDENCE_UPLOADS
 from services.reporting.service_layer.access import ensure_owner, may_see, team_today, with_rater
 from services.reporting.service_layer.errors import (
-    PayloadTooLarge,
     StorageUnavailable,
-    UnsupportedMediaType,
-    conflict,
 )
 from services.reporting.service_layer.schemas import EvidenceRead
 from shared.auth import Principal
 from shared.contracts.reporting import EvidenceAttached
-from shared.errors import ApiError, Forbidden, NotFound, Unprocessable
+from shared.errors import Forbidden, NotFound, Unprocessable
 from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-_REFUSAL_STATUS: dict[str, type[ApiError]] = {
-    "file_too_large": PayloadTooLarge,
-    "unsupported_file_type": UnsupportedMediaType,
-    "content_type_mismatch": UnsupportedMediaType,
-    "empty_file": Unprocessable,
-}
 
 
 def _store_unavailable() -> StorageUnavailable:
@@ -62,9 +52,7 @@ async def attach_evidence(
     )
     if refusal is not None:
         EVIDENCE_UPLOADS.labels("refused").inc()
-        raise _REFUSAL_STATUS[refusal.code](
-            refusal.code, refusal.message_en, refusal.message_id, field=refusal.field
-        )
+        raise refusal
     digest = sha256_hex(data)
     region_id = principal.region
     session = uow.session
@@ -100,7 +88,7 @@ async def attach_evidence(
     )
     frozen = evidence_may_change(ActivityStatus(row.status))
     if frozen is not None:
-        raise conflict(frozen)
+        raise frozen
     if row.already_attached:
         EVIDENCE_UPLOADS.labels("already_attached").inc()
         existing = (

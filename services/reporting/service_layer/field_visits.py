@@ -20,7 +20,6 @@ from services.reporting.service_layer.access import (
     team_today,
 )
 from services.reporting.service_layer.activities import SubmissionRules
-from services.reporting.service_layer.errors import conflict, unprocessable
 from services.reporting.service_layer.pages import newest_first
 from services.reporting.service_layer.schemas import FieldVisitCreate, FieldVisitPage, FieldVisitRead
 from shared.auth import Principal, Role
@@ -66,13 +65,13 @@ async def log_field_visit(
             )
         sent = visit_in.model_dump() | {"employee_ids": list(dict.fromkeys(visit_in.employee_ids))}
         if differing := differing_fields(sent, dict(existing), VISIT_CONTENT):
-            raise conflict(changed_resend("visit", differing))
+            raise changed_resend("visit", differing)
         return existing, False
-    violation = check_not_in_future(
+    refusal = check_not_in_future(
         visit_in.visited_at, now=rules.now, clock_skew=rules.clock_skew, field="visited_at"
     )
-    if violation is not None:
-        raise unprocessable(violation)
+    if refusal is not None:
+        raise refusal
     employee_ids = list(dict.fromkeys(visit_in.employee_ids))
     team = team_today()
     members = set(

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from services.reporting.adapters.intake_store import ConnectionLost, IntakeStore, IntakeTransaction
 from services.reporting.adapters.live_feed import FeedNotice
-from services.reporting.domain.activity import ActivityStatus, RuleViolation, check_occurrence, check_quantity
+from services.reporting.domain.activity import ActivityStatus, check_occurrence, check_quantity
 from services.reporting.domain.resend import ACTIVITY_CONTENT, changed_resend, differing_fields
 from services.reporting.metrics import ACTIVITIES_SUBMITTED, BATCH_SIZE, SUBMISSION_GROUP_SIZE
 from services.reporting.service_layer.activities import (
@@ -36,12 +36,13 @@ from services.reporting.service_layer.activities import (
     feed_payload,
     read_activity,
 )
-from services.reporting.service_layer.errors import as_error_body, conflict, unprocessable
 from services.reporting.service_layer.schemas import ActivityCreate, ActivityRead, BatchItemOutcome
 from shared.auth import Principal
 from shared.contracts.reporting import ActivityReported
 from shared.errors import ServiceUnavailable
+from shared.i18n import refusal_body
 from shared.observability import correlation_id_var, region_label
+from shared.refusals import Refusal
 from shared.region_time import utc_offset_minutes
 from shared.unit_of_work import audit_row, outbox_row
 from shared.validation import describe
@@ -76,7 +77,7 @@ class ItemOutcome:
     status: str | None = None
     #: The whole activity, for single submissions and stored originals (a batch answers its status).
     activity: ActivityRead | None = None
-    violation: RuleViolation | None = None
+    refusal: Refusal | None = None
 
 
 @dataclass(slots=True)
@@ -87,9 +88,7 @@ class ClaimResult:
     notices: list[FeedNotice] = field(default_factory=list)
 
 
-def _judge(
-    activity_in: ActivityCreate, indicator: Any | None, rules: SubmissionRules
-) -> RuleViolation | None:
+def _judge(activity_in: ActivityCreate, indicator: Any | None, rules: SubmissionRules) -> Refusal | None:
     """The first rule the activity breaks, or None."""
     if indicator is None:
         return UNKNOWN_INDICATOR
@@ -155,7 +154,7 @@ async def write_group(
     audit_entries: list[dict[str, Any]] = []
     raters: dict[str, str | None] = {}
     candidate_of: dict[str, tuple[int, int]] = {}  # activity id -> (claim, item) that carries it
-    verdicts: list[list[tuple[int, ActivityCreate, RuleViolation | None]]] = []
+    verdicts: list[list[tuple[int, ActivityCreate, Refusal | None]]] = []
     for claim_number, claim in enumerate(claims):
         judged = []
         witnesses = []
@@ -163,9 +162,9 @@ async def write_group(
             indicator = indicators.get(item.indicator_id)
             if indicator is not None and indicator["employee_id"] != claim.employee_id:
                 indicator = None
-            violation = _judge(item, indicator, rules)
-            if violation is None and item.activity_id not in candidates:
-                assert indicator is not None  # no violation: the indicator was found
+            refusal = _judge(item, indicator, rules)
+            if refusal is None and item.activity_id not in candidates:
+                assert indicator is not None  # not refused: the indicator was found
                 values = _row_values(
                     item,
                     region_id=region_id,
@@ -179,7 +178,7 @@ async def write_group(
                 event = outbox_row(_reported(values), producer=producer, correlation_id=claim.correlation_id)
                 events.append(event | {"activity_id": item.activity_id})
                 witnesses.append(item.activity_id)
-            judged.append((index, item, violation))
+            judged.append((index, item, refusal))
         verdicts.append(judged)
         if witnesses:
             audit_entries.append(_audit_entry(claim, region_id, witnesses, judged))
@@ -200,9 +199,9 @@ async def write_group(
     results: list[ClaimResult] = []
     for claim_number, (claim, judged) in enumerate(zip(claims, verdicts, strict=True)):
         result = ClaimResult()
-        for index, item, violation in judged:
+        for index, item, refusal in judged:
             carrier = candidate_of.get(item.activity_id) == (claim_number, index)
-            outcome = _outcome(claim, index, item, violation, carrier, candidates, inserted, stored)
+            outcome = _outcome(claim, index, item, refusal, carrier, candidates, inserted, stored)
             result.outcomes.append(outcome)
             rater_id = raters.get(item.activity_id)
             if outcome.outcome == "accepted" and rater_id is not None:
@@ -217,7 +216,7 @@ def _outcome(
     claim: Claim,
     index: int,
     item: ActivityCreate,
-    violation: RuleViolation | None,
+    refusal: Refusal | None,
     carrier: bool,
     candidates: dict[str, dict[str, Any]],
     inserted: set[str],
@@ -232,15 +231,15 @@ def _outcome(
     if activity_id in inserted:
         values = candidates[activity_id]
         kind: Outcome = "accepted"
-        if not carrier and violation is not None:
-            return ItemOutcome(index, activity_id, "rejected", violation=violation)
+        if not carrier and refusal is not None:
+            return ItemOutcome(index, activity_id, "rejected", refusal=refusal)
         if not carrier:
             kind = "duplicate" if values["employee_id"] == claim.employee_id else "taken"
             if kind == "duplicate" and (
                 differing := differing_fields(item.__dict__, values, ACTIVITY_CONTENT)
             ):
                 return ItemOutcome(
-                    index, activity_id, "changed", violation=changed_resend("activity", differing)
+                    index, activity_id, "changed", refusal=changed_resend("activity", differing)
                 )
         # ActivityRead only where the whole activity is answered: a batch of 500 answers statuses.
         activity = None if claim.batch else read_activity(values)
@@ -251,10 +250,10 @@ def _outcome(
         if kind == "duplicate" and (
             differing := differing_fields(item.__dict__, dict(original), ACTIVITY_CONTENT)
         ):
-            return ItemOutcome(index, activity_id, "changed", violation=changed_resend("activity", differing))
+            return ItemOutcome(index, activity_id, "changed", refusal=changed_resend("activity", differing))
         return ItemOutcome(index, activity_id, kind, original.status, original)
-    if violation is not None:
-        return ItemOutcome(index, activity_id, "rejected", violation=violation)
+    if refusal is not None:
+        return ItemOutcome(index, activity_id, "rejected", refusal=refusal)
     # Stored, but not visible here: the id belongs to another region.
     return ItemOutcome(index, activity_id, "taken")
 
@@ -444,8 +443,8 @@ def _batch_item(outcome: ItemOutcome) -> dict[str, Any]:
     if kind not in ("accepted", "duplicate"):
         kind, status = "rejected", None
         error = (
-            as_error_body(outcome.violation)
-            if outcome.violation is not None
+            refusal_body(outcome.refusal)
+            if outcome.refusal is not None
             else ACTIVITY_ID_TAKEN.body()["error"]
         )
     return {
@@ -464,10 +463,8 @@ def _invalid_item(index: int, activity_id: str | None, exc: ValidationError) -> 
 
 def single_answer(outcome: ItemOutcome) -> tuple[ActivityRead, bool]:
     """A single submission's answer: the activity and whether it is new, or the error to raise."""
-    if outcome.outcome == "changed" and outcome.violation is not None:
-        raise conflict(outcome.violation)
-    if outcome.outcome == "rejected" and outcome.violation is not None:
-        raise unprocessable(outcome.violation)
+    if outcome.outcome in ("changed", "rejected") and outcome.refusal is not None:
+        raise outcome.refusal
     if outcome.outcome in ("taken", "rejected") or outcome.activity is None:
         raise ACTIVITY_ID_TAKEN
     return outcome.activity, outcome.outcome == "accepted"

@@ -11,12 +11,13 @@ from services.reporting.domain.activity import (
     MAX_QUANTITY,
     ActivityStatus,
     ReviewAction,
-    TransitionRefused,
     check_occurrence,
     check_quantity,
     evidence_may_change,
     next_status,
 )
+from shared.i18n import refusal_body
+from shared.refusals import Refusal, RefusalKind
 
 NOW = datetime(2026, 6, 15, 10, 0, tzinfo=UTC)
 SKEW = timedelta(minutes=5)
@@ -46,7 +47,7 @@ def test_an_activity_outside_the_plan_year_is_refused_naming_the_year():
     assert violation is not None
     assert violation.code == "outside_plan_year"
     assert "2026" in violation.message_en
-    assert "2026" in violation.message_id
+    assert "2026" in refusal_body(violation)["message_id"]
 
 
 def test_the_plan_year_is_read_in_the_devices_own_offset():
@@ -139,11 +140,22 @@ def test_allowed_transitions(current, action, expected):
     ],
 )
 def test_every_other_transition_is_refused_saying_which_status_it_needs(current, action):
-    with pytest.raises(TransitionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         next_status(current, action)
-    violation = refused.value.violation
-    assert violation.code == f"cannot_{action.value}"
-    assert current.value in violation.message_en
+    assert (refused.value.code, refused.value.kind) == (f"cannot_{action.value}", RefusalKind.CONFLICT)
+    assert current.value in refused.value.message_en
+
+
+def test_a_refused_transition_names_both_statuses_in_indonesian():
+    with pytest.raises(Refusal) as refused:
+        next_status(ActivityStatus.VERIFIED, ReviewAction.VERIFY)
+    assert refusal_body(refused.value) == {
+        "code": "cannot_verify",
+        "field": "status",
+        "message": "Only a submitted activity can be verified; this one is verified.",
+        "message_id": "Hanya kegiatan yang menunggu verifikasi yang dapat diverifikasi; "
+        "kegiatan ini sudah diverifikasi.",
+    }
 
 
 def test_evidence_is_frozen_once_verified():
@@ -151,4 +163,4 @@ def test_evidence_is_frozen_once_verified():
     assert evidence_may_change(ActivityStatus.REJECTED) is None
     frozen = evidence_may_change(ActivityStatus.VERIFIED)
     assert frozen is not None
-    assert frozen.code == "activity_verified"
+    assert (frozen.code, frozen.kind) == ("activity_verified", RefusalKind.CONFLICT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.reporting.domain.evidence import check_evidence_file, sha256_hex, sniff_content_type
+from shared.refusals import RefusalKind
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 32
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 32
@@ -51,12 +52,13 @@ def test_an_executable_labelled_as_a_photo_is_refused():
     _, violation = check(WINDOWS_EXE, "image/jpeg")
     assert violation is not None
     assert (violation.code, violation.field) == ("unsupported_file_type", "file")
+    assert violation.kind is RefusalKind.UNSUPPORTED_TYPE
 
 
 def test_a_label_that_contradicts_the_content_is_refused():
     _, violation = check(PNG, "application/pdf")
     assert violation is not None
-    assert violation.code == "content_type_mismatch"
+    assert (violation.code, violation.kind) == ("content_type_mismatch", RefusalKind.UNSUPPORTED_TYPE)
     assert "image/png" in violation.message_en
 
 
@@ -64,9 +66,9 @@ def test_empty_and_oversized_files_are_refused():
     _, empty = check(b"")
     _, large = check(JPEG + b"\x00" * 2000)
     assert empty is not None
-    assert empty.code == "empty_file"
+    assert (empty.code, empty.kind) == ("empty_file", RefusalKind.INVALID)
     assert large is not None
-    assert large.code == "file_too_large"
+    assert (large.code, large.kind) == ("file_too_large", RefusalKind.TOO_LARGE)
     assert "1024" in large.message_en
 
 
