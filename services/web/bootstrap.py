@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from services.web.access import CsrfRefused, NotAllowed, SignInRequired
+from services.web.adapters.drafts import FormDrafts
 from services.web.adapters.feed_relay import FeedRelays
 from services.web.adapters.oidc import OidcSignIn
 from services.web.adapters.regions import RegionDirectory
@@ -60,6 +61,7 @@ def build_context(
         oidc=OidcSignIn(settings, httpx.AsyncClient(timeout=settings.api_timeout_seconds)),
         pages=Pages(secret_key=settings.web_secret_key, development_sign_in=settings.development_sign_in),
         submissions=SubmissionGuard(redis),
+        drafts=FormDrafts(redis),
         feeds=FeedRelays(queue_size=settings.feed_relay_queue),
     )
 

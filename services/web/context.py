@@ -8,6 +8,7 @@ from typing import Annotated
 import redis.asyncio as aioredis
 from fastapi import Depends, Request
 
+from services.web.adapters.drafts import FormDrafts
 from services.web.adapters.feed_relay import FeedRelays
 from services.web.adapters.oidc import OidcSignIn
 from services.web.adapters.regions import RegionDirectory
@@ -30,6 +31,7 @@ class WebContext:
     oidc: OidcSignIn
     pages: Pages
     submissions: SubmissionGuard
+    drafts: FormDrafts
     feeds: FeedRelays
 
 

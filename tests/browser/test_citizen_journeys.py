@@ -118,6 +118,19 @@ async def test_a_citizen_files_a_complaint_and_tracks_it_by_its_code(platform, r
         "#photo", files=[{"name": "loket.png", "mimeType": "image/png", "buffer": PNG}]
     )
     await page.click("button[type=submit]")
+    # Check your answers, go back to change one: the form as typed, the photo still attached.
+    await page.wait_for_url("**/pengaduan/periksa?**")
+    await check_page(page, "complaint-check")
+    assert "loket.png" in await page.inner_text("main")
+    await page.click("a[href$='#description']")
+    await page.wait_for_url("**/pengaduan?**")
+    assert await page.input_value("#service") == "ktp-el"
+    assert "loket.png" in await page.inner_text("main")
+    await page.fill("#description", "Loket perekaman KTP-el tutup pukul 11.00, sebelum jam layanan berakhir.")
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/pengaduan/periksa?**")
+    assert "pukul 11.00" in await page.inner_text("main")
+    await page.click("main form button[type=submit]")
     await page.wait_for_url("**/pengaduan/terkirim?**")
     assert "Foto Anda telah dilampirkan" in await page.inner_text("main")
     code = (await page.inner_text(".panel__code")).strip()

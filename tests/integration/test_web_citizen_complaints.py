@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -58,9 +59,48 @@ async def test_a_citizen_files_a_complaint_tracks_it_and_reopens_it_once_closed(
     assert not_a_photo.status_code == 422
     assert "Foto harus berupa gambar" in not_a_photo.text
     photo = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 4000
-    sent = await browser.post(
+    admin = auth(web_stack.make_token("region_admin", region=region))
+    feedback = web_stack.services["feedback"].client
+    checking = await browser.post(
         "/pengaduan", data=complaint, files={"photo": ("loket.jpg", photo, "image/jpeg")}
     )
+    # Check your answers first: nothing is sent yet.
+    assert checking.status_code == 303
+    assert checking.headers["location"].startswith("/pengaduan/periksa?")
+    check = await browser.get(checking.headers["location"])
+    assert check.status_code == 200
+    assert "Periksa jawaban Anda sebelum mengirim pengaduan" in check.text
+    for typed in (
+        "Antrean perekaman KTP-el ditutup",
+        "Loket 2",
+        "loket.jpg",
+        "Maria Kogoya",
+        "0812 3456 7890",
+    ):
+        assert typed in check.text
+    assert (await feedback.get("/v1/complaints", headers=admin)).json() == []
+    # The check page is this browser's only: another one finds nothing (the contact details stay here).
+    elsewhere = await web_stack.browser("198.51.100.7").get(checking.headers["location"])
+    assert "Maria Kogoya" not in elsewhere.text
+    assert "Jawaban Anda tidak disimpan lagi" in elsewhere.text
+
+    # Back to change one answer: the form as typed, the photo still attached.
+    change = re.search(r'href="(/pengaduan\?region=[^"#]+)#description"', check.text)
+    assert change is not None
+    again_form = await browser.get(change.group(1).replace("&amp;", "&"))
+    assert "Antrean perekaman KTP-el ditutup pukul 11.00" in again_form.text
+    assert 'value="Maria Kogoya"' in again_form.text
+    assert "Terlampir: loket.jpg" in again_form.text
+    changed = {**form_fields(again_form.text), **{k: v for k, v in complaint.items() if k != "csrf_token"}}
+    changed["description"] = "Antrean perekaman KTP-el ditutup pukul 11.00, jadwalnya sampai 15.00."
+    rechecked = await browser.post("/pengaduan", data=changed)
+    assert rechecked.headers["location"] == checking.headers["location"]  # the same draft
+    check = await browser.get(rechecked.headers["location"])
+    assert "jadwalnya sampai 15.00" in check.text
+    assert "loket.jpg" in check.text
+
+    send = form_fields(check.text)
+    sent = await browser.post("/pengaduan/kirim", data=send)
     assert sent.status_code == 303
     confirmation = await browser.get(sent.headers["location"])
     code = parse_qs(urlsplit(sent.headers["location"]).query)["kode"][0]
@@ -69,16 +109,17 @@ async def test_a_citizen_files_a_complaint_tracks_it_and_reopens_it_once_closed(
     assert "WIT" in confirmation.text  # the deadline in the region's own zone
     assert "Foto Anda telah dilampirkan" in confirmation.text
 
-    # Sent again (double tap, back button): the same confirmation, one complaint.
-    again = await browser.post(
-        "/pengaduan", data=complaint, files={"photo": ("loket.jpg", photo, "image/jpeg")}
-    )
+    # Sent again (double tap, back button to the check page or the form): the same confirmation.
+    again = await browser.post("/pengaduan/kirim", data=send)
     assert again.headers["location"] == sent.headers["location"]
-    admin = auth(web_stack.make_token("region_admin", region=region))
-    feedback = web_stack.services["feedback"].client
+    resent_form = await browser.post("/pengaduan", data=changed)
+    assert resent_form.headers["location"] == sent.headers["location"]
+    revisited = await browser.get(checking.headers["location"])
+    assert revisited.headers["location"] == sent.headers["location"]
     listed = (await feedback.get("/v1/complaints", headers=admin)).json()
     assert len(listed) == 1
     assert "Petugas: Loket 2" in listed[0]["description"]
+    assert "jadwalnya sampai 15.00" in listed[0]["description"]
     shown = await feedback.get(f"/v1/complaints/{listed[0]['complaint_id']}/photo", headers=admin)
     assert shown.content == photo
 

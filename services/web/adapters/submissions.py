@@ -33,6 +33,13 @@ class SubmissionGuard:
             existing = existing.encode()
         return existing or PENDING
 
+    async def outcome(self, submission_id: str) -> bytes | None:
+        """What a sending of this id left (its outcome or pending) without claiming it; None if unsent."""
+        if not SUBMISSION_ID.fullmatch(submission_id):
+            return None
+        existing = await self._redis.get(PREFIX + submission_id)
+        return existing.encode() if isinstance(existing, str) else existing
+
     async def complete(self, submission_id: str, outcome: str) -> None:
         """Remember where the first sending led (a page address)."""
         if SUBMISSION_ID.fullmatch(submission_id):

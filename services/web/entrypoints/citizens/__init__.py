@@ -1,5 +1,5 @@
 """Pages for citizens: no account, Bahasa Indonesia first, every form working without JavaScript."""
 
-from services.web.entrypoints.citizens import complaints, poster, survey, transparency
+from services.web.entrypoints.citizens import complaint_tracking, complaints, poster, survey, transparency
 
-ROUTERS = (survey.router, complaints.router, transparency.router, poster.router)
+ROUTERS = (survey.router, complaints.router, complaint_tracking.router, transparency.router, poster.router)

@@ -1,5 +1,11 @@
-"""Complaints (pengaduan) for citizens: file one, anonymously or with contact details, get a tracking
-code, follow it (status history, the running deadline in working days) and reopen it when closed."""
+"""Filing a complaint (pengaduan) as a citizen, anonymously or with contact details (GOV.UK's
+question page, then "check your answers", then the confirmation with the tracking code).
+
+``POST /pengaduan`` checks the form and keeps it as a draft (``adapters/drafts.py``, the photo
+included) without sending anything; ``/pengaduan/periksa`` shows the answers, each with a link back
+to the form filled in as typed; ``POST /pengaduan/kirim`` sends the draft once (its submission id
+claimed, so a resent page files nothing more). Following it is ``complaint_tracking.py``.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from services.web.access import CheckedForm, PageRoute
+from services.web.adapters.drafts import Draft
 from services.web.adapters.regions import RegionProfile
 from services.web.adapters.services_api import ApiProblem, Service
 from services.web.adapters.submissions import PENDING
@@ -46,6 +53,10 @@ def photo_type(head: bytes) -> str | None:
     return None
 
 
+#: The form's fields a draft keeps (the photo apart).
+FIELDS = ("unit", "service", "description", "officer", "reply", "name", "email", "phone")
+
+
 def _form_page(
     web: WebContext,
     request: Request,
@@ -53,19 +64,23 @@ def _form_page(
     values: dict[str, Any],
     errors: dict[str, str],
     status: int = 200,
+    *,
+    kept_photo: str = "",
 ) -> Response:
     return web.pages.render(
         request,
         "citizens/complaint_form.html",
-        {"region": region, "values": values, "errors": errors},
+        {"region": region, "values": values, "errors": errors, "kept_photo": kept_photo},
         status_code=status,
         timezone=region.timezone,
     )
 
 
 @router.get("/pengaduan", openapi_extra=PUBLIC)
-async def complaint_start(request: Request, web: Web, region: Param = None, unit: Param = None) -> Response:
-    """Choose the region, then the complaint form."""
+async def complaint_start(
+    request: Request, web: Web, region: Param = None, unit: Param = None, draf: Param = None
+) -> Response:
+    """Choose the region, then the complaint form (filled in as typed when coming back to change it)."""
     if region is None:
         return web.pages.render(
             request, "citizens/choose_region.html", {"regions": await web.regions.all(), "next": "/pengaduan"}
@@ -73,8 +88,12 @@ async def complaint_start(request: Request, web: Web, region: Param = None, unit
     profile = await region_or_none(web, region)
     if profile is None:
         return web.pages.render(request, "errors/not_found.html", status_code=404)
-    values = {"unit": unit if profile.unit(valid_id(unit)) else None, "submission_id": new_submission_id()}
-    return _form_page(web, request, profile, values, {})
+    draft = await web.drafts.get(draf, request.state.visitor) if draf else None
+    if draf and draft is not None:
+        values = draft.values | {"submission_id": draf}
+        return _form_page(web, request, profile, values, {}, kept_photo=draft.photo_name)
+    fresh = {"unit": unit if profile.unit(valid_id(unit)) else None, "submission_id": new_submission_id()}
+    return _form_page(web, request, profile, fresh, {})
 
 
 @router.get("/pengaduan/layanan", openapi_extra=PUBLIC)
@@ -130,27 +149,101 @@ def _check(
 
 
 @router.post("/pengaduan", openapi_extra=PUBLIC)
-async def complaint_submit(request: Request, web: Web, form: CheckedForm) -> Response:
-    """File the complaint once; the confirmation with its tracking code, or the form with what to fix."""
+async def complaint_check_form(request: Request, web: Web, form: CheckedForm) -> Response:
+    """Check the form and keep it as a draft (nothing sent yet); then the answers to check."""
     profile = await region_or_none(web, str(form.get("region", "")))
     if profile is None:
         return web.pages.render(request, "errors/not_found.html", status_code=404)
     values = {name: str(value) for name, value in form.items() if isinstance(value, str)}
+    submission_id = values.get("submission_id", "")
+    sent = await web.submissions.outcome(submission_id)
+    if sent is not None and sent != PENDING:
+        return RedirectResponse(sent.decode(), status_code=303)  # the form of a complaint already sent
+    visitor = request.state.visitor
+    kept = await web.drafts.get(submission_id, visitor)
     errors = _check(values, profile, web, request)
     upload = form.get("photo")
     photo = await upload.read(PHOTO_MAX_BYTES + 1) if isinstance(upload, UploadFile) else b""
+    photo_name = (upload.filename or "") if isinstance(upload, UploadFile) and photo else ""
     if len(photo) > PHOTO_MAX_BYTES:
         errors["photo"] = web.pages.translate(request, "The photo must be smaller than 2 MB")
     elif photo and photo_type(photo[:16]) is None:
         errors["photo"] = web.pages.translate(request, "The photo must be a JPG, PNG or WebP image")
+    if not photo and kept is not None and not values.get("remove_photo"):
+        photo, photo_name = kept.photo, kept.photo_name  # attached before, neither replaced nor removed
     if errors:
-        return _form_page(web, request, profile, values, errors, status=422)
-    submission_id = values.get("submission_id", "")
+        kept_photo = photo_name if "photo" not in errors else ""
+        return _form_page(web, request, profile, values, errors, status=422, kept_photo=kept_photo)
+    photo_name = (photo_name[:200] or "foto") if photo else ""
+    draft = Draft({name: values.get(name, "").strip() for name in FIELDS}, photo, photo_name)
+    if not await web.drafts.save(submission_id, visitor, draft):
+        submission_id = new_submission_id()  # a form without a usable id: this draft gets one
+        await web.drafts.save(submission_id, visitor, draft)
+    query = urlencode({"region": profile.region_id, "draf": submission_id})
+    return RedirectResponse(f"/pengaduan/periksa?{query}", status_code=303)
+
+
+def _draft_gone(web: WebContext, request: Request, region: RegionProfile) -> Response:
+    return web.pages.render(
+        request,
+        "citizens/draft_expired.html",
+        {"region": region, "minutes": web.drafts.keep_seconds // 60},
+    )
+
+
+@router.get("/pengaduan/periksa", openapi_extra=PUBLIC)
+async def complaint_check(request: Request, web: Web, region: Param = None, draf: Param = None) -> Response:
+    """Check your answers: each with a link back to change it, and the one button that sends."""
+    profile = await region_or_none(web, region)
+    if profile is None or not draf:
+        return web.pages.render(request, "errors/not_found.html", status_code=404)
+    sent = await web.submissions.outcome(draf)
+    if sent is not None and sent != PENDING:
+        return RedirectResponse(sent.decode(), status_code=303)
+    draft = await web.drafts.get(draf, request.state.visitor)
+    if draft is None:
+        return _draft_gone(web, request, profile)
+    unit = profile.unit(draft.values.get("unit"))
+    service = unit.service(draft.values["service"]) if unit and draft.values.get("service") else None
+    return web.pages.render(
+        request,
+        "citizens/complaint_check.html",
+        {
+            "region": profile,
+            "values": draft.values,
+            "unit": unit,
+            "service": service,
+            "photo_name": draft.photo_name if draft.photo else "",
+            "submission_id": draf,
+            "change": f"/pengaduan?{urlencode({'region': profile.region_id, 'draf': draf})}",
+        },
+        timezone=profile.timezone,
+    )
+
+
+@router.post("/pengaduan/kirim", openapi_extra=PUBLIC)
+async def complaint_submit(request: Request, web: Web, form: CheckedForm) -> Response:
+    """File the checked complaint once; the confirmation with its tracking code."""
+    profile = await region_or_none(web, str(form.get("region", "")))
+    if profile is None:
+        return web.pages.render(request, "errors/not_found.html", status_code=404)
+    submission_id = str(form.get("submission_id", ""))
+    draft = await web.drafts.get(submission_id, request.state.visitor)
     earlier = await web.submissions.claim(submission_id)
     if earlier == PENDING:
         return web.pages.render(request, "citizens/sending.html", status_code=409)
     if earlier is not None:
         return RedirectResponse(earlier.decode(), status_code=303)
+    if draft is None:
+        await web.submissions.release(submission_id)
+        return _draft_gone(web, request, profile)
+    values = draft.values
+    errors = _check(values, profile, web, request)  # the region's offices may have changed meanwhile
+    if errors:
+        await web.submissions.release(submission_id)
+        values = values | {"submission_id": submission_id}
+        return _form_page(web, request, profile, values, errors, status=422, kept_photo=draft.photo_name)
+    photo = draft.photo
     description = values["description"].strip()
     if values.get("officer", "").strip():
         description += "\n\n" + web.pages.translate(
@@ -193,104 +286,5 @@ async def complaint_submit(request: Request, web: Web, form: CheckedForm) -> Res
             query["foto"] = "gagal"  # the complaint stands; the confirmation says the photo is missing
     target = "/pengaduan/terkirim?" + urlencode(query)
     await web.submissions.complete(submission_id, target)
+    await web.drafts.delete(submission_id)
     return RedirectResponse(target, status_code=303)
-
-
-async def _tracked(
-    web: WebContext, request: Request, region: RegionProfile, code: str
-) -> dict[str, Any] | None:
-    try:
-        tracked: dict[str, Any] = await web.apis.get_json(
-            Service.FEEDBACK,
-            f"/v1/public/regions/{region.region_id}/complaints/{code}",
-            headers=citizen_headers(request, web),
-        )
-    except ApiProblem as problem:
-        if problem.status in (404, 422):
-            return None
-        raise
-    return tracked
-
-
-@router.get("/pengaduan/terkirim", openapi_extra=PUBLIC)
-async def complaint_sent(
-    request: Request, web: Web, region: Param = None, kode: Param = None, foto: Param = None
-) -> Response:
-    """The confirmation: the tracking code to keep, and what happens next."""
-    profile = await region_or_none(web, region)
-    tracked = (
-        await _tracked(web, request, profile, kode) if profile and kode and CODE.fullmatch(kode) else None
-    )
-    if profile is None or tracked is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
-    return web.pages.render(
-        request,
-        "citizens/complaint_sent.html",
-        {"region": profile, "tracked": tracked, "photo_failed": foto == "gagal"},
-        timezone=profile.timezone,
-    )
-
-
-@router.get("/pengaduan/lacak", openapi_extra=PUBLIC)
-async def complaint_track(request: Request, web: Web, region: Param = None, kode: Param = None) -> Response:
-    """Enter a tracking code; with one, the complaint's status, history, deadline and the right to reopen."""
-    regions = await web.regions.all()
-    profile = await region_or_none(web, region)
-    values = {"region": region or "", "kode": kode or ""}
-    errors: dict[str, str] = {}
-    tracked = None
-    if region is not None or kode is not None:
-        if profile is None:
-            errors["region"] = web.pages.translate(request, "Choose the region you complained to")
-        if not kode or not CODE.fullmatch(kode.strip()):
-            errors["kode"] = web.pages.translate(request, "Enter the tracking code, like 7KQ3M-XR8T2")
-        if not errors and profile is not None and kode:
-            tracked = await _tracked(web, request, profile, kode.strip())
-            if tracked is None:
-                errors["kode"] = web.pages.translate(
-                    request, "No complaint has this tracking code in this region"
-                )
-    return web.pages.render(
-        request,
-        "citizens/complaint_track.html",
-        {"regions": regions, "region": profile, "values": values, "errors": errors, "tracked": tracked},
-        status_code=422 if errors else 200,
-        timezone=profile.timezone if profile else None,
-    )
-
-
-@router.post("/pengaduan/lacak/buka-kembali", openapi_extra=PUBLIC)
-async def complaint_reopen(request: Request, web: Web, form: CheckedForm) -> Response:
-    """Reopen a closed complaint, saying why."""
-    profile = await region_or_none(web, str(form.get("region", "")))
-    code = str(form.get("kode", "")).strip()
-    if profile is None or not CODE.fullmatch(code):
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
-    reason = str(form.get("reason", "")).strip()
-    back = "/pengaduan/lacak?" + urlencode({"region": profile.region_id, "kode": code})
-    if len(reason) < 5:
-        tracked = await _tracked(web, request, profile, code)
-        return web.pages.render(
-            request,
-            "citizens/complaint_track.html",
-            {
-                "regions": await web.regions.all(),
-                "region": profile,
-                "values": {"region": profile.region_id, "kode": code, "reason": reason},
-                "errors": {
-                    "reason": web.pages.translate(
-                        request, "Say why you are reopening it, in at least 5 characters"
-                    )
-                },
-                "tracked": tracked,
-            },
-            status_code=422,
-            timezone=profile.timezone,
-        )
-    await web.apis.post_json(
-        Service.FEEDBACK,
-        f"/v1/public/regions/{profile.region_id}/complaints/{code}/reopen",
-        {"reason": reason[:1000]},
-        headers=citizen_headers(request, web),
-    )
-    return RedirectResponse(back, status_code=303)
