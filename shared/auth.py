@@ -222,6 +222,17 @@ async def admit(
     return principal
 
 
+async def _caller(request: Request) -> Principal:
+    # Read directly, not through ``Depends(bearer_scheme)``: the route's ``require_roles`` already
+    # states the security requirement in the OpenAPI document (and a verified token is cached).
+    return await authenticate(request, await bearer_scheme(request))
+
+
+#: The verified caller whatever their roles, for dependencies that need who and where (the route's
+#: ``require_roles`` is what admits the caller: a route needing a token declares its roles).
+Caller = Annotated[Principal, Depends(_caller)]
+
+
 #: Who reads the data of every unit of their region (dashboards, satisfaction, SKM reports).
 UNIT_WIDE_READERS: tuple[Role, ...] = (Role.REGION_ADMIN, Role.AUDITOR)
 

@@ -1,0 +1,135 @@
+"""Each service's audit trail, entry by entry: who did what to which object, with which detail, from where.
+
+Pinned on the routes as they were before they moved to ``shared.route_work``, so that moving them
+keeps every entry as it was: the actor, the action, its subject, the detail and the client address.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import auth
+from tests.integration.test_planning_work_plans import organisation_with_chain, plan_body
+
+pytestmark = pytest.mark.integration
+
+#: Where the in-process client's requests come from (httpx's ASGI transport).
+CLIENT_ADDRESS = "127.0.0.1"
+
+
+async def trail(client: Any, headers: dict[str, str]) -> list[tuple[str, str, str, str | None, str | None]]:
+    """The region's trail, oldest first, as (actor, action, subject, detail, client address)."""
+    response = await client.get("/v1/audit-log", params={"limit": 500}, headers=headers)
+    assert response.status_code == 200, response.text
+    return [
+        (e["actor"], e["action"], e["subject"], e["detail"], e["client_address"])
+        for e in reversed(response.json()["entries"])
+    ]
+
+
+async def test_plannings_trail(start_service, make_token):
+    planning = await start_service("planning")
+    client = planning.client
+    org = await organisation_with_chain(client, make_token)
+    region, admin, ids = org["region"], org["admin"], org["ids"]
+    unit_id = org["unit"]["unit_id"]
+
+    renamed = await client.patch(f"/v1/units/{unit_id}", json={"name": "Dinas Dukcapil"}, headers=admin)
+    assert renamed.status_code == 200, renamed.text
+    created = await client.post("/v1/work-plans", json=plan_body(), headers=org["as"]["staff"])
+    plan_id = created.json()["plan_id"]
+    await client.post(f"/v1/work-plans/{plan_id}/submit", headers=org["as"]["staff"])
+    rejected = await client.post(
+        f"/v1/work-plans/{plan_id}/reject",
+        json={"reason": "Target terlalu rendah"},
+        headers=org["as"]["section"],
+    )
+    assert rejected.status_code == 200, rejected.text
+    revised = await client.post(f"/v1/work-plans/{plan_id}/revise", headers=org["as"]["staff"])
+    assert revised.status_code == 201, revised.text
+    csv = "nip,name,unit_code,unit_name,parent_unit_code,position,job_type,supervisor_nip,effective_date\n"
+    csv += "199202022017012006,Rina,DISDUKCAPIL,Dinas Dukcapil,,Pengadministrasi,general_staff,,2026-01-02\n"
+    dry_run = await client.post(
+        "/v1/imports/organisation?dry_run=true", content=csv, headers=admin | {"Content-Type": "text/csv"}
+    )
+    assert dry_run.status_code == 200, dry_run.text
+    imported = await client.post(
+        "/v1/imports/organisation", content=csv, headers=admin | {"Content-Type": "text/csv"}
+    )
+    assert imported.status_code == 200, imported.text
+
+    entries = await trail(client, auth(make_token("auditor", region=region)))
+
+    enrolled = [("region_admin", "employee.create", ids[name], None, CLIENT_ADDRESS) for name in ids]
+    assert entries == [
+        ("platform_admin", "region.register", region, None, CLIENT_ADDRESS),
+        ("region_admin", "unit.create", unit_id, None, CLIENT_ADDRESS),
+        *enrolled,
+        ("region_admin", "unit.update", unit_id, '{"name":"Dinas Dukcapil"}', CLIENT_ADDRESS),
+        (ids["staff"], "work_plan.create", plan_id, None, CLIENT_ADDRESS),
+        (ids["staff"], "work_plan.submit", plan_id, None, CLIENT_ADDRESS),
+        (ids["section"], "work_plan.reject", plan_id, "Target terlalu rendah", CLIENT_ADDRESS),
+        (ids["staff"], "work_plan.revise", revised.json()["plan_id"], f"revises {plan_id}", CLIENT_ADDRESS),
+        (
+            "region_admin",
+            "organisation.import",
+            region,
+            "1 rows: 0 units, 1 employees created, 0 moved",
+            CLIENT_ADDRESS,
+        ),
+    ]
+
+
+async def test_scorings_trail(start_service, make_token):
+    from tests.integration.test_scoring_judgements import CLEAN, judge, seeded
+
+    service, region = await seeded(start_service)
+    r = region.id
+    boss = auth(make_token("employee,rater", region=r, employee="boss"))
+    admin = auth(make_token("region_admin", region=r))
+
+    assert (await judge(service, boss, {"judgement": "MET"})).status_code == 200
+    partly = await judge(service, boss, {"judgement": "PARTLY_MET", "note": "Dua berkas direvisi"})
+    assert partly.status_code == 200, partly.text
+    decided = await service.client.post(
+        "/v1/employees/ani/ratings/2026-Q1",
+        json={
+            "result_rating": "ABOVE",
+            "behaviour_rating": "MEETS",
+            "reason": "Menangani antrean tambahan saat banjir",
+        },
+        headers=boss,
+    )
+    assert decided.status_code == 201, decided.text
+    rules = await service.client.post(
+        "/v1/rules",
+        json={"effective_from": "2026-04-01", "rating": {"meets_min_achievement": "0.7"}},
+        headers=admin,
+    )
+    assert rules.status_code == 201, rules.text
+    analysed = await service.client.post("/v1/periods/2026-Q1/analysis", headers=admin)
+    assert analysed.status_code == 200, analysed.text
+    closed = await service.client.post(
+        "/v1/periods/2026-Q1/close", json={"acknowledge_warnings": True}, headers=admin
+    )
+    assert closed.status_code == 201, closed.text
+    warned = "; ".join(f"{w['unit_id']}: {w['message']}" for w in closed.json()["warnings"]) or None
+
+    entries = await trail(service.client, auth(make_token("auditor", region=r)))
+
+    assert entries == [
+        ("boss", "indicator.judge", f"ani/2026-Q1/{CLEAN}", "MET", CLIENT_ADDRESS),
+        (
+            "boss",
+            "indicator.judge",
+            f"ani/2026-Q1/{CLEAN}",
+            "PARTLY_MET: Dua berkas direvisi",
+            CLIENT_ADDRESS,
+        ),
+        ("boss", "rating.override", "ani/2026-Q1", "Menangani antrean tambahan saat banjir", CLIENT_ADDRESS),
+        ("region_admin", "rules.add", "2026-04-01", None, CLIENT_ADDRESS),
+        ("region_admin", "period.analyse", "2026-Q1", None, CLIENT_ADDRESS),
+        ("region_admin", "period.close", "2026-Q1", warned, CLIENT_ADDRESS),
+    ]
