@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query, Request, status
+from fastapi import Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 
 from services.planning.entrypoints.organisation_import import IMPORT_REQUEST_BODY, uploaded_csv
@@ -14,7 +14,6 @@ from services.planning.entrypoints.routing import (
     RegionReader,
     TeamReader,
     planning_router,
-    reading,
 )
 from services.planning.service_layer import imports, organisation
 from services.planning.service_layer.import_schemas import ImportReportRead
@@ -32,6 +31,7 @@ from services.planning.service_layer.schemas import (
 from shared.auth import Principal
 from shared.dates import BoundedDate
 from shared.http import client_address
+from shared.route_work import RegionSession, RegionWork, audited_work
 from shared.runtime import Context
 
 router = planning_router()
@@ -42,84 +42,59 @@ async def register_region(
     region_in: RegionCreate, context: Context, request: Request, principal: Principal = PlatformAdmin
 ) -> RegionRead:
     """Add a region (pemerintah daerah) to the platform (platform administrators)."""
-    async with context.unit_of_work(region_id=region_in.region_id) as uow:
-        region = await organisation.register_region(uow=uow, region_in=region_in)
-        await uow.audit(
-            actor=principal.subject,
-            action="region.register",
-            subject=region.region_id,
-            client_address=client_address(request),
-        )
-        await uow.commit()
+    # Audited in the region it registers: the caller (a platform administrator) has none.
+    async with audited_work(
+        context,
+        region_id=region_in.region_id,
+        actor=principal.subject,
+        client_address=client_address(request),
+    ) as work:
+        region = await organisation.register_region(uow=work.uow, region_in=region_in)
+        work.record("region.register", region.region_id)
     return region
 
 
 @router.get("/units", response_model=list[UnitRead])
-async def list_units(context: Context, principal: Principal = RegionReader) -> list[UnitRead]:
+async def list_units(session: RegionSession, principal: Principal = RegionReader) -> list[UnitRead]:
     """The organisational units of the caller's region, parents before children."""
-    async with reading(context, principal.region) as session:
-        return await organisation.list_units(session=session, region_id=principal.region)
+    return await organisation.list_units(session=session, region_id=principal.region)
 
 
 @router.post("/units", status_code=status.HTTP_201_CREATED, response_model=UnitRead)
-async def create_unit(
-    unit_in: UnitCreate, context: Context, request: Request, principal: Principal = RegionAdmin
-) -> UnitRead:
+async def create_unit(unit_in: UnitCreate, work: RegionWork, principal: Principal = RegionAdmin) -> UnitRead:
     """Add an organisational unit to the caller's region (BKPSDM)."""
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        unit = await organisation.create_unit(uow=uow, region_id=principal.region, unit_in=unit_in)
-        await uow.audit(
-            actor=principal.subject,
-            action="unit.create",
-            subject=unit.unit_id,
-            client_address=client_address(request),
-        )
-        await uow.commit()
+    unit = await organisation.create_unit(uow=work.uow, region_id=principal.region, unit_in=unit_in)
+    work.record("unit.create", unit.unit_id)
     return unit
 
 
 @router.patch("/units/{unit_id}", response_model=UnitRead)
 async def update_unit(
-    unit_id: str, unit_in: UnitUpdate, context: Context, request: Request, principal: Principal = RegionAdmin
+    unit_id: str, unit_in: UnitUpdate, work: RegionWork, principal: Principal = RegionAdmin
 ) -> UnitRead:
     """Rename a unit, move it under another parent or set its organisation predicate (BKPSDM)."""
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        unit = await organisation.update_unit(
-            uow=uow, region_id=principal.region, unit_id=unit_id, unit_in=unit_in
-        )
-        await uow.audit(
-            actor=principal.subject,
-            action="unit.update",
-            subject=unit_id,
-            detail=unit_in.model_dump_json(exclude_unset=True),
-            client_address=client_address(request),
-        )
-        await uow.commit()
+    unit = await organisation.update_unit(
+        uow=work.uow, region_id=principal.region, unit_id=unit_id, unit_in=unit_in
+    )
+    work.record("unit.update", unit_id, detail=unit_in.model_dump_json(exclude_unset=True))
     return unit
 
 
 @router.post("/employees", status_code=status.HTTP_201_CREATED, response_model=EmployeeRead)
 async def create_employee(
-    employee_in: EmployeeCreate, context: Context, request: Request, principal: Principal = RegionAdmin
+    employee_in: EmployeeCreate, work: RegionWork, principal: Principal = RegionAdmin
 ) -> EmployeeRead:
     """Enrol an employee (ASN) in the caller's region with their first assignment (BKPSDM)."""
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        employee = await organisation.create_employee(
-            uow=uow, region_id=principal.region, employee_in=employee_in
-        )
-        await uow.audit(
-            actor=principal.subject,
-            action="employee.create",
-            subject=employee.employee_id,
-            client_address=client_address(request),
-        )
-        await uow.commit()
+    employee = await organisation.create_employee(
+        uow=work.uow, region_id=principal.region, employee_in=employee_in
+    )
+    work.record("employee.create", employee.employee_id)
     return employee
 
 
 @router.get("/employees", response_model=list[EmployeeRead])
 async def list_employees(
-    context: Context,
+    session: RegionSession,
     principal: Principal = TeamReader,
     on: Annotated[
         BoundedDate | None,
@@ -129,20 +104,19 @@ async def list_employees(
     unit_id: str | None = None,
 ) -> list[EmployeeRead]:
     """Employees as assigned on a day; a rater sees the team they supervised that day."""
-    async with reading(context, principal.region) as session:
-        return await organisation.list_employees(
-            session=session,
-            principal=principal,
-            on=on,
-            supervisor_id=supervisor_id,
-            unit_id=unit_id,
-        )
+    return await organisation.list_employees(
+        session=session,
+        principal=principal,
+        on=on,
+        supervisor_id=supervisor_id,
+        unit_id=unit_id,
+    )
 
 
 @router.get("/employees/{employee_id}", response_model=EmployeeRead)
 async def get_employee(
     employee_id: str,
-    context: Context,
+    session: RegionSession,
     principal: Principal = RegionReader,
     on: Annotated[
         BoundedDate | None,
@@ -150,21 +124,17 @@ async def get_employee(
     ] = None,
 ) -> EmployeeRead:
     """An employee with the assignment holding on a day (today in the region by default)."""
-    async with reading(context, principal.region) as session:
-        return await organisation.get_employee(
-            session=session, principal=principal, employee_id=employee_id, on=on
-        )
+    return await organisation.get_employee(
+        session=session, principal=principal, employee_id=employee_id, on=on
+    )
 
 
 @router.get("/employees/{employee_id}/history", response_model=EmployeeHistoryRead)
 async def employee_history(
-    employee_id: str, context: Context, principal: Principal = RegionReader
+    employee_id: str, session: RegionSession, principal: Principal = RegionReader
 ) -> EmployeeHistoryRead:
     """Every dated assignment of an employee (unit, position, supervisor), oldest first."""
-    async with reading(context, principal.region) as session:
-        return await organisation.employee_history(
-            session=session, principal=principal, employee_id=employee_id
-        )
+    return await organisation.employee_history(session=session, principal=principal, employee_id=employee_id)
 
 
 @router.post(
@@ -173,23 +143,14 @@ async def employee_history(
 async def move_employee(
     employee_id: str,
     move_in: MoveCreate,
-    context: Context,
-    request: Request,
+    work: RegionWork,
     principal: Principal = RegionAdmin,
 ) -> EmployeeRead:
     """Record a dated move (mutasi): new unit, supervisor and/or position from a date (BKPSDM)."""
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        employee = await organisation.move_employee(
-            uow=uow, region_id=principal.region, employee_id=employee_id, move_in=move_in
-        )
-        await uow.audit(
-            actor=principal.subject,
-            action="employee.move",
-            subject=employee_id,
-            detail=move_in.model_dump_json(exclude_unset=True),
-            client_address=client_address(request),
-        )
-        await uow.commit()
+    employee = await organisation.move_employee(
+        uow=work.uow, region_id=principal.region, employee_id=employee_id, move_in=move_in
+    )
+    work.record("employee.move", employee_id, detail=move_in.model_dump_json(exclude_unset=True))
     return employee
 
 
@@ -200,30 +161,26 @@ async def move_employee(
     openapi_extra=IMPORT_REQUEST_BODY,
 )
 async def import_organisation(
-    request: Request,
-    context: Context,
+    # The file before the work: no connection is held while a slow client uploads it.
+    raw: Annotated[bytes, Depends(uploaded_csv)],
+    work: RegionWork,
     principal: Principal = RegionAdmin,
     dry_run: Annotated[bool, Query(description="Only judge the file; apply nothing.")] = False,
 ) -> ImportReportRead | JSONResponse:
     """Import units and employees from a BKPSDM CSV export, all rows or none, with a per-row report
     (on a dry run, what would be created and moved)."""
-    raw = await uploaded_csv(request)
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        report = await imports.import_organisation(
-            uow=uow, region_id=principal.region, raw=raw, dry_run=dry_run
+    report = await imports.import_organisation(
+        uow=work.uow, region_id=principal.region, raw=raw, dry_run=dry_run
+    )
+    if report.applied:
+        work.record(
+            "organisation.import",
+            principal.region,
+            detail=(
+                f"{report.accepted} rows: {report.units_created} units, {report.employees_created} "
+                f"employees created, {report.employees_moved} moved"
+            ),
         )
-        if report.applied:
-            await uow.audit(
-                actor=principal.subject,
-                action="organisation.import",
-                subject=principal.region,
-                detail=(
-                    f"{report.accepted} rows: {report.units_created} units, {report.employees_created} "
-                    f"employees created, {report.employees_moved} moved"
-                ),
-                client_address=client_address(request),
-            )
-            await uow.commit()
     if report.rejected or report.file_problems:
         return JSONResponse(
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,

@@ -1,17 +1,12 @@
-"""What planning's route modules share: the router shape, role guards and a read session."""
+"""What planning's route modules share: the router shape and the role guards."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Role, require_roles
 from shared.errors import Unprocessable
 from shared.guarded_route import GuardedRoute
-from shared.runtime import ServiceContext
 from shared.validation import contains_nul
 
 
@@ -38,13 +33,3 @@ Employee = require_roles(Role.EMPLOYEE)
 Rater = require_roles(Role.RATER)
 RegionReader = require_roles(Role.REGION_ADMIN, Role.AUDITOR, Role.RATER, Role.EMPLOYEE)
 TeamReader = require_roles(Role.REGION_ADMIN, Role.AUDITOR, Role.RATER)
-
-
-@asynccontextmanager
-async def reading(context: ServiceContext, region_id: str) -> AsyncIterator[AsyncSession]:
-    """A session for reads in the region, closed when the block ends."""
-    session = await context.read_session(region_id)
-    try:
-        yield session
-    finally:
-        await session.close()
