@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, Response, status
 
 from services.scoring.domain.periods import parse_period_key
 from services.scoring.entrypoints.schemas import AnalysisRead
@@ -37,9 +36,10 @@ from services.scoring.service_layer.schemas import (
 from shared.auth import Principal, Role, require_roles
 from shared.contracts.periods import PeriodKey
 from shared.guarded_route import GuardedRoute
-from shared.http import client_address
+from shared.http import json_response
 from shared.region_time import shown_in
 from shared.region_zones import region_zone
+from shared.route_work import RegionSession, RegionWork
 from shared.runtime import Context
 
 router = APIRouter(prefix="/v1", tags=["scoring"], route_class=GuardedRoute)
@@ -53,57 +53,46 @@ RaterOnly = require_roles(Role.RATER)
 RegionAdmin = require_roles(Role.REGION_ADMIN)
 
 
-def _json(model: BaseModel) -> Response:
-    """The model as JSON, serialized once by pydantic.
-
-    The hot read routes return this: FastAPI would otherwise dump the returned model and validate it
-    against ``response_model`` again before serializing it (a scorecard explains up to hundreds of
-    activities, a dashboard ranks a whole unit). The documented schema still comes from ``response_model``.
-    """
-    return Response(model.model_dump_json(), media_type="application/json")
-
-
 @router.get("/employees/{employee_id}/scorecard", response_model=ScorecardRead)
 async def get_scorecard(
-    employee_id: str, period: PeriodQuery, context: Context, principal: Principal = Reader
+    employee_id: str,
+    period: PeriodQuery,
+    session: RegionSession,
+    context: Context,
+    principal: Principal = Reader,
 ) -> Response:
     """An employee's live scorecard: their own, their team's (rater), any in the region (HR, auditors)."""
-    session = await context.read_session(principal.region)
-    async with session:
-        card = await queries.scorecard(
-            session=session, principal=principal, employee_id=employee_id, period=period
-        )
+    card = await queries.scorecard(
+        session=session, principal=principal, employee_id=employee_id, period=period
+    )
     SCORECARDS_READ.inc()
-    return _json(shown_in(card, await region_zone(context, principal.region)))
+    return json_response(shown_in(card, await region_zone(context, principal.region)))
 
 
 @router.get("/units/{unit_id}/dashboard", response_model=UnitDashboardRead)
 async def get_unit_dashboard(
     unit_id: str,
     period: PeriodQuery,
+    session: RegionSession,
     context: Context,
     principal: Principal = DashboardReader,
 ) -> Response:
     """A unit's dashboard for a period (raters: their own unit, their own team by name)."""
-    session = await context.read_session(principal.region)
-    async with session:
-        dashboard = await queries.unit_dashboard(
-            session=session, principal=principal, unit_id=unit_id, period=period
-        )
-    return _json(shown_in(dashboard, await region_zone(context, principal.region)))
+    dashboard = await queries.unit_dashboard(
+        session=session, principal=principal, unit_id=unit_id, period=period
+    )
+    return json_response(shown_in(dashboard, await region_zone(context, principal.region)))
 
 
 @router.get("/region/dashboard", response_model=RegionDashboardRead)
 async def get_region_dashboard(
-    period: PeriodQuery, context: Context, principal: Principal = Overseer
+    period: PeriodQuery, session: RegionSession, context: Context, principal: Principal = Overseer
 ) -> RegionDashboardRead:
     """The caller's region, unit by unit, for a period."""
-    session = await context.read_session(principal.region)
-    async with session:
-        return shown_in(
-            await queries.region_dashboard(session=session, principal=principal, period=period),
-            await region_zone(context, principal.region),
-        )
+    return shown_in(
+        await queries.region_dashboard(session=session, principal=principal, period=period),
+        await region_zone(context, principal.region),
+    )
 
 
 @router.post(
@@ -115,24 +104,20 @@ async def decide_ratings(
     employee_id: str,
     period: PeriodKey,
     decision_in: RatingDecisionCreate,
+    work: RegionWork,
     context: Context,
-    request: Request,
     principal: Principal = RaterOnly,
 ) -> RatingDecisionRead:
     """The employee's rater confirms the proposals, or overrides them with a reason (kept for audit)."""
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        decision = await ratings.decide(
-            uow=uow, principal=principal, employee_id=employee_id, period=period, decision_in=decision_in
-        )
-        await uow.audit(
-            actor=principal.subject,
-            action="rating.override" if decision.overridden else "rating.confirm",
-            subject=f"{employee_id}/{decision.period}",
-            detail=decision.reason,
-            client_address=client_address(request),
-        )
-        await uow.commit()
-    RATING_DECISIONS.labels("override" if decision.overridden else "confirm").inc()
+    decision = await ratings.decide(
+        uow=work.uow, principal=principal, employee_id=employee_id, period=period, decision_in=decision_in
+    )
+    work.record(
+        "rating.override" if decision.overridden else "rating.confirm",
+        f"{employee_id}/{decision.period}",
+        detail=decision.reason,
+    )
+    work.after_commit(RATING_DECISIONS.labels("override" if decision.overridden else "confirm").inc)
     return shown_in(decision, await region_zone(context, principal.region))
 
 
@@ -142,124 +127,107 @@ async def judge_indicator(
     period: PeriodKey,
     indicator_id: str,
     judgement_in: JudgementCreate,
+    work: RegionWork,
     context: Context,
-    request: Request,
     principal: Principal = RaterOnly,
 ) -> JudgementRead:
     """The employee's rater judges a qualitative indicator; the scorecard and proposal follow at once."""
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        judged = await judgements.judge(
-            uow=uow,
-            principal=principal,
-            employee_id=employee_id,
-            period=period,
-            indicator_id=indicator_id,
-            judgement_in=judgement_in,
-        )
-        await uow.audit(
-            actor=principal.subject,
-            action="indicator.judge",
-            subject=f"{employee_id}/{judged.period}/{indicator_id}",
-            detail=f"{judged.judgement}: {judged.note}" if judged.note else judged.judgement,
-            client_address=client_address(request),
-        )
-        await uow.commit()
+    judged = await judgements.judge(
+        uow=work.uow,
+        principal=principal,
+        employee_id=employee_id,
+        period=period,
+        indicator_id=indicator_id,
+        judgement_in=judgement_in,
+    )
+    work.record(
+        "indicator.judge",
+        f"{employee_id}/{judged.period}/{indicator_id}",
+        detail=f"{judged.judgement}: {judged.note}" if judged.note else judged.judgement,
+    )
     return shown_in(judged, await region_zone(context, principal.region))
 
 
 @router.get("/overrides", response_model=OverridesRead)
 async def get_overrides(
-    period: PeriodQuery, context: Context, principal: Principal = Overseer
+    period: PeriodQuery, session: RegionSession, context: Context, principal: Principal = Overseer
 ) -> OverridesRead:
     """Rating decisions of the region and period: overrides listed with reasons and counted per rater."""
-    session = await context.read_session(principal.region)
-    async with session:
-        return shown_in(
-            await ratings.overrides(session=session, principal=principal, period=period),
-            await region_zone(context, principal.region),
-        )
+    return shown_in(
+        await ratings.overrides(session=session, principal=principal, period=period),
+        await region_zone(context, principal.region),
+    )
 
 
 @router.get("/periods", response_model=list[PeriodRead])
-async def get_closed_periods(context: Context, principal: Principal = Overseer) -> list[PeriodRead]:
+async def get_closed_periods(
+    session: RegionSession, context: Context, principal: Principal = Overseer
+) -> list[PeriodRead]:
     """The region's closed (frozen) periods."""
-    session = await context.read_session(principal.region)
-    async with session:
-        return shown_in(
-            await governance.list_closed(session, principal.region),
-            await region_zone(context, principal.region),
-        )
+    return shown_in(
+        await governance.list_closed(session, principal.region),
+        await region_zone(context, principal.region),
+    )
 
 
 @router.get("/periods/{period}/warnings", response_model=list[CloseWarning])
 async def get_close_warnings(
-    period: PeriodKey, context: Context, principal: Principal = Overseer
+    period: PeriodKey, session: RegionSession, context: Context, principal: Principal = Overseer
 ) -> list[CloseWarning]:
     """What closing the period would freeze as it is: distribution breaches and undecided ratings."""
-    session = await context.read_session(principal.region)
-    async with session:
-        return shown_in(
-            await governance.close_warnings(session, principal.region, parse_period_key(period)),
-            await region_zone(context, principal.region),
-        )
+    return shown_in(
+        await governance.close_warnings(session, principal.region, parse_period_key(period)),
+        await region_zone(context, principal.region),
+    )
 
 
 @router.post("/periods/{period}/close", response_model=PeriodRead, status_code=status.HTTP_201_CREATED)
 async def close_period(
     period: PeriodKey,
     close_in: PeriodCloseCreate,
+    work: RegionWork,
     context: Context,
-    request: Request,
     principal: Principal = RegionAdmin,
 ) -> PeriodRead:
     """Close a period (BKPSDM): its views are frozen; the period's flags are raised."""
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        closed = await governance.close_period(
-            uow=uow, emit=unit_of_work_emitter(uow), principal=principal, period=period, close_in=close_in
-        )
-        await uow.audit(
-            actor=principal.subject,
-            action="period.close",
-            subject=closed.period,
-            detail="; ".join(f"{w.unit_id}: {w.message}" for w in closed.warnings)[:2000] or None,
-            client_address=client_address(request),
-        )
-        await uow.commit()
-    PERIODS_CLOSED.inc()
+    closed = await governance.close_period(
+        uow=work.uow,
+        emit=unit_of_work_emitter(work.uow),
+        principal=principal,
+        period=period,
+        close_in=close_in,
+    )
+    work.record(
+        "period.close",
+        closed.period,
+        detail="; ".join(f"{w.unit_id}: {w.message}" for w in closed.warnings)[:2000] or None,
+    )
+    work.after_commit(PERIODS_CLOSED.inc)
     return shown_in(closed, await region_zone(context, principal.region))
 
 
 @router.get("/periods/{period}/late-events", response_model=list[LateEventRead])
 async def get_late_events(
-    period: PeriodKey, context: Context, principal: Principal = Overseer
+    period: PeriodKey, session: RegionSession, context: Context, principal: Principal = Overseer
 ) -> list[LateEventRead]:
     """Events that arrived after the period closed: kept, never applied to its frozen views."""
-    session = await context.read_session(principal.region)
-    async with session:
-        return shown_in(
-            await analysis.list_late_events(session, region_id=principal.region, period=period),
-            await region_zone(context, principal.region),
-        )
+    return shown_in(
+        await analysis.list_late_events(session, region_id=principal.region, period=period),
+        await region_zone(context, principal.region),
+    )
 
 
 @router.post("/periods/{period}/analysis", response_model=AnalysisRead)
 async def analyse_period(
-    period: PeriodKey, context: Context, request: Request, principal: Principal = RegionAdmin
+    period: PeriodKey, work: RegionWork, context: Context, principal: Principal = RegionAdmin
 ) -> AnalysisRead:
     """Run the period's checks now (system problems, rater objectivity, volumes); new findings are flagged."""
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        parsed = parse_period_key(period)
-        raised = await analysis.analyse_period(
-            uow.session, unit_of_work_emitter(uow), region_id=principal.region, period=parsed
-        )
-        found = await analysis.list_flags(uow.session, region_id=principal.region, period=parsed.key)
-        await uow.audit(
-            actor=principal.subject,
-            action="period.analyse",
-            subject=parsed.key,
-            client_address=client_address(request),
-        )
-        await uow.commit()
+    parsed = parse_period_key(period)
+    raised = await analysis.analyse_period(
+        work.uow.session, unit_of_work_emitter(work.uow), region_id=principal.region, period=parsed
+    )
+    found = await analysis.list_flags(work.uow.session, region_id=principal.region, period=parsed.key)
+    work.record("period.analyse", parsed.key)
     return shown_in(
         AnalysisRead(period=parsed.key, flags_raised=raised, flags=found),
         await region_zone(context, principal.region),
@@ -268,81 +236,71 @@ async def analyse_period(
 
 @router.get("/flags", response_model=list[FlagRead])
 async def get_flags(
-    context: Context, period: Annotated[PeriodKey | None, Query()] = None, principal: Principal = Overseer
+    session: RegionSession,
+    context: Context,
+    period: Annotated[PeriodKey | None, Query()] = None,
+    principal: Principal = Overseer,
 ) -> list[FlagRead]:
     """Flags raised in the region (anomalies, system problems, rater objectivity)."""
-    session = await context.read_session(principal.region)
-    async with session:
-        return shown_in(
-            await analysis.list_flags(session, region_id=principal.region, period=period),
-            await region_zone(context, principal.region),
-        )
+    return shown_in(
+        await analysis.list_flags(session, region_id=principal.region, period=period),
+        await region_zone(context, principal.region),
+    )
 
 
 @router.get("/units/{unit_id}/diagnosis", response_model=UnitDiagnosisRead)
 async def get_unit_diagnosis(
-    unit_id: str, period: PeriodQuery, context: Context, principal: Principal = Overseer
+    unit_id: str,
+    period: PeriodQuery,
+    session: RegionSession,
+    context: Context,
+    principal: Principal = Overseer,
 ) -> UnitDiagnosisRead:
     """System problems versus individual shortfalls in a unit, with recommended development."""
-    session = await context.read_session(principal.region)
-    async with session:
-        return shown_in(
-            await analysis.unit_diagnosis(
-                session, region_id=principal.region, unit_id=unit_id, period=period
-            ),
-            await region_zone(context, principal.region),
-        )
+    return shown_in(
+        await analysis.unit_diagnosis(session, region_id=principal.region, unit_id=unit_id, period=period),
+        await region_zone(context, principal.region),
+    )
 
 
 @router.get("/raters/objectivity", response_model=list[RaterObjectivityRead])
 async def get_rater_objectivity(
-    period: PeriodQuery, context: Context, principal: Principal = Overseer
+    period: PeriodQuery, session: RegionSession, context: Context, principal: Principal = Overseer
 ) -> list[RaterObjectivityRead]:
     """Per rater: leniency or severity against the proposals, and the override rate."""
-    session = await context.read_session(principal.region)
-    async with session:
-        return shown_in(
-            await analysis.objectivity(session, region_id=principal.region, period=period),
-            await region_zone(context, principal.region),
-        )
+    return shown_in(
+        await analysis.objectivity(session, region_id=principal.region, period=period),
+        await region_zone(context, principal.region),
+    )
 
 
 @router.get("/rewards", response_model=list[RewardGroupRead])
 async def get_rewards(
-    period: PeriodQuery, context: Context, principal: Principal = Overseer
+    period: PeriodQuery, session: RegionSession, context: Context, principal: Principal = Overseer
 ) -> list[RewardGroupRead]:
     """Top performers per unit and job type, for recognition."""
-    session = await context.read_session(principal.region)
-    async with session:
-        return shown_in(
-            await analysis.rewards(session, region_id=principal.region, period=period),
-            await region_zone(context, principal.region),
-        )
+    return shown_in(
+        await analysis.rewards(session, region_id=principal.region, period=period),
+        await region_zone(context, principal.region),
+    )
 
 
 @router.get("/rules", response_model=list[RuleSetRead])
-async def get_rules(context: Context, principal: Principal = Overseer) -> list[RuleSetRead]:
+async def get_rules(
+    session: RegionSession, context: Context, principal: Principal = Overseer
+) -> list[RuleSetRead]:
     """The region's dated rule sets."""
-    session = await context.read_session(principal.region)
-    async with session:
-        return shown_in(
-            await governance.list_rule_sets(session, principal.region),
-            await region_zone(context, principal.region),
-        )
+    return shown_in(
+        await governance.list_rule_sets(session, principal.region),
+        await region_zone(context, principal.region),
+    )
 
 
 @router.post("/rules", response_model=RuleSetRead, status_code=status.HTTP_201_CREATED)
 async def add_rules(
-    rule_in: RuleSetCreate, context: Context, request: Request, principal: Principal = RegionAdmin
+    rule_in: RuleSetCreate, work: RegionWork, context: Context, principal: Principal = RegionAdmin
 ) -> RuleSetRead:
     """A rule change effective from a date (never into closed periods); open periods are re-scored."""
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        created = await governance.add_rule_set(uow=uow, principal=principal, rule_in=rule_in)
-        await uow.audit(
-            actor=principal.subject,
-            action="rules.add",
-            subject=created.effective_from.isoformat(),
-            client_address=client_address(request),
-        )
-        await uow.commit()
+    created = await governance.add_rule_set(uow=work.uow, principal=principal, rule_in=rule_in)
+    work.record("rules.add", created.effective_from.isoformat())
     return shown_in(created, await region_zone(context, principal.region))
