@@ -70,6 +70,12 @@ async def load_team(web: WebContext, person: WebSession) -> Team:
     return team
 
 
+def plan_in_force(team: Team, employee_id: str) -> dict[str, Any] | None:
+    """The member's approved plan of the latest year and version (its results take feedback), or None."""
+    approved = [p for p in team.plans if p["employee_id"] == employee_id and p["status"] == "approved"]
+    return max(approved, key=lambda plan: (plan["year"], plan["version"]), default=None)
+
+
 async def region_of(web: WebContext, person: WebSession) -> RegionProfile | None:
     """The rater's region (its name and time zone)."""
     return await web.regions.get(person.region_id) if person.region_id else None

@@ -18,7 +18,15 @@ from services.web.access import CheckedForm, PageRoute
 from services.web.adapters.services_api import ApiProblem, Service
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web, WebContext
-from services.web.entrypoints.raters.common import INBOX, Rater, Team, checked_id, load_team, region_of
+from services.web.entrypoints.raters.common import (
+    INBOX,
+    Rater,
+    Team,
+    checked_id,
+    load_team,
+    plan_in_force,
+    region_of,
+)
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
@@ -73,6 +81,7 @@ async def inbox(
         {
             "team": team,
             "plans": waiting_plans(team, person),
+            "plans_in_force": {member: plan_in_force(team, member) for member in team.names},
             "activities": activities[:WAITING_SHOWN],
             "activity_count": len(activities),
             "more_activities": more,
