@@ -5,6 +5,8 @@ the server stops; verify and reject reach reporting's API once."""
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 import signal
 from collections.abc import AsyncIterator
 
@@ -187,6 +189,38 @@ async def test_the_live_feed_relays_activity_as_html_and_resumes_after_its_last_
         ) as stream:
             assert stream.status_code == 200
             assert "id" in await FeedReader(stream.aiter_lines()).next_message()
+
+
+async def test_the_live_feed_sends_what_came_between_the_page_and_its_stream(staff_web_stack) -> None:
+    team = await team_of(staff_web_stack, extra_members=0)
+    [member] = team.members
+    plan = await approved_plan(team, member)
+    await reported(team, member, plan, "Dilaporkan sebelum halaman dibuka")
+    browser = await signed_in(staff_web_stack, team.region, team.rater)
+    page = await browser.get("/penilai/umpan")
+    assert "Dilaporkan sebelum halaman dibuka" in page.text
+    live = re.search(r'data-live-feed="([^"]+)"', page.text)
+    assert live is not None
+    # Reported after the page's list was read, before its script connects the stream.
+    between = await reported(team, member, plan, "Dilaporkan sebelum umpan tersambung")
+    headers = {"Cookie": cookies_of(browser), "Accept": "text/event-stream"}
+
+    async with (
+        served_web(staff_web_stack) as (address, _),
+        httpx.AsyncClient(base_url=address) as http,
+        http.stream("GET", html.unescape(live.group(1)), headers=headers, timeout=30) as stream,
+    ):
+        feed = FeedReader(stream.aiter_lines())
+
+        async def next_new_event() -> dict[str, str]:
+            arrived = await feed.next_event()
+            while "sebelum halaman dibuka" in arrived["data"]:  # listed already; shown again, harmless
+                arrived = await feed.next_event()
+            return arrived
+
+        # Keep-alives come every 15 s, so the wait is bounded as a whole.
+        arrived = await asyncio.wait_for(next_new_event(), timeout=30)
+        assert f'id="activity-{between["activity_id"]}"' in arrived["data"]
 
 
 async def test_the_relay_ends_when_the_server_stops_and_without_a_session(staff_web_stack) -> None:

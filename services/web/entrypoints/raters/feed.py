@@ -20,7 +20,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from services.web.access import CheckedForm, PageRoute
-from services.web.adapters.feed_relay import unavailable_stream
+from services.web.adapters.feed_relay import stream_position, unavailable_stream
 from services.web.adapters.services_api import ApiProblem, Service, ServiceUnreachable
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web, WebContext
@@ -30,6 +30,8 @@ router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 #: Activities the feed page lists when it opens (newer ones arrive live).
 RECENT = 30
+#: How long the page waits for the live feed's position before it goes without one.
+POSITION_SECONDS = 2.0
 #: A notice naming someone or an indicator the page does not know reloads the team, at most this often.
 TEAM_RELOAD_SECONDS = 30.0
 ACTIVITY_REASON_MIN, ACTIVITY_REASON_MAX = 3, 2000
@@ -49,6 +51,10 @@ async def team_feed(
     """The team's recent activity, newest first, each waiting one with verify and reject."""
     region = await region_of(web, person)
     team = await load_team(web, person)
+    # The live feed's position before the list is read: the page's stream starts there, so what is
+    # reported after the list and before the script connects still arrives (shown twice at worst,
+    # and the script replaces an item it already shows).
+    since = await _feed_position(web, person)
     page = await web.apis.get_json(
         Service.REPORTING, "/v1/activities", params={"limit": RECENT}, token=person.access_token
     )
@@ -59,6 +65,7 @@ async def team_feed(
         {
             "team": team,
             "activities": activities,
+            "since": since,
             "outcome": keputusan,
             "outcome_name": team.name(pegawai) if pegawai else None,
         },
@@ -71,13 +78,17 @@ async def team_feed_stream(
     request: Request,
     web: Web,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
+    sejak: Annotated[str | None, Query(max_length=64)] = None,
     person: WebSession = Rater,
 ) -> Response:
-    """The feed as Server-Sent Events: reporting's notices as the list's HTML, resumable by id."""
+    """The feed as Server-Sent Events: reporting's notices as the list's HTML, resumable by id.
+
+    ``sejak`` is the position the page read before its list; the browser's ``Last-Event-ID`` (sent
+    when it reconnects, always later) comes first."""
     try:
         region = await region_of(web, person)
         team = await load_team(web, person)
-        upstream = await _open_upstream(web, person, last_event_id)
+        upstream = await _open_upstream(web, person, last_event_id or sejak)
     except (ServiceUnreachable, ApiProblem):
         return StreamingResponse(unavailable_stream(), media_type="text/event-stream", headers=SSE_HEADERS)
     timezone = region.timezone if region else None
@@ -118,6 +129,16 @@ async def _open_upstream(web: WebContext, person: WebSession, last_event_id: str
     return await web.apis.open_stream(
         Service.REPORTING, "/v1/feed", token=person.access_token, headers=headers
     )
+
+
+async def _feed_position(web: WebContext, person: WebSession) -> str | None:
+    """The team feed's position now (None when reporting's feed cannot say: the page streams from
+    whenever its script connects, as before)."""
+    try:
+        upstream = await _open_upstream(web, person, None)
+    except (ServiceUnreachable, ApiProblem):
+        return None
+    return await stream_position(upstream, timeout=POSITION_SECONDS)
 
 
 def _back(next_page: str, outcome: str, employee_id: str | None = None) -> Response:
