@@ -17,8 +17,10 @@ import importlib.resources
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -256,6 +258,30 @@ class EmbeddedInfrastructure:
 
         self._start_broker()
         run_coroutine(ensure_topics(self.endpoints.kafka_bootstrap_servers))
+
+    def crash(self, name: str) -> None:
+        """SIGKILL one server and every process of its group (PostgreSQL's backends with it), as a
+        crash of its machine would stop it (fault campaigns); ``name``: postgres, redis or broker."""
+        process = self.broker.process if name == "broker" else self.processes.get(name)
+        if process is None or process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # spawn() gave it a session, hence a group, of its own
+        process.wait()
+        port = {"postgres": self.ports.postgres, "redis": self.ports.redis, "broker": self.ports.kafka}[name]
+        while port_open(port):  # a child of the group may take a moment to go
+            time.sleep(0.05)
+
+    def restart(self, name: str) -> None:
+        """Start one server again after ``crash`` (on its port, with its data)."""
+        if name == "broker":
+            self.restart_broker()
+        elif name == "postgres":
+            self._start_postgres()
+        elif name == "redis":
+            self._start_redis()
+        else:
+            raise ValueError(f"unknown server {name!r}")
 
     def stop(self) -> None:
         """Stop what this object started, broker first and PostgreSQL last (clean shutdown)."""
