@@ -1,5 +1,6 @@
 """What the fault and replica tests share: a platform on infrastructure of its own (they stop and
-kill things), and a stream of activity events with its independent recomputation."""
+kill things; ``kinerja.isolated``, the one ``kinerja chaos`` runs), and a stream of activity events
+with its independent recomputation."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -20,57 +20,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kinerja import infra
-from kinerja.platform import ServiceProcesses
-from shared.auth import Role, ensure_dev_signing_key, mint_dev_token
+from kinerja.isolated import IsolatedPlatform as IsolatedPlatform  # the tests import it from here
+from shared.auth import ensure_dev_signing_key
 from shared.contracts import TOPICS, Envelope, Event
 from shared.contracts.planning import IndicatorSnapshot, PlannedResultSnapshot, WorkPlanApproved
 from shared.contracts.reporting import ActivityReported
 from shared.messaging.kafka import ensure_topics
-from shared.settings import ServiceSettings
 from tests.conftest import new_region_id, wait_until
-
-
-class IsolatedPlatform:
-    """PostgreSQL, Redis and a broker of its own, and service processes on them."""
-
-    def __init__(self, data_dir: Path, services: Iterable[str], *, replicas: int = 1) -> None:
-        self.data_dir = data_dir
-        self.infrastructure = infra.EmbeddedInfrastructure(
-            data_dir / "infra", infra.EmbeddedPorts.random(), durable=False
-        )
-        self.endpoints = self.infrastructure.start()
-        self.services = ServiceProcesses(
-            self.endpoints,
-            data_dir,
-            ports={name: infra.free_port() for name in services},
-            replicas=replicas,
-        )
-        self.settings = ServiceSettings(
-            data_dir=data_dir,
-            database_url=self.endpoints.database_url,
-            database_admin_url=self.endpoints.database_admin_url,
-            kafka_bootstrap_servers=self.endpoints.kafka_bootstrap_servers,
-        )
-
-    def url(self, service: str, path: str) -> str:
-        return f"http://127.0.0.1:{self.services.ports[service]}{path}"
-
-    def token(self, roles: str, region: str | None = None, employee: str | None = None) -> str:
-        return mint_dev_token(
-            self.settings,
-            subject=employee or roles,
-            roles=[Role(role) for role in roles.split(",")],
-            region_id=region,
-            employee_id=employee,
-        )
-
-    def start(self, *names: str) -> None:
-        """Start the processes not running yet (the tests of a module share them)."""
-        for name in names:
-            running = self.services.processes.get(name)
-            if running is None or running.poll() is not None:
-                self.services.start(name)
-        self.services.wait_healthy(timeout=90)
 
 
 @contextlib.contextmanager
@@ -92,8 +48,7 @@ def isolated_platform(
         asyncio.run(ensure_topics(platform.endpoints.kafka_bootstrap_servers))
         yield platform
     finally:
-        platform.services.stop_all()
-        platform.infrastructure.stop()
+        platform.stop()
 
 
 async def read_topic(
