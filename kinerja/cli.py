@@ -189,6 +189,14 @@ def _add_simulate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(func=simulate.run)
 
 
+def _add_chaos_arguments(parser: argparse.ArgumentParser) -> None:
+    from kinerja.chaos import campaign
+
+    parser.description = campaign.__doc__
+    campaign.add_arguments(parser)
+    parser.set_defaults(func=campaign.run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser (each subcommand has its own --help)."""
     parser = argparse.ArgumentParser(prog="kinerja", description=__doc__)
@@ -228,6 +236,11 @@ def build_parser() -> argparse.ArgumentParser:
         "simulate", help="stream realistic activity reports at a chosen rate (load generator)"
     )
     _add_simulate_arguments(simulate)
+
+    chaos = commands.add_parser(
+        "chaos", help="a fault campaign: load, processes killed on a seeded schedule, then checks"
+    )
+    _add_chaos_arguments(chaos)
 
     replay = commands.add_parser(
         "replay",
