@@ -14,7 +14,7 @@ from typing import TypedDict
 
 from babel.support import NullTranslations, Translations
 
-from shared.refusals import Refusal, Term
+from shared.refusals import Label, Refusal, Term
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
@@ -47,11 +47,15 @@ class ErrorBody(TypedDict):
 def refusal_message(refusal: Refusal, language: str) -> str:
     """A refusal's message in a language, its parameters (translated words too) filled in."""
     catalogue = translations(language)
-    params = {
-        name: catalogue.pgettext(value.context, value.message) if isinstance(value, Term) else value
-        for name, value in refusal.params.items()
-    }
-    return catalogue.gettext(refusal.message) % params
+
+    def shown(value: object) -> object:
+        if isinstance(value, Term):
+            return catalogue.pgettext(value.context, value.message)
+        if isinstance(value, Label):
+            return value.id if language == "id" else value.en
+        return value
+
+    return catalogue.gettext(refusal.message) % {name: shown(value) for name, value in refusal.params.items()}
 
 
 def refusal_body(refusal: Refusal) -> ErrorBody:

@@ -4,7 +4,9 @@ A refusal names a stable ``code`` for clients, the ``field`` at fault, what ``ki
 (``shared.http`` maps each kind to a status, once) and a ``message``: English source text with
 ``%(name)s`` placeholders filled from ``params``. The message is a gettext msgid: its Indonesian is
 in the platform's one catalogue (``shared/locale``, the same the web pages use, so a text is
-translated once; ``make web-messages`` extracts, ``make web-compile`` compiles). Write the message
+translated once; ``make web-messages`` extracts, ``make web-compile`` compiles). A parameter may be
+a ``Term`` (a word the catalogue translates) or a ``Label`` (a name the domain holds in both
+languages); any other value is shown as written. Write the message
 as a literal in the ``Refusal(...)`` call (and a translated word in ``Term(...)``) so extraction
 finds it; ``tests/unit/test_refusal_catalogue.py`` fails otherwise.
 
@@ -41,6 +43,14 @@ class Term:
     context: str
 
 
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A name the domain already holds in both languages (an SKM item as the regulation prints it)."""
+
+    en: str
+    id: str
+
+
 class Refusal(Exception):
     """A refused request: code, field, kind, and the message with its parameters."""
 
@@ -63,9 +73,7 @@ class Refusal(Exception):
     @property
     def message_en(self) -> str:
         """The message in English, the source language (for logs and tests)."""
-        return self.message % {
-            name: value.message if isinstance(value, Term) else value for name, value in self.params.items()
-        }
+        return self.message % {name: _english(value) for name, value in self.params.items()}
 
     def at(self, field: str | None) -> Refusal:
         """The same refusal naming another field (a use case naming the request field it came from)."""
@@ -73,3 +81,9 @@ class Refusal(Exception):
 
     def __repr__(self) -> str:
         return f"Refusal({self.code!r}, field={self.field!r}, kind={self.kind.value!r})"
+
+
+def _english(value: object) -> object:
+    if isinstance(value, Term):
+        return value.message
+    return value.en if isinstance(value, Label) else value

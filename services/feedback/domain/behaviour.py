@@ -17,12 +17,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Final
 
-from services.feedback.domain.errors import (
-    InvalidConfigurationError,
-    InvalidValueError,
-    MissingValueError,
-    ScoreOutOfRangeError,
-)
+from shared.refusals import Label, Refusal
 
 MIN_BEHAVIOUR_SCORE: Final = 1
 MAX_BEHAVIOUR_SCORE: Final = 5
@@ -48,6 +43,11 @@ class CoreValue(StrEnum):
     def label_en(self) -> str:
         """English name of the value."""
         return _VALUE_LABELS[self][1]
+
+    @property
+    def label(self) -> Label:
+        """The value's name in both languages (for a refusal's message)."""
+        return Label(en=self.label_en, id=self.label_id)
 
     @property
     def position(self) -> int:
@@ -102,11 +102,8 @@ class ValueProfile:
 
     def __post_init__(self) -> None:
         if len(self.means) != VALUE_COUNT or self.assessors < 1:
-            raise InvalidValueError(
-                code="feedback.behaviour.invalid_profile",
-                field="means",
-                message_id="Profil nilai perilaku tidak konsisten",
-                message_en="Behaviour value profile is inconsistent",
+            raise Refusal(
+                "feedback.behaviour.invalid_profile", "Behaviour value profile is inconsistent", field="means"
             )
 
     def mean(self, value: CoreValue) -> Fraction:
@@ -125,14 +122,11 @@ def _validated_score(value: CoreValue, score: object) -> int:
         or isinstance(score, bool)
         or not (MIN_BEHAVIOUR_SCORE <= score <= MAX_BEHAVIOUR_SCORE)
     ):
-        raise ScoreOutOfRangeError(
+        raise Refusal(
+            "feedback.score_out_of_range",
+            "Score for core value '%(value)s' must be between %(low)s and %(high)s",
             field=f"scores.{value.value}",
-            label_id=value.label_id,
-            label_en=value.label_en,
-            low=MIN_BEHAVIOUR_SCORE,
-            high=MAX_BEHAVIOUR_SCORE,
-            kind_id="perilaku",
-            kind_en="core value",
+            params={"value": value.label, "low": MIN_BEHAVIOUR_SCORE, "high": MAX_BEHAVIOUR_SCORE},
         )
     return score
 
@@ -147,11 +141,11 @@ class BehaviourAssessment:
 
     def __post_init__(self) -> None:
         if len(self.scores) != VALUE_COUNT:
-            raise InvalidValueError(
-                code="feedback.behaviour.wrong_value_count",
+            raise Refusal(
+                "feedback.behaviour.wrong_value_count",
+                "A behaviour assessment must have %(expected)s scores, not %(count)s",
                 field="scores",
-                message_id=f"Penilaian perilaku harus berisi {VALUE_COUNT} nilai, bukan {len(self.scores)}",
-                message_en=f"A behaviour assessment must have {VALUE_COUNT} scores, not {len(self.scores)}",
+                params={"expected": VALUE_COUNT, "count": len(self.scores)},
             )
         for value, score in zip(CoreValue, self.scores, strict=True):
             _validated_score(value, score)
@@ -163,10 +157,11 @@ class BehaviourAssessment:
         """Build an assessment from scores keyed by value; all seven values are required."""
         for value in CoreValue:
             if value not in scores:
-                raise MissingValueError(
+                raise Refusal(
+                    "feedback.missing_value",
+                    "'score for core value %(value)s' is required",
                     field=f"scores.{value.value}",
-                    label_id=f"nilai perilaku {value.label_id}",
-                    label_en=f"score for core value {value.label_en}",
+                    params={"value": value.label},
                 )
         return cls(role, assessor_id, tuple(scores[value] for value in CoreValue))
 
@@ -198,10 +193,10 @@ class BehaviourThresholds:
             and self.below_value_under <= self.below_mean_under
         )
         if not consistent:
-            raise InvalidConfigurationError(
+            raise Refusal(
+                "feedback.invalid_configuration",
+                "Behaviour rating thresholds are inconsistent",
                 field="behaviour_thresholds",
-                message_id="Ambang batas rating perilaku tidak konsisten",
-                message_en="Behaviour rating thresholds are inconsistent",
             )
 
 
@@ -231,10 +226,10 @@ class PeerVisibilityPolicy:
     def __post_init__(self) -> None:
         # Below 2 a "pooled" score is one identifiable colleague's answer.
         if self.minimum_peers < 2:
-            raise InvalidConfigurationError(
+            raise Refusal(
+                "feedback.invalid_configuration",
+                "Minimum number of peers must be at least 2",
                 field="minimum_peers",
-                message_id="Jumlah minimal rekan kerja harus paling sedikit 2",
-                message_en="Minimum number of peers must be at least 2",
             )
 
 
@@ -247,19 +242,15 @@ def aggregate_peer_assessments(
     """Pooled peer scores, or None while fewer than the policy's minimum of distinct peers answered."""
     peers = list(assessments)
     if any(assessment.role is not AssessorRole.PEER for assessment in peers):
-        raise InvalidValueError(
-            code="feedback.behaviour.not_a_peer_assessment",
+        raise Refusal(
+            "feedback.behaviour.not_a_peer_assessment",
+            "Only peer assessments can be pooled here",
             field="assessments",
-            message_id="Hanya penilaian rekan kerja yang dapat digabungkan di sini",
-            message_en="Only peer assessments can be pooled here",
         )
     # A peer counted twice would both skew the mean and fake the anonymity threshold.
     if len({assessment.assessor_id for assessment in peers}) != len(peers):
-        raise InvalidValueError(
-            code="feedback.behaviour.duplicate_peer",
-            field="assessments",
-            message_id="Setiap rekan kerja hanya boleh menilai satu kali",
-            message_en="Each peer may assess only once",
+        raise Refusal(
+            "feedback.behaviour.duplicate_peer", "Each peer may assess only once", field="assessments"
         )
     if len(peers) < policy.minimum_peers:
         return None

@@ -23,7 +23,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from services.feedback.domain.errors import InvalidConfigurationError, InvalidValueError
+from shared.refusals import Refusal
 
 WIB: Final = "Asia/Jakarta"
 WITA: Final = "Asia/Makassar"
@@ -37,11 +37,11 @@ _ONE_DAY: Final = timedelta(days=1)
 def require_aware(instant: datetime, field_name: str) -> None:
     """Refuse naive datetimes: a deadline is meaningless without a timezone."""
     if instant.tzinfo is None or instant.utcoffset() is None:
-        raise InvalidValueError(
-            code="feedback.naive_datetime",
+        raise Refusal(
+            "feedback.naive_datetime",
+            "Time '%(field_name)s' must include a timezone",
             field=field_name,
-            message_id=f"Waktu '{field_name}' harus menyertakan zona waktu",
-            message_en=f"Time '{field_name}' must include a timezone",
+            params={"field_name": field_name},
         )
 
 
@@ -57,23 +57,24 @@ class WorkingCalendar:
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as error:
-            raise InvalidConfigurationError(
+            raise Refusal(
+                "feedback.invalid_configuration",
+                "Unknown timezone '%(timezone)s'",
                 field="timezone",
-                message_id=f"Zona waktu '{self.timezone}' tidak dikenal",
-                message_en=f"Unknown timezone '{self.timezone}'",
+                params={"timezone": self.timezone},
             ) from error
         if not self.weekend_days <= set(range(7)):
-            raise InvalidConfigurationError(
+            raise Refusal(
+                "feedback.invalid_configuration",
+                "Weekend days must be 0 (Monday) to 6 (Sunday)",
                 field="weekend_days",
-                message_id="Hari libur mingguan harus bernilai 0 (Senin) sampai 6 (Minggu)",
-                message_en="Weekend days must be 0 (Monday) to 6 (Sunday)",
             )
         # With no working weekday, every deadline search would loop forever.
         if len(self.weekend_days) == 7:
-            raise InvalidConfigurationError(
+            raise Refusal(
+                "feedback.invalid_configuration",
+                "At least one day of the week must be a working day",
                 field="weekend_days",
-                message_id="Minimal satu hari dalam seminggu harus hari kerja",
-                message_en="At least one day of the week must be a working day",
             )
 
     @property
@@ -105,10 +106,8 @@ class WorkingCalendar:
         """Deadline: end of the n-th working day after the start's local day (0 = end of that day)."""
         require_aware(start, "start")
         if working_days < 0:
-            raise InvalidValueError(
-                field="working_days",
-                message_id="Jumlah hari kerja tidak boleh negatif",
-                message_en="Number of working days must not be negative",
+            raise Refusal(
+                "feedback.invalid_value", "Number of working days must not be negative", field="working_days"
             )
         day = self.local_date(start)
         days = self._working_days_after(day)

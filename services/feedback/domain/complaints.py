@@ -34,13 +34,7 @@ from enum import StrEnum
 from typing import Final
 
 from services.feedback.domain.calendar import WorkingCalendar, require_aware
-from services.feedback.domain.errors import (
-    InvalidConfigurationError,
-    InvalidValueError,
-    MissingValueError,
-    ReopenWindowClosedError,
-    TransitionNotAllowedError,
-)
+from shared.refusals import Refusal, RefusalKind
 
 
 class ComplaintStatus(StrEnum):
@@ -102,10 +96,10 @@ class ComplaintPolicy:
             self.reopen_window_days,
         )
         if any(value < 0 for value in values):
-            raise InvalidConfigurationError(
+            raise Refusal(
+                "feedback.invalid_configuration",
+                "Complaint deadlines must not be negative",
                 field="complaint_policy",
-                message_id="Batas waktu pengaduan tidak boleh negatif",
-                message_en="Complaint deadlines must not be negative",
             )
 
 
@@ -132,10 +126,8 @@ class Complaint:
 
     def __post_init__(self) -> None:
         if not self.history or self.history[0].status is not ComplaintStatus.SUBMITTED:
-            raise InvalidValueError(
-                field="history",
-                message_id="Riwayat pengaduan harus diawali status 'submitted'",
-                message_en="A complaint's history must start with 'submitted'",
+            raise Refusal(
+                "feedback.invalid_value", "A complaint's history must start with 'submitted'", field="history"
             )
 
     @classmethod
@@ -183,25 +175,38 @@ def transition(
     require_aware(at, "at")
     current = complaint.status
     if target not in ALLOWED_TRANSITIONS[current]:
-        raise TransitionNotAllowedError(
-            current=current.value, requested=target.value, allowed=[s.value for s in allowed_next(current)]
+        raise Refusal(
+            "feedback.complaint.transition_not_allowed",
+            "Complaint cannot move from '%(current)s' to '%(requested)s'; allowed: %(allowed)s",
+            field="status",
+            kind=RefusalKind.CONFLICT,
+            params={
+                "current": current.value,
+                "requested": target.value,
+                "allowed": ", ".join(s.value for s in allowed_next(current)) or "-",
+            },
         )
     # History is the audit trail; an out-of-order timestamp would corrupt every deadline after it.
     if at < complaint.status_since:
-        raise InvalidValueError(
-            code="feedback.complaint.time_before_last_change",
+        raise Refusal(
+            "feedback.complaint.time_before_last_change",
+            "A status change cannot be earlier than the previous one",
             field="at",
-            message_id="Waktu perubahan status tidak boleh sebelum perubahan sebelumnya",
-            message_en="A status change cannot be earlier than the previous one",
         )
     if target in REASON_REQUIRED and _blank(reason):
-        raise MissingValueError(field="reason", label_id="alasan", label_en="reason")
+        raise Refusal("feedback.missing_value", "'reason' is required", field="reason")
     if target is ComplaintStatus.DISPATCHED and _blank(unit_id):
-        raise MissingValueError(field="unit_id", label_id="unit tujuan", label_en="destination unit")
+        raise Refusal("feedback.missing_value", "'destination unit' is required", field="unit_id")
     if target is ComplaintStatus.REOPENED:
         window_end = calendar.add_working_days(complaint.status_since, policy.reopen_window_days)
         if at > window_end:
-            raise ReopenWindowClosedError(working_days=policy.reopen_window_days)
+            raise Refusal(
+                "feedback.complaint.reopen_window_closed",
+                "A complaint can only be reopened within %(days)s working days of closing",
+                field="status",
+                kind=RefusalKind.CONFLICT,
+                params={"days": policy.reopen_window_days},
+            )
     change = StatusChange(target, at, reason, unit_id if target is ComplaintStatus.DISPATCHED else None)
     return replace(complaint, history=(*complaint.history, change))
 

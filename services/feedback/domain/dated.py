@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Generic, TypeVar
 
-from services.feedback.domain.errors import InvalidConfigurationError
+from shared.refusals import Refusal
 
 T = TypeVar("T")
 
@@ -24,18 +24,18 @@ def in_force(versions: Iterable[Dated[T]], on: date) -> T:
     """The version in force on a day: the latest one whose ``effective_from`` is not after it."""
     candidates = [version for version in versions if version.effective_from <= on]
     if not candidates:
-        raise InvalidConfigurationError(
-            code="feedback.configuration_not_in_force",
-            message_id=f"Tidak ada konfigurasi yang berlaku pada {on.isoformat()}",
-            message_en=f"No configuration is in force on {on.isoformat()}",
+        raise Refusal(
+            "feedback.configuration_not_in_force",
+            "No configuration is in force on %(on)s",
+            params={"on": on.isoformat()},
         )
     effective_dates = [version.effective_from for version in candidates]
     latest = max(effective_dates)
     # Two versions starting the same day would make the answer depend on storage order.
     if effective_dates.count(latest) > 1:
-        raise InvalidConfigurationError(
-            code="feedback.configuration_ambiguous",
-            message_id=f"Lebih dari satu konfigurasi berlaku mulai {latest.isoformat()}",
-            message_en=f"More than one configuration takes effect on {latest.isoformat()}",
+        raise Refusal(
+            "feedback.configuration_ambiguous",
+            "More than one configuration takes effect on %(latest)s",
+            params={"latest": latest.isoformat()},
         )
     return next(version.value for version in candidates if version.effective_from == latest)

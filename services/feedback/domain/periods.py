@@ -17,8 +17,8 @@ from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.feedback.domain.calendar import WIB, require_aware
-from services.feedback.domain.errors import InvalidConfigurationError, InvalidValueError
 from shared.contracts.periods import period_key_parts
+from shared.refusals import Refusal
 
 
 class PeriodKind(StrEnum):
@@ -60,10 +60,11 @@ def _zone(timezone: str) -> ZoneInfo:
     try:
         return ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise InvalidConfigurationError(
+        raise Refusal(
+            "feedback.invalid_configuration",
+            "Unknown timezone '%(timezone)s'",
             field="timezone",
-            message_id=f"Zona waktu '{timezone}' tidak dikenal",
-            message_en=f"Unknown timezone '{timezone}'",
+            params={"timezone": timezone},
         ) from error
 
 
@@ -92,11 +93,11 @@ def parse_period(key: str) -> SurveyPeriod:
     """The period named by a key such as ``2026-Q3`` or ``2026``; refuses keys that name no period."""
     parts = period_key_parts(key)
     if parts is None:
-        raise InvalidValueError(
-            code="feedback.invalid_period",
+        raise Refusal(
+            "feedback.invalid_period",
+            "Unknown period '%(key)s'; examples: 2026, 2026-S1, 2026-Q3, 2026-M07",
             field="period",
-            message_id=f"Periode '{key}' tidak dikenal; contoh: 2026, 2026-S1, 2026-Q3, 2026-M07",
-            message_en=f"Unknown period '{key}'; examples: 2026, 2026-S1, 2026-Q3, 2026-M07",
+            params={"key": key},
         )
     if parts.letter is None or parts.number is None:
         return SurveyPeriod(key=key, first_day=date(parts.year, 1, 1), last_day=date(parts.year, 12, 31))

@@ -16,7 +16,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Final
 
-from services.feedback.domain.errors import InvalidConfigurationError, InvalidValueError
+from shared.refusals import Refusal
 
 
 class SampleSizeRounding(StrEnum):
@@ -38,10 +38,10 @@ class SampleSizeParameters:
     def __post_init__(self) -> None:
         valid = self.chi_square > 0 and 0 < self.proportion < 1 and 0 < self.margin_of_error < 1
         if not valid:
-            raise InvalidConfigurationError(
+            raise Refusal(
+                "feedback.invalid_configuration",
+                "Sample size parameters are not valid",
                 field="sample_size_parameters",
-                message_id="Parameter ukuran sampel tidak valid",
-                message_en="Sample size parameters are not valid",
             )
 
 
@@ -53,10 +53,8 @@ def exact_sample_size(
 ) -> Fraction:
     """Required sample size before rounding, as an exact fraction."""
     if population < 1:
-        raise InvalidValueError(
-            field="population",
-            message_id="Jumlah populasi pengguna layanan minimal 1",
-            message_en="Population of service users must be at least 1",
+        raise Refusal(
+            "feedback.invalid_value", "Population of service users must be at least 1", field="population"
         )
     variance = parameters.proportion * (1 - parameters.proportion)
     numerator = parameters.chi_square * population * variance
@@ -98,9 +96,7 @@ def assess_sample(
 ) -> SampleAdequacy:
     """Compare a respondent count with the size required for the population."""
     if respondents < 0:
-        raise InvalidValueError(
-            field="respondents",
-            message_id="Jumlah responden tidak boleh negatif",
-            message_en="Number of respondents must not be negative",
+        raise Refusal(
+            "feedback.invalid_value", "Number of respondents must not be negative", field="respondents"
         )
     return SampleAdequacy(population, respondents, required_sample_size(population, parameters))

@@ -19,12 +19,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Final
 
-from services.feedback.domain.errors import (
-    InvalidConfigurationError,
-    InvalidValueError,
-    MissingValueError,
-    ScoreOutOfRangeError,
-)
+from shared.refusals import Label, Refusal
 
 MIN_SCORE: Final = 1
 MAX_SCORE: Final = 4
@@ -56,6 +51,11 @@ class ServiceItem(StrEnum):
         return _ITEM_LABELS[self][1]
 
     @property
+    def label(self) -> Label:
+        """The item's name in both languages (for a refusal's message)."""
+        return Label(en=self.label_en, id=self.label_id)
+
+    @property
     def position(self) -> int:
         """Zero-based position in regulation order."""
         return _ITEM_POSITIONS[self]
@@ -81,21 +81,18 @@ ITEM_WEIGHT: Final = Fraction(1, ITEM_COUNT)
 def _validated_score(item: ServiceItem, score: object) -> int:
     # bool is an int subclass; a True slipping through as "1" would be a silent data bug.
     if not isinstance(score, int) or isinstance(score, bool):
-        raise InvalidValueError(
-            code="feedback.survey.score_not_integer",
+        raise Refusal(
+            "feedback.survey.score_not_integer",
+            "Score for item '%(item)s' must be a whole number",
             field=f"scores.{item.value}",
-            message_id=f"Nilai unsur '{item.label_id}' harus bilangan bulat",
-            message_en=f"Score for item '{item.label_en}' must be a whole number",
+            params={"item": item.label},
         )
     if not MIN_SCORE <= score <= MAX_SCORE:
-        raise ScoreOutOfRangeError(
+        raise Refusal(
+            "feedback.score_out_of_range",
+            "Score for item '%(item)s' must be between %(low)s and %(high)s",
             field=f"scores.{item.value}",
-            label_id=item.label_id,
-            label_en=item.label_en,
-            low=MIN_SCORE,
-            high=MAX_SCORE,
-            kind_id="unsur",
-            kind_en="item",
+            params={"item": item.label, "low": MIN_SCORE, "high": MAX_SCORE},
         )
     return score
 
@@ -108,11 +105,11 @@ class SurveyResponse:
 
     def __post_init__(self) -> None:
         if len(self.scores) != ITEM_COUNT:
-            raise InvalidValueError(
-                code="feedback.survey.wrong_item_count",
+            raise Refusal(
+                "feedback.survey.wrong_item_count",
+                "A response must have %(expected)s item scores, not %(count)s",
                 field="scores",
-                message_id=f"Kuesioner harus berisi {ITEM_COUNT} unsur, bukan {len(self.scores)}",
-                message_en=f"A response must have {ITEM_COUNT} item scores, not {len(self.scores)}",
+                params={"expected": ITEM_COUNT, "count": len(self.scores)},
             )
         for item, score in zip(ServiceItem, self.scores, strict=True):
             _validated_score(item, score)
@@ -123,10 +120,11 @@ class SurveyResponse:
         ordered: list[int] = []
         for item in ServiceItem:
             if item not in scores:
-                raise MissingValueError(
+                raise Refusal(
+                    "feedback.missing_value",
+                    "'score for item %(item)s' is required",
                     field=f"scores.{item.value}",
-                    label_id=f"nilai unsur {item.label_id}",
-                    label_en=f"score for item {item.label_en}",
+                    params={"item": item.label},
                 )
             ordered.append(_validated_score(item, scores[item]))
         return cls(tuple(ordered))
@@ -184,28 +182,20 @@ class GradeScale:
         grades = [band.grade for band in self.bands]
         # Classification walks bands top-down, so order and coverage of the floor are invariants.
         if not bounds or bounds != sorted(bounds, reverse=True) or len(set(bounds)) != len(bounds):
-            raise InvalidConfigurationError(
+            raise Refusal(
+                "feedback.invalid_configuration",
+                "Grade lower bounds must be distinct and in descending order",
                 field="bands",
-                message_id="Batas bawah tiap mutu pelayanan harus unik dan menurun",
-                message_en="Grade lower bounds must be distinct and in descending order",
             )
         if len(set(grades)) != len(grades):
-            raise InvalidConfigurationError(
-                field="bands",
-                message_id="Setiap mutu pelayanan hanya boleh muncul sekali",
-                message_en="Each grade may appear only once",
-            )
+            raise Refusal("feedback.invalid_configuration", "Each grade may appear only once", field="bands")
         if bounds[-1] > MIN_SCORE * CONVERSION_FACTOR:
-            raise InvalidConfigurationError(
-                field="bands",
-                message_id="Mutu pelayanan terendah harus mencakup nilai 25",
-                message_en="The lowest grade must cover an index of 25",
+            raise Refusal(
+                "feedback.invalid_configuration", "The lowest grade must cover an index of 25", field="bands"
             )
         if self.decimals < 0:
-            raise InvalidConfigurationError(
-                field="decimals",
-                message_id="Jumlah desimal tidak boleh negatif",
-                message_en="Number of decimals must not be negative",
+            raise Refusal(
+                "feedback.invalid_configuration", "Number of decimals must not be negative", field="decimals"
             )
 
     def round(self, exact: Fraction) -> Decimal:
@@ -220,11 +210,11 @@ class GradeScale:
         for band in self.bands:
             if rounded >= band.lower_bound:
                 return band.grade
-        raise InvalidValueError(
-            code="feedback.survey.index_below_scale",
+        raise Refusal(
+            "feedback.survey.index_below_scale",
+            "Index %(rounded)s lies below the grade table",
             field="index",
-            message_id=f"Nilai IKM {rounded} berada di bawah tabel mutu pelayanan",
-            message_en=f"Index {rounded} lies below the grade table",
+            params={"rounded": rounded},
         )
 
 
@@ -263,20 +253,16 @@ class SurveyAggregate:
 
     def __post_init__(self) -> None:
         if len(self.score_sums) != ITEM_COUNT or self.respondents < 0:
-            raise InvalidValueError(
-                code="feedback.survey.invalid_aggregate",
-                field="score_sums",
-                message_id="Rekapitulasi survei tidak konsisten",
-                message_en="Survey aggregate is inconsistent",
+            raise Refusal(
+                "feedback.survey.invalid_aggregate", "Survey aggregate is inconsistent", field="score_sums"
             )
         # A stored aggregate must be reachable from real responses, or every mean is suspect.
         low, high = MIN_SCORE * self.respondents, MAX_SCORE * self.respondents
         if any(not low <= total <= high for total in self.score_sums):
-            raise InvalidValueError(
-                code="feedback.survey.invalid_aggregate",
+            raise Refusal(
+                "feedback.survey.invalid_aggregate",
+                "Item score sums do not match the number of respondents",
                 field="score_sums",
-                message_id="Jumlah nilai unsur tidak sesuai dengan jumlah responden",
-                message_en="Item score sums do not match the number of respondents",
             )
 
     @classmethod
@@ -299,11 +285,8 @@ class SurveyAggregate:
 
     def _require_respondents(self) -> None:
         if self.respondents == 0:
-            raise InvalidValueError(
-                code="feedback.survey.no_respondents",
-                field="respondents",
-                message_id="Belum ada responden survei",
-                message_en="The survey has no respondents yet",
+            raise Refusal(
+                "feedback.survey.no_respondents", "The survey has no respondents yet", field="respondents"
             )
 
     def nrr(self, item: ServiceItem) -> Fraction:
@@ -331,10 +314,6 @@ class SurveyAggregate:
     def improvement_priorities(self, limit: int = 3) -> tuple[ItemResult, ...]:
         """Lowest-scoring items first (ties in regulation order): where to improve service."""
         if limit < 0:
-            raise InvalidValueError(
-                field="limit",
-                message_id="Batas jumlah unsur tidak boleh negatif",
-                message_en="Limit must not be negative",
-            )
+            raise Refusal("feedback.invalid_value", "Limit must not be negative", field="limit")
         ranked = sorted(self.item_results(), key=lambda result: (result.nrr, result.item.position))
         return tuple(ranked[:limit])

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Callable
 from typing import Final
 
-from services.feedback.domain.errors import InvalidTrackingCodeError
+from shared.refusals import Refusal
 
 ALPHABET: Final = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _BASE: Final = len(ALPHABET)
@@ -32,7 +32,7 @@ def _weighted_sum(symbols: str) -> int:
 def check_character(payload: str) -> str:
     """Check character that makes the weighted sum of payload + check divisible by 31."""
     if len(payload) != PAYLOAD_LENGTH or any(symbol not in _VALUES for symbol in payload):
-        raise InvalidTrackingCodeError()
+        raise _invalid_code()
     # Solve S + CODE_LENGTH * c == 0 (mod 31) for c; the inverse exists because 31 is prime.
     inverse = pow(CODE_LENGTH, -1, _BASE)
     return ALPHABET[(-_weighted_sum(payload) * inverse) % _BASE]
@@ -58,9 +58,9 @@ def is_valid_tracking_code(text: str) -> bool:
 
 
 def parse_tracking_code(text: str) -> str:
-    """Canonical code from typed input, or InvalidTrackingCodeError."""
+    """Canonical code from typed input, or a refusal naming the tracking code."""
     if not is_valid_tracking_code(text):
-        raise InvalidTrackingCodeError()
+        raise _invalid_code()
     return normalise_tracking_code(text)
 
 
@@ -68,3 +68,11 @@ def format_tracking_code(code: str) -> str:
     """Display form in two groups of five, e.g. ``7KQ3M-XR8T2``."""
     canonical = parse_tracking_code(code)
     return f"{canonical[:_GROUP]}-{canonical[_GROUP:]}"
+
+
+def _invalid_code() -> Refusal:
+    return Refusal(
+        "feedback.complaint.invalid_tracking_code",
+        "The complaint tracking code is not valid; please check how it was typed",
+        field="tracking_code",
+    )

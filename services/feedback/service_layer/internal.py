@@ -28,10 +28,8 @@ from services.feedback.domain.behaviour import (
     aggregate_peer_assessments,
     propose_behaviour_rating,
 )
-from services.feedback.domain.errors import DomainError
 from services.feedback.domain.periods import period_at
 from services.feedback.metrics import BEHAVIOUR_ASSESSMENTS, CONTINUOUS_FEEDBACK
-from services.feedback.service_layer.errors import as_api_error
 from services.feedback.service_layer.periods import in_period
 from services.feedback.service_layer.read_models import EmployeeRecord, region_clock, require_employee
 from services.feedback.service_layer.schemas import (
@@ -240,10 +238,7 @@ async def submit_behaviour_assessment(
     employee = await require_employee(session, region_id, employee_id, field="employee_id")
     role = await _assessor_role(session, principal, employee)
     assessor_id = _own_employee_id(principal)
-    try:
-        assessment = BehaviourAssessment.from_mapping(role, assessor_id, assessment_in.scores)
-    except DomainError as error:
-        raise as_api_error(error) from error
+    assessment = BehaviourAssessment.from_mapping(role, assessor_id, assessment_in.scores)
     assessment_id = uuid.uuid4().hex
     inserted = await session.scalar(
         insert(behaviour_assessments)

@@ -16,12 +16,8 @@ from services.feedback.domain.behaviour import (
     aggregate_peer_assessments,
     propose_behaviour_rating,
 )
-from services.feedback.domain.errors import (
-    InvalidConfigurationError,
-    InvalidValueError,
-    MissingValueError,
-    ScoreOutOfRangeError,
-)
+from shared.i18n import refusal_body
+from shared.refusals import Refusal
 
 
 def peer(assessor_id: str, *scores: int) -> BehaviourAssessment:
@@ -83,7 +79,7 @@ def test_thresholds_are_configurable() -> None:
 
 
 def test_inconsistent_thresholds_are_refused() -> None:
-    with pytest.raises(InvalidConfigurationError):
+    with pytest.raises(Refusal):
         BehaviourThresholds(below_mean_under=Fraction(5), above_min_mean=Fraction(4))
 
 
@@ -108,12 +104,12 @@ def test_minimum_number_of_peers_is_configurable_but_never_below_two() -> None:
     three = [peer(name, *[4] * 7) for name in "abc"]
 
     assert aggregate_peer_assessments(three, PeerVisibilityPolicy(minimum_peers=5)) is None
-    with pytest.raises(InvalidConfigurationError):
+    with pytest.raises(Refusal):
         PeerVisibilityPolicy(minimum_peers=1)
 
 
 def test_the_same_peer_cannot_be_counted_twice_towards_the_minimum() -> None:
-    with pytest.raises(InvalidValueError) as raised:
+    with pytest.raises(Refusal) as raised:
         aggregate_peer_assessments([peer("a", *[4] * 7), peer("a", *[4] * 7), peer("b", *[4] * 7)])
 
     assert raised.value.code == "feedback.behaviour.duplicate_peer"
@@ -122,15 +118,15 @@ def test_the_same_peer_cannot_be_counted_twice_towards_the_minimum() -> None:
 def test_only_peer_assessments_can_be_pooled() -> None:
     self_assessment = BehaviourAssessment(AssessorRole.SELF, "me", (5,) * 7)
 
-    with pytest.raises(InvalidValueError):
+    with pytest.raises(Refusal):
         aggregate_peer_assessments([peer("a", *[4] * 7), peer("b", *[4] * 7), self_assessment])
 
 
 def test_score_outside_one_to_five_names_the_value_in_both_languages() -> None:
-    with pytest.raises(ScoreOutOfRangeError) as raised:
+    with pytest.raises(Refusal) as raised:
         BehaviourAssessment(AssessorRole.RATER, "atasan", (3, 6, 3, 3, 3, 3, 3))
 
-    assert raised.value.message_id == "Nilai perilaku 'Akuntabel' harus antara 1 dan 5"
+    assert refusal_body(raised.value)["message_id"] == "Nilai perilaku 'Akuntabel' harus antara 1 dan 5"
     assert raised.value.message_en == "Score for core value 'accountable' must be between 1 and 5"
 
 
@@ -138,7 +134,7 @@ def test_all_seven_values_are_required() -> None:
     scores = dict.fromkeys(CoreValue, 3)
     del scores[CoreValue.LOYAL]
 
-    with pytest.raises(MissingValueError) as raised:
+    with pytest.raises(Refusal) as raised:
         BehaviourAssessment.from_mapping(AssessorRole.SELF, "me", scores)
 
     assert raised.value.field == "scores.loyal"

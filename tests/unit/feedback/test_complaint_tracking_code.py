@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.feedback.domain.errors import InvalidTrackingCodeError
 from services.feedback.domain.tracking_code import (
     ALPHABET,
     CODE_LENGTH,
@@ -20,6 +19,8 @@ from services.feedback.domain.tracking_code import (
     normalise_tracking_code,
     parse_tracking_code,
 )
+from shared.i18n import refusal_body
+from shared.refusals import Refusal
 
 
 def sample_codes(count: int = 20) -> list[str]:
@@ -77,16 +78,16 @@ def test_parsing_an_invalid_code_raises_a_bilingual_error() -> None:
     code = sample_codes(1)[0]
     mistyped = code[:-1] + ALPHABET[(ALPHABET.index(code[-1]) + 1) % len(ALPHABET)]
 
-    with pytest.raises(InvalidTrackingCodeError) as raised:
+    with pytest.raises(Refusal) as raised:
         parse_tracking_code(mistyped)
 
     assert raised.value.field == "tracking_code"
-    assert raised.value.message("id").startswith("Kode pelacakan")
-    assert raised.value.message("en").startswith("The complaint tracking code")
+    assert refusal_body(raised.value)["message_id"].startswith("Kode pelacakan")
+    assert raised.value.message_en.startswith("The complaint tracking code")
 
 
 def test_check_character_refuses_a_malformed_payload() -> None:
-    with pytest.raises(InvalidTrackingCodeError):
+    with pytest.raises(Refusal):
         check_character("0" * PAYLOAD_LENGTH)
 
 

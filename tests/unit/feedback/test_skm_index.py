@@ -9,12 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.feedback.domain.errors import (
-    InvalidConfigurationError,
-    InvalidValueError,
-    MissingValueError,
-    ScoreOutOfRangeError,
-)
 from services.feedback.domain.satisfaction import (
     GradeBand,
     GradeScale,
@@ -23,6 +17,8 @@ from services.feedback.domain.satisfaction import (
     SurveyAggregate,
     SurveyResponse,
 )
+from shared.i18n import refusal_body
+from shared.refusals import Refusal
 
 # Four respondents, hand-worked below.
 HAND_WORKED = (
@@ -160,7 +156,7 @@ def test_a_region_may_configure_its_own_grade_table() -> None:
     ],
 )
 def test_grade_table_must_be_descending_unique_and_cover_25(bands: tuple[GradeBand, ...]) -> None:
-    with pytest.raises(InvalidConfigurationError):
+    with pytest.raises(Refusal):
         GradeScale(bands=bands)
 
 
@@ -186,7 +182,7 @@ def test_incremental_aggregate_can_be_merged_from_partial_counters() -> None:
 
 
 def test_empty_survey_has_no_index() -> None:
-    with pytest.raises(InvalidValueError) as raised:
+    with pytest.raises(Refusal) as raised:
         SurveyAggregate().index()
 
     assert raised.value.code == "feedback.survey.no_respondents"
@@ -196,25 +192,25 @@ def test_score_outside_1_to_4_names_the_item_in_indonesian_and_english() -> None
     scores = dict.fromkeys(ServiceItem, 3)
     scores[ServiceItem.COMPLETION_TIME] = 5
 
-    with pytest.raises(ScoreOutOfRangeError) as raised:
+    with pytest.raises(Refusal) as raised:
         SurveyResponse.from_mapping(scores)
 
     error = raised.value
     assert error.code == "feedback.score_out_of_range"
     assert error.field == "scores.completion_time"
-    assert error.message_id == "Nilai unsur 'waktu pelayanan' harus antara 1 dan 4"
+    assert refusal_body(error)["message_id"] == "Nilai unsur 'waktu pelayanan' harus antara 1 dan 4"
     assert error.message_en == "Score for item 'completion time' must be between 1 and 4"
 
 
 @pytest.mark.parametrize("bad", [0, 5, -1])
 def test_response_refuses_scores_outside_1_to_4(bad: int) -> None:
-    with pytest.raises(ScoreOutOfRangeError):
+    with pytest.raises(Refusal):
         SurveyResponse((3, 3, 3, 3, bad, 3, 3, 3, 3))
 
 
 @pytest.mark.parametrize("bad", [3.5, True, "4"])
 def test_response_refuses_scores_that_are_not_whole_numbers(bad: object) -> None:
-    with pytest.raises(InvalidValueError) as raised:
+    with pytest.raises(Refusal) as raised:
         SurveyResponse((3, 3, 3, 3, bad, 3, 3, 3, 3))  # type: ignore[arg-type]
 
     assert raised.value.code == "feedback.survey.score_not_integer"
@@ -224,16 +220,16 @@ def test_response_requires_all_nine_items() -> None:
     scores = dict.fromkeys(ServiceItem, 3)
     del scores[ServiceItem.COST]
 
-    with pytest.raises(MissingValueError) as raised:
+    with pytest.raises(Refusal) as raised:
         SurveyResponse.from_mapping(scores)
 
     assert raised.value.field == "scores.cost"
-    with pytest.raises(InvalidValueError):
+    with pytest.raises(Refusal):
         SurveyResponse((3,) * 8)
 
 
 def test_aggregate_refuses_sums_no_set_of_responses_could_produce() -> None:
-    with pytest.raises(InvalidValueError):
+    with pytest.raises(Refusal):
         SurveyAggregate((9,) * 9, respondents=2)
 
 

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.feedback.domain.errors import InvalidConfigurationError, InvalidValueError
 from services.feedback.domain.sampling import (
     SampleSizeParameters,
     SampleSizeRounding,
@@ -16,6 +15,7 @@ from services.feedback.domain.sampling import (
     exact_sample_size,
     required_sample_size,
 )
+from shared.refusals import Refusal
 
 
 @pytest.mark.parametrize(("population", "required"), [(100, 80), (1_000, 278), (1_000_000, 384)])
@@ -59,11 +59,11 @@ def test_adequacy_is_reached_exactly_at_the_required_count() -> None:
 
 
 def test_population_and_respondents_must_be_sensible() -> None:
-    with pytest.raises(InvalidValueError):
+    with pytest.raises(Refusal):
         required_sample_size(0)
-    with pytest.raises(InvalidValueError):
+    with pytest.raises(Refusal):
         assess_sample(respondents=-1, population=100)
-    with pytest.raises(InvalidConfigurationError):
+    with pytest.raises(Refusal):
         SampleSizeParameters(margin_of_error=Fraction(0))
 
 

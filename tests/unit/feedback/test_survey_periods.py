@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from services.feedback.domain.calendar import WIB, WIT, WITA
-from services.feedback.domain.errors import InvalidConfigurationError, InvalidValueError
 from services.feedback.domain.periods import PeriodKind, parse_period, period_at
+from shared.i18n import refusal_body
+from shared.refusals import Refusal
 
 # 31 March 16:30 UTC is still 31 March 23:30 in Jakarta but already 1 April in Makassar and Jayapura.
 NEAR_QUARTER_END = datetime(2026, 3, 31, 16, 30, tzinfo=UTC)
@@ -43,16 +44,16 @@ def test_each_period_kind_has_the_platforms_key_and_its_local_bounds(kind, key, 
     "key", ["0000-M01", "2026-Q5", "2026-M13", "2026-M7", "2026-S3", "2026-q1", "Q1-2026"]
 )
 def test_keys_that_name_no_period_are_refused_naming_the_field(key):
-    with pytest.raises(InvalidValueError) as refused:
+    with pytest.raises(Refusal) as refused:
         parse_period(key)
     assert refused.value.field == "period"
-    assert "Periode" in refused.value.message_id
+    assert "Periode" in refusal_body(refused.value)["message_id"]
 
 
 def test_naive_instants_and_unknown_time_zones_are_refused():
-    with pytest.raises(InvalidValueError):
+    with pytest.raises(Refusal):
         period_at(datetime(2026, 1, 1, 12, 0))
-    with pytest.raises(InvalidConfigurationError):
+    with pytest.raises(Refusal):
         period_at(NEAR_QUARTER_END, timezone="Mars/Olympus")
 
 

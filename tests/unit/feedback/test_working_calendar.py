@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.feedback.domain.calendar import WIB, WIT, WITA, WorkingCalendar
-from services.feedback.domain.errors import InvalidConfigurationError, InvalidValueError
+from shared.refusals import Refusal
 
 JAKARTA = ZoneInfo(WIB)
 PLAIN = WorkingCalendar()
@@ -101,14 +101,14 @@ def test_working_days_between_counts_days_after_start_up_to_and_including_end() 
 
 
 def test_naive_datetimes_are_refused() -> None:
-    with pytest.raises(InvalidValueError) as raised:
+    with pytest.raises(Refusal) as raised:
         PLAIN.add_working_days(datetime(2025, 1, 6, 10), 1)
 
     assert raised.value.code == "feedback.naive_datetime"
 
 
 def test_negative_working_days_are_refused() -> None:
-    with pytest.raises(InvalidValueError):
+    with pytest.raises(Refusal):
         PLAIN.add_working_days(wib(2025, 1, 6), -1)
 
 
@@ -121,7 +121,7 @@ def test_negative_working_days_are_refused() -> None:
     ],
 )
 def test_invalid_calendar_configuration_is_refused(settings: dict[str, object]) -> None:
-    with pytest.raises(InvalidConfigurationError):
+    with pytest.raises(Refusal):
         WorkingCalendar(**settings)  # type: ignore[arg-type]
 
 

@@ -20,7 +20,6 @@ from services.feedback.domain.complaints import (
     ComplaintStatus,
     current_deadline,
 )
-from services.feedback.domain.errors import DomainError
 from services.feedback.domain.tracking_code import (
     format_tracking_code,
     generate_tracking_code,
@@ -36,7 +35,6 @@ from services.feedback.service_layer.complaints.records import (
     row_by_code,
 )
 from services.feedback.service_layer.complaints.rules import complaint_rules, filed_day, rules_day
-from services.feedback.service_layer.errors import as_api_error
 from services.feedback.service_layer.read_models import (
     region_clock,
     require_employee,
@@ -142,18 +140,11 @@ async def file_complaint(
     )
 
 
-def _parse_code(text: str) -> str:
-    try:
-        return parse_tracking_code(text)
-    except DomainError as error:
-        raise as_api_error(error) from error
-
-
 async def track_complaint(
     *, session: AsyncSession, region_id: str, tracking_code: str, now: datetime
 ) -> ComplaintTrackingRead:
     """What the citizen sees with the tracking code: status, history and the running deadline."""
-    row = await row_by_code(session, region_id, _parse_code(tracking_code))
+    row = await row_by_code(session, region_id, parse_tracking_code(tracking_code))
     history = await load_history(session, region_id, row.complaint_id)
     clock = await region_clock(session, region_id)
     status = ComplaintStatus(row.status)
@@ -195,7 +186,7 @@ async def reopen_complaint(
     *, uow: UnitOfWork, region_id: str, tracking_code: str, reason: str, now: datetime
 ) -> tuple[str, ComplaintTrackingRead]:
     """The citizen reopens a closed complaint with a reason, within the region's window (its id, as seen)."""
-    row = await row_by_code(uow.session, region_id, _parse_code(tracking_code), lock=True)
+    row = await row_by_code(uow.session, region_id, parse_tracking_code(tracking_code), lock=True)
     await apply_move(
         uow,
         row=row,

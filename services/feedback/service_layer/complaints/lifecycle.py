@@ -18,7 +18,6 @@ from services.feedback.domain.complaints import (
     current_deadline,
     transition,
 )
-from services.feedback.domain.errors import DomainError
 from services.feedback.metrics import COMPLAINT_BREACHES, COMPLAINT_MOVES
 from services.feedback.service_layer.complaints.desk import (
     complaint_detail,
@@ -35,7 +34,6 @@ from services.feedback.service_layer.complaints.records import (
     unknown_complaint,
 )
 from services.feedback.service_layer.complaints.rules import complaint_rules, filed_day
-from services.feedback.service_layer.errors import as_api_error
 from services.feedback.service_layer.read_models import (
     unit_name,
 )
@@ -112,18 +110,15 @@ async def apply_move(
         domain = domain.with_field_check(requires_field_check)
     if target is ComplaintStatus.DISPATCHED and unit_id:
         await unit_name(session, region_id, unit_id)
-    try:
-        moved = transition(
-            domain,
-            target,
-            at=now,
-            calendar=rules.calendar,
-            policy=rules.policy,
-            reason=reason,
-            unit_id=unit_id,
-        )
-    except DomainError as error:
-        raise as_api_error(error) from error
+    moved = transition(
+        domain,
+        target,
+        at=now,
+        calendar=rules.calendar,
+        policy=rules.policy,
+        reason=reason,
+        unit_id=unit_id,
+    )
     deadline = current_deadline(moved, rules.calendar, rules.policy)
     await session.execute(
         insert(complaint_history).values(

@@ -24,9 +24,7 @@ from services.feedback.domain.complaints import (
     current_deadline,
 )
 from services.feedback.domain.dated import Dated, in_force
-from services.feedback.domain.errors import DomainError
 from services.feedback.service_layer.complaints.records import deadline_values, domain_complaint, load_history
-from services.feedback.service_layer.errors import as_api_error
 from services.feedback.service_layer.read_models import (
     region_clock,
 )
@@ -179,17 +177,14 @@ async def set_policy(
     """Set the region's complaint deadlines from a date on (a new dated version, or a correction)."""
     check_weekend(policy_in.weekend_days)
     weekend = sorted(set(policy_in.weekend_days))
-    try:
-        ComplaintPolicy(
-            verification_days=policy_in.verification_days,
-            follow_up_days=policy_in.follow_up_days,
-            resolution_without_field_check_days=policy_in.resolution_without_field_check_days,
-            resolution_with_field_check_days=policy_in.resolution_with_field_check_days,
-            reopen_window_days=policy_in.reopen_window_days,
-        )
-        WorkingCalendar(weekend_days=frozenset(weekend))
-    except DomainError as error:
-        raise as_api_error(error) from error
+    ComplaintPolicy(
+        verification_days=policy_in.verification_days,
+        follow_up_days=policy_in.follow_up_days,
+        resolution_without_field_check_days=policy_in.resolution_without_field_check_days,
+        resolution_with_field_check_days=policy_in.resolution_with_field_check_days,
+        reopen_window_days=policy_in.reopen_window_days,
+    )
+    WorkingCalendar(weekend_days=frozenset(weekend))
     values = policy_in.model_dump(exclude={"effective_from"}) | {"weekend_days": weekend}
     statement = insert(complaint_policies).values(
         region_id=region_id, effective_from=policy_in.effective_from, **values

@@ -12,10 +12,8 @@ from services.feedback.adapters.tables import (
     survey_aggregates,
     survey_responses,
 )
-from services.feedback.domain.errors import DomainError
 from services.feedback.domain.periods import SurveyPeriod, parse_period
 from services.feedback.domain.report import RespondentRow, SkmReport, build_skm_report
-from services.feedback.service_layer.errors import as_api_error
 from services.feedback.service_layer.periods import in_period
 from services.feedback.service_layer.read_models import (
     region_clock,
@@ -33,10 +31,7 @@ async def skm_report(
     *, session: AsyncSession, region_id: str, unit_id: str, period: str, service_id: str | None
 ) -> SkmReport:
     """The SKM report of one service of a unit, or of the whole unit (every response), for a period."""
-    try:
-        survey_period: SurveyPeriod = parse_period(period)
-    except DomainError as error:
-        raise as_api_error(error) from error
+    survey_period: SurveyPeriod = parse_period(period)
     name = await unit_name(session, region_id, unit_id)
     key = service_id or NO_SERVICE
     service_name = (await service_row(session, region_id, unit_id, key)).name if key else None

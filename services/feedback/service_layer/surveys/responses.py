@@ -11,7 +11,6 @@ from sqlalchemy.dialects.postgresql import insert
 from services.feedback.adapters.tables import (
     survey_responses,
 )
-from services.feedback.domain.errors import DomainError
 from services.feedback.domain.periods import period_at
 from services.feedback.domain.satisfaction import ServiceItem, SurveyResponse
 from services.feedback.domain.survey import SurveyKind
@@ -19,7 +18,6 @@ from services.feedback.domain.tracking_code import (
     parse_tracking_code,
 )
 from services.feedback.metrics import SURVEY_RESPONSES
-from services.feedback.service_layer.errors import as_api_error
 from services.feedback.service_layer.read_models import (
     region_clock,
     unit_name,
@@ -54,10 +52,7 @@ def _validated_response(response_in: SurveyResponseCreate) -> SurveyResponse:
             f"Semua unsur harus dinilai; belum dinilai: {', '.join(missing)}.",
             field="scores",
         )
-    try:
-        return SurveyResponse.from_mapping(response_in.scores)
-    except DomainError as error:
-        raise as_api_error(error) from error
+    return SurveyResponse.from_mapping(response_in.scores)
 
 
 async def submit_survey_response(

@@ -11,7 +11,6 @@ from sqlalchemy.dialects.postgresql import insert
 from services.feedback.adapters.tables import (
     service_tickets,
 )
-from services.feedback.domain.errors import InvalidTrackingCodeError
 from services.feedback.domain.tracking_code import (
     format_tracking_code,
     generate_tracking_code,
@@ -29,6 +28,7 @@ from services.feedback.service_layer.satisfaction import (
 from services.feedback.service_layer.schemas import TicketBatchRead, TicketCreate, TicketRead
 from services.feedback.service_layer.surveys.unit_services import service_row
 from shared.errors import Conflict, NotFound, Unprocessable
+from shared.refusals import Refusal
 from shared.unit_of_work import UnitOfWork
 
 _TICKET_ATTEMPTS = 5
@@ -122,7 +122,7 @@ async def redeem_ticket(
     """Use a ticket once; returns its service and officer. Exactly one of racing redemptions wins."""
     try:
         code = parse_tracking_code(text)
-    except InvalidTrackingCodeError as error:
+    except Refusal as error:
         TICKETS_REFUSED.labels("malformed").inc()
         raise Unprocessable(
             "invalid_ticket",
