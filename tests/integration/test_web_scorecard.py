@@ -37,8 +37,8 @@ async def test_the_scorecard_explains_progress_down_to_the_activities(staff_web_
         "activity_id": str(uuid.uuid4()),
         "indicator_id": indicator,
         "occurred_at": datetime.now(ZoneInfo("Asia/Jayapura")).isoformat(),
-        "quantity": "40",
-        "description": "Menerbitkan 40 KTP-el",
+        "quantity": "87.5",  # 87.5 of the quarter's 100: a share with a decimal, 87,5% in Indonesian
+        "description": "Menerbitkan KTP-el",
     }
     sent = await stack.services["reporting"].client.post("/v1/activities", json=activity, headers=staff)
     assert sent.status_code == 201, sent.text
@@ -73,11 +73,15 @@ async def test_the_scorecard_explains_progress_down_to_the_activities(staff_web_
     assert "Antrean pagi sudah lebih cepat, pertahankan." in page.text
     assert "Usulan rating hasil kerja" in page.text
     assert "WIT" in page.text  # times in the region's zone
+    # The proposal's reasons worded here from scoring's codes, the shares in the person's locale.
+    assert "Capaian 87,5%; Sesuai Ekspektasi memerlukan paling sedikit 90%" in page.text
+    assert "0.88" not in page.text
 
     await browser.get("/bahasa/en?next=/")
     english = await browser.get(f"/saya/capaian?periode={period}")
     assert "1 reported, 0 verified, 0 rejected" in english.text
     assert "Proposed results rating" in english.text
+    assert "Achievement 87.5%; Meets expectations needs at least 90%" in english.text
 
 
 async def test_a_mangled_period_shows_the_current_one_and_an_empty_period_says_so(staff_web_stack) -> None:

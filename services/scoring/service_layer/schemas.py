@@ -61,11 +61,19 @@ class IndicatorScore(BaseModel):
 
 
 class ProposalReasonRead(BaseModel):
-    """One threshold the results-rating proposal checked."""
+    """One threshold the results-rating proposal checked.
 
-    code: str
-    required: Decimal | None
-    actual: Decimal | None
+    A client words it from ``code`` and the two shares in its own language and number format (the
+    web pages do); ``message_en``/``message_id`` are ready-made texts with the shares as plain
+    decimals, for clients that do not.
+    """
+
+    code: str = Field(
+        description="NO_DATA, ABOVE_ACHIEVEMENT, ABOVE_VERIFIED_SHARE, MEETS_ACHIEVEMENT "
+        "or CAPPED_BY_VERIFICATION"
+    )
+    required: Decimal | None = Field(description="the threshold, a share (1.1 is 110%)")
+    actual: Decimal | None = Field(description="what was found, a share (0.875 is 87.5%); null without data")
     satisfied: bool
     message_en: str
     message_id: str
