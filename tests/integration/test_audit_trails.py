@@ -6,6 +6,7 @@ keeps every entry as it was: the actor, the action, its subject, the detail and 
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
@@ -132,4 +133,55 @@ async def test_scorings_trail(start_service, make_token):
         ("region_admin", "rules.add", "2026-04-01", None, CLIENT_ADDRESS),
         ("region_admin", "period.analyse", "2026-Q1", None, CLIENT_ADDRESS),
         ("region_admin", "period.close", "2026-Q1", warned, CLIENT_ADDRESS),
+    ]
+
+
+async def test_reportings_trail(start_service, make_token, monkeypatch, tmp_path):
+    from tests.conftest import new_region_id
+    from tests.integration.test_reporting_evidence import PHOTO, upload
+    from tests.integration.test_reporting_support import activity, new_id, seed_team, submit
+
+    monkeypatch.setenv("KINERJA_EVIDENCE_DIR", str(tmp_path / "evidence"))
+    reporting = await start_service("reporting")
+    team = await seed_team(reporting, make_token, new_region_id(), size=1)
+    staff, rater = team.members[0], team.rater
+    one = (await submit(reporting, staff, activity(staff))).json()["activity_id"]
+    two = (await submit(reporting, staff, activity(staff))).json()["activity_id"]
+
+    def post(path: str, token: str, body: Any = None) -> Any:
+        return reporting.client.post(f"/v1/activities/{path}", json=body, headers=auth(token))
+
+    assert (await post(f"{one}/verify", rater.token, {"note": "Sesuai"})).status_code == 200
+    assert (
+        await post(f"{two}/reject", rater.token, {"note": "Jumlah tidak sesuai bukti"})
+    ).status_code == 200
+    body = activity(staff)
+    correction = {"occurred_at": body["occurred_at"], "quantity": 10, "description": "KTP-el (diperbaiki)"}
+    corrected = await post(f"{two}/correction", staff.token, correction)
+    assert corrected.status_code == 200, corrected.text
+    assert (await upload(reporting, two, staff.token, PHOTO)).status_code == 201
+    assert (await upload(reporting, two, staff.token, PHOTO)).status_code == 200  # the same file: no entry
+    visit = {
+        "visit_id": new_id("visit"),
+        "employee_ids": [staff.employee_id],
+        "location": "SDN 3 Gerunggang",
+        "visited_at": corrected.json()["occurred_at"],
+        "findings": "Supervisi kelas berjalan.",
+    }
+    for expected in (201, 200):  # a retry answers from what is stored: no entry
+        logged = await reporting.client.post("/v1/field-visits", json=visit, headers=auth(rater.token))
+        assert logged.status_code == expected, logged.text
+
+    entries = await trail(reporting.client, auth(make_token("auditor", region=team.region)))
+
+    digest = hashlib.sha256(PHOTO).hexdigest()
+    member, boss = staff.employee_id, rater.employee_id
+    assert entries == [
+        (member, "activity.submit", one, None, CLIENT_ADDRESS),
+        (member, "activity.submit", two, None, CLIENT_ADDRESS),
+        (boss, "activity.verify", one, "Sesuai", CLIENT_ADDRESS),
+        (boss, "activity.reject", two, "Jumlah tidak sesuai bukti", CLIENT_ADDRESS),
+        (member, "activity.correct", two, None, CLIENT_ADDRESS),
+        (member, "evidence.attach", two, digest, CLIENT_ADDRESS),
+        (boss, "field_visit.log", visit["visit_id"], None, CLIENT_ADDRESS),
     ]
