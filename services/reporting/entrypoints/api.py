@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, File, Header, Path, Query, Request, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
 
 from services.reporting.adapters.live_feed import FeedNotice, FeedUnavailable, InvalidEventId
 from services.reporting.domain.activity import ActivityStatus, ReviewAction
@@ -40,9 +39,10 @@ from shared.auth import Principal, Role, require_roles
 from shared.dates import BoundedInstant
 from shared.errors import ServiceUnavailable, Unprocessable
 from shared.guarded_route import GuardedRoute
-from shared.http import client_address
+from shared.http import client_address, json_response
 from shared.region_time import shown_in
 from shared.region_zones import region_zone
+from shared.route_work import AuditedWork, RegionSession, RegionWork
 from shared.runtime import Context, ServiceContext
 
 router = APIRouter(prefix="/v1", tags=["reporting"], route_class=GuardedRoute)
@@ -57,16 +57,6 @@ Cursor = Annotated[str | None, Query(max_length=300, description="next_cursor of
 AsEmployee = require_roles(Role.EMPLOYEE)
 AsRater = require_roles(Role.RATER)
 AsReader = require_roles(Role.EMPLOYEE, Role.RATER, Role.REGION_ADMIN, Role.AUDITOR)
-
-
-def _json(model: BaseModel, status_code: int) -> Response:
-    """The model as JSON, serialized once by pydantic.
-
-    The hot write paths return this instead of the model: FastAPI would otherwise validate the
-    returned model against ``response_model`` again before serializing it (the documented
-    schema still comes from ``response_model``).
-    """
-    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
 
 
 async def _publish(context: ServiceContext, zone: tzinfo, notices: Sequence[FeedNotice]) -> None:
@@ -93,7 +83,7 @@ async def submit_activity(
     zone = await region_zone(context, principal.region)
     await _publish(context, zone, result.notices)
     activity, created = single_answer(result.outcomes[0])
-    return _json(shown_in(activity, zone), status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+    return json_response(shown_in(activity, zone), status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 @router.post("/activities/batch", response_model=BatchRead)
@@ -114,6 +104,7 @@ async def submit_batch(
 
 @router.get("/activities", response_model=ActivityPage)
 async def activity_history(
+    session: RegionSession,
     context: Context,
     principal: Principal = AsReader,
     employee_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -132,42 +123,38 @@ async def activity_history(
         occurred_from=occurred_from,
         occurred_to=occurred_to,
     )
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        page = await activities.activity_history(
-            session=uow.session, principal=principal, filters=filters, cursor=cursor, limit=limit
-        )
+    page = await activities.activity_history(
+        session=session, principal=principal, filters=filters, cursor=cursor, limit=limit
+    )
     return shown_in(page, await region_zone(context, principal.region))
 
 
 @router.get("/employees/{employee_id}/activities", response_model=ActivityPage)
 async def employee_activities(
     employee_id: Annotated[str, Path(max_length=64)],
+    session: RegionSession,
     context: Context,
     principal: Principal = AsReader,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> ActivityPage:
     """One employee's activities, newest first (the history filtered by employee)."""
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        page = await activities.activity_history(
-            session=uow.session,
-            principal=principal,
-            filters=HistoryFilters(employee_id=employee_id),
-            cursor=cursor,
-            limit=limit,
-        )
+    page = await activities.activity_history(
+        session=session,
+        principal=principal,
+        filters=HistoryFilters(employee_id=employee_id),
+        cursor=cursor,
+        limit=limit,
+    )
     return shown_in(page, await region_zone(context, principal.region))
 
 
 @router.get("/activities/{activity_id}", response_model=ActivityDetail)
 async def get_activity(
-    activity_id: ActivityId, context: Context, principal: Principal = AsReader
+    activity_id: ActivityId, session: RegionSession, context: Context, principal: Principal = AsReader
 ) -> ActivityDetail:
     """One activity with its evidence."""
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        detail = await activities.get_activity(
-            session=uow.session, principal=principal, activity_id=activity_id
-        )
+    detail = await activities.get_activity(session=session, principal=principal, activity_id=activity_id)
     return shown_in(detail, await region_zone(context, principal.region))
 
 
@@ -175,13 +162,13 @@ async def get_activity(
 async def verify_activity(
     activity_id: ActivityId,
     context: Context,
-    request: Request,
+    work: RegionWork,
     verification: Annotated[VerificationCreate | None, Body()] = None,
     principal: Principal = AsRater,
 ) -> ActivityRead:
     """Verify a submitted activity of someone you rate."""
     note = verification.note if verification else None
-    return await _review(context, request, principal, activity_id, ReviewAction.VERIFY, note)
+    return await _review(context, work, principal, activity_id, ReviewAction.VERIFY, note)
 
 
 @router.post("/activities/{activity_id}/reject", response_model=ActivityRead)
@@ -189,40 +176,40 @@ async def reject_activity(
     activity_id: ActivityId,
     rejection: RejectionCreate,
     context: Context,
-    request: Request,
+    work: RegionWork,
     principal: Principal = AsRater,
 ) -> ActivityRead:
     """Reject a submitted activity of someone you rate, saying what to correct."""
-    return await _review(context, request, principal, activity_id, ReviewAction.REJECT, rejection.note)
+    return await _review(context, work, principal, activity_id, ReviewAction.REJECT, rejection.note)
 
 
 async def _review(
-    context: Context,
-    request: Request,
+    context: ServiceContext,
+    work: AuditedWork,
     principal: Principal,
     activity_id: str,
     action: ReviewAction,
     note: str | None,
 ) -> ActivityRead:
     assert action in (ReviewAction.VERIFY, ReviewAction.REJECT)
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        activity, notice = await activities.review_activity(
-            uow=uow,
-            principal=principal,
-            activity_id=activity_id,
-            action=action,
-            note=note,
-        )
-        await uow.audit(
-            actor=principal.subject,
-            action=f"activity.{action.value}",
-            subject=activity_id,
-            detail=note,
-            client_address=client_address(request),
-        )
-        await uow.commit()
-    zone = await region_zone(context, principal.region)
-    await _publish(context, zone, [notice] if notice is not None else [])
+    activity, notice = await activities.review_activity(
+        uow=work.uow, principal=principal, activity_id=activity_id, action=action, note=note
+    )
+    work.record(f"activity.{action.value}", activity_id, detail=note)
+    return await _shown_then_published(context, work, principal.region, activity, notice)
+
+
+async def _shown_then_published(
+    context: ServiceContext,
+    work: AuditedWork,
+    region_id: str,
+    activity: ActivityRead,
+    notice: FeedNotice | None,
+) -> ActivityRead:
+    """The activity in the region's zone; its notice reaches the rater's feed once it is committed."""
+    zone = await region_zone(context, region_id)
+    if notice is not None:
+        work.after_commit(lambda: _publish(context, zone, [notice]))
     return shown_in(activity, zone)
 
 
@@ -231,25 +218,16 @@ async def correct_activity(
     activity_id: ActivityId,
     correction: ActivityCorrection,
     context: Context,
-    request: Request,
+    work: RegionWork,
     principal: Principal = AsEmployee,
 ) -> ActivityRead:
     """Correct your rejected activity and resubmit it for verification."""
     rules = SubmissionRules.at_now(reporting_settings(context).clock_skew_seconds)
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        activity, notice = await activities.correct_activity(
-            uow=uow, principal=principal, activity_id=activity_id, correction=correction, rules=rules
-        )
-        await uow.audit(
-            actor=principal.subject,
-            action="activity.correct",
-            subject=activity_id,
-            client_address=client_address(request),
-        )
-        await uow.commit()
-    zone = await region_zone(context, principal.region)
-    await _publish(context, zone, [notice] if notice is not None else [])
-    return shown_in(activity, zone)
+    activity, notice = await activities.correct_activity(
+        uow=work.uow, principal=principal, activity_id=activity_id, correction=correction, rules=rules
+    )
+    work.record("activity.correct", activity_id)
+    return await _shown_then_published(context, work, principal.region, activity, notice)
 
 
 @router.post(
@@ -259,7 +237,7 @@ async def attach_evidence(
     activity_id: ActivityId,
     file: Annotated[UploadFile, File(description="JPEG, PNG, WebP, HEIC photo or PDF document.")],
     context: Context,
-    request: Request,
+    work: RegionWork,
     response: Response,
     principal: Principal = AsEmployee,
 ) -> EvidenceRead:
@@ -267,28 +245,20 @@ async def attach_evidence(
     settings = reporting_settings(context)
     # One byte over the limit is enough to know the file is too large.
     data = await file.read(settings.evidence_max_bytes + 1)
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        attached, created = await evidence.attach_evidence(
-            uow=uow,
-            store=evidence_store(context),
-            principal=principal,
-            activity_id=activity_id,
-            filename=file.filename,
-            declared_type=file.content_type,
-            data=data,
-            max_bytes=settings.evidence_max_bytes,
-            max_files=settings.evidence_per_activity,
-        )
-        if created:
-            await uow.audit(
-                actor=principal.subject,
-                action="evidence.attach",
-                subject=activity_id,
-                detail=attached.sha256,
-                client_address=client_address(request),
-            )
-            await uow.commit()
-    if not created:
+    attached, created = await evidence.attach_evidence(
+        uow=work.uow,
+        store=evidence_store(context),
+        principal=principal,
+        activity_id=activity_id,
+        filename=file.filename,
+        declared_type=file.content_type,
+        data=data,
+        max_bytes=settings.evidence_max_bytes,
+        max_files=settings.evidence_per_activity,
+    )
+    if created:
+        work.record("evidence.attach", activity_id, detail=attached.sha256)
+    else:
         response.status_code = status.HTTP_200_OK
     return shown_in(attached, await region_zone(context, principal.region))
 
@@ -299,13 +269,16 @@ async def attach_evidence(
     responses={200: {"content": {"application/octet-stream": {}}, "description": "The file."}},
 )
 async def download_evidence(
-    activity_id: ActivityId, sha256: Sha256, context: Context, principal: Principal = AsReader
+    activity_id: ActivityId,
+    sha256: Sha256,
+    session: RegionSession,
+    context: Context,
+    principal: Principal = AsReader,
 ) -> Response:
     """Download an evidence file of an activity you may see."""
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        record = await evidence.evidence_to_download(
-            session=uow.session, principal=principal, activity_id=activity_id, sha256=sha256
-        )
+    record = await evidence.evidence_to_download(
+        session=session, principal=principal, activity_id=activity_id, sha256=sha256
+    )
     data = await evidence.read_evidence(evidence_store(context), sha256)
     filename = "".join(c for c in (record.filename or sha256) if c.isalnum() or c in "._- ")[:120] or sha256
     return Response(
@@ -324,32 +297,26 @@ async def download_evidence(
 async def log_field_visit(
     visit_in: FieldVisitCreate,
     context: Context,
-    request: Request,
+    work: RegionWork,
     response: Response,
     principal: Principal = AsRater,
 ) -> FieldVisitRead:
     """Log a field visit (kunjungan lapangan) to members of your team; a retry answers 200, the same
     visit_id with other content 409."""
     rules = SubmissionRules.at_now(reporting_settings(context).clock_skew_seconds)
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        visit, created = await field_visits.log_field_visit(
-            uow=uow, principal=principal, visit_in=visit_in, rules=rules
-        )
-        if created:
-            await uow.audit(
-                actor=principal.subject,
-                action="field_visit.log",
-                subject=visit.visit_id,
-                client_address=client_address(request),
-            )
-            await uow.commit()
-    if not created:
+    visit, created = await field_visits.log_field_visit(
+        uow=work.uow, principal=principal, visit_in=visit_in, rules=rules
+    )
+    if created:
+        work.record("field_visit.log", visit.visit_id)
+    else:
         response.status_code = status.HTTP_200_OK
     return shown_in(visit, await region_zone(context, principal.region))
 
 
 @router.get("/field-visits", response_model=FieldVisitPage)
 async def list_field_visits(
+    session: RegionSession,
     context: Context,
     principal: Principal = AsReader,
     employee_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -359,16 +326,15 @@ async def list_field_visits(
     limit: Limit = 50,
 ) -> FieldVisitPage:
     """Field visits you may see, newest first."""
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        page = await field_visits.list_field_visits(
-            session=uow.session,
-            principal=principal,
-            employee_id=employee_id,
-            visited_from=visited_from,
-            visited_to=visited_to,
-            cursor=cursor,
-            limit=limit,
-        )
+    page = await field_visits.list_field_visits(
+        session=session,
+        principal=principal,
+        employee_id=employee_id,
+        visited_from=visited_from,
+        visited_to=visited_to,
+        cursor=cursor,
+        limit=limit,
+    )
     return shown_in(page, await region_zone(context, principal.region))
 
 
