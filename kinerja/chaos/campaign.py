@@ -221,6 +221,8 @@ def run_campaign(options: CampaignOptions) -> list[RunReport]:
         print(f"run {run}/{options.runs} (seed {options.seed})", flush=True)
         reports.append(run_once(run, options))
         print(render(reports[-1:]).split("\n\n")[0], flush=True)
+        for violation in reports[-1].verdict.violations:  # at once: a long campaign may be cut short
+            print(f"  run {run}: {violation}", flush=True)
     return reports
 
 
