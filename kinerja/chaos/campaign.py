@@ -39,6 +39,11 @@ from kinerja.simulate import (
 from shared.auth import ensure_dev_signing_key
 from shared.messaging.kafka import ensure_topics
 
+#: Seconds a client waits for an answer: during the set-up, and under load (then a field app gives
+#: up and sends again later).
+SET_UP_TIMEOUT = 90.0
+REQUEST_TIMEOUT = 15.0
+
 
 @dataclass
 class CampaignOptions:
@@ -83,7 +88,9 @@ async def _drive(
     ledger = Ledger()
     urls = {name: platform.url(name) for name in SERVICE_NAMES}
     mint = TokenMint(platform.settings)
-    async with service_clients(urls, connections=options.concurrency, timeout=15.0) as clients:
+    # No fault is injected during the set-up, but a loaded machine may answer a fresh process's
+    # first requests slowly: a timeout there would end the run before its load.
+    async with service_clients(urls, connections=options.concurrency, timeout=SET_UP_TIMEOUT) as clients:
         population = await set_up(
             clients,
             mint,
@@ -93,6 +100,7 @@ async def _drive(
             tickets=math.ceil(options.rate * options.duration * DEFAULT_MIX["survey"] * 1.5),
             prefix=f"chaos{run}",
         )
+    async with service_clients(urls, connections=options.concurrency, timeout=REQUEST_TIMEOUT) as clients:
         poisoned = await poison(platform.endpoints.kafka_bootstrap_servers, options.poison)
         print(
             f"  run {run}: {len(population.employees)} employees known to every service; load starts",
