@@ -279,6 +279,7 @@ async def consumer_throughput(args: argparse.Namespace, platform: BenchPlatform)
         group_id="bench-scoring",
         session_factory=context.session_factory,
         processed_events=context.tables.processed_events,
+        outbox=context.outbox,
         handlers=handlers,
         batch_size=settings.consumer_batch_size,
     )

@@ -300,9 +300,10 @@ async def _apply_partitions(service: str, partitions: Partitions, group_id: str)
             group_id=settings.consumer_group,  # poison events go to the live dead-letter topic again
             session_factory=context.session_factory,
             processed_events=context.tables.processed_events,
+            outbox=context.outbox,
             handlers=scratch.handlers(context),
             batch_size=settings.consumer_batch_size,
-            replay_views=deferred,
+            replay_backlog=deferred,
             top_up=REPLAY_TOP_UP,
         )
         settle_garbage_collector()

@@ -38,6 +38,7 @@ from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
 from shared.messaging.relay import OutboxRelay
 from shared.migrations import upgrade_to_head_async
 from shared.observability import configure_logging, record_build
+from shared.outbox import OutboxWriter
 from shared.redis_client import connect_redis
 from shared.settings import ServiceSettings
 from shared.unit_of_work import UnitOfWork
@@ -105,12 +106,16 @@ class ServiceContext:
         value: T = self.extras[name]
         return value
 
+    @property
+    def outbox(self) -> OutboxWriter:
+        """The writer of this service's outbox (requests' units of work, event handlers, the intake)."""
+        return OutboxWriter(self.tables.outbox, producer=self.settings.service_name)
+
     def unit_of_work(self, *, region_id: str | None, causation_id: str | None = None) -> UnitOfWork:
         """A unit of work on this service's database, restricted to one region."""
         return UnitOfWork(
             self.session_factory,
-            producer=self.settings.service_name,
-            outbox=self.tables.outbox,
+            outbox=self.outbox,
             audit_log=self.tables.audit_log,
             region_id=region_id,
             causation_id=causation_id,
@@ -151,7 +156,7 @@ BackgroundTask = Callable[[ServiceContext, asyncio.Event], Any]
 class ReplayViews(Protocol):
     """View work a replay leaves to its end: the handlers record in it, ``finish`` refreshes once.
 
-    Handlers find the store with ``shared.messaging.consumer.replay_views(session)``. A rebuild
+    Handlers find the store as their scope's ``replay_backlog`` (``shared.messaging.scope``). A rebuild
     applies months of events; refreshing each view row once at the end instead of after every
     batch that touched it is what makes it fast, and gives the same rows (they follow from the
     stored facts). A replay may apply partitions in several processes: each keeps a store, they
@@ -426,6 +431,7 @@ async def run_service(definition: ServiceDefinition, components: set[Component])
             group_id=settings.consumer_group,
             session_factory=context.session_factory,
             processed_events=context.tables.processed_events,
+            outbox=context.outbox,
             handlers=handlers,
             batch_size=settings.consumer_batch_size,
         )

@@ -2,84 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
-import orjson
-from sqlalchemy import Insert, Table, bindparam, insert
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts import Event
 from shared.db import SET_REGION
 from shared.observability import correlation_id_var
-
-
-@functools.cache
-def _insert_into(table: Table) -> Insert:
-    """One INSERT statement object per table, so its cache key and compiled form are reused."""
-    return insert(table)
-
-
-_AUDIT_COLUMNS = ("region_id", "actor", "action", "subject", "detail", "client_address", "correlation_id")
-_OUTBOX_COLUMNS = ("event_id", "topic", "partition_key", "event_type", "region_id", "value")
-
-
-@functools.cache
-def _audit_and_outbox_row(audit_log: Table, outbox: Table) -> Insert:
-    """One audit entry and one outbox row in ONE statement (a data-modifying CTE): one round trip.
-
-    Executed with the outbox row's values and the audit entry's under ``audit_<column>``.
-    """
-    entry = (
-        insert(audit_log)
-        .values({name: bindparam(f"audit_{name}", type_=audit_log.c[name].type) for name in _AUDIT_COLUMNS})
-        .cte("audit_entry")
-    )
-    return (
-        insert(outbox)
-        .values({name: bindparam(name, type_=outbox.c[name].type) for name in _OUTBOX_COLUMNS})
-        .add_cte(entry)
-    )
-
-
-def outbox_row(
-    event: Event,
-    *,
-    producer: str,
-    causation_id: str | None = None,
-    occurred_at: datetime | None = None,
-    correlation_id: str | None = None,
-) -> dict[str, Any]:
-    """The outbox row of an event: its envelope (with the current correlation id) and routing.
-
-    The envelope's JSON is written directly (the fields of ``Envelope``, which consumers parse):
-    building and dumping an ``Envelope`` model around an event that is already valid doubled the
-    cost of every event on the busiest paths.
-    """
-    event_id = uuid.uuid4()
-    event_type = event.event_type()
-    envelope = {
-        "event_id": str(event_id),
-        "type": event_type,
-        "occurred_at": occurred_at or datetime.now(UTC),
-        "producer": producer,
-        "region_id": event.region_id,
-        "correlation_id": correlation_id or correlation_id_var.get(),
-        "causation_id": causation_id,
-        # Serialized by the event's own (compiled) serializer and embedded as it is.
-        "payload": orjson.Fragment(event.__pydantic_serializer__.to_json(event)),
-    }
-    return {
-        "event_id": event_id,
-        "topic": event.topic,
-        "partition_key": event.partition_key(),
-        "event_type": event_type,
-        "region_id": event.region_id,
-        "value": orjson.dumps(envelope),
-    }
+from shared.outbox import OutboxWriter
 
 
 def audit_row(
@@ -115,14 +49,12 @@ class UnitOfWork:
         self,
         session_factory: async_sessionmaker[AsyncSession],
         *,
-        producer: str,
-        outbox: Table,
+        outbox: OutboxWriter,
         audit_log: Table | None = None,
         region_id: str | None = None,
         causation_id: str | None = None,
     ) -> None:
         self._session_factory = session_factory
-        self._producer = producer
         self._outbox = outbox
         self._audit_log = audit_log
         self._region_id = region_id
@@ -161,9 +93,7 @@ class UnitOfWork:
 
     def emit(self, event: Event, *, occurred_at: datetime | None = None) -> uuid.UUID:
         """Queue an event for the outbox; it is written with the state change at commit."""
-        row = outbox_row(
-            event, producer=self._producer, causation_id=self._causation_id, occurred_at=occurred_at
-        )
+        row = self._outbox.row(event, causation_id=self._causation_id, occurred_at=occurred_at)
         self._pending_events.append(row)
         event_id: uuid.UUID = row["event_id"]
         return event_id
@@ -201,15 +131,7 @@ class UnitOfWork:
         """Write queued audit entries and events to the outbox, and commit everything at once."""
         audit, events = self._pending_audit, self._pending_events
         self._pending_audit, self._pending_events = [], []
-        if len(audit) == 1 and len(events) == 1 and self._audit_log is not None:
-            # The common case (one change, one event): both rows in one round trip.
-            params = events[0] | {f"audit_{name}": value for name, value in audit[0].items()}
-            await self.session.execute(_audit_and_outbox_row(self._audit_log, self._outbox), params)
-        else:
-            if audit and self._audit_log is not None:
-                await self.session.execute(_insert_into(self._audit_log), audit)
-            if events:
-                await self.session.execute(_insert_into(self._outbox), events)
+        await self._outbox.write(self.session, events, audit_log=self._audit_log, audit=audit)
         await self.session.commit()
 
     async def rollback(self) -> None:

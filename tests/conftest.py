@@ -19,12 +19,17 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja import infra
 from kinerja.services import definition
 from shared.auth import Role, ensure_dev_signing_key, mint_dev_token
+from shared.contracts import Envelope, Event
+from shared.messaging.consumer import Handler
 from shared.messaging.kafka import ensure_topics
+from shared.messaging.scope import Batch
 from shared.migrations import upgrade_to_head_async
+from shared.outbox import OutboxWriter
 from shared.runtime import Component, ServiceContext, build_app, build_context
 from shared.settings import BrokerKind, ServiceSettings
 
@@ -81,6 +86,16 @@ def make_token(data_dir: Path) -> Callable[..., str]:
 def auth(token: str) -> dict[str, str]:
     """The Authorization header for a token."""
     return {"Authorization": f"Bearer {token}"}
+
+
+async def apply_event(
+    handler: Handler, session: AsyncSession, outbox: OutboxWriter, event: Event, envelope: Envelope
+) -> None:
+    """Apply one event through a service's handler in the session's transaction, with the scope and
+    the end-of-batch work the consumer runner would give it (a batch of one)."""
+    batch: Batch[None] = Batch(session, outbox=outbox)
+    await handler(batch.scope(envelope), event, envelope)
+    await batch.finish()
 
 
 def new_region_id() -> str:
@@ -147,6 +162,7 @@ class RunningService:
                 group_id=settings.consumer_group,
                 session_factory=context.session_factory,
                 processed_events=context.tables.processed_events,
+                outbox=context.outbox,
                 handlers=handlers,
             )
             self.tasks.append(asyncio.create_task(runner.run(self.stop)))

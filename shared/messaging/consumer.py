@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.contracts import EVENT_TYPES, Envelope, Event, dead_letter_topic
 from shared.db import REGION_SETTING, insert_from_arrays
 from shared.messaging.lag import LagTracker, keep_lag_fresh
+from shared.messaging.scope import Batch, HandlerScope
 from shared.observability import (
     CONSUMER_BATCH_SIZE,
     EVENT_TO_EFFECT,
@@ -32,6 +33,7 @@ from shared.observability import (
     EVENTS_FAILED,
     correlation_id_var,
 )
+from shared.outbox import OutboxWriter
 
 log = logging.getLogger(__name__)
 
@@ -80,53 +82,9 @@ class ConsumedEvent:
     record: ConsumerRecord[bytes, bytes]
 
 
-#: A handler applies one event inside the open transaction of the batch.
-Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
-
-#: Work a handler leaves for the end of the batch (e.g. refreshing each view row it touched once).
-BatchWork = Callable[[AsyncSession], Awaitable[None]]
-
-_BATCH_WORK = "kinerja.batch_work"
-
-
-def batch_work(session: AsyncSession) -> dict[str, BatchWork] | None:
-    """The work registered to run once the batch's events are applied (None outside a runner's batch).
-
-    Handlers register work under a key of their own, so a batch runs it once however many events
-    asked. The runner runs it inside the batch's transaction, before the commit, so its effect is
-    committed with the events or not at all; when it isolates a failing event, it runs the work
-    right after each event, in that event's savepoint. Outside a runner's batch (a handler called
-    directly) there is no registry and the handler does its work itself.
-    """
-    work: dict[str, BatchWork] | None = session.info.get(_BATCH_WORK)
-    return work
-
-
-_REPLAY_VIEWS = "kinerja.replay_views"
-
-
-def open_batch(session: AsyncSession, *, replay_views: object | None = None) -> None:
-    """Give a batch's session an empty registry of end-of-batch work (see ``batch_work``), and a
-    replay's store of deferred view work when the batch is a replay's (see ``replay_views``)."""
-    session.info[_BATCH_WORK] = {}
-    if replay_views is not None:
-        session.info[_REPLAY_VIEWS] = replay_views
-
-
-def replay_views(session: AsyncSession) -> object | None:
-    """The replay's store of deferred view work, when the session applies a replay's batch.
-
-    A replay (``kinerja replay``) may leave the view refresh of every batch to its own end (see
-    ``shared.runtime.ReplayViews``); handlers find its store here. None in the live consumer.
-    """
-    return session.info.get(_REPLAY_VIEWS)
-
-
-async def run_batch_work(session: AsyncSession) -> None:
-    """Run (and empty) the registered end-of-batch work, oldest first, including work it registers."""
-    work = batch_work(session)
-    while work:
-        await work.pop(next(iter(work)))(session)
+#: A handler applies one event inside the open transaction of the batch, with the scope the runner
+#: gives it (``shared.messaging.scope``).
+Handler = Callable[[HandlerScope[Any], Any, Envelope], Awaitable[None]]
 
 
 _PROCESSED_COLUMNS = ("event_id", "topic", "partition", "offset")
@@ -164,14 +122,16 @@ class EventConsumer:
         group_id: str,
         session_factory: async_sessionmaker[AsyncSession],
         processed_events: Table,
+        outbox: OutboxWriter,
         handlers: Mapping[type[Event], Handler],
         batch_size: int = 500,
-        replay_views: object | None = None,
+        replay_backlog: object | None = None,
         top_up: TopUp = LIVE_TOP_UP,
     ) -> None:
         self._consumer = consumer
         self._top_up = top_up
-        self._replay_views = replay_views
+        self._outbox = outbox
+        self._replay_backlog = replay_backlog
         self._dlq_producer = dead_letter_producer
         self._group_id = group_id
         self._session_factory = session_factory
@@ -339,27 +299,27 @@ class EventConsumer:
         poison: list[tuple[ConsumedEvent, DeadLetterReason, str]] = []
         applied: list[ConsumedEvent] = []
         async with self._session_factory() as session, session.begin():
-            open_batch(session, replay_views=self._replay_views)
+            batch = Batch(session, outbox=self._outbox, replay_backlog=self._replay_backlog)
             if not isolate_failures:
-                applied = await self._apply_all(session, [item for item in events if item.event is not None])
+                applied = await self._apply_all(batch, [item for item in events if item.event is not None])
             for item in events:
                 if item.event is None or not isolate_failures:
                     continue
                 try:
                     async with session.begin_nested():
-                        if await self._apply_one(session, item):
+                        if await self._apply_one(batch, item):
                             applied.append(item)
-                        # Isolated, each event's deferred work fails with it, not with the batch.
-                        await run_batch_work(session)
+                        # Isolated, each event's deferred work and events fail with it, not with the batch.
+                        await batch.finish()
                 except EventRejected as exc:
                     poison.append((item, DeadLetterReason.REJECTED, str(exc)))
-                    self._discard_batch_work(session)
+                    batch.discard()
                 except Exception as exc:
                     if _is_transient(exc):
                         raise
                     poison.append((item, DeadLetterReason.HANDLER_FAILED, repr(exc)))
-                    self._discard_batch_work(session)
-            await run_batch_work(session)
+                    batch.discard()
+            await batch.finish()
             # Dead letters are sent before the transaction commits: if sending fails nothing is
             # committed and the whole batch is retried, so a poison event is never silently dropped.
             for item, reason, error in poison:
@@ -375,17 +335,11 @@ class EventConsumer:
             for item in items:
                 to_effect.observe(max((done - item.envelope.occurred_at).total_seconds(), 0.0))
 
-    @staticmethod
-    def _discard_batch_work(session: AsyncSession) -> None:
-        # Work registered by an event whose savepoint was rolled back must not run.
-        work = batch_work(session)
-        if work is not None:
-            work.clear()
-
-    async def _apply_all(self, session: AsyncSession, items: list[ConsumedEvent]) -> list[ConsumedEvent]:
+    async def _apply_all(self, batch: Batch[object], items: list[ConsumedEvent]) -> list[ConsumedEvent]:
         """The fast path: one statement records the whole batch as processed, then each new event applies."""
         if not items:
             return []
+        session = batch.session
         # The first delivery's position wins for in-batch duplicates.
         firsts = list({item.envelope.event_id: item for item in reversed(items)}.values())
         fresh = set(
@@ -416,21 +370,24 @@ class EventConsumer:
                 region = item.envelope.region_id
             token = correlation_id_var.set(item.envelope.correlation_id)
             try:
-                await self._handlers[item.envelope.type](session, item.event, item.envelope)
+                await self._handlers[item.envelope.type](
+                    batch.scope(item.envelope), item.event, item.envelope
+                )
             finally:
                 correlation_id_var.reset(token)
             applied.append(item)
         return applied
 
-    async def _apply_one(self, session: AsyncSession, item: ConsumedEvent) -> bool:
+    async def _apply_one(self, batch: Batch[object], item: ConsumedEvent) -> bool:
         """Apply one event unless it was applied before; returns whether it was applied now."""
+        session = batch.session
         if not await self._mark_processed(session, item):
             EVENTS_DUPLICATE.labels(item.record.topic).inc()
             return False
         await session.execute(select(func.set_config(REGION_SETTING, item.envelope.region_id, True)))
         token = correlation_id_var.set(item.envelope.correlation_id)
         try:
-            await self._handlers[item.envelope.type](session, item.event, item.envelope)
+            await self._handlers[item.envelope.type](batch.scope(item.envelope), item.event, item.envelope)
         finally:
             correlation_id_var.reset(token)
         return True

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from sqlalchemy import MetaData
+
 from shared.contracts import Envelope
 from shared.contracts.reporting import ActivityReported
-from shared.unit_of_work import outbox_row
+from shared.db import outbox_table
+from shared.outbox import OutboxWriter
 
 
 def test_an_outbox_row_reads_back_as_the_envelope_the_model_would_build() -> None:
@@ -24,7 +27,8 @@ def test_an_outbox_row_reads_back_as_the_envelope_the_model_would_build() -> Non
         description="Menerbitkan KTP-el",
         obstacles=None,
     )
-    row = outbox_row(event, producer="reporting", causation_id="cause-1", correlation_id="corr-1")
+    writer = OutboxWriter(outbox_table(MetaData()), producer="reporting")
+    row = writer.row(event, causation_id="cause-1", correlation_id="corr-1")
 
     envelope = Envelope.model_validate_json(row["value"])
 

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert
 from shared.contracts import EVENT_TYPES, Envelope
 from shared.db import restrict_to_region
 from shared.runtime import Component, build_app
-from tests.conftest import RunningService, auth, new_region_id
+from tests.conftest import RunningService, apply_event, auth, new_region_id
 
 NOW = datetime.now(UTC)
 YEAR = NOW.year
@@ -177,7 +177,7 @@ class World:
                 if inserted.first() is None:
                     continue
                 await restrict_to_region(session, envelope.region_id)
-                await handlers[envelope.type](session, event, envelope)
+                await apply_event(handlers[envelope.type], session, context.outbox, event, envelope)
 
     async def outbox_payloads(self, service: str, event_type: str) -> list[dict[str, Any]]:
         """Payloads of region A's outbox rows of one type, oldest first."""

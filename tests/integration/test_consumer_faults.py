@@ -158,6 +158,7 @@ async def test_a_batch_whose_partition_was_revoked_meanwhile_is_applied_without_
             group_id="test-revoked",
             session_factory=scoring.context.session_factory,
             processed_events=scoring.context.tables.processed_events,
+            outbox=scoring.context.outbox,
             handlers=scoring.definition.handlers(scoring.context),
         )
         fetched: dict[Any, Any] = {}

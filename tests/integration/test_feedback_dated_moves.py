@@ -13,7 +13,7 @@ import pytest
 from shared.contracts import Envelope
 from shared.contracts.planning import EmployeeUpserted, RegionRegistered, UnitUpserted
 from shared.db import restrict_to_region
-from tests.conftest import auth, new_region_id
+from tests.conftest import apply_event, auth, new_region_id
 from tests.integration.test_feedback_internal import seed_team
 
 pytestmark = pytest.mark.integration
@@ -26,7 +26,8 @@ async def deliver(service: Any, region: str, event: Any, at: datetime) -> None:
     handle = service.definition.handlers(service.context)[type(event)]
     async with service.context.session_factory() as session, session.begin():
         await restrict_to_region(session, region)
-        await handle(session, event, Envelope.wrap(event, producer="planning", occurred_at=at))
+        envelope = Envelope.wrap(event, producer="planning", occurred_at=at)
+        await apply_event(handle, session, service.context.outbox, event, envelope)
 
 
 def moved(region: str, employee_id: str, supervisor_id: str, effective_from: date) -> EmployeeUpserted:

@@ -25,7 +25,7 @@ from shared.contracts.planning import (
 from shared.contracts.reporting import ActivityReported
 from shared.db import restrict_to_region
 from shared.runtime import build_app
-from tests.conftest import auth, new_region_id
+from tests.conftest import apply_event, auth, new_region_id
 
 pytestmark = pytest.mark.integration
 
@@ -62,7 +62,8 @@ async def apply(service: Any, region: str, *events: Any) -> None:
     async with service.context.session_factory() as session, session.begin():
         await restrict_to_region(session, region)
         for event in events:
-            await handlers[type(event)](session, event, Envelope.wrap(event, producer="test"))
+            envelope = Envelope.wrap(event, producer="test")
+            await apply_event(handlers[type(event)], session, service.context.outbox, event, envelope)
 
 
 async def seed_region(

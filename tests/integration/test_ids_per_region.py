@@ -18,7 +18,7 @@ from shared.contracts import Envelope
 from shared.contracts.planning import EmployeeUpserted
 from shared.contracts.reporting import ActivityReported
 from shared.db import restrict_to_region
-from tests.conftest import auth, new_region_id
+from tests.conftest import apply_event, auth, new_region_id
 from tests.integration.test_reporting_support import YEAR, Member, apply, approved_plan, employee_upserted
 
 pytestmark = pytest.mark.integration
@@ -153,12 +153,12 @@ async def test_read_models_keep_each_regions_object_under_a_shared_id(start_serv
             description="Layanan",
         )
         async with feedback.context.unit_of_work(region_id=region) as uow:
-            await feedback_read_models.on_employee_upserted(
-                uow.session, upserted, Envelope.wrap(upserted, producer="planning")
-            )
-            await feedback_read_models.on_activity_reported(
-                uow.session, reported, Envelope.wrap(reported, producer="reporting")
-            )
+            for handler, event, producer in (
+                (feedback_read_models.on_employee_upserted, upserted, "planning"),
+                (feedback_read_models.on_activity_reported, reported, "reporting"),
+            ):
+                envelope = Envelope.wrap(event, producer=producer)
+                await apply_event(handler, uow.session, feedback.context.outbox, event, envelope)
             await uow.commit()
     for index, region in enumerate(regions):
         async with feedback.context.session_factory() as session, session.begin():

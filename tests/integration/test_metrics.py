@@ -84,7 +84,7 @@ async def test_consumer_lag_grows_while_a_handler_is_stuck_and_returns_to_zero(s
     group = f"test-lag-{uuid.uuid4().hex[:8]}"
     release = asyncio.Event()
 
-    async def stuck(session: Any, event: Any, envelope: Any) -> None:
+    async def stuck(scope: Any, event: Any, envelope: Any) -> None:
         await release.wait()
 
     region = new_region_id()
@@ -114,6 +114,7 @@ async def test_consumer_lag_grows_while_a_handler_is_stuck_and_returns_to_zero(s
         group_id=group,
         session_factory=scoring.context.session_factory,
         processed_events=scoring.context.tables.processed_events,
+        outbox=scoring.context.outbox,
         handlers={RegionRegistered: stuck},
     )
     stop = asyncio.Event()

@@ -15,7 +15,7 @@ import pytest
 from shared.contracts import Envelope
 from shared.contracts.planning import RegionRegistered, UnitUpserted
 from shared.contracts.reporting import FieldVisitLogged
-from tests.conftest import auth, new_region_id
+from tests.conftest import apply_event, auth, new_region_id
 from tests.integration.test_scoring_api import (
     Q1,
     Region,
@@ -110,7 +110,8 @@ async def _registered(name: str, service: Any, region: str, make_token: Any) -> 
     event = RegionRegistered(region_id=region, name="Kabupaten Wanggar", timezone=WANGGAR)
     handle = service.definition.handlers(service.context)[RegionRegistered]
     async with service.context.unit_of_work(region_id=region) as uow:
-        await handle(uow.session, event, Envelope.wrap(event, producer="planning"))
+        envelope = Envelope.wrap(event, producer="planning")
+        await apply_event(handle, uow.session, service.context.outbox, event, envelope)
         await uow.commit()
 
 

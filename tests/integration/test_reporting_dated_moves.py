@@ -13,7 +13,7 @@ import pytest
 from services.reporting.service_layer import read_models
 from shared.contracts import Envelope
 from shared.contracts.planning import RegionRegistered
-from tests.conftest import auth, new_region_id
+from tests.conftest import apply_event, auth, new_region_id
 from tests.integration.test_reporting_support import (
     Member,
     activity,
@@ -33,7 +33,9 @@ async def deliver(service: Any, region: str, event: Any, at: datetime) -> None:
     """Apply an employee event stamped ``at`` (the envelope's time), as the consumer would."""
     async with service.context.unit_of_work(region_id=region) as uow:
         envelope = Envelope.wrap(event, producer="planning", occurred_at=at)
-        await read_models.on_employee_upserted(uow.session, event, envelope)
+        await apply_event(
+            read_models.on_employee_upserted, uow.session, service.context.outbox, event, envelope
+        )
         await uow.commit()
 
 

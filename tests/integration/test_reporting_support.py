@@ -24,7 +24,7 @@ from shared.contracts.planning import (
     WorkPlanApproved,
 )
 from shared.db import restrict_to_region
-from tests.conftest import auth
+from tests.conftest import apply_event, auth
 
 YEAR = datetime.now(UTC).year
 
@@ -61,7 +61,8 @@ async def apply(service: Any, region: str, *events: Any) -> None:
     }
     async with service.context.unit_of_work(region_id=region) as uow:
         for event in events:
-            await handlers[type(event)](uow.session, event, Envelope.wrap(event, producer="planning"))
+            envelope = Envelope.wrap(event, producer="planning")
+            await apply_event(handlers[type(event)], uow.session, service.context.outbox, event, envelope)
         await uow.commit()
 
 

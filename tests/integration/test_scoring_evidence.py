@@ -7,10 +7,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.scoring.adapters.tables import contributions, evidence_claims, flags
+from services.scoring.adapters.tables import contributions, evidence_claims, flags, runtime_tables
+from shared.contracts import Envelope
 from shared.contracts.reporting import ActivityReported, ActivityVerified, EvidenceAttached
+from shared.outbox import OutboxWriter
 from tests.conftest import new_region_id
-from tests.integration.scoring_scenarios import T0, wrap
+from tests.integration.scoring_scenarios import T0, Delivery, wrap
 from tests.integration.test_scoring_views import deliver, rows_of, scoring_db, scoring_service
 
 pytestmark = pytest.mark.integration
@@ -73,3 +75,47 @@ async def test_evidence_attached_before_its_report_or_redelivered_counts_once_an
         row.subject_id for row in await rows_of(scoring_db, region, flags) if row.kind == "shared_evidence"
     )
     assert shared == [f"e-1/{photo}", f"e-2/{photo}"]
+
+
+async def test_a_flag_raised_by_a_handler_is_published_by_its_service_caused_by_the_claiming_event(
+    scoring_db: async_sessionmaker[AsyncSession],
+) -> None:
+    region, photo = new_region_id(), "ef" * 32
+    outbox = OutboxWriter(runtime_tables.outbox, producer="scoring-replica")
+
+    def report(employee: str) -> Delivery:
+        return wrap(
+            ActivityReported(
+                region_id=region,
+                activity_id=f"{employee}-a",
+                employee_id=employee,
+                plan_id="p",
+                result_id="r",
+                indicator_id="i",
+                occurred_at=T0,
+                quantity=Decimal(1),
+                description="Kegiatan",
+                evidence_sha256=[photo],
+            ),
+            T0,
+        )
+
+    first, second = report("e-1"), report("e-2")
+    await deliver(scoring_db, [first], outbox=outbox)
+    await deliver(scoring_db, [second], outbox=outbox)
+
+    published = [
+        Envelope.model_validate_json(row.value)
+        for row in await rows_of(scoring_db, region, runtime_tables.outbox)
+        if row.event_type == "FlagRaised"
+    ]
+    # Both employees flagged by the second claim, in the name of the service that wrote the outbox
+    # (not a name written into the handler), caused by and correlated with the claiming report.
+    assert sorted(envelope.payload["subject_id"] for envelope in published) == [
+        f"e-1/{photo}",
+        f"e-2/{photo}",
+    ]
+    for envelope in published:
+        assert envelope.producer == "scoring-replica"
+        assert envelope.causation_id == str(second.envelope.event_id)
+        assert envelope.correlation_id == second.envelope.correlation_id

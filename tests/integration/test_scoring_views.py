@@ -39,14 +39,17 @@ from services.scoring.service_layer.projections import ViewBacklog
 from shared.contracts.planning import IndicatorSnapshot, PlannedResultSnapshot, WorkPlanApproved
 from shared.contracts.reporting import ActivityReported
 from shared.db import ALL_REGIONS_SETTING, REGION_SETTING, create_engine, create_session_factory
-from shared.messaging.consumer import open_batch, run_batch_work
+from shared.messaging.scope import Batch
 from shared.migrations import upgrade_to_head_async
-from tests.conftest import auth, new_region_id, wait_until
+from shared.outbox import OutboxWriter
+from tests.conftest import apply_event, auth, new_region_id, wait_until
 from tests.integration.scoring_scenarios import T0, YEAR, Delivery, Scenario, expected_views, scenarios, wrap
 
 pytestmark = pytest.mark.integration
 
 HANDLERS = {cls.event_type(): handler for cls, handler in handlers(None).items()}  # type: ignore[arg-type]
+#: The outbox the handlers write flags to, as the consumer's would.
+OUTBOX = OutboxWriter(runtime_tables.outbox, producer="scoring")
 
 
 # --- a driver doing what the consumer runner does: dedup row, region, handler, one transaction ------
@@ -59,16 +62,16 @@ async def deliver(
     crash_after: int | None = None,
     deferred: bool = True,
     replay_views: ViewBacklog | None = None,
+    outbox: OutboxWriter = OUTBOX,
 ) -> None:
     """Apply a batch in one transaction like the runner; ``crash_after`` rolls it back midway.
 
-    ``deferred`` gives handlers the runner's end-of-batch registry (views refreshed once per batch);
-    without it each handler refreshes its views itself, as when it is called on its own. With
-    ``replay_views`` the views are left to that store, as in a replay.
+    ``deferred`` leaves the view work to the end of the batch, as the runner does; without it each
+    event's work is finished right after it (views refreshed per event). With ``replay_views`` the
+    views are left to that store, as in a replay. Events the handlers raise go to ``outbox``.
     """
     async with session_factory() as session, session.begin():
-        if deferred:
-            open_batch(session, replay_views=replay_views)
+        whole = Batch(session, outbox=outbox, replay_backlog=replay_views) if deferred else None
         for position, item in enumerate(batch):
             if crash_after is not None and position == crash_after:
                 await session.rollback()
@@ -82,8 +85,12 @@ async def deliver(
             if inserted.first() is None:
                 continue
             await session.execute(select(func.set_config(REGION_SETTING, item.envelope.region_id, True)))
-            await HANDLERS[item.envelope.type](session, item.event, item.envelope)
-        await run_batch_work(session)
+            applying = whole or Batch(session, outbox=outbox)
+            await HANDLERS[item.envelope.type](applying.scope(item.envelope), item.event, item.envelope)
+            if whole is None:
+                await applying.finish()
+        if whole is not None:
+            await whole.finish()
 
 
 @pytest.fixture
@@ -303,11 +310,11 @@ async def test_one_batch_across_regions_refreshes_each_region_under_its_own_rest
                 )
             )
     async with scoring_db() as session, session.begin():
-        open_batch(session)
+        whole: Batch[ViewBacklog] = Batch(session, outbox=OUTBOX)
         for item in batch:
             await session.execute(select(func.set_config(REGION_SETTING, item.envelope.region_id, True)))
-            await HANDLERS[item.envelope.type](session, item.event, item.envelope)
-        await run_batch_work(session)
+            await HANDLERS[item.envelope.type](whole.scope(item.envelope), item.event, item.envelope)
+        await whole.finish()
         assert await session.scalar(select(func.current_setting(REGION_SETTING, True))) == regions[-1]
     for region in regions:
         progress = {row.period: row for row in await rows_of(scoring_db, region, indicator_progress)}
@@ -350,7 +357,7 @@ async def test_one_evidence_file_claimed_by_two_employees_at_once_is_flagged(
         async with scoring_db() as session, session.begin():
             item = report("e-1")
             await session.execute(select(func.set_config(REGION_SETTING, region, True)))
-            await HANDLERS[item.envelope.type](session, item.event, item.envelope)
+            await apply_event(HANDLERS[item.envelope.type], session, OUTBOX, item.event, item.envelope)
             first_applied.set()
             await release_first.wait()
 

@@ -28,6 +28,7 @@ from shared.contracts.planning import (
 )
 from shared.contracts.reporting import ActivityReported
 from shared.errors import NotFound
+from shared.messaging.scope import HandlerScope
 from shared.read_models import FactOrder, holding_or_first, stamp_values, stored_if_newer
 from shared.region_time import in_zone
 
@@ -54,8 +55,9 @@ class EmployeeRecord:
     name: str
 
 
-async def on_region_registered(session: AsyncSession, event: RegionRegistered, _: Envelope) -> None:
+async def on_region_registered(scope: HandlerScope[None], event: RegionRegistered, _: Envelope) -> None:
     """Remember the region's time zone and period length (surveys and deadlines count by them)."""
+    session = scope.session
     statement = insert(regions).values(
         region_id=event.region_id, name=event.name, timezone=event.timezone, period_kind=event.period_kind
     )
@@ -71,8 +73,9 @@ async def on_region_registered(session: AsyncSession, event: RegionRegistered, _
     )
 
 
-async def on_unit_upserted(session: AsyncSession, event: UnitUpserted, envelope: Envelope) -> None:
+async def on_unit_upserted(scope: HandlerScope[None], event: UnitUpserted, envelope: Envelope) -> None:
     """Remember units so citizens can rate them and file complaints about them (the newer event wins)."""
+    session = scope.session
     statement = insert(units).values(
         unit_id=event.unit_id, region_id=event.region_id, name=event.name, **stamp_values(envelope)
     )
@@ -85,9 +88,12 @@ async def on_unit_upserted(session: AsyncSession, event: UnitUpserted, envelope:
     )
 
 
-async def on_employee_upserted(session: AsyncSession, event: EmployeeUpserted, envelope: Envelope) -> None:
+async def on_employee_upserted(
+    scope: HandlerScope[None], event: EmployeeUpserted, envelope: Envelope
+) -> None:
     """Remember each employee's unit and supervisor from the move's date (who rates whom, who is whose
     peer); of two events for one date the newer wins, so a late or repeated one changes nothing."""
+    session = scope.session
     values = {
         "unit_id": event.unit_id,
         "supervisor_id": event.supervisor_id,
@@ -109,8 +115,9 @@ async def on_employee_upserted(session: AsyncSession, event: EmployeeUpserted, e
     )
 
 
-async def on_work_plan_approved(session: AsyncSession, event: WorkPlanApproved, _: Envelope) -> None:
+async def on_work_plan_approved(scope: HandlerScope[None], event: WorkPlanApproved, _: Envelope) -> None:
     """The approved plan's results become the ones feedback can refer to; older versions stop."""
+    session = scope.session
     await session.execute(
         update(planned_results)
         .where(
@@ -140,8 +147,9 @@ async def on_work_plan_approved(session: AsyncSession, event: WorkPlanApproved, 
         )
 
 
-async def on_work_plan_superseded(session: AsyncSession, event: WorkPlanSuperseded, _: Envelope) -> None:
+async def on_work_plan_superseded(scope: HandlerScope[None], event: WorkPlanSuperseded, _: Envelope) -> None:
     """A superseded plan's results take no new feedback (the feedback already given stays)."""
+    session = scope.session
     await session.execute(
         update(planned_results)
         .where(planned_results.c.region_id == event.region_id, planned_results.c.plan_id == event.plan_id)
@@ -149,8 +157,9 @@ async def on_work_plan_superseded(session: AsyncSession, event: WorkPlanSupersed
     )
 
 
-async def on_activity_reported(session: AsyncSession, event: ActivityReported, _: Envelope) -> None:
+async def on_activity_reported(scope: HandlerScope[None], event: ActivityReported, _: Envelope) -> None:
     """Remember activities as evidence a rater's feedback can point at."""
+    session = scope.session
     statement = insert(activities).values(
         activity_id=event.activity_id,
         region_id=event.region_id,

@@ -26,7 +26,9 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.auth import REGION_ID
+from shared.contracts import Event
 from shared.db import REGION_SETTING
+from shared.outbox import EVENT_COLUMN_TYPES, OutboxWriter
 from shared.region_time import DEFAULT_TIMEZONE
 
 #: Columns of an accepted activity as the intake inserts them, with their PostgreSQL types.
@@ -45,13 +47,8 @@ ACTIVITY_COLUMNS = {
     "latitude": "numeric",
     "longitude": "numeric",
 }
-_EVENT_COLUMNS = {
-    "event_id": "uuid",
-    "topic": "varchar",
-    "partition_key": "varchar",
-    "event_type": "varchar",
-    "value": "bytea",
-}
+#: The outbox rows' columns come from the one outbox writer (shared/outbox.py), which builds the rows.
+_EVENT_COLUMNS = EVENT_COLUMN_TYPES
 _AUDIT_COLUMNS = {
     "region_id": "varchar",
     "actor": "varchar",
@@ -85,9 +82,12 @@ _EVENT_ACTIVITIES = _EVENTS_FROM + len(_EVENT_COLUMNS)
 _AUDIT_FROM = _EVENT_ACTIVITIES + 1
 _AUDIT_WITNESSES = _AUDIT_FROM + len(_AUDIT_COLUMNS)
 
-#: Activities from arrays (one prepared statement whatever the count; a multi-row VALUES would be a
-#: new statement per count) and, in the same statement, the events of the rows really inserted.
-_INSERT_ACTIVITIES_AND_EVENTS = f"""
+
+def _insert_activities_and_events(outbox: str) -> str:
+    """Activities from arrays (one prepared statement whatever the count; a multi-row VALUES would be
+    a new statement per count) and, in the same statement, the events of the rows really inserted
+    (into the ``outbox`` table) and the audit entries."""
+    return f"""
 WITH inserted AS (
     INSERT INTO activities ({", ".join(ACTIVITY_COLUMNS)}, region_id, status, submitted_at, revision)
     SELECT item.*, ${_REGION}, 'submitted', ${_NOW}, 1
@@ -95,7 +95,7 @@ WITH inserted AS (
     ON CONFLICT (region_id, activity_id) DO NOTHING
     RETURNING activity_id
 ), published AS (
-    INSERT INTO outbox ({", ".join(_EVENT_COLUMNS)}, region_id)
+    INSERT INTO {outbox} ({", ".join(_EVENT_COLUMNS)}, region_id)
     SELECT {", ".join(f"event.{name}" for name in _EVENT_COLUMNS)}, ${_REGION}
     FROM unnest({_arrays(_EVENT_COLUMNS, _EVENTS_FROM)}, ${_EVENT_ACTIVITIES}::varchar[])
         WITH ORDINALITY AS event({", ".join(_EVENT_COLUMNS)}, activity_id, position)
@@ -112,6 +112,7 @@ WITH inserted AS (
 )
 SELECT activity_id FROM inserted
 """
+
 
 _INDICATORS_AMONG = f"""
 SELECT p.indicator_id, p.employee_id, p.plan_id, p.result_id, p.year, p.aggregation, p.qualitative,
@@ -145,9 +146,17 @@ def _literal(region_id: str) -> str:
 class IntakeTransaction:
     """One open transaction restricted to one region."""
 
-    def __init__(self, driver: Any, region_id: str) -> None:
+    def __init__(self, driver: Any, region_id: str, outbox: OutboxWriter, insert_statement: str) -> None:
         self._driver = driver
         self.region_id = region_id
+        self._outbox = outbox
+        self._insert_statement = insert_statement
+        self._events: list[dict[str, Any]] = []
+
+    def emit(self, event: Event, *, activity_id: str, correlation_id: str | None) -> None:
+        """Queue the event of an activity to insert: written by ``insert`` if the activity is new."""
+        row = self._outbox.row(event, correlation_id=correlation_id)
+        self._events.append(row | {"activity_id": activity_id})
 
     async def indicators_among(self, indicator_ids: Sequence[str]) -> list[Any]:
         """The active plan indicators among these ids, each with its employee and the employee's rater."""
@@ -160,18 +169,14 @@ class IntakeTransaction:
         return [dict(row) for row in rows]
 
     async def insert(
-        self,
-        activities: Sequence[dict[str, Any]],
-        events: Sequence[dict[str, Any]],
-        audit_entries: Sequence[dict[str, Any]],
-        now: datetime,
+        self, activities: Sequence[dict[str, Any]], audit_entries: Sequence[dict[str, Any]], now: datetime
     ) -> set[str]:
-        """Insert the activities whose id is new, with the events of those and the audit entries that
-        witnessed one of those; the ids really inserted.
+        """Insert the activities whose id is new, with the emitted events of those and the audit
+        entries that witnessed one of those; the ids really inserted.
 
-        Each event names its activity under ``activity_id``; each audit entry the activities it
-        records under ``witnesses`` (a list of ids).
+        Each audit entry names the activities it records under ``witnesses`` (a list of ids).
         """
+        events, self._events = self._events, []
         arguments: list[Any] = [_column(activities, name, kind) for name, kind in ACTIVITY_COLUMNS.items()]
         arguments += [self.region_id, now]
         arguments += [[event[name] for event in events] for name in _EVENT_COLUMNS]
@@ -179,7 +184,7 @@ class IntakeTransaction:
         arguments += [[entry[name] for entry in audit_entries] for name in _AUDIT_COLUMNS]
         # Activity ids hold no spaces (the API's pattern), so a space-joined list is unambiguous.
         arguments.append([" ".join(entry["witnesses"]) for entry in audit_entries])
-        rows = await self._driver.fetch(_INSERT_ACTIVITIES_AND_EVENTS, *arguments)
+        rows = await self._driver.fetch(self._insert_statement, *arguments)
         return {row[0] for row in rows}
 
 
@@ -199,10 +204,12 @@ class ConnectionLost(Exception):
 
 
 class IntakeStore:
-    """Transactions of the intake on connections of the service's pool."""
+    """Transactions of the intake on connections of the service's pool, writing the service's outbox."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, outbox: OutboxWriter) -> None:
         self._engine = engine
+        self._outbox = outbox
+        self._insert_statement = _insert_activities_and_events(outbox.table.name)
 
     @asynccontextmanager
     async def transaction(self, region_id: str) -> AsyncIterator[IntakeTransaction]:
@@ -215,7 +222,7 @@ class IntakeStore:
             begin = f"BEGIN; SELECT set_config('{REGION_SETTING}', {_literal(region_id)}, true)"
             try:
                 await driver.execute(begin)
-                yield IntakeTransaction(driver, region_id)
+                yield IntakeTransaction(driver, region_id, self._outbox, self._insert_statement)
                 await driver.execute("COMMIT")
             except _CONNECTION_LOST as exc:
                 # The pool must not hand this connection out again.

@@ -42,8 +42,7 @@ def submission_writer(context: ServiceContext) -> WriteGroup:
     return context.adapter(
         "submission_writer",
         lambda: group_writer(
-            IntakeStore(context.engine),
+            IntakeStore(context.engine, outbox=context.outbox),
             clock_skew_seconds=reporting_settings(context).clock_skew_seconds,
-            producer=context.settings.service_name,
         ),
     )

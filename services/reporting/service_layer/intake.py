@@ -44,7 +44,7 @@ from shared.i18n import refusal_body
 from shared.observability import correlation_id_var, region_label
 from shared.refusals import Refusal
 from shared.region_time import utc_offset_minutes
-from shared.unit_of_work import audit_row, outbox_row
+from shared.unit_of_work import audit_row
 from shared.validation import describe
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ def _reported(values: dict[str, Any]) -> ActivityReported:
 
 
 async def write_group(
-    transaction: IntakeTransaction, claims: Sequence[Claim], rules: SubmissionRules, *, producer: str
+    transaction: IntakeTransaction, claims: Sequence[Claim], rules: SubmissionRules
 ) -> list[ClaimResult]:
     """Judge and write every claim's items in an open transaction of one region; the caller commits.
 
@@ -150,7 +150,6 @@ async def write_group(
 
     # Judge; the first item of an id in the group is its candidate, a later one its duplicate.
     candidates: dict[str, dict[str, Any]] = {}
-    events: list[dict[str, Any]] = []
     audit_entries: list[dict[str, Any]] = []
     raters: dict[str, str | None] = {}
     candidate_of: dict[str, tuple[int, int]] = {}  # activity id -> (claim, item) that carries it
@@ -175,8 +174,9 @@ async def write_group(
                 candidates[item.activity_id] = values
                 candidate_of[item.activity_id] = (claim_number, index)
                 raters[item.activity_id] = indicator["rater_id"]
-                event = outbox_row(_reported(values), producer=producer, correlation_id=claim.correlation_id)
-                events.append(event | {"activity_id": item.activity_id})
+                transaction.emit(
+                    _reported(values), activity_id=item.activity_id, correlation_id=claim.correlation_id
+                )
                 witnesses.append(item.activity_id)
             judged.append((index, item, refusal))
         verdicts.append(judged)
@@ -185,7 +185,7 @@ async def write_group(
 
     inserted: set[str] = set()
     if candidates:
-        inserted = await transaction.insert(list(candidates.values()), events, audit_entries, rules.now)
+        inserted = await transaction.insert(list(candidates.values()), audit_entries, rules.now)
 
     # Items not written here may be retries of activities stored before (or someone else's id).
     unresolved = {item.activity_id for judged in verdicts for _, item, _ in judged} - inserted
@@ -294,7 +294,7 @@ def _count(region_id: str, results: Sequence[ClaimResult]) -> None:
 WriteGroup = Callable[[str, Sequence[Claim]], Awaitable[list[ClaimResult]]]
 
 
-def group_writer(store: IntakeStore, *, clock_skew_seconds: int, producer: str) -> WriteGroup:
+def group_writer(store: IntakeStore, *, clock_skew_seconds: int) -> WriteGroup:
     """Writes a group in its own transaction, judged at the moment it is written."""
 
     async def write(region_id: str, claims: Sequence[Claim]) -> list[ClaimResult]:
@@ -310,7 +310,7 @@ def group_writer(store: IntakeStore, *, clock_skew_seconds: int, producer: str) 
     async def write_once(region_id: str, claims: Sequence[Claim]) -> list[ClaimResult]:
         rules = SubmissionRules.at_now(clock_skew_seconds)
         async with store.transaction(region_id) as transaction:
-            return await write_group(transaction, claims, rules, producer=producer)
+            return await write_group(transaction, claims, rules)
 
     return write
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.adapters.tables import plan_indicators, regions, team_members
 from shared.contracts import Envelope
 from shared.contracts.planning import EmployeeUpserted, RegionRegistered, WorkPlanApproved, WorkPlanSuperseded
+from shared.messaging.scope import HandlerScope
 from shared.read_models import stamp_values, stored_if_newer
 
 
-async def on_region_registered(session: AsyncSession, event: RegionRegistered, _: Envelope) -> None:
+async def on_region_registered(scope: HandlerScope[None], event: RegionRegistered, _: Envelope) -> None:
     """Remember the region's time zone: reporting shows the times it computes in it."""
+    session = scope.session
     statement = insert(regions).values(region_id=event.region_id, timezone=event.timezone)
     await session.execute(
         statement.on_conflict_do_update(
@@ -23,10 +24,13 @@ async def on_region_registered(session: AsyncSession, event: RegionRegistered, _
     )
 
 
-async def on_employee_upserted(session: AsyncSession, event: EmployeeUpserted, envelope: Envelope) -> None:
+async def on_employee_upserted(
+    scope: HandlerScope[None], event: EmployeeUpserted, envelope: Envelope
+) -> None:
     """Remember the employee's supervisor (their rater) from the move's date: the team a rater may
     verify and watch. Of two events for one date the newer wins, so a late or repeated one changes nothing.
     """
+    session = scope.session
     statement = insert(team_members).values(
         employee_id=event.employee_id,
         region_id=event.region_id,
@@ -47,8 +51,9 @@ async def on_employee_upserted(session: AsyncSession, event: EmployeeUpserted, e
     )
 
 
-async def on_work_plan_approved(session: AsyncSession, event: WorkPlanApproved, _: Envelope) -> None:
+async def on_work_plan_approved(scope: HandlerScope[None], event: WorkPlanApproved, _: Envelope) -> None:
     """Remember the indicators an employee may report against (replacing an earlier version's)."""
+    session = scope.session
     await session.execute(
         update(plan_indicators)
         .where(
@@ -93,8 +98,9 @@ async def on_work_plan_approved(session: AsyncSession, event: WorkPlanApproved, 
     )
 
 
-async def on_work_plan_superseded(session: AsyncSession, event: WorkPlanSuperseded, _: Envelope) -> None:
+async def on_work_plan_superseded(scope: HandlerScope[None], event: WorkPlanSuperseded, _: Envelope) -> None:
     """Stop accepting reports against a plan that is no longer in force."""
+    session = scope.session
     await session.execute(
         update(plan_indicators)
         .where(plan_indicators.c.region_id == event.region_id, plan_indicators.c.plan_id == event.plan_id)

@@ -16,7 +16,6 @@ from services.scoring.service_layer.analysis_schemas import (
     RewardGroupRead,
     UnitDiagnosisRead,
 )
-from services.scoring.service_layer.flags import unit_of_work_emitter
 from services.scoring.service_layer.schemas import (
     CloseWarning,
     JudgementCreate,
@@ -192,7 +191,7 @@ async def close_period(
     """Close a period (BKPSDM): its views are frozen; the period's flags are raised."""
     closed = await governance.close_period(
         uow=work.uow,
-        emit=unit_of_work_emitter(work.uow),
+        emit=work.uow.emit,
         principal=principal,
         period=period,
         close_in=close_in,
@@ -224,7 +223,7 @@ async def analyse_period(
     """Run the period's checks now (system problems, rater objectivity, volumes); new findings are flagged."""
     parsed = parse_period_key(period)
     raised = await analysis.analyse_period(
-        work.uow.session, unit_of_work_emitter(work.uow), region_id=principal.region, period=parsed
+        work.uow.session, work.uow.emit, region_id=principal.region, period=parsed
     )
     found = await analysis.list_flags(work.uow.session, region_id=principal.region, period=parsed.key)
     work.record("period.analyse", parsed.key)

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert as plain_insert
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.adapters.tables import flags, runtime_tables
+from services.scoring.adapters.tables import flags
 from services.scoring.metrics import FLAGS_RAISED
 from shared.contracts import Event
 from shared.contracts.scoring import FlagRaised
-from shared.unit_of_work import UnitOfWork, outbox_row
 
-#: Publishes an event in the caller's transaction (the unit of work's outbox, or the handler's session).
-Emit = Callable[[Event], Awaitable[None]]
+#: Queues an event for the outbox of the caller's transaction: a unit of work's ``emit`` (a request)
+#: or a handler scope's (an event being applied), written when that transaction commits.
+Emit = Callable[[Event], object]
 
 _NAMESPACE = uuid.UUID("5f0c2b1e-7d1a-4f0e-9a53-6b7c0a6e2f11")
 
@@ -67,7 +66,7 @@ async def raise_flag(
     if inserted.first() is None:
         return False
     FLAGS_RAISED.labels(kind.value).inc()
-    await emit(
+    emit(
         FlagRaised(
             region_id=region_id,
             flag_id=identifier,
@@ -78,22 +77,3 @@ async def raise_flag(
         )
     )
     return True
-
-
-def session_emitter(session: AsyncSession, *, causation_id: str) -> Emit:
-    """Publish from an event handler: the outbox row goes through the handler's own transaction."""
-
-    async def emit(event: Event) -> None:
-        row = outbox_row(event, producer="scoring", causation_id=causation_id)
-        await session.execute(plain_insert(runtime_tables.outbox).values(row))
-
-    return emit
-
-
-def unit_of_work_emitter(uow: UnitOfWork) -> Emit:
-    """Publish from a request: through the unit of work's outbox, committed with the change."""
-
-    async def emit(event: Event) -> None:
-        uow.emit(event)
-
-    return emit

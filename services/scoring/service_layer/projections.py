@@ -3,12 +3,12 @@
 The consumer runner guarantees "once" with the processed-events row. Each handler records the fact
 the event carries and notes the view rows it touches; the rows are then refreshed from all stored
 facts (see views.py), so the views equal a recomputation from the raw events whatever order they
-arrived in. Inside a runner's batch, activity changes are folded and stored, and each touched row
-refreshed, once at the end of the batch (``PendingViews``), set-based; a handler called on its own
-does the same right away. During ``kinerja replay`` the touched rows go to the replay's
-``ViewBacklog`` instead and are refreshed once, when every event is applied. Handlers write only
-through the session they are given. An event about a period closed before it happened is kept in
-``late_events`` and never changes the frozen views.
+arrived in. Activity changes are folded and stored, and each touched row refreshed, once at the
+end of the batch (``PendingViews``, the batch's deferred work), set-based. During ``kinerja
+replay`` the touched rows go to the replay's ``ViewBacklog`` (the scope's ``replay_backlog``)
+instead and are refreshed once, when every event is applied. Handlers write only through the
+scope they are given (``shared.messaging.scope``). An event about a period closed before it
+happened is kept in ``late_events`` and never changes the frozen views.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
+from functools import partial
 from typing import Any, TypeVar
 
 import orjson
@@ -53,7 +54,7 @@ from services.scoring.domain.objectivity import EvidenceClaim, SharedEvidence, s
 from services.scoring.domain.periods import PeriodKind, parse_period_key
 from services.scoring.domain.rules import RuleBook
 from services.scoring.metrics import LATE_EVENTS
-from services.scoring.service_layer.flags import FlagKind, raise_flag, session_emitter
+from services.scoring.service_layer.flags import FlagKind, raise_flag
 from services.scoring.service_layer.views import (
     Calendar,
     EmployeeYear,
@@ -96,8 +97,8 @@ from shared.contracts.reporting import (
     FieldVisitLogged,
 )
 from shared.db import REGION_SETTING, insert_from_arrays
-from shared.messaging.consumer import EventRejected, batch_work, replay_views
-from shared.observability import correlation_id_var
+from shared.messaging.consumer import EventRejected
+from shared.messaging.scope import Batch, HandlerScope
 from shared.read_models import stored_if_newer
 from shared.refusals import Refusal
 from shared.region_time import as_sent, utc_offset_minutes
@@ -162,11 +163,12 @@ class _RegionWork:
 class PendingViews:
     """A batch's activity changes and touched view rows, applied and refreshed once, set-based.
 
-    Registered as the consumer runner's end-of-batch work, so a row touched by many events of a
+    The batch's deferred work (``HandlerScope.deferred``), so a row touched by many events of a
     batch is recomputed once, and a batch's activities are read and stored with one statement each.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, batch: Batch[ViewBacklog]) -> None:
+        self._batch = batch
         self._regions: dict[str, _RegionWork] = {}
 
     def region(self, region_id: str) -> _RegionWork:
@@ -176,11 +178,13 @@ class PendingViews:
             work = self._regions[region_id] = _RegionWork()
         return work
 
-    async def __call__(self, session: AsyncSession) -> None:
-        await self.flush(session)
+    async def run(self) -> None:
+        """At the end of the batch: what ``flush`` does."""
+        await self.flush()
 
-    async def flush(self, session: AsyncSession) -> None:
+    async def flush(self) -> None:
         """Store the pending activity changes and refresh every touched row, region by region."""
+        session = self._batch.session
         regions, self._regions = self._regions, {}
         if not regions:
             return
@@ -189,8 +193,8 @@ class PendingViews:
             if region_id != restricted_to:
                 await session.execute(select(func.set_config(REGION_SETTING, region_id, True)))
             facts = await region_facts(session, region_id)
-            await _apply_changes(session, facts, work)
-            if isinstance(backlog := replay_views(session), ViewBacklog):
+            await _apply_changes(self._batch, facts, work)
+            if (backlog := self._batch.replay_backlog) is not None:
                 backlog.record(region_id, work)
             else:
                 await refresh_views(
@@ -277,27 +281,18 @@ def _employees_of(work: _RegionWork) -> list[str]:
     )
 
 
-_PENDING_VIEWS = "scoring.pending_views"
+#: What scoring's handlers act with: a replay leaves its view work to a ``ViewBacklog``.
+ScoringScope = HandlerScope[ViewBacklog]
 E = TypeVar("E", bound=Event)
 
 
 def _deferring(
     apply: Callable[[AsyncSession, E, Envelope, PendingViews], Awaitable[None]],
-) -> Callable[[AsyncSession, E, Envelope], Awaitable[None]]:
-    """A handler whose view work waits for the end of the runner's batch (or its own end, if alone)."""
+) -> Callable[[ScoringScope, E, Envelope], Awaitable[None]]:
+    """A handler whose view work waits for the end of the batch (its ``PendingViews``)."""
 
-    async def handler(session: AsyncSession, event: E, envelope: Envelope) -> None:
-        work = batch_work(session)
-        if work is None:
-            alone = PendingViews()
-            await apply(session, event, envelope, alone)
-            await alone.flush(session)
-            return
-        pending = work.get(_PENDING_VIEWS)
-        if not isinstance(pending, PendingViews):
-            pending = PendingViews()
-            work[_PENDING_VIEWS] = pending
-        await apply(session, event, envelope, pending)
+    async def handler(scope: ScoringScope, event: E, envelope: Envelope) -> None:
+        await apply(scope.session, event, envelope, scope.deferred(PendingViews))
 
     handler.__name__ = apply.__name__
     handler.__qualname__ = apply.__qualname__
@@ -314,7 +309,7 @@ async def on_region_registered(
 ) -> None:
     """Keep the region's calendar; if it changed, move activities to the periods they now fall in."""
     # Activity changes of the batch so far fall into periods by the calendar they arrived under.
-    await pending.flush(session)
+    await pending.flush()
     before = await calendar(session, event.region_id)
     statement = insert(region_settings).values(
         region_id=event.region_id, timezone=event.timezone, period_kind=event.period_kind
@@ -382,8 +377,9 @@ async def _rederive_periods(
         touch(years, (employee_id, year), _event_id(envelope), envelope.occurred_at)
 
 
-async def on_unit_upserted(session: AsyncSession, event: UnitUpserted, envelope: Envelope) -> None:
+async def on_unit_upserted(scope: ScoringScope, event: UnitUpserted, envelope: Envelope) -> None:
     """Keep the unit and its organisation predicate (the newest fact wins)."""
+    session = scope.session
     statement = insert(units).values(
         unit_id=event.unit_id,
         region_id=event.region_id,
@@ -649,12 +645,13 @@ def _counted_keys(row: dict[str, Any] | None) -> set[tuple[str, str]]:
     return {(row["indicator_id"], row["period"]), (row["indicator_id"], row["period"][:4])}
 
 
-async def _apply_changes(session: AsyncSession, facts: RegionFacts, work: _RegionWork) -> None:
+async def _apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: _RegionWork) -> None:
     """Fold the batch's activity events, in order, into the activities' states and store them.
 
     The activities are read (locked) and written with one statement each; every view row an
     activity counted in before or counts in after a change is touched by that change's event.
     """
+    session = batch.session
     if not work.changes:
         return
     region_id = facts.region_id
@@ -721,7 +718,7 @@ async def _apply_changes(session: AsyncSession, facts: RegionFacts, work: _Regio
         arrays["evidence_sha256"] = [orjson.dumps(digests).decode() for digests in arrays["evidence_sha256"]]
         await session.execute(_STORE_CONTRIBUTIONS, arrays)
     if evidence:
-        await _check_shared_evidence(session, region_id, evidence, facts.calendar)
+        await _check_shared_evidence(batch, region_id, evidence, facts.calendar)
 
 
 _STORED_COLUMNS = tuple(_stored_values(ActivityState(), "", Calendar("UTC", PeriodKind.QUARTERLY)))
@@ -829,7 +826,7 @@ _LOCK_FILES = text(
 
 
 async def _check_shared_evidence(
-    session: AsyncSession,
+    batch: Batch[ViewBacklog],
     region_id: str,
     reports: list[tuple[_ActivityChange, ActivityState]],
     cal: Calendar,
@@ -852,6 +849,7 @@ async def _check_shared_evidence(
             wanted.append((change, state, digests))
     if not wanted:
         return
+    session = batch.session
     claimed: dict[str, dict[str, str]] = {}  # file -> activity -> employee
     every_digest = sorted({digest for _, _, digests in wanted for digest in digests})
     # Another consumer (a replay's other worker, another instance) may be claiming the same file
@@ -879,7 +877,7 @@ async def _check_shared_evidence(
         if shared:
             assert state.measure is not None
             await _flag_shared_evidence(
-                session, change.envelope, shared, cal.period_of(state.measure.occurred_at).key
+                batch, change.envelope, shared, cal.period_of(state.measure.occurred_at).key
             )
     if new_claims:
         await session.execute(
@@ -894,33 +892,30 @@ async def _check_shared_evidence(
 
 
 async def _flag_shared_evidence(
-    session: AsyncSession, envelope: Envelope, found: tuple[SharedEvidence, ...], period: str
+    batch: Batch[ViewBacklog], envelope: Envelope, found: tuple[SharedEvidence, ...], period: str
 ) -> None:
-    emit = session_emitter(session, causation_id=_event_id(envelope))
-    token = correlation_id_var.set(envelope.correlation_id)
-    try:
-        for shared in found:
-            for employee_id in shared.employee_ids:
-                await raise_flag(
-                    session,
-                    emit,
-                    region_id=envelope.region_id,
-                    kind=FlagKind.SHARED_EVIDENCE,
-                    subject_id=f"{employee_id}/{shared.sha256}",
-                    period=period,
-                    details={
-                        "employee_id": employee_id,
-                        "sha256": shared.sha256,
-                        "employee_ids": list(shared.employee_ids),
-                        "activity_ids": list(shared.contribution_ids),
-                    },
-                )
-    finally:
-        correlation_id_var.reset(token)
+    """Flag each employee claiming a shared file; the flags are caused by the activity's event."""
+    for shared in found:
+        for employee_id in shared.employee_ids:
+            await raise_flag(
+                batch.session,
+                partial(batch.emit, caused_by=envelope),
+                region_id=envelope.region_id,
+                kind=FlagKind.SHARED_EVIDENCE,
+                subject_id=f"{employee_id}/{shared.sha256}",
+                period=period,
+                details={
+                    "employee_id": employee_id,
+                    "sha256": shared.sha256,
+                    "employee_ids": list(shared.employee_ids),
+                    "activity_ids": list(shared.contribution_ids),
+                },
+            )
 
 
-async def on_field_visit_logged(session: AsyncSession, event: FieldVisitLogged, envelope: Envelope) -> None:
+async def on_field_visit_logged(scope: ScoringScope, event: FieldVisitLogged, envelope: Envelope) -> None:
     """Keep a supervisor's field visit (kunjungan lapangan) on each employee's record."""
+    session = scope.session
     period = (await calendar(session, event.region_id)).period_of(event.visited_at).key
     if await is_frozen(session, event.region_id, period, envelope.occurred_at):
         await _divert_late(session, envelope, period=period, subject_id=event.supervisor_id)
@@ -953,9 +948,10 @@ async def on_field_visit_logged(session: AsyncSession, event: FieldVisitLogged, 
 
 
 async def on_satisfaction_index_changed(
-    session: AsyncSession, event: SatisfactionIndexChanged, envelope: Envelope
+    scope: ScoringScope, event: SatisfactionIndexChanged, envelope: Envelope
 ) -> None:
     """Keep the latest satisfaction index (IKM) of a unit (or one of its services) and period."""
+    session = scope.session
     period = _period_key(event.period)
     if await is_frozen(session, event.region_id, period, envelope.occurred_at):
         await _divert_late(session, envelope, period=period, subject_id=event.unit_id)
@@ -1028,9 +1024,10 @@ async def on_behaviour_assessment_submitted(
 
 
 async def on_complaint_deadline_breached(
-    session: AsyncSession, event: ComplaintDeadlineBreached, envelope: Envelope
+    scope: ScoringScope, event: ComplaintDeadlineBreached, envelope: Envelope
 ) -> None:
     """Count a missed complaint deadline against the unit, in the period the deadline fell in."""
+    session = scope.session
     period = (await calendar(session, event.region_id)).period_of(event.due_at).key
     if await is_frozen(session, event.region_id, period, envelope.occurred_at):
         await _divert_late(session, envelope, period=period, subject_id=event.unit_id)

@@ -1,0 +1,79 @@
+"""Reporting's intake writes a group of submissions, their events and audit entries in four statements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy import event, select
+
+from services.reporting.entrypoints.dependencies import submission_writer
+from services.reporting.service_layer.intake import Claim
+from services.reporting.service_layer.schemas import ActivityCreate
+from shared.auth import Principal, Role
+from shared.db import restrict_to_region
+from tests.conftest import new_region_id
+from tests.integration.test_reporting_support import activity, seed_team
+
+pytestmark = pytest.mark.integration
+
+
+async def test_a_group_costs_four_statements_and_its_events_come_from_the_services_outbox_writer(
+    start_service, make_token
+):
+    reporting = await start_service("reporting")
+    context = reporting.context
+    team = await seed_team(reporting, make_token, new_region_id(), size=3)
+    claims = [
+        Claim(
+            Principal(member.employee_id, team.region, frozenset({Role.EMPLOYEE}), member.employee_id),
+            member.employee_id,
+            [(index, ActivityCreate.model_validate(activity(member))) for index in range(2)],
+            "10.0.0.7",
+            correlation_id=f"corr-{n}",
+        )
+        for n, member in enumerate(team.members)
+    ]
+    write = submission_writer(context)
+    await write(team.region, claims[:1])  # the statements are prepared once per connection
+
+    statements: list[str] = []
+
+    def record(query: Any) -> None:
+        statements.append(query.query)
+
+    def listen(dbapi_connection: Any, *_: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(record)
+
+    def stop_listening(dbapi_connection: Any, *_: Any) -> None:
+        dbapi_connection.driver_connection.remove_query_logger(record)
+
+    event.listen(context.engine.sync_engine, "checkout", listen)
+    event.listen(context.engine.sync_engine, "checkin", stop_listening)
+    try:
+        results = await write(team.region, claims[1:])
+    finally:
+        event.remove(context.engine.sync_engine, "checkout", listen)
+        event.remove(context.engine.sync_engine, "checkin", stop_listening)
+
+    assert [outcome.outcome for result in results for outcome in result.outcomes] == ["accepted"] * 4
+    # BEGIN with the region, the plan indicators, activities + events + audit entries, COMMIT.
+    assert len(statements) == 4, statements
+    assert statements[0].startswith("BEGIN;")
+    assert statements[-1] == "COMMIT"
+
+    table = context.tables.outbox
+    async with context.session_factory() as session, session.begin():
+        await restrict_to_region(session, team.region)
+        envelopes = [
+            orjson.loads(value)
+            for value in (
+                await session.execute(
+                    select(table.c.value).where(table.c.region_id == team.region).order_by(table.c.id)
+                )
+            ).scalars()
+        ]
+    assert len(envelopes) == 6
+    assert {envelope["producer"] for envelope in envelopes} == {"reporting"}
+    assert [envelope["correlation_id"] for envelope in envelopes[2:]] == ["corr-1"] * 2 + ["corr-2"] * 2
