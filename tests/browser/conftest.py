@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 
 from kinerja import infra
 from kinerja.platform import ServiceProcesses
@@ -44,6 +44,16 @@ def platform(infrastructure, data_dir) -> Iterator[ServiceProcesses]:
 def web_url(platform: ServiceProcesses, path: str = "/") -> str:
     """An address of the web app."""
     return f"http://127.0.0.1:{platform.ports['web']}{path}"
+
+
+async def sign_in_as_rater(page: Page, platform: ServiceProcesses, region_id: str, head: str) -> None:
+    """The development sign-in page, the head of the office chosen as rater; lands on the inbox."""
+    await page.goto(web_url(platform, "/masuk/demo?next=%2Fpenilai%2Fkotak-masuk"))
+    choice = f"input[name=user][value='{region_id}|rater|{head}']"
+    await page.eval_on_selector(choice, "radio => { radio.closest('details').open = true; }")
+    await page.check(choice)
+    await page.click("main button[type=submit]")
+    await page.wait_for_url("**/penilai/kotak-masuk")
 
 
 @pytest.fixture(scope="module")

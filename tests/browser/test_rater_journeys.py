@@ -1,7 +1,8 @@
 """A rater in a real browser against the platform as processes: (a) the feed page open, a team
 member's activity reported through reporting's API appears without a reload, one verified and one
-rejected with a reason, and reporting's API shows both; (b) a proposed rating overridden with a
-reason, the predicate shown. Each page accessible in both languages at 360 and 1280 px."""
+rejected with a reason, and reporting's API shows both, then feedback given on the planned result;
+(b) a proposed rating overridden with a reason, the predicate shown. Each page accessible in both
+languages at 360 and 1280 px."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from tests.browser.conftest import web_url
+from tests.browser.conftest import sign_in_as_rater, web_url
 from tests.browser.support import check_current, check_page
 from tests.conftest import auth, wait_until
 
@@ -102,21 +103,11 @@ async def report(platform: Any, team: dict[str, Any], description: str) -> str:
     return activity_id
 
 
-async def sign_in_as_rater(page: Any, platform: Any, region: dict[str, Any], head: str) -> None:
-    """The development sign-in page, the head of the office chosen."""
-    await page.goto(web_url(platform, "/masuk/demo?next=%2Fpenilai%2Fkotak-masuk"))
-    choice = f"input[name=user][value='{region['region_id']}|rater|{head}']"
-    await page.eval_on_selector(choice, "radio => { radio.closest('details').open = true; }")
-    await page.check(choice)
-    await page.click("main button[type=submit]")
-    await page.wait_for_url("**/penilai/kotak-masuk")
-
-
 async def test_a_rater_decides_activity_arriving_on_the_open_feed(platform, region, browser, make_token):
     team = await a_team_with_a_plan_in_force(platform, region, make_token)
     context = await browser.new_context()
     page = await context.new_page()
-    await sign_in_as_rater(page, platform, region, team["head"])
+    await sign_in_as_rater(page, platform, region["region_id"], team["head"])
     await check_page(page, "rater-inbox-empty")
 
     await page.goto(web_url(platform, "/penilai/umpan"))
@@ -153,6 +144,23 @@ async def test_a_rater_decides_activity_arriving_on_the_open_feed(platform, regi
     await check_page(page, "rater-inbox")
     await page.goto(web_url(platform, "/penilai/umpan"))
     await check_page(page, "rater-feed")
+
+    # Continuous feedback on the planned result, from the team list through the plan in force.
+    await page.goto(web_url(platform, "/penilai/kotak-masuk"))
+    await page.click("a:has-text('SKP dan umpan balik')")
+    await page.click("a:has-text('Beri umpan balik atas hasil kerja ini')")
+    await page.wait_for_url("**/penilai/pegawai/*/hasil/*")
+    await check_page(page, "rater-feedback")
+    await page.check(f"input[name=activity_ids][value='{first}']")
+    await page.click("main form button[type=submit]")  # nothing written: the message, the choice kept
+    await page.locator(".error-summary").wait_for()
+    assert await page.is_checked(f"input[name=activity_ids][value='{first}']")
+    await check_current(page, "rater-feedback-empty")
+    await page.fill("#text", "Perekaman di loket rapi; pertahankan.")
+    await page.click("main form button[type=submit]")
+    await page.wait_for_url("**terkirim=1")
+    assert "Perekaman di loket rapi; pertahankan." in await page.inner_text("main")
+    await check_current(page, "rater-feedback-given")
     await context.close()
 
 
@@ -171,7 +179,7 @@ async def test_a_rater_overrides_a_proposed_rating_and_sees_the_predicate(
         await wait_until(proposed, timeout=60, interval=0.5)  # scoring knows the plan
     context = await browser.new_context()
     page = await context.new_page()
-    await sign_in_as_rater(page, platform, region, team["head"])
+    await sign_in_as_rater(page, platform, region["region_id"], team["head"])
     await page.click("a:has-text('Rating dan predikat')")
     await page.wait_for_url(f"**/penilai/pegawai/{team['member']}/rating")
     await check_page(page, "rater-rating")
