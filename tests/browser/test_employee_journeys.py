@@ -1,6 +1,7 @@
 """An employee (ASN) in a real browser against the platform as processes: the installable app's
 offline queue (reports kept in IndexedDB, the service worker serving the app offline, one sync when
-the connection returns), the first load's size, and the employee pages in both languages."""
+the connection returns) meeting the rater's live feed and decisions, the first load's size, and
+the employee pages in both languages."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.async_api import BrowserContext, Page
+from playwright.async_api import Browser, BrowserContext, Page
 
 from services.web.make_icons import png
-from tests.browser.conftest import web_url
+from tests.browser.conftest import sign_in_as_rater, web_url
 from tests.browser.support import ARTIFACTS, check_current, check_page
 from tests.conftest import auth, wait_until
 
@@ -163,9 +164,22 @@ async def controlled_page(context: BrowserContext, platform) -> Page:
     return page
 
 
+async def open_feed(browser: Browser, platform, employee: dict[str, Any]) -> Page:
+    """The employee's rater on the team's live feed, connected; the page marked to reveal a reload."""
+    context = await browser.new_context()
+    feed = await context.new_page()
+    await sign_in_as_rater(feed, platform, employee["region_id"], employee["head_id"])
+    await feed.goto(web_url(platform, "/penilai/umpan"))
+    await feed.locator("#feed-status").filter(has_text="muncul di sini").wait_for()  # live
+    await feed.evaluate("window.openedOnce = true")
+    return feed
+
+
 async def test_reports_made_offline_survive_closing_the_app_and_sync_once(
     platform, employee, browser
 ) -> None:
+    """The joint journey: three reports (one with a photo) made offline reach the rater's open feed
+    once the phone is online, and the rater's decisions come back to the employee's pages."""
     context = await browser.new_context(viewport={"width": 360, "height": 800})
     page = await context.new_page()
     await sign_in(page, platform, employee, "/saya/kegiatan")
@@ -187,6 +201,7 @@ async def test_reports_made_offline_survive_closing_the_app_and_sync_once(
     await page.locator("[data-queue-list] li").nth(3).wait_for()
     assert await states(page) == ["queued"] * 4
     assert await reported(platform, employee) == []
+    feed = await open_feed(browser, platform, employee)  # before the sync
 
     await context.set_offline(False)  # the 'online' event sends the queue
 
@@ -218,6 +233,44 @@ async def test_reports_made_offline_survive_closing_the_app_and_sync_once(
     await page.wait_for_timeout(1500)
     assert sorted(await states(page)) == ["refused", "synced", "synced", "synced"]
     assert len(await reported(platform, employee)) == 3
+
+    # The rater's feed, open since before the sync, shows the three without a reload.
+    ids = {a["description"]: a["activity_id"] for a in activities}
+    for activity_id in ids.values():
+        await feed.locator(f"#activity-{activity_id}").wait_for(timeout=30_000)
+    assert await feed.evaluate("window.openedOnce === true")
+    await check_current(feed, "joint-feed-synced")
+    to_verify, to_reject = ids["Menerbitkan 3 KTP-el di loket"], ids["Menerbitkan 1 KTP-el pengganti"]
+    await feed.locator(f"#activity-{to_verify} button", has_text="Verifikasi").click()
+    await feed.wait_for_url("**/penilai/umpan?keputusan=kegiatan-diverifikasi*")
+    item = feed.locator(f"#activity-{to_reject}")
+    await item.locator("summary").click()
+    await item.locator("textarea[name=reason]").fill("Nomor register tidak dicantumkan.")
+    await item.locator("button", has_text="Tolak kegiatan ini").click()
+    await feed.wait_for_url("**/penilai/umpan?keputusan=kegiatan-ditolak*")
+    await feed.context.close()
+
+    # The employee sees both decisions beside the queue, and on the scorecard once scoring has them.
+    await page.reload()
+    await page.locator("[data-queue-list] li").nth(3).wait_for()
+    latest = await page.locator("main").inner_text()
+    assert "Diverifikasi" in latest
+    assert "Ditolak pejabat penilai" in latest
+    assert "Catatan pejabat penilai: Nomor register tidak dicantumkan." in latest
+    assert sorted(await states(page)) == ["refused", "synced", "synced", "synced"]
+    await check_current(page, "joint-activity-decided")
+
+    async def decided_on_the_scorecard() -> bool:
+        await page.goto(web_url(platform, "/saya/capaian"))
+        text = await page.locator("main").text_content() or ""
+        return "2 dilaporkan, 1 terverifikasi, 1 ditolak" in text  # a rejected one counts apart
+
+    await wait_until(decided_on_the_scorecard, timeout=60, interval=1)
+    await page.click("summary:has-text('Kegiatan di balik angka ini')")
+    shown = await page.locator("main").inner_text()
+    assert "Diverifikasi" in shown
+    assert "Ditolak pejabat penilai" in shown
+    await check_current(page, "joint-scorecard-decided")
     await context.close()
 
 
