@@ -1,7 +1,7 @@
 """An employee (ASN) in a real browser against the platform as processes: the installable app's
 offline queue (reports kept in IndexedDB, the service worker serving the app offline, one sync when
-the connection returns) meeting the rater's live feed and decisions, the first load's size, and
-the employee pages in both languages."""
+the connection returns) meeting the rater's live feed and decisions, the worker's Background Sync,
+the first load's size, and the employee pages in both languages."""
 
 from __future__ import annotations
 
@@ -271,6 +271,36 @@ async def test_reports_made_offline_survive_closing_the_app_and_sync_once(
     assert "Diverifikasi" in shown
     assert "Ditolak pejabat penilai" in shown
     await check_current(page, "joint-scorecard-decided")
+    await context.close()
+
+
+async def test_the_worker_sends_the_queue_through_background_sync(platform, employee, browser) -> None:
+    """The worker's 'sync' handler alone: the report is queued offline (the page registers the
+    sync tag, which Chromium holds while the worker is offline), the app is closed, and the
+    connection returns with no page left to send on 'online'."""
+    context = await browser.new_context()
+    page = await context.new_page()
+    await sign_in(page, platform, employee, "/saya/kegiatan")
+    await page.close()
+    page = await controlled_page(context, platform)
+    await context.set_offline(True)
+    await report(page, "4", "Dikirim oleh service worker")
+    assert await states(page) == ["queued"]
+    waiting = "navigator.serviceWorker.ready.then(r => r.sync.getTags())"
+    assert await page.evaluate(waiting) == ["kinerja-asn-sync"]
+    await page.close()
+    await context.set_offline(False)
+
+    async def sent_by_the_worker() -> list[dict[str, Any]]:
+        activities = await reported(platform, employee)
+        return [a for a in activities if a["description"] == "Dikirim oleh service worker"]
+
+    assert len(await wait_until(sent_by_the_worker, timeout=30, interval=1)) == 1
+    # The worker kept the outcome on the phone: the app, opened again, shows it sent.
+    page = await context.new_page()
+    await page.goto(web_url(platform, "/saya/kegiatan"))
+    await page.locator("[data-queue-list] li").first.wait_for()
+    assert await states(page) == ["synced"]
     await context.close()
 
 
