@@ -18,6 +18,9 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal, format_percent
 
+from shared.contracts.periods import period_key_parts
+from shared.i18n import translations
+
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
 LANGUAGE_COOKIE = "kinerja_lang"
@@ -33,6 +36,10 @@ ZONE_ABBREVIATIONS = {
     "Asia/Jayapura": "WIT",
 }
 DEFAULT_TIMEZONE = "Asia/Jakarta"
+
+
+#: Semesters and quarters are numbered in Roman numerals in Indonesian ("Semester I 2026").
+ROMAN = ("", "I", "II", "III", "IV")
 
 
 def language_of(cookie_value: str | None) -> str:
@@ -95,6 +102,25 @@ class Formatter:
             return format_decimal(number, locale=self.locale)
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return format_decimal(number, format=pattern, locale=self.locale)
+
+    def period(self, key: str) -> str:
+        """A period key as people name it: ``Tahun 2026``, ``Semester I 2026``, ``Triwulan IV 2026``,
+        ``Desember 2026`` (``Year 2026``, ``Semester 1, 2026``, ``Quarter 4, 2026``, ``December 2026``)."""
+        parts = period_key_parts(key)
+        if parts is None:
+            return key
+        if parts.letter is None or parts.number is None:
+            text = N_("Year %(year)s")
+        elif parts.letter == "M":
+            return format_date(date(parts.year, parts.number, 1), "LLLL y", locale=self.locale)
+        else:
+            text = (
+                N_("Semester %(number)s, %(year)s")
+                if parts.letter == "S"
+                else N_("Quarter %(number)s, %(year)s")
+            )
+        number = ROMAN[parts.number] if parts.number and self.language == "id" else parts.number
+        return translations(self.language).gettext(text) % {"number": number, "year": parts.year}
 
     def percent(self, value: float | Decimal | str | None, digits: int = 1) -> str:
         """A share (0.875) as ``87,5%``."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.web.i18n import ROMAN
 from tests.conftest import auth
 from tests.integration.web_support import declare_service_and_tickets, form_fields, web_stack
 
@@ -23,6 +26,12 @@ ANSWERS = {
     "facilities": "2",
     "complaint_handling": "3",
 }
+
+
+def _quarter() -> str:
+    """This quarter in the test regions' zone (WIT)."""
+    today = datetime.now(ZoneInfo("Asia/Jayapura"))
+    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
 
 
 async def respondents(stack, region: str, unit_id: str) -> int:
@@ -78,6 +87,17 @@ async def test_a_tickets_qr_link_leads_to_the_form_which_counts_once_and_refuses
     transparency = await browser.get(f"/transparansi/{region}")
     assert "83,33" in transparency.text
     assert "Baik" in transparency.text
+    # The year or another of the region's (quarterly) periods, named in the page's language.
+    quarter, year = _quarter(), _quarter()[:4]
+    assert f"Triwulan {ROMAN[int(quarter[-1])]} {year}" in transparency.text
+    assert f'<option value="{year}">Tahun {year}</option>' in transparency.text
+    whole_year = await browser.get(f"/transparansi/{region}?periode={year}")
+    assert f'<h2 class="heading-m">Tahun {year}</h2>' in whole_year.text
+    assert "83,33" in whole_year.text  # the year sums the region's periods in it
+    earlier = await browser.get(f"/transparansi/{region}?periode={int(year) - 1}-Q4")
+    assert "Belum ada jawaban" in earlier.text
+    not_kept = await browser.get(f"/transparansi/{region}?periode={year}-M01")  # months: not this region's
+    assert f"Triwulan {ROMAN[int(quarter[-1])]} {year}</h2>" in not_kept.text
 
     # The same form sent again (a double tap, the back button) lands on the same page, once.
     again = await browser.post("/skm", data={**partial, **ANSWERS})

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.web.i18n import ROMAN
 from tests.conftest import auth, wait_until
 from tests.integration.web_employees import approved_plan, reporting_knows, signed_in
 from tests.integration.web_support import staff_web_stack
@@ -66,7 +67,7 @@ async def test_the_scorecard_explains_progress_down_to_the_activities(staff_web_
     browser = await signed_in(stack, region, employee)
     page = await browser.get("/saya/capaian")
     assert page.status_code == 200
-    assert f"Capaian kinerja saya {period}" in page.text
+    assert f"Capaian kinerja saya Triwulan {ROMAN[int(period[-1])]} {period[:4]}" in page.text
     assert "KTP-el diterbitkan" in page.text
     assert "1 dilaporkan, 0 terverifikasi, 0 ditolak" in page.text
     assert "Menunggu verifikasi" in page.text  # the activity behind the numbers
@@ -95,6 +96,14 @@ async def test_a_mangled_period_shows_the_current_one_and_an_empty_period_says_s
     empty = await browser.get("/saya/capaian")
     assert "Belum ada capaian kinerja untuk periode ini" in empty.text
     assert "Belum ada umpan balik pada periode ini." in empty.text
+    # Any of the region's (quarterly) periods or a whole year, chosen with a form that needs no script.
+    year = _quarter()[:4]
+    assert f'<option value="{year}">Tahun {year}</option>' in empty.text
+    assert f'<option value="{int(year) - 1}-Q3">Triwulan III {int(year) - 1}</option>' in empty.text
+    whole_year = await browser.get(f"/saya/capaian?periode={year}")
+    assert f"Capaian kinerja saya Tahun {year}" in whole_year.text
+    not_kept = await browser.get(f"/saya/capaian?periode={year}-S1")  # semesters: not this region's
+    assert f"Capaian kinerja saya Triwulan {ROMAN[int(_quarter()[-1])]} {year}" in not_kept.text
 
 
 async def test_the_scorecard_needs_a_signed_in_employee(staff_web_stack) -> None:

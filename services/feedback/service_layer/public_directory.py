@@ -34,7 +34,9 @@ async def region_profile(session: AsyncSession, region_id: str) -> PublicRegionR
     """A region's name and zone, its units and each unit's rated services."""
     region = (
         await session.execute(
-            select(regions.c.name, regions.c.timezone).where(regions.c.region_id == region_id)
+            select(regions.c.name, regions.c.timezone, regions.c.period_kind).where(
+                regions.c.region_id == region_id
+            )
         )
     ).first()
     if region is None:
@@ -56,6 +58,7 @@ async def region_profile(session: AsyncSession, region_id: str) -> PublicRegionR
         region_id=region_id,
         name=region.name,
         timezone=region.timezone,
+        period_kind=region.period_kind,
         units=[
             PublicUnitRead(unit_id=row.unit_id, name=row.name, services=services.get(row.unit_id, []))
             for row in unit_rows

@@ -39,6 +39,9 @@ class PublicRegionRead(BaseModel):
     region_id: str
     name: str
     timezone: str = Field(description="IANA zone, e.g. Asia/Jayapura (WIT).")
+    period_kind: str = Field(
+        description="The region's periods besides the year: monthly, quarterly or semester."
+    )
     units: list[PublicUnitRead]
 
 

@@ -42,6 +42,9 @@ class RegionProfile:
     name: str
     timezone: str
     units: tuple[PublicUnit, ...]
+    #: The region's periods besides the year (monthly, quarterly or semester): what its scorecards
+    #: and satisfaction figures are kept for.
+    period_kind: str = "quarterly"
 
     def unit(self, unit_id: str | None) -> PublicUnit | None:
         """One of its units by id."""
@@ -90,6 +93,7 @@ class RegionDirectory:
             region_id=document["region_id"],
             name=document["name"],
             timezone=document["timezone"],
+            period_kind=document["period_kind"],
             units=tuple(
                 PublicUnit(
                     unit_id=unit["unit_id"],

@@ -3,10 +3,7 @@ proposed rating and its reasons, feedback received and behaviour assessments (pe
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -16,15 +13,9 @@ from services.web.adapters.services_api import ApiProblem, Service
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web
 from services.web.entrypoints.employees.common import Employee, region_of
+from services.web.periods import DEFAULT_KIND, chosen_period, current_period, period_choices
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
-
-PERIOD = re.compile(r"^(20\d\d)-(Q[1-4]|S[12]|M(0[1-9]|1[0-2]))$|^(20\d\d)$")
-
-
-def _current_quarter(timezone: str | None) -> str:
-    today = datetime.now(ZoneInfo(timezone) if timezone else None)
-    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
 
 
 async def _or_none(call: Any) -> Any:
@@ -41,10 +32,12 @@ async def _or_none(call: Any) -> Any:
 async def my_scorecard(
     request: Request, web: Web, periode: str | None = None, person: WebSession = Employee
 ) -> HTMLResponse:
-    """The period's scorecard (the current quarter in the region's zone unless another is chosen)."""
+    """The period's scorecard: the region's current period in its zone unless another is chosen (a
+    year, or one of the region's periods: what scoring keeps scorecards for)."""
     region = await region_of(web, person)
     timezone = region.timezone if region else None
-    period = periode if periode and PERIOD.match(periode) else _current_quarter(timezone)
+    kind = region.period_kind if region else DEFAULT_KIND
+    period = chosen_period(periode, kind, timezone)
     me, token = person.employee_id, person.access_token
     card = await _or_none(
         web.apis.get_json(
@@ -64,13 +57,12 @@ async def my_scorecard(
             Service.FEEDBACK, f"/v1/employees/{me}/behaviour", params={"period": period}, token=token
         )
     )
-    year = period[:4]
     return web.pages.render(
         request,
         "employees/scorecard.html",
         {
             "period": period,
-            "periods": [f"{year}-Q{quarter}" for quarter in range(1, 5)] + [year],
+            "periods": period_choices(kind, period, current_period(kind, timezone)),
             "card": card,
             "feedback": feedback or [],
             "behaviour": behaviour,
