@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,6 +23,7 @@ from kinerja.services import (
     up_ports,
     web_environment,
 )
+from shared.serving import ACCEPTING_CONNECTIONS, listening_socket
 
 HEALTHY_WITHIN_SECONDS = 60.0
 
@@ -29,10 +31,13 @@ HEALTHY_WITHIN_SECONDS = 60.0
 class ServiceProcesses:
     """The service processes (API, consumer and relay share each process here) and the web one.
 
-    With ``replicas`` above 1 each of the four services runs that many processes, all listening on
-    the service's port (SO_REUSEPORT, the kernel shares the connections) and all in its consumer
-    group (the broker shares the partitions); the web process holds no state and stays one. The
-    first process of a service is named after it (``scoring``), the others ``scoring.2``, ...
+    Each port is bound here, once, and every process of its service inherits that listening socket
+    (``KINERJA_HTTP_SOCKET_FD``), as uvicorn's and gunicorn's workers do: connections wait in one
+    queue for whichever process accepts next, so a process may stop or be replaced without a
+    connection being refused or reset. With ``replicas`` above 1 each of the four services runs
+    that many processes, all in its consumer group too (the broker shares the partitions); the web
+    process holds no state and stays one. The first process of a service is named after it
+    (``scoring``), the others ``scoring.2``, ...
     """
 
     def __init__(
@@ -54,6 +59,8 @@ class ServiceProcesses:
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         #: Where each process's log stood when it was started (its own start-up line comes after).
         self._log_offsets: dict[str, int] = {}
+        #: Each service's listening socket, held for as long as its processes may run.
+        self._sockets: dict[str, socket.socket] = {}
 
     def process_names(self, name: str) -> list[str]:
         """The processes of one service: ``scoring``, then ``scoring.2``, ... up to the replicas."""
@@ -63,13 +70,11 @@ class ServiceProcesses:
     def environment(self, name: str) -> dict[str, str]:
         """The environment of one service process (``name`` may be a replica's, ``scoring.2``)."""
         service = service_of(name)
-        shared_port = {"KINERJA_HTTP_REUSE_PORT": "true"} if self.replicas > 1 and service != WEB else {}
         return (
             dict(os.environ)
             | self.endpoints.environment()
             | (web_environment(self.ports) if "web" in self.ports else {})
             | forwarding_environment(service, self.ports)
-            | shared_port
             | {"KINERJA_HTTP_PORT": str(self.ports[service]), "KINERJA_DATA_DIR": str(self.data_dir)}
         )
 
@@ -77,20 +82,42 @@ class ServiceProcesses:
         """The log of one process."""
         return self.data_dir / "logs" / f"{name}.log"
 
+    def listening_socket(self, service: str) -> socket.socket:
+        """The service's listening socket, bound on first use and kept until ``stop_all``."""
+        if service not in self._sockets:
+            host = os.environ.get("KINERJA_HTTP_HOST", "127.0.0.1")
+            self._sockets[service] = listening_socket(host, self.ports[service])
+        return self._sockets[service]
+
     def start(self, name: str) -> None:
         """Start one process of a service (``scoring``, or a replica such as ``scoring.2``)."""
         log_path = self.log_path(name)
         log_path.parent.mkdir(parents=True, exist_ok=True)
+        listening = self.listening_socket(service_of(name)).fileno()
         with log_path.open("ab") as log_file:
             self._log_offsets[name] = log_file.tell()
             self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", "kinerja.cli", "serve", service_of(name)],
-                env=self.environment(name),
+                env=self.environment(name) | {"KINERJA_HTTP_SOCKET_FD": str(listening)},
+                pass_fds=(listening,),
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
+
+    def restart(self, name: str, timeout: float = HEALTHY_WITHIN_SECONDS) -> None:
+        """Replace one process: the new one starts on the same listening socket, and the old one is
+        stopped (SIGTERM) only once the new one accepts, so the port is never left unserved."""
+        old = self.processes[name]
+        self.start(name)
+        try:
+            self._wait_accepting(name, timeout)
+        except Exception:
+            self.stop(name, kill=True)
+            self.processes[name] = old
+            raise
+        _stop_process(old, kill=False)
 
     def start_all(self) -> None:
         """Start every service (and the web process when it has a port)."""
@@ -118,21 +145,29 @@ class ServiceProcesses:
         """Whether this very process has started (a ready port may be another replica's answer)."""
         if self.replicas == 1 or service_of(name) == WEB:
             return True
+        return self._accepting(name)
+
+    def _accepting(self, name: str) -> bool:
+        """Whether the process's log says it accepts connections (since it was started)."""
         with self.log_path(name).open("rb") as log_file:
             log_file.seek(self._log_offsets.get(name, 0))
-            return b"service started" in log_file.read()
+            return ACCEPTING_CONNECTIONS.encode() in log_file.read()
+
+    def _wait_accepting(self, name: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        process = self.processes[name]
+        while not self._accepting(name):
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}; see {self.log_path(name)}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not accept connections within {timeout:.0f}s")
+            time.sleep(0.1)
 
     def stop(self, name: str, *, kill: bool = False) -> None:
         """Stop one service (SIGTERM, or SIGKILL to simulate a crash)."""
         process = self.processes.pop(name, None)
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process is not None:
+            _stop_process(process, kill=kill)
 
     def exited(self) -> tuple[str, int] | None:
         """A process that has ended, with its exit status (None: all running)."""
@@ -142,9 +177,30 @@ class ServiceProcesses:
         return None
 
     def stop_all(self) -> None:
-        """Stop every service."""
+        """Stop every service, then close the listening sockets (a later start binds them again).
+
+        All are asked at once: each may take seconds to drain its connections.
+        """
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
         for name in list(self.processes):
             self.stop(name)
+        for listening in self._sockets.values():
+            listening.close()
+        self._sockets.clear()
+
+
+def _stop_process(process: subprocess.Popen[bytes], *, kill: bool) -> None:
+    """Stop a process (SIGTERM, or SIGKILL to simulate a crash), killing it if it takes too long."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def service_of(process_name: str) -> str:

@@ -7,8 +7,7 @@ import contextlib
 import gc
 import logging
 import signal
-import socket
-from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -40,6 +39,7 @@ from shared.migrations import upgrade_to_head_async
 from shared.observability import configure_logging, record_build
 from shared.outbox import OutboxWriter
 from shared.redis_client import connect_redis
+from shared.serving import GracefulServer, inherited_sockets
 from shared.settings import ServiceSettings
 from shared.unit_of_work import UnitOfWork
 
@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 STARTUP_TIMEOUT_SECONDS = 60.0
+#: How long a stopping process may take to drain its API, relay and consumer before they are cancelled
+#: (well within the 20 s ``kinerja up`` waits before SIGKILL).
+STOP_TIMEOUT_SECONDS = 12.0
 
 
 class ComponentCrashed(RuntimeError):
@@ -272,30 +275,6 @@ async def refuse_unfenced_role(context: ServiceContext) -> None:
     log.warning(message)
 
 
-class _ServerWithoutSignalCapture(uvicorn.Server):
-    """Uvicorn without its own signal handlers: the service's stop event governs every component."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A listening socket other processes of the same service may bind too (SO_REUSEPORT).
-
-    The kernel spreads new connections over every process listening on the port, so N replicas of
-    an API serve one address, and one of them stopping or crashing leaves the others serving it.
-    """
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    sock.set_inheritable(False)
-    return sock
-
-
 def build_context(definition: ServiceDefinition) -> ServiceContext:
     """Wire the concrete adapters of a service (the one place that does)."""
     settings = definition.settings
@@ -391,6 +370,9 @@ async def run_service(definition: ServiceDefinition, components: set[Component])
     if Component.RELAY in components:
         producers["relay"] = producer
 
+    #: Set once the API has answered its last request: the relay publishes until then.
+    api_stopped = asyncio.Event()
+
     async def run_relay() -> None:
         if not await start_with_retry(producer, stop):
             return
@@ -402,7 +384,12 @@ async def run_service(definition: ServiceDefinition, components: set[Component])
             batch_size=settings.outbox_batch_size,
             poll_interval=settings.outbox_poll_interval_seconds,
         )
-        await relay.run(stop)
+        await relay.run(api_stopped)
+        # The events of the last requests leave with this process (if this fails, the rows stay
+        # for the next relay); stopping the producer then flushes what is in flight.
+        with contextlib.suppress(Exception):
+            while await relay.publish_batch():
+                pass
 
     async def run_consumer() -> None:
         assert definition.handlers is not None
@@ -458,9 +445,10 @@ async def run_service(definition: ServiceDefinition, components: set[Component])
         proxy_headers=bool(settings.trusted_proxy_addresses),
         forwarded_allow_ips=list(settings.trusted_proxy_addresses),
     )
-    server = _ServerWithoutSignalCapture(config)
-    sockets = [listening_socket(settings.http_host, settings.http_port)] if settings.http_reuse_port else None
-    tasks.append(asyncio.create_task(server.serve(sockets=sockets), name="http"))
+    # Its own signal handlers stay off: the service's stop event governs every component.
+    server = GracefulServer(config, handle_signals=False)
+    http = asyncio.create_task(server.serve(sockets=inherited_sockets(settings.http_socket_fd)), name="http")
+    tasks.append(http)
     if Component.RELAY in components:
         tasks.append(asyncio.create_task(run_relay(), name="relay"))
     if Component.CONSUMER in components and definition.handlers is not None:
@@ -483,10 +471,15 @@ async def run_service(definition: ServiceDefinition, components: set[Component])
                 exc_info=task.exception(),
                 extra={"fields": {"component": task.get_name()}},
             )
+    # Consumers and background work stop now; the API stops accepting, answers what it took, and
+    # then the relay sends what those requests wrote (within one budget: then they are cancelled).
     stop.set()
     await context.run_stop_hooks()
     server.should_exit = True
-    await asyncio.wait(tasks, timeout=10)
+    deadline = loop.time() + STOP_TIMEOUT_SECONDS
+    await asyncio.wait([http], timeout=STOP_TIMEOUT_SECONDS)
+    api_stopped.set()
+    await asyncio.wait(tasks, timeout=max(deadline - loop.time(), 0.1))
     for task in tasks:
         task.cancel()
     with contextlib.suppress(Exception):

@@ -39,11 +39,12 @@ class ServiceSettings(BaseSettings):
     environment: Environment = Environment.DEVELOPMENT
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
-    http_reuse_port: bool = Field(
-        default=False,
+    http_socket_fd: int | None = Field(
+        default=None,
+        ge=0,
         description=(
-            "Listen with SO_REUSEPORT, so several processes of the same API serve one port (the kernel "
-            "shares connections among them, as uvicorn's workers do); `kinerja up --replicas` sets it."
+            "A listening socket the process inherits instead of binding the port itself, so several "
+            "processes of one API serve one port, as uvicorn's workers do; `kinerja up` passes it."
         ),
     )
     trusted_proxy_addresses: list[str] = Field(

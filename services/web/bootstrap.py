@@ -33,6 +33,7 @@ from services.web.settings import WebSettings
 from shared.http import ReadinessCheck, create_app
 from shared.observability import configure_logging
 from shared.redis_client import connect_redis
+from shared.serving import GracefulServer, inherited_sockets
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,7 @@ def install_page_errors(app: FastAPI, web: WebContext) -> None:
         return pages.render(request, "errors/not_found.html", status_code=404)
 
 
-class WebServer(uvicorn.Server):
+class WebServer(GracefulServer):
     """Uvicorn that ends the open live feed relays first when told to stop: it waits for every open
     response before it stops, and a relayed feed stays open for hours."""
 
@@ -186,7 +187,7 @@ async def run_web(settings: WebSettings | None = None) -> None:
     )
     log.info("web started", extra={"fields": {"port": settings.http_port}})
     try:
-        await WebServer(config, web).serve()
+        await WebServer(config, web).serve(sockets=inherited_sockets(settings.http_socket_fd))
     finally:
         await web.apis.aclose()
         await web.redis.aclose()

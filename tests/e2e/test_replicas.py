@@ -1,35 +1,60 @@
-"""More than one process of a service: two scoring processes on one port and in one consumer group.
+"""More than one process of each service: two of each API (one listening socket), relay and consumer
+(one consumer group), beside one web process.
 
-They share the partitions; one is killed with SIGKILL in the middle of a stream and is not
-restarted: the other takes its partitions over, and every activity counts exactly once, the views
-equal to a recomputation from the raw events.
+- Two scoring processes share the partitions; one is killed with SIGKILL in the middle of a stream
+  and is not restarted: the other takes its partitions over, and every activity counts exactly
+  once, the views equal to a recomputation from the raw events.
+- Every process is replaced in turn (a rolling restart) while all four services and the web
+  process are under load: no request fails, and every write answered 2xx is kept exactly once
+  and reaches scoring.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import contextlib
+import logging
+import time
+from collections import Counter
+from collections.abc import Awaitable, Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
+from aiokafka.errors import GroupCoordinatorNotAvailableError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from kinerja.services import PROCESS_NAMES, SERVICE_NAMES
+from kinerja.simulate import Ledger, MixedLoad, TokenMint, service_clients, set_up
+from services.feedback.domain.tracking_code import normalise_tracking_code
+from services.reporting.domain.activity import ActivityStatus as ReportedStatus
+from services.scoring.domain.activity import ActivityStatus as ScoredStatus
 from shared.db import ALL_REGIONS_SETTING
 from tests.conftest import auth, new_region_id, wait_until
-from tests.e2e.platform_support import ActivityStream, IsolatedPlatform, isolated_platform, send_all
+from tests.e2e.platform_support import (
+    ActivityStream,
+    IsolatedPlatform,
+    isolated_platform,
+    send_all,
+)
 
 pytestmark = pytest.mark.e2e
+log = logging.getLogger(__name__)
+
+#: Each service spells an activity's verified status its own way.
+REPORTED_VERIFIED = f"WHERE activity_id = ANY(:keys) AND status = '{ReportedStatus.VERIFIED.value}'"
+SCORED_VERIFIED = f"WHERE activity_id = ANY(:keys) AND status = '{ScoredStatus.VERIFIED.value}'"
 
 
 @pytest.fixture(scope="module")
 def two_of_each(tmp_path_factory: pytest.TempPathFactory, infrastructure: Any) -> Iterator[IsolatedPlatform]:
-    with isolated_platform(tmp_path_factory, infrastructure, ("planning", "scoring"), replicas=2) as platform:
+    with isolated_platform(tmp_path_factory, infrastructure, PROCESS_NAMES, replicas=2) as platform:
         yield platform
 
 
@@ -39,6 +64,8 @@ async def group_members(bootstrap: str, group: str) -> dict[str, int]:
     await admin.start()
     try:
         [description] = await admin.describe_consumer_groups([group])
+    except GroupCoordinatorNotAvailableError:
+        return {}  # the broker is still electing the group's coordinator
     finally:
         await admin.close()
     members: dict[str, int] = {}
@@ -102,72 +129,201 @@ async def test_two_scoring_processes_share_the_partitions_and_one_takes_over_fro
         await engine.dispose()
 
 
-@pytest.mark.xfail(
-    reason=(
-        "open defect: a request now and then ends in a connection error (ReadError) while one of "
-        "the two processes sharing the port shuts down; what was accepted is never lost"
-    ),
-    strict=False,
-)
+@dataclass
+class BesideTheMix:
+    """Requests the simulator's mix does not send, kept flowing until told to stop: planning's
+    writes (regions, whose events every other service consumes) and the web process's pages."""
+
+    platform: IsolatedPlatform
+    until: asyncio.Event = field(default_factory=asyncio.Event)
+    failures: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    front_pages: int = 0
+
+    async def register_regions(self) -> None:
+        admin = auth(self.platform.token("platform_admin"))
+        async with httpx.AsyncClient(timeout=30) as http:
+            while not self.until.is_set():
+                region = new_region_id()
+                body = {"region_id": region, "name": "Bergulir"}
+                if await self._answered(
+                    http.post(self.platform.url("planning", "/v1/regions"), json=body, headers=admin), 201
+                ):
+                    self.regions.append(region)
+
+    async def read_front_page(self) -> None:
+        async with httpx.AsyncClient(timeout=30) as http:
+            while not self.until.is_set():
+                if await self._answered(http.get(self.platform.url("web", "/")), 200):
+                    self.front_pages += 1
+
+    async def _answered(self, sending: Awaitable[httpx.Response], expected: int) -> bool:
+        try:
+            response = await sending
+        except httpx.HTTPError as error:
+            self.failures.append(repr(error))
+            return False
+        if response.status_code != expected:
+            self.failures.append(f"{response.request.url}: {response.status_code} {response.text[:200]}")
+        return response.status_code == expected
+
+
 async def test_a_rolling_restart_under_load_loses_no_accepted_request_and_fails_none(
     two_of_each: IsolatedPlatform,
 ) -> None:
-    """Every process of planning and scoring stopped (SIGTERM) and started again, one at a time,
-    while regions keep being registered: each stops accepting, finishes what it took, commits its
-    offsets and flushes its producer, and its twin serves meanwhile."""
+    """Every process of every service (API, relay, consumer, deadline scheduler) and the web
+    process is replaced, one at a time, while all of them keep receiving requests: the new process
+    starts on the service's listening socket, then the old one stops (SIGTERM). It stops accepting,
+    answers what it took, commits its offsets and sends its outbox's last events."""
     platform = two_of_each
-    platform.start("planning", "planning.2", "scoring", "scoring.2")
-    admin = auth(platform.token("platform_admin"))
-    answers: dict[str, int] = {}
-    failures: list[str] = []
-    restarted = asyncio.Event()
+    services = platform.services
+    everything = [name for service in services.names for name in services.process_names(service)]
+    platform.start(*everything)
+    ledger = Ledger()
+    urls = {name: platform.url(name, "") for name in SERVICE_NAMES}
+    async with service_clients(urls, connections=16) as clients:
+        mint = TokenMint(platform.settings)
+        population = await set_up(
+            clients, mint, ledger, employees=8, regions=1, tickets=400, prefix="bergulir"
+        )
+        load = MixedLoad(clients, population, ledger, seed=15)
+        beside = BesideTheMix(platform)
 
-    async def register_regions(http: httpx.AsyncClient) -> None:
-        while not restarted.is_set():
-            region = new_region_id()
+        async def keep_sending() -> None:
+            while not beside.until.is_set():
+                await load.send(load.next_request(), time.perf_counter())
+
+        async def restart_one_at_a_time() -> None:
             try:
-                response = await http.post(
-                    platform.url("planning", "/v1/regions"),
-                    json={"region_id": region, "name": "Bergulir"},
-                    headers=admin,
-                )
-            except httpx.HTTPError as error:
-                failures.append(f"{region}: {error!r}")
-                continue
-            answers[region] = response.status_code
+                for name in everything:
+                    await asyncio.sleep(0.5)
+                    await asyncio.to_thread(services.restart, name)
+                await asyncio.sleep(0.5)
+            finally:
+                beside.until.set()
 
-    async def restart_one_at_a_time() -> None:
-        for name in ("planning", "planning.2", "scoring", "scoring.2"):
-            await asyncio.sleep(1.0)
-            await asyncio.to_thread(platform.services.stop, name)
-            await asyncio.to_thread(platform.start, name)
-        await asyncio.sleep(1.0)
-        restarted.set()
-
-    async with httpx.AsyncClient(timeout=30) as http:
-        await asyncio.gather(restart_one_at_a_time(), *(register_regions(http) for _ in range(4)))
-    assert set(answers.values()) == {201}, {r: s for r, s in answers.items() if s != 201}
-    accepted = set(answers)
-    assert len(accepted) > 20
+        await asyncio.gather(
+            restart_one_at_a_time(),
+            beside.register_regions(),
+            beside.read_front_page(),
+            *(keep_sending() for _ in range(8)),
+        )
+    outcome = load.outcome
+    regions = beside.regions
+    log.info(
+        "under load: %s\nregions %d, front pages %d", outcome.summary(), len(regions), beside.front_pages
+    )
+    # Every request answered, as it would have been without the restarts.
+    assert not outcome.unanswered, outcome.summary()
+    # The one refusal the mix provokes itself: a retried report queued for verification twice.
+    assert set(outcome.refused) <= {"verification:cannot_verify"}, outcome.summary()
+    assert not beside.failures, beside.failures[:5]
+    assert min(len(regions), beside.front_pages, len(ledger.complaints), len(ledger.surveys)) > 5, (
+        outcome.summary()
+    )
+    assert outcome.answered["scorecard read"] > 5, outcome.summary()
 
     engine = create_async_engine(platform.settings.migration_database_url)
 
-    async def regions_in(table: str) -> list[str]:
+    async def rows(query: str, keys: list[str]) -> Counter[str]:
+        """How many rows hold each of ``keys`` (every region's rows are visible to this query)."""
         async with engine.begin() as connection:
             await connection.execute(text(f"SELECT set_config('{ALL_REGIONS_SETTING}', 'on', true)"))
-            rows = await connection.execute(
-                text(f"SELECT region_id FROM {table} WHERE region_id = ANY(:ids)"), {"ids": list(accepted)}
-            )
-            return [row[0] for row in rows]
+            return Counter(row[0] for row in await connection.execute(text(query), {"keys": keys}))
 
-    async def every_region_reached_scoring() -> bool:
-        return set(await regions_in("scoring.region_settings")) == accepted
+    def once_each(keys: list[str]) -> Counter[str]:
+        return Counter(dict.fromkeys(keys, 1))
+
+    activities = list(ledger.activities)
+    verified = list(ledger.verifications)
+
+    async def not_yet_in_scoring() -> dict[str, int]:
+        """How many regions, activities and verifications scoring lacks (or holds twice)."""
+        counted = {
+            "regions": (
+                await rows(
+                    "SELECT region_id FROM scoring.region_settings WHERE region_id = ANY(:keys)", regions
+                ),
+                regions,
+            ),
+            "activities": (
+                await rows(
+                    "SELECT activity_id FROM scoring.contributions WHERE activity_id = ANY(:keys)", activities
+                ),
+                activities,
+            ),
+            "verifications": (
+                await rows(f"SELECT activity_id FROM scoring.contributions {SCORED_VERIFIED}", verified),
+                verified,
+            ),
+        }
+        return {
+            name: len(keys) - sum(found.values())
+            for name, (found, keys) in counted.items()
+            if found != once_each(keys)
+        }
+
+    async def scoring_has_every_event() -> bool:
+        return not await not_yet_in_scoring()
+
+    async def every_outbox_sent() -> bool:
+        async with engine.begin() as connection:
+            return not any(
+                [
+                    await connection.scalar(
+                        text(f"SELECT count(*) FROM {name}.outbox WHERE published_at IS NULL")
+                    )
+                    for name in SERVICE_NAMES
+                ]
+            )
 
     try:
-        stored = await regions_in("planning.regions")
-        assert sorted(stored) == sorted(accepted)  # each exactly once
-        await wait_until(every_region_reached_scoring, timeout=90, interval=0.5)
+        # Every write answered 2xx is in its service's database exactly once ...
+        assert await rows(
+            "SELECT region_id FROM planning.regions WHERE region_id = ANY(:keys)", regions
+        ) == once_each(regions)
+        assert await rows(
+            "SELECT activity_id FROM reporting.activities WHERE activity_id = ANY(:keys)", activities
+        ) == once_each(activities)
+        assert await rows(f"SELECT activity_id FROM reporting.activities {REPORTED_VERIFIED}", verified) == (
+            once_each(verified)
+        )
+        complaints = [normalise_tracking_code(code) for code in ledger.complaints]
+        assert await rows(
+            "SELECT tracking_code FROM feedback.complaints WHERE tracking_code = ANY(:keys)", complaints
+        ) == once_each(complaints)
+        surveys = list(ledger.surveys)
+        assert await rows(
+            "SELECT response_id FROM feedback.survey_responses WHERE response_id = ANY(:keys)", surveys
+        ) == once_each(surveys)
+        # ... its events left the outboxes and reached scoring, each counted once ...
+        await wait_until(every_outbox_sent, timeout=60, interval=0.5)
+        with contextlib.suppress(AssertionError):
+            await wait_until(scoring_has_every_event, timeout=180, interval=1)
+        assert await not_yet_in_scoring() == {}
+        # ... and every consumer group committed what it applied.
+        assert await wait_until(
+            lambda: groups_caught_up(platform.endpoints.kafka_bootstrap_servers), timeout=60, interval=1
+        )
     finally:
         await engine.dispose()
-    # Last, so that what was accepted is checked whatever happened to the others.
-    assert not failures, failures[:5]
+
+
+async def groups_caught_up(bootstrap: str) -> dict[str, int] | None:
+    """The consuming services' groups with how many partitions each committed, once none lags."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await admin.start()
+    await consumer.start()
+    try:
+        committed: dict[str, int] = {}
+        for group in ("kinerja-reporting", "kinerja-scoring", "kinerja-feedback"):
+            offsets = await admin.list_consumer_group_offsets(group)
+            ends = await consumer.end_offsets(list(offsets))
+            if not offsets or any(offsets[partition].offset < ends[partition] for partition in offsets):
+                return None
+            committed[group] = len(offsets)
+        return committed
+    finally:
+        await consumer.stop()
+        await admin.close()

@@ -23,17 +23,18 @@ def test_each_service_runs_its_replicas_on_its_own_port_and_the_web_process_once
     processes = ServiceProcesses(ENDPOINTS, tmp_path, ports=dict(DEFAULT_PORTS), replicas=3)
     assert processes.process_names("scoring") == ["scoring", "scoring.2", "scoring.3"]
     assert processes.process_names("web") == ["web"]
-    replica = processes.environment("scoring.3")
-    assert replica["KINERJA_HTTP_PORT"] == str(DEFAULT_PORTS["scoring"])
-    assert replica["KINERJA_HTTP_REUSE_PORT"] == "true"
-    assert "KINERJA_HTTP_REUSE_PORT" not in processes.environment("web")
+    assert processes.environment("scoring.3")["KINERJA_HTTP_PORT"] == str(DEFAULT_PORTS["scoring"])
 
 
-def test_one_replica_listens_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("KINERJA_HTTP_REUSE_PORT", raising=False)
-    processes = ServiceProcesses(ENDPOINTS, tmp_path, ports=dict(DEFAULT_PORTS))
-    assert processes.process_names("planning") == ["planning"]
-    assert "KINERJA_HTTP_REUSE_PORT" not in processes.environment("planning")
+def test_each_port_is_bound_once_for_all_the_processes_of_its_service(tmp_path: Path) -> None:
+    processes = ServiceProcesses(ENDPOINTS, tmp_path, ports={"planning": infra.free_port()}, replicas=2)
+    try:
+        listening = processes.listening_socket("planning")
+        assert listening.getsockname()[1] == processes.ports["planning"]
+        assert processes.listening_socket("planning") is listening
+    finally:
+        processes.stop_all()
+    assert listening.fileno() == -1  # closed with the processes
 
 
 def test_up_takes_a_count_of_replicas_of_at_least_one() -> None:
