@@ -1,5 +1,5 @@
-"""More than one process of each service: two of each API (one listening socket), relay and consumer
-(one consumer group), beside one web process.
+"""More than one process of each service: two of each API (one listening socket), relay, consumer
+(one consumer group) and deadline scheduler, beside one web process.
 
 - Two scoring processes share the partitions; one is killed with SIGKILL in the middle of a stream
   and is not restarted: the other takes its partitions over, and every activity counts exactly
@@ -7,6 +7,7 @@
 - Every process is replaced in turn (a rolling restart) while all four services and the web
   process are under load: no request fails, and every write answered 2xx is kept exactly once
   and reaches scoring.
+- Two deadline schedulers emit each breach once.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from tests.e2e.platform_support import (
     ActivityStream,
     IsolatedPlatform,
     isolated_platform,
+    read_topic,
     send_all,
 )
 
@@ -54,8 +56,11 @@ SCORED_VERIFIED = f"WHERE activity_id = ANY(:keys) AND status = '{ScoredStatus.V
 
 @pytest.fixture(scope="module")
 def two_of_each(tmp_path_factory: pytest.TempPathFactory, infrastructure: Any) -> Iterator[IsolatedPlatform]:
-    with isolated_platform(tmp_path_factory, infrastructure, PROCESS_NAMES, replicas=2) as platform:
-        yield platform
+    with pytest.MonkeyPatch.context() as environment:
+        # Feedback's deadline schedulers scan often, so that both race for each overdue complaint.
+        environment.setenv("KINERJA_COMPLAINT_SCAN_INTERVAL_SECONDS", "0.5")
+        with isolated_platform(tmp_path_factory, infrastructure, PROCESS_NAMES, replicas=2) as platform:
+            yield platform
 
 
 async def group_members(bootstrap: str, group: str) -> dict[str, int]:
@@ -327,3 +332,66 @@ async def groups_caught_up(bootstrap: str) -> dict[str, int] | None:
     finally:
         await consumer.stop()
         await admin.close()
+
+
+async def test_two_feedback_processes_emit_each_deadline_breach_once(two_of_each: IsolatedPlatform) -> None:
+    """Both feedback processes run the deadline scheduler (scanning twice a second here): each
+    complaint whose deadline passed is emitted once, reaches scoring once, and is on the topic once."""
+    platform = two_of_each
+    platform.start("planning", "feedback", "feedback.2", "scoring")
+    ledger = Ledger()
+    urls = {name: platform.url(name, "") for name in SERVICE_NAMES}
+    async with service_clients(urls, connections=8) as clients:
+        population = await set_up(
+            clients, TokenMint(platform.settings), ledger, employees=1, regions=1, tickets=1, prefix="tenggat"
+        )
+        [unit] = population.units
+        codes = []
+        for n in range(30):
+            filed = await clients.feedback.post(
+                f"/v1/public/regions/{unit.region_id}/complaints",
+                json={
+                    "unit_id": unit.unit_id,
+                    "description": "Berkas belum selesai padahal sudah lewat waktu.",
+                },
+                headers={"X-Forwarded-For": f"10.0.0.{n + 1}"},
+            )
+            assert filed.status_code == 201, filed.text
+            codes.append(normalise_tracking_code(filed.json()["tracking_code"]))
+    engine = create_async_engine(platform.settings.migration_database_url)
+
+    async def all_regions(query: str, **values: Any) -> list[Any]:
+        async with engine.begin() as connection:
+            await connection.execute(text(f"SELECT set_config('{ALL_REGIONS_SETTING}', 'on', true)"))
+            return list((await connection.execute(text(query), values)).scalars())
+
+    try:
+        complaint_ids = await all_regions(
+            "UPDATE feedback.complaints SET due_at = now() - interval '1 minute' "
+            "WHERE tracking_code = ANY(:codes) RETURNING complaint_id",
+            codes=codes,
+        )
+        assert len(complaint_ids) == len(codes)
+
+        async def scoring_counted_each_breach() -> list[Any] | None:
+            breached = await all_regions(
+                "SELECT complaint_id FROM scoring.complaint_breaches WHERE complaint_id = ANY(:ids)",
+                ids=complaint_ids,
+            )
+            return breached if sorted(breached) == sorted(complaint_ids) else None
+
+        await wait_until(scoring_counted_each_breach, timeout=90, interval=0.5)
+        recorded = await all_regions(
+            "SELECT complaint_id FROM feedback.complaint_breaches WHERE complaint_id = ANY(:ids)",
+            ids=complaint_ids,
+        )
+        assert sorted(recorded) == sorted(complaint_ids)
+    finally:
+        await engine.dispose()
+    events = await read_topic(
+        platform.endpoints.kafka_bootstrap_servers, "feedback.complaint.v1", regions={unit.region_id}
+    )
+    emitted = Counter(
+        event["payload"]["complaint_id"] for event in events if event["type"] == "ComplaintDeadlineBreached"
+    )
+    assert emitted == Counter(dict.fromkeys(complaint_ids, 1))
