@@ -22,7 +22,7 @@ from services.reporting.entrypoints.schemas import BatchCreate, BatchRead, Rejec
 from services.reporting.service_layer import activities, evidence, field_visits
 from services.reporting.service_layer.access import employee_of
 from services.reporting.service_layer.activities import HistoryFilters, SubmissionRules
-from services.reporting.service_layer.intake import Claim, batch_answer, batch_claim, single_answer
+from services.reporting.service_layer.intake import Claim
 from services.reporting.service_layer.schemas import (
     ActivityCorrection,
     ActivityCreate,
@@ -35,6 +35,7 @@ from services.reporting.service_layer.schemas import (
     FieldVisitPage,
     FieldVisitRead,
 )
+from services.reporting.service_layer.submission_answers import batch_answer, batch_claim, single_answer
 from shared.auth import Principal, Role, require_roles
 from shared.dates import BoundedInstant
 from shared.errors import ServiceUnavailable, Unprocessable

@@ -5,7 +5,8 @@ from __future__ import annotations
 from services.reporting.adapters.evidence_store import EvidenceStore, build_evidence_store
 from services.reporting.adapters.intake_store import IntakeStore
 from services.reporting.adapters.live_feed import LiveFeed
-from services.reporting.service_layer.intake import SubmissionQueue, WriteGroup, group_writer
+from services.reporting.service_layer.group_commit import SubmissionQueue
+from services.reporting.service_layer.intake import WriteGroup, group_writer
 from services.reporting.settings import ReportingSettings
 from shared.runtime import ServiceContext
 from shared.settings import own_settings

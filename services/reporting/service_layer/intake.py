@@ -10,44 +10,36 @@ Whatever the group, one statement reads the plan indicators and one writes the a
 their outbox events and audit entries (adapters/intake_store.py: four round trips in all). If a
 group's transaction fails, it is written again in halves, so one request's failure never fails
 another's; if its connection was dropped (a database restart), it is written again on a fresh one.
+
+This module judges and writes a group; ``group_commit`` gathers single submissions into groups, and
+``submission_answers`` turns a request into a claim and the outcomes into its answer.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-import orjson
-from pydantic import ValidationError
-
 from services.reporting.adapters.intake_store import ConnectionLost, IntakeStore, IntakeTransaction
 from services.reporting.adapters.live_feed import FeedNotice
 from services.reporting.domain.activity import ActivityStatus, check_occurrence, check_quantity
 from services.reporting.domain.resend import ACTIVITY_CONTENT, changed_resend, differing_fields
-from services.reporting.metrics import ACTIVITIES_SUBMITTED, BATCH_SIZE, SUBMISSION_GROUP_SIZE
+from services.reporting.metrics import ACTIVITIES_SUBMITTED
 from services.reporting.service_layer.activities import (
-    ACTIVITY_ID_TAKEN,
     UNKNOWN_INDICATOR,
     SubmissionRules,
     feed_payload,
     read_activity,
 )
-from services.reporting.service_layer.schemas import ActivityCreate, ActivityRead, BatchItemOutcome
+from services.reporting.service_layer.schemas import ActivityCreate, ActivityRead
 from shared.auth import Principal
 from shared.contracts.reporting import ActivityReported
-from shared.errors import ServiceUnavailable
-from shared.i18n import refusal_body
 from shared.observability import correlation_id_var, region_label
 from shared.refusals import Refusal
 from shared.region_time import utc_offset_minutes
 from shared.unit_of_work import audit_row
-from shared.validation import describe
-
-log = logging.getLogger(__name__)
 
 Outcome = Literal["accepted", "duplicate", "changed", "taken", "rejected"]
 
@@ -313,158 +305,3 @@ def group_writer(store: IntakeStore, *, clock_skew_seconds: int) -> WriteGroup:
             return await write_group(transaction, claims, rules)
 
     return write
-
-
-@dataclass(slots=True)
-class _Waiting:
-    claim: Claim
-    answer: asyncio.Future[ClaimResult]
-
-
-class SubmissionQueue:
-    """Group commit for single submissions: whatever arrived while a group was written is the next group.
-
-    ``write`` opens, fills and commits one transaction for one region's claims. At most
-    ``writers`` groups are written at once (one fills while the other waits on the database).
-    """
-
-    def __init__(self, write: WriteGroup, *, max_group: int = 256, writers: int = 1) -> None:
-        self._write = write
-        self._max_group = max_group
-        self._writers = writers
-        self._waiting: list[_Waiting] = []
-        self._running: set[asyncio.Task[None]] = set()
-
-    async def submit(self, claim: Claim) -> ClaimResult:
-        """The claim's outcomes once the transaction that wrote it committed."""
-        loop = asyncio.get_running_loop()
-        waiting = _Waiting(claim, loop.create_future())
-        self._waiting.append(waiting)
-        if len(self._running) < self._writers:
-            task = loop.create_task(self._drain())
-            self._running.add(task)
-        return await waiting.answer
-
-    async def _drain(self) -> None:
-        try:
-            while self._waiting:
-                group, self._waiting = self._waiting[: self._max_group], self._waiting[self._max_group :]
-                by_region: dict[str, list[_Waiting]] = {}
-                for waiting in group:
-                    by_region.setdefault(waiting.claim.principal.region, []).append(waiting)
-                # Each region's transaction on its own connection, at the same time.
-                await asyncio.gather(*(self._write_members(r, members) for r, members in by_region.items()))
-        finally:
-            # Leave the running set in the same step as the last look at the queue (no await in
-            # between): a submission queued after that look then starts a writer of its own.
-            current = asyncio.current_task()
-            if current is not None:
-                self._running.discard(current)
-
-    async def _write_members(self, region_id: str, members: list[_Waiting]) -> None:
-        SUBMISSION_GROUP_SIZE.observe(len(members))
-        try:
-            results = await self._write(region_id, [waiting.claim for waiting in members])
-        except asyncio.CancelledError:
-            for waiting in members:
-                _fail(waiting, _STOPPING)
-            raise
-        except Exception as exc:
-            if len(members) == 1:
-                _fail(members[0], exc)
-                return
-            # One request's failure must not fail the others: each half is written again on its own,
-            # so a bad request ends up alone after a few halvings and the rest is committed.
-            log.warning(
-                "submission group failed; writing it again in halves",
-                extra={"fields": {"size": len(members), "error": repr(exc)[:200]}},
-            )
-            half = len(members) // 2
-            await self._write_members(region_id, members[:half])
-            await self._write_members(region_id, members[half:])
-            return
-        for waiting, result in zip(members, results, strict=True):
-            if not waiting.answer.done():
-                waiting.answer.set_result(result)
-
-
-_STOPPING = ServiceUnavailable(
-    "service_stopping",
-    "The service is stopping; send the activity again.",
-    "Layanan sedang berhenti; kirim lagi.",
-)
-
-
-def _fail(waiting: _Waiting, exc: BaseException) -> None:
-    if not waiting.answer.done():
-        waiting.answer.set_exception(exc)
-
-
-def batch_claim(
-    principal: Principal, employee_id: str, raw_items: Sequence[object], client_address: str | None
-) -> tuple[Claim, dict[int, BatchItemOutcome]]:
-    """A batch's well-formed items as one claim, and a rejection for each malformed one."""
-    BATCH_SIZE.observe(len(raw_items))
-    items: list[tuple[int, ActivityCreate]] = []
-    malformed: dict[int, BatchItemOutcome] = {}
-    for index, raw in enumerate(raw_items):
-        try:
-            items.append((index, ActivityCreate.model_validate(raw)))
-        except ValidationError as exc:
-            raw_id = raw.get("activity_id") if isinstance(raw, dict) else None
-            malformed[index] = _invalid_item(index, raw_id if isinstance(raw_id, str) else None, exc)
-            ACTIVITIES_SUBMITTED.labels(region_label(principal.region), "rejected").inc()
-    claim = Claim(principal, employee_id, items, client_address, batch=True, malformed=len(malformed))
-    return claim, malformed
-
-
-def batch_answer(size: int, outcomes: Sequence[ItemOutcome], malformed: dict[int, BatchItemOutcome]) -> bytes:
-    """The JSON answer to a batch (``BatchRead``): one outcome per item, in request order.
-
-    Written as plain dicts: a model per item (up to 500) and their serialization cost more than
-    judging and storing the items did.
-    """
-    by_index: dict[int, dict[str, Any]] = {
-        index: item.model_dump(mode="json") for index, item in malformed.items()
-    }
-    for outcome in outcomes:
-        by_index[outcome.index] = _batch_item(outcome)
-    items = [by_index[index] for index in range(size)]
-    accepted = sum(1 for item in items if item["outcome"] == "accepted")
-    duplicates = sum(1 for item in items if item["outcome"] == "duplicate")
-    answer = {"accepted": accepted, "duplicates": duplicates, "rejected": size - accepted - duplicates}
-    return orjson.dumps(answer | {"items": items})
-
-
-def _batch_item(outcome: ItemOutcome) -> dict[str, Any]:
-    """One item's outcome in the shape of ``BatchItemOutcome``."""
-    kind: str = outcome.outcome
-    status, error = outcome.status, None
-    if kind not in ("accepted", "duplicate"):
-        kind, status = "rejected", None
-        error = (
-            refusal_body(outcome.refusal)
-            if outcome.refusal is not None
-            else ACTIVITY_ID_TAKEN.body()["error"]
-        )
-    return {
-        "index": outcome.index,
-        "activity_id": outcome.activity_id,
-        "outcome": kind,
-        "status": status,
-        "error": error,
-    }
-
-
-def _invalid_item(index: int, activity_id: str | None, exc: ValidationError) -> BatchItemOutcome:
-    error = describe(exc.errors(), subject=("item", "butir"))
-    return BatchItemOutcome(index=index, activity_id=activity_id, outcome="rejected", error=error)
-
-
-def single_answer(outcome: ItemOutcome) -> tuple[ActivityRead, bool]:
-    """A single submission's answer: the activity and whether it is new, or the error to raise."""
-    if outcome.outcome in ("changed", "rejected") and outcome.refusal is not None:
-        raise outcome.refusal
-    if outcome.outcome in ("taken", "rejected") or outcome.activity is None:
-        raise ACTIVITY_ID_TAKEN
-    return outcome.activity, outcome.outcome == "accepted"

@@ -1,0 +1,103 @@
+"""Group commit for single submissions: whatever arrives while a group is being written is the next.
+
+One transaction per region holds a group's submissions, and each request is answered only after
+that transaction committed; a group that fails is written again in halves, so one request's
+failure never fails another's (the writing itself: ``intake.group_writer``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from services.reporting.metrics import SUBMISSION_GROUP_SIZE
+from services.reporting.service_layer.intake import Claim, ClaimResult, WriteGroup
+from shared.errors import ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Waiting:
+    claim: Claim
+    answer: asyncio.Future[ClaimResult]
+
+
+class SubmissionQueue:
+    """Group commit for single submissions: whatever arrived while a group was written is the next group.
+
+    ``write`` opens, fills and commits one transaction for one region's claims. At most
+    ``writers`` groups are written at once (one fills while the other waits on the database).
+    """
+
+    def __init__(self, write: WriteGroup, *, max_group: int = 256, writers: int = 1) -> None:
+        self._write = write
+        self._max_group = max_group
+        self._writers = writers
+        self._waiting: list[_Waiting] = []
+        self._running: set[asyncio.Task[None]] = set()
+
+    async def submit(self, claim: Claim) -> ClaimResult:
+        """The claim's outcomes once the transaction that wrote it committed."""
+        loop = asyncio.get_running_loop()
+        waiting = _Waiting(claim, loop.create_future())
+        self._waiting.append(waiting)
+        if len(self._running) < self._writers:
+            task = loop.create_task(self._drain())
+            self._running.add(task)
+        return await waiting.answer
+
+    async def _drain(self) -> None:
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting[: self._max_group], self._waiting[self._max_group :]
+                by_region: dict[str, list[_Waiting]] = {}
+                for waiting in group:
+                    by_region.setdefault(waiting.claim.principal.region, []).append(waiting)
+                # Each region's transaction on its own connection, at the same time.
+                await asyncio.gather(*(self._write_members(r, members) for r, members in by_region.items()))
+        finally:
+            # Leave the running set in the same step as the last look at the queue (no await in
+            # between): a submission queued after that look then starts a writer of its own.
+            current = asyncio.current_task()
+            if current is not None:
+                self._running.discard(current)
+
+    async def _write_members(self, region_id: str, members: list[_Waiting]) -> None:
+        SUBMISSION_GROUP_SIZE.observe(len(members))
+        try:
+            results = await self._write(region_id, [waiting.claim for waiting in members])
+        except asyncio.CancelledError:
+            for waiting in members:
+                _fail(waiting, _STOPPING)
+            raise
+        except Exception as exc:
+            if len(members) == 1:
+                _fail(members[0], exc)
+                return
+            # One request's failure must not fail the others: each half is written again on its own,
+            # so a bad request ends up alone after a few halvings and the rest is committed.
+            log.warning(
+                "submission group failed; writing it again in halves",
+                extra={"fields": {"size": len(members), "error": repr(exc)[:200]}},
+            )
+            half = len(members) // 2
+            await self._write_members(region_id, members[:half])
+            await self._write_members(region_id, members[half:])
+            return
+        for waiting, result in zip(members, results, strict=True):
+            if not waiting.answer.done():
+                waiting.answer.set_result(result)
+
+
+_STOPPING = ServiceUnavailable(
+    "service_stopping",
+    "The service is stopping; send the activity again.",
+    "Layanan sedang berhenti; kirim lagi.",
+)
+
+
+def _fail(waiting: _Waiting, exc: BaseException) -> None:
+    if not waiting.answer.done():
+        waiting.answer.set_exception(exc)

@@ -1,0 +1,88 @@
+"""What a submission answers: a batch's items as one claim and its per-item JSON, a single one's activity."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from services.reporting.metrics import ACTIVITIES_SUBMITTED, BATCH_SIZE
+from services.reporting.service_layer.activities import ACTIVITY_ID_TAKEN
+from services.reporting.service_layer.intake import Claim, ItemOutcome
+from services.reporting.service_layer.schemas import ActivityCreate, ActivityRead, BatchItemOutcome
+from shared.auth import Principal
+from shared.i18n import refusal_body
+from shared.observability import region_label
+from shared.validation import describe
+
+
+def batch_claim(
+    principal: Principal, employee_id: str, raw_items: Sequence[object], client_address: str | None
+) -> tuple[Claim, dict[int, BatchItemOutcome]]:
+    """A batch's well-formed items as one claim, and a rejection for each malformed one."""
+    BATCH_SIZE.observe(len(raw_items))
+    items: list[tuple[int, ActivityCreate]] = []
+    malformed: dict[int, BatchItemOutcome] = {}
+    for index, raw in enumerate(raw_items):
+        try:
+            items.append((index, ActivityCreate.model_validate(raw)))
+        except ValidationError as exc:
+            raw_id = raw.get("activity_id") if isinstance(raw, dict) else None
+            malformed[index] = _invalid_item(index, raw_id if isinstance(raw_id, str) else None, exc)
+            ACTIVITIES_SUBMITTED.labels(region_label(principal.region), "rejected").inc()
+    claim = Claim(principal, employee_id, items, client_address, batch=True, malformed=len(malformed))
+    return claim, malformed
+
+
+def batch_answer(size: int, outcomes: Sequence[ItemOutcome], malformed: dict[int, BatchItemOutcome]) -> bytes:
+    """The JSON answer to a batch (``BatchRead``): one outcome per item, in request order.
+
+    Written as plain dicts: a model per item (up to 500) and their serialization cost more than
+    judging and storing the items did.
+    """
+    by_index: dict[int, dict[str, Any]] = {
+        index: item.model_dump(mode="json") for index, item in malformed.items()
+    }
+    for outcome in outcomes:
+        by_index[outcome.index] = _batch_item(outcome)
+    items = [by_index[index] for index in range(size)]
+    accepted = sum(1 for item in items if item["outcome"] == "accepted")
+    duplicates = sum(1 for item in items if item["outcome"] == "duplicate")
+    answer = {"accepted": accepted, "duplicates": duplicates, "rejected": size - accepted - duplicates}
+    return orjson.dumps(answer | {"items": items})
+
+
+def _batch_item(outcome: ItemOutcome) -> dict[str, Any]:
+    """One item's outcome in the shape of ``BatchItemOutcome``."""
+    kind: str = outcome.outcome
+    status, error = outcome.status, None
+    if kind not in ("accepted", "duplicate"):
+        kind, status = "rejected", None
+        error = (
+            refusal_body(outcome.refusal)
+            if outcome.refusal is not None
+            else ACTIVITY_ID_TAKEN.body()["error"]
+        )
+    return {
+        "index": outcome.index,
+        "activity_id": outcome.activity_id,
+        "outcome": kind,
+        "status": status,
+        "error": error,
+    }
+
+
+def _invalid_item(index: int, activity_id: str | None, exc: ValidationError) -> BatchItemOutcome:
+    error = describe(exc.errors(), subject=("item", "butir"))
+    return BatchItemOutcome(index=index, activity_id=activity_id, outcome="rejected", error=error)
+
+
+def single_answer(outcome: ItemOutcome) -> tuple[ActivityRead, bool]:
+    """A single submission's answer: the activity and whether it is new, or the error to raise."""
+    if outcome.outcome in ("changed", "rejected") and outcome.refusal is not None:
+        raise outcome.refusal
+    if outcome.outcome in ("taken", "rejected") or outcome.activity is None:
+        raise ACTIVITY_ID_TAKEN
+    return outcome.activity, outcome.outcome == "accepted"
