@@ -5,6 +5,7 @@ restart its parts; nothing here touches a running ``make up``.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -67,3 +68,16 @@ class IsolatedPlatform:
         """Stop every service, then the servers."""
         self.services.stop_all()
         self.infrastructure.stop()
+
+    def remove(self) -> None:
+        """Delete the stopped platform's data, PostgreSQL's cluster too where it had to live elsewhere
+        (as root; a durable cluster is kept by ``stop``)."""
+        remove_data(self.data_dir)
+
+
+def remove_data(data_dir: Path) -> None:
+    """Delete an isolated platform's directory and the PostgreSQL cluster it links to, if any."""
+    pgdata = data_dir / "infra" / "postgres"
+    if pgdata.is_symlink():
+        shutil.rmtree(pgdata.resolve(), ignore_errors=True)
+    shutil.rmtree(data_dir, ignore_errors=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import shutil
 import tempfile
 import time
 import traceback
@@ -22,7 +21,7 @@ from pathlib import Path
 from kinerja.chaos.backbone import poison
 from kinerja.chaos.checks import Verdict, check_run
 from kinerja.chaos.faults import TARGETS, InjectedFault, inject, restart_the_fallen, schedule
-from kinerja.isolated import IsolatedPlatform
+from kinerja.isolated import IsolatedPlatform, remove_data
 from kinerja.processes import run_coroutine
 from kinerja.services import PROCESS_NAMES, SERVICE_NAMES
 from kinerja.simulate import (
@@ -131,6 +130,15 @@ async def _drive(
     return ledger, poisoned
 
 
+def campaign_platform(data_dir: Path, *, replicas: int) -> IsolatedPlatform:
+    """The platform of one run: its servers started, the service processes not yet.
+
+    PostgreSQL keeps ``kinerja up``'s durable settings: the tests' fast ones (no fsync, asynchronous
+    commits) acknowledge a commit before its WAL is written, and a SIGKILL then loses it.
+    """
+    return IsolatedPlatform(data_dir, PROCESS_NAMES, replicas=replicas, durable=True)
+
+
 def run_once(run: int, options: CampaignOptions) -> RunReport:
     """One run on a platform of its own, from its start to its checks; the platform is removed after."""
     report = RunReport(run)
@@ -139,7 +147,7 @@ def run_once(run: int, options: CampaignOptions) -> RunReport:
     ensure_dev_signing_key(data_dir / "dev-jwt" / "private.pem")
     platform: IsolatedPlatform | None = None
     try:
-        platform = IsolatedPlatform(data_dir, PROCESS_NAMES, replicas=options.replicas)
+        platform = campaign_platform(data_dir, replicas=options.replicas)
         run_coroutine(ensure_topics(platform.endpoints.kafka_bootstrap_servers))
         platform.services.start_all()
         platform.services.wait_healthy(timeout=180)
@@ -173,7 +181,7 @@ def run_once(run: int, options: CampaignOptions) -> RunReport:
         if platform is not None:
             platform.stop()
         if report.ok or not options.keep_failed:
-            shutil.rmtree(data_dir, ignore_errors=True)
+            remove_data(data_dir)
         else:
             print(f"  run {run}: its data and logs are kept in {data_dir}")
     report.seconds = time.monotonic() - started
