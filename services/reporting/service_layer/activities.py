@@ -79,6 +79,12 @@ UNKNOWN_INDICATOR = Refusal(
     "unknown_indicator", "The indicator is not in your approved work plan.", field="indicator_id"
 )
 
+NOT_THE_OWNER_TO_CORRECT = Forbidden(
+    "not_the_owner",
+    "Only the employee who reported an activity can correct it.",
+    "Hanya pegawai yang melaporkan kegiatan yang dapat memperbaikinya.",
+)
+
 ACTIVITY_ID_TAKEN = Conflict(
     "activity_id_taken",
     "This activity id is already used by another activity.",
@@ -219,15 +225,7 @@ async def correct_activity(
             .with_for_update(of=activities)
         )
     ).first()
-    row = ensure_owner(
-        principal,
-        row,
-        not_the_owner=Forbidden(
-            "not_the_owner",
-            "Only the employee who reported an activity can correct it.",
-            "Hanya pegawai yang melaporkan kegiatan yang dapat memperbaikinya.",
-        ),
-    )
+    row = ensure_owner(principal, row, not_the_owner=NOT_THE_OWNER_TO_CORRECT)
     status = next_status(ActivityStatus(row.status), ReviewAction.CORRECT)
     if row.plan_year is None:
         raise UNKNOWN_INDICATOR

@@ -25,6 +25,12 @@ from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+NOT_THE_OWNER_TO_ATTACH = Forbidden(
+    "not_the_owner",
+    "Only the employee who reported an activity can attach evidence to it.",
+    "Hanya pegawai yang melaporkan kegiatan yang dapat melampirkan bukti dukung.",
+)
+
 
 def _store_unavailable() -> StorageUnavailable:
     return StorageUnavailable(
@@ -77,15 +83,7 @@ async def attach_evidence(
             .with_for_update(of=activities)
         )
     ).first()
-    row = ensure_owner(
-        principal,
-        row,
-        not_the_owner=Forbidden(
-            "not_the_owner",
-            "Only the employee who reported an activity can attach evidence to it.",
-            "Hanya pegawai yang melaporkan kegiatan yang dapat melampirkan bukti dukung.",
-        ),
-    )
+    row = ensure_owner(principal, row, not_the_owner=NOT_THE_OWNER_TO_ATTACH)
     frozen = evidence_may_change(ActivityStatus(row.status))
     if frozen is not None:
         raise frozen
