@@ -185,3 +185,90 @@ async def test_reportings_trail(start_service, make_token, monkeypatch, tmp_path
         (member, "evidence.attach", two, digest, CLIENT_ADDRESS),
         (boss, "field_visit.log", visit["visit_id"], None, CLIENT_ADDRESS),
     ]
+
+
+async def test_feedbacks_trail(start_service, make_token):
+    from tests.conftest import new_region_id
+    from tests.integration.test_feedback_complaint_photos import JPEG
+    from tests.integration.test_feedback_internal import berakhlak, seed_team
+    from tests.integration.test_feedback_surveys import citizen, outbox_events, scores
+
+    feedback = await start_service("feedback")
+    region = new_region_id()
+    people = await seed_team(feedback, region)
+    unit = f"{region}-dukcapil"
+    admin = auth(make_token("region_admin", region=region))
+    head = auth(make_token("employee,rater", region=region, employee=people["head"]))
+    staff = auth(make_token("employee", region=region, employee=people["staff"]))
+    address = "10.20.30.40"
+    public = f"/v1/public/regions/{region}"
+
+    async def ok(response: Any, status: int = 200) -> Any:
+        answered = await response
+        assert answered.status_code == status, answered.text
+        return answered.json() if status != 204 else None
+
+    service = {"service_id": "ktp", "name": "KTP-el", "survey_kind": "public_service"}
+    await ok(feedback.client.post(f"/v1/units/{unit}/services", json=service, headers=admin), 201)
+    tickets = {"service_id": "ktp", "count": 2}
+    await ok(feedback.client.post(f"/v1/units/{unit}/service-tickets", json=tickets, headers=admin), 201)
+    async with citizen(feedback, address) as client:
+        answer = {"scores": scores(4, 4, 3, 3, 4, 3, 4, 3, 2), "service_id": "ktp"}
+        receipt = await ok(client.post(f"{public}/units/{unit}/survey-responses", json=answer), 201)
+        complaint = {"unit_id": unit, "description": "Antrean KTP-el tidak bergerak selama tiga jam."}
+        code = (await ok(client.post(f"{public}/complaints", json=complaint), 201))["tracking_code"]
+        photo = client.put(
+            f"{public}/complaints/{code}/photo", content=JPEG, headers={"Content-Type": "image/jpeg"}
+        )
+        await ok(photo, 204)
+    users = {"period": receipt["period"], "service_id": "ktp", "service_users": 100}
+    await ok(feedback.client.put(f"/v1/units/{unit}/service-users", json=users, headers=admin))
+    complaint_id = (await outbox_events(feedback, region, "ComplaintFiled"))[0]["complaint_id"]
+    moves = f"/v1/complaints/{complaint_id}/transitions"
+    for move in (
+        {"status": "verified"},
+        {"status": "dispatched", "unit_id": unit},
+        {"status": "followed_up"},
+        {"status": "answered", "reason": "Petugas tambahan ditempatkan"},
+        {"status": "closed"},
+    ):
+        await ok(feedback.client.post(moves, json=move, headers=admin))
+    async with citizen(feedback, address) as client:
+        await ok(client.post(f"{public}/complaints/{code}/reopen", json={"reason": "Antrean kembali macet"}))
+    holiday = {"day": "2026-12-25", "name": "Hari Raya Natal"}
+    await ok(feedback.client.post("/v1/complaint-calendar/holidays", json=holiday, headers=admin), 201)
+    await ok(feedback.client.delete("/v1/complaint-calendar/holidays/2026-12-25", headers=admin), 204)
+    policy = {"effective_from": "2026-01-01", "verification_days": 2}
+    await ok(feedback.client.post("/v1/complaint-policies", json=policy, headers=admin), 201)
+    given = {"result_id": f"{region}-rhk-1", "activity_ids": [f"{region}-act-1"], "text": "Capaian bagus."}
+    url = f"/v1/employees/{people['staff']}"
+    feedback_id = (
+        await ok(feedback.client.post(f"{url}/continuous-feedback", json=given, headers=head), 201)
+    )["feedback_id"]
+    assessment = {"period": "2026-Q2", "scores": berakhlak(3, 3, 3, 3, 3, 3, 3)}
+    assessed = await ok(
+        feedback.client.post(f"{url}/behaviour-assessments", json=assessment, headers=staff), 201
+    )
+
+    entries = await trail(feedback.client, auth(make_token("auditor", region=region)))
+
+    pseudonym = "sha256:" + hashlib.sha256(address.encode()).hexdigest()[:24]
+    assert entries == [
+        ("region_admin", "unit_service.declare", f"{unit}/ktp", None, CLIENT_ADDRESS),
+        ("region_admin", "service_ticket.issue", unit, "2 ticket(s), service ktp", CLIENT_ADDRESS),
+        ("citizen", "survey_response.submit", f"{unit}/ktp", None, pseudonym),
+        ("citizen", "complaint.file", complaint_id, None, pseudonym),
+        ("citizen", "complaint.photo", complaint_id, f"{len(JPEG)} bytes", pseudonym),
+        ("region_admin", "service_users.report", f"{unit}/ktp/{receipt['period']}", "100", CLIENT_ADDRESS),
+        ("region_admin", "complaint.verified", complaint_id, None, CLIENT_ADDRESS),
+        ("region_admin", "complaint.dispatched", complaint_id, None, CLIENT_ADDRESS),
+        ("region_admin", "complaint.followed_up", complaint_id, None, CLIENT_ADDRESS),
+        ("region_admin", "complaint.answered", complaint_id, "Petugas tambahan ditempatkan", CLIENT_ADDRESS),
+        ("region_admin", "complaint.closed", complaint_id, None, CLIENT_ADDRESS),
+        ("citizen", "complaint.reopen", complaint_id, None, pseudonym),
+        ("region_admin", "holiday.add", "2026-12-25", "Hari Raya Natal", CLIENT_ADDRESS),
+        ("region_admin", "holiday.remove", "2026-12-25", None, CLIENT_ADDRESS),
+        ("region_admin", "complaint_policy.set", "2026-01-01", None, CLIENT_ADDRESS),
+        (people["head"], "continuous_feedback.give", feedback_id, None, CLIENT_ADDRESS),
+        (people["staff"], "behaviour_assessment.self", assessed["assessment_id"], None, CLIENT_ADDRESS),
+    ]
