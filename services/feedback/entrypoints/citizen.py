@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
@@ -19,10 +20,12 @@ from starlette.types import Scope
 
 from services.feedback.adapters.rate_limiter import Limit, RateLimiter
 from services.feedback.metrics import RATE_LIMITED
+from services.feedback.service_layer.surveys import pseudonymous_address
 from services.feedback.settings import FeedbackSettings
 from shared.errors import TooManyRequests
 from shared.guarded_route import GuardedRoute
 from shared.http import client_address
+from shared.route_work import AuditedWork, audited_work
 from shared.runtime import Context, ServiceContext
 from shared.settings import own_settings
 
@@ -143,6 +146,20 @@ def remember_device(response: Response, client: CitizenClient) -> None:
             secure=False,  # the services sit behind the region's TLS proxy; the id is no secret
             samesite="lax",
         )
+
+
+#: The actor a citizen's actions are audited as: citizens have no account.
+CITIZEN = "citizen"
+
+
+def citizen_work(
+    context: ServiceContext, region_id: str, citizen: CitizenClient
+) -> AbstractAsyncContextManager[AuditedWork]:
+    """Audited work of a citizen in the region the path names, opened by the route once the limits
+    have passed; the trail keeps the address only as its pseudonym."""
+    return audited_work(
+        context, region_id=region_id, actor=CITIZEN, client_address=pseudonymous_address(citizen.address)
+    )
 
 
 class CitizenRoute(GuardedRoute):

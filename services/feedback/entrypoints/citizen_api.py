@@ -12,6 +12,7 @@ from services.feedback.entrypoints.citizen import (
     CitizenRoute,
     Traffic,
     citizen_protection,
+    citizen_work,
     feedback_settings,
     limit_ticketless_response,
     remember_device,
@@ -37,7 +38,6 @@ from shared.runtime import Context
 
 router = APIRouter(prefix="/v1/public", tags=["citizens"], route_class=CitizenRoute)
 
-CITIZEN = "citizen"
 SurveyCitizen = citizen_protection("survey", Traffic.WRITE)
 ServicesCitizen = citizen_protection("services", Traffic.READ)
 ComplaintCitizen = citizen_protection("complaint", Traffic.WRITE)
@@ -66,9 +66,9 @@ async def submit_survey_response(
     """
     if response_in.ticket is None:
         await limit_ticketless_response(context, citizen, region_id, unit_id)
-    async with context.unit_of_work(region_id=region_id) as uow:
+    async with citizen_work(context, region_id, citizen) as work:
         receipt = await surveys.submit_survey_response(
-            uow=uow,
+            uow=work.uow,
             region_id=region_id,
             unit_id=unit_id,
             response_in=response_in,
@@ -77,13 +77,7 @@ async def submit_survey_response(
             address_hash=surveys.pseudonymous_address(citizen.address),
             device_hash=surveys.pseudonymous_address(citizen.device_token),
         )
-        await uow.audit(
-            actor=CITIZEN,
-            action="survey_response.submit",
-            subject=f"{unit_id}/{receipt.service_id or '-'}",
-            client_address=surveys.pseudonymous_address(citizen.address),
-        )
-        await uow.commit()
+        work.record("survey_response.submit", f"{unit_id}/{receipt.service_id or '-'}")
     remember_device(response, citizen)
     return receipt
 
@@ -118,17 +112,11 @@ async def file_complaint(
     citizen: CitizenClient = ComplaintCitizen,
 ) -> ComplaintReceipt:
     """File a complaint (pengaduan) about a unit, anonymously or with contact details."""
-    async with context.unit_of_work(region_id=region_id) as uow:
+    async with citizen_work(context, region_id, citizen) as work:
         complaint_id, receipt = await complaints.file_complaint(
-            uow=uow, region_id=region_id, complaint_in=complaint_in, now=utc_now()
+            uow=work.uow, region_id=region_id, complaint_in=complaint_in, now=utc_now()
         )
-        await uow.audit(
-            actor=CITIZEN,
-            action="complaint.file",
-            subject=complaint_id,
-            client_address=surveys.pseudonymous_address(citizen.address),
-        )
-        await uow.commit()
+        work.record("complaint.file", complaint_id)
     return receipt
 
 
@@ -164,16 +152,14 @@ async def reopen_complaint(
     citizen: CitizenClient = ReopenCitizen,
 ) -> ComplaintTrackingRead:
     """Reopen a closed complaint, saying why, within the region's window."""
-    async with context.unit_of_work(region_id=region_id) as uow:
+    async with citizen_work(context, region_id, citizen) as work:
         complaint_id, tracked = await complaints.reopen_complaint(
-            uow=uow, region_id=region_id, tracking_code=tracking_code, reason=reopen_in.reason, now=utc_now()
+            uow=work.uow,
+            region_id=region_id,
+            tracking_code=tracking_code,
+            reason=reopen_in.reason,
+            now=utc_now(),
         )
-        await uow.audit(
-            actor=CITIZEN,
-            action="complaint.reopen",
-            # The id, not the tracking code: the trail's readers are not the complaint desk.
-            subject=complaint_id,
-            client_address=surveys.pseudonymous_address(citizen.address),
-        )
-        await uow.commit()
+        # The id, not the tracking code: the trail's readers are not the complaint desk.
+        work.record("complaint.reopen", complaint_id)
     return tracked

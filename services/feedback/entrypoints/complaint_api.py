@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, status
 
 from services.feedback.domain.complaints import ComplaintStatus
 from services.feedback.entrypoints.params import (
@@ -24,8 +24,7 @@ from services.feedback.service_layer.schemas import (
 from shared.auth import Principal, Role, require_roles
 from shared.dates import BoundedDate
 from shared.guarded_route import GuardedRoute
-from shared.http import client_address
-from shared.runtime import Context
+from shared.route_work import RegionSession, RegionWork
 
 router = APIRouter(prefix="/v1", tags=["feedback"], route_class=GuardedRoute)
 
@@ -37,7 +36,7 @@ CalendarReaders = require_roles(Role.REGION_ADMIN, Role.AUDITOR)
 
 @router.get("/complaints", response_model=list[ComplaintRead])
 async def list_complaints(
-    context: Context,
+    session: RegionSession,
     status_filter: Annotated[ComplaintStatus | None, Query(alias="status")] = None,
     unit_id: IdQuery = None,
     overdue: bool = False,
@@ -46,126 +45,83 @@ async def list_complaints(
     principal: Principal = ComplaintReaders,
 ) -> list[ComplaintRead]:
     """Complaints of your region (a unit's rater: those about or dispatched to their unit)."""
-    session = await context.read_session(principal.region)
-    async with session:
-        return await complaints.list_complaints(
-            session=session,
-            principal=principal,
-            status=status_filter,
-            unit_id=unit_id,
-            overdue_only=overdue,
-            now=utc_now(),
-            limit=limit,
-            offset=offset,
-        )
+    return await complaints.list_complaints(
+        session=session,
+        principal=principal,
+        status=status_filter,
+        unit_id=unit_id,
+        overdue_only=overdue,
+        now=utc_now(),
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/complaints/{complaint_id}", response_model=ComplaintRead)
 async def get_complaint(
     complaint_id: EntityId,
-    context: Context,
+    session: RegionSession,
     principal: Principal = ComplaintReaders,
 ) -> ComplaintRead:
     """One complaint with its history and running deadline."""
-    session = await context.read_session(principal.region)
-    async with session:
-        return await complaints.complaint_detail(
-            session=session, principal=principal, complaint_id=complaint_id
-        )
+    return await complaints.complaint_detail(session=session, principal=principal, complaint_id=complaint_id)
 
 
 @router.post("/complaints/{complaint_id}/transitions", response_model=ComplaintRead)
 async def move_complaint(
     complaint_id: EntityId,
     move_in: ComplaintTransitionCreate,
-    context: Context,
-    request: Request,
+    work: RegionWork,
     principal: Principal = ComplaintMovers,
 ) -> ComplaintRead:
     """Move a complaint along its life cycle; a move the life cycle does not allow is refused (409)."""
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        moved = await complaints.move_complaint(
-            uow=uow, principal=principal, complaint_id=complaint_id, move_in=move_in, now=utc_now()
-        )
-        await uow.audit(
-            actor=principal.subject,
-            action=f"complaint.{move_in.status.value}",
-            subject=complaint_id,
-            detail=move_in.reason,
-            client_address=client_address(request),
-        )
-        await uow.commit()
+    moved = await complaints.move_complaint(
+        uow=work.uow, principal=principal, complaint_id=complaint_id, move_in=move_in, now=utc_now()
+    )
+    work.record(f"complaint.{move_in.status.value}", complaint_id, detail=move_in.reason)
     return moved
 
 
 @router.get("/complaint-calendar/holidays", response_model=list[HolidayRead])
 async def list_holidays(
-    context: Context,
+    session: RegionSession,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     principal: Principal = CalendarReaders,
 ) -> list[HolidayRead]:
     """Your region's public holidays and collective leave days."""
-    session = await context.read_session(principal.region)
-    async with session:
-        return await complaints.list_holidays(session=session, region_id=principal.region, year=year)
+    return await complaints.list_holidays(session=session, region_id=principal.region, year=year)
 
 
 @router.post("/complaint-calendar/holidays", status_code=status.HTTP_201_CREATED, response_model=HolidayRead)
 async def add_holiday(
-    holiday_in: HolidayCreate, context: Context, request: Request, principal: Principal = RegionAdmin
+    holiday_in: HolidayCreate, work: RegionWork, principal: Principal = RegionAdmin
 ) -> HolidayRead:
     """Add a holiday to your region's calendar; running complaint deadlines move with it."""
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        added = await complaints.add_holiday(uow=uow, region_id=principal.region, holiday_in=holiday_in)
-        await uow.audit(
-            actor=principal.subject,
-            action="holiday.add",
-            subject=holiday_in.day.isoformat(),
-            detail=holiday_in.name,
-            client_address=client_address(request),
-        )
-        await uow.commit()
+    added = await complaints.add_holiday(uow=work.uow, region_id=principal.region, holiday_in=holiday_in)
+    work.record("holiday.add", holiday_in.day.isoformat(), detail=holiday_in.name)
     return added
 
 
 @router.delete("/complaint-calendar/holidays/{day}", status_code=status.HTTP_204_NO_CONTENT)
-async def remove_holiday(
-    day: BoundedDate, context: Context, request: Request, principal: Principal = RegionAdmin
-) -> None:
+async def remove_holiday(day: BoundedDate, work: RegionWork, principal: Principal = RegionAdmin) -> None:
     """Remove a holiday from your region's calendar."""
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        await complaints.remove_holiday(uow=uow, region_id=principal.region, day=day)
-        await uow.audit(
-            actor=principal.subject,
-            action="holiday.remove",
-            subject=day.isoformat(),
-            client_address=client_address(request),
-        )
-        await uow.commit()
+    await complaints.remove_holiday(uow=work.uow, region_id=principal.region, day=day)
+    work.record("holiday.remove", day.isoformat())
 
 
 @router.get("/complaint-policies", response_model=list[ComplaintPolicyRead])
 async def list_complaint_policies(
-    context: Context, principal: Principal = CalendarReaders
+    session: RegionSession, principal: Principal = CalendarReaders
 ) -> list[ComplaintPolicyRead]:
     """Every dated version of your region's complaint deadlines (defaults apply before the first)."""
-    session = await context.read_session(principal.region)
-    async with session:
-        return await complaints.list_policies(session=session, region_id=principal.region)
+    return await complaints.list_policies(session=session, region_id=principal.region)
 
 
 @router.post("/complaint-policies", status_code=status.HTTP_201_CREATED, response_model=ComplaintPolicyRead)
 async def set_complaint_policy(
-    policy_in: ComplaintPolicyCreate, context: Context, request: Request, principal: Principal = RegionAdmin
+    policy_in: ComplaintPolicyCreate, work: RegionWork, principal: Principal = RegionAdmin
 ) -> ComplaintPolicyRead:
     """Set your region's complaint deadlines (working days) and weekend days from a date on."""
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        policy = await complaints.set_policy(uow=uow, region_id=principal.region, policy_in=policy_in)
-        await uow.audit(
-            actor=principal.subject,
-            action="complaint_policy.set",
-            subject=policy_in.effective_from.isoformat(),
-            client_address=client_address(request),
-        )
-        await uow.commit()
+    policy = await complaints.set_policy(uow=work.uow, region_id=principal.region, policy_in=policy_in)
+    work.record("complaint_policy.set", policy_in.effective_from.isoformat())
     return policy

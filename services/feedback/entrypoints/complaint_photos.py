@@ -11,14 +11,16 @@ from services.feedback.entrypoints.citizen import (
     CitizenRoute,
     Traffic,
     citizen_protection,
+    citizen_work,
     feedback_settings,
 )
 from services.feedback.entrypoints.complaint_api import ComplaintReaders
 from services.feedback.entrypoints.params import EntityId, RegionId, TrackingCode
-from services.feedback.service_layer import complaint_photos, surveys
+from services.feedback.service_layer import complaint_photos
 from shared.auth import Principal
 from shared.guarded_route import GuardedRoute
 from shared.http import PUBLIC
+from shared.route_work import RegionSession
 from shared.runtime import Context
 
 PhotoCitizen = citizen_protection("complaint_photo", Traffic.WRITE)
@@ -53,18 +55,11 @@ async def attach_complaint_photo(
 ) -> Response:
     """Attach one photo (JPEG, PNG or WebP, the body itself) to a complaint before it is checked."""
     content = await request.body()
-    async with context.unit_of_work(region_id=region_id) as uow:
+    async with citizen_work(context, region_id, citizen) as work:
         complaint_id = await complaint_photos.attach_photo(
-            uow=uow, region_id=region_id, tracking_code=tracking_code, content=content
+            uow=work.uow, region_id=region_id, tracking_code=tracking_code, content=content
         )
-        await uow.audit(
-            actor="citizen",
-            action="complaint.photo",
-            subject=complaint_id,
-            detail=f"{len(content)} bytes",
-            client_address=surveys.pseudonymous_address(citizen.address),
-        )
-        await uow.commit()
+        work.record("complaint.photo", complaint_id, detail=f"{len(content)} bytes")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -74,12 +69,10 @@ async def attach_complaint_photo(
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
 )
 async def complaint_photo(
-    complaint_id: EntityId, context: Context, principal: Principal = ComplaintReaders
+    complaint_id: EntityId, session: RegionSession, principal: Principal = ComplaintReaders
 ) -> Response:
     """The photo the citizen attached, for staff who may read the complaint."""
-    session = await context.read_session(principal.region)
-    async with session:
-        content_type, content = await complaint_photos.photo_of(
-            session=session, principal=principal, complaint_id=complaint_id
-        )
+    content_type, content = await complaint_photos.photo_of(
+        session=session, principal=principal, complaint_id=complaint_id
+    )
     return Response(content, media_type=content_type, headers={"Cache-Control": "private, no-store"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, status
 
 from services.feedback.entrypoints.params import (
     EntityId,
@@ -22,8 +22,7 @@ from services.feedback.service_layer.schemas import (
 from shared.auth import Principal, Role, require_roles
 from shared.contracts.periods import PeriodKey
 from shared.guarded_route import GuardedRoute
-from shared.http import client_address
-from shared.runtime import Context
+from shared.route_work import RegionSession, RegionWork
 
 router = APIRouter(prefix="/v1", tags=["feedback"], route_class=GuardedRoute)
 
@@ -40,38 +39,28 @@ InternalReaders = require_roles(Role.EMPLOYEE, Role.RATER, Role.REGION_ADMIN, Ro
 async def give_continuous_feedback(
     employee_id: EntityId,
     feedback_in: ContinuousFeedbackCreate,
-    context: Context,
-    request: Request,
+    work: RegionWork,
     principal: Principal = Raters,
 ) -> ContinuousFeedbackRead:
     """Give feedback to an employee you supervise on a planned result, pointing at its evidence."""
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        given = await internal.give_continuous_feedback(
-            uow=uow, principal=principal, employee_id=employee_id, feedback_in=feedback_in, now=utc_now()
-        )
-        await uow.audit(
-            actor=principal.subject,
-            action="continuous_feedback.give",
-            subject=given.feedback_id,
-            client_address=client_address(request),
-        )
-        await uow.commit()
+    given = await internal.give_continuous_feedback(
+        uow=work.uow, principal=principal, employee_id=employee_id, feedback_in=feedback_in, now=utc_now()
+    )
+    work.record("continuous_feedback.give", given.feedback_id)
     return given
 
 
 @router.get("/employees/{employee_id}/continuous-feedback", response_model=list[ContinuousFeedbackRead])
 async def list_continuous_feedback(
     employee_id: EntityId,
-    context: Context,
+    session: RegionSession,
     period: Annotated[PeriodKey | None, Query()] = None,
     principal: Principal = InternalReaders,
 ) -> list[ContinuousFeedbackRead]:
     """Feedback an employee received (the employee, their rater, HR and auditors)."""
-    session = await context.read_session(principal.region)
-    async with session:
-        return await internal.feedback_of(
-            session=session, principal=principal, employee_id=employee_id, period=period
-        )
+    return await internal.feedback_of(
+        session=session, principal=principal, employee_id=employee_id, period=period
+    )
 
 
 @router.post(
@@ -82,35 +71,25 @@ async def list_continuous_feedback(
 async def submit_behaviour_assessment(
     employee_id: EntityId,
     assessment_in: BehaviourAssessmentCreate,
-    context: Context,
-    request: Request,
+    work: RegionWork,
     principal: Principal = Assessors,
 ) -> BehaviourAssessmentRead:
     """Assess an employee on the BerAKHLAK values: as their rater, a colleague of the unit, or yourself."""
-    async with context.unit_of_work(region_id=principal.region) as uow:
-        submitted = await internal.submit_behaviour_assessment(
-            uow=uow, principal=principal, employee_id=employee_id, assessment_in=assessment_in
-        )
-        await uow.audit(
-            actor=principal.subject,
-            action=f"behaviour_assessment.{submitted.assessor_role.value}",
-            subject=submitted.assessment_id,
-            client_address=client_address(request),
-        )
-        await uow.commit()
+    submitted = await internal.submit_behaviour_assessment(
+        uow=work.uow, principal=principal, employee_id=employee_id, assessment_in=assessment_in
+    )
+    work.record(f"behaviour_assessment.{submitted.assessor_role.value}", submitted.assessment_id)
     return submitted
 
 
 @router.get("/employees/{employee_id}/behaviour", response_model=BehaviourSummaryRead)
 async def behaviour_summary(
     employee_id: EntityId,
-    context: Context,
+    session: RegionSession,
     period: PeriodQuery,
     principal: Principal = InternalReaders,
 ) -> BehaviourSummaryRead:
     """An employee's behaviour assessments for a period; peers only pooled, from three answers on."""
-    session = await context.read_session(principal.region)
-    async with session:
-        return await internal.behaviour_summary(
-            session=session, principal=principal, employee_id=employee_id, period=period
-        )
+    return await internal.behaviour_summary(
+        session=session, principal=principal, employee_id=employee_id, period=period
+    )
