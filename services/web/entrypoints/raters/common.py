@@ -7,6 +7,7 @@ rater's own token, and looked up from there.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,14 +50,16 @@ class Team:
 
 async def load_team(web: WebContext, person: WebSession) -> Team:
     """The rater's team and plans, read with the rater's token."""
-    employees: list[dict[str, Any]] = await web.apis.get_json(
-        Service.PLANNING,
-        "/v1/employees",
-        params={"supervisor_id": person.employee_id},
-        token=person.access_token,
-    )
-    plans: list[dict[str, Any]] = await web.apis.get_json(
-        Service.PLANNING, "/v1/work-plans", token=person.access_token
+    employees: list[dict[str, Any]]
+    plans: list[dict[str, Any]]
+    employees, plans = await asyncio.gather(  # independent reads, asked together
+        web.apis.get_json(
+            Service.PLANNING,
+            "/v1/employees",
+            params={"supervisor_id": person.employee_id},
+            token=person.access_token,
+        ),
+        web.apis.get_json(Service.PLANNING, "/v1/work-plans", token=person.access_token),
     )
     team = Team(names={e["employee_id"]: e["name"] for e in employees}, plans=plans)
     for plan in plans:

@@ -10,6 +10,7 @@ again finds the activity decided (reporting's 409) and says so.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from typing import Annotated, Any
@@ -50,13 +51,8 @@ async def team_feed(
 ) -> Response:
     """The team's recent activity, newest first, each waiting one with verify and reject."""
     region = await region_of(web, person)
-    team = await load_team(web, person)
-    # The live feed's position before the list is read: the page's stream starts there, so what is
-    # reported after the list and before the script connects still arrives (shown twice at worst,
-    # and the script replaces an item it already shows).
-    since = await _feed_position(web, person)
-    page = await web.apis.get_json(
-        Service.REPORTING, "/v1/activities", params={"limit": RECENT}, token=person.access_token
+    team, (since, page) = await asyncio.gather(  # the team's names meanwhile: independent reads
+        load_team(web, person), _recent(web, person)
     )
     activities = [a for a in page["items"] if a["employee_id"] != person.employee_id]
     return web.pages.render(
@@ -71,6 +67,17 @@ async def team_feed(
         },
         timezone=region.timezone if region else None,
     )
+
+
+async def _recent(web: WebContext, person: WebSession) -> tuple[str | None, dict[str, Any]]:
+    """The live feed's position, then the list: the page's stream starts there, so what is reported
+    after the list and before the script connects still arrives (shown twice at worst, and the
+    script replaces an item it already shows)."""
+    since = await _feed_position(web, person)
+    page: dict[str, Any] = await web.apis.get_json(
+        Service.REPORTING, "/v1/activities", params={"limit": RECENT}, token=person.access_token
+    )
+    return since, page
 
 
 @router.get("/penilai/umpan/langsung")
