@@ -13,6 +13,7 @@ from shared.auth import Principal, Role, require_roles
 from shared.guarded_route import GuardedRoute
 from shared.region_time import shown_in
 from shared.region_zones import region_zone
+from shared.route_work import RegionSession
 from shared.runtime import Context
 
 router = APIRouter(prefix="/v1", tags=["audit"], route_class=GuardedRoute)
@@ -45,6 +46,7 @@ class AuditPage(BaseModel):
 
 @router.get("/audit-log", response_model=AuditPage, summary="Read this service's audit trail")
 async def read_audit_log(
+    session: RegionSession,
     context: Context,
     principal: Principal = AuditReader,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -61,9 +63,7 @@ async def read_audit_log(
     for column, wanted in ((table.c.actor, actor), (table.c.action, action), (table.c.subject, subject)):
         if wanted is not None:
             query = query.where(column == wanted)
-    session = await context.read_session(principal.region)
-    async with session:
-        rows = (await session.execute(query.order_by(table.c.id.desc()).limit(limit + 1))).all()
+    rows = (await session.execute(query.order_by(table.c.id.desc()).limit(limit + 1))).all()
     entries = [AuditEntryRead.model_validate(row) for row in rows[:limit]]
     page = AuditPage(entries=entries, next_before=entries[-1].id if len(rows) > limit else None)
     return shown_in(page, await region_zone(context, principal.region))

@@ -114,8 +114,7 @@ async def _work_in_callers_region(
 
 
 async def _read_in_callers_region(context: Context, caller: Caller) -> AsyncIterator[AsyncSession]:
-    session = await context.read_session(caller.region)
-    async with session:
+    async with context.read_session(caller.region) as session:
         yield session
 
 

@@ -7,7 +7,7 @@ import contextlib
 import gc
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -133,11 +133,12 @@ class ServiceContext:
             except Exception as exc:
                 log.warning("stop hook failed", extra={"fields": {"error": repr(exc)[:200]}})
 
-    async def read_session(self, region_id: str) -> AsyncSession:
-        """A session restricted to one region for its (auto-begun) transaction; the caller closes it."""
-        session = self.session_factory()
-        await restrict_to_region(session, region_id)
-        return session
+    @contextlib.asynccontextmanager
+    async def read_session(self, region_id: str) -> AsyncIterator[AsyncSession]:
+        """A session whose (auto-begun) transaction sees only one region, closed when the block ends."""
+        async with self.session_factory() as session:
+            await restrict_to_region(session, region_id)
+            yield session
 
 
 async def get_context(request: Request) -> ServiceContext:

@@ -51,7 +51,7 @@ async def test_malformed_message_is_dead_lettered_and_the_consumer_keeps_going(s
 
         async def region_applied():
             assert scoring.context is not None
-            async with await scoring.context.read_session(region) as session:
+            async with scoring.context.read_session(region) as session:
                 return await session.scalar(
                     select(region_settings.c.timezone).where(region_settings.c.region_id == region)
                 )
@@ -110,7 +110,7 @@ async def test_redelivered_activity_events_never_count_twice_in_the_view(start_s
 
         async def progress() -> Any:
             assert scoring.context is not None
-            async with await scoring.context.read_session(region) as session:
+            async with scoring.context.read_session(region) as session:
                 row = (
                     await session.execute(
                         select(indicator_progress).where(indicator_progress.c.employee_id == employee)
@@ -174,7 +174,7 @@ async def test_a_batch_whose_partition_was_revoked_meanwhile_is_applied_without_
 
         await runner.process_batches(fetched)
 
-        async with await scoring.context.read_session(region) as session:
+        async with scoring.context.read_session(region) as session:
             stored = (
                 await session.execute(select(region_settings).where(region_settings.c.region_id == region))
             ).first()

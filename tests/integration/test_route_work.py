@@ -99,7 +99,7 @@ async def client(service: Any) -> AsyncIterator[tuple[httpx.AsyncClient, list[st
 
 async def trail_and_events(context: ServiceContext, region: str) -> tuple[list[dict[str, Any]], int]:
     audit_log, outbox = context.tables.audit_log, context.tables.outbox
-    async with await context.read_session(region) as session:
+    async with context.read_session(region) as session:
         entries = (await session.execute(select(audit_log))).mappings().all()
         events = await session.scalar(select(func.count()).select_from(outbox))
     return [dict(entry) for entry in entries], events or 0
@@ -194,3 +194,14 @@ async def test_the_region_dependencies_refuse_a_token_without_a_region(client, m
 
     assert (work.status_code, work.json()["error"]["code"]) == (403, "no_region")
     assert (read.status_code, read.json()["error"]["code"]) == (403, "no_region")
+
+
+async def test_a_read_session_sees_its_region_and_ends_with_its_block(service):
+    region = new_region_id()
+
+    async with service.context.read_session(region) as session:
+        seen = await session.scalar(text("SELECT current_setting('app.region_id', true)"))
+        assert session.in_transaction()
+
+    assert seen == region
+    assert not session.in_transaction(), "the session is closed with its block"

@@ -94,8 +94,7 @@ async def list_rated_services(
     _: CitizenClient = ServicesCitizen,
 ) -> list[UnitServiceRead]:
     """The services of a unit a citizen can rate (for the survey form)."""
-    session = await context.read_session(region_id)
-    async with session:
+    async with context.read_session(region_id) as session:
         return await surveys.list_unit_services(session=session, region_id=region_id, unit_id=unit_id)
 
 
@@ -132,8 +131,7 @@ async def track_complaint(
     _: CitizenClient = TrackingCitizen,
 ) -> ComplaintTrackingRead:
     """Follow a complaint with its tracking code."""
-    session = await context.read_session(region_id)
-    async with session:
+    async with context.read_session(region_id) as session:
         return await complaints.track_complaint(
             session=session, region_id=region_id, tracking_code=tracking_code, now=utc_now()
         )

@@ -35,8 +35,7 @@ async def region_profile(
     region_id: RegionId, context: Context, _: CitizenClient = DirectoryCitizen
 ) -> PublicRegionRead:
     """A region's name, time zone, units and the services citizens can rate."""
-    session = await context.read_session(region_id)
-    async with session:
+    async with context.read_session(region_id) as session:
         return await public_directory.region_profile(session, region_id)
 
 
@@ -48,6 +47,5 @@ async def region_figures(
     _: CitizenClient = DirectoryCitizen,
 ) -> PublicFiguresRead:
     """Each unit's satisfaction index, grade and respondents, and its complaints filed and closed in time."""
-    session = await context.read_session(region_id)
-    async with session:
+    async with context.read_session(region_id) as session:
         return await public_figures.region_figures(session, region_id, period, datetime.now(UTC))
