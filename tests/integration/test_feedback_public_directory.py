@@ -32,6 +32,7 @@ async def test_the_directory_shows_units_and_services_but_no_people(start_servic
         "region_id": region,
         "name": "Kota Uji",
         "timezone": "Asia/Jayapura",
+        "period_kind": "quarterly",
         "units": [
             {
                 "unit_id": units["dukcapil"],
