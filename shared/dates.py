@@ -14,6 +14,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, WithJsonSchema
 
+from shared.i18n import refusal_message
+from shared.refusals import Refusal
 from shared.validation import invalid
 
 
@@ -28,14 +30,19 @@ class DateWindow:
         """The last accepted date, counted from today."""
         return date(today.year + self.years_ahead, 12, 31)
 
-    def refusal(self, value: date, today: date) -> tuple[str, str] | None:
-        """Why a date is outside the window, in English and Indonesian; None when it is inside."""
+    def refusal(self, value: date, today: date) -> Refusal | None:
+        """Why a date is outside the window; None when it is inside."""
         latest = self.latest(today)
         if self.earliest <= value <= latest:
             return None
-        return (
-            f"{value.isoformat()} is outside {self.earliest.isoformat()} .. {latest.isoformat()}",
-            f"{value.isoformat()} di luar rentang {self.earliest.isoformat()} s.d. {latest.isoformat()}",
+        return Refusal(
+            "outside_date_window",
+            "%(value)s is outside %(earliest)s .. %(latest)s",
+            params={
+                "value": value.isoformat(),
+                "earliest": self.earliest.isoformat(),
+                "latest": latest.isoformat(),
+            },
         )
 
 
@@ -56,7 +63,7 @@ def date_window() -> DateWindow:
 def _check(value: date) -> date:
     refusal = _window.refusal(value, datetime.now(UTC).date())
     if refusal is not None:
-        raise invalid(*refusal)
+        raise invalid(refusal_message(refusal, "en"), refusal_message(refusal, "id"))
     return value
 
 

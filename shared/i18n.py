@@ -46,6 +46,10 @@ class ErrorBody(TypedDict):
 
 def refusal_message(refusal: Refusal, language: str) -> str:
     """A refusal's message in a language, its parameters (translated words too) filled in."""
+    if refusal.listed:
+        return "; ".join(
+            f"{problem.field}: {refusal_message(problem, language)}" for problem in refusal.listed
+        )
     catalogue = translations(language)
 
     def shown(value: object) -> object:

@@ -68,11 +68,35 @@ class Refusal(Exception):
         self.field = field
         self.kind = kind
         self.params: Mapping[str, object] = MappingProxyType(dict(params or {}))
+        #: The problems of a listing (``Refusal.listing``); empty for a refusal of one problem.
+        self.listed: tuple[Refusal, ...] = ()
         super().__init__(f"{code}: {self.message_en}")
+
+    @classmethod
+    def listing(cls, *problems: Refusal, kind: RefusalKind | None = None) -> Refusal:
+        """Several problems of one request refused at once (a work plan with three empty fields).
+
+        The first problem gives the code and the field; the message names each problem's field
+        before its own message: ``"a: must not be empty; b: must be positive"``.
+        """
+        first = problems[0]
+        listing = cls(
+            first.code, first.message, field=first.field, kind=kind or first.kind, params=first.params
+        )
+        listing.listed = problems
+        listing.args = (f"{first.code}: {listing.message_en}",)
+        return listing
+
+    @property
+    def problems(self) -> tuple[Refusal, ...]:
+        """Each problem refused: those of a listing, else this refusal alone."""
+        return self.listed or (self,)
 
     @property
     def message_en(self) -> str:
         """The message in English, the source language (for logs and tests)."""
+        if self.listed:
+            return "; ".join(f"{problem.field}: {problem.message_en}" for problem in self.listed)
         return self.message % {name: _english(value) for name, value in self.params.items()}
 
     def at(self, field: str | None) -> Refusal:

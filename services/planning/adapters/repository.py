@@ -22,7 +22,6 @@ from services.planning.adapters.tables import (
     units,
     work_plans,
 )
-from services.planning.domain.errors import InvalidValueError
 from services.planning.domain.indicators import (
     NATIONAL_TEMPLATES,
     Aggregation,
@@ -53,6 +52,7 @@ from services.planning.domain.work_plan import (
     Target,
     WorkPlan,
 )
+from shared.refusals import Refusal
 
 #: Statuses kept only in storage: the domain sees such a plan as approved and no longer in force.
 RETIRED_STATUSES = frozenset({"superseded", "withdrawn"})
@@ -81,7 +81,7 @@ def job_type_of(stored: str) -> JobType:
     """The job type of a stored value; values stored before validation existed count as general staff."""
     try:
         return JobType.parse(stored)
-    except InvalidValueError:
+    except Refusal:
         return JobType.GENERAL_STAFF
 
 

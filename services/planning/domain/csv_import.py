@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
-from services.planning.domain.errors import InvalidValueError, Problem
 from services.planning.domain.organisation import (
     Employee,
     JobType,
@@ -31,6 +30,7 @@ from services.planning.domain.organisation import (
     unit_parent_problem,
     validate_region_id,
 )
+from shared.refusals import Label, Refusal
 
 COLUMNS: tuple[str, ...] = (
     "nip",
@@ -84,7 +84,7 @@ class RejectedRow:
 
     row_number: int
     values: tuple[str, ...]
-    problems: tuple[Problem, ...]
+    problems: tuple[Refusal, ...]
 
     @property
     def codes(self) -> frozenset[str]:
@@ -99,7 +99,7 @@ class ImportReport:
     region_id: str
     accepted: tuple[EmployeeRecord, ...]
     rejected: tuple[RejectedRow, ...]
-    file_problems: tuple[Problem, ...] = ()
+    file_problems: tuple[Refusal, ...] = ()
 
     @property
     def is_clean(self) -> bool:
@@ -125,7 +125,7 @@ class ImportReport:
 class _Row:
     number: int
     values: tuple[str, ...]
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Refusal] = field(default_factory=list)
     nip: Nip | None = None
     name: str = ""
     unit_code: str | None = None
@@ -142,12 +142,8 @@ class _Row:
         return not self.problems
 
 
-def _problem(column: str, code: str, en: str, id_: str) -> Problem:
-    return Problem(column, code, en, id_)
-
-
-def _missing(column: str) -> Problem:
-    return _problem(column, "missing_value", f"{column} must not be empty", f"kolom {column} wajib diisi")
+def _missing(column: str) -> Refusal:
+    return Refusal("missing_value", "%(column)s must not be empty", field=column, params={"column": column})
 
 
 def _rows_text(rows: list[_Row]) -> str:
@@ -161,13 +157,11 @@ def _parse_unit_kind(text: str) -> UnitKind:
     except ValueError:
         found = _UNIT_KIND_ALIASES.get(key)
         if found is None:
-            raise InvalidValueError(
-                _problem(
-                    "unit_kind",
-                    "unknown_unit_kind",
-                    f"unknown unit kind {text!r}; expected one of {', '.join(k.value for k in UnitKind)}",
-                    f"jenis unit {text!r} tidak dikenal; gunakan {', '.join(k.value for k in UnitKind)}",
-                )
+            raise Refusal(
+                "unknown_unit_kind",
+                "unknown unit kind %(text)s; expected one of %(choices)s",
+                field="unit_kind",
+                params={"text": repr(text), "choices": ", ".join(k.value for k in UnitKind)},
             ) from None
         return found
 
@@ -176,11 +170,11 @@ def _parse_row(number: int, values: list[str], header: dict[str, int]) -> _Row:
     row = _Row(number, tuple(values))
     if len(values) < len(header) or any(v.strip() for v in values[len(header) :]):
         row.problems.append(
-            _problem(
-                "row",
+            Refusal(
                 "column_count",
-                f"expected {len(header)} columns, found {len(values)}",
-                f"seharusnya {len(header)} kolom, ditemukan {len(values)}",
+                "expected %(count)s columns, found %(found)s",
+                field="row",
+                params={"count": len(header), "found": len(values)},
             )
         )
         return row
@@ -209,11 +203,11 @@ def _parse_row(number: int, values: list[str], header: dict[str, int]) -> _Row:
         row.problems.append(_missing("unit_code"))
     elif not _UNIT_CODE.fullmatch(code):
         row.problems.append(
-            _problem(
-                "unit_code",
+            Refusal(
                 "invalid_unit_code",
-                f"unit code {code!r} must be 1-40 letters, digits, '.', '_', '/', '-'",
-                f"kode unit {code!r} harus 1-40 huruf, angka, '.', '_', '/', '-'",
+                "unit code %(code)s must be 1-40 letters, digits, '.', '_', '/', '-'",
+                field="unit_code",
+                params={"code": repr(code)},
             )
         )
     else:
@@ -227,27 +221,27 @@ def _parse_row(number: int, values: list[str], header: dict[str, int]) -> _Row:
     if kind:
         try:
             row.unit_kind = _parse_unit_kind(kind)
-        except InvalidValueError as error:
+        except Refusal as error:
             row.problems.extend(error.problems)
 
     parent = get("parent_unit_code")
     if parent:
         if not _UNIT_CODE.fullmatch(parent):
             row.problems.append(
-                _problem(
-                    "parent_unit_code",
+                Refusal(
                     "invalid_unit_code",
-                    f"parent unit code {parent!r} must be 1-40 letters, digits, '.', '_', '/', '-'",
-                    f"kode unit induk {parent!r} harus 1-40 huruf, angka, '.', '_', '/', '-'",
+                    "parent unit code %(parent)s must be 1-40 letters, digits, '.', '_', '/', '-'",
+                    field="parent_unit_code",
+                    params={"parent": repr(parent)},
                 )
             )
         elif parent == code:
             row.problems.append(
-                _problem(
-                    "parent_unit_code",
+                Refusal(
                     "unit_own_parent",
-                    f"unit {code} cannot be its own parent",
-                    f"unit {code} tidak boleh menjadi induk dirinya sendiri",
+                    "unit %(code)s cannot be its own parent",
+                    field="parent_unit_code",
+                    params={"code": code},
                 )
             )
         else:
@@ -263,7 +257,7 @@ def _parse_row(number: int, values: list[str], header: dict[str, int]) -> _Row:
     else:
         try:
             row.job_type = JobType.parse(job)
-        except InvalidValueError as error:
+        except Refusal as error:
             row.problems.extend(error.problems)
 
     supervisor = get("supervisor_nip")
@@ -274,11 +268,8 @@ def _parse_row(number: int, values: list[str], header: dict[str, int]) -> _Row:
             row.problems.append(problem)
         elif row.nip is not None and compact == row.nip.value:
             row.problems.append(
-                _problem(
-                    "supervisor_nip",
-                    "self_supervision",
-                    "an employee cannot be their own supervisor",
-                    "pegawai tidak boleh menjadi atasan dirinya sendiri",
+                Refusal(
+                    "self_supervision", "an employee cannot be their own supervisor", field="supervisor_nip"
                 )
             )
         else:
@@ -294,39 +285,39 @@ def _parse_row(number: int, values: list[str], header: dict[str, int]) -> _Row:
             row.effective_from = date.fromisoformat(when)
         except ValueError:
             row.problems.append(
-                _problem(
-                    "effective_date",
+                Refusal(
                     "invalid_date",
-                    f"effective date {when!r} must be a real date written yyyy-mm-dd",
-                    f"tanggal berlaku {when!r} harus tanggal yang valid dengan format yyyy-mm-dd",
+                    "effective date %(when)s must be a real date written yyyy-mm-dd",
+                    field="effective_date",
+                    params={"when": repr(when)},
                 )
             )
     return row
 
 
-def _read_header(first: list[str]) -> tuple[dict[str, int], list[Problem]]:
+def _read_header(first: list[str]) -> tuple[dict[str, int], list[Refusal]]:
     names = [name.strip().lstrip("\ufeff").strip().lower().replace(" ", "_") for name in first]
     header: dict[str, int] = {}
-    problems: list[Problem] = []
+    problems: list[Refusal] = []
     for index, name in enumerate(names):
         if name in header:
             problems.append(
-                _problem(
-                    "header",
+                Refusal(
                     "duplicate_column",
-                    f"column {name} appears more than once",
-                    f"kolom {name} muncul lebih dari sekali",
+                    "column %(name)s appears more than once",
+                    field="header",
+                    params={"name": name},
                 )
             )
         header.setdefault(name, index)
     missing = [column for column in COLUMNS if column not in header and column not in OPTIONAL_COLUMNS]
     if missing:
         problems.append(
-            _problem(
-                "header",
+            Refusal(
                 "missing_columns",
-                f"missing column(s): {', '.join(missing)}",
-                f"kolom tidak ada: {', '.join(missing)}",
+                "missing column(s): %(missing)s",
+                field="header",
+                params={"missing": ", ".join(missing)},
             )
         )
     return header, problems
@@ -381,11 +372,11 @@ class _Validation:
             for row in rows:
                 others = _rows_text([other for other in rows if other is not row])
                 row.problems.append(
-                    _problem(
-                        "nip",
+                    Refusal(
                         "duplicate_nip",
-                        f"NIP {nip} also appears in row(s) {others}",
-                        f"NIP {nip} juga muncul pada baris {others}",
+                        "NIP %(nip)s also appears in row(s) %(others)s",
+                        field="nip",
+                        params={"nip": nip, "others": others},
                     )
                 )
 
@@ -417,13 +408,13 @@ class _Validation:
             if self.existing_unit(code) is not None:
                 continue
             parent = first.parent_code
-            problem: Problem | None
+            problem: Refusal | None
             if parent is not None and parent not in self.rows_by_unit and self.existing_unit(parent) is None:
-                problem = _problem(
-                    "parent_unit_code",
+                problem = Refusal(
                     "unknown_parent_unit",
-                    f"parent unit {parent} is neither in the file nor an existing unit",
-                    f"unit induk {parent} tidak ada di berkas maupun di data unit yang ada",
+                    "parent unit %(parent)s is neither in the file nor an existing unit",
+                    field="parent_unit_code",
+                    params={"parent": parent},
                 )
             else:
                 parent_kind = None if parent is None else self.parent_kind(parent)
@@ -456,11 +447,15 @@ class _Validation:
         where_id = "unit yang sudah ada" if source == "existing" else f"baris {source}"
         detail = "; ".join(differences)
         row.problems.append(
-            _problem(
-                "unit_code",
+            Refusal(
                 "unit_conflict",
-                f"unit {row.unit_code} is described differently than in {where_en}: {detail}",
-                f"unit {row.unit_code} dijelaskan berbeda dengan {where_id}: {detail}",
+                "unit %(unit_code)s is described differently than in %(where)s: %(detail)s",
+                field="unit_code",
+                params={
+                    "unit_code": row.unit_code,
+                    "where": Label(en=where_en, id=where_id),
+                    "detail": detail,
+                },
             )
         )
 
@@ -475,11 +470,11 @@ class _Validation:
             for row in self.rows_by_unit[code]:
                 if row.alive:
                     row.problems.append(
-                        _problem(
-                            "parent_unit_code",
+                        Refusal(
                             "unit_cycle",
-                            f"unit parents form a cycle: {arrow}",
-                            f"unit induk membentuk siklus: {arrow}",
+                            "unit parents form a cycle: %(arrow)s",
+                            field="parent_unit_code",
+                            params={"arrow": arrow},
                         )
                     )
 
@@ -493,11 +488,11 @@ class _Validation:
                 and supervisor not in self.existing_employees
             ):
                 row.problems.append(
-                    _problem(
-                        "supervisor_nip",
+                    Refusal(
                         "unknown_supervisor",
-                        f"supervisor {supervisor} is neither in the file nor an existing employee",
-                        f"atasan {supervisor} tidak ada di berkas maupun di data pegawai yang ada",
+                        "supervisor %(supervisor)s is neither in the file nor an existing employee",
+                        field="supervisor_nip",
+                        params={"supervisor": supervisor},
                     )
                 )
 
@@ -515,11 +510,11 @@ class _Validation:
             for row in self.rows_by_nip.get(nip, []):
                 if row.alive:
                     row.problems.append(
-                        _problem(
-                            "supervisor_nip",
+                        Refusal(
                             "supervisor_cycle",
-                            f"supervisors form a cycle: {arrow}",
-                            f"atasan membentuk siklus: {arrow}",
+                            "supervisors form a cycle: %(arrow)s",
+                            field="supervisor_nip",
+                            params={"arrow": arrow},
                         )
                     )
                     rejected.append(row)
@@ -548,11 +543,11 @@ class _Validation:
                 for dependent in dependents_by_supervisor.get(row.nip, []):
                     if dependent.alive:
                         dependent.problems.append(
-                            _problem(
-                                "supervisor_nip",
+                            Refusal(
                                 "supervisor_rejected",
-                                f"supervisor {row.nip} is only on rejected row(s) {sources}",
-                                f"atasan {row.nip} hanya ada pada baris yang ditolak: {sources}",
+                                "supervisor %(nip)s is only on rejected row(s) %(sources)s",
+                                field="supervisor_nip",
+                                params={"nip": row.nip, "sources": sources},
                             )
                         )
                         reject(dependent)
@@ -563,11 +558,11 @@ class _Validation:
                 for dependent in dependents_by_parent.get(code, []):
                     if dependent.alive:
                         dependent.problems.append(
-                            _problem(
-                                "parent_unit_code",
+                            Refusal(
                                 "parent_unit_rejected",
-                                f"parent unit {code} is only on rejected row(s) {sources}",
-                                f"unit induk {code} hanya ada pada baris yang ditolak: {sources}",
+                                "parent unit %(code)s is only on rejected row(s) %(sources)s",
+                                field="parent_unit_code",
+                                params={"code": code, "sources": sources},
                             )
                         )
                         reject(dependent)
@@ -622,9 +617,7 @@ def validate_import(
     validate_region_id(region_id)
     lines = text.splitlines(keepends=True) if isinstance(text, str) else list(text)
     if not lines or not lines[0].strip():
-        problem = _problem(
-            "header", "empty_file", "the file has no header row", "berkas tidak memiliki baris judul"
-        )
+        problem = Refusal("empty_file", "the file has no header row", field="header")
         return ImportReport(region_id, (), (), (problem,))
     reader = csv.reader(lines, delimiter=_delimiter(lines[0]))
     header, header_problems = _read_header(next(reader))

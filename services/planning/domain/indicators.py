@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from services.planning.domain.errors import ConflictError, InvalidValueError, NotFoundError, Problem
 from services.planning.domain.organisation import JobType, validate_region_id
+from shared.refusals import Refusal, RefusalKind
 
 _TEMPLATE_CODE = re.compile(r"[A-Z][A-Z0-9]*(-[A-Z0-9]+)*")
 
@@ -56,13 +56,11 @@ class ValueRange:
 
     def __post_init__(self) -> None:
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
-            raise InvalidValueError(
-                Problem(
-                    "value_range",
-                    "empty_range",
-                    f"minimum {self.minimum} is above maximum {self.maximum}",
-                    f"batas bawah {self.minimum} melebihi batas atas {self.maximum}",
-                )
+            raise Refusal(
+                "empty_range",
+                "minimum %(minimum)s is above maximum %(maximum)s",
+                field="value_range",
+                params={"minimum": self.minimum, "maximum": self.maximum},
             )
 
     def __contains__(self, value: object) -> bool:
@@ -108,37 +106,21 @@ class IndicatorTemplate:
 
     def __post_init__(self) -> None:
         if not _TEMPLATE_CODE.fullmatch(self.code):
-            raise InvalidValueError(
-                Problem(
-                    "code",
-                    "invalid_template_code",
-                    f"template code {self.code!r} must be upper-case words joined by '-', e.g. FO-DOCS",
-                    f"kode template {self.code!r} harus huruf besar dipisah '-', mis. FO-DOCS",
-                )
+            raise Refusal(
+                "invalid_template_code",
+                "template code %(code)s must be upper-case words joined by '-', e.g. FO-DOCS",
+                field="code",
+                params={"code": repr(self.code)},
             )
         for field, value in (("name_id", self.name_id), ("name_en", self.name_en)):
             if not value.strip():
-                raise InvalidValueError(
-                    Problem(field, "missing_value", f"{field} must not be empty", f"{field} wajib diisi")
+                raise Refusal(
+                    "missing_value", "%(field)s must not be empty", field=field, params={"field": field}
                 )
         if not self.job_types:
-            raise InvalidValueError(
-                Problem(
-                    "job_types",
-                    "missing_value",
-                    "a template applies to at least one job type",
-                    "template berlaku untuk minimal satu jenis jabatan",
-                )
-            )
+            raise Refusal("missing_value", "a template applies to at least one job type", field="job_types")
         if not self.qualitative and not self.unit.strip():
-            raise InvalidValueError(
-                Problem(
-                    "unit",
-                    "missing_value",
-                    "a quantitative template needs a unit of measure",
-                    "template kuantitatif wajib memiliki satuan",
-                )
-            )
+            raise Refusal("missing_value", "a quantitative template needs a unit of measure", field="unit")
         if self.region_id is not None:
             validate_region_id(self.region_id)
 
@@ -322,52 +304,44 @@ class TemplateLibrary:
         self._national: dict[str, IndicatorTemplate] = {}
         for template in national:
             if template.region_id is not None:
-                raise InvalidValueError(
-                    Problem(
-                        "region_id",
-                        "not_national",
-                        f"template {template.code} belongs to region {template.region_id}, not the nation",
-                        f"template {template.code} milik daerah {template.region_id}, bukan nasional",
-                    )
+                raise Refusal(
+                    "not_national",
+                    "template %(code)s belongs to region %(region_id)s, not the nation",
+                    field="region_id",
+                    params={"code": template.code, "region_id": template.region_id},
                 )
             if template.code in self._national:
-                raise ConflictError(_duplicate(template.code))
+                raise _duplicate(template.code)
             self._national[template.code] = template
         self._regional: dict[str, dict[str, IndicatorTemplate]] = {}
 
     def add_region_template(self, template: IndicatorTemplate, *, replace_national: bool = False) -> None:
         """Add a region's template; shadowing a national code must be asked for with replace_national."""
         if template.region_id is None:
-            raise InvalidValueError(
-                Problem(
-                    "region_id",
-                    "missing_value",
-                    f"region template {template.code} must name its region",
-                    f"template daerah {template.code} wajib menyebut daerahnya",
-                )
+            raise Refusal(
+                "missing_value",
+                "region template %(code)s must name its region",
+                field="region_id",
+                params={"code": template.code},
             )
         regional = self._regional.setdefault(template.region_id, {})
         if template.code in regional:
-            raise ConflictError(_duplicate(template.code))
+            raise _duplicate(template.code)
         if template.code in self._national and not replace_national:
-            raise ConflictError(
-                Problem(
-                    "code",
-                    "shadows_national",
-                    f"template code {template.code} is a national default; pick another code "
-                    "or replace the national template explicitly",
-                    f"kode template {template.code} sudah dipakai template nasional; gunakan kode lain "
-                    "atau ganti template nasional secara eksplisit",
-                )
+            raise Refusal(
+                "shadows_national",
+                "template code %(code)s is a national default; pick another code or replace the national "
+                "template explicitly",
+                field="code",
+                params={"code": template.code},
+                kind=RefusalKind.CONFLICT,
             )
         if template.code not in self._national and replace_national:
-            raise NotFoundError(
-                Problem(
-                    "code",
-                    "no_national_to_replace",
-                    f"there is no national template {template.code} to replace",
-                    f"tidak ada template nasional {template.code} untuk diganti",
-                )
+            raise Refusal(
+                "no_national_to_replace",
+                "there is no national template %(code)s to replace",
+                field="code",
+                params={"code": template.code},
             )
         regional[template.code] = template
 
@@ -382,16 +356,14 @@ class TemplateLibrary:
         return tuple(t for t in self.for_region(region_id) if job_type in t.job_types)
 
     def get(self, region_id: str, code: str) -> IndicatorTemplate:
-        """The template a region sees under `code`, or NotFoundError."""
+        """The template a region sees under `code`, or a refusal naming it."""
         found = self._regional.get(region_id, {}).get(code) or self._national.get(code)
         if found is None:
-            raise NotFoundError(
-                Problem(
-                    "template_code",
-                    "unknown_template",
-                    f"no indicator template {code} in region {region_id}",
-                    f"template indikator {code} tidak ada di daerah {region_id}",
-                )
+            raise Refusal(
+                "unknown_template",
+                "no indicator template %(code)s in region %(region_id)s",
+                field="template_code",
+                params={"code": code, "region_id": region_id},
             )
         return found
 
@@ -400,10 +372,11 @@ class TemplateLibrary:
         return tuple(sorted(code for code in self._regional.get(region_id, {}) if code in self._national))
 
 
-def _duplicate(code: str) -> Problem:
-    return Problem(
-        "code",
+def _duplicate(code: str) -> Refusal:
+    return Refusal(
         "duplicate_template",
-        f"template code {code} is already defined",
-        f"kode template {code} sudah didefinisikan",
+        "template code %(code)s is already defined",
+        field="code",
+        kind=RefusalKind.CONFLICT,
+        params={"code": code},
     )

@@ -11,15 +11,7 @@ from datetime import date
 from enum import Enum, StrEnum
 from typing import Generic, TypeVar
 
-from services.planning.domain.errors import (
-    ConflictError,
-    CrossRegionError,
-    InvalidNipError,
-    InvalidValueError,
-    NotFoundError,
-    Problem,
-    SupervisorCycleError,
-)
+from shared.refusals import Refusal, RefusalKind
 
 _REGION_ID = re.compile(r"[a-z][a-z0-9-]{1,31}")
 _UNIT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,39}")
@@ -29,35 +21,31 @@ _MIN_APPOINTMENT_AGE = 18
 _MIN_YEAR = 1900
 
 
-def _invalid(field: str, code: str, en: str, id_: str) -> InvalidValueError:
-    return InvalidValueError(Problem(field, code, en, id_))
-
-
 def validate_region_id(region_id: str, field: str = "region_id") -> None:
     """Refuse a region id that is not a short lowercase slug such as "medan"."""
     if not _REGION_ID.fullmatch(region_id):
-        raise _invalid(
-            field,
+        raise Refusal(
             "invalid_region_id",
-            f"region id {region_id!r} must be a lowercase slug of 2-32 characters (a-z, 0-9, '-')",
-            f"id daerah {region_id!r} harus slug huruf kecil 2-32 karakter (a-z, 0-9, '-')",
+            "region id %(region_id)s must be a lowercase slug of 2-32 characters (a-z, 0-9, '-')",
+            field=field,
+            params={"region_id": repr(region_id)},
         )
 
 
 def validate_unit_code(code: str, field: str = "code") -> None:
     """Refuse a unit code that is empty, too long or uses characters outside [A-Za-z0-9._/-]."""
     if not _UNIT_CODE.fullmatch(code):
-        raise _invalid(
-            field,
+        raise Refusal(
             "invalid_unit_code",
-            f"unit code {code!r} must be 1-40 characters of letters, digits, '.', '_', '/', '-'",
-            f"kode unit {code!r} harus 1-40 karakter huruf, angka, '.', '_', '/', '-'",
+            "unit code %(code)s must be 1-40 characters of letters, digits, '.', '_', '/', '-'",
+            field=field,
+            params={"code": repr(code)},
         )
 
 
 def _require_text(value: str, field: str) -> None:
     if not value.strip():
-        raise _invalid(field, "missing_value", f"{field} must not be empty", f"{field} wajib diisi")
+        raise Refusal("missing_value", "%(field)s must not be empty", field=field, params={"field": field})
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,32 +80,32 @@ _ALLOWED_PARENT_KINDS: dict[UnitKind, frozenset[UnitKind]] = {
 
 def unit_parent_problem(
     kind: UnitKind, parent_kind: UnitKind | None, field: str = "parent_code"
-) -> Problem | None:
+) -> Refusal | None:
     """Say why a unit of `kind` may not sit under a parent of `parent_kind` (None: the region), if so."""
     allowed = _ALLOWED_PARENT_KINDS[kind]
     if parent_kind is None:
         if not allowed:
             return None
-        return Problem(
-            field,
+        return Refusal(
             "unit_needs_parent",
-            f"a {kind.value} unit must have a parent unit",
-            f"unit jenis {kind.value} wajib memiliki unit induk",
+            "a %(kind)s unit must have a parent unit",
+            field=field,
+            params={"kind": kind.value},
         )
     if parent_kind in allowed:
         return None
     if not allowed:
-        return Problem(
-            field,
+        return Refusal(
             "unit_must_be_top_level",
-            f"a {kind.value} unit sits directly under the region and has no parent unit",
-            f"unit jenis {kind.value} langsung di bawah daerah dan tidak memiliki unit induk",
+            "a %(kind)s unit sits directly under the region and has no parent unit",
+            field=field,
+            params={"kind": kind.value},
         )
-    return Problem(
-        field,
+    return Refusal(
         "unit_parent_kind",
-        f"a {kind.value} unit cannot sit under a {parent_kind.value} unit",
-        f"unit jenis {kind.value} tidak boleh berada di bawah unit jenis {parent_kind.value}",
+        "a %(kind)s unit cannot sit under a %(parent_kind)s unit",
+        field=field,
+        params={"kind": kind.value, "parent_kind": parent_kind.value},
     )
 
 
@@ -138,11 +126,11 @@ class OrganisationUnit:
         if self.parent_code is not None:
             validate_unit_code(self.parent_code, "parent_code")
             if self.parent_code == self.code:
-                raise _invalid(
-                    "parent_code",
+                raise Refusal(
                     "unit_own_parent",
-                    f"unit {self.code} cannot be its own parent",
-                    f"unit {self.code} tidak boleh menjadi induk dirinya sendiri",
+                    "unit %(code)s cannot be its own parent",
+                    field="parent_code",
+                    params={"code": self.code},
                 )
 
 
@@ -176,50 +164,45 @@ class UnitTree:
     def add(self, unit: OrganisationUnit) -> None:
         """Add a unit whose parent is already in the tree (or a top-level agency)."""
         if unit.region_id != self._region_id:
-            raise CrossRegionError(
-                Problem(
-                    "region_id",
-                    "cross_region",
-                    f"unit {unit.code} belongs to region {unit.region_id}, not {self._region_id}",
-                    f"unit {unit.code} milik daerah {unit.region_id}, bukan {self._region_id}",
-                )
+            raise Refusal(
+                "cross_region",
+                "unit %(code)s belongs to region %(region_id)s, not %(region_id_2)s",
+                field="region_id",
+                params={"code": unit.code, "region_id": unit.region_id, "region_id_2": self._region_id},
             )
         if unit.code in self._units:
-            raise ConflictError(
-                Problem(
-                    "code",
-                    "duplicate_unit",
-                    f"unit code {unit.code} already exists",
-                    f"kode unit {unit.code} sudah ada",
-                )
+            raise Refusal(
+                "duplicate_unit",
+                "unit code %(code)s already exists",
+                field="code",
+                params={"code": unit.code},
+                kind=RefusalKind.CONFLICT,
             )
         parent_kind: UnitKind | None = None
         if unit.parent_code is not None:
             parent = self._units.get(unit.parent_code)
             if parent is None:
-                raise NotFoundError(
-                    Problem(
-                        "parent_code",
-                        "unknown_parent_unit",
-                        f"parent unit {unit.parent_code} of {unit.code} does not exist",
-                        f"unit induk {unit.parent_code} dari {unit.code} tidak ditemukan",
-                    )
+                raise Refusal(
+                    "unknown_parent_unit",
+                    "parent unit %(parent_code)s of %(code)s does not exist",
+                    field="parent_code",
+                    params={"parent_code": unit.parent_code, "code": unit.code},
                 )
             parent_kind = parent.kind
         problem = unit_parent_problem(unit.kind, parent_kind)
         if problem is not None:
-            raise InvalidValueError(problem)
+            raise problem
         self._units[unit.code] = unit
         self._children.setdefault(unit.parent_code, []).append(unit.code)
         self._children[unit.code] = []
 
     def get(self, code: str) -> OrganisationUnit:
-        """Return the unit with this code or raise NotFoundError."""
+        """Return the unit with this code or refuse naming it."""
         try:
             return self._units[code]
         except KeyError:
-            raise NotFoundError(
-                Problem("unit_code", "unknown_unit", f"unit {code} does not exist", f"unit {code} tidak ada")
+            raise Refusal(
+                "unknown_unit", "unit %(code)s does not exist", field="unit_code", params={"code": code}
             ) from None
 
     def __contains__(self, code: object) -> bool:
@@ -291,12 +274,11 @@ class JobType(StrEnum):
             pass
         found = _JOB_TYPE_ALIASES.get(key)
         if found is None:
-            raise _invalid(
-                field,
+            raise Refusal(
                 "unknown_job_type",
-                f"unknown job type {text!r}; expected one of {', '.join(t.value for t in cls)}",
-                f"jenis jabatan {text!r} tidak dikenal; gunakan salah satu dari "
-                f"{', '.join(t.value for t in cls)}",
+                "unknown job type %(text)s; expected one of %(choices)s",
+                field=field,
+                params={"text": repr(text), "choices": ", ".join(t.value for t in cls)},
             )
         return found
 
@@ -349,24 +331,20 @@ class Sex(Enum):
     FEMALE = "2"
 
 
-def nip_problem(text: str, field: str = "nip") -> Problem | None:
+def nip_problem(text: str, field: str = "nip") -> Refusal | None:
     """Say precisely why `text` is not a valid 18-digit NIP, or None when it is valid."""
-
-    def bad(code: str, en: str, id_: str) -> Problem:
-        return Problem(field, code, en, id_)
 
     if len(text) != _NIP_LENGTH or not text.isascii() or not text.isdigit():
         for index, char in enumerate(text, start=1):
             if not ("0" <= char <= "9"):
-                return bad(
+                return Refusal(
                     "nip_not_digits",
-                    f"NIP must contain only digits; {char!r} at position {index}",
-                    f"NIP hanya boleh berisi angka; {char!r} pada posisi {index}",
+                    "NIP must contain only digits; %(char)s at position %(index)s",
+                    field=field,
+                    params={"char": repr(char), "index": index},
                 )
-        return bad(
-            "nip_length",
-            f"NIP must have 18 digits, got {len(text)}",
-            f"NIP harus 18 digit, ditemukan {len(text)}",
+        return Refusal(
+            "nip_length", "NIP must have 18 digits, got %(count)s", field=field, params={"count": len(text)}
         )
     birth_part, appointment_part, sex_digit, sequence = text[:8], text[8:14], text[14], text[15:]
     try:
@@ -374,37 +352,36 @@ def nip_problem(text: str, field: str = "nip") -> Problem | None:
     except ValueError:
         birth = None
     if birth is None or birth.year < _MIN_YEAR:
-        return bad(
+        return Refusal(
             "nip_birth_date",
-            f"NIP digits 1-8 must be a birth date yyyymmdd; {birth_part!r} is not a valid date",
-            f"digit 1-8 NIP harus tanggal lahir yyyymmdd; {birth_part!r} bukan tanggal yang valid",
+            "NIP digits 1-8 must be a birth date yyyymmdd; %(birth_part)s is not a valid date",
+            field=field,
+            params={"birth_part": repr(birth_part)},
         )
     year, month = int(appointment_part[:4]), int(appointment_part[4:])
     if year < _MIN_YEAR or not 1 <= month <= 12:
-        return bad(
+        return Refusal(
             "nip_appointment",
-            f"NIP digits 9-14 must be an appointment month yyyymm; {appointment_part!r} is not valid",
-            f"digit 9-14 NIP harus TMT pengangkatan yyyymm; {appointment_part!r} tidak valid",
+            "NIP digits 9-14 must be an appointment month yyyymm; %(appointment_part)s is not valid",
+            field=field,
+            params={"appointment_part": repr(appointment_part)},
         )
     if (year, month) < (birth.year + _MIN_APPOINTMENT_AGE, birth.month):
-        return bad(
+        return Refusal(
             "nip_appointment_age",
-            f"NIP appointment {appointment_part} is before the 18th birthday of someone born "
-            f"{birth.isoformat()}",
-            f"TMT pengangkatan {appointment_part} pada NIP sebelum usia 18 tahun (lahir {birth.isoformat()})",
+            "NIP appointment %(appointment_part)s is before the 18th birthday of someone born %(birth)s",
+            field=field,
+            params={"appointment_part": appointment_part, "birth": birth.isoformat()},
         )
     if sex_digit not in ("1", "2"):
-        return bad(
+        return Refusal(
             "nip_sex",
-            f"NIP digit 15 must be 1 (male) or 2 (female), got {sex_digit}",
-            f"digit 15 NIP harus 1 (laki-laki) atau 2 (perempuan), ditemukan {sex_digit}",
+            "NIP digit 15 must be 1 (male) or 2 (female), got %(sex_digit)s",
+            field=field,
+            params={"sex_digit": sex_digit},
         )
     if sequence == "000":
-        return bad(
-            "nip_sequence",
-            "NIP digits 16-18 (sequence number) must not be 000",
-            "digit 16-18 NIP (nomor urut) tidak boleh 000",
-        )
+        return Refusal("nip_sequence", "NIP digits 16-18 (sequence number) must not be 000", field=field)
     return None
 
 
@@ -417,7 +394,7 @@ class Nip:
     def __post_init__(self) -> None:
         problem = nip_problem(self.value)
         if problem is not None:
-            raise InvalidNipError(problem)
+            raise problem
 
     @classmethod
     def parse(cls, text: str, field: str = "nip") -> Nip:
@@ -425,7 +402,7 @@ class Nip:
         compact = "".join(text.split())
         problem = nip_problem(compact, field)
         if problem is not None:
-            raise InvalidNipError(problem)
+            raise problem
         return cls(compact)
 
     @property
@@ -521,13 +498,11 @@ class SupervisorTree:
     def __init__(self, region_id: str, units: UnitTree | None = None) -> None:
         validate_region_id(region_id)
         if units is not None and units.region_id != region_id:
-            raise CrossRegionError(
-                Problem(
-                    "units",
-                    "cross_region",
-                    f"unit tree of region {units.region_id} given to region {region_id}",
-                    f"struktur unit daerah {units.region_id} diberikan ke daerah {region_id}",
-                )
+            raise Refusal(
+                "cross_region",
+                "unit tree of region %(region_id)s given to region %(region_id_2)s",
+                field="units",
+                params={"region_id": units.region_id, "region_id_2": region_id},
             )
         self._region_id = region_id
         self._units = units
@@ -553,17 +528,15 @@ class SupervisorTree:
         return tuple(self._employees.values())
 
     def employee(self, nip: Nip) -> Employee:
-        """Return the enrolled employee with this NIP or raise NotFoundError."""
+        """Return the enrolled employee with this NIP or refuse naming it."""
         try:
             return self._employees[nip]
         except KeyError:
-            raise NotFoundError(
-                Problem(
-                    "nip",
-                    "unknown_employee",
-                    f"employee {nip} is not enrolled in region {self._region_id}",
-                    f"pegawai {nip} tidak terdaftar di daerah {self._region_id}",
-                )
+            raise Refusal(
+                "unknown_employee",
+                "employee %(nip)s is not enrolled in region %(region_id)s",
+                field="nip",
+                params={"nip": nip, "region_id": self._region_id},
             ) from None
 
     def restore(self, employee: Employee, history: Iterable[tuple[date, str, Position, Nip | None]]) -> None:
@@ -575,13 +548,11 @@ class SupervisorTree:
         self._require_same_region(employee, "employee")
         entries = sorted(history, key=lambda entry: entry[0])
         if not entries:
-            raise InvalidValueError(
-                Problem(
-                    "history",
-                    "missing_value",
-                    f"employee {employee.nip} has no assignment to restore",
-                    f"pegawai {employee.nip} tidak memiliki penugasan untuk dimuat",
-                )
+            raise Refusal(
+                "missing_value",
+                "employee %(nip)s has no assignment to restore",
+                field="history",
+                params={"nip": employee.nip},
             )
         self._employees[employee.nip] = employee
         units: _Timeline[str] = _Timeline()
@@ -608,13 +579,12 @@ class SupervisorTree:
         """Start an employee's history in this region with a unit, position and optional supervisor."""
         self._require_same_region(employee, "employee")
         if employee.nip in self._employees:
-            raise ConflictError(
-                Problem(
-                    "nip",
-                    "duplicate_employee",
-                    f"employee {employee.nip} is already enrolled",
-                    f"pegawai {employee.nip} sudah terdaftar",
-                )
+            raise Refusal(
+                "duplicate_employee",
+                "employee %(nip)s is already enrolled",
+                field="nip",
+                params={"nip": employee.nip},
+                kind=RefusalKind.CONFLICT,
             )
         self._require_known_unit(unit_code)
         if supervisor is not None:
@@ -733,13 +703,11 @@ class SupervisorTree:
 
     def _require_same_region(self, employee: Employee, field: str) -> None:
         if employee.region_id != self._region_id:
-            raise CrossRegionError(
-                Problem(
-                    field,
-                    "cross_region",
-                    f"employee {employee.nip} belongs to region {employee.region_id}, not {self._region_id}",
-                    f"pegawai {employee.nip} milik daerah {employee.region_id}, bukan {self._region_id}",
-                )
+            raise Refusal(
+                "cross_region",
+                "employee %(nip)s belongs to region %(region_id)s, not %(region_id_2)s",
+                field=field,
+                params={"nip": employee.nip, "region_id": employee.region_id, "region_id_2": self._region_id},
             )
 
     def _require_known_unit(self, unit_code: str) -> None:
@@ -751,13 +719,11 @@ class SupervisorTree:
         self.employee(nip)
         start = self._unit_codes[nip].start
         if day < start:
-            raise InvalidValueError(
-                Problem(
-                    "effective_from",
-                    "before_enrolment",
-                    f"{day.isoformat()} is before {nip} was enrolled on {start.isoformat()}",
-                    f"{day.isoformat()} sebelum {nip} terdaftar pada {start.isoformat()}",
-                )
+            raise Refusal(
+                "before_enrolment",
+                "%(day)s is before %(nip)s was enrolled on %(start)s",
+                field="effective_from",
+                params={"day": day.isoformat(), "nip": nip, "start": start.isoformat()},
             )
 
     def _check_supervisor(self, nip: Nip, supervisor: Employee, effective_from: date) -> None:
@@ -777,16 +743,18 @@ class SupervisorTree:
             if current == nip:
                 path = tuple(str(n) for n in chain)
                 arrow = " → ".join(path)
-                raise SupervisorCycleError(
-                    Problem(
-                        "supervisor",
-                        "supervisor_cycle",
-                        f"{supervisor.nip} cannot supervise {nip} from {day.isoformat()}: "
-                        f"it would form the cycle {arrow}",
-                        f"{supervisor.nip} tidak dapat menjadi atasan {nip} mulai {day.isoformat()}: "
-                        f"terjadi siklus {arrow}",
-                    ),
-                    path,
+                raise Refusal(
+                    "supervisor_cycle",
+                    "%(supervisor)s cannot supervise %(employee)s from %(day)s: it would form the cycle "
+                    "%(cycle)s",
+                    field="supervisor",
+                    kind=RefusalKind.CONFLICT,
+                    params={
+                        "supervisor": supervisor.nip,
+                        "employee": nip,
+                        "day": day.isoformat(),
+                        "cycle": arrow,
+                    },
                 )
             # The chain above the supervisor only changes when one of its members changes supervisor.
             later = [

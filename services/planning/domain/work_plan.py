@@ -6,14 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
+from typing import Literal
 
-from services.planning.domain.errors import (
-    InvalidTransitionError,
-    InvalidValueError,
-    NotFoundError,
-    PermissionDeniedError,
-    Problem,
-)
 from services.planning.domain.indicators import (
     Aggregation,
     Aspect,
@@ -23,6 +17,7 @@ from services.planning.domain.indicators import (
     default_range,
 )
 from services.planning.domain.organisation import Nip
+from shared.refusals import Label, Refusal, RefusalKind
 
 MIN_YEAR = 2000
 MAX_YEAR = 2100
@@ -169,30 +164,28 @@ class Indicator:
         return self.value_range or default_range(self.aggregation)
 
 
-def _p(field: str, code: str, en: str, id_: str) -> Problem:
-    return Problem(field, code, en, id_)
-
-
-def _number_problem(value: object, field: str, allowed: ValueRange) -> Problem | None:
+def _number_problem(value: object, field: str, allowed: ValueRange) -> Refusal | None:
     if not isinstance(value, Decimal):
-        return _p(field, "not_decimal", "must be a Decimal number", "harus berupa bilangan Decimal")
+        return Refusal("not_decimal", "must be a Decimal number", field=field)
     if not value.is_finite():
-        return _p(
-            field, "not_finite", f"must be a finite number, got {value}", f"harus bilangan hingga: {value}"
+        return Refusal(
+            "not_finite", "must be a finite number, got %(value)s", field=field, params={"value": value}
         )
     if value < 0:
-        return _p(field, "negative", f"must not be negative, got {value}", f"tidak boleh negatif: {value}")
+        return Refusal(
+            "negative", "must not be negative, got %(value)s", field=field, params={"value": value}
+        )
     if value not in allowed:
-        return _p(
-            field,
+        return Refusal(
             "out_of_range",
-            f"must lie within {allowed}, got {value}",
-            f"harus berada dalam rentang {allowed}, ditemukan {value}",
+            "must lie within %(allowed)s, got %(value)s",
+            field=field,
+            params={"allowed": allowed, "value": value},
         )
     return None
 
 
-def indicator_problems(indicator: Indicator, path: str = "indicator") -> tuple[Problem, ...]:
+def indicator_problems(indicator: Indicator, path: str = "indicator") -> tuple[Refusal, ...]:
     """Everything wrong with an indicator, each problem named by a dotted path under `path`.
 
     Period split rules, by aggregation:
@@ -204,38 +197,31 @@ def indicator_problems(indicator: Indicator, path: str = "indicator") -> tuple[P
       since the year's value is the last period's value.
     Qualitative indicators carry a statement and no split.
     """
-    problems: list[Problem] = []
+    problems: list[Refusal] = []
     if not indicator.name.strip():
-        problems.append(_p(f"{path}.name", "missing_value", "must not be empty", "wajib diisi"))
+        problems.append(Refusal("missing_value", "must not be empty", field=f"{path}.name"))
     target = indicator.target
     if indicator.qualitative:
         if not target.is_qualitative or not target.statement.strip():
             problems.append(
-                _p(
-                    f"{path}.target",
+                Refusal(
                     "qualitative_target",
                     "a qualitative indicator needs a target statement and no quantity",
-                    "indikator kualitatif memerlukan pernyataan target tanpa angka",
+                    field=f"{path}.target",
                 )
             )
         if indicator.split is not None:
             problems.append(
-                _p(
-                    f"{path}.split",
-                    "split_not_allowed",
-                    "a qualitative indicator has no period split",
-                    "indikator kualitatif tidak memiliki pembagian target per periode",
+                Refusal(
+                    "split_not_allowed", "a qualitative indicator has no period split", field=f"{path}.split"
                 )
             )
         return tuple(problems)
     allowed = indicator.effective_range
     if target.quantity is None:
         problems.append(
-            _p(
-                f"{path}.target",
-                "missing_value",
-                "a quantitative indicator needs a numeric target",
-                "indikator kuantitatif memerlukan target berupa angka",
+            Refusal(
+                "missing_value", "a quantitative indicator needs a numeric target", field=f"{path}.target"
             )
         )
         return tuple(problems)
@@ -243,13 +229,13 @@ def indicator_problems(indicator: Indicator, path: str = "indicator") -> tuple[P
     if annual_problem is not None:
         problems.append(annual_problem)
     if not target.unit.strip():
-        problems.append(_p(f"{path}.target.unit", "missing_value", "must not be empty", "satuan wajib diisi"))
+        problems.append(Refusal("missing_value", "must not be empty", field=f"{path}.target.unit"))
     if indicator.split is not None:
         problems.extend(_split_problems(indicator, f"{path}.split", annual_ok=annual_problem is None))
     return tuple(problems)
 
 
-def _split_problems(indicator: Indicator, path: str, *, annual_ok: bool) -> list[Problem]:
+def _split_problems(indicator: Indicator, path: str, *, annual_ok: bool) -> list[Refusal]:
     split = indicator.split
     assert split is not None
     annual = indicator.target.quantity
@@ -275,11 +261,15 @@ def _split_problems(indicator: Indicator, path: str, *, annual_ok: bool) -> list
             .replace("repeated", "ganda")
         )
         return [
-            _p(
-                path,
+            Refusal(
                 "split_keys",
-                f"a {split.scheme.value} split needs exactly {', '.join(expected)}: {details}",
-                f"pembagian {split.scheme.value} harus tepat {', '.join(expected)}: {details_id}",
+                "a %(scheme)s split needs exactly %(expected)s: %(details)s",
+                field=path,
+                params={
+                    "scheme": split.scheme.value,
+                    "expected": ", ".join(expected),
+                    "details": Label(en=details, id=details_id),
+                },
             )
         ]
     allowed = indicator.effective_range
@@ -295,35 +285,39 @@ def _split_problems(indicator: Indicator, path: str, *, annual_ok: bool) -> list
         total = sum(values.values(), Decimal(0))
         if total != annual:
             problems.append(
-                _p(
-                    path,
+                Refusal(
                     "split_sum",
-                    f"period targets add up to {total}, not the annual target {annual}",
-                    f"jumlah target per periode {total} tidak sama dengan target tahunan {annual}",
+                    "period targets add up to %(total)s, not the annual target %(annual)s",
+                    field=path,
+                    params={"total": total, "annual": annual},
                 )
             )
     elif indicator.aggregation is Aggregation.LAST:
         last_key = expected[-1]
         if values[last_key] != annual:
             problems.append(
-                _p(
-                    f"{path}.{last_key}",
+                Refusal(
                     "split_last",
-                    f"the last period's target {values[last_key]} must equal the annual target {annual}",
-                    f"target periode terakhir {values[last_key]} harus sama dengan target tahunan {annual}",
+                    "the last period's target %(last)s must equal the annual target %(annual)s",
+                    field=f"{path}.{last_key}",
+                    params={"last": values[last_key], "annual": annual},
                 )
             )
     else:
         low, high = min(values.values()), max(values.values())
         if not low <= annual <= high:
             problems.append(
-                _p(
-                    path,
+                Refusal(
                     "split_mean",
-                    f"an annual {indicator.aggregation.value} of {annual} cannot come from period "
-                    f"targets between {low} and {high}",
-                    f"target tahunan {annual} ({indicator.aggregation.value}) tidak mungkin dicapai dari "
-                    f"target periode antara {low} dan {high}",
+                    "an annual %(aggregation)s of %(annual)s cannot come from period targets between "
+                    "%(low)s and %(high)s",
+                    field=path,
+                    params={
+                        "aggregation": indicator.aggregation.value,
+                        "annual": annual,
+                        "low": low,
+                        "high": high,
+                    },
                 )
             )
     return problems
@@ -420,20 +414,16 @@ class WorkPlan:
         next_result_number: int | None = None,
     ) -> None:
         if not plan_id.strip():
-            raise InvalidValueError(_p("plan_id", "missing_value", "must not be empty", "wajib diisi"))
+            raise Refusal("missing_value", "must not be empty", field="plan_id")
         if not MIN_YEAR <= year <= MAX_YEAR:
-            raise InvalidValueError(
-                _p(
-                    "year",
-                    "out_of_range",
-                    f"year must be between {MIN_YEAR} and {MAX_YEAR}, got {year}",
-                    f"tahun harus antara {MIN_YEAR} dan {MAX_YEAR}, ditemukan {year}",
-                )
+            raise Refusal(
+                "out_of_range",
+                "year must be between %(earliest)s and %(latest)s, got %(year)s",
+                field="year",
+                params={"earliest": MIN_YEAR, "latest": MAX_YEAR, "year": year},
             )
         if version < 1:
-            raise InvalidValueError(
-                _p("version", "out_of_range", "version starts at 1", "versi dimulai dari 1")
-            )
+            raise Refusal("out_of_range", "version starts at 1", field="version")
         self._id = plan_id
         self._employee = employee
         self._rater = rater
@@ -503,7 +493,7 @@ class WorkPlan:
         return self._next_result_number
 
     def result(self, result_id: str) -> PlannedResult:
-        """The planned result with this id, or NotFoundError."""
+        """The planned result with this id, or a refusal naming it."""
         return self._results[self._index_of(result_id)]
 
     def ref(self, result_id: str) -> ResultRef:
@@ -545,13 +535,11 @@ class WorkPlan:
         self._require_editable_by(actor)
         current = [result.id for result in self._results]
         if sorted(result_ids) != sorted(current):
-            raise InvalidValueError(
-                _p(
-                    "results",
-                    "not_a_permutation",
-                    f"the new order must name each of {', '.join(current)} exactly once",
-                    f"urutan baru harus menyebut setiap RHK {', '.join(current)} tepat satu kali",
-                )
+            raise Refusal(
+                "not_a_permutation",
+                "the new order must name each of %(results)s exactly once",
+                field="results",
+                params={"results": ", ".join(current)},
             )
         by_id = {result.id: result for result in self._results}
         self._results = tuple(by_id[result_id] for result_id in result_ids)
@@ -568,44 +556,34 @@ class WorkPlan:
         index = self._index_of(result_id)
         path = f"results[{index}].supports"
         if rater_plan.employee != self._rater:
-            raise InvalidValueError(
-                _p(
-                    path,
-                    "not_rater_plan",
-                    f"plan {rater_plan.id} belongs to {rater_plan.employee}, not to the rater {self._rater}",
-                    f"SKP {rater_plan.id} milik {rater_plan.employee}, "
-                    f"bukan milik pejabat penilai {self._rater}",
-                )
+            raise Refusal(
+                "not_rater_plan",
+                "plan %(id)s belongs to %(employee)s, not to the rater %(rater)s",
+                field=path,
+                params={"id": rater_plan.id, "employee": rater_plan.employee, "rater": self._rater},
             )
         if rater_plan.year != self._year:
-            raise InvalidValueError(
-                _p(
-                    path,
-                    "other_year",
-                    f"the rater's plan is for {rater_plan.year}, this plan for {self._year}",
-                    f"SKP pejabat penilai untuk tahun {rater_plan.year}, SKP ini tahun {self._year}",
-                )
+            raise Refusal(
+                "other_year",
+                "the rater's plan is for %(year)s, this plan for %(plan_year)s",
+                field=path,
+                params={"year": rater_plan.year, "plan_year": self._year},
             )
         if rater_plan.status is not PlanStatus.APPROVED:
-            raise InvalidValueError(
-                _p(
-                    path,
-                    "rater_plan_not_approved",
-                    f"the rater's plan {rater_plan.id} is {rater_plan.status.value}, not approved",
-                    f"SKP pejabat penilai {rater_plan.id} berstatus {rater_plan.status.value}, "
-                    "belum disetujui",
-                )
+            raise Refusal(
+                "rater_plan_not_approved",
+                "the rater's plan %(id)s is %(status)s, not approved",
+                field=path,
+                params={"id": rater_plan.id, "status": rater_plan.status.value},
             )
         try:
             target = rater_plan.ref(rater_result_id)
-        except NotFoundError:
-            raise NotFoundError(
-                _p(
-                    path,
-                    "unknown_rater_result",
-                    f"the rater's plan has no result {rater_result_id}",
-                    f"SKP pejabat penilai tidak memiliki RHK {rater_result_id}",
-                )
+        except Refusal:
+            raise Refusal(
+                "unknown_rater_result",
+                "the rater's plan has no result %(rater_result_id)s",
+                field=path,
+                params={"rater_result_id": rater_result_id},
             ) from None
         self._replace(index, replace(self._results[index], supports=target))
 
@@ -643,26 +621,21 @@ class WorkPlan:
         indicators = result.indicators[:position] + result.indicators[position + 1 :]
         self._replace(index, replace(result, indicators=indicators))
 
-    def completeness_problems(self) -> tuple[Problem, ...]:
+    def completeness_problems(self) -> tuple[Refusal, ...]:
         """Why this plan cannot be submitted yet (empty when it can)."""
-        problems: list[Problem] = []
+        problems: list[Refusal] = []
         if not any(result.kind is ResultKind.MAIN for result in self._results):
             problems.append(
-                _p(
-                    "results",
-                    "no_main_result",
-                    "a plan needs at least one main result",
-                    "SKP wajib memiliki minimal satu RHK utama",
-                )
+                Refusal("no_main_result", "a plan needs at least one main result", field="results")
             )
         for index, result in enumerate(self._results):
             if not result.indicators:
                 problems.append(
-                    _p(
-                        f"results[{index}].indicators",
+                    Refusal(
                         "no_indicator",
-                        f"result {result.id} needs at least one indicator",
-                        f"RHK {result.id} wajib memiliki minimal satu indikator",
+                        "result %(id)s needs at least one indicator",
+                        field=f"results[{index}].indicators",
+                        params={"id": result.id},
                     )
                 )
             for position, indicator in enumerate(result.indicators):
@@ -674,7 +647,7 @@ class WorkPlan:
         self._require_editable_by(actor)
         problems = self.completeness_problems()
         if problems:
-            raise InvalidValueError(*problems)
+            raise Refusal.listing(*problems)
         self._status = PlanStatus.SUBMITTED
         self._events.append(PlanSubmitted(self._id, self._employee, self._rater, self._year, self._version))
 
@@ -702,24 +675,15 @@ class WorkPlan:
         """Open version+1 as a DRAFT copy of this APPROVED or REJECTED plan, optionally with a new rater."""
         self._require_employee(actor)
         if self._status not in (PlanStatus.APPROVED, PlanStatus.REJECTED):
-            raise InvalidTransitionError(
-                _p(
-                    "status",
-                    "cannot_revise",
-                    f"only an approved or rejected plan can be revised; this one is {self._status.value}",
-                    f"hanya SKP yang disetujui atau ditolak yang dapat direvisi; status saat ini "
-                    f"{self._status.value}",
-                )
+            raise Refusal(
+                "cannot_revise",
+                "only an approved or rejected plan can be revised; this one is %(status)s",
+                field="status",
+                params={"status": self._status.value},
+                kind=RefusalKind.CONFLICT,
             )
         if new_plan_id == self._id:
-            raise InvalidValueError(
-                _p(
-                    "plan_id",
-                    "same_plan_id",
-                    "a revision needs a new plan id",
-                    "revisi memerlukan id SKP baru",
-                )
-            )
+            raise Refusal("same_plan_id", "a revision needs a new plan id", field="plan_id")
         revised = WorkPlan(
             plan_id=new_plan_id,
             employee=self._employee,
@@ -742,47 +706,42 @@ class WorkPlan:
         for index, result in enumerate(self._results):
             if result.id == result_id:
                 return index
-        raise NotFoundError(
-            _p(
-                "result_id",
-                "unknown_result",
-                f"plan {self._id} has no result {result_id}",
-                f"SKP {self._id} tidak memiliki RHK {result_id}",
-            )
+        raise Refusal(
+            "unknown_result",
+            "plan %(id)s has no result %(result_id)s",
+            field="result_id",
+            params={"id": self._id, "result_id": result_id},
         )
 
     @staticmethod
     def _require_indicator_position(index: int, result: PlannedResult, position: int) -> None:
         if not 0 <= position < len(result.indicators):
-            raise NotFoundError(
-                _p(
-                    f"results[{index}].indicators[{position}]",
-                    "unknown_indicator",
-                    f"result {result.id} has no indicator at position {position}",
-                    f"RHK {result.id} tidak memiliki indikator pada posisi {position}",
-                )
+            raise Refusal(
+                "unknown_indicator",
+                "result %(id)s has no indicator at position %(position)s",
+                field=f"results[{index}].indicators[{position}]",
+                params={"id": result.id, "position": position},
             )
 
     @staticmethod
     def _require_text(text: str, path: str) -> None:
         if not text.strip():
-            raise InvalidValueError(_p(path, "missing_value", "must not be empty", "wajib diisi"))
+            raise Refusal("missing_value", "must not be empty", field=path)
 
     @staticmethod
     def _require_valid(indicator: Indicator, path: str) -> None:
         problems = indicator_problems(indicator, path)
         if problems:
-            raise InvalidValueError(*problems)
+            raise Refusal.listing(*problems)
 
     def _require_employee(self, actor: Nip) -> None:
         if actor != self._employee:
-            raise PermissionDeniedError(
-                _p(
-                    "actor",
-                    "not_plan_owner",
-                    f"only the plan's employee {self._employee} may change it",
-                    f"hanya pegawai pemilik SKP {self._employee} yang dapat mengubahnya",
-                )
+            raise Refusal(
+                "not_plan_owner",
+                "only the plan's employee %(employee)s may change it",
+                field="actor",
+                params={"employee": self._employee},
+                kind=RefusalKind.FORBIDDEN,
             )
 
     def _require_editable_by(self, actor: Nip) -> None:
@@ -791,35 +750,46 @@ class WorkPlan:
 
     def _require_rater(self, actor: Nip) -> None:
         if actor == self._employee:
-            raise PermissionDeniedError(
-                _p(
-                    "actor",
-                    "self_approval",
-                    "nobody may approve or reject their own plan",
-                    "pegawai tidak boleh menyetujui atau menolak SKP miliknya sendiri",
-                )
+            raise Refusal(
+                "self_approval",
+                "nobody may approve or reject their own plan",
+                field="actor",
+                kind=RefusalKind.FORBIDDEN,
             )
         if actor != self._rater:
-            raise PermissionDeniedError(
-                _p(
-                    "actor",
-                    "not_rater",
-                    f"only the rater {self._rater} may approve or reject this plan",
-                    f"hanya pejabat penilai {self._rater} yang dapat menyetujui atau menolak SKP ini",
-                )
+            raise Refusal(
+                "not_rater",
+                "only the rater %(rater)s may approve or reject this plan",
+                field="actor",
+                params={"rater": self._rater},
+                kind=RefusalKind.FORBIDDEN,
             )
 
-    def _require_status(self, expected: PlanStatus, action: str) -> None:
-        if self._status is not expected:
-            raise InvalidTransitionError(
-                _p(
-                    "status",
-                    f"cannot_{action}",
-                    f"cannot {action} a {self._status.value} plan; it must be {expected.value}",
-                    f"tidak dapat {_ACTIONS_ID[action]} SKP berstatus {self._status.value}; "
-                    f"status harus {expected.value}",
-                )
+    def _require_status(self, expected: PlanStatus, action: Literal["edit", "approve", "reject"]) -> None:
+        if self._status is expected:
+            return
+        params = {"status": self._status.value, "expected": expected.value}
+        conflict = RefusalKind.CONFLICT
+        if action == "edit":
+            raise Refusal(
+                "cannot_edit",
+                "cannot edit a %(status)s plan; it must be %(expected)s",
+                field="status",
+                kind=conflict,
+                params=params,
             )
-
-
-_ACTIONS_ID = {"edit": "mengubah", "approve": "menyetujui", "reject": "menolak"}
+        if action == "approve":
+            raise Refusal(
+                "cannot_approve",
+                "cannot approve a %(status)s plan; it must be %(expected)s",
+                field="status",
+                kind=conflict,
+                params=params,
+            )
+        raise Refusal(
+            "cannot_reject",
+            "cannot reject a %(status)s plan; it must be %(expected)s",
+            field="status",
+            kind=conflict,
+            params=params,
+        )

@@ -1,18 +1,11 @@
-"""Turns refusals of the planning domain into the HTTP errors of shared.errors, naming API fields."""
+"""Names the fields of the planning domain's refusals as the API's clients send them."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 
-from services.planning.domain.errors import (
-    ConflictError,
-    DomainError,
-    InvalidTransitionError,
-    PermissionDeniedError,
-    SupervisorCycleError,
-)
-from shared.errors import ApiError, Conflict, Forbidden, Unprocessable
+from shared.refusals import Refusal
 
 _INDEX = re.compile(r"\[(\d+)\]")
 
@@ -49,24 +42,18 @@ def api_field(domain_field: str, *, year: int | None = None, renames: Mapping[st
     return ".".join(translated)
 
 
-def to_api_error(
-    error: DomainError, *, year: int | None = None, renames: Mapping[str, str] | None = None
-) -> ApiError:
-    """The HTTP error for a domain refusal: 403 not allowed, 409 wrong state or clash, else 422."""
-    problem = error.problems[0]
-    field = api_field(problem.field, year=year, renames=renames)
-    message_en = "; ".join(
-        f"{api_field(p.field, year=year, renames=renames)}: {p.message_en}" for p in error.problems
+def in_api_terms(
+    refusal: Refusal, *, year: int | None = None, renames: Mapping[str, str] | None = None
+) -> Refusal:
+    """A domain refusal naming the request's fields, each problem listed with its field.
+
+    Planning's rules often find several problems in one request (a plan with three empty fields):
+    the answer lists them all, each named by the field the client sent.
+    """
+    return Refusal.listing(
+        *(
+            problem.at(api_field(problem.field or "", year=year, renames=renames))
+            for problem in refusal.problems
+        ),
+        kind=refusal.kind,
     )
-    message_id = "; ".join(
-        f"{api_field(p.field, year=year, renames=renames)}: {p.message_id}" for p in error.problems
-    )
-    error_class: type[ApiError]
-    if isinstance(error, PermissionDeniedError):
-        error_class = Forbidden
-    elif isinstance(error, ConflictError | InvalidTransitionError | SupervisorCycleError):
-        error_class = Conflict
-    else:
-        # Invalid values, unknown references in the request and cross-region links: the caller's input.
-        error_class = Unprocessable
-    return error_class(problem.code, message_en, message_id, field=field)

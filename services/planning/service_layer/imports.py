@@ -18,7 +18,6 @@ from services.planning.adapters import repository
 from services.planning.adapters.repository import Organisation
 from services.planning.adapters.tables import employee_assignments, employees, units
 from services.planning.domain.csv_import import EmployeeRecord, ImportReport, validate_import
-from services.planning.domain.errors import Problem
 from services.planning.metrics import IMPORT_ROWS, IMPORT_SECONDS, IMPORTS
 from services.planning.service_layer.import_schemas import (
     ImportedUnitRead,
@@ -35,6 +34,8 @@ from services.planning.service_layer.organisation import (
 )
 from shared.contracts.planning import EmployeeUpserted, UnitUpserted
 from shared.dates import date_window
+from shared.i18n import refusal_body
+from shared.refusals import Refusal
 from shared.unit_of_work import UnitOfWork
 
 _DELIMITERS = (",", ";", "\t")
@@ -56,19 +57,17 @@ def _nip_column(text: str) -> int | None:
     return header.index("nip") if "nip" in header else None
 
 
-def _problem_read(problem: Problem) -> ProblemRead:
-    return ProblemRead(
-        field=problem.field, code=problem.code, message=problem.message_en, message_id=problem.message_id
-    )
+def _problem_read(problem: Refusal) -> ProblemRead:
+    return ProblemRead.model_validate(refusal_body(problem))
 
 
 class _Verdicts:
     """Rows refused by checks against stored history, added to the domain's report."""
 
     def __init__(self) -> None:
-        self.by_row: dict[int, list[Problem]] = {}
+        self.by_row: dict[int, list[Refusal]] = {}
 
-    def refuse(self, record: EmployeeRecord, problem: Problem) -> None:
+    def refuse(self, record: EmployeeRecord, problem: Refusal) -> None:
         self.by_row.setdefault(record.row_number, []).append(problem)
 
 
@@ -83,7 +82,7 @@ def _history_checks(
             # The one window of every API's dates (shared.dates), here for a column of the file.
             verdicts.refuse(
                 record,
-                Problem("effective_date", "outside_date_window", *outside),
+                outside.at("effective_date"),
             )
             continue
         employee_id = organisation.employee_id_of.get(record.employee.nip)
@@ -93,13 +92,11 @@ def _history_checks(
         if record.effective_from < start:
             verdicts.refuse(
                 record,
-                Problem(
-                    "effective_date",
+                Refusal(
                     "before_enrolment",
-                    f"{record.effective_from.isoformat()} is before this employee's first assignment on "
-                    f"{start.isoformat()}",
-                    f"{record.effective_from.isoformat()} sebelum penugasan pertama pegawai ini pada "
-                    f"{start.isoformat()}",
+                    "%(effective_from)s is before this employee's first assignment on %(start)s",
+                    field="effective_date",
+                    params={"effective_from": record.effective_from.isoformat(), "start": start.isoformat()},
                 ),
             )
     return verdicts
@@ -133,12 +130,7 @@ async def import_organisation(
     if b"\x00" in raw:
         # A binary file (a spreadsheet instead of its CSV export) is refused as a whole.
         IMPORTS.labels("rejected").inc()
-        problem = Problem(
-            "file",
-            "not_text",
-            "the file is not text; export the sheet as CSV",
-            "berkas bukan teks; ekspor lembar kerja sebagai CSV",
-        )
+        problem = Refusal("not_text", "the file is not text; export the sheet as CSV", field="file")
         return ImportReportRead(
             region_id=region_id,
             applied=False,

@@ -7,7 +7,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.planning.adapters import repository
 from services.planning.adapters.tables import indicator_templates
-from services.planning.domain.errors import DomainError
 from services.planning.domain.indicators import (
     Aggregation,
     Aspect,
@@ -16,9 +15,10 @@ from services.planning.domain.indicators import (
     ValueRange,
 )
 from services.planning.domain.organisation import JobType
-from services.planning.service_layer.errors import to_api_error
+from services.planning.service_layer.errors import in_api_terms
 from services.planning.service_layer.organisation import require_region
 from services.planning.service_layer.schemas import IndicatorTemplateCreate, IndicatorTemplateRead
+from shared.refusals import Refusal
 from shared.unit_of_work import UnitOfWork
 
 
@@ -44,8 +44,8 @@ def template_read(template: IndicatorTemplate) -> IndicatorTemplateRead:
 def _job_type(text: str, field: str) -> JobType:
     try:
         return JobType.parse(text, field)
-    except DomainError as error:
-        raise to_api_error(error) from None
+    except Refusal as error:
+        raise in_api_terms(error) from None
 
 
 async def list_templates(
@@ -89,8 +89,8 @@ async def create_template(
             region_id=region_id,
         )
         library.add_region_template(template, replace_national=template_in.replaces_national)
-    except DomainError as error:
-        raise to_api_error(error, renames={"unit": "unit_of_measure", "value_range": "minimum"}) from None
+    except Refusal as error:
+        raise in_api_terms(error, renames={"unit": "unit_of_measure", "value_range": "minimum"}) from None
     await uow.session.execute(
         insert(indicator_templates).values(
             region_id=region_id,

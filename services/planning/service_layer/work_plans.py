@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.planning.adapters import repository
 from services.planning.adapters.repository import PlanRecord
 from services.planning.adapters.tables import work_plans
-from services.planning.domain.errors import DomainError, NotFoundError
 from services.planning.domain.indicators import (
     Aggregation,
     Aspect,
@@ -29,7 +28,7 @@ from services.planning.domain.work_plan import (
     WorkPlan,
 )
 from services.planning.metrics import PLANS_DECIDED, PLANS_REVISED
-from services.planning.service_layer.errors import to_api_error
+from services.planning.service_layer.errors import in_api_terms
 from services.planning.service_layer.organisation import new_id, require_region
 from services.planning.service_layer.schemas import (
     IndicatorIn,
@@ -47,6 +46,7 @@ from shared.contracts.planning import (
     WorkPlanSuperseded,
 )
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from shared.refusals import Refusal
 from shared.unit_of_work import UnitOfWork
 
 
@@ -250,7 +250,7 @@ class _ContentEditor:
         if indicator_in.code is not None:
             try:
                 template = self.library.get(self.record.region_id, indicator_in.code)
-            except NotFoundError:
+            except Refusal:
                 raise Unprocessable(
                     "unknown_template",
                     f"There is no indicator template {indicator_in.code!r} in this region.",
@@ -342,8 +342,8 @@ class _ContentEditor:
         rater_local = rater_plan.local_result_id(supports_result_id) or supports_result_id
         try:
             plan.link_result(actor, local, rater_plan.plan, rater_local)
-        except DomainError as error:
-            raise to_api_error(error, year=self.year, renames={f"results.{index}.supports": field}) from None
+        except Refusal as error:
+            raise in_api_terms(error, year=self.year, renames={f"results.{index}.supports": field}) from None
         self.record.supports[local] = (supports_result_id, rater_plan.employee_id)
 
 
@@ -359,8 +359,8 @@ async def _edit_content(session: AsyncSession, record: PlanRecord, results_in: l
     )
     try:
         await editor.apply(results_in)
-    except DomainError as error:
-        raise to_api_error(error, year=record.plan.year) from None
+    except Refusal as error:
+        raise in_api_terms(error, year=record.plan.year) from None
 
 
 # Use cases ------------------------------------------------------------------------------------
@@ -396,8 +396,8 @@ async def create_work_plan(*, uow: UnitOfWork, principal: Principal, plan_in: Wo
     rater_nips = await repository.employee_nips(session, principal.region, [assignment.supervisor_id])
     try:
         plan = WorkPlan.start(new_id(), actor, rater_nips[assignment.supervisor_id], plan_in.year)
-    except DomainError as error:
-        raise to_api_error(error) from None
+    except Refusal as error:
+        raise in_api_terms(error) from None
     record = PlanRecord(
         plan=plan,
         region_id=principal.region,
@@ -477,8 +477,8 @@ async def submit_work_plan(*, uow: UnitOfWork, principal: Principal, plan_id: st
     actor = _require_owner(principal, record)
     try:
         record.plan.submit(actor)
-    except DomainError as error:
-        raise to_api_error(error, year=record.plan.year) from None
+    except Refusal as error:
+        raise in_api_terms(error, year=record.plan.year) from None
     record.status = record.plan.status.value
     await _save(uow.session, record)
     return plan_read(record)
@@ -508,8 +508,8 @@ async def approve_work_plan(*, uow: UnitOfWork, principal: Principal, plan_id: s
     actor = await _actor_nip(session, principal)
     try:
         record.plan.approve(actor)
-    except DomainError as error:
-        raise to_api_error(error) from None
+    except Refusal as error:
+        raise in_api_terms(error) from None
     record.status = record.plan.status.value
     plan = record.plan
     in_force = [
@@ -576,8 +576,8 @@ async def reject_work_plan(
     actor = await _actor_nip(uow.session, principal)
     try:
         record.plan.reject(actor, reason)
-    except DomainError as error:
-        raise to_api_error(error) from None
+    except Refusal as error:
+        raise in_api_terms(error) from None
     record.status = record.plan.status.value
     await _save(uow.session, record, decided_by=principal.employee_id)
     PLANS_DECIDED.labels("rejected").inc()
@@ -621,8 +621,8 @@ async def revise_work_plan(*, uow: UnitOfWork, principal: Principal, plan_id: st
     ]
     try:
         revised = plan.revise(actor, new_id(), rater=rater)
-    except DomainError as error:
-        raise to_api_error(error) from None
+    except Refusal as error:
+        raise in_api_terms(error) from None
     new_record = PlanRecord(
         plan=revised,
         region_id=record.region_id,

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from services.planning.domain.errors import ConflictError, InvalidValueError, NotFoundError
 from services.planning.domain.indicators import (
     NATIONAL_TEMPLATES,
     Aggregation,
@@ -18,6 +17,7 @@ from services.planning.domain.indicators import (
     ValueRange,
 )
 from services.planning.domain.organisation import JobType
+from shared.refusals import Refusal
 
 
 def _region_template(code: str, region_id: str = "medan") -> IndicatorTemplate:
@@ -86,13 +86,13 @@ def test_a_region_addition_is_offered_in_that_region_only() -> None:
     assert "MDN-SCHOOLS-ON-APP" in medan
     assert "MDN-SCHOOLS-ON-APP" not in belawan
     assert "SUP-SCHOOLS-VISITED" in medan
-    with pytest.raises(NotFoundError):
+    with pytest.raises(Refusal):
         library.get("belawan", "MDN-SCHOOLS-ON-APP")
 
 
 def test_a_region_template_cannot_silently_shadow_a_national_code() -> None:
     library = TemplateLibrary()
-    with pytest.raises(ConflictError) as refused:
+    with pytest.raises(Refusal) as refused:
         library.add_region_template(_region_template("SUP-SCHOOLS-VISITED"))
 
     assert refused.value.code == "shadows_national"
@@ -109,27 +109,27 @@ def test_a_region_may_replace_a_national_template_when_it_says_so() -> None:
 
 
 def test_replacing_a_national_template_that_does_not_exist_is_refused() -> None:
-    with pytest.raises(NotFoundError):
+    with pytest.raises(Refusal):
         TemplateLibrary().add_region_template(_region_template("MDN-NEW"), replace_national=True)
 
 
 def test_a_region_cannot_define_the_same_code_twice() -> None:
     library = TemplateLibrary()
     library.add_region_template(_region_template("MDN-SCHOOLS-ON-APP"))
-    with pytest.raises(ConflictError) as refused:
+    with pytest.raises(Refusal) as refused:
         library.add_region_template(_region_template("MDN-SCHOOLS-ON-APP"))
     assert refused.value.code == "duplicate_template"
 
 
 def test_a_region_template_must_name_its_region() -> None:
     national_looking = replace(_region_template("MDN-SCHOOLS-ON-APP"), region_id=None)
-    with pytest.raises(InvalidValueError) as refused:
+    with pytest.raises(Refusal) as refused:
         TemplateLibrary().add_region_template(national_looking)
     assert refused.value.field == "region_id"
 
 
 @pytest.mark.parametrize("code", ["fo-docs", "FO DOCS", "FO--DOCS", ""])
 def test_a_template_code_must_be_upper_case_words_joined_by_dashes(code: str) -> None:
-    with pytest.raises(InvalidValueError) as refused:
+    with pytest.raises(Refusal) as refused:
         _region_template(code)
     assert refused.value.code == "invalid_template_code"

@@ -6,13 +6,6 @@ from datetime import date
 
 import pytest
 
-from services.planning.domain.errors import (
-    ConflictError,
-    CrossRegionError,
-    InvalidValueError,
-    NotFoundError,
-    SupervisorCycleError,
-)
 from services.planning.domain.organisation import (
     JobType,
     Move,
@@ -23,6 +16,8 @@ from services.planning.domain.organisation import (
     UnitKind,
     UnitTree,
 )
+from shared.i18n import refusal_body
+from shared.refusals import Refusal
 from tests.unit.planning.builders import employee
 
 JAN = date(2025, 1, 1)
@@ -68,7 +63,7 @@ def _tree() -> SupervisorTree:
 
 def test_a_region_id_must_be_a_short_lowercase_slug() -> None:
     assert Region("medan", "Pemerintah Kota Medan").id == "medan"
-    with pytest.raises(InvalidValueError) as refused:
+    with pytest.raises(Refusal) as refused:
         Region("Kota Medan", "Pemerintah Kota Medan")
     assert refused.value.field == "id"
 
@@ -83,16 +78,16 @@ def test_units_may_be_given_in_any_order_and_answer_ancestry_questions() -> None
 
 
 def test_a_unit_whose_parent_is_missing_is_refused() -> None:
-    with pytest.raises(NotFoundError) as refused:
+    with pytest.raises(Refusal) as refused:
         UnitTree("medan", [OrganisationUnit("medan", "X-B1", "Bidang X", UnitKind.SECTION, "X")])
     assert refused.value.code == "unknown_parent_unit"
 
 
 def test_an_agency_sits_directly_under_the_region_and_a_section_needs_a_parent() -> None:
     units = _units()
-    with pytest.raises(InvalidValueError) as agency_refused:
+    with pytest.raises(Refusal) as agency_refused:
         units.add(OrganisationUnit("medan", "DINKES", "Dinas Kesehatan", UnitKind.AGENCY, "DISDIK"))
-    with pytest.raises(InvalidValueError) as section_refused:
+    with pytest.raises(Refusal) as section_refused:
         units.add(OrganisationUnit("medan", "DISDIK-B1", "Bidang SD", UnitKind.SECTION))
 
     assert agency_refused.value.code == "unit_must_be_top_level"
@@ -100,13 +95,13 @@ def test_an_agency_sits_directly_under_the_region_and_a_section_needs_a_parent()
 
 
 def test_nothing_sits_under_a_service_point() -> None:
-    with pytest.raises(InvalidValueError) as refused:
+    with pytest.raises(Refusal) as refused:
         _units().add(OrganisationUnit("medan", "LOKET-1", "Loket 1", UnitKind.SECTION, "DISDUKCAPIL-U1"))
     assert refused.value.code == "unit_parent_kind"
 
 
 def test_a_unit_of_another_region_is_refused() -> None:
-    with pytest.raises(CrossRegionError):
+    with pytest.raises(Refusal):
         _units().add(OrganisationUnit("belawan", "DINKES", "Dinas Kesehatan", UnitKind.AGENCY))
 
 
@@ -115,7 +110,7 @@ def test_job_types_are_read_from_english_codes_or_indonesian_names() -> None:
     assert JobType.parse("pengawas sekolah") is JobType.SCHOOL_SUPERVISOR
     assert JobType.parse("id-card-registrar") is JobType.ID_CARD_REGISTRAR
     assert JobType.ID_CARD_REGISTRAR.name_id == "Petugas Registrasi KTP-el"
-    with pytest.raises(InvalidValueError) as refused:
+    with pytest.raises(Refusal) as refused:
         JobType.parse("astronot")
     assert refused.value.code == "unknown_job_type"
 
@@ -139,21 +134,21 @@ def test_subordinates_include_direct_and_indirect_ones() -> None:
 
 def test_making_someone_their_own_supervisor_is_refused_as_a_cycle() -> None:
     tree = _tree()
-    with pytest.raises(SupervisorCycleError) as refused:
+    with pytest.raises(Refusal) as refused:
         tree.assign_supervisor(employee(4).nip, employee(4), FEB)
-    assert refused.value.cycle == (str(employee(4).nip), str(employee(4).nip))
+    assert refused.value.params["cycle"] == f"{employee(4).nip} → {employee(4).nip}"
 
 
 def test_a_cycle_is_refused_and_the_error_names_the_whole_path() -> None:
     tree = _tree()
-    with pytest.raises(SupervisorCycleError) as refused:
+    with pytest.raises(Refusal) as refused:
         tree.assign_supervisor(employee(1).nip, employee(6), FEB)
 
     expected = tuple(str(employee(n).nip) for n in (1, 6, 5, 2, 1))
-    assert refused.value.cycle == expected
+    assert refused.value.params["cycle"] == " → ".join(expected)
     assert refused.value.field == "supervisor"
     assert " → ".join(expected) in refused.value.message_en
-    assert "siklus" in refused.value.message_id
+    assert "siklus" in refusal_body(refused.value)["message_id"]
     assert tree.supervisor_on(employee(1).nip, FEB) is None
 
 
@@ -161,7 +156,7 @@ def test_a_cycle_that_only_forms_at_a_later_already_planned_date_is_refused() ->
     tree = _tree()
     tree.assign_supervisor(employee(3).nip, employee(6), JUL)  # planned: 6 supervises 3 from July
 
-    with pytest.raises(SupervisorCycleError) as refused:
+    with pytest.raises(Refusal) as refused:
         tree.assign_supervisor(employee(6).nip, employee(3), MAR)
 
     assert "2025-07-01" in refused.value.message_en
@@ -180,20 +175,20 @@ def test_a_link_that_ends_before_the_cycle_would_form_is_allowed() -> None:
 
 def test_a_supervisor_from_another_region_is_refused() -> None:
     tree = _tree()
-    with pytest.raises(CrossRegionError) as refused:
+    with pytest.raises(Refusal) as refused:
         tree.assign_supervisor(employee(4).nip, employee(90, region_id="belawan"), FEB)
     assert refused.value.code == "cross_region"
 
 
 def test_an_employee_of_another_region_cannot_be_enrolled() -> None:
-    with pytest.raises(CrossRegionError):
+    with pytest.raises(Refusal):
         _tree().enrol(
             employee(90, region_id="belawan"), effective_from=JAN, unit_code="DISDIK", position=STAFF
         )
 
 
 def test_an_employee_cannot_be_enrolled_twice() -> None:
-    with pytest.raises(ConflictError):
+    with pytest.raises(Refusal):
         _tree().enrol(employee(3), effective_from=JAN, unit_code="DISDIK", position=STAFF)
 
 
@@ -225,20 +220,20 @@ def test_before_enrolment_an_employee_has_no_unit_supervisor_or_position() -> No
 
 
 def test_a_move_dated_before_enrolment_is_refused() -> None:
-    with pytest.raises(InvalidValueError) as refused:
+    with pytest.raises(Refusal) as refused:
         _tree().move_to_unit(employee(4).nip, "DISDIK", date(2024, 6, 1))
     assert refused.value.code == "before_enrolment"
 
 
 def test_a_move_to_an_unknown_unit_changes_nothing() -> None:
     tree = _tree()
-    with pytest.raises(NotFoundError):
+    with pytest.raises(Refusal):
         tree.apply(employee(4).nip, Move(MAR, unit_code="NOWHERE", supervisor=employee(3)))
     assert tree.supervisor_on(employee(4).nip, MAR) == employee(2)
 
 
 def test_questions_about_an_unknown_employee_are_refused() -> None:
-    with pytest.raises(NotFoundError):
+    with pytest.raises(Refusal):
         _tree().supervisor_on(employee(99).nip, FEB)
 
 

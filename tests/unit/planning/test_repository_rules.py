@@ -6,15 +6,10 @@ from datetime import date
 
 import pytest
 
-from services.planning.domain.errors import (
-    DomainError,
-    InvalidTransitionError,
-    InvalidValueError,
-    PermissionDeniedError,
-)
 from services.planning.domain.organisation import JobType, Position, SupervisorTree
 from services.planning.domain.work_plan import ResultKind, WorkPlan
-from services.planning.service_layer.errors import api_field, to_api_error
+from services.planning.service_layer.errors import api_field, in_api_terms
+from shared.refusals import Refusal, RefusalKind
 from tests.unit.planning.builders import approved_plan, employee, nip
 
 CLERK = Position("Petugas Loket", JobType.FRONT_OFFICE_CLERK)
@@ -51,7 +46,7 @@ def test_a_restored_tree_still_refuses_a_new_cycle() -> None:
 
 
 def test_restoring_nothing_is_refused() -> None:
-    with pytest.raises(InvalidValueError):
+    with pytest.raises(Refusal):
         SupervisorTree("medan").restore(employee(1), [])
 
 
@@ -68,11 +63,11 @@ def test_results_are_reordered_only_as_a_permutation_by_the_employee_of_a_draft(
     plan.reorder_results(owner, [second.id, first.id])
 
     assert [r.id for r in plan.results] == [second.id, first.id]
-    with pytest.raises(InvalidValueError, match="exactly once"):
+    with pytest.raises(Refusal, match="exactly once"):
         plan.reorder_results(owner, [first.id])
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(Refusal):
         plan.reorder_results(rater, [first.id, second.id])
-    with pytest.raises(InvalidTransitionError):
+    with pytest.raises(Refusal):
         approved_plan(owner, rater).reorder_results(owner, ["R1"])
 
 
@@ -92,7 +87,7 @@ def test_domain_field_paths_become_the_request_fields_clients_send(domain: str, 
     assert api_field(domain, year=2026) == api
 
 
-def test_refusals_map_to_403_409_and_422() -> None:
+def test_refusals_say_forbidden_conflict_or_invalid() -> None:
     owner, rater = nip(1), nip(2)
     plan = approved_plan(owner, rater)
     errors = []
@@ -101,8 +96,8 @@ def test_refusals_map_to_403_409_and_422() -> None:
         lambda: plan.submit(owner),
         lambda: WorkPlan.start("x", owner, rater, 1990),
     ):
-        with pytest.raises(DomainError) as refused:
+        with pytest.raises(Refusal) as refused:
             action()
-        errors.append(to_api_error(refused.value))
-    assert [e.status_code for e in errors] == [403, 409, 422]
+        errors.append(in_api_terms(refused.value))
+    assert [e.kind for e in errors] == [RefusalKind.FORBIDDEN, RefusalKind.CONFLICT, RefusalKind.INVALID]
     assert errors[2].field == "year"

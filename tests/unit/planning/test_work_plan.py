@@ -6,12 +6,6 @@ from decimal import Decimal
 
 import pytest
 
-from services.planning.domain.errors import (
-    InvalidTransitionError,
-    InvalidValueError,
-    NotFoundError,
-    PermissionDeniedError,
-)
 from services.planning.domain.indicators import Aggregation, Aspect, Direction
 from services.planning.domain.work_plan import (
     Indicator,
@@ -27,6 +21,8 @@ from services.planning.domain.work_plan import (
     Target,
     WorkPlan,
 )
+from shared.i18n import refusal_body
+from shared.refusals import Refusal
 from tests.unit.planning.builders import approved_plan, documents_indicator, nip, submitted_plan, template
 
 CLERK = nip(10)
@@ -44,9 +40,9 @@ def _plan_with_one_result() -> tuple[WorkPlan, str]:
     return plan, result.id
 
 
-def _refusal_of(indicator: Indicator) -> InvalidValueError:
+def _refusal_of(indicator: Indicator) -> Refusal:
     plan, result_id = _plan_with_one_result()
-    with pytest.raises(InvalidValueError) as refused:
+    with pytest.raises(Refusal) as refused:
         plan.add_indicator(CLERK, result_id, indicator)
     return refused.value
 
@@ -77,7 +73,7 @@ def test_the_rater_rejects_a_plan_with_a_reason() -> None:
 
 def test_a_rejection_without_a_reason_is_refused() -> None:
     plan = submitted_plan(CLERK, HEAD)
-    with pytest.raises(InvalidValueError) as refused:
+    with pytest.raises(Refusal) as refused:
         plan.reject(HEAD, "   ")
     assert refused.value.field == "rejection_reason"
     assert plan.status is PlanStatus.SUBMITTED
@@ -85,35 +81,35 @@ def test_a_rejection_without_a_reason_is_refused() -> None:
 
 def test_nobody_may_approve_their_own_plan() -> None:
     plan = submitted_plan(HEAD, HEAD)
-    with pytest.raises(PermissionDeniedError) as refused:
+    with pytest.raises(Refusal) as refused:
         plan.approve(HEAD)
     assert refused.value.code == "self_approval"
-    assert "sendiri" in refused.value.message_id
+    assert "sendiri" in refusal_body(refused.value)["message_id"]
 
 
 def test_only_the_plans_rater_may_approve_or_reject_it() -> None:
     plan = submitted_plan(CLERK, HEAD)
-    with pytest.raises(PermissionDeniedError) as approve_refused:
+    with pytest.raises(Refusal) as approve_refused:
         plan.approve(OTHER)
-    with pytest.raises(PermissionDeniedError) as reject_refused:
+    with pytest.raises(Refusal) as reject_refused:
         plan.reject(OTHER, "Tidak sesuai")
     assert approve_refused.value.code == reject_refused.value.code == "not_rater"
 
 
 def test_the_employee_cannot_approve_their_plan_even_when_submitted_to_someone_else() -> None:
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(Refusal):
         submitted_plan(CLERK, HEAD).approve(CLERK)
 
 
 def test_a_draft_cannot_be_approved_before_it_is_submitted() -> None:
     plan, _ = _plan_with_one_result()
-    with pytest.raises(InvalidTransitionError) as refused:
+    with pytest.raises(Refusal) as refused:
         plan.approve(HEAD)
     assert refused.value.field == "status"
 
 
 def test_only_the_plans_employee_may_edit_it() -> None:
-    with pytest.raises(PermissionDeniedError) as refused:
+    with pytest.raises(Refusal) as refused:
         _draft().add_result(HEAD, ResultKind.MAIN, "RHK atasan ditulis untuk bawahan")
     assert refused.value.code == "not_plan_owner"
 
@@ -125,7 +121,7 @@ def test_a_plan_that_is_not_a_draft_cannot_be_edited(status: PlanStatus) -> None
         plan.approve(HEAD)
     result_id = plan.results[0].id
 
-    with pytest.raises(InvalidTransitionError) as refused:
+    with pytest.raises(Refusal) as refused:
         plan.edit_result(CLERK, result_id, text="Diubah setelah disetujui")
 
     assert refused.value.code == "cannot_edit"
@@ -170,7 +166,7 @@ def test_a_rejected_plan_is_revised_into_a_new_draft() -> None:
 @pytest.mark.parametrize("submit", [False, True])
 def test_only_approved_or_rejected_plans_can_be_revised(submit: bool) -> None:
     plan = submitted_plan(CLERK, HEAD) if submit else _draft()
-    with pytest.raises(InvalidTransitionError) as refused:
+    with pytest.raises(Refusal) as refused:
         plan.revise(CLERK, "skp-2")
     assert refused.value.code == "cannot_revise"
 
@@ -180,7 +176,7 @@ def test_a_plan_without_a_main_result_cannot_be_submitted() -> None:
     result = plan.add_result(CLERK, ResultKind.ADDITIONAL, "Membantu kegiatan sosialisasi")
     plan.add_indicator(CLERK, result.id, documents_indicator())
 
-    with pytest.raises(InvalidValueError) as refused:
+    with pytest.raises(Refusal) as refused:
         plan.submit(CLERK)
 
     assert (refused.value.field, refused.value.code) == ("results", "no_main_result")
@@ -193,7 +189,7 @@ def test_a_plan_with_a_result_without_indicators_cannot_be_submitted() -> None:
     plan.add_indicator(CLERK, main.id, documents_indicator())
     plan.add_result(CLERK, ResultKind.ADDITIONAL, "Pelayanan keliling")
 
-    with pytest.raises(InvalidValueError) as refused:
+    with pytest.raises(Refusal) as refused:
         plan.submit(CLERK)
 
     assert [p.field for p in refused.value.problems] == ["results[1].indicators"]
@@ -207,13 +203,13 @@ def test_an_empty_plan_reports_every_reason_it_cannot_be_submitted() -> None:
 
 
 def test_a_result_needs_text() -> None:
-    with pytest.raises(InvalidValueError) as refused:
+    with pytest.raises(Refusal) as refused:
         _draft().add_result(CLERK, ResultKind.MAIN, " ")
     assert refused.value.field == "results[0].text"
 
 
 def test_an_unknown_result_is_reported_as_not_found() -> None:
-    with pytest.raises(NotFoundError):
+    with pytest.raises(Refusal):
         _draft().add_indicator(CLERK, "R9", documents_indicator())
 
 
@@ -231,28 +227,28 @@ def test_a_result_may_support_a_result_of_the_raters_approved_plan() -> None:
 
 def test_linking_to_a_plan_that_is_not_the_raters_is_refused() -> None:
     plan, result_id = _plan_with_one_result()
-    with pytest.raises(InvalidValueError) as refused:
+    with pytest.raises(Refusal) as refused:
         plan.link_result(CLERK, result_id, approved_plan(OTHER, HEAD), "R1")
     assert (refused.value.field, refused.value.code) == ("results[0].supports", "not_rater_plan")
 
 
 def test_linking_to_a_raters_plan_that_is_not_approved_is_refused() -> None:
     plan, result_id = _plan_with_one_result()
-    with pytest.raises(InvalidValueError) as refused:
+    with pytest.raises(Refusal) as refused:
         plan.link_result(CLERK, result_id, submitted_plan(HEAD, nip(99)), "R1")
     assert refused.value.code == "rater_plan_not_approved"
 
 
 def test_linking_to_the_raters_plan_of_another_year_is_refused() -> None:
     plan, result_id = _plan_with_one_result()
-    with pytest.raises(InvalidValueError) as refused:
+    with pytest.raises(Refusal) as refused:
         plan.link_result(CLERK, result_id, approved_plan(HEAD, nip(99), year=2024), "R1")
     assert refused.value.code == "other_year"
 
 
 def test_linking_to_a_result_the_rater_does_not_have_is_refused() -> None:
     plan, result_id = _plan_with_one_result()
-    with pytest.raises(NotFoundError) as refused:
+    with pytest.raises(Refusal) as refused:
         plan.link_result(CLERK, result_id, approved_plan(HEAD, nip(99)), "R7")
     assert refused.value.field == "results[0].supports"
 
@@ -273,11 +269,11 @@ def test_an_indicator_error_names_its_dotted_path() -> None:
     second = plan.add_result(CLERK, ResultKind.MAIN, "Waktu tunggu turun")
     negative = Indicator.from_template(template("FO-AVG-WAIT-MIN"), Decimal(-5))
 
-    with pytest.raises(InvalidValueError) as refused:
+    with pytest.raises(Refusal) as refused:
         plan.add_indicator(CLERK, second.id, negative)
 
     assert (refused.value.field, refused.value.code) == ("results[1].indicators[0].target", "negative")
-    assert "negatif" in refused.value.message_id
+    assert "negatif" in refusal_body(refused.value)["message_id"]
 
 
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "sNaN"])
@@ -435,12 +431,12 @@ def test_indicators_can_be_replaced_and_removed_by_position() -> None:
 
     plan.remove_indicator(CLERK, result_id, 0)
     assert plan.result(result_id).indicators == ()
-    with pytest.raises(NotFoundError):
+    with pytest.raises(Refusal):
         plan.remove_indicator(CLERK, result_id, 0)
 
 
 @pytest.mark.parametrize("year", [1999, 2101])
 def test_a_plan_year_must_be_plausible(year: int) -> None:
-    with pytest.raises(InvalidValueError) as refused:
+    with pytest.raises(Refusal) as refused:
         WorkPlan.start("skp", CLERK, HEAD, year)
     assert refused.value.field == "year"

@@ -61,3 +61,22 @@ async def test_a_refusal_moved_to_another_field_keeps_everything_else() -> None:
         RefusalKind.FORBIDDEN,
         "A value cannot be stored as sent.",
     )
+
+
+async def test_a_listing_names_each_problem_by_its_field_in_both_languages() -> None:
+    listing = Refusal.listing(
+        Refusal("unstorable_value", "A number is out of the range that can be stored.", field="a"),
+        Refusal("unstorable_value", "A value cannot be stored as sent.", field="b"),
+        kind=RefusalKind.CONFLICT,
+    )
+    response = await answer_of(listing)
+    assert response.status_code == 409
+    assert response.json()["error"] == {
+        "code": "unstorable_value",
+        "field": "a",
+        "message": "a: A number is out of the range that can be stored.; "
+        "b: A value cannot be stored as sent.",
+        "message_id": "a: Angka di luar rentang yang dapat disimpan.; "
+        "b: Nilai tidak dapat disimpan sebagaimana dikirim.",
+    }
+    assert [problem.field for problem in listing.problems] == ["a", "b"]

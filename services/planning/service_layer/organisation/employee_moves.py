@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.planning.adapters import repository
 from services.planning.adapters.repository import Organisation
 from services.planning.adapters.tables import employee_assignments, employees
-from services.planning.domain.errors import DomainError, SupervisorCycleError
 from services.planning.domain.organisation import (
     Employee,
     JobType,
@@ -22,20 +21,21 @@ from services.planning.domain.organisation import (
     Position,
 )
 from services.planning.metrics import SUPERVISOR_CYCLES_REFUSED
-from services.planning.service_layer.errors import to_api_error
+from services.planning.service_layer.errors import in_api_terms
 from services.planning.service_layer.organisation.employee_reads import history_rows, not_found_employee
 from services.planning.service_layer.organisation.regions import new_id, require_region
 from services.planning.service_layer.schemas import EmployeeCreate, EmployeeRead, MoveCreate
 from shared.contracts.planning import EmployeeUpserted
 from shared.errors import Conflict, Unprocessable
+from shared.refusals import Refusal
 from shared.unit_of_work import UnitOfWork
 
 
 def _parse_position(title: str, job_type: str) -> Position:
     try:
         return Position(title, JobType.parse(job_type))
-    except DomainError as error:
-        raise to_api_error(error) from None
+    except Refusal as error:
+        raise in_api_terms(error) from None
 
 
 def _employee_event(region_id: str, employee_id: str, nip: str, name: str, assignment: dict[str, Any]) -> Any:
@@ -104,8 +104,8 @@ async def create_employee(*, uow: UnitOfWork, region_id: str, employee_in: Emplo
     try:
         nip = Nip.parse(employee_in.nip)
         employee = Employee(nip, employee_in.name, region_id)
-    except DomainError as error:
-        raise to_api_error(error) from None
+    except Refusal as error:
+        raise in_api_terms(error) from None
     position = _parse_position(employee_in.position, employee_in.job_type)
     unit_code = organisation.unit_code(employee_in.unit_id)
     if unit_code is None:
@@ -141,8 +141,8 @@ async def create_employee(*, uow: UnitOfWork, region_id: str, employee_in: Emplo
             position=position,
             supervisor=supervisor,
         )
-    except DomainError as error:
-        raise to_api_error(error) from None
+    except Refusal as error:
+        raise in_api_terms(error) from None
     organisation.nip_of[employee_id] = nip
     organisation.employee_id_of[nip] = employee_id
     assignment = assignment_of(organisation, nip, employee_in.effective_from)
@@ -226,10 +226,10 @@ async def move_employee(
         tree.apply(nip, Move(day, unit_code=unit_code, supervisor=supervisor, position=position))
         if "supervisor_id" in changes and move_in.supervisor_id is None:
             tree.assign_supervisor(nip, None, day)
-    except DomainError as error:
-        if isinstance(error, SupervisorCycleError):
+    except Refusal as error:
+        if error.code == "supervisor_cycle":
             SUPERVISOR_CYCLES_REFUSED.inc()
-        raise to_api_error(error) from None
+        raise in_api_terms(error) from None
     assignment = assignment_of(organisation, nip, day)
     await store_assignment(uow.session, region_id, employee_id, assignment)
     row = organisation.employee_rows[employee_id]

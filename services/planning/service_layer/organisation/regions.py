@@ -12,14 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.planning.adapters import repository
 from services.planning.adapters.tables import regions
-from services.planning.domain.errors import DomainError
 from services.planning.domain.organisation import (
     Region,
 )
-from services.planning.service_layer.errors import to_api_error
+from services.planning.service_layer.errors import in_api_terms
 from services.planning.service_layer.schemas import RegionCreate, RegionRead
 from shared.contracts.planning import RegionRegistered
 from shared.errors import Conflict, NotFound
+from shared.refusals import Refusal
 from shared.unit_of_work import UnitOfWork
 
 
@@ -32,8 +32,8 @@ async def register_region(*, uow: UnitOfWork, region_in: RegionCreate) -> Region
     """Add a region to the platform."""
     try:
         Region(region_in.region_id, region_in.name)
-    except DomainError as error:
-        raise to_api_error(error, renames={"id": "region_id"}) from None
+    except Refusal as error:
+        raise in_api_terms(error, renames={"id": "region_id"}) from None
     existing = await uow.session.scalar(
         select(regions.c.region_id).where(regions.c.region_id == region_in.region_id)
     )

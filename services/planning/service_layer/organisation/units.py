@@ -9,17 +9,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.planning.adapters import repository
 from services.planning.adapters.tables import units
-from services.planning.domain.errors import DomainError
 from services.planning.domain.organisation import (
     OrganisationUnit,
     UnitKind,
     UnitTree,
 )
-from services.planning.service_layer.errors import to_api_error
+from services.planning.service_layer.errors import in_api_terms
 from services.planning.service_layer.organisation.regions import require_region
 from services.planning.service_layer.schemas import UnitCreate, UnitRead, UnitUpdate
 from shared.contracts.planning import UnitUpserted
 from shared.errors import Conflict, NotFound, Unprocessable
+from shared.refusals import Refusal
 from shared.unit_of_work import UnitOfWork
 
 #: Length of the unit id column: the region id, a dot and the unit code.
@@ -63,8 +63,8 @@ async def create_unit(*, uow: UnitOfWork, region_id: str, unit_in: UnitCreate) -
     parent_code = _parent_code(unit_rows, unit_in.parent_unit_id)
     try:
         tree.add(OrganisationUnit(region_id, unit_in.code, unit_in.name, UnitKind(unit_in.kind), parent_code))
-    except DomainError as error:
-        raise to_api_error(error) from None
+    except Refusal as error:
+        raise in_api_terms(error) from None
     unit_id = f"{region_id}.{unit_in.code}"
     if len(unit_id) > UNIT_ID_LENGTH:
         raise Unprocessable(
@@ -122,8 +122,8 @@ async def update_unit(*, uow: UnitOfWork, region_id: str, unit_id: str, unit_in:
     ]
     try:
         UnitTree(region_id, rebuilt)
-    except DomainError as error:
-        raise to_api_error(error) from None
+    except Refusal as error:
+        raise in_api_terms(error) from None
     unit = UnitRead(**merged)
     await uow.session.execute(
         update(units)
