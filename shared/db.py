@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -146,6 +147,23 @@ def audit_log_table(metadata: MetaData) -> Table:
         Column("correlation_id", String(64)),
         Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
+
+
+@dataclass
+class ServiceTables:
+    """The messaging runtime's tables inside a service's own metadata."""
+
+    metadata: MetaData
+    #: The service's read model of regions (``region_id``, ``timezone``): the zone answers show times in.
+    regions: Table
+    outbox: Table = field(init=False)
+    processed_events: Table = field(init=False)
+    audit_log: Table = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.outbox = outbox_table(self.metadata)
+        self.processed_events = processed_events_table(self.metadata)
+        self.audit_log = audit_log_table(self.metadata)
 
 
 def _json_text(value: Any) -> str:

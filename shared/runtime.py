@@ -17,18 +17,16 @@ import redis.asyncio as aioredis
 import uvicorn
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Request
-from sqlalchemy import MetaData, Table, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.auth import TokenVerifier, document_roles
 from shared.contracts import Event
 from shared.dates import DateWindow, configure_date_window
 from shared.db import (
-    audit_log_table,
+    ServiceTables,
     create_engine,
     create_session_factory,
-    outbox_table,
-    processed_events_table,
     restrict_to_region,
 )
 from shared.http import ReadinessCheck, create_app
@@ -68,23 +66,6 @@ class Component(StrEnum):
 
 #: What a process runs unless told otherwise (compose and `make up`).
 ALL_COMPONENTS = frozenset(Component)
-
-
-@dataclass
-class ServiceTables:
-    """The messaging runtime's tables inside a service's own metadata."""
-
-    metadata: MetaData
-    #: The service's read model of regions (``region_id``, ``timezone``): the zone answers show times in.
-    regions: Table
-    outbox: Table = field(init=False)
-    processed_events: Table = field(init=False)
-    audit_log: Table = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.outbox = outbox_table(self.metadata)
-        self.processed_events = processed_events_table(self.metadata)
-        self.audit_log = audit_log_table(self.metadata)
 
 
 @dataclass

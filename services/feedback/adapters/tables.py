@@ -21,9 +21,8 @@ from sqlalchemy import (
     text,
 )
 
-from shared.db import make_metadata
+from shared.db import ServiceTables, make_metadata
 from shared.read_models import stamp_columns
-from shared.runtime import ServiceTables
 
 metadata = make_metadata()
 

@@ -17,8 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from shared.db import make_metadata
-from shared.runtime import ServiceTables
+from shared.db import ServiceTables, make_metadata
 
 metadata = make_metadata()
 

@@ -19,9 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from shared.db import make_metadata
+from shared.db import ServiceTables, make_metadata
 from shared.read_models import stamp_columns
-from shared.runtime import ServiceTables
 
 metadata = make_metadata()
 
