@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from shared.auth import Principal, Role, require_roles
+from shared.auth import Principal, Role
 from shared.guarded_route import GuardedRoute
 from shared.region_time import shown_in
 from shared.region_zones import region_zone
+from shared.route_roles import require_roles
 from shared.route_work import RegionSession
 from shared.runtime import Context
 

@@ -18,8 +18,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 
-from shared.auth import admit, bearer_scheme, declared_roles
 from shared.errors import ApiError
+from shared.route_roles import admit, bearer_scheme, declared_roles
 
 
 class BodyTooLarge(HTTPException):

@@ -22,8 +22,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.auth import Caller
 from shared.http import client_address
+from shared.route_roles import Caller
 from shared.runtime import Context, ServiceContext
 from shared.unit_of_work import UnitOfWork
 

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from shared.auth import TokenVerifier, document_roles
+from shared.auth import TokenVerifier
 from shared.contracts import Event
 from shared.dates import DateWindow, configure_date_window
 from shared.db import (
@@ -37,6 +37,7 @@ from shared.migrations import upgrade_to_head_async
 from shared.observability import configure_logging, record_build
 from shared.outbox import OutboxWriter
 from shared.redis_client import connect_redis
+from shared.route_roles import document_roles
 from shared.serving import GracefulServer, inherited_sockets
 from shared.settings import ServiceSettings
 from shared.unit_of_work import UnitOfWork

@@ -28,7 +28,8 @@ from fastapi.routing import APIRoute
 
 from kinerja.services import SERVICE_NAMES, definition
 from shared.audit_api import router as audit_router
-from shared.auth import Role, declared_roles, ensure_dev_signing_key
+from shared.auth import Role, ensure_dev_signing_key
+from shared.route_roles import declared_roles
 from shared.runtime import build_app, build_context
 from shared.settings import ServiceSettings
 

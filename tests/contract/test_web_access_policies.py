@@ -20,7 +20,8 @@ from fastapi.routing import APIRoute
 from services.web.bootstrap import ROUTERS, build_app, build_context
 from services.web.security import CSRF_FIELD, VISITOR_COOKIE, csrf_token
 from services.web.settings import WebSettings
-from shared.auth import Role, declared_roles
+from shared.auth import Role
+from shared.route_roles import declared_roles
 
 SETTINGS = WebSettings(web_secret_key="contract-test-secret-key-0123456789abcdef")
 VISITOR = "v" * 43

@@ -21,9 +21,10 @@ from services.feedback.service_layer.schemas import (
     HolidayCreate,
     HolidayRead,
 )
-from shared.auth import Principal, Role, require_roles
+from shared.auth import Principal, Role
 from shared.dates import BoundedDate
 from shared.guarded_route import GuardedRoute
+from shared.route_roles import require_roles
 from shared.route_work import RegionSession, RegionWork
 
 router = APIRouter(prefix="/v1", tags=["feedback"], route_class=GuardedRoute)

@@ -27,8 +27,9 @@ from services.feedback.service_layer.schemas import (
     UnitServiceCreate,
     UnitServiceRead,
 )
-from shared.auth import Principal, Role, require_roles
+from shared.auth import Principal, Role
 from shared.guarded_route import GuardedRoute
+from shared.route_roles import require_roles
 from shared.route_work import RegionSession, RegionWork
 from shared.runtime import Context
 

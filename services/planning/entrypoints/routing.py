@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
-from shared.auth import Role, require_roles
+from shared.auth import Role
 from shared.errors import Unprocessable
 from shared.guarded_route import GuardedRoute
+from shared.route_roles import require_roles
 from shared.validation import contains_nul
 
 

@@ -36,13 +36,14 @@ from services.reporting.service_layer.schemas import (
     FieldVisitRead,
 )
 from services.reporting.service_layer.submission_answers import batch_answer, batch_claim, single_answer
-from shared.auth import Principal, Role, require_roles
+from shared.auth import Principal, Role
 from shared.dates import BoundedInstant
 from shared.errors import ServiceUnavailable, Unprocessable
 from shared.guarded_route import GuardedRoute
 from shared.http import client_address, json_response
 from shared.region_time import shown_in
 from shared.region_zones import region_zone
+from shared.route_roles import require_roles
 from shared.route_work import AuditedWork, RegionSession, RegionWork
 from shared.runtime import Context, ServiceContext
 
