@@ -20,7 +20,7 @@ from shared.db import restrict_to_region
 from shared.region_time import DEFAULT_TIMEZONE
 
 if TYPE_CHECKING:
-    from shared.runtime import ServiceContext
+    from shared.context import ServiceContext
 
 
 class RegionZones:

@@ -22,9 +22,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.context import Context, ServiceContext
 from shared.http import client_address
 from shared.route_roles import Caller
-from shared.runtime import Context, ServiceContext
 from shared.unit_of_work import UnitOfWork
 
 #: Something to do once the work is committed (a notice on the live feed, a counter): a function

@@ -7,44 +7,36 @@ import contextlib
 import gc
 import logging
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Protocol, TypeVar
+from typing import Any, Protocol
 
-import redis.asyncio as aioredis
 import uvicorn
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from shared.audit_api import router as audit_router
 from shared.auth import TokenVerifier
+from shared.context import ServiceContext
 from shared.contracts import Event
 from shared.dates import DateWindow, configure_date_window
-from shared.db import (
-    ServiceTables,
-    create_engine,
-    create_session_factory,
-    restrict_to_region,
-)
+from shared.db import ServiceTables, create_engine, create_session_factory
 from shared.http import ReadinessCheck, create_app
 from shared.messaging.consumer import EventConsumer, Handler
 from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
 from shared.messaging.relay import OutboxRelay
 from shared.migrations import upgrade_to_head_async
 from shared.observability import configure_logging, record_build
-from shared.outbox import OutboxWriter
 from shared.redis_client import connect_redis
 from shared.route_roles import document_roles
 from shared.serving import GracefulServer, inherited_sockets
 from shared.settings import ServiceSettings
-from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 STARTUP_TIMEOUT_SECONDS = 60.0
 #: How long a stopping process may take to drain its API, relay and consumer before they are cancelled
@@ -68,72 +60,6 @@ class Component(StrEnum):
 #: What a process runs unless told otherwise (compose and `make up`).
 ALL_COMPONENTS = frozenset(Component)
 
-
-@dataclass
-class ServiceContext:
-    """Everything a request handler or an event handler of one service may use."""
-
-    settings: ServiceSettings
-    tables: ServiceTables
-    engine: AsyncEngine
-    session_factory: async_sessionmaker[AsyncSession]
-    redis: aioredis.Redis
-    token_verifier: TokenVerifier
-    extras: dict[str, Any] = field(default_factory=dict)
-    #: What adapters holding long-lived work (the live feed's open streams) do when the process
-    #: stops, before the HTTP server does: uvicorn waits for every response to end.
-    stop_hooks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-
-    def adapter(self, name: str, build: Callable[[], T]) -> T:
-        """The process's one ``name`` adapter (a store, a feed, a queue), built on first use."""
-        if name not in self.extras:
-            self.extras[name] = build()
-        value: T = self.extras[name]
-        return value
-
-    @property
-    def outbox(self) -> OutboxWriter:
-        """The writer of this service's outbox (requests' units of work, event handlers, the intake)."""
-        return OutboxWriter(self.tables.outbox, producer=self.settings.service_name)
-
-    def unit_of_work(self, *, region_id: str | None, causation_id: str | None = None) -> UnitOfWork:
-        """A unit of work on this service's database, restricted to one region."""
-        return UnitOfWork(
-            self.session_factory,
-            outbox=self.outbox,
-            audit_log=self.tables.audit_log,
-            region_id=region_id,
-            causation_id=causation_id,
-        )
-
-    async def run_stop_hooks(self) -> None:
-        """End the long-lived work of the adapters (each hook once; a failing one is logged)."""
-        hooks, self.stop_hooks = self.stop_hooks, []
-        for hook in hooks:
-            try:
-                await hook()
-            except Exception as exc:
-                log.warning("stop hook failed", extra={"fields": {"error": repr(exc)[:200]}})
-
-    @contextlib.asynccontextmanager
-    async def read_session(self, region_id: str) -> AsyncIterator[AsyncSession]:
-        """A session whose (auto-begun) transaction sees only one region, closed when the block ends."""
-        async with self.session_factory() as session:
-            await restrict_to_region(session, region_id)
-            yield session
-
-
-async def get_context(request: Request) -> ServiceContext:
-    """FastAPI dependency: the service context of the running application.
-
-    ``async`` on purpose: FastAPI runs a plain ``def`` dependency in a worker thread, a thread hop
-    on every request that costs more than the lookup itself.
-    """
-    context: ServiceContext = request.app.state.context
-    return context
-
-
-Context = Annotated[ServiceContext, Depends(get_context)]
 
 #: Background loops a service runs beside its API (e.g. the complaint deadline scheduler).
 BackgroundTask = Callable[[ServiceContext, asyncio.Event], Any]
@@ -305,9 +231,6 @@ def build_app(
     checks: dict[str, ReadinessCheck] = {"database": database_ready, "redis": redis_ready}
     if {Component.RELAY, Component.CONSUMER} & set(components):
         checks["broker"] = broker_ready
-    # Imported here: the audit router itself depends on this module's Context.
-    from shared.audit_api import router as audit_router
-
     app = create_app(
         title=definition.title,
         description=definition.description,

@@ -24,13 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kinerja import infra
 from kinerja.services import definition
 from shared.auth import Role, ensure_dev_signing_key, mint_dev_token
+from shared.context import ServiceContext
 from shared.contracts import Envelope, Event
 from shared.messaging.consumer import Handler
 from shared.messaging.kafka import ensure_topics
 from shared.messaging.scope import Batch
 from shared.migrations import upgrade_to_head_async
 from shared.outbox import OutboxWriter
-from shared.runtime import Component, ServiceContext, build_app, build_context
+from shared.runtime import Component, build_app, build_context
 from shared.settings import BrokerKind, ServiceSettings
 
 

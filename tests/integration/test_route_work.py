@@ -16,13 +16,13 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import func, select, text
 
 from shared.auth import Principal, Role
+from shared.context import ServiceContext
 from shared.contracts.planning import UnitUpserted
 from shared.errors import Conflict
 from shared.guarded_route import GuardedRoute
 from shared.http import create_app
 from shared.route_roles import require_roles
 from shared.route_work import AfterCommit, RegionSession, RegionWork
-from shared.runtime import ServiceContext
 from tests.conftest import auth, new_region_id
 
 pytestmark = pytest.mark.integration

@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 
 from services.feedback.service_layer import read_models
+from shared.context import ServiceContext
 from shared.contracts import Event
 from shared.contracts.planning import (
     EmployeeUpserted,
@@ -13,7 +14,6 @@ from shared.contracts.planning import (
 )
 from shared.contracts.reporting import ActivityReported
 from shared.messaging.consumer import Handler
-from shared.runtime import ServiceContext
 
 
 def handlers(_: ServiceContext) -> Mapping[type[Event], Handler]:

@@ -27,9 +27,9 @@ from services.feedback.metrics import (
     DEADLINE_SCANS,
 )
 from services.feedback.service_layer.complaints import SCHEDULER, record_breach_if_due
+from shared.context import ServiceContext
 from shared.db import see_all_regions
 from shared.observability import region_label
-from shared.runtime import ServiceContext
 
 log = logging.getLogger(__name__)
 

@@ -29,10 +29,10 @@ from services.planning.service_layer.schemas import (
     UnitUpdate,
 )
 from shared.auth import Principal
+from shared.context import Context
 from shared.dates import BoundedDate
 from shared.http import client_address
 from shared.route_work import RegionSession, RegionWork, audited_work
-from shared.runtime import Context
 
 router = planning_router()
 

@@ -37,6 +37,7 @@ from services.reporting.service_layer.schemas import (
 )
 from services.reporting.service_layer.submission_answers import batch_answer, batch_claim, single_answer
 from shared.auth import Principal, Role
+from shared.context import Context, ServiceContext
 from shared.dates import BoundedInstant
 from shared.errors import ServiceUnavailable, Unprocessable
 from shared.guarded_route import GuardedRoute
@@ -45,7 +46,6 @@ from shared.region_time import shown_in
 from shared.region_zones import region_zone
 from shared.route_roles import require_roles
 from shared.route_work import AuditedWork, RegionSession, RegionWork
-from shared.runtime import Context, ServiceContext
 
 router = APIRouter(prefix="/v1", tags=["reporting"], route_class=GuardedRoute)
 

@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 
 from services.reporting.service_layer import read_models
+from shared.context import ServiceContext
 from shared.contracts import Event
 from shared.contracts.planning import (
     EmployeeUpserted,
@@ -11,7 +12,6 @@ from shared.contracts.planning import (
     WorkPlanSuperseded,
 )
 from shared.messaging.consumer import Handler
-from shared.runtime import ServiceContext
 
 
 def handlers(_: ServiceContext) -> Mapping[type[Event], Handler]:

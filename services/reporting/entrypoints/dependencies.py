@@ -8,7 +8,7 @@ from services.reporting.adapters.live_feed import LiveFeed
 from services.reporting.service_layer.group_commit import SubmissionQueue
 from services.reporting.service_layer.intake import WriteGroup, group_writer
 from services.reporting.settings import ReportingSettings
-from shared.runtime import ServiceContext
+from shared.context import ServiceContext
 from shared.settings import own_settings
 
 

@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 
 from services.scoring.service_layer import projections
+from shared.context import ServiceContext
 from shared.contracts import Event
 from shared.contracts.feedback import (
     BehaviourAssessmentSubmitted,
@@ -25,7 +26,6 @@ from shared.contracts.reporting import (
     FieldVisitLogged,
 )
 from shared.messaging.consumer import Handler
-from shared.runtime import ServiceContext
 
 
 def handlers(_: ServiceContext) -> Mapping[type[Event], Handler]:
