@@ -37,18 +37,18 @@ test-tools:
 	  else echo "$$package is missing (apt-get install $$package as root): its tests will be skipped"; fi; \
 	done
 
-test: $(STAMP) test-tools
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy .
+test: $(STAMP) test-tools lint typecheck
 	$(BIN)/pytest -q -p no:cacheprovider --timeout=600
 	KINERJA_EMBEDDED_BROKER=tansu $(BIN)/pytest -q -p no:cacheprovider --timeout=600 $(BACKBONE_TESTS)
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit tests/contract
 
+# The layers' import contracts ([tool.importlinter] in pyproject.toml) are part of the lint.
 lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 typecheck: $(STAMP)
 	$(BIN)/mypy .
