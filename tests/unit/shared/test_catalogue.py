@@ -63,9 +63,21 @@ def test_the_catalogue_holds_every_text_of_the_code_and_templates() -> None:
     assert in_catalogue - in_code == set(), "texts no longer used: run `make web-messages`"
 
 
-def test_every_refusal_writes_its_message_where_extraction_finds_it() -> None:
-    # A message passed in a variable would never reach the catalogue and show in English only.
+#: Where a refusal's message, and a translated word's message and context, sit in the call.
+MESSAGE_ARGUMENTS = {"Refusal": (1, None), "Term": (0, 1)}
+
+
+def _literal(call: ast.Call, index: int) -> str | None:
+    argument = call.args[index] if len(call.args) > index else None
+    return argument.value if isinstance(argument, ast.Constant) and isinstance(argument.value, str) else None
+
+
+def test_every_refusal_writes_its_message_as_a_literal_translated_in_the_catalogue() -> None:
+    # A message passed in a variable would never reach the catalogue and show in English only;
+    # a literal one must be in the catalogue with its Indonesian (whatever Babel made of the call).
+    catalog = read_po(PO.open("rb"), locale="id")
     hidden: list[str] = []
+    untranslated: list[str] = []
     for source in _sources():
         for path in source.rglob("*.py"):
             if path == ROOT / "shared" / "refusals.py":
@@ -73,12 +85,20 @@ def test_every_refusal_writes_its_message_where_extraction_finds_it() -> None:
             for node in ast.walk(ast.parse(path.read_text(), str(path))):
                 if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
                     continue
-                literal_args = {"Refusal": (1,), "Term": (0, 1)}.get(node.func.id, ())
-                for index in literal_args:
-                    argument = node.args[index] if len(node.args) > index else None
-                    if not (isinstance(argument, ast.Constant) and isinstance(argument.value, str)):
-                        hidden.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+                if node.func.id not in MESSAGE_ARGUMENTS:
+                    continue
+                message_at, context_at = MESSAGE_ARGUMENTS[node.func.id]
+                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                message = _literal(node, message_at)
+                context = _literal(node, context_at) if context_at is not None else None
+                if message is None or (context_at is not None and context is None):
+                    hidden.append(where)
+                    continue
+                entry = catalog.get(message, context=context)
+                if entry is None or not entry.string:
+                    untranslated.append(f"{where}: {message!r}")
     assert not hidden, f"write the message as a literal in the call: {hidden}"
+    assert not untranslated, f"run `make web-messages` and translate: {untranslated}"
 
 
 def test_the_compiled_catalogue_matches_the_translations() -> None:
