@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.db import ALL_REGIONS_SETTING
 
-#: Tables of the messaging runtime and of Alembic: bookkeeping, not views.
-NOT_VIEWS = frozenset({"alembic_version", "outbox", "processed_events", "audit_log"})
+#: Tables of the messaging runtime and of Alembic, and scoring's day of dated moves done (a rebuild
+#: computes with today's assignments; its first pass then finds nothing to change): bookkeeping, not views.
+NOT_VIEWS = frozenset({"alembic_version", "outbox", "processed_events", "audit_log", "assignments_applied"})
 
 #: Columns that record how and when a row was built rather than what it says: a rebuild writes at
 #: another time and may interleave topics differently, so these differ by nature.

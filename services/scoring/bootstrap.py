@@ -5,6 +5,7 @@ from pathlib import Path
 from services.scoring.adapters.tables import runtime_tables
 from services.scoring.entrypoints.api import router
 from services.scoring.entrypoints.consumer import handlers
+from services.scoring.service_layer.dated_moves import dated_moves_scheduler
 from services.scoring.service_layer.projections import ViewBacklog
 from services.scoring.settings import ScoringSettings
 from shared.contracts.planning import EmployeeUpserted, RegionRegistered, UnitUpserted, WorkPlanApproved
@@ -13,14 +14,17 @@ from shared.runtime import ServiceDefinition
 
 def build(settings: ScoringSettings | None = None) -> ServiceDefinition:
     """The scoring service definition."""
+    settings = settings or ScoringSettings()
     return ServiceDefinition(
-        settings=settings or ScoringSettings(),
+        settings=settings,
         tables=runtime_tables,
         migrations_dir=Path(__file__).parent / "migrations",
         title="Kinerja scoring",
         description="Materialized performance views, rating proposals and the national predicate rules.",
         routers=[router],
         handlers=handlers,
+        # Moves announced ahead reach the summaries on their date (see dated_moves).
+        background=[dated_moves_scheduler(settings.dated_moves_interval_seconds)],
         # Raters' decisions, closed periods, dated rules and flags from on-demand analyses come from
         # the API; activity-driven flags share the table and are raised again idempotently. Raters'
         # judgements of qualitative indicators come from the API too, and the summaries read them.

@@ -14,3 +14,5 @@ class ScoringSettings(ServiceSettings):
     # summary, refreshed once per batch) are shared by more events while catching up or rebuilding;
     # a quiet stream still forms small batches (the runner tops a batch up only for a few ms).
     consumer_batch_size: int = Field(default=2000, ge=1, le=10_000)
+    #: How often the dated moves pass looks at least; it wakes just after each region's midnight too.
+    dated_moves_interval_seconds: float = Field(default=300.0, gt=0)

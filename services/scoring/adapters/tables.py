@@ -79,8 +79,20 @@ employees = Table(
     *_stamps(),
     Index("ix_employees_region_id_supervisor_id", "region_id", "supervisor_id"),
     Index("ix_employees_region_id_unit_id", "region_id", "unit_id"),
+    Index("ix_employees_region_id_effective_from", "region_id", "effective_from"),
     # One row per dated assignment: a move dated later holds from its date (shared/read_models.py).
     PrimaryKeyConstraint("region_id", "employee_id", "effective_from", name="pk_employees"),
+)
+
+#: The day through which a region's dated assignments are in the summaries (None: not yet known):
+#: bookkeeping of service_layer/dated_moves.py, not a view.
+assignments_applied = Table(
+    "assignments_applied",
+    metadata,
+    Column("region_id", String(64), nullable=False),
+    Column("applied_through", Date),
+    Column("applied_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("region_id", name="pk_assignments_applied"),
 )
 
 #: Approved work plans (SKP); the one in force is the highest approved version not superseded.
