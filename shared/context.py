@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.auth import TokenVerifier
-from shared.db import ServiceTables, restrict_to_region
+from shared.db import ServiceTables, restrict_each_transaction
 from shared.outbox import OutboxWriter
 from shared.settings import ServiceSettings
 from shared.unit_of_work import UnitOfWork
@@ -73,7 +73,7 @@ class ServiceContext:
     async def read_session(self, region_id: str) -> AsyncIterator[AsyncSession]:
         """A session whose (auto-begun) transaction sees only one region, closed when the block ends."""
         async with self.session_factory() as session:
-            await restrict_to_region(session, region_id)
+            restrict_each_transaction(session, region_id)
             yield session
 
 

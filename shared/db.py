@@ -29,12 +29,13 @@ from sqlalchemy import (
     bindparam,
     cast,
     column,
+    event,
     func,
     select,
     text,
 )
 from sqlalchemy.dialects.postgresql import Insert, insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -42,6 +43,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.pool import QueuePool
 
 from shared.settings import ServiceSettings
@@ -263,3 +265,17 @@ async def see_all_regions(session: AsyncSession | AsyncConnection) -> None:
 async def restrict_to_region(session: AsyncSession | AsyncConnection, region_id: str) -> None:
     """Restrict this transaction to one region (row-level security reads the setting)."""
     await session.execute(SET_REGION, {"region_id": region_id})
+
+
+def restrict_each_transaction(session: AsyncSession, region_id: str) -> None:
+    """Restrict every transaction ``session`` begins to one region, as it begins.
+
+    Nothing reaches the database before the first statement, so a request refused before its use
+    case runs (a bad body, a wrong content type) never touches it; and a transaction begun after a
+    commit is restricted as the first was.
+    """
+
+    def restrict(_session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
+        connection.execute(SET_REGION, {"region_id": region_id})
+
+    event.listen(session.sync_session, "after_begin", restrict)

@@ -11,7 +11,7 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts import Event
-from shared.db import SET_REGION
+from shared.db import restrict_each_transaction
 from shared.observability import correlation_id_var
 from shared.outbox import OutboxWriter
 
@@ -72,9 +72,9 @@ class UnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._session = self._session_factory()
-        await self._session.begin()
         if self._region_id is not None:
-            await self.set_region(self._region_id)
+            restrict_each_transaction(self._session, self._region_id)
+        await self._session.begin()
         return self
 
     async def __aexit__(
@@ -86,10 +86,6 @@ class UnitOfWork:
         finally:
             await self.session.close()
             self._session = None
-
-    async def set_region(self, region_id: str) -> None:
-        """Restrict the rest of this transaction to one region (row-level security)."""
-        await self.session.execute(SET_REGION, {"region_id": region_id})
 
     def emit(self, event: Event, *, occurred_at: datetime | None = None) -> uuid.UUID:
         """Queue an event for the outbox; it is written with the state change at commit."""
