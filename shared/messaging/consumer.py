@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
+from asyncpg.exceptions import InternalClientError
 from pydantic import ValidationError
 from sqlalchemy import Table, func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -103,12 +104,32 @@ def _region_of(item: ConsumedEvent) -> str:
     return item.envelope.region_id
 
 
-def _is_transient(exc: BaseException) -> bool:
+#: PostgreSQL's answers while it is unavailable (class 08: connection exception; 57P01-57P03: shut
+#: down or starting up), which asyncpg raises as errors SQLAlchemy wraps as plain DBAPIErrors.
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
+def is_transient_failure(exc: BaseException) -> bool:
+    """Whether a failure comes from the infrastructure (retry the batch) rather than from the event
+    (dead-letter it): a database restart must never turn a valid event into a dead letter."""
     if isinstance(exc, OperationalError | InterfaceError):
         return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+    if isinstance(exc, DBAPIError) and (exc.connection_invalidated or _database_unavailable(exc)):
         return True
     return isinstance(exc, OSError | ConnectionError | TimeoutError | KafkaError)
+
+
+def _database_unavailable(exc: DBAPIError) -> bool:
+    cause: BaseException | None = exc
+    while cause is not None:
+        # A connection broken mid-statement leaves asyncpg "another operation is in progress".
+        if isinstance(cause, InternalClientError):
+            return True
+        sqlstate = getattr(cause, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 class EventConsumer:
@@ -283,7 +304,7 @@ class EventConsumer:
                 return
             except Exception as exc:
                 attempts += 1
-                if not _is_transient(exc) and attempts >= MAX_HANDLER_ATTEMPTS:
+                if not is_transient_failure(exc) and attempts >= MAX_HANDLER_ATTEMPTS:
                     raise
                 for item in events:
                     EVENTS_FAILED.labels(item.record.topic).inc()
@@ -315,7 +336,7 @@ class EventConsumer:
                     poison.append((item, DeadLetterReason.REJECTED, str(exc)))
                     batch.discard()
                 except Exception as exc:
-                    if _is_transient(exc):
+                    if is_transient_failure(exc):
                         raise
                     poison.append((item, DeadLetterReason.HANDLER_FAILED, repr(exc)))
                     batch.discard()
