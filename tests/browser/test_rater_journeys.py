@@ -45,7 +45,7 @@ async def a_team_with_a_plan_in_force(
                 service_url(platform, "planning", "/v1/employees"),
                 json={
                     "employee_id": employee_id,
-                    "nip": f"19880101201503{number}{uuid.uuid4().int % 1000:03d}",
+                    "nip": f"19880101201503{number}{1 + uuid.uuid4().int % 999:03d}",  # sequence 001-999
                     "name": name,
                     "unit_id": unit_id,
                     "position": "Kepala Dinas" if supervisor is None else "Petugas Loket",
