@@ -30,7 +30,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.scoring.adapters.tables import (
     WHOLE_UNIT,
     behaviour_assessments,
-    closed_periods,
     complaint_breaches,
     contributions,
     employees,
@@ -50,13 +49,12 @@ from services.scoring.domain.activity import (
     ActivityStatus,
     Stamp,
 )
+from services.scoring.domain.calendar import Calendar, period_is_frozen
 from services.scoring.domain.objectivity import EvidenceClaim, SharedEvidence, shared_evidence
 from services.scoring.domain.periods import PeriodKind, parse_period_key
-from services.scoring.domain.rules import RuleBook
 from services.scoring.metrics import LATE_EVENTS
 from services.scoring.service_layer.flags import FlagKind, raise_flag
 from services.scoring.service_layer.views import (
-    Calendar,
     EmployeeYear,
     ProgressDelta,
     ProgressKey,
@@ -65,6 +63,7 @@ from services.scoring.service_layer.views import (
     Touch,
     array_of,
     calendar,
+    closures,
     is_frozen,
     keys_table,
     note_activity_change,
@@ -346,22 +345,14 @@ async def _rederive_periods(
             ).where(contributions.c.region_id == region_id, contributions.c.occurred_at.is_not(None))
         )
     ).all()
-    closures = {
-        closed.period: closed.closed_at
-        for closed in await session.execute(
-            select(closed_periods.c.period, closed_periods.c.closed_at).where(
-                closed_periods.c.region_id == region_id
-            )
-        )
-    }
-    frozen = RegionFacts(region_id, cal, closures, RuleBook()).is_frozen
+    closed = await closures(session, region_id)
     affected: set[tuple[str, int]] = set()
     moves: list[dict[str, Any]] = []
     for row in rows:
         period = cal.period_of(row.occurred_at)
         if period.key == row.period:
             continue
-        if row.period is not None and frozen(row.period, envelope.occurred_at):
+        if row.period is not None and period_is_frozen(closed, row.period, envelope.occurred_at):
             continue  # a frozen period keeps its activities
         moves.append({"r": region_id, "a": row.activity_id, "p": period.key, "y": period.year})
         affected.add((row.employee_id, period.year))

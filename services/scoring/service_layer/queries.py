@@ -36,6 +36,7 @@ from services.scoring.adapters.tables import (
 )
 from services.scoring.domain.achievement import NumericTarget
 from services.scoring.domain.activity import ActivityStatus
+from services.scoring.domain.calendar import DEFAULT_PERIOD_KIND
 from services.scoring.domain.distribution import check_distribution
 from services.scoring.domain.periods import (
     Period,
@@ -65,7 +66,6 @@ from services.scoring.service_layer.schemas import (
     UnitSummary,
 )
 from services.scoring.service_layer.views import (
-    DEFAULT_PERIOD_KIND,
     calendar,
     employee_assignment,
     employees_today,

@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from fractions import Fraction
-from functools import lru_cache
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ARRAY,
@@ -69,8 +67,9 @@ from services.scoring.domain.achievement import (
 )
 from services.scoring.domain.activity import ActivityStatus
 from services.scoring.domain.behaviour import behaviour_rating
+from services.scoring.domain.calendar import DEFAULT_CALENDAR, Calendar, closures_freezing, period_is_frozen
 from services.scoring.domain.performance import PlannedResult, ResultKind, assess_employee
-from services.scoring.domain.periods import Period, PeriodKind, parse_period_key, period_of, periods_in_year
+from services.scoring.domain.periods import Period, PeriodKind, parse_period_key, periods_in_year
 from services.scoring.domain.predicate import predicate_of
 from services.scoring.domain.rating import ProposalReason, RatingProposal, propose_result_rating
 from services.scoring.domain.rules import RuleBook, RuleSet
@@ -78,8 +77,6 @@ from services.scoring.domain.targets import period_target
 from services.scoring.service_layer.rules import rule_book, rule_set_in
 from shared.read_models import holding_on_day, one_holding_on_day, region_today
 
-DEFAULT_TIMEZONE = "Asia/Jakarta"
-DEFAULT_PERIOD_KIND = PeriodKind.QUARTERLY
 PLACES = 4
 
 
@@ -100,29 +97,6 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
-class Calendar:
-    """A region's assessment calendar: its time zone and period kind."""
-
-    timezone: str
-    kind: PeriodKind
-
-    def period_of(self, at: datetime) -> Period:
-        """The region's period an instant falls in, by the region's own local date."""
-        return _period_of_day(at.astimezone(_zone(self.timezone)).date(), self.kind)
-
-
-# Every activity asks for its period: the zone and the period of each local day are looked up once.
-@lru_cache(maxsize=64)
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-@lru_cache(maxsize=4096)
-def _period_of_day(day: date, kind: PeriodKind) -> Period:
-    return period_of(day, kind)
-
-
 async def calendar(session: AsyncSession, region_id: str) -> Calendar:
     """The region's calendar, or the national default until the region's settings arrive."""
     row = (
@@ -133,22 +107,26 @@ async def calendar(session: AsyncSession, region_id: str) -> Calendar:
         )
     ).first()
     if row is None:
-        return Calendar(DEFAULT_TIMEZONE, DEFAULT_PERIOD_KIND)
+        return DEFAULT_CALENDAR
     return Calendar(row.timezone, PeriodKind(row.period_kind.upper()))
+
+
+async def closures(
+    session: AsyncSession, region_id: str, keys: Iterable[str] | None = None
+) -> dict[str, datetime]:
+    """The region's closed periods (or those of ``keys``), each with the instant it was closed."""
+    query = select(closed_periods.c.period, closed_periods.c.closed_at).where(
+        closed_periods.c.region_id == region_id
+    )
+    if keys is not None:
+        query = query.where(closed_periods.c.period.in_(set(keys)))
+    return {row.period: row.closed_at for row in await session.execute(query)}
 
 
 async def is_frozen(session: AsyncSession, region_id: str, key: str, at: datetime) -> bool:
     """Whether a period (or its year) was closed before ``at``: its views must not change."""
-    closed = await session.scalar(
-        select(closed_periods.c.period)
-        .where(
-            closed_periods.c.region_id == region_id,
-            closed_periods.c.period.in_({key, key[:4]}),
-            closed_periods.c.closed_at <= at,
-        )
-        .limit(1)
-    )
-    return closed is not None
+    # Only the closures that can freeze the period are read; the rule is the domain's.
+    return period_is_frozen(await closures(session, region_id, closures_freezing(key)), key, at)
 
 
 # --- plans ---------------------------------------------------------------------------------------
@@ -463,13 +441,8 @@ class RegionFacts:
     book: RuleBook
 
     def is_frozen(self, key: str, at: datetime) -> bool:
-        """Whether a period (or its year) was closed before ``at`` (as ``is_frozen``)."""
-        if not self.closures:
-            return False
-        return any(
-            closed is not None and closed <= at
-            for closed in (self.closures.get(key), self.closures.get(key[:4]))
-        )
+        """Whether a period (or its year) was closed before ``at``."""
+        return period_is_frozen(self.closures, key, at)
 
     def indicator(self, row: Any, period: Period) -> Indicator:
         """``indicator_of``, remembered by everything it is made of (so never stale)."""
@@ -505,16 +478,11 @@ _INDICATORS_KEPT = 200_000
 
 async def region_facts(session: AsyncSession, region_id: str) -> RegionFacts:
     """Load a region's calendar, closed periods and rule book."""
-    closures = {
-        row.period: row.closed_at
-        for row in await session.execute(
-            select(closed_periods.c.period, closed_periods.c.closed_at).where(
-                closed_periods.c.region_id == region_id
-            )
-        )
-    }
     return RegionFacts(
-        region_id, await calendar(session, region_id), closures, await rule_book(session, region_id)
+        region_id,
+        await calendar(session, region_id),
+        await closures(session, region_id),
+        await rule_book(session, region_id),
     )
 
 
