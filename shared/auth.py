@@ -19,7 +19,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from shared.errors import Forbidden, Unauthorized
+from shared.refusals import Refusal, RefusalKind
 from shared.settings import ServiceSettings
 
 #: Only asymmetric algorithms: a verifier never holds a key that can mint tokens, and ``none`` is refused.
@@ -58,13 +58,13 @@ class Principal:
     def require_region(self, region_id: str) -> None:
         """Refuse acting outside the caller's own region (as 404: other regions are invisible)."""
         if self.region_id != region_id:
-            raise Forbidden("other_region", "This belongs to another region.", "Data ini milik daerah lain.")
+            raise Refusal("other_region", "This belongs to another region.", kind=RefusalKind.FORBIDDEN)
 
     @property
     def region(self) -> str:
         """The caller's region, required for every region-scoped action."""
         if self.region_id is None:
-            raise Forbidden("no_region", "Your token names no region.", "Token Anda tidak menyebut daerah.")
+            raise Refusal("no_region", "Your token names no region.", kind=RefusalKind.FORBIDDEN)
         return self.region_id
 
 
@@ -97,10 +97,10 @@ class TokenVerifier:
             try:
                 self._static_key = serialization.load_pem_public_key(self._key_path.read_bytes())
             except FileNotFoundError as exc:
-                raise Unauthorized(
+                raise Refusal(
                     "no_verification_key",
                     "The service has no token verification key.",
-                    "Layanan tidak memiliki kunci untuk memeriksa token.",
+                    kind=RefusalKind.UNAUTHENTICATED,
                 ) from exc
         return self._static_key
 
@@ -128,10 +128,11 @@ class TokenVerifier:
             header = jwt.get_unverified_header(token)
             if header.get("alg") not in ALLOWED_ALGORITHMS:
                 algorithm = header.get("alg")
-                raise Unauthorized(
+                raise Refusal(
                     "bad_algorithm",
-                    f"Token algorithm {algorithm!r} is not accepted.",
-                    f"Algoritme token {algorithm!r} tidak diterima.",
+                    "Token algorithm %(algorithm)s is not accepted.",
+                    kind=RefusalKind.UNAUTHENTICATED,
+                    params={"algorithm": repr(algorithm)},
                 )
             claims = jwt.decode(
                 token,
@@ -144,23 +145,27 @@ class TokenVerifier:
             )
         except (jwt.PyJWTError, TypeError, ValueError) as exc:
             # TypeError/ValueError: an algorithm that does not fit the key (e.g. RS256 against EC).
-            raise Unauthorized(
-                "invalid_token", f"The token is not valid: {exc}.", "Token tidak sah."
+            raise Refusal(
+                "invalid_token",
+                "The token is not valid: %(exc)s.",
+                kind=RefusalKind.UNAUTHENTICATED,
+                params={"exc": exc},
             ) from exc
         try:
             roles = frozenset(Role(role) for role in claims.get("roles", []))
         except ValueError as exc:
             unknown = ", ".join(repr(r) for r in claims.get("roles", []) if r not in set(Role))
-            raise Unauthorized(
+            raise Refusal(
                 "invalid_token",
-                f"The token names an unknown role: {unknown}.",
-                f"Token menyebut peran yang tidak dikenal: {unknown}.",
+                "The token names an unknown role: %(unknown)s.",
+                kind=RefusalKind.UNAUTHENTICATED,
+                params={"unknown": unknown},
             ) from exc
         region = claims.get("region")
         if region is not None and not (isinstance(region, str) and REGION_ID.fullmatch(region)):
             # A region id reaches SQL and channel names: only a slug, as planning creates them.
-            raise Unauthorized(
-                "invalid_token", "The token's region is not a region id.", "Daerah pada token tidak sah."
+            raise Refusal(
+                "invalid_token", "The token's region is not a region id.", kind=RefusalKind.UNAUTHENTICATED
             )
         principal = Principal(
             subject=str(claims["sub"]),
@@ -193,11 +198,11 @@ async def ensure_may_read_unit(
         return
     own_unit = await unit_of(principal.employee_id) if principal.employee_id else None
     if own_unit != unit_id:
-        raise Forbidden(
+        raise Refusal(
             "not_your_unit",
             "Raters see only their own unit's data; region administrators and auditors see every unit.",
-            "Penilai hanya dapat melihat data unitnya sendiri; admin daerah dan auditor melihat semua unit.",
             field="unit_id",
+            kind=RefusalKind.FORBIDDEN,
         )
 
 

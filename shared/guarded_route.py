@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 
-from shared.errors import ApiError
+from shared.refusals import Refusal, RefusalKind
 from shared.route_roles import admit, bearer_scheme, declared_roles
 
 
@@ -31,10 +31,11 @@ class BodyTooLarge(HTTPException):
 
     def __init__(self, limit: int) -> None:
         super().__init__(status_code=413)
-        self.error = ApiError(
+        self.refusal = Refusal(
             "too_large",
-            f"The request body is larger than {limit} bytes.",
-            f"Isi permintaan lebih besar dari {limit} bita.",
+            "The request body is larger than %(limit)s bytes.",
+            kind=RefusalKind.TOO_LARGE,
+            params={"limit": limit},
         )
 
 

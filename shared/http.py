@@ -68,17 +68,30 @@ STATUS_OF_KIND = {
     RefusalKind.NOT_FOUND: 404,
     RefusalKind.TOO_LARGE: 413,
     RefusalKind.UNSUPPORTED_TYPE: 415,
+    RefusalKind.UNAUTHENTICATED: 401,
+    RefusalKind.RATE_LIMITED: 429,
+    RefusalKind.UNAVAILABLE: 503,
 }
 
 
 def refusal_response(refusal: Refusal, status_code: int | None = None) -> JSONResponse:
-    """The platform's one error shape for a refusal, in English and Indonesian."""
+    """The platform's one error shape for a refusal, in English and Indonesian.
+
+    A 401 names the scheme to authenticate with; a refusal of the moment says when to try again.
+    """
     status = status_code or STATUS_OF_KIND[refusal.kind]
-    return JSONResponse({"error": refusal_body(refusal)}, status_code=status)
+    headers = {"Retry-After": str(refusal.retry_after)} if refusal.retry_after is not None else {}
+    if refusal.kind is RefusalKind.UNAUTHENTICATED:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse({"error": refusal_body(refusal)}, status_code=status, headers=headers or None)
 
 
+#: Transient database faults: the client may send the request again in a second.
 DATABASE_RECONNECTING = Refusal(
-    "database_reconnecting", "The database connection was lost and is being replaced; send the request again."
+    "database_reconnecting",
+    "The database connection was lost and is being replaced; send the request again.",
+    kind=RefusalKind.UNAVAILABLE,
+    retry_after=1,
 )
 
 
@@ -94,6 +107,8 @@ ALREADY_EXISTS = Refusal(
 CONCURRENT_UPDATE = Refusal(
     "concurrent_update",
     "Another change to the same data was saved at the same moment; send the request again.",
+    kind=RefusalKind.UNAVAILABLE,
+    retry_after=1,
 )
 
 
@@ -200,7 +215,7 @@ def install_error_handlers(app: FastAPI) -> None:
         # else is a fault of ours and stays a 500. Paths on the driver itself raise its errors.
         if isinstance(exc, DBAPIError) and exc.connection_invalidated:
             # A pooled connection the database dropped (a restart): it is replaced; send again.
-            return _retry_soon(DATABASE_RECONNECTING)
+            return refusal_response(DATABASE_RECONNECTING)
         origin = exc.orig if isinstance(exc, DBAPIError) else exc
         sqlstate = getattr(origin, "sqlstate", None) or getattr(origin, "pgcode", None)
         if sqlstate == UNIQUE_VIOLATION:
@@ -213,7 +228,7 @@ def install_error_handlers(app: FastAPI) -> None:
             )
             return refusal_response(ALREADY_EXISTS)
         if sqlstate in TRANSIENT_CONFLICTS:
-            return _retry_soon(CONCURRENT_UPDATE)
+            return refusal_response(CONCURRENT_UPDATE)
         if not (isinstance(sqlstate, str) and sqlstate.startswith("22")):
             raise exc
         return refusal_response(DATA_ERRORS.get(sqlstate, DATA_ERRORS["22000"]))
@@ -224,7 +239,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(BodyTooLarge)
     async def body_too_large(_: Request, exc: BodyTooLarge) -> JSONResponse:
-        return JSONResponse(exc.error.body(), status_code=exc.status_code)
+        return refusal_response(exc.refusal)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -278,13 +293,6 @@ def install_error_handlers(app: FastAPI) -> None:
     async def internal_error(_: Request, exc: Exception) -> JSONResponse:
         # Starlette logs the exception and re-raises it after this answer; the caller sees the shape.
         return refusal_response(INTERNAL_ERROR, 500)
-
-
-def _retry_soon(refusal: Refusal) -> JSONResponse:
-    """A refusal of something transient: 503, the client may send it again in a second."""
-    response = refusal_response(refusal, 503)
-    response.headers["Retry-After"] = "1"
-    return response
 
 
 UNPARSABLE_JSON = Refusal("invalid_json", "The request body is not valid JSON.")

@@ -22,7 +22,8 @@ from types import MappingProxyType
 
 
 class RefusalKind(StrEnum):
-    """What kind of no: the caller's input, the current state, the caller's rights, or absence."""
+    """What kind of no: the caller's input, the current state, the caller's identity or rights, absence,
+    the caller's pace, or the service's own state."""
 
     INVALID = "invalid"  # the request breaks a rule
     CONFLICT = "conflict"  # it clashes with the current state (e.g. a plan already approved)
@@ -30,6 +31,9 @@ class RefusalKind(StrEnum):
     NOT_FOUND = "not_found"  # no such thing, or the caller may not know it exists
     TOO_LARGE = "too_large"  # a sent file is over its limit
     UNSUPPORTED_TYPE = "unsupported_type"  # a sent file is not of an accepted type
+    UNAUTHENTICATED = "unauthenticated"  # no valid token: who the caller is is unknown
+    RATE_LIMITED = "rate_limited"  # the caller sent too many requests; ``retry_after`` says when again
+    UNAVAILABLE = "unavailable"  # the service cannot take it now; the client may send it again
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +56,8 @@ class Label:
 
 
 class Refusal(Exception):
-    """A refused request: code, field, kind, and the message with its parameters."""
+    """A refused request: code, field, kind, and the message with its parameters (and, for a refusal
+    of the moment, when the client may try again)."""
 
     def __init__(
         self,
@@ -62,12 +67,15 @@ class Refusal(Exception):
         field: str | None = None,
         kind: RefusalKind = RefusalKind.INVALID,
         params: Mapping[str, object] | None = None,
+        retry_after: int | None = None,
     ) -> None:
         self.code = code
         self.message = message
         self.field = field
         self.kind = kind
         self.params: Mapping[str, object] = MappingProxyType(dict(params or {}))
+        #: Seconds after which the client may send the request again (a rate limit, a transient fault).
+        self.retry_after = retry_after
         #: The problems of a listing (``Refusal.listing``); empty for a refusal of one problem.
         self.listed: tuple[Refusal, ...] = ()
         super().__init__(f"{code}: {self.message_en}")
@@ -101,7 +109,14 @@ class Refusal(Exception):
 
     def at(self, field: str | None) -> Refusal:
         """The same refusal naming another field (a use case naming the request field it came from)."""
-        return Refusal(self.code, self.message, field=field, kind=self.kind, params=self.params)
+        return Refusal(
+            self.code,
+            self.message,
+            field=field,
+            kind=self.kind,
+            params=self.params,
+            retry_after=self.retry_after,
+        )
 
     def __repr__(self) -> str:
         return f"Refusal({self.code!r}, field={self.field!r}, kind={self.kind.value!r})"

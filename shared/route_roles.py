@@ -13,7 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.routing import BaseRoute
 
 from shared.auth import Principal, Role, TokenVerifier
-from shared.errors import Forbidden, Unauthorized
+from shared.refusals import Refusal, RefusalKind
 
 bearer_scheme = HTTPBearer(auto_error=False, description="A JWT from the region's identity provider.")
 
@@ -21,7 +21,7 @@ bearer_scheme = HTTPBearer(auto_error=False, description="A JWT from the region'
 async def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
     """The verified caller of a request, or 401."""
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized("missing_token", "A bearer token is required.", "Token bearer diperlukan.")
+        raise Refusal("missing_token", "A bearer token is required.", kind=RefusalKind.UNAUTHENTICATED)
     verifier: TokenVerifier = request.app.state.token_verifier
     return await verifier.verify_async(credentials.credentials)
 
@@ -51,10 +51,11 @@ async def admit(
     principal = await authenticate(request, credentials)
     if not principal.has(*roles):
         allowed = ", ".join(sorted(r.value for r in roles))
-        raise Forbidden(
+        raise Refusal(
             "wrong_role",
-            f"This action needs one of the roles: {allowed}.",
-            f"Tindakan ini memerlukan salah satu peran: {allowed}.",
+            "This action needs one of the roles: %(allowed)s.",
+            kind=RefusalKind.FORBIDDEN,
+            params={"allowed": allowed},
         )
     return principal
 

@@ -80,3 +80,49 @@ async def test_a_listing_names_each_problem_by_its_field_in_both_languages() -> 
         "b: Nilai tidak dapat disimpan sebagaimana dikirim.",
     }
     assert [problem.field for problem in listing.problems] == ["a", "b"]
+
+
+async def test_an_unauthenticated_refusal_is_a_401_that_asks_for_a_bearer_token() -> None:
+    refusal = Refusal("missing_token", "A bearer token is required.", kind=RefusalKind.UNAUTHENTICATED)
+    response = await answer_of(refusal)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["error"] == {
+        "code": "missing_token",
+        "field": None,
+        "message": "A bearer token is required.",
+        "message_id": "Token bearer diperlukan.",
+    }
+
+
+async def test_a_rate_limited_refusal_is_a_429_saying_when_to_try_again() -> None:
+    refusal = Refusal(
+        "rate_limited",
+        "Too many requests; try again in %(seconds)s seconds.",
+        kind=RefusalKind.RATE_LIMITED,
+        params={"seconds": 42},
+        retry_after=42,
+    )
+    response = await answer_of(refusal)
+    assert response.status_code == 429
+    assert response.headers["retry-after"] == "42"
+    assert response.json()["error"]["message"] == "Too many requests; try again in 42 seconds."
+
+
+async def test_an_unavailable_refusal_is_a_503_with_retry_after_only_when_it_names_one() -> None:
+    stopping = Refusal(
+        "service_stopping", "The service is stopping; send the activity again.", kind=RefusalKind.UNAVAILABLE
+    )
+    response = await answer_of(stopping)
+    assert response.status_code == 503
+    assert "retry-after" not in response.headers
+
+    soon = await answer_of(
+        Refusal("x", "A value cannot be stored as sent.", kind=RefusalKind.UNAVAILABLE, retry_after=1)
+    )
+    assert (soon.status_code, soon.headers["retry-after"]) == (503, "1")
+
+
+async def test_a_refusal_moved_to_another_field_keeps_when_to_try_again() -> None:
+    refusal = Refusal("x", "A value cannot be stored as sent.", kind=RefusalKind.UNAVAILABLE, retry_after=5)
+    assert refusal.at("b").retry_after == 5
