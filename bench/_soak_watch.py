@@ -1,0 +1,118 @@
+"""What the soak watches while it streams: the services' /metrics, and every process's memory and CPU.
+
+Backlog and freshness come from the services' own exports, scraped every few seconds: each
+service's consumer group lag (``kinerja_consumer_lag_messages``, summed over its partitions) plus
+its outbox rows not yet published (``kinerja_outbox_backlog``), and scoring's event-to-effect
+histogram for activity events (``kinerja_event_to_effect_seconds``), differenced between scrapes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+from dataclasses import dataclass, field
+
+import httpx
+import psutil
+from prometheus_client.parser import text_string_to_metric_families
+
+from bench.scoring_consumer import histogram_quantile
+from kinerja.isolated import IsolatedPlatform
+from kinerja.services import PROCESS_NAMES, SERVICE_NAMES
+from shared.contracts.reporting import ActivityReported
+
+ACTIVITY_TOPIC = ActivityReported.topic
+LOAD_GENERATOR = "load generator"
+
+
+@dataclass
+class Scrape:
+    """One round of /metrics: each service's backlog (None: it did not answer) and scoring's buckets."""
+
+    backlog: dict[str, int | None] = field(default_factory=dict)
+    #: Cumulative counts of scoring's event-to-effect histogram for activity events, by upper bound.
+    freshness: dict[float, float] = field(default_factory=dict)
+
+
+def freshness_between(before: dict[float, float], after: dict[float, float]) -> tuple[float, float, int]:
+    """p50 and p99 (ms) of the activity events applied between two scrapes, and how many there were."""
+    events = int(after.get(math.inf, 0.0) - before.get(math.inf, 0.0))
+    if not after or events <= 0:
+        return math.nan, math.nan, 0
+    return (
+        histogram_quantile(0.5, before, after) * 1000,
+        histogram_quantile(0.99, before, after) * 1000,
+        events,
+    )
+
+
+async def scrape(http: httpx.AsyncClient, urls: dict[str, str]) -> Scrape:
+    """Every service's /metrics, at once."""
+
+    async def one(service: str) -> tuple[str, str | None]:
+        try:
+            response = await http.get(f"{urls[service]}/metrics")
+        except httpx.HTTPError:
+            return service, None
+        return service, response.text if response.status_code == 200 else None
+
+    found = Scrape()
+    for service, body in await asyncio.gather(*(one(name) for name in SERVICE_NAMES)):
+        if body is None:
+            found.backlog[service] = None
+            continue
+        backlog = 0.0
+        for family in text_string_to_metric_families(body):
+            for sample in family.samples:
+                if sample.name in ("kinerja_consumer_lag_messages", "kinerja_outbox_backlog"):
+                    backlog += sample.value
+                elif (
+                    service == "scoring"
+                    and sample.name == "kinerja_event_to_effect_seconds_bucket"
+                    and sample.labels.get("topic") == ACTIVITY_TOPIC
+                ):
+                    found.freshness[float(sample.labels["le"])] = sample.value
+        found.backlog[service] = round(backlog)
+    return found
+
+
+def process_ids(platform: IsolatedPlatform) -> dict[str, int]:
+    """Every process of the platform by name (services, web, broker, PostgreSQL, Redis), and this one."""
+    pids = {name: platform.services.processes[name].pid for name in PROCESS_NAMES}
+    infrastructure = platform.infrastructure
+    if infrastructure.broker.process is not None:
+        pids[f"broker ({infrastructure.broker.kind.value})"] = infrastructure.broker.process.pid
+    for name in ("postgres", "redis"):
+        if name in infrastructure.processes:
+            pids[name] = infrastructure.processes[name].pid
+    pids[LOAD_GENERATOR] = os.getpid()
+    return pids
+
+
+def memory_mb(pids: dict[str, int]) -> dict[str, float]:
+    """Each process's resident memory in MB. PostgreSQL is a server process and its backends, which
+    share its buffers: their proportional shares (PSS) are summed, so shared pages count once. The
+    load generator is left out (it keeps every answered activity for the checks, by design)."""
+    sizes: dict[str, float] = {}
+    for name, pid in pids.items():
+        if name == LOAD_GENERATOR:
+            continue
+        with contextlib.suppress(psutil.Error):
+            process = psutil.Process(pid)
+            if name == "postgres":
+                total = 0
+                for member in [process, *process.children(recursive=True)]:
+                    with contextlib.suppress(psutil.Error):
+                        total += member.memory_full_info().pss
+                sizes[name] = total / 2**20
+            else:
+                sizes[name] = process.memory_info().rss / 2**20
+    return sizes
+
+
+def dead_process(platform: IsolatedPlatform) -> str | None:
+    """A platform process that has ended (the soak stops then), described, or None."""
+    ended = platform.services.exited() or platform.infrastructure.exited()
+    return None if ended is None else f"{ended[0]} ended with status {ended[1]}"

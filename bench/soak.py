@@ -1,0 +1,367 @@
+"""Soak: the whole platform as ``make up`` runs it, under a steady stream of activities for minutes.
+
+It starts a platform of its own as ``kinerja up`` does (``kinerja.isolated``: embedded PostgreSQL
+with ``make up``'s durable settings, Redis and the broker on free ports in a temporary directory,
+the four services and the web process, the demo regions loaded), builds a population with
+``kinerja simulate``'s set-up, waits until every service has applied it, then reports activities
+through reporting's API at ``--rate`` per second for ``--minutes``: a share one per request, as a
+connected field app sends them, the rest in offline-sync batches, with a field app's retries mixed
+in (``kinerja.simulate``'s activity stream, on the benchmarks' lean HTTP client).
+
+Per window (a minute; ``--window``) it prints requests and activities sent, failed and refused,
+latency p50/p99 of single and batch requests, freshness p50/p99 (scoring's event-to-effect
+histogram: reporting's acceptance to scoring's commit), each service's backlog (consumer group lag
+plus outbox rows not yet published), every process's memory and the cores each used. At the end
+it checks that every activity answered 2xx is in reporting and in scoring exactly once, and judges
+issue 18's targets with the first window as the baseline (``bench._soak_report``).
+
+    .venv/bin/python -m bench.soak --quick                  # about 20 s of stream, a smoke test
+    nice -n 19 .venv/bin/python -m bench.soak --rate 1000 --minutes 10 --broker kafka
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, cast
+
+import httpx
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bench._http import RawClient
+from bench._platform import CpuMeter, machine_line, stage
+from bench._soak_report import SoakReport, Window, judge, render
+from bench._soak_watch import Scrape, dead_process, freshness_between, memory_mb, process_ids, scrape
+from kinerja.chaos.checks import Verdict, check_databases, settle
+from kinerja.demo import load_demo
+from kinerja.isolated import IsolatedPlatform, remove_data
+from kinerja.services import PROCESS_NAMES, SERVICE_NAMES
+from kinerja.simulate import (
+    ActivityFactory,
+    Ledger,
+    Outcome,
+    Population,
+    Submitter,
+    TokenMint,
+    percentiles,
+    service_clients,
+    set_up,
+)
+from kinerja.simulate.activities import open_loop
+from kinerja.simulate.progress import NoProgress
+from shared.auth import ensure_dev_signing_key
+from shared.messaging.kafka import ensure_topics
+
+#: Seconds between two scrapes of the services' /metrics (their consumer lag refreshes every 5 s).
+SAMPLE_SECONDS = 5.0
+#: A request still unanswered this long after the stream's schedule ended is given up on.
+STRAGGLER_SECONDS = 120.0
+
+
+@dataclasses.dataclass
+class Stream:
+    """The two kinds of requests of the stream, each tallied on its own."""
+
+    single: Outcome = dataclasses.field(default_factory=Outcome)
+    batch: Outcome = dataclasses.field(default_factory=Outcome)
+
+    def counts(self) -> dict[str, int]:
+        """Running totals, differenced per window."""
+        both = (self.single, self.batch)
+        return {
+            "requests": sum(o.requests for o in both),
+            "activities": sum(o.activities for o in both),
+            "accepted": sum(o.accepted + o.duplicates for o in both),
+            "failed": sum(o.failed for o in both),
+            "refused": sum(o.rejected for o in both),
+            "behind_schedule": sum(o.behind_schedule for o in both),
+            "single_latencies": len(self.single.latencies),
+            "batch_latencies": len(self.batch.latencies),
+        }
+
+
+async def drive(
+    reporting_url: str, population: Population, ledger: Ledger, stream: Stream, args: argparse.Namespace
+) -> None:
+    """Report activities at the asked rate for the whole soak, singles and batches side by side."""
+    seconds = args.minutes * 60
+    loops: list[Awaitable[None]] = []
+
+    def loop(
+        rate: float, per_request: int, outcome: Outcome, send: Callable[[float], Awaitable[object]]
+    ) -> None:
+        if rate <= 0:
+            return
+        loops.append(
+            open_loop(
+                send,
+                interval=per_request / rate,
+                total_requests=max(1, round(rate * seconds / per_request)),
+                concurrency=args.concurrency,
+                outcome=outcome,
+                progress=NoProgress(),
+                per_request=per_request,
+            )
+        )
+
+    singles_client = RawClient(reporting_url, connections=args.concurrency)
+    batches_client = RawClient(reporting_url, connections=args.concurrency)
+    singles = ActivityFactory(population, duplicate_ratio=args.duplicates, seed=args.seed)
+    batches = ActivityFactory(population, duplicate_ratio=args.duplicates, seed=args.seed + 1)
+    single_submitter = Submitter(cast(httpx.AsyncClient, singles_client), stream.single, ledger)
+    batch_submitter = Submitter(cast(httpx.AsyncClient, batches_client), stream.batch, ledger)
+
+    def send_single(scheduled: float) -> Awaitable[object]:
+        employee, body = singles.next_single()
+        return single_submitter.single(employee, body, scheduled)
+
+    def send_batch(scheduled: float) -> Awaitable[object]:
+        employee, items = batches.next_batch(args.batch)
+        return batch_submitter.batch(employee, items, scheduled)
+
+    loop(args.rate * args.single_share, 1, stream.single, send_single)
+    loop(args.rate * (1 - args.single_share), args.batch, stream.batch, send_batch)
+    try:
+        await asyncio.gather(*loops)
+    finally:
+        for client in (singles_client, batches_client):
+            await client.__aexit__(None, None, None)
+
+
+def _latency_ms(latencies: list[float]) -> tuple[float, float]:
+    p50, p99 = percentiles(latencies, (0.5, 0.99))
+    return p50 * 1000, p99 * 1000
+
+
+async def watch(
+    platform: IsolatedPlatform,
+    urls: dict[str, str],
+    stream: Stream,
+    started: Scrape,
+    windows: list[Window],
+    args: argparse.Namespace,
+) -> str | None:
+    """Record each window as it ends; returns what stopped the soak early (a process died), if anything."""
+    pids = process_ids(platform)
+    origin = time.perf_counter()
+    previous_scrape, previous_counts = started, stream.counts()
+    async with httpx.AsyncClient(timeout=10.0) as http:
+        for number in range(1, round(args.minutes * 60 / args.window) + 1):
+            window_end = origin + number * args.window
+            largest: dict[str, int] = {}
+            sampled = previous_scrape
+            with CpuMeter(pids) as meter:
+                while (left := window_end - time.perf_counter()) > 0:
+                    await asyncio.sleep(min(args.sample, left))
+                    if (died := dead_process(platform)) is not None:
+                        return died
+                    sampled = await scrape(http, urls)
+                    for service, backlog in sampled.backlog.items():
+                        if backlog is not None:
+                            largest[service] = max(largest.get(service, 0), backlog)
+            counts = stream.counts()
+            done = {key: counts[key] - previous_counts[key] for key in counts}
+            p50, p99, events = freshness_between(previous_scrape.freshness, sampled.freshness)
+            windows.append(
+                Window(
+                    number=number,
+                    seconds=args.window,
+                    load_average=os.getloadavg()[0],
+                    requests=done["requests"],
+                    activities=done["activities"],
+                    accepted=done["accepted"],
+                    failed=done["failed"],
+                    refused=done["refused"],
+                    behind_schedule=done["behind_schedule"],
+                    single_ms=_latency_ms(
+                        stream.single.latencies[
+                            previous_counts["single_latencies"] : counts["single_latencies"]
+                        ]
+                    ),
+                    batch_ms=_latency_ms(
+                        stream.batch.latencies[previous_counts["batch_latencies"] : counts["batch_latencies"]]
+                    ),
+                    freshness_ms=(p50, p99),
+                    freshness_events=events,
+                    backlog={service: largest.get(service, -1) for service in SERVICE_NAMES},
+                    memory_mb=memory_mb(pids),
+                    cores=meter.cores,
+                )
+            )
+            stage(f"window {number}: {done['activities']:,} activities, freshness p99 {p99:,.0f} ms")
+            if sampled.freshness:  # a scrape scoring did not answer leaves the last one as the start
+                previous_scrape = sampled
+            previous_counts = counts
+    return None
+
+
+async def soak(platform: IsolatedPlatform, args: argparse.Namespace, report: SoakReport) -> None:
+    """Set up a population, stream for the soak's length while watching, then drain and check."""
+    urls = {name: platform.url(name) for name in SERVICE_NAMES}
+    ledger = Ledger()
+    engine = create_async_engine(platform.endpoints.database_admin_url or platform.endpoints.database_url)
+    bootstrap = platform.endpoints.kafka_bootstrap_servers
+    try:
+        async with service_clients(urls, connections=24, timeout=90.0) as clients:
+            population = await set_up(
+                clients,
+                TokenMint(platform.settings),
+                ledger,
+                employees=args.employees,
+                regions=args.regions,
+                tickets=1,
+                prefix="soak",
+            )
+        stage(f"{len(population.employees)} employees known to reporting; waiting until all is applied")
+        if await settle(engine, bootstrap, timeout=args.settle_timeout) is None:
+            report.violations.append("the set-up's events were not applied before the stream")
+        async with httpx.AsyncClient(timeout=10.0) as http:
+            started = await scrape(http, urls)
+        stream = Stream()
+        stage(f"streaming {args.rate:,.0f} activities/s for {args.minutes:g} min")
+        driving = asyncio.create_task(
+            asyncio.wait_for(
+                drive(urls["reporting"], population, ledger, stream, args),
+                args.minutes * 60 + STRAGGLER_SECONDS,
+            )
+        )
+        died = await watch(platform, urls, stream, started, report.windows, args)
+        if died is not None:
+            driving.cancel()
+            report.violations.append(f"stopped early: {died}")
+        try:
+            await driving
+        except (TimeoutError, asyncio.CancelledError):
+            if died is None:
+                report.violations.append(
+                    f"requests still unanswered {STRAGGLER_SECONDS:.0f} s after the stream"
+                )
+        stage("stream over; waiting until every outbox is drained and every group's lag is zero")
+        report.drained_in = await settle(engine, bootstrap, timeout=args.settle_timeout)
+        async with httpx.AsyncClient(timeout=10.0) as http:
+            ended = await scrape(http, urls)
+        p50, p99, _ = freshness_between(started.freshness, ended.freshness)
+        report.freshness_ms = (p50, p99)
+        stage(f"checking {len(ledger.activities):,} activities answered 2xx in reporting and scoring")
+        verdict = Verdict()
+        async with engine.connect() as connection:
+            await check_databases(connection, ledger, verdict)
+        report.checked = len(ledger.activities)
+        report.lost, report.counted_twice = verdict.lost, verdict.counted_twice
+        report.violations += verdict.violations
+    finally:
+        await engine.dispose()
+
+
+def run(args: argparse.Namespace) -> SoakReport:
+    """The soak on a platform of its own, removed afterwards."""
+    if args.broker:
+        os.environ["KINERJA_EMBEDDED_BROKER"] = args.broker
+    with contextlib.suppress(ImportError):
+        import uvloop
+
+        uvloop.install()
+    data_dir = Path(tempfile.mkdtemp(prefix="kinerja-soak-"))
+    ensure_dev_signing_key(data_dir / "dev-jwt" / "private.pem")
+    platform: IsolatedPlatform | None = None
+    try:
+        stage("starting PostgreSQL, Redis and the broker")
+        platform = IsolatedPlatform(data_dir, PROCESS_NAMES, durable=True)
+        asyncio.run(ensure_topics(platform.endpoints.kafka_bootstrap_servers))
+        stage(
+            f"broker: {platform.infrastructure.broker.kind.value}; starting the services and the web process"
+        )
+        platform.services.start_all()
+        platform.services.wait_healthy(timeout=180)
+        stage(load_demo(data_dir=data_dir, ports=platform.services.ports).summary.splitlines()[0])
+        report = SoakReport(
+            broker=platform.infrastructure.broker.kind.value,
+            rate=args.rate,
+            window_seconds=args.window,
+            employees=args.employees,
+            batch=args.batch,
+            single_share=args.single_share,
+            machine=machine_line(),
+        )
+        asyncio.run(soak(platform, args, report))
+        report.machine += f"; load average at the end {os.getloadavg()[0]:.2f}"
+        return report
+    except BaseException:
+        for log_path in sorted((data_dir / "logs").glob("*.log")):
+            sys.stderr.write(
+                f"--- end of {log_path.name} ---\n{log_path.read_text(errors='replace')[-2000:]}\n"
+            )
+        raise
+    finally:
+        if platform is not None:
+            platform.stop()
+        remove_data(data_dir)
+
+
+def options(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line; ``--quick`` changes the defaults of what is not given."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="a short run at a low rate (a smoke test)")
+    # (full size, --quick size); an option given on the command line wins over both.
+    sizes: dict[str, tuple[Any, Any]] = {
+        "rate": (1000.0, 40.0),
+        "minutes": (10.0, 20 / 60),
+        "window": (60.0, 10.0),
+        "sample": (SAMPLE_SECONDS, 2.0),
+        "employees": (1000, 40),
+        "regions": (4, 2),
+    }
+    parser.add_argument("--rate", type=float, help="activities per second (full: 1000)")
+    parser.add_argument("--minutes", type=float, help="length of the stream (full: 10)")
+    parser.add_argument("--window", type=float, help="seconds per reported window (full: 60)")
+    parser.add_argument("--sample", type=float, help="seconds between scrapes of /metrics (full: 5)")
+    parser.add_argument("--employees", type=int, help="employees reporting (full: 1000)")
+    parser.add_argument("--regions", type=int, help="regions they are spread over (full: 4)")
+    parser.add_argument(
+        "--broker",
+        choices=("kafka", "tansu"),
+        help="the embedded broker (default: as `make up` chooses, Apache Kafka where Java and Maven are)",
+    )
+    parser.add_argument("--batch", type=int, default=10, help="activities per batch request")
+    parser.add_argument(
+        "--single-share", type=float, default=0.5, help="share of the activities sent one per request"
+    )
+    parser.add_argument("--duplicates", type=float, default=0.02, help="share of field-app retries")
+    parser.add_argument("--concurrency", type=int, default=64, help="requests in flight, per kind")
+    parser.add_argument("--seed", type=int, default=18)
+    parser.add_argument("--settle-timeout", type=float, default=300.0, help="bound on draining, seconds")
+    parser.add_argument("--json", type=Path, help="also write the report as JSON to this file")
+    args = parser.parse_args(argv)
+    for name, (full, quick) in sizes.items():
+        if getattr(args, name) is None:
+            setattr(args, name, quick if args.quick else full)
+    if not 0 <= args.single_share <= 1 or args.batch < 1 or args.window <= 0:
+        parser.error("--single-share must be within 0..1, --batch and --window positive")
+    return args
+
+
+def main() -> None:
+    args = options()
+    report = run(args)
+    print()
+    print(render(report))
+    if args.json is not None:
+        verdict = [dataclasses.asdict(judgement) for judgement in judge(report)]
+        args.json.write_text(json.dumps(dataclasses.asdict(report) | {"verdict": verdict}, indent=2))
+    broken = report.violations or report.lost or report.counted_twice or report.drained_in is None
+    sys.exit(1 if broken else 0)
+
+
+if __name__ == "__main__":
+    main()
