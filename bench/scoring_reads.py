@@ -66,7 +66,7 @@ from bench._platform import (
 )
 from kinerja import infra
 from kinerja.simulate import TokenMint
-from services.scoring.service_layer import queries
+from services.scoring.service_layer.queries import dashboards, scorecards
 from shared.auth import Role
 
 P99_TARGET_MS = 50.0
@@ -563,34 +563,38 @@ async def explain(platform: BenchPlatform, scale: Scale) -> list[str]:
     reads: list[tuple[str, Any, dict[str, Any]]] = [
         (
             "scorecard: summary, closed period, supervisor, assessment, latest decision",
-            queries._scorecard_summary_statement(),
+            scorecards._scorecard_summary_statement(),
             person | {"period": quarter, "year_key": str(year)},
         ),
         (
             "scorecard: plan indicators with their progress",
-            queries._indicators_with_progress_statement(),
+            scorecards._indicators_with_progress_statement(),
             person | {"plan_id": f"p{employee}", "period": quarter},
         ),
         (
             "scorecard: activities of a quarter",
-            queries._activities_statement(False),
+            scorecards._activities_statement(False),
             person | {"period": quarter},
         ),
-        ("scorecard: activities of the year", queries._activities_statement(True), person | {"year": year}),
-        ("scorecard: field visits", queries._field_visits_statement(False), person | {"period": quarter}),
+        (
+            "scorecard: activities of the year",
+            scorecards._activities_statement(True),
+            person | {"year": year},
+        ),
+        ("scorecard: field visits", scorecards._field_visits_statement(False), person | {"period": quarter}),
         (
             "dashboard: the unit's summaries",
-            queries._scores_statement(True),
+            dashboards._scores_statement(True),
             {"region_id": region, "unit_id": unit, "period": quarter},
         ),
         (
             "dashboard: trend over the year",
-            queries._trend_statement(True),
+            dashboards._trend_statement(True),
             {"region_id": region, "unit_id": unit, "keys": scale.quarters},
         ),
         (
             "dashboard: breaches over the year",
-            queries._unit_breaches_statement(),
+            dashboards._unit_breaches_statement(),
             {"region_id": region, "unit_id": unit, "pattern": f"{year}%"},
         ),
     ]

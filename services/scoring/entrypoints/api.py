@@ -9,13 +9,14 @@ from fastapi import APIRouter, Query, Response, status
 from services.scoring.domain.periods import parse_period_key
 from services.scoring.entrypoints.schemas import AnalysisRead
 from services.scoring.metrics import PERIODS_CLOSED, RATING_DECISIONS, SCORECARDS_READ
-from services.scoring.service_layer import analysis, governance, judgements, queries, ratings
+from services.scoring.service_layer import analysis, governance, judgements, ratings
 from services.scoring.service_layer.analysis_schemas import (
     FlagRead,
     RaterObjectivityRead,
     RewardGroupRead,
     UnitDiagnosisRead,
 )
+from services.scoring.service_layer.queries import dashboards, scorecards
 from services.scoring.service_layer.schemas import (
     CloseWarning,
     JudgementCreate,
@@ -62,7 +63,7 @@ async def get_scorecard(
     principal: Principal = Reader,
 ) -> Response:
     """An employee's live scorecard: their own, their team's (rater), any in the region (HR, auditors)."""
-    card = await queries.scorecard(
+    card = await scorecards.scorecard(
         session=session, principal=principal, employee_id=employee_id, period=period
     )
     SCORECARDS_READ.inc()
@@ -78,7 +79,7 @@ async def get_unit_dashboard(
     principal: Principal = DashboardReader,
 ) -> Response:
     """A unit's dashboard for a period (raters: their own unit, their own team by name)."""
-    dashboard = await queries.unit_dashboard(
+    dashboard = await dashboards.unit_dashboard(
         session=session, principal=principal, unit_id=unit_id, period=period
     )
     return json_response(shown_in(dashboard, await region_zone(context, principal.region)))
@@ -90,7 +91,7 @@ async def get_region_dashboard(
 ) -> RegionDashboardRead:
     """The caller's region, unit by unit, for a period."""
     return shown_in(
-        await queries.region_dashboard(session=session, principal=principal, period=period),
+        await dashboards.region_dashboard(session=session, principal=principal, period=period),
         await region_zone(context, principal.region),
     )
 

@@ -13,7 +13,7 @@ from services.scoring.domain.periods import Period, PeriodKind, parse_period_key
 from services.scoring.domain.rules import RetroactiveRuleError
 from services.scoring.service_layer.analysis import analyse_period
 from services.scoring.service_layer.flags import Emit
-from services.scoring.service_layer.queries import distribution_check, is_closed
+from services.scoring.service_layer.queries.common import distribution_check, is_closed
 from services.scoring.service_layer.rules import closed_through, rule_book, rule_set_from_settings
 from services.scoring.service_layer.schemas import (
     CloseWarning,

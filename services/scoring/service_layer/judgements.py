@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.scoring.adapters.tables import indicator_judgements, plan_indicators
 from services.scoring.domain.achievement import Judgement, QualitativeTarget
 from services.scoring.domain.periods import Period, parse_period_key
-from services.scoring.service_layer.queries import summary_row
+from services.scoring.service_layer.queries.common import summary_row
 from services.scoring.service_layer.ratings import ensure_open, ensure_rater
 from services.scoring.service_layer.schemas import JudgementCreate, JudgementRead
 from services.scoring.service_layer.views import Touch, indicator_of, refresh_views, region_facts

@@ -24,7 +24,7 @@ from services.scoring.domain.rating import (
     confirm,
     override,
 )
-from services.scoring.service_layer.queries import is_closed, rater_of, summary_row
+from services.scoring.service_layer.queries.common import is_closed, rater_of, summary_row
 from services.scoring.service_layer.rules import rule_set_for
 from services.scoring.service_layer.schemas import (
     OverridesRead,

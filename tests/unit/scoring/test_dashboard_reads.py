@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from services.scoring.domain.predicate import Predicate
 from services.scoring.domain.rewards import RewardCandidate, ranking_key
-from services.scoring.service_layer.queries import _mean, _mean_of, current_predicate, ranking
+from services.scoring.service_layer.queries.common import current_predicate, mean, mean_of
+from services.scoring.service_layer.queries.dashboards import ranking
 from services.scoring.service_layer.views import to_decimal
 
 
@@ -68,5 +69,5 @@ def test_ranking_orders_as_the_rewards_module(rows: list[Summary]) -> None:
 )
 def test_means_are_the_exact_mean_rounded(values: list[Decimal]) -> None:
     exact = to_decimal(sum((Fraction(v) for v in values), Fraction(0)) / len(values)) if values else None
-    assert _mean(values) == exact
-    assert _mean_of(sum(values, Decimal(0)) if values else None, len(values)) == exact
+    assert mean(values) == exact
+    assert mean_of(sum(values, Decimal(0)) if values else None, len(values)) == exact

@@ -1,0 +1,188 @@
+"""What the scorecards, the dashboards and the other use cases read alike."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from functools import cache
+from typing import Any
+
+from sqlalchemy import String, bindparam, select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from services.scoring.adapters.tables import (
+    closed_periods,
+    employee_scores,
+    employees,
+    region_settings,
+    units,
+)
+from services.scoring.domain.distribution import check_distribution
+from services.scoring.domain.periods import Period, PeriodKind
+from services.scoring.domain.predicate import OrganisationPredicate, Predicate
+from services.scoring.domain.rules import RuleSet
+from services.scoring.service_layer.rules import rule_set_for
+from services.scoring.service_layer.schemas import DistributionCheckRead, DistributionWarning
+from services.scoring.service_layer.views import employee_assignment, employees_today, to_decimal
+from shared.errors import NotFound
+
+
+def period_filter(column: Any, period: Period) -> ColumnElement[bool]:
+    """Rows of a period; for a year, the rows of every period in it."""
+    if period.kind is PeriodKind.YEAR:
+        result: ColumnElement[bool] = column.like(f"{period.year:04d}%")
+        return result
+    equal: ColumnElement[bool] = column == period.key
+    return equal
+
+
+async def rater_of(
+    session: AsyncSession, region_id: str, employee_id: str, fallback: str | None
+) -> str | None:
+    """The employee's rater: their supervisor in the team read model, else the rater on their plan."""
+    supervisor = await session.scalar(
+        employee_assignment(
+            select(employees.c.supervisor_id).where(
+                employees.c.region_id == region_id, employees.c.employee_id == employee_id
+            )
+        )
+    )
+    return supervisor or fallback
+
+
+async def is_closed(session: AsyncSession, region_id: str, period: Period) -> bool:
+    """Whether a period (or its year) is closed."""
+    found = await session.scalar(
+        select(closed_periods.c.period)
+        .where(
+            closed_periods.c.region_id == region_id,
+            closed_periods.c.period.in_({period.key, f"{period.year:04d}"}),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def summary_row(
+    session: AsyncSession, region_id: str, employee_id: str, period: str
+) -> Row[Any] | None:
+    """The employee-period view row."""
+    return (
+        await session.execute(
+            select(employee_scores).where(
+                employee_scores.c.region_id == region_id,
+                employee_scores.c.employee_id == employee_id,
+                employee_scores.c.period == period,
+            )
+        )
+    ).first()
+
+
+def current_predicate(row: Any) -> Predicate | None:
+    """The predicate that counts live: the confirmed one, else the proposal (once behaviour is known)."""
+    value = row.predicate or row.proposed_predicate
+    return Predicate(value) if value else None
+
+
+def mean(values: list[Decimal]) -> Decimal | None:
+    """The mean of stored decimals, rounded to the views' places (half-even)."""
+    if not values:
+        return None
+    # Decimal addition is exact at these sizes (4 places, 28 digits), and far cheaper than Fractions.
+    return to_decimal(Fraction(sum(values, Decimal(0))) / len(values))
+
+
+def mean_of(total: Decimal | None, count: int) -> Decimal | None:
+    """The mean from an exact SQL sum and count, rounded as ``mean`` rounds."""
+    if not count or total is None:
+        return None
+    return to_decimal(Fraction(total) / count)
+
+
+@cache
+def _unit_statement() -> Any:
+    """A unit, with its region's period kind (the dashboard's trend needs it: one round trip less)."""
+    region_id = bindparam("region_id", type_=String)
+    period_kind = (
+        select(region_settings.c.period_kind)
+        .where(region_settings.c.region_id == region_id)
+        .scalar_subquery()
+    )
+    return select(units, period_kind.label("region_period_kind")).where(
+        units.c.region_id == region_id,
+        units.c.unit_id == bindparam("unit_id", type_=String),
+    )
+
+
+async def unit_row(session: AsyncSession, region_id: str, unit_id: str) -> Row[Any] | None:
+    """A unit of the region, with the region's period kind (None for a unit planning never named)."""
+    return (await session.execute(_unit_statement(), {"region_id": region_id, "unit_id": unit_id})).first()
+
+
+async def ensure_known_unit(session: AsyncSession, region_id: str, unit_id: str) -> None:
+    """404 for a unit this region does not have (another region's units are invisible, not empty)."""
+    team = employees_today()
+    known = await unit_row(session, region_id, unit_id) is not None or (
+        await session.scalar(
+            select(team.c.employee_id)
+            .where(team.c.region_id == region_id, team.c.unit_id == unit_id)
+            .limit(1)
+        )
+        is not None
+    )
+    if not known:
+        raise NotFound(
+            "unknown_unit",
+            "No such unit in your region.",
+            "Unit tersebut tidak ada di daerah Anda.",
+            field="unit_id",
+        )
+
+
+async def distribution_check(
+    session: AsyncSession,
+    region_id: str,
+    period: Period,
+    organisation_predicate: str | None,
+    rows: list[Row[Any]],
+) -> DistributionCheckRead | None:
+    """The live distribution check of a unit's predicates (None without an organisation predicate)."""
+    predicates = [p for p in (current_predicate(row) for row in rows) if p is not None]
+    return await distribution_of(session, region_id, period, organisation_predicate, predicates)
+
+
+async def distribution_of(
+    session: AsyncSession,
+    region_id: str,
+    period: Period,
+    organisation_predicate: str | None,
+    predicates: list[Predicate],
+    rules_in_force: dict[str, RuleSet] | None = None,
+) -> DistributionCheckRead | None:
+    """The check; ``rules_in_force`` keeps the period's rule set across calls (a region's units)."""
+    if not organisation_predicate:
+        return None
+    try:
+        organisation = OrganisationPredicate(organisation_predicate.upper())
+    except ValueError:
+        return None
+    known = rules_in_force if rules_in_force is not None else {}
+    if period.key not in known:
+        known[period.key] = await rule_set_for(session, region_id, period)
+    rules = known[period.key]
+    report = check_distribution(organisation, predicates, rules.distribution)
+    return DistributionCheckRead(
+        organisation_predicate=organisation.value,
+        compliant=report.compliant,
+        warnings=[
+            DistributionWarning(
+                message_en=result.message_en,
+                message_id=result.message_id,
+                actual_count=result.actual_count,
+                required_count=result.required_count,
+            )
+            for result in report.violations
+        ],
+    )
