@@ -76,7 +76,7 @@ class ReplayReport:
         return "\n".join(lines)
 
 
-def scratch_definition(live: ServiceDefinition) -> ServiceDefinition:
+def scratch_definition(live: ServiceDefinition[Any]) -> ServiceDefinition[Any]:
     """The same service, pointed at its scratch schema."""
     settings = live.settings.model_copy(update={"schema_override": f"{live.settings.service_name}_rebuild"})
     return dataclasses.replace(live, settings=settings)
@@ -101,7 +101,7 @@ async def _end_offsets(
     return dict(await consumer.end_offsets(partitions))
 
 
-async def copy_kept_tables(scratch: ServiceDefinition, live_schema: str) -> None:
+async def copy_kept_tables(scratch: ServiceDefinition[Any], live_schema: str) -> None:
     """Bring over what no topic holds (the API's decisions and configuration), ids and all."""
     if not scratch.replay_keeps:
         return
@@ -150,7 +150,7 @@ Partitions = list[tuple[str, int, int]]
 
 
 async def rebuild(
-    scratch: ServiceDefinition,
+    scratch: ServiceDefinition[Any],
     *,
     live_schema: str,
     progress: Progress | None = None,
@@ -206,7 +206,7 @@ async def rebuild(
                 await asyncio.wait([gathered], timeout=0.5)
             return list(gathered.result())
 
-        backlogs: list[Any] = []
+        backlogs: list[ReplayViews | None] = []
         if first:
             backlogs += await watched([_run(pool, _apply_partitions, service, first, group_id)])
         groups = [rest[index::workers] for index in range(workers) if rest[index::workers]]
@@ -237,7 +237,7 @@ async def rebuild(
         await watcher.stop()
 
 
-async def _topics_of(scratch: ServiceDefinition) -> set[str]:
+async def _topics_of(scratch: ServiceDefinition[Any]) -> set[str]:
     assert scratch.handlers is not None
     context = build_context(scratch)
     try:
@@ -346,7 +346,7 @@ async def _refresh(service: str, piece: ReplayViews) -> int:
         await engine.dispose()
 
 
-async def _mark_outbox_published(scratch: ServiceDefinition) -> None:
+async def _mark_outbox_published(scratch: ServiceDefinition[Any]) -> None:
     """Events the handlers emitted while rebuilding were published long ago by the live views."""
     engine = create_engine(scratch.settings)
     try:

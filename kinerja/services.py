@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 from types import ModuleType
+from typing import Any
 
 from shared.runtime import ServiceDefinition
 
@@ -56,7 +57,7 @@ def bootstrap_module(name: str) -> ModuleType:
     return importlib.import_module(f"services.{name}.bootstrap")
 
 
-def definition(name: str) -> ServiceDefinition:
+def definition(name: str) -> ServiceDefinition[Any]:
     """Build a service's definition from the current environment."""
-    built: ServiceDefinition = bootstrap_module(name).build()
+    built: ServiceDefinition[Any] = bootstrap_module(name).build()
     return built

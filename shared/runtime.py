@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 import uvicorn
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -80,11 +80,11 @@ class ReplayViews(Protocol):
         """How many independent owners of view rows (e.g. employees) are recorded."""
         ...
 
-    def merge(self, other: Any) -> None:
+    def merge(self, other: Self) -> None:
         """Add what another store (of the same kind, from another process) recorded."""
         ...
 
-    def split(self, owners_per_piece: int) -> Sequence[Any]:
+    def split(self, owners_per_piece: int) -> Sequence[Self]:
         """Independent pieces of at most this many owners, each refreshed on its own."""
         ...
 
@@ -93,9 +93,17 @@ class ReplayViews(Protocol):
         ...
 
 
+#: What a service's replay leaves to its end and its handlers record in (None: nothing, as live).
+Views = TypeVar("Views", bound=ReplayViews | None)
+
+
 @dataclass
-class ServiceDefinition:
-    """What makes one service: settings, tables, migrations, routes, event handlers, background work."""
+class ServiceDefinition(Generic[Views]):
+    """What makes one service: settings, tables, migrations, routes, event handlers, background work.
+
+    Typed by its replay's store of view work: the handlers take scopes of that backlog
+    (``Handler[Views]``), so mypy refuses a store its handlers do not use.
+    """
 
     settings: ServiceSettings
     tables: ServiceTables
@@ -103,7 +111,7 @@ class ServiceDefinition:
     title: str
     description: str
     routers: Sequence[APIRouter]
-    handlers: Callable[[ServiceContext], Mapping[type[Event], Handler]] | None = None
+    handlers: Callable[[ServiceContext], Mapping[type[Event], Handler[Views]]] | None = None
     background: Sequence[BackgroundTask] = ()
     max_body_bytes: int = 1024 * 1024
     on_startup: Callable[[ServiceContext], Any] | None = None
@@ -111,7 +119,7 @@ class ServiceDefinition:
     #: from the live views before rebuilding, since no topic could bring them back.
     replay_keeps: Sequence[str] = ()
     #: Builds a replay's store of deferred view work (None: a replay refreshes per batch, as live).
-    replay_views: Callable[[], ReplayViews] | None = None
+    replay_views: Callable[[], Views] | None = None
     #: Topics a replay applies completely, in one process, before the others in parallel: the facts
     #: every other event is read against (a region's calendar, the organisation, the plans).
     replay_first: Sequence[str] = ()
@@ -184,7 +192,7 @@ async def refuse_unfenced_role(context: ServiceContext) -> None:
     log.warning(message)
 
 
-def build_context(definition: ServiceDefinition) -> ServiceContext:
+def build_context(definition: ServiceDefinition[Any]) -> ServiceContext:
     """Wire the concrete adapters of a service (the one place that does)."""
     settings = definition.settings
     record_build(settings.service_name)
@@ -200,7 +208,7 @@ def build_context(definition: ServiceDefinition) -> ServiceContext:
 
 
 def build_app(
-    definition: ServiceDefinition,
+    definition: ServiceDefinition[Any],
     context: ServiceContext,
     components: Collection[Component] = tuple(Component),
 ) -> FastAPI:
@@ -247,7 +255,7 @@ def build_app(
     return app
 
 
-async def run_service(definition: ServiceDefinition, components: set[Component]) -> None:
+async def run_service(definition: ServiceDefinition[Any], components: set[Component]) -> None:
     """Run the chosen components of a service until SIGINT or SIGTERM.
 
     Raises ``ComponentCrashed`` (after stopping the others) when a component ends on its own.

@@ -28,7 +28,7 @@ from shared.context import ServiceContext
 from shared.contracts import Envelope, Event
 from shared.messaging.consumer import Handler
 from shared.messaging.kafka import ensure_topics
-from shared.messaging.scope import Batch
+from shared.messaging.scope import Backlog, Batch
 from shared.migrations import upgrade_to_head_async
 from shared.outbox import OutboxWriter
 from shared.runtime import Component, build_app, build_context
@@ -90,11 +90,11 @@ def auth(token: str) -> dict[str, str]:
 
 
 async def apply_event(
-    handler: Handler, session: AsyncSession, outbox: OutboxWriter, event: Event, envelope: Envelope
+    handler: Handler[Backlog], session: AsyncSession, outbox: OutboxWriter, event: Event, envelope: Envelope
 ) -> None:
     """Apply one event through a service's handler in the session's transaction, with the scope and
-    the end-of-batch work the consumer runner would give it (a batch of one)."""
-    batch: Batch[None] = Batch(session, outbox=outbox)
+    the end-of-batch work the live consumer runner would give it (a batch of one, no replay backlog)."""
+    batch: Batch[Backlog] = Batch(session, outbox=outbox)
     await handler(batch.scope(envelope), event, envelope)
     await batch.finish()
 

@@ -17,7 +17,7 @@ from services.feedback.settings import FeedbackSettings
 from shared.runtime import ServiceDefinition
 
 
-def build(settings: FeedbackSettings | None = None) -> ServiceDefinition:
+def build(settings: FeedbackSettings | None = None) -> ServiceDefinition[None]:
     """The feedback service definition."""
     settings = settings or FeedbackSettings()
     return ServiceDefinition(

@@ -8,7 +8,7 @@ from services.planning.settings import PlanningSettings
 from shared.runtime import ServiceDefinition
 
 
-def build(settings: PlanningSettings | None = None) -> ServiceDefinition:
+def build(settings: PlanningSettings | None = None) -> ServiceDefinition[None]:
     """The planning service definition (it consumes no events yet)."""
     return ServiceDefinition(
         settings=settings or PlanningSettings(),

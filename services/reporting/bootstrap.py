@@ -9,7 +9,7 @@ from services.reporting.settings import ReportingSettings
 from shared.runtime import ServiceDefinition
 
 
-def build(settings: ReportingSettings | None = None) -> ServiceDefinition:
+def build(settings: ReportingSettings | None = None) -> ServiceDefinition[None]:
     """The reporting service definition."""
     settings = settings or ReportingSettings()
     return ServiceDefinition(

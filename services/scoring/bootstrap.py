@@ -12,7 +12,7 @@ from shared.contracts.planning import EmployeeUpserted, RegionRegistered, UnitUp
 from shared.runtime import ServiceDefinition
 
 
-def build(settings: ScoringSettings | None = None) -> ServiceDefinition:
+def build(settings: ScoringSettings | None = None) -> ServiceDefinition[ViewBacklog]:
     """The scoring service definition."""
     settings = settings or ScoringSettings()
     return ServiceDefinition(

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.contracts import EVENT_TYPES, Envelope, Event, dead_letter_topic
 from shared.db import REGION_SETTING, insert_from_arrays
 from shared.messaging.lag import LagTracker, keep_lag_fresh
-from shared.messaging.scope import Batch, HandlerScope
+from shared.messaging.scope import Backlog, Batch, HandlerScope
 from shared.observability import (
     CONSUMER_BATCH_SIZE,
     EVENT_TO_EFFECT,
@@ -84,8 +84,9 @@ class ConsumedEvent:
 
 
 #: A handler applies one event inside the open transaction of the batch, with the scope the runner
-#: gives it (``shared.messaging.scope``).
-Handler = Callable[[HandlerScope[Any], Any, Envelope], Awaitable[None]]
+#: gives it (``shared.messaging.scope``): ``Handler[None]`` where no replay leaves work to its end,
+#: ``Handler[ViewBacklog]`` where a replay's handlers record in a ``ViewBacklog``.
+Handler = Callable[[HandlerScope[Backlog], Any, Envelope], Awaitable[None]]
 
 
 _PROCESSED_COLUMNS = ("event_id", "topic", "partition", "offset")
@@ -132,8 +133,12 @@ def _database_unavailable(exc: DBAPIError) -> bool:
     return False
 
 
-class EventConsumer:
-    """Applies events with their de-duplication row in one transaction, then commits the offset."""
+class EventConsumer(Generic[Backlog]):
+    """Applies events with their de-duplication row in one transaction, then commits the offset.
+
+    Its handlers and a replay's backlog agree on the backlog's type, so mypy checks what each
+    handler finds as its scope's ``replay_backlog``.
+    """
 
     def __init__(
         self,
@@ -144,9 +149,9 @@ class EventConsumer:
         session_factory: async_sessionmaker[AsyncSession],
         processed_events: Table,
         outbox: OutboxWriter,
-        handlers: Mapping[type[Event], Handler],
+        handlers: Mapping[type[Event], Handler[Backlog]],
         batch_size: int = 500,
-        replay_backlog: object | None = None,
+        replay_backlog: Backlog | None = None,
         top_up: TopUp = LIVE_TOP_UP,
     ) -> None:
         self._consumer = consumer
@@ -356,7 +361,7 @@ class EventConsumer:
             for item in items:
                 to_effect.observe(max((done - item.envelope.occurred_at).total_seconds(), 0.0))
 
-    async def _apply_all(self, batch: Batch[object], items: list[ConsumedEvent]) -> list[ConsumedEvent]:
+    async def _apply_all(self, batch: Batch[Backlog], items: list[ConsumedEvent]) -> list[ConsumedEvent]:
         """The fast path: one statement records the whole batch as processed, then each new event applies."""
         if not items:
             return []
@@ -399,7 +404,7 @@ class EventConsumer:
             applied.append(item)
         return applied
 
-    async def _apply_one(self, batch: Batch[object], item: ConsumedEvent) -> bool:
+    async def _apply_one(self, batch: Batch[Backlog], item: ConsumedEvent) -> bool:
         """Apply one event unless it was applied before; returns whether it was applied now."""
         session = batch.session
         if not await self._mark_processed(session, item):

@@ -16,7 +16,7 @@ from shared.contracts.reporting import ActivityReported
 from shared.messaging.consumer import Handler
 
 
-def handlers(_: ServiceContext) -> Mapping[type[Event], Handler]:
+def handlers(_: ServiceContext) -> Mapping[type[Event], Handler[None]]:
     """Regions (time zone, period), units, employees, approved plans and reported activities."""
     return {
         RegionRegistered: read_models.on_region_registered,

@@ -14,7 +14,7 @@ from shared.contracts.planning import (
 from shared.messaging.consumer import Handler
 
 
-def handlers(_: ServiceContext) -> Mapping[type[Event], Handler]:
+def handlers(_: ServiceContext) -> Mapping[type[Event], Handler[None]]:
     """Planning's events keep the read models of regions' zones, reportable indicators and who rates whom."""
     return {
         RegionRegistered: read_models.on_region_registered,

@@ -28,7 +28,7 @@ from shared.contracts.reporting import (
 from shared.messaging.consumer import Handler
 
 
-def handlers(_: ServiceContext) -> Mapping[type[Event], Handler]:
+def handlers(_: ServiceContext) -> Mapping[type[Event], Handler[projections.ViewBacklog]]:
     """Organisation, plans, activity and feedback feed the views."""
     return {
         RegionRegistered: projections.on_region_registered,
