@@ -10,7 +10,7 @@ from starlette.datastructures import UploadFile
 
 from services.planning.domain.csv_import import COLUMNS, OPTIONAL_COLUMNS
 from services.planning.domain.organisation import JobType, UnitKind
-from shared.errors import Unprocessable
+from shared.refusals import Refusal
 
 _COLUMN_HELP: dict[str, str] = {
     "nip": "NIP, 18 digits",
@@ -74,10 +74,5 @@ async def uploaded_csv(request: Request) -> bytes:
     async with request.form(max_files=1, max_fields=10) as form:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
-            raise Unprocessable(
-                "missing_file",
-                "Send the CSV file as the form's 'file' field.",
-                "Kirim berkas CSV sebagai isian 'file' pada formulir.",
-                field="file",
-            )
+            raise Refusal("missing_file", "Send the CSV file as the form's 'file' field.", field="file")
         return await upload.read()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from shared.auth import Role
-from shared.errors import Unprocessable
 from shared.guarded_route import GuardedRoute
+from shared.refusals import Refusal
 from shared.route_roles import require_roles
 from shared.validation import contains_nul
 
@@ -14,11 +14,7 @@ from shared.validation import contains_nul
 async def _no_nul_in_url(request: Request) -> None:
     """Refuse NUL characters in paths and query strings: PostgreSQL text cannot hold them."""
     if contains_nul(request.url.path) or contains_nul(str(request.query_params)):
-        raise Unprocessable(
-            "invalid_input",
-            "The URL must not contain NUL characters.",
-            "URL tidak boleh berisi karakter NUL.",
-        )
+        raise Refusal("invalid_input", "The URL must not contain NUL characters.")
 
 
 def planning_router() -> APIRouter:

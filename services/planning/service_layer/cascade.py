@@ -17,7 +17,7 @@ from services.planning.service_layer.schemas import (
 )
 from services.planning.service_layer.work_plans import plan_day
 from shared.auth import Principal, Role
-from shared.errors import NotFound
+from shared.refusals import Refusal, RefusalKind
 
 
 async def cascade_view(
@@ -33,7 +33,7 @@ async def cascade_view(
     if unit_id is not None:
         code = organisation.unit_code(unit_id)
         if code is None:
-            raise NotFound("unknown_unit", "No such unit.", "Unit tidak ditemukan.", field="unit_id")
+            raise Refusal("unknown_unit", "No such unit.", field="unit_id", kind=RefusalKind.NOT_FOUND)
         codes = {code, *(unit.code for unit in organisation.units.descendants(code))}
         scope = {nip for nip in scope if tree.unit_on(nip, day) in codes}
     if not principal.has(Role.REGION_ADMIN, Role.AUDITOR):

@@ -45,13 +45,12 @@ from shared.contracts.planning import (
     WorkPlanApproved,
     WorkPlanSuperseded,
 )
-from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
-from shared.refusals import Refusal
+from shared.refusals import Refusal, RefusalKind
 from shared.unit_of_work import UnitOfWork
 
 
-def _unknown_plan() -> NotFound:
-    return NotFound("unknown_plan", "No such work plan.", "Rencana kinerja tidak ditemukan.", field="plan_id")
+def _unknown_plan() -> Refusal:
+    return Refusal("unknown_plan", "No such work plan.", field="plan_id", kind=RefusalKind.NOT_FOUND)
 
 
 def plan_day(year: int, today: date | None = None) -> date:
@@ -123,25 +122,21 @@ async def _decide_alone(session: AsyncSession, region_id: str, plan_id: str) -> 
 
 def _require_owner(principal: Principal, record: PlanRecord) -> Nip:
     if principal.employee_id != record.employee_id:
-        raise Forbidden(
-            "not_your_plan",
-            "Only the employee whose plan this is may change it.",
-            "Hanya pegawai pemilik SKP yang dapat mengubahnya.",
+        raise Refusal(
+            "not_your_plan", "Only the employee whose plan this is may change it.", kind=RefusalKind.FORBIDDEN
         )
     return record.plan.employee
 
 
 async def _actor_nip(session: AsyncSession, principal: Principal) -> Nip:
     if principal.employee_id is None:
-        raise Forbidden(
-            "not_an_employee", "Your token names no employee.", "Token Anda tidak menyebut pegawai."
-        )
+        raise Refusal("not_an_employee", "Your token names no employee.", kind=RefusalKind.FORBIDDEN)
     nips = await repository.employee_nips(session, principal.region, [principal.employee_id])
     if principal.employee_id not in nips:
-        raise Forbidden(
+        raise Refusal(
             "unknown_employee",
             "You are not registered as an employee of this region.",
-            "Anda tidak terdaftar sebagai pegawai daerah ini.",
+            kind=RefusalKind.FORBIDDEN,
         )
     return nips[principal.employee_id]
 
@@ -195,11 +190,11 @@ class _ContentEditor:
                 continue
             local = local_of.get(result_in.result_id)
             if local is None or local in kept.values():
-                raise Unprocessable(
+                raise Refusal(
                     "unknown_result",
-                    f"Result {result_in.result_id!r} is not a result of this draft (or is named twice).",
-                    f"RHK {result_in.result_id!r} bukan RHK draf ini (atau disebut dua kali).",
+                    "Result %(result_id)s is not a result of this draft (or is named twice).",
                     field=f"results.{index}.result_id",
+                    params={"result_id": repr(result_in.result_id)},
                 )
             kept[index] = local
         for local in list(record.public_result_ids):
@@ -234,11 +229,11 @@ class _ContentEditor:
             if indicator_in.indicator_id is not None and (
                 indicator_in.indicator_id not in previous_ids or indicator_in.indicator_id in ids
             ):
-                raise Unprocessable(
+                raise Refusal(
                     "unknown_indicator",
-                    f"Indicator {indicator_in.indicator_id!r} is not one of this result's (or named twice).",
-                    f"Indikator {indicator_in.indicator_id!r} bukan milik RHK ini (atau disebut dua kali).",
+                    "Indicator %(indicator_id)s is not one of this result's (or named twice).",
                     field=f"{path}.indicator_id",
+                    params={"indicator_id": repr(indicator_in.indicator_id)},
                 )
             plan.add_indicator(actor, local, self._indicator(indicator_in, path))
             ids.append(indicator_in.indicator_id or new_id())
@@ -251,21 +246,24 @@ class _ContentEditor:
             try:
                 template = self.library.get(self.record.region_id, indicator_in.code)
             except Refusal:
-                raise Unprocessable(
+                raise Refusal(
                     "unknown_template",
-                    f"There is no indicator template {indicator_in.code!r} in this region.",
-                    f"Template indikator {indicator_in.code!r} tidak ada di daerah ini.",
+                    "There is no indicator template %(code)s in this region.",
                     field=f"{path}.code",
+                    params={"code": repr(indicator_in.code)},
                 ) from None
             if self.job_type is not None and self.job_type not in template.job_types:
                 # A template states what a kind of job delivers; another job's would mis-measure.
                 offered = ", ".join(sorted(job.value for job in template.job_types))
-                raise Unprocessable(
+                raise Refusal(
                     "template_other_job_type",
-                    f"Template {template.code!r} is for {offered}, not for your job ({self.job_type.value}).",
-                    f"Template {template.code!r} untuk {offered}, bukan untuk jabatan Anda "
-                    f"({self.job_type.value}).",
+                    "Template %(template)s is for %(offered)s, not for your job (%(job_type)s).",
                     field=f"{path}.code",
+                    params={
+                        "template": repr(template.code),
+                        "offered": offered,
+                        "job_type": self.job_type.value,
+                    },
                 )
 
         def pick(name: str, own: Any, from_template: Any) -> Any:
@@ -286,11 +284,11 @@ class _ContentEditor:
             prefix = f"{self.year}-"
             for key in indicator_in.period_targets:
                 if not key.startswith(prefix):
-                    raise Unprocessable(
+                    raise Refusal(
                         "outside_plan_year",
-                        f"Period {key!r} is outside the plan year {self.year}.",
-                        f"Periode {key!r} di luar tahun SKP {self.year}.",
+                        "Period %(key)s is outside the plan year %(year)s.",
                         field=f"{path}.period_targets",
+                        params={"key": repr(key), "year": self.year},
                     )
             split = PeriodSplit.of(
                 self.scheme,
@@ -332,10 +330,9 @@ class _ContentEditor:
         field = f"results.{index}.supports_result_id"
         rater_plan = await self._rater_plan_record()
         if rater_plan is None:
-            raise Unprocessable(
+            raise Refusal(
                 "rater_plan_not_approved",
                 "Your rater has no approved plan for this year to support yet.",
-                "Pejabat penilai Anda belum memiliki SKP yang disetujui untuk tahun ini.",
                 field=field,
             )
         # An id outside the rater's plan still goes to the aggregate, which refuses it by name.
@@ -377,20 +374,24 @@ async def create_work_plan(*, uow: UnitOfWork, principal: Principal, plan_in: Wo
     )
     if existing:
         latest = existing[-1]
-        raise Conflict(
+        raise Refusal(
             "plan_exists",
-            f"You already have a plan for {plan_in.year} (version {latest.version}, {latest.status}); "
-            f"revise it instead (plan {latest.plan_id}).",
-            f"Anda sudah memiliki SKP tahun {plan_in.year} (versi {latest.version}, {latest.status}); "
-            f"revisi SKP tersebut (SKP {latest.plan_id}).",
+            "You already have a plan for %(year)s (version %(version)s, %(status)s); "
+            "revise it instead (plan %(plan_id)s).",
             field="year",
+            kind=RefusalKind.CONFLICT,
+            params={
+                "year": plan_in.year,
+                "version": latest.version,
+                "status": latest.status,
+                "plan_id": latest.plan_id,
+            },
         )
     assignment = await _assignment_for_plan(session, principal.region, employee_id, plan_in.year)
     if assignment is None or assignment.supervisor_id is None:
-        raise Unprocessable(
+        raise Refusal(
             "no_rater",
             "You have no supervisor to rate your plan; ask your HR office (BKPSDM).",
-            "Anda tidak memiliki atasan untuk menilai SKP; hubungi BKPSDM.",
             field="rater_id",
         )
     rater_nips = await repository.employee_nips(session, principal.region, [assignment.supervisor_id])
@@ -420,11 +421,12 @@ async def update_work_plan(
     record = await _load_visible(uow.session, principal, plan_id)
     _require_owner(principal, record)
     if record.status != "draft":
-        raise Conflict(
+        raise Refusal(
             "not_a_draft",
-            f"Only a draft can be edited; this plan is {record.status}. Revise it to open a new version.",
-            f"Hanya draf yang dapat diubah; SKP ini berstatus {record.status}. Buat revisi untuk versi baru.",
+            "Only a draft can be edited; this plan is %(status)s. Revise it to open a new version.",
             field="status",
+            kind=RefusalKind.CONFLICT,
+            params={"status": record.status},
         )
     await _edit_content(uow.session, record, plan_in.results)
     await _save(uow.session, record)
@@ -492,11 +494,7 @@ def _indicator_snapshot(indicator: dict[str, Any]) -> IndicatorSnapshot:
 
 def _require_not_own(principal: Principal, record: PlanRecord) -> None:
     if principal.employee_id == record.employee_id:
-        raise Forbidden(
-            "own_plan",
-            "You cannot approve or reject your own plan.",
-            "Anda tidak dapat menyetujui atau menolak SKP sendiri.",
-        )
+        raise Refusal("own_plan", "You cannot approve or reject your own plan.", kind=RefusalKind.FORBIDDEN)
 
 
 async def approve_work_plan(*, uow: UnitOfWork, principal: Principal, plan_id: str) -> WorkPlanRead:
@@ -595,25 +593,26 @@ async def revise_work_plan(*, uow: UnitOfWork, principal: Principal, plan_id: st
     )
     latest = versions[-1]
     if latest.plan_id != plan.id:
-        raise Conflict(
+        raise Refusal(
             "not_latest_version",
-            f"Version {latest.version} ({latest.status}) is newer; revise or edit that one.",
-            f"Versi {latest.version} ({latest.status}) lebih baru; revisi atau ubah versi tersebut.",
+            "Version %(version)s (%(status)s) is newer; revise or edit that one.",
             field="plan_id",
+            kind=RefusalKind.CONFLICT,
+            params={"version": latest.version, "status": latest.status},
         )
     if record.status in repository.RETIRED_STATUSES:
-        raise Conflict(
+        raise Refusal(
             "plan_retired",
-            f"This plan is {record.status} and can no longer be revised.",
-            f"SKP ini berstatus {record.status} dan tidak dapat direvisi lagi.",
+            "This plan is %(status)s and can no longer be revised.",
             field="status",
+            kind=RefusalKind.CONFLICT,
+            params={"status": record.status},
         )
     assignment = await _assignment_for_plan(session, record.region_id, record.employee_id, plan.year)
     if assignment is None or assignment.supervisor_id is None:
-        raise Unprocessable(
+        raise Refusal(
             "no_rater",
             "You have no supervisor to rate your plan; ask your HR office (BKPSDM).",
-            "Anda tidak memiliki atasan untuk menilai SKP; hubungi BKPSDM.",
             field="rater_id",
         )
     rater = (await repository.employee_nips(session, record.region_id, [assignment.supervisor_id]))[
@@ -642,11 +641,12 @@ async def withdraw_work_plan(*, uow: UnitOfWork, principal: Principal, plan_id: 
     """HR withdraws the approved plan in force (e.g. the employee left); consumers stop counting it."""
     record = await _load_visible(uow.session, principal, plan_id)
     if record.status != "approved":
-        raise Conflict(
+        raise Refusal(
             "not_in_force",
-            f"Only the approved plan in force can be withdrawn; this plan is {record.status}.",
-            f"Hanya SKP yang berlaku yang dapat ditarik; SKP ini berstatus {record.status}.",
+            "Only the approved plan in force can be withdrawn; this plan is %(status)s.",
             field="status",
+            kind=RefusalKind.CONFLICT,
+            params={"status": record.status},
         )
     record.status = "withdrawn"
     await _save(uow.session, record, decided_by=principal.subject[:64])

@@ -26,8 +26,7 @@ from services.planning.service_layer.organisation.employee_reads import history_
 from services.planning.service_layer.organisation.regions import new_id, require_region
 from services.planning.service_layer.schemas import EmployeeCreate, EmployeeRead, MoveCreate
 from shared.contracts.planning import EmployeeUpserted
-from shared.errors import Conflict, Unprocessable
-from shared.refusals import Refusal
+from shared.refusals import Refusal, RefusalKind
 from shared.unit_of_work import UnitOfWork
 
 
@@ -109,28 +108,28 @@ async def create_employee(*, uow: UnitOfWork, region_id: str, employee_in: Emplo
     position = _parse_position(employee_in.position, employee_in.job_type)
     unit_code = organisation.unit_code(employee_in.unit_id)
     if unit_code is None:
-        raise Unprocessable(
+        raise Refusal(
             "unknown_unit",
-            f"Unit {employee_in.unit_id!r} does not exist in this region.",
-            f"Unit {employee_in.unit_id!r} tidak ada di daerah ini.",
+            "Unit %(unit_id)s does not exist in this region.",
             field="unit_id",
+            params={"unit_id": repr(employee_in.unit_id)},
         )
     supervisor = None
     if employee_in.supervisor_id is not None:
         supervisor = organisation.employee(employee_in.supervisor_id)
         if supervisor is None:
-            raise Unprocessable(
+            raise Refusal(
                 "unknown_supervisor",
                 "The supervisor is not an employee of this region.",
-                "Atasan bukan pegawai daerah ini.",
                 field="supervisor_id",
             )
     if nip in organisation.employee_id_of:
-        raise Conflict(
+        raise Refusal(
             "nip_exists",
-            f"An employee with NIP {nip} already exists.",
-            f"Pegawai dengan NIP {nip} sudah ada.",
+            "An employee with NIP %(nip)s already exists.",
             field="nip",
+            kind=RefusalKind.CONFLICT,
+            params={"nip": nip},
         )
     employee_id = employee_in.employee_id or new_id()
     try:
@@ -159,11 +158,12 @@ async def create_employee(*, uow: UnitOfWork, region_id: str, employee_in: Emplo
                 )
             )
     except IntegrityError:
-        raise Conflict(
+        raise Refusal(
             "employee_exists",
-            f"Employee id {employee_id!r} is already used.",
-            f"Id pegawai {employee_id!r} sudah dipakai.",
+            "Employee id %(employee_id)s is already used.",
             field="employee_id",
+            kind=RefusalKind.CONFLICT,
+            params={"employee_id": repr(employee_id)},
         ) from None
     await store_assignment(uow.session, region_id, employee_id, assignment)
     uow.emit(_employee_event(region_id, employee_id, nip.value, employee.name, assignment))
@@ -186,35 +186,32 @@ async def move_employee(
     current_position = tree.position_on(nip, day)
     if current_position is None:
         first = min(row.effective_from for row in await history_rows(uow.session, region_id, employee_id))
-        raise Unprocessable(
+        raise Refusal(
             "before_enrolment",
-            f"{day.isoformat()} is before the employee's first assignment on {first.isoformat()}.",
-            f"{day.isoformat()} sebelum penugasan pertama pegawai pada {first.isoformat()}.",
+            "%(day)s is before the employee's first assignment on %(first)s.",
             field="effective_from",
+            params={"day": day.isoformat(), "first": first.isoformat()},
         )
     changes = move_in.model_fields_set
     unit_code = None
     if move_in.unit_id is not None:
         unit_code = organisation.unit_code(move_in.unit_id)
         if unit_code is None:
-            raise Unprocessable(
+            raise Refusal(
                 "unknown_unit",
-                f"Unit {move_in.unit_id!r} does not exist in this region.",
-                f"Unit {move_in.unit_id!r} tidak ada di daerah ini.",
+                "Unit %(unit_id)s does not exist in this region.",
                 field="unit_id",
+                params={"unit_id": repr(move_in.unit_id)},
             )
     elif "unit_id" in changes:
-        raise Unprocessable(
-            "missing_value", "An employee always has a unit.", "Pegawai wajib memiliki unit.", field="unit_id"
-        )
+        raise Refusal("missing_value", "An employee always has a unit.", field="unit_id")
     supervisor = None
     if move_in.supervisor_id is not None:
         supervisor = organisation.employee(move_in.supervisor_id)
         if supervisor is None:
-            raise Unprocessable(
+            raise Refusal(
                 "unknown_supervisor",
                 "The supervisor is not an employee of this region.",
-                "Atasan bukan pegawai daerah ini.",
                 field="supervisor_id",
             )
     position = None

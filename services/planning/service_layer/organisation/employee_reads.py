@@ -14,12 +14,12 @@ from services.planning.adapters.tables import employee_assignments, employees
 from services.planning.service_layer.organisation.regions import today_in_region
 from services.planning.service_layer.schemas import AssignmentRead, EmployeeHistoryRead, EmployeeRead
 from shared.auth import Principal, Role
-from shared.errors import Forbidden, NotFound
+from shared.refusals import Refusal, RefusalKind
 
 
-def not_found_employee() -> NotFound:
+def not_found_employee() -> Refusal:
     """The 404 for an employee that does not exist or that the caller may not see."""
-    return NotFound("unknown_employee", "No such employee.", "Pegawai tidak ditemukan.", field="employee_id")
+    return Refusal("unknown_employee", "No such employee.", field="employee_id", kind=RefusalKind.NOT_FOUND)
 
 
 async def history_rows(session: AsyncSession, region_id: str, employee_id: str) -> list[Row[Any]]:
@@ -80,11 +80,12 @@ async def get_employee(
         if on is None:
             assignment = (await history_rows(session, principal.region, employee_id))[0]
         else:
-            raise NotFound(
+            raise Refusal(
                 "not_yet_employed",
-                f"The employee had no assignment on {on.isoformat()}.",
-                f"Pegawai belum memiliki penugasan pada {on.isoformat()}.",
+                "The employee had no assignment on %(on)s.",
                 field="on",
+                kind=RefusalKind.NOT_FOUND,
+                params={"on": on.isoformat()},
             )
     return EmployeeRead(
         employee_id=row.employee_id,
@@ -138,11 +139,11 @@ async def list_employees(
     """
     if not principal.has(Role.REGION_ADMIN, Role.AUDITOR):
         if supervisor_id not in (None, principal.employee_id) or principal.employee_id is None:
-            raise Forbidden(
+            raise Refusal(
                 "not_your_team",
                 "You may only list the employees you supervise.",
-                "Anda hanya dapat melihat pegawai yang Anda bimbing.",
                 field="supervisor_id",
+                kind=RefusalKind.FORBIDDEN,
             )
         supervisor_id = principal.employee_id
     region_id = principal.region

@@ -18,8 +18,7 @@ from services.planning.domain.organisation import (
 from services.planning.service_layer.errors import in_api_terms
 from services.planning.service_layer.schemas import RegionCreate, RegionRead
 from shared.contracts.planning import RegionRegistered
-from shared.errors import Conflict, NotFound
-from shared.refusals import Refusal
+from shared.refusals import Refusal, RefusalKind
 from shared.unit_of_work import UnitOfWork
 
 
@@ -38,11 +37,12 @@ async def register_region(*, uow: UnitOfWork, region_in: RegionCreate) -> Region
         select(regions.c.region_id).where(regions.c.region_id == region_in.region_id)
     )
     if existing is not None:
-        raise Conflict(
+        raise Refusal(
             "region_exists",
-            f"Region {region_in.region_id!r} already exists.",
-            f"Daerah {region_in.region_id!r} sudah ada.",
+            "Region %(region_id)s already exists.",
             field="region_id",
+            kind=RefusalKind.CONFLICT,
+            params={"region_id": repr(region_in.region_id)},
         )
     await uow.session.execute(insert(regions).values(**region_in.model_dump()))
     uow.emit(RegionRegistered(**region_in.model_dump()))
@@ -57,7 +57,12 @@ async def require_region(session: AsyncSession, region_id: str, *, lock: bool = 
     """
     row = await repository.region_row(session, region_id, lock=lock)
     if row is None:
-        raise NotFound("unknown_region", f"Region {region_id!r} does not exist.", "Daerah tidak ditemukan.")
+        raise Refusal(
+            "unknown_region",
+            "Region %(region_id)s does not exist.",
+            kind=RefusalKind.NOT_FOUND,
+            params={"region_id": repr(region_id)},
+        )
     return row
 
 

@@ -18,8 +18,7 @@ from services.planning.service_layer.errors import in_api_terms
 from services.planning.service_layer.organisation.regions import require_region
 from services.planning.service_layer.schemas import UnitCreate, UnitRead, UnitUpdate
 from shared.contracts.planning import UnitUpserted
-from shared.errors import Conflict, NotFound, Unprocessable
-from shared.refusals import Refusal
+from shared.refusals import Refusal, RefusalKind
 from shared.unit_of_work import UnitOfWork
 
 #: Length of the unit id column: the region id, a dot and the unit code.
@@ -47,11 +46,11 @@ def _parent_code(unit_rows: dict[str, Row[Any]], parent_unit_id: str | None) -> 
         return None
     parent = unit_rows.get(parent_unit_id)
     if parent is None:
-        raise Unprocessable(
+        raise Refusal(
             "unknown_unit",
-            f"The parent unit {parent_unit_id!r} does not exist in this region.",
-            f"Unit induk {parent_unit_id!r} tidak ada di daerah ini.",
+            "The parent unit %(parent_unit_id)s does not exist in this region.",
             field="parent_unit_id",
+            params={"parent_unit_id": repr(parent_unit_id)},
         )
     return str(parent.code)
 
@@ -67,13 +66,11 @@ async def create_unit(*, uow: UnitOfWork, region_id: str, unit_in: UnitCreate) -
         raise in_api_terms(error) from None
     unit_id = f"{region_id}.{unit_in.code}"
     if len(unit_id) > UNIT_ID_LENGTH:
-        raise Unprocessable(
+        raise Refusal(
             "code_too_long",
-            f"Unit code {unit_in.code!r} is too long for this region; use at most "
-            f"{UNIT_ID_LENGTH - len(region_id) - 1} characters.",
-            f"Kode unit {unit_in.code!r} terlalu panjang untuk daerah ini; gunakan paling banyak "
-            f"{UNIT_ID_LENGTH - len(region_id) - 1} karakter.",
+            "Unit code %(code)s is too long for this region; use at most %(max_length)s characters.",
             field="code",
+            params={"code": repr(unit_in.code), "max_length": UNIT_ID_LENGTH - len(region_id) - 1},
         )
     unit = UnitRead(unit_id=unit_id, region_id=region_id, **unit_in.model_dump())
     await uow.session.execute(insert(units).values(**unit.model_dump()))
@@ -87,25 +84,24 @@ async def update_unit(*, uow: UnitOfWork, region_id: str, unit_id: str, unit_in:
     _, unit_rows = await repository.load_units(uow.session, region_id)
     current = unit_rows.get(unit_id)
     if current is None:
-        raise NotFound("unknown_unit", "No such unit.", "Unit tidak ditemukan.", field="unit_id")
+        raise Refusal("unknown_unit", "No such unit.", field="unit_id", kind=RefusalKind.NOT_FOUND)
     changes = unit_in.model_dump(exclude_unset=True)
     if "name" in changes and changes["name"] is None:
-        raise Unprocessable(
-            "missing_value", "A unit needs a name.", "Unit wajib memiliki nama.", field="name"
-        )
+        raise Refusal("missing_value", "A unit needs a name.", field="name")
     if "kind" in changes and changes["kind"] is None:
-        raise Unprocessable("missing_value", "A unit needs a kind.", "Jenis unit wajib diisi.", field="kind")
+        raise Refusal("missing_value", "A unit needs a kind.", field="kind")
     merged = {**_unit_read(current).model_dump(), **changes}
     parent_code = _parent_code(unit_rows, merged["parent_unit_id"])
     # Walking up from the new parent must never reach the unit itself.
     ancestor = merged["parent_unit_id"]
     while ancestor is not None:
         if ancestor == unit_id:
-            raise Conflict(
+            raise Refusal(
                 "unit_cycle",
-                f"Unit {current.code} cannot sit under one of its own sub-units.",
-                f"Unit {current.code} tidak boleh berada di bawah sub-unitnya sendiri.",
+                "Unit %(code)s cannot sit under one of its own sub-units.",
                 field="parent_unit_id",
+                kind=RefusalKind.CONFLICT,
+                params={"code": current.code},
             )
         ancestor = unit_rows[ancestor].parent_unit_id
     rebuilt = [
