@@ -39,9 +39,9 @@ from services.reporting.service_layer.submission_answers import batch_answer, ba
 from shared.auth import Principal, Role
 from shared.context import Context, ServiceContext
 from shared.dates import BoundedInstant
-from shared.errors import ServiceUnavailable, Unprocessable
 from shared.guarded_route import GuardedRoute
 from shared.http import client_address, json_response
+from shared.refusals import Refusal, RefusalKind
 from shared.region_time import shown_in
 from shared.region_zones import region_zone
 from shared.route_roles import require_roles
@@ -364,17 +364,16 @@ async def team_feed(
     try:
         subscription = await live_feed(context).subscribe(principal.region, rater_id, last_event_id)
     except InvalidEventId:
-        raise Unprocessable(
+        raise Refusal(
             "invalid_last_event_id",
             "Last-Event-ID is not an id this feed sent; reconnect without it.",
-            "Last-Event-ID bukan id dari umpan ini; sambungkan ulang tanpa header itu.",
             field="Last-Event-ID",
         ) from None
     except FeedUnavailable:
-        raise ServiceUnavailable(
+        raise Refusal(
             "feed_unavailable",
             "The live feed cannot be read right now; connect again shortly.",
-            "Umpan langsung tidak dapat dibaca saat ini; sambungkan lagi sebentar lagi.",
+            kind=RefusalKind.UNAVAILABLE,
         ) from None
 
     async def events() -> AsyncIterator[bytes]:

@@ -10,8 +10,8 @@ from sqlalchemy.sql.selectable import Join, Subquery
 
 from services.reporting.adapters.tables import activities, regions, team_members
 from shared.auth import Principal, Role
-from shared.errors import Forbidden, NotFound
 from shared.read_models import holding_on_day, region_today
+from shared.refusals import Refusal, RefusalKind
 
 
 def is_region_reader(principal: Principal) -> bool:
@@ -22,11 +22,7 @@ def is_region_reader(principal: Principal) -> bool:
 def employee_of(principal: Principal) -> str:
     """The caller's employee id; a token without one cannot report or rate."""
     if principal.employee_id is None:
-        raise Forbidden(
-            "not_an_employee",
-            "Your token names no employee.",
-            "Token Anda tidak menyebut pegawai.",
-        )
+        raise Refusal("not_an_employee", "Your token names no employee.", kind=RefusalKind.FORBIDDEN)
     return principal.employee_id
 
 
@@ -77,7 +73,7 @@ def may_see(principal: Principal, *, employee_id: str, rater_id: str | None) -> 
     return principal.has(Role.RATER) and rater_id is not None and rater_id == principal.employee_id
 
 
-def ensure_owner(principal: Principal, activity: Row[Any] | None, *, not_the_owner: Forbidden) -> Row[Any]:
+def ensure_owner(principal: Principal, activity: Row[Any] | None, *, not_the_owner: Refusal) -> Row[Any]:
     """The activity, if the caller reported it: 404 unless they may see it, else ``not_the_owner``.
 
     ``activity``: a row with the activity's ``employee_id`` and its rater's ``rater_id`` (None when
@@ -96,23 +92,19 @@ def ensure_rater(principal: Principal, *, employee_id: str, rater_id: str | None
     """The caller is this employee's rater (and not the employee): returns the rater's id."""
     me = employee_of(principal)
     if me == employee_id:
-        raise Forbidden(
-            "own_activity",
-            "You cannot review your own activity.",
-            "Anda tidak dapat memeriksa kegiatan Anda sendiri.",
-        )
+        raise Refusal("own_activity", "You cannot review your own activity.", kind=RefusalKind.FORBIDDEN)
     if rater_id != me:
-        raise Forbidden(
+        raise Refusal(
             "not_the_rater",
             "Only the employee's rater can review their activities.",
-            "Hanya pejabat penilai pegawai ini yang dapat memeriksa kegiatannya.",
+            kind=RefusalKind.FORBIDDEN,
         )
     return me
 
 
-def not_found() -> NotFound:
+def not_found() -> Refusal:
     """The answer for an activity that does not exist or that the caller may not know of."""
-    return NotFound("unknown_activity", "No such activity.", "Kegiatan tidak ditemukan.")
+    return Refusal("unknown_activity", "No such activity.", kind=RefusalKind.NOT_FOUND)
 
 
 async def ensure_may_see_employee(session: AsyncSession, principal: Principal, employee_id: str) -> None:
@@ -140,9 +132,9 @@ async def ensure_may_see_employee(session: AsyncSession, principal: Principal, e
         )
         if rater == principal.employee_id:
             return
-    raise NotFound(
+    raise Refusal(
         "unknown_employee",
         "No records you may see for this employee.",
-        "Tidak ada data pegawai ini yang boleh Anda lihat.",
         field="employee_id",
+        kind=RefusalKind.NOT_FOUND,
     )

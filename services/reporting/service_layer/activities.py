@@ -45,8 +45,7 @@ from shared.contracts.reporting import (
     ActivityRejected,
     ActivityVerified,
 )
-from shared.errors import Conflict, Forbidden
-from shared.refusals import Refusal
+from shared.refusals import Refusal, RefusalKind
 from shared.region_time import as_sent, utc_offset_minutes
 from shared.unit_of_work import UnitOfWork
 
@@ -79,17 +78,15 @@ UNKNOWN_INDICATOR = Refusal(
     "unknown_indicator", "The indicator is not in your approved work plan.", field="indicator_id"
 )
 
-NOT_THE_OWNER_TO_CORRECT = Forbidden(
-    "not_the_owner",
-    "Only the employee who reported an activity can correct it.",
-    "Hanya pegawai yang melaporkan kegiatan yang dapat memperbaikinya.",
+NOT_THE_OWNER_TO_CORRECT = Refusal(
+    "not_the_owner", "Only the employee who reported an activity can correct it.", kind=RefusalKind.FORBIDDEN
 )
 
-ACTIVITY_ID_TAKEN = Conflict(
+ACTIVITY_ID_TAKEN = Refusal(
     "activity_id_taken",
     "This activity id is already used by another activity.",
-    "Id kegiatan ini sudah dipakai kegiatan lain.",
     field="activity_id",
+    kind=RefusalKind.CONFLICT,
 )
 
 

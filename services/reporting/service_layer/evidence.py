@@ -14,29 +14,26 @@ from services.reporting.domain.activity import ActivityStatus, evidence_may_chan
 from services.reporting.domain.evidence import SNIFF_BYTES, check_evidence_file, sha256_hex
 from services.reporting.metrics import EVIDENCE_BYTES, EVIDENCE_UPLOADS
 from services.reporting.service_layer.access import ensure_owner, may_see, team_today, with_rater
-from services.reporting.service_layer.errors import (
-    StorageUnavailable,
-)
 from services.reporting.service_layer.schemas import EvidenceRead
 from shared.auth import Principal
 from shared.contracts.reporting import EvidenceAttached
-from shared.errors import Forbidden, NotFound, Unprocessable
+from shared.refusals import Refusal, RefusalKind
 from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-NOT_THE_OWNER_TO_ATTACH = Forbidden(
+NOT_THE_OWNER_TO_ATTACH = Refusal(
     "not_the_owner",
     "Only the employee who reported an activity can attach evidence to it.",
-    "Hanya pegawai yang melaporkan kegiatan yang dapat melampirkan bukti dukung.",
+    kind=RefusalKind.FORBIDDEN,
 )
 
 
-def _store_unavailable() -> StorageUnavailable:
-    return StorageUnavailable(
+def _store_unavailable() -> Refusal:
+    return Refusal(
         "evidence_store_unavailable",
         "The evidence store is unavailable; try again later.",
-        "Penyimpanan bukti dukung sedang tidak tersedia; coba lagi nanti.",
+        kind=RefusalKind.UNAVAILABLE,
     )
 
 
@@ -100,11 +97,11 @@ async def attach_evidence(
         ).one()
         return EvidenceRead.model_validate(dict(existing._mapping)), False
     if row.file_count >= max_files:
-        raise Unprocessable(
+        raise Refusal(
             "too_many_files",
-            f"An activity holds at most {max_files} evidence files.",
-            f"Satu kegiatan paling banyak memuat {max_files} berkas bukti dukung.",
+            "An activity holds at most %(max_files)s evidence files.",
             field="file",
+            params={"max_files": max_files},
         )
     # The bytes go to the store before the row is committed: a row never points at a missing file,
     # and a file left behind by a failed commit is reused by the next upload of the same content.
@@ -168,7 +165,7 @@ async def evidence_to_download(
         )
     ).first()
     if row is None or not may_see(principal, employee_id=row.employee_id, rater_id=row.rater_id):
-        raise NotFound("unknown_evidence", "No such evidence.", "Bukti dukung tidak ditemukan.")
+        raise Refusal("unknown_evidence", "No such evidence.", kind=RefusalKind.NOT_FOUND)
     return EvidenceRead.model_validate(dict(row._mapping))
 
 
@@ -178,8 +175,8 @@ async def read_evidence(store: EvidenceStore, sha256: str) -> bytes:
         return await store.get(sha256)
     except EvidenceMissing as exc:
         log.error("evidence recorded but missing from the store", extra={"fields": {"sha256": sha256}})
-        raise NotFound(
-            "evidence_missing", "The evidence file is missing.", "Berkas bukti dukung hilang."
+        raise Refusal(
+            "evidence_missing", "The evidence file is missing.", kind=RefusalKind.NOT_FOUND
         ) from exc
     except EvidenceStoreError as exc:
         raise _store_unavailable() from exc

@@ -24,7 +24,7 @@ from services.reporting.service_layer.pages import newest_first
 from services.reporting.service_layer.schemas import FieldVisitCreate, FieldVisitPage, FieldVisitRead
 from shared.auth import Principal, Role
 from shared.contracts.reporting import FieldVisitLogged
-from shared.errors import Conflict, Unprocessable
+from shared.refusals import Refusal, RefusalKind
 from shared.region_time import as_sent, utc_offset_minutes
 from shared.unit_of_work import UnitOfWork
 
@@ -57,11 +57,11 @@ async def log_field_visit(
     existing = await _find(session, region_id, visit_in.visit_id)
     if existing is not None:
         if existing.supervisor_id != supervisor_id:
-            raise Conflict(
+            raise Refusal(
                 "visit_id_taken",
                 "This visit id is already used.",
-                "Id kunjungan ini sudah dipakai.",
                 field="visit_id",
+                kind=RefusalKind.CONFLICT,
             )
         sent = visit_in.model_dump() | {"employee_ids": list(dict.fromkeys(visit_in.employee_ids))}
         if differing := differing_fields(sent, dict(existing), VISIT_CONTENT):
@@ -87,11 +87,11 @@ async def log_field_visit(
     )
     for index, employee_id in enumerate(visit_in.employee_ids):
         if employee_id not in members:
-            raise Unprocessable(
+            raise Refusal(
                 "not_in_team",
-                f"Employee {employee_id} is not in your team.",
-                f"Pegawai {employee_id} bukan anggota tim Anda.",
+                "Employee %(employee_id)s is not in your team.",
                 field=f"employee_ids.{index}",
+                params={"employee_id": employee_id},
             )
     values = visit_in.model_dump() | {
         "visited_utc_offset": utc_offset_minutes(visit_in.visited_at),
@@ -108,11 +108,8 @@ async def log_field_visit(
         )
     ).scalar_one_or_none()
     if logged_at is None:
-        raise Conflict(
-            "visit_id_taken",
-            "This visit id is already used.",
-            "Id kunjungan ini sudah dipakai.",
-            field="visit_id",
+        raise Refusal(
+            "visit_id_taken", "This visit id is already used.", field="visit_id", kind=RefusalKind.CONFLICT
         )
     uow.emit(
         FieldVisitLogged(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from services.reporting.metrics import SUBMISSION_GROUP_SIZE
 from services.reporting.service_layer.intake import Claim, ClaimResult, WriteGroup
-from shared.errors import ServiceUnavailable
+from shared.refusals import Refusal, RefusalKind
 
 log = logging.getLogger(__name__)
 
@@ -91,10 +91,8 @@ class SubmissionQueue:
                 waiting.answer.set_result(result)
 
 
-_STOPPING = ServiceUnavailable(
-    "service_stopping",
-    "The service is stopping; send the activity again.",
-    "Layanan sedang berhenti; kirim lagi.",
+_STOPPING = Refusal(
+    "service_stopping", "The service is stopping; send the activity again.", kind=RefusalKind.UNAVAILABLE
 )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Row, Select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.domain.cursor import InvalidCursor, decode_cursor, encode_cursor
-from shared.errors import Unprocessable
+from shared.refusals import Refusal
 
 
 async def newest_first(
@@ -31,9 +31,7 @@ async def newest_first(
         try:
             after = decode_cursor(cursor)
         except InvalidCursor as exc:
-            raise Unprocessable(
-                "invalid_cursor", "The cursor is not valid.", "Kursor tidak valid.", field="cursor"
-            ) from exc
+            raise Refusal("invalid_cursor", "The cursor is not valid.", field="cursor") from exc
         query = query.where(tuple_(at, key) < after)
     # One row more than a page tells whether another page follows.
     rows = (await session.execute(query.order_by(at.desc(), key.desc()).limit(limit + 1))).all()

@@ -60,11 +60,7 @@ def _batch_item(outcome: ItemOutcome) -> dict[str, Any]:
     status, error = outcome.status, None
     if kind not in ("accepted", "duplicate"):
         kind, status = "rejected", None
-        error = (
-            refusal_body(outcome.refusal)
-            if outcome.refusal is not None
-            else ACTIVITY_ID_TAKEN.body()["error"]
-        )
+        error = refusal_body(outcome.refusal if outcome.refusal is not None else ACTIVITY_ID_TAKEN)
     return {
         "index": outcome.index,
         "activity_id": outcome.activity_id,

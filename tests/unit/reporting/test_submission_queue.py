@@ -12,7 +12,7 @@ from services.reporting.service_layer.group_commit import SubmissionQueue
 from services.reporting.service_layer.intake import Claim, ClaimResult, ItemOutcome
 from services.reporting.service_layer.schemas import ActivityCreate
 from shared.auth import Principal, Role
-from shared.errors import ServiceUnavailable
+from shared.refusals import Refusal, RefusalKind
 
 
 def _claim(activity_id: str, region: str = "r1") -> Claim:
@@ -88,5 +88,6 @@ async def test_stopping_mid_write_answers_service_unavailable() -> None:
     await asyncio.sleep(0.01)
     for task in list(queue._running):
         task.cancel()
-    with pytest.raises(ServiceUnavailable):
+    with pytest.raises(Refusal) as refused:
         await waiting
+    assert refused.value.kind is RefusalKind.UNAVAILABLE
