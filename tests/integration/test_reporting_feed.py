@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,6 +14,8 @@ import orjson
 import pytest
 import uvicorn
 
+from services.reporting.adapters.live_feed import FEED_EVENT_ID
+from services.reporting.entrypoints.dependencies import live_feed
 from shared.runtime import build_app
 from tests.conftest import auth, new_region_id, wait_until
 from tests.integration.test_reporting_support import activity, seed_team, submit
@@ -216,3 +219,43 @@ async def test_a_feed_resumed_while_the_team_is_followed_misses_nothing_in_betwe
         later["activity_id"],
     ]
     assert [event_id for event_id, _ in caught_up] == [seen[1][0], seen[2][0], also_watched[0]]
+
+
+async def test_a_raters_list_carries_the_feed_position_its_stream_resumes_from(served, make_token):
+    """The list's answer says where the feed stood before the list was read: an activity accepted
+    right after the list arrives on the stream resumed there, once; what the list holds does not."""
+    reporting, base_url = served
+    team = await seed_team(reporting, make_token, new_region_id())
+    staff, colleague = team.members
+    headers = auth(team.rater.token)
+    listed = (await submit(reporting, staff, activity(staff))).json()
+    await live_feed(reporting.context).flush()  # its notice is in the team's stream
+    page = (await reporting.client.get("/v1/activities", params={"limit": 30}, headers=headers)).json()
+    after_the_list = (await submit(reporting, colleague, activity(colleague))).json()
+    position = page["feed_position"]
+    assert [item["activity_id"] for item in page["items"]] == [listed["activity_id"]]
+    assert re.fullmatch(FEED_EVENT_ID, position)
+
+    async with (
+        httpx.AsyncClient(base_url=base_url, timeout=10) as http,
+        http.stream("GET", "/v1/feed", headers=headers | {"Last-Event-ID": position}) as resumed,
+    ):
+        lines = resumed.aiter_lines()
+        assert await anext(lines) == "retry: 3000"
+        assert await anext(lines) == f"id: {position}"  # starts where the list ended
+        later = (await submit(reporting, staff, activity(staff))).json()  # marks the end of the gap
+        arrived = await asyncio.wait_for(next_events_with_ids(lines, 2), timeout=10)
+    assert [event["activity"]["activity_id"] for _, event in arrived] == [
+        after_the_list["activity_id"],
+        later["activity_id"],
+    ]
+
+    # Only a rater's first page carries it: an employee has no feed, a later page needs none.
+    mine = await reporting.client.get("/v1/activities", headers=auth(staff.token))
+    second = await reporting.client.get("/v1/activities", params={"limit": 1}, headers=headers)
+    later_page = await reporting.client.get(
+        "/v1/activities", params={"limit": 1, "cursor": second.json()["next_cursor"]}, headers=headers
+    )
+    assert mine.json()["feed_position"] is None
+    assert second.json()["feed_position"] is not None
+    assert later_page.json()["feed_position"] is None

@@ -49,8 +49,10 @@ end
 return #KEYS
 """
 
-#: An event id as the feed writes it: the stream entry and the notice's place in it.
-_EVENT_ID = re.compile(r"^(\d{1,20}-\d{1,20})/(\d{1,6})$")
+#: An event id as the feed writes it: the stream entry and the notice's place in it (a position,
+#: the stream's first message or a list's ``feed_position``, has the form of an id too).
+FEED_EVENT_ID = r"^(\d{1,20}-\d{1,20})/(\d{1,6})$"
+_EVENT_ID = re.compile(FEED_EVENT_ID)
 
 
 class InvalidEventId(ValueError):
@@ -153,6 +155,18 @@ class LiveFeed:
             FEED_PUBLISH_FAILURES.inc(len(notices))
             log.warning("live feed publish failed", extra={"fields": {"error": repr(exc)[:200]}})
 
+    async def position(self, region_id: str, rater_id: str) -> str:
+        """Where the team's feed stands now, as an event id: a stream resumed from it brings every
+        notice appended afterwards. The newest entry counts as seen whole (or, without one, the
+        stream's start)."""
+        try:
+            newest: Any = await self._redis.xrevrange(team_channel(region_id, rater_id), count=1)
+        except (RedisError, OSError) as exc:
+            FEED_READ_FAILURES.inc()
+            raise FeedUnavailable(repr(exc)[:200]) from exc
+        entry: bytes = newest[0][0] if newest else b"0-0"
+        return f"{entry.decode()}/{ALL_SEEN}"
+
     async def subscribe(
         self, region_id: str, rater_id: str, last_event_id: str | None = None
     ) -> TeamSubscription:
@@ -162,19 +176,12 @@ class LiveFeed:
         afterwards is missed.
         """
         key = team_channel(region_id, rater_id)
-        if last_event_id is not None:
-            matched = _EVENT_ID.fullmatch(last_event_id)
-            if matched is None:
-                raise InvalidEventId(last_event_id)
-            position = (matched.group(1).encode(), int(matched.group(2)))
-        else:
-            # From now on: the newest entry counts as seen whole (or, without one, the stream's start).
-            try:
-                newest = await self._redis.xrevrange(key, count=1)
-            except (RedisError, OSError) as exc:
-                FEED_READ_FAILURES.inc()
-                raise FeedUnavailable(repr(exc)[:200]) from exc
-            position = (newest[0][0], ALL_SEEN) if newest else (b"0-0", ALL_SEEN)
+        if last_event_id is None:
+            last_event_id = await self.position(region_id, rater_id)
+        matched = _EVENT_ID.fullmatch(last_event_id)
+        if matched is None:
+            raise InvalidEventId(last_event_id)
+        position = (matched.group(1).encode(), int(matched.group(2)))
         loop = asyncio.get_running_loop()
         if self._hub is None or self._hub.loop is not loop:
             self._hub = StreamHub(self._redis, loop)

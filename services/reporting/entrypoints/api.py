@@ -126,7 +126,12 @@ async def activity_history(
         occurred_to=occurred_to,
     )
     page = await activities.activity_history(
-        session=session, principal=principal, filters=filters, cursor=cursor, limit=limit
+        session=session,
+        principal=principal,
+        filters=filters,
+        cursor=cursor,
+        limit=limit,
+        feed=live_feed(context),
     )
     return shown_in(page, await region_zone(context, principal.region))
 
@@ -147,6 +152,7 @@ async def employee_activities(
         filters=HistoryFilters(employee_id=employee_id),
         cursor=cursor,
         limit=limit,
+        feed=live_feed(context),
     )
     return shown_in(page, await region_zone(context, principal.region))
 

@@ -11,7 +11,7 @@ from sqlalchemy import ARRAY, String, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import Label
 
-from services.reporting.adapters.live_feed import FeedNotice
+from services.reporting.adapters.live_feed import FeedNotice, FeedUnavailable, LiveFeed
 from services.reporting.adapters.tables import activities, activity_evidence, plan_indicators
 from services.reporting.domain.activity import (
     ActivityStatus,
@@ -39,7 +39,7 @@ from services.reporting.service_layer.schemas import (
     ActivityRead,
     EvidenceRead,
 )
-from shared.auth import Principal
+from shared.auth import Principal, Role
 from shared.contracts.reporting import (
     ActivityCorrected,
     ActivityRejected,
@@ -299,8 +299,10 @@ async def activity_history(
     filters: HistoryFilters,
     cursor: str | None,
     limit: int,
+    feed: LiveFeed,
 ) -> ActivityPage:
-    """Activities the caller may see, newest first, filtered, one keyset page at a time."""
+    """Activities the caller may see, newest first, filtered, one keyset page at a time; a rater's
+    first page with their team feed's position (``ActivityPage.feed_position``)."""
     if filters.employee_id is not None:
         await ensure_may_see_employee(session, principal, filters.employee_id)
     query = select(activities).where(
@@ -316,8 +318,24 @@ async def activity_history(
         query = query.where(activities.c.occurred_at >= filters.occurred_from)
     if filters.occurred_to is not None:
         query = query.where(activities.c.occurred_at < filters.occurred_to)
+    # The position first, then the list's statement (a snapshot of its own: READ COMMITTED). An
+    # activity the list lacks was committed after that snapshot, and its notice, appended after its
+    # commit, lies after the position. Read the other way round, one committed just before the
+    # list whose notice was still on its way would be in neither.
+    position = await _feed_position(feed, principal) if cursor is None else None
     rows, next_cursor = await newest_first(
         session, query, at=activities.c.occurred_at, key=activities.c.activity_id, cursor=cursor, limit=limit
     )
     items = [read_activity(row._mapping) for row in rows]
-    return ActivityPage(items=items, next_cursor=next_cursor)
+    return ActivityPage(items=items, next_cursor=next_cursor, feed_position=position)
+
+
+async def _feed_position(feed: LiveFeed, principal: Principal) -> str | None:
+    """Where the rater's team feed stands (None for others, and while Redis cannot say: counted,
+    and the list answers without it)."""
+    if not principal.has(Role.RATER) or principal.employee_id is None:
+        return None
+    try:
+        return await feed.position(principal.region, principal.employee_id)
+    except FeedUnavailable:
+        return None

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from services.reporting.adapters.live_feed import FEED_EVENT_ID
 from shared.dates import BoundedInstant
 from shared.region_time import DeviceTime
 
@@ -110,6 +111,17 @@ class ActivityPage(BaseModel):
 
     items: list[ActivityRead]
     next_cursor: str | None
+    feed_position: str | None = Field(
+        default=None,
+        pattern=FEED_EVENT_ID,
+        description=(
+            "On a rater's first page (no cursor): where their team's live feed (GET /v1/feed) stood "
+            "just before this page was read, as one of its event ids. Sent as Last-Event-ID, the feed "
+            "brings every activity reported or decided after the page; one reported while the page "
+            "was read may come in both, with the same content. Null for others, on later pages, and "
+            "while the feed cannot be read."
+        ),
+    )
 
 
 class BatchItemOutcome(BaseModel):
