@@ -5,6 +5,7 @@ the server stops; verify and reject reach reporting's API once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import re
 import signal
@@ -13,10 +14,11 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from services.web.adapters.services_api import Service
 from services.web.metrics import FEED_RELAYS_ENDED
 from tests.conftest import wait_until
 from tests.integration.web_raters import Team, approved_plan, reported, signed_in, team_of
-from tests.integration.web_support import csrf_of, served_web, staff_web_stack
+from tests.integration.web_support import WebStack, csrf_of, served_web, staff_web_stack
 
 pytestmark = pytest.mark.integration
 __all__ = ["staff_web_stack"]
@@ -221,6 +223,39 @@ async def test_the_live_feed_sends_what_came_between_the_page_and_its_stream(sta
         # Keep-alives come every 15 s, so the wait is bounded as a whole.
         arrived = await asyncio.wait_for(next_new_event(), timeout=30)
         assert f'id="activity-{between["activity_id"]}"' in arrived["data"]
+
+
+@contextlib.asynccontextmanager
+async def requests_to_reporting(stack: WebStack) -> AsyncIterator[list[str]]:
+    """The path of every request the web process sends reporting meanwhile, its streams' included."""
+    sent: list[str] = []
+
+    async def record(request: httpx.Request) -> None:
+        sent.append(request.url.path)
+
+    apis = stack.web.apis
+    clients = [apis._clients[Service.REPORTING], apis._stream_clients[Service.REPORTING]]
+    for client in clients:
+        client.event_hooks["request"].append(record)
+    try:
+        yield sent
+    finally:
+        for client in clients:
+            client.event_hooks["request"].remove(record)
+
+
+async def test_rendering_the_feed_page_opens_no_stream_of_reporting(staff_web_stack) -> None:
+    """The stream's position comes with the list: one call per render, no feed connection."""
+    team = await team_of(staff_web_stack, extra_members=0)
+    [member] = team.members
+    plan = await approved_plan(team, member)
+    await reported(team, member, plan, "Dilaporkan sebelum halaman dibuka")
+    browser = await signed_in(staff_web_stack, team.region, team.rater)
+    async with requests_to_reporting(staff_web_stack) as sent:
+        pages = [await browser.get("/penilai/umpan") for _ in range(3)]
+    assert [page.status_code for page in pages] == [200, 200, 200]
+    assert sent == ["/v1/activities"] * 3
+    assert all("umpan/langsung?sejak=" in page.text for page in pages)
 
 
 async def test_the_relay_ends_when_the_server_stops_and_without_a_session(staff_web_stack) -> None:

@@ -191,21 +191,6 @@ class FeedRelays:
             relay.end("upstream_ended")
 
 
-async def stream_position(upstream: httpx.Response, *, timeout: float) -> str | None:
-    """Where a feed stream starts (the id of its first message), the stream then closed; None when
-    it says nothing in time. A page that lists a snapshot reads this first and its stream resumes
-    here, so what happens between the snapshot and the browser's connection is not lost."""
-    try:
-        async with asyncio.timeout(timeout):
-            async for event in sse_events(upstream.aiter_lines()):
-                return event.event_id
-    except (TimeoutError, httpx.HTTPError):
-        return None
-    finally:
-        await upstream.aclose()
-    return None
-
-
 def unavailable_stream() -> AsyncIterator[bytes]:
     """What a browser gets when reporting cannot open the feed: come back in a while (EventSource
     gives up for good on an error status, so this is a 200 that only sets the retry)."""

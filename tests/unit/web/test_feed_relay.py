@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 
-from services.web.adapters.feed_relay import FeedRelays, SseEvent, sse_events, sse_message, stream_position
+from services.web.adapters.feed_relay import FeedRelays, SseEvent, sse_events, sse_message
 from services.web.metrics import FEED_RELAYS_ENDED
 
 
@@ -75,27 +75,3 @@ async def test_a_browser_that_stops_reading_ends_its_stream_at_the_queue_bound()
     assert upstream_stream.closed
     assert relays.open_count == 0
     assert FEED_RELAYS_ENDED.labels("fell_behind")._value.get() == before + 1
-
-
-class SilentFeed(httpx.AsyncByteStream):
-    """Reporting that accepted the stream and says nothing."""
-
-    def __init__(self) -> None:
-        self.closed = False
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        await asyncio.sleep(3600)
-        yield b""
-
-    async def aclose(self) -> None:
-        self.closed = True
-
-
-async def test_a_feeds_position_is_its_first_messages_id_and_the_stream_is_closed() -> None:
-    endless = EndlessFeed()
-    assert await stream_position(httpx.Response(200, stream=endless), timeout=5) == "1-0/0"
-    assert endless.closed
-    assert endless.sent == 1
-    silent = SilentFeed()
-    assert await stream_position(httpx.Response(200, stream=silent), timeout=0.1) is None
-    assert silent.closed

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from services.web.access import CheckedForm, PageRoute
-from services.web.adapters.feed_relay import stream_position, unavailable_stream
+from services.web.adapters.feed_relay import unavailable_stream
 from services.web.adapters.services_api import ApiProblem, Service, ServiceUnreachable
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web, WebContext
@@ -31,8 +31,6 @@ router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 #: Activities the feed page lists when it opens (newer ones arrive live).
 RECENT = 30
-#: How long the page waits for the live feed's position before it goes without one.
-POSITION_SECONDS = 2.0
 #: A notice naming someone or an indicator the page does not know reloads the team, at most this often.
 TEAM_RELOAD_SECONDS = 30.0
 ACTIVITY_REASON_MIN, ACTIVITY_REASON_MAX = 3, 2000
@@ -70,14 +68,14 @@ async def team_feed(
 
 
 async def _recent(web: WebContext, person: WebSession) -> tuple[str | None, dict[str, Any]]:
-    """The live feed's position, then the list: the page's stream starts there, so what is reported
-    after the list and before the script connects still arrives (shown twice at worst, and the
-    script replaces an item it already shows)."""
-    since = await _feed_position(web, person)
+    """The list and the live feed's position reporting read just before it (None when its feed
+    could not say: the page streams from whenever its script connects). The page's stream starts
+    there, so what is reported after the list and before the script connects still arrives (an
+    item already listed may come again: the script replaces an item it shows)."""
     page: dict[str, Any] = await web.apis.get_json(
         Service.REPORTING, "/v1/activities", params={"limit": RECENT}, token=person.access_token
     )
-    return since, page
+    return page.get("feed_position"), page
 
 
 @router.get("/penilai/umpan/langsung")
@@ -136,16 +134,6 @@ async def _open_upstream(web: WebContext, person: WebSession, last_event_id: str
     return await web.apis.open_stream(
         Service.REPORTING, "/v1/feed", token=person.access_token, headers=headers
     )
-
-
-async def _feed_position(web: WebContext, person: WebSession) -> str | None:
-    """The team feed's position now (None when reporting's feed cannot say: the page streams from
-    whenever its script connects, as before)."""
-    try:
-        upstream = await _open_upstream(web, person, None)
-    except (ServiceUnreachable, ApiProblem):
-        return None
-    return await stream_position(upstream, timeout=POSITION_SECONDS)
 
 
 def _back(next_page: str, outcome: str, employee_id: str | None = None) -> Response:
