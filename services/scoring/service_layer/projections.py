@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.scoring.adapters.sql_arrays import array_of, keys_table, per_key
 from services.scoring.adapters.tables import (
     WHOLE_UNIT,
     behaviour_assessments,
@@ -61,14 +62,11 @@ from services.scoring.service_layer.views import (
     RegionFacts,
     SummaryKey,
     Touch,
-    array_of,
     calendar,
     closures,
     is_frozen,
-    keys_table,
     note_activity_change,
     now,
-    per_key,
     refresh_plan_in_force,
     refresh_views,
     region_facts,

@@ -22,10 +22,8 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
-    column,
     delete,
     func,
-    literal,
     select,
     true,
     type_coerce,
@@ -37,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select, Subquery
 from sqlalchemy.sql.elements import ColumnElement
 
+from services.scoring.adapters.sql_arrays import array_of, keys_table, per_key
 from services.scoring.adapters.tables import (
     behaviour_assessments,
     closed_periods,
@@ -484,33 +483,6 @@ async def region_facts(session: AsyncSession, region_id: str) -> RegionFacts:
         await closures(session, region_id),
         await rule_book(session, region_id),
     )
-
-
-def array_of(values: Iterable[Any], item_type: Any) -> Any:
-    """A list as one array parameter (``= ANY(...)``, ``unnest(...)``)."""
-    # One array parameter however many keys: the statement text (and its prepared plan) stays the same.
-    return literal(list(values), ARRAY(item_type))
-
-
-def keys_table(name: str, columns: dict[str, tuple[list[Any], Any]]) -> Any:
-    """The given keys as a table, ``unnest(...) AS name(column, ...)``, to join view rows to."""
-    return (
-        func.unnest(*(array_of(values, item_type) for values, item_type in columns.values()))
-        .table_valued(*(column(label, item_type) for label, (_, item_type) in columns.items()))
-        .render_derived(name=name)
-    )
-
-
-def per_key(keys: Any, query: Select[Any], name: str) -> Select[Any]:
-    """``query`` (correlated to ``keys``) run once per key: ``keys CROSS JOIN LATERAL (query)``.
-
-    Each key is then an index look-up whatever the planner's statistics say. Without this, tables
-    the consumer has just filled (a rebuild, a new deployment) are planned as near-empty, and a
-    join to the keys became a scan of the region's rows (a nested loop of them, in the worst case)
-    per batch. ``OFFSET 0`` keeps PostgreSQL from flattening the subquery back into a plain join.
-    """
-    per_key = query.offset(0).lateral(name)
-    return select(per_key).select_from(keys).join(per_key, true())
 
 
 # --- per employee, indicator and period ------------------------------------------------------------
