@@ -169,22 +169,6 @@ def _mark_plan_in_force_statement() -> Any:
 _MARK_PLAN_IN_FORCE = _mark_plan_in_force_statement()
 
 
-async def plan_in_force(
-    session: AsyncSession, region_id: str, employee_id: str, year: int
-) -> Row[Any] | None:
-    """The employee's plan in force for a year, if any."""
-    return (
-        await session.execute(
-            select(plans).where(
-                plans.c.region_id == region_id,
-                plans.c.employee_id == employee_id,
-                plans.c.year == year,
-                plans.c.in_force.is_(True),
-            )
-        )
-    ).first()
-
-
 def indicator_of(row: Any, period: Period) -> Indicator:
     """The domain indicator of a stored plan indicator, with its target for the period."""
     aggregation = Aggregation(row.aggregation.upper())
@@ -829,20 +813,6 @@ def employee_assignment(query: Select[_Row]) -> Select[_Row]:
     return one_holding_on_day(query, employees, _region_today())
 
 
-async def employee_record(session: AsyncSession, region_id: str, employee_id: str) -> Row[Any] | None:
-    """The team read model's row of an employee: the assignment holding today."""
-    row: Row[Any] | None = (
-        await session.execute(
-            employee_assignment(
-                select(employees).where(
-                    employees.c.region_id == region_id, employees.c.employee_id == employee_id
-                )
-            )
-        )
-    ).first()
-    return row
-
-
 def plan_structure(
     rows: Iterable[Any], period: Period, indicator: Callable[[Any, Period], Indicator] = indicator_of
 ) -> tuple[PlannedResult, ...]:
@@ -1208,15 +1178,6 @@ async def _employee_year_keys(
                 for indicator_id in indicators.get((employee_id, year), set()):
                     touch(progress, (employee_id, indicator_id, key), found.event_id, found.at, found.count)
     return progress, summaries
-
-
-async def refresh_employee_year(
-    session: AsyncSession, *, region_id: str, employee_id: str, year: int, event_id: str, at: datetime
-) -> None:
-    """Refresh every view row of an employee in a year (after a plan, calendar or rule change)."""
-    await refresh_employee_years(
-        session, region_id=region_id, employee_years=[(employee_id, year)], event_id=event_id, at=at
-    )
 
 
 async def refresh_employee_years(
