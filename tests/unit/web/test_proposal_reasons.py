@@ -10,7 +10,7 @@ from fractions import Fraction
 import pytest
 
 from services.scoring.domain.rating import ProposalReason, ReasonCode, propose_result_rating
-from services.scoring.service_layer.views import _reason_json
+from services.scoring.service_layer.views.summaries import _reason_json
 from services.web.i18n import Formatter
 from services.web.pages import make_environment
 

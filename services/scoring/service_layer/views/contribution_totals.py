@@ -1,0 +1,87 @@
+"""A progress row's totals recomputed from its contributions, for many rows in one statement.
+
+Used when a row's totals cannot follow from its stored totals and a batch's changes (``deltas.py``):
+after a plan, calendar or rule change, or when the row's latest activity was taken out.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ARRAY, Integer, and_, func, select, true, type_coerce
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from services.scoring.adapters.tables import contributions
+from services.scoring.domain.activity import ActivityStatus
+from services.scoring.domain.periods import PeriodKind, parse_period_key
+from services.scoring.service_layer.views.touches import ProgressKey, progress_keys_table
+
+
+def _totals_statement(region_id: str, keys: list[ProgressKey], *, years: bool) -> Any:
+    """Totals of the contributions behind each key, one row per key."""
+    activity = contributions.c
+    table = progress_keys_table(keys)
+    counted = and_(activity.reported.is_(True), activity.status != ActivityStatus.REJECTED.value)
+    verified = and_(counted, activity.status == ActivityStatus.VERIFIED.value)
+    rejected = and_(activity.reported.is_(True), activity.status == ActivityStatus.REJECTED.value)
+    # The domain orders LAST by (time, id) in code-point order; "C" collation matches that in SQL.
+    order = (activity.occurred_at.desc(), activity.activity_id.collate("C").desc())
+
+    def latest(value: Any, condition: ColumnElement[bool]) -> Any:
+        aggregated = func.array_agg(aggregate_order_by(value, *order)).filter(condition)
+        return type_coerce(aggregated, ARRAY(value.type))[1]
+
+    zero = Decimal(0)
+    period_match = (
+        activity.year == func.cast(table.c.period, Integer) if years else activity.period == table.c.period
+    )
+    # An aggregate per key (LATERAL): one index range of contributions each, and a row of zeros for
+    # a key that has none.
+    aggregates = (
+        select(
+            func.count().filter(counted).label("activity_count"),
+            func.coalesce(func.sum(activity.quantity).filter(counted), zero).label("quantity"),
+            func.coalesce(func.sum(activity.denominator).filter(counted), zero).label("denominator"),
+            func.count().filter(verified).label("verified_count"),
+            func.coalesce(func.sum(activity.quantity).filter(verified), zero).label("verified_quantity"),
+            func.coalesce(func.sum(activity.denominator).filter(verified), zero).label(
+                "verified_denominator"
+            ),
+            func.count().filter(rejected).label("rejected_count"),
+            latest(activity.quantity, counted).label("last_quantity"),
+            latest(activity.occurred_at, counted).label("last_occurred_at"),
+            latest(activity.activity_id, counted).label("last_activity_id"),
+            latest(activity.quantity, verified).label("verified_last_quantity"),
+            latest(activity.occurred_at, verified).label("verified_last_occurred_at"),
+            latest(activity.activity_id, verified).label("verified_last_activity_id"),
+        )
+        .where(
+            activity.region_id == region_id,
+            activity.employee_id == table.c.employee_id,
+            activity.indicator_id == table.c.indicator_id,
+            period_match,
+        )
+        .lateral("t")
+    )
+    return (
+        select(table.c.employee_id, table.c.indicator_id, table.c.period, aggregates)
+        .select_from(table)
+        .join(aggregates, true())
+    )
+
+
+async def totals_from_contributions(
+    session: AsyncSession, region_id: str, keys: list[ProgressKey]
+) -> dict[ProgressKey, Any]:
+    """The totals of each key's contributions, one statement for periods and one for years."""
+    found: dict[ProgressKey, Any] = {}
+    by_years = [key for key in keys if parse_period_key(key[2]).kind is PeriodKind.YEAR]
+    by_periods = [key for key in keys if parse_period_key(key[2]).kind is not PeriodKind.YEAR]
+    for selected, years in ((by_periods, False), (by_years, True)):
+        if selected:
+            rows = await session.execute(_totals_statement(region_id, selected, years=years))
+            found |= {(row.employee_id, row.indicator_id, row.period): row for row in rows}
+    return found

@@ -1,0 +1,182 @@
+"""What a batch's activity changes add to progress rows, so most rows follow without a recomputation.
+
+``ProgressDelta`` collects, per progress row, each changed activity taken out as it was and put back
+as it is; ``advanced_totals`` applies it to the stored totals, or raises ``NeedsRecompute`` when
+only the row's contributions can tell (its latest activity was taken out).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from services.scoring.domain.activity import ActivityStatus
+from services.scoring.service_layer.views.touches import ProgressKey, counted_keys
+
+#: The latest of a set of contributions in the views' order: (occurred_at, activity_id, quantity).
+Latest = tuple[datetime, str, Decimal]
+
+
+def _later(kept: Latest | None, candidate: Latest | None) -> Latest | None:
+    """The later of two contributions by (time, activity id), code-point order as in the domain."""
+    if kept is None:
+        return candidate
+    if candidate is None:
+        return kept
+    return candidate if candidate[:2] > kept[:2] else kept
+
+
+@dataclass
+class ProgressDelta:
+    """What a batch's activity changes add to (and take from) one progress row's totals.
+
+    Each changed activity is taken out as it was before the batch and put back as it is after it,
+    so the row's sums and counts follow by addition. The latest (and latest verified) activity
+    follows too, unless the row's latest is one taken out and nothing put back is as late: only
+    then must the row be recomputed from its contributions.
+    """
+
+    count: int = 0
+    quantity: Decimal = Decimal(0)
+    denominator: Decimal = Decimal(0)
+    verified_count: int = 0
+    verified_quantity: Decimal = Decimal(0)
+    verified_denominator: Decimal = Decimal(0)
+    rejected_count: int = 0
+    withdrawn: set[str] = field(default_factory=set)
+    verified_withdrawn: set[str] = field(default_factory=set)
+    latest: Latest | None = None
+    verified_latest: Latest | None = None
+
+    def apply(self, activity_id: str, row: dict[str, Any], sign: int) -> None:
+        """Add (sign 1) or take out (sign -1) one activity as a contributions row describes it."""
+        status = row["status"]
+        if status == ActivityStatus.REJECTED.value:
+            self.rejected_count += sign
+            return
+        quantity: Decimal = row["quantity"]
+        denominator: Decimal = row["denominator"] or Decimal(0)
+        verified = status == ActivityStatus.VERIFIED.value
+        self.count += sign
+        self.quantity += sign * quantity
+        self.denominator += sign * denominator
+        if verified:
+            self.verified_count += sign
+            self.verified_quantity += sign * quantity
+            self.verified_denominator += sign * denominator
+        if sign < 0:
+            self.withdrawn.add(activity_id)
+            if verified:
+                self.verified_withdrawn.add(activity_id)
+            return
+        added: Latest = (row["occurred_at"], activity_id, quantity)
+        self.latest = _later(self.latest, added)
+        if verified:
+            self.verified_latest = _later(self.verified_latest, added)
+
+
+def note_activity_change(
+    deltas: dict[ProgressKey, ProgressDelta],
+    activity_id: str,
+    employee_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """Record how one activity's net change in a batch moves the totals of the rows it counts in."""
+    for sign, row in ((-1, before), (1, after)):
+        for key in counted_keys(employee_id, row):
+            assert row is not None
+            found = deltas.get(key)
+            if found is None:
+                found = deltas[key] = ProgressDelta()
+            found.apply(activity_id, row, sign)
+
+
+@dataclass
+class _Totals:
+    """A progress row's totals, as the ``GROUP BY`` over its contributions computes them."""
+
+    activity_count: int = 0
+    quantity: Decimal = Decimal(0)
+    denominator: Decimal = Decimal(0)
+    verified_count: int = 0
+    verified_quantity: Decimal = Decimal(0)
+    verified_denominator: Decimal = Decimal(0)
+    rejected_count: int = 0
+    last_quantity: Decimal | None = None
+    last_occurred_at: datetime | None = None
+    last_activity_id: str | None = None
+    verified_last_quantity: Decimal | None = None
+    verified_last_occurred_at: datetime | None = None
+    verified_last_activity_id: str | None = None
+
+
+class NeedsRecompute(Exception):
+    """A row's totals cannot follow from its stored totals and the batch's changes alone."""
+
+
+def _latest_after(old: Latest | None, withdrawn: set[str], added: Latest | None, count: int) -> Latest | None:
+    if count == 0:
+        return None
+    if old is not None and old[1] in withdrawn:
+        # The latest was taken out: only something put back at least as late is surely the latest.
+        if added is not None and added[:2] >= old[:2]:
+            return added
+        raise NeedsRecompute
+    latest = _later(old, added)
+    if latest is None:
+        raise NeedsRecompute  # counted activities but no latest one: not a row these totals describe
+    return latest
+
+
+def advanced_totals(row: Any | None, delta: ProgressDelta) -> _Totals:
+    """A stored row's totals with a batch's changes applied (raises ``NeedsRecompute`` when it cannot)."""
+    if row is None:
+        base = _Totals()
+        last = verified_last = None
+    else:
+        base = _Totals(
+            activity_count=row.activity_count,
+            quantity=row.quantity_sum,
+            denominator=row.denominator_sum,
+            verified_count=row.verified_count,
+            verified_quantity=row.verified_quantity_sum,
+            verified_denominator=row.verified_denominator_sum,
+            rejected_count=row.rejected_count,
+        )
+        last = (
+            (row.last_occurred_at, row.last_activity_id, row.last_quantity)
+            if row.last_activity_id is not None
+            else None
+        )
+        verified_last = (
+            (row.verified_last_occurred_at, row.verified_last_activity_id, row.verified_last_quantity)
+            if row.verified_last_activity_id is not None
+            else None
+        )
+    count = base.activity_count + delta.count
+    verified_count = base.verified_count + delta.verified_count
+    rejected_count = base.rejected_count + delta.rejected_count
+    if min(count, verified_count, rejected_count) < 0:
+        raise NeedsRecompute
+    latest = _latest_after(last, delta.withdrawn, delta.latest, count)
+    verified_latest = _latest_after(
+        verified_last, delta.verified_withdrawn, delta.verified_latest, verified_count
+    )
+    return _Totals(
+        activity_count=count,
+        quantity=base.quantity + delta.quantity,
+        denominator=base.denominator + delta.denominator,
+        verified_count=verified_count,
+        verified_quantity=base.verified_quantity + delta.verified_quantity,
+        verified_denominator=base.verified_denominator + delta.verified_denominator,
+        rejected_count=rejected_count,
+        last_occurred_at=latest[0] if latest else None,
+        last_activity_id=latest[1] if latest else None,
+        last_quantity=latest[2] if latest else None,
+        verified_last_occurred_at=verified_latest[0] if verified_latest else None,
+        verified_last_activity_id=verified_latest[1] if verified_latest else None,
+        verified_last_quantity=verified_latest[2] if verified_latest else None,
+    )

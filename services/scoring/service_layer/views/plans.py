@@ -1,0 +1,170 @@
+"""Plans as the refreshes read them: which plan is in force, its indicators and their targets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import String, bindparam, func, select, true, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.adapters.sql_arrays import keys_table
+from services.scoring.adapters.tables import plan_indicators, plans
+from services.scoring.domain.achievement import (
+    Aggregation,
+    Aspect,
+    Direction,
+    Indicator,
+    NumericTarget,
+    QualitativeTarget,
+    Target,
+)
+from services.scoring.domain.performance import PlannedResult, ResultKind
+from services.scoring.domain.periods import Period
+from services.scoring.domain.targets import period_target
+from services.scoring.service_layer.views.values import to_fraction
+
+#: Plan indicator rows of the plans in force, by (employee, year), in plan order.
+PlannedIndicators = dict[tuple[str, int], list[Any]]
+
+
+async def refresh_plan_in_force(
+    session: AsyncSession, *, region_id: str, employee_id: str, year: int
+) -> None:
+    """Mark the plan in force: the highest approved version that has not been superseded."""
+    await session.execute(_MARK_PLAN_IN_FORCE, {"r": region_id, "e": employee_id, "y": year})
+
+
+def _mark_plan_in_force_statement() -> Any:
+    # One statement, built once (it runs for every plan event): the chosen plan is in force, the
+    # employee's other plans of the year are not, and none is when no plan qualifies.
+    other = plans.alias("candidate")  # not correlated to the updated row
+    chosen = (
+        select(other.c.plan_id)
+        .where(
+            other.c.region_id == bindparam("r"),
+            other.c.employee_id == bindparam("e"),
+            other.c.year == bindparam("y"),
+            other.c.approved.is_(True),
+            other.c.superseded.is_(False),
+        )
+        .order_by(other.c.version.desc().nulls_last(), other.c.plan_id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        update(plans)
+        .where(
+            plans.c.region_id == bindparam("r"),
+            plans.c.employee_id == bindparam("e"),
+            plans.c.year == bindparam("y"),
+        )
+        .values(in_force=func.coalesce(plans.c.plan_id == chosen, False))
+    )
+
+
+_MARK_PLAN_IN_FORCE = _mark_plan_in_force_statement()
+
+
+def indicator_of(row: Any, period: Period) -> Indicator:
+    """The domain indicator of a stored plan indicator, with its target for the period."""
+    aggregation = Aggregation(row.aggregation.upper())
+    split = {key: Fraction(str(value)) for key, value in row.period_targets.items()}
+    value = period_target(aggregation, to_fraction(row.target), split, period)
+    target: Target = (
+        NumericTarget(value, row.unit_of_measure)
+        if value is not None
+        else QualitativeTarget(row.qualitative_target or row.name)
+    )
+    return Indicator(
+        id=row.indicator_id,
+        template_code=row.code or row.indicator_id,
+        aspect=Aspect(row.aspect.upper()),
+        direction=Direction(row.direction.upper()),
+        aggregation=aggregation,
+        target=target,
+        name=row.name,
+    )
+
+
+def cached_indicator(row: Any, period: Period) -> Indicator:
+    """``indicator_of``, remembered by everything it is made of (so never stale)."""
+    # Every batch turns the same plan rows into domain indicators again; the cache is keyed by the
+    # row's content, shared by the whole process, and emptied when full to bound its memory.
+    key = (
+        period.key,
+        row.indicator_id,
+        row.code,
+        row.name,
+        row.aspect,
+        row.direction,
+        row.aggregation,
+        row.unit_of_measure,
+        row.target,
+        row.qualitative_target,
+        tuple(row.period_targets.items()),
+    )
+    found = _INDICATORS.get(key)
+    if found is None:
+        if len(_INDICATORS) >= _INDICATORS_KEPT:
+            _INDICATORS.clear()
+        found = _INDICATORS[key] = indicator_of(row, period)
+    return found
+
+
+#: Domain indicators of plan indicator rows for a period, by the row's content.
+_INDICATORS: dict[tuple[Any, ...], Indicator] = {}
+_INDICATORS_KEPT = 200_000
+
+
+async def plan_indicators_in_force(
+    session: AsyncSession, region_id: str, employee_ids: Iterable[str]
+) -> PlannedIndicators:
+    """The indicators of each employee's plans in force, by (employee, year), in plan order."""
+    employee_keys = keys_table("k", {"employee_id": (sorted(set(employee_ids)), String())})
+    in_force = (
+        select(plans.c.plan_id)
+        .where(
+            plans.c.region_id == region_id,
+            plans.c.employee_id == employee_keys.c.employee_id,
+            plans.c.in_force.is_(True),
+        )
+        .offset(0)
+        .lateral("p")
+    )
+    indicators = (
+        select(plan_indicators)
+        .where(plan_indicators.c.region_id == region_id, plan_indicators.c.plan_id == in_force.c.plan_id)
+        .offset(0)
+        .lateral("i")
+    )
+    rows = await session.execute(
+        select(indicators)
+        .select_from(employee_keys)
+        .join(in_force, true())
+        .join(indicators, true())
+        .order_by(indicators.c.plan_id, indicators.c.position)
+    )
+    grouped: PlannedIndicators = {}
+    for row in rows:
+        grouped.setdefault((row.employee_id, row.year), []).append(row)
+    return grouped
+
+
+def plan_structure(
+    rows: Iterable[Any], period: Period, indicator: Callable[[Any, Period], Indicator] = indicator_of
+) -> tuple[PlannedResult, ...]:
+    """The planned results (RHK) of a plan, in plan order, with their indicators for the period."""
+    grouped: dict[str, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(row.result_id, []).append(row)
+    return tuple(
+        PlannedResult(
+            id=result_id,
+            kind=ResultKind(members[0].result_kind.upper()),
+            indicators=tuple(indicator(row, period) for row in members),
+            title=members[0].result_text,
+        )
+        for result_id, members in grouped.items()
+    )

@@ -1,0 +1,215 @@
+"""The progress refresh: each employee-indicator-period row (indicator_progress) brought up to date.
+
+A row's totals follow from its stored totals and the batch's activity changes (``deltas.py``) or,
+when they cannot, from its contributions (``contribution_totals.py``); its target, realisation and
+achievement then follow from the planned indicator and the region's rules for the period.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.adapters.sql_arrays import per_key
+from services.scoring.adapters.tables import indicator_progress
+from services.scoring.domain.achievement import (
+    Aggregation,
+    NumericTarget,
+    RealisationTotals,
+    assess_indicator,
+    realisation_from_totals,
+)
+from services.scoring.domain.periods import Period, parse_period_key
+from services.scoring.service_layer.views.contribution_totals import totals_from_contributions
+from services.scoring.service_layer.views.deltas import NeedsRecompute, ProgressDelta, advanced_totals
+from services.scoring.service_layer.views.facts import RegionFacts
+from services.scoring.service_layer.views.plans import PlannedIndicators, plan_indicators_in_force
+from services.scoring.service_layer.views.touches import ProgressKey, Touch, progress_keys_table
+from services.scoring.service_layer.views.values import now, to_decimal, to_fraction, unchanged
+
+
+def totals_of(row: Any) -> RealisationTotals:
+    """The exact totals a progress row stores."""
+    return RealisationTotals(
+        count=row.activity_count,
+        quantity=Fraction(row.quantity_sum),
+        denominator=Fraction(row.denominator_sum),
+        latest_quantity=to_fraction(row.last_quantity),
+        verified_count=row.verified_count,
+        verified_quantity=Fraction(row.verified_quantity_sum),
+        verified_denominator=Fraction(row.verified_denominator_sum),
+        verified_latest_quantity=to_fraction(row.verified_last_quantity),
+    )
+
+
+async def refresh_progress(
+    session: AsyncSession,
+    facts: RegionFacts,
+    touched: dict[ProgressKey, Touch],
+    deltas: dict[ProgressKey, ProgressDelta] | None = None,
+    recompute: set[ProgressKey] | None = None,
+    planned: PlannedIndicators | None = None,
+) -> None:
+    """Bring the touched employee-indicator-period rows up to date, all at once.
+
+    With ``deltas`` a row's totals follow from its stored totals plus the batch's changes (a key
+    without a delta keeps its totals); the rows in ``recompute`` (or all, without ``deltas``), and
+    those whose latest activity was withdrawn, are recomputed from their contributions.
+    """
+    if not touched:
+        return
+    region_id = facts.region_id
+    keys = sorted(touched)
+    key_table = progress_keys_table(keys)
+    progress = indicator_progress.c
+    # Locked: the new totals are computed from these (another consumer of the same rows waits).
+    current = {
+        (row.employee_id, row.indicator_id, row.period): row
+        for row in await session.execute(
+            per_key(
+                key_table,
+                select(indicator_progress)
+                .where(
+                    progress.region_id == region_id,
+                    progress.employee_id == key_table.c.employee_id,
+                    progress.indicator_id == key_table.c.indicator_id,
+                    progress.period == key_table.c.period,
+                )
+                .with_for_update(),
+                "p",
+            )
+        )
+    }
+    totals: dict[ProgressKey, Any] = {}
+    from_contributions: list[ProgressKey] = []
+    for key in keys:
+        if deltas is None or (recompute is not None and key in recompute):
+            from_contributions.append(key)
+            continue
+        try:
+            totals[key] = advanced_totals(current.get(key), deltas.get(key) or ProgressDelta())
+        except NeedsRecompute:
+            from_contributions.append(key)
+    if from_contributions:
+        totals |= await totals_from_contributions(session, region_id, from_contributions)
+    planned_by_year = (
+        planned
+        if planned is not None
+        else await plan_indicators_in_force(session, region_id, (employee_id for employee_id, _, _ in keys))
+    )
+    stamp = now()
+    upserts: list[dict[str, Any]] = []
+    deletes: list[ProgressKey] = []
+    for key in keys:
+        employee_id, indicator_id, period_key = key
+        row, totals_row = current.get(key), totals.get(key)
+        if totals_row is None or (totals_row.activity_count == 0 and totals_row.rejected_count == 0):
+            if row is not None:
+                deletes.append(key)
+            continue
+        period = parse_period_key(period_key)
+        planned_indicator = next(
+            (
+                indicator_row
+                for indicator_row in planned_by_year.get((employee_id, period.year), [])
+                if indicator_row.indicator_id == indicator_id
+            ),
+            None,
+        )
+        values = _progress_values(facts, totals_row, planned_indicator, period)
+        if unchanged(row, values):
+            continue
+        upserts.append(
+            values
+            | {
+                "employee_id": employee_id,
+                "indicator_id": indicator_id,
+                "period": period_key,
+                "region_id": region_id,
+                "events_applied": (row.events_applied if row else 0) + touched[key].count,
+                "last_event_id": touched[key].event_id,
+                "updated_at": stamp,
+            }
+        )
+    if upserts:
+        statement = insert(indicator_progress)
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["region_id", "employee_id", "indicator_id", "period"],
+                set_={
+                    name: statement.excluded[name]
+                    for name in upserts[0]
+                    if name not in ("region_id", "employee_id", "indicator_id", "period")
+                },
+            ),
+            upserts,
+        )
+    if deletes:
+        # Rows known to exist, each deleted by its primary key (an index look-up whatever the
+        # statistics say; a join to the keys was planned as a scan of the region's rows).
+        await session.execute(
+            _DELETE_PROGRESS,
+            [
+                {"r": region_id, "e": employee_id, "i": indicator_id, "p": period}
+                for employee_id, indicator_id, period in deletes
+            ],
+        )
+
+
+_DELETE_PROGRESS = delete(indicator_progress).where(
+    indicator_progress.c.region_id == bindparam("r"),
+    indicator_progress.c.employee_id == bindparam("e"),
+    indicator_progress.c.indicator_id == bindparam("i"),
+    indicator_progress.c.period == bindparam("p"),
+)
+
+
+def _progress_values(facts: RegionFacts, totals_row: Any, planned: Any, period: Period) -> dict[str, Any]:
+    """A progress row's content from its totals and its planned indicator (if any)."""
+    aggregation = Aggregation(planned.aggregation.upper()) if planned else Aggregation.SUM
+    values: dict[str, Any] = {
+        "quantity_sum": totals_row.quantity,
+        "denominator_sum": totals_row.denominator,
+        "activity_count": totals_row.activity_count,
+        "verified_quantity_sum": totals_row.verified_quantity,
+        "verified_denominator_sum": totals_row.verified_denominator,
+        "verified_count": totals_row.verified_count,
+        "verified_last_quantity": totals_row.verified_last_quantity,
+        "verified_last_occurred_at": totals_row.verified_last_occurred_at,
+        "verified_last_activity_id": totals_row.verified_last_activity_id,
+        "rejected_count": totals_row.rejected_count,
+        "last_occurred_at": totals_row.last_occurred_at,
+        "last_activity_id": totals_row.last_activity_id,
+        "last_quantity": totals_row.last_quantity,
+    }
+    totals = RealisationTotals(
+        count=totals_row.activity_count,
+        quantity=Fraction(totals_row.quantity),
+        denominator=Fraction(totals_row.denominator),
+        latest_quantity=to_fraction(totals_row.last_quantity),
+        verified_count=totals_row.verified_count,
+        verified_quantity=Fraction(totals_row.verified_quantity),
+        verified_denominator=Fraction(totals_row.verified_denominator),
+        verified_latest_quantity=to_fraction(totals_row.verified_last_quantity),
+    )
+    realisation = realisation_from_totals(aggregation, totals)
+    target: Fraction | None = None
+    achievement: Fraction | None = None
+    if planned is not None:
+        indicator = facts.indicator(planned, period)
+        if isinstance(indicator.target, NumericTarget):
+            target = indicator.target.value
+        if totals_row.activity_count:
+            achievement = assess_indicator(
+                indicator, realisation, facts.rules(period).achievement
+            ).achievement
+    return values | {
+        "target": to_decimal(target),
+        "realisation": to_decimal(realisation.value),
+        "verified_share": to_decimal(realisation.verified_share),
+        "achievement": to_decimal(achievement),
+    }

@@ -1,0 +1,136 @@
+"""The views' one entry: refresh every row a batch (or a use case) touched, each once.
+
+Rows of periods frozen before the touching events are left alone; progress rows go first, since
+the summaries of their periods are computed from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import String, any_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.adapters.sql_arrays import array_of
+from services.scoring.adapters.tables import contributions, employee_scores, indicator_progress, plans
+from services.scoring.domain.periods import periods_in_year
+from services.scoring.service_layer.views.deltas import ProgressDelta
+from services.scoring.service_layer.views.facts import RegionFacts, region_facts
+from services.scoring.service_layer.views.plans import plan_indicators_in_force
+from services.scoring.service_layer.views.progress import refresh_progress
+from services.scoring.service_layer.views.summaries import refresh_summaries
+from services.scoring.service_layer.views.touches import EmployeeYear, ProgressKey, SummaryKey, Touch, touch
+
+
+async def refresh_views(
+    session: AsyncSession,
+    facts: RegionFacts,
+    *,
+    progress: dict[ProgressKey, Touch] | None = None,
+    summaries: dict[SummaryKey, Touch] | None = None,
+    employee_years: dict[EmployeeYear, Touch] | None = None,
+    deltas: dict[ProgressKey, ProgressDelta] | None = None,
+) -> None:
+    """Refresh each touched view row once: progress rows, then the summaries of their periods.
+
+    Every employee-year is widened to all its rows first (after a plan, calendar or rule change);
+    those progress rows are recomputed from their contributions, while the rows only activity
+    changes touched follow from ``deltas`` (all are recomputed without it).
+    Rows of periods closed before the touching events happened are frozen and left alone.
+    """
+    progress = dict(progress or {})
+    summaries = dict(summaries or {})
+    recompute: set[ProgressKey] = set()
+    if employee_years:
+        wider_progress, wider_summaries = await _employee_year_keys(session, facts, employee_years)
+        recompute.update(wider_progress)
+        for row_key, found in wider_progress.items():
+            touch(progress, row_key, found.event_id, found.at, found.count)
+        for summary_key, found in wider_summaries.items():
+            touch(summaries, summary_key, found.event_id, found.at, found.count)
+    progress = {key: found for key, found in progress.items() if not facts.is_frozen(key[2], found.at)}
+    for (employee_id, _, period_key), found in progress.items():
+        touch(summaries, (employee_id, period_key), found.event_id, found.at, found.count)
+    summaries = {key: found for key, found in summaries.items() if not facts.is_frozen(key[1], found.at)}
+    # The plans in force of every employee concerned, read once for both.
+    concerned = {employee_id for employee_id, _, _ in progress} | {
+        employee_id for employee_id, _ in summaries
+    }
+    planned = await plan_indicators_in_force(session, facts.region_id, concerned) if concerned else {}
+    await refresh_progress(session, facts, progress, deltas, recompute, planned)
+    await refresh_summaries(session, facts, summaries, planned)
+
+
+async def _employee_year_keys(
+    session: AsyncSession, facts: RegionFacts, employee_years: dict[EmployeeYear, Touch]
+) -> tuple[dict[ProgressKey, Touch], dict[SummaryKey, Touch]]:
+    """Every progress and summary row of the given employee-years (None: all the employee's years)."""
+    region_id = facts.region_id
+    employee_ids = sorted({employee_id for employee_id, _ in employee_years})
+    ids = array_of(employee_ids, String())
+    contribution = contributions.c
+    # (employee, year) -> indicators that have activity or are planned, and periods with rows.
+    indicators: dict[tuple[str, int], set[str]] = {}
+    periods: dict[tuple[str, int], set[str]] = {}
+    for activity in await session.execute(
+        select(contribution.employee_id, contribution.year, contribution.indicator_id)
+        .where(
+            contribution.region_id == region_id,
+            contribution.employee_id == any_(ids),
+            contribution.year.is_not(None),
+        )
+        .distinct()
+    ):
+        active = indicators.setdefault((activity.employee_id, activity.year), set())
+        if activity.indicator_id is not None:
+            active.add(activity.indicator_id)
+    for (employee_id, year), rows in (
+        await plan_indicators_in_force(session, region_id, employee_ids)
+    ).items():
+        indicators.setdefault((employee_id, year), set()).update(row.indicator_id for row in rows)
+    for planned in await session.execute(
+        select(plans.c.employee_id, plans.c.year)
+        .where(plans.c.region_id == region_id, plans.c.employee_id == any_(ids))
+        .distinct()
+    ):
+        indicators.setdefault((planned.employee_id, planned.year), set())
+    for table in (indicator_progress, employee_scores):
+        for existing in await session.execute(
+            select(table.c.employee_id, table.c.period)
+            .where(table.c.region_id == region_id, table.c.employee_id == any_(ids))
+            .distinct()
+        ):
+            periods.setdefault((existing.employee_id, int(existing.period[:4])), set()).add(existing.period)
+    progress: dict[ProgressKey, Touch] = {}
+    summaries: dict[SummaryKey, Touch] = {}
+    for (employee_id, wanted), found in employee_years.items():
+        years = (
+            [wanted]
+            if wanted is not None
+            else sorted({year for owner, year in indicators if owner == employee_id})
+        )
+        for year in years:
+            keys = {period.key for period in periods_in_year(year, facts.calendar.kind)} | {f"{year:04d}"}
+            keys |= periods.get((employee_id, year), set())
+            for key in keys:
+                touch(summaries, (employee_id, key), found.event_id, found.at, 0)
+                for indicator_id in indicators.get((employee_id, year), set()):
+                    touch(progress, (employee_id, indicator_id, key), found.event_id, found.at, found.count)
+    return progress, summaries
+
+
+async def refresh_employee_years(
+    session: AsyncSession,
+    *,
+    region_id: str,
+    employee_years: Iterable[tuple[str, int]],
+    event_id: str,
+    at: datetime,
+) -> None:
+    """Refresh every view row of several employee-years at once."""
+    touched: dict[EmployeeYear, Touch] = {}
+    for employee_id, year in employee_years:
+        touch(touched, (employee_id, year), event_id, at)
+    if touched:
+        await refresh_views(session, await region_facts(session, region_id), employee_years=touched)

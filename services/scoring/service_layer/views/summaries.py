@@ -1,0 +1,205 @@
+"""The summary refresh: each employee-period row (employee_scores) recomputed from its facts.
+
+A row's achievement, rating proposal and predicate follow from the plan in force, its progress
+rows, the rater's latest assessment, judgements and decision (``summary_inputs.py`` reads them),
+with the region's rules for the period. Rows are written only when their content changed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import bindparam, delete
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.adapters.tables import (
+    employee_scores,
+)
+from services.scoring.domain.achievement import (
+    IndicatorAchievement,
+    Judgement,
+    QualitativeTarget,
+    Realisation,
+    assess_indicator,
+    realisation_from_totals,
+)
+from services.scoring.domain.behaviour import behaviour_rating
+from services.scoring.domain.performance import assess_employee
+from services.scoring.domain.periods import Period, PeriodKind, parse_period_key
+from services.scoring.domain.predicate import predicate_of
+from services.scoring.domain.rating import ProposalReason, RatingProposal, propose_result_rating
+from services.scoring.service_layer.views.facts import RegionFacts
+from services.scoring.service_layer.views.plans import PlannedIndicators, plan_structure
+from services.scoring.service_layer.views.progress import totals_of
+from services.scoring.service_layer.views.summary_inputs import read_summary_inputs
+from services.scoring.service_layer.views.touches import SummaryKey, Touch
+from services.scoring.service_layer.views.values import now, to_decimal, unchanged
+
+
+def _reason_json(reason: ProposalReason) -> dict[str, Any]:
+    return {
+        "code": reason.code.value,
+        "required": None if reason.required is None else str(to_decimal(reason.required)),
+        "actual": None if reason.actual is None else str(to_decimal(reason.actual)),
+        "satisfied": reason.satisfied,
+        "message_en": reason.message_en,
+        "message_id": reason.message_id,
+    }
+
+
+def _outcome_json(item: IndicatorAchievement) -> dict[str, Any]:
+    return {
+        "indicator_id": item.indicator.id,
+        "code": item.indicator.template_code,
+        "aspect": item.indicator.aspect.value,
+        "basis": item.basis.value,
+        "achievement": None if item.achievement is None else str(to_decimal(item.achievement)),
+        # Only judged indicators carry the key, so the other rows' content is unchanged.
+        **({"judgement": item.judgement.value} if item.judgement is not None else {}),
+    }
+
+
+async def refresh_summaries(
+    session: AsyncSession,
+    facts: RegionFacts,
+    touched: dict[SummaryKey, Touch],
+    planned: PlannedIndicators | None = None,
+) -> None:
+    """Recompute the touched employee-period rows (achievement, proposals, predicate), all at once."""
+    if not touched:
+        return
+    region_id = facts.region_id
+    keys = sorted(touched)
+    inputs = await read_summary_inputs(session, region_id, keys, planned)
+    stamp = now()
+    upserts: list[dict[str, Any]] = []
+    deletes: list[SummaryKey] = []
+    for key in keys:
+        employee_id, period_key = key
+        period = parse_period_key(period_key)
+        stored, plan = inputs.stored.get(key), inputs.plans_in_force.get((employee_id, period.year))
+        if plan is None or period.kind not in (facts.calendar.kind, PeriodKind.YEAR):
+            # No plan in force (or a period the region no longer uses): nothing to score. A decision
+            # stays in rating_decisions (auditors read it there) and is back on the row once scored.
+            if stored is not None:
+                deletes.append(key)
+            continue
+        values = _summary_values(
+            facts,
+            period,
+            plan,
+            inputs.indicator_rows.get((employee_id, period.year), []),
+            inputs.progress.get(key, {}),
+            inputs.assessments.get(key),
+            inputs.assignments.get(employee_id),
+            inputs.judgements.get(key, {}),
+        ) | _decision_values(inputs.decisions.get(key))
+        if unchanged(stored, values):
+            continue
+        upserts.append(
+            values
+            | {
+                "employee_id": employee_id,
+                "period": period_key,
+                "region_id": region_id,
+                "last_event_id": touched[key].event_id,
+                "updated_at": stamp,
+            }
+        )
+    if upserts:
+        statement = insert(employee_scores)
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["region_id", "employee_id", "period"],
+                set_={
+                    name: statement.excluded[name]
+                    for name in upserts[0]
+                    if name not in ("region_id", "employee_id", "period")
+                },
+            ),
+            upserts,
+        )
+    if deletes:
+        await session.execute(
+            _DELETE_SUMMARY,
+            [{"r": region_id, "e": employee_id, "p": period} for employee_id, period in deletes],
+        )
+
+
+_DELETE_SUMMARY = delete(employee_scores).where(
+    employee_scores.c.region_id == bindparam("r"),
+    employee_scores.c.employee_id == bindparam("e"),
+    employee_scores.c.period == bindparam("p"),
+)
+
+
+def _decision_values(decision: Any) -> dict[str, Any]:
+    """An employee-period row's decision columns from the rater's latest decision (None: undecided)."""
+    return {
+        "result_rating": decision.result_rating if decision else None,
+        "behaviour_rating": decision.behaviour_rating if decision else None,
+        "predicate": decision.predicate if decision else None,
+        "overridden": decision.overridden if decision else None,
+        "decision_reason": decision.reason if decision else None,
+        "decided_by": decision.rater_id if decision else None,
+        "decided_at": decision.decided_at if decision else None,
+    }
+
+
+def _summary_values(
+    facts: RegionFacts,
+    period: Period,
+    plan: Any,
+    indicator_rows: list[Any],
+    progress: dict[str, Any],
+    assessment: Any,
+    person: Any,
+    judgements: dict[str, Judgement] | None = None,
+) -> dict[str, Any]:
+    """An employee-period row's content from the plan in force, progress rows, assessments and judgements."""
+    rules = facts.rules(period)
+    structure = plan_structure(
+        (row for row in indicator_rows if row.plan_id == plan.plan_id), period, facts.indicator
+    )
+    achievements: dict[str, IndicatorAchievement] = {}
+    for indicator in (i for result in structure for i in result.indicators):
+        row = progress.get(indicator.id)
+        # A qualitative indicator is achieved by the rater's judgement, with or without activities.
+        judgement = (judgements or {}).get(indicator.id)
+        if not isinstance(indicator.target, QualitativeTarget):
+            judgement = None
+        if judgement is not None or (row is not None and row.activity_count):
+            realisation = (
+                realisation_from_totals(indicator.aggregation, totals_of(row))
+                if row is not None
+                else Realisation.empty(indicator.aggregation)
+            )
+            achievements[indicator.id] = assess_indicator(
+                indicator, realisation, rules.achievement, judgement
+            )
+    assessed = assess_employee(structure, achievements, rules.employee_achievement)
+    proposal: RatingProposal = propose_result_rating(
+        assessed.achievement, assessed.verified_share, rules.rating
+    )
+    behaviour = behaviour_rating(assessment.proposed_rating, assessment.scores) if assessment else None
+    return {
+        "plan_id": plan.plan_id,
+        "unit_id": person.unit_id if person else plan.unit_id or "",
+        "job_type": person.job_type if person else plan.job_type or "",
+        "rater_id": (person.supervisor_id if person and person.supervisor_id else plan.rater_id),
+        "achievement": to_decimal(assessed.achievement),
+        "main_achievement": to_decimal(assessed.main_achievement),
+        "additional_bonus": to_decimal(assessed.additional_bonus),
+        "verified_share": to_decimal(assessed.verified_share),
+        "activity_count": sum(
+            row.activity_count for indicator_id, row in progress.items() if indicator_id in achievements
+        ),
+        "indicator_outcomes": [_outcome_json(item) for item in assessed.indicators()],
+        "rule_set_from": rules.effective_from,
+        "proposed_result_rating": proposal.rating.value,
+        "proposal_reasons": [_reason_json(reason) for reason in proposal.reasons],
+        "behaviour_assessment_id": assessment.assessment_id if assessment else None,
+        "proposed_behaviour_rating": behaviour.value if behaviour else None,
+        "proposed_predicate": predicate_of(proposal.rating, behaviour).value if behaviour else None,
+    }

@@ -1,0 +1,66 @@
+"""What a batch touched: the view rows events changed, each with how many events, the latest and when.
+
+Handlers only note touches; the refresh then recomputes each touched row once (``refresh.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String
+
+from services.scoring.adapters.sql_arrays import keys_table
+
+#: An (employee, indicator, period key) row of indicator_progress.
+ProgressKey = tuple[str, str, str]
+#: An (employee, period key) row of employee_scores.
+SummaryKey = tuple[str, str]
+#: An (employee, year) whose every view row needs a refresh; year None: every year of the employee.
+EmployeeYear = tuple[str, int | None]
+
+
+@dataclass
+class Touch:
+    """The events that touched one view row: how many, the latest one, and the earliest time.
+
+    A row touched by several events of a batch is refreshed once: it counts each event as applied,
+    records the latest as the one that changed it, and is frozen only if its period was closed
+    before the earliest of them happened (later ones were already diverted when they were applied).
+    """
+
+    count: int
+    event_id: str
+    at: datetime
+
+    def merged(self, other: Touch) -> Touch:
+        """Both touches as one (``other`` is the later)."""
+        return Touch(self.count + other.count, other.event_id, min(self.at, other.at))
+
+
+def touch(touches: dict[Any, Touch], key: Any, event_id: str, at: datetime, count: int = 1) -> None:
+    """Record that an event touched a row."""
+    found = touches.get(key)
+    added = Touch(count, event_id, at)
+    touches[key] = added if found is None else found.merged(added)
+
+
+def counted_keys(employee_id: str, row: dict[str, Any] | None) -> list[ProgressKey]:
+    """The progress rows an activity (a contributions row) counts in: its period's and its year's."""
+    if row is None or not row["reported"] or row["period"] is None:
+        return []
+    period: str = row["period"]
+    return [(employee_id, row["indicator_id"], period), (employee_id, row["indicator_id"], period[:4])]
+
+
+def progress_keys_table(keys: list[ProgressKey]) -> Any:
+    """Progress keys as the table ``k(employee_id, indicator_id, period)`` to join view rows to."""
+    return keys_table(
+        "k",
+        {
+            "employee_id": ([employee_id for employee_id, _, _ in keys], String()),
+            "indicator_id": ([indicator_id for _, indicator_id, _ in keys], String()),
+            "period": ([period for _, _, period in keys], String()),
+        },
+    )

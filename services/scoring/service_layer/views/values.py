@@ -1,0 +1,32 @@
+"""How view rows store numbers and stamps, and when a recomputed row need not be written."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+PLACES = 4
+
+
+def to_decimal(value: Fraction | None, places: int = PLACES) -> Decimal | None:
+    """An exact fraction rounded (half even) for storage and display."""
+    if value is None:
+        return None
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal(1).scaleb(-places))
+
+
+def to_fraction(value: Decimal | None) -> Fraction | None:
+    """A stored decimal as an exact fraction."""
+    return None if value is None else Fraction(value)
+
+
+def now() -> datetime:
+    """The current instant (one place, so refreshes stamp rows consistently)."""
+    return datetime.now(UTC)
+
+
+def unchanged(current: Any, values: dict[str, Any]) -> bool:
+    """Whether a stored row already holds these values (then it is not written, nor its event recorded)."""
+    return current is not None and all(getattr(current, name) == value for name, value in values.items())
