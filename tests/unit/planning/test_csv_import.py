@@ -113,6 +113,18 @@ def test_without_a_unit_kind_column_top_units_are_agencies_and_others_sections()
     assert [record.unit.kind for record in report.accepted] == [UnitKind.AGENCY, UnitKind.SECTION]
 
 
+def test_a_unit_gets_the_kind_stated_on_any_of_its_rows_as_validation_judged_it() -> None:
+    # The first clerk's row leaves the kind blank; the second states it: the unit is a service point.
+    report = validate_import(
+        _csv(_row(HEAD), _section_row(SECTION), _clerk_row(CLERK, kind=""), _clerk_row(CLERK_2)),
+        region_id="medan",
+    )
+
+    assert report.is_clean
+    assert {record.unit.kind for record in report.accepted[2:]} == {UnitKind.SERVICE_POINT}
+    assert [unit.kind for unit in report.units() if unit.code == "DISDUKCAPIL-U1"] == [UnitKind.SERVICE_POINT]
+
+
 def test_a_file_missing_required_columns_is_refused_as_a_whole() -> None:
     report = validate_import("nip,name\n198503122010011001,Siti\n", region_id="medan")
     assert report.accepted == ()

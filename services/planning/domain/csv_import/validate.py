@@ -49,7 +49,8 @@ def validate_import(
         for number, values in enumerate(reader, start=2)
         if any(value.strip() for value in values)
     ]
-    CrossRowChecks(rows, existing_employees or {}, existing_units).run()
+    checks = CrossRowChecks(rows, existing_employees or {}, existing_units)
+    checks.run()
 
     units: dict[str, OrganisationUnit] = {}
     accepted: list[EmployeeRecord] = []
@@ -65,7 +66,7 @@ def validate_import(
         assert row.effective_from is not None
         unit = units.get(row.unit_code)
         if unit is None:
-            unit = _unit_for(row, region_id, existing_units)
+            unit = _unit_for(row, region_id, existing_units, checks.kind_of_unit[row.unit_code])
             units[row.unit_code] = unit
         accepted.append(
             EmployeeRecord(
@@ -80,9 +81,12 @@ def validate_import(
     return ImportReport(region_id, tuple(accepted), tuple(rejected))
 
 
-def _unit_for(row: ParsedRow, region_id: str, existing_units: UnitTree | None) -> OrganisationUnit:
+def _unit_for(
+    row: ParsedRow, region_id: str, existing_units: UnitTree | None, kind: UnitKind
+) -> OrganisationUnit:
+    # The kind is the one the cross-row checks judged (stated on any of the unit's rows, else
+    # inferred), so the unit created is the unit that was checked.
     assert row.unit_code is not None
     if existing_units is not None and row.unit_code in existing_units:
         return existing_units.get(row.unit_code)
-    kind = row.unit_kind or (UnitKind.AGENCY if row.parent_code is None else UnitKind.SECTION)
     return OrganisationUnit(region_id, row.unit_code, row.unit_name, kind, row.parent_code)
