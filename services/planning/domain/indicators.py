@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from services.planning.domain.organisation import JobType, validate_region_id
+from services.planning.domain.organisation import JobType, require_text, validate_region_id
 from shared.refusals import Refusal, RefusalKind
 
 _TEMPLATE_CODE = re.compile(r"[A-Z][A-Z0-9]*(-[A-Z0-9]+)*")
@@ -112,11 +112,8 @@ class IndicatorTemplate:
                 field="code",
                 params={"code": repr(self.code)},
             )
-        for field, value in (("name_id", self.name_id), ("name_en", self.name_en)):
-            if not value.strip():
-                raise Refusal(
-                    "missing_value", "%(field)s must not be empty", field=field, params={"field": field}
-                )
+        require_text(self.name_id, "name_id")
+        require_text(self.name_en, "name_en")
         if not self.job_types:
             raise Refusal("missing_value", "a template applies to at least one job type", field="job_types")
         if not self.qualitative and not self.unit.strip():

@@ -9,6 +9,7 @@ import pytest
 
 from services.planning.domain.csv_import import COLUMNS, ImportReport, validate_import
 from services.planning.domain.organisation import JobType, OrganisationUnit, UnitKind, UnitTree
+from shared.refusals import Refusal
 from tests.unit.planning.builders import nip
 from tests.unit.planning.csv_fixture import generate_structure_csv
 
@@ -164,6 +165,32 @@ def test_a_row_with_a_bad_field_is_rejected_naming_the_column(
     problem = report.rejected[0].problems[0]
     assert (problem.field, problem.code) == (column, code)
     assert len(report.accepted) == 2
+
+
+@pytest.mark.parametrize(
+    "code", ["A", "DINKES/UPT-1.a_b", "X" * 40, "X" * 41, ".DINKES", "DINAS KES", "DINKES#1"]
+)
+def test_the_file_and_the_unit_tree_agree_on_what_a_unit_code_is(code: str) -> None:
+    report = validate_import(_csv(_row(HEAD, unit=code)), region_id="medan")
+    try:
+        OrganisationUnit("medan", code, "Dinas Kesehatan", UnitKind.AGENCY)
+    except Refusal:
+        assert _rejections(report) == {2: {"invalid_unit_code"}}
+    else:
+        assert report.is_clean
+
+
+def test_nips_typed_with_spaces_between_their_groups_are_read_as_the_domain_reads_them() -> None:
+    def spaced(value: str) -> str:
+        return f"{value[:8]} {value[8:14]} {value[14]} {value[15:]}"
+
+    report = validate_import(
+        _csv(_row(spaced(HEAD)), _section_row(spaced(SECTION), supervisor=spaced(HEAD))), region_id="medan"
+    )
+
+    assert report.is_clean
+    assert [record.employee.nip for record in report.accepted] == [nip(1), nip(2)]
+    assert report.accepted[1].supervisor_nip == nip(1)
 
 
 def test_a_row_with_too_few_columns_is_rejected() -> None:

@@ -6,10 +6,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from services.planning.domain.organisation import JobType, Nip, UnitKind, nip_problem
+from services.planning.domain.organisation import JobType, Nip, UnitKind, is_unit_code
 from shared.refusals import Refusal
 
-_UNIT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,39}")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _UNIT_KIND_ALIASES: dict[str, UnitKind] = {
     "dinas": UnitKind.AGENCY,
@@ -53,6 +52,15 @@ def _missing(column: str) -> Refusal:
     return Refusal("missing_value", "%(column)s must not be empty", field=column, params={"column": column})
 
 
+def _nip(row: ParsedRow, text: str, column: str) -> Nip | None:
+    # Read as the domain reads a typed NIP (spaces between its groups ignored), keeping the problem.
+    try:
+        return Nip.parse(text, column)
+    except Refusal as error:
+        row.problems.extend(error.problems)
+        return None
+
+
 def _parse_unit_kind(text: str) -> UnitKind:
     key = text.strip().lower().replace(" ", "_").replace("-", "_")
     try:
@@ -91,12 +99,7 @@ def parse_row(number: int, values: list[str], header: dict[str, int]) -> ParsedR
     if not text:
         row.problems.append(_missing("nip"))
     else:
-        compact = "".join(text.split())
-        problem = nip_problem(compact, "nip")
-        if problem is None:
-            row.nip = Nip(compact)
-        else:
-            row.problems.append(problem)
+        row.nip = _nip(row, text, "nip")
 
     row.name = get("name")
     if not row.name:
@@ -105,7 +108,7 @@ def parse_row(number: int, values: list[str], header: dict[str, int]) -> ParsedR
     code = get("unit_code")
     if not code:
         row.problems.append(_missing("unit_code"))
-    elif not _UNIT_CODE.fullmatch(code):
+    elif not is_unit_code(code):
         row.problems.append(
             Refusal(
                 "invalid_unit_code",
@@ -130,7 +133,7 @@ def parse_row(number: int, values: list[str], header: dict[str, int]) -> ParsedR
 
     parent = get("parent_unit_code")
     if parent:
-        if not _UNIT_CODE.fullmatch(parent):
+        if not is_unit_code(parent):
             row.problems.append(
                 Refusal(
                     "invalid_unit_code",
@@ -166,18 +169,15 @@ def parse_row(number: int, values: list[str], header: dict[str, int]) -> ParsedR
 
     supervisor = get("supervisor_nip")
     if supervisor:
-        compact = "".join(supervisor.split())
-        problem = nip_problem(compact, "supervisor_nip")
-        if problem is not None:
-            row.problems.append(problem)
-        elif row.nip is not None and compact == row.nip.value:
+        supervisor_nip = _nip(row, supervisor, "supervisor_nip")
+        if supervisor_nip is not None and supervisor_nip == row.nip:
             row.problems.append(
                 Refusal(
                     "self_supervision", "an employee cannot be their own supervisor", field="supervisor_nip"
                 )
             )
         else:
-            row.supervisor = Nip(compact)
+            row.supervisor = supervisor_nip
 
     when = get("effective_date")
     if not when:

@@ -9,8 +9,8 @@
 """
 
 from services.planning.domain.organisation.employees import Employee, JobType, Position
-from services.planning.domain.organisation.names import validate_region_id
-from services.planning.domain.organisation.nip import Nip, Sex, nip_problem
+from services.planning.domain.organisation.names import is_unit_code, require_text, validate_region_id
+from services.planning.domain.organisation.nip import Nip, Sex
 from services.planning.domain.organisation.supervisor_tree import Move, SupervisorTree
 from services.planning.domain.organisation.units import (
     OrganisationUnit,
@@ -32,7 +32,8 @@ __all__ = [
     "SupervisorTree",
     "UnitKind",
     "UnitTree",
-    "nip_problem",
+    "is_unit_code",
+    "require_text",
     "unit_parent_problem",
     "validate_region_id",
 ]

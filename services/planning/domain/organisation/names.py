@@ -21,9 +21,14 @@ def validate_region_id(region_id: str, field: str = "region_id") -> None:
         )
 
 
+def is_unit_code(text: str) -> bool:
+    """True for 1-40 characters of [A-Za-z0-9._/-] starting with a letter or digit."""
+    return _UNIT_CODE.fullmatch(text) is not None
+
+
 def validate_unit_code(code: str, field: str = "code") -> None:
     """Refuse a unit code that is empty, too long or uses characters outside [A-Za-z0-9._/-]."""
-    if not _UNIT_CODE.fullmatch(code):
+    if not is_unit_code(code):
         raise Refusal(
             "invalid_unit_code",
             "unit code %(code)s must be 1-40 characters of letters, digits, '.', '_', '/', '-'",
