@@ -23,9 +23,9 @@ from services.feedback.metrics import RATE_LIMITED
 from services.feedback.service_layer.surveys import pseudonymous_address
 from services.feedback.settings import FeedbackSettings
 from shared.context import Context, ServiceContext
-from shared.errors import TooManyRequests
 from shared.guarded_route import GuardedRoute
 from shared.http import client_address
+from shared.refusals import Refusal, RefusalKind
 from shared.route_work import AuditedWork, audited_work
 from shared.settings import own_settings
 
@@ -115,7 +115,13 @@ async def _hit_all(
         verdict = await limiter.hit(action, dimension, value, limit)
         if not verdict.allowed:
             RATE_LIMITED.labels(action, dimension).inc()
-            raise TooManyRequests(verdict.retry_after_seconds)
+            raise Refusal(
+                "rate_limited",
+                "Too many requests; try again in %(seconds)s seconds.",
+                kind=RefusalKind.RATE_LIMITED,
+                params={"seconds": verdict.retry_after_seconds},
+                retry_after=verdict.retry_after_seconds,
+            )
 
 
 async def limit_ticketless_response(

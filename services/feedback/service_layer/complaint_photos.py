@@ -17,7 +17,7 @@ from services.feedback.domain.complaints import ComplaintStatus
 from services.feedback.domain.tracking_code import is_valid_tracking_code, parse_tracking_code
 from services.feedback.service_layer.complaints import complaint_detail
 from shared.auth import Principal
-from shared.errors import Conflict, NotFound, Unprocessable
+from shared.refusals import Refusal, RefusalKind
 from shared.unit_of_work import UnitOfWork
 
 
@@ -32,8 +32,8 @@ def sniff_photo_type(head: bytes) -> str | None:
     return None
 
 
-def _unknown() -> NotFound:
-    return NotFound("unknown_complaint", "No complaint has this tracking code.", "Pengaduan tidak ditemukan.")
+def _unknown() -> Refusal:
+    return Refusal("unknown_complaint", "No complaint has this tracking code.", kind=RefusalKind.NOT_FOUND)
 
 
 async def attach_photo(*, uow: UnitOfWork, region_id: str, tracking_code: str, content: bytes) -> str:
@@ -51,24 +51,17 @@ async def attach_photo(*, uow: UnitOfWork, region_id: str, tracking_code: str, c
     if row is None:
         raise _unknown()
     if row.status != ComplaintStatus.SUBMITTED.value:
-        raise Conflict(
+        raise Refusal(
             "photo_too_late",
             "A photo can be added only before the complaint is checked.",
-            "Foto hanya dapat ditambahkan sebelum pengaduan diperiksa.",
             field="photo",
+            kind=RefusalKind.CONFLICT,
         )
     if await uow.session.scalar(select(exists().where(complaint_photos.c.complaint_id == row.complaint_id))):
-        raise Conflict(
-            "photo_exists", "This complaint already has a photo.", "Pengaduan ini sudah memiliki foto."
-        )
+        raise Refusal("photo_exists", "This complaint already has a photo.", kind=RefusalKind.CONFLICT)
     content_type = sniff_photo_type(content[:16])
     if content_type is None:
-        raise Unprocessable(
-            "photo_type",
-            "The photo must be a JPEG, PNG or WebP image.",
-            "Foto harus berupa gambar JPEG, PNG, atau WebP.",
-            field="photo",
-        )
+        raise Refusal("photo_type", "The photo must be a JPEG, PNG or WebP image.", field="photo")
     await uow.session.execute(
         insert(complaint_photos).values(
             complaint_id=row.complaint_id,
@@ -98,5 +91,5 @@ async def photo_of(*, session: AsyncSession, principal: Principal, complaint_id:
         )
     ).first()
     if row is None:
-        raise NotFound("no_photo", "This complaint has no photo.", "Pengaduan ini tidak memiliki foto.")
+        raise Refusal("no_photo", "This complaint has no photo.", kind=RefusalKind.NOT_FOUND)
     return str(row.content_type), bytes(row.content)

@@ -42,28 +42,24 @@ from services.feedback.service_layer.schemas import (
 )
 from shared.auth import Principal, Role
 from shared.contracts.feedback import BehaviourAssessmentSubmitted, ContinuousFeedbackGiven
-from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from shared.refusals import Refusal, RefusalKind
 from shared.unit_of_work import UnitOfWork
 
 _TWO_PLACES = Decimal("0.01")
 
 
-def _not_your_team() -> Forbidden:
-    return Forbidden(
+def _not_your_team() -> Refusal:
+    return Refusal(
         "not_your_team",
         "You can only act on employees you supervise.",
-        "Anda hanya dapat menilai pegawai yang Anda bina langsung.",
         field="employee_id",
+        kind=RefusalKind.FORBIDDEN,
     )
 
 
 def _own_employee_id(principal: Principal) -> str:
     if principal.employee_id is None:
-        raise Forbidden(
-            "no_employee_id",
-            "Your token names no employee.",
-            "Token Anda tidak menyebut identitas pegawai.",
-        )
+        raise Refusal("no_employee_id", "Your token names no employee.", kind=RefusalKind.FORBIDDEN)
     return principal.employee_id
 
 
@@ -76,7 +72,7 @@ async def _may_read(session: AsyncSession, principal: Principal, employee: Emplo
         me == employee.employee_id or (principal.has(Role.RATER) and employee.supervisor_id == me)
     ):
         return
-    raise NotFound("unknown_employee", "No such employee.", "Pegawai tidak ditemukan.", field="employee_id")
+    raise Refusal("unknown_employee", "No such employee.", field="employee_id", kind=RefusalKind.NOT_FOUND)
 
 
 async def give_continuous_feedback(
@@ -104,10 +100,9 @@ async def give_continuous_feedback(
         )
     ).first()
     if result is None:
-        raise Unprocessable(
+        raise Refusal(
             "unknown_result",
             "The planned result is not part of the employee's approved work plan.",
-            "Rencana hasil kerja ini tidak ada dalam SKP pegawai yang telah disetujui.",
             field="result_id",
         )
     evidence = sorted(set(feedback_in.activity_ids))
@@ -124,11 +119,11 @@ async def give_continuous_feedback(
         )
         missing = [activity for activity in evidence if activity not in known]
         if missing:
-            raise Unprocessable(
+            raise Refusal(
                 "unknown_evidence",
-                f"These activities are not reported evidence of this result: {', '.join(missing)}.",
-                f"Kegiatan berikut bukan bukti dukung hasil kerja ini: {', '.join(missing)}.",
+                "These activities are not reported evidence of this result: %(missing)s.",
                 field="activity_ids",
+                params={"missing": ", ".join(missing)},
             )
     clock = await region_clock(session, region_id)
     period = period_at(now, timezone=clock.timezone, kind=clock.period_kind).key
@@ -222,11 +217,11 @@ async def _assessor_role(
     # Peers are colleagues of the same unit; anyone else's opinion is not a peer assessment.
     if colleague.unit_id == employee.unit_id:
         return AssessorRole.PEER
-    raise Forbidden(
+    raise Refusal(
         "not_a_colleague",
         "Only the employee, their rater and colleagues of the same unit may assess this employee.",
-        "Hanya pegawai yang bersangkutan, pejabat penilainya, dan rekan satu unit yang dapat menilai.",
         field="employee_id",
+        kind=RefusalKind.FORBIDDEN,
     )
 
 
@@ -256,11 +251,11 @@ async def submit_behaviour_assessment(
         .returning(behaviour_assessments.c.assessment_id)
     )
     if inserted is None:
-        raise Conflict(
+        raise Refusal(
             "already_assessed",
             "You have already assessed this employee for this period.",
-            "Anda sudah menilai pegawai ini untuk periode tersebut.",
             field="period",
+            kind=RefusalKind.CONFLICT,
         )
     proposal = propose_behaviour_rating(assessment.profile()) if role is AssessorRole.RATER else None
     uow.emit(

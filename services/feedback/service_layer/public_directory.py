@@ -18,7 +18,7 @@ from services.feedback.service_layer.public_schemas import (
     RegionNameRead,
 )
 from shared.db import see_all_regions
-from shared.errors import NotFound
+from shared.refusals import Refusal, RefusalKind
 
 
 async def list_regions(session: AsyncSession) -> list[RegionNameRead]:
@@ -40,7 +40,7 @@ async def region_profile(session: AsyncSession, region_id: str) -> PublicRegionR
         )
     ).first()
     if region is None:
-        raise NotFound("unknown_region", "No such region.", "Daerah tidak ditemukan.", field="region_id")
+        raise Refusal("unknown_region", "No such region.", field="region_id", kind=RefusalKind.NOT_FOUND)
     unit_rows = await session.execute(
         select(units.c.unit_id, units.c.name).where(units.c.region_id == region_id).order_by(units.c.name)
     )

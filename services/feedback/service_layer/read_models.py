@@ -27,9 +27,9 @@ from shared.contracts.planning import (
     WorkPlanSuperseded,
 )
 from shared.contracts.reporting import ActivityReported
-from shared.errors import NotFound
 from shared.messaging.scope import HandlerScope
 from shared.read_models import FactOrder, holding_or_first, stamp_values, stored_if_newer
+from shared.refusals import Refusal, RefusalKind
 from shared.region_time import in_zone
 
 
@@ -189,9 +189,7 @@ async def unit_name(session: AsyncSession, region_id: str, unit_id: str) -> str:
         select(units.c.name).where(units.c.unit_id == unit_id, units.c.region_id == region_id)
     )
     if name is None:
-        raise NotFound(
-            "unknown_unit", "No such service unit.", "Unit layanan tidak ditemukan.", field="unit_id"
-        )
+        raise Refusal("unknown_unit", "No such service unit.", field="unit_id", kind=RefusalKind.NOT_FOUND)
     return str(name)
 
 
@@ -226,11 +224,8 @@ async def require_employee(
     """An employee of the region, or 404 naming the field."""
     found = await find_employee(session, region_id, employee_id)
     if found is None:
-        raise NotFound(
-            "unknown_employee",
-            "No such employee in this region.",
-            "Pegawai tidak ditemukan di daerah ini.",
-            field=field,
+        raise Refusal(
+            "unknown_employee", "No such employee in this region.", field=field, kind=RefusalKind.NOT_FOUND
         )
     return found
 

@@ -30,7 +30,7 @@ from services.feedback.service_layer.periods import in_period
 from services.feedback.service_layer.read_models import unit_name
 from services.feedback.service_layer.schemas import ItemScore, SatisfactionIndexRead
 from shared.contracts.feedback import SatisfactionIndexChanged
-from shared.errors import NotFound
+from shared.refusals import Refusal, RefusalKind
 from shared.unit_of_work import UnitOfWork
 
 #: Service key of responses about the unit as a whole (no particular service).
@@ -181,12 +181,10 @@ def index_read(
     )
 
 
-def no_responses() -> NotFound:
+def no_responses() -> Refusal:
     """404: nobody answered the survey for this unit (or service) and period yet."""
-    return NotFound(
-        "no_responses",
-        "No survey responses for this unit and period yet.",
-        "Belum ada tanggapan survei untuk unit dan periode ini.",
+    return Refusal(
+        "no_responses", "No survey responses for this unit and period yet.", kind=RefusalKind.NOT_FOUND
     )
 
 

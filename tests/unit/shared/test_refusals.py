@@ -106,7 +106,9 @@ async def test_a_rate_limited_refusal_is_a_429_saying_when_to_try_again() -> Non
     response = await answer_of(refusal)
     assert response.status_code == 429
     assert response.headers["retry-after"] == "42"
-    assert response.json()["error"]["message"] == "Too many requests; try again in 42 seconds."
+    error = response.json()["error"]
+    assert error["message"] == "Too many requests; try again in 42 seconds."
+    assert error["message_id"] == "Terlalu banyak permintaan; coba lagi dalam 42 detik."
 
 
 async def test_an_unavailable_refusal_is_a_503_with_retry_after_only_when_it_names_one() -> None:
@@ -116,6 +118,7 @@ async def test_an_unavailable_refusal_is_a_503_with_retry_after_only_when_it_nam
     response = await answer_of(stopping)
     assert response.status_code == 503
     assert "retry-after" not in response.headers
+    assert response.json()["error"]["message_id"] == "Layanan sedang berhenti; kirim lagi."
 
     soon = await answer_of(
         Refusal("x", "A value cannot be stored as sent.", kind=RefusalKind.UNAVAILABLE, retry_after=1)

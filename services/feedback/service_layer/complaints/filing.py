@@ -50,8 +50,8 @@ from services.feedback.service_layer.surveys import service_row
 from shared.contracts.feedback import (
     ComplaintFiled,
 )
-from shared.errors import Conflict
 from shared.observability import region_label
+from shared.refusals import Refusal, RefusalKind
 from shared.unit_of_work import UnitOfWork
 
 _CODE_ATTEMPTS: Final = 5
@@ -105,10 +105,10 @@ async def file_complaint(
             tracking_code = candidate
             break
     else:  # pragma: no cover - 31**9 codes make five collisions in a row practically impossible
-        raise Conflict(
+        raise Refusal(
             "tracking_code_exhausted",
             "Could not draw a free tracking code; try again.",
-            "Tidak mendapat kode pelacakan yang bebas; coba lagi.",
+            kind=RefusalKind.CONFLICT,
         )
     await session.execute(
         insert(complaint_history).values(

@@ -44,8 +44,8 @@ from shared.contracts.feedback import (
     ComplaintDeadlineBreached,
     ComplaintStatusChanged,
 )
-from shared.errors import Forbidden
 from shared.observability import region_label
+from shared.refusals import Refusal, RefusalKind
 from shared.unit_of_work import UnitOfWork
 
 #: What a unit's own staff (a rater of that unit) may do with a complaint dispatched to it.
@@ -197,13 +197,12 @@ async def move_complaint(
         unit = await staff_unit(uow.session, principal)
         history = await load_history(uow.session, region_id, complaint_id)
         if move_in.status not in UNIT_MOVES or dispatched_unit(history) != unit:
-            raise Forbidden(
+            raise Refusal(
                 "not_complaint_desk",
                 "Only the complaint desk (region administrators) may make this move; a unit may only "
                 "follow up or answer complaints dispatched to it.",
-                "Hanya pengelola pengaduan (admin daerah) yang dapat melakukan perubahan ini; unit hanya "
-                "dapat menindaklanjuti atau menjawab pengaduan yang didisposisikan kepadanya.",
                 field="status",
+                kind=RefusalKind.FORBIDDEN,
             )
     await apply_move(
         uow,

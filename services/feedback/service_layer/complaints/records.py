@@ -18,7 +18,7 @@ from services.feedback.domain.complaints import (
     StageDeadline,
     StatusChange,
 )
-from shared.errors import NotFound
+from shared.refusals import Refusal, RefusalKind
 
 CITIZEN: Final = "citizen"
 
@@ -73,9 +73,9 @@ def deadline_values(deadline: StageDeadline | None) -> dict[str, Any]:
     }
 
 
-def unknown_complaint(field: str | None = None) -> NotFound:
+def unknown_complaint(field: str | None = None) -> Refusal:
     """The 404 for a complaint that does not exist or that the caller may not see."""
-    return NotFound("unknown_complaint", "No such complaint.", "Pengaduan tidak ditemukan.", field=field)
+    return Refusal("unknown_complaint", "No such complaint.", field=field, kind=RefusalKind.NOT_FOUND)
 
 
 async def row_by_code(session: AsyncSession, region_id: str, code: str, *, lock: bool = False) -> Any:

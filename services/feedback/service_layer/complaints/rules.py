@@ -34,7 +34,7 @@ from services.feedback.service_layer.schemas import (
     HolidayCreate,
     HolidayRead,
 )
-from shared.errors import NotFound, Unprocessable
+from shared.refusals import Refusal, RefusalKind
 from shared.unit_of_work import UnitOfWork
 
 
@@ -158,7 +158,7 @@ async def remove_holiday(*, uow: UnitOfWork, region_id: str, day: date) -> None:
         .returning(holidays.c.day)
     )
     if removed.first() is None:
-        raise NotFound("unknown_holiday", "No such holiday.", "Hari libur tidak ditemukan.", field="day")
+        raise Refusal("unknown_holiday", "No such holiday.", field="day", kind=RefusalKind.NOT_FOUND)
     await recompute_deadlines(uow, region_id)
 
 
@@ -207,9 +207,6 @@ async def list_policies(*, session: AsyncSession, region_id: str) -> list[Compla
 def check_weekend(weekend_days: Sequence[int]) -> None:
     """Refuse weekend days outside 0..6 (also done by the calendar; here for a precise field)."""
     if any(not 0 <= day <= 6 for day in weekend_days):
-        raise Unprocessable(
-            "invalid_weekend_days",
-            "Weekend days must be 0 (Monday) to 6 (Sunday).",
-            "Hari libur mingguan harus bernilai 0 (Senin) sampai 6 (Minggu).",
-            field="weekend_days",
+        raise Refusal(
+            "invalid_weekend_days", "Weekend days must be 0 (Monday) to 6 (Sunday).", field="weekend_days"
         )

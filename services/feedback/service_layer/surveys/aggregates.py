@@ -26,7 +26,7 @@ from services.feedback.service_layer.satisfaction import (
 from services.feedback.service_layer.schemas import ServiceUsersRead, ServiceUsersReport
 from services.feedback.service_layer.surveys.unit_services import service_row
 from shared.auth import Principal, Role
-from shared.errors import Forbidden, Unprocessable
+from shared.refusals import Refusal, RefusalKind
 from shared.unit_of_work import UnitOfWork
 
 
@@ -104,10 +104,9 @@ async def report_service_users(
     """Record how many citizens the unit served in a period; the sample adequacy follows from it."""
     region_id = principal.region
     if parse_period(report.period).is_year:
-        raise Unprocessable(
+        raise Refusal(
             "period_is_year",
             "Service users are reported per period of the region (e.g. 2026-Q3); the year's are their sum.",
-            "Jumlah pengguna layanan dilaporkan per periode daerah (mis. 2026-Q3); setahun adalah jumlahnya.",
             field="period",
         )
     await unit_name(uow.session, region_id, unit_id)
@@ -118,12 +117,11 @@ async def report_service_users(
             else None
         )
         if reporter is None or reporter.unit_id != unit_id:
-            raise Forbidden(
+            raise Refusal(
                 "not_your_unit",
                 "Only the unit's own staff or the region's administrators may report its service users.",
-                "Hanya pegawai unit tersebut atau admin daerah yang dapat melaporkan "
-                "jumlah pengguna layanannya.",
                 field="unit_id",
+                kind=RefusalKind.FORBIDDEN,
             )
     service_id = report.service_id or NO_SERVICE
     if service_id:

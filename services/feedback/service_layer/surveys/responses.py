@@ -31,8 +31,8 @@ from services.feedback.service_layer.surveys.aggregates import add_to_aggregate
 from services.feedback.service_layer.surveys.tickets import redeem_ticket
 from services.feedback.service_layer.surveys.unit_services import service_row
 from shared.contracts.feedback import SurveyResponseAccepted
-from shared.errors import Unprocessable
 from shared.observability import region_label
+from shared.refusals import Refusal
 from shared.unit_of_work import UnitOfWork
 
 
@@ -46,11 +46,11 @@ def pseudonymous_address(address: str | None) -> str | None:
 def _validated_response(response_in: SurveyResponseCreate) -> SurveyResponse:
     missing = [item.value for item in ServiceItem if item not in response_in.scores]
     if missing:
-        raise Unprocessable(
+        raise Refusal(
             "missing_items",
-            f"Every item must be scored; missing: {', '.join(missing)}.",
-            f"Semua unsur harus dinilai; belum dinilai: {', '.join(missing)}.",
+            "Every item must be scored; missing: %(missing)s.",
             field="scores",
+            params={"missing": ", ".join(missing)},
         )
     return SurveyResponse.from_mapping(response_in.scores)
 
@@ -83,10 +83,9 @@ async def submit_survey_response(
             valid_for=ticket_valid_for,
         )
         if response_in.service_id and response_in.service_id != ticket_service:
-            raise Unprocessable(
+            raise Refusal(
                 "ticket_other_service",
                 "This ticket was issued for another service of the unit.",
-                "Tiket ini diterbitkan untuk layanan lain pada unit ini.",
                 field="service_id",
             )
         service_id = ticket_service

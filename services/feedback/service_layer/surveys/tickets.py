@@ -27,8 +27,7 @@ from services.feedback.service_layer.satisfaction import (
 )
 from services.feedback.service_layer.schemas import TicketBatchRead, TicketCreate, TicketRead
 from services.feedback.service_layer.surveys.unit_services import service_row
-from shared.errors import Conflict, NotFound, Unprocessable
-from shared.refusals import Refusal
+from shared.refusals import Refusal, RefusalKind
 from shared.unit_of_work import UnitOfWork
 
 _TICKET_ATTEMPTS = 5
@@ -83,10 +82,10 @@ async def issue_tickets(
             if row is not None:
                 break
         else:  # pragma: no cover - 31**9 codes make five collisions in a row practically impossible
-            raise Conflict(
+            raise Refusal(
                 "ticket_code_exhausted",
                 "Could not draw a free ticket code; try again.",
-                "Tidak mendapat kode tiket yang bebas; coba lagi.",
+                kind=RefusalKind.CONFLICT,
             )
         issued.append(
             TicketRead(
@@ -124,11 +123,8 @@ async def redeem_ticket(
         code = parse_tracking_code(text)
     except Refusal as error:
         TICKETS_REFUSED.labels("malformed").inc()
-        raise Unprocessable(
-            "invalid_ticket",
-            "The ticket code is not valid; please check how it was typed.",
-            "Kode tiket tidak valid; periksa kembali penulisannya.",
-            field="ticket",
+        raise Refusal(
+            "invalid_ticket", "The ticket code is not valid; please check how it was typed.", field="ticket"
         ) from error
     # A conditional UPDATE is the single-use guard: a concurrent redemption waits for this row's
     # lock, then re-reads used_at and updates nothing.
@@ -157,35 +153,27 @@ async def redeem_ticket(
         ).first()
         if known is not None and known.used_at is not None:
             TICKETS_REFUSED.labels("used").inc()
-            raise Conflict(
+            raise Refusal(
                 "ticket_used",
                 "This ticket has already been used for a response.",
-                "Tiket ini sudah pernah digunakan untuk mengisi survei.",
                 field="ticket",
+                kind=RefusalKind.CONFLICT,
             )
         if known is not None:
             TICKETS_REFUSED.labels("expired").inc()
-            raise Conflict(
+            raise Refusal(
                 "ticket_expired",
-                f"This ticket is older than {valid_for.days} days and can no longer be used; "
+                "This ticket is older than %(days)s days and can no longer be used; "
                 "you may still respond without it.",
-                f"Tiket ini berumur lebih dari {valid_for.days} hari dan tidak dapat dipakai lagi; "
-                "Anda tetap dapat mengisi survei tanpa tiket.",
                 field="ticket",
+                kind=RefusalKind.CONFLICT,
+                params={"days": valid_for.days},
             )
         TICKETS_REFUSED.labels("unknown").inc()
-        raise NotFound(
-            "unknown_ticket",
-            "No such ticket in this region.",
-            "Tiket tidak ditemukan di daerah ini.",
-            field="ticket",
+        raise Refusal(
+            "unknown_ticket", "No such ticket in this region.", field="ticket", kind=RefusalKind.NOT_FOUND
         )
     if row.unit_id != unit_id:
         TICKETS_REFUSED.labels("other_unit").inc()
-        raise Unprocessable(
-            "ticket_other_unit",
-            "This ticket was issued by another unit.",
-            "Tiket ini diterbitkan oleh unit layanan lain.",
-            field="ticket",
-        )
+        raise Refusal("ticket_other_unit", "This ticket was issued by another unit.", field="ticket")
     return row.service_id, row.officer_employee_id

@@ -16,7 +16,7 @@ from services.feedback.service_layer.read_models import (
     unit_name,
 )
 from services.feedback.service_layer.schemas import UnitServiceCreate, UnitServiceRead
-from shared.errors import NotFound
+from shared.refusals import Refusal, RefusalKind
 from shared.unit_of_work import UnitOfWork
 
 
@@ -43,11 +43,12 @@ async def service_row(session: AsyncSession, region_id: str, unit_id: str, servi
         )
     ).first()
     if row is None:
-        raise NotFound(
+        raise Refusal(
             "unknown_service",
-            f"The unit has no service '{service_id}'.",
-            f"Unit ini tidak memiliki layanan '{service_id}'.",
+            "The unit has no service '%(service_id)s'.",
             field="service_id",
+            kind=RefusalKind.NOT_FOUND,
+            params={"service_id": service_id},
         )
     return row
 
@@ -71,9 +72,7 @@ async def declare_unit_service(
         )
     ).first()
     if row is None:
-        raise NotFound(
-            "unknown_unit", "No such service unit.", "Unit layanan tidak ditemukan.", field="unit_id"
-        )
+        raise Refusal("unknown_unit", "No such service unit.", field="unit_id", kind=RefusalKind.NOT_FOUND)
     return _unit_service_read(row)
 
 
