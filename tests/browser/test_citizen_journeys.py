@@ -6,10 +6,12 @@ from __future__ import annotations
 import base64
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
 from tests.browser.conftest import web_url
 from tests.browser.support import ARTIFACTS, check_current, check_page
+from tests.conftest import auth
 
 pytestmark = pytest.mark.e2e
 
@@ -102,7 +104,7 @@ async def test_every_citizen_page_is_accessible_in_both_languages(platform, regi
     await context.close()
 
 
-async def test_a_citizen_files_a_complaint_and_tracks_it_by_its_code(platform, region, browser):
+async def test_a_citizen_files_a_complaint_and_tracks_it_by_its_code(platform, region, browser, make_token):
     context = await browser.new_context()
     page = await context.new_page()
     await page.goto(web_url(platform, f"/pengaduan?region={region['region_id']}"))
@@ -126,10 +128,10 @@ async def test_a_citizen_files_a_complaint_and_tracks_it_by_its_code(platform, r
     await page.wait_for_url("**/pengaduan?**")
     assert await page.input_value("#service") == "ktp-el"
     assert "loket.png" in await page.inner_text("main")
-    await page.fill("#description", "Loket perekaman KTP-el tutup pukul 11.00, sebelum jam layanan berakhir.")
+    await page.fill("#description", "Loket perekaman KTP-el tutup pukul 11.00.\nJam layanan sampai 15.00.")
     await page.click("button[type=submit]")
     await page.wait_for_url("**/pengaduan/periksa?**")
-    assert "pukul 11.00" in await page.inner_text("main")
+    assert "pukul 11.00.\nJam layanan sampai 15.00." in await page.inner_text("main")  # its lines kept
     await page.click("main form button[type=submit]")
     await page.wait_for_url("**/pengaduan/terkirim?**")
     assert "Foto Anda telah dilampirkan" in await page.inner_text("main")
@@ -152,6 +154,24 @@ async def test_a_citizen_files_a_complaint_and_tracks_it_by_its_code(platform, r
     assert "WIT" in main
     assert "Terlampir" in main  # the photo
     await check_page(tracking, "complaint-tracked")
+
+    # The desk's answer, written on two lines, shows on two lines.
+    feedback = f"http://127.0.0.1:{platform.ports['feedback']}"
+    admin = auth(make_token("region_admin", region=region["region_id"]))
+    async with httpx.AsyncClient(timeout=15) as http:
+        (filed,) = (await http.get(f"{feedback}/v1/complaints", headers=admin)).json()
+        for body in (
+            {"status": "verified"},
+            {"status": "dispatched", "unit_id": region["unit_id"]},
+            {"status": "followed_up"},
+            {"status": "answered", "reason": "Jam layanan diperpanjang.\nSilakan datang kembali."},
+        ):
+            moved = await http.post(
+                f"{feedback}/v1/complaints/{filed['complaint_id']}/transitions", json=body, headers=admin
+            )
+            assert moved.status_code == 200, moved.text
+    await tracking.reload()
+    assert "Jam layanan diperpanjang.\nSilakan datang kembali." in await tracking.inner_text("main")
     await later.close()
     await context.close()
 
