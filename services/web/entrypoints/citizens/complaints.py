@@ -1,7 +1,7 @@
 """Filing a complaint (pengaduan) as a citizen, anonymously or with contact details (GOV.UK's
 question page, then "check your answers", then the confirmation with the tracking code).
 
-``POST /pengaduan`` checks the form and keeps it as a draft (``adapters/drafts.py``, the photo
+``POST /pengaduan`` checks the form and keeps it as a draft (``check_answers.py``, the photo
 included) without sending anything; ``/pengaduan/periksa`` shows the answers, each with a link back
 to the form filled in as typed; ``POST /pengaduan/kirim`` sends the draft once (its submission id
 claimed, so a resent page files nothing more). Following it is ``complaint_tracking.py``.
@@ -21,8 +21,14 @@ from services.web.access import CheckedForm, PageRoute
 from services.web.adapters.drafts import Draft
 from services.web.adapters.regions import RegionProfile
 from services.web.adapters.services_api import ApiProblem, Service
-from services.web.adapters.submissions import PENDING
 from services.web.context import Web, WebContext
+from services.web.entrypoints.citizens.check_answers import (
+    StartAgain,
+    claim_draft,
+    draft_gone,
+    keep_draft,
+    page_sent_to,
+)
 from services.web.entrypoints.citizens.common import (
     citizen_headers,
     new_submission_id,
@@ -156,11 +162,10 @@ async def complaint_check_form(request: Request, web: Web, form: CheckedForm) ->
         return web.pages.render(request, "errors/not_found.html", status_code=404)
     values = {name: str(value) for name, value in form.items() if isinstance(value, str)}
     submission_id = values.get("submission_id", "")
-    sent = await web.submissions.outcome(submission_id)
-    if sent is not None and sent != PENDING:
-        return RedirectResponse(sent.decode(), status_code=303)  # the form of a complaint already sent
-    visitor = request.state.visitor
-    kept = await web.drafts.get(submission_id, visitor)
+    sent = await page_sent_to(web, submission_id)
+    if sent is not None:
+        return sent  # the form of a complaint already sent
+    kept = await web.drafts.get(submission_id, request.state.visitor)
     errors = _check(values, profile, web, request)
     upload = form.get("photo")
     photo = await upload.read(PHOTO_MAX_BYTES + 1) if isinstance(upload, UploadFile) else b""
@@ -176,18 +181,16 @@ async def complaint_check_form(request: Request, web: Web, form: CheckedForm) ->
         return _form_page(web, request, profile, values, errors, status=422, kept_photo=kept_photo)
     photo_name = (photo_name[:200] or "foto") if photo else ""
     draft = Draft({name: values.get(name, "").strip() for name in FIELDS}, photo, photo_name)
-    if not await web.drafts.save(submission_id, visitor, draft):
-        submission_id = new_submission_id()  # a form without a usable id: this draft gets one
-        await web.drafts.save(submission_id, visitor, draft)
+    submission_id = await keep_draft(web, request, submission_id, draft)
     query = urlencode({"region": profile.region_id, "draf": submission_id})
     return RedirectResponse(f"/pengaduan/periksa?{query}", status_code=303)
 
 
-def _draft_gone(web: WebContext, request: Request, region: RegionProfile) -> Response:
-    return web.pages.render(
-        request,
-        "citizens/draft_expired.html",
-        {"region": region, "minutes": web.drafts.keep_seconds // 60},
+def _start_again(web: WebContext, request: Request, region: RegionProfile) -> StartAgain:
+    """Where the draft-gone page leads: a new complaint in the same region."""
+    return StartAgain(
+        "/pengaduan?" + urlencode({"region": region.region_id}),
+        web.pages.translate(request, "Start your complaint again"),
     )
 
 
@@ -197,12 +200,12 @@ async def complaint_check(request: Request, web: Web, region: Param = None, draf
     profile = await region_or_none(web, region)
     if profile is None or not draf:
         return web.pages.render(request, "errors/not_found.html", status_code=404)
-    sent = await web.submissions.outcome(draf)
-    if sent is not None and sent != PENDING:
-        return RedirectResponse(sent.decode(), status_code=303)
+    sent = await page_sent_to(web, draf)
+    if sent is not None:
+        return sent
     draft = await web.drafts.get(draf, request.state.visitor)
     if draft is None:
-        return _draft_gone(web, request, profile)
+        return draft_gone(web, request, profile, _start_again(web, request, profile))
     unit = profile.unit(draft.values.get("unit"))
     service = unit.service(draft.values["service"]) if unit and draft.values.get("service") else None
     return web.pages.render(
@@ -228,15 +231,9 @@ async def complaint_submit(request: Request, web: Web, form: CheckedForm) -> Res
     if profile is None:
         return web.pages.render(request, "errors/not_found.html", status_code=404)
     submission_id = str(form.get("submission_id", ""))
-    draft = await web.drafts.get(submission_id, request.state.visitor)
-    earlier = await web.submissions.claim(submission_id)
-    if earlier == PENDING:
-        return web.pages.render(request, "citizens/sending.html", status_code=409)
-    if earlier is not None:
-        return RedirectResponse(earlier.decode(), status_code=303)
-    if draft is None:
-        await web.submissions.release(submission_id)
-        return _draft_gone(web, request, profile)
+    draft = await claim_draft(web, request, profile, submission_id, _start_again(web, request, profile))
+    if isinstance(draft, Response):
+        return draft
     values = draft.values
     errors = _check(values, profile, web, request)  # the region's offices may have changed meanwhile
     if errors:
