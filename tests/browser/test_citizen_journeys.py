@@ -62,27 +62,44 @@ async def test_a_citizen_answers_from_a_tickets_qr_code_and_the_offices_ikm_chan
     await check_current(page, "survey-errors")
 
     await answer_everything(page)
-    await page.fill("#comment", "Pelayanan cepat dan ramah")
+    await page.fill("#comment", "Pelayanan cepat dan ramah.\nTerima kasih.")
     await page.click("button[type=submit]")
+    # Check your answers (each item's answer in words, the comment's line break kept), change one.
+    await page.wait_for_url("**/skm/periksa?**")
+    main = await page.inner_text("main")
+    assert "Sangat mudah" in main
+    assert "Pelayanan cepat dan ramah.\nTerima kasih." in main
+    await check_page(page, "survey-check")
+    await page.click("a[href$='#procedure']")
+    await page.wait_for_url("**/skm?**")
+    assert await page.is_checked("input[name='procedure'][value='4']")
+    assert await page.input_value("#comment") == "Pelayanan cepat dan ramah.\nTerima kasih."
+    await page.check("input[name='procedure'][value='3']")
+    await page.click("main form button[type=submit]")
+    await page.wait_for_url("**/skm/periksa?**")
+    assert "Mudah" in await page.inner_text("main")
+    await page.click("main form button[type=submit]")
     await page.wait_for_url("**/skm/terima-kasih?**")
     assert "Terima kasih" in await page.inner_text("h1")
     await check_page(page, "survey-thanks")
 
     await page.goto(web_url(platform, f"/transparansi/{region['region_id']}"))
     row = await page.inner_text("tbody tr")
-    assert "100,00" in row
+    assert "97,22" in row  # (4 x 8 + 3) / 9 x 25
     assert "A" in row
     await check_current(page, "transparency-after")
 
     # The same ticket again: a clear page, nothing counted twice.
     await page.goto(ticket["qr_payload"])
     await answer_everything(page, "1")
-    await page.click("button[type=submit]")
+    await page.click("main form button[type=submit]")
+    await page.wait_for_url("**/skm/periksa?**")
+    await page.click("main form button[type=submit]")
     await page.wait_for_load_state()
     assert "sudah digunakan" in await page.inner_text("h1")
     await check_current(page, "survey-ticket-used")
     await page.goto(web_url(platform, f"/transparansi/{region['region_id']}"))
-    assert "100,00" in await page.inner_text("tbody tr")
+    assert "97,22" in await page.inner_text("tbody tr")
     await context.close()
 
 

@@ -4,7 +4,7 @@ Nothing is sent while the citizen checks their answers or goes back to change on
 typed (and the photo they attached, which a browser cannot put back into a file field) waits in
 Redis under the form's submission id, for this browser only (its visitor id), for an hour. The
 sending then claims the submission id as every form does (``SubmissionGuard``), so a resent check
-page still files one complaint.
+page still sends one complaint or one survey response (``entrypoints/citizens/check_answers.py``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """The satisfaction survey (SKM) for citizens: reached by a ticket's QR code or a unit's public link.
 
 ``/skm?region=&unit=[&service=][&ticket=]``: without a region or unit the citizen chooses them;
-the form asks the nine items, the optional profile and a comment; feedback refuses a ticket used
-before, and a resent form lands on the first sending's thank-you page.
+the form asks the nine items, the optional profile and a comment. ``POST /skm`` checks it and keeps
+it as a draft (``check_answers.py``) without sending anything; ``/skm/periksa`` shows each answer in
+words with a link back to the form filled in as it was; ``POST /skm/kirim`` sends the draft once
+(a resent page lands on the first sending's thank-you page). Feedback refuses a ticket used before.
 """
 
 from __future__ import annotations
@@ -12,13 +14,19 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import FormData
 
 from services.web.access import CheckedForm, PageRoute
+from services.web.adapters.drafts import Draft
 from services.web.adapters.regions import PublicUnit, RegionProfile
 from services.web.adapters.services_api import ApiProblem, Service
-from services.web.adapters.submissions import PENDING
 from services.web.context import Web, WebContext
+from services.web.entrypoints.citizens.check_answers import (
+    StartAgain,
+    claim_draft,
+    draft_gone,
+    keep_draft,
+    page_sent_to,
+)
 from services.web.entrypoints.citizens.common import (
     citizen_headers,
     new_submission_id,
@@ -32,6 +40,8 @@ router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 Param = Annotated[str | None, Query(max_length=64)]
 TICKET_PROBLEMS = {"unknown_ticket", "invalid_ticket", "ticket_other_unit", "ticket_expired"}
+#: The form's fields a draft keeps.
+FIELDS = ("unit", "service", "ticket", *(item.key for item in ITEMS), "comment", *PROFILE)
 
 
 def _form_page(
@@ -69,8 +79,9 @@ async def survey_start(
     unit: Param = None,
     service: Param = None,
     ticket: Annotated[str | None, Query(max_length=16)] = None,
+    draf: Param = None,
 ) -> Response:
-    """Choose the region and the unit, then the questionnaire."""
+    """Choose the region and the unit, then the questionnaire (as filled in, when coming back to it)."""
     if region is None:
         return web.pages.render(request, "citizens/choose_region.html", {"regions": await web.regions.all()})
     profile = await region_or_none(web, region)
@@ -83,6 +94,9 @@ async def survey_start(
     chosen = profile.unit(valid_id(unit))
     if chosen is None:
         return web.pages.render(request, "errors/not_found.html", status_code=404)
+    draft = await web.drafts.get(draf, request.state.visitor) if draf else None
+    if draf and draft is not None and draft.values.get("unit") == chosen.unit_id:
+        return _form_page(web, request, profile, chosen, draft.values | {"submission_id": draf}, {})
     values = {
         "service": service if chosen.service(service) else None,
         "ticket": (ticket or "").strip()[:16],
@@ -91,11 +105,8 @@ async def survey_start(
     return _form_page(web, request, profile, chosen, values, {})
 
 
-def _read(
-    form: FormData, unit: PublicUnit, web: WebContext, request: Request
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """The typed values and, in page order, a message per field that needs the citizen's attention."""
-    values: dict[str, Any] = {name: str(value) for name, value in form.items() if isinstance(value, str)}
+def _check(values: dict[str, str], unit: PublicUnit, web: WebContext, request: Request) -> dict[str, str]:
+    """In page order, a message per field that needs the citizen's attention."""
     errors: dict[str, str] = {}
     translate = web.pages.translate
     if unit.services and not unit.service(values.get("service")):
@@ -112,26 +123,100 @@ def _read(
         errors["comment"] = translate(
             request, "Your comment must be %(max)s characters or fewer", max=COMMENT_MAX
         )
-    return values, errors
+    return errors
 
 
 @router.post("/skm", openapi_extra=PUBLIC)
-async def survey_submit(request: Request, web: Web, form: CheckedForm) -> Response:
-    """Send the answers to feedback once; the thank-you page, or the form again with what to fix."""
+async def survey_check_form(request: Request, web: Web, form: CheckedForm) -> Response:
+    """Check the answers and keep them as a draft (nothing sent yet); then the answers to check."""
     profile = await region_or_none(web, str(form.get("region", "")))
     unit = profile.unit(valid_id(str(form.get("unit", "")))) if profile else None
     if profile is None or unit is None:
         return web.pages.render(request, "errors/not_found.html", status_code=404)
-    values, errors = _read(form, unit, web, request)
+    values = {name: str(value) for name, value in form.items() if isinstance(value, str)}
+    submission_id = values.get("submission_id", "")
+    sent = await page_sent_to(web, submission_id)
+    if sent is not None:
+        return sent  # the form of answers already sent
+    errors = _check(values, unit, web, request)
     if errors:
         return _form_page(web, request, profile, unit, values, errors, status_code=422)
+    kept = Draft({name: values.get(name, "").strip() for name in FIELDS})
+    submission_id = await keep_draft(web, request, submission_id, kept)
+    query = urlencode({"region": profile.region_id, "unit": unit.unit_id, "draf": submission_id})
+    return RedirectResponse(f"/skm/periksa?{query}", status_code=303)
 
-    submission_id = values.get("submission_id", "")
-    earlier = await web.submissions.claim(submission_id)
-    if earlier == PENDING:
-        return web.pages.render(request, "citizens/sending.html", status_code=409)
-    if earlier is not None:
-        return RedirectResponse(earlier.decode(), status_code=303)
+
+def _start_again(web: WebContext, request: Request, region: RegionProfile, unit_id: str) -> StartAgain:
+    """Where the draft-gone page leads: a new survey of the same office (a ticket's QR code scanned
+    again brings its ticket back)."""
+    return StartAgain(
+        "/skm?" + urlencode({"region": region.region_id, "unit": unit_id}),
+        web.pages.translate(request, "Start the survey again"),
+    )
+
+
+@router.get("/skm/periksa", openapi_extra=PUBLIC)
+async def survey_check(
+    request: Request, web: Web, region: Param = None, unit: Param = None, draf: Param = None
+) -> Response:
+    """Check your answers: each item's answer in words with a link back to change it, and the one
+    button that sends them."""
+    profile = await region_or_none(web, region)
+    chosen = profile.unit(valid_id(unit)) if profile else None
+    if profile is None or chosen is None or not draf:
+        return web.pages.render(request, "errors/not_found.html", status_code=404)
+    sent = await page_sent_to(web, draf)
+    if sent is not None:
+        return sent
+    draft = await web.drafts.get(draf, request.state.visitor)
+    if draft is None or draft.values.get("unit") != chosen.unit_id:
+        return draft_gone(web, request, profile, _start_again(web, request, profile, chosen.unit_id))
+    values = draft.values
+    profile_answers = [
+        (legend, dict(options).get(values.get(field, "")), field)
+        for field, (legend, options) in PROFILE.items()
+    ]
+    change = "/skm?" + urlencode({"region": profile.region_id, "unit": chosen.unit_id, "draf": draf})
+    return web.pages.render(
+        request,
+        "citizens/survey_check.html",
+        {
+            "region": profile,
+            "unit": chosen,
+            "service": chosen.service(values.get("service")),
+            "values": values,
+            "answers": [(item, item.answers[int(values[item.key]) - 1]) for item in ITEMS],
+            "profile_answers": profile_answers,
+            "submission_id": draf,
+            "change": change,
+        },
+        timezone=profile.timezone,
+    )
+
+
+@router.post("/skm/kirim", openapi_extra=PUBLIC)
+async def survey_submit(request: Request, web: Web, form: CheckedForm) -> Response:
+    """Send the checked answers to feedback once; the thank-you page."""
+    profile = await region_or_none(web, str(form.get("region", "")))
+    unit = profile.unit(valid_id(str(form.get("unit", "")))) if profile else None
+    if profile is None or unit is None:
+        return web.pages.render(request, "errors/not_found.html", status_code=404)
+    submission_id = str(form.get("submission_id", ""))
+    draft = await claim_draft(
+        web, request, profile, submission_id, _start_again(web, request, profile, unit.unit_id)
+    )
+    if isinstance(draft, Response):
+        return draft
+    values = draft.values
+    if values.get("unit") != unit.unit_id:  # a check page of another office's draft: sent from there
+        await web.submissions.release(submission_id)
+        return web.pages.render(request, "errors/not_found.html", status_code=404)
+    errors = _check(values, unit, web, request)  # the office's services may have changed meanwhile
+    if errors:
+        await web.submissions.release(submission_id)
+        values = values | {"submission_id": submission_id}
+        return _form_page(web, request, profile, unit, values, errors, status_code=422)
 
     body: dict[str, Any] = {
         "scores": {item.key: int(values[item.key]) for item in ITEMS},
@@ -164,6 +249,7 @@ async def survey_submit(request: Request, web: Web, form: CheckedForm) -> Respon
         raise
     thanks = "/skm/terima-kasih?" + urlencode({"region": profile.region_id, "unit": unit.unit_id})
     await web.submissions.complete(submission_id, thanks)
+    await web.drafts.delete(submission_id)
     return RedirectResponse(thanks, status_code=303)
 
 
