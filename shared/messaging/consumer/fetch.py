@@ -1,0 +1,53 @@
+"""A consumer's batch: what the broker's first fetch brings, topped up with what follows at once."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+#: Records by partition, each partition's in order.
+Records = dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+
+
+@dataclass(frozen=True, slots=True)
+class TopUp:
+    """Once a batch's first records arrived, how long the runner waits for more each time (it stops
+    when none came), and at most in all: a little latency for much fewer, larger transactions."""
+
+    wait_ms: int
+    limit_ms: int
+
+
+#: The live consumer's: events reach the views within tens of milliseconds.
+LIVE_TOP_UP = TopUp(wait_ms=10, limit_ms=50)
+#: A replay's: nobody waits on a single event, and every batch has a fixed cost (the broker may
+#: hand out only a few records per partition and fetch).
+REPLAY_TOP_UP = TopUp(wait_ms=250, limit_ms=2000)
+
+
+async def fetch_batch(consumer: AIOKafkaConsumer, batch_size: int, top_up: TopUp) -> Records:
+    """Up to a batch of records: what the first fetch brings, topped up with what follows at once.
+
+    The broker answers a fetch with little at a time (a few records per partition), while each
+    transaction has a fixed cost; so, as long as more keeps arriving within the top-up's wait,
+    the batch is filled up to ``batch_size`` for at most the top-up's limit. When the topics
+    are quiet the first records wait only one short top-up.
+    """
+    batches: Records = await consumer.getmany(timeout_ms=200, max_records=batch_size)
+    count = sum(len(records) for records in batches.values())
+    deadline = time.monotonic() + top_up.limit_ms / 1000
+    while 0 < count < batch_size:
+        left_ms = (deadline - time.monotonic()) * 1000
+        if left_ms <= 0:
+            break
+        more = await consumer.getmany(
+            timeout_ms=int(min(top_up.wait_ms, left_ms)) or 1, max_records=batch_size - count
+        )
+        if not more:
+            break
+        for partition, records in more.items():
+            batches.setdefault(partition, []).extend(records)
+            count += len(records)
+    return batches

@@ -1,0 +1,70 @@
+"""The consumer's inbox: a processed-events row per applied event, so a redelivery is a no-op.
+
+The row is written in the transaction that applies the event, so an event counts as processed
+exactly when its effect is committed; its unique event id turns a second delivery into nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db import insert_from_arrays
+from shared.messaging.consumer.decode import ConsumedEvent
+
+_PROCESSED_COLUMNS = ("event_id", "topic", "partition", "offset")
+
+
+def _mark_batch_processed_statement(processed: Table) -> Any:
+    """Record a batch's events as processed with one statement; returns the ids new to the table."""
+    return (
+        insert_from_arrays(processed, _PROCESSED_COLUMNS)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(processed.c.event_id)
+    )
+
+
+class Inbox:
+    """A service's ``processed_events`` table, as the consumer runner records in it."""
+
+    def __init__(self, processed: Table) -> None:
+        self._processed = processed
+        self._mark_batch_processed = _mark_batch_processed_statement(processed)
+
+    async def record_batch(self, session: AsyncSession, items: Sequence[ConsumedEvent]) -> set[uuid.UUID]:
+        """Record a batch's events as processed in one statement; the ids not processed before."""
+        # The first delivery's position wins for in-batch duplicates.
+        firsts = list({item.envelope.event_id: item for item in reversed(items)}.values())
+        return set(
+            (
+                await session.execute(
+                    self._mark_batch_processed,
+                    {
+                        "event_id": [item.envelope.event_id for item in firsts],
+                        "topic": [item.record.topic for item in firsts],
+                        "partition": [item.record.partition for item in firsts],
+                        "offset": [item.record.offset for item in firsts],
+                    },
+                )
+            ).scalars()
+        )
+
+    async def record(self, session: AsyncSession, item: ConsumedEvent) -> bool:
+        """Record one event as processed; whether it was not processed before."""
+        inserted = await session.execute(
+            insert(self._processed)
+            .values(
+                event_id=item.envelope.event_id,
+                topic=item.record.topic,
+                partition=item.record.partition,
+                offset=item.record.offset,
+            )
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(self._processed.c.event_id)
+        )
+        return inserted.first() is not None
