@@ -1,8 +1,9 @@
 """A rater in a real browser against the platform as processes: (a) the feed page open, a team
 member's activity reported through reporting's API appears without a reload, one verified and one
 rejected with a reason, and reporting's API shows both, then feedback given on the planned result;
-(b) a proposed rating overridden with a reason, the predicate shown. Each page accessible in both
-languages at 360 and 1280 px."""
+(b) a proposed rating overridden with a reason, the predicate shown; (c) every other rater page (the
+plan to review and in force, rejecting on its own page, judging, the behaviour assessment). Each
+page accessible in both languages at 360 and 1280 px, and with its errors shown."""
 
 from __future__ import annotations
 
@@ -27,10 +28,16 @@ def service_url(platform: Any, service: str, path: str) -> str:
     return f"http://127.0.0.1:{platform.ports[service]}{path}"
 
 
-async def a_team_with_a_plan_in_force(
-    platform: Any, region: dict[str, Any], make_token: Any
+async def a_team_with_a_plan(
+    platform: Any,
+    region: dict[str, Any],
+    make_token: Any,
+    *,
+    approved: bool = True,
+    qualitative: bool = False,
 ) -> dict[str, Any]:
-    """A head of the region's office rating Rina Sari, whose approved plan reporting knows."""
+    """A head of the region's office rating Rina Sari, whose plan is submitted to him (and approved
+    unless ``approved`` is False); ``qualitative`` adds an indicator the rater judges."""
     region_id, unit_id = region["region_id"], region["unit_id"]
     head, member = f"{region_id}-kepala-{uuid.uuid4().hex[:4]}", f"{region_id}-rina-{uuid.uuid4().hex[:4]}"
     admin = auth(make_token("region_admin", region=region_id))
@@ -57,14 +64,18 @@ async def a_team_with_a_plan_in_force(
             )
             assert hired.status_code == 201, hired.text
         year = datetime.now(ZoneInfo(ZONE)).year
+        indicators: list[dict[str, Any]] = [
+            {"name": "KTP-el diterbitkan", "unit_of_measure": "dokumen", "target": 400}
+        ]
+        if qualitative:
+            target = "Berkas diterima tanpa revisi"  # judged by the rater
+            indicators.append({"name": "Kualitas berkas", "aspect": "quality", "qualitative_target": target})
         body = {
             "year": year,
             "results": [
                 {
                     "text": "Dokumen kependudukan diterbitkan",
-                    "indicators": [
-                        {"name": "KTP-el diterbitkan", "unit_of_measure": "dokumen", "target": 400}
-                    ],
+                    "indicators": indicators,
                 }
             ],
         }
@@ -72,13 +83,25 @@ async def a_team_with_a_plan_in_force(
             await http.post(service_url(platform, "planning", "/v1/work-plans"), json=body, headers=staff)
         ).json()
         plan_id = plan["plan_id"]
-        await http.post(service_url(platform, "planning", f"/v1/work-plans/{plan_id}/submit"), headers=staff)
-        approved = await http.post(
-            service_url(platform, "planning", f"/v1/work-plans/{plan_id}/approve"), headers=rater
+        submitted = await http.post(
+            service_url(platform, "planning", f"/v1/work-plans/{plan_id}/submit"), headers=staff
         )
-        assert approved.status_code == 200, approved.text
-    indicator_id = approved.json()["results"][0]["indicators"][0]["indicator_id"]
-    return {"head": head, "member": member, "staff": staff, "rater": rater, "indicator_id": indicator_id}
+        assert submitted.status_code == 200, submitted.text
+        if approved:
+            decided = await http.post(
+                service_url(platform, "planning", f"/v1/work-plans/{plan_id}/approve"), headers=rater
+            )
+            assert decided.status_code == 200, decided.text
+    indicators = [i["indicator_id"] for i in submitted.json()["results"][0]["indicators"]]
+    return {
+        "head": head,
+        "member": member,
+        "staff": staff,
+        "rater": rater,
+        "plan_id": plan_id,
+        "indicator_id": indicators[0],
+        "judged_indicator_id": indicators[1] if qualitative else None,
+    }
 
 
 async def report(platform: Any, team: dict[str, Any], description: str) -> str:
@@ -104,7 +127,7 @@ async def report(platform: Any, team: dict[str, Any], description: str) -> str:
 
 
 async def test_a_rater_decides_activity_arriving_on_the_open_feed(platform, region, browser, make_token):
-    team = await a_team_with_a_plan_in_force(platform, region, make_token)
+    team = await a_team_with_a_plan(platform, region, make_token)
     context = await browser.new_context()
     page = await context.new_page()
     await sign_in_as_rater(page, platform, region["region_id"], team["head"])
@@ -167,7 +190,7 @@ async def test_a_rater_decides_activity_arriving_on_the_open_feed(platform, regi
 async def test_a_rater_overrides_a_proposed_rating_and_sees_the_predicate(
     platform, region, browser, make_token
 ):
-    team = await a_team_with_a_plan_in_force(platform, region, make_token)
+    team = await a_team_with_a_plan(platform, region, make_token)
     today = datetime.now(ZoneInfo(ZONE))
     period = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
     scorecard = service_url(platform, "scoring", f"/v1/employees/{team['member']}/scorecard?period={period}")
@@ -198,4 +221,55 @@ async def test_a_rater_overrides_a_proposed_rating_and_sees_the_predicate(
     async with httpx.AsyncClient(timeout=15) as http:
         decision = (await http.get(scorecard, headers=team["rater"])).json()["decision"]
     assert (decision["predicate"], decision["overridden"]) == ("BAIK", True)
+    await context.close()
+
+
+async def test_every_other_rater_page_is_accessible_in_both_languages(platform, region, browser, make_token):
+    """The rater's pages the journeys above pass by, each checked as it first shows and with its
+    errors: the plan waiting for approval and the plan in force, rejecting an activity on its own
+    page, judging a qualitative indicator and the BerAKHLAK assessment."""
+    team = await a_team_with_a_plan(platform, region, make_token, approved=False, qualitative=True)
+    member = team["member"]
+    context = await browser.new_context()
+    page = await context.new_page()
+    await sign_in_as_rater(page, platform, region["region_id"], team["head"])
+
+    await page.goto(web_url(platform, f"/penilai/skp/{team['plan_id']}"))
+    await check_page(page, "rater-plan-submitted")
+    await page.reload()  # check_page leaves the page in English, the language back to Indonesian
+    await page.click("button:has-text('Kembalikan SKP')")  # no reason: the message at the field
+    await page.locator(".error-summary").wait_for()
+    await check_current(page, "rater-plan-reason-missing")
+    await page.click("button:has-text('Setujui SKP')")
+    await page.wait_for_url("**keputusan=skp-disetujui*")
+    await page.goto(web_url(platform, f"/penilai/skp/{team['plan_id']}"))
+    await check_page(page, "rater-plan-in-force")
+
+    activity_id = await report(platform, team, "Melayani 7 perekaman KTP-el di loket")
+    await page.goto(web_url(platform, f"/penilai/kegiatan/{activity_id}/tolak"))
+    await check_page(page, "rater-reject-activity")
+    await page.reload()
+    await page.click("main form button[type=submit]")
+    await page.locator(".error-summary").wait_for()
+    await check_current(page, "rater-reject-activity-reason-missing")
+
+    judged = f"/penilai/pegawai/{member}/indikator/{team['judged_indicator_id']}"
+
+    async def scoring_knows_the_plan() -> bool:
+        shown = await page.goto(web_url(platform, judged))
+        return shown is not None and shown.status == 200
+
+    await wait_until(scoring_knows_the_plan, timeout=60, interval=0.5)
+    await check_page(page, "rater-judgement")
+    await page.reload()
+    await page.click("main form button[type=submit]")
+    await page.locator(".error-summary").wait_for()
+    await check_current(page, "rater-judgement-missing")
+
+    await page.goto(web_url(platform, f"/penilai/pegawai/{member}/perilaku"))
+    await check_page(page, "rater-behaviour")
+    await page.reload()
+    await page.click("main form button[type=submit]")
+    await page.locator(".error-summary").wait_for()
+    await check_current(page, "rater-behaviour-scores-missing")
     await context.close()
