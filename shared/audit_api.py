@@ -10,12 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from shared.auth import Principal, Role
-from shared.context import Context
 from shared.guarded_route import GuardedRoute
 from shared.region_time import shown_in
 from shared.region_zones import region_zone
 from shared.route_roles import require_roles
-from shared.route_work import RegionSession
+from shared.route_work import Context, RegionSession
 
 router = APIRouter(prefix="/v1", tags=["audit"], route_class=GuardedRoute)
 

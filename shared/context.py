@@ -1,4 +1,8 @@
-"""What a service's request handlers, event handlers and background work use: its one wired context."""
+"""What a service's request handlers, event handlers and background work use: its one wired context.
+
+Free of any web framework, so use cases and background work take it as it is; routes reach the
+running application's context through ``shared.route_work.Context``.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,9 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
-from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.auth import TokenVerifier
@@ -75,16 +78,3 @@ class ServiceContext:
         async with self.session_factory() as session:
             restrict_each_transaction(session, region_id)
             yield session
-
-
-async def get_context(request: Request) -> ServiceContext:
-    """FastAPI dependency: the service context of the running application.
-
-    ``async`` on purpose: FastAPI runs a plain ``def`` dependency in a worker thread, a thread hop
-    on every request that costs more than the lookup itself.
-    """
-    context: ServiceContext = request.app.state.context
-    return context
-
-
-Context = Annotated[ServiceContext, Depends(get_context)]

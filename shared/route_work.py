@@ -1,4 +1,8 @@
-"""What a route body works in: a read session bound to the caller's region, or audited work.
+"""What a route body works in: the service's context, a read session bound to the caller's region,
+or audited work.
+
+A route that needs the service's adapters takes ``context: Context`` (the running application's
+``ServiceContext``, which itself knows no web framework, so use cases take it as it is).
 
 Every route that reads a region's data takes ``session: RegionSession``; every route that changes it
 takes ``work: RegionWork``, calls its use case with ``work.uow`` and names the action for the audit
@@ -7,7 +11,7 @@ when the body returns, writes the audit entry (the caller, the action, its targe
 address, as ``shared.http.client_address`` finds it behind the trusted proxies) and commits. So a
 route body is its use case, and the trail cannot be forgotten nor written two ways.
 
-Both dependencies end with the route function (``scope="function"``), before the answer is sent:
+The session and the work end with the route function (``scope="function"``), before the answer is sent:
 a commit that fails is answered by the error handlers (409, 422, 503) instead of an answer already
 sent, and the connection is back in the pool while the answer travels.
 """
@@ -22,10 +26,24 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.context import Context, ServiceContext
+from shared.context import ServiceContext
 from shared.http import client_address
 from shared.route_roles import Caller
 from shared.unit_of_work import UnitOfWork
+
+
+async def get_context(request: Request) -> ServiceContext:
+    """FastAPI dependency: the service context of the running application.
+
+    ``async`` on purpose: FastAPI runs a plain ``def`` dependency in a worker thread, a thread hop
+    on every request that costs more than the lookup itself.
+    """
+    context: ServiceContext = request.app.state.context
+    return context
+
+
+#: The running application's service context, as a route takes it.
+Context = Annotated[ServiceContext, Depends(get_context)]
 
 #: Something to do once the work is committed (a notice on the live feed, a counter): a function
 #: or a coroutine function.

@@ -22,11 +22,11 @@ from services.feedback.adapters.rate_limiter import Limit, RateLimiter
 from services.feedback.metrics import RATE_LIMITED
 from services.feedback.service_layer.surveys import pseudonymous_address
 from services.feedback.settings import FeedbackSettings
-from shared.context import Context, ServiceContext
+from shared.context import ServiceContext
 from shared.guarded_route import GuardedRoute
 from shared.http import client_address
 from shared.refusals import Refusal, RefusalKind
-from shared.route_work import AuditedWork, audited_work
+from shared.route_work import AuditedWork, Context, audited_work
 from shared.settings import own_settings
 
 DEVICE_TOKEN_HEADER = "X-Device-Token"  # noqa: S105 - a header name, not a secret

@@ -33,8 +33,8 @@ from services.feedback.service_layer.schemas import (
     SurveyResponseRead,
     UnitServiceRead,
 )
-from shared.context import Context
 from shared.http import PUBLIC
+from shared.route_work import Context
 
 router = APIRouter(prefix="/v1/public", tags=["citizens"], route_class=CitizenRoute)
 

@@ -18,10 +18,9 @@ from services.feedback.entrypoints.complaint_api import ComplaintReaders
 from services.feedback.entrypoints.params import EntityId, RegionId, TrackingCode
 from services.feedback.service_layer import complaint_photos
 from shared.auth import Principal
-from shared.context import Context
 from shared.guarded_route import GuardedRoute
 from shared.http import PUBLIC
-from shared.route_work import RegionSession
+from shared.route_work import Context, RegionSession
 
 PhotoCitizen = citizen_protection("complaint_photo", Traffic.WRITE)
 

@@ -14,9 +14,9 @@ from services.feedback.entrypoints.citizen import CitizenClient, CitizenRoute, T
 from services.feedback.entrypoints.params import RegionId
 from services.feedback.service_layer import public_directory, public_figures
 from services.feedback.service_layer.public_schemas import PublicFiguresRead, PublicRegionRead, RegionNameRead
-from shared.context import Context
 from shared.contracts.periods import PeriodKey
 from shared.http import PUBLIC
+from shared.route_work import Context
 
 router = APIRouter(prefix="/v1/public", tags=["citizens"], route_class=CitizenRoute)
 

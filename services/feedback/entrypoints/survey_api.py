@@ -28,10 +28,9 @@ from services.feedback.service_layer.schemas import (
     UnitServiceRead,
 )
 from shared.auth import Principal, Role
-from shared.context import Context
 from shared.guarded_route import GuardedRoute
 from shared.route_roles import require_roles
-from shared.route_work import RegionSession, RegionWork
+from shared.route_work import Context, RegionSession, RegionWork
 
 router = APIRouter(prefix="/v1", tags=["feedback"], route_class=GuardedRoute)
 

@@ -29,10 +29,9 @@ from services.planning.service_layer.schemas import (
     UnitUpdate,
 )
 from shared.auth import Principal
-from shared.context import Context
 from shared.dates import BoundedDate
 from shared.http import client_address
-from shared.route_work import RegionSession, RegionWork, audited_work
+from shared.route_work import Context, RegionSession, RegionWork, audited_work
 
 router = planning_router()
 

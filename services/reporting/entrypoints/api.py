@@ -37,7 +37,7 @@ from services.reporting.service_layer.schemas import (
 )
 from services.reporting.service_layer.submission_answers import batch_answer, batch_claim, single_answer
 from shared.auth import Principal, Role
-from shared.context import Context, ServiceContext
+from shared.context import ServiceContext
 from shared.dates import BoundedInstant
 from shared.guarded_route import GuardedRoute
 from shared.http import client_address, json_response
@@ -45,7 +45,7 @@ from shared.refusals import Refusal, RefusalKind
 from shared.region_time import shown_in
 from shared.region_zones import region_zone
 from shared.route_roles import require_roles
-from shared.route_work import AuditedWork, RegionSession, RegionWork
+from shared.route_work import AuditedWork, Context, RegionSession, RegionWork
 
 router = APIRouter(prefix="/v1", tags=["reporting"], route_class=GuardedRoute)
 

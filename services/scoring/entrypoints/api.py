@@ -34,14 +34,13 @@ from services.scoring.service_layer.schemas import (
     UnitDashboardRead,
 )
 from shared.auth import Principal, Role
-from shared.context import Context
 from shared.contracts.periods import PeriodKey
 from shared.guarded_route import GuardedRoute
 from shared.http import json_response
 from shared.region_time import shown_in
 from shared.region_zones import region_zone
 from shared.route_roles import require_roles
-from shared.route_work import RegionSession, RegionWork
+from shared.route_work import Context, RegionSession, RegionWork
 
 router = APIRouter(prefix="/v1", tags=["scoring"], route_class=GuardedRoute)
 
