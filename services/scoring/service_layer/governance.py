@@ -24,7 +24,7 @@ from services.scoring.service_layer.schemas import (
 )
 from services.scoring.service_layer.views import calendar, refresh_employee_years
 from shared.auth import Principal
-from shared.errors import Conflict, Unprocessable
+from shared.refusals import Label, Refusal, RefusalKind
 from shared.unit_of_work import UnitOfWork
 
 
@@ -68,11 +68,11 @@ async def _period_of_region(session: AsyncSession, region_id: str, key: str) -> 
     period = parse_period_key(key)
     kind = (await calendar(session, region_id)).kind
     if period.kind not in (kind, PeriodKind.YEAR):
-        raise Unprocessable(
+        raise Refusal(
             "wrong_period_kind",
-            f"This region assesses {kind.label_en.lower()} periods and the year, not {key}.",
-            f"Daerah ini menilai per periode {kind.label_id.lower()} dan tahunan, bukan {key}.",
+            "This region assesses %(kind)s periods and the year, not %(period)s.",
             field="period",
+            params={"kind": Label(kind.label_en.lower(), kind.label_id.lower()), "period": key},
         )
     return period
 
@@ -85,21 +85,29 @@ async def close_period(
     region_id = principal.region
     parsed = await _period_of_region(session, region_id, period)
     if await is_closed(session, region_id, parsed):
-        raise Conflict(
+        raise Refusal(
             "period_closed",
-            f"Period {parsed.key} is already closed.",
-            f"Periode {parsed.key} sudah ditutup.",
+            "Period %(period)s is already closed.",
             field="period",
+            kind=RefusalKind.CONFLICT,
+            params={"period": parsed.key},
         )
     warnings = await close_warnings(session, region_id, parsed)
     if warnings and not close_in.acknowledge_warnings:
-        raise Conflict(
+        shown = warnings[:10]
+        raise Refusal(
             "unacknowledged_warnings",
-            f"Closing {parsed.key} has {len(warnings)} warning(s); review them and acknowledge: "
-            + "; ".join(f"{w.unit_id}: {w.message}" for w in warnings[:10]),
-            f"Penutupan {parsed.key} memiliki {len(warnings)} peringatan; periksa lalu konfirmasi: "
-            + "; ".join(f"{w.unit_id}: {w.message_id}" for w in warnings[:10]),
+            "Closing %(period)s has %(count)s warning(s); review them and acknowledge: %(warnings)s",
             field="acknowledge_warnings",
+            kind=RefusalKind.CONFLICT,
+            params={
+                "period": parsed.key,
+                "count": len(warnings),
+                "warnings": Label(
+                    "; ".join(f"{w.unit_id}: {w.message}" for w in shown),
+                    "; ".join(f"{w.unit_id}: {w.message_id}" for w in shown),
+                ),
+            },
         )
     raised = await analyse_period(session, emit, region_id=region_id, period=parsed)
     closed_at = datetime.now(UTC)
@@ -157,28 +165,27 @@ async def add_rule_set(*, uow: UnitOfWork, principal: Principal, rule_in: RuleSe
     try:
         rule_set = rule_set_from_settings(rule_in.effective_from, settings)
     except ValueError as exc:
-        raise Unprocessable(
-            "invalid_rules",
-            f"The rule set is not valid: {exc}.",
-            f"Kumpulan aturan penilaian tidak sah: {exc}.",
-            field="rating",
+        raise Refusal(
+            "invalid_rules", "The rule set is not valid: %(exc)s.", field="rating", params={"exc": exc}
         ) from exc
     book = await rule_book(session, region_id)
     try:
         book.with_rule_set(region_id, rule_set, closed_through=await closed_through(session, region_id))
     except RetroactiveRuleError as exc:
-        raise Conflict(
+        raise Refusal(
             "retroactive_rule",
-            f"{exc}: a rule change never rewrites closed periods.",
-            "Perubahan aturan tidak boleh berlaku untuk periode yang sudah ditutup.",
+            "%(exc)s: a rule change never rewrites closed periods.",
             field="effective_from",
+            kind=RefusalKind.CONFLICT,
+            params={"exc": exc},
         ) from exc
     except ValueError as exc:
-        raise Conflict(
+        raise Refusal(
             "rule_exists",
-            f"A rule set effective {rule_in.effective_from.isoformat()} exists already.",
-            f"Aturan yang berlaku sejak {rule_in.effective_from.isoformat()} sudah ada.",
+            "A rule set effective %(effective_from)s exists already.",
             field="effective_from",
+            kind=RefusalKind.CONFLICT,
+            params={"effective_from": rule_in.effective_from.isoformat()},
         ) from exc
     created_at = datetime.now(UTC)
     await session.execute(

@@ -25,19 +25,19 @@ from services.scoring.service_layer.schemas import JudgementCreate, JudgementRea
 from services.scoring.service_layer.views import Touch, indicator_of, refresh_views, region_facts
 from shared.auth import Principal
 from shared.contracts.scoring import IndicatorJudged
-from shared.errors import NotFound, Unprocessable
+from shared.refusals import Label, Refusal, RefusalKind
 from shared.unit_of_work import UnitOfWork
 
 #: Judgements that depart from the target must say why (the employee and auditors read it).
 NOTE_REQUIRED = frozenset({Judgement.NOT_MET, Judgement.EXCEEDED})
 
 
-def _no_scorecard() -> NotFound:
-    return NotFound(
+def _no_scorecard() -> Refusal:
+    return Refusal(
         "no_scorecard",
         "No scorecard for this employee and period.",
-        "Tidak ada kartu kinerja untuk pegawai dan periode ini.",
         field="employee_id",
+        kind=RefusalKind.NOT_FOUND,
     )
 
 
@@ -55,17 +55,16 @@ async def _qualitative_indicator(
         )
     ).first()
     if row is None:
-        raise NotFound(
+        raise Refusal(
             "unknown_indicator",
             "This indicator is not on the employee's work plan for the period.",
-            "Indikator ini tidak ada di SKP pegawai untuk periode ini.",
             field="indicator_id",
+            kind=RefusalKind.NOT_FOUND,
         )
     if not isinstance(indicator_of(row, period).target, QualitativeTarget):
-        raise Unprocessable(
+        raise Refusal(
             "not_qualitative",
             "This indicator has a numeric target: it is measured from activities, not judged.",
-            "Indikator ini memiliki target angka: capaiannya diukur dari kegiatan, bukan dinilai atasan.",
             field="indicator_id",
         )
 
@@ -92,11 +91,11 @@ async def judge(
     judgement = Judgement(judgement_in.judgement)
     note = (judgement_in.note or "").strip() or None
     if judgement in NOTE_REQUIRED and note is None:
-        raise Unprocessable(
+        raise Refusal(
             "judgement_note_required",
-            f"Judging a target {judgement.label_en.lower()} needs a note saying why.",
-            f"Penilaian '{judgement.label_id.lower()}' memerlukan catatan alasannya.",
+            "Judging a target %(judgement)s needs a note saying why.",
             field="note",
+            params={"judgement": Label(judgement.label_en.lower(), judgement.label_id.lower())},
         )
     judged_at = datetime.now(UTC)
     record = {

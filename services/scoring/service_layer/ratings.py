@@ -35,7 +35,7 @@ from services.scoring.service_layer.schemas import (
 from services.scoring.service_layer.views import Touch, refresh_views, region_facts
 from shared.auth import Principal
 from shared.contracts.scoring import RatingConfirmed
-from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from shared.refusals import Label, Refusal, RefusalKind
 from shared.unit_of_work import UnitOfWork
 
 
@@ -55,13 +55,14 @@ def _decide(
     try:
         return override(proposal, final, rater_id, at, reason or "", OverridePolicy(min_reason_length))
     except OverrideReasonError as exc:
-        raise Unprocessable(
+        raise Refusal(
             "override_reason_required",
-            f"Overriding the proposed {kind.label_en.lower()} rating needs a reason of at least "
-            f"{min_reason_length} characters.",
-            f"Mengubah usulan rating {kind.label_id.lower()} memerlukan alasan "
-            f"minimal {min_reason_length} karakter.",
+            "Overriding the proposed %(kind)s rating needs a reason of at least %(min_length)s characters.",
             field="reason",
+            params={
+                "kind": Label(kind.label_en.lower(), kind.label_id.lower()),
+                "min_length": min_reason_length,
+            },
         ) from exc
 
 
@@ -75,13 +76,13 @@ async def ensure_rater(
     """The caller's employee id if they are the employee's own rater (never themselves); else 403."""
     rater_id = principal.employee_id
     if rater_id is None or rater_id == employee_id:
-        raise Forbidden("own_rating", "Nobody rates themselves.", "Tidak ada yang menilai dirinya sendiri.")
+        raise Refusal("own_rating", "Nobody rates themselves.", kind=RefusalKind.FORBIDDEN)
     if await rater_of(session, principal.region, employee_id, summary.rater_id) != rater_id:
-        raise Forbidden(
+        raise Refusal(
             "not_your_team",
             "Only the employee's own rater decides their ratings.",
-            "Hanya pejabat penilai pegawai ini yang memutuskan ratingnya.",
             field="employee_id",
+            kind=RefusalKind.FORBIDDEN,
         )
     return rater_id
 
@@ -89,11 +90,12 @@ async def ensure_rater(
 async def ensure_open(session: AsyncSession, region_id: str, period: Period) -> None:
     """409 if the period (or its year) is closed: its ratings and judgements are frozen."""
     if await is_closed(session, region_id, period):
-        raise Conflict(
+        raise Refusal(
             "period_closed",
-            f"Period {period.key} is closed; its ratings are frozen.",
-            f"Periode {period.key} sudah ditutup; ratingnya tidak dapat diubah.",
+            "Period %(period)s is closed; its ratings are frozen.",
             field="period",
+            kind=RefusalKind.CONFLICT,
+            params={"period": period.key},
         )
 
 
@@ -106,11 +108,11 @@ async def decide(
     session = uow.session
     summary = await summary_row(session, region_id, employee_id, parsed.key)
     if summary is None:
-        raise NotFound(
+        raise Refusal(
             "no_scorecard",
             "No scorecard for this employee and period.",
-            "Tidak ada kartu kinerja untuk pegawai dan periode ini.",
             field="employee_id",
+            kind=RefusalKind.NOT_FOUND,
         )
     rater_id = await ensure_rater(session, principal, employee_id, summary)
     await ensure_open(session, region_id, parsed)

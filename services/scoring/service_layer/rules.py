@@ -17,7 +17,7 @@ from services.scoring.domain.periods import Period, parse_period_key
 from services.scoring.domain.rating import BehaviourValue, OverridePolicy, RatingThresholds
 from services.scoring.domain.rewards import RewardPolicy
 from services.scoring.domain.rules import NATIONAL_DEFAULT, NoRuleInForceError, RuleBook, RuleSet
-from shared.errors import Unprocessable
+from shared.refusals import Refusal
 
 
 def _fraction(value: Any, default: Fraction) -> Fraction:
@@ -86,11 +86,11 @@ def rule_set_in(book: RuleBook, region_id: str, period: Period) -> RuleSet:
     try:
         return book.for_period(region_id, period)
     except NoRuleInForceError as exc:
-        raise Unprocessable(
+        raise Refusal(
             "no_rules_for_period",
-            f"No rating rules apply to {period.key}: {exc}.",
-            f"Tidak ada aturan penilaian yang berlaku untuk {period.key}.",
+            "No rating rules apply to %(period)s: %(exc)s.",
             field="period",
+            params={"period": period.key, "exc": exc},
         ) from exc
 
 

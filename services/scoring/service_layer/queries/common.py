@@ -26,7 +26,7 @@ from services.scoring.domain.rules import RuleSet
 from services.scoring.service_layer.rules import rule_set_for
 from services.scoring.service_layer.schemas import DistributionCheckRead, DistributionWarning
 from services.scoring.service_layer.views import employee_assignment, employees_today, to_decimal
-from shared.errors import NotFound
+from shared.refusals import Refusal, RefusalKind
 
 
 def period_filter(column: Any, period: Period) -> ColumnElement[bool]:
@@ -133,11 +133,8 @@ async def ensure_known_unit(session: AsyncSession, region_id: str, unit_id: str)
         is not None
     )
     if not known:
-        raise NotFound(
-            "unknown_unit",
-            "No such unit in your region.",
-            "Unit tersebut tidak ada di daerah Anda.",
-            field="unit_id",
+        raise Refusal(
+            "unknown_unit", "No such unit in your region.", field="unit_id", kind=RefusalKind.NOT_FOUND
         )
 
 

@@ -35,16 +35,16 @@ from services.scoring.service_layer.schemas import (
 )
 from services.scoring.service_layer.views import employee_assignment, indicator_of, to_decimal
 from shared.auth import Principal, Role
-from shared.errors import NotFound
+from shared.refusals import Refusal, RefusalKind
 from shared.region_time import as_sent
 
 
-def _invisible() -> NotFound:
-    return NotFound(
+def _invisible() -> Refusal:
+    return Refusal(
         "no_scorecard",
         "No scorecard you may see for this employee and period.",
-        "Tidak ada kartu kinerja yang boleh Anda lihat untuk pegawai dan periode ini.",
         field="employee_id",
+        kind=RefusalKind.NOT_FOUND,
     )
 
 
