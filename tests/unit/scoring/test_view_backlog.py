@@ -5,14 +5,14 @@ from __future__ import annotations
 import pickle
 from datetime import UTC, datetime, timedelta
 
-from services.scoring.service_layer.projections import ViewBacklog, _RegionWork
+from services.scoring.service_layer.projections.backlog import RegionWork, ViewBacklog
 from services.scoring.service_layer.views import Touch
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 
-def work(employees: list[str], event_id: str, at: datetime) -> _RegionWork:
-    return _RegionWork(
+def work(employees: list[str], event_id: str, at: datetime) -> RegionWork:
+    return RegionWork(
         progress={(e, "i-1", "2026-Q1"): Touch(1, event_id, at) for e in employees},
         summaries={(e, "2026-Q1"): Touch(1, event_id, at) for e in employees},
         employee_years={(e, 2026): Touch(1, event_id, at) for e in employees},

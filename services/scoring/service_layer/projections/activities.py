@@ -1,0 +1,144 @@
+"""Reporting's events: activities (reported, verified, rejected, corrected, evidence) and field visits.
+
+Activity events only queue a change; ``activity_store.py`` folds and stores them at the batch's end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.adapters.tables import field_visits
+from services.scoring.domain.activity import ActivityIdentity, ActivityMeasure, ActivityState
+from services.scoring.service_layer.projections.backlog import ActivityChange
+from services.scoring.service_layer.projections.handling import divert_late, event_id_of, stamp_of
+from services.scoring.service_layer.projections.pending import PendingViews, ScoringScope, deferring
+from services.scoring.service_layer.views import calendar, is_frozen
+from shared.contracts import Envelope
+from shared.contracts.reporting import (
+    ActivityCorrected,
+    ActivityRejected,
+    ActivityReported,
+    ActivityVerified,
+    EvidenceAttached,
+    FieldVisitLogged,
+)
+from shared.region_time import utc_offset_minutes
+
+_PLACES = Decimal("0.0001")
+
+
+def _measure(occurred_at: datetime, quantity: Decimal | None, denominator: Decimal | None) -> ActivityMeasure:
+    # Stored with four decimals: the state compares equal to what is read back.
+    def exact(value: Decimal) -> Fraction:
+        return Fraction(*value.quantize(_PLACES).as_integer_ratio())  # ints: Fraction's fast path
+
+    return ActivityMeasure(
+        occurred_at, exact(quantity or Decimal(0)), None if denominator is None else exact(denominator)
+    )
+
+
+def _activity_change(
+    pending: PendingViews,
+    envelope: Envelope,
+    event: ActivityReported | ActivityVerified | ActivityRejected | ActivityCorrected | EvidenceAttached,
+    change: Callable[[ActivityState], ActivityState],
+) -> None:
+    pending.region(envelope.region_id).changes.append(
+        ActivityChange(envelope, event.activity_id, event.employee_id, change)
+    )
+
+
+@deferring
+async def on_activity_reported(
+    _: AsyncSession, event: ActivityReported, envelope: Envelope, pending: PendingViews
+) -> None:
+    """An activity counts toward its indicator from its report on (with any earlier verification)."""
+    identity = ActivityIdentity(event.employee_id, event.indicator_id, event.result_id)
+    measure = _measure(event.occurred_at, event.quantity, event.denominator)
+    _activity_change(
+        pending,
+        envelope,
+        event,
+        lambda state: state.reported(identity, measure, stamp_of(envelope), event.evidence_sha256),
+    )
+
+
+@deferring
+async def on_activity_verified(
+    _: AsyncSession, event: ActivityVerified, envelope: Envelope, pending: PendingViews
+) -> None:
+    """Count an activity as verified; kept and applied later if its report has not arrived yet."""
+    stamp, evidence = stamp_of(envelope), event.evidence_sha256
+    _activity_change(pending, envelope, event, lambda state: state.verified_at(stamp).with_evidence(evidence))
+
+
+@deferring
+async def on_activity_rejected(
+    _: AsyncSession, event: ActivityRejected, envelope: Envelope, pending: PendingViews
+) -> None:
+    """A rejected activity stops counting."""
+    stamp, evidence = stamp_of(envelope), event.evidence_sha256
+    _activity_change(pending, envelope, event, lambda state: state.rejected_at(stamp).with_evidence(evidence))
+
+
+@deferring
+async def on_activity_corrected(
+    _: AsyncSession, event: ActivityCorrected, envelope: Envelope, pending: PendingViews
+) -> None:
+    """A corrected activity counts again, with its new values, awaiting verification."""
+    measure = _measure(event.occurred_at, event.quantity, event.denominator)
+    _activity_change(
+        pending,
+        envelope,
+        event,
+        lambda state: state.corrected(measure, stamp_of(envelope)).with_evidence(event.evidence_sha256),
+    )
+
+
+@deferring
+async def on_evidence_attached(
+    _: AsyncSession, event: EvidenceAttached, envelope: Envelope, pending: PendingViews
+) -> None:
+    """An evidence file attached after the report: counted on the activity, its claim checked.
+
+    Kept if the report has not arrived yet; the review events also name the files attached by
+    then (topics written before this event existed), and all of them make one set.
+    """
+    _activity_change(pending, envelope, event, lambda state: state.with_evidence((event.sha256,)))
+
+
+async def on_field_visit_logged(scope: ScoringScope, event: FieldVisitLogged, envelope: Envelope) -> None:
+    """Keep a supervisor's field visit (kunjungan lapangan) on each employee's record."""
+    session = scope.session
+    period = (await calendar(session, event.region_id)).period_of(event.visited_at).key
+    if await is_frozen(session, event.region_id, period, envelope.occurred_at):
+        await divert_late(session, envelope, period=period, subject_id=event.supervisor_id)
+        return
+    rows = [
+        {
+            "visit_id": event.visit_id,
+            "employee_id": employee_id,
+            "region_id": event.region_id,
+            "supervisor_id": event.supervisor_id,
+            "visited_at": event.visited_at,
+            "visited_utc_offset": utc_offset_minutes(event.visited_at),
+            "period": period,
+            "location": event.location,
+            "findings": event.findings,
+            "follow_up": event.follow_up,
+            "last_event_id": event_id_of(envelope),
+        }
+        for employee_id in sorted(set(event.employee_ids))
+    ]
+    if rows:
+        await session.execute(
+            insert(field_visits)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["region_id", "visit_id", "employee_id"])
+        )

@@ -1,0 +1,189 @@
+"""A batch's activity events folded into the activities' states and stored, one statement each way.
+
+Each activity is a contributions row; the progress rows it counted in before and counts in after a
+change are touched, and what the change adds to their totals is noted (``note_activity_change``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import orjson
+from sqlalchemy import String, select
+from sqlalchemy.engine import Row
+
+from services.scoring.adapters.sql_arrays import keys_table, per_key
+from services.scoring.adapters.tables import contributions
+from services.scoring.domain.activity import (
+    ActivityIdentity,
+    ActivityMeasure,
+    ActivityState,
+    ActivityStatus,
+    Stamp,
+)
+from services.scoring.domain.calendar import Calendar
+from services.scoring.domain.periods import PeriodKind
+from services.scoring.service_layer.projections.backlog import ActivityChange, RegionWork, ViewBacklog
+from services.scoring.service_layer.projections.evidence import check_shared_evidence
+from services.scoring.service_layer.projections.handling import divert_late, event_id_of
+from services.scoring.service_layer.views import RegionFacts, counted_keys, note_activity_change, now, touch
+from shared.db import insert_from_arrays
+from shared.messaging.consumer import EventRejected
+from shared.messaging.scope import Batch
+from shared.region_time import as_sent, utc_offset_minutes
+
+
+def _state_of(row: Row[Any] | None) -> ActivityState:
+    if row is None:
+        return ActivityState()
+    identity = (
+        ActivityIdentity(row.employee_id, row.indicator_id, row.result_id or "") if row.reported else None
+    )
+    measure = (
+        ActivityMeasure(
+            as_sent(row.occurred_at, row.occurred_utc_offset),
+            Fraction(row.quantity),
+            None if row.denominator is None else Fraction(row.denominator),
+        )
+        if row.occurred_at is not None
+        else None
+    )
+    return ActivityState(
+        identity=identity,
+        measure=measure,
+        measure_stamp=Stamp(row.measure_stamp_at, row.measure_stamp_id) if row.measure_stamp_at else None,
+        measure_corrected=row.measure_corrected,
+        status=ActivityStatus(row.status),
+        status_stamp=Stamp(row.status_stamp_at, row.status_stamp_id) if row.status_stamp_at else None,
+        evidence=tuple(row.evidence_sha256),
+    )
+
+
+def stored_values(state: ActivityState, employee_id: str, region_calendar: Calendar) -> dict[str, Any]:
+    """The contributions row of an activity's state (without its keys and build record)."""
+    identity, measure = state.identity, state.measure
+    period = region_calendar.period_of(measure.occurred_at) if measure else None
+    return {
+        "employee_id": employee_id,
+        "indicator_id": identity.indicator_id if identity else None,
+        "result_id": identity.result_id if identity else None,
+        "evidence_sha256": list(state.evidence),
+        "period": period.key if period else None,
+        "year": period.year if period else None,
+        "occurred_at": measure.occurred_at if measure else None,
+        "occurred_utc_offset": utc_offset_minutes(measure.occurred_at) if measure else None,
+        "quantity": Decimal(measure.quantity.numerator) / Decimal(measure.quantity.denominator)
+        if measure
+        else None,
+        "denominator": (
+            Decimal(measure.denominator.numerator) / Decimal(measure.denominator.denominator)
+            if measure and measure.denominator is not None
+            else None
+        ),
+        "reported": identity is not None,
+        "status": state.status.value,
+        "measure_stamp_at": state.measure_stamp.at if state.measure_stamp else None,
+        "measure_stamp_id": state.measure_stamp.event_id if state.measure_stamp else None,
+        "measure_corrected": state.measure_corrected,
+        "status_stamp_at": state.status_stamp.at if state.status_stamp else None,
+        "status_stamp_id": state.status_stamp.event_id if state.status_stamp else None,
+    }
+
+
+async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: RegionWork) -> None:
+    """Fold the batch's activity events, in order, into the activities' states and store them.
+
+    The activities are read (locked) and written with one statement each; every view row an
+    activity counted in before or counts in after a change is touched by that change's event.
+    """
+    session = batch.session
+    if not work.changes:
+        return
+    region_id = facts.region_id
+    activity_ids = sorted({change.activity_id for change in work.changes})
+    states: dict[str, ActivityState] = {}
+    rows: dict[str, dict[str, Any]] = {}
+    ids = keys_table("k", {"activity_id": (activity_ids, String())})
+    for stored in await session.execute(
+        per_key(
+            ids,
+            select(contributions)
+            .where(contributions.c.region_id == region_id, contributions.c.activity_id == ids.c.activity_id)
+            .with_for_update(),
+            "c",
+        )
+    ):
+        states[stored.activity_id] = _state_of(stored)
+        rows[stored.activity_id] = dict(stored._mapping)
+    before_batch = dict(rows)  # each activity as the progress rows' stored totals count it
+    changed: dict[str, dict[str, Any]] = {}
+    evidence: list[tuple[ActivityChange, ActivityState]] = []
+    for change in work.changes:
+        envelope = change.envelope
+        row = rows.get(change.activity_id)
+        if row is not None and row["employee_id"] != change.employee_id:
+            raise EventRejected(f"activity {change.activity_id} belongs to another employee")
+        before = states.get(change.activity_id, ActivityState())
+        after = change.change(before)
+        if after != before:
+            values = stored_values(after, change.employee_id, facts.calendar)
+            keys = {row["period"] if row is not None else None, values["period"]} - {None}
+            late = next((key for key in sorted(keys) if facts.is_frozen(key, envelope.occurred_at)), None)
+            if late is not None:
+                await divert_late(session, envelope, period=late, subject_id=change.employee_id)
+                continue
+            event_id = event_id_of(envelope)
+            if replace(after, evidence=before.evidence) != before:  # evidence alone counts in no total
+                counted_before = counted_keys(change.employee_id, row)  # same employee, checked above
+                for progress_key in {*counted_before, *counted_keys(change.employee_id, values)}:
+                    touch(work.progress, progress_key, event_id, envelope.occurred_at)
+            states[change.activity_id] = after
+            rows[change.activity_id] = values
+            changed[change.activity_id] = values | {
+                "activity_id": change.activity_id,
+                "region_id": region_id,
+                "last_event_id": event_id,
+            }
+            # Claims are checked once the activity is reported and whenever it names a new file,
+            # whichever of the two arrives first.
+            if (
+                after.identity is not None
+                and after.evidence
+                and (before.identity is None or after.evidence != before.evidence)
+            ):
+                evidence.append((change, after))
+    for activity_id, values in changed.items():
+        note_activity_change(
+            work.deltas, activity_id, values["employee_id"], before_batch.get(activity_id), values
+        )
+    if changed:
+        stamp = now()
+        stored = [changed[activity_id] | {"updated_at": stamp} for activity_id in sorted(changed)]
+        arrays = {name: [row[name] for row in stored] for name in _CONTRIBUTION_COLUMNS}
+        arrays["evidence_sha256"] = [orjson.dumps(digests).decode() for digests in arrays["evidence_sha256"]]
+        await session.execute(_STORE_CONTRIBUTIONS, arrays)
+    if evidence:
+        await check_shared_evidence(batch, region_id, evidence, facts.calendar)
+
+
+_STORED_COLUMNS = tuple(stored_values(ActivityState(), "", Calendar("UTC", PeriodKind.QUARTERLY)))
+_CONTRIBUTION_COLUMNS = ("activity_id", "region_id", *_STORED_COLUMNS, "last_event_id", "updated_at")
+
+
+def _store_contributions_statement() -> Any:
+    # Built once, and one statement for a batch's activities however many (arrays, not rows).
+    statement = insert_from_arrays(contributions, _CONTRIBUTION_COLUMNS)
+    return statement.on_conflict_do_update(
+        index_elements=["region_id", "activity_id"],
+        set_={
+            name: statement.excluded[name]
+            for name in _CONTRIBUTION_COLUMNS
+            if name not in ("region_id", "activity_id")
+        },
+    )
+
+
+_STORE_CONTRIBUTIONS = _store_contributions_statement()

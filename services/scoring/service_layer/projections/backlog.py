@@ -1,0 +1,121 @@
+"""The view work a batch leaves for its end, and a replay's backlog of it for the rebuild's end.
+
+``RegionWork`` is one region's share of a batch: its activity changes and the view rows touched.
+``ViewBacklog`` keeps the touched rows of a whole replay (across worker processes) instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.scoring.domain.activity import ActivityState
+from services.scoring.service_layer.views import (
+    EmployeeYear,
+    ProgressDelta,
+    ProgressKey,
+    SummaryKey,
+    Touch,
+    refresh_views,
+    region_facts,
+    touch,
+)
+from shared.contracts import Envelope
+from shared.db import REGION_SETTING
+
+
+@dataclass
+class ActivityChange:
+    """One activity event, folded into the activity's state when the batch ends."""
+
+    envelope: Envelope
+    activity_id: str
+    employee_id: str
+    change: Callable[[ActivityState], ActivityState]
+
+
+@dataclass
+class RegionWork:
+    changes: list[ActivityChange] = field(default_factory=list)
+    progress: dict[ProgressKey, Touch] = field(default_factory=dict)
+    summaries: dict[SummaryKey, Touch] = field(default_factory=dict)
+    employee_years: dict[EmployeeYear, Touch] = field(default_factory=dict)
+    deltas: dict[ProgressKey, ProgressDelta] = field(default_factory=dict)
+
+
+class ViewBacklog:
+    """The view rows a replay touched, refreshed once when every event is applied (not per batch).
+
+    A rebuild is fast only if each employee's summaries are computed once, not after every batch
+    that touched them (a year of events touches each summary hundreds of times). The rows follow
+    from the stored facts, so refreshing at the end gives what the per-batch refreshes would; the
+    touches are merged as within one batch (``Touch``), so frozen periods stay frozen.
+    """
+
+    def __init__(self) -> None:
+        self._regions: dict[str, RegionWork] = {}
+
+    def record(self, region_id: str, work: RegionWork) -> None:
+        """Keep a batch's touched rows of one region for the end (its activity deltas are not needed)."""
+        kept = self._regions.setdefault(region_id, RegionWork())
+        _merge(kept.progress, work.progress)
+        _merge(kept.summaries, work.summaries)
+        _merge(kept.employee_years, work.employee_years)
+
+    @property
+    def owners(self) -> int:
+        """The employees whose rows are recorded (across regions)."""
+        return sum(len(_employees_of(work)) for work in self._regions.values())
+
+    def merge(self, other: ViewBacklog) -> None:
+        """Add what another process's backlog recorded."""
+        for region_id, work in other._regions.items():
+            self.record(region_id, work)
+
+    def split(self, owners_per_piece: int) -> list[ViewBacklog]:
+        """Pieces of one region and at most that many employees (one's rows depend on no one else's)."""
+        pieces = []
+        for region_id, work in sorted(self._regions.items()):
+            employees = _employees_of(work)
+            for start in range(0, len(employees), owners_per_piece):
+                chunk = set(employees[start : start + owners_per_piece])
+                piece = ViewBacklog()
+                piece._regions[region_id] = RegionWork(
+                    progress={key: found for key, found in work.progress.items() if key[0] in chunk},
+                    summaries={key: found for key, found in work.summaries.items() if key[0] in chunk},
+                    employee_years={
+                        key: found for key, found in work.employee_years.items() if key[0] in chunk
+                    },
+                )
+                pieces.append(piece)
+        return pieces
+
+    async def finish(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        """Refresh every recorded row from the facts, in one transaction."""
+        async with session_factory() as session, session.begin():
+            for region_id, work in sorted(self._regions.items()):
+                await session.execute(select(func.set_config(REGION_SETTING, region_id, True)))
+                await refresh_views(
+                    session,
+                    await region_facts(session, region_id),
+                    progress=work.progress,
+                    summaries=work.summaries,
+                    employee_years=work.employee_years,
+                )
+
+
+def _merge(into: dict[Any, Touch], touches: dict[Any, Touch]) -> None:
+    for key, found in touches.items():
+        touch(into, key, found.event_id, found.at, found.count)
+
+
+def _employees_of(work: RegionWork) -> list[str]:
+    return sorted(
+        {key[0] for key in work.progress}
+        | {key[0] for key in work.summaries}
+        | {key[0] for key in work.employee_years}
+    )

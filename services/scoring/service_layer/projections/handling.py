@@ -1,0 +1,50 @@
+"""What every handler does alike: name its event, read the period it names, keep a late event aside."""
+
+from __future__ import annotations
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.adapters.tables import late_events
+from services.scoring.domain.activity import Stamp
+from services.scoring.domain.periods import parse_period_key
+from services.scoring.metrics import LATE_EVENTS
+from shared.contracts import Envelope
+from shared.messaging.consumer import EventRejected
+from shared.refusals import Refusal
+
+
+def stamp_of(envelope: Envelope) -> Stamp:
+    """The event's stamp (when it happened, its id): of two changes to one fact, the later wins."""
+    return Stamp(envelope.occurred_at, str(envelope.event_id))
+
+
+def event_id_of(envelope: Envelope) -> str:
+    """The event's id as the rows it changes record it."""
+    return str(envelope.event_id)
+
+
+async def divert_late(session: AsyncSession, envelope: Envelope, *, period: str, subject_id: str) -> None:
+    """Keep an event for a closed period aside: recorded, visible to auditors, never applied."""
+    await session.execute(
+        insert(late_events)
+        .values(
+            event_id=event_id_of(envelope),
+            region_id=envelope.region_id,
+            event_type=envelope.type,
+            period=period,
+            subject_id=subject_id,
+            payload=envelope.payload,
+            occurred_at=envelope.occurred_at,
+        )
+        .on_conflict_do_nothing(index_elements=["region_id", "event_id"])
+    )
+    LATE_EVENTS.labels(envelope.type).inc()
+
+
+def period_key_of(key: str) -> str:
+    """A period key from another service, refused (dead-lettered) when it names no period."""
+    try:
+        return parse_period_key(key).key
+    except Refusal as exc:
+        raise EventRejected(f"not a period: {key!r}") from exc

@@ -1,0 +1,285 @@
+"""Planning's events: the region's calendar, units, employees' dated assignments and work plans."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.adapters.tables import (
+    contributions,
+    employees,
+    plan_indicators,
+    plans,
+    region_settings,
+    units,
+)
+from services.scoring.domain.calendar import Calendar, period_is_frozen
+from services.scoring.service_layer.projections.handling import event_id_of
+from services.scoring.service_layer.projections.pending import PendingViews, ScoringScope, deferring
+from services.scoring.service_layer.views import calendar, closures, now, refresh_plan_in_force, touch
+from shared.contracts import Envelope
+from shared.contracts.planning import (
+    EmployeeUpserted,
+    RegionRegistered,
+    UnitUpserted,
+    WorkPlanApproved,
+    WorkPlanSuperseded,
+)
+from shared.read_models import stored_if_newer
+
+
+@deferring
+async def on_region_registered(
+    session: AsyncSession, event: RegionRegistered, envelope: Envelope, pending: PendingViews
+) -> None:
+    """Keep the region's calendar; if it changed, move activities to the periods they now fall in."""
+    # Activity changes of the batch so far fall into periods by the calendar they arrived under.
+    await pending.flush()
+    before = await calendar(session, event.region_id)
+    statement = insert(region_settings).values(
+        region_id=event.region_id, timezone=event.timezone, period_kind=event.period_kind
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["region_id"],
+            set_={"timezone": statement.excluded.timezone, "period_kind": statement.excluded.period_kind},
+        )
+    )
+    after = await calendar(session, event.region_id)
+    if after != before:
+        await _rederive_periods(session, envelope, after, pending)
+
+
+_MOVE_CONTRIBUTION = (
+    contributions.update()
+    .where(contributions.c.region_id == bindparam("r"), contributions.c.activity_id == bindparam("a"))
+    .values(period=bindparam("p"), year=bindparam("y"))
+)
+
+
+async def _rederive_periods(
+    session: AsyncSession, envelope: Envelope, region_calendar: Calendar, pending: PendingViews
+) -> None:
+    region_id = envelope.region_id
+    rows = (
+        await session.execute(
+            select(
+                contributions.c.activity_id,
+                contributions.c.employee_id,
+                contributions.c.occurred_at,
+                contributions.c.period,
+            ).where(contributions.c.region_id == region_id, contributions.c.occurred_at.is_not(None))
+        )
+    ).all()
+    closed = await closures(session, region_id)
+    affected: set[tuple[str, int]] = set()
+    moves: list[dict[str, Any]] = []
+    for row in rows:
+        period = region_calendar.period_of(row.occurred_at)
+        if period.key == row.period:
+            continue
+        if row.period is not None and period_is_frozen(closed, row.period, envelope.occurred_at):
+            continue  # a frozen period keeps its activities
+        moves.append({"r": region_id, "a": row.activity_id, "p": period.key, "y": period.year})
+        affected.add((row.employee_id, period.year))
+    if moves:
+        await session.execute(_MOVE_CONTRIBUTION, moves)  # one executemany, however many activities
+    # The period keys themselves may have changed (quarters to months): every planned employee too.
+    planned = (
+        await session.execute(select(plans.c.employee_id, plans.c.year).where(plans.c.region_id == region_id))
+    ).all()
+    affected |= {(row.employee_id, row.year) for row in planned}
+    years = pending.region(region_id).employee_years
+    for employee_id, year in sorted(affected):
+        touch(years, (employee_id, year), event_id_of(envelope), envelope.occurred_at)
+
+
+async def on_unit_upserted(scope: ScoringScope, event: UnitUpserted, envelope: Envelope) -> None:
+    """Keep the unit and its organisation predicate (the newest fact wins)."""
+    session = scope.session
+    statement = insert(units).values(
+        unit_id=event.unit_id,
+        region_id=event.region_id,
+        name=event.name,
+        parent_unit_id=event.parent_unit_id,
+        organisation_predicate=event.organisation_predicate,
+        stamp_at=envelope.occurred_at,
+        last_event_id=event_id_of(envelope),
+        updated_at=now(),
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["region_id", "unit_id"],
+            set_={
+                name: statement.excluded[name]
+                for name in ("name", "parent_unit_id", "organisation_predicate", "stamp_at", "last_event_id")
+            }
+            | {"updated_at": now()},
+            where=units.c.stamp_at <= statement.excluded.stamp_at,
+        )
+    )
+
+
+def _upsert_employee_statement() -> Any:
+    # Built once: it runs for every organisation event (statement building cost more than the SQL).
+    statement = insert(employees)
+    columns = ("name", "unit_id", "position", "job_type", "supervisor_id", "effective_from", "stamp_at")
+    return statement.on_conflict_do_update(
+        index_elements=["region_id", "employee_id", "effective_from"],
+        set_={name: statement.excluded[name] for name in (*columns, "last_event_id", "updated_at")},
+        where=stored_if_newer(employees, statement.excluded, stamp_id="last_event_id"),
+    ).returning(employees.c.employee_id)
+
+
+_UPSERT_EMPLOYEE = _upsert_employee_statement()
+
+
+@deferring
+async def on_employee_upserted(
+    session: AsyncSession, event: EmployeeUpserted, envelope: Envelope, pending: PendingViews
+) -> None:
+    """Keep the team read model (unit, job type, rater), one row per dated assignment; of two events
+    for one date the newer wins (shared/read_models.py)."""
+    changed = await session.execute(
+        _UPSERT_EMPLOYEE,
+        {
+            "employee_id": event.employee_id,
+            "region_id": event.region_id,
+            "name": event.name,
+            "unit_id": event.unit_id,
+            "position": event.position,
+            "job_type": event.job_type,
+            "supervisor_id": event.supervisor_id,
+            "effective_from": event.effective_from,
+            "stamp_at": envelope.occurred_at,
+            "last_event_id": event_id_of(envelope),
+            "updated_at": now(),
+        },
+    )
+    if changed.first() is None:
+        return
+    # The summaries name the employee's unit, job type and rater: every year of them.
+    touch(
+        pending.region(event.region_id).employee_years,
+        (event.employee_id, None),
+        event_id_of(envelope),
+        envelope.occurred_at,
+    )
+
+
+def _upsert_approved_plan_statement() -> Any:
+    statement = insert(plans)
+    return statement.on_conflict_do_update(
+        index_elements=["region_id", "plan_id"],
+        # A supersession that arrived first stays: approval never un-supersedes a plan.
+        set_={
+            name: statement.excluded[name]
+            for name in (
+                "version",
+                "rater_id",
+                "unit_id",
+                "job_type",
+                "approved",
+                "last_event_id",
+                "updated_at",
+            )
+        },
+    )
+
+
+# Built once: they run for every plan event.
+_UPSERT_APPROVED_PLAN = _upsert_approved_plan_statement()
+_INSERT_PLAN_INDICATORS = insert(plan_indicators).on_conflict_do_nothing(
+    index_elements=["region_id", "plan_id", "indicator_id"]
+)
+
+
+@deferring
+async def on_work_plan_approved(
+    session: AsyncSession, event: WorkPlanApproved, envelope: Envelope, pending: PendingViews
+) -> None:
+    """Keep the approved plan and its targets; the highest approved version in force is scored."""
+    await session.execute(
+        _UPSERT_APPROVED_PLAN,
+        {
+            "plan_id": event.plan_id,
+            "region_id": event.region_id,
+            "employee_id": event.employee_id,
+            "year": event.year,
+            "version": event.version,
+            "rater_id": event.rater_id,
+            "unit_id": event.unit_id,
+            "job_type": event.job_type,
+            "approved": True,
+            "superseded": False,
+            "last_event_id": event_id_of(envelope),
+            "updated_at": now(),
+        },
+    )
+    rows = [
+        {
+            "plan_id": event.plan_id,
+            "indicator_id": indicator.indicator_id,
+            "region_id": event.region_id,
+            "employee_id": event.employee_id,
+            "year": event.year,
+            "position": position,
+            "result_id": result.result_id,
+            "result_kind": result.kind,
+            "result_text": result.text,
+            "code": indicator.code,
+            "name": indicator.name,
+            "aspect": indicator.aspect,
+            "direction": indicator.direction,
+            "aggregation": indicator.aggregation,
+            "unit_of_measure": indicator.unit_of_measure,
+            "target": indicator.target,
+            "qualitative_target": indicator.qualitative_target,
+            "period_targets": {key: str(value) for key, value in indicator.period_targets.items()},
+        }
+        for position, (result, indicator) in enumerate(
+            (result, indicator) for result in event.results for indicator in result.indicators
+        )
+    ]
+    if rows:
+        await session.execute(_INSERT_PLAN_INDICATORS, rows)
+    await _plan_changed(session, envelope, event.employee_id, event.year, pending)
+
+
+@deferring
+async def on_work_plan_superseded(
+    session: AsyncSession, event: WorkPlanSuperseded, envelope: Envelope, pending: PendingViews
+) -> None:
+    """A plan no longer in force stops counting (kept even if its approval has not arrived yet)."""
+    statement = insert(plans).values(
+        plan_id=event.plan_id,
+        region_id=event.region_id,
+        employee_id=event.employee_id,
+        year=event.year,
+        approved=False,
+        superseded=True,
+        last_event_id=event_id_of(envelope),
+        updated_at=now(),
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["region_id", "plan_id"],
+            set_={"superseded": True, "last_event_id": statement.excluded.last_event_id, "updated_at": now()},
+        )
+    )
+    await _plan_changed(session, envelope, event.employee_id, event.year, pending)
+
+
+async def _plan_changed(
+    session: AsyncSession, envelope: Envelope, employee_id: str, year: int, pending: PendingViews
+) -> None:
+    await refresh_plan_in_force(session, region_id=envelope.region_id, employee_id=employee_id, year=year)
+    touch(
+        pending.region(envelope.region_id).employee_years,
+        (employee_id, year),
+        event_id_of(envelope),
+        envelope.occurred_at,
+    )

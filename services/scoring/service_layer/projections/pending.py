@@ -1,0 +1,84 @@
+"""Deferring the views to the end of the batch: handlers note work, ``PendingViews`` does it once."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.service_layer.projections.activity_store import apply_changes
+from services.scoring.service_layer.projections.backlog import RegionWork, ViewBacklog
+from services.scoring.service_layer.views import refresh_views, region_facts
+from shared.contracts import Envelope, Event
+from shared.db import REGION_SETTING
+from shared.messaging.scope import Batch, HandlerScope
+
+
+class PendingViews:
+    """A batch's activity changes and touched view rows, applied and refreshed once, set-based.
+
+    The batch's deferred work (``HandlerScope.deferred``), so a row touched by many events of a
+    batch is recomputed once, and a batch's activities are read and stored with one statement each.
+    """
+
+    def __init__(self, batch: Batch[ViewBacklog]) -> None:
+        self._batch = batch
+        self._regions: dict[str, RegionWork] = {}
+
+    def region(self, region_id: str) -> RegionWork:
+        """The work left for one region."""
+        work = self._regions.get(region_id)
+        if work is None:
+            work = self._regions[region_id] = RegionWork()
+        return work
+
+    async def run(self) -> None:
+        """At the end of the batch: what ``flush`` does."""
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Store the pending activity changes and refresh every touched row, region by region."""
+        session = self._batch.session
+        regions, self._regions = self._regions, {}
+        if not regions:
+            return
+        restricted_to = await session.scalar(select(func.current_setting(REGION_SETTING, True)))
+        for region_id, work in regions.items():
+            if region_id != restricted_to:
+                await session.execute(select(func.set_config(REGION_SETTING, region_id, True)))
+            facts = await region_facts(session, region_id)
+            await apply_changes(self._batch, facts, work)
+            if (backlog := self._batch.replay_backlog) is not None:
+                backlog.record(region_id, work)
+            else:
+                await refresh_views(
+                    session,
+                    facts,
+                    progress=work.progress,
+                    summaries=work.summaries,
+                    employee_years=work.employee_years,
+                    deltas=work.deltas,
+                )
+            if region_id != restricted_to and restricted_to:
+                await session.execute(select(func.set_config(REGION_SETTING, restricted_to, True)))
+
+
+#: What scoring's handlers act with: a replay leaves its view work to a ``ViewBacklog``.
+ScoringScope = HandlerScope[ViewBacklog]
+EventType = TypeVar("EventType", bound=Event)
+
+
+def deferring(
+    apply: Callable[[AsyncSession, EventType, Envelope, PendingViews], Awaitable[None]],
+) -> Callable[[ScoringScope, EventType, Envelope], Awaitable[None]]:
+    """A handler whose view work waits for the end of the batch (its ``PendingViews``)."""
+
+    async def handler(scope: ScoringScope, event: EventType, envelope: Envelope) -> None:
+        await apply(scope.session, event, envelope, scope.deferred(PendingViews))
+
+    handler.__name__ = apply.__name__
+    handler.__qualname__ = apply.__qualname__
+    handler.__doc__ = apply.__doc__
+    return handler
