@@ -13,9 +13,7 @@ from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.adapters.tables import (
-    employee_scores,
-)
+from services.scoring.adapters.tables import employee_scores
 from services.scoring.domain.achievement import (
     IndicatorAchievement,
     Judgement,
