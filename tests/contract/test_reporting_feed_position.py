@@ -49,4 +49,5 @@ def test_the_longest_position_fits_the_feeds_resume_header(document: dict[str, A
     longest = "9" * 20 + "-" + "9" * 20 + "/" + "9" * 6
     assert re.fullmatch(FEED_EVENT_ID, longest)
     assert header["in"] == "header"
+    assert "feed_position" in header["description"]
     assert len(longest) <= next(v["maxLength"] for v in header["schema"]["anyOf"] if v["type"] == "string")

@@ -359,7 +359,7 @@ async def team_feed(
         Header(
             alias="Last-Event-ID",
             max_length=64,
-            description="Sent by the browser when it reconnects: the feed resumes after that event.",
+            description="A reconnecting browser's last id, or a list's feed_position: resumes after it.",
         ),
     ] = None,
 ) -> StreamingResponse:
