@@ -223,6 +223,10 @@ async def test_the_live_feed_sends_what_came_between_the_page_and_its_stream(sta
         # Keep-alives come every 15 s, so the wait is bounded as a whole.
         arrived = await asyncio.wait_for(next_new_event(), timeout=30)
         assert f'id="activity-{between["activity_id"]}"' in arrived["data"]
+        # Once: what comes next is what was reported next.
+        following = await reported(team, member, plan, "Dilaporkan setelah umpan tersambung")
+        arrived = await asyncio.wait_for(next_new_event(), timeout=30)
+        assert f'id="activity-{following["activity_id"]}"' in arrived["data"]
 
 
 @contextlib.asynccontextmanager
