@@ -153,7 +153,8 @@ def _plan(
         plan_id=plan_id,
         employee_id=employee,
         rater_id=f"{employee}-boss",
-        unit_id="unit-1",
+        # A revision may name another unit: the employee's summaries then move (and the unit rollups).
+        unit_id=draw(st.sampled_from(["unit-1", "unit-2"])),
         job_type="clerk",
         year=YEAR,
         version=version,
@@ -482,6 +483,7 @@ def expected_views(
             decision = decided.get((employee, p.key))
             summaries[(employee, p.key)] = {
                 "plan_id": plan.plan_id,
+                "unit_id": plan.unit_id,
                 "result_rating": decision["result_rating"] if decision else None,
                 "behaviour_rating": decision["behaviour_rating"] if decision else None,
                 "predicate": decision["predicate"] if decision else None,

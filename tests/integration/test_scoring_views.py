@@ -6,7 +6,8 @@ decisions, overrides and judgements through the API in between), delivers the ev
 with duplicates and with batches that crash and are redelivered, and checks every view row against
 a straightforward recomputation; then rebuilds the region's views in a second schema as ``kinerja
 replay`` does (decisions and judgements kept, events applied, views refreshed at the end) and
-checks the rebuild equals the live views row by row.
+checks the rebuild equals the live views row by row. The unit rollups the dashboards read are checked
+against a recomputation from the summaries, live and rebuilt.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from services.scoring.adapters.tables import (
     flags,
     indicator_progress,
     runtime_tables,
+    unit_rollups,
 )
 from services.scoring.entrypoints.consumer import handlers
 from services.scoring.service_layer.projections import ViewBacklog
@@ -43,6 +45,7 @@ from shared.messaging.scope import Batch
 from shared.migrations import upgrade_to_head_async
 from shared.outbox import OutboxWriter
 from tests.conftest import apply_event, auth, new_region_id, wait_until
+from tests.integration.scoring_rollups import expected_rollups, stored_rollups
 from tests.integration.scoring_scenarios import T0, YEAR, Delivery, Scenario, expected_views, scenarios, wrap
 
 pytestmark = pytest.mark.integration
@@ -240,6 +243,9 @@ async def test_views_equal_a_recomputation_and_a_replay_whatever_the_delivery(
         row = summaries[key]
         assert {name: getattr(row, name) for name in expected} == expected, key
         assert row.last_event_id in event_ids or key in acted
+    # The dashboards' rollups follow the summaries, employees moving between units included.
+    rollups = stored_rollups(await rows_of(scoring_db, scenario.region, unit_rollups))
+    assert rollups == expected_rollups(summaries.values())
 
     await rebuild(scoring_db, rebuilt_db, scenario)
     admin = create_async_engine(scoring_service.definition.settings.migration_database_url)

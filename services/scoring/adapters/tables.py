@@ -302,6 +302,24 @@ employee_scores = Table(
     Index("ix_employee_scores_region_id_rater_id_period", "region_id", "rater_id", "period"),
 )
 
+#: Per unit and period, what the dashboards show of its employee summaries (the rows with that unit
+#: and period), kept by every summary refresh (service_layer/rollups.py) rather than aggregated per
+#: read: counts, the exact sum of achievements, predicates counted, and the ranking best first.
+unit_rollups = Table(
+    "unit_rollups",
+    metadata,
+    Column("region_id", String(64), nullable=False),
+    Column("unit_id", String(64), nullable=False),
+    Column("period", String(16), nullable=False),
+    Column("employees", Integer, nullable=False),
+    Column("measured", Integer, nullable=False),  # employees with an achievement
+    Column("achievement_sum", Numeric),  # exact; None when nobody is measured
+    Column("decided", Integer, nullable=False),  # employees with a rater's predicate
+    Column("predicate_counts", JSONB, nullable=False),  # {predicate: employees}, live predicates
+    Column("ranking", JSONB, nullable=False),  # [{rank, employee_id, job_type, rater_id, ...}]
+    PrimaryKeyConstraint("region_id", "unit_id", "period", name="pk_unit_rollups"),
+)
+
 #: The ``service_id`` of a unit's own satisfaction index, over every response the unit received.
 WHOLE_UNIT = ""
 

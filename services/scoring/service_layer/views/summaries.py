@@ -27,6 +27,7 @@ from services.scoring.domain.performance import assess_employee
 from services.scoring.domain.periods import Period, PeriodKind, parse_period_key
 from services.scoring.domain.predicate import predicate_of
 from services.scoring.domain.rating import ProposalReason, RatingProposal, propose_result_rating
+from services.scoring.service_layer.rollups import refresh_unit_rollups
 from services.scoring.service_layer.views.facts import RegionFacts
 from services.scoring.service_layer.views.plans import PlannedIndicators, plan_structure
 from services.scoring.service_layer.views.progress import totals_of
@@ -123,6 +124,7 @@ async def refresh_summaries(
             _DELETE_SUMMARY,
             [{"r": region_id, "e": employee_id, "p": period} for employee_id, period in deletes],
         )
+    await refresh_unit_rollups(session, region_id, before=inputs.stored, written=upserts, removed=deletes)
 
 
 _DELETE_SUMMARY = delete(employee_scores).where(

@@ -1,0 +1,221 @@
+"""Unit rollups against a real PostgreSQL: each equals a recomputation from the summaries it covers.
+
+Summaries are written straight into ``employee_scores`` (any ids, predicates, achievements, units),
+changed (moves between units, new figures, deletions) and the rollups refreshed as the summary
+refresh does; and two transactions refreshing one unit at once lose neither's employee.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.scoring.adapters.tables import employee_scores, unit_rollups
+from services.scoring.domain.predicate import Predicate
+from services.scoring.service_layer.rollups import recompute_unit_rollups, refresh_unit_rollups
+from shared.db import REGION_SETTING
+from tests.conftest import new_region_id, wait_until
+from tests.integration.scoring_rollups import expected_rollups, stored_rollups
+
+pytestmark = pytest.mark.integration
+
+MIGRATION = Path(__file__).parents[2] / "services/scoring/migrations/versions/2026_12_02_0009_unit_rollups.py"
+PERIODS = ("2026-Q1", "2026-Q2", "2026")
+UNITS = ("unit-a", "unit-b", "")
+
+
+@pytest.fixture
+async def scoring_db(start_service: Any) -> async_sessionmaker[AsyncSession]:
+    """A session factory on scoring's migrated schema."""
+    service = await start_service("scoring")
+    factory: async_sessionmaker[AsyncSession] = service.context.session_factory
+    return factory
+
+
+def summary(region: str, employee_id: str, period: str, **figures: Any) -> dict[str, Any]:
+    """An employee_scores row with the columns the rollups read, the others at plain values."""
+    return {
+        "region_id": region,
+        "employee_id": employee_id,
+        "period": period,
+        "plan_id": f"{employee_id}-plan",
+        "additional_bonus": Decimal(0),
+        "activity_count": 0,
+        "indicator_outcomes": [],
+        "rule_set_from": date(2026, 1, 1),
+        "proposed_result_rating": "MEETS",
+        "proposal_reasons": [],
+        "job_type": "clerk",
+        "rater_id": None,
+        "achievement": None,
+        "predicate": None,
+        "proposed_predicate": None,
+    } | figures
+
+
+predicates = st.one_of(st.none(), st.sampled_from([p.value for p in Predicate]))
+figures = st.fixed_dictionaries(
+    {
+        "unit_id": st.sampled_from(UNITS),
+        "job_type": st.sampled_from(["clerk", "analyst"]),
+        "rater_id": st.one_of(st.none(), st.sampled_from(["boss-1", "boss-2"])),
+        "achievement": st.one_of(
+            st.none(), st.decimals(min_value=0, max_value=Decimal("1.2"), places=4, allow_nan=False)
+        ),
+        "predicate": predicates,
+        "proposed_predicate": predicates,
+    }
+)
+# Ids that sort differently by collation than by code point, so the ranking's ties are exercised.
+employee_ids = st.text(alphabet="aZe09-é_", min_size=1, max_size=5)
+keys = st.tuples(employee_ids, st.sampled_from(PERIODS))
+population = st.dictionaries(keys, figures, max_size=30)
+
+
+def migration_fill() -> str:
+    """The statement migration 0009 fills the rollups with."""
+    spec = importlib.util.spec_from_file_location("unit_rollups_migration", MIGRATION)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    fill: str = module._FILL
+    return fill
+
+
+async def in_region(factory: async_sessionmaker[AsyncSession], region: str) -> AsyncSession:
+    session = factory()
+    await session.begin()
+    await session.execute(select(func.set_config(REGION_SETTING, region, True)))
+    return session
+
+
+async def summaries_and_rollups(
+    factory: async_sessionmaker[AsyncSession], region: str
+) -> tuple[list[Any], dict[tuple[str, str], dict[str, Any]]]:
+    async with await in_region(factory, region) as session:
+        stored = (
+            await session.execute(select(employee_scores).where(employee_scores.c.region_id == region))
+        ).all()
+        rollups = (
+            await session.execute(select(unit_rollups).where(unit_rollups.c.region_id == region))
+        ).all()
+        return list(stored), stored_rollups(rollups)
+
+
+async def write(session: AsyncSession, rows: Iterable[dict[str, Any]]) -> None:
+    rows = list(rows)
+    if rows:
+        statement = insert(employee_scores)
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["region_id", "employee_id", "period"],
+                set_={name: statement.excluded[name] for name in rows[0] if name != "period"},
+            ),
+            rows,
+        )
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(first=population, changes=population, removals=st.sets(keys))
+async def test_rollups_equal_a_recomputation_from_the_summaries_through_moves_and_removals(
+    scoring_db: async_sessionmaker[AsyncSession],
+    first: dict[tuple[str, str], dict[str, Any]],
+    changes: dict[tuple[str, str], dict[str, Any]],
+    removals: set[tuple[str, str]],
+) -> None:
+    region = new_region_id()
+    async with await in_region(scoring_db, region) as session:
+        await write(session, (summary(region, e, p, **values) for (e, p), values in first.items()))
+        await recompute_unit_rollups(session, region, {(v["unit_id"], p) for (_, p), v in first.items()})
+        await session.commit()
+    stored, rollups = await summaries_and_rollups(scoring_db, region)
+    assert rollups == expected_rollups(stored)
+
+    # A refresh writes new figures (some employees now in another unit) and removes rows.
+    async with await in_region(scoring_db, region) as session:
+        before = {(row.employee_id, row.period): row for row in stored}
+        written = [summary(region, e, p, **values) for (e, p), values in changes.items()]
+        removed = sorted(removals - set(changes))
+        await write(session, written)
+        for employee_id, period in removed:
+            await session.execute(
+                delete(employee_scores).where(
+                    employee_scores.c.region_id == region,
+                    employee_scores.c.employee_id == employee_id,
+                    employee_scores.c.period == period,
+                )
+            )
+        await refresh_unit_rollups(session, region, before=before, written=written, removed=removed)
+        await session.commit()
+    stored, rollups = await summaries_and_rollups(scoring_db, region)
+    assert rollups == expected_rollups(stored)
+
+    # The migration that created the table filled it from the summaries with its own copy of the
+    # statement (under row-level security, this region's rows only): the same rows.
+    async with await in_region(scoring_db, region) as session:
+        await session.execute(delete(unit_rollups).where(unit_rollups.c.region_id == region))
+        await session.execute(text(migration_fill()))
+        await session.commit()
+    assert (await summaries_and_rollups(scoring_db, region))[1] == rollups
+
+
+async def test_two_transactions_refreshing_one_unit_at_once_lose_no_employee(
+    scoring_db: async_sessionmaker[AsyncSession],
+) -> None:
+    """The second waits for the first (on the unit-period's lock; without it, on the rollup row, with a
+    recomputation made before the first committed), then counts the first's summary too."""
+    region, period = new_region_id(), "2026-Q1"
+    async with await in_region(scoring_db, region) as session:
+        await write(session, [summary(region, "e-0", period, unit_id="u", achievement=Decimal("0.5"))])
+        await recompute_unit_rollups(session, region, [("u", period)])
+        await session.commit()
+    first_refreshed, release_first = asyncio.Event(), asyncio.Event()
+
+    async def refresh(employee_id: str, *, hold: bool) -> None:
+        async with await in_region(scoring_db, region) as session:
+            row = summary(region, employee_id, period, unit_id="u", achievement=Decimal("0.9"))
+            await write(session, [row])
+            await refresh_unit_rollups(session, region, before={}, written=[row], removed=[])
+            if hold:
+                first_refreshed.set()
+                await release_first.wait()
+            await session.commit()
+
+    async def second_is_waiting() -> bool:
+        async with scoring_db() as session:
+            waiting = await session.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+            )
+            return bool(waiting)
+
+    first = asyncio.create_task(refresh("e-1", hold=True))
+    await first_refreshed.wait()
+    second = asyncio.create_task(refresh("e-2", hold=False))
+    try:
+        assert await wait_until(second_is_waiting, timeout=20)
+    finally:
+        release_first.set()
+        await asyncio.gather(first, second)
+    stored, rollups = await summaries_and_rollups(scoring_db, region)
+    assert rollups == expected_rollups(stored)
+    assert rollups[("u", period)]["employees"] == 3
