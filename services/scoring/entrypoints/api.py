@@ -87,12 +87,10 @@ async def get_unit_dashboard(
 @router.get("/region/dashboard", response_model=RegionDashboardRead)
 async def get_region_dashboard(
     period: PeriodQuery, session: RegionSession, context: Context, principal: Principal = Overseer
-) -> RegionDashboardRead:
+) -> Response:
     """The caller's region, unit by unit, for a period."""
-    return shown_in(
-        await dashboards.region_dashboard(session=session, principal=principal, period=period),
-        await region_zone(context, principal.region),
-    )
+    dashboard = await dashboards.region_dashboard(session=session, principal=principal, period=period)
+    return json_response(shown_in(dashboard, await region_zone(context, principal.region)))
 
 
 @router.post(

@@ -86,16 +86,8 @@ def current_predicate(row: Any) -> Predicate | None:
     return Predicate(value) if value else None
 
 
-def mean(values: list[Decimal]) -> Decimal | None:
-    """The mean of stored decimals, rounded to the views' places (half-even)."""
-    if not values:
-        return None
-    # Decimal addition is exact at these sizes (4 places, 28 digits), and far cheaper than Fractions.
-    return to_decimal(Fraction(sum(values, Decimal(0))) / len(values))
-
-
 def mean_of(total: Decimal | None, count: int) -> Decimal | None:
-    """The mean from an exact SQL sum and count, rounded as ``mean`` rounds."""
+    """The mean from an exact SQL sum and count, rounded half-even to the views' places."""
     if not count or total is None:
         return None
     return to_decimal(Fraction(total) / count)

@@ -1,23 +1,26 @@
-"""Unit and region dashboards: predicates and their distribution check, citizens' signals, trend, ranking."""
+"""Unit and region dashboards: predicates and their distribution check, citizens' signals, trend, ranking.
+
+Both read the unit rollups (``unit_rollups``, kept by every summary refresh: service_layer/rollups.py)
+rather than the unit's employee summaries: a unit-period is one row, its ranking already in order.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from decimal import Decimal
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, func, select
+from sqlalchemy import String, any_, bindparam, case, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
 from services.scoring.adapters.tables import (
     WHOLE_UNIT,
     complaint_breaches,
-    employee_scores,
     employees,
+    unit_rollups,
     unit_satisfaction,
     units,
 )
@@ -26,17 +29,14 @@ from services.scoring.domain.periods import Period, PeriodKind, parse_period_key
 from services.scoring.domain.predicate import Predicate
 from services.scoring.domain.rules import RuleSet
 from services.scoring.service_layer.queries.common import (
-    current_predicate,
     distribution_of,
     ensure_known_unit,
-    mean,
     mean_of,
     period_filter,
     unit_row,
 )
 from services.scoring.service_layer.schemas import (
     PredicateCount,
-    RankingEntry,
     RegionDashboardRead,
     SatisfactionRead,
     TrendPoint,
@@ -47,58 +47,79 @@ from services.scoring.service_layer.views import calendar, employee_assignment
 from shared.auth import Principal, Role, ensure_may_read_unit
 
 
-def _predicate_counts(predicates: list[Predicate]) -> list[PredicateCount]:
-    counts = Counter(predicates)
-    return [PredicateCount(predicate=p.value, label_id=p.label_id, count=counts[p]) for p in Predicate]
+def _predicate_counts(counts: Mapping[str, int]) -> list[PredicateCount]:
+    return [
+        PredicateCount(predicate=p.value, label_id=p.label_id, count=counts.get(p.value, 0))
+        for p in Predicate
+    ]
 
 
-#: What the dashboards read of each employee summary: not the JSON explanations, which cost more to
-#: decode than everything else in a dashboard.
-_DASHBOARD_COLUMNS: tuple[ColumnElement[Any], ...] = (
-    employee_scores.c.employee_id,
-    employee_scores.c.unit_id,
-    employee_scores.c.job_type,
-    employee_scores.c.rater_id,
-    employee_scores.c.achievement,
-    employee_scores.c.predicate,
-    employee_scores.c.proposed_predicate,
-)
+def _predicates(counts: Mapping[str, int]) -> list[Predicate]:
+    """The live predicates a rollup counted, one per employee (what the distribution check takes)."""
+    return [Predicate(value) for value, count in counts.items() for _ in range(count)]
 
 
 @cache
-def _scores_statement(by_unit: bool) -> Any:
-    conditions = [
-        employee_scores.c.region_id == bindparam("region_id", type_=String),
-        employee_scores.c.period == bindparam("period", type_=String),
-    ]
-    if by_unit:
-        conditions.append(employee_scores.c.unit_id == bindparam("unit_id", type_=String))
-    return select(*_DASHBOARD_COLUMNS).where(*conditions)
+def _unit_rollups_statement() -> Any:
+    """A unit's rollups of the given periods; the ranking only of the dashboard's own period."""
+    period = bindparam("period", type_=String)
+    return select(
+        unit_rollups.c.period,
+        unit_rollups.c.employees,
+        unit_rollups.c.measured,
+        unit_rollups.c.achievement_sum,
+        unit_rollups.c.decided,
+        unit_rollups.c.predicate_counts,
+        case((unit_rollups.c.period == period, unit_rollups.c.ranking)).label("ranking"),
+    ).where(
+        unit_rollups.c.region_id == bindparam("region_id", type_=String),
+        unit_rollups.c.unit_id == bindparam("unit_id", type_=String),
+        unit_rollups.c.period == any_(bindparam("keys", type_=ARRAY(String))),
+    )
 
 
-async def _scores(
-    session: AsyncSession, region_id: str, period: str, unit_id: str | None = None
-) -> list[Row[Any]]:
-    parameters = {"region_id": region_id, "period": period}
-    if unit_id is not None:
-        parameters["unit_id"] = unit_id
-    return list((await session.execute(_scores_statement(unit_id is not None), parameters)).all())
+@cache
+def _region_rollups_statement() -> Any:
+    """Every unit's rollup of one period in a region (no rankings)."""
+    return select(
+        unit_rollups.c.unit_id,
+        unit_rollups.c.employees,
+        unit_rollups.c.measured,
+        unit_rollups.c.achievement_sum,
+        unit_rollups.c.predicate_counts,
+    ).where(
+        unit_rollups.c.region_id == bindparam("region_id", type_=String),
+        unit_rollups.c.period == bindparam("period", type_=String),
+    )
 
 
-async def _breaches(
-    session: AsyncSession, region_id: str, period: Period, unit_id: str | None = None
-) -> dict[tuple[str, str], int]:
+@cache
+def _region_trend_statement() -> Any:
+    """The region's employees, measured employees and exact achievement sum per period, over its units."""
+    return (
+        select(
+            unit_rollups.c.period,
+            func.sum(unit_rollups.c.employees).label("employees"),
+            func.sum(unit_rollups.c.measured).label("measured"),
+            func.sum(unit_rollups.c.achievement_sum).label("achievement_sum"),
+        )
+        .where(
+            unit_rollups.c.region_id == bindparam("region_id", type_=String),
+            unit_rollups.c.period == any_(bindparam("keys", type_=ARRAY(String))),
+        )
+        .group_by(unit_rollups.c.period)
+    )
+
+
+async def _breaches(session: AsyncSession, region_id: str, period: Period) -> dict[tuple[str, str], int]:
     """Complaint deadline breaches by (unit, stage)."""
-    conditions = [
-        complaint_breaches.c.region_id == region_id,
-        period_filter(complaint_breaches.c.period, period),
-    ]
-    if unit_id is not None:
-        conditions.append(complaint_breaches.c.unit_id == unit_id)
     rows = (
         await session.execute(
             select(complaint_breaches.c.unit_id, complaint_breaches.c.stage, func.count())
-            .where(*conditions)
+            .where(
+                complaint_breaches.c.region_id == region_id,
+                period_filter(complaint_breaches.c.period, period),
+            )
             .group_by(complaint_breaches.c.unit_id, complaint_breaches.c.stage)
         )
     ).all()
@@ -136,62 +157,8 @@ def _unit_satisfaction_statement() -> Any:
     )
 
 
-@cache
-def _trend_statement(by_unit: bool) -> Any:
-    """Employees, measured employees and the exact achievement sum per period of a year."""
-    conditions = [
-        employee_scores.c.region_id == bindparam("region_id", type_=String),
-        employee_scores.c.period == any_(bindparam("keys", type_=ARRAY(String))),
-    ]
-    if by_unit:
-        conditions.append(employee_scores.c.unit_id == bindparam("unit_id", type_=String))
-    return (
-        select(
-            employee_scores.c.period,
-            func.count().label("employees"),
-            func.count(employee_scores.c.achievement).label("measured"),
-            func.sum(employee_scores.c.achievement).label("achievement_sum"),
-        )
-        .where(*conditions)
-        .group_by(employee_scores.c.period)
-    )
-
-
-async def _trend(
-    session: AsyncSession,
-    region_id: str,
-    period: Period,
-    unit_id: str | None,
-    breaches_by_period: Counter[str] | None = None,
-    kind: PeriodKind | None = None,
-) -> list[TrendPoint]:
-    """Per period of the year: employees, mean achievement (summed and counted by the database)."""
-    kind = kind or (await calendar(session, region_id)).kind
-    keys = [p.key for p in periods_in_year(period.year, kind)]
-    parameters: dict[str, Any] = {"region_id": region_id, "keys": keys}
-    if unit_id is not None:
-        parameters["unit_id"] = unit_id
-    totals = {
-        row.period: row
-        for row in (await session.execute(_trend_statement(unit_id is not None), parameters)).all()
-    }
-    if breaches_by_period is None:
-        breaches_by_period = Counter()
-        year = Period(period.year, PeriodKind.YEAR)
-        conditions_b = [
-            complaint_breaches.c.region_id == region_id,
-            period_filter(complaint_breaches.c.period, year),
-        ]
-        if unit_id is not None:
-            conditions_b.append(complaint_breaches.c.unit_id == unit_id)
-        for key, count in (
-            await session.execute(
-                select(complaint_breaches.c.period, func.count())
-                .where(*conditions_b)
-                .group_by(complaint_breaches.c.period)
-            )
-        ).all():
-            breaches_by_period[key] += count
+def _trend(keys: list[str], totals: Mapping[str, Any], breaches_by_period: Counter[str]) -> list[TrendPoint]:
+    """Per period of the year: employees, mean achievement (from the rollups' exact sums), breaches."""
     points = []
     for key in keys:
         total = totals.get(key)
@@ -206,53 +173,19 @@ async def _trend(
     return points
 
 
-def ranking(rows: list[Row[Any]], period: str) -> list[RankingEntry]:
-    """Employees best first: predicate, then achievement (the rewards module's order)."""
-    predicates = [current_predicate(row) for row in rows]
-    return [RankingEntry.model_validate(entry) for entry in _ranking(rows, predicates)]
-
-
-def _ranking(rows: list[Row[Any]], predicates: list[Predicate | None]) -> list[dict[str, Any]]:
-    """The ranking's entries as plain dicts: validated with the whole response, in one call."""
-
-    def key(item: tuple[Row[Any], Predicate | None]) -> tuple[int, bool, Decimal, str]:
-        # domain.rewards.ranking_key on the stored decimals: the same order without a Fraction per row.
-        row, predicate = item
-        achievement = row.achievement
-        return (
-            -(predicate or Predicate.SANGAT_KURANG).rank,
-            achievement is None,
-            -(achievement or Decimal(0)),
-            row.employee_id,
-        )
-
-    ranked = sorted(zip(rows, predicates, strict=True), key=key)
-    return [
-        {
-            "rank": position,
-            "employee_id": row.employee_id,
-            "job_type": row.job_type,
-            "predicate": predicate.value if predicate else None,
-            "achievement": row.achievement,
-        }
-        for position, (row, predicate) in enumerate(ranked, start=1)
-    ]
-
-
 async def unit_dashboard(
     *, session: AsyncSession, principal: Principal, unit_id: str, period: str
 ) -> UnitDashboardRead:
     """A unit's dashboard: predicates and their distribution check, citizens' signals, trend, ranking.
 
-    Every statement is driven by an index on (region, unit, period); the unit's rows are read once,
-    narrow, and counted in one pass; the trend is summed by the database.
+    The unit's rollups of the period and of the year's periods (the trend) come in one statement
+    through the rollups' primary key; breaches of the year by (period, stage) in another.
     """
     parsed = parse_period_key(period)
     region_id = principal.region
     unit = await unit_row(session, region_id, unit_id)
     if unit is None:
         await ensure_known_unit(session, region_id, unit_id)
-    rows = await _scores(session, region_id, parsed.key, unit_id)
 
     async def unit_of(employee_id: str) -> str | None:
         found: str | None = await session.scalar(
@@ -266,6 +199,19 @@ async def unit_dashboard(
 
     # A rater sees the dashboard of their own unit (and only their own team by name, below).
     await ensure_may_read_unit(principal, unit_id, unit_of=unit_of)
+    # The region's calendar came with the unit (as views.calendar reads it, default included).
+    if unit is not None:
+        kind = PeriodKind(unit.region_period_kind.upper()) if unit.region_period_kind else DEFAULT_PERIOD_KIND
+    else:
+        kind = (await calendar(session, region_id)).kind
+    keys = [p.key for p in periods_in_year(parsed.year, kind)]
+    rollups = {
+        row.period: row
+        for row in await session.execute(
+            _unit_rollups_statement(),
+            {"region_id": region_id, "unit_id": unit_id, "period": parsed.key, "keys": [*keys, parsed.key]},
+        )
+    }
     satisfaction = (
         await session.execute(
             _unit_satisfaction_statement(),
@@ -279,17 +225,14 @@ async def unit_dashboard(
         breaches_by_period[key] += count
         if parsed.kind is PeriodKind.YEAR or key == parsed.key:
             breaches[stage] += count
-    current = [current_predicate(row) for row in rows]
-    predicates = [p for p in current if p is not None]
+    current = rollups.get(parsed.key)
+    counts: Mapping[str, int] = current.predicate_counts if current else {}
+    employee_count = current.employees if current else 0
     organisation_predicate = unit.organisation_predicate if unit else None
-    # The region's calendar came with the unit (as views.calendar reads it, default included).
-    kind = None
-    if unit is not None:
-        kind = PeriodKind(unit.region_period_kind.upper()) if unit.region_period_kind else DEFAULT_PERIOD_KIND
-    ranked = _ranking(rows, current)
+    # The ranking's entries also name each employee's rater (RankingEntry leaves that out).
+    ranked: list[dict[str, Any]] = current.ranking if current else []
     if not principal.has(Role.REGION_ADMIN, Role.AUDITOR):
-        team = {row.employee_id for row in rows if row.rater_id == principal.employee_id}
-        ranked = [entry for entry in ranked if entry["employee_id"] in team]
+        ranked = [entry for entry in ranked if entry["rater_id"] == principal.employee_id]
     return UnitDashboardRead.model_validate(
         {
             "unit_id": unit_id,
@@ -297,18 +240,18 @@ async def unit_dashboard(
             "period": parsed.key,
             "unit_name": unit.name if unit else None,
             "organisation_predicate": organisation_predicate,
-            "employees": len(rows),
-            "achievement_mean": mean([row.achievement for row in rows if row.achievement is not None]),
-            "predicates": _predicate_counts(predicates),
-            "without_predicate": len(rows) - len(predicates),
-            "decided": sum(1 for row in rows if row.predicate),
+            "employees": employee_count,
+            "achievement_mean": mean_of(current.achievement_sum, current.measured) if current else None,
+            "predicates": _predicate_counts(counts),
+            "without_predicate": employee_count - sum(counts.values()),
+            "decided": current.decided if current else 0,
             "distribution": await distribution_of(
-                session, region_id, parsed, organisation_predicate, predicates
+                session, region_id, parsed, organisation_predicate, _predicates(counts)
             ),
             "satisfaction": [SatisfactionRead.model_validate(dict(row._mapping)) for row in satisfaction],
             "complaint_breaches": sum(breaches.values()),
             "complaint_breaches_by_stage": dict(sorted(breaches.items())),
-            "trend": await _trend(session, region_id, parsed, unit_id, breaches_by_period, kind),
+            "trend": _trend(keys, rollups, breaches_by_period),
             "ranking": ranked,
         }
     )
@@ -317,64 +260,91 @@ async def unit_dashboard(
 async def region_dashboard(
     *, session: AsyncSession, principal: Principal, period: str
 ) -> RegionDashboardRead:
-    """A region's dashboard: every unit's figures side by side."""
+    """A region's dashboard: every unit's figures side by side, from the units' rollups."""
     parsed = parse_period_key(period)
     region_id = principal.region
-    rows = await _scores(session, region_id, parsed.key)
+    by_unit: dict[str, Row[Any]] = {
+        row.unit_id: row
+        for row in await session.execute(
+            _region_rollups_statement(), {"region_id": region_id, "period": parsed.key}
+        )
+    }
     known_units = {
         row.unit_id: row
         for row in (await session.execute(select(units).where(units.c.region_id == region_id))).all()
     }
-    by_unit: dict[str, list[Row[Any]]] = {}
-    for row in rows:
-        by_unit.setdefault(row.unit_id, []).append(row)
     breaches = await _breaches(session, region_id, parsed)
     # The unit's own index (service ""), over every response it received: a mean of its services'
     # indices would weigh a service answered twice like one answered two hundred times.
-    indices = dict(
-        (
-            await session.execute(
-                select(unit_satisfaction.c.unit_id, unit_satisfaction.c.satisfaction_index).where(
-                    unit_satisfaction.c.region_id == region_id,
-                    unit_satisfaction.c.period == parsed.key,
-                    unit_satisfaction.c.service_id == WHOLE_UNIT,
-                )
+    indices: dict[str, Any] = {
+        row.unit_id: row.satisfaction_index
+        for row in await session.execute(
+            select(unit_satisfaction.c.unit_id, unit_satisfaction.c.satisfaction_index).where(
+                unit_satisfaction.c.region_id == region_id,
+                unit_satisfaction.c.period == parsed.key,
+                unit_satisfaction.c.service_id == WHOLE_UNIT,
             )
         )
-        .tuples()
-        .all()
-    )
+    }
     summaries = []
+    region_counts: Counter[str] = Counter()
     rules_in_force: dict[str, RuleSet] = {}  # read once, when the first unit needs it
     for unit_id in sorted(set(by_unit) | set(known_units) | {u for u, _ in breaches}):
-        members = by_unit.get(unit_id, [])
+        rollup = by_unit.get(unit_id)
+        counts: Mapping[str, int] = rollup.predicate_counts if rollup else {}
+        region_counts.update(counts)
         unit = known_units.get(unit_id)
         check = await distribution_of(
             session,
             region_id,
             parsed,
             unit.organisation_predicate if unit else None,
-            [p for p in (current_predicate(row) for row in members) if p is not None],
+            _predicates(counts),
             rules_in_force,
         )
         summaries.append(
             UnitSummary(
                 unit_id=unit_id,
                 unit_name=unit.name if unit else None,
-                employees=len(members),
-                achievement_mean=mean([row.achievement for row in members if row.achievement is not None]),
+                employees=rollup.employees if rollup else 0,
+                achievement_mean=mean_of(rollup.achievement_sum, rollup.measured) if rollup else None,
                 distribution_compliant=check.compliant if check else None,
                 complaint_breaches=sum(count for (u, _), count in breaches.items() if u == unit_id),
                 satisfaction_index=indices.get(unit_id),
             )
         )
-    predicates = [p for p in (current_predicate(row) for row in rows) if p is not None]
+    measured = [rollup for rollup in by_unit.values() if rollup.measured]
+    keys = [p.key for p in periods_in_year(parsed.year, (await calendar(session, region_id)).kind)]
     return RegionDashboardRead(
         region_id=region_id,
         period=parsed.key,
-        employees=len(rows),
-        achievement_mean=mean([row.achievement for row in rows if row.achievement is not None]),
-        predicates=_predicate_counts(predicates),
+        employees=sum(rollup.employees for rollup in by_unit.values()),
+        achievement_mean=mean_of(
+            sum(rollup.achievement_sum for rollup in measured), sum(rollup.measured for rollup in measured)
+        ),
+        predicates=_predicate_counts(region_counts),
         units=summaries,
-        trend=await _trend(session, region_id, parsed, None),
+        trend=_trend(
+            keys,
+            {
+                row.period: row
+                for row in await session.execute(
+                    _region_trend_statement(), {"region_id": region_id, "keys": keys}
+                )
+            },
+            await _region_breaches_by_period(session, region_id, parsed.year),
+        ),
     )
+
+
+async def _region_breaches_by_period(session: AsyncSession, region_id: str, year: int) -> Counter[str]:
+    """The region's complaint deadline breaches of a year, by period (the trend's)."""
+    rows = await session.execute(
+        select(complaint_breaches.c.period, func.count().label("breaches"))
+        .where(
+            complaint_breaches.c.region_id == region_id,
+            period_filter(complaint_breaches.c.period, Period(year, PeriodKind.YEAR)),
+        )
+        .group_by(complaint_breaches.c.period)
+    )
+    return Counter({row.period: row.breaches for row in rows})
