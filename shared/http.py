@@ -21,7 +21,6 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import ApiError, TooManyRequests
 from shared.guarded_route import BodyTooLarge, GuardedRoute
 from shared.i18n import refusal_body
 from shared.observability import HTTP_LATENCY, HTTP_REQUESTS, correlation_id_var, record_readiness
@@ -199,13 +198,6 @@ def json_response(model: BaseModel, status_code: int = 200) -> Response:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Every caller mistake becomes a JSON error naming the field and the reason."""
-
-    @app.exception_handler(ApiError)
-    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
-        if exc.status_code == 401:
-            headers = {"WWW-Authenticate": "Bearer"}
-        return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(DBAPIError)
     @app.exception_handler(asyncpg.PostgresError)

@@ -18,9 +18,9 @@ from sqlalchemy import func, select, text
 from shared.auth import Principal, Role
 from shared.context import ServiceContext
 from shared.contracts.planning import UnitUpserted
-from shared.errors import Conflict
 from shared.guarded_route import GuardedRoute
 from shared.http import create_app
+from shared.refusals import Refusal, RefusalKind
 from shared.route_roles import require_roles
 from shared.route_work import AfterCommit, RegionSession, RegionWork
 from tests.conftest import auth, new_region_id
@@ -66,7 +66,7 @@ def work_app(context: ServiceContext, effects: list[str]) -> FastAPI:
         work.uow.emit(unit_changed(principal, unit_id))
         work.record("unit.change", unit_id)
         work.after_commit(count_committed_events(principal))
-        raise Conflict("unit_locked", "The unit is locked.", "Unit dikunci.")
+        raise Refusal("unit_locked", "The unit is locked.", kind=RefusalKind.CONFLICT)
 
     @router.post("/units/{unit_id}/unstorable")
     async def unstorable(unit_id: str, work: RegionWork, principal: Principal = admin) -> dict[str, str]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.util
+from pathlib import Path
+
 import httpx
 from fastapi import APIRouter
 
@@ -129,3 +133,31 @@ async def test_an_unavailable_refusal_is_a_503_with_retry_after_only_when_it_nam
 async def test_a_refusal_moved_to_another_field_keeps_when_to_try_again() -> None:
     refusal = Refusal("x", "A value cannot be stored as sent.", kind=RefusalKind.UNAVAILABLE, retry_after=5)
     assert refusal.at("b").retry_after == 5
+
+
+def _classes_with_a_status(root: Path) -> list[str]:
+    """Classes of the services and shared that carry an HTTP status of their own (``status_code = ...``)."""
+    found = []
+    for path in [*(root / "services").rglob("*.py"), *(root / "shared").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for statement in node.body:
+                targets = (
+                    statement.targets
+                    if isinstance(statement, ast.Assign)
+                    else [statement.target]
+                    if isinstance(statement, ast.AnnAssign) and statement.value is not None
+                    else []
+                )
+                if any(isinstance(target, ast.Name) and target.id == "status_code" for target in targets):
+                    found.append(f"{path.relative_to(root)}:{node.lineno} {node.name}")
+    return found
+
+
+def test_refusal_is_the_one_way_to_refuse() -> None:
+    # Issue #16: shared.errors' ApiError family (an exception class per status, texts written in both
+    # languages at each raise) was a second way to refuse. A refusal is a Refusal of a kind; the
+    # status is shared.http's STATUS_OF_KIND, the Indonesian is the catalogue's.
+    assert importlib.util.find_spec("shared.errors") is None, "shared/errors.py is back: raise Refusal"
+    assert _classes_with_a_status(Path(__file__).resolve().parents[3]) == []
