@@ -60,6 +60,10 @@ class SoakReport:
     single_share: float
     machine: str
     windows: list[Window] = field(default_factory=list)
+    #: Seconds from the stream's start until its last request was answered (its schedule: the windows).
+    stream_seconds: float = math.nan
+    #: Activities sent after the last window ended (the client fell behind the asked rate).
+    activities_after_windows: int = 0
     #: Freshness over the whole stream (p50, p99 in ms) and the events observed.
     freshness_ms: tuple[float, float] = (math.nan, math.nan)
     #: Seconds from the stream's end until every outbox was drained and every group's lag was zero.
@@ -168,6 +172,21 @@ def _pair(values: tuple[float, float]) -> str:
     return "/".join("n/a" if math.isnan(v) else f"{v:,.0f}" for v in values)
 
 
+def _stream_line(report: SoakReport) -> str:
+    scheduled = sum(w.seconds for w in report.windows)
+    sent = sum(w.activities for w in report.windows) + report.activities_after_windows
+    line = (
+        f"stream: {sent:,} activities, "
+        f"the last answered {report.stream_seconds:.0f} s after the start ({scheduled:.0f} s scheduled)"
+    )
+    if report.activities_after_windows:
+        line += (
+            f"; {report.activities_after_windows:,} of them sent after the last window, as the client "
+            "waited for free connections (the asked rate was not met)"
+        )
+    return line
+
+
 def render(report: SoakReport) -> str:
     """The tables per window, then the verdict."""
     windows = report.windows
@@ -176,9 +195,10 @@ def render(report: SoakReport) -> str:
         f"on {report.broker}; {report.employees:,} employees; {report.single_share:.0%} of the activities "
         f"sent one per request, the rest in batches of {report.batch}",
         report.machine,
+        _stream_line(report),
         "latency counts from each request's scheduled start (queueing in the client included); freshness "
         "is scoring's kinerja_event_to_effect_seconds histogram (reporting's acceptance of an activity to "
-        "scoring's commit of its effect; interpolated within buckets ... 0.5, 1, 2, 5 s)",
+        "scoring's commit of its effect; interpolated within buckets ... 0.5, 1, 2, 5, 10, 30, 60 s)",
         "",
         f"{'win':>3} {'load':>5} {'requests':>8} {'activities':>10} {'failed':>6} {'refused':>7} "
         f"{'behind':>6} {'single p50/p99 ms':>17} {'batch p50/p99 ms':>16} {'freshness p50/p99 ms':>20} "

@@ -63,7 +63,7 @@ from shared.messaging.kafka import ensure_topics
 
 #: Seconds between two scrapes of the services' /metrics (their consumer lag refreshes every 5 s).
 SAMPLE_SECONDS = 5.0
-#: A request still unanswered this long after the stream's schedule ended is given up on.
+#: The stream is cut this long after its schedule's end (requests unanswered, or not yet sent).
 STRAGGLER_SECONDS = 120.0
 
 
@@ -228,6 +228,7 @@ async def soak(platform: IsolatedPlatform, args: argparse.Namespace, report: Soa
             started = await scrape(http, urls)
         stream = Stream()
         stage(f"streaming {args.rate:,.0f} activities/s for {args.minutes:g} min")
+        stream_started = time.perf_counter()
         driving = asyncio.create_task(
             asyncio.wait_for(
                 drive(urls["reporting"], population, ledger, stream, args),
@@ -243,8 +244,12 @@ async def soak(platform: IsolatedPlatform, args: argparse.Namespace, report: Soa
         except (TimeoutError, asyncio.CancelledError):
             if died is None:
                 report.violations.append(
-                    f"requests still unanswered {STRAGGLER_SECONDS:.0f} s after the stream"
+                    f"the stream was cut {STRAGGLER_SECONDS:.0f} s after its schedule's end "
+                    "(requests not yet answered, or not yet sent: the client had fallen behind)"
                 )
+        report.stream_seconds = time.perf_counter() - stream_started
+        sent = stream.counts()["activities"]
+        report.activities_after_windows = sent - sum(w.activities for w in report.windows)
         stage("stream over; waiting until every outbox is drained and every group's lag is zero")
         report.drained_in = await settle(engine, bootstrap, timeout=args.settle_timeout)
         async with httpx.AsyncClient(timeout=10.0) as http:

@@ -48,6 +48,8 @@ def test_a_quick_soak_reports_every_window_and_loses_nothing(tmp_path: Path) -> 
         assert all(size > 0 for size in memory.values())
         assert "load generator" in window["cores"]
 
+    assert report["stream_seconds"] >= 20
+    assert report["activities_after_windows"] >= 0
     assert report["checked"] >= sum(window["accepted"] for window in windows) > 0
     assert report["lost"] == 0
     assert report["counted_twice"] == 0
