@@ -106,10 +106,19 @@ async def consumer_lag(bootstrap: str) -> dict[str, int]:
     lag: dict[str, int] = {}
     for group in CONSUMER_GROUPS:
         offsets = committed.get(group, {})
-        topics = assigned[group] | {key.rsplit(":", 1)[0] for key in offsets}
-        lag[group] = sum(
-            end - offsets.get(f"{partition.topic}:{partition.partition}", 0)
-            for partition, end in ends.items()
-            if partition.topic in topics
-        )
+        lag[group] = group_lag(ends, offsets, assigned[group] | {key.rsplit(":", 1)[0] for key in offsets})
     return lag
+
+
+def group_lag(ends: dict[TopicPartition, int], committed: dict[str, int], topics: set[str]) -> int:
+    """A group's events not yet committed over its topics' partitions (``topic:partition`` keys).
+
+    A partition committed past the end the broker reports lags by nothing: Tansu reports a
+    multi-record batch's end as its first offset + 1, and the difference must not cancel another
+    partition's lag (``settle`` waited for a sum that never came back to zero).
+    """
+    return sum(
+        max(end - committed.get(f"{partition.topic}:{partition.partition}", 0), 0)
+        for partition, end in ends.items()
+        if partition.topic in topics
+    )
