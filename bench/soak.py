@@ -193,7 +193,7 @@ async def watch(
                     freshness_ms=(p50, p99),
                     freshness_events=events,
                     backlog={service: largest.get(service, -1) for service in SERVICE_NAMES},
-                    memory_mb=memory_mb(pids),
+                    memory_mb=await asyncio.to_thread(memory_mb, pids),
                     cores=meter.cores,
                 )
             )
