@@ -10,11 +10,11 @@ from typing import Any, Generic
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import CommitFailedError, KafkaError
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts import EVENT_TYPES, Envelope, Event
-from shared.db import REGION_SETTING
+from shared.db import restrict_to_region
 from shared.messaging.consumer.dead_letters import DeadLetterReason, DeadLetters
 from shared.messaging.consumer.decode import ConsumedEvent, decode
 from shared.messaging.consumer.failures import MAX_HANDLER_ATTEMPTS, EventRejected, is_transient_failure
@@ -237,15 +237,9 @@ class EventConsumer(Generic[Backlog]):
                 continue
             fresh.discard(item.envelope.event_id)  # a second copy in the same batch is a duplicate too
             if item.envelope.region_id != region:
-                await session.execute(select(func.set_config(REGION_SETTING, item.envelope.region_id, True)))
+                await restrict_to_region(session, item.envelope.region_id)
                 region = item.envelope.region_id
-            token = correlation_id_var.set(item.envelope.correlation_id)
-            try:
-                await self._handlers[item.envelope.type](
-                    batch.scope(item.envelope), item.event, item.envelope
-                )
-            finally:
-                correlation_id_var.reset(token)
+            await self._handle(batch, item)
             applied.append(item)
         return applied
 
@@ -255,10 +249,14 @@ class EventConsumer(Generic[Backlog]):
         if not await self._inbox.record(session, item):
             EVENTS_DUPLICATE.labels(item.record.topic).inc()
             return False
-        await session.execute(select(func.set_config(REGION_SETTING, item.envelope.region_id, True)))
+        await restrict_to_region(session, item.envelope.region_id)
+        await self._handle(batch, item)
+        return True
+
+    async def _handle(self, batch: Batch[Backlog], item: ConsumedEvent) -> None:
+        """Apply one event with its handler (its region already set), under the event's correlation id."""
         token = correlation_id_var.set(item.envelope.correlation_id)
         try:
             await self._handlers[item.envelope.type](batch.scope(item.envelope), item.event, item.envelope)
         finally:
             correlation_id_var.reset(token)
-        return True
