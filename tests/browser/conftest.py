@@ -56,6 +56,20 @@ async def sign_in_as_rater(page: Page, platform: ServiceProcesses, region_id: st
     await page.wait_for_url("**/penilai/kotak-masuk")
 
 
+async def sign_in_as_employee(
+    page: Page, platform: ServiceProcesses, region_id: str, employee_id: str, next_path: str
+) -> None:
+    """Through the development sign-in page, as the employee; lands on ``next_path``."""
+    await page.goto(web_url(platform, f"/masuk/demo?next={next_path}"))
+    choice = f"{region_id}|employee|{employee_id}"
+    await page.evaluate(
+        "(choice) => { const radio = document.querySelector(`input[value='${choice}']`);"
+        " radio.checked = true; radio.form.submit(); }",
+        choice,
+    )
+    await page.wait_for_url(web_url(platform, next_path))
+
+
 @pytest.fixture(scope="module")
 async def region(platform, make_token) -> dict[str, Any]:
     """A region in Papua (WIT) with one office, its rated service and three tickets."""

@@ -4,7 +4,8 @@ Playwright's own browser download cannot work here, so the system ``chromium`` i
 ``executable_path`` (installed with apt-get when missing and running as root, as ``make test``
 installs what it needs). ``check_page`` runs axe-core (vendored, injected through the DevTools
 protocol so the pages' CSP stays on) in both languages and keeps 360x800 and 1280x800 screenshots
-under ``.kinerja/artifacts/browser/``.
+under ``.kinerja/artifacts/browser/``; ``check_reached`` does so for a page reached by steps (a post).
+``page_table.py`` names the test that checks each page, and ``test_every_page.py`` fails for one none does.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +23,7 @@ from playwright.async_api import Page
 ROOT = Path(__file__).resolve().parents[2]
 AXE = Path(__file__).with_name("vendor") / "axe-4.14.1.min.js"
 ARTIFACTS = ROOT / ".kinerja" / "artifacts" / "browser"
-SIZES = ((360, 800), (1280, 800))
+SIZES = ((360, 800), (1280, 800))  # the phone first: check_reached reaches the page at 360 px
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 
@@ -72,14 +74,25 @@ async def set_language(page: Page, language: str) -> None:
 
 async def check_page(page: Page, name: str) -> None:
     """The page as it is, in both languages: no serious or critical axe violation, screenshots kept."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     address = page.url
+
+    async def reload() -> None:
+        await page.goto(address)
+
+    await check_reached(page, name, reload)
+
+
+async def check_reached(page: Page, name: str, reach: Callable[[], Awaitable[object]]) -> None:
+    """The page ``reach`` leads to (a load, or the steps of a post), once per language: no serious or
+    critical axe violation at 360 and at 1280 px, nothing wider than a phone, screenshots kept."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for language in ("id", "en"):
         await set_language(page, language)
+        await page.set_viewport_size({"width": 360, "height": 800})
+        await reach()
+        assert await page.get_attribute("html", "lang") == language, f"{name} is not in {language}"
         for width, height in SIZES:
             await page.set_viewport_size({"width": width, "height": height})
-            await page.goto(address)
-            assert await page.get_attribute("html", "lang") == language
             violations = await axe_violations(page)
             assert not violations, f"{name} ({language}, {width}px): {violations}"
             # Nothing wider than the screen on a phone.

@@ -16,7 +16,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page
 
 from services.web.make_icons import png
-from tests.browser.conftest import sign_in_as_rater, web_url
+from tests.browser.conftest import sign_in_as_employee, sign_in_as_rater, web_url
 from tests.browser.support import ARTIFACTS, check_current, check_page
 from tests.conftest import auth, wait_until
 
@@ -105,14 +105,7 @@ async def employee(platform, region, make_token) -> dict[str, Any]:
 
 async def sign_in(page: Page, platform, employee: dict[str, Any], next_path: str) -> None:
     """Through the development sign-in page, as the employee."""
-    await page.goto(web_url(platform, f"/masuk/demo?next={next_path}"))
-    choice = f"{employee['region_id']}|employee|{employee['employee_id']}"
-    await page.evaluate(
-        "(choice) => { const radio = document.querySelector(`input[value='${choice}']`);"
-        " radio.checked = true; radio.form.submit(); }",
-        choice,
-    )
-    await page.wait_for_url(web_url(platform, next_path))
+    await sign_in_as_employee(page, platform, employee["region_id"], employee["employee_id"], next_path)
 
 
 async def reported(platform, employee: dict[str, Any]) -> list[dict[str, Any]]:
