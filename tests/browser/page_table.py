@@ -103,14 +103,6 @@ CHECKED_TEMPLATES: dict[str, str] = {
 }
 
 
-#: Whole-page templates no browser test can reach with real data, each with why.
-EXCLUDED_TEMPLATES: dict[str, str] = {
-    "errors/problem.html": "shown when a service refuses a page's call in a way no page expects (a 5xx, "
-    "or a 4xx its form does not anticipate): the platform offers no such path with real data; it has "
-    "the markup of errors/unavailable.html, swept (a heading and plain paragraphs)",
-}
-
-
 def page_routes() -> set[str]:
     """Every GET route of the web app: its own (probes, metrics) and each of its routers'."""
     settings = WebSettings(web_secret_key="page-table-secret-key-0123456789abcdef")
