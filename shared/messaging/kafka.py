@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.partitioner import murmur2
 
 from shared.contracts import TOPICS, dead_letter_topic
 
@@ -35,6 +37,19 @@ def make_producer(bootstrap_servers: str, *, client_id: str, idempotent: bool = 
         request_timeout_ms=10_000,
         retry_backoff_ms=200,
     )
+
+
+@functools.lru_cache(maxsize=65_536)
+def _key_hash(key: bytes) -> int:
+    # Pure Python in aiokafka (about 15 µs a key); a relay sends the same employees' keys again and again.
+    hashed: int = murmur2(key) & 0x7FFFFFFF
+    return hashed
+
+
+def partition_of(key: bytes, partitions: Sequence[int]) -> int:
+    """The partition a keyed message goes to: the default partitioner's choice (the Java client's
+    murmur2 of the key), so every producer of the platform puts a key where the others do."""
+    return partitions[_key_hash(key) % len(partitions)]
 
 
 def make_consumer(

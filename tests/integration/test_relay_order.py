@@ -14,6 +14,8 @@ from typing import Any
 import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.partitioner import DefaultPartitioner
 from sqlalchemy import MetaData, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
@@ -35,6 +37,23 @@ async def owner_engine(infrastructure: Any) -> AsyncIterator[AsyncEngine]:
     engine = create_async_engine(ServiceSettings().migration_database_url)
     yield engine
     await engine.dispose()
+
+
+async def create_topic(bootstrap: str, topic: str) -> None:
+    """Create the topic and wait until the broker's metadata lists it: the relay checks the batch's
+    topics there first, and Kafka's metadata can lag the creation on a loaded machine."""
+    await ensure_topics(bootstrap, {topic: PARTITIONS})
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+
+        async def listed() -> bool:
+            metadata = await admin.describe_topics([topic])
+            return bool(metadata) and len(metadata[0].get("partitions", ())) == PARTITIONS
+
+        await wait_until(listed, timeout=30)
+    finally:
+        await admin.close()
 
 
 async def read_in_partition_order(bootstrap: str, topic: str, wanted: int) -> dict[str, list[int]]:
@@ -69,7 +88,7 @@ async def test_two_relays_on_one_outbox_keep_every_keys_order(owner_engine: Asyn
     schema = f"relay_order_{uuid.uuid4().hex[:8]}"
     outbox = outbox_table(MetaData(schema=schema))
     topic = f"test.relay-order.{uuid.uuid4().hex[:8]}"
-    await ensure_topics(bootstrap, {topic: PARTITIONS})
+    await create_topic(bootstrap, topic)
     async with owner_engine.begin() as connection:
         await connection.execute(text(f"CREATE SCHEMA {schema}"))
         await connection.run_sync(outbox.metadata.create_all)
@@ -139,3 +158,80 @@ async def test_two_relays_on_one_outbox_keep_every_keys_order(owner_engine: Asyn
     }
     assert not first_inversions, f"a key's later event went first: {first_inversions}"
     assert {key: len(seqs) for key, seqs in order.items()} == dict.fromkeys(KEYS, PER_KEY)
+
+
+async def test_a_relay_puts_each_key_where_the_default_partitioner_does(owner_engine: AsyncEngine) -> None:
+    """Rows go out as record batches per partition: each key on the partition the Java client's
+    default partitioner picks (murmur2), in order, once; partitions overflowing a record batch too."""
+    settings = ServiceSettings()
+    bootstrap = settings.kafka_bootstrap_servers
+    schema = f"relay_keys_{uuid.uuid4().hex[:8]}"
+    outbox = outbox_table(MetaData(schema=schema))
+    topic = f"test.relay-keys.{uuid.uuid4().hex[:8]}"
+    keys = [f"employee-{n}" for n in range(30)]
+    per_key = 40
+    padding = "x" * 2000  # 500 rows of ~2 KB: more than one 256 KiB record batch per partition
+    await create_topic(bootstrap, topic)
+    async with owner_engine.begin() as connection:
+        await connection.execute(text(f"CREATE SCHEMA {schema}"))
+        await connection.run_sync(outbox.metadata.create_all)
+        await connection.execute(
+            insert(outbox),
+            [
+                {
+                    "event_id": uuid.uuid4(),
+                    "topic": topic,
+                    "partition_key": key,
+                    "event_type": "OrderProbe",
+                    "region_id": "r-order",
+                    "value": orjson.dumps({"key": key, "seq": seq, "padding": padding}),
+                }
+                for seq in range(per_key)
+                for key in keys
+            ],
+        )
+    producer = make_producer(
+        bootstrap, client_id="test-relay-keys", idempotent=settings.kafka_idempotent_producer
+    )
+    await producer.start()
+    try:
+        relay = OutboxRelay(
+            session_factory=async_sessionmaker(owner_engine),
+            outbox=outbox,
+            producer=producer,
+            bootstrap_servers=bootstrap,
+            batch_size=500,
+        )
+        sent = 0
+        while batch := await relay.publish_batch():
+            sent += batch
+    finally:
+        await producer.stop()
+        async with owner_engine.begin() as connection:
+            await connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    assert sent == len(keys) * per_key
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await consumer.start()
+    placed: dict[str, list[tuple[int, int]]] = {}  # key -> (partition, seq) in offset order
+    try:
+        partitions = [TopicPartition(topic, partition) for partition in range(PARTITIONS)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+
+        async def everything_read() -> bool:
+            for tp, records in (await consumer.getmany(timeout_ms=500)).items():
+                for record in records:
+                    body = orjson.loads(record.value)
+                    assert record.key == body["key"].encode()
+                    placed.setdefault(body["key"], []).append((tp.partition, body["seq"]))
+            return sum(map(len, placed.values())) >= sent
+
+        await wait_until(everything_read, timeout=60, interval=0)
+    finally:
+        await consumer.stop()
+    default = DefaultPartitioner()
+    everywhere = list(range(PARTITIONS))
+    for key in keys:
+        expected = default(key.encode(), everywhere, everywhere)
+        assert placed[key] == [(expected, seq) for seq in range(per_key)], key
