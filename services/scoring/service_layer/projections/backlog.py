@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scoring.domain.activity import ActivityState
@@ -25,7 +24,7 @@ from services.scoring.service_layer.views import (
     touch,
 )
 from shared.contracts import Envelope
-from shared.db import REGION_SETTING
+from shared.db import restrict_to_region
 
 
 @dataclass
@@ -98,7 +97,7 @@ class ViewBacklog:
         """Refresh every recorded row from the facts, in one transaction."""
         async with session_factory() as session, session.begin():
             for region_id, work in sorted(self._regions.items()):
-                await session.execute(select(func.set_config(REGION_SETTING, region_id, True)))
+                await restrict_to_region(session, region_id)
                 await refresh_views(
                     session,
                     await region_facts(session, region_id),

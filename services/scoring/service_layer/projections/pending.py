@@ -12,7 +12,7 @@ from services.scoring.service_layer.projections.activity_store import apply_chan
 from services.scoring.service_layer.projections.backlog import RegionWork, ViewBacklog
 from services.scoring.service_layer.views import refresh_views, region_facts
 from shared.contracts import Envelope, Event
-from shared.db import REGION_SETTING
+from shared.db import REGION_SETTING, restrict_to_region
 from shared.messaging.scope import Batch, HandlerScope
 
 
@@ -47,7 +47,7 @@ class PendingViews:
         restricted_to = await session.scalar(select(func.current_setting(REGION_SETTING, True)))
         for region_id, work in regions.items():
             if region_id != restricted_to:
-                await session.execute(select(func.set_config(REGION_SETTING, region_id, True)))
+                await restrict_to_region(session, region_id)
             facts = await region_facts(session, region_id)
             await apply_changes(self._batch, facts, work)
             if (backlog := self._batch.replay_backlog) is not None:
@@ -62,7 +62,7 @@ class PendingViews:
                     deltas=work.deltas,
                 )
             if region_id != restricted_to and restricted_to:
-                await session.execute(select(func.set_config(REGION_SETTING, restricted_to, True)))
+                await restrict_to_region(session, restricted_to)
 
 
 #: What scoring's handlers act with: a replay leaves its view work to a ``ViewBacklog``.
