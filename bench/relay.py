@@ -161,8 +161,8 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
             "relay: outbox to broker", relay_rate, "events/s", target=f">= {TARGET:,.0f}", baseline=bare_rate
         )
     )
-    print(f"    relay: {relay_cpu.line()}")
-    print(f"    bare producer: {bare_cpu.line()}")
+    print(f"    relay: {relay_cpu.line()}; {relay_cpu.per_item(args.events, 'event')}")
+    print(f"    bare producer: {bare_cpu.line()}; {bare_cpu.per_item(args.events, 'event')}")
     print(
         f"rows marked sent after the broker acknowledged them (acks=all): {marked:,} of {args.events:,}; "
         f"failed and retried relay batches: {RELAY_FAILURES._value.get():.0f}"

@@ -152,8 +152,12 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
                 baseline=base_max.throughput,
             )
         )
-        lines.append(f"    reporting: {real_cpu.line()}")
-        lines.append(f"    baseline:  {base_cpu.line()}")
+        lines.append(
+            f"    reporting: {real_cpu.line()}; {real_cpu.per_item(real_max.activities, 'activity')}"
+        )
+        lines.append(
+            f"    baseline:  {base_cpu.line()}; {base_cpu.per_item(base_max.activities, 'activity')}"
+        )
         if real_max.rejected or real_max.failed:
             lines.append(f"    reporting outcomes: {real_max.summary()}")
 
@@ -203,8 +207,11 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
                 baseline=base_batch.throughput,
             )
         )
-        lines.append(f"    reporting: {real_batch_cpu.line()}")
-        lines.append(f"    baseline:  {base_batch_cpu.line()}")
+        for name, meter, outcome in (
+            ("reporting:", real_batch_cpu, real_batch),
+            ("baseline: ", base_batch_cpu, base_batch),
+        ):
+            lines.append(f"    {name} {meter.line()}; {meter.per_item(outcome.activities, 'activity')}")
         if real_batch.rejected or real_batch.failed:
             lines.append(f"    reporting outcomes: {real_batch.summary()}")
     finally:
