@@ -55,7 +55,7 @@ class OutboxRelay:
         outbox: Table,
         producer: AIOKafkaProducer,
         bootstrap_servers: str,
-        batch_size: int = 500,
+        batch_size: int = 2000,
         poll_interval: float = 0.05,
     ) -> None:
         self._session_factory = session_factory

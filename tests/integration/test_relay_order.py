@@ -170,7 +170,8 @@ async def test_a_relay_puts_each_key_where_the_default_partitioner_does(owner_en
     topic = f"test.relay-keys.{uuid.uuid4().hex[:8]}"
     keys = [f"employee-{n}" for n in range(30)]
     per_key = 40
-    padding = "x" * 2000  # 500 rows of ~2 KB: more than one 256 KiB record batch per partition
+    # ~2 KB a row, in the relay batches services use: several 256 KiB record batches per partition.
+    padding = "x" * 2000
     await create_topic(bootstrap, topic)
     async with owner_engine.begin() as connection:
         await connection.execute(text(f"CREATE SCHEMA {schema}"))
@@ -200,7 +201,7 @@ async def test_a_relay_puts_each_key_where_the_default_partitioner_does(owner_en
             outbox=outbox,
             producer=producer,
             bootstrap_servers=bootstrap,
-            batch_size=500,
+            batch_size=settings.outbox_batch_size,
         )
         sent = 0
         while batch := await relay.publish_batch():
