@@ -84,6 +84,17 @@ async def test_the_scorecard_explains_progress_down_to_the_activities(staff_web_
     assert "Proposed results rating" in english.text
     assert "Achievement 87.5%; Meets expectations needs at least 90%" in english.text
 
+    # The rater overrides the proposal with a reason of two lines: the employee reads it as typed.
+    reason = "Melayani perekaman keliling di distrik terpencil.\nTidak tercatat di target."
+    decided = await stack.services["scoring"].client.post(
+        f"/v1/employees/{employee}/ratings/{period}",
+        json={"result_rating": "ABOVE", "behaviour_rating": "MEETS", "reason": reason},
+        headers=rater,
+    )
+    assert decided.status_code in (200, 201), decided.text
+    overridden = await browser.get(f"/saya/capaian?periode={period}")
+    assert f'<span class="typed-text">{reason}</span>' in overridden.text
+
 
 async def test_a_mangled_period_shows_the_current_one_and_an_empty_period_says_so(staff_web_stack) -> None:
     stack = staff_web_stack

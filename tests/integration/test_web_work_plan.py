@@ -148,6 +148,9 @@ async def test_bad_input_shows_each_fields_error_in_the_persons_language_and_kee
     assert forged.status_code == 403
 
 
+RETURN_REASON = "Target terlalu rendah untuk loket ini.\nNaikkan menjadi 500."
+
+
 async def test_a_returned_plan_shows_the_raters_reason_and_can_be_revised(web_stack) -> None:
     region = (await web_stack.create_region())["region_id"]
     employee, head = f"{region}-0-1", f"{region}-0-kepala"
@@ -171,7 +174,7 @@ async def test_a_returned_plan_shows_the_raters_reason_and_can_be_revised(web_st
     await planning.post(f"/v1/work-plans/{plan['plan_id']}/submit", headers=staff)
     rejected = await planning.post(
         f"/v1/work-plans/{plan['plan_id']}/reject",
-        json={"reason": "Target terlalu rendah untuk loket ini"},
+        json={"reason": RETURN_REASON},
         headers=auth(web_stack.make_token("employee,rater", region=region, employee=head)),
     )
     assert rejected.status_code == 200, rejected.text
@@ -179,7 +182,8 @@ async def test_a_returned_plan_shows_the_raters_reason_and_can_be_revised(web_st
     browser = await signed_in(web_stack, region, employee)
     page = await browser.get("/saya/skp")
     assert "Dikembalikan untuk diperbaiki" in page.text
-    assert "Target terlalu rendah untuk loket ini" in page.text
+    # The reason as the rater typed it: its line break kept by the page's style, not by markup.
+    assert f'<span class="typed-text">{RETURN_REASON}</span>' in page.text
     token = await csrf_of(browser, "/saya/skp")
     revised = await browser.post(f"/saya/skp/{plan['plan_id']}/revisi", data={"csrf_token": token})
     assert revised.status_code == 303
