@@ -84,6 +84,7 @@ async def test_a_complaint_moves_through_its_life_cycle_and_the_citizen_can_foll
         tracked = await client.get(f"{public}/{code.replace('-', '').lower()}")
         no_reason = await client.post(f"{public}/{code}/reopen", json={"reason": ""})
         reopened = await client.post(f"{public}/{code}/reopen", json={"reason": "Antrean kembali macet"})
+        twice = await client.post(f"{public}/{code}/reopen", json={"reason": "Antrean kembali macet"})
         typo = await client.get(f"{public}/{code[:-1]}{'2' if code[-1] != '2' else '3'}")
     assert tracked.status_code == 200
     body = tracked.json()
@@ -102,6 +103,10 @@ async def test_a_complaint_moves_through_its_life_cycle_and_the_citizen_can_foll
     assert reopened.status_code == 200, reopened.text
     assert reopened.json()["status"] == "reopened"
     assert reopened.json()["status_label_id"] == "Dibuka kembali"
+    # Reopened again (from another tab): said as something the citizen can act on, not as statuses.
+    assert twice.status_code == 409
+    assert twice.json()["error"]["code"] == "feedback.complaint.already_reopened"
+    assert twice.json()["error"]["message_id"].startswith("Pengaduan ini sudah dibuka kembali")
     assert typo.status_code == 422
 
     changes = await outbox_events(feedback, region, "ComplaintStatusChanged")

@@ -153,3 +153,7 @@ async def test_a_citizen_files_a_complaint_tracks_it_and_reopens_it_once_closed(
     reopened = await browser.post("/pengaduan/lacak/buka-kembali", data=reopen)
     assert reopened.status_code == 303
     assert "Dibuka kembali" in (await browser.get(reopened.headers["location"])).text
+    # The same form sent again (from another tab): what happened, in words the citizen can act on.
+    again = await browser.post("/pengaduan/lacak/buka-kembali", data=reopen)
+    assert "Pengaduan ini sudah dibuka kembali dan sedang ditangani lagi" in again.text
+    assert "cannot move from" not in again.text

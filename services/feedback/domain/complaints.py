@@ -152,6 +152,13 @@ class Complaint:
         dispatches = [change for change in self.history if change.status is ComplaintStatus.DISPATCHED]
         return dispatches[-1].unit_id if dispatches else None
 
+    @property
+    def reopened(self) -> bool:
+        """Whether the citizen reopened it since it was last closed (only a reopening leaves ``closed``)."""
+        return self.status is not ComplaintStatus.CLOSED and any(
+            change.status is ComplaintStatus.REOPENED for change in self.history
+        )
+
     def with_field_check(self, required: bool = True) -> Complaint:
         """Same complaint, marked as needing (or not) a field check, which sets its resolution deadline."""
         return replace(self, requires_field_check=required)
@@ -174,6 +181,16 @@ def transition(
     """Move a complaint to ``target`` at instant ``at``, or raise the rule it breaks."""
     require_aware(at, "at")
     current = complaint.status
+    if target is ComplaintStatus.REOPENED and complaint.reopened:
+        # A citizen's second reopening (another tab, or after the desk moved it on): nothing to
+        # fix in the request, only a complaint to follow; the general refusal would name statuses.
+        raise Refusal(
+            "feedback.complaint.already_reopened",
+            "This complaint has already been reopened and is being handled again; "
+            "follow its progress with your tracking code.",
+            field="status",
+            kind=RefusalKind.CONFLICT,
+        )
     if target not in ALLOWED_TRANSITIONS[current]:
         raise Refusal(
             "feedback.complaint.transition_not_allowed",

@@ -21,7 +21,7 @@ from services.feedback.domain.complaints import (
     transition,
 )
 from shared.i18n import refusal_body
-from shared.refusals import Refusal
+from shared.refusals import Refusal, RefusalKind
 
 S = ComplaintStatus
 JAKARTA = ZoneInfo(WIB)
@@ -159,6 +159,34 @@ def test_citizen_can_reopen_within_ten_working_days_of_closing_with_a_reason() -
     assert reopened.history[-1].reason == "Masalah belum selesai"
     with pytest.raises(Refusal):
         transition(closed, S.REOPENED, at=last_moment, calendar=CALENDAR)
+
+
+@pytest.mark.parametrize("status", [S.REOPENED, S.DISPATCHED])
+def test_reopening_a_complaint_already_reopened_says_so_plainly(status: ComplaintStatus) -> None:
+    # From a second tab, or after the desk has moved it on: a citizen has nothing to do but follow it.
+    complaint = move(complaint_in(S.CLOSED), S.REOPENED, MONDAY + timedelta(days=1))
+    if status is S.DISPATCHED:
+        complaint = move(complaint, S.DISPATCHED, MONDAY + timedelta(days=2))
+
+    with pytest.raises(Refusal) as raised:
+        move(complaint, S.REOPENED, MONDAY + timedelta(days=3))
+
+    error = raised.value
+    assert (error.code, error.kind, error.field) == (
+        "feedback.complaint.already_reopened",
+        RefusalKind.CONFLICT,
+        "status",
+    )
+    assert error.message_en.startswith("This complaint has already been reopened")
+    assert refusal_body(error)["message_id"].startswith("Pengaduan ini sudah dibuka kembali")
+    assert "'" not in error.message_en  # no status names in quotes
+
+
+def test_reopening_a_complaint_never_closed_keeps_the_general_refusal() -> None:
+    with pytest.raises(Refusal) as raised:
+        move(complaint_in(S.DISPATCHED), S.REOPENED, MONDAY + timedelta(days=1))
+
+    assert raised.value.code == "feedback.complaint.transition_not_allowed"
 
 
 def test_reopening_after_the_window_is_refused() -> None:
