@@ -34,8 +34,8 @@ from services.planning.service_layer.organisation import (
 )
 from shared.contracts.planning import EmployeeUpserted, UnitUpserted
 from shared.dates import date_window
-from shared.i18n import refusal_body
-from shared.refusals import Refusal
+from shared.i18n import ErrorBody, refusal_body
+from shared.refusals import Label, Refusal
 from shared.unit_of_work import UnitOfWork
 
 _DELIMITERS = (",", ";", "\t")
@@ -102,22 +102,24 @@ def _history_checks(
     return verdicts
 
 
-def rejection_error(report: ImportReportRead) -> dict[str, Any]:
+def rejection_error(report: ImportReportRead) -> ErrorBody:
     """The error part of the response body when nothing was applied."""
     if report.file_problems:
         first = report.file_problems[0]
-        return {
-            "code": first.code,
-            "field": first.field,
-            "message": f"The file was refused: {first.message}. Nothing was applied.",
-            "message_id": f"Berkas ditolak: {first.message_id}. Tidak ada yang diterapkan.",
-        }
-    return {
-        "code": "rows_rejected",
-        "field": "rows",
-        "message": f"{report.rejected} of {report.total_rows} rows were rejected; nothing was applied.",
-        "message_id": f"{report.rejected} dari {report.total_rows} baris ditolak; tidak ada yang diterapkan.",
-    }
+        refusal = Refusal(
+            first.code,
+            "The file was refused: %(problem)s. Nothing was applied.",
+            field=first.field,
+            params={"problem": Label(first.message, first.message_id)},
+        )
+    else:
+        refusal = Refusal(
+            "rows_rejected",
+            "%(rejected)s of %(total)s rows were rejected; nothing was applied.",
+            field="rows",
+            params={"rejected": report.rejected, "total": report.total_rows},
+        )
+    return refusal_body(refusal)
 
 
 async def import_organisation(
