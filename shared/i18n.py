@@ -14,12 +14,15 @@ from typing import TypedDict
 
 from babel.support import NullTranslations, Translations
 
-from shared.refusals import Label, Refusal, Term
+from shared.refusals import Label, Refusal, Term, Wait
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
 #: The languages of every message: English (the source) and Bahasa Indonesia.
 SOURCE_LANGUAGE = "en"
+#: Babel's locale for each language, for what Babel words or formats (British English: day before
+#: month, as Indonesian).
+BABEL_LOCALES = {"id": "id", "en": "en_GB"}
 
 
 @cache
@@ -57,6 +60,8 @@ def refusal_message(refusal: Refusal, language: str) -> str:
             return catalogue.pgettext(value.context, value.message)
         if isinstance(value, Label):
             return value.id if language == "id" else value.en
+        if isinstance(value, Wait):
+            return value.in_words(BABEL_LOCALES[language])
         return value
 
     return catalogue.gettext(refusal.message) % {name: shown(value) for name, value in refusal.params.items()}

@@ -5,8 +5,9 @@ A refusal names a stable ``code`` for clients, the ``field`` at fault, what ``ki
 ``%(name)s`` placeholders filled from ``params``. The message is a gettext msgid: its Indonesian is
 in the platform's one catalogue (``shared/locale``, the same the web pages use, so a text is
 translated once; ``make web-messages`` extracts, ``make web-compile`` compiles). A parameter may be
-a ``Term`` (a word the catalogue translates) or a ``Label`` (a name the domain holds in both
-languages); any other value is shown as written. Write the message
+a ``Term`` (a word the catalogue translates), a ``Label`` (a name the domain holds in both
+languages) or a ``Wait`` (a time to wait, worded by Babel in the reader's locale); any other value
+is shown as written. Write the message
 as a literal in the ``Refusal(...)`` call (and a translated word in ``Term(...)``) so extraction
 finds it; ``tests/unit/test_refusal_catalogue.py`` fails otherwise.
 
@@ -17,8 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from types import MappingProxyType
+
+from babel.dates import format_timedelta
 
 
 class RefusalKind(StrEnum):
@@ -53,6 +57,18 @@ class Label:
 
     en: str
     id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """A time to wait before trying again, said in its largest sensible unit: "in 1 day" and
+    "dalam 1 hari" rather than "in 86400 seconds" (the ``Retry-After`` header keeps the seconds)."""
+
+    seconds: int
+
+    def in_words(self, locale: str) -> str:
+        """``in 2 hours`` / ``dalam 2 jam`` in a Babel locale (Babel's locale data, not a catalogue)."""
+        return format_timedelta(timedelta(seconds=self.seconds), add_direction=True, locale=locale)
 
 
 class Refusal(Exception):
@@ -125,4 +141,6 @@ class Refusal(Exception):
 def _english(value: object) -> object:
     if isinstance(value, Term):
         return value.message
+    if isinstance(value, Wait):
+        return value.in_words("en")
     return value.en if isinstance(value, Label) else value

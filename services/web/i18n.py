@@ -19,14 +19,12 @@ from babel.dates import format_date, format_time
 from babel.numbers import format_decimal, format_percent
 
 from shared.contracts.periods import period_key_parts
-from shared.i18n import translations
+from shared.i18n import BABEL_LOCALES, translations
+from shared.refusals import Wait
 
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
 LANGUAGE_COOKIE = "kinerja_lang"
-
-#: Babel's locale for each page language (British English: day before month, as Indonesian).
-BABEL_LOCALES = {"id": "id", "en": "en_GB"}
 
 #: The zones of Indonesia by the names people use (planning stores each region's IANA zone).
 ZONE_ABBREVIATIONS = {
@@ -121,6 +119,10 @@ class Formatter:
             )
         number = ROMAN[parts.number] if parts.number and self.language == "id" else parts.number
         return translations(self.language).gettext(text) % {"number": number, "year": parts.year}
+
+    def wait(self, seconds: int) -> str:
+        """A time to wait as people say it: ``dalam 1 hari``, ``in 5 hours``, ``dalam 45 detik``."""
+        return Wait(seconds).in_words(self.locale)
 
     def percent(self, value: float | Decimal | str | None, digits: int = 1) -> str:
         """A share (0.875) as ``87,5%``."""

@@ -43,7 +43,10 @@ async def test_ticketless_responses_are_limited_per_device_and_per_address_each_
         )
     assert statuses == [201, 201, 201]
     assert refused.status_code == 429
-    assert refused.json()["error"]["message_id"]
+    assert 86_000 < int(refused.headers["Retry-After"]) <= 86_400
+    # A daily budget's wait said in days, not "86400 seconds"; Retry-After stays in seconds.
+    assert refused.json()["error"]["message"] == "Too many requests; try again in 1 day."
+    assert refused.json()["error"]["message_id"] == "Terlalu banyak permintaan; coba lagi dalam 1 hari."
     assert other_unit.status_code == 201  # the budget is per unit
 
     # One device from ever new addresses: the device's daily budget holds; the cookie it was given

@@ -25,7 +25,7 @@ from services.feedback.settings import FeedbackSettings
 from shared.context import ServiceContext
 from shared.guarded_route import GuardedRoute
 from shared.http import client_address
-from shared.refusals import Refusal, RefusalKind
+from shared.refusals import Refusal, RefusalKind, Wait
 from shared.route_work import AuditedWork, Context, audited_work
 from shared.settings import own_settings
 
@@ -117,9 +117,9 @@ async def _hit_all(
             RATE_LIMITED.labels(action, dimension).inc()
             raise Refusal(
                 "rate_limited",
-                "Too many requests; try again in %(seconds)s seconds.",
+                "Too many requests; try again %(wait)s.",
                 kind=RefusalKind.RATE_LIMITED,
-                params={"seconds": verdict.retry_after_seconds},
+                params={"wait": Wait(verdict.retry_after_seconds)},
                 retry_after=verdict.retry_after_seconds,
             )
 

@@ -7,11 +7,12 @@ import importlib.util
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi import APIRouter
 
 from shared.guarded_route import GuardedRoute
 from shared.http import PUBLIC, create_app
-from shared.refusals import Refusal, RefusalKind
+from shared.refusals import Refusal, RefusalKind, Wait
 
 
 async def answer_of(refusal: Refusal) -> httpx.Response:
@@ -102,9 +103,9 @@ async def test_an_unauthenticated_refusal_is_a_401_that_asks_for_a_bearer_token(
 async def test_a_rate_limited_refusal_is_a_429_saying_when_to_try_again() -> None:
     refusal = Refusal(
         "rate_limited",
-        "Too many requests; try again in %(seconds)s seconds.",
+        "Too many requests; try again %(wait)s.",
         kind=RefusalKind.RATE_LIMITED,
-        params={"seconds": 42},
+        params={"wait": Wait(42)},
         retry_after=42,
     )
     response = await answer_of(refusal)
@@ -113,6 +114,34 @@ async def test_a_rate_limited_refusal_is_a_429_saying_when_to_try_again() -> Non
     error = response.json()["error"]
     assert error["message"] == "Too many requests; try again in 42 seconds."
     assert error["message_id"] == "Terlalu banyak permintaan; coba lagi dalam 42 detik."
+
+
+@pytest.mark.parametrize(
+    ("seconds", "english", "indonesian"),
+    [
+        (42, "in 42 seconds", "dalam 42 detik"),
+        (90, "in 2 minutes", "dalam 2 menit"),
+        (3000, "in 50 minutes", "dalam 50 menit"),
+        (7200, "in 2 hours", "dalam 2 jam"),
+        (86_400, "in 1 day", "dalam 1 hari"),  # a daily budget spent: not "in 86400 seconds"
+    ],
+)
+async def test_a_wait_is_said_in_its_largest_sensible_unit_while_retry_after_stays_in_seconds(
+    seconds: int, english: str, indonesian: str
+) -> None:
+    refusal = Refusal(
+        "rate_limited",
+        "Too many requests; try again %(wait)s.",
+        kind=RefusalKind.RATE_LIMITED,
+        params={"wait": Wait(seconds)},
+        retry_after=seconds,
+    )
+    response = await answer_of(refusal)
+    assert response.headers["retry-after"] == str(seconds)
+    error = response.json()["error"]
+    assert error["message"] == f"Too many requests; try again {english}."
+    assert error["message_id"] == f"Terlalu banyak permintaan; coba lagi {indonesian}."
+    assert refusal.message_en == error["message"]
 
 
 async def test_an_unavailable_refusal_is_a_503_with_retry_after_only_when_it_names_one() -> None:

@@ -31,3 +31,12 @@ def test_indonesian_is_the_default_and_unknown_choices_fall_back_to_it() -> None
     assert language_of(None) == "id"
     assert language_of("en") == "en"
     assert language_of("fr") == "id"
+
+
+def test_a_wait_is_said_in_its_largest_sensible_unit() -> None:
+    # The 429 page after a citizen's daily budget: "besok"-sized, not "1440 menit".
+    assert Formatter("id").wait(86_400) == "dalam 1 hari"
+    assert Formatter("en").wait(86_400) == "in 1 day"
+    assert Formatter("id").wait(5 * 3600) == "dalam 5 jam"
+    assert Formatter("id").wait(45) == "dalam 45 detik"
+    assert Formatter("en").wait(120) == "in 2 minutes"
