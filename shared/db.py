@@ -61,7 +61,13 @@ def insert_from_arrays(table: Table, columns: Sequence[str]) -> Insert:
 
     def carried(name: str) -> Any:
         kind = table.c[name].type
-        return Text() if isinstance(kind, JSON) else kind
+        if isinstance(kind, JSON):
+            return Text()
+        # Arrays of unbounded text: a cast to varchar(n) cuts a longer value short, silently, where
+        # the insert's own assignment to the column fails it as too long, as a row-by-row insert does.
+        if isinstance(kind, String) and kind.length is not None:
+            return String()
+        return kind
 
     arrays = [bindparam(name, type_=ARRAY(carried(name))) for name in columns]
     rows = (
