@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,7 +27,8 @@ from shared.contracts.planning import (
     WorkPlanSuperseded,
 )
 from shared.contracts.reporting import ActivityReported
-from shared.messaging.scope import HandlerScope
+from shared.db import REGION_SETTING, insert_from_arrays, restrict_to_region
+from shared.messaging.scope import Batch, HandlerScope
 from shared.read_models import FactOrder, holding_or_first, stamp_values, stored_if_newer
 from shared.refusals import Refusal, RefusalKind
 from shared.region_time import in_zone
@@ -158,17 +159,60 @@ async def on_work_plan_superseded(scope: HandlerScope[None], event: WorkPlanSupe
 
 
 async def on_activity_reported(scope: HandlerScope[None], event: ActivityReported, _: Envelope) -> None:
-    """Remember activities as evidence a rater's feedback can point at."""
-    session = scope.session
-    statement = insert(activities).values(
-        activity_id=event.activity_id,
-        region_id=event.region_id,
-        employee_id=event.employee_id,
-        result_id=event.result_id,
-        occurred_at=event.occurred_at,
-        description=event.description[:2000],
+    """Remember activities as evidence a rater's feedback can point at (stored at the end of the batch)."""
+    scope.deferred(PendingActivities).add(
+        {
+            "activity_id": event.activity_id,
+            "region_id": event.region_id,
+            "employee_id": event.employee_id,
+            "result_id": event.result_id,
+            "occurred_at": event.occurred_at,
+            "description": event.description[:2000],
+        }
     )
-    await session.execute(statement.on_conflict_do_nothing(index_elements=["region_id", "activity_id"]))
+
+
+class PendingActivities:
+    """A batch's reported activities, stored at its end with one statement per region.
+
+    A statement per event cost a round trip each, and the consumer fell behind reporting's stream
+    (``bench.soak``). An activity already stored, or reported twice in the batch, keeps its first
+    report. Each region's rows are stored with the transaction restricted to that region.
+    """
+
+    def __init__(self, batch: Batch[None]) -> None:
+        self._batch = batch
+        self._by_region: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def add(self, row: dict[str, Any]) -> None:
+        """Store this activity with the batch, unless the batch already holds its first report."""
+        self._by_region.setdefault(row["region_id"], {}).setdefault(row["activity_id"], row)
+
+    async def run(self) -> None:
+        """At the end of the batch: store each region's activities (then restore the region)."""
+        session = self._batch.session
+        by_region, self._by_region = self._by_region, {}
+        if not by_region:
+            return
+        restricted_to = await session.scalar(select(func.current_setting(REGION_SETTING, True)))
+        current = restricted_to
+        for region_id, rows in by_region.items():
+            if region_id != current:
+                await restrict_to_region(session, region_id)
+                current = region_id
+            stored = list(rows.values())
+            await session.execute(
+                _STORE_ACTIVITIES, {name: [row[name] for row in stored] for name in _ACTIVITY_COLUMNS}
+            )
+        if restricted_to and current != restricted_to:
+            await restrict_to_region(session, restricted_to)
+
+
+_ACTIVITY_COLUMNS = ("activity_id", "region_id", "employee_id", "result_id", "occurred_at", "description")
+#: Built once: one statement for a region's activities however many (arrays, not rows).
+_STORE_ACTIVITIES = insert_from_arrays(activities, _ACTIVITY_COLUMNS).on_conflict_do_nothing(
+    index_elements=["region_id", "activity_id"]
+)
 
 
 async def region_clock(session: AsyncSession, region_id: str) -> RegionClock:
