@@ -10,12 +10,7 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.planning.adapters.tables import (
-    employee_assignments,
-    employees,
-    regions,
-    units,
-)
+from services.planning.adapters.tables import employee_assignments, employees, regions, units
 from services.planning.domain.organisation import (
     Employee,
     JobType,

@@ -7,12 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from services.planning.domain.indicators import (
-    Aggregation,
-    Aspect,
-    Direction,
-    ValueRange,
-)
+from services.planning.domain.indicators import Aggregation, Aspect, Direction, ValueRange
 from services.planning.domain.organisation import Nip
 from services.planning.domain.work_plan import (
     Indicator,

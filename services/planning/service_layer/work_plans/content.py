@@ -16,19 +16,10 @@ from services.planning.domain.indicators import (
     TemplateLibrary,
 )
 from services.planning.domain.organisation import JobType
-from services.planning.domain.work_plan import (
-    Indicator,
-    PeriodScheme,
-    PeriodSplit,
-    ResultKind,
-    Target,
-)
+from services.planning.domain.work_plan import Indicator, PeriodScheme, PeriodSplit, ResultKind, Target
 from services.planning.service_layer.errors import in_api_terms
 from services.planning.service_layer.organisation import new_id, require_region
-from services.planning.service_layer.schemas import (
-    IndicatorIn,
-    PlannedResultIn,
-)
+from services.planning.service_layer.schemas import IndicatorIn, PlannedResultIn
 from services.planning.service_layer.work_plans.records import assignment_for_plan
 from shared.refusals import Refusal
 

@@ -11,11 +11,7 @@ from services.planning.domain.work_plan import WorkPlan
 from services.planning.metrics import PLANS_REVISED
 from services.planning.service_layer.errors import in_api_terms
 from services.planning.service_layer.organisation import new_id
-from services.planning.service_layer.schemas import (
-    WorkPlanCreate,
-    WorkPlanRead,
-    WorkPlanUpdate,
-)
+from services.planning.service_layer.schemas import WorkPlanCreate, WorkPlanRead, WorkPlanUpdate
 from services.planning.service_layer.work_plans.content import edit_content
 from services.planning.service_layer.work_plans.records import (
     actor_nip,

@@ -6,10 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.planning.adapters import repository
 from services.planning.service_layer.schemas import WorkPlanRead
-from services.planning.service_layer.work_plans.records import (
-    load_visible,
-    plan_read,
-)
+from services.planning.service_layer.work_plans.records import load_visible, plan_read
 from shared.auth import Principal, Role
 
 

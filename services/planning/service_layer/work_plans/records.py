@@ -12,10 +12,7 @@ from services.planning.adapters import repository
 from services.planning.adapters.repository import PlanRecord
 from services.planning.adapters.tables import work_plans
 from services.planning.domain.organisation import Nip
-from services.planning.service_layer.schemas import (
-    PlannedResultRead,
-    WorkPlanRead,
-)
+from services.planning.service_layer.schemas import PlannedResultRead, WorkPlanRead
 from shared.auth import Principal, Role
 from shared.refusals import Refusal, RefusalKind
 
