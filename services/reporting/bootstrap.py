@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from services.reporting.adapters.tables import runtime_tables
-from services.reporting.entrypoints.api import router
+from services.reporting.entrypoints import activity_api, evidence_api, feed_api, field_visit_api
 from services.reporting.entrypoints.consumer import handlers
 from services.reporting.settings import ReportingSettings
 from shared.runtime import ServiceDefinition
@@ -18,7 +18,7 @@ def build(settings: ReportingSettings | None = None) -> ServiceDefinition[None]:
         migrations_dir=Path(__file__).parent / "migrations",
         title="Kinerja reporting",
         description="Real-time activity reports from field apps, evidence, verification and field visits.",
-        routers=[router],
+        routers=[activity_api.router, evidence_api.router, field_visit_api.router, feed_api.router],
         handlers=handlers,
         max_body_bytes=settings.max_request_bytes,
     )

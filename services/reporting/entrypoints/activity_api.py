@@ -1,0 +1,227 @@
+"""Activity routes: reporting (one or a batch), history, review by the rater, correction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import tzinfo
+from typing import Annotated
+
+from fastapi import Body, Path, Query, Request, Response, status
+
+from services.reporting.adapters.live_feed import FeedNotice
+from services.reporting.domain.activity import ActivityStatus, ReviewAction
+from services.reporting.entrypoints.dependencies import (
+    live_feed,
+    reporting_settings,
+    submission_queue,
+    submission_writer,
+)
+from services.reporting.entrypoints.routing import (
+    ActivityId,
+    AsEmployee,
+    AsRater,
+    AsReader,
+    Cursor,
+    Limit,
+    reporting_router,
+)
+from services.reporting.entrypoints.schemas import BatchCreate, BatchRead, RejectionCreate, VerificationCreate
+from services.reporting.service_layer import activities
+from services.reporting.service_layer.access import employee_of
+from services.reporting.service_layer.activities import HistoryFilters, SubmissionRules
+from services.reporting.service_layer.intake import Claim
+from services.reporting.service_layer.schemas import (
+    ActivityCorrection,
+    ActivityCreate,
+    ActivityDetail,
+    ActivityPage,
+    ActivityRead,
+    ActivityStatusName,
+)
+from services.reporting.service_layer.submission_answers import batch_answer, batch_claim, single_answer
+from shared.auth import Principal
+from shared.context import ServiceContext
+from shared.dates import BoundedInstant
+from shared.http import client_address, json_response
+from shared.region_time import shown_in
+from shared.region_zones import region_zone
+from shared.route_work import AuditedWork, Context, RegionSession, RegionWork
+
+router = reporting_router()
+
+
+async def _publish(context: ServiceContext, zone: tzinfo, notices: Sequence[FeedNotice]) -> None:
+    """Send notices to the raters' feeds, their times in the region's zone as every answer shows them."""
+    if notices:
+        await live_feed(context).publish([notice.shown_in(zone) for notice in notices])
+
+
+@router.post("/activities", status_code=status.HTTP_201_CREATED, response_model=ActivityRead)
+async def submit_activity(
+    activity_in: ActivityCreate,
+    context: Context,
+    request: Request,
+    principal: Principal = AsEmployee,
+) -> Response:
+    """Report an activity; sending the same activity_id again returns the original (200), or 409
+    naming the fields that differ if the content is not the same.
+
+    Answered once the activity and its event are committed (together with whatever other
+    submissions arrived at the same moment: group commit).
+    """
+    claim = Claim(principal, employee_of(principal), [(0, activity_in)], client_address(request))
+    result = await submission_queue(context).submit(claim)
+    zone = await region_zone(context, principal.region)
+    await _publish(context, zone, result.notices)
+    activity, created = single_answer(result.outcomes[0])
+    return json_response(shown_in(activity, zone), status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+@router.post("/activities/batch", response_model=BatchRead)
+async def submit_batch(
+    batch: BatchCreate,
+    context: Context,
+    request: Request,
+    principal: Principal = AsEmployee,
+) -> Response:
+    """Sync activities queued offline (at most 500); each item is accepted, a duplicate, or rejected
+    (an id sent before with other content: ``activity_changed``, naming the fields that differ)."""
+    claim, malformed = batch_claim(principal, employee_of(principal), batch.items, client_address(request))
+    [result] = await submission_writer(context)(principal.region, [claim])
+    await _publish(context, await region_zone(context, principal.region), result.notices)
+    answer = batch_answer(len(batch.items), result.outcomes, malformed)
+    return Response(answer, status_code=status.HTTP_200_OK, media_type="application/json")
+
+
+@router.get("/activities", response_model=ActivityPage)
+async def activity_history(
+    session: RegionSession,
+    context: Context,
+    principal: Principal = AsReader,
+    employee_id: Annotated[str | None, Query(max_length=64)] = None,
+    indicator_id: Annotated[str | None, Query(max_length=64)] = None,
+    status_: Annotated[ActivityStatusName | None, Query(alias="status")] = None,
+    occurred_from: Annotated[BoundedInstant | None, Query(description="Inclusive lower bound.")] = None,
+    occurred_to: Annotated[BoundedInstant | None, Query(description="Exclusive upper bound.")] = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> ActivityPage:
+    """Activities you may see, newest first: your own, your team's as rater, the region's as HR or audit."""
+    filters = HistoryFilters(
+        employee_id=employee_id,
+        indicator_id=indicator_id,
+        status=ActivityStatus(status_) if status_ else None,
+        occurred_from=occurred_from,
+        occurred_to=occurred_to,
+    )
+    page = await activities.activity_history(
+        session=session,
+        principal=principal,
+        filters=filters,
+        cursor=cursor,
+        limit=limit,
+        feed=live_feed(context),
+    )
+    return shown_in(page, await region_zone(context, principal.region))
+
+
+@router.get("/employees/{employee_id}/activities", response_model=ActivityPage)
+async def employee_activities(
+    employee_id: Annotated[str, Path(max_length=64)],
+    session: RegionSession,
+    context: Context,
+    principal: Principal = AsReader,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> ActivityPage:
+    """One employee's activities, newest first (the history filtered by employee)."""
+    page = await activities.activity_history(
+        session=session,
+        principal=principal,
+        filters=HistoryFilters(employee_id=employee_id),
+        cursor=cursor,
+        limit=limit,
+        feed=live_feed(context),
+    )
+    return shown_in(page, await region_zone(context, principal.region))
+
+
+@router.get("/activities/{activity_id}", response_model=ActivityDetail)
+async def get_activity(
+    activity_id: ActivityId, session: RegionSession, context: Context, principal: Principal = AsReader
+) -> ActivityDetail:
+    """One activity with its evidence."""
+    detail = await activities.get_activity(session=session, principal=principal, activity_id=activity_id)
+    return shown_in(detail, await region_zone(context, principal.region))
+
+
+@router.post("/activities/{activity_id}/verify", response_model=ActivityRead)
+async def verify_activity(
+    activity_id: ActivityId,
+    context: Context,
+    work: RegionWork,
+    verification: Annotated[VerificationCreate | None, Body()] = None,
+    principal: Principal = AsRater,
+) -> ActivityRead:
+    """Verify a submitted activity of someone you rate."""
+    note = verification.note if verification else None
+    return await _review(context, work, principal, activity_id, ReviewAction.VERIFY, note)
+
+
+@router.post("/activities/{activity_id}/reject", response_model=ActivityRead)
+async def reject_activity(
+    activity_id: ActivityId,
+    rejection: RejectionCreate,
+    context: Context,
+    work: RegionWork,
+    principal: Principal = AsRater,
+) -> ActivityRead:
+    """Reject a submitted activity of someone you rate, saying what to correct."""
+    return await _review(context, work, principal, activity_id, ReviewAction.REJECT, rejection.note)
+
+
+async def _review(
+    context: ServiceContext,
+    work: AuditedWork,
+    principal: Principal,
+    activity_id: str,
+    action: ReviewAction,
+    note: str | None,
+) -> ActivityRead:
+    assert action in (ReviewAction.VERIFY, ReviewAction.REJECT)
+    activity, notice = await activities.review_activity(
+        uow=work.uow, principal=principal, activity_id=activity_id, action=action, note=note
+    )
+    work.record(f"activity.{action.value}", activity_id, detail=note)
+    return await _shown_then_published(context, work, principal.region, activity, notice)
+
+
+async def _shown_then_published(
+    context: ServiceContext,
+    work: AuditedWork,
+    region_id: str,
+    activity: ActivityRead,
+    notice: FeedNotice | None,
+) -> ActivityRead:
+    """The activity in the region's zone; its notice reaches the rater's feed once it is committed."""
+    zone = await region_zone(context, region_id)
+    if notice is not None:
+        work.after_commit(lambda: _publish(context, zone, [notice]))
+    return shown_in(activity, zone)
+
+
+@router.post("/activities/{activity_id}/correction", response_model=ActivityRead)
+async def correct_activity(
+    activity_id: ActivityId,
+    correction: ActivityCorrection,
+    context: Context,
+    work: RegionWork,
+    principal: Principal = AsEmployee,
+) -> ActivityRead:
+    """Correct your rejected activity and resubmit it for verification."""
+    rules = SubmissionRules.at_now(reporting_settings(context).clock_skew_seconds)
+    activity, notice = await activities.correct_activity(
+        uow=work.uow, principal=principal, activity_id=activity_id, correction=correction, rules=rules
+    )
+    work.record("activity.correct", activity_id)
+    return await _shown_then_published(context, work, principal.region, activity, notice)
