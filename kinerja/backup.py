@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from kinerja.postgres import SERVICE_ROLE, postgres_tool
 from kinerja.services import SERVICE_NAMES
-from shared.db import ALL_REGIONS_SETTING
+from shared.db import ALL_REGIONS_SETTING, see_all_regions
 from shared.messaging.kafka import CONSUMER_GROUPS, all_topics
 
 ARCHIVE = "kinerja.dump"
@@ -77,7 +77,7 @@ def tool_environment() -> dict[str, str]:
 
 async def row_counts(connection: AsyncConnection, schemas: Sequence[str]) -> dict[str, int]:
     """Rows of every table of the schemas, as the connection's transaction sees them."""
-    await connection.execute(text(f"SELECT set_config('{ALL_REGIONS_SETTING}', 'on', true)"))
+    await see_all_regions(connection)
     tables = (
         await connection.execute(
             text(

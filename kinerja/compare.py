@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared.db import ALL_REGIONS_SETTING
+from shared.db import see_all_regions
 
 #: Tables of the messaging runtime and of Alembic, and scoring's day of dated moves done (a rebuild
 #: computes with today's assignments; its first pass then finds nothing to change): bookkeeping, not views.
@@ -82,7 +82,7 @@ async def compare(
     """Row-by-row comparison of every view table (write times aside), optionally of one region only."""
     comparisons = []
     async with engine.begin() as connection:
-        await connection.execute(text(f"SELECT set_config('{ALL_REGIONS_SETTING}', 'on', true)"))
+        await see_all_regions(connection)
         tables = (
             await connection.execute(
                 text(

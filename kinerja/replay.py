@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from kinerja.compare import TableComparison, compare
 from kinerja.services import definition
-from shared.db import ALL_REGIONS_SETTING, create_engine, create_session_factory
+from shared.db import create_engine, create_session_factory, see_all_regions
 from shared.messaging.consumer import REPLAY_TOP_UP, EventConsumer
 from shared.messaging.kafka import make_producer
 from shared.migrations import upgrade_to_head_async
@@ -109,7 +109,7 @@ async def copy_kept_tables(scratch: ServiceDefinition[Any], live_schema: str) ->
     engine = create_async_engine(scratch.settings.migration_database_url)
     try:
         async with engine.begin() as connection:
-            await connection.execute(text(f"SELECT set_config('{ALL_REGIONS_SETTING}', 'on', true)"))
+            await see_all_regions(connection)
             for table in scratch.replay_keeps:
                 await connection.execute(
                     text(
@@ -351,7 +351,7 @@ async def _mark_outbox_published(scratch: ServiceDefinition[Any]) -> None:
     engine = create_engine(scratch.settings)
     try:
         async with create_session_factory(engine)() as session, session.begin():
-            await session.execute(text(f"SELECT set_config('{ALL_REGIONS_SETTING}', 'on', true)"))
+            await see_all_regions(session)
             await session.execute(scratch.tables.outbox.update().values(published_at=datetime.now(UTC)))
     finally:
         await engine.dispose()
