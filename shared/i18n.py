@@ -1,4 +1,4 @@
-"""The platform's one catalogue of texts: the web pages' and the services' refusals.
+"""The platform's one catalogue of texts: the web pages', the services' refusals and other texts.
 
 English is the source language (the msgid); ``locale/id/LC_MESSAGES/messages.po`` holds the
 Indonesian, compiled to ``messages.mo`` (committed). ``make web-messages`` extracts every text of
@@ -8,13 +8,14 @@ on a text missing, untranslated, fuzzy or not compiled.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import TypedDict
 
 from babel.support import NullTranslations, Translations
 
-from shared.refusals import Label, Refusal, Term, Wait
+from shared.refusals import Label, Phrase, Refusal, Term, Wait
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
@@ -53,9 +54,20 @@ def refusal_message(refusal: Refusal, language: str) -> str:
         return "; ".join(
             f"{problem.field}: {refusal_message(problem, language)}" for problem in refusal.listed
         )
+    return _translated(refusal.message, refusal.params, language)
+
+
+def phrase_message(phrase: Phrase, language: str) -> str:
+    """A phrase (a text that is not a refusal) in a language, its parameters filled in."""
+    return _translated(phrase.message, phrase.params, language)
+
+
+def _translated(message: str, params: Mapping[str, object], language: str) -> str:
     catalogue = translations(language)
 
     def shown(value: object) -> object:
+        if isinstance(value, Phrase):
+            return phrase_message(value, language)
         if isinstance(value, Term):
             return catalogue.pgettext(value.context, value.message)
         if isinstance(value, Label):
@@ -64,7 +76,7 @@ def refusal_message(refusal: Refusal, language: str) -> str:
             return value.in_words(BABEL_LOCALES[language])
         return value
 
-    return catalogue.gettext(refusal.message) % {name: shown(value) for name, value in refusal.params.items()}
+    return catalogue.gettext(message) % {name: shown(value) for name, value in params.items()}
 
 
 def refusal_body(refusal: Refusal) -> ErrorBody:

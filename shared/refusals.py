@@ -17,7 +17,7 @@ Pure Python: the domain raises these without knowing about HTTP or catalogues.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 from types import MappingProxyType
@@ -69,6 +69,19 @@ class Wait:
     def in_words(self, locale: str) -> str:
         """``in 2 hours`` / ``dalam 2 jam`` in a Babel locale (Babel's locale data, not a catalogue)."""
         return format_timedelta(timedelta(seconds=self.seconds), add_direction=True, locale=locale)
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A person-facing text that is not a refusal (a warning, an explanation): an English msgid with
+    its parameters, translated by the same catalogue lookup as a refusal's message.
+
+    Write the message as a literal in the ``Phrase(...)`` call so extraction finds it. A parameter may
+    be a ``Term``, a ``Label`` or another ``Phrase`` (a list joined by a translated word).
+    """
+
+    message: str
+    params: Mapping[str, object] = field(default_factory=dict)
 
 
 class Refusal(Exception):
@@ -139,6 +152,8 @@ class Refusal(Exception):
 
 
 def _english(value: object) -> object:
+    if isinstance(value, Phrase):
+        return value.message % {name: _english(inner) for name, inner in value.params.items()}
     if isinstance(value, Term):
         return value.message
     if isinstance(value, Wait):

@@ -13,6 +13,7 @@ from fractions import Fraction
 
 from services.scoring.domain.labels import LabelledEnum
 from services.scoring.domain.predicate import OrganisationPredicate, Predicate
+from shared.refusals import Label, Phrase, Term
 
 
 class BoundKind(LabelledEnum):
@@ -145,10 +146,14 @@ class ConstraintResult:
         """Share of employees holding the constrained predicates; ``None`` for an empty unit."""
         return Fraction(self.actual_count, self.total) if self.total else None
 
-    def _names(self, english: bool) -> str:
-        ordered = sorted(self.constraint.predicates, key=lambda p: -p.rank)
-        joiner = " or " if english else " atau "
-        return joiner.join(p.label_en if english else p.label_id for p in ordered)
+    def _names(self) -> Label | Phrase:
+        ordered = [
+            Label(p.label_en, p.label_id) for p in sorted(self.constraint.predicates, key=lambda p: -p.rank)
+        ]
+        names: Label | Phrase = ordered[0]
+        for following in ordered[1:]:
+            names = Phrase("%(names)s or %(next)s", {"names": names, "next": following})
+        return names
 
     def _bound(self) -> str:
         if self.constraint.kind.is_share:
@@ -156,21 +161,21 @@ class ConstraintResult:
         return str(self.required_count)
 
     @property
-    def message_id(self) -> str:
-        """Explanation in Bahasa Indonesia."""
-        status = "sesuai" if self.compliant else "TIDAK sesuai"
-        return (
-            f"{self._names(english=False)}: {self.constraint.kind.label_id} {self._bound()} pegawai, "
-            f"saat ini {self.actual_count} dari {self.total} — {status}"
-        )
-
-    @property
-    def message_en(self) -> str:
-        """Explanation in English."""
-        status = "compliant" if self.compliant else "NOT compliant"
-        return (
-            f"{self._names(english=True)}: {self.constraint.kind.label_en} {self._bound()} employees, "
-            f"currently {self.actual_count} of {self.total} — {status}"
+    def explanation(self) -> Phrase:
+        """The bound against the current count (English msgid; the catalogue has the Indonesian)."""
+        return Phrase(
+            "%(predicates)s: %(bound_kind)s %(bound)s employees, "
+            "currently %(actual)s of %(total)s — %(status)s",
+            {
+                "predicates": self._names(),
+                "bound_kind": Label(self.constraint.kind.label_en, self.constraint.kind.label_id),
+                "bound": self._bound(),
+                "actual": self.actual_count,
+                "total": self.total,
+                "status": Term("compliant", "distribution check")
+                if self.compliant
+                else Term("NOT compliant", "distribution check"),
+            },
         )
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from fractions import Fraction
 
 from services.scoring.domain.labels import LabelledEnum
+from shared.refusals import Label, Phrase
 
 
 class Rating(LabelledEnum):
@@ -86,14 +87,16 @@ class ProposalReason:
     satisfied: bool
 
     @property
-    def message_id(self) -> str:
-        """Explanation in Bahasa Indonesia."""
-        return f"{self.code.label_id}: {_fmt(self.actual)} (syarat ≥ {_fmt(self.required)})"
-
-    @property
-    def message_en(self) -> str:
-        """Explanation in English."""
-        return f"{self.code.label_en}: {_fmt(self.actual)} (requires ≥ {_fmt(self.required)})"
+    def explanation(self) -> Phrase:
+        """What was found against what was required (English msgid; the catalogue has the Indonesian)."""
+        return Phrase(
+            "%(reason)s: %(actual)s (requires ≥ %(required)s)",
+            {
+                "reason": Label(self.code.label_en, self.code.label_id),
+                "actual": _fmt(self.actual),
+                "required": _fmt(self.required),
+            },
+        )
 
 
 def _fmt(value: Fraction | None) -> str:

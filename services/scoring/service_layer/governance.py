@@ -24,8 +24,19 @@ from services.scoring.service_layer.schemas import (
 )
 from services.scoring.service_layer.views import calendar, refresh_employee_years
 from shared.auth import Principal
-from shared.refusals import Label, Refusal, RefusalKind
+from shared.i18n import phrase_message
+from shared.refusals import Label, Phrase, Refusal, RefusalKind
 from shared.unit_of_work import UnitOfWork
+
+
+def undecided_warning(unit_id: str, undecided: int) -> CloseWarning:
+    """The warning that a unit still has employees without a confirmed rating."""
+    explanation = Phrase("%(count)s employee(s) without a confirmed rating", {"count": undecided})
+    return CloseWarning(
+        unit_id=unit_id,
+        message=phrase_message(explanation, "en"),
+        message_id=phrase_message(explanation, "id"),
+    )
 
 
 async def close_warnings(session: AsyncSession, region_id: str, period: Period) -> list[CloseWarning]:
@@ -54,13 +65,7 @@ async def close_warnings(session: AsyncSession, region_id: str, period: Period) 
             ]
         undecided = sum(1 for row in members if row.predicate is None)
         if undecided:
-            warnings.append(
-                CloseWarning(
-                    unit_id=unit_id,
-                    message=f"{undecided} employee(s) without a confirmed rating",
-                    message_id=f"{undecided} pegawai belum memiliki predikat yang dikonfirmasi",
-                )
-            )
+            warnings.append(undecided_warning(unit_id, undecided))
     return warnings
 
 

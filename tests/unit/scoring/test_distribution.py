@@ -13,6 +13,7 @@ from services.scoring.domain.distribution import (
 )
 from services.scoring.domain.predicate import OrganisationPredicate as Org
 from services.scoring.domain.predicate import Predicate
+from shared.i18n import phrase_message
 
 SB, B, BP, K, SK = (
     Predicate.SANGAT_BAIK,
@@ -43,7 +44,7 @@ def test_a_distribution_within_its_pattern_is_compliant(
     organisation: Org, predicates: list[Predicate]
 ) -> None:
     report = check_distribution(organisation, predicates)
-    assert report.compliant, [r.message_en for r in report.violations]
+    assert report.compliant, [phrase_message(r.explanation, "en") for r in report.violations]
 
 
 @pytest.mark.parametrize(
@@ -78,12 +79,29 @@ def test_each_result_reports_actual_against_required_in_both_languages() -> None
     assert (result.actual_count, result.required_count, result.total) == (4, 6, 10)
     assert result.actual_share == Fraction(2, 5)
     assert (
-        result.message_id
+        phrase_message(result.explanation, "id")
         == "Butuh Perbaikan: paling sedikit 60% (6/10) pegawai, saat ini 4 dari 10 — TIDAK sesuai"
     )
     assert (
-        result.message_en
+        phrase_message(result.explanation, "en")
         == "Needs improvement: at least 60% (6/10) employees, currently 4 of 10 — NOT compliant"
+    )
+
+
+def test_several_predicates_are_joined_by_or_in_each_language() -> None:
+    rules = DistributionRules(
+        (
+            DistributionPattern(
+                Org.ISTIMEWA, (DistributionConstraint(frozenset({SB, B}), BoundKind.MIN_COUNT, Fraction(3)),)
+            ),
+        )
+    )
+    result = check_distribution(Org.ISTIMEWA, unit(SANGAT_BAIK=1, BAIK=1), rules).results[0]
+    assert phrase_message(result.explanation, "en") == (
+        "Outstanding or Good: at least 3 employees, currently 2 of 2 — NOT compliant"
+    )
+    assert phrase_message(result.explanation, "id") == (
+        "Sangat Baik atau Baik: paling sedikit 3 pegawai, saat ini 2 dari 2 — TIDAK sesuai"
     )
 
 

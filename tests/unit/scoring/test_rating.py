@@ -16,6 +16,7 @@ from services.scoring.domain.rating import (
     override,
     propose_result_rating,
 )
+from shared.i18n import phrase_message
 
 NOW = datetime(2026, 10, 2, 9, 0, tzinfo=UTC)
 
@@ -46,7 +47,7 @@ def test_low_verified_share_caps_a_high_achievement_at_meets_and_says_why() -> N
         ReasonCode.CAPPED_BY_VERIFICATION,
     ]
     assert not proposal.reasons[1].satisfied
-    assert "0.80" in proposal.reasons[1].message_en
+    assert "0.80" in phrase_message(proposal.reasons[1].explanation, "en")
 
 
 def test_unknown_verified_share_cannot_support_above() -> None:
@@ -60,7 +61,10 @@ def test_the_proposal_carries_the_thresholds_it_applied() -> None:
         (ReasonCode.ABOVE_ACHIEVEMENT, Fraction(11, 10), False),
         (ReasonCode.MEETS_ACHIEVEMENT, Fraction(9, 10), True),
     ]
-    assert proposal.reasons[1].message_id.startswith("Ambang capaian Sesuai: 1.00")
+    assert (
+        phrase_message(proposal.reasons[1].explanation, "id") == "Ambang capaian Sesuai: 1.00 (syarat ≥ 0.90)"
+    )
+    assert phrase_message(proposal.reasons[1].explanation, "en").endswith(": 1.00 (requires ≥ 0.90)")
 
 
 def test_no_achievement_data_proposes_below_with_that_reason() -> None:

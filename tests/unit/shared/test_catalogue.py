@@ -64,7 +64,7 @@ def test_the_catalogue_holds_every_text_of_the_code_and_templates() -> None:
 
 
 #: Where a refusal's message, and a translated word's message and context, sit in the call.
-MESSAGE_ARGUMENTS = {"Refusal": (1, None), "Term": (0, 1)}
+MESSAGE_ARGUMENTS = {"Refusal": (1, None), "Term": (0, 1), "Phrase": (0, None)}
 
 
 def _literal(call: ast.Call, index: int) -> str | None:

@@ -26,6 +26,7 @@ from services.scoring.domain.rules import RuleSet
 from services.scoring.service_layer.rules import rule_set_for
 from services.scoring.service_layer.schemas import DistributionCheckRead, DistributionWarning
 from services.scoring.service_layer.views import employee_assignment, employees_today, to_decimal
+from shared.i18n import phrase_message
 from shared.refusals import Refusal, RefusalKind
 
 
@@ -167,8 +168,8 @@ async def distribution_of(
         compliant=report.compliant,
         warnings=[
             DistributionWarning(
-                message_en=result.message_en,
-                message_id=result.message_id,
+                message_en=phrase_message(result.explanation, "en"),
+                message_id=phrase_message(result.explanation, "id"),
                 actual_count=result.actual_count,
                 required_count=result.required_count,
             )

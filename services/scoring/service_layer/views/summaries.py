@@ -34,6 +34,7 @@ from services.scoring.service_layer.views.progress import totals_of
 from services.scoring.service_layer.views.summary_inputs import read_summary_inputs
 from services.scoring.service_layer.views.touches import SummaryKey, Touch
 from services.scoring.service_layer.views.values import now, to_decimal, unchanged
+from shared.i18n import phrase_message
 
 
 def _reason_json(reason: ProposalReason) -> dict[str, Any]:
@@ -42,8 +43,8 @@ def _reason_json(reason: ProposalReason) -> dict[str, Any]:
         "required": None if reason.required is None else str(to_decimal(reason.required)),
         "actual": None if reason.actual is None else str(to_decimal(reason.actual)),
         "satisfied": reason.satisfied,
-        "message_en": reason.message_en,
-        "message_id": reason.message_id,
+        "message_en": phrase_message(reason.explanation, "en"),
+        "message_id": phrase_message(reason.explanation, "id"),
     }
 
 
