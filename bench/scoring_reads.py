@@ -34,13 +34,9 @@ import json
 import math
 import pstats
 import random
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Awaitable, Callable
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,7 +48,6 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench._http import RawClient
 from bench._platform import (
-    ROOT,
     BenchPlatform,
     CpuMeter,
     figure,
@@ -61,8 +56,8 @@ from bench._platform import (
     run_on_platform,
     stage,
 )
+from bench.scoring_reads_bare import Request, collect_samples, start_bare
 from bench.scoring_reads_fill import EMPLOYEES_PER_UNIT, Scale, fill_views, filled_counts
-from kinerja import infra
 from kinerja.simulate import TokenMint
 from services.scoring.service_layer.queries import dashboards, scorecards
 from shared.auth import Role
@@ -70,9 +65,6 @@ from shared.auth import Role
 P99_TARGET_MS = 50.0
 
 # --- reads ---------------------------------------------------------------------------------------
-
-
-Request = tuple[str, dict[str, str]]
 
 
 @dataclass
@@ -178,90 +170,6 @@ def request_makers(scale: Scale, mint: TokenMint, seed: int) -> dict[str, Callab
 
 
 # --- the baseline --------------------------------------------------------------------------------
-
-
-def bare_app(samples_path: Path) -> Any:
-    """The same three routes and response models, answering with bodies the service gave."""
-    from fastapi import FastAPI, Response
-
-    from services.scoring.service_layer.schemas import RegionDashboardRead, ScorecardRead, UnitDashboardRead
-
-    samples = json.loads(samples_path.read_text())
-    cards = [ScorecardRead.model_validate_json(body) for body in samples["scorecard"]]
-    boards = [UnitDashboardRead.model_validate_json(body) for body in samples["unit dashboard"]]
-    regions = [RegionDashboardRead.model_validate_json(body) for body in samples["region dashboard"]]
-    app = FastAPI(title="bare scoring reads baseline")
-
-    # Serialized once by pydantic, as the service's read routes do.
-    @app.get("/v1/employees/{employee_id}/scorecard", response_model=ScorecardRead)
-    async def scorecard(employee_id: str, period: str) -> Response:
-        card = cards[hash((employee_id, period)) % len(cards)]
-        return Response(card.model_dump_json(), media_type="application/json")
-
-    @app.get("/v1/units/{unit_id}/dashboard", response_model=UnitDashboardRead)
-    async def dashboard(unit_id: str, period: str) -> Response:
-        board = boards[hash((unit_id, period)) % len(boards)]
-        return Response(board.model_dump_json(), media_type="application/json")
-
-    @app.get("/v1/region/dashboard", response_model=RegionDashboardRead)
-    async def region_dashboard(period: str) -> Response:
-        board = regions[hash(period) % len(regions)]
-        return Response(board.model_dump_json(), media_type="application/json")
-
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    return app
-
-
-def serve_bare(port: int, samples_path: Path) -> None:
-    import uvicorn
-
-    uvicorn.run(
-        bare_app(samples_path),
-        host="127.0.0.1",
-        port=port,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,
-        log_level="warning",
-    )
-
-
-def start_bare(samples_path: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """The baseline server, one worker, on a free port."""
-    port = infra.free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench.scoring_reads", "--serve-bare", str(port), str(samples_path)],
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with suppress(OSError), urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-            return process, f"http://127.0.0.1:{port}"
-        time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("the bare baseline API did not start")
-
-
-async def collect_samples(url: str, makers: dict[str, Callable[[], Request]], count: int) -> dict[str, Any]:
-    """Bodies the service answered, for the baseline to serve."""
-    samples: dict[str, list[str]] = {}
-    async with RawClient(url, connections=4) as http:
-        for route, make in makers.items():
-            bodies = []
-            for _ in range(count):
-                response = await http.get(*make())
-                status, body = response.status_code, response.content
-                if status != 200:
-                    raise RuntimeError(f"{route} answered {status}: {body[:300]!r}")
-                bodies.append(body.decode())
-            samples[route] = bodies
-    return samples
 
 
 # --- EXPLAIN ---------------------------------------------------------------------------------------
@@ -489,9 +397,6 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--serve-bare":
-        serve_bare(int(sys.argv[2]), Path(sys.argv[3]))
-        return
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
