@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from playwright.async_api import expect
 
 from tests.browser.conftest import web_url
 from tests.browser.support import ARTIFACTS, check_current, check_page
@@ -129,7 +130,7 @@ async def test_a_citizen_files_a_complaint_and_tracks_it_by_its_code(platform, r
     assert await page.locator("#service optgroup").count() == 1  # every office's services
     await page.select_option("#unit", region["unit_id"])
     # htmx narrows the services to the chosen office's.
-    await page.wait_for_function("document.querySelectorAll('#service optgroup').length === 0")
+    await expect(page.locator("#service optgroup")).to_have_count(0)
     await page.select_option("#service", "ktp-el")
     await page.fill("#description", "Loket perekaman KTP-el tutup sebelum jam layanan berakhir.")
     await page.check("input[name='reply'][value='anonymous']")
