@@ -18,7 +18,7 @@ import httpx
 import psutil
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench.scoring_consumer import histogram_quantile
+from bench.scoring_consumer_freshness import histogram_quantile
 from kinerja.isolated import IsolatedPlatform
 from kinerja.services import PROCESS_NAMES, SERVICE_NAMES
 from shared.contracts.reporting import ActivityReported

@@ -1,0 +1,163 @@
+"""The scoring consumer benchmark's throughput events, and the bare consume loop that reads them.
+
+Planning's contract events for one region (a unit, its head, employees with approved plans) and
+``ActivityReported`` events spread over those employees, put on their topics as the services'
+relays would; ``bare_consume`` is the baseline: a bare aiokafka loop decoding the same messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from shared.contracts import TOPICS, Envelope, Event
+from shared.contracts.planning import (
+    EmployeeUpserted,
+    IndicatorSnapshot,
+    PlannedResultSnapshot,
+    RegionRegistered,
+    UnitUpserted,
+    WorkPlanApproved,
+)
+from shared.contracts.reporting import ActivityReported
+from shared.messaging.kafka import make_producer
+
+ACTIVITY_TOPIC = ActivityReported.topic
+REGION = "bench-medan"
+
+
+def population_events(employees: int, year: int) -> tuple[list[Event], list[tuple[str, str, str, str]]]:
+    """Planning's events for one region, and (employee, plan, result, indicator) of each employee."""
+    unit = "unit-dukcapil"
+    head = "bench-medan-kepala"
+    events: list[Event] = [
+        RegionRegistered(region_id=REGION, name="Kota Medan"),
+        UnitUpserted(region_id=REGION, unit_id=unit, code="dukcapil", name="Dinas Dukcapil", kind="dinas"),
+        EmployeeUpserted(
+            region_id=REGION,
+            employee_id=head,
+            nip="197001011995031001",
+            name="Kepala Dinas",
+            unit_id=unit,
+            position="Kepala Dinas",
+            job_type="head",
+            effective_from=date(year, 1, 1),
+        ),
+    ]
+    plans: list[tuple[str, str, str, str]] = []
+    for number in range(employees):
+        employee = f"bench-medan-{number}"
+        plan, result, indicator = (uuid.uuid4().hex for _ in range(3))
+        events.append(
+            EmployeeUpserted(
+                region_id=REGION,
+                employee_id=employee,
+                nip=f"19900101201503{1 + number % 2}{1 + number % 999:03d}",
+                name=f"Petugas {number}",
+                unit_id=unit,
+                position="Petugas Registrasi KTP-el",
+                job_type="id_card_registrar",
+                supervisor_id=head,
+                effective_from=date(year, 1, 1),
+            )
+        )
+        events.append(
+            WorkPlanApproved(
+                region_id=REGION,
+                plan_id=plan,
+                employee_id=employee,
+                rater_id=head,
+                unit_id=unit,
+                job_type="id_card_registrar",
+                year=year,
+                version=1,
+                results=[
+                    PlannedResultSnapshot(
+                        result_id=result,
+                        kind="main",
+                        text="KTP-el diterbitkan sesuai standar pelayanan",
+                        indicators=[
+                            IndicatorSnapshot(
+                                indicator_id=indicator,
+                                name="KTP-el diterbitkan",
+                                aspect="quantity",
+                                direction="higher_is_better",
+                                aggregation="sum",
+                                unit_of_measure="dokumen",
+                                target=Decimal(2400),
+                                period_targets={f"{year}-Q{q}": Decimal(600) for q in range(1, 5)},
+                            )
+                        ],
+                    )
+                ],
+            )
+        )
+        plans.append((employee, plan, result, indicator))
+    return events, plans
+
+
+def activity_events(plans: list[tuple[str, str, str, str]], count: int) -> list[Event]:
+    """``count`` activity reports spread over the employees, earlier today."""
+    now = datetime.now(UTC)
+    start_of_year = datetime(now.year, 1, 1, tzinfo=UTC)
+    events: list[Event] = []
+    for number in range(count):
+        employee, plan, result, indicator = plans[number % len(plans)]
+        events.append(
+            ActivityReported(
+                region_id=REGION,
+                activity_id=uuid.uuid4().hex,
+                employee_id=employee,
+                plan_id=plan,
+                result_id=result,
+                indicator_id=indicator,
+                occurred_at=max(now - timedelta(minutes=number % 480), start_of_year),
+                quantity=Decimal(1 + number % 30),
+                description="Perekaman dan penerbitan KTP-el di loket 3",
+            )
+        )
+    return events
+
+
+async def publish(bootstrap: str, events: list[Event], producer_name: str) -> None:
+    """Put events on their topics as a service's relay would (enveloped, keyed by aggregate)."""
+    producer = make_producer(bootstrap, client_id=f"bench-{producer_name}")
+    await producer.start()
+    try:
+        deliveries = []
+        for event in events:
+            value = orjson.dumps(Envelope.wrap(event, producer=producer_name).model_dump(mode="json"))
+            deliveries.append(
+                await producer.send(event.topic, value=value, key=event.partition_key().encode())
+            )
+        await asyncio.gather(*deliveries)
+    finally:
+        await producer.stop()
+
+
+async def bare_consume(bootstrap: str, count: int, batch_size: int) -> float:
+    """Seconds a bare aiokafka loop takes to read and decode ``count`` activity messages."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, max_poll_records=batch_size
+    )
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(ACTIVITY_TOPIC, p) for p in range(TOPICS[ACTIVITY_TOPIC])]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        seen, started = 0, time.perf_counter()
+        while seen < count:
+            batches = await consumer.getmany(timeout_ms=200, max_records=batch_size)
+            for records in batches.values():
+                for record in records:
+                    orjson.loads(record.value or b"")
+                seen += len(records)
+        return time.perf_counter() - started
+    finally:
+        await consumer.stop()
