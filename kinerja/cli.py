@@ -16,7 +16,8 @@ from shared.settings import BrokerKind
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from shared.runtime import Component, ComponentCrashed, run_service
+    from shared.runtime import ComponentCrashed, run_service
+    from shared.service_definition import Component
 
     try:
         import uvloop

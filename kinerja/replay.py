@@ -35,7 +35,8 @@ from shared.db import create_engine, create_session_factory, see_all_regions
 from shared.messaging.consumer import REPLAY_TOP_UP, EventConsumer
 from shared.messaging.kafka import make_producer
 from shared.migrations import upgrade_to_head_async
-from shared.runtime import ReplayViews, ServiceDefinition, build_context, settle_garbage_collector
+from shared.runtime import build_context, settle_garbage_collector
+from shared.service_definition import ReplayViews, ServiceDefinition
 from shared.settings import BrokerKind
 
 #: Told how far a replay got: done, total, and of what ("events", then "employees' views").

@@ -7,7 +7,7 @@ import os
 from types import ModuleType
 from typing import Any
 
-from shared.runtime import ServiceDefinition
+from shared.service_definition import ServiceDefinition
 
 SERVICE_NAMES = ("planning", "reporting", "scoring", "feedback")
 #: The web process owns no data: it runs beside the services and calls their public APIs.

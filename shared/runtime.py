@@ -7,34 +7,30 @@ import contextlib
 import gc
 import logging
 import signal
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
-from pathlib import Path
-from typing import Any, Generic, Protocol, Self, TypeVar
+from collections.abc import Collection
+from typing import Any
 
 import uvicorn
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.audit_api import router as audit_router
 from shared.auth import TokenVerifier
 from shared.context import ServiceContext
-from shared.contracts import Event
 from shared.dates import DateWindow, configure_date_window
-from shared.db import ServiceTables, create_engine, create_session_factory
+from shared.db import create_engine, create_session_factory
 from shared.http import ReadinessCheck, create_app
-from shared.messaging.consumer import EventConsumer, Handler
+from shared.messaging.consumer import EventConsumer
 from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
 from shared.messaging.relay import OutboxRelay
 from shared.migrations import upgrade_to_head_async
 from shared.observability import configure_logging, record_build
 from shared.redis_client import connect_redis
 from shared.route_roles import document_roles
+from shared.service_definition import Component, ServiceDefinition
 from shared.serving import GracefulServer, inherited_sockets
-from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -47,82 +43,6 @@ STOP_TIMEOUT_SECONDS = 12.0
 class ComponentCrashed(RuntimeError):
     """A component of the process ended on its own: the process ends with a failure status, so
     whatever supervises it (``kinerja up``, compose, Kubernetes) sees a crash, not a clean stop."""
-
-
-class Component(StrEnum):
-    """The parts of a service process; in production each runs (and scales) on its own."""
-
-    API = "api"
-    CONSUMER = "consumer"
-    RELAY = "relay"
-
-
-#: What a process runs unless told otherwise (compose and `make up`).
-ALL_COMPONENTS = frozenset(Component)
-
-
-#: Background loops a service runs beside its API (e.g. the complaint deadline scheduler).
-BackgroundTask = Callable[[ServiceContext, asyncio.Event], Any]
-
-
-class ReplayViews(Protocol):
-    """View work a replay leaves to its end: the handlers record in it, ``finish`` refreshes once.
-
-    Handlers find the store as their scope's ``replay_backlog`` (``shared.messaging.scope``). A rebuild
-    applies months of events; refreshing each view row once at the end instead of after every
-    batch that touched it is what makes it fast, and gives the same rows (they follow from the
-    stored facts). A replay may apply partitions in several processes: each keeps a store, they
-    are merged, and the result is refreshed in independent pieces, in several processes again.
-    """
-
-    @property
-    def owners(self) -> int:
-        """How many independent owners of view rows (e.g. employees) are recorded."""
-        ...
-
-    def merge(self, other: Self) -> None:
-        """Add what another store (of the same kind, from another process) recorded."""
-        ...
-
-    def split(self, owners_per_piece: int) -> Sequence[Self]:
-        """Independent pieces of at most this many owners, each refreshed on its own."""
-        ...
-
-    async def finish(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        """Refresh everything recorded, in one transaction."""
-        ...
-
-
-#: What a service's replay leaves to its end and its handlers record in (None: nothing, as live).
-Views = TypeVar("Views", bound=ReplayViews | None)
-
-
-@dataclass
-class ServiceDefinition(Generic[Views]):
-    """What makes one service: settings, tables, migrations, routes, event handlers, background work.
-
-    Typed by its replay's store of view work: the handlers take scopes of that backlog
-    (``Handler[Views]``), so mypy refuses a store its handlers do not use.
-    """
-
-    settings: ServiceSettings
-    tables: ServiceTables
-    migrations_dir: Path
-    title: str
-    description: str
-    routers: Sequence[APIRouter]
-    handlers: Callable[[ServiceContext], Mapping[type[Event], Handler[Views]]] | None = None
-    background: Sequence[BackgroundTask] = ()
-    max_body_bytes: int = 1024 * 1024
-    on_startup: Callable[[ServiceContext], Any] | None = None
-    #: Tables written by the API, not by events (decisions, configuration): a replay copies them
-    #: from the live views before rebuilding, since no topic could bring them back.
-    replay_keeps: Sequence[str] = ()
-    #: Builds a replay's store of deferred view work (None: a replay refreshes per batch, as live).
-    replay_views: Callable[[], Views] | None = None
-    #: Topics a replay applies completely, in one process, before the others in parallel: the facts
-    #: every other event is read against (a region's calendar, the organisation, the plans).
-    replay_first: Sequence[str] = ()
 
 
 #: Allocations between the collector's young collections, and how many of each generation before

@@ -31,7 +31,8 @@ from shared.messaging.kafka import ensure_topics
 from shared.messaging.scope import Backlog, Batch
 from shared.migrations import upgrade_to_head_async
 from shared.outbox import OutboxWriter
-from shared.runtime import Component, build_app, build_context
+from shared.runtime import build_app, build_context
+from shared.service_definition import Component
 from shared.settings import BrokerKind, ServiceSettings
 
 

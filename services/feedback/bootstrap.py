@@ -14,7 +14,7 @@ from services.feedback.entrypoints import (
 from services.feedback.entrypoints.consumer import handlers
 from services.feedback.service_layer.deadlines import deadline_scheduler
 from services.feedback.settings import FeedbackSettings
-from shared.runtime import ServiceDefinition
+from shared.service_definition import ServiceDefinition
 
 
 def build(settings: FeedbackSettings | None = None) -> ServiceDefinition[None]:

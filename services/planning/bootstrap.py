@@ -5,7 +5,7 @@ from pathlib import Path
 from services.planning.adapters.tables import runtime_tables
 from services.planning.entrypoints import organisation_api, work_plan_api
 from services.planning.settings import PlanningSettings
-from shared.runtime import ServiceDefinition
+from shared.service_definition import ServiceDefinition
 
 
 def build(settings: PlanningSettings | None = None) -> ServiceDefinition[None]:

@@ -6,7 +6,7 @@ from services.reporting.adapters.tables import runtime_tables
 from services.reporting.entrypoints import activity_api, evidence_api, feed_api, field_visit_api
 from services.reporting.entrypoints.consumer import handlers
 from services.reporting.settings import ReportingSettings
-from shared.runtime import ServiceDefinition
+from shared.service_definition import ServiceDefinition
 
 
 def build(settings: ReportingSettings | None = None) -> ServiceDefinition[None]:

@@ -9,7 +9,7 @@ from services.scoring.service_layer.dated_moves import dated_moves_scheduler
 from services.scoring.service_layer.projections import ViewBacklog
 from services.scoring.settings import ScoringSettings
 from shared.contracts.planning import EmployeeUpserted, RegionRegistered, UnitUpserted, WorkPlanApproved
-from shared.runtime import ServiceDefinition
+from shared.service_definition import ServiceDefinition
 
 
 def build(settings: ScoringSettings | None = None) -> ServiceDefinition[ViewBacklog]:

@@ -42,7 +42,8 @@ class Batch(Generic[Backlog]):
         self, session: AsyncSession, *, outbox: OutboxWriter, replay_backlog: Backlog | None = None
     ) -> None:
         self.session = session
-        #: A replay's store of work left to its very end (see ``shared.runtime.ReplayViews``); None live.
+        #: A replay's store of work left to its very end (``shared.service_definition.ReplayViews``);
+        #: None live.
         self.replay_backlog = replay_backlog
         self._outbox = outbox
         self._deferred: dict[object, DeferredWork] = {}

@@ -22,7 +22,8 @@ from sqlalchemy.dialects.postgresql import insert
 
 from shared.contracts import EVENT_TYPES, Envelope
 from shared.db import restrict_to_region
-from shared.runtime import Component, build_app
+from shared.runtime import build_app
+from shared.service_definition import Component
 from tests.conftest import RunningService, apply_event, auth, new_region_id
 
 NOW = datetime.now(UTC)

@@ -23,7 +23,7 @@ from shared.db import ServiceTables
 from shared.messaging.consumer import EventConsumer, Handler
 from shared.messaging.scope import HandlerScope
 from shared.outbox import OutboxWriter
-from shared.runtime import ServiceDefinition
+from shared.service_definition import ServiceDefinition
 from shared.settings import ServiceSettings
 
 

@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 from kinerja.services import definition
-from shared.runtime import Component, build_app, build_context
+from shared.runtime import build_app, build_context
+from shared.service_definition import Component
 
 OPERATIONS = {"/healthz", "/readyz", "/metrics"}
 
