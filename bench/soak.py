@@ -56,7 +56,7 @@ from kinerja.simulate import (
     service_clients,
     set_up,
 )
-from kinerja.simulate.activities import open_loop
+from kinerja.simulate.pacing import open_loop
 from kinerja.simulate.progress import NoProgress
 from shared.auth import ensure_dev_signing_key
 from shared.messaging.kafka import ensure_topics

@@ -14,9 +14,7 @@ reports alone (``--batch``: offline batches), as the ingest benchmarks do.
 from kinerja.simulate.activities import (
     ACTIVITY_TEMPLATES,
     ActivityFactory,
-    Outcome,
     Submitter,
-    percentiles,
     stream_activity,
     wait_until_reporting_accepts,
 )
@@ -30,6 +28,7 @@ from kinerja.simulate.mixed import (
     send_what_is_left,
     stream_mixed,
 )
+from kinerja.simulate.outcome import Outcome, percentiles
 from kinerja.simulate.population import (
     Population,
     SimulatedEmployee,

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import random
 import time
 import uuid
-from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +21,8 @@ import httpx
 import orjson
 
 from kinerja.simulate.ledger import Ledger
+from kinerja.simulate.outcome import Outcome
+from kinerja.simulate.pacing import closed_loop, open_loop
 from kinerja.simulate.population import SETUP_CONCURRENCY, Population, SimulatedEmployee
 from kinerja.simulate.progress import NoProgress, Progress
 
@@ -63,61 +63,6 @@ REGION_CENTRES = {
     "medan": (3.59, 98.67),
     "wanggar": (-3.37, 135.50),
 }
-
-
-@dataclass
-class Outcome:
-    """What a stream of submissions produced."""
-
-    accepted: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    failed: int = 0
-    requests: int = 0
-    rejections: Counter[str] = field(default_factory=Counter)
-    latencies: list[float] = field(default_factory=list)
-    behind_schedule: int = 0
-    elapsed: float = 0.0
-
-    @property
-    def activities(self) -> int:
-        """Activities sent, whatever became of them."""
-        return self.accepted + self.duplicates + self.rejected + self.failed
-
-    @property
-    def throughput(self) -> float:
-        """Activities sent per second of the run."""
-        return self.activities / self.elapsed if self.elapsed else 0.0
-
-    def percentile(self, fraction: float) -> float:
-        """A latency percentile in seconds (nearest rank)."""
-        if not self.latencies:
-            return math.nan
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))]
-
-    def summary(self) -> str:
-        """A few lines for people."""
-        lines = [
-            f"activities: {self.activities} in {self.elapsed:.1f}s ({self.throughput:,.0f}/s) "
-            f"over {self.requests} requests",
-            f"  accepted {self.accepted}, duplicate {self.duplicates}, rejected {self.rejected}, "
-            f"failed {self.failed}",
-        ]
-        if self.rejections:
-            lines.append("  rejections: " + ", ".join(f"{k}={v}" for k, v in self.rejections.most_common()))
-        if self.latencies:
-            lines.append(
-                "  latency ms: "
-                + ", ".join(f"p{int(q * 100)}={self.percentile(q) * 1000:.1f}" for q in (0.5, 0.9, 0.99))
-                + f", max={max(self.latencies) * 1000:.1f}"
-            )
-        if self.behind_schedule:
-            lines.append(
-                f"  {self.behind_schedule} requests waited for a free connection "
-                "(the target rate was not met)"
-            )
-        return "\n".join(lines)
 
 
 class ActivityFactory:
@@ -355,68 +300,3 @@ async def stream_activity(
     outcome.elapsed = time.perf_counter() - started
     progress.finish()
     return outcome
-
-
-async def open_loop(
-    one_request: Callable[[float], Awaitable[object]],
-    *,
-    interval: float,
-    total_requests: int,
-    concurrency: int,
-    outcome: Outcome,
-    progress: Progress,
-    per_request: int,
-) -> None:
-    gate = asyncio.Semaphore(concurrency)
-    in_flight: set[asyncio.Task[None]] = set()
-    start = time.perf_counter()
-
-    async def run(scheduled: float) -> None:
-        try:
-            await one_request(scheduled)
-        finally:
-            gate.release()
-            progress.advance(per_request)
-
-    for number in range(total_requests):
-        scheduled = start + number * interval
-        delay = scheduled - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        if gate.locked():
-            outcome.behind_schedule += 1
-        await gate.acquire()
-        task = asyncio.create_task(run(scheduled))
-        in_flight.add(task)
-        task.add_done_callback(in_flight.discard)
-    if in_flight:
-        await asyncio.gather(*in_flight)
-
-
-async def closed_loop(
-    one_request: Callable[[float], Awaitable[object]],
-    *,
-    duration: float,
-    concurrency: int,
-    progress: Progress,
-) -> None:
-    deadline = time.perf_counter() + duration
-
-    async def worker() -> None:
-        while (now := time.perf_counter()) < deadline:
-            await one_request(now)
-
-    async def tick() -> None:
-        for _ in range(int(duration)):
-            await asyncio.sleep(1)
-            progress.advance()
-
-    ticker = asyncio.create_task(tick())
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    ticker.cancel()
-
-
-def percentiles(values: list[float], fractions: Iterator[float] | tuple[float, ...]) -> list[float]:
-    """Nearest-rank percentiles of a list of numbers (for callers outside an Outcome)."""
-    probe = Outcome(latencies=values)
-    return [probe.percentile(f) for f in fractions]

@@ -13,7 +13,7 @@ import httpx
 
 from kinerja import infra
 from kinerja.services import DEFAULT_PORTS, SERVICE_NAMES
-from kinerja.simulate.activities import Outcome, stream_activity, wait_until_reporting_accepts
+from kinerja.simulate.activities import stream_activity, wait_until_reporting_accepts
 from kinerja.simulate.ledger import Ledger
 from kinerja.simulate.mixed import (
     DEFAULT_MIX,
@@ -23,6 +23,7 @@ from kinerja.simulate.mixed import (
     send_what_is_left,
     stream_mixed,
 )
+from kinerja.simulate.outcome import Outcome
 from kinerja.simulate.population import (
     SETUP_CONCURRENCY,
     Population,

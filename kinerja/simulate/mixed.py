@@ -20,8 +20,10 @@ from typing import Any
 import httpx
 import orjson
 
-from kinerja.simulate.activities import ActivityFactory, Outcome, Submitter, error_code, open_loop
+from kinerja.simulate.activities import ActivityFactory, Submitter, error_code
 from kinerja.simulate.ledger import AnsweredSurvey, Ledger
+from kinerja.simulate.outcome import Outcome
+from kinerja.simulate.pacing import open_loop
 from kinerja.simulate.population import Population, SimulatedEmployee, SimulatedUnit
 from kinerja.simulate.progress import NoProgress, Progress
 
