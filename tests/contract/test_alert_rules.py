@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from tests.contract.test_compose import PROMETHEUS_FILE, ROOT, exported_metric_names, service
+from tests.contract.compose_files import PROMETHEUS_FILE, ROOT, exported_metric_names, service
 from tests.prometheus_tools import promtool
 
 RULES_DIR = ROOT / "deploy" / "prometheus" / "rules"

@@ -6,7 +6,7 @@ import re
 
 from shared.contracts import EVENT_TYPES, Event
 from shared.messaging.kafka import all_topics
-from tests.contract.test_compose import ROOT
+from tests.contract.compose_files import ROOT
 
 GUIDE = ROOT / "deploy" / "README.md"
 BENCH = ROOT / "bench" / "README.md"

@@ -16,7 +16,7 @@ import yaml
 
 from kinerja.services import definition
 from shared.messaging.kafka import all_topics
-from tests.contract.test_compose import ROOT, SERVICE_NAMES, default_http_port, settings_class
+from tests.contract.compose_files import ROOT, SERVICE_NAMES, default_http_port, settings_class
 
 K8S_DIR = ROOT / "deploy" / "k8s"
 

@@ -13,7 +13,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from shared.messaging import kafka as kafka_module
-from tests.contract.test_compose import (
+from tests.contract.compose_files import (
     PROMETHEUS_FILE,
     REQUIRED_VARIABLE_EXAMPLES,
     ROOT,

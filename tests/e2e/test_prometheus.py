@@ -22,8 +22,8 @@ from kinerja.platform import ServiceProcesses
 from kinerja.services import SERVICE_NAMES
 from shared.settings import ServiceSettings
 from tests.conftest import wait_until
+from tests.contract.compose_files import dashboard_expressions, dashboards
 from tests.contract.test_alert_rules import RULES_DIR, alert_rules
-from tests.contract.test_compose import dashboard_expressions, dashboards
 from tests.e2e.journey import first_journey, running_platform, url
 from tests.prometheus_tools import promtool, running_prometheus
 
