@@ -45,8 +45,9 @@ from shared.messaging.scope import Batch
 from shared.migrations import upgrade_to_head_async
 from shared.outbox import OutboxWriter
 from tests.conftest import apply_event, auth, new_region_id, wait_until
+from tests.integration.scoring_expected_views import expected_views
 from tests.integration.scoring_rollups import expected_rollups, stored_rollups
-from tests.integration.scoring_scenarios import T0, YEAR, Delivery, Scenario, expected_views, scenarios, wrap
+from tests.integration.scoring_scenarios import T0, YEAR, Delivery, Scenario, scenarios, wrap
 
 pytestmark = pytest.mark.integration
 
