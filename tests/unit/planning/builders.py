@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from services.planning.domain.indicators import NATIONAL_TEMPLATES, IndicatorTemplate
 from services.planning.domain.organisation import Employee, Nip
 from services.planning.domain.work_plan import Indicator, PeriodScheme, PeriodSplit, ResultKind, WorkPlan
+from shared.refusals import Refusal
 
 
 def nip(sequence: int, *, birth: str = "19850312", appointed: str = "201001", sex: str = "1") -> Nip:
@@ -47,3 +50,29 @@ def approved_plan(owner: Nip, rater: Nip, *, plan_id: str = "skp-1", year: int =
     plan.approve(rater)
     plan.pull_events()
     return plan
+
+
+#: The employees of the work plan tests: a clerk, their head (the rater) and someone else.
+CLERK = nip(10)
+HEAD = nip(1)
+OTHER = nip(20)
+
+
+def draft_plan() -> WorkPlan:
+    """The clerk's empty draft for 2025, rated by their head."""
+    return WorkPlan.start("skp-clerk-2025", CLERK, HEAD, 2025)
+
+
+def plan_with_one_result() -> tuple[WorkPlan, str]:
+    """A draft with one main result and no indicator yet, and that result's id."""
+    plan = draft_plan()
+    result = plan.add_result(CLERK, ResultKind.MAIN, "Dokumen kependudukan selesai")
+    return plan, result.id
+
+
+def refusal_of(indicator: Indicator) -> Refusal:
+    """Why adding this indicator to a fresh plan's result is refused."""
+    plan, result_id = plan_with_one_result()
+    with pytest.raises(Refusal) as refused:
+        plan.add_indicator(CLERK, result_id, indicator)
+    return refused.value
