@@ -16,15 +16,7 @@ from shared.contracts import Envelope
 from shared.contracts.planning import RegionRegistered, UnitUpserted
 from shared.contracts.reporting import FieldVisitLogged
 from tests.conftest import apply_event, auth, new_region_id
-from tests.integration.test_scoring_api import (
-    Q1,
-    Region,
-    employee,
-    plan,
-    rater_assessment,
-    reported,
-    verified,
-)
+from tests.integration.scoring_events import Q1, Region, employee, plan, rater_assessment, reported, verified
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ from shared.contracts import Envelope, Event
 from shared.contracts.reporting import ActivityRejected, ActivityVerified
 from shared.settings import ServiceSettings
 from tests.conftest import auth, event_deadline, wait_until
-from tests.integration.test_scoring_api import Region, employee, plan, reported
+from tests.integration.scoring_events import Region, employee, plan, reported
 
 pytestmark = pytest.mark.integration
 

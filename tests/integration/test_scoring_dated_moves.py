@@ -17,8 +17,8 @@ from services.scoring.service_layer.dated_moves import apply_due_moves
 from shared.contracts.planning import RegionRegistered, UnitUpserted
 from shared.db import REGION_SETTING
 from tests.conftest import auth
+from tests.integration.scoring_events import Q1, Region, employee, plan, reported
 from tests.integration.scoring_scenarios import wrap
-from tests.integration.test_scoring_api import Q1, Region, employee, plan, reported
 from tests.integration.test_scoring_views import deliver
 
 pytestmark = pytest.mark.integration

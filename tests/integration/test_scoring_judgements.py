@@ -27,7 +27,7 @@ from shared.contracts.planning import (
 from shared.contracts.reporting import ActivityReported
 from shared.settings import ServiceSettings
 from tests.conftest import auth, event_deadline, new_region_id, wait_until
-from tests.integration.test_scoring_api import Q1, YEAR, Region, employee, reported, verified
+from tests.integration.scoring_events import Q1, YEAR, Region, employee, reported, verified
 
 pytestmark = pytest.mark.integration
 
