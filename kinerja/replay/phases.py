@@ -1,0 +1,133 @@
+"""The rebuild in its phases: a fresh schema, the first topics, the rest in parallel, the views once."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import uuid
+from collections.abc import Awaitable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from kinerja.replay.report import Progress
+from kinerja.replay.scratch import fresh_schema, mark_outbox_published
+from kinerja.replay.workers import apply_partitions, refresh, run_job
+from shared.runtime import build_context
+from shared.service_definition import ReplayViews, ServiceDefinition
+
+#: Employees whose views one refresh task computes at the end (one transaction each).
+EMPLOYEES_PER_REFRESH = 500
+
+
+async def rebuild(
+    scratch: ServiceDefinition[Any],
+    *,
+    live_schema: str,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> int:
+    """Apply every event the service handles, from the start up to now, into the scratch schema.
+
+    The ``replay_first`` topics are applied first, in one process; the others' partitions are then
+    shared among ``workers`` processes (default: one per core). A partition is applied in order by
+    one process, and every aggregate's events are keyed to one partition, so each keeps its order.
+    Views the service defers (``replay_views``) are refreshed at the end, in pieces, by the workers.
+    """
+    settings = scratch.settings
+    assert scratch.handlers is not None, f"{settings.service_name} consumes no events"
+    workers = max(1, workers if workers is not None else os.cpu_count() or 1)
+    await fresh_schema(scratch, live_schema)
+    topics = await _topics_of(scratch)
+    group_id = f"{settings.consumer_group}-replay-{uuid.uuid4().hex[:8]}"
+    watcher = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, group_id=group_id, enable_auto_commit=False
+    )
+    await watcher.start()
+    pool = (
+        ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) if workers > 1 else None
+    )
+    try:
+        ends = await _end_offsets(watcher, settings.kafka_bootstrap_servers, topics)
+        total = sum(ends.values())
+        first = [
+            (tp.topic, tp.partition, end) for tp, end in ends.items() if tp.topic in scratch.replay_first
+        ]
+        rest = [
+            (tp.topic, tp.partition, end) for tp, end in ends.items() if tp.topic not in scratch.replay_first
+        ]
+        service = settings.service_name
+
+        async def watched(jobs: list[Awaitable[Any]]) -> list[Any]:
+            # Committed offsets, not fetched ones: a worker commits an offset only after its effect.
+            gathered = asyncio.gather(*jobs)
+            while not gathered.done():
+                if progress is not None:
+                    committed = [await watcher.committed(partition) or 0 for partition in ends]
+                    progress(
+                        sum(min(c, e) for c, e in zip(committed, ends.values(), strict=True)), total, "events"
+                    )
+                await asyncio.wait([gathered], timeout=0.5)
+            return list(gathered.result())
+
+        backlogs: list[ReplayViews | None] = []
+        if first:
+            backlogs += await watched([run_job(pool, apply_partitions, service, first, group_id)])
+        groups = [rest[index::workers] for index in range(workers) if rest[index::workers]]
+        backlogs += await watched(
+            [run_job(pool, apply_partitions, service, group, group_id) for group in groups]
+        )
+        if progress is not None:
+            progress(total, total, "events")
+        deferred = [backlog for backlog in backlogs if backlog is not None]
+        if deferred:
+            merged = deferred[0]
+            for backlog in deferred[1:]:
+                merged.merge(backlog)
+            pieces = merged.split(EMPLOYEES_PER_REFRESH)
+            owners, done = merged.owners, 0
+            if progress is not None:
+                progress(done, owners, "employees' views")
+            refreshes = [asyncio.ensure_future(run_job(pool, refresh, service, piece)) for piece in pieces]
+            for finished in asyncio.as_completed(refreshes):
+                done += await finished
+                if progress is not None:
+                    progress(done, owners, "employees' views")
+        await mark_outbox_published(scratch)
+        return total
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        await watcher.stop()
+
+
+async def _end_offsets(
+    consumer: AIOKafkaConsumer, bootstrap_servers: str, topics: set[str]
+) -> dict[TopicPartition, int]:
+    # The topics' partitions from a metadata request naming them: the consumer's own metadata holds
+    # no topic until it subscribes (Tansu listed every topic anyway, Apache Kafka does not).
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="kinerja-replay")
+    await admin.start()
+    try:
+        described = await admin.describe_topics(sorted(topics))
+    finally:
+        await admin.close()
+    partitions = sorted(
+        TopicPartition(topic["topic"], partition["partition"])
+        for topic in described
+        for partition in topic["partitions"]
+    )
+    return dict(await consumer.end_offsets(partitions))
+
+
+async def _topics_of(scratch: ServiceDefinition[Any]) -> set[str]:
+    assert scratch.handlers is not None
+    context = build_context(scratch)
+    try:
+        return {event.topic for event in scratch.handlers(context)}
+    finally:
+        await context.redis.aclose()
+        await context.engine.dispose()

@@ -1,0 +1,131 @@
+"""A replay's jobs, each in a worker process of its own: applying partitions, refreshing views.
+
+Each job builds what it needs from the service's name (its own engine, broker clients and event
+loop), so only names, offsets and view backlogs cross between processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from kinerja.replay.scratch import scratch_definition
+from kinerja.services import definition
+from shared.db import create_engine, create_session_factory
+from shared.messaging.consumer import REPLAY_TOP_UP, EventConsumer
+from shared.messaging.kafka import make_producer
+from shared.runtime import build_context, settle_garbage_collector
+from shared.service_definition import ReplayViews
+from shared.settings import BrokerKind
+
+#: How long the applied offsets must stay still, once at the end offsets, before the replay stops
+#: on Tansu (it reports a partition's end inside its last record batch); Apache Kafka's are exact.
+TANSU_SETTLE_SECONDS = 1.0
+
+#: Where each partition of the replayed topics ends: ``(topic, partition, end offset)``.
+Partitions = list[tuple[str, int, int]]
+
+T = TypeVar("T")
+
+
+async def run_job(
+    pool: ProcessPoolExecutor | None, job: Callable[..., Coroutine[Any, Any, T]], *args: Any
+) -> T:
+    """A replay job, in a worker process of the pool (or here, without one)."""
+    if pool is None:
+        return await job(*args)
+    return await asyncio.get_running_loop().run_in_executor(pool, _in_worker, job, *args)
+
+
+def _in_worker(job: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
+    """Run one replay job in a worker process: its own event loop, engine and broker clients."""
+    loop_factory = None
+    with contextlib.suppress(ImportError):
+        import uvloop
+
+        loop_factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        return runner.run(job(*args))
+
+
+async def apply_partitions(service: str, partitions: Partitions, group_id: str) -> ReplayViews | None:
+    """Apply the given partitions from their start to their end; the view work deferred, if any."""
+    scratch = scratch_definition(definition(service))
+    settings = scratch.settings
+    assert scratch.handlers is not None
+    context = build_context(scratch)
+    deferred = scratch.replay_views() if scratch.replay_views is not None else None
+    ends = {TopicPartition(topic, partition): end for topic, partition, end in partitions}
+    # Partitions assigned directly, not through a group join: the partitions are already shared
+    # among the workers, and each has one reader.
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=settings.consumer_batch_size,
+    )
+    dead_letters = make_producer(
+        settings.kafka_bootstrap_servers, client_id=f"{settings.consumer_group}-replay"
+    )
+    await consumer.start()
+    await dead_letters.start()
+    stop = asyncio.Event()
+    try:
+        consumer.assign(list(ends))
+        await consumer.seek_to_beginning(*ends)
+        runner = EventConsumer(
+            consumer=consumer,
+            dead_letter_producer=dead_letters,
+            group_id=settings.consumer_group,  # poison events go to the live dead-letter topic again
+            session_factory=context.session_factory,
+            processed_events=context.tables.processed_events,
+            outbox=context.outbox,
+            handlers=scratch.handlers(context),
+            batch_size=settings.consumer_batch_size,
+            replay_backlog=deferred,
+            top_up=REPLAY_TOP_UP,
+        )
+        settle_garbage_collector()
+        task = asyncio.create_task(runner.run(stop))
+        settle = TANSU_SETTLE_SECONDS if settings.kafka_broker is BrokerKind.TANSU else 0.0
+        last_committed, quiet_since = -1, 0.0
+        while True:
+            committed = [await consumer.committed(partition) or 0 for partition in ends]
+            done = sum(min(offset, end) for offset, end in zip(committed, ends.values(), strict=True))
+            if task.done():
+                task.result()
+            now = asyncio.get_running_loop().time()
+            if sum(committed) != last_committed:
+                last_committed, quiet_since = sum(committed), now
+            # Reached the end offsets (and, on Tansu, nothing more was applied for a while: its end
+            # offsets alone could stop the replay before the rest of a partition's last batch).
+            if done >= sum(ends.values()) and now - quiet_since >= settle:
+                break
+            await asyncio.sleep(0.2)
+        stop.set()
+        await task
+        return deferred
+    finally:
+        stop.set()
+        await consumer.stop()
+        await dead_letters.stop()
+        await context.redis.aclose()
+        await context.engine.dispose()
+
+
+async def refresh(service: str, piece: ReplayViews) -> int:
+    """Refresh one piece of the deferred views; returns how many owners it covered."""
+    scratch = scratch_definition(definition(service))
+    engine = create_engine(scratch.settings)
+    try:
+        settle_garbage_collector()
+        await piece.finish(create_session_factory(engine))
+        return piece.owners
+    finally:
+        await engine.dispose()
