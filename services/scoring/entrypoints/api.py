@@ -1,4 +1,10 @@
-"""HTTP API of the scoring service: scorecards, dashboards, rating decisions, periods, rules, flags."""
+"""HTTP API of the scoring service: scorecards, dashboards, rating decisions, periods, rules, flags.
+
+Each route looks up its region's zone first, before its session or work takes a connection: the look-up
+needs one of its own when the process's minute-long copy has expired, and a request holding its
+connection while it waits for a second, when every pooled connection is held so, waits for the pool's
+30 s timeout and answers 500.
+"""
 
 from __future__ import annotations
 
@@ -62,11 +68,12 @@ async def get_scorecard(
     principal: Principal = Reader,
 ) -> Response:
     """An employee's live scorecard: their own, their team's (rater), any in the region (HR, auditors)."""
+    zone = await region_zone(context, principal.region)
     card = await scorecards.scorecard(
         session=session, principal=principal, employee_id=employee_id, period=period
     )
     SCORECARDS_READ.inc()
-    return json_response(shown_in(card, await region_zone(context, principal.region)))
+    return json_response(shown_in(card, zone))
 
 
 @router.get("/units/{unit_id}/dashboard", response_model=UnitDashboardRead)
@@ -78,10 +85,11 @@ async def get_unit_dashboard(
     principal: Principal = DashboardReader,
 ) -> Response:
     """A unit's dashboard for a period (raters: their own unit, their own team by name)."""
+    zone = await region_zone(context, principal.region)
     dashboard = await dashboards.unit_dashboard(
         session=session, principal=principal, unit_id=unit_id, period=period
     )
-    return json_response(shown_in(dashboard, await region_zone(context, principal.region)))
+    return json_response(shown_in(dashboard, zone))
 
 
 @router.get("/region/dashboard", response_model=RegionDashboardRead)
@@ -89,8 +97,9 @@ async def get_region_dashboard(
     period: PeriodQuery, session: RegionSession, context: Context, principal: Principal = Overseer
 ) -> Response:
     """The caller's region, unit by unit, for a period."""
+    zone = await region_zone(context, principal.region)
     dashboard = await dashboards.region_dashboard(session=session, principal=principal, period=period)
-    return json_response(shown_in(dashboard, await region_zone(context, principal.region)))
+    return json_response(shown_in(dashboard, zone))
 
 
 @router.post(
@@ -107,6 +116,7 @@ async def decide_ratings(
     principal: Principal = RaterOnly,
 ) -> RatingDecisionRead:
     """The employee's rater confirms the proposals, or overrides them with a reason (kept for audit)."""
+    zone = await region_zone(context, principal.region)
     decision = await ratings.decide(
         uow=work.uow, principal=principal, employee_id=employee_id, period=period, decision_in=decision_in
     )
@@ -116,7 +126,7 @@ async def decide_ratings(
         detail=decision.reason,
     )
     work.after_commit(RATING_DECISIONS.labels("override" if decision.overridden else "confirm").inc)
-    return shown_in(decision, await region_zone(context, principal.region))
+    return shown_in(decision, zone)
 
 
 @router.put("/employees/{employee_id}/judgements/{period}/{indicator_id}", response_model=JudgementRead)
@@ -130,6 +140,7 @@ async def judge_indicator(
     principal: Principal = RaterOnly,
 ) -> JudgementRead:
     """The employee's rater judges a qualitative indicator; the scorecard and proposal follow at once."""
+    zone = await region_zone(context, principal.region)
     judged = await judgements.judge(
         uow=work.uow,
         principal=principal,
@@ -143,7 +154,7 @@ async def judge_indicator(
         f"{employee_id}/{judged.period}/{indicator_id}",
         detail=f"{judged.judgement}: {judged.note}" if judged.note else judged.judgement,
     )
-    return shown_in(judged, await region_zone(context, principal.region))
+    return shown_in(judged, zone)
 
 
 @router.get("/overrides", response_model=OverridesRead)
@@ -151,9 +162,10 @@ async def get_overrides(
     period: PeriodQuery, session: RegionSession, context: Context, principal: Principal = Overseer
 ) -> OverridesRead:
     """Rating decisions of the region and period: overrides listed with reasons and counted per rater."""
+    zone = await region_zone(context, principal.region)
     return shown_in(
         await ratings.overrides(session=session, principal=principal, period=period),
-        await region_zone(context, principal.region),
+        zone,
     )
 
 
@@ -162,9 +174,10 @@ async def get_closed_periods(
     session: RegionSession, context: Context, principal: Principal = Overseer
 ) -> list[PeriodRead]:
     """The region's closed (frozen) periods."""
+    zone = await region_zone(context, principal.region)
     return shown_in(
         await governance.list_closed(session, principal.region),
-        await region_zone(context, principal.region),
+        zone,
     )
 
 
@@ -173,9 +186,10 @@ async def get_close_warnings(
     period: PeriodKey, session: RegionSession, context: Context, principal: Principal = Overseer
 ) -> list[CloseWarning]:
     """What closing the period would freeze as it is: distribution breaches and undecided ratings."""
+    zone = await region_zone(context, principal.region)
     return shown_in(
         await governance.close_warnings(session, principal.region, parse_period_key(period)),
-        await region_zone(context, principal.region),
+        zone,
     )
 
 
@@ -188,6 +202,7 @@ async def close_period(
     principal: Principal = RegionAdmin,
 ) -> PeriodRead:
     """Close a period (BKPSDM): its views are frozen; the period's flags are raised."""
+    zone = await region_zone(context, principal.region)
     closed = await governance.close_period(
         uow=work.uow,
         emit=work.uow.emit,
@@ -201,7 +216,7 @@ async def close_period(
         detail="; ".join(f"{w.unit_id}: {w.message}" for w in closed.warnings)[:2000] or None,
     )
     work.after_commit(PERIODS_CLOSED.inc)
-    return shown_in(closed, await region_zone(context, principal.region))
+    return shown_in(closed, zone)
 
 
 @router.get("/periods/{period}/late-events", response_model=list[LateEventRead])
@@ -209,9 +224,10 @@ async def get_late_events(
     period: PeriodKey, session: RegionSession, context: Context, principal: Principal = Overseer
 ) -> list[LateEventRead]:
     """Events that arrived after the period closed: kept, never applied to its frozen views."""
+    zone = await region_zone(context, principal.region)
     return shown_in(
         await analysis.list_late_events(session, region_id=principal.region, period=period),
-        await region_zone(context, principal.region),
+        zone,
     )
 
 
@@ -220,6 +236,7 @@ async def analyse_period(
     period: PeriodKey, work: RegionWork, context: Context, principal: Principal = RegionAdmin
 ) -> AnalysisRead:
     """Run the period's checks now (system problems, rater objectivity, volumes); new findings are flagged."""
+    zone = await region_zone(context, principal.region)
     parsed = parse_period_key(period)
     raised = await analysis.analyse_period(
         work.uow.session, work.uow.emit, region_id=principal.region, period=parsed
@@ -228,7 +245,7 @@ async def analyse_period(
     work.record("period.analyse", parsed.key)
     return shown_in(
         AnalysisRead(period=parsed.key, flags_raised=raised, flags=found),
-        await region_zone(context, principal.region),
+        zone,
     )
 
 
@@ -240,9 +257,10 @@ async def get_flags(
     principal: Principal = Overseer,
 ) -> list[FlagRead]:
     """Flags raised in the region (anomalies, system problems, rater objectivity)."""
+    zone = await region_zone(context, principal.region)
     return shown_in(
         await analysis.list_flags(session, region_id=principal.region, period=period),
-        await region_zone(context, principal.region),
+        zone,
     )
 
 
@@ -255,9 +273,10 @@ async def get_unit_diagnosis(
     principal: Principal = Overseer,
 ) -> UnitDiagnosisRead:
     """System problems versus individual shortfalls in a unit, with recommended development."""
+    zone = await region_zone(context, principal.region)
     return shown_in(
         await analysis.unit_diagnosis(session, region_id=principal.region, unit_id=unit_id, period=period),
-        await region_zone(context, principal.region),
+        zone,
     )
 
 
@@ -266,9 +285,10 @@ async def get_rater_objectivity(
     period: PeriodQuery, session: RegionSession, context: Context, principal: Principal = Overseer
 ) -> list[RaterObjectivityRead]:
     """Per rater: leniency or severity against the proposals, and the override rate."""
+    zone = await region_zone(context, principal.region)
     return shown_in(
         await analysis.objectivity(session, region_id=principal.region, period=period),
-        await region_zone(context, principal.region),
+        zone,
     )
 
 
@@ -277,9 +297,10 @@ async def get_rewards(
     period: PeriodQuery, session: RegionSession, context: Context, principal: Principal = Overseer
 ) -> list[RewardGroupRead]:
     """Top performers per unit and job type, for recognition."""
+    zone = await region_zone(context, principal.region)
     return shown_in(
         await analysis.rewards(session, region_id=principal.region, period=period),
-        await region_zone(context, principal.region),
+        zone,
     )
 
 
@@ -288,9 +309,10 @@ async def get_rules(
     session: RegionSession, context: Context, principal: Principal = Overseer
 ) -> list[RuleSetRead]:
     """The region's dated rule sets."""
+    zone = await region_zone(context, principal.region)
     return shown_in(
         await governance.list_rule_sets(session, principal.region),
-        await region_zone(context, principal.region),
+        zone,
     )
 
 
@@ -299,6 +321,7 @@ async def add_rules(
     rule_in: RuleSetCreate, work: RegionWork, context: Context, principal: Principal = RegionAdmin
 ) -> RuleSetRead:
     """A rule change effective from a date (never into closed periods); open periods are re-scored."""
+    zone = await region_zone(context, principal.region)
     created = await governance.add_rule_set(uow=work.uow, principal=principal, rule_in=rule_in)
     work.record("rules.add", created.effective_from.isoformat())
-    return shown_in(created, await region_zone(context, principal.region))
+    return shown_in(created, zone)
