@@ -365,7 +365,7 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
     lines: list[str] = []
     try:
         for route, make in makers.items():
-            if args.scorecard_only and route != "scorecard":
+            if route.split()[0] not in (["scorecard"] if args.scorecard_only else args.reads):
                 continue
             lines += await measure_route(route, make, real_url, bare_url, args, real_pids, bare_pids)
     finally:
@@ -416,6 +416,13 @@ def main() -> None:
         help="picks the employees and units read (another seed reads other rows, cold with --reuse-views)",
     )
     parser.add_argument("--scorecard-only", action="store_true", help="measure the scorecard route only")
+    parser.add_argument(
+        "--reads",
+        nargs="+",
+        choices=["scorecard", "unit", "region"],
+        default=["scorecard", "unit", "region"],
+        help="which reads to measure (default: all three)",
+    )
     parser.add_argument(
         "--reuse-views",
         action="store_true",
