@@ -14,9 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Annotated, Any, TypeVar, cast, get_args, get_origin, overload
+from decimal import Decimal
+from enum import Enum
+from types import NoneType
+from typing import Annotated, Any, Literal, TypeVar, cast, get_args, get_origin, overload
+from uuid import UUID
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 #: The platform's zone (WIB) for a region whose own zone the service has not been told yet.
 DEFAULT_TIMEZONE = "Asia/Jakarta"
@@ -102,17 +107,54 @@ def _model_shown(model: BaseModel, zone: tzinfo) -> BaseModel:
 
 _ZONED_FIELDS: dict[type[BaseModel], Sequence[str]] = {}
 
+#: Values of these types are no datetime and hold none (``date`` is not among them: datetime is one).
+_TIMELESS_TYPES: tuple[type, ...] = (str, bytes, bool, int, float, Decimal, UUID, Enum, NoneType)
+
 
 def _zoned_fields(model_class: type[BaseModel]) -> Sequence[str]:
-    """The fields of a model that may hold a platform time (every field but its device times)."""
+    """The fields of a model that may hold a platform time: not a device's, and of a type that can.
+
+    Decided once per model class: a field of plain values (a unit dashboard's 400 ranking entries)
+    is never walked.
+    """
     known = _ZONED_FIELDS.get(model_class)
     if known is None:
         known = _ZONED_FIELDS[model_class] = tuple(
-            name
-            for name, info in model_class.model_fields.items()
-            if _SENT_BY_DEVICE not in info.metadata and not _names_device_time(info.annotation)
+            name for name, info in model_class.model_fields.items() if _field_may_hold_time(info, set())
         )
     return known
+
+
+def _field_may_hold_time(info: FieldInfo, models_seen: set[type[BaseModel]]) -> bool:
+    is_device_time = _SENT_BY_DEVICE in info.metadata or _names_device_time(info.annotation)
+    return not is_device_time and _may_hold_time(info.annotation, models_seen)
+
+
+def _may_hold_time(annotation: Any, models_seen: set[type[BaseModel]]) -> bool:
+    """Whether a value of this type may be or contain a datetime ``_shown`` would move.
+
+    Anything not known to be timeless may (``Any``, ``date``, whose subclass datetime is, a type
+    this does not know). A model already being looked at on the way here adds nothing: whatever
+    else it holds is looked at where it was met first.
+    """
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _may_hold_time(get_args(annotation)[0], models_seen)
+    if origin is Literal:
+        return False
+    if origin is not None:  # list[X], dict[K, V], X | None, ...: whatever its arguments may hold
+        arguments = get_args(annotation)
+        return not arguments or any(_may_hold_time(argument, models_seen) for argument in arguments)
+    if annotation is None or annotation is Ellipsis:
+        return False
+    if not isinstance(annotation, type):
+        return True
+    if issubclass(annotation, BaseModel):
+        if annotation in models_seen:
+            return False
+        models_seen.add(annotation)
+        return any(_field_may_hold_time(info, models_seen) for info in annotation.model_fields.values())
+    return not issubclass(annotation, _TIMELESS_TYPES)
 
 
 def _names_device_time(annotation: Any) -> bool:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -71,3 +74,61 @@ def test_a_devices_offset_is_kept_in_minutes_and_put_back() -> None:
     assert as_sent(stored, None) is stored  # rows kept before offsets were stored read in UTC
     assert in_zone(stored, WIT).isoformat() == "2026-05-01T12:30:00+09:00"
     assert in_zone(None, WIT) is None
+
+
+class RankingEntry(BaseModel):
+    rank: int
+    employee_id: str
+    achievement: Decimal | None
+    kind: Literal["a", "b"] = "a"
+
+
+class Board(BaseModel):
+    decided_at: datetime
+    ranking: list[RankingEntry]
+    counts: dict[str, int] = {}
+
+
+class Untouchable(list[RankingEntry]):
+    """A list that fails when walked: what a field that cannot hold a time must never be."""
+
+    def __iter__(self) -> Iterator[RankingEntry]:
+        raise AssertionError("a field that cannot hold a time was walked")
+
+
+def test_fields_that_cannot_hold_a_time_are_never_walked() -> None:
+    ranking = Untouchable([RankingEntry(rank=1, employee_id="e1", achievement=Decimal("98.5"))])
+    board = Board.model_construct(decided_at=DECIDED, ranking=ranking, counts={"A": 1})
+
+    shown = shown_in(board, WIT)
+
+    assert shown.decided_at.isoformat() == "2026-04-01T08:30:00+09:00"
+    assert shown.ranking is ranking
+
+
+class Node(BaseModel):
+    name: str
+    children: list[Node] = []
+    logged_at: datetime | None = None
+
+
+class Holder(BaseModel):
+    anything: Any = None
+    day: date | None = None
+    by_name: dict[str, Node] = {}
+    either: Annotated[RankingEntry | Node | None, "note"] = None
+
+
+def test_times_anywhere_a_type_allows_one_are_still_shown() -> None:
+    deep = Node(name="root", children=[Node(name="leaf", children=[Node(name="deeper", logged_at=DECIDED)])])
+    holder = Holder.model_construct(anything=DECIDED, day=DECIDED, by_name={"n": deep}, either=deep)
+
+    shown = shown_in(holder, WIT)
+
+    wanggar = "2026-04-01T08:30:00+09:00"
+    assert shown.anything.isoformat() == wanggar
+    assert shown.day is not None
+    assert shown.day.isoformat() == wanggar
+    assert shown.by_name["n"].children[0].children[0].logged_at.isoformat() == wanggar  # type: ignore[union-attr]
+    assert isinstance(shown.either, Node)
+    assert shown.either.children[0].children[0].logged_at.isoformat() == wanggar  # type: ignore[union-attr]
