@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import see_all_regions
-from shared.messaging.kafka import all_topics, ensure_topics, partition_of
+from shared.messaging.kafka import all_topics, ensure_topics, partition_of, topics_missing
 from shared.observability import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, RELAY_FAILURES
 
 log = logging.getLogger(__name__)
@@ -173,12 +173,11 @@ class OutboxRelay:
 
         A broker restarted empty (the embedded Tansu keeps topics in memory) acknowledged writes to
         a topic it no longer had and dropped them when the topic was created again: the rows were
-        marked sent and lost. Fresh metadata of all topics (asking for all creates none; asking for
-        one lets Tansu create it with its default partitions) says what is there; what is missing
-        is created as the registry declares it. A broker that is away fails the batch right here.
+        marked sent and lost. Fresh metadata of the batch's topics, asked for so that the broker
+        creates none of them (``topics_missing``), says what is there; what is missing is created
+        as the registry declares it. A broker that is away fails the batch right here.
         """
-        cluster = await self._producer.client.fetch_all_metadata()
-        missing = topics - cluster.topics()
+        missing = await topics_missing(self._producer.client, topics)
         if not missing:
             return
         registry = all_topics()
