@@ -203,9 +203,15 @@ async def explain(platform: BenchPlatform, scale: Scale) -> list[str]:
         ),
         ("scorecard: field visits", scorecards._field_visits_statement(False), person | {"period": quarter}),
         (
-            "dashboard: the unit's rollups of the year, the quarter's with its ranking",
-            dashboards._unit_rollups_statement(),
-            {"region_id": region, "unit_id": unit, "period": quarter, "keys": [*scale.quarters, quarter]},
+            "unit dashboard: the unit, its rollups of the year, satisfaction, breaches and rule sets",
+            dashboards._UNIT_DASHBOARD,
+            {
+                "region_id": region,
+                "unit_id": unit,
+                "period": quarter,
+                "year_keys": dashboards._keys_of_year(year),
+                "year_pattern": f"{year}%",
+            },
         ),
         (
             "region dashboard: every unit's rollup of the quarter",
@@ -216,11 +222,6 @@ async def explain(platform: BenchPlatform, scale: Scale) -> list[str]:
             "region dashboard: trend over the year",
             dashboards._region_trend_statement(),
             {"region_id": region, "keys": scale.quarters},
-        ),
-        (
-            "dashboard: breaches over the year",
-            dashboards._unit_breaches_statement(),
-            {"region_id": region, "unit_id": unit, "pattern": f"{year}%"},
         ),
     ]
     engine = create_async_engine(

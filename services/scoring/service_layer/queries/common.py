@@ -22,8 +22,8 @@ from services.scoring.adapters.tables import (
 from services.scoring.domain.distribution import check_distribution
 from services.scoring.domain.periods import Period, PeriodKind
 from services.scoring.domain.predicate import OrganisationPredicate, Predicate
-from services.scoring.domain.rules import RuleSet
-from services.scoring.service_layer.rules import rule_set_for
+from services.scoring.domain.rules import RuleBook, RuleSet
+from services.scoring.service_layer.rules import rule_set_for, rule_set_in
 from services.scoring.service_layer.schemas import DistributionCheckRead, DistributionWarning
 from services.scoring.service_layer.views import employee_assignment, employees_today, to_decimal
 from shared.i18n import phrase_message
@@ -150,8 +150,11 @@ async def distribution_of(
     organisation_predicate: str | None,
     predicates: list[Predicate],
     rules_in_force: dict[str, RuleSet] | None = None,
+    *,
+    rule_book: RuleBook | None = None,
 ) -> DistributionCheckRead | None:
-    """The check; ``rules_in_force`` keeps the period's rule set across calls (a region's units)."""
+    """The check; ``rules_in_force`` keeps the period's rule set across calls (a region's units),
+    ``rule_book`` is the region's, read already (else it is read when the check needs it)."""
     if not organisation_predicate:
         return None
     try:
@@ -160,7 +163,11 @@ async def distribution_of(
         return None
     known = rules_in_force if rules_in_force is not None else {}
     if period.key not in known:
-        known[period.key] = await rule_set_for(session, region_id, period)
+        known[period.key] = (
+            rule_set_in(rule_book, region_id, period)
+            if rule_book is not None
+            else await rule_set_for(session, region_id, period)
+        )
     rules = known[period.key]
     report = check_distribution(organisation, predicates, rules.distribution)
     return DistributionCheckRead(

@@ -2,17 +2,20 @@
 
 Both read the unit rollups (``unit_rollups``, kept by every summary refresh: service_layer/rollups.py)
 rather than the unit's employee summaries: a unit-period is one row, its ranking already in order.
+A unit dashboard is one statement: each round trip costs the service more CPU than its rows do.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import String, any_, bindparam, case, func, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Boolean, String, any_, bindparam, column, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,18 +30,17 @@ from services.scoring.adapters.tables import (
 from services.scoring.domain.calendar import DEFAULT_PERIOD_KIND
 from services.scoring.domain.periods import Period, PeriodKind, parse_period_key, periods_in_year
 from services.scoring.domain.predicate import Predicate
-from services.scoring.domain.rules import RuleSet
+from services.scoring.domain.rules import RuleBook, RuleSet
 from services.scoring.service_layer.queries.common import (
     distribution_of,
     ensure_known_unit,
     mean_of,
     period_filter,
-    unit_row,
 )
+from services.scoring.service_layer.rules import rule_set_from_settings
 from services.scoring.service_layer.schemas import (
     PredicateCount,
     RegionDashboardRead,
-    SatisfactionRead,
     TrendPoint,
     UnitDashboardRead,
     UnitSummary,
@@ -56,26 +58,92 @@ def _predicate_counts(counts: Mapping[str, int]) -> list[PredicateCount]:
 
 def _predicates(counts: Mapping[str, int]) -> list[Predicate]:
     """The live predicates a rollup counted, one per employee (what the distribution check takes)."""
-    return [Predicate(value) for value, count in counts.items() for _ in range(count)]
+    return [predicate for value, count in counts.items() for predicate in [Predicate(value)] * count]
 
 
 @cache
-def _unit_rollups_statement() -> Any:
-    """A unit's rollups of the given periods; the ranking only of the dashboard's own period."""
-    period = bindparam("period", type_=String)
-    return select(
-        unit_rollups.c.period,
-        unit_rollups.c.employees,
-        unit_rollups.c.measured,
-        unit_rollups.c.achievement_sum,
-        unit_rollups.c.decided,
-        unit_rollups.c.predicate_counts,
-        case((unit_rollups.c.period == period, unit_rollups.c.ranking)).label("ranking"),
-    ).where(
-        unit_rollups.c.region_id == bindparam("region_id", type_=String),
-        unit_rollups.c.unit_id == bindparam("unit_id", type_=String),
-        unit_rollups.c.period == any_(bindparam("keys", type_=ARRAY(String))),
+def _keys_of_year(year: int) -> list[str]:
+    """Every period key a year may have a rollup of, whatever the region's calendar (the rollups'
+    primary key finds them before the calendar is known)."""
+    return [period.key for kind in PeriodKind for period in periods_in_year(year, kind)]
+
+
+class _Rollup(NamedTuple):
+    """A unit rollup as the dashboard statement gives it (the ranking only of the asked period)."""
+
+    period: str
+    employees: int
+    measured: int
+    achievement_sum: Decimal | None
+    decided: int
+    predicate_counts: dict[str, int]
+    ranking: list[dict[str, Any]] | None
+
+    @classmethod
+    def of(cls, fields: dict[str, Any]) -> _Rollup:
+        total = fields["achievement_sum"]
+        return cls(
+            period=fields["period"],
+            employees=fields["employees"],
+            measured=fields["measured"],
+            achievement_sum=None if total is None else Decimal(total),
+            decided=fields["decided"],
+            predicate_counts=fields["predicate_counts"],
+            ranking=fields["ranking"],
+        )
+
+
+#: A unit's dashboard in one round trip: the unit with its region's calendar, the unit's rollups of
+#: the year (the ranking only of the dashboard's own period), its satisfaction indices of the period,
+#: its complaint breaches of the year by (period, stage), and the region's rule sets.
+_UNIT_DASHBOARD = (
+    text(
+        """
+SELECT u.name AS unit_name,
+       u.organisation_predicate,
+       u.unit_id IS NOT NULL AS unit_known,
+       (SELECT period_kind FROM region_settings WHERE region_id = :region_id) AS period_kind,
+       (SELECT jsonb_agg(jsonb_build_object(
+                   'period', r.period, 'employees', r.employees, 'measured', r.measured,
+                   'achievement_sum', r.achievement_sum::text, 'decided', r.decided,
+                   'predicate_counts', r.predicate_counts,
+                   'ranking', CASE WHEN r.period = :period THEN r.ranking END))
+          FROM unit_rollups r
+         WHERE r.region_id = :region_id AND r.unit_id = :unit_id
+           AND r.period = ANY(:year_keys)) AS rollups,
+       (SELECT jsonb_agg(jsonb_build_object(
+                   'unit_id', s.unit_id, 'service_id', s.service_id, 'period', s.period,
+                   'satisfaction_index', s.satisfaction_index::text, 'grade', s.grade,
+                   'respondents', s.respondents, 'sample_adequate', s.sample_adequate,
+                   'updated_at', s.updated_at) ORDER BY s.service_id)
+          FROM unit_satisfaction s
+         WHERE s.region_id = :region_id AND s.unit_id = :unit_id AND s.period = :period) AS satisfaction,
+       (SELECT jsonb_agg(jsonb_build_array(b.period, b.stage, b.breaches))
+          FROM (SELECT period, stage, count(*) AS breaches
+                  FROM complaint_breaches
+                 WHERE region_id = :region_id AND unit_id = :unit_id AND period LIKE :year_pattern
+                 GROUP BY period, stage) AS b) AS breaches,
+       (SELECT jsonb_agg(jsonb_build_array(effective_from, settings))
+          FROM rule_sets WHERE region_id = :region_id) AS rule_sets
+  FROM (SELECT 1) AS one
+  LEFT JOIN units u ON u.region_id = :region_id AND u.unit_id = :unit_id
+"""
     )
+    .bindparams(
+        *(bindparam(name, type_=String) for name in ("region_id", "unit_id", "period", "year_pattern")),
+        bindparam("year_keys", type_=ARRAY(String)),
+    )
+    .columns(
+        column("unit_name", String),
+        column("organisation_predicate", String),
+        column("unit_known", Boolean),
+        column("period_kind", String),
+        column("rollups", JSONB),
+        column("satisfaction", JSONB),
+        column("breaches", JSONB),
+        column("rule_sets", JSONB),
+    )
+)
 
 
 @cache
@@ -126,37 +194,6 @@ async def _breaches(session: AsyncSession, region_id: str, period: Period) -> di
     return {(row[0], row[1]): row[2] for row in rows}
 
 
-@cache
-def _unit_breaches_statement() -> Any:
-    return (
-        select(complaint_breaches.c.period, complaint_breaches.c.stage, func.count())
-        .where(
-            complaint_breaches.c.region_id == bindparam("region_id", type_=String),
-            complaint_breaches.c.unit_id == bindparam("unit_id", type_=String),
-            complaint_breaches.c.period.like(bindparam("pattern", type_=String)),
-        )
-        .group_by(complaint_breaches.c.period, complaint_breaches.c.stage)
-    )
-
-
-async def _unit_breaches_in_year(
-    session: AsyncSession, region_id: str, year: int, unit_id: str
-) -> dict[tuple[str, str], int]:
-    """A unit's complaint deadline breaches of a year by (period, stage): the dashboard and its trend."""
-    parameters = {"region_id": region_id, "unit_id": unit_id, "pattern": f"{year:04d}%"}
-    rows = (await session.execute(_unit_breaches_statement(), parameters)).all()
-    return {(row[0], row[1]): row[2] for row in rows}
-
-
-@cache
-def _unit_satisfaction_statement() -> Any:
-    return select(unit_satisfaction).where(
-        unit_satisfaction.c.region_id == bindparam("region_id", type_=String),
-        unit_satisfaction.c.unit_id == bindparam("unit_id", type_=String),
-        unit_satisfaction.c.period == bindparam("period", type_=String),
-    )
-
-
 def _trend(keys: list[str], totals: Mapping[str, Any], breaches_by_period: Counter[str]) -> list[TrendPoint]:
     """Per period of the year: employees, mean achievement (from the rollups' exact sums), breaches."""
     points = []
@@ -178,13 +215,23 @@ async def unit_dashboard(
 ) -> UnitDashboardRead:
     """A unit's dashboard: predicates and their distribution check, citizens' signals, trend, ranking.
 
-    The unit's rollups of the period and of the year's periods (the trend) come in one statement
-    through the rollups' primary key; breaches of the year by (period, stage) in another.
+    One statement reads all of it (``_UNIT_DASHBOARD``); a rater's own unit takes one more.
     """
     parsed = parse_period_key(period)
     region_id = principal.region
-    unit = await unit_row(session, region_id, unit_id)
-    if unit is None:
+    found = (
+        await session.execute(
+            _UNIT_DASHBOARD,
+            {
+                "region_id": region_id,
+                "unit_id": unit_id,
+                "period": parsed.key,
+                "year_keys": _keys_of_year(parsed.year),
+                "year_pattern": f"{parsed.year:04d}%",
+            },
+        )
+    ).one()
+    if not found.unit_known:
         await ensure_known_unit(session, region_id, unit_id)
 
     async def unit_of(employee_id: str) -> str | None:
@@ -199,38 +246,34 @@ async def unit_dashboard(
 
     # A rater sees the dashboard of their own unit (and only their own team by name, below).
     await ensure_may_read_unit(principal, unit_id, unit_of=unit_of)
-    # The region's calendar came with the unit (as views.calendar reads it, default included).
-    if unit is not None:
-        kind = PeriodKind(unit.region_period_kind.upper()) if unit.region_period_kind else DEFAULT_PERIOD_KIND
-    else:
-        kind = (await calendar(session, region_id)).kind
+    kind = PeriodKind(found.period_kind.upper()) if found.period_kind else DEFAULT_PERIOD_KIND
     keys = [p.key for p in periods_in_year(parsed.year, kind)]
+    wanted = {*keys, parsed.key}
     rollups = {
-        row.period: row
-        for row in await session.execute(
-            _unit_rollups_statement(),
-            {"region_id": region_id, "unit_id": unit_id, "period": parsed.key, "keys": [*keys, parsed.key]},
-        )
+        rollup.period: rollup
+        for rollup in (_Rollup.of(fields) for fields in found.rollups or ())
+        if rollup.period in wanted
     }
-    satisfaction = (
-        await session.execute(
-            _unit_satisfaction_statement(),
-            {"region_id": region_id, "unit_id": unit_id, "period": parsed.key},
-        )
-    ).all()
-    year_breaches = await _unit_breaches_in_year(session, region_id, parsed.year, unit_id)
     breaches: Counter[str] = Counter()
     breaches_by_period: Counter[str] = Counter()
-    for (key, stage), count in year_breaches.items():
+    for key, stage, count in found.breaches or ():
         breaches_by_period[key] += count
         if parsed.kind is PeriodKind.YEAR or key == parsed.key:
             breaches[stage] += count
     current = rollups.get(parsed.key)
     counts: Mapping[str, int] = current.predicate_counts if current else {}
     employee_count = current.employees if current else 0
-    organisation_predicate = unit.organisation_predicate if unit else None
+    organisation_predicate = found.organisation_predicate
+    book = RuleBook(
+        {
+            region_id: [
+                rule_set_from_settings(date.fromisoformat(effective_from), settings)
+                for effective_from, settings in found.rule_sets or ()
+            ]
+        }
+    )
     # The ranking's entries also name each employee's rater (RankingEntry leaves that out).
-    ranked: list[dict[str, Any]] = current.ranking if current else []
+    ranked: list[dict[str, Any]] = (current.ranking or []) if current else []
     if not principal.has(Role.REGION_ADMIN, Role.AUDITOR):
         ranked = [entry for entry in ranked if entry["rater_id"] == principal.employee_id]
     return UnitDashboardRead.model_validate(
@@ -238,7 +281,7 @@ async def unit_dashboard(
             "unit_id": unit_id,
             "region_id": region_id,
             "period": parsed.key,
-            "unit_name": unit.name if unit else None,
+            "unit_name": found.unit_name,
             "organisation_predicate": organisation_predicate,
             "employees": employee_count,
             "achievement_mean": mean_of(current.achievement_sum, current.measured) if current else None,
@@ -246,9 +289,9 @@ async def unit_dashboard(
             "without_predicate": employee_count - sum(counts.values()),
             "decided": current.decided if current else 0,
             "distribution": await distribution_of(
-                session, region_id, parsed, organisation_predicate, _predicates(counts)
+                session, region_id, parsed, organisation_predicate, _predicates(counts), rule_book=book
             ),
-            "satisfaction": [SatisfactionRead.model_validate(dict(row._mapping)) for row in satisfaction],
+            "satisfaction": found.satisfaction or [],
             "complaint_breaches": sum(breaches.values()),
             "complaint_breaches_by_stage": dict(sorted(breaches.items())),
             "trend": _trend(keys, rollups, breaches_by_period),
