@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import auth
-from tests.integration.test_planning_work_plans import organisation_with_chain, plan_body
+from tests.integration.work_plan_requests import organisation_with_chain, plan_body
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import auth
 from tests.integration.test_planning_organisation import add_employee, add_unit, new_region
-from tests.integration.test_planning_work_plans import YEAR, approved_plan, organisation_with_chain, plan_body
+from tests.integration.work_plan_requests import YEAR, approved_plan, organisation_with_chain, plan_body
 
 pytestmark = pytest.mark.integration
 
