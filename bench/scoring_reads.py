@@ -29,15 +29,12 @@ first run fills, later runs find the views filled at that scale. ``--seed`` pick
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import math
 import pstats
 import random
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,7 +43,6 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench._http import RawClient
 from bench._platform import (
     BenchPlatform,
     CpuMeter,
@@ -56,6 +52,7 @@ from bench._platform import (
     run_on_platform,
     stage,
 )
+from bench._read_loops import Phase, closed_loop, open_loop
 from bench.scoring_reads_bare import Request, collect_samples, start_bare
 from bench.scoring_reads_fill import EMPLOYEES_PER_UNIT, Scale, fill_views, filled_counts
 from kinerja.simulate import TokenMint
@@ -65,84 +62,6 @@ from shared.auth import Role
 P99_TARGET_MS = 50.0
 
 # --- reads ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class Phase:
-    """What one measured phase saw."""
-
-    latencies: list[float] = field(default_factory=list)
-    sizes: list[int] = field(default_factory=list)
-    errors: dict[int, int] = field(default_factory=dict)
-    seconds: float = 0.0
-    first_error: str = ""
-
-    @property
-    def throughput(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
-
-    def percentile(self, fraction: float) -> float:
-        if not self.latencies:
-            return math.nan
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, math.ceil(fraction * len(ordered)) - 1)]
-
-    def tail(self) -> str:
-        """p90, p99.9 and the slowest, in ms."""
-        p90, p999, slowest = (self.percentile(q) * 1000 for q in (0.9, 0.999, 1.0))
-        return f"p90 {p90:,.1f} ms, p99.9 {p999:,.1f} ms, max {slowest:,.1f} ms"
-
-    def record(self, started: float, status: int, body: bytes) -> None:
-        if status == 200:
-            self.latencies.append(time.perf_counter() - started)
-            self.sizes.append(len(body))
-        else:
-            self.errors[status] = self.errors.get(status, 0) + 1
-            self.first_error = self.first_error or body[:300].decode(errors="replace")
-
-
-async def closed_loop(
-    url: str, requests: Callable[[], Request], *, connections: int, duration: float
-) -> Phase:
-    """As many requests as ``connections`` clients send back to back for ``duration`` seconds."""
-    phase = Phase()
-    async with RawClient(url, connections=connections) as http:
-        deadline = time.perf_counter() + duration
-
-        async def worker() -> None:
-            while time.perf_counter() < deadline:
-                path, headers = requests()
-                started = time.perf_counter()
-                response = await http.get(path, headers)
-                phase.record(started, response.status_code, response.content)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(connections)))
-        phase.seconds = time.perf_counter() - started
-    return phase
-
-
-async def open_loop(
-    url: str, requests: Callable[[], Request], *, rate: float, duration: float, connections: int
-) -> Phase:
-    """Requests started on a fixed schedule; each latency counts from its scheduled start."""
-    phase = Phase()
-    async with RawClient(url, connections=connections) as http:
-        tasks: list[asyncio.Task[None]] = []
-
-        async def one(scheduled: float, path: str, headers: dict[str, str]) -> None:
-            response = await http.get(path, headers)
-            phase.record(scheduled, response.status_code, response.content)
-
-        started = time.perf_counter()
-        for number in range(max(1, int(rate * duration))):
-            scheduled = started + number / rate
-            if (wait := scheduled - time.perf_counter()) > 0:
-                await asyncio.sleep(wait)
-            tasks.append(asyncio.create_task(one(scheduled, *requests())))
-        await asyncio.gather(*tasks)
-        phase.seconds = time.perf_counter() - started
-    return phase
 
 
 def request_makers(scale: Scale, mint: TokenMint, seed: int) -> dict[str, Callable[[], Request]]:
@@ -167,9 +86,6 @@ def request_makers(scale: Scale, mint: TokenMint, seed: int) -> dict[str, Callab
         return f"/v1/region/dashboard?period={period}", admins[f"bench-r{chooser.randrange(scale.regions)}"]
 
     return {"scorecard": scorecard, "unit dashboard": dashboard, "region dashboard": region_dashboard}
-
-
-# --- the baseline --------------------------------------------------------------------------------
 
 
 # --- EXPLAIN ---------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bench._platform import BenchPlatform, CpuMeter, figure, machine_line, run_on_platform, stage
-from bench.scoring_reads import Phase, open_loop
+from bench._read_loops import Phase, open_loop
 from bench.web_render_people import REGION, DemoPeople, sign_in_people, start_platform
 
 TARGET_P95_MS = 50.0
