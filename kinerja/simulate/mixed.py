@@ -26,6 +26,7 @@ from kinerja.simulate.outcome import Outcome
 from kinerja.simulate.pacing import open_loop
 from kinerja.simulate.population import Population, SimulatedEmployee, SimulatedUnit
 from kinerja.simulate.progress import NoProgress, Progress
+from services.feedback.domain.satisfaction import ServiceItem
 
 #: Share of each kind of request in the mix (normalised); the rest of a phone's life is reads.
 DEFAULT_MIX: dict[str, float] = {
@@ -38,17 +39,7 @@ DEFAULT_MIX: dict[str, float] = {
 }
 #: A request that got no answer is tried again this many times at most (then the client gives up).
 RETRIES = 5
-SURVEY_ITEMS = (
-    "requirements",
-    "procedure",
-    "completion_time",
-    "cost",
-    "product_specification",
-    "staff_competence",
-    "staff_behaviour",
-    "facilities",
-    "complaint_handling",
-)
+SURVEY_ITEMS = tuple(item.value for item in ServiceItem)
 COMPLAINTS = (
     "Antrean loket sangat panjang dan petugas tidak ada di tempat",
     "Berkas saya belum selesai padahal sudah lewat dari waktu yang dijanjikan",

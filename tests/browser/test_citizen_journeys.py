@@ -10,6 +10,7 @@ import httpx
 import pytest
 from playwright.async_api import expect
 
+from services.feedback.domain.satisfaction import ServiceItem
 from tests.browser.conftest import web_url
 from tests.browser.support import ARTIFACTS, check_current, check_page
 from tests.conftest import auth
@@ -21,17 +22,7 @@ PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
 
-ITEMS = (
-    "requirements",
-    "procedure",
-    "completion_time",
-    "cost",
-    "product_specification",
-    "staff_competence",
-    "staff_behaviour",
-    "facilities",
-    "complaint_handling",
-)
+ITEMS = tuple(item.value for item in ServiceItem)
 
 
 async def answer_everything(page, value: str = "4") -> None:

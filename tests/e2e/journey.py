@@ -12,23 +12,11 @@ import httpx
 
 from kinerja.platform import ServiceProcesses
 from kinerja.services import SERVICE_NAMES
+from services.feedback.domain.satisfaction import ServiceItem
 from shared.settings import ServiceSettings
 from tests.conftest import auth, event_deadline, new_region_id, wait_until
 
-ALL_GOOD = dict.fromkeys(
-    (
-        "requirements",
-        "procedure",
-        "completion_time",
-        "cost",
-        "product_specification",
-        "staff_competence",
-        "staff_behaviour",
-        "facilities",
-        "complaint_handling",
-    ),
-    4,
-)
+ALL_GOOD = dict.fromkeys((item.value for item in ServiceItem), 4)
 
 
 def running_platform(data_dir: Any) -> Iterator[ServiceProcesses]:

@@ -19,6 +19,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from services.feedback.domain.satisfaction import ServiceItem
 from shared.contracts import EVENT_TYPES, Envelope
 from shared.db import restrict_to_region
 from shared.runtime import build_app
@@ -39,17 +40,7 @@ BERAKHLAK = (
     "adaptive",
     "collaborative",
 )
-SKM_ITEMS = (
-    "requirements",
-    "procedure",
-    "completion_time",
-    "cost",
-    "product_specification",
-    "staff_competence",
-    "staff_behaviour",
-    "facilities",
-    "complaint_handling",
-)
+SKM_ITEMS = tuple(item.value for item in ServiceItem)
 SERVICE_NAMES = ("planning", "reporting", "scoring", "feedback")
 #: Who consumes whose events (the topics each service subscribes to, see kinerja/services.py).
 CONSUMERS = {

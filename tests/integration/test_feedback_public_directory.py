@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.feedback.domain.satisfaction import ServiceItem
 from tests.conftest import auth, new_region_id
 from tests.integration.test_feedback_surveys import citizen, seed_region
 
@@ -53,20 +54,7 @@ async def test_the_figures_count_responses_and_complaints_per_unit_without_perso
     feedback = await start_service("feedback")
     region = new_region_id()
     units = await seed_region(feedback, region, timezone="Asia/Jayapura", units=("dukcapil", "dpu"))
-    answers = dict.fromkeys(
-        (
-            "requirements",
-            "procedure",
-            "completion_time",
-            "cost",
-            "product_specification",
-            "staff_competence",
-            "staff_behaviour",
-            "facilities",
-            "complaint_handling",
-        ),
-        4,
-    )
+    answers = dict.fromkeys((item.value for item in ServiceItem), 4)
     async with citizen(feedback) as anyone:
         before = (await anyone.get(f"/v1/public/regions/{region}/figures")).json()
         sent = await anyone.post(

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from services.feedback.domain.periods import period_at
+from services.feedback.domain.satisfaction import ServiceItem
 from shared.contracts import Envelope
 from shared.contracts.planning import (
     EmployeeUpserted,
@@ -29,17 +30,7 @@ from tests.conftest import apply_event, auth, new_region_id
 
 pytestmark = pytest.mark.integration
 
-ALL_ITEMS = (
-    "requirements",
-    "procedure",
-    "completion_time",
-    "cost",
-    "product_specification",
-    "staff_competence",
-    "staff_behaviour",
-    "facilities",
-    "complaint_handling",
-)
+ALL_ITEMS = tuple(item.value for item in ServiceItem)
 
 
 def scores(*values: int) -> dict[str, int]:
