@@ -3,16 +3,14 @@ each 1-5 (3 = as expected), sent to feedback, whose answer proposes the behaviou
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.web.access import CheckedForm, PageRoute
 from services.web.adapters.services_api import ApiProblem, Service
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web, WebContext
-from services.web.entrypoints.raters.common import Rater, checked_id, load_team, region_of
+from services.web.entrypoints.raters.common import PeriodParam, Rater, checked_id, load_team, region_of
 from services.web.entrypoints.raters.rating import PERIOD, current_quarter
 from services.web.i18n import N_
 
@@ -35,7 +33,6 @@ SCORES = (
     ("4", N_("4 – above expectations")),
     ("5", N_("5 – far above expectations")),
 )
-PeriodParam = Annotated[str | None, Query(alias="periode", max_length=8)]
 
 
 async def _page(

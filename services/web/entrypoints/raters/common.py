@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Query, Request
 
 from services.web.access import person_required
 from services.web.adapters.regions import RegionProfile
@@ -20,6 +22,8 @@ from services.web.entrypoints.citizens.common import valid_id
 from shared.auth import Role
 
 Rater = person_required(Role.RATER)
+#: The period a rater's page is about (``?periode=2026-Q3``); the page picks one when it is absent.
+PeriodParam = Annotated[str | None, Query(alias="periode", max_length=8)]
 
 #: Where a finished decision leads back to (the banner of the page says what happened).
 INBOX = "/penilai/kotak-masuk"
@@ -93,3 +97,18 @@ def local_next(target: object, default: str) -> str:
 def checked_id(value: str) -> str | None:
     """An id from a page's address, or None when it cannot be one."""
     return valid_id(value)
+
+
+def reason_error(
+    web: WebContext, request: Request, reason: str, *, missing: str, minimum: int, maximum: int
+) -> str | None:
+    """Why a decision's reason is refused (absent, too short, too long), in the rater's language; None
+    when it will do. ``missing`` says what the reason is for (marked with ``N_`` for the catalogue)."""
+    translate = web.pages.translate
+    if not reason:
+        return translate(request, missing)
+    if len(reason) < minimum:
+        return translate(request, "The reason must be at least %(min)s characters", min=minimum)
+    if len(reason) > maximum:
+        return translate(request, "The reason must be %(max)s characters or fewer", max=maximum)
+    return None

@@ -25,7 +25,16 @@ from services.web.adapters.feed_relay import unavailable_stream
 from services.web.adapters.services_api import ApiProblem, Service, ServiceUnreachable
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web, WebContext
-from services.web.entrypoints.raters.common import FEED, Rater, checked_id, load_team, local_next, region_of
+from services.web.entrypoints.raters.common import (
+    FEED,
+    Rater,
+    checked_id,
+    load_team,
+    local_next,
+    reason_error,
+    region_of,
+)
+from services.web.i18n import N_
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
@@ -216,14 +225,14 @@ async def reject_activity(
     if checked is None:
         return web.pages.render(request, "errors/not_found.html", status_code=404)
     reason = str(form.get("reason") or "").strip()
-    translate = web.pages.translate
-    error = None
-    if not reason:
-        error = translate(request, "Enter why you reject the activity, so the employee knows what to correct")
-    elif len(reason) < ACTIVITY_REASON_MIN:
-        error = translate(request, "The reason must be at least %(min)s characters", min=ACTIVITY_REASON_MIN)
-    elif len(reason) > ACTIVITY_REASON_MAX:
-        error = translate(request, "The reason must be %(max)s characters or fewer", max=ACTIVITY_REASON_MAX)
+    error = reason_error(
+        web,
+        request,
+        reason,
+        missing=N_("Enter why you reject the activity, so the employee knows what to correct"),
+        minimum=ACTIVITY_REASON_MIN,
+        maximum=ACTIVITY_REASON_MAX,
+    )
     if error:
         return await _reject_page(
             web,

@@ -25,8 +25,10 @@ from services.web.entrypoints.raters.common import (
     checked_id,
     load_team,
     plan_in_force,
+    reason_error,
     region_of,
 )
+from services.web.i18n import N_
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
@@ -171,14 +173,14 @@ async def reject_plan(
     if plan is None:
         return web.pages.render(request, "errors/not_found.html", status_code=404)
     reason = str(form.get("reason") or "").strip()
-    translate = web.pages.translate
-    error = None
-    if not reason:
-        error = translate(request, "Enter why the plan goes back, so the employee knows what to change")
-    elif len(reason) < PLAN_REASON_MIN:
-        error = translate(request, "The reason must be at least %(min)s characters", min=PLAN_REASON_MIN)
-    elif len(reason) > PLAN_REASON_MAX:
-        error = translate(request, "The reason must be %(max)s characters or fewer", max=PLAN_REASON_MAX)
+    error = reason_error(
+        web,
+        request,
+        reason,
+        missing=N_("Enter why the plan goes back, so the employee knows what to change"),
+        minimum=PLAN_REASON_MIN,
+        maximum=PLAN_REASON_MAX,
+    )
     if error:
         return await _plan_page(
             web, request, person, plan, values={"reason": reason}, errors={"reason": error}, status_code=422

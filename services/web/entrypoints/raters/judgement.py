@@ -3,22 +3,21 @@ rater's judgement, which scoring turns into the indicator's achievement and the 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.web.access import CheckedForm, PageRoute
 from services.web.adapters.services_api import ApiProblem, Service
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web, WebContext
-from services.web.entrypoints.raters.common import Rater, checked_id, load_team, region_of
+from services.web.entrypoints.raters.common import PeriodParam, Rater, checked_id, load_team, region_of
 from services.web.entrypoints.raters.rating import JUDGEMENT_NAMES, PERIOD, current_quarter
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 JUDGEMENTS = tuple(JUDGEMENT_NAMES.items())
-PeriodParam = Annotated[str | None, Query(alias="periode", max_length=8)]
 
 
 async def _page(

@@ -21,13 +21,12 @@ from services.web.access import CheckedForm, PageRoute
 from services.web.adapters.services_api import ApiProblem, Service
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web, WebContext
-from services.web.entrypoints.raters.common import Rater, checked_id, load_team, region_of
+from services.web.entrypoints.raters.common import PeriodParam, Rater, checked_id, load_team, region_of
 from services.web.i18n import N_
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 PERIOD = re.compile(r"[1-9][0-9]{3}(-(S[12]|Q[1-4]|M(0[1-9]|1[0-2])))?")
-PeriodParam = Annotated[str | None, Query(alias="periode", max_length=8)]
 RATINGS = (
     ("ABOVE", N_("Above expectations")),
     ("MEETS", N_("Meets expectations")),
