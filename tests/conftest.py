@@ -100,6 +100,20 @@ async def apply_event(
     await batch.finish()
 
 
+def settings_endpoints(mode: infra.Mode = infra.Mode.EMBEDDED) -> infra.Endpoints:
+    """The infrastructure the session's settings point at (its ``KINERJA_*`` variables), for the
+    service processes a test starts on it."""
+    settings = ServiceSettings()
+    return infra.Endpoints(
+        mode=mode,
+        database_url=settings.database_url,
+        database_admin_url=settings.database_admin_url,
+        kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
+        redis_url=settings.redis_url,
+        broker=settings.kafka_broker,
+    )
+
+
 def new_region_id() -> str:
     """A region id no other test uses, so tests share one database without interfering."""
     return f"r-{uuid.uuid4().hex[:10]}"

@@ -13,23 +13,14 @@ from playwright.async_api import Browser, Page, async_playwright
 from kinerja import infra
 from kinerja.platform import ServiceProcesses
 from kinerja.services import PROCESS_NAMES
-from shared.settings import ServiceSettings
 from tests.browser.support import chromium_executable
-from tests.conftest import auth, new_region_id, wait_until
+from tests.conftest import auth, new_region_id, settings_endpoints, wait_until
 
 
 @pytest.fixture(scope="module")
 def platform(infrastructure, data_dir) -> Iterator[ServiceProcesses]:
     """The four services and the web process as `make up` runs them, on free ports."""
-    settings = ServiceSettings()
-    endpoints = infra.Endpoints(
-        mode=infra.Mode.EMBEDDED,
-        database_url=settings.database_url,
-        database_admin_url=settings.database_admin_url,
-        kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
-        redis_url=settings.redis_url,
-        broker=settings.kafka_broker,
-    )
+    endpoints = settings_endpoints()
     processes = ServiceProcesses(
         endpoints, data_dir, ports={name: infra.free_port() for name in PROCESS_NAMES}
     )

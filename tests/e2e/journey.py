@@ -13,8 +13,7 @@ import httpx
 from kinerja.platform import ServiceProcesses
 from kinerja.services import SERVICE_NAMES
 from services.feedback.domain.satisfaction import ServiceItem
-from shared.settings import ServiceSettings
-from tests.conftest import auth, event_deadline, new_region_id, wait_until
+from tests.conftest import auth, event_deadline, new_region_id, settings_endpoints, wait_until
 
 ALL_GOOD = dict.fromkeys((item.value for item in ServiceItem), 4)
 
@@ -23,15 +22,7 @@ def running_platform(data_dir: Any) -> Iterator[ServiceProcesses]:
     """The four services as separate processes on free ports, as `make up` runs them."""
     from kinerja import infra
 
-    settings = ServiceSettings()
-    endpoints = infra.Endpoints(
-        mode=infra.Mode.EMBEDDED,
-        database_url=settings.database_url,
-        database_admin_url=settings.database_admin_url,
-        kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
-        redis_url=settings.redis_url,
-        broker=settings.kafka_broker,
-    )
+    endpoints = settings_endpoints()
     services = ServiceProcesses(
         endpoints, data_dir, ports={name: infra.free_port() for name in SERVICE_NAMES}
     )

@@ -20,8 +20,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 from kinerja import infra
 from kinerja.platform import ServiceProcesses
 from kinerja.services import SERVICE_NAMES
-from shared.settings import ServiceSettings
-from tests.conftest import new_region_id
+from tests.conftest import new_region_id, settings_endpoints
 
 pytestmark = pytest.mark.e2e
 
@@ -34,15 +33,7 @@ PORTS = {name: infra.free_port() for name in SERVICE_NAMES}
 
 @pytest.fixture(scope="module")
 def running_services(infrastructure: Any, data_dir: Any) -> Iterator[ServiceProcesses]:
-    settings = ServiceSettings()
-    endpoints = infra.Endpoints(
-        mode=infra.Mode.EXTERNAL,
-        database_url=settings.database_url,
-        database_admin_url=settings.database_admin_url,
-        kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
-        redis_url=settings.redis_url,
-        broker=settings.kafka_broker,
-    )
+    endpoints = settings_endpoints(infra.Mode.EXTERNAL)
     services = ServiceProcesses(endpoints, data_dir, ports=PORTS)
     services.start_all()
     try:

@@ -11,8 +11,7 @@ import pytest
 
 from kinerja import infra
 from kinerja.platform import ServiceProcesses
-from shared.settings import ServiceSettings
-from tests.conftest import auth, new_region_id
+from tests.conftest import auth, new_region_id, settings_endpoints
 
 pytestmark = pytest.mark.e2e
 
@@ -21,15 +20,7 @@ READS_PER_ADDRESS = 3
 
 def feedback_process(data_dir, trusted_proxies: str) -> Iterator[str]:
     """Feedback as its own process (``kinerja serve feedback``), with tight citizen read limits."""
-    settings = ServiceSettings()
-    endpoints = infra.Endpoints(
-        mode=infra.Mode.EMBEDDED,
-        database_url=settings.database_url,
-        database_admin_url=settings.database_admin_url,
-        kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
-        redis_url=settings.redis_url,
-        broker=settings.kafka_broker,
-    )
+    endpoints = settings_endpoints()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KINERJA_PUBLIC_READS_PER_ADDRESS", str(READS_PER_ADDRESS))
         patch.setenv("KINERJA_PUBLIC_READS_PER_DEVICE", "1000")

@@ -27,8 +27,7 @@ import redis.asyncio as aioredis
 from kinerja import infra
 from kinerja.platform import ServiceProcesses
 from shared.serving import DRAIN_SECONDS
-from shared.settings import ServiceSettings
-from tests.conftest import auth, new_region_id, wait_until
+from tests.conftest import auth, new_region_id, settings_endpoints, wait_until
 from tests.integration.test_reporting_support import Team, activity, seed_team
 
 pytestmark = pytest.mark.e2e
@@ -41,16 +40,8 @@ class Reporting:
     """One reporting process over HTTP, stopped and started by the tests."""
 
     def __init__(self, data_dir: Path) -> None:
-        settings = ServiceSettings()
-        endpoints = infra.Endpoints(
-            mode=infra.Mode.EMBEDDED,
-            database_url=settings.database_url,
-            database_admin_url=settings.database_admin_url,
-            kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
-            redis_url=settings.redis_url,
-            broker=settings.kafka_broker,
-        )
-        self.redis_url = settings.redis_url
+        endpoints = settings_endpoints()
+        self.redis_url = endpoints.redis_url
         self.log_path = data_dir / "logs" / "reporting.log"
         self.processes = ServiceProcesses(endpoints, data_dir, ports={"reporting": infra.free_port()})
 
