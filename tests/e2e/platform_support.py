@@ -1,6 +1,6 @@
 """What the fault and replica tests share: a platform on infrastructure of its own (they stop and
-kill things; ``kinerja.isolated``, the one ``kinerja chaos`` runs), and a stream of activity events
-with its independent recomputation."""
+kill things; ``kinerja.isolated``, the one ``kinerja chaos`` runs), a stream of activity events
+with its independent recomputation, and what the consumer groups hold and have committed."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ from typing import Any
 import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
+from aiokafka.errors import GroupCoordinatorNotAvailableError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -184,3 +187,45 @@ class ActivityStream:
                 {"r": self.region},
             )
             return {row[0]: (Decimal(row[1]), int(row[2])) for row in rows}
+
+
+async def group_members(bootstrap: str, group: str) -> dict[str, int]:
+    """Each member of a consumer group (by client host and id) with how many partitions it holds."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [description] = await admin.describe_consumer_groups([group])
+    except GroupCoordinatorNotAvailableError:
+        return {}  # the broker is still electing the group's coordinator
+    finally:
+        await admin.close()
+    members: dict[str, int] = {}
+    for group_description in description.groups:
+        _, group_id, state, _, _, group_members_ = group_description[:6]
+        assert group_id == group
+        if state != "Stable":
+            return {}
+        for member_id, _, _, _, assignment in group_members_:
+            decoded = ConsumerProtocolMemberAssignment.decode(assignment) if assignment else None
+            members[member_id] = len(decoded.partitions()) if decoded is not None else 0
+    return members
+
+
+async def groups_caught_up(bootstrap: str) -> dict[str, int] | None:
+    """The consuming services' groups with how many partitions each committed, once none lags."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await admin.start()
+    await consumer.start()
+    try:
+        committed: dict[str, int] = {}
+        for group in ("kinerja-reporting", "kinerja-scoring", "kinerja-feedback"):
+            offsets = await admin.list_consumer_group_offsets(group)
+            ends = await consumer.end_offsets(list(offsets))
+            if not offsets or any(offsets[partition].offset < ends[partition] for partition in offsets):
+                return None
+            committed[group] = len(offsets)
+        return committed
+    finally:
+        await consumer.stop()
+        await admin.close()

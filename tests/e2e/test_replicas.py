@@ -25,10 +25,7 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
-from aiokafka.errors import GroupCoordinatorNotAvailableError
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -42,6 +39,8 @@ from tests.conftest import auth, new_region_id, wait_until
 from tests.e2e.platform_support import (
     ActivityStream,
     IsolatedPlatform,
+    group_members,
+    groups_caught_up,
     isolated_platform,
     read_topic,
     send_all,
@@ -62,28 +61,6 @@ def two_of_each(tmp_path_factory: pytest.TempPathFactory, infrastructure: Any) -
         environment.setenv("KINERJA_COMPLAINT_SCAN_INTERVAL_SECONDS", "0.5")
         with isolated_platform(tmp_path_factory, infrastructure, PROCESS_NAMES, replicas=2) as platform:
             yield platform
-
-
-async def group_members(bootstrap: str, group: str) -> dict[str, int]:
-    """Each member of a consumer group (by client host and id) with how many partitions it holds."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        [description] = await admin.describe_consumer_groups([group])
-    except GroupCoordinatorNotAvailableError:
-        return {}  # the broker is still electing the group's coordinator
-    finally:
-        await admin.close()
-    members: dict[str, int] = {}
-    for group_description in description.groups:
-        _, group_id, state, _, _, group_members_ = group_description[:6]
-        assert group_id == group
-        if state != "Stable":
-            return {}
-        for member_id, _, _, _, assignment in group_members_:
-            decoded = ConsumerProtocolMemberAssignment.decode(assignment) if assignment else None
-            members[member_id] = len(decoded.partitions()) if decoded is not None else 0
-    return members
 
 
 async def test_two_scoring_processes_share_the_partitions_and_one_takes_over_from_a_killed_one(
@@ -326,26 +303,6 @@ async def test_a_rolling_restart_under_load_loses_no_accepted_request_and_fails_
         )
     finally:
         await engine.dispose()
-
-
-async def groups_caught_up(bootstrap: str) -> dict[str, int] | None:
-    """The consuming services' groups with how many partitions each committed, once none lags."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await admin.start()
-    await consumer.start()
-    try:
-        committed: dict[str, int] = {}
-        for group in ("kinerja-reporting", "kinerja-scoring", "kinerja-feedback"):
-            offsets = await admin.list_consumer_group_offsets(group)
-            ends = await consumer.end_offsets(list(offsets))
-            if not offsets or any(offsets[partition].offset < ends[partition] for partition in offsets):
-                return None
-            committed[group] = len(offsets)
-        return committed
-    finally:
-        await consumer.stop()
-        await admin.close()
 
 
 async def test_two_feedback_processes_emit_each_deadline_breach_once(two_of_each: IsolatedPlatform) -> None:
