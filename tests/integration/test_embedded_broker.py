@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import uuid
 from pathlib import Path
@@ -14,7 +15,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import text
 
 from kinerja import infra
-from kinerja.brokers import KafkaBroker
+from kinerja.brokers import KAFKA_HEAP_MB, KafkaBroker
 from shared.messaging.kafka import ensure_topics, make_producer
 from shared.settings import BrokerKind, ServiceSettings
 from tests.conftest import auth, new_region_id, wait_until
@@ -109,6 +110,29 @@ async def test_topics_offsets_and_unconsumed_events_survive_a_restart_and_a_cras
         assert await read_partition(bootstrap, topic, group="g", count=3) == [
             b"event-%d" % n for n in range(7, 10)
         ]
+    finally:
+        await asyncio.to_thread(broker.stop)
+
+
+def resident_anonymous_mb(pid: int) -> float:
+    """The process's resident anonymous memory (its heaps, not the files it maps), in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    found = re.search(r"^RssAnon:\s+(\d+) kB", status, re.MULTILINE)
+    assert found is not None, "no RssAnon in /proc/<pid>/status"
+    return int(found.group(1)) / 1024
+
+
+async def test_the_brokers_heap_is_resident_from_the_start(
+    embedded_kafka: infra.EmbeddedInfrastructure, tmp_path: Path
+) -> None:
+    """A fixed heap committed at start: the broker's memory is flat under load, not growing."""
+    broker = KafkaBroker(
+        tmp_path / "kafka", tmp_path / "broker.log", port=infra.free_port(), controller_port=infra.free_port()
+    )
+    try:
+        await asyncio.to_thread(broker.start)
+        assert broker.process is not None
+        assert resident_anonymous_mb(broker.process.pid) >= KAFKA_HEAP_MB
     finally:
         await asyncio.to_thread(broker.stop)
 
