@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja import infra
@@ -26,6 +28,7 @@ from kinerja.services import definition
 from shared.auth import Role, ensure_dev_signing_key, mint_dev_token
 from shared.context import ServiceContext
 from shared.contracts import Envelope, Event
+from shared.db import restrict_to_region
 from shared.messaging.consumer import Handler
 from shared.messaging.kafka import ensure_topics
 from shared.messaging.scope import Backlog, Batch
@@ -112,6 +115,21 @@ def settings_endpoints(mode: infra.Mode = infra.Mode.EMBEDDED) -> infra.Endpoint
         redis_url=settings.redis_url,
         broker=settings.kafka_broker,
     )
+
+
+async def outbox_payloads(service: RunningService, region: str, event_type: str) -> list[dict[str, Any]]:
+    """Payloads of the service's outbox rows of one type and region, oldest first (no broker needed)."""
+    context = service.context
+    assert context is not None
+    outbox = context.tables.outbox
+    async with context.session_factory() as session, session.begin():
+        await restrict_to_region(session, region)
+        rows = await session.scalars(
+            select(outbox.c.value)
+            .where(outbox.c.region_id == region, outbox.c.event_type == event_type)
+            .order_by(outbox.c.id)
+        )
+        return [orjson.loads(value)["payload"] for value in rows]
 
 
 def new_region_id() -> str:

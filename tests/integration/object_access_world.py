@@ -24,7 +24,7 @@ from shared.contracts import EVENT_TYPES, Envelope
 from shared.db import restrict_to_region
 from shared.runtime import build_app
 from shared.service_definition import Component
-from tests.conftest import RunningService, apply_event, auth
+from tests.conftest import RunningService, apply_event, auth, outbox_payloads
 
 NOW = datetime.now(UTC)
 YEAR = NOW.year
@@ -172,19 +172,7 @@ class World:
 
     async def outbox_payloads(self, service: str, event_type: str) -> list[dict[str, Any]]:
         """Payloads of region A's outbox rows of one type, oldest first."""
-        context = self.services[service].context
-        assert context is not None
-        outbox = context.tables.outbox
-        async with context.session_factory() as session, session.begin():
-            await restrict_to_region(session, self.region)
-            rows = (
-                await session.execute(
-                    select(outbox.c.value)
-                    .where(outbox.c.region_id == self.region, outbox.c.event_type == event_type)
-                    .order_by(outbox.c.id)
-                )
-            ).all()
-        return [orjson.loads(row.value)["payload"] for row in rows]
+        return await outbox_payloads(self.services[service], self.region, event_type)
 
 
 async def start_services() -> dict[str, RunningService]:

@@ -12,10 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import orjson
 from sqlalchemy import func, select
 
-from services.scoring.adapters.tables import runtime_tables
 from shared.contracts.feedback import BehaviourAssessmentSubmitted
 from shared.contracts.planning import (
     EmployeeUpserted,
@@ -27,7 +25,7 @@ from shared.contracts.planning import (
 )
 from shared.contracts.reporting import ActivityReported, ActivityVerified
 from shared.db import REGION_SETTING
-from tests.conftest import new_region_id
+from tests.conftest import new_region_id, outbox_payloads
 from tests.integration.scoring_scenarios import Delivery, wrap
 from tests.integration.test_scoring_views import deliver
 
@@ -64,17 +62,7 @@ class Region:
             )
 
     async def outbox(self, event_type: str) -> list[dict[str, Any]]:
-        outbox = runtime_tables.outbox
-        async with self.service.context.session_factory() as session, session.begin():
-            await session.execute(select(func.set_config(REGION_SETTING, self.id, True)))
-            rows = (
-                await session.execute(
-                    select(outbox.c.value)
-                    .where(outbox.c.region_id == self.id, outbox.c.event_type == event_type)
-                    .order_by(outbox.c.id)
-                )
-            ).all()
-        return [orjson.loads(row.value)["payload"] for row in rows]
+        return await outbox_payloads(self.service, self.id, event_type)
 
 
 def employee(

@@ -188,10 +188,10 @@ async def test_reportings_trail(start_service, make_token, monkeypatch, tmp_path
 
 
 async def test_feedbacks_trail(start_service, make_token):
-    from tests.conftest import new_region_id
+    from tests.conftest import new_region_id, outbox_payloads
     from tests.integration.test_feedback_complaint_photos import JPEG
     from tests.integration.test_feedback_internal import berakhlak, seed_team
-    from tests.integration.test_feedback_surveys import citizen, outbox_events, scores
+    from tests.integration.test_feedback_surveys import citizen, scores
 
     feedback = await start_service("feedback")
     region = new_region_id()
@@ -223,7 +223,7 @@ async def test_feedbacks_trail(start_service, make_token):
         await ok(photo, 204)
     users = {"period": receipt["period"], "service_id": "ktp", "service_users": 100}
     await ok(feedback.client.put(f"/v1/units/{unit}/service-users", json=users, headers=admin))
-    complaint_id = (await outbox_events(feedback, region, "ComplaintFiled"))[0]["complaint_id"]
+    complaint_id = (await outbox_payloads(feedback, region, "ComplaintFiled"))[0]["complaint_id"]
     moves = f"/v1/complaints/{complaint_id}/transitions"
     for move in (
         {"status": "verified"},

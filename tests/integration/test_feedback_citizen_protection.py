@@ -15,8 +15,8 @@ from services.feedback.domain.tracking_code import format_tracking_code, generat
 from services.feedback.metrics import RATE_LIMITER_ERRORS
 from shared.db import restrict_to_region
 from shared.redis_client import connect_redis
-from tests.conftest import auth, new_region_id
-from tests.integration.test_feedback_surveys import citizen, outbox_events, scores, seed_region
+from tests.conftest import auth, new_region_id, outbox_payloads
+from tests.integration.test_feedback_surveys import citizen, scores, seed_region
 
 pytestmark = pytest.mark.integration
 
@@ -59,7 +59,7 @@ async def test_repeated_submissions_get_a_bilingual_429_with_retry_after_per_add
                 (await other_address.post(url, json={"scores": GOOD}, headers=device)).status_code
             )
     assert statuses == [201, 201, 429]
-    assert len(await outbox_events(feedback, region, "SurveyResponseAccepted")) == 5
+    assert len(await outbox_payloads(feedback, region, "SurveyResponseAccepted")) == 5
 
 
 async def test_a_body_over_the_citizen_limit_is_refused_even_when_sent_in_chunks(start_service):
@@ -136,7 +136,7 @@ async def test_a_service_ticket_is_single_use_even_when_two_citizens_race(start_
     assert malformed.json()["error"]["code"] == "invalid_ticket"
     assert other_unit.status_code == 422
     assert other_region.status_code == 404
-    accepted = await outbox_events(feedback, region, "SurveyResponseAccepted")
+    accepted = await outbox_payloads(feedback, region, "SurveyResponseAccepted")
     assert len(accepted) == 1
     assert accepted[0]["officer_employee_id"] == officer
     assert accepted[0]["service_id"] == "ktp"

@@ -14,8 +14,8 @@ from services.feedback.adapters.tables import complaint_breaches, complaints
 from services.feedback.domain.calendar import WorkingCalendar
 from services.feedback.service_layer.deadlines import scan_once
 from shared.db import restrict_to_region
-from tests.conftest import auth, new_region_id, wait_until
-from tests.integration.test_feedback_surveys import citizen, outbox_events, seed_region
+from tests.conftest import auth, new_region_id, outbox_payloads, wait_until
+from tests.integration.test_feedback_surveys import citizen, seed_region
 
 pytestmark = pytest.mark.integration
 
@@ -50,7 +50,7 @@ async def test_a_complaint_moves_through_its_life_cycle_and_the_citizen_can_foll
     assert receipt["anonymous"] is False
     filed_at = datetime.fromisoformat(receipt["filed_at"])
     assert datetime.fromisoformat(receipt["due_at"]) == WorkingCalendar().add_working_days(filed_at, 3)
-    complaint_id = (await outbox_events(feedback, region, "ComplaintFiled"))[0]["complaint_id"]
+    complaint_id = (await outbox_payloads(feedback, region, "ComplaintFiled"))[0]["complaint_id"]
     moves = f"/v1/complaints/{complaint_id}/transitions"
 
     async def move(headers: dict[str, str], **body: object) -> httpx.Response:
@@ -109,7 +109,7 @@ async def test_a_complaint_moves_through_its_life_cycle_and_the_citizen_can_foll
     assert twice.json()["error"]["message_id"].startswith("Pengaduan ini sudah dibuka kembali")
     assert typo.status_code == 422
 
-    changes = await outbox_events(feedback, region, "ComplaintStatusChanged")
+    changes = await outbox_payloads(feedback, region, "ComplaintStatusChanged")
     assert [(c["from_status"], c["to_status"]) for c in changes] == [
         ("submitted", "verified"),
         ("verified", "dispatched"),
@@ -119,7 +119,7 @@ async def test_a_complaint_moves_through_its_life_cycle_and_the_citizen_can_foll
         ("closed", "reopened"),
     ]
     assert changes[1]["dispatched_unit_id"] == units["pelayanan"]
-    closed_events = await outbox_events(feedback, region, "ComplaintClosed")
+    closed_events = await outbox_payloads(feedback, region, "ComplaintClosed")
     assert [event["complaint_id"] for event in closed_events] == [complaint_id]
 
 
@@ -177,7 +177,7 @@ async def _file(feedback: Any, region: str, unit: str) -> str:
     return str(
         next(
             event["complaint_id"]
-            for event in await outbox_events(feedback, region, "ComplaintFiled")
+            for event in await outbox_payloads(feedback, region, "ComplaintFiled")
             # The receipt shows the region's zone, the event the same instant in UTC.
             if datetime.fromisoformat(event["filed_at"])
             == datetime.fromisoformat(response.json()["filed_at"])
@@ -199,7 +199,7 @@ async def _set_due(feedback, region: str, complaint_id: str, due_at: datetime) -
 async def _breaches(feedback: Any, region: str, complaint_id: str) -> list[dict[str, Any]]:
     return [
         event
-        for event in await outbox_events(feedback, region, "ComplaintDeadlineBreached")
+        for event in await outbox_payloads(feedback, region, "ComplaintDeadlineBreached")
         if event["complaint_id"] == complaint_id
     ]
 
@@ -270,7 +270,7 @@ async def test_contact_details_and_the_tracking_code_reach_the_complaint_desk_on
         )
     assert filed.status_code == 201, filed.text
     code = filed.json()["tracking_code"]
-    complaint_id = (await outbox_events(feedback, region, "ComplaintFiled"))[0]["complaint_id"]
+    complaint_id = (await outbox_payloads(feedback, region, "ComplaintFiled"))[0]["complaint_id"]
     desk = auth(make_token("region_admin", region=region))
     # The unit's head, who may be the very person complained about, and the region's auditors.
     others = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import auth, new_region_id
-from tests.integration.test_feedback_surveys import activity, apply, approved_plan, outbox_events, seed_region
+from tests.conftest import auth, new_region_id, outbox_payloads
+from tests.integration.test_feedback_surveys import activity, apply, approved_plan, seed_region
 
 pytestmark = pytest.mark.integration
 
@@ -75,7 +75,7 @@ async def test_a_rater_gives_feedback_on_a_planned_result_and_only_the_right_peo
     assert no_evidence.status_code == 422
     assert no_evidence.json()["error"]["field"] == "activity_ids"
     assert other_team.status_code == 403
-    events = await outbox_events(feedback, region, "ContinuousFeedbackGiven")
+    events = await outbox_payloads(feedback, region, "ContinuousFeedbackGiven")
     assert [(e["employee_id"], e["rater_id"], e["activity_ids"]) for e in events] == [
         (people["staff"], people["head"], [f"{region}-act-1"])
     ]
@@ -151,6 +151,6 @@ async def test_peer_assessments_are_shown_only_pooled_and_only_from_three_peers(
     colleague = await feedback.client.get(summary_url, params=period, headers=as_employee("peer-1"))
     assert colleague.status_code == 404
 
-    events = await outbox_events(feedback, region, "BehaviourAssessmentSubmitted")
+    events = await outbox_payloads(feedback, region, "BehaviourAssessmentSubmitted")
     assert sorted(e["assessor_role"] for e in events) == ["peer", "peer", "peer", "rater", "self"]
     assert all(e["assessor_id"] == "peer" for e in events if e["assessor_role"] == "peer")

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import auth, new_region_id
+from tests.conftest import auth, new_region_id, outbox_payloads
 from tests.integration.test_feedback_complaints import COMPLAINT
-from tests.integration.test_feedback_surveys import citizen, outbox_events, seed_region
+from tests.integration.test_feedback_surveys import citizen, seed_region
 
 pytestmark = pytest.mark.integration
 
@@ -42,7 +42,7 @@ async def test_a_complaints_times_are_in_the_regions_zone_when_filed_tracked_and
         )
         code = filed.json()["tracking_code"]
         tracked = await client.get(f"/v1/public/regions/{region}/complaints/{code}")
-    complaint_id = (await outbox_events(feedback, region, "ComplaintFiled"))[0]["complaint_id"]
+    complaint_id = (await outbox_payloads(feedback, region, "ComplaintFiled"))[0]["complaint_id"]
     moved = await feedback.client.post(
         f"/v1/complaints/{complaint_id}/transitions", json={"status": "verified"}, headers=admin
     )

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from services.feedback.domain.periods import period_at
 from services.feedback.domain.satisfaction import ServiceItem
@@ -26,7 +25,7 @@ from shared.contracts.planning import (
 from shared.contracts.reporting import ActivityReported
 from shared.db import restrict_to_region
 from shared.runtime import build_app
-from tests.conftest import apply_event, auth, new_region_id
+from tests.conftest import apply_event, auth, new_region_id, outbox_payloads
 
 pytestmark = pytest.mark.integration
 
@@ -136,21 +135,6 @@ def activity(region: str, employee: str, result_id: str, activity_id: str) -> Ac
     )
 
 
-async def outbox_events(service: Any, region: str, event_type: str) -> list[dict[str, Any]]:
-    """Payloads of the events of one type the service wrote to its outbox for a region."""
-    import orjson
-
-    outbox = service.context.tables.outbox
-    async with service.context.session_factory() as session, session.begin():
-        await restrict_to_region(session, region)
-        rows = await session.scalars(
-            select(outbox.c.value)
-            .where(outbox.c.region_id == region, outbox.c.event_type == event_type)
-            .order_by(outbox.c.id)
-        )
-        return [orjson.loads(value)["payload"] for value in rows]
-
-
 async def test_a_school_survey_counts_in_the_regions_period_and_flags_a_small_sample(
     start_service, make_token
 ):
@@ -204,10 +188,10 @@ async def test_a_school_survey_counts_in_the_regions_period_and_flags_a_small_sa
     body = live.json()
     assert body["items"][0]["mean"] == "3.50"
     assert body["index"] == index["index"]
-    changed = await outbox_events(feedback, region, "SatisfactionIndexChanged")
+    changed = await outbox_payloads(feedback, region, "SatisfactionIndexChanged")
     assert changed[-1]["sample_adequate"] is False
     assert changed[-1]["required_sample"] == 80
-    accepted = await outbox_events(feedback, region, "SurveyResponseAccepted")
+    accepted = await outbox_payloads(feedback, region, "SurveyResponseAccepted")
     assert [event["survey_kind"] for event in accepted] == ["school_parents", "school_parents"]
 
 
@@ -241,7 +225,7 @@ async def test_bad_answers_are_refused_in_both_languages_and_change_nothing(star
     assert nul.status_code == 422
     assert nul.json()["error"]["field"] == "comment"
     assert other_region.status_code == 404
-    assert await outbox_events(feedback, region, "SurveyResponseAccepted") == []
+    assert await outbox_payloads(feedback, region, "SurveyResponseAccepted") == []
 
 
 async def test_the_skm_report_lists_every_respondent_the_item_means_the_index_and_the_comments(

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import auth
-from tests.integration.test_planning_organisation import add_employee, add_unit, new_region, outbox_payloads
+from tests.conftest import auth, outbox_payloads
+from tests.integration.test_planning_organisation import add_employee, add_unit, new_region
 from tests.unit.planning.csv_fixture import GeneratedCsv, generate_structure_csv
 
 pytestmark = pytest.mark.integration

@@ -5,12 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import orjson
 import pytest
-from sqlalchemy import select
 
-from shared.db import restrict_to_region
-from tests.conftest import auth, new_region_id
+from tests.conftest import auth, new_region_id, outbox_payloads
 
 pytestmark = pytest.mark.integration
 
@@ -18,21 +15,6 @@ HEAD_NIP = "197001011995031001"
 SECTION_NIP = "198002022005012002"
 STAFF_NIP = "199001012015032003"
 OTHER_NIP = "199105052016041004"
-
-
-async def outbox_payloads(service: Any, region: str, event_type: str) -> list[dict[str, Any]]:
-    """Payloads of the outbox rows of one type and region, oldest first (no broker needed)."""
-    outbox = service.context.tables.outbox
-    async with service.context.session_factory() as session, session.begin():
-        await restrict_to_region(session, region)
-        rows = (
-            await session.execute(
-                select(outbox.c.value)
-                .where(outbox.c.region_id == region, outbox.c.event_type == event_type)
-                .order_by(outbox.c.id)
-            )
-        ).all()
-    return [orjson.loads(row.value)["payload"] for row in rows]
 
 
 async def new_region(client: Any, make_token: Any) -> tuple[str, dict[str, str]]:

@@ -8,8 +8,7 @@ import copy
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import auth
-from tests.integration.test_planning_organisation import outbox_payloads
+from tests.conftest import auth, outbox_payloads
 from tests.integration.work_plan_requests import (
     YEAR,
     approved_plan,

@@ -19,8 +19,8 @@ from services.feedback.domain.periods import period_at
 from services.feedback.service_layer.schemas import SurveyResponseCreate
 from services.feedback.service_layer.surveys import submit_survey_response
 from shared.contracts.planning import RegionRegistered, UnitUpserted
-from tests.conftest import auth, new_region_id, wait_until
-from tests.integration.test_feedback_surveys import citizen, outbox_events, scores, seed_region
+from tests.conftest import auth, new_region_id, outbox_payloads, wait_until
+from tests.integration.test_feedback_surveys import citizen, scores, seed_region
 from tests.integration.test_replay import publish
 
 pytestmark = pytest.mark.integration
@@ -178,7 +178,7 @@ async def test_responses_to_two_services_at_once_publish_a_unit_index_counting_b
     finally:
         release_first.set()
         await asyncio.gather(*tasks)
-    changed = await outbox_events(feedback, region, "SatisfactionIndexChanged")
+    changed = await outbox_payloads(feedback, region, "SatisfactionIndexChanged")
     period = period_at(datetime.now(UTC), timezone="Asia/Jakarta").key
     unit_wide = [
         event["respondents"] for event in changed if event["service_id"] is None and event["period"] == period
