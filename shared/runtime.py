@@ -10,7 +10,6 @@ import signal
 from collections.abc import Collection
 from typing import Any
 
-import uvicorn
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -30,7 +29,7 @@ from shared.observability import configure_logging, record_build
 from shared.redis_client import connect_redis
 from shared.route_roles import document_roles
 from shared.service_definition import Component, ServiceDefinition
-from shared.serving import GracefulServer, inherited_sockets
+from shared.serving import GracefulServer, inherited_sockets, server_config
 
 log = logging.getLogger(__name__)
 
@@ -264,21 +263,7 @@ async def run_service(definition: ServiceDefinition[Any], components: set[Compon
 
     # Every process serves HTTP: the API, or (a consumer or relay on its own) probes and metrics.
     app = build_app(definition, context, components)
-    config = uvicorn.Config(
-        app,
-        host=settings.http_host,
-        port=settings.http_port,
-        loop="none",
-        http="httptools",
-        access_log=False,
-        log_config=None,
-        lifespan="off",
-        # Uvicorn by default believes X-Forwarded-For from 127.0.0.1, so anyone on the host (or a
-        # local proxy that passes the header through) could name any client: only the
-        # configured proxies may, and with none configured the header is not read at all.
-        proxy_headers=bool(settings.trusted_proxy_addresses),
-        forwarded_allow_ips=list(settings.trusted_proxy_addresses),
-    )
+    config = server_config(app, settings)
     # Its own signal handlers stay off: the service's stop event governs every component.
     server = GracefulServer(config, handle_signals=False)
     http = asyncio.create_task(server.serve(sockets=inherited_sockets(settings.http_socket_fd)), name="http")

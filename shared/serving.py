@@ -20,6 +20,8 @@ from typing import cast
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.settings import ServiceSettings
+
 log = logging.getLogger(__name__)
 
 #: Logged once a process accepts connections: a replacement is serving when its log says so
@@ -32,6 +34,26 @@ CLIENT_IDLE_SECONDS = 5.0
 #: gave it up, it never is (and a stopping process closes what stayed idle just as late).
 IDLE_CONNECTION_SECONDS = 3 * CLIENT_IDLE_SECONDS
 DRAIN_SECONDS = CLIENT_IDLE_SECONDS + 1.0
+
+
+def server_config(app: ASGIApp, settings: ServiceSettings) -> uvicorn.Config:
+    """How every process (a service's or the web's) serves HTTP: on this event loop, no access log
+    or lifespan of uvicorn's own, client addresses from the configured proxies only."""
+    return uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        loop="none",
+        http="httptools",
+        access_log=False,
+        log_config=None,
+        lifespan="off",
+        # Uvicorn by default believes X-Forwarded-For from 127.0.0.1, so anyone on the host (or a
+        # local proxy that passes the header through) could name any client: only the
+        # configured proxies may, and with none configured the header is not read at all.
+        proxy_headers=bool(settings.trusted_proxy_addresses),
+        forwarded_allow_ips=list(settings.trusted_proxy_addresses),
+    )
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

@@ -33,7 +33,7 @@ from services.web.settings import WebSettings
 from shared.http import ReadinessCheck, create_app
 from shared.observability import configure_logging
 from shared.redis_client import connect_redis
-from shared.serving import GracefulServer, inherited_sockets
+from shared.serving import GracefulServer, inherited_sockets, server_config
 
 log = logging.getLogger(__name__)
 
@@ -172,19 +172,7 @@ async def run_web(settings: WebSettings | None = None) -> None:
     settings = settings or WebSettings()
     configure_logging(service=settings.service_name, level=settings.log_level, json=settings.log_json)
     web = build_context(settings)
-    config = uvicorn.Config(
-        build_app(web),
-        host=settings.http_host,
-        port=settings.http_port,
-        loop="none",
-        http="httptools",
-        access_log=False,
-        log_config=None,
-        lifespan="off",
-        # As the services (shared.runtime): only the configured proxies may name the client.
-        proxy_headers=bool(settings.trusted_proxy_addresses),
-        forwarded_allow_ips=list(settings.trusted_proxy_addresses),
-    )
+    config = server_config(build_app(web), settings)
     log.info("web started", extra={"fields": {"port": settings.http_port}})
     try:
         await WebServer(config, web).serve(sockets=inherited_sockets(settings.http_socket_fd))

@@ -15,7 +15,9 @@ import pytest
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
-from shared.serving import GracefulServer, listening_socket
+from services.web.settings import WebSettings
+from shared.serving import GracefulServer, listening_socket, server_config
+from shared.settings import ServiceSettings
 from tests.conftest import wait_until
 
 
@@ -75,3 +77,16 @@ async def test_what_waits_on_the_socket_is_served_by_the_other_server(shared_soc
     assert [answer.status_code for answer in answers] == [200] * 110
     second.should_exit = True
     await asyncio.wait_for(second_task, timeout=5)
+
+
+@pytest.mark.parametrize("settings_class", [ServiceSettings, WebSettings])
+def test_a_process_believes_forwarded_addresses_only_from_its_configured_proxies(
+    settings_class: type[ServiceSettings],
+) -> None:
+    """The services and the web process serve with one configuration (``server_config``)."""
+    alone = server_config(hello, settings_class(trusted_proxy_addresses=[]))
+    assert (alone.proxy_headers, alone.access_log, alone.lifespan) == (False, False, "off")
+    behind = server_config(hello, settings_class(trusted_proxy_addresses=["10.0.0.5"], http_port=8123))
+    assert behind.proxy_headers is True
+    assert behind.forwarded_allow_ips == ["10.0.0.5"]
+    assert behind.port == 8123
