@@ -56,7 +56,8 @@ from bench._read_loops import Phase, closed_loop, open_loop
 from bench.scoring_reads_bare import Request, collect_samples, start_bare
 from bench.scoring_reads_fill import EMPLOYEES_PER_UNIT, Scale, fill_views, filled_counts
 from kinerja.simulate import TokenMint
-from services.scoring.service_layer.queries import dashboards, scorecards
+from services.scoring.adapters.tables import WHOLE_UNIT
+from services.scoring.service_layer.queries import dashboards, region_dashboards, scorecards
 from shared.auth import Role
 
 P99_TARGET_MS = 50.0
@@ -125,19 +126,20 @@ async def explain(platform: BenchPlatform, scale: Scale) -> list[str]:
                 "region_id": region,
                 "unit_id": unit,
                 "period": quarter,
-                "year_keys": dashboards._keys_of_year(year),
+                "year_keys": dashboards.keys_of_year(year),
                 "year_pattern": f"{year}%",
             },
         ),
         (
-            "region dashboard: every unit's rollup of the quarter",
-            dashboards._region_rollups_statement(),
-            {"region_id": region, "period": quarter},
-        ),
-        (
-            "region dashboard: trend over the year",
-            dashboards._region_trend_statement(),
-            {"region_id": region, "keys": scale.quarters},
+            "region dashboard: units, their rollups, breaches, indices, rule sets and the trend",
+            region_dashboards._REGION_DASHBOARD,
+            {
+                "region_id": region,
+                "period": quarter,
+                "year_pattern": f"{year}%",
+                "whole_unit": WHOLE_UNIT,
+                "year_keys": dashboards.keys_of_year(year),
+            },
         ),
     ]
     engine = create_async_engine(

@@ -22,7 +22,7 @@ from services.scoring.service_layer.analysis_schemas import (
     RewardGroupRead,
     UnitDiagnosisRead,
 )
-from services.scoring.service_layer.queries import dashboards, scorecards
+from services.scoring.service_layer.queries import dashboards, region_dashboards, scorecards
 from services.scoring.service_layer.schemas import (
     CloseWarning,
     JudgementCreate,
@@ -98,7 +98,7 @@ async def get_region_dashboard(
 ) -> Response:
     """The caller's region, unit by unit, for a period."""
     zone = await region_zone(context, principal.region)
-    dashboard = await dashboards.region_dashboard(session=session, principal=principal, period=period)
+    dashboard = await region_dashboards.region_dashboard(session=session, principal=principal, period=period)
     return json_response(shown_in(dashboard, zone))
 
 

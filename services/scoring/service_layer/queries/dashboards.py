@@ -1,8 +1,10 @@
-"""Unit and region dashboards: predicates and their distribution check, citizens' signals, trend, ranking.
+"""Unit dashboards (predicates and their distribution check, citizens' signals, trend, ranking),
+and what the region's dashboard shares with them.
 
 Both read the unit rollups (``unit_rollups``, kept by every summary refresh: service_layer/rollups.py)
 rather than the unit's employee summaries: a unit-period is one row, its ranking already in order.
-A unit dashboard is one statement: each round trip costs the service more CPU than its rows do.
+Each is one statement (the region's in region_dashboards.py): a round trip costs the service more
+CPU than its rows do.
 """
 
 from __future__ import annotations
@@ -14,58 +16,61 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Boolean, String, any_, bindparam, column, func, select, text
+from sqlalchemy import Boolean, String, bindparam, column, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters.tables import (
-    WHOLE_UNIT,
-    complaint_breaches,
     employees,
-    unit_rollups,
-    unit_satisfaction,
-    units,
 )
 from services.scoring.domain.calendar import DEFAULT_PERIOD_KIND
-from services.scoring.domain.periods import Period, PeriodKind, parse_period_key, periods_in_year
+from services.scoring.domain.periods import PeriodKind, parse_period_key, periods_in_year
 from services.scoring.domain.predicate import Predicate
-from services.scoring.domain.rules import RuleBook, RuleSet
+from services.scoring.domain.rules import RuleBook
 from services.scoring.service_layer.queries.common import (
     distribution_of,
     ensure_known_unit,
     mean_of,
-    period_filter,
 )
 from services.scoring.service_layer.rules import rule_set_from_settings
 from services.scoring.service_layer.schemas import (
     PredicateCount,
-    RegionDashboardRead,
     TrendPoint,
     UnitDashboardRead,
-    UnitSummary,
 )
-from services.scoring.service_layer.views import calendar, employee_assignment
+from services.scoring.service_layer.views import employee_assignment
 from shared.auth import Principal, Role, ensure_may_read_unit
 
 
-def _predicate_counts(counts: Mapping[str, int]) -> list[PredicateCount]:
+def predicate_counts(counts: Mapping[str, int]) -> list[PredicateCount]:
     return [
         PredicateCount(predicate=p.value, label_id=p.label_id, count=counts.get(p.value, 0))
         for p in Predicate
     ]
 
 
-def _predicates(counts: Mapping[str, int]) -> list[Predicate]:
+def live_predicates(counts: Mapping[str, int]) -> list[Predicate]:
     """The live predicates a rollup counted, one per employee (what the distribution check takes)."""
     return [predicate for value, count in counts.items() for predicate in [Predicate(value)] * count]
 
 
 @cache
-def _keys_of_year(year: int) -> list[str]:
+def keys_of_year(year: int) -> list[str]:
     """Every period key a year may have a rollup of, whatever the region's calendar (the rollups'
     primary key finds them before the calendar is known)."""
     return [period.key for kind in PeriodKind for period in periods_in_year(year, kind)]
+
+
+def rule_book_of(region_id: str, rule_sets: list[tuple[str, dict[str, Any]]] | None) -> RuleBook:
+    """The region's rule book from its rule sets as a dashboard statement gives them (date, settings)."""
+    return RuleBook(
+        {
+            region_id: [
+                rule_set_from_settings(date.fromisoformat(effective_from), settings)
+                for effective_from, settings in rule_sets or ()
+            ]
+        }
+    )
 
 
 class _Rollup(NamedTuple):
@@ -146,55 +151,7 @@ SELECT u.name AS unit_name,
 )
 
 
-@cache
-def _region_rollups_statement() -> Any:
-    """Every unit's rollup of one period in a region (no rankings)."""
-    return select(
-        unit_rollups.c.unit_id,
-        unit_rollups.c.employees,
-        unit_rollups.c.measured,
-        unit_rollups.c.achievement_sum,
-        unit_rollups.c.predicate_counts,
-    ).where(
-        unit_rollups.c.region_id == bindparam("region_id", type_=String),
-        unit_rollups.c.period == bindparam("period", type_=String),
-    )
-
-
-@cache
-def _region_trend_statement() -> Any:
-    """The region's employees, measured employees and exact achievement sum per period, over its units."""
-    return (
-        select(
-            unit_rollups.c.period,
-            func.sum(unit_rollups.c.employees).label("employees"),
-            func.sum(unit_rollups.c.measured).label("measured"),
-            func.sum(unit_rollups.c.achievement_sum).label("achievement_sum"),
-        )
-        .where(
-            unit_rollups.c.region_id == bindparam("region_id", type_=String),
-            unit_rollups.c.period == any_(bindparam("keys", type_=ARRAY(String))),
-        )
-        .group_by(unit_rollups.c.period)
-    )
-
-
-async def _breaches(session: AsyncSession, region_id: str, period: Period) -> dict[tuple[str, str], int]:
-    """Complaint deadline breaches by (unit, stage)."""
-    rows = (
-        await session.execute(
-            select(complaint_breaches.c.unit_id, complaint_breaches.c.stage, func.count())
-            .where(
-                complaint_breaches.c.region_id == region_id,
-                period_filter(complaint_breaches.c.period, period),
-            )
-            .group_by(complaint_breaches.c.unit_id, complaint_breaches.c.stage)
-        )
-    ).all()
-    return {(row[0], row[1]): row[2] for row in rows}
-
-
-def _trend(keys: list[str], totals: Mapping[str, Any], breaches_by_period: Counter[str]) -> list[TrendPoint]:
+def trend(keys: list[str], totals: Mapping[str, Any], breaches_by_period: Counter[str]) -> list[TrendPoint]:
     """Per period of the year: employees, mean achievement (from the rollups' exact sums), breaches."""
     points = []
     for key in keys:
@@ -226,7 +183,7 @@ async def unit_dashboard(
                 "region_id": region_id,
                 "unit_id": unit_id,
                 "period": parsed.key,
-                "year_keys": _keys_of_year(parsed.year),
+                "year_keys": keys_of_year(parsed.year),
                 "year_pattern": f"{parsed.year:04d}%",
             },
         )
@@ -264,14 +221,7 @@ async def unit_dashboard(
     counts: Mapping[str, int] = current.predicate_counts if current else {}
     employee_count = current.employees if current else 0
     organisation_predicate = found.organisation_predicate
-    book = RuleBook(
-        {
-            region_id: [
-                rule_set_from_settings(date.fromisoformat(effective_from), settings)
-                for effective_from, settings in found.rule_sets or ()
-            ]
-        }
-    )
+    book = rule_book_of(region_id, found.rule_sets)
     # The ranking's entries also name each employee's rater (RankingEntry leaves that out).
     ranked: list[dict[str, Any]] = (current.ranking or []) if current else []
     if not principal.has(Role.REGION_ADMIN, Role.AUDITOR):
@@ -285,109 +235,16 @@ async def unit_dashboard(
             "organisation_predicate": organisation_predicate,
             "employees": employee_count,
             "achievement_mean": mean_of(current.achievement_sum, current.measured) if current else None,
-            "predicates": _predicate_counts(counts),
+            "predicates": predicate_counts(counts),
             "without_predicate": employee_count - sum(counts.values()),
             "decided": current.decided if current else 0,
             "distribution": await distribution_of(
-                session, region_id, parsed, organisation_predicate, _predicates(counts), rule_book=book
+                session, region_id, parsed, organisation_predicate, live_predicates(counts), rule_book=book
             ),
             "satisfaction": found.satisfaction or [],
             "complaint_breaches": sum(breaches.values()),
             "complaint_breaches_by_stage": dict(sorted(breaches.items())),
-            "trend": _trend(keys, rollups, breaches_by_period),
+            "trend": trend(keys, rollups, breaches_by_period),
             "ranking": ranked,
         }
     )
-
-
-async def region_dashboard(
-    *, session: AsyncSession, principal: Principal, period: str
-) -> RegionDashboardRead:
-    """A region's dashboard: every unit's figures side by side, from the units' rollups."""
-    parsed = parse_period_key(period)
-    region_id = principal.region
-    by_unit: dict[str, Row[Any]] = {
-        row.unit_id: row
-        for row in await session.execute(
-            _region_rollups_statement(), {"region_id": region_id, "period": parsed.key}
-        )
-    }
-    known_units = {
-        row.unit_id: row
-        for row in (await session.execute(select(units).where(units.c.region_id == region_id))).all()
-    }
-    breaches = await _breaches(session, region_id, parsed)
-    # The unit's own index (service ""), over every response it received: a mean of its services'
-    # indices would weigh a service answered twice like one answered two hundred times.
-    indices: dict[str, Any] = {
-        row.unit_id: row.satisfaction_index
-        for row in await session.execute(
-            select(unit_satisfaction.c.unit_id, unit_satisfaction.c.satisfaction_index).where(
-                unit_satisfaction.c.region_id == region_id,
-                unit_satisfaction.c.period == parsed.key,
-                unit_satisfaction.c.service_id == WHOLE_UNIT,
-            )
-        )
-    }
-    summaries = []
-    region_counts: Counter[str] = Counter()
-    rules_in_force: dict[str, RuleSet] = {}  # read once, when the first unit needs it
-    for unit_id in sorted(set(by_unit) | set(known_units) | {u for u, _ in breaches}):
-        rollup = by_unit.get(unit_id)
-        counts: Mapping[str, int] = rollup.predicate_counts if rollup else {}
-        region_counts.update(counts)
-        unit = known_units.get(unit_id)
-        check = await distribution_of(
-            session,
-            region_id,
-            parsed,
-            unit.organisation_predicate if unit else None,
-            _predicates(counts),
-            rules_in_force,
-        )
-        summaries.append(
-            UnitSummary(
-                unit_id=unit_id,
-                unit_name=unit.name if unit else None,
-                employees=rollup.employees if rollup else 0,
-                achievement_mean=mean_of(rollup.achievement_sum, rollup.measured) if rollup else None,
-                distribution_compliant=check.compliant if check else None,
-                complaint_breaches=sum(count for (u, _), count in breaches.items() if u == unit_id),
-                satisfaction_index=indices.get(unit_id),
-            )
-        )
-    measured = [rollup for rollup in by_unit.values() if rollup.measured]
-    keys = [p.key for p in periods_in_year(parsed.year, (await calendar(session, region_id)).kind)]
-    return RegionDashboardRead(
-        region_id=region_id,
-        period=parsed.key,
-        employees=sum(rollup.employees for rollup in by_unit.values()),
-        achievement_mean=mean_of(
-            sum(rollup.achievement_sum for rollup in measured), sum(rollup.measured for rollup in measured)
-        ),
-        predicates=_predicate_counts(region_counts),
-        units=summaries,
-        trend=_trend(
-            keys,
-            {
-                row.period: row
-                for row in await session.execute(
-                    _region_trend_statement(), {"region_id": region_id, "keys": keys}
-                )
-            },
-            await _region_breaches_by_period(session, region_id, parsed.year),
-        ),
-    )
-
-
-async def _region_breaches_by_period(session: AsyncSession, region_id: str, year: int) -> Counter[str]:
-    """The region's complaint deadline breaches of a year, by period (the trend's)."""
-    rows = await session.execute(
-        select(complaint_breaches.c.period, func.count().label("breaches"))
-        .where(
-            complaint_breaches.c.region_id == region_id,
-            period_filter(complaint_breaches.c.period, Period(year, PeriodKind.YEAR)),
-        )
-        .group_by(complaint_breaches.c.period)
-    )
-    return Counter({row.period: row.breaches for row in rows})
