@@ -11,10 +11,10 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-import orjson
 from sqlalchemy import String, select
 from sqlalchemy.engine import Row
 
+from services.scoring.adapters.json_rows import insert_from_json_rows, json_rows
 from services.scoring.adapters.sql_arrays import keys_table, per_key
 from services.scoring.adapters.tables import contributions
 from services.scoring.domain.activity import (
@@ -30,7 +30,6 @@ from services.scoring.service_layer.projections.backlog import ActivityChange, R
 from services.scoring.service_layer.projections.evidence import check_shared_evidence
 from services.scoring.service_layer.projections.handling import divert_late, event_id_of
 from services.scoring.service_layer.views import RegionFacts, counted_keys, note_activity_change, now, touch
-from shared.db import insert_from_arrays
 from shared.messaging.consumer import EventRejected
 from shared.messaging.scope import Batch
 from shared.region_time import as_sent, utc_offset_minutes
@@ -161,10 +160,8 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
         )
     if changed:
         stamp = now()
-        stored = [changed[activity_id] | {"updated_at": stamp} for activity_id in sorted(changed)]
-        arrays = {name: [row[name] for row in stored] for name in _CONTRIBUTION_COLUMNS}
-        arrays["evidence_sha256"] = [orjson.dumps(digests).decode() for digests in arrays["evidence_sha256"]]
-        await session.execute(_STORE_CONTRIBUTIONS, arrays)
+        stored = json_rows(changed[activity_id] | {"updated_at": stamp} for activity_id in sorted(changed))
+        await session.execute(_STORE_CONTRIBUTIONS, {"rows": stored})
     if evidence:
         await check_shared_evidence(batch, region_id, evidence, facts.calendar)
 
@@ -174,8 +171,8 @@ _CONTRIBUTION_COLUMNS = ("activity_id", "region_id", *_STORED_COLUMNS, "last_eve
 
 
 def _store_contributions_statement() -> Any:
-    # Built once, and one statement for a batch's activities however many (arrays, not rows).
-    statement = insert_from_arrays(contributions, _CONTRIBUTION_COLUMNS)
+    # Built once, and one statement for a batch's activities however many (one JSON parameter).
+    statement = insert_from_json_rows(contributions, _CONTRIBUTION_COLUMNS)
     return statement.on_conflict_do_update(
         index_elements=["region_id", "activity_id"],
         set_={

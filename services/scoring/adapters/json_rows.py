@@ -1,0 +1,55 @@
+"""A batch of rows as one JSON parameter: ``INSERT ... SELECT ... FROM jsonb_to_recordset(:rows)``.
+
+``shared.db.insert_from_arrays`` sends one array per column, and the driver encodes and checks every
+element of them one by one: for the contributions a batch stores (twenty-one columns a row) that
+was a tenth of the consumer's CPU time. Here the rows travel as one JSON text that orjson writes in
+C, and PostgreSQL reads them back as typed columns. The statement text is the same for any number
+of rows (compiled and prepared once), one round trip however many.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from sqlalchemy import JSON, String, Table, bindparam, cast, column, func, select
+from sqlalchemy.dialects.postgresql import JSONB, Insert, insert
+
+
+def insert_from_json_rows(table: Table, columns: Sequence[str]) -> Insert:
+    """``INSERT INTO table (columns) SELECT * FROM jsonb_to_recordset(:rows) AS batch(column type, ...)``.
+
+    Executed with ``{"rows": json_rows(rows)}``, each row a mapping of every column to its value.
+    Add ``on_conflict_...`` and ``returning`` to the result as for any insert.
+    """
+
+    def carried(name: str) -> Any:
+        kind = table.c[name].type
+        # Unbounded text, as in insert_from_arrays: the insert's own assignment to a varchar(n)
+        # column then fails a longer value ("value too long"), where reading it as varchar(n) could
+        # cut it short.
+        if isinstance(kind, String) and kind.length is not None:
+            return String()
+        return JSONB() if isinstance(kind, JSON) else kind
+
+    rows = (
+        func.jsonb_to_recordset(cast(bindparam("rows", type_=String()), JSONB()))
+        .table_valued(*(column(name, carried(name)) for name in columns))
+        .render_derived(name="batch", with_types=True)
+    )
+    return insert(table).from_select(list(columns), select(*(rows.c[name] for name in columns)))
+
+
+def _json_value(value: object) -> str:
+    # orjson writes str, numbers, booleans, None, lists and aware datetimes (with their offset) by
+    # itself; a decimal goes as its exact text, which PostgreSQL reads as numeric.
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not stored through JSON rows")
+
+
+def json_rows(rows: Iterable[dict[str, Any]]) -> str:
+    """The ``rows`` parameter of an ``insert_from_json_rows`` statement."""
+    return orjson.dumps(list(rows), default=_json_value).decode()
