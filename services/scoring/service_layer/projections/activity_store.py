@@ -6,7 +6,6 @@ change are touched, and what the change adds to their totals is noted (``note_ac
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -135,7 +134,7 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
                 await divert_late(session, envelope, period=late, subject_id=change.employee_id)
                 continue
             event_id = event_id_of(envelope)
-            if replace(after, evidence=before.evidence) != before:  # evidence alone counts in no total
+            if not after.same_apart_from_evidence(before):  # evidence alone counts in no total
                 counted_before = counted_keys(change.employee_id, row)  # same employee, checked above
                 for progress_key in {*counted_before, *counted_keys(change.employee_id, values)}:
                     touch(work.progress, progress_key, event_id, envelope.occurred_at)
