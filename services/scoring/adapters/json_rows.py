@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import orjson
@@ -40,6 +41,17 @@ def insert_from_json_rows(table: Table, columns: Sequence[str]) -> Insert:
         .render_derived(name="batch", with_types=True)
     )
     return insert(table).from_select(list(columns), select(*(rows.c[name] for name in columns)))
+
+
+@cache
+def upsert_from_json_rows(table: Table, columns: tuple[str, ...], key: tuple[str, ...]) -> Insert:
+    """``insert_from_json_rows`` that updates a row whose ``key`` exists (every other column), built
+    once per table and column set."""
+    statement = insert_from_json_rows(table, columns)
+    return statement.on_conflict_do_update(
+        index_elements=list(key),
+        set_={name: statement.excluded[name] for name in columns if name not in key},
+    )
 
 
 def _json_value(value: object) -> str:

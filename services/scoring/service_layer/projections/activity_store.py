@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import String, select
 from sqlalchemy.engine import Row
 
-from services.scoring.adapters.json_rows import insert_from_json_rows, json_rows
+from services.scoring.adapters.json_rows import json_rows, upsert_from_json_rows
 from services.scoring.adapters.sql_arrays import keys_table, per_key
 from services.scoring.adapters.tables import contributions
 from services.scoring.domain.activity import (
@@ -169,17 +169,7 @@ _STORED_COLUMNS = tuple(stored_values(ActivityState(), "", Calendar("UTC", Perio
 _CONTRIBUTION_COLUMNS = ("activity_id", "region_id", *_STORED_COLUMNS, "last_event_id", "updated_at")
 
 
-def _store_contributions_statement() -> Any:
-    # Built once, and one statement for a batch's activities however many (one JSON parameter).
-    statement = insert_from_json_rows(contributions, _CONTRIBUTION_COLUMNS)
-    return statement.on_conflict_do_update(
-        index_elements=["region_id", "activity_id"],
-        set_={
-            name: statement.excluded[name]
-            for name in _CONTRIBUTION_COLUMNS
-            if name not in ("region_id", "activity_id")
-        },
-    )
-
-
-_STORE_CONTRIBUTIONS = _store_contributions_statement()
+# Built once, and one statement for a batch's activities however many (one JSON parameter).
+_STORE_CONTRIBUTIONS = upsert_from_json_rows(
+    contributions, _CONTRIBUTION_COLUMNS, ("region_id", "activity_id")
+)

@@ -11,9 +11,9 @@ from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.scoring.adapters.json_rows import json_rows, upsert_from_json_rows
 from services.scoring.adapters.sql_arrays import per_key
 from services.scoring.adapters.tables import indicator_progress
 from services.scoring.domain.achievement import (
@@ -136,18 +136,9 @@ async def refresh_progress(
             }
         )
     if upserts:
-        statement = insert(indicator_progress)
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["region_id", "employee_id", "indicator_id", "period"],
-                set_={
-                    name: statement.excluded[name]
-                    for name in upserts[0]
-                    if name not in ("region_id", "employee_id", "indicator_id", "period")
-                },
-            ),
-            upserts,
-        )
+        # One JSON parameter for every row (an executemany encoded each value on its own).
+        statement = upsert_from_json_rows(indicator_progress, tuple(upserts[0]), _PROGRESS_KEY)
+        await session.execute(statement, {"rows": json_rows(upserts)})
     if deletes:
         # Rows known to exist, each deleted by its primary key (an index look-up whatever the
         # statistics say; a join to the keys was planned as a scan of the region's rows).
@@ -160,6 +151,7 @@ async def refresh_progress(
         )
 
 
+_PROGRESS_KEY = ("region_id", "employee_id", "indicator_id", "period")
 _DELETE_PROGRESS = delete(indicator_progress).where(
     indicator_progress.c.region_id == bindparam("r"),
     indicator_progress.c.employee_id == bindparam("e"),

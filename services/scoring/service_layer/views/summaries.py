@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import bindparam, delete
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.scoring.adapters.json_rows import json_rows, upsert_from_json_rows
 from services.scoring.adapters.tables import employee_scores
 from services.scoring.domain.achievement import (
     IndicatorAchievement,
@@ -108,18 +108,11 @@ async def refresh_summaries(
             }
         )
     if upserts:
-        statement = insert(employee_scores)
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["region_id", "employee_id", "period"],
-                set_={
-                    name: statement.excluded[name]
-                    for name in upserts[0]
-                    if name not in ("region_id", "employee_id", "period")
-                },
-            ),
-            upserts,
+        # One JSON parameter for every row (an executemany encoded each value on its own).
+        statement = upsert_from_json_rows(
+            employee_scores, tuple(upserts[0]), ("region_id", "employee_id", "period")
         )
+        await session.execute(statement, {"rows": json_rows(upserts)})
     if deletes:
         await session.execute(
             _DELETE_SUMMARY,
