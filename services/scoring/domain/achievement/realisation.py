@@ -1,4 +1,4 @@
-"""Achievement (capaian) of one indicator: realisation from contributions, compared with its target.
+"""Realisation (realisasi) of one indicator from its contributions, or from a view row's running totals.
 
 All arithmetic is exact (:class:`fractions.Fraction`); convert to ``Decimal`` or ``float`` only at the edges.
 """
@@ -10,97 +10,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
 
-from services.scoring.domain.labels import LabelledEnum
-
-
-class Aspect(LabelledEnum):
-    """Aspek indikator: what the indicator measures."""
-
-    QUANTITY = "QUANTITY", "Kuantitas", "Quantity"
-    QUALITY = "QUALITY", "Kualitas", "Quality"
-    TIME = "TIME", "Waktu", "Time"
-    COST = "COST", "Biaya", "Cost"
-
-
-class Direction(LabelledEnum):
-    """Arah indikator: whether more is better (documents) or less (waiting minutes)."""
-
-    HIGHER_IS_BETTER = "HIGHER_IS_BETTER", "Semakin tinggi semakin baik", "Higher is better"
-    LOWER_IS_BETTER = "LOWER_IS_BETTER", "Semakin rendah semakin baik", "Lower is better"
-
-
-class Aggregation(LabelledEnum):
-    """How contributions over a period combine into one realisation."""
-
-    SUM = "SUM", "Jumlah", "Sum"
-    AVERAGE = "AVERAGE", "Rata-rata", "Average"
-    LAST = "LAST", "Nilai terakhir", "Latest value"
-    RATIO = "RATIO", "Rasio", "Ratio (sum of numerators / sum of denominators)"
-
-
-class Judgement(LabelledEnum):
-    """Penilaian atasan: the rater's judgement of a qualitative target."""
-
-    NOT_MET = "NOT_MET", "Tidak tercapai", "Not met"
-    PARTLY_MET = "PARTLY_MET", "Sebagian tercapai", "Partly met"
-    MET = "MET", "Tercapai", "Met"
-    EXCEEDED = "EXCEEDED", "Melampaui target", "Exceeded"
-
-
-class AchievementBasis(LabelledEnum):
-    """Where an indicator's achievement comes from."""
-
-    MEASURED = "MEASURED", "Terukur dari realisasi", "Measured from realisation"
-    JUDGED = "JUDGED", "Dinilai oleh atasan", "Judged by the rater"
-    NO_DATA = "NO_DATA", "Belum ada data", "No data yet"
+from services.scoring.domain.achievement.indicators import Aggregation
 
 
 class ContributionError(ValueError):
     """A contribution that does not fit its indicator or contradicts an earlier one."""
-
-
-@dataclass(frozen=True)
-class NumericTarget:
-    """Target kuantitatif: a number with a unit (e.g. 120 documents, 15 minutes)."""
-
-    value: Fraction
-    unit: str = ""
-
-    def __post_init__(self) -> None:
-        if self.value < 0:
-            raise ValueError("a target cannot be negative")
-
-
-@dataclass(frozen=True)
-class QualitativeTarget:
-    """Target kualitatif: a statement whose realisation the rater judges."""
-
-    statement: str
-
-    def __post_init__(self) -> None:
-        if not self.statement.strip():
-            raise ValueError("a qualitative target needs a statement")
-
-
-Target = NumericTarget | QualitativeTarget
-
-
-@dataclass(frozen=True)
-class Indicator:
-    """Indikator Kinerja Individu (IKI) of one planned result."""
-
-    id: str
-    template_code: str
-    aspect: Aspect
-    direction: Direction
-    aggregation: Aggregation
-    target: Target
-    weight: Fraction = Fraction(1)
-    name: str = ""
-
-    def __post_init__(self) -> None:
-        if self.weight <= 0:
-            raise ValueError("an indicator weight must be positive")
 
 
 @dataclass(frozen=True)
@@ -151,59 +65,6 @@ class Realisation:
     def empty(cls, aggregation: Aggregation) -> Realisation:
         """Realisation of an indicator nobody has reported on."""
         return compute_realisation(aggregation, ())
-
-
-@dataclass(frozen=True)
-class JudgementScale:
-    """Achievement ratio given to each rater judgement of a qualitative target."""
-
-    not_met: Fraction = Fraction(0)
-    partly_met: Fraction = Fraction(1, 2)
-    met: Fraction = Fraction(1)
-    exceeded: Fraction = Fraction(6, 5)
-
-    def ratio(self, judgement: Judgement) -> Fraction:
-        """Achievement ratio for a judgement."""
-        match judgement:
-            case Judgement.NOT_MET:
-                return self.not_met
-            case Judgement.PARTLY_MET:
-                return self.partly_met
-            case Judgement.MET:
-                return self.met
-            case Judgement.EXCEEDED:
-                return self.exceeded
-
-
-@dataclass(frozen=True)
-class AchievementPolicy:
-    """How realisation becomes achievement; part of a region's dated rule set."""
-
-    cap: Fraction = Fraction(3, 2)
-    judgements: JudgementScale = JudgementScale()
-
-    def __post_init__(self) -> None:
-        if self.cap < 1:
-            raise ValueError("the achievement cap must be at least 1")
-
-
-@dataclass(frozen=True)
-class IndicatorAchievement:
-    """Capaian indikator: realisation, target and the resulting (capped) achievement ratio."""
-
-    indicator: Indicator
-    realisation: Realisation
-    basis: AchievementBasis
-    achievement: Fraction | None
-    capped: bool = False
-    judgement: Judgement | None = None
-
-    @property
-    def verified_share(self) -> Fraction | None:
-        """Share of the realisation backed by verified evidence; a rater's judgement counts as verified."""
-        if self.basis is AchievementBasis.JUDGED:
-            return Fraction(1)
-        return self.realisation.verified_share
 
 
 def _check_shape(aggregation: Aggregation, contribution: Contribution) -> None:
@@ -436,61 +297,3 @@ class IndicatorAccumulator:
             contribution_count=self._all.count,
             verified_count=self._verified.count,
         )
-
-
-def _uncapped_ratio(direction: Direction, target: Fraction, realisation: Fraction) -> Fraction | None:
-    """Achievement ratio before the cap; ``None`` stands for unbounded (no waiting beats any target)."""
-    if direction is Direction.HIGHER_IS_BETTER:
-        return realisation / target if target else Fraction(1)
-    if realisation:
-        return target / realisation
-    return None if target else Fraction(1)
-
-
-def achievement_ratio(
-    direction: Direction, target: Fraction, realisation: Fraction, *, cap: Fraction
-) -> Fraction:
-    """Achievement ratio of a numeric target, capped so one indicator cannot mask the others.
-
-    Higher is better: realisation / target; a zero target is simply met (1), since it gives no scale to
-    measure over-achievement against. Lower is better: target / realisation; a zero realisation beats any
-    positive target (the cap), meets a zero target exactly (1), and any realisation above a zero target
-    scores 0.
-    """
-    ratio = _uncapped_ratio(direction, target, realisation)
-    return cap if ratio is None else min(ratio, cap)
-
-
-def assess_indicator(
-    indicator: Indicator,
-    realisation: Realisation,
-    policy: AchievementPolicy | None = None,
-    judgement: Judgement | None = None,
-) -> IndicatorAchievement:
-    """Achievement of one indicator from its realisation, or from the rater's judgement if qualitative."""
-    policy = policy or AchievementPolicy()
-    if realisation.aggregation is not indicator.aggregation:
-        raise ValueError(
-            f"realisation aggregated by {realisation.aggregation}, indicator by {indicator.aggregation}"
-        )
-    target = indicator.target
-    if isinstance(target, QualitativeTarget):
-        if judgement is None:
-            return IndicatorAchievement(indicator, realisation, AchievementBasis.NO_DATA, None)
-        judged = policy.judgements.ratio(judgement)
-        return IndicatorAchievement(
-            indicator,
-            realisation,
-            AchievementBasis.JUDGED,
-            min(judged, policy.cap),
-            judged > policy.cap,
-            judgement,
-        )
-    if judgement is not None:
-        raise ValueError(f"indicator {indicator.id} has a numeric target; it is measured, not judged")
-    if realisation.value is None:
-        return IndicatorAchievement(indicator, realisation, AchievementBasis.NO_DATA, None)
-    raw = _uncapped_ratio(indicator.direction, target.value, realisation.value)
-    capped = raw is None or raw > policy.cap
-    achieved = policy.cap if raw is None else min(raw, policy.cap)
-    return IndicatorAchievement(indicator, realisation, AchievementBasis.MEASURED, achieved, capped)
