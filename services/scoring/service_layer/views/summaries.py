@@ -7,6 +7,7 @@ with the region's rules for the period. Rows are written only when their content
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, delete
@@ -35,17 +36,28 @@ from services.scoring.service_layer.views.summary_inputs import read_summary_inp
 from services.scoring.service_layer.views.touches import SummaryKey, Touch
 from services.scoring.service_layer.views.values import now, to_decimal, unchanged
 from shared.i18n import phrase_message
+from shared.refusals import Phrase
 
 
 def _reason_json(reason: ProposalReason) -> dict[str, Any]:
+    explanation = reason.explanation
+    message_en, message_id = _messages(explanation.message, tuple(explanation.params.items()))
     return {
         "code": reason.code.value,
         "required": None if reason.required is None else str(to_decimal(reason.required)),
         "actual": None if reason.actual is None else str(to_decimal(reason.actual)),
         "satisfied": reason.satisfied,
-        "message_en": phrase_message(reason.explanation, "en"),
-        "message_id": phrase_message(reason.explanation, "id"),
+        "message_en": message_en,
+        "message_id": message_id,
     }
+
+
+@lru_cache(maxsize=4096)
+def _messages(message: str, params: tuple[tuple[str, object], ...]) -> tuple[str, str]:
+    """A phrase in both languages, remembered: every summary refresh words its proposal's reasons,
+    whose numbers are shown with two decimals, so the same few texts come again and again."""
+    phrase = Phrase(message, dict(params))
+    return phrase_message(phrase, "en"), phrase_message(phrase, "id")
 
 
 def _outcome_json(item: IndicatorAchievement) -> dict[str, Any]:
