@@ -112,7 +112,8 @@ def test_platform_administrators_and_ops_see_no_ratings_or_personal_data() -> No
 
 @pytest.fixture(scope="module")
 async def clients(signing_key: Path) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    """Each service's API in process; these refusals happen before any database access."""
+    """Each service's API in process; the refusals and errors tested with it come before any database
+    access (the error shape tests use it too)."""
     clients: dict[str, httpx.AsyncClient] = {}
     for name in SERVICE_NAMES:
         service_definition = definition(name)

@@ -10,19 +10,24 @@ the English message again, nor English words of pydantic or the framework).
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from kinerja.services import SERVICE_NAMES, definition
-from shared.runtime import build_app, build_context
-from tests.contract.test_access_policies import ALL_ENDPOINTS, Endpoint, _forged_tokens, signing_key, token
+from kinerja.services import SERVICE_NAMES
+from tests.contract.test_access_policies import (
+    ALL_ENDPOINTS,
+    Endpoint,
+    _forged_tokens,
+    clients,
+    signing_key,
+    token,
+)
 from tests.contract.test_request_guards import READING, body_limit
 
-__all__ = ["signing_key"]  # the access tests' development key, a module fixture
+__all__ = ["clients", "signing_key"]  # the access tests' module fixtures: the APIs in process, their key
 
 ENGLISH_WORDS = re.compile(
     r"\b(the|should|must|is|are|required|field|input|valid|invalid|not found|allowed|error|body)\b", re.I
@@ -32,19 +37,6 @@ BODY_ROUTES = [e for e in ALL_ENDPOINTS if (e.service, e.method, e.path) in READ
 METHODS_BY_PATH: dict[tuple[str, str], set[str]] = {}
 for _endpoint in ALL_ENDPOINTS:
     METHODS_BY_PATH.setdefault((_endpoint.service, _endpoint.path), set()).add(_endpoint.method)
-
-
-@pytest.fixture(scope="module")
-async def clients(signing_key: Path) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    """Each service's API in process; these answers come before any database access."""
-    clients: dict[str, httpx.AsyncClient] = {}
-    for name in SERVICE_NAMES:
-        service_definition = definition(name)
-        app = build_app(service_definition, build_context(service_definition))
-        clients[name] = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
-    yield clients
-    for client in clients.values():
-        await client.aclose()
 
 
 def assert_one_shape(response: httpx.Response, status: int) -> dict[str, Any]:
