@@ -272,3 +272,26 @@ def run_on_platform(run: Callable[[Any, BenchPlatform], Coroutine[Any, Any, None
         uvloop.install()
     with bench_platform() as platform:
         asyncio.run(run(args, platform))
+
+
+def start_baseline(module: str, *arguments: str) -> tuple[subprocess.Popen[bytes], str]:
+    """A benchmark's baseline server (``python -m module PORT *arguments``, one worker) on a free
+    port, once it answers /healthz; its process and base URL."""
+    port = infra.free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", module, str(port), *arguments],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1),
+        ):
+            return process, f"http://127.0.0.1:{port}"
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the bare baseline API did not start")

@@ -18,11 +18,6 @@ from __future__ import annotations
 
 import argparse
 import pstats
-import subprocess
-import sys
-import time
-import urllib.request
-from contextlib import suppress
 from typing import cast
 
 import httpx
@@ -31,15 +26,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench._http import RawClient
 from bench._platform import (
-    ROOT,
     BenchPlatform,
     CpuMeter,
     figure,
     machine_line,
     process_ids,
     run_on_platform,
+    start_baseline,
 )
-from kinerja import infra
 from kinerja.simulate import (
     Outcome,
     Population,
@@ -53,25 +47,6 @@ from kinerja.simulate import (
 SINGLE_TARGET = 1500.0
 BATCH_TARGET = 15_000.0
 P99_TARGET_MS = 100.0
-
-
-def start_bare_api() -> tuple[subprocess.Popen[bytes], str]:
-    """The baseline server, one worker, on a free port."""
-    port = infra.free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench.bare_api", str(port)],
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with suppress(OSError), urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-            return process, f"http://127.0.0.1:{port}"
-        time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("the bare baseline API did not start")
 
 
 async def measure(
@@ -130,7 +105,7 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
         f"reporting knew every plan after {warm.elapsed:.1f}s"
     )
 
-    bare, bare_url = start_bare_api()
+    bare, bare_url = start_baseline("bench.bare_api")
     pids = process_ids(platform, services)
     bare_pids = {"bench client": pids["bench client"], "bare api": bare.pid}
     service_pids = {name: pid for name, pid in pids.items() if name not in ("planning", "redis", "broker")}

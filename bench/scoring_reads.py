@@ -51,9 +51,10 @@ from bench._platform import (
     process_ids,
     run_on_platform,
     stage,
+    start_baseline,
 )
 from bench._read_loops import Phase, closed_loop, open_loop
-from bench.scoring_reads_bare import Request, collect_samples, start_bare
+from bench.scoring_reads_bare import Request, collect_samples
 from bench.scoring_reads_fill import EMPLOYEES_PER_UNIT, Scale, fill_views, filled_counts
 from kinerja.simulate import TokenMint
 from services.scoring.adapters.tables import WHOLE_UNIT
@@ -277,7 +278,7 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
     samples = await collect_samples(real_url, request_makers(scale, mint, seed=args.seed - 4), 50)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as samples_file:
         json.dump(samples, samples_file)
-    bare, bare_url = start_bare(Path(samples_file.name))
+    bare, bare_url = start_baseline("bench.scoring_reads_bare", samples_file.name)
     pids = process_ids(platform, services)
     real_pids = {name: pid for name, pid in pids.items() if name not in ("redis", "broker")}
     bare_pids = {"bench client": pids["bench client"], "bare api": bare.pid}

@@ -1,24 +1,18 @@
 """The reads benchmark's baseline (bench/scoring_reads.py): a bare FastAPI app with scoring's three
 read routes and response models, answering with bodies the service itself gave, in a process of its own.
 
-Run by ``start_bare`` as ``python -m bench.scoring_reads_bare PORT SAMPLES``.
+Run by ``bench._platform.start_baseline`` as ``python -m bench.scoring_reads_bare PORT SAMPLES``.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Callable
-from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 from bench._http import RawClient
-from bench._platform import ROOT
-from kinerja import infra
 
 #: A read to send: its path and its headers.
 Request = tuple[str, dict[str, str]]
@@ -71,25 +65,6 @@ def serve_bare(port: int, samples_path: Path) -> None:
         access_log=False,
         log_level="warning",
     )
-
-
-def start_bare(samples_path: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """The baseline server, one worker, on a free port."""
-    port = infra.free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench.scoring_reads_bare", str(port), str(samples_path)],
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with suppress(OSError), urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-            return process, f"http://127.0.0.1:{port}"
-        time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("the bare baseline API did not start")
 
 
 async def collect_samples(url: str, makers: dict[str, Callable[[], Request]], count: int) -> dict[str, Any]:
