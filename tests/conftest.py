@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kinerja import infra
 from kinerja.services import definition
@@ -130,6 +130,18 @@ async def outbox_payloads(service: RunningService, region: str, event_type: str)
             .order_by(outbox.c.id)
         )
         return [orjson.loads(value)["payload"] for value in rows]
+
+
+async def waits_on_advisory_lock(session_factory: async_sessionmaker[AsyncSession]) -> bool:
+    """Whether a transaction of this database waits for an advisory lock another one holds."""
+    async with session_factory() as session:
+        waiting = await session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND wait_event = 'advisory' AND datname = current_database()"
+            )
+        )
+        return bool(waiting)
 
 
 def new_region_id() -> str:

@@ -44,7 +44,7 @@ from shared.db import ALL_REGIONS_SETTING, REGION_SETTING, create_engine, create
 from shared.messaging.scope import Batch
 from shared.migrations import upgrade_to_head_async
 from shared.outbox import OutboxWriter
-from tests.conftest import apply_event, auth, new_region_id, wait_until
+from tests.conftest import apply_event, auth, new_region_id, wait_until, waits_on_advisory_lock
 from tests.integration.scoring_expected_views import expected_views
 from tests.integration.scoring_rollups import expected_rollups, stored_rollups
 from tests.integration.scoring_scenarios import T0, YEAR, Delivery, Scenario, scenarios, wrap
@@ -373,14 +373,7 @@ async def test_one_evidence_file_claimed_by_two_employees_at_once_is_flagged(
         await deliver(scoring_db, [report("e-2")], deferred=False)
 
     async def second_is_waiting() -> bool:
-        async with scoring_db() as session:
-            waiting = await session.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND wait_event = 'advisory' AND datname = current_database()"
-                )
-            )
-            return bool(waiting)
+        return await waits_on_advisory_lock(scoring_db)
 
     tasks = [asyncio.create_task(first()), asyncio.create_task(second())]
     try:

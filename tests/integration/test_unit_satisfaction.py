@@ -13,13 +13,12 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from services.feedback.domain.periods import period_at
 from services.feedback.service_layer.schemas import SurveyResponseCreate
 from services.feedback.service_layer.surveys import submit_survey_response
 from shared.contracts.planning import RegionRegistered, UnitUpserted
-from tests.conftest import auth, new_region_id, outbox_payloads, wait_until
+from tests.conftest import auth, new_region_id, outbox_payloads, wait_until, waits_on_advisory_lock
 from tests.integration.test_feedback_surveys import citizen, scores, seed_region
 from tests.integration.test_replay import publish
 
@@ -162,14 +161,7 @@ async def test_responses_to_two_services_at_once_publish_a_unit_index_counting_b
             assert sent.status_code == 201, sent.text
 
     async def second_is_waiting() -> bool:
-        async with feedback.context.session_factory() as session:
-            waiting = await session.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND wait_event = 'advisory' AND datname = current_database()"
-                )
-            )
-            return bool(waiting)
+        return await waits_on_advisory_lock(feedback.context.session_factory)
 
     tasks = [asyncio.create_task(first()), asyncio.create_task(second())]
     try:
