@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -271,6 +271,20 @@ async def see_all_regions(session: AsyncSession | AsyncConnection) -> None:
 async def restrict_to_region(session: AsyncSession | AsyncConnection, region_id: str) -> None:
     """Restrict this transaction to one region (row-level security reads the setting)."""
     await session.execute(SET_REGION, {"region_id": region_id})
+
+
+async def in_each_region(session: AsyncSession, region_ids: Iterable[str]) -> AsyncIterator[str]:
+    """Each region in turn, the transaction restricted to it while the caller works in it, then to
+    the region it was restricted to before (a batch's deferred work over its events' regions)."""
+    restricted_to = await session.scalar(select(func.current_setting(REGION_SETTING, True)))
+    current = restricted_to
+    for region_id in region_ids:
+        if region_id != current:
+            await restrict_to_region(session, region_id)
+            current = region_id
+        yield region_id
+    if restricted_to and current != restricted_to:
+        await restrict_to_region(session, restricted_to)
 
 
 def restrict_each_transaction(session: AsyncSession, region_id: str) -> None:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,7 +27,7 @@ from shared.contracts.planning import (
     WorkPlanSuperseded,
 )
 from shared.contracts.reporting import ActivityReported
-from shared.db import REGION_SETTING, insert_from_arrays, restrict_to_region
+from shared.db import in_each_region, insert_from_arrays
 from shared.messaging.scope import Batch, HandlerScope
 from shared.read_models import FactOrder, holding_or_first, stamp_values, stored_if_newer
 from shared.refusals import Refusal, RefusalKind
@@ -194,18 +194,11 @@ class PendingActivities:
         by_region, self._by_region = self._by_region, {}
         if not by_region:
             return
-        restricted_to = await session.scalar(select(func.current_setting(REGION_SETTING, True)))
-        current = restricted_to
-        for region_id, rows in by_region.items():
-            if region_id != current:
-                await restrict_to_region(session, region_id)
-                current = region_id
-            stored = list(rows.values())
+        async for region_id in in_each_region(session, list(by_region)):
+            stored = list(by_region[region_id].values())
             await session.execute(
                 _STORE_ACTIVITIES, {name: [row[name] for row in stored] for name in _ACTIVITY_COLUMNS}
             )
-        if restricted_to and current != restricted_to:
-            await restrict_to_region(session, restricted_to)
 
 
 _ACTIVITY_COLUMNS = ("activity_id", "region_id", "employee_id", "result_id", "occurred_at", "description")

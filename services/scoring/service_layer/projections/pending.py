@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.service_layer.projections.activity_store import apply_changes
 from services.scoring.service_layer.projections.backlog import RegionWork, ViewBacklog
 from services.scoring.service_layer.views import refresh_views, region_facts
 from shared.contracts import Envelope, Event
-from shared.db import REGION_SETTING, restrict_to_region
+from shared.db import in_each_region
 from shared.messaging.scope import Batch, HandlerScope
 
 
@@ -44,10 +43,8 @@ class PendingViews:
         regions, self._regions = self._regions, {}
         if not regions:
             return
-        restricted_to = await session.scalar(select(func.current_setting(REGION_SETTING, True)))
-        for region_id, work in regions.items():
-            if region_id != restricted_to:
-                await restrict_to_region(session, region_id)
+        async for region_id in in_each_region(session, list(regions)):
+            work = regions[region_id]
             facts = await region_facts(session, region_id)
             await apply_changes(self._batch, facts, work)
             if (backlog := self._batch.replay_backlog) is not None:
@@ -61,8 +58,6 @@ class PendingViews:
                     employee_years=work.employee_years,
                     deltas=work.deltas,
                 )
-            if region_id != restricted_to and restricted_to:
-                await restrict_to_region(session, restricted_to)
 
 
 #: What scoring's handlers act with: a replay leaves its view work to a ``ViewBacklog``.
