@@ -1,0 +1,30 @@
+"""The live feed's copy of an activity holds exactly the fields the API answers, from the stored values."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from services.reporting.service_layer.activities import feed_payload
+from services.reporting.service_layer.schemas import ActivityRead
+
+
+def test_the_payload_has_every_field_of_an_activity_and_nothing_else():
+    values = {
+        "activity_id": "activity-0001",
+        "indicator_id": "indicator-1",
+        "occurred_at": datetime(2026, 3, 2, 2, 31, tzinfo=UTC),
+        "occurred_utc_offset": 420,  # stored, not shown
+        "quantity": Decimal("1.5"),
+        "description": "Menerbitkan KTP-el",
+        "region_id": "r-1",
+        "employee_id": "e-1",
+        "status": "submitted",
+        "revision": 1,
+    }
+
+    payload = feed_payload(values)
+
+    assert list(payload) == list(ActivityRead.model_fields)
+    assert payload == {name: values.get(name) for name in ActivityRead.model_fields}
+    assert "occurred_utc_offset" in values  # the values themselves are left as they were
