@@ -58,7 +58,7 @@ from bench.scoring_reads_bare import Request, collect_samples
 from bench.scoring_reads_fill import EMPLOYEES_PER_UNIT, Scale, fill_views, filled_counts
 from kinerja.simulate import TokenMint
 from services.scoring.adapters.tables import WHOLE_UNIT
-from services.scoring.service_layer.queries import dashboards, region_dashboards, scorecards
+from services.scoring.service_layer.queries import dashboards, region_dashboards, scorecard_rows
 from shared.auth import Role
 
 P99_TARGET_MS = 50.0
@@ -100,26 +100,25 @@ async def explain(platform: BenchPlatform, scale: Scale) -> list[str]:
     person = {"region_id": region, "employee_id": employee}
     reads: list[tuple[str, Any, dict[str, Any]]] = [
         (
-            "scorecard: summary, closed period, supervisor, assessment, latest decision",
-            scorecards._scorecard_summary_statement(),
+            "scorecard: summary, closed period, supervisor, assessment, latest decision, field visits",
+            scorecard_rows.scorecard_summary_statement(False),
             person | {"period": quarter, "year_key": str(year)},
         ),
         (
             "scorecard: plan indicators with their progress",
-            scorecards._indicators_with_progress_statement(),
+            scorecard_rows.indicators_with_progress_statement(),
             person | {"plan_id": f"p{employee}", "period": quarter},
         ),
         (
             "scorecard: activities of a quarter",
-            scorecards._activities_statement(False),
+            scorecard_rows.activities_statement(False),
             person | {"period": quarter},
         ),
         (
             "scorecard: activities of the year",
-            scorecards._activities_statement(True),
+            scorecard_rows.activities_statement(True),
             person | {"year": year},
         ),
-        ("scorecard: field visits", scorecards._field_visits_statement(False), person | {"period": quarter}),
         (
             "unit dashboard: the unit, its rollups of the year, satisfaction, breaches and rule sets",
             dashboards._UNIT_DASHBOARD,
