@@ -49,6 +49,22 @@ def wrap(event: Event, at: datetime) -> Delivery:
     return Delivery(Envelope.wrap(event, producer="test", occurred_at=at), event)
 
 
+def evidenced_report(region: str, employee: str, evidence: list[str]) -> ActivityReported:
+    """The employee's one activity (``{employee}-a``, at T0) with these evidence files' digests."""
+    return ActivityReported(
+        region_id=region,
+        activity_id=f"{employee}-a",
+        employee_id=employee,
+        plan_id="p",
+        result_id="r",
+        indicator_id="i",
+        occurred_at=T0,
+        quantity=Decimal(1),
+        description="Kegiatan",
+        evidence_sha256=evidence,
+    )
+
+
 # --- random scenarios ----------------------------------------------------------------------------
 
 

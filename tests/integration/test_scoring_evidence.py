@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -12,7 +10,7 @@ from shared.contracts import Envelope
 from shared.contracts.reporting import ActivityReported, ActivityVerified, EvidenceAttached
 from shared.outbox import OutboxWriter
 from tests.conftest import new_region_id
-from tests.integration.scoring_scenarios import T0, Delivery, wrap
+from tests.integration.scoring_scenarios import T0, Delivery, evidenced_report, wrap
 from tests.integration.test_scoring_views import deliver, rows_of, scoring_db, scoring_service
 
 pytestmark = pytest.mark.integration
@@ -26,18 +24,7 @@ async def test_evidence_attached_before_its_report_or_redelivered_counts_once_an
     region, photo, scan = new_region_id(), "ab" * 32, "cd" * 32
 
     def report(employee: str, evidence: list[str]) -> ActivityReported:
-        return ActivityReported(
-            region_id=region,
-            activity_id=f"{employee}-a",
-            employee_id=employee,
-            plan_id="p",
-            result_id="r",
-            indicator_id="i",
-            occurred_at=T0,
-            quantity=Decimal(1),
-            description="Kegiatan",
-            evidence_sha256=evidence,
-        )
+        return evidenced_report(region, employee, evidence)
 
     def attached(employee: str, digest: str) -> EvidenceAttached:
         return EvidenceAttached(
@@ -84,21 +71,7 @@ async def test_a_flag_raised_by_a_handler_is_published_by_its_service_caused_by_
     outbox = OutboxWriter(runtime_tables.outbox, producer="scoring-replica")
 
     def report(employee: str) -> Delivery:
-        return wrap(
-            ActivityReported(
-                region_id=region,
-                activity_id=f"{employee}-a",
-                employee_id=employee,
-                plan_id="p",
-                result_id="r",
-                indicator_id="i",
-                occurred_at=T0,
-                quantity=Decimal(1),
-                description="Kegiatan",
-                evidence_sha256=[photo],
-            ),
-            T0,
-        )
+        return wrap(evidenced_report(region, employee, [photo]), T0)
 
     first, second = report("e-1"), report("e-2")
     await deliver(scoring_db, [first], outbox=outbox)

@@ -47,7 +47,15 @@ from shared.outbox import OutboxWriter
 from tests.conftest import apply_event, auth, new_region_id, wait_until, waits_on_advisory_lock
 from tests.integration.scoring_expected_views import expected_views
 from tests.integration.scoring_rollups import expected_rollups, stored_rollups
-from tests.integration.scoring_scenarios import T0, YEAR, Delivery, Scenario, scenarios, wrap
+from tests.integration.scoring_scenarios import (
+    T0,
+    YEAR,
+    Delivery,
+    Scenario,
+    evidenced_report,
+    scenarios,
+    wrap,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -341,21 +349,7 @@ async def test_one_evidence_file_claimed_by_two_employees_at_once_is_flagged(
     region, digest = new_region_id(), "cd" * 32
 
     def report(employee: str) -> Delivery:
-        return wrap(
-            ActivityReported(
-                region_id=region,
-                activity_id=f"{employee}-a",
-                employee_id=employee,
-                plan_id="p",
-                result_id="r",
-                indicator_id="i",
-                occurred_at=T0,
-                quantity=Decimal(1),
-                description="Kegiatan",
-                evidence_sha256=[digest],
-            ),
-            T0,
-        )
+        return wrap(evidenced_report(region, employee, [digest]), T0)
 
     first_applied = asyncio.Event()
     release_first = asyncio.Event()
