@@ -24,7 +24,6 @@ from services.scoring.adapters.tables import (
 )
 from services.scoring.domain.activity import ActivityStatus
 from services.scoring.domain.periods import Period, PeriodKind
-from services.scoring.service_layer.schemas import ActivityRead
 from services.scoring.service_layer.views import employee_assignment
 from shared.region_time import as_sent
 
@@ -65,7 +64,8 @@ def activities_statement(whole_year: bool) -> Any:
 
 async def activities_by_indicator(
     session: AsyncSession, region_id: str, employee_id: str, period: Period
-) -> dict[str, list[ActivityRead]]:
+) -> dict[str, list[dict[str, Any]]]:
+    """The activities of the period (or year) by indicator, as the answer's ``ActivityRead`` takes them."""
     whole_year = period.kind is PeriodKind.YEAR
     rows = (
         await session.execute(
@@ -74,19 +74,19 @@ async def activities_by_indicator(
             | ({"year": period.year} if whole_year else {"period": period.key}),
         )
     ).all()
-    grouped: dict[str, list[ActivityRead]] = {}
+    grouped: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         grouped.setdefault(row.indicator_id, []).append(
-            ActivityRead(
-                activity_id=row.activity_id,
-                occurred_at=as_sent(row.occurred_at, row.occurred_utc_offset),
-                quantity=row.quantity,
-                denominator=row.denominator,
-                status=row.status,
-                counted=row.status != ActivityStatus.REJECTED.value,
-                corrected=row.measure_corrected,
-                evidence_count=row.evidence_count,
-            )
+            {
+                "activity_id": row.activity_id,
+                "occurred_at": as_sent(row.occurred_at, row.occurred_utc_offset),
+                "quantity": row.quantity,
+                "denominator": row.denominator,
+                "status": row.status,
+                "counted": row.status != ActivityStatus.REJECTED.value,
+                "corrected": row.measure_corrected,
+                "evidence_count": row.evidence_count,
+            }
         )
     return grouped
 

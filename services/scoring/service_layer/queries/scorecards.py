@@ -17,11 +17,6 @@ from services.scoring.service_layer.queries.scorecard_rows import (
     scorecard_summary,
 )
 from services.scoring.service_layer.schemas import (
-    BehaviourRead,
-    DecisionRead,
-    FieldVisitRead,
-    IndicatorScore,
-    ProposalReasonRead,
     ScorecardRead,
 )
 from services.scoring.service_layer.views import indicator_of, to_decimal
@@ -62,90 +57,93 @@ async def scorecard(
     )
     outcomes = {item["indicator_id"]: item for item in summary.indicator_outcomes}
     activities = await activities_by_indicator(session, region_id, employee_id, parsed)
-    indicators = []
+    indicators: list[dict[str, Any]] = []
     for planned in indicator_rows:
         progress = planned.progress_indicator_id is not None
         outcome = outcomes.get(planned.indicator_id, {})
         # A judged (qualitative) indicator's achievement comes from the rater's judgement, not progress.
         judged = outcome.get("judgement") is not None and outcome.get("achievement") is not None
         indicators.append(
-            IndicatorScore(
-                indicator_id=planned.indicator_id,
-                code=planned.code,
-                name=planned.name,
-                result_id=planned.result_id,
-                result_kind=planned.result_kind,
-                aspect=planned.aspect,
-                direction=planned.direction,
-                aggregation=planned.aggregation,
-                unit_of_measure=planned.unit_of_measure,
-                target=planned.progress_target if progress else _target_without_activity(planned, parsed),
-                qualitative_target=planned.qualitative_target,
-                realisation=planned.realisation if progress else None,
-                verified_share=planned.verified_share if progress else None,
-                achievement=(
+            {
+                "indicator_id": planned.indicator_id,
+                "code": planned.code,
+                "name": planned.name,
+                "result_id": planned.result_id,
+                "result_kind": planned.result_kind,
+                "aspect": planned.aspect,
+                "direction": planned.direction,
+                "aggregation": planned.aggregation,
+                "unit_of_measure": planned.unit_of_measure,
+                "target": planned.progress_target if progress else _target_without_activity(planned, parsed),
+                "qualitative_target": planned.qualitative_target,
+                "realisation": planned.realisation if progress else None,
+                "verified_share": planned.verified_share if progress else None,
+                "achievement": (
                     Decimal(outcome["achievement"]) if judged else planned.achievement if progress else None
                 ),
-                basis=outcome.get("basis", "NO_DATA"),
-                judgement=outcome.get("judgement"),
-                activity_count=planned.activity_count if progress else 0,
-                verified_count=planned.verified_count if progress else 0,
-                rejected_count=planned.rejected_count if progress else 0,
-                last_activity_at=planned.last_occurred_at if progress else None,
-                last_activity_id=planned.last_activity_id if progress else None,
-                events_applied=planned.events_applied if progress else 0,
-                last_event_id=planned.last_event_id if progress else None,
-                updated_at=planned.updated_at if progress else None,
-                activities=activities.get(planned.indicator_id, []),
-            )
+                "basis": outcome.get("basis", "NO_DATA"),
+                "judgement": outcome.get("judgement"),
+                "activity_count": planned.activity_count if progress else 0,
+                "verified_count": planned.verified_count if progress else 0,
+                "rejected_count": planned.rejected_count if progress else 0,
+                "last_activity_at": planned.last_occurred_at if progress else None,
+                "last_activity_id": planned.last_activity_id if progress else None,
+                "events_applied": planned.events_applied if progress else 0,
+                "last_event_id": planned.last_event_id if progress else None,
+                "updated_at": planned.updated_at if progress else None,
+                "activities": activities.get(planned.indicator_id, []),
+            }
         )
-    assessment = None
+    assessment: dict[str, Any] | None = None
     if summary.behaviour_assessment_id and summary.assessment_found_id is not None:
-        assessment = BehaviourRead(
-            assessment_id=summary.assessment_found_id,
-            assessor_id=summary.assessment_assessor_id,
-            proposed_rating=summary.assessment_proposed_rating,
-            scores=summary.assessment_scores,
-            submitted_at=summary.assessment_submitted_at,
-        )
-    return ScorecardRead(
-        employee_id=employee_id,
-        region_id=region_id,
-        period=parsed.key,
-        plan_id=summary.plan_id,
-        unit_id=summary.unit_id,
-        job_type=summary.job_type,
-        rater_id=summary.rater_id,
-        achievement=summary.achievement,
-        main_achievement=summary.main_achievement,
-        additional_bonus=summary.additional_bonus,
-        verified_share=summary.verified_share,
-        activity_count=summary.activity_count,
-        rule_set_from=summary.rule_set_from,
-        proposed_result_rating=summary.proposed_result_rating,
-        proposal_reasons=[ProposalReasonRead.model_validate(reason) for reason in summary.proposal_reasons],
-        proposed_behaviour_rating=summary.proposed_behaviour_rating,
-        behaviour_assessment=assessment,
-        proposed_predicate=summary.proposed_predicate,
-        decision=_decision_of(summary),
-        predicate=summary.predicate,
-        period_closed=bool(summary.period_closed),
-        field_visits=[
-            FieldVisitRead(
-                visit_id=visit_id,
-                supervisor_id=supervisor_id,
-                visited_at=as_sent(datetime.fromisoformat(visited_at).replace(tzinfo=UTC), offset),
-                location=location,
-                findings=findings,
-                follow_up=follow_up,
-            )
-            for visit_id, supervisor_id, visited_at, offset, location, findings, follow_up in (
-                summary.field_visits_found or ()
-            )
-        ],
-        indicators=indicators,
-        last_event_id=summary.last_event_id,
-        updated_at=summary.updated_at,
+        assessment = {
+            "assessment_id": summary.assessment_found_id,
+            "assessor_id": summary.assessment_assessor_id,
+            "proposed_rating": summary.assessment_proposed_rating,
+            "scores": summary.assessment_scores,
+            "submitted_at": summary.assessment_submitted_at,
+        }
+    # Validated once, nested parts as plain values: one pydantic call instead of one per activity.
+    return ScorecardRead.model_validate(
+        {
+            "employee_id": employee_id,
+            "region_id": region_id,
+            "period": parsed.key,
+            "plan_id": summary.plan_id,
+            "unit_id": summary.unit_id,
+            "job_type": summary.job_type,
+            "rater_id": summary.rater_id,
+            "achievement": summary.achievement,
+            "main_achievement": summary.main_achievement,
+            "additional_bonus": summary.additional_bonus,
+            "verified_share": summary.verified_share,
+            "activity_count": summary.activity_count,
+            "rule_set_from": summary.rule_set_from,
+            "proposed_result_rating": summary.proposed_result_rating,
+            "proposal_reasons": summary.proposal_reasons,
+            "proposed_behaviour_rating": summary.proposed_behaviour_rating,
+            "behaviour_assessment": assessment,
+            "proposed_predicate": summary.proposed_predicate,
+            "decision": _decision_of(summary),
+            "predicate": summary.predicate,
+            "period_closed": bool(summary.period_closed),
+            "field_visits": [
+                {
+                    "visit_id": visit_id,
+                    "supervisor_id": supervisor_id,
+                    "visited_at": as_sent(datetime.fromisoformat(visited_at).replace(tzinfo=UTC), offset),
+                    "location": location,
+                    "findings": findings,
+                    "follow_up": follow_up,
+                }
+                for visit_id, supervisor_id, visited_at, offset, location, findings, follow_up in (
+                    summary.field_visits_found or ()
+                )
+            ],
+            "indicators": indicators,
+            "last_event_id": summary.last_event_id,
+            "updated_at": summary.updated_at,
+        }
     )
 
 
@@ -155,7 +153,7 @@ def _target_without_activity(planned: Any, period: Period) -> Decimal | None:
     return to_decimal(target.value) if isinstance(target, NumericTarget) else None
 
 
-def _decision_of(summary: Row[Any]) -> DecisionRead | None:
+def _decision_of(summary: Row[Any]) -> dict[str, Any] | None:
     """The rater's decision on a scorecard summary (read with its latest decision row)."""
     if summary.result_rating is None:
         return None
@@ -163,13 +161,13 @@ def _decision_of(summary: Row[Any]) -> DecisionRead | None:
         summary.latest_proposed_result_rating != summary.proposed_result_rating
         or summary.latest_proposed_behaviour_rating != summary.proposed_behaviour_rating
     )
-    return DecisionRead(
-        result_rating=summary.result_rating,
-        behaviour_rating=summary.behaviour_rating,
-        predicate=summary.predicate,
-        overridden=bool(summary.overridden),
-        reason=summary.decision_reason,
-        decided_by=summary.decided_by,
-        decided_at=summary.decided_at,
-        proposal_changed_since=changed,
-    )
+    return {
+        "result_rating": summary.result_rating,
+        "behaviour_rating": summary.behaviour_rating,
+        "predicate": summary.predicate,
+        "overridden": bool(summary.overridden),
+        "reason": summary.decision_reason,
+        "decided_by": summary.decided_by,
+        "decided_at": summary.decided_at,
+        "proposal_changed_since": changed,
+    }
