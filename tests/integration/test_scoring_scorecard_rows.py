@@ -1,0 +1,98 @@
+"""A scorecard's field visits and activities on real PostgreSQL: the period's or the year's, as sent."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from shared.contracts.reporting import FieldVisitLogged
+from tests.conftest import auth
+from tests.integration.scoring_events import Q1, YEAR, reported, seeded
+
+pytestmark = pytest.mark.integration
+
+WIT = timezone(timedelta(hours=9))
+INDIA = timezone(timedelta(hours=5, minutes=30))
+
+
+def visit(region: str, visit_id: str, visited_at: datetime) -> FieldVisitLogged:
+    return FieldVisitLogged(
+        region_id=region,
+        visit_id=visit_id,
+        supervisor_id="boss",
+        employee_ids=["ani"],
+        location="Kantor Dukcapil",
+        visited_at=visited_at,
+        findings=f"Temuan {visit_id}.",
+    )
+
+
+async def test_a_scorecard_lists_its_periods_field_visits_in_time_order_as_sent(start_service, make_token):
+    service, region = await seeded(start_service)
+    r = region.id
+    in_may = datetime(YEAR, 5, 2, 9, 15, 30, 123456, tzinfo=INDIA)
+    in_february = datetime(YEAR, 2, 3, 8, 0, tzinfo=WIT)
+    await region.apply(visit(r, "v-may", in_may), visit(r, "v-feb", in_february))
+    admin = auth(make_token("region_admin", region=r))
+
+    quarter = await service.client.get("/v1/employees/ani/scorecard", params={"period": Q1}, headers=admin)
+    year = await service.client.get(
+        "/v1/employees/ani/scorecard", params={"period": str(YEAR)}, headers=admin
+    )
+
+    assert quarter.status_code == 200, quarter.text
+    assert year.status_code == 200, year.text
+    assert quarter.json()["field_visits"] == [
+        {
+            "visit_id": "v-feb",
+            "supervisor_id": "boss",
+            "visited_at": in_february.isoformat(),
+            "location": "Kantor Dukcapil",
+            "findings": "Temuan v-feb.",
+            "follow_up": None,
+        }
+    ]
+    assert [(v["visit_id"], v["visited_at"]) for v in year.json()["field_visits"]] == [
+        ("v-feb", in_february.isoformat()),
+        ("v-may", in_may.isoformat()),
+    ]
+
+
+async def test_a_scorecard_lists_its_periods_activities_in_time_order_as_sent(start_service, make_token):
+    service, region = await seeded(start_service)
+    r = region.id
+    early = datetime(YEAR, 2, 4, 10, 5, 6, 789012, tzinfo=INDIA)
+    late = datetime(YEAR, 3, 1, 7, 0, tzinfo=WIT)
+    in_may = datetime(YEAR, 5, 2, 9, 0, tzinfo=WIT)
+    await region.apply(
+        reported(r, "ani", "a-late", "docs", 3, occurred_at=late),
+        reported(r, "ani", "a-early", "docs", 7, occurred_at=early),
+        reported(r, "ani", "a-may", "docs", 2, occurred_at=in_may),
+    )
+    admin = auth(make_token("region_admin", region=r))
+
+    quarter = await service.client.get("/v1/employees/ani/scorecard", params={"period": Q1}, headers=admin)
+    year = await service.client.get(
+        "/v1/employees/ani/scorecard", params={"period": str(YEAR)}, headers=admin
+    )
+
+    assert quarter.status_code == 200, quarter.text
+    assert year.status_code == 200, year.text
+    [docs] = [item for item in quarter.json()["indicators"] if item["indicator_id"] == "ani-docs"]
+    assert [(a["activity_id"], a["occurred_at"], a["quantity"]) for a in docs["activities"]] == [
+        ("a-early", early.isoformat(), "7.0000"),
+        ("a-late", late.isoformat(), "3.0000"),
+    ]
+    assert docs["activities"][0] == {
+        "activity_id": "a-early",
+        "occurred_at": early.isoformat(),
+        "quantity": "7.0000",
+        "denominator": None,
+        "status": "UNVERIFIED",
+        "counted": True,
+        "corrected": False,
+        "evidence_count": 0,
+    }
+    [yearly] = [item for item in year.json()["indicators"] if item["indicator_id"] == "ani-docs"]
+    assert [a["activity_id"] for a in yearly["activities"]] == ["a-early", "a-late", "a-may"]
