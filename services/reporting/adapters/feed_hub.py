@@ -231,7 +231,10 @@ class TeamSubscription:
                 yield event
 
     def _notices_of(self, entries: Entries) -> list[tuple[str, bytes]]:
-        """The notices of entries not seen yet (the hub may bring back some this subscriber read)."""
+        """The notices of entries not seen yet (the hub may bring back some this subscriber read).
+
+        An entry holds one notice; one appended before 2026-12-02 may still hold several, joined
+        by newlines, for up to a day (a client resuming inside it gets the rest of it)."""
         found: list[tuple[str, bytes]] = []
         for entry_id, fields in entries:
             if entry_order(entry_id) < entry_order(self._entry):

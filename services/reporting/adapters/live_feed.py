@@ -2,11 +2,11 @@
 
 Messages are appended after the transaction that made them committed: a subscriber never sees an
 activity that could still roll back. Each team has a capped stream (the last ``FEED_KEPT``
-entries, kept a day after the last one), so a supervisor whose phone lost signal resumes where it
-stopped (SSE ``Last-Event-ID``; a stream's first message carries its starting position as an id,
-so a client that saw no event yet resumes there too); older gaps are filled from the paginated
-history. A failed append is counted and logged, never raised: the activity itself is committed.
-Reading is ``feed_hub``'s: one blocking read per process for every open feed.
+notices, one entry each, kept a day after the last one), so a supervisor whose phone lost signal
+resumes where it stopped (SSE ``Last-Event-ID``; a stream's first message carries its starting
+position as an id, so a client that saw no event yet resumes there too); older gaps are filled
+from the paginated history. A failed append is counted and logged, never raised: the activity
+itself is committed. Reading is ``feed_hub``'s: one blocking read per process for every open feed.
 """
 
 from __future__ import annotations
@@ -36,21 +36,37 @@ from shared.region_time import in_zone
 log = logging.getLogger(__name__)
 
 PUBLISH_TIMEOUT_SECONDS = 1.0
-#: Entries kept per team (about; Redis trims in whole nodes) and how long a silent team's stream lives.
+#: Notices kept per team (about: Redis trims whole nodes of ~100 entries) and how long a silent
+#: team's stream lives. A supervisor reconnecting resumes from the stream: 1,000 notices cover two
+#: full batch syncs (500 each) or a large team's working day, 33 list pages of 30; an older gap is
+#: read from the history. Counting notices, not flushes, bounds Redis by teams alone (about
+#: 0.3 MB a team full): a cap of 1,000 flushes let one team keep 500,000 notices (115 MB).
 FEED_KEPT = 1000
 FEED_TTL_SECONDS = 86_400
 
-#: Appends ARGV[3..] to the streams KEYS (one message each), capped at ARGV[1], expiring after ARGV[2].
+#: For each stream of KEYS, appends one entry per notice of ARGV[i + 2] (the team's notices joined
+#: by newlines: one argument a team keeps the Python side's cost per flush, not per notice), then
+#: trims it to about ARGV[1] entries once and lets it expire after ARGV[2] seconds.
 _APPEND_ALL = """
 for i, key in ipairs(KEYS) do
-  redis.call('XADD', key, 'MAXLEN', '~', ARGV[1], '*', 'm', ARGV[i + 2])
+  local notices = ARGV[i + 2]
+  local start = 1
+  while true do
+    local stop = string.find(notices, '\\n', start, true)
+    redis.call('XADD', key, '*', 'm', string.sub(notices, start, (stop or 0) - 1))
+    if not stop then break end
+    start = stop + 1
+  end
+  redis.call('XTRIM', key, 'MAXLEN', '~', ARGV[1])
   redis.call('EXPIRE', key, ARGV[2])
 end
 return #KEYS
 """
 
 #: An event id as the feed writes it: the stream entry and the notice's place in it (a position,
-#: the stream's first message or a list's ``feed_position``, has the form of an id too).
+#: the stream's first message or a list's ``feed_position``, has the form of an id too). An entry
+#: holds one notice (``<entry>/0``); entries appended before 2026-12-02 held a flush's notices for
+#: the team, so ids such as ``<entry>/3`` that browsers still hold resume as before.
 FEED_EVENT_ID = r"^(\d{1,20}-\d{1,20})/(\d{1,6})$"
 _EVENT_ID = re.compile(FEED_EVENT_ID)
 
@@ -155,11 +171,11 @@ class LiveFeed:
             await self._send(notices)
 
     async def _send(self, notices: Sequence[FeedNotice]) -> None:
-        """Append in one round trip, one entry per team; failures are counted, never raised."""
+        """Append in one round trip, one entry per notice; failures are counted, never raised."""
         per_team: dict[str, list[bytes]] = {}
         for notice in notices:
             per_team.setdefault(team_channel(notice.region_id, notice.rater_id), []).append(notice.encoded())
-        # JSON without indentation holds no raw newline: the subscriber splits on it.
+        # JSON without indentation holds no raw newline: the script splits on it.
         messages = [b"\n".join(encoded) for encoded in per_team.values()]
         try:
             # One command and one reply for all teams: a command per notice cost an encoding each
