@@ -74,6 +74,8 @@ class StreamHub:
         self._wake_key = f"kinerja:reporting:feed:wake:{uuid.uuid4().hex}"
         self._wake_cursor = b"0-0"
         self._cursors: dict[str, bytes] = {}
+        #: Where the read that is out started in each stream (its answer follows those, not ``_cursors``).
+        self._read_from: dict[bytes, bytes] = {}
         self._subscribers: dict[str, set[TeamSubscription]] = {}
         self._reader: asyncio.Task[None] | None = None
         self._wakes: set[asyncio.Task[None]] = set()  # referenced until done (the loop keeps weak ones)
@@ -132,6 +134,7 @@ class StreamHub:
             while self._subscribers:
                 streams: dict[Any, Any] = {key.encode(): cursor for key, cursor in self._cursors.items()}
                 streams[self._wake_key.encode()] = self._wake_cursor
+                self._read_from = streams
                 try:
                     answer: Any = await reader.xread(streams, count=100, block=HUB_BLOCK_MS)
                 except (RedisError, OSError) as exc:
@@ -156,8 +159,10 @@ class StreamHub:
             if key == self._wake_key:
                 self._wake_cursor = entries[-1][0]
                 continue
-            if key not in self._cursors:
-                continue  # everyone following that team left while the read was out
+            if self._cursors.get(key) != self._read_from.get(raw_key):
+                # Everyone following that team left while the read was out, or it is followed
+                # again from another entry: the next read starts there (nothing in between skipped).
+                continue
             self._cursors[key] = entries[-1][0]
             for subscription in self._subscribers.get(key, ()):
                 subscription.deliver(entries)
