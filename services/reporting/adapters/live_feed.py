@@ -99,40 +99,20 @@ class FeedNotice:
     kind: str
     payload: dict[str, Any]
 
-    def shown_in(self, zone: tzinfo, converted: dict[object, datetime] | None = None) -> FeedNotice:
-        """The notice with the times reporting computed in the region's zone, as the API shows them.
-
-        ``converted`` keeps each time's conversion for the next notices (see ``notices_shown_in``).
-        """
+    def shown_in(self, zone: tzinfo) -> FeedNotice:
+        """The notice with the times reporting computed in the region's zone, as the API shows them."""
         payload = dict(self.payload)
         for key in ("submitted_at", "reviewed_at"):
             value = payload.get(key)
-            if value is None:
-                continue
-            shown = converted.get(value) if converted is not None else None
-            if shown is None:
-                instant = datetime.fromisoformat(value) if isinstance(value, str) else value
-                if not isinstance(instant, datetime):
-                    continue
-                shown = in_zone(instant, zone)
-                if converted is not None:
-                    converted[value] = shown
-            payload[key] = shown
+            if isinstance(value, str):
+                value = datetime.fromisoformat(value)
+            if isinstance(value, datetime):
+                payload[key] = in_zone(value, zone)
         return FeedNotice(self.region_id, self.rater_id, self.kind, payload)
 
     def encoded(self) -> bytes:
         """The message body on the channel (decimals as strings, as the API writes them)."""
         return orjson.dumps({"kind": self.kind, "activity": self.payload}, default=_decimal_as_text)
-
-
-def notices_shown_in(notices: Sequence[FeedNotice], zone: tzinfo) -> list[FeedNotice]:
-    """The notices with reporting's times in the region's zone, each distinct time converted once.
-
-    A batch's notices share their submission time: converting it for each of 500 notices was 8% of
-    a batch item's CPU in the intake (bench/README.md, issue #18).
-    """
-    converted: dict[object, datetime] = {}
-    return [notice.shown_in(zone, converted) for notice in notices]
 
 
 class LiveFeed:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Body, Path, Query, Request, Response, status
 
-from services.reporting.adapters.live_feed import FeedNotice, notices_shown_in
+from services.reporting.adapters.live_feed import FeedNotice
 from services.reporting.domain.activity import ActivityStatus, ReviewAction
 from services.reporting.entrypoints.dependencies import (
     live_feed,
@@ -53,7 +53,7 @@ router = reporting_router()
 async def _publish(context: ServiceContext, zone: tzinfo, notices: Sequence[FeedNotice]) -> None:
     """Send notices to the raters' feeds, their times in the region's zone as every answer shows them."""
     if notices:
-        await live_feed(context).publish(notices_shown_in(notices, zone))
+        await live_feed(context).publish([notice.shown_in(zone) for notice in notices])
 
 
 @router.post("/activities", status_code=status.HTTP_201_CREATED, response_model=ActivityRead)

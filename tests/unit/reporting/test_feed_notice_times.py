@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from services.reporting.adapters.live_feed import FeedNotice, notices_shown_in
+from services.reporting.adapters.live_feed import FeedNotice
 
 
 def test_reportings_times_move_to_the_zone_and_the_devices_time_stays_as_sent():
@@ -26,20 +26,3 @@ def test_reportings_times_move_to_the_zone_and_the_devices_time_stays_as_sent():
     assert shown["submitted_at"].isoformat() == "2026-03-02T11:31:00+09:00"
     assert shown["reviewed_at"].isoformat() == "2026-03-02T12:00:00+09:00"
     assert notice.payload["reviewed_at"] == "2026-03-02T03:00:00Z"
-
-
-def test_notices_sharing_a_time_are_shown_as_each_would_be_alone():
-    submitted = datetime(2026, 3, 2, 2, 31, tzinfo=UTC)
-    notices = [
-        FeedNotice("r-1", "head-1", "activity.submitted", {"id": f"a-{n}", "submitted_at": submitted})
-        for n in range(3)
-    ]
-    notices += [FeedNotice("r-1", "head-2", "activity.verified", {"reviewed_at": "2026-03-02T03:00:00Z"})]
-    zone = ZoneInfo("Asia/Jayapura")
-
-    shown = notices_shown_in(notices, zone)
-
-    assert [notice.payload for notice in shown] == [notice.shown_in(zone).payload for notice in notices]
-    # A batch's notices share their submission time: it is converted once for all of them.
-    assert shown[0].payload["submitted_at"] is shown[2].payload["submitted_at"]
-    assert notices[0].payload["submitted_at"] is submitted
