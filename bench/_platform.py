@@ -231,6 +231,10 @@ class CpuMeter:
         }
         self.cores = {name: used / wall for name, used in self.cpu_seconds.items()}
 
+    def so_far(self) -> dict[str, float]:
+        """CPU seconds each process tree has used since the meter started (to split a phase)."""
+        return {name: self._cpu_seconds(pid) - self._started[name] for name, pid in self._pids.items()}
+
     def line(self) -> str:
         """Cores used by each process tree, e.g. ``reporting 0.98, postgres 0.41``."""
         return "cores used: " + ", ".join(f"{name} {used:.2f}" for name, used in self.cores.items())

@@ -15,6 +15,7 @@ aiokafka loop reads and JSON-decodes the same messages.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import os
 import pstats
@@ -22,6 +23,7 @@ import sys
 import time
 
 import orjson
+import psutil
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -74,12 +76,19 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
     planning, reporting, people = await produce(bootstrap, args)
     write_seconds = time.perf_counter() - written_at
     stage("rebuilding (kinerja replay scoring's rebuild)")
-    pids = {"bench (replay and its workers)": os.getpid()}
+    pids = {REPLAY: os.getpid()}
     if platform.embedded is not None:
         pids["postgres"] = platform.embedded.processes["postgres"].pid
     last_print = [0.0]
+    applying_cpu: dict[str, float] = {}
+    views_owners = [0]
 
     def progress(done: int, total: int, what: str) -> None:
+        if what not in phase_started and what == "employees' views":
+            # The events are applied: the CPU so far is theirs (the workers still live count apart).
+            applying_cpu.update(meter.so_far())
+            applying_cpu[REPLAY] += _live_workers_cpu()
+            views_owners[0] = total
         phase_started.setdefault(what, time.perf_counter())
         if time.perf_counter() - last_print[0] > 10 or done >= total:
             last_print[0] = time.perf_counter()
@@ -151,6 +160,16 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
     )
     print(f"    {meter.line()}")
     print(f"    {meter.per_item(processed, 'event')} (the workers count in the bench's tree)")
+    if applying_cpu:
+        applying = ", ".join(
+            f"{name} {used / processed * 1e6:,.1f} µs" for name, used in applying_cpu.items()
+        )
+        owners = max(views_owners[0], 1)
+        refreshing = ", ".join(
+            f"{name} {(meter.cpu_seconds[name] - applying_cpu[name]) / owners * 1e3:,.2f} ms"
+            for name in applying_cpu
+        )
+        print(f"    CPU per event while applying: {applying}; per employee refreshing views: {refreshing}")
     views_at = phase_started.get("employees' views")
     batches = _batches_applied() - batches_before
     if views_at is not None:
@@ -168,6 +187,22 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
         f"    year rows count {in_year_rows:,} activities, contributions that count: {counted:,} "
         f"({'equal' if in_year_rows == counted else 'DIFFERENT'})"
     )
+
+
+#: The process tree of the replay: this process and its worker processes.
+REPLAY = "bench (replay and its workers)"
+
+
+def _live_workers_cpu() -> float:
+    """CPU seconds of the replay's worker processes still running (ended ones count in this process's
+    children times); the servers this process started are not counted."""
+    total = 0.0
+    for child in psutil.Process().children():
+        with contextlib.suppress(psutil.Error):
+            if "multiprocessing" in " ".join(child.cmdline()):
+                times = child.cpu_times()
+                total += times.user + times.system
+    return total
 
 
 def _batches_applied() -> int:

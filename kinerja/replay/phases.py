@@ -12,6 +12,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 from kinerja.replay.report import Progress
 from kinerja.replay.scratch import fresh_schema, mark_outbox_published
@@ -43,15 +44,19 @@ async def rebuild(
     await fresh_schema(scratch, live_schema)
     topics = await _topics_of(scratch)
     group_id = f"{settings.consumer_group}-replay-{uuid.uuid4().hex[:8]}"
-    watcher = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, group_id=group_id, enable_auto_commit=False
+    # The admin client asks where the replay got (all partitions in one request), the consumer where
+    # the partitions end.
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap_servers, client_id="kinerja-replay"
     )
+    watcher = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
+    await admin.start()
     await watcher.start()
     pool = (
         ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) if workers > 1 else None
     )
     try:
-        ends = await _end_offsets(watcher, settings.kafka_bootstrap_servers, topics)
+        ends = await _end_offsets(admin, watcher, topics)
         total = sum(ends.values())
         first = [
             (tp.topic, tp.partition, end) for tp, end in ends.items() if tp.topic in scratch.replay_first
@@ -62,14 +67,10 @@ async def rebuild(
         service = settings.service_name
 
         async def watched(jobs: list[Awaitable[Any]]) -> list[Any]:
-            # Committed offsets, not fetched ones: a worker commits an offset only after its effect.
             gathered = asyncio.gather(*jobs)
             while not gathered.done():
-                if progress is not None:
-                    committed = [await watcher.committed(partition) or 0 for partition in ends]
-                    progress(
-                        sum(min(c, e) for c, e in zip(committed, ends.values(), strict=True)), total, "events"
-                    )
+                if progress is not None and (applied := await _committed(admin, group_id, ends)) is not None:
+                    progress(applied, total, "events")
                 await asyncio.wait([gathered], timeout=0.5)
             return list(gathered.result())
 
@@ -102,19 +103,30 @@ async def rebuild(
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         await watcher.stop()
+        await admin.close()
+
+
+async def _committed(
+    admin: AIOKafkaAdminClient, group_id: str, ends: dict[TopicPartition, int]
+) -> int | None:
+    """Events applied so far: committed offsets (a worker commits one only after its effect), all
+    partitions' in one request; None while the broker knows no coordinator of the new group yet."""
+    try:
+        committed = await admin.list_consumer_group_offsets(group_id, partitions=list(ends))
+    except KafkaError:
+        return None
+    return sum(
+        min(max(committed[partition].offset, 0), end) if partition in committed else 0
+        for partition, end in ends.items()
+    )
 
 
 async def _end_offsets(
-    consumer: AIOKafkaConsumer, bootstrap_servers: str, topics: set[str]
+    admin: AIOKafkaAdminClient, consumer: AIOKafkaConsumer, topics: set[str]
 ) -> dict[TopicPartition, int]:
     # The topics' partitions from a metadata request naming them: the consumer's own metadata holds
     # no topic until it subscribes (Tansu listed every topic anyway, Apache Kafka does not).
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="kinerja-replay")
-    await admin.start()
-    try:
-        described = await admin.describe_topics(sorted(topics))
-    finally:
-        await admin.close()
+    described = await admin.describe_topics(sorted(topics))
     partitions = sorted(
         TopicPartition(topic["topic"], partition["partition"])
         for topic in described

@@ -201,6 +201,11 @@ async def _equals(probe: Any, wanted: int) -> bool:
     return bool(await probe() == wanted)
 
 
+def told_into(told: list[tuple[int, int, str]]) -> Callable[[int, int, str], None]:
+    """A replay's progress, kept as told."""
+    return lambda done, total, what: told.append((done, total, what))
+
+
 async def test_a_rebuild_in_worker_processes_equals_the_live_views(start_service: Any) -> None:
     """Several employees' partitions applied by two processes, a monthly calendar applied first by one,
     evidence files shared across them (one named in reports, one attached later): the views equal
@@ -235,8 +240,13 @@ async def test_a_rebuild_in_worker_processes_equals_the_live_views(start_service
         )
         assert await count_of(admin, "flags", region)() == 2 * len(team)
         for workers in (2, 1):
-            report = await replay("scoring", region=region, workers=workers)
+            told: list[tuple[int, int, str]] = []
+            report = await replay("scoring", region=region, workers=workers, progress=told_into(told))
             assert report.equal, report.render()
+            # Events applied as the workers commit them, never fewer than told before, up to all of them.
+            applied = [done for done, _, what in told if what == "events"]
+            assert applied == sorted(applied), told
+            assert applied[-1] == told[0][1] > 0, told
             assert any(
                 t.table == "employee_scores" and t.rebuilt_rows == len(team) * 13 for t in report.tables
             ), report.render()
