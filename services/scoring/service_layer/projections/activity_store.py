@@ -153,10 +153,13 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
                 and (before.identity is None or after.evidence != before.evidence)
             ):
                 evidence.append((change, after))
-    for activity_id, values in changed.items():
-        note_activity_change(
-            work.deltas, activity_id, values["employee_id"], before_batch.get(activity_id), values
-        )
+    # A replay refreshes its rows from the facts at its very end: what a change adds to the stored
+    # totals (for the live refresh) would be thrown away.
+    if batch.replay_backlog is None:
+        for activity_id, values in changed.items():
+            note_activity_change(
+                work.deltas, activity_id, values["employee_id"], before_batch.get(activity_id), values
+            )
     if changed:
         stamp = now()
         stored = json_rows(changed[activity_id] | {"updated_at": stamp} for activity_id in sorted(changed))
