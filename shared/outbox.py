@@ -79,25 +79,52 @@ class OutboxWriter:
         building and dumping an ``Envelope`` model around an event that is already valid doubled the
         cost of every event on the busiest paths.
         """
+        return self.row_of(
+            type(event),
+            # Serialized by the event's own (compiled) serializer.
+            event.__pydantic_serializer__.to_json(event),
+            region_id=event.region_id,
+            partition_key=event.partition_key(),
+            causation_id=causation_id,
+            occurred_at=occurred_at,
+            correlation_id=correlation_id,
+        )
+
+    def row_of(
+        self,
+        event_class: type[Event],
+        payload: bytes,
+        *,
+        region_id: str,
+        partition_key: str,
+        causation_id: str | None = None,
+        occurred_at: datetime | None = None,
+        correlation_id: str | None = None,
+    ) -> dict[str, Any]:
+        """The outbox row of an event of ``event_class`` whose payload is already JSON.
+
+        For a caller that writes the payload from values validated before (reporting's intake): it
+        answers for the payload reading back as the event the model would build.
+        """
         event_id = uuid.uuid4()
-        event_type = event.event_type()
+        event_type = event_class.event_type()
         envelope = {
             "event_id": str(event_id),
             "type": event_type,
             "occurred_at": occurred_at or datetime.now(UTC),
             "producer": self.producer,
-            "region_id": event.region_id,
+            "region_id": region_id,
             "correlation_id": correlation_id or correlation_id_var.get(),
             "causation_id": causation_id,
-            # Serialized by the event's own (compiled) serializer and embedded as it is.
-            "payload": orjson.Fragment(event.__pydantic_serializer__.to_json(event)),
+            # Embedded as it is.
+            "payload": orjson.Fragment(payload),
         }
         return {
             "event_id": event_id,
-            "topic": event.topic,
-            "partition_key": event.partition_key(),
+            "topic": event_class.topic,
+            "partition_key": partition_key,
             "event_type": event_type,
-            "region_id": event.region_id,
+            "region_id": region_id,
             "value": orjson.dumps(envelope),
         }
 

@@ -84,7 +84,8 @@ def team_channel(region_id: str, rater_id: str) -> str:
     return f"kinerja:reporting:feed:{region_id}:{rater_id}"
 
 
-def _decimal_as_text(value: object) -> str:
+def decimal_as_text(value: object) -> str:
+    """orjson's ``default`` for ``Decimal``s: as text, as the API and pydantic write them."""
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
@@ -112,7 +113,7 @@ class FeedNotice:
 
     def encoded(self) -> bytes:
         """The message body on the channel (decimals as strings, as the API writes them)."""
-        return orjson.dumps({"kind": self.kind, "activity": self.payload}, default=_decimal_as_text)
+        return orjson.dumps({"kind": self.kind, "activity": self.payload}, default=decimal_as_text)
 
 
 class LiveFeed:

@@ -35,7 +35,6 @@ from services.reporting.service_layer.activities import (
 )
 from services.reporting.service_layer.schemas import ActivityCreate, ActivityRead
 from shared.auth import Principal
-from shared.contracts.reporting import ActivityReported
 from shared.observability import correlation_id_var, region_label
 from shared.refusals import Refusal
 from shared.region_time import utc_offset_minutes
@@ -110,23 +109,6 @@ def _row_values(
     }
 
 
-def _reported(values: dict[str, Any]) -> ActivityReported:
-    # Validated again on purpose: model_construct, which skips it, costs 50 times more here.
-    return ActivityReported(
-        region_id=values["region_id"],
-        activity_id=values["activity_id"],
-        employee_id=values["employee_id"],
-        plan_id=values["plan_id"],
-        result_id=values["result_id"],
-        indicator_id=values["indicator_id"],
-        occurred_at=values["occurred_at"],
-        quantity=values["quantity"],
-        denominator=values["denominator"],
-        description=values["description"],
-        obstacles=values["obstacles"],
-    )
-
-
 async def write_group(
     transaction: IntakeTransaction, claims: Sequence[Claim], rules: SubmissionRules
 ) -> list[ClaimResult]:
@@ -166,9 +148,7 @@ async def write_group(
                 candidates[item.activity_id] = values
                 candidate_of[item.activity_id] = (claim_number, index)
                 raters[item.activity_id] = indicator["rater_id"]
-                transaction.emit(
-                    _reported(values), activity_id=item.activity_id, correlation_id=claim.correlation_id
-                )
+                transaction.emit(values, correlation_id=claim.correlation_id)
                 witnesses.append(item.activity_id)
             judged.append((index, item, refusal))
         verdicts.append(judged)

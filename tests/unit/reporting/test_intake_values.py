@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.reporting.service_layer.intake import _reported, _row_values
+from sqlalchemy import MetaData
+
+from services.reporting.adapters.intake_store import reported_row
+from services.reporting.service_layer.intake import _row_values
 from services.reporting.service_layer.schemas import ActivityCreate
+from shared.contracts import Envelope
+from shared.contracts.reporting import ActivityReported
+from shared.db import outbox_table
+from shared.outbox import OutboxWriter
 
 
 def test_rows_and_events_carry_the_validated_values() -> None:
@@ -32,7 +39,9 @@ def test_rows_and_events_carry_the_validated_values() -> None:
 
     assert {key: values[key] for key in ActivityCreate.model_fields} == item.model_dump()
     # The event carries the request's values (and the read model's), nothing lost on the way.
-    reported = _reported(values).model_dump()
+    writer = OutboxWriter(outbox_table(MetaData()), producer="reporting")
+    envelope = Envelope.model_validate_json(reported_row(writer, values, correlation_id=None)["value"])
+    reported = ActivityReported.model_validate(envelope.payload).model_dump()
     assert {key: reported[key] for key in item.model_dump() if key in reported} == {
         key: value for key, value in item.model_dump().items() if key in reported
     }
@@ -41,3 +50,49 @@ def test_rows_and_events_carry_the_validated_values() -> None:
         "plan-1",
         "result-1",
     )
+
+
+def test_the_event_written_from_the_values_reads_back_as_the_event_the_model_builds() -> None:
+    writer = OutboxWriter(outbox_table(MetaData()), producer="reporting")
+    for occurred_at, quantity in (
+        ("2026-11-29T10:00:00.250+07:00", "12.5"),
+        ("2026-11-29T03:00:00Z", None),  # UTC, written +00:00 instead of Z: the same instant
+        ("2026-11-29T10:00:00-03:30", "0.0001"),
+    ):
+        item = ActivityCreate.model_validate(
+            {
+                "activity_id": "activity-0001",
+                "indicator_id": "indicator-1",
+                "occurred_at": occurred_at,
+                "quantity": quantity,
+                "description": "Menerbitkan KTP-el \u201cbaru\u201d",
+                "obstacles": None if quantity else "Blanko habis",
+            }
+        )
+        values = _row_values(
+            item,
+            region_id="kab-sleman",
+            employee_id="199001012020011001",
+            indicator={"plan_id": "plan-1", "result_id": "result-1"},
+            now=datetime.now(UTC),
+        )
+        event = ActivityReported(
+            **{name: values[name] for name in ActivityReported.model_fields if name in values}
+        )
+
+        row = reported_row(writer, values, correlation_id="corr-1")
+
+        expected = writer.row(event, correlation_id="corr-1")
+        envelope = Envelope.model_validate_json(row["value"])
+        assert ActivityReported.model_validate(envelope.payload) == event
+        assert envelope == Envelope.model_validate_json(expected["value"]).model_copy(
+            update={
+                "event_id": envelope.event_id,
+                "occurred_at": envelope.occurred_at,
+                "payload": envelope.payload,
+            }
+        )
+        assert {key: row[key] for key in ("topic", "partition_key", "event_type", "region_id")} == {
+            key: expected[key] for key in ("topic", "partition_key", "event_type", "region_id")
+        }
+        assert str(row["event_id"]) == str(envelope.event_id)
