@@ -7,7 +7,6 @@ with the region's rules for the period. Rows are written only when their content
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, delete
@@ -40,8 +39,7 @@ from shared.refusals import Phrase
 
 
 def _reason_json(reason: ProposalReason) -> dict[str, Any]:
-    explanation = reason.explanation
-    message_en, message_id = _messages(explanation.message, tuple(explanation.params.items()))
+    message_en, message_id = _messages(reason.explanation)
     return {
         "code": reason.code.value,
         "required": None if reason.required is None else str(to_decimal(reason.required)),
@@ -52,12 +50,22 @@ def _reason_json(reason: ProposalReason) -> dict[str, Any]:
     }
 
 
-@lru_cache(maxsize=4096)
-def _messages(message: str, params: tuple[tuple[str, object], ...]) -> tuple[str, str]:
+#: Proposal reasons already worded, by their text and parameters (at most ``_WORDED_KEPT``).
+_WORDED: dict[tuple[str, tuple[tuple[str, object], ...]], tuple[str, str]] = {}
+_WORDED_KEPT = 4096
+
+
+def _messages(phrase: Phrase) -> tuple[str, str]:
     """A phrase in both languages, remembered: every summary refresh words its proposal's reasons,
-    whose numbers are shown with two decimals, so the same few texts come again and again."""
-    phrase = Phrase(message, dict(params))
-    return phrase_message(phrase, "en"), phrase_message(phrase, "id")
+    whose numbers are shown with two decimals, so the same few texts come again and again. Keyed
+    by the phrase as it was built (its message stays a literal where it is made, for extraction)."""
+    key = (phrase.message, tuple(phrase.params.items()))
+    worded = _WORDED.get(key)
+    if worded is None:
+        if len(_WORDED) >= _WORDED_KEPT:
+            _WORDED.clear()
+        worded = _WORDED[key] = (phrase_message(phrase, "en"), phrase_message(phrase, "id"))
+    return worded
 
 
 def _outcome_json(item: IndicatorAchievement) -> dict[str, Any]:
