@@ -231,12 +231,18 @@ class PoolCollector(Collector):
 REGISTRY.register(PoolCollector())
 
 
-def create_engine(settings: ServiceSettings, *, pool_size: int | None = None) -> AsyncEngine:
-    """An asyncpg engine whose connections see only this service's schema (its pool on /metrics)."""
+def create_engine(
+    settings: ServiceSettings, *, pool_size: int | None = None, side_connection: bool = False
+) -> AsyncEngine:
+    """An asyncpg engine whose connections see only this service's schema (its pool on /metrics).
+
+    ``side_connection``: one connection and no overflow, off /metrics, for look-ups a request makes
+    while it holds a connection of the service's pool (``shared.region_zones``).
+    """
     engine = create_async_engine(
         settings.database_url,
-        pool_size=pool_size or settings.database_pool_size,
-        max_overflow=MAX_OVERFLOW,
+        pool_size=1 if side_connection else pool_size or settings.database_pool_size,
+        max_overflow=0 if side_connection else MAX_OVERFLOW,
         # No ping before each checkout: with asyncpg it costs three round trips (BEGIN, ping,
         # ROLLBACK), more than a typical request's own statements. A connection broken by a
         # database restart fails its next use once and is then replaced (the API answers 503 with
@@ -254,7 +260,8 @@ def create_engine(settings: ServiceSettings, *, pool_size: int | None = None) ->
             }
         },
     )
-    watch_pool(engine)
+    if not side_connection:
+        watch_pool(engine)
     return engine
 
 

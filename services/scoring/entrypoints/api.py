@@ -1,9 +1,7 @@
 """HTTP API of the scoring service: scorecards, dashboards, rating decisions, periods, rules, flags.
 
-Each route looks up its region's zone first, before its session or work takes a connection: the look-up
-needs one of its own when the process's minute-long copy has expired, and a request holding its
-connection while it waits for a second, when every pooled connection is held so, waits for the pool's
-30 s timeout and answers 500.
+Each route looks up its region's zone first, before its session or work takes a connection (since
+``shared.region_zones`` reads through a side connection, a look-up never waits for the pool anyway).
 """
 
 from __future__ import annotations
