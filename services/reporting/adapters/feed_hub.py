@@ -150,6 +150,10 @@ class StreamHub:
                 pause = HUB_RETRY_PAUSES[0]
                 self._hand_over(answer or ())
         finally:
+            # Before the first await of the way out: a team followed while the connection closes
+            # finds no read running and starts one (this read will not look at it again).
+            if self._reader is asyncio.current_task():
+                self._reader = None
             with contextlib.suppress(RedisError, OSError):
                 await reader.aclose()
 
