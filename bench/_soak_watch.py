@@ -13,6 +13,7 @@ import contextlib
 import math
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import psutil
@@ -98,9 +99,8 @@ def process_ids(platform: IsolatedPlatform) -> dict[str, int]:
 
 
 def memory_mb(pids: dict[str, int]) -> dict[str, float]:
-    """Each process's resident memory in MB. PostgreSQL is a server process and its backends, which
-    share its buffers: their proportional shares (PSS) are summed, so shared pages count once. The
-    load generator is left out (it keeps every answered activity for the checks, by design)."""
+    """Each process's resident memory in MB (RSS); PostgreSQL's by ``postgres_memory``. The load
+    generator is left out (it keeps every answered activity for the checks, by design)."""
     sizes: dict[str, float] = {}
     for name, pid in pids.items():
         if name == LOAD_GENERATOR:
@@ -108,14 +108,37 @@ def memory_mb(pids: dict[str, int]) -> dict[str, float]:
         with contextlib.suppress(psutil.Error):
             process = psutil.Process(pid)
             if name == "postgres":
-                total = 0
-                for member in [process, *process.children(recursive=True)]:
-                    with contextlib.suppress(psutil.Error):
-                        total += member.memory_full_info().pss
-                sizes[name] = total / 2**20
+                sizes[name] = postgres_memory(process) / 2**20
             else:
                 sizes[name] = process.memory_info().rss / 2**20
     return sizes
+
+
+def postgres_memory(server: psutil.Process) -> int:
+    """PostgreSQL's memory in bytes: its main shared memory segment at the size it was given at start
+    (the shared buffers and the server's fixed tables, which never grow), plus what each of its
+    processes holds privately outside that segment.
+
+    Counting the segment's pages as processes touch them (PSS or RSS) would read as growth for the
+    first many minutes of any run while the buffers fill, which is no leak; a backend's private
+    memory (caches, sorts, a plan that leaks) is what can grow without bound, and it is all counted.
+    """
+    segment, private = 0, 0
+    for member in [server, *server.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            for mapping in member.memory_maps(grouped=False):
+                if _is_main_segment(mapping):
+                    segment = max(segment, mapping.size)
+                else:
+                    private += mapping.private_clean + mapping.private_dirty
+    return segment + private
+
+
+def _is_main_segment(mapping: Any) -> bool:
+    """PostgreSQL's main shared memory segment: an anonymous shared mapping (shown as /dev/zero)."""
+    path: str = mapping.path
+    permissions: str = mapping.perms
+    return path == "/dev/zero" and permissions[3:4] == "s"
 
 
 def dead_process(platform: IsolatedPlatform) -> str | None:
