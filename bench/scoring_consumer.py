@@ -88,11 +88,10 @@ async def consumer_throughput(args: argparse.Namespace, platform: BenchPlatform)
     bootstrap = platform.endpoints.kafka_bootstrap_servers
     assert service.handlers is not None
     handlers = service.handlers(context)
+    batch_size = args.consumer_batch or settings.consumer_batch_size
     setup, plans = population_events(args.employees, datetime.now(UTC).year)
     activities = activity_events(plans, args.events)
-    consumer = make_consumer(
-        bootstrap, group_id="bench-scoring", topics=(), max_records=settings.consumer_batch_size
-    )
+    consumer = make_consumer(bootstrap, group_id="bench-scoring", topics=(), max_records=batch_size)
     dead_letters = make_producer(bootstrap, client_id="bench-scoring-dlq")
     await consumer.start()
     await dead_letters.start()
@@ -111,7 +110,7 @@ async def consumer_throughput(args: argparse.Namespace, platform: BenchPlatform)
         processed_events=context.tables.processed_events,
         outbox=context.outbox,
         handlers=handlers,
-        batch_size=settings.consumer_batch_size,
+        batch_size=batch_size,
     )
     try:
         stage(f"publishing {len(setup)} planning events")
@@ -170,9 +169,10 @@ async def consumer_throughput(args: argparse.Namespace, platform: BenchPlatform)
         if sample.name.endswith("_total")
     )
     consumer_cores = max(meter.cores["bench (consumer)"], 1e-9)
+    cpu_per_event = consumer_cores * seconds / args.events * 1e6
     return [
         f"{args.events:,} ActivityReported events for {args.employees:,} employees, "
-        f"consumer batch size {settings.consumer_batch_size}; applied with a processed row: {applied:,}",
+        f"consumer batch size {batch_size}; applied with a processed row: {applied:,}",
         figure("consumer: topic to committed views", rate, "events/s", baseline=bare_rate),
         figure(
             "consumer: per core of the consumer process",
@@ -180,7 +180,7 @@ async def consumer_throughput(args: argparse.Namespace, platform: BenchPlatform)
             "events/s",
             target=f">= {THROUGHPUT_TARGET_PER_CORE:,.0f}",
         ),
-        f"    {meter.line()}",
+        f"    {meter.line()}; the consumer's CPU per event: {cpu_per_event:,.1f} µs",
         f"    events dead-lettered by the handlers (should be 0): {dead_lettered:.0f}",
     ]
 
@@ -218,6 +218,12 @@ def main() -> None:
     parser.add_argument("--batch", type=int, help="activities per request (freshness)")
     parser.add_argument("--duration", type=float, help="seconds of streaming (freshness)")
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight (freshness)")
+    parser.add_argument(
+        "--consumer-batch",
+        type=int,
+        help="events a consumer batch takes at most in the throughput part (default: the service's "
+        "setting); small batches, as a live rate gives, show what each event pays on its own",
+    )
     parser.add_argument(
         "--profile", action="store_true", help="profile the consumer part (cProfile, CPU time) and print it"
     )
