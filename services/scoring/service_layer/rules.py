@@ -7,7 +7,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters.tables import closed_periods, rule_sets
@@ -66,13 +66,15 @@ def rule_set_from_settings(effective_from: date, settings: dict[str, Any]) -> Ru
     )
 
 
+#: Built once: every consumer batch reads the rule book of each of its regions.
+_RULE_SETS = select(rule_sets.c.effective_from, rule_sets.c.settings).where(
+    rule_sets.c.region_id == bindparam("region_id")
+)
+
+
 async def rule_book(session: AsyncSession, region_id: str) -> RuleBook:
     """The region's rule book: its own dated rule sets over the national defaults."""
-    rows = (
-        await session.execute(
-            select(rule_sets.c.effective_from, rule_sets.c.settings).where(rule_sets.c.region_id == region_id)
-        )
-    ).all()
+    rows = (await session.execute(_RULE_SETS, {"region_id": region_id})).all()
     return RuleBook({region_id: [rule_set_from_settings(row.effective_from, row.settings) for row in rows]})
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import String, select
+from sqlalchemy import String, bindparam, select
 from sqlalchemy.engine import Row
 
 from services.scoring.adapters.json_rows import json_rows, upsert_from_json_rows
@@ -104,15 +104,8 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
     activity_ids = sorted({change.activity_id for change in work.changes})
     states: dict[str, ActivityState] = {}
     rows: dict[str, dict[str, Any]] = {}
-    ids = keys_table("k", {"activity_id": (activity_ids, String())})
     for stored in await session.execute(
-        per_key(
-            ids,
-            select(contributions)
-            .where(contributions.c.region_id == region_id, contributions.c.activity_id == ids.c.activity_id)
-            .with_for_update(),
-            "c",
-        )
+        _LOCK_CONTRIBUTIONS, {"region_id": region_id, "activity_id": activity_ids}
     ):
         states[stored.activity_id] = _state_of(stored)
         rows[stored.activity_id] = dict(stored._mapping)
@@ -162,8 +155,8 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
             )
     if changed:
         stamp = now()
-        stored = json_rows(changed[activity_id] | {"updated_at": stamp} for activity_id in sorted(changed))
-        await session.execute(_STORE_CONTRIBUTIONS, {"rows": stored})
+        rows_json = json_rows(changed[activity_id] | {"updated_at": stamp} for activity_id in sorted(changed))
+        await session.execute(_STORE_CONTRIBUTIONS, {"rows": rows_json})
     if evidence:
         await check_shared_evidence(batch, region_id, evidence, facts.calendar)
 
@@ -172,6 +165,21 @@ _STORED_COLUMNS = tuple(stored_values(ActivityState(), "", Calendar("UTC", Perio
 _CONTRIBUTION_COLUMNS = ("activity_id", "region_id", *_STORED_COLUMNS, "last_event_id", "updated_at")
 
 
+def _lock_contributions_statement() -> Any:
+    ids = keys_table("k", {"activity_id": String()})
+    query = (
+        select(contributions)
+        .where(
+            contributions.c.region_id == bindparam("region_id"),
+            contributions.c.activity_id == ids.c.activity_id,
+        )
+        .with_for_update()
+    )
+    return per_key(ids, query, "c")
+
+
+# Built once (see ``sql_arrays``): the batch's activities read, locked, with one statement.
+_LOCK_CONTRIBUTIONS = _lock_contributions_statement()
 # Built once, and one statement for a batch's activities however many (one JSON parameter).
 _STORE_CONTRIBUTIONS = upsert_from_json_rows(
     contributions, _CONTRIBUTION_COLUMNS, ("region_id", "activity_id")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, and_, func, select, true, type_coerce
+from sqlalchemy import ARRAY, Integer, and_, bindparam, func, select, true, type_coerce
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -17,13 +17,17 @@ from sqlalchemy.sql.elements import ColumnElement
 from services.scoring.adapters.tables import contributions
 from services.scoring.domain.activity import ActivityStatus
 from services.scoring.domain.periods import PeriodKind, parse_period_key
-from services.scoring.service_layer.views.touches import ProgressKey, progress_keys_table
+from services.scoring.service_layer.views.touches import (
+    ProgressKey,
+    progress_key_arrays,
+    progress_keys_table,
+)
 
 
-def _totals_statement(region_id: str, keys: list[ProgressKey], *, years: bool) -> Any:
-    """Totals of the contributions behind each key, one row per key."""
+def _totals_statement(*, years: bool) -> Any:
+    """Totals of the contributions behind each key, one row per key (built once, for either kind)."""
     activity = contributions.c
-    table = progress_keys_table(keys)
+    table = progress_keys_table()
     counted = and_(activity.reported.is_(True), activity.status != ActivityStatus.REJECTED.value)
     verified = and_(counted, activity.status == ActivityStatus.VERIFIED.value)
     rejected = and_(activity.reported.is_(True), activity.status == ActivityStatus.REJECTED.value)
@@ -59,7 +63,7 @@ def _totals_statement(region_id: str, keys: list[ProgressKey], *, years: bool) -
             latest(activity.activity_id, verified).label("verified_last_activity_id"),
         )
         .where(
-            activity.region_id == region_id,
+            activity.region_id == bindparam("region_id"),
             activity.employee_id == table.c.employee_id,
             activity.indicator_id == table.c.indicator_id,
             period_match,
@@ -73,6 +77,10 @@ def _totals_statement(region_id: str, keys: list[ProgressKey], *, years: bool) -
     )
 
 
+_PERIOD_TOTALS = _totals_statement(years=False)
+_YEAR_TOTALS = _totals_statement(years=True)
+
+
 async def totals_from_contributions(
     session: AsyncSession, region_id: str, keys: list[ProgressKey]
 ) -> dict[ProgressKey, Any]:
@@ -80,8 +88,8 @@ async def totals_from_contributions(
     found: dict[ProgressKey, Any] = {}
     by_years = [key for key in keys if parse_period_key(key[2]).kind is PeriodKind.YEAR]
     by_periods = [key for key in keys if parse_period_key(key[2]).kind is not PeriodKind.YEAR]
-    for selected, years in ((by_periods, False), (by_years, True)):
+    for selected, statement in ((by_periods, _PERIOD_TOTALS), (by_years, _YEAR_TOTALS)):
         if selected:
-            rows = await session.execute(_totals_statement(region_id, selected, years=years))
+            rows = await session.execute(statement, {"region_id": region_id, **progress_key_arrays(selected)})
             found |= {(row.employee_id, row.indicator_id, row.period): row for row in rows}
     return found

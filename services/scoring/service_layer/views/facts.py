@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters.tables import closed_periods, region_settings
@@ -18,16 +18,18 @@ from services.scoring.domain.rules import RuleBook, RuleSet
 from services.scoring.service_layer.rules import rule_book, rule_set_in
 from services.scoring.service_layer.views.plans import cached_indicator
 
+# Built once: every batch reads them for each of its regions.
+_CALENDAR = select(region_settings.c.timezone, region_settings.c.period_kind).where(
+    region_settings.c.region_id == bindparam("region_id")
+)
+_CLOSURES = select(closed_periods.c.period, closed_periods.c.closed_at).where(
+    closed_periods.c.region_id == bindparam("region_id")
+)
+
 
 async def calendar(session: AsyncSession, region_id: str) -> Calendar:
     """The region's calendar, or the national default until the region's settings arrive."""
-    row = (
-        await session.execute(
-            select(region_settings.c.timezone, region_settings.c.period_kind).where(
-                region_settings.c.region_id == region_id
-            )
-        )
-    ).first()
+    row = (await session.execute(_CALENDAR, {"region_id": region_id})).first()
     if row is None:
         return DEFAULT_CALENDAR
     return Calendar(row.timezone, PeriodKind(row.period_kind.upper()))
@@ -37,12 +39,8 @@ async def closures(
     session: AsyncSession, region_id: str, keys: Iterable[str] | None = None
 ) -> dict[str, datetime]:
     """The region's closed periods (or those of ``keys``), each with the instant it was closed."""
-    query = select(closed_periods.c.period, closed_periods.c.closed_at).where(
-        closed_periods.c.region_id == region_id
-    )
-    if keys is not None:
-        query = query.where(closed_periods.c.period.in_(set(keys)))
-    return {row.period: row.closed_at for row in await session.execute(query)}
+    query = _CLOSURES if keys is None else _CLOSURES.where(closed_periods.c.period.in_(set(keys)))
+    return {row.period: row.closed_at for row in await session.execute(query, {"region_id": region_id})}
 
 
 async def is_frozen(session: AsyncSession, region_id: str, key: str, at: datetime) -> bool:

@@ -118,15 +118,12 @@ _INDICATORS: dict[tuple[Any, ...], Indicator] = {}
 _INDICATORS_KEPT = 200_000
 
 
-async def plan_indicators_in_force(
-    session: AsyncSession, region_id: str, employee_ids: Iterable[str]
-) -> PlannedIndicators:
-    """The indicators of each employee's plans in force, by (employee, year), in plan order."""
-    employee_keys = keys_table("k", {"employee_id": (sorted(set(employee_ids)), String())})
+def _plan_indicators_in_force_statement() -> Any:
+    employee_keys = keys_table("k", {"employee_id": String()})
     in_force = (
         select(plans.c.plan_id)
         .where(
-            plans.c.region_id == region_id,
+            plans.c.region_id == bindparam("region_id"),
             plans.c.employee_id == employee_keys.c.employee_id,
             plans.c.in_force.is_(True),
         )
@@ -135,16 +132,32 @@ async def plan_indicators_in_force(
     )
     indicators = (
         select(plan_indicators)
-        .where(plan_indicators.c.region_id == region_id, plan_indicators.c.plan_id == in_force.c.plan_id)
+        .where(
+            plan_indicators.c.region_id == bindparam("region_id"),
+            plan_indicators.c.plan_id == in_force.c.plan_id,
+        )
         .offset(0)
         .lateral("i")
     )
-    rows = await session.execute(
+    return (
         select(indicators)
         .select_from(employee_keys)
         .join(in_force, true())
         .join(indicators, true())
         .order_by(indicators.c.plan_id, indicators.c.position)
+    )
+
+
+#: Built once (see ``sql_arrays``).
+_PLAN_INDICATORS_IN_FORCE = _plan_indicators_in_force_statement()
+
+
+async def plan_indicators_in_force(
+    session: AsyncSession, region_id: str, employee_ids: Iterable[str]
+) -> PlannedIndicators:
+    """The indicators of each employee's plans in force, by (employee, year), in plan order."""
+    rows = await session.execute(
+        _PLAN_INDICATORS_IN_FORCE, {"region_id": region_id, "employee_id": sorted(set(employee_ids))}
     )
     grouped: PlannedIndicators = {}
     for row in rows:

@@ -28,7 +28,12 @@ from services.scoring.service_layer.views.contribution_totals import totals_from
 from services.scoring.service_layer.views.deltas import NeedsRecompute, ProgressDelta, advanced_totals
 from services.scoring.service_layer.views.facts import RegionFacts
 from services.scoring.service_layer.views.plans import PlannedIndicators, plan_indicators_in_force
-from services.scoring.service_layer.views.touches import ProgressKey, Touch, progress_keys_table
+from services.scoring.service_layer.views.touches import (
+    ProgressKey,
+    Touch,
+    progress_key_arrays,
+    progress_keys_table,
+)
 from services.scoring.service_layer.views.values import now, to_decimal, to_fraction, unchanged
 
 
@@ -64,24 +69,11 @@ async def refresh_progress(
         return
     region_id = facts.region_id
     keys = sorted(touched)
-    key_table = progress_keys_table(keys)
-    progress = indicator_progress.c
     # Locked: the new totals are computed from these (another consumer of the same rows waits).
     current = {
         (row.employee_id, row.indicator_id, row.period): row
         for row in await session.execute(
-            per_key(
-                key_table,
-                select(indicator_progress)
-                .where(
-                    progress.region_id == region_id,
-                    progress.employee_id == key_table.c.employee_id,
-                    progress.indicator_id == key_table.c.indicator_id,
-                    progress.period == key_table.c.period,
-                )
-                .with_for_update(),
-                "p",
-            )
+            _CURRENT_PROGRESS, {"region_id": region_id, **progress_key_arrays(keys)}
         )
     }
     totals: dict[ProgressKey, Any] = {}
@@ -151,6 +143,23 @@ async def refresh_progress(
         )
 
 
+def _current_progress_statement() -> Any:
+    key_table, progress = progress_keys_table(), indicator_progress.c
+    query = (
+        select(indicator_progress)
+        .where(
+            progress.region_id == bindparam("region_id"),
+            progress.employee_id == key_table.c.employee_id,
+            progress.indicator_id == key_table.c.indicator_id,
+            progress.period == key_table.c.period,
+        )
+        .with_for_update()
+    )
+    return per_key(key_table, query, "p")
+
+
+#: The touched rows as stored (built once: see ``sql_arrays``).
+_CURRENT_PROGRESS = _current_progress_statement()
 _PROGRESS_KEY = ("region_id", "employee_id", "indicator_id", "period")
 _DELETE_PROGRESS = delete(indicator_progress).where(
     indicator_progress.c.region_id == bindparam("r"),

@@ -1,0 +1,119 @@
+"""A batch's view work runs statements built once, not built again for every batch.
+
+With small batches (a live rate gives tens of events) building a statement, and SQLAlchemy's work
+for a statement object it has not seen before (its cache key, its result columns), cost more than
+running it; so every statement the deferred work runs (activities read and stored, the region's
+facts, progress and summaries read and written, rollups) is the same object batch after batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.util import find_tables
+
+from services.scoring.adapters.tables import runtime_tables
+from services.scoring.entrypoints.consumer import handlers
+from services.scoring.service_layer.projections import ViewBacklog
+from shared.contracts.planning import IndicatorSnapshot, PlannedResultSnapshot, WorkPlanApproved
+from shared.contracts.reporting import ActivityReported
+from shared.db import REGION_SETTING
+from shared.messaging.scope import Batch
+from shared.outbox import OutboxWriter
+from tests.conftest import new_region_id
+from tests.integration.scoring_scenarios import T0, YEAR, Delivery, wrap
+
+pytestmark = pytest.mark.integration
+
+HANDLERS = {cls.event_type(): handler for cls, handler in handlers(None).items()}  # type: ignore[arg-type]
+OUTBOX = OutboxWriter(runtime_tables.outbox, producer="scoring")
+
+
+async def finished(service: Any, batch: Sequence[Delivery]) -> list[Any]:
+    """Apply a batch in one transaction; the statements its deferred work ran, but for those that
+    name no table (``shared.db``'s reads of the region restriction), in order."""
+    executed: list[Any] = []
+
+    def note(_connection: Any, statement: Any, *_: Any) -> None:
+        if isinstance(statement, TextClause) or find_tables(statement):
+            executed.append(statement)
+
+    async with service.context.session_factory() as session, session.begin():
+        whole: Batch[ViewBacklog] = Batch(session, outbox=OUTBOX)
+        for item in batch:
+            await session.execute(select(func.set_config(REGION_SETTING, item.envelope.region_id, True)))
+            await HANDLERS[item.envelope.type](whole.scope(item.envelope), item.event, item.envelope)
+        engine = service.context.engine.sync_engine
+        event.listen(engine, "before_execute", note)
+        try:
+            await whole.finish()
+        finally:
+            event.remove(engine, "before_execute", note)
+    return executed
+
+
+def reports(region: str, employee: str, first: int, count: int) -> list[Delivery]:
+    return [
+        wrap(
+            ActivityReported(
+                region_id=region,
+                activity_id=f"{employee}-a{n}",
+                employee_id=employee,
+                plan_id="p",
+                result_id="r",
+                indicator_id="i",
+                occurred_at=T0 + timedelta(days=40, hours=n),
+                quantity=Decimal(5),
+                description="Kegiatan",
+            ),
+            T0 + timedelta(days=40, hours=n, seconds=1),
+        )
+        for n in range(first, first + count)
+    ]
+
+
+async def test_each_batch_runs_the_statements_the_first_one_ran(start_service: Any) -> None:
+    scoring = await start_service("scoring")
+    region = new_region_id()
+    indicator = IndicatorSnapshot(
+        indicator_id="i",
+        code="code",
+        name="Indicator",
+        aspect="quantity",
+        direction="higher_is_better",
+        aggregation="sum",
+        unit_of_measure="unit",
+        target=Decimal(40),
+    )
+    plans = [
+        wrap(
+            WorkPlanApproved(
+                region_id=region,
+                plan_id=f"{employee}-p",
+                employee_id=employee,
+                rater_id="boss",
+                unit_id="unit-1",
+                job_type="clerk",
+                year=YEAR,
+                version=1,
+                results=[
+                    PlannedResultSnapshot(result_id="r", kind="main", text="RHK", indicators=[indicator])
+                ],
+            ),
+            T0,
+        )
+        for employee in ("ani", "budi")
+    ]
+    await finished(scoring, plans)
+    first = await finished(scoring, reports(region, "ani", 0, 3))
+    # Another employee's activities, one of them later than the first batch's: the same work.
+    second = await finished(scoring, [*reports(region, "budi", 0, 2), *reports(region, "ani", 3, 1)])
+    assert first, "the first batch ran no statement"
+    built_again = [str(statement) for statement in second if all(statement is not s for s in first)]
+    assert built_again == []
