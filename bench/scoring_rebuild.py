@@ -101,7 +101,9 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
         if profiler is not None:
             profiler.enable()
         started = time.perf_counter()
-        await rebuild(scratch, live_schema=live.settings.database_schema, progress=progress)
+        await rebuild(
+            scratch, live_schema=live.settings.database_schema, progress=progress, workers=args.workers
+        )
         seconds = time.perf_counter() - started
         if profiler is not None:
             profiler.disable()
@@ -222,6 +224,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000, help="events on the topics")
     parser.add_argument("--employees", type=int, default=4000, help="employees across the regions")
     parser.add_argument("--profile", action="store_true", help="profile the rebuild (cProfile) and print it")
+    parser.add_argument("--workers", type=int, help="the replay's worker processes (default: one per core)")
     args = parser.parse_args()
     if args.quick and args.events == parser.get_default("events"):
         args.events = 100_000

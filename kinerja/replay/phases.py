@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 import uuid
 from collections.abc import Awaitable
@@ -16,7 +15,7 @@ from aiokafka.errors import KafkaError
 
 from kinerja.replay.report import Progress
 from kinerja.replay.scratch import fresh_schema, mark_outbox_published
-from kinerja.replay.workers import apply_partitions, refresh, run_job
+from kinerja.replay.workers import apply_partitions, refresh, run_job, worker_pool
 from shared.runtime import build_context
 from shared.service_definition import ReplayViews, ServiceDefinition
 
@@ -41,7 +40,25 @@ async def rebuild(
     settings = scratch.settings
     assert scratch.handlers is not None, f"{settings.service_name} consumes no events"
     workers = max(1, workers if workers is not None else os.cpu_count() or 1)
-    await fresh_schema(scratch, live_schema)
+    service = settings.service_name
+    pool = worker_pool(service, workers)  # starting while the schema is made
+    try:
+        await fresh_schema(scratch, live_schema)
+        return await _apply_all(scratch, service, pool, workers, progress)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+async def _apply_all(
+    scratch: ServiceDefinition[Any],
+    service: str,
+    pool: ProcessPoolExecutor | None,
+    workers: int,
+    progress: Progress | None,
+) -> int:
+    """The phases after the fresh schema: the first topics, the others' partitions, the views."""
+    settings = scratch.settings
     topics = await _topics_of(scratch)
     group_id = f"{settings.consumer_group}-replay-{uuid.uuid4().hex[:8]}"
     # The admin client asks where the replay got (all partitions in one request), the consumer where
@@ -52,9 +69,6 @@ async def rebuild(
     watcher = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
     await admin.start()
     await watcher.start()
-    pool = (
-        ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) if workers > 1 else None
-    )
     try:
         ends = await _end_offsets(admin, watcher, topics)
         total = sum(ends.values())
@@ -64,7 +78,6 @@ async def rebuild(
         rest = [
             (tp.topic, tp.partition, end) for tp, end in ends.items() if tp.topic not in scratch.replay_first
         ]
-        service = settings.service_name
 
         async def watched(jobs: list[Awaitable[Any]]) -> list[Any]:
             gathered = asyncio.gather(*jobs)
@@ -100,8 +113,6 @@ async def rebuild(
         await mark_outbox_published(scratch)
         return total
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
         await watcher.stop()
         await admin.close()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import multiprocessing
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -40,6 +41,27 @@ async def run_job(
     if pool is None:
         return await job(*args)
     return await asyncio.get_running_loop().run_in_executor(pool, _in_worker, job, *args)
+
+
+def worker_pool(service: str, workers: int) -> ProcessPoolExecutor | None:
+    """The replay's worker processes, all started now (none for one worker: the jobs run here).
+
+    A pool starts a process only when a job finds none idle: the first phase's job would wait for
+    one to start and import the service (seconds), and the other workers' partitions, later, for
+    the rest. Started at once, each imports while the replay makes its schema and asks the broker.
+    """
+    if workers <= 1:
+        return None
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    for _ in range(workers):
+        pool.submit(_prepare, service)
+    return pool
+
+
+def _prepare(service: str) -> None:
+    """Import what a worker applies events and refreshes views with: this module (unpickling this
+    function) and the service's definition (its handlers, tables and views)."""
+    definition(service)
 
 
 def _in_worker(job: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
