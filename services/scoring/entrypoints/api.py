@@ -44,7 +44,7 @@ from shared.http import json_response
 from shared.region_time import shown_in
 from shared.region_zones import region_zone
 from shared.route_roles import require_roles
-from shared.route_work import Context, RegionSession, RegionWork
+from shared.route_work import Context, RegionReads, RegionSession, RegionWork
 
 router = APIRouter(prefix="/v1", tags=["scoring"], route_class=GuardedRoute)
 
@@ -61,7 +61,7 @@ RegionAdmin = require_roles(Role.REGION_ADMIN)
 async def get_scorecard(
     employee_id: str,
     period: PeriodQuery,
-    session: RegionSession,
+    session: RegionReads,
     context: Context,
     principal: Principal = Reader,
 ) -> Response:
@@ -78,7 +78,7 @@ async def get_scorecard(
 async def get_unit_dashboard(
     unit_id: str,
     period: PeriodQuery,
-    session: RegionSession,
+    session: RegionReads,
     context: Context,
     principal: Principal = DashboardReader,
 ) -> Response:
@@ -92,7 +92,7 @@ async def get_unit_dashboard(
 
 @router.get("/region/dashboard", response_model=RegionDashboardRead)
 async def get_region_dashboard(
-    period: PeriodQuery, session: RegionSession, context: Context, principal: Principal = Overseer
+    period: PeriodQuery, session: RegionReads, context: Context, principal: Principal = Overseer
 ) -> Response:
     """The caller's region, unit by unit, for a period."""
     zone = await region_zone(context, principal.region)

@@ -18,6 +18,7 @@ from services.scoring.domain.rating import BehaviourValue, OverridePolicy, Ratin
 from services.scoring.domain.rewards import RewardPolicy
 from services.scoring.domain.rules import NATIONAL_DEFAULT, NoRuleInForceError, RuleBook, RuleSet
 from shared.refusals import Refusal
+from shared.region_reads import Reads
 
 
 def _fraction(value: Any, default: Fraction) -> Fraction:
@@ -72,13 +73,13 @@ _RULE_SETS = select(rule_sets.c.effective_from, rule_sets.c.settings).where(
 )
 
 
-async def rule_book(session: AsyncSession, region_id: str) -> RuleBook:
+async def rule_book(session: Reads, region_id: str) -> RuleBook:
     """The region's rule book: its own dated rule sets over the national defaults."""
     rows = (await session.execute(_RULE_SETS, {"region_id": region_id})).all()
     return RuleBook({region_id: [rule_set_from_settings(row.effective_from, row.settings) for row in rows]})
 
 
-async def rule_set_for(session: AsyncSession, region_id: str, period: Period) -> RuleSet:
+async def rule_set_for(session: Reads, region_id: str, period: Period) -> RuleSet:
     """The rule set scoring a period: the one in force on its first day (422 before any rule)."""
     return rule_set_in(await rule_book(session, region_id), region_id, period)
 

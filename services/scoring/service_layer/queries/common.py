@@ -28,6 +28,7 @@ from services.scoring.service_layer.schemas import DistributionCheckRead, Distri
 from services.scoring.service_layer.views import employee_assignment, employees_today, to_decimal
 from shared.i18n import phrase_message
 from shared.refusals import Refusal, RefusalKind
+from shared.region_reads import Reads
 
 
 def period_filter(column: Any, period: Period) -> ColumnElement[bool]:
@@ -109,12 +110,12 @@ def _unit_statement() -> Any:
     )
 
 
-async def unit_row(session: AsyncSession, region_id: str, unit_id: str) -> Row[Any] | None:
+async def unit_row(session: Reads, region_id: str, unit_id: str) -> Row[Any] | None:
     """A unit of the region, with the region's period kind (None for a unit planning never named)."""
     return (await session.execute(_unit_statement(), {"region_id": region_id, "unit_id": unit_id})).first()
 
 
-async def ensure_known_unit(session: AsyncSession, region_id: str, unit_id: str) -> None:
+async def ensure_known_unit(session: Reads, region_id: str, unit_id: str) -> None:
     """404 for a unit this region does not have (another region's units are invisible, not empty)."""
     team = employees_today()
     known = await unit_row(session, region_id, unit_id) is not None or (
@@ -144,7 +145,7 @@ async def distribution_check(
 
 
 async def distribution_of(
-    session: AsyncSession,
+    session: Reads,
     region_id: str,
     period: Period,
     organisation_predicate: str | None,

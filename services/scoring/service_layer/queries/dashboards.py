@@ -18,7 +18,6 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Boolean, String, bindparam, column, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters.tables import (
     employees,
@@ -40,6 +39,7 @@ from services.scoring.service_layer.schemas import (
 )
 from services.scoring.service_layer.views import employee_assignment
 from shared.auth import Principal, Role, ensure_may_read_unit
+from shared.region_reads import Reads
 
 
 def predicate_counts(counts: Mapping[str, int]) -> list[PredicateCount]:
@@ -168,7 +168,7 @@ def trend(keys: list[str], totals: Mapping[str, Any], breaches_by_period: Counte
 
 
 async def unit_dashboard(
-    *, session: AsyncSession, principal: Principal, unit_id: str, period: str
+    *, session: Reads, principal: Principal, unit_id: str, period: str
 ) -> UnitDashboardRead:
     """A unit's dashboard: predicates and their distribution check, citizens' signals, trend, ranking.
 

@@ -8,7 +8,6 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import String, bindparam, column, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters.tables import WHOLE_UNIT
 from services.scoring.domain.calendar import DEFAULT_PERIOD_KIND
@@ -24,6 +23,7 @@ from services.scoring.service_layer.queries.dashboards import (
 )
 from services.scoring.service_layer.schemas import RegionDashboardRead, UnitSummary
 from shared.auth import Principal
+from shared.region_reads import Reads
 
 #: The region's calendar, every unit's rollup of the period, its units, its complaint breaches of
 #: the year by (unit, period, stage), each unit's own satisfaction index of the period, its rule sets,
@@ -81,9 +81,7 @@ def _totals(employees: int, measured: int, achievement_sum: str | None, counts: 
     )
 
 
-async def region_dashboard(
-    *, session: AsyncSession, principal: Principal, period: str
-) -> RegionDashboardRead:
+async def region_dashboard(*, session: Reads, principal: Principal, period: str) -> RegionDashboardRead:
     """A region's dashboard: every unit's figures side by side, from the units' rollups."""
     parsed = parse_period_key(period)
     region_id = principal.region

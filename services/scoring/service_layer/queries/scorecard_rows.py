@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import Integer, String, and_, bindparam, func, or_, select, true, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters.tables import (
     behaviour_assessments,
@@ -25,6 +24,7 @@ from services.scoring.adapters.tables import (
 from services.scoring.domain.activity import ActivityStatus
 from services.scoring.domain.periods import Period, PeriodKind
 from services.scoring.service_layer.views import employee_assignment
+from shared.region_reads import Reads
 from shared.region_time import as_sent
 
 #: An instant as PostgreSQL's to_char writes it in UTC, for ``datetime.fromisoformat``.
@@ -63,7 +63,7 @@ def activities_statement(whole_year: bool) -> Any:
 
 
 async def activities_by_indicator(
-    session: AsyncSession, region_id: str, employee_id: str, period: Period
+    session: Reads, region_id: str, employee_id: str, period: Period
 ) -> dict[str, list[dict[str, Any]]]:
     """The activities of the period (or year) by indicator, as the answer's ``ActivityRead`` takes them."""
     whole_year = period.kind is PeriodKind.YEAR
@@ -189,7 +189,7 @@ def scorecard_summary_statement(whole_year: bool) -> Any:
 
 
 async def scorecard_summary(
-    session: AsyncSession, region_id: str, employee_id: str, period: Period
+    session: Reads, region_id: str, employee_id: str, period: Period
 ) -> Row[Any] | None:
     """The employee-period view row with, in the same statement, what the scorecard shows beside it.
 
@@ -248,7 +248,7 @@ def indicators_with_progress_statement() -> Any:
 
 
 async def indicators_with_progress(
-    session: AsyncSession, region_id: str, employee_id: str, plan_id: str, period: str
+    session: Reads, region_id: str, employee_id: str, plan_id: str, period: str
 ) -> list[Row[Any]]:
     parameters = {"region_id": region_id, "employee_id": employee_id, "plan_id": plan_id, "period": period}
     return list((await session.execute(indicators_with_progress_statement(), parameters)).all())

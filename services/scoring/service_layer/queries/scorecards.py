@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.domain.achievement import NumericTarget
 from services.scoring.domain.periods import Period, parse_period_key
@@ -22,6 +21,7 @@ from services.scoring.service_layer.schemas import (
 from services.scoring.service_layer.views import indicator_of, to_decimal
 from shared.auth import Principal, Role
 from shared.refusals import Refusal, RefusalKind
+from shared.region_reads import Reads
 from shared.region_time import as_sent
 
 
@@ -34,9 +34,7 @@ def _invisible() -> Refusal:
     )
 
 
-async def scorecard(
-    *, session: AsyncSession, principal: Principal, employee_id: str, period: str
-) -> ScorecardRead:
+async def scorecard(*, session: Reads, principal: Principal, employee_id: str, period: str) -> ScorecardRead:
     """An employee's scorecard; every number traceable to the activities behind it."""
     parsed = parse_period_key(period)
     region_id = principal.region
