@@ -5,7 +5,8 @@ check among them: a caller without a token could make a service read (and parse)
 before its 401, and a body sent in chunks, without ``Content-Length``, was read in full whatever
 the limit. Every API route of the platform is a ``GuardedRoute``: once routing has chosen it, the
 token is checked against the route's declared roles, and the body stream is counted as it arrives,
-ending with a 413 as soon as it passes the route's limit.
+ending with a 413 as soon as it passes the route's limit. The caller it admitted is left in the
+request's scope for the route's dependencies, which so verify no token a second time.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 
 from shared.refusals import Refusal, RefusalKind
-from shared.route_roles import admit, bearer_scheme, declared_roles
+from shared.route_roles import ADMITTED, admit, bearer_scheme, declared_roles
 
 
 class BodyTooLarge(HTTPException):
@@ -66,7 +67,8 @@ class GuardedRoute(APIRoute):
         if self.required_roles is not None:
             request = Request(scope)
             credentials: HTTPAuthorizationCredentials | None = await bearer_scheme(request)
-            await admit(request, credentials, self.required_roles)
+            # The route's own ``require_roles`` (and ``Caller``) take the caller from here.
+            scope[ADMITTED] = await admit(request, credentials, self.required_roles)
         limit = self.body_limit(scope)
         declared = _declared_length(scope)
         if declared is not None and declared > limit:

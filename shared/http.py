@@ -25,6 +25,7 @@ from shared.guarded_route import BodyTooLarge, GuardedRoute
 from shared.i18n import refusal_body
 from shared.observability import HTTP_LATENCY, HTTP_REQUESTS, correlation_id_var, record_readiness
 from shared.refusals import Refusal, RefusalKind
+from shared.route_roles import document_bearer_scheme
 from shared.validation import describe
 
 log = logging.getLogger(__name__)
@@ -364,5 +365,12 @@ def create_app(
         record_readiness(await check_readiness(readiness_checks))
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    def openapi() -> dict[str, Any]:
+        # Built once by FastAPI; the bearer scheme the operations name (shared.route_roles) added.
+        if app.openapi_schema is None:
+            app.openapi_schema = document_bearer_scheme(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(ObservabilityMiddleware)
     return app

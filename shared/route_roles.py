@@ -16,6 +16,8 @@ from shared.auth import Principal, Role, TokenVerifier
 from shared.refusals import Refusal, RefusalKind
 
 bearer_scheme = HTTPBearer(auto_error=False, description="A JWT from the region's identity provider.")
+#: The security requirement of an operation that needs a token, as the OpenAPI document names it.
+BEARER: dict[str, list[str]] = {bearer_scheme.scheme_name: []}
 
 
 async def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
@@ -26,21 +28,26 @@ async def authenticate(request: Request, credentials: HTTPAuthorizationCredentia
     return await verifier.verify_async(credentials.credentials)
 
 
+#: Where ``GuardedRoute`` leaves the caller it admitted, before the body, for the route's dependencies.
+ADMITTED = "kinerja.admitted"
+
+
 def require_roles(*roles: Role) -> Any:
     """A dependency that admits only callers holding one of ``roles``.
 
     Every route that needs a token declares its roles this way: the access-control tests read
     ``allowed_roles`` from the route table, so an endpoint without a declared policy fails the
-    suite. The token is read and checked here directly (the bearer scheme stays a dependency, for
-    the OpenAPI document): every level of dependencies costs each request its resolution.
+    suite. It takes the caller ``GuardedRoute`` admitted (every API route is one) and checks its own
+    roles; it has no sub-dependency, since each level of dependencies costs every request its
+    resolution (the bearer scheme as one cost a submission about 10 µs): the operations' security
+    requirement is written into the OpenAPI document by ``document_roles`` instead.
     """
+    allowed = frozenset(roles)
 
-    async def check(
-        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
-    ) -> Principal:
-        return await admit(request, credentials, frozenset(roles))
+    async def check(request: Request) -> Principal:
+        return await admitted(request, allowed)
 
-    check.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]
+    check.allowed_roles = allowed  # type: ignore[attr-defined]
     return Depends(check)
 
 
@@ -49,6 +56,22 @@ async def admit(
 ) -> Principal:
     """The verified caller if it holds one of ``roles``; 401 without a valid token, 403 without the role."""
     principal = await authenticate(request, credentials)
+    _ensure_holds(principal, roles)
+    return principal
+
+
+async def admitted(request: Request, roles: frozenset[Role] | None = None) -> Principal:
+    """The caller ``GuardedRoute`` admitted for this request (else verified now), if it holds one of
+    ``roles`` (any role when None); 401 without a valid token, 403 without the role."""
+    principal: Principal | None = request.scope.get(ADMITTED)
+    if principal is None:
+        principal = await authenticate(request, await bearer_scheme(request))
+    if roles is not None:
+        _ensure_holds(principal, roles)
+    return principal
+
+
+def _ensure_holds(principal: Principal, roles: frozenset[Role]) -> None:
     if not principal.has(*roles):
         allowed = ", ".join(sorted(r.value for r in roles))
         raise Refusal(
@@ -57,13 +80,11 @@ async def admit(
             kind=RefusalKind.FORBIDDEN,
             params={"allowed": allowed},
         )
-    return principal
 
 
 async def _caller(request: Request) -> Principal:
-    # Read directly, not through ``Depends(bearer_scheme)``: the route's ``require_roles`` already
-    # states the security requirement in the OpenAPI document (and a verified token is cached).
-    return await authenticate(request, await bearer_scheme(request))
+    # The route's ``require_roles`` is what admits the caller; this is who and where.
+    return await admitted(request)
 
 
 #: The verified caller whatever their roles, for dependencies that need who and where (the route's
@@ -99,7 +120,19 @@ def document_roles(routes: Iterable[BaseRoute]) -> None:
         if roles is None:
             continue
         names = sorted(role.value for role in roles)
-        route.openapi_extra = (route.openapi_extra or {}) | {"x-roles": names}
+        route.openapi_extra = (route.openapi_extra or {}) | {"x-roles": names, "security": [BEARER]}
         line = f"Roles: {', '.join(names)}."
         if line not in (route.description or ""):
             route.description = f"{route.description or ''}\n\n{line}".lstrip()
+
+
+def document_bearer_scheme(schema: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document with the bearer scheme among its components when an operation requires it
+    (``document_roles`` names it in each operation; no dependency declares it for FastAPI to find)."""
+    operations = (op for path in schema.get("paths", {}).values() for op in path.values())
+    if any(BEARER in (operation.get("security") or []) for operation in operations):
+        schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes[bearer_scheme.scheme_name] = bearer_scheme.model.model_dump(
+            mode="json", by_alias=True, exclude_none=True
+        )
+    return schema
