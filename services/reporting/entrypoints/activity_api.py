@@ -45,7 +45,7 @@ from shared.dates import BoundedInstant
 from shared.http import client_address, json_response
 from shared.region_time import shown_in
 from shared.region_zones import region_zone
-from shared.route_work import AuditedWork, Context, RegionSession, RegionWork
+from shared.route_work import AuditedWork, Context, RegionSession, RegionWork, context_of
 
 router = reporting_router()
 
@@ -58,10 +58,7 @@ async def _publish(context: ServiceContext, zone: tzinfo, notices: Sequence[Feed
 
 @router.post("/activities", status_code=status.HTTP_201_CREATED, response_model=ActivityRead)
 async def submit_activity(
-    activity_in: ActivityCreate,
-    context: Context,
-    request: Request,
-    principal: Principal = AsEmployee,
+    activity_in: ActivityCreate, request: Request, principal: Principal = AsEmployee
 ) -> Response:
     """Report an activity; sending the same activity_id again returns the original (200), or 409
     naming the fields that differ if the content is not the same.
@@ -69,6 +66,7 @@ async def submit_activity(
     Answered once the activity and its event are committed (together with whatever other
     submissions arrived at the same moment: group commit).
     """
+    context = context_of(request)  # not a dependency: the busiest route saves a level of them
     claim = Claim(principal, employee_of(principal), [(0, activity_in)], client_address(request))
     result = await submission_queue(context).submit(claim)
     zone = await region_zone(context, principal.region)
@@ -78,14 +76,10 @@ async def submit_activity(
 
 
 @router.post("/activities/batch", response_model=BatchRead)
-async def submit_batch(
-    batch: BatchCreate,
-    context: Context,
-    request: Request,
-    principal: Principal = AsEmployee,
-) -> Response:
+async def submit_batch(batch: BatchCreate, request: Request, principal: Principal = AsEmployee) -> Response:
     """Sync activities queued offline (at most 500); each item is accepted, a duplicate, or rejected
     (an id sent before with other content: ``activity_changed``, naming the fields that differ)."""
+    context = context_of(request)
     claim, malformed = batch_claim(principal, employee_of(principal), batch.items, client_address(request))
     [result] = await submission_writer(context)(principal.region, [claim])
     await _publish(context, await region_zone(context, principal.region), result.notices)
