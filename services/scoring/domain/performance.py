@@ -86,11 +86,34 @@ class EmployeeAchievement:
         return tuple(item for result in self.results for item in result.indicators)
 
 
+_ZERO = Fraction(0)
+_ONE = Fraction(1)
+
+
 def _weighted_mean(pairs: Sequence[tuple[Fraction, Fraction]]) -> Fraction | None:
-    total_weight = sum((weight for _, weight in pairs), Fraction(0))
-    if not total_weight:
+    """sum(value × weight) / sum(weight), exactly; None when there is no weight.
+
+    Summed over integers and made a fraction once: ``Fraction`` arithmetic reduces (a gcd, a new
+    object) at every step, which made this most of an employee's assessment. The sums' denominators
+    are multiplied only when they differ, so the integers stay small for the usual equal weights.
+    """
+    total, total_denominator, weight, weight_denominator = 0, 1, 0, 1
+    for value, value_weight in pairs:
+        numerator = value.numerator * value_weight.numerator
+        denominator = value.denominator * value_weight.denominator
+        if denominator == total_denominator:
+            total += numerator
+        else:
+            total = total * denominator + numerator * total_denominator
+            total_denominator *= denominator
+        if value_weight.denominator == weight_denominator:
+            weight += value_weight.numerator
+        else:
+            weight = weight * value_weight.denominator + value_weight.numerator * weight_denominator
+            weight_denominator *= value_weight.denominator
+    if not weight:
         return None
-    return sum((value * weight for value, weight in pairs), Fraction(0)) / total_weight
+    return Fraction(total * weight_denominator, total_denominator * weight)
 
 
 def _scored(
@@ -103,7 +126,7 @@ def _scored(
             pairs.append((item.achievement, item.indicator.weight))
         elif policy.missing_counts_as_zero:
             # Missing evidence must not help: an unreported indicator counts as nothing achieved.
-            pairs.append((Fraction(0), item.indicator.weight))
+            pairs.append((_ZERO, item.indicator.weight))
     return pairs
 
 
@@ -146,11 +169,11 @@ def assess_employee(
     bonus = min(
         sum(
             (
-                policy.bonus_per_additional_result * min(b.achievement, Fraction(1))
+                policy.bonus_per_additional_result * min(b.achievement, _ONE)
                 for b in additional
                 if b.achievement
             ),
-            Fraction(0),
+            _ZERO,
         ),
         policy.max_additional_bonus,
     )

@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.scoring.domain.achievement import (
     AchievementBasis,
@@ -22,6 +24,7 @@ from services.scoring.domain.performance import (
     MainWeighting,
     PlannedResult,
     ResultKind,
+    _weighted_mean,
     assess_employee,
 )
 
@@ -117,3 +120,16 @@ def test_an_achievement_for_a_different_indicator_is_rejected() -> None:
 def test_a_plan_without_main_results_has_no_achievement() -> None:
     result = assess_employee(PLAN[2:], {X.id: achieved(X, 100)})
     assert result.achievement is None
+
+
+fractions = st.fractions(min_value=0, max_value=10, max_denominator=10_000)
+weights = st.fractions(min_value=Fraction(1, 1000), max_value=50, max_denominator=1000)
+
+
+@given(st.lists(st.tuples(fractions, weights), max_size=12))
+def test_a_weighted_mean_is_exactly_the_fractions_one(pairs: list[tuple[Fraction, Fraction]]) -> None:
+    total_weight = sum((weight for _, weight in pairs), Fraction(0))
+    expected = sum((v * w for v, w in pairs), Fraction(0)) / total_weight if total_weight else None
+    mean = _weighted_mean(pairs)
+    assert mean == expected
+    assert mean is None or (type(mean) is Fraction and mean.denominator > 0)

@@ -8,13 +8,15 @@ from fractions import Fraction
 from typing import Any
 
 PLACES = 4
+_QUANTUM = Decimal(1).scaleb(-PLACES)
 
 
 def to_decimal(value: Fraction | None, places: int = PLACES) -> Decimal | None:
     """An exact fraction rounded (half even) for storage and display."""
     if value is None:
         return None
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal(1).scaleb(-places))
+    quantum = _QUANTUM if places == PLACES else Decimal(1).scaleb(-places)
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(quantum)
 
 
 def to_fraction(value: Decimal | None) -> Fraction | None:
