@@ -56,3 +56,23 @@ async def test_the_intake_writes_again_on_a_fresh_connection(start_service, make
     response = await submit(reporting, staff, activity(staff))
 
     assert response.status_code == 201, response.text
+
+
+async def test_the_intake_hands_its_connection_back_whatever_became_of_the_group(start_service, make_token):
+    reporting = await start_service("reporting")
+    pool = reporting.context.engine.pool
+    team = await seed_team(reporting, make_token, new_region_id())
+    staff = team.members[0]
+
+    committed = await submit(reporting, staff, activity(staff))
+    assert committed.status_code == 201, committed.text
+    assert pool.checkedout() == 0
+    # Validation lets a NUL character through; PostgreSQL refuses it and the group is rolled back.
+    refused = await submit(reporting, staff, activity(staff, description="Menerbitkan\u0000KTP"))
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["code"] == "unstorable_value"
+    assert pool.checkedout() == 0
+    assert await _drop_connections_of("reporting") >= 1
+    rewritten = await submit(reporting, staff, activity(staff))
+    assert rewritten.status_code == 201, rewritten.text
+    assert pool.checkedout() == 0
