@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -222,10 +222,11 @@ def _check(constraint: DistributionConstraint, counts: Counter[Predicate], total
 
 def check_distribution(
     organisation_predicate: OrganisationPredicate,
-    predicates: Iterable[Predicate],
+    predicates: Iterable[Predicate] | Mapping[Predicate, int],
     rules: DistributionRules = DEFAULT_DISTRIBUTION_RULES,
 ) -> DistributionReport:
-    """Check employees' predicates against the pattern their unit's organisation predicate sets."""
+    """Check employees' predicates (one per employee, or counted) against the pattern their unit's
+    organisation predicate sets."""
     counts = Counter(predicates)
     total = sum(counts.values())
     pattern = rules.pattern_for(organisation_predicate)

@@ -1,5 +1,6 @@
 """Distribution check of employees' predicates against the unit's organisation predicate."""
 
+from collections import Counter
 from fractions import Fraction
 
 import pytest
@@ -146,3 +147,9 @@ def test_rules_are_data_a_region_can_replace() -> None:
 def test_malformed_constraints_are_rejected(kind: BoundKind, bound: Fraction) -> None:
     with pytest.raises(ValueError, match="bound"):
         DistributionConstraint(frozenset({SB}), kind, bound)
+
+
+@pytest.mark.parametrize("organisation", list(Org))
+def test_predicates_counted_are_checked_as_the_same_predicates_one_per_employee(organisation: Org) -> None:
+    listed = unit(SANGAT_BAIK=3, BAIK=9, BUTUH_PERBAIKAN=4, KURANG=2, SANGAT_KURANG=1)
+    assert check_distribution(organisation, Counter(listed)) == check_distribution(organisation, listed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache
@@ -19,7 +20,7 @@ from services.scoring.adapters.tables import (
     region_settings,
     units,
 )
-from services.scoring.domain.distribution import check_distribution
+from services.scoring.domain.distribution import DistributionReport, check_distribution
 from services.scoring.domain.periods import Period, PeriodKind
 from services.scoring.domain.predicate import OrganisationPredicate, Predicate
 from services.scoring.domain.rules import RuleBook, RuleSet
@@ -144,18 +145,19 @@ async def distribution_check(
     return await distribution_of(session, region_id, period, organisation_predicate, predicates)
 
 
-async def distribution_of(
+async def distribution_report(
     session: Reads,
     region_id: str,
     period: Period,
     organisation_predicate: str | None,
-    predicates: list[Predicate],
+    predicates: list[Predicate] | Mapping[Predicate, int],
     rules_in_force: dict[str, RuleSet] | None = None,
     *,
     rule_book: RuleBook | None = None,
-) -> DistributionCheckRead | None:
-    """The check; ``rules_in_force`` keeps the period's rule set across calls (a region's units),
-    ``rule_book`` is the region's, read already (else it is read when the check needs it)."""
+) -> DistributionReport | None:
+    """The check's report (None without an organisation predicate); ``rules_in_force`` keeps the
+    period's rule set across calls (a region's units), ``rule_book`` is the region's, read already
+    (else it is read when the check needs it). The region's dashboard needs only its compliance."""
     if not organisation_predicate:
         return None
     try:
@@ -169,10 +171,26 @@ async def distribution_of(
             if rule_book is not None
             else await rule_set_for(session, region_id, period)
         )
-    rules = known[period.key]
-    report = check_distribution(organisation, predicates, rules.distribution)
+    return check_distribution(organisation, predicates, known[period.key].distribution)
+
+
+async def distribution_of(
+    session: Reads,
+    region_id: str,
+    period: Period,
+    organisation_predicate: str | None,
+    predicates: list[Predicate] | Mapping[Predicate, int],
+    *,
+    rule_book: RuleBook | None = None,
+) -> DistributionCheckRead | None:
+    """The check as answers show it, its warnings in English and Indonesian (see ``distribution_report``)."""
+    report = await distribution_report(
+        session, region_id, period, organisation_predicate, predicates, rule_book=rule_book
+    )
+    if report is None:
+        return None
     return DistributionCheckRead(
-        organisation_predicate=organisation.value,
+        organisation_predicate=report.organisation_predicate.value,
         compliant=report.compliant,
         warnings=[
             DistributionWarning(

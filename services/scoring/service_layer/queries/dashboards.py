@@ -49,9 +49,9 @@ def predicate_counts(counts: Mapping[str, int]) -> list[PredicateCount]:
     ]
 
 
-def live_predicates(counts: Mapping[str, int]) -> list[Predicate]:
-    """The live predicates a rollup counted, one per employee (what the distribution check takes)."""
-    return [predicate for value, count in counts.items() for predicate in [Predicate(value)] * count]
+def live_predicates(counts: Mapping[str, int]) -> Counter[Predicate]:
+    """The live predicates a rollup counted, counted (the distribution check takes them so)."""
+    return Counter({Predicate(value): count for value, count in counts.items()})
 
 
 @cache

@@ -13,7 +13,7 @@ from services.scoring.adapters.tables import WHOLE_UNIT
 from services.scoring.domain.calendar import DEFAULT_PERIOD_KIND
 from services.scoring.domain.periods import PeriodKind, parse_period_key, periods_in_year
 from services.scoring.domain.rules import RuleSet
-from services.scoring.service_layer.queries.common import distribution_of, mean_of
+from services.scoring.service_layer.queries.common import distribution_report, mean_of
 from services.scoring.service_layer.queries.dashboards import (
     keys_of_year,
     live_predicates,
@@ -117,7 +117,7 @@ async def region_dashboard(*, session: Reads, principal: Principal, period: str)
         counts = rollup.predicate_counts if rollup else {}
         region_counts.update(counts)
         name, organisation_predicate = known_units.get(unit_id, (None, None))
-        check = await distribution_of(
+        check = await distribution_report(
             session,
             region_id,
             parsed,
