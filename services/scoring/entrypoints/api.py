@@ -84,10 +84,10 @@ async def get_unit_dashboard(
 ) -> Response:
     """A unit's dashboard for a period (raters: their own unit, their own team by name)."""
     zone = await region_zone(context, principal.region)
-    dashboard = await dashboards.unit_dashboard(
+    figures, ranking = await dashboards.unit_dashboard(
         session=session, principal=principal, unit_id=unit_id, period=period
     )
-    return json_response(shown_in(dashboard, zone))
+    return Response(dashboards.with_ranking(shown_in(figures, zone), ranking), media_type="application/json")
 
 
 @router.get("/region/dashboard", response_model=RegionDashboardRead)
