@@ -181,3 +181,27 @@ def plan_structure(
         )
         for result_id, members in grouped.items()
     )
+
+
+def cached_plan_structure(rows: Iterable[Any], period: Period) -> tuple[PlannedResult, ...]:
+    """``plan_structure`` of one plan's rows with ``cached_indicator``, remembered by the plan and the
+    period and kept only while its rows are equal to those it was made of (so never stale)."""
+    # Every summary refresh turns its plan's rows into the planned results again; comparing the
+    # rows with those remembered is cheaper than looking up each indicator by its content.
+    made_of = tuple(rows)
+    if not made_of:
+        return ()
+    key = (made_of[0].region_id, made_of[0].plan_id, period.key)
+    found = _STRUCTURES.get(key)
+    if found is not None and found[0] == made_of:
+        return found[1]
+    structure = plan_structure(made_of, period, cached_indicator)
+    if len(_STRUCTURES) >= _STRUCTURES_KEPT:
+        _STRUCTURES.clear()
+    _STRUCTURES[key] = (made_of, structure)
+    return structure
+
+
+#: Planned results of a plan for a period, by (region, plan, period key), with the rows they came from.
+_STRUCTURES: dict[tuple[str, str, str], tuple[tuple[Any, ...], tuple[PlannedResult, ...]]] = {}
+_STRUCTURES_KEPT = 50_000

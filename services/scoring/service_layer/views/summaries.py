@@ -29,7 +29,7 @@ from services.scoring.domain.predicate import predicate_of
 from services.scoring.domain.rating import ProposalReason, RatingProposal, propose_result_rating
 from services.scoring.service_layer.rollups import refresh_unit_rollups
 from services.scoring.service_layer.views.facts import RegionFacts
-from services.scoring.service_layer.views.plans import PlannedIndicators, plan_structure
+from services.scoring.service_layer.views.plans import PlannedIndicators, cached_plan_structure
 from services.scoring.service_layer.views.progress import totals_of
 from services.scoring.service_layer.views.summary_inputs import read_summary_inputs
 from services.scoring.service_layer.views.touches import SummaryKey, Touch
@@ -173,9 +173,7 @@ def _summary_values(
 ) -> dict[str, Any]:
     """An employee-period row's content from the plan in force, progress rows, assessments and judgements."""
     rules = facts.rules(period)
-    structure = plan_structure(
-        (row for row in indicator_rows if row.plan_id == plan.plan_id), period, facts.indicator
-    )
+    structure = cached_plan_structure((row for row in indicator_rows if row.plan_id == plan.plan_id), period)
     achievements: dict[str, IndicatorAchievement] = {}
     for indicator in (i for result in structure for i in result.indicators):
         row = progress.get(indicator.id)

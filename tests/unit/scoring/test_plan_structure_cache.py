@@ -1,0 +1,48 @@
+"""The planned results of a plan, remembered by the summary refresh, never outlive the rows they came from."""
+
+from decimal import Decimal
+from fractions import Fraction
+from types import SimpleNamespace
+from typing import Any
+
+from services.scoring.domain.achievement import NumericTarget
+from services.scoring.domain.periods import parse_period_key
+from services.scoring.service_layer.views.plans import cached_plan_structure
+
+
+def row(target: int, **changes: Any) -> SimpleNamespace:
+    values: dict[str, Any] = {
+        "region_id": "r",
+        "plan_id": "p",
+        "result_id": "res",
+        "result_kind": "main",
+        "result_text": "RHK",
+        "indicator_id": "i",
+        "code": None,
+        "name": "KTP-el",
+        "aspect": "quantity",
+        "direction": "higher_is_better",
+        "aggregation": "sum",
+        "unit_of_measure": "dokumen",
+        "target": Decimal(target),
+        "qualitative_target": None,
+        "period_targets": {},
+        "position": 0,
+    }
+    return SimpleNamespace(**(values | changes))
+
+
+def test_the_same_rows_give_the_same_results_and_other_rows_their_own() -> None:
+    year = parse_period_key("2026")
+    first = cached_plan_structure([row(2400)], year)
+    assert cached_plan_structure([row(2400)], year) is first
+    changed = cached_plan_structure([row(1200)], year)
+    target = changed[0].indicators[0].target
+    assert isinstance(target, NumericTarget)
+    assert target.value == Fraction(1200)
+    added = cached_plan_structure([row(1200), row(50, indicator_id="j", position=1)], year)
+    assert [i.id for i in added[0].indicators] == ["i", "j"]
+    quarter = cached_plan_structure([row(2400, period_targets={"2026-Q1": 600})], parse_period_key("2026-Q1"))
+    q1 = quarter[0].indicators[0].target
+    assert isinstance(q1, NumericTarget)
+    assert q1.value == Fraction(600)
