@@ -39,6 +39,22 @@ from shared.refusals import Phrase
 
 
 def _reason_json(reason: ProposalReason) -> dict[str, Any]:
+    """A proposal reason as the row stores it, remembered by the reason (its code, threshold, value
+    and outcome: all it is made of), since achievements over the same targets come again."""
+    found = _REASONS.get(reason)
+    if found is None:
+        if len(_REASONS) >= _REASONS_KEPT:
+            _REASONS.clear()
+        found = _REASONS[reason] = _reason_values(reason)
+    return dict(found)
+
+
+#: Proposal reasons as stored, by the reason (at most ``_REASONS_KEPT``).
+_REASONS: dict[ProposalReason, dict[str, Any]] = {}
+_REASONS_KEPT = 65_536
+
+
+def _reason_values(reason: ProposalReason) -> dict[str, Any]:
     message_en, message_id = _messages(reason.explanation)
     return {
         "code": reason.code.value,
