@@ -49,6 +49,34 @@ def wrap(event: Event, at: datetime) -> Delivery:
     return Delivery(Envelope.wrap(event, producer="test", occurred_at=at), event)
 
 
+def counted_plan(region: str, employee: str, indicator_id: str = "i") -> Delivery:
+    """The employee's approved plan for YEAR (``{employee}-p``, at T0): one result with one indicator
+    counting a quantity towards a target of 40."""
+    indicator = IndicatorSnapshot(
+        indicator_id=indicator_id,
+        code="code",
+        name="Indicator",
+        aspect="quantity",
+        direction="higher_is_better",
+        aggregation="sum",
+        unit_of_measure="unit",
+        target=Decimal(40),
+    )
+    result = PlannedResultSnapshot(result_id="r", kind="main", text="RHK", indicators=[indicator])
+    approved = WorkPlanApproved(
+        region_id=region,
+        plan_id=f"{employee}-p",
+        employee_id=employee,
+        rater_id="boss",
+        unit_id="unit-1",
+        job_type="clerk",
+        year=YEAR,
+        version=1,
+        results=[result],
+    )
+    return wrap(approved, T0)
+
+
 def evidenced_report(region: str, employee: str, evidence: list[str]) -> ActivityReported:
     """The employee's one activity (``{employee}-a``, at T0) with these evidence files' digests."""
     return ActivityReported(

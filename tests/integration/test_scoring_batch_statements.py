@@ -21,13 +21,12 @@ from sqlalchemy.sql.util import find_tables
 from services.scoring.adapters.tables import runtime_tables
 from services.scoring.entrypoints.consumer import handlers
 from services.scoring.service_layer.projections import ViewBacklog
-from shared.contracts.planning import IndicatorSnapshot, PlannedResultSnapshot, WorkPlanApproved
 from shared.contracts.reporting import ActivityReported
 from shared.db import REGION_SETTING
 from shared.messaging.scope import Batch
 from shared.outbox import OutboxWriter
 from tests.conftest import new_region_id
-from tests.integration.scoring_scenarios import T0, YEAR, Delivery, wrap
+from tests.integration.scoring_scenarios import T0, Delivery, counted_plan, wrap
 
 pytestmark = pytest.mark.integration
 
@@ -81,35 +80,7 @@ def reports(region: str, employee: str, first: int, count: int) -> list[Delivery
 async def test_each_batch_runs_the_statements_the_first_one_ran(start_service: Any) -> None:
     scoring = await start_service("scoring")
     region = new_region_id()
-    indicator = IndicatorSnapshot(
-        indicator_id="i",
-        code="code",
-        name="Indicator",
-        aspect="quantity",
-        direction="higher_is_better",
-        aggregation="sum",
-        unit_of_measure="unit",
-        target=Decimal(40),
-    )
-    plans = [
-        wrap(
-            WorkPlanApproved(
-                region_id=region,
-                plan_id=f"{employee}-p",
-                employee_id=employee,
-                rater_id="boss",
-                unit_id="unit-1",
-                job_type="clerk",
-                year=YEAR,
-                version=1,
-                results=[
-                    PlannedResultSnapshot(result_id="r", kind="main", text="RHK", indicators=[indicator])
-                ],
-            ),
-            T0,
-        )
-        for employee in ("ani", "budi")
-    ]
+    plans = [counted_plan(region, employee) for employee in ("ani", "budi")]
     await finished(scoring, plans)
     first = await finished(scoring, reports(region, "ani", 0, 3))
     # Another employee's activities, one of them later than the first batch's: the same work.

@@ -38,7 +38,6 @@ from services.scoring.adapters.tables import (
 )
 from services.scoring.entrypoints.consumer import handlers
 from services.scoring.service_layer.projections import ViewBacklog
-from shared.contracts.planning import IndicatorSnapshot, PlannedResultSnapshot, WorkPlanApproved
 from shared.contracts.reporting import ActivityReported
 from shared.db import ALL_REGIONS_SETTING, REGION_SETTING, create_engine, create_session_factory
 from shared.messaging.scope import Batch
@@ -52,6 +51,7 @@ from tests.integration.scoring_scenarios import (
     YEAR,
     Delivery,
     Scenario,
+    counted_plan,
     evidenced_report,
     scenarios,
     wrap,
@@ -279,34 +279,7 @@ async def test_one_batch_across_regions_refreshes_each_region_under_its_own_rest
     batch: list[Delivery] = []
     for region in regions:
         employee = f"{region}-e"
-        indicator = IndicatorSnapshot(
-            indicator_id=f"{employee}-i",
-            code="code",
-            name="Indicator",
-            aspect="quantity",
-            direction="higher_is_better",
-            aggregation="sum",
-            unit_of_measure="unit",
-            target=Decimal(40),
-        )
-        batch.append(
-            wrap(
-                WorkPlanApproved(
-                    region_id=region,
-                    plan_id=f"{employee}-p",
-                    employee_id=employee,
-                    rater_id="boss",
-                    unit_id="unit-1",
-                    job_type="clerk",
-                    year=YEAR,
-                    version=1,
-                    results=[
-                        PlannedResultSnapshot(result_id="r", kind="main", text="RHK", indicators=[indicator])
-                    ],
-                ),
-                T0,
-            )
-        )
+        batch.append(counted_plan(region, employee, indicator_id=f"{employee}-i"))
         for n in range(3):
             batch.append(
                 wrap(
@@ -316,7 +289,7 @@ async def test_one_batch_across_regions_refreshes_each_region_under_its_own_rest
                         employee_id=employee,
                         plan_id="p",
                         result_id="r",
-                        indicator_id=indicator.indicator_id,
+                        indicator_id=f"{employee}-i",
                         occurred_at=T0 + timedelta(days=40),
                         quantity=Decimal(5),
                         description="Kegiatan",
