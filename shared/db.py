@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,8 +12,6 @@ from prometheus_client import REGISTRY
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import (
-    ARRAY,
-    JSON,
     BigInteger,
     Column,
     DateTime,
@@ -27,14 +25,11 @@ from sqlalchemy import (
     Text,
     Uuid,
     bindparam,
-    cast,
-    column,
     event,
     func,
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -47,40 +42,6 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.pool import QueuePool
 
 from shared.settings import ServiceSettings
-
-
-def insert_from_arrays(table: Table, columns: Sequence[str]) -> Insert:
-    """``INSERT INTO table (columns) SELECT * FROM unnest(:column, ...)``: any number of rows, built once.
-
-    Executed with one list per column (``{"column": [value, ...]}``), so the statement text is the
-    same for every call: compiled once and prepared once, one round trip however many rows. An
-    executemany sends a message per row, and a multi-row ``VALUES`` is compiled anew for each size.
-    Add ``on_conflict_...`` and ``returning`` to the result as for any insert. A JSON column takes
-    its values as JSON text: a list inside the array would be read as another dimension of it.
-    """
-
-    def carried(name: str) -> Any:
-        kind = table.c[name].type
-        if isinstance(kind, JSON):
-            return Text()
-        # Arrays of unbounded text: a cast to varchar(n) cuts a longer value short, silently, where
-        # the insert's own assignment to the column fails it as too long, as a row-by-row insert does.
-        if isinstance(kind, String) and kind.length is not None:
-            return String()
-        return kind
-
-    arrays = [bindparam(name, type_=ARRAY(carried(name))) for name in columns]
-    rows = (
-        func.unnest(*arrays)
-        .table_valued(*(column(name, carried(name)) for name in columns))
-        .render_derived(name="batch")
-    )
-    values = [
-        cast(rows.c[name], table.c[name].type) if isinstance(table.c[name].type, JSON) else rows.c[name]
-        for name in columns
-    ]
-    return insert(table).from_select(list(columns), select(*values))
-
 
 #: Constraint names that Alembic can find again: explicit names make migrations reviewable.
 NAMING_CONVENTION = {

@@ -27,7 +27,8 @@ from shared.contracts.planning import (
     WorkPlanSuperseded,
 )
 from shared.contracts.reporting import ActivityReported
-from shared.db import in_each_region, insert_from_arrays
+from shared.db import in_each_region
+from shared.json_rows import insert_from_json_rows, json_rows
 from shared.messaging.scope import Batch, HandlerScope
 from shared.read_models import FactOrder, holding_or_first, stamp_values, stored_if_newer
 from shared.refusals import Refusal, RefusalKind
@@ -195,15 +196,12 @@ class PendingActivities:
         if not by_region:
             return
         async for region_id in in_each_region(session, list(by_region)):
-            stored = list(by_region[region_id].values())
-            await session.execute(
-                _STORE_ACTIVITIES, {name: [row[name] for row in stored] for name in _ACTIVITY_COLUMNS}
-            )
+            await session.execute(_STORE_ACTIVITIES, {"rows": json_rows(by_region[region_id].values())})
 
 
 _ACTIVITY_COLUMNS = ("activity_id", "region_id", "employee_id", "result_id", "occurred_at", "description")
-#: Built once: one statement for a region's activities however many (arrays, not rows).
-_STORE_ACTIVITIES = insert_from_arrays(activities, _ACTIVITY_COLUMNS).on_conflict_do_nothing(
+#: Built once: one statement for a region's activities however many.
+_STORE_ACTIVITIES = insert_from_json_rows(activities, _ACTIVITY_COLUMNS).on_conflict_do_nothing(
     index_elements=["region_id", "activity_id"]
 )
 

@@ -14,7 +14,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import insert_from_arrays
+from shared.json_rows import insert_from_json_rows, json_rows
 from shared.messaging.consumer.decode import ConsumedEvent
 
 _PROCESSED_COLUMNS = ("event_id", "topic", "partition", "offset")
@@ -23,7 +23,7 @@ _PROCESSED_COLUMNS = ("event_id", "topic", "partition", "offset")
 def _mark_batch_processed_statement(processed: Table) -> Any:
     """Record a batch's events as processed with one statement; returns the ids new to the table."""
     return (
-        insert_from_arrays(processed, _PROCESSED_COLUMNS)
+        insert_from_json_rows(processed, _PROCESSED_COLUMNS)
         .on_conflict_do_nothing(index_elements=["event_id"])
         .returning(processed.c.event_id)
     )
@@ -45,10 +45,15 @@ class Inbox:
                 await session.execute(
                     self._mark_batch_processed,
                     {
-                        "event_id": [item.envelope.event_id for item in firsts],
-                        "topic": [item.record.topic for item in firsts],
-                        "partition": [item.record.partition for item in firsts],
-                        "offset": [item.record.offset for item in firsts],
+                        "rows": json_rows(
+                            {
+                                "event_id": item.envelope.event_id,
+                                "topic": item.record.topic,
+                                "partition": item.record.partition,
+                                "offset": item.record.offset,
+                            }
+                            for item in firsts
+                        )
                     },
                 )
             ).scalars()

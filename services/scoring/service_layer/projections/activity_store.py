@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import String, bindparam, select
 from sqlalchemy.engine import Row
 
-from services.scoring.adapters.json_rows import json_rows, upsert_from_json_rows
 from services.scoring.adapters.sql_arrays import keys_table, per_key
 from services.scoring.adapters.tables import contributions
 from services.scoring.domain.activity import (
@@ -29,6 +28,7 @@ from services.scoring.service_layer.projections.backlog import ActivityChange, R
 from services.scoring.service_layer.projections.evidence import check_shared_evidence
 from services.scoring.service_layer.projections.handling import divert_late, event_id_of
 from services.scoring.service_layer.views import RegionFacts, counted_keys, note_activity_change, now, touch
+from shared.json_rows import json_rows, upsert_from_json_rows
 from shared.messaging.consumer import EventRejected
 from shared.messaging.scope import Batch
 from shared.region_time import as_sent, utc_offset_minutes

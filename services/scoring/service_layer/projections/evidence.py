@@ -14,11 +14,11 @@ from services.scoring.domain.objectivity import EvidenceClaim, SharedEvidence, s
 from services.scoring.service_layer.flags import FlagKind, raise_flag
 from services.scoring.service_layer.projections.backlog import ActivityChange, ViewBacklog
 from shared.contracts import Envelope
-from shared.db import insert_from_arrays
+from shared.json_rows import insert_from_json_rows, json_rows
 from shared.messaging.scope import Batch
 
 _CLAIM_COLUMNS = ("sha256", "activity_id", "region_id", "employee_id")
-_STORE_CLAIMS = insert_from_arrays(evidence_claims, _CLAIM_COLUMNS).on_conflict_do_nothing(
+_STORE_CLAIMS = insert_from_json_rows(evidence_claims, _CLAIM_COLUMNS).on_conflict_do_nothing(
     index_elements=["region_id", "sha256", "activity_id"]
 )
 
@@ -89,10 +89,15 @@ async def check_shared_evidence(
         await session.execute(
             _STORE_CLAIMS,
             {
-                "sha256": [digest for digest, _, _ in new_claims],
-                "activity_id": [activity_id for _, activity_id, _ in new_claims],
-                "region_id": [region_id] * len(new_claims),
-                "employee_id": [employee_id for _, _, employee_id in new_claims],
+                "rows": json_rows(
+                    {
+                        "sha256": digest,
+                        "activity_id": activity_id,
+                        "region_id": region_id,
+                        "employee_id": employee,
+                    }
+                    for digest, activity_id, employee in new_claims
+                )
             },
         )
 

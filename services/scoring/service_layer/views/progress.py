@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.adapters.json_rows import json_rows, upsert_from_json_rows
 from services.scoring.adapters.sql_arrays import per_key
 from services.scoring.adapters.tables import indicator_progress
 from services.scoring.domain.achievement import (
@@ -35,6 +34,7 @@ from services.scoring.service_layer.views.touches import (
     progress_keys_table,
 )
 from services.scoring.service_layer.views.values import now, to_decimal, to_fraction, unchanged
+from shared.json_rows import json_rows, upsert_from_json_rows
 
 
 def totals_of(row: Any) -> RealisationTotals:

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import bindparam, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.adapters.json_rows import json_rows, upsert_from_json_rows
 from services.scoring.adapters.tables import employee_scores
 from services.scoring.domain.achievement import (
     IndicatorAchievement,
@@ -35,6 +34,7 @@ from services.scoring.service_layer.views.summary_inputs import read_summary_inp
 from services.scoring.service_layer.views.touches import SummaryKey, Touch
 from services.scoring.service_layer.views.values import now, to_decimal, unchanged
 from shared.i18n import phrase_message
+from shared.json_rows import json_rows, upsert_from_json_rows
 from shared.refusals import Phrase
 
 

@@ -1,10 +1,11 @@
 """A batch of rows as one JSON parameter: ``INSERT ... SELECT ... FROM jsonb_to_recordset(:rows)``.
 
-``shared.db.insert_from_arrays`` sends one array per column, and the driver encodes and checks every
-element of them one by one: for the contributions a batch stores (twenty-one columns a row) that
-was a tenth of the consumer's CPU time. Here the rows travel as one JSON text that orjson writes in
-C, and PostgreSQL reads them back as typed columns. The statement text is the same for any number
-of rows (compiled and prepared once), one round trip however many.
+The one way the services store many rows at once. The statement text is the same for any number of
+rows (compiled and prepared once), one round trip however many; an executemany sends a message per
+row, and a multi-row ``VALUES`` is compiled anew for each size. The rows travel as one JSON text
+that orjson writes in C, and PostgreSQL reads them back as typed columns: one array per column
+(``unnest``), used before, had the driver encode and check every element on its own, a tenth of
+scoring's consumer CPU for its contributions (twenty-one columns a row).
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ def insert_from_json_rows(table: Table, columns: Sequence[str]) -> Insert:
 
     def carried(name: str) -> Any:
         kind = table.c[name].type
-        # Unbounded text, as in insert_from_arrays: the insert's own assignment to a varchar(n)
-        # column then fails a longer value ("value too long"), where reading it as varchar(n) could
-        # cut it short.
+        # Unbounded text: the insert's own assignment to a varchar(n) column then fails a longer
+        # value ("value too long"), as a row-by-row insert does, where reading it as varchar(n)
+        # could cut it short.
         if isinstance(kind, String) and kind.length is not None:
             return String()
         return JSONB() if isinstance(kind, JSON) else kind

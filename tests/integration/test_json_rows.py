@@ -1,4 +1,4 @@
-"""Rows stored through one JSON parameter (``services.scoring.adapters.json_rows``), on PostgreSQL.
+"""Rows stored through one JSON parameter (``shared.json_rows``), on PostgreSQL.
 
 The contributions a consumer batch stores travel as one JSON text: each value must come back as it
 went (an instant with any offset, an exact decimal, a missing one, a list of digests, booleans),
@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from services.scoring.adapters.json_rows import insert_from_json_rows, json_rows
 from services.scoring.adapters.tables import contributions
 from shared.db import restrict_to_region
+from shared.json_rows import insert_from_json_rows, json_rows
 from tests.conftest import new_region_id
 
 pytestmark = pytest.mark.integration
