@@ -204,4 +204,7 @@ def cached_plan_structure(rows: Iterable[Any], period: Period) -> tuple[PlannedR
 
 #: Planned results of a plan for a period, by (region, plan, period key), with the rows they came from.
 _STRUCTURES: dict[tuple[str, str, str], tuple[tuple[Any, ...], tuple[PlannedResult, ...]]] = {}
-_STRUCTURES_KEPT = 50_000
+#: Each entry holds its plan's indicator rows as well: at 50,000 (the first bound) a region of
+#: 100,000 employees could keep hundreds of MB in the consumer. The plans being reported on now
+#: (what a live batch refreshes again and again) fit in a few thousand.
+_STRUCTURES_KEPT = 4_096
