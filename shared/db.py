@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 import orjson
 from prometheus_client import REGISTRY
 from prometheus_client.core import GaugeMetricFamily
@@ -42,6 +43,18 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.pool import QueuePool
 
 from shared.settings import ServiceSettings
+
+#: What a connection the database dropped (a restart, a failover) raises on its next use when it is
+#: used on the driver itself, not through SQLAlchemy (which notices these and invalidates); the
+#: driver's internal state error too (seen when the termination notice arrived while idle).
+CONNECTION_LOST = (
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    OSError,
+)
+
 
 #: Constraint names that Alembic can find again: explicit names make migrations reviewable.
 NAMING_CONVENTION = {

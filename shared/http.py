@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.guarded_route import BodyTooLarge, GuardedRoute
 from shared.i18n import refusal_body
 from shared.observability import HTTP_LATENCY, HTTP_REQUESTS, correlation_id_var, record_readiness
-from shared.refusals import Refusal, RefusalKind
+from shared.refusals import Refusal, RefusalKind, database_reconnecting
 from shared.route_roles import document_bearer_scheme
 from shared.validation import describe
 
@@ -84,15 +84,6 @@ def refusal_response(refusal: Refusal, status_code: int | None = None) -> JSONRe
     if refusal.kind is RefusalKind.UNAUTHENTICATED:
         headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse({"error": refusal_body(refusal)}, status_code=status, headers=headers or None)
-
-
-#: Transient database faults: the client may send the request again in a second.
-DATABASE_RECONNECTING = Refusal(
-    "database_reconnecting",
-    "The database connection was lost and is being replaced; send the request again.",
-    kind=RefusalKind.UNAVAILABLE,
-    retry_after=1,
-)
 
 
 #: PostgreSQL's unique violation, and the conflicts it resolves by failing one transaction.
@@ -208,7 +199,7 @@ def install_error_handlers(app: FastAPI) -> None:
         # else is a fault of ours and stays a 500. Paths on the driver itself raise its errors.
         if isinstance(exc, DBAPIError) and exc.connection_invalidated:
             # A pooled connection the database dropped (a restart): it is replaced; send again.
-            return refusal_response(DATABASE_RECONNECTING)
+            return refusal_response(database_reconnecting())
         origin = exc.orig if isinstance(exc, DBAPIError) else exc
         sqlstate = getattr(origin, "sqlstate", None) or getattr(origin, "pgcode", None)
         if sqlstate == UNIQUE_VIOLATION:

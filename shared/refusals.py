@@ -159,3 +159,15 @@ def _english(value: object) -> object:
     if isinstance(value, Wait):
         return value.in_words("en")
     return value.en if isinstance(value, Label) else value
+
+
+def database_reconnecting() -> Refusal:
+    """A transient database fault: the pooled connection was dropped (a restart) and is being
+    replaced; the client may send the request again in a second. A new refusal each time, since an
+    exception raised carries its traceback and cause."""
+    return Refusal(
+        "database_reconnecting",
+        "The database connection was lost and is being replaced; send the request again.",
+        kind=RefusalKind.UNAVAILABLE,
+        retry_after=1,
+    )

@@ -11,7 +11,8 @@ dialect) on the pooled connection's asyncpg connection itself:
   transaction-local and in place before any statement reads; a region id that is not a plain
   identifier is never written into SQL: it is set in a round trip of its own, as a parameter;
 - it ends with ROLLBACK; a connection that cannot be seen to have left its transaction (the
-  rollback failed or was cancelled) is invalidated, never handed to the next request;
+  rollback failed or was cancelled) or that the database dropped is invalidated, never handed to
+  the next request; a dropped one answers 503 ``database_reconnecting``, as SQLAlchemy's paths do;
 - rows are named tuples with the statement's column names, as SQLAlchemy's rows are read.
 
 Only what the reads need: ``execute(statement, parameters)`` with ``one``/``first``/``all``/
@@ -35,7 +36,8 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.cache_key import CacheKey
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from shared.db import REGION_SETTING
+from shared.db import CONNECTION_LOST, REGION_SETTING
+from shared.refusals import database_reconnecting
 
 #: Region ids written into the opening statement as they are; any other is sent as a parameter.
 PLAIN_REGION_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -194,11 +196,15 @@ async def region_read(engine: AsyncEngine, region_id: str) -> AsyncIterator[Regi
                 await driver.execute(BEGIN_READ_ONLY)
                 await driver.fetchval(SET_REGION_PARAMETER, region_id)
             yield RegionReader(driver, engine.dialect, compiled)
+        except CONNECTION_LOST as exc:
+            # The database dropped the connection (a restart): SQLAlchemy, bypassed here, cannot
+            # notice; it is invalidated below, and the client sends again (503), as elsewhere.
+            raise database_reconnecting() from exc
         finally:
             try:
-                if driver.is_in_transaction():
+                if not driver.is_closed() and driver.is_in_transaction():
                     await driver.execute("ROLLBACK")
-                left = not driver.is_in_transaction()
+                left = not driver.is_closed() and not driver.is_in_transaction()
             finally:
                 if not left:
                     # Never pooled still inside this region's transaction.

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.settings import ServiceSettings
 from tests.conftest import auth, new_region_id
+from tests.integration.scoring_events import Q1, seeded
 from tests.integration.test_reporting_support import activity, seed_team, submit
 
 pytestmark = pytest.mark.integration
@@ -76,3 +77,27 @@ async def test_the_intake_hands_its_connection_back_whatever_became_of_the_group
     rewritten = await submit(reporting, staff, activity(staff))
     assert rewritten.status_code == 201, rewritten.text
     assert pool.checkedout() == 0
+
+
+async def test_a_dropped_connection_under_scorings_hot_reads_is_a_503_once_then_replaced(
+    start_service, make_token
+):
+    # The scorecard and the dashboards read on the driver's connection (shared/region_reads.py),
+    # not through SQLAlchemy's session, which is what noticed a dropped connection elsewhere.
+    service, region = await seeded(start_service)
+    admin = auth(make_token("region_admin", region=region.id))
+    path, params = "/v1/units/dukcapil/dashboard", {"period": Q1}
+    assert (await service.client.get(path, params=params, headers=admin)).status_code == 200
+    assert await _drop_connections_of("scoring") >= 1
+
+    answers = [await service.client.get(path, params=params, headers=admin) for _ in range(8)]
+
+    # Each dropped connection in the pool answers one 503 as it is found and replaced (these reads
+    # bypass SQLAlchemy, which would replace the whole pool at the first); never a 500.
+    statuses = [response.status_code for response in answers]
+    assert statuses[0] == 503, answers[0].text
+    assert {response.json()["error"]["code"] for response in answers if response.status_code == 503} == {
+        "database_reconnecting"
+    }
+    replaced = statuses.index(200)
+    assert statuses[replaced:] == [200] * (len(statuses) - replaced), statuses

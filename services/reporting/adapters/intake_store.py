@@ -23,7 +23,6 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-import asyncpg
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
@@ -31,7 +30,7 @@ from sqlalchemy.util import greenlet_spawn
 from services.reporting.adapters.live_feed import decimal_as_text
 from shared.auth import REGION_ID
 from shared.contracts.reporting import ActivityReported
-from shared.db import REGION_SETTING
+from shared.db import CONNECTION_LOST, REGION_SETTING
 from shared.outbox import EVENT_COLUMN_TYPES, OutboxWriter
 from shared.region_time import DEFAULT_TIMEZONE
 
@@ -217,17 +216,6 @@ class IntakeTransaction:
         return {row[0] for row in rows}
 
 
-#: What a connection the database dropped (a restart, a failover) raises on its next use; the
-#: driver's internal state error too (seen when the termination notice arrived while idle).
-_CONNECTION_LOST = (
-    asyncpg.InterfaceError,
-    asyncpg.exceptions.InternalClientError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,
-    OSError,
-)
-
-
 class ConnectionLost(Exception):
     """The connection was found dropped; it was discarded and the work may be sent again."""
 
@@ -258,7 +246,7 @@ class IntakeStore:
                 await driver.execute(begin)
                 yield IntakeTransaction(driver, region_id, self._outbox, self._insert_statement)
                 await driver.execute("COMMIT")
-            except _CONNECTION_LOST as exc:
+            except CONNECTION_LOST as exc:
                 # The pool must not hand this connection out again.
                 await greenlet_spawn(pooled.invalidate, exc)
                 raise ConnectionLost(str(exc)) from exc
