@@ -34,13 +34,18 @@ async def admin_engine(migrated: None) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+def engine_of(service: str) -> AsyncEngine:
+    """Connected as the services connect: their own role, the service's schema."""
+    settings = definition(service).settings
+    return create_async_engine(
+        settings.database_url, connect_args={"server_settings": {"search_path": settings.database_schema}}
+    )
+
+
 @pytest.fixture
 async def service_engine(migrated: None) -> AsyncIterator[AsyncEngine]:
     """Connected as the services connect: their own role, planning's schema."""
-    settings = definition("planning").settings
-    engine = create_async_engine(
-        settings.database_url, connect_args={"server_settings": {"search_path": settings.database_schema}}
-    )
+    engine = engine_of("planning")
     yield engine
     await engine.dispose()
 

@@ -16,7 +16,6 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, NamedTuple
 
-import orjson
 from sqlalchemy import Boolean, String, bindparam, column, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
@@ -76,7 +75,7 @@ def rule_book_of(region_id: str, rule_sets: list[tuple[str, dict[str, Any]]] | N
 
 
 class _Rollup(NamedTuple):
-    """A unit rollup as the dashboard statement gives it (the ranking only of the asked period)."""
+    """A unit rollup's figures as the dashboard statement gives them (the ranking comes apart)."""
 
     period: str
     employees: int
@@ -84,7 +83,6 @@ class _Rollup(NamedTuple):
     achievement_sum: Decimal | None
     decided: int
     predicate_counts: dict[str, int]
-    ranking: list[dict[str, Any]] | None
 
     @classmethod
     def of(cls, fields: dict[str, Any]) -> _Rollup:
@@ -96,16 +94,29 @@ class _Rollup(NamedTuple):
             achievement_sum=None if total is None else Decimal(total),
             decided=fields["decided"],
             predicate_counts=fields["predicate_counts"],
-            ranking=fields["ranking"],
         )
 
 
+#: The fields of a ranking entry in the answer, in ``RankingEntry``'s order.
+_RANKING_FIELDS = tuple(RankingEntry.model_fields)
+
+#: The period's ranking as the answer writes it, written by PostgreSQL from the rollup's entries:
+#: ``RankingEntry``'s fields in its order, compact, each value the entry's own JSON (``->``'s text).
+#: The rollup's statement (service_layer/rollups.py) writes each entry in the answer's types: the
+#: rank an integer, the ids and the predicate text or null, the achievement as the numeric's text,
+#: which is how the answer writes a ``Decimal``. A rater (``:everyone`` false) gets their own team's.
+_RANKING_JSON = (
+    "'[' || coalesce(string_agg('{' || "
+    + " || ',' || ".join(f"'\"{name}\":' || (e -> '{name}')::text" for name in _RANKING_FIELDS)
+    + " || '}', ',' ORDER BY n), '') || ']'"
+)
+
 #: A unit's dashboard in one round trip: the unit with its region's calendar, the unit's rollups of
-#: the year (the ranking only of the dashboard's own period), its satisfaction indices of the period,
-#: its complaint breaches of the year by (period, stage), and the region's rule sets.
+#: the year (their figures), the period's ranking as the answer's JSON, its satisfaction indices of
+#: the period, its complaint breaches of the year by (period, stage), and the region's rule sets.
 _UNIT_DASHBOARD = (
     text(
-        """
+        f"""
 SELECT u.name AS unit_name,
        u.organisation_predicate,
        u.unit_id IS NOT NULL AS unit_known,
@@ -113,11 +124,14 @@ SELECT u.name AS unit_name,
        (SELECT jsonb_agg(jsonb_build_object(
                    'period', r.period, 'employees', r.employees, 'measured', r.measured,
                    'achievement_sum', r.achievement_sum::text, 'decided', r.decided,
-                   'predicate_counts', r.predicate_counts,
-                   'ranking', CASE WHEN r.period = :period THEN r.ranking END))
+                   'predicate_counts', r.predicate_counts))
           FROM unit_rollups r
          WHERE r.region_id = :region_id AND r.unit_id = :unit_id
            AND r.period = ANY(:year_keys)) AS rollups,
+       (SELECT {_RANKING_JSON}
+          FROM unit_rollups r, jsonb_array_elements(r.ranking) WITH ORDINALITY AS x(e, n)
+         WHERE r.region_id = :region_id AND r.unit_id = :unit_id AND r.period = :period
+           AND (:everyone OR e ->> 'rater_id' = :rater_id)) AS ranking,
        (SELECT jsonb_agg(jsonb_build_object(
                    'unit_id', s.unit_id, 'service_id', s.service_id, 'period', s.period,
                    'satisfaction_index', s.satisfaction_index::text, 'grade', s.grade,
@@ -137,8 +151,12 @@ SELECT u.name AS unit_name,
 """
     )
     .bindparams(
-        *(bindparam(name, type_=String) for name in ("region_id", "unit_id", "period", "year_pattern")),
+        *(
+            bindparam(name, type_=String)
+            for name in ("region_id", "unit_id", "period", "year_pattern", "rater_id")
+        ),
         bindparam("year_keys", type_=ARRAY(String)),
+        bindparam("everyone", type_=Boolean),
     )
     .columns(
         column("unit_name", String),
@@ -146,6 +164,7 @@ SELECT u.name AS unit_name,
         column("unit_known", Boolean),
         column("period_kind", String),
         column("rollups", JSONB),
+        column("ranking", String),
         column("satisfaction", JSONB),
         column("breaches", JSONB),
         column("rule_sets", JSONB),
@@ -167,21 +186,6 @@ def trend(keys: list[str], totals: Mapping[str, Any], breaches_by_period: Counte
             )
         )
     return points
-
-
-#: The fields of a ranking entry in the answer, in ``RankingEntry``'s order.
-_RANKING_FIELDS = tuple(RankingEntry.model_fields)
-
-
-def ranking_json(entries: list[dict[str, Any]]) -> bytes:
-    """The ranking as the answer writes it (``RankingEntry``'s fields), straight from the rollup's entries.
-
-    The rollup's statement (service_layer/rollups.py) writes each entry in the answer's types: the
-    rank an integer, the ids and the predicate text or null, the achievement as the numeric's text,
-    which is how the answer writes a ``Decimal``. Validating 400 entries into models only to write
-    them back as they came cost the unit dashboard about a third of its CPU.
-    """
-    return orjson.dumps([{name: entry[name] for name in _RANKING_FIELDS} for entry in entries])
 
 
 def with_ranking(figures: UnitDashboardRead, ranking: bytes) -> bytes:
@@ -210,6 +214,9 @@ async def unit_dashboard(
                 "period": parsed.key,
                 "year_keys": keys_of_year(parsed.year),
                 "year_pattern": f"{parsed.year:04d}%",
+                # A rater sees only their own team by name (and only in their own unit, below).
+                "everyone": principal.has(Role.REGION_ADMIN, Role.AUDITOR),
+                "rater_id": principal.employee_id,
             },
         )
     ).one()
@@ -247,10 +254,6 @@ async def unit_dashboard(
     employee_count = current.employees if current else 0
     organisation_predicate = found.organisation_predicate
     book = rule_book_of(region_id, found.rule_sets)
-    # The ranking's entries also name each employee's rater (RankingEntry leaves that out).
-    ranked: list[dict[str, Any]] = (current.ranking or []) if current else []
-    if not principal.has(Role.REGION_ADMIN, Role.AUDITOR):
-        ranked = [entry for entry in ranked if entry["rater_id"] == principal.employee_id]
     figures = UnitDashboardRead.model_validate(
         {
             "unit_id": unit_id,
@@ -273,4 +276,4 @@ async def unit_dashboard(
             "ranking": [],
         }
     )
-    return figures, ranking_json(ranked)
+    return figures, found.ranking.encode()
