@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 
+from shared.auth import Principal
 from shared.refusals import Refusal, RefusalKind
 from shared.route_roles import ADMITTED, admit, bearer_scheme, declared_roles
 
@@ -64,11 +65,23 @@ class GuardedRoute(APIRoute):
         if scope["type"] != "http" or scope["method"] not in (self.methods or ()):
             await super().handle(scope, receive, send)  # a 405, answered by FastAPI
             return
-        if self.required_roles is not None:
-            request = Request(scope)
-            credentials: HTTPAuthorizationCredentials | None = await bearer_scheme(request)
-            # The route's own ``require_roles`` (and ``Caller``) take the caller from here.
-            scope[ADMITTED] = await admit(request, credentials, self.required_roles)
+        await self.admit(scope)
+        await super().handle(scope, self.bounded(scope, receive), send)
+
+    async def admit(self, scope: Scope) -> Principal | None:
+        """The caller, admitted by the route's roles (401, 403 otherwise) and left in the scope for the
+        route's dependencies; None for a route that needs no token."""
+        if self.required_roles is None:
+            return None
+        request = Request(scope)
+        credentials: HTTPAuthorizationCredentials | None = await bearer_scheme(request)
+        # The route's own ``require_roles`` (and ``Caller``) take the caller from here.
+        principal = scope[ADMITTED] = await admit(request, credentials, self.required_roles)
+        return principal
+
+    def bounded(self, scope: Scope, receive: Receive) -> Receive:
+        """The request's body stream, ending in ``BodyTooLarge`` once it passes the route's limit
+        (at once when the declared length does)."""
         limit = self.body_limit(scope)
         declared = _declared_length(scope)
         if declared is not None and declared > limit:
@@ -84,4 +97,4 @@ class GuardedRoute(APIRoute):
                     raise BodyTooLarge(limit)
             return message
 
-        await super().handle(scope, bounded_receive, send)
+        return bounded_receive

@@ -42,6 +42,7 @@ from services.reporting.service_layer.submission_answers import batch_answer, ba
 from shared.auth import Principal
 from shared.context import ServiceContext
 from shared.dates import BoundedInstant
+from shared.hot_route import hot_route
 from shared.http import client_address, json_response
 from shared.region_time import shown_in
 from shared.region_zones import region_zone
@@ -56,7 +57,7 @@ async def _publish(context: ServiceContext, zone: tzinfo, notices: Sequence[Feed
         await live_feed(context).publish([notice.shown_in(zone) for notice in notices])
 
 
-@router.post("/activities", status_code=status.HTTP_201_CREATED, response_model=ActivityRead)
+@hot_route(router, "POST", "/activities", status_code=status.HTTP_201_CREATED, response_model=ActivityRead)
 async def submit_activity(
     activity_in: ActivityCreate, request: Request, principal: Principal = AsEmployee
 ) -> Response:
@@ -75,7 +76,7 @@ async def submit_activity(
     return json_response(shown_in(activity, zone), status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-@router.post("/activities/batch", response_model=BatchRead)
+@hot_route(router, "POST", "/activities/batch", response_model=BatchRead)
 async def submit_batch(batch: BatchCreate, request: Request, principal: Principal = AsEmployee) -> Response:
     """Sync activities queued offline (at most 500); each item is accepted, a duplicate, or rejected
     (an id sent before with other content: ``activity_changed``, naming the fields that differ)."""

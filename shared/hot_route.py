@@ -1,0 +1,191 @@
+"""Hot routes: the busiest endpoints served without FastAPI's dependency solving and response machinery.
+
+FastAPI spends on every request about what a bare endpoint costs whole: a ``Request``, two
+``AsyncExitStack``s, the exception wrapper, ``solve_dependencies`` over the route's parameters and
+dependencies, then the response's handling (bench/README.md, session 10). A route declared with
+``hot_route`` is an ordinary FastAPI route to everything but its requests: it is in the route table
+with its roles (the access tests read them), in the OpenAPI document with its body, parameters and
+``response_model``, and a ``GuardedRoute`` (the token checked before the body, the body bounded).
+Its requests take a lean path instead:
+
+1. the caller is admitted by the route's roles (401 and 403 as on every route);
+2. the body is read up to the route's limit (413 past it);
+3. a JSON body (``Content-Type: application/json``) is parsed as Starlette parses it (``json.loads``)
+   and validated by the route's own body field, and path and query parameters by FastAPI's own
+   ``request_params_to_args``: the same values FastAPI would give;
+4. the endpoint is called with them, the admitted caller as its ``require_roles`` argument and the
+   ``Request``, and the ``Response`` it returns (a hot endpoint answers a ``Response``, e.g.
+   ``shared.http.json_response``) is sent as it is.
+
+Whatever the lean path does not take (a body that is not JSON, or empty, or does not validate; a
+parameter that does not), FastAPI's own handling answers, the body read replayed to it: every
+refusal is the very answer of an ordinary route (422 naming the field in both languages, 415,
+400). An error the endpoint raises goes to the application's handlers as any route's does.
+
+What a hot endpoint may take: one JSON body model (not embedded, not a form), path and query
+parameters, ``Request``, and one dependency: its ``require_roles`` (with no sub-dependency). The
+route refuses anything else when it is declared (``TypeError``), so nothing is silently skipped.
+The router including it must add no dependencies of its own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, params
+from fastapi.dependencies.utils import request_params_to_args
+from fastapi.routing import APIRoute
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
+
+from shared.guarded_route import GuardedRoute
+from shared.route_roles import allowed_roles_of
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Response]])
+
+#: The content types the lean path parses; any other (``+json`` types, a charset it would have to
+#: interpret) is left to FastAPI, which answers it as it always has.
+_JSON_TYPES = frozenset({b"application/json", b"application/json; charset=utf-8"})
+
+
+class _NotTaken(Exception):
+    """The lean path does not take this request: FastAPI's own handling answers it."""
+
+
+class HotRoute(GuardedRoute):
+    """A ``GuardedRoute`` whose requests skip FastAPI's dependency solving and response handling."""
+
+    def __init__(self, path: str, endpoint: Any, **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        dependant = self.dependant
+        refused = [
+            what
+            for what, present in (
+                ("header parameters", dependant.header_params),
+                ("cookie parameters", dependant.cookie_params),
+                ("an embedded or form body", self._embed_body_fields or _is_form(self)),
+                ("a Response, BackgroundTasks or SecurityScopes parameter", _special_parameters(self)),
+            )
+            if present
+        ]
+        roles = [
+            d for d in dependant.dependencies if allowed_roles_of(d.call) is not None and not d.dependencies
+        ]
+        if len(roles) != 1 or len(dependant.dependencies) != 1 or roles[0].name is None:
+            refused.append("dependencies other than its one require_roles")
+        if refused:
+            raise TypeError(f"hot route {path} cannot take {', '.join(refused)}")
+        self._role_parameter: str = str(roles[0].name)
+        self._request_parameter = dependant.request_param_name
+        self._body_name = self.body_field.name if self.body_field is not None else None
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Admit, read the bounded body, call the endpoint with what FastAPI would give it; what the
+        lean path does not take is answered by FastAPI, the body replayed."""
+        if scope["type"] != "http" or scope["method"] not in (self.methods or ()):
+            await super().handle(scope, receive, send)  # a 405, answered by FastAPI
+            return
+        principal = await self.admit(scope)
+        read: list[Message] = []
+        body = await _read_body(self.bounded(scope, receive), read)
+        try:
+            arguments = self._arguments(scope, body)
+        except _NotTaken:
+            await APIRoute.handle(self, scope, _replaying(read, receive), send)
+            return
+        arguments[self._role_parameter] = principal
+        if self._request_parameter is not None:
+            arguments[self._request_parameter] = Request(scope, receive)
+        response = await self.endpoint(**arguments)
+        if not isinstance(response, Response):
+            raise TypeError(f"hot route {self.path} must answer a Response, not {type(response).__name__}")
+        await response(scope, receive, send)
+
+    def _arguments(self, scope: Scope, body: bytes | None) -> dict[str, Any]:
+        """The endpoint's body and parameters as FastAPI validates them; ``_NotTaken`` if any fails."""
+        arguments: dict[str, Any] = {}
+        if self.body_field is not None:
+            if body is None or _content_type(scope) not in _JSON_TYPES:
+                raise _NotTaken
+            try:
+                value = json.loads(body)  # as Starlette's Request.json(): the same values, big numbers too
+            except ValueError:
+                raise _NotTaken from None
+            model, errors = self.body_field.validate(value, loc=("body",))
+            if errors:
+                raise _NotTaken
+            assert self._body_name is not None
+            arguments[self._body_name] = model
+        for fields, received in (
+            (self.dependant.path_params, scope.get("path_params", {})),
+            (self.dependant.query_params, QueryParams(scope["query_string"])),
+        ):
+            if fields:
+                values, errors = request_params_to_args(fields, received)
+                if errors:
+                    raise _NotTaken
+                arguments |= values
+        return arguments
+
+
+def hot_route(router: APIRouter, method: str, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
+    """Declare ``path`` on ``router`` as a ``HotRoute`` (the options as ``router.post`` takes them)."""
+
+    def declare(endpoint: Endpoint) -> Endpoint:
+        router.add_api_route(path, endpoint, methods=[method], route_class_override=HotRoute, **options)
+        return endpoint
+
+    return declare
+
+
+async def _read_body(receive: Receive, read: list[Message]) -> bytes | None:
+    """The whole body (None when it is empty or the client left), each message kept in ``read``."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        read.append(message)
+        if message["type"] != "http.request":
+            return None  # the client left: FastAPI's handling meets the same message
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            body = b"".join(chunks)
+            return body or None
+
+
+def _replaying(read: list[Message], receive: Receive) -> Receive:
+    """The messages already read, then the request's own stream."""
+    pending = list(read)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replay
+
+
+def _content_type(scope: Scope) -> bytes | None:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return bytes(value).lower()
+    return None
+
+
+def _is_form(route: APIRoute) -> bool:
+    return route.body_field is not None and isinstance(route.body_field.field_info, params.Form)
+
+
+def _special_parameters(route: APIRoute) -> bool:
+    dependant = route.dependant
+    return any(
+        name is not None
+        for name in (
+            dependant.response_param_name,
+            dependant.background_tasks_param_name,
+            dependant.security_scopes_param_name,
+            dependant.websocket_param_name,
+            dependant.http_connection_param_name,
+        )
+    )
