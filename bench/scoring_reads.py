@@ -100,24 +100,15 @@ async def explain(platform: BenchPlatform, scale: Scale) -> list[str]:
     person = {"region_id": region, "employee_id": employee}
     reads: list[tuple[str, Any, dict[str, Any]]] = [
         (
-            "scorecard: summary, closed period, supervisor, assessment, latest decision, field visits",
+            "scorecard of a quarter: summary, closed period, supervisor, assessment, latest decision, "
+            "field visits, indicators with their progress, activities",
             scorecard_rows.scorecard_summary_statement(False),
             person | {"period": quarter, "year_key": str(year)},
         ),
         (
-            "scorecard: plan indicators with their progress",
-            scorecard_rows.indicators_with_progress_statement(),
-            person | {"plan_id": f"p{employee}", "period": quarter},
-        ),
-        (
-            "scorecard: activities of a quarter",
-            scorecard_rows.activities_statement(False),
-            person | {"period": quarter},
-        ),
-        (
-            "scorecard: activities of the year",
-            scorecard_rows.activities_statement(True),
-            person | {"year": year},
+            "scorecard of the year: the same with the year's activities",
+            scorecard_rows.scorecard_summary_statement(True),
+            person | {"period": str(year), "year_key": str(year), "pattern": f"{year}%", "year": year},
         ),
         (
             "unit dashboard: the unit, its rollups of the year, satisfaction, breaches and rule sets",

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
 
 import pytest
 
+from services.scoring.service_layer.queries import scorecards
+from shared.auth import Principal, Role
 from shared.contracts.reporting import FieldVisitLogged
+from shared.region_reads import region_read
 from tests.conftest import auth
 from tests.integration.scoring_events import Q1, YEAR, reported, seeded
+from tests.integration.test_region_isolation import engine_of
 
 pytestmark = pytest.mark.integration
 
@@ -96,3 +102,36 @@ async def test_a_scorecard_lists_its_periods_activities_in_time_order_as_sent(st
     }
     [yearly] = [item for item in year.json()["indicators"] if item["indicator_id"] == "ani-docs"]
     assert [a["activity_id"] for a in yearly["activities"]] == ["a-early", "a-late", "a-may"]
+
+
+@pytest.mark.parametrize("period", [Q1, str(YEAR)])
+async def test_a_scorecard_is_read_in_one_statement(start_service, period: str) -> None:
+    """Its summary, indicators with progress and activities come in one round trip, not three."""
+    _, region = await seeded(start_service)
+    r = region.id
+    await region.apply(
+        reported(r, "ani", "a1", "docs", 3, occurred_at=datetime(YEAR, 2, 4, 10, tzinfo=WIT)),
+        reported(r, "ani", "a2", "docs", 4, occurred_at=datetime(YEAR, 3, 4, 10, tzinfo=INDIA)),
+    )
+    engine = engine_of("scoring")
+    statements: list[Any] = []
+    try:
+        async with region_read(engine, r) as reader:
+            execute = reader.execute
+
+            async def counted(statement: Any, parameters: Any = None) -> Any:
+                statements.append(statement)
+                return await execute(statement, parameters)
+
+            reader.execute = counted  # type: ignore[method-assign]
+            admin = Principal(subject="hr", region_id=r, roles=frozenset({Role.REGION_ADMIN}))
+            card = await scorecards.scorecard(
+                session=reader, principal=admin, employee_id="ani", period=period
+            )
+    finally:
+        await engine.dispose()
+
+    assert len(statements) == 1
+    [docs] = [item for item in card.indicators if item.indicator_id == "ani-docs"]
+    assert [(a.activity_id, a.quantity) for a in docs.activities] == [("a1", Decimal(3)), ("a2", Decimal(4))]
+    assert docs.activity_count == 2

@@ -3,12 +3,15 @@ indicators with their progress, and the activities behind them (scorecards.py bu
 
 from __future__ import annotations
 
+from collections import namedtuple
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
 from sqlalchemy import Integer, String, and_, bindparam, func, or_, select, true, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.engine import Row
+from sqlalchemy.types import NullType
 
 from services.scoring.adapters.tables import (
     behaviour_assessments,
@@ -33,22 +36,100 @@ _UTC_INSTANT = 'YYYY-MM-DD"T"HH24:MI:SS.US'
 # The hot reads' statements are built once, with bind parameters: SQLAlchemy then memoises their
 # cache keys and reuses the compiled SQL, which is most of a statement's cost in Python.
 
+#: What the scorecard shows of a plan indicator or computes its target from, then its progress row's.
+_INDICATOR_COLUMNS = (
+    plan_indicators.c.indicator_id,
+    plan_indicators.c.code,
+    plan_indicators.c.name,
+    plan_indicators.c.result_id,
+    plan_indicators.c.result_kind,
+    plan_indicators.c.aspect,
+    plan_indicators.c.direction,
+    plan_indicators.c.aggregation,
+    plan_indicators.c.unit_of_measure,
+    plan_indicators.c.target,
+    plan_indicators.c.qualitative_target,
+    plan_indicators.c.period_targets,
+)
+_PROGRESS_COLUMNS = {
+    "progress_indicator_id": indicator_progress.c.indicator_id,
+    "progress_target": indicator_progress.c.target,
+    "realisation": indicator_progress.c.realisation,
+    "verified_share": indicator_progress.c.verified_share,
+    "achievement": indicator_progress.c.achievement,
+    "activity_count": indicator_progress.c.activity_count,
+    "verified_count": indicator_progress.c.verified_count,
+    "rejected_count": indicator_progress.c.rejected_count,
+    "last_occurred_at": indicator_progress.c.last_occurred_at,
+    "last_activity_id": indicator_progress.c.last_activity_id,
+    "events_applied": indicator_progress.c.events_applied,
+    "last_event_id": indicator_progress.c.last_event_id,
+    "updated_at": indicator_progress.c.updated_at,
+}
 
-@cache
-def activities_statement(whole_year: bool) -> Any:
-    """An employee's reported activities of a period or of a whole year, in time order."""
-    return (
+#: A plan indicator with its progress row of the period (its fields None when there is none).
+IndicatorRow = namedtuple(  # type: ignore[misc]
+    "IndicatorRow", [column.name for column in _INDICATOR_COLUMNS] + list(_PROGRESS_COLUMNS)
+)
+
+_ACTIVITY_COLUMNS = (
+    contributions.c.activity_id,
+    contributions.c.indicator_id,
+    contributions.c.occurred_at,
+    contributions.c.occurred_utc_offset,
+    contributions.c.quantity,
+    contributions.c.denominator,
+    contributions.c.status,
+    contributions.c.measure_corrected,
+    # The count is all the scorecard shows of the evidence: no JSON to decode per activity.
+    func.jsonb_array_length(contributions.c.evidence_sha256),
+)
+
+
+def _records(rows: Any) -> Any:
+    """Rows aggregated into one column as anonymous records (``array_agg(row(...))``): asyncpg gives
+    them as tuples of its own values, the types coerced so that SQLAlchemy leaves them alone."""
+    return type_coerce(rows, NullType())
+
+
+def _indicator_rows() -> Any:
+    """The summary's plan's indicators in plan order, each with its progress row of the period."""
+    return _records(
         select(
-            contributions.c.activity_id,
-            contributions.c.indicator_id,
-            contributions.c.occurred_at,
-            contributions.c.occurred_utc_offset,
-            contributions.c.quantity,
-            contributions.c.denominator,
-            contributions.c.status,
-            contributions.c.measure_corrected,
-            # The count is all the scorecard shows of the evidence: no JSON to decode per activity.
-            func.jsonb_array_length(contributions.c.evidence_sha256).label("evidence_count"),
+            func.array_agg(
+                aggregate_order_by(
+                    func.row(*_INDICATOR_COLUMNS, *_PROGRESS_COLUMNS.values()), plan_indicators.c.position
+                )
+            )
+        )
+        .select_from(
+            plan_indicators.outerjoin(
+                indicator_progress,
+                and_(
+                    indicator_progress.c.region_id == bindparam("region_id", type_=String),
+                    indicator_progress.c.employee_id == bindparam("employee_id", type_=String),
+                    indicator_progress.c.period == bindparam("period", type_=String),
+                    indicator_progress.c.indicator_id == plan_indicators.c.indicator_id,
+                ),
+            )
+        )
+        .where(
+            plan_indicators.c.plan_id == employee_scores.c.plan_id,
+            plan_indicators.c.region_id == bindparam("region_id", type_=String),
+        )
+        .scalar_subquery()
+    )
+
+
+def _activity_rows(whole_year: bool) -> Any:
+    """The employee's reported activities of the period (or of the whole year) in time order."""
+    return _records(
+        select(
+            func.array_agg(
+                aggregate_order_by(
+                    func.row(*_ACTIVITY_COLUMNS), contributions.c.occurred_at, contributions.c.activity_id
+                )
+            )
         )
         .where(
             contributions.c.region_id == bindparam("region_id", type_=String),
@@ -58,37 +139,43 @@ def activities_statement(whole_year: bool) -> Any:
             if whole_year
             else contributions.c.period == bindparam("period", type_=String),
         )
-        .order_by(contributions.c.occurred_at, contributions.c.activity_id)
+        .scalar_subquery()
     )
 
 
-async def activities_by_indicator(
-    session: Reads, region_id: str, employee_id: str, period: Period
-) -> dict[str, list[dict[str, Any]]]:
-    """The activities of the period (or year) by indicator, as the answer's ``ActivityRead`` takes them."""
-    whole_year = period.kind is PeriodKind.YEAR
-    rows = (
-        await session.execute(
-            activities_statement(whole_year),
-            {"region_id": region_id, "employee_id": employee_id}
-            | ({"year": period.year} if whole_year else {"period": period.key}),
-        )
-    ).all()
+def activities_by_indicator(rows: Iterable[tuple[Any, ...]] | None) -> dict[str, list[dict[str, Any]]]:
+    """The activities (``_activity_rows``) by indicator, as the answer's ``ActivityRead`` takes them."""
     grouped: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        grouped.setdefault(row.indicator_id, []).append(
+    rejected = ActivityStatus.REJECTED.value
+    for (
+        activity_id,
+        indicator_id,
+        occurred_at,
+        offset,
+        quantity,
+        denominator,
+        status,
+        corrected,
+        evidence_count,
+    ) in rows or ():
+        grouped.setdefault(indicator_id, []).append(
             {
-                "activity_id": row.activity_id,
-                "occurred_at": as_sent(row.occurred_at, row.occurred_utc_offset),
-                "quantity": row.quantity,
-                "denominator": row.denominator,
-                "status": row.status,
-                "counted": row.status != ActivityStatus.REJECTED.value,
-                "corrected": row.measure_corrected,
-                "evidence_count": row.evidence_count,
+                "activity_id": activity_id,
+                "occurred_at": as_sent(occurred_at, offset),
+                "quantity": quantity,
+                "denominator": denominator,
+                "status": status,
+                "counted": status != rejected,
+                "corrected": corrected,
+                "evidence_count": evidence_count,
             }
         )
     return grouped
+
+
+def indicators_with_progress(rows: Iterable[tuple[Any, ...]] | None) -> list[Any]:
+    """The plan's indicators with their progress (``_indicator_rows``), read by column name."""
+    return [IndicatorRow(*row) for row in rows or ()]
 
 
 #: The latest rating decision on an employee-period (to tell whether the proposal changed since).
@@ -178,6 +265,8 @@ def scorecard_summary_statement(whole_year: bool) -> Any:
             behaviour_assessments.c.submitted_at.label("assessment_submitted_at"),
             _latest_decision,
             type_coerce(visits, JSONB).label("field_visits_found"),
+            _indicator_rows().label("indicator_rows"),
+            _activity_rows(whole_year).label("activity_rows"),
         )
         .select_from(_SCORECARD_SUMMARY_FROM)
         .where(
@@ -194,8 +283,9 @@ async def scorecard_summary(
     """The employee-period view row with, in the same statement, what the scorecard shows beside it.
 
     Whether the period (or its year) is closed, the employee's supervisor in the team read model,
-    the rater's behaviour assessment behind the proposal, the latest rating decision and the field
-    visits: one round trip instead of six, each through an index.
+    the rater's behaviour assessment behind the proposal, the latest rating decision, the field
+    visits, the plan's indicators with their progress (``indicator_rows``) and the activities of
+    the period (``activity_rows``): one round trip instead of eight, each through an index.
     """
     whole_year = period.kind is PeriodKind.YEAR
     parameters = {
@@ -203,52 +293,5 @@ async def scorecard_summary(
         "employee_id": employee_id,
         "period": period.key,
         "year_key": f"{period.year:04d}",
-    } | ({"pattern": f"{period.year:04d}%"} if whole_year else {})
+    } | ({"pattern": f"{period.year:04d}%", "year": period.year} if whole_year else {})
     return (await session.execute(scorecard_summary_statement(whole_year), parameters)).first()
-
-
-#: A plan's indicators, each with its progress row of the period when there is one.
-_PROGRESS_COLUMNS = (
-    indicator_progress.c.indicator_id.label("progress_indicator_id"),
-    indicator_progress.c.target.label("progress_target"),
-    indicator_progress.c.realisation,
-    indicator_progress.c.verified_share,
-    indicator_progress.c.achievement,
-    indicator_progress.c.activity_count,
-    indicator_progress.c.verified_count,
-    indicator_progress.c.rejected_count,
-    indicator_progress.c.last_occurred_at,
-    indicator_progress.c.last_activity_id,
-    indicator_progress.c.events_applied,
-    indicator_progress.c.last_event_id,
-    indicator_progress.c.updated_at,
-)
-
-
-@cache
-def indicators_with_progress_statement() -> Any:
-    region_id = bindparam("region_id", type_=String)
-    return (
-        select(plan_indicators, *_PROGRESS_COLUMNS)
-        .outerjoin(
-            indicator_progress,
-            and_(
-                indicator_progress.c.region_id == region_id,
-                indicator_progress.c.employee_id == bindparam("employee_id", type_=String),
-                indicator_progress.c.period == bindparam("period", type_=String),
-                indicator_progress.c.indicator_id == plan_indicators.c.indicator_id,
-            ),
-        )
-        .where(
-            plan_indicators.c.plan_id == bindparam("plan_id", type_=String),
-            plan_indicators.c.region_id == region_id,
-        )
-        .order_by(plan_indicators.c.position)
-    )
-
-
-async def indicators_with_progress(
-    session: Reads, region_id: str, employee_id: str, plan_id: str, period: str
-) -> list[Row[Any]]:
-    parameters = {"region_id": region_id, "employee_id": employee_id, "plan_id": plan_id, "period": period}
-    return list((await session.execute(indicators_with_progress_statement(), parameters)).all())

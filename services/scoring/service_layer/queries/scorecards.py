@@ -50,11 +50,9 @@ async def scorecard(*, session: Reads, principal: Principal, employee_id: str, p
     )
     if not allowed:
         raise _invisible()
-    indicator_rows = await indicators_with_progress(
-        session, region_id, employee_id, summary.plan_id, parsed.key
-    )
+    indicator_rows = indicators_with_progress(summary.indicator_rows)
     outcomes = {item["indicator_id"]: item for item in summary.indicator_outcomes}
-    activities = await activities_by_indicator(session, region_id, employee_id, parsed)
+    activities = activities_by_indicator(summary.activity_rows)
     indicators: list[dict[str, Any]] = []
     for planned in indicator_rows:
         progress = planned.progress_indicator_id is not None
