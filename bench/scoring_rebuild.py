@@ -82,8 +82,10 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
     last_print = [0.0]
     applying_cpu: dict[str, float] = {}
     views_owners = [0]
+    peak_rss = [0]
 
     def progress(done: int, total: int, what: str) -> None:
+        peak_rss[0] = max(peak_rss[0], _workers_rss())
         if what not in phase_started and what == "employees' views":
             # The events are applied: the CPU so far is theirs (the workers still live count apart).
             applying_cpu.update(meter.so_far())
@@ -131,6 +133,11 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
             counted = await scalar(
                 f"SELECT count(*) FROM \"{schema}\".contributions WHERE reported AND status <> 'REJECTED'"
                 " AND year IS NOT NULL"
+            )
+            # Contributions rows written (inserted or updated): once per activity per batch it is in.
+            written_rows = await scalar(
+                "SELECT n_tup_ins + n_tup_upd FROM pg_stat_user_tables"
+                f" WHERE schemaname = '{schema}' AND relname = 'contributions'"
             )
             in_year_rows = await scalar(
                 f'SELECT coalesce(sum(activity_count), 0) FROM "{schema}".indicator_progress'
@@ -185,6 +192,11 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
         f"    applied {processed:,} events; {activities:,} activities, {progress_rows:,} progress rows, "
         f"{summaries:,} employee summaries"
     )
+    per_activity = written_rows / max(activities, 1)
+    print(
+        f"    contributions rows written {written_rows:,} ({per_activity:.2f} an activity); the workers'"
+        f" memory at most {peak_rss[0] / 2**20:,.0f} MiB (resident, all of them)"
+    )
     print(
         f"    year rows count {in_year_rows:,} activities, contributions that count: {counted:,} "
         f"({'equal' if in_year_rows == counted else 'DIFFERENT'})"
@@ -204,6 +216,16 @@ def _live_workers_cpu() -> float:
             if "multiprocessing" in " ".join(child.cmdline()):
                 times = child.cpu_times()
                 total += times.user + times.system
+    return total
+
+
+def _workers_rss() -> int:
+    """Resident bytes of the replay's worker processes now, all of them together."""
+    total = 0
+    for child in psutil.Process().children():
+        with contextlib.suppress(psutil.Error):
+            if "multiprocessing" in " ".join(child.cmdline()):
+                total += child.memory_info().rss
     return total
 
 
