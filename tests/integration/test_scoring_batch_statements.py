@@ -4,6 +4,8 @@ With small batches (a live rate gives tens of events) building a statement, and 
 for a statement object it has not seen before (its cache key, its result columns), cost more than
 running it; so every statement the deferred work runs (activities read and stored, the region's
 facts, progress and summaries read and written, rollups) is the same object batch after batch.
+And what a summary row stores is not read back only to be compared with its recomputation: the
+upsert compares them, so a row that would not change keeps its last event and stamp.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.util import find_tables
 
-from services.scoring.adapters.tables import runtime_tables
+from services.scoring.adapters.tables import employee_scores, runtime_tables
 from services.scoring.entrypoints.consumer import handlers
 from services.scoring.service_layer.projections import ViewBacklog
 from shared.contracts.reporting import ActivityReported
@@ -88,3 +91,36 @@ async def test_each_batch_runs_the_statements_the_first_one_ran(start_service: A
     assert first, "the first batch ran no statement"
     built_again = [str(statement) for statement in second if all(statement is not s for s in first)]
     assert built_again == []
+
+
+async def stored_summaries(service: Any, region: str) -> dict[tuple[str, str], Any]:
+    """The region's summary rows as stored, by key."""
+    async with service.context.session_factory() as session, session.begin():
+        await session.execute(select(func.set_config(REGION_SETTING, region, True)))
+        rows = await session.execute(select(employee_scores))
+        return {(row.employee_id, row.period): row for row in rows}
+
+
+async def test_a_summary_is_written_only_when_its_content_changes_without_reading_it_back(
+    start_service: Any,
+) -> None:
+    scoring = await start_service("scoring")
+    region = new_region_id()
+    await finished(scoring, [counted_plan(region, "ani")])
+    await finished(scoring, reports(region, "ani", 0, 2))
+    before = await stored_summaries(scoring, region)
+    # An indicator outside the plan: its progress rows change, the summaries it touches do not.
+    planned = reports(region, "ani", 2, 1)[0]
+    outside = wrap(
+        planned.event.model_copy(update={"indicator_id": "unplanned"}), planned.envelope.occurred_at
+    )
+    executed = await finished(scoring, [outside])
+    after = await stored_summaries(scoring, region)
+    assert before
+    assert after == before  # the same last event and stamp
+    reading_content = [
+        str(statement)
+        for statement in executed
+        if not isinstance(statement, Insert) and "indicator_outcomes" in str(statement)
+    ]
+    assert reading_content == []

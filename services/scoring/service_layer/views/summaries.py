@@ -2,14 +2,16 @@
 
 A row's achievement, rating proposal and predicate follow from the plan in force, its progress
 rows, the rater's latest assessment, judgements and decision (``summary_inputs.py`` reads them),
-with the region's rules for the period. Rows are written only when their content changed.
+with the region's rules for the period. Rows are written only when their content changed (the
+upsert compares it with the stored row's).
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete
+from sqlalchemy import bindparam, delete, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters.tables import employee_scores
@@ -32,9 +34,9 @@ from services.scoring.service_layer.views.plans import PlannedIndicators, cached
 from services.scoring.service_layer.views.progress import totals_of
 from services.scoring.service_layer.views.summary_inputs import read_summary_inputs
 from services.scoring.service_layer.views.touches import SummaryKey, Touch
-from services.scoring.service_layer.views.values import now, to_decimal, unchanged
+from services.scoring.service_layer.views.values import now, to_decimal
 from shared.i18n import phrase_message
-from shared.json_rows import json_rows, upsert_from_json_rows
+from shared.json_rows import insert_from_json_rows, json_rows
 from shared.refusals import Phrase
 
 
@@ -131,8 +133,6 @@ async def refresh_summaries(
             inputs.assignments.get(employee_id),
             inputs.judgements.get(key, {}),
         ) | _decision_values(inputs.decisions.get(key))
-        if unchanged(stored, values):
-            continue
         upserts.append(
             values
             | {
@@ -143,18 +143,46 @@ async def refresh_summaries(
                 "updated_at": stamp,
             }
         )
+    written: list[dict[str, Any]] = []
     if upserts:
-        # One JSON parameter for every row (an executemany encoded each value on its own).
-        statement = upsert_from_json_rows(
-            employee_scores, tuple(upserts[0]), ("region_id", "employee_id", "period")
-        )
-        await session.execute(statement, {"rows": json_rows(upserts)})
+        # One JSON parameter for every row (an executemany encoded each value on its own); a row
+        # is written only where its content changed, which PostgreSQL compares (it returns those).
+        statement = _upsert_when_changed(tuple(upserts[0]))
+        changed = {
+            (row.employee_id, row.period)
+            for row in await session.execute(statement, {"rows": json_rows(upserts)})
+        }
+        written = [values for values in upserts if (values["employee_id"], values["period"]) in changed]
     if deletes:
         await session.execute(
             _DELETE_SUMMARY,
             [{"r": region_id, "e": employee_id, "p": period} for employee_id, period in deletes],
         )
-    await refresh_unit_rollups(session, region_id, before=inputs.stored, written=upserts, removed=deletes)
+    await refresh_unit_rollups(session, region_id, before=inputs.stored, written=written, removed=deletes)
+
+
+_KEY = ("region_id", "employee_id", "period")
+#: Columns a summary row has besides its content: its key and what records its writing.
+_STAMPS = (*_KEY, "last_event_id", "updated_at")
+
+
+@cache
+def _upsert_when_changed(columns: tuple[str, ...]) -> Any:
+    """The summaries' upsert (built once per column set) that updates a stored row only when a
+    column of its content differs, returning the keys of the rows it inserted or updated.
+
+    The stored rows' content (two JSON documents among it) is then never read back only to be
+    compared with the new one; a row that would not change keeps its last event and stamp.
+    """
+    statement = insert_from_json_rows(employee_scores, columns)
+    content = [name for name in columns if name not in _STAMPS]
+    stored = tuple_(*(employee_scores.c[name] for name in content))
+    new = tuple_(*(statement.excluded[name] for name in content))
+    return statement.on_conflict_do_update(
+        index_elements=list(_KEY),
+        set_={name: statement.excluded[name] for name in columns if name not in _KEY},
+        where=stored.is_distinct_from(new),
+    ).returning(employee_scores.c.employee_id, employee_scores.c.period)
 
 
 _DELETE_SUMMARY = delete(employee_scores).where(

@@ -34,6 +34,7 @@ from services.scoring.service_layer.views.touches import SummaryKey
 class SummaryInputs:
     """The stored facts behind a batch's employee-period rows, each by its key."""
 
+    #: The rows stored already, each with the unit it names (not its content).
     stored: dict[SummaryKey, Any]
     plans_in_force: dict[tuple[str, int], Any]
     indicator_rows: PlannedIndicators
@@ -85,8 +86,10 @@ def _by_summary_keys(keys: list[SummaryKey], region_id: str) -> dict[str, Any]:
 
 
 def _stored_summaries_statement() -> Any:
+    # Which rows exist and the unit each names (the rollups it was counted in): the upsert compares
+    # the content itself, so the JSON documents are not read back.
     key_table, scores = _summary_keys(), employee_scores.c
-    query = select(employee_scores).where(
+    query = select(scores.employee_id, scores.period, scores.unit_id).where(
         scores.region_id == bindparam("region_id"),
         scores.employee_id == key_table.c.employee_id,
         scores.period == key_table.c.period,
