@@ -1,7 +1,10 @@
-"""What the summary refresh reads for a batch's employee-period rows: one statement per fact.
+"""What the summary refresh reads for a batch's employee-period rows: a few statements, each for
+every touched key at once.
 
 Each reader takes every touched key at once (``per_key``: an index look-up per key) and returns the
-rows by key, so the refresh itself is a loop over the keys with no I/O. The statements are built
+rows by key, so the refresh itself is a loop over the keys with no I/O. What a row has at most one
+of (whether it is stored, the rater's latest assessment and decision) comes in one statement:
+with small batches each statement's own cost outweighs its rows'. The statements are built
 once, the keys their array parameters. The short SQL aliases
 ("k", "s", ...) name the derived tables in the statement text only.
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, bindparam, select
+from sqlalchemy import String, bindparam, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters.sql_arrays import keys_table, per_key
@@ -50,18 +53,16 @@ async def read_summary_inputs(
 ) -> SummaryInputs:
     """Every fact the given rows are computed from (``planned``: the plans in force, if read already)."""
     employee_ids = sorted({employee_id for employee_id, _ in keys})
-    stored = await _stored_summaries(session, region_id, keys)
+    stored, assessments, decisions = await _row_facts(session, region_id, keys)
     plans_in_force = await _plans_in_force(session, region_id, employee_ids)
     indicator_rows = (
         planned if planned is not None else await plan_indicators_in_force(session, region_id, employee_ids)
     )
     progress = await _progress_rows(session, region_id, keys)
-    assessments = await _rater_assessments(session, region_id, keys)
     # Only an indicator without an annual target can be qualitative (judged): plans with numbers only,
     # the usual batch, need no look-up.
     judged = any(row.target is None for rows in indicator_rows.values() for row in rows)
     judgements = await _judgements(session, region_id, keys) if judged else {}
-    decisions = await _latest_decisions(session, region_id, keys)
     assignments = await _assignments_today(session, region_id, employee_ids)
     return SummaryInputs(
         stored, plans_in_force, indicator_rows, progress, assessments, judgements, decisions, assignments
@@ -85,16 +86,69 @@ def _by_summary_keys(keys: list[SummaryKey], region_id: str) -> dict[str, Any]:
     }
 
 
-def _stored_summaries_statement() -> Any:
-    # Which rows exist and the unit each names (the rollups it was counted in): the upsert compares
-    # the content itself, so the JSON documents are not read back.
-    key_table, scores = _summary_keys(), employee_scores.c
-    query = select(scores.employee_id, scores.period, scores.unit_id).where(
-        scores.region_id == bindparam("region_id"),
-        scores.employee_id == key_table.c.employee_id,
-        scores.period == key_table.c.period,
+def _row_facts_statement() -> Any:
+    """What each row has one of, in one statement: whether it is stored (and the unit it names: the
+    rollups it was counted in), the rater's latest behaviour assessment and latest decision.
+
+    The upsert compares the stored content itself, so the JSON documents are not read back; the
+    assessment and the decision keep their tables' column names (they differ), so a result row
+    stands for each of the three.
+    """
+    key_table = _summary_keys()
+    scores, assessments, decisions = employee_scores.c, behaviour_assessments.c, rating_decisions.c
+    stored = (
+        select(scores.unit_id)
+        .where(
+            scores.region_id == bindparam("region_id"),
+            scores.employee_id == key_table.c.employee_id,
+            scores.period == key_table.c.period,
+        )
+        .offset(0)
+        .lateral("s")
     )
-    return per_key(key_table, query, "s")
+    assessment = (
+        select(assessments.assessment_id, assessments.proposed_rating, assessments.scores)
+        .where(
+            assessments.region_id == bindparam("region_id"),
+            assessments.employee_id == key_table.c.employee_id,
+            assessments.period == key_table.c.period,
+            assessments.assessor_role == "rater",
+        )
+        .order_by(assessments.submitted_at.desc(), assessments.assessment_id.collate("C").desc())
+        .limit(1)
+        .offset(0)
+        .lateral("b")
+    )
+    # The rater's latest decision is a fact of the row like its proposals: a rebuild, which keeps
+    # the decisions, then writes the same rows as the live views did.
+    decision = (
+        select(
+            decisions.decision_id,
+            decisions.result_rating,
+            decisions.behaviour_rating,
+            decisions.predicate,
+            decisions.overridden,
+            decisions.reason,
+            decisions.rater_id,
+            decisions.decided_at,
+        )
+        .where(
+            decisions.region_id == bindparam("region_id"),
+            decisions.employee_id == key_table.c.employee_id,
+            decisions.period == key_table.c.period,
+        )
+        .order_by(decisions.decided_at.desc(), decisions.decision_id.collate("C").desc())
+        .limit(1)
+        .offset(0)
+        .lateral("d")
+    )
+    return (
+        select(key_table, stored, assessment, decision)
+        .select_from(key_table)
+        .outerjoin(stored, true())
+        .outerjoin(assessment, true())
+        .outerjoin(decision, true())
+    )
 
 
 def _plans_in_force_statement() -> Any:
@@ -117,22 +171,6 @@ def _progress_rows_statement() -> Any:
     return per_key(key_table, query, "p")
 
 
-def _rater_assessments_statement() -> Any:
-    key_table, assessments = _summary_keys(), behaviour_assessments.c
-    query = (
-        select(behaviour_assessments)
-        .where(
-            assessments.region_id == bindparam("region_id"),
-            assessments.employee_id == key_table.c.employee_id,
-            assessments.period == key_table.c.period,
-            assessments.assessor_role == "rater",
-        )
-        .order_by(assessments.submitted_at.desc(), assessments.assessment_id.collate("C").desc())
-        .limit(1)
-    )
-    return per_key(key_table, query, "b")
-
-
 def _judgements_statement() -> Any:
     key_table, judgements = _summary_keys(), indicator_judgements.c
     query = select(indicator_judgements).where(
@@ -141,23 +179,6 @@ def _judgements_statement() -> Any:
         judgements.period == key_table.c.period,
     )
     return per_key(key_table, query, "j")
-
-
-def _latest_decisions_statement() -> Any:
-    # The rater's latest decision is a fact of the row like its proposals: a rebuild, which keeps
-    # the decisions, then writes the same rows as the live views did.
-    key_table, decisions = _summary_keys(), rating_decisions.c
-    query = (
-        select(rating_decisions)
-        .where(
-            decisions.region_id == bindparam("region_id"),
-            decisions.employee_id == key_table.c.employee_id,
-            decisions.period == key_table.c.period,
-        )
-        .order_by(decisions.decided_at.desc(), decisions.decision_id.collate("C").desc())
-        .limit(1)
-    )
-    return per_key(key_table, query, "d")
 
 
 def _assignments_today_statement() -> Any:
@@ -172,20 +193,30 @@ def _assignments_today_statement() -> Any:
 
 
 # Each built once (see ``sql_arrays``).
-_STORED_SUMMARIES = _stored_summaries_statement()
+_ROW_FACTS = _row_facts_statement()
 _PLANS_IN_FORCE = _plans_in_force_statement()
 _PROGRESS_ROWS = _progress_rows_statement()
-_RATER_ASSESSMENTS = _rater_assessments_statement()
 _JUDGEMENTS = _judgements_statement()
-_LATEST_DECISIONS = _latest_decisions_statement()
 _ASSIGNMENTS_TODAY = _assignments_today_statement()
 
 
-async def _stored_summaries(
+async def _row_facts(
     session: AsyncSession, region_id: str, keys: list[SummaryKey]
-) -> dict[SummaryKey, Any]:
-    rows = await session.execute(_STORED_SUMMARIES, _by_summary_keys(keys, region_id))
-    return {(row.employee_id, row.period): row for row in rows}
+) -> tuple[dict[SummaryKey, Any], dict[SummaryKey, Any], dict[SummaryKey, Any]]:
+    """The rows stored (each with its unit), the rater's latest behaviour assessment of each (it
+    proposes the behaviour rating) and the rater's latest decision, by key."""
+    stored: dict[SummaryKey, Any] = {}
+    assessments: dict[SummaryKey, Any] = {}
+    decisions: dict[SummaryKey, Any] = {}
+    for row in await session.execute(_ROW_FACTS, _by_summary_keys(keys, region_id)):
+        key = (row.employee_id, row.period)
+        if row.unit_id is not None:
+            stored[key] = row
+        if row.assessment_id is not None:
+            assessments[key] = row
+        if row.decision_id is not None:
+            decisions[key] = row
+    return stored, assessments, decisions
 
 
 async def _plans_in_force(
@@ -205,14 +236,6 @@ async def _progress_rows(
     return found
 
 
-async def _rater_assessments(
-    session: AsyncSession, region_id: str, keys: list[SummaryKey]
-) -> dict[SummaryKey, Any]:
-    """Each row's latest behaviour assessment by the rater (it proposes the behaviour rating)."""
-    rows = await session.execute(_RATER_ASSESSMENTS, _by_summary_keys(keys, region_id))
-    return {(row.employee_id, row.period): row for row in rows}
-
-
 async def _judgements(
     session: AsyncSession, region_id: str, keys: list[SummaryKey]
 ) -> dict[SummaryKey, dict[str, Judgement]]:
@@ -221,14 +244,6 @@ async def _judgements(
     for row in await session.execute(_JUDGEMENTS, _by_summary_keys(keys, region_id)):
         found.setdefault((row.employee_id, row.period), {})[row.indicator_id] = Judgement(row.judgement)
     return found
-
-
-async def _latest_decisions(
-    session: AsyncSession, region_id: str, keys: list[SummaryKey]
-) -> dict[SummaryKey, Any]:
-    """Each row's latest rating decision by the rater."""
-    rows = await session.execute(_LATEST_DECISIONS, _by_summary_keys(keys, region_id))
-    return {(row.employee_id, row.period): row for row in rows}
 
 
 async def _assignments_today(
