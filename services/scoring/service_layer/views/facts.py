@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+import orjson
+from sqlalchemy import Text, bindparam, cast, func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.adapters.tables import closed_periods, region_settings
+from services.scoring.adapters.tables import closed_periods, region_settings, rule_sets
 from services.scoring.domain.achievement import Indicator
 from services.scoring.domain.calendar import DEFAULT_CALENDAR, Calendar, closures_freezing, period_is_frozen
 from services.scoring.domain.periods import Period, PeriodKind
 from services.scoring.domain.rules import RuleBook, RuleSet
-from services.scoring.service_layer.rules import rule_book, rule_set_in
+from services.scoring.service_layer.rules import rule_set_from_settings, rule_set_in
 from services.scoring.service_layer.views.plans import cached_indicator
 
 # Built once: every batch reads them for each of its regions.
@@ -72,10 +74,57 @@ class RegionFacts:
 
 
 async def region_facts(session: AsyncSession, region_id: str) -> RegionFacts:
-    """Load a region's calendar, closed periods and rule book."""
+    """Load a region's calendar, closed periods and rule book (one statement)."""
+    row = (await session.execute(_REGION_FACTS, {"region_id": region_id})).one()
     return RegionFacts(
         region_id,
-        await calendar(session, region_id),
-        await closures(session, region_id),
-        await rule_book(session, region_id),
+        DEFAULT_CALENDAR
+        if row.timezone is None
+        else Calendar(row.timezone, PeriodKind(row.period_kind.upper())),
+        dict(zip(row.closed or (), row.closed_at or (), strict=True)),
+        _cached_rule_book(region_id, tuple(zip(row.rules_from or (), row.rules or (), strict=True))),
     )
+
+
+def _region_facts_statement() -> Any:
+    region_id: Any = bindparam("region_id")
+    settings, closed, rules = region_settings.c, closed_periods.c, rule_sets.c
+
+    def each(value: Any, table: Any, order: Any) -> Any:
+        # The region's rows of a table as one array, in ``order``.
+        ordered = func.array_agg(aggregate_order_by(value, order))
+        return select(ordered).where(table.c.region_id == region_id).scalar_subquery()
+
+    def setting(value: Any) -> Any:
+        return select(value).where(settings.region_id == region_id).scalar_subquery()
+
+    return select(
+        setting(settings.timezone).label("timezone"),
+        setting(settings.period_kind).label("period_kind"),
+        each(closed.period, closed_periods, closed.period).label("closed"),
+        each(closed.closed_at, closed_periods, closed.period).label("closed_at"),
+        each(rules.effective_from, rule_sets, rules.effective_from).label("rules_from"),
+        # As text: the rule book made of the same texts is reused, so they are not even decoded.
+        each(cast(rules.settings, Text()), rule_sets, rules.effective_from).label("rules"),
+    )
+
+
+#: The calendar, closures and rule sets in one statement (each batch reads them for each region).
+_REGION_FACTS = _region_facts_statement()
+
+
+def _cached_rule_book(region_id: str, made_of: tuple[tuple[date, str], ...]) -> RuleBook:
+    """The region's rule book from its rule sets (each date with its settings' text), remembered
+    while they are the same (the latest book a region, so bounded by the regions)."""
+    found = _BOOKS.get(region_id)
+    if found is not None and found[0] == made_of:
+        return found[1]
+    book = RuleBook(
+        {region_id: [rule_set_from_settings(start, orjson.loads(text)) for start, text in made_of]}
+    )
+    _BOOKS[region_id] = (made_of, book)
+    return book
+
+
+#: Each region's latest rule book, with the rule sets it was made of.
+_BOOKS: dict[str, tuple[tuple[tuple[date, str], ...], RuleBook]] = {}
