@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.guarded_route import BodyTooLarge, GuardedRoute
+from shared.hot_route import HotPaths
 from shared.i18n import refusal_body
 from shared.observability import HTTP_LATENCY, HTTP_REQUESTS, correlation_id_var, record_readiness
 from shared.refusals import Refusal, RefusalKind, database_reconnecting
@@ -330,6 +331,8 @@ def create_app(
         if unguarded:
             raise TypeError(f"routes {unguarded} must be GuardedRoute: create the router with route_class")
         app.include_router(router)
+    # The hot routes ahead of the table, found by their method and path (shared.hot_route).
+    app.router.routes.insert(0, HotPaths(route for router in routers for route in router.routes))
 
     @app.get("/healthz", tags=["ops"], openapi_extra=PUBLIC, summary="The process is alive")
     async def healthz() -> dict[str, str]:

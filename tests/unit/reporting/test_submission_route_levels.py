@@ -7,10 +7,12 @@ from __future__ import annotations
 import pytest
 from fastapi.routing import APIRoute
 
+from kinerja.services import definition
 from services.reporting.entrypoints.activity_api import router
 from shared.auth import Role
-from shared.hot_route import HotRoute
+from shared.hot_route import HotPaths, HotRoute
 from shared.route_roles import allowed_roles_of
+from shared.runtime import build_app, build_context
 
 
 @pytest.mark.parametrize("path", ["/v1/activities", "/v1/activities/batch"])
@@ -31,3 +33,10 @@ def test_a_submission_route_is_a_hot_route(path: str) -> None:
         r for r in router.routes if isinstance(r, APIRoute) and r.path == path and r.methods == {"POST"}
     ]
     assert isinstance(route, HotRoute)
+
+
+def test_reporting_finds_its_submission_routes_ahead_of_its_route_table() -> None:
+    service = definition("reporting")
+    hot_paths = build_app(service, build_context(service)).router.routes[0]
+    assert isinstance(hot_paths, HotPaths)
+    assert set(hot_paths.routes) == {("POST", "/v1/activities"), ("POST", "/v1/activities/batch")}

@@ -13,10 +13,11 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Respons
 from fastapi import Path as PathParam
 from fastapi.dependencies import utils as dependency_utils
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.routing import Match
 
 from shared.auth import Principal, Role, TokenVerifier, mint_dev_token
 from shared.guarded_route import GuardedRoute
-from shared.hot_route import HotRoute, hot_route
+from shared.hot_route import HotPaths, HotRoute, hot_route
 from shared.http import client_address, create_app
 from shared.route_roles import require_roles
 from shared.settings import ServiceSettings
@@ -185,3 +186,36 @@ async def _no_roles() -> Response:
 def test_a_hot_route_refuses_what_its_lean_path_would_skip(endpoint: Any) -> None:
     with pytest.raises(TypeError, match="hot route /v1/refused cannot take"):
         HotRoute("/v1/refused", endpoint, methods=["POST"])
+
+
+def _scope(method: str, path: str) -> dict[str, Any]:
+    return {"type": "http", "method": method, "path": path, "root_path": "", "headers": []}
+
+
+def test_the_application_finds_a_hot_route_of_a_fixed_path_ahead_of_its_table(
+    settings: ServiceSettings,
+) -> None:
+    fixed = APIRouter(route_class=GuardedRoute)
+    hot_route(fixed, "POST", "/v1/fixed")(_no_parameters)
+    app = _app(fixed, settings)
+    hot_paths = app.router.routes[0]
+    assert isinstance(hot_paths, HotPaths)
+    [route] = [r for r in fixed.routes if isinstance(r, HotRoute)]
+    assert hot_paths.matches(_scope("POST", "/v1/fixed")) == (
+        Match.FULL,
+        {"endpoint": _no_parameters, "route": route, "path_params": {}},
+    )
+    assert hot_paths.matches(_scope("GET", "/v1/fixed"))[0] is Match.NONE  # a 405, from the table
+    assert hot_paths.matches(_scope("POST", "/v1/things/x1"))[0] is Match.NONE  # a path parameter
+    assert hot_paths.matches(_scope("POST", "/v1/fixed") | {"root_path": "/api"})[0] is Match.NONE
+
+
+def test_a_hot_path_another_route_of_its_method_also_matches_is_left_to_the_table() -> None:
+    shadowing = APIRouter(route_class=GuardedRoute)
+    shadowing.add_api_route("/v1/{anything}", _no_parameters, methods=["POST"])
+    hot_route(shadowing, "POST", "/v1/fixed")(_no_parameters)
+    assert HotPaths(shadowing.routes).routes == {}
+
+
+async def _no_parameters(principal: Principal = AsEmployee) -> Response:
+    return Response(b"{}")
