@@ -28,7 +28,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.context import ServiceContext
 from shared.http import client_address
-from shared.region_reads import RegionReader, region_read
 from shared.route_roles import Caller
 from shared.unit_of_work import UnitOfWork
 
@@ -148,13 +147,3 @@ RegionWork = Annotated[AuditedWork, Depends(_work_in_callers_region, scope="func
 
 #: A session whose transaction sees only the caller's region (row-level security), closed at the end.
 RegionSession = Annotated[AsyncSession, Depends(_read_in_callers_region, scope="function")]
-
-
-async def _lean_read_in_callers_region(context: Context, caller: Caller) -> AsyncIterator[RegionReader]:
-    async with region_read(context.engine, caller.region) as reader:
-        yield reader
-
-
-#: The hot read routes' lean session (``shared.region_reads``): a read-only transaction that sees only
-#: the caller's region, begun with its setting in one round trip, rolled back at the end.
-RegionReads = Annotated[RegionReader, Depends(_lean_read_in_callers_region, scope="function")]

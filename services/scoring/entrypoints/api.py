@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from services.scoring.domain.periods import parse_period_key
 from services.scoring.entrypoints.schemas import AnalysisRead
@@ -40,11 +40,13 @@ from services.scoring.service_layer.schemas import (
 from shared.auth import Principal, Role
 from shared.contracts.periods import PeriodKey
 from shared.guarded_route import GuardedRoute
+from shared.hot_route import hot_route
 from shared.http import json_response
+from shared.region_reads import region_read
 from shared.region_time import shown_in
 from shared.region_zones import region_zone
 from shared.route_roles import require_roles
-from shared.route_work import Context, RegionReads, RegionSession, RegionWork
+from shared.route_work import Context, RegionSession, RegionWork, context_of
 
 router = APIRouter(prefix="/v1", tags=["scoring"], route_class=GuardedRoute)
 
@@ -57,46 +59,50 @@ RaterOnly = require_roles(Role.RATER)
 RegionAdmin = require_roles(Role.REGION_ADMIN)
 
 
-@router.get("/employees/{employee_id}/scorecard", response_model=ScorecardRead)
+# The three hot reads are hot routes (shared.hot_route): served without FastAPI's dependency
+# solving, each opens its lean read (shared.region_reads) itself and answers its JSON as it is.
+
+
+@hot_route(router, "GET", "/employees/{employee_id}/scorecard", response_model=ScorecardRead)
 async def get_scorecard(
-    employee_id: str,
-    period: PeriodQuery,
-    session: RegionReads,
-    context: Context,
-    principal: Principal = Reader,
+    employee_id: str, period: PeriodQuery, request: Request, principal: Principal = Reader
 ) -> Response:
     """An employee's live scorecard: their own, their team's (rater), any in the region (HR, auditors)."""
+    context = context_of(request)
     zone = await region_zone(context, principal.region)
-    card = await scorecards.scorecard(
-        session=session, principal=principal, employee_id=employee_id, period=period
-    )
+    async with region_read(context.engine, principal.region) as session:
+        card = await scorecards.scorecard(
+            session=session, principal=principal, employee_id=employee_id, period=period
+        )
     SCORECARDS_READ.inc()
     return json_response(shown_in(card, zone))
 
 
-@router.get("/units/{unit_id}/dashboard", response_model=UnitDashboardRead)
+@hot_route(router, "GET", "/units/{unit_id}/dashboard", response_model=UnitDashboardRead)
 async def get_unit_dashboard(
-    unit_id: str,
-    period: PeriodQuery,
-    session: RegionReads,
-    context: Context,
-    principal: Principal = DashboardReader,
+    unit_id: str, period: PeriodQuery, request: Request, principal: Principal = DashboardReader
 ) -> Response:
     """A unit's dashboard for a period (raters: their own unit, their own team by name)."""
+    context = context_of(request)
     zone = await region_zone(context, principal.region)
-    figures, ranking = await dashboards.unit_dashboard(
-        session=session, principal=principal, unit_id=unit_id, period=period
-    )
+    async with region_read(context.engine, principal.region) as session:
+        figures, ranking = await dashboards.unit_dashboard(
+            session=session, principal=principal, unit_id=unit_id, period=period
+        )
     return Response(dashboards.with_ranking(shown_in(figures, zone), ranking), media_type="application/json")
 
 
-@router.get("/region/dashboard", response_model=RegionDashboardRead)
+@hot_route(router, "GET", "/region/dashboard", response_model=RegionDashboardRead)
 async def get_region_dashboard(
-    period: PeriodQuery, session: RegionReads, context: Context, principal: Principal = Overseer
+    period: PeriodQuery, request: Request, principal: Principal = Overseer
 ) -> Response:
     """The caller's region, unit by unit, for a period."""
+    context = context_of(request)
     zone = await region_zone(context, principal.region)
-    dashboard = await region_dashboards.region_dashboard(session=session, principal=principal, period=period)
+    async with region_read(context.engine, principal.region) as session:
+        dashboard = await region_dashboards.region_dashboard(
+            session=session, principal=principal, period=period
+        )
     return json_response(shown_in(dashboard, zone))
 
 
