@@ -9,6 +9,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from bench._soak_postgres import (
+    ProcessKinds,
+    Statement,
+    TableUpkeep,
+    render_kinds,
+    render_statements,
+    render_upkeep,
+)
+
 #: Issue 18's soak targets.
 FRESHNESS_P99_TARGET_MS = 1000.0
 LATENCY_GROWTH_LIMIT = 1.20  # the last window's p99 at most 20% above the first's
@@ -47,6 +56,8 @@ class Window:
     memory_mb: dict[str, float] = field(default_factory=dict)
     #: Per process, the cores it used during the window.
     cores: dict[str, float] = field(default_factory=dict)
+    #: PostgreSQL's processes by kind (a service's connections, autovacuum, checkpointer...).
+    postgres: ProcessKinds | None = None
 
 
 @dataclass
@@ -74,6 +85,10 @@ class SoakReport:
     lost: int = 0
     counted_twice: int = 0
     violations: list[str] = field(default_factory=list)
+    #: PostgreSQL's statements over the stream, the costliest first (empty: not tracked).
+    statements: list[Statement] = field(default_factory=list)
+    #: Autovacuum's runs and time by table over the stream.
+    upkeep: list[TableUpkeep] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -231,6 +246,10 @@ def render(report: SoakReport) -> str:
                     else f"{value:>12,.0f}"
                 )
             lines.append(f"{w.number:>3} " + " ".join(cells) + unit)
+    lines += render_kinds([(w.number, w.postgres) for w in windows if w.postgres is not None])
+    activities = sum(w.activities for w in windows) + report.activities_after_windows
+    lines += render_statements(report.statements, activities)
+    lines += render_upkeep(report.upkeep, activities)
     lines += ["", "verdict (baseline: the first window of this run):"]
     for judgement in judge(report):
         lines.append(

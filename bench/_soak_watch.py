@@ -13,12 +13,12 @@ import contextlib
 import math
 import os
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 import psutil
 from prometheus_client.parser import text_string_to_metric_families
 
+from bench._soak_postgres import postgres_memory_split
 from bench.scoring_consumer_freshness import histogram_quantile
 from kinerja.isolated import IsolatedPlatform
 from kinerja.services import PROCESS_NAMES, SERVICE_NAMES
@@ -123,22 +123,8 @@ def postgres_memory(server: psutil.Process) -> int:
     first many minutes of any run while the buffers fill, which is no leak; a backend's private
     memory (caches, sorts, a plan that leaks) is what can grow without bound, and it is all counted.
     """
-    segment, private = 0, 0
-    for member in [server, *server.children(recursive=True)]:
-        with contextlib.suppress(psutil.Error):
-            for mapping in member.memory_maps(grouped=False):
-                if _is_main_segment(mapping):
-                    segment = max(segment, mapping.size)
-                else:
-                    private += mapping.private_clean + mapping.private_dirty
-    return segment + private
-
-
-def _is_main_segment(mapping: Any) -> bool:
-    """PostgreSQL's main shared memory segment: an anonymous shared mapping (shown as /dev/zero)."""
-    path: str = mapping.path
-    permissions: str = mapping.perms
-    return path == "/dev/zero" and permissions[3:4] == "s"
+    segment, private = postgres_memory_split(server)
+    return segment + sum(private.values())
 
 
 def dead_process(platform: IsolatedPlatform) -> str | None:

@@ -35,10 +35,18 @@ from pathlib import Path
 from typing import Any, cast
 
 import httpx
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench._http import RawClient
 from bench._platform import CpuMeter, machine_line, stage
+from bench._soak_postgres import (
+    PostgresProcesses,
+    process_kinds,
+    read_statements,
+    reset_statements,
+    upkeep_between,
+    upkeep_totals,
+)
 from bench._soak_report import SoakReport, Window, judge, render
 from bench._soak_watch import Scrape, dead_process, freshness_between, memory_mb, process_ids, scrape
 from kinerja.chaos.checks import Verdict, check_databases, settle
@@ -149,9 +157,11 @@ async def watch(
     started: Scrape,
     windows: list[Window],
     args: argparse.Namespace,
+    engine: AsyncEngine,
 ) -> str | None:
     """Record each window as it ends; returns what stopped the soak early (a process died), if anything."""
     pids = process_ids(platform)
+    postgres = PostgresProcesses(pids["postgres"])
     origin = time.perf_counter()
     previous_scrape, previous_counts = started, stream.counts()
     async with httpx.AsyncClient(timeout=10.0) as http:
@@ -168,6 +178,7 @@ async def watch(
                     for service, backlog in sampled.backlog.items():
                         if backlog is not None:
                             largest[service] = max(largest.get(service, 0), backlog)
+            postgres_kinds = await process_kinds(engine)
             counts = stream.counts()
             done = {key: counts[key] - previous_counts[key] for key in counts}
             p50, p99, events = freshness_between(previous_scrape.freshness, sampled.freshness)
@@ -195,6 +206,7 @@ async def watch(
                     backlog={service: largest.get(service, -1) for service in SERVICE_NAMES},
                     memory_mb=await asyncio.to_thread(memory_mb, pids),
                     cores=meter.cores,
+                    postgres=await asyncio.to_thread(postgres.window, postgres_kinds, args.window),
                 )
             )
             stage(f"window {number}: {done['activities']:,} activities, freshness p99 {p99:,.0f} ms")
@@ -208,7 +220,10 @@ async def soak(platform: IsolatedPlatform, args: argparse.Namespace, report: Soa
     """Set up a population, stream for the soak's length while watching, then drain and check."""
     urls = {name: platform.url(name) for name in SERVICE_NAMES}
     ledger = Ledger()
-    engine = create_async_engine(platform.endpoints.database_admin_url or platform.endpoints.database_url)
+    engine = create_async_engine(
+        platform.endpoints.database_admin_url or platform.endpoints.database_url,
+        connect_args={"server_settings": {"application_name": "bench.soak"}},
+    )
     bootstrap = platform.endpoints.kafka_bootstrap_servers
     try:
         async with service_clients(urls, connections=24, timeout=90.0) as clients:
@@ -226,6 +241,8 @@ async def soak(platform: IsolatedPlatform, args: argparse.Namespace, report: Soa
             report.violations.append("the set-up's events were not applied before the stream")
         async with httpx.AsyncClient(timeout=10.0) as http:
             started = await scrape(http, urls)
+        tracking_statements = await reset_statements(engine)
+        upkeep_before = await upkeep_totals(engine)
         stream = Stream()
         stage(f"streaming {args.rate:,.0f} activities/s for {args.minutes:g} min")
         stream_started = time.perf_counter()
@@ -235,7 +252,7 @@ async def soak(platform: IsolatedPlatform, args: argparse.Namespace, report: Soa
                 args.minutes * 60 + STRAGGLER_SECONDS,
             )
         )
-        died = await watch(platform, urls, stream, started, report.windows, args)
+        died = await watch(platform, urls, stream, started, report.windows, args, engine)
         if died is not None:
             driving.cancel()
             report.violations.append(f"stopped early: {died}")
@@ -248,6 +265,9 @@ async def soak(platform: IsolatedPlatform, args: argparse.Namespace, report: Soa
                     "(requests not yet answered, or not yet sent: the client had fallen behind)"
                 )
         report.stream_seconds = time.perf_counter() - stream_started
+        if tracking_statements:
+            report.statements = await read_statements(engine)
+        report.upkeep = upkeep_between(upkeep_before, await upkeep_totals(engine))
         sent = stream.counts()["activities"]
         report.activities_after_windows = sent - sum(w.activities for w in report.windows)
         stage("stream over; waiting until every outbox is drained and every group's lag is zero")
@@ -280,7 +300,7 @@ def run(args: argparse.Namespace) -> SoakReport:
     platform: IsolatedPlatform | None = None
     try:
         stage("starting PostgreSQL, Redis and the broker")
-        platform = IsolatedPlatform(data_dir, PROCESS_NAMES, durable=True)
+        platform = IsolatedPlatform(data_dir, PROCESS_NAMES, durable=True, track_statements=True)
         asyncio.run(ensure_topics(platform.endpoints.kafka_bootstrap_servers))
         stage(
             f"broker: {platform.infrastructure.broker.kind.value}; starting the services and the web process"

@@ -138,11 +138,20 @@ class EmbeddedPorts:
 class EmbeddedInfrastructure:
     """Real PostgreSQL, Redis and broker processes on this machine, data under ``data_dir``."""
 
-    def __init__(self, data_dir: Path, ports: EmbeddedPorts | None = None, *, durable: bool = True) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        ports: EmbeddedPorts | None = None,
+        *,
+        durable: bool = True,
+        track_statements: bool = False,
+    ) -> None:
         self.data_dir = data_dir
         self.ports = ports or EmbeddedPorts()
         # Tests trade durability for speed; ``make up`` keeps PostgreSQL's defaults (nothing lost).
         self.durable = durable
+        # PostgreSQL's per-statement figures (``pg_stat_statements``), for a benchmark that reports them.
+        self.track_statements = track_statements
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.broker = self._broker(choose_broker())
 
@@ -200,6 +209,7 @@ class EmbeddedInfrastructure:
             self.data_dir / "logs" / "postgres.log",
             port=self.ports.postgres,
             durable=self.durable,
+            track_statements=self.track_statements,
         )
 
     def _start_redis(self) -> None:

@@ -25,10 +25,14 @@ class IsolatedPlatform:
         *,
         replicas: int = 1,
         durable: bool = False,
+        track_statements: bool = False,
     ) -> None:
         self.data_dir = data_dir
         self.infrastructure = infra.EmbeddedInfrastructure(
-            data_dir / "infra", infra.EmbeddedPorts.random(), durable=durable
+            data_dir / "infra",
+            infra.EmbeddedPorts.random(),
+            durable=durable,
+            track_statements=track_statements,
         )
         self.endpoints = self.infrastructure.start()
         self.services = ServiceProcesses(

