@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import typing
 from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
@@ -12,8 +13,24 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaTimeoutError
-from sqlalchemy import Integer, Table, Text, any_, cast, delete, func, literal, literal_column, select, update
+from sqlalchemy import (
+    Delete,
+    Integer,
+    Table,
+    Text,
+    any_,
+    cast,
+    delete,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import REGCLASS
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import see_all_regions
@@ -29,10 +46,48 @@ MAX_BACKOFF_SECONDS = 5.0
 DELIVERY_TIMEOUT_SECONDS = 15.0
 #: Published rows are kept a while for inspection and replays of the outbox, then pruned.
 PUBLISHED_RETENTION = timedelta(days=2)
+#: Rows deleted per statement when pruning (a prune repeats it until fewer are left).
+PRUNE_BATCH = 20_000
 
 
 #: The first key of the relays' advisory lock (the second is the outbox table's oid).
 RELAY_LOCK_CLASS = 0x6B6E6A  # "knj"
+
+
+def prune_statement(outbox: Table) -> Delete:
+    """Delete up to ``PRUNE_BATCH`` of the oldest rows before the first one to keep, by primary key.
+
+    One statement, so one snapshot: a row committed meanwhile is neither counted nor deleted. The
+    bound is a subquery of its own (``OFFSET 0`` keeps it from being merged), joined laterally:
+    compared there, ``id < bound`` is a condition of the key's index scan; merged, it followed the
+    row-level security check as a filter over every row.
+    """
+    kept, last, due_row = outbox.alias("kept"), outbox.alias("last"), outbox.alias("due_row")
+    bound = (
+        select(
+            func.coalesce(
+                select(func.min(kept.c.id))
+                .where(
+                    or_(
+                        kept.c.published_at.is_(None), kept.c.published_at >= func.now() - PUBLISHED_RETENTION
+                    )
+                )
+                .scalar_subquery(),
+                select(func.max(last.c.id) + 1).scalar_subquery(),
+            ).label("keep_from")
+        )
+        .offset(literal_column("0"))
+        .subquery("bound")
+    )
+    due = (
+        select(due_row.c.id)
+        .where(due_row.c.id < bound.c.keep_from)
+        .order_by(due_row.c.id)
+        .limit(literal_column(str(PRUNE_BATCH)))
+        .lateral("due")
+    )
+    doomed = select(due.c.id).select_from(bound.join(due, true()))
+    return delete(outbox).where(outbox.c.id == any_(func.array(doomed.scalar_subquery())))
 
 
 class OutboxRelay:
@@ -94,6 +149,7 @@ class OutboxRelay:
             .values(published_at=func.now())
             .returning(outbox.c.id, outbox.c.topic, outbox.c.partition_key, outbox.c.value)
         )
+        self._prune = prune_statement(outbox)
 
     async def publish_batch(self) -> int:
         """Publish one batch of unpublished rows and mark them sent; returns how many were sent.
@@ -205,14 +261,24 @@ class OutboxRelay:
         OUTBOX_OLDEST_AGE.set(float(oldest or 0))
         return int(count)
 
-    async def prune_published(self) -> None:
-        """Delete rows published longer ago than the retention."""
-        table = self._outbox
+    async def prune_published(self) -> int:
+        """Delete rows published longer ago than the retention; returns how many went.
+
+        By the primary key, from the oldest row up to the first one to keep (unpublished, or
+        published within the retention; the relay publishes in id order, so older rows past it are
+        none but a claim's a moment): a probe of the index's first entries when nothing is due.
+        ``published_at < now() - retention`` alone has no index and read the whole outbox every
+        two seconds (20% of PostgreSQL's statement time in a 3-minute soak, rising with the table).
+        """
+        pruned = 0
         async with self._session_factory() as session, session.begin():
             await see_all_regions(session)
-            await session.execute(
-                delete(table).where(table.c.published_at < func.now() - PUBLISHED_RETENTION)
-            )
+            while True:
+                result = typing.cast("CursorResult[Any]", await session.execute(self._prune))
+                deleted = int(result.rowcount)
+                pruned += deleted
+                if deleted < PRUNE_BATCH:
+                    return pruned
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until stopped, backing off (capped) while the broker or database is down."""
