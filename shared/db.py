@@ -87,7 +87,8 @@ def outbox_table(metadata: MetaData) -> Table:
         "outbox",
         metadata,
         Column("id", BigInteger, Identity(), primary_key=True),
-        Column("event_id", Uuid, nullable=False, unique=True),
+        # Not indexed: nothing looks a row up by it (shared.migrations.OUTBOX_EVENT_ID_UNIQUE).
+        Column("event_id", Uuid, nullable=False),
         Column("topic", String(200), nullable=False),
         Column("partition_key", String(200), nullable=False),
         Column("event_type", String(200), nullable=False),

@@ -221,6 +221,23 @@ def create_messaging_tables() -> None:
     )
 
 
+#: The outbox's unique index of event ids: nothing looks an outbox row up by its event id (the
+#: relay claims by ``id``; consumers de-duplicate by event id in their own ``processed_events``),
+#: and a fresh ``uuid4`` per row needs no check. Writing it cost a random B-tree insert for every
+#: row written and again for every row marked sent (the mark is not a HOT update).
+OUTBOX_EVENT_ID_UNIQUE = "uq_outbox_event_id"
+
+
+def drop_outbox_event_id_index() -> None:
+    """Drop the outbox's unique index of event ids (inside a migration)."""
+    op.drop_constraint(OUTBOX_EVENT_ID_UNIQUE, "outbox", type_="unique")
+
+
+def restore_outbox_event_id_index() -> None:
+    """The downgrade of ``drop_outbox_event_id_index``."""
+    op.create_unique_constraint(OUTBOX_EVENT_ID_UNIQUE, "outbox", ["event_id"])
+
+
 def key_by_region(table: str, columns: tuple[str, ...]) -> None:
     """Make ``(region_id, *columns)`` a table's primary key (inside a migration).
 
