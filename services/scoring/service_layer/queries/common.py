@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -20,7 +21,7 @@ from services.scoring.adapters.tables import (
     region_settings,
     units,
 )
-from services.scoring.domain.distribution import DistributionReport, check_distribution
+from services.scoring.domain.distribution import DistributionReport, DistributionRules, check_distribution
 from services.scoring.domain.periods import Period, PeriodKind
 from services.scoring.domain.predicate import OrganisationPredicate, Predicate
 from services.scoring.domain.rules import RuleBook, RuleSet
@@ -171,7 +172,39 @@ async def distribution_report(
             if rule_book is not None
             else await rule_set_for(session, region_id, period)
         )
-    return check_distribution(organisation, predicates, known[period.key].distribution)
+    return _checked(organisation, predicates, known[period.key].distribution)
+
+
+def _checked(
+    organisation: OrganisationPredicate,
+    predicates: list[Predicate] | Mapping[Predicate, int],
+    rules: DistributionRules,
+) -> DistributionReport:
+    """``check_distribution``, remembered by the predicates counted and the rules' identity.
+
+    The check (its shares in ``Fraction``s) cost the region dashboard about a third of its use
+    case, once per unit, on every read; a unit's counts change only with its summaries, and the
+    rules are the same objects from read to read (the region's book is kept: ``rule_book_of``).
+    Each report is kept with the rules it was checked against, so their id names them as long as
+    it is remembered; the memory is emptied when full.
+    """
+    counts = Counter(predicates)
+    key = (organisation, frozenset(counts.items()), id(rules))
+    found = _CHECKED.get(key)
+    if found is not None and found[0] is rules:
+        return found[1]
+    if len(_CHECKED) >= _CHECKS_KEPT:
+        _CHECKED.clear()
+    report = check_distribution(organisation, counts, rules)
+    _CHECKED[key] = (rules, report)
+    return report
+
+
+_CHECKS_KEPT = 4096
+_CHECKED: dict[
+    tuple[OrganisationPredicate, frozenset[tuple[Predicate, int]], int],
+    tuple[DistributionRules, DistributionReport],
+] = {}
 
 
 async def distribution_of(

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from datetime import date
 from decimal import Decimal
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Boolean, String, bindparam, column, select, text
+from sqlalchemy import Boolean, Date, String, Text, bindparam, column, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from services.scoring.adapters.tables import (
@@ -31,14 +30,13 @@ from services.scoring.service_layer.queries.common import (
     ensure_known_unit,
     mean_of,
 )
-from services.scoring.service_layer.rules import rule_set_from_settings
 from services.scoring.service_layer.schemas import (
     PredicateCount,
     RankingEntry,
     TrendPoint,
     UnitDashboardRead,
 )
-from services.scoring.service_layer.views import employee_assignment
+from services.scoring.service_layer.views import cached_rule_book, employee_assignment
 from shared.auth import Principal, Role, ensure_may_read_unit
 from shared.region_reads import Reads
 
@@ -62,16 +60,20 @@ def keys_of_year(year: int) -> list[str]:
     return [period.key for kind in PeriodKind for period in periods_in_year(year, kind)]
 
 
-def rule_book_of(region_id: str, rule_sets: list[tuple[str, dict[str, Any]]] | None) -> RuleBook:
-    """The region's rule book from its rule sets as a dashboard statement gives them (date, settings)."""
-    return RuleBook(
-        {
-            region_id: [
-                rule_set_from_settings(date.fromisoformat(effective_from), settings)
-                for effective_from, settings in rule_sets or ()
-            ]
-        }
-    )
+#: A dashboard statement's region's rule sets: their dates, and their settings as text, in date order.
+RULE_SETS_COLUMNS = """(SELECT array_agg(effective_from ORDER BY effective_from)
+          FROM rule_sets WHERE region_id = :region_id) AS rules_from,
+       (SELECT array_agg(settings::text ORDER BY effective_from)
+          FROM rule_sets WHERE region_id = :region_id) AS rules"""
+
+RULE_SETS_TYPES = (column("rules_from", ARRAY(Date)), column("rules", ARRAY(Text)))
+
+
+def rule_book_of(region_id: str, found: Any) -> RuleBook:
+    """The region's rule book from the rule sets a dashboard statement gives (``RULE_SETS_COLUMNS``):
+    the process's one book of the region while they are the same (``views.cached_rule_book``), so
+    that the settings are not decoded and the rules are the same objects from read to read."""
+    return cached_rule_book(region_id, tuple(zip(found.rules_from or (), found.rules or (), strict=True)))
 
 
 class _Rollup(NamedTuple):
@@ -144,8 +146,7 @@ SELECT u.name AS unit_name,
                   FROM complaint_breaches
                  WHERE region_id = :region_id AND unit_id = :unit_id AND period LIKE :year_pattern
                  GROUP BY period, stage) AS b) AS breaches,
-       (SELECT jsonb_agg(jsonb_build_array(effective_from, settings))
-          FROM rule_sets WHERE region_id = :region_id) AS rule_sets
+       {RULE_SETS_COLUMNS}
   FROM (SELECT 1) AS one
   LEFT JOIN units u ON u.region_id = :region_id AND u.unit_id = :unit_id
 """
@@ -167,7 +168,7 @@ SELECT u.name AS unit_name,
         column("ranking", String),
         column("satisfaction", JSONB),
         column("breaches", JSONB),
-        column("rule_sets", JSONB),
+        *RULE_SETS_TYPES,
     )
 )
 
@@ -253,7 +254,7 @@ async def unit_dashboard(
     counts: Mapping[str, int] = current.predicate_counts if current else {}
     employee_count = current.employees if current else 0
     organisation_predicate = found.organisation_predicate
-    book = rule_book_of(region_id, found.rule_sets)
+    book = rule_book_of(region_id, found)
     figures = UnitDashboardRead.model_validate(
         {
             "unit_id": unit_id,

@@ -15,6 +15,8 @@ from services.scoring.domain.periods import PeriodKind, parse_period_key, period
 from services.scoring.domain.rules import RuleSet
 from services.scoring.service_layer.queries.common import distribution_report, mean_of
 from services.scoring.service_layer.queries.dashboards import (
+    RULE_SETS_COLUMNS,
+    RULE_SETS_TYPES,
     keys_of_year,
     live_predicates,
     predicate_counts,
@@ -30,7 +32,7 @@ from shared.region_reads import Reads
 #: and its rollups summed per period of the year (the trend), in one round trip.
 _REGION_DASHBOARD = (
     text(
-        """
+        f"""
 SELECT (SELECT period_kind FROM region_settings WHERE region_id = :region_id) AS period_kind,
        (SELECT jsonb_agg(jsonb_build_array(
                    unit_id, employees, measured, achievement_sum::text, predicate_counts))
@@ -45,8 +47,7 @@ SELECT (SELECT period_kind FROM region_settings WHERE region_id = :region_id) AS
        (SELECT jsonb_agg(jsonb_build_array(unit_id, satisfaction_index::text))
           FROM unit_satisfaction
          WHERE region_id = :region_id AND period = :period AND service_id = :whole_unit) AS indices,
-       (SELECT jsonb_agg(jsonb_build_array(effective_from, settings))
-          FROM rule_sets WHERE region_id = :region_id) AS rule_sets,
+       {RULE_SETS_COLUMNS},
        (SELECT jsonb_agg(jsonb_build_array(period, employees, measured, achievement_sum::text))
           FROM (SELECT period, sum(employees) AS employees, sum(measured) AS measured,
                        sum(achievement_sum) AS achievement_sum
@@ -61,7 +62,9 @@ SELECT (SELECT period_kind FROM region_settings WHERE region_id = :region_id) AS
     )
     .columns(
         column("period_kind", String),
-        *(column(name, JSONB) for name in ("rollups", "units", "breaches", "indices", "rule_sets", "trend")),
+        *(column(name, JSONB) for name in ("rollups", "units", "breaches", "indices")),
+        *RULE_SETS_TYPES,
+        column("trend", JSONB),
     )
 )
 
@@ -108,7 +111,7 @@ async def region_dashboard(*, session: Reads, principal: Principal, period: str)
     # The unit's own index (service ""), over every response it received: a mean of its services'
     # indices would weigh a service answered twice like one answered two hundred times.
     indices = {unit_id: Decimal(index) for unit_id, index in found.indices or ()}
-    book = rule_book_of(region_id, found.rule_sets)
+    book = rule_book_of(region_id, found)
     summaries = []
     region_counts: Counter[str] = Counter()
     rules_in_force: dict[str, RuleSet] = {}  # taken from the book once, when the first unit needs it

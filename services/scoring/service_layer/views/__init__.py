@@ -16,6 +16,7 @@ what ``summary_inputs.py`` reads), with what a region's refreshes share loaded o
 from services.scoring.service_layer.views.deltas import ProgressDelta, note_activity_change
 from services.scoring.service_layer.views.facts import (
     RegionFacts,
+    cached_rule_book,
     calendar,
     closures,
     is_frozen,
@@ -45,6 +46,7 @@ __all__ = [
     "RegionFacts",
     "SummaryKey",
     "Touch",
+    "cached_rule_book",
     "calendar",
     "closures",
     "counted_keys",

@@ -82,7 +82,7 @@ async def region_facts(session: AsyncSession, region_id: str) -> RegionFacts:
         if row.timezone is None
         else Calendar(row.timezone, PeriodKind(row.period_kind.upper())),
         dict(zip(row.closed or (), row.closed_at or (), strict=True)),
-        _cached_rule_book(region_id, tuple(zip(row.rules_from or (), row.rules or (), strict=True))),
+        cached_rule_book(region_id, tuple(zip(row.rules_from or (), row.rules or (), strict=True))),
     )
 
 
@@ -113,7 +113,7 @@ def _region_facts_statement() -> Any:
 _REGION_FACTS = _region_facts_statement()
 
 
-def _cached_rule_book(region_id: str, made_of: tuple[tuple[date, str], ...]) -> RuleBook:
+def cached_rule_book(region_id: str, made_of: tuple[tuple[date, str], ...]) -> RuleBook:
     """The region's rule book from its rule sets (each date with its settings' text), remembered
     while they are the same (the latest book a region, so bounded by the regions)."""
     found = _BOOKS.get(region_id)
