@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -12,8 +13,9 @@ from services.scoring.service_layer.queries import scorecards
 from shared.auth import Principal, Role
 from shared.contracts.reporting import FieldVisitLogged
 from shared.region_reads import region_read
+from shared.region_time import shown_in
 from tests.conftest import auth
-from tests.integration.scoring_events import Q1, YEAR, reported, seeded
+from tests.integration.scoring_events import Q1, YEAR, rater_assessment, reported, seeded
 from tests.integration.test_region_isolation import engine_of
 
 pytestmark = pytest.mark.integration
@@ -126,7 +128,7 @@ async def test_a_scorecard_is_read_in_one_statement(start_service, period: str) 
             reader.execute = counted  # type: ignore[method-assign]
             admin = Principal(subject="hr", region_id=r, roles=frozenset({Role.REGION_ADMIN}))
             card = await scorecards.scorecard(
-                session=reader, principal=admin, employee_id="ani", period=period
+                session=reader, principal=admin, employee_id="ani", period=period, zone=UTC
             )
     finally:
         await engine.dispose()
@@ -135,3 +137,37 @@ async def test_a_scorecard_is_read_in_one_statement(start_service, period: str) 
     [docs] = [item for item in card.indicators if item.indicator_id == "ani-docs"]
     assert [(a.activity_id, a.quantity) for a in docs.activities] == [("a1", Decimal(3)), ("a2", Decimal(4))]
     assert docs.activity_count == 2
+
+
+async def test_a_scorecard_is_built_in_the_regions_zone_as_shown_in_shows_it(start_service) -> None:
+    """The platform's times (progress, assessment, summary) in the zone, the device's as sent."""
+    _, region = await seeded(start_service)
+    r = region.id
+    await region.apply(
+        reported(r, "ani", "a1", "docs", 3, occurred_at=datetime(YEAR, 2, 4, 10, tzinfo=WIT)),
+        rater_assessment(r, "ani", "boss", 3),
+        visit(r, "v1", datetime(YEAR, 2, 5, 9, 30, tzinfo=INDIA)),
+    )
+    papua = ZoneInfo("Asia/Jayapura")
+    admin = Principal(subject="hr", region_id=r, roles=frozenset({Role.REGION_ADMIN}))
+    engine = engine_of("scoring")
+    try:
+        async with region_read(engine, r) as reader:
+            built = await scorecards.scorecard(
+                session=reader, principal=admin, employee_id="ani", period=Q1, zone=papua
+            )
+            in_utc = await scorecards.scorecard(
+                session=reader, principal=admin, employee_id="ani", period=Q1, zone=UTC
+            )
+    finally:
+        await engine.dispose()
+
+    assert built.model_dump_json() == shown_in(in_utc, papua).model_dump_json()
+    assert built.updated_at.utcoffset() == timedelta(hours=9)
+    assert built.behaviour_assessment is not None
+    assert built.behaviour_assessment.submitted_at.utcoffset() == timedelta(hours=9)
+    [docs] = [item for item in built.indicators if item.indicator_id == "ani-docs"]
+    assert docs.updated_at is not None
+    assert docs.updated_at.utcoffset() == timedelta(hours=9)
+    assert docs.activities[0].occurred_at == datetime(YEAR, 2, 4, 10, tzinfo=WIT)
+    assert built.field_visits[0].visited_at.utcoffset() == timedelta(hours=5, minutes=30)

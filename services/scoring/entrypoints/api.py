@@ -72,10 +72,10 @@ async def get_scorecard(
     zone = await region_zone(context, principal.region)
     async with region_read(context.engine, principal.region) as session:
         card = await scorecards.scorecard(
-            session=session, principal=principal, employee_id=employee_id, period=period
+            session=session, principal=principal, employee_id=employee_id, period=period, zone=zone
         )
     SCORECARDS_READ.inc()
-    return json_response(shown_in(card, zone))
+    return json_response(card)
 
 
 @hot_route(router, "GET", "/units/{unit_id}/dashboard", response_model=UnitDashboardRead)

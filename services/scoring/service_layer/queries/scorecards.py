@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +22,7 @@ from services.scoring.service_layer.views import indicator_of, to_decimal
 from shared.auth import Principal, Role
 from shared.refusals import Refusal, RefusalKind
 from shared.region_reads import Reads
-from shared.region_time import as_sent
+from shared.region_time import as_sent, in_zone
 
 
 def _invisible() -> Refusal:
@@ -34,8 +34,16 @@ def _invisible() -> Refusal:
     )
 
 
-async def scorecard(*, session: Reads, principal: Principal, employee_id: str, period: str) -> ScorecardRead:
-    """An employee's scorecard; every number traceable to the activities behind it."""
+async def scorecard(
+    *, session: Reads, principal: Principal, employee_id: str, period: str, zone: tzinfo
+) -> ScorecardRead:
+    """An employee's scorecard; every number traceable to the activities behind it.
+
+    Shown as ``shared.region_time.shown_in`` shows an answer in the region's ``zone``: the times the
+    platform computed (the progress rows', the assessment's, the decision's, the summary's) are put
+    in the zone as the answer is built, the device's (activities, visits) kept as sent, rather than
+    found again by walking the validated answer and copying every model that holds one.
+    """
     parsed = parse_period_key(period)
     region_id = principal.region
     summary = await scorecard_summary(session, region_id, employee_id, parsed)
@@ -82,11 +90,11 @@ async def scorecard(*, session: Reads, principal: Principal, employee_id: str, p
                 "activity_count": planned.activity_count if progress else 0,
                 "verified_count": planned.verified_count if progress else 0,
                 "rejected_count": planned.rejected_count if progress else 0,
-                "last_activity_at": planned.last_occurred_at if progress else None,
+                "last_activity_at": in_zone(planned.last_occurred_at, zone) if progress else None,
                 "last_activity_id": planned.last_activity_id if progress else None,
                 "events_applied": planned.events_applied if progress else 0,
                 "last_event_id": planned.last_event_id if progress else None,
-                "updated_at": planned.updated_at if progress else None,
+                "updated_at": in_zone(planned.updated_at, zone) if progress else None,
                 "activities": activities.get(planned.indicator_id, []),
             }
         )
@@ -97,7 +105,7 @@ async def scorecard(*, session: Reads, principal: Principal, employee_id: str, p
             "assessor_id": summary.assessment_assessor_id,
             "proposed_rating": summary.assessment_proposed_rating,
             "scores": summary.assessment_scores,
-            "submitted_at": summary.assessment_submitted_at,
+            "submitted_at": in_zone(summary.assessment_submitted_at, zone),
         }
     # Validated once, nested parts as plain values: one pydantic call instead of one per activity.
     return ScorecardRead.model_validate(
@@ -120,7 +128,7 @@ async def scorecard(*, session: Reads, principal: Principal, employee_id: str, p
             "proposed_behaviour_rating": summary.proposed_behaviour_rating,
             "behaviour_assessment": assessment,
             "proposed_predicate": summary.proposed_predicate,
-            "decision": _decision_of(summary),
+            "decision": _decision_of(summary, zone),
             "predicate": summary.predicate,
             "period_closed": bool(summary.period_closed),
             "field_visits": [
@@ -138,7 +146,7 @@ async def scorecard(*, session: Reads, principal: Principal, employee_id: str, p
             ],
             "indicators": indicators,
             "last_event_id": summary.last_event_id,
-            "updated_at": summary.updated_at,
+            "updated_at": in_zone(summary.updated_at, zone),
         }
     )
 
@@ -149,7 +157,7 @@ def _target_without_activity(planned: Any, period: Period) -> Decimal | None:
     return to_decimal(target.value) if isinstance(target, NumericTarget) else None
 
 
-def _decision_of(summary: Row[Any]) -> dict[str, Any] | None:
+def _decision_of(summary: Row[Any], zone: tzinfo) -> dict[str, Any] | None:
     """The rater's decision on a scorecard summary (read with its latest decision row)."""
     if summary.result_rating is None:
         return None
@@ -164,6 +172,6 @@ def _decision_of(summary: Row[Any]) -> dict[str, Any] | None:
         "overridden": bool(summary.overridden),
         "reason": summary.decision_reason,
         "decided_by": summary.decided_by,
-        "decided_at": summary.decided_at,
+        "decided_at": in_zone(summary.decided_at, zone),
         "proposal_changed_since": changed,
     }
