@@ -37,19 +37,44 @@ def _is_main_segment(mapping: Any) -> bool:
     return path == "/dev/zero" and permissions[3:4] == "s"
 
 
-def postgres_memory_split(server: psutil.Process) -> tuple[int, dict[int, int]]:
-    """The main shared segment's size and each process's private memory outside it, in bytes."""
-    segment, private = 0, {}
+#: Processes PostgreSQL starts for a while and ends: an autovacuum worker (one table's vacuum or
+#: analyze) and a query's parallel workers, named by their titles (``pg_stat_activity`` may not
+#: list them yet).
+TRANSIENT_KINDS = ("autovacuum worker", "parallel worker")
+
+
+def title_kind(title: str) -> str | None:
+    """The transient kind of a server process by the title PostgreSQL gives it, if it is one."""
+    title = title.removeprefix("postgres: ")
+    return next((kind for kind in TRANSIENT_KINDS if title.startswith(kind)), None)
+
+
+@dataclass
+class MemorySplit:
+    """PostgreSQL's main shared segment and each process's private memory outside it, in bytes."""
+
+    segment: int
+    private: dict[int, int]
+    #: The processes among them of a transient kind, by pid.
+    transient: dict[int, str]
+
+
+def postgres_memory_split(server: psutil.Process) -> MemorySplit:
+    """The server's memory, process by process."""
+    split = MemorySplit(0, {}, {})
     for member in [server, *server.children(recursive=True)]:
         with contextlib.suppress(psutil.Error):
             own = 0
             for mapping in member.memory_maps(grouped=False):
                 if _is_main_segment(mapping):
-                    segment = max(segment, mapping.size)
+                    split.segment = max(split.segment, mapping.size)
                 else:
                     own += mapping.private_clean + mapping.private_dirty
-            private[member.pid] = own
-    return segment, private
+            split.private[member.pid] = own
+            kind = title_kind(" ".join(member.cmdline()))
+            if kind is not None:
+                split.transient[member.pid] = kind
+    return split
 
 
 async def process_kinds(engine: AsyncEngine) -> dict[int, str]:
@@ -67,12 +92,20 @@ async def process_kinds(engine: AsyncEngine) -> dict[int, str]:
     return {int(pid): str(kind) for pid, kind in rows}
 
 
-def _kind_by_title(process: psutil.Process) -> str:
+#: A client connection's title: user, database, address(port), then what it does.
+_CLIENT_TITLE = re.compile(r"postgres: \S+ \S+ [0-9a-f.:\[\]]+\(\d+\)")
+#: A client connection opened after ``pg_stat_activity`` was read (it has no name there yet).
+NEW_CLIENT = "client not yet named"
+
+
+def kind_of_title(title: str) -> str:
     """A process started after ``pg_stat_activity`` was read, by the title PostgreSQL gives it."""
+    return title_kind(title) or (NEW_CLIENT if _CLIENT_TITLE.match(title) else "other")
+
+
+def _kind_by_title(pid: int) -> str:
     with contextlib.suppress(psutil.Error):
-        title = " ".join(process.cmdline())
-        if title.startswith("postgres: autovacuum worker"):
-            return "autovacuum worker"
+        return kind_of_title(" ".join(psutil.Process(pid).cmdline()))
     return "other"
 
 
@@ -121,16 +154,16 @@ class PostgresProcesses:
         for member in self._members():
             used = self._cpu_of(member)
             now[member.pid] = used
-            kind = kinds.setdefault(member.pid, _kind_by_title(member))
+            kind = kinds.get(member.pid) or kinds.setdefault(member.pid, _kind_by_title(member.pid))
             cpu[kind] = cpu.get(kind, 0.0) + used - self._cpu.get(member.pid, 0.0)
         ended = self._children_cpu()
         cpu[ENDED] = ended - self._ended_cpu
         self._cpu, self._ended_cpu = now, ended
-        _, private = postgres_memory_split(self._server)
+        split = postgres_memory_split(self._server)
         memory: dict[str, float] = {}
         count: Counter[str] = Counter()
-        for pid, size in private.items():
-            kind = kinds.get(pid, "other")
+        for pid, size in split.private.items():
+            kind = split.transient.get(pid) or kinds.get(pid) or _kind_by_title(pid)
             memory[kind] = memory.get(kind, 0.0) + size / 2**20
             count[kind] += 1
         return ProcessKinds(
@@ -166,6 +199,17 @@ async def reset_statements(engine: AsyncEngine) -> bool:
         await connection.execute(text("SELECT pg_stat_statements_reset()"))
         await connection.commit()
     return True
+
+
+async def sessions_so_far(engine: AsyncEngine) -> int:
+    """Connections opened to the database since the server started (``pg_stat_database``)."""
+    async with engine.connect() as connection:
+        return int(
+            await connection.scalar(
+                text("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+            )
+            or 0
+        )
 
 
 async def read_statements(engine: AsyncEngine) -> list[Statement]:
@@ -256,8 +300,9 @@ def render_upkeep(tables: list[TableUpkeep], activities: int) -> list[str]:
     return lines
 
 
-def render_statements(statements: list[Statement], activities: int) -> list[str]:
-    """The costliest statements: time per call and per activity, the rows and WAL they wrote."""
+def render_statements(statements: list[Statement], activities: int, sessions: int) -> list[str]:
+    """The costliest statements: time per call and per activity, the rows and WAL they wrote; and
+    how many connections the services opened meanwhile (each a new server process)."""
     if not statements:
         return []
     total_ms = sum(s.total_ms for s in statements)
@@ -267,7 +312,7 @@ def render_statements(statements: list[Statement], activities: int) -> list[str]
         f"PostgreSQL's statements over the stream (pg_stat_statements; time is the statements' own, "
         f"waits included): {total_ms / 1000:,.1f} s in {sum(s.calls for s in statements):,} calls, "
         f"{total_ms * 1000 / per:,.0f} µs and {sum(s.wal_bytes for s in statements) / per:,.0f} WAL bytes "
-        "an activity; the costliest:",
+        f"an activity; connections opened meanwhile: {sessions:,}; the costliest:",
         f"{'µs/activity':>11} {'share':>6} {'calls':>10} {'µs/call':>8} {'rows/call':>9} "
         f"{'WAL B/call':>10}  statement",
     ]

@@ -89,6 +89,8 @@ class SoakReport:
     statements: list[Statement] = field(default_factory=list)
     #: Autovacuum's runs and time by table over the stream.
     upkeep: list[TableUpkeep] = field(default_factory=list)
+    #: Connections opened to PostgreSQL over the stream (each a server process started).
+    sessions: int = 0
 
 
 @dataclass(frozen=True)
@@ -248,7 +250,7 @@ def render(report: SoakReport) -> str:
             lines.append(f"{w.number:>3} " + " ".join(cells) + unit)
     lines += render_kinds([(w.number, w.postgres) for w in windows if w.postgres is not None])
     activities = sum(w.activities for w in windows) + report.activities_after_windows
-    lines += render_statements(report.statements, activities)
+    lines += render_statements(report.statements, activities, report.sessions)
     lines += render_upkeep(report.upkeep, activities)
     lines += ["", "verdict (baseline: the first window of this run):"]
     for judgement in judge(report):

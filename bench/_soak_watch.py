@@ -123,8 +123,8 @@ def postgres_memory(server: psutil.Process) -> int:
     first many minutes of any run while the buffers fill, which is no leak; a backend's private
     memory (caches, sorts, a plan that leaks) is what can grow without bound, and it is all counted.
     """
-    segment, private = postgres_memory_split(server)
-    return segment + sum(private.values())
+    split = postgres_memory_split(server)
+    return split.segment + sum(split.private.values())
 
 
 def dead_process(platform: IsolatedPlatform) -> str | None:

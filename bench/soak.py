@@ -44,6 +44,7 @@ from bench._soak_postgres import (
     process_kinds,
     read_statements,
     reset_statements,
+    sessions_so_far,
     upkeep_between,
     upkeep_totals,
 )
@@ -243,6 +244,7 @@ async def soak(platform: IsolatedPlatform, args: argparse.Namespace, report: Soa
             started = await scrape(http, urls)
         tracking_statements = await reset_statements(engine)
         upkeep_before = await upkeep_totals(engine)
+        sessions_before = await sessions_so_far(engine)
         stream = Stream()
         stage(f"streaming {args.rate:,.0f} activities/s for {args.minutes:g} min")
         stream_started = time.perf_counter()
@@ -268,6 +270,7 @@ async def soak(platform: IsolatedPlatform, args: argparse.Namespace, report: Soa
         if tracking_statements:
             report.statements = await read_statements(engine)
         report.upkeep = upkeep_between(upkeep_before, await upkeep_totals(engine))
+        report.sessions = await sessions_so_far(engine) - sessions_before
         sent = stream.counts()["activities"]
         report.activities_after_windows = sent - sum(w.activities for w in report.windows)
         stage("stream over; waiting until every outbox is drained and every group's lag is zero")

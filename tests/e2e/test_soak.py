@@ -66,6 +66,7 @@ def test_a_quick_soak_reports_every_window_and_loses_nothing(tmp_path: Path) -> 
     assert statements
     assert statements[0]["total_ms"] >= statements[-1]["total_ms"]
     assert any("INSERT INTO activities" in statement["query"] for statement in statements)
+    assert report["sessions"] >= 0
 
     targets = [judgement["target"] for judgement in report["verdict"]]
     for wanted in (
