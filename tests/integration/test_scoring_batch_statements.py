@@ -126,12 +126,10 @@ async def test_a_summary_is_written_only_when_its_content_changes_without_readin
     assert reading_content == []
 
 
-async def test_what_a_summary_row_or_its_employee_has_one_of_is_read_in_one_statement(
-    start_service: Any,
-) -> None:
+async def test_what_a_summary_row_has_one_of_is_read_in_one_statement(start_service: Any) -> None:
     # Small batches pay each statement's own cost (hundreds of µs of the consumer's CPU) more than
     # its rows': whether a summary row is stored, the rater's latest assessment and decision come
-    # in one statement, and so do its employee's plans in force and assignment.
+    # in one statement.
     scoring = await start_service("scoring")
     region = new_region_id()
     await finished(scoring, [counted_plan(region, "ani")])
@@ -139,5 +137,3 @@ async def test_what_a_summary_row_or_its_employee_has_one_of_is_read_in_one_stat
     named = [{table.name for table in find_tables(statement)} for statement in executed]
     row_facts = [names for names in named if names & {"behaviour_assessments", "rating_decisions"}]
     assert row_facts == [{"employee_scores", "behaviour_assessments", "rating_decisions"}]
-    employee_facts = [names for names in named if "employees" in names or names == {"plans"}]
-    assert employee_facts == [{"plans", "employees", "region_settings"}]

@@ -241,9 +241,9 @@ def _summary_values(
     behaviour = behaviour_rating(assessment.proposed_rating, assessment.scores) if assessment else None
     return {
         "plan_id": plan.plan_id,
-        "unit_id": person.unit_id if person else plan.plan_unit_id or "",
-        "job_type": person.job_type if person else plan.plan_job_type or "",
-        "rater_id": (person.supervisor_id if person and person.supervisor_id else plan.plan_rater_id),
+        "unit_id": person.unit_id if person else plan.unit_id or "",
+        "job_type": person.job_type if person else plan.job_type or "",
+        "rater_id": (person.supervisor_id if person and person.supervisor_id else plan.rater_id),
         "achievement": to_decimal(assessed.achievement),
         "main_achievement": to_decimal(assessed.main_achievement),
         "additional_bonus": to_decimal(assessed.additional_bonus),

@@ -3,9 +3,8 @@ every touched key at once.
 
 Each reader takes every touched key at once (``per_key``: an index look-up per key) and returns the
 rows by key, so the refresh itself is a loop over the keys with no I/O. What a row has at most one
-of (whether it is stored, the rater's latest assessment and decision) comes in one statement, and
-so do an employee's plans in force and assignment: with small batches each statement's own cost
-outweighs its rows'. The statements are built
+of (whether it is stored, the rater's latest assessment and decision) comes in one statement:
+with small batches each statement's own cost outweighs its rows'. The statements are built
 once, the keys their array parameters. The short SQL aliases
 ("k", "s", ...) name the derived tables in the statement text only.
 """
@@ -40,7 +39,6 @@ class SummaryInputs:
 
     #: The rows stored already, each with the unit it names (not its content).
     stored: dict[SummaryKey, Any]
-    #: Each employee's plan in force by year (its unit, job type and rater as ``plan_...``).
     plans_in_force: dict[tuple[str, int], Any]
     indicator_rows: PlannedIndicators
     progress: dict[SummaryKey, dict[str, Any]]
@@ -56,7 +54,7 @@ async def read_summary_inputs(
     """Every fact the given rows are computed from (``planned``: the plans in force, if read already)."""
     employee_ids = sorted({employee_id for employee_id, _ in keys})
     stored, assessments, decisions = await _row_facts(session, region_id, keys)
-    plans_in_force, assignments = await _employee_facts(session, region_id, employee_ids)
+    plans_in_force = await _plans_in_force(session, region_id, employee_ids)
     indicator_rows = (
         planned if planned is not None else await plan_indicators_in_force(session, region_id, employee_ids)
     )
@@ -65,6 +63,7 @@ async def read_summary_inputs(
     # the usual batch, need no look-up.
     judged = any(row.target is None for rows in indicator_rows.values() for row in rows)
     judgements = await _judgements(session, region_id, keys) if judged else {}
+    assignments = await _assignments_today(session, region_id, employee_ids)
     return SummaryInputs(
         stored, plans_in_force, indicator_rows, progress, assessments, judgements, decisions, assignments
     )
@@ -152,6 +151,16 @@ def _row_facts_statement() -> Any:
     )
 
 
+def _plans_in_force_statement() -> Any:
+    key_table = _employee_keys()
+    query = select(plans).where(
+        plans.c.region_id == bindparam("region_id"),
+        plans.c.employee_id == key_table.c.employee_id,
+        plans.c.in_force.is_(True),
+    )
+    return per_key(key_table, query, "p")
+
+
 def _progress_rows_statement() -> Any:
     key_table, progress = _summary_keys(), indicator_progress.c
     query = select(indicator_progress).where(
@@ -172,54 +181,23 @@ def _judgements_statement() -> Any:
     return per_key(key_table, query, "j")
 
 
-def _employee_facts_statement() -> Any:
-    """Each employee's plans in force (one a year; the plan's own unit, job type and rater labelled
-    ``plan_...``) and the assignment holding today (unit, job type, supervisor), in one statement."""
+def _assignments_today_statement() -> Any:
     key_table = _employee_keys()
-    plan = (
-        select(
-            plans.c.plan_id,
-            plans.c.year,
-            plans.c.unit_id.label("plan_unit_id"),
-            plans.c.job_type.label("plan_job_type"),
-            plans.c.rater_id.label("plan_rater_id"),
+    query = employee_assignment(
+        select(employees).where(
+            employees.c.region_id == bindparam("region_id"),
+            employees.c.employee_id == key_table.c.employee_id,
         )
-        .where(
-            plans.c.region_id == bindparam("region_id"),
-            plans.c.employee_id == key_table.c.employee_id,
-            plans.c.in_force.is_(True),
-        )
-        .offset(0)
-        .lateral("p")
     )
-    assignment = (
-        employee_assignment(
-            select(
-                employees.c.employee_id.label("assigned"),
-                employees.c.unit_id,
-                employees.c.job_type,
-                employees.c.supervisor_id,
-            ).where(
-                employees.c.region_id == bindparam("region_id"),
-                employees.c.employee_id == key_table.c.employee_id,
-            )
-        )
-        .offset(0)
-        .lateral("w")
-    )
-    return (
-        select(key_table, plan, assignment)
-        .select_from(key_table)
-        .outerjoin(plan, true())
-        .outerjoin(assignment, true())
-    )
+    return per_key(key_table, query, "w")
 
 
 # Each built once (see ``sql_arrays``).
 _ROW_FACTS = _row_facts_statement()
+_PLANS_IN_FORCE = _plans_in_force_statement()
 _PROGRESS_ROWS = _progress_rows_statement()
 _JUDGEMENTS = _judgements_statement()
-_EMPLOYEE_FACTS = _employee_facts_statement()
+_ASSIGNMENTS_TODAY = _assignments_today_statement()
 
 
 async def _row_facts(
@@ -239,6 +217,13 @@ async def _row_facts(
         if row.decision_id is not None:
             decisions[key] = row
     return stored, assessments, decisions
+
+
+async def _plans_in_force(
+    session: AsyncSession, region_id: str, employee_ids: list[str]
+) -> dict[tuple[str, int], Any]:
+    rows = await session.execute(_PLANS_IN_FORCE, {"region_id": region_id, "employee_id": employee_ids})
+    return {(row.employee_id, row.year): row for row in rows}
 
 
 async def _progress_rows(
@@ -261,15 +246,9 @@ async def _judgements(
     return found
 
 
-async def _employee_facts(
+async def _assignments_today(
     session: AsyncSession, region_id: str, employee_ids: list[str]
-) -> tuple[dict[tuple[str, int], Any], dict[str, Any]]:
-    """Each employee's plans in force by (employee, year), and assignment holding today."""
-    plans_in_force: dict[tuple[str, int], Any] = {}
-    assignments: dict[str, Any] = {}
-    for row in await session.execute(_EMPLOYEE_FACTS, {"region_id": region_id, "employee_id": employee_ids}):
-        if row.plan_id is not None:
-            plans_in_force[(row.employee_id, row.year)] = row
-        if row.assigned is not None:
-            assignments[row.employee_id] = row
-    return plans_in_force, assignments
+) -> dict[str, Any]:
+    """Each employee's assignment holding today (unit, job type, rater)."""
+    rows = await session.execute(_ASSIGNMENTS_TODAY, {"region_id": region_id, "employee_id": employee_ids})
+    return {row.employee_id: row for row in rows}
