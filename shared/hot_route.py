@@ -117,7 +117,7 @@ class HotRoute(GuardedRoute):
                 raise _NotTaken
             try:
                 value = json.loads(body)  # as Starlette's Request.json(): the same values, big numbers too
-            except ValueError:
+            except (ValueError, RecursionError):  # nested past the parser's depth: FastAPI's 400
                 raise _NotTaken from None
             model, errors = self.body_field.validate(value, loc=("body",))
             if errors:

@@ -90,6 +90,7 @@ REQUESTS: list[tuple[str, str, dict[str, str], bytes]] = [
     ("query out of range", "/v1/things/x1?limit=11", JSON, GOOD),
     ("query not a number", "/v1/things/x1?limit=many", JSON, GOOD),
     ("UTF-16 body", "/v1/things/x1", JSON, GOOD.decode().encode("utf-16")),
+    ("nested past the parser's depth", "/v1/things/x1", JSON, b"[" * 2000),
 ]
 
 
