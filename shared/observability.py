@@ -47,6 +47,11 @@ CONSUMER_BATCH_SIZE = Histogram(
     "Events per consumed batch",
     buckets=(1, 5, 10, 50, 100, 250, 500, 1000, 2500, 5000),
 )
+CONSUMER_BATCH_SECONDS = Histogram(
+    "kinerja_consumer_batch_seconds",
+    "A consumed batch's time, from its first record's arrival to its effect committed",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 BUILD_INFO = Info("kinerja_build", "The running build: service and version")
 READY = Gauge("kinerja_ready", "1 when every readiness check passed at the last scrape or /readyz, else 0")
 DEPENDENCY_UP = Gauge(
@@ -59,6 +64,17 @@ EVENT_TO_EFFECT = Histogram(
     "Time from an event's occurrence to its effect being committed by a consumer",
     ["topic"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5, 10, 30, 60),
+)
+#: Where an event's time to effect goes, each event's parts adding up to its event-to-effect time:
+#: ``relay`` from its occurrence to the producer's record (the outbox's commit and the relay's
+#: claim), ``broker`` from the record to the consumer's fetch, ``waiting`` the part of that spent
+#: while the consumer was busy with the batch before, ``applying`` its batch's time until commit.
+EVENT_TO_EFFECT_PARTS = ("relay", "broker", "waiting", "applying")
+EVENT_TO_EFFECT_PART = Histogram(
+    "kinerja_event_to_effect_part_seconds",
+    "A part of an event's time from its occurrence to its effect (relay, broker, waiting, applying)",
+    ["topic", "part"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5, 10, 30, 60),
 )
 
 

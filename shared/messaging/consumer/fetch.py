@@ -27,8 +27,9 @@ LIVE_TOP_UP = TopUp(wait_ms=10, limit_ms=50)
 REPLAY_TOP_UP = TopUp(wait_ms=250, limit_ms=2000)
 
 
-async def fetch_batch(consumer: AIOKafkaConsumer, batch_size: int, top_up: TopUp) -> Records:
-    """Up to a batch of records: what the first fetch brings, topped up with what follows at once.
+async def fetch_batch(consumer: AIOKafkaConsumer, batch_size: int, top_up: TopUp) -> tuple[Records, float]:
+    """Up to a batch of records, and when its first ones arrived (``time.time()``): what the first
+    fetch brings, topped up with what follows at once.
 
     The broker answers a fetch with little at a time (a few records per partition), while each
     transaction has a fixed cost; so, as long as more keeps arriving within the top-up's wait,
@@ -36,6 +37,7 @@ async def fetch_batch(consumer: AIOKafkaConsumer, batch_size: int, top_up: TopUp
     are quiet the first records wait only one short top-up.
     """
     batches: Records = await consumer.getmany(timeout_ms=200, max_records=batch_size)
+    arrived = time.time()
     count = sum(len(records) for records in batches.values())
     deadline = time.monotonic() + top_up.limit_ms / 1000
     while 0 < count < batch_size:
@@ -50,4 +52,4 @@ async def fetch_batch(consumer: AIOKafkaConsumer, batch_size: int, top_up: TopUp
         for partition, records in more.items():
             batches.setdefault(partition, []).extend(records)
             count += len(records)
-    return batches
+    return batches, arrived

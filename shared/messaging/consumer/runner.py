@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic
 
@@ -23,8 +25,11 @@ from shared.messaging.consumer.inbox import Inbox
 from shared.messaging.lag import LagTracker, keep_lag_fresh
 from shared.messaging.scope import Backlog, Batch, HandlerScope
 from shared.observability import (
+    CONSUMER_BATCH_SECONDS,
     CONSUMER_BATCH_SIZE,
     EVENT_TO_EFFECT,
+    EVENT_TO_EFFECT_PART,
+    EVENT_TO_EFFECT_PARTS,
     EVENTS_CONSUMED,
     EVENTS_DEAD_LETTERED,
     EVENTS_DUPLICATE,
@@ -45,6 +50,36 @@ Handler = Callable[[HandlerScope[Backlog], Any, Envelope], Awaitable[None]]
 
 def _region_of(item: ConsumedEvent) -> str:
     return item.envelope.region_id
+
+
+@dataclass(frozen=True, slots=True)
+class BatchClock:
+    """When a batch's first records arrived, and when the consumer was last free before (both
+    ``time.time()``): what splits each event's time to effect into its parts."""
+
+    arrived: float
+    free_since: float
+
+    @classmethod
+    def now(cls) -> BatchClock:
+        moment = time.time()
+        return cls(moment, moment)
+
+    def parts(self, item: ConsumedEvent, done: float) -> tuple[float, float, float, float]:
+        """An event's relay, broker, waiting and applying seconds (``EVENT_TO_EFFECT_PARTS``).
+
+        The record's timestamp is the producer's (the relay's send); an event that reached the
+        broker while the consumer was busy with the batch before waited for it, not for the broker.
+        """
+        recorded = item.record.timestamp / 1000
+        fetched = max(self.arrived, recorded)
+        waiting = min(max(self.free_since - recorded, 0.0), fetched - recorded)
+        return (
+            max(recorded - item.envelope.occurred_at.timestamp(), 0.0),
+            fetched - recorded - waiting,
+            waiting,
+            max(done - fetched, 0.0),
+        )
 
 
 class EventConsumer(Generic[Backlog]):
@@ -85,6 +120,8 @@ class EventConsumer(Generic[Backlog]):
             EVENTS_DUPLICATE.labels(topic)
             EVENTS_FAILED.labels(topic)
             EVENT_TO_EFFECT.labels(topic)
+            for part in EVENT_TO_EFFECT_PARTS:
+                EVENT_TO_EFFECT_PART.labels(topic, part)
             for reason in DeadLetterReason:
                 EVENTS_DEAD_LETTERED.labels(topic, reason.value)
 
@@ -98,10 +135,11 @@ class EventConsumer(Generic[Backlog]):
         # The lag is refreshed beside the loop, so it keeps growing while a batch is stuck.
         lag_refresher = asyncio.create_task(keep_lag_fresh(self._consumer, self.lag, stop))
         backoff = 0.2
+        free_since = time.time()
         try:
             while not stop.is_set():
                 try:
-                    batches = await fetch_batch(self._consumer, self._batch_size, self._top_up)
+                    batches, arrived = await fetch_batch(self._consumer, self._batch_size, self._top_up)
                     backoff = 0.2
                 except KafkaError as exc:
                     log.warning("fetch failed, retrying", extra={"fields": {"error": repr(exc)[:300]}})
@@ -110,12 +148,13 @@ class EventConsumer(Generic[Backlog]):
                     continue
                 if stop.is_set():
                     return
-                await self.process_batches(batches)
+                await self.process_batches(batches, BatchClock(arrived, free_since))
+                free_since = time.time()
         finally:
             lag_refresher.cancel()
             self.lag.forget(set())  # a stopped consumer reports no partition; the next owner does
 
-    async def process_batches(self, batches: Records) -> None:
+    async def process_batches(self, batches: Records, clock: BatchClock | None = None) -> None:
         """Decode, apply (one transaction) and acknowledge several partitions' batches, each in order.
 
         A partition's events keep their order (and so every aggregate's, being keyed to one
@@ -124,6 +163,7 @@ class EventConsumer(Generic[Backlog]):
         batches = {partition: records for partition, records in batches.items() if records}
         if not batches:
             return
+        clock = clock or BatchClock.now()
         CONSUMER_BATCH_SIZE.observe(sum(len(records) for records in batches.values()))
         for partition, records in batches.items():
             self.lag.fetched(partition.topic, partition.partition, records[0].timestamp / 1000)
@@ -137,7 +177,8 @@ class EventConsumer(Generic[Backlog]):
                     reason, error = outcome
                     await self._dead_letters.send(record, reason, error)
         if decoded:
-            await self._apply_with_retries(decoded)
+            await self._apply_with_retries(decoded, clock)
+        CONSUMER_BATCH_SECONDS.observe(max(time.time() - clock.arrived, 0.0))
         try:
             await self._consumer.commit(
                 {partition: records[-1].offset + 1 for partition, records in batches.items()}
@@ -159,12 +200,12 @@ class EventConsumer(Generic[Backlog]):
             if end is not None:
                 self.lag.ends([(partition.topic, partition.partition, end)])
 
-    async def _apply_with_retries(self, events: list[ConsumedEvent]) -> None:
+    async def _apply_with_retries(self, events: list[ConsumedEvent], clock: BatchClock) -> None:
         backoff = 0.2
         attempts = 0
         while True:
             try:
-                await self._apply(events, isolate_failures=attempts > 0)
+                await self._apply(events, clock, isolate_failures=attempts > 0)
                 return
             except Exception as exc:
                 attempts += 1
@@ -179,7 +220,7 @@ class EventConsumer(Generic[Backlog]):
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
-    async def _apply(self, events: list[ConsumedEvent], *, isolate_failures: bool) -> None:
+    async def _apply(self, events: list[ConsumedEvent], clock: BatchClock, *, isolate_failures: bool) -> None:
         """Apply a batch in one transaction; after a failure, isolate each event in a savepoint."""
         poison: list[tuple[ConsumedEvent, DeadLetterReason, str]] = []
         applied: list[ConsumedEvent] = []
@@ -211,14 +252,18 @@ class EventConsumer(Generic[Backlog]):
                 await self._dead_letters.send(item.record, reason, error)
                 await self._inbox.record(session, item)
         done = datetime.now(UTC)
+        done_seconds = done.timestamp()
         by_topic: dict[str, list[ConsumedEvent]] = {}
         for item in applied:
             by_topic.setdefault(item.record.topic, []).append(item)
         for topic, items in by_topic.items():  # each metric's child looked up once per topic
             EVENTS_CONSUMED.labels(topic).inc(len(items))
             to_effect = EVENT_TO_EFFECT.labels(topic)
+            parts = [EVENT_TO_EFFECT_PART.labels(topic, part) for part in EVENT_TO_EFFECT_PARTS]
             for item in items:
                 to_effect.observe(max((done - item.envelope.occurred_at).total_seconds(), 0.0))
+                for part, seconds in zip(parts, clock.parts(item, done_seconds), strict=True):
+                    part.observe(seconds)
 
     async def _apply_all(self, batch: Batch[Backlog], items: list[ConsumedEvent]) -> list[ConsumedEvent]:
         """The fast path: one statement records the whole batch as processed, then each new event applies."""

@@ -1,0 +1,39 @@
+"""An event's time to effect split into its parts: the relay's, the broker's, waiting and applying."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any, cast
+
+import pytest
+
+from shared.messaging.consumer.decode import ConsumedEvent
+from shared.messaging.consumer.runner import BatchClock
+
+OCCURRED = 1_000.0
+
+
+def event(recorded: float) -> ConsumedEvent:
+    envelope = SimpleNamespace(occurred_at=datetime.fromtimestamp(OCCURRED, UTC))
+    record = SimpleNamespace(timestamp=round(recorded * 1000))
+    return cast(ConsumedEvent, cast(Any, SimpleNamespace(envelope=envelope, record=record)))
+
+
+def test_an_event_that_reached_an_idle_consumer_waited_only_for_the_broker() -> None:
+    clock = BatchClock(arrived=OCCURRED + 0.5, free_since=OCCURRED + 0.1)
+    parts = clock.parts(event(OCCURRED + 0.2), done=OCCURRED + 0.9)
+    assert parts == pytest.approx((0.2, 0.3, 0.0, 0.4))
+    assert sum(parts) == pytest.approx(0.9)
+
+
+def test_an_event_recorded_while_the_consumer_was_busy_waited_for_it() -> None:
+    clock = BatchClock(arrived=OCCURRED + 1.05, free_since=OCCURRED + 1.0)
+    parts = clock.parts(event(OCCURRED + 0.2), done=OCCURRED + 1.5)
+    assert parts == pytest.approx((0.2, 0.05, 0.8, 0.45))
+
+
+def test_an_event_that_came_with_the_batch_s_top_up_is_the_batch_s_time_only() -> None:
+    clock = BatchClock(arrived=OCCURRED + 0.5, free_since=OCCURRED + 0.4)
+    parts = clock.parts(event(OCCURRED + 0.52), done=OCCURRED + 0.6)
+    assert parts == pytest.approx((0.52, 0.0, 0.0, 0.08))
