@@ -17,6 +17,8 @@ from bench._soak_postgres import (
     render_statements,
     render_upkeep,
 )
+from bench._soak_watch import Parts
+from shared.observability import EVENT_TO_EFFECT_PARTS
 
 #: Issue 18's soak targets.
 FRESHNESS_P99_TARGET_MS = 1000.0
@@ -58,6 +60,8 @@ class Window:
     cores: dict[str, float] = field(default_factory=dict)
     #: PostgreSQL's processes by kind (a service's connections, autovacuum, checkpointer...).
     postgres: ProcessKinds | None = None
+    #: Where freshness went (its parts), and scoring's batches.
+    parts: Parts | None = None
 
 
 @dataclass
@@ -205,6 +209,32 @@ def _stream_line(report: SoakReport) -> str:
     return line
 
 
+def _render_parts(windows: list[Window]) -> list[str]:
+    parted = [(w.number, w.parts) for w in windows if w.parts is not None]
+    if not parted:
+        return []
+    names = list(EVENT_TO_EFFECT_PARTS)
+    lines = [
+        "",
+        "where freshness went, mean/p99 ms (relay: the event's occurrence in reporting to the relay's "
+        "record; broker: to scoring's fetch, less waiting: while scoring applied the batch before; "
+        "applying: its batch until commit; the means add up to freshness's), and scoring's batches:",
+        f"{'win':>3} " + " ".join(f"{name:>13}" for name in names) + f" {'batches':>8} {'events':>7} "
+        f"{'batch mean/p50/p99 ms':>22}",
+    ]
+    for number, parts in parted:
+        cells = [
+            _pair((parts.mean_ms.get(name, math.nan), parts.p99_ms.get(name, math.nan))) for name in names
+        ]
+        batch_ms = "/".join(f"{value:,.0f}" for value in parts.batch_ms)
+        lines.append(
+            f"{number:>3} "
+            + " ".join(f"{cell:>13}" for cell in cells)
+            + f" {parts.batches:>8,} {parts.batch_events:>7.0f} {batch_ms:>22}"
+        )
+    return lines
+
+
 def render(report: SoakReport) -> str:
     """The tables per window, then the verdict."""
     windows = report.windows
@@ -248,6 +278,7 @@ def render(report: SoakReport) -> str:
                     else f"{value:>12,.0f}"
                 )
             lines.append(f"{w.number:>3} " + " ".join(cells) + unit)
+    lines += _render_parts(windows)
     lines += render_kinds([(w.number, w.postgres) for w in windows if w.postgres is not None])
     activities = sum(w.activities for w in windows) + report.activities_after_windows
     lines += render_statements(report.statements, activities, report.sessions)

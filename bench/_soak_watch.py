@@ -35,6 +35,58 @@ class Scrape:
     backlog: dict[str, int | None] = field(default_factory=dict)
     #: Cumulative counts of scoring's event-to-effect histogram for activity events, by upper bound.
     freshness: dict[float, float] = field(default_factory=dict)
+    #: The same of its parts (``EVENT_TO_EFFECT_PARTS``), by part.
+    parts: dict[str, Cumulative] = field(default_factory=dict)
+    #: Scoring's consumed batches: their times, and their sizes (only the sum and count are used).
+    batch_seconds: Cumulative = field(default_factory=lambda: Cumulative())
+    batch_events: Cumulative = field(default_factory=lambda: Cumulative())
+
+
+@dataclass
+class Cumulative:
+    """A histogram's running counts by upper bound, and its running sum."""
+
+    buckets: dict[float, float] = field(default_factory=dict)
+    total: float = 0.0
+
+    @property
+    def count(self) -> float:
+        return self.buckets.get(math.inf, 0.0)
+
+    def since(self, before: Cumulative) -> tuple[float, float, float, float]:
+        """Between two scrapes: observations, mean, p50 and p99 (the last three NaN without any)."""
+        count = self.count - before.count
+        if count <= 0:
+            return 0.0, math.nan, math.nan, math.nan
+        return (
+            count,
+            (self.total - before.total) / count,
+            histogram_quantile(0.5, before.buckets, self.buckets),
+            histogram_quantile(0.99, before.buckets, self.buckets),
+        )
+
+
+@dataclass(frozen=True)
+class Parts:
+    """Where scoring's freshness of activity events went in a window: each part's mean and p99 (ms),
+    the parts' means adding up to the whole's; and scoring's batches: how many, their mean size,
+    and their time's mean, p50 and p99 (ms)."""
+
+    mean_ms: dict[str, float]
+    p99_ms: dict[str, float]
+    batches: int
+    batch_events: float
+    batch_ms: tuple[float, float, float]
+
+    @classmethod
+    def between(cls, before: Scrape, after: Scrape) -> Parts:
+        mean, p99 = {}, {}
+        for part, counts in after.parts.items():
+            _, part_mean, _, part_p99 = counts.since(before.parts.get(part, Cumulative()))
+            mean[part], p99[part] = part_mean * 1000, part_p99 * 1000
+        batches, batch_mean, batch_p50, batch_p99 = after.batch_seconds.since(before.batch_seconds)
+        _, events, _, _ = after.batch_events.since(before.batch_events)
+        return cls(mean, p99, round(batches), events, (batch_mean * 1000, batch_p50 * 1000, batch_p99 * 1000))
 
 
 def freshness_between(before: dict[float, float], after: dict[float, float]) -> tuple[float, float, int]:
@@ -75,14 +127,33 @@ def _parse(bodies: list[tuple[str, str | None]]) -> Scrape:
             for sample in family.samples:
                 if sample.name in ("kinerja_consumer_lag_messages", "kinerja_outbox_backlog"):
                     backlog += sample.value
-                elif (
-                    service == "scoring"
-                    and sample.name == "kinerja_event_to_effect_seconds_bucket"
-                    and sample.labels.get("topic") == ACTIVITY_TOPIC
-                ):
-                    found.freshness[float(sample.labels["le"])] = sample.value
+                elif service == "scoring":
+                    _scoring_sample(found, sample.name, sample.labels, sample.value)
         found.backlog[service] = round(backlog)
     return found
+
+
+def _scoring_sample(found: Scrape, name: str, labels: dict[str, str], value: float) -> None:
+    family, _, kind = name.rpartition("_")
+    if family == "kinerja_consumer_batch_seconds":
+        _add(found.batch_seconds, kind, labels, value)
+    elif family == "kinerja_consumer_batch_size" and kind != "bucket":
+        _add(found.batch_events, kind, labels, value)
+    elif labels.get("topic") != ACTIVITY_TOPIC:
+        return
+    elif name == "kinerja_event_to_effect_seconds_bucket":
+        found.freshness[float(labels["le"])] = value
+    elif family == "kinerja_event_to_effect_part_seconds":
+        _add(found.parts.setdefault(labels["part"], Cumulative()), kind, labels, value)
+
+
+def _add(counts: Cumulative, kind: str, labels: dict[str, str], value: float) -> None:
+    if kind == "bucket":
+        counts.buckets[float(labels["le"])] = value
+    elif kind == "sum":
+        counts.total = value
+    elif kind == "count":  # a histogram whose buckets are not read (the batch sizes)
+        counts.buckets[math.inf] = value
 
 
 def process_ids(platform: IsolatedPlatform) -> dict[str, int]:

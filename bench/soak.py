@@ -49,7 +49,15 @@ from bench._soak_postgres import (
     upkeep_totals,
 )
 from bench._soak_report import SoakReport, Window, judge, render
-from bench._soak_watch import Scrape, dead_process, freshness_between, memory_mb, process_ids, scrape
+from bench._soak_watch import (
+    Parts,
+    Scrape,
+    dead_process,
+    freshness_between,
+    memory_mb,
+    process_ids,
+    scrape,
+)
 from kinerja.chaos.checks import Verdict, check_databases, settle
 from kinerja.demo import load_demo
 from kinerja.isolated import IsolatedPlatform, remove_data
@@ -208,6 +216,7 @@ async def watch(
                     memory_mb=await asyncio.to_thread(memory_mb, pids),
                     cores=meter.cores,
                     postgres=await asyncio.to_thread(postgres.window, postgres_kinds, args.window),
+                    parts=Parts.between(previous_scrape, sampled),
                 )
             )
             stage(f"window {number}: {done['activities']:,} activities, freshness p99 {p99:,.0f} ms")

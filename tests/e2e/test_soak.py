@@ -52,6 +52,11 @@ def test_a_quick_soak_reports_every_window_and_loses_nothing(tmp_path: Path) -> 
         assert {"reporting", "scoring", "postmaster"} <= set(postgres["private_mb"]), postgres
         assert postgres["cores"]["reporting"] > 0
         assert postgres["processes"]["reporting"] >= 1
+        # Where freshness went: every part, and scoring's batches.
+        parts = window["parts"]
+        assert set(parts["mean_ms"]) == {"relay", "broker", "waiting", "applying"}, parts
+        assert parts["batches"] > 0
+        assert parts["batch_events"] >= 1
 
     assert report["stream_seconds"] >= 20
     assert report["activities_after_windows"] >= 0
@@ -83,4 +88,5 @@ def test_a_quick_soak_reports_every_window_and_loses_nothing(tmp_path: Path) -> 
     assert "verdict (baseline: the first window of this run):" in printed
     assert "freshness p50/p99 ms" in printed
     assert "PostgreSQL's processes by kind" in printed
+    assert "where freshness went" in printed
     assert "PostgreSQL's statements over the stream" in printed
