@@ -154,8 +154,10 @@ def _json_text(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-#: Connections a pool may open beyond its size while busy.
-MAX_OVERFLOW = 5
+#: Connections a pool may open beyond its size while busy: none. Each would be a server process
+#: started for one use and ended when returned to a full pool (70 in a 3-minute soak), and
+#: PostgreSQL's memory would step up and down with the load; a busy caller waits for a connection.
+MAX_OVERFLOW = 0
 
 _engines: weakref.WeakSet[Engine] = weakref.WeakSet()
 
@@ -238,6 +240,15 @@ def create_engine(
     if not side_connection:
         watch_pool(engine)
     return engine
+
+
+async def open_pool(engine: AsyncEngine) -> None:
+    """Open every connection of the engine's pool now, at start, rather than as load first needs
+    them: the service's PostgreSQL processes are then as many from the start as they will be."""
+    size = engine.sync_engine.pool.size() if isinstance(engine.sync_engine.pool, QueuePool) else 1
+    held = [await engine.connect() for _ in range(size)]
+    for connection in held:
+        await connection.close()
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

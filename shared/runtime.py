@@ -19,7 +19,7 @@ from shared.audit_api import router as audit_router
 from shared.auth import TokenVerifier
 from shared.context import ServiceContext
 from shared.dates import DateWindow, configure_date_window
-from shared.db import create_engine, create_session_factory
+from shared.db import create_engine, create_session_factory, open_pool
 from shared.http import ReadinessCheck, create_app
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
@@ -188,6 +188,7 @@ async def run_service(definition: ServiceDefinition[Any], components: set[Compon
 
     context = build_context(definition)
     await wait_for_database(context.engine)
+    await open_pool(context.engine)
     await upgrade_to_head_async(settings, definition.migrations_dir)
     await refuse_unfenced_role(context)
     if definition.on_startup is not None:

@@ -21,7 +21,7 @@ class ReportingSettings(ServiceSettings):
     service_name: str = "reporting"
     http_port: int = 8002
     #: The busiest writer: offline syncs arrive many at once, each holding a connection while its
-    #: batch is written; connections past the pool are opened and closed for every use.
+    #: batch is written (the pool opens them all at start and no more: ``shared.db.MAX_OVERFLOW``).
     database_pool_size: int = Field(default=20, ge=1)
 
     clock_skew_seconds: int = Field(
