@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Boolean, Date, String, Text, bindparam, column, select, text
+from sqlalchemy import Boolean, String, Text, bindparam, column, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from services.scoring.adapters.tables import (
@@ -60,20 +61,28 @@ def keys_of_year(year: int) -> list[str]:
     return [period.key for kind in PeriodKind for period in periods_in_year(year, kind)]
 
 
-#: A dashboard statement's region's rule sets: their dates, and their settings as text, in date order.
-RULE_SETS_COLUMNS = """(SELECT array_agg(effective_from ORDER BY effective_from)
+#: The only array type of the reads' statements, sent and received: asyncpg decodes text[] (and
+#: oid[]) by itself, but any other array type (varchar[], date[]) makes each connection the pool
+#: opens first ask the catalog how to decode it (a recursive query a new backend takes tens of
+#: milliseconds to plan, in three round trips), which the read that met it waited for.
+TEXT_ARRAY = ARRAY(Text)
+
+#: A dashboard statement's region's rule sets: their dates (ISO text, see ``TEXT_ARRAY``), and their
+#: settings as text, in date order.
+RULE_SETS_COLUMNS = """(SELECT array_agg(to_char(effective_from, 'YYYY-MM-DD') ORDER BY effective_from)
           FROM rule_sets WHERE region_id = :region_id) AS rules_from,
        (SELECT array_agg(settings::text ORDER BY effective_from)
           FROM rule_sets WHERE region_id = :region_id) AS rules"""
 
-RULE_SETS_TYPES = (column("rules_from", ARRAY(Date)), column("rules", ARRAY(Text)))
+RULE_SETS_TYPES = (column("rules_from", TEXT_ARRAY), column("rules", TEXT_ARRAY))
 
 
 def rule_book_of(region_id: str, found: Any) -> RuleBook:
     """The region's rule book from the rule sets a dashboard statement gives (``RULE_SETS_COLUMNS``):
     the process's one book of the region while they are the same (``views.cached_rule_book``), so
     that the settings are not decoded and the rules are the same objects from read to read."""
-    return cached_rule_book(region_id, tuple(zip(found.rules_from or (), found.rules or (), strict=True)))
+    dates = [date.fromisoformat(day) for day in found.rules_from or ()]
+    return cached_rule_book(region_id, tuple(zip(dates, found.rules or (), strict=True)))
 
 
 class _Rollup(NamedTuple):
@@ -156,7 +165,7 @@ SELECT u.name AS unit_name,
             bindparam(name, type_=String)
             for name in ("region_id", "unit_id", "period", "year_pattern", "rater_id")
         ),
-        bindparam("year_keys", type_=ARRAY(String)),
+        bindparam("year_keys", type_=TEXT_ARRAY),
         bindparam("everyone", type_=Boolean),
     )
     .columns(

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy import String, bindparam, column, text
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import JSONB
 
 from services.scoring.adapters.tables import WHOLE_UNIT
 from services.scoring.domain.calendar import DEFAULT_PERIOD_KIND
@@ -17,6 +17,7 @@ from services.scoring.service_layer.queries.common import distribution_report, m
 from services.scoring.service_layer.queries.dashboards import (
     RULE_SETS_COLUMNS,
     RULE_SETS_TYPES,
+    TEXT_ARRAY,
     keys_of_year,
     live_predicates,
     predicate_counts,
@@ -58,7 +59,7 @@ SELECT (SELECT period_kind FROM region_settings WHERE region_id = :region_id) AS
     )
     .bindparams(
         *(bindparam(name, type_=String) for name in ("region_id", "period", "year_pattern", "whole_unit")),
-        bindparam("year_keys", type_=ARRAY(String)),
+        bindparam("year_keys", type_=TEXT_ARRAY),
     )
     .columns(
         column("period_kind", String),
