@@ -4,7 +4,8 @@ Activity submissions are the platform's busiest write. On this path every databa
 costs more CPU (a system call each way, an event-loop turn, the ORM and the adapter) than judging
 dozens of activities, so a group of submissions is written with as few as possible:
 
-1. ``BEGIN`` and the region setting (row-level security) in one simple-protocol message;
+1. ``BEGIN``, the region setting (row-level security) and generic plans, in one simple-protocol
+   message of utility statements (nothing to plan);
 2. the plan indicators of the whole group;
 3. the activities, their outbox events and the audit entries in one statement (events only for
    rows really inserted, in the order given; an entry only if one of its activities was inserted),
@@ -136,6 +137,13 @@ WHERE p.region_id = $1 AND p.active AND p.indicator_id = ANY($2::varchar[])
 _ACTIVITIES_AMONG = "SELECT * FROM activities WHERE region_id = $1 AND activity_id = ANY($2::varchar[])"
 
 
+#: The intake's prepared statements planned once per connection. Left to choose, PostgreSQL
+#: planned the indicators' look-up afresh for every group (its generic plan looked dearer than a
+#: custom one, the plan being the same): ~0.3 ms of its CPU a group, twice what it then took to
+#: run (pg_stat_statements, bench/README.md, session 11).
+_GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
+
+
 def _literal(region_id: str) -> str:
     """The region id as a SQL literal: the parameterless BEGIN message cannot bind it.
 
@@ -241,7 +249,7 @@ class IntakeStore:
         pooled = await self._engine.raw_connection()
         try:
             driver: Any = pooled.driver_connection
-            begin = f"BEGIN; SELECT set_config('{REGION_SETTING}', {_literal(region_id)}, true)"
+            begin = f"BEGIN; SET LOCAL {REGION_SETTING} = {_literal(region_id)}; {_GENERIC_PLANS}"
             try:
                 await driver.execute(begin)
                 yield IntakeTransaction(driver, region_id, self._outbox, self._insert_statement)
