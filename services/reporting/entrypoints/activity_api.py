@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Annotated
 
 from fastapi import Body, Path, Query, Request, Response, status
@@ -54,7 +54,8 @@ router = reporting_router()
 async def _publish(context: ServiceContext, zone: tzinfo, notices: Sequence[FeedNotice]) -> None:
     """Send notices to the raters' feeds, their times in the region's zone as every answer shows them."""
     if notices:
-        await live_feed(context).publish([notice.shown_in(zone) for notice in notices])
+        converted: dict[datetime, datetime] = {}
+        await live_feed(context).publish([notice.shown_in(zone, converted) for notice in notices])
 
 
 @hot_route(router, "POST", "/activities", status_code=status.HTTP_201_CREATED, response_model=ActivityRead)
