@@ -107,11 +107,33 @@ QUEUE_TABLE_STORAGE = (
 )
 
 
+#: The statistics target of the queue tables' columns (the outbox, the inbox of processed events):
+#: ANALYZE samples 300 rows per unit of the largest target. Nothing reads them but by key and by
+#: the index of unpublished rows, and a 3,000-row sample gives the share of those as well as the
+#: default 30,000: an ANALYZE of a 180,000-row outbox costs 20 ms of CPU instead of 250 ms, and
+#: autovacuum runs one every minute while the tables grow (43 and 26 µs an activity in a soak).
+QUEUE_TABLE_STATISTICS = 10
+
+
 async def tune_queue_tables(connection: AsyncConnection, schema: str) -> None:
-    """Vacuum the outbox often (run after every migration, like ``secure_schema``)."""
-    outbox = f'"{schema}".outbox'
-    if await connection.scalar(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": outbox}):
-        await connection.execute(text(f"ALTER TABLE {outbox} SET ({QUEUE_TABLE_STORAGE})"))
+    """Vacuum the outbox often, and sample the queue tables lightly (run after every migration,
+    like ``secure_schema``)."""
+    for name, storage in (("outbox", QUEUE_TABLE_STORAGE), ("processed_events", None)):
+        table = f'"{schema}".{name}'
+        columns = (
+            await connection.execute(
+                text(
+                    "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(:name) "
+                    "AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
+                ),
+                {"name": table},
+            )
+        ).scalars()
+        changes = [f'ALTER COLUMN "{column}" SET STATISTICS {QUEUE_TABLE_STATISTICS}' for column in columns]
+        if changes:  # one statement: the table's lock is taken once
+            await connection.execute(
+                text(f"ALTER TABLE {table} " + ", ".join(([f"SET ({storage})"] if storage else []) + changes))
+            )
 
 
 async def secure_schema(connection: AsyncConnection, schema: str, role: str | None) -> None:
