@@ -246,7 +246,7 @@ def render(report: SoakReport) -> str:
         _stream_line(report),
         "latency counts from each request's scheduled start (queueing in the client included); freshness "
         "is scoring's kinerja_event_to_effect_seconds histogram (reporting's acceptance of an activity to "
-        "scoring's commit of its effect; interpolated within buckets ... 0.5, 1, 2, 5, 10, 30, 60 s)",
+        "scoring's commit of its effect; interpolated within buckets ... 0.5, 0.75, 1, 1.5, 2, 3, 5, 10 s)",
         "",
         f"{'win':>3} {'load':>5} {'requests':>8} {'activities':>10} {'failed':>6} {'refused':>7} "
         f"{'behind':>6} {'single p50/p99 ms':>17} {'batch p50/p99 ms':>16} {'freshness p50/p99 ms':>20} "

@@ -59,11 +59,14 @@ DEPENDENCY_UP = Gauge(
     "1 when the dependency answered the last readiness check, else 0",
     ["dependency"],
 )
+#: Fine between 0.5 and 5 s: a p99 interpolated in a bucket from 2 to 5 s read 4.1-4.9 s in a soak
+#: where a few percent of events took longer than 2 s, and the target (1 s) sits inside that range.
+EVENT_TO_EFFECT_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60)
 EVENT_TO_EFFECT = Histogram(
     "kinerja_event_to_effect_seconds",
     "Time from an event's occurrence to its effect being committed by a consumer",
     ["topic"],
-    buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5, 10, 30, 60),
+    buckets=EVENT_TO_EFFECT_BUCKETS,
 )
 #: Where an event's time to effect goes, each event's parts adding up to its event-to-effect time:
 #: ``relay`` from its occurrence to the producer's record (the outbox's commit and the relay's
@@ -74,7 +77,7 @@ EVENT_TO_EFFECT_PART = Histogram(
     "kinerja_event_to_effect_part_seconds",
     "A part of an event's time from its occurrence to its effect (relay, broker, waiting, applying)",
     ["topic", "part"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5, 10, 30, 60),
+    buckets=(0.005, *EVENT_TO_EFFECT_BUCKETS),
 )
 
 
