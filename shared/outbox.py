@@ -30,6 +30,13 @@ _OUTBOX_COLUMNS = (*EVENT_COLUMN_TYPES, "region_id")
 _AUDIT_COLUMNS = ("region_id", "actor", "action", "subject", "detail", "client_address", "correlation_id")
 
 
+def envelope_sql(event_id: str, after_id: str) -> str:
+    """SQL of an envelope's JSON (``bytea``) from its event id (a ``uuid`` expression, written once:
+    a volatile one such as ``gen_random_uuid()`` belongs in a subquery of its own) and the bytes
+    ``OutboxWriter.envelope_after_id`` wrote followed by the payload and ``}``."""
+    return f"""convert_to('{{"event_id":"' || {event_id} || '"', 'UTF8') || {after_id}"""
+
+
 @functools.cache
 def _insert_into(table: Table) -> Insert:
     """One INSERT statement object per table, so its cache key and compiled form are reused."""
@@ -107,26 +114,45 @@ class OutboxWriter:
         answers for the payload reading back as the event the model would build.
         """
         event_id = uuid.uuid4()
-        event_type = event_class.event_type()
-        envelope = {
-            "event_id": str(event_id),
-            "type": event_type,
-            "occurred_at": occurred_at or datetime.now(UTC),
-            "producer": self.producer,
-            "region_id": region_id,
-            "correlation_id": correlation_id or correlation_id_var.get(),
-            "causation_id": causation_id,
-            # Embedded as it is.
-            "payload": orjson.Fragment(payload),
-        }
+        rest = self.envelope_after_id(
+            event_class,
+            region_id=region_id,
+            occurred_at=occurred_at or datetime.now(UTC),
+            correlation_id=correlation_id or correlation_id_var.get(),
+            causation_id=causation_id,
+        )
         return {
             "event_id": event_id,
             "topic": event_class.topic,
             "partition_key": partition_key,
-            "event_type": event_type,
+            "event_type": event_class.event_type(),
             "region_id": region_id,
-            "value": orjson.dumps(envelope),
+            "value": b'{"event_id":"%s"%s%s}' % (str(event_id).encode(), rest, payload),
         }
+
+    def envelope_after_id(
+        self,
+        event_class: type[Event],
+        *,
+        region_id: str,
+        occurred_at: datetime,
+        correlation_id: str | None,
+        causation_id: str | None = None,
+    ) -> bytes:
+        """An envelope's JSON after its event id up to its payload: ``,"type":...,"payload":``.
+
+        An envelope is its event id (first), these fields, then the payload (last). A writer that
+        has the database draw the event id writes the envelope as ``envelope_sql`` does.
+        """
+        fields = {
+            "type": event_class.event_type(),
+            "occurred_at": occurred_at,
+            "producer": self.producer,
+            "region_id": region_id,
+            "correlation_id": correlation_id,
+            "causation_id": causation_id,
+        }
+        return b',%s,"payload":' % orjson.dumps(fields)[1:-1]
 
     async def write(
         self,

@@ -69,14 +69,23 @@ async def test_a_group_costs_four_statements_and_its_events_come_from_the_servic
     table = context.tables.outbox
     async with context.session_factory() as session, session.begin():
         await restrict_to_region(session, team.region)
-        envelopes = [
-            orjson.loads(value)
-            for value in (
-                await session.execute(
-                    select(table.c.value).where(table.c.region_id == team.region).order_by(table.c.id)
+        rows = (
+            await session.execute(
+                select(
+                    table.c.event_id, table.c.topic, table.c.partition_key, table.c.event_type, table.c.value
                 )
-            ).scalars()
-        ]
+                .where(table.c.region_id == team.region)
+                .order_by(table.c.id)
+            )
+        ).all()
+    envelopes = [orjson.loads(row.value) for row in rows]
     assert len(envelopes) == 6
+    # The database draws each event's id once, for its column and its envelope alike.
+    assert [str(row.event_id) for row in rows] == [envelope["event_id"] for envelope in envelopes]
+    assert len({row.event_id for row in rows}) == 6
+    assert {(row.topic, row.event_type) for row in rows} == {("reporting.activity.v1", "ActivityReported")}
+    assert [row.partition_key for row in rows] == [
+        envelope["payload"]["employee_id"] for envelope in envelopes
+    ]
     assert {envelope["producer"] for envelope in envelopes} == {"reporting"}
     assert [envelope["correlation_id"] for envelope in envelopes[2:]] == ["corr-1"] * 2 + ["corr-2"] * 2
