@@ -72,7 +72,9 @@ async def admitted(request: Request, roles: frozenset[Role] | None = None) -> Pr
 
 
 def _ensure_holds(principal: Principal, roles: frozenset[Role]) -> None:
-    if not principal.has(*roles):
+    # Two frozensets: their members' stored hashes, where ``has`` hashed each role (an enum's
+    # hash is Python code), 3 µs of a submission on the loaded machine.
+    if principal.roles.isdisjoint(roles):
         allowed = ", ".join(sorted(r.value for r in roles))
         raise Refusal(
             "wrong_role",
