@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from services.reporting.adapters.live_feed import FeedNotice
 from services.reporting.service_layer.activities import feed_payload
 from services.reporting.service_layer.schemas import ActivityRead
 
@@ -26,5 +27,9 @@ def test_the_payload_has_every_field_of_an_activity_and_nothing_else():
     payload = feed_payload(values)
 
     assert list(payload) == list(ActivityRead.model_fields)
-    assert payload == {name: values.get(name) for name in ActivityRead.model_fields}
+    assert payload == {name: values.get(name) for name in ActivityRead.model_fields} | {"quantity": "1.5"}
+    # The notice's message is the one the stored values would have written.
+    notice = FeedNotice("r-1", "h-1", "activity.submitted", payload)
+    as_stored = FeedNotice("r-1", "h-1", "activity.submitted", {name: values.get(name) for name in payload})
+    assert notice.encoded() == as_stored.encoded()
     assert "occurred_utc_offset" in values  # the values themselves are left as they were
