@@ -32,20 +32,21 @@ from services.scoring.service_layer.queries.common import (
     mean_of,
 )
 from services.scoring.service_layer.schemas import (
-    PredicateCount,
     RankingEntry,
-    TrendPoint,
     UnitDashboardRead,
 )
 from services.scoring.service_layer.views import cached_rule_book, employee_assignment
 from shared.auth import Principal, Role, ensure_may_read_unit
 from shared.region_reads import Reads
 
+# The dashboards' parts are plain values, each answer validated once as a whole (a model made per
+# part was a validation call each: fourteen a region dashboard).
 
-def predicate_counts(counts: Mapping[str, int]) -> list[PredicateCount]:
+
+def predicate_counts(counts: Mapping[str, int]) -> list[dict[str, Any]]:
+    """Per predicate, as the answers' ``PredicateCount`` takes it."""
     return [
-        PredicateCount(predicate=p.value, label_id=p.label_id, count=counts.get(p.value, 0))
-        for p in Predicate
+        {"predicate": p.value, "label_id": p.label_id, "count": counts.get(p.value, 0)} for p in Predicate
     ]
 
 
@@ -182,18 +183,21 @@ SELECT u.name AS unit_name,
 )
 
 
-def trend(keys: list[str], totals: Mapping[str, Any], breaches_by_period: Counter[str]) -> list[TrendPoint]:
-    """Per period of the year: employees, mean achievement (from the rollups' exact sums), breaches."""
+def trend(
+    keys: list[str], totals: Mapping[str, Any], breaches_by_period: Counter[str]
+) -> list[dict[str, Any]]:
+    """Per period of the year: employees, mean achievement (from the rollups' exact sums), breaches,
+    as the answers' ``TrendPoint`` takes them."""
     points = []
     for key in keys:
         total = totals.get(key)
         points.append(
-            TrendPoint(
-                period=key,
-                employees=total.employees if total else 0,
-                achievement_mean=mean_of(total.achievement_sum, total.measured) if total else None,
-                complaint_breaches=breaches_by_period[key],
-            )
+            {
+                "period": key,
+                "employees": total.employees if total else 0,
+                "achievement_mean": mean_of(total.achievement_sum, total.measured) if total else None,
+                "complaint_breaches": breaches_by_period[key],
+            }
         )
     return points
 

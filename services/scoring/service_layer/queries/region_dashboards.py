@@ -24,7 +24,7 @@ from services.scoring.service_layer.queries.dashboards import (
     rule_book_of,
     trend,
 )
-from services.scoring.service_layer.schemas import RegionDashboardRead, UnitSummary
+from services.scoring.service_layer.schemas import RegionDashboardRead
 from shared.auth import Principal
 from shared.region_reads import Reads
 
@@ -131,31 +131,33 @@ async def region_dashboard(*, session: Reads, principal: Principal, period: str)
             rule_book=book,
         )
         summaries.append(
-            UnitSummary(
-                unit_id=unit_id,
-                unit_name=name,
-                employees=rollup.employees if rollup else 0,
-                achievement_mean=mean_of(rollup.achievement_sum, rollup.measured) if rollup else None,
-                distribution_compliant=check.compliant if check else None,
-                complaint_breaches=breaches[unit_id],
-                satisfaction_index=indices.get(unit_id),
-            )
+            {  # as the answer's ``UnitSummary`` takes it (the answer is validated once, below)
+                "unit_id": unit_id,
+                "unit_name": name,
+                "employees": rollup.employees if rollup else 0,
+                "achievement_mean": mean_of(rollup.achievement_sum, rollup.measured) if rollup else None,
+                "distribution_compliant": check.compliant if check else None,
+                "complaint_breaches": breaches[unit_id],
+                "satisfaction_index": indices.get(unit_id),
+            }
         )
     measured = [rollup for rollup in by_unit.values() if rollup.measured]
     kind = PeriodKind(found.period_kind.upper()) if found.period_kind else DEFAULT_PERIOD_KIND
-    return RegionDashboardRead(
-        region_id=region_id,
-        period=parsed.key,
-        employees=sum(rollup.employees for rollup in by_unit.values()),
-        achievement_mean=mean_of(
-            sum((rollup.achievement_sum or Decimal(0) for rollup in measured), Decimal(0)),
-            sum(rollup.measured for rollup in measured),
-        ),
-        predicates=predicate_counts(region_counts),
-        units=summaries,
-        trend=trend(
-            [p.key for p in periods_in_year(parsed.year, kind)],
-            {key: _totals(*figures) for key, *figures in found.trend or ()},
-            breaches_by_period,
-        ),
+    return RegionDashboardRead.model_validate(
+        {
+            "region_id": region_id,
+            "period": parsed.key,
+            "employees": sum(rollup.employees for rollup in by_unit.values()),
+            "achievement_mean": mean_of(
+                sum((rollup.achievement_sum or Decimal(0) for rollup in measured), Decimal(0)),
+                sum(rollup.measured for rollup in measured),
+            ),
+            "predicates": predicate_counts(region_counts),
+            "units": summaries,
+            "trend": trend(
+                [p.key for p in periods_in_year(parsed.year, kind)],
+                {key: _totals(*figures) for key, *figures in found.trend or ()},
+                breaches_by_period,
+            ),
+        }
     )
