@@ -219,3 +219,34 @@ async def test_two_transactions_refreshing_one_unit_at_once_lose_no_employee(
     stored, rollups = await summaries_and_rollups(scoring_db, region)
     assert rollups == expected_rollups(stored)
     assert rollups[("u", period)]["employees"] == 3
+
+
+async def test_a_row_written_with_what_its_rollup_counts_unchanged_leaves_the_rollup_alone(
+    scoring_db: async_sessionmaker[AsyncSession],
+) -> None:
+    """Only the rollup columns count: a write of other columns (an activity count) does not
+    recompute its unit-period, which a rollup marked here shows; a new achievement does."""
+    region, period = new_region_id(), "2026-Q1"
+    rows = [summary(region, f"e-{n}", period, unit_id="u", achievement=Decimal("0.5") + n) for n in range(2)]
+    async with await in_region(scoring_db, region) as session:
+        await write(session, rows)
+        await recompute_unit_rollups(session, region, [("u", period)])
+        # Marked, so a recomputation would show.
+        await session.execute(
+            unit_rollups.update().where(unit_rollups.c.region_id == region).values(employees=99)
+        )
+        await session.commit()
+    stored, _ = await summaries_and_rollups(scoring_db, region)
+    before = {(row.employee_id, row.period): row for row in stored}
+
+    async def refresh_with(**changed: Any) -> int:
+        async with await in_region(scoring_db, region) as session:
+            written = [rows[0] | changed]
+            await write(session, written)
+            await refresh_unit_rollups(session, region, before=before, written=written, removed=[])
+            await session.commit()
+        employees: int = (await summaries_and_rollups(scoring_db, region))[1][("u", period)]["employees"]
+        return employees
+
+    assert await refresh_with(activity_count=7) == 99
+    assert await refresh_with(achievement=Decimal("0.75")) == 2

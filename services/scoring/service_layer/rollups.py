@@ -19,7 +19,8 @@ committed before it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from sqlalchemy import select, text, union
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +32,21 @@ from services.scoring.domain.predicate import Predicate
 SummaryKey = tuple[str, str]
 #: A (unit, period key) row of unit_rollups.
 UnitPeriod = tuple[str, str]
+
+
+class Counted(NamedTuple):
+    """What a summary row gives its unit-period's rollup: nothing else of the row is counted."""
+
+    unit_id: str
+    job_type: str
+    rater_id: str | None
+    achievement: Decimal | None
+    predicate: str | None
+    proposed_predicate: str | None
+
+
+#: The summary columns a rollup is made of, besides the row's key.
+ROLLUP_COLUMNS = Counted._fields
 
 _BEST_FIRST = [p.value for p in sorted(Predicate, key=lambda p: -p.rank)]
 
@@ -111,12 +127,21 @@ async def refresh_unit_rollups(
     removed: Iterable[SummaryKey],
 ) -> None:
     """Recompute the rollups a summary refresh changed: ``before`` holds the rows as they were
-    (by key), ``written`` the rows' new values, ``removed`` the keys of the rows it deleted."""
+    (by key, each with at least the ``ROLLUP_COLUMNS``), ``written`` the rows' new values,
+    ``removed`` the keys of the rows it deleted.
+
+    A row written with the same ``ROLLUP_COLUMNS`` (a new activity count, an indicator's figures,
+    an achievement already at its cap) is counted in its rollup as it was, so its unit-period is
+    not recomputed for it: a recomputation reads every summary of the unit and writes its ranking.
+    """
     touched: set[UnitPeriod] = set()
     for values in written:
         key = (values["employee_id"], values["period"])
+        previous = before.get(key)
+        if previous is not None and all(getattr(previous, name) == values[name] for name in ROLLUP_COLUMNS):
+            continue
         touched.add((values["unit_id"], values["period"]))
-        if (previous := before.get(key)) is not None:
+        if previous is not None:
             touched.add((previous.unit_id, values["period"]))
     for key in removed:
         if (previous := before.get(key)) is not None:

@@ -28,6 +28,7 @@ from services.scoring.adapters.tables import (
     rating_decisions,
 )
 from services.scoring.domain.achievement import Judgement
+from services.scoring.service_layer.rollups import ROLLUP_COLUMNS, Counted
 from services.scoring.service_layer.views.plans import PlannedIndicators, plan_indicators_in_force
 from services.scoring.service_layer.views.records import employee_assignment
 from services.scoring.service_layer.views.touches import SummaryKey
@@ -37,8 +38,8 @@ from services.scoring.service_layer.views.touches import SummaryKey
 class SummaryInputs:
     """The stored facts behind a batch's employee-period rows, each by its key."""
 
-    #: The rows stored already, each with the unit it names (not its content).
-    stored: dict[SummaryKey, Any]
+    #: The rows stored already, each with what its unit's rollup counts of it (not its content).
+    stored: dict[SummaryKey, Counted]
     plans_in_force: dict[tuple[str, int], Any]
     indicator_rows: PlannedIndicators
     progress: dict[SummaryKey, dict[str, Any]]
@@ -87,8 +88,8 @@ def _by_summary_keys(keys: list[SummaryKey], region_id: str) -> dict[str, Any]:
 
 
 def _row_facts_statement() -> Any:
-    """What each row has one of, in one statement: whether it is stored (and the unit it names: the
-    rollups it was counted in), the rater's latest behaviour assessment and latest decision.
+    """What each row has one of, in one statement: whether it is stored (and what the rollup of its
+    unit counts of it), the rater's latest behaviour assessment and latest decision.
 
     The upsert compares the stored content itself, so the JSON documents are not read back; the
     assessment and the decision keep their tables' column names (they differ), so a result row
@@ -97,7 +98,8 @@ def _row_facts_statement() -> Any:
     key_table = _summary_keys()
     scores, assessments, decisions = employee_scores.c, behaviour_assessments.c, rating_decisions.c
     stored = (
-        select(scores.unit_id)
+        # Labelled apart: the decision's columns share some of these names.
+        select(*(scores[name].label(f"stored_{name}") for name in ROLLUP_COLUMNS))
         .where(
             scores.region_id == bindparam("region_id"),
             scores.employee_id == key_table.c.employee_id,
@@ -202,16 +204,16 @@ _ASSIGNMENTS_TODAY = _assignments_today_statement()
 
 async def _row_facts(
     session: AsyncSession, region_id: str, keys: list[SummaryKey]
-) -> tuple[dict[SummaryKey, Any], dict[SummaryKey, Any], dict[SummaryKey, Any]]:
-    """The rows stored (each with its unit), the rater's latest behaviour assessment of each (it
-    proposes the behaviour rating) and the rater's latest decision, by key."""
-    stored: dict[SummaryKey, Any] = {}
+) -> tuple[dict[SummaryKey, Counted], dict[SummaryKey, Any], dict[SummaryKey, Any]]:
+    """The rows stored (each with what its rollup counts), the rater's latest behaviour assessment
+    of each (it proposes the behaviour rating) and the rater's latest decision, by key."""
+    stored: dict[SummaryKey, Counted] = {}
     assessments: dict[SummaryKey, Any] = {}
     decisions: dict[SummaryKey, Any] = {}
     for row in await session.execute(_ROW_FACTS, _by_summary_keys(keys, region_id)):
         key = (row.employee_id, row.period)
-        if row.unit_id is not None:
-            stored[key] = row
+        if row.stored_unit_id is not None:
+            stored[key] = Counted(*(row._mapping[f"stored_{name}"] for name in ROLLUP_COLUMNS))
         if row.assessment_id is not None:
             assessments[key] = row
         if row.decision_id is not None:
