@@ -158,6 +158,10 @@ def reachable_data_dir(pgdata: Path, user: str | None) -> Path:
     return target
 
 
+#: How often autovacuum looks for tables to vacuum and analyze (see ``start_postgres``).
+AUTOVACUUM_NAPTIME = "10s"
+
+
 def start_postgres(
     pgdata: Path, log_path: Path, *, port: int, durable: bool, track_statements: bool = False
 ) -> subprocess.Popen[bytes]:
@@ -200,6 +204,12 @@ def start_postgres(
         str(pgdata),
         "-c",
         "max_connections=300",
+        # A table the consumers fill from empty is planned as empty until autovacuum first analyzes
+        # it, and a generic plan cached meanwhile (scoring's per-activity look-up chose an index by
+        # the region alone) scans the region's rows for every key. Analyze rounds every 10 s, not
+        # the default 60, so that the first analyze, which makes the plans new, comes soon.
+        "-c",
+        f"autovacuum_naptime={AUTOVACUUM_NAPTIME}",
     ]
     if track_statements:
         argv += ["-c", "shared_preload_libraries=pg_stat_statements"]

@@ -15,6 +15,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from kinerja.postgres import AUTOVACUUM_NAPTIME
 from shared.settings import Environment
 from tests.contract.compose_files import (
     BARE_VARIABLE,
@@ -198,6 +199,11 @@ def test_kafka_runs_as_a_single_kraft_node_advertising_the_address_services_use(
     assert set(kafka["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
     assert "PLAINTEXT://kafka:9092" in kafka["KAFKA_ADVERTISED_LISTENERS"]
     assert kafka["KAFKA_CONTROLLER_QUORUM_VOTERS"] == f"{kafka['KAFKA_NODE_ID']}@kafka:9093"
+
+
+def test_the_database_analyzes_as_often_as_the_embedded_one() -> None:
+    # Tables the consumers fill from empty are planned as empty until their first analyze.
+    assert service("postgres")["command"] == ["postgres", "-c", f"autovacuum_naptime={AUTOVACUUM_NAPTIME}"]
 
 
 # --- secrets and interpolation -------------------------------------------------------------------
