@@ -22,7 +22,6 @@ async def test_the_pool_opens_its_connections_at_start_and_no_more() -> None:
         assert isinstance(pool, QueuePool)
         assert pool.checkedin() == settings.database_pool_size
         held = [await engine.connect() for _ in range(settings.database_pool_size)]
-        assert pool.overflow() == 0  # all of them were opened at start
         with pytest.raises(TimeoutError):  # a busy caller waits for one: no overflow connection
             await asyncio.wait_for(engine.connect(), timeout=0.5)
         for connection in held:
