@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiokafka.errors import KafkaError
 from asyncpg.exceptions import InternalClientError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 #: A handler that keeps raising something other than a transient fault is a poison event after this.
 MAX_HANDLER_ATTEMPTS = 3
@@ -22,7 +23,7 @@ _UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
 def is_transient_failure(exc: BaseException) -> bool:
     """Whether a failure comes from the infrastructure (retry the batch) rather than from the event
     (dead-letter it): a database restart must never turn a valid event into a dead letter."""
-    if isinstance(exc, OperationalError | InterfaceError):
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):  # PoolTimeout: every connection busy
         return True
     if isinstance(exc, DBAPIError) and (exc.connection_invalidated or _database_unavailable(exc)):
         return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncpg.exceptions
 from sqlalchemy.exc import DBAPIError, IntegrityError, InternalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from shared.messaging.consumer import is_transient_failure
 
@@ -34,6 +35,12 @@ def test_a_connection_broken_mid_operation_is_waited_out() -> None:
     assert is_transient_failure(wrapped(DBAPIError, gone))
     shutdown = asyncpg.exceptions.AdminShutdownError("terminating connection due to administrator command")
     assert is_transient_failure(wrapped(DBAPIError, shutdown))
+
+
+def test_a_pool_whose_connections_all_stayed_busy_is_waited_out() -> None:
+    # SQLAlchemy's pool timeout is not the built-in TimeoutError: a burst of API requests holding
+    # every connection of a service must not turn the consumer's events into dead letters.
+    assert is_transient_failure(PoolTimeout("QueuePool limit of size 10 overflow 0 reached"))
 
 
 def test_a_broken_rule_is_not_waited_out() -> None:
