@@ -220,6 +220,7 @@ def create_engine(
         settings.database_url,
         pool_size=1 if side_connection else pool_size or settings.database_pool_size,
         max_overflow=0 if side_connection else MAX_OVERFLOW,
+        pool_timeout=settings.database_pool_timeout_seconds,
         # No ping before each checkout: with asyncpg it costs three round trips (BEGIN, ping,
         # ROLLBACK), more than a typical request's own statements. A connection broken by a
         # database restart fails its next use once and is then replaced (the API answers 503 with

@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,7 +26,7 @@ from shared.guarded_route import BodyTooLarge, GuardedRoute
 from shared.hot_route import HotPaths
 from shared.i18n import refusal_body
 from shared.observability import HTTP_LATENCY, HTTP_REQUESTS, correlation_id_var, record_readiness
-from shared.refusals import Refusal, RefusalKind, database_reconnecting
+from shared.refusals import Refusal, RefusalKind, database_busy, database_reconnecting
 from shared.route_roles import document_bearer_scheme
 from shared.validation import describe
 
@@ -217,6 +218,13 @@ def install_error_handlers(app: FastAPI) -> None:
         if not (isinstance(sqlstate, str) and sqlstate.startswith("22")):
             raise exc
         return refusal_response(DATA_ERRORS.get(sqlstate, DATA_ERRORS["22000"]))
+
+    @app.exception_handler(PoolTimeout)
+    async def pool_exhausted(request: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every pooled connection stayed busy for the pool's whole wait (the pool opens none
+        # beyond its size): what needed the connection never ran, so the client may send again.
+        log.warning("no free database connection: answered 503", extra={"fields": {"path": request.url.path}})
+        return refusal_response(database_busy())
 
     @app.exception_handler(Refusal)
     async def refused(_: Request, refusal: Refusal) -> JSONResponse:

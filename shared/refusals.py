@@ -171,3 +171,14 @@ def database_reconnecting() -> Refusal:
         kind=RefusalKind.UNAVAILABLE,
         retry_after=1,
     )
+
+
+def database_busy() -> Refusal:
+    """Every connection of the service's pool stayed busy for the pool's whole wait (a burst past
+    what the service can take): the client may send the request again in a second."""
+    return Refusal(
+        "database_busy",
+        "The service is busy and could not take the request now; send it again in a moment.",
+        kind=RefusalKind.UNAVAILABLE,
+        retry_after=1,
+    )

@@ -68,6 +68,15 @@ class ServiceSettings(BaseSettings):
         ),
     )
     database_pool_size: int = Field(default=10, ge=1)
+    database_pool_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description=(
+            "Longest a request waits for a free database connection before it is answered 503 "
+            "(send again): past a burst, not longer than a field app waits for an answer."
+        ),
+    )
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_replication_factor: int = Field(
         default=1, ge=1, description="Replicas of every topic `kinerja topics` creates (3 on a cluster)."
