@@ -83,6 +83,9 @@ async def test_a_group_costs_four_statements_and_its_events_come_from_the_servic
     # The database draws each event's id once, for its column and its envelope alike.
     assert [str(row.event_id) for row in rows] == [envelope["event_id"] for envelope in envelopes]
     assert len({row.event_id for row in rows}) == 6
+    # Time-ordered ids, growing with the outbox's: consumers' processed_events keys stay at the edge.
+    assert {row.event_id.version for row in rows} == {7}
+    assert [row.event_id for row in rows] == sorted(row.event_id for row in rows)
     assert {(row.topic, row.event_type) for row in rows} == {("reporting.activity.v1", "ActivityReported")}
     assert [row.partition_key for row in rows] == [
         envelope["payload"]["employee_id"] for envelope in envelopes

@@ -96,7 +96,9 @@ def _insert_activities_and_events(outbox: str) -> str:
 
     An item's event comes with it as the envelope after its event id (``emit``); the database
     draws the id and writes it in front, and takes the topic, type and key (the employee) from
-    here: per item, one array element instead of six, and no ``uuid4`` in Python.
+    here: per item, one array element instead of six, and no ``uuid4`` in Python. The ids are
+    time-ordered (``uuidv7``, PostgreSQL 18): the consumers' ``processed_events`` primary keys
+    then grow at their right edge instead of at random pages (bench/README.md, session 12).
     """
     columns = ", ".join(ACTIVITY_COLUMNS)
     return f"""
@@ -114,10 +116,12 @@ WITH item AS (
     SELECT event.event_id, '{_TOPIC}', event.employee_id, '{_EVENT_TYPE}',
            {envelope_sql("event.event_id", "event.event_after_id")}, ${_REGION}
     FROM (
-        -- A subquery of its own (volatile: never flattened), so each id is drawn once for both.
-        SELECT gen_random_uuid() AS event_id, employee_id, event_after_id, position
+        -- A subquery of its own (volatile: never flattened), so each id is drawn once for both;
+        -- drawn in the items' order, so the ids grow with the outbox's.
+        SELECT uuidv7() AS event_id, employee_id, event_after_id, position
         FROM item
         WHERE activity_id IN (SELECT activity_id FROM inserted)
+        ORDER BY position
     ) AS event
     ORDER BY event.position
 ), audited AS (
