@@ -28,7 +28,7 @@ from services.reporting.entrypoints.routing import (
 from services.reporting.entrypoints.schemas import BatchCreate, BatchRead, RejectionCreate, VerificationCreate
 from services.reporting.service_layer import activities
 from services.reporting.service_layer.access import employee_of
-from services.reporting.service_layer.activities import HistoryFilters, SubmissionRules
+from services.reporting.service_layer.activities import HistoryFilters, SubmissionRules, activity_json
 from services.reporting.service_layer.intake import Claim
 from services.reporting.service_layer.schemas import (
     ActivityCorrection,
@@ -43,7 +43,7 @@ from shared.auth import Principal
 from shared.context import ServiceContext
 from shared.dates import BoundedInstant
 from shared.hot_route import hot_route
-from shared.http import client_address, json_response
+from shared.http import client_address
 from shared.region_time import shown_in
 from shared.region_zones import region_zone
 from shared.route_work import AuditedWork, Context, RegionSession, RegionWork, context_of
@@ -74,7 +74,11 @@ async def submit_activity(
     zone = await region_zone(context, principal.region)
     await _publish(context, zone, result.notices)
     activity, created = single_answer(result.outcomes[0])
-    return json_response(shown_in(activity, zone), status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+    return Response(
+        activity_json(activity, zone),
+        status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        media_type="application/json",
+    )
 
 
 @hot_route(router, "POST", "/activities/batch", response_model=BatchRead)

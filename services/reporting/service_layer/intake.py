@@ -17,7 +17,7 @@ This module judges and writes a group; ``group_commit`` gathers single submissio
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -31,9 +31,8 @@ from services.reporting.service_layer.activities import (
     UNKNOWN_INDICATOR,
     SubmissionRules,
     feed_payload,
-    read_activity,
 )
-from services.reporting.service_layer.schemas import ActivityCreate, ActivityRead
+from services.reporting.service_layer.schemas import ActivityCreate
 from shared.auth import Principal
 from shared.observability import correlation_id_var, region_label
 from shared.refusals import Refusal
@@ -66,8 +65,9 @@ class ItemOutcome:
     activity_id: str
     outcome: Outcome
     status: str | None = None
-    #: The whole activity, for single submissions and stored originals (a batch answers its status).
-    activity: ActivityRead | None = None
+    #: The whole activity as stored, for single submissions (a batch answers its status): the values
+    #: just inserted, or the stored original's row (``activities.activity_json`` answers either).
+    activity: Mapping[str, Any] | None = None
     refusal: Refusal | None = None
 
 
@@ -161,12 +161,9 @@ async def write_group(
 
     # Items not written here may be retries of activities stored before (or someone else's id).
     unresolved = {item.activity_id for judged in verdicts for _, item, _ in judged} - inserted
-    stored: dict[str, ActivityRead] = {}
+    stored: dict[str, dict[str, Any]] = {}
     if unresolved:
-        stored = {
-            row["activity_id"]: read_activity(row)
-            for row in await transaction.activities_among(list(unresolved))
-        }
+        stored = {row["activity_id"]: row for row in await transaction.activities_among(list(unresolved))}
 
     results: list[ClaimResult] = []
     for claim_number, (claim, judged) in enumerate(zip(claims, verdicts, strict=True)):
@@ -192,7 +189,7 @@ def _outcome(
     carrier: bool,
     candidates: dict[str, dict[str, Any]],
     inserted: set[str],
-    stored: dict[str, ActivityRead],
+    stored: dict[str, dict[str, Any]],
 ) -> ItemOutcome:
     """What became of one item, once the group's insert answered.
 
@@ -213,17 +210,14 @@ def _outcome(
                 return ItemOutcome(
                     index, activity_id, "changed", refusal=changed_resend("activity", differing)
                 )
-        # ActivityRead only where the whole activity is answered: a batch of 500 answers statuses.
-        activity = None if claim.batch else read_activity(values)
-        return ItemOutcome(index, activity_id, kind, values["status"], activity)
+        # The whole activity only where it is answered: a batch of 500 answers statuses.
+        return ItemOutcome(index, activity_id, kind, values["status"], None if claim.batch else values)
     original = stored.get(activity_id)
     if original is not None:
-        kind = "duplicate" if original.employee_id == claim.employee_id else "taken"
-        if kind == "duplicate" and (
-            differing := differing_fields(item.__dict__, dict(original), ACTIVITY_CONTENT)
-        ):
+        kind = "duplicate" if original["employee_id"] == claim.employee_id else "taken"
+        if kind == "duplicate" and (differing := differing_fields(item.__dict__, original, ACTIVITY_CONTENT)):
             return ItemOutcome(index, activity_id, "changed", refusal=changed_resend("activity", differing))
-        return ItemOutcome(index, activity_id, kind, original.status, original)
+        return ItemOutcome(index, activity_id, kind, original["status"], original)
     if refusal is not None:
         return ItemOutcome(index, activity_id, "rejected", refusal=refusal)
     # Stored, but not visible here: the id belongs to another region.

@@ -85,8 +85,12 @@ class ActivityRead(BaseModel):
     @field_validator("quantity", "denominator")
     @classmethod
     def _as_stored(cls, value: Decimal | None) -> Decimal | None:
-        # Four places, as the database keeps them: a new activity and its retry read the same.
-        return None if value is None else value.quantize(_STORED_PLACES)
+        return as_stored(value)
+
+
+def as_stored(quantity: Decimal | None) -> Decimal | None:
+    """A quantity with four places, as the database keeps it: a new activity and its retry read the same."""
+    return None if quantity is None else quantity.quantize(_STORED_PLACES)
 
 
 class EvidenceRead(BaseModel):

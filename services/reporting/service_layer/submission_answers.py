@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from services.reporting.metrics import ACTIVITIES_SUBMITTED, BATCH_SIZE
 from services.reporting.service_layer.activities import ACTIVITY_ID_TAKEN
 from services.reporting.service_layer.intake import Claim, ItemOutcome
-from services.reporting.service_layer.schemas import ActivityCreate, ActivityRead, BatchItemOutcome
+from services.reporting.service_layer.schemas import ActivityCreate, BatchItemOutcome
 from shared.auth import Principal
 from shared.i18n import refusal_body
 from shared.observability import region_label
@@ -75,8 +75,8 @@ def _invalid_item(index: int, activity_id: str | None, exc: ValidationError) -> 
     return BatchItemOutcome(index=index, activity_id=activity_id, outcome="rejected", error=error)
 
 
-def single_answer(outcome: ItemOutcome) -> tuple[ActivityRead, bool]:
-    """A single submission's answer: the activity and whether it is new, or the error to raise."""
+def single_answer(outcome: ItemOutcome) -> tuple[Mapping[str, Any], bool]:
+    """A single submission's answer: the activity as stored and whether it is new, or the error to raise."""
     if outcome.outcome in ("changed", "rejected") and outcome.refusal is not None:
         raise outcome.refusal
     if outcome.outcome in ("taken", "rejected") or outcome.activity is None:
