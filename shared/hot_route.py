@@ -124,12 +124,13 @@ class HotRoute(GuardedRoute):
                 raise _NotTaken
             assert self._body_name is not None
             arguments[self._body_name] = model
+        # The query string parsed only for a route that takes query parameters (submissions take none).
         for fields, received in (
-            (self.dependant.path_params, scope.get("path_params", {})),
-            (self.dependant.query_params, QueryParams(scope["query_string"])),
+            (self.dependant.path_params, lambda: scope.get("path_params", {})),
+            (self.dependant.query_params, lambda: QueryParams(scope["query_string"])),
         ):
             if fields:
-                values, errors = request_params_to_args(fields, received)
+                values, errors = request_params_to_args(fields, received())
                 if errors:
                     raise _NotTaken
                 arguments |= values
