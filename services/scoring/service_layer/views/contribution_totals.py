@@ -39,8 +39,12 @@ def _totals_statement(*, years: bool) -> Any:
         return type_coerce(aggregated, ARRAY(value.type))[1]
 
     zero = Decimal(0)
+    # A period key starts with its year: the year narrows the index range before the period.
+    year_of_key = func.cast(func.substr(table.c.period, 1, 4), Integer)
     period_match = (
-        activity.year == func.cast(table.c.period, Integer) if years else activity.period == table.c.period
+        activity.year == year_of_key
+        if years
+        else and_(activity.year == year_of_key, activity.period == table.c.period)
     )
     # An aggregate per key (LATERAL): one index range of contributions each, and a row of zeros for
     # a key that has none.

@@ -1,0 +1,49 @@
+"""A batch's activities are looked up by the primary key even while contributions is near-empty.
+
+A new deployment prepares the consumer's statements on empty tables, and PostgreSQL keeps a generic
+plan made then until the table's first analyze. An index led by the region alone was as cheap as
+the primary key there, and won (a plan that needs no value from the keys is preferred at equal
+cost): each key then scanned the region's rows, 316 ms a batch at 20,000 rows (bench/README.md,
+session 11). The activities' other index is led by the employee, so only the primary key serves a
+look-up by region and activity.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from services.scoring.service_layer.projections.activity_store import _LOCK_CONTRIBUTIONS
+
+pytestmark = pytest.mark.integration
+
+
+def index_scans(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    found = [plan] if "Index Name" in plan else []
+    for child in plan.get("Plans", []):
+        found += index_scans(child)
+    return found
+
+
+async def test_the_look_up_uses_the_primary_key_on_an_empty_table(start_service: Any) -> None:
+    scoring = await start_service("scoring")
+    query = str(_LOCK_CONTRIBUTIONS.compile(dialect=scoring.context.engine.dialect))
+    async with scoring.context.engine.connect() as connection, connection.begin():
+        # An empty table of the same shape and indexes, found first (pg_temp leads the search path).
+        await connection.execute(
+            text("CREATE TEMP TABLE contributions (LIKE scoring.contributions INCLUDING ALL) ON COMMIT DROP")
+        )
+        await connection.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+        await connection.exec_driver_sql(f"PREPARE look_up AS {query}")
+        try:
+            plan = await connection.scalar(
+                text("EXPLAIN (FORMAT JSON) EXECUTE look_up(ARRAY['a', 'b'], 'region', 0)")
+            )
+        finally:
+            await connection.exec_driver_sql("DEALLOCATE look_up")
+    scans = index_scans((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
+    assert len(scans) == 1, scans
+    assert "activity_id" in scans[0].get("Index Cond", ""), scans[0]
