@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench._platform import (
@@ -39,6 +40,7 @@ from bench._platform import (
     run_on_platform,
     stage,
 )
+from bench._soak_postgres import read_statements, render_statements, reset_statements, sessions_so_far
 from bench.scoring_consumer_events import (
     ACTIVITY_TOPIC,
     activity_events,
@@ -93,6 +95,32 @@ async def wait_until_committed(
         await asyncio.sleep(0.01)
 
 
+async def table_writes(engine: Any) -> dict[str, tuple[int, int, int]]:
+    """Rows scoring's tables took so far: (inserted, updated, of those updated in place: HOT)."""
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            text(
+                "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables "
+                "WHERE schemaname = 'scoring'"
+            )
+        )
+        return {name: (ins, upd, hot) for name, ins, upd, hot in rows}
+
+
+def render_table_writes(
+    before: dict[str, tuple[int, int, int]], after: dict[str, tuple[int, int, int]], events: int
+) -> list[str]:
+    """Rows inserted and updated an event in each table the timed part wrote, and the HOT share
+    of the updates (an update that is not HOT writes every index of the table again)."""
+    lines = ["", "scoring's tables over the timed part, rows an event: inserted, updated (HOT share)"]
+    for name in sorted(after):
+        ins, upd, hot = (a - b for a, b in zip(after[name], before.get(name, (0, 0, 0)), strict=True))
+        if ins or upd:
+            share = f"{hot / upd:.0%}" if upd else "-"
+            lines.append(f"    {name:<28} {ins / events:>6.2f} {upd / events:>6.2f} ({share})")
+    return lines
+
+
 async def consumer_throughput(args: argparse.Namespace, platform: BenchPlatform) -> list[str]:
     """Part 1: the scoring consumer runner against a bare consume loop on the same messages."""
     service = definition("scoring")
@@ -145,6 +173,8 @@ async def consumer_throughput(args: argparse.Namespace, platform: BenchPlatform)
         pids = {"bench (consumer)": process_ids(platform)["bench client"]}
         if platform.embedded is not None:
             pids["postgres"] = platform.embedded.processes["postgres"].pid
+        writes_before = await table_writes(admin)
+        counting = await reset_statements(admin)  # when the server loads pg_stat_statements
         stop = asyncio.Event()
         # CPU time of this process (waiting on PostgreSQL or the broker is not the consumer's cost).
         profiler = cProfile.Profile(time.process_time) if args.profile else None
@@ -159,6 +189,10 @@ async def consumer_throughput(args: argparse.Namespace, platform: BenchPlatform)
         stop.set()
         await task
         applied = await processed_count(admin, ACTIVITY_TOPIC) - applied_before
+        await asyncio.sleep(0.6)  # the table counters are sent by the backends at most twice a second
+        writes = render_table_writes(writes_before, await table_writes(admin), args.events)
+        statements = await read_statements(admin) if counting else []
+        sessions = await sessions_so_far(admin) if counting else 0
         seconds = finished - started
         stage("timing a bare consume loop")
         bare_seconds = await bare_consume(bootstrap, args.events, settings.consumer_batch_size)
@@ -196,7 +230,10 @@ async def consumer_throughput(args: argparse.Namespace, platform: BenchPlatform)
             target=f">= {THROUGHPUT_TARGET_PER_CORE:,.0f}",
         ),
         f"    {meter.line()}; the consumer's CPU per event: {cpu_per_event:,.1f} µs",
+        f"    {meter.per_item(args.events, 'event')}",
         f"    events dead-lettered by the handlers (should be 0): {dead_lettered:.0f}",
+        *writes,
+        *render_statements(statements, args.events, sessions),
     ]
 
 
