@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -134,8 +134,12 @@ async def test_a_scorecard_is_read_in_one_statement(start_service, period: str) 
         await engine.dispose()
 
     assert len(statements) == 1
-    [docs] = [item for item in card.indicators if item.indicator_id == "ani-docs"]
-    assert [(a.activity_id, a.quantity) for a in docs.activities] == [("a1", Decimal(3)), ("a2", Decimal(4))]
+    [(docs, activities)] = [
+        (item, json.loads(listed))
+        for item, listed in zip(card.figures.indicators, card.activities, strict=True)
+        if item.indicator_id == "ani-docs"
+    ]
+    assert [(a["activity_id"], a["quantity"]) for a in activities] == [("a1", "3.0000"), ("a2", "4.0000")]
     assert docs.activity_count == 2
 
 
@@ -162,12 +166,19 @@ async def test_a_scorecard_is_built_in_the_regions_zone_as_shown_in_shows_it(sta
     finally:
         await engine.dispose()
 
-    assert built.model_dump_json() == shown_in(in_utc, papua).model_dump_json()
-    assert built.updated_at.utcoffset() == timedelta(hours=9)
-    assert built.behaviour_assessment is not None
-    assert built.behaviour_assessment.submitted_at.utcoffset() == timedelta(hours=9)
-    [docs] = [item for item in built.indicators if item.indicator_id == "ani-docs"]
+    figures = built.figures
+    assert figures.model_dump_json() == shown_in(in_utc.figures, papua).model_dump_json()
+    assert built.activities == in_utc.activities  # the device's times, as sent in any zone
+    assert figures.updated_at.utcoffset() == timedelta(hours=9)
+    assert figures.behaviour_assessment is not None
+    assert figures.behaviour_assessment.submitted_at.utcoffset() == timedelta(hours=9)
+    [(docs, activities)] = [
+        (item, json.loads(listed))
+        for item, listed in zip(figures.indicators, built.activities, strict=True)
+        if item.indicator_id == "ani-docs"
+    ]
     assert docs.updated_at is not None
     assert docs.updated_at.utcoffset() == timedelta(hours=9)
-    assert docs.activities[0].occurred_at == datetime(YEAR, 2, 4, 10, tzinfo=WIT)
-    assert built.field_visits[0].visited_at.utcoffset() == timedelta(hours=5, minutes=30)
+    assert datetime.fromisoformat(activities[0]["occurred_at"]) == datetime(YEAR, 2, 4, 10, tzinfo=WIT)
+    assert activities[0]["occurred_at"].endswith("+09:00")
+    assert figures.field_visits[0].visited_at.utcoffset() == timedelta(hours=5, minutes=30)

@@ -75,7 +75,7 @@ async def get_scorecard(
             session=session, principal=principal, employee_id=employee_id, period=period, zone=zone
         )
     SCORECARDS_READ.inc()
-    return json_response(card)
+    return Response(scorecards.scorecard_json(card), media_type="application/json")
 
 
 @hot_route(router, "GET", "/units/{unit_id}/dashboard", response_model=UnitDashboardRead)

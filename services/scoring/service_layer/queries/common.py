@@ -8,7 +8,8 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import String, bindparam, select
+from sqlalchemy import String, Text, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -31,6 +32,12 @@ from services.scoring.service_layer.views.values import PLACES
 from shared.i18n import phrase_message
 from shared.refusals import Refusal, RefusalKind
 from shared.region_reads import Reads
+
+#: The only array type of the reads' statements, sent and received: asyncpg decodes text[] (and
+#: oid[]) by itself, but any other array type (varchar[], date[]) makes each connection the pool
+#: opens first ask the catalog how to decode it (a recursive query a new backend takes tens of
+#: milliseconds to plan, in three round trips), which the read that met it waited for.
+TEXT_ARRAY = ARRAY(Text)
 
 
 def period_filter(column: Any, period: Period) -> ColumnElement[bool]:

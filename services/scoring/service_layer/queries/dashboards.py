@@ -16,8 +16,8 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Boolean, String, Text, bindparam, column, select, text
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy import Boolean, String, bindparam, column, select, text
+from sqlalchemy.dialects.postgresql import JSONB
 
 from services.scoring.adapters.tables import (
     employees,
@@ -27,6 +27,7 @@ from services.scoring.domain.periods import PeriodKind, parse_period_key, period
 from services.scoring.domain.predicate import Predicate
 from services.scoring.domain.rules import RuleBook
 from services.scoring.service_layer.queries.common import (
+    TEXT_ARRAY,
     distribution_of,
     ensure_known_unit,
     mean_of,
@@ -61,12 +62,6 @@ def keys_of_year(year: int) -> list[str]:
     primary key finds them before the calendar is known)."""
     return [period.key for kind in PeriodKind for period in periods_in_year(year, kind)]
 
-
-#: The only array type of the reads' statements, sent and received: asyncpg decodes text[] (and
-#: oid[]) by itself, but any other array type (varchar[], date[]) makes each connection the pool
-#: opens first ask the catalog how to decode it (a recursive query a new backend takes tens of
-#: milliseconds to plan, in three round trips), which the read that met it waited for.
-TEXT_ARRAY = ARRAY(Text)
 
 #: A dashboard statement's region's rule sets: their dates (ISO text, see ``TEXT_ARRAY``), and their
 #: settings as text, in date order.

@@ -13,11 +13,10 @@ from services.scoring.adapters.tables import WHOLE_UNIT
 from services.scoring.domain.calendar import DEFAULT_PERIOD_KIND
 from services.scoring.domain.periods import PeriodKind, parse_period_key, periods_in_year
 from services.scoring.domain.rules import RuleSet
-from services.scoring.service_layer.queries.common import distribution_report, mean_of
+from services.scoring.service_layer.queries.common import TEXT_ARRAY, distribution_report, mean_of
 from services.scoring.service_layer.queries.dashboards import (
     RULE_SETS_COLUMNS,
     RULE_SETS_TYPES,
-    TEXT_ARRAY,
     keys_of_year,
     live_predicates,
     predicate_counts,

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Row
 
 from services.scoring.domain.achievement import NumericTarget
 from services.scoring.domain.periods import Period, parse_period_key
 from services.scoring.service_layer.queries.scorecard_rows import (
-    activities_by_indicator,
     indicators_with_progress,
     scorecard_summary,
 )
@@ -34,9 +33,17 @@ def _invisible() -> Refusal:
     )
 
 
+class Scorecard(NamedTuple):
+    """A scorecard as read: its figures (each indicator's ``activities`` left empty) and, for each
+    indicator in order, its activities as the answer's JSON list, written by PostgreSQL."""
+
+    figures: ScorecardRead
+    activities: list[str]
+
+
 async def scorecard(
     *, session: Reads, principal: Principal, employee_id: str, period: str, zone: tzinfo
-) -> ScorecardRead:
+) -> Scorecard:
     """An employee's scorecard; every number traceable to the activities behind it.
 
     Shown as ``shared.region_time.shown_in`` shows an answer in the region's ``zone``: the times the
@@ -60,7 +67,7 @@ async def scorecard(
         raise _invisible()
     indicator_rows = indicators_with_progress(summary.indicator_rows)
     outcomes = {item["indicator_id"]: item for item in summary.indicator_outcomes}
-    activities = activities_by_indicator(summary.activity_rows)
+    lists = dict(zip(summary.activity_indicators or (), summary.activity_lists or (), strict=True))
     indicators: list[dict[str, Any]] = []
     for planned in indicator_rows:
         progress = planned.progress_indicator_id is not None
@@ -95,7 +102,7 @@ async def scorecard(
                 "events_applied": planned.events_applied if progress else 0,
                 "last_event_id": planned.last_event_id if progress else None,
                 "updated_at": in_zone(planned.updated_at, zone) if progress else None,
-                "activities": activities.get(planned.indicator_id, []),
+                "activities": [],  # written by PostgreSQL, put in by ``scorecard_json``
             }
         )
     assessment: dict[str, Any] | None = None
@@ -108,7 +115,7 @@ async def scorecard(
             "submitted_at": in_zone(summary.assessment_submitted_at, zone),
         }
     # Validated once, nested parts as plain values: one pydantic call instead of one per activity.
-    return ScorecardRead.model_validate(
+    figures = ScorecardRead.model_validate(
         {
             "employee_id": employee_id,
             "region_id": region_id,
@@ -149,6 +156,24 @@ async def scorecard(
             "updated_at": in_zone(summary.updated_at, zone),
         }
     )
+    return Scorecard(figures, [lists.get(item.indicator_id, "[]") for item in figures.indicators])
+
+
+#: How each indicator's (empty) activities end in the figures' JSON: ``activities`` is the last
+#: field of an indicator, and no other field of the answer can write these bytes (a quote inside a
+#: string is escaped, and the only other free keys, a behaviour assessment's scores, hold numbers).
+_NO_ACTIVITIES = b'"activities":[]}'
+
+
+def scorecard_json(card: Scorecard) -> bytes:
+    """The scorecard's answer: its figures' JSON with each indicator's activities put in."""
+    parts = card.figures.model_dump_json().encode().split(_NO_ACTIVITIES)
+    if len(parts) != len(card.activities) + 1:
+        raise AssertionError("a scorecard's indicators and activity lists do not match")
+    written = [parts[0]]
+    for activities, rest in zip(card.activities, parts[1:], strict=True):
+        written += (b'"activities":', activities.encode(), b"}", rest)
+    return b"".join(written)
 
 
 def _target_without_activity(planned: Any, period: Period) -> Decimal | None:
