@@ -71,9 +71,9 @@ async def submit_activity(
     context = context_of(request)  # not a dependency: the busiest route saves a level of them
     claim = Claim(principal, employee_of(principal), [(0, activity_in)], client_address(request))
     result = await submission_queue(context).submit(claim)
-    zone = await region_zone(context, principal.region)
-    await _publish(context, zone, result.notices)
+    await live_feed(context).publish(result.notices)  # shown in the region's zone already
     activity, created = single_answer(result.outcomes[0])
+    zone = await region_zone(context, principal.region)
     return Response(
         activity_json(activity, zone),
         status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -88,7 +88,7 @@ async def submit_batch(batch: BatchCreate, request: Request, principal: Principa
     context = context_of(request)
     claim, malformed = batch_claim(principal, employee_of(principal), batch.items, client_address(request))
     [result] = await submission_writer(context)(principal.region, [claim])
-    await _publish(context, await region_zone(context, principal.region), result.notices)
+    await live_feed(context).publish(result.notices)  # shown in the region's zone already
     answer = batch_answer(len(batch.items), result.outcomes, malformed)
     return Response(answer, status_code=status.HTTP_200_OK, media_type="application/json")
 

@@ -9,6 +9,7 @@ from services.reporting.service_layer.group_commit import SubmissionQueue
 from services.reporting.service_layer.intake import WriteGroup, group_writer
 from services.reporting.settings import ReportingSettings
 from shared.context import ServiceContext
+from shared.region_zones import region_zone
 from shared.settings import own_settings
 
 
@@ -45,5 +46,6 @@ def submission_writer(context: ServiceContext) -> WriteGroup:
         lambda: group_writer(
             IntakeStore(context.engine, outbox=context.outbox),
             clock_skew_seconds=reporting_settings(context).clock_skew_seconds,
+            zone_of=lambda region_id: region_zone(context, region_id),
         ),
     )

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, Literal
 
 from services.reporting.adapters.intake_store import ConnectionLost, IntakeStore, IntakeTransaction
@@ -36,7 +36,7 @@ from services.reporting.service_layer.schemas import ActivityCreate
 from shared.auth import Principal
 from shared.observability import correlation_id_var, region_label
 from shared.refusals import Refusal
-from shared.region_time import utc_offset_minutes
+from shared.region_time import in_zone, utc_offset_minutes
 from shared.unit_of_work import audit_row
 
 Outcome = Literal["accepted", "duplicate", "changed", "taken", "rejected"]
@@ -110,9 +110,10 @@ def _row_values(
 
 
 async def write_group(
-    transaction: IntakeTransaction, claims: Sequence[Claim], rules: SubmissionRules
+    transaction: IntakeTransaction, claims: Sequence[Claim], rules: SubmissionRules, zone: tzinfo
 ) -> list[ClaimResult]:
-    """Judge and write every claim's items in an open transaction of one region; the caller commits.
+    """Judge and write every claim's items in an open transaction of one region (in ``zone``, where
+    the feed's notices show their times); the caller commits.
 
     An activity id already stored (or earlier in the group) is the employee's duplicate, changed
     when its content differs, or taken when it belongs to someone else; a retry of an accepted
@@ -166,6 +167,7 @@ async def write_group(
         stored = {row["activity_id"]: row for row in await transaction.activities_among(list(unresolved))}
 
     results: list[ClaimResult] = []
+    submitted_at = in_zone(rules.now, zone)  # as the feed shows it
     for claim_number, (claim, judged) in enumerate(zip(claims, verdicts, strict=True)):
         result = ClaimResult()
         for index, item, refusal in judged:
@@ -174,7 +176,7 @@ async def write_group(
             result.outcomes.append(outcome)
             rater_id = raters.get(item.activity_id)
             if outcome.outcome == "accepted" and rater_id is not None:
-                payload = feed_payload(candidates[item.activity_id])
+                payload = feed_payload(candidates[item.activity_id], submitted_at)
                 result.notices.append(FeedNotice(region_id, rater_id, "activity.submitted", payload))
         results.append(result)
     _count(region_id, results)
@@ -259,23 +261,27 @@ def _count(region_id: str, results: Sequence[ClaimResult]) -> None:
 #: Opens, fills and commits one transaction for one region's claims.
 WriteGroup = Callable[[str, Sequence[Claim]], Awaitable[list[ClaimResult]]]
 
+#: The zone a region's times are shown in.
+ZoneOf = Callable[[str], Awaitable[tzinfo]]
 
-def group_writer(store: IntakeStore, *, clock_skew_seconds: int) -> WriteGroup:
+
+def group_writer(store: IntakeStore, *, clock_skew_seconds: int, zone_of: ZoneOf) -> WriteGroup:
     """Writes a group in its own transaction, judged at the moment it is written."""
 
     async def write(region_id: str, claims: Sequence[Claim]) -> list[ClaimResult]:
         if not any(claim.items for claim in claims):
             return [ClaimResult() for _ in claims]  # a batch of malformed items only: nothing to write
+        zone = await zone_of(region_id)
         try:
-            return await write_once(region_id, claims)
+            return await write_once(region_id, claims, zone)
         except ConnectionLost:
             # A database restart dropped the pooled connection: once more, on a fresh one. Had the
             # first attempt committed after all, its activities now come back as duplicates.
-            return await write_once(region_id, claims)
+            return await write_once(region_id, claims, zone)
 
-    async def write_once(region_id: str, claims: Sequence[Claim]) -> list[ClaimResult]:
+    async def write_once(region_id: str, claims: Sequence[Claim], zone: tzinfo) -> list[ClaimResult]:
         rules = SubmissionRules.at_now(clock_skew_seconds)
         async with store.transaction(region_id) as transaction:
-            return await write_group(transaction, claims, rules)
+            return await write_group(transaction, claims, rules, zone)
 
     return write

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from services.reporting.adapters.live_feed import FeedNotice
 from services.reporting.service_layer.activities import feed_payload
@@ -11,6 +12,7 @@ from services.reporting.service_layer.schemas import ActivityRead
 
 
 def test_the_payload_has_every_field_of_an_activity_and_nothing_else():
+    submitted = datetime(2026, 3, 2, 2, 32, tzinfo=UTC)
     values = {
         "activity_id": "activity-0001",
         "indicator_id": "indicator-1",
@@ -21,15 +23,20 @@ def test_the_payload_has_every_field_of_an_activity_and_nothing_else():
         "region_id": "r-1",
         "employee_id": "e-1",
         "status": "submitted",
+        "submitted_at": submitted,
         "revision": 1,
     }
+    papua = ZoneInfo("Asia/Jayapura")
 
-    payload = feed_payload(values)
+    payload = feed_payload(values, submitted.astimezone(papua))
 
     assert list(payload) == list(ActivityRead.model_fields)
-    assert payload == {name: values.get(name) for name in ActivityRead.model_fields} | {"quantity": "1.5"}
-    # The notice's message is the one the stored values would have written.
+    assert payload == {name: values.get(name) for name in ActivityRead.model_fields} | {
+        "quantity": "1.5",
+        "submitted_at": datetime(2026, 3, 2, 11, 32, tzinfo=papua),
+    }
+    # The notice's message is the one the stored values would have written, shown in the zone.
     notice = FeedNotice("r-1", "h-1", "activity.submitted", payload)
     as_stored = FeedNotice("r-1", "h-1", "activity.submitted", {name: values.get(name) for name in payload})
-    assert notice.encoded() == as_stored.encoded()
+    assert notice.encoded() == as_stored.shown_in(papua).encoded()
     assert "occurred_utc_offset" in values  # the values themselves are left as they were
