@@ -200,6 +200,7 @@ async def freshness(args: argparse.Namespace, platform: BenchPlatform) -> list[s
         figure("freshness p99, broker append to scoring's transaction", _quantile(own, 0.99) * 1000, "ms"),
         f"    events seen on the topic and applied: {len(own):,}",
         f"    {meter.line()}",
+        f"    {meter.per_item(outcome.accepted, 'activity')}",
     ]
     if outcome.rejected or outcome.failed:
         lines.append(outcome.summary())
