@@ -4,6 +4,8 @@ reporting's intake emit becomes an outbox row here, in the caller's transaction.
 from __future__ import annotations
 
 import functools
+import os
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,9 +32,27 @@ _OUTBOX_COLUMNS = (*EVENT_COLUMN_TYPES, "region_id")
 _AUDIT_COLUMNS = ("region_id", "actor", "action", "subject", "detail", "client_address", "correlation_id")
 
 
+#: A version 7 UUID's version and variant bits (RFC 9562), and the mask of its random bits.
+_UUID7_MARKS = 0x7000_8000_0000_0000_0000
+_UUID7_RANDOM = 0x0FFF_3FFF_FFFF_FFFF_FFFF
+
+
+def new_event_id() -> uuid.UUID:
+    """A new event id, ordered by the time it was drawn (UUID version 7: milliseconds, then 74
+    random bits).
+
+    Every consumer keeps the ids it applied in its ``processed_events`` under a unique key: random
+    ids (version 4) landed all over that index, so each batch's insert touched (and, after every
+    checkpoint, wrote whole to the WAL) a page per row; ids in time order go to its right edge.
+    PostgreSQL 18's ``uuidv7()`` draws them alike (reporting's intake).
+    """
+    moment = time.time_ns() // 1_000_000
+    return uuid.UUID(int=(moment << 80) | (int.from_bytes(os.urandom(10)) & _UUID7_RANDOM) | _UUID7_MARKS)
+
+
 def envelope_sql(event_id: str, after_id: str) -> str:
     """SQL of an envelope's JSON (``bytea``) from its event id (a ``uuid`` expression, written once:
-    a volatile one such as ``gen_random_uuid()`` belongs in a subquery of its own) and the bytes
+    a volatile one such as ``uuidv7()`` belongs in a subquery of its own) and the bytes
     ``OutboxWriter.envelope_after_id`` wrote followed by the payload and ``}``."""
     return f"""convert_to('{{"event_id":"' || {event_id} || '"', 'UTF8') || {after_id}"""
 
@@ -113,7 +133,7 @@ class OutboxWriter:
         For a caller that writes the payload from values validated before (reporting's intake): it
         answers for the payload reading back as the event the model would build.
         """
-        event_id = uuid.uuid4()
+        event_id = new_event_id()
         rest = self.envelope_after_id(
             event_class,
             region_id=region_id,
