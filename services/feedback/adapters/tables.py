@@ -80,16 +80,16 @@ planned_results = Table(
     Column("in_force", Boolean, nullable=False),
 )
 
-#: Read model of reported activities (from reporting): the evidence feedback can point at.
+#: Read model of reported activities (from reporting): the evidence feedback can point at, kept as
+#: what the check of a feedback's evidence reads (whose activity, of which result); the activities
+#: themselves are reporting's to list.
 activities = Table(
     "activities",
     metadata,
     Column("region_id", String(64), primary_key=True),
     Column("activity_id", String(64), primary_key=True),
-    Column("employee_id", String(64), nullable=False, index=True),
+    Column("employee_id", String(64), nullable=False),
     Column("result_id", String(64), nullable=False),
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
-    Column("description", Text, nullable=False),
 )
 
 # --- Citizen satisfaction survey (SKM) ----------------------------------------------------------

@@ -167,8 +167,6 @@ async def on_activity_reported(scope: HandlerScope[None], event: ActivityReporte
             "region_id": event.region_id,
             "employee_id": event.employee_id,
             "result_id": event.result_id,
-            "occurred_at": event.occurred_at,
-            "description": event.description[:2000],
         }
     )
 
@@ -199,7 +197,7 @@ class PendingActivities:
             await session.execute(_STORE_ACTIVITIES, {"rows": json_rows(by_region[region_id].values())})
 
 
-_ACTIVITY_COLUMNS = ("activity_id", "region_id", "employee_id", "result_id", "occurred_at", "description")
+_ACTIVITY_COLUMNS = ("activity_id", "region_id", "employee_id", "result_id")
 #: Built once: one statement for a region's activities however many.
 _STORE_ACTIVITIES = insert_from_json_rows(activities, _ACTIVITY_COLUMNS).on_conflict_do_nothing(
     index_elements=["region_id", "activity_id"]
