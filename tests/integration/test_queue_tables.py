@@ -1,5 +1,6 @@
 """Every service's outbox is vacuumed by row count (it is a queue), re-applied after each migration,
-and is indexed by its id alone; the queue tables are analyzed from small samples."""
+and is indexed by its id alone; the runtime's tables (outbox, inbox, audit trail) are analyzed from
+small samples."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from shared.migrations import QUEUE_TABLE_STATISTICS
+from shared.migrations import RUNTIME_TABLE_STATISTICS
 from shared.settings import ServiceSettings
 
 pytestmark = pytest.mark.integration
@@ -51,15 +52,15 @@ async def test_the_outbox_is_indexed_by_id_only(start_service, service):
 
 
 @pytest.mark.parametrize("service", SERVICES)
-async def test_the_queue_tables_are_analyzed_from_small_samples(start_service, service):
+async def test_the_runtime_tables_are_analyzed_from_small_samples(start_service, service):
     targets = await catalog(
         start_service,
         service,
         "SELECT c.relname, a.attname, a.attstattarget FROM pg_attribute a "
         "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = :schema AND c.relname IN ('outbox', 'processed_events') "
+        "WHERE n.nspname = :schema AND c.relname IN ('outbox', 'processed_events', 'audit_log') "
         "AND a.attnum > 0 AND NOT a.attisdropped",
     )
-    assert {table for table, _, _ in targets} == {"outbox", "processed_events"}
-    others = {(table, name): target for table, name, target in targets if target != QUEUE_TABLE_STATISTICS}
+    assert {table for table, _, _ in targets} == {"outbox", "processed_events", "audit_log"}
+    others = {(table, name): target for table, name, target in targets if target != RUNTIME_TABLE_STATISTICS}
     assert others == {}
