@@ -8,11 +8,9 @@ refresh does; and two transactions refreshing one unit at once lose neither's em
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,11 +25,11 @@ from services.scoring.domain.predicate import Predicate
 from services.scoring.service_layer.rollups import recompute_unit_rollups, refresh_unit_rollups
 from shared.db import REGION_SETTING
 from tests.conftest import new_region_id, wait_until
+from tests.integration.scoring_migrations import scoring_migration
 from tests.integration.scoring_rollups import expected_rollups, stored_rollups
 
 pytestmark = pytest.mark.integration
 
-MIGRATION = Path(__file__).parents[2] / "services/scoring/migrations/versions/2026_12_02_0009_unit_rollups.py"
 PERIODS = ("2026-Q1", "2026-Q2", "2026")
 UNITS = ("unit-a", "unit-b", "")
 
@@ -86,12 +84,7 @@ population = st.dictionaries(keys, figures, max_size=30)
 
 def migration_fill() -> str:
     """The statement migration 0009 fills the rollups with."""
-    spec = importlib.util.spec_from_file_location("unit_rollups_migration", MIGRATION)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    fill: str = module._FILL
+    fill: str = scoring_migration("2026_12_02_0009_unit_rollups.py")._FILL
     return fill
 
 
