@@ -176,20 +176,22 @@ async def distribution_report(
     """The check's report (None without an organisation predicate); ``rules_in_force`` keeps the
     period's rule set across calls (a region's units), ``rule_book`` is the region's, read already
     (else it is read when the check needs it). The region's dashboard needs only its compliance."""
-    if not organisation_predicate:
-        return None
-    try:
-        organisation = OrganisationPredicate(organisation_predicate.upper())
-    except ValueError:
+    organisation = _ORGANISATION_PREDICATES.get((organisation_predicate or "").upper())
+    if organisation is None:
         return None
     known = rules_in_force if rules_in_force is not None else {}
-    if period.key not in known:
-        known[period.key] = (
+    key = period.key
+    if key not in known:
+        known[key] = (
             rule_set_in(rule_book, region_id, period)
             if rule_book is not None
             else await rule_set_for(session, region_id, period)
         )
-    return _checked(organisation, predicates, known[period.key].distribution)
+    return _checked(organisation, predicates, known[key].distribution)
+
+
+#: Each organisation predicate by its value (a look-up, not an ``Enum`` call per unit).
+_ORGANISATION_PREDICATES = {predicate.value: predicate for predicate in OrganisationPredicate}
 
 
 def _checked(
@@ -205,7 +207,7 @@ def _checked(
     Each report is kept with the rules it was checked against, so their id names them as long as
     it is remembered; the memory is emptied when full.
     """
-    counts = Counter(predicates)
+    counts = predicates if isinstance(predicates, Counter) else Counter(predicates)
     key = (organisation, frozenset(counts.items()), id(rules))
     found = _CHECKED.get(key)
     if found is not None and found[0] is rules:

@@ -10,7 +10,7 @@ CPU than its rows do.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -53,7 +53,17 @@ def predicate_counts(counts: Mapping[str, int]) -> list[dict[str, Any]]:
 
 def live_predicates(counts: Mapping[str, int]) -> Counter[Predicate]:
     """The live predicates a rollup counted, counted (the distribution check takes them so)."""
-    return Counter({Predicate(value): count for value, count in counts.items()})
+    return Counter({_PREDICATES[value]: count for value, count in counts.items()})
+
+
+#: Each predicate by its value (a look-up, not an ``Enum`` call per unit and predicate).
+_PREDICATES = {predicate.value: predicate for predicate in Predicate}
+
+
+@cache
+def period_keys(year: int, kind: PeriodKind) -> tuple[str, ...]:
+    """The keys of a year's periods of a kind, in order (a dashboard's trend)."""
+    return tuple(period.key for period in periods_in_year(year, kind))
 
 
 @cache
@@ -179,7 +189,7 @@ SELECT u.name AS unit_name,
 
 
 def trend(
-    keys: list[str], totals: Mapping[str, Any], breaches_by_period: Counter[str]
+    keys: Sequence[str], totals: Mapping[str, Any], breaches_by_period: Counter[str]
 ) -> list[dict[str, Any]]:
     """Per period of the year: employees, mean achievement (from the rollups' exact sums), breaches,
     as the answers' ``TrendPoint`` takes them."""
@@ -213,6 +223,7 @@ async def unit_dashboard(
     answer's figures come with ``ranking`` empty, beside the ranking's JSON (``with_ranking``).
     """
     parsed = parse_period_key(period)
+    key_asked = parsed.key
     region_id = principal.region
     found = (
         await session.execute(
@@ -220,7 +231,7 @@ async def unit_dashboard(
             {
                 "region_id": region_id,
                 "unit_id": unit_id,
-                "period": parsed.key,
+                "period": key_asked,
                 "year_keys": keys_of_year(parsed.year),
                 "year_pattern": f"{parsed.year:04d}%",
                 # A rater sees only their own team by name (and only in their own unit, below).
@@ -245,8 +256,8 @@ async def unit_dashboard(
     # A rater sees the dashboard of their own unit (and only their own team by name, below).
     await ensure_may_read_unit(principal, unit_id, unit_of=unit_of)
     kind = PeriodKind(found.period_kind.upper()) if found.period_kind else DEFAULT_PERIOD_KIND
-    keys = [p.key for p in periods_in_year(parsed.year, kind)]
-    wanted = {*keys, parsed.key}
+    keys = period_keys(parsed.year, kind)
+    wanted = {*keys, key_asked}
     rollups = {
         rollup.period: rollup
         for rollup in (_Rollup.of(fields) for fields in found.rollups or ())
@@ -256,9 +267,9 @@ async def unit_dashboard(
     breaches_by_period: Counter[str] = Counter()
     for key, stage, count in found.breaches or ():
         breaches_by_period[key] += count
-        if parsed.kind is PeriodKind.YEAR or key == parsed.key:
+        if parsed.kind is PeriodKind.YEAR or key == key_asked:
             breaches[stage] += count
-    current = rollups.get(parsed.key)
+    current = rollups.get(key_asked)
     counts: Mapping[str, int] = current.predicate_counts if current else {}
     employee_count = current.employees if current else 0
     organisation_predicate = found.organisation_predicate
@@ -267,7 +278,7 @@ async def unit_dashboard(
         {
             "unit_id": unit_id,
             "region_id": region_id,
-            "period": parsed.key,
+            "period": key_asked,
             "unit_name": found.unit_name,
             "organisation_predicate": organisation_predicate,
             "employees": employee_count,

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from services.scoring.adapters.tables import WHOLE_UNIT
 from services.scoring.domain.calendar import DEFAULT_PERIOD_KIND
-from services.scoring.domain.periods import PeriodKind, parse_period_key, periods_in_year
+from services.scoring.domain.periods import PeriodKind, parse_period_key
 from services.scoring.domain.rules import RuleSet
 from services.scoring.service_layer.queries.common import TEXT_ARRAY, distribution_report, mean_of
 from services.scoring.service_layer.queries.dashboards import (
@@ -19,6 +19,7 @@ from services.scoring.service_layer.queries.dashboards import (
     RULE_SETS_TYPES,
     keys_of_year,
     live_predicates,
+    period_keys,
     predicate_counts,
     rule_book_of,
     trend,
@@ -87,13 +88,14 @@ def _totals(employees: int, measured: int, achievement_sum: str | None, counts: 
 async def region_dashboard(*, session: Reads, principal: Principal, period: str) -> RegionDashboardRead:
     """A region's dashboard: every unit's figures side by side, from the units' rollups."""
     parsed = parse_period_key(period)
+    key_asked = parsed.key
     region_id = principal.region
     found = (
         await session.execute(
             _REGION_DASHBOARD,
             {
                 "region_id": region_id,
-                "period": parsed.key,
+                "period": key_asked,
                 "year_pattern": f"{parsed.year:04d}%",
                 "whole_unit": WHOLE_UNIT,
                 "year_keys": keys_of_year(parsed.year),
@@ -106,7 +108,7 @@ async def region_dashboard(*, session: Reads, principal: Principal, period: str)
     breaches_by_period: Counter[str] = Counter()  # the year's, by period (the trend's)
     for unit_id, key, count in found.breaches or ():
         breaches_by_period[key] += count
-        if parsed.kind is PeriodKind.YEAR or key == parsed.key:
+        if parsed.kind is PeriodKind.YEAR or key == key_asked:
             breaches[unit_id] += count
     # The unit's own index (service ""), over every response it received: a mean of its services'
     # indices would weigh a service answered twice like one answered two hundred times.
@@ -145,7 +147,7 @@ async def region_dashboard(*, session: Reads, principal: Principal, period: str)
     return RegionDashboardRead.model_validate(
         {
             "region_id": region_id,
-            "period": parsed.key,
+            "period": key_asked,
             "employees": sum(rollup.employees for rollup in by_unit.values()),
             "achievement_mean": mean_of(
                 sum((rollup.achievement_sum or Decimal(0) for rollup in measured), Decimal(0)),
@@ -154,7 +156,7 @@ async def region_dashboard(*, session: Reads, principal: Principal, period: str)
             "predicates": predicate_counts(region_counts),
             "units": summaries,
             "trend": trend(
-                [p.key for p in periods_in_year(parsed.year, kind)],
+                period_keys(parsed.year, kind),
                 {key: _totals(*figures) for key, *figures in found.trend or ()},
                 breaches_by_period,
             ),
