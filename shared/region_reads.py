@@ -7,9 +7,10 @@ read four round trips (BEGIN, the region's ``set_config``, the statement, ROLLBA
 dialect) on the pooled connection's asyncpg connection itself:
 
 - the transaction begins read-only and restricted to the region in one round trip
-  (``BEGIN READ ONLY; SELECT set_config('app.region_id', '<region>', true)``), so the setting is
-  transaction-local and in place before any statement reads; a region id that is not a plain
-  identifier is never written into SQL: it is set in a round trip of its own, as a parameter;
+  (``BEGIN READ ONLY; SET LOCAL app.region_id = '<region>'``: a command PostgreSQL neither plans
+  nor executes as a query, unlike ``SELECT set_config(...)``), so the setting is transaction-local
+  and in place before any statement reads; a region id that is not a plain identifier is never
+  written into SQL: it is set in a round trip of its own, as a parameter;
 - it ends with ROLLBACK; a connection that cannot be seen to have left its transaction (the
   rollback failed or was cancelled) or that the database dropped is invalidated, never handed to
   the next request; a dropped one answers 503 ``database_reconnecting``, as SQLAlchemy's paths do;
@@ -52,7 +53,7 @@ def opening(region_id: str) -> str | None:
     when the id is not plain enough to be written into SQL (then it goes as a parameter)."""
     if not PLAIN_REGION_ID.fullmatch(region_id):
         return None
-    return f"{BEGIN_READ_ONLY}; SELECT set_config('{REGION_SETTING}', '{region_id}', true)"
+    return f"{BEGIN_READ_ONLY}; SET LOCAL {REGION_SETTING} = '{region_id}'"
 
 
 @dataclass(frozen=True, slots=True)
