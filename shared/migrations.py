@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from alembic import command, context, op
@@ -107,13 +108,48 @@ QUEUE_TABLE_STORAGE = (
 )
 
 
-#: The statistics target of every column of the runtime's tables (the outbox, the inbox of processed
-#: events, the audit trail): ANALYZE samples 300 rows per unit of the largest target. Each grows by
-#: every event or action and is read by key, by the index of unpublished rows or by region in id
-#: order, which a 3,000-row sample plans as well as the default 30,000: an ANALYZE of a 180,000-row
-#: outbox costs 20 ms of CPU instead of 250 ms, and autovacuum runs one every minute while the tables
-#: grow (43 and 26 µs an activity in a soak; reporting's audit trail 65 µs, session 12).
-RUNTIME_TABLE_STATISTICS = 10
+#: The statistics target of the columns queries read in the tables that grow by every event or
+#: action (the runtime's outbox, inbox and audit trail; reporting's activities, scoring's
+#: contributions and summaries, feedback's activities). ANALYZE samples 300 rows per unit of the
+#: largest target among a table's columns; these tables are read by key, by index or by region in
+#: id order, which a 3,000-row sample plans as well as the default 30,000: an ANALYZE of a
+#: 180,000-row outbox costs 20 ms of CPU instead of 250 ms, and autovacuum runs one every minute while
+#: the tables grow (sessions 11 and 12 in bench/README.md).
+LIGHT_STATISTICS = 10
+
+
+def light_statistics(columns: Iterable[str], read_by_queries: Collection[str]) -> str:
+    """``ALTER TABLE`` clauses giving the columns queries filter, join or sort by a small sample's
+    target and every other column none (0: nothing summarizes them), in one statement's worth, so the
+    table's lock is taken once. A column that is neither would bring the default sample back."""
+    return ", ".join(
+        f'ALTER COLUMN "{column}" SET STATISTICS {LIGHT_STATISTICS if column in read_by_queries else 0}'
+        for column in columns
+    )
+
+
+def analyze_lightly(table: str, read_by_queries: Collection[str]) -> None:
+    """In a migration: ``table`` (of the service's schema) sampled lightly (``light_statistics``)."""
+    op.execute(f"ALTER TABLE {table} " + light_statistics(_columns_of(table), read_by_queries))
+
+
+def analyze_by_default(table: str) -> None:
+    """In a migration's downgrade: every column of ``table`` back at the server's default target."""
+    op.execute(
+        f"ALTER TABLE {table} "
+        + ", ".join(f'ALTER COLUMN "{column}" SET STATISTICS -1' for column in _columns_of(table))
+    )
+
+
+#: A table's columns, in order (none when there is no such table).
+_COLUMNS = text(
+    "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(:table) "
+    "AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
+)
+
+
+def _columns_of(table: str) -> list[str]:
+    return list(op.get_bind().execute(_COLUMNS, {"table": table}).scalars())
 
 
 async def tune_runtime_tables(connection: AsyncConnection, schema: str) -> None:
@@ -121,19 +157,12 @@ async def tune_runtime_tables(connection: AsyncConnection, schema: str) -> None:
     like ``secure_schema``)."""
     for name, storage in (("outbox", QUEUE_TABLE_STORAGE), ("processed_events", None), ("audit_log", None)):
         table = f'"{schema}".{name}'
-        columns = (
-            await connection.execute(
-                text(
-                    "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(:name) "
-                    "AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
-                ),
-                {"name": table},
-            )
-        ).scalars()
-        changes = [f'ALTER COLUMN "{column}" SET STATISTICS {RUNTIME_TABLE_STATISTICS}' for column in columns]
+        columns = list((await connection.execute(_COLUMNS, {"table": table})).scalars())
+        # Every column of the runtime's tables is read by key or index.
+        changes = light_statistics(columns, read_by_queries=columns)
         if changes:  # one statement: the table's lock is taken once
             await connection.execute(
-                text(f"ALTER TABLE {table} " + ", ".join(([f"SET ({storage})"] if storage else []) + changes))
+                text(f"ALTER TABLE {table} " + (f"SET ({storage}), " if storage else "") + changes)
             )
 
 

@@ -24,7 +24,7 @@ from shared.contracts import Envelope, dead_letter_topic
 from shared.contracts.reporting import ActivityReported
 from shared.db import restrict_to_region
 from shared.messaging.scope import Batch
-from shared.migrations import RUNTIME_TABLE_STATISTICS
+from shared.migrations import LIGHT_STATISTICS
 from shared.settings import ServiceSettings
 from tests.conftest import event_deadline, new_region_id, wait_until
 from tests.integration.test_queue_tables import catalog
@@ -194,6 +194,6 @@ async def test_an_activity_is_kept_as_the_evidence_check_reads_it_indexed_by_its
         "SELECT indexname FROM pg_indexes WHERE schemaname = :schema AND tablename = 'activities'",
     )
     assert dict(columns) == dict.fromkeys(
-        ("region_id", "activity_id", "employee_id", "result_id"), RUNTIME_TABLE_STATISTICS
+        ("region_id", "activity_id", "employee_id", "result_id"), LIGHT_STATISTICS
     )
     assert len(indexes) == 1

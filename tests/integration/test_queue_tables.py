@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from shared.migrations import RUNTIME_TABLE_STATISTICS
+from shared.migrations import LIGHT_STATISTICS
 from shared.settings import ServiceSettings
 
 pytestmark = pytest.mark.integration
@@ -62,5 +62,5 @@ async def test_the_runtime_tables_are_analyzed_from_small_samples(start_service,
         "AND a.attnum > 0 AND NOT a.attisdropped",
     )
     assert {table for table, _, _ in targets} == {"outbox", "processed_events", "audit_log"}
-    others = {(table, name): target for table, name, target in targets if target != RUNTIME_TABLE_STATISTICS}
+    others = {(table, name): target for table, name, target in targets if target != LIGHT_STATISTICS}
     assert others == {}

@@ -25,8 +25,8 @@ from services.scoring.domain.predicate import Predicate
 from services.scoring.service_layer.rollups import recompute_unit_rollups, refresh_unit_rollups
 from shared.db import REGION_SETTING
 from tests.conftest import new_region_id, wait_until
-from tests.integration.scoring_migrations import scoring_migration
 from tests.integration.scoring_rollups import expected_rollups, stored_rollups
+from tests.integration.service_migrations import scoring_migration
 
 pytestmark = pytest.mark.integration
 

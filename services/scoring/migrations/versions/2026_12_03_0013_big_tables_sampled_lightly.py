@@ -15,16 +15,13 @@ Revises: 0012
 Create Date: 2026-12-03
 """
 
-import sqlalchemy as sa
-from alembic import op
+from shared.migrations import analyze_by_default, analyze_lightly
 
 revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None
 
-#: Statistics target of the columns queries filter, join or sort by.
-READ_TARGET = 10
 #: The columns scoring's queries filter, join or sort by; every other column gets no statistics.
 READ_BY_QUERIES = {
     "contributions": (
@@ -50,29 +47,11 @@ READ_BY_QUERIES = {
 }
 
 
-def _set_targets(unread_target: int, read_target: int = READ_TARGET) -> None:
-    connection = op.get_bind()
-    for table, read in READ_BY_QUERIES.items():
-        columns = connection.execute(
-            sa.text(
-                "SELECT attname FROM pg_attribute WHERE attrelid = CAST(:table AS regclass) "
-                "AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
-            ),
-            {"table": table},
-        ).scalars()
-        # One statement a table: its lock is taken once.
-        op.execute(
-            f"ALTER TABLE {table} "
-            + ", ".join(
-                f'ALTER COLUMN "{column}" SET STATISTICS {read_target if column in read else unread_target}'
-                for column in columns
-            )
-        )
-
-
 def upgrade() -> None:
-    _set_targets(0)
+    for table, read in READ_BY_QUERIES.items():
+        analyze_lightly(table, read)
 
 
 def downgrade() -> None:
-    _set_targets(-1, read_target=-1)  # the server's default_statistics_target
+    for table in READ_BY_QUERIES:
+        analyze_by_default(table)
