@@ -160,6 +160,34 @@ def reachable_data_dir(pgdata: Path, user: str | None) -> Path:
 
 #: How often autovacuum looks for tables to vacuum and analyze (see ``start_postgres``).
 AUTOVACUUM_NAPTIME = "10s"
+#: WAL between checkpoints, and the longest time between them, of a durable cluster (``make up``;
+#: PostgreSQL's defaults are 1 GB and 5 min). Crash recovery replays up to this much WAL.
+MAX_WAL_SIZE = "4GB"
+CHECKPOINT_TIMEOUT = "15min"
+
+
+def server_settings(*, durable: bool, track_statements: bool = False) -> list[str]:
+    """The server's ``-c`` settings: ``make up``'s durable cluster, or the tests' and benchmarks'
+    throwaway one (no fsync, no full-page writes)."""
+    settings = [
+        "max_connections=300",
+        # A table the consumers fill from empty is planned as empty until autovacuum first analyzes
+        # it, and a generic plan cached meanwhile (scoring's per-activity look-up chose an index by
+        # the region alone) scans the region's rows for every key. Analyze rounds every 10 s, not
+        # the default 60, so that the first analyze, which makes the plans new, comes soon.
+        f"autovacuum_naptime={AUTOVACUUM_NAPTIME}",
+    ]
+    if track_statements:
+        settings.append("shared_preload_libraries=pg_stat_statements")
+    if durable:
+        # Checkpoints by WAL volume came back to back at 1,000 activities/s (the default 1 GB of WAL
+        # between them is 3 minutes of the soak's stream), and the first change of every page after
+        # each checkpoint writes the whole page to the WAL: the inboxes', the activities' and the
+        # contributions' random keys touch pages all over their indexes.
+        settings += [f"max_wal_size={MAX_WAL_SIZE}", f"checkpoint_timeout={CHECKPOINT_TIMEOUT}"]
+    else:
+        settings += ["fsync=off", "synchronous_commit=off", "full_page_writes=off"]
+    return [argument for setting in settings for argument in ("-c", setting)]
 
 
 def start_postgres(
@@ -202,19 +230,8 @@ def start_postgres(
         "127.0.0.1",
         "-k",
         str(pgdata),
-        "-c",
-        "max_connections=300",
-        # A table the consumers fill from empty is planned as empty until autovacuum first analyzes
-        # it, and a generic plan cached meanwhile (scoring's per-activity look-up chose an index by
-        # the region alone) scans the region's rows for every key. Analyze rounds every 10 s, not
-        # the default 60, so that the first analyze, which makes the plans new, comes soon.
-        "-c",
-        f"autovacuum_naptime={AUTOVACUUM_NAPTIME}",
+        *server_settings(durable=durable, track_statements=track_statements),
     ]
-    if track_statements:
-        argv += ["-c", "shared_preload_libraries=pg_stat_statements"]
-    if not durable:
-        argv += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
     process = spawn(argv, log_path, user=user)
     wait_for_port(port, process, "PostgreSQL", log_path)
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS

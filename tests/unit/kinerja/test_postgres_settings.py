@@ -1,0 +1,30 @@
+"""The embedded PostgreSQL's settings: ``make up``'s durable cluster checkpoints seldom."""
+
+from __future__ import annotations
+
+from kinerja.postgres import server_settings
+
+
+def _settings(arguments: list[str]) -> dict[str, str]:
+    assert arguments[::2] == ["-c"] * (len(arguments) // 2)
+    return dict(setting.split("=", 1) for setting in arguments[1::2])
+
+
+def test_a_durable_cluster_keeps_4_gb_of_wal_and_15_minutes_between_checkpoints():
+    # At the default 1 GB the soak's stream checkpointed every ~3 minutes, back to back, and every
+    # page changed after each checkpoint went to the WAL whole once more.
+    settings = _settings(server_settings(durable=True))
+    assert settings["max_wal_size"] == "4GB"
+    assert settings["checkpoint_timeout"] == "15min"
+    assert "fsync" not in settings
+    assert "full_page_writes" not in settings
+
+
+def test_a_throwaway_cluster_skips_durability_and_every_cluster_analyzes_soon():
+    durable, throwaway = _settings(server_settings(durable=True)), _settings(server_settings(durable=False))
+    assert throwaway["fsync"] == throwaway["synchronous_commit"] == throwaway["full_page_writes"] == "off"
+    assert durable["autovacuum_naptime"] == throwaway["autovacuum_naptime"] == "10s"
+    assert "shared_preload_libraries" not in throwaway
+    assert _settings(server_settings(durable=False, track_statements=True))["shared_preload_libraries"] == (
+        "pg_stat_statements"
+    )
