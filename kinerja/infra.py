@@ -42,6 +42,7 @@ from kinerja.postgres import (
     DATABASE_NAME,
     SERVICE_ROLE,
     SERVICE_ROLE_PASSWORD,
+    remove_relocated_cluster,
     service_role_sql,
     start_postgres,
 )
@@ -299,10 +300,9 @@ class EmbeddedInfrastructure:
         self.broker.stop()
         for name in ("redis", "postgres"):
             terminate(self.processes.pop(name, None))
-        pgdata = self.data_dir / "postgres"
-        if not self.durable and pgdata.is_symlink():
+        if not self.durable:
             # A test's or benchmark's cluster that had to live outside its temporary directory.
-            shutil.rmtree(pgdata.resolve(), ignore_errors=True)
+            remove_relocated_cluster(self.data_dir / "postgres")
 
 
 def write_state(data_dir: Path, endpoints: Endpoints, extra: dict[str, Any] | None = None) -> None:

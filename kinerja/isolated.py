@@ -11,6 +11,7 @@ from pathlib import Path
 
 from kinerja import infra
 from kinerja.platform import ServiceProcesses
+from kinerja.postgres import remove_relocated_cluster
 from shared.auth import Role, mint_dev_token
 from shared.settings import ServiceSettings
 
@@ -81,7 +82,5 @@ class IsolatedPlatform:
 
 def remove_data(data_dir: Path) -> None:
     """Delete an isolated platform's directory and the PostgreSQL cluster it links to, if any."""
-    pgdata = data_dir / "infra" / "postgres"
-    if pgdata.is_symlink():
-        shutil.rmtree(pgdata.resolve(), ignore_errors=True)
+    remove_relocated_cluster(data_dir / "infra" / "postgres")
     shutil.rmtree(data_dir, ignore_errors=True)

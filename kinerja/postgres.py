@@ -138,6 +138,13 @@ def _server_bin_dir(user: str | None) -> Path:
     return copy / installed.relative_to(site_packages)
 
 
+def remove_relocated_cluster(pgdata: Path) -> None:
+    """Delete the cluster that ``pgdata`` links to when it had to live elsewhere
+    (``reachable_data_dir``): removing the folder holding the link would leave it behind."""
+    if pgdata.is_symlink():
+        shutil.rmtree(pgdata.resolve(), ignore_errors=True)
+
+
 def reachable_data_dir(pgdata: Path, user: str | None) -> Path:
     """Where the cluster's files are: ``pgdata``, or, when ``user`` cannot reach it, a directory of
     its own under the relocation root that ``pgdata`` then links to (``make clean`` removes both)."""

@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from kinerja import infra
-from kinerja.postgres import SERVICE_ROLE
+from kinerja.postgres import SERVICE_ROLE, remove_relocated_cluster
 from kinerja.processes import run_coroutine
 from kinerja.services import PROCESS_NAMES
 from shared.auth import Role, mint_dev_token
@@ -99,6 +99,8 @@ def running_up(tmp_path: Path, infrastructure: Any) -> Iterator[RunningUp]:
         if platform.poll() is None:
             platform.send_signal(signal.SIGINT)
             platform.wait(timeout=EXITED_WITHIN_SECONDS)
+        # `kinerja up` keeps its (durable) cluster; as root it lives outside tmp_path.
+        remove_relocated_cluster(data_dir / "postgres")
 
 
 def assert_stopped_everything(up: RunningUp) -> None:
