@@ -7,7 +7,7 @@ activity. The columns their queries filter, join or sort by (by key and index) g
 3,000-row sample that plans them as well; the others, the summaries' two JSON documents above all,
 get no statistics (target 0), as reporting's activities have. ANALYZE of 300,000 contributions:
 227-247 -> 20-28 ms; of 8,000 summaries: 93-172 -> 6-7 ms (session 12). A column added later must
-be given one of the two (``test_scoring_statistics_targets`` checks): one left at the default
+be given one of the two (``test_tables_sampled_lightly`` checks): one left at the default
 would bring the 30,000-row sample back.
 
 Revision ID: 0013
