@@ -326,7 +326,16 @@ def create_app(
     lifespan: Any = None,
 ) -> FastAPI:
     """A FastAPI application with the platform's health, metrics and error conventions."""
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    # FastAPI's native OpenTelemetry stays off: the platform measures with Prometheus, and with it
+    # on FastAPI asked the (unconfigured) providers on every request: three environment look-ups,
+    # 8-20 µs a request (bench/README.md, session 13).
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
     # Every API route checks the token before the body and reads the body up to a limit: this
     # one for the service, less where a route class says so (shared.guarded_route).
     app.state.max_body_bytes = max_body_bytes
