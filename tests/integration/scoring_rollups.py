@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from services.scoring.domain.predicate import Predicate
 from services.scoring.domain.rewards import RewardCandidate, ranking_key
+from services.scoring.service_layer.schemas import RankingEntry
+
+_ANSWERED_RANKING = TypeAdapter(list[RankingEntry])
 
 
 def _current(row: Any) -> str | None:
@@ -44,28 +50,60 @@ def expected_rollups(summaries: Iterable[Any]) -> dict[tuple[str, str], dict[str
     for key, rows in groups.items():
         achievements = [row.achievement for row in rows if row.achievement is not None]
         predicates = Counter(_current(row) for row in rows)
+        ranking = [
+            {
+                "rank": position,
+                "employee_id": row.employee_id,
+                "job_type": row.job_type,
+                "rater_id": row.rater_id,
+                "predicate": _current(row),
+                "achievement": None if row.achievement is None else str(row.achievement),
+            }
+            for position, row in enumerate(sorted(rows, key=_order), start=1)
+        ]
         rollups[key] = {
             "employees": len(rows),
             "measured": len(achievements),
             "achievement_sum": sum(achievements, Decimal(0)) if achievements else None,
             "decided": sum(1 for row in rows if row.predicate),
             "predicate_counts": {p.value: predicates[p.value] for p in Predicate},
-            "ranking": [
-                {
-                    "rank": position,
-                    "employee_id": row.employee_id,
-                    "job_type": row.job_type,
-                    "rater_id": row.rater_id,
-                    "predicate": _current(row),
-                    "achievement": None if row.achievement is None else str(row.achievement),
-                }
-                for position, row in enumerate(sorted(rows, key=_order), start=1)
-            ],
+            "ranking": ranking,
+            # As the unit dashboard answers it: the validated entries' JSON.
+            "ranking_json": _ANSWERED_RANKING.dump_json(_ANSWERED_RANKING.validate_python(ranking)).decode(),
         }
     return rollups
 
 
 def stored_rollups(rows: Iterable[Any]) -> dict[tuple[str, str], dict[str, Any]]:
     """Stored rollup rows in the shape of ``expected_rollups``."""
-    names = ("employees", "measured", "achievement_sum", "decided", "predicate_counts", "ranking")
+    names = (
+        "employees",
+        "measured",
+        "achievement_sum",
+        "decided",
+        "predicate_counts",
+        "ranking",
+        "ranking_json",
+    )
     return {(row.unit_id, row.period): {name: getattr(row, name) for name in names} for row in rows}
+
+
+def summary(region: str, employee_id: str, period: str, **figures: Any) -> dict[str, Any]:
+    """An employee_scores row with the columns the rollups read, the others at plain values."""
+    return {
+        "region_id": region,
+        "employee_id": employee_id,
+        "period": period,
+        "plan_id": f"{employee_id}-plan",
+        "additional_bonus": Decimal(0),
+        "activity_count": 0,
+        "indicator_outcomes": [],
+        "rule_set_from": date(2026, 1, 1),
+        "proposed_result_rating": "MEETS",
+        "proposal_reasons": [],
+        "job_type": "clerk",
+        "rater_id": None,
+        "achievement": None,
+        "predicate": None,
+        "proposed_predicate": None,
+    } | figures

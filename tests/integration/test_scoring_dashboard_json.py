@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from services.scoring.adapters.tables import employee_scores
 from services.scoring.service_layer.queries import dashboards
 from services.scoring.service_layer.queries.dashboards import unit_dashboard, with_ranking
+from services.scoring.service_layer.rollups import recompute_unit_rollups
 from services.scoring.service_layer.schemas import UnitDashboardRead
 from shared.auth import Principal, Role
 from shared.db import restrict_to_region
 from shared.region_reads import region_read
 from tests.conftest import new_region_id
+from tests.integration.scoring_rollups import expected_rollups, summary
 from tests.integration.test_region_isolation import engine_of, migrated, run_as
 
 pytestmark = pytest.mark.usefixtures("infrastructure")
@@ -25,42 +29,24 @@ __all__ = ["migrated"]  # the fixture, used by name
 
 PERIOD = "2026-Q2"
 
-#: Entries as the rollup's statement writes them (service_layer/rollups.py), with text that JSON
-#: must escape: quotes, backslashes, control characters, and text beyond ASCII.
-ENTRIES: list[dict[str, Any]] = [
-    {
-        "rank": 1,
-        "employee_id": 'e"1\\',
+#: Summaries whose rollup ranks them, with text that JSON must escape: quotes, backslashes, control
+#: characters, and text beyond ASCII; negative, null and five-digit achievements.
+SUMMARIES: dict[str, dict[str, Any]] = {
+    'e"1\\': {
         "job_type": "analis \u00e9\u4e2d\U0001f600",
         "rater_id": "boss",
         "predicate": "SANGAT_BAIK",
-        "achievement": "1.2000",
+        "achievement": Decimal("1.2000"),
     },
-    {
-        "rank": 2,
-        "employee_id": "e\n2\t\u0001\u001f",
+    "e\n2\t\u0001\u001f": {
         "job_type": "</script>",
         "rater_id": "other",
         "predicate": None,
-        "achievement": "-0.0500",
+        "achievement": Decimal("-0.0500"),
     },
-    {
-        "rank": 100000,
-        "employee_id": "e3",
-        "job_type": "",
-        "rater_id": None,
-        "predicate": "KURANG",
-        "achievement": None,
-    },
-    {
-        "rank": 4,
-        "employee_id": "e4",
-        "job_type": "x",
-        "rater_id": "boss",
-        "predicate": "BAIK",
-        "achievement": "99999.9999",
-    },
-]
+    "e3": {"job_type": "", "rater_id": None, "predicate": "KURANG", "achievement": None},
+    "e4": {"job_type": "x", "rater_id": "boss", "predicate": "BAIK", "achievement": Decimal("99999.9999")},
+}
 
 
 @pytest.fixture
@@ -70,7 +56,8 @@ async def engine(migrated: None) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-async def given_a_rollup(engine: AsyncEngine, region: str) -> None:
+async def given_a_rollup(engine: AsyncEngine, region: str) -> list[dict[str, Any]]:
+    """The unit's summaries and their rollup, recomputed as the consumer does; its ranking's entries."""
     await run_as(
         engine,
         region,
@@ -86,29 +73,27 @@ async def given_a_rollup(engine: AsyncEngine, region: str) -> None:
     )
     async with engine.begin() as connection:
         await restrict_to_region(connection, region)
-        await connection.execute(
-            text(
-                "INSERT INTO unit_rollups (region_id, unit_id, period, employees, measured, achievement_sum,"
-                " decided, predicate_counts, ranking) VALUES (:r, 'u1', :p, 4, 3, 101.15, 1,"
-                " CAST(:counts AS jsonb), CAST(:ranking AS jsonb))"
-            ),
-            {"r": region, "p": PERIOD, "counts": '{"BAIK": 1, "KURANG": 1}', "ranking": json.dumps(ENTRIES)},
-        )
+        session = AsyncSession(bind=connection)
+        rows = [summary(region, employee, PERIOD, unit_id="u1", **row) for employee, row in SUMMARIES.items()]
+        await session.execute(insert(employee_scores), rows)
+        await recompute_unit_rollups(session, region, [("u1", PERIOD)])
+        stored = await session.execute(select(employee_scores).where(employee_scores.c.region_id == region))
+        ranking: list[dict[str, Any]] = expected_rollups(stored.all())[("u1", PERIOD)]["ranking"]
+    return ranking
 
 
 @pytest.mark.parametrize(
-    ("roles", "employee_id", "shown"),
-    [
-        ([Role.REGION_ADMIN], None, ENTRIES),
-        ([Role.AUDITOR], None, ENTRIES),
-        ([Role.RATER], "boss", [ENTRIES[0], ENTRIES[3]]),
-    ],
+    ("roles", "employee_id"),
+    [([Role.REGION_ADMIN], None), ([Role.AUDITOR], None), ([Role.RATER], "boss")],
 )
 async def test_the_ranking_written_by_postgresql_is_the_validated_answer(
-    engine: AsyncEngine, roles: list[Role], employee_id: str | None, shown: list[dict[str, Any]]
+    engine: AsyncEngine, roles: list[Role], employee_id: str | None
 ) -> None:
+    """An administrator's and auditor's ranking is the one the rollup keeps written; a rater's, their
+    own team's, is written from the rollup's entries."""
     region = new_region_id()
-    await given_a_rollup(engine, region)
+    entries = await given_a_rollup(engine, region)
+    shown = [entry for entry in entries if employee_id is None or entry["rater_id"] == employee_id]
     principal = Principal(
         subject="someone", region_id=region, roles=frozenset(roles), employee_id=employee_id
     )
@@ -125,7 +110,7 @@ async def test_the_ranking_written_by_postgresql_is_the_validated_answer(
 async def test_the_ranking_comes_as_text_and_the_rollups_without_it(engine: AsyncEngine) -> None:
     """Nothing decodes the ranking (400 entries, ~40 KiB of JSON, in a real unit) only to write it again."""
     region = new_region_id()
-    await given_a_rollup(engine, region)
+    entries = await given_a_rollup(engine, region)
     async with region_read(engine, region) as reader:
         found = (
             await reader.execute(
@@ -143,7 +128,7 @@ async def test_the_ranking_comes_as_text_and_the_rollups_without_it(engine: Asyn
         ).one()
     assert isinstance(found.ranking, str)
     assert [entry["employee_id"] for entry in json.loads(found.ranking)] == [
-        e["employee_id"] for e in ENTRIES
+        entry["employee_id"] for entry in entries
     ]
     assert [set(rollup) for rollup in found.rollups] == [
         {"period", "employees", "measured", "achievement_sum", "decided", "predicate_counts"}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +24,7 @@ from services.scoring.domain.predicate import Predicate
 from services.scoring.service_layer.rollups import recompute_unit_rollups, refresh_unit_rollups
 from shared.db import REGION_SETTING
 from tests.conftest import new_region_id, wait_until
-from tests.integration.scoring_rollups import expected_rollups, stored_rollups
+from tests.integration.scoring_rollups import expected_rollups, stored_rollups, summary
 from tests.integration.service_migrations import scoring_migration
 
 pytestmark = pytest.mark.integration
@@ -40,27 +39,6 @@ async def scoring_db(start_service: Any) -> async_sessionmaker[AsyncSession]:
     service = await start_service("scoring")
     factory: async_sessionmaker[AsyncSession] = service.context.session_factory
     return factory
-
-
-def summary(region: str, employee_id: str, period: str, **figures: Any) -> dict[str, Any]:
-    """An employee_scores row with the columns the rollups read, the others at plain values."""
-    return {
-        "region_id": region,
-        "employee_id": employee_id,
-        "period": period,
-        "plan_id": f"{employee_id}-plan",
-        "additional_bonus": Decimal(0),
-        "activity_count": 0,
-        "indicator_outcomes": [],
-        "rule_set_from": date(2026, 1, 1),
-        "proposed_result_rating": "MEETS",
-        "proposal_reasons": [],
-        "job_type": "clerk",
-        "rater_id": None,
-        "achievement": None,
-        "predicate": None,
-        "proposed_predicate": None,
-    } | figures
 
 
 predicates = st.one_of(st.none(), st.sampled_from([p.value for p in Predicate]))
@@ -82,10 +60,11 @@ keys = st.tuples(employee_ids, st.sampled_from(PERIODS))
 population = st.dictionaries(keys, figures, max_size=30)
 
 
-def migration_fill() -> str:
-    """The statement migration 0009 fills the rollups with."""
-    fill: str = scoring_migration("2026_12_02_0009_unit_rollups.py")._FILL
-    return fill
+def migration_fills() -> tuple[str, str]:
+    """The statements migration 0009 fills the rollups with and 0014 their rankings as answered."""
+    rollups: str = scoring_migration("2026_12_02_0009_unit_rollups.py")._FILL
+    rankings: str = scoring_migration("2026_12_03_0014_unit_ranking_as_answered.py")._FROM_ENTRIES
+    return rollups, rankings
 
 
 async def in_region(factory: async_sessionmaker[AsyncSession], region: str) -> AsyncSession:
@@ -160,13 +139,16 @@ async def test_rollups_equal_a_recomputation_from_the_summaries_through_moves_an
     stored, rollups = await summaries_and_rollups(scoring_db, region)
     assert rollups == expected_rollups(stored)
 
-    # The migration that created the table filled it from the summaries with its own copy of the
-    # statement (under row-level security, this region's rows only): the same rows.
+    # The migrations filled the table from the summaries with their own copies of the statement
+    # (0009 the rollups, 0014 their rankings as answered; under row-level security, this region's
+    # rows only): the same rows, filled here into a temporary table of its shape, found first.
     async with await in_region(scoring_db, region) as session:
-        await session.execute(delete(unit_rollups).where(unit_rollups.c.region_id == region))
-        await session.execute(text(migration_fill()))
-        await session.commit()
-    assert (await summaries_and_rollups(scoring_db, region))[1] == rollups
+        await session.execute(text("CREATE TEMPORARY TABLE unit_rollups (LIKE unit_rollups) ON COMMIT DROP"))
+        await session.execute(text("ALTER TABLE pg_temp.unit_rollups ALTER ranking_json DROP NOT NULL"))
+        for fill in migration_fills():
+            await session.execute(text(fill))
+        filled = (await session.execute(text("SELECT * FROM pg_temp.unit_rollups"))).all()
+    assert stored_rollups(filled) == rollups
 
 
 async def test_two_transactions_refreshing_one_unit_at_once_lose_no_employee(

@@ -101,6 +101,7 @@ unit_rollups = Table(
     Column("decided", Integer, nullable=False),  # employees with a rater's predicate
     Column("predicate_counts", JSONB, nullable=False),  # {predicate: employees}, live predicates
     Column("ranking", JSONB, nullable=False),  # [{rank, employee_id, job_type, rater_id, ...}]
+    Column("ranking_json", Text, nullable=False),  # the ranking as the unit dashboard answers it
     PrimaryKeyConstraint("region_id", "unit_id", "period", name="pk_unit_rollups"),
 )
 

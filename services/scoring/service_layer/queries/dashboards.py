@@ -117,11 +117,12 @@ class _Rollup(NamedTuple):
 #: The fields of a ranking entry in the answer, in ``RankingEntry``'s order.
 _RANKING_FIELDS = tuple(RankingEntry.model_fields)
 
-#: The period's ranking as the answer writes it, written by PostgreSQL from the rollup's entries:
-#: ``RankingEntry``'s fields in its order, compact, each value the entry's own JSON (``->``'s text).
-#: The rollup's statement (service_layer/rollups.py) writes each entry in the answer's types: the
-#: rank an integer, the ids and the predicate text or null, the achievement as the numeric's text,
-#: which is how the answer writes a ``Decimal``. A rater (``:everyone`` false) gets their own team's.
+#: A rater's ranking (``:everyone`` false: their own team's) as the answer writes it, written by
+#: PostgreSQL from the rollup's entries: ``RankingEntry``'s fields in its order, compact, each value
+#: the entry's own JSON (``->``'s text). The rollup's statement (service_layer/rollups.py) writes
+#: each entry in the answer's types: the rank an integer, the ids and the predicate text or null,
+#: the achievement as the numeric's text, which is how the answer writes a ``Decimal``. Everyone
+#: else's is the whole ranking, which that statement keeps written as the answer's (``ranking_json``).
 _RANKING_JSON = (
     "'[' || coalesce(string_agg('{' || "
     + " || ',' || ".join(f"'\"{name}\":' || (e -> '{name}')::text" for name in _RANKING_FIELDS)
@@ -145,10 +146,13 @@ SELECT u.name AS unit_name,
           FROM unit_rollups r
          WHERE r.region_id = :region_id AND r.unit_id = :unit_id
            AND r.period = ANY(:year_keys)) AS rollups,
-       (SELECT {_RANKING_JSON}
-          FROM unit_rollups r, jsonb_array_elements(r.ranking) WITH ORDINALITY AS x(e, n)
-         WHERE r.region_id = :region_id AND r.unit_id = :unit_id AND r.period = :period
-           AND (:everyone OR e ->> 'rater_id' = :rater_id)) AS ranking,
+       coalesce((SELECT CASE WHEN :everyone THEN r.ranking_json ELSE (
+                     SELECT {_RANKING_JSON}
+                       FROM jsonb_array_elements(r.ranking) WITH ORDINALITY AS x(e, n)
+                      WHERE e ->> 'rater_id' = :rater_id) END
+                   FROM unit_rollups r
+                  WHERE r.region_id = :region_id AND r.unit_id = :unit_id AND r.period = :period),
+                '[]') AS ranking,
        (SELECT jsonb_agg(jsonb_build_object(
                    'unit_id', s.unit_id, 'service_id', s.service_id, 'period', s.period,
                    'satisfaction_index', s.satisfaction_index::text, 'grade', s.grade,
