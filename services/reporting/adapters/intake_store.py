@@ -19,6 +19,7 @@ returning it costs no round trip.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -36,7 +37,8 @@ from shared.db import CONNECTION_LOST, REGION_SETTING
 from shared.outbox import OutboxWriter, envelope_sql
 from shared.region_time import DEFAULT_TIMEZONE
 
-#: Columns of an accepted activity as the intake inserts them, with their PostgreSQL types.
+#: Columns of an accepted activity as the intake inserts them, with their PostgreSQL types: the
+#: fields of the ``intake_item`` type (migration 0009) but for the event, in the same order.
 ACTIVITY_COLUMNS = {
     "activity_id": "varchar",
     "employee_id": "varchar",
@@ -72,16 +74,29 @@ def _arrays(columns: dict[str, str], first: int) -> str:
     )
 
 
-def _column(rows: Sequence[dict[str, Any]], name: str, kind: str) -> list[Any]:
-    if kind == "numeric":
-        return [None if row[name] is None else str(row[name]) for row in rows]
-    return [row[name] for row in rows]
+_ACTIVITY_VALUES = operator.itemgetter(*ACTIVITY_COLUMNS)
+_NUMBERS_AT = tuple(n for n, kind in enumerate(ACTIVITY_COLUMNS.values()) if kind == "numeric")
 
 
-_ACTIVITY_COUNT = len(ACTIVITY_COLUMNS)
-_EVENTS_AFTER_ID = _ACTIVITY_COUNT + 1
-_REGION, _NOW = _ACTIVITY_COUNT + 2, _ACTIVITY_COUNT + 3
-_AUDIT_FROM = _ACTIVITY_COUNT + 4
+def _item(row: dict[str, Any], event: bytes) -> tuple[Any, ...]:
+    """An activity's ``intake_item``: its columns (numbers as text), then its event."""
+    values = [*_ACTIVITY_VALUES(row), event]
+    for n in _NUMBERS_AT:
+        if values[n] is not None:
+            values[n] = str(values[n])
+    return tuple(values)
+
+
+def _item_columns() -> str:
+    """The items' columns as the activities take them: numbers cast from their text."""
+    return ", ".join(
+        f"item.{name}::numeric AS {name}" if kind == "numeric" else f"item.{name}"
+        for name, kind in ACTIVITY_COLUMNS.items()
+    )
+
+
+_ITEMS, _REGION, _NOW = 1, 2, 3
+_AUDIT_FROM = 4
 _AUDIT_WITNESSES = _AUDIT_FROM + len(_AUDIT_COLUMNS)
 
 # The statement writes ActivityReported's routing as literals: checked to need no quoting.
@@ -90,9 +105,9 @@ assert all(re.fullmatch(r"[\w.-]+", name) for name in (_TOPIC, _EVENT_TYPE))
 
 
 def _insert_activities_and_events(outbox: str) -> str:
-    """Activities from arrays (one prepared statement whatever the count; a multi-row VALUES would be
-    a new statement per count) and, in the same statement, the events of the rows really inserted
-    (into the ``outbox`` table) and the audit entries.
+    """Activities from an array of ``intake_item`` (one prepared statement whatever the count; a
+    multi-row VALUES would be a new statement per count) and, in the same statement, the events of
+    the rows really inserted (into the ``outbox`` table) and the audit entries.
 
     An item's event comes with it as the envelope after its event id (``emit``); the database
     draws the id and writes it in front, and takes the topic, type and key (the employee) from
@@ -103,8 +118,8 @@ def _insert_activities_and_events(outbox: str) -> str:
     columns = ", ".join(ACTIVITY_COLUMNS)
     return f"""
 WITH item AS (
-    SELECT * FROM unnest({_arrays(ACTIVITY_COLUMNS, 1)}, ${_EVENTS_AFTER_ID}::bytea[])
-        WITH ORDINALITY AS item({columns}, event_after_id, position)
+    SELECT {_item_columns()}, item.event_after_id, item.position
+    FROM unnest(${_ITEMS}::intake_item[]) WITH ORDINALITY AS item({columns}, event_after_id, position)
 ), inserted AS (
     INSERT INTO activities ({columns}, region_id, status, submitted_at, revision)
     SELECT {columns}, ${_REGION}, 'submitted', ${_NOW}, 1
@@ -244,8 +259,8 @@ class IntakeTransaction:
         events, self._events = self._events, []
         if len(events) != len(activities):
             raise ValueError(f"{len(activities)} activities, {len(events)} events emitted")
-        arguments: list[Any] = [_column(activities, name, kind) for name, kind in ACTIVITY_COLUMNS.items()]
-        arguments += [events, self.region_id, now]
+        items = [_item(row, event) for row, event in zip(activities, events, strict=True)]
+        arguments: list[Any] = [items, self.region_id, now]
         arguments += [[entry[name] for entry in audit_entries] for name in _AUDIT_COLUMNS]
         # Activity ids hold no spaces (the API's pattern), so a space-joined list is unambiguous.
         arguments.append([" ".join(entry["witnesses"]) for entry in audit_entries])
