@@ -21,6 +21,7 @@ from shared.messaging.consumer.dead_letters import DeadLetterReason, DeadLetters
 from shared.messaging.consumer.decode import ConsumedEvent, decode
 from shared.messaging.consumer.failures import MAX_HANDLER_ATTEMPTS, EventRejected, is_transient_failure
 from shared.messaging.consumer.fetch import LIVE_TOP_UP, Records, TopUp, fetch_batch
+from shared.messaging.consumer.histograms import observe_all
 from shared.messaging.consumer.inbox import Inbox
 from shared.messaging.lag import LagTracker, keep_lag_fresh
 from shared.messaging.scope import Backlog, Batch, HandlerScope
@@ -258,12 +259,13 @@ class EventConsumer(Generic[Backlog]):
             by_topic.setdefault(item.record.topic, []).append(item)
         for topic, items in by_topic.items():  # each metric's child looked up once per topic
             EVENTS_CONSUMED.labels(topic).inc(len(items))
-            to_effect = EVENT_TO_EFFECT.labels(topic)
-            parts = [EVENT_TO_EFFECT_PART.labels(topic, part) for part in EVENT_TO_EFFECT_PARTS]
-            for item in items:
-                to_effect.observe(max((done - item.envelope.occurred_at).total_seconds(), 0.0))
-                for part, seconds in zip(parts, clock.parts(item, done_seconds), strict=True):
-                    part.observe(seconds)
+            observe_all(
+                EVENT_TO_EFFECT.labels(topic),
+                [max((done - item.envelope.occurred_at).total_seconds(), 0.0) for item in items],
+            )
+            by_part = zip(*(clock.parts(item, done_seconds) for item in items), strict=True)
+            for part, seconds in zip(EVENT_TO_EFFECT_PARTS, by_part, strict=True):
+                observe_all(EVENT_TO_EFFECT_PART.labels(topic, part), seconds)
 
     async def _apply_all(self, batch: Batch[Backlog], items: list[ConsumedEvent]) -> list[ConsumedEvent]:
         """The fast path: one statement records the whole batch as processed, then each new event applies."""
