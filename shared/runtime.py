@@ -21,7 +21,7 @@ from shared.context import ServiceContext
 from shared.dates import DateWindow, configure_date_window
 from shared.db import create_engine, create_session_factory, open_pool
 from shared.http import ReadinessCheck, create_app
-from shared.messaging.consumer import EventConsumer
+from shared.messaging.consumer import EventConsumer, TopUp
 from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
 from shared.messaging.relay import OutboxRelay
 from shared.migrations import upgrade_to_head_async
@@ -242,6 +242,8 @@ async def run_service(definition: ServiceDefinition[Any], components: set[Compon
             group_id=settings.consumer_group,
             topics=sorted(topics),
             max_records=settings.consumer_batch_size,
+            fetch_max_wait_ms=settings.consumer_gather_ms,
+            fetch_min_bytes=settings.consumer_fetch_min_bytes,
         )
         if not await start_with_retry(consumer, stop):
             await dlq_producer.stop()
@@ -255,6 +257,7 @@ async def run_service(definition: ServiceDefinition[Any], components: set[Compon
             outbox=context.outbox,
             handlers=handlers,
             batch_size=settings.consumer_batch_size,
+            top_up=TopUp.within(settings.consumer_gather_ms),
         )
         try:
             await runner.run(stop)

@@ -80,7 +80,13 @@ async def topics_missing(client: AIOKafkaClient, topics: Iterable[str]) -> set[s
 
 
 def make_consumer(
-    bootstrap_servers: str, *, group_id: str, topics: Iterable[str], max_records: int
+    bootstrap_servers: str,
+    *,
+    group_id: str,
+    topics: Iterable[str],
+    max_records: int,
+    fetch_max_wait_ms: int = 50,
+    fetch_min_bytes: int = 1,
 ) -> AIOKafkaConsumer:
     """A consumer with auto-commit off: offsets are committed only after the effect is committed."""
     return AIOKafkaConsumer(
@@ -93,8 +99,10 @@ def make_consumer(
         max_poll_records=max_records,
         # The embedded broker (Tansu) answers a fetch only when this wait is over if nothing was
         # there when it arrived, so the default 500 ms became every event's latency on a quiet
-        # topic; an empty fetch every 50 ms costs next to nothing.
-        fetch_max_wait_ms=50,
+        # topic; an empty fetch every 50 ms costs next to nothing. A service that gathers larger
+        # batches (``ServiceSettings.consumer_gather_ms``) waits longer, for more bytes.
+        fetch_max_wait_ms=fetch_max_wait_ms,
+        fetch_min_bytes=fetch_min_bytes,
         session_timeout_ms=20_000,
         heartbeat_interval_ms=3_000,
         retry_backoff_ms=200,
