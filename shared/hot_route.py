@@ -35,10 +35,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from fastapi import APIRouter, params
-from fastapi.dependencies.utils import request_params_to_args
+from fastapi._compat import ModelField, field_annotation_is_sequence
+from fastapi.dependencies.utils import _get_param_aliases, _get_param_model, request_params_to_args
 from fastapi.routing import APIRoute
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
@@ -86,6 +87,8 @@ class HotRoute(GuardedRoute):
         self._role_parameter: str = str(roles[0].name)
         self._request_parameter = dependant.request_param_name
         self._body_name = self.body_field.name if self.body_field is not None else None
+        self._path_fields = _plain_fields(dependant.path_params)
+        self._query_fields = _plain_fields(dependant.query_params)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Admit, read the bounded body, call the endpoint with what FastAPI would give it; what the
@@ -125,57 +128,80 @@ class HotRoute(GuardedRoute):
             assert self._body_name is not None
             arguments[self._body_name] = model
         # The query string parsed only for a route that takes query parameters (submissions take none).
-        for fields, received in (
-            (self.dependant.path_params, lambda: scope.get("path_params", {})),
-            (self.dependant.query_params, lambda: QueryParams(scope["query_string"])),
+        for fields, plain, received in (
+            (self.dependant.path_params, self._path_fields, lambda: scope.get("path_params", {})),
+            (self.dependant.query_params, self._query_fields, lambda: QueryParams(scope["query_string"])),
         ):
             if fields:
-                values, errors = request_params_to_args(fields, received())
-                if errors:
-                    raise _NotTaken
-                arguments |= values
+                arguments |= _validated(fields, plain, received())
         return arguments
 
 
 class HotPaths(BaseRoute):
-    """The application's hot routes of fixed paths, found by one look-up ahead of its routing table.
+    """The application's hot routes, found ahead of its routing table.
 
     FastAPI matches an included router's route twice per request (once to choose the router, once
     to handle), trying each route's pattern in turn: more than a tenth of a hot request's time in
     process. Put first in the application's routes (``create_app`` does), this answers a request for
-    the method and path of a hot route; any other goes on to the table as before. A hot path that a
-    route with parameters of the same method would also match is left to the table, whose order
-    decides.
+    the method and path of a hot route: a fixed path by one look-up, a path with parameters by its
+    own pattern (its parameters converted as the table converts them); any other request goes on to
+    the table as before. A hot path that another route of the same method could also match is left
+    to the table, whose order decides.
     """
 
     def __init__(self, routes: Iterable[BaseRoute]) -> None:
         candidates = [r for r in routes if isinstance(r, APIRoute)]
         self.routes: dict[tuple[str, str], HotRoute] = {}
+        #: Hot routes with path parameters, by method.
+        self.patterned: dict[str, list[HotRoute]] = {}
         for route in candidates:
-            if not isinstance(route, HotRoute) or route.param_convertors:
+            if not isinstance(route, HotRoute):
                 continue
             methods = route.methods or set()
             shadowed = any(
-                other is not route
-                and other.path_regex.match(route.path)
-                and methods & (other.methods or set())
+                other is not route and methods & (other.methods or set()) and _may_match_alike(route, other)
                 for other in candidates
             )
-            if not shadowed:
-                self.routes |= {(method, route.path): route for method in methods}
+            if shadowed:
+                continue
+            for method in methods:
+                if route.param_convertors:
+                    self.patterned.setdefault(method, []).append(route)
+                else:
+                    self.routes[(method, route.path)] = route
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         """Full for a hot route's method and path (no root path), else none."""
         if scope["type"] == "http" and not scope.get("root_path"):
-            route = self.routes.get((scope["method"], scope["path"]))
+            path = scope["path"]
+            route = self.routes.get((scope["method"], path))
             if route is not None:
                 return Match.FULL, {"endpoint": route.endpoint, "route": route, "path_params": {}}
+            for route in self.patterned.get(scope["method"], ()):
+                found = route.path_regex.match(path)
+                if found is not None:
+                    convertors = route.param_convertors
+                    parameters = {
+                        name: convertors[name].convert(value) for name, value in found.groupdict().items()
+                    }
+                    return Match.FULL, {"endpoint": route.endpoint, "route": route, "path_params": parameters}
         return Match.NONE, {}
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The hot route ``matches`` chose."""
         route: HotRoute = scope["route"]
         await route.handle(scope, receive, send)
+
+
+def _may_match_alike(route: APIRoute, other: APIRoute) -> bool:
+    """Whether some path could match both routes: segment by segment, two fixed segments differ only
+    when they are different text (a parameter may match anything, a ``:path`` one many segments)."""
+    if not route.param_convertors:
+        return other.path_regex.match(route.path) is not None
+    mine, theirs = route.path_format.split("/"), other.path_format.split("/")
+    if ":path" in route.path or ":path" in other.path or len(mine) != len(theirs):
+        return ":path" in route.path or ":path" in other.path
+    return all(a == b or "{" in a or "{" in b for a, b in zip(mine, theirs, strict=True))
 
 
 def hot_route(router: APIRouter, method: str, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
@@ -235,3 +261,46 @@ def _special_parameters(route: APIRoute) -> bool:
             dependant.http_connection_param_name,
         )
     )
+
+
+#: A plain parameter's field, the name the request gives it by, and where its error would point.
+_PlainField = tuple[ModelField, str, tuple[str, str]]
+
+
+def _plain_fields(fields: list[ModelField]) -> list[_PlainField] | None:
+    """The fields with their request names when each is one value under one name (no model, no
+    list, no alias choices), as ``request_params_to_args`` reads them; else None."""
+    plain: list[_PlainField] = []
+    for field in fields:
+        aliases = _get_param_aliases(field)
+        if (
+            len(aliases) != 1
+            or _get_param_model(field) is not None
+            or field_annotation_is_sequence(field.field_info.annotation)
+        ):
+            return None
+        request_name = aliases[0][1]
+        plain.append((field, request_name, (cast(params.Param, field.field_info).in_.value, request_name)))
+    return plain
+
+
+def _validated(fields: list[ModelField], plain: list[_PlainField] | None, received: Any) -> dict[str, Any]:
+    """The parameters' values as FastAPI validates them; ``_NotTaken`` if any fails. Plain ones
+    present are each validated by their field, as ``request_params_to_args`` does after reading
+    them (about a tenth of a scorecard's time in process); a missing one, with its default or its
+    error, is left to it."""
+    values: dict[str, Any] = {}
+    if plain is not None:
+        for field, name, loc in plain:
+            value = received.get(name)
+            if value is None:
+                break
+            values[field.name], errors = field.validate(value, values, loc=loc)
+            if errors:
+                raise _NotTaken
+        else:
+            return values
+    values, errors = request_params_to_args(fields, received)
+    if errors:
+        raise _NotTaken
+    return values

@@ -220,3 +220,60 @@ def test_a_hot_path_another_route_of_its_method_also_matches_is_left_to_the_tabl
 
 async def _no_parameters(principal: Principal = AsEmployee) -> Response:
     return Response(b"{}")
+
+
+def test_the_application_finds_a_hot_route_with_path_parameters_by_its_pattern(
+    settings: ServiceSettings,
+) -> None:
+    app = _app(hot, settings)
+    hot_paths = app.router.routes[0]
+    assert isinstance(hot_paths, HotPaths)
+    [route] = [r for r in hot.routes if isinstance(r, HotRoute)]
+    assert hot_paths.matches(_scope("POST", "/v1/things/x1")) == (
+        Match.FULL,
+        {"endpoint": take_thing, "route": route, "path_params": {"item_id": "x1"}},
+    )
+    assert hot_paths.matches(_scope("PUT", "/v1/things/x1"))[0] is Match.NONE  # a 405, from the table
+    assert hot_paths.matches(_scope("POST", "/v1/things/x1/more"))[0] is Match.NONE
+
+
+@pytest.mark.parametrize(
+    ("other", "left_to_the_table"),
+    [
+        ("/v1/things/special", True),
+        ("/v1/{kind}/x1", True),
+        ("/v1/{anything:path}", True),
+        ("/v1/others/{item_id}", False),
+        ("/v1/things/{item_id}/parts", False),
+    ],
+)
+def test_a_hot_path_with_parameters_another_route_may_match_is_left_to_the_table(
+    other: str, left_to_the_table: bool
+) -> None:
+    shadowing = APIRouter(route_class=GuardedRoute)
+    shadowing.add_api_route(other, _no_parameters, methods=["POST"])
+    hot_route(shadowing, "POST", "/v1/things/{item_id}")(_no_parameters_but_one)
+    assert (HotPaths(shadowing.routes).patterned == {}) is left_to_the_table
+
+
+async def _no_parameters_but_one(item_id: str, principal: Principal = AsEmployee) -> Response:
+    return Response(b"{}")
+
+
+async def test_plain_parameters_present_are_validated_without_fastapis_reading_of_them(
+    settings: ServiceSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each by its own field; one missing (its default, or its error) by FastAPI's own reading."""
+    read: list[object] = []
+    request_params_to_args = dependency_utils.request_params_to_args
+
+    def counting(fields: Any, received: Any) -> Any:
+        read.append(received)
+        return request_params_to_args(fields, received)
+
+    monkeypatch.setattr("shared.hot_route.request_params_to_args", counting)
+    given = [r for r in REQUESTS if r[0] in ("good, charset", "query out of range")]
+    assert [status for status, _, _ in await _answers(hot, settings, given)] == [201, 422]
+    assert read == []
+    [(status, answer, _)] = await _answers(hot, settings, [r for r in REQUESTS if r[0] == "good"])
+    assert (status, answer["limit"], len(read)) == (201, 5, 1)  # the default, read by FastAPI
