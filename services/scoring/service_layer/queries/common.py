@@ -239,9 +239,20 @@ async def distribution_of(
     report = await distribution_report(
         session, region_id, period, organisation_predicate, predicates, rule_book=rule_book
     )
-    if report is None:
-        return None
-    return DistributionCheckRead(
+    return None if report is None else _shown_check(report)
+
+
+def _shown_check(report: DistributionReport) -> DistributionCheckRead:
+    """The report as answers show it, made once a report: the reports are remembered (``_checked``),
+    and phrasing each warning in two languages cost a unit dashboard a tenth of its use case on
+    every read. Kept with its report, so the id names it as long as it is remembered; never changed
+    by its readers (the answers only serialize it)."""
+    found = _SHOWN.get(id(report))
+    if found is not None and found[0] is report:
+        return found[1]
+    if len(_SHOWN) >= _CHECKS_KEPT:
+        _SHOWN.clear()
+    shown = DistributionCheckRead(
         organisation_predicate=report.organisation_predicate.value,
         compliant=report.compliant,
         warnings=[
@@ -254,3 +265,8 @@ async def distribution_of(
             for result in report.violations
         ],
     )
+    _SHOWN[id(report)] = (report, shown)
+    return shown
+
+
+_SHOWN: dict[int, tuple[DistributionReport, DistributionCheckRead]] = {}
