@@ -54,24 +54,9 @@ ACTIVITY_COLUMNS = {
     "latitude": "numeric",
     "longitude": "numeric",
 }
-_AUDIT_COLUMNS = {
-    "region_id": "varchar",
-    "actor": "varchar",
-    "action": "varchar",
-    "subject": "varchar",
-    "detail": "text",
-    "client_address": "varchar",
-    "correlation_id": "varchar",
-}
-
-
-def _arrays(columns: dict[str, str], first: int) -> str:
-    # Numbers travel as text: the driver's binary encoding of each Decimal cost more than the
-    # database's parsing of its text.
-    return ", ".join(
-        f"${first + n}::text[]::numeric[]" if kind == "numeric" else f"${first + n}::{kind}[]"
-        for n, kind in enumerate(columns.values())
-    )
+#: An audit entry's columns as the intake inserts them: the fields of ``intake_audit_entry``
+#: (migration 0010) but for the activities it witnesses, in the same order.
+_AUDIT_COLUMNS = ("region_id", "actor", "action", "subject", "detail", "client_address", "correlation_id")
 
 
 _ACTIVITY_VALUES = operator.itemgetter(*ACTIVITY_COLUMNS)
@@ -79,7 +64,8 @@ _NUMBERS_AT = tuple(n for n, kind in enumerate(ACTIVITY_COLUMNS.values()) if kin
 
 
 def _item(row: dict[str, Any], event: bytes) -> tuple[Any, ...]:
-    """An activity's ``intake_item``: its columns (numbers as text), then its event."""
+    """An activity's ``intake_item``: its columns, then its event. Numbers travel as text: the
+    driver's binary encoding of each ``Decimal`` cost more than the database's parsing of its text."""
     values = [*_ACTIVITY_VALUES(row), event]
     for n in _NUMBERS_AT:
         if values[n] is not None:
@@ -95,9 +81,16 @@ def _item_columns() -> str:
     )
 
 
-_ITEMS, _REGION, _NOW = 1, 2, 3
-_AUDIT_FROM = 4
-_AUDIT_WITNESSES = _AUDIT_FROM + len(_AUDIT_COLUMNS)
+_AUDIT_VALUES = operator.itemgetter(*_AUDIT_COLUMNS)
+
+
+def _audit_entry(entry: dict[str, Any]) -> tuple[Any, ...]:
+    """An audit entry's ``intake_audit_entry``: its columns, then the ids of the activities it
+    witnesses (activity ids hold no spaces (the API's pattern), so a space-joined list is unambiguous)."""
+    return (*_AUDIT_VALUES(entry), " ".join(entry["witnesses"]))
+
+
+_ITEMS, _REGION, _NOW, _AUDIT_ENTRIES = 1, 2, 3, 4
 
 # The statement writes ActivityReported's routing as literals: checked to need no quoting.
 _TOPIC, _EVENT_TYPE = ActivityReported.topic, ActivityReported.event_type()
@@ -142,8 +135,7 @@ WITH item AS (
 ), audited AS (
     INSERT INTO audit_log ({", ".join(_AUDIT_COLUMNS)})
     SELECT {", ".join(f"entry.{name}" for name in _AUDIT_COLUMNS)}
-    FROM unnest({_arrays(_AUDIT_COLUMNS, _AUDIT_FROM)}, ${_AUDIT_WITNESSES}::text[])
-        AS entry({", ".join(_AUDIT_COLUMNS)}, witnesses)
+    FROM unnest(${_AUDIT_ENTRIES}::intake_audit_entry[]) AS entry({", ".join(_AUDIT_COLUMNS)}, witnesses)
     WHERE EXISTS (
         SELECT 1 FROM inserted WHERE inserted.activity_id = ANY(string_to_array(entry.witnesses, ' '))
     )
@@ -260,11 +252,8 @@ class IntakeTransaction:
         if len(events) != len(activities):
             raise ValueError(f"{len(activities)} activities, {len(events)} events emitted")
         items = [_item(row, event) for row, event in zip(activities, events, strict=True)]
-        arguments: list[Any] = [items, self.region_id, now]
-        arguments += [[entry[name] for entry in audit_entries] for name in _AUDIT_COLUMNS]
-        # Activity ids hold no spaces (the API's pattern), so a space-joined list is unambiguous.
-        arguments.append([" ".join(entry["witnesses"]) for entry in audit_entries])
-        rows = await self._driver.fetch(self._insert_statement, *arguments)
+        entries = [_audit_entry(entry) for entry in audit_entries]
+        rows = await self._driver.fetch(self._insert_statement, items, self.region_id, now, entries)
         return {row[0] for row in rows}
 
 
