@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import insert, select
@@ -19,6 +21,7 @@ from services.scoring.service_layer.schemas import UnitDashboardRead
 from shared.auth import Principal, Role
 from shared.db import restrict_to_region
 from shared.region_reads import region_read
+from shared.region_time import shown_in
 from tests.conftest import new_region_id
 from tests.integration.scoring_rollups import expected_rollups, summary
 from tests.integration.test_region_isolation import engine_of, migrated, run_as
@@ -99,7 +102,7 @@ async def test_the_ranking_written_by_postgresql_is_the_validated_answer(
     )
     async with region_read(engine, region) as reader:
         figures, ranking = await unit_dashboard(
-            session=reader, principal=principal, unit_id="u1", period=PERIOD
+            session=reader, principal=principal, unit_id="u1", period=PERIOD, zone=UTC
         )
 
     validated = UnitDashboardRead.model_validate(figures.model_dump() | {"ranking": shown})
@@ -133,3 +136,30 @@ async def test_the_ranking_comes_as_text_and_the_rollups_without_it(engine: Asyn
     assert [set(rollup) for rollup in found.rollups] == [
         {"period", "employees", "measured", "achievement_sum", "decided", "predicate_counts"}
     ]
+
+
+async def test_a_dashboard_built_in_the_regions_zone_is_the_one_shown_in_it(engine: AsyncEngine) -> None:
+    """Its satisfaction indices' updates put in the zone as it is built: the same answer, byte for
+    byte, as the one built in UTC and shown in the zone by ``shown_in``."""
+    region = new_region_id()
+    await given_a_rollup(engine, region)
+    for service, updated in (("", "2026-05-01 23:30:00.5+00"), ("akta", "2026-05-02 01:00:00+07")):
+        await run_as(
+            engine,
+            region,
+            "INSERT INTO unit_satisfaction (region_id, unit_id, period, service_id, satisfaction_index,"
+            f" grade, respondents, sample_adequate, updated_at) VALUES (:r, 'u1', '{PERIOD}', '{service}',"
+            f" 81.25, 'B', 40, true, TIMESTAMPTZ '{updated}')",
+            region,
+        )
+    admin = Principal(subject="hr", region_id=region, roles=frozenset({Role.REGION_ADMIN}))
+    jayapura = ZoneInfo("Asia/Jayapura")
+    async with region_read(engine, region) as reader:
+        in_utc = await unit_dashboard(session=reader, principal=admin, unit_id="u1", period=PERIOD, zone=UTC)
+        built_in_zone = await unit_dashboard(
+            session=reader, principal=admin, unit_id="u1", period=PERIOD, zone=jayapura
+        )
+    assert [entry.updated_at.utcoffset() for entry in built_in_zone[0].satisfaction] == [
+        timedelta(hours=9)
+    ] * 2
+    assert with_ranking(*built_in_zone) == with_ranking(shown_in(in_utc[0], jayapura), in_utc[1])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 import pytest
@@ -40,7 +41,7 @@ async def test_the_dashboards_need_no_type_introspection_on_a_new_connection(sta
     try:
         async with region_read(engine, r) as reader:
             await dashboards.unit_dashboard(
-                session=reader, principal=admin, unit_id="dukcapil", period=period
+                session=reader, principal=admin, unit_id="dukcapil", period=period, zone=UTC
             )
             await region_dashboards.region_dashboard(session=reader, principal=admin, period=period)
     finally:

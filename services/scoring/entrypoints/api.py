@@ -87,9 +87,9 @@ async def get_unit_dashboard(
     zone = await region_zone(context, principal.region)
     async with region_read(context.engine, principal.region) as session:
         figures, ranking = await dashboards.unit_dashboard(
-            session=session, principal=principal, unit_id=unit_id, period=period
+            session=session, principal=principal, unit_id=unit_id, period=period, zone=zone
         )
-    return Response(dashboards.with_ranking(shown_in(figures, zone), ranking), media_type="application/json")
+    return Response(dashboards.with_ranking(figures, ranking), media_type="application/json")
 
 
 @hot_route(router, "GET", "/region/dashboard", response_model=RegionDashboardRead)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from functools import cache
 from typing import Any, NamedTuple
@@ -39,6 +39,7 @@ from services.scoring.service_layer.schemas import (
 from services.scoring.service_layer.views import cached_rule_book, employee_assignment
 from shared.auth import Principal, Role, ensure_may_read_unit
 from shared.region_reads import Reads
+from shared.region_time import in_zone
 
 # The dashboards' parts are plain values, each answer validated once as a whole (a model made per
 # part was a validation call each: fourteen a region dashboard).
@@ -219,12 +220,15 @@ def with_ranking(figures: UnitDashboardRead, ranking: bytes) -> bytes:
 
 
 async def unit_dashboard(
-    *, session: Reads, principal: Principal, unit_id: str, period: str
+    *, session: Reads, principal: Principal, unit_id: str, period: str, zone: tzinfo
 ) -> tuple[UnitDashboardRead, bytes]:
     """A unit's dashboard: predicates and their distribution check, citizens' signals, trend, ranking.
 
     One statement reads all of it (``_UNIT_DASHBOARD``); a rater's own unit takes one more. The
     answer's figures come with ``ranking`` empty, beside the ranking's JSON (``with_ranking``).
+    Shown as ``shared.region_time.shown_in`` shows an answer in the region's ``zone``: its only
+    times, the satisfaction indices' updates, are put in the zone as it is built, rather than found
+    again by walking the validated answer and copying each model that holds one.
     """
     parsed = parse_period_key(period)
     key_asked = parsed.key
@@ -293,7 +297,10 @@ async def unit_dashboard(
             "distribution": await distribution_of(
                 session, region_id, parsed, organisation_predicate, live_predicates(counts), rule_book=book
             ),
-            "satisfaction": found.satisfaction or [],
+            "satisfaction": [
+                entry | {"updated_at": in_zone(datetime.fromisoformat(entry["updated_at"]), zone)}
+                for entry in found.satisfaction or ()
+            ],
             "complaint_breaches": sum(breaches.values()),
             "complaint_breaches_by_stage": dict(sorted(breaches.items())),
             "trend": trend(keys, rollups, breaches_by_period),
