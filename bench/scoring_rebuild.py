@@ -83,13 +83,14 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
     applying_cpu: dict[str, float] = {}
     views_owners = [0]
     peak_rss = [0]
+    workers = _ReplayWorkers(args.workers)
 
     def progress(done: int, total: int, what: str) -> None:
-        peak_rss[0] = max(peak_rss[0], _workers_rss())
+        peak_rss[0] = max(peak_rss[0], workers.rss())
         if what not in phase_started and what == "employees' views":
             # The events are applied: the CPU so far is theirs (the workers still live count apart).
             applying_cpu.update(meter.so_far())
-            applying_cpu[REPLAY] += _live_workers_cpu()
+            applying_cpu[REPLAY] += workers.cpu()
             views_owners[0] = total
         phase_started.setdefault(what, time.perf_counter())
         if time.perf_counter() - last_print[0] > 10 or done >= total:
@@ -188,6 +189,9 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
             f"    applying the events {views_at - started:.1f} s{in_batches}, refreshing the views once "
             f"at the end {started + seconds - views_at:.1f} s"
         )
+        # How full the cores were while applying: idle ones are waiting, not work.
+        cores = ", ".join(f"{name} {used / (views_at - started):.2f}" for name, used in applying_cpu.items())
+        print(f"    cores used while applying: {cores}")
     print(
         f"    applied {processed:,} events; {activities:,} activities, {progress_rows:,} progress rows, "
         f"{summaries:,} employee summaries"
@@ -207,26 +211,43 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
 REPLAY = "bench (replay and its workers)"
 
 
-def _live_workers_cpu() -> float:
-    """CPU seconds of the replay's worker processes still running (ended ones count in this process's
-    children times); the servers this process started are not counted."""
-    total = 0.0
-    for child in psutil.Process().children():
-        with contextlib.suppress(psutil.Error):
-            if "multiprocessing" in " ".join(child.cmdline()):
-                times = child.cpu_times()
+class _ReplayWorkers:
+    """The replay's worker processes, looked for until all have started, then remembered: looking
+    walks every process on the machine (18 ms on a busy one), and the progress is told twice a
+    second. The servers this process started are not among them."""
+
+    def __init__(self, workers: int | None) -> None:
+        # As the replay counts them; with one worker the jobs run in this process.
+        count = max(1, workers if workers is not None else os.cpu_count() or 1)
+        self._expected = count if count > 1 else 0
+        self._found: list[psutil.Process] = []
+
+    def _processes(self) -> list[psutil.Process]:
+        if len(self._found) < self._expected:
+            self._found = []
+            for child in psutil.Process().children():
+                with contextlib.suppress(psutil.Error):
+                    if "--multiprocessing-fork" in child.cmdline():
+                        self._found.append(child)
+        return self._found
+
+    def cpu(self) -> float:
+        """CPU seconds of the workers still running (ended ones count in this process's children
+        times)."""
+        total = 0.0
+        for worker in self._processes():
+            with contextlib.suppress(psutil.Error):
+                times = worker.cpu_times()
                 total += times.user + times.system
-    return total
+        return total
 
-
-def _workers_rss() -> int:
-    """Resident bytes of the replay's worker processes now, all of them together."""
-    total = 0
-    for child in psutil.Process().children():
-        with contextlib.suppress(psutil.Error):
-            if "multiprocessing" in " ".join(child.cmdline()):
-                total += child.memory_info().rss
-    return total
+    def rss(self) -> int:
+        """Resident bytes of the workers now, all of them together."""
+        total = 0
+        for worker in self._processes():
+            with contextlib.suppress(psutil.Error):
+                total += worker.memory_info().rss
+        return total
 
 
 def _batches_applied() -> int:
