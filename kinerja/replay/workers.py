@@ -112,6 +112,7 @@ async def apply_partitions(service: str, partitions: Partitions, group_id: str) 
             batch_size=settings.consumer_batch_size,
             replay_backlog=deferred,
             top_up=REPLAY_TOP_UP,
+            time_to_effect=False,
         )
         settle_garbage_collector()
         task = asyncio.create_task(runner.run(stop))

@@ -24,6 +24,7 @@ from shared.contracts.planning import (
     WorkPlanApproved,
 )
 from shared.contracts.reporting import ActivityReported, EvidenceAttached
+from shared.observability import EVENT_TO_EFFECT, EVENTS_CONSUMED
 from shared.settings import ServiceSettings
 from tests.conftest import auth, event_deadline, new_region_id, wait_until
 
@@ -201,6 +202,16 @@ async def _equals(probe: Any, wanted: int) -> bool:
     return bool(await probe() == wanted)
 
 
+def _samples(metric: Any, suffix: str) -> float:
+    """A metric's samples of one kind (``_total``, ``_count``) added up over every label."""
+    return sum(
+        float(sample.value)
+        for family in metric.collect()
+        for sample in family.samples
+        if sample.name.endswith(suffix)
+    )
+
+
 def told_into(told: list[tuple[int, int, str]]) -> Callable[[int, int, str], None]:
     """A replay's progress, kept as told."""
     return lambda done, total, what: told.append((done, total, what))
@@ -241,8 +252,13 @@ async def test_a_rebuild_in_worker_processes_equals_the_live_views(start_service
         assert await count_of(admin, "flags", region)() == 2 * len(team)
         for workers in (2, 1):
             told: list[tuple[int, int, str]] = []
+            consumed, timed = _samples(EVENTS_CONSUMED, "_total"), _samples(EVENT_TO_EFFECT, "_count")
             report = await replay("scoring", region=region, workers=workers, progress=told_into(told))
             assert report.equal, report.render()
+            if workers == 1:
+                # Applied in this process, and no time to effect observed: the events occurred long ago.
+                assert _samples(EVENTS_CONSUMED, "_total") >= consumed + ACTIVITIES * len(team)
+                assert _samples(EVENT_TO_EFFECT, "_count") == timed
             # Events applied as the workers commit them, never fewer than told before, up to all of them.
             applied = [done for done, _, what in told if what == "events"]
             assert applied == sorted(applied), told
