@@ -13,8 +13,9 @@ from fastapi import FastAPI, status
 
 from services.reporting.entrypoints.schemas import BatchCreate
 from services.reporting.service_layer.schemas import ActivityCreate
+from shared.http import NATIVE_TELEMETRY_OFF
 
-app = FastAPI(title="bare parsing baseline")
+app = FastAPI(title="bare parsing baseline", telemetry=NATIVE_TELEMETRY_OFF)
 
 
 @app.post("/v1/activities", status_code=status.HTTP_201_CREATED)

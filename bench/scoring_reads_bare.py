@@ -23,12 +23,13 @@ def bare_app(samples_path: Path) -> Any:
     from fastapi import FastAPI, Response
 
     from services.scoring.service_layer.schemas import RegionDashboardRead, ScorecardRead, UnitDashboardRead
+    from shared.http import NATIVE_TELEMETRY_OFF
 
     samples = json.loads(samples_path.read_text())
     cards = [ScorecardRead.model_validate_json(body) for body in samples["scorecard"]]
     boards = [UnitDashboardRead.model_validate_json(body) for body in samples["unit dashboard"]]
     regions = [RegionDashboardRead.model_validate_json(body) for body in samples["region dashboard"]]
-    app = FastAPI(title="bare scoring reads baseline")
+    app = FastAPI(title="bare scoring reads baseline", telemetry=NATIVE_TELEMETRY_OFF)
 
     # Serialized once by pydantic, as the service's read routes do.
     @app.get("/v1/employees/{employee_id}/scorecard", response_model=ScorecardRead)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from fastapi.routing import APIRoute
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
@@ -318,6 +319,12 @@ async def check_readiness(checks: dict[str, ReadinessCheck]) -> dict[str, str]:
     return report
 
 
+#: FastAPI's native OpenTelemetry, off: the platform measures with Prometheus, and left on FastAPI
+#: asks the (unconfigured) providers on every request: three environment look-ups, 8-20 µs a
+#: request (bench/README.md, session 13). The benchmarks' bare apps use it too, to compare alike.
+NATIVE_TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+
+
 def create_app(
     *,
     title: str,
@@ -328,15 +335,12 @@ def create_app(
     lifespan: Any = None,
 ) -> FastAPI:
     """A FastAPI application with the platform's health, metrics and error conventions."""
-    # FastAPI's native OpenTelemetry stays off: the platform measures with Prometheus, and with it
-    # on FastAPI asked the (unconfigured) providers on every request: three environment look-ups,
-    # 8-20 µs a request (bench/README.md, session 13).
     app = FastAPI(
         title=title,
         description=description,
         version="0.1.0",
         lifespan=lifespan,
-        telemetry={"tracing": False, "metrics": False, "logs": False},
+        telemetry=NATIVE_TELEMETRY_OFF,
     )
     # Every API route checks the token before the body and reads the body up to a limit: this
     # one for the service, less where a route class says so (shared.guarded_route).
