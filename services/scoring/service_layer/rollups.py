@@ -66,7 +66,9 @@ _PREDICATE_COUNTS = ", ".join(
 #: An employee without a predicate ranks as the lowest one; the ids compare as Python's strings do.
 #: The ranking is kept twice: its entries with their raters (a rater's dashboard shows their own
 #: team's), and as the unit dashboard answers it (``RankingEntry``'s fields in order, compact), so
-#: that a read does not write it again from the entries (0.6-0.8 ms of PostgreSQL a read).
+#: that a read does not write it again from the entries (0.6-0.8 ms of PostgreSQL a read). The
+#: entries are written as JSON text too (``to_json`` escapes each string) and parsed once: the same
+#: document for about a tenth less of the statement than ``jsonb_agg`` of ``jsonb_build_object``s.
 _RECOMPUTE = text(
     f"""
 WITH touched AS (
@@ -94,10 +96,13 @@ computed AS (
            sum(achievement) AS achievement_sum,
            count(nullif(predicate, '')) AS decided,
            jsonb_build_object({_PREDICATE_COUNTS}) AS predicate_counts,
-           jsonb_agg(jsonb_build_object(
-               'rank', rank, 'employee_id', employee_id, 'job_type', job_type, 'rater_id', rater_id,
-               'predicate', live_predicate, 'achievement', achievement::text
-           ) ORDER BY rank) AS ranking,
+           CAST('[' || string_agg(format(
+               '{{"rank":%s,"employee_id":%s,"job_type":%s,"rater_id":%s,"predicate":%s,"achievement":%s}}',
+               rank, to_json(employee_id), to_json(job_type),
+               coalesce(to_json(rater_id)::text, 'null'),
+               coalesce(to_json(live_predicate)::text, 'null'),
+               coalesce(to_json(achievement::text)::text, 'null')
+           ), ',' ORDER BY rank) || ']' AS jsonb) AS ranking,
            '[' || string_agg((
                SELECT row_to_json(e)::text
                FROM (SELECT rank, employee_id, job_type, live_predicate AS predicate,
