@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -37,6 +38,13 @@ from shared.outbox import OutboxWriter
 from shared.runtime import build_app, build_context
 from shared.service_definition import Component
 from shared.settings import BrokerKind, ServiceSettings
+
+# Property tests check behaviour, not speed (speed is bench/'s): no example has a deadline, and a
+# slow generator is no failure, since CI's machine may be loaded.
+settings.register_profile(
+    "kinerja", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+settings.load_profile("kinerja")
 
 
 @pytest.fixture(scope="session")
