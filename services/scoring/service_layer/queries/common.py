@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import String, Text, bindparam, select
@@ -242,17 +242,12 @@ async def distribution_of(
     return None if report is None else _shown_check(report)
 
 
+@lru_cache(maxsize=_CHECKS_KEPT)
 def _shown_check(report: DistributionReport) -> DistributionCheckRead:
-    """The report as answers show it, made once a report: the reports are remembered (``_checked``),
-    and phrasing each warning in two languages cost a unit dashboard a tenth of its use case on
-    every read. Kept with its report, so the id names it as long as it is remembered; never changed
-    by its readers (the answers only serialize it)."""
-    found = _SHOWN.get(id(report))
-    if found is not None and found[0] is report:
-        return found[1]
-    if len(_SHOWN) >= _CHECKS_KEPT:
-        _SHOWN.clear()
-    shown = DistributionCheckRead(
+    """The report as answers show it, made once a report (reports are frozen, so hashable, and
+    remembered by ``_checked``): phrasing each warning in two languages cost a unit dashboard a
+    tenth of its use case on every read. Never changed by its readers (answers only serialize it)."""
+    return DistributionCheckRead(
         organisation_predicate=report.organisation_predicate.value,
         compliant=report.compliant,
         warnings=[
@@ -265,8 +260,3 @@ def _shown_check(report: DistributionReport) -> DistributionCheckRead:
             for result in report.violations
         ],
     )
-    _SHOWN[id(report)] = (report, shown)
-    return shown
-
-
-_SHOWN: dict[int, tuple[DistributionReport, DistributionCheckRead]] = {}
