@@ -74,6 +74,9 @@ async def test_a_rater_gives_feedback_on_a_planned_result_and_only_the_right_peo
     assert not_in_plan.json()["error"]["field"] == "result_id"
     assert no_evidence.status_code == 422
     assert no_evidence.json()["error"]["field"] == "activity_ids"
+    # Evidence arrives by events: a rater told so can try again rather than doubt the activity.
+    assert "may not have arrived yet" in no_evidence.json()["error"]["message"]
+    assert "mungkin belum diterima" in no_evidence.json()["error"]["message_id"]
     assert other_team.status_code == 403
     events = await outbox_payloads(feedback, region, "ContinuousFeedbackGiven")
     assert [(e["employee_id"], e["rater_id"], e["activity_ids"]) for e in events] == [

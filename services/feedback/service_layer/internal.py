@@ -121,7 +121,10 @@ async def give_continuous_feedback(
         if missing:
             raise Refusal(
                 "unknown_evidence",
-                "These activities are not reported evidence of this result: %(missing)s.",
+                # Feedback learns of reported activities from reporting's events, gathered up to a
+                # second (FeedbackSettings.consumer_gather_ms): a just-reported one may still come.
+                "These activities are not reported evidence of this result: %(missing)s. One reported in"
+                " the last few seconds may not have arrived yet: try again shortly.",
                 field="activity_ids",
                 params={"missing": ", ".join(missing)},
             )
