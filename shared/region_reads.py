@@ -6,14 +6,18 @@ read four round trips (BEGIN, the region's ``set_config``, the statement, ROLLBA
 ``RegionReader`` runs the same SQLAlchemy statements (compiled once, by SQLAlchemy, for this
 dialect) on the pooled connection's asyncpg connection itself:
 
-- the transaction begins read-only and restricted to the region in one round trip
-  (``BEGIN READ ONLY; SET LOCAL app.region_id = '<region>'``: a command PostgreSQL neither plans
-  nor executes as a query, unlike ``SELECT set_config(...)``), so the setting is transaction-local
-  and in place before any statement reads; a region id that is not a plain identifier is never
-  written into SQL: it is set in a round trip of its own, as a parameter;
+- before its first statement the transaction begins read-only and restricted to the region in
+  one round trip (``BEGIN READ ONLY; SET LOCAL app.region_id = '<region>'``: a command PostgreSQL
+  neither plans nor executes as a query, unlike ``SELECT set_config(...)``), so the setting is
+  transaction-local and in place before any statement reads; a region id that is not a plain
+  identifier is never written into SQL: it is set in a round trip of its own, as a parameter;
+- a ``RegionCall`` (a call of a database function that sets the region it is given, then reads,
+  in one statement) needs no transaction of the reader's: out of one it runs alone, in one round
+  trip instead of three, given the reader's region whatever its caller passed;
 - it ends with ROLLBACK; a connection that cannot be seen to have left its transaction (the
-  rollback failed or was cancelled) or that the database dropped is invalidated, never handed to
-  the next request; a dropped one answers 503 ``database_reconnecting``, as SQLAlchemy's paths do;
+  rollback failed or was cancelled), whose statement did not end (cancelled), or that the database
+  dropped is invalidated, never handed to the next request; a dropped one answers 503
+  ``database_reconnecting``, as SQLAlchemy's paths do;
 - rows are named tuples with the statement's column names, as SQLAlchemy's rows are read.
 
 Only what the reads need: ``execute(statement, parameters)`` with ``one``/``first``/``all``/
@@ -26,11 +30,12 @@ from __future__ import annotations
 import re
 import weakref
 from collections import namedtuple
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
+import asyncpg
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql import ClauseElement
@@ -54,6 +59,16 @@ def opening(region_id: str) -> str | None:
     if not PLAIN_REGION_ID.fullmatch(region_id):
         return None
     return f"{BEGIN_READ_ONLY}; SET LOCAL {REGION_SETTING} = '{region_id}'"
+
+
+@dataclass(frozen=True, slots=True)
+class RegionCall:
+    """A statement that restricts itself to the region it is given as ``:region_id`` before it
+    reads: the call of a database function that sets the region (``set_config(..., true)``, for
+    its own statement's transaction), then returns its query's rows, as row-level security lets
+    the caller's role see them (the function runs as its caller: never ``SECURITY DEFINER``)."""
+
+    statement: ClauseElement
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,12 +122,38 @@ def _processed(record: Any, results: tuple[Callable[[Any], Any] | None, ...]) ->
 
 
 class RegionReader:
-    """Statements executed in the read's transaction (see the module's documentation)."""
+    """Statements executed in the read's region (see the module's documentation)."""
 
-    def __init__(self, driver: Any, dialect: Dialect, compiled: dict[Any, _Prepared]) -> None:
+    def __init__(self, driver: Any, dialect: Dialect, compiled: dict[Any, _Prepared], region_id: str) -> None:
         self._driver = driver
         self._dialect = dialect
         self._compiled = compiled
+        self._region_id = region_id
+        self._begun = False
+        #: False while a statement is under way, and after one that did not end (cancelled): the
+        #: connection may still be busy with it, so it is never pooled.
+        self.settled = True
+
+    async def _answered(self, sent: Awaitable[Any]) -> Any:
+        """What the database answered to a command (``settled`` only once it has)."""
+        self.settled = False
+        try:
+            answer = await sent
+        except asyncpg.PostgresError:
+            self.settled = True  # the database answered: the connection is as its state says
+            raise
+        self.settled = True
+        return answer
+
+    async def _begin(self) -> None:
+        """Begin the read-only transaction restricted to the region (see ``opening``)."""
+        self._begun = True
+        begin = opening(self._region_id)
+        if begin is not None:
+            await self._answered(self._driver.execute(begin))
+        else:
+            await self._answered(self._driver.execute(BEGIN_READ_ONLY))
+            await self._answered(self._driver.fetchval(SET_REGION_PARAMETER, self._region_id))
 
     async def _prepared(self, statement: ClauseElement) -> tuple[_Prepared, CacheKey]:
         key = statement._generate_cache_key()
@@ -155,7 +196,13 @@ class RegionReader:
         )
 
     async def execute(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> ReadRows:
-        """The statement's rows (``parameters`` by bind name, as ``AsyncSession.execute`` takes them)."""
+        """The statement's rows (``parameters`` by bind name, as ``AsyncSession.execute`` takes them);
+        a ``RegionCall``'s in one round trip, with the reader's region."""
+        if isinstance(statement, RegionCall):
+            parameters = {**(parameters or {}), "region_id": self._region_id}
+            statement = statement.statement
+        elif not self._begun:
+            await self._begin()
         prepared, key = await self._prepared(statement)
         values = prepared.compiled.construct_params(
             dict(parameters) if parameters else None,
@@ -166,7 +213,7 @@ class RegionReader:
             values[name] if process is None or values[name] is None else process(values[name])
             for name, process in zip(prepared.names, prepared.bind, strict=True)
         ]
-        records = await self._driver.fetch(prepared.sql, *arguments)
+        records = await self._answered(self._driver.fetch(prepared.sql, *arguments))
         row, results = prepared.row, prepared.results
         if row is None:
             return ReadRows([])
@@ -185,34 +232,29 @@ _compiled_by_engine: weakref.WeakKeyDictionary[Any, dict[Any, _Prepared]] = weak
 
 @asynccontextmanager
 async def region_read(engine: AsyncEngine, region_id: str) -> AsyncIterator[RegionReader]:
-    """A read-only transaction that sees only ``region_id`` on a pooled connection, rolled back at the end."""
+    """A read that sees only ``region_id`` on a pooled connection: read-only, rolled back at the end."""
     compiled = _compiled_by_engine.setdefault(engine.sync_engine, {})
     # The pool's connection itself, without SQLAlchemy's Connection around it (about 30 µs a read);
     # its checkout and return run in a greenlet, as the pool may connect or close a connection.
     pooled = await engine.raw_connection()
     driver: Any = pooled.driver_connection
+    reader = RegionReader(driver, engine.dialect, compiled, region_id)
     left = False
     try:
-        begin = opening(region_id)
-        if begin is not None:
-            await driver.execute(begin)
-        else:
-            await driver.execute(BEGIN_READ_ONLY)
-            await driver.fetchval(SET_REGION_PARAMETER, region_id)
-        yield RegionReader(driver, engine.dialect, compiled)
+        yield reader
     except CONNECTION_LOST as exc:
         # The database dropped the connection (a restart): SQLAlchemy, bypassed here, cannot
         # notice; it is invalidated below, and the client sends again (503), as elsewhere.
         raise database_reconnecting() from exc
     finally:
         try:
-            if not driver.is_closed() and driver.is_in_transaction():
+            if reader.settled and not driver.is_closed() and driver.is_in_transaction():
                 await driver.execute("ROLLBACK")
-            left = not driver.is_closed() and not driver.is_in_transaction()
+            left = reader.settled and not driver.is_closed() and not driver.is_in_transaction()
         finally:
             try:
                 if not left:
-                    # Never pooled still inside this region's transaction.
+                    # Never pooled inside this region's transaction, nor busy with a statement.
                     await greenlet_spawn(pooled.invalidate)
             finally:
                 await greenlet_spawn(pooled.close)

@@ -33,12 +33,11 @@ from services.scoring.service_layer.queries.common import (
     mean_of,
 )
 from services.scoring.service_layer.schemas import (
-    RankingEntry,
     UnitDashboardRead,
 )
 from services.scoring.service_layer.views import cached_rule_book, employee_assignment
 from shared.auth import Principal, Role, ensure_may_read_unit
-from shared.region_reads import Reads
+from shared.region_reads import RegionCall, RegionReader
 from shared.region_time import in_zone
 
 # The dashboards' parts are plain values, each answer validated once as a whole (a model made per
@@ -76,16 +75,11 @@ def keys_of_year(year: int) -> list[str]:
 
 #: A dashboard statement's region's rule sets: their dates (ISO text, see ``TEXT_ARRAY``), and their
 #: settings as text, in date order.
-RULE_SETS_COLUMNS = """(SELECT array_agg(to_char(effective_from, 'YYYY-MM-DD') ORDER BY effective_from)
-          FROM rule_sets WHERE region_id = :region_id) AS rules_from,
-       (SELECT array_agg(settings::text ORDER BY effective_from)
-          FROM rule_sets WHERE region_id = :region_id) AS rules"""
-
 RULE_SETS_TYPES = (column("rules_from", TEXT_ARRAY), column("rules", TEXT_ARRAY))
 
 
 def rule_book_of(region_id: str, found: Any) -> RuleBook:
-    """The region's rule book from the rule sets a dashboard statement gives (``RULE_SETS_COLUMNS``):
+    """The region's rule book from the rule sets a dashboard statement gives (``RULE_SETS_TYPES``):
     the process's one book of the region while they are the same (``views.cached_rule_book``), so
     that the settings are not decoded and the rules are the same objects from read to read."""
     dates = [date.fromisoformat(day) for day in found.rules_from or ()]
@@ -115,61 +109,16 @@ class _Rollup(NamedTuple):
         )
 
 
-#: The fields of a ranking entry in the answer, in ``RankingEntry``'s order.
-_RANKING_FIELDS = tuple(RankingEntry.model_fields)
-
-#: A rater's ranking (``:everyone`` false: their own team's) as the answer writes it, written by
-#: PostgreSQL from the rollup's entries: ``RankingEntry``'s fields in its order, compact, each value
-#: the entry's own JSON (``->``'s text). The rollup's statement (service_layer/rollups.py) writes
-#: each entry in the answer's types: the rank an integer, the ids and the predicate text or null,
-#: the achievement as the numeric's text, which is how the answer writes a ``Decimal``. Everyone
-#: else's is the whole ranking, which that statement keeps written as the answer's (``ranking_json``).
-_RANKING_JSON = (
-    "'[' || coalesce(string_agg('{' || "
-    + " || ',' || ".join(f"'\"{name}\":' || (e -> '{name}')::text" for name in _RANKING_FIELDS)
-    + " || '}', ',' ORDER BY n), '') || ']'"
-)
-
-#: A unit's dashboard in one round trip: the unit with its region's calendar, the unit's rollups of
-#: the year (their figures), the period's ranking as the answer's JSON, its satisfaction indices of
-#: the period, its complaint breaches of the year by (period, stage), and the region's rule sets.
-_UNIT_DASHBOARD = (
+#: A unit's dashboard in one round trip (scoring's migration 0015, ``unit_dashboard_read``, which
+#: sets the region first): the unit with its region's calendar, the unit's rollups of the year (their
+#: figures), the period's ranking as the answer's JSON (the rollup's ``ranking_json``, which the
+#: consumer writes as ``RankingEntry``'s fields in order; a rater's own team's written from the
+#: rollup's entries the same way), its satisfaction indices of the period, its complaint breaches of
+#: the year by (period, stage), and the region's rule sets.
+_UNIT_DASHBOARD = RegionCall(
     text(
-        f"""
-SELECT u.name AS unit_name,
-       u.organisation_predicate,
-       u.unit_id IS NOT NULL AS unit_known,
-       (SELECT period_kind FROM region_settings WHERE region_id = :region_id) AS period_kind,
-       (SELECT jsonb_agg(jsonb_build_object(
-                   'period', r.period, 'employees', r.employees, 'measured', r.measured,
-                   'achievement_sum', r.achievement_sum::text, 'decided', r.decided,
-                   'predicate_counts', r.predicate_counts))
-          FROM unit_rollups r
-         WHERE r.region_id = :region_id AND r.unit_id = :unit_id
-           AND r.period = ANY(:year_keys)) AS rollups,
-       coalesce((SELECT CASE WHEN :everyone THEN r.ranking_json ELSE (
-                     SELECT {_RANKING_JSON}
-                       FROM jsonb_array_elements(r.ranking) WITH ORDINALITY AS x(e, n)
-                      WHERE e ->> 'rater_id' = :rater_id) END
-                   FROM unit_rollups r
-                  WHERE r.region_id = :region_id AND r.unit_id = :unit_id AND r.period = :period),
-                '[]') AS ranking,
-       (SELECT jsonb_agg(jsonb_build_object(
-                   'unit_id', s.unit_id, 'service_id', s.service_id, 'period', s.period,
-                   'satisfaction_index', s.satisfaction_index::text, 'grade', s.grade,
-                   'respondents', s.respondents, 'sample_adequate', s.sample_adequate,
-                   'updated_at', s.updated_at) ORDER BY s.service_id)
-          FROM unit_satisfaction s
-         WHERE s.region_id = :region_id AND s.unit_id = :unit_id AND s.period = :period) AS satisfaction,
-       (SELECT jsonb_agg(jsonb_build_array(b.period, b.stage, b.breaches))
-          FROM (SELECT period, stage, count(*) AS breaches
-                  FROM complaint_breaches
-                 WHERE region_id = :region_id AND unit_id = :unit_id AND period LIKE :year_pattern
-                 GROUP BY period, stage) AS b) AS breaches,
-       {RULE_SETS_COLUMNS}
-  FROM (SELECT 1) AS one
-  LEFT JOIN units u ON u.region_id = :region_id AND u.unit_id = :unit_id
-"""
+        "SELECT * FROM unit_dashboard_read(:region_id, :unit_id, :period, :year_keys, :year_pattern,"
+        " :everyone, :rater_id)"
     )
     .bindparams(
         *(
@@ -220,11 +169,12 @@ def with_ranking(figures: UnitDashboardRead, ranking: bytes) -> bytes:
 
 
 async def unit_dashboard(
-    *, session: Reads, principal: Principal, unit_id: str, period: str, zone: tzinfo
+    *, session: RegionReader, principal: Principal, unit_id: str, period: str, zone: tzinfo
 ) -> tuple[UnitDashboardRead, bytes]:
     """A unit's dashboard: predicates and their distribution check, citizens' signals, trend, ranking.
 
-    One statement reads all of it (``_UNIT_DASHBOARD``); a rater's own unit takes one more. The
+    One round trip reads all of it (``_UNIT_DASHBOARD``); a rater's own unit takes three more (the
+    read's transaction, the rater's unit, its end), an unknown unit four. The
     answer's figures come with ``ranking`` empty, beside the ranking's JSON (``with_ranking``).
     Shown as ``shared.region_time.shown_in`` shows an answer in the region's ``zone``: its only
     times, the satisfaction indices' updates, are put in the zone as it is built, rather than found

@@ -15,7 +15,6 @@ from services.scoring.domain.periods import PeriodKind, parse_period_key
 from services.scoring.domain.rules import RuleSet
 from services.scoring.service_layer.queries.common import TEXT_ARRAY, distribution_report, mean_of
 from services.scoring.service_layer.queries.dashboards import (
-    RULE_SETS_COLUMNS,
     RULE_SETS_TYPES,
     keys_of_year,
     live_predicates,
@@ -26,37 +25,14 @@ from services.scoring.service_layer.queries.dashboards import (
 )
 from services.scoring.service_layer.schemas import RegionDashboardRead
 from shared.auth import Principal
-from shared.region_reads import Reads
+from shared.region_reads import RegionCall, RegionReader
 
 #: The region's calendar, every unit's rollup of the period, its units, its complaint breaches of
 #: the year by (unit, period, stage), each unit's own satisfaction index of the period, its rule sets,
-#: and its rollups summed per period of the year (the trend), in one round trip.
-_REGION_DASHBOARD = (
-    text(
-        f"""
-SELECT (SELECT period_kind FROM region_settings WHERE region_id = :region_id) AS period_kind,
-       (SELECT jsonb_agg(jsonb_build_array(
-                   unit_id, employees, measured, achievement_sum::text, predicate_counts))
-          FROM unit_rollups WHERE region_id = :region_id AND period = :period) AS rollups,
-       (SELECT jsonb_agg(jsonb_build_array(unit_id, name, organisation_predicate))
-          FROM units WHERE region_id = :region_id) AS units,
-       (SELECT jsonb_agg(jsonb_build_array(unit_id, period, breaches))
-          FROM (SELECT unit_id, period, count(*) AS breaches
-                  FROM complaint_breaches
-                 WHERE region_id = :region_id AND period LIKE :year_pattern
-                 GROUP BY unit_id, period) AS b) AS breaches,
-       (SELECT jsonb_agg(jsonb_build_array(unit_id, satisfaction_index::text))
-          FROM unit_satisfaction
-         WHERE region_id = :region_id AND period = :period AND service_id = :whole_unit) AS indices,
-       {RULE_SETS_COLUMNS},
-       (SELECT jsonb_agg(jsonb_build_array(period, employees, measured, achievement_sum::text))
-          FROM (SELECT period, sum(employees) AS employees, sum(measured) AS measured,
-                       sum(achievement_sum) AS achievement_sum
-                  FROM unit_rollups
-                 WHERE region_id = :region_id AND period = ANY(:year_keys)
-                 GROUP BY period) AS t) AS trend
-"""
-    )
+#: and its rollups summed per period of the year (the trend), in one round trip (scoring's migration
+#: 0015, ``region_dashboard_read``, which sets the region first).
+_REGION_DASHBOARD = RegionCall(
+    text("SELECT * FROM region_dashboard_read(:region_id, :period, :year_keys, :year_pattern, :whole_unit)")
     .bindparams(
         *(bindparam(name, type_=String) for name in ("region_id", "period", "year_pattern", "whole_unit")),
         bindparam("year_keys", type_=TEXT_ARRAY),
@@ -85,7 +61,9 @@ def _totals(employees: int, measured: int, achievement_sum: str | None, counts: 
     )
 
 
-async def region_dashboard(*, session: Reads, principal: Principal, period: str) -> RegionDashboardRead:
+async def region_dashboard(
+    *, session: RegionReader, principal: Principal, period: str
+) -> RegionDashboardRead:
     """A region's dashboard: every unit's figures side by side, from the units' rollups."""
     parsed = parse_period_key(period)
     key_asked = parsed.key
