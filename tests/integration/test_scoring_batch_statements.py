@@ -137,3 +137,23 @@ async def test_what_a_summary_row_has_one_of_is_read_in_one_statement(start_serv
     named = [{table.name for table in find_tables(statement)} for statement in executed]
     row_facts = [names for names in named if names & {"behaviour_assessments", "rating_decisions"}]
     assert row_facts == [{"employee_scores", "behaviour_assessments", "rating_decisions"}]
+
+
+async def test_a_summary_takes_the_progress_rows_the_batch_refreshed_without_reading_them_back(
+    start_service: Any,
+) -> None:
+    # The summaries of a batch's progress rows are computed from them: reading them back (and
+    # assessing their indicators again) was a statement and a fifth of the summary refresh.
+    scoring = await start_service("scoring")
+    region = new_region_id()
+    await finished(scoring, [counted_plan(region, "ani")])
+    await finished(scoring, reports(region, "ani", 0, 2))
+    executed = await finished(scoring, reports(region, "ani", 2, 2))
+    progress_reads = [
+        str(statement)
+        for statement in executed
+        if not isinstance(statement, Insert)
+        and "indicator_progress" in {table.name for table in find_tables(statement)}
+    ]
+    assert len(progress_reads) == 1, progress_reads  # the rows locked to be brought up to date
+    assert "FOR UPDATE" in progress_reads[0]

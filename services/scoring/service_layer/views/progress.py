@@ -8,7 +8,7 @@ achievement then follow from the planned indicator and the region's rules for th
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +17,7 @@ from services.scoring.adapters.sql_arrays import per_key
 from services.scoring.adapters.tables import indicator_progress
 from services.scoring.domain.achievement import (
     Aggregation,
+    IndicatorAchievement,
     NumericTarget,
     RealisationTotals,
     assess_indicator,
@@ -51,6 +52,26 @@ def totals_of(row: Any) -> RealisationTotals:
     )
 
 
+class FreshProgress(NamedTuple):
+    """A progress row as a refresh left it: what a summary reads of it (the columns
+    ``summary_inputs`` reads back otherwise) and its indicator's assessment, if it made one."""
+
+    indicator_id: str
+    activity_count: int
+    quantity_sum: Any
+    denominator_sum: Any
+    last_quantity: Any
+    verified_count: int
+    verified_quantity_sum: Any
+    verified_denominator_sum: Any
+    verified_last_quantity: Any
+    assessed: IndicatorAchievement | None
+
+
+#: The touched progress rows as a refresh left them (None: the row does not exist).
+FreshRows = dict[ProgressKey, FreshProgress | None]
+
+
 async def refresh_progress(
     session: AsyncSession,
     facts: RegionFacts,
@@ -58,15 +79,17 @@ async def refresh_progress(
     deltas: dict[ProgressKey, ProgressDelta] | None = None,
     recompute: set[ProgressKey] | None = None,
     planned: PlannedIndicators | None = None,
-) -> None:
-    """Bring the touched employee-indicator-period rows up to date, all at once.
+) -> FreshRows:
+    """Bring the touched employee-indicator-period rows up to date, all at once; returns each as
+    it now stands, so the summaries of their periods need not read them back.
 
     With ``deltas`` a row's totals follow from its stored totals plus the batch's changes (a key
     without a delta keeps its totals); the rows in ``recompute`` (or all, without ``deltas``), and
     those whose latest activity was withdrawn, are recomputed from their contributions.
     """
+    fresh: FreshRows = {}
     if not touched:
-        return
+        return fresh
     region_id = facts.region_id
     keys = sorted(touched)
     # Locked: the new totals are computed from these (another consumer of the same rows waits).
@@ -100,6 +123,7 @@ async def refresh_progress(
         employee_id, indicator_id, period_key = key
         row, totals_row = current.get(key), totals.get(key)
         if totals_row is None or (totals_row.activity_count == 0 and totals_row.rejected_count == 0):
+            fresh[key] = None
             if row is not None:
                 deletes.append(key)
             continue
@@ -112,7 +136,19 @@ async def refresh_progress(
             ),
             None,
         )
-        values = _progress_values(facts, totals_row, planned_indicator, period)
+        values, assessed = _progress_values(facts, totals_row, planned_indicator, period)
+        fresh[key] = FreshProgress(
+            indicator_id,
+            values["activity_count"],
+            values["quantity_sum"],
+            values["denominator_sum"],
+            values["last_quantity"],
+            values["verified_count"],
+            values["verified_quantity_sum"],
+            values["verified_denominator_sum"],
+            values["verified_last_quantity"],
+            assessed,
+        )
         if unchanged(row, values):
             continue
         upserts.append(
@@ -141,6 +177,7 @@ async def refresh_progress(
                 for employee_id, indicator_id, period in deletes
             ],
         )
+    return fresh
 
 
 def _current_progress_statement() -> Any:
@@ -169,8 +206,11 @@ _DELETE_PROGRESS = delete(indicator_progress).where(
 )
 
 
-def _progress_values(facts: RegionFacts, totals_row: Any, planned: Any, period: Period) -> dict[str, Any]:
-    """A progress row's content from its totals and its planned indicator (if any)."""
+def _progress_values(
+    facts: RegionFacts, totals_row: Any, planned: Any, period: Period
+) -> tuple[dict[str, Any], IndicatorAchievement | None]:
+    """A progress row's content from its totals and its planned indicator (if any), and the
+    indicator's assessment when it has activities (the summary's, for an unjudged indicator)."""
     aggregation = Aggregation(planned.aggregation.upper()) if planned else Aggregation.SUM
     values: dict[str, Any] = {
         "quantity_sum": totals_row.quantity,
@@ -199,18 +239,16 @@ def _progress_values(facts: RegionFacts, totals_row: Any, planned: Any, period: 
     )
     realisation = realisation_from_totals(aggregation, totals)
     target: Fraction | None = None
-    achievement: Fraction | None = None
+    assessed: IndicatorAchievement | None = None
     if planned is not None:
         indicator = facts.indicator(planned, period)
         if isinstance(indicator.target, NumericTarget):
             target = indicator.target.value
         if totals_row.activity_count:
-            achievement = assess_indicator(
-                indicator, realisation, facts.rules(period).achievement
-            ).achievement
+            assessed = assess_indicator(indicator, realisation, facts.rules(period).achievement)
     return values | {
         "target": to_decimal(target),
         "realisation": to_decimal(realisation.value),
         "verified_share": to_decimal(realisation.verified_share),
-        "achievement": to_decimal(achievement),
-    }
+        "achievement": to_decimal(assessed.achievement if assessed else None),
+    }, assessed

@@ -58,8 +58,8 @@ async def refresh_views(
         employee_id for employee_id, _ in summaries
     }
     planned = await plan_indicators_in_force(session, facts.region_id, concerned) if concerned else {}
-    await refresh_progress(session, facts, progress, deltas, recompute, planned)
-    await refresh_summaries(session, facts, summaries, planned)
+    fresh = await refresh_progress(session, facts, progress, deltas, recompute, planned)
+    await refresh_summaries(session, facts, summaries, planned, fresh)
 
 
 async def _employee_year_keys(

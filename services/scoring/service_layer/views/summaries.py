@@ -31,7 +31,7 @@ from services.scoring.domain.rating import ProposalReason, RatingProposal, propo
 from services.scoring.service_layer.rollups import refresh_unit_rollups
 from services.scoring.service_layer.views.facts import RegionFacts
 from services.scoring.service_layer.views.plans import PlannedIndicators, cached_plan_structure
-from services.scoring.service_layer.views.progress import totals_of
+from services.scoring.service_layer.views.progress import FreshProgress, FreshRows, totals_of
 from services.scoring.service_layer.views.summary_inputs import read_summary_inputs
 from services.scoring.service_layer.views.touches import SummaryKey, Touch
 from services.scoring.service_layer.views.values import now, to_decimal
@@ -103,13 +103,15 @@ async def refresh_summaries(
     facts: RegionFacts,
     touched: dict[SummaryKey, Touch],
     planned: PlannedIndicators | None = None,
+    fresh: FreshRows | None = None,
 ) -> None:
-    """Recompute the touched employee-period rows (achievement, proposals, predicate), all at once."""
+    """Recompute the touched employee-period rows (achievement, proposals, predicate), all at once
+    (``fresh``: the progress rows the batch's progress refresh left, with their assessments)."""
     if not touched:
         return
     region_id = facts.region_id
     keys = sorted(touched)
-    inputs = await read_summary_inputs(session, region_id, keys, planned)
+    inputs = await read_summary_inputs(session, region_id, keys, planned, fresh)
     stamp = now()
     upserts: list[dict[str, Any]] = []
     deletes: list[SummaryKey] = []
@@ -226,6 +228,15 @@ def _summary_values(
         if not isinstance(indicator.target, QualitativeTarget):
             judgement = None
         if judgement is not None or (row is not None and row.activity_count):
+            # The progress refresh assessed an unjudged indicator alike: taken as it is.
+            if (
+                judgement is None
+                and isinstance(row, FreshProgress)
+                and row.assessed is not None
+                and (row.assessed.indicator is indicator or row.assessed.indicator == indicator)
+            ):
+                achievements[indicator.id] = row.assessed
+                continue
             realisation = (
                 realisation_from_totals(indicator.aggregation, totals_of(row))
                 if row is not None

@@ -30,6 +30,7 @@ from services.scoring.adapters.tables import (
 from services.scoring.domain.achievement import Judgement
 from services.scoring.service_layer.rollups import ROLLUP_COLUMNS, Counted
 from services.scoring.service_layer.views.plans import PlannedIndicators, plan_indicators_in_force
+from services.scoring.service_layer.views.progress import FreshRows
 from services.scoring.service_layer.views.records import employee_assignment
 from services.scoring.service_layer.views.touches import SummaryKey
 
@@ -50,16 +51,21 @@ class SummaryInputs:
 
 
 async def read_summary_inputs(
-    session: AsyncSession, region_id: str, keys: list[SummaryKey], planned: PlannedIndicators | None
+    session: AsyncSession,
+    region_id: str,
+    keys: list[SummaryKey],
+    planned: PlannedIndicators | None,
+    fresh: FreshRows | None = None,
 ) -> SummaryInputs:
-    """Every fact the given rows are computed from (``planned``: the plans in force, if read already)."""
+    """Every fact the given rows are computed from (``planned``: the plans in force, if read already;
+    ``fresh``: progress rows as the batch's progress refresh left them, not read back)."""
     employee_ids = sorted({employee_id for employee_id, _ in keys})
     stored, assessments, decisions = await _row_facts(session, region_id, keys)
     plans_in_force = await _plans_in_force(session, region_id, employee_ids)
     indicator_rows = (
         planned if planned is not None else await plan_indicators_in_force(session, region_id, employee_ids)
     )
-    progress = await _progress_rows(session, region_id, keys)
+    progress = await _progress_of(session, region_id, keys, indicator_rows, fresh or {})
     # Only an indicator without an annual target can be qualitative (judged): plans with numbers only,
     # the usual batch, need no look-up.
     judged = any(row.target is None for rows in indicator_rows.values() for row in rows)
@@ -246,13 +252,34 @@ async def _plans_in_force(
     return {(row.employee_id, row.year): row for row in rows}
 
 
-async def _progress_rows(
-    session: AsyncSession, region_id: str, keys: list[SummaryKey]
+async def _progress_of(
+    session: AsyncSession,
+    region_id: str,
+    keys: list[SummaryKey],
+    indicator_rows: PlannedIndicators,
+    fresh: FreshRows,
 ) -> dict[SummaryKey, dict[str, Any]]:
-    """Each row's progress rows, by indicator."""
+    """Each row's progress rows, by indicator: those of its planned indicators the progress refresh
+    has just left (``fresh``) as it left them, and read only for rows with a planned indicator
+    outside it (a summary reads only its planned indicators' rows)."""
     found: dict[SummaryKey, dict[str, Any]] = {}
-    for row in await session.execute(_PROGRESS_ROWS, _by_summary_keys(keys, region_id)):
-        found.setdefault((row.employee_id, row.period), {})[row.indicator_id] = row
+    unknown = [
+        (employee_id, period)
+        for employee_id, period in keys
+        if any(
+            (employee_id, row.indicator_id, period) not in fresh
+            for row in indicator_rows.get((employee_id, int(period[:4])), ())
+        )
+    ]
+    if unknown:
+        for row in await session.execute(_PROGRESS_ROWS, _by_summary_keys(unknown, region_id)):
+            found.setdefault((row.employee_id, row.period), {})[row.indicator_id] = row
+    for (employee_id, indicator_id, period), left in fresh.items():
+        rows = found.setdefault((employee_id, period), {})
+        if left is None:
+            rows.pop(indicator_id, None)
+        else:
+            rows[indicator_id] = left
     return found
 
 
