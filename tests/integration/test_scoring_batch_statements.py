@@ -101,13 +101,19 @@ async def stored_summaries(service: Any, region: str) -> dict[tuple[str, str], A
         return {(row.employee_id, row.period): row for row in rows}
 
 
-async def test_a_summary_is_written_only_when_its_content_changes_without_reading_it_back(
-    start_service: Any,
-) -> None:
+async def reported_twice(start_service: Any) -> tuple[Any, str]:
+    """Scoring with an employee's plan and two of her reports applied; the service and region."""
     scoring = await start_service("scoring")
     region = new_region_id()
     await finished(scoring, [counted_plan(region, "ani")])
     await finished(scoring, reports(region, "ani", 0, 2))
+    return scoring, region
+
+
+async def test_a_summary_is_written_only_when_its_content_changes_without_reading_it_back(
+    start_service: Any,
+) -> None:
+    scoring, region = await reported_twice(start_service)
     before = await stored_summaries(scoring, region)
     # An indicator outside the plan: its progress rows change, the summaries it touches do not.
     planned = reports(region, "ani", 2, 1)[0]
@@ -144,10 +150,7 @@ async def test_a_summary_takes_the_progress_rows_the_batch_refreshed_without_rea
 ) -> None:
     # The summaries of a batch's progress rows are computed from them: reading them back (and
     # assessing their indicators again) was a statement and a fifth of the summary refresh.
-    scoring = await start_service("scoring")
-    region = new_region_id()
-    await finished(scoring, [counted_plan(region, "ani")])
-    await finished(scoring, reports(region, "ani", 0, 2))
+    scoring, region = await reported_twice(start_service)
     executed = await finished(scoring, reports(region, "ani", 2, 2))
     progress_reads = [
         str(statement)
