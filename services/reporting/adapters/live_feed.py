@@ -96,7 +96,7 @@ def decimal_as_text(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made per activity, and a frozen one's __init__ costs ten times more
 class FeedNotice:
     """One thing a rater's feed shows: what happened (``kind``) and the activity as it now is."""
 
