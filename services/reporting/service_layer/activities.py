@@ -139,27 +139,6 @@ def activity_json(mapping: Mapping[str, Any], zone: tzinfo) -> bytes:
     return pydantic_core.to_json(fields)
 
 
-#: An activity's numbers: the feed writes them as text, as the API does.
-_NUMBERS = ("quantity", "denominator", "latitude", "longitude")
-
-
-def feed_payload(values: dict[str, Any], submitted_at: datetime) -> dict[str, Any]:
-    """The new activity as the live feed shows it, straight from the values it was stored with;
-    ``submitted_at``: their submission time as answers show it (in the region's zone).
-
-    The same fields as ``ActivityRead`` without building one: a batch sync carries hundreds. Its
-    numbers are text already: orjson's ``default`` callback, called for each ``Decimal`` when the
-    notice is encoded, cost more than ``str`` here. A group's items share their submission time,
-    moved into the zone once for all: a copy of each notice moved afterwards cost 1 µs more.
-    """
-    payload = {key: values.get(key) for key in _ACTIVITY_FIELDS}
-    for key in _NUMBERS:
-        if (number := payload[key]) is not None:
-            payload[key] = str(number)
-    payload["submitted_at"] = submitted_at
-    return payload
-
-
 def feed_notice(rater_id: str | None, kind: str, activity: ActivityRead) -> FeedNotice | None:
     """What the rater's live feed shows of a change to the activity (nothing when it has no rater)."""
     if rater_id is None:

@@ -27,11 +27,7 @@ from services.reporting.adapters.live_feed import FeedNotice
 from services.reporting.domain.activity import ActivityStatus, check_occurrence, check_quantity
 from services.reporting.domain.resend import ACTIVITY_CONTENT, changed_resend, differing_fields
 from services.reporting.metrics import ACTIVITIES_SUBMITTED
-from services.reporting.service_layer.activities import (
-    UNKNOWN_INDICATOR,
-    SubmissionRules,
-    feed_payload,
-)
+from services.reporting.service_layer.activities import UNKNOWN_INDICATOR, SubmissionRules
 from services.reporting.service_layer.schemas import ActivityCreate
 from shared.auth import Principal
 from shared.observability import correlation_id_var, region_label
@@ -99,17 +95,54 @@ def _judge(activity_in: ActivityCreate, indicator: Any | None, rules: Submission
 def _row_values(
     activity_in: ActivityCreate, *, region_id: str, employee_id: str, indicator: Any, now: datetime
 ) -> dict[str, Any]:
-    # The validated model's own fields (all scalars): a model_dump per item cost more.
-    return dict(activity_in.__dict__) | {
-        "occurred_utc_offset": utc_offset_minutes(activity_in.occurred_at),
+    """An accepted activity's values: ``ActivityRead``'s fields in its order (no review yet), then
+    the device's offset, so that the feed's copy is a copy of them (``feed_payload``): picked key
+    by key it cost three times as much (bench/README.md, session 14). A unit test holds the order."""
+    sent = activity_in.__dict__  # the validated model's own fields (all scalars): no model_dump
+    return {
+        "activity_id": sent["activity_id"],
         "region_id": region_id,
         "employee_id": employee_id,
         "plan_id": indicator["plan_id"],
         "result_id": indicator["result_id"],
+        "indicator_id": sent["indicator_id"],
+        "occurred_at": sent["occurred_at"],
+        "quantity": sent["quantity"],
+        "denominator": sent["denominator"],
+        "description": sent["description"],
+        "obstacles": sent["obstacles"],
+        "latitude": sent["latitude"],
+        "longitude": sent["longitude"],
         "status": ActivityStatus.SUBMITTED.value,
+        "review_note": None,
+        "reviewed_by": None,
+        "reviewed_at": None,
         "submitted_at": now,
         "revision": 1,
+        "occurred_utc_offset": utc_offset_minutes(sent["occurred_at"]),
     }
+
+
+#: An activity's numbers: the feed writes them as text, as the API does.
+_NUMBERS = ("quantity", "denominator", "latitude", "longitude")
+
+
+def feed_payload(values: dict[str, Any], submitted_at: datetime) -> dict[str, Any]:
+    """The new activity as the live feed shows it: ``ActivityRead``'s fields, from the values
+    ``_row_values`` built; ``submitted_at``: their submission time as answers show it (in the
+    region's zone).
+
+    Its numbers are text already: orjson's ``default`` callback, called for each ``Decimal`` when
+    the notice is encoded, cost more than ``str`` here. A group's items share their submission
+    time, moved into the zone once for all.
+    """
+    payload = values.copy()
+    del payload["occurred_utc_offset"]  # stored, not shown
+    for key in _NUMBERS:
+        if (number := payload[key]) is not None:
+            payload[key] = str(number)
+    payload["submitted_at"] = submitted_at
+    return payload
 
 
 async def write_group(

@@ -3,29 +3,32 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from services.reporting.adapters.live_feed import FeedNotice
-from services.reporting.service_layer.activities import feed_payload
-from services.reporting.service_layer.schemas import ActivityRead
+from services.reporting.service_layer.intake import _row_values, feed_payload
+from services.reporting.service_layer.schemas import ActivityCreate, ActivityRead
 
 
 def test_the_payload_has_every_field_of_an_activity_and_nothing_else():
     submitted = datetime(2026, 3, 2, 2, 32, tzinfo=UTC)
-    values = {
-        "activity_id": "activity-0001",
-        "indicator_id": "indicator-1",
-        "occurred_at": datetime(2026, 3, 2, 2, 31, tzinfo=UTC),
-        "occurred_utc_offset": 420,  # stored, not shown
-        "quantity": Decimal("1.5"),
-        "description": "Menerbitkan KTP-el",
-        "region_id": "r-1",
-        "employee_id": "e-1",
-        "status": "submitted",
-        "submitted_at": submitted,
-        "revision": 1,
-    }
+    item = ActivityCreate.model_validate(
+        {
+            "activity_id": "activity-0001",
+            "indicator_id": "indicator-1",
+            "occurred_at": "2026-03-02T09:31:00+07:00",
+            "quantity": "1.5",
+            "description": "Menerbitkan KTP-el",
+            "latitude": "-2.1",
+        }
+    )
+    values = _row_values(
+        item,
+        region_id="r-1",
+        employee_id="e-1",
+        indicator={"plan_id": "p-1", "result_id": "x-1"},
+        now=submitted,
+    )
     papua = ZoneInfo("Asia/Jayapura")
 
     payload = feed_payload(values, submitted.astimezone(papua))
@@ -33,10 +36,15 @@ def test_the_payload_has_every_field_of_an_activity_and_nothing_else():
     assert list(payload) == list(ActivityRead.model_fields)
     assert payload == {name: values.get(name) for name in ActivityRead.model_fields} | {
         "quantity": "1.5",
+        "latitude": "-2.1",
         "submitted_at": datetime(2026, 3, 2, 11, 32, tzinfo=papua),
     }
     # The notice's message is the one the stored values would have written, shown in the zone.
     notice = FeedNotice("r-1", "h-1", "activity.submitted", payload)
     as_stored = FeedNotice("r-1", "h-1", "activity.submitted", {name: values.get(name) for name in payload})
     assert notice.encoded() == as_stored.shown_in(papua).encoded()
-    assert "occurred_utc_offset" in values  # the values themselves are left as they were
+    assert (
+        values["occurred_utc_offset"] == 420
+    )  # stored, not shown; the values themselves are left as they were
+    # The values hold the answer's fields in its order (the feed's copy relies on it), then the offset.
+    assert list(values) == [*ActivityRead.model_fields, "occurred_utc_offset"]
