@@ -1,4 +1,4 @@
-"""Scoring's dashboards each read in one round trip, by a function that restricts itself to the region."""
+"""Scoring's hot reads each in one round trip, by a function that restricts itself to the region."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from sqlalchemy import event, text
 
-from services.scoring.service_layer.queries import dashboards, region_dashboards
+from services.scoring.service_layer.queries import dashboards, region_dashboards, scorecards
 from shared.auth import Principal, Role
 from shared.contracts.planning import UnitUpserted
 from shared.region_reads import region_read
-from tests.integration.scoring_events import Q1, Region, rater_assessment, reported, seeded
+from tests.integration.scoring_events import Q1, YEAR, Region, rater_assessment, reported, seeded
 from tests.integration.test_region_isolation import engine_of
 
 pytestmark = pytest.mark.integration
@@ -117,3 +117,27 @@ async def test_a_dashboard_function_reads_the_readers_region_only(start_service)
     assert [unit[0] for unit in found.units] == ["dukcapil"]
     # Both run as their caller, so row-level security restricts them (never SECURITY DEFINER).
     assert run_as == {"unit_dashboard_read": False, "region_dashboard_read": False}
+
+
+async def test_a_scorecard_of_a_period_or_a_year_is_one_round_trip(start_service) -> None:
+    _, region = await seeded(start_service)
+    r = region.id
+    await region.apply(reported(r, "ani", "a1", "docs", 3))
+    employee = Principal(subject="ani", region_id=r, roles=frozenset({Role.EMPLOYEE}), employee_id="ani")
+    engine = engine_of("scoring")
+    queries = logged_queries(engine)
+    try:
+        for period in (Q1, str(YEAR)):
+            async with region_read(engine, r) as reader:
+                card = await scorecards.scorecard(
+                    session=reader, principal=employee, employee_id="ani", period=period, zone=UTC
+                )
+            assert card.figures.activity_count == 1
+    finally:
+        await engine.dispose()
+    # Apart from asyncpg's look-up of the indicators' type, once a new connection (jit off around it).
+    ours = [query for query in queries if "jit" not in query and "typeinfo" not in query]
+    assert [query.split("(")[0] for query in ours] == [
+        "SELECT * FROM scorecard_read",
+        "SELECT * FROM scorecard_of_year_read",
+    ]

@@ -20,7 +20,7 @@ from services.scoring.service_layer.schemas import (
 from services.scoring.service_layer.views import indicator_of, to_decimal
 from shared.auth import Principal, Role
 from shared.refusals import Refusal, RefusalKind
-from shared.region_reads import Reads
+from shared.region_reads import RegionReader
 from shared.region_time import as_sent, in_zone
 
 
@@ -42,7 +42,7 @@ class Scorecard(NamedTuple):
 
 
 async def scorecard(
-    *, session: Reads, principal: Principal, employee_id: str, period: str, zone: tzinfo
+    *, session: RegionReader, principal: Principal, employee_id: str, period: str, zone: tzinfo
 ) -> Scorecard:
     """An employee's scorecard; every number traceable to the activities behind it.
 
