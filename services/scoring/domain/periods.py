@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from services.scoring.domain.labels import LabelledEnum
 from shared.contracts.periods import period_key_parts
@@ -104,6 +105,9 @@ def period_key(day: date, kind: PeriodKind) -> str:
     return period_of(day, kind).key
 
 
+# Every view row a batch refreshes parses its key again, and a region has few keys: a period is
+# immutable, so the same object serves them all (a key that is no period raises, uncached).
+@lru_cache(maxsize=4096)
 def parse_period_key(key: str) -> Period:
     """Parse a period key (the platform's one spelling, as :attr:`Period.key` writes it) into a period."""
     parts = period_key_parts(key)
