@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -59,6 +59,8 @@ class RegionFacts:
     calendar: Calendar
     closures: dict[str, datetime]
     book: RuleBook
+    #: The rule set of each period asked for (every row of a batch asks for its period's).
+    _rule_sets: dict[Period, RuleSet] = field(default_factory=dict, repr=False, compare=False)
 
     def is_frozen(self, key: str, at: datetime) -> bool:
         """Whether a period (or its year) was closed before ``at``."""
@@ -70,7 +72,10 @@ class RegionFacts:
 
     def rules(self, period: Period) -> RuleSet:
         """The rule set scoring a period."""
-        return rule_set_in(self.book, self.region_id, period)
+        found = self._rule_sets.get(period)
+        if found is None:
+            found = self._rule_sets[period] = rule_set_in(self.book, self.region_id, period)
+        return found
 
 
 async def region_facts(session: AsyncSession, region_id: str) -> RegionFacts:
