@@ -166,17 +166,11 @@ def assess_employee(
             [(b.achievement, b.result.weight) for b in main if b.achievement is not None]
         )
 
-    bonus = min(
-        sum(
-            (
-                policy.bonus_per_additional_result * min(b.achievement, _ONE)
-                for b in additional
-                if b.achievement
-            ),
-            _ZERO,
-        ),
-        policy.max_additional_bonus,
-    )
+    earned = [
+        policy.bonus_per_additional_result * min(b.achievement, _ONE) for b in additional if b.achievement
+    ]
+    # No additional result achieved (most plans): no bonus, and no fraction arithmetic for it.
+    bonus = min(sum(earned, _ZERO), policy.max_additional_bonus) if earned else _ZERO
     shares = [
         (share, item.indicator.weight)
         for b in main
@@ -184,7 +178,7 @@ def assess_employee(
         if item.achievement is not None and (share := item.verified_share) is not None
     ]
     return EmployeeAchievement(
-        achievement=None if main_achievement is None else main_achievement + bonus,
+        achievement=main_achievement + bonus if main_achievement is not None and bonus else main_achievement,
         main_achievement=main_achievement,
         additional_bonus=bonus,
         verified_share=_weighted_mean(shares),
