@@ -44,6 +44,8 @@ class RegionWork:
     summaries: dict[SummaryKey, Touch] = field(default_factory=dict)
     employee_years: dict[EmployeeYear, Touch] = field(default_factory=dict)
     deltas: dict[ProgressKey, ProgressDelta] = field(default_factory=dict)
+    #: Employee-years whose plans changed: which plan is in force is decided once, at the end.
+    plan_years: set[tuple[str, int]] = field(default_factory=set)
 
 
 class ViewBacklog:

@@ -19,7 +19,7 @@ from services.scoring.adapters.tables import (
 from services.scoring.domain.calendar import Calendar, period_is_frozen
 from services.scoring.service_layer.projections.handling import event_id_of
 from services.scoring.service_layer.projections.pending import PendingViews, ScoringScope, deferring
-from services.scoring.service_layer.views import calendar, closures, now, refresh_plan_in_force, touch
+from services.scoring.service_layer.views import calendar, closures, now, touch
 from shared.contracts import Envelope
 from shared.contracts.planning import (
     EmployeeUpserted,
@@ -246,7 +246,7 @@ async def on_work_plan_approved(
     ]
     if rows:
         await session.execute(_INSERT_PLAN_INDICATORS, rows)
-    await _plan_changed(session, envelope, event.employee_id, event.year, pending)
+    _plan_changed(envelope, event.employee_id, event.year, pending)
 
 
 @deferring
@@ -270,15 +270,14 @@ async def on_work_plan_superseded(
             set_={"superseded": True, "last_event_id": statement.excluded.last_event_id, "updated_at": now()},
         )
     )
-    await _plan_changed(session, envelope, event.employee_id, event.year, pending)
+    _plan_changed(envelope, event.employee_id, event.year, pending)
 
 
-async def _plan_changed(
-    session: AsyncSession, envelope: Envelope, employee_id: str, year: int, pending: PendingViews
-) -> None:
-    await refresh_plan_in_force(session, region_id=envelope.region_id, employee_id=employee_id, year=year)
+def _plan_changed(envelope: Envelope, employee_id: str, year: int, pending: PendingViews) -> None:
+    work = pending.region(envelope.region_id)
+    work.plan_years.add((employee_id, year))  # its plan in force is marked at the batch's end
     touch(
-        pending.region(envelope.region_id).employee_years,
+        work.employee_years,
         (employee_id, year),
         event_id_of(envelope),
         envelope.occurred_at,

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.service_layer.projections.activity_store import apply_changes
 from services.scoring.service_layer.projections.backlog import RegionWork, ViewBacklog
-from services.scoring.service_layer.views import refresh_views, region_facts
+from services.scoring.service_layer.views import mark_plans_in_force, refresh_views, region_facts
 from shared.contracts import Envelope, Event
 from shared.db import in_each_region
 from shared.messaging.scope import Batch, HandlerScope
@@ -45,6 +45,7 @@ class PendingViews:
             return
         async for region_id in in_each_region(session, list(regions)):
             work = regions[region_id]
+            await mark_plans_in_force(session, region_id, work.plan_years)
             facts = await region_facts(session, region_id)
             await apply_changes(self._batch, facts, work)
             if (backlog := self._batch.replay_backlog) is not None:

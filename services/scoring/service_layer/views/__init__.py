@@ -22,7 +22,7 @@ from services.scoring.service_layer.views.facts import (
     is_frozen,
     region_facts,
 )
-from services.scoring.service_layer.views.plans import indicator_of, refresh_plan_in_force
+from services.scoring.service_layer.views.plans import indicator_of, mark_plans_in_force
 from services.scoring.service_layer.views.records import (
     employee_assignment,
     employees_today,
@@ -55,10 +55,10 @@ __all__ = [
     "indicator_of",
     "is_frozen",
     "latest_rater_assessment",
+    "mark_plans_in_force",
     "note_activity_change",
     "now",
     "refresh_employee_years",
-    "refresh_plan_in_force",
     "refresh_views",
     "region_facts",
     "to_decimal",

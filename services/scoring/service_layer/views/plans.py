@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import String, bindparam, func, select, true, update
+from sqlalchemy import Integer, String, any_, bindparam, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.adapters.sql_arrays import keys_table
+from services.scoring.adapters.sql_arrays import keys_table, per_key
 from services.scoring.adapters.tables import plan_indicators, plans
 from services.scoring.domain.achievement import (
     Aggregation,
@@ -29,23 +29,37 @@ from services.scoring.service_layer.views.values import to_fraction
 PlannedIndicators = dict[tuple[str, int], list[Any]]
 
 
-async def refresh_plan_in_force(
-    session: AsyncSession, *, region_id: str, employee_id: str, year: int
+async def mark_plans_in_force(
+    session: AsyncSession, region_id: str, employee_years: Iterable[tuple[str, int]]
 ) -> None:
-    """Mark the plan in force: the highest approved version that has not been superseded."""
-    await session.execute(_MARK_PLAN_IN_FORCE, {"r": region_id, "e": employee_id, "y": year})
+    """Mark each employee-year's plan in force: the highest approved version not superseded.
+
+    One statement for a batch's changed plans (a replay applies thousands of plan events a batch;
+    a statement each was a quarter of its round trips to PostgreSQL before the activity).
+    """
+    keys = sorted(set(employee_years))
+    if keys:
+        await session.execute(
+            _MARK_PLANS_IN_FORCE,
+            {
+                "r": region_id,
+                "e": [employee_id for employee_id, _ in keys],
+                "y": [year for _, year in keys],
+            },
+        )
 
 
-def _mark_plan_in_force_statement() -> Any:
-    # One statement, built once (it runs for every plan event): the chosen plan is in force, the
-    # employee's other plans of the year are not, and none is when no plan qualifies.
-    other = plans.alias("candidate")  # not correlated to the updated row
+def _mark_plans_in_force_statement() -> Any:
+    # Built once; the chosen plan of each concerned employee-year is in force, the others are not,
+    # and none is when no plan qualifies. Its parameters are not named as plans' columns (an
+    # update reserves those names).
+    other = plans.alias("candidate")  # correlated to the updated row's employee-year
     chosen = (
         select(other.c.plan_id)
         .where(
-            other.c.region_id == bindparam("r"),
-            other.c.employee_id == bindparam("e"),
-            other.c.year == bindparam("y"),
+            other.c.region_id == plans.c.region_id,
+            other.c.employee_id == plans.c.employee_id,
+            other.c.year == plans.c.year,
             other.c.approved.is_(True),
             other.c.superseded.is_(False),
         )
@@ -53,18 +67,28 @@ def _mark_plan_in_force_statement() -> Any:
         .limit(1)
         .scalar_subquery()
     )
+    keys, mine = keys_table("k", {"e": String(), "y": Integer()}), plans.alias("mine")
+    concerned = per_key(
+        keys,
+        select(mine.c.plan_id).where(
+            mine.c.region_id == bindparam("r"),
+            mine.c.employee_id == keys.c.e,
+            mine.c.year == keys.c.y,
+        ),
+        "p",
+    )
     return (
         update(plans)
+        # The concerned plans by their primary key (an index look-up each, whatever the statistics).
         .where(
             plans.c.region_id == bindparam("r"),
-            plans.c.employee_id == bindparam("e"),
-            plans.c.year == bindparam("y"),
+            plans.c.plan_id == any_(func.array(concerned.scalar_subquery())),
         )
         .values(in_force=func.coalesce(plans.c.plan_id == chosen, False))
     )
 
 
-_MARK_PLAN_IN_FORCE = _mark_plan_in_force_statement()
+_MARK_PLANS_IN_FORCE = _mark_plans_in_force_statement()
 
 
 def indicator_of(row: Any, period: Period) -> Indicator:
