@@ -28,6 +28,7 @@ from shared.contracts.planning import (
     WorkPlanApproved,
     WorkPlanSuperseded,
 )
+from shared.json_rows import insert_from_json_rows, json_rows
 from shared.read_models import stored_if_newer
 
 
@@ -170,31 +171,49 @@ async def on_employee_upserted(
     )
 
 
-def _upsert_approved_plan_statement() -> Any:
-    statement = insert(plans)
-    return statement.on_conflict_do_update(
+#: An approved plan's columns, each a parameter ``plan_<column>`` of ``_STORE_APPROVED_PLAN``.
+_PLAN_COLUMNS = (
+    "plan_id",
+    "region_id",
+    "employee_id",
+    "year",
+    "version",
+    "rater_id",
+    "unit_id",
+    "job_type",
+    "approved",
+    "superseded",
+    "last_event_id",
+    "updated_at",
+)
+#: Every column of a plan indicator, as ``_STORE_APPROVED_PLAN`` reads a row of them.
+_INDICATOR_COLUMNS = tuple(column.name for column in plan_indicators.c)
+
+
+def _store_approved_plan_statement() -> Any:
+    """The plan upserted and its indicators inserted in one statement (a round trip a plan event:
+    a rebuild applies thousands of them, one after the other, before any activity)."""
+    plan = insert(plans).values(
+        {name: bindparam(f"plan_{name}", type_=plans.c[name].type) for name in _PLAN_COLUMNS}
+    )
+    stored_plan = plan.on_conflict_do_update(
         index_elements=["region_id", "plan_id"],
         # A supersession that arrived first stays: approval never un-supersedes a plan.
         set_={
-            name: statement.excluded[name]
-            for name in (
-                "version",
-                "rater_id",
-                "unit_id",
-                "job_type",
-                "approved",
-                "last_event_id",
-                "updated_at",
-            )
+            name: plan.excluded[name]
+            for name in _PLAN_COLUMNS
+            if name not in ("plan_id", "region_id", "employee_id", "year", "superseded")
         },
     )
+    # No foreign key joins the two tables, so neither depends on the other's row in the statement.
+    indicators = insert_from_json_rows(plan_indicators, _INDICATOR_COLUMNS).on_conflict_do_nothing(
+        index_elements=["region_id", "plan_id", "indicator_id"]
+    )
+    return indicators.add_cte(stored_plan.cte("stored_plan"))
 
 
-# Built once: they run for every plan event.
-_UPSERT_APPROVED_PLAN = _upsert_approved_plan_statement()
-_INSERT_PLAN_INDICATORS = insert(plan_indicators).on_conflict_do_nothing(
-    index_elements=["region_id", "plan_id", "indicator_id"]
-)
+# Built once: it runs for every plan event.
+_STORE_APPROVED_PLAN = _store_approved_plan_statement()
 
 
 @deferring
@@ -202,24 +221,21 @@ async def on_work_plan_approved(
     session: AsyncSession, event: WorkPlanApproved, envelope: Envelope, pending: PendingViews
 ) -> None:
     """Keep the approved plan and its targets; the highest approved version in force is scored."""
-    await session.execute(
-        _UPSERT_APPROVED_PLAN,
-        {
-            "plan_id": event.plan_id,
-            "region_id": event.region_id,
-            "employee_id": event.employee_id,
-            "year": event.year,
-            "version": event.version,
-            "rater_id": event.rater_id,
-            "unit_id": event.unit_id,
-            "job_type": event.job_type,
-            "approved": True,
-            "superseded": False,
-            "last_event_id": event_id_of(envelope),
-            "updated_at": now(),
-        },
-    )
-    rows = [
+    plan = {
+        "plan_id": event.plan_id,
+        "region_id": event.region_id,
+        "employee_id": event.employee_id,
+        "year": event.year,
+        "version": event.version,
+        "rater_id": event.rater_id,
+        "unit_id": event.unit_id,
+        "job_type": event.job_type,
+        "approved": True,
+        "superseded": False,
+        "last_event_id": event_id_of(envelope),
+        "updated_at": now(),
+    }
+    indicators = [
         {
             "plan_id": event.plan_id,
             "indicator_id": indicator.indicator_id,
@@ -244,8 +260,10 @@ async def on_work_plan_approved(
             (result, indicator) for result in event.results for indicator in result.indicators
         )
     ]
-    if rows:
-        await session.execute(_INSERT_PLAN_INDICATORS, rows)
+    await session.execute(
+        _STORE_APPROVED_PLAN,
+        {f"plan_{name}": value for name, value in plan.items()} | {"rows": json_rows(indicators)},
+    )
     _plan_changed(envelope, event.employee_id, event.year, pending)
 
 
