@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextvars
+import gc
 import logging
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
@@ -79,6 +81,38 @@ EVENT_TO_EFFECT_PART = Histogram(
     ["topic", "part"],
     buckets=(0.005, *EVENT_TO_EFFECT_BUCKETS),
 )
+
+
+#: The cyclic garbage collector's pauses: with the services' thresholds (``shared.runtime``) its
+#: collections are rare but each walks every young object, and a long one stalls every request and
+#: batch of the process (a suspect of the soak's latency spikes).
+GC_GENERATIONS = ("0", "1", "2")
+GC_PAUSE = Histogram(
+    "kinerja_gc_pause_seconds",
+    "Pauses of Python's cyclic garbage collector, by the oldest generation collected",
+    ["generation"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
+)
+
+
+class _GcPauseTimer:
+    """A ``gc.callbacks`` entry observing each collection's pause into ``GC_PAUSE``."""
+
+    def __init__(self) -> None:
+        self._started = 0.0
+        self._pauses = {generation: GC_PAUSE.labels(generation) for generation in GC_GENERATIONS}
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self._pauses[str(info["generation"])].observe(time.perf_counter() - self._started)
+
+
+def time_gc_pauses() -> None:
+    """Observe the collector's pauses from now on (once per process, however often called)."""
+    if not any(isinstance(callback, _GcPauseTimer) for callback in gc.callbacks):
+        gc.callbacks.append(_GcPauseTimer())
 
 
 #: More regions than Indonesia has provinces, regencies and cities together (552): a label value per

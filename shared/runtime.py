@@ -25,7 +25,7 @@ from shared.messaging.consumer import EventConsumer, TopUp
 from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
 from shared.messaging.relay import OutboxRelay
 from shared.migrations import upgrade_to_head_async
-from shared.observability import configure_logging, record_build
+from shared.observability import configure_logging, record_build, time_gc_pauses
 from shared.redis_client import connect_redis
 from shared.route_roles import document_roles
 from shared.service_definition import Component, ServiceDefinition
@@ -61,6 +61,7 @@ def settle_garbage_collector() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+    time_gc_pauses()
 
 
 async def wait_for_database(engine: AsyncEngine) -> None:
