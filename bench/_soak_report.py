@@ -17,7 +17,8 @@ from bench._soak_postgres import (
     render_statements,
     render_upkeep,
 )
-from bench._soak_watch import Parts
+from bench._soak_wal import ServerCounters, render_server
+from bench._soak_watch import GcPauses, Parts
 from shared.observability import EVENT_TO_EFFECT_PARTS
 
 #: Issue 18's soak targets.
@@ -62,6 +63,10 @@ class Window:
     postgres: ProcessKinds | None = None
     #: Where freshness went (its parts), and scoring's batches.
     parts: Parts | None = None
+    #: What PostgreSQL wrote (WAL, checkpoints, evictions) and autovacuum's runs in the window.
+    server: ServerCounters | None = None
+    #: Each service's garbage collector pauses in the window.
+    gc: dict[str, GcPauses] = field(default_factory=dict)
 
 
 @dataclass
@@ -95,6 +100,8 @@ class SoakReport:
     upkeep: list[TableUpkeep] = field(default_factory=list)
     #: Connections opened to PostgreSQL over the stream (each a server process started).
     sessions: int = 0
+    #: The checkpoints in PostgreSQL's log, each with its second from the stream's start.
+    checkpoints: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -235,6 +242,30 @@ def _render_parts(windows: list[Window]) -> list[str]:
     return lines
 
 
+def _render_gc(windows: list[Window]) -> list[str]:
+    names = sorted({name for w in windows for name in w.gc})
+    if not names:
+        return []
+    lines = [
+        "",
+        "garbage collector per process: ms paused, collections of generation 1 / 2, the longest pause "
+        "(at most, ms):",
+        f"{'win':>3} " + " ".join(f"{name:>20}" for name in names),
+    ]
+    for w in windows:
+        cells = []
+        for name in names:
+            pauses = w.gc.get(name)
+            cell = (
+                "n/a"
+                if pauses is None
+                else f"{pauses.paused_ms:,.0f}, {pauses.middle}/{pauses.full}, <={pauses.longest_ms:,.0f}"
+            )
+            cells.append(f"{cell:>20}")
+        lines.append(f"{w.number:>3} " + " ".join(cells))
+    return lines
+
+
 def render(report: SoakReport) -> str:
     """The tables per window, then the verdict."""
     windows = report.windows
@@ -279,7 +310,10 @@ def render(report: SoakReport) -> str:
                 )
             lines.append(f"{w.number:>3} " + " ".join(cells) + unit)
     lines += _render_parts(windows)
+    lines += _render_gc(windows)
     lines += render_kinds([(w.number, w.postgres) for w in windows if w.postgres is not None])
+    lines += render_server([(w.number, w.activities, w.server) for w in windows if w.server is not None])
+    lines += report.checkpoints
     activities = sum(w.activities for w in windows) + report.activities_after_windows
     lines += render_statements(report.statements, activities, report.sessions)
     lines += render_upkeep(report.upkeep, activities)

@@ -40,6 +40,8 @@ class Scrape:
     #: Scoring's consumed batches: their times, and their sizes (only the sum and count are used).
     batch_seconds: Cumulative = field(default_factory=lambda: Cumulative())
     batch_events: Cumulative = field(default_factory=lambda: Cumulative())
+    #: Each service's collector pauses (``kinerja_gc_pause_seconds``), by generation.
+    gc_pauses: dict[str, dict[str, Cumulative]] = field(default_factory=dict)
 
 
 @dataclass
@@ -89,6 +91,38 @@ class Parts:
         return cls(mean, p99, round(batches), events, (batch_mean * 1000, batch_p50 * 1000, batch_p99 * 1000))
 
 
+@dataclass(frozen=True)
+class GcPauses:
+    """A process's garbage collector in a window: the time it paused the process, its collections
+    of generation 1 and of generation 2, and the longest pause (at most this bucket's bound)."""
+
+    paused_ms: float
+    middle: int
+    full: int
+    longest_ms: float
+
+    @classmethod
+    def between(cls, before: dict[str, Cumulative], after: dict[str, Cumulative]) -> GcPauses:
+        paused, longest, counts = 0.0, 0.0, {}
+        for generation, counts_after in after.items():
+            counts_before = before.get(generation, Cumulative())
+            count = counts_after.count - counts_before.count
+            counts[generation] = round(count)
+            if count <= 0:
+                continue
+            paused += counts_after.total - counts_before.total
+            # The first bucket that holds every pause of the window bounds the longest.
+            longest = max(
+                longest,
+                min(
+                    bound
+                    for bound, total in counts_after.buckets.items()
+                    if total - counts_before.buckets.get(bound, 0.0) >= count
+                ),
+            )
+        return cls(paused * 1000, counts.get("1", 0), counts.get("2", 0), longest * 1000)
+
+
 def freshness_between(before: dict[float, float], after: dict[float, float]) -> tuple[float, float, int]:
     """p50 and p99 (ms) of the activity events applied between two scrapes, and how many there were."""
     events = int(after.get(math.inf, 0.0) - before.get(math.inf, 0.0))
@@ -127,6 +161,10 @@ def _parse(bodies: list[tuple[str, str | None]]) -> Scrape:
             for sample in family.samples:
                 if sample.name in ("kinerja_consumer_lag_messages", "kinerja_outbox_backlog"):
                     backlog += sample.value
+                elif sample.name.startswith("kinerja_gc_pause_seconds_"):
+                    pauses = found.gc_pauses.setdefault(service, {})
+                    generation = pauses.setdefault(sample.labels["generation"], Cumulative())
+                    _add(generation, sample.name.rpartition("_")[2], sample.labels, sample.value)
                 elif service == "scoring":
                     _scoring_sample(found, sample.name, sample.labels, sample.value)
         found.backlog[service] = round(backlog)

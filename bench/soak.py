@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -49,7 +50,9 @@ from bench._soak_postgres import (
     upkeep_totals,
 )
 from bench._soak_report import SoakReport, Window, judge, render
+from bench._soak_wal import checkpoint_lines, server_counters
 from bench._soak_watch import (
+    GcPauses,
     Parts,
     Scrape,
     dead_process,
@@ -173,6 +176,7 @@ async def watch(
     postgres = PostgresProcesses(pids["postgres"])
     origin = time.perf_counter()
     previous_scrape, previous_counts = started, stream.counts()
+    previous_server = await server_counters(engine)
     async with httpx.AsyncClient(timeout=10.0) as http:
         for number in range(1, round(args.minutes * 60 / args.window) + 1):
             window_end = origin + number * args.window
@@ -188,6 +192,7 @@ async def watch(
                         if backlog is not None:
                             largest[service] = max(largest.get(service, 0), backlog)
             postgres_kinds = await process_kinds(engine)
+            server = await server_counters(engine)
             counts = stream.counts()
             done = {key: counts[key] - previous_counts[key] for key in counts}
             p50, p99, events = freshness_between(previous_scrape.freshness, sampled.freshness)
@@ -217,8 +222,14 @@ async def watch(
                     cores=meter.cores,
                     postgres=await asyncio.to_thread(postgres.window, postgres_kinds, args.window),
                     parts=Parts.between(previous_scrape, sampled),
+                    server=server.since(previous_server),
+                    gc={
+                        name: GcPauses.between(previous_scrape.gc_pauses.get(name, {}), pauses)
+                        for name, pauses in sampled.gc_pauses.items()
+                    },
                 )
             )
+            previous_server = server
             stage(f"window {number}: {done['activities']:,} activities, freshness p99 {p99:,.0f} ms")
             if sampled.freshness:  # a scrape scoring did not answer leaves the last one as the start
                 previous_scrape = sampled
@@ -257,6 +268,7 @@ async def soak(platform: IsolatedPlatform, args: argparse.Namespace, report: Soa
         stream = Stream()
         stage(f"streaming {args.rate:,.0f} activities/s for {args.minutes:g} min")
         stream_started = time.perf_counter()
+        stream_started_at = datetime.now(UTC)
         driving = asyncio.create_task(
             asyncio.wait_for(
                 drive(urls["reporting"], population, ledger, stream, args),
@@ -280,6 +292,9 @@ async def soak(platform: IsolatedPlatform, args: argparse.Namespace, report: Soa
             report.statements = await read_statements(engine)
         report.upkeep = upkeep_between(upkeep_before, await upkeep_totals(engine))
         report.sessions = await sessions_so_far(engine) - sessions_before
+        report.checkpoints = checkpoint_lines(
+            platform.infrastructure.data_dir / "logs" / "postgres.log", stream_started_at
+        )
         sent = stream.counts()["activities"]
         report.activities_after_windows = sent - sum(w.activities for w in report.windows)
         stage("stream over; waiting until every outbox is drained and every group's lag is zero")

@@ -57,6 +57,9 @@ def test_a_quick_soak_reports_every_window_and_loses_nothing(tmp_path: Path) -> 
         assert set(parts["mean_ms"]) == {"relay", "broker", "waiting", "applying"}, parts
         assert parts["batches"] > 0
         assert parts["batch_events"] >= 1
+        # What PostgreSQL wrote, and each service's garbage collector (installed at start).
+        assert window["server"]["wal_bytes"] > 0
+        assert set(window["gc"]) == set(SERVICE_NAMES), window["gc"]
 
     assert report["stream_seconds"] >= 20
     assert report["activities_after_windows"] >= 0
