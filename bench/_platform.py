@@ -256,6 +256,9 @@ def process_ids(platform: BenchPlatform, services: BenchServices | None = None) 
         pids |= {name: process.pid for name, process in services.processes.items()}
     if platform.embedded is not None:
         pids |= {name: process.pid for name, process in platform.embedded.processes.items()}
+        broker = platform.embedded.broker
+        if broker.process is not None:  # the broker's work for the measured clients counts too
+            pids[f"broker ({broker.kind.value})"] = broker.process.pid
     return pids
 
 
