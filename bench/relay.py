@@ -7,6 +7,12 @@ The baseline, measured in the same run, is a bare aiokafka producer sending the 
 the same topic with the same producer settings.
 
     .venv/bin/python -m bench.relay --quick
+    .venv/bin/python -m bench.relay --steady 1000   # rows written at a steady rate while it runs
+
+``--steady RATE`` measures the relay as a service runs it under a stream instead: rows committed at
+``RATE`` a second (10 a transaction, as requests write them) for ``--seconds``, the relay running
+meanwhile; it prints each process's CPU per row, the relay's batches (its transactions: one
+``published_at`` each) and how long rows waited for their batch (``published_at - created_at``).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import orjson
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 
 from bench._platform import (
@@ -32,6 +39,7 @@ from bench._platform import (
     run_on_platform,
 )
 from kinerja.services import definition
+from shared.context import ServiceContext
 from shared.contracts import Envelope
 from shared.contracts.reporting import ActivityReported
 from shared.db import ALL_REGIONS_SETTING
@@ -63,6 +71,27 @@ def sample_value() -> bytes:
         description="Perekaman dan penerbitan KTP-el di loket 3",
     )
     return orjson.dumps(Envelope.wrap(event, producer="reporting").model_dump(mode="json"))
+
+
+#: ``:n`` rows of ``:value`` for ``:employees`` keys, as reporting's intake writes them.
+INSERT_ROWS = text(
+    "INSERT INTO outbox (event_id, topic, partition_key, event_type, region_id, value) "
+    "SELECT gen_random_uuid(), :topic, 'employee-' || (i % :employees), 'ActivityReported', "
+    "'medan', :value FROM generate_series(1, :n) AS i"
+)
+
+
+def reporting_relay(context: ServiceContext, producer: AIOKafkaProducer, bootstrap: str) -> OutboxRelay:
+    """Reporting's relay as the service builds it (its settings' batch size and poll interval)."""
+    settings = context.settings
+    return OutboxRelay(
+        session_factory=context.session_factory,
+        outbox=context.tables.outbox,
+        producer=producer,
+        bootstrap_servers=bootstrap,
+        batch_size=settings.outbox_batch_size,
+        poll_interval=settings.outbox_poll_interval_seconds,
+    )
 
 
 async def bare_producer(bootstrap: str, value: bytes, count: int) -> float:
@@ -98,23 +127,11 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
         async with context.engine.begin() as connection:
             await connection.execute(text(SEE_ALL_REGIONS))
             await connection.execute(
-                text(
-                    "INSERT INTO outbox (event_id, topic, partition_key, event_type, region_id, value) "
-                    "SELECT gen_random_uuid(), :topic, 'employee-' || (i % :employees), 'ActivityReported', "
-                    "'medan', :value FROM generate_series(1, :n) AS i"
-                ),
-                {"topic": TOPIC, "employees": EMPLOYEES, "value": value, "n": args.events},
+                INSERT_ROWS, {"topic": TOPIC, "employees": EMPLOYEES, "value": value, "n": args.events}
             )
         producer = make_producer(bootstrap, client_id="bench-relay")
         await producer.start()
-        relay = OutboxRelay(
-            session_factory=context.session_factory,
-            outbox=context.tables.outbox,
-            producer=producer,
-            bootstrap_servers=bootstrap,
-            batch_size=service.settings.outbox_batch_size,
-            poll_interval=service.settings.outbox_poll_interval_seconds,
-        )
+        relay = reporting_relay(context, producer, bootstrap)
         stop = asyncio.Event()
         # CPU time, not wall time: on a shared machine the wall clock charges whatever function was
         # running with the time the process waited for a core.
@@ -172,6 +189,78 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
 
 
+#: Rows per transaction of the steady stream (a batch request's items, or ten single requests).
+STEADY_ROWS_PER_COMMIT = 10
+
+
+async def steady(args: argparse.Namespace, platform: BenchPlatform) -> None:
+    """The relay under a stream of rows committed at ``args.steady`` a second."""
+    service = definition("reporting")
+    await upgrade_to_head_async(service.settings, service.migrations_dir)
+    context = build_context(service)
+    bootstrap = platform.endpoints.kafka_bootstrap_servers
+    value = sample_value()
+    producer = make_producer(bootstrap, client_id="bench-relay")
+    await producer.start()
+    relay = reporting_relay(context, producer, bootstrap)
+    stop = asyncio.Event()
+    interval = STEADY_ROWS_PER_COMMIT / args.steady
+    commits = round(args.seconds / interval)
+    params = {"topic": TOPIC, "employees": EMPLOYEES, "value": value, "n": STEADY_ROWS_PER_COMMIT}
+
+    async def write_rows(count: int) -> None:
+        started = time.perf_counter()
+        for number in range(count):
+            async with context.engine.begin() as connection:
+                await connection.execute(text(SEE_ALL_REGIONS))
+                await connection.execute(INSERT_ROWS, params)
+            await asyncio.sleep(max(started + (number + 1) * interval - time.perf_counter(), 0.0))
+
+    try:
+        task = asyncio.create_task(relay.run(stop))
+        # The topic's creation and the producer's first metadata are not what is measured.
+        await write_rows(round(2.0 / interval))
+        await asyncio.sleep(1.0)
+        async with context.engine.begin() as connection:
+            await connection.execute(text(SEE_ALL_REGIONS))
+            warm_up = await connection.scalar(text("SELECT coalesce(max(id), 0) FROM outbox"))
+        with CpuMeter(process_ids(platform)) as cpu:
+            await write_rows(commits)
+            await asyncio.sleep(1.0)  # the last rows' batch
+        stop.set()
+        await task
+        async with context.engine.begin() as connection:
+            await connection.execute(text(SEE_ALL_REGIONS))
+            batches, mean_rows, p50, p99, left = (
+                await connection.execute(
+                    text(
+                        "SELECT count(DISTINCT published_at), count(published_at)::float "
+                        "/ greatest(count(DISTINCT published_at), 1), "
+                        "percentile_cont(0.5) WITHIN GROUP (ORDER BY published_at - created_at), "
+                        "percentile_cont(0.99) WITHIN GROUP (ORDER BY published_at - created_at), "
+                        "count(*) - count(published_at) FROM outbox WHERE id > :warm_up"
+                    ),
+                    {"warm_up": warm_up},
+                )
+            ).one()
+    finally:
+        await producer.stop()
+        await context.redis.aclose()
+        await context.engine.dispose()
+    rows = commits * STEADY_ROWS_PER_COMMIT
+    print()
+    print(f"outbox relay under a steady stream — {machine_line()}")
+    print(
+        f"{rows:,} rows at {args.steady:,.0f}/s, {STEADY_ROWS_PER_COMMIT} a commit; {left} left unpublished"
+    )
+    print(f"    {cpu.line()}; {cpu.per_item(rows, 'row')}")
+    print(
+        f"    relay batches: {batches:,} ({batches / args.seconds:,.1f}/s, {mean_rows:,.1f} rows each); "
+        f"a row's wait for its batch p50 {p50.total_seconds() * 1000:,.1f} ms, "
+        f"p99 {p99.total_seconds() * 1000:,.1f} ms"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -181,10 +270,12 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="profile the relay (cProfile, CPU time) and print it"
     )
+    parser.add_argument("--steady", type=float, help="rows a second written while the relay runs")
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of the steady stream")
     args = parser.parse_args()
     if args.quick:
         args.events = 20_000
-    run_on_platform(run, args)
+    run_on_platform(steady if args.steady else run, args)
 
 
 if __name__ == "__main__":
