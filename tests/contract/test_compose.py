@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from kinerja.postgres import AUTOVACUUM_NAPTIME, CHECKPOINT_TIMEOUT, MAX_WAL_SIZE
+from kinerja.postgres import AUTOVACUUM_NAPTIME, CHECKPOINT_TIMEOUT, MAX_WAL_SIZE, SHARED_BUFFERS
 from shared.settings import Environment
 from tests.contract.compose_files import (
     BARE_VARIABLE,
@@ -201,9 +201,10 @@ def test_kafka_runs_as_a_single_kraft_node_advertising_the_address_services_use(
     assert kafka["KAFKA_CONTROLLER_QUORUM_VOTERS"] == f"{kafka['KAFKA_NODE_ID']}@kafka:9093"
 
 
-def test_the_database_analyzes_and_checkpoints_as_the_embedded_durable_one() -> None:
+def test_the_database_analyzes_checkpoints_and_caches_as_the_embedded_durable_one() -> None:
     # Tables the consumers fill from empty are planned as empty until their first analyze; at the
-    # default WAL size checkpoints come back to back under load (kinerja/postgres.py).
+    # default WAL size checkpoints come back to back under load; the default shared buffers are
+    # outgrown within minutes (kinerja/postgres.py).
     assert service("postgres")["command"] == [
         "postgres",
         "-c",
@@ -212,6 +213,8 @@ def test_the_database_analyzes_and_checkpoints_as_the_embedded_durable_one() -> 
         f"max_wal_size={MAX_WAL_SIZE}",
         "-c",
         f"checkpoint_timeout={CHECKPOINT_TIMEOUT}",
+        "-c",
+        f"shared_buffers={SHARED_BUFFERS}",
     ]
 
 

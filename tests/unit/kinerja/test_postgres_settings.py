@@ -28,3 +28,10 @@ def test_a_throwaway_cluster_skips_durability_and_every_cluster_analyzes_soon():
     assert _settings(server_settings(durable=False, track_statements=True))["shared_preload_libraries"] == (
         "pg_stat_statements"
     )
+
+
+def test_a_durable_cluster_caches_1_gb_and_a_throwaway_one_the_default():
+    # At the default 128 MB the soak's services evicted dirty pages themselves, more every minute.
+    durable, throwaway = _settings(server_settings(durable=True)), _settings(server_settings(durable=False))
+    assert durable["shared_buffers"] == "1GB"
+    assert "shared_buffers" not in throwaway
