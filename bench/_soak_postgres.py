@@ -182,6 +182,8 @@ class Statement:
     total_ms: float
     rows: int
     wal_bytes: int
+    #: ``pg_stat_statements``' id of the statement (its text in one schema, for one role).
+    queryid: int = 0
 
 
 async def reset_statements(engine: AsyncEngine) -> bool:
@@ -219,7 +221,7 @@ async def read_statements(engine: AsyncEngine) -> list[Statement]:
         rows = (
             await connection.execute(
                 text(
-                    "SELECT query, calls, total_exec_time + total_plan_time, rows, wal_bytes "
+                    "SELECT query, calls, total_exec_time + total_plan_time, rows, wal_bytes, queryid "
                     "FROM pg_stat_statements ORDER BY 3 DESC"
                 )
             )
@@ -231,8 +233,9 @@ async def read_statements(engine: AsyncEngine) -> list[Statement]:
             total_ms=float(total_ms),
             rows=int(rows_),
             wal_bytes=int(wal),
+            queryid=int(queryid or 0),
         )
-        for query, calls, total_ms, rows_, wal in rows
+        for query, calls, total_ms, rows_, wal, queryid in rows
     ]
 
 

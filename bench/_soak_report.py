@@ -17,6 +17,7 @@ from bench._soak_postgres import (
     render_statements,
     render_upkeep,
 )
+from bench._soak_statements import Snapshot, render_statement_windows
 from bench._soak_wal import ServerCounters, render_server
 from bench._soak_watch import GcPauses, Parts
 from shared.observability import EVENT_TO_EFFECT_PARTS
@@ -96,6 +97,8 @@ class SoakReport:
     violations: list[str] = field(default_factory=list)
     #: PostgreSQL's statements over the stream, the costliest first (empty: not tracked).
     statements: list[Statement] = field(default_factory=list)
+    #: Each statement's time so far at every window's end (``bench._soak_statements``).
+    statement_windows: list[Snapshot] = field(default_factory=list)
     #: Autovacuum's runs and time by table over the stream.
     upkeep: list[TableUpkeep] = field(default_factory=list)
     #: Connections opened to PostgreSQL over the stream (each a server process started).
@@ -316,6 +319,7 @@ def render(report: SoakReport) -> str:
     lines += report.checkpoints
     activities = sum(w.activities for w in windows) + report.activities_after_windows
     lines += render_statements(report.statements, activities, report.sessions)
+    lines += render_statement_windows(report.statements, report.statement_windows)
     lines += render_upkeep(report.upkeep, activities)
     lines += ["", "verdict (baseline: the first window of this run):"]
     for judgement in judge(report):

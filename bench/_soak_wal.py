@@ -1,10 +1,11 @@
-"""What PostgreSQL wrote in each window of the soak: WAL, checkpoints, evicted buffers, autovacuum.
+"""What PostgreSQL wrote and read in each window of the soak: WAL, checkpoints, evictions, autovacuum.
 
 A checkpoint makes the first change of every page after it write the whole page to the WAL (a
 full-page image); the WAL buffers filling makes a backend write WAL itself before it may go on; a
-backend that needs a buffer and finds only dirty ones writes one out first; autovacuum works beside
-the services. Each window's counters, beside its latencies, say which of them came with a spike.
-The checkpoints' own lines from the server's log say when each began and ended.
+backend that needs a buffer and finds only dirty ones writes one out first, and a page evicted is
+read again from the kernel when it is next needed; autovacuum works beside the services. Each
+window's counters, beside its latencies, say which of them came with a spike. The checkpoints' own
+lines from the server's log say when each began and ended.
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 _COUNTERS = text(
     "SELECT w.wal_bytes, w.wal_fpi, w.wal_buffers_full, c.num_timed, c.num_requested, c.num_done, "
     "c.buffers_written, "
-    "(SELECT coalesce(sum(writes), 0) FROM pg_stat_io WHERE object = 'relation' "
+    "(SELECT coalesce(sum(writes), 0) FROM pg_stat_io WHERE object = 'relation' AND context = 'normal' "
     "AND backend_type NOT IN ('checkpointer', 'background writer')), "
+    "(SELECT coalesce(sum(writes), 0) FROM pg_stat_io WHERE object = 'relation' AND context <> 'normal'), "
+    "(SELECT coalesce(sum(evictions), 0) FROM pg_stat_io WHERE object = 'relation' AND context = 'normal'), "
+    "(SELECT coalesce(sum(reads), 0) FROM pg_stat_io WHERE object = 'relation'), "
     "(SELECT coalesce(sum(writes), 0) FROM pg_stat_io WHERE backend_type = 'background writer'), "
     "(SELECT coalesce(sum(fsyncs), 0) FROM pg_stat_io WHERE object = 'wal'), "
     "(SELECT sum(autovacuum_count) FROM pg_stat_user_tables), "
@@ -45,8 +49,16 @@ class ServerCounters:
     checkpoints_requested: int = 0
     checkpoints_done: int = 0
     checkpoint_buffers: int = 0
-    #: Data pages written by the services' backends and autovacuum (a dirty buffer evicted).
+    #: Dirty pages the services' backends and autovacuum wrote to free a shared buffer for another.
     backend_writes: int = 0
+    #: Dirty pages written to reuse a bulk operation's small ring of buffers (vacuum's, a bulk read's
+    #: or write's): the operation's own churn, whatever the size of the shared buffers.
+    ring_writes: int = 0
+    #: Shared buffers given to another page (clean or dirty): the buffer cache too small for what
+    #: is read and written.
+    evictions: int = 0
+    #: Pages read into shared buffers from the kernel (its page cache, or the disk).
+    reads: int = 0
     bgwriter_writes: int = 0
     wal_fsyncs: int = 0
     vacuums: int = 0
@@ -78,20 +90,23 @@ def render_server(windows: list[tuple[int, int, ServerCounters]]) -> list[str]:
         return []
     lines = [
         "",
-        "PostgreSQL's writes per window (full-page images: a page's first change after a checkpoint "
-        "began; buffers full: a backend wrote WAL itself; evicted: dirty pages the services' backends "
-        "and autovacuum wrote to free a buffer; checkpoints begun by time+request / done):",
+        "PostgreSQL's writes and reads per window (full-page images: a page's first change after a "
+        "checkpoint began; buffers full: a backend wrote WAL itself; evictions: shared buffers given to "
+        "another page; evicted dirty: of them, dirty pages the services' backends and autovacuum wrote "
+        "out first; ring writes: vacuum's and bulk operations' own small rings; reads: pages read from "
+        "the kernel; checkpoints begun by time+request / done):",
         f"{'win':>3} {'WAL MB':>7} {'KB/activity':>11} {'full pages':>10} {'buffers full':>12} "
-        f"{'WAL fsyncs':>10} {'checkpoints':>11} {'ckpt pages':>10} {'bgwriter':>8} {'evicted':>8} "
-        f"{'vacuums':>7} {'analyzes':>8} {'autovacuum s':>12}",
+        f"{'WAL fsyncs':>10} {'checkpoints':>11} {'ckpt pages':>10} {'bgwriter':>8} {'evictions':>9} "
+        f"{'evicted dirty':>13} {'ring writes':>11} {'reads':>8} {'vacuums':>7} {'analyzes':>8} "
+        f"{'autovacuum s':>12}",
     ]
     for number, activities, s in windows:
         begun = f"{s.checkpoints_timed}+{s.checkpoints_requested}/{s.checkpoints_done}"
         lines.append(
             f"{number:>3} {s.wal_bytes / 2**20:>7,.0f} {s.wal_bytes / 1024 / max(activities, 1):>11.2f} "
             f"{s.fpi:>10,} {s.wal_buffers_full:>12,} {s.wal_fsyncs:>10,} {begun:>11} "
-            f"{s.checkpoint_buffers:>10,} {s.bgwriter_writes:>8,} {s.backend_writes:>8,} {s.vacuums:>7,} "
-            f"{s.analyzes:>8,} {s.upkeep_ms / 1000:>12.1f}"
+            f"{s.checkpoint_buffers:>10,} {s.bgwriter_writes:>8,} {s.evictions:>9,} {s.backend_writes:>13,} "
+            f"{s.ring_writes:>11,} {s.reads:>8,} {s.vacuums:>7,} {s.analyzes:>8,} {s.upkeep_ms / 1000:>12.1f}"
         )
     return lines
 

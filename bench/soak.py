@@ -50,6 +50,7 @@ from bench._soak_postgres import (
     upkeep_totals,
 )
 from bench._soak_report import SoakReport, Window, judge, render
+from bench._soak_statements import statement_times
 from bench._soak_wal import checkpoint_lines, server_counters
 from bench._soak_watch import (
     GcPauses,
@@ -170,6 +171,8 @@ async def watch(
     windows: list[Window],
     args: argparse.Namespace,
     engine: AsyncEngine,
+    report: SoakReport,
+    tracking_statements: bool,
 ) -> str | None:
     """Record each window as it ends; returns what stopped the soak early (a process died), if anything."""
     pids = process_ids(platform)
@@ -230,6 +233,8 @@ async def watch(
                 )
             )
             previous_server = server
+            if tracking_statements:
+                report.statement_windows.append((number, done["activities"], await statement_times(engine)))
             stage(f"window {number}: {done['activities']:,} activities, freshness p99 {p99:,.0f} ms")
             if sampled.freshness:  # a scrape scoring did not answer leaves the last one as the start
                 previous_scrape = sampled
@@ -275,7 +280,9 @@ async def soak(platform: IsolatedPlatform, args: argparse.Namespace, report: Soa
                 args.minutes * 60 + STRAGGLER_SECONDS,
             )
         )
-        died = await watch(platform, urls, stream, started, report.windows, args, engine)
+        died = await watch(
+            platform, urls, stream, started, report.windows, args, engine, report, tracking_statements
+        )
         if died is not None:
             driving.cancel()
             report.violations.append(f"stopped early: {died}")

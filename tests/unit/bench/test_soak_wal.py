@@ -7,7 +7,7 @@ import math
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench._soak_wal import ServerCounters, checkpoint_lines
+from bench._soak_wal import ServerCounters, checkpoint_lines, render_server
 from bench._soak_watch import Cumulative, GcPauses
 
 
@@ -54,3 +54,18 @@ def test_gc_pauses_of_a_window_count_each_generation_and_bound_the_longest() -> 
     assert math.isclose(window.paused_ms, 15 + 8 + 70)
     assert window.longest_ms == 100  # the full collection's bucket
     assert GcPauses.between(after, after) == GcPauses(0.0, 0, 0, 0.0)
+
+
+def test_a_window_tells_evictions_from_bulk_rings_and_reads() -> None:
+    window = ServerCounters(evictions=900, backend_writes=400, ring_writes=70, reads=1200)
+    header, row = render_server([(4, 1000, window)])[2:]
+
+    def under(label: str) -> str:  # the right-aligned figure under a column's label
+        return row[: header.index(label) + len(label)].split()[-1]
+
+    assert [under(label) for label in ("evictions", "evicted dirty", "ring writes", "reads")] == [
+        "900",
+        "400",
+        "70",
+        "1,200",
+    ]
