@@ -55,8 +55,8 @@ class Window:
     #: Per service, the largest backlog sampled in the window: its consumer group's lag plus its
     #: outbox rows not yet published (events).
     backlog: dict[str, int] = field(default_factory=dict)
-    #: Per process, its memory at the window's end in MB (RSS; PostgreSQL: its shared segment as
-    #: sized at start plus every process's private memory).
+    #: Per process, its memory at the window's end in MB (RSS; PostgreSQL: every process's private
+    #: memory outside its shared segment, which is fixed at start).
     memory_mb: dict[str, float] = field(default_factory=dict)
     #: Per process, the cores it used during the window.
     cores: dict[str, float] = field(default_factory=dict)
@@ -294,7 +294,11 @@ def render(report: SoakReport) -> str:
         )
     for title, attribute, unit in (
         ("backlog, the largest sampled (consumer group lag + outbox not yet published)", "backlog", ""),
-        ("memory at the window's end (RSS; postgres: its segment + private memory)", "memory_mb", " MB"),
+        (
+            "memory at the window's end (RSS; postgres: private memory outside its fixed shared segment)",
+            "memory_mb",
+            " MB",
+        ),
         ("cores used", "cores", ""),
     ):
         names = list(getattr(windows[0], attribute)) if windows else []

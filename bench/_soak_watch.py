@@ -224,16 +224,16 @@ def memory_mb(pids: dict[str, int]) -> dict[str, float]:
 
 
 def postgres_memory(server: psutil.Process) -> int:
-    """PostgreSQL's memory in bytes: its main shared memory segment at the size it was given at start
-    (the shared buffers and the server's fixed tables, which never grow), plus what each of its
-    processes holds privately outside that segment.
+    """PostgreSQL's memory in bytes that can grow: what each of its processes holds privately
+    outside its main shared memory segment.
 
-    Counting the segment's pages as processes touch them (PSS or RSS) would read as growth for the
-    first many minutes of any run while the buffers fill, which is no leak; a backend's private
-    memory (caches, sorts, a plan that leaks) is what can grow without bound, and it is all counted.
+    The segment (the shared buffers and the server's fixed tables) is sized at start and never
+    grows; counting its pages as processes touch them (PSS or RSS) would read as growth for the
+    first many minutes of any run while the buffers fill, which is no leak, and counting it whole
+    would hide a leak behind a gigabyte of buffers. A backend's private memory (caches, sorts, a
+    plan that leaks) is what can grow without bound, and it is all counted.
     """
-    split = postgres_memory_split(server)
-    return split.segment + sum(split.private.values())
+    return sum(postgres_memory_split(server).private.values())
 
 
 def dead_process(platform: IsolatedPlatform) -> str | None:
