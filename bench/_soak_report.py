@@ -7,6 +7,7 @@ the first window's figures to the end. Pure data and arithmetic, no I/O.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 from bench._soak_postgres import (
@@ -68,6 +69,11 @@ class Window:
     server: ServerCounters | None = None
     #: Each service's garbage collector pauses in the window.
     gc: dict[str, GcPauses] = field(default_factory=dict)
+    #: Per service, why each of its /metrics scrapes in the window went unanswered (its figures then
+    #: end at its last answer: a window without any has none, and the next counts two windows').
+    unanswered: dict[str, list[str]] = field(default_factory=dict)
+    #: Scrapes of every service's /metrics in the window.
+    scrapes: int = 0
 
 
 @dataclass
@@ -269,6 +275,18 @@ def _render_gc(windows: list[Window]) -> list[str]:
     return lines
 
 
+def _render_unanswered(windows: list[Window]) -> list[str]:
+    missing = [w for w in windows if w.unanswered]
+    if not missing:
+        return []
+    lines = ["", "scrapes of /metrics not answered (the service's figures end at its last answer):"]
+    for w in missing:
+        for service, failures in w.unanswered.items():
+            reasons = ", ".join(f"{why or 'unknown'} x{n}" for why, n in Counter(failures).most_common())
+            lines.append(f"  window {w.number}: {service} {len(failures)} of {w.scrapes} ({reasons})")
+    return lines
+
+
 def render(report: SoakReport) -> str:
     """The tables per window, then the verdict."""
     windows = report.windows
@@ -316,6 +334,7 @@ def render(report: SoakReport) -> str:
                     else f"{value:>12,.0f}"
                 )
             lines.append(f"{w.number:>3} " + " ".join(cells) + unit)
+    lines += _render_unanswered(windows)
     lines += _render_parts(windows)
     lines += _render_gc(windows)
     lines += render_kinds([(w.number, w.postgres) for w in windows if w.postgres is not None])

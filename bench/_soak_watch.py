@@ -42,6 +42,23 @@ class Scrape:
     batch_events: Cumulative = field(default_factory=lambda: Cumulative())
     #: Each service's collector pauses (``kinerja_gc_pause_seconds``), by generation.
     gc_pauses: dict[str, dict[str, Cumulative]] = field(default_factory=dict)
+    #: Why each service that did not answer this round did not (``ReadTimeout``, ``HTTP 500``...).
+    unanswered: dict[str, str] = field(default_factory=dict)
+
+    def updated_by(self, newer: Scrape) -> Scrape:
+        """This scrape with every service that answered ``newer`` taken from it: a window's figures
+        end at each service's last answer, not at nothing when its last scrape went unanswered."""
+        answered = {service for service, backlog in newer.backlog.items() if backlog is not None}
+        scoring = newer if "scoring" in answered else self
+        return Scrape(
+            backlog=self.backlog | {service: newer.backlog[service] for service in answered},
+            freshness=scoring.freshness,
+            parts=scoring.parts,
+            batch_seconds=scoring.batch_seconds,
+            batch_events=scoring.batch_events,
+            gc_pauses=self.gc_pauses | {s: p for s, p in newer.gc_pauses.items() if s in answered},
+            unanswered=newer.unanswered,
+        )
 
 
 @dataclass
@@ -138,23 +155,26 @@ def freshness_between(before: dict[float, float], after: dict[float, float]) -> 
 async def scrape(http: httpx.AsyncClient, urls: dict[str, str]) -> Scrape:
     """Every service's /metrics, at once."""
 
-    async def one(service: str) -> tuple[str, str | None]:
+    async def one(service: str) -> tuple[str, str | None, str]:
         try:
             response = await http.get(f"{urls[service]}/metrics")
-        except httpx.HTTPError:
-            return service, None
-        return service, response.text if response.status_code == 200 else None
+        except httpx.HTTPError as error:
+            return service, None, type(error).__name__
+        if response.status_code != 200:
+            return service, None, f"HTTP {response.status_code}"
+        return service, response.text, ""
 
     bodies = await asyncio.gather(*(one(name) for name in SERVICE_NAMES))
     # Parsed in a thread: scoring's exposition is long, and the load generator's loop keeps its schedule.
     return await asyncio.to_thread(_parse, bodies)
 
 
-def _parse(bodies: list[tuple[str, str | None]]) -> Scrape:
+def _parse(bodies: list[tuple[str, str | None, str]]) -> Scrape:
     found = Scrape()
-    for service, body in bodies:
+    for service, body, failure in bodies:
         if body is None:
             found.backlog[service] = None
+            found.unanswered[service] = failure
             continue
         backlog = 0.0
         for family in text_string_to_metric_families(body):

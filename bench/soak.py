@@ -184,14 +184,19 @@ async def watch(
         for number in range(1, round(args.minutes * 60 / args.window) + 1):
             window_end = origin + number * args.window
             largest: dict[str, int] = {}
-            sampled = previous_scrape
+            unanswered: dict[str, list[str]] = {}
+            sampled, scrapes = previous_scrape, 0
             with CpuMeter(pids) as meter:
                 while (left := window_end - time.perf_counter()) > 0:
                     await asyncio.sleep(min(args.sample, left))
                     if (died := dead_process(platform)) is not None:
                         return died
-                    sampled = await scrape(http, urls)
-                    for service, backlog in sampled.backlog.items():
+                    answer = await scrape(http, urls)
+                    scrapes += 1
+                    sampled = sampled.updated_by(answer)
+                    for service, failure in answer.unanswered.items():
+                        unanswered.setdefault(service, []).append(failure)
+                    for service, backlog in answer.backlog.items():
                         if backlog is not None:
                             largest[service] = max(largest.get(service, 0), backlog)
             postgres_kinds = await process_kinds(engine)
@@ -230,15 +235,15 @@ async def watch(
                         name: GcPauses.between(previous_scrape.gc_pauses.get(name, {}), pauses)
                         for name, pauses in sampled.gc_pauses.items()
                     },
+                    unanswered=unanswered,
+                    scrapes=scrapes,
                 )
             )
             previous_server = server
             if tracking_statements:
                 report.statement_windows.append((number, done["activities"], await statement_times(engine)))
             stage(f"window {number}: {done['activities']:,} activities, freshness p99 {p99:,.0f} ms")
-            if sampled.freshness:  # a scrape scoring did not answer leaves the last one as the start
-                previous_scrape = sampled
-            previous_counts = counts
+            previous_scrape, previous_counts = sampled, counts
     return None
 
 

@@ -1,0 +1,43 @@
+"""The soak's scrapes of /metrics: a service that does not answer is said, and its figures end at
+its last answer instead of being lost for the window."""
+
+from __future__ import annotations
+
+import math
+
+from bench._soak_report import SoakReport, Window, render
+from bench._soak_watch import Cumulative, Scrape
+
+ANSWERED = Scrape(
+    backlog={"reporting": 10, "scoring": 200},
+    freshness={0.5: 90.0, math.inf: 100.0},
+    batch_seconds=Cumulative({math.inf: 4.0}, 1.0),
+    gc_pauses={"scoring": {"0": Cumulative({math.inf: 2.0}, 0.01)}},
+)
+
+
+def test_a_scrape_scoring_did_not_answer_keeps_its_last_answer() -> None:
+    newer = Scrape(backlog={"reporting": 12, "scoring": None}, unanswered={"scoring": "ReadTimeout"})
+    merged = ANSWERED.updated_by(newer)
+    assert merged.backlog == {"reporting": 12, "scoring": 200}
+    assert merged.freshness == ANSWERED.freshness
+    assert merged.batch_seconds == ANSWERED.batch_seconds
+    assert merged.gc_pauses == ANSWERED.gc_pauses
+    assert merged.unanswered == {"scoring": "ReadTimeout"}
+
+
+def test_an_answer_replaces_the_last_one() -> None:
+    newer = Scrape(backlog={"reporting": 12, "scoring": 150}, freshness={0.5: 180.0, math.inf: 200.0})
+    merged = ANSWERED.updated_by(newer)
+    assert merged.backlog == {"reporting": 12, "scoring": 150}
+    assert merged.freshness == newer.freshness
+    assert merged.batch_seconds == Cumulative()
+
+
+def test_the_report_says_which_scrapes_went_unanswered_and_why() -> None:
+    report = SoakReport("kafka", 1000.0, 60.0, 1000, 10, 0.5, "machine")
+    report.windows = [
+        Window(1, 60.0, 1.0),
+        Window(2, 60.0, 1.0, unanswered={"scoring": ["ReadTimeout", "ReadTimeout", "HTTP 500"]}, scrapes=12),
+    ]
+    assert "  window 2: scoring 3 of 12 (ReadTimeout x2, HTTP 500 x1)" in render(report).splitlines()
