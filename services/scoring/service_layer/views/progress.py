@@ -34,7 +34,7 @@ from services.scoring.service_layer.views.touches import (
     progress_key_arrays,
     progress_keys_table,
 )
-from services.scoring.service_layer.views.values import now, to_decimal, to_fraction, unchanged
+from services.scoring.service_layer.views.values import exact, now, to_decimal, to_fraction, unchanged
 from shared.json_rows import json_rows, upsert_from_json_rows
 
 
@@ -42,12 +42,12 @@ def totals_of(row: Any) -> RealisationTotals:
     """The exact totals a progress row stores."""
     return RealisationTotals(
         count=row.activity_count,
-        quantity=Fraction(row.quantity_sum),
-        denominator=Fraction(row.denominator_sum),
+        quantity=exact(row.quantity_sum),
+        denominator=exact(row.denominator_sum),
         latest_quantity=to_fraction(row.last_quantity),
         verified_count=row.verified_count,
-        verified_quantity=Fraction(row.verified_quantity_sum),
-        verified_denominator=Fraction(row.verified_denominator_sum),
+        verified_quantity=exact(row.verified_quantity_sum),
+        verified_denominator=exact(row.verified_denominator_sum),
         verified_latest_quantity=to_fraction(row.verified_last_quantity),
     )
 
@@ -229,12 +229,12 @@ def _progress_values(
     }
     totals = RealisationTotals(
         count=totals_row.activity_count,
-        quantity=Fraction(totals_row.quantity),
-        denominator=Fraction(totals_row.denominator),
+        quantity=exact(totals_row.quantity),
+        denominator=exact(totals_row.denominator),
         latest_quantity=to_fraction(totals_row.last_quantity),
         verified_count=totals_row.verified_count,
-        verified_quantity=Fraction(totals_row.verified_quantity),
-        verified_denominator=Fraction(totals_row.verified_denominator),
+        verified_quantity=exact(totals_row.verified_quantity),
+        verified_denominator=exact(totals_row.verified_denominator),
         verified_latest_quantity=to_fraction(totals_row.verified_last_quantity),
     )
     realisation = realisation_from_totals(aggregation, totals)

@@ -21,7 +21,24 @@ def to_decimal(value: Fraction | None, places: int = PLACES) -> Decimal | None:
 
 def to_fraction(value: Decimal | None) -> Fraction | None:
     """A stored decimal as an exact fraction."""
-    return None if value is None else Fraction(value)
+    return None if value is None else exact(value)
+
+
+def exact(value: Decimal) -> Fraction:
+    """A stored decimal as an exact fraction, remembered by its value: a progress row's totals are
+    mostly the same few values (zeros, an activity's quantity), and a ``Fraction`` made from a
+    ``Decimal`` is checked against the abstract number classes first (fractions are immutable)."""
+    found = _FRACTIONS.get(value)
+    if found is None:
+        if len(_FRACTIONS) >= _FRACTIONS_KEPT:
+            _FRACTIONS.clear()
+        found = _FRACTIONS[value] = Fraction(value)
+    return found
+
+
+#: Exact fractions of stored decimals, by value (at most ``_FRACTIONS_KEPT``).
+_FRACTIONS: dict[Decimal, Fraction] = {}
+_FRACTIONS_KEPT = 4_096
 
 
 def now() -> datetime:
