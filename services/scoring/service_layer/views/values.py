@@ -8,15 +8,21 @@ from fractions import Fraction
 from typing import Any
 
 PLACES = 4
-_QUANTUM = Decimal(1).scaleb(-PLACES)
+_SCALE = 10**PLACES
 
 
 def to_decimal(value: Fraction | None, places: int = PLACES) -> Decimal | None:
     """An exact fraction rounded (half even) for storage and display."""
     if value is None:
         return None
-    quantum = _QUANTUM if places == PLACES else Decimal(1).scaleb(-places)
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(quantum)
+    # Rounded once, in integers: half the time of a decimal division (to 28 digits, then rounded
+    # again to the places), which every view row paid several times.
+    numerator, denominator = abs(value.numerator), value.denominator
+    whole, rest = divmod(numerator * (_SCALE if places == PLACES else 10**places), denominator)
+    if 2 * rest > denominator or (2 * rest == denominator and whole & 1):
+        whole += 1
+    rounded = Decimal(whole).scaleb(-places)
+    return rounded.copy_negate() if value.numerator < 0 else rounded
 
 
 def to_fraction(value: Decimal | None) -> Fraction | None:
