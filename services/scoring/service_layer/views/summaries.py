@@ -43,16 +43,27 @@ from shared.refusals import Phrase
 def _reason_json(reason: ProposalReason) -> dict[str, Any]:
     """A proposal reason as the row stores it, remembered by the reason (its code, threshold, value
     and outcome: all it is made of), since achievements over the same targets come again."""
-    found = _REASONS.get(reason)
+    required, actual = reason.required, reason.actual
+    # Keyed by the fractions' integers: hashing a ``Fraction`` takes a modular inverse, and the
+    # reason's own hash two of them, which made the look-up dearer than the rest of it.
+    key = (
+        reason.code,
+        reason.satisfied,
+        None if required is None else required.numerator,
+        None if required is None else required.denominator,
+        None if actual is None else actual.numerator,
+        None if actual is None else actual.denominator,
+    )
+    found = _REASONS.get(key)
     if found is None:
         if len(_REASONS) >= _REASONS_KEPT:
             _REASONS.clear()
-        found = _REASONS[reason] = _reason_values(reason)
+        found = _REASONS[key] = _reason_values(reason)
     return dict(found)
 
 
-#: Proposal reasons as stored, by the reason (at most ``_REASONS_KEPT``).
-_REASONS: dict[ProposalReason, dict[str, Any]] = {}
+#: Proposal reasons as stored, by what they are made of (at most ``_REASONS_KEPT``).
+_REASONS: dict[tuple[Any, ...], dict[str, Any]] = {}
 _REASONS_KEPT = 65_536
 
 
