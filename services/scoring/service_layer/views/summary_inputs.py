@@ -220,6 +220,10 @@ def _assignments_today_statement() -> Any:
 
 # Each built once (see ``sql_arrays``).
 _ROW_FACTS = _row_facts_statement()
+#: Where a row of ``_ROW_FACTS`` holds the stored summary's ``ROLLUP_COLUMNS``, in their order (a
+#: slice of the row, not a look-up by label per column).
+_STORED_START = list(_ROW_FACTS.selected_columns.keys()).index(f"stored_{ROLLUP_COLUMNS[0]}")
+_STORED_COLUMNS = slice(_STORED_START, _STORED_START + len(ROLLUP_COLUMNS))
 _PLANS_IN_FORCE = _plans_in_force_statement()
 _PROGRESS_ROWS = _progress_rows_statement()
 _JUDGEMENTS = _judgements_statement()
@@ -237,7 +241,7 @@ async def _row_facts(
     for row in await session.execute(_ROW_FACTS, _by_summary_keys(keys, region_id)):
         key = (row.employee_id, row.period)
         if row.stored_unit_id is not None:
-            stored[key] = Counted(*(row._mapping[f"stored_{name}"] for name in ROLLUP_COLUMNS))
+            stored[key] = Counted._make(row[_STORED_COLUMNS])
         if row.assessment_id is not None:
             assessments[key] = row
         if row.decision_id is not None:
