@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from services.scoring.domain.labels import LabelledEnum
 from shared.contracts.periods import period_key_parts
@@ -58,13 +58,19 @@ class Period:
         if not date.min.year <= self.year <= date.max.year:
             raise ValueError(f"year {self.year} is out of range")
 
-    @property
+    # Every view row a batch refreshes asks for its period's key and looks its period up (its rule
+    # set): the key is spelt once, and the period hashed as its key (one period a key), whose hash
+    # the string keeps, rather than as a tuple of its fields, the kind an enum hashed in Python.
+    @cached_property
     def key(self) -> str:
         """Stable text key: ``2026``, ``2026-S2``, ``2026-Q3`` or ``2026-M07``."""
         if self.kind is PeriodKind.YEAR:
             return f"{self.year:04d}"
         width = 2 if self.kind is PeriodKind.MONTHLY else 1
         return f"{self.year:04d}-{_KEY_PREFIX[self.kind]}{self.index:0{width}d}"
+
+    def __hash__(self) -> int:
+        return hash(self.key)
 
     @property
     def start(self) -> date:
