@@ -136,7 +136,8 @@ def _lookup(indicator: Indicator, achievements: Mapping[str, IndicatorAchievemen
         return IndicatorAchievement(
             indicator, Realisation.empty(indicator.aggregation), AchievementBasis.NO_DATA, None
         )
-    if found.indicator != indicator:
+    # Usually the very object (one indicator per plan row and period): no field-by-field comparison.
+    if found.indicator is not indicator and found.indicator != indicator:
         raise ValueError(f"achievement given for a different indicator than {indicator.id}")
     return found
 
