@@ -113,32 +113,25 @@ def indicator_of(row: Any, period: Period) -> Indicator:
 
 
 def cached_indicator(row: Any, period: Period) -> Indicator:
-    """``indicator_of``, remembered by everything it is made of (so never stale)."""
-    # Every batch turns the same plan rows into domain indicators again; the cache is keyed by the
-    # row's content, shared by the whole process, and emptied when full to bound its memory.
-    key = (
-        period.key,
-        row.indicator_id,
-        row.code,
-        row.name,
-        row.aspect,
-        row.direction,
-        row.aggregation,
-        row.unit_of_measure,
-        row.target,
-        row.qualitative_target,
-        tuple(row.period_targets.items()),
-    )
+    """``indicator_of``, remembered by the plan indicator and period and kept only while the row is
+    equal to the one it was made of (so never stale)."""
+    # Every batch turns the same plan rows into domain indicators again. Building a key of the
+    # row's content (a tuple of its targets among it) cost more than comparing the row with the
+    # one remembered; the cache is shared by the whole process, and emptied when full.
+    key = (row.region_id, row.plan_id, row.indicator_id, period.key)
     found = _INDICATORS.get(key)
-    if found is None:
-        if len(_INDICATORS) >= _INDICATORS_KEPT:
-            _INDICATORS.clear()
-        found = _INDICATORS[key] = indicator_of(row, period)
-    return found
+    if found is not None and (found[0] is row or found[0] == row):
+        return found[1]
+    indicator = indicator_of(row, period)
+    if len(_INDICATORS) >= _INDICATORS_KEPT:
+        _INDICATORS.clear()
+    _INDICATORS[key] = (row, indicator)
+    return indicator
 
 
-#: Domain indicators of plan indicator rows for a period, by the row's content.
-_INDICATORS: dict[tuple[Any, ...], Indicator] = {}
+#: Domain indicators of plan indicator rows for a period, by (region, plan, indicator, period key),
+#: with the row each was made of.
+_INDICATORS: dict[tuple[str, str, str, str], tuple[Any, Indicator]] = {}
 _INDICATORS_KEPT = 200_000
 
 
