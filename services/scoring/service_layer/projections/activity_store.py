@@ -28,7 +28,7 @@ from services.scoring.service_layer.projections.backlog import ActivityChange, R
 from services.scoring.service_layer.projections.evidence import check_shared_evidence
 from services.scoring.service_layer.projections.handling import divert_late, event_id_of
 from services.scoring.service_layer.views import RegionFacts, counted_keys, note_activity_change, now, touch
-from shared.json_rows import json_rows, upsert_from_json_rows
+from shared.json_rows import insert_from_json_rows, json_rows, upsert_from_json_rows
 from shared.messaging.consumer import EventRejected
 from shared.messaging.scope import Batch
 from shared.region_time import as_sent, utc_offset_minutes
@@ -155,8 +155,16 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
             )
     if changed:
         stamp = now()
-        rows_json = json_rows(changed[activity_id] | {"updated_at": stamp} for activity_id in sorted(changed))
-        await session.execute(_STORE_CONTRIBUTIONS, {"rows": rows_json})
+        # An activity the locked read did not find is inserted plainly: an upsert's speculative
+        # insertion (a look-up of the key first, a confirmation record after) was paid by every new
+        # activity. Its events are keyed by its employee, so one consumer applies them (in a
+        # rebalance the inbox's rows make the second wait); if another transaction inserted it
+        # meanwhile, the insert fails and the batch is retried, and reads it then.
+        for statement, found in ((_INSERT_CONTRIBUTIONS, False), (_STORE_CONTRIBUTIONS, True)):
+            ids = [activity_id for activity_id in sorted(changed) if (activity_id in before_batch) is found]
+            if ids:
+                rows_json = json_rows(changed[activity_id] | {"updated_at": stamp} for activity_id in ids)
+                await session.execute(statement, {"rows": rows_json})
     if evidence:
         await check_shared_evidence(batch, region_id, evidence, facts.calendar)
 
@@ -180,7 +188,9 @@ def _lock_contributions_statement() -> Any:
 
 # Built once (see ``sql_arrays``): the batch's activities read, locked, with one statement.
 _LOCK_CONTRIBUTIONS = _lock_contributions_statement()
-# Built once, and one statement for a batch's activities however many (one JSON parameter).
+# Built once, and one statement for a batch's new activities and one for its stored ones, however
+# many (one JSON parameter).
+_INSERT_CONTRIBUTIONS = insert_from_json_rows(contributions, _CONTRIBUTION_COLUMNS)
 _STORE_CONTRIBUTIONS = upsert_from_json_rows(
     contributions, _CONTRIBUTION_COLUMNS, ("region_id", "activity_id")
 )
