@@ -69,6 +69,8 @@ _PREDICATE_COUNTS = ", ".join(
 #: that a read does not write it again from the entries (0.6-0.8 ms of PostgreSQL a read). The
 #: entries are written as JSON text too (``to_json`` escapes each string) and parsed once: the same
 #: document for about a tenth less of the statement than ``jsonb_agg`` of ``jsonb_build_object``s.
+#: The fields both rankings share are escaped once an employee, and the answered ranking's entries
+#: written by ``format`` as well (``row_to_json`` of a row built for each entry writes the same text).
 _RECOMPUTE = text(
     f"""
 WITH touched AS (
@@ -82,11 +84,17 @@ ranked AS (
                  m.achievement IS NULL, m.achievement DESC, m.employee_id COLLATE "C"
     ) AS rank
     FROM (
-        SELECT s.unit_id, s.period, s.employee_id, s.job_type, s.rater_id, s.achievement, s.predicate,
-               coalesce(nullif(s.predicate, ''), nullif(s.proposed_predicate, '')) AS live_predicate
-        FROM touched t
-        JOIN employee_scores s
-          ON s.region_id = :region_id AND s.unit_id = t.unit_id AND s.period = t.period
+        SELECT l.*,
+               to_json(l.employee_id)::text AS employee_json, to_json(l.job_type)::text AS job_type_json,
+               coalesce(to_json(l.live_predicate)::text, 'null') AS predicate_json,
+               coalesce(to_json(l.achievement::text)::text, 'null') AS achievement_json
+        FROM (
+            SELECT s.unit_id, s.period, s.employee_id, s.job_type, s.rater_id, s.achievement, s.predicate,
+                   coalesce(nullif(s.predicate, ''), nullif(s.proposed_predicate, '')) AS live_predicate
+            FROM touched t
+            JOIN employee_scores s
+              ON s.region_id = :region_id AND s.unit_id = t.unit_id AND s.period = t.period
+        ) AS l
     ) AS m
 ),
 computed AS (
@@ -98,15 +106,12 @@ computed AS (
            jsonb_build_object({_PREDICATE_COUNTS}) AS predicate_counts,
            CAST('[' || string_agg(format(
                '{{"rank":%s,"employee_id":%s,"job_type":%s,"rater_id":%s,"predicate":%s,"achievement":%s}}',
-               rank, to_json(employee_id), to_json(job_type),
-               coalesce(to_json(rater_id)::text, 'null'),
-               coalesce(to_json(live_predicate)::text, 'null'),
-               coalesce(to_json(achievement::text)::text, 'null')
+               rank, employee_json, job_type_json, coalesce(to_json(rater_id)::text, 'null'),
+               predicate_json, achievement_json
            ), ',' ORDER BY rank) || ']' AS jsonb) AS ranking,
-           '[' || string_agg((
-               SELECT row_to_json(e)::text
-               FROM (SELECT rank, employee_id, job_type, live_predicate AS predicate,
-                            achievement::text AS achievement) AS e
+           '[' || string_agg(format(
+               '{{"rank":%s,"employee_id":%s,"job_type":%s,"predicate":%s,"achievement":%s}}',
+               rank, employee_json, job_type_json, predicate_json, achievement_json
            ), ',' ORDER BY rank) || ']' AS ranking_json
     FROM ranked
     GROUP BY unit_id, period
