@@ -235,7 +235,7 @@ async def region_read(engine: AsyncEngine, region_id: str) -> AsyncIterator[Regi
     """A read that sees only ``region_id`` on a pooled connection: read-only, rolled back at the end."""
     compiled = _compiled_by_engine.setdefault(engine.sync_engine, {})
     # The pool's connection itself, without SQLAlchemy's Connection around it (about 30 µs a read);
-    # its checkout and return run in a greenlet, as the pool may connect or close a connection.
+    # its checkout runs in a greenlet, as the pool may connect, recycle or wait for a connection.
     pooled = await engine.raw_connection()
     driver: Any = pooled.driver_connection
     reader = RegionReader(driver, engine.dialect, compiled, region_id)
@@ -252,12 +252,16 @@ async def region_read(engine: AsyncEngine, region_id: str) -> AsyncIterator[Regi
                 await driver.execute("ROLLBACK")
             left = reader.settled and not driver.is_closed() and not driver.is_in_transaction()
         finally:
-            try:
-                if not left:
+            if left:
+                # Out of any transaction, its return awaits nothing (the pool's rollback on return
+                # is SQLAlchemy's, which began none on this connection): returned at once.
+                pooled.close()
+            else:
+                try:
                     # Never pooled inside this region's transaction, nor busy with a statement.
                     await greenlet_spawn(pooled.invalidate)
-            finally:
-                await greenlet_spawn(pooled.close)
+                finally:
+                    await greenlet_spawn(pooled.close)
 
 
 #: What the read use cases take: a route's lean ``RegionReader``, or an ORM session (other callers).
