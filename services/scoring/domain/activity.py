@@ -126,11 +126,12 @@ class ActivityState:
             return self
         return self._but(status=(status, stamp))
 
+    def _measures_anew(self, stamp: Stamp, *, corrected: bool) -> bool:
+        """Whether a measure with this stamp replaces the state's (a correction beats a report)."""
+        return self.measure_stamp is None or (corrected, stamp) > (self.measure_corrected, self.measure_stamp)
+
     def _with_measure(self, measure: ActivityMeasure, stamp: Stamp, *, corrected: bool) -> ActivityState:
-        if self.measure_stamp is not None and (corrected, stamp) <= (
-            self.measure_corrected,
-            self.measure_stamp,
-        ):
+        if not self._measures_anew(stamp, corrected=corrected):
             return self
         return self._but(measure=(measure, stamp, corrected))
 
@@ -142,11 +143,22 @@ class ActivityState:
         evidence: Iterable[str] = (),
     ) -> ActivityState:
         """The report: fixes the identity and measures; the status stays as any later fact set it."""
-        state = self if self.identity is not None else self._but(identity=identity)
-        return state._with_measure(measure, stamp, corrected=False).with_evidence(evidence)
+        # The identity and the measure in one new state (a first report sets both).
+        anew = self._measures_anew(stamp, corrected=False)
+        state = (
+            self._but(
+                identity=identity if self.identity is None else None,
+                measure=(measure, stamp, False) if anew else None,
+            )
+            if self.identity is None or anew
+            else self
+        )
+        return state.with_evidence(evidence)
 
     def with_evidence(self, digests: Iterable[str]) -> ActivityState:
         """Evidence files attached, with the report or later (kept even before the report arrives)."""
+        if not digests:  # most reports name no file: nothing to merge
+            return self
         merged = tuple(sorted(set(self.evidence) | {digest.lower() for digest in digests}))
         return self if merged == self.evidence else self._but(evidence=merged)
 
