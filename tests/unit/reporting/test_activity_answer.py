@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.reporting.service_layer.activities import activity_json, read_activity
+from services.reporting.service_layer.schemas import ActivityRead
 from shared.region_time import shown_in
 
 _ZONES: list[tzinfo] = [
@@ -72,6 +73,18 @@ def _stored(draw: st.DrawFn) -> dict[str, Any]:
 @given(values=_stored(), zone=st.sampled_from(_ZONES))
 def test_the_answer_is_the_models_json(values: dict[str, Any], zone: tzinfo) -> None:
     assert activity_json(values, zone) == shown_in(read_activity(values), zone).model_dump_json().encode()
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=_stored(), zone=st.sampled_from(_ZONES))
+def test_values_laid_out_as_the_intake_lays_them_out_answer_the_same(
+    values: dict[str, Any], zone: tzinfo
+) -> None:
+    # ActivityRead's fields in its order, then the device's offset: the answer copies them.
+    fields = ActivityRead.model_fields
+    laid_out = {name: values.get(name, field.default) for name, field in fields.items()}
+    laid_out["occurred_utc_offset"] = values["occurred_utc_offset"]
+    assert activity_json(laid_out, zone) == shown_in(read_activity(values), zone).model_dump_json().encode()
 
 
 def test_a_new_activitys_answer_shows_its_times_as_the_model_does() -> None:
