@@ -92,6 +92,10 @@ def _judge(activity_in: ActivityCreate, indicator: Any | None, rules: Submission
     )
 
 
+#: Read once: an enum member's ``value`` is a descriptor call through Python each time.
+_SUBMITTED = ActivityStatus.SUBMITTED.value
+
+
 def _row_values(
     activity_in: ActivityCreate, *, region_id: str, employee_id: str, indicator: Any, now: datetime
 ) -> dict[str, Any]:
@@ -113,7 +117,7 @@ def _row_values(
         "obstacles": sent["obstacles"],
         "latitude": sent["latitude"],
         "longitude": sent["longitude"],
-        "status": ActivityStatus.SUBMITTED.value,
+        "status": _SUBMITTED,
         "review_note": None,
         "reviewed_by": None,
         "reviewed_at": None,
