@@ -15,7 +15,7 @@ from aiokafka.errors import KafkaError
 
 from kinerja.replay.report import Progress
 from kinerja.replay.scratch import fresh_schema, mark_outbox_published
-from kinerja.replay.workers import apply_partitions, refresh, run_job, worker_pool
+from kinerja.replay.workers import Partitions, apply_partitions, refresh, run_job, worker_pool
 from shared.runtime import build_context
 from shared.service_definition import ReplayViews, ServiceDefinition
 
@@ -90,7 +90,7 @@ async def _apply_all(
         backlogs: list[ReplayViews | None] = []
         if first:
             backlogs += await watched([run_job(pool, apply_partitions, service, first, group_id)])
-        groups = [rest[index::workers] for index in range(workers) if rest[index::workers]]
+        groups = share_by_events(rest, workers)
         backlogs += await watched(
             [run_job(pool, apply_partitions, service, group, group_id) for group in groups]
         )
@@ -115,6 +115,22 @@ async def _apply_all(
     finally:
         await watcher.stop()
         await admin.close()
+
+
+def share_by_events(partitions: Partitions, workers: int) -> list[Partitions]:
+    """The partitions shared among the workers so that they end together: each partition, the
+    largest first (by its end offset: the events it ever held), to the worker holding the fewest.
+
+    Dealt in turn instead, one worker got 4% more of a million events than the other (employees'
+    keys do not hash evenly over the partitions) and applied its last 20,000 alone.
+    """
+    shares: list[Partitions] = [[] for _ in range(workers)]
+    held = [0] * workers
+    for topic, partition, end in sorted(partitions, key=lambda entry: entry[2], reverse=True):
+        fewest = held.index(min(held))
+        shares[fewest].append((topic, partition, end))
+        held[fewest] += end
+    return [share for share in shares if share]
 
 
 async def _committed(
