@@ -32,6 +32,7 @@ from shared.contracts.planning import (
     WorkPlanApproved,
 )
 from shared.contracts.reporting import ActivityCorrected, ActivityRejected, ActivityReported, ActivityVerified
+from shared.outbox import new_event_id
 
 REGIONS = (
     ("rb-medan", "Kota Medan", "Asia/Jakarta", "quarterly"),
@@ -272,9 +273,10 @@ class BatchProducer:
         key = event.partition_key().encode()
         partitions = list(range(TOPICS[event.topic]))
         partition = self._partitioner(key, partitions, partitions)
-        value = orjson.dumps(
-            Envelope.wrap(event, producer=producer_name, occurred_at=at).model_dump(mode="json")
-        )
+        # Ids drawn as the services' outboxes draw them (time-ordered, version 7), in the order written:
+        # random ones would land all over the inbox's index, as no relay's do.
+        envelope = Envelope.wrap(event, producer=producer_name, occurred_at=at, event_id=new_event_id())
+        value = orjson.dumps(envelope.model_dump(mode="json"))
         batch = self._batches.get((event.topic, partition))
         if batch is None:
             batch = self._batches[(event.topic, partition)] = self._producer.create_batch()
