@@ -18,6 +18,9 @@ from services.scoring.service_layer.views.touches import ProgressKey, counted_ke
 #: The latest of a set of contributions in the views' order: (occurred_at, activity_id, quantity).
 Latest = tuple[datetime, str, Decimal]
 
+_REJECTED, _VERIFIED = ActivityStatus.REJECTED.value, ActivityStatus.VERIFIED.value
+_ZERO = Decimal(0)
+
 
 def _later(kept: Latest | None, candidate: Latest | None) -> Latest | None:
     """The later of two contributions by (time, activity id), code-point order as in the domain."""
@@ -25,7 +28,10 @@ def _later(kept: Latest | None, candidate: Latest | None) -> Latest | None:
         return candidate
     if candidate is None:
         return kept
-    return candidate if candidate[:2] > kept[:2] else kept
+    # (time, id) compared field by field: slicing both made two tuples, for every activity added.
+    if candidate[0] != kept[0]:
+        return candidate if candidate[0] > kept[0] else kept
+    return candidate if candidate[1] > kept[1] else kept
 
 
 @dataclass
@@ -53,24 +59,31 @@ class ProgressDelta:
     def apply(self, activity_id: str, row: dict[str, Any], sign: int) -> None:
         """Add (sign 1) or take out (sign -1) one activity as a contributions row describes it."""
         status = row["status"]
-        if status == ActivityStatus.REJECTED.value:
+        if status == _REJECTED:
             self.rejected_count += sign
             return
         quantity: Decimal = row["quantity"]
-        denominator: Decimal = row["denominator"] or Decimal(0)
-        verified = status == ActivityStatus.VERIFIED.value
+        denominator: Decimal = row["denominator"] or _ZERO
+        verified = status == _VERIFIED
         self.count += sign
-        self.quantity += sign * quantity
-        self.denominator += sign * denominator
-        if verified:
-            self.verified_count += sign
-            self.verified_quantity += sign * quantity
-            self.verified_denominator += sign * denominator
+        self.verified_count += sign if verified else 0
+        # Added or taken out as they are (a decimal multiplied by the sign was one more operation
+        # a sum, for every activity of a batch).
         if sign < 0:
+            self.quantity -= quantity
+            self.denominator -= denominator
+            if verified:
+                self.verified_quantity -= quantity
+                self.verified_denominator -= denominator
             self.withdrawn.add(activity_id)
             if verified:
                 self.verified_withdrawn.add(activity_id)
             return
+        self.quantity += quantity
+        self.denominator += denominator
+        if verified:
+            self.verified_quantity += quantity
+            self.verified_denominator += denominator
         added: Latest = (row["occurred_at"], activity_id, quantity)
         self.latest = _later(self.latest, added)
         if verified:
