@@ -30,8 +30,9 @@ def test_a_throwaway_cluster_skips_durability_and_every_cluster_analyzes_soon():
     )
 
 
-def test_a_durable_cluster_caches_1_gb_and_a_throwaway_one_the_default():
-    # At the default 128 MB the soak's services evicted dirty pages themselves, more every minute.
-    durable, throwaway = _settings(server_settings(durable=True)), _settings(server_settings(durable=False))
-    assert durable["shared_buffers"] == "1GB"
-    assert "shared_buffers" not in throwaway
+def test_every_cluster_caches_1_gb_as_production_does():
+    # At the default 128 MB the soak's services evicted dirty pages themselves, more every minute,
+    # and the reads benchmark's scorecards read a fifth of their pages from the kernel: the
+    # benchmarks measure the cache production runs.
+    for durable in (True, False):
+        assert _settings(server_settings(durable=durable))["shared_buffers"] == "1GB"
