@@ -48,9 +48,10 @@ def _activity_change(
     envelope: Envelope,
     event: ActivityReported | ActivityVerified | ActivityRejected | ActivityCorrected | EvidenceAttached,
     change: Callable[[ActivityState], ActivityState],
+    event_id: str,
 ) -> None:
     pending.region(envelope.region_id).changes.append(
-        ActivityChange(envelope, event.activity_id, event.employee_id, change)
+        ActivityChange(envelope, event.activity_id, event.employee_id, change, event_id)
     )
 
 
@@ -61,11 +62,13 @@ async def on_activity_reported(
     """An activity counts toward its indicator from its report on (with any earlier verification)."""
     identity = ActivityIdentity(event.employee_id, event.indicator_id, event.result_id)
     measure = _measure(event.occurred_at, event.quantity, event.denominator)
+    stamp, evidence = stamp_of(envelope), event.evidence_sha256
     _activity_change(
         pending,
         envelope,
         event,
-        lambda state: state.reported(identity, measure, stamp_of(envelope), event.evidence_sha256),
+        lambda state: state.reported(identity, measure, stamp, evidence),
+        stamp.event_id,
     )
 
 
@@ -75,7 +78,13 @@ async def on_activity_verified(
 ) -> None:
     """Count an activity as verified; kept and applied later if its report has not arrived yet."""
     stamp, evidence = stamp_of(envelope), event.evidence_sha256
-    _activity_change(pending, envelope, event, lambda state: state.verified_at(stamp).with_evidence(evidence))
+    _activity_change(
+        pending,
+        envelope,
+        event,
+        lambda state: state.verified_at(stamp).with_evidence(evidence),
+        stamp.event_id,
+    )
 
 
 @deferring
@@ -84,7 +93,13 @@ async def on_activity_rejected(
 ) -> None:
     """A rejected activity stops counting."""
     stamp, evidence = stamp_of(envelope), event.evidence_sha256
-    _activity_change(pending, envelope, event, lambda state: state.rejected_at(stamp).with_evidence(evidence))
+    _activity_change(
+        pending,
+        envelope,
+        event,
+        lambda state: state.rejected_at(stamp).with_evidence(evidence),
+        stamp.event_id,
+    )
 
 
 @deferring
@@ -93,11 +108,13 @@ async def on_activity_corrected(
 ) -> None:
     """A corrected activity counts again, with its new values, awaiting verification."""
     measure = _measure(event.occurred_at, event.quantity, event.denominator)
+    stamp, evidence = stamp_of(envelope), event.evidence_sha256
     _activity_change(
         pending,
         envelope,
         event,
-        lambda state: state.corrected(measure, stamp_of(envelope)).with_evidence(event.evidence_sha256),
+        lambda state: state.corrected(measure, stamp).with_evidence(evidence),
+        stamp.event_id,
     )
 
 
@@ -110,7 +127,10 @@ async def on_evidence_attached(
     Kept if the report has not arrived yet; the review events also name the files attached by
     then (topics written before this event existed), and all of them make one set.
     """
-    _activity_change(pending, envelope, event, lambda state: state.with_evidence((event.sha256,)))
+    digests = (event.sha256,)
+    _activity_change(
+        pending, envelope, event, lambda state: state.with_evidence(digests), event_id_of(envelope)
+    )
 
 
 async def on_field_visit_logged(scope: ScoringScope, event: FieldVisitLogged, envelope: Envelope) -> None:

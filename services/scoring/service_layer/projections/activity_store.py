@@ -6,6 +6,7 @@ change are touched, and what the change adds to their totals is noted (``note_ac
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -26,7 +27,7 @@ from services.scoring.domain.calendar import Calendar
 from services.scoring.domain.periods import PeriodKind
 from services.scoring.service_layer.projections.backlog import ActivityChange, RegionWork, ViewBacklog
 from services.scoring.service_layer.projections.evidence import check_shared_evidence
-from services.scoring.service_layer.projections.handling import divert_late, event_id_of
+from services.scoring.service_layer.projections.handling import divert_late
 from services.scoring.service_layer.views import RegionFacts, counted_keys, note_activity_change, now, touch
 from shared.json_rows import insert_from_json_rows, json_rows, upsert_from_json_rows
 from shared.messaging.consumer import EventRejected
@@ -60,11 +61,22 @@ def _state_of(row: Row[Any] | None) -> ActivityState:
     )
 
 
-def stored_values(state: ActivityState, employee_id: str, region_calendar: Calendar) -> dict[str, Any]:
-    """The contributions row of an activity's state (without its keys and build record)."""
+def stored_row(
+    state: ActivityState,
+    activity_id: str,
+    employee_id: str,
+    event_id: str,
+    region_id: str,
+    region_calendar: Calendar,
+    updated_at: datetime,
+) -> dict[str, Any]:
+    """The contributions row of an activity's state after an event, every column, built at once:
+    the row the batch stores, and what its deltas and touched rows read."""
     identity, measure = state.identity, state.measure
     period = region_calendar.period_of(measure.occurred_at) if measure else None
     return {
+        "activity_id": activity_id,
+        "region_id": region_id,
         "employee_id": employee_id,
         "indicator_id": identity.indicator_id if identity else None,
         "result_id": identity.result_id if identity else None,
@@ -73,13 +85,9 @@ def stored_values(state: ActivityState, employee_id: str, region_calendar: Calen
         "year": period.year if period else None,
         "occurred_at": measure.occurred_at if measure else None,
         "occurred_utc_offset": utc_offset_minutes(measure.occurred_at) if measure else None,
-        "quantity": Decimal(measure.quantity.numerator) / Decimal(measure.quantity.denominator)
-        if measure
-        else None,
+        "quantity": _decimal(measure.quantity) if measure else None,
         "denominator": (
-            Decimal(measure.denominator.numerator) / Decimal(measure.denominator.denominator)
-            if measure and measure.denominator is not None
-            else None
+            _decimal(measure.denominator) if measure and measure.denominator is not None else None
         ),
         "reported": identity is not None,
         "status": state.status.value,
@@ -88,7 +96,27 @@ def stored_values(state: ActivityState, employee_id: str, region_calendar: Calen
         "measure_corrected": state.measure_corrected,
         "status_stamp_at": state.status_stamp.at if state.status_stamp else None,
         "status_stamp_id": state.status_stamp.event_id if state.status_stamp else None,
+        "last_event_id": event_id,
+        "updated_at": updated_at,
     }
+
+
+def _decimal(value: Fraction) -> Decimal:
+    # Most quantities are whole: no division then.
+    if value.denominator == 1:
+        return Decimal(value.numerator)
+    return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def _late_period(facts: RegionFacts, stored: str | None, new: str | None, at: datetime) -> str | None:
+    """The first (by key) of the periods an activity counted in and counts in that was closed
+    before its event happened, if any."""
+    if stored is not None and new is not None and new < stored:
+        stored, new = new, stored
+    for key in (stored, new):
+        if key is not None and facts.is_frozen(key, at):
+            return key
+    return None
 
 
 async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: RegionWork) -> None:
@@ -112,40 +140,45 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
     before_batch = dict(rows)  # each activity as the progress rows' stored totals count it
     changed: dict[str, dict[str, Any]] = {}
     evidence: list[tuple[ActivityChange, ActivityState]] = []
+    updated_at = now()
     for change in work.changes:
         envelope = change.envelope
         row = rows.get(change.activity_id)
         if row is not None and row["employee_id"] != change.employee_id:
             raise EventRejected(f"activity {change.activity_id} belongs to another employee")
-        before = states.get(change.activity_id, ActivityState())
+        before = states.get(change.activity_id, _UNKNOWN)
         after = change.change(before)
-        if after != before:
-            values = stored_values(after, change.employee_id, facts.calendar)
-            keys = {row["period"] if row is not None else None, values["period"]} - {None}
-            late = next((key for key in sorted(keys) if facts.is_frozen(key, envelope.occurred_at)), None)
-            if late is not None:
-                await divert_late(session, envelope, period=late, subject_id=change.employee_id)
-                continue
-            event_id = event_id_of(envelope)
-            if not after.same_apart_from_evidence(before):  # evidence alone counts in no total
-                counted_before = counted_keys(change.employee_id, row)  # same employee, checked above
-                for progress_key in {*counted_before, *counted_keys(change.employee_id, values)}:
-                    touch(work.progress, progress_key, event_id, envelope.occurred_at)
-            states[change.activity_id] = after
-            rows[change.activity_id] = values
-            changed[change.activity_id] = values | {
-                "activity_id": change.activity_id,
-                "region_id": region_id,
-                "last_event_id": event_id,
-            }
-            # Claims are checked once the activity is reported and whenever it names a new file,
-            # whichever of the two arrives first.
-            if (
-                after.identity is not None
-                and after.evidence
-                and (before.identity is None or after.evidence != before.evidence)
-            ):
-                evidence.append((change, after))
+        if after == before:
+            continue
+        values = stored_row(
+            after,
+            change.activity_id,
+            change.employee_id,
+            change.event_id,
+            region_id,
+            facts.calendar,
+            updated_at,
+        )
+        late = _late_period(
+            facts, row["period"] if row is not None else None, values["period"], envelope.occurred_at
+        )
+        if late is not None:
+            await divert_late(session, envelope, period=late, subject_id=change.employee_id)
+            continue
+        if not after.same_apart_from_evidence(before):  # evidence alone counts in no total
+            counted_before = counted_keys(change.employee_id, row)  # same employee, checked above
+            for progress_key in {*counted_before, *counted_keys(change.employee_id, values)}:
+                touch(work.progress, progress_key, change.event_id, envelope.occurred_at)
+        states[change.activity_id] = after
+        rows[change.activity_id] = changed[change.activity_id] = values
+        # Claims are checked once the activity is reported and whenever it names a new file,
+        # whichever of the two arrives first.
+        if (
+            after.identity is not None
+            and after.evidence
+            and (before.identity is None or after.evidence != before.evidence)
+        ):
+            evidence.append((change, after))
     # A replay refreshes its rows from the facts at its very end: what a change adds to the stored
     # totals (for the live refresh) would be thrown away.
     if batch.replay_backlog is None:
@@ -154,7 +187,6 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
                 work.deltas, activity_id, values["employee_id"], before_batch.get(activity_id), values
             )
     if changed:
-        stamp = now()
         # An activity the locked read did not find is inserted plainly: an upsert's speculative
         # insertion (a look-up of the key first, a confirmation record after) was paid by every new
         # activity. Its events are keyed by its employee, so one consumer applies them (in a
@@ -163,14 +195,18 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
         for statement, found in ((_INSERT_CONTRIBUTIONS, False), (_STORE_CONTRIBUTIONS, True)):
             ids = [activity_id for activity_id in sorted(changed) if (activity_id in before_batch) is found]
             if ids:
-                rows_json = json_rows(changed[activity_id] | {"updated_at": stamp} for activity_id in ids)
-                await session.execute(statement, {"rows": rows_json})
+                await session.execute(
+                    statement, {"rows": json_rows(changed[activity_id] for activity_id in ids)}
+                )
     if evidence:
         await check_shared_evidence(batch, region_id, evidence, facts.calendar)
 
 
-_STORED_COLUMNS = tuple(stored_values(ActivityState(), "", Calendar("UTC", PeriodKind.QUARTERLY)))
-_CONTRIBUTION_COLUMNS = ("activity_id", "region_id", *_STORED_COLUMNS, "last_event_id", "updated_at")
+#: An activity no event of the batch or before told of yet.
+_UNKNOWN = ActivityState()
+_CONTRIBUTION_COLUMNS = tuple(
+    stored_row(_UNKNOWN, "", "", "", "", Calendar("UTC", PeriodKind.QUARTERLY), datetime.min)
+)
 
 
 def _lock_contributions_statement() -> Any:

@@ -35,6 +35,8 @@ class ActivityChange:
     activity_id: str
     employee_id: str
     change: Callable[[ActivityState], ActivityState]
+    #: The event's id as the rows it changes record it (spelt once: a UUID's text costs a microsecond).
+    event_id: str
 
 
 @dataclass
