@@ -100,7 +100,10 @@ class ActivityState:
             measure if measure is not None else (self.measure, self.measure_stamp, self.measure_corrected)
         )
         status_value, status_stamp = status if status is not None else (self.status, self.status_stamp)
-        return ActivityState(
+        # Its fields set in one step: a frozen dataclass's ``__init__`` sets each of the seven through
+        # ``object.__setattr__``, and every activity event makes a state.
+        state = object.__new__(ActivityState)
+        vars(state).update(
             identity=identity if identity is not None else self.identity,
             measure=measured,
             measure_stamp=measure_stamp,
@@ -109,6 +112,7 @@ class ActivityState:
             status_stamp=status_stamp,
             evidence=evidence if evidence is not None else self.evidence,
         )
+        return state
 
     def same_apart_from_evidence(self, other: ActivityState) -> bool:
         """Whether two states differ at most in their evidence files (which count in no total)."""
