@@ -31,15 +31,31 @@ from shared.contracts.reporting import (
 from shared.region_time import utc_offset_minutes
 
 _PLACES = Decimal("0.0001")
+_ZERO = Decimal(0)
+
+
+def _stored_fraction(value: Decimal) -> Fraction:
+    """A reported decimal as stored (four places), as an exact fraction: the state then compares
+    equal to what is read back. Remembered by value (most activities report the same few counts;
+    fractions are immutable): a ``Fraction`` made of two ints still reduces them by their gcd."""
+    found = _STORED_FRACTIONS.get(value)
+    if found is None:
+        if len(_STORED_FRACTIONS) >= _STORED_FRACTIONS_KEPT:
+            _STORED_FRACTIONS.clear()
+        found = _STORED_FRACTIONS[value] = Fraction(*value.quantize(_PLACES).as_integer_ratio())
+    return found
+
+
+#: Reported decimals' stored fractions, by value (at most ``_STORED_FRACTIONS_KEPT``).
+_STORED_FRACTIONS: dict[Decimal, Fraction] = {}
+_STORED_FRACTIONS_KEPT = 4_096
 
 
 def _measure(occurred_at: datetime, quantity: Decimal | None, denominator: Decimal | None) -> ActivityMeasure:
-    # Stored with four decimals: the state compares equal to what is read back.
-    def exact(value: Decimal) -> Fraction:
-        return Fraction(*value.quantize(_PLACES).as_integer_ratio())  # ints: Fraction's fast path
-
     return ActivityMeasure(
-        occurred_at, exact(quantity or Decimal(0)), None if denominator is None else exact(denominator)
+        occurred_at,
+        _stored_fraction(quantity or _ZERO),
+        None if denominator is None else _stored_fraction(denominator),
     )
 
 

@@ -166,8 +166,10 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
             await divert_late(session, envelope, period=late, subject_id=change.employee_id)
             continue
         if not after.same_apart_from_evidence(before):  # evidence alone counts in no total
-            counted_before = counted_keys(change.employee_id, row)  # same employee, checked above
-            for progress_key in {*counted_before, *counted_keys(change.employee_id, values)}:
+            touched = counted_keys(change.employee_id, values)
+            if row is not None:  # same employee, checked above
+                touched = list({*counted_keys(change.employee_id, row), *touched})
+            for progress_key in touched:
                 touch(work.progress, progress_key, change.event_id, envelope.occurred_at)
         states[change.activity_id] = after
         rows[change.activity_id] = changed[change.activity_id] = values
