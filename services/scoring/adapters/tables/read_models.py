@@ -110,4 +110,6 @@ plan_indicators = Table(
     Column("period_targets", JSONB, nullable=False),
     PrimaryKeyConstraint("region_id", "plan_id", "indicator_id", name="pk_plan_indicators"),
     Index("ix_plan_indicators_region_id_employee_id_year", "region_id", "employee_id", "year"),
+    # A plan's indicators in their order, as the scorecard reads them (migration 0017).
+    Index("ix_plan_indicators_plan_position", "region_id", "plan_id", "position"),
 )

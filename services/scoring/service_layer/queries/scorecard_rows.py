@@ -2,7 +2,7 @@
 indicators with their progress, and the activities behind them (scorecards.py builds the answer).
 
 One row, read in one round trip by a function that sets the region, then reads (scoring's migration
-0016, where the statement is: ``scorecard_read`` for a period, ``scorecard_of_year_read`` for a
+0017, where the statement is: ``scorecard_read`` for a period, ``scorecard_of_year_read`` for a
 year; ``shared.region_reads.RegionCall``).
 """
 
