@@ -97,6 +97,10 @@ def _weighted_mean(pairs: Sequence[tuple[Fraction, Fraction]]) -> Fraction | Non
     object) at every step, which made this most of an employee's assessment. The sums' denominators
     are multiplied only when they differ, so the integers stay small for the usual equal weights.
     """
+    if len(pairs) == 1:
+        # One value (a one-indicator result, a lone verified share): its own mean, no new fraction.
+        value, value_weight = pairs[0]
+        return value if value_weight else None
     total, total_denominator, weight, weight_denominator = 0, 1, 0, 1
     for value, value_weight in pairs:
         numerator = value.numerator * value_weight.numerator
@@ -160,7 +164,10 @@ def assess_employee(
     main = [b for b in breakdown if b.result.kind is ResultKind.MAIN]
     additional = [b for b in breakdown if b.result.kind is ResultKind.ADDITIONAL]
 
-    if policy.main_weighting is MainWeighting.PER_INDICATOR:
+    if policy.main_weighting is MainWeighting.PER_INDICATOR and len(main) == 1:
+        # One main result: the mean over its indicators is the one its breakdown just took.
+        main_achievement = main[0].achievement
+    elif policy.main_weighting is MainWeighting.PER_INDICATOR:
         main_achievement = _weighted_mean(_scored([i for b in main for i in b.indicators], policy))
     else:
         main_achievement = _weighted_mean(
