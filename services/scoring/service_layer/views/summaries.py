@@ -8,6 +8,7 @@ upsert compares it with the stored row's).
 
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import cache
 from typing import Any
 
@@ -27,7 +28,7 @@ from services.scoring.domain.behaviour import behaviour_rating
 from services.scoring.domain.performance import assess_employee
 from services.scoring.domain.periods import Period, PeriodKind, parse_period_key
 from services.scoring.domain.predicate import predicate_of
-from services.scoring.domain.rating import ProposalReason, RatingProposal, propose_result_rating
+from services.scoring.domain.rating import ProposalReason, Rating, RatingThresholds, propose_result_rating
 from services.scoring.service_layer.rollups import refresh_unit_rollups
 from services.scoring.service_layer.views.facts import RegionFacts
 from services.scoring.service_layer.views.plans import PlannedIndicators, cached_plan_structure
@@ -38,6 +39,39 @@ from services.scoring.service_layer.views.values import now, to_decimal
 from shared.i18n import phrase_message
 from shared.json_rows import insert_from_json_rows, json_rows
 from shared.refusals import Phrase
+
+
+def _proposal(
+    achievement: Fraction | None, verified_share: Fraction | None, thresholds: RatingThresholds
+) -> tuple[Rating, list[dict[str, Any]]]:
+    """The results rating proposed for an achievement and verified share, with its reasons as the
+    row stores them; remembered by the fractions' integers and the thresholds, since a region's
+    employees reach the same few achievements again and again (a proposal built three or four
+    frozen objects and compared fractions each time)."""
+    key = (
+        None if achievement is None else achievement.numerator,
+        None if achievement is None else achievement.denominator,
+        None if verified_share is None else verified_share.numerator,
+        None if verified_share is None else verified_share.denominator,
+        id(thresholds),
+    )
+    found = _PROPOSALS.get(key)
+    # The thresholds themselves are kept with the entry, so an id reused by other thresholds misses.
+    if found is None or found[0] is not thresholds:
+        if len(_PROPOSALS) >= _PROPOSALS_KEPT:
+            _PROPOSALS.clear()
+        proposal = propose_result_rating(achievement, verified_share, thresholds)
+        found = _PROPOSALS[key] = (
+            thresholds,
+            proposal.rating,
+            tuple(_reason_json(reason) for reason in proposal.reasons),
+        )
+    return found[1], [dict(reason) for reason in found[2]]
+
+
+#: Proposals as stored, by the integers of what they are made of (at most ``_PROPOSALS_KEPT``).
+_PROPOSALS: dict[tuple[Any, ...], tuple[RatingThresholds, Rating, tuple[dict[str, Any], ...]]] = {}
+_PROPOSALS_KEPT = 65_536
 
 
 def _reason_json(reason: ProposalReason) -> dict[str, Any]:
@@ -257,9 +291,7 @@ def _summary_values(
                 indicator, realisation, rules.achievement, judgement
             )
     assessed = assess_employee(structure, achievements, rules.employee_achievement)
-    proposal: RatingProposal = propose_result_rating(
-        assessed.achievement, assessed.verified_share, rules.rating
-    )
+    proposed, reasons = _proposal(assessed.achievement, assessed.verified_share, rules.rating)
     behaviour = behaviour_rating(assessment.proposed_rating, assessment.scores) if assessment else None
     return {
         "plan_id": plan.plan_id,
@@ -275,9 +307,9 @@ def _summary_values(
         ),
         "indicator_outcomes": [_outcome_json(item) for item in assessed.indicators()],
         "rule_set_from": rules.effective_from,
-        "proposed_result_rating": proposal.rating.value,
-        "proposal_reasons": [_reason_json(reason) for reason in proposal.reasons],
+        "proposed_result_rating": proposed.value,
+        "proposal_reasons": reasons,
         "behaviour_assessment_id": assessment.assessment_id if assessment else None,
         "proposed_behaviour_rating": behaviour.value if behaviour else None,
-        "proposed_predicate": predicate_of(proposal.rating, behaviour).value if behaviour else None,
+        "proposed_predicate": predicate_of(proposed, behaviour).value if behaviour else None,
     }
