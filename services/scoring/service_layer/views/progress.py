@@ -211,7 +211,9 @@ def _progress_values(
 ) -> tuple[dict[str, Any], IndicatorAchievement | None]:
     """A progress row's content from its totals and its planned indicator (if any), and the
     indicator's assessment when it has activities (the summary's, for an unjudged indicator)."""
-    aggregation = Aggregation(planned.aggregation.upper()) if planned else Aggregation.SUM
+    # The planned indicator (remembered for its row and period) already holds its aggregation.
+    indicator = facts.indicator(planned, period) if planned is not None else None
+    aggregation = indicator.aggregation if indicator is not None else Aggregation.SUM
     values: dict[str, Any] = {
         "quantity_sum": totals_row.quantity,
         "denominator_sum": totals_row.denominator,
@@ -240,8 +242,7 @@ def _progress_values(
     realisation = realisation_from_totals(aggregation, totals)
     target: Fraction | None = None
     assessed: IndicatorAchievement | None = None
-    if planned is not None:
-        indicator = facts.indicator(planned, period)
+    if indicator is not None:
         if isinstance(indicator.target, NumericTarget):
             target = indicator.target.value
         if totals_row.activity_count:

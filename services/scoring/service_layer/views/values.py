@@ -15,6 +15,23 @@ def to_decimal(value: Fraction | None, places: int = PLACES) -> Decimal | None:
     """An exact fraction rounded (half even) for storage and display."""
     if value is None:
         return None
+    # Remembered by the fraction's integers (hashing a ``Fraction`` takes a modular inverse): a
+    # region's rows round the same targets, shares and achievements again and again.
+    key = (value.numerator, value.denominator, places)
+    found = _ROUNDED.get(key)
+    if found is None:
+        if len(_ROUNDED) >= _ROUNDED_KEPT:
+            _ROUNDED.clear()
+        found = _ROUNDED[key] = _rounded(value, places)
+    return found
+
+
+#: Fractions rounded for storage, by their integers and places (at most ``_ROUNDED_KEPT``).
+_ROUNDED: dict[tuple[int, int, int], Decimal] = {}
+_ROUNDED_KEPT = 65_536
+
+
+def _rounded(value: Fraction, places: int) -> Decimal:
     # Rounded once, in integers: half the time of a decimal division (to 28 digits, then rounded
     # again to the places), which every view row paid several times.
     numerator, denominator = abs(value.numerator), value.denominator
