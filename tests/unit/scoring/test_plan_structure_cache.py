@@ -1,8 +1,8 @@
 """The planned results of a plan, remembered by the summary refresh, never outlive the rows they came from."""
 
+from collections import namedtuple
 from decimal import Decimal
 from fractions import Fraction
-from types import SimpleNamespace
 from typing import Any
 
 from services.scoring.domain.achievement import NumericTarget
@@ -10,7 +10,8 @@ from services.scoring.domain.periods import parse_period_key
 from services.scoring.service_layer.views.plans import cached_plan_structure
 
 
-def row(target: int, **changes: Any) -> SimpleNamespace:
+def row(target: int, **changes: Any) -> Any:
+    """A plan indicator row as the refresh reads it: its values in order, each also by name."""
     values: dict[str, Any] = {
         "region_id": "r",
         "plan_id": "p",
@@ -29,7 +30,8 @@ def row(target: int, **changes: Any) -> SimpleNamespace:
         "period_targets": {},
         "position": 0,
     }
-    return SimpleNamespace(**(values | changes))
+    values |= changes
+    return namedtuple("PlanIndicatorRow", values)(**values)
 
 
 def test_the_same_rows_give_the_same_results_and_other_rows_their_own() -> None:

@@ -118,20 +118,22 @@ def cached_indicator(row: Any, period: Period) -> Indicator:
     # Every batch turns the same plan rows into domain indicators again. Building a key of the
     # row's content (a tuple of its targets among it) cost more than comparing the row with the
     # one remembered; the cache is shared by the whole process, and emptied when full.
+    # The row's values are compared as a plain tuple: a row's own ``==`` (each batch reads its
+    # plan rows anew) is Python code, about three times the tuple's conversion and comparison.
     key = (row.region_id, row.plan_id, row.indicator_id, period.key)
     found = _INDICATORS.get(key)
-    if found is not None and (found[0] is row or found[0] == row):
+    if found is not None and found[0] == tuple(row):
         return found[1]
     indicator = indicator_of(row, period)
     if len(_INDICATORS) >= _INDICATORS_KEPT:
         _INDICATORS.clear()
-    _INDICATORS[key] = (row, indicator)
+    _INDICATORS[key] = (tuple(row), indicator)
     return indicator
 
 
 #: Domain indicators of plan indicator rows for a period, by (region, plan, indicator, period key),
-#: with the row each was made of.
-_INDICATORS: dict[tuple[str, str, str, str], tuple[Any, Indicator]] = {}
+#: with the values of the row each was made of.
+_INDICATORS: dict[tuple[str, str, str, str], tuple[tuple[Any, ...], Indicator]] = {}
 _INDICATORS_KEPT = 200_000
 
 
@@ -205,21 +207,24 @@ def cached_plan_structure(rows: Iterable[Any], period: Period) -> tuple[PlannedR
     period and kept only while its rows are equal to those it was made of (so never stale)."""
     # Every summary refresh turns its plan's rows into the planned results again; comparing the
     # rows with those remembered is cheaper than looking up each indicator by its content.
+    # The rows' values are compared as plain tuples (see ``cached_indicator``).
     made_of = tuple(rows)
     if not made_of:
         return ()
     key = (made_of[0].region_id, made_of[0].plan_id, period.key)
+    values = tuple(map(tuple, made_of))
     found = _STRUCTURES.get(key)
-    if found is not None and found[0] == made_of:
+    if found is not None and found[0] == values:
         return found[1]
     structure = plan_structure(made_of, period, cached_indicator)
     if len(_STRUCTURES) >= _STRUCTURES_KEPT:
         _STRUCTURES.clear()
-    _STRUCTURES[key] = (made_of, structure)
+    _STRUCTURES[key] = (values, structure)
     return structure
 
 
-#: Planned results of a plan for a period, by (region, plan, period key), with the rows they came from.
+#: Planned results of a plan for a period, by (region, plan, period key), with the values of the rows
+#: they came from.
 _STRUCTURES: dict[tuple[str, str, str], tuple[tuple[Any, ...], tuple[PlannedResult, ...]]] = {}
 #: Each entry holds its plan's indicator rows as well: at 50,000 (the first bound) a region of
 #: 100,000 employees could keep hundreds of MB in the consumer. The plans being reported on now
