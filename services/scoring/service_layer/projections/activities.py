@@ -18,7 +18,7 @@ from services.scoring.domain.activity import ActivityIdentity, ActivityMeasure, 
 from services.scoring.service_layer.projections.backlog import ActivityChange
 from services.scoring.service_layer.projections.handling import divert_late, event_id_of, stamp_of
 from services.scoring.service_layer.projections.pending import PendingViews, ScoringScope, deferring
-from services.scoring.service_layer.views import calendar, is_frozen
+from services.scoring.service_layer.views import calendar, exact, is_frozen
 from shared.contracts import Envelope
 from shared.contracts.reporting import (
     ActivityCorrected,
@@ -36,19 +36,8 @@ _ZERO = Decimal(0)
 
 def _stored_fraction(value: Decimal) -> Fraction:
     """A reported decimal as stored (four places), as an exact fraction: the state then compares
-    equal to what is read back. Remembered by value (most activities report the same few counts;
-    fractions are immutable): a ``Fraction`` made of two ints still reduces them by their gcd."""
-    found = _STORED_FRACTIONS.get(value)
-    if found is None:
-        if len(_STORED_FRACTIONS) >= _STORED_FRACTIONS_KEPT:
-            _STORED_FRACTIONS.clear()
-        found = _STORED_FRACTIONS[value] = Fraction(*value.quantize(_PLACES).as_integer_ratio())
-    return found
-
-
-#: Reported decimals' stored fractions, by value (at most ``_STORED_FRACTIONS_KEPT``).
-_STORED_FRACTIONS: dict[Decimal, Fraction] = {}
-_STORED_FRACTIONS_KEPT = 4_096
+    equal to what is read back (remembered by value, as the views' stored decimals are)."""
+    return exact(value.quantize(_PLACES))
 
 
 def _measure(occurred_at: datetime, quantity: Decimal | None, denominator: Decimal | None) -> ActivityMeasure:

@@ -37,7 +37,7 @@ from services.scoring.service_layer.views.touches import (
     counted_keys,
     touch,
 )
-from services.scoring.service_layer.views.values import now, to_decimal
+from services.scoring.service_layer.views.values import exact, now, to_decimal
 
 __all__ = [
     "EmployeeYear",
@@ -52,6 +52,7 @@ __all__ = [
     "counted_keys",
     "employee_assignment",
     "employees_today",
+    "exact",
     "indicator_of",
     "is_frozen",
     "latest_rater_assessment",
