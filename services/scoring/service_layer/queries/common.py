@@ -25,6 +25,7 @@ from services.scoring.domain.distribution import DistributionReport, Distributio
 from services.scoring.domain.periods import Period, PeriodKind
 from services.scoring.domain.predicate import OrganisationPredicate, Predicate
 from services.scoring.domain.rules import RuleBook, RuleSet
+from services.scoring.service_layer.memo import Memo
 from services.scoring.service_layer.rules import rule_set_for, rule_set_in
 from services.scoring.service_layer.schemas import DistributionCheckRead, DistributionWarning
 from services.scoring.service_layer.views import employee_assignment, employees_today
@@ -212,18 +213,14 @@ def _checked(
     found = _CHECKED.get(key)
     if found is not None and found[0] is rules:
         return found[1]
-    if len(_CHECKED) >= _CHECKS_KEPT:
-        _CHECKED.clear()
-    report = check_distribution(organisation, counts, rules)
-    _CHECKED[key] = (rules, report)
-    return report
+    return _CHECKED.keep(key, (rules, check_distribution(organisation, counts, rules)))[1]
 
 
 _CHECKS_KEPT = 4096
-_CHECKED: dict[
+_CHECKED: Memo[
     tuple[OrganisationPredicate, frozenset[tuple[Predicate, int]], int],
     tuple[DistributionRules, DistributionReport],
-] = {}
+] = Memo(_CHECKS_KEPT)
 
 
 async def distribution_of(

@@ -23,6 +23,7 @@ from services.scoring.domain.achievement import (
 from services.scoring.domain.performance import PlannedResult, ResultKind
 from services.scoring.domain.periods import Period
 from services.scoring.domain.targets import period_target
+from services.scoring.service_layer.memo import Memo
 from services.scoring.service_layer.views.values import to_fraction
 
 #: Plan indicator rows of the plans in force, by (employee, year), in plan order.
@@ -124,17 +125,12 @@ def cached_indicator(row: Any, period: Period) -> Indicator:
     found = _INDICATORS.get(key)
     if found is not None and found[0] == tuple(row):
         return found[1]
-    indicator = indicator_of(row, period)
-    if len(_INDICATORS) >= _INDICATORS_KEPT:
-        _INDICATORS.clear()
-    _INDICATORS[key] = (tuple(row), indicator)
-    return indicator
+    return _INDICATORS.keep(key, (tuple(row), indicator_of(row, period)))[1]
 
 
 #: Domain indicators of plan indicator rows for a period, by (region, plan, indicator, period key),
 #: with the values of the row each was made of.
-_INDICATORS: dict[tuple[str, str, str, str], tuple[tuple[Any, ...], Indicator]] = {}
-_INDICATORS_KEPT = 200_000
+_INDICATORS: Memo[tuple[str, str, str, str], tuple[tuple[Any, ...], Indicator]] = Memo(200_000)
 
 
 def _plan_indicators_in_force_statement() -> Any:
@@ -216,17 +212,12 @@ def cached_plan_structure(rows: Iterable[Any], period: Period) -> tuple[PlannedR
     found = _STRUCTURES.get(key)
     if found is not None and found[0] == values:
         return found[1]
-    structure = plan_structure(made_of, period, cached_indicator)
-    if len(_STRUCTURES) >= _STRUCTURES_KEPT:
-        _STRUCTURES.clear()
-    _STRUCTURES[key] = (values, structure)
-    return structure
+    return _STRUCTURES.keep(key, (values, plan_structure(made_of, period, cached_indicator)))[1]
 
 
 #: Planned results of a plan for a period, by (region, plan, period key), with the values of the rows
 #: they came from.
-_STRUCTURES: dict[tuple[str, str, str], tuple[tuple[Any, ...], tuple[PlannedResult, ...]]] = {}
 #: Each entry holds its plan's indicator rows as well: at 50,000 (the first bound) a region of
 #: 100,000 employees could keep hundreds of MB in the consumer. The plans being reported on now
 #: (what a live batch refreshes again and again) fit in a few thousand.
-_STRUCTURES_KEPT = 4_096
+_STRUCTURES: Memo[tuple[str, str, str], tuple[tuple[Any, ...], tuple[PlannedResult, ...]]] = Memo(4_096)

@@ -29,6 +29,7 @@ from services.scoring.domain.performance import assess_employee
 from services.scoring.domain.periods import Period, PeriodKind, parse_period_key
 from services.scoring.domain.predicate import predicate_of
 from services.scoring.domain.rating import ProposalReason, Rating, RatingThresholds, propose_result_rating
+from services.scoring.service_layer.memo import Memo
 from services.scoring.service_layer.rollups import refresh_unit_rollups
 from services.scoring.service_layer.views.facts import RegionFacts
 from services.scoring.service_layer.views.plans import PlannedIndicators, cached_plan_structure
@@ -58,20 +59,15 @@ def _proposal(
     found = _PROPOSALS.get(key)
     # The thresholds themselves are kept with the entry, so an id reused by other thresholds misses.
     if found is None or found[0] is not thresholds:
-        if len(_PROPOSALS) >= _PROPOSALS_KEPT:
-            _PROPOSALS.clear()
         proposal = propose_result_rating(achievement, verified_share, thresholds)
-        found = _PROPOSALS[key] = (
-            thresholds,
-            proposal.rating,
-            tuple(_reason_json(reason) for reason in proposal.reasons),
+        found = _PROPOSALS.keep(
+            key, (thresholds, proposal.rating, tuple(_reason_json(reason) for reason in proposal.reasons))
         )
     return found[1], [dict(reason) for reason in found[2]]
 
 
-#: Proposals as stored, by the integers of what they are made of (at most ``_PROPOSALS_KEPT``).
-_PROPOSALS: dict[tuple[Any, ...], tuple[RatingThresholds, Rating, tuple[dict[str, Any], ...]]] = {}
-_PROPOSALS_KEPT = 65_536
+#: Proposals as stored, by the integers of what they are made of.
+_PROPOSALS: Memo[tuple[Any, ...], tuple[RatingThresholds, Rating, tuple[dict[str, Any], ...]]] = Memo(65_536)
 
 
 def _reason_json(reason: ProposalReason) -> dict[str, Any]:
@@ -90,15 +86,12 @@ def _reason_json(reason: ProposalReason) -> dict[str, Any]:
     )
     found = _REASONS.get(key)
     if found is None:
-        if len(_REASONS) >= _REASONS_KEPT:
-            _REASONS.clear()
-        found = _REASONS[key] = _reason_values(reason)
+        found = _REASONS.keep(key, _reason_values(reason))
     return dict(found)
 
 
-#: Proposal reasons as stored, by what they are made of (at most ``_REASONS_KEPT``).
-_REASONS: dict[tuple[Any, ...], dict[str, Any]] = {}
-_REASONS_KEPT = 65_536
+#: Proposal reasons as stored, by what they are made of.
+_REASONS: Memo[tuple[Any, ...], dict[str, Any]] = Memo(65_536)
 
 
 def _reason_values(reason: ProposalReason) -> dict[str, Any]:
@@ -113,9 +106,8 @@ def _reason_values(reason: ProposalReason) -> dict[str, Any]:
     }
 
 
-#: Proposal reasons already worded, by their text and parameters (at most ``_WORDED_KEPT``).
-_WORDED: dict[tuple[str, tuple[tuple[str, object], ...]], tuple[str, str]] = {}
-_WORDED_KEPT = 4096
+#: Proposal reasons already worded, by their text and parameters.
+_WORDED: Memo[tuple[str, tuple[tuple[str, object], ...]], tuple[str, str]] = Memo(4096)
 
 
 def _messages(phrase: Phrase) -> tuple[str, str]:
@@ -125,9 +117,7 @@ def _messages(phrase: Phrase) -> tuple[str, str]:
     key = (phrase.message, tuple(phrase.params.items()))
     worded = _WORDED.get(key)
     if worded is None:
-        if len(_WORDED) >= _WORDED_KEPT:
-            _WORDED.clear()
-        worded = _WORDED[key] = (phrase_message(phrase, "en"), phrase_message(phrase, "id"))
+        worded = _WORDED.keep(key, (phrase_message(phrase, "en"), phrase_message(phrase, "id")))
     return worded
 
 

@@ -7,6 +7,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from services.scoring.service_layer.memo import Memo
+
 PLACES = 4
 _SCALE = 10**PLACES
 
@@ -19,16 +21,11 @@ def to_decimal(value: Fraction | None, places: int = PLACES) -> Decimal | None:
     # region's rows round the same targets, shares and achievements again and again.
     key = (value.numerator, value.denominator, places)
     found = _ROUNDED.get(key)
-    if found is None:
-        if len(_ROUNDED) >= _ROUNDED_KEPT:
-            _ROUNDED.clear()
-        found = _ROUNDED[key] = _rounded(value, places)
-    return found
+    return _ROUNDED.keep(key, _rounded(value, places)) if found is None else found
 
 
-#: Fractions rounded for storage, by their integers and places (at most ``_ROUNDED_KEPT``).
-_ROUNDED: dict[tuple[int, int, int], Decimal] = {}
-_ROUNDED_KEPT = 65_536
+#: Fractions rounded for storage, by their integers and places.
+_ROUNDED: Memo[tuple[int, int, int], Decimal] = Memo(65_536)
 
 
 def _rounded(value: Fraction, places: int) -> Decimal:
@@ -52,16 +49,11 @@ def exact(value: Decimal) -> Fraction:
     mostly the same few values (zeros, an activity's quantity), and a ``Fraction`` made from a
     ``Decimal`` is checked against the abstract number classes first (fractions are immutable)."""
     found = _FRACTIONS.get(value)
-    if found is None:
-        if len(_FRACTIONS) >= _FRACTIONS_KEPT:
-            _FRACTIONS.clear()
-        found = _FRACTIONS[value] = Fraction(value)
-    return found
+    return _FRACTIONS.keep(value, Fraction(value)) if found is None else found
 
 
-#: Exact fractions of stored decimals, by value (at most ``_FRACTIONS_KEPT``).
-_FRACTIONS: dict[Decimal, Fraction] = {}
-_FRACTIONS_KEPT = 4_096
+#: Exact fractions of stored decimals, by value.
+_FRACTIONS: Memo[Decimal, Fraction] = Memo(4_096)
 
 
 def now() -> datetime:
