@@ -238,11 +238,7 @@ def _reason(stored: dict[str, Any]) -> dict[str, Any]:
     model does not name are left out either way.
     """
     required, actual = stored.get("required"), stored.get("actual")
-    if (
-        type(required) in _SHARES
-        and type(actual) in _SHARES
-        and type(stored.get("satisfied")) is bool
-    ):
+    if type(required) in _SHARES and type(actual) in _SHARES and type(stored.get("satisfied")) is bool:
         return {
             "code": stored["code"],
             "required": None if required is None else str(Decimal(required)),
