@@ -99,6 +99,66 @@ async def refresh_progress(
             _CURRENT_PROGRESS, {"region_id": region_id, **progress_key_arrays(keys)}
         )
     }
+    totals, from_contributions = _advanced(keys, current, deltas, recompute)
+    if from_contributions:
+        totals |= await totals_from_contributions(session, region_id, from_contributions)
+    planned_by_year = (
+        planned
+        if planned is not None
+        else await plan_indicators_in_force(session, region_id, (employee_id for employee_id, _, _ in keys))
+    )
+    upserts, deletes = _progress_rows(facts, keys, touched, current, totals, planned_by_year, fresh)
+    if upserts:
+        # One JSON parameter for every row (an executemany encoded each value on its own).
+        statement = upsert_from_json_rows(indicator_progress, tuple(upserts[0]), _PROGRESS_KEY)
+        await session.execute(statement, {"rows": json_rows(upserts)})
+    if deletes:
+        # Rows known to exist, each deleted by its primary key (an index look-up whatever the
+        # statistics say; a join to the keys was planned as a scan of the region's rows).
+        await session.execute(
+            _DELETE_PROGRESS,
+            [
+                {"r": region_id, "e": employee_id, "i": indicator_id, "p": period}
+                for employee_id, indicator_id, period in deletes
+            ],
+        )
+    return fresh
+
+
+def _current_progress_statement() -> Any:
+    key_table, progress = progress_keys_table(), indicator_progress.c
+    query = (
+        select(indicator_progress)
+        .where(
+            progress.region_id == bindparam("region_id"),
+            progress.employee_id == key_table.c.employee_id,
+            progress.indicator_id == key_table.c.indicator_id,
+            progress.period == key_table.c.period,
+        )
+        .with_for_update()
+    )
+    return per_key(key_table, query, "p")
+
+
+#: The touched rows as stored (built once: see ``sql_arrays``).
+_CURRENT_PROGRESS = _current_progress_statement()
+_PROGRESS_KEY = ("region_id", "employee_id", "indicator_id", "period")
+_DELETE_PROGRESS = delete(indicator_progress).where(
+    indicator_progress.c.region_id == bindparam("r"),
+    indicator_progress.c.employee_id == bindparam("e"),
+    indicator_progress.c.indicator_id == bindparam("i"),
+    indicator_progress.c.period == bindparam("p"),
+)
+
+
+def _advanced(
+    keys: list[ProgressKey],
+    current: dict[ProgressKey, Any],
+    deltas: dict[ProgressKey, ProgressDelta] | None,
+    recompute: set[ProgressKey] | None,
+) -> tuple[dict[ProgressKey, Any], list[ProgressKey]]:
+    """The rows' totals that follow from their stored totals and the batch's changes, and the keys
+    that must be recomputed from their contributions instead."""
     totals: dict[ProgressKey, Any] = {}
     from_contributions: list[ProgressKey] = []
     for key in keys:
@@ -109,13 +169,21 @@ async def refresh_progress(
             totals[key] = advanced_totals(current.get(key), deltas.get(key) or ProgressDelta())
         except NeedsRecompute:
             from_contributions.append(key)
-    if from_contributions:
-        totals |= await totals_from_contributions(session, region_id, from_contributions)
-    planned_by_year = (
-        planned
-        if planned is not None
-        else await plan_indicators_in_force(session, region_id, (employee_id for employee_id, _, _ in keys))
-    )
+    return totals, from_contributions
+
+
+def _progress_rows(
+    facts: RegionFacts,
+    keys: list[ProgressKey],
+    touched: dict[ProgressKey, Touch],
+    current: dict[ProgressKey, Any],
+    totals: dict[ProgressKey, Any],
+    planned_by_year: PlannedIndicators,
+    fresh: FreshRows,
+) -> tuple[list[dict[str, Any]], list[ProgressKey]]:
+    """The rows to upsert (those whose content changed) and the stored rows to delete, with each
+    row as it now stands noted in ``fresh``: the refresh's work between its statements."""
+    region_id = facts.region_id
     stamp = now()
     upserts: list[dict[str, Any]] = []
     deletes: list[ProgressKey] = []
@@ -163,47 +231,7 @@ async def refresh_progress(
                 "updated_at": stamp,
             }
         )
-    if upserts:
-        # One JSON parameter for every row (an executemany encoded each value on its own).
-        statement = upsert_from_json_rows(indicator_progress, tuple(upserts[0]), _PROGRESS_KEY)
-        await session.execute(statement, {"rows": json_rows(upserts)})
-    if deletes:
-        # Rows known to exist, each deleted by its primary key (an index look-up whatever the
-        # statistics say; a join to the keys was planned as a scan of the region's rows).
-        await session.execute(
-            _DELETE_PROGRESS,
-            [
-                {"r": region_id, "e": employee_id, "i": indicator_id, "p": period}
-                for employee_id, indicator_id, period in deletes
-            ],
-        )
-    return fresh
-
-
-def _current_progress_statement() -> Any:
-    key_table, progress = progress_keys_table(), indicator_progress.c
-    query = (
-        select(indicator_progress)
-        .where(
-            progress.region_id == bindparam("region_id"),
-            progress.employee_id == key_table.c.employee_id,
-            progress.indicator_id == key_table.c.indicator_id,
-            progress.period == key_table.c.period,
-        )
-        .with_for_update()
-    )
-    return per_key(key_table, query, "p")
-
-
-#: The touched rows as stored (built once: see ``sql_arrays``).
-_CURRENT_PROGRESS = _current_progress_statement()
-_PROGRESS_KEY = ("region_id", "employee_id", "indicator_id", "period")
-_DELETE_PROGRESS = delete(indicator_progress).where(
-    indicator_progress.c.region_id == bindparam("r"),
-    indicator_progress.c.employee_id == bindparam("e"),
-    indicator_progress.c.indicator_id == bindparam("i"),
-    indicator_progress.c.period == bindparam("p"),
-)
+    return upserts, deletes
 
 
 def _progress_values(

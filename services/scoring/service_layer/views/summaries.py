@@ -34,7 +34,7 @@ from services.scoring.service_layer.rollups import refresh_unit_rollups
 from services.scoring.service_layer.views.facts import RegionFacts
 from services.scoring.service_layer.views.plans import PlannedIndicators, cached_plan_structure
 from services.scoring.service_layer.views.progress import FreshProgress, FreshRows, totals_of
-from services.scoring.service_layer.views.summary_inputs import read_summary_inputs
+from services.scoring.service_layer.views.summary_inputs import SummaryInputs, read_summary_inputs
 from services.scoring.service_layer.views.touches import SummaryKey, Touch
 from services.scoring.service_layer.views.values import now, to_decimal
 from shared.i18n import phrase_message
@@ -147,6 +147,31 @@ async def refresh_summaries(
     region_id = facts.region_id
     keys = sorted(touched)
     inputs = await read_summary_inputs(session, region_id, keys, planned, fresh)
+    upserts, deletes = _summary_rows(facts, keys, touched, inputs)
+    written: list[dict[str, Any]] = []
+    if upserts:
+        # One JSON parameter for every row (an executemany encoded each value on its own); a row
+        # is written only where its content changed, which PostgreSQL compares (it returns those).
+        statement = _upsert_when_changed(tuple(upserts[0]))
+        changed = {
+            (row.employee_id, row.period)
+            for row in await session.execute(statement, {"rows": json_rows(upserts)})
+        }
+        written = [values for values in upserts if (values["employee_id"], values["period"]) in changed]
+    if deletes:
+        await session.execute(
+            _DELETE_SUMMARY,
+            [{"r": region_id, "e": employee_id, "p": period} for employee_id, period in deletes],
+        )
+    await refresh_unit_rollups(session, region_id, before=inputs.stored, written=written, removed=deletes)
+
+
+def _summary_rows(
+    facts: RegionFacts, keys: list[SummaryKey], touched: dict[SummaryKey, Touch], inputs: SummaryInputs
+) -> tuple[list[dict[str, Any]], list[SummaryKey]]:
+    """The rows to upsert (each with its whole content: the upsert writes those that changed) and
+    the stored rows to delete: the refresh's work between its statements."""
+    region_id = facts.region_id
     stamp = now()
     upserts: list[dict[str, Any]] = []
     deletes: list[SummaryKey] = []
@@ -180,22 +205,7 @@ async def refresh_summaries(
                 "updated_at": stamp,
             }
         )
-    written: list[dict[str, Any]] = []
-    if upserts:
-        # One JSON parameter for every row (an executemany encoded each value on its own); a row
-        # is written only where its content changed, which PostgreSQL compares (it returns those).
-        statement = _upsert_when_changed(tuple(upserts[0]))
-        changed = {
-            (row.employee_id, row.period)
-            for row in await session.execute(statement, {"rows": json_rows(upserts)})
-        }
-        written = [values for values in upserts if (values["employee_id"], values["period"]) in changed]
-    if deletes:
-        await session.execute(
-            _DELETE_SUMMARY,
-            [{"r": region_id, "e": employee_id, "p": period} for employee_id, period in deletes],
-        )
-    await refresh_unit_rollups(session, region_id, before=inputs.stored, written=written, removed=deletes)
+    return upserts, deletes
 
 
 _KEY = ("region_id", "employee_id", "period")
