@@ -7,7 +7,7 @@ from typing import Any
 
 from services.scoring.domain.achievement import NumericTarget
 from services.scoring.domain.periods import parse_period_key
-from services.scoring.service_layer.views.plans import cached_plan_structure
+from services.scoring.service_layer.views.plans import BatchPlans, cached_plan_structure
 
 
 def row(target: int, **changes: Any) -> Any:
@@ -48,3 +48,26 @@ def test_the_same_rows_give_the_same_results_and_other_rows_their_own() -> None:
     q1 = quarter[0].indicators[0].target
     assert isinstance(q1, NumericTarget)
     assert q1.value == Fraction(600)
+
+
+def test_a_batch_makes_a_plan_once_for_its_progress_rows_and_summaries() -> None:
+    """The progress rows and the summaries of a batch share one read of the plans in force: both
+    take their indicators from the same planned results, new rows make new results."""
+    year, quarter = parse_period_key("2026"), parse_period_key("2026-Q1")
+    rows = [row(2400, period_targets={"2026-Q1": 600}), row(50, indicator_id="j", position=1)]
+    plans = BatchPlans()
+    structure = plans.structure(rows, "p", year)
+    assert plans.indicator(rows, "j", year) is structure[0].indicators[1]
+    assert plans.structure(rows, "p", year) is structure
+    first_quarter = plans.indicator(rows, "i", quarter)
+    assert first_quarter is not None
+    assert first_quarter.target == NumericTarget(Fraction(600), "dokumen")
+    assert plans.indicator(rows, "k", year) is None
+    assert plans.structure(rows, "other plan", year) == ()
+    # The next batch reads its rows anew: equal rows, the same results; changed rows, new ones.
+    again = [row(2400, period_targets={"2026-Q1": 600}), rows[1]]
+    assert BatchPlans().structure(again, "p", year) is structure
+    changed = BatchPlans().structure([row(1200), rows[1]], "p", year)
+    target = changed[0].indicators[0].target
+    assert isinstance(target, NumericTarget)
+    assert target.value == Fraction(1200)

@@ -1,4 +1,5 @@
-"""What every refresh in a region reads once per batch: its calendar, closed periods and rule book."""
+"""What every refresh in a region reads once per batch: its calendar, closed periods and rule book
+(and the plans in force as the batch's refreshes make them)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,11 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters.tables import closed_periods, region_settings, rule_sets
-from services.scoring.domain.achievement import Indicator
 from services.scoring.domain.calendar import DEFAULT_CALENDAR, Calendar, closures_freezing, period_is_frozen
 from services.scoring.domain.periods import Period, PeriodKind
 from services.scoring.domain.rules import RuleBook, RuleSet
 from services.scoring.service_layer.rules import rule_set_from_settings, rule_set_in
-from services.scoring.service_layer.views.plans import cached_indicator
+from services.scoring.service_layer.views.plans import BatchPlans
 
 # Built once: every batch reads them for each of its regions.
 _CALENDAR = select(region_settings.c.timezone, region_settings.c.period_kind).where(
@@ -59,16 +59,14 @@ class RegionFacts:
     calendar: Calendar
     closures: dict[str, datetime]
     book: RuleBook
+    #: The plans in force as the batch's refreshes make them into planned results and indicators.
+    plans: BatchPlans = field(default_factory=BatchPlans, repr=False, compare=False)
     #: The rule set of each period asked for (every row of a batch asks for its period's).
     _rule_sets: dict[Period, RuleSet] = field(default_factory=dict, repr=False, compare=False)
 
     def is_frozen(self, key: str, at: datetime) -> bool:
         """Whether a period (or its year) was closed before ``at``."""
         return period_is_frozen(self.closures, key, at)
-
-    def indicator(self, row: Any, period: Period) -> Indicator:
-        """The domain indicator of a plan indicator row for a period (``cached_indicator``)."""
-        return cached_indicator(row, period)
 
     def rules(self, period: Period) -> RuleSet:
         """The rule set scoring a period."""

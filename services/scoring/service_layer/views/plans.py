@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -113,26 +113,6 @@ def indicator_of(row: Any, period: Period) -> Indicator:
     )
 
 
-def cached_indicator(row: Any, period: Period) -> Indicator:
-    """``indicator_of``, remembered by the plan indicator and period and kept only while the row is
-    equal to the one it was made of (so never stale)."""
-    # Every batch turns the same plan rows into domain indicators again. Building a key of the
-    # row's content (a tuple of its targets among it) cost more than comparing the row with the
-    # one remembered; the cache is shared by the whole process, and emptied when full.
-    # The row's values are compared as a plain tuple: a row's own ``==`` (each batch reads its
-    # plan rows anew) is Python code, about three times the tuple's conversion and comparison.
-    key = (row.region_id, row.plan_id, row.indicator_id, period.key)
-    found = _INDICATORS.get(key)
-    if found is not None and found[0] == tuple(row):
-        return found[1]
-    return _INDICATORS.keep(key, (tuple(row), indicator_of(row, period)))[1]
-
-
-#: Domain indicators of plan indicator rows for a period, by (region, plan, indicator, period key),
-#: with the values of the row each was made of.
-_INDICATORS: Memo[tuple[str, str, str, str], tuple[tuple[Any, ...], Indicator]] = Memo(200_000)
-
-
 def _plan_indicators_in_force_statement() -> Any:
     employee_keys = keys_table("k", {"employee_id": String()})
     in_force = (
@@ -180,9 +160,7 @@ async def plan_indicators_in_force(
     return grouped
 
 
-def plan_structure(
-    rows: Iterable[Any], period: Period, indicator: Callable[[Any, Period], Indicator] = indicator_of
-) -> tuple[PlannedResult, ...]:
+def plan_structure(rows: Iterable[Any], period: Period) -> tuple[PlannedResult, ...]:
     """The planned results (RHK) of a plan, in plan order, with their indicators for the period."""
     grouped: dict[str, list[Any]] = {}
     for row in rows:
@@ -191,33 +169,95 @@ def plan_structure(
         PlannedResult(
             id=result_id,
             kind=ResultKind(members[0].result_kind.upper()),
-            indicators=tuple(indicator(row, period) for row in members),
+            indicators=tuple(indicator_of(row, period) for row in members),
             title=members[0].result_text,
         )
         for result_id, members in grouped.items()
     )
 
 
-def cached_plan_structure(rows: Iterable[Any], period: Period) -> tuple[PlannedResult, ...]:
-    """``plan_structure`` of one plan's rows with ``cached_indicator``, remembered by the plan and the
-    period and kept only while its rows are equal to those it was made of (so never stale)."""
-    # Every summary refresh turns its plan's rows into the planned results again; comparing the
-    # rows with those remembered is cheaper than looking up each indicator by its content.
-    # The rows' values are compared as plain tuples (see ``cached_indicator``).
-    made_of = tuple(rows)
-    if not made_of:
-        return ()
-    key = (made_of[0].region_id, made_of[0].plan_id, period.key)
-    values = tuple(map(tuple, made_of))
-    found = _STRUCTURES.get(key)
-    if found is not None and found[0] == values:
-        return found[1]
-    return _STRUCTURES.keep(key, (values, plan_structure(made_of, period, cached_indicator)))[1]
+#: A plan's planned results for a period, and their indicators by id.
+_Made = tuple[tuple[PlannedResult, ...], dict[str, Indicator]]
 
 
-#: Planned results of a plan for a period, by (region, plan, period key), with the values of the rows
-#: they came from.
+class _Plan:
+    """One plan's rows as values, with what was made of them for each period asked for."""
+
+    __slots__ = ("periods", "values")
+
+    def __init__(self, values: tuple[tuple[Any, ...], ...]) -> None:
+        self.values = values
+        #: By period key: the planned results, and their indicators by id.
+        self.periods: dict[str, _Made] = {}
+
+    def made(self, rows: Sequence[Any], period: Period) -> _Made:
+        found = self.periods.get(period.key)
+        if found is None:
+            structure = plan_structure(rows, period)
+            indicators = {indicator.id: indicator for result in structure for indicator in result.indicators}
+            found = self.periods[period.key] = (structure, indicators)
+        return found
+
+
+def _remembered_plan(rows: Sequence[Any]) -> _Plan:
+    """The remembered plan of one plan's rows, kept only while its rows are equal to those it was
+    made of (so never stale); a new one otherwise."""
+    # Every batch reads its plan rows anew; comparing them with those remembered is cheaper than
+    # making the planned results again. They are compared as plain tuples: a SQLAlchemy row's own
+    # ``==`` is Python code, about three times the tuple's conversion and comparison.
+    key = (rows[0].region_id, rows[0].plan_id)
+    values = tuple(map(tuple, rows))
+    found = _PLANS.get(key)
+    if found is not None and found.values == values:
+        return found
+    return _PLANS.keep(key, _Plan(values))
+
+
+#: Plans made into planned results, by (region, plan): each with the values of the rows it was made of.
 #: Each entry holds its plan's indicator rows as well: at 50,000 (the first bound) a region of
 #: 100,000 employees could keep hundreds of MB in the consumer. The plans being reported on now
 #: (what a live batch refreshes again and again) fit in a few thousand.
-_STRUCTURES: Memo[tuple[str, str, str], tuple[tuple[Any, ...], tuple[PlannedResult, ...]]] = Memo(4_096)
+_PLANS: Memo[tuple[str, str], _Plan] = Memo(4_096)
+
+
+def cached_plan_structure(rows: Iterable[Any], period: Period) -> tuple[PlannedResult, ...]:
+    """``plan_structure`` of one plan's rows, remembered by the plan and kept only while its rows are
+    equal to those it was made of (so never stale)."""
+    made_of = tuple(rows)
+    if not made_of:
+        return ()
+    return _remembered_plan(made_of).made(made_of, period)[0]
+
+
+class BatchPlans:
+    """The plans in force as one batch's refreshes use them: each plan's rows (read once a batch,
+    for the progress rows and the summaries) compared with the remembered ones once, not for every
+    row and period that uses them."""
+
+    def __init__(self) -> None:
+        # By the identity of an employee-year's list of rows and a plan: the list itself (kept, so
+        # that its identity is not reused while the entry lives), the plan's rows and its memory.
+        self._plans: dict[tuple[int, str], tuple[list[Any], tuple[Any, ...], _Plan | None]] = {}
+
+    def _plan(self, rows: list[Any], plan_id: str) -> tuple[tuple[Any, ...], _Plan | None]:
+        key = (id(rows), plan_id)
+        found = self._plans.get(key)
+        if found is None or found[0] is not rows:
+            made_of = tuple(row for row in rows if row.plan_id == plan_id)
+            found = self._plans[key] = (rows, made_of, _remembered_plan(made_of) if made_of else None)
+        return found[1], found[2]
+
+    def structure(self, rows: list[Any], plan_id: str, period: Period) -> tuple[PlannedResult, ...]:
+        """The planned results of the plan ``plan_id`` among an employee-year's ``rows``."""
+        made_of, plan = self._plan(rows, plan_id)
+        return () if plan is None else plan.made(made_of, period)[0]
+
+    def indicator(self, rows: list[Any], indicator_id: str, period: Period) -> Indicator | None:
+        """The domain indicator ``indicator_id`` as an employee-year's ``rows`` plan it (the first
+        row naming it, as in plan order), with its target for the period; None if none does."""
+        for row in rows:
+            if row.indicator_id == indicator_id:
+                made_of, plan = self._plan(rows, row.plan_id)
+                assert plan is not None  # its plan has this row at least
+                return plan.made(made_of, period)[1][indicator_id]
+        return None

@@ -17,6 +17,7 @@ from services.scoring.adapters.sql_arrays import per_key
 from services.scoring.adapters.tables import indicator_progress
 from services.scoring.domain.achievement import (
     Aggregation,
+    Indicator,
     IndicatorAchievement,
     NumericTarget,
     RealisationTotals,
@@ -196,15 +197,9 @@ def _progress_rows(
                 deletes.append(key)
             continue
         period = parse_period_key(period_key)
-        planned_indicator = next(
-            (
-                indicator_row
-                for indicator_row in planned_by_year.get((employee_id, period.year), [])
-                if indicator_row.indicator_id == indicator_id
-            ),
-            None,
-        )
-        values, assessed = _progress_values(facts, totals_row, planned_indicator, period)
+        planned = planned_by_year.get((employee_id, period.year))
+        indicator = facts.plans.indicator(planned, indicator_id, period) if planned else None
+        values, assessed = _progress_values(facts, totals_row, indicator, period)
         fresh[key] = FreshProgress(
             indicator_id,
             values["activity_count"],
@@ -235,12 +230,10 @@ def _progress_rows(
 
 
 def _progress_values(
-    facts: RegionFacts, totals_row: Any, planned: Any, period: Period
+    facts: RegionFacts, totals_row: Any, indicator: Indicator | None, period: Period
 ) -> tuple[dict[str, Any], IndicatorAchievement | None]:
     """A progress row's content from its totals and its planned indicator (if any), and the
     indicator's assessment when it has activities (the summary's, for an unjudged indicator)."""
-    # The planned indicator (remembered for its row and period) already holds its aggregation.
-    indicator = facts.indicator(planned, period) if planned is not None else None
     aggregation = indicator.aggregation if indicator is not None else Aggregation.SUM
     values: dict[str, Any] = {
         "quantity_sum": totals_row.quantity,

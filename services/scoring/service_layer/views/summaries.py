@@ -32,7 +32,7 @@ from services.scoring.domain.rating import ProposalReason, Rating, RatingThresho
 from services.scoring.service_layer.memo import Memo
 from services.scoring.service_layer.rollups import refresh_unit_rollups
 from services.scoring.service_layer.views.facts import RegionFacts
-from services.scoring.service_layer.views.plans import PlannedIndicators, cached_plan_structure
+from services.scoring.service_layer.views.plans import PlannedIndicators
 from services.scoring.service_layer.views.progress import FreshProgress, FreshRows, totals_of
 from services.scoring.service_layer.views.summary_inputs import SummaryInputs, read_summary_inputs
 from services.scoring.service_layer.views.touches import SummaryKey, Touch
@@ -264,7 +264,7 @@ def _summary_values(
 ) -> dict[str, Any]:
     """An employee-period row's content from the plan in force, progress rows, assessments and judgements."""
     rules = facts.rules(period)
-    structure = cached_plan_structure((row for row in indicator_rows if row.plan_id == plan.plan_id), period)
+    structure = facts.plans.structure(indicator_rows, plan.plan_id, period)
     achievements: dict[str, IndicatorAchievement] = {}
     for indicator in (i for result in structure for i in result.indicators):
         row = progress.get(indicator.id)
