@@ -154,14 +154,17 @@ class BesideTheMix:
 async def test_a_rolling_restart_under_load_loses_no_accepted_request_and_fails_none(
     two_of_each: IsolatedPlatform,
 ) -> None:
-    """Every process of every service (API, relay, consumer, deadline scheduler) and the web
-    process is replaced, one at a time, while all of them keep receiving requests: the new process
-    starts on the service's listening socket, then the old one stops (SIGTERM). It stops accepting,
+    """A process of every service (API, relay, consumer, deadline scheduler) and the web process
+    is replaced, one at a time, while all of them keep receiving requests: the new process starts
+    on the service's listening socket, then the old one stops (SIGTERM). It stops accepting,
     answers what it took, commits its offsets and sends its outbox's last events."""
     platform = two_of_each
     services = platform.services
     everything = [name for service in services.names for name in services.process_names(service)]
     platform.start(*everything)
+    # One process of each service is replaced while its replica serves beside it: replacing the
+    # second as well repeats the same hand-over and cost the suite about a minute on two cores.
+    replaced = [services.process_names(service)[0] for service in services.names]
     ledger = Ledger()
     urls = {name: platform.url(name, "") for name in SERVICE_NAMES}
     async with service_clients(urls, connections=16) as clients:
@@ -191,7 +194,7 @@ async def test_a_rolling_restart_under_load_loses_no_accepted_request_and_fails_
 
         async def restart_one_at_a_time() -> None:
             try:
-                for name in everything:
+                for name in replaced:
                     await asyncio.sleep(0.5)
                     await asyncio.to_thread(services.restart, name)
                 await asyncio.sleep(0.5)

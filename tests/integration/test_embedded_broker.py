@@ -61,7 +61,15 @@ async def read_partition(bootstrap: str, topic: str, *, group: str, count: int) 
     return values
 
 
-async def test_topics_offsets_and_unconsumed_events_survive_a_restart_and_a_crash(
+def resident_anonymous_mb(pid: int) -> float:
+    """The process's resident anonymous memory (its heaps, not the files it maps), in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    found = re.search(r"^RssAnon:\s+(\d+) kB", status, re.MULTILINE)
+    assert found is not None, "no RssAnon in /proc/<pid>/status"
+    return int(found.group(1)) / 1024
+
+
+async def test_the_heap_is_resident_and_topics_offsets_and_events_survive_a_restart_and_a_crash(
     embedded_kafka: infra.EmbeddedInfrastructure, tmp_path: Path
 ) -> None:
     # A broker of this test's own: it is stopped and killed.
@@ -75,6 +83,9 @@ async def test_topics_offsets_and_unconsumed_events_survive_a_restart_and_a_cras
     topic = f"durable-{uuid.uuid4().hex[:8]}"
     try:
         await asyncio.to_thread(broker.start)
+        # A fixed heap committed at start: the broker's memory is flat under load, not growing.
+        assert broker.process is not None
+        assert resident_anonymous_mb(broker.process.pid) >= KAFKA_HEAP_MB
         await ensure_topics(bootstrap, {topic: 1})
         producer = make_producer(bootstrap, client_id="durability-test", idempotent=True)
         await producer.start()
@@ -110,29 +121,6 @@ async def test_topics_offsets_and_unconsumed_events_survive_a_restart_and_a_cras
         assert await read_partition(bootstrap, topic, group="g", count=3) == [
             b"event-%d" % n for n in range(7, 10)
         ]
-    finally:
-        await asyncio.to_thread(broker.stop)
-
-
-def resident_anonymous_mb(pid: int) -> float:
-    """The process's resident anonymous memory (its heaps, not the files it maps), in MB."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    found = re.search(r"^RssAnon:\s+(\d+) kB", status, re.MULTILINE)
-    assert found is not None, "no RssAnon in /proc/<pid>/status"
-    return int(found.group(1)) / 1024
-
-
-async def test_the_brokers_heap_is_resident_from_the_start(
-    embedded_kafka: infra.EmbeddedInfrastructure, tmp_path: Path
-) -> None:
-    """A fixed heap committed at start: the broker's memory is flat under load, not growing."""
-    broker = KafkaBroker(
-        tmp_path / "kafka", tmp_path / "broker.log", port=infra.free_port(), controller_port=infra.free_port()
-    )
-    try:
-        await asyncio.to_thread(broker.start)
-        assert broker.process is not None
-        assert resident_anonymous_mb(broker.process.pid) >= KAFKA_HEAP_MB
     finally:
         await asyncio.to_thread(broker.stop)
 
