@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import psutil
@@ -116,6 +116,8 @@ class ProcessKinds:
     cores: dict[str, float]
     private_mb: dict[str, float]
     processes: dict[str, int]
+    #: The largest process of each kind, MB: one connection grown, or all of a pool's alike.
+    largest_mb: dict[str, float] = field(default_factory=dict)
 
 
 class PostgresProcesses:
@@ -161,15 +163,18 @@ class PostgresProcesses:
         self._cpu, self._ended_cpu = now, ended
         split = postgres_memory_split(self._server)
         memory: dict[str, float] = {}
+        largest: dict[str, float] = {}
         count: Counter[str] = Counter()
         for pid, size in split.private.items():
             kind = split.transient.get(pid) or kinds.get(pid) or _kind_by_title(pid)
             memory[kind] = memory.get(kind, 0.0) + size / 2**20
+            largest[kind] = max(largest.get(kind, 0.0), size / 2**20)
             count[kind] += 1
         return ProcessKinds(
             cores={kind: used / seconds for kind, used in cpu.items()},
             private_mb=memory,
             processes=dict(count),
+            largest_mb=largest,
         )
 
 
@@ -332,7 +337,8 @@ def render_statements(statements: list[Statement], activities: int, sessions: in
 
 def render_kinds(windows: list[tuple[int, ProcessKinds]]) -> list[str]:
     """Each kind of PostgreSQL process a row, each window a column: cores used, then private memory
-    (MB, and how many processes) at the window's end."""
+    (MB, and how many processes) at the window's end, then the largest process of each kind that
+    had several (a pool's processes grown alike, or one of them)."""
     if not windows:
         return []
     cores: Counter[str] = Counter()
@@ -360,4 +366,14 @@ def render_kinds(windows: list[tuple[int, ProcessKinds]]) -> list[str]:
             for _, kinds in windows
         )
         lines.append(f"{name[:27]:<28}" + "".join(cells))
+    pooled = [name for name in names if any(kinds.processes.get(name, 0) > 1 for _, kinds in windows)]
+    lines += ["", "PostgreSQL's processes by kind, the largest one's private memory, MB:", header]
+    for name in pooled:
+        lines.append(
+            f"{name[:27]:<28}"
+            + "".join(
+                f"{kinds.largest_mb[name]:>11.1f}" if name in kinds.largest_mb else f"{'':>11}"
+                for _, kinds in windows
+            )
+        )
     return lines

@@ -52,6 +52,7 @@ def test_a_quick_soak_reports_every_window_and_loses_nothing(tmp_path: Path) -> 
         assert {"reporting", "scoring", "postmaster"} <= set(postgres["private_mb"]), postgres
         assert postgres["cores"]["reporting"] > 0
         assert postgres["processes"]["reporting"] >= 1
+        assert 0 < postgres["largest_mb"]["reporting"] <= postgres["private_mb"]["reporting"]
         # Where freshness went: every part, and scoring's batches.
         parts = window["parts"]
         assert set(parts["mean_ms"]) == {"relay", "broker", "waiting", "applying"}, parts
