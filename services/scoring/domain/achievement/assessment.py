@@ -121,6 +121,8 @@ def assess_indicator(
     if realisation.value is None:
         return IndicatorAchievement(indicator, realisation, AchievementBasis.NO_DATA, None)
     raw = _uncapped_ratio(indicator.direction, target.value, realisation.value)
-    capped = raw is None or raw > policy.cap
-    achieved = policy.cap if raw is None else min(raw, policy.cap)
+    cap = policy.cap
+    capped = raw is None or raw > cap
+    # The cap when above it (one comparison of fractions, not a second one in ``min``).
+    achieved = cap if capped else raw
     return IndicatorAchievement(indicator, realisation, AchievementBasis.MEASURED, achieved, capped)

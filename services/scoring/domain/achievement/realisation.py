@@ -104,11 +104,17 @@ def _aggregate(aggregation: Aggregation, items: list[Contribution]) -> Fraction 
     return sum((c.quantity for c in items), Fraction(0)) / denominator if denominator else None
 
 
+_ZERO, _ONE = Fraction(0), Fraction(1)
+
+
 def _share(
     part_weight: Fraction, total_weight: Fraction, part_count: int, total_count: int
 ) -> Fraction | None:
     if total_weight:
-        return part_weight / total_weight
+        # Nothing verified yet, or all of it (most rows): the share without a fraction's division.
+        if not part_weight:
+            return _ZERO
+        return _ONE if part_weight == total_weight else part_weight / total_weight
     # All weights zero (e.g. every count reported as 0): fall back to the share of contributions.
     return Fraction(part_count, total_count) if total_count else None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from services.scoring.domain.activity import ActivityStatus
 from services.scoring.service_layer.views.touches import ProgressKey, counted_keys
@@ -147,32 +147,29 @@ def _latest_after(old: Latest | None, withdrawn: set[str], added: Latest | None,
 def advanced_totals(row: Any | None, delta: ProgressDelta) -> _Totals:
     """A stored row's totals with a batch's changes applied (raises ``NeedsRecompute`` when it cannot)."""
     if row is None:
-        base = _Totals()
-        last = verified_last = None
-    else:
-        base = _Totals(
-            activity_count=row.activity_count,
-            quantity=row.quantity_sum,
-            denominator=row.denominator_sum,
-            verified_count=row.verified_count,
-            verified_quantity=row.verified_quantity_sum,
-            verified_denominator=row.verified_denominator_sum,
-            rejected_count=row.rejected_count,
-        )
-        last = (
-            (row.last_occurred_at, row.last_activity_id, row.last_quantity)
-            if row.last_activity_id is not None
-            else None
-        )
-        verified_last = (
-            (row.verified_last_occurred_at, row.verified_last_activity_id, row.verified_last_quantity)
-            if row.verified_last_activity_id is not None
-            else None
-        )
-    count = base.activity_count + delta.count
-    verified_count = base.verified_count + delta.verified_count
-    rejected_count = base.rejected_count + delta.rejected_count
-    if min(count, verified_count, rejected_count) < 0:
+        return _totals_after(_NO_TOTALS, None, None, delta)
+    # The stored totals read straight from the row (an intermediate ``_Totals`` of them was a
+    # second object of thirteen fields a row).
+    last = (
+        (row.last_occurred_at, row.last_activity_id, row.last_quantity)
+        if row.last_activity_id is not None
+        else None
+    )
+    verified_last = (
+        (row.verified_last_occurred_at, row.verified_last_activity_id, row.verified_last_quantity)
+        if row.verified_last_activity_id is not None
+        else None
+    )
+    return _totals_after(row, last, verified_last, delta)
+
+
+def _totals_after(
+    stored: Any, last: Latest | None, verified_last: Latest | None, delta: ProgressDelta
+) -> _Totals:
+    count = stored.activity_count + delta.count
+    verified_count = stored.verified_count + delta.verified_count
+    rejected_count = stored.rejected_count + delta.rejected_count
+    if count < 0 or verified_count < 0 or rejected_count < 0:
         raise NeedsRecompute
     latest = _latest_after(last, delta.withdrawn, delta.latest, count)
     verified_latest = _latest_after(
@@ -180,11 +177,11 @@ def advanced_totals(row: Any | None, delta: ProgressDelta) -> _Totals:
     )
     return _Totals(
         activity_count=count,
-        quantity=base.quantity + delta.quantity,
-        denominator=base.denominator + delta.denominator,
+        quantity=stored.quantity_sum + delta.quantity,
+        denominator=stored.denominator_sum + delta.denominator,
         verified_count=verified_count,
-        verified_quantity=base.verified_quantity + delta.verified_quantity,
-        verified_denominator=base.verified_denominator + delta.verified_denominator,
+        verified_quantity=stored.verified_quantity_sum + delta.verified_quantity,
+        verified_denominator=stored.verified_denominator_sum + delta.verified_denominator,
         rejected_count=rejected_count,
         last_occurred_at=latest[0] if latest else None,
         last_activity_id=latest[1] if latest else None,
@@ -193,3 +190,18 @@ def advanced_totals(row: Any | None, delta: ProgressDelta) -> _Totals:
         verified_last_activity_id=verified_latest[1] if verified_latest else None,
         verified_last_quantity=verified_latest[2] if verified_latest else None,
     )
+
+
+class _NoTotals(NamedTuple):
+    """The totals of a row not stored yet, named as a stored row's columns."""
+
+    activity_count: int = 0
+    quantity_sum: Decimal = Decimal(0)
+    denominator_sum: Decimal = Decimal(0)
+    verified_count: int = 0
+    verified_quantity_sum: Decimal = Decimal(0)
+    verified_denominator_sum: Decimal = Decimal(0)
+    rejected_count: int = 0
+
+
+_NO_TOTALS = _NoTotals()

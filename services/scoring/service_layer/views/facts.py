@@ -62,7 +62,7 @@ class RegionFacts:
     #: The plans in force as the batch's refreshes make them into planned results and indicators.
     plans: BatchPlans = field(default_factory=BatchPlans, repr=False, compare=False)
     #: The rule set of each period asked for (every row of a batch asks for its period's).
-    _rule_sets: dict[Period, RuleSet] = field(default_factory=dict, repr=False, compare=False)
+    _rule_sets: dict[str, RuleSet] = field(default_factory=dict, repr=False, compare=False)
 
     def is_frozen(self, key: str, at: datetime) -> bool:
         """Whether a period (or its year) was closed before ``at``."""
@@ -70,9 +70,10 @@ class RegionFacts:
 
     def rules(self, period: Period) -> RuleSet:
         """The rule set scoring a period."""
-        found = self._rule_sets.get(period)
+        # By the period's key (a string, its hash kept), not the period (a dataclass hashed anew).
+        found = self._rule_sets.get(period.key)
         if found is None:
-            found = self._rule_sets[period] = rule_set_in(self.book, self.region_id, period)
+            found = self._rule_sets[period.key] = rule_set_in(self.book, self.region_id, period)
         return found
 
 

@@ -12,6 +12,7 @@ from fractions import Fraction
 from functools import cache
 from typing import Any
 
+import orjson
 from sqlalchemy import bindparam, delete, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,9 +45,10 @@ from shared.refusals import Phrase
 
 def _proposal(
     achievement: Fraction | None, verified_share: Fraction | None, thresholds: RatingThresholds
-) -> tuple[Rating, list[dict[str, Any]]]:
+) -> tuple[Rating, orjson.Fragment]:
     """The results rating proposed for an achievement and verified share, with its reasons as the
-    row stores them; remembered by the fractions' integers and the thresholds, since a region's
+    row stores them (their JSON, written once: a fragment is immutable, so every row with the same
+    proposal shares it); remembered by the fractions' integers and the thresholds, since a region's
     employees reach the same few achievements again and again (a proposal built three or four
     frozen objects and compared fractions each time)."""
     key = (
@@ -60,14 +62,13 @@ def _proposal(
     # The thresholds themselves are kept with the entry, so an id reused by other thresholds misses.
     if found is None or found[0] is not thresholds:
         proposal = propose_result_rating(achievement, verified_share, thresholds)
-        found = _PROPOSALS.keep(
-            key, (thresholds, proposal.rating, tuple(_reason_json(reason) for reason in proposal.reasons))
-        )
-    return found[1], [dict(reason) for reason in found[2]]
+        reasons = orjson.Fragment(orjson.dumps([_reason_json(reason) for reason in proposal.reasons]))
+        found = _PROPOSALS.keep(key, (thresholds, proposal.rating, reasons))
+    return found[1], found[2]
 
 
 #: Proposals as stored, by the integers of what they are made of.
-_PROPOSALS: Memo[tuple[Any, ...], tuple[RatingThresholds, Rating, tuple[dict[str, Any], ...]]] = Memo(65_536)
+_PROPOSALS: Memo[tuple[Any, ...], tuple[RatingThresholds, Rating, orjson.Fragment]] = Memo(65_536)
 
 
 def _reason_json(reason: ProposalReason) -> dict[str, Any]:
@@ -194,17 +195,16 @@ def _summary_rows(
             inputs.assessments.get(key),
             inputs.assignments.get(employee_id),
             inputs.judgements.get(key, {}),
-        ) | _decision_values(inputs.decisions.get(key))
-        upserts.append(
-            values
-            | {
-                "employee_id": employee_id,
-                "period": period_key,
-                "region_id": region_id,
-                "last_event_id": touched[key].event_id,
-                "updated_at": stamp,
-            }
         )
+        values.update(_decision_values(inputs.decisions.get(key)))
+        values.update(
+            employee_id=employee_id,
+            period=period_key,
+            region_id=region_id,
+            last_event_id=touched[key].event_id,
+            updated_at=stamp,
+        )
+        upserts.append(values)
     return upserts, deletes
 
 
@@ -303,7 +303,7 @@ def _summary_values(
         "additional_bonus": to_decimal(assessed.additional_bonus),
         "verified_share": to_decimal(assessed.verified_share),
         "activity_count": sum(
-            row.activity_count for indicator_id, row in progress.items() if indicator_id in achievements
+            [row.activity_count for indicator_id, row in progress.items() if indicator_id in achievements]
         ),
         "indicator_outcomes": [_outcome_json(item) for item in assessed.indicators()],
         "rule_set_from": rules.effective_from,
