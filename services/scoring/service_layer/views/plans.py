@@ -24,6 +24,7 @@ from services.scoring.domain.performance import PlannedResult, ResultKind
 from services.scoring.domain.periods import Period
 from services.scoring.domain.targets import period_target
 from services.scoring.service_layer.memo import Memo
+from services.scoring.service_layer.views.named_rows import named_rows
 from services.scoring.service_layer.views.values import to_fraction
 
 #: Plan indicator rows of the plans in force, by (employee, year), in plan order.
@@ -155,7 +156,7 @@ async def plan_indicators_in_force(
         _PLAN_INDICATORS_IN_FORCE, {"region_id": region_id, "employee_id": sorted(set(employee_ids))}
     )
     grouped: PlannedIndicators = {}
-    for row in rows:
+    for row in named_rows(rows):
         grouped.setdefault((row.employee_id, row.year), []).append(row)
     return grouped
 

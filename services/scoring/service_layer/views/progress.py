@@ -28,6 +28,7 @@ from services.scoring.domain.periods import Period, parse_period_key
 from services.scoring.service_layer.views.contribution_totals import totals_from_contributions
 from services.scoring.service_layer.views.deltas import NeedsRecompute, ProgressDelta, advanced_totals
 from services.scoring.service_layer.views.facts import RegionFacts
+from services.scoring.service_layer.views.named_rows import named_rows
 from services.scoring.service_layer.views.plans import PlannedIndicators, plan_indicators_in_force
 from services.scoring.service_layer.views.touches import (
     ProgressKey,
@@ -96,8 +97,8 @@ async def refresh_progress(
     # Locked: the new totals are computed from these (another consumer of the same rows waits).
     current = {
         (row.employee_id, row.indicator_id, row.period): row
-        for row in await session.execute(
-            _CURRENT_PROGRESS, {"region_id": region_id, **progress_key_arrays(keys)}
+        for row in named_rows(
+            await session.execute(_CURRENT_PROGRESS, {"region_id": region_id, **progress_key_arrays(keys)})
         )
     }
     totals, from_contributions = _advanced(keys, current, deltas, recompute)
@@ -214,18 +215,17 @@ def _progress_rows(
         )
         if unchanged(row, values):
             continue
-        upserts.append(
-            values
-            | {
-                "employee_id": employee_id,
-                "indicator_id": indicator_id,
-                "period": period_key,
-                "region_id": region_id,
-                "events_applied": (row.events_applied if row else 0) + touched[key].count,
-                "last_event_id": touched[key].event_id,
-                "updated_at": stamp,
-            }
+        found = touched[key]
+        values.update(
+            employee_id=employee_id,
+            indicator_id=indicator_id,
+            period=period_key,
+            region_id=region_id,
+            events_applied=(row.events_applied if row else 0) + found.count,
+            last_event_id=found.event_id,
+            updated_at=stamp,
         )
+        upserts.append(values)
     return upserts, deletes
 
 
@@ -235,21 +235,6 @@ def _progress_values(
     """A progress row's content from its totals and its planned indicator (if any), and the
     indicator's assessment when it has activities (the summary's, for an unjudged indicator)."""
     aggregation = indicator.aggregation if indicator is not None else Aggregation.SUM
-    values: dict[str, Any] = {
-        "quantity_sum": totals_row.quantity,
-        "denominator_sum": totals_row.denominator,
-        "activity_count": totals_row.activity_count,
-        "verified_quantity_sum": totals_row.verified_quantity,
-        "verified_denominator_sum": totals_row.verified_denominator,
-        "verified_count": totals_row.verified_count,
-        "verified_last_quantity": totals_row.verified_last_quantity,
-        "verified_last_occurred_at": totals_row.verified_last_occurred_at,
-        "verified_last_activity_id": totals_row.verified_last_activity_id,
-        "rejected_count": totals_row.rejected_count,
-        "last_occurred_at": totals_row.last_occurred_at,
-        "last_activity_id": totals_row.last_activity_id,
-        "last_quantity": totals_row.last_quantity,
-    }
     totals = RealisationTotals(
         count=totals_row.activity_count,
         quantity=exact(totals_row.quantity),
@@ -268,7 +253,20 @@ def _progress_values(
             target = indicator.target.value
         if totals_row.activity_count:
             assessed = assess_indicator(indicator, realisation, facts.rules(period).achievement)
-    return values | {
+    return {
+        "quantity_sum": totals_row.quantity,
+        "denominator_sum": totals_row.denominator,
+        "activity_count": totals_row.activity_count,
+        "verified_quantity_sum": totals_row.verified_quantity,
+        "verified_denominator_sum": totals_row.verified_denominator,
+        "verified_count": totals_row.verified_count,
+        "verified_last_quantity": totals_row.verified_last_quantity,
+        "verified_last_occurred_at": totals_row.verified_last_occurred_at,
+        "verified_last_activity_id": totals_row.verified_last_activity_id,
+        "rejected_count": totals_row.rejected_count,
+        "last_occurred_at": totals_row.last_occurred_at,
+        "last_activity_id": totals_row.last_activity_id,
+        "last_quantity": totals_row.last_quantity,
         "target": to_decimal(target),
         "realisation": to_decimal(realisation.value),
         "verified_share": to_decimal(realisation.verified_share),

@@ -29,6 +29,7 @@ from services.scoring.adapters.tables import (
 )
 from services.scoring.domain.achievement import Judgement
 from services.scoring.service_layer.rollups import ROLLUP_COLUMNS, Counted
+from services.scoring.service_layer.views.named_rows import named_rows
 from services.scoring.service_layer.views.plans import PlannedIndicators, plan_indicators_in_force
 from services.scoring.service_layer.views.progress import FreshRows
 from services.scoring.service_layer.views.records import employee_assignment
@@ -238,7 +239,7 @@ async def _row_facts(
     stored: dict[SummaryKey, Counted] = {}
     assessments: dict[SummaryKey, Any] = {}
     decisions: dict[SummaryKey, Any] = {}
-    for row in await session.execute(_ROW_FACTS, _by_summary_keys(keys, region_id)):
+    for row in named_rows(await session.execute(_ROW_FACTS, _by_summary_keys(keys, region_id))):
         key = (row.employee_id, row.period)
         if row.stored_unit_id is not None:
             stored[key] = Counted._make(row[_STORED_COLUMNS])
@@ -253,7 +254,7 @@ async def _plans_in_force(
     session: AsyncSession, region_id: str, employee_ids: list[str]
 ) -> dict[tuple[str, int], Any]:
     rows = await session.execute(_PLANS_IN_FORCE, {"region_id": region_id, "employee_id": employee_ids})
-    return {(row.employee_id, row.year): row for row in rows}
+    return {(row.employee_id, row.year): row for row in named_rows(rows)}
 
 
 async def _progress_of(
@@ -276,7 +277,7 @@ async def _progress_of(
         )
     ]
     if unknown:
-        for row in await session.execute(_PROGRESS_ROWS, _by_summary_keys(unknown, region_id)):
+        for row in named_rows(await session.execute(_PROGRESS_ROWS, _by_summary_keys(unknown, region_id))):
             found.setdefault((row.employee_id, row.period), {})[row.indicator_id] = row
     for (employee_id, indicator_id, period), left in fresh.items():
         rows = found.setdefault((employee_id, period), {})
@@ -302,4 +303,4 @@ async def _assignments_today(
 ) -> dict[str, Any]:
     """Each employee's assignment holding today (unit, job type, rater)."""
     rows = await session.execute(_ASSIGNMENTS_TODAY, {"region_id": region_id, "employee_id": employee_ids})
-    return {row.employee_id: row for row in rows}
+    return {row.employee_id: row for row in named_rows(rows)}
