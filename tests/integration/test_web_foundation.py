@@ -13,7 +13,7 @@ from services.web.settings import OidcProvider, WebSettings
 from shared.contracts.planning import RegionRegistered
 from tests.conftest import new_region_id
 from tests.integration.test_feedback_dated_moves import deliver
-from tests.integration.web_support import csrf_of, web_stack
+from tests.integration.web_support import csrf_of, running_web, web_stack
 
 pytestmark = pytest.mark.integration
 __all__ = ["web_stack"]
@@ -114,6 +114,22 @@ async def test_the_demo_page_lists_planning_regions_when_feedback_knows_one_more
     assert listing.status_code == 200, listing.text[:300]
     assert f"{region_id}|employee|{region_id}-0-1" in listing.text
     assert stray not in listing.text
+
+
+async def test_the_demo_page_lists_a_region_made_after_it_was_last_shown(
+    start_service, make_token, data_dir
+) -> None:
+    """A developer makes a region, then signs in as its people: the page lists it at once, though
+    the web app keeps the regions for minutes for the citizens' pages."""
+    planning = await start_service("planning", relay=True)
+    feedback = await start_service("feedback", consumer=True)
+    settings = WebSettings(data_dir=data_dir, region_cache_seconds=300, log_json=False)
+    async with running_web(planning, feedback, make_token, settings) as stack:
+        assert (await stack.browser().get("/masuk/demo")).status_code == 200
+        region_id = (await stack.create_region())["region_id"]
+        listing = await stack.browser().get("/masuk/demo")
+    assert listing.status_code == 200, listing.text[:300]
+    assert f"{region_id}|employee|{region_id}-0-1" in listing.text
 
 
 async def test_production_has_no_demo_sign_in(web_stack, data_dir) -> None:

@@ -69,9 +69,9 @@ class RegionDirectory:
         self._cache: dict[str, tuple[RegionProfile, float]] = {}
         self._all: tuple[list[RegionName], float] | None = None
 
-    async def all(self) -> list[RegionName]:
-        """Every region on the platform, by name."""
-        if self._all is not None and time.monotonic() - self._all[1] < self._cache_seconds:
+    async def all(self, *, fresh: bool = False) -> list[RegionName]:
+        """Every region on the platform, by name (``fresh``: asked now, whatever was cached)."""
+        if not fresh and self._all is not None and time.monotonic() - self._all[1] < self._cache_seconds:
             return self._all[0]
         document = await self._apis.get_json(Service.FEEDBACK, "/v1/public/regions")
         regions = [RegionName(r["region_id"], r["name"], r["timezone"]) for r in document]

@@ -181,7 +181,9 @@ async def signed_out(request: Request, web: Web) -> HTMLResponse:
 async def _demo_people(web: WebContext) -> list[dict[str, object]]:
     """Each region's demo users by role, from planning's API (read with a development token)."""
     people: list[dict[str, object]] = []
-    for region in await web.regions.all():
+    # Asked anew: a developer makes a region, then signs in as its people at once (the directory
+    # keeps the list for minutes, for the citizens' pages).
+    for region in await web.regions.all(fresh=True):
         admin_token = mint_dev_token(
             web.settings,
             subject="web-demo",
