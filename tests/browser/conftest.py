@@ -17,9 +17,11 @@ from tests.browser.support import chromium_executable
 from tests.conftest import auth, new_region_id, settings_endpoints, wait_until
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def platform(infrastructure, data_dir) -> Iterator[ServiceProcesses]:
-    """The four services and the web process as `make up` runs them, on free ports."""
+    """The four services and the web process as `make up` runs them, on free ports: one platform
+    for every browser test (each module makes a region of its own), since starting it took the
+    suite seconds a module."""
     endpoints = settings_endpoints()
     processes = ServiceProcesses(
         endpoints, data_dir, ports={name: infra.free_port() for name in PROCESS_NAMES}
@@ -99,9 +101,9 @@ async def region(platform, make_token) -> dict[str, Any]:
     return {"region_id": region_id, "unit_id": unit_id, "tickets": issued.json()["tickets"]}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 async def browser() -> AsyncIterator[Browser]:
-    """Debian's chromium, headless, driven by Playwright."""
+    """Debian's chromium, headless, driven by Playwright (each test opens contexts of its own)."""
     executable = chromium_executable()
     if executable is None:
         pytest.skip("chromium is not installed and cannot be (apt-get install chromium as root)")
