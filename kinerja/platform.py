@@ -120,10 +120,19 @@ class ServiceProcesses:
         _stop_process(old, kill=False)
 
     def start_all(self) -> None:
-        """Start every service (and the web process when it has a port)."""
-        for name in self.names:
-            for process_name in self.process_names(name):
-                self.start(process_name)
+        """Start every service (and the web process when it has a port); if one cannot start, the
+        ones started are stopped before the error is raised (a caller's cleanup may never run)."""
+        try:
+            # Every listening socket is bound before any process starts: a starting process opens
+            # connections whose ephemeral ports could take a port chosen a moment before.
+            for name in self.names:
+                self.listening_socket(name)
+            for name in self.names:
+                for process_name in self.process_names(name):
+                    self.start(process_name)
+        except BaseException:
+            self.stop_all()
+            raise
 
     def wait_healthy(self, timeout: float = HEALTHY_WITHIN_SECONDS) -> None:
         """Wait until every process is ready: its port answers /readyz with 200 and, where several

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from kinerja import infra
 from kinerja.cli import build_parser
 from kinerja.platform import ServiceProcesses
+from kinerja.processes import port_open
 from kinerja.services import DEFAULT_PORTS
 
 ENDPOINTS = infra.Endpoints(
@@ -42,3 +44,20 @@ def test_up_takes_a_count_of_replicas_of_at_least_one() -> None:
     assert build_parser().parse_args(["up"]).replicas == 1
     with pytest.raises(SystemExit):
         build_parser().parse_args(["up", "--replicas", "0"])
+
+
+def test_a_port_taken_meanwhile_starts_no_process_and_leaves_none_behind(tmp_path: Path) -> None:
+    """Found in CI: a port chosen for a service was taken before the service bound it; the services
+    started before it kept running beside every later test (their consumer groups, their rows)."""
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        ports = {"planning": infra.free_port(), "reporting": taken.getsockname()[1]}
+        processes = ServiceProcesses(ENDPOINTS, tmp_path, ports=ports)
+        with pytest.raises(OSError, match="in use"):
+            processes.start_all()
+        assert processes.processes == {}
+        assert port_open(ports["planning"]) is False  # its socket closed again
+    finally:
+        taken.close()
