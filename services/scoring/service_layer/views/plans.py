@@ -221,15 +221,6 @@ def _remembered_plan(rows: Sequence[Any]) -> _Plan:
 _PLANS: Memo[tuple[str, str], _Plan] = Memo(4_096)
 
 
-def cached_plan_structure(rows: Iterable[Any], period: Period) -> tuple[PlannedResult, ...]:
-    """``plan_structure`` of one plan's rows, remembered by the plan and kept only while its rows are
-    equal to those it was made of (so never stale)."""
-    made_of = tuple(rows)
-    if not made_of:
-        return ()
-    return _remembered_plan(made_of).made(made_of, period)[0]
-
-
 class BatchPlans:
     """The plans in force as one batch's refreshes use them: each plan's rows (read once a batch,
     for the progress rows and the summaries) compared with the remembered ones once, not for every
