@@ -2,8 +2,9 @@
 indicators with their progress, and the activities behind them (scorecards.py builds the answer).
 
 One row, read in one round trip by a function that sets the region, then reads (scoring's migration
-0017, where the statement is: ``scorecard_read`` for a period, ``scorecard_of_year_read`` for a
-year; ``shared.region_reads.RegionCall``).
+0018, where the statement is: ``scorecard_read`` for a period, ``scorecard_of_year_read`` for a
+year; ``shared.region_reads.RegionCall``). Each activity's JSON is kept in its contributions row
+(``scorecard_json``, written with the activity); the functions string them together.
 """
 
 from __future__ import annotations
