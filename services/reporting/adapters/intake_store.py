@@ -60,16 +60,17 @@ _AUDIT_COLUMNS = ("region_id", "actor", "action", "subject", "detail", "client_a
 
 
 _ACTIVITY_VALUES = operator.itemgetter(*ACTIVITY_COLUMNS)
-_NUMBERS_AT = tuple(n for n, kind in enumerate(ACTIVITY_COLUMNS.values()) if kind == "numeric")
+#: Where each numeric column stands in an ``intake_item``, and its name.
+_NUMBERS_AT = tuple((n, name) for n, (name, kind) in enumerate(ACTIVITY_COLUMNS.items()) if kind == "numeric")
 
 
-def _item(row: dict[str, Any], event: bytes) -> tuple[Any, ...]:
-    """An activity's ``intake_item``: its columns, then its event. Numbers travel as text: the
-    driver's binary encoding of each ``Decimal`` cost more than the database's parsing of its text."""
+def _item(row: dict[str, Any], as_text: dict[str, Any], event: bytes) -> tuple[Any, ...]:
+    """An activity's ``intake_item``: its columns, then its event. Numbers travel as text (from
+    ``as_text``): the driver's binary encoding of each ``Decimal`` cost more than the database's
+    parsing of its text."""
     values = [*_ACTIVITY_VALUES(row), event]
-    for n in _NUMBERS_AT:
-        if values[n] is not None:
-            values[n] = str(values[n])
+    for n, name in _NUMBERS_AT:
+        values[n] = as_text[name]
     return tuple(values)
 
 
@@ -187,13 +188,15 @@ _REPORTED_FIELDS = tuple(name for name in ActivityReported.model_fields if name 
 def reported_event(
     outbox: OutboxWriter,
     values: dict[str, Any],
+    as_text: dict[str, Any],
     *,
     correlation_id: str | None,
     after_id: dict[str | None, bytes],
 ) -> bytes:
     """An accepted activity's ``ActivityReported`` envelope after its event id, its payload written
-    from the values; ``after_id``: the envelope's fields already written, by correlation id (the
-    same for every item of a request).
+    from the values (``as_text``: the same with their numbers as text, as the event writes them);
+    ``after_id``: the envelope's fields already written, by correlation id (the same for every item
+    of a request).
 
     The values were validated as ``ActivityCreate`` and hold the plan's ids as the database keeps
     them: validating them again as the event cost 9% of a batch item's CPU (bench/README.md,
@@ -207,7 +210,7 @@ def reported_event(
             occurred_at=values["submitted_at"],
             correlation_id=correlation_id,
         )
-    payload = {name: values[name] for name in _REPORTED_FIELDS}
+    payload = {name: as_text[name] for name in _REPORTED_FIELDS}
     payload["evidence_sha256"] = []  # evidence is attached later, each with its own event
     return b"%s%s}" % (fields, orjson.dumps(payload, default=decimal_as_text))
 
@@ -220,15 +223,17 @@ class IntakeTransaction:
         self.region_id = region_id
         self._outbox = outbox
         self._insert_statement = insert_statement
-        self._events: list[bytes] = []
+        self._items: list[tuple[Any, ...]] = []
         self._envelopes: dict[str | None, bytes] = {}
 
-    def emit(self, values: dict[str, Any], *, correlation_id: str | None) -> None:
-        """Queue the event of the activity ``insert`` is given next (its values as inserted), written
-        if the activity is new: one event per activity, in the same order."""
-        self._events.append(
-            reported_event(self._outbox, values, correlation_id=correlation_id, after_id=self._envelopes)
+    def emit(self, values: dict[str, Any], as_text: dict[str, Any], *, correlation_id: str | None) -> None:
+        """Queue the activity ``insert`` is given next (its values as inserted; ``as_text``: the
+        same with their numbers as text, as the feed shows them) with its event, written if the
+        activity is new: one event per activity, in the same order."""
+        event = reported_event(
+            self._outbox, values, as_text, correlation_id=correlation_id, after_id=self._envelopes
         )
+        self._items.append(_item(values, as_text, event))
 
     async def indicators_among(self, indicator_ids: Sequence[str]) -> list[Any]:
         """The active plan indicators among these ids, each with its employee and the employee's rater."""
@@ -248,10 +253,9 @@ class IntakeTransaction:
 
         Each audit entry names the activities it records under ``witnesses`` (a list of ids).
         """
-        events, self._events = self._events, []
-        if len(events) != len(activities):
-            raise ValueError(f"{len(activities)} activities, {len(events)} events emitted")
-        items = [_item(row, event) for row, event in zip(activities, events, strict=True)]
+        items, self._items = self._items, []
+        if len(items) != len(activities):
+            raise ValueError(f"{len(activities)} activities, {len(items)} emitted")
         entries = [_audit_entry(entry) for entry in audit_entries]
         rows = await self._driver.fetch(self._insert_statement, items, self.region_id, now, entries)
         return {row[0] for row in rows}

@@ -137,8 +137,9 @@ def feed_payload(values: dict[str, Any], submitted_at: datetime) -> dict[str, An
     region's zone).
 
     Its numbers are text already: orjson's ``default`` callback, called for each ``Decimal`` when
-    the notice is encoded, cost more than ``str`` here. A group's items share their submission
-    time, moved into the zone once for all.
+    the notice is encoded, cost more than ``str`` here; the activity's event and its row take
+    them from here too (``IntakeTransaction.emit``), each number written as text once. A group's
+    items share their submission time, moved into the zone once for all.
     """
     payload = values.copy()
     del payload["occurred_utc_offset"]  # stored, not shown
@@ -165,6 +166,8 @@ async def write_group(
 
     # Judge; the first item of an id in the group is its candidate, a later one its duplicate.
     candidates: dict[str, dict[str, Any]] = {}
+    shown: dict[str, dict[str, Any]] = {}  # activity id -> its values as the feed shows them
+    submitted_at = in_zone(rules.now, zone)  # as the feed shows it
     audit_entries: list[dict[str, Any]] = []
     raters: dict[str, str | None] = {}
     candidate_of: dict[str, tuple[int, int]] = {}  # activity id -> (claim, item) that carries it
@@ -187,9 +190,10 @@ async def write_group(
                     now=rules.now,
                 )
                 candidates[item.activity_id] = values
+                shown[item.activity_id] = payload = feed_payload(values, submitted_at)
                 candidate_of[item.activity_id] = (claim_number, index)
                 raters[item.activity_id] = indicator["rater_id"]
-                transaction.emit(values, correlation_id=claim.correlation_id)
+                transaction.emit(values, payload, correlation_id=claim.correlation_id)
                 witnesses.append(item.activity_id)
             judged.append((index, item, refusal))
         verdicts.append(judged)
@@ -207,7 +211,6 @@ async def write_group(
         stored = {row["activity_id"]: row for row in await transaction.activities_among(list(unresolved))}
 
     results: list[ClaimResult] = []
-    submitted_at = in_zone(rules.now, zone)  # as the feed shows it
     for claim_number, (claim, judged) in enumerate(zip(claims, verdicts, strict=True)):
         result = ClaimResult()
         for index, item, refusal in judged:
@@ -216,8 +219,8 @@ async def write_group(
             result.outcomes.append(outcome)
             rater_id = raters.get(item.activity_id)
             if outcome.outcome == "accepted" and rater_id is not None:
-                payload = feed_payload(candidates[item.activity_id], submitted_at)
-                result.notices.append(FeedNotice(region_id, rater_id, "activity.submitted", payload))
+                notice = FeedNotice(region_id, rater_id, "activity.submitted", shown[item.activity_id])
+                result.notices.append(notice)
         results.append(result)
     _count(region_id, results)
     return results

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import MetaData
 
 from services.reporting.adapters.intake_store import reported_event
-from services.reporting.service_layer.intake import _row_values
+from services.reporting.service_layer.intake import _row_values, feed_payload
 from services.reporting.service_layer.schemas import ActivityCreate
 from shared.contracts import Envelope
 from shared.contracts.reporting import ActivityReported
@@ -19,7 +19,8 @@ from shared.outbox import OutboxWriter
 
 def _envelope(writer: OutboxWriter, values: dict[str, Any], correlation_id: str | None) -> bytes:
     """The envelope as the intake's statement completes it: the event id the database draws, first."""
-    after_id = reported_event(writer, values, correlation_id=correlation_id, after_id={})
+    as_text = feed_payload(values, values["submitted_at"])  # the numbers as the event writes them
+    after_id = reported_event(writer, values, as_text, correlation_id=correlation_id, after_id={})
     return b'{"event_id":"%s"%s' % (str(uuid.uuid4()).encode(), after_id)
 
 
