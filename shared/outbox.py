@@ -7,7 +7,7 @@ import functools
 import os
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -164,15 +164,33 @@ class OutboxWriter:
         An envelope is its event id (first), these fields, then the payload (last). A writer that
         has the database draw the event id writes the envelope as ``envelope_sql`` does.
         """
+        return self.envelopes_after_id(
+            event_class, region_id=region_id, occurred_at=occurred_at, causation_id=causation_id
+        )(correlation_id)
+
+    def envelopes_after_id(
+        self,
+        event_class: type[Event],
+        *,
+        region_id: str,
+        occurred_at: datetime,
+        causation_id: str | None = None,
+    ) -> Callable[[str | None], bytes]:
+        """``envelope_after_id`` for events that differ in their correlation id alone (a group of
+        requests' events): the other fields written once, the id of each written in between."""
         fields = {
             "type": event_class.event_type(),
             "occurred_at": occurred_at,
             "producer": self.producer,
             "region_id": region_id,
-            "correlation_id": correlation_id,
-            "causation_id": causation_id,
         }
-        return b',%s,"payload":' % orjson.dumps(fields)[1:-1]
+        before = b',%s,"correlation_id":' % orjson.dumps(fields)[1:-1]
+        after = b',"causation_id":%s,"payload":' % orjson.dumps(causation_id)
+
+        def envelope_after_id(correlation_id: str | None) -> bytes:
+            return before + orjson.dumps(correlation_id) + after
+
+        return envelope_after_id
 
     async def write(
         self,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -185,34 +185,18 @@ def _literal(region_id: str) -> str:
 _REPORTED_FIELDS = tuple(name for name in ActivityReported.model_fields if name != "evidence_sha256")
 
 
-def reported_event(
-    outbox: OutboxWriter,
-    values: dict[str, Any],
-    as_text: dict[str, Any],
-    *,
-    correlation_id: str | None,
-    after_id: dict[str | None, bytes],
-) -> bytes:
+def reported_event(values: dict[str, Any], as_text: dict[str, Any], after_id: bytes) -> bytes:
     """An accepted activity's ``ActivityReported`` envelope after its event id, its payload written
     from the values (``as_text``: the same with their numbers as text, as the event writes them);
-    ``after_id``: the envelope's fields already written, by correlation id (the same for every item
-    of a request).
+    ``after_id``: the envelope's fields (``OutboxWriter.envelope_after_id``).
 
     The values were validated as ``ActivityCreate`` and hold the plan's ids as the database keeps
     them: validating them again as the event cost 9% of a batch item's CPU (bench/README.md,
     session 8). A unit test holds the envelope to read back as the one the event's model gives.
     """
-    fields = after_id.get(correlation_id)
-    if fields is None:
-        fields = after_id[correlation_id] = outbox.envelope_after_id(
-            ActivityReported,
-            region_id=values["region_id"],
-            occurred_at=values["submitted_at"],
-            correlation_id=correlation_id,
-        )
     payload = {name: as_text[name] for name in _REPORTED_FIELDS}
     payload["evidence_sha256"] = []  # evidence is attached later, each with its own event
-    return b"%s%s}" % (fields, orjson.dumps(payload, default=decimal_as_text))
+    return b"%s%s}" % (after_id, orjson.dumps(payload, default=decimal_as_text))
 
 
 class IntakeTransaction:
@@ -224,16 +208,23 @@ class IntakeTransaction:
         self._outbox = outbox
         self._insert_statement = insert_statement
         self._items: list[tuple[Any, ...]] = []
+        #: The envelopes' fields by correlation id (every item of a request has its request's), and
+        #: what writes them: a group's events differ in their correlation id alone.
         self._envelopes: dict[str | None, bytes] = {}
+        self._envelope_after_id: Callable[[str | None], bytes] | None = None
 
     def emit(self, values: dict[str, Any], as_text: dict[str, Any], *, correlation_id: str | None) -> None:
         """Queue the activity ``insert`` is given next (its values as inserted; ``as_text``: the
         same with their numbers as text, as the feed shows them) with its event, written if the
         activity is new: one event per activity, in the same order."""
-        event = reported_event(
-            self._outbox, values, as_text, correlation_id=correlation_id, after_id=self._envelopes
-        )
-        self._items.append(_item(values, as_text, event))
+        after_id = self._envelopes.get(correlation_id)
+        if after_id is None:
+            if self._envelope_after_id is None:
+                self._envelope_after_id = self._outbox.envelopes_after_id(
+                    ActivityReported, region_id=values["region_id"], occurred_at=values["submitted_at"]
+                )
+            after_id = self._envelopes[correlation_id] = self._envelope_after_id(correlation_id)
+        self._items.append(_item(values, as_text, reported_event(values, as_text, after_id)))
 
     async def indicators_among(self, indicator_ids: Sequence[str]) -> list[Any]:
         """The active plan indicators among these ids, each with its employee and the employee's rater."""

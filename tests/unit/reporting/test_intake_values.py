@@ -20,7 +20,13 @@ from shared.outbox import OutboxWriter
 def _envelope(writer: OutboxWriter, values: dict[str, Any], correlation_id: str | None) -> bytes:
     """The envelope as the intake's statement completes it: the event id the database draws, first."""
     as_text = feed_payload(values, values["submitted_at"])  # the numbers as the event writes them
-    after_id = reported_event(writer, values, as_text, correlation_id=correlation_id, after_id={})
+    fields = writer.envelope_after_id(
+        ActivityReported,
+        region_id=values["region_id"],
+        occurred_at=values["submitted_at"],
+        correlation_id=correlation_id,
+    )
+    after_id = reported_event(values, as_text, fields)
     return b'{"event_id":"%s"%s' % (str(uuid.uuid4()).encode(), after_id)
 
 
