@@ -141,3 +141,35 @@ async def test_a_scorecard_of_a_period_or_a_year_is_one_round_trip(start_service
         "SELECT * FROM scorecard_read",
         "SELECT * FROM scorecard_of_year_read",
     ]
+
+
+async def test_a_scorecard_looks_the_team_supervisor_up_for_a_rater_reading_anothers_only(
+    start_service,
+) -> None:
+    _, region = await seeded(start_service)
+    r = region.id
+    await region.apply(reported(r, "ani", "a1", "docs", 3))
+    raters = frozenset({Role.EMPLOYEE, Role.RATER})
+    readers = [
+        Principal(subject="ani", region_id=r, roles=raters, employee_id="ani"),
+        Principal(subject="hr", region_id=r, roles=frozenset({Role.REGION_ADMIN})),
+        Principal(subject="boss", region_id=r, roles=raters, employee_id="boss"),
+    ]
+    engine = engine_of("scoring")
+    queries = logged_queries(engine)
+    try:
+        for reader_principal in readers:
+            for period in (Q1, str(YEAR)):
+                async with region_read(engine, r) as reader:
+                    card = await scorecards.scorecard(
+                        session=reader, principal=reader_principal, employee_id="ani", period=period, zone=UTC
+                    )
+                assert card.figures.activity_count == 1
+    finally:
+        await engine.dispose()
+    ours = [query for query in queries if "jit" not in query and "typeinfo" not in query]
+    # The employee (a rater too) and the administrator without it; ani's rater through it.
+    assert [query.split("(")[0] for query in ours] == [
+        "SELECT * FROM scorecard_read",
+        "SELECT * FROM scorecard_of_year_read",
+    ] * 2 + ["SELECT * FROM scorecard_team_read", "SELECT * FROM scorecard_team_of_year_read"]

@@ -1,9 +1,10 @@
 """The rows an employee's scorecard is made of: its summary with what shows beside it, its plan's
 indicators with their progress, and the activities behind them (scorecards.py builds the answer).
 
-One row, read in one round trip by a function that sets the region, then reads (scoring's migration
-0018, where the statement is: ``scorecard_read`` for a period, ``scorecard_of_year_read`` for a
-year; ``shared.region_reads.RegionCall``). Each activity's JSON is kept in its contributions row
+One row, read in one round trip by a function that sets the region, then reads (scoring's migrations
+0018 and 0019, where the statement is: ``scorecard_read`` for a period, ``scorecard_of_year_read``
+for a year, ``scorecard_team_read`` and ``scorecard_team_of_year_read`` the same with the team
+supervisor; ``shared.region_reads.RegionCall``). Each activity's JSON is kept in its contributions row
 (``scorecard_json``, written with the activity); the functions string them together.
 """
 
@@ -59,37 +60,54 @@ def indicators_with_progress(rows: Iterable[tuple[Any, ...]] | None) -> list[Any
 
 _PERSON = ("region_id", "employee_id", "period", "year_key")
 
-#: A period's scorecard row; the columns as the function names them.
-_SCORECARD = RegionCall(
-    text("SELECT * FROM scorecard_read(:region_id, :employee_id, :period, :year_key)").bindparams(
-        *(bindparam(name, type_=String) for name in _PERSON)
+
+def _period_call(function: str) -> RegionCall:
+    """A period's scorecard row; the columns as the function names them."""
+    return RegionCall(
+        text(f"SELECT * FROM {function}(:region_id, :employee_id, :period, :year_key)").bindparams(
+            *(bindparam(name, type_=String) for name in _PERSON)
+        )
     )
-)
 
-#: A year's: the same, with the year's activities and field visits.
-_SCORECARD_OF_YEAR = RegionCall(
-    text(
-        "SELECT * FROM scorecard_of_year_read(:region_id, :employee_id, :period, :year_key, :pattern, :year)"
-    ).bindparams(
-        *(bindparam(name, type_=String) for name in (*_PERSON, "pattern")),
-        bindparam("year", type_=Integer),
+
+def _year_call(function: str) -> RegionCall:
+    """A year's: the same, with the year's activities and field visits."""
+    return RegionCall(
+        text(
+            f"SELECT * FROM {function}(:region_id, :employee_id, :period, :year_key, :pattern, :year)"
+        ).bindparams(
+            *(bindparam(name, type_=String) for name in (*_PERSON, "pattern")),
+            bindparam("year", type_=Integer),
+        )
     )
-)
 
 
-def scorecard_summary_statement(whole_year: bool) -> RegionCall:
-    """The scorecard's statement for a period, or for a whole year."""
-    return _SCORECARD_OF_YEAR if whole_year else _SCORECARD
+#: By (whole year, with the team supervisor): the statement (migration 0019).
+_STATEMENTS = {
+    (False, False): _period_call("scorecard_read"),
+    (True, False): _year_call("scorecard_of_year_read"),
+    (False, True): _period_call("scorecard_team_read"),
+    (True, True): _year_call("scorecard_team_of_year_read"),
+}
 
 
-async def scorecard_summary(session: RegionReader, region_id: str, employee_id: str, period: Period) -> Any:
+def scorecard_summary_statement(whole_year: bool, team: bool = True) -> RegionCall:
+    """The scorecard's statement for a period, or for a whole year; with the employee's supervisor
+    in the team read model (``team``), or without it (null: five plan nodes fewer)."""
+    return _STATEMENTS[whole_year, team]
+
+
+async def scorecard_summary(
+    session: RegionReader, region_id: str, employee_id: str, period: Period, *, team: bool
+) -> Any:
     """The employee-period view row (None without one) with what the scorecard shows beside it.
 
-    Whether the period (or its year) is closed, the employee's supervisor in the team read model,
-    the rater's behaviour assessment behind the proposal, the latest rating decision, the field
-    visits, the plan's indicators with their progress (``indicator_rows``) and the activities of
-    the period by indicator, as the answer's JSON (``activity_indicators``, ``activity_lists``):
-    one round trip instead of ten, each part through an index.
+    Whether the period (or its year) is closed, the employee's supervisor in the team read model
+    (``team``; null otherwise), the rater's behaviour assessment behind the proposal, the latest
+    rating decision, the field visits, the plan's indicators with their progress
+    (``indicator_rows``) and the activities of the period by indicator, as the answer's JSON
+    (``activity_indicators``, ``activity_lists``): one round trip instead of ten, each part through
+    an index.
     """
     whole_year = period.kind is PeriodKind.YEAR
     parameters = {
@@ -98,4 +116,4 @@ async def scorecard_summary(session: RegionReader, region_id: str, employee_id: 
         "period": period.key,
         "year_key": f"{period.year:04d}",
     } | ({"pattern": f"{period.year:04d}%", "year": period.year} if whole_year else {})
-    return (await session.execute(scorecard_summary_statement(whole_year), parameters)).first()
+    return (await session.execute(scorecard_summary_statement(whole_year, team), parameters)).first()

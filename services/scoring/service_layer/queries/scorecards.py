@@ -71,15 +71,18 @@ async def scorecard(
     """
     parsed = parse_period_key(period)
     region_id = principal.region
-    summary = await scorecard_summary(session, region_id, employee_id, parsed)
+    overseer = principal.has(Role.REGION_ADMIN, Role.AUDITOR)
+    own = principal.employee_id == employee_id
+    # Only a rater reading another's scorecard is let in by the team read model's supervisor: the
+    # others' reads skip looking it up (five plan nodes, ~10% of the read's database time).
+    team = principal.has(Role.RATER) and principal.employee_id is not None and not (overseer or own)
+    summary = await scorecard_summary(session, region_id, employee_id, parsed, team=team)
     if summary is None:
         raise _invisible()
-    own = principal.employee_id == employee_id
-    rater = principal.has(Role.RATER) and principal.employee_id is not None
     allowed = (
-        principal.has(Role.REGION_ADMIN, Role.AUDITOR)
+        overseer
         or own
-        or (rater and (summary.team_supervisor_id or summary.rater_id) == principal.employee_id)
+        or (team and (summary.team_supervisor_id or summary.rater_id) == principal.employee_id)
     )
     if not allowed:
         raise _invisible()
