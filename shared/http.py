@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.guarded_route import BodyTooLarge, GuardedRoute
 from shared.hot_route import HotPaths
 from shared.i18n import refusal_body
+from shared.lean_app import LeanApp
 from shared.observability import HTTP_LATENCY, HTTP_REQUESTS, correlation_id_var, record_readiness
 from shared.refusals import Refusal, RefusalKind, database_busy, database_reconnecting
 from shared.route_roles import document_bearer_scheme
@@ -335,7 +336,7 @@ def create_app(
     lifespan: Any = None,
 ) -> FastAPI:
     """A FastAPI application with the platform's health, metrics and error conventions."""
-    app = FastAPI(
+    app = LeanApp(
         title=title,
         description=description,
         version="0.1.0",
