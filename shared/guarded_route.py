@@ -14,14 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.routing import APIRoute
-from fastapi.security.http import HTTPAuthorizationCredentials
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 
 from shared.auth import Principal
 from shared.refusals import Refusal, RefusalKind
-from shared.route_roles import ADMITTED, admit, bearer_scheme, declared_roles
+from shared.route_roles import ADMITTED, admit, bearer_token, declared_roles
 
 
 class BodyTooLarge(HTTPException):
@@ -73,10 +71,9 @@ class GuardedRoute(APIRoute):
         route's dependencies; None for a route that needs no token."""
         if self.required_roles is None:
             return None
-        request = Request(scope)
-        credentials: HTTPAuthorizationCredentials | None = await bearer_scheme(request)
+        verifier = scope["app"].state.token_verifier
         # The route's own ``require_roles`` (and ``Caller``) take the caller from here.
-        principal = scope[ADMITTED] = await admit(request, credentials, self.required_roles)
+        principal = scope[ADMITTED] = await admit(verifier, bearer_token(scope), self.required_roles)
         return principal
 
     def bounded(self, scope: Scope, receive: Receive) -> Receive:

@@ -11,6 +11,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.routing import BaseRoute
+from starlette.types import Scope
 
 from shared.auth import Principal, Role, TokenVerifier
 from shared.refusals import Refusal, RefusalKind
@@ -22,10 +23,29 @@ BEARER: dict[str, list[str]] = {bearer_scheme.scheme_name: []}
 
 async def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
     """The verified caller of a request, or 401."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    bearer = credentials if credentials is not None and credentials.scheme.lower() == "bearer" else None
+    return await verified_caller(request.app.state.token_verifier, bearer.credentials if bearer else None)
+
+
+async def verified_caller(verifier: TokenVerifier, token: str | None) -> Principal:
+    """The caller a bearer token names, verified; 401 without a token or with an invalid one."""
+    if token is None:
         raise Refusal("missing_token", "A bearer token is required.", kind=RefusalKind.UNAUTHENTICATED)
-    verifier: TokenVerifier = request.app.state.token_verifier
-    return await verifier.verify_async(credentials.credentials)
+    return await verifier.verify_async(token)
+
+
+def bearer_token(scope: Scope) -> str | None:
+    """The token ``bearer_scheme`` would read from the request's first ``Authorization`` header, or None.
+
+    Read from the scope's headers as they are: ``bearer_scheme`` builds a ``Request``, its headers
+    and a validated credentials model for the same two strings (~4 µs of every admitted request).
+    """
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            token = token.strip()
+            return token if token and scheme.lower() == "bearer" else None
+    return None
 
 
 #: Where ``GuardedRoute`` leaves the caller it admitted, before the body, for the route's dependencies.
@@ -51,11 +71,10 @@ def require_roles(*roles: Role) -> Any:
     return Depends(check)
 
 
-async def admit(
-    request: Request, credentials: HTTPAuthorizationCredentials | None, roles: frozenset[Role]
-) -> Principal:
-    """The verified caller if it holds one of ``roles``; 401 without a valid token, 403 without the role."""
-    principal = await authenticate(request, credentials)
+async def admit(verifier: TokenVerifier, token: str | None, roles: frozenset[Role]) -> Principal:
+    """The caller ``token`` names if it holds one of ``roles``: 401 without a valid token, 403 without
+    the role."""
+    principal = await verified_caller(verifier, token)
     _ensure_holds(principal, roles)
     return principal
 
