@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Iterable
+from contextlib import AsyncExitStack
+from functools import partial
 from typing import Any, TypeVar, cast
 
 import orjson
@@ -47,7 +49,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.guarded_route import GuardedRoute
 from shared.route_roles import allowed_roles_of
@@ -96,7 +98,7 @@ class HotRoute(GuardedRoute):
         """Admit, read the bounded body, call the endpoint with what FastAPI would give it; what the
         lean path does not take is answered by FastAPI, the body replayed."""
         if scope["type"] != "http" or scope["method"] not in (self.methods or ()):
-            await super().handle(scope, receive, send)  # a 405, answered by FastAPI
+            await _by_fastapi(super().handle, scope, receive, send)  # a 405, answered by FastAPI
             return
         principal = await self.admit(scope)
         read: list[Message] = []
@@ -104,7 +106,7 @@ class HotRoute(GuardedRoute):
         try:
             arguments = self._arguments(scope, body)
         except _NotTaken:
-            await APIRoute.handle(self, scope, _replaying(read, receive), send)
+            await _by_fastapi(partial(APIRoute.handle, self), scope, _replaying(read, receive), send)
             return
         arguments[self._role_parameter] = principal
         if self._request_parameter is not None:
@@ -214,6 +216,21 @@ def hot_route(router: APIRouter, method: str, path: str, **options: Any) -> Call
         return endpoint
 
     return declare
+
+
+async def _by_fastapi(handle: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """FastAPI's own handling, with the exit stack for uploaded files its request handler requires:
+    the application's, or one of its own when the request came past it (``shared.lean_app``)."""
+    if _FILE_STACK in scope:
+        await handle(scope, receive, send)
+        return
+    async with AsyncExitStack() as files:
+        scope[_FILE_STACK] = files
+        await handle(scope, receive, send)
+
+
+#: Where FastAPI's ``AsyncExitStackMiddleware`` leaves the stack its request handler closes files on.
+_FILE_STACK = "fastapi_middleware_astack"
 
 
 async def _read_body(receive: Receive, read: list[Message]) -> bytes | None:

@@ -15,8 +15,12 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi._body_limit import AppBodyLimitMiddleware
+from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
 from fastapi.telemetry._asgi import ExceptionTelemetryMiddleware
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from shared.hot_route import HotPaths
 
 _TELEMETRY_SIGNALS = ("tracing", "metrics", "logs")
 
@@ -31,17 +35,29 @@ class LeanApp(FastAPI):
         self._telemetry_off = not any(self._telemetry.get(signal) for signal in _TELEMETRY_SIGNALS)
 
     def build_middleware_stack(self) -> ASGIApp:
-        """FastAPI's stack, its layers that would pass each request on unchanged left out."""
+        """FastAPI's stack, its layers that would pass each request on unchanged left out, and the hot
+        routes found ahead of its exit stack and router."""
         stack = super().build_middleware_stack()
+        hot_paths = self._hot_paths()
         outer = stack
         # ServerErrorMiddleware, then its inner layers down to the router; each ``app`` is the next one in.
-        while outer is not self.router:
+        while outer.app is not self.router:  # type: ignore[attr-defined]
             inner = outer.app  # type: ignore[attr-defined]
             if self._idle(inner):
                 outer.app = inner.app  # type: ignore[attr-defined]
+            elif isinstance(inner, AsyncExitStackMiddleware) and inner.app is self.router and hot_paths:
+                outer.app = _HotPathsFirst(inner, self, hot_paths)  # type: ignore[attr-defined]
+                break
             else:
                 outer = inner
         return stack
+
+    def _hot_paths(self) -> HotPaths | None:
+        """The router's ``HotPaths``, if it holds a hot route."""
+        for route in self.router.routes:
+            if isinstance(route, HotPaths) and (route.routes or route.patterned):
+                return route
+        return None
 
     def _idle(self, layer: ASGIApp) -> bool:
         if isinstance(layer, ExceptionTelemetryMiddleware):
@@ -62,3 +78,31 @@ class LeanApp(FastAPI):
         if self.middleware_stack is None:
             self.middleware_stack = self.build_middleware_stack()
         await self.middleware_stack(scope, receive, send)
+
+
+class _HotPathsFirst:
+    """A hot route's request handed to it at once; any other request to FastAPI's exit stack and router.
+
+    ``HotPaths`` is the router's first route (``create_app`` puts it there), so the router would
+    choose the same route; on the way it opens an exit stack for uploaded files (a hot route reads
+    JSON; it opens one itself for a request it leaves to FastAPI) and calls the router's telemetry
+    and form-limit hooks, which do nothing while telemetry is off (bench/README.md, session 18). The
+    scope is what the router leaves in it: the router, the endpoint, the route and its path
+    parameters.
+    """
+
+    def __init__(self, app: ASGIApp, lean_app: LeanApp, hot_paths: HotPaths) -> None:
+        self.app = app
+        self._router = lean_app.router
+        self._hot_paths = hot_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            match, chosen = self._hot_paths.matches(scope)
+            if match is Match.FULL:
+                if "router" not in scope:
+                    scope["router"] = self._router
+                scope.update(chosen)
+                await self._hot_paths.handle(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
