@@ -112,24 +112,21 @@ class ObservabilityMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        # Metric children by label values: ``labels()`` validates and locks on every call, and the
-        # set of (method, route, status) a service answers is small.
-        self._counters: dict[tuple[str, str, int], Any] = {}
-        self._histograms: dict[tuple[str, str], Any] = {}
+        # The request counter and latency histogram (None when untimed) of each (method, route,
+        # status): ``labels()`` validates and locks on every call, and the set a service answers is small.
+        self._meters: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def _record(self, method: str, route: Any, status: int, seconds: float) -> None:
-        template = getattr(route, "path", "unmatched")
-        counter = self._counters.get((method, template, status))
-        if counter is None:
-            counter = self._counters[(method, template, status)] = HTTP_REQUESTS.labels(
-                method, template, str(status)
+        key = (method, getattr(route, "path", "unmatched"), status)
+        meters = self._meters.get(key)
+        if meters is None:
+            template = key[1]
+            meters = self._meters[key] = (
+                HTTP_REQUESTS.labels(method, template, str(status)),
+                HTTP_LATENCY.labels(method, template) if is_timed(route) else None,
             )
+        counter, histogram = meters
         counter.inc()
-        if (method, template) not in self._histograms:
-            self._histograms[(method, template)] = (
-                HTTP_LATENCY.labels(method, template) if is_timed(route) else None
-            )
-        histogram = self._histograms[(method, template)]
         if histogram is not None:
             histogram.observe(seconds)
 
