@@ -6,6 +6,7 @@ that keeps the rollups is checked against an independent statement of what they 
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
@@ -14,7 +15,10 @@ from fractions import Fraction
 from typing import Any
 
 from pydantic import TypeAdapter
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.scoring.adapters.tables import unit_ranking, unit_rollups
 from services.scoring.domain.predicate import Predicate
 from services.scoring.domain.rewards import RewardCandidate, ranking_key
 from services.scoring.service_layer.schemas import RankingEntry
@@ -74,18 +78,37 @@ def expected_rollups(summaries: Iterable[Any]) -> dict[tuple[str, str], dict[str
     return rollups
 
 
-def stored_rollups(rows: Iterable[Any]) -> dict[tuple[str, str], dict[str, Any]]:
-    """Stored rollup rows in the shape of ``expected_rollups``."""
-    names = (
-        "employees",
-        "measured",
-        "achievement_sum",
-        "decided",
-        "predicate_counts",
-        "ranking",
-        "ranking_json",
-    )
-    return {(row.unit_id, row.period): {name: getattr(row, name) for name in names} for row in rows}
+#: The unit dashboard's ranking of a unit-period, everyone's, as its read function writes it.
+_DASHBOARD_RANKING = text(
+    "SELECT ranking FROM unit_dashboard_read(:region_id, :unit_id, :period, :year_keys, '', true, NULL)"
+)
+
+
+async def stored_rollups(session: AsyncSession, region: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """The stored rollups in the shape of ``expected_rollups``: each unit-period's figures, and its
+    ranking as the unit dashboard reads it from the ranking's entries (``ranking_json``), which
+    with each entry's rater is ``ranking``. A unit-period with entries and no figures, or figures
+    and no entries, shows as one whose other half is missing."""
+    figures = (await session.execute(select(unit_rollups).where(unit_rollups.c.region_id == region))).all()
+    entries = (await session.execute(select(unit_ranking).where(unit_ranking.c.region_id == region))).all()
+    raters = {(row.employee_id, row.period): row.rater_id for row in entries}
+    stored: dict[tuple[str, str], dict[str, Any]] = {
+        (row.unit_id, row.period): {name: getattr(row, name) for name in _FIGURES} for row in figures
+    }
+    for unit_id, period in {*stored, *((row.unit_id, row.period) for row in entries)}:
+        answered = await session.scalar(
+            _DASHBOARD_RANKING,
+            {"region_id": region, "unit_id": unit_id, "period": period, "year_keys": [period]},
+        )
+        ranking = [
+            entry | {"rater_id": raters[(entry["employee_id"], period)]} for entry in json.loads(answered)
+        ]
+        stored.setdefault((unit_id, period), {}).update(ranking=ranking, ranking_json=answered)
+    return stored
+
+
+#: The figures a rollup row holds.
+_FIGURES = ("employees", "measured", "achievement_sum", "decided", "predicate_counts")
 
 
 def summary(region: str, employee_id: str, period: str, **figures: Any) -> dict[str, Any]:

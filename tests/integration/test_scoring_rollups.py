@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.scoring.adapters.tables import employee_scores, unit_rollups
+from services.scoring.adapters.tables import employee_scores
 from services.scoring.domain.predicate import Predicate
 from services.scoring.service_layer.rollups import recompute_unit_rollups, refresh_unit_rollups
 from shared.db import REGION_SETTING
@@ -62,10 +62,10 @@ population = st.dictionaries(keys, figures, max_size=30)
 
 
 def migration_fills() -> tuple[str, str]:
-    """The statements migration 0009 fills the rollups with and 0014 their rankings as answered."""
+    """The statements migration 0009 fills the rollups' figures with and 0020 the rankings' entries."""
     rollups: str = scoring_migration("2026_12_02_0009_unit_rollups.py")._FILL
-    rankings: str = scoring_migration("2026_12_03_0014_unit_ranking_as_answered.py")._FROM_ENTRIES
-    return rollups, rankings
+    entries: str = scoring_migration("2026_12_05_0020_unit_ranking_as_entries.py")._FILL
+    return rollups, entries
 
 
 async def in_region(factory: async_sessionmaker[AsyncSession], region: str) -> AsyncSession:
@@ -82,10 +82,7 @@ async def summaries_and_rollups(
         stored = (
             await session.execute(select(employee_scores).where(employee_scores.c.region_id == region))
         ).all()
-        rollups = (
-            await session.execute(select(unit_rollups).where(unit_rollups.c.region_id == region))
-        ).all()
-        return list(stored), stored_rollups(rollups)
+        return list(stored), await stored_rollups(session, region)
 
 
 async def write(session: AsyncSession, rows: Iterable[dict[str, Any]]) -> None:
@@ -106,57 +103,71 @@ async def write(session: AsyncSession, rows: Iterable[dict[str, Any]]) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(first=population, changes=population, removals=st.sets(keys))
+@given(first=population, recomputed=st.booleans(), data=st.data())
 async def test_rollups_equal_a_recomputation_from_the_summaries_through_moves_and_removals(
     scoring_db: async_sessionmaker[AsyncSession],
     first: dict[tuple[str, str], dict[str, Any]],
-    changes: dict[tuple[str, str], dict[str, Any]],
-    removals: set[tuple[str, str]],
+    recomputed: bool,
+    data: st.DataObject,
 ) -> None:
+    """Summaries written, then changed (stored ones among them: new figures, other units) and
+    removed in rounds: after each, the rollups are what the summaries make, whether the first were
+    counted whole (a rebuild) or refreshed like the others."""
     region = new_region_id()
     async with await in_region(scoring_db, region) as session:
         await write(session, (summary(region, e, p, **values) for (e, p), values in first.items()))
-        await recompute_unit_rollups(session, region, {(v["unit_id"], p) for (_, p), v in first.items()})
+        if recomputed:
+            await recompute_unit_rollups(session, region, {(v["unit_id"], p) for (_, p), v in first.items()})
+        else:
+            await refresh_unit_rollups(session, region, written=list(first), removed=[])
         await session.commit()
     stored, rollups = await summaries_and_rollups(scoring_db, region)
     assert rollups == expected_rollups(stored)
 
     # A refresh writes new figures (some employees now in another unit) and removes rows.
-    async with await in_region(scoring_db, region) as session:
-        before = {(row.employee_id, row.period): row for row in stored}
-        written = [summary(region, e, p, **values) for (e, p), values in changes.items()]
-        removed = sorted(removals - set(changes))
-        await write(session, written)
-        for employee_id, period in removed:
-            await session.execute(
-                delete(employee_scores).where(
-                    employee_scores.c.region_id == region,
-                    employee_scores.c.employee_id == employee_id,
-                    employee_scores.c.period == period,
+    for _ in range(data.draw(st.integers(min_value=1, max_value=2), label="rounds")):
+        present = st.sampled_from(sorted((row.employee_id, row.period) for row in stored))
+        changes = data.draw(population, label="new")
+        removed: list[tuple[str, str]] = []
+        if stored:
+            changes |= data.draw(st.dictionaries(present, figures, max_size=20), label="changed")
+            removed = sorted(data.draw(st.sets(present, max_size=5), label="removed") - set(changes))
+        async with await in_region(scoring_db, region) as session:
+            await write(session, (summary(region, e, p, **values) for (e, p), values in changes.items()))
+            for employee_id, period in removed:
+                await session.execute(
+                    delete(employee_scores).where(
+                        employee_scores.c.region_id == region,
+                        employee_scores.c.employee_id == employee_id,
+                        employee_scores.c.period == period,
+                    )
                 )
-            )
-        await refresh_unit_rollups(session, region, before=before, written=written, removed=removed)
-        await session.commit()
-    stored, rollups = await summaries_and_rollups(scoring_db, region)
-    assert rollups == expected_rollups(stored)
+            await refresh_unit_rollups(session, region, written=list(changes), removed=removed)
+            await session.commit()
+        stored, rollups = await summaries_and_rollups(scoring_db, region)
+        assert rollups == expected_rollups(stored)
 
-    # The migrations filled the table from the summaries with their own copies of the statement
-    # (0009 the rollups, 0014 their rankings as answered; under row-level security, this region's
-    # rows only): the same rows, filled here into a temporary table of its shape, found first.
+    # The migrations filled the tables from the summaries with their own copies of the statements
+    # (0009 the figures, with the ranking then kept beside them; 0020 the rankings' entries; under
+    # row-level security, this region's rows only): the same rollups, filled here into temporary
+    # tables of their shape, found first (by the dashboard's read function too).
     async with await in_region(scoring_db, region) as session:
         await session.execute(text("CREATE TEMPORARY TABLE unit_rollups (LIKE unit_rollups) ON COMMIT DROP"))
-        await session.execute(text("ALTER TABLE pg_temp.unit_rollups ALTER ranking_json DROP NOT NULL"))
+        await session.execute(text("ALTER TABLE pg_temp.unit_rollups ADD COLUMN ranking jsonb"))
+        await session.execute(
+            text("CREATE TEMPORARY TABLE unit_ranking (LIKE unit_ranking INCLUDING GENERATED) ON COMMIT DROP")
+        )
         for fill in migration_fills():
             await session.execute(text(fill))
-        filled = (await session.execute(text("SELECT * FROM pg_temp.unit_rollups"))).all()
-    assert stored_rollups(filled) == rollups
+        filled = await stored_rollups(session, region)
+    assert filled == rollups
 
 
 async def test_two_transactions_refreshing_one_unit_at_once_lose_no_employee(
     scoring_db: async_sessionmaker[AsyncSession],
 ) -> None:
-    """The second waits for the first (on the unit-period's lock; without it, on the rollup row, with a
-    recomputation made before the first committed), then counts the first's summary too."""
+    """The second waits for the first (on the rollup row's lock), then adds its employee to the
+    figures as the first left them."""
     region, period = new_region_id(), "2026-Q1"
     async with await in_region(scoring_db, region) as session:
         await write(session, [summary(region, "e-0", period, unit_id="u", achievement=Decimal("0.5"))])
@@ -168,7 +179,7 @@ async def test_two_transactions_refreshing_one_unit_at_once_lose_no_employee(
         async with await in_region(scoring_db, region) as session:
             row = summary(region, employee_id, period, unit_id="u", achievement=Decimal("0.9"))
             await write(session, [row])
-            await refresh_unit_rollups(session, region, before={}, written=[row], removed=[])
+            await refresh_unit_rollups(session, region, written=[(employee_id, period)], removed=[])
             if hold:
                 first_refreshed.set()
                 await release_first.wait()
@@ -200,29 +211,40 @@ async def test_two_transactions_refreshing_one_unit_at_once_lose_no_employee(
 async def test_a_row_written_with_what_its_rollup_counts_unchanged_leaves_the_rollup_alone(
     scoring_db: async_sessionmaker[AsyncSession],
 ) -> None:
-    """Only the rollup columns count: a write of other columns (an activity count) does not
-    recompute its unit-period, which a rollup marked here shows; a new achievement does."""
+    """Only the rollup columns count: a write of other columns (an activity count) leaves the
+    entry and its unit-period's figures as they were (the same row versions); a new achievement
+    writes that employee's entry again, the others' left, and the figures."""
     region, period = new_region_id(), "2026-Q1"
-    rows = [summary(region, f"e-{n}", period, unit_id="u", achievement=Decimal("0.5") + n) for n in range(2)]
+    rows = [summary(region, f"e-{n}", period, unit_id="u", achievement=Decimal("0.5") + n) for n in range(3)]
     async with await in_region(scoring_db, region) as session:
         await write(session, rows)
         await recompute_unit_rollups(session, region, [("u", period)])
-        # Marked, so a recomputation would show.
-        await session.execute(
-            unit_rollups.update().where(unit_rollups.c.region_id == region).values(employees=99)
-        )
         await session.commit()
-    stored, _ = await summaries_and_rollups(scoring_db, region)
-    before = {(row.employee_id, row.period): row for row in stored}
+    versions = await row_versions(scoring_db, region)
 
-    async def refresh_with(**changed: Any) -> int:
+    async def refresh_with(**changed: Any) -> dict[str, str]:
         async with await in_region(scoring_db, region) as session:
-            written = [rows[0] | changed]
-            await write(session, written)
-            await refresh_unit_rollups(session, region, before=before, written=written, removed=[])
+            await write(session, [rows[0] | changed])
+            await refresh_unit_rollups(session, region, written=[("e-0", period)], removed=[])
             await session.commit()
-        employees: int = (await summaries_and_rollups(scoring_db, region))[1][("u", period)]["employees"]
-        return employees
+        return await row_versions(scoring_db, region)
 
-    assert await refresh_with(activity_count=7) == 99
-    assert await refresh_with(achievement=Decimal("0.75")) == 2
+    assert await refresh_with(activity_count=7) == versions
+    rewritten = await refresh_with(achievement=Decimal("0.75"))
+    assert {key for key in versions if rewritten[key] != versions[key]} == {"e-0", "rollup"}
+    stored, rollups = await summaries_and_rollups(scoring_db, region)
+    assert rollups == expected_rollups(stored)
+
+
+async def row_versions(factory: async_sessionmaker[AsyncSession], region: str) -> dict[str, str]:
+    """Each ranking entry's row version (``xmin``: the transaction that wrote it), by employee, and
+    the rollup's (one unit-period here)."""
+    async with await in_region(factory, region) as session:
+        found = await session.execute(
+            text(
+                "SELECT employee_id, xmin::text FROM unit_ranking WHERE region_id = :r "
+                "UNION ALL SELECT 'rollup', xmin::text FROM unit_rollups WHERE region_id = :r"
+            ),
+            {"r": region},
+        )
+        return {row[0]: row[1] for row in found}

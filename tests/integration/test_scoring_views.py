@@ -34,7 +34,6 @@ from services.scoring.adapters.tables import (
     flags,
     indicator_progress,
     runtime_tables,
-    unit_rollups,
 )
 from services.scoring.entrypoints.consumer import handlers
 from services.scoring.service_layer.projections import ViewBacklog
@@ -253,7 +252,9 @@ async def test_views_equal_a_recomputation_and_a_replay_whatever_the_delivery(
         assert {name: getattr(row, name) for name in expected} == expected, key
         assert row.last_event_id in event_ids or key in acted
     # The dashboards' rollups follow the summaries, employees moving between units included.
-    rollups = stored_rollups(await rows_of(scoring_db, scenario.region, unit_rollups))
+    async with scoring_db() as session, session.begin():
+        await session.execute(select(func.set_config(REGION_SETTING, scenario.region, True)))
+        rollups = await stored_rollups(session, scenario.region)
     assert rollups == expected_rollups(summaries.values())
 
     await rebuild(scoring_db, rebuilt_db, scenario)

@@ -36,6 +36,7 @@ from services.scoring.adapters.tables.views import (
     WHOLE_UNIT,
     employee_scores,
     indicator_progress,
+    unit_ranking,
     unit_rollups,
     unit_satisfaction,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "region_settings",
     "rule_sets",
     "runtime_tables",
+    "unit_ranking",
     "unit_rollups",
     "unit_satisfaction",
     "units",

@@ -1,8 +1,10 @@
 """Materialized views: progress per indicator, summaries per employee, unit rollups, satisfaction."""
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
+    Computed,
     Date,
     DateTime,
     Index,
@@ -17,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from services.scoring.adapters.tables.base import metadata, stamps
+from services.scoring.domain.predicate import Predicate
 
 #: Per employee, indicator and period (a sub-period key such as 2026-Q3, or the year 2026).
 #: The totals are exact; realisation follows from them by domain.achievement.realisation_from_totals.
@@ -88,7 +91,7 @@ employee_scores = Table(
 
 #: Per unit and period, what the dashboards show of its employee summaries (the rows with that unit
 #: and period), kept by every summary refresh (service_layer/rollups.py) rather than aggregated per
-#: read: counts, the exact sum of achievements, predicates counted, and the ranking best first.
+#: read: counts, the exact sum of achievements, predicates counted; the ranking is ``unit_ranking``.
 unit_rollups = Table(
     "unit_rollups",
     metadata,
@@ -100,9 +103,41 @@ unit_rollups = Table(
     Column("achievement_sum", Numeric),  # exact; None when nobody is measured
     Column("decided", Integer, nullable=False),  # employees with a rater's predicate
     Column("predicate_counts", JSONB, nullable=False),  # {predicate: employees}, live predicates
-    Column("ranking", JSONB, nullable=False),  # [{rank, employee_id, job_type, rater_id, ...}]
-    Column("ranking_json", Text, nullable=False),  # the ranking as the unit dashboard answers it
     PrimaryKeyConstraint("region_id", "unit_id", "period", name="pk_unit_rollups"),
+)
+
+#: Where an entry ranks in its unit-period, as one number to sort by: the live predicate's place
+#: (best first; none, or one unknown, ranks as the lowest), then an achievement before none, the
+#: higher first (numeric(9, 4): ten thousand times one is under 10**9 either side of zero). Ties
+#: are ordered by the employee id as Python compares strings (``COLLATE "C"``).
+_BEST_FIRST = sorted(Predicate, key=lambda p: -p.rank)
+RANK_KEY = (
+    f"array_position(ARRAY[{', '.join(repr(p.value) for p in _BEST_FIRST)}], "
+    f"coalesce(predicate, '{_BEST_FIRST[-1].value}')::text)::bigint * 2147483648 "
+    "+ CASE WHEN achievement IS NULL THEN 2000000000 ELSE 1000000000 - (achievement * 10000)::bigint END"
+)
+
+#: Per employee and period, the summary's entry in its unit-period's ranking (the rewards order:
+#: ``domain.rewards.ranking_key``), kept with the rollups (service_layer/rollups.py): what the
+#: rollup counts, where the entry ranks, and the entry as the unit dashboard answers it after its
+#: rank. The dashboard orders a unit-period's entries as it reads them: no index holds what
+#: changes, so that a changed entry is updated in place (HOT, on pages kept with room: migration
+#: 0020), writing no index entry.
+unit_ranking = Table(
+    "unit_ranking",
+    metadata,
+    Column("region_id", String(64), nullable=False),
+    Column("employee_id", String(64), nullable=False),
+    Column("period", String(16), nullable=False),
+    Column("unit_id", String(64), nullable=False),
+    Column("achievement", Numeric(9, 4)),
+    Column("predicate", String(32)),  # the live predicate: the rater's, else the proposal
+    Column("decided", Boolean, nullable=False),  # the rater decided a predicate
+    Column("rater_id", String(64)),  # a rater's dashboard shows their own team's entries
+    Column("entry", Text, nullable=False),  # ``RankingEntry``'s JSON after its rank: "employee_id":..}
+    Column("rank_key", BigInteger, Computed(RANK_KEY, persisted=True)),
+    PrimaryKeyConstraint("region_id", "employee_id", "period", name="pk_unit_ranking"),
+    Index("ix_unit_ranking_region_id_unit_id_period", "region_id", "unit_id", "period"),
 )
 
 #: The ``service_id`` of a unit's own satisfaction index, over every response the unit received.

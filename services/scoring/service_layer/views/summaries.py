@@ -149,22 +149,21 @@ async def refresh_summaries(
     keys = sorted(touched)
     inputs = await read_summary_inputs(session, region_id, keys, planned, fresh)
     upserts, deletes = _summary_rows(facts, keys, touched, inputs)
-    written: list[dict[str, Any]] = []
+    written: list[SummaryKey] = []
     if upserts:
         # One JSON parameter for every row (an executemany encoded each value on its own); a row
         # is written only where its content changed, which PostgreSQL compares (it returns those).
         statement = _upsert_when_changed(tuple(upserts[0]))
-        changed = {
+        written = [
             (row.employee_id, row.period)
             for row in await session.execute(statement, {"rows": json_rows(upserts)})
-        }
-        written = [values for values in upserts if (values["employee_id"], values["period"]) in changed]
+        ]
     if deletes:
         await session.execute(
             _DELETE_SUMMARY,
             [{"r": region_id, "e": employee_id, "p": period} for employee_id, period in deletes],
         )
-    await refresh_unit_rollups(session, region_id, before=inputs.stored, written=written, removed=deletes)
+    await refresh_unit_rollups(session, region_id, written=written, removed=deletes)
 
 
 def _summary_rows(
@@ -179,11 +178,11 @@ def _summary_rows(
     for key in keys:
         employee_id, period_key = key
         period = parse_period_key(period_key)
-        stored, plan = inputs.stored.get(key), inputs.plans_in_force.get((employee_id, period.year))
+        plan = inputs.plans_in_force.get((employee_id, period.year))
         if plan is None or period.kind not in (facts.calendar.kind, PeriodKind.YEAR):
             # No plan in force (or a period the region no longer uses): nothing to score. A decision
             # stays in rating_decisions (auditors read it there) and is back on the row once scored.
-            if stored is not None:
+            if key in inputs.stored:
                 deletes.append(key)
             continue
         values = _summary_values(

@@ -28,7 +28,6 @@ from services.scoring.adapters.tables import (
     rating_decisions,
 )
 from services.scoring.domain.achievement import Judgement
-from services.scoring.service_layer.rollups import ROLLUP_COLUMNS, Counted
 from services.scoring.service_layer.views.named_rows import named_rows
 from services.scoring.service_layer.views.plans import PlannedIndicators, plan_indicators_in_force
 from services.scoring.service_layer.views.progress import FreshRows
@@ -40,8 +39,8 @@ from services.scoring.service_layer.views.touches import SummaryKey
 class SummaryInputs:
     """The stored facts behind a batch's employee-period rows, each by its key."""
 
-    #: The rows stored already, each with what its unit's rollup counts of it (not its content).
-    stored: dict[SummaryKey, Counted]
+    #: The rows stored already (their content is not read: the upsert compares it).
+    stored: set[SummaryKey]
     plans_in_force: dict[tuple[str, int], Any]
     indicator_rows: PlannedIndicators
     progress: dict[SummaryKey, dict[str, Any]]
@@ -95,8 +94,8 @@ def _by_summary_keys(keys: list[SummaryKey], region_id: str) -> dict[str, Any]:
 
 
 def _row_facts_statement() -> Any:
-    """What each row has one of, in one statement: whether it is stored (and what the rollup of its
-    unit counts of it), the rater's latest behaviour assessment and latest decision.
+    """What each row has one of, in one statement: whether it is stored, the rater's latest
+    behaviour assessment and latest decision.
 
     The upsert compares the stored content itself, so the JSON documents are not read back; the
     assessment and the decision keep their tables' column names (they differ), so a result row
@@ -105,8 +104,7 @@ def _row_facts_statement() -> Any:
     key_table = _summary_keys()
     scores, assessments, decisions = employee_scores.c, behaviour_assessments.c, rating_decisions.c
     stored = (
-        # Labelled apart: the decision's columns share some of these names.
-        select(*(scores[name].label(f"stored_{name}") for name in ROLLUP_COLUMNS))
+        select(scores.unit_id.label("stored_unit_id"))
         .where(
             scores.region_id == bindparam("region_id"),
             scores.employee_id == key_table.c.employee_id,
@@ -221,10 +219,6 @@ def _assignments_today_statement() -> Any:
 
 # Each built once (see ``sql_arrays``).
 _ROW_FACTS = _row_facts_statement()
-#: Where a row of ``_ROW_FACTS`` holds the stored summary's ``ROLLUP_COLUMNS``, in their order (a
-#: slice of the row, not a look-up by label per column).
-_STORED_START = list(_ROW_FACTS.selected_columns.keys()).index(f"stored_{ROLLUP_COLUMNS[0]}")
-_STORED_COLUMNS = slice(_STORED_START, _STORED_START + len(ROLLUP_COLUMNS))
 _PLANS_IN_FORCE = _plans_in_force_statement()
 _PROGRESS_ROWS = _progress_rows_statement()
 _JUDGEMENTS = _judgements_statement()
@@ -233,16 +227,16 @@ _ASSIGNMENTS_TODAY = _assignments_today_statement()
 
 async def _row_facts(
     session: AsyncSession, region_id: str, keys: list[SummaryKey]
-) -> tuple[dict[SummaryKey, Counted], dict[SummaryKey, Any], dict[SummaryKey, Any]]:
-    """The rows stored (each with what its rollup counts), the rater's latest behaviour assessment
-    of each (it proposes the behaviour rating) and the rater's latest decision, by key."""
-    stored: dict[SummaryKey, Counted] = {}
+) -> tuple[set[SummaryKey], dict[SummaryKey, Any], dict[SummaryKey, Any]]:
+    """The rows stored, the rater's latest behaviour assessment of each (it proposes the behaviour
+    rating) and the rater's latest decision, by key."""
+    stored: set[SummaryKey] = set()
     assessments: dict[SummaryKey, Any] = {}
     decisions: dict[SummaryKey, Any] = {}
     for row in named_rows(await session.execute(_ROW_FACTS, _by_summary_keys(keys, region_id))):
         key = (row.employee_id, row.period)
         if row.stored_unit_id is not None:
-            stored[key] = Counted._make(row[_STORED_COLUMNS])
+            stored.add(key)
         if row.assessment_id is not None:
             assessments[key] = row
         if row.decision_id is not None:
