@@ -12,7 +12,6 @@ from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import String, bindparam, select
-from sqlalchemy.engine import Row
 
 from services.scoring.adapters.sql_arrays import keys_table, per_key
 from services.scoring.adapters.tables import contributions
@@ -29,15 +28,15 @@ from services.scoring.service_layer.projections.backlog import ActivityChange, R
 from services.scoring.service_layer.projections.evidence import check_shared_evidence
 from services.scoring.service_layer.projections.handling import divert_late
 from services.scoring.service_layer.views import RegionFacts, counted_keys, note_activity_change, now, touch
+from services.scoring.service_layer.views.named_rows import named_rows
 from shared.json_rows import insert_from_json_rows, json_rows, upsert_from_json_rows
 from shared.messaging.consumer import EventRejected
 from shared.messaging.scope import Batch
 from shared.region_time import as_sent, utc_offset_minutes
 
 
-def _state_of(row: Row[Any] | None) -> ActivityState:
-    if row is None:
-        return ActivityState()
+def _state_of(row: Any) -> ActivityState:
+    """An activity's state as its stored contributions row (a named tuple: see ``named_rows``) holds it."""
     identity = (
         ActivityIdentity(row.employee_id, row.indicator_id, row.result_id or "") if row.reported else None
     )
@@ -132,11 +131,13 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
     activity_ids = sorted({change.activity_id for change in work.changes})
     states: dict[str, ActivityState] = {}
     rows: dict[str, dict[str, Any]] = {}
-    for stored in await session.execute(
-        _LOCK_CONTRIBUTIONS, {"region_id": region_id, "activity_id": activity_ids}
+    # As named tuples: the state reads a stored row's columns by name (on a SQLAlchemy row each
+    # such read raised and caught an AttributeError first).
+    for stored in named_rows(
+        await session.execute(_LOCK_CONTRIBUTIONS, {"region_id": region_id, "activity_id": activity_ids})
     ):
         states[stored.activity_id] = _state_of(stored)
-        rows[stored.activity_id] = dict(stored._mapping)
+        rows[stored.activity_id] = stored._asdict()
     before_batch = dict(rows)  # each activity as the progress rows' stored totals count it
     changed: dict[str, dict[str, Any]] = {}
     evidence: list[tuple[ActivityChange, ActivityState]] = []

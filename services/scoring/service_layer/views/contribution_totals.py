@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from services.scoring.adapters.tables import contributions
 from services.scoring.domain.activity import ActivityStatus
 from services.scoring.domain.periods import PeriodKind, parse_period_key
+from services.scoring.service_layer.views.named_rows import named_rows
 from services.scoring.service_layer.views.touches import (
     ProgressKey,
     progress_key_arrays,
@@ -88,12 +89,18 @@ _YEAR_TOTALS = _totals_statement(years=True)
 async def totals_from_contributions(
     session: AsyncSession, region_id: str, keys: list[ProgressKey]
 ) -> dict[ProgressKey, Any]:
-    """The totals of each key's contributions, one statement for periods and one for years."""
+    """The totals of each key's contributions, one statement for periods and one for years.
+
+    Each row a named tuple: the progress refresh reads its totals by name, several times a row
+    (a replay's rebuild takes every touched row from here).
+    """
     found: dict[ProgressKey, Any] = {}
-    by_years = [key for key in keys if parse_period_key(key[2]).kind is PeriodKind.YEAR]
-    by_periods = [key for key in keys if parse_period_key(key[2]).kind is not PeriodKind.YEAR]
+    by_years: list[ProgressKey] = []
+    by_periods: list[ProgressKey] = []
+    for key in keys:
+        (by_years if parse_period_key(key[2]).kind is PeriodKind.YEAR else by_periods).append(key)
     for selected, statement in ((by_periods, _PERIOD_TOTALS), (by_years, _YEAR_TOTALS)):
         if selected:
             rows = await session.execute(statement, {"region_id": region_id, **progress_key_arrays(selected)})
-            found |= {(row.employee_id, row.indicator_id, row.period): row for row in rows}
+            found |= {(row.employee_id, row.indicator_id, row.period): row for row in named_rows(rows)}
     return found
