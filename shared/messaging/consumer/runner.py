@@ -7,7 +7,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Generic
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -81,6 +80,31 @@ class BatchClock:
             waiting,
             max(done - fetched, 0.0),
         )
+
+    def times(self, items: list[ConsumedEvent], done: float) -> tuple[list[float], list[list[float]]]:
+        """Each event's time to effect, and each part's seconds (``parts``) by part, in one pass.
+
+        Each event's occurrence is read once (an aware datetime's instant asks its zone), and the
+        parts are gathered as they are computed: the five lists were a comprehension, a generator
+        of tuples and their transposition, 4.5 µs an event.
+        """
+        arrived, free_since = self.arrived, self.free_since
+        to_effect: list[float] = []
+        relay: list[float] = []
+        broker: list[float] = []
+        waited: list[float] = []
+        applying: list[float] = []
+        for item in items:
+            occurred = item.envelope.occurred_at.timestamp()
+            recorded = item.record.timestamp / 1000
+            fetched = arrived if arrived > recorded else recorded
+            waiting = min(max(free_since - recorded, 0.0), fetched - recorded)
+            to_effect.append(max(done - occurred, 0.0))
+            relay.append(max(recorded - occurred, 0.0))
+            broker.append(fetched - recorded - waiting)
+            waited.append(waiting)
+            applying.append(max(done - fetched, 0.0))
+        return to_effect, [relay, broker, waited, applying]
 
 
 class EventConsumer(Generic[Backlog]):
@@ -256,8 +280,7 @@ class EventConsumer(Generic[Backlog]):
             for item, reason, error in poison:
                 await self._dead_letters.send(item.record, reason, error)
                 await self._inbox.record(session, item)
-        done = datetime.now(UTC)
-        done_seconds = done.timestamp()
+        done = time.time()
         by_topic: dict[str, list[ConsumedEvent]] = {}
         for item in applied:
             by_topic.setdefault(item.record.topic, []).append(item)
@@ -265,11 +288,8 @@ class EventConsumer(Generic[Backlog]):
             EVENTS_CONSUMED.labels(topic).inc(len(items))
             if not self._time_to_effect:
                 continue
-            observe_all(
-                EVENT_TO_EFFECT.labels(topic),
-                [max((done - item.envelope.occurred_at).total_seconds(), 0.0) for item in items],
-            )
-            by_part = zip(*(clock.parts(item, done_seconds) for item in items), strict=True)
+            to_effect, by_part = clock.times(items, done)
+            observe_all(EVENT_TO_EFFECT.labels(topic), to_effect)
             for part, seconds in zip(EVENT_TO_EFFECT_PARTS, by_part, strict=True):
                 observe_all(EVENT_TO_EFFECT_PART.labels(topic, part), seconds)
 

@@ -37,3 +37,14 @@ def test_an_event_that_came_with_the_batch_s_top_up_is_the_batch_s_time_only() -
     clock = BatchClock(arrived=OCCURRED + 0.5, free_since=OCCURRED + 0.4)
     parts = clock.parts(event(OCCURRED + 0.52), done=OCCURRED + 0.6)
     assert parts == pytest.approx((0.52, 0.0, 0.0, 0.08))
+
+
+def test_a_batch_s_times_are_each_event_s_parts_and_their_sum() -> None:
+    clock = BatchClock(arrived=OCCURRED + 1.05, free_since=OCCURRED + 1.0)
+    events = [event(OCCURRED + 0.2), event(OCCURRED + 0.52), event(OCCURRED + 1.2)]
+    to_effect, by_part = clock.times(events, done=OCCURRED + 1.5)
+    assert [list(column) for column in zip(*by_part, strict=True)] == [
+        list(clock.parts(item, done=OCCURRED + 1.5)) for item in events
+    ]
+    assert to_effect == pytest.approx([1.5, 1.5, 1.5])
+    assert [sum(parts) for parts in zip(*by_part, strict=True)] == pytest.approx(to_effect)
