@@ -27,7 +27,14 @@ from services.scoring.domain.periods import PeriodKind
 from services.scoring.service_layer.projections.backlog import ActivityChange, RegionWork, ViewBacklog
 from services.scoring.service_layer.projections.evidence import check_shared_evidence
 from services.scoring.service_layer.projections.handling import divert_late
-from services.scoring.service_layer.views import RegionFacts, counted_keys, note_activity_change, now, touch
+from services.scoring.service_layer.views import (
+    RegionFacts,
+    counted_keys,
+    exact,
+    note_activity_change,
+    now,
+    touch,
+)
 from services.scoring.service_layer.views.named_rows import named_rows
 from shared.json_rows import insert_from_json_rows, json_rows, upsert_from_json_rows
 from shared.messaging.consumer import EventRejected
@@ -43,8 +50,10 @@ def _state_of(row: Any) -> ActivityState:
     measure = (
         ActivityMeasure(
             as_sent(row.occurred_at, row.occurred_utc_offset),
-            Fraction(row.quantity),
-            None if row.denominator is None else Fraction(row.denominator),
+            # Remembered by value, as a reported quantity's is (a Fraction made from a Decimal is
+            # checked against the abstract number classes first).
+            exact(row.quantity),
+            None if row.denominator is None else exact(row.denominator),
         )
         if row.occurred_at is not None
         else None
