@@ -305,10 +305,11 @@ class EventConsumer(Generic[Backlog]):
         # share nothing, so only the order within one matters, and the region is set once per region
         # instead of at every switch (a partition interleaves many regions' employees).
         for item in sorted(items, key=_region_of):
-            if item.envelope.event_id not in fresh:
+            event_id = item.envelope.event_id.int  # as the inbox answers (see ``record_batch``)
+            if event_id not in fresh:
                 EVENTS_DUPLICATE.labels(item.record.topic).inc()
                 continue
-            fresh.discard(item.envelope.event_id)  # a second copy in the same batch is a duplicate too
+            fresh.discard(event_id)  # a second copy in the same batch is a duplicate too
             if item.envelope.region_id != region:
                 await restrict_to_region(session, item.envelope.region_id)
                 region = item.envelope.region_id
