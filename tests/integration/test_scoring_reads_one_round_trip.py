@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
@@ -119,46 +120,16 @@ async def test_a_dashboard_function_reads_the_readers_region_only(start_service)
     assert run_as == {"unit_dashboard_read": False, "region_dashboard_read": False}
 
 
-async def test_a_scorecard_of_a_period_or_a_year_is_one_round_trip(start_service) -> None:
+async def scorecard_statements(start_service, readers_in: Callable[[str], list[Principal]]) -> list[str]:
+    """The statements each reader (of the seeded region) sent for ani's scorecards, a quarter then
+    the year, in order."""
     _, region = await seeded(start_service)
     r = region.id
     await region.apply(reported(r, "ani", "a1", "docs", 3))
-    employee = Principal(subject="ani", region_id=r, roles=frozenset({Role.EMPLOYEE}), employee_id="ani")
     engine = engine_of("scoring")
     queries = logged_queries(engine)
     try:
-        for period in (Q1, str(YEAR)):
-            async with region_read(engine, r) as reader:
-                card = await scorecards.scorecard(
-                    session=reader, principal=employee, employee_id="ani", period=period, zone=UTC
-                )
-            assert card.figures.activity_count == 1
-    finally:
-        await engine.dispose()
-    # Apart from asyncpg's look-up of the indicators' type, once a new connection (jit off around it).
-    ours = [query for query in queries if "jit" not in query and "typeinfo" not in query]
-    assert [query.split("(")[0] for query in ours] == [
-        "SELECT * FROM scorecard_read",
-        "SELECT * FROM scorecard_of_year_read",
-    ]
-
-
-async def test_a_scorecard_looks_the_team_supervisor_up_for_a_rater_reading_anothers_only(
-    start_service,
-) -> None:
-    _, region = await seeded(start_service)
-    r = region.id
-    await region.apply(reported(r, "ani", "a1", "docs", 3))
-    raters = frozenset({Role.EMPLOYEE, Role.RATER})
-    readers = [
-        Principal(subject="ani", region_id=r, roles=raters, employee_id="ani"),
-        Principal(subject="hr", region_id=r, roles=frozenset({Role.REGION_ADMIN})),
-        Principal(subject="boss", region_id=r, roles=raters, employee_id="boss"),
-    ]
-    engine = engine_of("scoring")
-    queries = logged_queries(engine)
-    try:
-        for reader_principal in readers:
+        for reader_principal in readers_in(r):
             for period in (Q1, str(YEAR)):
                 async with region_read(engine, r) as reader:
                     card = await scorecards.scorecard(
@@ -167,9 +138,34 @@ async def test_a_scorecard_looks_the_team_supervisor_up_for_a_rater_reading_anot
                 assert card.figures.activity_count == 1
     finally:
         await engine.dispose()
-    ours = [query for query in queries if "jit" not in query and "typeinfo" not in query]
+    # Apart from asyncpg's look-up of the indicators' type, once a new connection (jit off around it).
+    return [query.split("(")[0] for query in queries if "jit" not in query and "typeinfo" not in query]
+
+
+async def test_a_scorecard_of_a_period_or_a_year_is_one_round_trip(start_service) -> None:
+    def employee(r: str) -> list[Principal]:
+        return [Principal(subject="ani", region_id=r, roles=frozenset({Role.EMPLOYEE}), employee_id="ani")]
+
+    assert await scorecard_statements(start_service, employee) == [
+        "SELECT * FROM scorecard_read",
+        "SELECT * FROM scorecard_of_year_read",
+    ]
+
+
+async def test_a_scorecard_looks_the_team_supervisor_up_for_a_rater_reading_anothers_only(
+    start_service,
+) -> None:
+    raters = frozenset({Role.EMPLOYEE, Role.RATER})
+
+    def readers(r: str) -> list[Principal]:
+        return [
+            Principal(subject="ani", region_id=r, roles=raters, employee_id="ani"),
+            Principal(subject="hr", region_id=r, roles=frozenset({Role.REGION_ADMIN})),
+            Principal(subject="boss", region_id=r, roles=raters, employee_id="boss"),
+        ]
+
     # The employee (a rater too) and the administrator without it; ani's rater through it.
-    assert [query.split("(")[0] for query in ours] == [
+    assert await scorecard_statements(start_service, readers) == [
         "SELECT * FROM scorecard_read",
         "SELECT * FROM scorecard_of_year_read",
     ] * 2 + ["SELECT * FROM scorecard_team_read", "SELECT * FROM scorecard_team_of_year_read"]
