@@ -68,7 +68,7 @@ def _proposal(
 
 
 #: Proposals as stored, by the integers of what they are made of.
-_PROPOSALS: Memo[tuple[Any, ...], tuple[RatingThresholds, Rating, orjson.Fragment]] = Memo(65_536)
+_PROPOSALS: Memo[tuple[Any, ...], tuple[RatingThresholds, Rating, orjson.Fragment]] = Memo(8_192)
 
 
 def _reason_json(reason: ProposalReason) -> dict[str, Any]:
@@ -92,7 +92,7 @@ def _reason_json(reason: ProposalReason) -> dict[str, Any]:
 
 
 #: Proposal reasons as stored, by what they are made of.
-_REASONS: Memo[tuple[Any, ...], dict[str, Any]] = Memo(65_536)
+_REASONS: Memo[tuple[Any, ...], dict[str, Any]] = Memo(8_192)
 
 
 def _reason_values(reason: ProposalReason) -> dict[str, Any]:

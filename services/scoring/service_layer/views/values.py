@@ -25,7 +25,7 @@ def to_decimal(value: Fraction | None, places: int = PLACES) -> Decimal | None:
 
 
 #: Fractions rounded for storage, by their integers and places.
-_ROUNDED: Memo[tuple[int, int, int], Decimal] = Memo(65_536)
+_ROUNDED: Memo[tuple[int, int, int], Decimal] = Memo(8_192)
 
 
 def _rounded(value: Fraction, places: int) -> Decimal:
