@@ -1,4 +1,4 @@
-"""A batch of rows as one JSON parameter: ``INSERT ... SELECT ... FROM jsonb_to_recordset(:rows)``.
+"""A batch of rows as one JSON parameter: ``INSERT ... SELECT ... FROM json_to_recordset(:rows)``.
 
 The one way the services store many rows at once. The statement text is the same for any number of
 rows (compiled and prepared once), one round trip however many; an executemany sends a message per
@@ -6,6 +6,11 @@ row, and a multi-row ``VALUES`` is compiled anew for each size. The rows travel 
 that orjson writes in C, and PostgreSQL reads them back as typed columns: one array per column
 (``unnest``), used before, had the driver encode and check every element on its own, a tenth of
 scoring's consumer CPU for its contributions (twenty-one columns a row).
+
+The parameter is read as ``json``, not ``jsonb``: PostgreSQL then takes each row's fields from the
+text as it parses it, where ``jsonb`` first builds a binary copy of every row and sorts its keys
+(``qsort_arg`` was 7.6% of the backends' samples in a rebuild). A contributions row cost its
+backend 19 µs instead of 23 (batches of 10,000, the same rows stored; bench/README.md, session 19).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from sqlalchemy.dialects.postgresql import JSONB, Insert, insert
 
 
 def insert_from_json_rows(table: Table, columns: Sequence[str]) -> Insert:
-    """``INSERT INTO table (columns) SELECT * FROM jsonb_to_recordset(:rows) AS batch(column type, ...)``.
+    """``INSERT INTO table (columns) SELECT * FROM json_to_recordset(:rows) AS batch(column type, ...)``.
 
     Executed with ``{"rows": json_rows(rows)}``, each row a mapping of every column to its value.
     Add ``on_conflict_...`` and ``returning`` to the result as for any insert.
@@ -37,7 +42,7 @@ def insert_from_json_rows(table: Table, columns: Sequence[str]) -> Insert:
         return JSONB() if isinstance(kind, JSON) else kind
 
     rows = (
-        func.jsonb_to_recordset(cast(bindparam("rows", type_=String()), JSONB()))
+        func.json_to_recordset(cast(bindparam("rows", type_=String()), JSON()))
         .table_valued(*(column(name, carried(name)) for name in columns))
         .render_derived(name="batch", with_types=True)
     )
