@@ -159,16 +159,6 @@ def _json_text(value: Any) -> str:
 #: PostgreSQL's memory would step up and down with the load; a busy caller waits for a connection.
 MAX_OVERFLOW = 0
 
-#: The longest statement the driver keeps prepared on its connection (asyncpg's default: 15 KiB).
-#: Below asyncpg's own type introspection (6,469 or 6,813 characters by server version), which a
-#: connection runs at its first statement with a type the driver does not know (reporting's
-#: ``intake_item[]``, scoring's ``record[]``). Kept prepared, that recursive catalog query's generic
-#: plan, source and query tree (670 KB) stayed in each server process that had run it, paid again
-#: by every pool connection a burst first used (the soak's PostgreSQL memory grew in such steps).
-#: Sent unnamed, it is planned, run once and dropped. The services' own statements on the driver
-#: are far shorter (the intake's is ~2,400 characters) and stay prepared.
-DRIVER_CACHED_STATEMENT_LIMIT = 6000
-
 _engines: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
@@ -248,11 +238,10 @@ def create_engine(
         json_serializer=_json_text,
         json_deserializer=orjson.loads,
         connect_args={
-            "max_cacheable_statement_size": DRIVER_CACHED_STATEMENT_LIMIT,
             "server_settings": {
                 "search_path": settings.database_schema,
                 "application_name": settings.service_name,
-            },
+            }
         },
     )
     if not side_connection:
