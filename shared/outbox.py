@@ -31,6 +31,17 @@ EVENT_COLUMN_TYPES = {
 _OUTBOX_COLUMNS = (*EVENT_COLUMN_TYPES, "region_id")
 _AUDIT_COLUMNS = ("region_id", "actor", "action", "subject", "detail", "client_address", "correlation_id")
 
+#: What separates the envelopes of an outbox row that holds several events of one partition key
+#: (reporting's intake writes an employee's events of a transaction as one row): compact JSON, as
+#: orjson, pydantic and the intake's statement write it, holds no raw newline, so a row of one event
+#: is its envelope alone, as ever.
+ENVELOPE_SEPARATOR = b"\n"
+
+
+def envelopes_of(value: bytes) -> list[bytes]:
+    """The envelopes an outbox row's value holds, in their order: each is one event (one message)."""
+    return value.split(ENVELOPE_SEPARATOR)
+
 
 #: A version 7 UUID's version and variant bits (RFC 9562), and the mask of its random bits.
 _UUID7_MARKS = 0x7000_8000_0000_0000_0000

@@ -1,4 +1,8 @@
-"""The outbox relay: publishes committed outbox rows to the broker, in order, at least once."""
+"""The outbox relay: publishes committed outbox rows to the broker, in order, at least once.
+
+A row holds one event, or several of one partition key (``shared.outbox.envelopes_of``: reporting's
+intake writes an employee's events of a transaction as one row); each event is its own message.
+"""
 
 from __future__ import annotations
 
@@ -37,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.db import see_all_regions
 from shared.messaging.kafka import all_topics, ensure_topics, partition_of, topics_missing
 from shared.observability import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, RELAY_FAILURES
+from shared.outbox import envelopes_of
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +54,10 @@ DELIVERY_TIMEOUT_SECONDS = 15.0
 PUBLISHED_RETENTION = timedelta(days=2)
 #: Rows deleted per statement when pruning (a prune repeats it until fewer are left).
 PRUNE_BATCH = 20_000
+#: A claim takes rows until their values reach this many bytes (the row that reaches it included),
+#: besides its count of rows: a row may hold a batch request's 500 events (~0.5 MB), and 2,000 of
+#: those would be a gigabyte in one transaction. 2,000 rows of one event each are ~2.2 MB.
+CLAIM_BYTES = 4 * 1024 * 1024
 
 
 #: The first key of the relays' advisory lock (the second is the outbox table's oid).
@@ -84,12 +93,15 @@ class PollPace:
     batch_size: int = 2000
     quiet_since: float | None = None
 
-    def after_poll(self, sent: int, *, began: float, now: float) -> float:
-        """The wait after a poll that began at ``began`` and sent ``sent`` rows by ``now``
-        (monotonic seconds)."""
+    def after_poll(self, sent: int, *, began: float, now: float, full: bool | None = None) -> float:
+        """The wait after a poll that began at ``began`` and sent ``sent`` events by ``now``
+        (monotonic seconds); ``full``: whether its claim stopped at its bound (by default, whether
+        it sent ``batch_size``)."""
         if sent:
             self.quiet_since = None
-            return 0.0 if sent >= self.batch_size else max(self.poll_interval - (now - began), 0.0)
+            if full is None:
+                full = sent >= self.batch_size
+            return 0.0 if full else max(self.poll_interval - (now - began), 0.0)
         if self.quiet_since is None:
             self.quiet_since = now
         if now - self.quiet_since >= QUIET_AFTER_SECONDS:
@@ -155,6 +167,7 @@ class OutboxRelay:
         bootstrap_servers: str,
         batch_size: int = 2000,
         poll_interval: float = 0.05,
+        claim_bytes: int = CLAIM_BYTES,
     ) -> None:
         self._session_factory = session_factory
         self._outbox = outbox
@@ -162,6 +175,9 @@ class OutboxRelay:
         self._bootstrap_servers = bootstrap_servers
         self._batch_size = batch_size
         self._poll_interval = poll_interval
+        self._claim_bytes = claim_bytes
+        #: Whether the last claim stopped at its count or its bytes (rows may be left): poll again at once.
+        self._last_claim_full = False
         # Claiming and marking is ONE statement, built once (its compiled form is reused): the
         # rows are marked inside the transaction and the mark only counts if it commits, which
         # happens after the broker acknowledged every row. A failed send rolls the mark back.
@@ -179,13 +195,22 @@ class OutboxRelay:
                 RELAY_LOCK_CLASS, cast(cast(cast(literal(outbox.fullname), Text), REGCLASS), Integer)
             )
         ).scalar_subquery()
-        claimed = (
-            select(outbox.c.id)
+        # The rows in turn up to ``claim_bytes``: each row's size (``octet_length`` reads a stored
+        # value's length from its TOAST pointer, not the value) after the rows before it. The rows
+        # locked past the bound are left unmarked, and released at commit.
+        candidate = (
+            select(outbox.c.id, func.octet_length(outbox.c.value).label("size"))
             .where(outbox.c.published_at.is_(None), batch_turn)
             .order_by(outbox.c.id)
             .limit(literal_column(str(int(batch_size))))
             .with_for_update(skip_locked=True)
+            .subquery("candidate")
         )
+        sized = select(
+            candidate.c.id,
+            (func.sum(candidate.c.size).over(order_by=candidate.c.id) - candidate.c.size).label("before"),
+        ).subquery("sized")
+        claimed = select(sized.c.id).where(sized.c.before < literal_column(str(int(claim_bytes))))
         self._claim_and_mark = (
             update(outbox)
             .where(outbox.c.id == any_(func.array(claimed.scalar_subquery())))
@@ -195,11 +220,13 @@ class OutboxRelay:
         self._prune = prune_statement(outbox)
 
     async def publish_batch(self) -> int:
-        """Publish one batch of unpublished rows and mark them sent; returns how many were sent.
+        """Publish one batch of unpublished rows and mark them sent; returns how many events (messages)
+        were sent.
 
         The rows stay locked while they are sent; if sending fails the transaction rolls back
         and the rows go out again later (consumers de-duplicate by event id).
         """
+        self._last_claim_full = False
         async with self._session_factory() as session, session.begin():
             # The relay serves every region's events: it is system work, not a request.
             await see_all_regions(session)
@@ -207,8 +234,11 @@ class OutboxRelay:
             rows = sorted((await session.execute(self._claim_and_mark)).all(), key=lambda row: row[0])
             if not rows:
                 return 0
+            self._last_claim_full = (
+                len(rows) >= self._batch_size or sum(len(row[3]) for row in rows) >= self._claim_bytes
+            )
             await self._create_missing_topics({row[1] for row in rows})
-            deliveries = await self._send_in_record_batches(rows)
+            deliveries, events = await self._send_in_record_batches(rows)
             # Every send settled before the transaction ends: a failed batch's rows are sent again
             # by the next batch (of any relay), never beside sends of this one still under way.
             # Except when the broker leaves them unanswered for DELIVERY_TIMEOUT_SECONDS (an
@@ -219,26 +249,30 @@ class OutboxRelay:
             _, unacknowledged = await asyncio.wait(deliveries, timeout=DELIVERY_TIMEOUT_SECONDS)
             if unacknowledged:
                 raise KafkaTimeoutError(
-                    f"{len(unacknowledged)} of {len(deliveries)} record batches ({len(rows)} events) "
-                    "not acknowledged in time"
+                    f"{len(unacknowledged)} of {len(deliveries)} record batches "
+                    f"({sum(events.values())} events) not acknowledged in time"
                 )
             for delivery in deliveries:
                 failure = delivery.exception()
                 if failure is not None:
                     raise failure
-        # One metric update per topic and batch, not one per row.
-        for topic, count in Counter(row[1] for row in rows).items():
+        # One metric update per topic and batch, not one per event.
+        for topic, count in events.items():
             EVENTS_PUBLISHED.labels(topic).inc(count)
-        return len(rows)
+        return sum(events.values())
 
-    async def _send_in_record_batches(self, rows: Sequence[Sequence[Any]]) -> list[asyncio.Future[Any]]:
-        """Queue the rows (in id order) as one record batch per partition; their deliveries.
+    async def _send_in_record_batches(
+        self, rows: Sequence[Sequence[Any]]
+    ) -> tuple[list[asyncio.Future[Any]], Counter[str]]:
+        """Queue the rows' events (in id order, a row's in its order) as record batches per
+        partition; their deliveries, and the events of each topic.
 
         ``producer.send`` per row cost more than the rest of the relay together (a metadata wait,
         the pure-Python murmur2 hash, a future and an accumulator look-up per row: ``bench/relay.py
         --profile``). Each row goes to the partition ``send`` would have chosen (the Java client's
         default: murmur2 of the key), in id order within it; a partition's record batches queue
-        one after the other, and an idempotent producer numbers them when it sends them.
+        one after the other, and an idempotent producer numbers them when it sends them. A row's
+        events share its key, so its partition.
         """
         producer = self._producer
         # The producer's own view of each topic's partitions, as ``send`` would have used it.
@@ -246,20 +280,24 @@ class OutboxRelay:
         partitions = {topic: sorted(await producer.partitions_for(topic)) for topic in topics}
         open_batches: dict[tuple[str, int], Any] = {}
         deliveries: list[asyncio.Future[Any]] = []
+        events: Counter[str] = Counter()
         for _, topic, partition_key, value in rows:
             key = partition_key.encode()
             target = (topic, partition_of(key, partitions[topic]))
             batch = open_batches.get(target)
             if batch is None:
                 batch = open_batches[target] = producer.create_batch()
-            if batch.append(key=key, value=value, timestamp=None) is None:
-                # Full: queue it, and start the partition's next one (a single row always fits).
-                deliveries.append(await self._queue(batch, target))
-                batch = open_batches[target] = producer.create_batch()
-                batch.append(key=key, value=value, timestamp=None)
+            envelopes = envelopes_of(value)
+            events[topic] += len(envelopes)
+            for envelope in envelopes:
+                if batch.append(key=key, value=envelope, timestamp=None) is None:
+                    # Full: queue it, and start the partition's next one (a single event always fits).
+                    deliveries.append(await self._queue(batch, target))
+                    batch = open_batches[target] = producer.create_batch()
+                    batch.append(key=key, value=envelope, timestamp=None)
         for target, batch in open_batches.items():
             deliveries.append(await self._queue(batch, target))
-        return deliveries
+        return deliveries, events
 
     async def _queue(self, batch: Any, target: tuple[str, int]) -> asyncio.Future[Any]:
         # Closed first: an open batch could otherwise take a later ``producer.send``'s message.
@@ -289,7 +327,11 @@ class OutboxRelay:
         await ensure_topics(self._bootstrap_servers, {topic: registry[topic] for topic in missing})
 
     async def refresh_backlog_gauge(self) -> int:
-        """Export how many rows wait to be published and how old the oldest is."""
+        """Export how many rows wait to be published and how old the oldest is.
+
+        Rows, not events: a row holds one event, or an employee's events of one of reporting's
+        transactions (a batch request's); counting its events would read every waiting value.
+        """
         table = self._outbox
         async with self._session_factory() as session, session.begin():
             await see_all_regions(session)
@@ -338,7 +380,7 @@ class OutboxRelay:
                     next_housekeeping = loop.time() + 2.0
                 began = loop.time()
                 sent = await self.publish_batch()
-                backoff = pace.after_poll(sent, began=began, now=loop.time())
+                backoff = pace.after_poll(sent, began=began, now=loop.time(), full=self._last_claim_full)
                 if not backoff:
                     continue
             except asyncio.CancelledError:

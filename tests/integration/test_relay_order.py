@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from shared.db import outbox_table
 from shared.messaging.kafka import ensure_topics, make_producer
 from shared.messaging.relay import OutboxRelay
+from shared.outbox import ENVELOPE_SEPARATOR
 from shared.settings import ServiceSettings
 from tests.conftest import wait_until
 
@@ -236,3 +237,58 @@ async def test_a_relay_puts_each_key_where_the_default_partitioner_does(owner_en
     for key in keys:
         expected = default(key.encode(), everywhere, everywhere)
         assert placed[key] == [(expected, seq) for seq in range(per_key)], key
+
+
+async def test_a_row_of_several_events_goes_out_as_a_message_each_in_order(owner_engine: AsyncEngine) -> None:
+    """A row may hold several events of its key (reporting's intake writes an employee's events of
+    a transaction as one row): each is a message of its own, in the row's order, after the rows
+    before; a claim stops at the row that reaches its bytes, and counts events."""
+    settings = ServiceSettings()
+    bootstrap = settings.kafka_bootstrap_servers
+    schema = f"relay_rows_{uuid.uuid4().hex[:8]}"
+    outbox = outbox_table(MetaData(schema=schema))
+    topic = f"test.relay-rows.{uuid.uuid4().hex[:8]}"
+    keys = [f"employee-{n}" for n in range(4)]
+    per_row, rows_per_key = 5, 6
+    await create_topic(bootstrap, topic)
+    async with owner_engine.begin() as connection:
+        await connection.execute(text(f"CREATE SCHEMA {schema}"))
+        await connection.run_sync(outbox.metadata.create_all)
+        await connection.execute(
+            insert(outbox),
+            [
+                {
+                    "event_id": uuid.uuid4(),
+                    "topic": topic,
+                    "partition_key": key,
+                    "event_type": "OrderProbe",
+                    "region_id": "r-order",
+                    "value": ENVELOPE_SEPARATOR.join(
+                        orjson.dumps({"key": key, "seq": row * per_row + n}) for n in range(per_row)
+                    ),
+                }
+                for row in range(rows_per_key)
+                for key in keys
+            ],
+        )
+    producer = make_producer(bootstrap, client_id="test-relay-rows")
+    await producer.start()
+    try:
+        relay = OutboxRelay(
+            session_factory=async_sessionmaker(owner_engine),
+            outbox=outbox,
+            producer=producer,
+            bootstrap_servers=bootstrap,
+            claim_bytes=1,  # a row a claim: the first row always goes
+        )
+        claims = []
+        while batch := await relay.publish_batch():
+            claims.append(batch)
+    finally:
+        await producer.stop()
+        async with owner_engine.begin() as connection:
+            await connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    assert claims == [per_row] * (len(keys) * rows_per_key)
+
+    order = await read_in_partition_order(bootstrap, topic, wanted=len(keys) * rows_per_key * per_row)
+    assert order == {key: list(range(rows_per_key * per_row)) for key in keys}

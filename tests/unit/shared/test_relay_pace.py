@@ -39,3 +39,10 @@ def test_a_poll_interval_longer_than_the_quiet_one_is_kept():
     pace = PollPace(1.0)
     pace.after_poll(0, began=0.0, now=0.0)
     assert pace.after_poll(0, began=5.0, now=5.0) == 1.0
+
+
+def test_a_claim_stopped_by_its_bytes_polls_again_at_once_whatever_it_sent() -> None:
+    # A claim counts events, and stops at its bytes as well as its rows: rows may be left then.
+    pace = PollPace(0.05, batch_size=2000)
+    assert pace.after_poll(900, began=10.0, now=10.02, full=True) == 0.0
+    assert pace.after_poll(2500, began=10.0, now=10.02, full=False) == pytest.approx(0.03)
