@@ -77,13 +77,18 @@ async def measure(
     return outcome, meter
 
 
-async def committed_outbox_rows(platform: BenchPlatform) -> int:
-    """Activity events committed to reporting's outbox."""
+async def committed_outbox_events(platform: BenchPlatform) -> int:
+    """Activity events committed to reporting's outbox (a row holds an employee's events of one
+    transaction, separated by newlines: ``shared.outbox.envelopes_of``)."""
     engine = create_async_engine(platform.admin_database_url)
     try:
         async with engine.connect() as connection:
             count = await connection.scalar(
-                text("SELECT count(*) FROM reporting.outbox WHERE event_type = 'ActivityReported'")
+                text(
+                    "SELECT sum(1 + length(envelopes) - length(replace(envelopes, chr(10), ''))) FROM ("
+                    " SELECT convert_from(value, 'UTF8') AS envelopes FROM reporting.outbox"
+                    " WHERE event_type = 'ActivityReported') AS activity_events"
+                )
             )
     finally:
         await engine.dispose()
@@ -193,7 +198,7 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
         bare.terminate()
         bare.wait(timeout=10)
 
-    outbox = await committed_outbox_rows(platform)
+    outbox = await committed_outbox_events(platform)
     print()
     print(f"reporting ingest benchmark — {machine_line()}")
     print(
@@ -203,7 +208,8 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
     for line in lines:
         print(line)
     print(
-        f"committed ActivityReported rows in reporting's outbox: {outbox:,} (accepted answers: {accepted:,})"
+        f"committed ActivityReported events in reporting's outbox: {outbox:,} "
+        f"(accepted answers: {accepted:,})"
     )
     if args.profile:
         services.stop("reporting")

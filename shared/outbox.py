@@ -4,10 +4,11 @@ reporting's intake emit becomes an outbox row here, in the caller's transaction.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -61,11 +62,31 @@ def new_event_id() -> uuid.UUID:
     return uuid.UUID(int=(moment << 80) | (int.from_bytes(os.urandom(10)) & _UUID7_RANDOM) | _UUID7_MARKS)
 
 
-def envelope_sql(event_id: str, after_id: str) -> str:
-    """SQL of an envelope's JSON (``bytea``) from its event id (a ``uuid`` expression, written once:
-    a volatile one such as ``uuidv7()`` belongs in a subquery of its own) and the bytes
-    ``OutboxWriter.envelope_after_id`` wrote followed by the payload and ``}``."""
-    return f"""convert_to('{{"event_id":"' || {event_id} || '"', 'UTF8') || {after_id}"""
+#: An event id's last 48 bits, which a series counts up (``event_id_series``), and how many ids a
+#: series holds at most: its first id's count starts low enough never to wrap.
+_SERIES_COUNTED = (1 << 48) - 1
+_SERIES_SPAN = 1 << 20
+
+
+def event_id_series() -> Iterator[bytes]:
+    """Event ids as their text, in order, for the events of one transaction: the first drawn as
+    ``new_event_id`` draws one, each next one the one before plus one (in its last 48 bits, up to
+    a million ids).
+
+    For a writer of hundreds of events at once (reporting's intake): PostgreSQL's ``uuidv7()``
+    cost ~5 µs of its CPU an id (a strong random draw each), ``new_event_id`` ~1.5 µs of Python
+    (a system call each); a series costs one draw, then one formatting an id. Unique as drawn ids
+    are: two series share ids only if they were drawn in the same millisecond with the same 26
+    random bits before the counted ones, and their counted ranges overlap (~10^-19 for two series
+    in one millisecond). Time-ordered as ``new_event_id``'s, and in order within the series.
+    """
+    first = new_event_id().int
+    start = first & _SERIES_COUNTED
+    if start > _SERIES_COUNTED - _SERIES_SPAN:
+        start -= _SERIES_SPAN
+    digits = b"%032x" % first
+    head = b"%s-%s-%s-%s-" % (digits[:8], digits[8:12], digits[12:16], digits[16:20])
+    return map((head + b"%012x").__mod__, itertools.count(start))
 
 
 @functools.cache
@@ -172,8 +193,7 @@ class OutboxWriter:
     ) -> bytes:
         """An envelope's JSON after its event id up to its payload: ``,"type":...,"payload":``.
 
-        An envelope is its event id (first), these fields, then the payload (last). A writer that
-        has the database draw the event id writes the envelope as ``envelope_sql`` does.
+        An envelope is its event id (first), these fields, then the payload (last).
         """
         return self.envelopes_after_id(
             event_class, region_id=region_id, occurred_at=occurred_at, causation_id=causation_id

@@ -34,7 +34,7 @@ from shared.messaging.consumer import Handler
 from shared.messaging.kafka import ensure_topics
 from shared.messaging.scope import Backlog, Batch
 from shared.migrations import upgrade_to_head_async
-from shared.outbox import OutboxWriter
+from shared.outbox import OutboxWriter, envelopes_of
 from shared.runtime import build_app, build_context
 from shared.service_definition import Component
 from shared.settings import BrokerKind, ServiceSettings
@@ -137,7 +137,7 @@ async def outbox_payloads(service: RunningService, region: str, event_type: str)
             .where(outbox.c.region_id == region, outbox.c.event_type == event_type)
             .order_by(outbox.c.id)
         )
-        return [orjson.loads(value)["payload"] for value in rows]
+        return [orjson.loads(envelope)["payload"] for value in rows for envelope in envelopes_of(value)]
 
 
 async def waits_on_advisory_lock(session_factory: async_sessionmaker[AsyncSession]) -> bool:

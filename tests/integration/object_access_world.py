@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 from services.feedback.domain.satisfaction import ServiceItem
 from shared.contracts import EVENT_TYPES, Envelope
 from shared.db import restrict_to_region
+from shared.outbox import envelopes_of
 from shared.runtime import build_app
 from shared.service_definition import Component
 from tests.conftest import RunningService, apply_event, auth, outbox_payloads
@@ -140,7 +141,11 @@ class World:
         if not rows:
             return
         self._forwarded[(source, region)] = rows[-1].id
-        envelopes = [Envelope.model_validate(orjson.loads(row.value)) for row in rows]
+        envelopes = [
+            Envelope.model_validate(orjson.loads(envelope))
+            for row in rows
+            for envelope in envelopes_of(row.value)
+        ]
         for target in CONSUMERS[source]:
             await self._apply(self.services[target], envelopes)
 

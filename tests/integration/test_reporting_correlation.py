@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from shared.db import restrict_to_region
+from shared.outbox import envelopes_of
 from tests.conftest import auth, new_region_id
 from tests.integration.test_reporting_support import Member, activity, seed_team
 
@@ -39,6 +40,6 @@ async def test_concurrent_submissions_keep_each_requests_correlation_id(start_se
         await restrict_to_region(session, team.region)
         query = select(table.c.value).where(table.c.region_id == team.region)
         values = (await session.execute(query)).scalars()
-        envelopes = [orjson.loads(value) for value in values]
+        envelopes = [orjson.loads(envelope) for value in values for envelope in envelopes_of(value)]
     written = {envelope["payload"]["activity_id"]: envelope["correlation_id"] for envelope in envelopes}
     assert written == sent

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import orjson
@@ -14,6 +15,7 @@ from services.reporting.service_layer.intake import Claim
 from services.reporting.service_layer.schemas import ActivityCreate
 from shared.auth import Principal, Role
 from shared.db import restrict_to_region
+from shared.outbox import envelopes_of
 from tests.conftest import new_region_id
 from tests.integration.test_reporting_support import activity, seed_team
 
@@ -78,17 +80,21 @@ async def test_a_group_costs_four_statements_and_its_events_come_from_the_servic
                 .order_by(table.c.id)
             )
         ).all()
-    envelopes = [orjson.loads(row.value) for row in rows]
-    assert len(envelopes) == 6
-    # The database draws each event's id once, for its column and its envelope alike.
-    assert [str(row.event_id) for row in rows] == [envelope["event_id"] for envelope in envelopes]
-    assert len({row.event_id for row in rows}) == 6
+    # An employee's events of one transaction are one outbox row, in the items' order.
+    assert len(rows) == 3
+    by_row = [[orjson.loads(envelope) for envelope in envelopes_of(row.value)] for row in rows]
+    assert [len(events) for events in by_row] == [2, 2, 2]
+    envelopes = [envelope for events in by_row for envelope in events]
+    # The database draws each event's id once; a row's event_id column is its first event's.
+    assert [str(row.event_id) for row in rows] == [events[0]["event_id"] for events in by_row]
+    event_ids = [uuid.UUID(envelope["event_id"]) for envelope in envelopes]
+    assert len(set(event_ids)) == 6
     # Time-ordered ids, growing with the outbox's: consumers' processed_events keys stay at the edge.
-    assert {row.event_id.version for row in rows} == {7}
-    assert [row.event_id for row in rows] == sorted(row.event_id for row in rows)
+    assert {event_id.version for event_id in event_ids} == {7}
+    assert event_ids == sorted(event_ids)
     assert {(row.topic, row.event_type) for row in rows} == {("reporting.activity.v1", "ActivityReported")}
-    assert [row.partition_key for row in rows] == [
-        envelope["payload"]["employee_id"] for envelope in envelopes
-    ]
+    assert [row.partition_key for row in rows] == [member.employee_id for member in team.members]
+    for row, events in zip(rows, by_row, strict=True):
+        assert {envelope["payload"]["employee_id"] for envelope in events} == {row.partition_key}
     assert {envelope["producer"] for envelope in envelopes} == {"reporting"}
     assert [envelope["correlation_id"] for envelope in envelopes[2:]] == ["corr-1"] * 2 + ["corr-2"] * 2

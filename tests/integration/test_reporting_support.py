@@ -24,6 +24,7 @@ from shared.contracts.planning import (
     WorkPlanApproved,
 )
 from shared.db import restrict_to_region
+from shared.outbox import envelopes_of
 from tests.conftest import apply_event, auth
 
 YEAR = datetime.now(UTC).year
@@ -184,4 +185,8 @@ async def outbox(service: Any, region: str) -> list[tuple[str, dict[str, Any]]]:
                 .order_by(table.c.id)
             )
         ).all()
-    return [(row.event_type, orjson.loads(row.value)["payload"]) for row in rows]
+    return [
+        (row.event_type, orjson.loads(envelope)["payload"])
+        for row in rows
+        for envelope in envelopes_of(row.value)
+    ]

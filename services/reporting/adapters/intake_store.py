@@ -8,8 +8,8 @@ dozens of activities, so a group of submissions is written with as few as possib
    message of utility statements (nothing to plan);
 2. the plan indicators of the whole group;
 3. the activities, their outbox events and the audit entries in one statement (events only for
-   rows really inserted, in the order given; an entry only if one of its activities was inserted),
-   answering with the ids inserted;
+   rows really inserted, in the order given, an employee's in one outbox row; an entry only if one
+   of its activities was inserted), answering with the ids inserted;
 4. ``COMMIT``.
 
 The connection comes from the service's SQLAlchemy pool (so it is sized and closed with the rest),
@@ -34,11 +34,11 @@ from services.reporting.adapters.live_feed import decimal_as_text
 from shared.auth import REGION_ID
 from shared.contracts.reporting import ActivityReported
 from shared.db import CONNECTION_LOST, REGION_SETTING
-from shared.outbox import OutboxWriter, envelope_sql
+from shared.outbox import ENVELOPE_SEPARATOR, OutboxWriter, event_id_series
 from shared.region_time import DEFAULT_TIMEZONE
 
 #: Columns of an accepted activity as the intake inserts them, with their PostgreSQL types: the
-#: fields of the ``intake_item`` type (migration 0009) but for the event, in the same order.
+#: fields of the ``intake_item`` type (migrations 0009, 0012) but for the event, in the same order.
 ACTIVITY_COLUMNS = {
     "activity_id": "varchar",
     "employee_id": "varchar",
@@ -65,7 +65,7 @@ _NUMBERS_AT = tuple((n, name) for n, (name, kind) in enumerate(ACTIVITY_COLUMNS.
 
 
 def _item(row: dict[str, Any], as_text: dict[str, Any], event: bytes) -> tuple[Any, ...]:
-    """An activity's ``intake_item``: its columns, then its event. Numbers travel as text (from
+    """An activity's ``intake_item``: its columns, then its event's envelope. Numbers travel as text (from
     ``as_text``): the driver's binary encoding of each ``Decimal`` cost more than the database's
     parsing of its text."""
     values = [*_ACTIVITY_VALUES(row), event]
@@ -92,10 +92,14 @@ def _audit_entry(entry: dict[str, Any]) -> tuple[Any, ...]:
 
 
 _ITEMS, _REGION, _NOW, _AUDIT_ENTRIES = 1, 2, 3, 4
+#: Where an envelope's event id stands in it (``substring``'s first byte is 1), and its length.
+_ID_FROM, _ID_LENGTH = len(b'{"event_id":"') + 1, 36
 
 # The statement writes ActivityReported's routing as literals: checked to need no quoting.
 _TOPIC, _EVENT_TYPE = ActivityReported.topic, ActivityReported.event_type()
 assert all(re.fullmatch(r"[\w.-]+", name) for name in (_TOPIC, _EVENT_TYPE))
+#: The envelopes' separator as a ``bytea`` literal's text.
+_SEPARATOR = "\\x" + ENVELOPE_SEPARATOR.hex()
 
 
 def _insert_activities_and_events(outbox: str) -> str:
@@ -103,17 +107,22 @@ def _insert_activities_and_events(outbox: str) -> str:
     multi-row VALUES would be a new statement per count) and, in the same statement, the events of
     the rows really inserted (into the ``outbox`` table) and the audit entries.
 
-    An item's event comes with it as the envelope after its event id (``emit``); the database
-    draws the id and writes it in front, and takes the topic, type and key (the employee) from
-    here: per item, one array element instead of six, and no ``uuid4`` in Python. The ids are
-    time-ordered (``uuidv7``, PostgreSQL 18): the consumers' ``processed_events`` primary keys
-    then grow at their right edge instead of at random pages (bench/README.md, session 12).
+    An item's event comes with it as its envelope (``emit``); the statement takes the topic,
+    type and key (the employee) from here: per item, one array element instead of six. The ids
+    are time-ordered (``shared.outbox.event_id_series``): the consumers' ``processed_events``
+    primary keys then grow at their right edge instead of at random pages (bench/README.md,
+    session 12). PostgreSQL's ``uuidv7()`` drew them before, ~5 µs of its CPU an id (session 19).
+
+    An employee's events are ONE outbox row (its ``event_id`` the first event's, read from its
+    envelope), their envelopes in the items' order, separated as ``shared.outbox.envelopes_of``
+    reads them; the relay sends each as its own message. A batch request's 500 events were 500
+    rows, each with its index entries, and 500 rows for the relay to mark sent (session 19).
     """
     columns = ", ".join(ACTIVITY_COLUMNS)
     return f"""
 WITH item AS (
-    SELECT {_item_columns()}, item.event_after_id, item.position
-    FROM unnest(${_ITEMS}::intake_item[]) WITH ORDINALITY AS item({columns}, event_after_id, position)
+    SELECT {_item_columns()}, item.event, item.position
+    FROM unnest(${_ITEMS}::intake_item[]) WITH ORDINALITY AS item({columns}, event, position)
 ), inserted AS (
     INSERT INTO activities ({columns}, region_id, status, submitted_at, revision)
     SELECT {columns}, ${_REGION}, 'submitted', ${_NOW}, 1
@@ -122,17 +131,17 @@ WITH item AS (
     RETURNING activity_id
 ), published AS (
     INSERT INTO {outbox} (event_id, topic, partition_key, event_type, value, region_id)
-    SELECT event.event_id, '{_TOPIC}', event.employee_id, '{_EVENT_TYPE}',
-           {envelope_sql("event.event_id", "event.event_after_id")}, ${_REGION}
+    SELECT convert_from(substring(events.value FROM {_ID_FROM} FOR {_ID_LENGTH}), 'UTF8')::uuid,
+           '{_TOPIC}', events.employee_id, '{_EVENT_TYPE}', events.value, ${_REGION}
     FROM (
-        -- A subquery of its own (volatile: never flattened), so each id is drawn once for both;
-        -- drawn in the items' order, so the ids grow with the outbox's.
-        SELECT uuidv7() AS event_id, employee_id, event_after_id, position
+        SELECT employee_id, string_agg(event, '{_SEPARATOR}'::bytea ORDER BY position) AS value,
+               min(position) AS first
         FROM item
         WHERE activity_id IN (SELECT activity_id FROM inserted)
-        ORDER BY position
-    ) AS event
-    ORDER BY event.position
+        GROUP BY employee_id
+    ) AS events
+    -- In the items' order, so the rows' ids grow with their events'.
+    ORDER BY events.first
 ), audited AS (
     INSERT INTO audit_log ({", ".join(_AUDIT_COLUMNS)})
     SELECT {", ".join(f"entry.{name}" for name in _AUDIT_COLUMNS)}
@@ -185,10 +194,12 @@ def _literal(region_id: str) -> str:
 _REPORTED_FIELDS = tuple(name for name in ActivityReported.model_fields if name != "evidence_sha256")
 
 
-def reported_event(values: dict[str, Any], as_text: dict[str, Any], after_id: bytes) -> bytes:
-    """An accepted activity's ``ActivityReported`` envelope after its event id, its payload written
-    from the values (``as_text``: the same with their numbers as text, as the event writes them);
-    ``after_id``: the envelope's fields (``OutboxWriter.envelope_after_id``).
+def reported_event(
+    values: dict[str, Any], as_text: dict[str, Any], event_id: bytes, after_id: bytes
+) -> bytes:
+    """An accepted activity's ``ActivityReported`` envelope, its payload written from the values
+    (``as_text``: the same with their numbers as text, as the event writes them); ``event_id``:
+    its id's text; ``after_id``: the envelope's fields (``OutboxWriter.envelope_after_id``).
 
     The values were validated as ``ActivityCreate`` and hold the plan's ids as the database keeps
     them: validating them again as the event cost 9% of a batch item's CPU (bench/README.md,
@@ -196,7 +207,7 @@ def reported_event(values: dict[str, Any], as_text: dict[str, Any], after_id: by
     """
     payload = {name: as_text[name] for name in _REPORTED_FIELDS}
     payload["evidence_sha256"] = []  # evidence is attached later, each with its own event
-    return b"%s%s}" % (after_id, orjson.dumps(payload, default=decimal_as_text))
+    return b'{"event_id":"%s"%s%s}' % (event_id, after_id, orjson.dumps(payload, default=decimal_as_text))
 
 
 class IntakeTransaction:
@@ -212,6 +223,8 @@ class IntakeTransaction:
         #: what writes them: a group's events differ in their correlation id alone.
         self._envelopes: dict[str | None, bytes] = {}
         self._envelope_after_id: Callable[[str | None], bytes] | None = None
+        #: The events' ids, in the order they are emitted.
+        self._event_ids = event_id_series()
 
     def emit(self, values: dict[str, Any], as_text: dict[str, Any], *, correlation_id: str | None) -> None:
         """Queue the activity ``insert`` is given next (its values as inserted; ``as_text``: the
@@ -224,7 +237,8 @@ class IntakeTransaction:
                     ActivityReported, region_id=values["region_id"], occurred_at=values["submitted_at"]
                 )
             after_id = self._envelopes[correlation_id] = self._envelope_after_id(correlation_id)
-        self._items.append(_item(values, as_text, reported_event(values, as_text, after_id)))
+        event = reported_event(values, as_text, next(self._event_ids), after_id)
+        self._items.append(_item(values, as_text, event))
 
     async def indicators_among(self, indicator_ids: Sequence[str]) -> list[Any]:
         """The active plan indicators among these ids, each with its employee and the employee's rater."""

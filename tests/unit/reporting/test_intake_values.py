@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,11 +13,11 @@ from services.reporting.service_layer.schemas import ActivityCreate
 from shared.contracts import Envelope
 from shared.contracts.reporting import ActivityReported
 from shared.db import outbox_table
-from shared.outbox import OutboxWriter
+from shared.outbox import OutboxWriter, event_id_series
 
 
 def _envelope(writer: OutboxWriter, values: dict[str, Any], correlation_id: str | None) -> bytes:
-    """The envelope as the intake's statement completes it: the event id the database draws, first."""
+    """The envelope as the intake writes it, its event id from a series."""
     as_text = feed_payload(values, values["submitted_at"])  # the numbers as the event writes them
     fields = writer.envelope_after_id(
         ActivityReported,
@@ -26,8 +25,7 @@ def _envelope(writer: OutboxWriter, values: dict[str, Any], correlation_id: str 
         occurred_at=values["submitted_at"],
         correlation_id=correlation_id,
     )
-    after_id = reported_event(values, as_text, fields)
-    return b'{"event_id":"%s"%s' % (str(uuid.uuid4()).encode(), after_id)
+    return reported_event(values, as_text, next(event_id_series()), fields)
 
 
 def test_rows_and_events_carry_the_validated_values() -> None:
