@@ -8,6 +8,10 @@ the same topic with the same producer settings.
 
     .venv/bin/python -m bench.relay --quick
     .venv/bin/python -m bench.relay --steady 1000   # rows written at a steady rate while it runs
+    .venv/bin/python -m bench.relay --quick --events-per-row 500   # rows as batch requests write them
+
+``--events-per-row N`` writes the events N to a row, as reporting's intake writes a batch request's
+(an employee's events of a transaction, ``shared.outbox.envelopes_of``); each is still a message.
 
 ``--steady RATE`` measures the relay as a service runs it under a stream instead: rows committed at
 ``RATE`` a second (10 a transaction, as requests write them) for ``--seconds``, the relay running
@@ -47,6 +51,7 @@ from shared.messaging.kafka import make_producer
 from shared.messaging.relay import OutboxRelay
 from shared.migrations import upgrade_to_head_async
 from shared.observability import RELAY_FAILURES
+from shared.outbox import ENVELOPE_SEPARATOR
 from shared.runtime import build_context
 
 TARGET = 10_000.0
@@ -116,18 +121,27 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
     context = build_context(service)
     bootstrap = platform.endpoints.kafka_bootstrap_servers
     value = sample_value()
+    per_row = args.events_per_row
+    rows = -(-args.events // per_row)
+    events = rows * per_row
     pids = process_ids(platform)
     try:
         # The producer's first metadata round trip is not what is measured.
         await bare_producer(bootstrap, value, WARM_UP_MESSAGES)
         with CpuMeter(pids) as bare_cpu:
-            bare_seconds = await bare_producer(bootstrap, value, args.events)
-        bare_rate = args.events / bare_seconds
+            bare_seconds = await bare_producer(bootstrap, value, events)
+        bare_rate = events / bare_seconds
 
         async with context.engine.begin() as connection:
             await connection.execute(text(SEE_ALL_REGIONS))
             await connection.execute(
-                INSERT_ROWS, {"topic": TOPIC, "employees": EMPLOYEES, "value": value, "n": args.events}
+                INSERT_ROWS,
+                {
+                    "topic": TOPIC,
+                    "employees": EMPLOYEES,
+                    "value": ENVELOPE_SEPARATOR.join([value] * per_row),
+                    "n": rows,
+                },
             )
         producer = make_producer(bootstrap, client_id="bench-relay")
         await producer.start()
@@ -167,21 +181,22 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
         await context.redis.aclose()
         await context.engine.dispose()
 
-    relay_rate = args.events / relay_seconds
+    relay_rate = events / relay_seconds
     print()
     print(f"outbox relay benchmark — {machine_line()}")
     print(
-        f"{args.events:,} rows of {len(value)} bytes, relay batch size {service.settings.outbox_batch_size}"
+        f"{events:,} events of {len(value)} bytes, {per_row} a row; "
+        f"relay batch size {service.settings.outbox_batch_size}"
     )
     print(
         figure(
             "relay: outbox to broker", relay_rate, "events/s", target=f">= {TARGET:,.0f}", baseline=bare_rate
         )
     )
-    print(f"    relay: {relay_cpu.line()}; {relay_cpu.per_item(args.events, 'event')}")
-    print(f"    bare producer: {bare_cpu.line()}; {bare_cpu.per_item(args.events, 'event')}")
+    print(f"    relay: {relay_cpu.line()}; {relay_cpu.per_item(events, 'event')}")
+    print(f"    bare producer: {bare_cpu.line()}; {bare_cpu.per_item(events, 'event')}")
     print(
-        f"rows marked sent after the broker acknowledged them (acks=all): {marked:,} of {args.events:,}; "
+        f"rows marked sent after the broker acknowledged them (acks=all): {marked:,} of {rows:,}; "
         f"failed and retried relay batches: {RELAY_FAILURES._value.get():.0f}"
     )
     if profiler is not None:
@@ -266,9 +281,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="small sizes, under a minute")
-    parser.add_argument("--events", type=int, default=200_000, help="outbox rows to drain")
+    parser.add_argument("--events", type=int, default=200_000, help="events to drain")
     parser.add_argument(
         "--profile", action="store_true", help="profile the relay (cProfile, CPU time) and print it"
+    )
+    parser.add_argument(
+        "--events-per-row", type=int, default=1, help="events a row holds (500: a batch request's)"
     )
     parser.add_argument("--steady", type=float, help="rows a second written while the relay runs")
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the steady stream")
