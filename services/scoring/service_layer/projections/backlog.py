@@ -113,7 +113,7 @@ class ViewBacklog:
 
 def _merge(into: dict[Any, Touch], touches: dict[Any, Touch]) -> None:
     for key, found in touches.items():
-        touch(into, key, found.event_id, found.at, found.count)
+        touch(into, key, found.event_id, found.at, found.events)
 
 
 def _employees_of(work: RegionWork) -> list[str]:

@@ -7,8 +7,9 @@ only the row's contributions can tell (its latest activity was taken out).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -34,7 +35,25 @@ def _later(kept: Latest | None, candidate: Latest | None) -> Latest | None:
     return candidate if candidate[1] > kept[1] else kept
 
 
-@dataclass
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+#: Where a contribution stands in the views' order: (microseconds since the epoch, activity id).
+#: Two aware datetimes compare by asking each its zone's offset (pydantic gives every parsed time a
+#: zone object of its own), 0.4 µs a comparison; their instants as integers compare at once.
+Order = tuple[int, str]
+
+
+class _Added(NamedTuple):
+    """A contribution put back, as each of its rows' deltas takes it: computed once an activity."""
+
+    verified: bool
+    quantity: Decimal
+    denominator: Decimal
+    order: Order
+    latest: Latest
+
+
 class ProgressDelta:
     """What a batch's activity changes add to (and take from) one progress row's totals.
 
@@ -42,52 +61,87 @@ class ProgressDelta:
     so the row's sums and counts follow by addition. The latest (and latest verified) activity
     follows too, unless the row's latest is one taken out and nothing put back is as late: only
     then must the row be recomputed from its contributions.
+
+    Its fields start as the class's (nothing added yet), so a new delta is an empty object, and
+    each keeps only what its changes set (a batch makes one for most rows it touches).
     """
 
     count: int = 0
-    quantity: Decimal = Decimal(0)
-    denominator: Decimal = Decimal(0)
+    quantity: Decimal = _ZERO
+    denominator: Decimal = _ZERO
     verified_count: int = 0
-    verified_quantity: Decimal = Decimal(0)
-    verified_denominator: Decimal = Decimal(0)
+    verified_quantity: Decimal = _ZERO
+    verified_denominator: Decimal = _ZERO
     rejected_count: int = 0
-    withdrawn: set[str] = field(default_factory=set)
-    verified_withdrawn: set[str] = field(default_factory=set)
+    #: The activities taken out (a set of its own from the first).
+    withdrawn: AbstractSet[str] = frozenset()
+    verified_withdrawn: AbstractSet[str] = frozenset()
     latest: Latest | None = None
     verified_latest: Latest | None = None
+    #: ``latest``'s and ``verified_latest``'s places in the views' order (see ``Order``).
+    latest_order: Order | None = None
+    verified_latest_order: Order | None = None
 
-    def apply(self, activity_id: str, row: dict[str, Any], sign: int) -> None:
-        """Add (sign 1) or take out (sign -1) one activity as a contributions row describes it."""
+    def take_out(self, activity_id: str, row: dict[str, Any]) -> None:
+        """Take out one activity as a contributions row described it before the batch."""
         status = row["status"]
         if status == _REJECTED:
-            self.rejected_count += sign
+            self.rejected_count -= 1
             return
         quantity: Decimal = row["quantity"]
         denominator: Decimal = row["denominator"] or _ZERO
-        verified = status == _VERIFIED
-        self.count += sign
-        self.verified_count += sign if verified else 0
-        # Added or taken out as they are (a decimal multiplied by the sign was one more operation
-        # a sum, for every activity of a batch).
-        if sign < 0:
-            self.quantity -= quantity
-            self.denominator -= denominator
-            if verified:
-                self.verified_quantity -= quantity
-                self.verified_denominator -= denominator
-            self.withdrawn.add(activity_id)
-            if verified:
-                self.verified_withdrawn.add(activity_id)
+        self.count -= 1
+        self.quantity -= quantity
+        self.denominator -= denominator
+        self.withdrawn = _with(self.withdrawn, activity_id)
+        if status == _VERIFIED:
+            self.verified_count -= 1
+            self.verified_quantity -= quantity
+            self.verified_denominator -= denominator
+            self.verified_withdrawn = _with(self.verified_withdrawn, activity_id)
+
+    def put_back(self, added: _Added | None) -> None:
+        """Put back one activity as it is after the batch (None: rejected)."""
+        if added is None:
+            self.rejected_count += 1
             return
+        # Unpacked at once: each read of a named tuple's field by name is a descriptor's call.
+        verified, quantity, denominator, order, latest = added
+        self.count += 1
         self.quantity += quantity
         self.denominator += denominator
+        # Of equal places the one kept stays (an activity's place is unique: its id is in it).
+        if self.latest_order is None or order > self.latest_order:
+            self.latest_order, self.latest = order, latest
         if verified:
+            self.verified_count += 1
             self.verified_quantity += quantity
             self.verified_denominator += denominator
-        added: Latest = (row["occurred_at"], activity_id, quantity)
-        self.latest = _later(self.latest, added)
-        if verified:
-            self.verified_latest = _later(self.verified_latest, added)
+            if self.verified_latest_order is None or order > self.verified_latest_order:
+                self.verified_latest_order, self.verified_latest = order, latest
+
+
+def _with(withdrawn: AbstractSet[str], activity_id: str) -> set[str]:
+    """The set with one more activity: the class's empty one replaced by a set of the delta's own."""
+    if isinstance(withdrawn, set):
+        withdrawn.add(activity_id)
+        return withdrawn
+    return {activity_id}
+
+
+def _added(activity_id: str, row: dict[str, Any]) -> _Added | None:
+    status = row["status"]
+    if status == _REJECTED:
+        return None
+    occurred_at: datetime = row["occurred_at"]
+    quantity: Decimal = row["quantity"]
+    return _Added(
+        status == _VERIFIED,
+        quantity,
+        row["denominator"] or _ZERO,
+        ((occurred_at - _EPOCH) // _MICROSECOND, activity_id),
+        (occurred_at, activity_id, quantity),
+    )
 
 
 def note_activity_change(
@@ -97,14 +151,26 @@ def note_activity_change(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> None:
-    """Record how one activity's net change in a batch moves the totals of the rows it counts in."""
-    for sign, row in ((-1, before), (1, after)):
-        for key in counted_keys(employee_id, row):
-            assert row is not None
+    """Record how one activity's net change in a batch moves the totals of the rows it counts in.
+
+    The activity is taken out of the rows it counted in before the batch and put back into those it
+    counts in after it (its period's and its year's), what it adds computed once for both.
+    """
+    if before is not None:
+        for key in counted_keys(employee_id, before):
             found = deltas.get(key)
             if found is None:
                 found = deltas[key] = ProgressDelta()
-            found.apply(activity_id, row, sign)
+            found.take_out(activity_id, before)
+    keys = counted_keys(employee_id, after)
+    if keys:
+        assert after is not None
+        added = _added(activity_id, after)
+        for key in keys:
+            found = deltas.get(key)
+            if found is None:
+                found = deltas[key] = ProgressDelta()
+            found.put_back(added)
 
 
 @dataclass
@@ -130,7 +196,9 @@ class NeedsRecompute(Exception):
     """A row's totals cannot follow from its stored totals and the batch's changes alone."""
 
 
-def _latest_after(old: Latest | None, withdrawn: set[str], added: Latest | None, count: int) -> Latest | None:
+def _latest_after(
+    old: Latest | None, withdrawn: AbstractSet[str], added: Latest | None, count: int
+) -> Latest | None:
     if count == 0:
         return None
     if old is not None and old[1] in withdrawn:

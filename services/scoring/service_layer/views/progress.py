@@ -221,7 +221,7 @@ def _progress_rows(
             indicator_id=indicator_id,
             period=period_key,
             region_id=region_id,
-            events_applied=(row.events_applied if row else 0) + found.count,
+            events_applied=(row.events_applied if row else 0) + found.events,
             last_event_id=found.event_id,
             updated_at=stamp,
         )

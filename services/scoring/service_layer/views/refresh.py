@@ -46,12 +46,12 @@ async def refresh_views(
         wider_progress, wider_summaries = await _employee_year_keys(session, facts, employee_years)
         recompute.update(wider_progress)
         for row_key, found in wider_progress.items():
-            touch(progress, row_key, found.event_id, found.at, found.count)
+            touch(progress, row_key, found.event_id, found.at, found.events)
         for summary_key, found in wider_summaries.items():
-            touch(summaries, summary_key, found.event_id, found.at, found.count)
+            touch(summaries, summary_key, found.event_id, found.at, found.events)
     progress = {key: found for key, found in progress.items() if not facts.is_frozen(key[2], found.at)}
     for (employee_id, _, period_key), found in progress.items():
-        touch(summaries, (employee_id, period_key), found.event_id, found.at, found.count)
+        touch(summaries, (employee_id, period_key), found.event_id, found.at, found.events)
     summaries = {key: found for key, found in summaries.items() if not facts.is_frozen(key[1], found.at)}
     # The plans in force of every employee concerned, read once for both.
     concerned = {employee_id for employee_id, _, _ in progress} | {
@@ -116,7 +116,7 @@ async def _employee_year_keys(
             for key in keys:
                 touch(summaries, (employee_id, key), found.event_id, found.at, 0)
                 for indicator_id in indicators.get((employee_id, year), set()):
-                    touch(progress, (employee_id, indicator_id, key), found.event_id, found.at, found.count)
+                    touch(progress, (employee_id, indicator_id, key), found.event_id, found.at, found.events)
     return progress, summaries
 
 
