@@ -1,0 +1,60 @@
+"""A batch's deltas keep the latest contribution in the views' order: by instant, then activity id."""
+
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+from services.scoring.service_layer.views.deltas import ProgressDelta, note_activity_change
+
+JAKARTA = timezone(timedelta(hours=7))
+JAYAPURA = timezone(timedelta(hours=9))
+
+
+def _row(at: datetime, quantity: int, status: str = "UNVERIFIED") -> dict[str, object]:
+    return {
+        "reported": True,
+        "period": "2026-Q2",
+        "indicator_id": "i-1",
+        "status": status,
+        "occurred_at": at,
+        "quantity": Decimal(quantity),
+        "denominator": None,
+    }
+
+
+def test_the_latest_is_the_latest_instant_whatever_the_offset_then_the_larger_id() -> None:
+    deltas: dict[tuple[str, str, str], ProgressDelta] = {}
+    noon_utc = datetime(2026, 5, 4, 12, tzinfo=UTC)
+    # 20:00 in Jayapura is 11:00 UTC: earlier than 19:30 in Jakarta (12:30 UTC), though it reads later.
+    note_activity_change(
+        deltas, "a-3", "e-1", None, _row(noon_utc.astimezone(JAYAPURA) - timedelta(hours=1), 1)
+    )
+    note_activity_change(
+        deltas, "a-1", "e-1", None, _row(noon_utc.astimezone(JAKARTA) + timedelta(minutes=30), 2)
+    )
+    # The same instant as a-1's, in UTC: the larger id wins the tie.
+    note_activity_change(deltas, "a-2", "e-1", None, _row(noon_utc + timedelta(minutes=30), 3, "VERIFIED"))
+    note_activity_change(deltas, "a-0", "e-1", None, _row(noon_utc + timedelta(minutes=30), 4))
+    for key in (("e-1", "i-1", "2026-Q2"), ("e-1", "i-1", "2026")):
+        delta = deltas[key]
+        assert (delta.count, delta.quantity, delta.verified_count, delta.verified_quantity) == (
+            4,
+            Decimal(10),
+            1,
+            Decimal(3),
+        )
+        assert delta.latest is not None
+        assert delta.latest[1:] == ("a-2", Decimal(3))
+        assert delta.verified_latest is not None
+        assert delta.verified_latest[1] == "a-2"
+
+
+def test_taking_out_keeps_each_delta_its_own_withdrawn_set() -> None:
+    deltas: dict[tuple[str, str, str], ProgressDelta] = {}
+    at = datetime(2026, 5, 4, 12, tzinfo=UTC)
+    note_activity_change(deltas, "a-1", "e-1", _row(at, 2, "VERIFIED"), None)
+    note_activity_change(deltas, "a-2", "e-1", _row(at, 1), _row(at, 1, "REJECTED"))
+    delta = deltas[("e-1", "i-1", "2026-Q2")]
+    assert (delta.count, delta.quantity, delta.rejected_count) == (-2, Decimal(-3), 1)
+    assert delta.withdrawn == {"a-1", "a-2"}
+    assert delta.verified_withdrawn == {"a-1"}
+    assert ProgressDelta().withdrawn == frozenset()  # the class's empty set, untouched
