@@ -179,17 +179,6 @@ CHECKPOINT_TIMEOUT = "15min"
 #: from the kernel that production keeps cached. The throwaway clusters (tests, benchmarks) take it
 #: too, so that the benchmarks measure what production runs; it costs them ~0.1-0.25 s a start.
 SHARED_BUFFERS = "1GB"
-#: glibc's malloc thresholds for the server's processes, fixed at 1 MB. By default glibc raises its
-#: mmap threshold to the largest block a process has freed (up to 32 MB) and keeps twice that at
-#: the top of its heap: a backend then keeps the high-water mark of the largest statement it ran
-#: (the planner's and executor's blocks, freed at its end). Fixed, a block of 1 MB or more is
-#: mapped and unmapped each time, and the heap's top is given back beyond 1 MB: a reporting
-#: connection's life of 120 intake groups left it 3.7-3.9 MB instead of 4.6-4.8, and a soak's busy
-#: scoring backends stayed at 7.7 MB where they grew 9.2 -> 10.2 (bench/README.md, session 19).
-#: Below 1 MB nothing changes; the mapped blocks cost the scoring backends five times the minor
-#: faults (~460 more a second at 400 activities/s), with no CPU difference seen. musl (the compose
-#: file's Alpine image) has no such thresholds.
-MALLOC_THRESHOLDS = {"MALLOC_MMAP_THRESHOLD_": "1048576", "MALLOC_TRIM_THRESHOLD_": "1048576"}
 
 
 def server_settings(*, durable: bool, track_statements: bool = False) -> list[str]:
@@ -262,7 +251,7 @@ def start_postgres(
         str(pgdata),
         *server_settings(durable=durable, track_statements=track_statements),
     ]
-    process = spawn(argv, log_path, user=user, env={**os.environ, **MALLOC_THRESHOLDS})
+    process = spawn(argv, log_path, user=user)
     wait_for_port(port, process, "PostgreSQL", log_path)
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while True:

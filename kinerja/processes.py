@@ -9,7 +9,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,10 +33,8 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
     return False
 
 
-def spawn(
-    argv: list[str], log_path: Path, *, user: str | None = None, env: Mapping[str, str] | None = None
-) -> subprocess.Popen[bytes]:
-    """Start a server with its output appended to ``log_path`` (``env``: its environment, else ours)."""
+def spawn(argv: list[str], log_path: Path, *, user: str | None = None) -> subprocess.Popen[bytes]:
+    """Start a server with its output appended to ``log_path``."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log_file:
         return subprocess.Popen(
@@ -45,7 +43,6 @@ def spawn(
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             user=user,
-            env=env,
             # Own session: a Ctrl-C reaches the supervisor, which stops servers after the services.
             start_new_session=True,
         )
