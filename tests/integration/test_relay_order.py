@@ -7,8 +7,9 @@ sent them at the same time, so a key's later event could reach its partition fir
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import orjson
@@ -16,7 +17,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.partitioner import DefaultPartitioner
-from sqlalchemy import MetaData, insert, select, text
+from sqlalchemy import MetaData, Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from shared.db import outbox_table
@@ -57,6 +58,40 @@ async def create_topic(bootstrap: str, topic: str) -> None:
         await admin.close()
 
 
+@contextlib.asynccontextmanager
+async def scratch_outbox(
+    owner_engine: AsyncEngine, name: str, rows: Iterable[tuple[str, bytes]]
+) -> AsyncIterator[tuple[Table, str]]:
+    """An outbox table in a schema of its own holding ``rows`` (partition key, value) in their
+    order, for a new topic of its own: the table and the topic; the schema dropped afterwards."""
+    schema = f"relay_{name}_{uuid.uuid4().hex[:8]}"
+    outbox = outbox_table(MetaData(schema=schema))
+    topic = f"test.relay-{name}.{uuid.uuid4().hex[:8]}"
+    await create_topic(ServiceSettings().kafka_bootstrap_servers, topic)
+    async with owner_engine.begin() as connection:
+        await connection.execute(text(f"CREATE SCHEMA {schema}"))
+        await connection.run_sync(outbox.metadata.create_all)
+        await connection.execute(
+            insert(outbox),
+            [
+                {
+                    "event_id": uuid.uuid4(),
+                    "topic": topic,
+                    "partition_key": key,
+                    "event_type": "OrderProbe",
+                    "region_id": "r-order",
+                    "value": value,
+                }
+                for key, value in rows
+            ],
+        )
+    try:
+        yield outbox, topic
+    finally:
+        async with owner_engine.begin() as connection:
+            await connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+
+
 async def read_in_partition_order(bootstrap: str, topic: str, wanted: int) -> dict[str, list[int]]:
     """Each key's sequence numbers in the order its partition holds them (first copy of each)."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest")
@@ -84,31 +119,26 @@ async def read_in_partition_order(bootstrap: str, topic: str, wanted: int) -> di
 
 
 async def test_two_relays_on_one_outbox_keep_every_keys_order(owner_engine: AsyncEngine) -> None:
-    settings = ServiceSettings()
-    bootstrap = settings.kafka_bootstrap_servers
-    schema = f"relay_order_{uuid.uuid4().hex[:8]}"
-    outbox = outbox_table(MetaData(schema=schema))
-    topic = f"test.relay-order.{uuid.uuid4().hex[:8]}"
-    await create_topic(bootstrap, topic)
-    async with owner_engine.begin() as connection:
-        await connection.execute(text(f"CREATE SCHEMA {schema}"))
-        await connection.run_sync(outbox.metadata.create_all)
-        # Keys interleaved, as many employees' activities arrive.
-        await connection.execute(
-            insert(outbox),
-            [
-                {
-                    "event_id": uuid.uuid4(),
-                    "topic": topic,
-                    "partition_key": key,
-                    "event_type": "OrderProbe",
-                    "region_id": "r-order",
-                    "value": orjson.dumps({"key": key, "seq": seq}),
-                }
-                for seq in range(PER_KEY)
-                for key in KEYS
-            ],
-        )
+    bootstrap = ServiceSettings().kafka_bootstrap_servers
+    # Keys interleaved, as many employees' activities arrive.
+    rows = [(key, orjson.dumps({"key": key, "seq": seq})) for seq in range(PER_KEY) for key in KEYS]
+    async with scratch_outbox(owner_engine, "order", rows) as (outbox, topic):
+        sent = await _drain_with_two_relays(owner_engine, bootstrap, outbox)
+    assert all(sent), f"rows sent by each relay: {sent}"  # both took turns
+
+    order = await read_in_partition_order(bootstrap, topic, wanted=len(KEYS) * PER_KEY)
+    first_inversions = {
+        key: seqs[n - 1 : n + 1]
+        for key, seqs in order.items()
+        for n in [next((n for n in range(1, len(seqs)) if seqs[n] < seqs[n - 1]), 0)]
+        if n
+    }
+    assert not first_inversions, f"a key's later event went first: {first_inversions}"
+    assert {key: len(seqs) for key, seqs in order.items()} == dict.fromkeys(KEYS, PER_KEY)
+
+
+async def _drain_with_two_relays(owner_engine: AsyncEngine, bootstrap: str, outbox: Table) -> list[int]:
+    """Two relays on one outbox, each in small batches, until it is drained: the rows each sent."""
     producers = [make_producer(bootstrap, client_id=f"test-relay-{n}") for n in range(2)]
 
     async def drained() -> bool:
@@ -142,23 +172,10 @@ async def test_two_relays_on_one_outbox_keep_every_keys_order(owner_engine: Asyn
             )
             for producer in producers
         ]
-        sent = await asyncio.wait_for(asyncio.gather(*(relay_until_drained(r) for r in relays)), timeout=120)
+        return await asyncio.wait_for(asyncio.gather(*(relay_until_drained(r) for r in relays)), timeout=120)
     finally:
         for producer in producers:
             await producer.stop()
-        async with owner_engine.begin() as connection:
-            await connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    assert all(sent), f"rows sent by each relay: {sent}"  # both took turns
-
-    order = await read_in_partition_order(bootstrap, topic, wanted=len(KEYS) * PER_KEY)
-    first_inversions = {
-        key: seqs[n - 1 : n + 1]
-        for key, seqs in order.items()
-        for n in [next((n for n in range(1, len(seqs)) if seqs[n] < seqs[n - 1]), 0)]
-        if n
-    }
-    assert not first_inversions, f"a key's later event went first: {first_inversions}"
-    assert {key: len(seqs) for key, seqs in order.items()} == dict.fromkeys(KEYS, PER_KEY)
 
 
 async def test_a_relay_puts_each_key_where_the_default_partitioner_does(owner_engine: AsyncEngine) -> None:
@@ -166,51 +183,33 @@ async def test_a_relay_puts_each_key_where_the_default_partitioner_does(owner_en
     default partitioner picks (murmur2), in order, once; partitions overflowing a record batch too."""
     settings = ServiceSettings()
     bootstrap = settings.kafka_bootstrap_servers
-    schema = f"relay_keys_{uuid.uuid4().hex[:8]}"
-    outbox = outbox_table(MetaData(schema=schema))
-    topic = f"test.relay-keys.{uuid.uuid4().hex[:8]}"
     keys = [f"employee-{n}" for n in range(30)]
     per_key = 40
     # ~2 KB a row, in the relay batches services use: several 256 KiB record batches per partition.
     padding = "x" * 2000
-    await create_topic(bootstrap, topic)
-    async with owner_engine.begin() as connection:
-        await connection.execute(text(f"CREATE SCHEMA {schema}"))
-        await connection.run_sync(outbox.metadata.create_all)
-        await connection.execute(
-            insert(outbox),
-            [
-                {
-                    "event_id": uuid.uuid4(),
-                    "topic": topic,
-                    "partition_key": key,
-                    "event_type": "OrderProbe",
-                    "region_id": "r-order",
-                    "value": orjson.dumps({"key": key, "seq": seq, "padding": padding}),
-                }
-                for seq in range(per_key)
-                for key in keys
-            ],
+    rows = [
+        (key, orjson.dumps({"key": key, "seq": seq, "padding": padding}))
+        for seq in range(per_key)
+        for key in keys
+    ]
+    async with scratch_outbox(owner_engine, "keys", rows) as (outbox, topic):
+        producer = make_producer(
+            bootstrap, client_id="test-relay-keys", idempotent=settings.kafka_idempotent_producer
         )
-    producer = make_producer(
-        bootstrap, client_id="test-relay-keys", idempotent=settings.kafka_idempotent_producer
-    )
-    await producer.start()
-    try:
-        relay = OutboxRelay(
-            session_factory=async_sessionmaker(owner_engine),
-            outbox=outbox,
-            producer=producer,
-            bootstrap_servers=bootstrap,
-            batch_size=settings.outbox_batch_size,
-        )
-        sent = 0
-        while batch := await relay.publish_batch():
-            sent += batch
-    finally:
-        await producer.stop()
-        async with owner_engine.begin() as connection:
-            await connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        await producer.start()
+        try:
+            relay = OutboxRelay(
+                session_factory=async_sessionmaker(owner_engine),
+                outbox=outbox,
+                producer=producer,
+                bootstrap_servers=bootstrap,
+                batch_size=settings.outbox_batch_size,
+            )
+            sent = 0
+            while batch := await relay.publish_batch():
+                sent += batch
+        finally:
+            await producer.stop()
     assert sent == len(keys) * per_key
 
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest")
@@ -243,51 +242,35 @@ async def test_a_row_of_several_events_goes_out_as_a_message_each_in_order(owner
     """A row may hold several events of its key (reporting's intake writes an employee's events of
     a transaction as one row): each is a message of its own, in the row's order, after the rows
     before; a claim stops at the row that reaches its bytes, and counts events."""
-    settings = ServiceSettings()
-    bootstrap = settings.kafka_bootstrap_servers
-    schema = f"relay_rows_{uuid.uuid4().hex[:8]}"
-    outbox = outbox_table(MetaData(schema=schema))
-    topic = f"test.relay-rows.{uuid.uuid4().hex[:8]}"
+    bootstrap = ServiceSettings().kafka_bootstrap_servers
     keys = [f"employee-{n}" for n in range(4)]
     per_row, rows_per_key = 5, 6
-    await create_topic(bootstrap, topic)
-    async with owner_engine.begin() as connection:
-        await connection.execute(text(f"CREATE SCHEMA {schema}"))
-        await connection.run_sync(outbox.metadata.create_all)
-        await connection.execute(
-            insert(outbox),
-            [
-                {
-                    "event_id": uuid.uuid4(),
-                    "topic": topic,
-                    "partition_key": key,
-                    "event_type": "OrderProbe",
-                    "region_id": "r-order",
-                    "value": ENVELOPE_SEPARATOR.join(
-                        orjson.dumps({"key": key, "seq": row * per_row + n}) for n in range(per_row)
-                    ),
-                }
-                for row in range(rows_per_key)
-                for key in keys
-            ],
+    rows = [
+        (
+            key,
+            ENVELOPE_SEPARATOR.join(
+                orjson.dumps({"key": key, "seq": row * per_row + n}) for n in range(per_row)
+            ),
         )
-    producer = make_producer(bootstrap, client_id="test-relay-rows")
-    await producer.start()
-    try:
-        relay = OutboxRelay(
-            session_factory=async_sessionmaker(owner_engine),
-            outbox=outbox,
-            producer=producer,
-            bootstrap_servers=bootstrap,
-            claim_bytes=1,  # a row a claim: the first row always goes
-        )
-        claims = []
-        while batch := await relay.publish_batch():
-            claims.append(batch)
-    finally:
-        await producer.stop()
-        async with owner_engine.begin() as connection:
-            await connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        for row in range(rows_per_key)
+        for key in keys
+    ]
+    async with scratch_outbox(owner_engine, "rows", rows) as (outbox, topic):
+        producer = make_producer(bootstrap, client_id="test-relay-rows")
+        await producer.start()
+        try:
+            relay = OutboxRelay(
+                session_factory=async_sessionmaker(owner_engine),
+                outbox=outbox,
+                producer=producer,
+                bootstrap_servers=bootstrap,
+                claim_bytes=1,  # a row a claim: the first row always goes
+            )
+            claims = []
+            while batch := await relay.publish_batch():
+                claims.append(batch)
+        finally:
+            await producer.stop()
     assert claims == [per_row] * (len(keys) * rows_per_key)
 
     order = await read_in_partition_order(bootstrap, topic, wanted=len(keys) * rows_per_key * per_row)
