@@ -237,10 +237,7 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
         f"    contributions rows written {written_rows:,} ({per_activity:.2f} an activity); the workers'"
         f" memory at most {peak_rss[0] / 2**20:,.0f} MiB (resident, all of them)"
     )
-    print(
-        f"    autovacuum on the scratch schema: {upkeep[0]:,} vacuums, {upkeep[1]:,} analyzes "
-        "(held off while rebuilding)"
-    )
+    print(f"    autovacuum on the scratch schema: {upkeep[0]:,} vacuums, {upkeep[1]:,} analyzes")
     print(
         f"    year rows count {in_year_rows:,} activities, contributions that count: {counted:,} "
         f"({'equal' if in_year_rows == counted else 'DIFFERENT'})"

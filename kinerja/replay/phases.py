@@ -14,7 +14,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from kinerja.replay.report import Progress
-from kinerja.replay.scratch import analyze, fresh_schema, mark_outbox_published, resume_upkeep
+from kinerja.replay.scratch import fresh_schema, mark_outbox_published
 from kinerja.replay.workers import Partitions, apply_partitions, refresh, run_job, worker_pool
 from shared.runtime import build_context
 from shared.service_definition import ReplayViews, ServiceDefinition
@@ -98,7 +98,6 @@ async def _apply_all(
             progress(total, total, "events")
         deferred = [backlog for backlog in backlogs if backlog is not None]
         if deferred:
-            await analyze(scratch)
             merged = deferred[0]
             for backlog in deferred[1:]:
                 merged.merge(backlog)
@@ -112,7 +111,6 @@ async def _apply_all(
                 if progress is not None:
                     progress(done, owners, "employees' views")
         await mark_outbox_published(scratch)
-        await resume_upkeep(scratch)
         return total
     finally:
         await watcher.stop()

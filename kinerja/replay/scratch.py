@@ -21,8 +21,7 @@ def scratch_definition(live: ServiceDefinition[Any]) -> ServiceDefinition[Any]:
 
 
 async def fresh_schema(scratch: ServiceDefinition[Any], live_schema: str) -> None:
-    """The scratch schema dropped and migrated anew, with what no topic holds copied from the live one;
-    autovacuum held off its tables until ``resume_upkeep``."""
+    """The scratch schema dropped and migrated anew, with what no topic holds copied from the live one."""
     settings = scratch.settings
     admin = create_async_engine(settings.migration_database_url)
     try:
@@ -32,49 +31,6 @@ async def fresh_schema(scratch: ServiceDefinition[Any], live_schema: str) -> Non
         await admin.dispose()
     await upgrade_to_head_async(settings, scratch.migrations_dir)
     await copy_kept_tables(scratch, live_schema)
-    await _each_table(scratch, "SET (autovacuum_enabled = false)")
-
-
-async def analyze(scratch: ServiceDefinition[Any]) -> None:
-    """Statistics of the scratch schema's tables as they are now, for the statements that follow."""
-    await _each_table(scratch, analyze=True)
-
-
-async def resume_upkeep(scratch: ServiceDefinition[Any]) -> None:
-    """Autovacuum given the scratch schema's tables again, and their statistics taken, as the live
-    schema's are, before the rebuild is compared and swapped in."""
-    await _each_table(scratch, "RESET (autovacuum_enabled)", analyze=True)
-
-
-async def _each_table(
-    scratch: ServiceDefinition[Any], alteration: str | None = None, *, analyze: bool = False
-) -> None:
-    """Every table of the scratch schema altered (``ALTER TABLE ... <alteration>``), and analyzed.
-
-    While a rebuild fills its scratch schema nothing reads it, yet autovacuum, told of each table's
-    growth, vacuumed and analyzed the tables again and again: over 300,000 events the contributions
-    7 vacuums and 10 analyzes, the evidence claims 10 analyzes, the inbox 9 vacuums (bench/README.md,
-    session 19). Held off while the rebuild writes, the tables are analyzed once the events are
-    applied (the views' refresh plans on them) and again at the end.
-    """
-    schema = scratch.settings.database_schema
-    engine = create_async_engine(scratch.settings.migration_database_url)
-    try:
-        async with engine.begin() as connection:
-            tables = (
-                await connection.execute(
-                    text("SELECT tablename FROM pg_tables WHERE schemaname = :s ORDER BY tablename"),
-                    {"s": schema},
-                )
-            ).scalars()
-            names = [f'"{schema}"."{table}"' for table in tables]
-            if alteration is not None:
-                for name in names:
-                    await connection.execute(text(f"ALTER TABLE {name} {alteration}"))
-            if analyze and names:
-                await connection.execute(text(f"ANALYZE {', '.join(names)}"))
-    finally:
-        await engine.dispose()
 
 
 async def copy_kept_tables(scratch: ServiceDefinition[Any], live_schema: str) -> None:
