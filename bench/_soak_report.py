@@ -53,8 +53,9 @@ class Window:
     #: Scoring's event-to-effect histogram for activity events: p50, p99 and the events observed.
     freshness_ms: tuple[float, float] = (math.nan, math.nan)
     freshness_events: int = 0
-    #: Per service, the largest backlog sampled in the window: its consumer group's lag plus its
-    #: outbox rows not yet published (events).
+    #: Per service, the largest backlog sampled in the window: its consumer group's lag (messages)
+    #: plus its outbox rows not yet published (a row is one event, or a batch request's events of
+    #: one employee: reporting's intake writes those as one row).
     backlog: dict[str, int] = field(default_factory=dict)
     #: Per process, its memory at the window's end in MB (RSS; PostgreSQL: every process's private
     #: memory outside its shared segment, which is fixed at start).
@@ -174,9 +175,9 @@ def judge(report: SoakReport) -> list[Judgement]:
         before, after = first.backlog[service], last.backlog.get(service, -1)
         judgements.append(
             Judgement(
-                f"no backlog growth, {service} (last - first <= {allowance:,} events)",
-                f"{before:,} events",
-                f"{after:,} events" if after >= 0 else "not scraped",
+                f"no backlog growth, {service} (last - first <= {allowance:,} messages and rows)",
+                f"{before:,} messages and rows",
+                f"{after:,} messages and rows" if after >= 0 else "not scraped",
                 0 <= after <= before + allowance,
             )
         )
@@ -311,7 +312,7 @@ def render(report: SoakReport) -> str:
             f"{_pair(w.freshness_ms):>20} {w.freshness_events:>7,}"
         )
     for title, attribute, unit in (
-        ("backlog, the largest sampled (consumer group lag + outbox not yet published)", "backlog", ""),
+        ("backlog, the largest sampled (consumer group lag + outbox rows not yet published)", "backlog", ""),
         (
             "memory at the window's end (RSS; postgres: private memory outside its fixed shared segment)",
             "memory_mb",
