@@ -17,15 +17,15 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.partitioner import DefaultPartitioner
-from sqlalchemy import MetaData, Table, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from shared.db import outbox_table
 from shared.messaging.kafka import ensure_topics, make_producer
 from shared.messaging.relay import OutboxRelay
 from shared.outbox import ENVELOPE_SEPARATOR
 from shared.settings import ServiceSettings
 from tests.conftest import wait_until
+from tests.integration.relay_outboxes import relay_on, scratch_outbox
 
 pytestmark = pytest.mark.integration
 
@@ -59,37 +59,14 @@ async def create_topic(bootstrap: str, topic: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def scratch_outbox(
+async def outbox_to_new_topic(
     owner_engine: AsyncEngine, name: str, rows: Iterable[tuple[str, bytes]]
 ) -> AsyncIterator[tuple[Table, str]]:
-    """An outbox table in a schema of its own holding ``rows`` (partition key, value) in their
-    order, for a new topic of its own: the table and the topic; the schema dropped afterwards."""
-    schema = f"relay_{name}_{uuid.uuid4().hex[:8]}"
-    outbox = outbox_table(MetaData(schema=schema))
+    """A scratch outbox holding ``rows`` (partition key, value) for a new topic of its own."""
     topic = f"test.relay-{name}.{uuid.uuid4().hex[:8]}"
     await create_topic(ServiceSettings().kafka_bootstrap_servers, topic)
-    async with owner_engine.begin() as connection:
-        await connection.execute(text(f"CREATE SCHEMA {schema}"))
-        await connection.run_sync(outbox.metadata.create_all)
-        await connection.execute(
-            insert(outbox),
-            [
-                {
-                    "event_id": uuid.uuid4(),
-                    "topic": topic,
-                    "partition_key": key,
-                    "event_type": "OrderProbe",
-                    "region_id": "r-order",
-                    "value": value,
-                }
-                for key, value in rows
-            ],
-        )
-    try:
+    async with scratch_outbox(owner_engine, name, topic, rows) as outbox:
         yield outbox, topic
-    finally:
-        async with owner_engine.begin() as connection:
-            await connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
 
 
 async def read_in_partition_order(bootstrap: str, topic: str, wanted: int) -> dict[str, list[int]]:
@@ -122,7 +99,7 @@ async def test_two_relays_on_one_outbox_keep_every_keys_order(owner_engine: Asyn
     bootstrap = ServiceSettings().kafka_bootstrap_servers
     # Keys interleaved, as many employees' activities arrive.
     rows = [(key, orjson.dumps({"key": key, "seq": seq})) for seq in range(PER_KEY) for key in KEYS]
-    async with scratch_outbox(owner_engine, "order", rows) as (outbox, topic):
+    async with outbox_to_new_topic(owner_engine, "order", rows) as (outbox, topic):
         sent = await _drain_with_two_relays(owner_engine, bootstrap, outbox)
     assert all(sent), f"rows sent by each relay: {sent}"  # both took turns
 
@@ -163,14 +140,7 @@ async def _drain_with_two_relays(owner_engine: AsyncEngine, bootstrap: str, outb
         for producer in producers:
             await producer.start()
         relays = [
-            OutboxRelay(
-                session_factory=async_sessionmaker(owner_engine),
-                outbox=outbox,
-                producer=producer,
-                bootstrap_servers=bootstrap,
-                batch_size=20,
-            )
-            for producer in producers
+            relay_on(owner_engine, outbox, producer, bootstrap, batch_size=20) for producer in producers
         ]
         return await asyncio.wait_for(asyncio.gather(*(relay_until_drained(r) for r in relays)), timeout=120)
     finally:
@@ -192,19 +162,13 @@ async def test_a_relay_puts_each_key_where_the_default_partitioner_does(owner_en
         for seq in range(per_key)
         for key in keys
     ]
-    async with scratch_outbox(owner_engine, "keys", rows) as (outbox, topic):
+    async with outbox_to_new_topic(owner_engine, "keys", rows) as (outbox, topic):
         producer = make_producer(
             bootstrap, client_id="test-relay-keys", idempotent=settings.kafka_idempotent_producer
         )
         await producer.start()
         try:
-            relay = OutboxRelay(
-                session_factory=async_sessionmaker(owner_engine),
-                outbox=outbox,
-                producer=producer,
-                bootstrap_servers=bootstrap,
-                batch_size=settings.outbox_batch_size,
-            )
+            relay = relay_on(owner_engine, outbox, producer, bootstrap, batch_size=settings.outbox_batch_size)
             sent = 0
             while batch := await relay.publish_batch():
                 sent += batch
@@ -255,17 +219,12 @@ async def test_a_row_of_several_events_goes_out_as_a_message_each_in_order(owner
         for row in range(rows_per_key)
         for key in keys
     ]
-    async with scratch_outbox(owner_engine, "rows", rows) as (outbox, topic):
+    async with outbox_to_new_topic(owner_engine, "rows", rows) as (outbox, topic):
         producer = make_producer(bootstrap, client_id="test-relay-rows")
         await producer.start()
         try:
-            relay = OutboxRelay(
-                session_factory=async_sessionmaker(owner_engine),
-                outbox=outbox,
-                producer=producer,
-                bootstrap_servers=bootstrap,
-                claim_bytes=1,  # a row a claim: the first row always goes
-            )
+            # A row a claim: the first row always goes.
+            relay = relay_on(owner_engine, outbox, producer, bootstrap, claim_bytes=1)
             claims = []
             while batch := await relay.publish_batch():
                 claims.append(batch)

@@ -10,7 +10,6 @@ default of 4 partitions) unless the request says ``allow_auto_topic_creation=fal
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,16 +20,15 @@ from aiokafka import AIOKafkaClient, AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import UnknownTopicOrPartitionError
 from aiokafka.protocol.metadata import MetadataRequest
-from sqlalchemy import MetaData, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from kinerja import infra
 from kinerja.brokers import EmbeddedBroker, KafkaBroker, TansuBroker, choose_broker
-from shared.db import outbox_table
 from shared.messaging.kafka import all_topics, make_producer
-from shared.messaging.relay import OutboxRelay
 from shared.settings import BrokerKind, ServiceSettings
 from tests.conftest import wait_until
+from tests.integration.relay_outboxes import relay_on, scratch_outbox
 
 pytestmark = pytest.mark.integration
 
@@ -99,45 +97,22 @@ async def test_the_relay_creates_a_lost_topic_as_the_registry_declares_it(
     empty_broker: str, owner_engine: AsyncEngine
 ) -> None:
     bootstrap = empty_broker
-    schema = f"relay_topics_{uuid.uuid4().hex[:8]}"
-    outbox = outbox_table(MetaData(schema=schema))
     keys = [f"employee-{n}" for n in range(12)]
-    async with owner_engine.begin() as connection:
-        await connection.execute(text(f"CREATE SCHEMA {schema}"))
-        await connection.run_sync(outbox.metadata.create_all)
-        await connection.execute(
-            insert(outbox),
-            [
-                {
-                    "event_id": uuid.uuid4(),
-                    "topic": LOST_TOPIC,
-                    "partition_key": key,
-                    "event_type": "TopicProbe",
-                    "region_id": "r-topics",
-                    "value": orjson.dumps({"key": key}),
-                }
-                for key in keys
-            ],
-        )
-    producer = make_producer(bootstrap, client_id="test-relay-topics")
-    await producer.start()
-    try:
-        relay = OutboxRelay(
-            session_factory=async_sessionmaker(owner_engine),
-            outbox=outbox,
-            producer=producer,
-            bootstrap_servers=bootstrap,
-        )
-        assert await relay.publish_batch() == len(keys)
-        async with owner_engine.connect() as connection:
-            unpublished = await connection.scalar(
-                select(outbox.c.id).where(outbox.c.published_at.is_(None)).limit(1)
-            )
-        assert unpublished is None
-    finally:
-        await producer.stop()
-        async with owner_engine.begin() as connection:
-            await connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    rows = [(key, orjson.dumps({"key": key})) for key in keys]
+    # The topic is only named by the rows: the broker must not have it before the relay runs.
+    async with scratch_outbox(owner_engine, "topics", LOST_TOPIC, rows) as outbox:
+        producer = make_producer(bootstrap, client_id="test-relay-topics")
+        await producer.start()
+        try:
+            relay = relay_on(owner_engine, outbox, producer, bootstrap)
+            assert await relay.publish_batch() == len(keys)
+            async with owner_engine.connect() as connection:
+                unpublished = await connection.scalar(
+                    select(outbox.c.id).where(outbox.c.published_at.is_(None)).limit(1)
+                )
+            assert unpublished is None
+        finally:
+            await producer.stop()
 
     # Created as the registry declares it, not by the broker's default; nothing else was created.
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
