@@ -104,6 +104,9 @@ class FeedNotice:
     rater_id: str
     kind: str
     payload: dict[str, Any]
+    #: The payload as JSON, when its maker wrote it already (reporting's intake cuts the activity's
+    #: event from it): the message is then written around it, the payload not encoded twice.
+    payload_json: bytes | None = None
 
     def shown_in(self, zone: tzinfo, converted: dict[datetime, datetime] | None = None) -> FeedNotice:
         """The notice with the times reporting computed in the region's zone, as the API shows them.
@@ -127,6 +130,8 @@ class FeedNotice:
 
     def encoded(self) -> bytes:
         """The message body on the channel (decimals as strings, as the API writes them)."""
+        if self.payload_json is not None:
+            return b'{"kind":%s,"activity":%s}' % (orjson.dumps(self.kind), self.payload_json)
         return orjson.dumps({"kind": self.kind, "activity": self.payload}, default=decimal_as_text)
 
 

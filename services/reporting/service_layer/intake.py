@@ -22,13 +22,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any, Literal
 
-from services.reporting.adapters.intake_store import ConnectionLost, IntakeStore, IntakeTransaction
+import orjson
+
+from services.reporting.adapters.intake_store import (
+    REPORTED_FIELDS,
+    REPORTED_FIELDS_END,
+    ConnectionLost,
+    IntakeStore,
+    IntakeTransaction,
+)
 from services.reporting.adapters.live_feed import FeedNotice
 from services.reporting.domain.activity import ActivityStatus, check_occurrence, check_quantity
 from services.reporting.domain.resend import ACTIVITY_CONTENT, changed_resend, differing_fields
 from services.reporting.metrics import ACTIVITIES_SUBMITTED
 from services.reporting.service_layer.activities import UNKNOWN_INDICATOR, SubmissionRules
-from services.reporting.service_layer.schemas import ActivityCreate
+from services.reporting.service_layer.schemas import ActivityCreate, ActivityRead
 from shared.auth import Principal
 from shared.observability import correlation_id_var, region_label
 from shared.refusals import Refusal
@@ -127,6 +135,13 @@ def _row_values(
     }
 
 
+#: An activity's event is cut from its JSON as the feed shows it (``reported_event``): the fields
+#: before ``latitude`` must be the event's.
+_SHOWN_FIELDS = list(ActivityRead.model_fields)
+_FIRST_NOT_REPORTED = _SHOWN_FIELDS[len(REPORTED_FIELDS)]
+assert set(_SHOWN_FIELDS[: len(REPORTED_FIELDS)]) == set(REPORTED_FIELDS)
+assert b',"%s":' % _FIRST_NOT_REPORTED.encode() == REPORTED_FIELDS_END
+
 #: An activity's numbers: the feed writes them as text, as the API does.
 _NUMBERS = ("quantity", "denominator", "latitude", "longitude")
 
@@ -166,7 +181,7 @@ async def write_group(
 
     # Judge; the first item of an id in the group is its candidate, a later one its duplicate.
     candidates: dict[str, dict[str, Any]] = {}
-    shown: dict[str, dict[str, Any]] = {}  # activity id -> its values as the feed shows them
+    shown: dict[str, tuple[dict[str, Any], bytes]] = {}  # activity id -> as the feed shows it, and its JSON
     submitted_at = in_zone(rules.now, zone)  # as the feed shows it
     audit_entries: list[dict[str, Any]] = []
     raters: dict[str, str | None] = {}
@@ -190,10 +205,13 @@ async def write_group(
                     now=rules.now,
                 )
                 candidates[item.activity_id] = values
-                shown[item.activity_id] = payload = feed_payload(values, submitted_at)
+                payload = feed_payload(values, submitted_at)
+                # Encoded once: the feed's message and the event's payload (cut from it).
+                payload_json = orjson.dumps(payload)
+                shown[item.activity_id] = payload, payload_json
                 candidate_of[item.activity_id] = (claim_number, index)
                 raters[item.activity_id] = indicator["rater_id"]
-                transaction.emit(values, payload, correlation_id=claim.correlation_id)
+                transaction.emit(values, payload, payload_json, correlation_id=claim.correlation_id)
                 witnesses.append(item.activity_id)
             judged.append((index, item, refusal))
         verdicts.append(judged)
@@ -219,7 +237,7 @@ async def write_group(
             result.outcomes.append(outcome)
             rater_id = raters.get(item.activity_id)
             if outcome.outcome == "accepted" and rater_id is not None:
-                notice = FeedNotice(region_id, rater_id, "activity.submitted", shown[item.activity_id])
+                notice = FeedNotice(region_id, rater_id, "activity.submitted", *shown[item.activity_id])
                 result.notices.append(notice)
         results.append(result)
     _count(region_id, results)

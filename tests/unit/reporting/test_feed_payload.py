@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import orjson
+
 from services.reporting.adapters.live_feed import FeedNotice
 from services.reporting.service_layer.intake import _row_values, feed_payload
 from services.reporting.service_layer.schemas import ActivityCreate, ActivityRead
@@ -48,3 +50,28 @@ def test_the_payload_has_every_field_of_an_activity_and_nothing_else():
     )  # stored, not shown; the values themselves are left as they were
     # The values hold the answer's fields in its order (the feed's copy relies on it), then the offset.
     assert list(values) == [*ActivityRead.model_fields, "occurred_utc_offset"]
+
+
+def test_a_notice_written_around_its_payloads_json_is_the_message_of_its_payload():
+    item = ActivityCreate.model_validate(
+        {
+            "activity_id": "activity-0002",
+            "indicator_id": "indicator-1",
+            "occurred_at": "2026-03-02T09:31:00+07:00",
+            "quantity": "2",
+            "description": 'Rapat "koordinasi" \u2013 kendala\n',
+        }
+    )
+    submitted = datetime(2026, 3, 2, 2, 32, tzinfo=UTC)
+    values = _row_values(
+        item,
+        region_id="r-1",
+        employee_id="e-1",
+        indicator={"plan_id": "p-1", "result_id": "x-1"},
+        now=submitted,
+    )
+    payload = feed_payload(values, submitted)
+
+    written = FeedNotice("r-1", "h-1", "activity.submitted", payload, orjson.dumps(payload))
+
+    assert written.encoded() == FeedNotice("r-1", "h-1", "activity.submitted", payload).encoded()
