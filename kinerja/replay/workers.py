@@ -113,6 +113,7 @@ async def apply_partitions(service: str, partitions: Partitions, group_id: str) 
             replay_backlog=deferred,
             top_up=REPLAY_TOP_UP,
             time_to_effect=False,
+            sole_reader=True,  # each partition is this worker's alone (``share_by_events``)
         )
         settle_garbage_collector()
         task = asyncio.create_task(runner.run(stop))

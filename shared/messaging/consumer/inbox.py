@@ -2,6 +2,10 @@
 
 The row is written in the transaction that applies the event, so an event counts as processed
 exactly when its effect is committed; its unique event id turns a second delivery into nothing.
+
+A replay reads each partition from its start with one reader, into an empty inbox: its events are
+new but for a relay's rare re-sends, so its inbox (``mostly_new``) inserts a batch's rows plainly
+and asks which were new only when the unique index refuses one.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.json_rows import insert_from_json_rows, json_rows
@@ -31,9 +36,12 @@ def _mark_batch_processed_statement(processed: Table) -> Any:
 class Inbox:
     """A service's ``processed_events`` table, as the consumer runner records in it."""
 
-    def __init__(self, processed: Table) -> None:
+    def __init__(self, processed: Table, *, mostly_new: bool = False) -> None:
         self._processed = processed
         self._mark_batch_processed = _mark_batch_processed_statement(processed)
+        # Without ``ON CONFLICT`` and ``RETURNING``: 4.1 against 5.6 µs of PostgreSQL's CPU a row
+        # (session 19's trial), and no ids to read back.
+        self._insert_batch = insert_from_json_rows(processed, _PROCESSED_COLUMNS) if mostly_new else None
 
     async def record_batch(self, session: AsyncSession, items: Sequence[ConsumedEvent]) -> set[int]:
         """Record a batch's events as processed in one statement; the ids not processed before, each
@@ -44,26 +52,28 @@ class Inbox:
         each event up and takes it out (1.3 µs an event, against 0.3 for integers).
         """
         # The first delivery's position wins for in-batch duplicates.
-        firsts = list({item.envelope.event_id.int: item for item in reversed(items)}.values())
-        return {
-            event_id.int
-            for event_id in (
-                await session.execute(
-                    self._mark_batch_processed,
-                    {
-                        "rows": json_rows(
-                            {
-                                "event_id": item.envelope.event_id,
-                                "topic": item.record.topic,
-                                "partition": item.record.partition,
-                                "offset": item.record.offset,
-                            }
-                            for item in firsts
-                        )
-                    },
-                )
-            ).scalars()
+        firsts = {item.envelope.event_id.int: item for item in reversed(items)}
+        rows = {
+            "rows": json_rows(
+                {
+                    "event_id": item.envelope.event_id,
+                    "topic": item.record.topic,
+                    "partition": item.record.partition,
+                    "offset": item.record.offset,
+                }
+                for item in firsts.values()
+            )
         }
+        if self._insert_batch is not None:
+            try:
+                # In a savepoint, so that a refusal leaves the batch's transaction usable.
+                async with session.begin_nested():
+                    await session.execute(self._insert_batch, rows)
+                return set(firsts)
+            except IntegrityError:
+                pass  # an event of the batch was applied before: ask which, as the live inbox does
+        fresh = (await session.execute(self._mark_batch_processed, rows)).scalars()
+        return {event_id.int for event_id in fresh}
 
     async def record(self, session: AsyncSession, item: ConsumedEvent) -> bool:
         """Record one event as processed; whether it was not processed before."""

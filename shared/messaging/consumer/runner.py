@@ -128,6 +128,7 @@ class EventConsumer(Generic[Backlog]):
         replay_backlog: Backlog | None = None,
         top_up: TopUp = LIVE_TOP_UP,
         time_to_effect: bool = True,
+        sole_reader: bool = False,
     ) -> None:
         self._consumer = consumer
         self._top_up = top_up
@@ -138,7 +139,9 @@ class EventConsumer(Generic[Backlog]):
         self._replay_backlog = replay_backlog
         self._dead_letters = DeadLetters(dead_letter_producer, group_id)
         self._session_factory = session_factory
-        self._inbox = Inbox(processed_events)
+        # A replay's partitions are read from their start by this consumer alone: its inbox expects
+        # every event new (``Inbox``'s ``mostly_new``).
+        self._inbox = Inbox(processed_events, mostly_new=sole_reader)
         self._handlers = {cls.event_type(): handler for cls, handler in handlers.items()}
         self._batch_size = batch_size
         self.lag = LagTracker(group_id)
