@@ -36,6 +36,7 @@ FEED_STREAMS_ENDED = Counter(
 )
 SUBMISSION_GROUP_SIZE = Histogram(
     "kinerja_reporting_submission_group_size",
-    "Single submissions written in one transaction (group commit)",
+    "Requests written in one transaction (group commit), by kind (single, batch)",
+    ["kind"],
     buckets=(1, 2, 5, 10, 25, 50, 100, 250),
 )

@@ -20,9 +20,15 @@ class ReportingSettings(ServiceSettings):
 
     service_name: str = "reporting"
     http_port: int = 8002
-    #: The busiest writer: offline syncs arrive many at once, each holding a connection while its
-    #: batch is written (the pool opens them all at start and no more: ``shared.db.MAX_OVERFLOW``).
+    #: The busiest writer (the pool opens them all at start and no more: ``shared.db.MAX_OVERFLOW``).
+    #: Submissions hold at most a connection a region per writer of their queues (below, and one
+    #: writer of single submissions); reads take the rest.
     database_pool_size: int = Field(default=20, ge=1)
+    #: Groups of batch syncs written at once, each a transaction a region (group commit): batches
+    #: that arrive meanwhile wait for the next group instead of taking a connection each.
+    batch_writers: int = Field(default=2, ge=1, le=8)
+    #: Items in a group of batch syncs (a batch holds up to 500; a larger one is a group of its own).
+    batch_group_items: int = Field(default=1000, ge=1, le=5000)
 
     clock_skew_seconds: int = Field(
         default=300, ge=0, le=3600, description="How far in the future a phone's clock may run."

@@ -181,7 +181,8 @@ async def test_concurrent_submissions_share_transactions_and_a_bad_one_fails_alo
 
 
 def _groups_written() -> float:
-    return REGISTRY.get_sample_value("kinerja_reporting_submission_group_size_count") or 0.0
+    count = REGISTRY.get_sample_value("kinerja_reporting_submission_group_size_count", {"kind": "single"})
+    return count or 0.0
 
 
 async def test_a_batch_of_malformed_items_only_is_answered_item_by_item(start_service, make_token):

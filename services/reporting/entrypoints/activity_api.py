@@ -11,10 +11,10 @@ from fastapi import Body, Path, Query, Request, Response, status
 from services.reporting.adapters.live_feed import FeedNotice
 from services.reporting.domain.activity import ActivityStatus, ReviewAction
 from services.reporting.entrypoints.dependencies import (
+    batch_queue,
     live_feed,
     reporting_settings,
     submission_queue,
-    submission_writer,
 )
 from services.reporting.entrypoints.routing import (
     ActivityId,
@@ -84,10 +84,14 @@ async def submit_activity(
 @hot_route(router, "POST", "/activities/batch", response_model=BatchRead)
 async def submit_batch(batch: BatchCreate, request: Request, principal: Principal = AsEmployee) -> Response:
     """Sync activities queued offline (at most 500); each item is accepted, a duplicate, or rejected
-    (an id sent before with other content: ``activity_changed``, naming the fields that differ)."""
+    (an id sent before with other content: ``activity_changed``, naming the fields that differ).
+
+    Answered once its items are committed, in a transaction shared with the batches that arrived
+    at the same moment (group commit, bounded by items).
+    """
     context = context_of(request)
     claim, malformed = batch_claim(principal, employee_of(principal), batch.items, client_address(request))
-    [result] = await submission_writer(context)(principal.region, [claim])
+    result = await batch_queue(context).submit(claim)
     await live_feed(context).publish(result.notices)  # shown in the region's zone already
     answer = batch_answer(len(batch.items), result.outcomes, malformed)
     return Response(answer, status_code=status.HTTP_200_OK, media_type="application/json")

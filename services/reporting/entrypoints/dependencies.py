@@ -36,11 +36,30 @@ def live_feed(context: ServiceContext) -> LiveFeed:
 
 def submission_queue(context: ServiceContext) -> SubmissionQueue:
     """The group-commit queue of single submissions."""
-    return context.adapter("submission_queue", lambda: SubmissionQueue(submission_writer(context)))
+    return context.adapter(
+        "submission_queue", lambda: SubmissionQueue(submission_writer(context), kind="single")
+    )
+
+
+def batch_queue(context: ServiceContext) -> SubmissionQueue:
+    """The group-commit queue of batch syncs: offline phones sync many at once, and each batch in a
+    transaction of its own took a pool connection each (all of them in a burst, each backend then
+    keeping its memory); a group is bounded by items, a batch holding up to 500."""
+
+    def build() -> SubmissionQueue:
+        settings = reporting_settings(context)
+        return SubmissionQueue(
+            submission_writer(context),
+            kind="batch",
+            max_items=settings.batch_group_items,
+            writers=settings.batch_writers,
+        )
+
+    return context.adapter("batch_queue", build)
 
 
 def submission_writer(context: ServiceContext) -> WriteGroup:
-    """Writes one group (a batch sync) in its own transaction."""
+    """Writes one group of claims in its own transaction a region (the queues' writer)."""
     return context.adapter(
         "submission_writer",
         lambda: group_writer(

@@ -1,8 +1,14 @@
-"""Group commit for single submissions: whatever arrives while a group is being written is the next.
+"""Group commit for submissions: whatever arrives while a group is being written is the next.
 
 One transaction per region holds a group's submissions, and each request is answered only after
 that transaction committed; a group that fails is written again in halves, so one request's
-failure never fails another's (the writing itself: ``intake.group_writer``).
+failure never fails another's (the writing itself: ``intake.group_writer``). Single submissions
+and batch syncs have a queue each (``entrypoints.dependencies``): a single one need not wait
+behind a group of batches of hundreds of items.
+
+The writers bound how many transactions, and so pool connections, a queue has open at once: each
+connection PostgreSQL's backend serves grows by ~3.4 MB at its first use and keeps it, so
+concurrency that is not bounded is memory that is not (bench/README.md, session 20).
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import Literal
 
 from services.reporting.metrics import SUBMISSION_GROUP_SIZE
 from services.reporting.service_layer.intake import Claim, ClaimResult, WriteGroup
@@ -25,15 +32,28 @@ class _Waiting:
 
 
 class SubmissionQueue:
-    """Group commit for single submissions: whatever arrived while a group was written is the next group.
+    """Group commit: whatever arrived while a group was written is the next group.
 
     ``write`` opens, fills and commits one transaction for one region's claims. At most
-    ``writers`` groups are written at once (one fills while the other waits on the database).
+    ``writers`` groups are written at once, each a transaction a region. A group takes the claims
+    that waited, in order, up to ``max_claims`` of them and ``max_items`` items in all (a claim
+    larger than that is a group of its own): a batch holds up to 500 items, and a transaction
+    holding many batches would lock their rows and hold their answers for all of its time.
     """
 
-    def __init__(self, write: WriteGroup, *, max_group: int = 256, writers: int = 1) -> None:
+    def __init__(
+        self,
+        write: WriteGroup,
+        *,
+        kind: Literal["single", "batch"],
+        max_claims: int = 256,
+        max_items: int = 1000,
+        writers: int = 1,
+    ) -> None:
         self._write = write
-        self._max_group = max_group
+        self._group_sizes = SUBMISSION_GROUP_SIZE.labels(kind)
+        self._max_claims = max_claims
+        self._max_items = max_items
         self._writers = writers
         self._waiting: list[_Waiting] = []
         self._running: set[asyncio.Task[None]] = set()
@@ -51,7 +71,7 @@ class SubmissionQueue:
     async def _drain(self) -> None:
         try:
             while self._waiting:
-                group, self._waiting = self._waiting[: self._max_group], self._waiting[self._max_group :]
+                group = self._next_group()
                 by_region: dict[str, list[_Waiting]] = {}
                 for waiting in group:
                     by_region.setdefault(waiting.claim.principal.region, []).append(waiting)
@@ -64,8 +84,19 @@ class SubmissionQueue:
             if current is not None:
                 self._running.discard(current)
 
+    def _next_group(self) -> list[_Waiting]:
+        """The first waiting claims, within both bounds; at least one."""
+        items = taken = 0
+        for waiting in self._waiting[: self._max_claims]:
+            items += len(waiting.claim.items)
+            if taken and items > self._max_items:
+                break
+            taken += 1
+        group, self._waiting = self._waiting[:taken], self._waiting[taken:]
+        return group
+
     async def _write_members(self, region_id: str, members: list[_Waiting]) -> None:
-        SUBMISSION_GROUP_SIZE.observe(len(members))
+        self._group_sizes.observe(len(members))
         try:
             results = await self._write(region_id, [waiting.claim for waiting in members])
         except asyncio.CancelledError:
