@@ -1,17 +1,18 @@
 """Accepting activity reports: every request's items judged and written in one transaction per group.
 
-Single submissions that arrive while another group is being written wait for the next group
-(group commit): one transaction per region holds them all, and each request is answered only after
-that transaction committed. Under load a group holds dozens of submissions, so the fixed cost of a
+Submissions that arrive while another group is being written wait for the next group (group
+commit): one transaction per region holds them all, and each request is answered only after that
+transaction committed. Under load a group holds dozens of submissions, so the fixed cost of a
 transaction (begin, region, look-ups, insert, commit) is paid once for all of them; a submission
-that arrives alone is written at once, without waiting. A batch sync is a group of its own.
+that arrives alone is written at once, without waiting. Single submissions and batch syncs queue
+apart, and a group of batches is bounded by its items.
 
 Whatever the group, one statement reads the plan indicators and one writes the activities with
 their outbox events and audit entries (adapters/intake_store.py: four round trips in all). If a
 group's transaction fails, it is written again in halves, so one request's failure never fails
 another's; if its connection was dropped (a database restart), it is written again on a fresh one.
 
-This module judges and writes a group; ``group_commit`` gathers single submissions into groups, and
+This module judges and writes a group; ``group_commit`` gathers submissions into groups, and
 ``submission_answers`` turns a request into a claim and the outcomes into its answer.
 """
 
