@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -11,29 +12,25 @@ from services.reporting.adapters.live_feed import FeedNotice
 from services.reporting.service_layer.intake import _row_values, feed_payload
 from services.reporting.service_layer.schemas import ActivityCreate, ActivityRead
 
+SUBMITTED = datetime(2026, 3, 2, 2, 32, tzinfo=UTC)
+
+
+def stored_values(**fields: str) -> dict[str, Any]:
+    """An activity's values as the intake stores them, submitted at ``SUBMITTED``."""
+    item = ActivityCreate.model_validate(
+        {"indicator_id": "indicator-1", "occurred_at": "2026-03-02T09:31:00+07:00", **fields}
+    )
+    indicator = {"plan_id": "p-1", "result_id": "x-1"}
+    return _row_values(item, region_id="r-1", employee_id="e-1", indicator=indicator, now=SUBMITTED)
+
 
 def test_the_payload_has_every_field_of_an_activity_and_nothing_else():
-    submitted = datetime(2026, 3, 2, 2, 32, tzinfo=UTC)
-    item = ActivityCreate.model_validate(
-        {
-            "activity_id": "activity-0001",
-            "indicator_id": "indicator-1",
-            "occurred_at": "2026-03-02T09:31:00+07:00",
-            "quantity": "1.5",
-            "description": "Menerbitkan KTP-el",
-            "latitude": "-2.1",
-        }
-    )
-    values = _row_values(
-        item,
-        region_id="r-1",
-        employee_id="e-1",
-        indicator={"plan_id": "p-1", "result_id": "x-1"},
-        now=submitted,
+    values = stored_values(
+        activity_id="activity-0001", quantity="1.5", description="Menerbitkan KTP-el", latitude="-2.1"
     )
     papua = ZoneInfo("Asia/Jayapura")
 
-    payload = feed_payload(values, submitted.astimezone(papua))
+    payload = feed_payload(values, SUBMITTED.astimezone(papua))
 
     assert list(payload) == list(ActivityRead.model_fields)
     assert payload == {name: values.get(name) for name in ActivityRead.model_fields} | {
@@ -53,24 +50,10 @@ def test_the_payload_has_every_field_of_an_activity_and_nothing_else():
 
 
 def test_a_notice_written_around_its_payloads_json_is_the_message_of_its_payload():
-    item = ActivityCreate.model_validate(
-        {
-            "activity_id": "activity-0002",
-            "indicator_id": "indicator-1",
-            "occurred_at": "2026-03-02T09:31:00+07:00",
-            "quantity": "2",
-            "description": 'Rapat "koordinasi" \u2013 kendala\n',
-        }
+    values = stored_values(
+        activity_id="activity-0002", quantity="2", description='Rapat "koordinasi" \u2013 kendala\n'
     )
-    submitted = datetime(2026, 3, 2, 2, 32, tzinfo=UTC)
-    values = _row_values(
-        item,
-        region_id="r-1",
-        employee_id="e-1",
-        indicator={"plan_id": "p-1", "result_id": "x-1"},
-        now=submitted,
-    )
-    payload = feed_payload(values, submitted)
+    payload = feed_payload(values, SUBMITTED)
 
     written = FeedNotice("r-1", "h-1", "activity.submitted", payload, orjson.dumps(payload))
 
