@@ -140,8 +140,11 @@ def _row_values(
 #: before ``latitude`` must be the event's.
 _SHOWN_FIELDS = list(ActivityRead.model_fields)
 _FIRST_NOT_REPORTED = _SHOWN_FIELDS[len(REPORTED_FIELDS)]
-assert set(_SHOWN_FIELDS[: len(REPORTED_FIELDS)]) == set(REPORTED_FIELDS)
-assert b',"%s":' % _FIRST_NOT_REPORTED.encode() == REPORTED_FIELDS_END
+# Raised, not asserted: ``python -O`` drops asserts, and a wrong order would cut wrong events.
+if set(_SHOWN_FIELDS[: len(REPORTED_FIELDS)]) != set(REPORTED_FIELDS) or (
+    b',"%s":' % _FIRST_NOT_REPORTED.encode() != REPORTED_FIELDS_END
+):
+    raise RuntimeError("ActivityRead's fields must start with ActivityReported's, then latitude")
 
 #: An activity's numbers: the feed writes them as text, as the API does.
 _NUMBERS = ("quantity", "denominator", "latitude", "longitude")
