@@ -93,6 +93,7 @@ class ServiceDefinition(Generic[Views]):
     replay_keeps: Sequence[str] = ()
     #: Builds a replay's store of deferred view work (None: a replay refreshes per batch, as live).
     replay_views: Callable[[], Views] | None = None
-    #: Topics a replay applies completely, in one process, before the others in parallel: the facts
-    #: every other event is read against (a region's calendar, the organisation, the plans).
+    #: Topics a replay applies completely before the others (each phase's partitions shared among
+    #: its processes): the facts every other event is read against (a region's calendar, the
+    #: organisation, the plans).
     replay_first: Sequence[str] = ()

@@ -218,9 +218,9 @@ def told_into(told: list[tuple[int, int, str]]) -> Callable[[int, int, str], Non
 
 
 async def test_a_rebuild_in_worker_processes_equals_the_live_views(start_service: Any) -> None:
-    """Several employees' partitions applied by two processes, a monthly calendar applied first by one,
-    evidence files shared across them (one named in reports, one attached later): the views equal
-    the live ones, as with one process."""
+    """Several employees' partitions applied by two processes, a monthly calendar, the organisation
+    and the plans applied first by both, evidence files shared across them (one named in reports,
+    one attached later): the views equal the live ones, as with one process."""
     region, shared_file, attached_file = new_region_id(), "ab" * 32, "ef" * 32
     team = [
         stream(region, period_kind="monthly", evidence=shared_file, attached=attached_file) for _ in range(8)
