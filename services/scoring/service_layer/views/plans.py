@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -96,8 +96,7 @@ _MARK_PLANS_IN_FORCE = _mark_plans_in_force_statement()
 def indicator_of(row: Any, period: Period) -> Indicator:
     """The domain indicator of a stored plan indicator, with its target for the period."""
     aggregation = Aggregation(row.aggregation.upper())
-    split = {key: Fraction(str(value)) for key, value in row.period_targets.items()}
-    value = period_target(aggregation, to_fraction(row.target), split, period)
+    value = period_target(aggregation, to_fraction(row.target), _split_of(row.period_targets), period)
     target: Target = (
         NumericTarget(value, row.unit_of_measure)
         if value is not None
@@ -112,6 +111,24 @@ def indicator_of(row: Any, period: Period) -> Indicator:
         target=target,
         name=row.name,
     )
+
+
+def _split_of(period_targets: dict[str, Any]) -> Mapping[str, Fraction]:
+    """A plan indicator's targets by period as exact fractions, remembered by their stored values.
+
+    A plan is made once for each period asked for (a replay's refresh: the year's quarters and the
+    year), and its splits parsed each time were two fifths of ``indicator_of``; plans mostly split
+    alike (evenly, or not at all). Shared, so read only (``period_target`` reads it).
+    """
+    key = tuple(period_targets.items())
+    found = _SPLITS.get(key)
+    if found is None:
+        found = _SPLITS.keep(key, {period: Fraction(str(value)) for period, value in key})
+    return found
+
+
+#: Period targets as fractions, by the stored (period, value) pairs.
+_SPLITS: Memo[tuple[tuple[str, Any], ...], Mapping[str, Fraction]] = Memo(4_096)
 
 
 def _plan_indicators_in_force_statement() -> Any:
