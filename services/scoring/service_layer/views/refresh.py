@@ -102,21 +102,27 @@ async def _employee_year_keys(
             .distinct()
         ):
             periods.setdefault((existing.employee_id, int(existing.period[:4])), set()).add(existing.period)
+    # An employee's years, found once (not by a scan of every employee's for each ``None``).
+    years_of: dict[str, list[int]] = {}
+    for employee_id, year in sorted(indicators):
+        years_of.setdefault(employee_id, []).append(year)
+    # Each employee-year's touches merged first, in the order they came (a replay's employee has
+    # its record's ``None`` and its plan's year): its rows are then touched once with the merged
+    # touch, which is what touching them with each in turn made.
+    by_year: dict[tuple[str, int], Touch] = {}
+    for (employee_id, wanted), found in employee_years.items():
+        for year in [wanted] if wanted is not None else years_of.get(employee_id, []):
+            touch(by_year, (employee_id, year), found.event_id, found.at, found.events)
     progress: dict[ProgressKey, Touch] = {}
     summaries: dict[SummaryKey, Touch] = {}
-    for (employee_id, wanted), found in employee_years.items():
-        years = (
-            [wanted]
-            if wanted is not None
-            else sorted({year for owner, year in indicators if owner == employee_id})
-        )
-        for year in years:
-            keys = {period.key for period in periods_in_year(year, facts.calendar.kind)} | {f"{year:04d}"}
-            keys |= periods.get((employee_id, year), set())
-            for key in keys:
-                touch(summaries, (employee_id, key), found.event_id, found.at, 0)
-                for indicator_id in indicators.get((employee_id, year), set()):
-                    touch(progress, (employee_id, indicator_id, key), found.event_id, found.at, found.events)
+    for (employee_id, year), found in by_year.items():
+        keys = {period.key for period in periods_in_year(year, facts.calendar.kind)} | {f"{year:04d}"}
+        keys |= periods.get((employee_id, year), set())
+        indicator_ids = indicators.get((employee_id, year), set())
+        for key in keys:
+            touch(summaries, (employee_id, key), found.event_id, found.at, 0)
+            for indicator_id in indicator_ids:
+                touch(progress, (employee_id, indicator_id, key), found.event_id, found.at, found.events)
     return progress, summaries
 
 
