@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql import Subquery
 
-from shared.contracts import Envelope
+from shared.contracts import EnvelopeHead
 from shared.region_time import DEFAULT_TIMEZONE
 
 _Fact = TypeVar("_Fact")
@@ -60,7 +60,7 @@ class FactOrder:
     stamp_id: str
 
     @classmethod
-    def of(cls, envelope: Envelope, effective_from: date = SINCE_ALWAYS) -> FactOrder:
+    def of(cls, envelope: EnvelopeHead, effective_from: date = SINCE_ALWAYS) -> FactOrder:
         """The order of the fact an envelope carries."""
         return cls(effective_from, envelope.occurred_at, str(envelope.event_id))
 
@@ -85,7 +85,7 @@ def stamp_columns() -> list[Column[Any]]:
     ]
 
 
-def stamp_values(envelope: Envelope) -> dict[str, Any]:
+def stamp_values(envelope: EnvelopeHead) -> dict[str, Any]:
     """The stamp columns' values for the fact an envelope carries."""
     return {"stamp_at": envelope.occurred_at, "stamp_id": str(envelope.event_id)}
 

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from shared.contracts import feedback, planning, reporting, scoring
-from shared.contracts.base import DEFAULT_PARTITIONS, Envelope, Event
+from shared.contracts.base import DEFAULT_PARTITIONS, Envelope, EnvelopeHead, Event
 
-__all__ = ["DEFAULT_PARTITIONS", "EVENT_TYPES", "TOPICS", "Envelope", "Event", "dead_letter_topic"]
+__all__ = [
+    "DEFAULT_PARTITIONS",
+    "EVENT_TYPES",
+    "TOPICS",
+    "Envelope",
+    "EnvelopeHead",
+    "Event",
+    "dead_letter_topic",
+]
 
 
 def _all_event_classes() -> list[type[Event]]:

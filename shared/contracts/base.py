@@ -38,8 +38,9 @@ class Event(BaseModel):
         raise NotImplementedError
 
 
-class Envelope(BaseModel):
-    """The thin envelope every message carries on the wire (CloudEvents-like)."""
+class EnvelopeHead(BaseModel):
+    """Every field of the envelope but its payload: what a consumer's handler is given beside the
+    event, which the consumer validates straight from the payload's JSON (``shared.messaging.consumer``)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -50,6 +51,11 @@ class Envelope(BaseModel):
     region_id: str
     correlation_id: str | None = None
     causation_id: str | None = None
+
+
+class Envelope(EnvelopeHead):
+    """The thin envelope every message carries on the wire (CloudEvents-like)."""
+
     payload: dict[str, Any]
 
     @classmethod

@@ -14,7 +14,7 @@ from typing import Any, Generic, Protocol, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.contracts import Envelope, Event
+from shared.contracts import EnvelopeHead, Event
 from shared.outbox import OutboxWriter
 
 #: The replay backlog's type: what a service's replay collects across batches (None live).
@@ -49,11 +49,11 @@ class Batch(Generic[Backlog]):
         self._deferred: dict[object, DeferredWork] = {}
         self._events: list[dict[str, Any]] = []
 
-    def scope(self, envelope: Envelope) -> HandlerScope[Backlog]:
+    def scope(self, envelope: EnvelopeHead) -> HandlerScope[Backlog]:
         """The scope of the handler applying this event."""
         return HandlerScope(self, envelope)
 
-    def emit(self, event: Event, *, caused_by: Envelope) -> None:
+    def emit(self, event: Event, *, caused_by: EnvelopeHead) -> None:
         """Queue an event for the outbox, caused by (and correlated with) a consumed one."""
         self._events.append(
             self._outbox.row(
@@ -88,7 +88,7 @@ class HandlerScope(Generic[Backlog]):
 
     batch: Batch[Backlog]
     #: The event being applied: what the handler emits is caused by it.
-    applying: Envelope
+    applying: EnvelopeHead
 
     @property
     def session(self) -> AsyncSession:

@@ -18,7 +18,7 @@ from services.feedback.adapters.tables import activities, employees, planned_res
 from services.feedback.domain.calendar import WIB
 from services.feedback.domain.periods import DEFAULT_PERIOD_KIND, PeriodKind
 from shared.auth import Principal, ensure_may_read_unit
-from shared.contracts import Envelope
+from shared.contracts import EnvelopeHead
 from shared.contracts.planning import (
     EmployeeUpserted,
     RegionRegistered,
@@ -57,7 +57,7 @@ class EmployeeRecord:
     name: str
 
 
-async def on_region_registered(scope: HandlerScope[None], event: RegionRegistered, _: Envelope) -> None:
+async def on_region_registered(scope: HandlerScope[None], event: RegionRegistered, _: EnvelopeHead) -> None:
     """Remember the region's time zone and period length (surveys and deadlines count by them)."""
     session = scope.session
     statement = insert(regions).values(
@@ -75,7 +75,7 @@ async def on_region_registered(scope: HandlerScope[None], event: RegionRegistere
     )
 
 
-async def on_unit_upserted(scope: HandlerScope[None], event: UnitUpserted, envelope: Envelope) -> None:
+async def on_unit_upserted(scope: HandlerScope[None], event: UnitUpserted, envelope: EnvelopeHead) -> None:
     """Remember units so citizens can rate them and file complaints about them (the newer event wins)."""
     session = scope.session
     statement = insert(units).values(
@@ -91,7 +91,7 @@ async def on_unit_upserted(scope: HandlerScope[None], event: UnitUpserted, envel
 
 
 async def on_employee_upserted(
-    scope: HandlerScope[None], event: EmployeeUpserted, envelope: Envelope
+    scope: HandlerScope[None], event: EmployeeUpserted, envelope: EnvelopeHead
 ) -> None:
     """Remember each employee's unit and supervisor from the move's date (who rates whom, who is whose
     peer); of two events for one date the newer wins, so a late or repeated one changes nothing."""
@@ -117,7 +117,7 @@ async def on_employee_upserted(
     )
 
 
-async def on_work_plan_approved(scope: HandlerScope[None], event: WorkPlanApproved, _: Envelope) -> None:
+async def on_work_plan_approved(scope: HandlerScope[None], event: WorkPlanApproved, _: EnvelopeHead) -> None:
     """The approved plan's results become the ones feedback can refer to; older versions stop."""
     session = scope.session
     await session.execute(
@@ -149,7 +149,9 @@ async def on_work_plan_approved(scope: HandlerScope[None], event: WorkPlanApprov
         )
 
 
-async def on_work_plan_superseded(scope: HandlerScope[None], event: WorkPlanSuperseded, _: Envelope) -> None:
+async def on_work_plan_superseded(
+    scope: HandlerScope[None], event: WorkPlanSuperseded, _: EnvelopeHead
+) -> None:
     """A superseded plan's results take no new feedback (the feedback already given stays)."""
     session = scope.session
     await session.execute(
@@ -159,7 +161,7 @@ async def on_work_plan_superseded(scope: HandlerScope[None], event: WorkPlanSupe
     )
 
 
-async def on_activity_reported(scope: HandlerScope[None], event: ActivityReported, _: Envelope) -> None:
+async def on_activity_reported(scope: HandlerScope[None], event: ActivityReported, _: EnvelopeHead) -> None:
     """Remember activities as evidence a rater's feedback can point at (stored at the end of the batch)."""
     scope.deferred(PendingActivities).add(
         {

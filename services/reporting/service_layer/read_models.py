@@ -7,13 +7,13 @@ from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
 
 from services.reporting.adapters.tables import plan_indicators, regions, team_members
-from shared.contracts import Envelope
+from shared.contracts import EnvelopeHead
 from shared.contracts.planning import EmployeeUpserted, RegionRegistered, WorkPlanApproved, WorkPlanSuperseded
 from shared.messaging.scope import HandlerScope
 from shared.read_models import stamp_values, stored_if_newer
 
 
-async def on_region_registered(scope: HandlerScope[None], event: RegionRegistered, _: Envelope) -> None:
+async def on_region_registered(scope: HandlerScope[None], event: RegionRegistered, _: EnvelopeHead) -> None:
     """Remember the region's time zone: reporting shows the times it computes in it."""
     session = scope.session
     statement = insert(regions).values(region_id=event.region_id, timezone=event.timezone)
@@ -25,7 +25,7 @@ async def on_region_registered(scope: HandlerScope[None], event: RegionRegistere
 
 
 async def on_employee_upserted(
-    scope: HandlerScope[None], event: EmployeeUpserted, envelope: Envelope
+    scope: HandlerScope[None], event: EmployeeUpserted, envelope: EnvelopeHead
 ) -> None:
     """Remember the employee's supervisor (their rater) from the move's date: the team a rater may
     verify and watch. Of two events for one date the newer wins, so a late or repeated one changes nothing.
@@ -51,7 +51,7 @@ async def on_employee_upserted(
     )
 
 
-async def on_work_plan_approved(scope: HandlerScope[None], event: WorkPlanApproved, _: Envelope) -> None:
+async def on_work_plan_approved(scope: HandlerScope[None], event: WorkPlanApproved, _: EnvelopeHead) -> None:
     """Remember the indicators an employee may report against (replacing an earlier version's)."""
     session = scope.session
     await session.execute(
@@ -98,7 +98,9 @@ async def on_work_plan_approved(scope: HandlerScope[None], event: WorkPlanApprov
     )
 
 
-async def on_work_plan_superseded(scope: HandlerScope[None], event: WorkPlanSuperseded, _: Envelope) -> None:
+async def on_work_plan_superseded(
+    scope: HandlerScope[None], event: WorkPlanSuperseded, _: EnvelopeHead
+) -> None:
     """Stop accepting reports against a plan that is no longer in force."""
     session = scope.session
     await session.execute(

@@ -14,10 +14,10 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.contracts import EVENT_TYPES, Envelope, Event
+from shared.contracts import EVENT_TYPES, EnvelopeHead, Event
 from shared.db import restrict_to_region
 from shared.messaging.consumer.dead_letters import DeadLetterReason, DeadLetters
-from shared.messaging.consumer.decode import ConsumedEvent, decode
+from shared.messaging.consumer.decode import ConsumedEvent, EventDecoder
 from shared.messaging.consumer.failures import MAX_HANDLER_ATTEMPTS, EventRejected, is_transient_failure
 from shared.messaging.consumer.fetch import LIVE_TOP_UP, Records, TopUp, fetch_batch
 from shared.messaging.consumer.histograms import observe_all
@@ -45,7 +45,7 @@ MAX_BACKOFF_SECONDS = 10.0
 #: A handler applies one event inside the open transaction of the batch, with the scope the runner
 #: gives it (``shared.messaging.scope``): ``Handler[None]`` where no replay leaves work to its end,
 #: ``Handler[ViewBacklog]`` where a replay's handlers record in a ``ViewBacklog``.
-Handler = Callable[[HandlerScope[Backlog], Any, Envelope], Awaitable[None]]
+Handler = Callable[[HandlerScope[Backlog], Any, EnvelopeHead], Awaitable[None]]
 
 
 def _region_of(item: ConsumedEvent) -> str:
@@ -143,6 +143,7 @@ class EventConsumer(Generic[Backlog]):
         # every event new (``Inbox``'s ``mostly_new``).
         self._inbox = Inbox(processed_events, mostly_new=sole_reader)
         self._handlers = {cls.event_type(): handler for cls, handler in handlers.items()}
+        self._decoder = EventDecoder(self._handlers)
         self._batch_size = batch_size
         self.lag = LagTracker(group_id)
         # Every labelled series exists from the start, at 0: a panel shows "0", not "No data", and
@@ -202,7 +203,7 @@ class EventConsumer(Generic[Backlog]):
         decoded: list[ConsumedEvent] = []
         for records in batches.values():
             for record in records:
-                outcome = decode(record, self._handlers)
+                outcome = self._decoder.decode(record)
                 if isinstance(outcome, ConsumedEvent):
                     decoded.append(outcome)
                 else:

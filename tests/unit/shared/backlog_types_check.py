@@ -17,7 +17,7 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.context import ServiceContext
-from shared.contracts import Envelope, Event
+from shared.contracts import EnvelopeHead, Event
 from shared.contracts.planning import RegionRegistered
 from shared.db import ServiceTables
 from shared.messaging.consumer import EventConsumer, Handler
@@ -50,7 +50,7 @@ class OtherTallies(Tallies):
     """A store of the same shape that the handlers below do not take (invariance keeps them apart)."""
 
 
-async def on_region_registered(scope: HandlerScope[Tallies], event: Any, envelope: Envelope) -> None:
+async def on_region_registered(scope: HandlerScope[Tallies], event: Any, envelope: EnvelopeHead) -> None:
     # What a handler finds is typed: no isinstance or cast to use the replay's store.
     if (backlog := scope.replay_backlog) is not None:
         backlog.count(envelope.region_id)

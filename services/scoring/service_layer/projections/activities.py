@@ -19,7 +19,7 @@ from services.scoring.service_layer.projections.backlog import ActivityChange
 from services.scoring.service_layer.projections.handling import divert_late, event_id_of, stamp_of
 from services.scoring.service_layer.projections.pending import PendingViews, ScoringScope, deferring
 from services.scoring.service_layer.views import calendar, exact, is_frozen
-from shared.contracts import Envelope
+from shared.contracts import EnvelopeHead
 from shared.contracts.reporting import (
     ActivityCorrected,
     ActivityRejected,
@@ -50,19 +50,19 @@ def _measure(occurred_at: datetime, quantity: Decimal | None, denominator: Decim
 
 def _activity_change(
     pending: PendingViews,
-    envelope: Envelope,
+    envelope: EnvelopeHead,
     event: ActivityReported | ActivityVerified | ActivityRejected | ActivityCorrected | EvidenceAttached,
     change: Callable[[ActivityState], ActivityState],
     event_id: str,
 ) -> None:
     pending.region(envelope.region_id).changes.append(
-        ActivityChange(envelope, event.activity_id, event.employee_id, change, event_id)
+        ActivityChange(envelope, event, event.activity_id, event.employee_id, change, event_id)
     )
 
 
 @deferring
 async def on_activity_reported(
-    _: AsyncSession, event: ActivityReported, envelope: Envelope, pending: PendingViews
+    _: AsyncSession, event: ActivityReported, envelope: EnvelopeHead, pending: PendingViews
 ) -> None:
     """An activity counts toward its indicator from its report on (with any earlier verification)."""
     identity = ActivityIdentity(event.employee_id, event.indicator_id, event.result_id)
@@ -79,7 +79,7 @@ async def on_activity_reported(
 
 @deferring
 async def on_activity_verified(
-    _: AsyncSession, event: ActivityVerified, envelope: Envelope, pending: PendingViews
+    _: AsyncSession, event: ActivityVerified, envelope: EnvelopeHead, pending: PendingViews
 ) -> None:
     """Count an activity as verified; kept and applied later if its report has not arrived yet."""
     stamp, evidence = stamp_of(envelope), event.evidence_sha256
@@ -94,7 +94,7 @@ async def on_activity_verified(
 
 @deferring
 async def on_activity_rejected(
-    _: AsyncSession, event: ActivityRejected, envelope: Envelope, pending: PendingViews
+    _: AsyncSession, event: ActivityRejected, envelope: EnvelopeHead, pending: PendingViews
 ) -> None:
     """A rejected activity stops counting."""
     stamp, evidence = stamp_of(envelope), event.evidence_sha256
@@ -109,7 +109,7 @@ async def on_activity_rejected(
 
 @deferring
 async def on_activity_corrected(
-    _: AsyncSession, event: ActivityCorrected, envelope: Envelope, pending: PendingViews
+    _: AsyncSession, event: ActivityCorrected, envelope: EnvelopeHead, pending: PendingViews
 ) -> None:
     """A corrected activity counts again, with its new values, awaiting verification."""
     measure = _measure(event.occurred_at, event.quantity, event.denominator)
@@ -125,7 +125,7 @@ async def on_activity_corrected(
 
 @deferring
 async def on_evidence_attached(
-    _: AsyncSession, event: EvidenceAttached, envelope: Envelope, pending: PendingViews
+    _: AsyncSession, event: EvidenceAttached, envelope: EnvelopeHead, pending: PendingViews
 ) -> None:
     """An evidence file attached after the report: counted on the activity, its claim checked.
 
@@ -138,12 +138,12 @@ async def on_evidence_attached(
     )
 
 
-async def on_field_visit_logged(scope: ScoringScope, event: FieldVisitLogged, envelope: Envelope) -> None:
+async def on_field_visit_logged(scope: ScoringScope, event: FieldVisitLogged, envelope: EnvelopeHead) -> None:
     """Keep a supervisor's field visit (kunjungan lapangan) on each employee's record."""
     session = scope.session
     period = (await calendar(session, event.region_id)).period_of(event.visited_at).key
     if await is_frozen(session, event.region_id, period, envelope.occurred_at):
-        await divert_late(session, envelope, period=period, subject_id=event.supervisor_id)
+        await divert_late(session, envelope, event, period=period, subject_id=event.supervisor_id)
         return
     rows = [
         {

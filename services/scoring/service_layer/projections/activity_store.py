@@ -173,7 +173,7 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
             facts, row["period"] if row is not None else None, values["period"], envelope.occurred_at
         )
         if late is not None:
-            await divert_late(session, envelope, period=late, subject_id=change.employee_id)
+            await divert_late(session, envelope, change.event, period=late, subject_id=change.employee_id)
             continue
         if not after.same_apart_from_evidence(before):  # evidence alone counts in no total
             touched = counted_keys(change.employee_id, values)

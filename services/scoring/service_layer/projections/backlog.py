@@ -23,7 +23,7 @@ from services.scoring.service_layer.views import (
     region_facts,
     touch,
 )
-from shared.contracts import Envelope
+from shared.contracts import EnvelopeHead, Event
 from shared.db import restrict_to_region
 
 
@@ -31,7 +31,9 @@ from shared.db import restrict_to_region
 class ActivityChange:
     """One activity event, folded into the activity's state when the batch ends."""
 
-    envelope: Envelope
+    envelope: EnvelopeHead
+    #: The event itself: kept aside as it is if it turns out late (``divert_late``).
+    event: Event
     activity_id: str
     employee_id: str
     change: Callable[[ActivityState], ActivityState]

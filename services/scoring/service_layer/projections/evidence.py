@@ -13,7 +13,7 @@ from services.scoring.domain.calendar import Calendar
 from services.scoring.domain.objectivity import EvidenceClaim, SharedEvidence, shared_evidence
 from services.scoring.service_layer.flags import FlagKind, raise_flag
 from services.scoring.service_layer.projections.backlog import ActivityChange, ViewBacklog
-from shared.contracts import Envelope
+from shared.contracts import EnvelopeHead
 from shared.json_rows import insert_from_json_rows, json_rows
 from shared.messaging.scope import Batch
 
@@ -103,7 +103,7 @@ async def check_shared_evidence(
 
 
 async def _flag_shared_evidence(
-    batch: Batch[ViewBacklog], envelope: Envelope, found: tuple[SharedEvidence, ...], period: str
+    batch: Batch[ViewBacklog], envelope: EnvelopeHead, found: tuple[SharedEvidence, ...], period: str
 ) -> None:
     """Flag each employee claiming a shared file; the flags are caused by the activity's event."""
     for shared in found:

@@ -14,7 +14,7 @@ from services.scoring.adapters.tables import (
 from services.scoring.service_layer.projections.handling import divert_late, event_id_of, period_key_of
 from services.scoring.service_layer.projections.pending import PendingViews, ScoringScope, deferring
 from services.scoring.service_layer.views import calendar, is_frozen, now, touch
-from shared.contracts import Envelope
+from shared.contracts import EnvelopeHead
 from shared.contracts.feedback import (
     BehaviourAssessmentSubmitted,
     ComplaintDeadlineBreached,
@@ -23,13 +23,13 @@ from shared.contracts.feedback import (
 
 
 async def on_satisfaction_index_changed(
-    scope: ScoringScope, event: SatisfactionIndexChanged, envelope: Envelope
+    scope: ScoringScope, event: SatisfactionIndexChanged, envelope: EnvelopeHead
 ) -> None:
     """Keep the latest satisfaction index (IKM) of a unit (or one of its services) and period."""
     session = scope.session
     period = period_key_of(event.period)
     if await is_frozen(session, event.region_id, period, envelope.occurred_at):
-        await divert_late(session, envelope, period=period, subject_id=event.unit_id)
+        await divert_late(session, envelope, event, period=period, subject_id=event.unit_id)
         return
     statement = insert(unit_satisfaction).values(
         unit_id=event.unit_id,
@@ -65,12 +65,12 @@ async def on_satisfaction_index_changed(
 
 @deferring
 async def on_behaviour_assessment_submitted(
-    session: AsyncSession, event: BehaviourAssessmentSubmitted, envelope: Envelope, pending: PendingViews
+    session: AsyncSession, event: BehaviourAssessmentSubmitted, envelope: EnvelopeHead, pending: PendingViews
 ) -> None:
     """Keep a BerAKHLAK assessment; the rater's latest one proposes the behaviour rating."""
     period = period_key_of(event.period)
     if await is_frozen(session, event.region_id, period, envelope.occurred_at):
-        await divert_late(session, envelope, period=period, subject_id=event.employee_id)
+        await divert_late(session, envelope, event, period=period, subject_id=event.employee_id)
         return
     inserted = await session.execute(
         insert(behaviour_assessments)
@@ -99,13 +99,13 @@ async def on_behaviour_assessment_submitted(
 
 
 async def on_complaint_deadline_breached(
-    scope: ScoringScope, event: ComplaintDeadlineBreached, envelope: Envelope
+    scope: ScoringScope, event: ComplaintDeadlineBreached, envelope: EnvelopeHead
 ) -> None:
     """Count a missed complaint deadline against the unit, in the period the deadline fell in."""
     session = scope.session
     period = (await calendar(session, event.region_id)).period_of(event.due_at).key
     if await is_frozen(session, event.region_id, period, envelope.occurred_at):
-        await divert_late(session, envelope, period=period, subject_id=event.unit_id)
+        await divert_late(session, envelope, event, period=period, subject_id=event.unit_id)
         return
     await session.execute(
         insert(complaint_breaches)

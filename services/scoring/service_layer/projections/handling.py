@@ -9,23 +9,29 @@ from services.scoring.adapters.tables import late_events
 from services.scoring.domain.activity import Stamp
 from services.scoring.domain.periods import parse_period_key
 from services.scoring.metrics import LATE_EVENTS
-from shared.contracts import Envelope
+from shared.contracts import EnvelopeHead, Event
 from shared.messaging.consumer import EventRejected
 from shared.refusals import Refusal
 
 
-def stamp_of(envelope: Envelope) -> Stamp:
+def stamp_of(envelope: EnvelopeHead) -> Stamp:
     """The event's stamp (when it happened, its id): of two changes to one fact, the later wins."""
     return Stamp(envelope.occurred_at, str(envelope.event_id))
 
 
-def event_id_of(envelope: Envelope) -> str:
+def event_id_of(envelope: EnvelopeHead) -> str:
     """The event's id as the rows it changes record it."""
     return str(envelope.event_id)
 
 
-async def divert_late(session: AsyncSession, envelope: Envelope, *, period: str, subject_id: str) -> None:
-    """Keep an event for a closed period aside: recorded, visible to auditors, never applied."""
+async def divert_late(
+    session: AsyncSession, envelope: EnvelopeHead, event: Event, *, period: str, subject_id: str
+) -> None:
+    """Keep an event for a closed period aside: recorded, visible to auditors, never applied.
+
+    Its payload is stored as the event's JSON: the consumer validated the event straight from the
+    record, never keeping the payload as a ``dict`` (a late event is rare; every event is decoded).
+    """
     await session.execute(
         insert(late_events)
         .values(
@@ -34,7 +40,7 @@ async def divert_late(session: AsyncSession, envelope: Envelope, *, period: str,
             event_type=envelope.type,
             period=period,
             subject_id=subject_id,
-            payload=envelope.payload,
+            payload=event.model_dump(mode="json"),
             occurred_at=envelope.occurred_at,
         )
         .on_conflict_do_nothing(index_elements=["region_id", "event_id"])

@@ -20,7 +20,7 @@ from services.scoring.domain.calendar import Calendar, period_is_frozen
 from services.scoring.service_layer.projections.handling import event_id_of
 from services.scoring.service_layer.projections.pending import PendingViews, ScoringScope, deferring
 from services.scoring.service_layer.views import calendar, closures, now, touch
-from shared.contracts import Envelope
+from shared.contracts import EnvelopeHead
 from shared.contracts.planning import (
     EmployeeUpserted,
     RegionRegistered,
@@ -34,7 +34,7 @@ from shared.read_models import stored_if_newer
 
 @deferring
 async def on_region_registered(
-    session: AsyncSession, event: RegionRegistered, envelope: Envelope, pending: PendingViews
+    session: AsyncSession, event: RegionRegistered, envelope: EnvelopeHead, pending: PendingViews
 ) -> None:
     """Keep the region's calendar; if it changed, move activities to the periods they now fall in."""
     # Activity changes of the batch so far fall into periods by the calendar they arrived under.
@@ -62,7 +62,7 @@ _MOVE_CONTRIBUTION = (
 
 
 async def _rederive_periods(
-    session: AsyncSession, envelope: Envelope, region_calendar: Calendar, pending: PendingViews
+    session: AsyncSession, envelope: EnvelopeHead, region_calendar: Calendar, pending: PendingViews
 ) -> None:
     region_id = envelope.region_id
     rows = (
@@ -98,7 +98,7 @@ async def _rederive_periods(
         touch(years, (employee_id, year), event_id_of(envelope), envelope.occurred_at)
 
 
-async def on_unit_upserted(scope: ScoringScope, event: UnitUpserted, envelope: Envelope) -> None:
+async def on_unit_upserted(scope: ScoringScope, event: UnitUpserted, envelope: EnvelopeHead) -> None:
     """Keep the unit and its organisation predicate (the newest fact wins)."""
     session = scope.session
     statement = insert(units).values(
@@ -140,7 +140,7 @@ _UPSERT_EMPLOYEE = _upsert_employee_statement()
 
 @deferring
 async def on_employee_upserted(
-    session: AsyncSession, event: EmployeeUpserted, envelope: Envelope, pending: PendingViews
+    session: AsyncSession, event: EmployeeUpserted, envelope: EnvelopeHead, pending: PendingViews
 ) -> None:
     """Keep the team read model (unit, job type, rater), one row per dated assignment; of two events
     for one date the newer wins (shared/read_models.py)."""
@@ -218,7 +218,7 @@ _STORE_APPROVED_PLAN = _store_approved_plan_statement()
 
 @deferring
 async def on_work_plan_approved(
-    session: AsyncSession, event: WorkPlanApproved, envelope: Envelope, pending: PendingViews
+    session: AsyncSession, event: WorkPlanApproved, envelope: EnvelopeHead, pending: PendingViews
 ) -> None:
     """Keep the approved plan and its targets; the highest approved version in force is scored."""
     plan = {
@@ -269,7 +269,7 @@ async def on_work_plan_approved(
 
 @deferring
 async def on_work_plan_superseded(
-    session: AsyncSession, event: WorkPlanSuperseded, envelope: Envelope, pending: PendingViews
+    session: AsyncSession, event: WorkPlanSuperseded, envelope: EnvelopeHead, pending: PendingViews
 ) -> None:
     """A plan no longer in force stops counting (kept even if its approval has not arrived yet)."""
     statement = insert(plans).values(
@@ -291,7 +291,7 @@ async def on_work_plan_superseded(
     _plan_changed(envelope, event.employee_id, event.year, pending)
 
 
-def _plan_changed(envelope: Envelope, employee_id: str, year: int, pending: PendingViews) -> None:
+def _plan_changed(envelope: EnvelopeHead, employee_id: str, year: int, pending: PendingViews) -> None:
     work = pending.region(envelope.region_id)
     work.plan_years.add((employee_id, year))  # its plan in force is marked at the batch's end
     touch(

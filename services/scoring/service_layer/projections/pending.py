@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.scoring.service_layer.projections.activity_store import apply_changes
 from services.scoring.service_layer.projections.backlog import RegionWork, ViewBacklog
 from services.scoring.service_layer.views import mark_plans_in_force, refresh_views, region_facts
-from shared.contracts import Envelope, Event
+from shared.contracts import EnvelopeHead, Event
 from shared.db import in_each_region
 from shared.messaging.scope import Batch, HandlerScope
 
@@ -67,11 +67,11 @@ EventType = TypeVar("EventType", bound=Event)
 
 
 def deferring(
-    apply: Callable[[AsyncSession, EventType, Envelope, PendingViews], Awaitable[None]],
-) -> Callable[[ScoringScope, EventType, Envelope], Awaitable[None]]:
+    apply: Callable[[AsyncSession, EventType, EnvelopeHead, PendingViews], Awaitable[None]],
+) -> Callable[[ScoringScope, EventType, EnvelopeHead], Awaitable[None]]:
     """A handler whose view work waits for the end of the batch (its ``PendingViews``)."""
 
-    async def handler(scope: ScoringScope, event: EventType, envelope: Envelope) -> None:
+    async def handler(scope: ScoringScope, event: EventType, envelope: EnvelopeHead) -> None:
         await apply(scope.session, event, envelope, scope.deferred(PendingViews))
 
     handler.__name__ = apply.__name__
