@@ -10,6 +10,7 @@ import orjson
 import pytest
 from sqlalchemy import event, select
 
+from services.reporting.adapters.intake_store import _insert_activities_and_events
 from services.reporting.entrypoints.dependencies import submission_writer
 from services.reporting.service_layer.intake import Claim
 from services.reporting.service_layer.schemas import ActivityCreate
@@ -98,3 +99,87 @@ async def test_a_group_costs_four_statements_and_its_events_come_from_the_servic
         assert {envelope["payload"]["employee_id"] for envelope in events} == {row.partition_key}
     assert {envelope["producer"] for envelope in envelopes} == {"reporting"}
     assert [envelope["correlation_id"] for envelope in envelopes[2:]] == ["corr-1"] * 2 + ["corr-2"] * 2
+
+
+def _audited_part(plan: list[str]) -> list[str]:
+    """The lines of a plan under its ``CTE audited``, to the next CTE or the end."""
+    start = next(n for n, line in enumerate(plan) if line.strip() == "CTE audited")
+    depth = len(plan[start]) - len(plan[start].lstrip())
+    rest = plan[start + 1 :]
+    end = next((n for n, line in enumerate(rest) if len(line) - len(line.lstrip()) <= depth), len(rest))
+    return rest[:end]
+
+
+async def test_audit_entries_are_looked_up_among_the_inserted_ids_hashed_once(start_service):
+    """A group's entries are checked against one hash of the inserted ids: planned as a nested loop,
+    each entry read the inserted rows again, and a group of four 500-item batches cost PostgreSQL
+    three times as much an item as one (bench/README.md, session 21)."""
+    reporting = await start_service("reporting")
+    context = reporting.context
+    statement = _insert_activities_and_events(context.tables.outbox.name)
+    pooled = await context.engine.raw_connection()
+    try:
+        driver = pooled.driver_connection
+        # The plan the intake runs: generic (intake_store's BEGIN), for any number of entries.
+        await driver.execute("BEGIN; SET LOCAL plan_cache_mode = force_generic_plan")
+        await driver.execute(f"PREPARE intake_plan AS {statement}")
+        try:
+            plan = [
+                row[0] for row in await driver.fetch("EXPLAIN EXECUTE intake_plan(NULL, NULL, NULL, NULL)")
+            ]
+        finally:
+            await driver.execute("DEALLOCATE intake_plan; ROLLBACK")
+    finally:
+        pooled.close()
+    audited = "\n".join(_audited_part(plan))
+    assert "hashed SubPlan" in audited, audited
+    assert "Nested Loop" not in audited, audited
+
+
+async def test_an_audit_entry_is_written_when_any_of_its_activities_is_new(start_service, make_token):
+    reporting = await start_service("reporting")
+    context = reporting.context
+    team = await seed_team(reporting, make_token, new_region_id(), size=3)
+    first, second, third = team.members
+    stored = [ActivityCreate.model_validate(activity(member)) for member in (second, third)]
+
+    def claim(member: Any, items: list[ActivityCreate], correlation_id: str) -> Claim:
+        principal = Principal(member.employee_id, team.region, frozenset({Role.EMPLOYEE}), member.employee_id)
+        return Claim(
+            principal,
+            member.employee_id,
+            list(enumerate(items)),
+            "10.0.0.7",
+            batch=True,
+            correlation_id=correlation_id,
+        )
+
+    write = submission_writer(context)
+    await write(team.region, [claim(second, stored[:1], "before-2"), claim(third, stored[1:], "before-3")])
+    new = [ActivityCreate.model_validate(activity(member)) for member in (first, first, second)]
+    await write(
+        team.region,
+        [
+            claim(first, new[:2], "all-new"),
+            # Its first activity stored before, its second new: written.
+            claim(second, [stored[0], new[2]], "one-new"),
+            # Only a resend: nothing new, no entry.
+            claim(third, stored[1:], "none-new"),
+        ],
+    )
+    table = context.tables.audit_log
+    async with context.session_factory() as session, session.begin():
+        await restrict_to_region(session, team.region)
+        rows = (
+            await session.execute(
+                select(table.c.correlation_id, table.c.action, table.c.subject, table.c.detail)
+                .where(table.c.region_id == team.region, table.c.action == "activity.submit_batch")
+                .order_by(table.c.id)
+            )
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("before-2", "activity.submit_batch", second.employee_id, "items=1 new_and_valid=1"),
+        ("before-3", "activity.submit_batch", third.employee_id, "items=1 new_and_valid=1"),
+        ("all-new", "activity.submit_batch", first.employee_id, "items=2 new_and_valid=2"),
+        ("one-new", "activity.submit_batch", second.employee_id, "items=2 new_and_valid=2"),
+    ]
