@@ -25,7 +25,14 @@ from services.reporting.entrypoints.routing import (
     Limit,
     reporting_router,
 )
-from services.reporting.entrypoints.schemas import BatchCreate, BatchRead, RejectionCreate, VerificationCreate
+from services.reporting.entrypoints.schemas import (
+    BatchCreate,
+    BatchRead,
+    RejectionCreate,
+    ValidatedBatch,
+    VerificationCreate,
+    valid_batch,
+)
 from services.reporting.service_layer import activities
 from services.reporting.service_layer.access import employee_of
 from services.reporting.service_layer.activities import HistoryFilters, SubmissionRules, activity_json
@@ -81,7 +88,7 @@ async def submit_activity(
     )
 
 
-@hot_route(router, "POST", "/activities/batch", response_model=BatchRead)
+@hot_route(router, "POST", "/activities/batch", response_model=BatchRead, body_from_json=valid_batch)
 async def submit_batch(batch: BatchCreate, request: Request, principal: Principal = AsEmployee) -> Response:
     """Sync activities queued offline (at most 500); each item is accepted, a duplicate, or rejected
     (an id sent before with other content: ``activity_changed``, naming the fields that differ).
@@ -90,7 +97,10 @@ async def submit_batch(batch: BatchCreate, request: Request, principal: Principa
     at the same moment (group commit, bounded by items).
     """
     context = context_of(request)
-    claim, malformed = batch_claim(principal, employee_of(principal), batch.items, client_address(request))
+    validated = isinstance(batch, ValidatedBatch)  # read by valid_batch: every item validated
+    claim, malformed = batch_claim(
+        principal, employee_of(principal), batch.items, client_address(request), validated=validated
+    )
     result = await batch_queue(context).submit(claim)
     await live_feed(context).publish(result.notices)  # shown in the region's zone already
     answer = batch_answer(len(batch.items), result.outcomes, malformed)

@@ -1,0 +1,147 @@
+"""A batch read from its JSON text in one pass (``valid_batch``) holds the very items the decoded body
+gives, or is left to the decoded reading (None): no batch is read two ways."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from services.reporting.entrypoints.schemas import BatchCreate, valid_batch
+from services.reporting.service_layer.submission_answers import _ACTIVITY_LIST
+
+_ITEM = {
+    "activity_id": "a1b2c3d4e5f60708",
+    "indicator_id": "ind-0001",
+    "occurred_at": "2026-03-04T08:15:00.123456+07:00",
+    "quantity": 3,
+    "description": "Melayani 12 warga di loket",
+    "latitude": 3.59123,
+    "longitude": 98.67,
+}
+
+
+def _decoded(body: bytes) -> list[dict[str, Any]] | None:
+    """The items as the route read them before: the body decoded, then validated."""
+    try:
+        batch = BatchCreate.model_validate(json.loads(body))
+        return [item.__dict__ for item in _ACTIVITY_LIST.validate_python(batch.items)]
+    except (ValueError, ValidationError):
+        return None
+
+
+def _shown(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each value with what ``==`` may hide: a decimal's digits, a time's offset."""
+    return [
+        {
+            name: (str(value), type(value).__name__, getattr(value, "utcoffset", lambda: None)())
+            for name, value in item.items()
+        }
+        for item in items
+    ]
+
+
+def _assert_read_alike(body: bytes) -> None:
+    decoded = _decoded(body)
+    read = valid_batch(body)
+    if read is None:
+        return  # left to the decoded reading: whatever it answers, it answers as before
+    assert decoded is not None, body
+    assert _shown([item.__dict__ for item in read.items]) == _shown(decoded)
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "5",
+        "5.0",
+        "5.10",
+        "-0.0",
+        "-0",
+        "1e1",
+        "1E-2",
+        "1e16",
+        "100000.0",
+        "3.5912345",
+        "1e400",
+        "NaN",
+        "0.1000000000000000055511151231257827",
+        "89.9999999999999999999",
+        "123456789012345678901234567890",
+        '"5.0"',
+        '"1e2"',
+        "true",
+        "null",
+        "[]",
+    ],
+)
+@pytest.mark.parametrize("field", ["quantity", "latitude", "longitude", "denominator"])
+def test_a_number_reads_as_the_decoded_body_reads_it(field: str, number: str) -> None:
+    item = json.dumps({**_ITEM, field: "NUMBER"}).replace('"NUMBER"', number)
+    _assert_read_alike(b'{"items": [%s, %s]}' % (item.encode(), json.dumps(_ITEM).encode()))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"items": [{"activity_id": "a1b2c3d4e5f60708", "activity_id": "x1b2c3d4e5f60708",'
+        b' "indicator_id": "i", "occurred_at": "2026-03-04T08:15:00Z", "quantity": 1,'
+        b' "description": "abc"}]}',
+        b'{"items": [{"activity_id": "a1b2c3d4e5f60708", "indicator_id": "i", "occurred_at": 1772600000,'
+        b' "quantity": 1, "description": "abc"}]}',
+        b'{"items": [{"activity_id": "a1b2c3d4e5f60708", "indicator_id": "i",'
+        b' "occurred_at": "2026-03-04 08:15:00+0700", "quantity": 1,'
+        b' "description": "\\ud800\\u00e9 caf\\u00e9"}]}',
+        b'{"items": [{"activity_id": "a1b2c3d4e5f60708", "indicator_id": "i",'
+        b' "occurred_at": "2026-03-04T08:15:00Z", "quantity": 1, "description": "abc", "extra": 1}]}',
+        b'{"items": [], "items": [1]}',
+        b'{"items": []}',
+        b"\xef\xbb\xbf" + json.dumps({"items": [_ITEM]}).encode(),
+        json.dumps({"items": [_ITEM]}).encode("utf-16"),
+        json.dumps({"items": [_ITEM] * 501}).encode(),
+        json.dumps({"items": [_ITEM], "more": 1}).encode(),
+        json.dumps({"items": [_ITEM]}).encode() + b" x",
+    ],
+)
+def test_an_odd_body_reads_alike_or_is_left_to_the_decoded_reading(body: bytes) -> None:
+    _assert_read_alike(body)
+
+
+def test_a_valid_batch_is_read_in_one_pass() -> None:
+    body = json.dumps(
+        {"items": [_ITEM, {**_ITEM, "activity_id": "b1b2c3d4e5f60708", "quantity": 2.0}]}
+    ).encode()
+    read = valid_batch(body)
+    assert read is not None
+    _assert_read_alike(body)
+
+
+_numbers = st.one_of(
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.decimals(allow_nan=False, allow_infinity=False, places=4),
+    st.decimals(allow_nan=False, allow_infinity=False),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    quantity=_numbers,
+    latitude=_numbers,
+    text=st.text(max_size=12),
+    offset=st.sampled_from(["Z", "+07:00", "-00:00", "+05:45", "+14:00"]),
+)
+def test_any_item_reads_as_the_decoded_body_reads_it(
+    quantity: Any, latitude: Any, text: str, offset: str
+) -> None:
+    item = json.dumps(
+        {**_ITEM, "description": f"abc{text}", "occurred_at": f"2026-03-04T08:15:00{offset}"}
+        | {"quantity": "QUANTITY", "latitude": "LATITUDE"}
+    )
+    for name, number in (("QUANTITY", quantity), ("LATITUDE", latitude)):
+        item = item.replace(f'"{name}"', repr(number) if isinstance(number, float) else str(number))
+    _assert_read_alike(b'{"items": [%s]}' % item.encode())
