@@ -97,8 +97,9 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
     def progress(done: int, total: int, what: str) -> None:
         peak_rss[0] = max(peak_rss[0], workers.rss())
         if what == "events" and done >= planning and FIRST not in phase_started:
-            # Planning's topics are the first phase (one process, after the schema and start-up):
-            # what follows is the workers applying reporting's events side by side.
+            # Planning's topics are the first phase (after the schema and start-up, its partitions
+            # shared among the workers since session 21): what follows is the workers applying
+            # reporting's events side by side.
             first_cpu.update(cpu_so_far())
             phase_started[FIRST] = time.perf_counter()
         if what not in phase_started and what == "employees' views":
@@ -221,7 +222,7 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
             # which a quick run's figures above do (a tenth of its events, a third of its time).
             rest = {name: applying_cpu[name] - first_cpu[name] for name in applying_cpu}
             print(
-                f"    start-up, schema and planning's {planning:,} events (one process) "
+                f"    start-up, schema and planning's {planning:,} events "
                 f"{rest_at - started:.1f} s; the other {reporting:,} events side by side "
                 f"{views_at - rest_at:.1f} s, CPU an event: "
                 + ", ".join(f"{name} {used / reporting * 1e6:,.1f} µs" for name, used in rest.items())
