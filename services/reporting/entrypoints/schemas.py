@@ -3,9 +3,18 @@ service_layer/schemas.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from services.reporting.service_layer.schemas import ActivityCreate, BatchItemOutcome
 
@@ -28,17 +37,50 @@ class BatchCreate(BaseModel):
     )
 
 
-class _ActivityFromJson(ActivityCreate):
-    """An ``ActivityCreate`` read from a batch's JSON text, its numbers first made the Python numbers
-    a JSON decoder gives. Read from the text itself, pydantic makes a JSON number's decimal from the
-    float's shortest digits (``5.0`` became ``Decimal('5')``, ``1e16`` seventeen digits), not from
-    Python's ``str`` of it (``Decimal('5.0')``, ``Decimal('1E+16')``) as from the decoded values: the
-    feed, the event and a refusal's message would have shown them otherwise."""
+def _exact(name: str) -> TypeAdapter[Decimal | None]:
+    """How ``ActivityCreate`` reads one of its decimals from a Python value, constraints and all."""
+    return TypeAdapter(Annotated[Decimal | None, *ActivityCreate.model_fields[name].metadata])
 
-    @field_validator("quantity", "denominator", "latitude", "longitude", mode="before")
+
+_EXACT = {name: _exact(name) for name in ("quantity", "denominator", "latitude", "longitude")}
+#: A whole quantity with fewer digits than ``max_digits`` less ``decimal_places`` allow.
+_WHOLE_QUANTITY_BELOW = 10**14
+
+
+class _ActivityFromJson(ActivityCreate):
+    """An ``ActivityCreate`` read from a batch's JSON text: each decimal made from the Python number
+    a JSON decoder gives, as ``ActivityCreate`` makes it from the decoded body.
+
+    Read from the text itself, pydantic makes a JSON number's decimal from the float's shortest
+    digits (``5.0`` became ``Decimal('5')``, ``1e16`` seventeen digits), not from Python's ``str``
+    of it (``Decimal('5.0')``, ``Decimal('1E+16')``): the feed, the event and a refusal's message
+    would have shown them otherwise. The usual numbers (a whole quantity, a coordinate in range
+    with at most six places) are made here at once, their bounds checked on the float: pydantic's
+    checks of a decimal's digits cost more than the rest of an item's reading; any other value is
+    read by ``ActivityCreate``'s own rules (a refusal then sends the body to the decoded reading).
+    """
+
+    quantity: Decimal | None = None
+    denominator: Decimal | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+
+    @field_validator("quantity", "denominator", mode="before")
     @classmethod
-    def _as_decoded(cls, value: object) -> object:
-        return value
+    def _quantity(cls, value: object, info: ValidationInfo) -> object:
+        if type(value) is int and -_WHOLE_QUANTITY_BELOW < value < _WHOLE_QUANTITY_BELOW:
+            return Decimal(value)
+        return _EXACT[str(info.field_name)].validate_python(value)
+
+    @field_validator("latitude", "longitude", mode="before")
+    @classmethod
+    def _coordinate(cls, value: object, info: ValidationInfo) -> object:
+        bound = 90.0 if info.field_name == "latitude" else 180.0
+        if type(value) is float and -bound <= value <= bound:
+            text = repr(value)  # what pydantic makes the decimal of
+            if "e" not in text and len(text) - text.index(".") <= 7:  # at most six places
+                return Decimal(text)
+        return _EXACT[str(info.field_name)].validate_python(value)
 
 
 class ValidatedBatch(BatchCreate):
