@@ -201,20 +201,45 @@ _Made = tuple[tuple[PlannedResult, ...], dict[str, Indicator]]
 class _Plan:
     """One plan's rows as values, with what was made of them for each period asked for."""
 
-    __slots__ = ("periods", "values")
+    __slots__ = ("by_targets", "periods", "values")
 
     def __init__(self, values: tuple[tuple[Any, ...], ...]) -> None:
         self.values = values
         #: By period key: the planned results, and their indicators by id.
         self.periods: dict[str, _Made] = {}
+        #: The same, by the rows' targets for a period: only the targets differ between periods.
+        self.by_targets: dict[tuple[tuple[int, int] | None, ...], _Made] = {}
 
     def made(self, rows: Sequence[Any], period: Period) -> _Made:
         found = self.periods.get(period.key)
         if found is None:
-            structure = plan_structure(rows, period)
-            indicators = {indicator.id: indicator for result in structure for indicator in result.indicators}
-            found = self.periods[period.key] = (structure, indicators)
+            # A plan without a split, or split evenly, targets each quarter alike: its quarters'
+            # results are made once (a replay makes each plan for the year's quarters and the year).
+            targets = _targets_of(rows, period)
+            found = self.by_targets.get(targets)
+            if found is None:
+                structure = plan_structure(rows, period)
+                indicators = {
+                    indicator.id: indicator for result in structure for indicator in result.indicators
+                }
+                found = self.by_targets[targets] = (structure, indicators)
+            self.periods[period.key] = found
         return found
+
+
+def _targets_of(rows: Sequence[Any], period: Period) -> tuple[tuple[int, int] | None, ...]:
+    """Each row's target for the period (``indicator_of``'s), by its integers: a ``Fraction``'s
+    hash takes a modular inverse."""
+    targets: list[tuple[int, int] | None] = []
+    for row in rows:
+        value = period_target(
+            Aggregation(row.aggregation.upper()),
+            to_fraction(row.target),
+            _split_of(row.period_targets),
+            period,
+        )
+        targets.append(None if value is None else (value.numerator, value.denominator))
+    return tuple(targets)
 
 
 def _remembered_plan(rows: Sequence[Any]) -> _Plan:
