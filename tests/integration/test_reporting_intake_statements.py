@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from typing import Any
 
@@ -18,7 +19,7 @@ from shared.auth import Principal, Role
 from shared.db import restrict_to_region
 from shared.outbox import envelopes_of
 from tests.conftest import new_region_id
-from tests.integration.test_reporting_support import activity, seed_team
+from tests.integration.test_reporting_support import activity, outbox, seed_team
 
 pytestmark = pytest.mark.integration
 
@@ -124,11 +125,10 @@ async def test_audit_entries_are_looked_up_among_the_inserted_ids_hashed_once(st
         await driver.execute("BEGIN; SET LOCAL plan_cache_mode = force_generic_plan")
         await driver.execute(f"PREPARE intake_plan AS {statement}")
         try:
-            plan = [
-                row[0] for row in await driver.fetch("EXPLAIN EXECUTE intake_plan(NULL, NULL, NULL, NULL)")
-            ]
+            parameters = ", ".join(["NULL"] * max(int(n) for n in re.findall(r"\$(\d+)", statement)))
+            plan = [row[0] for row in await driver.fetch(f"EXPLAIN EXECUTE intake_plan({parameters})")]
         finally:
-            await driver.execute("DEALLOCATE intake_plan; ROLLBACK")
+            await driver.execute("ROLLBACK; DEALLOCATE intake_plan")
     finally:
         pooled.close()
     audited = "\n".join(_audited_part(plan))
@@ -136,7 +136,7 @@ async def test_audit_entries_are_looked_up_among_the_inserted_ids_hashed_once(st
     assert "Nested Loop" not in audited, audited
 
 
-async def test_an_audit_entry_is_written_when_any_of_its_activities_is_new(start_service, make_token):
+async def test_audit_entries_and_events_are_written_for_new_activities_only(start_service, make_token):
     reporting = await start_service("reporting")
     context = reporting.context
     team = await seed_team(reporting, make_token, new_region_id(), size=3)
@@ -183,3 +183,7 @@ async def test_an_audit_entry_is_written_when_any_of_its_activities_is_new(start
         ("all-new", "activity.submit_batch", first.employee_id, "items=2 new_and_valid=2"),
         ("one-new", "activity.submit_batch", second.employee_id, "items=2 new_and_valid=2"),
     ]
+    # An event for each new activity only, once, in order: the resent ones' are left out of their
+    # employee's row (which the intake sent joined).
+    events = await outbox(reporting, team.region)
+    assert [payload["activity_id"] for _, payload in events] == [item.activity_id for item in (*stored, *new)]

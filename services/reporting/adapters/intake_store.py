@@ -36,7 +36,7 @@ from shared.outbox import ENVELOPE_SEPARATOR, OutboxWriter, event_id_series
 from shared.region_time import DEFAULT_TIMEZONE
 
 #: Columns of an accepted activity as the intake inserts them, with their PostgreSQL types: the
-#: fields of the ``intake_item`` type (migrations 0009, 0012) but for the event, in the same order.
+#: fields of the ``intake_item`` type (migrations 0009, 0013), in the same order.
 ACTIVITY_COLUMNS = {
     "activity_id": "varchar",
     "employee_id": "varchar",
@@ -62,11 +62,10 @@ _ACTIVITY_VALUES = operator.itemgetter(*ACTIVITY_COLUMNS)
 _NUMBERS_AT = tuple((n, name) for n, (name, kind) in enumerate(ACTIVITY_COLUMNS.items()) if kind == "numeric")
 
 
-def _item(row: dict[str, Any], as_text: dict[str, Any], event: bytes) -> tuple[Any, ...]:
-    """An activity's ``intake_item``: its columns, then its event's envelope. Numbers travel as text (from
-    ``as_text``): the driver's binary encoding of each ``Decimal`` cost more than the database's
-    parsing of its text."""
-    values = [*_ACTIVITY_VALUES(row), event]
+def _item(row: dict[str, Any], as_text: dict[str, Any]) -> tuple[Any, ...]:
+    """An activity's ``intake_item``: its columns. Numbers travel as text (from ``as_text``): the
+    driver's binary encoding of each ``Decimal`` cost more than the database's parsing of its text."""
+    values = list(_ACTIVITY_VALUES(row))
     for n, name in _NUMBERS_AT:
         values[n] = as_text[name]
     return tuple(values)
@@ -89,7 +88,7 @@ def _audit_entry(entry: dict[str, Any]) -> tuple[Any, ...]:
     return (*_AUDIT_VALUES(entry), " ".join(entry["witnesses"]))
 
 
-_ITEMS, _REGION, _NOW, _AUDIT_ENTRIES = 1, 2, 3, 4
+_ITEMS, _REGION, _NOW, _AUDIT_ENTRIES, _EMPLOYEES, _EVENT_ACTIVITIES, _EVENTS = 1, 2, 3, 4, 5, 6, 7
 #: Where an envelope's event id stands in it (``substring``'s first byte is 1), and its length.
 _ID_FROM, _ID_LENGTH = len(b'{"event_id":"') + 1, 36
 
@@ -98,6 +97,10 @@ _TOPIC, _EVENT_TYPE = ActivityReported.topic, ActivityReported.event_type()
 assert all(re.fullmatch(r"[\w.-]+", name) for name in (_TOPIC, _EVENT_TYPE))
 #: The envelopes' separator as a ``bytea`` literal's text.
 _SEPARATOR = "\\x" + ENVELOPE_SEPARATOR.hex()
+#: Of an inserted activity (among the ``inserted`` rows of the statement below): ``IS TRUE`` keeps
+#: the ``IN`` a hashed subplan, the inserted ids hashed once for all the rows that ask. Left bare,
+#: it was planned as a nested loop, reading the inserted rows again for each asking row.
+_IS_INSERTED = "({} IN (SELECT activity_id FROM inserted)) IS TRUE"
 
 
 def _insert_activities_and_events(outbox: str) -> str:
@@ -105,8 +108,8 @@ def _insert_activities_and_events(outbox: str) -> str:
     multi-row VALUES would be a new statement per count) and, in the same statement, the events of
     the rows really inserted (into the ``outbox`` table) and the audit entries.
 
-    An item's event comes with it as its envelope (``emit``); the statement takes the topic,
-    type and key (the employee) from here: per item, one array element instead of six. The ids
+    Each item's event is written whole by ``emit``; the statement takes the topic, type and key
+    (the employee) from here: per event, one array element instead of six. The ids
     are time-ordered (``shared.outbox.event_id_series``): the consumers' ``processed_events``
     primary keys then grow at their right edge instead of at random pages (bench/README.md,
     session 12). PostgreSQL's ``uuidv7()`` drew them before, ~5 µs of its CPU an id (session 19).
@@ -114,7 +117,11 @@ def _insert_activities_and_events(outbox: str) -> str:
     An employee's events are ONE outbox row (its ``event_id`` the first event's, read from its
     envelope), their envelopes in the items' order, separated as ``shared.outbox.envelopes_of``
     reads them; the relay sends each as its own message. A batch request's 500 events were 500
-    rows, each with its index entries, and 500 rows for the relay to mark sent (session 19).
+    rows, each with its index entries, and 500 rows for the relay to mark sent (session 19). The
+    intake sends them so joined, with their activities' ids: the row is written as sent when all
+    its activities were inserted, and rebuilt of the inserted ones' events otherwise (a resend).
+    Each item carrying its event, the statement sorted and joined 500 envelopes a batch: ~3 µs of
+    its CPU an item (bench/README.md, session 21).
 
     An audit entry is written if one of the activities it witnesses was, looked up among the
     inserted ids hashed once. The inserted rows scanned for each entry (its list split again for
@@ -123,13 +130,10 @@ def _insert_activities_and_events(outbox: str) -> str:
     """
     columns, audit_columns = ", ".join(ACTIVITY_COLUMNS), ", ".join(_AUDIT_COLUMNS)
     return f"""
-WITH item AS (
-    SELECT {_item_columns()}, item.event, item.position
-    FROM unnest(${_ITEMS}::intake_item[]) WITH ORDINALITY AS item({columns}, event, position)
-), inserted AS (
+WITH inserted AS (
     INSERT INTO activities ({columns}, region_id, status, submitted_at, revision)
-    SELECT {columns}, ${_REGION}, 'submitted', ${_NOW}, 1
-    FROM item
+    SELECT {_item_columns()}, ${_REGION}, 'submitted', ${_NOW}, 1
+    FROM unnest(${_ITEMS}::intake_item[]) AS item({columns})
     ON CONFLICT (region_id, activity_id) DO NOTHING
     RETURNING activity_id
 ), published AS (
@@ -137,24 +141,39 @@ WITH item AS (
     SELECT convert_from(substring(events.value FROM {_ID_FROM} FOR {_ID_LENGTH}), 'UTF8')::uuid,
            '{_TOPIC}', events.employee_id, '{_EVENT_TYPE}', events.value, ${_REGION}
     FROM (
-        SELECT employee_id, string_agg(event, '{_SEPARATOR}'::bytea ORDER BY position) AS value,
-               min(position) AS first
-        FROM item
-        WHERE activity_id IN (SELECT activity_id FROM inserted)
-        GROUP BY employee_id
+        SELECT employee.employee_id, employee.number, CASE
+            WHEN counted.written = cardinality(ids.activity_ids) THEN employee.value
+            -- Some were stored before (resent): only the others' events, in their order.
+            ELSE (
+                SELECT string_agg(convert_to(event.envelope, 'UTF8'), '{_SEPARATOR}'::bytea ORDER BY event.n)
+                FROM unnest(
+                    string_to_array(
+                        convert_from(employee.value, 'UTF8'), convert_from('{_SEPARATOR}'::bytea, 'UTF8')
+                    ),
+                    ids.activity_ids
+                ) WITH ORDINALITY AS event(envelope, activity_id, n)
+                WHERE {_IS_INSERTED.format("event.activity_id")}
+            )
+        END AS value
+        FROM unnest(${_EMPLOYEES}::varchar[], ${_EVENT_ACTIVITIES}::text[], ${_EVENTS}::bytea[])
+                WITH ORDINALITY AS employee(employee_id, activity_ids, value, number),
+            -- Each split and counted once an employee (as columns, not expressions repeated).
+            string_to_array(employee.activity_ids, ' ') AS ids(activity_ids),
+            LATERAL (
+                SELECT count(*) FROM unnest(ids.activity_ids) AS event(activity_id)
+                WHERE {_IS_INSERTED.format("event.activity_id")}
+            ) AS counted(written)
+        WHERE counted.written > 0
     ) AS events
     -- In the items' order, so the rows' ids grow with their events'.
-    ORDER BY events.first
+    ORDER BY events.number
 ), audited AS (
     INSERT INTO audit_log ({audit_columns})
     SELECT {", ".join(f"entry.{name}" for name in _AUDIT_COLUMNS)}
     FROM unnest(${_AUDIT_ENTRIES}::intake_audit_entry[]) AS entry({audit_columns}, witnesses)
     WHERE EXISTS (
         SELECT FROM unnest(string_to_array(entry.witnesses, ' ')) AS witness(activity_id)
-        -- IS TRUE keeps the IN a hashed subplan (the inserted ids hashed once, an entry's
-        -- witnesses read until one is found); left bare, it was planned as a nested loop: the
-        -- inserted rows read again for each entry.
-        WHERE (witness.activity_id IN (SELECT activity_id FROM inserted)) IS TRUE
+        WHERE {_IS_INSERTED.format("witness.activity_id")}
     )
 )
 SELECT activity_id FROM inserted
@@ -230,6 +249,8 @@ class IntakeTransaction:
         self._outbox = outbox
         self._insert_statement = insert_statement
         self._items: list[tuple[Any, ...]] = []
+        #: Each employee's activity ids and events, in the order emitted (employees by their first).
+        self._events: dict[str, tuple[list[str], list[bytes]]] = {}
         #: The envelopes' fields by correlation id (every item of a request has its request's), and
         #: what writes them: a group's events differ in their correlation id alone.
         self._envelopes: dict[str | None, bytes] = {}
@@ -250,8 +271,12 @@ class IntakeTransaction:
                     ActivityReported, region_id=values["region_id"], occurred_at=values["submitted_at"]
                 )
             after_id = self._envelopes[correlation_id] = self._envelope_after_id(correlation_id)
-        event = reported_event(shown, next(self._event_ids), after_id)
-        self._items.append(_item(values, as_text, event))
+        self._items.append(_item(values, as_text))
+        events = self._events.get(employee_id := values["employee_id"])
+        if events is None:
+            events = self._events[employee_id] = ([], [])
+        events[0].append(values["activity_id"])
+        events[1].append(reported_event(shown, next(self._event_ids), after_id))
 
     async def indicators_among(self, indicator_ids: Sequence[str]) -> list[Any]:
         """The active plan indicators among these ids, each with its employee and the employee's rater."""
@@ -272,10 +297,17 @@ class IntakeTransaction:
         Each audit entry names the activities it records under ``witnesses`` (a list of ids).
         """
         items, self._items = self._items, []
+        events, self._events = self._events, {}
         if len(items) != len(activities):
             raise ValueError(f"{len(activities)} activities, {len(items)} emitted")
         entries = [_audit_entry(entry) for entry in audit_entries]
-        rows = await self._driver.fetch(self._insert_statement, items, self.region_id, now, entries)
+        # An employee's events travel joined, as its outbox row holds them: the database no longer
+        # sorts and joins 500 envelopes a batch (bench/README.md, session 21).
+        activity_ids = [" ".join(ids) for ids, _ in events.values()]
+        values = [ENVELOPE_SEPARATOR.join(envelopes) for _, envelopes in events.values()]
+        rows = await self._driver.fetch(
+            self._insert_statement, items, self.region_id, now, entries, list(events), activity_ids, values
+        )
         return {row[0] for row in rows}
 
 
