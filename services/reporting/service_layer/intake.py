@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, Literal
 
 import orjson
@@ -41,6 +41,7 @@ from services.reporting.service_layer.schemas import ActivityCreate, ActivityRea
 from shared.auth import Principal
 from shared.observability import correlation_id_var, region_label
 from shared.refusals import Refusal
+from shared.region_time import as_sent as as_sent_with
 from shared.region_time import in_zone, utc_offset_minutes
 from shared.unit_of_work import audit_row
 
@@ -87,12 +88,15 @@ class ClaimResult:
     notices: list[FeedNotice] = field(default_factory=list)
 
 
-def _judge(activity_in: ActivityCreate, indicator: Any | None, rules: SubmissionRules) -> Refusal | None:
-    """The first rule the activity breaks, or None."""
+def _judge(
+    activity_in: ActivityCreate, indicator: Any | None, rules: SubmissionRules, now_as_sent: datetime
+) -> Refusal | None:
+    """The first rule the activity breaks, or None; ``now_as_sent``: the rules' moment with the
+    offset the activity's time was sent with."""
     if indicator is None:
         return UNKNOWN_INDICATOR
     return check_occurrence(
-        activity_in.occurred_at, now=rules.now, plan_year=indicator["year"], clock_skew=rules.clock_skew
+        activity_in.occurred_at, now=now_as_sent, plan_year=indicator["year"], clock_skew=rules.clock_skew
     ) or check_quantity(
         quantity=activity_in.quantity,
         denominator=activity_in.denominator,
@@ -106,7 +110,13 @@ _SUBMITTED = ActivityStatus.SUBMITTED.value
 
 
 def _row_values(
-    activity_in: ActivityCreate, *, region_id: str, employee_id: str, indicator: Any, now: datetime
+    activity_in: ActivityCreate,
+    *,
+    region_id: str,
+    employee_id: str,
+    indicator: Any,
+    now: datetime,
+    offset_minutes: int | None = None,
 ) -> dict[str, Any]:
     """An accepted activity's values: ``ActivityRead``'s fields in its order (no review yet), then
     the device's offset, so that the feed's copy is a copy of them (``feed_payload``): picked key
@@ -132,7 +142,9 @@ def _row_values(
         "reviewed_at": None,
         "submitted_at": now,
         "revision": 1,
-        "occurred_utc_offset": utc_offset_minutes(sent["occurred_at"]),
+        "occurred_utc_offset": (
+            utc_offset_minutes(sent["occurred_at"]) if offset_minutes is None else offset_minutes
+        ),
     }
 
 
@@ -191,6 +203,7 @@ async def write_group(
     raters: dict[str, str | None] = {}
     candidate_of: dict[str, tuple[int, int]] = {}  # activity id -> (claim, item) that carries it
     verdicts: list[list[tuple[int, ActivityCreate, Refusal | None]]] = []
+    moments: dict[timedelta | None, tuple[int, datetime]] = {}  # an offset -> its minutes, the moment in it
     for claim_number, claim in enumerate(claims):
         judged = []
         witnesses = []
@@ -198,7 +211,14 @@ async def write_group(
             indicator = indicators.get(item.indicator_id)
             if indicator is not None and indicator["employee_id"] != claim.employee_id:
                 indicator = None
-            refusal = _judge(item, indicator, rules)
+            # An item's time compared with the rules' moment in its own offset: two times of different
+            # offsets compare through a subtraction (~4,400 instructions an item at +07:00).
+            offset = item.occurred_at.utcoffset()
+            as_sent = moments.get(offset)
+            if as_sent is None:
+                minutes = utc_offset_minutes(item.occurred_at)
+                as_sent = moments[offset] = (minutes, as_sent_with(rules.now, minutes))
+            refusal = _judge(item, indicator, rules, as_sent[1])
             if refusal is None and item.activity_id not in candidates:
                 assert indicator is not None  # not refused: the indicator was found
                 values = _row_values(
@@ -207,6 +227,7 @@ async def write_group(
                     employee_id=claim.employee_id,
                     indicator=indicator,
                     now=rules.now,
+                    offset_minutes=as_sent[0],
                 )
                 candidates[item.activity_id] = values
                 payload = feed_payload(values, submitted_at)
