@@ -28,8 +28,9 @@ class ReportingSettings(ServiceSettings):
     #: that arrive meanwhile wait for the next group instead of taking a connection each.
     batch_writers: int = Field(default=2, ge=1, le=8)
     #: Items in a group of batch syncs (a batch holds up to 500; a larger one is a group of its own).
-    #: PostgreSQL's CPU an item grows with the group: 29-31 µs at 500, 41-42 at 1,000, 55-57 at
-    #: 2,000 (bench/README.md, session 20), so full batches are not joined.
+    #: A full batch is a group of its own: joining them once cost PostgreSQL more an item (session
+    #: 20), which was the audit entries' look-up, since hashed; joined or not now cost the same
+    #: (bench/README.md, session 21), so there is nothing to gain by raising it.
     batch_group_items: int = Field(default=500, ge=1, le=5000)
 
     clock_skew_seconds: int = Field(
