@@ -6,7 +6,7 @@ import pickle
 from datetime import UTC, datetime, timedelta
 
 from services.scoring.service_layer.projections.backlog import RegionWork, ViewBacklog
-from services.scoring.service_layer.views import Touch
+from services.scoring.service_layer.views import Touch, touch
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -45,3 +45,19 @@ def test_pieces_hold_one_region_each_and_split_employees_without_overlap() -> No
             assert employees == {key[0] for key in part.employee_years}
             seen += [(region, employee) for employee in employees]
     assert len(seen) == len(set(seen)) == 26
+
+
+def test_recording_batches_makes_what_touching_each_row_in_turn_makes() -> None:
+    batches = [
+        work(["e-1", "e-2"], "ev-1", T0 + timedelta(days=2)),
+        work(["e-2"], "ev-2", T0),  # earlier than what the backlog holds: its time is kept
+        work(["e-2", "e-3"], "ev-3", T0 + timedelta(days=5)),  # later: the time stays, the event moves
+    ]
+    backlog = ViewBacklog()
+    expected: dict[tuple[str, str, str], Touch] = {}
+    for batch in batches:
+        backlog.record("kab-a", batch)
+        for key, found in batch.progress.items():
+            touch(expected, key, found.event_id, found.at, found.events)
+    assert backlog._regions["kab-a"].progress == expected
+    assert expected[("e-2", "i-1", "2026-Q1")] == Touch(3, "ev-3", T0)
