@@ -5,6 +5,8 @@ from __future__ import annotations
 import pickle
 from datetime import UTC, datetime, timedelta
 
+from pydantic import TypeAdapter
+
 from services.scoring.service_layer.projections.backlog import RegionWork, ViewBacklog
 from services.scoring.service_layer.views import Touch, touch
 
@@ -61,3 +63,14 @@ def test_recording_batches_makes_what_touching_each_row_in_turn_makes() -> None:
             touch(expected, key, found.event_id, found.at, found.events)
     assert backlog._regions["kab-a"].progress == expected
     assert expected[("e-2", "i-1", "2026-Q1")] == Touch(3, "ev-3", T0)
+
+
+def test_a_backlog_crosses_processes_with_the_same_touches_in_utc() -> None:
+    at = TypeAdapter(datetime).validate_json('"2026-03-02T08:00:00+07:00"')  # as an event's time
+    backlog = ViewBacklog()
+    backlog.record("kab-a", work(["e-1"], "ev-1", at))
+    again = pickle.loads(pickle.dumps(backlog))  # noqa: S301 - as a worker process hands it back
+    kept = again._regions["kab-a"]
+    assert kept.progress == backlog._regions["kab-a"].progress
+    assert kept.employee_years[("e-1", 2026)].at.tzinfo is UTC
+    assert pickle.loads(pickle.dumps(ViewBacklog())).owners == 0  # noqa: S301 - an empty one too

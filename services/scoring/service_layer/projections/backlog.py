@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -80,6 +81,32 @@ class ViewBacklog:
         for region_id, work in other._regions.items():
             self.record(region_id, work)
 
+    def __getstate__(self) -> dict[str, dict[str, tuple[_Columns, _Columns, _Columns]]]:
+        """What crosses between processes (a worker's backlog to the replay, its pieces back): each
+        region's touches as columns, their times in UTC.
+
+        Pickled as they are, each touch was a named tuple to rebuild and its time carried a zone
+        object of its own (pydantic parses an event's offset into a new one each time), pickled
+        and made anew for every row while the other processes waited; in UTC the zone is one
+        object, and the refresh compares the times with the closures' (UTC too) at once. The
+        same instants: the times are only compared. (A dict under a name: an empty state would
+        not be handed to ``__setstate__``.)
+        """
+        return {
+            "regions": {
+                region_id: (_columns(work.progress), _columns(work.summaries), _columns(work.employee_years))
+                for region_id, work in self._regions.items()
+            }
+        }
+
+    def __setstate__(self, state: dict[str, dict[str, tuple[_Columns, _Columns, _Columns]]]) -> None:
+        self._regions = {
+            region_id: RegionWork(
+                progress=_touches(progress), summaries=_touches(summaries), employee_years=_touches(years)
+            )
+            for region_id, (progress, summaries, years) in state["regions"].items()
+        }
+
     def split(self, owners_per_piece: int) -> list[ViewBacklog]:
         """Pieces of one region and at most that many employees (one's rows depend on no one else's)."""
         pieces = []
@@ -125,6 +152,27 @@ def _merge(into: dict[Any, Touch], touches: dict[Any, Touch]) -> None:
             continue
         earliest, at = kept[2], found[2]
         into[key] = _new_touch(Touch, (kept[0] + found[0], found[1], at if at < earliest else earliest))
+
+
+#: A dict of touches as columns: its keys, and their touches' events, event ids and UTC times.
+_Columns = tuple[list[Any], list[int], list[str], list[datetime]]
+
+
+def _columns(touches: dict[Any, Touch]) -> _Columns:
+    return (
+        list(touches),
+        [found[0] for found in touches.values()],
+        [found[1] for found in touches.values()],
+        [found[2].astimezone(UTC) for found in touches.values()],
+    )
+
+
+def _touches(columns: _Columns) -> dict[Any, Touch]:
+    keys, events, event_ids, times = columns
+    return {
+        key: _new_touch(Touch, fields)
+        for key, fields in zip(keys, zip(events, event_ids, times, strict=True), strict=True)
+    }
 
 
 #: Makes a ``Touch`` from its three fields without the named tuple's ``__new__`` (a Python function).
