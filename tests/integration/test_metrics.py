@@ -63,7 +63,7 @@ async def test_metrics_follow_prometheus_conventions_and_exist_from_the_start(st
     # loaded machine a check may pass its 2 s deadline, so the value itself is not asserted here).
     assert value("kinerja_dependency_up", dependency="database") is not None
     assert value("kinerja_dependency_up", dependency="redis") is not None
-    assert (value("kinerja_db_pool_max_connections") or 0) >= ServiceSettings().database_pool_size
+    assert (value("kinerja_db_pool_max_connections") or 0) >= service.context.settings.database_pool_size
     handlers = service.definition.handlers(service.context) if service.definition.handlers else {}
     for topic in {cls.topic for cls in handlers}:
         for reason in DeadLetterReason:
