@@ -14,7 +14,7 @@ from sqlalchemy import event
 
 from services.reporting.entrypoints.dependencies import reporting_settings
 from tests.conftest import auth, new_region_id
-from tests.integration.test_reporting_support import Member, activity, outbox, seed_team
+from tests.integration.test_reporting_support import Member, activity, outbox, seed_team, submit
 
 pytestmark = pytest.mark.integration
 
@@ -110,3 +110,35 @@ async def test_a_batch_the_database_refuses_fails_alone_and_the_same_ids_at_once
     assert sorted(payload["activity_id"] for _, payload in events) == sorted(
         item["activity_id"] for n, (_, items) in enumerate(batches[:-1]) if n != 3 for item in items
     )
+
+
+async def test_submissions_in_more_regions_than_the_pool_has_connections_wait_for_one_and_are_all_stored(
+    start_service, make_token
+):
+    """Each writer takes a connection a region at once: singles and batches in twelve regions want
+    36, three times reporting's pool. The pool lends what it has (session 22 sized it to what the
+    soak's transactions open at once) and the rest wait for a connection: all answered, all stored."""
+    reporting = await start_service("reporting")
+    pool_size = reporting.context.settings.database_pool_size
+    settings = reporting_settings(reporting.context)
+    regions = 12
+    assert regions * (1 + settings.batch_writers) > pool_size
+    teams = [await seed_team(reporting, make_token, new_region_id(), size=2) for _ in range(regions)]
+    singles = [(member, activity(member)) for team in teams for member in team.members]
+    batches = [(team.members[0], [activity(team.members[0]) for _ in range(5)]) for team in teams]
+
+    with connections_in_use(reporting.context.engine) as connections:
+        answers = await asyncio.gather(
+            *(submit(reporting, member, body) for member, body in singles),
+            *(sync(reporting, member, items) for member, items in batches),
+        )
+
+    assert all(answer.status_code == 201 for answer in answers[: len(singles)]), answers
+    for answer in answers[len(singles) :]:
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["accepted"] == 5
+    assert connections.most <= pool_size
+    stored = {payload["activity_id"] for team in teams for _, payload in await outbox(reporting, team.region)}
+    assert stored == {body["activity_id"] for _, body in singles} | {
+        item["activity_id"] for _, items in batches for item in items
+    }
