@@ -1,0 +1,76 @@
+"""The activities' ids compare byte by byte (``COLLATE "C"``, migration 0014): a ``memcmp`` where
+the cluster's locale cost 21.5% of the intake's backends' CPU (bench/README.md, session 21)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from shared.settings import ServiceSettings
+from tests.conftest import auth, new_region_id
+from tests.integration.test_reporting_support import activity, seed_team, submit
+
+pytestmark = pytest.mark.integration
+
+#: Each column's collation, and each index's collation for each of its key columns.
+_COLUMN_COLLATIONS = text(
+    "SELECT a.attname, c.collname FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation "
+    "WHERE a.attrelid = 'reporting.activities'::regclass AND a.attname IN ('activity_id', 'employee_id')"
+)
+_INDEX_COLLATIONS = text(
+    """
+    SELECT i.indexrelid::regclass::text, a.attname, c.collname
+    FROM pg_index i
+    CROSS JOIN LATERAL unnest(i.indkey::int2[], i.indcollation::oid[]) AS k(attnum, collation_id)
+    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+    JOIN pg_collation c ON c.oid = k.collation_id
+    WHERE i.indrelid = 'reporting.activities'::regclass AND a.attname IN ('activity_id', 'employee_id')
+    """
+)
+
+
+async def test_the_activities_ids_and_their_indexes_collate_as_bytes(start_service: Any) -> None:
+    await start_service("reporting")
+    engine = create_async_engine(ServiceSettings().migration_database_url)
+    try:
+        async with engine.connect() as connection:
+            columns = {row[0]: row[1] for row in await connection.execute(_COLUMN_COLLATIONS)}
+            indexes = {tuple(row) for row in await connection.execute(_INDEX_COLLATIONS)}
+    finally:
+        await engine.dispose()
+    assert columns == {"activity_id": "C", "employee_id": "C"}
+    assert indexes == {
+        ("reporting.pk_activities", "activity_id", "C"),
+        ("reporting.ix_activities_region_time", "activity_id", "C"),
+        ("reporting.ix_activities_employee_time", "employee_id", "C"),
+    }
+
+
+async def test_activities_of_one_moment_are_paged_by_their_ids_bytes_each_once(
+    start_service: Any, make_token: Any
+) -> None:
+    """Ties of ``occurred_at`` come in the ids' byte order (upper case before ``_`` before lower
+    case; a linguistic locale would mix them), and the keyset resumes exactly after each."""
+    reporting = await start_service("reporting")
+    team = await seed_team(reporting, make_token, new_region_id())
+    staff = team.members[0]
+    moment = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    ids = ["tie-zzzz01", "tie0aaaa01", "tieBzzzz01", "tie_aaaa01", "tieazzzz01", "tieAaaaa01"]
+    for activity_id in ids:
+        body = activity(staff, activity_id=activity_id, occurred_at=moment)
+        assert (await submit(reporting, staff, body)).status_code == 201
+
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"employee_id": staff.employee_id, "limit": 1} | ({"cursor": cursor} if cursor else {})
+        response = await reporting.client.get("/v1/activities", params=params, headers=auth(team.rater.token))
+        assert response.status_code == 200, response.text
+        seen += [item["activity_id"] for item in response.json()["items"]]
+        if (cursor := response.json()["next_cursor"]) is None:
+            break
+    assert seen == sorted(ids, key=str.encode, reverse=True)
