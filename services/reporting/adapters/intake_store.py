@@ -26,6 +26,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
+from asyncpg.exceptions import UniqueViolationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
@@ -101,9 +102,10 @@ _SEPARATOR = "\\x" + ENVELOPE_SEPARATOR.hex()
 #: the ``IN`` a hashed subplan, the inserted ids hashed once for all the rows that ask. Left bare,
 #: it was planned as a nested loop, reading the inserted rows again for each asking row.
 _IS_INSERTED = "({} IN (SELECT activity_id FROM inserted)) IS TRUE"
+_SKIP_STORED = "ON CONFLICT (region_id, activity_id) DO NOTHING"
 
 
-def _insert_activities_and_events(outbox: str) -> str:
+def _insert_activities_and_events(outbox: str, *, skip_stored: bool = True) -> str:
     """Activities from an array of ``intake_item`` (one prepared statement whatever the count; a
     multi-row VALUES would be a new statement per count) and, in the same statement, the events of
     the rows really inserted (into the ``outbox`` table) and the audit entries.
@@ -127,6 +129,10 @@ def _insert_activities_and_events(outbox: str) -> str:
     inserted ids hashed once. The inserted rows scanned for each entry (its list split again for
     each row read) cost a group of four 500-item batches 69 µs of PostgreSQL's CPU an item instead
     of 21, and a group of 200 single submissions 59 instead of 29 (bench/README.md, session 21).
+
+    ``skip_stored``: an activity whose id is stored already is left out (``ON CONFLICT DO
+    NOTHING``). Without it such an id fails the statement (``pk_activities``), and each new row
+    descends the primary key once, not twice (the conflict check, then the insert).
     """
     columns, audit_columns = ", ".join(ACTIVITY_COLUMNS), ", ".join(_AUDIT_COLUMNS)
     return f"""
@@ -134,7 +140,7 @@ WITH inserted AS (
     INSERT INTO activities ({columns}, region_id, status, submitted_at, revision)
     SELECT {_item_columns()}, ${_REGION}, 'submitted', ${_NOW}, 1
     FROM unnest(${_ITEMS}::intake_item[]) AS item({columns})
-    ON CONFLICT (region_id, activity_id) DO NOTHING
+    {_SKIP_STORED if skip_stored else ""}
     RETURNING activity_id
 ), published AS (
     INSERT INTO {outbox} (event_id, topic, partition_key, event_type, value, region_id)
@@ -205,6 +211,10 @@ _ACTIVITIES_AMONG = "SELECT * FROM activities WHERE region_id = $1 AND activity_
 #: run (pg_stat_statements, bench/README.md, session 11).
 _GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
 
+#: Set by ``BEGIN``'s message: a group's insert runs in it without ``ON CONFLICT`` (a group is new
+#: but for resends), and a stored id refuses it by the primary key's name.
+_SAVEPOINT, _PRIMARY_KEY = "before_insert", "pk_activities"
+
 
 def _literal(region_id: str) -> str:
     """The region id as a SQL literal: the parameterless BEGIN message cannot bind it.
@@ -243,11 +253,16 @@ def reported_event(shown: bytes, event_id: bytes, after_id: bytes) -> bytes:
 class IntakeTransaction:
     """One open transaction restricted to one region."""
 
-    def __init__(self, driver: Any, region_id: str, outbox: OutboxWriter, insert_statement: str) -> None:
+    def __init__(
+        self, driver: Any, region_id: str, outbox: OutboxWriter, insert_statements: tuple[str, str]
+    ) -> None:
         self._driver = driver
         self.region_id = region_id
         self._outbox = outbox
-        self._insert_statement = insert_statement
+        #: The insert for new ids only, and the one that skips stored ids.
+        self._insert_new, self._insert_skipping_stored = insert_statements
+        #: Whether ``_SAVEPOINT`` still stands where ``BEGIN`` set it, nothing inserted since.
+        self._before_insert = True
         self._items: list[tuple[Any, ...]] = []
         #: Each employee's activity ids and events, in the order emitted (employees by their first).
         self._events: dict[str, tuple[list[str], list[bytes]]] = {}
@@ -305,9 +320,21 @@ class IntakeTransaction:
         # sorts and joins 500 envelopes a batch (bench/README.md, session 21).
         activity_ids = [" ".join(ids) for ids, _ in events.values()]
         values = [ENVELOPE_SEPARATOR.join(envelopes) for _, envelopes in events.values()]
-        rows = await self._driver.fetch(
-            self._insert_statement, items, self.region_id, now, entries, list(events), activity_ids, values
-        )
+        arguments = (items, self.region_id, now, entries, list(events), activity_ids, values)
+        if self._before_insert:
+            # Tried plainly: ON CONFLICT descends the primary key twice a row (its check, then the
+            # insert), 14-21% of the statement's CPU (bench/README.md, session 22). An id stored
+            # before (a resend, or one a concurrent group committed first: the key waits for it)
+            # refuses the whole statement; rolled back, the group is written skipping stored ids.
+            self._before_insert = False
+            try:
+                rows = await self._driver.fetch(self._insert_new, *arguments)
+                return {row[0] for row in rows}
+            except UniqueViolationError as exc:
+                if exc.constraint_name != _PRIMARY_KEY:
+                    raise
+            await self._driver.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+        rows = await self._driver.fetch(self._insert_skipping_stored, *arguments)
         return {row[0] for row in rows}
 
 
@@ -321,7 +348,10 @@ class IntakeStore:
     def __init__(self, engine: AsyncEngine, *, outbox: OutboxWriter) -> None:
         self._engine = engine
         self._outbox = outbox
-        self._insert_statement = _insert_activities_and_events(outbox.table.name)
+        self._insert_statements = (
+            _insert_activities_and_events(outbox.table.name, skip_stored=False),
+            _insert_activities_and_events(outbox.table.name),
+        )
 
     @asynccontextmanager
     async def transaction(self, region_id: str) -> AsyncIterator[IntakeTransaction]:
@@ -336,10 +366,13 @@ class IntakeStore:
         pooled = await self._engine.raw_connection()
         try:
             driver: Any = pooled.driver_connection
-            begin = f"BEGIN; SET LOCAL {REGION_SETTING} = {_literal(region_id)}; {_GENERIC_PLANS}"
+            begin = (
+                f"BEGIN; SET LOCAL {REGION_SETTING} = {_literal(region_id)}; {_GENERIC_PLANS}; "
+                f"SAVEPOINT {_SAVEPOINT}"
+            )
             try:
                 await driver.execute(begin)
-                yield IntakeTransaction(driver, region_id, self._outbox, self._insert_statement)
+                yield IntakeTransaction(driver, region_id, self._outbox, self._insert_statements)
                 await driver.execute("COMMIT")
             except CONNECTION_LOST as exc:
                 # The pool must not hand this connection out again.

@@ -1,0 +1,148 @@
+"""A group's activities are inserted plainly, without ``ON CONFLICT`` (one descent of the primary key
+a row, not two); an id stored before, even by a group committed while this one waited for it,
+rolls the insert back to the savepoint ``BEGIN`` set, and the group is written skipping stored ids."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, insert, select, text
+
+from services.reporting.adapters.tables import activities
+from services.reporting.entrypoints.dependencies import submission_writer
+from services.reporting.service_layer.intake import Claim, ClaimResult
+from services.reporting.service_layer.schemas import ActivityCreate
+from shared.auth import Principal, Role
+from shared.db import restrict_to_region
+from tests.conftest import new_region_id
+from tests.integration.test_reporting_support import Member, activity, outbox, seed_team
+
+pytestmark = pytest.mark.integration
+
+
+def _claim(region: str, member: Member, items: list[ActivityCreate]) -> Claim:
+    principal = Principal(member.employee_id, region, frozenset({Role.EMPLOYEE}), member.employee_id)
+    return Claim(principal, member.employee_id, list(enumerate(items)), "10.0.0.7", batch=True)
+
+
+async def test_a_new_group_is_inserted_plainly_and_a_resend_again_skipping_stored_ids(
+    start_service: Any, make_token: Any
+) -> None:
+    reporting = await start_service("reporting")
+    context = reporting.context
+    team = await seed_team(reporting, make_token, new_region_id())
+    member = team.members[0]
+    stored, fresh = (ActivityCreate.model_validate(activity(member)) for _ in range(2))
+    write = submission_writer(context)
+
+    statements: list[str] = []
+    drivers: list[Any] = []
+
+    def record(query: Any) -> None:
+        statements.append(query.query)
+
+    def listen(dbapi_connection: Any, *_: Any) -> None:
+        drivers.append(dbapi_connection.driver_connection)
+        dbapi_connection.driver_connection.add_query_logger(record)
+
+    # The statements are prepared (and their types read) once per connection.
+    await write(team.region, [_claim(team.region, member, [ActivityCreate.model_validate(activity(member))])])
+    event.listen(context.engine.sync_engine, "checkout", listen)
+    try:
+        first = await write(team.region, [_claim(team.region, member, [stored])])
+        await asyncio.sleep(0)  # the loggers are called soon after each query
+        plain = list(statements)
+        statements.clear()
+        again = await write(team.region, [_claim(team.region, member, [stored, fresh])])
+    finally:
+        event.remove(context.engine.sync_engine, "checkout", listen)
+        await asyncio.sleep(0)  # the loggers are called soon after each query
+        for driver in drivers:
+            driver.remove_query_logger(record)
+
+    assert [outcome.outcome for outcome in first[0].outcomes] == ["accepted"]
+    assert [outcome.outcome for outcome in again[0].outcomes] == ["duplicate", "accepted"]
+    # The new group: BEGIN (with the savepoint), the indicators, the plain insert, COMMIT.
+    assert len(plain) == 4, plain
+    assert plain[0].endswith("SAVEPOINT before_insert")
+    assert "INSERT INTO activities" in plain[2]
+    assert "ON CONFLICT" not in plain[2]
+    # The resend: refused by the key, rolled back to the savepoint, written skipping stored ids,
+    # then the stored one read for its answer.
+    assert statements[2] == plain[2]
+    assert statements[3] == "ROLLBACK TO SAVEPOINT before_insert"
+    assert "ON CONFLICT (region_id, activity_id) DO NOTHING" in statements[4]
+    assert statements[5].startswith("SELECT * FROM activities")
+    assert statements[-1] == "COMMIT"
+    # Each activity's event once, nothing of the rolled-back attempt.
+    events = await outbox(reporting, team.region)
+    assert [payload["activity_id"] for _, payload in events][1:] == [stored.activity_id, fresh.activity_id]
+
+
+@pytest.mark.parametrize("holder_commits", [True, False])
+async def test_an_id_a_concurrent_group_holds_is_answered_after_that_group_ends(
+    start_service: Any, make_token: Any, holder_commits: bool
+) -> None:
+    """The plain insert waits for the transaction holding the same key, as ``ON CONFLICT`` did:
+    committed, the id is someone else's (taken) and nothing of it is written twice; rolled back,
+    the id is this group's."""
+    reporting = await start_service("reporting")
+    context = reporting.context
+    team = await seed_team(reporting, make_token, new_region_id())
+    member, colleague = team.members
+    contested, fresh = (ActivityCreate.model_validate(activity(member)) for _ in range(2))
+    write = submission_writer(context)
+    # The region's zone read and the statements prepared before the holder takes the key.
+    await write(team.region, [_claim(team.region, member, [ActivityCreate.model_validate(activity(member))])])
+
+    async with context.session_factory() as holder:
+        transaction = await holder.begin()
+        await restrict_to_region(holder, team.region)
+        await holder.execute(
+            insert(activities).values(
+                region_id=team.region,
+                activity_id=contested.activity_id,
+                employee_id=colleague.employee_id,
+                plan_id="plan-elsewhere",
+                result_id="result-elsewhere",
+                indicator_id=colleague.indicators["count"],
+                occurred_at=datetime.now(UTC),
+                description="held by a concurrent group",
+                status="submitted",
+            )
+        )
+        claims = [_claim(team.region, member, [contested, fresh])]
+        writing: asyncio.Future[list[ClaimResult]] = asyncio.ensure_future(write(team.region, claims))
+        async with context.engine.connect() as watcher:
+            for _ in range(600):  # until the group waits for the holder's key
+                waiting = await watcher.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE wait_event = 'transactionid' AND usename = current_user"
+                    )
+                )
+                if waiting:
+                    break
+                await asyncio.sleep(0.05)
+            assert waiting == 1
+        assert not writing.done()
+        await (transaction.commit() if holder_commits else transaction.rollback())
+    results = await writing
+
+    outcomes = [outcome.outcome for outcome in results[0].outcomes]
+    assert outcomes == (["taken", "accepted"] if holder_commits else ["accepted", "accepted"])
+    async with context.session_factory() as session, session.begin():
+        await restrict_to_region(session, team.region)
+        stored = await session.scalar(
+            select(func.count()).where(
+                activities.c.region_id == team.region,
+                activities.c.activity_id.in_([contested.activity_id, fresh.activity_id]),
+            )
+        )
+    assert stored == 2
+    written = [payload["activity_id"] for _, payload in await outbox(reporting, team.region)][1:]
+    expected = [fresh] if holder_commits else [contested, fresh]
+    assert written == [item.activity_id for item in expected]
