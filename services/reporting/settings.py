@@ -24,9 +24,10 @@ class ReportingSettings(ServiceSettings):
     #: Submissions hold at most a connection a region per writer of their queues (below, and one
     #: writer of single submissions); reads take the rest, and a burst beyond the pool waits for a
     #: connection (milliseconds) rather than warming another backend: each one first used grows by
-    #: ~3.4 MB and keeps it. 10: the soaks' most transactions open at once (9 at 500/s on a loaded
-    #: machine, sampled; 10 warm at 1,000/s's first minute), where 20 warmed new backends for
-    #: minutes (bench/README.md, session 22).
+    #: ~3.4 MB and keeps it. 10: the soaks' transactions open at once were 4 on average, 8-9 at the
+    #: 99th percentile and 12 at most (500/s on a loaded machine, sampled), and about 10 were warm at
+    #: the first minute's end at 1,000/s, where 20 warmed new backends for minutes (bench/README.md,
+    #: session 22).
     database_pool_size: int = Field(default=10, ge=1)
     #: Groups of batch syncs written at once, each a transaction a region (group commit): batches
     #: that arrive meanwhile wait for the next group instead of taking a connection each.
