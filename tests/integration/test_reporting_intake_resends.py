@@ -1,6 +1,7 @@
-"""A group's activities are inserted plainly, without ``ON CONFLICT`` (one descent of the primary key
-a row, not two); an id stored before, even by a group committed while this one waited for it,
-rolls the insert back to the savepoint ``BEGIN`` set, and the group is written skipping stored ids."""
+"""A group of batches is inserted plainly, without ``ON CONFLICT`` (one descent of the primary key a
+row, not two); an id stored before, even by a group committed while this one waited for it, rolls
+the insert back to the savepoint ``BEGIN`` set, and the group is written skipping stored ids. A group
+of single submissions (resent one by one) skips stored ids at once."""
 
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ from tests.integration.test_reporting_support import Member, activity, outbox, s
 pytestmark = pytest.mark.integration
 
 
-def _claim(region: str, member: Member, items: list[ActivityCreate]) -> Claim:
+def _claim(region: str, member: Member, items: list[ActivityCreate], *, batch: bool = True) -> Claim:
     principal = Principal(member.employee_id, region, frozenset({Role.EMPLOYEE}), member.employee_id)
-    return Claim(principal, member.employee_id, list(enumerate(items)), "10.0.0.7", batch=True)
+    return Claim(principal, member.employee_id, list(enumerate(items)), "10.0.0.7", batch=batch)
 
 
 async def test_a_new_group_is_inserted_plainly_and_a_resend_again_skipping_stored_ids(
@@ -35,7 +36,7 @@ async def test_a_new_group_is_inserted_plainly_and_a_resend_again_skipping_store
     context = reporting.context
     team = await seed_team(reporting, make_token, new_region_id())
     member = team.members[0]
-    stored, fresh = (ActivityCreate.model_validate(activity(member)) for _ in range(2))
+    stored, other, fresh, single = (ActivityCreate.model_validate(activity(member)) for _ in range(4))
     write = submission_writer(context)
 
     statements: list[str] = []
@@ -52,19 +53,25 @@ async def test_a_new_group_is_inserted_plainly_and_a_resend_again_skipping_store
     await write(team.region, [_claim(team.region, member, [ActivityCreate.model_validate(activity(member))])])
     event.listen(context.engine.sync_engine, "checkout", listen)
     try:
-        first = await write(team.region, [_claim(team.region, member, [stored])])
+        first = await write(team.region, [_claim(team.region, member, [stored, other])])
         await asyncio.sleep(0)  # the loggers are called soon after each query
         plain = list(statements)
         statements.clear()
         again = await write(team.region, [_claim(team.region, member, [stored, fresh])])
+        await asyncio.sleep(0)
+        resent = list(statements)
+        statements.clear()
+        singles = [_claim(team.region, member, [item], batch=False) for item in (single, fresh)]
+        one_by_one = await write(team.region, singles)
     finally:
         event.remove(context.engine.sync_engine, "checkout", listen)
         await asyncio.sleep(0)  # the loggers are called soon after each query
         for driver in drivers:
             driver.remove_query_logger(record)
 
-    assert [outcome.outcome for outcome in first[0].outcomes] == ["accepted"]
+    assert [outcome.outcome for outcome in first[0].outcomes] == ["accepted", "accepted"]
     assert [outcome.outcome for outcome in again[0].outcomes] == ["duplicate", "accepted"]
+    assert [result.outcomes[0].outcome for result in one_by_one] == ["accepted", "duplicate"]
     # The new group: BEGIN (with the savepoint), the indicators, the plain insert, COMMIT.
     assert len(plain) == 4, plain
     assert plain[0].endswith("SAVEPOINT before_insert")
@@ -72,14 +79,18 @@ async def test_a_new_group_is_inserted_plainly_and_a_resend_again_skipping_store
     assert "ON CONFLICT" not in plain[2]
     # The resend: refused by the key, rolled back to the savepoint, written skipping stored ids,
     # then the stored one read for its answer.
-    assert statements[2] == plain[2]
-    assert statements[3] == "ROLLBACK TO SAVEPOINT before_insert"
-    assert "ON CONFLICT (region_id, activity_id) DO NOTHING" in statements[4]
-    assert statements[5].startswith("SELECT * FROM activities")
-    assert statements[-1] == "COMMIT"
+    assert resent[2] == plain[2]
+    assert resent[3] == "ROLLBACK TO SAVEPOINT before_insert"
+    assert "ON CONFLICT (region_id, activity_id) DO NOTHING" in resent[4]
+    assert resent[5].startswith("SELECT * FROM activities")
+    assert resent[-1] == "COMMIT"
+    # Single submissions: stored ids skipped at once, nothing rolled back.
+    assert "ON CONFLICT (region_id, activity_id) DO NOTHING" in statements[2]
+    assert not any(statement.startswith("ROLLBACK") for statement in statements)
     # Each activity's event once, nothing of the rolled-back attempt.
     events = await outbox(reporting, team.region)
-    assert [payload["activity_id"] for _, payload in events][1:] == [stored.activity_id, fresh.activity_id]
+    written = [payload["activity_id"] for _, payload in events][1:]
+    assert written == [item.activity_id for item in (stored, other, fresh, single)]
 
 
 @pytest.mark.parametrize("holder_commits", [True, False])

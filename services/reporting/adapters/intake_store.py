@@ -321,12 +321,15 @@ class IntakeTransaction:
         activity_ids = [" ".join(ids) for ids, _ in events.values()]
         values = [ENVELOPE_SEPARATOR.join(envelopes) for _, envelopes in events.values()]
         arguments = (items, self.region_id, now, entries, list(events), activity_ids, values)
-        if self._before_insert:
-            # Tried plainly: ON CONFLICT descends the primary key twice a row (its check, then the
-            # insert), 14-21% of the statement's CPU (bench/README.md, session 22). An id stored
-            # before (a resend, or one a concurrent group committed first: the key waits for it)
-            # refuses the whole statement; rolled back, the group is written skipping stored ids.
-            self._before_insert = False
+        # A group of batches (its items outnumber its claims, each witnessed by one entry) is tried
+        # plainly: ON CONFLICT descends the primary key twice a row (its check, then the insert),
+        # 14-21% of the statement's CPU (bench/README.md, session 22). An id stored before (a
+        # resend, or one a concurrent group committed first: the key waits for it) refuses the whole
+        # statement; rolled back, the group is written skipping stored ids. A group of single
+        # submissions skips them at once: singles are resent one by one (2% in the simulator), so a
+        # group of dozens would often hold one, and its plain attempt would be wasted.
+        plainly, self._before_insert = self._before_insert and len(items) > len(entries), False
+        if plainly:
             try:
                 rows = await self._driver.fetch(self._insert_new, *arguments)
                 return {row[0] for row in rows}
