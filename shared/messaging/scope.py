@@ -9,7 +9,6 @@ however many events asked for it) and, in a replay, the replay's backlog of view
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -82,13 +81,19 @@ class Batch(Generic[Backlog]):
         self._events.clear()
 
 
-@dataclass(frozen=True, slots=True)
 class HandlerScope(Generic[Backlog]):
-    """What one event's handler acts with: its batch's transaction, outbox and deferred work."""
+    """What one event's handler acts with: its batch's transaction, outbox and deferred work.
 
-    batch: Batch[Backlog]
-    #: The event being applied: what the handler emits is caused by it.
-    applying: EnvelopeHead
+    A plain class with slots, one made for every event: a frozen dataclass sets each field through
+    ``object.__setattr__`` (bench/README.md, session 22).
+    """
+
+    __slots__ = ("applying", "batch")
+
+    def __init__(self, batch: Batch[Backlog], applying: EnvelopeHead) -> None:
+        self.batch = batch
+        #: The event being applied: what the handler emits is caused by it.
+        self.applying = applying
 
     @property
     def session(self) -> AsyncSession:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Container, Iterable
-from dataclasses import dataclass
 from functools import reduce
 from typing import Annotated, Any, Generic, Literal, TypeVar, cast
 
@@ -17,13 +16,24 @@ from shared.messaging.consumer.dead_letters import DeadLetterReason
 EventType = TypeVar("EventType", bound=Event)
 
 
-@dataclass(frozen=True, slots=True)
 class ConsumedEvent:
-    """A decoded event with where it came from."""
+    """A decoded event with where it came from.
 
-    envelope: EnvelopeHead
-    event: Event | None  # None: another consumer's event on a shared topic, skipped
-    record: ConsumerRecord[bytes, bytes]
+    A plain class with slots, one made for every record: a frozen dataclass sets each field through
+    ``object.__setattr__`` (bench/README.md, session 22).
+    """
+
+    __slots__ = ("envelope", "event", "record")
+
+    def __init__(
+        self, *, envelope: EnvelopeHead, event: Event | None, record: ConsumerRecord[bytes, bytes]
+    ) -> None:
+        self.envelope = envelope
+        self.event = event  # None: another consumer's event on a shared topic, skipped
+        self.record = record
+
+    def __repr__(self) -> str:
+        return f"ConsumedEvent(envelope={self.envelope!r}, event={self.event!r}, record={self.record!r})"
 
 
 class TypedEnvelope(EnvelopeHead, Generic[EventType]):
