@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 #: Partitions of every topic, and the one place the number is decided: it bounds the consumer
 #: instances per group and the replay's worker processes, and cannot shrink once topics exist
@@ -38,6 +38,26 @@ class Event(BaseModel):
         raise NotImplementedError
 
 
+def _standard_time(value: object) -> object:
+    """A sent time as the standard library parses it: one sent in UTC (as every producer sends an
+    envelope's) then has the standard library's ``UTC`` as its zone, another offset a standard
+    ``timezone``, where pydantic gives each time a zone object of its own whose offset is asked from
+    Python: comparing two such times costs ~4,100 instructions against ~400, asking one its instant
+    ~6,300, and a consumer does both several times an event (its freshness, touches, stamps, the
+    activity's period and deltas). The instant and the offset are the same; any other text or value
+    is left to pydantic."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    return value
+
+
+#: A time as events carry it, parsed as the standard library does (``_standard_time``).
+SentTime = Annotated[datetime, BeforeValidator(_standard_time)]
+
+
 class EnvelopeHead(BaseModel):
     """Every field of the envelope but its payload: what a consumer's handler is given beside the
     event, which the consumer validates straight from the payload's JSON (``shared.messaging.consumer``)."""
@@ -46,7 +66,7 @@ class EnvelopeHead(BaseModel):
 
     event_id: uuid.UUID
     type: str
-    occurred_at: datetime
+    occurred_at: SentTime
     producer: str
     region_id: str
     correlation_id: str | None = None
