@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from shared.contracts.base import Event
+from shared.contracts.base import Event, SentTime
 
 
 class ActivityReported(Event):
@@ -21,7 +21,7 @@ class ActivityReported(Event):
     plan_id: str
     result_id: str
     indicator_id: str
-    occurred_at: datetime
+    occurred_at: SentTime
     quantity: Decimal | None = None
     denominator: Decimal | None = Field(default=None, description="For ratio indicators: the base count.")
     description: str

@@ -11,6 +11,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from shared.contracts import Envelope
+from shared.contracts.reporting import ActivityReported
 
 _PYDANTIC_TIME = TypeAdapter(datetime)
 
@@ -65,3 +66,24 @@ def test_text_the_standard_library_cannot_read_is_left_to_pydantic() -> None:
     assert _envelope("2026-12-05T06:09:22.057Z").occurred_at == datetime(
         2026, 12, 5, 6, 9, 22, 57000, tzinfo=UTC
     )
+
+
+@pytest.mark.parametrize("sent", ["2026-03-04T05:06:07.123456Z", "2026-03-04T12:06:07+07:00"])
+def test_an_activitys_time_is_read_alike(sent: str) -> None:
+    payload = {
+        "region_id": "r",
+        "activity_id": "a",
+        "employee_id": "e",
+        "plan_id": "p",
+        "result_id": "rh",
+        "indicator_id": "i",
+        "occurred_at": sent,
+        "description": "d",
+    }
+    reported = ActivityReported.model_validate(payload)
+    expected = _PYDANTIC_TIME.validate_json(f'"{sent}"')
+
+    assert reported.occurred_at == expected
+    assert reported.occurred_at.utcoffset() == expected.utcoffset()
+    assert type(reported.occurred_at.tzinfo) is timezone  # compared and timed in C
+    assert ActivityReported.model_validate_json(reported.model_dump_json()) == reported
