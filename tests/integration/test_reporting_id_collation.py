@@ -18,8 +18,10 @@ pytestmark = pytest.mark.integration
 
 #: Each column's collation, and each index's collation for each of its key columns.
 _COLUMN_COLLATIONS = text(
-    "SELECT a.attname, c.collname FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation "
-    "WHERE a.attrelid = 'reporting.activities'::regclass AND a.attname IN ('activity_id', 'employee_id')"
+    "SELECT a.attrelid::regclass::text, a.attname, c.collname "
+    "FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation "
+    "WHERE a.attrelid IN ('reporting.activities'::regclass, 'reporting.activity_evidence'::regclass) "
+    "AND a.attname IN ('activity_id', 'employee_id')"
 )
 _INDEX_COLLATIONS = text(
     """
@@ -28,7 +30,8 @@ _INDEX_COLLATIONS = text(
     CROSS JOIN LATERAL unnest(i.indkey::int2[], i.indcollation::oid[]) AS k(attnum, collation_id)
     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
     JOIN pg_collation c ON c.oid = k.collation_id
-    WHERE i.indrelid = 'reporting.activities'::regclass AND a.attname IN ('activity_id', 'employee_id')
+    WHERE i.indrelid IN ('reporting.activities'::regclass, 'reporting.activity_evidence'::regclass)
+      AND a.attname IN ('activity_id', 'employee_id')
     """
 )
 
@@ -38,16 +41,47 @@ async def test_the_activities_ids_and_their_indexes_collate_as_bytes(start_servi
     engine = create_async_engine(ServiceSettings().migration_database_url)
     try:
         async with engine.connect() as connection:
-            columns = {row[0]: row[1] for row in await connection.execute(_COLUMN_COLLATIONS)}
+            columns = {tuple(row) for row in await connection.execute(_COLUMN_COLLATIONS)}
             indexes = {tuple(row) for row in await connection.execute(_INDEX_COLLATIONS)}
     finally:
         await engine.dispose()
-    assert columns == {"activity_id": "C", "employee_id": "C"}
+    # The evidence's activity id too: its look-ups compare it with the activities' (migration 0015).
+    assert columns == {
+        ("reporting.activities", "activity_id", "C"),
+        ("reporting.activities", "employee_id", "C"),
+        ("reporting.activity_evidence", "activity_id", "C"),
+        ("reporting.activity_evidence", "employee_id", "default"),
+    }
     assert indexes == {
         ("reporting.pk_activities", "activity_id", "C"),
         ("reporting.ix_activities_region_time", "activity_id", "C"),
         ("reporting.ix_activities_employee_time", "employee_id", "C"),
+        ("reporting.pk_activity_evidence", "activity_id", "C"),
     }
+
+
+async def test_an_activitys_evidence_is_found_by_its_key_whole(start_service: Any) -> None:
+    """An index of another collation than the comparison's cannot serve it: before 0015 the
+    evidence's key was searched by the region alone for each activity."""
+    await start_service("reporting")
+    engine = create_async_engine(ServiceSettings().migration_database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = "\n".join(
+                row[0]
+                for row in await connection.execute(
+                    text(
+                        "EXPLAIN SELECT a.activity_id, (SELECT count(*) FROM reporting.activity_evidence e "
+                        "WHERE e.activity_id = a.activity_id AND e.region_id = a.region_id) "
+                        "FROM reporting.activities a"
+                    )
+                )
+            )
+    finally:
+        await engine.dispose()
+    assert "pk_activity_evidence" in plan, plan
+    assert "activity_id = (a.activity_id)" in plan, plan
 
 
 async def test_activities_of_one_moment_are_paged_by_their_ids_bytes_each_once(
