@@ -89,3 +89,35 @@ async def test_a_visit_dated_outside_the_date_window_is_refused(start_service, m
 
     assert refused.status_code == 422, refused.text
     assert refused.json()["error"]["field"] == "visited_at"
+
+
+async def test_a_batchs_times_are_stored_to_the_microsecond_with_their_offsets(start_service, make_token):
+    """A batch's times travel to the database as microseconds since 2000 (intake_store._item) and
+    are read back as sent: the same instant, to the microsecond, in the device's offset."""
+    reporting = await start_service("reporting")
+    team = await seed_team(reporting, make_token, new_region_id(), size=1)
+    staff = team.members[0]
+    moment = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=123_456)
+    times = [
+        moment.astimezone(WIB).isoformat(),
+        (moment + timedelta(microseconds=876_545))
+        .astimezone(timezone(-timedelta(hours=3, minutes=30)))
+        .isoformat(),
+        (moment - timedelta(minutes=59, microseconds=1))
+        .astimezone(timezone(timedelta(hours=5, minutes=45)))
+        .isoformat(),
+    ]
+    items = [activity(staff, occurred_at=sent) for sent in times]
+    answer = await reporting.client.post(
+        "/v1/activities/batch", json={"items": items}, headers=auth(staff.token)
+    )
+    assert answer.status_code == 200, answer.text
+    assert [item["outcome"] for item in answer.json()["items"]] == ["accepted"] * 3
+
+    for body, sent in zip(items, times, strict=True):
+        stored = await reporting.client.get(
+            f"/v1/activities/{body['activity_id']}", headers=auth(staff.token)
+        )
+        assert stored.json()["occurred_at"] == sent
+    assert times[1].endswith(".000001-03:30")
+    assert times[2].endswith(".123455+05:45")
