@@ -23,7 +23,7 @@ import operator
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from asyncpg.exceptions import UniqueViolationError
@@ -63,52 +63,19 @@ _ACTIVITY_VALUES = operator.itemgetter(*ACTIVITY_COLUMNS)
 _NUMBERS_AT = tuple((n, name) for n, (name, kind) in enumerate(ACTIVITY_COLUMNS.items()) if kind == "numeric")
 
 
-_OCCURRED_AT = list(ACTIVITY_COLUMNS).index("occurred_at")
-_ORDINAL_2000 = date(2000, 1, 1).toordinal()
-#: Instants (µs from 2000) the statement's ``float8`` product turns back exactly: |µs| < 2⁵³,
-#: the years 1715 to 2285.
-_EXACT_MICROSECONDS = 2**53
-
-
-def _item(row: dict[str, Any], as_text: dict[str, Any]) -> tuple[tuple[Any, ...], int]:
-    """An activity's ``intake_item``: its columns, and its time as microseconds since 2000-01-01 UTC.
-
-    Numbers travel as text (from ``as_text``): the driver's binary encoding of each ``Decimal`` cost
-    more than the database's parsing of its text. The time travels as that integer, not as the
-    item's ``timestamptz``: the driver's encoding of an aware time (two comparisons with infinity,
-    ``astimezone``, a subtraction) cost ~11,500 instructions an item, the sum below ~3,500
-    (bench/README.md, session 22). Made from the time's fields as sent and its offset's minutes
-    (``occurred_utc_offset``, stored beside it), never through another offset. A time outside the
-    exact range (a window configured before 1715) travels as before.
-    """
+def _item(row: dict[str, Any], as_text: dict[str, Any]) -> tuple[Any, ...]:
+    """An activity's ``intake_item``: its columns. Numbers travel as text (from ``as_text``): the
+    driver's binary encoding of each ``Decimal`` cost more than the database's parsing of its text."""
     values = list(_ACTIVITY_VALUES(row))
     for n, name in _NUMBERS_AT:
         values[n] = as_text[name]
-    at: datetime = values[_OCCURRED_AT]
-    minutes = ((at.toordinal() - _ORDINAL_2000) * 24 + at.hour) * 60 + at.minute - row["occurred_utc_offset"]
-    microseconds = minutes * 60_000_000 + at.second * 1_000_000 + at.microsecond
-    if -_EXACT_MICROSECONDS < microseconds < _EXACT_MICROSECONDS:
-        values[_OCCURRED_AT] = None
-    return tuple(values), microseconds
-
-
-#: The items' time: as microseconds since 2000 (``_item``), unless sent as the time itself. A
-#: product of ``float8`` and an interval of one microsecond is exact below 2⁵³, and an interval of
-#: time alone (no days) is added to a ``timestamptz`` whatever the session's zone.
-_OCCURRED_AT_COLUMN = (
-    "coalesce(item.occurred_at, "
-    "timestamptz '2000-01-01 00:00:00+00' + item.occurred_us * interval '1 microsecond')"
-)
+    return tuple(values)
 
 
 def _item_columns() -> str:
     """The items' columns as the activities take them: numbers cast from their text."""
     return ", ".join(
-        f"item.{name}::numeric AS {name}"
-        if kind == "numeric"
-        else f"{_OCCURRED_AT_COLUMN} AS {name}"
-        if name == "occurred_at"
-        else f"item.{name}"
+        f"item.{name}::numeric AS {name}" if kind == "numeric" else f"item.{name}"
         for name, kind in ACTIVITY_COLUMNS.items()
     )
 
@@ -123,9 +90,6 @@ def _audit_entry(entry: dict[str, Any]) -> tuple[Any, ...]:
 
 
 _ITEMS, _REGION, _NOW, _AUDIT_ENTRIES, _EMPLOYEES, _EVENT_ACTIVITIES, _EVENTS = 1, 2, 3, 4, 5, 6, 7
-#: The items' times (``_item``) in their order, space-separated: as one text, not an ``int8[]``,
-#: whose driver checks each element against abstract classes (~2,900 instructions an item).
-_OCCURRED = 8
 #: Where an envelope's event id stands in it (``substring``'s first byte is 1), and its length.
 _ID_FROM, _ID_LENGTH = len(b'{"event_id":"') + 1, 36
 
@@ -175,8 +139,7 @@ def _insert_activities_and_events(outbox: str, *, skip_stored: bool = True) -> s
 WITH inserted AS (
     INSERT INTO activities ({columns}, region_id, status, submitted_at, revision)
     SELECT {_item_columns()}, ${_REGION}, 'submitted', ${_NOW}, 1
-    FROM unnest(${_ITEMS}::intake_item[], string_to_array(${_OCCURRED}, ' ')::int8[])
-        AS item({columns}, occurred_us)
+    FROM unnest(${_ITEMS}::intake_item[]) AS item({columns})
     {_SKIP_STORED if skip_stored else ""}
     RETURNING activity_id
 ), published AS (
@@ -301,8 +264,6 @@ class IntakeTransaction:
         #: Whether ``_SAVEPOINT`` still stands where ``BEGIN`` set it, nothing inserted since.
         self._before_insert = True
         self._items: list[tuple[Any, ...]] = []
-        #: The items' times, as ``_item`` makes them.
-        self._occurred: list[int] = []
         #: Each employee's activity ids and events, in the order emitted (employees by their first).
         self._events: dict[str, tuple[list[str], list[bytes]]] = {}
         #: The envelopes' fields by correlation id (every item of a request has its request's), and
@@ -325,9 +286,7 @@ class IntakeTransaction:
                     ActivityReported, region_id=values["region_id"], occurred_at=values["submitted_at"]
                 )
             after_id = self._envelopes[correlation_id] = self._envelope_after_id(correlation_id)
-        item, occurred = _item(values, as_text)
-        self._items.append(item)
-        self._occurred.append(occurred)
+        self._items.append(_item(values, as_text))
         events = self._events.get(employee_id := values["employee_id"])
         if events is None:
             events = self._events[employee_id] = ([], [])
@@ -353,7 +312,6 @@ class IntakeTransaction:
         Each audit entry names the activities it records under ``witnesses`` (a list of ids).
         """
         items, self._items = self._items, []
-        occurred, self._occurred = self._occurred, []
         events, self._events = self._events, {}
         if len(items) != len(activities):
             raise ValueError(f"{len(activities)} activities, {len(items)} emitted")
@@ -362,8 +320,7 @@ class IntakeTransaction:
         # sorts and joins 500 envelopes a batch (bench/README.md, session 21).
         activity_ids = [" ".join(ids) for ids, _ in events.values()]
         values = [ENVELOPE_SEPARATOR.join(envelopes) for _, envelopes in events.values()]
-        occurred_text = " ".join(map(str, occurred))
-        arguments = (items, self.region_id, now, entries, list(events), activity_ids, values, occurred_text)
+        arguments = (items, self.region_id, now, entries, list(events), activity_ids, values)
         # A group of batches (its items outnumber its claims, each witnessed by one entry) is tried
         # plainly: ON CONFLICT descends the primary key twice a row (its check, then the insert),
         # 14-21% of the statement's CPU (bench/README.md, session 22). An id stored before (a
