@@ -8,6 +8,7 @@ upsert compares it with the stored row's).
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 from functools import cache
 from typing import Any
@@ -62,7 +63,12 @@ def _proposal(
     # The thresholds themselves are kept with the entry, so an id reused by other thresholds misses.
     if found is None or found[0] is not thresholds:
         proposal = propose_result_rating(achievement, verified_share, thresholds)
-        reasons = orjson.Fragment(orjson.dumps([_reason_json(reason) for reason in proposal.reasons]))
+        # ASCII (``≥`` escaped; jsonb stores the same text): one character above U+00FF made the
+        # batch's whole JSON parameter a UCS-2 string, transcoded to UTF-8 a character at a time
+        # (5.8k instructions an event; bench/README.md, session 22). Remembered, so made rarely.
+        reasons = orjson.Fragment(
+            json.dumps([_reason_json(reason) for reason in proposal.reasons], separators=(",", ":"))
+        )
         found = _PROPOSALS.keep(key, (thresholds, proposal.rating, reasons))
     return found[1], found[2]
 
