@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 
 from services.reporting.adapters.tables import activities
 from services.reporting.entrypoints.dependencies import submission_writer
@@ -19,7 +19,7 @@ from services.reporting.service_layer.schemas import ActivityCreate
 from shared.auth import Principal, Role
 from shared.db import restrict_to_region
 from tests.conftest import new_region_id
-from tests.integration.test_reporting_support import Member, activity, outbox, seed_team
+from tests.integration.test_reporting_support import Member, activity, outbox, seed_team, statements_sent
 
 pytestmark = pytest.mark.integration
 
@@ -39,20 +39,9 @@ async def test_a_new_group_is_inserted_plainly_and_a_resend_again_skipping_store
     stored, other, fresh, single = (ActivityCreate.model_validate(activity(member)) for _ in range(4))
     write = submission_writer(context)
 
-    statements: list[str] = []
-    drivers: list[Any] = []
-
-    def record(query: Any) -> None:
-        statements.append(query.query)
-
-    def listen(dbapi_connection: Any, *_: Any) -> None:
-        drivers.append(dbapi_connection.driver_connection)
-        dbapi_connection.driver_connection.add_query_logger(record)
-
     # The statements are prepared (and their types read) once per connection.
     await write(team.region, [_claim(team.region, member, [ActivityCreate.model_validate(activity(member))])])
-    event.listen(context.engine.sync_engine, "checkout", listen)
-    try:
+    async with statements_sent(context.engine) as statements:
         first = await write(team.region, [_claim(team.region, member, [stored, other])])
         await asyncio.sleep(0)  # the loggers are called soon after each query
         plain = list(statements)
@@ -63,11 +52,6 @@ async def test_a_new_group_is_inserted_plainly_and_a_resend_again_skipping_store
         statements.clear()
         singles = [_claim(team.region, member, [item], batch=False) for item in (single, fresh)]
         one_by_one = await write(team.region, singles)
-    finally:
-        event.remove(context.engine.sync_engine, "checkout", listen)
-        await asyncio.sleep(0)  # the loggers are called soon after each query
-        for driver in drivers:
-            driver.remove_query_logger(record)
 
     assert [outcome.outcome for outcome in first[0].outcomes] == ["accepted", "accepted"]
     assert [outcome.outcome for outcome in again[0].outcomes] == ["duplicate", "accepted"]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
 from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from services.reporting.adapters.intake_store import _insert_activities_and_events
 from services.reporting.entrypoints.dependencies import submission_writer
@@ -19,7 +18,7 @@ from shared.auth import Principal, Role
 from shared.db import restrict_to_region
 from shared.outbox import envelopes_of
 from tests.conftest import new_region_id
-from tests.integration.test_reporting_support import activity, outbox, seed_team
+from tests.integration.test_reporting_support import activity, outbox, seed_team, statements_sent
 
 pytestmark = pytest.mark.integration
 
@@ -43,26 +42,8 @@ async def test_a_group_costs_four_statements_and_its_events_come_from_the_servic
     write = submission_writer(context)
     await write(team.region, claims[:1])  # the statements are prepared once per connection
 
-    statements: list[str] = []
-    drivers: list[Any] = []
-
-    def record(query: Any) -> None:
-        statements.append(query.query)
-
-    def listen(dbapi_connection: Any, *_: Any) -> None:
-        drivers.append(dbapi_connection.driver_connection)
-        dbapi_connection.driver_connection.add_query_logger(record)
-
-    event.listen(context.engine.sync_engine, "checkout", listen)
-    try:
+    async with statements_sent(context.engine) as statements:
         results = await write(team.region, claims[1:])
-    finally:
-        event.remove(context.engine.sync_engine, "checkout", listen)
-        # asyncpg hands each query to its loggers with loop.call_soon: let the last (COMMIT) arrive
-        # before the loggers go, which check-in (synchronous when nothing wraps the connection) did not.
-        await asyncio.sleep(0)
-        for driver in drivers:
-            driver.remove_query_logger(record)
 
     assert [outcome.outcome for result in results for outcome in result.outcomes] == ["accepted"] * 4
     # BEGIN with the region, the plan indicators, activities + events + audit entries, COMMIT.

@@ -6,13 +6,17 @@ database session: the same code path the consumer runs, without a consumer group
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.reporting.service_layer import read_models
 from shared.contracts import Envelope
@@ -190,3 +194,29 @@ async def outbox(service: Any, region: str) -> list[tuple[str, dict[str, Any]]]:
         for row in rows
         for envelope in envelopes_of(row.value)
     ]
+
+
+@asynccontextmanager
+async def statements_sent(engine: AsyncEngine) -> AsyncIterator[list[str]]:
+    """The statements sent on the engine's connections checked out meanwhile, in order (each
+    connection's statements are prepared by an earlier use, so only the group's own are listed)."""
+    statements: list[str] = []
+    drivers: list[Any] = []
+
+    def record(query: Any) -> None:
+        statements.append(query.query)
+
+    def listen(dbapi_connection: Any, *_: Any) -> None:
+        drivers.append(dbapi_connection.driver_connection)
+        dbapi_connection.driver_connection.add_query_logger(record)
+
+    event.listen(engine.sync_engine, "checkout", listen)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "checkout", listen)
+        # asyncpg hands each query to its loggers with loop.call_soon: let the last (COMMIT) arrive
+        # before the loggers go, which check-in (synchronous when nothing wraps the connection) did not.
+        await asyncio.sleep(0)
+        for driver in drivers:
+            driver.remove_query_logger(record)
