@@ -54,7 +54,6 @@ async def test_the_activities_ids_and_their_indexes_collate_as_bytes(start_servi
     }
     assert indexes == {
         ("reporting.pk_activities", "activity_id", "C"),
-        ("reporting.ix_activities_region_time", "activity_id", "C"),
         ("reporting.ix_activities_employee_time", "employee_id", "C"),
         ("reporting.pk_activity_evidence", "activity_id", "C"),
     }
