@@ -13,9 +13,10 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, bindparam, select
+import orjson
+from sqlalchemy import JSON, String, bindparam, cast, column, func, select
 
-from services.scoring.adapters.sql_arrays import keys_table, per_key
+from services.scoring.adapters.sql_arrays import per_key
 from services.scoring.adapters.tables import contributions
 from services.scoring.domain.activity import (
     ActivityIdentity,
@@ -202,7 +203,9 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
     # As named tuples: the state reads a stored row's columns by name (on a SQLAlchemy row each
     # such read raised and caught an AttributeError first).
     for stored in named_rows(
-        await session.execute(_LOCK_CONTRIBUTIONS, {"region_id": region_id, "activity_id": activity_ids})
+        await session.execute(
+            _LOCK_CONTRIBUTIONS, {"region_id": region_id, "activity_ids": orjson.dumps(activity_ids).decode()}
+        )
     ):
         states[stored.activity_id] = _state_of(stored)
         rows[stored.activity_id] = stored._asdict()
@@ -282,7 +285,14 @@ _CONTRIBUTION_COLUMNS = tuple(
 
 
 def _lock_contributions_statement() -> Any:
-    ids = keys_table("k", {"activity_id": String()})
+    # The ids as one JSON text, not a text array: the driver checks each element of an array
+    # against the abstract collection classes (~2,900 instructions an id; bench/README.md, session
+    # 23), and a batch locks about one activity an event.
+    ids = (
+        func.json_array_elements_text(cast(bindparam("activity_ids", type_=String()), JSON()))
+        .table_valued(column("activity_id", String()))
+        .render_derived(name="k")
+    )
     query = (
         select(contributions)
         .where(
