@@ -158,6 +158,7 @@ async def measure_option(
                 f"{args.connections} connections; {_per_read(meter, len(most.latencies))}; load {_load()}"
             )
             for rate in [round(0.5 * most.throughput), *rates.get(route, [])]:
+                began = time.time()
                 with CpuMeter(pids) as meter:
                     phase = await open_loop(
                         url, make, rate=rate, duration=args.duration, connections=args.connections
@@ -166,7 +167,8 @@ async def measure_option(
                 lines.append(
                     f"  {option.name:<8} {ROUTES[route]:<17} at {rate:5,.0f}/s "
                     f"(got {phase.throughput:5,.0f}): {_latency(phase)}; "
-                    f"{_per_read(meter, len(phase.latencies))}; load {_load()}{errors}"
+                    f"{_per_read(meter, len(phase.latencies))}; load {_load()}{errors} "
+                    f"[{began:.1f}-{time.time():.1f}]"
                 )
         backends = await _scoring_backends(platform)
         if platform.embedded is not None:
