@@ -1,7 +1,10 @@
 """A group of batches is inserted plainly, without ``ON CONFLICT`` (one descent of the primary key a
-row, not two); an id stored before, even by a group committed while this one waited for it, rolls
-the insert back to the savepoint ``BEGIN`` set, and the group is written skipping stored ids. A group
-of single submissions (resent one by one) skips stored ids at once."""
+row, not two), in a savepoint ``BEGIN`` set for it. The same statement first looks up each
+employee's first and last id and inserts nothing when one is stored: a resent queue is then written
+skipping stored ids, with no error in the server's log. A stored id the look-up missed, or one a
+group committed while this one waited for it, refuses the insert: rolled back to the savepoint, the
+group is written skipping stored ids. A group of single submissions (resent one by one) skips stored
+ids at once, without a savepoint."""
 
 from __future__ import annotations
 
@@ -36,7 +39,9 @@ async def test_a_new_group_is_inserted_plainly_and_a_resend_again_skipping_store
     context = reporting.context
     team = await seed_team(reporting, make_token, new_region_id())
     member = team.members[0]
-    stored, other, fresh, single = (ActivityCreate.model_validate(activity(member)) for _ in range(4))
+    stored, other, fresh, single, before, after = (
+        ActivityCreate.model_validate(activity(member)) for _ in range(6)
+    )
     write = submission_writer(context)
 
     # The statements are prepared (and their types read) once per connection.
@@ -50,31 +55,45 @@ async def test_a_new_group_is_inserted_plainly_and_a_resend_again_skipping_store
         await asyncio.sleep(0)
         resent = list(statements)
         statements.clear()
+        # A stored id between new ones: missed by the probe (each employee's first and last id),
+        # refused by the key.
+        between = await write(team.region, [_claim(team.region, member, [before, other, after])])
+        await asyncio.sleep(0)
+        refused = list(statements)
+        statements.clear()
         singles = [_claim(team.region, member, [item], batch=False) for item in (single, fresh)]
         one_by_one = await write(team.region, singles)
 
     assert [outcome.outcome for outcome in first[0].outcomes] == ["accepted", "accepted"]
     assert [outcome.outcome for outcome in again[0].outcomes] == ["duplicate", "accepted"]
+    assert [outcome.outcome for outcome in between[0].outcomes] == ["accepted", "duplicate", "accepted"]
     assert [result.outcomes[0].outcome for result in one_by_one] == ["accepted", "duplicate"]
     # The new group: BEGIN (with the savepoint), the indicators, the plain insert, COMMIT.
     assert len(plain) == 4, plain
     assert plain[0].endswith("SAVEPOINT before_insert")
     assert "INSERT INTO activities" in plain[2]
     assert "ON CONFLICT" not in plain[2]
-    # The resend: refused by the key, rolled back to the savepoint, written skipping stored ids,
-    # then the stored one read for its answer.
-    assert resent[2] == plain[2]
-    assert resent[3] == "ROLLBACK TO SAVEPOINT before_insert"
-    assert "ON CONFLICT (region_id, activity_id) DO NOTHING" in resent[4]
-    assert resent[5].startswith("SELECT * FROM activities")
-    assert resent[-1] == "COMMIT"
-    # Single submissions: stored ids skipped at once, nothing rolled back.
+    # The resend: its stored id found by the plain statement's probe (nothing inserted, nothing
+    # refused: no rollback, no error logged), written skipping stored ids, the stored one read for
+    # its answer.
+    assert resent[:3] == plain[:3]
+    assert "ON CONFLICT (region_id, activity_id) DO NOTHING" in resent[3]
+    assert resent[4].startswith("SELECT * FROM activities")
+    assert resent[5:] == ["COMMIT"]
+    # A stored id the probe missed: refused by the key, rolled back to the savepoint, written
+    # skipping stored ids.
+    assert refused[2] == plain[2]
+    assert refused[3] == "ROLLBACK TO SAVEPOINT before_insert"
+    assert "ON CONFLICT (region_id, activity_id) DO NOTHING" in refused[4]
+    assert refused[-1] == "COMMIT"
+    # Single submissions: no savepoint, stored ids skipped at once, nothing rolled back.
+    assert "SAVEPOINT" not in statements[0]
     assert "ON CONFLICT (region_id, activity_id) DO NOTHING" in statements[2]
     assert not any(statement.startswith("ROLLBACK") for statement in statements)
     # Each activity's event once, nothing of the rolled-back attempt.
     events = await outbox(reporting, team.region)
     written = [payload["activity_id"] for _, payload in events][1:]
-    assert written == [item.activity_id for item in (stored, other, fresh, single)]
+    assert written == [item.activity_id for item in (stored, other, fresh, before, after, single)]
 
 
 @pytest.mark.parametrize("holder_commits", [True, False])

@@ -90,6 +90,8 @@ def _audit_entry(entry: dict[str, Any]) -> tuple[Any, ...]:
 
 
 _ITEMS, _REGION, _NOW, _AUDIT_ENTRIES, _EMPLOYEES, _EVENT_ACTIVITIES, _EVENTS = 1, 2, 3, 4, 5, 6, 7
+#: The ids the plain insert looks up first, space-joined (``skip_stored=False`` only).
+_PROBED = 8
 #: Where an envelope's event id stands in it (``substring``'s first byte is 1), and its length.
 _ID_FROM, _ID_LENGTH = len(b'{"event_id":"') + 1, 36
 
@@ -131,16 +133,32 @@ def _insert_activities_and_events(outbox: str, *, skip_stored: bool = True) -> s
     of 21, and a group of 200 single submissions 59 instead of 29 (bench/README.md, session 21).
 
     ``skip_stored``: an activity whose id is stored already is left out (``ON CONFLICT DO
-    NOTHING``). Without it such an id fails the statement (``pk_activities``), and each new row
-    descends the primary key once, not twice (the conflict check, then the insert).
+    NOTHING``). Without it, each new row descends the primary key once, not twice (the conflict
+    check, then the insert), and the statement inserts nothing at all when one of the probed ids
+    (``$8``, space-joined: each employee's first and last) is stored: the group is then a resend,
+    written by the skipping statement without an error. A stored id the probe missed, or one a
+    concurrent group committed meanwhile, fails the statement (``pk_activities``).
     """
     columns, audit_columns = ", ".join(ACTIVITY_COLUMNS), ", ".join(_AUDIT_COLUMNS)
+    if skip_stored:
+        condition = _SKIP_STORED
+    else:
+        # Each probed id looked up by the primary key (LIMIT keeps it a nested index scan: planned
+        # as a join, the whole table could be read).
+        condition = f"""WHERE NOT EXISTS (
+        SELECT FROM unnest(string_to_array(${_PROBED}::text, ' ')) AS probed(activity_id),
+            LATERAL (
+                SELECT FROM activities
+                WHERE region_id = ${_REGION}::varchar AND activity_id = probed.activity_id
+                LIMIT 1
+            ) AS stored
+    )"""
     return f"""
 WITH inserted AS (
     INSERT INTO activities ({columns}, region_id, status, submitted_at, revision)
     SELECT {_item_columns()}, ${_REGION}, 'submitted', ${_NOW}, 1
     FROM unnest(${_ITEMS}::intake_item[]) AS item({columns})
-    {_SKIP_STORED if skip_stored else ""}
+    {condition}
     RETURNING activity_id
 ), published AS (
     INSERT INTO {outbox} (event_id, topic, partition_key, event_type, value, region_id)
@@ -211,8 +229,8 @@ _ACTIVITIES_AMONG = "SELECT * FROM activities WHERE region_id = $1 AND activity_
 #: run (pg_stat_statements, bench/README.md, session 11).
 _GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
 
-#: Set by ``BEGIN``'s message: a group's insert runs in it without ``ON CONFLICT`` (a group is new
-#: but for resends), and a stored id refuses it by the primary key's name.
+#: Set by ``BEGIN``'s message for a group of batches: its insert runs in it without ``ON CONFLICT``
+#: (a group is new but for resends), and a stored id refuses it by the primary key's name.
 _SAVEPOINT, _PRIMARY_KEY = "before_insert", "pk_activities"
 
 
@@ -251,18 +269,28 @@ def reported_event(shown: bytes, event_id: bytes, after_id: bytes) -> bytes:
 
 
 class IntakeTransaction:
-    """One open transaction restricted to one region."""
+    """One open transaction restricted to one region.
+
+    ``plainly``: its group is inserted without ``ON CONFLICT`` (a group of batches), in the
+    savepoint ``BEGIN`` set for it.
+    """
 
     def __init__(
-        self, driver: Any, region_id: str, outbox: OutboxWriter, insert_statements: tuple[str, str]
+        self,
+        driver: Any,
+        region_id: str,
+        outbox: OutboxWriter,
+        insert_statements: tuple[str, str],
+        *,
+        plainly: bool = False,
     ) -> None:
         self._driver = driver
         self.region_id = region_id
         self._outbox = outbox
         #: The insert for new ids only, and the one that skips stored ids.
         self._insert_new, self._insert_skipping_stored = insert_statements
-        #: Whether ``_SAVEPOINT`` still stands where ``BEGIN`` set it, nothing inserted since.
-        self._before_insert = True
+        #: Whether the next insert is tried plainly (``_SAVEPOINT`` set, nothing inserted since).
+        self._plainly = plainly
         self._items: list[tuple[Any, ...]] = []
         #: Each employee's activity ids and events, in the order emitted (employees by their first).
         self._events: dict[str, tuple[list[str], list[bytes]]] = {}
@@ -321,22 +349,28 @@ class IntakeTransaction:
         activity_ids = [" ".join(ids) for ids, _ in events.values()]
         values = [ENVELOPE_SEPARATOR.join(envelopes) for _, envelopes in events.values()]
         arguments = (items, self.region_id, now, entries, list(events), activity_ids, values)
-        # A group of batches (its items outnumber its claims, each witnessed by one entry) is tried
-        # plainly: ON CONFLICT descends the primary key twice a row (its check, then the insert),
-        # 14-21% of the statement's CPU (bench/README.md, session 22). An id stored before (a
-        # resend, or one a concurrent group committed first: the key waits for it) refuses the whole
-        # statement; rolled back, the group is written skipping stored ids. A group of single
-        # submissions skips them at once: singles are resent one by one (2% in the simulator), so a
-        # group of dozens would often hold one, and its plain attempt would be wasted.
-        plainly, self._before_insert = self._before_insert and len(items) > len(entries), False
-        if plainly:
+        if self._plainly:
+            # A group of batches is tried plainly: ON CONFLICT descends the primary key twice a row
+            # (its check, then the insert), 14-21% of the statement's CPU (bench/README.md, session
+            # 22). A phone resends its unanswered queue from its start: the statement first looks
+            # up each employee's first and last id and inserts nothing if one is stored, and the
+            # resend is written skipping stored ids (the failed insert it replaced left an ERROR in
+            # the server's log for every resend). Looking up every id cost as much as ON CONFLICT
+            # (bench/README.md, session 23). A stored id elsewhere in the group, or one a concurrent
+            # group committed while this one waited for its key, refuses the statement: rolled back
+            # to the savepoint, the group is written skipping stored ids.
+            self._plainly = False
+            probed = " ".join(f"{ids[0]} {ids[-1]}" for ids, _ in events.values())
             try:
-                rows = await self._driver.fetch(self._insert_new, *arguments)
-                return {row[0] for row in rows}
+                rows = await self._driver.fetch(self._insert_new, *arguments, probed)
             except UniqueViolationError as exc:
                 if exc.constraint_name != _PRIMARY_KEY:
                     raise
-            await self._driver.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+                await self._driver.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+            else:
+                if rows:
+                    return {row[0] for row in rows}
+                # Nothing inserted: a probed id is stored (a resend).
         rows = await self._driver.fetch(self._insert_skipping_stored, *arguments)
         return {row[0] for row in rows}
 
@@ -357,10 +391,12 @@ class IntakeStore:
         )
 
     @asynccontextmanager
-    async def transaction(self, region_id: str) -> AsyncIterator[IntakeTransaction]:
+    async def transaction(self, region_id: str, *, plainly: bool = False) -> AsyncIterator[IntakeTransaction]:
         """A transaction restricted to ``region_id``: committed when the block ends, rolled back on error.
 
-        Raises ``ConnectionLost`` when the pooled connection turns out to be dropped.
+        ``plainly``: its activities are tried without ``ON CONFLICT`` (``IntakeTransaction``), in a
+        savepoint set for it. Raises ``ConnectionLost`` when the pooled connection turns out to be
+        dropped.
         """
         # The pool's connection itself, without SQLAlchemy's Connection around it: checking one out
         # and back through a Connection cost a group 55 µs of CPU, a fifth of its fixed part
@@ -369,13 +405,13 @@ class IntakeStore:
         pooled = await self._engine.raw_connection()
         try:
             driver: Any = pooled.driver_connection
-            begin = (
-                f"BEGIN; SET LOCAL {REGION_SETTING} = {_literal(region_id)}; {_GENERIC_PLANS}; "
-                f"SAVEPOINT {_SAVEPOINT}"
-            )
+            begin = f"BEGIN; SET LOCAL {REGION_SETTING} = {_literal(region_id)}; {_GENERIC_PLANS}"
             try:
-                await driver.execute(begin)
-                yield IntakeTransaction(driver, region_id, self._outbox, self._insert_statements)
+                # The savepoint only where a plain insert may be rolled back to it.
+                await driver.execute(f"{begin}; SAVEPOINT {_SAVEPOINT}" if plainly else begin)
+                yield IntakeTransaction(
+                    driver, region_id, self._outbox, self._insert_statements, plainly=plainly
+                )
                 await driver.execute("COMMIT")
             except CONNECTION_LOST as exc:
                 # The pool must not hand this connection out again.
