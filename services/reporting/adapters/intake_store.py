@@ -58,18 +58,19 @@ ACTIVITY_COLUMNS = {
 _AUDIT_COLUMNS = ("region_id", "actor", "action", "subject", "detail", "client_address", "correlation_id")
 
 
-_ACTIVITY_VALUES = operator.itemgetter(*ACTIVITY_COLUMNS)
-#: Where each numeric column stands in an ``intake_item``, and its name.
-_NUMBERS_AT = tuple((n, name) for n, (name, kind) in enumerate(ACTIVITY_COLUMNS.items()) if kind == "numeric")
+_OFFSET = "occurred_utc_offset"
+#: An item's columns before and after the device's offset, as ``as_text`` (the feed's copy of the
+#: values, which leaves the offset out) holds them.
+_BEFORE_OFFSET = operator.itemgetter(*tuple(ACTIVITY_COLUMNS)[: tuple(ACTIVITY_COLUMNS).index(_OFFSET)])
+_AFTER_OFFSET = operator.itemgetter(*tuple(ACTIVITY_COLUMNS)[tuple(ACTIVITY_COLUMNS).index(_OFFSET) + 1 :])
 
 
 def _item(row: dict[str, Any], as_text: dict[str, Any]) -> tuple[Any, ...]:
-    """An activity's ``intake_item``: its columns. Numbers travel as text (from ``as_text``): the
-    driver's binary encoding of each ``Decimal`` cost more than the database's parsing of its text."""
-    values = list(_ACTIVITY_VALUES(row))
-    for n, name in _NUMBERS_AT:
-        values[n] = as_text[name]
-    return tuple(values)
+    """An activity's ``intake_item``: its columns, read from ``as_text`` (the row's values with
+    numbers as text) but for the offset, which only ``row`` holds. Numbers travel as text: the
+    driver's binary encoding of each ``Decimal`` cost more than the database's parsing of its text.
+    Two ``itemgetter`` calls: a list patched number by number cost twice as much."""
+    return (*_BEFORE_OFFSET(as_text), row[_OFFSET], *_AFTER_OFFSET(as_text))
 
 
 def _item_columns() -> str:

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from sqlalchemy import MetaData
 
-from services.reporting.adapters.intake_store import reported_event
+from services.reporting.adapters.intake_store import ACTIVITY_COLUMNS, _item, reported_event
 from services.reporting.service_layer.intake import _row_values, feed_payload
 from services.reporting.service_layer.schemas import ActivityCreate
 from shared.contracts import Envelope
@@ -106,3 +106,32 @@ def test_the_event_written_from_the_values_reads_back_as_the_event_the_model_bui
             }
         )
         assert envelope.occurred_at == values["submitted_at"]  # the event occurred when submitted
+
+
+def test_an_intake_item_holds_the_values_columns_in_order_numbers_as_text() -> None:
+    item = ActivityCreate.model_validate(
+        {
+            "activity_id": "activity-0001",
+            "indicator_id": "indicator-1",
+            "occurred_at": "2026-11-29T10:00:00.250+05:45",
+            "quantity": "12.5",
+            "denominator": None,
+            "description": "Menerbitkan KTP-el",
+            "latitude": "-6.2",
+            "longitude": "106.8",
+        }
+    )
+    values = _row_values(
+        item,
+        region_id="kab-sleman",
+        employee_id="199001012020011001",
+        indicator={"plan_id": "plan-1", "result_id": "result-1"},
+        now=datetime.now(UTC),
+    )
+    numbers = {"quantity", "denominator", "latitude", "longitude"}
+    expected = tuple(
+        (None if values[name] is None else str(values[name])) if name in numbers else values[name]
+        for name in ACTIVITY_COLUMNS
+    )
+    assert _item(values, feed_payload(values, values["submitted_at"])) == expected
+    assert expected[list(ACTIVITY_COLUMNS).index("occurred_utc_offset")] == 345
