@@ -232,8 +232,14 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
             days,
             updated_at,
         )
-        late = _late_period(
-            facts, row["period"] if row is not None else None, values["period"], envelope.occurred_at
+        # Most regions have no closed period: nothing can be late there (the check's calls were
+        # ~3,500 instructions a change).
+        late = (
+            _late_period(
+                facts, row["period"] if row is not None else None, values["period"], envelope.occurred_at
+            )
+            if facts.closures
+            else None
         )
         if late is not None:
             await divert_late(session, envelope, change.event, period=late, subject_id=change.employee_id)
