@@ -65,12 +65,12 @@ _BEFORE_OFFSET = operator.itemgetter(*tuple(ACTIVITY_COLUMNS)[: tuple(ACTIVITY_C
 _AFTER_OFFSET = operator.itemgetter(*tuple(ACTIVITY_COLUMNS)[tuple(ACTIVITY_COLUMNS).index(_OFFSET) + 1 :])
 
 
-def _item(row: dict[str, Any], as_text: dict[str, Any]) -> tuple[Any, ...]:
-    """An activity's ``intake_item``: its columns, read from ``as_text`` (the row's values with
-    numbers as text) but for the offset, which only ``row`` holds. Numbers travel as text: the
+def _item(as_text: dict[str, Any], offset_minutes: int) -> tuple[Any, ...]:
+    """An activity's ``intake_item``: its columns, read from ``as_text`` (its values with numbers
+    as text, as the feed shows them) but for the device's offset. Numbers travel as text: the
     driver's binary encoding of each ``Decimal`` cost more than the database's parsing of its text.
     Two ``itemgetter`` calls: a list patched number by number cost twice as much."""
-    return (*_BEFORE_OFFSET(as_text), row[_OFFSET], *_AFTER_OFFSET(as_text))
+    return (*_BEFORE_OFFSET(as_text), offset_minutes, *_AFTER_OFFSET(as_text))
 
 
 def _item_columns() -> str:
@@ -303,23 +303,33 @@ class IntakeTransaction:
         self._event_ids = event_id_series()
 
     def emit(
-        self, values: dict[str, Any], as_text: dict[str, Any], shown: bytes, *, correlation_id: str | None
+        self,
+        as_text: dict[str, Any],
+        shown: bytes,
+        offset_minutes: int,
+        submitted_at: datetime,
+        *,
+        correlation_id: str | None,
     ) -> None:
-        """Queue the activity ``insert`` is given next (its values as inserted; ``as_text``: the
-        same with their numbers as text, as the feed shows them; ``shown``: that as JSON) with its
-        event, written if the activity is new: one event per activity, in the same order."""
+        """Queue an activity for ``insert`` with its event, written if the activity is new: one
+        event per activity, in the same order.
+
+        ``as_text``: its values with their numbers as text, as the feed shows them (all but the
+        device's offset, ``offset_minutes``); ``shown``: that as JSON; ``submitted_at``: the moment
+        the group is written, the events' time.
+        """
         after_id = self._envelopes.get(correlation_id)
         if after_id is None:
             if self._envelope_after_id is None:
                 self._envelope_after_id = self._outbox.envelopes_after_id(
-                    ActivityReported, region_id=values["region_id"], occurred_at=values["submitted_at"]
+                    ActivityReported, region_id=self.region_id, occurred_at=submitted_at
                 )
             after_id = self._envelopes[correlation_id] = self._envelope_after_id(correlation_id)
-        self._items.append(_item(values, as_text))
-        events = self._events.get(employee_id := values["employee_id"])
+        self._items.append(_item(as_text, offset_minutes))
+        events = self._events.get(employee_id := as_text["employee_id"])
         if events is None:
             events = self._events[employee_id] = ([], [])
-        events[0].append(values["activity_id"])
+        events[0].append(as_text["activity_id"])
         events[1].append(reported_event(shown, next(self._event_ids), after_id))
 
     async def indicators_among(self, indicator_ids: Sequence[str]) -> list[Any]:
@@ -332,18 +342,16 @@ class IntakeTransaction:
         rows = await self._driver.fetch(_ACTIVITIES_AMONG, self.region_id, list(activity_ids))
         return [dict(row) for row in rows]
 
-    async def insert(
-        self, activities: Sequence[dict[str, Any]], audit_entries: Sequence[dict[str, Any]], now: datetime
-    ) -> set[str]:
-        """Insert the activities whose id is new, with the emitted events of those and the audit
+    async def insert(self, count: int, audit_entries: Sequence[dict[str, Any]], now: datetime) -> set[str]:
+        """Insert the ``count`` activities emitted whose id is new, with their events and the audit
         entries that witnessed one of those; the ids really inserted.
 
         Each audit entry names the activities it records under ``witnesses`` (a list of ids).
         """
         items, self._items = self._items, []
         events, self._events = self._events, {}
-        if len(items) != len(activities):
-            raise ValueError(f"{len(activities)} activities, {len(items)} emitted")
+        if len(items) != count:
+            raise ValueError(f"{count} activities, {len(items)} emitted")
         entries = [_audit_entry(entry) for entry in audit_entries]
         # An employee's events travel joined, as its outbox row holds them: the database no longer
         # sorts and joins 500 envelopes a batch (bench/README.md, session 21).

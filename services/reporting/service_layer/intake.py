@@ -162,23 +162,50 @@ if set(_SHOWN_FIELDS[: len(REPORTED_FIELDS)]) != set(REPORTED_FIELDS) or (
 _NUMBERS = ("quantity", "denominator", "latitude", "longitude")
 
 
-def feed_payload(values: dict[str, Any], submitted_at: datetime) -> dict[str, Any]:
-    """The new activity as the live feed shows it: ``ActivityRead``'s fields, from the values
-    ``_row_values`` built; ``submitted_at``: their submission time as answers show it (in the
-    region's zone).
+def feed_payload(
+    activity_in: ActivityCreate, *, region_id: str, employee_id: str, indicator: Any, submitted_at: datetime
+) -> dict[str, Any]:
+    """The new activity as the live feed shows it: ``ActivityRead``'s fields in its order, the
+    values ``_row_values`` gives (but for the offset, stored, not shown); ``submitted_at``: the
+    submission time as answers show it (in the region's zone).
 
-    Its numbers are text already: orjson's ``default`` callback, called for each ``Decimal`` when
-    the notice is encoded, cost more than ``str`` here; the activity's event and its row take
-    them from here too (``IntakeTransaction.emit``), each number written as text once. A group's
-    items share their submission time, moved into the zone once for all.
+    Built from the validated item, not copied from its values: a batch's items need no values of
+    their own (only a single submission's answer and a duplicate in its group read them). Its
+    numbers are text already: orjson's ``default`` callback, called for each ``Decimal`` when the
+    notice is encoded, cost more than ``str`` here; the activity's event and its row take them
+    from here too (``IntakeTransaction.emit``), each number written as text once. A group's items
+    share their submission time, moved into the zone once for all. A unit test holds it equal to
+    the values.
     """
-    payload = values.copy()
-    del payload["occurred_utc_offset"]  # stored, not shown
-    for key in _NUMBERS:
-        if (number := payload[key]) is not None:
-            payload[key] = str(number)
-    payload["submitted_at"] = submitted_at
-    return payload
+    sent = activity_in.__dict__  # the validated model's own fields (all scalars): no model_dump
+    quantity, denominator = sent["quantity"], sent["denominator"]
+    latitude, longitude = sent["latitude"], sent["longitude"]
+    return {
+        "activity_id": sent["activity_id"],
+        "region_id": region_id,
+        "employee_id": employee_id,
+        "plan_id": indicator["plan_id"],
+        "result_id": indicator["result_id"],
+        "indicator_id": sent["indicator_id"],
+        "occurred_at": sent["occurred_at"],
+        "quantity": None if quantity is None else str(quantity),
+        "denominator": None if denominator is None else str(denominator),
+        "description": sent["description"],
+        "obstacles": sent["obstacles"],
+        "latitude": None if latitude is None else str(latitude),
+        "longitude": None if longitude is None else str(longitude),
+        "status": _SUBMITTED,
+        "review_note": None,
+        "reviewed_by": None,
+        "reviewed_at": None,
+        "submitted_at": submitted_at,
+        "revision": 1,
+    }
+
+
+#: A candidate activity (the first valid item of its id in a group): the item, its employee, its
+#: plan indicator and the device's offset in minutes, from which its values are built if read.
+Candidate = tuple[ActivityCreate, str, Any, int]
 
 
 async def write_group(
@@ -196,7 +223,7 @@ async def write_group(
     indicators = {row["indicator_id"]: row for row in await transaction.indicators_among(list(indicator_ids))}
 
     # Judge; the first item of an id in the group is its candidate, a later one its duplicate.
-    candidates: dict[str, dict[str, Any]] = {}
+    candidates: dict[str, Candidate] = {}
     shown: dict[str, tuple[dict[str, Any], bytes]] = {}  # activity id -> as the feed shows it, and its JSON
     submitted_at = in_zone(rules.now, zone)  # as the feed shows it
     audit_entries: list[dict[str, Any]] = []
@@ -221,22 +248,22 @@ async def write_group(
             refusal = _judge(item, indicator, rules, as_sent[1])
             if refusal is None and item.activity_id not in candidates:
                 assert indicator is not None  # not refused: the indicator was found
-                values = _row_values(
+                candidates[item.activity_id] = (item, claim.employee_id, indicator, as_sent[0])
+                payload = feed_payload(
                     item,
                     region_id=region_id,
                     employee_id=claim.employee_id,
                     indicator=indicator,
-                    now=rules.now,
-                    offset_minutes=as_sent[0],
+                    submitted_at=submitted_at,
                 )
-                candidates[item.activity_id] = values
-                payload = feed_payload(values, submitted_at)
                 # Encoded once: the feed's message and the event's payload (cut from it).
                 payload_json = orjson.dumps(payload)
                 shown[item.activity_id] = payload, payload_json
                 candidate_of[item.activity_id] = (claim_number, index)
                 raters[item.activity_id] = indicator["rater_id"]
-                transaction.emit(values, payload, payload_json, correlation_id=claim.correlation_id)
+                transaction.emit(
+                    payload, payload_json, as_sent[0], rules.now, correlation_id=claim.correlation_id
+                )
                 witnesses.append(item.activity_id)
             judged.append((index, item, refusal))
         verdicts.append(judged)
@@ -245,7 +272,7 @@ async def write_group(
 
     inserted: set[str] = set()
     if candidates:
-        inserted = await transaction.insert(list(candidates.values()), audit_entries, rules.now)
+        inserted = await transaction.insert(len(candidates), audit_entries, rules.now)
 
     # Items not written here may be retries of activities stored before (or someone else's id).
     unresolved = {item.activity_id for judged in verdicts for _, item, _ in judged} - inserted
@@ -258,7 +285,9 @@ async def write_group(
         result = ClaimResult()
         for index, item, refusal in judged:
             carrier = candidate_of.get(item.activity_id) == (claim_number, index)
-            outcome = _outcome(claim, index, item, refusal, carrier, candidates, inserted, stored)
+            outcome = _outcome(
+                claim, index, item, refusal, carrier, candidates, inserted, stored, region_id, rules.now
+            )
             result.outcomes.append(outcome)
             rater_id = raters.get(item.activity_id)
             if outcome.outcome == "accepted" and rater_id is not None:
@@ -275,9 +304,11 @@ def _outcome(
     item: ActivityCreate,
     refusal: Refusal | None,
     carrier: bool,
-    candidates: dict[str, dict[str, Any]],
+    candidates: dict[str, Candidate],
     inserted: set[str],
     stored: dict[str, dict[str, Any]],
+    region_id: str,
+    now: datetime,
 ) -> ItemOutcome:
     """What became of one item, once the group's insert answered.
 
@@ -286,20 +317,31 @@ def _outcome(
     """
     activity_id = item.activity_id
     if activity_id in inserted:
-        values = candidates[activity_id]
+        inserted_item, employee_id, indicator, offset_minutes = candidates[activity_id]
         kind: Outcome = "accepted"
         if not carrier and refusal is not None:
             return ItemOutcome(index, activity_id, "rejected", refusal=refusal)
         if not carrier:
-            kind = "duplicate" if values["employee_id"] == claim.employee_id else "taken"
+            kind = "duplicate" if employee_id == claim.employee_id else "taken"
+            # The inserted values' content is the inserted item's.
             if kind == "duplicate" and (
-                differing := differing_fields(item.__dict__, values, ACTIVITY_CONTENT)
+                differing := differing_fields(item.__dict__, inserted_item.__dict__, ACTIVITY_CONTENT)
             ):
                 return ItemOutcome(
                     index, activity_id, "changed", refusal=changed_resend("activity", differing)
                 )
         # The whole activity only where it is answered: a batch of 500 answers statuses.
-        return ItemOutcome(index, activity_id, kind, values["status"], None if claim.batch else values)
+        if claim.batch:
+            return ItemOutcome(index, activity_id, kind, _SUBMITTED)
+        values = _row_values(
+            inserted_item,
+            region_id=region_id,
+            employee_id=employee_id,
+            indicator=indicator,
+            now=now,
+            offset_minutes=offset_minutes,
+        )
+        return ItemOutcome(index, activity_id, kind, _SUBMITTED, values)
     original = stored.get(activity_id)
     if original is not None:
         kind = "duplicate" if original["employee_id"] == claim.employee_id else "taken"

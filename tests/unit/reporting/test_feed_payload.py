@@ -15,22 +15,34 @@ from services.reporting.service_layer.schemas import ActivityCreate, ActivityRea
 SUBMITTED = datetime(2026, 3, 2, 2, 32, tzinfo=UTC)
 
 
-def stored_values(**fields: str) -> dict[str, Any]:
-    """An activity's values as the intake stores them, submitted at ``SUBMITTED``."""
-    item = ActivityCreate.model_validate(
+INDICATOR = {"plan_id": "p-1", "result_id": "x-1"}
+
+
+def sent(**fields: str) -> ActivityCreate:
+    return ActivityCreate.model_validate(
         {"indicator_id": "indicator-1", "occurred_at": "2026-03-02T09:31:00+07:00", **fields}
     )
-    indicator = {"plan_id": "p-1", "result_id": "x-1"}
-    return _row_values(item, region_id="r-1", employee_id="e-1", indicator=indicator, now=SUBMITTED)
+
+
+def stored_values(item: ActivityCreate) -> dict[str, Any]:
+    """An activity's values as the intake stores them, submitted at ``SUBMITTED``."""
+    return _row_values(item, region_id="r-1", employee_id="e-1", indicator=INDICATOR, now=SUBMITTED)
+
+
+def payload_of(item: ActivityCreate, submitted_at: datetime) -> dict[str, Any]:
+    return feed_payload(
+        item, region_id="r-1", employee_id="e-1", indicator=INDICATOR, submitted_at=submitted_at
+    )
 
 
 def test_the_payload_has_every_field_of_an_activity_and_nothing_else():
-    values = stored_values(
+    item = sent(
         activity_id="activity-0001", quantity="1.5", description="Menerbitkan KTP-el", latitude="-2.1"
     )
+    values = stored_values(item)
     papua = ZoneInfo("Asia/Jayapura")
 
-    payload = feed_payload(values, SUBMITTED.astimezone(papua))
+    payload = payload_of(item, SUBMITTED.astimezone(papua))
 
     assert list(payload) == list(ActivityRead.model_fields)
     assert payload == {name: values.get(name) for name in ActivityRead.model_fields} | {
@@ -50,10 +62,10 @@ def test_the_payload_has_every_field_of_an_activity_and_nothing_else():
 
 
 def test_a_notice_written_around_its_payloads_json_is_the_message_of_its_payload():
-    values = stored_values(
-        activity_id="activity-0002", quantity="2", description='Rapat "koordinasi" \u2013 kendala\n'
+    payload = payload_of(
+        sent(activity_id="activity-0002", quantity="2", description='Rapat "koordinasi" \u2013 kendala\n'),
+        SUBMITTED,
     )
-    payload = feed_payload(values, SUBMITTED)
 
     written = FeedNotice("r-1", "h-1", "activity.submitted", payload, orjson.dumps(payload))
 

@@ -17,9 +17,20 @@ from shared.db import outbox_table
 from shared.outbox import OutboxWriter, event_id_series
 
 
+def _as_text(values: dict[str, Any]) -> dict[str, Any]:
+    """The feed's copy of the activity these values hold (the numbers as the event writes them)."""
+    return feed_payload(
+        ActivityCreate.model_validate({name: values[name] for name in ActivityCreate.model_fields}),
+        region_id=values["region_id"],
+        employee_id=values["employee_id"],
+        indicator={"plan_id": values["plan_id"], "result_id": values["result_id"]},
+        submitted_at=values["submitted_at"],
+    )
+
+
 def _envelope(writer: OutboxWriter, values: dict[str, Any], correlation_id: str | None) -> bytes:
     """The envelope as the intake writes it, its event id from a series."""
-    as_text = feed_payload(values, values["submitted_at"])  # the numbers as the event writes them
+    as_text = _as_text(values)
     fields = writer.envelope_after_id(
         ActivityReported,
         region_id=values["region_id"],
@@ -133,5 +144,5 @@ def test_an_intake_item_holds_the_values_columns_in_order_numbers_as_text() -> N
         (None if values[name] is None else str(values[name])) if name in numbers else values[name]
         for name in ACTIVITY_COLUMNS
     )
-    assert _item(values, feed_payload(values, values["submitted_at"])) == expected
+    assert _item(_as_text(values), values["occurred_utc_offset"]) == expected
     assert expected[list(ACTIVITY_COLUMNS).index("occurred_utc_offset")] == 345
