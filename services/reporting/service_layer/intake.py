@@ -158,9 +158,6 @@ if set(_SHOWN_FIELDS[: len(REPORTED_FIELDS)]) != set(REPORTED_FIELDS) or (
 ):
     raise RuntimeError("ActivityRead's fields must start with ActivityReported's, then latitude")
 
-#: An activity's numbers: the feed writes them as text, as the API does.
-_NUMBERS = ("quantity", "denominator", "latitude", "longitude")
-
 
 def feed_payload(
     activity_in: ActivityCreate, *, region_id: str, employee_id: str, indicator: Any, submitted_at: datetime
