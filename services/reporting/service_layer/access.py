@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, Row, Select, String, and_, false, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import Join, Subquery
 
 from services.reporting.adapters.tables import activities, regions, team_members
 from shared.auth import Principal, Role
-from shared.read_models import holding_on_day, region_today
+from shared.read_models import holding_on_day, one_holding_on_day, region_today
 from shared.refusals import Refusal, RefusalKind
 
 
@@ -37,12 +37,31 @@ def team_today() -> Subquery:
 
 
 def team_of(principal: Principal) -> Select[tuple[str]]:
-    """The employees the caller rates today, in their region (the team read model)."""
-    team = team_today()
-    return select(team.c.employee_id).where(
-        team.c.region_id == principal.region,
-        team.c.supervisor_id == principal.employee_id,
+    """The employees the caller rates today, in their region (the team read model).
+
+    Found from the supervisor index: whoever has any assignment to the caller there (a handful of
+    rows), kept when the assignment holding today (:func:`one_holding_on_day`, the rule of
+    :func:`team_today`) names the caller. Working out the whole region's assignments holding today
+    first took 45-57 ms at 5,000 employees a region.
+    """
+    ever_assigned = (
+        select(team_members.c.employee_id)
+        .where(
+            team_members.c.region_id == principal.region,
+            team_members.c.supervisor_id == principal.employee_id,
+        )
+        .distinct()
+        .subquery("ever_assigned")
     )
+    rater_today = one_holding_on_day(
+        select(team_members.c.supervisor_id).where(
+            team_members.c.region_id == principal.region,
+            team_members.c.employee_id == ever_assigned.c.employee_id,
+        ),
+        team_members,
+        region_today(regions, literal(principal.region, String)),
+    ).scalar_subquery()
+    return select(ever_assigned.c.employee_id).where(rater_today == principal.employee_id)
 
 
 def visible_employees(principal: Principal, column: ColumnElement[str]) -> ColumnElement[bool]:
@@ -55,6 +74,19 @@ def visible_employees(principal: Principal, column: ColumnElement[str]) -> Colum
     if principal.has(Role.RATER):
         conditions.append(column.in_(team_of(principal)))
     return or_(*conditions)
+
+
+async def visible_owners(session: AsyncSession, principal: Principal) -> list[str] | None:
+    """The employees whose records the caller may see, as :func:`visible_employees` allows: their
+    own and, as a rater, their team's; None for a region reader (everyone's)."""
+    if is_region_reader(principal):
+        return None
+    if principal.employee_id is None:
+        return []
+    owners = [principal.employee_id]
+    if principal.has(Role.RATER):
+        owners += [row.employee_id for row in await session.execute(team_of(principal))]
+    return list(dict.fromkeys(owners))  # once each, should the caller be in their own team
 
 
 def with_rater(team: Subquery) -> Join:

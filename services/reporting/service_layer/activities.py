@@ -30,9 +30,10 @@ from services.reporting.service_layer.access import (
     not_found,
     team_today,
     visible_employees,
+    visible_owners,
     with_rater,
 )
-from services.reporting.service_layer.pages import newest_first
+from services.reporting.service_layer.pages import newest_first, newest_first_of_each
 from services.reporting.service_layer.schemas import (
     ActivityCorrection,
     ActivityDetail,
@@ -342,9 +343,11 @@ async def activity_history(
     first page with their team feed's position (``ActivityPage.feed_position``)."""
     if filters.employee_id is not None:
         await ensure_may_see_employee(session, principal, filters.employee_id)
-    query = select(activities).where(
-        activities.c.region_id == principal.region, visible_employees(principal, activities.c.employee_id)
-    )
+    # Own and team's rows are read per employee (below); one employee's, or a region reader's, whole.
+    owners = None if filters.employee_id is not None else await visible_owners(session, principal)
+    query = select(activities).where(activities.c.region_id == principal.region)
+    if owners is None:
+        query = query.where(visible_employees(principal, activities.c.employee_id))
     if filters.employee_id is not None:
         query = query.where(activities.c.employee_id == filters.employee_id)
     if filters.indicator_id is not None:
@@ -360,9 +363,26 @@ async def activity_history(
     # commit, lies after the position. Read the other way round, one committed just before the
     # list whose notice was still on its way would be in neither.
     position = await _feed_position(feed, principal) if cursor is None else None
-    rows, next_cursor = await newest_first(
-        session, query, at=activities.c.occurred_at, key=activities.c.activity_id, cursor=cursor, limit=limit
-    )
+    if owners is None:
+        rows, next_cursor = await newest_first(
+            session,
+            query,
+            at=activities.c.occurred_at,
+            key=activities.c.activity_id,
+            cursor=cursor,
+            limit=limit,
+        )
+    else:
+        rows, next_cursor = await newest_first_of_each(
+            session,
+            query,
+            owner=activities.c.employee_id,
+            owners=owners,
+            at=activities.c.occurred_at,
+            key=activities.c.activity_id,
+            cursor=cursor,
+            limit=limit,
+        )
     items = [read_activity(row._mapping) for row in rows]
     return ActivityPage(items=items, next_cursor=next_cursor, feed_position=position)
 
