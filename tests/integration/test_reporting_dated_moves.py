@@ -86,3 +86,9 @@ async def test_a_move_dated_later_changes_the_rater_only_from_its_date(start_ser
 
     assert by_old.status_code == 403, by_old.text
     assert by_new.status_code == 200, by_new.text
+
+    # The lists follow the same rule: the team holding today, found from either rater's side.
+    old_list = await reporting.client.get("/v1/activities", headers=auth(rater.token))
+    new_list = await reporting.client.get("/v1/activities", headers=auth(now_rater.token))
+    assert old_list.json()["items"] == []
+    assert [item["activity_id"] for item in new_list.json()["items"]] == [second, first]
