@@ -9,6 +9,7 @@ however many events asked for it) and, in a replay, the replay's backlog of view
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -81,19 +82,16 @@ class Batch(Generic[Backlog]):
         self._events.clear()
 
 
+@dataclass(slots=True)
 class HandlerScope(Generic[Backlog]):
     """What one event's handler acts with: its batch's transaction, outbox and deferred work.
 
-    A plain class with slots, one made for every event: a frozen dataclass sets each field through
-    ``object.__setattr__`` (bench/README.md, session 22).
+    One made for every event; not frozen, for the reason ``ConsumedEvent`` is not.
     """
 
-    __slots__ = ("applying", "batch")
-
-    def __init__(self, batch: Batch[Backlog], applying: EnvelopeHead) -> None:
-        self.batch = batch
-        #: The event being applied: what the handler emits is caused by it.
-        self.applying = applying
+    batch: Batch[Backlog]
+    #: The event being applied: what the handler emits is caused by it.
+    applying: EnvelopeHead
 
     @property
     def session(self) -> AsyncSession:
