@@ -75,6 +75,62 @@ async def test_malformed_message_is_dead_lettered_and_the_consumer_keeps_going(s
         await dlq.stop()
 
 
+async def test_an_event_with_a_time_the_contract_refuses_is_dead_lettered(start_service):
+    """A time in ISO 8601's basic form (which the standard library reads, pydantic does not) is not
+    the contract's RFC 3339 ``date-time``: the envelope's makes the record undecodable, an
+    activity's its payload invalid; neither is applied, and the consumer keeps going."""
+    await start_service("scoring", consumer=True)
+    bootstrap = ServiceSettings().kafka_bootstrap_servers
+    region = f"r-{uuid.uuid4().hex[:8]}"
+    basic_form = "20261205T101500+0700"
+    region_event = Envelope.wrap(
+        RegionRegistered(region_id=region, name="Kota Uji", timezone="Asia/Jakarta"), producer="test"
+    ).model_dump(mode="json")
+    envelope_time = orjson.dumps({**region_event, "occurred_at": basic_form})
+    activity = Envelope.wrap(
+        ActivityReported(
+            region_id=region,
+            activity_id=f"a-{uuid.uuid4().hex[:8]}",
+            employee_id="e-1",
+            plan_id="p-1",
+            result_id="rh-1",
+            indicator_id="i-1",
+            occurred_at=datetime.now(UTC),
+            quantity=Decimal(1),
+            description="rapat",
+        ),
+        producer="test",
+    ).model_dump(mode="json")
+    activity_time = orjson.dumps({**activity, "payload": {**activity["payload"], "occurred_at": basic_form}})
+    dlq = AIOKafkaConsumer(
+        dead_letter_topic("kinerja-scoring"),
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        group_id=f"test-{uuid.uuid4().hex}",
+    )
+    await dlq.start()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait("planning.region.v1", value=envelope_time, key=region.encode())
+        await producer.send_and_wait("reporting.activity.v1", value=activity_time, key=b"e-1")
+        reasons: dict[bytes, bytes] = {}
+
+        async def both_dead_lettered():
+            batch = await dlq.getmany(timeout_ms=200)
+            for records in batch.values():
+                for record in records:
+                    if record.value in (envelope_time, activity_time):
+                        reasons[record.value] = dict(record.headers)["reason"]
+            return len(reasons) == 2 or None
+
+        assert await wait_until(both_dead_lettered)
+        assert reasons == {envelope_time: b"undecodable", activity_time: b"invalid_payload"}
+    finally:
+        await producer.stop()
+        await dlq.stop()
+
+
 async def test_redelivered_activity_events_never_count_twice_in_the_view(start_service):
     scoring = await start_service("scoring", consumer=True)
     bootstrap = ServiceSettings().kafka_bootstrap_servers
