@@ -3,6 +3,7 @@ numbers in the person's locale (87,5% in Indonesian, 87.5% in English), for ever
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -24,7 +25,7 @@ def worded(reason: Mapping[str, object], language: str) -> str:
 
 def as_scoring_answers(reason: ProposalReason) -> dict[str, object]:
     """The reason as scoring's API answers it (its JSON: decimals as strings)."""
-    answered = _reason_json(reason)
+    answered = json.loads(_reason_json(reason))
     return {key: str(value) if isinstance(value, Decimal) else value for key, value in answered.items()}
 
 

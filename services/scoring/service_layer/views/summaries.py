@@ -66,9 +66,9 @@ def _proposal(
         # ASCII (``≥`` escaped; jsonb stores the same text): one character above U+00FF made the
         # batch's whole JSON parameter a UCS-2 string, transcoded to UTF-8 a character at a time
         # (5.8k instructions an event; bench/README.md, session 22). Remembered, so made rarely.
-        reasons = orjson.Fragment(
-            json.dumps([_reason_json(reason) for reason in proposal.reasons], separators=(",", ":"))
-        )
+        # Each reason's text is remembered: the list is their texts joined (what ``json.dumps`` of
+        # the list of their dicts wrote, without writing the dicts again at each proposal).
+        reasons = orjson.Fragment("[" + ",".join([_reason_json(reason) for reason in proposal.reasons]) + "]")
         found = _PROPOSALS.keep(key, (thresholds, proposal.rating, reasons))
     return found[1], found[2]
 
@@ -77,9 +77,10 @@ def _proposal(
 _PROPOSALS: Memo[tuple[Any, ...], tuple[RatingThresholds, Rating, orjson.Fragment]] = Memo(8_192)
 
 
-def _reason_json(reason: ProposalReason) -> dict[str, Any]:
-    """A proposal reason as the row stores it, remembered by the reason (its code, threshold, value
-    and outcome: all it is made of), since achievements over the same targets come again."""
+def _reason_json(reason: ProposalReason) -> str:
+    """A proposal reason's JSON as the row stores it (ASCII: see ``_proposal``), remembered by the
+    reason (its code, threshold, value and outcome: all it is made of), since achievements over the
+    same targets come again."""
     required, actual = reason.required, reason.actual
     # Keyed by the fractions' integers: hashing a ``Fraction`` takes a modular inverse, and the
     # reason's own hash two of them, which made the look-up dearer than the rest of it.
@@ -93,12 +94,12 @@ def _reason_json(reason: ProposalReason) -> dict[str, Any]:
     )
     found = _REASONS.get(key)
     if found is None:
-        found = _REASONS.keep(key, _reason_values(reason))
-    return dict(found)
+        found = _REASONS.keep(key, json.dumps(_reason_values(reason), separators=(",", ":")))
+    return found
 
 
-#: Proposal reasons as stored, by what they are made of.
-_REASONS: Memo[tuple[Any, ...], dict[str, Any]] = Memo(8_192)
+#: Proposal reasons' JSON as stored, by what they are made of.
+_REASONS: Memo[tuple[Any, ...], str] = Memo(8_192)
 
 
 def _reason_values(reason: ProposalReason) -> dict[str, Any]:
