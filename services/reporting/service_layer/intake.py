@@ -118,34 +118,23 @@ def _row_values(
     now: datetime,
     offset_minutes: int | None = None,
 ) -> dict[str, Any]:
-    """An accepted activity's values: ``ActivityRead``'s fields in its order (no review yet), then
-    the device's offset, so that the feed's copy is a copy of them (``feed_payload``): picked key
-    by key it cost three times as much (bench/README.md, session 14). A unit test holds the order."""
+    """An accepted activity's values: the feed's copy (``feed_payload``, ``ActivityRead``'s fields in
+    its order) with its numbers as validated, not as text, and the submission time in UTC; then the
+    device's offset. Built only where read: a single submission's answer (a batch answers statuses)."""
     sent = activity_in.__dict__  # the validated model's own fields (all scalars): no model_dump
-    return {
-        "activity_id": sent["activity_id"],
-        "region_id": region_id,
-        "employee_id": employee_id,
-        "plan_id": indicator["plan_id"],
-        "result_id": indicator["result_id"],
-        "indicator_id": sent["indicator_id"],
-        "occurred_at": sent["occurred_at"],
-        "quantity": sent["quantity"],
-        "denominator": sent["denominator"],
-        "description": sent["description"],
-        "obstacles": sent["obstacles"],
-        "latitude": sent["latitude"],
-        "longitude": sent["longitude"],
-        "status": _SUBMITTED,
-        "review_note": None,
-        "reviewed_by": None,
-        "reviewed_at": None,
-        "submitted_at": now,
-        "revision": 1,
-        "occurred_utc_offset": (
+    values = feed_payload(
+        activity_in, region_id=region_id, employee_id=employee_id, indicator=indicator, submitted_at=now
+    )
+    values.update(
+        quantity=sent["quantity"],
+        denominator=sent["denominator"],
+        latitude=sent["latitude"],
+        longitude=sent["longitude"],
+        occurred_utc_offset=(
             utc_offset_minutes(sent["occurred_at"]) if offset_minutes is None else offset_minutes
         ),
-    }
+    )
+    return values
 
 
 #: An activity's event is cut from its JSON as the feed shows it (``reported_event``): the fields
@@ -162,17 +151,16 @@ if set(_SHOWN_FIELDS[: len(REPORTED_FIELDS)]) != set(REPORTED_FIELDS) or (
 def feed_payload(
     activity_in: ActivityCreate, *, region_id: str, employee_id: str, indicator: Any, submitted_at: datetime
 ) -> dict[str, Any]:
-    """The new activity as the live feed shows it: ``ActivityRead``'s fields in its order, the
-    values ``_row_values`` gives (but for the offset, stored, not shown); ``submitted_at``: the
-    submission time as answers show it (in the region's zone).
+    """The new activity as the live feed shows it: ``ActivityRead``'s fields in its order (the
+    device's offset is stored, not shown); ``submitted_at``: the submission time as answers show it
+    (in the region's zone).
 
-    Built from the validated item, not copied from its values: a batch's items need no values of
-    their own (only a single submission's answer and a duplicate in its group read them). Its
-    numbers are text already: orjson's ``default`` callback, called for each ``Decimal`` when the
-    notice is encoded, cost more than ``str`` here; the activity's event and its row take them
-    from here too (``IntakeTransaction.emit``), each number written as text once. A group's items
-    share their submission time, moved into the zone once for all. A unit test holds it equal to
-    the values.
+    Built from the validated item for every accepted item; a batch's items need no values of their
+    own (``_row_values`` builds them from this where an answer reads them). Its numbers are text
+    already: orjson's ``default`` callback, called for each ``Decimal`` when the notice is encoded,
+    cost more than ``str`` here; the activity's event and its row take them from here too
+    (``IntakeTransaction.emit``), each number written as text once. A group's items share their
+    submission time, moved into the zone once for all.
     """
     sent = activity_in.__dict__  # the validated model's own fields (all scalars): no model_dump
     quantity, denominator = sent["quantity"], sent["denominator"]
