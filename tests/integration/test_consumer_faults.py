@@ -10,38 +10,29 @@ from typing import Any
 
 import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import select
 
 from services.scoring.adapters.tables import indicator_progress, region_settings
-from shared.contracts import Envelope, dead_letter_topic
+from shared.contracts import Envelope
 from shared.contracts.planning import RegionRegistered
 from shared.contracts.reporting import ActivityReported
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.kafka import make_consumer
 from shared.settings import ServiceSettings
 from tests.conftest import wait_until
+from tests.integration.kafka_support import producer_and_dead_letters
 
 pytestmark = pytest.mark.integration
 
 
 async def test_malformed_message_is_dead_lettered_and_the_consumer_keeps_going(start_service):
     scoring = await start_service("scoring", consumer=True)
-    bootstrap = ServiceSettings().kafka_bootstrap_servers
     region = f"r-{uuid.uuid4().hex[:8]}"
     good = Envelope.wrap(
         RegionRegistered(region_id=region, name="Kota Uji", timezone="Asia/Makassar"), producer="test"
     )
-    dlq = AIOKafkaConsumer(
-        dead_letter_topic("kinerja-scoring"),
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        group_id=f"test-{uuid.uuid4().hex}",
-    )
-    await dlq.start()
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
+    async with producer_and_dead_letters("kinerja-scoring") as (producer, dlq):
         poison = b"{not json" + uuid.uuid4().hex.encode()
         await producer.send_and_wait("planning.region.v1", value=poison, key=region.encode())
         for _ in range(2):  # the same event twice: applied once
@@ -70,9 +61,6 @@ async def test_malformed_message_is_dead_lettered_and_the_consumer_keeps_going(s
         assert headers["reason"] == b"undecodable"
         assert headers["origin_topic"] == b"planning.region.v1"
         assert headers["consumer_group"] == b"kinerja-scoring"
-    finally:
-        await producer.stop()
-        await dlq.stop()
 
 
 async def test_an_event_with_a_time_the_contract_refuses_is_dead_lettered(start_service):
@@ -80,7 +68,6 @@ async def test_an_event_with_a_time_the_contract_refuses_is_dead_lettered(start_
     the contract's RFC 3339 ``date-time``: the envelope's makes the record undecodable, an
     activity's its payload invalid; neither is applied, and the consumer keeps going."""
     await start_service("scoring", consumer=True)
-    bootstrap = ServiceSettings().kafka_bootstrap_servers
     region = f"r-{uuid.uuid4().hex[:8]}"
     basic_form = "20261205T101500+0700"
     region_event = Envelope.wrap(
@@ -102,16 +89,7 @@ async def test_an_event_with_a_time_the_contract_refuses_is_dead_lettered(start_
         producer="test",
     ).model_dump(mode="json")
     activity_time = orjson.dumps({**activity, "payload": {**activity["payload"], "occurred_at": basic_form}})
-    dlq = AIOKafkaConsumer(
-        dead_letter_topic("kinerja-scoring"),
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        group_id=f"test-{uuid.uuid4().hex}",
-    )
-    await dlq.start()
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
+    async with producer_and_dead_letters("kinerja-scoring") as (producer, dlq):
         await producer.send_and_wait("planning.region.v1", value=envelope_time, key=region.encode())
         await producer.send_and_wait("reporting.activity.v1", value=activity_time, key=b"e-1")
         reasons: dict[bytes, bytes] = {}
@@ -126,9 +104,6 @@ async def test_an_event_with_a_time_the_contract_refuses_is_dead_lettered(start_
 
         assert await wait_until(both_dead_lettered)
         assert reasons == {envelope_time: b"undecodable", activity_time: b"invalid_payload"}
-    finally:
-        await producer.stop()
-        await dlq.stop()
 
 
 async def test_redelivered_activity_events_never_count_twice_in_the_view(start_service):

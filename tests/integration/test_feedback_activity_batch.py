@@ -13,20 +13,19 @@ from typing import Any
 
 import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import event, select
 from sqlalchemy.exc import DBAPIError
 
 from services.feedback.adapters.tables import activities
 from services.feedback.service_layer.read_models import on_activity_reported
 from shared.context import ServiceContext
-from shared.contracts import Envelope, dead_letter_topic
+from shared.contracts import Envelope
 from shared.contracts.reporting import ActivityReported
 from shared.db import restrict_to_region
 from shared.messaging.scope import Batch
 from shared.migrations import LIGHT_STATISTICS
-from shared.settings import ServiceSettings
 from tests.conftest import event_deadline, new_region_id, wait_until
+from tests.integration.kafka_support import producer_and_dead_letters
 from tests.integration.test_queue_tables import catalog
 
 pytestmark = pytest.mark.integration
@@ -137,21 +136,11 @@ async def test_the_consumer_dead_letters_a_poison_activity_and_stores_the_rest_o
     feedback = await start_service("feedback", consumer=True)
     context = feedback.context
     group = feedback.definition.settings.consumer_group
-    bootstrap = ServiceSettings().kafka_bootstrap_servers
     region = new_region_id()
     now = datetime.now(UTC)
     good = [_reported(region, uuid.uuid4().hex, f"res-{n}", now) for n in range(3)]
     poison = _reported(region, "x" * 65, "res-1", now)
-    dlq = AIOKafkaConsumer(
-        dead_letter_topic(group),
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        group_id=f"test-{uuid.uuid4().hex}",
-    )
-    await dlq.start()
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
+    async with producer_and_dead_letters(group) as (producer, dlq):
         for envelope in [good[0], poison, *good[1:]]:  # one employee: one partition, in this order
             await producer.send_and_wait(
                 ActivityReported.topic, value=orjson.dumps(envelope.model_dump(mode="json")), key=b"e-1"
@@ -171,9 +160,6 @@ async def test_the_consumer_dead_letters_a_poison_activity_and_stores_the_rest_o
 
         headers = await wait_until(dead_lettered, timeout=event_deadline())
         assert headers["reason"] == b"handler_failed"
-    finally:
-        await producer.stop()
-        await dlq.stop()
 
 
 async def test_an_activity_is_kept_as_the_evidence_check_reads_it_indexed_by_its_key_sampled_lightly(
