@@ -323,16 +323,28 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
         )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def add_scale_arguments(parser: argparse.ArgumentParser) -> None:
+    """The platform's size, the phases' length and the clients: shared by the reads' benches."""
     parser.add_argument("--quick", action="store_true", help="10,000 employees, 1M activities, 5 s phases")
     parser.add_argument("--employees", type=int, default=100_000)
     parser.add_argument("--activities", type=int, default=10_000_000)
     parser.add_argument("--regions", type=int, default=5)
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
     parser.add_argument("--connections", type=int, default=32, help="concurrent clients")
+
+
+def quick_or_given(args: argparse.Namespace) -> argparse.Namespace:
+    """``--quick``'s size and phases in place of the ones given."""
+    if args.quick:
+        args.employees, args.activities, args.duration = 10_000, 1_000_000, 5.0
+    return args
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_scale_arguments(parser)
     parser.add_argument("--rate", type=float, default=0.0, help="fixed rate (default: half the throughput)")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the reads' SQL")
     parser.add_argument("--profile", action="store_true", help="run scoring under cProfile and print it")
@@ -355,9 +367,7 @@ def main() -> None:
         action="store_true",
         help="with an external database (KINERJA_DATABASE_URL...), keep views already filled at this scale",
     )
-    args = parser.parse_args()
-    if args.quick:
-        args.employees, args.activities, args.duration = 10_000, 1_000_000, 5.0
+    args = quick_or_given(parser.parse_args())
     run_on_platform(run, args)
 
 

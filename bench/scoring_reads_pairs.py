@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bench._platform import BenchPlatform, BenchServices, CpuMeter, run_on_platform, stage
 from bench._read_loops import Phase, closed_loop, open_loop
 from bench._soak_postgres import postgres_memory_split
-from bench.scoring_reads import request_makers
+from bench.scoring_reads import add_scale_arguments, quick_or_given, request_makers
 from bench.scoring_reads_fill import Scale, fill_views
 from kinerja.simulate import TokenMint
 
@@ -222,12 +222,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="10,000 employees, 1M activities, 5 s phases")
-    parser.add_argument("--employees", type=int, default=100_000)
-    parser.add_argument("--activities", type=int, default=10_000_000)
-    parser.add_argument("--regions", type=int, default=5)
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
-    parser.add_argument("--connections", type=int, default=32)
+    add_scale_arguments(parser)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--pause", type=float, default=2.0, help="seconds between starts")
     parser.add_argument("--seed", type=int, default=7)
@@ -236,9 +231,7 @@ def main() -> None:
         "--rate", action="append", default=[], help="READ=RATE: also measure at this rate (repeatable)"
     )
     parser.add_argument("--reads", nargs="+", choices=sorted(ROUTES), default=["scorecard", "unit", "region"])
-    args = parser.parse_args()
-    if args.quick:
-        args.employees, args.activities, args.duration = 10_000, 1_000_000, 5.0
+    args = quick_or_given(parser.parse_args())
     run_on_platform(run, args)
 
 
