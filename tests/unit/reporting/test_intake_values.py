@@ -17,6 +17,17 @@ from shared.db import outbox_table
 from shared.outbox import OutboxWriter, event_id_series
 
 
+def _accepted(item: ActivityCreate) -> dict[str, Any]:
+    """The values the intake stores for ``item``, accepted now in one region for one employee."""
+    return _row_values(
+        item,
+        region_id="kab-sleman",
+        employee_id="199001012020011001",
+        indicator={"plan_id": "plan-1", "result_id": "result-1"},
+        now=datetime.now(UTC),
+    )
+
+
 def _as_text(values: dict[str, Any]) -> dict[str, Any]:
     """The feed's copy of the activity these values hold (the numbers as the event writes them)."""
     return feed_payload(
@@ -54,13 +65,7 @@ def test_rows_and_events_carry_the_validated_values() -> None:
             "longitude": "106.8",
         }
     )
-    values = _row_values(
-        item,
-        region_id="kab-sleman",
-        employee_id="199001012020011001",
-        indicator={"plan_id": "plan-1", "result_id": "result-1"},
-        now=datetime.now(UTC),
-    )
+    values = _accepted(item)
 
     assert {key: values[key] for key in ActivityCreate.model_fields} == item.model_dump()
     # The event carries the request's values (and the read model's), nothing lost on the way.
@@ -95,13 +100,7 @@ def test_the_event_written_from_the_values_reads_back_as_the_event_the_model_bui
                 "obstacles": None if quantity else "Blanko habis",
             }
         )
-        values = _row_values(
-            item,
-            region_id="kab-sleman",
-            employee_id="199001012020011001",
-            indicator={"plan_id": "plan-1", "result_id": "result-1"},
-            now=datetime.now(UTC),
-        )
+        values = _accepted(item)
         event = ActivityReported(
             **{name: values[name] for name in ActivityReported.model_fields if name in values}
         )
@@ -132,13 +131,7 @@ def test_an_intake_item_holds_the_values_columns_in_order_numbers_as_text() -> N
             "longitude": "106.8",
         }
     )
-    values = _row_values(
-        item,
-        region_id="kab-sleman",
-        employee_id="199001012020011001",
-        indicator={"plan_id": "plan-1", "result_id": "result-1"},
-        now=datetime.now(UTC),
-    )
+    values = _accepted(item)
     numbers = {"quantity", "denominator", "latitude", "longitude"}
     expected = tuple(
         (None if values[name] is None else str(values[name])) if name in numbers else values[name]
