@@ -36,6 +36,25 @@ async def upgrade_to_head_async(settings: ServiceSettings, migrations_dir: Path)
     await asyncio.to_thread(upgrade_to_head, settings, migrations_dir)
 
 
+#: How often a process waiting for another's migrations asks for the lock again.
+MIGRATION_LOCK_POLL_SECONDS = 0.2
+
+
+async def _take_migration_lock(connection: AsyncConnection, schema: str) -> None:
+    """The schema's migration lock (a session's advisory lock), asked for until it is free.
+
+    Asked again and again rather than waited for in one statement: a statement that waits holds a
+    snapshot, and a migration building an index ``CONCURRENTLY`` (reporting's 0017) waits for
+    every older snapshot to end, so the waiting process and the migrating one would each wait for
+    the other (``deadlock detected`` when two replicas started together, e2e test_replicas).
+    Between asks this connection holds no snapshot.
+    """
+    lock = text("SELECT pg_try_advisory_lock(hashtext(:schema))")
+    while not await connection.scalar(lock, {"schema": schema}):
+        await connection.rollback()
+        await asyncio.sleep(MIGRATION_LOCK_POLL_SECONDS)
+
+
 def run_migrations_in_env(target_metadata: MetaData) -> None:
     """Body of every service's ``env.py``: lock, create the schema, migrate inside it."""
     settings: ServiceSettings = context.config.attributes["settings"]
@@ -57,9 +76,7 @@ def run_migrations_in_env(target_metadata: MetaData) -> None:
         try:
             async with engine.connect() as connection:
                 # Several processes of one service may start together; one migrates, the others wait.
-                await connection.execute(
-                    text("SELECT pg_advisory_lock(hashtext(:schema))"), {"schema": schema}
-                )
+                await _take_migration_lock(connection, schema)
                 await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
                 await connection.execute(text(f'SET search_path TO "{schema}"'))
                 await connection.commit()
