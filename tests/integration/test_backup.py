@@ -8,8 +8,9 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -17,7 +18,14 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from kinerja.backup import BackupError, backup, restore
-from kinerja.postgres import SERVICE_ROLE, SERVICE_ROLE_PASSWORD
+from kinerja.postgres import (
+    DATABASE_NAME,
+    SERVICE_ROLE,
+    SERVICE_ROLE_PASSWORD,
+    remove_relocated_cluster,
+    start_postgres,
+)
+from kinerja.processes import free_port
 from shared.settings import ServiceSettings
 from tests.conftest import new_region_id
 from tests.integration.test_reporting_support import activity, seed_team, submit
@@ -145,3 +153,77 @@ def test_the_command_line_backs_up_and_refuses_to_restore_over_live_schemas(infr
     assert refused.returncode == 1
     assert "the database already has" in refused.stderr
     assert "reporting" in refused.stderr
+
+
+#: The system's PostgreSQL servers (Debian's packages), newest last: built with lz4, which the
+#: embedded one is not.
+SYSTEM_SERVERS = sorted(
+    Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda path: int(path.parts[-3])
+)
+
+
+@pytest.fixture
+def lz4_server(tmp_path: Path) -> Iterator[str]:
+    """A throwaway cluster of the system's PostgreSQL (its admin URL), stopped afterwards."""
+    if not SYSTEM_SERVERS:
+        pytest.skip("no system PostgreSQL server (apt-get install postgresql) to back up from")
+    pgdata, port = tmp_path / "system-postgres", free_port()
+    process = start_postgres(
+        pgdata,
+        tmp_path / "system-postgres.log",
+        port=port,
+        durable=False,
+        server_bin=SYSTEM_SERVERS[-1].parent,
+    )
+    try:
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/{DATABASE_NAME}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        remove_relocated_cluster(pgdata)
+
+
+async def scalar(url: str, statement: str) -> Any:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.scalar(text(statement))
+    finally:
+        await engine.dispose()
+
+
+#: The compression method set on reporting's outbox values ('l' for lz4; NULL: the default).
+OUTBOX_COMPRESSION = (
+    "SELECT nullif(attcompression::text, '') FROM pg_attribute "
+    "WHERE attrelid = 'reporting.outbox'::regclass AND attname = 'value'"
+)
+HAS_LZ4 = "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+
+
+async def test_a_backup_with_lz4_columns_restores_into_a_server_without_lz4(
+    lz4_server: str, empty_database: str, tmp_path: Path
+):
+    """Production's server (built with lz4) compresses the outbox by lz4 (reporting's migration
+    0016); a restore into one without it (the embedded one of ``make up``) takes its default."""
+    engine = create_async_engine(lz4_server)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE SCHEMA reporting"))
+            await connection.execute(
+                text("CREATE TABLE reporting.outbox (id bigint PRIMARY KEY, value bytea COMPRESSION lz4)")
+            )
+            await connection.execute(
+                text("INSERT INTO reporting.outbox SELECT 1, convert_to(repeat('envelope ', 5000), 'UTF8')")
+            )
+    finally:
+        await engine.dispose()
+    assert await scalar(lz4_server, OUTBOX_COMPRESSION) == "l"
+    manifest = await backup(lz4_server, tmp_path / "backup", bootstrap_servers=None, schemas=["reporting"])
+
+    assert manifest.column_compression == {"reporting.outbox.value": "lz4"}
+
+    restored = await restore(tmp_path / "backup", empty_database)
+
+    assert restored.row_counts == manifest.row_counts == {"reporting.outbox": 1}
+    kept = "l" if await scalar(empty_database, HAS_LZ4) else None
+    assert await scalar(empty_database, OUTBOX_COMPRESSION) == kept
