@@ -18,6 +18,7 @@ from tests.integration.test_reporting_support import (
     Member,
     activity,
     apply,
+    approved_plan,
     employee_upserted,
     new_id,
     seed_team,
@@ -39,15 +40,20 @@ async def deliver(service: Any, region: str, event: Any, at: datetime) -> None:
         await uow.commit()
 
 
-async def test_a_move_dated_later_changes_the_rater_only_from_its_date(start_service, make_token):
-    reporting = await start_service("reporting")
+async def moving_staff(reporting: Any, make_token: Any) -> tuple[str, Member, Member, Member, Member]:
+    """A region in Wanggar's zone, one staff member, their rater and two other raters."""
     region = new_region_id()
     await apply(reporting, region, RegionRegistered(region_id=region, name="Wanggar", timezone=WANGGAR.key))
     team = await seed_team(reporting, make_token, region, size=1)
-    staff, rater = team.members[0], team.rater
-    later_id, now_id = new_id("head"), new_id("head")
-    later = Member(later_id, make_token("employee,rater", region=region, employee=later_id))
-    now_rater = Member(now_id, make_token("employee,rater", region=region, employee=now_id))
+    first, second = (new_id("head") for _ in range(2))
+    raters = [Member(i, make_token("employee,rater", region=region, employee=i)) for i in (first, second)]
+    return region, team.members[0], team.rater, raters[0], raters[1]
+
+
+async def test_a_move_dated_later_changes_the_rater_only_from_its_date(start_service, make_token):
+    reporting = await start_service("reporting")
+    region, staff, rater, later, now_rater = await moving_staff(reporting, make_token)
+    later_id, now_id = later.employee_id, now_rater.employee_id
     today = datetime.now(WANGGAR).date()
     stamped = datetime.now(UTC)
     next_month = employee_upserted(
@@ -92,3 +98,62 @@ async def test_a_move_dated_later_changes_the_rater_only_from_its_date(start_ser
     new_list = await reporting.client.get("/v1/activities", headers=auth(now_rater.token))
     assert old_list.json()["items"] == []
     assert [item["activity_id"] for item in new_list.json()["items"]] == [second, first]
+
+
+async def test_each_read_of_one_employee_follows_the_rater_holding_today(
+    start_service, make_token, monkeypatch, tmp_path
+):
+    """Getting an activity, its evidence, an employee's list and a field visit: the rater whose
+    assignment holds today in the region's zone, not the one moved away from today nor the one a
+    move dated tomorrow names; a newcomer whose first assignment starts later is their first rater's."""
+    monkeypatch.setenv("KINERJA_EVIDENCE_DIR", str(tmp_path / "evidence"))
+    reporting = await start_service("reporting")
+    region, staff, before, holding, tomorrow = await moving_staff(reporting, make_token)
+    today_id, tomorrow_id = holding.employee_id, tomorrow.employee_id
+    today = datetime.now(WANGGAR).date()
+    newcomer_id = new_id("staff")
+    plan, indicators = approved_plan(region, newcomer_id, today_id)
+    newcomer = Member(newcomer_id, make_token("employee", region=region, employee=newcomer_id), indicators)
+    await apply(
+        reporting,
+        region,
+        employee_upserted(region, staff.employee_id, today_id, effective_from=today),
+        employee_upserted(region, staff.employee_id, tomorrow_id, effective_from=today + timedelta(days=1)),
+        employee_upserted(region, newcomer_id, today_id, effective_from=today + timedelta(days=10)),
+        plan,
+    )
+    mine = (await submit(reporting, staff, activity(staff))).json()["activity_id"]
+    theirs = (await submit(reporting, newcomer, activity(newcomer))).json()["activity_id"]
+    photo = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256))
+    uploaded = await reporting.client.post(
+        f"/v1/activities/{mine}/evidence",
+        files={"file": ("foto.jpg", photo, "image/jpeg")},
+        headers=auth(staff.token),
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    digest = uploaded.json()["sha256"]
+
+    async def answers(rater: Member) -> list[int]:
+        def get(path: str, **params: Any) -> Any:
+            return reporting.client.get(path, params=params, headers=auth(rater.token))
+
+        visit = {
+            "visit_id": new_id("visit"),
+            "employee_ids": [staff.employee_id, newcomer_id],
+            "location": "Kantor Distrik",
+            "visited_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+            "findings": "Pelayanan berjalan.",
+        }
+        responses = [
+            await get(f"/v1/activities/{mine}"),
+            await get(f"/v1/activities/{theirs}"),
+            await get(f"/v1/activities/{mine}/evidence/{digest}"),
+            await get("/v1/activities", employee_id=staff.employee_id),
+            await get("/v1/field-visits", employee_id=newcomer_id),
+            await reporting.client.post("/v1/field-visits", json=visit, headers=auth(rater.token)),
+        ]
+        return [response.status_code for response in responses]
+
+    assert await answers(holding) == [200, 200, 200, 200, 200, 201]
+    assert await answers(before) == [404, 404, 404, 404, 404, 422]
+    assert await answers(tomorrow) == [404, 404, 404, 404, 404, 422]

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, String, and_, false, literal, or_, select, true
+from sqlalchemy import ColumnElement, Row, ScalarSelect, Select, String, false, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.selectable import Join, Subquery
 
 from services.reporting.adapters.tables import activities, regions, team_members
 from shared.auth import Principal, Role
-from shared.read_models import holding_on_day, one_holding_on_day, region_today
+from shared.read_models import one_holding_on_day, region_today
 from shared.refusals import Refusal, RefusalKind
 
 
@@ -26,23 +25,33 @@ def employee_of(principal: Principal) -> str:
     return principal.employee_id
 
 
-def team_today() -> Subquery:
-    """Who rates whom today in the region's zone: each employee's assignment holding today.
+def rater_today(region_id: str, employee_id: ColumnElement[str]) -> ScalarSelect[str | None]:
+    """The employee's rater today in the region's zone: the supervisor on their assignment holding
+    today (:func:`one_holding_on_day`); NULL when the team model does not know them.
 
-    A new subquery each call, so that one statement may use it in its FROM and in a nested select.
+    Read from the employee's own assignments (a few rows of ``pk_team_members``), so that a
+    statement about one employee never works out the whole region's team: that took 61 ms at
+    5,000 employees a region.
     """
-    return holding_on_day(
-        team_members, ("region_id", "employee_id"), region_today(regions, team_members.c.region_id)
-    )
+    # Compared in the team's collation: the activities' ids are COLLATE "C" (migration 0014), and
+    # against a column of another collation pk_team_members cannot serve the look-up (the region's
+    # rows were read instead). Equality is byte equality in both.
+    return one_holding_on_day(
+        select(team_members.c.supervisor_id).where(
+            team_members.c.region_id == region_id,
+            team_members.c.employee_id == employee_id.collate("default"),
+        ),
+        team_members,
+        region_today(regions, literal(region_id, String)),
+    ).scalar_subquery()
 
 
 def team_of(principal: Principal) -> Select[tuple[str]]:
     """The employees the caller rates today, in their region (the team read model).
 
     Found from the supervisor index: whoever has any assignment to the caller there (a handful of
-    rows), kept when the assignment holding today (:func:`one_holding_on_day`, the rule of
-    :func:`team_today`) names the caller. Working out the whole region's assignments holding today
-    first took 45-57 ms at 5,000 employees a region.
+    rows), kept when their :func:`rater_today` is the caller. Working out the whole region's
+    assignments holding today first took 45-57 ms at 5,000 employees a region.
     """
     ever_assigned = (
         select(team_members.c.employee_id)
@@ -53,15 +62,9 @@ def team_of(principal: Principal) -> Select[tuple[str]]:
         .distinct()
         .subquery("ever_assigned")
     )
-    rater_today = one_holding_on_day(
-        select(team_members.c.supervisor_id).where(
-            team_members.c.region_id == principal.region,
-            team_members.c.employee_id == ever_assigned.c.employee_id,
-        ),
-        team_members,
-        region_today(regions, literal(principal.region, String)),
-    ).scalar_subquery()
-    return select(ever_assigned.c.employee_id).where(rater_today == principal.employee_id)
+    return select(ever_assigned.c.employee_id).where(
+        rater_today(principal.region, ever_assigned.c.employee_id) == principal.employee_id
+    )
 
 
 def visible_employees(principal: Principal, column: ColumnElement[str]) -> ColumnElement[bool]:
@@ -87,15 +90,6 @@ async def visible_owners(session: AsyncSession, principal: Principal) -> list[st
     if principal.has(Role.RATER):
         owners += [row.employee_id for row in await session.execute(team_of(principal))]
     return list(dict.fromkeys(owners))  # once each, should the caller be in their own team
-
-
-def with_rater(team: Subquery) -> Join:
-    """Activities joined to their employee's rater in ``team`` (:func:`team_today`; NULL when the
-    team model does not know them)."""
-    return activities.outerjoin(
-        team,
-        and_(team.c.employee_id == activities.c.employee_id, team.c.region_id == activities.c.region_id),
-    )
 
 
 def may_see(principal: Principal, *, employee_id: str, rater_id: str | None) -> bool:
@@ -143,7 +137,6 @@ async def ensure_may_see_employee(session: AsyncSession, principal: Principal, e
     """404 unless the caller may see this employee's records (own, team, or region reader)."""
     if principal.employee_id == employee_id:
         return
-    team = team_today()
     if is_region_reader(principal):
         known = await session.scalar(
             select(team_members.c.employee_id)
@@ -157,11 +150,7 @@ async def ensure_may_see_employee(session: AsyncSession, principal: Principal, e
         if known:
             return
     elif principal.has(Role.RATER) and principal.employee_id is not None:
-        rater = await session.scalar(
-            select(team.c.supervisor_id).where(
-                team.c.employee_id == employee_id, team.c.region_id == principal.region
-            )
-        )
+        rater = await session.scalar(select(rater_today(principal.region, literal(employee_id, String))))
         if rater == principal.employee_id:
             return
     raise Refusal(

@@ -28,10 +28,9 @@ from services.reporting.service_layer.access import (
     ensure_rater,
     may_see,
     not_found,
-    team_today,
+    rater_today,
     visible_employees,
     visible_owners,
-    with_rater,
 )
 from services.reporting.service_layer.pages import newest_first, newest_first_of_each
 from services.reporting.service_layer.schemas import (
@@ -107,6 +106,11 @@ def _evidence_hashes() -> Label[Sequence[str]]:
     return func.array(hashes, type_=ARRAY(String)).label("evidence_sha256")
 
 
+def _rater_id(region_id: str) -> Label[str | None]:
+    """The rater today of the employee of the activity in the same row (:func:`rater_today`)."""
+    return rater_today(region_id, activities.c.employee_id).label("rater_id")
+
+
 #: Read once: looking ``model_fields`` up on the class costs some 20 µs a time in this pydantic.
 _ACTIVITY_FIELDS = tuple(ActivityRead.model_fields)
 
@@ -179,11 +183,9 @@ async def review_activity(
 ) -> tuple[ActivityRead, FeedNotice | None]:
     """The employee's rater verifies or rejects a submitted activity."""
     region_id = principal.region
-    team = team_today()
     row = (
         await uow.session.execute(
-            select(activities, team.c.supervisor_id.label("rater_id"), _evidence_hashes())
-            .select_from(with_rater(team))
+            select(activities, _rater_id(region_id), _evidence_hashes())
             .where(activities.c.activity_id == activity_id, activities.c.region_id == region_id)
             .with_for_update(of=activities)
         )
@@ -238,19 +240,18 @@ async def correct_activity(
 ) -> tuple[ActivityRead, FeedNotice | None]:
     """The employee corrects a rejected activity; it awaits verification again."""
     region_id = principal.region
-    team = team_today()
     row = (
         await uow.session.execute(
             select(
                 activities,
-                team.c.supervisor_id.label("rater_id"),
+                _rater_id(region_id),
                 _evidence_hashes(),
                 plan_indicators.c.year.label("plan_year"),
                 plan_indicators.c.aggregation,
                 plan_indicators.c.qualitative,
             )
             .select_from(
-                with_rater(team).outerjoin(
+                activities.outerjoin(
                     plan_indicators,
                     (plan_indicators.c.indicator_id == activities.c.indicator_id)
                     & (plan_indicators.c.region_id == activities.c.region_id),
@@ -304,12 +305,11 @@ async def correct_activity(
 
 async def get_activity(*, session: AsyncSession, principal: Principal, activity_id: str) -> ActivityDetail:
     """One activity with its evidence, for those allowed to see it."""
-    team = team_today()
     row = (
         await session.execute(
-            select(activities, team.c.supervisor_id.label("rater_id"))
-            .select_from(with_rater(team))
-            .where(activities.c.activity_id == activity_id, activities.c.region_id == principal.region)
+            select(activities, _rater_id(principal.region)).where(
+                activities.c.activity_id == activity_id, activities.c.region_id == principal.region
+            )
         )
     ).first()
     if row is None or not may_see(principal, employee_id=row.employee_id, rater_id=row.rater_id):

@@ -13,7 +13,7 @@ from services.reporting.adapters.tables import activities, activity_evidence
 from services.reporting.domain.activity import ActivityStatus, evidence_may_change
 from services.reporting.domain.evidence import SNIFF_BYTES, check_evidence_file, sha256_hex
 from services.reporting.metrics import EVIDENCE_BYTES, EVIDENCE_UPLOADS
-from services.reporting.service_layer.access import ensure_owner, may_see, team_today, with_rater
+from services.reporting.service_layer.access import ensure_owner, may_see, rater_today
 from services.reporting.service_layer.schemas import EvidenceRead
 from shared.auth import Principal
 from shared.contracts.reporting import EvidenceAttached
@@ -62,19 +62,17 @@ async def attach_evidence(
     evidence_of_activity = (activity_evidence.c.activity_id == activities.c.activity_id) & (
         activity_evidence.c.region_id == activities.c.region_id
     )
-    team = team_today()
     row = (
         await session.execute(
             select(
                 activities.c.employee_id,
                 activities.c.status,
-                team.c.supervisor_id.label("rater_id"),
+                rater_today(region_id, activities.c.employee_id).label("rater_id"),
                 select(func.count()).where(evidence_of_activity).scalar_subquery().label("file_count"),
                 exists()
                 .where(evidence_of_activity, activity_evidence.c.sha256 == digest)
                 .label("already_attached"),
             )
-            .select_from(with_rater(team))
             .where(activities.c.activity_id == activity_id, activities.c.region_id == region_id)
             # Serialises uploads to one activity, so the per-activity file limit holds under concurrency.
             .with_for_update(of=activities)
@@ -146,18 +144,12 @@ async def evidence_to_download(
     *, session: AsyncSession, principal: Principal, activity_id: str, sha256: str
 ) -> EvidenceRead:
     """The evidence record, if the caller may see its activity (404 otherwise)."""
-    team = team_today()
     row = (
         await session.execute(
-            select(activity_evidence, team.c.supervisor_id.label("rater_id"))
-            .select_from(
-                activity_evidence.outerjoin(
-                    team,
-                    (team.c.employee_id == activity_evidence.c.employee_id)
-                    & (team.c.region_id == activity_evidence.c.region_id),
-                )
-            )
-            .where(
+            select(
+                activity_evidence,
+                rater_today(principal.region, activity_evidence.c.employee_id).label("rater_id"),
+            ).where(
                 activity_evidence.c.activity_id == activity_id,
                 activity_evidence.c.region_id == principal.region,
                 activity_evidence.c.sha256 == sha256,

@@ -17,7 +17,7 @@ from services.reporting.service_layer.access import (
     employee_of,
     ensure_may_see_employee,
     is_region_reader,
-    team_today,
+    team_of,
 )
 from services.reporting.service_layer.activities import SubmissionRules
 from services.reporting.service_layer.pages import newest_first
@@ -73,16 +73,10 @@ async def log_field_visit(
     if refusal is not None:
         raise refusal
     employee_ids = list(dict.fromkeys(visit_in.employee_ids))
-    team = team_today()
+    team = team_of(principal).subquery()
     members = set(
         (
-            await session.execute(
-                select(team.c.employee_id).where(
-                    team.c.region_id == region_id,
-                    team.c.supervisor_id == supervisor_id,
-                    team.c.employee_id.in_(employee_ids),
-                )
-            )
+            await session.execute(select(team.c.employee_id).where(team.c.employee_id.in_(employee_ids)))
         ).scalars()
     )
     for index, employee_id in enumerate(visit_in.employee_ids):
