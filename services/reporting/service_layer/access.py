@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, ScalarSelect, Select, String, false, literal, or_, select, true
+from sqlalchemy import ColumnElement, Row, ScalarSelect, Select, String, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.adapters.tables import activities, regions, team_members
@@ -67,21 +67,9 @@ def team_of(principal: Principal) -> Select[tuple[str]]:
     )
 
 
-def visible_employees(principal: Principal, column: ColumnElement[str]) -> ColumnElement[bool]:
-    """A condition on an employee-id column: the rows this caller may see."""
-    if is_region_reader(principal):
-        return true()
-    if principal.employee_id is None:
-        return false()
-    conditions: list[ColumnElement[bool]] = [column == principal.employee_id]
-    if principal.has(Role.RATER):
-        conditions.append(column.in_(team_of(principal)))
-    return or_(*conditions)
-
-
 async def visible_owners(session: AsyncSession, principal: Principal) -> list[str] | None:
-    """The employees whose records the caller may see, as :func:`visible_employees` allows: their
-    own and, as a rater, their team's; None for a region reader (everyone's)."""
+    """The employees whose records the caller may see: their own and, as a rater, their team's
+    (:func:`team_of`); None for a region reader (everyone's)."""
     if is_region_reader(principal):
         return None
     if principal.employee_id is None:

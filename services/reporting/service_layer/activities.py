@@ -29,7 +29,6 @@ from services.reporting.service_layer.access import (
     may_see,
     not_found,
     rater_today,
-    visible_employees,
     visible_owners,
 )
 from services.reporting.service_layer.pages import newest_first, newest_first_of_each
@@ -341,15 +340,15 @@ async def activity_history(
 ) -> ActivityPage:
     """Activities the caller may see, newest first, filtered, one keyset page at a time; a rater's
     first page with their team feed's position (``ActivityPage.feed_position``)."""
+    # One employee's rows once the caller may see them, a region reader's whole region, or else the
+    # caller's own and team's, read per employee (below).
+    owners = None
+    query = select(activities).where(activities.c.region_id == principal.region)
     if filters.employee_id is not None:
         await ensure_may_see_employee(session, principal, filters.employee_id)
-    # Own and team's rows are read per employee (below); one employee's, or a region reader's, whole.
-    owners = None if filters.employee_id is not None else await visible_owners(session, principal)
-    query = select(activities).where(activities.c.region_id == principal.region)
-    if owners is None:
-        query = query.where(visible_employees(principal, activities.c.employee_id))
-    if filters.employee_id is not None:
         query = query.where(activities.c.employee_id == filters.employee_id)
+    else:
+        owners = await visible_owners(session, principal)
     if filters.indicator_id is not None:
         query = query.where(activities.c.indicator_id == filters.indicator_id)
     if filters.status is not None:
