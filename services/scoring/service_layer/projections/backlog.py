@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -41,6 +42,25 @@ class ActivityChange:
     event_id: str
 
 
+class PlanningKind(Enum):
+    EMPLOYEE = "employee"
+    PLAN_APPROVED = "plan approved"
+
+
+@dataclass(slots=True)
+class PlanningWrite:
+    """One planning event's row(s), stored when the batch ends."""
+
+    kind: PlanningKind
+    envelope: EnvelopeHead
+    #: The event's id as the row records it (``last_event_id``).
+    event_id: str
+    #: The employee's or plan's row, every column the statement writes.
+    row: dict[str, Any]
+    #: An approved plan's indicators (its rows of ``plan_indicators``).
+    indicators: list[dict[str, Any]] = field(default_factory=list)
+
+
 @dataclass
 class RegionWork:
     changes: list[ActivityChange] = field(default_factory=list)
@@ -50,6 +70,8 @@ class RegionWork:
     deltas: dict[ProgressKey, ProgressDelta] = field(default_factory=dict)
     #: Employee-years whose plans changed: which plan is in force is decided once, at the end.
     plan_years: set[tuple[str, int]] = field(default_factory=set)
+    #: Planning's employee and plan events, stored at the end (``planning_store.py``).
+    planning: list[PlanningWrite] = field(default_factory=list)
 
 
 class ViewBacklog:

@@ -8,17 +8,12 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.adapters.tables import (
-    contributions,
-    employees,
-    plan_indicators,
-    plans,
-    region_settings,
-    units,
-)
+from services.scoring.adapters.tables import contributions, plans, region_settings, units
 from services.scoring.domain.calendar import Calendar, period_is_frozen
+from services.scoring.service_layer.projections.backlog import PlanningKind, PlanningWrite
 from services.scoring.service_layer.projections.handling import event_id_of
 from services.scoring.service_layer.projections.pending import PendingViews, ScoringScope, deferring
+from services.scoring.service_layer.projections.planning_store import store_planning
 from services.scoring.service_layer.views import calendar, closures, now, touch
 from shared.contracts import EnvelopeHead
 from shared.contracts.planning import (
@@ -28,8 +23,6 @@ from shared.contracts.planning import (
     WorkPlanApproved,
     WorkPlanSuperseded,
 )
-from shared.json_rows import insert_from_json_rows, json_rows
-from shared.read_models import stored_if_newer
 
 
 @deferring
@@ -124,103 +117,38 @@ async def on_unit_upserted(scope: ScoringScope, event: UnitUpserted, envelope: E
     )
 
 
-def _upsert_employee_statement() -> Any:
-    # Built once: it runs for every organisation event (statement building cost more than the SQL).
-    statement = insert(employees)
-    columns = ("name", "unit_id", "position", "job_type", "supervisor_id", "effective_from", "stamp_at")
-    return statement.on_conflict_do_update(
-        index_elements=["region_id", "employee_id", "effective_from"],
-        set_={name: statement.excluded[name] for name in (*columns, "last_event_id", "updated_at")},
-        where=stored_if_newer(employees, statement.excluded, stamp_id="last_event_id"),
-    ).returning(employees.c.employee_id)
-
-
-_UPSERT_EMPLOYEE = _upsert_employee_statement()
-
-
 @deferring
 async def on_employee_upserted(
-    session: AsyncSession, event: EmployeeUpserted, envelope: EnvelopeHead, pending: PendingViews
+    _: AsyncSession, event: EmployeeUpserted, envelope: EnvelopeHead, pending: PendingViews
 ) -> None:
     """Keep the team read model (unit, job type, rater), one row per dated assignment; of two events
-    for one date the newer wins (shared/read_models.py)."""
-    changed = await session.execute(
-        _UPSERT_EMPLOYEE,
-        {
-            "employee_id": event.employee_id,
-            "region_id": event.region_id,
-            "name": event.name,
-            "unit_id": event.unit_id,
-            "position": event.position,
-            "job_type": event.job_type,
-            "supervisor_id": event.supervisor_id,
-            "effective_from": event.effective_from,
-            "stamp_at": envelope.occurred_at,
-            "last_event_id": event_id_of(envelope),
-            "updated_at": now(),
-        },
+    for one date the newer wins (shared/read_models.py). Stored with the batch's others at its end."""
+    event_id = event_id_of(envelope)
+    row = {
+        "employee_id": event.employee_id,
+        "region_id": event.region_id,
+        "name": event.name,
+        "unit_id": event.unit_id,
+        "position": event.position,
+        "job_type": event.job_type,
+        "supervisor_id": event.supervisor_id,
+        "effective_from": event.effective_from,
+        "stamp_at": envelope.occurred_at,
+        "last_event_id": event_id,
+        "updated_at": now(),
+    }
+    pending.region(event.region_id).planning.append(
+        PlanningWrite(PlanningKind.EMPLOYEE, envelope, event_id, row)
     )
-    if changed.first() is None:
-        return
-    # The summaries name the employee's unit, job type and rater: every year of them.
-    touch(
-        pending.region(event.region_id).employee_years,
-        (event.employee_id, None),
-        event_id_of(envelope),
-        envelope.occurred_at,
-    )
-
-
-#: An approved plan's columns, each a parameter ``plan_<column>`` of ``_STORE_APPROVED_PLAN``.
-_PLAN_COLUMNS = (
-    "plan_id",
-    "region_id",
-    "employee_id",
-    "year",
-    "version",
-    "rater_id",
-    "unit_id",
-    "job_type",
-    "approved",
-    "superseded",
-    "last_event_id",
-    "updated_at",
-)
-#: Every column of a plan indicator, as ``_STORE_APPROVED_PLAN`` reads a row of them.
-_INDICATOR_COLUMNS = tuple(column.name for column in plan_indicators.c)
-
-
-def _store_approved_plan_statement() -> Any:
-    """The plan upserted and its indicators inserted in one statement (a round trip a plan event:
-    a rebuild applies thousands of them, one after the other, before any activity)."""
-    plan = insert(plans).values(
-        {name: bindparam(f"plan_{name}", type_=plans.c[name].type) for name in _PLAN_COLUMNS}
-    )
-    stored_plan = plan.on_conflict_do_update(
-        index_elements=["region_id", "plan_id"],
-        # A supersession that arrived first stays: approval never un-supersedes a plan.
-        set_={
-            name: plan.excluded[name]
-            for name in _PLAN_COLUMNS
-            if name not in ("plan_id", "region_id", "employee_id", "year", "superseded")
-        },
-    )
-    # No foreign key joins the two tables, so neither depends on the other's row in the statement.
-    indicators = insert_from_json_rows(plan_indicators, _INDICATOR_COLUMNS).on_conflict_do_nothing(
-        index_elements=["region_id", "plan_id", "indicator_id"]
-    )
-    return indicators.add_cte(stored_plan.cte("stored_plan"))
-
-
-# Built once: it runs for every plan event.
-_STORE_APPROVED_PLAN = _store_approved_plan_statement()
 
 
 @deferring
 async def on_work_plan_approved(
-    session: AsyncSession, event: WorkPlanApproved, envelope: EnvelopeHead, pending: PendingViews
+    _: AsyncSession, event: WorkPlanApproved, envelope: EnvelopeHead, pending: PendingViews
 ) -> None:
-    """Keep the approved plan and its targets; the highest approved version in force is scored."""
+    """Keep the approved plan and its targets; the highest approved version in force is scored.
+    Stored with the batch's others at its end."""
+    event_id = event_id_of(envelope)
     plan = {
         "plan_id": event.plan_id,
         "region_id": event.region_id,
@@ -232,7 +160,7 @@ async def on_work_plan_approved(
         "job_type": event.job_type,
         "approved": True,
         "superseded": False,
-        "last_event_id": event_id_of(envelope),
+        "last_event_id": event_id,
         "updated_at": now(),
     }
     indicators = [
@@ -260,11 +188,9 @@ async def on_work_plan_approved(
             (result, indicator) for result in event.results for indicator in result.indicators
         )
     ]
-    await session.execute(
-        _STORE_APPROVED_PLAN,
-        {f"plan_{name}": value for name, value in plan.items()} | {"rows": json_rows(indicators)},
+    pending.region(envelope.region_id).planning.append(
+        PlanningWrite(PlanningKind.PLAN_APPROVED, envelope, event_id, plan, indicators)
     )
-    _plan_changed(envelope, event.employee_id, event.year, pending)
 
 
 @deferring
@@ -272,6 +198,8 @@ async def on_work_plan_superseded(
     session: AsyncSession, event: WorkPlanSuperseded, envelope: EnvelopeHead, pending: PendingViews
 ) -> None:
     """A plan no longer in force stops counting (kept even if its approval has not arrived yet)."""
+    # After the batch's planning events before it (an approval of the same plan among them).
+    await store_planning(session, pending.region(envelope.region_id))
     statement = insert(plans).values(
         plan_id=event.plan_id,
         region_id=event.region_id,

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.service_layer.projections.activity_store import apply_changes
 from services.scoring.service_layer.projections.backlog import RegionWork, ViewBacklog
+from services.scoring.service_layer.projections.planning_store import store_planning
 from services.scoring.service_layer.views import mark_plans_in_force, refresh_views, region_facts
 from shared.contracts import EnvelopeHead, Event
 from shared.db import in_each_region
@@ -38,13 +39,15 @@ class PendingViews:
         await self.flush()
 
     async def flush(self) -> None:
-        """Store the pending activity changes and refresh every touched row, region by region."""
+        """Store the pending planning and activity changes and refresh every touched row, region by
+        region."""
         session = self._batch.session
         regions, self._regions = self._regions, {}
         if not regions:
             return
         async for region_id in in_each_region(session, list(regions)):
             work = regions[region_id]
+            await store_planning(session, work)
             await mark_plans_in_force(session, region_id, work.plan_years)
             facts = await region_facts(session, region_id)
             await apply_changes(self._batch, facts, work)
