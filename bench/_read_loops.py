@@ -2,14 +2,20 @@
 
 Each returns a ``Phase``: the latencies and sizes of the 200 answers, the other statuses counted,
 and the first error's body. The reads and web-page benchmarks measure with them.
+
+The load generator's own garbage collector is held off while a phase measures (``collector_held``):
+a latency counts from the request's scheduled start, so a pause of the client's event loop counts
+as the service's time for every request due meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from bench._http import RawClient
@@ -50,24 +56,46 @@ class Phase:
             self.first_error = self.first_error or body[:300].decode(errors="replace")
 
 
+@contextmanager
+def collector_held() -> Iterator[None]:
+    """No cyclic garbage collection in this process meanwhile (one first, outside the measurement).
+
+    The benchmark's process holds ~160,000 objects (it imports the service's modules), and a full
+    collection walks them all: 44-177 ms on the shared 2-core machine, up to 200 ms of p99 in the
+    phase it fell in. With the default thresholds one came about once per option of
+    ``bench.scoring_reads_pairs``, in the same phase round after round (session 23's unit dashboard
+    p99 of 36-71 ms in rounds 2 and 3). Reference counting still frees everything acyclic; the
+    cycles of a phase wait for its end.
+    """
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 async def closed_loop(
     url: str, requests: Callable[[], Request], *, connections: int, duration: float
 ) -> Phase:
     """As many requests as ``connections`` clients send back to back for ``duration`` seconds."""
     phase = Phase()
-    async with RawClient(url, connections=connections) as http:
-        deadline = time.perf_counter() + duration
+    with collector_held():
+        async with RawClient(url, connections=connections) as http:
+            deadline = time.perf_counter() + duration
 
-        async def worker() -> None:
-            while time.perf_counter() < deadline:
-                path, headers = requests()
-                started = time.perf_counter()
-                response = await http.get(path, headers)
-                phase.record(started, response.status_code, response.content)
+            async def worker() -> None:
+                while time.perf_counter() < deadline:
+                    path, headers = requests()
+                    started = time.perf_counter()
+                    response = await http.get(path, headers)
+                    phase.record(started, response.status_code, response.content)
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(connections)))
-        phase.seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(connections)))
+            phase.seconds = time.perf_counter() - started
     return phase
 
 
@@ -76,19 +104,20 @@ async def open_loop(
 ) -> Phase:
     """Requests started on a fixed schedule; each latency counts from its scheduled start."""
     phase = Phase()
-    async with RawClient(url, connections=connections) as http:
-        tasks: list[asyncio.Task[None]] = []
+    with collector_held():
+        async with RawClient(url, connections=connections) as http:
+            tasks: list[asyncio.Task[None]] = []
 
-        async def one(scheduled: float, path: str, headers: dict[str, str]) -> None:
-            response = await http.get(path, headers)
-            phase.record(scheduled, response.status_code, response.content)
+            async def one(scheduled: float, path: str, headers: dict[str, str]) -> None:
+                response = await http.get(path, headers)
+                phase.record(scheduled, response.status_code, response.content)
 
-        started = time.perf_counter()
-        for number in range(max(1, int(rate * duration))):
-            scheduled = started + number / rate
-            if (wait := scheduled - time.perf_counter()) > 0:
-                await asyncio.sleep(wait)
-            tasks.append(asyncio.create_task(one(scheduled, *requests())))
-        await asyncio.gather(*tasks)
-        phase.seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            for number in range(max(1, int(rate * duration))):
+                scheduled = started + number / rate
+                if (wait := scheduled - time.perf_counter()) > 0:
+                    await asyncio.sleep(wait)
+                tasks.append(asyncio.create_task(one(scheduled, *requests())))
+            await asyncio.gather(*tasks)
+            phase.seconds = time.perf_counter() - started
     return phase
