@@ -60,14 +60,11 @@ def upsert_from_json_rows(table: Table, columns: tuple[str, ...], key: tuple[str
     )
 
 
-def _json_value(value: object) -> str:
-    # orjson writes str, numbers, booleans, None, lists and aware datetimes (with their offset) by
-    # itself; a decimal goes as its exact text, which PostgreSQL reads as numeric.
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not stored through JSON rows")
-
-
 def json_rows(rows: Iterable[dict[str, Any]]) -> str:
     """The ``rows`` parameter of an ``insert_from_json_rows`` statement."""
-    return orjson.dumps(list(rows), default=_json_value).decode()
+    # orjson writes str, numbers, booleans, None, lists and aware datetimes (with their offset) by
+    # itself; a decimal goes as its exact text (``Decimal.__str__``), which PostgreSQL reads as
+    # numeric, and any other type fails (TypeError: the method refuses what is not a decimal). The
+    # method itself, not a Python function testing the type: 558 instructions less a decimal,
+    # a quarter of a progress row's JSON (callgrind, session 24).
+    return orjson.dumps(list(rows), default=Decimal.__str__).decode()

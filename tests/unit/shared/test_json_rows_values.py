@@ -1,0 +1,26 @@
+"""The JSON rows parameter: decimals as their exact text, a type it does not store refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from fractions import Fraction
+
+import orjson
+import pytest
+
+from shared.json_rows import json_rows
+
+
+def test_decimals_go_as_their_exact_text_beside_native_values() -> None:
+    at = datetime(2026, 12, 5, 21, 30, tzinfo=UTC)
+    sent = [{"q": Decimal("1.50"), "r": Decimal("-0.0001"), "s": Decimal("1E+3"), "n": 3, "at": at}]
+
+    assert orjson.loads(json_rows(sent)) == [
+        {"q": "1.50", "r": "-0.0001", "s": "1E+3", "n": 3, "at": "2026-12-05T21:30:00+00:00"}
+    ]
+
+
+def test_a_type_it_does_not_store_is_refused() -> None:
+    with pytest.raises(TypeError):
+        json_rows([{"share": Fraction(1, 3)}])
