@@ -60,12 +60,15 @@ class EventDecoder:
         union: Any = reduce(operator.or_, members)
         if len(members) > 1:
             union = Annotated[union, Field(discriminator="type")]
-        self._envelopes: TypeAdapter[EnvelopeHead] = TypeAdapter(union)
+        # The adapter's core validator itself: ``TypeAdapter.validate_json`` is a Python frame that
+        # passes it seven keywords, 0.6k-4.1k (2.3k on average) of an activity event's 47.7k
+        # decoding instructions (callgrind, four hash seeds, session 24).
+        self._envelopes = TypeAdapter(union).validator
 
     def decode(self, record: ConsumerRecord[bytes, bytes]) -> ConsumedEvent | tuple[DeadLetterReason, str]:
         """The record's event, if its type is handled (None for another consumer's); else why it is poison."""
         try:
-            envelope = self._envelopes.validate_json(record.value or b"")
+            envelope: EnvelopeHead = self._envelopes.validate_json(record.value or b"")
         except ValidationError:
             return decode(record, self._handled)
         if not isinstance(envelope, TypedEnvelope):
