@@ -265,8 +265,9 @@ def reported_event(shown: bytes, event_id: bytes, after_id: bytes) -> bytes:
     the envelope to read back as the one the event's model gives.
     """
     payload = shown[: shown.index(REPORTED_FIELDS_END)]
+    # Joined, not %-formatted: ~760 instructions an item fewer (bench/README.md, session 24).
     # Evidence is attached later, each with its own event.
-    return b'{"event_id":"%s"%s%s,"evidence_sha256":[]}}' % (event_id, after_id, payload)
+    return b"".join((b'{"event_id":"', event_id, b'"', after_id, payload, b',"evidence_sha256":[]}}'))
 
 
 class IntakeTransaction:
