@@ -118,6 +118,10 @@ async def apply_partitions(service: str, partitions: Partitions, group_id: str) 
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=settings.consumer_batch_size,
+        # aiokafka keeps one fetch in flight a broker: a partition read to its end waits at the
+        # broker up to this long (500 ms by default), and the worker's other partitions with it
+        # (a worker waited 13-15 s of a million's 47 s, one core idle; session 24).
+        fetch_max_wait_ms=settings.consumer_gather_ms,
     )
     dead_letters = make_producer(
         settings.kafka_bootstrap_servers, client_id=f"{settings.consumer_group}-replay"
