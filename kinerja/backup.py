@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -44,6 +45,12 @@ ARCHIVE = "kinerja.dump"
 MANIFEST = "manifest.json"
 #: Whether the server was built with lz4 (its TOAST compression methods are pglz, and lz4 if so).
 _HAS_LZ4 = text("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+
+
+#: The TOAST compression methods PostgreSQL knows; a manifest records one of them for a column.
+COMPRESSION_METHODS = ("lz4", "pglz")
+#: "schema.table.column" of unquoted identifiers, as the services' migrations name them.
+_COLUMN_NAME = re.compile(r"[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*")
 
 
 class BackupError(RuntimeError):
@@ -68,7 +75,18 @@ class Manifest:
 
     @classmethod
     def read(cls, directory: Path) -> Manifest:
-        return cls(**json.loads((directory / MANIFEST).read_text()))
+        """The manifest beside an archive; one whose compression entries cannot be set is refused."""
+        manifest = cls(**json.loads((directory / MANIFEST).read_text()))
+        for name, method in manifest.column_compression.items():
+            # Both go into an ALTER TABLE after the restore: refuse them before any data is loaded.
+            if method not in COMPRESSION_METHODS:
+                raise BackupError(
+                    f"the manifest names an unknown compression method {method!r} for {name}; "
+                    f"expected one of {', '.join(COMPRESSION_METHODS)}"
+                )
+            if not _COLUMN_NAME.fullmatch(name):
+                raise BackupError(f"the manifest's compression entry {name!r} is not schema.table.column")
+        return manifest
 
 
 def libpq_url(url: str) -> str:
