@@ -10,7 +10,7 @@ import orjson
 import pytest
 from sqlalchemy import select
 
-from services.reporting.adapters.intake_store import _insert_activities_and_events
+from services.reporting.adapters.intake_statements import insert_activities_and_events
 from services.reporting.entrypoints.dependencies import submission_writer
 from services.reporting.service_layer.intake import Claim
 from services.reporting.service_layer.schemas import ActivityCreate
@@ -98,7 +98,7 @@ async def test_audit_entries_are_looked_up_among_the_inserted_ids_hashed_once(st
     three times as much an item as one (bench/README.md, session 21)."""
     reporting = await start_service("reporting")
     context = reporting.context
-    statement = _insert_activities_and_events(context.tables.outbox.name)
+    statement = insert_activities_and_events(context.tables.outbox.name)
     pooled = await context.engine.raw_connection()
     try:
         driver = pooled.driver_connection

@@ -14,13 +14,12 @@ dozens of activities, so a group of submissions is written with as few as possib
 
 The connection comes from the service's SQLAlchemy pool (so it is sized and closed with the rest),
 taken without a SQLAlchemy ``Connection`` around it; SQLAlchemy starts no transaction on it, so
-returning it costs no round trip.
+returning it costs no round trip. The statements' text is ``intake_statements``'.
 """
 
 from __future__ import annotations
 
 import operator
-import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -30,33 +29,20 @@ from asyncpg.exceptions import UniqueViolationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
-from shared.auth import REGION_ID
+from services.reporting.adapters.intake_statements import (
+    ACTIVITIES_AMONG,
+    ACTIVITY_COLUMNS,
+    AUDIT_COLUMNS,
+    GENERIC_PLANS,
+    INDICATORS_AMONG,
+    PRIMARY_KEY,
+    SAVEPOINT,
+    insert_activities_and_events,
+    region_literal,
+)
 from shared.contracts.reporting import ActivityReported
 from shared.db import CONNECTION_LOST, REGION_SETTING
 from shared.outbox import ENVELOPE_SEPARATOR, OutboxWriter, event_id_series
-from shared.region_time import DEFAULT_TIMEZONE
-
-#: Columns of an accepted activity as the intake inserts them, with their PostgreSQL types: the
-#: fields of the ``intake_item`` type (migrations 0009, 0013), in the same order.
-ACTIVITY_COLUMNS = {
-    "activity_id": "varchar",
-    "employee_id": "varchar",
-    "plan_id": "varchar",
-    "result_id": "varchar",
-    "indicator_id": "varchar",
-    "occurred_at": "timestamptz",
-    "occurred_utc_offset": "int2",
-    "quantity": "numeric",
-    "denominator": "numeric",
-    "description": "text",
-    "obstacles": "text",
-    "latitude": "numeric",
-    "longitude": "numeric",
-}
-#: An audit entry's columns as the intake inserts them: the fields of ``intake_audit_entry``
-#: (migration 0010) but for the activities it witnesses, in the same order.
-_AUDIT_COLUMNS = ("region_id", "actor", "action", "subject", "detail", "client_address", "correlation_id")
-
 
 _OFFSET = "occurred_utc_offset"
 #: An item's columns before and after the device's offset, as ``as_text`` (the feed's copy of the
@@ -73,176 +59,13 @@ def _item(as_text: dict[str, Any], offset_minutes: int) -> tuple[Any, ...]:
     return (*_BEFORE_OFFSET(as_text), offset_minutes, *_AFTER_OFFSET(as_text))
 
 
-def _item_columns() -> str:
-    """The items' columns as the activities take them: numbers cast from their text."""
-    return ", ".join(
-        f"item.{name}::numeric AS {name}" if kind == "numeric" else f"item.{name}"
-        for name, kind in ACTIVITY_COLUMNS.items()
-    )
-
-
-_AUDIT_VALUES = operator.itemgetter(*_AUDIT_COLUMNS)
+_AUDIT_VALUES = operator.itemgetter(*AUDIT_COLUMNS)
 
 
 def _audit_entry(entry: dict[str, Any]) -> tuple[Any, ...]:
     """An audit entry's ``intake_audit_entry``: its columns, then the ids of the activities it
     witnesses (activity ids hold no spaces (the API's pattern), so a space-joined list is unambiguous)."""
     return (*_AUDIT_VALUES(entry), " ".join(entry["witnesses"]))
-
-
-_ITEMS, _REGION, _NOW, _AUDIT_ENTRIES, _EMPLOYEES, _EVENT_ACTIVITIES, _EVENTS = 1, 2, 3, 4, 5, 6, 7
-#: The ids the plain insert looks up first, space-joined (``skip_stored=False`` only).
-_PROBED = 8
-#: Where an envelope's event id stands in it (``substring``'s first byte is 1), and its length.
-_ID_FROM, _ID_LENGTH = len(b'{"event_id":"') + 1, 36
-
-# The statement writes ActivityReported's routing as literals: checked to need no quoting.
-_TOPIC, _EVENT_TYPE = ActivityReported.topic, ActivityReported.event_type()
-assert all(re.fullmatch(r"[\w.-]+", name) for name in (_TOPIC, _EVENT_TYPE))
-#: The envelopes' separator as a ``bytea`` literal's text.
-_SEPARATOR = "\\x" + ENVELOPE_SEPARATOR.hex()
-#: Of an inserted activity (among the ``inserted`` rows of the statement below): ``IS TRUE`` keeps
-#: the ``IN`` a hashed subplan, the inserted ids hashed once for all the rows that ask. Left bare,
-#: it was planned as a nested loop, reading the inserted rows again for each asking row.
-_IS_INSERTED = "({} IN (SELECT activity_id FROM inserted)) IS TRUE"
-_SKIP_STORED = "ON CONFLICT (region_id, activity_id) DO NOTHING"
-
-
-def _insert_activities_and_events(outbox: str, *, skip_stored: bool = True) -> str:
-    """Activities from an array of ``intake_item`` (one prepared statement whatever the count; a
-    multi-row VALUES would be a new statement per count) and, in the same statement, the events of
-    the rows really inserted (into the ``outbox`` table) and the audit entries.
-
-    Each item's event is written whole by ``emit``; the statement takes the topic, type and key
-    (the employee) from here: per event, one array element instead of six. The ids
-    are time-ordered (``shared.outbox.event_id_series``): the consumers' ``processed_events``
-    primary keys then grow at their right edge instead of at random pages (bench/README.md,
-    session 12). PostgreSQL's ``uuidv7()`` drew them before, ~5 µs of its CPU an id (session 19).
-
-    An employee's events are ONE outbox row (its ``event_id`` the first event's, read from its
-    envelope), their envelopes in the items' order, separated as ``shared.outbox.envelopes_of``
-    reads them; the relay sends each as its own message. A batch request's 500 events were 500
-    rows, each with its index entries, and 500 rows for the relay to mark sent (session 19). The
-    intake sends them so joined, with their activities' ids: the row is written as sent when all
-    its activities were inserted, and rebuilt of the inserted ones' events otherwise (a resend).
-    Each item carrying its event, the statement sorted and joined 500 envelopes a batch: ~3 µs of
-    its CPU an item (bench/README.md, session 21).
-
-    An audit entry is written if one of the activities it witnesses was, looked up among the
-    inserted ids hashed once. The inserted rows scanned for each entry (its list split again for
-    each row read) cost a group of four 500-item batches 69 µs of PostgreSQL's CPU an item instead
-    of 21, and a group of 200 single submissions 59 instead of 29 (bench/README.md, session 21).
-
-    ``skip_stored``: an activity whose id is stored already is left out (``ON CONFLICT DO
-    NOTHING``). Without it, each new row descends the primary key once, not twice (the conflict
-    check, then the insert), and the statement inserts nothing at all when one of the probed ids
-    (``$8``, space-joined: each employee's first and last) is stored: the group is then a resend,
-    written by the skipping statement without an error. A stored id the probe missed, or one a
-    concurrent group committed meanwhile, fails the statement (``pk_activities``).
-    """
-    columns, audit_columns = ", ".join(ACTIVITY_COLUMNS), ", ".join(_AUDIT_COLUMNS)
-    if skip_stored:
-        condition = _SKIP_STORED
-    else:
-        # Each probed id looked up by the primary key (LIMIT keeps it a nested index scan: planned
-        # as a join, the whole table could be read).
-        condition = f"""WHERE NOT EXISTS (
-        SELECT FROM unnest(string_to_array(${_PROBED}::text, ' ')) AS probed(activity_id),
-            LATERAL (
-                SELECT FROM activities
-                WHERE region_id = ${_REGION}::varchar AND activity_id = probed.activity_id
-                LIMIT 1
-            ) AS stored
-    )"""
-    return f"""
-WITH inserted AS (
-    INSERT INTO activities ({columns}, region_id, status, submitted_at, revision)
-    SELECT {_item_columns()}, ${_REGION}, 'submitted', ${_NOW}, 1
-    FROM unnest(${_ITEMS}::intake_item[]) AS item({columns})
-    {condition}
-    RETURNING activity_id
-), published AS (
-    INSERT INTO {outbox} (event_id, topic, partition_key, event_type, value, region_id)
-    SELECT convert_from(substring(events.value FROM {_ID_FROM} FOR {_ID_LENGTH}), 'UTF8')::uuid,
-           '{_TOPIC}', events.employee_id, '{_EVENT_TYPE}', events.value, ${_REGION}
-    FROM (
-        SELECT employee.employee_id, employee.number, CASE
-            WHEN counted.written = cardinality(ids.activity_ids) THEN employee.value
-            -- Some were stored before (resent): only the others' events, in their order.
-            ELSE (
-                SELECT string_agg(convert_to(event.envelope, 'UTF8'), '{_SEPARATOR}'::bytea ORDER BY event.n)
-                FROM unnest(
-                    string_to_array(
-                        convert_from(employee.value, 'UTF8'), convert_from('{_SEPARATOR}'::bytea, 'UTF8')
-                    ),
-                    ids.activity_ids
-                ) WITH ORDINALITY AS event(envelope, activity_id, n)
-                WHERE {_IS_INSERTED.format("event.activity_id")}
-            )
-        END AS value
-        FROM unnest(${_EMPLOYEES}::varchar[], ${_EVENT_ACTIVITIES}::text[], ${_EVENTS}::bytea[])
-                WITH ORDINALITY AS employee(employee_id, activity_ids, value, number),
-            -- Each split and counted once an employee (as columns, not expressions repeated).
-            string_to_array(employee.activity_ids, ' ') AS ids(activity_ids),
-            LATERAL (
-                SELECT count(*) FROM unnest(ids.activity_ids) AS event(activity_id)
-                WHERE {_IS_INSERTED.format("event.activity_id")}
-            ) AS counted(written)
-        WHERE counted.written > 0
-    ) AS events
-    -- In the items' order, so the rows' ids grow with their events'.
-    ORDER BY events.number
-), audited AS (
-    INSERT INTO audit_log ({audit_columns})
-    SELECT {", ".join(f"entry.{name}" for name in _AUDIT_COLUMNS)}
-    FROM unnest(${_AUDIT_ENTRIES}::intake_audit_entry[]) AS entry({audit_columns}, witnesses)
-    WHERE EXISTS (
-        SELECT FROM unnest(string_to_array(entry.witnesses, ' ')) AS witness(activity_id)
-        WHERE {_IS_INSERTED.format("witness.activity_id")}
-    )
-)
-SELECT activity_id FROM inserted
-"""
-
-
-_INDICATORS_AMONG = f"""
-SELECT p.indicator_id, p.employee_id, p.plan_id, p.result_id, p.year, p.aggregation, p.qualitative,
-       t.supervisor_id AS rater_id
-FROM plan_indicators p
-LEFT JOIN LATERAL (
-    -- The rater today in the region's zone (shared/read_models.py's rule, by the primary key's index).
-    SELECT supervisor_id FROM team_members
-    WHERE region_id = p.region_id AND employee_id = p.employee_id
-      AND effective_from <= (now() AT TIME ZONE coalesce(
-          (SELECT timezone FROM regions WHERE region_id = p.region_id), '{DEFAULT_TIMEZONE}'))::date
-    ORDER BY effective_from DESC
-    LIMIT 1
-) t ON true
-WHERE p.region_id = $1 AND p.active AND p.indicator_id = ANY($2::varchar[])
-"""
-
-_ACTIVITIES_AMONG = "SELECT * FROM activities WHERE region_id = $1 AND activity_id = ANY($2::varchar[])"
-
-
-#: The intake's prepared statements planned once per connection. Left to choose, PostgreSQL
-#: planned the indicators' look-up afresh for every group (its generic plan looked dearer than a
-#: custom one, the plan being the same): ~0.3 ms of its CPU a group, twice what it then took to
-#: run (pg_stat_statements, bench/README.md, session 11).
-_GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
-
-#: Set by ``BEGIN``'s message for a group of batches: its insert runs in it without ``ON CONFLICT``
-#: (a group is new but for resends), and a stored id refuses it by the primary key's name.
-_SAVEPOINT, _PRIMARY_KEY = "before_insert", "pk_activities"
-
-
-def _literal(region_id: str) -> str:
-    """The region id as a SQL literal: the parameterless BEGIN message cannot bind it.
-
-    Tokens carry only slugs (shared.auth refuses others), so this never refuses a request.
-    """
-    if not REGION_ID.fullmatch(region_id):
-        raise ValueError(f"not a region id: {region_id[:70]!r}")
-    return f"'{region_id}'"
 
 
 #: The fields of ``ActivityReported`` an accepted activity's values hold (all but its evidence).
@@ -291,7 +114,7 @@ class IntakeTransaction:
         self._outbox = outbox
         #: The insert for new ids only, and the one that skips stored ids.
         self._insert_new, self._insert_skipping_stored = insert_statements
-        #: Whether the next insert is tried plainly (``_SAVEPOINT`` set, nothing inserted since).
+        #: Whether the next insert is tried plainly (``SAVEPOINT`` set, nothing inserted since).
         self._plainly = plainly
         self._items: list[tuple[Any, ...]] = []
         #: Each employee's activity ids and events, in the order emitted (employees by their first).
@@ -340,12 +163,12 @@ class IntakeTransaction:
         indicator), and a driver's record looks a name up slower than a dict (~1,300 instructions an
         item; bench/README.md, session 24).
         """
-        rows = await self._driver.fetch(_INDICATORS_AMONG, self.region_id, list(indicator_ids))
+        rows = await self._driver.fetch(INDICATORS_AMONG, self.region_id, list(indicator_ids))
         return [dict(row) for row in rows]
 
     async def activities_among(self, activity_ids: Sequence[str]) -> list[dict[str, Any]]:
         """The stored activities among these ids (those of this region)."""
-        rows = await self._driver.fetch(_ACTIVITIES_AMONG, self.region_id, list(activity_ids))
+        rows = await self._driver.fetch(ACTIVITIES_AMONG, self.region_id, list(activity_ids))
         return [dict(row) for row in rows]
 
     async def insert(self, count: int, audit_entries: Sequence[dict[str, Any]], now: datetime) -> set[str]:
@@ -379,9 +202,9 @@ class IntakeTransaction:
             try:
                 rows = await self._driver.fetch(self._insert_new, *arguments, probed)
             except UniqueViolationError as exc:
-                if exc.constraint_name != _PRIMARY_KEY:
+                if exc.constraint_name != PRIMARY_KEY:
                     raise
-                await self._driver.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+                await self._driver.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
             else:
                 if rows:
                     return {row[0] for row in rows}
@@ -401,8 +224,8 @@ class IntakeStore:
         self._engine = engine
         self._outbox = outbox
         self._insert_statements = (
-            _insert_activities_and_events(outbox.table.name, skip_stored=False),
-            _insert_activities_and_events(outbox.table.name),
+            insert_activities_and_events(outbox.table.name, skip_stored=False),
+            insert_activities_and_events(outbox.table.name),
         )
 
     @asynccontextmanager
@@ -420,10 +243,10 @@ class IntakeStore:
         pooled = await self._engine.raw_connection()
         try:
             driver: Any = pooled.driver_connection
-            begin = f"BEGIN; SET LOCAL {REGION_SETTING} = {_literal(region_id)}; {_GENERIC_PLANS}"
+            begin = f"BEGIN; SET LOCAL {REGION_SETTING} = {region_literal(region_id)}; {GENERIC_PLANS}"
             try:
                 # The savepoint only where a plain insert may be rolled back to it.
-                await driver.execute(f"{begin}; SAVEPOINT {_SAVEPOINT}" if plainly else begin)
+                await driver.execute(f"{begin}; SAVEPOINT {SAVEPOINT}" if plainly else begin)
                 yield IntakeTransaction(
                     driver, region_id, self._outbox, self._insert_statements, plainly=plainly
                 )

@@ -129,7 +129,7 @@ _ACTIVITY_DEFAULTS = {
 
 
 #: The keys of a new activity's values as the intake lays them out: ``ActivityRead``'s fields in
-#: its order, then the device's offset (``intake._row_values``).
+#: its order, then the device's offset (``intake_values.row_values``).
 _NEW_ACTIVITY_KEYS = (*_ACTIVITY_DEFAULTS, "occurred_utc_offset")
 
 

@@ -12,8 +12,9 @@ their outbox events and audit entries (adapters/intake_store.py: four round trip
 group's transaction fails, it is written again in halves, so one request's failure never fails
 another's; if its connection was dropped (a database restart), it is written again on a fresh one.
 
-This module judges and writes a group; ``group_commit`` gathers submissions into groups, and
-``submission_answers`` turns a request into a claim and the outcomes into its answer.
+This module judges and writes a group; ``group_commit`` gathers submissions into groups,
+``intake_values`` builds an accepted activity's values, and ``submission_answers`` turns a request
+into a claim and the outcomes into its answer.
 """
 
 from __future__ import annotations
@@ -25,19 +26,14 @@ from typing import Any, Literal
 
 import orjson
 
-from services.reporting.adapters.intake_store import (
-    REPORTED_FIELDS,
-    REPORTED_FIELDS_END,
-    ConnectionLost,
-    IntakeStore,
-    IntakeTransaction,
-)
+from services.reporting.adapters.intake_store import ConnectionLost, IntakeStore, IntakeTransaction
 from services.reporting.adapters.live_feed import FeedNotice
-from services.reporting.domain.activity import ActivityStatus, check_occurrence, check_quantity
+from services.reporting.domain.activity import check_occurrence, check_quantity
 from services.reporting.domain.resend import ACTIVITY_CONTENT, changed_resend, differing_fields
 from services.reporting.metrics import ACTIVITIES_SUBMITTED
 from services.reporting.service_layer.activities import UNKNOWN_INDICATOR, SubmissionRules
-from services.reporting.service_layer.schemas import ActivityCreate, ActivityRead
+from services.reporting.service_layer.intake_values import SUBMITTED, feed_payload, row_values
+from services.reporting.service_layer.schemas import ActivityCreate
 from shared.auth import Principal
 from shared.observability import correlation_id_var, region_label
 from shared.refusals import Refusal
@@ -103,89 +99,6 @@ def _judge(
         aggregation=indicator["aggregation"],
         qualitative=indicator["qualitative"],
     )
-
-
-#: Read once: an enum member's ``value`` is a descriptor call through Python each time.
-_SUBMITTED = ActivityStatus.SUBMITTED.value
-
-
-def _row_values(
-    activity_in: ActivityCreate,
-    *,
-    region_id: str,
-    employee_id: str,
-    indicator: Any,
-    now: datetime,
-    offset_minutes: int | None = None,
-) -> dict[str, Any]:
-    """An accepted activity's values: the feed's copy (``feed_payload``, ``ActivityRead``'s fields in
-    its order) with its numbers as validated, not as text, and the submission time in UTC; then the
-    device's offset. Built only where read: a single submission's answer (a batch answers statuses)."""
-    sent = activity_in.__dict__  # the validated model's own fields (all scalars): no model_dump
-    values = feed_payload(
-        activity_in, region_id=region_id, employee_id=employee_id, indicator=indicator, submitted_at=now
-    )
-    values.update(
-        quantity=sent["quantity"],
-        denominator=sent["denominator"],
-        latitude=sent["latitude"],
-        longitude=sent["longitude"],
-        occurred_utc_offset=(
-            utc_offset_minutes(sent["occurred_at"]) if offset_minutes is None else offset_minutes
-        ),
-    )
-    return values
-
-
-#: An activity's event is cut from its JSON as the feed shows it (``reported_event``): the fields
-#: before ``latitude`` must be the event's.
-_SHOWN_FIELDS = list(ActivityRead.model_fields)
-_FIRST_NOT_REPORTED = _SHOWN_FIELDS[len(REPORTED_FIELDS)]
-# Raised, not asserted: ``python -O`` drops asserts, and a wrong order would cut wrong events.
-if set(_SHOWN_FIELDS[: len(REPORTED_FIELDS)]) != set(REPORTED_FIELDS) or (
-    b',"%s":' % _FIRST_NOT_REPORTED.encode() != REPORTED_FIELDS_END
-):
-    raise RuntimeError("ActivityRead's fields must start with ActivityReported's, then latitude")
-
-
-def feed_payload(
-    activity_in: ActivityCreate, *, region_id: str, employee_id: str, indicator: Any, submitted_at: datetime
-) -> dict[str, Any]:
-    """The new activity as the live feed shows it: ``ActivityRead``'s fields in its order (the
-    device's offset is stored, not shown); ``submitted_at``: the submission time as answers show it
-    (in the region's zone).
-
-    Built from the validated item for every accepted item; a batch's items need no values of their
-    own (``_row_values`` builds them from this where an answer reads them). Its numbers are text
-    already: orjson's ``default`` callback, called for each ``Decimal`` when the notice is encoded,
-    cost more than ``str`` here; the activity's event and its row take them from here too
-    (``IntakeTransaction.emit``), each number written as text once. A group's items share their
-    submission time, moved into the zone once for all.
-    """
-    sent = activity_in.__dict__  # the validated model's own fields (all scalars): no model_dump
-    quantity, denominator = sent["quantity"], sent["denominator"]
-    latitude, longitude = sent["latitude"], sent["longitude"]
-    return {
-        "activity_id": sent["activity_id"],
-        "region_id": region_id,
-        "employee_id": employee_id,
-        "plan_id": indicator["plan_id"],
-        "result_id": indicator["result_id"],
-        "indicator_id": sent["indicator_id"],
-        "occurred_at": sent["occurred_at"],
-        "quantity": None if quantity is None else str(quantity),
-        "denominator": None if denominator is None else str(denominator),
-        "description": sent["description"],
-        "obstacles": sent["obstacles"],
-        "latitude": None if latitude is None else str(latitude),
-        "longitude": None if longitude is None else str(longitude),
-        "status": _SUBMITTED,
-        "review_note": None,
-        "reviewed_by": None,
-        "reviewed_at": None,
-        "submitted_at": submitted_at,
-        "revision": 1,
-    }
 
 
 #: A candidate activity (the first valid item of its id in a group): the item, its employee, its
@@ -317,8 +230,8 @@ def _outcome(
                 )
         # The whole activity only where it is answered: a batch of 500 answers statuses.
         if claim.batch:
-            return ItemOutcome(index, activity_id, kind, _SUBMITTED)
-        values = _row_values(
+            return ItemOutcome(index, activity_id, kind, SUBMITTED)
+        values = row_values(
             inserted_item,
             region_id=region_id,
             employee_id=employee_id,
@@ -326,7 +239,7 @@ def _outcome(
             now=now,
             offset_minutes=offset_minutes,
         )
-        return ItemOutcome(index, activity_id, kind, _SUBMITTED, values)
+        return ItemOutcome(index, activity_id, kind, SUBMITTED, values)
     original = stored.get(activity_id)
     if original is not None:
         kind = "duplicate" if original["employee_id"] == claim.employee_id else "taken"

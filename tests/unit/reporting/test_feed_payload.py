@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from services.reporting.adapters.live_feed import FeedNotice
-from services.reporting.service_layer.intake import _row_values, feed_payload
+from services.reporting.service_layer.intake_values import feed_payload, row_values
 from services.reporting.service_layer.schemas import ActivityCreate, ActivityRead
 
 SUBMITTED = datetime(2026, 3, 2, 2, 32, tzinfo=UTC)
@@ -26,7 +26,7 @@ def sent(**fields: str) -> ActivityCreate:
 
 def stored_values(item: ActivityCreate) -> dict[str, Any]:
     """An activity's values as the intake stores them, submitted at ``SUBMITTED``."""
-    return _row_values(item, region_id="r-1", employee_id="e-1", indicator=INDICATOR, now=SUBMITTED)
+    return row_values(item, region_id="r-1", employee_id="e-1", indicator=INDICATOR, now=SUBMITTED)
 
 
 def payload_of(item: ActivityCreate, submitted_at: datetime) -> dict[str, Any]:

@@ -8,8 +8,9 @@ from typing import Any
 import orjson
 from sqlalchemy import MetaData
 
-from services.reporting.adapters.intake_store import ACTIVITY_COLUMNS, _item, reported_event
-from services.reporting.service_layer.intake import _row_values, feed_payload
+from services.reporting.adapters.intake_statements import ACTIVITY_COLUMNS
+from services.reporting.adapters.intake_store import _item, reported_event
+from services.reporting.service_layer.intake_values import feed_payload, row_values
 from services.reporting.service_layer.schemas import ActivityCreate
 from shared.contracts import Envelope
 from shared.contracts.reporting import ActivityReported
@@ -19,7 +20,7 @@ from shared.outbox import OutboxWriter, event_id_series
 
 def _accepted(item: ActivityCreate) -> dict[str, Any]:
     """The values the intake stores for ``item``, accepted now in one region for one employee."""
-    return _row_values(
+    return row_values(
         item,
         region_id="kab-sleman",
         employee_id="199001012020011001",

@@ -1,0 +1,199 @@
+"""The activity intake's SQL: the statements ``intake_store`` runs for a group, and the columns
+of the ``intake_item`` and ``intake_audit_entry`` values they take.
+
+Written once when the store is made (each a prepared statement of the driver, planned once per
+connection), so a group's work is its arguments alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from shared.auth import REGION_ID
+from shared.contracts.reporting import ActivityReported
+from shared.outbox import ENVELOPE_SEPARATOR
+from shared.region_time import DEFAULT_TIMEZONE
+
+#: Columns of an accepted activity as the intake inserts them, with their PostgreSQL types: the
+#: fields of the ``intake_item`` type (migrations 0009, 0013), in the same order.
+ACTIVITY_COLUMNS = {
+    "activity_id": "varchar",
+    "employee_id": "varchar",
+    "plan_id": "varchar",
+    "result_id": "varchar",
+    "indicator_id": "varchar",
+    "occurred_at": "timestamptz",
+    "occurred_utc_offset": "int2",
+    "quantity": "numeric",
+    "denominator": "numeric",
+    "description": "text",
+    "obstacles": "text",
+    "latitude": "numeric",
+    "longitude": "numeric",
+}
+#: An audit entry's columns as the intake inserts them: the fields of ``intake_audit_entry``
+#: (migration 0010) but for the activities it witnesses, in the same order.
+AUDIT_COLUMNS = ("region_id", "actor", "action", "subject", "detail", "client_address", "correlation_id")
+
+
+def _item_columns() -> str:
+    """The items' columns as the activities take them: numbers cast from their text."""
+    return ", ".join(
+        f"item.{name}::numeric AS {name}" if kind == "numeric" else f"item.{name}"
+        for name, kind in ACTIVITY_COLUMNS.items()
+    )
+
+
+_ITEMS, _REGION, _NOW, _AUDIT_ENTRIES, _EMPLOYEES, _EVENT_ACTIVITIES, _EVENTS = 1, 2, 3, 4, 5, 6, 7
+#: The ids the plain insert looks up first, space-joined (``skip_stored=False`` only).
+_PROBED = 8
+#: Where an envelope's event id stands in it (``substring``'s first byte is 1), and its length.
+_ID_FROM, _ID_LENGTH = len(b'{"event_id":"') + 1, 36
+
+# The statement writes ActivityReported's routing as literals: checked to need no quoting.
+_TOPIC, _EVENT_TYPE = ActivityReported.topic, ActivityReported.event_type()
+assert all(re.fullmatch(r"[\w.-]+", name) for name in (_TOPIC, _EVENT_TYPE))
+#: The envelopes' separator as a ``bytea`` literal's text.
+_SEPARATOR = "\\x" + ENVELOPE_SEPARATOR.hex()
+#: Of an inserted activity (among the ``inserted`` rows of the statement below): ``IS TRUE`` keeps
+#: the ``IN`` a hashed subplan, the inserted ids hashed once for all the rows that ask. Left bare,
+#: it was planned as a nested loop, reading the inserted rows again for each asking row.
+_IS_INSERTED = "({} IN (SELECT activity_id FROM inserted)) IS TRUE"
+_SKIP_STORED = "ON CONFLICT (region_id, activity_id) DO NOTHING"
+
+
+def insert_activities_and_events(outbox: str, *, skip_stored: bool = True) -> str:
+    """Activities from an array of ``intake_item`` (one prepared statement whatever the count; a
+    multi-row VALUES would be a new statement per count) and, in the same statement, the events of
+    the rows really inserted (into the ``outbox`` table) and the audit entries.
+
+    Each item's event is written whole by ``emit``; the statement takes the topic, type and key
+    (the employee) from here: per event, one array element instead of six. The ids
+    are time-ordered (``shared.outbox.event_id_series``): the consumers' ``processed_events``
+    primary keys then grow at their right edge instead of at random pages (bench/README.md,
+    session 12). PostgreSQL's ``uuidv7()`` drew them before, ~5 µs of its CPU an id (session 19).
+
+    An employee's events are ONE outbox row (its ``event_id`` the first event's, read from its
+    envelope), their envelopes in the items' order, separated as ``shared.outbox.envelopes_of``
+    reads them; the relay sends each as its own message. A batch request's 500 events were 500
+    rows, each with its index entries, and 500 rows for the relay to mark sent (session 19). The
+    intake sends them so joined, with their activities' ids: the row is written as sent when all
+    its activities were inserted, and rebuilt of the inserted ones' events otherwise (a resend).
+    Each item carrying its event, the statement sorted and joined 500 envelopes a batch: ~3 µs of
+    its CPU an item (bench/README.md, session 21).
+
+    An audit entry is written if one of the activities it witnesses was, looked up among the
+    inserted ids hashed once. The inserted rows scanned for each entry (its list split again for
+    each row read) cost a group of four 500-item batches 69 µs of PostgreSQL's CPU an item instead
+    of 21, and a group of 200 single submissions 59 instead of 29 (bench/README.md, session 21).
+
+    ``skip_stored``: an activity whose id is stored already is left out (``ON CONFLICT DO
+    NOTHING``). Without it, each new row descends the primary key once, not twice (the conflict
+    check, then the insert), and the statement inserts nothing at all when one of the probed ids
+    (``$8``, space-joined: each employee's first and last) is stored: the group is then a resend,
+    written by the skipping statement without an error. A stored id the probe missed, or one a
+    concurrent group committed meanwhile, fails the statement (``pk_activities``).
+    """
+    columns, audit_columns = ", ".join(ACTIVITY_COLUMNS), ", ".join(AUDIT_COLUMNS)
+    if skip_stored:
+        condition = _SKIP_STORED
+    else:
+        # Each probed id looked up by the primary key (LIMIT keeps it a nested index scan: planned
+        # as a join, the whole table could be read).
+        condition = f"""WHERE NOT EXISTS (
+        SELECT FROM unnest(string_to_array(${_PROBED}::text, ' ')) AS probed(activity_id),
+            LATERAL (
+                SELECT FROM activities
+                WHERE region_id = ${_REGION}::varchar AND activity_id = probed.activity_id
+                LIMIT 1
+            ) AS stored
+    )"""
+    return f"""
+WITH inserted AS (
+    INSERT INTO activities ({columns}, region_id, status, submitted_at, revision)
+    SELECT {_item_columns()}, ${_REGION}, 'submitted', ${_NOW}, 1
+    FROM unnest(${_ITEMS}::intake_item[]) AS item({columns})
+    {condition}
+    RETURNING activity_id
+), published AS (
+    INSERT INTO {outbox} (event_id, topic, partition_key, event_type, value, region_id)
+    SELECT convert_from(substring(events.value FROM {_ID_FROM} FOR {_ID_LENGTH}), 'UTF8')::uuid,
+           '{_TOPIC}', events.employee_id, '{_EVENT_TYPE}', events.value, ${_REGION}
+    FROM (
+        SELECT employee.employee_id, employee.number, CASE
+            WHEN counted.written = cardinality(ids.activity_ids) THEN employee.value
+            -- Some were stored before (resent): only the others' events, in their order.
+            ELSE (
+                SELECT string_agg(convert_to(event.envelope, 'UTF8'), '{_SEPARATOR}'::bytea ORDER BY event.n)
+                FROM unnest(
+                    string_to_array(
+                        convert_from(employee.value, 'UTF8'), convert_from('{_SEPARATOR}'::bytea, 'UTF8')
+                    ),
+                    ids.activity_ids
+                ) WITH ORDINALITY AS event(envelope, activity_id, n)
+                WHERE {_IS_INSERTED.format("event.activity_id")}
+            )
+        END AS value
+        FROM unnest(${_EMPLOYEES}::varchar[], ${_EVENT_ACTIVITIES}::text[], ${_EVENTS}::bytea[])
+                WITH ORDINALITY AS employee(employee_id, activity_ids, value, number),
+            -- Each split and counted once an employee (as columns, not expressions repeated).
+            string_to_array(employee.activity_ids, ' ') AS ids(activity_ids),
+            LATERAL (
+                SELECT count(*) FROM unnest(ids.activity_ids) AS event(activity_id)
+                WHERE {_IS_INSERTED.format("event.activity_id")}
+            ) AS counted(written)
+        WHERE counted.written > 0
+    ) AS events
+    -- In the items' order, so the rows' ids grow with their events'.
+    ORDER BY events.number
+), audited AS (
+    INSERT INTO audit_log ({audit_columns})
+    SELECT {", ".join(f"entry.{name}" for name in AUDIT_COLUMNS)}
+    FROM unnest(${_AUDIT_ENTRIES}::intake_audit_entry[]) AS entry({audit_columns}, witnesses)
+    WHERE EXISTS (
+        SELECT FROM unnest(string_to_array(entry.witnesses, ' ')) AS witness(activity_id)
+        WHERE {_IS_INSERTED.format("witness.activity_id")}
+    )
+)
+SELECT activity_id FROM inserted
+"""
+
+
+INDICATORS_AMONG = f"""
+SELECT p.indicator_id, p.employee_id, p.plan_id, p.result_id, p.year, p.aggregation, p.qualitative,
+       t.supervisor_id AS rater_id
+FROM plan_indicators p
+LEFT JOIN LATERAL (
+    -- The rater today in the region's zone (shared/read_models.py's rule, by the primary key's index).
+    SELECT supervisor_id FROM team_members
+    WHERE region_id = p.region_id AND employee_id = p.employee_id
+      AND effective_from <= (now() AT TIME ZONE coalesce(
+          (SELECT timezone FROM regions WHERE region_id = p.region_id), '{DEFAULT_TIMEZONE}'))::date
+    ORDER BY effective_from DESC
+    LIMIT 1
+) t ON true
+WHERE p.region_id = $1 AND p.active AND p.indicator_id = ANY($2::varchar[])
+"""
+
+ACTIVITIES_AMONG = "SELECT * FROM activities WHERE region_id = $1 AND activity_id = ANY($2::varchar[])"
+
+
+#: The intake's prepared statements planned once per connection. Left to choose, PostgreSQL
+#: planned the indicators' look-up afresh for every group (its generic plan looked dearer than a
+#: custom one, the plan being the same): ~0.3 ms of its CPU a group, twice what it then took to
+#: run (pg_stat_statements, bench/README.md, session 11).
+GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
+
+#: Set by ``BEGIN``'s message for a group of batches: its insert runs in it without ``ON CONFLICT``
+#: (a group is new but for resends), and a stored id refuses it by the primary key's name.
+SAVEPOINT, PRIMARY_KEY = "before_insert", "pk_activities"
+
+
+def region_literal(region_id: str) -> str:
+    """The region id as a SQL literal: the parameterless BEGIN message cannot bind it.
+
+    Tokens carry only slugs (shared.auth refuses others), so this never refuses a request.
+    """
+    if not REGION_ID.fullmatch(region_id):
+        raise ValueError(f"not a region id: {region_id[:70]!r}")
+    return f"'{region_id}'"

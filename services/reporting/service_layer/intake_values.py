@@ -1,0 +1,97 @@
+"""An accepted activity's values, as the live feed shows it and as a single submission answers it.
+
+The intake builds the feed's copy for every accepted item and cuts the activity's event from its
+JSON (``intake_store.reported_event``); the whole values only where an answer reads them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from services.reporting.adapters.intake_store import REPORTED_FIELDS, REPORTED_FIELDS_END
+from services.reporting.domain.activity import ActivityStatus
+from services.reporting.service_layer.schemas import ActivityCreate, ActivityRead
+from shared.region_time import utc_offset_minutes
+
+#: Read once: an enum member's ``value`` is a descriptor call through Python each time.
+SUBMITTED = ActivityStatus.SUBMITTED.value
+
+
+def row_values(
+    activity_in: ActivityCreate,
+    *,
+    region_id: str,
+    employee_id: str,
+    indicator: Any,
+    now: datetime,
+    offset_minutes: int | None = None,
+) -> dict[str, Any]:
+    """An accepted activity's values: the feed's copy (``feed_payload``, ``ActivityRead``'s fields in
+    its order) with its numbers as validated, not as text, and the submission time in UTC; then the
+    device's offset. Built only where read: a single submission's answer (a batch answers statuses)."""
+    sent = activity_in.__dict__  # the validated model's own fields (all scalars): no model_dump
+    values = feed_payload(
+        activity_in, region_id=region_id, employee_id=employee_id, indicator=indicator, submitted_at=now
+    )
+    values.update(
+        quantity=sent["quantity"],
+        denominator=sent["denominator"],
+        latitude=sent["latitude"],
+        longitude=sent["longitude"],
+        occurred_utc_offset=(
+            utc_offset_minutes(sent["occurred_at"]) if offset_minutes is None else offset_minutes
+        ),
+    )
+    return values
+
+
+#: An activity's event is cut from its JSON as the feed shows it (``reported_event``): the fields
+#: before ``latitude`` must be the event's.
+_SHOWN_FIELDS = list(ActivityRead.model_fields)
+_FIRST_NOT_REPORTED = _SHOWN_FIELDS[len(REPORTED_FIELDS)]
+# Raised, not asserted: ``python -O`` drops asserts, and a wrong order would cut wrong events.
+if set(_SHOWN_FIELDS[: len(REPORTED_FIELDS)]) != set(REPORTED_FIELDS) or (
+    b',"%s":' % _FIRST_NOT_REPORTED.encode() != REPORTED_FIELDS_END
+):
+    raise RuntimeError("ActivityRead's fields must start with ActivityReported's, then latitude")
+
+
+def feed_payload(
+    activity_in: ActivityCreate, *, region_id: str, employee_id: str, indicator: Any, submitted_at: datetime
+) -> dict[str, Any]:
+    """The new activity as the live feed shows it: ``ActivityRead``'s fields in its order (the
+    device's offset is stored, not shown); ``submitted_at``: the submission time as answers show it
+    (in the region's zone).
+
+    Built from the validated item for every accepted item; a batch's items need no values of their
+    own (``row_values`` builds them from this where an answer reads them). Its numbers are text
+    already: orjson's ``default`` callback, called for each ``Decimal`` when the notice is encoded,
+    cost more than ``str`` here; the activity's event and its row take them from here too
+    (``IntakeTransaction.emit``), each number written as text once. A group's items share their
+    submission time, moved into the zone once for all.
+    """
+    sent = activity_in.__dict__  # the validated model's own fields (all scalars): no model_dump
+    quantity, denominator = sent["quantity"], sent["denominator"]
+    latitude, longitude = sent["latitude"], sent["longitude"]
+    return {
+        "activity_id": sent["activity_id"],
+        "region_id": region_id,
+        "employee_id": employee_id,
+        "plan_id": indicator["plan_id"],
+        "result_id": indicator["result_id"],
+        "indicator_id": sent["indicator_id"],
+        "occurred_at": sent["occurred_at"],
+        "quantity": None if quantity is None else str(quantity),
+        "denominator": None if denominator is None else str(denominator),
+        "description": sent["description"],
+        "obstacles": sent["obstacles"],
+        "latitude": None if latitude is None else str(latitude),
+        "longitude": None if longitude is None else str(longitude),
+        "status": SUBMITTED,
+        "review_note": None,
+        "reviewed_by": None,
+        "reviewed_at": None,
+        "submitted_at": submitted_at,
+        "revision": 1,
+    }
