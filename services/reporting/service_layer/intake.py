@@ -85,25 +85,29 @@ class ClaimResult:
 
 
 def _judge(
-    activity_in: ActivityCreate, indicator: Any | None, rules: SubmissionRules, now_as_sent: datetime
+    sent: dict[str, Any], indicator: Any | None, rules: SubmissionRules, now_as_sent: datetime
 ) -> Refusal | None:
-    """The first rule the activity breaks, or None; ``now_as_sent``: the rules' moment with the
-    offset the activity's time was sent with."""
+    """The first rule the activity breaks, or None; ``sent``: its validated fields (the item's
+    ``__dict__``); ``now_as_sent``: the rules' moment with the offset the activity's time was sent with."""
     if indicator is None:
         return UNKNOWN_INDICATOR
     return check_occurrence(
-        activity_in.occurred_at, now=now_as_sent, plan_year=indicator["year"], clock_skew=rules.clock_skew
+        sent["occurred_at"], now=now_as_sent, plan_year=indicator["year"], clock_skew=rules.clock_skew
     ) or check_quantity(
-        quantity=activity_in.quantity,
-        denominator=activity_in.denominator,
+        quantity=sent["quantity"],
+        denominator=sent["denominator"],
         aggregation=indicator["aggregation"],
         qualitative=indicator["qualitative"],
     )
 
 
 #: A candidate activity (the first valid item of its id in a group): the item, its employee, its
-#: plan indicator and the device's offset in minutes, from which its values are built if read.
-Candidate = tuple[ActivityCreate, str, Any, int]
+#: plan indicator and the device's offset in minutes, from which its values are built if read;
+#: then the activity as the feed shows it, and that as JSON.
+Candidate = tuple[ActivityCreate, str, Any, int, dict[str, Any], bytes]
+#: A judged item: its index in its request, the item and its id, the rule it broke (or None), and
+#: the candidate it carries (None if it carries none: refused, or a later item of its id).
+Judged = tuple[int, ActivityCreate, str, Refusal | None, Candidate | None]
 
 
 async def write_group(
@@ -122,48 +126,56 @@ async def write_group(
 
     # Judge; the first item of an id in the group is its candidate, a later one its duplicate.
     candidates: dict[str, Candidate] = {}
-    shown: dict[str, tuple[dict[str, Any], bytes]] = {}  # activity id -> as the feed shows it, and its JSON
     submitted_at = in_zone(rules.now, zone)  # as the feed shows it
     audit_entries: list[dict[str, Any]] = []
-    raters: dict[str, str | None] = {}
-    candidate_of: dict[str, tuple[int, int]] = {}  # activity id -> (claim, item) that carries it
-    verdicts: list[list[tuple[int, ActivityCreate, Refusal | None]]] = []
+    verdicts: list[list[Judged]] = []
     moments: dict[timedelta | None, tuple[int, datetime]] = {}  # an offset -> its minutes, the moment in it
-    for claim_number, claim in enumerate(claims):
-        judged = []
+    for claim in claims:
+        judged: list[Judged] = []
         witnesses = []
+        employee_id = claim.employee_id
         for index, item in claim.items:
-            indicator = indicators.get(item.indicator_id)
-            if indicator is not None and indicator["employee_id"] != claim.employee_id:
+            # The validated model's own fields (all scalars), read once: each attribute read of a
+            # pydantic model goes through its __getattr__ hook, about twice a dict's look-up.
+            sent = item.__dict__
+            activity_id = sent["activity_id"]
+            indicator = indicators.get(sent["indicator_id"])
+            if indicator is not None and indicator["employee_id"] != employee_id:
                 indicator = None
             # An item's time compared with the rules' moment in its own offset: two times of different
             # offsets compare through a subtraction (~4,400 instructions an item at +07:00).
-            offset = item.occurred_at.utcoffset()
+            occurred_at = sent["occurred_at"]
+            offset = occurred_at.utcoffset()
             as_sent = moments.get(offset)
             if as_sent is None:
-                minutes = utc_offset_minutes(item.occurred_at)
+                minutes = utc_offset_minutes(occurred_at)
                 as_sent = moments[offset] = (minutes, as_sent_with(rules.now, minutes))
-            refusal = _judge(item, indicator, rules, as_sent[1])
-            if refusal is None and item.activity_id not in candidates:
+            refusal = _judge(sent, indicator, rules, as_sent[1])
+            carried = None
+            if refusal is None and activity_id not in candidates:
                 assert indicator is not None  # not refused: the indicator was found
-                candidates[item.activity_id] = (item, claim.employee_id, indicator, as_sent[0])
                 payload = feed_payload(
-                    item,
+                    sent,
                     region_id=region_id,
-                    employee_id=claim.employee_id,
+                    employee_id=employee_id,
                     indicator=indicator,
                     submitted_at=submitted_at,
                 )
                 # Encoded once: the feed's message and the event's payload (cut from it).
                 payload_json = orjson.dumps(payload)
-                shown[item.activity_id] = payload, payload_json
-                candidate_of[item.activity_id] = (claim_number, index)
-                raters[item.activity_id] = indicator["rater_id"]
+                carried = candidates[activity_id] = (
+                    item,
+                    employee_id,
+                    indicator,
+                    as_sent[0],
+                    payload,
+                    payload_json,
+                )
                 transaction.emit(
                     payload, payload_json, as_sent[0], rules.now, correlation_id=claim.correlation_id
                 )
-                witnesses.append(item.activity_id)
-            judged.append((index, item, refusal))
+                witnesses.append(activity_id)
+            judged.append((index, item, activity_id, refusal, carried))
         verdicts.append(judged)
         if witnesses:
             audit_entries.append(_audit_entry(claim, region_id, witnesses, judged))
@@ -173,24 +185,35 @@ async def write_group(
         inserted = await transaction.insert(len(candidates), audit_entries, rules.now)
 
     # Items not written here may be retries of activities stored before (or someone else's id).
-    unresolved = {item.activity_id for judged in verdicts for _, item, _ in judged} - inserted
+    unresolved = {activity_id for judged in verdicts for _, _, activity_id, _, _ in judged} - inserted
     stored: dict[str, dict[str, Any]] = {}
     if unresolved:
         stored = {row["activity_id"]: row for row in await transaction.activities_among(list(unresolved))}
 
     results: list[ClaimResult] = []
-    for claim_number, (claim, judged) in enumerate(zip(claims, verdicts, strict=True)):
+    for claim, judged in zip(claims, verdicts, strict=True):
         result = ClaimResult()
-        for index, item, refusal in judged:
-            carrier = candidate_of.get(item.activity_id) == (claim_number, index)
+        for index, item, activity_id, refusal, carried in judged:
             outcome = _outcome(
-                claim, index, item, refusal, carrier, candidates, inserted, stored, region_id, rules.now
+                claim,
+                index,
+                item,
+                activity_id,
+                refusal,
+                carried,
+                candidates,
+                inserted,
+                stored,
+                region_id,
+                rules.now,
             )
             result.outcomes.append(outcome)
-            rater_id = raters.get(item.activity_id)
-            if outcome.outcome == "accepted" and rater_id is not None:
-                notice = FeedNotice(region_id, rater_id, "activity.submitted", *shown[item.activity_id])
-                result.notices.append(notice)
+            # Accepted: this item carries its id's candidate (a later item of the id is not accepted).
+            if outcome.outcome == "accepted" and carried is not None:
+                _, _, indicator, _, payload, payload_json = carried
+                if (rater_id := indicator["rater_id"]) is not None:
+                    notice = FeedNotice(region_id, rater_id, "activity.submitted", payload, payload_json)
+                    result.notices.append(notice)
         results.append(result)
     _count(region_id, results)
     return results
@@ -200,8 +223,9 @@ def _outcome(
     claim: Claim,
     index: int,
     item: ActivityCreate,
+    activity_id: str,
     refusal: Refusal | None,
-    carrier: bool,
+    carried: Candidate | None,
     candidates: dict[str, Candidate],
     inserted: set[str],
     stored: dict[str, dict[str, Any]],
@@ -210,16 +234,16 @@ def _outcome(
 ) -> ItemOutcome:
     """What became of one item, once the group's insert answered.
 
-    ``carrier``: this item is the one whose values were inserted for its id (the first valid one
-    in the group); another item of the same id is its duplicate (or taken, if someone else's).
+    ``carried``: the candidate this item carries, if its values were the ones inserted for its id
+    (the first valid one in the group); another item of the same id is its duplicate (or taken, if
+    someone else's).
     """
-    activity_id = item.activity_id
     if activity_id in inserted:
-        inserted_item, employee_id, indicator, offset_minutes = candidates[activity_id]
+        inserted_item, employee_id, indicator, offset_minutes, _, _ = candidates[activity_id]
         kind: Outcome = "accepted"
-        if not carrier and refusal is not None:
+        if carried is None and refusal is not None:
             return ItemOutcome(index, activity_id, "rejected", refusal=refusal)
-        if not carrier:
+        if carried is None:
             kind = "duplicate" if employee_id == claim.employee_id else "taken"
             # The inserted values' content is the inserted item's.
             if kind == "duplicate" and (
@@ -253,7 +277,7 @@ def _outcome(
 
 
 def _audit_entry(
-    claim: Claim, region_id: str, witnesses: list[str], judged: Sequence[tuple[int, ActivityCreate, Any]]
+    claim: Claim, region_id: str, witnesses: list[str], judged: Sequence[Judged]
 ) -> dict[str, Any]:
     """The claim's audit entry, written only if one of its candidate activities is inserted."""
     if claim.batch:

@@ -32,7 +32,7 @@ def row_values(
     device's offset. Built only where read: a single submission's answer (a batch answers statuses)."""
     sent = activity_in.__dict__  # the validated model's own fields (all scalars): no model_dump
     values = feed_payload(
-        activity_in, region_id=region_id, employee_id=employee_id, indicator=indicator, submitted_at=now
+        sent, region_id=region_id, employee_id=employee_id, indicator=indicator, submitted_at=now
     )
     values.update(
         quantity=sent["quantity"],
@@ -58,11 +58,12 @@ if set(_SHOWN_FIELDS[: len(REPORTED_FIELDS)]) != set(REPORTED_FIELDS) or (
 
 
 def feed_payload(
-    activity_in: ActivityCreate, *, region_id: str, employee_id: str, indicator: Any, submitted_at: datetime
+    sent: dict[str, Any], *, region_id: str, employee_id: str, indicator: Any, submitted_at: datetime
 ) -> dict[str, Any]:
     """The new activity as the live feed shows it: ``ActivityRead``'s fields in its order (the
     device's offset is stored, not shown); ``submitted_at``: the submission time as answers show it
-    (in the region's zone).
+    (in the region's zone); ``sent``: the validated item's own fields (its ``__dict__``, all
+    scalars: no ``model_dump``).
 
     Built from the validated item for every accepted item; a batch's items need no values of their
     own (``row_values`` builds them from this where an answer reads them). Its numbers are text
@@ -71,7 +72,6 @@ def feed_payload(
     (``IntakeTransaction.emit``), each number written as text once. A group's items share their
     submission time, moved into the zone once for all.
     """
-    sent = activity_in.__dict__  # the validated model's own fields (all scalars): no model_dump
     quantity, denominator = sent["quantity"], sent["denominator"]
     latitude, longitude = sent["latitude"], sent["longitude"]
     return {

@@ -31,7 +31,7 @@ def stored_values(item: ActivityCreate) -> dict[str, Any]:
 
 def payload_of(item: ActivityCreate, submitted_at: datetime) -> dict[str, Any]:
     return feed_payload(
-        item, region_id="r-1", employee_id="e-1", indicator=INDICATOR, submitted_at=submitted_at
+        item.__dict__, region_id="r-1", employee_id="e-1", indicator=INDICATOR, submitted_at=submitted_at
     )
 
 

@@ -32,7 +32,7 @@ def _accepted(item: ActivityCreate) -> dict[str, Any]:
 def _as_text(values: dict[str, Any]) -> dict[str, Any]:
     """The feed's copy of the activity these values hold (the numbers as the event writes them)."""
     return feed_payload(
-        ActivityCreate.model_validate({name: values[name] for name in ActivityCreate.model_fields}),
+        ActivityCreate.model_validate({name: values[name] for name in ActivityCreate.model_fields}).__dict__,
         region_id=values["region_id"],
         employee_id=values["employee_id"],
         indicator={"plan_id": values["plan_id"], "result_id": values["result_id"]},
