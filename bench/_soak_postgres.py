@@ -17,7 +17,7 @@ import contextlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
 
 import psutil
 from sqlalchemy import text
@@ -30,11 +30,39 @@ ENDED = "ended processes"
 TOP_STATEMENTS = 12
 
 
-def _is_main_segment(mapping: Any) -> bool:
-    """PostgreSQL's main shared memory segment: an anonymous shared mapping (shown as /dev/zero)."""
-    path: str = mapping.path
-    permissions: str = mapping.perms
-    return path == "/dev/zero" and permissions[3:4] == "s"
+#: The start of the next mapping's lines in ``/proc/<pid>/smaps`` (its address range).
+_NEXT_MAPPING = re.compile(rb"\n[0-9a-f]+-[0-9a-f]+ ")
+#: A mapping's private pages (the patterns start with a literal, which ``re`` scans for quickly).
+_PRIVATE_KB = re.compile(rb"\nPrivate_(?:Clean|Dirty): +(\d+)")
+#: PostgreSQL's main shared memory segment is an anonymous shared mapping, shown as /dev/zero.
+_MAIN_SEGMENT_PATHS = (b"/dev/zero", b"/dev/zero (deleted)")
+
+
+def _kb(text: bytes) -> int:
+    return sum(int(kb) for kb in _PRIVATE_KB.findall(text)) * 1024
+
+
+def private_outside_segment(smaps: bytes) -> tuple[int, int]:
+    """A process's private bytes outside PostgreSQL's main segment, and the segment's size, from its
+    ``/proc/<pid>/smaps``.
+
+    Read by searches over the file's bytes rather than by psutil's ``memory_maps`` (a Python loop
+    over its every line: ~1.7 ms a process, ~70 ms for a soak's server, twice at each window's end
+    in a thread of the load generator's process, whose event loop waited for it).
+    """
+    private, segment = _kb(smaps), 0
+    found = smaps.find(b" /dev/zero")
+    while found >= 0:
+        line_start = smaps.rfind(b"\n", 0, found) + 1
+        line_end = smaps.find(b"\n", found)
+        head = smaps[line_start:found].split()
+        if head[1][3:4] == b"s" and smaps[found + 1 : line_end].strip() in _MAIN_SEGMENT_PATHS:
+            low, high = head[0].split(b"-")
+            segment = max(segment, int(high, 16) - int(low, 16))
+            following = _NEXT_MAPPING.search(smaps, line_end)
+            private -= _kb(smaps[line_end : following.start() if following else len(smaps)])
+        found = smaps.find(b" /dev/zero", line_end)
+    return private, segment
 
 
 #: Processes PostgreSQL starts for a while and ends: an autovacuum worker (one table's vacuum or
@@ -63,13 +91,9 @@ def postgres_memory_split(server: psutil.Process) -> MemorySplit:
     """The server's memory, process by process."""
     split = MemorySplit(0, {}, {})
     for member in [server, *server.children(recursive=True)]:
-        with contextlib.suppress(psutil.Error):
-            own = 0
-            for mapping in member.memory_maps(grouped=False):
-                if _is_main_segment(mapping):
-                    split.segment = max(split.segment, mapping.size)
-                else:
-                    own += mapping.private_clean + mapping.private_dirty
+        with contextlib.suppress(psutil.Error, OSError):
+            own, segment = private_outside_segment(Path(f"/proc/{member.pid}/smaps").read_bytes())
+            split.segment = max(split.segment, segment)
             split.private[member.pid] = own
             kind = title_kind(" ".join(member.cmdline()))
             if kind is not None:
