@@ -30,6 +30,7 @@ import os
 import sys
 import tempfile
 import time
+from concurrent.futures import Executor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ from bench._soak_watch import (
     dead_process,
     freshness_between,
     memory_mb,
+    metrics_parser,
     process_ids,
     scrape,
 )
@@ -96,6 +98,7 @@ async def watch(
     engine: AsyncEngine,
     report: SoakReport,
     tracking_statements: bool,
+    parser: Executor,
 ) -> str | None:
     """Record each window as it ends; returns what stopped the soak early (a process died), if anything."""
     pids = process_ids(platform)
@@ -114,7 +117,7 @@ async def watch(
                     await asyncio.sleep(min(args.sample, left))
                     if (died := dead_process(platform)) is not None:
                         return died
-                    answer = await scrape(http, urls)
+                    answer = await scrape(http, urls, parser)
                     scrapes += 1
                     sampled = sampled.updated_by(answer)
                     for service, failure in answer.unanswered.items():
@@ -179,6 +182,7 @@ async def soak(platform: IsolatedPlatform, args: argparse.Namespace, report: Soa
         connect_args={"server_settings": {"application_name": "bench.soak"}},
     )
     bootstrap = platform.endpoints.kafka_bootstrap_servers
+    parser = metrics_parser()
     try:
         async with service_clients(urls, connections=24, timeout=90.0) as clients:
             population = await set_up(
@@ -194,7 +198,7 @@ async def soak(platform: IsolatedPlatform, args: argparse.Namespace, report: Soa
         if await settle(engine, bootstrap, timeout=args.settle_timeout) is None:
             report.violations.append("the set-up's events were not applied before the stream")
         async with httpx.AsyncClient(timeout=10.0) as http:
-            started = await scrape(http, urls)
+            started = await scrape(http, urls, parser)
         tracking_statements = await reset_statements(engine)
         upkeep_before = await upkeep_totals(engine)
         sessions_before = await sessions_so_far(engine)
@@ -209,7 +213,7 @@ async def soak(platform: IsolatedPlatform, args: argparse.Namespace, report: Soa
             )
         )
         died = await watch(
-            platform, urls, stream, started, report.windows, args, engine, report, tracking_statements
+            platform, urls, stream, started, report.windows, args, engine, report, tracking_statements, parser
         )
         if died is not None:
             driving.cancel()
@@ -235,7 +239,7 @@ async def soak(platform: IsolatedPlatform, args: argparse.Namespace, report: Soa
         stage("stream over; waiting until every outbox is drained and every group's lag is zero")
         report.drained_in = await settle(engine, bootstrap, timeout=args.settle_timeout)
         async with httpx.AsyncClient(timeout=10.0) as http:
-            ended = await scrape(http, urls)
+            ended = await scrape(http, urls, parser)
         p50, p99, _ = freshness_between(started.freshness, ended.freshness)
         report.freshness_ms = (p50, p99)
         stage(f"checking {len(ledger.activities):,} activities answered 2xx in reporting and scoring")
@@ -246,6 +250,7 @@ async def soak(platform: IsolatedPlatform, args: argparse.Namespace, report: Soa
         report.lost, report.counted_twice = verdict.lost, verdict.counted_twice
         report.violations += verdict.violations
     finally:
+        parser.shutdown()
         await engine.dispose()
 
 

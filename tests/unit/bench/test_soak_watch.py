@@ -1,12 +1,17 @@
 """The soak's scrapes of /metrics: a service that does not answer is said, and its figures end at
-its last answer instead of being lost for the window."""
+its last answer instead of being lost for the window; the scrapes are parsed outside the load
+generator's process."""
 
 from __future__ import annotations
 
 import math
+import os
+
+import httpx
 
 from bench._soak_report import SoakReport, Window, render
-from bench._soak_watch import Cumulative, Scrape
+from bench._soak_watch import Cumulative, Scrape, metrics_parser, scrape
+from kinerja.services import SERVICE_NAMES
 
 ANSWERED = Scrape(
     backlog={"reporting": 10, "scoring": 200},
@@ -41,3 +46,19 @@ def test_the_report_says_which_scrapes_went_unanswered_and_why() -> None:
         Window(2, 60.0, 1.0, unanswered={"scoring": ["ReadTimeout", "ReadTimeout", "HTTP 500"]}, scrapes=12),
     ]
     assert "  window 2: scoring 3 of 12 (ReadTimeout x2, HTTP 500 x1)" in render(report).splitlines()
+
+
+async def test_a_scrape_is_parsed_in_a_process_of_its_own() -> None:
+    def metrics(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "feedback":
+            return httpx.Response(503)
+        return httpx.Response(200, text="# TYPE kinerja_outbox_backlog gauge\nkinerja_outbox_backlog 7.0\n")
+
+    urls = {name: f"http://{name}" for name in SERVICE_NAMES}
+    with metrics_parser() as parser:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(metrics)) as http:
+            found = await scrape(http, urls, parser)
+        parser_pid = parser.submit(os.getpid).result()
+    assert parser_pid != os.getpid()
+    assert found.backlog == {name: None if name == "feedback" else 7 for name in SERVICE_NAMES}
+    assert found.unanswered == {"feedback": "HTTP 503"}
