@@ -1,12 +1,14 @@
 """Rows stored through one JSON parameter (``shared.json_rows``), on PostgreSQL.
 
-The contributions a consumer batch stores travel as one JSON text: each value must come back as it
-went (an instant with any offset, an exact decimal, a missing one, a list of digests, booleans),
-and a value too long for its column must fail the batch, not be cut short.
+The contributions a consumer batch stores travel as one JSON text, as objects or as arrays of
+values by position: each value must come back as it went (an instant with any offset, an exact
+decimal, a missing one, a list of digests, booleans), and a value too long for its column must
+fail the batch, not be cut short.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -17,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from services.scoring.adapters.tables import contributions
 from shared.db import restrict_to_region
-from shared.json_rows import insert_from_json_rows, json_rows
+from shared.json_rows import insert_from_json_arrays, insert_from_json_rows, json_arrays, json_rows
 from tests.conftest import new_region_id
 
 pytestmark = pytest.mark.integration
@@ -45,6 +47,14 @@ COLUMNS = (
     "last_event_id",
     "updated_at",
 )
+
+
+#: Each form of the parameter: its statement and how the rows are written for it.
+FORMS = {
+    "objects": (insert_from_json_rows, lambda rows, _: json_rows(rows)),
+    "arrays": (insert_from_json_arrays, json_arrays),
+}
+Form = tuple[Callable[..., Any], Callable[[list[dict[str, Any]], Sequence[str]], str]]
 
 
 def contribution(region_id: str, activity_id: str, **changed: Any) -> dict[str, Any]:
@@ -75,7 +85,9 @@ def contribution(region_id: str, activity_id: str, **changed: Any) -> dict[str, 
     return row | changed
 
 
-async def test_each_value_comes_back_as_it_was_sent(start_service: Any) -> None:
+@pytest.mark.parametrize("form", FORMS.values(), ids=FORMS.keys())
+async def test_each_value_comes_back_as_it_was_sent(start_service: Any, form: Form) -> None:
+    statement, written = form
     service = await start_service("scoring")
     region_id = new_region_id()
     sent = [
@@ -85,7 +97,7 @@ async def test_each_value_comes_back_as_it_was_sent(start_service: Any) -> None:
     ]
     async with service.context.session_factory() as session, session.begin():
         await restrict_to_region(session, region_id)
-        await session.execute(insert_from_json_rows(contributions, COLUMNS), {"rows": json_rows(sent)})
+        await session.execute(statement(contributions, COLUMNS), {"rows": written(sent, COLUMNS)})
         stored = {
             row.activity_id: row._mapping
             for row in await session.execute(
@@ -99,14 +111,15 @@ async def test_each_value_comes_back_as_it_was_sent(start_service: Any) -> None:
     }
 
 
+@pytest.mark.parametrize("form", FORMS.values(), ids=FORMS.keys())
 async def test_a_value_too_long_for_its_column_fails_rather_than_being_cut_short(
-    start_service: Any,
+    start_service: Any, form: Form
 ) -> None:
     service = await start_service("scoring")
     region_id = new_region_id()
     statement, rows = (
-        insert_from_json_rows(contributions, COLUMNS),
-        json_rows([contribution(region_id, "a" * 65)]),
+        form[0](contributions, COLUMNS),
+        form[1]([contribution(region_id, "a" * 65)], COLUMNS),
     )
     async with service.context.session_factory() as session:  # rolled back as it closes
         await restrict_to_region(session, region_id)
