@@ -1,4 +1,4 @@
-"""A batch of rows as one JSON parameter: ``INSERT ... SELECT ... FROM json_to_recordset(:rows)``.
+"""A batch of rows as one JSON parameter: ``INSERT ... SELECT ... FROM jsonb_array_elements(:rows)``.
 
 The one way the services store many rows at once. The statement text is the same for any number of
 rows (compiled and prepared once), one round trip however many; an executemany sends a message per
@@ -7,18 +7,16 @@ that orjson writes in C, and PostgreSQL reads them back as typed columns: one ar
 (``unnest``), used before, had the driver encode and check every element on its own, a tenth of
 scoring's consumer CPU for its contributions (twenty-one columns a row).
 
-The parameter is read as ``json``, not ``jsonb``: PostgreSQL then takes each row's fields from the
-text as it parses it, where ``jsonb`` first builds a binary copy of every row and sorts its keys
-(``qsort_arg`` was 7.6% of the backends' samples in a rebuild). A contributions row cost its
-backend 19 µs instead of 23 (batches of 10,000, the same rows stored; bench/README.md, session 19).
-
-Wide rows may go as arrays of their values instead (``insert_from_json_arrays``, ``json_arrays``):
-no key is written, and PostgreSQL parses the text once, as ``jsonb``, with no keys to sort.
+Each row goes as an array of its values, read by position from one ``jsonb``: no key is written,
+and PostgreSQL parses the text once with no keys to sort. Rows as objects through
+``json_to_recordset``, used before, were checked as ``json`` and parsed again into a hash table of
+each object's fields: a contributions row cost its backend ~22 µs instead of ~18 (session 25);
+narrow rows (the inbox's four columns) cost the same either way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from functools import cache
 from operator import itemgetter
@@ -27,21 +25,6 @@ from typing import Any
 import orjson
 from sqlalchemy import JSON, String, Table, bindparam, cast, column, func, literal_column, select
 from sqlalchemy.dialects.postgresql import JSONB, Insert, insert
-
-
-def insert_from_json_rows(table: Table, columns: Sequence[str]) -> Insert:
-    """``INSERT INTO table (columns) SELECT * FROM json_to_recordset(:rows) AS batch(column type, ...)``.
-
-    Executed with ``{"rows": json_rows(rows)}``, each row a mapping of every column to its value.
-    Add ``on_conflict_...`` and ``returning`` to the result as for any insert.
-    """
-
-    rows = (
-        func.json_to_recordset(cast(bindparam("rows", type_=String()), JSON()))
-        .table_valued(*(column(name, _carried(table, name)) for name in columns))
-        .render_derived(name="batch", with_types=True)
-    )
-    return insert(table).from_select(list(columns), select(*(rows.c[name] for name in columns)))
 
 
 def _carried(table: Table, name: str) -> Any:
@@ -55,13 +38,12 @@ def _carried(table: Table, name: str) -> Any:
     return JSONB() if isinstance(kind, JSON) else kind
 
 
-def insert_from_json_arrays(table: Table, columns: Sequence[str]) -> Insert:
-    """``insert_from_json_rows`` for wide rows, each sent as a JSON array of its values in the
-    order of ``columns`` (``json_arrays``), read from ``jsonb`` by position.
+def insert_from_json_rows(table: Table, columns: Sequence[str]) -> Insert:
+    """``INSERT INTO table (columns) SELECT (value ->> 0)::type, ... FROM jsonb_array_elements(:rows)``.
 
-    PostgreSQL checks a ``json`` text once to take it in and parses it again for
-    ``json_to_recordset``, which builds a hash table of every object's fields; a ``jsonb`` of
-    arrays is parsed once, keeps no keys to sort, and gives each value by its position.
+    Executed with ``{"rows": json_rows(rows, columns)}``: each row a JSON array of its values in the
+    order of ``columns``, read by position. Add ``on_conflict_...`` and ``returning`` to the result
+    as for any insert.
     """
     rows = (
         func.jsonb_array_elements(cast(bindparam("rows", type_=String()), JSONB()))
@@ -73,7 +55,7 @@ def insert_from_json_arrays(table: Table, columns: Sequence[str]) -> Insert:
         kind = _carried(table, name)
         at: Any = literal_column(str(position))
         if isinstance(kind, JSONB):
-            # JSON's null as SQL's NULL, as ``json_to_recordset`` reads it.
+            # JSON's null stored as SQL's NULL, not as a JSON document ``null``.
             values.append(func.nullif(rows.c.value.op("->")(at), literal_column("'null'::jsonb")))
         else:
             values.append(cast(rows.c.value.op("->>")(at), kind))
@@ -81,7 +63,7 @@ def insert_from_json_arrays(table: Table, columns: Sequence[str]) -> Insert:
 
 
 def upsert(statement: Insert, columns: Sequence[str], key: Sequence[str]) -> Insert:
-    """An ``insert_from_json_*`` statement that updates a row whose ``key`` exists (every other column)."""
+    """An ``insert_from_json_rows`` statement that updates a row whose ``key`` exists (every other column)."""
     return statement.on_conflict_do_update(
         index_elements=list(key),
         set_={name: statement.excluded[name] for name in columns if name not in key},
@@ -95,18 +77,13 @@ def upsert_from_json_rows(table: Table, columns: tuple[str, ...], key: tuple[str
     return upsert(insert_from_json_rows(table, columns), columns, key)
 
 
-def json_rows(rows: Iterable[dict[str, Any]]) -> str:
-    """The ``rows`` parameter of an ``insert_from_json_rows`` statement."""
+def json_rows(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """The ``rows`` parameter of an ``insert_from_json_rows`` statement: each row's values, in the
+    order of ``columns`` (a row lacking one is a KeyError, not a NULL)."""
     # orjson writes str, numbers, booleans, None, lists and aware datetimes (with their offset) by
     # itself; a decimal goes as its exact text (``Decimal.__str__``), which PostgreSQL reads as
     # numeric, and any other type fails (TypeError: the method refuses what is not a decimal). The
     # method itself, not a Python function testing the type: 558 instructions less a decimal,
     # a quarter of a progress row's JSON (callgrind, session 24).
-    return orjson.dumps(list(rows), default=Decimal.__str__).decode()
-
-
-def json_arrays(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
-    """The ``rows`` parameter of an ``insert_from_json_arrays`` statement: each row's values, in
-    the order of ``columns``, written as ``json_rows`` writes them."""
     values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
     return orjson.dumps([values(row) for row in rows], default=Decimal.__str__).decode()

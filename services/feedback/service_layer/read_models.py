@@ -196,7 +196,9 @@ class PendingActivities:
         if not by_region:
             return
         async for region_id in in_each_region(session, list(by_region)):
-            await session.execute(_STORE_ACTIVITIES, {"rows": json_rows(by_region[region_id].values())})
+            await session.execute(
+                _STORE_ACTIVITIES, {"rows": json_rows(by_region[region_id].values(), _ACTIVITY_COLUMNS)}
+            )
 
 
 _ACTIVITY_COLUMNS = ("activity_id", "region_id", "employee_id", "result_id")

@@ -55,13 +55,16 @@ class Inbox:
         firsts = {item.envelope.event_id.int: item for item in reversed(items)}
         rows = {
             "rows": json_rows(
-                {
-                    "event_id": item.envelope.event_id,
-                    "topic": item.record.topic,
-                    "partition": item.record.partition,
-                    "offset": item.record.offset,
-                }
-                for item in firsts.values()
+                (
+                    {
+                        "event_id": item.envelope.event_id,
+                        "topic": item.record.topic,
+                        "partition": item.record.partition,
+                        "offset": item.record.offset,
+                    }
+                    for item in firsts.values()
+                ),
+                _PROCESSED_COLUMNS,
             )
         }
         if self._insert_batch is not None:

@@ -1,5 +1,5 @@
-"""The JSON rows parameter: decimals as their exact text, a type it does not store refused, arrays
-of values in the order of the columns."""
+"""The JSON rows parameter: each row an array of its values in the order of the columns, decimals
+as their exact text, a type it does not store refused."""
 
 from __future__ import annotations
 
@@ -10,29 +10,34 @@ from fractions import Fraction
 import orjson
 import pytest
 
-from shared.json_rows import json_arrays, json_rows
+from shared.json_rows import json_rows
 
 
 def test_decimals_go_as_their_exact_text_beside_native_values() -> None:
     at = datetime(2026, 12, 5, 21, 30, tzinfo=UTC)
     sent = [{"q": Decimal("1.50"), "r": Decimal("-0.0001"), "s": Decimal("1E+3"), "n": 3, "at": at}]
 
-    assert orjson.loads(json_rows(sent)) == [
-        {"q": "1.50", "r": "-0.0001", "s": "1E+3", "n": 3, "at": "2026-12-05T21:30:00+00:00"}
+    assert orjson.loads(json_rows(sent, ("q", "r", "s", "n", "at"))) == [
+        ["1.50", "-0.0001", "1E+3", 3, "2026-12-05T21:30:00+00:00"]
     ]
 
 
 def test_a_type_it_does_not_store_is_refused() -> None:
     with pytest.raises(TypeError):
-        json_rows([{"share": Fraction(1, 3)}])
+        json_rows([{"share": Fraction(1, 3)}], ("share",))
 
 
 def test_arrays_hold_each_rows_values_in_the_columns_order() -> None:
     at = datetime(2026, 12, 5, 21, 30, tzinfo=UTC)
     sent = [{"q": Decimal("1.50"), "at": at, "n": None}, {"n": 3, "q": Decimal("2"), "at": at}]
 
-    assert orjson.loads(json_arrays(sent, ("n", "q", "at"))) == [
+    assert orjson.loads(json_rows(sent, ("n", "q", "at"))) == [
         [None, "1.50", "2026-12-05T21:30:00+00:00"],
         [3, "2", "2026-12-05T21:30:00+00:00"],
     ]
-    assert orjson.loads(json_arrays(sent, ("n",))) == [[None], [3]]
+    assert orjson.loads(json_rows(sent, ("n",))) == [[None], [3]]
+
+
+def test_a_row_lacking_a_column_is_refused() -> None:
+    with pytest.raises(KeyError):
+        json_rows([{"n": 3}], ("n", "q"))

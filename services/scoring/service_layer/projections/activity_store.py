@@ -39,7 +39,7 @@ from services.scoring.service_layer.views import (
     touch,
 )
 from services.scoring.service_layer.views.named_rows import named_rows
-from shared.json_rows import insert_from_json_arrays, json_arrays, upsert
+from shared.json_rows import insert_from_json_rows, json_rows, upsert
 from shared.messaging.consumer import EventRejected
 from shared.messaging.scope import Batch
 from shared.region_time import as_sent, utc_offset_minutes
@@ -276,7 +276,7 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
         for statement, found in ((_INSERT_CONTRIBUTIONS, False), (_STORE_CONTRIBUTIONS, True)):
             ids = [activity_id for activity_id in sorted(changed) if (activity_id in before_batch) is found]
             if ids:
-                arrays = json_arrays((changed[activity_id] for activity_id in ids), _CONTRIBUTION_COLUMNS)
+                arrays = json_rows((changed[activity_id] for activity_id in ids), _CONTRIBUTION_COLUMNS)
                 await session.execute(statement, {"rows": arrays})
     if evidence:
         await check_shared_evidence(batch, region_id, evidence, facts.calendar)
@@ -314,5 +314,5 @@ _LOCK_CONTRIBUTIONS = _lock_contributions_statement()
 # Built once, and one statement for a batch's new activities and one for its stored ones, however
 # many (one JSON parameter). A row of twenty-one columns goes as an array of its values: read by
 # position from jsonb, it cost PostgreSQL ~18 µs where as an object it cost ~22 (session 25).
-_INSERT_CONTRIBUTIONS = insert_from_json_arrays(contributions, _CONTRIBUTION_COLUMNS)
+_INSERT_CONTRIBUTIONS = insert_from_json_rows(contributions, _CONTRIBUTION_COLUMNS)
 _STORE_CONTRIBUTIONS = upsert(_INSERT_CONTRIBUTIONS, _CONTRIBUTION_COLUMNS, ("region_id", "activity_id"))

@@ -90,13 +90,16 @@ async def check_shared_evidence(
             _STORE_CLAIMS,
             {
                 "rows": json_rows(
-                    {
-                        "sha256": digest,
-                        "activity_id": activity_id,
-                        "region_id": region_id,
-                        "employee_id": employee,
-                    }
-                    for digest, activity_id, employee in new_claims
+                    (
+                        {
+                            "sha256": digest,
+                            "activity_id": activity_id,
+                            "region_id": region_id,
+                            "employee_id": employee,
+                        }
+                        for digest, activity_id, employee in new_claims
+                    ),
+                    _CLAIM_COLUMNS,
                 )
             },
         )

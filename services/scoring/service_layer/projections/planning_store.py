@@ -93,7 +93,9 @@ async def _store_employees(session: AsyncSession, writes: list[PlanningWrite]) -
     """The assignments upserted (the newer fact wins); the ids of the events that changed a row."""
     changed: set[str] = set()
     for run in _runs(writes, _EMPLOYEE_KEY):
-        stored = await session.execute(_UPSERT_EMPLOYEES, {"rows": json_rows(write.row for write in run)})
+        stored = await session.execute(
+            _UPSERT_EMPLOYEES, {"rows": json_rows((write.row for write in run), EMPLOYEE_COLUMNS)}
+        )
         changed.update(stored.scalars())
     return changed
 
@@ -101,10 +103,10 @@ async def _store_employees(session: AsyncSession, writes: list[PlanningWrite]) -
 async def _store_approvals(session: AsyncSession, approvals: list[PlanningWrite]) -> None:
     """Approved plans upserted and their indicators inserted, a run at once."""
     for run in _runs(approvals, _PLAN_KEY):
-        await session.execute(_UPSERT_PLANS, {"rows": json_rows(write.row for write in run)})
+        await session.execute(_UPSERT_PLANS, {"rows": json_rows((write.row for write in run), PLAN_COLUMNS)})
         indicators = [indicator for write in run for indicator in write.indicators]
         if indicators:
-            await session.execute(_INSERT_INDICATORS, {"rows": json_rows(indicators)})
+            await session.execute(_INSERT_INDICATORS, {"rows": json_rows(indicators, _INDICATOR_COLUMNS)})
 
 
 _EMPLOYEE_KEY = ("region_id", "employee_id", "effective_from")

@@ -107,8 +107,9 @@ async def refresh_progress(
     upserts, deletes = _progress_rows(facts, keys, touched, current, totals, planned_by_year, fresh)
     if upserts:
         # One JSON parameter for every row (an executemany encoded each value on its own).
-        statement = upsert_from_json_rows(indicator_progress, tuple(upserts[0]), _PROGRESS_KEY)
-        await session.execute(statement, {"rows": json_rows(upserts)})
+        columns = tuple(upserts[0])
+        statement = upsert_from_json_rows(indicator_progress, columns, _PROGRESS_KEY)
+        await session.execute(statement, {"rows": json_rows(upserts, columns)})
     if deletes:
         # Rows known to exist, each deleted by its primary key (an index look-up whatever the
         # statistics say; a join to the keys was planned as a scan of the region's rows).

@@ -163,10 +163,11 @@ async def refresh_summaries(
     if upserts:
         # One JSON parameter for every row (an executemany encoded each value on its own); a row
         # is written only where its content changed, which PostgreSQL compares (it returns those).
-        statement = _upsert_when_changed(tuple(upserts[0]))
+        columns = tuple(upserts[0])
+        statement = _upsert_when_changed(columns)
         written = [
             (row.employee_id, row.period)
-            for row in await session.execute(statement, {"rows": json_rows(upserts)})
+            for row in await session.execute(statement, {"rows": json_rows(upserts, columns)})
         ]
     if deletes:
         await session.execute(
