@@ -25,8 +25,9 @@ def array_of(values: Iterable[Any], item_type: Any) -> Any:
     return literal(list(values), ARRAY(item_type))
 
 
-def keys_table(name: str, columns: dict[str, Any]) -> Any:
-    """Keys as a table ``name(column, ...)`` to join view rows to, from the one parameter ``keys``.
+def keys_table(name: str, columns: dict[str, Any], parameter: str = "keys") -> Any:
+    """Keys as a table ``name(column, ...)`` to join view rows to, from the one parameter ``keys``
+    (``parameter``: another name, for a statement with two such tables).
 
     A statement built once is executed with ``{"keys": key_rows(keys)}``, each key a tuple of the
     columns' values in order. The keys travel as one JSON text that orjson writes in C from the
@@ -35,7 +36,7 @@ def keys_table(name: str, columns: dict[str, Any]) -> Any:
     ``jsonb``: each column is then a direct look-up in its row, not a parse of the row's text.
     """
     rows = (
-        func.jsonb_array_elements(cast(bindparam("keys", type_=String()), JSONB()))
+        func.jsonb_array_elements(cast(bindparam(parameter, type_=String()), JSONB()))
         .table_valued(column("key", JSONB()))
         .render_derived(name=f"{name}_rows")
     )
