@@ -1,21 +1,19 @@
-"""Keys as SQL parameters: one parameter however many keys, so statements stay the same.
+"""Keys as SQL arrays: one parameter per column however many keys, so statements stay the same.
 
-The views are refreshed for a batch's keys at once; passing them as one parameter keeps the
-statement text (and its prepared plan) identical whatever the batch size, and ``per_key`` makes each
-key an index look-up whatever the planner's statistics say. The statements a batch runs are built
-once, the keys their parameter (``keys_table``): building a statement again for every batch, and
+The views are refreshed for a batch's keys at once; passing them as arrays keeps the statement text
+(and its prepared plan) identical whatever the batch size, and ``per_key`` makes each key an index
+look-up whatever the planner's statistics say. The statements a batch runs are built once, with
+the arrays as named parameters (``keys_table``): building a statement again for every batch, and
 SQLAlchemy's work for a statement object it has not seen (its cache key, its result columns), cost
 more than the statement's execution when batches are small.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
-import orjson
-from sqlalchemy import ARRAY, String, bindparam, cast, column, func, literal, literal_column, select, true
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import ARRAY, bindparam, column, func, literal, select, true
 from sqlalchemy.sql import Select
 
 
@@ -25,36 +23,17 @@ def array_of(values: Iterable[Any], item_type: Any) -> Any:
     return literal(list(values), ARRAY(item_type))
 
 
-def keys_table(name: str, columns: dict[str, Any], parameter: str = "keys") -> Any:
-    """Keys as a table ``name(column, ...)`` to join view rows to, from the one parameter ``keys``
-    (``parameter``: another name, for a statement with two such tables).
+def keys_table(name: str, columns: dict[str, Any]) -> Any:
+    """Keys as a table, ``unnest(:column, ...) AS name(column, ...)``, to join view rows to.
 
-    A statement built once is executed with ``{"keys": key_rows(keys)}``, each key a tuple of the
-    columns' values in order. The keys travel as one JSON text that orjson writes in C from the
-    tuples as they are; arrays (one a column) had asyncpg check every element against the abstract
-    collection classes, two Python calls each, and had the callers split the keys into columns.
-    ``jsonb``: each column is then a direct look-up in its row, not a parse of the row's text.
+    Each column (its name, its item type) is one array parameter of the same name: a statement
+    built once is executed with ``{column: [value, ...], ...}``, the arrays of equal length.
     """
-    rows = (
-        func.jsonb_array_elements(cast(bindparam(parameter, type_=String()), JSONB()))
-        .table_valued(column("key", JSONB()))
-        .render_derived(name=f"{name}_rows")
-    )
     return (
-        select(
-            *(
-                cast(rows.c.key.op("->>")(literal_column(str(position))), item_type).label(label)
-                for position, (label, item_type) in enumerate(columns.items())
-            )
-        )
-        .select_from(rows)
-        .subquery(name)
+        func.unnest(*(bindparam(label, type_=ARRAY(item_type)) for label, item_type in columns.items()))
+        .table_valued(*(column(label, item_type) for label, item_type in columns.items()))
+        .render_derived(name=name)
     )
-
-
-def key_rows(keys: Sequence[tuple[Any, ...]]) -> str:
-    """The ``keys`` parameter of a ``keys_table``: each key a tuple of its columns' values."""
-    return orjson.dumps(keys).decode()
 
 
 def per_key(keys: Any, query: Select[Any], name: str) -> Select[Any]:

@@ -29,33 +29,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import String, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.adapters.sql_arrays import key_rows, keys_table
 from services.scoring.domain.predicate import Predicate
 
 #: An (employee, period key) row of employee_scores and of unit_ranking.
 SummaryKey = tuple[str, str]
 #: A (unit, period key) row of unit_rollups.
 UnitPeriod = tuple[str, str]
-
-
-def _keys_sql(name: str, columns: tuple[str, str], parameter: str) -> str:
-    """``keys_table`` (text columns, its keys ``key_rows(keys)`` in ``parameter``) as SQL for the
-    ``text`` statements below: ``(SELECT ...) AS name`` with ``:parameter``. One JSON parameter, not
-    an array a column: asyncpg checks each element of an array against ``collections.abc``. The
-    default compiler renders the parameter without a driver's bind cast (``:keys::VARCHAR``, which
-    ``text`` would misread); ``CAST(:keys AS JSONB)`` types it."""
-    table = keys_table(name, dict.fromkeys(columns, String()), parameter)
-    return str(table.compile(compile_kwargs={"asfrom": True}))
-
-
-def _summary_keys(name: str, parameter: str) -> str:
-    return _keys_sql(name, ("employee_id", "period"), parameter)
-
-
-_UNIT_PERIOD_KEYS = _keys_sql("t", ("unit_id", "period"), "keys")
 
 _BEST_FIRST = [p.value for p in sorted(Predicate, key=lambda p: -p.rank)]
 
@@ -79,7 +61,7 @@ _WRITE_ENTRIES = text(
     f"""
 WITH summaries AS (
     SELECT s.*
-    FROM {_summary_keys("k", "keys")}
+    FROM unnest(CAST(:employees AS text[]), CAST(:periods AS text[])) AS k(employee_id, period)
     CROSS JOIN LATERAL (
         SELECT s.employee_id, s.period, s.unit_id, s.job_type, s.rater_id, s.achievement,
                coalesce(nullif(s.predicate, ''), nullif(s.proposed_predicate, '')) AS predicate,
@@ -113,7 +95,8 @@ written AS (
 ),
 removed AS (
     DELETE FROM unit_ranking r
-    USING {_summary_keys("k", "removed")}
+    USING unnest(CAST(:removed_employees AS text[]), CAST(:removed_periods AS text[]))
+          AS k(employee_id, period)
     WHERE r.region_id = :region_id AND r.employee_id = k.employee_id AND r.period = k.period
     RETURNING r.unit_id, r.period, r.achievement, r.predicate, r.decided
 ),
@@ -153,9 +136,9 @@ RETURNING r.unit_id, r.period, r.employees
 
 #: Rollups left without an employee, removed.
 _REMOVE_EMPTIED = text(
-    f"""
+    """
 DELETE FROM unit_rollups r
-USING {_UNIT_PERIOD_KEYS}
+USING unnest(CAST(:units AS text[]), CAST(:periods AS text[])) AS t(unit_id, period)
 WHERE r.region_id = :region_id AND r.unit_id = t.unit_id AND r.period = t.period AND r.employees = 0
 """
 )
@@ -163,11 +146,11 @@ WHERE r.region_id = :region_id AND r.unit_id = t.unit_id AND r.period = t.period
 #: The unit-periods' rollup rows locked, made first where there is none (empty, to be counted): a
 #: refresh adding to one then waits until the count is committed.
 _LOCK_ROLLUPS = text(
-    f"""
+    """
 INSERT INTO unit_rollups AS r
     (region_id, unit_id, period, employees, measured, achievement_sum, decided, predicate_counts)
-SELECT :region_id, unit_id, period, 0, 0, NULL, 0, '{{}}'
-FROM {_UNIT_PERIOD_KEYS}
+SELECT :region_id, unit_id, period, 0, 0, NULL, 0, '{}'
+FROM unnest(CAST(:units AS text[]), CAST(:periods AS text[])) AS t(unit_id, period)
 ORDER BY unit_id, period
 ON CONFLICT (region_id, unit_id, period) DO UPDATE SET employees = r.employees
 """
@@ -184,7 +167,7 @@ UPDATE unit_rollups u SET
     achievement_sum = c.achievement_sum,
     decided = c.decided,
     predicate_counts = c.predicate_counts
-FROM {_UNIT_PERIOD_KEYS}
+FROM unnest(CAST(:units AS text[]), CAST(:periods AS text[])) AS t(unit_id, period)
 CROSS JOIN LATERAL (
     SELECT count(*) AS employees,
            count(r.achievement) AS measured,
@@ -201,10 +184,10 @@ WHERE u.region_id = :region_id AND u.unit_id = t.unit_id AND u.period = t.period
 #: Every summary and ranking entry of the given unit-periods (the entries of a summary gone or
 #: moved elsewhere too), and whether the summary is there.
 _KEYS_OF_UNIT_PERIODS = text(
-    f"""
+    """
 WITH touched AS (
     SELECT DISTINCT unit_id, period
-    FROM {_UNIT_PERIOD_KEYS}
+    FROM unnest(CAST(:units AS text[]), CAST(:periods AS text[])) AS t(unit_id, period)
 ),
 keys AS (
     SELECT s.employee_id, s.period
@@ -252,13 +235,13 @@ async def recompute_unit_rollups(
         return
     written: list[SummaryKey] = []
     removed: list[SummaryKey] = []
-    parameters = _by_unit_periods(region_id, unit_periods)
-    for employee_id, period, summarised in await session.execute(_KEYS_OF_UNIT_PERIODS, parameters):
+    arrays = _unit_period_arrays(region_id, unit_periods)
+    for employee_id, period, summarised in await session.execute(_KEYS_OF_UNIT_PERIODS, arrays):
         (written if summarised else removed).append((employee_id, period))
     await _write_entries(session, region_id, sorted(written), sorted(removed))
-    await session.execute(_LOCK_ROLLUPS, parameters)
-    await session.execute(_COUNT_FIGURES, parameters)
-    await session.execute(_REMOVE_EMPTIED, parameters)
+    await session.execute(_LOCK_ROLLUPS, arrays)
+    await session.execute(_COUNT_FIGURES, arrays)
+    await session.execute(_REMOVE_EMPTIED, arrays)
 
 
 async def rebuild_unit_rollups(session: AsyncSession, region_id: str) -> None:
@@ -277,12 +260,22 @@ async def _write_entries(
         return
     counted = await session.execute(
         _WRITE_ENTRIES,
-        {"region_id": region_id, "keys": key_rows(written), "removed": key_rows(removed)},
+        {
+            "region_id": region_id,
+            "employees": [employee_id for employee_id, _ in written],
+            "periods": [period for _, period in written],
+            "removed_employees": [employee_id for employee_id, _ in removed],
+            "removed_periods": [period for _, period in removed],
+        },
     )
     emptied = [(unit_id, period) for unit_id, period, employees in counted if not employees]
     if emptied:
-        await session.execute(_REMOVE_EMPTIED, _by_unit_periods(region_id, emptied))
+        await session.execute(_REMOVE_EMPTIED, _unit_period_arrays(region_id, emptied))
 
 
-def _by_unit_periods(region_id: str, unit_periods: list[UnitPeriod]) -> dict[str, object]:
-    return {"region_id": region_id, "keys": key_rows(unit_periods)}
+def _unit_period_arrays(region_id: str, unit_periods: list[UnitPeriod]) -> dict[str, object]:
+    return {
+        "region_id": region_id,
+        "units": [unit_id for unit_id, _ in unit_periods],
+        "periods": [period for _, period in unit_periods],
+    }
