@@ -3,23 +3,24 @@
 Each returns a ``Phase``: the latencies and sizes of the 200 answers, the other statuses counted,
 and the first error's body. The reads and web-page benchmarks measure with them.
 
-The load generator's own garbage collector is held off while a phase measures (``collector_held``):
-a latency counts from the request's scheduled start, so a pause of the client's event loop counts
-as the service's time for every request due meanwhile.
+While a phase measures, the load generator's collector leaves its old generation alone
+(``kinerja.simulate.pacing.old_generation_left_alone``, as the simulator's open loops do):
+the benchmark's process holds ~160,000 objects (it imports the service's modules), and a full
+collection walking them all (44-177 ms on the shared 2-core machine) counted as the service's time
+for every request due meanwhile (session 23's unit dashboard p99 of 36-71 ms).
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
 import math
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bench._http import RawClient
 from bench.scoring_reads_bare import Request
+from kinerja.simulate.pacing import old_generation_left_alone
 
 
 @dataclass
@@ -56,33 +57,12 @@ class Phase:
             self.first_error = self.first_error or body[:300].decode(errors="replace")
 
 
-@contextmanager
-def collector_held() -> Iterator[None]:
-    """No cyclic garbage collection in this process meanwhile (one first, outside the measurement).
-
-    The benchmark's process holds ~160,000 objects (it imports the service's modules), and a full
-    collection walks them all: 44-177 ms on the shared 2-core machine, up to 200 ms of p99 in the
-    phase it fell in. With the default thresholds one came about once per option of
-    ``bench.scoring_reads_pairs``, in the same phase round after round (session 23's unit dashboard
-    p99 of 36-71 ms in rounds 2 and 3). Reference counting still frees everything acyclic; the
-    cycles of a phase wait for its end.
-    """
-    enabled = gc.isenabled()
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 async def closed_loop(
     url: str, requests: Callable[[], Request], *, connections: int, duration: float
 ) -> Phase:
     """As many requests as ``connections`` clients send back to back for ``duration`` seconds."""
     phase = Phase()
-    with collector_held():
+    with old_generation_left_alone():
         async with RawClient(url, connections=connections) as http:
             deadline = time.perf_counter() + duration
 
@@ -104,7 +84,7 @@ async def open_loop(
 ) -> Phase:
     """Requests started on a fixed schedule; each latency counts from its scheduled start."""
     phase = Phase()
-    with collector_held():
+    with old_generation_left_alone():
         async with RawClient(url, connections=connections) as http:
             tasks: list[asyncio.Task[None]] = []
 

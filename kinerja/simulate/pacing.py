@@ -4,8 +4,9 @@ The open loop counts a request that had to wait for a free connection as behind 
 ``Outcome``, so a missed target rate is visible rather than hidden in the latencies.
 
 While an open loop runs, the generator's garbage collector leaves its old generation alone
-(``old_generation_left_alone``): a latency counts from the request's scheduled start, so a pause of
-the generator's event loop counts for every request due meanwhile as if the service were slow.
+(``old_generation_left_alone``, which the reads' load loops in ``bench/`` use too): a latency counts
+from the request's scheduled start, so a pause of the generator's event loop counts for every
+request due meanwhile as if the service were slow.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ _NEVER = 2**31 - 1
 
 
 class _OldGeneration:
-    """The collector's old generation left alone while any open loop runs (loops may run side by
+    """The collector's old generation left alone while any load loop runs (loops may run side by
     side, as the soak's singles and batches do: the first to start holds it, the last to end gives
     it back)."""
 
