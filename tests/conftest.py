@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -45,6 +46,18 @@ settings.register_profile(
     "kinerja", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
 settings.load_profile("kinerja")
+
+#: The collector's thresholds before any test ran.
+_COLLECTOR_THRESHOLDS = gc.get_threshold()
+
+
+@pytest.fixture(autouse=True)
+def collector_thresholds_restored() -> Iterator[None]:
+    """Each test finds Python's collector thresholds: a service started in-process settles its
+    collector (``shared.runtime.GC_THRESHOLDS``, a young collection every 100,000 allocations) for
+    the whole pytest process, which once made a later test depend on the suite's order."""
+    yield
+    gc.set_threshold(*_COLLECTOR_THRESHOLDS)
 
 
 @pytest.fixture(scope="session")
