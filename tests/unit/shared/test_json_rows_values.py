@@ -38,6 +38,8 @@ def test_arrays_hold_each_rows_values_in_the_columns_order() -> None:
     assert orjson.loads(json_rows(sent, ("n",))) == [[None], [3]]
 
 
-def test_a_row_lacking_a_column_is_refused() -> None:
+@pytest.mark.parametrize("columns", [("n", "q"), ("q",)], ids=["several columns", "one column"])
+def test_a_row_lacking_a_column_is_refused_not_stored_as_null(columns: tuple[str, ...]) -> None:
+    """The rows as objects, before, stored a missing column as NULL without a word."""
     with pytest.raises(KeyError):
-        json_rows([{"n": 3}], ("n", "q"))
+        json_rows([{"n": 3}], columns)
