@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from typing import Any, TypeVar
 
 import httpx
 
 from bench._soak_report import SoakReport, Window, render
 from bench._soak_watch import Cumulative, Scrape, metrics_parser, scrape
 from kinerja.services import SERVICE_NAMES
+
+T = TypeVar("T")
 
 ANSWERED = Scrape(
     backlog={"reporting": 10, "scoring": 200},
@@ -56,9 +61,23 @@ async def test_a_scrape_is_parsed_in_a_process_of_its_own() -> None:
 
     urls = {name: f"http://{name}" for name in SERVICE_NAMES}
     with metrics_parser() as parser:
+        noted = _NotingExecutor(parser)
         async with httpx.AsyncClient(transport=httpx.MockTransport(metrics)) as http:
-            found = await scrape(http, urls, parser)
+            found = await scrape(http, urls, noted)
         parser_pid = parser.submit(os.getpid).result()
     assert parser_pid != os.getpid()
+    assert noted.submitted == 1  # the parse went to the parser's process, not run here
     assert found.backlog == {name: None if name == "feedback" else 7 for name in SERVICE_NAMES}
     assert found.unanswered == {"feedback": "HTTP 503"}
+
+
+class _NotingExecutor(Executor):
+    """Hands each task to ``executor``, counting them."""
+
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
+        self.submitted = 0
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        self.submitted += 1
+        return self.executor.submit(fn, *args, **kwargs)
