@@ -23,7 +23,7 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, String, Table, bindparam, cast, column, func, literal_column, select
+from sqlalchemy import JSON, Select, String, Table, bindparam, cast, column, func, literal_column, select
 from sqlalchemy.dialects.postgresql import JSONB, Insert, insert
 
 
@@ -45,6 +45,13 @@ def insert_from_json_rows(table: Table, columns: Sequence[str]) -> Insert:
     order of ``columns``, read by position. Add ``on_conflict_...`` and ``returning`` to the result
     as for any insert.
     """
+    return insert(table).from_select(list(columns), select_from_json_rows(table, columns))
+
+
+def select_from_json_rows(table: Table, columns: Sequence[str]) -> Select[Any]:
+    """``SELECT (value ->> 0)::type, ... FROM jsonb_array_elements(:rows)``: the rows of
+    ``json_rows(rows, columns)`` as ``table``'s columns, for a statement that inserts them with more
+    (``insert_from_json_rows`` inserts them alone)."""
     rows = (
         func.jsonb_array_elements(cast(bindparam("rows", type_=String()), JSONB()))
         .table_valued(column("value", JSONB()))
@@ -59,7 +66,7 @@ def insert_from_json_rows(table: Table, columns: Sequence[str]) -> Insert:
             values.append(func.nullif(rows.c.value.op("->")(at), literal_column("'null'::jsonb")))
         else:
             values.append(cast(rows.c.value.op("->>")(at), kind))
-    return insert(table).from_select(list(columns), select(*values))
+    return select(*values)
 
 
 def upsert(statement: Insert, columns: Sequence[str], key: Sequence[str]) -> Insert:

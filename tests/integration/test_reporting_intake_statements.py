@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -11,13 +13,14 @@ import pytest
 from sqlalchemy import select
 
 from services.reporting.adapters.intake_statements import insert_activities_and_events
+from services.reporting.adapters.tables import activities
 from services.reporting.entrypoints.dependencies import submission_writer
 from services.reporting.service_layer.intake import Claim
 from services.reporting.service_layer.schemas import ActivityCreate
 from shared.auth import Principal, Role
 from shared.db import restrict_to_region
 from shared.outbox import envelopes_of
-from tests.conftest import new_region_id
+from tests.conftest import auth, new_region_id
 from tests.integration.test_reporting_support import activity, outbox, seed_team, statements_sent
 
 pytestmark = pytest.mark.integration
@@ -168,3 +171,57 @@ async def test_audit_entries_and_events_are_written_for_new_activities_only(star
     # employee's row (which the intake sent joined).
     events = await outbox(reporting, team.region)
     assert [payload["activity_id"] for _, payload in events] == [item.activity_id for item in (*stored, *new)]
+
+
+async def test_a_groups_texts_numbers_and_times_are_stored_as_sent(start_service, make_token):
+    """The items travel as JSON text (shared/json_rows.py): escapes, scales and times come back exact."""
+    reporting = await start_service("reporting")
+    team = await seed_team(reporting, make_token, new_region_id(), size=1)
+    member = team.members[0]
+    texts = [
+        'Kutip "KTP-el" \\ garis\nbaru\ttab',
+        "Layanan ramah 👍 di Kecamatan Pancur Batu — ñ é",
+        "baris\u2028pemisah",
+    ]
+    sent_at = datetime.now(timezone(timedelta(hours=5, minutes=45))).replace(microsecond=123456) - timedelta(
+        hours=1
+    )
+    numbers = [("3.60", "-6.2", "106.81"), ("12.3456", "0.000001", "-0.5"), ("7", "89.999999", "179.9")]
+    items = [
+        activity(
+            member,
+            occurred_at=(sent_at - timedelta(minutes=n)).isoformat(),
+            quantity=quantity,
+            description=text,
+            obstacles=text[::-1],
+            latitude=latitude,
+            longitude=longitude,
+        )
+        for n, (text, (quantity, latitude, longitude)) in enumerate(zip(texts, numbers, strict=True))
+    ]
+    answer = await reporting.client.post(
+        "/v1/activities/batch", json={"items": items}, headers=auth(member.token)
+    )
+    assert answer.status_code == 200, answer.text
+
+    table = activities
+    async with reporting.context.session_factory() as session, session.begin():
+        await restrict_to_region(session, team.region)
+        rows = {
+            row.activity_id: row
+            for row in await session.execute(
+                select(table).where(table.c.activity_id.in_([item["activity_id"] for item in items]))
+            )
+        }
+    for item in items:
+        row = rows[item["activity_id"]]
+        assert (row.description, row.obstacles) == (item["description"], item["obstacles"])
+        assert row.occurred_at == datetime.fromisoformat(item["occurred_at"])
+        assert row.occurred_utc_offset == 345
+        # Stored at the columns' scales, as each number's text sent.
+        assert (row.quantity, row.latitude, row.longitude) == (
+            Decimal(item["quantity"]).quantize(Decimal("0.0001")),
+            Decimal(item["latitude"]).quantize(Decimal("0.000001")),
+            Decimal(item["longitude"]).quantize(Decimal("0.000001")),
+        )
+        assert str(row.quantity) == str(Decimal(item["quantity"]).quantize(Decimal("0.0001")))

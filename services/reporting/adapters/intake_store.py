@@ -42,21 +42,20 @@ from services.reporting.adapters.intake_statements import (
 )
 from shared.contracts.reporting import ActivityReported
 from shared.db import CONNECTION_LOST, REGION_SETTING
+from shared.json_rows import json_rows
 from shared.outbox import ENVELOPE_SEPARATOR, OutboxWriter, event_id_series
 
 _OFFSET = "occurred_utc_offset"
-#: An item's columns before and after the device's offset, as ``as_text`` (the feed's copy of the
-#: values, which leaves the offset out) holds them.
-_BEFORE_OFFSET = operator.itemgetter(*tuple(ACTIVITY_COLUMNS)[: tuple(ACTIVITY_COLUMNS).index(_OFFSET)])
-_AFTER_OFFSET = operator.itemgetter(*tuple(ACTIVITY_COLUMNS)[tuple(ACTIVITY_COLUMNS).index(_OFFSET) + 1 :])
 
 
-def _item(as_text: dict[str, Any], offset_minutes: int) -> tuple[Any, ...]:
-    """An activity's ``intake_item``: its columns, read from ``as_text`` (its values with numbers
-    as text, as the feed shows them) but for the device's offset. Numbers travel as text: the
-    driver's binary encoding of each ``Decimal`` cost more than the database's parsing of its text.
-    Two ``itemgetter`` calls: a list patched number by number cost twice as much."""
-    return (*_BEFORE_OFFSET(as_text), offset_minutes, *_AFTER_OFFSET(as_text))
+def _item(as_text: dict[str, Any], offset_minutes: int) -> dict[str, Any]:
+    """An activity's row for ``json_rows``: ``as_text`` (its values with numbers as text, as the
+    feed shows them) and the device's offset, which the feed leaves out. Numbers travel as text:
+    the driver's binary encoding of each ``Decimal`` cost more than the database's parsing of its
+    text."""
+    row = as_text.copy()
+    row[_OFFSET] = offset_minutes
+    return row
 
 
 _AUDIT_VALUES = operator.itemgetter(*AUDIT_COLUMNS)
@@ -116,7 +115,7 @@ class IntakeTransaction:
         self._insert_new, self._insert_skipping_stored = insert_statements
         #: Whether the next insert is tried plainly (``SAVEPOINT`` set, nothing inserted since).
         self._plainly = plainly
-        self._items: list[tuple[Any, ...]] = []
+        self._items: list[dict[str, Any]] = []
         #: Each employee's activity ids and events, in the order emitted (employees by their first).
         self._events: dict[str, tuple[list[str], list[bytes]]] = {}
         #: The envelopes' fields by correlation id (every item of a request has its request's), and
@@ -186,7 +185,8 @@ class IntakeTransaction:
         # sorts and joins 500 envelopes a batch (bench/README.md, session 21).
         activity_ids = [" ".join(ids) for ids, _ in events.values()]
         values = [ENVELOPE_SEPARATOR.join(envelopes) for _, envelopes in events.values()]
-        arguments = (items, self.region_id, now, entries, list(events), activity_ids, values)
+        rows = json_rows(items, ACTIVITY_COLUMNS)
+        arguments = (rows, self.region_id, now, entries, list(events), activity_ids, values)
         if self._plainly:
             # A group of batches is tried plainly: ON CONFLICT descends the primary key twice a row
             # (its check, then the insert), 14-21% of the statement's CPU (bench/README.md, session

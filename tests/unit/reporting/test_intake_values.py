@@ -15,6 +15,7 @@ from services.reporting.service_layer.schemas import ActivityCreate
 from shared.contracts import Envelope
 from shared.contracts.reporting import ActivityReported
 from shared.db import outbox_table
+from shared.json_rows import json_rows
 from shared.outbox import OutboxWriter, event_id_series
 
 
@@ -119,13 +120,13 @@ def test_the_event_written_from_the_values_reads_back_as_the_event_the_model_bui
         assert envelope.occurred_at == values["submitted_at"]  # the event occurred when submitted
 
 
-def test_an_intake_item_holds_the_values_columns_in_order_numbers_as_text() -> None:
+def test_an_intake_items_json_row_holds_the_values_columns_in_order_numbers_as_text() -> None:
     item = ActivityCreate.model_validate(
         {
             "activity_id": "activity-0001",
             "indicator_id": "indicator-1",
             "occurred_at": "2026-11-29T10:00:00.250+05:45",
-            "quantity": "12.5",
+            "quantity": "12.50",
             "denominator": None,
             "description": "Menerbitkan KTP-el",
             "latitude": "-6.2",
@@ -134,9 +135,13 @@ def test_an_intake_item_holds_the_values_columns_in_order_numbers_as_text() -> N
     )
     values = _accepted(item)
     numbers = {"quantity", "denominator", "latitude", "longitude"}
-    expected = tuple(
+    expected = [
         (None if values[name] is None else str(values[name])) if name in numbers else values[name]
         for name in ACTIVITY_COLUMNS
-    )
-    assert _item(_as_text(values), values["occurred_utc_offset"]) == expected
-    assert expected[list(ACTIVITY_COLUMNS).index("occurred_utc_offset")] == 345
+    ]
+    # The time as its text with the offset it was sent with, which PostgreSQL reads as the same instant.
+    expected[ACTIVITY_COLUMNS.index("occurred_at")] = "2026-11-29T10:00:00.250000+05:45"
+    row = _item(_as_text(values), values["occurred_utc_offset"])
+    assert orjson.loads(json_rows([row], ACTIVITY_COLUMNS)) == [expected]
+    assert expected[ACTIVITY_COLUMNS.index("quantity")] == "12.50"  # its scale kept
+    assert expected[ACTIVITY_COLUMNS.index("occurred_utc_offset")] == 345
