@@ -14,15 +14,12 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from services.scoring.adapters.sql_arrays import key_rows
 from services.scoring.adapters.tables import contributions
 from services.scoring.domain.activity import ActivityStatus
 from services.scoring.domain.periods import PeriodKind, parse_period_key
 from services.scoring.service_layer.views.named_rows import named_rows
-from services.scoring.service_layer.views.touches import (
-    ProgressKey,
-    progress_key_arrays,
-    progress_keys_table,
-)
+from services.scoring.service_layer.views.touches import ProgressKey, progress_keys_table
 
 
 def _totals_statement(*, years: bool) -> Any:
@@ -101,6 +98,6 @@ async def totals_from_contributions(
         (by_years if parse_period_key(key[2]).kind is PeriodKind.YEAR else by_periods).append(key)
     for selected, statement in ((by_periods, _PERIOD_TOTALS), (by_years, _YEAR_TOTALS)):
         if selected:
-            rows = await session.execute(statement, {"region_id": region_id, **progress_key_arrays(selected)})
+            rows = await session.execute(statement, {"region_id": region_id, "keys": key_rows(selected)})
             found |= {(row.employee_id, row.indicator_id, row.period): row for row in named_rows(rows)}
     return found

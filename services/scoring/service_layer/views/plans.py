@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Integer, String, any_, bindparam, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.adapters.sql_arrays import keys_table, per_key
+from services.scoring.adapters.sql_arrays import key_rows, keys_table, per_key
 from services.scoring.adapters.tables import plan_indicators, plans
 from services.scoring.domain.achievement import (
     Aggregation,
@@ -43,11 +43,7 @@ async def mark_plans_in_force(
     if keys:
         await session.execute(
             _MARK_PLANS_IN_FORCE,
-            {
-                "r": region_id,
-                "e": [employee_id for employee_id, _ in keys],
-                "y": [year for _, year in keys],
-            },
+            {"r": region_id, "keys": key_rows(keys)},
         )
 
 
@@ -161,6 +157,11 @@ def _plan_indicators_in_force_statement() -> Any:
     )
 
 
+def by_employees(region_id: str, employee_ids: list[str]) -> dict[str, Any]:
+    """The parameters of a statement over employees as ``keys_table("k", {"employee_id": ...})``."""
+    return {"region_id": region_id, "keys": key_rows([(employee_id,) for employee_id in employee_ids])}
+
+
 #: Built once (see ``sql_arrays``).
 _PLAN_INDICATORS_IN_FORCE = _plan_indicators_in_force_statement()
 
@@ -170,7 +171,7 @@ async def plan_indicators_in_force(
 ) -> PlannedIndicators:
     """The indicators of each employee's plans in force, by (employee, year), in plan order."""
     rows = await session.execute(
-        _PLAN_INDICATORS_IN_FORCE, {"region_id": region_id, "employee_id": sorted(set(employee_ids))}
+        _PLAN_INDICATORS_IN_FORCE, by_employees(region_id, sorted(set(employee_ids)))
     )
     grouped: PlannedIndicators = {}
     for row in named_rows(rows):

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.adapters.sql_arrays import per_key
+from services.scoring.adapters.sql_arrays import key_rows, per_key
 from services.scoring.adapters.tables import indicator_progress
 from services.scoring.domain.achievement import (
     Aggregation,
@@ -30,12 +30,7 @@ from services.scoring.service_layer.views.deltas import NeedsRecompute, Progress
 from services.scoring.service_layer.views.facts import RegionFacts
 from services.scoring.service_layer.views.named_rows import named_rows
 from services.scoring.service_layer.views.plans import PlannedIndicators, plan_indicators_in_force
-from services.scoring.service_layer.views.touches import (
-    ProgressKey,
-    Touch,
-    progress_key_arrays,
-    progress_keys_table,
-)
+from services.scoring.service_layer.views.touches import ProgressKey, Touch, progress_keys_table
 from services.scoring.service_layer.views.values import exact, now, to_decimal, to_fraction, unchanged
 from shared.json_rows import json_rows, upsert_from_json_rows
 
@@ -98,7 +93,7 @@ async def refresh_progress(
     current = {
         (row.employee_id, row.indicator_id, row.period): row
         for row in named_rows(
-            await session.execute(_CURRENT_PROGRESS, {"region_id": region_id, **progress_key_arrays(keys)})
+            await session.execute(_CURRENT_PROGRESS, {"region_id": region_id, "keys": key_rows(keys)})
         )
     }
     totals, from_contributions = _advanced(keys, current, deltas, recompute)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import String, bindparam, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.adapters.sql_arrays import keys_table, per_key
+from services.scoring.adapters.sql_arrays import key_rows, keys_table, per_key
 from services.scoring.adapters.tables import (
     behaviour_assessments,
     employee_scores,
@@ -29,7 +29,11 @@ from services.scoring.adapters.tables import (
 )
 from services.scoring.domain.achievement import Judgement
 from services.scoring.service_layer.views.named_rows import named_rows
-from services.scoring.service_layer.views.plans import PlannedIndicators, plan_indicators_in_force
+from services.scoring.service_layer.views.plans import (
+    PlannedIndicators,
+    by_employees,
+    plan_indicators_in_force,
+)
 from services.scoring.service_layer.views.progress import FreshRows
 from services.scoring.service_layer.views.records import employee_assignment
 from services.scoring.service_layer.views.touches import SummaryKey
@@ -86,11 +90,7 @@ def _employee_keys() -> Any:
 
 def _by_summary_keys(keys: list[SummaryKey], region_id: str) -> dict[str, Any]:
     """The parameters of a statement over ``_summary_keys``."""
-    return {
-        "region_id": region_id,
-        "employee_id": [employee_id for employee_id, _ in keys],
-        "period": [period for _, period in keys],
-    }
+    return {"region_id": region_id, "keys": key_rows(keys)}
 
 
 def _row_facts_statement() -> Any:
@@ -247,7 +247,7 @@ async def _row_facts(
 async def _plans_in_force(
     session: AsyncSession, region_id: str, employee_ids: list[str]
 ) -> dict[tuple[str, int], Any]:
-    rows = await session.execute(_PLANS_IN_FORCE, {"region_id": region_id, "employee_id": employee_ids})
+    rows = await session.execute(_PLANS_IN_FORCE, by_employees(region_id, employee_ids))
     return {(row.employee_id, row.year): row for row in named_rows(rows)}
 
 
@@ -296,5 +296,5 @@ async def _assignments_today(
     session: AsyncSession, region_id: str, employee_ids: list[str]
 ) -> dict[str, Any]:
     """Each employee's assignment holding today (unit, job type, rater)."""
-    rows = await session.execute(_ASSIGNMENTS_TODAY, {"region_id": region_id, "employee_id": employee_ids})
+    rows = await session.execute(_ASSIGNMENTS_TODAY, by_employees(region_id, employee_ids))
     return {row.employee_id: row for row in named_rows(rows)}

@@ -63,14 +63,5 @@ def counted_keys(employee_id: str, row: dict[str, Any] | None) -> list[ProgressK
 
 def progress_keys_table() -> Any:
     """Progress keys as the table ``k(employee_id, indicator_id, period)`` to join view rows to (its
-    arrays given by ``progress_key_arrays``)."""
+    parameter: ``key_rows`` of the keys as they are)."""
     return keys_table("k", {"employee_id": String(), "indicator_id": String(), "period": String()})
-
-
-def progress_key_arrays(keys: list[ProgressKey]) -> dict[str, list[str]]:
-    """The parameters of ``progress_keys_table`` for these keys."""
-    return {
-        "employee_id": [employee_id for employee_id, _, _ in keys],
-        "indicator_id": [indicator_id for _, indicator_id, _ in keys],
-        "period": [period for _, _, period in keys],
-    }
