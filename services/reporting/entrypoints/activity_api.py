@@ -31,6 +31,7 @@ from services.reporting.entrypoints.schemas import (
     RejectionCreate,
     ValidatedBatch,
     VerificationCreate,
+    valid_activity,
     valid_batch,
 )
 from services.reporting.service_layer import activities
@@ -65,7 +66,14 @@ async def _publish(context: ServiceContext, zone: tzinfo, notices: Sequence[Feed
         await live_feed(context).publish([notice.shown_in(zone, converted) for notice in notices])
 
 
-@hot_route(router, "POST", "/activities", status_code=status.HTTP_201_CREATED, response_model=ActivityRead)
+@hot_route(
+    router,
+    "POST",
+    "/activities",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ActivityRead,
+    body_from_json=valid_activity,
+)
 async def submit_activity(
     activity_in: ActivityCreate, request: Request, principal: Principal = AsEmployee
 ) -> Response:

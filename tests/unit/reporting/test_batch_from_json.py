@@ -1,5 +1,6 @@
-"""A batch read from its JSON text in one pass (``valid_batch``) holds the very items the decoded body
-gives, or is left to the decoded reading (None): no batch is read two ways."""
+"""A batch or a single submission read from its JSON text in one pass (``valid_batch``,
+``valid_activity``) holds the very items the decoded body gives, or is left to the decoded reading
+(None): no body is read two ways."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from services.reporting.entrypoints.schemas import BatchCreate, valid_batch
+from services.reporting.entrypoints.schemas import BatchCreate, valid_activity, valid_batch
+from services.reporting.service_layer.schemas import ActivityCreate
 from services.reporting.service_layer.submission_answers import _ACTIVITY_LIST
 
 _ITEM = {
@@ -54,6 +56,29 @@ def _assert_read_alike(body: bytes) -> None:
     assert _shown([item.__dict__ for item in read.items]) == _shown(decoded)
 
 
+def _decoded_single(body: bytes) -> dict[str, Any] | None:
+    """A single submission as the route reads it otherwise: the body decoded, then validated."""
+    try:
+        return ActivityCreate.model_validate(json.loads(body)).__dict__
+    except (ValueError, ValidationError):
+        return None
+
+
+def _assert_single_read_alike(body: bytes) -> None:
+    decoded = _decoded_single(body)
+    read = valid_activity(body)
+    if read is None:
+        return  # left to the decoded reading, as above
+    assert decoded is not None, body
+    assert _shown([read.__dict__]) == _shown([decoded])
+
+
+def _assert_both_read_alike(item: bytes) -> None:
+    """The item sent alone, and in a batch after a valid one."""
+    _assert_single_read_alike(item)
+    _assert_read_alike(b'{"items": [%s, %s]}' % (item, json.dumps(_ITEM).encode()))
+
+
 @pytest.mark.parametrize(
     "number",
     [
@@ -93,8 +118,7 @@ def _assert_read_alike(body: bytes) -> None:
 )
 @pytest.mark.parametrize("field", ["quantity", "latitude", "longitude", "denominator"])
 def test_a_number_reads_as_the_decoded_body_reads_it(field: str, number: str) -> None:
-    item = json.dumps({**_ITEM, field: "NUMBER"}).replace('"NUMBER"', number)
-    _assert_read_alike(b'{"items": [%s, %s]}' % (item.encode(), json.dumps(_ITEM).encode()))
+    _assert_both_read_alike(json.dumps({**_ITEM, field: "NUMBER"}).replace('"NUMBER"', number).encode())
 
 
 @pytest.mark.parametrize(
@@ -121,6 +145,39 @@ def test_a_number_reads_as_the_decoded_body_reads_it(field: str, number: str) ->
 )
 def test_an_odd_body_reads_alike_or_is_left_to_the_decoded_reading(body: bytes) -> None:
     _assert_read_alike(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"activity_id": "a1b2c3d4e5f60708", "activity_id": "x1b2c3d4e5f60708", "indicator_id": "i",'
+        b' "occurred_at": "2026-03-04T08:15:00Z", "quantity": 1, "quantity": 2.50, "description": "abc"}',
+        b'{"activity_id": "a1b2c3d4e5f60708", "indicator_id": "i", "occurred_at": 1772600000,'
+        b' "quantity": 1, "description": "abc"}',
+        b'{"activity_id": "a1b2c3d4e5f60708", "indicator_id": "i",'
+        b' "occurred_at": "2026-03-04 08:15:00+0700", "quantity": 1,'
+        b' "description": "\\ud800\\u00e9 caf\\u00e9"}',
+        b'{"activity_id": "a1b2c3d4e5f60708", "indicator_id": "i",'
+        b' "occurred_at": "2026-03-04T08:15:00Z", "quantity": 1, "description": "abc", "extra": 1}',
+        b'{"activity_id": "a1b2c3d4e5f60708", "indicator_id": "i", "occurred_at": "2026-03-04T08:15:00Z",'
+        b' "quantity": null, "obstacles": null, "latitude": null, "description": "abc"}',
+        b"\xef\xbb\xbf" + json.dumps(_ITEM).encode(),
+        json.dumps(_ITEM).encode("utf-16"),
+        json.dumps(_ITEM).encode() + b" x",
+        json.dumps([_ITEM]).encode(),
+        json.dumps({"items": [_ITEM]}).encode(),
+        b"{}",
+        b"null",
+    ],
+)
+def test_an_odd_single_body_reads_alike_or_is_left_to_the_decoded_reading(body: bytes) -> None:
+    _assert_single_read_alike(body)
+
+
+def test_a_valid_single_submission_is_read_in_one_pass() -> None:
+    body = json.dumps({**_ITEM, "quantity": 2.0, "obstacles": "Jaringan SIAK terputus"}).encode()
+    assert valid_activity(body) is not None
+    _assert_single_read_alike(body)
 
 
 def test_a_valid_batch_is_read_in_one_pass() -> None:
@@ -156,4 +213,4 @@ def test_any_item_reads_as_the_decoded_body_reads_it(
     )
     for name, number in (("QUANTITY", quantity), ("LATITUDE", latitude)):
         item = item.replace(f'"{name}"', repr(number) if isinstance(number, float) else str(number))
-    _assert_read_alike(b'{"items": [%s]}' % item.encode())
+    _assert_both_read_alike(item.encode())
