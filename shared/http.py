@@ -178,7 +178,27 @@ def client_address(request: Request) -> str | None:
     Behind a configured proxy the server has already put the forwarded client here
     (``trusted_proxy_addresses``, see ``shared.runtime``); nothing else may name it.
     """
-    return request.client.host if request.client else None
+    # The scope's pair, as ``request.client`` reads it, without the named tuple it makes of it
+    # (~6,800 instructions a submission; callgrind, session 26).
+    client = request.scope.get("client")
+    return client[0] if client is not None else None
+
+
+_JSON_CONTENT_TYPE = (b"content-type", b"application/json")
+
+
+class JsonBytesResponse(Response):
+    """JSON already written, answered with the very headers Starlette's ``Response`` gives it
+    (``content-length``, then ``content-type: application/json``), set at once: its ``render`` and
+    ``init_headers`` cost a hot route's answer ~6,800 instructions more (callgrind, session 26)."""
+
+    media_type = "application/json"
+
+    def __init__(self, body: bytes, status_code: int = 200) -> None:
+        self.status_code = status_code
+        self.background = None
+        self.body = body
+        self.raw_headers = [(b"content-length", str(len(body)).encode("latin-1")), _JSON_CONTENT_TYPE]
 
 
 def json_response(model: BaseModel, status_code: int = 200) -> Response:

@@ -51,7 +51,7 @@ from shared.auth import Principal
 from shared.context import ServiceContext
 from shared.dates import BoundedInstant
 from shared.hot_route import hot_route
-from shared.http import client_address
+from shared.http import JsonBytesResponse, client_address
 from shared.region_time import shown_in
 from shared.region_zones import region_zone
 from shared.route_work import AuditedWork, Context, RegionSession, RegionWork, context_of
@@ -89,10 +89,8 @@ async def submit_activity(
     await live_feed(context).publish(result.notices)  # shown in the region's zone already
     activity, created = single_answer(result.outcomes[0])
     zone = await region_zone(context, principal.region)
-    return Response(
-        activity_json(activity, zone),
-        status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        media_type="application/json",
+    return JsonBytesResponse(
+        activity_json(activity, zone), status.HTTP_201_CREATED if created else status.HTTP_200_OK
     )
 
 
@@ -112,7 +110,7 @@ async def submit_batch(batch: BatchCreate, request: Request, principal: Principa
     result = await batch_queue(context).submit(claim)
     await live_feed(context).publish(result.notices)  # shown in the region's zone already
     answer = batch_answer(len(batch.items), result.outcomes, malformed)
-    return Response(answer, status_code=status.HTTP_200_OK, media_type="application/json")
+    return JsonBytesResponse(answer, status.HTTP_200_OK)
 
 
 @router.get("/activities", response_model=ActivityPage)
