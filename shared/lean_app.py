@@ -103,6 +103,7 @@ class _HotPathsFirst:
                 if "router" not in scope:
                     scope["router"] = self._router
                 scope.update(chosen)
-                await self._hot_paths.handle(scope, receive, send)
+                # The route ``HotPaths.handle`` would hand it to, without its frame on every resume.
+                await chosen["route"].handle(scope, receive, send)
                 return
         await self.app(scope, receive, send)
