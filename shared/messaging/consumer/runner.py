@@ -86,7 +86,9 @@ class BatchClock:
 
         Each event's occurrence is read once (an aware datetime's instant asks its zone), and the
         parts are gathered as they are computed: the five lists were a comprehension, a generator
-        of tuples and their transposition, 4.5 µs an event.
+        of tuples and their transposition, 4.5 µs an event. ``max`` and ``min`` are written as the
+        comparisons they make (``max(x, 0.0)`` is ``0.0 if x < 0.0 else x``), and each list's
+        ``append`` is looked up once: four calls of builtins and five method look-ups an event.
         """
         arrived, free_since = self.arrived, self.free_since
         to_effect: list[float] = []
@@ -94,16 +96,21 @@ class BatchClock:
         broker: list[float] = []
         waited: list[float] = []
         applying: list[float] = []
+        add_to_effect, add_relay, add_broker = to_effect.append, relay.append, broker.append
+        add_waited, add_applying = waited.append, applying.append
         for item in items:
             occurred = item.envelope.occurred_at.timestamp()
             recorded = item.record.timestamp / 1000
             fetched = arrived if arrived > recorded else recorded
-            waiting = min(max(free_since - recorded, 0.0), fetched - recorded)
-            to_effect.append(max(done - occurred, 0.0))
-            relay.append(max(recorded - occurred, 0.0))
-            broker.append(fetched - recorded - waiting)
-            waited.append(waiting)
-            applying.append(max(done - fetched, 0.0))
+            idle, in_flight = free_since - recorded, fetched - recorded
+            idle = 0.0 if idle < 0.0 else idle
+            waiting = in_flight if in_flight < idle else idle
+            late, relayed, applied = done - occurred, recorded - occurred, done - fetched
+            add_to_effect(0.0 if late < 0.0 else late)
+            add_relay(0.0 if relayed < 0.0 else relayed)
+            add_broker(in_flight - waiting)
+            add_waited(waiting)
+            add_applying(0.0 if applied < 0.0 else applied)
         return to_effect, [relay, broker, waited, applying]
 
 

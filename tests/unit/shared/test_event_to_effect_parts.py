@@ -7,6 +7,8 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shared.messaging.consumer.decode import ConsumedEvent
 from shared.messaging.consumer.runner import BatchClock
@@ -48,3 +50,22 @@ def test_a_batch_s_times_are_each_event_s_parts_and_their_sum() -> None:
     ]
     assert to_effect == pytest.approx([1.5, 1.5, 1.5])
     assert [sum(parts) for parts in zip(*by_part, strict=True)] == pytest.approx(to_effect)
+
+
+@given(
+    arrived=st.floats(-2.0, 2.0),
+    free_since=st.floats(-2.0, 2.0),
+    done=st.floats(-2.0, 3.0),
+    recorded=st.lists(st.floats(-2.0, 2.0), min_size=1, max_size=5),
+)
+def test_a_batch_s_times_are_exactly_each_event_s_parts(
+    arrived: float, free_since: float, done: float, recorded: list[float]
+) -> None:
+    # Any order of the instants (a clock may step back): the batch's pass gives each event's parts.
+    clock = BatchClock(arrived=OCCURRED + arrived, free_since=OCCURRED + free_since)
+    events = [event(OCCURRED + at) for at in recorded]
+    to_effect, by_part = clock.times(events, done=OCCURRED + done)
+    assert [tuple(column) for column in zip(*by_part, strict=True)] == [
+        clock.parts(item, done=OCCURRED + done) for item in events
+    ]
+    assert to_effect == [max((OCCURRED + done) - OCCURRED, 0.0)] * len(events)
