@@ -56,6 +56,9 @@ async def test_an_event_applied_in_an_earlier_batch_is_told_apart_once(
         assert fresh == {new.envelope.event_id.int, again.envelope.event_id.int}
         # The transaction is still usable after the refusal: the batch's effects go on in it.
         assert await session.scalar(text("SELECT 1")) == 1
+    # A batch of re-sends only: none of it new.
+    async with scoring.context.session_factory() as session, session.begin():
+        assert await inbox.record_batch(session, [again, first]) == set()
     ids = [item.envelope.event_id for item in (first, resent, new, again)]
     async with scoring.context.session_factory() as session:
         stored = (

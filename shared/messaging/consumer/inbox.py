@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Table, Uuid, bindparam, case, func, literal_column, select
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,12 +25,22 @@ _PROCESSED_COLUMNS = ("event_id", "topic", "partition", "offset")
 
 
 def _mark_batch_processed_statement(processed: Table) -> Any:
-    """Record a batch's events as processed with one statement; returns the ids new to the table."""
-    return (
+    """Record a batch's events as processed with one statement; returns one row: NULL when every
+    event was new (as nearly always), else the array of the ids new to the table.
+
+    The ids came back a row each, read one by one through SQLAlchemy's cursor and the driver's
+    ``UUID``, to learn what the batch already knew: all of them were new.
+    """
+    fresh = (
         insert_from_json_rows(processed, _PROCESSED_COLUMNS)
         .on_conflict_do_nothing(index_elements=["event_id"])
         .returning(processed.c.event_id)
+        .cte("fresh")
     )
+    every_one_new = func.count() == bindparam("sent")
+    # None new at all is an empty array (``array_agg`` of no row is NULL).
+    ids = func.coalesce(func.array_agg(fresh.c.event_id), literal_column("'{}'::uuid[]", ARRAY(Uuid())))
+    return select(case((every_one_new, None), else_=ids)).select_from(fresh)
 
 
 class Inbox:
@@ -53,7 +63,7 @@ class Inbox:
         """
         # The first delivery's position wins for in-batch duplicates.
         firsts = {item.envelope.event_id.int: item for item in reversed(items)}
-        rows = {
+        rows: dict[str, Any] = {
             "rows": json_rows(
                 (
                     {
@@ -75,8 +85,8 @@ class Inbox:
                 return set(firsts)
             except IntegrityError:
                 pass  # an event of the batch was applied before: ask which, as the live inbox does
-        fresh = (await session.execute(self._mark_batch_processed, rows)).scalars()
-        return {event_id.int for event_id in fresh}
+        fresh = await session.scalar(self._mark_batch_processed, {**rows, "sent": len(firsts)})
+        return set(firsts) if fresh is None else {event_id.int for event_id in fresh}
 
     async def record(self, session: AsyncSession, item: ConsumedEvent) -> bool:
         """Record one event as processed; whether it was not processed before."""
