@@ -208,7 +208,7 @@ def json_response(model: BaseModel, status_code: int = 200) -> Response:
     would otherwise dump the returned model and validate it against ``response_model`` again before
     serializing it. The documented schema still comes from the route's ``response_model``.
     """
-    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
+    return JsonBytesResponse(model.model_dump_json().encode(), status_code)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -41,7 +41,7 @@ from shared.auth import Principal, Role
 from shared.contracts.periods import PeriodKey
 from shared.guarded_route import GuardedRoute
 from shared.hot_route import hot_route
-from shared.http import json_response
+from shared.http import JsonBytesResponse, json_response
 from shared.region_reads import region_read
 from shared.region_time import shown_in
 from shared.region_zones import region_zone
@@ -75,7 +75,7 @@ async def get_scorecard(
             session=session, principal=principal, employee_id=employee_id, period=period, zone=zone
         )
     SCORECARDS_READ.inc()
-    return Response(scorecards.scorecard_json(card), media_type="application/json")
+    return JsonBytesResponse(scorecards.scorecard_json(card))
 
 
 @hot_route(router, "GET", "/units/{unit_id}/dashboard", response_model=UnitDashboardRead)
@@ -89,7 +89,7 @@ async def get_unit_dashboard(
         figures, ranking = await dashboards.unit_dashboard(
             session=session, principal=principal, unit_id=unit_id, period=period, zone=zone
         )
-    return Response(dashboards.with_ranking(figures, ranking), media_type="application/json")
+    return JsonBytesResponse(dashboards.with_ranking(figures, ranking))
 
 
 @hot_route(router, "GET", "/region/dashboard", response_model=RegionDashboardRead)
