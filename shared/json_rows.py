@@ -52,21 +52,27 @@ def select_from_json_rows(table: Table, columns: Sequence[str]) -> Select[Any]:
     """``SELECT (value ->> 0)::type, ... FROM jsonb_array_elements(:rows)``: the rows of
     ``json_rows(rows, columns)`` as ``table``'s columns, for a statement that inserts them with more
     (``insert_from_json_rows`` inserts them alone)."""
-    rows = (
-        func.jsonb_array_elements(cast(bindparam("rows", type_=String()), JSONB()))
+    rows = json_array_rows("rows", "batch")
+    return select(*(value_at(rows, position, _carried(table, name)) for position, name in enumerate(columns)))
+
+
+def json_array_rows(parameter: str, name: str) -> Any:
+    """``jsonb_array_elements(CAST(:parameter AS JSONB)) AS name(value)``: the elements of one JSON
+    text parameter as rows, each an array of one row's values, read by position (``value_at``)."""
+    return (
+        func.jsonb_array_elements(cast(bindparam(parameter, type_=String()), JSONB()))
         .table_valued(column("value", JSONB()))
-        .render_derived(name="batch")
+        .render_derived(name=name)
     )
-    values: list[Any] = []
-    for position, name in enumerate(columns):
-        kind = _carried(table, name)
-        at: Any = literal_column(str(position))
-        if isinstance(kind, JSONB):
-            # JSON's null stored as SQL's NULL, not as a JSON document ``null``.
-            values.append(func.nullif(rows.c.value.op("->")(at), literal_column("'null'::jsonb")))
-        else:
-            values.append(cast(rows.c.value.op("->>")(at), kind))
-    return select(*values)
+
+
+def value_at(rows: Any, position: int, kind: Any) -> Any:
+    """The value at ``position`` of each row of ``json_array_rows``, read as ``kind``."""
+    at: Any = literal_column(str(position))
+    if isinstance(kind, JSONB):
+        # JSON's null stored as SQL's NULL, not as a JSON document ``null``.
+        return func.nullif(rows.c.value.op("->")(at), literal_column("'null'::jsonb"))
+    return cast(rows.c.value.op("->>")(at), kind)
 
 
 def upsert(statement: Insert, columns: Sequence[str], key: Sequence[str]) -> Insert:
