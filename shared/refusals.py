@@ -1,7 +1,7 @@
 """Refusals (penolakan): the one way the domain and the use cases say no.
 
 A refusal names a stable ``code`` for clients, the ``field`` at fault, what ``kind`` of no it is
-(``shared.http`` maps each kind to a status, once) and a ``message``: English source text with
+(``shared.http_errors`` maps each kind to a status, once) and a ``message``: English source text with
 ``%(name)s`` placeholders filled from ``params``. The message is a gettext msgid: its Indonesian is
 in the platform's one catalogue (``shared/locale``, the same the web pages use, so a text is
 translated once; ``make web-messages`` extracts, ``make web-compile`` compiles). A parameter may be

@@ -1,4 +1,4 @@
-"""A refusal raised anywhere under a route is answered once, by shared.http, in both languages."""
+"""A refusal raised anywhere under a route is answered once, by shared.http_errors, in both languages."""
 
 from __future__ import annotations
 
@@ -187,6 +187,6 @@ def _classes_with_a_status(root: Path) -> list[str]:
 def test_refusal_is_the_one_way_to_refuse() -> None:
     # Issue #16: shared.errors' ApiError family (an exception class per status, texts written in both
     # languages at each raise) was a second way to refuse. A refusal is a Refusal of a kind; the
-    # status is shared.http's STATUS_OF_KIND, the Indonesian is the catalogue's.
+    # status is shared.http_errors' STATUS_OF_KIND, the Indonesian is the catalogue's.
     assert importlib.util.find_spec("shared.errors") is None, "shared/errors.py is back: raise Refusal"
     assert _classes_with_a_status(Path(__file__).resolve().parents[3]) == []
