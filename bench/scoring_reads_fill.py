@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
 from bench._platform import BenchPlatform, stage
 from services.scoring.service_layer.rollups import rebuild_unit_rollups
@@ -272,11 +272,35 @@ def fill_statements(scale: Scale) -> list[tuple[str, str]]:
     ]
 
 
-async def fill_views(platform: BenchPlatform, scale: Scale) -> dict[str, int]:
-    """Fill scoring's tables as their owner; returns the row counts."""
-    engine = create_async_engine(
+#: The tables whose row counts say what a fill left (the report prints them).
+COUNTED_TABLES = (
+    "employees",
+    "contributions",
+    "indicator_progress",
+    "employee_scores",
+    "unit_rollups",
+    "units",
+)
+
+
+def scoring_engine(platform: BenchPlatform) -> AsyncEngine:
+    """An engine on scoring's schema as the administrator, who may write every table."""
+    return create_async_engine(
         platform.admin_database_url, connect_args={"server_settings": {"search_path": "scoring"}}
     )
+
+
+async def row_counts(connection: AsyncConnection) -> dict[str, int]:
+    """Each counted table's rows."""
+    return {
+        table: int(await connection.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
+        for table in COUNTED_TABLES
+    }
+
+
+async def fill_views(platform: BenchPlatform, scale: Scale) -> dict[str, int]:
+    """Fill scoring's tables as their owner; returns the row counts."""
+    engine = scoring_engine(platform)
     try:
         async with engine.connect() as connection:
             await connection.execute(text("SET maintenance_work_mem = '512MB'"))
@@ -299,16 +323,7 @@ async def fill_views(platform: BenchPlatform, scale: Scale) -> dict[str, int]:
             await connection.execution_options(isolation_level="AUTOCOMMIT")
             await connection.commit()
             await connection.execute(text("VACUUM ANALYZE"))
-            counts: dict[str, int] = {}
-            for table in (
-                "employees",
-                "contributions",
-                "indicator_progress",
-                "employee_scores",
-                "unit_rollups",
-                "units",
-            ):
-                counts[table] = int(await connection.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
+            counts = await row_counts(connection)
             await connection.commit()
             return counts
     finally:
@@ -317,21 +332,9 @@ async def fill_views(platform: BenchPlatform, scale: Scale) -> dict[str, int]:
 
 async def filled_counts(platform: BenchPlatform) -> dict[str, int]:
     """Row counts of the views as they are (empty when nothing was filled yet)."""
-    engine = create_async_engine(
-        platform.admin_database_url, connect_args={"server_settings": {"search_path": "scoring"}}
-    )
+    engine = scoring_engine(platform)
     try:
         async with engine.connect() as connection:
-            counts: dict[str, int] = {}
-            for table in (
-                "employees",
-                "contributions",
-                "indicator_progress",
-                "employee_scores",
-                "unit_rollups",
-                "units",
-            ):
-                counts[table] = int(await connection.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
-            return counts
+            return await row_counts(connection)
     finally:
         await engine.dispose()
