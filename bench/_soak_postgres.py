@@ -1,14 +1,11 @@
-"""PostgreSQL's part of the soak, split: its processes by kind and its statements by cost.
+"""PostgreSQL's processes in the soak, by kind: the cores and private memory of each.
 
 The server's processes are named from ``pg_stat_activity``: a client connection by its
 ``application_name`` (each service's pool sets its name), the others by ``backend_type``
 (``autovacuum worker``, ``checkpointer``, ``walwriter``...); the postmaster is ``postmaster``. Per
 window, each kind's cores and private memory (outside the main shared segment) and how many
 processes it had: what a step in PostgreSQL's memory came from, and whose statements its CPU went to.
-
-Its statements come from ``pg_stat_statements`` (loaded by the soak's own server,
-``IsolatedPlatform(track_statements=True)``), reset when the stream starts and read when it ends:
-the statements that took the most time, per call and per activity.
+Which statements those were is ``bench._soak_statements``' part.
 """
 
 from __future__ import annotations
@@ -26,8 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 POSTMASTER = "postmaster"
 #: CPU of processes that ended during the window (counted in the postmaster's children times).
 ENDED = "ended processes"
-#: How many statements the report lists.
-TOP_STATEMENTS = 12
 
 
 #: The start of the next mapping's lines in ``/proc/<pid>/smaps`` (its address range).
@@ -200,163 +195,6 @@ class PostgresProcesses:
             processes=dict(count),
             largest_mb=largest,
         )
-
-
-@dataclass
-class Statement:
-    """One statement's totals over the stream (``pg_stat_statements``)."""
-
-    query: str
-    calls: int
-    total_ms: float
-    rows: int
-    wal_bytes: int
-    #: ``pg_stat_statements``' id of the statement (its text in one schema, for one role).
-    queryid: int = 0
-
-
-async def reset_statements(engine: AsyncEngine) -> bool:
-    """Start counting statements afresh; False when ``pg_stat_statements`` is not loaded."""
-    async with engine.connect() as connection:
-        loaded = await connection.scalar(
-            text(
-                "SELECT 'pg_stat_statements' = ANY(string_to_array("
-                "current_setting('shared_preload_libraries'), ','))"
-            )
-        )
-        if not loaded:
-            return False
-        await connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"))
-        await connection.execute(text("SELECT pg_stat_statements_reset()"))
-        await connection.commit()
-    return True
-
-
-async def sessions_so_far(engine: AsyncEngine) -> int:
-    """Connections opened to the database since the server started (``pg_stat_database``)."""
-    async with engine.connect() as connection:
-        return int(
-            await connection.scalar(
-                text("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
-            )
-            or 0
-        )
-
-
-async def read_statements(engine: AsyncEngine) -> list[Statement]:
-    """Every statement counted since the reset, the costliest first (the same text in several
-    schemas is one entry per schema: each service runs the shared outbox's statements on its own)."""
-    async with engine.connect() as connection:
-        rows = (
-            await connection.execute(
-                text(
-                    "SELECT query, calls, total_exec_time + total_plan_time, rows, wal_bytes, queryid "
-                    "FROM pg_stat_statements ORDER BY 3 DESC"
-                )
-            )
-        ).all()
-    return [
-        Statement(
-            query=re.sub(r"\s+", " ", query).strip(),
-            calls=int(calls),
-            total_ms=float(total_ms),
-            rows=int(rows_),
-            wal_bytes=int(wal),
-            queryid=int(queryid or 0),
-        )
-        for query, calls, total_ms, rows_, wal, queryid in rows
-    ]
-
-
-@dataclass
-class TableUpkeep:
-    """Autovacuum's and autoanalyze's runs on one table over the stream, and their time."""
-
-    table: str
-    vacuums: int
-    vacuum_ms: float
-    analyzes: int
-    analyze_ms: float
-
-
-_UPKEEP = text(
-    "SELECT schemaname || '.' || relname, autovacuum_count, total_autovacuum_time, "
-    "autoanalyze_count, total_autoanalyze_time FROM pg_stat_user_tables"
-)
-
-
-async def upkeep_totals(engine: AsyncEngine) -> dict[str, TableUpkeep]:
-    """Each table's autovacuum and autoanalyze runs and time so far."""
-    async with engine.connect() as connection:
-        rows = (await connection.execute(_UPKEEP)).all()
-    return {
-        str(row[0]): TableUpkeep(str(row[0]), int(row[1]), float(row[2]), int(row[3]), float(row[4]))
-        for row in rows
-    }
-
-
-def upkeep_between(before: dict[str, TableUpkeep], after: dict[str, TableUpkeep]) -> list[TableUpkeep]:
-    """What autovacuum did to each table between two readings, the costliest first."""
-    done = []
-    for name, end in after.items():
-        start = before.get(name, TableUpkeep(name, 0, 0.0, 0, 0.0))
-        done.append(
-            TableUpkeep(
-                name,
-                end.vacuums - start.vacuums,
-                end.vacuum_ms - start.vacuum_ms,
-                end.analyzes - start.analyzes,
-                end.analyze_ms - start.analyze_ms,
-            )
-        )
-    return sorted(
-        (t for t in done if t.vacuums or t.analyzes), key=lambda t: t.vacuum_ms + t.analyze_ms, reverse=True
-    )
-
-
-def render_upkeep(tables: list[TableUpkeep], activities: int) -> list[str]:
-    """Autovacuum's work by table over the stream: runs, and time per activity."""
-    if not tables:
-        return []
-    per = max(activities, 1)
-    lines = [
-        "",
-        "autovacuum over the stream, by table (time is the workers' own, waits included):",
-        f"{'table':<36} {'vacuums':>8} {'µs/activity':>11} {'analyzes':>9} {'µs/activity':>11}",
-    ]
-    for t in tables[:TOP_STATEMENTS]:
-        lines.append(
-            f"{t.table[:35]:<36} {t.vacuums:>8,} {t.vacuum_ms * 1000 / per:>11,.1f} "
-            f"{t.analyzes:>9,} {t.analyze_ms * 1000 / per:>11,.1f}"
-        )
-    return lines
-
-
-def render_statements(statements: list[Statement], activities: int, sessions: int) -> list[str]:
-    """The costliest statements: time per call and per activity, the rows and WAL they wrote; and
-    how many connections the services opened meanwhile (each a new server process)."""
-    if not statements:
-        return []
-    total_ms = sum(s.total_ms for s in statements)
-    per = max(activities, 1)
-    lines = [
-        "",
-        f"PostgreSQL's statements over the stream (pg_stat_statements; time is the statements' own, "
-        f"waits included): {total_ms / 1000:,.1f} s in {sum(s.calls for s in statements):,} calls, "
-        f"{total_ms * 1000 / per:,.0f} µs and {sum(s.wal_bytes for s in statements) / per:,.0f} WAL bytes "
-        f"an activity; connections opened meanwhile: {sessions:,}; the costliest:",
-        f"{'µs/activity':>11} {'share':>6} {'calls':>10} {'µs/call':>8} {'rows/call':>9} "
-        f"{'WAL B/call':>10}  statement",
-    ]
-    for s in statements[:TOP_STATEMENTS]:
-        calls = max(s.calls, 1)
-        query = s.query if len(s.query) <= 110 else s.query[:107] + "..."
-        lines.append(
-            f"{s.total_ms * 1000 / per:>11,.1f} {s.total_ms / max(total_ms, 1e-9):>6.1%} {s.calls:>10,} "
-            f"{s.total_ms * 1000 / calls:>8,.0f} {s.rows / calls:>9,.1f} "
-            f"{s.wal_bytes / calls:>10,.0f}  {query}"
-        )
-    return lines
 
 
 def render_kinds(windows: list[tuple[int, ProcessKinds]]) -> list[str]:

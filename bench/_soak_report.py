@@ -10,15 +10,15 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bench._soak_postgres import (
-    ProcessKinds,
+from bench._soak_postgres import ProcessKinds, render_kinds
+from bench._soak_statements import (
+    Snapshot,
     Statement,
     TableUpkeep,
-    render_kinds,
+    render_statement_windows,
     render_statements,
     render_upkeep,
 )
-from bench._soak_statements import Snapshot, render_statement_windows
 from bench._soak_wal import ServerCounters, render_server
 from bench._soak_watch import GcPauses, Parts
 from shared.observability import EVENT_TO_EFFECT_PARTS

@@ -41,7 +41,7 @@ from bench._platform import (
     run_on_platform,
     stage,
 )
-from bench._soak_postgres import read_statements, render_statements, reset_statements, sessions_so_far
+from bench._soak_statements import read_statements, render_statements, reset_statements, sessions_so_far
 from bench.scoring_consumer_events import (
     ACTIVITY_TOPIC,
     activity_events,

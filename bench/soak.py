@@ -39,17 +39,16 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench._platform import CpuMeter, machine_line, stage
-from bench._soak_postgres import (
-    PostgresProcesses,
-    process_kinds,
+from bench._soak_postgres import PostgresProcesses, process_kinds
+from bench._soak_report import SoakReport, Window, judge, render
+from bench._soak_statements import (
     read_statements,
     reset_statements,
     sessions_so_far,
+    statement_times,
     upkeep_between,
     upkeep_totals,
 )
-from bench._soak_report import SoakReport, Window, judge, render
-from bench._soak_statements import statement_times
 from bench._soak_stream import Stream, drive
 from bench._soak_wal import checkpoint_lines, server_counters
 from bench._soak_watch import (

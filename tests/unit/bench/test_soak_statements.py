@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 
-from bench._soak_postgres import Statement
-from bench._soak_statements import per_window, render_statement_windows
+from bench._soak_statements import Statement, per_window, render_statement_windows
 
 SNAPSHOTS = [
     (1, 1000, {11: 100.0, 22: 50.0}),
