@@ -209,6 +209,11 @@ def server_settings(*, durable: bool, track_statements: bool = False) -> list[st
     return [argument for setting in settings for argument in ("-c", setting)]
 
 
+def _client_argv(program: Path, port: int, *arguments: str) -> list[str]:
+    """A client program's command line against the local server, as its superuser."""
+    return [str(program), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", *arguments]
+
+
 def start_postgres(
     pgdata: Path,
     log_path: Path,
@@ -264,17 +269,9 @@ def start_postgres(
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while True:
         created = subprocess.run(
-            [
-                str(bin_dir / "psql"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "-U",
-                "postgres",
-                "-tAc",
-                f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}'",
-            ],
+            _client_argv(
+                bin_dir / "psql", port, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}'"
+            ),
             capture_output=True,
             text=True,
             check=False,
@@ -286,34 +283,14 @@ def start_postgres(
         time.sleep(0.2)
     if created.stdout.strip() != "1":
         subprocess.run(
-            [
-                str(bin_dir / "createdb"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "-U",
-                "postgres",
-                DATABASE_NAME,
-            ],
+            _client_argv(bin_dir / "createdb", port, DATABASE_NAME),
             check=True,
             capture_output=True,
         )
     subprocess.run(
-        [
-            str(bin_dir / "psql"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "-U",
-            "postgres",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-c",
-            service_role_sql(),
-            DATABASE_NAME,
-        ],
+        _client_argv(
+            bin_dir / "psql", port, "-v", "ON_ERROR_STOP=1", "-c", service_role_sql(), DATABASE_NAME
+        ),
         check=True,
         capture_output=True,
     )
