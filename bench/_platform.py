@@ -137,6 +137,17 @@ class BenchPlatform:
         return services
 
 
+#: How much of the end of each process's log a failed run shows.
+LOG_TAIL_CHARS = 2500
+
+
+def write_log_tails(data_dir: Path) -> None:
+    """The end of every process's log under ``data_dir``, on stderr: why a run failed."""
+    for log_path in sorted((data_dir / "logs").glob("*.log")):
+        tail = log_path.read_text(errors="replace")[-LOG_TAIL_CHARS:]
+        sys.stderr.write(f"--- end of {log_path.name} ---\n{tail}\n")
+
+
 @contextlib.contextmanager
 def bench_platform() -> Iterator[BenchPlatform]:
     """Start (or find) the infrastructure for one benchmark run, and stop all it started."""
@@ -157,10 +168,7 @@ def bench_platform() -> Iterator[BenchPlatform]:
         os.environ.update(endpoints.environment())
         yield platform
     except BaseException:
-        for log_path in sorted((data_dir / "logs").glob("*.log")):
-            sys.stderr.write(
-                f"--- end of {log_path.name} ---\n{log_path.read_text(errors='replace')[-2500:]}\n"
-            )
+        write_log_tails(data_dir)
         raise
     finally:
         for services in reversed(platform.services):

@@ -38,7 +38,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bench._platform import CpuMeter, machine_line, stage
+from bench._platform import CpuMeter, machine_line, stage, write_log_tails
 from bench._soak_postgres import PostgresProcesses, process_kinds
 from bench._soak_report import SoakReport, Window, judge, render
 from bench._soak_statements import (
@@ -287,10 +287,7 @@ def run(args: argparse.Namespace) -> SoakReport:
         report.machine += f"; load average at the end {os.getloadavg()[0]:.2f}"
         return report
     except BaseException:
-        for log_path in sorted((data_dir / "logs").glob("*.log")):
-            sys.stderr.write(
-                f"--- end of {log_path.name} ---\n{log_path.read_text(errors='replace')[-2000:]}\n"
-            )
+        write_log_tails(data_dir)
         raise
     finally:
         if platform is not None:
