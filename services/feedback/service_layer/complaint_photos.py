@@ -17,19 +17,9 @@ from services.feedback.domain.complaints import ComplaintStatus
 from services.feedback.domain.tracking_code import is_valid_tracking_code, parse_tracking_code
 from services.feedback.service_layer.complaints import complaint_detail
 from shared.auth import Principal
+from shared.file_types import sniff_photo_type
 from shared.refusals import Refusal, RefusalKind
 from shared.unit_of_work import UnitOfWork
-
-
-def sniff_photo_type(head: bytes) -> str | None:
-    """JPEG, PNG or WebP by their magic numbers; None for anything else."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def _unknown() -> Refusal:

@@ -35,6 +35,7 @@ from services.web.entrypoints.citizens.common import (
     region_or_none,
     valid_id,
 )
+from shared.file_types import sniff_photo_type
 from shared.http import PUBLIC
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -46,17 +47,6 @@ PHONE = re.compile(r"\+?[0-9 ()-]{6,32}")
 DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 4000
 #: Feedback keeps photos up to 2 MiB; the page resizes a camera photo before sending it.
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
-
-
-def photo_type(head: bytes) -> str | None:
-    """A first look at an attached file (JPEG, PNG, WebP): feedback decides again by the same bytes."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 #: The form's fields a draft keeps (the photo apart).
@@ -172,7 +162,7 @@ async def complaint_check_form(request: Request, web: Web, form: CheckedForm) ->
     photo_name = (upload.filename or "") if isinstance(upload, UploadFile) and photo else ""
     if len(photo) > PHOTO_MAX_BYTES:
         errors["photo"] = web.pages.translate(request, "The photo must be smaller than 2 MB")
-    elif photo and photo_type(photo[:16]) is None:
+    elif photo and sniff_photo_type(photo[:16]) is None:
         errors["photo"] = web.pages.translate(request, "The photo must be a JPG, PNG or WebP image")
     if not photo and kept is not None and not values.get("remove_photo"):
         photo, photo_name = kept.photo, kept.photo_name  # attached before, neither replaced nor removed
@@ -277,7 +267,7 @@ async def complaint_submit(request: Request, web: Web, form: CheckedForm) -> Res
                 "PUT",
                 f"/v1/public/regions/{profile.region_id}/complaints/{receipt['tracking_code']}/photo",
                 content=photo,
-                headers={**citizen_headers(request, web), "Content-Type": photo_type(photo[:16]) or ""},
+                headers={**citizen_headers(request, web), "Content-Type": sniff_photo_type(photo[:16]) or ""},
             )
         except ApiProblem:
             query["foto"] = "gagal"  # the complaint stands; the confirmation says the photo is missing
