@@ -17,15 +17,19 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Collection, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
 from kinerja import infra
 from kinerja.platform import ServiceProcesses
 from shared.auth import ensure_dev_signing_key
+from shared.contracts import TOPICS
 from shared.messaging.kafka import ensure_topics
 from shared.settings import ServiceSettings
 
@@ -310,3 +314,25 @@ def start_baseline(module: str, *arguments: str) -> tuple[subprocess.Popen[bytes
         time.sleep(0.1)
     process.kill()
     raise RuntimeError("the bare baseline API did not start")
+
+
+async def bare_consume(bootstrap: str, topics: Collection[str], count: int, *, batch_size: int) -> float:
+    """Seconds a bare aiokafka loop takes to read and decode ``count`` messages of the topics from
+    their start: what a consumer's figures are compared with."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, max_poll_records=batch_size
+    )
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for topic in sorted(topics) for p in range(TOPICS[topic])]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        seen, started = 0, time.perf_counter()
+        while seen < count:
+            for records in (await consumer.getmany(timeout_ms=200, max_records=batch_size)).values():
+                for record in records:
+                    orjson.loads(record.value or b"")
+                seen += len(records)
+        return time.perf_counter() - started
+    finally:
+        await consumer.stop()

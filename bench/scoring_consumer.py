@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bench._platform import (
     BenchPlatform,
     CpuMeter,
+    bare_consume,
     figure,
     machine_line,
     process_ids,
@@ -45,7 +46,6 @@ from bench._soak_statements import read_statements, render_statements, reset_sta
 from bench.scoring_consumer_events import (
     ACTIVITY_TOPIC,
     activity_events,
-    bare_consume,
     population_events,
     publish,
 )
@@ -220,7 +220,9 @@ async def consumer_throughput(args: argparse.Namespace, platform: BenchPlatform)
         sessions = await sessions_so_far(admin) if counting else 0
         seconds = finished - started
         stage("timing a bare consume loop")
-        bare_seconds = await bare_consume(bootstrap, args.events, settings.consumer_batch_size)
+        bare_seconds = await bare_consume(
+            bootstrap, {ACTIVITY_TOPIC}, args.events, batch_size=settings.consumer_batch_size
+        )
     finally:
         await consumer.stop()
         await dead_letters.stop()

@@ -1,22 +1,20 @@
-"""The scoring consumer benchmark's throughput events, and the bare consume loop that reads them.
+"""The scoring consumer benchmark's throughput events.
 
 Planning's contract events for one region (a unit, its head, employees with approved plans) and
 ``ActivityReported`` events spread over those employees, put on their topics as the services'
-relays would; ``bare_consume`` is the baseline: a bare aiokafka loop decoding the same messages.
+relays would (``bench._platform.bare_consume`` reads them back as the baseline).
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from shared.contracts import TOPICS, Envelope, Event
+from shared.contracts import Envelope, Event
 from shared.contracts.planning import (
     EmployeeUpserted,
     IndicatorSnapshot,
@@ -139,25 +137,3 @@ async def publish(bootstrap: str, events: list[Event], producer_name: str) -> No
         await asyncio.gather(*deliveries)
     finally:
         await producer.stop()
-
-
-async def bare_consume(bootstrap: str, count: int, batch_size: int) -> float:
-    """Seconds a bare aiokafka loop takes to read and decode ``count`` activity messages."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, max_poll_records=batch_size
-    )
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(ACTIVITY_TOPIC, p) for p in range(TOPICS[ACTIVITY_TOPIC])]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        seen, started = 0, time.perf_counter()
-        while seen < count:
-            batches = await consumer.getmany(timeout_ms=200, max_records=batch_size)
-            for records in batches.values():
-                for record in records:
-                    orjson.loads(record.value or b"")
-                seen += len(records)
-        return time.perf_counter() - started
-    finally:
-        await consumer.stop()

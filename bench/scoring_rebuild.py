@@ -22,15 +22,14 @@ import pstats
 import sys
 import time
 
-import orjson
 import psutil
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench._platform import (
     BenchPlatform,
     CpuMeter,
+    bare_consume,
     figure,
     machine_line,
     run_on_platform,
@@ -39,31 +38,11 @@ from bench._platform import (
 from bench.scoring_rebuild_events import REGIONS, produce
 from kinerja.replay import rebuild, scratch_definition
 from kinerja.services import definition
-from shared.contracts import TOPICS
 from shared.db import ALL_REGIONS_SETTING
 from shared.migrations import upgrade_to_head_async
 from shared.observability import CONSUMER_BATCH_SIZE
 
 TARGET_SECONDS_PER_MILLION = 120.0
-
-
-async def bare_consume(bootstrap: str, topics: set[str], total: int) -> float:
-    """Seconds a bare aiokafka loop takes to read and decode every message of the topics."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, max_poll_records=2000)
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for topic in sorted(topics) for p in range(TOPICS[topic])]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        seen, started = 0, time.perf_counter()
-        while seen < total:
-            for records in (await consumer.getmany(timeout_ms=200, max_records=2000)).values():
-                for record in records:
-                    orjson.loads(record.value or b"")
-                seen += len(records)
-        return time.perf_counter() - started
-    finally:
-        await consumer.stop()
 
 
 async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
@@ -130,7 +109,7 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
     # Every message written: Tansu's end offsets undercount records written many to a
     # batch (it reports the last batch's first offset + 1), so the replay's own total is too small.
     written = planning + reporting
-    bare_seconds = await bare_consume(bootstrap, topics, written)
+    bare_seconds = await bare_consume(bootstrap, topics, written, batch_size=2000)
     engine = create_async_engine(platform.admin_database_url)
     schema = scratch.settings.database_schema
     try:
