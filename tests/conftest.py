@@ -22,7 +22,7 @@ import httpx
 import orjson
 import pytest
 from hypothesis import HealthCheck, settings
-from sqlalchemy import select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kinerja import infra
@@ -138,19 +138,37 @@ def settings_endpoints(mode: infra.Mode = infra.Mode.EMBEDDED) -> infra.Endpoint
     )
 
 
-async def outbox_payloads(service: RunningService, region: str, event_type: str) -> list[dict[str, Any]]:
-    """Payloads of the service's outbox rows of one type and region, oldest first (no broker needed)."""
+@contextlib.asynccontextmanager
+async def region_outbox(service: RunningService, region: str) -> AsyncIterator[tuple[AsyncSession, Table]]:
+    """A transaction restricted to the region, and the service's outbox table.
+
+    The outbox is region-isolated: read unrestricted, it shows no rows at all.
+    """
     context = service.context
     assert context is not None
-    outbox = context.tables.outbox
     async with context.session_factory() as session, session.begin():
         await restrict_to_region(session, region)
+        yield session, context.tables.outbox
+
+
+async def outbox_payloads(service: RunningService, region: str, event_type: str) -> list[dict[str, Any]]:
+    """Payloads of the service's outbox rows of one type and region, oldest first (no broker needed)."""
+    async with region_outbox(service, region) as (session, outbox):
         rows = await session.scalars(
             select(outbox.c.value)
             .where(outbox.c.region_id == region, outbox.c.event_type == event_type)
             .order_by(outbox.c.id)
         )
         return [orjson.loads(envelope)["payload"] for value in rows for envelope in envelopes_of(value)]
+
+
+async def region_published(service: RunningService, region: str) -> bool:
+    """Whether the service's relay has published every outbox row of the region."""
+    async with region_outbox(service, region) as (session, outbox):
+        waiting = await session.scalar(
+            select(func.count()).where(outbox.c.region_id == region, outbox.c.published_at.is_(None))
+        )
+    return waiting == 0
 
 
 async def waits_on_advisory_lock(session_factory: async_sessionmaker[AsyncSession]) -> bool:

@@ -12,13 +12,12 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from sqlalchemy import text
 
 from kinerja import infra
 from kinerja.brokers import KAFKA_HEAP_MB, KafkaBroker
 from shared.messaging.kafka import ensure_topics, make_producer
 from shared.settings import BrokerKind, ServiceSettings
-from tests.conftest import auth, new_region_id, wait_until
+from tests.conftest import auth, new_region_id, region_published, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -138,18 +137,7 @@ async def test_the_relays_producer_is_idempotent_on_apache_kafka(
     )
     assert response.status_code == 201, response.text
 
-    async def published() -> bool:
-        assert planning.context is not None
-        async with planning.context.engine.connect() as connection:
-            waiting = await connection.scalar(
-                text(
-                    "SELECT count(*) FROM planning.outbox WHERE published_at IS NULL AND partition_key = :k"
-                ),
-                {"k": region},
-            )
-        return bool(waiting == 0)
-
-    await wait_until(published)
+    await wait_until(lambda: region_published(planning, region))
     # The broker gave the relay's producer an id: its batches carry sequence numbers the broker checks.
     relay_producer = planning.context.extras["producers"]["relay"]
     assert relay_producer._txn_manager is not None

@@ -8,10 +8,9 @@ import shutil
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from shared.settings import BrokerKind, ServiceSettings
-from tests.conftest import auth, new_region_id, wait_until
+from tests.conftest import auth, new_region_id, region_published, wait_until
 
 pytestmark = [
     pytest.mark.integration,
@@ -40,18 +39,7 @@ async def test_kcat_reads_an_event_the_platform_published(start_service: Any, ma
     )
     assert response.status_code == 201, response.text
 
-    async def published() -> bool:
-        assert planning.context is not None
-        async with planning.context.engine.connect() as connection:
-            waiting = await connection.scalar(
-                text(
-                    "SELECT count(*) FROM planning.outbox WHERE published_at IS NULL AND partition_key = :k"
-                ),
-                {"k": region},
-            )
-        return bool(waiting == 0)
-
-    await wait_until(published)
+    await wait_until(lambda: region_published(planning, region))
     # -e: exit at the end of every partition; -J: each message as a JSON envelope.
     kcat = await asyncio.create_subprocess_exec(
         "kcat",
