@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.conftest import auth, event_deadline, new_region_id, wait_until
+from tests.integration.test_planning_api import seed_region_with_team
 from tests.integration.test_reporting_support import new_id
 
 pytestmark = pytest.mark.integration
@@ -17,38 +17,8 @@ async def test_planning_events_let_the_supervisor_verify_the_employees_activity(
     planning = await start_service("planning", relay=True)
     reporting = await start_service("reporting", consumer=True, relay=True)
     region = new_region_id()
-    platform, admin = make_token("platform_admin"), make_token("region_admin", region=region)
-    created = await planning.client.post(
-        "/v1/regions", json={"region_id": region, "name": "Kota Uji"}, headers=auth(platform)
-    )
-    assert created.status_code == 201, created.text
-    unit = (
-        await planning.client.post(
-            "/v1/units", json={"code": "dukcapil", "name": "Dinas Dukcapil"}, headers=auth(admin)
-        )
-    ).json()
-    head, staff = f"h-{uuid.uuid4().hex[:8]}", f"e-{uuid.uuid4().hex[:8]}"
-    for employee_id, nip, supervisor in (
-        (head, "197001011995031001", None),
-        (staff, "199001012015032002", head),
-    ):
-        response = await planning.client.post(
-            "/v1/employees",
-            json={
-                "employee_id": employee_id,
-                "nip": nip,
-                "name": f"Pegawai {employee_id}",
-                "unit_id": unit["unit_id"],
-                "position": "Petugas",
-                "job_type": "id_card_registrar",
-                "supervisor_id": supervisor,
-                "effective_from": f"{datetime.now(UTC).year}-01-01",
-            },
-            headers=auth(admin),
-        )
-        assert response.status_code == 201, response.text
-    staff_token = make_token("employee", region=region, employee=staff)
-    head_token = make_token("employee,rater", region=region, employee=head)
+    team = await seed_region_with_team(planning.client, make_token, region)
+    head, staff_token, head_token = team["head"], team["staff_token"], team["head_token"]
     plan = (
         await planning.client.post(
             "/v1/work-plans",
