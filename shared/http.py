@@ -33,7 +33,8 @@ ReadinessCheck = Callable[[], Awaitable[str | None]]
 #: Operations that deliberately need no token declare an empty security requirement.
 PUBLIC: dict[str, Any] = {"security": []}
 
-CORRELATION_HEADER = "x-correlation-id"
+#: The header a correlation id comes and goes in, as ASGI names headers (lower case, bytes).
+CORRELATION_HEADER = b"x-correlation-id"
 
 #: A caller's correlation id is kept only when it looks like one (a UUID, or a token of 8 to 64
 #: letters, digits, ``-`` and ``_``): it is logged, stored in the audit trail and sent with events,
@@ -84,7 +85,7 @@ class ObservabilityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = [value for name, value in scope["headers"] if name == b"x-correlation-id"]
+        incoming = [value for name, value in scope["headers"] if name == CORRELATION_HEADER]
         correlation_id = _correlation_id(incoming)
         token = correlation_id_var.set(correlation_id)
         status = 500
@@ -94,7 +95,7 @@ class ObservabilityMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", []).append((b"x-correlation-id", correlation_id.encode()))
+                message.setdefault("headers", []).append((CORRELATION_HEADER, correlation_id.encode()))
             await send(message)
 
         try:
