@@ -19,7 +19,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import NamedTuple
 
-from services.scoring.domain.labels import LabelledEnum
+from shared.labels import LabelledEnum
 
 
 class ActivityStatus(LabelledEnum):

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from services.scoring.domain.achievement import Aspect
-from services.scoring.domain.labels import LabelledEnum
 from services.scoring.domain.rating import BehaviourValue, Rating
+from shared.labels import LabelledEnum
 
 
 class ProblemScope(LabelledEnum):

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from services.scoring.domain.labels import LabelledEnum
 from services.scoring.domain.predicate import OrganisationPredicate, Predicate
+from shared.labels import LabelledEnum
 from shared.refusals import Label, Phrase, Term
 
 

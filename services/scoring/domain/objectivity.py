@@ -8,8 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from services.scoring.domain.labels import LabelledEnum
 from services.scoring.domain.rating import RatingDecision, RatingKind
+from shared.labels import LabelledEnum
 
 
 class ObjectivityFlag(LabelledEnum):

@@ -12,7 +12,7 @@ from services.scoring.domain.achievement import (
     IndicatorAchievement,
     Realisation,
 )
-from services.scoring.domain.labels import LabelledEnum
+from shared.labels import LabelledEnum
 
 
 class ResultKind(LabelledEnum):

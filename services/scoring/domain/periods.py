@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, lru_cache
 
-from services.scoring.domain.labels import LabelledEnum
 from shared.contracts.periods import period_key_parts
+from shared.labels import LabelledEnum
 from shared.refusals import Refusal
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from services.scoring.domain.labels import LabelledEnum
 from services.scoring.domain.rating import Rating
+from shared.labels import LabelledEnum
 
 
 class Predicate(LabelledEnum):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 
-from services.scoring.domain.labels import LabelledEnum
+from shared.labels import LabelledEnum
 from shared.refusals import Label, Phrase
 
 

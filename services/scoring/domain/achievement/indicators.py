@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from services.scoring.domain.labels import LabelledEnum
+from shared.labels import LabelledEnum
 
 
 class Aspect(LabelledEnum):
