@@ -17,37 +17,23 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Final
 
-from shared.refusals import Label, Refusal
+from shared.labels import LabelledEnum
+from shared.refusals import Refusal
 
 MIN_BEHAVIOUR_SCORE: Final = 1
 MAX_BEHAVIOUR_SCORE: Final = 5
 
 
-class CoreValue(StrEnum):
+class CoreValue(LabelledEnum):
     """BerAKHLAK core value (nilai dasar ASN), in the official order of the acronym."""
 
-    SERVICE_ORIENTED = "service_oriented"
-    ACCOUNTABLE = "accountable"
-    COMPETENT = "competent"
-    HARMONIOUS = "harmonious"
-    LOYAL = "loyal"
-    ADAPTIVE = "adaptive"
-    COLLABORATIVE = "collaborative"
-
-    @property
-    def label_id(self) -> str:
-        """Indonesian name of the value."""
-        return _VALUE_LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        """English name of the value."""
-        return _VALUE_LABELS[self][1]
-
-    @property
-    def label(self) -> Label:
-        """The value's name in both languages (for a refusal's message)."""
-        return Label(en=self.label_en, id=self.label_id)
+    SERVICE_ORIENTED = "service_oriented", "Berorientasi Pelayanan", "service oriented"
+    ACCOUNTABLE = "accountable", "Akuntabel", "accountable"
+    COMPETENT = "competent", "Kompeten", "competent"
+    HARMONIOUS = "harmonious", "Harmonis", "harmonious"
+    LOYAL = "loyal", "Loyal", "loyal"
+    ADAPTIVE = "adaptive", "Adaptif", "adaptive"
+    COLLABORATIVE = "collaborative", "Kolaboratif", "collaborative"
 
     @property
     def position(self) -> int:
@@ -55,15 +41,6 @@ class CoreValue(StrEnum):
         return _VALUE_POSITIONS[self]
 
 
-_VALUE_LABELS: Final[Mapping[CoreValue, tuple[str, str]]] = {
-    CoreValue.SERVICE_ORIENTED: ("Berorientasi Pelayanan", "service oriented"),
-    CoreValue.ACCOUNTABLE: ("Akuntabel", "accountable"),
-    CoreValue.COMPETENT: ("Kompeten", "competent"),
-    CoreValue.HARMONIOUS: ("Harmonis", "harmonious"),
-    CoreValue.LOYAL: ("Loyal", "loyal"),
-    CoreValue.ADAPTIVE: ("Adaptif", "adaptive"),
-    CoreValue.COLLABORATIVE: ("Kolaboratif", "collaborative"),
-}
 _VALUE_POSITIONS: Final[Mapping[CoreValue, int]] = {value: i for i, value in enumerate(CoreValue)}
 VALUE_COUNT: Final = len(_VALUE_POSITIONS)
 
@@ -76,21 +53,12 @@ class AssessorRole(StrEnum):
     SELF = "self"  # penilaian diri sendiri
 
 
-class BehaviourRating(StrEnum):
+class BehaviourRating(LabelledEnum):
     """Behaviour rating (rating perilaku kerja), PermenPANRB 6/2022."""
 
-    ABOVE_EXPECTATION = "above_expectation"
-    MEETS_EXPECTATION = "meets_expectation"
-    BELOW_EXPECTATION = "below_expectation"
-
-    @property
-    def label_id(self) -> str:
-        """Indonesian name of the rating."""
-        return {
-            "above_expectation": "Di Atas Ekspektasi",
-            "meets_expectation": "Sesuai Ekspektasi",
-            "below_expectation": "Di Bawah Ekspektasi",
-        }[self.value]
+    ABOVE_EXPECTATION = "above_expectation", "Di Atas Ekspektasi"
+    MEETS_EXPECTATION = "meets_expectation", "Sesuai Ekspektasi"
+    BELOW_EXPECTATION = "below_expectation", "Di Bawah Ekspektasi"
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
 from fractions import Fraction
 from typing import Final
 
-from shared.refusals import Label, Refusal
+from shared.labels import LabelledEnum
+from shared.refusals import Refusal
 
 MIN_SCORE: Final = 1
 MAX_SCORE: Final = 4
@@ -27,33 +27,23 @@ MAX_SCORE: Final = 4
 CONVERSION_FACTOR: Final = 25
 
 
-class ServiceItem(StrEnum):
-    """Survey item (unsur pelayanan), declared in the order of PermenPANRB 14/2017."""
+class ServiceItem(LabelledEnum):
+    """Survey item (unsur pelayanan), declared in the order of PermenPANRB 14/2017; its Indonesian
+    label is the item's name as printed in the regulation."""
 
-    REQUIREMENTS = "requirements"
-    PROCEDURE = "procedure"
-    COMPLETION_TIME = "completion_time"
-    COST = "cost"
-    PRODUCT_SPECIFICATION = "product_specification"
-    STAFF_COMPETENCE = "staff_competence"
-    STAFF_BEHAVIOUR = "staff_behaviour"
-    FACILITIES = "facilities"
-    COMPLAINT_HANDLING = "complaint_handling"
-
-    @property
-    def label_id(self) -> str:
-        """Indonesian name of the item as printed in the regulation."""
-        return _ITEM_LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        """English name of the item."""
-        return _ITEM_LABELS[self][1]
-
-    @property
-    def label(self) -> Label:
-        """The item's name in both languages (for a refusal's message)."""
-        return Label(en=self.label_en, id=self.label_id)
+    REQUIREMENTS = "requirements", "persyaratan", "requirements"
+    PROCEDURE = "procedure", "sistem, mekanisme, dan prosedur", "procedure"
+    COMPLETION_TIME = "completion_time", "waktu pelayanan", "completion time"
+    COST = "cost", "biaya/tarif", "cost/tariff"
+    PRODUCT_SPECIFICATION = (
+        "product_specification",
+        "produk spesifikasi jenis pelayanan",
+        "product specification",
+    )
+    STAFF_COMPETENCE = "staff_competence", "kompetensi pelaksana", "staff competence"
+    STAFF_BEHAVIOUR = "staff_behaviour", "perilaku pelaksana", "staff behaviour"
+    FACILITIES = "facilities", "sarana dan prasarana", "facilities"
+    COMPLAINT_HANDLING = "complaint_handling", "penanganan pengaduan, saran dan masukan", "complaint handling"
 
     @property
     def position(self) -> int:
@@ -61,17 +51,6 @@ class ServiceItem(StrEnum):
         return _ITEM_POSITIONS[self]
 
 
-_ITEM_LABELS: Final[Mapping[ServiceItem, tuple[str, str]]] = {
-    ServiceItem.REQUIREMENTS: ("persyaratan", "requirements"),
-    ServiceItem.PROCEDURE: ("sistem, mekanisme, dan prosedur", "procedure"),
-    ServiceItem.COMPLETION_TIME: ("waktu pelayanan", "completion time"),
-    ServiceItem.COST: ("biaya/tarif", "cost/tariff"),
-    ServiceItem.PRODUCT_SPECIFICATION: ("produk spesifikasi jenis pelayanan", "product specification"),
-    ServiceItem.STAFF_COMPETENCE: ("kompetensi pelaksana", "staff competence"),
-    ServiceItem.STAFF_BEHAVIOUR: ("perilaku pelaksana", "staff behaviour"),
-    ServiceItem.FACILITIES: ("sarana dan prasarana", "facilities"),
-    ServiceItem.COMPLAINT_HANDLING: ("penanganan pengaduan, saran dan masukan", "complaint handling"),
-}
 _ITEM_POSITIONS: Final[Mapping[ServiceItem, int]] = {item: i for i, item in enumerate(ServiceItem)}
 ITEM_COUNT: Final = len(_ITEM_POSITIONS)
 # Equal weight per item; kept as an exact fraction because 0.111 shifts grades (see tests).
@@ -134,23 +113,14 @@ class SurveyResponse:
         return self.scores[item.position]
 
 
-class SatisfactionGrade(StrEnum):
-    """Service quality grade (mutu pelayanan) derived from the IKM."""
+class SatisfactionGrade(LabelledEnum):
+    """Service quality grade (mutu pelayanan) derived from the IKM; its labels name the unit's
+    performance (kinerja unit pelayanan)."""
 
-    A = "A"
-    B = "B"
-    C = "C"
-    D = "D"
-
-    @property
-    def label_id(self) -> str:
-        """Indonesian performance label (kinerja unit pelayanan)."""
-        return {"A": "Sangat Baik", "B": "Baik", "C": "Kurang Baik", "D": "Tidak Baik"}[self.value]
-
-    @property
-    def label_en(self) -> str:
-        """English performance label."""
-        return {"A": "Very good", "B": "Good", "C": "Poor", "D": "Very poor"}[self.value]
+    A = "A", "Sangat Baik", "Very good"
+    B = "B", "Baik", "Good"
+    C = "C", "Kurang Baik", "Poor"
+    D = "D", "Tidak Baik", "Very poor"
 
 
 @dataclass(frozen=True)

@@ -9,22 +9,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from shared.labels import LabelledEnum
 
-class SurveyKind(StrEnum):
+
+class SurveyKind(LabelledEnum):
     """What kind of service a survey asks about, and so who answers it."""
 
-    PUBLIC_SERVICE = "public_service"  # layanan publik: a counter, an office
-    SCHOOL_PARENTS = "school_parents"  # orang tua/wali murid about a school
-    CLINIC_PATIENTS = "clinic_patients"  # pasien about a puskesmas or clinic
-
-    @property
-    def label_id(self) -> str:
-        """Indonesian name of the survey kind."""
-        return {
-            "public_service": "Survei kepuasan layanan publik",
-            "school_parents": "Survei kepuasan orang tua/wali murid",
-            "clinic_patients": "Survei kepuasan pasien",
-        }[self.value]
+    PUBLIC_SERVICE = "public_service", "Survei kepuasan layanan publik"  # a counter, an office
+    SCHOOL_PARENTS = "school_parents", "Survei kepuasan orang tua/wali murid"  # about a school
+    CLINIC_PATIENTS = "clinic_patients", "Survei kepuasan pasien"  # about a puskesmas or clinic
 
 
 class AgeBand(StrEnum):
