@@ -235,6 +235,30 @@ async def test_bad_employee_input_is_refused_naming_the_field(start_service, mak
     assert [e["employee_id"] for e in listed.json()] == [head["employee_id"]]
 
 
+async def test_a_move_to_an_unknown_unit_or_supervisor_is_refused_naming_the_field(start_service, make_token):
+    planning = await start_service("planning")
+    client = planning.client
+    region, admin = await new_region(client, make_token)
+    agency = await add_unit(client, admin, "DPMPTSP")
+    head = await add_employee(client, admin, HEAD_NIP, agency["unit_id"], None)
+    staff = await add_employee(client, admin, STAFF_NIP, agency["unit_id"], head["employee_id"])
+
+    for field, move in {
+        "unit_id": {"unit_id": f"{region}.NOPE"},
+        "supervisor_id": {"supervisor_id": "nobody"},
+    }.items():
+        response = await client.post(
+            f"/v1/employees/{staff['employee_id']}/moves",
+            json={"effective_from": "2026-05-01", **move},
+            headers=admin,
+        )
+        assert response.status_code == 422, (field, response.text)
+        error = response.json()["error"]
+        assert (error["code"], error["field"]) == (f"unknown_{field.removesuffix('_id')}", field)
+    history = (await client.get(f"/v1/employees/{staff['employee_id']}/history", headers=admin)).json()
+    assert len(history["assignments"]) == 1
+
+
 async def test_roles_and_regions_bound_who_reads_and_changes_the_organisation(start_service, make_token):
     planning = await start_service("planning")
     client = planning.client

@@ -37,6 +37,31 @@ def _parse_position(title: str, job_type: str) -> Position:
         raise in_api_terms(error) from None
 
 
+def _unit_code(organisation: Organisation, unit_id: str) -> str:
+    """The code of the region's unit an employee is placed in; refused when there is none."""
+    unit_code = organisation.unit_code(unit_id)
+    if unit_code is None:
+        raise Refusal(
+            "unknown_unit",
+            "Unit %(unit_id)s does not exist in this region.",
+            field="unit_id",
+            params={"unit_id": repr(unit_id)},
+        )
+    return unit_code
+
+
+def _supervisor(organisation: Organisation, supervisor_id: str | None) -> Employee | None:
+    """The region's employee named as supervisor (None when none is named); refused when unknown."""
+    if supervisor_id is None:
+        return None
+    supervisor = organisation.employee(supervisor_id)
+    if supervisor is None:
+        raise Refusal(
+            "unknown_supervisor", "The supervisor is not an employee of this region.", field="supervisor_id"
+        )
+    return supervisor
+
+
 def _employee_event(region_id: str, employee_id: str, nip: str, name: str, assignment: dict[str, Any]) -> Any:
     return EmployeeUpserted(region_id=region_id, employee_id=employee_id, nip=nip, name=name, **assignment)
 
@@ -106,23 +131,8 @@ async def create_employee(*, uow: UnitOfWork, region_id: str, employee_in: Emplo
     except Refusal as error:
         raise in_api_terms(error) from None
     position = _parse_position(employee_in.position, employee_in.job_type)
-    unit_code = organisation.unit_code(employee_in.unit_id)
-    if unit_code is None:
-        raise Refusal(
-            "unknown_unit",
-            "Unit %(unit_id)s does not exist in this region.",
-            field="unit_id",
-            params={"unit_id": repr(employee_in.unit_id)},
-        )
-    supervisor = None
-    if employee_in.supervisor_id is not None:
-        supervisor = organisation.employee(employee_in.supervisor_id)
-        if supervisor is None:
-            raise Refusal(
-                "unknown_supervisor",
-                "The supervisor is not an employee of this region.",
-                field="supervisor_id",
-            )
+    unit_code = _unit_code(organisation, employee_in.unit_id)
+    supervisor = _supervisor(organisation, employee_in.supervisor_id)
     if nip in organisation.employee_id_of:
         raise Refusal(
             "nip_exists",
@@ -195,25 +205,10 @@ async def move_employee(
     changes = move_in.model_fields_set
     unit_code = None
     if move_in.unit_id is not None:
-        unit_code = organisation.unit_code(move_in.unit_id)
-        if unit_code is None:
-            raise Refusal(
-                "unknown_unit",
-                "Unit %(unit_id)s does not exist in this region.",
-                field="unit_id",
-                params={"unit_id": repr(move_in.unit_id)},
-            )
+        unit_code = _unit_code(organisation, move_in.unit_id)
     elif "unit_id" in changes:
         raise Refusal("missing_value", "An employee always has a unit.", field="unit_id")
-    supervisor = None
-    if move_in.supervisor_id is not None:
-        supervisor = organisation.employee(move_in.supervisor_id)
-        if supervisor is None:
-            raise Refusal(
-                "unknown_supervisor",
-                "The supervisor is not an employee of this region.",
-                field="supervisor_id",
-            )
+    supervisor = _supervisor(organisation, move_in.supervisor_id)
     position = None
     if move_in.position is not None or move_in.job_type is not None:
         position = _parse_position(
