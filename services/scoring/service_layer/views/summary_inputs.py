@@ -5,8 +5,8 @@ Each reader takes every touched key at once (``per_key``: an index look-up per k
 rows by key, so the refresh itself is a loop over the keys with no I/O. What a row has at most one
 of (whether it is stored, the rater's latest assessment and decision) comes in one statement:
 with small batches each statement's own cost outweighs its rows'. The statements are built
-once, the keys their array parameters. The short SQL aliases
-("k", "s", ...) name the derived tables in the statement text only.
+once, the keys their one parameter (``keys_table``). The short SQL aliases ("k", "s", ...) name the
+derived tables in the statement text only.
 """
 
 from __future__ import annotations
@@ -158,9 +158,15 @@ def _row_facts_statement() -> Any:
     )
 
 
+#: What a summary reads of its plan in force (``summaries``): its id and whom it names.
+_PLAN_COLUMNS = ("employee_id", "year", "plan_id", "unit_id", "job_type", "rater_id")
+
+
 def _plans_in_force_statement() -> Any:
+    """Each employee's plans in force, the columns a summary reads only (not the versions, flags and
+    stamps)."""
     key_table = _employee_keys()
-    query = select(plans).where(
+    query = select(*(plans.c[name] for name in _PLAN_COLUMNS)).where(
         plans.c.region_id == bindparam("region_id"),
         plans.c.employee_id == key_table.c.employee_id,
         plans.c.in_force.is_(True),
@@ -206,10 +212,16 @@ def _judgements_statement() -> Any:
     return per_key(key_table, query, "j")
 
 
+#: What a summary reads of an employee's assignment (``summaries``): where it is and who rates it.
+_ASSIGNMENT_COLUMNS = ("employee_id", "unit_id", "job_type", "supervisor_id")
+
+
 def _assignments_today_statement() -> Any:
+    """Each employee's assignment holding today, the columns a summary reads only (not the name,
+    position, dates and stamps)."""
     key_table = _employee_keys()
     query = employee_assignment(
-        select(employees).where(
+        select(*(employees.c[name] for name in _ASSIGNMENT_COLUMNS)).where(
             employees.c.region_id == bindparam("region_id"),
             employees.c.employee_id == key_table.c.employee_id,
         )
