@@ -26,6 +26,7 @@ from services.scoring.adapters.tables import (
     indicator_progress,
     plans,
     rating_decisions,
+    region_settings,
 )
 from services.scoring.domain.achievement import Judgement
 from services.scoring.service_layer.views.named_rows import named_rows
@@ -35,8 +36,8 @@ from services.scoring.service_layer.views.plans import (
     plan_indicators_in_force,
 )
 from services.scoring.service_layer.views.progress import FreshRows
-from services.scoring.service_layer.views.records import employee_assignment
 from services.scoring.service_layer.views.touches import SummaryKey
+from shared.read_models import one_holding_on_day, region_today
 
 
 @dataclass
@@ -217,14 +218,21 @@ _ASSIGNMENT_COLUMNS = ("employee_id", "unit_id", "job_type", "supervisor_id")
 
 
 def _assignments_today_statement() -> Any:
-    """Each employee's assignment holding today, the columns a summary reads only (not the name,
-    position, dates and stamps)."""
+    """Each employee's assignment holding today (``employee_assignment``'s rule), the columns a
+    summary reads only (not the name, position, dates and stamps).
+
+    Today is the region's, of the region parameter: the zone is then looked up once a statement,
+    not twice a key as by each row's region (``employee_assignment``, for reads of any region).
+    """
     key_table = _employee_keys()
-    query = employee_assignment(
+    region_id = bindparam("region_id", type_=String())
+    query = one_holding_on_day(
         select(*(employees.c[name] for name in _ASSIGNMENT_COLUMNS)).where(
-            employees.c.region_id == bindparam("region_id"),
+            employees.c.region_id == region_id,
             employees.c.employee_id == key_table.c.employee_id,
-        )
+        ),
+        employees,
+        region_today(region_settings, region_id),
     )
     return per_key(key_table, query, "w")
 
