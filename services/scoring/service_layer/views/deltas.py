@@ -36,12 +36,12 @@ def _later(kept: Latest | None, candidate: Latest | None) -> Latest | None:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 
-#: Where a contribution stands in the views' order: (microseconds since the epoch, activity id).
-#: Two aware datetimes compare by asking each its zone's offset (pydantic gives every parsed time a
-#: zone object of its own), 0.4 µs a comparison; their instants as integers compare at once.
-Order = tuple[int, str]
+#: Where a contribution stands in the views' order: (its instant as the time since the epoch,
+#: activity id). Two aware datetimes of different zone objects compare by asking each its zone's
+#: offset (0.4 µs a comparison); two ``timedelta``s compare at once, with no zone. (Microseconds as
+#: an integer, ``// timedelta(microseconds=1)``, cost a division of ~2,300 instructions more.)
+Order = tuple[timedelta, str]
 
 
 class _Added(NamedTuple):
@@ -52,6 +52,10 @@ class _Added(NamedTuple):
     denominator: Decimal
     order: Order
     latest: Latest
+
+
+#: Makes an ``_Added`` from its fields without the named tuple's ``__new__`` (a Python function).
+_new_added = tuple.__new__
 
 
 class ProgressDelta:
@@ -135,12 +139,15 @@ def _added(activity_id: str, row: dict[str, Any]) -> _Added | None:
         return None
     occurred_at: datetime = row["occurred_at"]
     quantity: Decimal = row["quantity"]
-    return _Added(
-        status == _VERIFIED,
-        quantity,
-        row["denominator"] or _ZERO,
-        ((occurred_at - _EPOCH) // _MICROSECOND, activity_id),
-        (occurred_at, activity_id, quantity),
+    return _new_added(
+        _Added,
+        (
+            status == _VERIFIED,
+            quantity,
+            row["denominator"] or _ZERO,
+            (occurred_at - _EPOCH, activity_id),
+            (occurred_at, activity_id, quantity),
+        ),
     )
 
 
