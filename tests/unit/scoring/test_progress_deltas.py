@@ -3,14 +3,15 @@
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
+from services.scoring.service_layer.views.contribution_rows import CONTRIBUTION_COLUMNS, ContributionRow
 from services.scoring.service_layer.views.deltas import ProgressDelta, note_activity_change
 
 JAKARTA = timezone(timedelta(hours=7))
 JAYAPURA = timezone(timedelta(hours=9))
 
 
-def _row(at: datetime, quantity: int, status: str = "UNVERIFIED") -> dict[str, object]:
-    return {
+def _row(at: datetime, quantity: int, status: str = "UNVERIFIED") -> ContributionRow:
+    values = {
         "reported": True,
         "period": "2026-Q2",
         "indicator_id": "i-1",
@@ -19,6 +20,7 @@ def _row(at: datetime, quantity: int, status: str = "UNVERIFIED") -> dict[str, o
         "quantity": Decimal(quantity),
         "denominator": None,
     }
+    return tuple(values.get(name) for name in CONTRIBUTION_COLUMNS)
 
 
 def test_the_latest_is_the_latest_instant_whatever_the_offset_then_the_larger_id() -> None:

@@ -12,6 +12,8 @@ from services.scoring.domain.calendar import Calendar
 from services.scoring.domain.periods import PeriodKind
 from services.scoring.service_layer.projections.activities import _measure
 from services.scoring.service_layer.projections.activity_store import region_days, stored_row
+from services.scoring.service_layer.views import contribution_rows
+from services.scoring.service_layer.views.contribution_rows import CONTRIBUTION_COLUMNS
 from shared.region_time import utc_offset_minutes
 
 
@@ -29,6 +31,7 @@ def test_an_instant_is_stored_in_the_calendars_period_with_its_sent_offset(regio
     days = region_days(region_calendar)
     offsets = [timezone(timedelta(minutes=minutes)) for minutes in (-210, 0, 345, 420, 540)]
     start = datetime(2025, 12, 30, tzinfo=UTC)
+    updated_at = datetime.now(UTC)
     for step in range(0, 24 * 60 * 460, 37):  # every 37 minutes over more than a year
         occurred_at = (start + timedelta(minutes=step)).astimezone(offsets[step % len(offsets)])
         state = ActivityState().reported(
@@ -36,7 +39,13 @@ def test_an_instant_is_stored_in_the_calendars_period_with_its_sent_offset(regio
             _measure(occurred_at, Decimal(3), None),
             Stamp(occurred_at, "ev-1"),
         )
-        row = stored_row(state, "a-1", "e-1", "ev-1", "r", days, datetime.now(UTC))
+        row = dict(
+            zip(
+                CONTRIBUTION_COLUMNS,
+                stored_row(state, "a-1", "e-1", "ev-1", "r", days, updated_at),
+                strict=True,
+            )
+        )
         period = region_calendar.period_of(occurred_at)
         assert (row["period"], row["year"]) == (period.key, period.year), occurred_at
         assert row["occurred_utc_offset"] == utc_offset_minutes(occurred_at)
@@ -50,3 +59,55 @@ def test_a_time_without_its_offset_is_refused() -> None:
     )
     with pytest.raises(ValueError, match="offset"):
         stored_row(state, "a-1", "e-1", "ev-1", "r", days, datetime.now(UTC))
+
+
+def test_a_row_holds_each_value_in_its_columns_place() -> None:
+    """The row is a tuple in the table's column order: each value read back by its column's name."""
+    days = region_days(Calendar("Asia/Jakarta", PeriodKind.QUARTERLY))
+    occurred_at = datetime(2026, 3, 31, 20, tzinfo=timezone(timedelta(hours=7)))
+    reported = Stamp(datetime(2026, 4, 1, 1, tzinfo=UTC), "ev-1")
+    verified = Stamp(datetime(2026, 4, 2, tzinfo=UTC), "ev-2")
+    state = (
+        ActivityState()
+        .reported(
+            ActivityIdentity("e-1", "i-1", "r-1"),
+            _measure(occurred_at, Decimal("2.5"), Decimal(4)),
+            reported,
+            ("ab" * 32,),
+        )
+        .verified_at(verified)
+    )
+    updated_at = datetime(2026, 4, 3, tzinfo=UTC)
+    row = stored_row(state, "a-1", "e-1", "ev-2", "region-1", days, updated_at)
+    assert dict(zip(CONTRIBUTION_COLUMNS, row, strict=True)) == {
+        "activity_id": "a-1",
+        "region_id": "region-1",
+        "employee_id": "e-1",
+        "indicator_id": "i-1",
+        "result_id": "r-1",
+        "period": "2026-Q1",
+        "year": 2026,
+        "occurred_at": occurred_at,
+        "occurred_utc_offset": 420,
+        "quantity": Decimal("2.5"),
+        "denominator": Decimal(4),
+        "reported": True,
+        "status": "VERIFIED",
+        "measure_stamp_at": reported.at,
+        "measure_stamp_id": "ev-1",
+        "measure_corrected": False,
+        "status_stamp_at": verified.at,
+        "status_stamp_id": "ev-2",
+        "evidence_sha256": ("ab" * 32,),
+        "last_event_id": "ev-2",
+        "updated_at": updated_at,
+    }
+
+
+def test_each_position_is_named_as_its_column() -> None:
+    positions = {
+        name.lower(): position
+        for name, position in vars(contribution_rows).items()
+        if name.isupper() and name != "CONTRIBUTION_COLUMNS"
+    }
+    assert positions == {name: position for position, name in enumerate(CONTRIBUTION_COLUMNS)}

@@ -26,7 +26,6 @@ from services.scoring.domain.activity import (
     Stamp,
 )
 from services.scoring.domain.calendar import Calendar
-from services.scoring.domain.periods import PeriodKind
 from services.scoring.service_layer.projections.backlog import ActivityChange, RegionWork, ViewBacklog
 from services.scoring.service_layer.projections.evidence import check_shared_evidence
 from services.scoring.service_layer.projections.handling import divert_late
@@ -38,37 +37,59 @@ from services.scoring.service_layer.views import (
     now,
     touch,
 )
-from services.scoring.service_layer.views.named_rows import named_rows
-from shared.json_rows import insert_from_json_rows, json_rows, upsert
+from services.scoring.service_layer.views.contribution_rows import (
+    ACTIVITY_ID,
+    CONTRIBUTION_COLUMNS,
+    DENOMINATOR,
+    EMPLOYEE_ID,
+    EVIDENCE_SHA256,
+    INDICATOR_ID,
+    MEASURE_CORRECTED,
+    MEASURE_STAMP_AT,
+    MEASURE_STAMP_ID,
+    OCCURRED_AT,
+    OCCURRED_UTC_OFFSET,
+    PERIOD,
+    QUANTITY,
+    REPORTED,
+    RESULT_ID,
+    STATUS,
+    STATUS_STAMP_AT,
+    STATUS_STAMP_ID,
+    ContributionRow,
+)
+from shared.json_rows import insert_from_json_rows, upsert
 from shared.messaging.consumer import EventRejected
 from shared.messaging.scope import Batch
 from shared.region_time import as_sent, utc_offset_minutes
 
 
-def _state_of(row: Any) -> ActivityState:
-    """An activity's state as its stored contributions row (a named tuple: see ``named_rows``) holds it."""
+def _state_of(row: ContributionRow) -> ActivityState:
+    """An activity's state as its stored contributions row holds it."""
     identity = (
-        ActivityIdentity(row.employee_id, row.indicator_id, row.result_id or "") if row.reported else None
+        ActivityIdentity(row[EMPLOYEE_ID], row[INDICATOR_ID], row[RESULT_ID] or "") if row[REPORTED] else None
     )
+    denominator = row[DENOMINATOR]
     measure = (
         ActivityMeasure(
-            as_sent(row.occurred_at, row.occurred_utc_offset),
+            as_sent(row[OCCURRED_AT], row[OCCURRED_UTC_OFFSET]),
             # Remembered by value, as a reported quantity's is (a Fraction made from a Decimal is
             # checked against the abstract number classes first).
-            exact(row.quantity),
-            None if row.denominator is None else exact(row.denominator),
+            exact(row[QUANTITY]),
+            None if denominator is None else exact(denominator),
         )
-        if row.occurred_at is not None
+        if row[OCCURRED_AT] is not None
         else None
     )
+    measure_stamp_at, status_stamp_at = row[MEASURE_STAMP_AT], row[STATUS_STAMP_AT]
     return ActivityState(
         identity=identity,
         measure=measure,
-        measure_stamp=Stamp(row.measure_stamp_at, row.measure_stamp_id) if row.measure_stamp_at else None,
-        measure_corrected=row.measure_corrected,
-        status=ActivityStatus(row.status),
-        status_stamp=Stamp(row.status_stamp_at, row.status_stamp_id) if row.status_stamp_at else None,
-        evidence=tuple(row.evidence_sha256),
+        measure_stamp=Stamp(measure_stamp_at, row[MEASURE_STAMP_ID]) if measure_stamp_at else None,
+        measure_corrected=row[MEASURE_CORRECTED],
+        status=ActivityStatus(row[STATUS]),
+        status_stamp=Stamp(status_stamp_at, row[STATUS_STAMP_ID]) if status_stamp_at else None,
+        evidence=tuple(row[EVIDENCE_SHA256]),
     )
 
 
@@ -121,9 +142,9 @@ def stored_row(
     region_id: str,
     days: RegionDays,
     updated_at: datetime,
-) -> dict[str, Any]:
-    """The contributions row of an activity's state after an event, every column, built at once:
-    the row the batch stores, and what its deltas and touched rows read."""
+) -> ContributionRow:
+    """The contributions row of an activity's state after an event, every column in the table's
+    order, built at once: the row the batch stores, and what its deltas and touched rows read."""
     # Each part read once: an activity's row is built at every change (29.4k instructions a new
     # activity's row before; bench/README.md, session 21).
     identity, measure, measure_stamp, status_stamp = (
@@ -143,30 +164,33 @@ def stored_row(
             offset = _OFFSET_MINUTES[occurred_at.utcoffset()] = utc_offset_minutes(occurred_at)
         quantity = _decimal(measure.quantity)
         denominator = None if measure.denominator is None else _decimal(measure.denominator)
-    return {
-        "activity_id": activity_id,
-        "region_id": region_id,
-        "employee_id": employee_id,
-        "indicator_id": None if identity is None else identity.indicator_id,
-        "result_id": None if identity is None else identity.result_id,
-        "evidence_sha256": list(state.evidence),
-        "period": period_key,
-        "year": year,
-        "occurred_at": occurred_at,
-        "occurred_utc_offset": offset,
-        "quantity": quantity,
-        "denominator": denominator,
-        "reported": identity is not None,
+    # In the order of ``CONTRIBUTION_COLUMNS`` (tests/unit/scoring/test_stored_row_periods.py
+    # reads each value back by its column's name).
+    return (
+        activity_id,
+        region_id,
+        employee_id,
+        None if identity is None else identity.indicator_id,
+        None if identity is None else identity.result_id,
+        period_key,
+        year,
+        occurred_at,
+        offset,
+        quantity,
+        denominator,
+        identity is not None,
         # The member itself, a ``str`` (written as its value): ``.value`` is a descriptor's call.
-        "status": state.status,
-        "measure_stamp_at": None if measure_stamp is None else measure_stamp.at,
-        "measure_stamp_id": None if measure_stamp is None else measure_stamp.event_id,
-        "measure_corrected": state.measure_corrected,
-        "status_stamp_at": None if status_stamp is None else status_stamp.at,
-        "status_stamp_id": None if status_stamp is None else status_stamp.event_id,
-        "last_event_id": event_id,
-        "updated_at": updated_at,
-    }
+        state.status,
+        None if measure_stamp is None else measure_stamp.at,
+        None if measure_stamp is None else measure_stamp.event_id,
+        state.measure_corrected,
+        None if status_stamp is None else status_stamp.at,
+        None if status_stamp is None else status_stamp.event_id,
+        # A tuple: written as a JSON array, as the stored list is.
+        state.evidence,
+        event_id,
+        updated_at,
+    )
 
 
 def _decimal(value: Fraction) -> Decimal:
@@ -199,25 +223,24 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
     region_id = facts.region_id
     activity_ids = sorted({change.activity_id for change in work.changes})
     states: dict[str, ActivityState] = {}
-    rows: dict[str, dict[str, Any]] = {}
-    # As named tuples: the state reads a stored row's columns by name (on a SQLAlchemy row each
-    # such read raised and caught an AttributeError first).
-    for stored in named_rows(
-        await session.execute(
-            _LOCK_CONTRIBUTIONS, {"region_id": region_id, "activity_ids": orjson.dumps(activity_ids).decode()}
-        )
-    ):
-        states[stored.activity_id] = _state_of(stored)
-        rows[stored.activity_id] = stored._asdict()
+    rows: dict[str, ContributionRow] = {}
+    # Plain tuples of the table's columns (a SQLAlchemy row finds a column by position or name only
+    # through Python): what ``stored_row`` builds.
+    result = await session.execute(
+        _LOCK_CONTRIBUTIONS, {"region_id": region_id, "activity_ids": orjson.dumps(activity_ids).decode()}
+    )
+    for stored in map(tuple, result):
+        states[stored[ACTIVITY_ID]] = _state_of(stored)
+        rows[stored[ACTIVITY_ID]] = stored
     before_batch = dict(rows)  # each activity as the progress rows' stored totals count it
-    changed: dict[str, dict[str, Any]] = {}
+    changed: dict[str, ContributionRow] = {}
     evidence: list[tuple[ActivityChange, ActivityState]] = []
     updated_at = now()
     days = region_days(facts.calendar)
     for change in work.changes:
         envelope = change.envelope
         row = rows.get(change.activity_id)
-        if row is not None and row["employee_id"] != change.employee_id:
+        if row is not None and row[EMPLOYEE_ID] != change.employee_id:
             raise EventRejected(f"activity {change.activity_id} belongs to another employee")
         before = states.get(change.activity_id, _UNKNOWN)
         after = change.change(before)
@@ -236,7 +259,7 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
         # ~3,500 instructions a change).
         late = (
             _late_period(
-                facts, row["period"] if row is not None else None, values["period"], envelope.occurred_at
+                facts, row[PERIOD] if row is not None else None, values[PERIOD], envelope.occurred_at
             )
             if facts.closures
             else None
@@ -265,7 +288,7 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
     if batch.replay_backlog is None:
         for activity_id, values in changed.items():
             note_activity_change(
-                work.deltas, activity_id, values["employee_id"], before_batch.get(activity_id), values
+                work.deltas, activity_id, values[EMPLOYEE_ID], before_batch.get(activity_id), values
             )
     if changed:
         # An activity the locked read did not find is inserted plainly: an upsert's speculative
@@ -276,17 +299,16 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
         for statement, found in ((_INSERT_CONTRIBUTIONS, False), (_STORE_CONTRIBUTIONS, True)):
             ids = [activity_id for activity_id in sorted(changed) if (activity_id in before_batch) is found]
             if ids:
-                arrays = json_rows((changed[activity_id] for activity_id in ids), _CONTRIBUTION_COLUMNS)
-                await session.execute(statement, {"rows": arrays})
+                # The rows as ``json_rows`` writes them (each row's values in the statement's
+                # columns' order, a decimal as its text), already in that order.
+                arrays = orjson.dumps([changed[activity_id] for activity_id in ids], default=Decimal.__str__)
+                await session.execute(statement, {"rows": arrays.decode()})
     if evidence:
         await check_shared_evidence(batch, region_id, evidence, facts.calendar)
 
 
 #: An activity no event of the batch or before told of yet.
 _UNKNOWN = ActivityState()
-_CONTRIBUTION_COLUMNS = tuple(
-    stored_row(_UNKNOWN, "", "", "", "", region_days(Calendar("UTC", PeriodKind.QUARTERLY)), datetime.min)
-)
 
 
 def _lock_contributions_statement() -> Any:
@@ -314,5 +336,5 @@ _LOCK_CONTRIBUTIONS = _lock_contributions_statement()
 # Built once, and one statement for a batch's new activities and one for its stored ones, however
 # many (one JSON parameter). A row of twenty-one columns goes as an array of its values: read by
 # position from jsonb, it cost PostgreSQL ~18 µs where as an object it cost ~22 (session 25).
-_INSERT_CONTRIBUTIONS = insert_from_json_rows(contributions, _CONTRIBUTION_COLUMNS)
-_STORE_CONTRIBUTIONS = upsert(_INSERT_CONTRIBUTIONS, _CONTRIBUTION_COLUMNS, ("region_id", "activity_id"))
+_INSERT_CONTRIBUTIONS = insert_from_json_rows(contributions, CONTRIBUTION_COLUMNS)
+_STORE_CONTRIBUTIONS = upsert(_INSERT_CONTRIBUTIONS, CONTRIBUTION_COLUMNS, ("region_id", "activity_id"))

@@ -14,6 +14,13 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from services.scoring.domain.activity import ActivityStatus
+from services.scoring.service_layer.views.contribution_rows import (
+    DENOMINATOR,
+    OCCURRED_AT,
+    QUANTITY,
+    STATUS,
+    ContributionRow,
+)
 from services.scoring.service_layer.views.touches import ProgressKey, counted_keys
 
 #: The latest of a set of contributions in the views' order: (occurred_at, activity_id, quantity).
@@ -86,14 +93,14 @@ class ProgressDelta:
     latest_order: Order | None = None
     verified_latest_order: Order | None = None
 
-    def take_out(self, activity_id: str, row: dict[str, Any]) -> None:
+    def take_out(self, activity_id: str, row: ContributionRow) -> None:
         """Take out one activity as a contributions row described it before the batch."""
-        status = row["status"]
+        status = row[STATUS]
         if status == _REJECTED:
             self.rejected_count -= 1
             return
-        quantity: Decimal = row["quantity"]
-        denominator: Decimal = row["denominator"] or _ZERO
+        quantity: Decimal = row[QUANTITY]
+        denominator: Decimal = row[DENOMINATOR] or _ZERO
         self.count -= 1
         self.quantity -= quantity
         self.denominator -= denominator
@@ -133,18 +140,18 @@ def _with(withdrawn: AbstractSet[str], activity_id: str) -> set[str]:
     return {activity_id}
 
 
-def _added(activity_id: str, row: dict[str, Any]) -> _Added | None:
-    status = row["status"]
+def _added(activity_id: str, row: ContributionRow) -> _Added | None:
+    status = row[STATUS]
     if status == _REJECTED:
         return None
-    occurred_at: datetime = row["occurred_at"]
-    quantity: Decimal = row["quantity"]
+    occurred_at: datetime = row[OCCURRED_AT]
+    quantity: Decimal = row[QUANTITY]
     return _new_added(
         _Added,
         (
             status == _VERIFIED,
             quantity,
-            row["denominator"] or _ZERO,
+            row[DENOMINATOR] or _ZERO,
             (occurred_at - _EPOCH, activity_id),
             (occurred_at, activity_id, quantity),
         ),
@@ -155,8 +162,8 @@ def note_activity_change(
     deltas: dict[ProgressKey, ProgressDelta],
     activity_id: str,
     employee_id: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
+    before: ContributionRow | None,
+    after: ContributionRow | None,
 ) -> None:
     """Record how one activity's net change in a batch moves the totals of the rows it counts in.
 

@@ -11,6 +11,12 @@ from typing import Any, NamedTuple
 from sqlalchemy import String
 
 from services.scoring.adapters.sql_arrays import keys_table
+from services.scoring.service_layer.views.contribution_rows import (
+    INDICATOR_ID,
+    PERIOD,
+    REPORTED,
+    ContributionRow,
+)
 
 #: An (employee, indicator, period key) row of indicator_progress.
 ProgressKey = tuple[str, str, str]
@@ -53,12 +59,15 @@ def touch(touches: dict[Any, Touch], key: Any, event_id: str, at: datetime, coun
     touches[key] = _new_touch(Touch, (found[0] + count, event_id, at if at < earliest else earliest))
 
 
-def counted_keys(employee_id: str, row: dict[str, Any] | None) -> list[ProgressKey]:
+def counted_keys(employee_id: str, row: ContributionRow | None) -> list[ProgressKey]:
     """The progress rows an activity (a contributions row) counts in: its period's and its year's."""
-    if row is None or not row["reported"] or row["period"] is None:
+    if row is None or not row[REPORTED]:
         return []
-    period: str = row["period"]
-    return [(employee_id, row["indicator_id"], period), (employee_id, row["indicator_id"], period[:4])]
+    period: str | None = row[PERIOD]
+    if period is None:
+        return []
+    indicator_id: str = row[INDICATOR_ID]
+    return [(employee_id, indicator_id, period), (employee_id, indicator_id, period[:4])]
 
 
 def progress_keys_table() -> Any:
