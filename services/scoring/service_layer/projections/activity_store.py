@@ -30,6 +30,7 @@ from services.scoring.service_layer.projections.backlog import ActivityChange, R
 from services.scoring.service_layer.projections.evidence import check_shared_evidence
 from services.scoring.service_layer.projections.handling import divert_late
 from services.scoring.service_layer.views import (
+    ProgressKey,
     RegionFacts,
     counted_keys,
     exact,
@@ -223,7 +224,9 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
     region_id = facts.region_id
     activity_ids = sorted({change.activity_id for change in work.changes})
     states: dict[str, ActivityState] = {}
-    rows: dict[str, ContributionRow] = {}
+    # Each activity's row with the progress rows it counts in, asked once a row (the touches and
+    # the deltas both read them).
+    rows: dict[str, _Counted] = {}
     # Plain tuples of the table's columns (a SQLAlchemy row finds a column by position or name only
     # through Python): what ``stored_row`` builds.
     result = await session.execute(
@@ -231,15 +234,16 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
     )
     for stored in map(tuple, result):
         states[stored[ACTIVITY_ID]] = _state_of(stored)
-        rows[stored[ACTIVITY_ID]] = stored
+        rows[stored[ACTIVITY_ID]] = (stored, counted_keys(stored[EMPLOYEE_ID], stored))
     before_batch = dict(rows)  # each activity as the progress rows' stored totals count it
-    changed: dict[str, ContributionRow] = {}
+    changed: dict[str, _Counted] = {}
     evidence: list[tuple[ActivityChange, ActivityState]] = []
     updated_at = now()
     days = region_days(facts.calendar)
     for change in work.changes:
         envelope = change.envelope
-        row = rows.get(change.activity_id)
+        counted = rows.get(change.activity_id)
+        row = None if counted is None else counted[0]
         if row is not None and row[EMPLOYEE_ID] != change.employee_id:
             raise EventRejected(f"activity {change.activity_id} belongs to another employee")
         before = states.get(change.activity_id, _UNKNOWN)
@@ -267,14 +271,14 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
         if late is not None:
             await divert_late(session, envelope, change.event, period=late, subject_id=change.employee_id)
             continue
+        keys = counted_keys(change.employee_id, values)
         if not after.same_apart_from_evidence(before):  # evidence alone counts in no total
-            touched = counted_keys(change.employee_id, values)
-            if row is not None:  # same employee, checked above
-                touched = list({*counted_keys(change.employee_id, row), *touched})
+            # Same employee as the row's, checked above.
+            touched = keys if counted is None else list({*counted[1], *keys})
             for progress_key in touched:
                 touch(work.progress, progress_key, change.event_id, envelope.occurred_at)
         states[change.activity_id] = after
-        rows[change.activity_id] = changed[change.activity_id] = values
+        rows[change.activity_id] = changed[change.activity_id] = (values, keys)
         # Claims are checked once the activity is reported and whenever it names a new file,
         # whichever of the two arrives first.
         if (
@@ -286,10 +290,9 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
     # A replay refreshes its rows from the facts at its very end: what a change adds to the stored
     # totals (for the live refresh) would be thrown away.
     if batch.replay_backlog is None:
-        for activity_id, values in changed.items():
-            note_activity_change(
-                work.deltas, activity_id, values[EMPLOYEE_ID], before_batch.get(activity_id), values
-            )
+        for activity_id, (values, keys) in changed.items():
+            before_row, before_keys = before_batch.get(activity_id, _NOT_STORED)
+            note_activity_change(work.deltas, activity_id, before_row, before_keys, values, keys)
     if changed:
         # An activity the locked read did not find is inserted plainly: an upsert's speculative
         # insertion (a look-up of the key first, a confirmation record after) was paid by every new
@@ -301,7 +304,9 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
             if ids:
                 # The rows as ``json_rows`` writes them (each row's values in the statement's
                 # columns' order, a decimal as its text), already in that order.
-                arrays = orjson.dumps([changed[activity_id] for activity_id in ids], default=Decimal.__str__)
+                arrays = orjson.dumps(
+                    [changed[activity_id][0] for activity_id in ids], default=Decimal.__str__
+                )
                 await session.execute(statement, {"rows": arrays.decode()})
     if evidence:
         await check_shared_evidence(batch, region_id, evidence, facts.calendar)
@@ -309,6 +314,10 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
 
 #: An activity no event of the batch or before told of yet.
 _UNKNOWN = ActivityState()
+#: An activity's contributions row and the progress rows it counts in (``counted_keys``).
+_Counted = tuple[ContributionRow, list[ProgressKey]]
+#: What the batch read of an activity not stored yet: no row, counted nowhere.
+_NOT_STORED: tuple[None, list[ProgressKey]] = (None, [])
 
 
 def _lock_contributions_statement() -> Any:

@@ -21,7 +21,7 @@ from services.scoring.service_layer.views.contribution_rows import (
     STATUS,
     ContributionRow,
 )
-from services.scoring.service_layer.views.touches import ProgressKey, counted_keys
+from services.scoring.service_layer.views.touches import ProgressKey
 
 #: The latest of a set of contributions in the views' order: (occurred_at, activity_id, quantity).
 Latest = tuple[datetime, str, Decimal]
@@ -161,26 +161,26 @@ def _added(activity_id: str, row: ContributionRow) -> _Added | None:
 def note_activity_change(
     deltas: dict[ProgressKey, ProgressDelta],
     activity_id: str,
-    employee_id: str,
     before: ContributionRow | None,
-    after: ContributionRow | None,
+    before_keys: list[ProgressKey],
+    after: ContributionRow,
+    after_keys: list[ProgressKey],
 ) -> None:
     """Record how one activity's net change in a batch moves the totals of the rows it counts in.
 
-    The activity is taken out of the rows it counted in before the batch and put back into those it
-    counts in after it (its period's and its year's), what it adds computed once for both.
+    The activity is taken out of the rows it counted in before the batch (``before_keys``, its
+    ``counted_keys``) and put back into those it counts in after it (its period's and its year's),
+    what it adds computed once for both.
     """
     if before is not None:
-        for key in counted_keys(employee_id, before):
+        for key in before_keys:
             found = deltas.get(key)
             if found is None:
                 found = deltas[key] = ProgressDelta()
             found.take_out(activity_id, before)
-    keys = counted_keys(employee_id, after)
-    if keys:
-        assert after is not None
+    if after_keys:
         added = _added(activity_id, after)
-        for key in keys:
+        for key in after_keys:
             found = deltas.get(key)
             if found is None:
                 found = deltas[key] = ProgressDelta()
