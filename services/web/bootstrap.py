@@ -129,7 +129,7 @@ def install_page_errors(app: FastAPI, web: WebContext) -> None:
     @app.exception_handler(ApiProblem)
     async def api_problem(request: Request, exc: ApiProblem) -> Response:
         if exc.status == 404:
-            return pages.render(request, "errors/not_found.html", status_code=404)
+            return pages.not_found(request)
         if exc.status == 429:
             return pages.render(
                 request, "errors/too_many.html", {"retry_after": exc.retry_after or 60}, status_code=429
@@ -143,15 +143,15 @@ def install_page_errors(app: FastAPI, web: WebContext) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404:
-            return pages.render(request, "errors/not_found.html", status_code=404)
+            return pages.not_found(request)
         if exc.status_code == 405:
-            return pages.render(request, "errors/not_found.html", status_code=405)
+            return pages.not_found(request, status_code=405)
         return pages.render(request, "errors/problem.html", {"problem": None}, status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def bad_address(request: Request, _: RequestValidationError) -> Response:
         # Forms are read and checked by the pages themselves; this is a mangled address or query.
-        return pages.render(request, "errors/not_found.html", status_code=404)
+        return pages.not_found(request)
 
 
 class WebServer(GracefulServer):

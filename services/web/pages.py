@@ -137,3 +137,7 @@ class Pages:
         body = self._environments[language].get_template(template).render(context)
         RENDER_SECONDS.labels(template).observe(time.perf_counter() - started)
         return HTMLResponse(body, status_code=status_code, headers=dict(headers or {}))
+
+    def not_found(self, request: Request, status_code: int = 404) -> HTMLResponse:
+        """The page that says there is nothing here (an unknown address, or an id with no page)."""
+        return self.render(request, "errors/not_found.html", status_code=status_code)

@@ -95,7 +95,7 @@ async def start_provider_sign_in(
 ) -> Response:
     """Send the browser to the region's provider (authorization code flow with PKCE)."""
     if region_id not in web.settings.oidc_providers:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     try:
         url, state, pending = await web.oidc.start(
             region_id,
@@ -222,7 +222,7 @@ async def _demo_people(web: WebContext) -> list[dict[str, object]]:
 async def demo_sign_in_page(request: Request, web: Web) -> HTMLResponse:
     """The demo users by region and role (development only; production answers 404)."""
     if not web.settings.development_sign_in:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     return web.pages.render(
         request,
         "sign_in/demo.html",
@@ -234,7 +234,7 @@ async def demo_sign_in_page(request: Request, web: Web) -> HTMLResponse:
 async def demo_sign_in(request: Request, web: Web, form: CheckedForm) -> Response:
     """Sign in as the chosen demo user with a minted development token (development only)."""
     if not web.settings.development_sign_in:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     region_id, _, rest = str(form.get("user", "")).partition("|")
     role, _, employee_id = rest.partition("|")
     region = await web.regions.get(region_id)

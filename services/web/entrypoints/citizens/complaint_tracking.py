@@ -46,7 +46,7 @@ async def complaint_sent(
         await _tracked(web, request, profile, kode) if profile and kode and CODE.fullmatch(kode) else None
     )
     if profile is None or tracked is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     return web.pages.render(
         request,
         "citizens/complaint_sent.html",
@@ -89,7 +89,7 @@ async def complaint_reopen(request: Request, web: Web, form: CheckedForm) -> Res
     profile = await region_or_none(web, str(form.get("region", "")))
     code = str(form.get("kode", "")).strip()
     if profile is None or not CODE.fullmatch(code):
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     reason = str(form.get("reason", "")).strip()
     back = "/pengaduan/lacak?" + urlencode({"region": profile.region_id, "kode": code})
     if len(reason) < 5:

@@ -83,7 +83,7 @@ async def complaint_start(
         )
     profile = await region_or_none(web, region)
     if profile is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     draft = await web.drafts.get(draf, request.state.visitor) if draf else None
     if draf and draft is not None:
         values = draft.values | {"submission_id": draf}
@@ -99,7 +99,7 @@ async def complaint_services(
     """The form's service choice for one office (htmx swaps it in when the office changes)."""
     profile = await region_or_none(web, region)
     if profile is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     values = {"unit": unit if profile.unit(valid_id(unit)) else None}
     return web.pages.render(
         request,
@@ -149,7 +149,7 @@ async def complaint_check_form(request: Request, web: Web, form: CheckedForm) ->
     """Check the form and keep it as a draft (nothing sent yet); then the answers to check."""
     profile = await region_or_none(web, str(form.get("region", "")))
     if profile is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     values = {name: str(value) for name, value in form.items() if isinstance(value, str)}
     submission_id = values.get("submission_id", "")
     sent = await page_sent_to(web, submission_id)
@@ -189,7 +189,7 @@ async def complaint_check(request: Request, web: Web, region: Param = None, draf
     """Check your answers: each with a link back to change it, and the one button that sends."""
     profile = await region_or_none(web, region)
     if profile is None or not draf:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     sent = await page_sent_to(web, draf)
     if sent is not None:
         return sent
@@ -219,7 +219,7 @@ async def complaint_submit(request: Request, web: Web, form: CheckedForm) -> Res
     """File the checked complaint once; the confirmation with its tracking code."""
     profile = await region_or_none(web, str(form.get("region", "")))
     if profile is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     submission_id = str(form.get("submission_id", ""))
     draft = await claim_draft(web, request, profile, submission_id, _start_again(web, request, profile))
     if isinstance(draft, Response):

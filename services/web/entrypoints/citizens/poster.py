@@ -72,7 +72,7 @@ async def poster(region_id: str, unit_id: str, request: Request, web: Web, layan
     """The poster page, made to print on A4."""
     chosen = await _chosen(web, region_id, unit_id, layanan)
     if chosen is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     region, unit, service = chosen
     link = survey_link(web, region, unit, service)
     return web.pages.render(
@@ -96,7 +96,7 @@ async def poster_qr(
     """The poster's QR code alone, as an SVG file."""
     chosen = await _chosen(web, region_id, unit_id, layanan)
     if chosen is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     link = survey_link(web, *chosen)
     return Response(
         qr_svg(link, "QR"),

@@ -86,14 +86,14 @@ async def survey_start(
         return web.pages.render(request, "citizens/choose_region.html", {"regions": await web.regions.all()})
     profile = await region_or_none(web, region)
     if profile is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     if unit is None:
         return web.pages.render(
             request, "citizens/choose_unit.html", {"region": profile}, timezone=profile.timezone
         )
     chosen = profile.unit(valid_id(unit))
     if chosen is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     draft = await web.drafts.get(draf, request.state.visitor) if draf else None
     if draf and draft is not None and draft.values.get("unit") == chosen.unit_id:
         return _form_page(web, request, profile, chosen, draft.values | {"submission_id": draf}, {})
@@ -132,7 +132,7 @@ async def survey_check_form(request: Request, web: Web, form: CheckedForm) -> Re
     profile = await region_or_none(web, str(form.get("region", "")))
     unit = profile.unit(valid_id(str(form.get("unit", "")))) if profile else None
     if profile is None or unit is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     values = {name: str(value) for name, value in form.items() if isinstance(value, str)}
     submission_id = values.get("submission_id", "")
     sent = await page_sent_to(web, submission_id)
@@ -165,7 +165,7 @@ async def survey_check(
     profile = await region_or_none(web, region)
     chosen = profile.unit(valid_id(unit)) if profile else None
     if profile is None or chosen is None or not draf:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     sent = await page_sent_to(web, draf)
     if sent is not None:
         return sent
@@ -201,7 +201,7 @@ async def survey_submit(request: Request, web: Web, form: CheckedForm) -> Respon
     profile = await region_or_none(web, str(form.get("region", "")))
     unit = profile.unit(valid_id(str(form.get("unit", "")))) if profile else None
     if profile is None or unit is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     submission_id = str(form.get("submission_id", ""))
     draft = await claim_draft(
         web, request, profile, submission_id, _start_again(web, request, profile, unit.unit_id)
@@ -211,7 +211,7 @@ async def survey_submit(request: Request, web: Web, form: CheckedForm) -> Respon
     values = draft.values
     if values.get("unit") != unit.unit_id:  # a check page of another office's draft: sent from there
         await web.submissions.release(submission_id)
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     errors = _check(values, unit, web, request)  # the office's services may have changed meanwhile
     if errors:
         await web.submissions.release(submission_id)
@@ -259,7 +259,7 @@ async def survey_thanks(request: Request, web: Web, region: Param = None, unit: 
     profile = await region_or_none(web, region)
     chosen = profile.unit(valid_id(unit)) if profile else None
     if profile is None or chosen is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     return web.pages.render(
         request, "citizens/survey_thanks.html", {"region": profile, "unit": chosen}, timezone=profile.timezone
     )

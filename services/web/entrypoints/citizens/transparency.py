@@ -31,7 +31,7 @@ async def transparency(
     """The figures of the region's current period, or of the year or region's period asked for."""
     profile = await region_or_none(web, region_id)
     if profile is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     today = current_period(profile.period_kind, profile.timezone)
     # A year or one of the region's own periods: what feedback keeps the index for.
     period = chosen_period(periode, profile.period_kind, profile.timezone)

@@ -74,7 +74,7 @@ async def behaviour_page(
     region = await region_of(web, person)
     period = periode or current_quarter(region.timezone if region else None)
     if checked is None or not PERIOD.fullmatch(period):
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     return await _page(web, request, person, checked, period)
 
 
@@ -86,7 +86,7 @@ async def assess_behaviour(
     checked = checked_id(employee_id)
     period = str(form.get("period") or "")
     if checked is None or not PERIOD.fullmatch(period):
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     values = {name: str(form.get(name) or "").strip() for name, _ in CORE_VALUES} | {
         "note": str(form.get("note") or "").strip()
     }

@@ -91,7 +91,7 @@ async def _page(
     team = await load_team(web, person)
     found = _result_of(team, employee_id, result_id)
     if found is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     plan, result = found
     region = await region_of(web, person)
     return web.pages.render(
@@ -126,7 +126,7 @@ async def feedback_page(
     """A planned result of a team member: the feedback given on it and the form to give more."""
     employee, result = checked_id(employee_id), checked_id(result_id)
     if employee is None or result is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     return await _page(web, request, person, employee, result, sent=terkirim == "1")
 
 
@@ -154,7 +154,7 @@ async def give_feedback(
     """Give the feedback once; back to the result's page, which lists it."""
     employee, result = checked_id(employee_id), checked_id(result_id)
     if employee is None or result is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     values: dict[str, Any] = {
         "text": str(form.get("text") or "").strip(),
         "activity_ids": [str(value) for value in form.getlist("activity_ids") if isinstance(value, str)],

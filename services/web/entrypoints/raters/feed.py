@@ -158,7 +158,7 @@ async def verify_activity(
     next_page = local_next(form.get("next"), FEED)
     checked = checked_id(activity_id)
     if checked is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     try:
         verified = await web.apis.post_json(
             Service.REPORTING, f"/v1/activities/{checked}/verify", {}, token=person.access_token
@@ -211,7 +211,7 @@ async def reject_activity_page(
     """Rejecting on a page of its own (the feed's inline form is the same form)."""
     checked = checked_id(activity_id)
     if checked is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     return await _reject_page(web, request, person, checked, local_next(kembali, FEED))
 
 
@@ -223,7 +223,7 @@ async def reject_activity(
     next_page = local_next(form.get("next"), FEED)
     checked = checked_id(activity_id)
     if checked is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     reason = str(form.get("reason") or "").strip()
     error = reason_error(
         web,

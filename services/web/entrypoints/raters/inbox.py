@@ -135,7 +135,7 @@ async def plan_review(plan_id: str, request: Request, web: Web, person: WebSessi
     """A plan submitted to the rater: its results and targets, approve or send back with a reason."""
     plan = await _plan_for(web, person, plan_id)
     if plan is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     return await _plan_page(web, request, person, plan)
 
 
@@ -152,7 +152,7 @@ async def approve_plan(
     """Approve the plan; it becomes the employee's plan in force."""
     plan = await _plan_for(web, person, plan_id)
     if plan is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     try:
         await web.apis.request(
             Service.PLANNING, "POST", f"/v1/work-plans/{plan['plan_id']}/approve", token=person.access_token
@@ -171,7 +171,7 @@ async def reject_plan(
     """Send the plan back to the employee with the reason (required: it is what they correct)."""
     plan = await _plan_for(web, person, plan_id)
     if plan is None:
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     reason = str(form.get("reason") or "").strip()
     error = reason_error(
         web,

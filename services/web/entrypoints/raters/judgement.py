@@ -41,7 +41,7 @@ async def _page(
     )
     indicator = next((i for i in card["indicators"] if i["indicator_id"] == indicator_id), None)
     if indicator is None or not indicator.get("qualitative_target"):
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     team = await load_team(web, person)
     return web.pages.render(
         request,
@@ -74,7 +74,7 @@ async def judgement_page(
     region = await region_of(web, person)
     period = periode or current_quarter(region.timezone if region else None)
     if employee is None or indicator is None or not PERIOD.fullmatch(period):
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     return await _page(web, request, person, employee, indicator, period)
 
 
@@ -91,7 +91,7 @@ async def judge(
     employee, indicator = checked_id(employee_id), checked_id(indicator_id)
     period = str(form.get("period") or "")
     if employee is None or indicator is None or not PERIOD.fullmatch(period):
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     values = {name: str(form.get(name) or "").strip() for name in ("judgement", "note")}
     errors: dict[str, str] = {}
     if values["judgement"] not in {value for value, _ in JUDGEMENTS}:

@@ -127,7 +127,7 @@ async def rating_page(
     region = await region_of(web, person)
     period = periode or current_quarter(region.timezone if region else None)
     if checked is None or not PERIOD.fullmatch(period):
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     return await _page(web, request, person, checked, period, decided=keputusan == "tersimpan")
 
 
@@ -139,7 +139,7 @@ async def decide_rating(
     checked = checked_id(employee_id)
     period = str(form.get("period") or "")
     if checked is None or not PERIOD.fullmatch(period):
-        return web.pages.render(request, "errors/not_found.html", status_code=404)
+        return web.pages.not_found(request)
     values = {
         name: str(form.get(name) or "").strip() for name in ("result_rating", "behaviour_rating", "reason")
     }
