@@ -5,6 +5,10 @@ With the keys table flattened into the statement, each look-up compared the plan
 the expression ``key ->> 0``, and the planner found the region's scan by the primary key as cheap
 as the employee's index, and chose it: each key scanned the region's plans (the consumer bench's
 PostgreSQL CPU an event doubled, session 25). ``keys_table`` keeps the keys a table of their own.
+
+The table keeps the real one's region policy, forced, as the service role meets it: under it only
+leakproof conditions reach an index (a look-up by row comparisons planned well without it and
+filtered the region's rows with it, session 27).
 """
 
 from __future__ import annotations
@@ -17,9 +21,26 @@ from sqlalchemy import text
 
 from services.scoring.adapters.sql_arrays import key_rows
 from services.scoring.service_layer.views.summary_inputs import _PLANS_IN_FORCE
+from shared.db import SEE_ALL_REGIONS
+from shared.migrations import REGION_POLICY
 from tests.integration.test_scoring_contributions_plan import index_scans
 
 pytestmark = pytest.mark.integration
+
+
+async def region_policy_as_in_production(connection: Any, table: str) -> None:
+    """The temporary ``table`` secured as ``scoring.<table>`` is, the transaction seeing every region."""
+    predicate = await connection.scalar(
+        text(
+            "SELECT pg_get_expr(polqual, polrelid) FROM pg_policy"
+            " WHERE polrelid = CAST(:table AS regclass) AND polname = :policy"
+        ),
+        {"table": f"scoring.{table}", "policy": REGION_POLICY},
+    )
+    assert predicate, f"scoring.{table} has no {REGION_POLICY} policy"
+    await connection.execute(text(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY"))
+    await connection.execute(text(f"CREATE POLICY {REGION_POLICY} ON {table} USING ({predicate})"))
+    await connection.execute(SEE_ALL_REGIONS)
 
 
 def sql_literal(value: str | int) -> str:
@@ -44,6 +65,7 @@ async def test_the_plans_in_force_are_looked_up_by_employee_before_analyze(start
                 " SELECT 'p-' || n, 'r', 'e-' || n, 2026, true, false, true FROM generate_series(0, 499) n"
             )
         )
+        await region_policy_as_in_production(connection, "plans")
         await connection.exec_driver_sql(f"PREPARE look_up AS {compiled}")
         try:
             # EXECUTE takes no parameters of the protocol: its arguments as literals.
