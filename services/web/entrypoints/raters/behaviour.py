@@ -10,7 +10,8 @@ from services.web.access import CheckedForm, PageRoute
 from services.web.adapters.services_api import ApiProblem, Service
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web, WebContext
-from services.web.entrypoints.raters.common import PeriodParam, Rater, checked_id, load_team, region_of
+from services.web.entrypoints.employees.common import region_of
+from services.web.entrypoints.raters.common import PeriodParam, Rater, checked_id, load_team
 from services.web.entrypoints.raters.rating import PERIOD, current_quarter
 from services.web.i18n import N_
 

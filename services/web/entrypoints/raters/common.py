@@ -1,4 +1,5 @@
-"""What every rater page shares: the rater's region, their team's names and plans, the decision banner.
+"""What every rater page shares: their team's names and plans, the decision banner (the region is
+employees.common's region_of, as for every signed-in person).
 
 Activities and plans carry ids; a rater reads names. The team (planning's employees the rater
 supervises) and the plans they may see (theirs and their team's) are read once per page with the
@@ -14,7 +15,6 @@ from typing import Annotated, Any
 from fastapi import Query, Request
 
 from services.web.access import person_required
-from services.web.adapters.regions import RegionProfile
 from services.web.adapters.services_api import Service
 from services.web.adapters.sessions import WebSession
 from services.web.context import WebContext
@@ -81,11 +81,6 @@ def plan_in_force(team: Team, employee_id: str) -> dict[str, Any] | None:
     """The member's approved plan of the latest year and version (its results take feedback), or None."""
     approved = [p for p in team.plans if p["employee_id"] == employee_id and p["status"] == "approved"]
     return max(approved, key=lambda plan: (plan["year"], plan["version"]), default=None)
-
-
-async def region_of(web: WebContext, person: WebSession) -> RegionProfile | None:
-    """The rater's region (its name and time zone)."""
-    return await web.regions.get(person.region_id) if person.region_id else None
 
 
 def local_next(target: object, default: str) -> str:

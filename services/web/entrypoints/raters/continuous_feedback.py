@@ -20,13 +20,13 @@ from services.web.adapters.sessions import WebSession
 from services.web.adapters.submissions import PENDING
 from services.web.context import Web, WebContext
 from services.web.entrypoints.citizens.common import new_submission_id
+from services.web.entrypoints.employees.common import region_of
 from services.web.entrypoints.raters.common import (
     Rater,
     Team,
     checked_id,
     load_team,
     plan_in_force,
-    region_of,
 )
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)

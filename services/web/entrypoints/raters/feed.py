@@ -25,6 +25,7 @@ from services.web.adapters.feed_relay import unavailable_stream
 from services.web.adapters.services_api import ApiProblem, Service, ServiceUnreachable
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web, WebContext
+from services.web.entrypoints.employees.common import region_of
 from services.web.entrypoints.raters.common import (
     FEED,
     Rater,
@@ -32,7 +33,6 @@ from services.web.entrypoints.raters.common import (
     load_team,
     local_next,
     reason_error,
-    region_of,
 )
 from services.web.i18n import N_
 

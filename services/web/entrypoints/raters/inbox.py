@@ -18,6 +18,7 @@ from services.web.access import CheckedForm, PageRoute
 from services.web.adapters.services_api import ApiProblem, Service
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web, WebContext
+from services.web.entrypoints.employees.common import region_of
 from services.web.entrypoints.raters.common import (
     INBOX,
     Rater,
@@ -26,7 +27,6 @@ from services.web.entrypoints.raters.common import (
     load_team,
     plan_in_force,
     reason_error,
-    region_of,
 )
 from services.web.i18n import N_
 

@@ -12,7 +12,8 @@ from services.web.access import CheckedForm, PageRoute
 from services.web.adapters.services_api import ApiProblem, Service
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web, WebContext
-from services.web.entrypoints.raters.common import PeriodParam, Rater, checked_id, load_team, region_of
+from services.web.entrypoints.employees.common import region_of
+from services.web.entrypoints.raters.common import PeriodParam, Rater, checked_id, load_team
 from services.web.entrypoints.raters.rating import JUDGEMENT_NAMES, PERIOD, current_quarter
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
