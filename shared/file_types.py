@@ -2,6 +2,7 @@
 
 The web process looks at a citizen's photo before sending it on, and feedback decides again when it
 stores it: both ask this one function, so the page never accepts what the service then refuses.
+Reporting's evidence check asks it too, and adds the documents and HEIC photos evidence accepts.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from shared.file_types import sniff_photo_type
 from shared.refusals import Refusal, RefusalKind
 
 #: What field apps attach: photos (JPEG, PNG, WebP, and HEIC from iPhones) and scanned documents (PDF).
@@ -22,15 +23,16 @@ SNIFF_BYTES = 16
 
 
 def sniff_content_type(head: bytes) -> str | None:
-    """The content type the leading bytes (magic numbers) reveal, among the allowed ones."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
+    """The content type the leading bytes (magic numbers) reveal, among the allowed ones.
+
+    The photos every upload accepts (JPEG, PNG, WebP) are the shared ``sniff_photo_type``'s; evidence
+    adds scanned documents (PDF) and iPhone photos (HEIC).
+    """
+    photo_type = sniff_photo_type(head)
+    if photo_type is not None:
+        return photo_type
     if head.startswith(b"%PDF-"):
         return "application/pdf"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
     if head[4:8] == b"ftyp" and head[8:12] in _HEIC_BRANDS:
         return "image/heic"
     return None
