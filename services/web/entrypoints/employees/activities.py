@@ -30,6 +30,7 @@ from services.web.entrypoints.employees.common import (
     parse_number,
     region_of,
     this_year,
+    timezone_of,
 )
 from services.web.i18n import Formatter
 
@@ -77,13 +78,12 @@ async def _page(
             ],
             "recent": recent["items"],
             # The form's own id and moment: a resent form is the same report (a duplicate, not a second).
-            "values": values
-            or {"activity_id": uuid.uuid4().hex, "occurred_at": _now(region.timezone if region else None)},
+            "values": values or {"activity_id": uuid.uuid4().hex, "occurred_at": _now(timezone_of(region))},
             "errors": errors or {},
             "sent": request.query_params.get("terkirim"),
         },
         status_code=status_code,
-        timezone=region.timezone if region else None,
+        timezone=timezone_of(region),
     )
 
 
@@ -157,7 +157,7 @@ async def report_activity(
         for key in ("activity_id", "occurred_at", "indicator", "quantity", "note", "latitude", "longitude")
     }
     if not errors:
-        body["occurred_at"] = _moment(values["occurred_at"]) or _now(region.timezone if region else None)
+        body["occurred_at"] = _moment(values["occurred_at"]) or _now(timezone_of(region))
         try:
             await web.apis.post_json(Service.REPORTING, "/v1/activities", body, token=person.access_token)
         except ApiProblem as problem:

@@ -24,6 +24,11 @@ async def region_of(web: WebContext, person: WebSession) -> RegionProfile | None
     return await web.regions.get(person.region_id) if person.region_id else None
 
 
+def timezone_of(region: RegionProfile | None) -> str | None:
+    """The region's time zone for dates on its pages; None (the default zone) for a person without one."""
+    return region.timezone if region else None
+
+
 def this_year(region: RegionProfile | None) -> int:
     """The current year in the region's zone (on 31 December at 23.00 WIB it is already next year in WIT)."""
     return datetime.now(ZoneInfo(region.timezone) if region else None).year

@@ -13,7 +13,7 @@ from services.web.access import PageRoute
 from services.web.adapters.services_api import ApiProblem, Service
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web
-from services.web.entrypoints.employees.common import Employee, region_of
+from services.web.entrypoints.employees.common import Employee, region_of, timezone_of
 from services.web.periods import DEFAULT_KIND, chosen_period, current_period, period_choices
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -36,7 +36,7 @@ async def my_scorecard(
     """The period's scorecard: the region's current period in its zone unless another is chosen (a
     year, or one of the region's periods: what scoring keeps scorecards for)."""
     region = await region_of(web, person)
-    timezone = region.timezone if region else None
+    timezone = timezone_of(region)
     kind = region.period_kind if region else DEFAULT_KIND
     period = chosen_period(periode, kind, timezone)
     me, token = person.employee_id, person.access_token

@@ -11,7 +11,7 @@ from services.web.access import CheckedForm, PageRoute
 from services.web.adapters.services_api import ApiProblem, Service
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web, WebContext
-from services.web.entrypoints.employees.common import Employee, latest_plan, region_of, this_year
+from services.web.entrypoints.employees.common import Employee, latest_plan, region_of, this_year, timezone_of
 from services.web.entrypoints.employees.work_plan_form import (
     MAX_INDICATORS,
     MAX_RESULTS,
@@ -44,7 +44,7 @@ async def my_work_plan(
         request,
         "employees/work_plan.html",
         {"plan": plan, "year": year, "quarters": QUARTERS},
-        timezone=region.timezone if region else None,
+        timezone=timezone_of(region),
     )
 
 
@@ -65,7 +65,7 @@ async def _form_page(
         "employees/work_plan_form.html",
         {"plan": plan, "year": year, "rows": rows, "errors": errors or {}, "quarters": QUARTERS},
         status_code=status_code,
-        timezone=region.timezone if region else None,
+        timezone=timezone_of(region),
     )
 
 

@@ -20,7 +20,7 @@ from services.web.adapters.sessions import WebSession
 from services.web.adapters.submissions import PENDING
 from services.web.context import Web, WebContext
 from services.web.entrypoints.citizens.common import new_submission_id
-from services.web.entrypoints.employees.common import region_of
+from services.web.entrypoints.employees.common import region_of, timezone_of
 from services.web.entrypoints.raters.common import (
     Rater,
     Team,
@@ -110,7 +110,7 @@ async def _page(
             "sent": sent,
         },
         status_code=status_code,
-        timezone=region.timezone if region else None,
+        timezone=timezone_of(region),
     )
 
 

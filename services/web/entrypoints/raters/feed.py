@@ -25,7 +25,7 @@ from services.web.adapters.feed_relay import unavailable_stream
 from services.web.adapters.services_api import ApiProblem, Service, ServiceUnreachable
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web, WebContext
-from services.web.entrypoints.employees.common import region_of
+from services.web.entrypoints.employees.common import region_of, timezone_of
 from services.web.entrypoints.raters.common import (
     FEED,
     Rater,
@@ -72,7 +72,7 @@ async def team_feed(
             "outcome": keputusan,
             "outcome_name": team.name(pegawai) if pegawai else None,
         },
-        timezone=region.timezone if region else None,
+        timezone=timezone_of(region),
     )
 
 
@@ -105,7 +105,7 @@ async def team_feed_stream(
         upstream = await _open_upstream(web, person, last_event_id or sejak)
     except (ServiceUnreachable, ApiProblem):
         return StreamingResponse(unavailable_stream(), media_type="text/event-stream", headers=SSE_HEADERS)
-    timezone = region.timezone if region else None
+    timezone = timezone_of(region)
     loaded_at = time.monotonic()
 
     async def render(data: str) -> str:
@@ -196,7 +196,7 @@ async def _reject_page(
             "errors": errors or {},
         },
         status_code=status_code,
-        timezone=region.timezone if region else None,
+        timezone=timezone_of(region),
     )
 
 

@@ -18,7 +18,7 @@ from services.web.access import CheckedForm, PageRoute
 from services.web.adapters.services_api import ApiProblem, Service
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web, WebContext
-from services.web.entrypoints.employees.common import region_of
+from services.web.entrypoints.employees.common import region_of, timezone_of
 from services.web.entrypoints.raters.common import (
     INBOX,
     Rater,
@@ -90,7 +90,7 @@ async def inbox(
             "outcome": keputusan,
             "outcome_name": team.name(pegawai) if pegawai else None,
         },
-        timezone=region.timezone if region else None,
+        timezone=timezone_of(region),
     )
 
 
@@ -126,7 +126,7 @@ async def _plan_page(
             "errors": errors or {},
         },
         status_code=status_code,
-        timezone=region.timezone if region else None,
+        timezone=timezone_of(region),
     )
 
 

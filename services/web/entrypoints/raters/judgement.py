@@ -12,7 +12,7 @@ from services.web.access import CheckedForm, PageRoute
 from services.web.adapters.services_api import ApiProblem, Service
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web, WebContext
-from services.web.entrypoints.employees.common import region_of
+from services.web.entrypoints.employees.common import region_of, timezone_of
 from services.web.entrypoints.raters.common import PeriodParam, Rater, checked_id, load_team
 from services.web.entrypoints.raters.rating import JUDGEMENT_NAMES, PERIOD, current_quarter
 
@@ -57,7 +57,7 @@ async def _page(
             "errors": errors or {},
         },
         status_code=status_code,
-        timezone=region.timezone if region else None,
+        timezone=timezone_of(region),
     )
 
 
@@ -73,7 +73,7 @@ async def judgement_page(
     """The indicator's target in words and the rater's judgement of it this period."""
     employee, indicator = checked_id(employee_id), checked_id(indicator_id)
     region = await region_of(web, person)
-    period = periode or current_quarter(region.timezone if region else None)
+    period = periode or current_quarter(timezone_of(region))
     if employee is None or indicator is None or not PERIOD.fullmatch(period):
         return web.pages.not_found(request)
     return await _page(web, request, person, employee, indicator, period)

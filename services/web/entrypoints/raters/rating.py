@@ -21,7 +21,7 @@ from services.web.access import CheckedForm, PageRoute
 from services.web.adapters.services_api import ApiProblem, Service
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web, WebContext
-from services.web.entrypoints.employees.common import region_of
+from services.web.entrypoints.employees.common import region_of, timezone_of
 from services.web.entrypoints.raters.common import PeriodParam, Rater, checked_id, load_team
 from services.web.i18n import N_
 
@@ -110,7 +110,7 @@ async def _page(
             "decided": decided,
         },
         status_code=status_code,
-        timezone=region.timezone if region else None,
+        timezone=timezone_of(region),
     )
 
 
@@ -126,7 +126,7 @@ async def rating_page(
     """The proposal and its reasons; confirm it or choose other ratings with a reason."""
     checked = checked_id(employee_id)
     region = await region_of(web, person)
-    period = periode or current_quarter(region.timezone if region else None)
+    period = periode or current_quarter(timezone_of(region))
     if checked is None or not PERIOD.fullmatch(period):
         return web.pages.not_found(request)
     return await _page(web, request, person, checked, period, decided=keputusan == "tersimpan")
