@@ -13,7 +13,7 @@ import random
 import time
 import uuid
 from collections import deque
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -134,8 +134,7 @@ class Submitter:
         try:
             response = await self._http.post(
                 "/v1/activities",
-                content=orjson.dumps(body),
-                headers=employee.headers | {"content-type": "application/json"},
+                **json_request(body, employee.headers),
             )
         except httpx.HTTPError as exc:
             outcome.failed += 1
@@ -165,8 +164,7 @@ class Submitter:
         try:
             response = await self._http.post(
                 "/v1/activities/batch",
-                content=orjson.dumps({"items": items}),
-                headers=employee.headers | {"content-type": "application/json"},
+                **json_request({"items": items}, employee.headers),
             )
         except httpx.HTTPError as exc:
             outcome.failed += len(items)
@@ -198,6 +196,11 @@ class Submitter:
         self._ledger.activity(body["activity_id"], employee.region_id, employee.employee_id, body["quantity"])
         if kind is not None:
             self._ledger.answered[kind] += 1
+
+
+def json_request(body: Any, headers: Mapping[str, str]) -> dict[str, Any]:
+    """A JSON request's options for httpx: the body encoded by orjson and labelled as JSON."""
+    return {"content": orjson.dumps(body), "headers": {**headers, "content-type": "application/json"}}
 
 
 def error_code(response: httpx.Response) -> str:

@@ -18,9 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import orjson
 
-from kinerja.simulate.activities import ActivityFactory, Submitter, error_code
+from kinerja.simulate.activities import ActivityFactory, Submitter, error_code, json_request
 from kinerja.simulate.ledger import AnsweredSurvey, Ledger
 from kinerja.simulate.outcome import Outcome
 from kinerja.simulate.pacing import open_loop
@@ -220,8 +219,7 @@ class MixedLoad:
             self.clients.feedback,
             "POST",
             f"/v1/public/regions/{unit.region_id}/units/{unit.unit_id}/survey-responses",
-            content=orjson.dumps(body),
-            headers=citizen | {"content-type": "application/json"},
+            **json_request(body, citizen),
         )
         if response is None:
             return True
@@ -239,8 +237,7 @@ class MixedLoad:
             self.clients.feedback,
             "POST",
             f"/v1/public/regions/{unit.region_id}/complaints",
-            content=orjson.dumps(body),
-            headers=citizen | {"content-type": "application/json"},
+            **json_request(body, citizen),
         )
         if response is None:
             return True
