@@ -299,8 +299,13 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
         # activity. Its events are keyed by its employee, so one consumer applies them (in a
         # rebalance the inbox's rows make the second wait); if another transaction inserted it
         # meanwhile, the insert fails and the batch is retried, and reads it then.
+        # In the lock's order (the batch's ids, sorted once).
         for statement, found in ((_INSERT_CONTRIBUTIONS, False), (_STORE_CONTRIBUTIONS, True)):
-            ids = [activity_id for activity_id in sorted(changed) if (activity_id in before_batch) is found]
+            ids = [
+                activity_id
+                for activity_id in activity_ids
+                if activity_id in changed and (activity_id in before_batch) is found
+            ]
             if ids:
                 # The rows as ``json_rows`` writes them (each row's values in the statement's
                 # columns' order, a decimal as its text), already in that order.
