@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +32,7 @@ from services.scoring.service_layer.views import (
     ProgressKey,
     RegionFacts,
     counted_keys,
+    decimal_of,
     exact,
     note_activity_change,
     now,
@@ -163,8 +163,8 @@ def stored_row(
         offset = _OFFSET_MINUTES.get(occurred_at.utcoffset())
         if offset is None:  # a new offset (none at all is refused, never kept)
             offset = _OFFSET_MINUTES[occurred_at.utcoffset()] = utc_offset_minutes(occurred_at)
-        quantity = _decimal(measure.quantity)
-        denominator = None if measure.denominator is None else _decimal(measure.denominator)
+        quantity = decimal_of(measure.quantity)
+        denominator = None if measure.denominator is None else decimal_of(measure.denominator)
     # In the order of ``CONTRIBUTION_COLUMNS`` (tests/unit/scoring/test_stored_row_periods.py
     # reads each value back by its column's name).
     return (
@@ -192,13 +192,6 @@ def stored_row(
         event_id,
         updated_at,
     )
-
-
-def _decimal(value: Fraction) -> Decimal:
-    # Most quantities are whole: no division then.
-    if value.denominator == 1:
-        return Decimal(value.numerator)
-    return Decimal(value.numerator) / Decimal(value.denominator)
 
 
 def _late_period(facts: RegionFacts, stored: str | None, new: str | None, at: datetime) -> str | None:

@@ -37,7 +37,7 @@ from services.scoring.service_layer.views.touches import (
     counted_keys,
     touch,
 )
-from services.scoring.service_layer.views.values import exact, now, to_decimal
+from services.scoring.service_layer.views.values import decimal_of, exact, now, to_decimal
 
 __all__ = [
     "EmployeeYear",
@@ -50,6 +50,7 @@ __all__ = [
     "calendar",
     "closures",
     "counted_keys",
+    "decimal_of",
     "employee_assignment",
     "employees_today",
     "exact",
