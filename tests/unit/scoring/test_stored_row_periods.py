@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -111,3 +112,26 @@ def test_each_position_is_named_as_its_column() -> None:
         if name.isupper() and name != "CONTRIBUTION_COLUMNS"
     }
     assert positions == {name: position for position, name in enumerate(CONTRIBUTION_COLUMNS)}
+
+
+def test_a_time_in_a_zone_whose_offset_varies_keeps_its_own_offset() -> None:
+    """Offsets are remembered by fixed-offset zones only: Berlin's winter and summer times differ."""
+    days = region_days(Calendar("Asia/Jakarta", PeriodKind.QUARTERLY))
+    berlin = ZoneInfo("Europe/Berlin")
+    for occurred_at, minutes in (
+        (datetime(2026, 1, 15, 9, tzinfo=berlin), 60),
+        (datetime(2026, 7, 15, 9, tzinfo=berlin), 120),
+    ):
+        state = ActivityState().reported(
+            ActivityIdentity("e-1", "i-1", "r-1"),
+            _measure(occurred_at, Decimal(1), None),
+            Stamp(occurred_at, "ev-1"),
+        )
+        row = dict(
+            zip(
+                CONTRIBUTION_COLUMNS,
+                stored_row(state, "a-1", "e-1", "ev-1", "r", days, occurred_at),
+                strict=True,
+            )
+        )
+        assert row["occurred_utc_offset"] == minutes
