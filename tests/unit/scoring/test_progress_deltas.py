@@ -11,7 +11,9 @@ JAKARTA = timezone(timedelta(hours=7))
 JAYAPURA = timezone(timedelta(hours=9))
 
 
-def _row(at: datetime, quantity: int, status: str = "UNVERIFIED") -> ContributionRow:
+def _row(
+    at: datetime, quantity: int, status: str = "UNVERIFIED", denominator: Decimal | None = None
+) -> ContributionRow:
     values = {
         "reported": True,
         "period": "2026-Q2",
@@ -19,7 +21,7 @@ def _row(at: datetime, quantity: int, status: str = "UNVERIFIED") -> Contributio
         "status": status,
         "occurred_at": at,
         "quantity": Decimal(quantity),
-        "denominator": None,
+        "denominator": denominator,
     }
     return tuple(values.get(name) for name in CONTRIBUTION_COLUMNS)
 
@@ -71,3 +73,22 @@ def test_taking_out_keeps_each_delta_its_own_withdrawn_set() -> None:
     assert delta.withdrawn == {"a-1", "a-2"}
     assert delta.verified_withdrawn == {"a-1"}
     assert ProgressDelta().withdrawn == frozenset()  # the class's empty set, untouched
+
+
+def test_denominators_are_summed_where_activities_have_them() -> None:
+    deltas: dict[ProgressKey, ProgressDelta] = {}
+    at = datetime(2026, 5, 4, 12, tzinfo=UTC)
+    _note(deltas, "a-1", None, _row(at, 3, "VERIFIED", Decimal("4.0000")))
+    _note(deltas, "a-2", None, _row(at, 1))
+    _note(
+        deltas, "a-3", _row(at, 2, "VERIFIED", Decimal("2.5000")), _row(at, 2, "REJECTED", Decimal("2.5000"))
+    )
+    _note(deltas, "a-4", _row(at, 5, denominator=Decimal(0)), _row(at, 6, denominator=Decimal("0.5000")))
+    delta = deltas[("e-1", "i-1", "2026")]
+    assert (delta.count, delta.quantity, delta.denominator) == (1, Decimal(3), Decimal("2.0000"))
+    assert (delta.verified_count, delta.verified_quantity, delta.verified_denominator) == (
+        0,
+        Decimal(1),
+        Decimal("1.5000"),
+    )
+    assert delta.rejected_count == 1

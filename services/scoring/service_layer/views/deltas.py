@@ -56,7 +56,8 @@ class _Added(NamedTuple):
 
     verified: bool
     quantity: Decimal
-    denominator: Decimal
+    #: None when the activity has none (nothing to add).
+    denominator: Decimal | None
     order: Order
     latest: Latest
 
@@ -100,15 +101,18 @@ class ProgressDelta:
             self.rejected_count -= 1
             return
         quantity: Decimal = row[QUANTITY]
-        denominator: Decimal = row[DENOMINATOR] or _ZERO
+        # Most activities have no denominator: no decimal zero added, ~400 instructions a sum.
+        denominator: Decimal | None = row[DENOMINATOR]
         self.count -= 1
         self.quantity -= quantity
-        self.denominator -= denominator
+        if denominator:
+            self.denominator -= denominator
         self.withdrawn = _with(self.withdrawn, activity_id)
         if status == _VERIFIED:
             self.verified_count -= 1
             self.verified_quantity -= quantity
-            self.verified_denominator -= denominator
+            if denominator:
+                self.verified_denominator -= denominator
             self.verified_withdrawn = _with(self.verified_withdrawn, activity_id)
 
     def put_back(self, added: _Added | None) -> None:
@@ -120,14 +124,16 @@ class ProgressDelta:
         verified, quantity, denominator, order, latest = added
         self.count += 1
         self.quantity += quantity
-        self.denominator += denominator
+        if denominator:
+            self.denominator += denominator
         # Of equal places the one kept stays (an activity's place is unique: its id is in it).
         if self.latest_order is None or order > self.latest_order:
             self.latest_order, self.latest = order, latest
         if verified:
             self.verified_count += 1
             self.verified_quantity += quantity
-            self.verified_denominator += denominator
+            if denominator:
+                self.verified_denominator += denominator
             if self.verified_latest_order is None or order > self.verified_latest_order:
                 self.verified_latest_order, self.verified_latest = order, latest
 
@@ -151,7 +157,7 @@ def _added(activity_id: str, row: ContributionRow) -> _Added | None:
         (
             status == _VERIFIED,
             quantity,
-            row[DENOMINATOR] or _ZERO,
+            row[DENOMINATOR],
             (occurred_at - _EPOCH, activity_id),
             (occurred_at, activity_id, quantity),
         ),
