@@ -32,7 +32,7 @@ def test_an_instant_is_stored_in_the_calendars_period_with_its_sent_offset(regio
     days = region_days(region_calendar)
     offsets = [timezone(timedelta(minutes=minutes)) for minutes in (-210, 0, 345, 420, 540)]
     start = datetime(2025, 12, 30, tzinfo=UTC)
-    updated_at = datetime.now(UTC)
+    updated_at = datetime.now(UTC).isoformat()
     for step in range(0, 24 * 60 * 460, 37):  # every 37 minutes over more than a year
         occurred_at = (start + timedelta(minutes=step)).astimezone(offsets[step % len(offsets)])
         state = ActivityState().reported(
@@ -59,7 +59,7 @@ def test_a_time_without_its_offset_is_refused() -> None:
         ActivityIdentity("e-1", "i-1", "r-1"), _measure(naive, Decimal(3), None), Stamp(naive, "ev-1")
     )
     with pytest.raises(ValueError, match="offset"):
-        stored_row(state, "a-1", "e-1", "ev-1", "r", days, datetime.now(UTC))
+        stored_row(state, "a-1", "e-1", "ev-1", "r", days, datetime.now(UTC).isoformat())
 
 
 def test_a_row_holds_each_value_in_its_columns_place() -> None:
@@ -78,7 +78,7 @@ def test_a_row_holds_each_value_in_its_columns_place() -> None:
         )
         .verified_at(verified)
     )
-    updated_at = datetime(2026, 4, 3, tzinfo=UTC)
+    updated_at = datetime(2026, 4, 3, tzinfo=UTC).isoformat()
     row = stored_row(state, "a-1", "e-1", "ev-2", "region-1", days, updated_at)
     assert dict(zip(CONTRIBUTION_COLUMNS, row, strict=True)) == {
         "activity_id": "a-1",
@@ -130,7 +130,7 @@ def test_a_time_in_a_zone_whose_offset_varies_keeps_its_own_offset() -> None:
         row = dict(
             zip(
                 CONTRIBUTION_COLUMNS,
-                stored_row(state, "a-1", "e-1", "ev-1", "r", days, occurred_at),
+                stored_row(state, "a-1", "e-1", "ev-1", "r", days, occurred_at.isoformat()),
                 strict=True,
             )
         )
