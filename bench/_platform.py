@@ -8,6 +8,7 @@ with only the components a benchmark needs.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
@@ -17,7 +18,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Collection, Coroutine, Iterator
+from collections.abc import Callable, Collection, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -281,6 +282,38 @@ def stage(message: str) -> None:
     """Say what the benchmark is doing now (stderr, so the figures on stdout stay clean)."""
     sys.stderr.write(f"[{time.monotonic() - _STARTED:6.1f}s] {message}\n")
     sys.stderr.flush()
+
+
+def parse_sized_options(
+    parser: argparse.ArgumentParser,
+    sizes: Mapping[str, tuple[Any, Any]],
+    argv: Sequence[str] | None = None,
+) -> argparse.Namespace:
+    """The command line under every bench's one ``--quick`` rule: an option given explicitly wins;
+    ``--quick`` sets only the sizes not given (their full size without it).
+
+    ``sizes`` maps each sized option (its ``dest``, added with no default so that None means "not
+    given") to its (full, ``--quick``) values; ``--help`` lists them with the rule.
+    """
+    for name in sizes:
+        if parser.get_default(name) is not None:
+            raise ValueError(f"{name} has a default of its own: --quick could not tell it was not given")
+
+    def shown(value: Any) -> str:
+        return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+    rows = "\n".join(
+        f"  --{name.replace('_', '-'):<14} {shown(full):>12} {shown(quick):>12}"
+        for name, (full, quick) in sizes.items()
+    )
+    rule = "Sizes (full, --quick): an option given explicitly wins; --quick sets only the sizes not given."
+    rule += "\n" + rows
+    parser.epilog = f"{parser.epilog}\n\n{rule}" if parser.epilog else rule
+    args = parser.parse_args(argv)
+    for name, (full, quick) in sizes.items():
+        if getattr(args, name) is None:
+            setattr(args, name, quick if args.quick else full)
+    return args
 
 
 def run_on_platform(run: Callable[[Any, BenchPlatform], Coroutine[Any, Any, None]], args: Any) -> None:

@@ -39,6 +39,7 @@ from bench._platform import (
     CpuMeter,
     figure,
     machine_line,
+    parse_sized_options,
     process_ids,
     run_on_platform,
 )
@@ -281,7 +282,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="small sizes, under a minute")
-    parser.add_argument("--events", type=int, default=200_000, help="events to drain")
+    parser.add_argument("--events", type=int, help="events to drain")
     parser.add_argument(
         "--profile", action="store_true", help="profile the relay (cProfile, CPU time) and print it"
     )
@@ -290,9 +291,7 @@ def main() -> None:
     )
     parser.add_argument("--steady", type=float, help="rows a second written while the relay runs")
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the steady stream")
-    args = parser.parse_args()
-    if args.quick:
-        args.events = 20_000
+    args = parse_sized_options(parser, {"events": (200_000, 20_000)})
     run_on_platform(steady if args.steady else run, args)
 
 

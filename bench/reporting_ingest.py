@@ -30,6 +30,7 @@ from bench._platform import (
     CpuMeter,
     figure,
     machine_line,
+    parse_sized_options,
     process_ids,
     run_on_platform,
     start_baseline,
@@ -225,17 +226,16 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="small sizes, under a minute")
-    parser.add_argument("--employees", type=int, default=2000)
-    parser.add_argument("--regions", type=int, default=4)
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
+    parser.add_argument("--employees", type=int, help="employees submitting")
+    parser.add_argument("--regions", type=int, help="regions they are spread over")
+    parser.add_argument("--duration", type=float, help="seconds per phase")
     parser.add_argument("--concurrency", type=int, default=64, help="connections for single submissions")
     parser.add_argument("--batch-size", type=int, default=500, help="activities per batch request")
     # Enough syncs at once to keep the server busy: with 4, it waited on the database part of the time.
     parser.add_argument("--batch-concurrency", type=int, default=16, help="connections for batches")
     parser.add_argument("--profile", action="store_true", help="run reporting under cProfile and print it")
-    args = parser.parse_args()
-    if args.quick:
-        args.employees, args.regions, args.duration = 200, 2, 4.0
+    sizes = {"employees": (2000, 200), "regions": (4, 2), "duration": (20.0, 4.0)}
+    args = parse_sized_options(parser, sizes)
     run_on_platform(run, args)
 
 

@@ -38,6 +38,7 @@ from bench._platform import (
     bare_consume,
     figure,
     machine_line,
+    parse_sized_options,
     process_ids,
     run_on_platform,
     stage,
@@ -281,7 +282,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="small sizes, about a minute")
-    # (full size, --quick size); an option given on the command line wins over both.
+    # (full size, --quick size) of each sized option, for parse_sized_options.
     sizes: dict[str, tuple[Any, Any]] = {
         "events": (200_000, 20_000),  # 1,000 (the quick size before) were consumed in about a second
         "employees": (1000, 500),
@@ -313,10 +314,7 @@ def main() -> None:
         type=lambda value: set(value.split(",")),
         help="the parts to run, comma-separated (default: throughput,freshness)",
     )
-    args = parser.parse_args()
-    for name, (full, quick) in sizes.items():
-        if getattr(args, name) is None:
-            setattr(args, name, quick if args.quick else full)
+    args = parse_sized_options(parser, sizes)
     run_on_platform(run, args)
 
 

@@ -48,6 +48,7 @@ from bench._platform import (
     CpuMeter,
     figure,
     machine_line,
+    parse_sized_options,
     process_ids,
     run_on_platform,
     stage,
@@ -326,18 +327,15 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
 def add_scale_arguments(parser: argparse.ArgumentParser) -> None:
     """The platform's size, the phases' length and the clients: shared by the reads' benches."""
     parser.add_argument("--quick", action="store_true", help="10,000 employees, 1M activities, 5 s phases")
-    parser.add_argument("--employees", type=int, default=100_000)
-    parser.add_argument("--activities", type=int, default=10_000_000)
+    parser.add_argument("--employees", type=int, help="employees whose views are filled")
+    parser.add_argument("--activities", type=int, help="activities in the views")
     parser.add_argument("--regions", type=int, default=5)
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
+    parser.add_argument("--duration", type=float, help="seconds per phase")
     parser.add_argument("--connections", type=int, default=32, help="concurrent clients")
 
 
-def quick_or_given(args: argparse.Namespace) -> argparse.Namespace:
-    """``--quick``'s size and phases in place of the ones given."""
-    if args.quick:
-        args.employees, args.activities, args.duration = 10_000, 1_000_000, 5.0
-    return args
+#: (full, --quick) of the scale options, for parse_sized_options.
+SCALE_SIZES = {"employees": (100_000, 10_000), "activities": (10_000_000, 1_000_000), "duration": (20.0, 5.0)}
 
 
 def main() -> None:
@@ -367,7 +365,7 @@ def main() -> None:
         action="store_true",
         help="with an external database (KINERJA_DATABASE_URL...), keep views already filled at this scale",
     )
-    args = quick_or_given(parser.parse_args())
+    args = parse_sized_options(parser, SCALE_SIZES)
     run_on_platform(run, args)
 
 

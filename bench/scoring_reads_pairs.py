@@ -36,10 +36,17 @@ import psutil
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench._platform import BenchPlatform, BenchServices, CpuMeter, run_on_platform, stage
+from bench._platform import (
+    BenchPlatform,
+    BenchServices,
+    CpuMeter,
+    parse_sized_options,
+    run_on_platform,
+    stage,
+)
 from bench._read_loops import Phase, closed_loop, open_loop
 from bench._soak_postgres import postgres_memory_split
-from bench.scoring_reads import add_scale_arguments, quick_or_given, request_makers
+from bench.scoring_reads import SCALE_SIZES, add_scale_arguments, request_makers
 from bench.scoring_reads_fill import Scale, fill_views
 from kinerja.simulate import TokenMint
 
@@ -231,7 +238,7 @@ def main() -> None:
         "--rate", action="append", default=[], help="READ=RATE: also measure at this rate (repeatable)"
     )
     parser.add_argument("--reads", nargs="+", choices=sorted(ROUTES), default=["scorecard", "unit", "region"])
-    args = quick_or_given(parser.parse_args())
+    args = parse_sized_options(parser, SCALE_SIZES)
     run_on_platform(run, args)
 
 

@@ -38,7 +38,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bench._platform import CpuMeter, machine_line, stage, write_log_tails
+from bench._platform import CpuMeter, machine_line, parse_sized_options, stage, write_log_tails
 from bench._soak_postgres import PostgresProcesses, process_kinds
 from bench._soak_report import SoakReport, Window, judge, render
 from bench._soak_statements import (
@@ -296,12 +296,12 @@ def run(args: argparse.Namespace) -> SoakReport:
 
 
 def options(argv: list[str] | None = None) -> argparse.Namespace:
-    """The command line; ``--quick`` changes the defaults of what is not given."""
+    """The command line; ``--quick`` sets only the sizes not given."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="a short run at a low rate (a smoke test)")
-    # (full size, --quick size); an option given on the command line wins over both.
+    # (full size, --quick size) of each sized option, for parse_sized_options.
     sizes: dict[str, tuple[Any, Any]] = {
         "rate": (1000.0, 40.0),
         "minutes": (10.0, 20 / 60),
@@ -310,12 +310,12 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
         "employees": (1000, 40),
         "regions": (4, 2),
     }
-    parser.add_argument("--rate", type=float, help="activities per second (full: 1000)")
-    parser.add_argument("--minutes", type=float, help="length of the stream (full: 10)")
-    parser.add_argument("--window", type=float, help="seconds per reported window (full: 60)")
-    parser.add_argument("--sample", type=float, help="seconds between scrapes of /metrics (full: 5)")
-    parser.add_argument("--employees", type=int, help="employees reporting (full: 1000)")
-    parser.add_argument("--regions", type=int, help="regions they are spread over (full: 4)")
+    parser.add_argument("--rate", type=float, help="activities per second")
+    parser.add_argument("--minutes", type=float, help="length of the stream")
+    parser.add_argument("--window", type=float, help="seconds per reported window")
+    parser.add_argument("--sample", type=float, help="seconds between scrapes of /metrics")
+    parser.add_argument("--employees", type=int, help="employees reporting")
+    parser.add_argument("--regions", type=int, help="regions they are spread over")
     parser.add_argument(
         "--broker",
         choices=("kafka", "tansu"),
@@ -330,10 +330,7 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument("--settle-timeout", type=float, default=300.0, help="bound on draining, seconds")
     parser.add_argument("--json", type=Path, help="also write the report as JSON to this file")
-    args = parser.parse_args(argv)
-    for name, (full, quick) in sizes.items():
-        if getattr(args, name) is None:
-            setattr(args, name, quick if args.quick else full)
+    args = parse_sized_options(parser, sizes, argv)
     if not 0 <= args.single_share <= 1 or args.batch < 1 or args.window <= 0:
         parser.error("--single-share must be within 0..1, --batch and --window positive")
     return args
