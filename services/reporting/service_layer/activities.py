@@ -200,30 +200,18 @@ async def review_activity(
         .where(activities.c.activity_id == activity_id, activities.c.region_id == region_id)
         .values(**changes)
     )
-    evidence = list(row.evidence_sha256 or [])
-    if action is ReviewAction.VERIFY:
-        uow.emit(
-            ActivityVerified(
-                region_id=region_id,
-                activity_id=activity_id,
-                employee_id=row.employee_id,
-                verifier_id=rater_id,
-                note=note,
-                evidence_sha256=evidence,
-            )
+    # Both reviews carry the same facts (a rejection's note is required: the API's RejectionCreate).
+    reviewed = ActivityVerified if action is ReviewAction.VERIFY else ActivityRejected
+    uow.emit(
+        reviewed(
+            region_id=region_id,
+            activity_id=activity_id,
+            employee_id=row.employee_id,
+            verifier_id=rater_id,
+            note=note,
+            evidence_sha256=list(row.evidence_sha256 or []),
         )
-    else:
-        assert note is not None
-        uow.emit(
-            ActivityRejected(
-                region_id=region_id,
-                activity_id=activity_id,
-                employee_id=row.employee_id,
-                verifier_id=rater_id,
-                note=note,
-                evidence_sha256=evidence,
-            )
-        )
+    )
     REVIEWS.labels(action.value).inc()
     activity = read_activity(dict(row._mapping) | changes)
     return activity, feed_notice(rater_id, f"activity.{status.value}", activity)
