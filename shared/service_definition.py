@@ -97,3 +97,7 @@ class ServiceDefinition(Generic[Views]):
     #: its processes): the facts every other event is read against (a region's calendar, the
     #: organisation, the plans).
     replay_first: Sequence[str] = ()
+    #: Indexes no event's statement reads (only the API's reads and the deferred views' refresh): a
+    #: replay drops them from its fresh schema and builds each once, when its events are applied and
+    #: before the views' refresh, instead of keeping them up row by row while it fills the tables.
+    replay_indexes_after: Sequence[str] = ()

@@ -14,7 +14,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from kinerja.replay.report import Progress
-from kinerja.replay.scratch import fresh_schema, mark_outbox_published
+from kinerja.replay.scratch import build_indexes, fresh_schema, mark_outbox_published
 from kinerja.replay.workers import Partitions, apply_partitions, refresh, run_job, worker_pool
 from shared.runtime import build_context
 from shared.service_definition import ReplayViews, ServiceDefinition
@@ -51,8 +51,8 @@ async def rebuild(
     service = settings.service_name
     pool = worker_pool(service, workers)  # starting while the schema is made
     try:
-        await fresh_schema(scratch, live_schema)
-        return await _apply_all(scratch, service, pool, workers, progress)
+        indexes_after = await fresh_schema(scratch, live_schema)
+        return await _apply_all(scratch, service, pool, workers, progress, indexes_after)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -64,8 +64,10 @@ async def _apply_all(
     pool: ProcessPoolExecutor | None,
     workers: int,
     progress: Progress | None,
+    indexes_after: list[str],
 ) -> int:
-    """The phases after the fresh schema: the first topics, the others' partitions, the views."""
+    """The phases after the fresh schema: the first topics, the others' partitions, the indexes left
+    out of the fresh schema, the views."""
     settings = scratch.settings
     topics = await _topics_of(scratch)
     group_id = f"{settings.consumer_group}-replay-{uuid.uuid4().hex[:8]}"
@@ -109,6 +111,7 @@ async def _apply_all(
             )
         if progress is not None:
             progress(total, total, "events")
+        await build_indexes(scratch, indexes_after)
         deferred = [backlog for backlog in backlogs if backlog is not None]
         if deferred:
             merged = deferred[0]

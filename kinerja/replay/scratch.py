@@ -20,8 +20,9 @@ def scratch_definition(live: ServiceDefinition[Any]) -> ServiceDefinition[Any]:
     return dataclasses.replace(live, settings=settings)
 
 
-async def fresh_schema(scratch: ServiceDefinition[Any], live_schema: str) -> None:
-    """The scratch schema dropped and migrated anew, with what no topic holds copied from the live one."""
+async def fresh_schema(scratch: ServiceDefinition[Any], live_schema: str) -> list[str]:
+    """The scratch schema dropped and migrated anew, with what no topic holds copied from the live one,
+    and without the indexes built after applying (``replay_indexes_after``): their definitions."""
     settings = scratch.settings
     admin = create_async_engine(settings.migration_database_url)
     try:
@@ -31,6 +32,47 @@ async def fresh_schema(scratch: ServiceDefinition[Any], live_schema: str) -> Non
         await admin.dispose()
     await upgrade_to_head_async(settings, scratch.migrations_dir)
     await copy_kept_tables(scratch, live_schema)
+    return await _drop_indexes_built_after(scratch)
+
+
+async def _drop_indexes_built_after(scratch: ServiceDefinition[Any]) -> list[str]:
+    """Drop the scratch schema's ``replay_indexes_after``; their definitions as the migrations made
+    them (``pg_indexes``: the same name, columns, method and options when built again)."""
+    if not scratch.replay_indexes_after:
+        return []
+    schema = scratch.settings.database_schema
+    engine = create_async_engine(scratch.settings.migration_database_url)
+    try:
+        async with engine.begin() as connection:
+            rows = await connection.execute(
+                text(
+                    "SELECT indexname, indexdef FROM pg_indexes "
+                    "WHERE schemaname = :s AND indexname = ANY(:names)"
+                ),
+                {"s": schema, "names": list(scratch.replay_indexes_after)},
+            )
+            found: dict[str, str] = dict(rows.tuples().all())
+            missing = set(scratch.replay_indexes_after) - set(found)
+            if missing:  # renamed by a migration: the service's definition must name it anew
+                raise LookupError(f"no index {sorted(missing)} in {schema}")
+            for name in found:
+                await connection.execute(text(f'DROP INDEX "{schema}"."{name}"'))
+    finally:
+        await engine.dispose()
+    return list(found.values())
+
+
+async def build_indexes(scratch: ServiceDefinition[Any], definitions: list[str]) -> None:
+    """Build the indexes ``fresh_schema`` left out, now that the events are applied."""
+    if not definitions:
+        return
+    engine = create_async_engine(scratch.settings.migration_database_url)
+    try:
+        async with engine.begin() as connection:
+            for definition in definitions:
+                await connection.execute(text(definition))
+    finally:
+        await engine.dispose()
 
 
 async def copy_kept_tables(scratch: ServiceDefinition[Any], live_schema: str) -> None:

@@ -31,6 +31,9 @@ def build(settings: ScoringSettings | None = None) -> ServiceDefinition[ViewBack
         replay_keeps=("rating_decisions", "closed_periods", "rule_sets", "flags", "indicator_judgements"),
         # A rebuild refreshes each touched view row once, at its end (see ViewBacklog).
         replay_views=ViewBacklog,
+        # The contributions' employee index serves the views' refresh and the reads, not the events'
+        # statements (which find an activity by its key): a rebuild builds it after applying them.
+        replay_indexes_after=("ix_contributions_employee",),
         # Calendars, organisation and plans before activity: a calendar arriving while another
         # process stores activities would leave some in the periods of the calendar before it.
         replay_first=sorted(

@@ -194,8 +194,23 @@ async def test_replay_rebuilds_equal_views_reports_tampering_and_swaps_in(start_
         assert swapped.swapped_into is not None
         assert swapped.swapped_into.startswith("scoring_before_")
         assert await contributions() == ACTIVITIES
+        # The rebuilt schema has every index the live one had, those it built after applying too.
+        assert await indexes_of(admin, "scoring") == await indexes_of(admin, swapped.swapped_into)
     finally:
         await admin.dispose()
+
+
+async def indexes_of(admin: AsyncEngine, schema: str) -> set[tuple[str, str]]:
+    """A schema's indexes: each one's name and definition, the schema's name left out."""
+    async with admin.connect() as connection:
+        rows = await connection.execute(
+            text(
+                "SELECT indexname, replace(indexdef, :qualified, ' ON ') FROM pg_indexes "
+                "WHERE schemaname = :s"
+            ),
+            {"s": schema, "qualified": f" ON {schema}."},
+        )
+        return {(name, definition) for name, definition in rows.tuples()}
 
 
 async def _equals(probe: Any, wanted: int) -> bool:
