@@ -16,7 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.scoring.adapters.tables import field_visits
 from services.scoring.domain.activity import ActivityIdentity, ActivityMeasure, ActivityState
 from services.scoring.service_layer.projections.backlog import ActivityChange
-from services.scoring.service_layer.projections.handling import divert_late, event_id_of, stamp_of
+from services.scoring.service_layer.projections.handling import (
+    divert_late,
+    event_id_of,
+    new_value,
+    stamp_of,
+)
 from services.scoring.service_layer.projections.pending import PendingViews, ScoringScope, deferring
 from services.scoring.service_layer.views import calendar, exact, is_frozen
 from shared.contracts import EnvelopeHead
@@ -41,10 +46,13 @@ def _stored_fraction(value: Decimal) -> Fraction:
 
 
 def _measure(occurred_at: datetime, quantity: Decimal | None, denominator: Decimal | None) -> ActivityMeasure:
-    return ActivityMeasure(
-        occurred_at,
-        _stored_fraction(quantity or _ZERO),
-        None if denominator is None else _stored_fraction(denominator),
+    return new_value(
+        ActivityMeasure,
+        (
+            occurred_at,
+            _stored_fraction(quantity or _ZERO),
+            None if denominator is None else _stored_fraction(denominator),
+        ),
     )
 
 
@@ -65,7 +73,7 @@ async def on_activity_reported(
     _: AsyncSession, event: ActivityReported, envelope: EnvelopeHead, pending: PendingViews
 ) -> None:
     """An activity counts toward its indicator from its report on (with any earlier verification)."""
-    identity = ActivityIdentity(event.employee_id, event.indicator_id, event.result_id)
+    identity = new_value(ActivityIdentity, (event.employee_id, event.indicator_id, event.result_id))
     measure = _measure(event.occurred_at, event.quantity, event.denominator)
     stamp, evidence = stamp_of(envelope), event.evidence_sha256
     _activity_change(

@@ -28,9 +28,10 @@ from shared.contracts import EnvelopeHead, Event
 from shared.db import restrict_to_region
 
 
-@dataclass
+@dataclass(slots=True)
 class ActivityChange:
-    """One activity event, folded into the activity's state when the batch ends."""
+    """One activity event, folded into the activity's state when the batch ends (with slots: no
+    dict of its own, made for every activity event)."""
 
     envelope: EnvelopeHead
     #: The event itself: kept aside as it is if it turns out late (``divert_late``).
