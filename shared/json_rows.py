@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 from sqlalchemy import JSON, Select, String, Table, bindparam, cast, column, func, literal_column, select
 from sqlalchemy.dialects.postgresql import JSONB, Insert, insert
+from sqlalchemy.types import NullType
 
 
 def _carried(table: Table, name: str) -> Any:
@@ -59,8 +60,12 @@ def select_from_json_rows(table: Table, columns: Sequence[str]) -> Select[Any]:
 def json_array_rows(parameter: str, name: str) -> Any:
     """``jsonb_array_elements(CAST(:parameter AS JSONB)) AS name(value)``: the elements of one JSON
     text parameter as rows, each an array of one row's values, read by position (``value_at``)."""
+    # Untyped, the parameter is the server's jsonb itself, its text bound unchanged (no bind
+    # processor). Bound as varchar (``$1::VARCHAR``) and cast, it was received, copied out as text
+    # and parsed: ~0.3 µs of the backend's CPU an activity more (a 500-item batch's rows read
+    # 2.6 -> 2.3 µs an item, replayed; session 27).
     return (
-        func.jsonb_array_elements(cast(bindparam(parameter, type_=String()), JSONB()))
+        func.jsonb_array_elements(cast(bindparam(parameter, type_=NullType()), JSONB()))
         .table_valued(column("value", JSONB()))
         .render_derived(name=name)
     )

@@ -44,7 +44,7 @@ def _items() -> str:
     dialect = asyncpg.dialect()  # type: ignore[no-untyped-call]
     text = str(select_from_json_rows(activities, ACTIVITY_COLUMNS).compile(dialect=dialect))
     # The rows are the statement's first parameter: the select's only one, numbered 1 alone.
-    if f"${_ITEMS}::" not in text or "$2" in text:
+    if f"${_ITEMS} AS JSONB" not in text or "$2" in text:
         raise RuntimeError(f"the items' select must read its rows from ${_ITEMS}: {text}")
     return text
 
