@@ -98,10 +98,16 @@ def upsert_from_json_rows(table: Table, columns: tuple[str, ...], key: tuple[str
 def json_rows(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
     """The ``rows`` parameter of an ``insert_from_json_rows`` statement: each row's values, in the
     order of ``columns`` (a row lacking one is a KeyError, not a NULL)."""
+    values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
+    return json_row_values([values(row) for row in rows])
+
+
+def json_row_values(rows: Sequence[Sequence[Any]]) -> str:
+    """The ``rows`` parameter of rows already held as their values in the columns' order (tuples a
+    caller built so, e.g. scoring's contributions rows): as ``json_rows`` writes it."""
     # orjson writes str, numbers, booleans, None, lists and aware datetimes (with their offset) by
     # itself; a decimal goes as its exact text (``Decimal.__str__``), which PostgreSQL reads as
     # numeric, and any other type fails (TypeError: the method refuses what is not a decimal). The
     # method itself, not a Python function testing the type: 558 instructions less a decimal,
     # a quarter of a progress row's JSON (callgrind, session 24).
-    values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
-    return orjson.dumps([values(row) for row in rows], default=Decimal.__str__).decode()
+    return orjson.dumps(rows, default=Decimal.__str__).decode()

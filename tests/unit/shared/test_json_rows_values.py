@@ -10,7 +10,7 @@ from fractions import Fraction
 import orjson
 import pytest
 
-from shared.json_rows import json_rows
+from shared.json_rows import json_row_values, json_rows
 
 
 def test_decimals_go_as_their_exact_text_beside_native_values() -> None:
@@ -43,3 +43,15 @@ def test_a_row_lacking_a_column_is_refused_not_stored_as_null(columns: tuple[str
     """The rows as objects, before, stored a missing column as NULL without a word."""
     with pytest.raises(KeyError):
         json_rows([{"n": 3}], columns)
+
+
+def test_rows_already_in_the_columns_order_are_written_as_json_rows_writes_them() -> None:
+    at = datetime(2026, 12, 5, 21, 30, tzinfo=UTC)
+    sent = [{"q": Decimal("1.50"), "at": at, "n": None}, {"n": 3, "q": Decimal("1E+3"), "at": at}]
+    columns = ("n", "q", "at")
+
+    held = [tuple(row[name] for name in columns) for row in sent]
+
+    assert json_row_values(held) == json_rows(sent, columns)
+    with pytest.raises(TypeError):
+        json_row_values([(Fraction(1, 3),)])

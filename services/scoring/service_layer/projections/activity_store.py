@@ -7,7 +7,6 @@ change are touched, and what the change adds to their totals is noted (``note_ac
 from __future__ import annotations
 
 from datetime import date, datetime, timezone, tzinfo
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -59,7 +58,7 @@ from services.scoring.service_layer.views.contribution_rows import (
     STATUS_STAMP_ID,
     ContributionRow,
 )
-from shared.json_rows import insert_from_json_rows, upsert
+from shared.json_rows import insert_from_json_rows, json_row_values, upsert
 from shared.messaging.consumer import EventRejected
 from shared.messaging.scope import Batch
 from shared.region_time import as_sent, utc_offset_minutes
@@ -308,12 +307,9 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
                 if activity_id in changed and (activity_id in before_batch) is found
             ]
             if ids:
-                # The rows as ``json_rows`` writes them (each row's values in the statement's
-                # columns' order, a decimal as its text), already in that order.
-                arrays = orjson.dumps(
-                    [changed[activity_id][0] for activity_id in ids], default=Decimal.__str__
-                )
-                await session.execute(statement, {"rows": arrays.decode()})
+                # Each row's values already in the statement's columns' order.
+                rows_text = json_row_values([changed[activity_id][0] for activity_id in ids])
+                await session.execute(statement, {"rows": rows_text})
     if evidence:
         await check_shared_evidence(batch, region_id, evidence, facts.calendar)
 
