@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -19,15 +19,8 @@ from kinerja.replay.workers import Partitions, apply_partitions, refresh, run_jo
 from shared.runtime import build_context
 from shared.service_definition import ReplayViews, ServiceDefinition
 
-#: Employees whose views one refresh piece computes at the end (one transaction each).
+#: Employees whose views one refresh task computes at the end (one transaction each).
 EMPLOYEES_PER_REFRESH = 500
-#: Pieces one refresh job holds, refreshed side by side on connections of their own: one piece's
-#: Python and its backend take turns, and with one a worker half the cores sat idle (the refresh of
-#: a million's views used ~1.1 of two).
-PIECES_PER_REFRESH_JOB = 2
-
-
-T = TypeVar("T")
 
 
 async def rebuild(
@@ -117,11 +110,11 @@ async def _apply_all(
             merged = deferred[0]
             for backlog in deferred[1:]:
                 merged.merge(backlog)
-            jobs = side_by_side(merged.split(EMPLOYEES_PER_REFRESH), PIECES_PER_REFRESH_JOB)
+            pieces = merged.split(EMPLOYEES_PER_REFRESH)
             owners, done = merged.owners, 0
             if progress is not None:
                 progress(done, owners, "employees' views")
-            refreshes = [asyncio.ensure_future(run_job(pool, refresh, service, job)) for job in jobs]
+            refreshes = [asyncio.ensure_future(run_job(pool, refresh, service, piece)) for piece in pieces]
             for finished in asyncio.as_completed(refreshes):
                 done += await finished
                 if progress is not None:
@@ -131,14 +124,6 @@ async def _apply_all(
     finally:
         await watcher.stop()
         await admin.close()
-
-
-def side_by_side(pieces: Sequence[T], per_job: int) -> list[list[T]]:
-    """The pieces dealt into jobs of ``per_job`` each, a job's pieces far apart in the list: pieces
-    come by region, and two pieces of one region refreshed at once would wait on each other's locks
-    of the rows they share (a unit's rollups)."""
-    jobs = -(-len(pieces) // per_job)
-    return [list(pieces[first::jobs]) for first in range(jobs)]
 
 
 def share_by_events(partitions: Partitions, workers: int) -> list[Partitions]:

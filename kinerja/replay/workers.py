@@ -186,9 +186,8 @@ def _applied(runner: EventConsumer[Any], ends: dict[TopicPartition, int]) -> lis
     ]
 
 
-async def refresh(service: str, pieces: list[ReplayViews]) -> int:
-    """Refresh pieces of the deferred views side by side, each in its own transaction on its own
-    connection; returns how many owners they covered.
+async def refresh(service: str, piece: ReplayViews) -> int:
+    """Refresh one piece of the deferred views; returns how many owners it covered.
 
     In a worker process, on the engine its earlier pieces used; here (no workers), on one of its own.
     """
@@ -200,9 +199,8 @@ async def refresh(service: str, pieces: list[ReplayViews]) -> int:
             _refresh_engines[service] = engine
     try:
         settle_garbage_collector()
-        sessions = create_session_factory(engine)
-        await asyncio.gather(*(piece.finish(sessions) for piece in pieces))
-        return sum(piece.owners for piece in pieces)
+        await piece.finish(create_session_factory(engine))
+        return piece.owners
     finally:
         if not kept:
             await engine.dispose()

@@ -1,9 +1,8 @@
-"""``kinerja replay`` shares the partitions among its workers by the events they hold, and the
-views' refresh pieces among its jobs."""
+"""``kinerja replay`` shares the partitions among its workers by the events they hold."""
 
 from __future__ import annotations
 
-from kinerja.replay.phases import share_by_events, side_by_side
+from kinerja.replay.phases import share_by_events
 
 #: A million-event rebuild's activity topic (``bench.scoring_rebuild``): its six partitions' events.
 ACTIVITY = [
@@ -36,13 +35,3 @@ def test_every_partition_is_applied_by_one_worker_only() -> None:
 
 def test_no_worker_is_given_nothing() -> None:
     assert share_by_events([("a", 0, 5), ("a", 1, 0)], 4) == [[("a", 0, 5)], [("a", 1, 0)]]
-
-
-def test_refresh_jobs_pair_pieces_of_different_regions() -> None:
-    # Pieces come region by region (three each here): a job's two are refreshed at once, so they
-    # are taken half the list apart, and every piece is in one job.
-    pieces = [f"{region}{number}" for region in "JKMP" for number in range(3)]
-    jobs = side_by_side(pieces, 2)
-    assert jobs == [["J0", "M0"], ["J1", "M1"], ["J2", "M2"], ["K0", "P0"], ["K1", "P1"], ["K2", "P2"]]
-    assert side_by_side(["J0", "J1", "K0"], 2) == [["J0", "K0"], ["J1"]]
-    assert side_by_side(["J0"], 2) == [["J0"]]
