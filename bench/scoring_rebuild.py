@@ -32,6 +32,7 @@ from bench._platform import (
     bare_consume,
     figure,
     machine_line,
+    parse_sized_options,
     run_on_platform,
     stage,
 )
@@ -282,14 +283,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="100,000 events")
-    parser.add_argument("--events", type=int, default=1_000_000, help="events on the topics")
+    parser.add_argument("--quick", action="store_true", help="a tenth of the events")
+    parser.add_argument("--events", type=int, help="events on the topics")
     parser.add_argument("--employees", type=int, default=4000, help="employees across the regions")
     parser.add_argument("--profile", action="store_true", help="profile the rebuild (cProfile) and print it")
     parser.add_argument("--workers", type=int, help="the replay's worker processes (default: one per core)")
-    args = parser.parse_args()
-    if args.quick and args.events == parser.get_default("events"):
-        args.events = 100_000
+    args = parse_sized_options(parser, {"events": (1_000_000, 100_000)})
     run_on_platform(run, args)
     sys.stdout.flush()
 

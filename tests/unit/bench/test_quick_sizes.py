@@ -77,6 +77,7 @@ def main_args(module: str, argv: list[str], monkeypatch: pytest.MonkeyPatch) -> 
         ("bench.scoring_consumer", {"events": 7}, {"employees": 500, "duration": 10.0}),
         ("bench.scoring_reads", {"employees": 7}, {"activities": 1_000_000, "duration": 5.0}),
         ("bench.soak", {"rate": 7.0}, {"employees": 40, "regions": 2}),
+        ("bench.scoring_rebuild", {"events": 1_000_000}, {"employees": 4000}),  # the full size, given
     ],
 )
 def test_each_bench_keeps_what_is_given_beside_quick(
