@@ -20,9 +20,9 @@ import csv
 import io
 import pstats
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from bench._platform import figure, machine_line
+from bench._platform import figure, machine_line, parse_sized_options
 from services.planning.domain.csv_import import validate_import
 from tests.unit.planning.csv_fixture import GeneratedCsv, generate_structure_csv
 
@@ -39,16 +39,21 @@ def best_seconds(run: Callable[[], object], repeat: int) -> float:
     return min(timings)
 
 
-def main() -> None:
+def options(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line (``argv``, else the process's)."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rows", type=int, default=5000, help="rows in the file (default 5,000)")
-    parser.add_argument("--repeat", type=int, default=5, help="timed runs of each; the best is shown")
-    parser.add_argument("--quick", action="store_true", help="1,000 rows, two runs")
+    parser.add_argument("--rows", type=int, help="rows in the file")
+    parser.add_argument("--repeat", type=int, help="timed runs of each; the best is shown")
+    parser.add_argument("--quick", action="store_true", help="small sizes, a few seconds")
     parser.add_argument("--profile", action="store_true", help="the top functions of one validation")
-    args = parser.parse_args()
-    rows, repeat = (1000, 2) if args.quick else (args.rows, args.repeat)
+    return parse_sized_options(parser, {"rows": (5000, 1000), "repeat": (5, 2)}, argv)
+
+
+def main() -> None:
+    args = options()
+    rows, repeat = args.rows, args.repeat
 
     generated: GeneratedCsv = generate_structure_csv(rows, broken_fraction=0.02, seed=5)
 
