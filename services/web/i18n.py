@@ -21,6 +21,7 @@ from babel.numbers import format_decimal, format_percent
 from shared.contracts.periods import period_key_parts
 from shared.i18n import BABEL_LOCALES, translations
 from shared.refusals import Wait
+from shared.region_time import DEFAULT_TIMEZONE
 
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
@@ -33,7 +34,6 @@ ZONE_ABBREVIATIONS = {
     "Asia/Makassar": "WITA",
     "Asia/Jayapura": "WIT",
 }
-DEFAULT_TIMEZONE = "Asia/Jakarta"
 
 
 #: Semesters and quarters are numbered in Roman numerals in Indonesian ("Semester I 2026").

@@ -21,7 +21,6 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from services.web.i18n import (
-    DEFAULT_TIMEZONE,
     LANGUAGE_COOKIE,
     LANGUAGES,
     Formatter,
@@ -30,6 +29,7 @@ from services.web.i18n import (
 from services.web.metrics import RENDER_SECONDS
 from services.web.security import CSRF_FIELD, csrf_token
 from shared.i18n import translations
+from shared.region_time import DEFAULT_TIMEZONE
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"

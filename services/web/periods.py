@@ -12,6 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from shared.contracts.periods import period_key_parts
+from shared.region_time import DEFAULT_TIMEZONE
 
 #: A region's kind of period: the key's letter and how many there are in a year.
 KINDS = {"monthly": ("M", 12), "quarterly": ("Q", 4), "semester": ("S", 2)}
@@ -33,9 +34,14 @@ def periods_of_year(year: int, kind: str) -> list[str]:
     return [period_key(year, kind, number) for number in range(1, _kind(kind)[1] + 1)]
 
 
+def region_now(timezone: str | None) -> datetime:
+    """Now in the region's zone; WIB, the zone the pages show times in, for a person without one."""
+    return datetime.now(ZoneInfo(timezone or DEFAULT_TIMEZONE))
+
+
 def current_period(kind: str, timezone: str | None) -> str:
     """The region's period today in its own zone (on 31 December at 23.00 WIB, WIT is in January)."""
-    today = datetime.now(ZoneInfo(timezone) if timezone else None)
+    today = region_now(timezone)
     months = 12 // _kind(kind)[1]
     return period_key(today.year, kind, (today.month - 1) // months + 1)
 

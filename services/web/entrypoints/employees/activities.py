@@ -11,10 +11,9 @@ reporting directly, with an id it generated when it drew the form.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -33,6 +32,7 @@ from services.web.entrypoints.employees.common import (
     timezone_of,
 )
 from services.web.i18n import Formatter
+from services.web.periods import region_now
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
@@ -89,7 +89,7 @@ async def _page(
 
 def _now(timezone: str | None) -> str:
     """Now in the region's zone, to the second (the moment a form without the script reports)."""
-    return datetime.now(ZoneInfo(timezone) if timezone else UTC).replace(microsecond=0).isoformat()
+    return region_now(timezone).replace(microsecond=0).isoformat()
 
 
 def _moment(text: str) -> str | None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.numbers import NumberFormatError, parse_decimal
 
@@ -14,6 +12,7 @@ from services.web.adapters.regions import RegionProfile
 from services.web.adapters.services_api import Service
 from services.web.adapters.sessions import WebSession
 from services.web.context import WebContext
+from services.web.periods import region_now
 from shared.auth import Role
 
 Employee = person_required(Role.EMPLOYEE)
@@ -31,7 +30,7 @@ def timezone_of(region: RegionProfile | None) -> str | None:
 
 def this_year(region: RegionProfile | None) -> int:
     """The current year in the region's zone (on 31 December at 23.00 WIB it is already next year in WIT)."""
-    return datetime.now(ZoneInfo(region.timezone) if region else None).year
+    return region_now(timezone_of(region)).year
 
 
 async def latest_plan(web: WebContext, person: WebSession, year: int) -> dict[str, Any] | None:

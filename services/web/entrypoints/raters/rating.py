@@ -10,9 +10,7 @@ rule), is scoring's to say: its refusal is shown at the field it names.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -24,6 +22,7 @@ from services.web.context import Web, WebContext
 from services.web.entrypoints.employees.common import region_of, timezone_of
 from services.web.entrypoints.raters.common import PeriodParam, Rater, checked_id, load_team
 from services.web.i18n import N_
+from services.web.periods import current_period
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
@@ -55,8 +54,7 @@ JUDGEMENT_NAMES = {
 
 def current_quarter(timezone: str | None) -> str:
     """This quarter in the region's zone (the default period of a rating)."""
-    today = datetime.now(ZoneInfo(timezone or "Asia/Jakarta"))
-    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    return current_period("quarterly", timezone)
 
 
 def _address(employee_id: str, period: str) -> str:

@@ -1,0 +1,57 @@
+"""The pages' "now" is the region's, and WIB (the zone they show times in) for a person without one.
+
+At 17.30 UTC on 31 December it is already 1 January in WIB: a person without a region must see
+next year's plan and period then, as the pages' dates show, whatever the machine's own zone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, tzinfo
+
+import pytest
+
+from services.web.entrypoints.employees.activities import _now
+from services.web.entrypoints.employees.common import this_year
+from services.web.entrypoints.raters.rating import current_quarter
+from services.web.periods import current_period
+
+_NEW_YEAR_IN_WIB = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
+
+
+class _Clock(datetime):
+    """datetime whose now() is half past midnight of 1 January 2027 in WIB."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+        return _NEW_YEAR_IN_WIB.astimezone(tz)
+
+
+@pytest.fixture
+def new_year_in_wib(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The moment above, read on a machine whose own zone is UTC."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    monkeypatch.setattr("services.web.periods.datetime", _Clock)
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("new_year_in_wib")
+def test_without_a_region_the_year_is_wibs() -> None:
+    assert this_year(None) == 2027
+
+
+@pytest.mark.usefixtures("new_year_in_wib")
+def test_without_a_region_the_period_is_wibs() -> None:
+    assert current_period("quarterly", None) == "2027-Q1"
+    assert current_period("quarterly", "Asia/Jayapura") == "2027-Q1"
+    assert current_quarter(None) == "2027-Q1"  # a rating's default period
+
+
+@pytest.mark.usefixtures("new_year_in_wib")
+def test_the_forms_moment_falls_in_the_year_of_the_plan_it_counts_against() -> None:
+    # Reporting reads an activity's year in the offset it was sent with.
+    assert datetime.fromisoformat(_now(None)).year == this_year(None) == 2027
