@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from services.web.access import PageRoute, person_required
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web
-from services.web.entrypoints.employees.common import timezone_of
+from services.web.entrypoints.employees.common import region_of, timezone_of
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
@@ -18,5 +18,5 @@ AnyPerson = person_required()
 @router.get("/saya")
 async def my_account(request: Request, web: Web, person: WebSession = AnyPerson) -> HTMLResponse:
     """Name, region, roles, and the sign-out button."""
-    region = await web.regions.get(person.region_id) if person.region_id else None
+    region = await region_of(web, person)
     return web.pages.render(request, "account.html", {"region": region}, timezone=timezone_of(region))
