@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.web.entrypoints.raters.common import checked_period
 from services.web.i18n import Formatter
 from services.web.periods import chosen_period, current_period, period_choices, periods_of_year
 
@@ -48,3 +49,13 @@ def test_the_choices_are_this_year_and_the_last_without_periods_to_come() -> Non
         (2025, ["2025", "2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]),
         (2024, ["2024", "2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]),  # the shown period's year
     ]
+
+
+@pytest.mark.parametrize("text", ["2026", "2026-S2", "2026-Q4", "2026-M12"])
+def test_a_raters_page_takes_a_period_key(text: str) -> None:
+    assert checked_period(text) == text
+
+
+@pytest.mark.parametrize("text", ["", "2026-Q5", "2026-M13", "2026-m07", "0999", "2026-Q4\n", "<script>"])
+def test_a_raters_page_takes_nothing_else(text: str) -> None:
+    assert checked_period(text) is None

@@ -14,7 +14,7 @@ import pytest
 
 from services.web.entrypoints.employees.activities import _now
 from services.web.entrypoints.employees.common import this_year
-from services.web.entrypoints.raters.rating import current_quarter
+from services.web.entrypoints.raters.common import current_quarter
 from services.web.periods import current_period
 
 _NEW_YEAR_IN_WIB = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)

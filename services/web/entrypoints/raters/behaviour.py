@@ -11,8 +11,14 @@ from services.web.adapters.services_api import ApiProblem, Service
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web, WebContext
 from services.web.entrypoints.employees.common import region_of, timezone_of
-from services.web.entrypoints.raters.common import PeriodParam, Rater, checked_id, load_team
-from services.web.entrypoints.raters.rating import PERIOD, current_quarter
+from services.web.entrypoints.raters.common import (
+    PeriodParam,
+    Rater,
+    asked_period,
+    checked_id,
+    checked_period,
+    load_team,
+)
 from services.web.i18n import N_
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -72,9 +78,8 @@ async def behaviour_page(
 ) -> Response:
     """The seven values to score for the period."""
     checked = checked_id(employee_id)
-    region = await region_of(web, person)
-    period = periode or current_quarter(timezone_of(region))
-    if checked is None or not PERIOD.fullmatch(period):
+    period = await asked_period(web, person, periode)
+    if checked is None or period is None:
         return web.pages.not_found(request)
     return await _page(web, request, person, checked, period)
 
@@ -85,8 +90,8 @@ async def assess_behaviour(
 ) -> Response:
     """Send the assessment to feedback; back to the rating page with the behaviour proposal."""
     checked = checked_id(employee_id)
-    period = str(form.get("period") or "")
-    if checked is None or not PERIOD.fullmatch(period):
+    period = checked_period(str(form.get("period") or ""))
+    if checked is None or period is None:
         return web.pages.not_found(request)
     values = {name: str(form.get(name) or "").strip() for name, _ in CORE_VALUES} | {
         "note": str(form.get("note") or "").strip()

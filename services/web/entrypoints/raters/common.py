@@ -1,5 +1,5 @@
-"""What every rater page shares: their team's names and plans, the decision banner (the region is
-employees.common's region_of, as for every signed-in person).
+"""What every rater page shares: their team's names and plans, the period a page is about, the
+decision banner (the region is employees.common's region_of, as for every signed-in person).
 
 Activities and plans carry ids; a rater reads names. The team (planning's employees the rater
 supervises) and the plans they may see (theirs and their team's) are read once per page with the
@@ -19,7 +19,10 @@ from services.web.adapters.services_api import Service
 from services.web.adapters.sessions import WebSession
 from services.web.context import WebContext
 from services.web.entrypoints.citizens.common import valid_id
+from services.web.entrypoints.employees.common import region_of, timezone_of
+from services.web.periods import current_period
 from shared.auth import Role
+from shared.contracts.periods import period_key_parts
 
 Rater = person_required(Role.RATER)
 #: The period a rater's page is about (``?periode=2026-Q3``); the page picks one when it is absent.
@@ -92,6 +95,24 @@ def local_next(target: object, default: str) -> str:
 def checked_id(value: str) -> str | None:
     """An id from a page's address, or None when it cannot be one."""
     return valid_id(value)
+
+
+def checked_period(text: str) -> str | None:
+    """A period key from a page's address or form (``2026``, ``2026-Q3``), or None when it is none."""
+    return text if period_key_parts(text) else None
+
+
+def current_quarter(timezone: str | None) -> str:
+    """This quarter in the region's zone (the default period of a rating)."""
+    return current_period("quarterly", timezone)
+
+
+async def asked_period(web: WebContext, person: WebSession, asked: str | None) -> str | None:
+    """The period a rater's page is about: the one asked for, else this quarter in the rater's
+    region; None when the one asked for is no period key."""
+    if not asked:
+        return current_quarter(timezone_of(await region_of(web, person)))
+    return checked_period(asked)
 
 
 def reason_error(

@@ -13,8 +13,15 @@ from services.web.adapters.services_api import ApiProblem, Service
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web, WebContext
 from services.web.entrypoints.employees.common import region_of, timezone_of
-from services.web.entrypoints.raters.common import PeriodParam, Rater, checked_id, load_team
-from services.web.entrypoints.raters.rating import JUDGEMENT_NAMES, PERIOD, current_quarter
+from services.web.entrypoints.raters.common import (
+    PeriodParam,
+    Rater,
+    asked_period,
+    checked_id,
+    checked_period,
+    load_team,
+)
+from services.web.entrypoints.raters.rating import JUDGEMENT_NAMES
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
@@ -72,9 +79,8 @@ async def judgement_page(
 ) -> Response:
     """The indicator's target in words and the rater's judgement of it this period."""
     employee, indicator = checked_id(employee_id), checked_id(indicator_id)
-    region = await region_of(web, person)
-    period = periode or current_quarter(timezone_of(region))
-    if employee is None or indicator is None or not PERIOD.fullmatch(period):
+    period = await asked_period(web, person, periode)
+    if employee is None or indicator is None or period is None:
         return web.pages.not_found(request)
     return await _page(web, request, person, employee, indicator, period)
 
@@ -90,8 +96,8 @@ async def judge(
 ) -> Response:
     """Send the judgement to scoring; back to the rating page, whose proposal follows it."""
     employee, indicator = checked_id(employee_id), checked_id(indicator_id)
-    period = str(form.get("period") or "")
-    if employee is None or indicator is None or not PERIOD.fullmatch(period):
+    period = checked_period(str(form.get("period") or ""))
+    if employee is None or indicator is None or period is None:
         return web.pages.not_found(request)
     values = {name: str(form.get(name) or "").strip() for name in ("judgement", "note")}
     errors: dict[str, str] = {}

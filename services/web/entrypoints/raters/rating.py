@@ -9,7 +9,6 @@ rule), is scoring's to say: its refusal is shown at the field it names.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -20,13 +19,18 @@ from services.web.adapters.services_api import ApiProblem, Service
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web, WebContext
 from services.web.entrypoints.employees.common import region_of, timezone_of
-from services.web.entrypoints.raters.common import PeriodParam, Rater, checked_id, load_team
+from services.web.entrypoints.raters.common import (
+    PeriodParam,
+    Rater,
+    asked_period,
+    checked_id,
+    checked_period,
+    load_team,
+)
 from services.web.i18n import N_
-from services.web.periods import current_period
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
-PERIOD = re.compile(r"[1-9][0-9]{3}(-(S[12]|Q[1-4]|M(0[1-9]|1[0-2])))?")
 RATINGS = (
     ("ABOVE", N_("Above expectations")),
     ("MEETS", N_("Meets expectations")),
@@ -50,11 +54,6 @@ JUDGEMENT_NAMES = {
     "PARTLY_MET": N_("Partly met the target"),
     "NOT_MET": N_("Did not meet the target"),
 }
-
-
-def current_quarter(timezone: str | None) -> str:
-    """This quarter in the region's zone (the default period of a rating)."""
-    return current_period("quarterly", timezone)
 
 
 def _address(employee_id: str, period: str) -> str:
@@ -123,9 +122,8 @@ async def rating_page(
 ) -> Response:
     """The proposal and its reasons; confirm it or choose other ratings with a reason."""
     checked = checked_id(employee_id)
-    region = await region_of(web, person)
-    period = periode or current_quarter(timezone_of(region))
-    if checked is None or not PERIOD.fullmatch(period):
+    period = await asked_period(web, person, periode)
+    if checked is None or period is None:
         return web.pages.not_found(request)
     return await _page(web, request, person, checked, period, decided=keputusan == "tersimpan")
 
@@ -136,8 +134,8 @@ async def decide_rating(
 ) -> Response:
     """Send the decision to scoring; back to the page, which shows scoring's predicate."""
     checked = checked_id(employee_id)
-    period = str(form.get("period") or "")
-    if checked is None or not PERIOD.fullmatch(period):
+    period = checked_period(str(form.get("period") or ""))
+    if checked is None or period is None:
         return web.pages.not_found(request)
     values = {
         name: str(form.get(name) or "").strip() for name in ("result_rating", "behaviour_rating", "reason")
