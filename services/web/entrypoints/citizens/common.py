@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Query, Request
 
 from services.web.adapters.regions import RegionProfile
 from services.web.context import WebContext
@@ -13,6 +14,8 @@ from services.web.security import device_id
 
 #: Region, unit and service ids as the services mint them (anything else is no such page).
 ID = re.compile(r"[\w.:@-]{1,64}")
+#: A short text in a page's query string (an id, a tracking code, a flag): no id is longer than 64.
+ShortParam = Annotated[str | None, Query(max_length=64)]
 
 
 def valid_id(value: str | None) -> str | None:

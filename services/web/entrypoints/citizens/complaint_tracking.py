@@ -13,8 +13,8 @@ from services.web.access import CheckedForm, PageRoute
 from services.web.adapters.regions import RegionProfile
 from services.web.adapters.services_api import ApiProblem, Service
 from services.web.context import Web, WebContext
-from services.web.entrypoints.citizens.common import citizen_headers, region_or_none
-from services.web.entrypoints.citizens.complaints import CODE, Param
+from services.web.entrypoints.citizens.common import ShortParam, citizen_headers, region_or_none
+from services.web.entrypoints.citizens.complaints import CODE
 from shared.http import PUBLIC
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -38,7 +38,7 @@ async def _tracked(
 
 @router.get("/pengaduan/terkirim", openapi_extra=PUBLIC)
 async def complaint_sent(
-    request: Request, web: Web, region: Param = None, kode: Param = None, foto: Param = None
+    request: Request, web: Web, region: ShortParam = None, kode: ShortParam = None, foto: ShortParam = None
 ) -> Response:
     """The confirmation: the tracking code to keep, and what happens next."""
     profile = await region_or_none(web, region)
@@ -56,7 +56,9 @@ async def complaint_sent(
 
 
 @router.get("/pengaduan/lacak", openapi_extra=PUBLIC)
-async def complaint_track(request: Request, web: Web, region: Param = None, kode: Param = None) -> Response:
+async def complaint_track(
+    request: Request, web: Web, region: ShortParam = None, kode: ShortParam = None
+) -> Response:
     """Enter a tracking code; with one, the complaint's status, history, deadline and the right to reopen."""
     regions = await web.regions.all()
     profile = await region_or_none(web, region)

@@ -10,10 +10,10 @@ claimed, so a resent page files nothing more). Following it is ``complaint_track
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
@@ -30,6 +30,7 @@ from services.web.entrypoints.citizens.check_answers import (
     page_sent_to,
 )
 from services.web.entrypoints.citizens.common import (
+    ShortParam,
     citizen_headers,
     new_submission_id,
     region_or_none,
@@ -40,7 +41,6 @@ from shared.http import PUBLIC
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
-Param = Annotated[str | None, Query(max_length=64)]
 CODE = re.compile(r"[A-Za-z0-9 -]{10,16}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PHONE = re.compile(r"\+?[0-9 ()-]{6,32}")
@@ -74,7 +74,7 @@ def _form_page(
 
 @router.get("/pengaduan", openapi_extra=PUBLIC)
 async def complaint_start(
-    request: Request, web: Web, region: Param = None, unit: Param = None, draf: Param = None
+    request: Request, web: Web, region: ShortParam = None, unit: ShortParam = None, draf: ShortParam = None
 ) -> Response:
     """Choose the region, then the complaint form (filled in as typed when coming back to change it)."""
     if region is None:
@@ -94,7 +94,7 @@ async def complaint_start(
 
 @router.get("/pengaduan/layanan", openapi_extra=PUBLIC)
 async def complaint_services(
-    request: Request, web: Web, region: Param = None, unit: Param = None
+    request: Request, web: Web, region: ShortParam = None, unit: ShortParam = None
 ) -> Response:
     """The form's service choice for one office (htmx swaps it in when the office changes)."""
     profile = await region_or_none(web, region)
@@ -185,7 +185,9 @@ def _start_again(web: WebContext, request: Request, region: RegionProfile) -> St
 
 
 @router.get("/pengaduan/periksa", openapi_extra=PUBLIC)
-async def complaint_check(request: Request, web: Web, region: Param = None, draf: Param = None) -> Response:
+async def complaint_check(
+    request: Request, web: Web, region: ShortParam = None, draf: ShortParam = None
+) -> Response:
     """Check your answers: each with a link back to change it, and the one button that sends."""
     profile = await region_or_none(web, region)
     if profile is None or not draf:

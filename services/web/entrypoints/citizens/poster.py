@@ -8,23 +8,20 @@ on one citizen's receipt). The QR code is an SVG made with segno, inline in the 
 from __future__ import annotations
 
 import io
-from typing import Annotated
 from urllib.parse import urlencode
 
 import segno
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
 from services.web.access import PageRoute
 from services.web.adapters.regions import PublicUnit, RatedService, RegionProfile
 from services.web.context import Web, WebContext
-from services.web.entrypoints.citizens.common import region_or_none, valid_id
+from services.web.entrypoints.citizens.common import ShortParam, region_or_none, valid_id
 from shared.http import PUBLIC
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
-
-Param = Annotated[str | None, Query(max_length=64)]
 
 
 def survey_link(
@@ -68,7 +65,9 @@ async def _chosen(
 
 
 @router.get("/poster/{region_id}/{unit_id}", openapi_extra=PUBLIC)
-async def poster(region_id: str, unit_id: str, request: Request, web: Web, layanan: Param = None) -> Response:
+async def poster(
+    region_id: str, unit_id: str, request: Request, web: Web, layanan: ShortParam = None
+) -> Response:
     """The poster page, made to print on A4."""
     chosen = await _chosen(web, region_id, unit_id, layanan)
     if chosen is None:
@@ -91,7 +90,7 @@ async def poster(region_id: str, unit_id: str, request: Request, web: Web, layan
 
 @router.get("/poster/{region_id}/{unit_id}/qr.svg", openapi_extra=PUBLIC)
 async def poster_qr(
-    region_id: str, unit_id: str, request: Request, web: Web, layanan: Param = None
+    region_id: str, unit_id: str, request: Request, web: Web, layanan: ShortParam = None
 ) -> Response:
     """The poster's QR code alone, as an SVG file."""
     chosen = await _chosen(web, region_id, unit_id, layanan)

@@ -28,6 +28,7 @@ from services.web.entrypoints.citizens.check_answers import (
     page_sent_to,
 )
 from services.web.entrypoints.citizens.common import (
+    ShortParam,
     citizen_headers,
     new_submission_id,
     region_or_none,
@@ -38,7 +39,6 @@ from shared.http import PUBLIC
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
-Param = Annotated[str | None, Query(max_length=64)]
 TICKET_PROBLEMS = {"unknown_ticket", "invalid_ticket", "ticket_other_unit", "ticket_expired"}
 #: The form's fields a draft keeps.
 FIELDS = ("unit", "service", "ticket", *(item.key for item in ITEMS), "comment", *PROFILE)
@@ -75,11 +75,11 @@ def _form_page(
 async def survey_start(
     request: Request,
     web: Web,
-    region: Param = None,
-    unit: Param = None,
-    service: Param = None,
+    region: ShortParam = None,
+    unit: ShortParam = None,
+    service: ShortParam = None,
     ticket: Annotated[str | None, Query(max_length=16)] = None,
-    draf: Param = None,
+    draf: ShortParam = None,
 ) -> Response:
     """Choose the region and the unit, then the questionnaire (as filled in, when coming back to it)."""
     if region is None:
@@ -158,7 +158,7 @@ def _start_again(web: WebContext, request: Request, region: RegionProfile, unit_
 
 @router.get("/skm/periksa", openapi_extra=PUBLIC)
 async def survey_check(
-    request: Request, web: Web, region: Param = None, unit: Param = None, draf: Param = None
+    request: Request, web: Web, region: ShortParam = None, unit: ShortParam = None, draf: ShortParam = None
 ) -> Response:
     """Check your answers: each item's answer in words with a link back to change it, and the one
     button that sends them."""
@@ -254,7 +254,9 @@ async def survey_submit(request: Request, web: Web, form: CheckedForm) -> Respon
 
 
 @router.get("/skm/terima-kasih", openapi_extra=PUBLIC)
-async def survey_thanks(request: Request, web: Web, region: Param = None, unit: Param = None) -> Response:
+async def survey_thanks(
+    request: Request, web: Web, region: ShortParam = None, unit: ShortParam = None
+) -> Response:
     """The confirmation: the answers arrived and count in the office's index."""
     profile = await region_or_none(web, region)
     chosen = profile.unit(valid_id(unit)) if profile else None

@@ -27,6 +27,8 @@ from shared.contracts.periods import period_key_parts
 Rater = person_required(Role.RATER)
 #: The period a rater's page is about (``?periode=2026-Q3``); the page picks one when it is absent.
 PeriodParam = Annotated[str | None, Query(alias="periode", max_length=8)]
+#: What a decision came to, in the address its page returns to (``?keputusan=...``).
+Outcome = Annotated[str | None, Query(max_length=40)]
 
 #: Where a finished decision leads back to (the banner of the page says what happened).
 INBOX = "/penilai/kotak-masuk"

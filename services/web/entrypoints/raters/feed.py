@@ -25,9 +25,11 @@ from services.web.adapters.feed_relay import unavailable_stream
 from services.web.adapters.services_api import ApiProblem, Service, ServiceUnreachable
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web, WebContext
+from services.web.entrypoints.citizens.common import ShortParam
 from services.web.entrypoints.employees.common import region_of, timezone_of
 from services.web.entrypoints.raters.common import (
     FEED,
+    Outcome,
     Rater,
     checked_id,
     load_team,
@@ -44,8 +46,6 @@ RECENT = 30
 TEAM_RELOAD_SECONDS = 30.0
 ACTIVITY_REASON_MIN, ACTIVITY_REASON_MAX = 3, 2000
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-Outcome = Annotated[str | None, Query(max_length=40)]
-EmployeeParam = Annotated[str | None, Query(max_length=64)]
 
 
 @router.get("/penilai/umpan")
@@ -53,7 +53,7 @@ async def team_feed(
     request: Request,
     web: Web,
     keputusan: Outcome = None,
-    pegawai: EmployeeParam = None,
+    pegawai: ShortParam = None,
     person: WebSession = Rater,
 ) -> Response:
     """The team's recent activity, newest first, each waiting one with verify and reject."""

@@ -8,19 +8,21 @@ plan decided already and says so.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.web.access import CheckedForm, PageRoute
 from services.web.adapters.services_api import ApiProblem, Service
 from services.web.adapters.sessions import WebSession
 from services.web.context import Web, WebContext
+from services.web.entrypoints.citizens.common import ShortParam
 from services.web.entrypoints.employees.common import region_of, timezone_of
 from services.web.entrypoints.raters.common import (
     INBOX,
+    Outcome,
     Rater,
     Team,
     checked_id,
@@ -37,8 +39,6 @@ WAITING_PAGE = 200
 #: Activities listed on the inbox itself; the feed lists and decides them all.
 WAITING_SHOWN = 5
 PLAN_REASON_MIN, PLAN_REASON_MAX = 5, 2000
-Outcome = Annotated[str | None, Query(max_length=40)]
-EmployeeParam = Annotated[str | None, Query(max_length=64)]
 
 
 async def waiting_activities(web: WebContext, person: WebSession) -> tuple[list[dict[str, Any]], bool]:
@@ -70,7 +70,7 @@ async def inbox(
     request: Request,
     web: Web,
     keputusan: Outcome = None,
-    pegawai: EmployeeParam = None,
+    pegawai: ShortParam = None,
     person: WebSession = Rater,
 ) -> Response:
     """What waits for the rater: plans to approve, activities to verify, each with its count."""
