@@ -20,20 +20,22 @@ from services.scoring.service_layer.analysis_schemas import (
     RewardGroupRead,
     UnitDiagnosisRead,
 )
-from services.scoring.service_layer.queries import dashboards, region_dashboards, scorecards
-from services.scoring.service_layer.schemas import (
+from services.scoring.service_layer.governance_schemas import (
     CloseWarning,
-    JudgementCreate,
-    JudgementRead,
     LateEventRead,
-    OverridesRead,
     PeriodCloseCreate,
     PeriodRead,
+    RuleSetCreate,
+    RuleSetRead,
+)
+from services.scoring.service_layer.queries import dashboards, region_dashboards, scorecards
+from services.scoring.service_layer.schemas import (
+    JudgementCreate,
+    JudgementRead,
+    OverridesRead,
     RatingDecisionCreate,
     RatingDecisionRead,
     RegionDashboardRead,
-    RuleSetCreate,
-    RuleSetRead,
     ScorecardRead,
     UnitDashboardRead,
 )

@@ -40,9 +40,9 @@ from services.scoring.service_layer.analysis_schemas import (
     UnitDiagnosisRead,
 )
 from services.scoring.service_layer.flags import Emit, FlagKind, raise_flag
+from services.scoring.service_layer.governance_schemas import LateEventRead
 from services.scoring.service_layer.queries.common import current_predicate, ensure_known_unit
 from services.scoring.service_layer.rules import rule_set_for
-from services.scoring.service_layer.schemas import LateEventRead
 from services.scoring.service_layer.views import latest_rater_assessment, to_decimal
 
 _OBJECTIVITY_KINDS = {

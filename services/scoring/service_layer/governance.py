@@ -13,15 +13,15 @@ from services.scoring.domain.periods import Period, PeriodKind, parse_period_key
 from services.scoring.domain.rules import RetroactiveRuleError
 from services.scoring.service_layer.analysis import analyse_period
 from services.scoring.service_layer.flags import Emit
-from services.scoring.service_layer.queries.common import distribution_check, is_closed
-from services.scoring.service_layer.rules import closed_through, rule_book, rule_set_from_settings
-from services.scoring.service_layer.schemas import (
+from services.scoring.service_layer.governance_schemas import (
     CloseWarning,
     PeriodCloseCreate,
     PeriodRead,
     RuleSetCreate,
     RuleSetRead,
 )
+from services.scoring.service_layer.queries.common import distribution_check, is_closed
+from services.scoring.service_layer.rules import closed_through, rule_book, rule_set_from_settings
 from services.scoring.service_layer.views import calendar, refresh_employee_years
 from shared.auth import Principal
 from shared.i18n import phrase_message
