@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.feedback.adapters.tables import (
@@ -80,25 +80,24 @@ def unknown_complaint(field: str | None = None) -> Refusal:
 
 async def row_by_code(session: AsyncSession, region_id: str, code: str, *, lock: bool = False) -> Any:
     """The complaint with a (parsed) tracking code, optionally locked for a move."""
-    statement = select(complaints).where(
-        complaints.c.region_id == region_id, complaints.c.tracking_code == code
+    return await _row(
+        session, region_id, complaints.c.tracking_code == code, lock=lock, field="tracking_code"
     )
-    if lock:
-        statement = statement.with_for_update()
-    row = (await session.execute(statement)).first()
-    if row is None:
-        raise unknown_complaint("tracking_code")
-    return row
 
 
 async def row_by_id(session: AsyncSession, region_id: str, complaint_id: str, *, lock: bool = False) -> Any:
     """The complaint with an id in the region, optionally locked for a move."""
-    statement = select(complaints).where(
-        complaints.c.region_id == region_id, complaints.c.complaint_id == complaint_id
-    )
+    return await _row(session, region_id, complaints.c.complaint_id == complaint_id, lock=lock, field=None)
+
+
+async def _row(
+    session: AsyncSession, region_id: str, which: ColumnElement[bool], *, lock: bool, field: str | None
+) -> Any:
+    """The region's complaint that ``which`` picks, optionally locked; else the 404 naming ``field``."""
+    statement = select(complaints).where(complaints.c.region_id == region_id, which)
     if lock:
         statement = statement.with_for_update()
     row = (await session.execute(statement)).first()
     if row is None:
-        raise unknown_complaint()
+        raise unknown_complaint(field)
     return row
