@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.planning.adapters import repository
 from services.planning.domain.cascade import CascadeNode, build_cascade
 from services.planning.domain.organisation import Nip
+from services.planning.service_layer.organisation.regions import today_in_region
 from services.planning.service_layer.schemas import (
     CascadeGapRead,
     CascadeNodeRead,
@@ -25,7 +26,7 @@ async def cascade_view(
 ) -> CascadeRead:
     """The cascade of a year's approved plans for the region, a unit (with sub-units) or a rater's team."""
     region_id = principal.region
-    day = on or plan_day(year)
+    day = on or plan_day(year, await today_in_region(session, region_id))
     organisation = await repository.load_organisation(session, region_id)
     tree = organisation.tree
     enrolled = set(tree.supervisor_map(day))

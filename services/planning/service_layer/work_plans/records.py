@@ -12,6 +12,7 @@ from services.planning.adapters import repository
 from services.planning.adapters.repository import PlanRecord
 from services.planning.adapters.tables import work_plans
 from services.planning.domain.organisation import Nip
+from services.planning.service_layer.organisation.regions import today_in_region
 from services.planning.service_layer.schemas import PlannedResultRead, WorkPlanRead
 from shared.auth import Principal, Role
 from shared.refusals import Refusal, RefusalKind
@@ -21,15 +22,16 @@ def _unknown_plan() -> Refusal:
     return Refusal("unknown_plan", "No such work plan.", field="plan_id", kind=RefusalKind.NOT_FOUND)
 
 
-def plan_day(year: int, today: date | None = None) -> date:
+def plan_day(year: int, today: date) -> date:
     """The day whose assignment decides a plan's rater, unit and job type: today, kept within the year."""
-    today = today or datetime.now(UTC).date()
     return min(max(today, date(year, 1, 1)), date(year, 12, 31))
 
 
 async def assignment_for_plan(session: AsyncSession, region_id: str, employee_id: str, year: int) -> Any:
-    """The employee's assignment on the plan day, or their first one when they start later."""
-    found = await repository.assignment_on(session, region_id, employee_id, plan_day(year))
+    """The employee's assignment on the plan day (today in the region, as its employee lists read it),
+    or their first one when they start later."""
+    day = plan_day(year, await today_in_region(session, region_id))
+    found = await repository.assignment_on(session, region_id, employee_id, day)
     if found is not None:
         return found
     return await repository.assignment_on(session, region_id, employee_id, date.max)
