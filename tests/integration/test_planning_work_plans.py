@@ -366,3 +366,15 @@ async def test_a_decision_waits_for_one_in_flight_on_the_same_employees_plans(st
 
     answer = await asyncio.wait_for(approval, timeout=10)
     assert answer.status_code == 200, answer.text
+
+
+async def test_a_plan_without_a_rater_is_refused_until_hr_names_one(start_service, make_token):
+    planning = await start_service("planning")
+    client = planning.client
+    org = await organisation_with_chain(client, make_token)
+
+    refused = await client.post("/v1/work-plans", json=plan_body(), headers=org["as"]["sekda"])
+
+    assert refused.status_code == 422, refused.text
+    assert (refused.json()["error"]["code"], refused.json()["error"]["field"]) == ("no_rater", "rater_id")
+    assert (await client.get("/v1/work-plans", headers=org["as"]["sekda"])).json() == []

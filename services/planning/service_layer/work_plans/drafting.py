@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.planning.adapters import repository
 from services.planning.adapters.repository import PlanRecord
 from services.planning.adapters.tables import work_plans
+from services.planning.domain.organisation import Nip
 from services.planning.domain.work_plan import WorkPlan
 from services.planning.metrics import PLANS_REVISED
 from services.planning.service_layer.errors import in_api_terms
@@ -50,23 +52,16 @@ async def create_work_plan(*, uow: UnitOfWork, principal: Principal, plan_in: Wo
                 "plan_id": latest.plan_id,
             },
         )
-    assignment = await assignment_for_plan(session, principal.region, employee_id, plan_in.year)
-    if assignment is None or assignment.supervisor_id is None:
-        raise Refusal(
-            "no_rater",
-            "You have no supervisor to rate your plan; ask your HR office (BKPSDM).",
-            field="rater_id",
-        )
-    rater_nips = await repository.employee_nips(session, principal.region, [assignment.supervisor_id])
+    rater_id, rater = await _plan_rater(session, principal.region, employee_id, plan_in.year)
     try:
-        plan = WorkPlan.start(new_id(), actor, rater_nips[assignment.supervisor_id], plan_in.year)
+        plan = WorkPlan.start(new_id(), actor, rater, plan_in.year)
     except Refusal as error:
         raise in_api_terms(error) from None
     record = PlanRecord(
         plan=plan,
         region_id=principal.region,
         employee_id=employee_id,
-        rater_id=assignment.supervisor_id,
+        rater_id=rater_id,
         status=plan.status.value,
         public_result_ids={},
         indicator_ids={},
@@ -122,16 +117,7 @@ async def revise_work_plan(*, uow: UnitOfWork, principal: Principal, plan_id: st
             kind=RefusalKind.CONFLICT,
             params={"status": record.status},
         )
-    assignment = await assignment_for_plan(session, record.region_id, record.employee_id, plan.year)
-    if assignment is None or assignment.supervisor_id is None:
-        raise Refusal(
-            "no_rater",
-            "You have no supervisor to rate your plan; ask your HR office (BKPSDM).",
-            field="rater_id",
-        )
-    rater = (await repository.employee_nips(session, record.region_id, [assignment.supervisor_id]))[
-        assignment.supervisor_id
-    ]
+    rater_id, rater = await _plan_rater(session, record.region_id, record.employee_id, plan.year)
     try:
         revised = plan.revise(actor, new_id(), rater=rater)
     except Refusal as error:
@@ -140,7 +126,7 @@ async def revise_work_plan(*, uow: UnitOfWork, principal: Principal, plan_id: st
         plan=revised,
         region_id=record.region_id,
         employee_id=record.employee_id,
-        rater_id=assignment.supervisor_id,
+        rater_id=rater_id,
         status=revised.status.value,
         public_result_ids=dict(record.public_result_ids),
         indicator_ids={local: list(ids) for local, ids in record.indicator_ids.items()},
@@ -149,3 +135,16 @@ async def revise_work_plan(*, uow: UnitOfWork, principal: Principal, plan_id: st
     await session.execute(insert(work_plans).values(**repository.plan_values(new_record)))
     PLANS_REVISED.inc()
     return plan_read(new_record)
+
+
+async def _plan_rater(session: AsyncSession, region_id: str, employee_id: str, year: int) -> tuple[str, Nip]:
+    """The rater of the employee's plan for a year (their supervisor on the plan day): id and NIP."""
+    assignment = await assignment_for_plan(session, region_id, employee_id, year)
+    if assignment is None or assignment.supervisor_id is None:
+        raise Refusal(
+            "no_rater",
+            "You have no supervisor to rate your plan; ask your HR office (BKPSDM).",
+            field="rater_id",
+        )
+    nips = await repository.employee_nips(session, region_id, [assignment.supervisor_id])
+    return assignment.supervisor_id, nips[assignment.supervisor_id]
