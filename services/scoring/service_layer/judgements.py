@@ -20,7 +20,7 @@ from services.scoring.adapters.tables import indicator_judgements, plan_indicato
 from services.scoring.domain.achievement import Judgement, QualitativeTarget
 from services.scoring.domain.periods import Period, parse_period_key
 from services.scoring.service_layer.queries.common import summary_row
-from services.scoring.service_layer.ratings import ensure_open, ensure_rater
+from services.scoring.service_layer.ratings import ensure_open, ensure_rater, no_scorecard
 from services.scoring.service_layer.schemas import JudgementCreate, JudgementRead
 from services.scoring.service_layer.views import Touch, indicator_of, refresh_views, region_facts
 from shared.auth import Principal
@@ -30,15 +30,6 @@ from shared.unit_of_work import UnitOfWork
 
 #: Judgements that depart from the target must say why (the employee and auditors read it).
 NOTE_REQUIRED = frozenset({Judgement.NOT_MET, Judgement.EXCEEDED})
-
-
-def _no_scorecard() -> Refusal:
-    return Refusal(
-        "no_scorecard",
-        "No scorecard for this employee and period.",
-        field="employee_id",
-        kind=RefusalKind.NOT_FOUND,
-    )
 
 
 async def _qualitative_indicator(
@@ -84,7 +75,7 @@ async def judge(
     session = uow.session
     summary = await summary_row(session, region_id, employee_id, parsed.key)
     if summary is None:
-        raise _no_scorecard()
+        raise no_scorecard()
     rater_id = await ensure_rater(session, principal, employee_id, summary)
     await ensure_open(session, region_id, parsed)
     await _qualitative_indicator(session, region_id, summary.plan_id, indicator_id, parsed)
@@ -123,7 +114,7 @@ async def judge(
     )
     refreshed = await summary_row(session, region_id, employee_id, parsed.key)
     if refreshed is None:  # pragma: no cover - the row existed a moment ago in this transaction
-        raise _no_scorecard()
+        raise no_scorecard()
     outcome: dict[str, Any] = next(
         (item for item in refreshed.indicator_outcomes if item["indicator_id"] == indicator_id), {}
     )

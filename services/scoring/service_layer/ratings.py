@@ -70,6 +70,16 @@ def _rate(part: int, whole: int) -> Decimal:
     return Decimal(part * 10000 // whole) / 10000 if whole else Decimal(0)
 
 
+def no_scorecard() -> Refusal:
+    """The 404 for a decision or judgement on an employee and period with no scorecard."""
+    return Refusal(
+        "no_scorecard",
+        "No scorecard for this employee and period.",
+        field="employee_id",
+        kind=RefusalKind.NOT_FOUND,
+    )
+
+
 async def ensure_rater(
     session: AsyncSession, principal: Principal, employee_id: str, summary: Row[Any]
 ) -> str:
@@ -108,12 +118,7 @@ async def decide(
     session = uow.session
     summary = await summary_row(session, region_id, employee_id, parsed.key)
     if summary is None:
-        raise Refusal(
-            "no_scorecard",
-            "No scorecard for this employee and period.",
-            field="employee_id",
-            kind=RefusalKind.NOT_FOUND,
-        )
+        raise no_scorecard()
     rater_id = await ensure_rater(session, principal, employee_id, summary)
     await ensure_open(session, region_id, parsed)
     rules = await rule_set_for(session, region_id, parsed)
