@@ -197,7 +197,7 @@ async def secure_schema(connection: AsyncConnection, schema: str, role: str | No
 
     Run after every migration, so a table added later is covered without anyone remembering to.
     Policies are forced, so even the owner is bound; the service's role owns nothing and gets
-    data privileges only; the audit trail is append-only for it.
+    data privileges only, and ANALYZE's; the audit trail is append-only for it.
     """
     region_tables = (
         await connection.execute(
@@ -247,9 +247,13 @@ async def secure_schema(connection: AsyncConnection, schema: str, role: str | No
     if role is None:
         return
     quoted_role = '"' + role.replace('"', '""') + '"'
+    # MAINTAIN (PostgreSQL 17 on): ANALYZE of the tables an import has just filled (``analyze_import``);
+    # an older server's ANALYZE by a role that does not own the table warns and skips it.
+    maintain = await connection.scalar(text("SELECT current_setting('server_version_num')::int >= 170000"))
+    data_privileges = "SELECT, INSERT, UPDATE, DELETE" + (", MAINTAIN" if maintain else "")
     for statement in (
         f'GRANT USAGE ON SCHEMA "{schema}" TO {quoted_role}',
-        f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO {quoted_role}',
+        f'GRANT {data_privileges} ON ALL TABLES IN SCHEMA "{schema}" TO {quoted_role}',
         f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO {quoted_role}',
         f'REVOKE ALL ON "{schema}".alembic_version FROM {quoted_role}',
         f'REVOKE UPDATE, DELETE, TRUNCATE ON "{schema}".audit_log FROM {quoted_role}',

@@ -34,6 +34,7 @@ from services.planning.service_layer.organisation import (
 )
 from shared.contracts.planning import EmployeeUpserted, UnitUpserted
 from shared.dates import date_window
+from shared.db import analyze_import
 from shared.i18n import ErrorBody, refusal_body
 from shared.refusals import Label, Refusal
 from shared.unit_of_work import UnitOfWork
@@ -317,6 +318,8 @@ async def _write(uow: UnitOfWork, region_id: str, plan: _Plan) -> None:
         await session.execute(
             insert(employee_assignments), [{k: row[k] for k in _ASSIGNMENT_COLUMNS} for row in plan.created]
         )
+    # The region's pages read these tables next (its list of employees joins their assignments).
+    await analyze_import(session, len(plan.created), ("units", "employees", "employee_assignments"))
     for event in plan.events:
         uow.emit(event)
 
