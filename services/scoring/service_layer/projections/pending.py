@@ -12,8 +12,14 @@ from services.scoring.service_layer.projections.backlog import RegionWork, ViewB
 from services.scoring.service_layer.projections.planning_store import store_planning
 from services.scoring.service_layer.views import mark_plans_in_force, refresh_views, region_facts
 from shared.contracts import EnvelopeHead, Event
-from shared.db import in_each_region
+from shared.db import analyze_import, in_each_region
 from shared.messaging.scope import Batch, HandlerScope
+
+#: The read models a region's import fills (its employees and plans, looked up by region and
+#: employee for every summary), analyzed before the batch's summaries are refreshed, and the views
+#: those summaries fill, after (``analyze_import``).
+IMPORTED_READ_MODELS = ("employees", "plans", "plan_indicators")
+IMPORTED_VIEWS = ("employee_scores",)
 
 
 class PendingViews:
@@ -47,11 +53,15 @@ class PendingViews:
             return
         async for region_id in in_each_region(session, list(regions)):
             work = regions[region_id]
+            backlog = self._batch.replay_backlog
+            # A rebuild analyzes its tables itself, once its events are applied.
+            imported = len(work.planning) if backlog is None else 0
             await store_planning(session, work)
             await mark_plans_in_force(session, region_id, work.plan_years)
+            await analyze_import(session, imported, IMPORTED_READ_MODELS)
             facts = await region_facts(session, region_id)
             await apply_changes(self._batch, facts, work)
-            if (backlog := self._batch.replay_backlog) is not None:
+            if backlog is not None:
                 backlog.record(region_id, work)
             else:
                 await refresh_views(
@@ -62,6 +72,7 @@ class PendingViews:
                     employee_years=work.employee_years,
                     deltas=work.deltas,
                 )
+                await analyze_import(session, imported, IMPORTED_VIEWS)
 
 
 #: What scoring's handlers act with: a replay leaves its view work to a ``ViewBacklog``.
