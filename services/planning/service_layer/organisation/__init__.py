@@ -15,7 +15,12 @@ from services.planning.service_layer.organisation.employee_reads import (
     get_employee,
     list_employees,
 )
-from services.planning.service_layer.organisation.regions import new_id, register_region, require_region
+from services.planning.service_layer.organisation.regions import (
+    new_id,
+    region_today,
+    register_region,
+    require_region,
+)
 from services.planning.service_layer.organisation.units import create_unit, list_units, update_unit
 
 __all__ = [
@@ -28,6 +33,7 @@ __all__ = [
     "list_units",
     "move_employee",
     "new_id",
+    "region_today",
     "register_region",
     "require_region",
     "store_assignment",

@@ -66,7 +66,12 @@ async def require_region(session: AsyncSession, region_id: str, *, lock: bool = 
     return row
 
 
-async def today_in_region(session: AsyncSession, region_id: str) -> date:
-    """Today on the region's own calendar: its day starts at midnight in its time zone."""
-    region = await require_region(session, region_id)
+def region_today(region: Row[Any]) -> date:
+    """Today on a region's own calendar (its row, as :func:`require_region` reads it): its day
+    starts at midnight in its time zone."""
     return datetime.now(ZoneInfo(region.timezone)).date()
+
+
+async def today_in_region(session: AsyncSession, region_id: str) -> date:
+    """Today on the region's own calendar, for a caller not holding its row."""
+    return region_today(await require_region(session, region_id))

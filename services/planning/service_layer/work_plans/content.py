@@ -18,7 +18,7 @@ from services.planning.domain.indicators import (
 from services.planning.domain.organisation import JobType
 from services.planning.domain.work_plan import Indicator, PeriodScheme, PeriodSplit, ResultKind, Target
 from services.planning.service_layer.errors import in_api_terms
-from services.planning.service_layer.organisation import new_id, require_region
+from services.planning.service_layer.organisation import new_id, region_today, require_region
 from services.planning.service_layer.schemas import IndicatorIn, PlannedResultIn
 from services.planning.service_layer.work_plans.records import assignment_for_plan
 from shared.refusals import Refusal
@@ -214,7 +214,9 @@ class _ContentEditor:
 
 async def edit_content(session: AsyncSession, record: PlanRecord, results_in: list[PlannedResultIn]) -> None:
     region = await require_region(session, record.region_id)
-    assignment = await assignment_for_plan(session, record.region_id, record.employee_id, record.plan.year)
+    assignment = await assignment_for_plan(
+        session, record.region_id, record.employee_id, record.plan.year, today=region_today(region)
+    )
     editor = _ContentEditor(
         session,
         record,

@@ -27,10 +27,13 @@ def plan_day(year: int, today: date) -> date:
     return min(max(today, date(year, 1, 1)), date(year, 12, 31))
 
 
-async def assignment_for_plan(session: AsyncSession, region_id: str, employee_id: str, year: int) -> Any:
-    """The employee's assignment on the plan day (today in the region, as its employee lists read it),
-    or their first one when they start later."""
-    day = plan_day(year, await today_in_region(session, region_id))
+async def assignment_for_plan(
+    session: AsyncSession, region_id: str, employee_id: str, year: int, *, today: date | None = None
+) -> Any:
+    """The employee's assignment on the plan day (today in the region, as its employee lists read it;
+    ``today``: the region's, from a caller already holding its row), or their first one when they
+    start later."""
+    day = plan_day(year, today or await today_in_region(session, region_id))
     found = await repository.assignment_on(session, region_id, employee_id, day)
     if found is not None:
         return found
