@@ -13,12 +13,13 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from services.web.periods import region_now
 from shared.auth import Role, mint_dev_token
 from shared.settings import ServiceSettings
 
@@ -101,6 +102,7 @@ class _RegionSeed:
     """What planning holds of a new demo region, for the services that learn it from events."""
 
     region: str
+    timezone: str
     units: dict[str, str] = field(default_factory=dict)  # code -> unit id
     staff: list[_Staff] = field(default_factory=list)
 
@@ -124,16 +126,16 @@ def _post_once_known(
         time.sleep(0.5)
 
 
-def _earlier_this_year(ago: timedelta) -> datetime:
-    """A moment ``ago`` before now, but inside this year (the plans' year) in the first minutes of it."""
-    now = datetime.now(UTC)
-    return max(now - ago, datetime(now.year, 1, 1, tzinfo=UTC))
+def _earlier_this_year(ago: timedelta, timezone: str) -> datetime:
+    """A moment ``ago`` before now, but inside this year in the region's zone (the plans' year, as
+    reporting reads it in the offset sent) in the first minutes of it."""
+    now = region_now(timezone)
+    return max(now - ago, datetime(now.year, 1, 1, tzinfo=now.tzinfo))
 
 
 def load_demo(*, data_dir: Path, ports: dict[str, int]) -> DemoLoad:
     """Create the demo regions (skipping any that exist); returns a summary and the tickets issued."""
     settings = ServiceSettings(data_dir=data_dir)
-    year = datetime.now(UTC).year
     planning = f"http://127.0.0.1:{ports['planning']}"
     created = 0
     seeds: list[_RegionSeed] = []
@@ -155,7 +157,8 @@ def load_demo(*, data_dir: Path, ports: dict[str, int]) -> DemoLoad:
                 continue
             response.raise_for_status()
             created += 1
-            seed = _RegionSeed(region)
+            seed = _RegionSeed(region, timezone)
+            year = region_now(timezone).year  # the plans' year: the region's own
             seeds.append(seed)
             admin = token([Role.REGION_ADMIN], region)
             for unit_index, (code, unit_name, job_type, position, indicator, uom, target) in enumerate(UNITS):
@@ -278,7 +281,9 @@ def _seed_feedback_and_reporting(
                     activity = {
                         "activity_id": f"demo-{uuid.uuid4().hex[:16]}",
                         "indicator_id": staff.indicator_id,
-                        "occurred_at": _earlier_this_year(timedelta(minutes=10 * hours_ago)).isoformat(),
+                        "occurred_at": _earlier_this_year(
+                            timedelta(minutes=10 * hours_ago), seed.timezone
+                        ).isoformat(),
                         "quantity": 5 * hours_ago,
                         "description": "Melayani warga di loket sesuai standar pelayanan",
                     }

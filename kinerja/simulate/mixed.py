@@ -14,7 +14,6 @@ import random
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -26,6 +25,7 @@ from kinerja.simulate.pacing import open_loop
 from kinerja.simulate.population import Population, SimulatedEmployee, SimulatedUnit
 from kinerja.simulate.progress import NoProgress, Progress
 from services.feedback.domain.satisfaction import ServiceItem
+from services.web.periods import region_now
 
 #: Share of each kind of request in the mix (normalised); the rest of a phone's life is reads.
 DEFAULT_MIX: dict[str, float] = {
@@ -251,7 +251,7 @@ class MixedLoad:
             self.clients.scoring,
             "GET",
             f"/v1/employees/{employee.employee_id}/scorecard",
-            params={"period": str(datetime.now(UTC).year)},
+            params={"period": str(region_now(employee.timezone).year)},
             headers=employee.headers,
         )
         return response is None

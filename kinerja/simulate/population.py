@@ -11,13 +11,14 @@ import time
 import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 
 from kinerja.demo import REGIONS, UNITS
 from kinerja.simulate.progress import NoProgress, Progress
+from services.web.periods import region_now
 from shared.auth import Role, ensure_dev_signing_key, mint_dev_token
 from shared.settings import ServiceSettings
 
@@ -37,6 +38,11 @@ class SimulatedEmployee:
     unit_id: str = ""
     #: The token of the unit's head, who rates the employee and verifies their activities.
     rater_headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def timezone(self) -> str:
+        """The zone of the employee's region, whose calendar decides their today and year."""
+        return REGIONS[self.region_key][1]
 
 
 @dataclass
@@ -110,8 +116,8 @@ async def build_population(
     year: int | None = None,
     progress: Progress | None = None,
 ) -> Population:
-    """Create regions, units, heads and employees with approved plans through the planning API."""
-    year = year or datetime.now(UTC).year
+    """Create regions, units, heads and employees with approved plans through the planning API: the
+    plans of ``year``, else of each region's own year now (in its zone, as its pages read it)."""
     progress = progress or NoProgress()
     tag = uuid.uuid4().hex[:6]
     region_keys = list(REGIONS)
@@ -122,7 +128,7 @@ async def build_population(
     progress.start("planning: people, plans", employees)
 
     async def onboard(
-        region: str, key: str, unit_id: str, unit: tuple[Any, ...], head: str, index: int
+        region: str, key: str, year: int, unit_id: str, unit: tuple[Any, ...], head: str, index: int
     ) -> None:
         code, _, job_type, position, indicator, uom, target = unit
         employee_id = f"{region}-{code}-{index}"
@@ -188,6 +194,7 @@ async def build_population(
         key = region_keys[number % len(region_keys)]
         region = f"{prefix}-{tag}-{key}" + (f"-{number}" if number >= len(region_keys) else "")
         name, timezone = REGIONS[key]
+        region_year = year or region_now(timezone).year
         await _post(
             planning, "/v1/regions", {"region_id": region, "name": name, "timezone": timezone}, platform
         )
@@ -214,13 +221,13 @@ async def build_population(
                     "unit_id": unit_id,
                     "position": f"Kepala {unit_name}",
                     "job_type": "head",
-                    "effective_from": f"{year}-01-01",
+                    "effective_from": f"{region_year}-01-01",
                 },
                 admin,
             )
             for _ in range(staff):
                 index += 1
-                jobs.append(onboard(region, key, unit_id, unit, head, index))
+                jobs.append(onboard(region, key, region_year, unit_id, unit, head, index))
     try:
         await asyncio.gather(*jobs)
     finally:

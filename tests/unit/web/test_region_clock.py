@@ -6,9 +6,7 @@ next year's plan and period then, as the pages' dates show, whatever the machine
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime
 
 import pytest
 
@@ -16,27 +14,6 @@ from services.web.entrypoints.employees.activities import _now
 from services.web.entrypoints.employees.common import this_year
 from services.web.entrypoints.raters.common import current_quarter
 from services.web.periods import current_period
-
-_NEW_YEAR_IN_WIB = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
-
-
-class _Clock(datetime):
-    """datetime whose now() is half past midnight of 1 January 2027 in WIB."""
-
-    @classmethod
-    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
-        return _NEW_YEAR_IN_WIB.astimezone(tz)
-
-
-@pytest.fixture
-def new_year_in_wib(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The moment above, read on a machine whose own zone is UTC."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    monkeypatch.setattr("services.web.periods.datetime", _Clock)
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.mark.usefixtures("new_year_in_wib")
