@@ -5,13 +5,12 @@ No token, no personal data; rate-limited per address and device like every citiz
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from services.feedback.entrypoints.citizen import CitizenClient, CitizenRoute, Traffic, citizen_protection
-from services.feedback.entrypoints.params import RegionId
+from services.feedback.entrypoints.params import RegionId, utc_now
 from services.feedback.service_layer import public_directory, public_figures
 from services.feedback.service_layer.public_schemas import PublicFiguresRead, PublicRegionRead, RegionNameRead
 from shared.contracts.periods import PeriodKey
@@ -48,4 +47,4 @@ async def region_figures(
 ) -> PublicFiguresRead:
     """Each unit's satisfaction index, grade and respondents, and its complaints filed and closed in time."""
     async with context.read_session(region_id) as session:
-        return await public_figures.region_figures(session, region_id, period, datetime.now(UTC))
+        return await public_figures.region_figures(session, region_id, period, utc_now())
