@@ -12,6 +12,7 @@ itself is committed. Reading is ``feed_hub``'s: one blocking read per process fo
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections.abc import Sequence
@@ -131,8 +132,16 @@ class FeedNotice:
     def encoded(self) -> bytes:
         """The message body on the channel (decimals as strings, as the API writes them)."""
         if self.payload_json is not None:
-            return b'{"kind":%s,"activity":%s}' % (orjson.dumps(self.kind), self.payload_json)
+            return b"".join((_message_start(self.kind), self.payload_json, b"}"))
         return orjson.dumps({"kind": self.kind, "activity": self.payload}, default=decimal_as_text)
+
+
+@functools.cache
+def _message_start(kind: str) -> bytes:
+    """A message's JSON up to its activity, written once per kind: a batch's 500 notices share one
+    (encoded and formatted for each, and each stream named per notice, a send of 500 cost ~4,360
+    instructions a notice against ~3,320; callgrind, session 28)."""
+    return b'{"kind":%s,"activity":' % orjson.dumps(kind)
 
 
 class LiveFeed:
@@ -173,9 +182,11 @@ class LiveFeed:
 
     async def _send(self, notices: Sequence[FeedNotice]) -> None:
         """Append in one round trip, one entry per notice; failures are counted, never raised."""
-        per_team: dict[str, list[bytes]] = {}
+        # By region and rater: each team's stream named once, not once a notice.
+        per_team: dict[tuple[str, str], list[bytes]] = {}
         for notice in notices:
-            per_team.setdefault(team_channel(notice.region_id, notice.rater_id), []).append(notice.encoded())
+            per_team.setdefault((notice.region_id, notice.rater_id), []).append(notice.encoded())
+        channels = [team_channel(region_id, rater_id) for region_id, rater_id in per_team]
         # JSON without indentation holds no raw newline: the script splits on it.
         messages = [b"\n".join(encoded) for encoded in per_team.values()]
         try:
@@ -183,7 +194,7 @@ class LiveFeed:
             # (500 for a batch sync).
             await asyncio.wait_for(
                 self._redis.eval(
-                    _APPEND_ALL, len(per_team), *per_team, FEED_KEPT, FEED_TTL_SECONDS, *messages
+                    _APPEND_ALL, len(channels), *channels, FEED_KEPT, FEED_TTL_SECONDS, *messages
                 ),
                 timeout=PUBLISH_TIMEOUT_SECONDS,
             )
