@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters.tables import field_visits
-from services.scoring.domain.activity import ActivityIdentity, ActivityMeasure, ActivityState
+from services.scoring.domain.activity import ActivityIdentity, ActivityMeasure, ActivityState, Stamp
 from services.scoring.service_layer.projections.backlog import ActivityChange
 from services.scoring.service_layer.projections.handling import (
     divert_late,
@@ -90,14 +90,7 @@ async def on_activity_verified(
     _: AsyncSession, event: ActivityVerified, envelope: EnvelopeHead, pending: PendingViews
 ) -> None:
     """Count an activity as verified; kept and applied later if its report has not arrived yet."""
-    stamp, evidence = stamp_of(envelope), event.evidence_sha256
-    _activity_change(
-        pending,
-        envelope,
-        event,
-        lambda state: state.verified_at(stamp).with_evidence(evidence),
-        stamp.event_id,
-    )
+    _stamped_change(pending, envelope, event, ActivityState.verified_at)
 
 
 @deferring
@@ -105,14 +98,7 @@ async def on_activity_rejected(
     _: AsyncSession, event: ActivityRejected, envelope: EnvelopeHead, pending: PendingViews
 ) -> None:
     """A rejected activity stops counting."""
-    stamp, evidence = stamp_of(envelope), event.evidence_sha256
-    _activity_change(
-        pending,
-        envelope,
-        event,
-        lambda state: state.rejected_at(stamp).with_evidence(evidence),
-        stamp.event_id,
-    )
+    _stamped_change(pending, envelope, event, ActivityState.rejected_at)
 
 
 @deferring
@@ -121,13 +107,20 @@ async def on_activity_corrected(
 ) -> None:
     """A corrected activity counts again, with its new values, awaiting verification."""
     measure = _measure(event.occurred_at, event.quantity, event.denominator)
+    _stamped_change(pending, envelope, event, lambda state, stamp: state.corrected(measure, stamp))
+
+
+def _stamped_change(
+    pending: PendingViews,
+    envelope: EnvelopeHead,
+    event: ActivityVerified | ActivityRejected | ActivityCorrected,
+    change: Callable[[ActivityState, Stamp], ActivityState],
+) -> None:
+    """A verification's, rejection's or correction's change, stamped with its event, with the
+    evidence files the event names (every file attached by then)."""
     stamp, evidence = stamp_of(envelope), event.evidence_sha256
     _activity_change(
-        pending,
-        envelope,
-        event,
-        lambda state: state.corrected(measure, stamp).with_evidence(evidence),
-        stamp.event_id,
+        pending, envelope, event, lambda state: change(state, stamp).with_evidence(evidence), stamp.event_id
     )
 
 
