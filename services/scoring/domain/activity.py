@@ -14,7 +14,6 @@ gives the same state:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 from typing import NamedTuple
@@ -30,10 +29,10 @@ class ActivityStatus(LabelledEnum):
     REJECTED = "REJECTED", "Ditolak", "Rejected"
 
 
-# The three value objects below are named tuples: every activity event makes each of them, and a
-# frozen dataclass sets its fields one by one through ``object.__setattr__`` (0.8 to 1.2 µs an
-# object against 0.3 to 0.5); a named tuple is as immutable, and compares and orders field by field
-# as the dataclasses did.
+# The value objects below, and the state they make up, are named tuples: every activity event makes
+# each of them, and a frozen dataclass sets its fields one by one through ``object.__setattr__``
+# (0.8 to 1.2 µs an object against 0.3 to 0.5); a named tuple is as immutable, and compares (in C)
+# field by field as the dataclasses did.
 
 
 class Stamp(NamedTuple):
@@ -59,8 +58,7 @@ class ActivityMeasure(NamedTuple):
     denominator: Fraction | None = None
 
 
-@dataclass(frozen=True)
-class ActivityState:
+class ActivityState(NamedTuple):
     """Everything known about one activity so far.
 
     ``identity`` stays ``None`` until the report arrives: a verification or correction that comes
@@ -98,25 +96,25 @@ class ActivityState:
         status: tuple[ActivityStatus, Stamp] | None = None,
         evidence: tuple[str, ...] | None = None,
     ) -> ActivityState:
-        # The state with some parts replaced; spelt out, as ``dataclasses.replace`` (which inspects
-        # the fields on every call) was a sizeable part of the consumer's time per activity event.
+        # The state with some parts replaced; spelt out, as ``_replace`` (which goes through the
+        # fields by name) would be, and made from its fields in one step: every activity event makes
+        # a state.
         measured, measure_stamp, corrected = (
             measure if measure is not None else (self.measure, self.measure_stamp, self.measure_corrected)
         )
         status_value, status_stamp = status if status is not None else (self.status, self.status_stamp)
-        # Its fields set in one step: a frozen dataclass's ``__init__`` sets each of the seven through
-        # ``object.__setattr__``, and every activity event makes a state.
-        state = object.__new__(ActivityState)
-        vars(state).update(
-            identity=identity if identity is not None else self.identity,
-            measure=measured,
-            measure_stamp=measure_stamp,
-            measure_corrected=corrected,
-            status=status_value,
-            status_stamp=status_stamp,
-            evidence=evidence if evidence is not None else self.evidence,
+        return _new_state(
+            ActivityState,
+            (
+                identity if identity is not None else self.identity,
+                measured,
+                measure_stamp,
+                corrected,
+                status_value,
+                status_stamp,
+                evidence if evidence is not None else self.evidence,
+            ),
         )
-        return state
 
     def same_apart_from_evidence(self, other: ActivityState) -> bool:
         """Whether two states differ at most in their evidence files (which count in no total)."""
@@ -183,3 +181,7 @@ class ActivityState:
         return self._with_measure(measure, stamp, corrected=True)._with_status(
             ActivityStatus.UNVERIFIED, stamp
         )
+
+
+#: Makes a state from all its fields without the named tuple's ``__new__``, a Python function.
+_new_state = tuple.__new__
