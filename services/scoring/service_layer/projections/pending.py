@@ -86,7 +86,10 @@ def deferring(
     """A handler whose view work waits for the end of the batch (its ``PendingViews``)."""
 
     async def handler(scope: ScoringScope, event: EventType, envelope: EnvelopeHead) -> None:
-        await apply(scope.session, event, envelope, scope.deferred(PendingViews))
+        # The scope's batch asked directly: its ``session`` and ``deferred`` are Python frames of
+        # their own that ask the batch (every activity event).
+        batch = scope.batch
+        await apply(batch.session, event, envelope, batch.deferred(PendingViews))
 
     handler.__name__ = apply.__name__
     handler.__qualname__ = apply.__qualname__
