@@ -6,7 +6,7 @@ the checks, so a batch can reject one item and go on; raised by ``next_status``)
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 
@@ -114,17 +114,27 @@ def check_not_in_future(at: datetime, *, now: datetime, clock_skew: timedelta, f
 
 
 def check_occurrence(
-    occurred_at: datetime, *, now: datetime, plan_year: int, clock_skew: timedelta
+    occurred_at: datetime, *, now: datetime, plan_year: int, clock_skew: timedelta, zone: tzinfo
 ) -> Refusal | None:
     """An activity happened in the past (give or take the clock skew) and within its plan's year.
 
-    The year is read in the offset the device sent, i.e. the reporter's own calendar: an activity
-    at 00:30 WIB on 1 January belongs to the new year even though it is still 31 December in UTC.
+    The year is read in the region's zone (``zone``), whatever offset the device sent: the region's
+    calendar decides everywhere, and scoring counts the activity in the region's period of its local
+    day, on the scorecard of that period's year. 00:30 on 1 January on a +08:00 phone is still 31
+    December in a WIB region (the old year's plan); 23:30 on 31 December on a +07:00 phone is
+    already 1 January in a WIT region (the new year's).
     """
     future = check_not_in_future(occurred_at, now=now, clock_skew=clock_skew, field="occurred_at")
     if future is not None:
         return future
-    if occurred_at.year != plan_year:
+    year = occurred_at.year
+    # Offsets differ by less than two days, so only a time sent on 1-2 January or 30-31 December
+    # can lie in another year in the region's zone: the others skip the conversion (~3,900
+    # instructions an item).
+    month = occurred_at.month
+    if (month == 1 and occurred_at.day < 3) or (month == 12 and occurred_at.day > 29):
+        year = occurred_at.astimezone(zone).year
+    if year != plan_year:
         return Refusal(
             "outside_plan_year",
             "The activity must happen within the plan year %(year)s.",

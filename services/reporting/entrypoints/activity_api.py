@@ -241,7 +241,12 @@ async def correct_activity(
     """Correct your rejected activity and resubmit it for verification."""
     rules = SubmissionRules.at_now(reporting_settings(context).clock_skew_seconds)
     activity, notice = await activities.correct_activity(
-        uow=work.uow, principal=principal, activity_id=activity_id, correction=correction, rules=rules
+        uow=work.uow,
+        principal=principal,
+        activity_id=activity_id,
+        correction=correction,
+        rules=rules,
+        zone=await region_zone(context, principal.region),
     )
     work.record("activity.correct", activity_id)
     return await _shown_then_published(context, work, principal.region, activity, notice)

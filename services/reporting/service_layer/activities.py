@@ -224,8 +224,10 @@ async def correct_activity(
     activity_id: str,
     correction: ActivityCorrection,
     rules: SubmissionRules,
+    zone: tzinfo,
 ) -> tuple[ActivityRead, FeedNotice | None]:
-    """The employee corrects a rejected activity; it awaits verification again."""
+    """The employee corrects a rejected activity; it awaits verification again (its plan year read
+    in ``zone``, the region's, as a submission's is)."""
     region_id = principal.region
     row = (
         await uow.session.execute(
@@ -253,7 +255,7 @@ async def correct_activity(
     if row.plan_year is None:
         raise UNKNOWN_INDICATOR
     refusal = check_occurrence(
-        correction.occurred_at, now=rules.now, plan_year=row.plan_year, clock_skew=rules.clock_skew
+        correction.occurred_at, now=rules.now, plan_year=row.plan_year, clock_skew=rules.clock_skew, zone=zone
     ) or check_quantity(
         quantity=correction.quantity,
         denominator=correction.denominator,

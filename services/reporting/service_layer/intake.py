@@ -85,14 +85,19 @@ class ClaimResult:
 
 
 def _judge(
-    sent: dict[str, Any], indicator: Any | None, rules: SubmissionRules, now_as_sent: datetime
+    sent: dict[str, Any], indicator: Any | None, rules: SubmissionRules, now_as_sent: datetime, zone: tzinfo
 ) -> Refusal | None:
     """The first rule the activity breaks, or None; ``sent``: its validated fields (the item's
-    ``__dict__``); ``now_as_sent``: the rules' moment with the offset the activity's time was sent with."""
+    ``__dict__``); ``now_as_sent``: the rules' moment with the offset the activity's time was sent
+    with; ``zone``: the region's, whose calendar the plan year is read in."""
     if indicator is None:
         return UNKNOWN_INDICATOR
     return check_occurrence(
-        sent["occurred_at"], now=now_as_sent, plan_year=indicator["year"], clock_skew=rules.clock_skew
+        sent["occurred_at"],
+        now=now_as_sent,
+        plan_year=indicator["year"],
+        clock_skew=rules.clock_skew,
+        zone=zone,
     ) or check_quantity(
         quantity=sent["quantity"],
         denominator=sent["denominator"],
@@ -113,8 +118,9 @@ Judged = tuple[int, ActivityCreate, str, Refusal | None, Candidate | None]
 async def write_group(
     transaction: IntakeTransaction, claims: Sequence[Claim], rules: SubmissionRules, zone: tzinfo
 ) -> list[ClaimResult]:
-    """Judge and write every claim's items in an open transaction of one region (in ``zone``, where
-    the feed's notices show their times); the caller commits.
+    """Judge and write every claim's items in an open transaction of one region (in ``zone``, whose
+    calendar the plan year is read in and where the feed's notices show their times); the caller
+    commits.
 
     An activity id already stored (or earlier in the group) is the employee's duplicate, changed
     when its content differs, or taken when it belongs to someone else; a retry of an accepted
@@ -150,7 +156,7 @@ async def write_group(
             if as_sent is None:
                 minutes = utc_offset_minutes(occurred_at)
                 as_sent = moments[offset] = (minutes, as_sent_with(rules.now, minutes))
-            refusal = _judge(sent, indicator, rules, as_sent[1])
+            refusal = _judge(sent, indicator, rules, as_sent[1], zone)
             carried = None
             if refusal is None and activity_id not in candidates:
                 assert indicator is not None  # not refused: the indicator was found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -22,10 +23,11 @@ from shared.refusals import Refusal, RefusalKind
 NOW = datetime(2026, 6, 15, 10, 0, tzinfo=UTC)
 SKEW = timedelta(minutes=5)
 WIB = timezone(timedelta(hours=7))
+JAKARTA, JAYAPURA = ZoneInfo("Asia/Jakarta"), ZoneInfo("Asia/Jayapura")
 
 
 def occurrence(at: datetime, plan_year: int = 2026):
-    return check_occurrence(at, now=NOW, plan_year=plan_year, clock_skew=SKEW)
+    return check_occurrence(at, now=NOW, plan_year=plan_year, clock_skew=SKEW, zone=JAKARTA)
 
 
 def test_a_past_activity_within_the_plan_year_is_accepted():
@@ -50,12 +52,39 @@ def test_an_activity_outside_the_plan_year_is_refused_naming_the_year():
     assert "2026" in refusal_body(violation)["message_id"]
 
 
-def test_the_plan_year_is_read_in_the_devices_own_offset():
-    # 00:30 WIB on 1 January 2027 is still 2026 in UTC, but the reporter lives in 2027.
-    new_year_in_jakarta = datetime(2027, 1, 1, 0, 30, tzinfo=WIB)
+@pytest.mark.parametrize(
+    ("sent", "zone", "year"),
+    [
+        # 00:30 WIB on 1 January 2027 is still 2026 in UTC, but the region lives in 2027.
+        (datetime(2027, 1, 1, 0, 30, tzinfo=WIB), JAKARTA, 2027),
+        # 00:30 on a +08:00 phone is still 23:30 on 31 December in a WIB region.
+        (datetime(2027, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=8))), JAKARTA, 2026),
+        # 23:30 on a +07:00 phone is already 01:30 on 1 January in a WIT region.
+        (datetime(2026, 12, 31, 23, 30, tzinfo=WIB), JAYAPURA, 2027),
+    ],
+)
+def test_the_plan_year_is_read_in_the_regions_zone(sent, zone, year):
     now = datetime(2027, 1, 2, tzinfo=UTC)
-    assert check_occurrence(new_year_in_jakarta, now=now, plan_year=2027, clock_skew=SKEW) is None
-    assert check_occurrence(new_year_in_jakarta, now=now, plan_year=2026, clock_skew=SKEW) is not None
+    assert check_occurrence(sent, now=now, plan_year=year, clock_skew=SKEW, zone=zone) is None
+    for other_year in (year - 1, year + 1):
+        refused = check_occurrence(sent, now=now, plan_year=other_year, clock_skew=SKEW, zone=zone)
+        assert refused is not None
+        assert refused.code == "outside_plan_year"
+
+
+def test_the_plan_year_is_the_regions_for_any_offset_and_zone_around_a_new_year():
+    # The check converts only times sent near a new year: every time of the week around one, sent
+    # at the widest offsets, must get the year the conversion gives.
+    now = datetime(2027, 2, 1, tzinfo=UTC)
+    offsets = [timezone(timedelta(minutes=m)) for m in (-1439, -720, 0, 420, 480, 540, 840, 1439)]
+    zones = [ZoneInfo(name) for name in ("Etc/GMT+12", "Asia/Jakarta", "Asia/Jayapura", "Pacific/Kiritimati")]
+    start = datetime(2026, 12, 27, tzinfo=UTC)
+    for hour in range(24 * 9):
+        for offset in offsets:
+            sent = (start + timedelta(hours=hour, minutes=1)).astimezone(offset)
+            for zone in zones:
+                accepted = check_occurrence(sent, now=now, plan_year=2027, clock_skew=SKEW, zone=zone) is None
+                assert accepted == (sent.astimezone(zone).year == 2027), (sent, zone)
 
 
 def quantity(

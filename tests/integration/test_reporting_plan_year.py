@@ -1,0 +1,133 @@
+"""An activity's plan year is its year in the region's zone, as scoring counts it.
+
+Scoring files an activity in the region's period of its local day (``activity_store.stored_row``);
+a scorecard of a period shows the plan of the period's year. An activity accepted against a plan of
+another year than the region's would count on no scorecard. Here a phone sends +08:00 in a WIB
+region and +07:00 in a WIT region, a moment either side of a new year.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from shared.contracts.planning import RegionRegistered
+from shared.db import restrict_to_region
+from tests.conftest import auth, new_region_id, wait_until
+from tests.integration.test_replay import publish
+from tests.integration.test_reporting_support import (
+    YEAR,
+    Member,
+    activity,
+    apply,
+    approved_plan,
+    employee_upserted,
+    new_id,
+    submit,
+)
+
+pytestmark = pytest.mark.integration
+
+#: 00.30 on 1 January on a +08:00 phone: still 23.30 on 31 December in WIB.
+NEW_YEAR_ON_THE_PHONE = f"{YEAR}-01-01T00:30:00+08:00"
+#: 23.30 on 31 December on a +07:00 phone: already 01.30 on 1 January in WIT.
+NEW_YEAR_IN_THE_REGION = f"{YEAR - 1}-12-31T23:30:00+07:00"
+
+
+async def _region(reporting: Any, make_token: Any, zone: str) -> tuple[str, Member, Member]:
+    """A region in ``zone`` with a rater and one employee planning ``YEAR``, in both services."""
+    region = new_region_id()
+    rater_id, employee_id = new_id("head"), new_id("staff")
+    plan, ids = approved_plan(region, employee_id, rater_id)
+    events: list[Any] = [
+        RegionRegistered(region_id=region, name="Kabupaten Uji", timezone=zone),
+        employee_upserted(region, rater_id, None),
+        employee_upserted(region, employee_id, rater_id),
+        plan,
+    ]
+    await apply(reporting, region, *events)
+    await publish(events)
+    rater = Member(rater_id, make_token("employee,rater", region=region, employee=rater_id))
+    staff = Member(employee_id, make_token("employee", region=region, employee=employee_id), ids)
+    return region, rater, staff
+
+
+async def _batch(reporting: Any, staff: Member, body: dict[str, Any]) -> dict[str, Any]:
+    answer = await reporting.client.post(
+        "/v1/activities/batch", json={"items": [body]}, headers=auth(staff.token)
+    )
+    assert answer.status_code == 200, answer.text
+    [item] = answer.json()["items"]
+    assert isinstance(item, dict)
+    return item
+
+
+async def _filed_period(scoring: Any, region: str, activity_id: str) -> str | None:
+    """The period scoring filed the activity in (None until it arrives)."""
+    async with scoring.context.session_factory() as session, session.begin():
+        await restrict_to_region(session, region)
+        found = await session.scalar(
+            text("SELECT period FROM scoring.contributions WHERE region_id = :r AND activity_id = :a"),
+            {"r": region, "a": activity_id},
+        )
+    return None if found is None else str(found)
+
+
+async def _on_scorecard(scoring: Any, rater: Member, staff: Member, period: str) -> list[str]:
+    card = await scoring.client.get(
+        f"/v1/employees/{staff.employee_id}/scorecard", params={"period": period}, headers=auth(rater.token)
+    )
+    if card.status_code != 200:
+        return []
+    return [a["activity_id"] for i in card.json()["indicators"] for a in i["activities"]]
+
+
+async def test_the_plan_year_is_read_in_the_regions_zone(start_service: Any, make_token: Any) -> None:
+    reporting = await start_service("reporting", relay=True)
+    scoring = await start_service("scoring", consumer=True)
+
+    # WIB region, +08:00 phone: the new year on the phone, the old one in the region: refused.
+    _, wib_rater, wib_staff = await _region(reporting, make_token, "Asia/Jakarta")
+    single = await submit(reporting, wib_staff, activity(wib_staff, occurred_at=NEW_YEAR_ON_THE_PHONE))
+    item = await _batch(reporting, wib_staff, activity(wib_staff, occurred_at=NEW_YEAR_ON_THE_PHONE))
+    assert single.status_code == 422, single.text
+    error = single.json()["error"]
+    assert (error["code"], error["field"]) == ("outside_plan_year", "occurred_at")
+    assert str(YEAR) in error["message"]
+    assert (item["outcome"], item["error"]["code"]) == ("rejected", "outside_plan_year")
+    # A correction to that moment too.
+    rejected_id = (await submit(reporting, wib_staff, activity(wib_staff))).json()["activity_id"]
+    rejection = await reporting.client.post(
+        f"/v1/activities/{rejected_id}/reject", json={"note": "Tanggal salah"}, headers=auth(wib_rater.token)
+    )
+    assert rejection.status_code == 200, rejection.text
+    correction = await reporting.client.post(
+        f"/v1/activities/{rejected_id}/correction",
+        json={"occurred_at": NEW_YEAR_ON_THE_PHONE, "quantity": 12, "description": "Diperbaiki"},
+        headers=auth(wib_staff.token),
+    )
+    assert correction.status_code == 422, correction.text
+    assert correction.json()["error"]["code"] == "outside_plan_year"
+
+    # WIT region, +07:00 phone: the old year on the phone, the new one in the region: accepted,
+    # filed by scoring in the plan year's first quarter and shown on its scorecard.
+    wit, wit_rater, wit_staff = await _region(reporting, make_token, "Asia/Jayapura")
+    single = await submit(reporting, wit_staff, activity(wit_staff, occurred_at=NEW_YEAR_IN_THE_REGION))
+    item = await _batch(reporting, wit_staff, activity(wit_staff, occurred_at=NEW_YEAR_IN_THE_REGION))
+    assert single.status_code == 201, single.text
+    assert item["outcome"] == "accepted", item
+    accepted = [single.json()["activity_id"], item["activity_id"]]
+
+    async def filed() -> list[str | None] | None:
+        periods = [await _filed_period(scoring, wit, activity_id) for activity_id in accepted]
+        return periods if None not in periods else None
+
+    assert await wait_until(filed, timeout=60) == [f"{YEAR}-Q1"] * 2
+
+    async def on_first_quarter() -> list[str]:
+        shown = await _on_scorecard(scoring, wit_rater, wit_staff, f"{YEAR}-Q1")
+        return shown if set(accepted) <= set(shown) else []
+
+    await wait_until(on_first_quarter, timeout=60, interval=0.3)
