@@ -132,7 +132,9 @@ async def write_group(
 
     # Judge; the first item of an id in the group is its candidate, a later one its duplicate.
     candidates: dict[str, Candidate] = {}
-    submitted_at = in_zone(rules.now, zone)  # as the feed shows it
+    # The group's submission time as the feed shows it (in the region's zone), written as JSON text
+    # once: orjson wrote the zoned time into each item's JSON, ~1,360 instructions an item more.
+    submitted_at = orjson.dumps(in_zone(rules.now, zone))[1:-1].decode()
     audit_entries: list[dict[str, Any]] = []
     verdicts: list[list[Judged]] = []
     moments: dict[timedelta | None, tuple[int, datetime]] = {}  # an offset -> its minutes, the moment in it

@@ -58,19 +58,19 @@ if set(_SHOWN_FIELDS[: len(REPORTED_FIELDS)]) != set(REPORTED_FIELDS) or (
 
 
 def feed_payload(
-    sent: dict[str, Any], *, region_id: str, employee_id: str, indicator: Any, submitted_at: datetime
+    sent: dict[str, Any], *, region_id: str, employee_id: str, indicator: Any, submitted_at: datetime | str
 ) -> dict[str, Any]:
     """The new activity as the live feed shows it: ``ActivityRead``'s fields in its order (the
     device's offset is stored, not shown); ``submitted_at``: the submission time as answers show it
-    (in the region's zone); ``sent``: the validated item's own fields (its ``__dict__``, all
-    scalars: no ``model_dump``).
+    (in the region's zone), or that as its JSON text (the intake's, written once a group);
+    ``sent``: the validated item's own fields (its ``__dict__``, all scalars: no ``model_dump``).
 
     Built from the validated item for every accepted item; a batch's items need no values of their
     own (``row_values`` builds them from this where an answer reads them). Its numbers are text
     already: orjson's ``default`` callback, called for each ``Decimal`` when the notice is encoded,
     cost more than ``str`` here; the activity's event and its row take them from here too
     (``IntakeTransaction.emit``), each number written as text once. A group's items share their
-    submission time, moved into the zone once for all.
+    submission time, moved into the zone and written as text once for all.
     """
     quantity, denominator = sent["quantity"], sent["denominator"]
     latitude, longitude = sent["latitude"], sent["longitude"]
