@@ -45,12 +45,16 @@ def to_fraction(value: Decimal | None) -> Fraction | None:
 
 
 def exact(value: Decimal) -> Fraction:
-    """A stored decimal as an exact fraction, remembered by its value: a progress row's totals are
+    """A stored decimal as an exact fraction, remembered by its text: a progress row's totals are
     mostly the same few values (zeros, an activity's quantity), and a ``Fraction`` made from a
     ``Decimal`` is checked against the abstract number classes first (fractions are immutable)."""
-    found = _FRACTIONS.get(value)
+    # By its text, not the decimal itself: a ``Decimal``'s hash takes a modular power (~4-7k
+    # instructions for a stored ``numeric``, six a progress row), its text ~1.2k. Equal decimals
+    # of other exponents (``3.0``, ``3.00``) are other entries, of equal fractions.
+    key = str(value)
+    found = _FRACTIONS.get(key)
     if found is None:
-        found = _FRACTIONS.keep(value, Fraction(value))
+        found = _FRACTIONS.keep(key, Fraction(value))
         _DECIMALS.keep(id(found), (found, value))
     return found
 
@@ -72,8 +76,8 @@ def decimal_of(value: Fraction) -> Decimal:
     return Decimal(value.numerator) / Decimal(value.denominator)
 
 
-#: Exact fractions of stored decimals, by value.
-_FRACTIONS: Memo[Decimal, Fraction] = Memo(4_096)
+#: Exact fractions of stored decimals, by their text.
+_FRACTIONS: Memo[str, Fraction] = Memo(4_096)
 #: The decimals ``exact`` made fractions from, each with its fraction, by the fraction's identity.
 _DECIMALS: Memo[int, tuple[Fraction, Decimal]] = Memo(4_096)
 
