@@ -46,15 +46,16 @@ def _totals_statement(*, years: bool) -> Any:
     )
     # An aggregate per key (LATERAL): one index range of contributions each, and a row of zeros for
     # a key that has none.
+    # Named as the progress row's columns, so its totals read alike from either (``totals_of``).
     aggregates = (
         select(
             func.count().filter(counted).label("activity_count"),
-            func.coalesce(func.sum(activity.quantity).filter(counted), zero).label("quantity"),
-            func.coalesce(func.sum(activity.denominator).filter(counted), zero).label("denominator"),
+            func.coalesce(func.sum(activity.quantity).filter(counted), zero).label("quantity_sum"),
+            func.coalesce(func.sum(activity.denominator).filter(counted), zero).label("denominator_sum"),
             func.count().filter(verified).label("verified_count"),
-            func.coalesce(func.sum(activity.quantity).filter(verified), zero).label("verified_quantity"),
+            func.coalesce(func.sum(activity.quantity).filter(verified), zero).label("verified_quantity_sum"),
             func.coalesce(func.sum(activity.denominator).filter(verified), zero).label(
-                "verified_denominator"
+                "verified_denominator_sum"
             ),
             func.count().filter(rejected).label("rejected_count"),
             latest(activity.quantity, counted).label("last_quantity"),

@@ -195,21 +195,22 @@ def note_activity_change(
 
 @dataclass
 class _Totals:
-    """A progress row's totals, as the ``GROUP BY`` over its contributions computes them."""
+    """A progress row's totals, named as its columns (and as the ``GROUP BY`` over its contributions
+    names them)."""
 
-    activity_count: int = 0
-    quantity: Decimal = Decimal(0)
-    denominator: Decimal = Decimal(0)
-    verified_count: int = 0
-    verified_quantity: Decimal = Decimal(0)
-    verified_denominator: Decimal = Decimal(0)
-    rejected_count: int = 0
-    last_quantity: Decimal | None = None
-    last_occurred_at: datetime | None = None
-    last_activity_id: str | None = None
-    verified_last_quantity: Decimal | None = None
-    verified_last_occurred_at: datetime | None = None
-    verified_last_activity_id: str | None = None
+    activity_count: int
+    quantity_sum: Decimal
+    denominator_sum: Decimal
+    verified_count: int
+    verified_quantity_sum: Decimal
+    verified_denominator_sum: Decimal
+    rejected_count: int
+    last_quantity: Decimal | None
+    last_occurred_at: datetime | None
+    last_activity_id: str | None
+    verified_last_quantity: Decimal | None
+    verified_last_occurred_at: datetime | None
+    verified_last_activity_id: str | None
 
 
 class NeedsRecompute(Exception):
@@ -265,11 +266,11 @@ def _totals_after(
     )
     return _Totals(
         activity_count=count,
-        quantity=stored.quantity_sum + delta.quantity,
-        denominator=stored.denominator_sum + delta.denominator,
+        quantity_sum=stored.quantity_sum + delta.quantity,
+        denominator_sum=stored.denominator_sum + delta.denominator,
         verified_count=verified_count,
-        verified_quantity=stored.verified_quantity_sum + delta.verified_quantity,
-        verified_denominator=stored.verified_denominator_sum + delta.verified_denominator,
+        verified_quantity_sum=stored.verified_quantity_sum + delta.verified_quantity,
+        verified_denominator_sum=stored.verified_denominator_sum + delta.verified_denominator,
         rejected_count=rejected_count,
         last_occurred_at=latest[0] if latest else None,
         last_activity_id=latest[1] if latest else None,
@@ -280,16 +281,5 @@ def _totals_after(
     )
 
 
-class _NoTotals(NamedTuple):
-    """The totals of a row not stored yet, named as a stored row's columns."""
-
-    activity_count: int = 0
-    quantity_sum: Decimal = Decimal(0)
-    denominator_sum: Decimal = Decimal(0)
-    verified_count: int = 0
-    verified_quantity_sum: Decimal = Decimal(0)
-    verified_denominator_sum: Decimal = Decimal(0)
-    rejected_count: int = 0
-
-
-_NO_TOTALS = _NoTotals()
+#: The totals of a row not stored yet: no activities, sums of zero, no latest.
+_NO_TOTALS = _Totals(0, _ZERO, _ZERO, 0, _ZERO, _ZERO, 0, *(None,) * 6)

@@ -36,7 +36,7 @@ from shared.json_rows import json_rows, upsert_from_json_rows
 
 
 def totals_of(row: Any) -> RealisationTotals:
-    """The exact totals a progress row stores."""
+    """The exact totals a progress row stores (or a row's totals named as its columns)."""
     return RealisationTotals(
         count=row.activity_count,
         quantity=exact(row.quantity_sum),
@@ -231,17 +231,7 @@ def _progress_values(
     """A progress row's content from its totals and its planned indicator (if any), and the
     indicator's assessment when it has activities (the summary's, for an unjudged indicator)."""
     aggregation = indicator.aggregation if indicator is not None else Aggregation.SUM
-    totals = RealisationTotals(
-        count=totals_row.activity_count,
-        quantity=exact(totals_row.quantity),
-        denominator=exact(totals_row.denominator),
-        latest_quantity=to_fraction(totals_row.last_quantity),
-        verified_count=totals_row.verified_count,
-        verified_quantity=exact(totals_row.verified_quantity),
-        verified_denominator=exact(totals_row.verified_denominator),
-        verified_latest_quantity=to_fraction(totals_row.verified_last_quantity),
-    )
-    realisation = realisation_from_totals(aggregation, totals)
+    realisation = realisation_from_totals(aggregation, totals_of(totals_row))
     target: Fraction | None = None
     assessed: IndicatorAchievement | None = None
     if indicator is not None:
@@ -250,11 +240,11 @@ def _progress_values(
         if totals_row.activity_count:
             assessed = assess_indicator(indicator, realisation, facts.rules(period).achievement)
     return {
-        "quantity_sum": totals_row.quantity,
-        "denominator_sum": totals_row.denominator,
+        "quantity_sum": totals_row.quantity_sum,
+        "denominator_sum": totals_row.denominator_sum,
         "activity_count": totals_row.activity_count,
-        "verified_quantity_sum": totals_row.verified_quantity,
-        "verified_denominator_sum": totals_row.verified_denominator,
+        "verified_quantity_sum": totals_row.verified_quantity_sum,
+        "verified_denominator_sum": totals_row.verified_denominator_sum,
         "verified_count": totals_row.verified_count,
         "verified_last_quantity": totals_row.verified_last_quantity,
         "verified_last_occurred_at": totals_row.verified_last_occurred_at,
