@@ -17,15 +17,18 @@ def to_decimal(value: Fraction | None, places: int = PLACES) -> Decimal | None:
     """An exact fraction rounded (half even) for storage and display."""
     if value is None:
         return None
+    if places != PLACES:
+        return _rounded(value, places)
     # Remembered by the fraction's integers (hashing a ``Fraction`` takes a modular inverse): a
-    # region's rows round the same targets, shares and achievements again and again.
-    key = (value.numerator, value.denominator, places)
+    # region's rows round the same targets, shares and achievements again and again. Read by one
+    # call of ``as_integer_ratio``, not its two properties' (~0.9k instructions less a call).
+    key = value.as_integer_ratio()
     found = _ROUNDED.get(key)
     return _ROUNDED.keep(key, _rounded(value, places)) if found is None else found
 
 
-#: Fractions rounded for storage, by their integers and places.
-_ROUNDED: Memo[tuple[int, int, int], Decimal] = Memo(8_192)
+#: Fractions rounded for storage (to ``PLACES``), by their integers.
+_ROUNDED: Memo[tuple[int, int], Decimal] = Memo(8_192)
 
 
 def _rounded(value: Fraction, places: int) -> Decimal:
