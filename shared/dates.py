@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, WithJsonSchema
+from pydantic_core import TzInfo
 
 from shared.i18n import refusal_message
 from shared.refusals import Refusal
+from shared.region_time import device_zone, utc_offset_minutes
 from shared.validation import invalid
 
 
@@ -87,9 +89,33 @@ def _check(value: date) -> date:
     return value
 
 
+#: pydantic's zone of a time it parsed (a ``TzInfo`` each time, equal by offset) -> the standard
+#: library's of that offset (``_standard_zone``; one an offset, at most 2,879 of whole minutes).
+_ZONES: dict[tzinfo, tzinfo] = {}
+_combine = datetime.combine
+
+
 def _check_instant(value: datetime) -> datetime:
+    """The time inside the window, in the standard library's zone of its offset when pydantic made
+    its own: each later use of a ``TzInfo`` asks it for the offset from Python (a comparison,
+    ``utcoffset``, JSON, the driver's encoding), and a time compared with another in the very same
+    zone (the rules' moment as sent, ``device_zone``) skips the offsets altogether. The same
+    instant and offset: every answer, message and stored value shows it alike."""
     _check(value.date())
+    zone = value.tzinfo
+    if type(zone) is TzInfo:
+        standard = _ZONES.get(zone)
+        if standard is None:
+            standard = _ZONES[zone] = _standard_zone(value, zone)
+        return _combine(value, value.time(), standard)
     return value
+
+
+def _standard_zone(value: datetime, parsed: TzInfo) -> tzinfo:
+    """``device_zone``'s of the time's offset; pydantic's own for an offset with seconds (pydantic
+    reads offsets in whole minutes: none yet)."""
+    zone = device_zone(utc_offset_minutes(value))
+    return zone if zone.utcoffset(None) == value.utcoffset() else parsed
 
 
 _WINDOW = (

@@ -59,11 +59,11 @@ def as_sent(instant: datetime | None, offset_minutes: int | None) -> datetime | 
     """The stored instant with the offset the device sent (unchanged when none was kept)."""
     if instant is None or offset_minutes is None:
         return instant
-    return instant.astimezone(_device_zone(offset_minutes))
+    return instant.astimezone(device_zone(offset_minutes))
 
 
 @functools.cache
-def _device_zone(offset_minutes: int) -> timezone:
+def device_zone(offset_minutes: int) -> timezone:
     """A device's offset as a zone, made once per offset: a ``timedelta`` built from keywords cost
     a single submission's answer a tenth of its instructions (bench/README.md, session 15)."""
     return timezone(timedelta(minutes=offset_minutes))
