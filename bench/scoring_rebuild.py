@@ -245,9 +245,12 @@ class _ReplayWorkers:
     def _processes(self) -> list[psutil.Process]:
         if len(self._found) < self._expected:
             self._found = []
-            for child in psutil.Process().children():
+            this = psutil.Process()
+            for child in this.children():
                 with contextlib.suppress(psutil.Error):
-                    if "--multiprocessing-fork" in child.cmdline():
+                    # A forked worker has this process's command line, a spawned one its own.
+                    command = child.cmdline()
+                    if command == this.cmdline() or "--multiprocessing-fork" in command:
                         self._found.append(child)
         return self._found
 
