@@ -344,9 +344,16 @@ async def analyze_import(session: AsyncSession, rows: int, tables: Iterable[str]
     deployment. The writer's own statements after this are planned on the new statistics, the
     other connections' once it commits. The service's role needs the tables' MAINTAIN privilege
     (``secure_schema``); ANALYZE reads every row whatever the region policy.
+
+    ANALYZE keeps each table's lock until the commit, and two writers analyzing the same tables in
+    opposite orders (replicas of a consumer) deadlocked. ``SKIP_LOCKED`` (PostgreSQL 12 on) skips a
+    table another transaction is analyzing (or autovacuum is working on), with a warning in the
+    server's log: this never waits, and the other's statistics, as fresh, serve once it commits. In
+    the transaction still, not after it, so that the writer's own next statements are planned on
+    them (scoring's batch refreshes its summaries from the read models it has just analyzed).
     """
     if rows >= IMPORT_SIZE:
-        await session.execute(text(f"ANALYZE {', '.join(tables)}"))
+        await session.execute(text(f"ANALYZE (SKIP_LOCKED) {', '.join(tables)}"))
 
 
 async def in_each_region(session: AsyncSession, region_ids: Iterable[str]) -> AsyncIterator[str]:
