@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx
 
-from services.web.periods import region_now
 from shared.auth import Role, mint_dev_token
+from shared.region_time import region_now
 from shared.settings import ServiceSettings
 
 REGIONS = {

@@ -8,6 +8,8 @@ its instant, in minutes east of UTC, and put back with :func:`as_sent`.
 
 Answer models mark their device times with :data:`DeviceTime`; :func:`shown_in` then moves every
 other aware datetime of the answer (nested models and lists included) into the region's zone.
+:func:`region_now` is the platform's one clock of "now in a region" (its year, its period, the
+moment a form offers).
 """
 
 from __future__ import annotations
@@ -20,12 +22,18 @@ from enum import Enum
 from types import NoneType
 from typing import Annotated, Any, Literal, TypeVar, cast, get_args, get_origin, overload
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 #: The platform's zone (WIB) for a region whose own zone the service has not been told yet.
 DEFAULT_TIMEZONE = "Asia/Jakarta"
+
+
+def region_now(timezone: str | None) -> datetime:
+    """Now in the region's zone; WIB, the zone the pages show times in, for a person without one."""
+    return datetime.now(ZoneInfo(timezone or DEFAULT_TIMEZONE))
 
 
 class _SentByDevice:

@@ -25,7 +25,7 @@ from kinerja.simulate.outcome import Outcome
 from kinerja.simulate.pacing import closed_loop, open_loop
 from kinerja.simulate.population import SETUP_CONCURRENCY, Population, SimulatedEmployee
 from kinerja.simulate.progress import NoProgress, Progress
-from services.web.periods import region_now
+from shared.region_time import region_now
 
 #: What people of each job type report in a day: (description templates, typical quantity range, obstacles).
 ACTIVITY_TEMPLATES: dict[str, tuple[tuple[str, ...], tuple[int, int], tuple[str, ...]]] = {

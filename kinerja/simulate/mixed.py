@@ -25,7 +25,7 @@ from kinerja.simulate.pacing import open_loop
 from kinerja.simulate.population import Population, SimulatedEmployee, SimulatedUnit
 from kinerja.simulate.progress import NoProgress, Progress
 from services.feedback.domain.satisfaction import ServiceItem
-from services.web.periods import region_now
+from shared.region_time import region_now
 
 #: Share of each kind of request in the mix (normalised); the rest of a phone's life is reads.
 DEFAULT_MIX: dict[str, float] = {

@@ -18,8 +18,8 @@ import httpx
 
 from kinerja.demo import REGIONS, UNITS
 from kinerja.simulate.progress import NoProgress, Progress
-from services.web.periods import region_now
 from shared.auth import Role, ensure_dev_signing_key, mint_dev_token
+from shared.region_time import region_now
 from shared.settings import ServiceSettings
 
 SETUP_CONCURRENCY = 24

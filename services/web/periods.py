@@ -8,11 +8,8 @@ profile says which), so those are what the pages offer. Keys are the platform's
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from shared.contracts.periods import period_key_parts
-from shared.region_time import DEFAULT_TIMEZONE
+from shared.region_time import region_now
 
 #: A region's kind of period: the key's letter and how many there are in a year.
 KINDS = {"monthly": ("M", 12), "quarterly": ("Q", 4), "semester": ("S", 2)}
@@ -32,11 +29,6 @@ def period_key(year: int, kind: str, number: int) -> str:
 def periods_of_year(year: int, kind: str) -> list[str]:
     """The region's periods in a year, in order."""
     return [period_key(year, kind, number) for number in range(1, _kind(kind)[1] + 1)]
-
-
-def region_now(timezone: str | None) -> datetime:
-    """Now in the region's zone; WIB, the zone the pages show times in, for a person without one."""
-    return datetime.now(ZoneInfo(timezone or DEFAULT_TIMEZONE))
 
 
 def current_period(kind: str, timezone: str | None) -> str:

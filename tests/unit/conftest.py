@@ -22,11 +22,12 @@ class _Clock(datetime):
 
 @pytest.fixture
 def new_year_in_wib(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The moment above as the region's clock (``services.web.periods.region_now``) reads it, on a
-    machine whose own zone is UTC."""
+    """The moment above as the region's clock (``shared.region_time.region_now``) reads it, on a
+    machine whose own zone is UTC. (The module's every ``datetime`` is the clock's then: a test
+    under it shows no answer's times with ``shown_in``.)"""
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
-    monkeypatch.setattr("services.web.periods.datetime", _Clock)
+    monkeypatch.setattr("shared.region_time.datetime", _Clock)
     yield
     monkeypatch.undo()
     time.tzset()

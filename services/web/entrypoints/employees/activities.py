@@ -32,7 +32,7 @@ from services.web.entrypoints.employees.common import (
     timezone_of,
 )
 from services.web.i18n import Formatter
-from services.web.periods import region_now
+from shared.region_time import region_now
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 

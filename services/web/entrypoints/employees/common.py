@@ -12,8 +12,8 @@ from services.web.adapters.regions import RegionProfile
 from services.web.adapters.services_api import Service
 from services.web.adapters.sessions import WebSession
 from services.web.context import WebContext
-from services.web.periods import region_now
 from shared.auth import Role
+from shared.region_time import region_now
 
 Employee = person_required(Role.EMPLOYEE)
 
