@@ -4,30 +4,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 
 import pytest
+
+from tests.region_clock import stop_region_clock
 
 #: Half past midnight of 1 January 2027 in WIB (02.30 in WIT), still 31 December 2026 in UTC.
 NEW_YEAR_IN_WIB = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
 
 
-class _Clock(datetime):
-    """datetime whose now() is :data:`NEW_YEAR_IN_WIB`."""
-
-    @classmethod
-    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
-        return NEW_YEAR_IN_WIB.astimezone(tz)
-
-
 @pytest.fixture
 def new_year_in_wib(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The moment above as the region's clock (``shared.region_time.region_now``) reads it, on a
-    machine whose own zone is UTC. (The module's every ``datetime`` is the clock's then: a test
-    under it shows no answer's times with ``shown_in``.)"""
+    """The moment above as the region's clock reads it (tests/region_clock.py, with its warning), on
+    a machine whose own zone is UTC."""
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
-    monkeypatch.setattr("shared.region_time.datetime", _Clock)
+    stop_region_clock(monkeypatch, NEW_YEAR_IN_WIB)
     yield
     monkeypatch.undo()
     time.tzset()
