@@ -4,7 +4,7 @@ event never overwrites a newer one (units included)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from shared.contracts.planning import EmployeeUpserted, RegionRegistered, UnitUp
 from shared.db import restrict_to_region
 from tests.conftest import apply_event, auth, new_region_id
 from tests.integration.test_feedback_internal import seed_team
+from tests.region_clock import stop_region_clock
 
 pytestmark = pytest.mark.integration
 
@@ -76,6 +77,36 @@ async def test_a_move_dated_later_changes_the_rater_only_from_its_date(start_ser
 
     assert now_by_head.status_code == 403, now_by_head.text
     assert now_by_outsider.status_code == 201, now_by_outsider.text
+
+
+async def test_a_move_dated_the_regions_today_holds_while_utc_is_still_the_day_before(
+    start_service, make_token, monkeypatch: pytest.MonkeyPatch
+):
+    """At 05.00 WIT it is still the day before in UTC: the rater is the one of Wanggar's today, read
+    from the platform's clock of the region's now (shared.region_time.region_now)."""
+    feedback = await start_service("feedback")
+    region = new_region_id()
+    people = await seed_team(feedback, region)
+    wanggar = RegionRegistered(region_id=region, name="Kabupaten Wanggar", timezone=WANGGAR.key)
+    await deliver(feedback, region, wanggar, datetime.now(UTC))
+    utc_today = datetime.now(UTC).date()
+    stop_region_clock(monkeypatch, datetime.combine(utc_today, time(20, 0), UTC))  # 05.00 WIT
+    wanggar_today = utc_today + timedelta(days=1)
+    await deliver(
+        feedback, region, moved(region, people["staff"], people["outsider"], wanggar_today), datetime.now(UTC)
+    )
+    url = f"/v1/employees/{people['staff']}/continuous-feedback"
+    body = {"result_id": f"{region}-rhk-1", "text": "Capaian bagus; perhatikan antrean sore hari."}
+
+    by_head = await feedback.client.post(
+        url, json=body, headers=auth(make_token("employee,rater", region=region, employee=people["head"]))
+    )
+    by_new_rater = await feedback.client.post(
+        url, json=body, headers=auth(make_token("employee,rater", region=region, employee=people["outsider"]))
+    )
+
+    assert by_head.status_code == 403, by_head.text
+    assert by_new_rater.status_code == 201, by_new_rater.text
 
 
 async def test_a_units_older_event_delivered_late_does_not_overwrite_a_newer_one(start_service):

@@ -6,25 +6,18 @@ holds for the region, so the plan drafted then names the new rater, not the one 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
 from tests.integration.work_plan_requests import organisation_with_chain, plan_body
+from tests.region_clock import stop_region_clock
 
 pytestmark = pytest.mark.integration
 
 _TODAY_UTC = datetime.now(UTC).date()
 #: 20.00 UTC today: 03.00 WIB tomorrow.
 _EARLY_MORNING_IN_WIB = datetime.combine(_TODAY_UTC, time(20, 0), UTC)
-
-
-class _Clock(datetime):
-    """datetime whose now() is the moment above."""
-
-    @classmethod
-    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
-        return _EARLY_MORNING_IN_WIB.astimezone(tz)
 
 
 async def test_a_plan_drafted_early_in_the_regions_day_takes_that_days_rater(
@@ -40,8 +33,9 @@ async def test_a_plan_drafted_early_in_the_regions_day_takes_that_days_rater(
         headers=org["admin"],
     )
     assert moved.status_code == 201, moved.text
-    # The region's today is the one reading of the clock planning's plans and employee lists share.
-    monkeypatch.setattr("services.planning.service_layer.organisation.regions.datetime", _Clock)
+    # The region's today is the one reading of the clock planning's plans and employee lists share:
+    # the platform's (planning shows no times with shown_in, which the stopped clock would not move).
+    stop_region_clock(monkeypatch, _EARLY_MORNING_IN_WIB)
 
     team = await client.get(
         "/v1/employees", params={"supervisor_id": org["ids"]["head"]}, headers=org["admin"]

@@ -32,7 +32,7 @@ from shared.json_rows import insert_from_json_rows, json_rows
 from shared.messaging.scope import Batch, HandlerScope
 from shared.read_models import FactOrder, holding_or_first, stamp_values, stored_if_newer
 from shared.refusals import Refusal, RefusalKind
-from shared.region_time import in_zone
+from shared.region_time import in_zone, region_now
 
 
 @dataclass(frozen=True)
@@ -248,7 +248,7 @@ async def find_employee(session: AsyncSession, region_id: str, employee_id: str)
     ).all()
     if not facts:
         return None  # spares the region's clock for unknown ids
-    today = datetime.now(ZoneInfo((await region_clock(session, region_id)).timezone)).date()
+    today = region_now((await region_clock(session, region_id)).timezone).date()
     row = holding_or_first(facts, today, _fact_order)
     if row is None:
         return None

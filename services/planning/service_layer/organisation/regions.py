@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +18,7 @@ from services.planning.service_layer.errors import in_api_terms
 from services.planning.service_layer.schemas import RegionCreate, RegionRead
 from shared.contracts.planning import RegionRegistered
 from shared.refusals import Refusal, RefusalKind
+from shared.region_time import region_now
 from shared.unit_of_work import UnitOfWork
 
 
@@ -69,7 +69,7 @@ async def require_region(session: AsyncSession, region_id: str, *, lock: bool = 
 def region_today(region: Row[Any]) -> date:
     """Today on a region's own calendar (its row, as :func:`require_region` reads it): its day
     starts at midnight in its time zone."""
-    return datetime.now(ZoneInfo(region.timezone)).date()
+    return region_now(region.timezone).date()
 
 
 async def today_in_region(session: AsyncSession, region_id: str) -> date:
