@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 
+from shared.region_time import region_now
 from tests.conftest import auth, wait_until
 from tests.integration.web_support import WebStack, csrf_of
 
@@ -28,8 +28,8 @@ async def signed_in(
 
 
 def year_in(timezone: str = "Asia/Jayapura") -> int:
-    """The current year in a region's zone (what the pages default to)."""
-    return datetime.now(ZoneInfo(timezone)).year
+    """The current year in a region's zone, as the pages read it (the year they default to)."""
+    return region_now(timezone).year
 
 
 async def approved_plan(stack: WebStack, region_id: str, employee_id: str, head_id: str) -> dict[str, Any]:

@@ -15,14 +15,10 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from tests.conftest import auth, wait_until
+from tests.integration.web_employees import year_in
 from tests.integration.web_support import WebStack, csrf_of
 
 ZONE = "Asia/Jayapura"
-
-
-def year_now() -> int:
-    """The current year in the test region's zone (Wanggar's, WIT)."""
-    return datetime.now(ZoneInfo(ZONE)).year
 
 
 @dataclass
@@ -85,7 +81,7 @@ def plan_body(*, qualitative: bool = False) -> dict[str, Any]:
             }
         )
     return {
-        "year": year_now(),
+        "year": year_in(ZONE),
         "results": [{"text": "Dokumen kependudukan diterbitkan", "indicators": indicators}],
     }
 
