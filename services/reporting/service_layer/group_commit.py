@@ -75,14 +75,30 @@ class SubmissionQueue:
                 by_region: dict[str, list[_Waiting]] = {}
                 for waiting in group:
                     by_region.setdefault(waiting.claim.principal.region, []).append(waiting)
-                # Each region's transaction on its own connection, at the same time.
-                await asyncio.gather(*(self._write_members(r, members) for r, members in by_region.items()))
+                await self._write_regions(by_region)
         finally:
             # Leave the running set in the same step as the last look at the queue (no await in
             # between): a submission queued after that look then starts a writer of its own.
             current = asyncio.current_task()
             if current is not None:
                 self._running.discard(current)
+
+    async def _write_regions(self, by_region: dict[str, list[_Waiting]]) -> None:
+        """Each region's transaction on its own connection, at the same time; the first in this
+        writer's own task. In a task of its own it waited a turn of the event loop to start and the
+        writer another to learn it had ended, each behind whatever requests were parsed meanwhile
+        (~4 ms a batch of 500): two of a group's six turns, the writer's place held all along."""
+        (region_id, members), *others = by_region.items()
+        if not others:
+            await self._write_members(region_id, members)
+            return
+        rest = asyncio.gather(*(self._write_members(r, m) for r, m in others))
+        try:
+            await self._write_members(region_id, members)
+        except BaseException:
+            rest.cancel()  # stopping: the others are cancelled too, as gathering them all did
+            raise
+        await rest
 
     def _next_group(self) -> list[_Waiting]:
         """The first waiting claims, within both bounds; at least one."""

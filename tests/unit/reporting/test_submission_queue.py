@@ -128,3 +128,20 @@ async def test_many_batches_at_once_are_written_by_no_more_transactions_than_wri
     assert [result.outcomes[0].activity_id for result in results] == [f"act{n:05}" for n in range(60)]
     assert writer.most_at_once == 2
     assert max(writer.items) <= 1000
+
+
+async def test_stopping_mid_write_of_several_regions_answers_each_service_unavailable() -> None:
+    writer = RecordingWriter(pause=10)
+    queue = SubmissionQueue(writer, kind="single", writers=1)
+    waiting = [asyncio.ensure_future(queue.submit(_claim(f"act0000{n}", region=f"r{n}"))) for n in (1, 2)]
+    await asyncio.sleep(0.01)
+    assert writer.writing == 2, "one group, a transaction a region at the same time"
+    assert sorted(region for region, _ in writer.groups) == ["r1", "r2"]
+    for task in list(queue._running):
+        task.cancel()
+    for pending in waiting:
+        with pytest.raises(Refusal) as refused:
+            await pending
+        assert refused.value.kind is RefusalKind.UNAVAILABLE
+    await asyncio.sleep(0)
+    assert writer.writing == 0, "no region's transaction is left running"
