@@ -17,11 +17,17 @@ its relay: the figure is to the committed outbox, which is counted at the end.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import pstats
+from collections import Counter
+from types import TracebackType
 from typing import cast
 
+import asyncpg
 import httpx
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench._http import RawClient
@@ -76,6 +82,60 @@ async def measure(
                 seed=7,
             )
     return outcome, meter
+
+
+class ConnectionStates:
+    """What reporting's PostgreSQL connections were doing through a phase (``--waits``), from
+    ``pg_stat_activity`` every few milliseconds: running a statement (and what it waited on), or
+    idle in a transaction, waiting for the service's next statement (its event loop's turn).
+
+    The sampler's queries cost PostgreSQL and this process CPU the figures then share: a
+    diagnosis, not a figure to compare.
+    """
+
+    def __init__(self, database_url: str, application_name: str, *, interval: float = 0.005) -> None:
+        self._url = make_url(database_url).set(drivername="postgresql").render_as_string(False)
+        self._application_name = application_name
+        self._interval = interval
+        self._states: Counter[str] = Counter()
+        self._samples = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> ConnectionStates:
+        connection = await asyncpg.connect(self._url)
+        self._task = asyncio.create_task(self._sample(connection))
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _sample(self, connection: asyncpg.Connection) -> None:
+        query = (
+            "SELECT state, wait_event_type || ':' || wait_event FROM pg_stat_activity"
+            " WHERE application_name = $1 AND state <> 'idle'"
+        )
+        try:
+            while True:
+                for state, waiting_on in await connection.fetch(query, self._application_name):
+                    self._states[
+                        f"{state} ({waiting_on})" if state == "active" and waiting_on else state
+                    ] += 1
+                self._samples += 1
+                await asyncio.sleep(self._interval)
+        finally:
+            await connection.close()
+
+    def line(self) -> str:
+        """Connections in each state on average, e.g. ``active 0.33, idle in transaction 1.05``."""
+        shares = ", ".join(
+            f"{state} {count / max(self._samples, 1):.2f}" for state, count in self._states.most_common(6)
+        )
+        return f"{self._application_name}'s connections ({self._samples:,} samples): {shares or 'none busy'}"
 
 
 async def committed_outbox_events(platform: BenchPlatform) -> int:
@@ -175,9 +235,11 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
         base_batch, base_batch_cpu = await measure(
             bare_url, population, rate=0, meter_pids=bare_pids, **batch_phase
         )
-        real_batch, real_batch_cpu = await measure(
-            services.url("reporting"), population, rate=0, meter_pids=service_pids, **batch_phase
-        )
+        states = ConnectionStates(platform.admin_database_url, "reporting") if args.waits else None
+        async with states or contextlib.AsyncExitStack():
+            real_batch, real_batch_cpu = await measure(
+                services.url("reporting"), population, rate=0, meter_pids=service_pids, **batch_phase
+            )
         accepted += real_batch.accepted
         lines.append(
             figure(
@@ -193,6 +255,8 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
             ("baseline: ", base_batch_cpu, base_batch),
         ):
             lines.append(f"    {name} {meter.line()}; {meter.per_item(outcome.activities, 'activity')}")
+        if states is not None:
+            lines.append(f"    {states.line()}")
         if real_batch.rejected or real_batch.failed:
             lines.append(f"    reporting outcomes: {real_batch.summary()}")
     finally:
@@ -234,6 +298,11 @@ def main() -> None:
     # Enough syncs at once to keep the server busy: with 4, it waited on the database part of the time.
     parser.add_argument("--batch-concurrency", type=int, default=16, help="connections for batches")
     parser.add_argument("--profile", action="store_true", help="run reporting under cProfile and print it")
+    parser.add_argument(
+        "--waits",
+        action="store_true",
+        help="sample what reporting's database connections do in the batch phase (costs CPU: a diagnosis)",
+    )
     sizes = {"employees": (2000, 200), "regions": (4, 2), "duration": (20.0, 4.0)}
     args = parse_sized_options(parser, sizes)
     run_on_platform(run, args)
