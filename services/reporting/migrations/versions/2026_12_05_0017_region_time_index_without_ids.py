@@ -8,16 +8,14 @@ page splits and WAL. Keyed by ``(region_id, occurred_at)`` it is half the size (
 pages keep their plans: the index gives the rows by time, an incremental sort orders the rare ties
 by id, and a cursor's ``(occurred_at, activity_id) <`` is searched as ``occurred_at <=``.
 
-Built beside the old one without blocking writes (``CONCURRENTLY``, outside a transaction), then the
-old one dropped the same way, and the new one takes its name. A build that failed half-way leaves an
-invalid index under the new name: running the migration again drops it first (deploy/README.md).
+Rebuilt without blocking reads or writes (``rebuild_index_concurrently``; deploy/README.md).
 
 Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-05
 """
 
-from alembic import op
+from shared.migrations import rebuild_index_concurrently
 
 revision = "0017"
 down_revision = "0016"
@@ -25,21 +23,11 @@ branch_labels = None
 depends_on = None
 
 _INDEX = "ix_activities_region_time"
-_BUILDING = "ix_activities_region_time_building"
-
-
-def _replace(columns: str) -> None:
-    """The region index rebuilt on ``columns`` while the table stays open to reads and writes."""
-    with op.get_context().autocommit_block():
-        op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {_BUILDING}")
-        op.execute(f"CREATE INDEX CONCURRENTLY {_BUILDING} ON activities ({columns})")
-        op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {_INDEX}")
-        op.execute(f"ALTER INDEX {_BUILDING} RENAME TO {_INDEX}")
 
 
 def upgrade() -> None:
-    _replace("region_id, occurred_at")
+    rebuild_index_concurrently("activities", _INDEX, "region_id, occurred_at")
 
 
 def downgrade() -> None:
-    _replace("region_id, occurred_at, activity_id")
+    rebuild_index_concurrently("activities", _INDEX, "region_id, occurred_at, activity_id")
