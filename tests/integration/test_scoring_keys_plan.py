@@ -28,16 +28,16 @@ from tests.integration.test_scoring_contributions_plan import index_scans
 pytestmark = pytest.mark.integration
 
 
-async def region_policy_as_in_production(connection: Any, table: str) -> None:
-    """The temporary ``table`` secured as ``scoring.<table>`` is, the transaction seeing every region."""
+async def region_policy_as_in_production(connection: Any, table: str, schema: str = "scoring") -> None:
+    """The temporary ``table`` secured as ``<schema>.<table>`` is, the transaction seeing every region."""
     predicate = await connection.scalar(
         text(
             "SELECT pg_get_expr(polqual, polrelid) FROM pg_policy"
             " WHERE polrelid = CAST(:table AS regclass) AND polname = :policy"
         ),
-        {"table": f"scoring.{table}", "policy": REGION_POLICY},
+        {"table": f"{schema}.{table}", "policy": REGION_POLICY},
     )
-    assert predicate, f"scoring.{table} has no {REGION_POLICY} policy"
+    assert predicate, f"{schema}.{table} has no {REGION_POLICY} policy"
     await connection.execute(text(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY"))
     await connection.execute(text(f"CREATE POLICY {REGION_POLICY} ON {table} USING ({predicate})"))
     await connection.execute(SEE_ALL_REGIONS)
