@@ -69,22 +69,17 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
     peak_rss = [0]
     workers = _ReplayWorkers(args.workers)
 
-    def cpu_so_far() -> dict[str, float]:
-        used = meter.so_far()
-        used[REPLAY] += workers.cpu()  # the workers still live count apart
-        return used
-
     def progress(done: int, total: int, what: str) -> None:
         peak_rss[0] = max(peak_rss[0], workers.rss())
         if what == "events" and done >= planning and FIRST not in phase_started:
             # Planning's topics are the first phase (after the schema and start-up, its partitions
             # shared among the workers since session 21): what follows is the workers applying
             # reporting's events side by side.
-            first_cpu.update(cpu_so_far())
+            first_cpu.update(meter.so_far())
             phase_started[FIRST] = time.perf_counter()
         if what not in phase_started and what == "employees' views":
             # The events are applied: the CPU so far is theirs.
-            applying_cpu.update(cpu_so_far())
+            applying_cpu.update(meter.so_far())
             views_owners[0] = total
         phase_started.setdefault(what, time.perf_counter())
         if time.perf_counter() - last_print[0] > 10 or done >= total:
@@ -94,7 +89,7 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
     phase_started: dict[str, float] = {}
     batches_before = _batches_applied()
     profiler = cProfile.Profile() if args.profile else None
-    with CpuMeter(pids) as meter:
+    with _ReplayMeter(pids, workers) as meter:
         if profiler is not None:
             profiler.enable()
         started = time.perf_counter()
@@ -232,36 +227,46 @@ FIRST = "planning's topics"
 
 
 class _ReplayWorkers:
-    """The replay's worker processes, looked for until all have started, then remembered: looking
-    walks every process on the machine (18 ms on a busy one), and the progress is told twice a
-    second. The servers this process started are not among them."""
+    """The replay's worker processes and the fork server they are forked from (Linux), looked for
+    until all have started, then remembered: looking walks every process on the machine (18 ms on a
+    busy one), and the progress is told twice a second. The servers this process started are not
+    among them."""
 
     def __init__(self, workers: int | None) -> None:
         # As the replay counts them; with one worker the jobs run in this process.
         count = max(1, workers if workers is not None else os.cpu_count() or 1)
         self._expected = count if count > 1 else 0
         self._found: list[psutil.Process] = []
+        self._servers: list[psutil.Process] = []
 
     def _processes(self) -> list[psutil.Process]:
         if len(self._found) < self._expected:
-            self._found = []
+            self._found, self._servers = [], []
             this = psutil.Process()
             for child in this.children():
                 with contextlib.suppress(psutil.Error):
-                    # A forked worker has this process's command line, a spawned one its own.
+                    # A forked worker has this process's command line, a spawned one its own; the
+                    # fork server's children are the workers it forked.
                     command = child.cmdline()
                     if command == this.cmdline() or "--multiprocessing-fork" in command:
                         self._found.append(child)
+                    elif any("multiprocessing.forkserver" in part for part in command):
+                        self._servers.append(child)
+                        self._found += child.children()
         return self._found
 
     def cpu(self) -> float:
-        """CPU seconds of the workers still running (ended ones count in this process's children
-        times)."""
+        """CPU seconds of the workers still running and of the fork server, with the workers it saw
+        end (its children times; those this process saw end count in its own)."""
         total = 0.0
         for worker in self._processes():
             with contextlib.suppress(psutil.Error):
                 times = worker.cpu_times()
                 total += times.user + times.system
+        for server in self._servers:
+            with contextlib.suppress(psutil.Error):
+                times = server.cpu_times()
+                total += times.user + times.system + times.children_user + times.children_system
         return total
 
     def rss(self) -> int:
@@ -271,6 +276,19 @@ class _ReplayWorkers:
             with contextlib.suppress(psutil.Error):
                 total += worker.memory_info().rss
         return total
+
+
+class _ReplayMeter(CpuMeter):
+    """The CPU meter, with the replay's processes counted in this process's tree: its workers and
+    their fork server, which this process's own children times count only for workers it forked."""
+
+    def __init__(self, pids: dict[str, int], workers: _ReplayWorkers) -> None:
+        super().__init__(pids)
+        self._workers = workers
+
+    def _cpu_seconds(self, pid: int) -> float:  # type: ignore[override]
+        used = CpuMeter._cpu_seconds(pid)
+        return used + self._workers.cpu() if pid == os.getpid() else used
 
 
 def _batches_applied() -> int:

@@ -42,19 +42,21 @@ async def rebuild(
     assert scratch.handlers is not None, f"{settings.service_name} consumes no events"
     workers = max(1, workers if workers is not None else os.cpu_count() or 1)
     service = settings.service_name
-    pool = worker_pool(service, workers)  # starting while the schema is made
+    # The workers start while the schema is made and the broker asked (in a thread: starting them
+    # waits for the fork server's imports).
+    starting = asyncio.ensure_future(asyncio.to_thread(worker_pool, service, workers))
     try:
         indexes_after = await fresh_schema(scratch, live_schema)
-        return await _apply_all(scratch, service, pool, workers, progress, indexes_after)
+        return await _apply_all(scratch, service, starting, workers, progress, indexes_after)
     finally:
-        if pool is not None:
+        if (pool := await starting) is not None:
             pool.shutdown(cancel_futures=True)
 
 
 async def _apply_all(
     scratch: ServiceDefinition[Any],
     service: str,
-    pool: ProcessPoolExecutor | None,
+    starting: Awaitable[ProcessPoolExecutor | None],
     workers: int,
     progress: Progress | None,
     indexes_after: list[str],
@@ -81,6 +83,7 @@ async def _apply_all(
         rest = [
             (tp.topic, tp.partition, end) for tp, end in ends.items() if tp.topic not in scratch.replay_first
         ]
+        pool = await starting
 
         async def watched(jobs: list[Awaitable[Any]]) -> list[Any]:
             gathered = asyncio.gather(*jobs)

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import multiprocessing
 import multiprocessing.util
-import signal
+import os
 import sys
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ProcessPoolExecutor
@@ -21,7 +21,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kinerja.replay.scratch import scratch_definition
-from kinerja.services import definition
+from kinerja.services import bootstrap_module, definition
 from shared.db import create_engine, create_session_factory
 from shared.messaging.consumer import REPLAY_TOP_UP, EventConsumer
 from shared.messaging.kafka import make_producer
@@ -42,11 +42,14 @@ TANSU_SETTLE_SECONDS = 1.0
 #: more of the workers' memory for little less CPU.
 REPLAY_BATCH_SIZE = 10_000
 
-#: How a worker process starts: forked where that is safe (Linux), it begins with what this process
-#: imported; spawned, it imported the service anew (~1.4 s of CPU each, on the cores the replay made
-#: its schema on: the workers were ready seconds after the schema, and the first phase waited for
-#: them). macOS's system libraries are not safe to fork: spawned there.
-START_METHOD = "fork" if sys.platform == "linux" else "spawn"
+#: How a worker process starts: never forked from the replay's process, which may hold threads by
+#: then (asyncio's default executor resolving names, the broker clients, whatever its caller runs):
+#: a child forked while another thread held a lock (the allocator's, a resolver's, a library's)
+#: waits for it forever. On Linux a fork server forks them: a process started afresh (no threads)
+#: that imports the replay's modules once (~1.2 s of CPU, while the replay makes its schema), so
+#: each worker begins with them imported (spawned, each imported the service anew). macOS's system
+#: libraries are not safe to fork at all: spawned there.
+START_METHOD = "forkserver" if sys.platform == "linux" else "spawn"
 
 #: Where each partition of the replayed topics ends: ``(topic, partition, end offset)``.
 Partitions = list[tuple[str, int, int]]
@@ -78,31 +81,35 @@ def worker_pool(service: str, workers: int) -> ProcessPoolExecutor | None:
     A pool starts a process only when a job finds none idle: the first phase's job would wait for
     one to start and make itself ready (``_prepare``), and the other workers' partitions, later,
     for the rest. Started at once, each is ready while the replay makes its schema and asks the
-    broker.
+    broker. Returns once the workers exist, after the fork server's imports the first time: call
+    it in a thread beside the schema's making.
     """
     if workers <= 1:
         return None
+    context = multiprocessing.get_context(START_METHOD)
+    if START_METHOD == "forkserver":
+        # Imported by the fork server when it starts (with this process's first pool; it lives as
+        # long as this process): the jobs' module and the service's definition.
+        context.set_forkserver_preload([__name__, bootstrap_module(service).__name__])
     pool = ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context(START_METHOD), initializer=_own_signals
+        workers, mp_context=context, initializer=_take_environment, initargs=(dict(os.environ),)
     )
     for _ in range(workers):
         pool.submit(_prepare, service)
     return pool
 
 
-def _own_signals() -> None:
-    """A worker process's signals as a new process has them: a forked one inherits this process's
-    event loop's (Ctrl-C handled by that loop, which never runs there, so the worker would go on
-    with its job; signals written to that loop's pipe, which this process reads)."""
-    signal.set_wakeup_fd(-1)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+def _take_environment(environment: dict[str, str]) -> None:
+    """A worker's environment as the replay's process has it now (its settings are read from it), not
+    as the fork server found it when it started (for an earlier replay, maybe)."""
+    os.environ.clear()
+    os.environ.update(environment)
 
 
 def _prepare(service: str) -> None:
     """Make a worker ready to apply events and refresh views: this module (unpickling this function)
     and the service's definition (its handlers, tables and views) imported, and what exists now
-    settled out of the collector's way. A forked worker holds all of this process's objects: its
-    first job's collection walked them (~0.9 s, after the replay had made its schema)."""
+    settled out of the collector's way (else its first job's collection walks it all)."""
     definition(service)
     settle_garbage_collector()
 

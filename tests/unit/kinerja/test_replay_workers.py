@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import socket
+import threading
+import time
+
+import pytest
 
 from kinerja.replay.workers import worker_pool
 
@@ -31,7 +36,7 @@ def _signals_seen() -> tuple[object, int]:
 
 
 def test_a_worker_handles_signals_as_a_new_process() -> None:
-    """A forked worker must not inherit this process's event loop's signal handling: its Ctrl-C
+    """A worker must not inherit this process's event loop's signal handling: its Ctrl-C
     handler (the loop's, which never runs there) and the loop's pipe signals are written to."""
     reader, writer = socket.socketpair()
     writer.setblocking(False)
@@ -49,3 +54,53 @@ def test_a_worker_handles_signals_as_a_new_process() -> None:
         signal.signal(signal.SIGINT, handler)
         reader.close()
         writer.close()
+
+
+#: A lock some thread of the replay's process holds while the workers start.
+_HELD = threading.Lock()
+
+
+def _lock_taken() -> bool:
+    """In a worker: whether it can take the lock (a forked one inherits it held, and waits)."""
+    taken = _HELD.acquire(timeout=5)
+    if taken:
+        _HELD.release()
+    return taken
+
+
+def test_a_lock_another_thread_holds_does_not_hold_a_worker() -> None:
+    """The replay's process may have threads when it starts its workers (asyncio's executor, the
+    broker clients): a worker forked while one of them held a lock would wait for it forever."""
+    release = threading.Event()
+
+    def hold() -> None:
+        with _HELD:
+            release.wait()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        while not _HELD.locked():
+            time.sleep(0.01)
+        pool = worker_pool("scoring", 2)
+        assert pool is not None
+        try:
+            assert pool.submit(_lock_taken).result(timeout=60)
+        finally:
+            pool.shutdown()
+    finally:
+        release.set()
+        holder.join()
+
+
+def test_a_worker_reads_the_environment_as_this_process_has_it_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fork server lives as long as this process: a later replay's workers, forked from it, must
+    still read the settings this process has then."""
+    for value in ("first", "second"):
+        monkeypatch.setenv("KINERJA_REPLAY_TEST_VALUE", value)
+        pool = worker_pool("scoring", 2)
+        assert pool is not None
+        try:
+            assert pool.submit(os.getenv, "KINERJA_REPLAY_TEST_VALUE").result(timeout=60) == value
+        finally:
+            pool.shutdown()
