@@ -6,7 +6,8 @@ realistic contract events, enveloped as the services' relays would. Then the
 rebuild that ``kinerja replay scoring`` runs (``kinerja.replay.rebuild``: a fresh
 ``scoring_rebuild`` schema, the service's own consumer runner and handlers, partitions assigned
 directly) is timed from start to the last offset committed. Beside it, in the same run, a bare
-aiokafka loop reads and JSON-decodes the same messages.
+aiokafka loop reads and JSON-decodes the same messages, once before the rebuild and once after: the
+ratio is to the median of the two (their mean).
 
     .venv/bin/python -m bench.scoring_rebuild --quick      # 100,000 events
     .venv/bin/python -m bench.scoring_rebuild              # 1,000,000 events
@@ -19,8 +20,10 @@ import contextlib
 import cProfile
 import os
 import pstats
+import statistics
 import sys
 import time
+from dataclasses import dataclass
 
 import psutil
 from sqlalchemy import text
@@ -55,13 +58,20 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
     written_at = time.perf_counter()
     planning, reporting, people = await produce(bootstrap, args)
     write_seconds = time.perf_counter() - written_at
-    stage("rebuilding (kinerja replay scoring's rebuild)")
-    pids = {REPLAY: os.getpid()}
+    servers = {}
     if platform.embedded is not None:
-        pids["postgres"] = platform.embedded.processes["postgres"].pid
+        servers["postgres"] = platform.embedded.processes["postgres"].pid
     if (broker := platform.endpoints.pids.get("broker")) is not None:
         # Counted too: what the three leave of the two cores while applying is waiting, not work.
-        pids["broker"] = broker
+        servers["broker"] = broker
+    assert scratch.handlers is not None
+    topics = {cls.topic for cls in scratch.handlers(None)}  # type: ignore[arg-type]
+    # Every message written: Tansu's end offsets undercount records written many to a
+    # batch (it reports the last batch's first offset + 1), so the replay's own total is too small.
+    written = planning + reporting
+    bare_before = await _bare_loop(bootstrap, topics, written, servers, "before the rebuild")
+    stage("rebuilding (kinerja replay scoring's rebuild)")
+    pids = {REPLAY: os.getpid(), **servers}
     last_print = [0.0]
     applying_cpu: dict[str, float] = {}
     first_cpu: dict[str, float] = {}
@@ -99,13 +109,7 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
         seconds = time.perf_counter() - started
         if profiler is not None:
             profiler.disable()
-    assert scratch.handlers is not None
-    topics = {cls.topic for cls in scratch.handlers(None)}  # type: ignore[arg-type]
-    stage("timing a bare consume loop over the same topics")
-    # Every message written: Tansu's end offsets undercount records written many to a
-    # batch (it reports the last batch's first offset + 1), so the replay's own total is too small.
-    written = planning + reporting
-    bare_seconds = await bare_consume(bootstrap, topics, written, batch_size=2000)
+    bare_after = await _bare_loop(bootstrap, topics, written, servers, "after the rebuild")
     engine = create_async_engine(platform.admin_database_url)
     schema = scratch.settings.database_schema
     try:
@@ -150,7 +154,7 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
         print("\nrebuild (this process), the project's own functions by cumulative time:")
         pstats.Stats(profiler).sort_stats("cumtime").print_stats(r"/(services|shared|kinerja)/", 25)
-    rate, bare_rate = processed / seconds, written / bare_seconds
+    rate, bare_rate = processed / seconds, statistics.median([bare_before.rate, bare_after.rate])
     projected = TARGET_SECONDS_PER_MILLION * args.events / 1_000_000
     print()
     print(f"scoring rebuild benchmark — {machine_line()}")
@@ -168,6 +172,7 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
         )
     )
     print(f"    {meter.line()}")
+    print(f"    the bare loop {bare_before.line()}; {bare_after.line()}")
     print(f"    {meter.per_item(processed, 'event')} (the workers count in the bench's tree)")
     if applying_cpu:
         applying = ", ".join(
@@ -220,6 +225,35 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
     )
 
 
+@dataclass(frozen=True)
+class _BareLoop:
+    """One timing of the bare loop, with the cores each process used meanwhile."""
+
+    when: str
+    events: int
+    rate: float
+    meter: CpuMeter
+
+    def line(self) -> str:
+        # Its CPU an event steadier than its rate, which is whatever share of a core it got.
+        return f"{self.when} {self.rate:,.0f} events/s ({self.meter.per_item(self.events, 'event')})"
+
+
+async def _bare_loop(
+    bootstrap: str, topics: set[str], written: int, servers: dict[str, int], when: str
+) -> _BareLoop:
+    """The bare loop over every message written. Timed twice, before the rebuild and after it: once,
+    after it only, its rate swung 153k-247k events/s between runs. After the rebuild, PostgreSQL
+    vacuums and analyzes the scratch schema meanwhile (autovacuum held off it until then), on the
+    two cores the loop and the broker share."""
+    stage(f"timing a bare consume loop over the same topics, {when}")
+    with CpuMeter({BARE: os.getpid(), **servers}) as meter:
+        seconds = await bare_consume(bootstrap, topics, written, batch_size=2000)
+    return _BareLoop(when, written, written / seconds, meter)
+
+
+#: The bare loop, in this process.
+BARE = "bench (bare loop)"
 #: The process tree of the replay: this process and its worker processes.
 REPLAY = "bench (replay and its workers)"
 #: The phase that applies the ``replay_first`` topics (planning's), as the bench's timings name it.
