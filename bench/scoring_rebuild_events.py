@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 from aiokafka import AIOKafkaProducer
@@ -40,6 +41,9 @@ REGIONS = (
     ("rb-jayapura", "Kota Jayapura", "Asia/Jayapura", "monthly"),
     ("rb-palangkaraya", "Kota Palangka Raya", "Asia/Jakarta", "semester"),
 )
+#: Each region's zone: an activity's moments are sent in its offset (+07:00 to +09:00), as the
+#: phones send them and reporting passes them on.
+ZONES = {region_id: ZoneInfo(timezone) for region_id, _, timezone, _ in REGIONS}
 UNITS_PER_REGION = 8
 #: (aggregation, unit of measure, annual target, share of indicators)
 INDICATOR_KINDS = (
@@ -207,7 +211,7 @@ def activity_stream(people: list[Employee], count: int, rng: random.Random) -> A
             plan_id=person.plan_id,
             result_id=result_id,
             indicator_id=indicator_id,
-            occurred_at=clock - timedelta(minutes=rng.randint(1, 180)),
+            occurred_at=(clock - timedelta(minutes=rng.randint(1, 180))).astimezone(ZONES[person.region_id]),
             quantity=quantity,
             denominator=quantity + rng.randint(0, 5) if aggregation == "ratio" else None,
             description="Perekaman dan penerbitan KTP-el di loket 3",
@@ -253,7 +257,7 @@ def _follow_up(kind: str, about: Event, rng: random.Random) -> Event:
     assert isinstance(about, ActivityRejected)
     return ActivityCorrected(
         **common,
-        occurred_at=datetime.now(UTC) - timedelta(days=rng.randint(1, 20)),
+        occurred_at=datetime.now(ZONES[about.region_id]) - timedelta(days=rng.randint(1, 20)),
         quantity=Decimal(rng.randint(1, 30)),
         description="Diperbaiki sesuai catatan",
     )
