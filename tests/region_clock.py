@@ -1,4 +1,5 @@
-"""The platform's clock of "now in a region" (``shared.region_time.region_now``) stopped at a moment.
+"""The platform's clock of "now in a region" (``shared.region_time.region_now``): its year, and the
+clock stopped at a moment.
 
 The clock reads ``shared.region_time``'s ``datetime``, so the tests put a ``datetime`` whose now() is
 their moment there. Every other ``datetime`` of that module is then the stopped one too: a test under
@@ -11,13 +12,27 @@ from datetime import datetime, tzinfo
 
 import pytest
 
+from shared.region_time import region_now
 
-def stop_region_clock(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
-    """Every region's now is ``moment`` (in its zone) until the test ends."""
+
+def year_in(timezone: str = "Asia/Jayapura") -> int:
+    """The current year in a region's zone, as the platform reads it (the year the pages default to,
+    the year reporting checks a plan against): from 15.00-17.00 UTC on 31 December (WIT-WIB) it is
+    already UTC's next year."""
+    return region_now(timezone).year
+
+
+def stopped_datetime(moment: datetime) -> type[datetime]:
+    """A ``datetime`` whose now() is ``moment`` (in the zone asked for), to put in a module."""
 
     class _StoppedClock(datetime):
         @classmethod
         def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
             return moment.astimezone(tz)
 
-    monkeypatch.setattr("shared.region_time.datetime", _StoppedClock)
+    return _StoppedClock
+
+
+def stop_region_clock(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
+    """Every region's now is ``moment`` (in its zone) until the test ends."""
+    monkeypatch.setattr("shared.region_time.datetime", stopped_datetime(moment))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import auth
-from tests.integration.web_employees import signed_in, year_in
+from tests.integration.web_employees import signed_in
 from tests.integration.web_support import csrf_of, web_stack
+from tests.region_clock import year_in
 
 pytestmark = pytest.mark.integration
 __all__ = ["web_stack"]

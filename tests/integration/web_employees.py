@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 
-from shared.region_time import region_now
 from tests.conftest import auth, wait_until
 from tests.integration.web_support import WebStack, csrf_of
+from tests.region_clock import year_in
 
 
 async def signed_in(
@@ -25,11 +25,6 @@ async def signed_in(
     )
     assert answer.status_code == 303, answer.text[:300]
     return browser
-
-
-def year_in(timezone: str = "Asia/Jayapura") -> int:
-    """The current year in a region's zone, as the pages read it (the year they default to)."""
-    return region_now(timezone).year
 
 
 async def approved_plan(stack: WebStack, region_id: str, employee_id: str, head_id: str) -> dict[str, Any]:

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from tests.conftest import auth, wait_until
-from tests.integration.web_employees import year_in
 from tests.integration.web_support import WebStack, csrf_of
+from tests.region_clock import year_in
 
 ZONE = "Asia/Jayapura"
 
