@@ -48,6 +48,10 @@ class DateWindow:
             },
         )
 
+    def refusal_today(self, value: date) -> Refusal | None:
+        """Why a date is outside the window counted from today (the UTC day); None inside it."""
+        return self.refusal(value, datetime.now(UTC).date())
+
 
 _window = DateWindow()
 
@@ -83,7 +87,7 @@ def _check(value: date) -> date:
     window = _window
     if window.earliest <= value <= _latest_today(window):
         return value
-    refusal = window.refusal(value, datetime.now(UTC).date())
+    refusal = window.refusal_today(value)
     if refusal is not None:
         raise invalid(refusal_message(refusal, "en"), refusal_message(refusal, "id"))
     return value

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -76,9 +76,8 @@ def _history_checks(
     report: ImportReport, organisation: Organisation, first_day: dict[str, date]
 ) -> _Verdicts:
     verdicts = _Verdicts()
-    today = datetime.now(UTC).date()
     for record in report.accepted:
-        outside = date_window().refusal(record.effective_from, today)
+        outside = date_window().refusal_today(record.effective_from)
         if outside is not None:
             # The one window of every API's dates (shared.dates), here for a column of the file.
             verdicts.refuse(

@@ -9,6 +9,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from shared.dates import BoundedDate, DateWindow, configure_date_window, date_window
+from tests.region_clock import stopped_datetime
 
 
 class _Move(BaseModel):
@@ -29,3 +30,15 @@ def test_a_new_window_and_a_new_day_move_the_last_date(monkeypatch: pytest.Monke
         assert _Move.model_validate({"effective_from": next_year}).effective_from.isoformat() == next_year
     finally:
         configure_date_window(before)
+
+
+def test_today_refusal_counts_the_window_from_the_utc_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 23.30 UTC on 31 December 2030: already 2031 in every Indonesian zone, still 2030 in UTC.
+    moment = datetime(2030, 12, 31, 23, 30, tzinfo=UTC)
+    monkeypatch.setattr("shared.dates.datetime", stopped_datetime(moment))
+    window = DateWindow(years_ahead=0)
+    assert window.refusal_today(date(2030, 12, 31)) is None
+    refusal = window.refusal_today(date(2031, 1, 1))
+    assert refusal is not None
+    assert refusal.code == "outside_date_window"
+    assert refusal.params["latest"] == "2030-12-31"
