@@ -8,7 +8,7 @@ it shows no answer's times with ``shown_in`` (a real datetime is no instance of 
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 import pytest
 
@@ -20,6 +20,20 @@ def year_in(timezone: str = "Asia/Jayapura") -> int:
     the year reporting checks a plan against): from 15.00-17.00 UTC on 31 December (WIT-WIB) it is
     already UTC's next year."""
     return region_now(timezone).year
+
+
+def quarter_in(timezone: str = "Asia/Jayapura") -> str:
+    """The current quarter's key in a region's zone (``2026-Q4``), the period scoring files now in."""
+    now = region_now(timezone)
+    return f"{now.year}-Q{(now.month - 1) // 3 + 1}"
+
+
+def moment_ago(timezone: str, ago: timedelta) -> datetime:
+    """A phone's moment ``ago`` before now (in UTC, its clock left alone), but never before the
+    region's year began: it falls in the plan's year (``year_in``) even just after 1 January 00.00."""
+    now = region_now(timezone)
+    new_year = now.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    return max(now - ago, new_year).astimezone(UTC)
 
 
 def stopped_datetime(moment: datetime) -> type[datetime]:

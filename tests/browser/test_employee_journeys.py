@@ -9,7 +9,6 @@ import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -19,6 +18,7 @@ from services.web.make_icons import png
 from tests.browser.conftest import sign_in_as_employee, sign_in_as_rater, web_url
 from tests.browser.support import ARTIFACTS, check_current, check_page
 from tests.conftest import auth, wait_until
+from tests.region_clock import year_in
 
 pytestmark = pytest.mark.e2e
 
@@ -34,7 +34,7 @@ async def employee(platform, region, make_token) -> dict[str, Any]:
     reporting = f"http://127.0.0.1:{platform.ports['reporting']}"
     admin = auth(make_token("region_admin", region=region_id))
     head, staff = f"kepala-{uuid.uuid4().hex[:6]}", f"asn-{uuid.uuid4().hex[:6]}"
-    year = datetime.now(ZoneInfo("Asia/Jayapura")).year
+    year = year_in("Asia/Jayapura")
     async with httpx.AsyncClient(timeout=15) as http:
         for employee_id, nip, supervisor, name in (
             (head, "197001011995031001", None, "Yohana Kepala"),

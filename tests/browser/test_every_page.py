@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -37,6 +35,7 @@ from tests.browser.page_table import (
 from tests.browser.support import check_reached
 from tests.browser.test_citizen_journeys import answer_everything
 from tests.conftest import auth
+from tests.region_clock import year_in
 
 pytestmark = pytest.mark.e2e
 
@@ -152,7 +151,7 @@ async def an_employee_with_a_draft(
     planning = f"http://127.0.0.1:{platform.ports['planning']}"
     admin = auth(make_token("region_admin", region=region_id))
     head, staff = f"{region_id}-kepala", f"{region_id}-petugas"
-    year = datetime.now(ZoneInfo(ZONE)).year
+    year = year_in(ZONE)
     async with httpx.AsyncClient(timeout=15) as http:
         for employee_id, nip, supervisor in (
             (head, "197501011998031001", None),
@@ -320,7 +319,7 @@ async def test_the_pages_no_journey_passes_by_are_accessible(
     platform: ServiceProcesses, region: dict[str, Any], browser: Browser, make_token: Any
 ) -> None:
     employee_id, plan_id = await an_employee_with_a_draft(platform, region, make_token)
-    year = datetime.now(ZoneInfo(ZONE)).year
+    year = year_in(ZONE)
     desk = auth(make_token("region_admin", region=region["region_id"]))
     sweep = Sweep(browser, platform, region, employee_id, plan_id, year, desk)
     context = await browser.new_context()

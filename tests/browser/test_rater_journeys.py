@@ -18,6 +18,7 @@ import pytest
 from tests.browser.conftest import sign_in_as_rater, web_url
 from tests.browser.support import check_current, check_page
 from tests.conftest import auth, wait_until
+from tests.region_clock import quarter_in, year_in
 
 pytestmark = pytest.mark.e2e
 
@@ -63,7 +64,7 @@ async def a_team_with_a_plan(
                 headers=admin,
             )
             assert hired.status_code == 201, hired.text
-        year = datetime.now(ZoneInfo(ZONE)).year
+        year = year_in(ZONE)
         indicators: list[dict[str, Any]] = [
             {"name": "KTP-el diterbitkan", "unit_of_measure": "dokumen", "target": 400}
         ]
@@ -191,8 +192,7 @@ async def test_a_rater_overrides_a_proposed_rating_and_sees_the_predicate(
     platform, region, browser, make_token
 ):
     team = await a_team_with_a_plan(platform, region, make_token)
-    today = datetime.now(ZoneInfo(ZONE))
-    period = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    period = quarter_in(ZONE)
     scorecard = service_url(platform, "scoring", f"/v1/employees/{team['member']}/scorecard?period={period}")
     async with httpx.AsyncClient(timeout=15) as http:
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 import httpx
@@ -13,6 +13,7 @@ import httpx
 from kinerja.platform import ServiceProcesses
 from kinerja.services import SERVICE_NAMES
 from services.feedback.domain.satisfaction import ServiceItem
+from shared.region_time import region_now
 from tests.conftest import auth, event_deadline, new_region_id, settings_endpoints, wait_until
 
 ALL_GOOD = dict.fromkeys((item.value for item in ServiceItem), 4)
@@ -87,8 +88,10 @@ async def first_journey(platform: ServiceProcesses, make_token: Any) -> Journey:
             assert response.status_code == 201, response.text
         staff_token = make_token("employee", region=region, employee=staff)
         head_token = make_token("employee,rater", region=region, employee=head)
-        year = datetime.now(UTC).year
-        quarter = f"{year}-Q{(datetime.now(UTC).month - 1) // 3 + 1}"
+        # The region (no zone sent: planning's WIB) reads the plan's year and the quarter in its zone.
+        moment = region_now("Asia/Jakarta")
+        year = moment.year
+        quarter = f"{year}-Q{(moment.month - 1) // 3 + 1}"
         plan = (
             await http.post(
                 url(platform, "planning", "/v1/work-plans"),
@@ -118,7 +121,7 @@ async def first_journey(platform: ServiceProcesses, make_token: Any) -> Journey:
         activity = {
             "activity_id": uuid.uuid4().hex,
             "indicator_id": indicator_id,
-            "occurred_at": datetime.now(UTC).isoformat(),
+            "occurred_at": moment.astimezone(UTC).isoformat(),
             "quantity": 40,
             "description": "Menerbitkan 40 KTP-el di loket",
         }

@@ -29,7 +29,9 @@ from shared.contracts import TOPICS, Envelope, Event
 from shared.contracts.planning import IndicatorSnapshot, PlannedResultSnapshot, WorkPlanApproved
 from shared.contracts.reporting import ActivityReported
 from shared.messaging.kafka import ensure_topics
+from shared.region_time import DEFAULT_TIMEZONE
 from tests.conftest import new_region_id, wait_until
+from tests.region_clock import year_in
 
 
 @contextlib.contextmanager
@@ -143,7 +145,7 @@ class ActivityStream:
     @classmethod
     def build(cls, *, employees: int, activities: int) -> ActivityStream:
         region = new_region_id()
-        year = datetime.now(UTC).year
+        year = year_in(DEFAULT_TIMEZONE)  # scoring reads a region it was not told of in WIB
         indicators = {
             f"e-{n}-{uuid.uuid4().hex[:6]}": f"i-{n}-{uuid.uuid4().hex[:6]}" for n in range(employees)
         }

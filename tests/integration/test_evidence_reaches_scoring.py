@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from shared.region_time import DEFAULT_TIMEZONE
 from tests.conftest import auth, new_region_id, wait_until
 from tests.integration.test_replay import publish
 from tests.integration.test_reporting_evidence import PHOTO, upload
@@ -20,6 +19,7 @@ from tests.integration.test_reporting_support import (
     new_id,
     submit,
 )
+from tests.region_clock import quarter_in
 
 pytestmark = pytest.mark.integration
 
@@ -53,8 +53,7 @@ async def test_evidence_attached_after_the_activity_is_counted_and_a_file_claime
     theirs = (await submit(reporting, colleague, activity(colleague))).json()["activity_id"]
     assert (await upload(reporting, theirs, colleague.token, PHOTO)).status_code == 201
 
-    today = datetime.now(ZoneInfo("Asia/Jakarta"))
-    quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    quarter = quarter_in(DEFAULT_TIMEZONE)  # scoring reads a region it was not told of in WIB
 
     async def counted() -> dict[str, Any] | None:
         card = await scoring.client.get(

@@ -26,6 +26,7 @@ from shared.contracts.reporting import ActivityReported
 from shared.db import restrict_to_region
 from shared.runtime import build_app
 from tests.conftest import apply_event, auth, new_region_id, outbox_payloads
+from tests.region_clock import year_in
 
 pytestmark = pytest.mark.integration
 
@@ -98,7 +99,7 @@ def approved_plan(region: str, employee: str, rater: str, unit_id: str, result_i
         rater_id=rater,
         unit_id=unit_id,
         job_type="clerk",
-        year=datetime.now(UTC).year,
+        year=year_in("Asia/Jakarta"),  # seed_region's default zone
         version=1,
         results=[
             PlannedResultSnapshot(

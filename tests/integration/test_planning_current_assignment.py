@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from tests.integration.test_planning_organisation import add_employee, add_unit, new_region
+from tests.region_clock import year_in
+
+WIB = "Asia/Jakarta"  # new_region registers no zone: planning's default, whose today decides
 
 pytestmark = pytest.mark.integration
 
@@ -19,7 +20,7 @@ async def test_a_move_planned_for_next_year_is_not_shown_as_current_and_slips_ar
     _, admin = await new_region(client, make_token)
     unit = await add_unit(client, admin, "DUKCAPIL")
     other = await add_unit(client, admin, "DPMPTSP")
-    year = datetime.now(UTC).year
+    year = year_in(WIB)
     employee = await add_employee(
         client, admin, "199001012015031001", unit["unit_id"], None, effective_from=f"{year}-01-01"
     )
@@ -54,7 +55,7 @@ async def test_an_employee_who_starts_later_shows_their_first_assignment(start_s
     client = planning.client
     _, admin = await new_region(client, make_token)
     unit = await add_unit(client, admin, "DISDIK")
-    year = datetime.now(UTC).year
+    year = year_in(WIB)
     employee = await add_employee(
         client, admin, "199001012015031002", unit["unit_id"], None, effective_from=f"{year + 1}-03-01"
     )

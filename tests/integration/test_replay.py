@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
@@ -27,10 +26,12 @@ from shared.contracts.reporting import ActivityReported, EvidenceAttached
 from shared.observability import EVENT_TO_EFFECT, EVENTS_CONSUMED
 from shared.settings import ServiceSettings
 from tests.conftest import auth, event_deadline, new_region_id, wait_until
+from tests.region_clock import quarter_in, year_in
 
 pytestmark = pytest.mark.integration
 
 ACTIVITIES = 60
+WANGGAR = "Asia/Jayapura"  # the stream's region's zone (WIT)
 
 
 def stream(
@@ -44,7 +45,7 @@ def stream(
         rater_id="head",
         unit_id="unit",
         job_type="id_card_registrar",
-        year=datetime.now(UTC).year,
+        year=year_in(WANGGAR),
         version=1,
         results=[
             PlannedResultSnapshot(
@@ -94,9 +95,7 @@ def stream(
             )
         )
     return [
-        RegionRegistered(
-            region_id=region, name="Kota Ulang", timezone="Asia/Jayapura", period_kind=period_kind
-        ),
+        RegionRegistered(region_id=region, name="Kota Ulang", timezone=WANGGAR, period_kind=period_kind),
         plan,
         *activities,
     ]
@@ -301,8 +300,7 @@ async def test_a_rebuild_after_raters_decisions_equals_the_live_views(
         assert await wait_until(
             lambda: _equals(count_of(admin, "contributions", region), ACTIVITIES), timeout=event_deadline()
         )
-        today = datetime.now(ZoneInfo("Asia/Jayapura"))
-        quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+        quarter = quarter_in(WANGGAR)
         head = auth(make_token("employee,rater", region=region, employee="head"))
         path = f"/v1/employees/{plan.employee_id}/ratings/{quarter}"
         card = await scoring.client.get(

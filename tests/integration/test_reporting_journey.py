@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from tests.conftest import auth, event_deadline, new_region_id, wait_until
 from tests.integration.test_planning_api import seed_region_with_team
 from tests.integration.test_reporting_support import new_id
+from tests.region_clock import moment_ago, year_in
+
+WIB = "Asia/Jakarta"  # a region planning registers without a zone
 
 pytestmark = pytest.mark.integration
 
@@ -23,7 +26,7 @@ async def test_planning_events_let_the_supervisor_verify_the_employees_activity(
         await planning.client.post(
             "/v1/work-plans",
             json={
-                "year": datetime.now(UTC).year,
+                "year": year_in(WIB),
                 "results": [
                     {
                         "text": "KTP-el diterbitkan",
@@ -46,7 +49,7 @@ async def test_planning_events_let_the_supervisor_verify_the_employees_activity(
     body = {
         "activity_id": new_id(),
         "indicator_id": indicator_id,
-        "occurred_at": (datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
+        "occurred_at": moment_ago(WIB, timedelta(minutes=5)).isoformat(),
         "quantity": 40,
         "description": "Menerbitkan 40 KTP-el di loket",
     }

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import orjson
@@ -29,9 +29,12 @@ from shared.contracts.planning import (
 )
 from shared.db import restrict_to_region
 from shared.outbox import envelopes_of
+from shared.region_time import DEFAULT_TIMEZONE
 from tests.conftest import apply_event, auth
+from tests.region_clock import moment_ago, year_in
 
-YEAR = datetime.now(UTC).year
+#: The plans' year: reporting reads a region it was not told the zone of in WIB.
+YEAR = year_in(DEFAULT_TIMEZONE)
 
 
 def new_id(prefix: str = "a") -> str:
@@ -161,7 +164,7 @@ def activity(member: Member, kind: str = "count", **overrides: Any) -> dict[str,
     body: dict[str, Any] = {
         "activity_id": new_id(),
         "indicator_id": member.indicators[kind],
-        "occurred_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat(),
+        "occurred_at": moment_ago(DEFAULT_TIMEZONE, timedelta(minutes=1)).isoformat(),
         "quantity": 12,
         "description": "Menerbitkan KTP-el di loket kecamatan",
     }

@@ -8,7 +8,6 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
@@ -28,6 +27,7 @@ from shared.contracts.reporting import ActivityReported
 from shared.settings import ServiceSettings
 from tests.conftest import auth, event_deadline, new_region_id, wait_until
 from tests.integration.scoring_events import Q1, YEAR, Region, employee, reported, verified
+from tests.region_clock import quarter_in, year_in
 
 pytestmark = pytest.mark.integration
 
@@ -228,9 +228,10 @@ async def test_replay_keeps_the_judgements_and_rebuilds_the_same_summaries(start
     rebuilt summaries (judged indicator, achievement, proposal) equal the live ones."""
     settings = ServiceSettings()
     region = new_region_id()
-    now = datetime.now(ZoneInfo("Asia/Jakarta"))
-    period = f"{now.year}-Q{(now.month - 1) // 3 + 1}"
-    approved = plan_with_a_qualitative_target(region, "ani", "boss").model_copy(update={"year": now.year})
+    period = quarter_in("Asia/Jakarta")  # a region registered without a zone: WIB
+    approved = plan_with_a_qualitative_target(region, "ani", "boss").model_copy(
+        update={"year": year_in("Asia/Jakarta")}
+    )
     events = [
         RegionRegistered(region_id=region, name="Kota Ulang"),
         approved,

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -14,6 +12,7 @@ import pytest
 from services.web.i18n import ROMAN
 from tests.conftest import auth
 from tests.integration.web_support import declare_service_and_tickets, form_fields, web_stack
+from tests.region_clock import quarter_in
 
 pytestmark = pytest.mark.integration
 __all__ = ["web_stack"]
@@ -49,12 +48,6 @@ async def check_and_send(browser: httpx.AsyncClient, fields: dict[str, str]) -> 
     check = await browser.get(checking.headers["location"])
     assert check.status_code == 200, check.text[:2000]
     return await browser.post("/skm/kirim", data=form_fields(check.text))
-
-
-def _quarter() -> str:
-    """This quarter in the test regions' zone (WIT)."""
-    today = datetime.now(ZoneInfo("Asia/Jayapura"))
-    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
 
 
 async def respondents(stack, region: str, unit_id: str) -> int:
@@ -156,7 +149,7 @@ async def test_a_tickets_qr_link_leads_to_the_form_which_counts_once_and_refuses
     assert "86,11" in transparency.text
     assert "Baik" in transparency.text
     # The year or another of the region's (quarterly) periods, named in the page's language.
-    quarter, year = _quarter(), _quarter()[:4]
+    quarter, year = quarter_in(), quarter_in()[:4]
     assert f"Triwulan {ROMAN[int(quarter[-1])]} {year}" in transparency.text
     assert f'<option value="{year}">Tahun {year}</option>' in transparency.text
     whole_year = await browser.get(f"/transparansi/{region}?periode={year}")

@@ -3,23 +3,17 @@ shown at the field in the chosen language with the choices kept; the predicate s
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.conftest import wait_until
 from tests.integration.web_raters import ZONE, approved_plan, signed_in, team_of
 from tests.integration.web_support import csrf_of, staff_web_stack
+from tests.region_clock import quarter_in
 
 pytestmark = pytest.mark.integration
 __all__ = ["staff_web_stack"]
-
-
-def this_quarter() -> str:
-    today = datetime.now(ZoneInfo(ZONE))
-    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
 
 
 async def test_a_rater_overrides_a_proposal_with_a_reason_and_sees_the_predicate(staff_web_stack) -> None:
@@ -27,7 +21,7 @@ async def test_a_rater_overrides_a_proposal_with_a_reason_and_sees_the_predicate
     [member] = team.members
     await approved_plan(team, member)
     scoring = staff_web_stack.services["scoring"].client
-    period = this_quarter()
+    period = quarter_in(ZONE)
 
     async def scorecard() -> dict[str, Any] | None:
         answer = await scoring.get(

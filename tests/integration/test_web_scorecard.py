@@ -14,14 +14,10 @@ from services.web.i18n import ROMAN
 from tests.conftest import auth, wait_until
 from tests.integration.web_employees import approved_plan, reporting_knows, signed_in
 from tests.integration.web_support import staff_web_stack
+from tests.region_clock import quarter_in
 
 pytestmark = pytest.mark.integration
 __all__ = ["staff_web_stack"]
-
-
-def _quarter() -> str:
-    today = datetime.now(ZoneInfo("Asia/Jayapura"))
-    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
 
 
 async def test_the_scorecard_explains_progress_down_to_the_activities(staff_web_stack) -> None:
@@ -43,7 +39,7 @@ async def test_the_scorecard_explains_progress_down_to_the_activities(staff_web_
     }
     sent = await stack.services["reporting"].client.post("/v1/activities", json=activity, headers=staff)
     assert sent.status_code == 201, sent.text
-    period = _quarter()
+    period = quarter_in()
 
     async def scored() -> dict[str, Any] | None:
         answer = await stack.services["scoring"].client.get(
@@ -102,19 +98,19 @@ async def test_a_mangled_period_shows_the_current_one_and_an_empty_period_says_s
     browser = await signed_in(stack, region, f"{region}-0-1")
     mangled = await browser.get("/saya/capaian?periode=<script>")
     assert mangled.status_code == 200
-    assert _quarter() in mangled.text
+    assert quarter_in() in mangled.text
     assert "<script>" not in mangled.text
     empty = await browser.get("/saya/capaian")
     assert "Belum ada capaian kinerja untuk periode ini" in empty.text
     assert "Belum ada umpan balik pada periode ini." in empty.text
     # Any of the region's (quarterly) periods or a whole year, chosen with a form that needs no script.
-    year = _quarter()[:4]
+    year = quarter_in()[:4]
     assert f'<option value="{year}">Tahun {year}</option>' in empty.text
     assert f'<option value="{int(year) - 1}-Q3">Triwulan III {int(year) - 1}</option>' in empty.text
     whole_year = await browser.get(f"/saya/capaian?periode={year}")
     assert f"Capaian kinerja saya Tahun {year}" in whole_year.text
     not_kept = await browser.get(f"/saya/capaian?periode={year}-S1")  # semesters: not this region's
-    assert f"Capaian kinerja saya Triwulan {ROMAN[int(_quarter()[-1])]} {year}" in not_kept.text
+    assert f"Capaian kinerja saya Triwulan {ROMAN[int(quarter_in()[-1])]} {year}" in not_kept.text
 
 
 async def test_the_scorecard_needs_a_signed_in_employee(staff_web_stack) -> None:
