@@ -83,15 +83,16 @@ async def test_a_move_dated_the_regions_today_holds_while_utc_is_still_the_day_b
     start_service, make_token, monkeypatch: pytest.MonkeyPatch
 ):
     """At 05.00 WIT it is still the day before in UTC: the rater is the one of Wanggar's today, read
-    from the platform's clock of the region's now (shared.region_time.region_now)."""
+    from the platform's clock of the region's now (shared.region_time.region_now). The clock stops at
+    20.00 UTC tomorrow, a day that is neither UTC's nor Wanggar's by the real clock at any hour."""
     feedback = await start_service("feedback")
     region = new_region_id()
     people = await seed_team(feedback, region)
     wanggar = RegionRegistered(region_id=region, name="Kabupaten Wanggar", timezone=WANGGAR.key)
     await deliver(feedback, region, wanggar, datetime.now(UTC))
-    utc_today = datetime.now(UTC).date()
-    stop_region_clock(monkeypatch, datetime.combine(utc_today, time(20, 0), UTC))  # 05.00 WIT
-    wanggar_today = utc_today + timedelta(days=1)
+    utc_tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    stop_region_clock(monkeypatch, datetime.combine(utc_tomorrow, time(20, 0), UTC))  # 05.00 WIT
+    wanggar_today = utc_tomorrow + timedelta(days=1)
     await deliver(
         feedback, region, moved(region, people["staff"], people["outsider"], wanggar_today), datetime.now(UTC)
     )

@@ -2,6 +2,9 @@
 
 At 03.00 WIB it is still the day before in UTC: a move that takes effect that morning (WIB) already
 holds for the region, so the plan drafted then names the new rater, not the one of the UTC date.
+The clock stops at 20.00 UTC tomorrow (03.00 WIB the day after): neither UTC's day nor the region's
+by the real clock (today or tomorrow, whatever the hour the test runs) is that day, so only the
+region's today read from the platform's clock names the new rater.
 """
 
 from __future__ import annotations
@@ -15,10 +18,6 @@ from tests.region_clock import stop_region_clock
 
 pytestmark = pytest.mark.integration
 
-_TODAY_UTC = datetime.now(UTC).date()
-#: 20.00 UTC today: 03.00 WIB tomorrow.
-_EARLY_MORNING_IN_WIB = datetime.combine(_TODAY_UTC, time(20, 0), UTC)
-
 
 async def test_a_plan_drafted_early_in_the_regions_day_takes_that_days_rater(
     start_service, make_token, monkeypatch: pytest.MonkeyPatch
@@ -26,7 +25,9 @@ async def test_a_plan_drafted_early_in_the_regions_day_takes_that_days_rater(
     planning = await start_service("planning")
     client = planning.client
     org = await organisation_with_chain(client, make_token)
-    region_day = _TODAY_UTC + timedelta(days=1)
+    utc_tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    early_morning_in_wib = datetime.combine(utc_tomorrow, time(20, 0), UTC)
+    region_day = utc_tomorrow + timedelta(days=1)
     moved = await client.post(
         f"/v1/employees/{org['ids']['staff']}/moves",
         json={"effective_from": region_day.isoformat(), "supervisor_id": org["ids"]["head"]},
@@ -35,7 +36,7 @@ async def test_a_plan_drafted_early_in_the_regions_day_takes_that_days_rater(
     assert moved.status_code == 201, moved.text
     # The region's today is the one reading of the clock planning's plans and employee lists share:
     # the platform's (planning shows no times with shown_in, which the stopped clock would not move).
-    stop_region_clock(monkeypatch, _EARLY_MORNING_IN_WIB)
+    stop_region_clock(monkeypatch, early_morning_in_wib)
 
     team = await client.get(
         "/v1/employees", params={"supervisor_id": org["ids"]["head"]}, headers=org["admin"]
