@@ -99,13 +99,14 @@ def insert_activities_and_events(outbox: str, *, skip_stored: bool = True) -> st
     check, then the insert), and the statement inserts nothing at all when one of the probed ids
     (``$8``, space-joined: each employee's first and last) is stored: the group is then a resend,
     written by the skipping statement without an error. A stored id the probe missed, or one a
-    concurrent group committed meanwhile, fails the statement (``pk_activities``).
+    concurrent group committed meanwhile, fails the statement (``pk_activities``). It answers with
+    the count of rows inserted (all or none), the skipping one with the ids inserted.
     """
     columns, audit_columns = ", ".join(ACTIVITY_COLUMNS), ", ".join(AUDIT_COLUMNS)
     employees = f"""unnest(${_EMPLOYEES}::varchar[], ${_EVENT_ACTIVITIES}::text[], ${_EVENTS}::bytea[])
                 WITH ORDINALITY AS employee(employee_id, activity_ids, value, number)"""
     if skip_stored:
-        condition = _SKIP_STORED
+        condition, answer = _SKIP_STORED, "activity_id"
         events = f"""(
         SELECT employee.employee_id, employee.number, CASE
             WHEN counted.written = cardinality(ids.activity_ids) THEN employee.value
@@ -149,6 +150,8 @@ def insert_activities_and_events(outbox: str, *, skip_stored: bool = True) -> st
         # event and entry is written whole when any row was, without looking up each id.
         events = f"(SELECT employee.* FROM {employees} WHERE EXISTS (SELECT FROM inserted)) AS events"
         witnessed = "EXISTS (SELECT FROM inserted)"
+        # All or none inserted: their count says which, without sending and reading back each id.
+        answer = "count(*)"
     return f"""
 WITH inserted AS (
     INSERT INTO activities ({columns}, region_id, status, submitted_at, revision)
@@ -169,7 +172,7 @@ WITH inserted AS (
     FROM unnest(${_AUDIT_ENTRIES}::intake_audit_entry[]) AS entry({audit_columns}, witnesses)
     WHERE {witnessed}
 )
-SELECT activity_id FROM inserted
+SELECT {answer} FROM inserted
 """
 
 

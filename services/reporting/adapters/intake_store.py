@@ -9,7 +9,8 @@ dozens of activities, so a group of submissions is written with as few as possib
 2. the plan indicators of the whole group;
 3. the activities, their outbox events and the audit entries in one statement (events only for
    rows really inserted, in the order given, an employee's in one outbox row; an entry only if one
-   of its activities was inserted), answering with the ids inserted;
+   of its activities was inserted), answering with the ids inserted (or, for a group tried
+   plainly, which inserts all or none, with their count);
 4. ``COMMIT``.
 
 The connection comes from the service's SQLAlchemy pool (so it is sized and closed with the rest),
@@ -19,6 +20,7 @@ returning it costs no round trip. The statements' text is ``intake_statements``'
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -200,14 +202,18 @@ class IntakeTransaction:
             self._plainly = False
             probed = " ".join(f"{ids[0]} {ids[-1]}" for ids, _ in events.values())
             try:
-                rows = await self._driver.fetch(self._insert_new, *arguments, probed)
+                written = await self._driver.fetchval(self._insert_new, *arguments, probed)
             except UniqueViolationError as exc:
                 if exc.constraint_name != PRIMARY_KEY:
                     raise
                 await self._driver.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
             else:
-                if rows:
-                    return {row[0] for row in rows}
+                # All or none: answered with their count, not their ids (500 rows a batch for the
+                # database to send and the driver to read, one by one).
+                if written == count:
+                    return set(itertools.chain.from_iterable(ids for ids, _ in events.values()))
+                if written:
+                    raise RuntimeError(f"{written} of {count} activities inserted plainly")
                 # Nothing inserted: a probed id is stored (a resend).
         rows = await self._driver.fetch(self._insert_skipping_stored, *arguments)
         return {row[0] for row in rows}
