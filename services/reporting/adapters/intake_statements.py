@@ -21,14 +21,14 @@ from shared.region_time import DEFAULT_TIMEZONE
 
 #: Columns of an accepted activity as the intake inserts them, in the order of its JSON row
 #: (``shared.json_rows``: read by position, typed as the ``activities`` table's columns): its ids,
-#: the device's offset, and what the field app decided.
+#: what the field app decided, and the device's offset (last: the feed's copy lacks it).
 ACTIVITY_COLUMNS = (
     "activity_id",
     "employee_id",
     "plan_id",
     "result_id",
-    "occurred_utc_offset",
     *ACTIVITY_CONTENT,
+    "occurred_utc_offset",
 )
 #: An audit entry's columns as the intake inserts them: the fields of ``intake_audit_entry``
 #: (migration 0010) but for the activities it witnesses, in the same order.

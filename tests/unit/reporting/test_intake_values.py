@@ -9,13 +9,13 @@ import orjson
 from sqlalchemy import MetaData
 
 from services.reporting.adapters.intake_statements import ACTIVITY_COLUMNS
-from services.reporting.adapters.intake_store import _item, reported_event
+from services.reporting.adapters.intake_store import activity_row, reported_event
 from services.reporting.service_layer.intake_values import feed_payload, row_values
 from services.reporting.service_layer.schemas import ActivityCreate
 from shared.contracts import Envelope
 from shared.contracts.reporting import ActivityReported
 from shared.db import outbox_table
-from shared.json_rows import json_rows
+from shared.json_rows import json_row_values
 from shared.outbox import OutboxWriter, event_id_series
 
 
@@ -141,7 +141,7 @@ def test_an_intake_items_json_row_holds_the_values_columns_in_order_numbers_as_t
     ]
     # The time as its text with the offset it was sent with, which PostgreSQL reads as the same instant.
     expected[ACTIVITY_COLUMNS.index("occurred_at")] = "2026-11-29T10:00:00.250000+05:45"
-    row = _item(_as_text(values), values["occurred_utc_offset"])
-    assert orjson.loads(json_rows([row], ACTIVITY_COLUMNS)) == [expected]
+    row = activity_row(_as_text(values), values["occurred_utc_offset"])
+    assert orjson.loads(json_row_values([row])) == [expected]
     assert expected[ACTIVITY_COLUMNS.index("quantity")] == "12.50"  # its scale kept
     assert expected[ACTIVITY_COLUMNS.index("occurred_utc_offset")] == 345
