@@ -138,10 +138,11 @@ async def write_group(
     audit_entries: list[dict[str, Any]] = []
     verdicts: list[list[Judged]] = []
     moments: dict[timedelta | None, tuple[int, datetime]] = {}  # an offset -> its minutes, the moment in it
+    now = rules.now
     for claim in claims:
         judged: list[Judged] = []
         witnesses = []
-        employee_id = claim.employee_id
+        employee_id, correlation_id = claim.employee_id, claim.correlation_id
         for index, item in claim.items:
             # The validated model's own fields (all scalars), read once: each attribute read of a
             # pydantic model goes through its __getattr__ hook, about twice a dict's look-up.
@@ -157,7 +158,7 @@ async def write_group(
             as_sent = moments.get(offset)
             if as_sent is None:
                 minutes = utc_offset_minutes(occurred_at)
-                as_sent = moments[offset] = (minutes, as_sent_with(rules.now, minutes))
+                as_sent = moments[offset] = (minutes, as_sent_with(now, minutes))
             refusal = _judge(sent, indicator, rules, as_sent[1], zone)
             carried = None
             if refusal is None and activity_id not in candidates:
@@ -179,9 +180,7 @@ async def write_group(
                     payload,
                     payload_json,
                 )
-                transaction.emit(
-                    payload, payload_json, as_sent[0], rules.now, correlation_id=claim.correlation_id
-                )
+                transaction.emit(payload, payload_json, as_sent[0], now, correlation_id=correlation_id)
                 witnesses.append(activity_id)
             judged.append((index, item, activity_id, refusal, carried))
         verdicts.append(judged)
@@ -190,7 +189,7 @@ async def write_group(
 
     inserted: set[str] = set()
     if candidates:
-        inserted = await transaction.insert(len(candidates), audit_entries, rules.now)
+        inserted = await transaction.insert(len(candidates), audit_entries, now)
 
     # Items not written here may be retries of activities stored before (or someone else's id).
     unresolved = {activity_id for judged in verdicts for _, _, activity_id, _, _ in judged} - inserted
@@ -201,27 +200,35 @@ async def write_group(
     results: list[ClaimResult] = []
     for claim, judged in zip(claims, verdicts, strict=True):
         result = ClaimResult()
+        outcomes, notices, batch = result.outcomes, result.notices, claim.batch
         for index, item, activity_id, refusal, carried in judged:
-            outcome = _outcome(
-                claim,
-                index,
-                item,
-                activity_id,
-                refusal,
-                carried,
-                candidates,
-                inserted,
-                stored,
-                region_id,
-                rules.now,
-            )
-            result.outcomes.append(outcome)
-            # Accepted: this item carries its id's candidate (a later item of the id is not accepted).
-            if outcome.outcome == "accepted" and carried is not None:
+            # Accepted: this item carries its id's candidate, inserted (a later item of the id is not).
+            accepted = carried is not None and activity_id in inserted
+            if accepted and batch:
+                # Most items: a batch answers its status alone (without _outcome's call of 11 arguments).
+                outcome = ItemOutcome(index, activity_id, "accepted", SUBMITTED)
+            else:
+                outcome = _outcome(
+                    claim,
+                    index,
+                    item,
+                    activity_id,
+                    refusal,
+                    carried,
+                    candidates,
+                    inserted,
+                    stored,
+                    region_id,
+                    now,
+                )
+            outcomes.append(outcome)
+            if accepted:
+                assert carried is not None  # accepted: it carries its id's candidate
                 _, _, indicator, _, payload, payload_json = carried
                 if (rater_id := indicator["rater_id"]) is not None:
-                    notice = FeedNotice(region_id, rater_id, "activity.submitted", payload, payload_json)
-                    result.notices.append(notice)
+                    notices.append(
+                        FeedNotice(region_id, rater_id, "activity.submitted", payload, payload_json)
+                    )
         results.append(result)
     _count(region_id, results)
     return results
