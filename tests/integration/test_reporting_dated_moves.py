@@ -24,6 +24,7 @@ from tests.integration.test_reporting_support import (
     seed_team,
     submit,
 )
+from tests.region_clock import year_in
 
 pytestmark = pytest.mark.integration
 
@@ -44,7 +45,7 @@ async def moving_staff(reporting: Any, make_token: Any) -> tuple[str, Member, Me
     """A region in Wanggar's zone, one staff member, their rater and two other raters."""
     region = new_region_id()
     await apply(reporting, region, RegionRegistered(region_id=region, name="Wanggar", timezone=WANGGAR.key))
-    team = await seed_team(reporting, make_token, region, size=1)
+    team = await seed_team(reporting, make_token, region, size=1, zone=WANGGAR.key)
     first, second = (new_id("head") for _ in range(2))
     raters = [Member(i, make_token("employee,rater", region=region, employee=i)) for i in (first, second)]
     return region, team.members[0], team.rater, raters[0], raters[1]
@@ -65,7 +66,7 @@ async def test_a_move_dated_later_changes_the_rater_only_from_its_date(start_ser
     await deliver(reporting, region, next_month, stamped)
     await deliver(reporting, region, next_month, stamped)
     await deliver(reporting, region, stale_first, stamped - timedelta(days=400))
-    first = (await submit(reporting, staff, activity(staff))).json()["activity_id"]
+    first = (await submit(reporting, staff, activity(staff, zone=WANGGAR.key))).json()["activity_id"]
     refused = await reporting.client.post(
         f"/v1/activities/{first}/verify", json={"note": "ok"}, headers=auth(later.token)
     )
@@ -82,7 +83,7 @@ async def test_a_move_dated_later_changes_the_rater_only_from_its_date(start_ser
     await deliver(
         reporting, region, employee_upserted(region, staff.employee_id, now_id, effective_from=today), stamped
     )
-    second = (await submit(reporting, staff, activity(staff))).json()["activity_id"]
+    second = (await submit(reporting, staff, activity(staff, zone=WANGGAR.key))).json()["activity_id"]
     by_old = await reporting.client.post(
         f"/v1/activities/{second}/verify", json={"note": "ok"}, headers=auth(rater.token)
     )
@@ -112,7 +113,7 @@ async def test_each_read_of_one_employee_follows_the_rater_holding_today(
     today_id, tomorrow_id = holding.employee_id, tomorrow.employee_id
     today = datetime.now(WANGGAR).date()
     newcomer_id = new_id("staff")
-    plan, indicators = approved_plan(region, newcomer_id, today_id)
+    plan, indicators = approved_plan(region, newcomer_id, today_id, year=year_in(WANGGAR.key))
     newcomer = Member(newcomer_id, make_token("employee", region=region, employee=newcomer_id), indicators)
     await apply(
         reporting,
@@ -122,8 +123,8 @@ async def test_each_read_of_one_employee_follows_the_rater_holding_today(
         employee_upserted(region, newcomer_id, today_id, effective_from=today + timedelta(days=10)),
         plan,
     )
-    mine = (await submit(reporting, staff, activity(staff))).json()["activity_id"]
-    theirs = (await submit(reporting, newcomer, activity(newcomer))).json()["activity_id"]
+    mine = (await submit(reporting, staff, activity(staff, zone=WANGGAR.key))).json()["activity_id"]
+    theirs = (await submit(reporting, newcomer, activity(newcomer, zone=WANGGAR.key))).json()["activity_id"]
     photo = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256))
     uploaded = await reporting.client.post(
         f"/v1/activities/{mine}/evidence",

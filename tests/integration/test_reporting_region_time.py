@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from typing import Any
 
 import pytest
@@ -11,6 +11,7 @@ from shared.contracts.planning import RegionRegistered
 from tests.conftest import auth, new_region_id
 from tests.integration.test_reporting_evidence import PHOTO, reporting, upload  # noqa: F401 - a fixture
 from tests.integration.test_reporting_support import activity, apply, new_id, seed_team, submit
+from tests.region_clock import moment_ago
 
 pytestmark = pytest.mark.integration
 
@@ -22,9 +23,9 @@ async def test_reportings_own_times_are_in_the_regions_zone_in_every_answer(repo
     await apply(
         reporting, region, RegionRegistered(region_id=region, name="Distrik Uji", timezone="Asia/Jayapura")
     )
-    team = await seed_team(reporting, make_token, region, size=1)
+    team = await seed_team(reporting, make_token, region, size=1, zone="Asia/Jayapura")
     staff, rater = team.members[0], team.rater
-    sent = (datetime.now(UTC) - timedelta(hours=1)).astimezone(WIB).isoformat()
+    sent = moment_ago("Asia/Jayapura", timedelta(hours=1)).astimezone(WIB).isoformat()
     created = await submit(reporting, staff, activity(staff, occurred_at=sent))
     activity_id = created.json()["activity_id"]
     attached = await upload(reporting, activity_id, staff.token, PHOTO)

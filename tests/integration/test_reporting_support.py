@@ -91,8 +91,10 @@ def employee_upserted(
     )
 
 
-def approved_plan(region: str, employee_id: str, rater_id: str) -> tuple[WorkPlanApproved, dict[str, str]]:
-    """An approved plan with a count, a ratio and a qualitative indicator."""
+def approved_plan(
+    region: str, employee_id: str, rater_id: str, *, year: int = YEAR
+) -> tuple[WorkPlanApproved, dict[str, str]]:
+    """An approved plan with a count, a ratio and a qualitative indicator, for ``year``."""
     ids = {kind: new_id("ind") for kind in ("count", "ratio", "qualitative")}
     indicators = [
         IndicatorSnapshot(
@@ -130,7 +132,7 @@ def approved_plan(region: str, employee_id: str, rater_id: str) -> tuple[WorkPla
         rater_id=rater_id,
         unit_id="unit-dukcapil",
         job_type="id_card_registrar",
-        year=YEAR,
+        year=year,
         version=1,
         results=[
             PlannedResultSnapshot(
@@ -144,27 +146,33 @@ def approved_plan(region: str, employee_id: str, rater_id: str) -> tuple[WorkPla
     return plan, ids
 
 
-async def seed_team(service: Any, make_token: Any, region: str, *, size: int = 2) -> Team:
-    """A rater (who also reports) and ``size`` members, each with an approved plan."""
+async def seed_team(
+    service: Any, make_token: Any, region: str, *, size: int = 2, zone: str = DEFAULT_TIMEZONE
+) -> Team:
+    """A rater (who also reports) and ``size`` members, each with an approved plan for the year of
+    the region's ``zone`` (the zone it was registered with)."""
     rater_id = new_id("head")
     rater = Member(rater_id, make_token("employee,rater", region=region, employee=rater_id))
     members = []
     events: list[Any] = [employee_upserted(region, rater_id, None)]
     for _ in range(size):
         employee_id = new_id("staff")
-        plan, ids = approved_plan(region, employee_id, rater_id)
+        plan, ids = approved_plan(region, employee_id, rater_id, year=year_in(zone))
         events += [employee_upserted(region, employee_id, rater_id), plan]
         members.append(Member(employee_id, make_token("employee", region=region, employee=employee_id), ids))
     await apply(service, region, *events)
     return Team(region, rater, members)
 
 
-def activity(member: Member, kind: str = "count", **overrides: Any) -> dict[str, Any]:
-    """A valid activity body for one of the member's indicators."""
+def activity(
+    member: Member, kind: str = "count", *, zone: str = DEFAULT_TIMEZONE, **overrides: Any
+) -> dict[str, Any]:
+    """A valid activity body for one of the member's indicators, a minute ago within the year of
+    the region's ``zone``."""
     body: dict[str, Any] = {
         "activity_id": new_id(),
         "indicator_id": member.indicators[kind],
-        "occurred_at": moment_ago(DEFAULT_TIMEZONE, timedelta(minutes=1)).isoformat(),
+        "occurred_at": moment_ago(zone, timedelta(minutes=1)).isoformat(),
         "quantity": 12,
         "description": "Menerbitkan KTP-el di loket kecamatan",
     }
