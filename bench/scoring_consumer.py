@@ -25,7 +25,6 @@ import contextlib
 import cProfile
 import pstats
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -150,7 +149,7 @@ async def consumer_throughput(args: argparse.Namespace, platform: BenchPlatform)
     assert service.handlers is not None
     handlers = service.handlers(context)
     batch_size = args.consumer_batch or settings.consumer_batch_size
-    setup, plans = population_events(args.employees, datetime.now(UTC).year)
+    setup, plans = population_events(args.employees)
     activities = activity_events(plans, args.events)
     consumer = make_consumer(bootstrap, group_id="bench-scoring", topics=(), max_records=batch_size)
     dead_letters = make_producer(bootstrap, client_id="bench-scoring-dlq")

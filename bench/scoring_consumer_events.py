@@ -2,14 +2,16 @@
 
 Planning's contract events for one region (a unit, its head, employees with approved plans) and
 ``ActivityReported`` events spread over those employees, put on their topics as the services'
-relays would (``bench._platform.bare_consume`` reads them back as the baseline).
+relays would (``bench._platform.bare_consume`` reads them back as the baseline). Each activity's
+moment is sent in its region's offset, as phones and ``kinerja simulate`` send it (+00:00 before
+session 29).
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import orjson
@@ -25,17 +27,21 @@ from shared.contracts.planning import (
 )
 from shared.contracts.reporting import ActivityReported
 from shared.messaging.kafka import make_producer
+from shared.region_time import region_now
 
 ACTIVITY_TOPIC = ActivityReported.topic
 REGION = "bench-medan"
+REGION_TIMEZONE = "Asia/Jakarta"  # Medan's, WIB (+07:00)
 
 
-def population_events(employees: int, year: int) -> tuple[list[Event], list[tuple[str, str, str, str]]]:
-    """Planning's events for one region, and (employee, plan, result, indicator) of each employee."""
+def population_events(employees: int) -> tuple[list[Event], list[tuple[str, str, str, str]]]:
+    """Planning's events for one region, and (employee, plan, result, indicator) of each employee;
+    the plans are of the region's year."""
+    year = region_now(REGION_TIMEZONE).year
     unit = "unit-dukcapil"
     head = "bench-medan-kepala"
     events: list[Event] = [
-        RegionRegistered(region_id=REGION, name="Kota Medan"),
+        RegionRegistered(region_id=REGION, name="Kota Medan", timezone=REGION_TIMEZONE),
         UnitUpserted(region_id=REGION, unit_id=unit, code="dukcapil", name="Dinas Dukcapil", kind="dinas"),
         EmployeeUpserted(
             region_id=REGION,
@@ -101,9 +107,10 @@ def population_events(employees: int, year: int) -> tuple[list[Event], list[tupl
 
 
 def activity_events(plans: list[tuple[str, str, str, str]], count: int) -> list[Event]:
-    """``count`` activity reports spread over the employees, earlier today."""
-    now = datetime.now(UTC)
-    start_of_year = datetime(now.year, 1, 1, tzinfo=UTC)
+    """``count`` activity reports spread over the employees, earlier today, each moment in the
+    region's offset (as a phone sends it) and inside the region's year (the plans')."""
+    now = region_now(REGION_TIMEZONE)
+    start_of_year = datetime(now.year, 1, 1, tzinfo=now.tzinfo)
     events: list[Event] = []
     for number in range(count):
         employee, plan, result, indicator = plans[number % len(plans)]
