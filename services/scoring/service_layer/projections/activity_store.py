@@ -6,7 +6,7 @@ change are touched, and what the change adds to their totals is noted (``note_ac
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone, tzinfo
+from datetime import UTC, date, datetime, timezone, tzinfo
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -159,15 +159,20 @@ def stored_row(
     if measure is None:
         occurred_at = period_key = year = offset = quantity = denominator = None
     else:
-        occurred_at = measure.occurred_at
-        day = occurred_at.astimezone(days.zone).date()
-        period_key, year = days.periods.get(day) or days.add(occurred_at, day)
-        device_zone = occurred_at.tzinfo
+        sent = measure.occurred_at
+        device_zone = sent.tzinfo
         offset = _OFFSET_MINUTES.get(device_zone)  # type: ignore[arg-type]
         if offset is None:  # a new offset, or a zone whose offset varies (none at all is refused)
-            offset = utc_offset_minutes(occurred_at)
+            offset = utc_offset_minutes(sent)
             if type(device_zone) is timezone:
                 _OFFSET_MINUTES[device_zone] = offset
+        # The instant in UTC, as PostgreSQL gives a stored row back (the offset sent is the column
+        # beside it): the batch's deltas subtract it from the epoch and compare it with the stored
+        # rows' latest, and two times of different zone objects ask each zone its offset there
+        # (~18k instructions an event with phones' +07:00 against +00:00's; session 29).
+        occurred_at = sent if device_zone is UTC else sent.astimezone(UTC)
+        day = occurred_at.astimezone(days.zone).date()
+        period_key, year = days.periods.get(day) or days.add(occurred_at, day)
         quantity = decimal_of(measure.quantity)
         denominator = None if measure.denominator is None else decimal_of(measure.denominator)
     # In the order of ``CONTRIBUTION_COLUMNS`` (tests/unit/scoring/test_stored_row_periods.py
