@@ -8,14 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from fractions import Fraction
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters.tables import field_visits
 from services.scoring.domain.activity import ActivityIdentity, ActivityMeasure, ActivityState, Stamp
-from services.scoring.service_layer.memo import Memo
 from services.scoring.service_layer.projections.backlog import ActivityChange
 from services.scoring.service_layer.projections.handling import (
     divert_late,
@@ -36,23 +34,7 @@ from shared.contracts.reporting import (
 )
 from shared.region_time import utc_offset_minutes
 
-_PLACES = Decimal("0.0001")
 _ZERO = Decimal(0)
-
-
-def _stored_fraction(value: Decimal) -> Fraction:
-    """A reported decimal as stored (four places), as an exact fraction: the state then compares
-    equal to what is read back (remembered by value, as the views' stored decimals are)."""
-    # Remembered by the decimal's text, which tells its value exactly: hashing a new ``Decimal``
-    # takes a modular power (~5,700 instructions at four places), its text ~700, and rounding it
-    # to the places ~1,300 (every reported and corrected activity).
-    text = str(value)
-    found = _STORED_FRACTIONS.get(text)
-    return _STORED_FRACTIONS.keep(text, exact(value.quantize(_PLACES))) if found is None else found
-
-
-#: Reported decimals as stored, by their text: a few distinct quantities come again and again.
-_STORED_FRACTIONS: Memo[str, Fraction] = Memo(4_096)
 
 
 def _measure(occurred_at: datetime, quantity: Decimal | None, denominator: Decimal | None) -> ActivityMeasure:
@@ -60,8 +42,9 @@ def _measure(occurred_at: datetime, quantity: Decimal | None, denominator: Decim
         ActivityMeasure,
         (
             occurred_at,
-            _stored_fraction(quantity or _ZERO),
-            None if denominator is None else _stored_fraction(denominator),
+            # As stored (four places), exactly: the state then compares equal to what is read back.
+            exact(quantity or _ZERO),
+            None if denominator is None else exact(denominator),
         ),
     )
 

@@ -11,6 +11,8 @@ from services.scoring.service_layer.memo import Memo
 
 PLACES = 4
 _SCALE = 10**PLACES
+#: A stored decimal's last place, as ``Decimal.quantize`` takes it.
+_QUANTUM = Decimal(1).scaleb(-PLACES)
 
 
 def to_decimal(value: Fraction | None, places: int = PLACES) -> Decimal | None:
@@ -48,16 +50,22 @@ def to_fraction(value: Decimal | None) -> Fraction | None:
 
 
 def exact(value: Decimal) -> Fraction:
-    """A stored decimal as an exact fraction, remembered by its text: a progress row's totals are
-    mostly the same few values (zeros, an activity's quantity), and a ``Fraction`` made from a
-    ``Decimal`` is checked against the abstract number classes first (fractions are immutable)."""
+    """A decimal as stored (``PLACES``, rounded half even: a stored ``numeric`` is already, a
+    reported quantity may not be) as an exact fraction, remembered by its text: a progress row's
+    totals and the reported quantities are mostly the same few values, and a ``Fraction`` made from
+    a ``Decimal`` is checked against the abstract number classes first (fractions are immutable)."""
     # By its text, not the decimal itself: a ``Decimal``'s hash takes a modular power (~4-7k
     # instructions for a stored ``numeric``, six a progress row), its text ~1.2k. Equal decimals
-    # of other exponents (``3.0``, ``3.00``) are other entries, of equal fractions.
+    # of other exponents (``3.0``, ``3.00``) are other entries, of equal fractions. The one memory
+    # of both: reported quantities were remembered by their text in front of this one too.
     key = str(value)
     found = _FRACTIONS.get(key)
     if found is None:
-        found = _FRACTIONS.keep(key, Fraction(value))
+        found = Fraction(value)
+        if _SCALE % found.denominator:  # more places than stored: rounded as the column rounds
+            value = value.quantize(_QUANTUM)
+            found = Fraction(value)
+        _FRACTIONS.keep(key, found)
         _DECIMALS.keep(id(found), (found, value))
     return found
 
