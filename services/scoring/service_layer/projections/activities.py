@@ -57,7 +57,7 @@ def _activity_change(
     event_id: str,
 ) -> None:
     pending.region(envelope.region_id).changes.append(
-        ActivityChange(envelope, event, event.activity_id, event.employee_id, change, event_id)
+        new_value(ActivityChange, (envelope, event, event.activity_id, event.employee_id, change, event_id))
     )
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,10 +28,10 @@ from shared.contracts import EnvelopeHead, Event
 from shared.db import restrict_to_region
 
 
-@dataclass(slots=True)
-class ActivityChange:
-    """One activity event, folded into the activity's state when the batch ends (with slots: no
-    dict of its own, made for every activity event)."""
+class ActivityChange(NamedTuple):
+    """One activity event, folded into the activity's state when the batch ends (a named tuple,
+    made from its fields by ``tuple.__new__`` for every activity event: a dataclass's ``__init__``
+    is a Python frame setting each of its six fields)."""
 
     envelope: EnvelopeHead
     #: The event itself: kept aside as it is if it turns out late (``divert_late``).

@@ -15,8 +15,8 @@ from shared.messaging.consumer import EventRejected
 from shared.refusals import Refusal
 
 #: Makes one of an activity's value objects (named tuples: ``Stamp``, ``ActivityIdentity``,
-#: ``ActivityMeasure``) from all its fields without the named tuple's ``__new__``, a Python function
-#: (every activity event makes two or three of them).
+#: ``ActivityMeasure``, ``ActivityChange``) from all its fields without the named tuple's
+#: ``__new__``, a Python function (every activity event makes three or four of them).
 new_value = tuple.__new__
 
 
