@@ -149,17 +149,26 @@ class ActivityState(NamedTuple):
         evidence: Iterable[str] = (),
     ) -> ActivityState:
         """The report: fixes the identity and measures; the status stays as any later fact set it."""
-        # The identity and the measure in one new state (a first report sets both).
-        anew = self._measures_anew(stamp, corrected=False)
-        state = (
-            self._but(
-                identity=identity if self.identity is None else None,
-                measure=(measure, stamp, False) if anew else None,
+        if self.identity is None and self.measure_stamp is None:
+            # The first report of an activity not measured yet (most events): both parts set,
+            # nothing to rank the measure against, the state made at once from its fields.
+            state = _new_state(
+                ActivityState,
+                (identity, measure, stamp, False, self.status, self.status_stamp, self.evidence),
             )
-            if self.identity is None or anew
-            else self
-        )
-        return state.with_evidence(evidence)
+        else:
+            # The identity and the measure in one new state (a first report sets both).
+            anew = self._measures_anew(stamp, corrected=False)
+            state = (
+                self._but(
+                    identity=identity if self.identity is None else None,
+                    measure=(measure, stamp, False) if anew else None,
+                )
+                if self.identity is None or anew
+                else self
+            )
+        # Most reports name no file: no call to merge none.
+        return state.with_evidence(evidence) if evidence else state
 
     def with_evidence(self, digests: Iterable[str]) -> ActivityState:
         """Evidence files attached, with the report or later (kept even before the report arrives)."""
