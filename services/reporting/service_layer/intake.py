@@ -192,7 +192,10 @@ async def write_group(
         inserted = await transaction.insert(len(candidates), audit_entries, now)
 
     # Items not written here may be retries of activities stored before (or someone else's id).
-    unresolved = {activity_id for judged in verdicts for _, _, activity_id, _, _ in judged} - inserted
+    # When as many ids were inserted as there are items, each item's id was (they come from them).
+    unresolved: set[str] = set()
+    if len(inserted) < sum(len(judged) for judged in verdicts):
+        unresolved = {activity_id for judged in verdicts for _, _, activity_id, _, _ in judged} - inserted
     stored: dict[str, dict[str, Any]] = {}
     if unresolved:
         stored = {row["activity_id"]: row for row in await transaction.activities_among(list(unresolved))}
