@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import wait_until
-from tests.integration.test_web_rater_rating import this_quarter
-from tests.integration.web_raters import approved_plan, signed_in, team_of
+from tests.integration.web_raters import ZONE, approved_plan, signed_in, team_of
 from tests.integration.web_support import csrf_of, staff_web_stack
+from tests.region_clock import quarter_in
 
 pytestmark = pytest.mark.integration
 __all__ = ["staff_web_stack"]
@@ -20,7 +20,7 @@ async def test_a_rater_assesses_behaviour_on_the_seven_values(staff_web_stack) -
     team = await team_of(staff_web_stack, extra_members=0)
     [member] = team.members
     await approved_plan(team, member)
-    period = this_quarter()
+    period = quarter_in(ZONE)
     browser = await signed_in(staff_web_stack, team.region, team.rater)
     address = f"/penilai/pegawai/{member}/perilaku"
     page = await browser.get(address)

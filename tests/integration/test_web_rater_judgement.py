@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import wait_until
-from tests.integration.test_web_rater_rating import this_quarter
-from tests.integration.web_raters import approved_plan, indicator_of, signed_in, team_of
+from tests.integration.web_raters import ZONE, approved_plan, indicator_of, signed_in, team_of
 from tests.integration.web_support import csrf_of, staff_web_stack
+from tests.region_clock import quarter_in
 
 pytestmark = pytest.mark.integration
 __all__ = ["staff_web_stack"]
@@ -22,7 +22,7 @@ async def test_a_rater_judges_a_qualitative_indicator(staff_web_stack) -> None:
     plan = await approved_plan(team, member, qualitative=True)
     judged = indicator_of(plan, 1)
     scoring = staff_web_stack.services["scoring"].client
-    period = this_quarter()
+    period = quarter_in(ZONE)
 
     async def indicator() -> dict[str, Any] | None:
         answer = await scoring.get(
