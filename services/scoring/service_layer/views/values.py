@@ -50,8 +50,9 @@ def to_fraction(value: Decimal | None) -> Fraction | None:
 
 
 def exact(value: Decimal) -> Fraction:
-    """A decimal as stored (``PLACES``, rounded half even: a stored ``numeric`` is already, a
-    reported quantity may not be) as an exact fraction, remembered by its text: a progress row's
+    """A decimal at most ``PLACES`` places long (a stored ``numeric`` is; reporting refuses a
+    quantity with more, so only another producer's would be rounded here, half even, where
+    PostgreSQL rounds a tie away from zero) as an exact fraction, remembered by its text: a progress row's
     totals and the reported quantities are mostly the same few values, and a ``Fraction`` made from
     a ``Decimal`` is checked against the abstract number classes first (fractions are immutable)."""
     # By its text, not the decimal itself: a ``Decimal``'s hash takes a modular power (~4-7k
@@ -62,7 +63,7 @@ def exact(value: Decimal) -> Fraction:
     found = _FRACTIONS.get(key)
     if found is None:
         found = Fraction(value)
-        if _SCALE % found.denominator:  # more places than stored: rounded as the column rounds
+        if _SCALE % found.denominator:  # more places than stored (not from reporting): rounded
             value = value.quantize(_QUANTUM)
             found = Fraction(value)
         _FRACTIONS.keep(key, found)
