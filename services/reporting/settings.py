@@ -36,7 +36,8 @@ class ReportingSettings(ServiceSettings):
     #: Four full batches: PostgreSQL's cost an item is the same joined or not (bench/README.md,
     #: session 21), and a transaction's four round trips each wait for a turn of the event loop,
     #: behind the requests parsed meanwhile: fewer transactions, fewer turns and fixed costs an item
-    #: (session 29: reporting's CPU an item -1.8 µs with 2,000, PostgreSQL's unchanged).
+    #: (session 29, on a loaded machine: reporting's CPU an item -1.8 µs with 2,000, PostgreSQL's
+    #: unchanged; two quiet rounds of the ingest bench did not separate 2,000 from 500).
     batch_group_items: int = Field(default=2000, ge=1, le=5000)
 
     clock_skew_seconds: int = Field(
