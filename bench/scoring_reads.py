@@ -35,7 +35,6 @@ import random
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +61,7 @@ from services.scoring.adapters.tables import WHOLE_UNIT
 from services.scoring.service_layer.queries import dashboards, region_dashboards, scorecard_rows
 from shared.auth import Role
 from shared.region_reads import RegionCall
+from shared.region_time import region_now
 
 P99_TARGET_MS = 50.0
 
@@ -260,12 +260,7 @@ async def measure_route(
 
 
 async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
-    scale = Scale(
-        employees=args.employees,
-        activities_per_employee=max(1, args.activities // args.employees),
-        regions=args.regions,
-        year=datetime.now(UTC).year,
-    )
+    scale = scale_of(args)
     profile = {"scoring"} if args.profile else set()
     services = platform.start_services({"scoring": "api"}, profile)
     stage(f"filling the views: {scale.employees:,} employees, {scale.units} units, {scale.regions} regions")
@@ -322,6 +317,17 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
         pstats.Stats(str(services.profile_path("scoring"))).sort_stats("cumtime").print_stats(
             r"/(services|shared)/", 25
         )
+
+
+def scale_of(args: argparse.Namespace) -> Scale:
+    """The views' size asked for (``add_scale_arguments``), in the regions' current year: the year
+    scoring's pages default to, read in their zone (the fill registers them in WIB)."""
+    return Scale(
+        employees=args.employees,
+        activities_per_employee=max(1, args.activities // args.employees),
+        regions=args.regions,
+        year=region_now("Asia/Jakarta").year,
+    )
 
 
 def add_scale_arguments(parser: argparse.ArgumentParser) -> None:

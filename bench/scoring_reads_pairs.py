@@ -46,8 +46,8 @@ from bench._platform import (
 )
 from bench._read_loops import Phase, closed_loop, open_loop
 from bench._soak_postgres import postgres_memory_split
-from bench.scoring_reads import SCALE_SIZES, add_scale_arguments, request_makers
-from bench.scoring_reads_fill import Scale, fill_views
+from bench.scoring_reads import SCALE_SIZES, add_scale_arguments, request_makers, scale_of
+from bench.scoring_reads_fill import fill_views
 from kinerja.simulate import TokenMint
 
 ROUTES = {"scorecard": "scorecard", "unit": "unit dashboard", "region": "region dashboard"}
@@ -194,12 +194,7 @@ async def measure_option(
 
 
 async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
-    args.scale = Scale(
-        employees=args.employees,
-        activities_per_employee=max(1, args.activities // args.employees),
-        regions=args.regions,
-        year=datetime.now(UTC).year,
-    )
+    args.scale = scale_of(args)
     args.mint = TokenMint(platform.settings)
     options = [Option.parse(spelt) for spelt in args.option]
     rates: dict[str, list[float]] = {}
