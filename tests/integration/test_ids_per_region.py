@@ -18,8 +18,10 @@ from shared.contracts import Envelope
 from shared.contracts.planning import EmployeeUpserted
 from shared.contracts.reporting import ActivityReported
 from shared.db import restrict_to_region
+from shared.region_time import DEFAULT_TIMEZONE
 from tests.conftest import apply_event, auth, new_region_id
-from tests.integration.test_reporting_support import YEAR, Member, apply, approved_plan, employee_upserted
+from tests.integration.test_reporting_support import Member, apply, approved_plan, employee_upserted
+from tests.region_clock import moment_ago, year_in
 
 pytestmark = pytest.mark.integration
 
@@ -29,6 +31,7 @@ async def test_an_employee_id_used_in_another_region_is_free_in_this_one(start_s
     shared_id = f"e-{uuid.uuid4().hex[:8]}"
     platform = auth(make_token("platform_admin"))
     names = {}
+    year = year_in(DEFAULT_TIMEZONE)  # regions registered without a zone: WIB
     for index, region in enumerate((new_region_id(), new_region_id())):
         created = await planning.client.post(
             "/v1/regions", json={"region_id": region, "name": f"Kota {index}"}, headers=platform
@@ -53,7 +56,7 @@ async def test_an_employee_id_used_in_another_region_is_free_in_this_one(start_s
                     "position": "Petugas",
                     "job_type": "id_card_registrar",
                     "supervisor_id": supervisor,
-                    "effective_from": f"{YEAR}-01-01",
+                    "effective_from": f"{year}-01-01",
                 },
                 headers=admin,
             )
@@ -61,7 +64,7 @@ async def test_an_employee_id_used_in_another_region_is_free_in_this_one(start_s
         plan = await planning.client.post(
             "/v1/work-plans",
             json={
-                "year": YEAR,
+                "year": year,
                 "results": [
                     {
                         "text": "KTP-el diterbitkan",
@@ -97,7 +100,7 @@ async def test_activity_and_visit_ids_used_in_another_region_are_free_in_this_on
         body: dict[str, Any] = {
             "activity_id": activity_id,
             "indicator_id": staff.indicators["count"],
-            "occurred_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat(),
+            "occurred_at": moment_ago(DEFAULT_TIMEZONE, timedelta(minutes=1)).isoformat(),
             "quantity": quantity,
             "description": "Menerbitkan KTP-el",
         }
@@ -139,7 +142,7 @@ async def test_read_models_keep_each_regions_object_under_a_shared_id(start_serv
             position="Petugas",
             job_type="clerk",
             supervisor_id=None,
-            effective_from=date(YEAR, 1, 1),
+            effective_from=date(year_in(DEFAULT_TIMEZONE), 1, 1),
         )
         reported = ActivityReported(
             region_id=region,

@@ -12,14 +12,10 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
+from shared.region_time import DEFAULT_TIMEZONE
 from tests.conftest import auth, new_region_id
-from tests.integration.test_reporting_support import (
-    YEAR,
-    activity,
-    outbox,
-    seed_team,
-    submit,
-)
+from tests.integration.test_reporting_support import activity, outbox, seed_team, submit
+from tests.region_clock import year_in
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +59,11 @@ async def test_bad_input_is_refused_naming_the_field_and_the_reason(start_servic
     cases = [
         (activity(staff, indicator_id=colleague.indicators["count"]), "indicator_id", "unknown_indicator"),
         (activity(staff, occurred_at=(now + timedelta(hours=1)).isoformat()), "occurred_at", "in_the_future"),
-        (activity(staff, occurred_at=f"{YEAR - 1}-12-30T10:00:00+07:00"), "occurred_at", "outside_plan_year"),
+        (
+            activity(staff, occurred_at=f"{year_in(DEFAULT_TIMEZONE) - 1}-12-30T10:00:00+07:00"),
+            "occurred_at",
+            "outside_plan_year",
+        ),
         (activity(staff, quantity=-3), "quantity", "negative_quantity"),
         (activity(staff, quantity=5_000_000), "quantity", "quantity_too_large"),
         (activity(staff, "ratio", denominator=None), "denominator", "denominator_required"),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
+from shared.region_time import DEFAULT_TIMEZONE
 from tests.conftest import auth, new_region_id
 from tests.integration.test_reporting_support import activity, new_id, outbox, seed_team, submit
+from tests.region_clock import moment_ago
 
 pytestmark = pytest.mark.integration
 
@@ -16,7 +18,9 @@ WIB, WIT = timezone(timedelta(hours=7)), timezone(timedelta(hours=9))
 
 
 def sent_at(zone: timezone, hours_ago: int) -> str:
-    return (datetime.now(UTC) - timedelta(hours=hours_ago)).astimezone(zone).isoformat()
+    """A moment of the plan's year (the WIB region's, never before its 1 January), as a phone in
+    ``zone`` sends it."""
+    return moment_ago(DEFAULT_TIMEZONE, timedelta(hours=hours_ago)).astimezone(zone).isoformat()
 
 
 async def test_an_activity_keeps_the_devices_offset_after_review_and_correction(start_service, make_token):
@@ -97,13 +101,17 @@ async def test_a_batchs_times_are_stored_to_the_microsecond_with_their_offsets(s
     reporting = await start_service("reporting")
     team = await seed_team(reporting, make_token, new_region_id(), size=1)
     staff = team.members[0]
-    moment = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=123_456)
+    # Within a minute of each other, the earliest at or after the region's 1 January 00.00: all in
+    # the plan's year, and none beyond the phones' clock skew (5 minutes) just after it.
+    moment = (moment_ago(DEFAULT_TIMEZONE, timedelta(hours=2)) + timedelta(minutes=1)).replace(
+        microsecond=123_456
+    )
     times = [
         moment.astimezone(WIB).isoformat(),
         (moment + timedelta(microseconds=876_545))
         .astimezone(timezone(-timedelta(hours=3, minutes=30)))
         .isoformat(),
-        (moment - timedelta(minutes=59, microseconds=1))
+        (moment - timedelta(seconds=59, microseconds=1))
         .astimezone(timezone(timedelta(hours=5, minutes=45)))
         .isoformat(),
     ]

@@ -3,16 +3,18 @@ the cluster's locale cost 21.5% of the intake's backends' CPU (bench/README.md, 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from shared.region_time import DEFAULT_TIMEZONE
 from shared.settings import ServiceSettings
 from tests.conftest import auth, new_region_id
 from tests.integration.test_reporting_support import activity, seed_team, submit
+from tests.region_clock import moment_ago
 
 pytestmark = pytest.mark.integration
 
@@ -91,7 +93,7 @@ async def test_activities_of_one_moment_are_paged_by_their_ids_bytes_each_once(
     reporting = await start_service("reporting")
     team = await seed_team(reporting, make_token, new_region_id())
     staff = team.members[0]
-    moment = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    moment = moment_ago(DEFAULT_TIMEZONE, timedelta(hours=1)).isoformat()
     ids = ["tie-zzzz01", "tie0aaaa01", "tieBzzzz01", "tie_aaaa01", "tieazzzz01", "tieAaaaa01"]
     for activity_id in ids:
         body = activity(staff, activity_id=activity_id, occurred_at=moment)

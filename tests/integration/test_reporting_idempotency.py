@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from shared.region_time import DEFAULT_TIMEZONE
 from tests.conftest import auth, new_region_id
-from tests.integration.test_reporting_support import YEAR, activity, new_id, outbox, seed_team, submit
+from tests.integration.test_reporting_support import activity, new_id, outbox, seed_team, submit
+from tests.region_clock import moment_ago
 
 pytestmark = pytest.mark.integration
 
@@ -19,13 +22,13 @@ async def test_an_activity_id_sent_again_with_other_content_is_a_conflict_naming
     reporting = await start_service("reporting")
     team = await seed_team(reporting, make_token, new_region_id(), size=1)
     staff = team.members[0]
-    body = activity(staff, occurred_at=f"{YEAR}-03-02T09:30:00+07:00")
+    # An hour ago (a fixed day of this year is in the future until it comes), sent in WIB.
+    instant = moment_ago(DEFAULT_TIMEZONE, timedelta(hours=1)).replace(microsecond=0)
+    body = activity(staff, occurred_at=instant.astimezone(ZoneInfo(DEFAULT_TIMEZONE)).isoformat())
     first = await submit(reporting, staff, body)
 
     # The same content spelt otherwise (another offset for the same instant, 12.0 for 12) is a retry.
-    same = await submit(
-        reporting, staff, body | {"occurred_at": f"{YEAR}-03-02T02:30:00+00:00", "quantity": "12.0"}
-    )
+    same = await submit(reporting, staff, body | {"occurred_at": instant.isoformat(), "quantity": "12.0"})
     changed = await submit(reporting, staff, body | {"quantity": 99, "description": "Lain sama sekali"})
 
     assert first.status_code == 201, first.text

@@ -20,8 +20,10 @@ from services.reporting.service_layer.schemas import ActivityCreate
 from shared.auth import Principal, Role
 from shared.db import restrict_to_region
 from shared.outbox import envelopes_of
+from shared.region_time import DEFAULT_TIMEZONE
 from tests.conftest import auth, new_region_id
 from tests.integration.test_reporting_support import activity, outbox, seed_team, statements_sent
+from tests.region_clock import moment_ago
 
 pytestmark = pytest.mark.integration
 
@@ -197,9 +199,10 @@ async def test_a_groups_texts_numbers_and_times_are_stored_as_sent(start_service
         "Layanan ramah 👍 di Kecamatan Pancur Batu — ñ é",
         "baris\u2028pemisah",
     ]
-    sent_at = datetime.now(timezone(timedelta(hours=5, minutes=45))).replace(microsecond=123456) - timedelta(
-        hours=1
-    )
+    # The items a minute apart, the earliest at or after the region's 1 January 00.00: in the plan's year,
+    # within the phones' clock skew (5 minutes) just after it, sent from a +05:45 phone.
+    newest = moment_ago(DEFAULT_TIMEZONE, timedelta(hours=1)) + timedelta(minutes=2)
+    sent_at = newest.astimezone(timezone(timedelta(hours=5, minutes=45))).replace(microsecond=123456)
     numbers = [("3.60", "-6.2", "106.81"), ("12.3456", "0.000001", "-0.5"), ("7", "89.999999", "179.9")]
     items = [
         activity(

@@ -3,14 +3,14 @@ correct, a rater's team across regions and moves, and history filtered and paged
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from shared.region_time import DEFAULT_TIMEZONE, region_now
 from tests.conftest import auth, new_region_id
 from tests.integration.test_reporting_support import (
-    YEAR,
     activity,
     apply,
     employee_upserted,
@@ -18,6 +18,7 @@ from tests.integration.test_reporting_support import (
     seed_team,
     submit,
 )
+from tests.region_clock import moment_ago
 
 pytestmark = pytest.mark.integration
 
@@ -67,7 +68,7 @@ async def test_verify_reject_correct_and_the_refused_transitions(start_service, 
     assert (await post(f"{two}/verify", rater.token)).status_code == 409
 
     correction = {
-        "occurred_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat(),
+        "occurred_at": moment_ago(DEFAULT_TIMEZONE, timedelta(hours=2)).isoformat(),
         "quantity": 10,
         "description": "Menerbitkan 10 KTP-el (diperbaiki)",
         "obstacles": "Blanko habis",
@@ -135,11 +136,13 @@ async def test_the_latest_move_decides_who_rates_an_employee(start_service, make
     new_head = await seed_team(reporting, make_token, team.region, size=0)
     staff = team.members[0]
     activity_id = (await submit(reporting, staff, activity(staff))).json()["activity_id"]
+    # Dated today in the region (a day later this year may not have come), the stale one before it.
+    today = region_now(DEFAULT_TIMEZONE).date()
     moved = employee_upserted(
-        team.region, staff.employee_id, new_head.rater.employee_id, effective_from=date(YEAR, 3, 1)
+        team.region, staff.employee_id, new_head.rater.employee_id, effective_from=today
     )
     stale = employee_upserted(
-        team.region, staff.employee_id, team.rater.employee_id, effective_from=date(YEAR, 1, 1)
+        team.region, staff.employee_id, team.rater.employee_id, effective_from=today - timedelta(days=60)
     )
     await apply(reporting, team.region, moved, stale)  # the older move arrives late
 
@@ -156,11 +159,13 @@ async def test_history_is_filtered_and_paged_by_cursor_for_each_audience(start_s
     reporting = await start_service("reporting")
     team = await seed_team(reporting, make_token, new_region_id())
     staff, colleague = team.members
-    base = datetime.now(UTC) - timedelta(days=1)
+    # A minute apart, the oldest a day ago but in this year: the newest at most 4 minutes after the
+    # year began is still within the phones' clock skew (5 minutes) just after 1 January 00.00.
+    base = moment_ago(DEFAULT_TIMEZONE, timedelta(days=1)) + timedelta(minutes=4)
     mine = []
-    for hours in range(5):
-        kind = "ratio" if hours == 4 else "count"
-        body = activity(staff, kind, occurred_at=(base - timedelta(hours=hours)).isoformat())
+    for minutes in range(5):
+        kind = "ratio" if minutes == 4 else "count"
+        body = activity(staff, kind, occurred_at=(base - timedelta(minutes=minutes)).isoformat())
         mine.append((await submit(reporting, staff, body)).json())
     theirs = (await submit(reporting, colleague, activity(colleague))).json()
     await reporting.client.post(
@@ -189,8 +194,8 @@ async def test_history_is_filtered_and_paged_by_cursor_for_each_audience(start_s
     window = await page(
         team.rater.token,
         employee_id=staff.employee_id,
-        occurred_from=(base - timedelta(hours=2, minutes=30)).isoformat(),
-        occurred_to=(base - timedelta(minutes=30)).isoformat(),
+        occurred_from=(base - timedelta(minutes=2, seconds=30)).isoformat(),
+        occurred_to=(base - timedelta(seconds=30)).isoformat(),
     )
     assert [i["activity_id"] for i in window["items"]] == [mine[1]["activity_id"], mine[2]["activity_id"]]
 

@@ -33,9 +33,6 @@ from shared.region_time import DEFAULT_TIMEZONE
 from tests.conftest import apply_event, auth
 from tests.region_clock import moment_ago, year_in
 
-#: The plans' year: reporting reads a region it was not told the zone of in WIB.
-YEAR = year_in(DEFAULT_TIMEZONE)
-
 
 def new_id(prefix: str = "a") -> str:
     """A client-generated id of the accepted shape."""
@@ -87,14 +84,16 @@ def employee_upserted(
         position="Petugas",
         job_type="id_card_registrar",
         supervisor_id=supervisor_id,
-        effective_from=effective_from or date(YEAR, 1, 1),
+        effective_from=effective_from or date(year_in(DEFAULT_TIMEZONE), 1, 1),
     )
 
 
 def approved_plan(
-    region: str, employee_id: str, rater_id: str, *, year: int = YEAR
+    region: str, employee_id: str, rater_id: str, *, year: int | None = None
 ) -> tuple[WorkPlanApproved, dict[str, str]]:
-    """An approved plan with a count, a ratio and a qualitative indicator, for ``year``."""
+    """An approved plan with a count, a ratio and a qualitative indicator, for ``year``: the current
+    year by default, read when the plan is made (not at import) in WIB, the zone reporting reads a
+    region in that it was not told the zone of."""
     ids = {kind: new_id("ind") for kind in ("count", "ratio", "qualitative")}
     indicators = [
         IndicatorSnapshot(
@@ -132,7 +131,7 @@ def approved_plan(
         rater_id=rater_id,
         unit_id="unit-dukcapil",
         job_type="id_card_registrar",
-        year=year,
+        year=year or year_in(DEFAULT_TIMEZONE),
         version=1,
         results=[
             PlannedResultSnapshot(
