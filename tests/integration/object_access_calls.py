@@ -20,19 +20,18 @@ import httpx
 import pytest
 
 from services.planning.domain.csv_import import COLUMNS
+from shared.region_time import DEFAULT_TIMEZONE
 from tests.contract.test_access_policies import Endpoint
 from tests.integration.object_access_world import (
     BERAKHLAK,
-    NOW,
-    PERIOD,
     PHOTO,
     SKM_ITEMS,
-    YEAR,
     World,
     citizen,
     random_nip,
     unique,
 )
+from tests.region_clock import moment_ago
 
 pytestmark = pytest.mark.integration
 
@@ -52,7 +51,7 @@ PATH_SEEDS: dict[str, Callable[[World, str], str]] = {
     "sha256": lambda world, _: world.ids["sha256"],
     "complaint_id": lambda world, _: world.ids["complaint_id"],
     "tracking_code": lambda world, _: world.ids["tracking_code"],
-    "period": lambda world, _: PERIOD,
+    "period": lambda world, _: world.period,
     "day": lambda world, _: world.ids["day"],
 }
 #: Path parameters that name no object of a region: every region has its own periods and its own
@@ -66,8 +65,8 @@ QUERY_SEEDS: dict[str, Callable[[World], Any]] = {
     "unit_id": lambda world: world.ids["unit_id"],
     "indicator_id": lambda world: world.ids["indicator_id"],
     "service_id": lambda world: world.ids["service_id"],
-    "period": lambda _: PERIOD,
-    "year": lambda _: YEAR,
+    "period": lambda world: world.period,
+    "year": lambda world: world.year,
 }
 
 
@@ -75,7 +74,7 @@ def activity_body(world: World) -> dict[str, Any]:
     return {
         "activity_id": unique("act"),
         "indicator_id": world.ids["indicator_id"],
-        "occurred_at": (NOW - timedelta(hours=1)).isoformat(),
+        "occurred_at": moment_ago(DEFAULT_TIMEZONE, timedelta(hours=1)).isoformat(),
         "quantity": 3,
         "description": "Laporan dari luar tim",
     }
@@ -100,7 +99,7 @@ def _organisation_csv(world: World) -> str:
         "position": "Petugas",
         "job_type": "id_card_registrar",
         "supervisor_nip": world.ids["head_nip"],
-        "effective_date": f"{YEAR}-01-01",
+        "effective_date": f"{world.year}-01-01",
     }
     text = io.StringIO()
     writer = csv.writer(text)
@@ -130,11 +129,11 @@ BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
             "position": "Petugas",
             "job_type": "id_card_registrar",
             "supervisor_id": w.ids["head"],
-            "effective_from": f"{YEAR}-01-01",
+            "effective_from": f"{w.year}-01-01",
         }
     },
     "planning POST /v1/employees/{employee_id}/moves": lambda w: {
-        "json": {"effective_from": f"{YEAR}-06-01", "position": "Dipindahkan Paksa"}
+        "json": {"effective_from": f"{w.year}-06-01", "position": "Dipindahkan Paksa"}
     },
     "planning POST /v1/imports/organisation": lambda w: {
         "content": _organisation_csv(w).encode(),
@@ -151,7 +150,7 @@ BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
             "unit_of_measure": "dokumen",
         }
     },
-    "planning POST /v1/work-plans": lambda w: {"json": {"year": YEAR, "results": _plan_results(w)}},
+    "planning POST /v1/work-plans": lambda w: {"json": {"year": w.year, "results": _plan_results(w)}},
     "planning PUT /v1/work-plans/{plan_id}": lambda w: {"json": {"results": _plan_results(w)}},
     "planning POST /v1/work-plans/{plan_id}/submit": lambda w: {},
     "planning POST /v1/work-plans/{plan_id}/approve": lambda w: {},
@@ -164,7 +163,7 @@ BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
     "reporting POST /v1/activities/{activity_id}/reject": lambda w: {"json": {"note": "Ditolak dari luar"}},
     "reporting POST /v1/activities/{activity_id}/correction": lambda w: {
         "json": {
-            "occurred_at": (NOW - timedelta(hours=1)).isoformat(),
+            "occurred_at": moment_ago(DEFAULT_TIMEZONE, timedelta(hours=1)).isoformat(),
             "quantity": 999,
             "description": "Dikoreksi dari luar",
         }
@@ -177,7 +176,7 @@ BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
             "visit_id": unique("visit"),
             "employee_ids": [w.ids["owner"]],
             "location": "Kantor Kecamatan",
-            "visited_at": (NOW - timedelta(hours=1)).isoformat(),
+            "visited_at": moment_ago(DEFAULT_TIMEZONE, timedelta(hours=1)).isoformat(),
             "findings": "Kunjungan tiruan",
         }
     },
@@ -193,20 +192,20 @@ BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
     },
     "scoring POST /v1/periods/{period}/close": lambda w: {"json": {"acknowledge_warnings": True}},
     "scoring POST /v1/periods/{period}/analysis": lambda w: {},
-    "scoring POST /v1/rules": lambda w: {"json": {"effective_from": f"{YEAR + 1}-01-01"}},
+    "scoring POST /v1/rules": lambda w: {"json": {"effective_from": f"{w.year + 1}-01-01"}},
     "feedback POST /v1/units/{unit_id}/services": lambda w: {
         "json": {"service_id": unique("svc"), "name": "Layanan Tiruan"}
     },
     "feedback POST /v1/units/{unit_id}/service-tickets": lambda w: {"json": {"count": 1}},
     "feedback PUT /v1/units/{unit_id}/service-users": lambda w: {
-        "json": {"period": PERIOD, "service_users": 1000}
+        "json": {"period": w.period, "service_users": 1000}
     },
     "feedback POST /v1/complaints/{complaint_id}/transitions": lambda w: {"json": {"status": "verified"}},
     "feedback POST /v1/complaint-calendar/holidays": lambda w: {
-        "json": {"day": f"{YEAR}-12-30", "name": "Libur Tiruan"}
+        "json": {"day": f"{w.year}-12-30", "name": "Libur Tiruan"}
     },
     "feedback DELETE /v1/complaint-calendar/holidays/{day}": lambda w: {},
-    "feedback POST /v1/complaint-policies": lambda w: {"json": {"effective_from": f"{YEAR + 1}-01-01"}},
+    "feedback POST /v1/complaint-policies": lambda w: {"json": {"effective_from": f"{w.year + 1}-01-01"}},
     "feedback POST /v1/employees/{employee_id}/continuous-feedback": lambda w: {
         "json": {
             "result_id": w.ids["result_id"],
@@ -215,7 +214,7 @@ BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
         }
     },
     "feedback POST /v1/employees/{employee_id}/behaviour-assessments": lambda w: {
-        "json": {"period": PERIOD, "scores": dict.fromkeys(BERAKHLAK, 1)}
+        "json": {"period": w.period, "scores": dict.fromkeys(BERAKHLAK, 1)}
     },
     "feedback POST /v1/public/regions/{region_id}/units/{unit_id}/survey-responses": lambda w: {
         "json": {"scores": dict.fromkeys(SKM_ITEMS, 1), "service_id": w.ids["service_id"]}

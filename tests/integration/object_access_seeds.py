@@ -10,20 +10,19 @@ import hashlib
 from collections.abc import Callable
 from datetime import timedelta
 
+from shared.region_time import DEFAULT_TIMEZONE
 from tests.conftest import RunningService, new_region_id
 from tests.integration.object_access_world import (
     BERAKHLAK,
-    NOW,
-    PERIOD,
     PHOTO,
     SKM_ITEMS,
-    YEAR,
     World,
     citizen,
     ok,
     random_nip,
     unique,
 )
+from tests.region_clock import moment_ago
 
 
 async def seed_world(services: dict[str, RunningService], make_token: Callable[..., str]) -> World:
@@ -73,7 +72,7 @@ async def _seed_planning(world: World) -> None:
                     "position": "Petugas Registrasi",
                     "job_type": "id_card_registrar",
                     "supervisor_id": world.ids.get(supervisor) if supervisor else None,
-                    "effective_from": f"{YEAR}-01-01",
+                    "effective_from": f"{world.year}-01-01",
                 },
                 headers=admin,
             )
@@ -83,7 +82,7 @@ async def _seed_planning(world: World) -> None:
         world.remember(employee_id, nip, name)
     owner = world.headers(["employee"], employee=world.ids["owner"])
     head = world.headers(["employee", "rater"], employee=world.ids["head"])
-    quarters = {f"{YEAR}-Q{q}": 100 for q in range(1, 5)}
+    quarters = {f"{world.year}-Q{q}": 100 for q in range(1, 5)}
     indicator = {
         "name": "KTP-el diterbitkan",
         "unit_of_measure": "keping",
@@ -94,7 +93,7 @@ async def _seed_planning(world: World) -> None:
         await planning.post(
             "/v1/work-plans",
             json={
-                "year": YEAR,
+                "year": world.year,
                 "results": [{"text": unique("KTP-el tepat waktu"), "indicators": [indicator]}],
             },
             headers=owner,
@@ -124,7 +123,7 @@ async def _seed_reporting(world: World) -> None:
             json={
                 "activity_id": unique("act"),
                 "indicator_id": world.ids["indicator_id"],
-                "occurred_at": (NOW - timedelta(hours=2)).isoformat(),
+                "occurred_at": moment_ago(DEFAULT_TIMEZONE, timedelta(hours=2)).isoformat(),
                 "quantity": 12,
                 "description": unique("Layanan loket KTP-el"),
             },
@@ -152,7 +151,7 @@ async def _seed_reporting(world: World) -> None:
                 "visit_id": unique("visit"),
                 "employee_ids": [world.ids["owner"]],
                 "location": unique("Kantor Kecamatan"),
-                "visited_at": (NOW - timedelta(hours=1)).isoformat(),
+                "visited_at": moment_ago(DEFAULT_TIMEZONE, timedelta(hours=1)).isoformat(),
                 "findings": unique("Antrean tertib"),
             },
             headers=head,
@@ -182,7 +181,7 @@ async def _seed_feedback(world: World) -> None:
     holiday = ok(
         await feedback.post(
             "/v1/complaint-calendar/holidays",
-            json={"day": f"{YEAR}-12-26", "name": unique("Cuti bersama")},
+            json={"day": f"{world.year}-12-26", "name": unique("Cuti bersama")},
             headers=admin,
         )
     )
@@ -238,7 +237,11 @@ async def _seed_feedback(world: World) -> None:
     assessed = ok(
         await feedback.post(
             f"/v1/employees/{world.ids['owner']}/behaviour-assessments",
-            json={"period": PERIOD, "scores": dict.fromkeys(BERAKHLAK, 4), "note": unique("Sigap melayani")},
+            json={
+                "period": world.period,
+                "scores": dict.fromkeys(BERAKHLAK, 4),
+                "note": unique("Sigap melayani"),
+            },
             headers=head,
         )
     )
@@ -251,12 +254,12 @@ async def _seed_scoring(world: World) -> None:
     head = world.headers(["employee", "rater"], employee=world.ids["head"])
     card = ok(
         await scoring.get(
-            f"/v1/employees/{world.ids['owner']}/scorecard", params={"period": PERIOD}, headers=head
+            f"/v1/employees/{world.ids['owner']}/scorecard", params={"period": world.period}, headers=head
         )
     )
     decision = ok(
         await scoring.post(
-            f"/v1/employees/{world.ids['owner']}/ratings/{PERIOD}",
+            f"/v1/employees/{world.ids['owner']}/ratings/{world.period}",
             json={
                 "result_rating": "ABOVE",
                 "behaviour_rating": "ABOVE",
@@ -267,4 +270,4 @@ async def _seed_scoring(world: World) -> None:
         201,
     )
     world.remember(decision["decision_id"], decision["reason"], card.get("last_event_id"))
-    ok(await scoring.post("/v1/rules", json={"effective_from": f"{YEAR}-01-01"}, headers=world.hr), 201)
+    ok(await scoring.post("/v1/rules", json={"effective_from": f"{world.year}-01-01"}, headers=world.hr), 201)

@@ -48,7 +48,6 @@ from tests.integration.object_access_calls import (
 )
 from tests.integration.object_access_seeds import seed_world
 from tests.integration.object_access_world import (
-    PERIOD,
     World,
     start_services,
     unique,
@@ -62,7 +61,7 @@ pytestmark = pytest.mark.integration
 async def snapshot(world: World) -> dict[str, Any]:
     """Region A's objects and audit trails as its HR and auditors read them, and its outbox sizes."""
     staff = world.headers(["region_admin", "auditor"])
-    owner, unit, period = world.ids["owner"], world.ids["unit_id"], {"period": PERIOD}
+    owner, unit, period = world.ids["owner"], world.ids["unit_id"], {"period": world.period}
     reads: list[tuple[str, str, dict[str, Any]]] = [
         ("planning", "/v1/units", {}),
         ("planning", "/v1/employees", {}),
