@@ -19,7 +19,6 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -45,6 +44,7 @@ from tests.e2e.platform_support import (
     read_topic,
     send_all,
 )
+from tests.region_clock import year_in
 
 pytestmark = pytest.mark.e2e
 log = logging.getLogger(__name__)
@@ -176,9 +176,9 @@ async def test_a_rolling_restart_under_load_loses_no_accepted_request_and_fails_
         async def scoring_has_every_scorecard() -> bool:
             # Scoring learns the employees from events, a moment after set_up: a read before would
             # be a 404 that has nothing to do with the restarts.
-            year = {"period": str(datetime.now(UTC).year)}  # as the mix reads it
             for employee in population.employees:
                 path = f"/v1/employees/{employee.employee_id}/scorecard"
+                year = {"period": str(year_in(employee.timezone))}  # as the mix reads it
                 answer = await clients.scoring.get(path, params=year, headers=employee.headers)
                 if answer.status_code != 200:
                     return False

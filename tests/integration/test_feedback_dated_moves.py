@@ -13,6 +13,7 @@ import pytest
 from shared.contracts import Envelope
 from shared.contracts.planning import EmployeeUpserted, RegionRegistered, UnitUpserted
 from shared.db import restrict_to_region
+from shared.region_time import region_now
 from tests.conftest import apply_event, auth, new_region_id
 from tests.integration.test_feedback_internal import seed_team
 from tests.region_clock import stop_region_clock
@@ -53,7 +54,7 @@ async def test_a_move_dated_later_changes_the_rater_only_from_its_date(start_ser
     await deliver(feedback, region, wanggar, datetime.now(UTC))
     head = auth(make_token("employee,rater", region=region, employee=people["head"]))
     outsider = auth(make_token("employee,rater", region=region, employee=people["outsider"]))
-    today = datetime.now(WANGGAR).date()
+    today = region_now(WANGGAR.key).date()
     stamped = datetime.now(UTC)
     next_month = moved(region, people["staff"], people["outsider"], today + timedelta(days=30))
     stale_first = moved(region, people["staff"], people["outsider"], date(2026, 1, 1))

@@ -13,6 +13,7 @@ import pytest
 from services.reporting.service_layer import read_models
 from shared.contracts import Envelope
 from shared.contracts.planning import RegionRegistered
+from shared.region_time import region_now
 from tests.conftest import apply_event, auth, new_region_id
 from tests.integration.test_reporting_support import (
     Member,
@@ -55,7 +56,7 @@ async def test_a_move_dated_later_changes_the_rater_only_from_its_date(start_ser
     reporting = await start_service("reporting")
     region, staff, rater, later, now_rater = await moving_staff(reporting, make_token)
     later_id, now_id = later.employee_id, now_rater.employee_id
-    today = datetime.now(WANGGAR).date()
+    today = region_now(WANGGAR.key).date()
     stamped = datetime.now(UTC)
     next_month = employee_upserted(
         region, staff.employee_id, later_id, effective_from=today + timedelta(days=30)
@@ -111,7 +112,7 @@ async def test_each_read_of_one_employee_follows_the_rater_holding_today(
     reporting = await start_service("reporting")
     region, staff, before, holding, tomorrow = await moving_staff(reporting, make_token)
     today_id, tomorrow_id = holding.employee_id, tomorrow.employee_id
-    today = datetime.now(WANGGAR).date()
+    today = region_now(WANGGAR.key).date()
     newcomer_id = new_id("staff")
     plan, indicators = approved_plan(region, newcomer_id, today_id, year=year_in(WANGGAR.key))
     newcomer = Member(newcomer_id, make_token("employee", region=region, employee=newcomer_id), indicators)

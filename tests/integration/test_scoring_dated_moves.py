@@ -16,6 +16,7 @@ from services.scoring.adapters.tables import assignments_applied, employees
 from services.scoring.service_layer.dated_moves import apply_due_moves
 from shared.contracts.planning import RegionRegistered, UnitUpserted
 from shared.db import REGION_SETTING
+from shared.region_time import region_now
 from tests.conftest import auth
 from tests.integration.scoring_events import Q1, Region, employee, plan, reported
 from tests.integration.scoring_scenarios import wrap
@@ -40,7 +41,7 @@ async def test_a_move_dated_later_changes_the_rater_only_from_its_date(start_ser
         plan(r, "ani", "boss"),
         reported(r, "ani", "a1", "docs", 10),
     )
-    today = datetime.now(WANGGAR).date()
+    today = region_now(WANGGAR.key).date()
     stamped = datetime.now(UTC)
     next_month = employee(r, "ani", "later").model_copy(update={"effective_from": today + timedelta(days=30)})
     stale_first = employee(r, "ani", "later")  # the first assignment's date, an older event
@@ -104,7 +105,7 @@ async def test_a_move_reaches_the_summaries_on_its_date_without_another_event(st
         plan(r, "ani", "boss"),
         reported(r, "ani", "a1", "docs", 10),
     )
-    tomorrow = datetime.now(WANGGAR).date() + timedelta(days=1)
+    tomorrow = region_now(WANGGAR.key).date() + timedelta(days=1)
     move = employee(r, "ani", "later").model_copy(update={"effective_from": tomorrow, "unit_id": "disdik"})
     await deliver(service.context.session_factory, [wrap(move, datetime.now(UTC))])
     admin = auth(make_token("region_admin", region=r))
