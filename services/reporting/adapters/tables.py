@@ -131,5 +131,19 @@ field_visits = Table(
     Column("follow_up", Text),
     Column("logged_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_field_visits_supervisor", "region_id", "supervisor_id", "visited_at"),
-    Index("ix_field_visits_employees", "employee_ids", postgresql_using="gin"),
+    Index("ix_field_visits_region_time", "region_id", "visited_at", "visit_id"),
+)
+
+#: Each visit once for each employee it names, written with the visit by a trigger (reporting's
+#: migration 0020), keyed in a page's order: an employee's visits are read by this key. Under the
+#: forced region policy a page could not use an index of ``employee_ids @> ARRAY[...]`` (the
+#: operator is not leakproof, so PostgreSQL filters by the policy first: the region's every visit).
+field_visit_employees = Table(
+    "field_visit_employees",
+    metadata,
+    Column("region_id", String(64), nullable=False),
+    Column("employee_id", String(64), nullable=False),
+    Column("visited_at", DateTime(timezone=True), nullable=False),
+    Column("visit_id", String(64), nullable=False),
+    PrimaryKeyConstraint("region_id", "employee_id", "visited_at", "visit_id"),
 )

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.reporting.adapters.tables import field_visits
+from services.reporting.adapters.tables import field_visit_employees, field_visits
 from services.reporting.domain.activity import check_not_in_future
 from services.reporting.domain.resend import VISIT_CONTENT, changed_resend, differing_fields
 from services.reporting.metrics import FIELD_VISITS
@@ -20,7 +20,7 @@ from services.reporting.service_layer.access import (
     team_of,
 )
 from services.reporting.service_layer.activities import SubmissionRules
-from services.reporting.service_layer.pages import newest_first
+from services.reporting.service_layer.pages import Keyed, newest_first_of_any
 from services.reporting.service_layer.schemas import FieldVisitCreate, FieldVisitPage, FieldVisitRead
 from shared.auth import Principal, Role
 from shared.contracts.reporting import FieldVisitLogged
@@ -131,6 +131,48 @@ def _visible_visits(principal: Principal) -> ColumnElement[bool]:
     return or_(*conditions)
 
 
+def _naming(region_id: str, employee_id: str) -> Keyed:
+    """The region's visits naming the employee, found and ordered by ``field_visit_employees``' key:
+    its time and visit id stand in the visit's columns of the same name."""
+    named = field_visit_employees
+    by_named = {"visited_at": named.c.visited_at, "visit_id": named.c.visit_id}
+    query = (
+        select(*(by_named.get(column.name, column) for column in field_visits.c))
+        .join_from(
+            named,
+            field_visits,
+            and_(field_visits.c.region_id == named.c.region_id, field_visits.c.visit_id == named.c.visit_id),
+        )
+        .where(named.c.region_id == region_id, named.c.employee_id == employee_id)
+    )
+    return query, named.c.visited_at, named.c.visit_id
+
+
+def _all_of_region(region_id: str) -> Keyed:
+    query = select(field_visits).where(field_visits.c.region_id == region_id)
+    return query, field_visits.c.visited_at, field_visits.c.visit_id
+
+
+def _visible_queries(principal: Principal, employee_id: str | None) -> list[Keyed]:
+    """The visits the caller may see (of one employee), as queries each read by an index and
+    sharing no visit: a condition on ``employee_ids`` is only checked on visits found so."""
+    region_id = principal.region
+    if employee_id is not None:
+        query, at, key = _naming(region_id, employee_id)
+        return [(query.where(_visible_visits(principal)), at, key)]
+    if is_region_reader(principal):
+        return [_all_of_region(region_id)]
+    me = employee_of(principal)
+    if not principal.has(Role.RATER):
+        return [_naming(region_id, me)]
+    supervised, at, key = _all_of_region(region_id)
+    naming_me, named_at, named_key = _naming(region_id, me)
+    return [
+        (supervised.where(field_visits.c.supervisor_id == me), at, key),
+        (naming_me.where(field_visits.c.supervisor_id != me), named_at, named_key),
+    ]
+
+
 async def list_field_visits(
     *,
     session: AsyncSession,
@@ -142,18 +184,15 @@ async def list_field_visits(
     limit: int,
 ) -> FieldVisitPage:
     """Visits the caller may see (their own as rater, those of them as employee, all for HR and audit)."""
-    query = select(field_visits).where(
-        field_visits.c.region_id == principal.region, _visible_visits(principal)
-    )
     if employee_id is not None:
         await ensure_may_see_employee(session, principal, employee_id)
-        query = query.where(field_visits.c.employee_ids.contains([employee_id]))
-    if visited_from is not None:
-        query = query.where(field_visits.c.visited_at >= visited_from)
-    if visited_to is not None:
-        query = query.where(field_visits.c.visited_at < visited_to)
-    rows, next_cursor = await newest_first(
-        session, query, at=field_visits.c.visited_at, key=field_visits.c.visit_id, cursor=cursor, limit=limit
-    )
+    queries = []
+    for query, at, key in _visible_queries(principal, employee_id):
+        if visited_from is not None:
+            query = query.where(at >= visited_from)
+        if visited_to is not None:
+            query = query.where(at < visited_to)
+        queries.append((query, at, key))
+    rows, next_cursor = await newest_first_of_any(session, queries, cursor=cursor, limit=limit)
     items = [_visit_read(row._mapping) for row in rows]
     return FieldVisitPage(items=items, next_cursor=next_cursor)

@@ -6,7 +6,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Row, Select, String, bindparam, func, select, true, tuple_
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Row,
+    Select,
+    String,
+    bindparam,
+    func,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.domain.cursor import InvalidCursor, decode_cursor, encode_cursor
@@ -27,14 +39,25 @@ async def newest_first(
 
     A cursor this service did not produce is a 422 ``invalid_cursor``.
     """
-    query = after_cursor(query, at=at, key=key, cursor=cursor)
-    # One row more than a page tells whether another page follows.
-    rows = (await session.execute(query.order_by(at.desc(), key.desc()).limit(limit + 1))).all()
+    rows = (await session.execute(page_query(query, at=at, key=key, cursor=cursor, limit=limit))).all()
     page = rows[:limit]
     if len(rows) <= limit:
         return page, None
     last = page[-1]._mapping
     return page, encode_cursor(last[at], last[key])
+
+
+def page_query(
+    query: Select[Any],
+    *,
+    at: ColumnElement[datetime],
+    key: ColumnElement[str],
+    cursor: str | None,
+    limit: int,
+) -> Select[Any]:
+    """The query's rows after the cursor by (``at``, ``key``) descending, a page and one row more
+    (which tells whether another page follows)."""
+    return after_cursor(query, at=at, key=key, cursor=cursor).order_by(at.desc(), key.desc()).limit(limit + 1)
 
 
 def after_cursor(
@@ -76,13 +99,35 @@ async def newest_first_of_each(
         .table_valued("owner")
         .render_derived(name="listed")
     )
-    page_of_each = (
-        after_cursor(query.where(owner == listed.c.owner), at=at, key=key, cursor=cursor)
-        .order_by(at.desc(), key.desc())
-        .limit(limit + 1)
-        .lateral("page_of_each")
-    )
+    page_of_each = page_query(
+        query.where(owner == listed.c.owner), at=at, key=key, cursor=cursor, limit=limit
+    ).lateral("page_of_each")
     merged = select(page_of_each).select_from(listed.join(page_of_each, true()))
     return await newest_first(
         session, merged, at=page_of_each.c[at.name], key=page_of_each.c[key.name], cursor=None, limit=limit
+    )
+
+
+#: A query of rows to page with the columns it is ordered by: its row's time and key.
+Keyed = tuple[Select[Any], ColumnElement[datetime], ColumnElement[str]]
+
+
+async def newest_first_of_any(
+    session: AsyncSession, queries: Sequence[Keyed], *, cursor: str | None, limit: int
+) -> tuple[Sequence[Row[Any]], str | None]:
+    """:func:`newest_first` of the rows of several queries that share no row and select the same
+    columns: each query's page read on its own, by the index its own ``at`` and ``key`` lead, then
+    merged by time (their times and keys named alike).
+
+    The same rows, order and cursors as one query of their union (an ``OR`` of their conditions),
+    which PostgreSQL could answer only by reading every row either condition might match.
+    """
+    if len(queries) == 1:
+        [(query, at, key)] = queries
+        return await newest_first(session, query, at=at, key=key, cursor=cursor, limit=limit)
+    pages = [page_query(query, at=at, key=key, cursor=cursor, limit=limit) for query, at, key in queries]
+    merged = union_all(*pages).subquery("merged")
+    _, at, key = queries[0]
+    return await newest_first(
+        session, select(merged), at=merged.c[at.name], key=merged.c[key.name], cursor=None, limit=limit
     )
