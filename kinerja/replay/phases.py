@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import Awaitable
@@ -47,10 +48,21 @@ async def rebuild(
     starting = asyncio.ensure_future(asyncio.to_thread(worker_pool, service, workers))
     try:
         indexes_after = await fresh_schema(scratch, live_schema)
-        return await _apply_all(scratch, service, starting, workers, progress, indexes_after)
-    finally:
-        if (pool := await starting) is not None:
-            pool.shutdown(cancel_futures=True)
+        total = await _apply_all(scratch, service, starting, workers, progress, indexes_after)
+    except BaseException:
+        # The error that stopped the rebuild is the one raised, not the workers' failed start after
+        # it (that one, when it is the first, _apply_all raised already).
+        with contextlib.suppress(Exception):
+            await _shut_down(starting)
+        raise
+    await _shut_down(starting)
+    return total
+
+
+async def _shut_down(starting: Awaitable[ProcessPoolExecutor | None]) -> None:
+    """The workers ended once they have started (their jobs not yet begun, cancelled)."""
+    if (pool := await starting) is not None:
+        pool.shutdown(cancel_futures=True)
 
 
 async def _apply_all(
