@@ -53,7 +53,7 @@ from shared.messaging.relay import OutboxRelay
 from shared.migrations import upgrade_to_head_async
 from shared.observability import RELAY_FAILURES
 from shared.outbox import ENVELOPE_SEPARATOR
-from shared.runtime import build_context
+from shared.wiring import build_context
 
 TARGET = 10_000.0
 TOPIC = ActivityReported.topic

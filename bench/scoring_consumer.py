@@ -56,7 +56,7 @@ from shared.messaging.consumer import EventConsumer
 from shared.messaging.kafka import make_consumer, make_producer
 from shared.migrations import upgrade_to_head_async
 from shared.observability import EVENTS_DEAD_LETTERED
-from shared.runtime import build_context, settle_garbage_collector
+from shared.wiring import build_context, settle_garbage_collector
 
 THROUGHPUT_TARGET_PER_CORE = 15_000.0  # issue 18 (5,000 before)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import signal
 from collections.abc import Collection
@@ -16,20 +15,19 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.audit_api import router as audit_router
-from shared.auth import TokenVerifier
 from shared.context import ServiceContext
 from shared.dates import DateWindow, configure_date_window
-from shared.db import create_engine, create_session_factory, open_pool
+from shared.db import open_pool
 from shared.http import ReadinessCheck, create_app
 from shared.messaging.consumer import EventConsumer, TopUp
 from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
 from shared.messaging.relay import OutboxRelay
 from shared.migrations import upgrade_to_head_async
-from shared.observability import configure_logging, record_build, time_gc_pauses
-from shared.redis_client import connect_redis
+from shared.observability import configure_logging
 from shared.route_roles import document_roles
 from shared.service_definition import Component, ServiceDefinition
 from shared.serving import GracefulServer, inherited_sockets, server_config
+from shared.wiring import build_context, settle_garbage_collector
 
 log = logging.getLogger(__name__)
 
@@ -42,26 +40,6 @@ STOP_TIMEOUT_SECONDS = 12.0
 class ComponentCrashed(RuntimeError):
     """A component of the process ended on its own: the process ends with a failure status, so
     whatever supervises it (``kinerja up``, compose, Kubernetes) sees a crash, not a clean stop."""
-
-
-#: Allocations between the collector's young collections, and how many of each generation before
-#: the next. With the defaults (700, 10, 10) a rebuild spent a quarter of its time in the collector,
-#: each full collection walking everything the replay keeps; a consumer batch of thousands of events
-#: allocates far more than 700 objects.
-GC_THRESHOLDS = (100_000, 20, 100)
-
-
-def settle_garbage_collector() -> None:
-    """Tune the collector for a long-running process whose set-up is done.
-
-    What exists now (modules, schemas, compiled statements) lives as long as the process: frozen, the
-    collector no longer walks it on each full collection, which showed as latency spikes. Reference
-    counting still frees everything acyclic at once; only cycles wait for the larger thresholds.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
-    time_gc_pauses()
 
 
 async def wait_for_database(engine: AsyncEngine) -> None:
@@ -112,21 +90,6 @@ async def refuse_unfenced_role(context: ServiceContext) -> None:
     log.warning(message)
 
 
-def build_context(definition: ServiceDefinition[Any]) -> ServiceContext:
-    """Wire the concrete adapters of a service (the one place that does)."""
-    settings = definition.settings
-    record_build(settings.service_name)
-    engine = create_engine(settings)
-    return ServiceContext(
-        settings=settings,
-        tables=definition.tables,
-        engine=engine,
-        session_factory=create_session_factory(engine),
-        redis=connect_redis(settings),
-        token_verifier=TokenVerifier(settings),
-    )
-
-
 def build_app(
     definition: ServiceDefinition[Any],
     context: ServiceContext,
@@ -159,17 +122,18 @@ def build_app(
     checks: dict[str, ReadinessCheck] = {"database": database_ready, "redis": redis_ready}
     if {Component.RELAY, Component.CONSUMER} & set(components):
         checks["broker"] = broker_ready
+    routers = [*definition.routers(), audit_router]
     app = create_app(
         title=definition.title,
         description=definition.description,
-        routers=[*definition.routers, audit_router] if Component.API in components else [],
+        routers=routers if Component.API in components else [],
         readiness_checks=checks,
         max_body_bytes=definition.max_body_bytes,
     )
     settings = definition.settings
     configure_date_window(DateWindow(settings.earliest_date, settings.latest_date_years_ahead))
     # The routers' own routes: the application reads its operations from them.
-    document_roles([route for router in (*definition.routers, audit_router) for route in router.routes])
+    document_roles([route for router in routers for route in router.routes])
     app.state.context = context
     app.state.token_verifier = context.token_verifier
     return app

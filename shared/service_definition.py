@@ -10,9 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Generic, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
 
-from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.context import ServiceContext
@@ -20,6 +19,9 @@ from shared.contracts import Event
 from shared.db import ServiceTables
 from shared.messaging.consumer import Handler
 from shared.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 
 class Component(StrEnum):
@@ -83,7 +85,9 @@ class ServiceDefinition(Generic[Views]):
     migrations_dir: Path
     title: str
     description: str
-    routers: Sequence[APIRouter]
+    #: The API's routers, asked for when the API is built: a process that runs no API (a replay's
+    #: workers, which build the definition for its handlers) imports no web stack.
+    routers: Callable[[], Sequence[APIRouter]]
     handlers: Callable[[ServiceContext], Mapping[type[Event], Handler[Views]]] | None = None
     background: Sequence[BackgroundTask] = ()
     max_body_bytes: int = 1024 * 1024

@@ -36,9 +36,10 @@ from shared.messaging.kafka import ensure_topics
 from shared.messaging.scope import Backlog, Batch
 from shared.migrations import upgrade_to_head_async
 from shared.outbox import OutboxWriter, envelopes_of
-from shared.runtime import build_app, build_context
+from shared.runtime import build_app
 from shared.service_definition import Component
 from shared.settings import BrokerKind, ServiceSettings
+from shared.wiring import build_context
 
 # Property tests check behaviour, not speed (speed is bench/'s): no example has a deadline, and a
 # slow generator is no failure, since CI's machine may be loaded.

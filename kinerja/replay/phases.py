@@ -17,8 +17,8 @@ from aiokafka.errors import KafkaError
 from kinerja.replay.report import Progress
 from kinerja.replay.scratch import build_indexes, fresh_schema, mark_outbox_published
 from kinerja.replay.workers import Partitions, apply_partitions, refresh, run_job, worker_pool
-from shared.runtime import build_context
 from shared.service_definition import ReplayViews, ServiceDefinition
+from shared.wiring import build_context
 
 #: Employees whose views one refresh task computes at the end (one transaction each).
 EMPLOYEES_PER_REFRESH = 500

@@ -10,7 +10,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from shared.db import create_engine, create_session_factory, see_all_regions
-from shared.migrations import upgrade_to_head_async
 from shared.service_definition import ServiceDefinition
 
 
@@ -30,6 +29,10 @@ async def fresh_schema(scratch: ServiceDefinition[Any], live_schema: str) -> lis
             await connection.execute(text(f'DROP SCHEMA IF EXISTS "{settings.database_schema}" CASCADE'))
     finally:
         await admin.dispose()
+    # Imported here, in the replay's process only: the worker processes import this module too, and
+    # the migrations' tool (alembic, its templates and highlighter) was a tenth of their imports.
+    from shared.migrations import upgrade_to_head_async
+
     await upgrade_to_head_async(settings, scratch.migrations_dir)
     await copy_kept_tables(scratch, live_schema)
     return await _drop_indexes_built_after(scratch)

@@ -25,9 +25,9 @@ from kinerja.services import bootstrap_module, definition
 from shared.db import create_engine, create_session_factory
 from shared.messaging.consumer import REPLAY_TOP_UP, EventConsumer
 from shared.messaging.kafka import make_producer
-from shared.runtime import build_context, settle_garbage_collector
 from shared.service_definition import ReplayViews
 from shared.settings import BrokerKind
+from shared.wiring import build_context, settle_garbage_collector
 
 #: How long the applied offsets must stay still, once at the end offsets, before the replay stops
 #: on Tansu (it reports a partition's end inside its last record batch); Apache Kafka's are exact.
@@ -46,9 +46,10 @@ REPLAY_BATCH_SIZE = 10_000
 #: then (asyncio's default executor resolving names, the broker clients, whatever its caller runs):
 #: a child forked while another thread held a lock (the allocator's, a resolver's, a library's)
 #: waits for it forever. On Linux a fork server forks them: a process started afresh (no threads)
-#: that imports the replay's modules once (~1.2 s of CPU, while the replay makes its schema), so
-#: each worker begins with them imported (spawned, each imported the service anew). macOS's system
-#: libraries are not safe to fork at all: spawned there.
+#: that imports the replay's modules once (while the replay makes its schema; not the web stack nor
+#: the migrations' tool, which no worker uses), so each worker begins with them imported (spawned,
+#: each imported the service anew). macOS's system libraries are not safe to fork at all: spawned
+#: there.
 START_METHOD = "forkserver" if sys.platform == "linux" else "spawn"
 
 #: Where each partition of the replayed topics ends: ``(topic, partition, end offset)``.

@@ -26,7 +26,7 @@ def build(settings: FeedbackSettings | None = None) -> ServiceDefinition[None]:
         migrations_dir=Path(__file__).parent / "migrations",
         title="Kinerja feedback",
         description="Citizen satisfaction (SKM/IKM), complaints, and feedback inside the organisation.",
-        routers=[
+        routers=lambda: [
             citizen_api.router,
             public_api.router,
             complaint_photos.public_router,

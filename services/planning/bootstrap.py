@@ -16,7 +16,7 @@ def build(settings: PlanningSettings | None = None) -> ServiceDefinition[None]:
         migrations_dir=Path(__file__).parent / "migrations",
         title="Kinerja planning",
         description="Regions, organisation, employees and annual work plans (SKP) with cascading targets.",
-        routers=[organisation_api.router, work_plan_api.router],
+        routers=lambda: [organisation_api.router, work_plan_api.router],
         # A region's structure-and-employees CSV (tens of thousands of rows) is posted in one request.
         max_body_bytes=16 * 1024 * 1024,
     )

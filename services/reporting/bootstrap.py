@@ -18,7 +18,7 @@ def build(settings: ReportingSettings | None = None) -> ServiceDefinition[None]:
         migrations_dir=Path(__file__).parent / "migrations",
         title="Kinerja reporting",
         description="Real-time activity reports from field apps, evidence, verification and field visits.",
-        routers=[activity_api.router, evidence_api.router, field_visit_api.router, feed_api.router],
+        routers=lambda: [activity_api.router, evidence_api.router, field_visit_api.router, feed_api.router],
         handlers=handlers,
         max_body_bytes=settings.max_request_bytes,
     )

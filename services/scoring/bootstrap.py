@@ -1,15 +1,21 @@
 """Wires the scoring service: settings, tables, migrations, routes and event handlers."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from services.scoring.adapters.tables import runtime_tables
-from services.scoring.entrypoints.api import router
 from services.scoring.entrypoints.consumer import handlers
 from services.scoring.service_layer.dated_moves import dated_moves_scheduler
 from services.scoring.service_layer.projections import ViewBacklog
 from services.scoring.settings import ScoringSettings
 from shared.contracts.planning import EmployeeUpserted, RegionRegistered, UnitUpserted, WorkPlanApproved
 from shared.service_definition import ServiceDefinition
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 
 def build(settings: ScoringSettings | None = None) -> ServiceDefinition[ViewBacklog]:
@@ -21,7 +27,7 @@ def build(settings: ScoringSettings | None = None) -> ServiceDefinition[ViewBack
         migrations_dir=Path(__file__).parent / "migrations",
         title="Kinerja scoring",
         description="Materialized performance views, rating proposals and the national predicate rules.",
-        routers=[router],
+        routers=_routers,
         handlers=handlers,
         # Moves announced ahead reach the summaries on their date (see dated_moves).
         background=[dated_moves_scheduler(settings.dated_moves_interval_seconds)],
@@ -40,3 +46,12 @@ def build(settings: ScoringSettings | None = None) -> ServiceDefinition[ViewBack
             {event.topic for event in (RegionRegistered, UnitUpserted, EmployeeUpserted, WorkPlanApproved)}
         ),
     )
+
+
+def _routers() -> Sequence[APIRouter]:
+    """The API's routes, imported only when the API is built: a replay's worker processes build this
+    definition for its handlers, and the web stack (FastAPI, the routes' models) was about half of
+    what they imported."""
+    from services.scoring.entrypoints.api import router
+
+    return [router]

@@ -30,8 +30,9 @@ from kinerja.services import SERVICE_NAMES, definition
 from shared.audit_api import router as audit_router
 from shared.auth import Role, ensure_dev_signing_key
 from shared.route_roles import declared_roles
-from shared.runtime import build_app, build_context
+from shared.runtime import build_app
 from shared.settings import ServiceSettings
+from shared.wiring import build_context
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def endpoints_of(service: str) -> Iterator[Endpoint]:
     # The application's own routes (health, metrics) plus every router it includes.
     routes = [
         *app.routes,
-        *(route for router in (*service_definition.routers, audit_router) for route in router.routes),
+        *(route for router in (*service_definition.routers(), audit_router) for route in router.routes),
     ]
     for route in routes:
         if not isinstance(route, APIRoute):

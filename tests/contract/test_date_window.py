@@ -11,7 +11,8 @@ from pydantic import BaseModel, ValidationError
 
 from kinerja.services import SERVICE_NAMES, definition
 from shared.dates import BoundedDate, BoundedInstant, DateWindow
-from shared.runtime import build_app, build_context
+from shared.runtime import build_app
+from shared.wiring import build_context
 
 
 def _refs(schema: Any) -> Iterator[str]:

@@ -15,7 +15,8 @@ from pydantic import ValidationError, create_model
 from kinerja.services import SERVICE_NAMES, definition
 from shared.contracts import EVENT_TYPES
 from shared.contracts.periods import PERIOD_KEY_EXAMPLES, PERIOD_KEY_PATTERN, period_key_parts
-from shared.runtime import build_app, build_context
+from shared.runtime import build_app
+from shared.wiring import build_context
 
 GOOD_KEYS = ("2026", "2026-S2", "2026-Q1", "2026-M07", "2026-M12")
 BAD_KEYS = ("26", "2026-q1", "2026-M7", "2026-Q5", "2026-S3", "2026-M13", "2026-Y", "0999", "2026-Q1 ")

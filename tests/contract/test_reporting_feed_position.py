@@ -14,7 +14,8 @@ import pytest
 
 from kinerja.services import definition
 from services.reporting.adapters.live_feed import FEED_EVENT_ID
-from shared.runtime import build_app, build_context
+from shared.runtime import build_app
+from shared.wiring import build_context
 
 HISTORY_ROUTES = ("/v1/activities", "/v1/employees/{employee_id}/activities")
 

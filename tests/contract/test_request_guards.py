@@ -26,7 +26,8 @@ from fastapi.routing import APIRoute
 from kinerja.services import SERVICE_NAMES, definition
 from services.feedback.settings import FeedbackSettings
 from shared.audit_api import router as audit_router
-from shared.runtime import build_app, build_context
+from shared.runtime import build_app
+from shared.wiring import build_context
 from tests.conftest import wait_until
 from tests.contract.test_access_policies import ALL_ENDPOINTS, Endpoint, signing_key, token
 
@@ -47,7 +48,7 @@ def routes_reading_a_body() -> dict[tuple[str, str, str], str]:
     """The content type of every (service, method, path) that takes a body."""
     reading = {}
     for name in SERVICE_NAMES:
-        for router in (*definition(name).routers, audit_router):
+        for router in (*definition(name).routers(), audit_router):
             for route in router.routes:
                 if isinstance(route, APIRoute) and (content_type := content_type_of(route)):
                     reading.update(

@@ -6,6 +6,8 @@ import multiprocessing
 import os
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -24,6 +26,28 @@ def test_every_worker_process_starts_with_the_pool() -> None:
         assert len(started) == 2
     finally:
         pool.shutdown()
+
+
+#: What a worker process imports (the fork server's preload) and builds (``_prepare``), then lists
+#: the web stack's and the migrations' packages among its modules.
+_WORKER_IMPORTS = """
+import sys
+from kinerja.replay.workers import _prepare
+from kinerja.services import bootstrap_module
+bootstrap_module("scoring")
+_prepare("scoring")
+packages = {name.partition(".")[0] for name in sys.modules}
+print(sorted(packages & {"fastapi", "starlette", "uvicorn", "alembic"}))
+"""
+
+
+def test_a_worker_imports_no_web_stack_nor_migrations() -> None:
+    """A worker applies events and refreshes views: FastAPI, the routes' models and alembic were
+    about half of what the fork server imported before the workers could start."""
+    listed = subprocess.run(
+        [sys.executable, "-c", _WORKER_IMPORTS], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert listed.stdout.strip() == "[]"
 
 
 def test_one_worker_is_this_process() -> None:

@@ -12,7 +12,8 @@ from services.reporting.entrypoints.activity_api import router
 from shared.auth import Role
 from shared.hot_route import HotPaths, HotRoute
 from shared.route_roles import allowed_roles_of
-from shared.runtime import build_app, build_context
+from shared.runtime import build_app
+from shared.wiring import build_context
 
 
 @pytest.mark.parametrize("path", ["/v1/activities", "/v1/activities/batch"])

@@ -100,7 +100,7 @@ def definitions(settings: ServiceSettings, tables: ServiceTables) -> None:
         migrations_dir=Path(),
         title="t",
         description="d",
-        routers=[],
+        routers=list,
         handlers=handlers,
         replay_views=Tallies,
     )
@@ -110,7 +110,7 @@ def definitions(settings: ServiceSettings, tables: ServiceTables) -> None:
         migrations_dir=Path(),
         title="t",
         description="d",
-        routers=[],
+        routers=list,
         handlers=handlers,  # type: ignore[arg-type]
         replay_views=OtherTallies,
     )

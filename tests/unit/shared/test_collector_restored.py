@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 
-from shared.runtime import GC_THRESHOLDS, settle_garbage_collector
+from shared.wiring import GC_THRESHOLDS, settle_garbage_collector
 
 #: Taken when pytest collects this file, before any test runs.
 _PYTHONS_THRESHOLDS = gc.get_threshold()

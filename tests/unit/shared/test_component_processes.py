@@ -6,8 +6,9 @@ import httpx
 import pytest
 
 from kinerja.services import definition
-from shared.runtime import build_app, build_context
+from shared.runtime import build_app
 from shared.service_definition import Component
+from shared.wiring import build_context
 
 OPERATIONS = {"/healthz", "/readyz", "/metrics"}
 

@@ -72,7 +72,7 @@ def test_every_event_stream_of_the_services_is_kept_out_of_the_latency_histogram
 
     streams = []
     for name in SERVICE_NAMES:
-        for router in definition(name).routers:
+        for router in definition(name).routers():
             for route in router.routes:
                 if not isinstance(route, APIRoute):
                     continue
