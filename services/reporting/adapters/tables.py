@@ -130,7 +130,7 @@ field_visits = Table(
     Column("findings", Text, nullable=False),
     Column("follow_up", Text),
     Column("logged_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Index("ix_field_visits_supervisor", "region_id", "supervisor_id", "visited_at"),
+    Index("ix_field_visits_supervisor", "region_id", "supervisor_id", "visited_at", "visit_id"),
     Index("ix_field_visits_region_time", "region_id", "visited_at", "visit_id"),
 )
 
