@@ -4,13 +4,16 @@ Planning's contract events for one region (a unit, its head, employees with appr
 ``ActivityReported`` events spread over those employees, put on their topics as the services'
 relays would (``bench._platform.bare_consume`` reads them back as the baseline). Each activity's
 moment is sent in its region's offset, as phones and ``kinerja simulate`` send it (+00:00 before
-session 29).
+session 29). Ids are random, or drawn from ``FixedIds`` where a run must see the very same events
+again (``bench.scoring_consumer_replay``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -34,7 +37,19 @@ REGION = "bench-medan"
 REGION_TIMEZONE = "Asia/Jakarta"  # Medan's, WIB (+07:00)
 
 
-def population_events(employees: int) -> tuple[list[Event], list[tuple[str, str, str, str]]]:
+class FixedIds:
+    """Ids drawn from a seeded generator: the same sequence in every run."""
+
+    def __init__(self, seed: int) -> None:
+        self._random = random.Random(seed)
+
+    def __call__(self) -> uuid.UUID:
+        return uuid.UUID(int=self._random.getrandbits(128), version=4)
+
+
+def population_events(
+    employees: int, ids: Callable[[], uuid.UUID] = uuid.uuid4
+) -> tuple[list[Event], list[tuple[str, str, str, str]]]:
     """Planning's events for one region, and (employee, plan, result, indicator) of each employee;
     the plans are of the region's year."""
     year = region_now(REGION_TIMEZONE).year
@@ -57,7 +72,7 @@ def population_events(employees: int) -> tuple[list[Event], list[tuple[str, str,
     plans: list[tuple[str, str, str, str]] = []
     for number in range(employees):
         employee = f"bench-medan-{number}"
-        plan, result, indicator = (uuid.uuid4().hex for _ in range(3))
+        plan, result, indicator = (ids().hex for _ in range(3))
         events.append(
             EmployeeUpserted(
                 region_id=REGION,
@@ -106,10 +121,17 @@ def population_events(employees: int) -> tuple[list[Event], list[tuple[str, str,
     return events, plans
 
 
-def activity_events(plans: list[tuple[str, str, str, str]], count: int) -> list[Event]:
-    """``count`` activity reports spread over the employees, earlier today, each moment in the
-    region's offset (as a phone sends it) and inside the region's year (the plans')."""
-    now = region_now(REGION_TIMEZONE)
+def activity_events(
+    plans: list[tuple[str, str, str, str]],
+    count: int,
+    *,
+    now: datetime | None = None,
+    ids: Callable[[], uuid.UUID] = uuid.uuid4,
+) -> list[Event]:
+    """``count`` activity reports spread over the employees, in the eight hours up to ``now`` (the
+    region's present moment by default), each moment in the region's offset (as a phone sends it)
+    and inside the region's year (the plans')."""
+    now = now or region_now(REGION_TIMEZONE)
     start_of_year = datetime(now.year, 1, 1, tzinfo=now.tzinfo)
     events: list[Event] = []
     for number in range(count):
@@ -117,7 +139,7 @@ def activity_events(plans: list[tuple[str, str, str, str]], count: int) -> list[
         events.append(
             ActivityReported(
                 region_id=REGION,
-                activity_id=uuid.uuid4().hex,
+                activity_id=ids().hex,
                 employee_id=employee,
                 plan_id=plan,
                 result_id=result,
@@ -130,6 +152,18 @@ def activity_events(plans: list[tuple[str, str, str, str]], count: int) -> list[
     return events
 
 
+def envelope_value(
+    event: Event,
+    producer_name: str,
+    *,
+    event_id: uuid.UUID | None = None,
+    occurred_at: datetime | None = None,
+) -> bytes:
+    """An event's record value as a service's relay sends it (its envelope's JSON)."""
+    envelope = Envelope.wrap(event, producer=producer_name, event_id=event_id, occurred_at=occurred_at)
+    return orjson.dumps(envelope.model_dump(mode="json"))
+
+
 async def publish(bootstrap: str, events: list[Event], producer_name: str) -> None:
     """Put events on their topics as a service's relay would (enveloped, keyed by aggregate)."""
     producer = make_producer(bootstrap, client_id=f"bench-{producer_name}")
@@ -137,7 +171,7 @@ async def publish(bootstrap: str, events: list[Event], producer_name: str) -> No
     try:
         deliveries = []
         for event in events:
-            value = orjson.dumps(Envelope.wrap(event, producer=producer_name).model_dump(mode="json"))
+            value = envelope_value(event, producer_name)
             deliveries.append(
                 await producer.send(event.topic, value=value, key=event.partition_key().encode())
             )

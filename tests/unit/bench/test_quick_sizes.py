@@ -75,6 +75,7 @@ def main_args(module: str, argv: list[str], monkeypatch: pytest.MonkeyPatch) -> 
         ("bench.relay", {"events": 7}, {}),
         ("bench.reporting_ingest", {"employees": 7}, {"regions": 2, "duration": 4.0}),
         ("bench.scoring_consumer", {"events": 7}, {"employees": 500, "duration": 10.0}),
+        ("bench.scoring_consumer_replay", {"events": 7}, {"employees": 500}),
         ("bench.scoring_reads", {"employees": 7}, {"activities": 1_000_000, "duration": 5.0}),
         ("bench.soak", {"rate": 7.0}, {"employees": 40, "regions": 2}),
         ("bench.planning_import", {"rows": 7}, {"repeat": 2}),
