@@ -57,6 +57,11 @@ if set(_SHOWN_FIELDS[: len(REPORTED_FIELDS)]) != set(REPORTED_FIELDS) or (
     raise RuntimeError("ActivityRead's fields must start with ActivityReported's, then latitude")
 
 
+#: The feed's copy of a new activity before its own values: ``ActivityRead``'s fields in its order,
+#: those no new activity has (its review) empty.
+_NEW_ACTIVITY_SHOWN = dict.fromkeys(_SHOWN_FIELDS) | {"status": SUBMITTED, "revision": 1}
+
+
 def feed_payload(
     sent: dict[str, Any], *, region_id: str, employee_id: str, indicator: Any, submitted_at: datetime | str
 ) -> dict[str, Any]:
@@ -71,27 +76,29 @@ def feed_payload(
     cost more than ``str`` here; the activity's event and its row take them from here too
     (``IntakeTransaction.emit``), each number written as text once. A group's items share their
     submission time, moved into the zone and written as text once for all.
+
+    A copy of ``_NEW_ACTIVITY_SHOWN`` given the item's values, its empty ones left as they are: a
+    dict of all nineteen fields made anew inserted each, ~4,500 instructions an item more
+    (callgrind, session 30).
     """
-    quantity, denominator = sent["quantity"], sent["denominator"]
-    latitude, longitude = sent["latitude"], sent["longitude"]
-    return {
-        "activity_id": sent["activity_id"],
-        "region_id": region_id,
-        "employee_id": employee_id,
-        "plan_id": indicator["plan_id"],
-        "result_id": indicator["result_id"],
-        "indicator_id": sent["indicator_id"],
-        "occurred_at": sent["occurred_at"],
-        "quantity": None if quantity is None else str(quantity),
-        "denominator": None if denominator is None else str(denominator),
-        "description": sent["description"],
-        "obstacles": sent["obstacles"],
-        "latitude": None if latitude is None else str(latitude),
-        "longitude": None if longitude is None else str(longitude),
-        "status": SUBMITTED,
-        "review_note": None,
-        "reviewed_by": None,
-        "reviewed_at": None,
-        "submitted_at": submitted_at,
-        "revision": 1,
-    }
+    payload = _NEW_ACTIVITY_SHOWN.copy()
+    payload["activity_id"] = sent["activity_id"]
+    payload["region_id"] = region_id
+    payload["employee_id"] = employee_id
+    payload["plan_id"] = indicator["plan_id"]
+    payload["result_id"] = indicator["result_id"]
+    payload["indicator_id"] = sent["indicator_id"]
+    payload["occurred_at"] = sent["occurred_at"]
+    if (quantity := sent["quantity"]) is not None:
+        payload["quantity"] = str(quantity)
+    if (denominator := sent["denominator"]) is not None:
+        payload["denominator"] = str(denominator)
+    payload["description"] = sent["description"]
+    if (obstacles := sent["obstacles"]) is not None:
+        payload["obstacles"] = obstacles
+    if (latitude := sent["latitude"]) is not None:
+        payload["latitude"] = str(latitude)
+    if (longitude := sent["longitude"]) is not None:
+        payload["longitude"] = str(longitude)
+    payload["submitted_at"] = submitted_at
+    return payload

@@ -70,3 +70,53 @@ def test_a_notice_written_around_its_payloads_json_is_the_message_of_its_payload
     written = FeedNotice("r-1", "h-1", "activity.submitted", payload, orjson.dumps(payload))
 
     assert written.encoded() == FeedNotice("r-1", "h-1", "activity.submitted", payload).encoded()
+
+
+def _written_field_by_field(item: ActivityCreate, submitted_at: datetime) -> dict[str, Any]:
+    """The feed's copy as it was written before its template: every field set in its order."""
+
+    def text(value: object) -> str | None:
+        return None if value is None else str(value)
+
+    return {
+        "activity_id": item.activity_id,
+        "region_id": "r-1",
+        "employee_id": "e-1",
+        "plan_id": INDICATOR["plan_id"],
+        "result_id": INDICATOR["result_id"],
+        "indicator_id": item.indicator_id,
+        "occurred_at": item.occurred_at,
+        "quantity": text(item.quantity),
+        "denominator": text(item.denominator),
+        "description": item.description,
+        "obstacles": item.obstacles,
+        "latitude": text(item.latitude),
+        "longitude": text(item.longitude),
+        "status": "submitted",
+        "review_note": None,
+        "reviewed_by": None,
+        "reviewed_at": None,
+        "submitted_at": submitted_at,
+        "revision": 1,
+    }
+
+
+def test_each_payload_holds_its_own_items_values_and_no_other_items():
+    """Made from one template: an item without its optional fields shows them empty, even after an
+    item that had them all (the template is never changed)."""
+    full = sent(
+        activity_id="activity-0003",
+        quantity="12.50",
+        denominator="20",
+        description="Menerbitkan KTP-el",
+        obstacles="Blanko habis",
+        latitude="-6.2",
+        longitude="106.8",
+    )
+    bare = sent(activity_id="activity-0004", description="Rapat koordinasi")
+    for item in (full, bare, full, bare):
+        payload = payload_of(item, SUBMITTED)
+        assert payload == _written_field_by_field(item, SUBMITTED)
+        assert list(payload) == list(_written_field_by_field(item, SUBMITTED))
+    assert payload_of(bare, SUBMITTED)["obstacles"] is None
+    assert payload_of(full, SUBMITTED)["quantity"] == "12.50"
