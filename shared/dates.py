@@ -67,25 +67,35 @@ def date_window() -> DateWindow:
     return _window
 
 
-#: The process's window and the last date it accepts, for the UTC day they were worked out on.
-_latest_of_day: tuple[DateWindow, int, date] | None = None
+#: The process's window, the span of the UTC year it was worked out in (``time.time()`` from its
+#: first moment to the next year's) and the last date it accepts in that year.
+_latest_of_year: tuple[DateWindow, float, float, date] | None = None
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
-def _latest_today(window: DateWindow) -> date:
-    """The window's last date today (UTC), worked out once a day: a batch of 500 activities asked
-    for today's date and the bound once a value, ~1 µs each (bench/README.md, session 20)."""
-    global _latest_of_day
-    day = int(time.time() // 86_400)
-    known = _latest_of_day
-    if known is None or known[0] is not window or known[1] != day:
-        known = _latest_of_day = (window, day, window.latest(date.fromordinal(_EPOCH_ORDINAL + day)))
-    return known[2]
+def _latest_in_year(window: DateWindow, now: float) -> tuple[DateWindow, float, float, date]:
+    """The window's last date in the UTC year of ``now`` (``time.time()``), kept with that year's
+    span: the last date moves only when the year does, so a value asks the clock alone, not today's
+    date and its bound (a batch of 500 activities did, ~1 µs a value: bench/README.md, session 20)."""
+    global _latest_of_year
+    first = date(date.fromordinal(_EPOCH_ORDINAL + int(now // 86_400)).year, 1, 1)
+    next_first = first.replace(year=first.year + 1)
+    _latest_of_year = (window, _seconds(first), _seconds(next_first), window.latest(first))
+    return _latest_of_year
+
+
+def _seconds(day: date) -> float:
+    """``time.time()`` at the day's first moment (UTC)."""
+    return (day.toordinal() - _EPOCH_ORDINAL) * 86_400.0
 
 
 def _check(value: date) -> date:
     window = _window
-    if window.earliest <= value <= _latest_today(window):
+    known = _latest_of_year
+    now = time.time()
+    if known is None or known[0] is not window or not known[1] <= now < known[2]:
+        known = _latest_in_year(window, now)
+    if window.earliest <= value <= known[3]:
         return value
     refusal = window.refusal_today(value)
     if refusal is not None:
