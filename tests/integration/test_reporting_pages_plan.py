@@ -18,7 +18,7 @@ from typing import Any, cast
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.reporting.adapters.live_feed import LiveFeed
 from services.reporting.domain.activity import ActivityStatus
@@ -61,7 +61,7 @@ class NoFeedPosition:
         return None
 
 
-async def copy_secured(session: AsyncSession, table: str) -> None:
+async def copy_secured(session: AsyncSession | AsyncConnection, table: str) -> None:
     """A temporary ``table`` of ``reporting.<table>``'s shape, indexes and region policy, forced."""
     await session.execute(
         text(f"CREATE TEMP TABLE {table} (LIKE reporting.{table} INCLUDING ALL) ON COMMIT DROP")
