@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.audit_api import router as audit_router
 from shared.context import ServiceContext
 from shared.dates import DateWindow, configure_date_window
-from shared.db import open_pool
+from shared.db import open_pool, sessions_of_their_own
 from shared.http import ReadinessCheck, create_app
 from shared.messaging.consumer import EventConsumer, TopUp
 from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
@@ -213,19 +213,21 @@ async def run_service(definition: ServiceDefinition[Any], components: set[Compon
         if not await start_with_retry(consumer, stop):
             await dlq_producer.stop()
             return
-        runner = EventConsumer(
-            consumer=consumer,
-            dead_letter_producer=dlq_producer,
-            group_id=settings.consumer_group,
-            session_factory=context.session_factory,
-            processed_events=context.tables.processed_events,
-            outbox=context.outbox,
-            handlers=handlers,
-            batch_size=settings.consumer_batch_size,
-            top_up=TopUp.within(settings.consumer_gather_ms),
-        )
         try:
-            await runner.run(stop)
+            # The batches on a connection of their own, not the pool's (``sessions_of_their_own``).
+            async with sessions_of_their_own(settings) as batch_sessions:
+                runner = EventConsumer(
+                    consumer=consumer,
+                    dead_letter_producer=dlq_producer,
+                    group_id=settings.consumer_group,
+                    session_factory=batch_sessions,
+                    processed_events=context.tables.processed_events,
+                    outbox=context.outbox,
+                    handlers=handlers,
+                    batch_size=settings.consumer_batch_size,
+                    top_up=TopUp.within(settings.consumer_gather_ms),
+                )
+                await runner.run(stop)
         finally:
             await consumer.stop()
             await dlq_producer.stop()

@@ -6,10 +6,11 @@ import asyncio
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from kinerja.services import definition
-from shared.db import create_engine, open_pool
+from shared.db import create_engine, create_session_factory, open_pool, sessions_of_their_own
 
 pytestmark = pytest.mark.usefixtures("infrastructure")
 
@@ -43,5 +44,38 @@ async def test_one_caller_at_a_time_is_given_the_same_connection() -> None:
             async with engine.connect() as connection:
                 server_processes.add(await connection.scalar(text("SELECT pg_backend_pid()")))
         assert len(server_processes) == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_sessions_of_their_own_keep_a_consumers_batches_on_one_connection_beside_the_pool() -> None:
+    """A caller beside the batches now and then (the relay, a scrape's outbox count) put another of
+    the pool's connections on top, and the next batch landed there: every connection a batch ever
+    landed on kept its plans and freed heap. On sessions of their own, every batch runs on one
+    server process, none of the pool's."""
+    settings = definition("scoring").settings
+    engine = create_engine(settings)
+    pid = text("SELECT pg_backend_pid()")
+
+    async def batches_beside_a_caller(sessions: async_sessionmaker[AsyncSession]) -> tuple[set[int], ...]:
+        batch_processes, pool_processes = set(), set()
+        for number in range(3 * settings.database_pool_size):
+            async with sessions() as session, session.begin():
+                batch_processes.add(await session.scalar(pid))
+                if number % 3 == 0:  # a caller beside, returning its connection after the batch's
+                    beside = await engine.connect()
+                    pool_processes.add(await beside.scalar(pid))
+            if number % 3 == 0:
+                await beside.close()
+        return batch_processes, pool_processes
+
+    try:
+        await open_pool(engine)
+        on_the_pool, _ = await batches_beside_a_caller(create_session_factory(engine))
+        assert len(on_the_pool) > 1
+        async with sessions_of_their_own(settings) as sessions:
+            batch_processes, pool_processes = await batches_beside_a_caller(sessions)
+        assert len(batch_processes) == 1
+        assert not batch_processes & pool_processes
     finally:
         await engine.dispose()
