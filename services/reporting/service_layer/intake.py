@@ -32,7 +32,7 @@ from services.reporting.domain.activity import check_occurrence, check_quantity
 from services.reporting.domain.resend import ACTIVITY_CONTENT, changed_resend, differing_fields
 from services.reporting.metrics import ACTIVITIES_SUBMITTED
 from services.reporting.service_layer.activities import UNKNOWN_INDICATOR, SubmissionRules
-from services.reporting.service_layer.intake_values import SUBMITTED, feed_payload, row_values
+from services.reporting.service_layer.intake_values import SUBMITTED, feed_head, feed_payload, row_values
 from services.reporting.service_layer.schemas import ActivityCreate
 from shared.auth import Principal
 from shared.observability import correlation_id_var, region_label
@@ -138,6 +138,10 @@ async def write_group(
     audit_entries: list[dict[str, Any]] = []
     verdicts: list[list[Judged]] = []
     moments: dict[timedelta | None, tuple[int, datetime]] = {}  # an offset -> its minutes, the moment in it
+    # An indicator id -> the feed's head of its items (``feed_head``): one an indicator, not an item
+    # (a batch's 500 items share one or a few). One for all claims: an accepted item's indicator is
+    # its own employee's, so the employee is the indicator's.
+    heads: dict[str, dict[str, Any]] = {}
     now = rules.now
     for claim in claims:
         judged: list[Judged] = []
@@ -163,13 +167,16 @@ async def write_group(
             carried = None
             if refusal is None and activity_id not in candidates:
                 assert indicator is not None  # not refused: the indicator was found
-                payload = feed_payload(
-                    sent,
-                    region_id=region_id,
-                    employee_id=employee_id,
-                    indicator=indicator,
-                    submitted_at=submitted_at,
-                )
+                head = heads.get(indicator_id := sent["indicator_id"])
+                if head is None:
+                    head = heads[indicator_id] = feed_head(
+                        sent,
+                        region_id=region_id,
+                        employee_id=employee_id,
+                        indicator=indicator,
+                        submitted_at=submitted_at,
+                    )
+                payload = feed_payload(sent, head)
                 # Encoded once: the feed's message and the event's payload (cut from it).
                 payload_json = orjson.dumps(payload)
                 carried = candidates[activity_id] = (

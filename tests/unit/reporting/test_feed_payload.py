@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from services.reporting.adapters.live_feed import FeedNotice
-from services.reporting.service_layer.intake_values import feed_payload, row_values
+from services.reporting.service_layer.intake_values import feed_head, feed_payload, row_values
 from services.reporting.service_layer.schemas import ActivityCreate, ActivityRead
 
 SUBMITTED = datetime(2026, 3, 2, 2, 32, tzinfo=UTC)
@@ -30,9 +30,9 @@ def stored_values(item: ActivityCreate) -> dict[str, Any]:
 
 
 def payload_of(item: ActivityCreate, submitted_at: datetime) -> dict[str, Any]:
-    return feed_payload(
-        item.__dict__, region_id="r-1", employee_id="e-1", indicator=INDICATOR, submitted_at=submitted_at
-    )
+    sent = item.__dict__
+    head = feed_head(sent, region_id="r-1", employee_id="e-1", indicator=INDICATOR, submitted_at=submitted_at)
+    return feed_payload(sent, head)
 
 
 def test_the_payload_has_every_field_of_an_activity_and_nothing_else():
@@ -102,8 +102,9 @@ def _written_field_by_field(item: ActivityCreate, submitted_at: datetime) -> dic
 
 
 def test_each_payload_holds_its_own_items_values_and_no_other_items():
-    """Made from one template: an item without its optional fields shows them empty, even after an
-    item that had them all (the template is never changed)."""
+    """Made from one head that a group's items of an indicator share (itself a copy of one template):
+    an item without its optional fields shows them empty, even after an item that had them all (the
+    head and the template are never changed)."""
     full = sent(
         activity_id="activity-0003",
         quantity="12.50",
@@ -114,8 +115,11 @@ def test_each_payload_holds_its_own_items_values_and_no_other_items():
         longitude="106.8",
     )
     bare = sent(activity_id="activity-0004", description="Rapat koordinasi")
+    head = feed_head(
+        full.__dict__, region_id="r-1", employee_id="e-1", indicator=INDICATOR, submitted_at=SUBMITTED
+    )
     for item in (full, bare, full, bare):
-        payload = payload_of(item, SUBMITTED)
+        payload = feed_payload(item.__dict__, head)
         assert payload == _written_field_by_field(item, SUBMITTED)
         assert list(payload) == list(_written_field_by_field(item, SUBMITTED))
     assert payload_of(bare, SUBMITTED)["obstacles"] is None

@@ -10,7 +10,7 @@ from sqlalchemy import MetaData
 
 from services.reporting.adapters.intake_statements import ACTIVITY_COLUMNS
 from services.reporting.adapters.intake_store import activity_row, reported_event
-from services.reporting.service_layer.intake_values import feed_payload, row_values
+from services.reporting.service_layer.intake_values import feed_head, feed_payload, row_values
 from services.reporting.service_layer.schemas import ActivityCreate
 from shared.contracts import Envelope
 from shared.contracts.reporting import ActivityReported
@@ -32,13 +32,17 @@ def _accepted(item: ActivityCreate) -> dict[str, Any]:
 
 def _as_text(values: dict[str, Any]) -> dict[str, Any]:
     """The feed's copy of the activity these values hold (the numbers as the event writes them)."""
-    return feed_payload(
-        ActivityCreate.model_validate({name: values[name] for name in ActivityCreate.model_fields}).__dict__,
+    sent = ActivityCreate.model_validate(
+        {name: values[name] for name in ActivityCreate.model_fields}
+    ).__dict__
+    head = feed_head(
+        sent,
         region_id=values["region_id"],
         employee_id=values["employee_id"],
         indicator={"plan_id": values["plan_id"], "result_id": values["result_id"]},
         submitted_at=values["submitted_at"],
     )
+    return feed_payload(sent, head)
 
 
 def _envelope(writer: OutboxWriter, values: dict[str, Any], correlation_id: str | None) -> bytes:
