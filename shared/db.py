@@ -315,8 +315,10 @@ async def open_pool(engine: AsyncEngine) -> None:
 
 @contextlib.asynccontextmanager
 async def sessions_of_their_own(settings: ServiceSettings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """Sessions on one connection of their own, opened now and closed on leaving: for work done
-    one transaction at a time beside the service's pool (a consumer's batches).
+    """Sessions on one connection of their own, closed on leaving: for work done one transaction at
+    a time beside the service's pool (a consumer's batches). The connection opens with the first
+    session, not here: a database away then fails that transaction, which its caller retries, where
+    failing here would end the consumer and its process.
 
     On the pool, a batch took the connection returned last, and a caller beside the consumer now and
     then (the relay, a /metrics scrape's outbox count, the dated moves pass every 5 minutes) put
@@ -326,7 +328,6 @@ async def sessions_of_their_own(settings: ServiceSettings) -> AsyncIterator[asyn
     """
     engine = create_engine(settings, pool_size=1)
     try:
-        await open_pool(engine)
         yield create_session_factory(engine)
     finally:
         await engine.dispose()

@@ -79,3 +79,16 @@ async def test_sessions_of_their_own_keep_a_consumers_batches_on_one_connection_
         assert not batch_processes & pool_processes
     finally:
         await engine.dispose()
+
+
+async def test_sessions_of_their_own_open_their_connection_with_the_first_session() -> None:
+    """A database away when the consumer starts fails its first batch, which it retries; it must not
+    fail the start, which would end the consumer and its process."""
+    settings = definition("scoring").settings
+    closed_port = settings.model_copy(
+        update={"database_url": "postgresql+asyncpg://kinerja@127.0.0.1:9/kinerja"}
+    )
+    async with sessions_of_their_own(closed_port) as sessions:
+        with pytest.raises(ConnectionRefusedError):
+            async with sessions() as session:
+                await session.execute(text("SELECT 1"))
