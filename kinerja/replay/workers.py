@@ -186,25 +186,25 @@ async def apply_partitions(service: str, partitions: Partitions, group_id: str) 
             time_to_effect=False,
             sole_reader=True,  # each partition is this worker's alone (``share_by_events``)
         )
-        settle_garbage_collector()
-        task = asyncio.create_task(runner.run(stop))
         settle = TANSU_SETTLE_SECONDS if settings.kafka_broker is BrokerKind.TANSU else 0.0
+        clock = asyncio.get_running_loop().time
         last_applied, quiet_since = -1, 0.0
-        while True:
+
+        def reached_the_ends() -> bool:
+            """Whether the end offsets are applied (and, on Tansu, nothing more was applied for a
+            while: its end offsets alone could stop the replay before the rest of a partition's last
+            batch). The runner asks before each fetch: it stops as soon as its last batch is
+            committed, where a watcher polling five times a second, and the runner's fetch waiting
+            meanwhile, kept each phase's end waiting ~0.2 s."""
+            nonlocal last_applied, quiet_since
             applied = _applied(runner, ends)
-            done = sum(min(offset, end) for offset, end in zip(applied, ends.values(), strict=True))
-            if task.done():
-                task.result()
-            now = asyncio.get_running_loop().time()
             if sum(applied) != last_applied:
-                last_applied, quiet_since = sum(applied), now
-            # Reached the end offsets (and, on Tansu, nothing more was applied for a while: its end
-            # offsets alone could stop the replay before the rest of a partition's last batch).
-            if done >= sum(ends.values()) and now - quiet_since >= settle:
-                break
-            await asyncio.sleep(0.2)
-        stop.set()
-        await task
+                last_applied, quiet_since = sum(applied), clock()
+            done = sum(min(offset, end) for offset, end in zip(applied, ends.values(), strict=True))
+            return done >= sum(ends.values()) and clock() - quiet_since >= settle
+
+        settle_garbage_collector()
+        await runner.run(stop, until=reached_the_ends)
         return deferred
     finally:
         stop.set()
@@ -218,7 +218,7 @@ def _applied(runner: EventConsumer[Any], ends: dict[TopicPartition, int]) -> lis
     """How far the runner has applied each partition: its effects committed in the database.
 
     Read from the runner's own record of its progress, not asked of the broker (a request per
-    partition five times a second was a tenth of a worker's time).
+    partition at every check was a tenth of a worker's time).
     """
     progress = runner.lag.partitions
     return [

@@ -18,6 +18,10 @@ class TopUp:
 
     wait_ms: int
     limit_ms: int
+    #: Stop once the consumer holds every record the broker had at its last answer (a replay reads
+    #: what the topics already hold: waiting then brings nothing, and each phase's last batch
+    #: waited ``wait_ms`` for it).
+    until_caught_up: bool = False
 
     @classmethod
     def within(cls, limit_ms: int) -> TopUp:
@@ -29,7 +33,7 @@ class TopUp:
 LIVE_TOP_UP = TopUp.within(50)
 #: A replay's: nobody waits on a single event, and every batch has a fixed cost (the broker may
 #: hand out only a few records per partition and fetch).
-REPLAY_TOP_UP = TopUp(wait_ms=250, limit_ms=2000)
+REPLAY_TOP_UP = TopUp(wait_ms=250, limit_ms=2000, until_caught_up=True)
 
 
 async def fetch_batch(consumer: AIOKafkaConsumer, batch_size: int, top_up: TopUp) -> tuple[Records, float]:
@@ -47,7 +51,7 @@ async def fetch_batch(consumer: AIOKafkaConsumer, batch_size: int, top_up: TopUp
     deadline = time.monotonic() + top_up.limit_ms / 1000
     while 0 < count < batch_size:
         left_ms = (deadline - time.monotonic()) * 1000
-        if left_ms <= 0:
+        if left_ms <= 0 or (top_up.until_caught_up and await _caught_up(consumer)):
             break
         more = await consumer.getmany(
             timeout_ms=int(min(top_up.wait_ms, left_ms)) or 1, max_records=batch_size - count
@@ -58,3 +62,13 @@ async def fetch_batch(consumer: AIOKafkaConsumer, batch_size: int, top_up: TopUp
             batches.setdefault(partition, []).extend(records)
             count += len(records)
     return batches, arrived
+
+
+async def _caught_up(consumer: AIOKafkaConsumer) -> bool:
+    """Whether the consumer has handed out every assigned partition's records up to its high
+    watermark as the broker's last fetch answer told it (unknown before a partition's first answer)."""
+    for partition in consumer.assignment():
+        end = consumer.highwater(partition)
+        if end is None or await consumer.position(partition) < end:
+            return False
+    return True

@@ -170,14 +170,17 @@ class EventConsumer(Generic[Backlog]):
         """Topics this consumer needs, derived from the events it handles."""
         return {EVENT_TYPES[name].topic for name in self._handlers}
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Consume until stopped; survives broker restarts and rebalances."""
+    async def run(self, stop: asyncio.Event, until: Callable[[], bool] | None = None) -> None:
+        """Consume until stopped, or until ``until()`` holds before a fetch (a replay that applied
+        everything it was to apply); survives broker restarts and rebalances."""
         # The lag is refreshed beside the loop, so it keeps growing while a batch is stuck.
         lag_refresher = asyncio.create_task(keep_lag_fresh(self._consumer, self.lag, stop))
         backoff = 0.2
         free_since = time.time()
         try:
             while not stop.is_set():
+                if until is not None and until():
+                    return
                 try:
                     batches, arrived = await fetch_batch(self._consumer, self._batch_size, self._top_up)
                     backoff = 0.2
