@@ -13,7 +13,7 @@ import heapq
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +34,7 @@ from shared.contracts.planning import (
 )
 from shared.contracts.reporting import ActivityCorrected, ActivityRejected, ActivityReported, ActivityVerified
 from shared.outbox import new_event_id
+from shared.region_time import region_now
 
 REGIONS = (
     ("rb-medan", "Kota Medan", "Asia/Jakarta", "quarterly"),
@@ -44,6 +45,8 @@ REGIONS = (
 #: Each region's zone: an activity's moments are sent in its offset (+07:00 to +09:00), as the
 #: phones send them and reporting passes them on.
 ZONES = {region_id: ZoneInfo(timezone) for region_id, _, timezone, _ in REGIONS}
+#: The zone the stream's year is read in (``year_so_far``): WIB, the westernmost of the regions'.
+YEAR_ZONE = "Asia/Jakarta"
 UNITS_PER_REGION = 8
 #: (aggregation, unit of measure, annual target, share of indicators)
 INDICATOR_KINDS = (
@@ -170,10 +173,23 @@ def planning_events(
     return events, people
 
 
-def activity_stream(people: list[Employee], count: int, rng: random.Random) -> Any:
-    """``count`` reporting events over the year so far, in the order they happened (a generator)."""
-    now = datetime.now(UTC) - timedelta(hours=1)
-    start = datetime(now.year, 1, 1, tzinfo=UTC)
+def year_so_far() -> tuple[datetime, datetime]:
+    """When the stream's year began and when it ends, as the regions' clocks read them (``region_now``,
+    the platform's clock): from 1 January 00.00 in WIB, the regions' westernmost zone and so the last
+    to begin a year, to an hour ago, but not into the year WIT (two hours ahead of WIB) begins first.
+    Every activity then falls in the plans' year in every region's zone; UTC's year did not from
+    17.00 UTC on 31 December, when it is already the next year in all four regions."""
+    now = region_now(YEAR_ZONE) - timedelta(hours=1)
+    start = now.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    return start, min(now, *(datetime(start.year + 1, 1, 1, tzinfo=zone) for zone in ZONES.values()))
+
+
+def activity_stream(
+    people: list[Employee], count: int, rng: random.Random, window: tuple[datetime, datetime]
+) -> Any:
+    """``count`` reporting events over the year so far (``year_so_far``), in the order they happened
+    (a generator)."""
+    start, now = window
     # Reports are about 60% of the events: each has on average ~0.67 follow-ups.
     reports = max(1, int(count / 1.67))
     step = (now - start) / reports
@@ -211,7 +227,10 @@ def activity_stream(people: list[Employee], count: int, rng: random.Random) -> A
             plan_id=person.plan_id,
             result_id=result_id,
             indicator_id=indicator_id,
-            occurred_at=(clock - timedelta(minutes=rng.randint(1, 180))).astimezone(ZONES[person.region_id]),
+            # Never before the year began: the first hours' reports would fall in the year before.
+            occurred_at=max(clock - timedelta(minutes=rng.randint(1, 180)), start).astimezone(
+                ZONES[person.region_id]
+            ),
             quantity=quantity,
             denominator=quantity + rng.randint(0, 5) if aggregation == "ratio" else None,
             description="Perekaman dan penerbitan KTP-el di loket 3",
@@ -308,9 +327,9 @@ class BatchProducer:
 async def produce(bootstrap: str, args: argparse.Namespace) -> tuple[int, int, int]:
     """Fill the topics; returns (planning events, reporting events, employees)."""
     rng = random.Random(7)
-    year = datetime.now(UTC).year
+    window = year_so_far()
     employees_per_region = max(1, args.employees // len(REGIONS))
-    setup, people = planning_events(employees_per_region, year, rng)
+    setup, people = planning_events(employees_per_region, window[0].year, rng)
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, max_batch_size=1024 * 1024
     )
@@ -318,9 +337,9 @@ async def produce(bootstrap: str, args: argparse.Namespace) -> tuple[int, int, i
     try:
         writer = BatchProducer(producer)
         for event in setup:
-            await writer.add(event, datetime(year, 1, 1, tzinfo=UTC), "planning")
+            await writer.add(event, window[0], "planning")
         activity = args.events - len(setup)
-        for event, at in activity_stream(people, activity, rng):
+        for event, at in activity_stream(people, activity, rng, window):
             await writer.add(event, at, "reporting")
             if writer.sent % 100_000 == 0:
                 stage(f"  {writer.sent:,} events written")
