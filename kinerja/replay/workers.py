@@ -89,15 +89,20 @@ def worker_pool(service: str, workers: int) -> ProcessPoolExecutor | None:
         return None
     context = multiprocessing.get_context(START_METHOD)
     if START_METHOD == "forkserver":
-        # Imported by the fork server when it starts (with this process's first pool; it lives as
-        # long as this process): the jobs' module and the service's definition.
-        context.set_forkserver_preload([__name__, bootstrap_module(service).__name__])
+        context.set_forkserver_preload(fork_server_preload(service))
     pool = ProcessPoolExecutor(
         workers, mp_context=context, initializer=_take_environment, initargs=(dict(os.environ),)
     )
     for _ in range(workers):
         pool.submit(_prepare, service)
     return pool
+
+
+def fork_server_preload(service: str) -> list[str]:
+    """What the fork server imports when it starts (with this process's first pool; it lives as long
+    as this process), in order: the jobs' module, the service's definition, then ``preloaded``, which
+    settles the garbage collector over them before any worker is forked."""
+    return [__name__, bootstrap_module(service).__name__, "kinerja.replay.preloaded"]
 
 
 def _take_environment(environment: dict[str, str]) -> None:
@@ -110,7 +115,8 @@ def _take_environment(environment: dict[str, str]) -> None:
 def _prepare(service: str) -> None:
     """Make a worker ready to apply events and refresh views: this module (unpickling this function)
     and the service's definition (its handlers, tables and views) imported, and what exists now
-    settled out of the collector's way (else its first job's collection walks it all)."""
+    settled out of the collector's way (else its first job's collection walks it all; what the fork
+    server imported is already, ``preloaded``)."""
     definition(service)
     settle_garbage_collector()
 
