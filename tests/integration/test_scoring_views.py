@@ -37,6 +37,7 @@ from services.scoring.adapters.tables import (
 )
 from services.scoring.entrypoints.consumer import handlers
 from services.scoring.service_layer.projections import ViewBacklog
+from services.scoring.service_layer.views import refresh_employee_years
 from shared.contracts.reporting import ActivityReported
 from shared.db import ALL_REGIONS_SETTING, REGION_SETTING, create_engine, create_session_factory
 from shared.messaging.scope import Batch
@@ -272,6 +273,31 @@ async def test_views_equal_a_recomputation_and_a_replay_whatever_the_delivery(
     )
 
 
+def planned_and_reported_three_times(region: str, employee: str) -> list[Delivery]:
+    """An employee's counted plan (indicator ``<employee>-i``, target 40) and three reports of 5 on
+    it, 40 days after ``T0``."""
+    return [
+        counted_plan(region, employee, indicator_id=f"{employee}-i"),
+        *(
+            wrap(
+                ActivityReported(
+                    region_id=region,
+                    activity_id=f"{employee}-a{n}",
+                    employee_id=employee,
+                    plan_id="p",
+                    result_id="r",
+                    indicator_id=f"{employee}-i",
+                    occurred_at=T0 + timedelta(days=40),
+                    quantity=Decimal(5),
+                    description="Kegiatan",
+                ),
+                T0 + timedelta(days=40, seconds=n),
+            )
+            for n in range(3)
+        ),
+    ]
+
+
 async def test_one_batch_across_regions_refreshes_each_region_under_its_own_restriction(
     scoring_db: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -279,25 +305,7 @@ async def test_one_batch_across_regions_refreshes_each_region_under_its_own_rest
     regions = [new_region_id(), new_region_id()]
     batch: list[Delivery] = []
     for region in regions:
-        employee = f"{region}-e"
-        batch.append(counted_plan(region, employee, indicator_id=f"{employee}-i"))
-        for n in range(3):
-            batch.append(
-                wrap(
-                    ActivityReported(
-                        region_id=region,
-                        activity_id=f"{employee}-a{n}",
-                        employee_id=employee,
-                        plan_id="p",
-                        result_id="r",
-                        indicator_id=f"{employee}-i",
-                        occurred_at=T0 + timedelta(days=40),
-                        quantity=Decimal(5),
-                        description="Kegiatan",
-                    ),
-                    T0 + timedelta(days=40, seconds=n),
-                )
-            )
+        batch.extend(planned_and_reported_three_times(region, f"{region}-e"))
     async with scoring_db() as session, session.begin():
         whole: Batch[ViewBacklog] = Batch(session, outbox=OUTBOX)
         for item in batch:
@@ -313,6 +321,35 @@ async def test_one_batch_across_regions_refreshes_each_region_under_its_own_rest
         assert progress[str(YEAR)].achievement == Decimal("0.3750")  # 15 of 40
         summaries = await rows_of(scoring_db, region, employee_scores)
         assert {row.period for row in summaries} == {f"{YEAR}-Q{q}" for q in range(1, 5)} | {str(YEAR)}
+
+
+async def test_a_refresh_that_changes_nothing_leaves_the_rows_as_written(
+    scoring_db: async_sessionmaker[AsyncSession],
+) -> None:
+    """An employee-year refreshed again with nothing changed (the upsert compares the content):
+    its progress rows and summaries keep the events they counted and the event that wrote them."""
+    region = new_region_id()
+    employee = f"{region}-e"
+    await deliver(scoring_db, planned_and_reported_three_times(region, employee))
+
+    async def stored() -> list[list[Any]]:
+        # One employee and indicator: each table's rows by their period.
+        tables = [await rows_of(scoring_db, region, table) for table in (indicator_progress, employee_scores)]
+        return [sorted(rows, key=lambda row: row.period) for rows in tables]
+
+    before = await stored()
+    async with scoring_db() as session, session.begin():
+        await session.execute(select(func.set_config(REGION_SETTING, region, True)))
+        await refresh_employee_years(
+            session,
+            region_id=region,
+            employee_years=[(employee, YEAR)],
+            event_id="an-event-that-changed-nothing",
+            at=T0 + timedelta(days=41),
+        )
+    after = await stored()
+    assert [(row.activity_count, row.events_applied) for row in after[0]] == [(3, 4), (3, 4)]
+    assert after == before
 
 
 async def test_one_evidence_file_claimed_by_two_employees_at_once_is_flagged(

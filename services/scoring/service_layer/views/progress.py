@@ -31,8 +31,14 @@ from services.scoring.service_layer.views.facts import RegionFacts
 from services.scoring.service_layer.views.named_rows import named_rows
 from services.scoring.service_layer.views.plans import PlannedIndicators, plan_indicators_in_force
 from services.scoring.service_layer.views.touches import ProgressKey, Touch, progress_keys_table
-from services.scoring.service_layer.views.values import exact, now, to_decimal, to_fraction, unchanged
-from shared.json_rows import json_rows, upsert_from_json_rows
+from services.scoring.service_layer.views.values import (
+    exact,
+    now,
+    to_decimal,
+    to_fraction,
+    upsert_when_changed,
+)
+from shared.json_rows import json_rows
 
 
 def totals_of(row: Any) -> RealisationTotals:
@@ -108,7 +114,9 @@ async def refresh_progress(
     if upserts:
         # One JSON parameter for every row (an executemany encoded each value on its own).
         columns = tuple(upserts[0])
-        statement = upsert_from_json_rows(indicator_progress, columns, _PROGRESS_KEY)
+        statement = upsert_when_changed(
+            indicator_progress, columns, _PROGRESS_KEY, ("last_event_id", "updated_at"), ("events_applied",)
+        )
         await session.execute(statement, {"rows": json_rows(upserts, columns)})
     if deletes:
         # Rows known to exist, each deleted by its primary key (an index look-up whatever the
@@ -123,12 +131,30 @@ async def refresh_progress(
     return fresh
 
 
-#: What the refresh reads of a stored progress row: all but its region and the stamps of its last
-#: writing, which it never reads (a ``timestamptz`` decoded cost ~4k instructions a row).
+#: What the refresh reads of a stored progress row: its key and its totals, from which the new
+#: totals follow. Not the rest: the upsert compares the content (``upsert_when_changed``) and adds
+#: the events applied, so its target, realisation, shares and stamps are never read back (each
+#: ``numeric`` or ``timestamptz`` decoded cost ~4k instructions).
 _STORED_COLUMNS = tuple(
-    column
-    for column in indicator_progress.c
-    if column.name not in ("region_id", "last_event_id", "updated_at")
+    indicator_progress.c[name]
+    for name in (
+        "employee_id",
+        "indicator_id",
+        "period",
+        "activity_count",
+        "quantity_sum",
+        "denominator_sum",
+        "verified_count",
+        "verified_quantity_sum",
+        "verified_denominator_sum",
+        "rejected_count",
+        "last_quantity",
+        "last_occurred_at",
+        "last_activity_id",
+        "verified_last_quantity",
+        "verified_last_occurred_at",
+        "verified_last_activity_id",
+    )
 )
 
 
@@ -188,8 +214,9 @@ def _progress_rows(
     planned_by_year: PlannedIndicators,
     fresh: FreshRows,
 ) -> tuple[list[dict[str, Any]], list[ProgressKey]]:
-    """The rows to upsert (those whose content changed) and the stored rows to delete, with each
-    row as it now stands noted in ``fresh``: the refresh's work between its statements."""
+    """The rows to upsert (each with its whole content: the upsert writes those that changed) and
+    the stored rows to delete, with each row as it now stands noted in ``fresh``: the refresh's
+    work between its statements."""
     region_id = facts.region_id
     stamp = now()
     upserts: list[dict[str, Any]] = []
@@ -218,15 +245,15 @@ def _progress_rows(
             values["verified_last_quantity"],
             assessed,
         )
-        if unchanged(row, values):
-            continue
+        # Every row goes to the upsert, which writes only those whose content changed (adding
+        # their events to those the stored row counts).
         found = touched[key]
         values.update(
             employee_id=employee_id,
             indicator_id=indicator_id,
             period=period_key,
             region_id=region_id,
-            events_applied=(row.events_applied if row else 0) + found.events,
+            events_applied=found.events,
             last_event_id=found.event_id,
             updated_at=stamp,
         )

@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, delete, tuple_
+from sqlalchemy import bindparam, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters.tables import employee_scores
@@ -38,9 +38,9 @@ from services.scoring.service_layer.views.plans import PlannedIndicators
 from services.scoring.service_layer.views.progress import FreshProgress, FreshRows, totals_of
 from services.scoring.service_layer.views.summary_inputs import SummaryInputs, read_summary_inputs
 from services.scoring.service_layer.views.touches import SummaryKey, Touch
-from services.scoring.service_layer.views.values import now, to_decimal
+from services.scoring.service_layer.views.values import now, to_decimal, upsert_when_changed
 from shared.i18n import phrase_message
-from shared.json_rows import insert_from_json_rows, json_rows
+from shared.json_rows import json_rows
 from shared.refusals import Phrase
 
 
@@ -219,27 +219,15 @@ def _summary_rows(
 
 
 _KEY = ("region_id", "employee_id", "period")
-#: Columns a summary row has besides its content: its key and what records its writing.
-_STAMPS = (*_KEY, "last_event_id", "updated_at")
 
 
 @cache
 def _upsert_when_changed(columns: tuple[str, ...]) -> Any:
-    """The summaries' upsert (built once per column set) that updates a stored row only when a
-    column of its content differs, returning the keys of the rows it inserted or updated.
-
-    The stored rows' content (two JSON documents among it) is then never read back only to be
-    compared with the new one; a row that would not change keeps its last event and stamp.
-    """
-    statement = insert_from_json_rows(employee_scores, columns)
-    content = [name for name in columns if name not in _STAMPS]
-    stored = tuple_(*(employee_scores.c[name] for name in content))
-    new = tuple_(*(statement.excluded[name] for name in content))
-    return statement.on_conflict_do_update(
-        index_elements=list(_KEY),
-        set_={name: statement.excluded[name] for name in columns if name not in _KEY},
-        where=stored.is_distinct_from(new),
-    ).returning(employee_scores.c.employee_id, employee_scores.c.period)
+    """The summaries' upsert that updates a stored row only when a column of its content differs
+    (``upsert_when_changed``: the two JSON documents among it are never read back), returning the
+    keys of the rows it inserted or updated (built once per column set)."""
+    statement = upsert_when_changed(employee_scores, columns, _KEY, ("last_event_id", "updated_at"))
+    return statement.returning(employee_scores.c.employee_id, employee_scores.c.period)
 
 
 _DELETE_SUMMARY = delete(employee_scores).where(

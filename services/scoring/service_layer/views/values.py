@@ -5,9 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
+from functools import cache
 from typing import Any
 
+from sqlalchemy import Table, tuple_
+from sqlalchemy.dialects.postgresql import Insert
+
 from services.scoring.service_layer.memo import Memo
+from shared.json_rows import insert_from_json_rows
 
 PLACES = 4
 _SCALE = 10**PLACES
@@ -99,6 +104,29 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def unchanged(current: Any, values: dict[str, Any]) -> bool:
-    """Whether a stored row already holds these values (then it is not written, nor its event recorded)."""
-    return current is not None and all(getattr(current, name) == value for name, value in values.items())
+@cache
+def upsert_when_changed(
+    table: Table,
+    columns: tuple[str, ...],
+    key: tuple[str, ...],
+    stamps: tuple[str, ...],
+    summed: tuple[str, ...] = (),
+) -> Insert:
+    """A view's upsert of ``insert_from_json_rows`` rows (built once per column set) that updates a
+    stored row only when a column of its content differs: a row that would not change is not
+    written, nor its event recorded (its ``stamps`` kept). A ``summed`` column of the new row is
+    added to the stored row's (a count of the events applied).
+
+    The stored rows' content is then never read back only to be compared with the new one:
+    PostgreSQL compares it.
+    """
+    statement = insert_from_json_rows(table, columns)
+    content = [name for name in columns if name not in (*key, *stamps, *summed)]
+    stored = tuple_(*(table.c[name] for name in content))
+    new = tuple_(*(statement.excluded[name] for name in content))
+    updated: dict[str, Any] = {name: statement.excluded[name] for name in columns if name not in key}
+    for name in summed:
+        updated[name] = table.c[name] + statement.excluded[name]
+    return statement.on_conflict_do_update(
+        index_elements=list(key), set_=updated, where=stored.is_distinct_from(new)
+    )
