@@ -136,7 +136,6 @@ class IntakeTransaction:
         shown: bytes,
         offset_minutes: int,
         submitted_at: datetime,
-        *,
         correlation_id: str | None,
     ) -> None:
         """Queue an activity for ``insert`` with its event, written if the activity is new: one

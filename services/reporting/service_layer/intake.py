@@ -146,19 +146,13 @@ async def write_group(
             if indicator is None:
                 refusal: Refusal | None = UNKNOWN_INDICATOR
             else:
-                # The rules' moment with the offset the item's time was sent with; the plan year read
-                # in the region's calendar (``zone``).
+                # The item's time against the rules' moment in the offset it was sent with, and its
+                # plan's year (read in the region's calendar, ``zone``). Arguments by position: by
+                # keyword, these calls and emit's cost ~725 instructions an item more (callgrind).
                 refusal = check_occurrence(
-                    occurred_at,
-                    now=as_sent[1],
-                    plan_year=indicator["year"],
-                    clock_skew=clock_skew,
-                    zone=zone,
+                    occurred_at, as_sent[1], indicator["year"], clock_skew, zone
                 ) or check_quantity(
-                    quantity=sent["quantity"],
-                    denominator=sent["denominator"],
-                    aggregation=indicator["aggregation"],
-                    qualitative=indicator["qualitative"],
+                    sent["quantity"], sent["denominator"], indicator["aggregation"], indicator["qualitative"]
                 )
             carried = None
             if refusal is None and activity_id not in candidates:
@@ -183,7 +177,7 @@ async def write_group(
                     payload,
                     payload_json,
                 )
-                transaction.emit(payload, payload_json, as_sent[0], now, correlation_id=correlation_id)
+                transaction.emit(payload, payload_json, as_sent[0], now, correlation_id)
                 witnesses.append(activity_id)
             judged.append((index, item, activity_id, refusal, carried))
         verdicts.append(judged)

@@ -42,7 +42,7 @@ class _Transaction:
     async def indicators_among(self, indicator_ids: Sequence[str]) -> list[dict[str, Any]]:
         return [dict(INDICATOR)] if "ind-1" in indicator_ids else []
 
-    def emit(self, as_text: dict[str, Any], *_: object, correlation_id: str | None) -> None:
+    def emit(self, as_text: dict[str, Any], *_: object) -> None:
         self.emitted.append(as_text["activity_id"])
 
     async def insert(self, count: int, audit_entries: Sequence[dict[str, Any]], now: datetime) -> set[str]:
