@@ -24,7 +24,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import AsyncAdaptedQueuePool, QueuePool
 from sqlalchemy.util import greenlet_spawn
 
-from shared.db import FairPool
+from shared.db_pool import FairPool
 
 
 class _Connection:

@@ -20,7 +20,7 @@ class ReportingSettings(ServiceSettings):
 
     service_name: str = "reporting"
     http_port: int = 8002
-    #: The busiest writer (the pool opens them all at start and no more: ``shared.db.MAX_OVERFLOW``).
+    #: The busiest writer (the pool opens them all at start and no more: ``shared.db_pool.MAX_OVERFLOW``).
     #: Submissions hold at most a connection a region per writer of their queues (below, and one
     #: writer of single submissions); reads take the rest, and a burst beyond the pool waits for a
     #: connection (milliseconds) rather than warming another backend: each one first used grows by

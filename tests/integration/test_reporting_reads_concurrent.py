@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared.db import MAX_OVERFLOW
+from shared.db_pool import MAX_OVERFLOW
 from tests.conftest import auth, new_region_id
 from tests.integration.test_reporting_support import activity, seed_team, submit
 

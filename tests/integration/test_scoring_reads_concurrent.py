@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from shared.db import MAX_OVERFLOW
+from shared.db_pool import MAX_OVERFLOW
 from tests.conftest import auth
 from tests.integration.scoring_events import Q1, rater_assessment, reported, seeded
 

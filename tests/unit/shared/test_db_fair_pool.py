@@ -11,7 +11,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.util import greenlet_spawn
 
-from shared.db import FairPool, _waiting
+from shared.db_pool import FairPool, waiting_callers
 
 
 class _Connection:
@@ -42,7 +42,7 @@ async def test_a_caller_arriving_as_a_connection_returns_waits_behind_the_one_wa
 
     waiting = asyncio.create_task(read("waiting"))
     await asyncio.sleep(0.01)
-    assert _waiting(pool) == 1
+    assert waiting_callers(pool) == 1
     # A new caller, ready to run, asks as the connection comes back, before the woken waiter runs:
     # SQLAlchemy's queue let the newcomer take it and sent the waiter to the back of the line.
     newcomer = asyncio.create_task(read("newcomer"))
@@ -62,7 +62,7 @@ async def test_a_connection_given_to_a_caller_cancelled_meanwhile_is_not_lost() 
     await asyncio.gather(waiter, return_exceptions=True)
     assert waiter.cancelled()
     assert pool.checkedin() == 1
-    assert _waiting(pool) == 0
+    assert waiting_callers(pool) == 0
     again = await asyncio.wait_for(greenlet_spawn(pool.connect), timeout=1)
     await greenlet_spawn(again.close)
 
@@ -72,6 +72,6 @@ async def test_a_caller_that_waits_too_long_is_told_so_and_skipped() -> None:
     held = await greenlet_spawn(pool.connect)
     with pytest.raises(SQLAlchemyTimeoutError, match="QueuePool limit"):  # as without the fair queue
         await greenlet_spawn(pool.connect)
-    assert _waiting(pool) == 0
+    assert waiting_callers(pool) == 0
     await greenlet_spawn(held.close)
     assert pool.checkedin() == 1
