@@ -122,10 +122,34 @@ def _check_instant(value: datetime) -> datetime:
     if type(zone) is TzInfo:
         offset = zone.utcoffset(None)
         standard = _ZONES.get(offset)
-        if standard is None:
+        if standard is None:  # an offset not seen yet: kept only once it is one a zone has
+            _check_offset(offset)
             standard = _ZONES[offset] = _standard_zone(value, zone)
         return _combine(value, value.time(), standard)
+    _check_offset(value.utcoffset())
     return value
+
+
+#: The UTC offsets of the world's time zones, from Baker Island's to Kiribati's Line Islands'.
+_OFFSETS = (timedelta(hours=-12), timedelta(hours=14))
+
+
+def _check_offset(offset: timedelta | None) -> None:
+    """Refuse an offset no zone has. pydantic reads any up to 23:59, PostgreSQL none beyond 15:59
+    (the intake sends the time as text): a phone's +23:59 failed the whole batch it came in with
+    422 unstorable_value, naming no field nor item."""
+    if offset is not None and not _OFFSETS[0] <= offset <= _OFFSETS[1]:
+        shown = _offset_text(offset)
+        raise invalid(
+            f"the UTC offset {shown} is outside -12:00 .. +14:00 (no time zone has it)",
+            f"offset UTC {shown} di luar -12:00 .. +14:00 (tidak ada zona waktu dengan offset itu)",
+        )
+
+
+def _offset_text(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{'-' if minutes < 0 else '+'}{hours:02d}:{rest:02d}"
 
 
 def _standard_zone(value: datetime, parsed: TzInfo) -> tzinfo:

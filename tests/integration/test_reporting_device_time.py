@@ -129,3 +129,25 @@ async def test_a_batchs_times_are_stored_to_the_microsecond_with_their_offsets(s
         assert stored.json()["occurred_at"] == sent
     assert times[1].endswith(".000001-03:30")
     assert times[2].endswith(".123455+05:45")
+
+
+async def test_a_batch_item_at_an_offset_no_zone_has_is_refused_alone(start_service, make_token):
+    """PostgreSQL reads no offset beyond 15:59: an item sent at +23:59 failed its whole batch (422
+    unstorable_value, no field, no item) and every other item of it with it."""
+    reporting = await start_service("reporting")
+    team = await seed_team(reporting, make_token, new_region_id(), size=1)
+    staff = team.members[0]
+    beyond = activity(staff, occurred_at=sent_at(timezone(timedelta(hours=23, minutes=59)), 30))
+    items = [activity(staff, occurred_at=sent_at(timezone(timedelta(hours=14)), 3)), beyond]
+    answer = await reporting.client.post(
+        "/v1/activities/batch", json={"items": items}, headers=auth(staff.token)
+    )
+    single = await submit(reporting, staff, beyond)
+
+    assert answer.status_code == 200, answer.text
+    assert [item["outcome"] for item in answer.json()["items"]] == ["accepted", "rejected"]
+    refusal = answer.json()["items"][1]["error"]
+    assert refusal["field"] == "occurred_at", refusal
+    assert "+23:59" in refusal["message"], refusal
+    assert single.status_code == 422, single.text
+    assert single.json()["error"]["field"] == "occurred_at", single.text
