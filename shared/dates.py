@@ -173,7 +173,7 @@ BoundedDate = Annotated[
     ),
 ]
 
-#: A time a caller sends, with its UTC offset, on a day inside the same window.
+#: A time a caller sends, with its UTC offset (one a time zone has), on a day inside the same window.
 BoundedInstant = Annotated[
     AwareDatetime,
     AfterValidator(_check_instant),
@@ -181,7 +181,7 @@ BoundedInstant = Annotated[
         {
             "type": "string",
             "format": "date-time",
-            "description": f"A time with its UTC offset, on a day {_WINDOW}",
+            "description": f"A time with its UTC offset (-12:00 to +14:00), on a day {_WINDOW}",
             "x-date-window": True,
         }
     ),
