@@ -206,12 +206,9 @@ def activity_stream(
             if follow.then:
                 delay, kind = follow.then[0]
                 sequence += 1
-                heapq.heappush(
-                    due,
-                    FollowUp(
-                        follow.at + delay, sequence, _follow_up(kind, follow.event, rng), follow.then[1:]
-                    ),
-                )
+                at = follow.at + delay
+                then = _follow_up(kind, follow.event, rng, at, start)
+                heapq.heappush(due, FollowUp(at, sequence, then, follow.then[1:]))
         if emitted >= count:
             break
         person = rng.choice(people)
@@ -255,13 +252,18 @@ def activity_stream(
         if plan:
             sequence += 1
             delay, kind = plan[0]
-            heapq.heappush(due, FollowUp(clock + delay, sequence, _follow_up(kind, report, rng), plan[1:]))
+            at = clock + delay
+            heapq.heappush(due, FollowUp(at, sequence, _follow_up(kind, report, rng, at, start), plan[1:]))
 
 
 EVIDENCE_SHARE = 0.1
 
 
-def _follow_up(kind: str, about: Event, rng: random.Random) -> Event:
+def _follow_up(kind: str, about: Event, rng: random.Random, at: datetime, start: datetime) -> Event:
+    """The follow-up of ``kind`` sent at ``at``; a correction dates its activity up to 20 days before,
+    but not before the stream's year began (``start``): by the stream's clock, not the real one,
+    which in January put corrections in the year before, and beside a stopped region clock in
+    another year altogether."""
     assert isinstance(about, ActivityReported | ActivityVerified | ActivityRejected | ActivityCorrected)
     common = {
         "region_id": about.region_id,
@@ -276,7 +278,7 @@ def _follow_up(kind: str, about: Event, rng: random.Random) -> Event:
     assert isinstance(about, ActivityRejected)
     return ActivityCorrected(
         **common,
-        occurred_at=datetime.now(ZONES[about.region_id]) - timedelta(days=rng.randint(1, 20)),
+        occurred_at=max(at - timedelta(days=rng.randint(1, 20)), start).astimezone(ZONES[about.region_id]),
         quantity=Decimal(rng.randint(1, 30)),
         description="Diperbaiki sesuai catatan",
     )

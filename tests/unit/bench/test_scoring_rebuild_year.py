@@ -13,7 +13,7 @@ import pytest
 
 from bench.scoring_rebuild_events import ZONES, activity_stream, planning_events, year_so_far
 from shared.contracts.planning import WorkPlanApproved
-from shared.contracts.reporting import ActivityReported
+from shared.contracts.reporting import ActivityCorrected, ActivityReported
 from tests.region_clock import stop_region_clock
 
 
@@ -41,3 +41,25 @@ def test_every_activity_falls_in_the_plans_year_in_its_regions_zone(
     reports = [event for event, _ in stream if isinstance(event, ActivityReported)]
     assert reports
     assert {report.occurred_at.astimezone(ZONES[report.region_id]).year for report in reports} == {year}
+
+
+@pytest.mark.parametrize(
+    ("utc", "year"),
+    [
+        (datetime(2027, 1, 10, 12, 0, tzinfo=UTC), 2027),  # the real clock's "now - 20 days" was 2026
+        (datetime(2026, 12, 6, 19, 0, tzinfo=UTC), 2026),
+    ],
+)
+def test_every_correction_dates_its_activity_in_the_plans_year(
+    monkeypatch: pytest.MonkeyPatch, utc: datetime, year: int
+) -> None:
+    stop_region_clock(monkeypatch, utc)
+    rng = random.Random(7)
+    window = year_so_far()
+    _, people = planning_events(2, window[0].year, rng)
+    stream = activity_stream(people, 2_000, rng, window)
+    corrections = [event for event, _ in stream if isinstance(event, ActivityCorrected)]
+    assert corrections
+    assert {
+        correction.occurred_at.astimezone(ZONES[correction.region_id]).year for correction in corrections
+    } == {year}
