@@ -43,7 +43,6 @@ from bench.scoring_rebuild_events import REGIONS, produce
 from kinerja.replay import rebuild, scratch_definition
 from kinerja.services import definition
 from shared.db import ALL_REGIONS_SETTING
-from shared.migrations import upgrade_to_head_async
 from shared.observability import CONSUMER_BATCH_SIZE
 
 TARGET_SECONDS_PER_MILLION = 120.0
@@ -53,6 +52,11 @@ async def run(args: argparse.Namespace, platform: BenchPlatform) -> None:
     live = definition("scoring")
     scratch = scratch_definition(live)
     bootstrap = platform.endpoints.kafka_bootstrap_servers
+    # Imported here: every worker of the replay imports this module again (as ``__mp_main__``), and
+    # the migrations' tool (alembic, mako, pygments) was two thirds of what that cost each of them,
+    # while the first phase waited; the command line's workers import only ``kinerja.cli``'s few.
+    from shared.migrations import upgrade_to_head_async
+
     await upgrade_to_head_async(live.settings, live.migrations_dir)  # the replay copies kept tables from it
     stage(f"writing {args.events:,} events to the topics")
     written_at = time.perf_counter()
