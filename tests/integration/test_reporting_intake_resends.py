@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select, text
 
+from services.reporting.adapters.intake_statements import ACTIVITIES_AMONG
 from services.reporting.adapters.tables import activities
 from services.reporting.entrypoints.dependencies import submission_writer
 from services.reporting.service_layer.intake import Claim, ClaimResult
@@ -78,7 +79,7 @@ async def test_a_new_group_is_inserted_plainly_and_a_resend_again_skipping_store
     # its answer.
     assert resent[:3] == plain[:3]
     assert "ON CONFLICT (region_id, activity_id) DO NOTHING" in resent[3]
-    assert resent[4].startswith("SELECT * FROM activities")
+    assert resent[4] == ACTIVITIES_AMONG
     assert resent[5:] == ["COMMIT"]
     # A stored id the probe missed: refused by the key, rolled back to the savepoint, written
     # skipping stored ids.

@@ -12,7 +12,7 @@ import orjson
 import pytest
 from sqlalchemy import select, text
 
-from services.reporting.adapters.intake_statements import insert_activities_and_events
+from services.reporting.adapters.intake_statements import ACTIVITIES_AMONG, insert_activities_and_events
 from services.reporting.adapters.tables import activities
 from services.reporting.entrypoints.dependencies import submission_writer
 from services.reporting.service_layer.intake import Claim
@@ -152,6 +152,40 @@ async def test_a_plain_insert_looks_its_probed_ids_up_by_the_primary_key_before_
     assert reads, "\n".join(plan)
     # Both the region and the ids bound the scan (only the primary key holds both).
     assert all("activity_id = ANY" in plan[n + 1] for n in reads), "\n".join(plan)
+
+
+@pytest.mark.parametrize("rows", [0, 1_000, 3_000, 20_000])
+async def test_stored_activities_are_looked_up_by_the_primary_key_before_analyze(start_service, rows):
+    """Resent items are looked up among the stored activities by a statement each connection plans
+    once, maybe on a table never analyzed. As ``activity_id = ANY(...)`` it took the region's time
+    index when planned on 1,000-5,000 rows, and then read all of the region's rows each time until
+    autovacuum's ANALYZE."""
+    context = (await start_service("reporting")).context
+    async with context.engine.connect() as connection:
+        try:
+            await copy_secured(connection, "activities")
+            await connection.execute(
+                text(
+                    "INSERT INTO activities (activity_id, region_id, employee_id, plan_id, result_id,"
+                    " indicator_id, occurred_at, description, status)"
+                    " SELECT 'a-' || n, 'r', 'e-' || n % 50, 'p', 'res', 'ind',"
+                    " now() - n * interval '1 minute', 'kegiatan', 'submitted'"
+                    " FROM generate_series(1, :rows) n"
+                ),
+                {"rows": rows},
+            )
+            await connection.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+            await connection.exec_driver_sql(f"PREPARE among AS {ACTIVITIES_AMONG}")
+            plan = [row[0] for row in await connection.exec_driver_sql("EXPLAIN EXECUTE among(NULL, NULL)")]
+        finally:
+            await connection.rollback()
+            await connection.exec_driver_sql("DEALLOCATE among")
+    reads = [n for n, line in enumerate(plan) if "Scan" in line and " on activities" in line]
+    assert reads, "\n".join(plan)
+    # Both the region and the id bound the scan (only the primary key holds both).
+    bounds = [plan[n + 1] for n in reads if "Index Scan using activities_pkey" in plan[n]]  # the copy's key
+    assert len(bounds) == len(reads), "\n".join(plan)
+    assert all("activity_id)::text = ANY" in bound for bound in bounds), "\n".join(plan)
 
 
 async def test_audit_entries_and_events_are_written_for_new_activities_only(start_service, make_token):

@@ -194,7 +194,20 @@ LEFT JOIN LATERAL (
 WHERE p.region_id = $1 AND p.active AND p.indicator_id = ANY($2::varchar[])
 """
 
-ACTIVITIES_AMONG = "SELECT * FROM activities WHERE region_id = $1 AND activity_id = ANY($2::varchar[])"
+#: Each id looked up by the primary key whatever the statistics (planned once a connection, maybe on
+#: a table never analyzed). As ``activity_id = ANY($2)`` the key's scan was costed as ten descents
+#: (an array of unknown length) and the region's time index won on 1,000-5,000 rows, then read the
+#: region's every row until autovacuum's first ANALYZE; an id's own look-up by equality tied with
+#: it on fewer rows. A one-element ``ANY`` ordered by the id is one descent whose order only the key
+#: gives: the key at every size (session 32). One row an id (ids are unique per region).
+ACTIVITIES_AMONG = """
+SELECT stored.* FROM unnest($2::varchar[]) AS asked(activity_id), LATERAL (
+    SELECT * FROM activities
+    WHERE region_id = $1 AND activity_id = ANY(ARRAY[asked.activity_id])
+    ORDER BY activity_id
+    LIMIT 1
+) AS stored
+"""
 
 
 #: The intake's prepared statements planned once per connection. Left to choose, PostgreSQL
