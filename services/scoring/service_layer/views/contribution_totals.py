@@ -9,68 +9,89 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, and_, bindparam, func, select, true, type_coerce
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    select,
+    true,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from services.scoring.adapters.sql_arrays import key_rows
+from services.scoring.adapters.sql_arrays import key_rows, keys_table
 from services.scoring.adapters.tables import contributions
 from services.scoring.domain.activity import ActivityStatus
 from services.scoring.domain.periods import PeriodKind, parse_period_key
 from services.scoring.service_layer.views.named_rows import named_rows
 from services.scoring.service_layer.views.touches import ProgressKey, progress_keys_table
 
+_ZERO = Decimal(0)
 
-def _totals_statement(*, years: bool) -> Any:
-    """Totals of the contributions behind each key, one row per key (built once, for either kind)."""
+
+def _latest(value: Any, condition: Any, order: tuple[Any, ...]) -> Any:
+    """``value`` of the first row in ``order`` among those meeting ``condition`` (NULL if none)."""
+    aggregated = func.array_agg(aggregate_order_by(value, *order)).filter(condition)
+    return type_coerce(aggregated, ARRAY(value.type))[1]
+
+
+def _totals() -> list[Any]:
+    """A key's totals over its contributions (an aggregate), named as the progress row's columns, so
+    its totals read alike from either (``totals_of``)."""
     activity = contributions.c
-    table = progress_keys_table()
     counted = and_(activity.reported.is_(True), activity.status != ActivityStatus.REJECTED.value)
     verified = and_(counted, activity.status == ActivityStatus.VERIFIED.value)
     rejected = and_(activity.reported.is_(True), activity.status == ActivityStatus.REJECTED.value)
     # The domain orders LAST by (time, id) in code-point order; "C" collation matches that in SQL.
+    # PostgreSQL sorts a key's rows once for all six "latest" columns (their order is the same).
     order = (activity.occurred_at.desc(), activity.activity_id.collate("C").desc())
+    return [
+        func.count().filter(counted).label("activity_count"),
+        func.coalesce(func.sum(activity.quantity).filter(counted), _ZERO).label("quantity_sum"),
+        func.coalesce(func.sum(activity.denominator).filter(counted), _ZERO).label("denominator_sum"),
+        func.count().filter(verified).label("verified_count"),
+        func.coalesce(func.sum(activity.quantity).filter(verified), _ZERO).label("verified_quantity_sum"),
+        func.coalesce(func.sum(activity.denominator).filter(verified), _ZERO).label(
+            "verified_denominator_sum"
+        ),
+        func.count().filter(rejected).label("rejected_count"),
+        _latest(activity.quantity, counted, order).label("last_quantity"),
+        _latest(activity.occurred_at, counted, order).label("last_occurred_at"),
+        _latest(activity.activity_id, counted, order).label("last_activity_id"),
+        _latest(activity.quantity, verified, order).label("verified_last_quantity"),
+        _latest(activity.occurred_at, verified, order).label("verified_last_occurred_at"),
+        _latest(activity.activity_id, verified, order).label("verified_last_activity_id"),
+    ]
 
-    def latest(value: Any, condition: ColumnElement[bool]) -> Any:
-        aggregated = func.array_agg(aggregate_order_by(value, *order)).filter(condition)
-        return type_coerce(aggregated, ARRAY(value.type))[1]
 
-    zero = Decimal(0)
-    # A period key starts with its year: the year narrows the index range before the period.
-    year_of_key = func.cast(func.substr(table.c.period, 1, 4), Integer)
-    period_match = (
-        activity.year == year_of_key
-        if years
-        else and_(activity.year == year_of_key, activity.period == table.c.period)
+def _key_contributions(table: Any, year: Any) -> tuple[ColumnElement[bool], ...]:
+    """The contributions of a key's employee, indicator and year (the index's range)."""
+    activity = contributions.c
+    return (
+        activity.region_id == bindparam("region_id"),
+        activity.employee_id == table.c.employee_id,
+        activity.indicator_id == table.c.indicator_id,
+        activity.year == year,
     )
-    # An aggregate per key (LATERAL): one index range of contributions each, and a row of zeros for
-    # a key that has none.
-    # Named as the progress row's columns, so its totals read alike from either (``totals_of``).
+
+
+def _period_totals_statement() -> Any:
+    """Each period key's totals, one row per key (an aggregate per key, LATERAL: one index range of
+    contributions each, and a row of zeros for a key that has none)."""
+    table = progress_keys_table()
+    # A period key starts with its year: the year narrows the index range before the period.
+    year = func.cast(func.substr(table.c.period, 1, 4), Integer)
     aggregates = (
-        select(
-            func.count().filter(counted).label("activity_count"),
-            func.coalesce(func.sum(activity.quantity).filter(counted), zero).label("quantity_sum"),
-            func.coalesce(func.sum(activity.denominator).filter(counted), zero).label("denominator_sum"),
-            func.count().filter(verified).label("verified_count"),
-            func.coalesce(func.sum(activity.quantity).filter(verified), zero).label("verified_quantity_sum"),
-            func.coalesce(func.sum(activity.denominator).filter(verified), zero).label(
-                "verified_denominator_sum"
-            ),
-            func.count().filter(rejected).label("rejected_count"),
-            latest(activity.quantity, counted).label("last_quantity"),
-            latest(activity.occurred_at, counted).label("last_occurred_at"),
-            latest(activity.activity_id, counted).label("last_activity_id"),
-            latest(activity.quantity, verified).label("verified_last_quantity"),
-            latest(activity.occurred_at, verified).label("verified_last_occurred_at"),
-            latest(activity.activity_id, verified).label("verified_last_activity_id"),
-        )
-        .where(
-            activity.region_id == bindparam("region_id"),
-            activity.employee_id == table.c.employee_id,
-            activity.indicator_id == table.c.indicator_id,
-            period_match,
-        )
+        select(*_totals())
+        .where(*_key_contributions(table, year), contributions.c.period == table.c.period)
         .lateral("t")
     )
     return (
@@ -80,24 +101,95 @@ def _totals_statement(*, years: bool) -> Any:
     )
 
 
-_PERIOD_TOTALS = _totals_statement(years=False)
-_YEAR_TOTALS = _totals_statement(years=True)
+def _year_totals_statement() -> Any:
+    """Each year key's totals and those of the periods asked with it, from one pass over the year's
+    contributions: each period's totals grouped, and the year's added up from its periods'.
+
+    A key ``k(employee_id, indicator_id, period, periods)``: ``period`` the year's key, ``periods``
+    a JSON array of the period keys wanted. The year's latest activity is the latest of its periods'
+    latest ones (the same order, ``activity_id`` unique in the region); rows of a year without a
+    period count in the year's totals alone. A period without contributions has no row.
+    """
+    table = keys_table(
+        "k", {"employee_id": String(), "indicator_id": String(), "period": String(), "periods": JSONB()}
+    )
+    activity = contributions.c
+    periods = (
+        select(activity.period.label("period"), *_totals())
+        .where(*_key_contributions(table, cast(table.c.period, Integer)))
+        .group_by(activity.period)
+        .correlate(table)
+        .cte("p", nesting=True)
+    )
+    p = periods.c
+    wanted = select(*p).where(type_coerce(table.c.periods, JSONB()).has_key(p.period)).correlate(table)
+    order = (p.last_occurred_at.desc(), p.last_activity_id.collate("C").desc())
+    verified_order = (p.verified_last_occurred_at.desc(), p.verified_last_activity_id.collate("C").desc())
+    counted, verified = p.activity_count > 0, p.verified_count > 0
+
+    def count(value: Any) -> Any:
+        return cast(func.coalesce(func.sum(value), 0), BigInteger())  # a count, not sum's numeric
+
+    def total(value: Any) -> Any:
+        return func.coalesce(func.sum(value), _ZERO)
+
+    year = select(
+        table.c.period,
+        count(p.activity_count),
+        total(p.quantity_sum),
+        total(p.denominator_sum),
+        count(p.verified_count),
+        total(p.verified_quantity_sum),
+        total(p.verified_denominator_sum),
+        count(p.rejected_count),
+        _latest(p.last_quantity, counted, order),
+        _latest(p.last_occurred_at, counted, order),
+        _latest(p.last_activity_id, counted, order),
+        _latest(p.verified_last_quantity, verified, verified_order),
+        _latest(p.verified_last_occurred_at, verified, verified_order),
+        _latest(p.verified_last_activity_id, verified, verified_order),
+    ).correlate(table)
+    rows = union_all(wanted, year).lateral("t")
+    return select(table.c.employee_id, table.c.indicator_id, rows).select_from(table).join(rows, true())
+
+
+_PERIOD_TOTALS = _period_totals_statement()
+_YEAR_TOTALS = _year_totals_statement()
 
 
 async def totals_from_contributions(
     session: AsyncSession, region_id: str, keys: list[ProgressKey]
 ) -> dict[ProgressKey, Any]:
-    """The totals of each key's contributions, one statement for periods and one for years.
+    """The totals of each key's contributions: each year asked with the periods of it asked too, in
+    one statement, and periods asked without their year in another.
 
     Each row a named tuple: the progress refresh reads its totals by name, several times a row
-    (a replay's rebuild takes every touched row from here).
+    (a replay's rebuild takes every touched row from here). A period key without contributions
+    may have no row: its totals are zeros, which the refresh takes alike.
+    An activity counts in its period's row and its year's: its year's contributions are read once
+    for both (a rebuild asks every period of every year; a consumer's row whose latest activity
+    was taken out, mostly both of an activity's rows).
     """
-    found: dict[ProgressKey, Any] = {}
-    by_years: list[ProgressKey] = []
-    by_periods: list[ProgressKey] = []
+    years: dict[ProgressKey, list[str]] = {}
+    periods: list[ProgressKey] = []
     for key in keys:
-        (by_years if parse_period_key(key[2]).kind is PeriodKind.YEAR else by_periods).append(key)
-    for selected, statement in ((by_periods, _PERIOD_TOTALS), (by_years, _YEAR_TOTALS)):
+        if parse_period_key(key[2]).kind is PeriodKind.YEAR:
+            years[key] = []
+        else:
+            periods.append(key)
+    alone: list[ProgressKey] = []
+    for key in periods:
+        employee_id, indicator_id, period = key
+        with_year = years.get((employee_id, indicator_id, period[:4]))
+        if with_year is None:
+            alone.append(key)
+        else:
+            with_year.append(period)
+    found: dict[ProgressKey, Any] = {}
+    for selected, statement in (
+        ([(*key, wanted) for key, wanted in years.items()], _YEAR_TOTALS),
+        (alone, _PERIOD_TOTALS),
+    ):
         if selected:
             rows = await session.execute(statement, {"region_id": region_id, "keys": key_rows(selected)})
             found |= {(row.employee_id, row.indicator_id, row.period): row for row in named_rows(rows)}
