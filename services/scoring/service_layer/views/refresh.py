@@ -115,15 +115,23 @@ async def _employee_year_keys(
             touch(by_year, (employee_id, year), found.event_id, found.at, found.events)
     progress: dict[ProgressKey, Touch] = {}
     summaries: dict[SummaryKey, Touch] = {}
+    # Each row once: an employee-year's keys are a set, and start with its year. So each row's touch
+    # is its employee-year's as it is, stored without a call of ``touch`` (a rebuild's refresh
+    # touched ~200,000 rows so; callgrind, 4,000 employee-years: -267M instructions, -30%).
     for (employee_id, year), found in by_year.items():
         keys = {period.key for period in periods_in_year(year, facts.calendar.kind)} | {f"{year:04d}"}
         keys |= periods.get((employee_id, year), set())
         indicator_ids = indicators.get((employee_id, year), set())
+        summary_touch = _new_touch(Touch, (0, found.event_id, found.at))
         for key in keys:
-            touch(summaries, (employee_id, key), found.event_id, found.at, 0)
+            summaries[(employee_id, key)] = summary_touch
             for indicator_id in indicator_ids:
-                touch(progress, (employee_id, indicator_id, key), found.event_id, found.at, found.events)
+                progress[(employee_id, indicator_id, key)] = found
     return progress, summaries
+
+
+#: Makes a ``Touch`` from its three fields without the named tuple's ``__new__`` (a Python function).
+_new_touch = tuple.__new__
 
 
 async def refresh_employee_years(
