@@ -184,8 +184,15 @@ class LiveFeed:
         """Append in one round trip, one entry per notice; failures are counted, never raised."""
         # By region and rater: each team's stream named once, not once a notice.
         per_team: dict[tuple[str, str], list[bytes]] = {}
+        # A team's notices come in runs (a batch's 500 share one rater): its list looked up when
+        # the team changes, not once a notice.
+        team: tuple[str | None, str | None] = (None, None)
+        team_messages: list[bytes] = []
         for notice in notices:
-            per_team.setdefault((notice.region_id, notice.rater_id), []).append(notice.encoded())
+            if notice.rater_id != team[1] or notice.region_id != team[0]:
+                team = (notice.region_id, notice.rater_id)
+                team_messages = per_team.setdefault((notice.region_id, notice.rater_id), [])
+            team_messages.append(notice.encoded())
         channels = [team_channel(region_id, rater_id) for region_id, rater_id in per_team]
         # JSON without indentation holds no raw newline: the script splits on it.
         messages = [b"\n".join(encoded) for encoded in per_team.values()]
