@@ -186,16 +186,23 @@ class LiveFeed:
         per_team: dict[tuple[str, str], list[bytes]] = {}
         # A team's notices come in runs (a batch's 500 share one rater): its list looked up when
         # the team changes, not once a notice.
+        # Each team's message as the parts of its notices (``FeedNotice.encoded``'s), newline-separated
+        # (JSON without indentation holds no raw newline: the script splits on it), joined once: a
+        # notice's own bytes made first were copied again into its team's.
         team: tuple[str | None, str | None] = (None, None)
-        team_messages: list[bytes] = []
+        parts: list[bytes] = []
         for notice in notices:
             if notice.rater_id != team[1] or notice.region_id != team[0]:
                 team = (notice.region_id, notice.rater_id)
-                team_messages = per_team.setdefault((notice.region_id, notice.rater_id), [])
-            team_messages.append(notice.encoded())
+                parts = per_team.setdefault((notice.region_id, notice.rater_id), [])
+            if parts:
+                parts.append(b"\n")
+            if (payload_json := notice.payload_json) is None:
+                parts.append(notice.encoded())
+            else:
+                parts += (_message_start(notice.kind), payload_json, b"}")
         channels = [team_channel(region_id, rater_id) for region_id, rater_id in per_team]
-        # JSON without indentation holds no raw newline: the script splits on it.
-        messages = [b"\n".join(encoded) for encoded in per_team.values()]
+        messages = [b"".join(team_parts) for team_parts in per_team.values()]
         try:
             # One command and one reply for all teams: a command per notice cost an encoding each
             # (500 for a batch sync).
