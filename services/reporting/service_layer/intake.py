@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Literal
 
 import orjson
@@ -115,7 +115,8 @@ async def write_group(
     submitted_at = orjson.dumps(in_zone(rules.now, zone))[1:-1].decode()
     audit_entries: list[dict[str, Any]] = []
     verdicts: list[list[Judged]] = []
-    moments: dict[timedelta | None, tuple[int, datetime]] = {}  # an offset -> its minutes, the moment in it
+    # An offset (a fixed one's zone object, or a timedelta) -> its minutes, the moment in it.
+    moments: dict[tzinfo | timedelta | None, tuple[int, datetime]] = {}
     # An indicator id -> the feed's head of its items (``feed_head``): one an indicator, not an item
     # (a batch's 500 items share one or a few). One for all claims: an accepted item's indicator is
     # its own employee's, so the employee is the indicator's.
@@ -136,7 +137,9 @@ async def write_group(
             # An item's time compared with the rules' moment in its own offset: two times of different
             # offsets compare through a subtraction (~4,400 instructions an item at +07:00).
             occurred_at = sent["occurred_at"]
-            offset = occurred_at.utcoffset()
+            # A fixed offset (as every device time is read) is its own key: utcoffset() is a call by
+            # name in CPython 3.11's datetime, ~1,400 instructions an item (callgrind, session 32).
+            offset = sent_in if type(sent_in := occurred_at.tzinfo) is timezone else occurred_at.utcoffset()
             as_sent = moments.get(offset)
             if as_sent is None:
                 minutes = utc_offset_minutes(occurred_at)
