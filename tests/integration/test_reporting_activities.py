@@ -225,3 +225,45 @@ async def test_the_same_id_twice_in_a_batch_is_accepted_once_from_its_valid_item
     assert sorted(payload["activity_id"] for _, payload in events) == sorted(
         [first["activity_id"], second["activity_id"]]
     )
+
+
+async def test_a_batch_item_with_a_nul_character_alone_is_rejected_naming_its_field(
+    start_service, make_token
+):
+    """PostgreSQL text cannot hold NUL: the item is refused at its field, not the whole batch with
+    the database's error (a phone would never sync its queue again)."""
+    reporting = await start_service("reporting")
+    team = await seed_team(reporting, make_token, new_region_id(), size=1)
+    staff = team.members[0]
+    good, bad, other = activity(staff), activity(staff, obstacles="hujan\x00deras"), activity(staff)
+
+    response = await reporting.client.post(
+        "/v1/activities/batch", json={"items": [good, bad, other]}, headers=auth(staff.token)
+    )
+
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert [item["outcome"] for item in answer["items"]] == ["accepted", "rejected", "accepted"]
+    error = answer["items"][1]["error"]
+    assert (error["code"], error["field"]) == ("invalid_input", "obstacles")
+    assert "NUL" in error["message"]
+    assert "NUL" in error["message_id"]
+    events = await outbox(reporting, team.region)
+    assert sorted(payload["activity_id"] for _, payload in events) == sorted(
+        [good["activity_id"], other["activity_id"]]
+    )
+
+
+async def test_a_submission_with_a_nul_character_is_refused_naming_its_field(start_service, make_token):
+    reporting = await start_service("reporting")
+    team = await seed_team(reporting, make_token, new_region_id(), size=1)
+    staff = team.members[0]
+
+    response = await submit(reporting, staff, activity(staff, description="Rapat\x00koordinasi"))
+
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert (error["code"], error["field"]) == ("invalid_input", "description")
+    assert "NUL" in error["message"]
+    assert "NUL" in error["message_id"]
+    assert await outbox(reporting, team.region) == []

@@ -31,6 +31,7 @@ from services.reporting.entrypoints.schemas import (
     RejectionCreate,
     ValidatedBatch,
     VerificationCreate,
+    refuse_nul,
     valid_activity,
     valid_batch,
 )
@@ -83,6 +84,8 @@ async def submit_activity(
     Answered once the activity and its event are committed (together with whatever other
     submissions arrived at the same moment: group commit).
     """
+    if type(activity_in) is ActivityCreate:  # decoded, not read from the JSON text: may hold NUL
+        refuse_nul(activity_in)
     context = context_of(request)  # not a dependency: the busiest route saves a level of them
     claim = Claim(principal, employee_of(principal), [(0, activity_in)], client_address(request))
     result = await submission_queue(context).submit(claim)

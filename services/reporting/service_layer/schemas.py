@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.reporting.adapters.live_feed import FEED_EVENT_ID
 from shared.dates import BoundedInstant
 from shared.region_time import DeviceTime
+from shared.validation import without_nul
 
 ActivityStatusName = Literal["submitted", "verified", "rejected"]
 
@@ -43,6 +44,20 @@ class ActivityCreate(BaseModel):
     obstacles: str | None = Field(default=None, max_length=4000, description="Kendala met.")
     latitude: Decimal | None = Field(default=None, ge=-90, le=90, decimal_places=6)
     longitude: Decimal | None = Field(default=None, ge=-180, le=180, decimal_places=6)
+
+
+class ActivityWithoutNul(ActivityCreate):
+    """An ``ActivityCreate`` whose texts refuse NUL (PostgreSQL's text cannot hold one): a 422 or a
+    batch item's rejection naming the field, not the database's error for the whole group.
+
+    Only for a body whose JSON text holds ``\\u0000`` (the one way JSON carries a NUL) or that was
+    decoded: the one-pass reading leaves such a body to the decoded one, so no item pays this check.
+    """
+
+    @field_validator("indicator_id", "description", "obstacles")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        return without_nul(value)
 
 
 class ActivityCorrection(BaseModel):
