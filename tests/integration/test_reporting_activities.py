@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY
 
 from shared.region_time import DEFAULT_TIMEZONE
 from tests.conftest import auth, new_region_id
-from tests.integration.test_reporting_support import activity, outbox, seed_team, submit
+from tests.integration.test_reporting_support import activity, new_id, outbox, seed_team, submit
 from tests.region_clock import year_in
 
 pytestmark = pytest.mark.integration
@@ -267,3 +267,54 @@ async def test_a_submission_with_a_nul_character_is_refused_naming_its_field(sta
     assert "NUL" in error["message"]
     assert "NUL" in error["message_id"]
     assert await outbox(reporting, team.region) == []
+
+
+async def test_a_note_a_correction_or_a_visit_with_a_nul_character_is_refused_naming_its_field(
+    start_service, make_token
+):
+    reporting = await start_service("reporting")
+    team = await seed_team(reporting, make_token, new_region_id(), size=1)
+    staff, rater = team.members[0], team.rater
+    activity_id = (await submit(reporting, staff, activity(staff))).json()["activity_id"]
+    path = f"/v1/activities/{activity_id}"
+    correction = {"occurred_at": datetime.now(UTC).isoformat(), "description": "Diperbaiki\x00"}
+    visit = {
+        "visit_id": new_id("visit"),
+        "employee_ids": [staff.employee_id],
+        "location": "Puskesmas Wanggar",
+        "visited_at": datetime.now(UTC).isoformat(),
+        "findings": "Antrean\x00tertib.",
+    }
+
+    refusals = [
+        (
+            await reporting.client.post(
+                f"{path}/verify", json={"note": "Baik\x00"}, headers=auth(rater.token)
+            ),
+            "note",
+        ),
+        (
+            await reporting.client.post(
+                f"{path}/reject", json={"note": "Ulang\x00"}, headers=auth(rater.token)
+            ),
+            "note",
+        ),
+        (await reporting.client.post("/v1/field-visits", json=visit, headers=auth(rater.token)), "findings"),
+    ]
+    rejected = await reporting.client.post(
+        f"{path}/reject", json={"note": "Ulangi"}, headers=auth(rater.token)
+    )
+    assert rejected.status_code == 200, rejected.text
+    refusals.append(
+        (
+            await reporting.client.post(f"{path}/correction", json=correction, headers=auth(staff.token)),
+            "description",
+        )
+    )
+
+    for response, field in refusals:
+        assert response.status_code == 422, response.text
+        assert (response.json()["error"]["code"], response.json()["error"]["field"]) == (
+            "invalid_input",
+            field,
+        )

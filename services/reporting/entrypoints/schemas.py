@@ -15,11 +15,12 @@ from pydantic import (
     PlainValidator,
     TypeAdapter,
     ValidationError,
+    field_validator,
 )
 from pydantic_core import core_schema
 
 from services.reporting.service_layer.schemas import ActivityCreate, ActivityWithoutNul, BatchItemOutcome
-from shared.validation import contains_nul
+from shared.validation import contains_nul, without_nul
 
 #: The most items one offline sync may send; a phone with more sends several batches.
 MAX_BATCH_ITEMS = 500
@@ -185,6 +186,8 @@ class VerificationCreate(BaseModel):
 
     note: str | None = Field(default=None, max_length=2000)
 
+    _refuse_nul = field_validator("note")(without_nul)  # PostgreSQL's text: no NUL
+
 
 class RejectionCreate(BaseModel):
     """A rater rejects an activity; the note tells the employee what to correct."""
@@ -192,3 +195,5 @@ class RejectionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     note: str = Field(min_length=3, max_length=2000)
+
+    _refuse_nul = field_validator("note")(without_nul)

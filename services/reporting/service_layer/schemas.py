@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -54,10 +54,7 @@ class ActivityWithoutNul(ActivityCreate):
     decoded: the one-pass reading leaves such a body to the decoded one, so no item pays this check.
     """
 
-    @field_validator("indicator_id", "description", "obstacles")
-    @classmethod
-    def _refuse_nul(cls, value: Any) -> Any:
-        return without_nul(value)
+    _refuse_nul = field_validator("indicator_id", "description", "obstacles")(without_nul)
 
 
 class ActivityCorrection(BaseModel):
@@ -72,6 +69,8 @@ class ActivityCorrection(BaseModel):
     obstacles: str | None = Field(default=None, max_length=4000)
     latitude: Decimal | None = Field(default=None, ge=-90, le=90, decimal_places=6)
     longitude: Decimal | None = Field(default=None, ge=-180, le=180, decimal_places=6)
+
+    _refuse_nul = field_validator("description", "obstacles")(without_nul)  # PostgreSQL's text: no NUL
 
 
 class ActivityRead(BaseModel):
@@ -168,6 +167,8 @@ class FieldVisitCreate(BaseModel):
     visited_at: BoundedInstant
     findings: str = Field(min_length=3, max_length=8000, description="Temuan.")
     follow_up: str | None = Field(default=None, max_length=4000, description="Tindak lanjut.")
+
+    _refuse_nul = field_validator("employee_ids", "location", "findings", "follow_up")(without_nul)
 
 
 class FieldVisitRead(BaseModel):
