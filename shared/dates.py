@@ -89,13 +89,30 @@ def _seconds(day: date) -> float:
     return (day.toordinal() - _EPOCH_ORDINAL) * 86_400.0
 
 
-def _check(value: date) -> date:
-    window = _window
+def _latest_now(window: DateWindow) -> tuple[DateWindow, float, float, date]:
+    """``_latest_in_year``'s of the clock's UTC year, worked out again only when the year or the
+    window moved."""
     known = _latest_of_year
     now = time.time()
     if known is None or known[0] is not window or not known[1] <= now < known[2]:
         known = _latest_in_year(window, now)
-    if window.earliest <= value <= known[3]:
+    return known
+
+
+def years_inside_window() -> tuple[int, int]:
+    """The first and last years whose every day is inside the window now: a time of those years (its
+    day as sent) is inside it without a date made and compared (a batch reads the clock once for
+    its items, not once an item; ``services.reporting.entrypoints.schemas``). Exact for the last
+    year (the window ends on 31 December); the first is the earliest date's if that is 1 January."""
+    window = _window
+    earliest = window.earliest
+    first = earliest.year if (earliest.month, earliest.day) == (1, 1) else earliest.year + 1
+    return first, _latest_now(window)[3].year
+
+
+def _check(value: date) -> date:
+    window = _window
+    if window.earliest <= value <= _latest_now(window)[3]:
         return value
     refusal = window.refusal_today(value)
     if refusal is not None:
@@ -118,6 +135,12 @@ def _check_instant(value: datetime) -> datetime:
     zone (the rules' moment as sent, ``device_zone``) skips the offsets altogether. The same
     instant and offset: every answer, message and stored value shows it alike."""
     _check(value.date())
+    return in_standard_zone(value)
+
+
+def in_standard_zone(value: datetime) -> datetime:
+    """The time in the standard library's zone of its offset when pydantic made its own
+    (``_check_instant``'s, without the window: a batch checks it for its items at once)."""
     zone = value.tzinfo
     if type(zone) is TzInfo:
         offset = zone.utcoffset(None)

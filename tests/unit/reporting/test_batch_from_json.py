@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from pydantic import ValidationError
 from services.reporting.entrypoints.schemas import BatchCreate, valid_activity, valid_batch
 from services.reporting.service_layer.schemas import ActivityCreate
 from services.reporting.service_layer.submission_answers import _ACTIVITY_LIST
+from shared.dates import DateWindow, configure_date_window, date_window
 
 _ITEM = {
     "activity_id": "a1b2c3d4e5f60708",
@@ -214,3 +216,27 @@ def test_any_item_reads_as_the_decoded_body_reads_it(
     for name, number in (("QUANTITY", quantity), ("LATITUDE", latitude)):
         item = item.replace(f'"{name}"', repr(number) if isinstance(number, float) else str(number))
     _assert_both_read_alike(item.encode())
+
+
+@pytest.mark.parametrize(
+    ("occurred_at", "earliest"),
+    [
+        ("1999-12-31T23:59:59+07:00", date(2000, 1, 1)),
+        ("2099-01-01T00:00:00Z", date(2000, 1, 1)),
+        ("9999-12-31T10:00:00.5+09:00", date(2000, 1, 1)),
+        ("2020-05-31T10:00:00+07:00", date(2020, 6, 1)),
+        ("2020-06-01T10:00:00+07:00", date(2020, 6, 1)),  # inside, in a year only partly inside
+    ],
+)
+def test_a_time_outside_the_window_is_left_to_the_decoded_reading(occurred_at: str, earliest: date) -> None:
+    """Read from the JSON text, a time's day is checked by its year for the whole batch: a time
+    outside the window (or of a year partly outside) sends the body to the decoded reading."""
+    before = date_window()
+    configure_date_window(DateWindow(earliest=earliest))
+    try:
+        item = json.dumps({**_ITEM, "occurred_at": occurred_at}).encode()
+        assert valid_activity(item) is None
+        assert valid_batch(b'{"items": [%s]}' % item) is None
+        _assert_both_read_alike(item)
+    finally:
+        configure_date_window(before)
