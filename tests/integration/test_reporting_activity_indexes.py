@@ -1,5 +1,7 @@
-"""The activities' employee index does not deduplicate (migration 0022): a batch's inserts split its
-full leaves at once instead of scanning them for equal keys first (bench/README.md, session 32)."""
+"""The activities' indexes as a batch's inserts cost least: the employee index does not deduplicate
+(migration 0022: a batch's inserts split its full leaves at once instead of scanning them for equal
+keys first, bench/README.md, session 32) and the key leads by the id (0023: a comparison settled by
+the id alone, session 33)."""
 
 from __future__ import annotations
 
@@ -17,19 +19,38 @@ _INDEX_OPTIONS = text(
     "SELECT c.relname, coalesce(c.reloptions, '{}') FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
     "WHERE i.indrelid = 'reporting.activities'::regclass"
 )
+#: Each index's key columns, in order.
+_INDEX_COLUMNS = text(
+    "SELECT c.relname, array_agg(a.attname ORDER BY k.n) FROM pg_index i "
+    "JOIN pg_class c ON c.oid = i.indexrelid "
+    "CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n) "
+    "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+    "WHERE i.indrelid = 'reporting.activities'::regclass GROUP BY c.relname"
+)
 
 
-async def test_only_the_employee_index_leaves_deduplication_out(start_service: Any) -> None:
+async def _activity_indexes(start_service: Any, query: Any) -> dict[str, list[str]]:
+    """Each of the activities' indexes with what ``query`` says of it (a list)."""
     await start_service("reporting")
     engine = create_async_engine(ServiceSettings().migration_database_url)
     try:
         async with engine.connect() as connection:
-            options = {name: list(values) for name, values in await connection.execute(_INDEX_OPTIONS)}
+            return {name: list(values) for name, values in await connection.execute(query)}
     finally:
         await engine.dispose()
+
+
+async def test_only_the_employee_index_leaves_deduplication_out(start_service: Any) -> None:
+    options = await _activity_indexes(start_service, _INDEX_OPTIONS)
     assert options == {
         "pk_activities": [],
         "ix_activities_employee_time": ["deduplicate_items=off"],
         # Many employees of a region may report the same moment: its entries are still merged.
         "ix_activities_region_time": [],
     }
+
+
+async def test_the_key_leads_by_the_id(start_service: Any) -> None:
+    columns = await _activity_indexes(start_service, _INDEX_COLUMNS)
+    # The id settles a comparison alone; the region is read between equal ids only.
+    assert columns["pk_activities"] == ["activity_id", "region_id"]
