@@ -320,18 +320,19 @@ def restore_outbox_event_id_index() -> None:
     op.create_unique_constraint(OUTBOX_EVENT_ID_UNIQUE, "outbox", ["event_id"])
 
 
-def rebuild_index_concurrently(table: str, index: str, columns: str) -> None:
-    """In a migration: ``index`` of ``table`` rebuilt on ``columns`` while the table stays open to
-    reads and writes.
+def rebuild_index_concurrently(table: str, index: str, columns: str, storage: str = "") -> None:
+    """In a migration: ``index`` of ``table`` rebuilt on ``columns`` (with the storage parameters
+    ``storage``, if any) while the table stays open to reads and writes.
 
     Built beside the old one (``CONCURRENTLY``, outside a transaction) under a building name, then
     the old one dropped the same way and the new one given its name. A build that failed half-way
     leaves an invalid index under the building name: running the migration again drops it first.
     """
     building = f"{index}_building"
+    with_storage = f" WITH ({storage})" if storage else ""
     with op.get_context().autocommit_block():
         op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {building}")
-        op.execute(f"CREATE INDEX CONCURRENTLY {building} ON {table} ({columns})")
+        op.execute(f"CREATE INDEX CONCURRENTLY {building} ON {table} ({columns}){with_storage}")
         op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {index}")
         op.execute(f"ALTER INDEX {building} RENAME TO {index}")
 

@@ -1,7 +1,7 @@
 """The activities' indexes as a batch's inserts cost least: the employee index does not deduplicate
 (migration 0022: a batch's inserts split its full leaves at once instead of scanning them for equal
-keys first, bench/README.md, session 32) and the key leads by the id (0023: a comparison settled by
-the id alone, session 33)."""
+keys first, bench/README.md, session 32), the key leads by the id (0023: a comparison settled by the
+id alone, session 33) and the employee index keys the region after the time (0024, session 33)."""
 
 from __future__ import annotations
 
@@ -54,3 +54,9 @@ async def test_the_key_leads_by_the_id(start_service: Any) -> None:
     columns = await _activity_indexes(start_service, _INDEX_COLUMNS)
     # The id settles a comparison alone; the region is read between equal ids only.
     assert columns["pk_activities"] == ["activity_id", "region_id"]
+
+
+async def test_the_employee_index_keys_the_region_after_the_time(start_service: Any) -> None:
+    columns = await _activity_indexes(start_service, _INDEX_COLUMNS)
+    # An employee's rows are all of one region: second, it was compared (equal) at each step.
+    assert columns["ix_activities_employee_time"] == ["employee_id", "occurred_at", "region_id"]

@@ -94,13 +94,14 @@ activities = Table(
     # the id behind it was located afresh each time (0023). Unique per region, as ever.
     PrimaryKeyConstraint("activity_id", "region_id"),
     # An employee's pages by time; every statement names the region, and without it in the key an
-    # unanalyzed table's plan read the region's whole time index for each employee (0019). Its keys
+    # unanalyzed table's plan read the region's whole time index for each employee (0019); last, it
+    # is read only between equal times, where second it was compared at each step (0024). Its keys
     # rarely repeat: not deduplicated, a batch's full leaves split without a scan for equal keys (0022).
     Index(
         "ix_activities_employee_time",
         "employee_id",
-        "region_id",
         "occurred_at",
+        "region_id",
         postgresql_with={"deduplicate_items": "off"},
     ),
     # A region's pages by time (ties by id sorted after it): the id made each entry twice as wide (0017).
