@@ -1,4 +1,5 @@
-"""Routes that refuse before they read: the caller's token first, then a body bounded whatever its framing.
+"""Routes that refuse before they read: the caller's token first, a NUL in the URL, then a body bounded
+whatever its framing.
 
 FastAPI reads and parses a request's body before it resolves the route's dependencies, the token
 check among them: a caller without a token could make a service read (and parse) tens of megabytes
@@ -19,6 +20,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from shared.auth import Principal
 from shared.refusals import Refusal, RefusalKind
+from shared.request_values import refuse_nul_in_url
 from shared.route_roles import ADMITTED, admit, bearer_token, declared_roles
 
 
@@ -64,6 +66,7 @@ class GuardedRoute(APIRoute):
             await super().handle(scope, receive, send)  # a 405, answered by FastAPI
             return
         await self.admit(scope)
+        refuse_nul_in_url(scope)
         await super().handle(scope, self.bounded(scope, receive), send)
 
     async def admit(self, scope: Scope) -> Principal | None:

@@ -8,7 +8,8 @@ with its roles (the access tests read them), in the OpenAPI document with its bo
 ``response_model``, and a ``GuardedRoute`` (the token checked before the body, the body bounded).
 Its requests take a lean path instead:
 
-1. the caller is admitted by the route's roles (401 and 403 as on every route);
+1. the caller is admitted by the route's roles (401 and 403 as on every route), and a NUL in its
+   URL refused (422, as on every route);
 2. the body is read up to the route's limit (413 past it);
 3. a JSON body (``Content-Type: application/json``) is parsed into the values Starlette's
    ``json.loads`` gives (by orjson where the two agree: ``_json_values``) and validated by the
@@ -54,6 +55,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.guarded_route import GuardedRoute
+from shared.request_values import refuse_nul_in_url
 from shared.route_roles import allowed_roles_of
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Response]])
@@ -104,6 +106,7 @@ class HotRoute(GuardedRoute):
             await _by_fastapi(super().handle, scope, receive, send)  # a 405, answered by FastAPI
             return
         principal = await self.admit(scope)
+        refuse_nul_in_url(scope)
         read: list[Message] = []
         body = await _read_body(self.bounded(scope, receive), read)
         try:

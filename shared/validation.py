@@ -123,6 +123,11 @@ def contains_nul(value: Any) -> bool:
     return False
 
 
+def nul_refused() -> PydanticCustomError:
+    """The refusal of a text holding a NUL character (a field's, a path's or a query's parameter's)."""
+    return invalid("text must not contain NUL characters", "teks tidak boleh berisi karakter NUL")
+
+
 def without_nul(value: Any) -> Any:
     """The value unchanged, refused if it holds a NUL character anywhere (a validator's check).
 
@@ -130,7 +135,7 @@ def without_nul(value: Any) -> Any:
     the database's error.
     """
     if contains_nul(value):
-        raise invalid("text must not contain NUL characters", "teks tidak boleh berisi karakter NUL")
+        raise nul_refused()
     return value
 
 

@@ -101,3 +101,20 @@ async def test_tracking_tells_the_running_deadline_in_working_days(start_service
     assert tracked.status_code == 200
     assert tracked.json()["deadline_kind"] == "verification"
     assert tracked.json()["working_days_left"] == 3  # the region's verification deadline, none passed yet
+
+
+async def test_a_nul_in_the_url_is_refused_naming_its_parameter(start_service, make_token) -> None:
+    feedback = await start_service("feedback")
+    region = new_region_id()
+    admin = auth(make_token("region_admin", region=region))
+
+    async with citizen(feedback) as anyone:
+        profile = await anyone.get(f"/v1/public/regions/{region}%00")
+        figures = await anyone.get(f"/v1/public/regions/{region}/figures?period=2026-Q1%00")
+    services = await feedback.client.get("/v1/units/dukcapil%00/services", headers=admin)
+
+    for response, field in ((profile, "region_id"), (figures, "period"), (services, "unit_id")):
+        error = response.json()["error"]
+        assert (response.status_code, error["code"], error["field"]) == (422, "invalid_input", field)
+        assert error["message"] == f"{field}: text must not contain NUL characters"
+        assert error["message_id"] == f"{field}: teks tidak boleh berisi karakter NUL"

@@ -318,6 +318,7 @@ async def test_text_postgresql_cannot_store_is_refused_before_it_reaches_the_dat
         headers=admin,
     )
     nul_path = await client.get("/v1/employees/e%00x", headers=admin)
+    nul_query = await client.get("/v1/cascade?year=2026&unit_id=u%00x", headers=admin)
     long_code = await client.post(
         "/v1/units", json={"code": "X" * 40 + "-" * 23, "name": "Unit"}, headers=admin
     )
@@ -328,7 +329,10 @@ async def test_text_postgresql_cannot_store_is_refused_before_it_reaches_the_dat
     )
 
     assert nul_name.status_code == 422
-    assert nul_path.status_code == 422
+    for response, field in ((nul_path, "employee_id"), (nul_query, "unit_id")):
+        error = response.json()["error"]
+        assert (response.status_code, error["code"], error["field"]) == (422, "invalid_input", field)
+        assert error["message_id"] == f"{field}: teks tidak boleh berisi karakter NUL"
     assert (long_code.status_code, long_code.json()["error"]["field"]) == (422, "code")
     assert (binary.status_code, binary.json()["error"]["code"]) == (422, "not_text")
     del region

@@ -131,3 +131,54 @@ async def test_the_evidence_hash_travels_in_the_review_events_and_is_frozen_once
     reviewed = {kind: p for kind, p in await outbox(reporting, team.region) if kind != "ActivityReported"}
     for kind in ("ActivityRejected", "ActivityCorrected", "ActivityVerified"):
         assert reviewed[kind]["evidence_sha256"] == [photo, scan], kind
+
+
+async def test_a_nul_in_a_files_name_or_a_listings_parameters_is_refused_naming_it(reporting, make_token):
+    team = await seed_team(reporting, make_token, new_region_id(), size=1)
+    staff, rater = team.members[0], team.rater
+    activity_id = (await submit(reporting, staff, activity(staff))).json()["activity_id"]
+    indicator_id = staff.indicators["count"]
+
+    refusals = [
+        (
+            # By hand: httpx would send the NUL of a file's name as %00.
+            await reporting.client.post(
+                f"/v1/activities/{activity_id}/evidence",
+                content=b'--b0\r\nContent-Disposition: form-data; name="file"; filename="foto\x00.jpg"\r\n'
+                b"Content-Type: image/jpeg\r\n\r\n" + PHOTO + b"\r\n--b0--\r\n",
+                headers=auth(staff.token) | {"Content-Type": "multipart/form-data; boundary=b0"},
+            ),
+            "file.filename",
+        ),
+        (
+            await reporting.client.get(
+                f"/v1/activities?employee_id={staff.employee_id}%00", headers=auth(rater.token)
+            ),
+            "employee_id",
+        ),
+        (
+            await reporting.client.get(
+                f"/v1/activities?indicator_id={indicator_id}%00", headers=auth(staff.token)
+            ),
+            "indicator_id",
+        ),
+        (
+            await reporting.client.get(
+                f"/v1/employees/{staff.employee_id}%00/activities", headers=auth(rater.token)
+            ),
+            "employee_id",
+        ),
+        (
+            await reporting.client.get("/v1/field-visits?employee_id=e%00x", headers=auth(rater.token)),
+            "employee_id",
+        ),
+    ]
+
+    for response, field in refusals:
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert (error["code"], error["field"]) == ("invalid_input", field), response.text
+        assert error["message"] == f"{field}: text must not contain NUL characters"
+        assert error["message_id"] == f"{field}: teks tidak boleh berisi karakter NUL"
+    detail = (await reporting.client.get(f"/v1/activities/{activity_id}", headers=auth(staff.token))).json()
+    assert detail["evidence"] == []

@@ -330,3 +330,23 @@ async def test_shared_evidence_and_system_problems_are_flagged_for_hr_and_audito
     assert all(not e["individual"] for e in diagnosis.json()["employees"])
     ops = await service.client.get("/v1/flags", headers=auth(make_token("ops", region=r)))
     assert ops.status_code == 403
+
+
+async def test_a_nul_in_the_url_is_refused_naming_its_parameter(start_service, make_token):
+    service, region = await seeded(start_service)
+    admin = auth(make_token("region_admin", region=region.id))
+
+    refusals = [
+        (
+            await service.client.get(f"/v1/employees/ani%00/scorecard?period={Q1}", headers=admin),
+            "employee_id",
+        ),
+        (await service.client.get(f"/v1/units/dukcapil%00/dashboard?period={Q1}", headers=admin), "unit_id"),
+        (await service.client.get(f"/v1/units/dukcapil%00/diagnosis?period={Q1}", headers=admin), "unit_id"),
+    ]
+
+    for response, field in refusals:
+        error = response.json()["error"]
+        assert (response.status_code, error["code"], error["field"]) == (422, "invalid_input", field)
+        assert error["message"] == f"{field}: text must not contain NUL characters"
+        assert error["message_id"] == f"{field}: teks tidak boleh berisi karakter NUL"

@@ -13,6 +13,7 @@ from services.reporting.service_layer.schemas import EvidenceRead
 from shared.auth import Principal
 from shared.region_time import shown_in
 from shared.region_zones import region_zone
+from shared.request_values import without_nul_at
 from shared.route_work import Context, RegionSession, RegionWork
 
 Sha256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file, lowercase hex.")]
@@ -40,7 +41,7 @@ async def attach_evidence(
         store=evidence_store(context),
         principal=principal,
         activity_id=activity_id,
-        filename=file.filename,
+        filename=without_nul_at(file.filename, "file", "filename"),
         declared_type=file.content_type,
         data=data,
         max_bytes=settings.evidence_max_bytes,
