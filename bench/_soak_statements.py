@@ -5,11 +5,13 @@ The statements come from ``pg_stat_statements`` (loaded by the soak's own server
 the statements that took the most time, per call and per activity; autovacuum's runs and time by
 table come from ``pg_stat_user_tables``.
 
-``pg_stat_statements`` is also read at every window's end (each statement's time so far, by its id);
-the report lists the stream's costliest statements with their time an activity in each window, and
-every statement's together. A statement whose time an activity grows while the others' stay flat
-is what the later windows' slowdown is made of (a table or index outgrowing the buffer cache, a
-queue's dead entries, a plan gone stale).
+``pg_stat_statements`` is also read at every window's end (each statement's time, calls, shared
+buffers and WAL so far, by its id); the report lists the stream's costliest statements with their
+time an activity in each window, and every statement's together, then their buffers and WAL bytes a
+call in each window: counts that the machine's load does not move, unlike the times. A statement
+whose time an activity grows while the others' stay flat is what the later windows' slowdown is made
+of: with its buffers a call growing, more work (an index a level deeper, a queue's dead entries, a
+plan gone stale); with them flat, waits or caches missed (random keys' pages outgrowing the CPU's).
 """
 
 from __future__ import annotations
@@ -185,30 +187,81 @@ def render_statements(statements: list[Statement], activities: int, sessions: in
 #: How many of the stream's costliest statements are followed window by window.
 WINDOWED_STATEMENTS = 10
 
-#: A window's end: its number, the activities sent in it, and each statement's time so far (ms) by id.
-Snapshot = tuple[int, int, dict[int, float]]
+
+@dataclass
+class Counted:
+    """One statement's counters so far: time (ms), calls, shared buffers used (hit or read) and WAL
+    bytes. Buffers and WAL a call do not depend on the machine's load: a statement whose buffers a
+    call grow with its table does more work, one whose time grows alone waits or misses caches."""
+
+    ms: float = 0.0
+    calls: int = 0
+    buffers: int = 0
+    wal_bytes: int = 0
+
+    def add(self, other: Counted) -> Counted:
+        return Counted(
+            self.ms + other.ms,
+            self.calls + other.calls,
+            self.buffers + other.buffers,
+            self.wal_bytes + other.wal_bytes,
+        )
 
 
-async def statement_times(engine: AsyncEngine) -> dict[int, float]:
-    """Each statement's time so far (execution and planning, ms), by its ``queryid``."""
+#: A window's end: its number, the activities sent in it, and each statement's counters so far by id.
+Snapshot = tuple[int, int, dict[int, Counted]]
+
+
+async def statement_times(engine: AsyncEngine) -> dict[int, Counted]:
+    """Each statement's counters so far (time: execution and planning), by its ``queryid``."""
     async with engine.connect() as connection:
         rows = (
             await connection.execute(
-                text("SELECT queryid, total_exec_time + total_plan_time FROM pg_stat_statements")
+                text(
+                    "SELECT queryid, total_exec_time + total_plan_time, calls, "
+                    "shared_blks_hit + shared_blks_read, wal_bytes FROM pg_stat_statements"
+                )
             )
         ).all()
-    times: dict[int, float] = {}
-    for queryid, total_ms in rows:  # one entry per role and database: summed
-        times[int(queryid or 0)] = times.get(int(queryid or 0), 0.0) + float(total_ms)
-    return times
+    counted: dict[int, Counted] = {}
+    for queryid, total_ms, calls, buffers, wal in rows:  # one entry per role and database: summed
+        key = int(queryid or 0)
+        counted[key] = counted.get(key, Counted()).add(
+            Counted(float(total_ms), int(calls), int(buffers), int(wal))
+        )
+    return counted
+
+
+def _total(counted: dict[int, Counted], queryid: int | None) -> Counted:
+    if queryid is not None:
+        return counted.get(queryid, Counted())
+    every = Counted()
+    for one in counted.values():
+        every = every.add(one)
+    return every
 
 
 def per_window(snapshots: list[Snapshot], queryid: int | None) -> list[float]:
     """A statement's µs an activity in each window (``None``: every statement's together)."""
     figures, before = [], 0.0
-    for _, activities, times in snapshots:
-        now = sum(times.values()) if queryid is None else times.get(queryid, 0.0)
+    for _, activities, counted in snapshots:
+        now = _total(counted, queryid).ms
         figures.append((now - before) * 1000 / activities if activities else math.nan)
+        before = now
+    return figures
+
+
+def per_call_per_window(snapshots: list[Snapshot], queryid: int | None) -> list[tuple[float, float]]:
+    """A statement's shared buffers and WAL bytes a call in each window."""
+    figures, before = [], Counted()
+    for _, _, counted in snapshots:
+        now = _total(counted, queryid)
+        calls = now.calls - before.calls
+        figures.append(
+            ((now.buffers - before.buffers) / calls, (now.wal_bytes - before.wal_bytes) / calls)
+            if calls
+            else (math.nan, math.nan)
+        )
         before = now
     return figures
 
@@ -226,6 +279,21 @@ def render_statement_windows(statements: list[Statement], snapshots: list[Snapsh
     rows = [("all", per_window(snapshots, None))]
     rows += [(s.query, per_window(snapshots, s.queryid)) for s in statements[:WINDOWED_STATEMENTS]]
     for query, figures in rows:
-        label = query if len(query) <= 47 else query[:44] + "..."
-        lines.append(f"{label:<48}" + "".join(f"{figure:>8,.1f}" for figure in figures))
+        lines.append(f"{_label(query)}" + "".join(f"{figure:>8,.1f}" for figure in figures))
+    lines += [
+        "",
+        "the same statements' work a call per window, shared buffers (hit or read) / WAL bytes "
+        "(counts, not times: the same whatever the machine's load):",
+        f"{'statement':<48}" + "".join(f"{number:>12}" for number, _, _ in snapshots),
+    ]
+    for statement in statements[:WINDOWED_STATEMENTS]:
+        cells = (
+            f"{buffers:,.0f}/{wal:,.0f}" if not math.isnan(buffers) else "-"
+            for buffers, wal in per_call_per_window(snapshots, statement.queryid)
+        )
+        lines.append(f"{_label(statement.query)}" + "".join(f"{cell:>12}" for cell in cells))
     return lines
+
+
+def _label(query: str) -> str:
+    return f"{query if len(query) <= 47 else query[:44] + '...':<48}"
