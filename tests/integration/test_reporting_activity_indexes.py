@@ -60,3 +60,23 @@ async def test_the_employee_index_keys_the_region_after_the_time(start_service: 
     columns = await _activity_indexes(start_service, _INDEX_COLUMNS)
     # An employee's rows are all of one region: second, it was compared (equal) at each step.
     assert columns["ix_activities_employee_time"] == ["employee_id", "occurred_at", "region_id"]
+
+
+#: Each index's operator class for each key column, where it is not the type's default.
+_INDEX_CLASSES = text(
+    "SELECT c.relname, array_agg(a.attname || ' ' || o.opcname ORDER BY k.n) FROM pg_index i "
+    "JOIN pg_class c ON c.oid = i.indexrelid "
+    "CROSS JOIN LATERAL unnest(i.indkey::int2[], i.indclass::oid[]) WITH ORDINALITY AS k(attnum, class, n) "
+    "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+    "JOIN pg_opclass o ON o.oid = k.class AND NOT o.opcdefault "
+    "WHERE i.indrelid = 'reporting.activities'::regclass GROUP BY c.relname"
+)
+
+
+async def test_the_ids_read_by_equality_alone_compare_as_bytes(start_service: Any) -> None:
+    classes = await _activity_indexes(start_service, _INDEX_CLASSES)
+    # No collation's look-up a comparison; the key keeps the default class (its order is read).
+    assert classes == {
+        "ix_activities_employee_time": ["employee_id text_pattern_ops", "region_id text_pattern_ops"],
+        "ix_activities_region_time": ["region_id text_pattern_ops"],
+    }

@@ -65,6 +65,10 @@ team_members = Table(
     Index("ix_team_members_supervisor", "region_id", "supervisor_id"),
 )
 
+#: The ids of the activities' indexes read by equality alone, compared as bytes without their
+#: collation's look-ups (``text_pattern_ops``: 2.3% of a batch's write, reporting's 0025).
+_IDS_AS_BYTES = {"employee_id": "text_pattern_ops", "region_id": "text_pattern_ops"}
+
 activities = Table(
     "activities",
     metadata,
@@ -103,9 +107,10 @@ activities = Table(
         "occurred_at",
         "region_id",
         postgresql_with={"deduplicate_items": "off"},
+        postgresql_ops=_IDS_AS_BYTES,
     ),
     # A region's pages by time (ties by id sorted after it): the id made each entry twice as wide (0017).
-    Index("ix_activities_region_time", "region_id", "occurred_at"),
+    Index("ix_activities_region_time", "region_id", "occurred_at", postgresql_ops=_IDS_AS_BYTES),
 )
 
 #: Evidence (bukti dukung) attached to activities; the bytes live in the evidence store under their SHA-256.
