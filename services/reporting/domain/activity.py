@@ -106,9 +106,10 @@ def evidence_may_change(status: ActivityStatus) -> Refusal | None:
     return None
 
 
-# The checks below take their values positionally as well as by name: the batch intake calls them
-# once an item, and each keyword argument of a call costs ~60 instructions (callgrind, session 31).
-def check_not_in_future(at: datetime, now: datetime, clock_skew: timedelta, field: str) -> Refusal | None:
+# The checks below take all but their subject by name: a swap of two of their values (two times, two
+# decimals, the indicator's aggregation and qualitative flag, read from an untyped row) would
+# otherwise pass unnoticed.
+def check_not_in_future(at: datetime, *, now: datetime, clock_skew: timedelta, field: str) -> Refusal | None:
     """Something reported as done cannot lie in the future, beyond the device clock's drift."""
     if at > now + clock_skew:
         return Refusal(
@@ -118,7 +119,7 @@ def check_not_in_future(at: datetime, now: datetime, clock_skew: timedelta, fiel
 
 
 def check_occurrence(
-    occurred_at: datetime, now: datetime, plan_year: int, clock_skew: timedelta, zone: tzinfo
+    occurred_at: datetime, *, now: datetime, plan_year: int, clock_skew: timedelta, zone: tzinfo
 ) -> Refusal | None:
     """An activity happened in the past (give or take the clock skew) and within its plan's year.
 
@@ -130,7 +131,7 @@ def check_occurrence(
     """
     # Compared here; the call (which makes the refusal) only when it refuses: a batch judges 500.
     if occurred_at > now + clock_skew:
-        return check_not_in_future(occurred_at, now, clock_skew, "occurred_at")
+        return check_not_in_future(occurred_at, now=now, clock_skew=clock_skew, field="occurred_at")
     year = occurred_at.year
     # Offsets differ by less than two days, so only a time sent on 1-2 January or 30-31 December
     # can lie in another year in the region's zone: the others skip the conversion (~3,900
@@ -149,11 +150,11 @@ def check_occurrence(
 
 
 def check_quantity(
+    *,
     quantity: Decimal | None,
     denominator: Decimal | None,
     aggregation: str,
     qualitative: bool,
-    *,
     max_quantity: Decimal = MAX_QUANTITY,
 ) -> Refusal | None:
     """The quantity an activity contributes: present unless qualitative, never negative nor absurd."""

@@ -150,12 +150,15 @@ async def write_group(
                 refusal: Refusal | None = UNKNOWN_INDICATOR
             else:
                 # The item's time against the rules' moment in the offset it was sent with, and its
-                # plan's year (read in the region's calendar, ``zone``). Arguments by position: by
-                # keyword, these calls and emit's cost ~725 instructions an item more (callgrind).
+                # plan's year (read in the region's calendar, ``zone``). By name: the indicator's row
+                # is untyped, and two times or two decimals swapped would pass unnoticed.
                 refusal = check_occurrence(
-                    occurred_at, as_sent[1], indicator["year"], clock_skew, zone
+                    occurred_at, now=as_sent[1], plan_year=indicator["year"], clock_skew=clock_skew, zone=zone
                 ) or check_quantity(
-                    sent["quantity"], sent["denominator"], indicator["aggregation"], indicator["qualitative"]
+                    quantity=sent["quantity"],
+                    denominator=sent["denominator"],
+                    aggregation=indicator["aggregation"],
+                    qualitative=indicator["qualitative"],
                 )
             carried = None
             if refusal is None and activity_id not in candidates:

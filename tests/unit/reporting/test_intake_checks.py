@@ -1,0 +1,82 @@
+"""A group's items judged by the rules with each value in its place: the item's time against the
+rules' moment, its quantity against its denominator, the indicator's aggregation and whether it is
+qualitative (the intake reads the last two from an untyped row: a swap would pass type checks)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from services.reporting.adapters.intake_store import IntakeTransaction
+from services.reporting.service_layer.activities import SubmissionRules
+from services.reporting.service_layer.intake import Claim, write_group
+from services.reporting.service_layer.schemas import ActivityCreate
+from shared.auth import Principal
+
+ZONE = ZoneInfo("Asia/Jakarta")
+PHONE = timezone(timedelta(hours=7))
+OCCURRED = (datetime.now(UTC) - timedelta(hours=1)).astimezone(PHONE)
+_ROW = {"employee_id": "e-1", "plan_id": "p-1", "result_id": "r-1", "year": OCCURRED.astimezone(ZONE).year}
+_ROW = _ROW | {"rater_id": "h-1"}
+INDICATORS = {
+    "count": _ROW | {"indicator_id": "count", "aggregation": "sum", "qualitative": False},
+    "note": _ROW | {"indicator_id": "note", "aggregation": "sum", "qualitative": True},
+    "ratio": _ROW | {"indicator_id": "ratio", "aggregation": "ratio", "qualitative": False},
+}
+
+
+class _Transaction:
+    """Inserts every id emitted."""
+
+    def __init__(self) -> None:
+        self.region_id = "checks"
+        self.emitted: list[str] = []
+
+    async def indicators_among(self, indicator_ids: Sequence[str]) -> list[dict[str, Any]]:
+        return [dict(INDICATORS[indicator_id]) for indicator_id in indicator_ids]
+
+    def emit(self, as_text: dict[str, Any], *_: object) -> None:
+        self.emitted.append(as_text["activity_id"])
+
+    async def insert(self, count: int, audit_entries: Sequence[dict[str, Any]], now: datetime) -> set[str]:
+        return set(self.emitted)
+
+    async def activities_among(self, activity_ids: Sequence[str]) -> list[dict[str, Any]]:
+        return []
+
+
+def _item(
+    activity_id: str, indicator_id: str, occurred: datetime = OCCURRED, **numbers: int
+) -> ActivityCreate:
+    sent = {"activity_id": activity_id, "indicator_id": indicator_id, "occurred_at": occurred.isoformat()}
+    return ActivityCreate.model_validate(sent | numbers | {"description": "Melayani warga"})
+
+
+def test_each_items_values_are_judged_in_their_place():
+    principal = Principal("e-1", "checks", frozenset(), "e-1")
+    items = [
+        _item("ratio-below", "ratio", quantity=3, denominator=10),
+        _item("ratio-above", "ratio", quantity=10, denominator=3),
+        _item("count-missing", "count"),
+        _item("note-missing", "note"),
+        _item("count-future", "count", OCCURRED + timedelta(hours=2), quantity=1),
+    ]
+    claim = Claim(principal, "e-1", list(enumerate(items)), None, batch=True)
+
+    transaction = cast("IntakeTransaction", _Transaction())
+    [result] = asyncio.run(write_group(transaction, [claim], SubmissionRules.at_now(300), ZONE))
+
+    verdicts = {
+        outcome.activity_id: outcome.refusal.code if outcome.refusal is not None else outcome.outcome
+        for outcome in result.outcomes
+    }
+    assert verdicts == {
+        "ratio-below": "accepted",
+        "ratio-above": "quantity_above_denominator",
+        "count-missing": "quantity_required",
+        "note-missing": "accepted",
+        "count-future": "in_the_future",
+    }
