@@ -1,0 +1,50 @@
+"""A batch's answer holds each item's outcome in request order, as orjson writes the items' dicts,
+whatever way each item's JSON is made."""
+
+from __future__ import annotations
+
+import orjson
+
+from services.reporting.service_layer.activities import ACTIVITY_ID_TAKEN, UNKNOWN_INDICATOR
+from services.reporting.service_layer.intake import ItemOutcome
+from services.reporting.service_layer.schemas import BatchItemOutcome
+from services.reporting.service_layer.submission_answers import batch_answer
+from shared.i18n import refusal_body
+
+
+def test_each_items_outcome_is_written_as_its_dict():
+    outcomes = [
+        ItemOutcome(0, "accepted-0", "accepted", "submitted"),
+        ItemOutcome(2, "accepted-2", "accepted", "submitted"),
+        ItemOutcome(3, "duplicate-3", "duplicate", "verified"),
+        ItemOutcome(4, "rejected-4", "rejected", refusal=UNKNOWN_INDICATOR),
+        ItemOutcome(5, "taken-5", "taken"),
+        ItemOutcome(6, "accepted-6", "accepted", "submitted"),
+    ]
+    malformed = {1: BatchItemOutcome(index=1, activity_id=None, outcome="rejected", error={"code": "x"})}
+
+    answer = batch_answer(7, outcomes[::-1], malformed)  # in request order, however they come
+
+    def item(
+        index: int, activity_id: str | None, outcome: str, status: str | None = None, error: object = None
+    ) -> dict[str, object]:
+        return {"index": index, "activity_id": activity_id, "outcome": outcome} | {
+            "status": status,
+            "error": error,
+        }
+
+    expected = {
+        "accepted": 3,
+        "duplicates": 1,
+        "rejected": 3,
+        "items": [
+            item(0, "accepted-0", "accepted", "submitted"),
+            item(1, None, "rejected", error={"code": "x"}),
+            item(2, "accepted-2", "accepted", "submitted"),
+            item(3, "duplicate-3", "duplicate", "verified"),
+            item(4, "rejected-4", "rejected", error=refusal_body(UNKNOWN_INDICATOR)),
+            item(5, "taken-5", "rejected", error=refusal_body(ACTIVITY_ID_TAKEN)),
+            item(6, "accepted-6", "accepted", "submitted"),
+        ],
+    }
+    assert answer == orjson.dumps(expected)
