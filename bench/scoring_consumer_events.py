@@ -14,7 +14,7 @@ import asyncio
 import random
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import orjson
@@ -159,7 +159,14 @@ def envelope_value(
     event_id: uuid.UUID | None = None,
     occurred_at: datetime | None = None,
 ) -> bytes:
-    """An event's record value as a service's relay sends it (its envelope's JSON)."""
+    """An event's record value as a service's relay sends it (its envelope's JSON).
+
+    The envelope's moment in UTC, as every service's outbox stamps it (``datetime.now(UTC)``): a
+    consumer reads a time sent at another offset with a zone object of its own, whose every
+    comparison and conversion asks that zone its offset.
+    """
+    if occurred_at is not None:
+        occurred_at = occurred_at.astimezone(UTC)
     envelope = Envelope.wrap(event, producer=producer_name, event_id=event_id, occurred_at=occurred_at)
     return orjson.dumps(envelope.model_dump(mode="json"))
 

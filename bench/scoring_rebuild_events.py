@@ -18,12 +18,12 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 
 from bench._platform import stage
-from shared.contracts import TOPICS, Envelope, Event
+from bench.scoring_consumer_events import envelope_value
+from shared.contracts import TOPICS, Event
 from shared.contracts.planning import (
     EmployeeUpserted,
     IndicatorSnapshot,
@@ -299,9 +299,9 @@ class BatchProducer:
         partitions = list(range(TOPICS[event.topic]))
         partition = self._partitioner(key, partitions, partitions)
         # Ids drawn as the services' outboxes draw them (time-ordered, version 7), in the order written:
-        # random ones would land all over the inbox's index, as no relay's do.
-        envelope = Envelope.wrap(event, producer=producer_name, occurred_at=at, event_id=new_event_id())
-        value = orjson.dumps(envelope.model_dump(mode="json"))
+        # random ones would land all over the inbox's index, as no relay's do. The stream's moment
+        # (in WIB) goes in UTC, as the outboxes stamp it (``envelope_value``).
+        value = envelope_value(event, producer_name, event_id=new_event_id(), occurred_at=at)
         batch = self._batches.get((event.topic, partition))
         if batch is None:
             batch = self._batches[(event.topic, partition)] = self._producer.create_batch()
