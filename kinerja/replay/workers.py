@@ -191,6 +191,7 @@ async def apply_partitions(service: str, partitions: Partitions, group_id: str) 
             top_up=REPLAY_TOP_UP,
             time_to_effect=False,
             sole_reader=True,  # each partition is this worker's alone (``share_by_events``)
+            collect_between_batches=True,  # the process applies nothing else meanwhile
         )
         settle = TANSU_SETTLE_SECONDS if settings.kafka_broker is BrokerKind.TANSU else 0.0
         clock = asyncio.get_running_loop().time
