@@ -17,13 +17,15 @@ from shared.messaging.consumer.dead_letters import DeadLetterReason
 EventType = TypeVar("EventType", bound=Event)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(slots=True)
 class ConsumedEvent:
     """A decoded event with where it came from (one made for every record).
 
     Not frozen: a frozen dataclass sets each field through ``object.__setattr__`` (bench/README.md,
     session 22); made with slots, it costs what a plain class with slots and its own ``__init__``
-    did: 3,433 instructions to make, ``HandlerScope`` 1,682 (callgrind, session 23).
+    did: 3,433 instructions to make, ``HandlerScope`` 1,682 (callgrind, session 23). The decoder
+    makes it by position: with keywords (it was ``kw_only``) its ``__init__`` cost ~1,300
+    instructions more (a replay worker's 150.2k an event -> 148.8k; callgrind, session 33).
     """
 
     envelope: EnvelopeHead
@@ -72,11 +74,11 @@ class EventDecoder:
         except ValidationError:
             return decode(record, self._handled)
         if not isinstance(envelope, TypedEnvelope):
-            return ConsumedEvent(envelope=envelope, event=None, record=record)
+            return ConsumedEvent(envelope, None, record)
         event: Event = envelope.payload
         if event.region_id != envelope.region_id:
             return DeadLetterReason.INVALID_PAYLOAD, "payload region differs from the envelope's region"
-        return ConsumedEvent(envelope=envelope, event=event, record=record)
+        return ConsumedEvent(envelope, event, record)
 
 
 #: Types spelt at run time (an event type's name, its class): what mypy cannot check statically.
