@@ -94,7 +94,7 @@ def _reason_json(reason: ProposalReason) -> str:
     )
     found = _REASONS.get(key)
     if found is None:
-        found = _REASONS.keep(key, json.dumps(_reason_values(reason), separators=(",", ":")))
+        found = _REASONS.keep(key, _written_reason(reason))
     return found
 
 
@@ -102,30 +102,48 @@ def _reason_json(reason: ProposalReason) -> str:
 _REASONS: Memo[tuple[Any, ...], str] = Memo(8_192)
 
 
-def _reason_values(reason: ProposalReason) -> dict[str, Any]:
+def _written_reason(reason: ProposalReason) -> str:
+    """What ``json.dumps`` wrote of the reason's fields (``code``, ``required``, ``actual``,
+    ``satisfied``, ``message_en``, ``message_id``; separators without spaces, ASCII), written from
+    its parts: the worded messages' JSON is remembered, and only the numbers are new. A rebuild's
+    summaries reach ~25,000 achievements, each a new reason, and ``json.dumps`` of its dict
+    (a new encoder each call) was half of making one."""
     message_en, message_id = _messages(reason.explanation)
-    return {
-        "code": reason.code.value,
-        "required": None if reason.required is None else str(to_decimal(reason.required)),
-        "actual": None if reason.actual is None else str(to_decimal(reason.actual)),
-        "satisfied": reason.satisfied,
-        "message_en": message_en,
-        "message_id": message_id,
-    }
+    satisfied = "true" if reason.satisfied else "false"
+    return (
+        f'{{"code":{_json_text(reason.code.value)},"required":{_json_decimal(reason.required)},'
+        f'"actual":{_json_decimal(reason.actual)},"satisfied":{satisfied},'
+        f'"message_en":{message_en},"message_id":{message_id}}}'
+    )
 
 
-#: Proposal reasons already worded, by their text and parameters.
+def _json_decimal(value: Fraction | None) -> str:
+    """A number of a reason as its JSON: the rounded decimal's text, or null."""
+    return "null" if value is None else f'"{to_decimal(value)}"'
+
+
+@cache
+def _json_text(text: str) -> str:
+    """A code as its JSON string (ASCII), made once a code."""
+    return json.dumps(text)
+
+
+#: Proposal reasons already worded (each message as its JSON string, ASCII), by their text and
+#: parameters.
 _WORDED: Memo[tuple[str, tuple[tuple[str, object], ...]], tuple[str, str]] = Memo(4096)
 
 
 def _messages(phrase: Phrase) -> tuple[str, str]:
-    """A phrase in both languages, remembered: every summary refresh words its proposal's reasons,
-    whose numbers are shown with two decimals, so the same few texts come again and again. Keyed
-    by the phrase as it was built (its message stays a literal where it is made, for extraction)."""
+    """A phrase in both languages as JSON strings, remembered: every summary refresh words its
+    proposal's reasons, whose numbers are shown with two decimals, so the same few texts come
+    again and again. Keyed by the phrase as it was built (its message stays a literal where it is
+    made, for extraction)."""
     key = (phrase.message, tuple(phrase.params.items()))
     worded = _WORDED.get(key)
     if worded is None:
-        worded = _WORDED.keep(key, (phrase_message(phrase, "en"), phrase_message(phrase, "id")))
+        worded = _WORDED.keep(
+            key, (json.dumps(phrase_message(phrase, "en")), json.dumps(phrase_message(phrase, "id")))
+        )
     return worded
 
 
