@@ -10,7 +10,6 @@ they have. A second ``make up`` finds the regions already there and leaves them 
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ import httpx
 from shared.auth import Role, mint_dev_token
 from shared.region_time import region_now
 from shared.settings import ServiceSettings
+from shared.time_ordered_ids import uuid7
 
 REGIONS = {
     "belawan": ("Kecamatan Belawan", "Asia/Jakarta"),
@@ -279,7 +279,7 @@ def _seed_feedback_and_reporting(
                 as_staff = token([Role.EMPLOYEE], seed.region, staff.employee_id)
                 for hours_ago in range(1, ACTIVITIES_PER_STAFF + 1):
                     activity = {
-                        "activity_id": f"demo-{uuid.uuid4().hex[:16]}",
+                        "activity_id": f"demo-{uuid7().hex}",
                         "indicator_id": staff.indicator_id,
                         "occurred_at": _earlier_this_year(
                             timedelta(minutes=10 * hours_ago), seed.timezone

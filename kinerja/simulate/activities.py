@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import random
 import time
-import uuid
 from collections import deque
 from collections.abc import Awaitable, Mapping
 from datetime import datetime, timedelta
@@ -26,6 +25,7 @@ from kinerja.simulate.pacing import closed_loop, open_loop
 from kinerja.simulate.population import SETUP_CONCURRENCY, Population, SimulatedEmployee
 from kinerja.simulate.progress import NoProgress, Progress
 from shared.region_time import region_now
+from shared.time_ordered_ids import uuid7
 
 #: What people of each job type report in a day: (description templates, typical quantity range, obstacles).
 ACTIVITY_TEMPLATES: dict[str, tuple[tuple[str, ...], tuple[int, int], tuple[str, ...]]] = {
@@ -87,7 +87,7 @@ class ActivityFactory:
         occurred = max(now - timedelta(minutes=pick.randint(1, 8 * 60)), start_of_year)
         latitude, longitude = REGION_CENTRES.get(employee.region_key, (-6.2, 106.8))
         body: dict[str, Any] = {
-            "activity_id": uuid.uuid4().hex,
+            "activity_id": uuid7().hex,
             "indicator_id": employee.indicator_id,
             "occurred_at": occurred.isoformat(),
             "quantity": pick.randint(low, high),

@@ -217,6 +217,14 @@ async def test_reports_made_offline_survive_closing_the_app_and_sync_once(
         "Menerbitkan 3 KTP-el di loket",
     ]
     assert sum(len(a["evidence"]) for a in activities) == 1
+    # The app mints time-ordered ids (UUIDv7): later reports sort later, as the servers' indexes like.
+    minted = {a["description"]: uuid.UUID(a["activity_id"]) for a in activities}
+    assert {m.version for m in minted.values()} == {7}
+    assert (
+        minted["Menerbitkan 3 KTP-el di loket"]
+        < minted["Menerbitkan 2 KTP-el untuk warga lansia"]
+        < minted["Menerbitkan 1 KTP-el pengganti"]
+    )
     [with_photo] = [a for a in activities if a["evidence"]]
     assert with_photo["evidence"][0]["content_type"] == "image/jpeg"  # shrunk on the phone with a canvas
 

@@ -52,6 +52,8 @@ async def test_without_javascript_a_report_is_sent_once_with_its_photo(staff_web
     assert 'accept="image/*" capture' in page.text
     assert "KTP-el diterbitkan (dokumen)" in page.text
     fields = form_fields(page.text)
+    # Time-ordered (UUIDv7): the activities' indexes take it at their end (a random id costs a page).
+    assert uuid.UUID(fields["activity_id"]).version == 7
     typed = {
         "csrf_token": fields["csrf_token"],
         "activity_id": fields["activity_id"],

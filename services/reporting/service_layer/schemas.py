@@ -30,7 +30,8 @@ class ActivityCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     activity_id: str = Field(
-        pattern=_CLIENT_ID, description="Client-generated id (e.g. a UUID): a retry never duplicates."
+        pattern=_CLIENT_ID,
+        description="Client-generated id (a time-ordered UUIDv7 recommended): a retry never duplicates.",
     )
     indicator_id: str = Field(max_length=64, description="An indicator (IKI) of your approved plan (SKP).")
     occurred_at: BoundedInstant = Field(

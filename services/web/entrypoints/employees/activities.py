@@ -10,7 +10,6 @@ reporting directly, with an id it generated when it drew the form.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -33,6 +32,7 @@ from services.web.entrypoints.employees.common import (
 )
 from services.web.i18n import Formatter
 from shared.region_time import region_now
+from shared.time_ordered_ids import uuid7
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
@@ -78,7 +78,7 @@ async def _page(
             ],
             "recent": recent["items"],
             # The form's own id and moment: a resent form is the same report (a duplicate, not a second).
-            "values": values or {"activity_id": uuid.uuid4().hex, "occurred_at": _now(timezone_of(region))},
+            "values": values or {"activity_id": uuid7().hex, "occurred_at": _now(timezone_of(region))},
             "errors": errors or {},
             "sent": request.query_params.get("terkirim"),
         },

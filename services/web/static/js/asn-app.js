@@ -25,6 +25,26 @@
   var csrfField = form.querySelector("input[name=csrf_token]");
   if (csrfField) { Queue.setMeta("csrf", csrfField.value); }
 
+  /* A time-ordered UUIDv7 (RFC 9562): the millisecond (48 bits), version 7, the variant, random bits.
+     Reporting, scoring and feedback key their activities on it: ids that grow with time are added at
+     the end of those indexes, where random ones cost a page write each (session 33). */
+  function timeOrderedId() {
+    var bytes = new Uint8Array(16);
+    if (window.crypto && crypto.getRandomValues) {
+      crypto.getRandomValues(bytes);
+    } else {  // very old browsers: the id only has to be unique to this employee's reports
+      for (var r = 0; r < 16; r++) { bytes[r] = Math.floor(Math.random() * 256); }
+    }
+    var ms = Date.now();
+    for (var i = 5; i >= 0; i--) { bytes[i] = ms % 256; ms = Math.floor(ms / 256); }
+    bytes[6] = (bytes[6] & 0x0f) | 0x70;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = "";
+    for (var b = 0; b < 16; b++) { hex += (bytes[b] + 256).toString(16).slice(1); }
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" +
+      hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   /* The moment on the phone's clock with its UTC offset, as reporting asks. */
   function localIso(d) {
@@ -166,7 +186,7 @@
     if (Object.keys(errors).length) { release(); return; }
     busy = true;
     var item = {
-      activity_id: (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(36).slice(2)),
+      activity_id: timeOrderedId(),
       indicator_id: indicator.value,
       occurred_at: localIso(new Date()),
       description: note
