@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from services.reporting.adapters.live_feed import FEED_EVENT_ID
 from shared.dates import BoundedInstant
@@ -17,6 +17,23 @@ ActivityStatusName = Literal["submitted", "verified", "rejected"]
 
 _CLIENT_ID = r"^[A-Za-z0-9_-]{8,64}$"
 _STORED_PLACES = Decimal("0.0001")
+_WHOLE = Decimal(1)
+
+
+def plain_quantity(quantity: Decimal | None) -> Decimal | None:
+    """The quantity as sent, but never written with an exponent: the text ``"1e3"`` made
+    ``Decimal('1E+3')``, which the live feed, the event and the stored row's text showed as
+    ``1E+3``; it is ``1000``. A zero of more than six places (``"0.0000000"``, written ``0E-7``)
+    keeps the four places the database stores. Any other keeps its digits (``1.50`` stays ``1.50``).
+    """
+    if quantity is None or "E" not in str(quantity):
+        return quantity
+    # Written with an exponent below zero, only a zero passes the field's places (four at most).
+    return quantity.quantize(_STORED_PLACES if quantity.adjusted() < 0 else _WHOLE)
+
+
+#: A quantity or a denominator: a decimal never written with an exponent (``plain_quantity``).
+Quantity = Annotated[Decimal | None, AfterValidator(plain_quantity)]
 
 
 def _quantity_field(description: str) -> Decimal | None:
@@ -37,8 +54,8 @@ class ActivityCreate(BaseModel):
     occurred_at: BoundedInstant = Field(
         description="When it happened, with the device's UTC offset (kept, and shown again as sent)."
     )
-    quantity: Decimal | None = _quantity_field("What it contributes to the indicator (omit if qualitative).")
-    denominator: Decimal | None = _quantity_field("For ratio indicators: the base count.")
+    quantity: Quantity = _quantity_field("What it contributes to the indicator (omit if qualitative).")
+    denominator: Quantity = _quantity_field("For ratio indicators: the base count.")
     description: str = Field(
         min_length=3, max_length=4000, description="What was done (or a qualitative note)."
     )
@@ -64,8 +81,8 @@ class ActivityCorrection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     occurred_at: BoundedInstant
-    quantity: Decimal | None = _quantity_field("Corrected contribution.")
-    denominator: Decimal | None = _quantity_field("For ratio indicators: the base count.")
+    quantity: Quantity = _quantity_field("Corrected contribution.")
+    denominator: Quantity = _quantity_field("For ratio indicators: the base count.")
     description: str = Field(min_length=3, max_length=4000)
     obstacles: str | None = Field(default=None, max_length=4000)
     latitude: Decimal | None = Field(default=None, ge=-90, le=90, decimal_places=6)
