@@ -85,6 +85,9 @@ def _assert_both_read_alike(item: bytes) -> None:
     "number",
     [
         "5",
+        "0",
+        "1023",
+        "1024",
         "5.0",
         "5.10",
         "-0.0",
