@@ -25,8 +25,10 @@ _counter = 0
 def uuid7() -> uuid.UUID:
     """A new UUIDv7: 48-bit Unix time in ms, version 7, the variant, then random bits.
 
-    Monotonic within this process (RFC 9562 §6.2, method 1): within one millisecond, or when the
-    clock steps back, the id is the previous one plus one, so ids sort in the order minted.
+    Monotonic within this process (RFC 9562 §6.2, method 2): within one millisecond, or when the
+    clock steps back, the id is the previous one plus a random step of 1 to 2**32, so ids sort in
+    the order minted and one id handed out (the web's form) does not tell the next one: guessed, it
+    could be submitted first and refuse someone else's report as "id taken".
     """
     global _last_ms, _counter
     with _lock:
@@ -35,7 +37,7 @@ def uuid7() -> uuid.UUID:
             _last_ms = now_ms
             _counter = int.from_bytes(os.urandom(10)) >> (80 - _COUNTER_BITS + 1)
         else:
-            _counter += 1
+            _counter += 1 + int.from_bytes(os.urandom(4))
             if _counter >> _COUNTER_BITS:  # never in practice: borrow the next millisecond
                 _last_ms += 1
                 _counter = 0

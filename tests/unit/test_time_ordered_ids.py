@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 import uuid
@@ -32,6 +33,13 @@ def test_ids_sort_in_the_order_minted_within_one_millisecond() -> None:
     assert len(set(minted)) == 1000
     assert {m.int >> 80 for m in minted} == {1_765_000_000_000}
     assert all(m.version == 7 and m.variant == uuid.RFC_4122 for m in minted)
+
+
+def test_an_id_does_not_tell_the_next_one_of_its_millisecond() -> None:
+    with _fresh(), mock.patch("shared.time_ordered_ids.time.time_ns", return_value=1_765_000_000_000_000_000):
+        minted = [uuid7().int for _ in range(100)]
+    steps = {later - earlier for earlier, later in itertools.pairwise(minted)}
+    assert steps != {1}
 
 
 def test_ids_sort_across_milliseconds_and_when_the_clock_steps_back() -> None:
