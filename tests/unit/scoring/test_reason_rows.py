@@ -5,6 +5,8 @@ from fractions import Fraction
 
 from services.scoring.domain.rating import ProposalReason, ReasonCode
 from services.scoring.service_layer.views.summaries import _reason_json
+from services.scoring.service_layer.views.values import to_decimal
+from shared.i18n import phrase_message
 
 
 def test_a_remembered_reason_is_the_json_it_was() -> None:
@@ -23,3 +25,21 @@ def test_a_remembered_reason_is_the_json_it_was() -> None:
     assert _reason_json(same) is first
     other = _reason_json(ProposalReason(ReasonCode.MEETS_ACHIEVEMENT, Fraction(9, 10), Fraction(1, 2), False))
     assert json.loads(other)["actual"] == "0.5000"
+
+
+def test_a_reason_is_written_as_json_dumps_wrote_it() -> None:
+    # The row's text is compared when a summary is stored again: the same reason must keep its bytes.
+    for code in ReasonCode:
+        for required, actual in ((None, None), (Fraction(9, 10), Fraction(1, 3)), (Fraction(1), None)):
+            for satisfied in (True, False):
+                reason = ProposalReason(code, required, actual, satisfied)
+                message_en, message_id = (phrase_message(reason.explanation, lang) for lang in ("en", "id"))
+                expected = {
+                    "code": code.value,
+                    "required": None if required is None else str(to_decimal(required)),
+                    "actual": None if actual is None else str(to_decimal(actual)),
+                    "satisfied": satisfied,
+                    "message_en": message_en,
+                    "message_id": message_id,
+                }
+                assert _reason_json(reason) == json.dumps(expected, separators=(",", ":"))
