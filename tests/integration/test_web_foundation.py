@@ -154,3 +154,24 @@ async def test_production_has_no_demo_sign_in(web_stack, data_dir) -> None:
     finally:
         await client.aclose()
         await web.redis.aclose()
+
+
+async def test_a_nul_in_a_pages_address_gets_the_not_found_page_not_an_error(web_stack) -> None:
+    # A NUL (%00) cannot be typed into a page nor stored: every route refuses it at the URL
+    # (shared.request_values), and the web answers as for any other mangled address, with the page
+    # that says there is nothing here, even where the value is a form's field.
+    region = (await web_stack.create_region())["region_id"]
+    browser = web_stack.browser()
+    for address in (
+        "/transparansi/%00",
+        f"/transparansi/{region}?periode=2026%00",
+        "/skm?region=%00",
+        f"/skm?region={region}&unit=%00",
+        "/poster/%00/x",
+        "/bahasa/%00",
+        f"/pengaduan/lacak?region={region}&kode=%00",
+        f"/pengaduan/lacak?region={region}&%00=1",
+    ):
+        page = await browser.get(address)
+        assert page.status_code == 404, address
+        assert "Halaman tidak ditemukan" in page.text, address
