@@ -10,7 +10,7 @@ dozens of activities, so a group of submissions is written with as few as possib
 3. the activities, their outbox events and the audit entries in one statement (events only for
    rows really inserted, in the order given, an employee's in one outbox row; an entry only if one
    of its activities was inserted), answering with the ids inserted (or, for a group tried
-   plainly, which inserts all or none, with their count);
+   plainly, which inserts all or none, counting them in its command tag);
 4. ``COMMIT``.
 
 The connection comes from the service's SQLAlchemy pool (so it is sized and closed with the rest),
@@ -205,14 +205,15 @@ class IntakeTransaction:
             self._plainly = False
             probed = " ".join(f"{ids[0]} {ids[-1]}" for ids, _ in events.values())
             try:
-                written = await self._driver.fetchval(self._insert_new, *arguments, probed)
+                status = await self._driver.execute(self._insert_new, *arguments, probed)
             except UniqueViolationError as exc:
                 if exc.constraint_name != PRIMARY_KEY:
                     raise
                 await self._driver.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
             else:
-                # All or none: answered with their count, not their ids (500 rows a batch for the
-                # database to send and the driver to read, one by one).
+                # All or none: counted by the command tag (``INSERT 0 <rows>``), not answered with
+                # their ids (500 rows a batch for the database to send and the driver to read).
+                written = int(status.rpartition(" ")[2])
                 if written == count:
                     return set(itertools.chain.from_iterable(ids for ids, _ in events.values()))
                 if written:
