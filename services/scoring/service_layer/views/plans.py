@@ -202,7 +202,7 @@ _Made = tuple[tuple[PlannedResult, ...], dict[str, Indicator]]
 class _Plan:
     """One plan's rows as values, with what was made of them for each period asked for."""
 
-    __slots__ = ("by_targets", "periods", "values")
+    __slots__ = ("by_targets", "periods", "targeted", "values")
 
     def __init__(self, values: tuple[tuple[Any, ...], ...]) -> None:
         self.values = values
@@ -210,13 +210,17 @@ class _Plan:
         self.periods: dict[str, _Made] = {}
         #: The same, by the rows' targets for a period: only the targets differ between periods.
         self.by_targets: dict[tuple[tuple[int, int] | None, ...], _Made] = {}
+        #: Each row's aggregation, annual target and split (``_targeted``), read once a plan.
+        self.targeted: tuple[_Targeted, ...] | None = None
 
     def made(self, rows: Sequence[Any], period: Period) -> _Made:
         found = self.periods.get(period.key)
         if found is None:
             # A plan without a split, or split evenly, targets each quarter alike: its quarters'
             # results are made once (a replay makes each plan for the year's quarters and the year).
-            targets = _targets_of(rows, period)
+            if self.targeted is None:
+                self.targeted = _targeted(rows)
+            targets = _targets_of(self.targeted, period)
             found = self.by_targets.get(targets)
             if found is None:
                 structure = plan_structure(rows, period)
@@ -228,17 +232,26 @@ class _Plan:
         return found
 
 
-def _targets_of(rows: Sequence[Any], period: Period) -> tuple[tuple[int, int] | None, ...]:
+#: What a plan indicator's target in any period is made of: its aggregation, annual target and split.
+_Targeted = tuple[Aggregation, Fraction | None, Mapping[str, Fraction]]
+
+
+def _targeted(rows: Sequence[Any]) -> tuple[_Targeted, ...]:
+    """Each row's aggregation, annual target and split (``indicator_of``'s), which do not depend on
+    the period: read once a plan, not for each of its periods (a replay asks the year's quarters
+    and the year)."""
+    return tuple(
+        (Aggregation(row.aggregation.upper()), to_fraction(row.target), _split_of(row.period_targets))
+        for row in rows
+    )
+
+
+def _targets_of(targeted: tuple[_Targeted, ...], period: Period) -> tuple[tuple[int, int] | None, ...]:
     """Each row's target for the period (``indicator_of``'s), by its integers: a ``Fraction``'s
     hash takes a modular inverse."""
     targets: list[tuple[int, int] | None] = []
-    for row in rows:
-        value = period_target(
-            Aggregation(row.aggregation.upper()),
-            to_fraction(row.target),
-            _split_of(row.period_targets),
-            period,
-        )
+    for aggregation, annual, split in targeted:
+        value = period_target(aggregation, annual, split, period)
         targets.append(None if value is None else (value.numerator, value.denominator))
     return tuple(targets)
 
