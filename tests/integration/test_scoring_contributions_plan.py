@@ -1,4 +1,5 @@
-"""A batch's activities are looked up by the primary key even while contributions is near-empty.
+"""A batch's activities are looked up by the primary key even while contributions is near-empty,
+and the key leads by the activity's id (migration 0021).
 
 A new deployment prepares the consumer's statements on empty tables, and PostgreSQL keeps a generic
 plan made then until the table's first analyze. An index led by the region alone cost the same
@@ -46,3 +47,20 @@ async def test_the_look_up_uses_the_primary_key_on_an_empty_table(start_service:
     scans = index_scans((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
     assert len(scans) == 1, scans
     assert "activity_id" in scans[0].get("Index Cond", ""), scans[0]
+
+
+#: The primary key's columns, in order.
+_KEY_COLUMNS = text(
+    "SELECT array_agg(a.attname ORDER BY k.n) FROM pg_index i "
+    "CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n) "
+    "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+    "WHERE i.indrelid = 'scoring.contributions'::regclass AND i.indisprimary"
+)
+
+
+async def test_the_key_leads_by_the_activity_id(start_service: Any) -> None:
+    scoring = await start_service("scoring")
+    async with scoring.context.engine.connect() as connection:
+        columns = await connection.scalar(_KEY_COLUMNS)
+    # The id settles a comparison alone (migration 0021); the region is read between equal ids only.
+    assert list(columns) == ["activity_id", "region_id"]

@@ -46,7 +46,9 @@ contributions = Table(
     # employee: an index led by the region alone beat the primary key in look-ups planned on the
     # empty table (migration 0011).
     Index("ix_contributions_employee", "employee_id", "region_id", "indicator_id", "year", "period"),
-    PrimaryKeyConstraint("region_id", "activity_id", name="pk_contributions"),
+    # The id leads: it settles a comparison alone, where the region first was equal at each step and
+    # the id behind it was located afresh each time (0021). Unique per region, as ever.
+    PrimaryKeyConstraint("activity_id", "region_id", name="pk_contributions"),
 )
 
 field_visits = Table(
