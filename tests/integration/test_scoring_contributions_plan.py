@@ -1,5 +1,6 @@
 """A batch's activities are looked up by the primary key even while contributions is near-empty,
-and the key leads by the activity's id (migration 0021).
+and the key leads by the activity's id (migration 0021); the employee index is read by equality
+only, its ids compared as bytes and the region last (0022).
 
 A new deployment prepares the consumer's statements on empty tables, and PostgreSQL keeps a generic
 plan made then until the table's first analyze. An index led by the region alone cost the same
@@ -64,3 +65,29 @@ async def test_the_key_leads_by_the_activity_id(start_service: Any) -> None:
         columns = await connection.scalar(_KEY_COLUMNS)
     # The id settles a comparison alone (migration 0021); the region is read between equal ids only.
     assert list(columns) == ["activity_id", "region_id"]
+
+
+#: The employee index's key columns, each with its operator class where it is not the type's default.
+_EMPLOYEE_INDEX = text(
+    "SELECT array_agg(a.attname || coalesce(' ' || o.opcname, '') ORDER BY k.n) FROM pg_index i "
+    "JOIN pg_class c ON c.oid = i.indexrelid "
+    "CROSS JOIN LATERAL unnest(i.indkey::int2[], i.indclass::oid[]) WITH ORDINALITY AS k(attnum, class, n) "
+    "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+    "LEFT JOIN pg_opclass o ON o.oid = k.class AND NOT o.opcdefault "
+    "WHERE i.indrelid = 'scoring.contributions'::regclass AND c.relname = 'ix_contributions_employee'"
+)
+
+
+async def test_the_employee_index_compares_ids_as_bytes_and_the_region_last(start_service: Any) -> None:
+    scoring = await start_service("scoring")
+    async with scoring.context.engine.connect() as connection:
+        columns = await connection.scalar(_EMPLOYEE_INDEX)
+    # Read by equality only; a rebuild builds it after applying the events, and its sort compared
+    # the (equal) region and the ids through the collation at every tie (migration 0022).
+    assert list(columns) == [
+        "employee_id text_pattern_ops",
+        "indicator_id text_pattern_ops",
+        "year",
+        "period text_pattern_ops",
+        "region_id text_pattern_ops",
+    ]

@@ -44,8 +44,22 @@ contributions = Table(
     *stamps(),
     # One index for the totals by period and by year and the scorecard's activities, led by the
     # employee: an index led by the region alone beat the primary key in look-ups planned on the
-    # empty table (migration 0011).
-    Index("ix_contributions_employee", "employee_id", "region_id", "indicator_id", "year", "period"),
+    # empty table (migration 0011). Read by equality only: the region (one an employee) last and
+    # the ids compared as bytes, so that a rebuild's build of it sorts cheaper (0022).
+    Index(
+        "ix_contributions_employee",
+        "employee_id",
+        "indicator_id",
+        "year",
+        "period",
+        "region_id",
+        postgresql_ops={
+            "employee_id": "text_pattern_ops",
+            "indicator_id": "text_pattern_ops",
+            "period": "text_pattern_ops",
+            "region_id": "text_pattern_ops",
+        },
+    ),
     # The id leads: it settles a comparison alone, where the region first was equal at each step and
     # the id behind it was located afresh each time (0021). Unique per region, as ever.
     PrimaryKeyConstraint("activity_id", "region_id", name="pk_contributions"),
