@@ -35,6 +35,7 @@ from shared.contracts.planning import (
 from shared.contracts.reporting import ActivityCorrected, ActivityRejected, ActivityReported, ActivityVerified
 from shared.outbox import new_event_id
 from shared.region_time import region_now
+from shared.time_ordered_ids import uuid7
 
 REGIONS = (
     ("rb-medan", "Kota Medan", "Asia/Jakarta", "quarterly"),
@@ -213,7 +214,9 @@ def activity_stream(
             break
         person = rng.choice(people)
         result_id, indicator_id, aggregation = rng.choice(person.indicators)
-        activity_id = uuid.uuid4().hex
+        # Minted as every client of ours mints an activity's id (field app, web form, simulator:
+        # ``uuid7().hex``, time-ordered): random ones landed all over scoring's primary key.
+        activity_id = uuid7().hex
         quantity = (
             Decimal(rng.randint(1, 30)) if aggregation in ("sum", "ratio") else Decimal(rng.randint(50, 100))
         )
