@@ -1,6 +1,7 @@
 """A batch's activities are looked up by the primary key even while contributions is near-empty,
 and the key leads by the activity's id (migration 0021); the employee index is read by equality
-only, its ids compared as bytes and the region last (0022).
+only, its ids compared as bytes and the region last (0022); evidence claims keep their key alone
+(0023).
 
 A new deployment prepares the consumer's statements on empty tables, and PostgreSQL keeps a generic
 plan made then until the table's first analyze. An index led by the region alone cost the same
@@ -91,3 +92,18 @@ async def test_the_employee_index_compares_ids_as_bytes_and_the_region_last(star
         "period text_pattern_ops",
         "region_id text_pattern_ops",
     ]
+
+
+async def test_evidence_claims_are_read_by_their_key_alone(start_service: Any) -> None:
+    scoring = await start_service("scoring")
+    async with scoring.context.engine.connect() as connection:
+        names = await connection.scalar(
+            text(
+                "SELECT array_agg(c.relname ORDER BY c.relname) FROM pg_index i "
+                "JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE i.indrelid = 'scoring.evidence_claims'::regclass"
+            )
+        )
+    # The key (region_id, sha256, activity_id) serves the look-up by region and file; an index of
+    # those two alone was a second random entry for each claim (migration 0023).
+    assert list(names) == ["pk_evidence_claims"]

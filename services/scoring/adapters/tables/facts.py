@@ -121,6 +121,7 @@ evidence_claims = Table(
     Column("activity_id", String(64), nullable=False),
     Column("region_id", String(64), nullable=False),
     Column("employee_id", String(64), nullable=False),
+    # Its claims on a batch's files are read by the key's first two columns (0023 dropped the index
+    # of those two alone: a second random entry a claim).
     PrimaryKeyConstraint("region_id", "sha256", "activity_id", name="pk_evidence_claims"),
-    Index("ix_evidence_claims_region_id_sha256", "region_id", "sha256"),
 )
