@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+import uuid
 from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from functools import reduce
@@ -17,14 +18,12 @@ from shared.messaging.consumer.dead_letters import DeadLetterReason
 EventType = TypeVar("EventType", bound=Event)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class ConsumedEvent:
     """A decoded event with where it came from (one made for every record).
 
     Not frozen: a frozen dataclass sets each field through ``object.__setattr__`` (bench/README.md,
-    session 22); made with slots, it costs what a plain class with slots and its own ``__init__``
-    did: 3,433 instructions to make, ``HandlerScope`` 1,682 (callgrind, session 23). The decoder
-    makes it by position: with keywords (it was ``kw_only``) its ``__init__`` cost ~1,300
+    session 22). Made by position: with keywords (it was ``kw_only``) its ``__init__`` cost ~1,300
     instructions more (a replay worker's 150.2k an event -> 148.8k; callgrind, session 33).
     """
 
@@ -32,6 +31,26 @@ class ConsumedEvent:
     #: None: another consumer's event on a shared topic, skipped.
     event: Event | None
     record: ConsumerRecord[bytes, bytes]
+    #: The envelope's fields the runner and the inbox read, read once here from the envelope's
+    #: ``__dict__``: a pydantic model's field read by name goes through its class's ``__getattr__``
+    #: hook, which keeps CPython from specializing it (~390 instructions a read, ~150 a key of the
+    #: dict, ~30 a slot), and they read these seven times an event.
+    event_id: uuid.UUID
+    type: str
+    region_id: str
+    correlation_id: str | None
+
+    def __init__(
+        self, envelope: EnvelopeHead, event: Event | None, record: ConsumerRecord[bytes, bytes]
+    ) -> None:
+        self.envelope = envelope
+        self.event = event
+        self.record = record
+        head = envelope.__dict__
+        self.event_id = head["event_id"]
+        self.type = head["type"]
+        self.region_id = head["region_id"]
+        self.correlation_id = head["correlation_id"]
 
 
 class TypedEnvelope(EnvelopeHead, Generic[EventType]):
@@ -76,9 +95,10 @@ class EventDecoder:
         if not isinstance(envelope, TypedEnvelope):
             return ConsumedEvent(envelope, None, record)
         event: Event = envelope.payload
-        if event.region_id != envelope.region_id:
+        consumed = ConsumedEvent(envelope, event, record)
+        if event.region_id != consumed.region_id:
             return DeadLetterReason.INVALID_PAYLOAD, "payload region differs from the envelope's region"
-        return ConsumedEvent(envelope, event, record)
+        return consumed
 
 
 #: Types spelt at run time (an event type's name, its class): what mypy cannot check statically.

@@ -60,7 +60,7 @@ class Inbox:
         each event up and takes it out (1.3 µs an event, against 0.3 for integers).
         """
         # The first delivery's position wins for in-batch duplicates.
-        firsts = {item.envelope.event_id.int: item for item in reversed(items)}
+        firsts = {item.event_id.int: item for item in reversed(items)}
         if self._mostly_new:
             try:
                 # In a savepoint, so that a refusal leaves the batch's transaction usable.
@@ -73,7 +73,7 @@ class Inbox:
             "rows": json_rows(
                 (
                     {
-                        "event_id": item.envelope.event_id,
+                        "event_id": item.event_id,
                         "topic": item.record.topic,
                         "partition": item.record.partition,
                         "offset": item.record.offset,
@@ -99,7 +99,7 @@ class Inbox:
         await driver.copy_records_to_table(
             self._processed.name,
             records=[
-                (item.envelope.event_id, item.record.topic, item.record.partition, item.record.offset)
+                (item.event_id, item.record.topic, item.record.partition, item.record.offset)
                 for item in items
             ],
             columns=_PROCESSED_COLUMNS,
@@ -110,7 +110,7 @@ class Inbox:
         inserted = await session.execute(
             insert(self._processed)
             .values(
-                event_id=item.envelope.event_id,
+                event_id=item.event_id,
                 topic=item.record.topic,
                 partition=item.record.partition,
                 offset=item.record.offset,

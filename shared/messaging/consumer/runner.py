@@ -51,7 +51,7 @@ Handler = Callable[[HandlerScope[Backlog], Any, EnvelopeHead], Awaitable[None]]
 
 
 def _region_of(item: ConsumedEvent) -> str:
-    return item.envelope.region_id
+    return item.region_id
 
 
 @contextlib.contextmanager
@@ -349,14 +349,14 @@ class EventConsumer(Generic[Backlog]):
         # share nothing, so only the order within one matters, and the region is set once per region
         # instead of at every switch (a partition interleaves many regions' employees).
         for item in sorted(items, key=_region_of):
-            event_id = item.envelope.event_id.int  # as the inbox answers (see ``record_batch``)
+            event_id = item.event_id.int  # as the inbox answers (see ``record_batch``)
             if event_id not in fresh:
                 EVENTS_DUPLICATE.labels(item.record.topic).inc()
                 continue
             fresh.discard(event_id)  # a second copy in the same batch is a duplicate too
-            if item.envelope.region_id != region:
-                await restrict_to_region(session, item.envelope.region_id)
-                region = item.envelope.region_id
+            if item.region_id != region:
+                await restrict_to_region(session, item.region_id)
+                region = item.region_id
             await self._handle(batch, item)
             applied.append(item)
         return applied
@@ -367,14 +367,14 @@ class EventConsumer(Generic[Backlog]):
         if not await self._inbox.record(session, item):
             EVENTS_DUPLICATE.labels(item.record.topic).inc()
             return False
-        await restrict_to_region(session, item.envelope.region_id)
+        await restrict_to_region(session, item.region_id)
         await self._handle(batch, item)
         return True
 
     async def _handle(self, batch: Batch[Backlog], item: ConsumedEvent) -> None:
         """Apply one event with its handler (its region already set), under the event's correlation id."""
-        token = correlation_id_var.set(item.envelope.correlation_id)
+        token = correlation_id_var.set(item.correlation_id)
         try:
-            await self._handlers[item.envelope.type](batch.scope(item.envelope), item.event, item.envelope)
+            await self._handlers[item.type](batch.scope(item.envelope), item.event, item.envelope)
         finally:
             correlation_id_var.reset(token)
