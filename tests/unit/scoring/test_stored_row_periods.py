@@ -50,6 +50,9 @@ def test_an_instant_is_stored_in_the_calendars_period_with_its_sent_offset(regio
         period = region_calendar.period_of(occurred_at)
         assert (row["period"], row["year"]) == (period.key, period.year), occurred_at
         assert row["occurred_utc_offset"] == utc_offset_minutes(occurred_at)
+        # The instant in UTC, as ``astimezone`` gives it (the zone ``UTC`` itself).
+        assert row["occurred_at"] == occurred_at.astimezone(UTC), occurred_at
+        assert row["occurred_at"].tzinfo is UTC
 
 
 def test_a_time_without_its_offset_is_refused() -> None:

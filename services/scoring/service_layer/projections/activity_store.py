@@ -6,7 +6,7 @@ change are touched, and what the change adds to their totals is noted (``note_ac
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -102,11 +102,13 @@ class RegionDays:
     Each day's period is still the calendar's own, asked once a day.
     """
 
-    __slots__ = ("_calendar", "periods", "zone")
+    __slots__ = ("_calendar", "from_utc", "periods", "zone")
 
     def __init__(self, region_calendar: Calendar) -> None:
         self._calendar = region_calendar
         self.zone = ZoneInfo(region_calendar.timezone)
+        #: The zone's own ``fromutc``: a time of this zone whose fields are UTC's, as its local time.
+        self.from_utc = self.zone.fromutc
         #: Each local day's period, as ``(its key, its year)``.
         self.periods: dict[date, tuple[str, int]] = {}
 
@@ -130,10 +132,14 @@ def region_days(region_calendar: Calendar) -> RegionDays:
 
 
 #: A device's fixed offset (a ``datetime.timezone``, as an event's time is parsed into; equal offsets
-#: are one key) in minutes east of UTC: a few distinct ones. Asked of the ``timedelta`` each time,
-#: ~4,000 instructions an activity's row; by the ``timedelta`` the time gave (a call of its zone's
-#: method by name), ~1,900; by the zone itself, ~200.
-_OFFSET_MINUTES: dict[tzinfo, int] = {}
+#: are one key): its minutes east of UTC and its ``timedelta``, a few distinct ones. Asked of the
+#: ``timedelta`` each time, ~4,000 instructions an activity's row; by the ``timedelta`` the time
+#: gave (a call of its zone's method by name), ~1,900; by the zone itself, ~200.
+_FIXED_OFFSETS: dict[tzinfo, tuple[int, timedelta]] = {}
+
+
+#: Makes a time from its day, its fields and a zone (a function of C; ``replace`` parses keywords).
+_combine = datetime.combine
 
 
 def stored_row(
@@ -158,17 +164,27 @@ def stored_row(
     else:
         sent, measured, measured_base = measure
         device_zone = sent.tzinfo
-        offset = _OFFSET_MINUTES.get(device_zone)  # type: ignore[arg-type]
-        if offset is None:  # a new offset, or a zone whose offset varies (none at all is refused)
-            offset = utc_offset_minutes(sent)
-            if type(device_zone) is timezone:
-                _OFFSET_MINUTES[device_zone] = offset
         # The instant in UTC, as PostgreSQL gives a stored row back (the offset sent is the column
         # beside it): the batch's deltas subtract it from the epoch and compare it with the stored
         # rows' latest, and two times of different zone objects ask each zone its offset there
         # (~18k instructions an event with phones' +07:00 against +00:00's; session 29).
-        occurred_at = sent if device_zone is UTC else sent.astimezone(UTC)
-        day = occurred_at.astimezone(days.zone).date()
+        fixed = _FIXED_OFFSETS.get(device_zone)  # type: ignore[arg-type]
+        if fixed is None:  # a new offset, or a zone whose offset varies (none at all is refused)
+            offset = utc_offset_minutes(sent)
+            if type(device_zone) is timezone:
+                _FIXED_OFFSETS[device_zone] = (offset, device_zone.utcoffset(None))
+            occurred_at = sent if device_zone is UTC else sent.astimezone(UTC)
+            day = occurred_at.astimezone(days.zone).date()
+        else:
+            # By a fixed offset's arithmetic: ``astimezone`` asks each zone its offset by the
+            # method's name (CPython 3.11 makes the name's string anew each call), ~2,900
+            # instructions to UTC and ~3,900 on to the region's day; this ~5,100 for both. The
+            # same instant and day (tests/unit/scoring/test_stored_row_periods.py).
+            offset, shift = fixed
+            in_utc = sent - shift  # UTC's fields, still labelled with the device's zone
+            utc_day, utc_time = in_utc.date(), in_utc.time()
+            occurred_at = sent if device_zone is UTC else _combine(utc_day, utc_time, UTC)
+            day = days.from_utc(_combine(utc_day, utc_time, days.zone)).date()
         period_key, year = days.periods.get(day) or days.add(occurred_at, day)
         quantity = decimal_of(measured)
         denominator = None if measured_base is None else decimal_of(measured_base)
