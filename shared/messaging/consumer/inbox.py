@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from asyncpg.exceptions import UniqueViolationError
+from asyncpg.pgproto import pgproto
 from sqlalchemy import Table, Uuid, bindparam, case, func, literal_column, select
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -93,13 +94,21 @@ class Inbox:
         ``COPY`` takes the rows as the driver encodes them, with neither a JSON text to write nor
         one to parse: against ``insert_from_json_rows`` 1.6 against 2.7 µs of PostgreSQL's CPU a
         row, and 1.9 against 2.1 of the client's (batches of 2,000 time-ordered ids, alternated).
+        The ids go as the driver's own ``UUID`` (C, made from the id's 16 bytes): the driver encodes
+        a standard ``uuid.UUID`` by its ``bytes`` property, a Python function (~1,700 instructions an
+        id, ~600 this way; callgrind of a replay worker, session 34). The same 16 bytes.
         """
         driver = (await (await session.connection()).get_raw_connection()).driver_connection
         assert driver is not None  # an open connection's
         await driver.copy_records_to_table(
             self._processed.name,
             records=[
-                (item.event_id, item.record.topic, item.record.partition, item.record.offset)
+                (
+                    pgproto.UUID(item.event_id.int.to_bytes(16, "big")),
+                    item.record.topic,
+                    item.record.partition,
+                    item.record.offset,
+                )
                 for item in items
             ],
             columns=_PROCESSED_COLUMNS,
