@@ -260,7 +260,7 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
     days = region_days(facts.calendar)
     for change in work.changes:
         # Its fields unpacked once (see ``stored_row``): the loop read them ~14 times a change.
-        envelope, event, activity_id, employee_id, fold, event_id = change
+        envelope, event, activity_id, employee_id, fold, event_id, at = change
         counted = rows.get(activity_id)
         row = None if counted is None else counted[0]
         if row is not None and row[EMPLOYEE_ID] != employee_id:
@@ -273,9 +273,7 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
         # Most regions have no closed period: nothing can be late there (the check's calls were
         # ~3,500 instructions a change).
         late = (
-            _late_period(
-                facts, row[PERIOD] if row is not None else None, values[PERIOD], envelope.occurred_at
-            )
+            _late_period(facts, row[PERIOD] if row is not None else None, values[PERIOD], at)
             if facts.closures
             else None
         )
@@ -286,8 +284,6 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
         if not after.same_apart_from_evidence(before):  # evidence alone counts in no total
             # Same employee as the row's, checked above.
             touched = keys if counted is None else list({*counted[1], *keys})
-            # Read once: a pydantic model's field goes through its ``__getattr__`` hook.
-            at = envelope.occurred_at
             for progress_key in touched:
                 touch(work.progress, progress_key, event_id, at)
         states[activity_id] = after

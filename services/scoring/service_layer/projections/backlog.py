@@ -41,6 +41,9 @@ class ActivityChange(NamedTuple):
     change: Callable[[ActivityState], ActivityState]
     #: The event's id as the rows it changes record it (spelt once: a UUID's text costs a microsecond).
     event_id: str
+    #: When the event happened (its envelope's time, read once: its view rows' touches and the late
+    #: check take it).
+    at: datetime
 
 
 class PlanningKind(Enum):
