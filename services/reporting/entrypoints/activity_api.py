@@ -112,7 +112,7 @@ async def submit_batch(batch: BatchCreate, request: Request, principal: Principa
     )
     result = await batch_queue(context).submit(claim)
     await live_feed(context).publish(result.notices)  # shown in the region's zone already
-    answer = batch_answer(len(batch.items), result.outcomes, malformed)
+    answer = batch_answer(len(batch.items), result.judged, malformed, result.submitted)
     return JsonBytesResponse(answer, status.HTTP_200_OK)
 
 

@@ -65,8 +65,14 @@ def _claim_item_by_item(
     return claim, malformed
 
 
-def batch_answer(size: int, outcomes: Sequence[ItemOutcome], malformed: dict[int, BatchItemOutcome]) -> bytes:
-    """The JSON answer to a batch (``BatchRead``): one outcome per item, in request order.
+def batch_answer(
+    size: int,
+    outcomes: Sequence[ItemOutcome],
+    malformed: dict[int, BatchItemOutcome],
+    submitted: Sequence[tuple[int, str]] = (),
+) -> bytes:
+    """The JSON answer to a batch (``BatchRead``): one outcome per item, in request order; ``submitted``:
+    the items accepted as submitted, as their index and id (``ClaimResult.submitted``).
 
     Written as plain dicts: a model per item (up to 500) and their serialization cost more than
     judging and storing the items did. Each outcome's item is made and counted in one pass, in
@@ -78,8 +84,10 @@ def batch_answer(size: int, outcomes: Sequence[ItemOutcome], malformed: dict[int
     items: list[bytes | None] = [None] * size
     for index, invalid in malformed.items():
         items[index] = orjson.dumps(invalid.model_dump(mode="json"))
-    accepted = duplicates = 0
     as_json = orjson.dumps
+    for index, activity_id in submitted:
+        items[index] = _SUBMITTED_ITEM % (index, as_json(activity_id))
+    accepted, duplicates = len(submitted), 0
     for outcome in outcomes:
         kind: str = outcome.outcome
         status, error = outcome.status, None

@@ -48,3 +48,18 @@ def test_each_items_outcome_is_written_as_its_dict():
         ],
     }
     assert answer == orjson.dumps(expected)
+
+
+def test_items_accepted_as_submitted_are_written_as_their_outcomes_would_be():
+    size = 500
+    ids = [f"activity-{index:04d}_x" for index in range(size)]
+    submitted = [(index, activity_id) for index, activity_id in enumerate(ids) if index % 7]
+    others = [ItemOutcome(index, ids[index], "duplicate", "verified") for index in range(0, size, 7)]
+    as_outcomes = [
+        ItemOutcome(index, activity_id, "accepted", "submitted") for index, activity_id in submitted
+    ]
+
+    answer = batch_answer(size, others, {}, submitted)
+
+    assert answer == batch_answer(size, as_outcomes + others, {})
+    assert orjson.loads(answer)["accepted"] == len(submitted)
