@@ -105,9 +105,6 @@ class FeedNotice:
     rater_id: str
     kind: str
     payload: dict[str, Any]
-    #: The payload as JSON, when its maker wrote it already (reporting's intake cuts the activity's
-    #: event from it): the message is then written around it, the payload not encoded twice.
-    payload_json: bytes | None = None
 
     def shown_in(self, zone: tzinfo, converted: dict[datetime, datetime] | None = None) -> FeedNotice:
         """The notice with the times reporting computed in the region's zone, as the API shows them.
@@ -131,16 +128,31 @@ class FeedNotice:
 
     def encoded(self) -> bytes:
         """The message body on the channel (decimals as strings, as the API writes them)."""
-        if self.payload_json is not None:
-            return b"".join((_message_start(self.kind), self.payload_json, b"}"))
         return orjson.dumps({"kind": self.kind, "activity": self.payload}, default=decimal_as_text)
+
+
+@dataclass(slots=True)
+class FeedNotices:
+    """Notices of one kind to one team, each given as its activity's JSON already written (reporting's
+    intake writes it once for the notice and the activity's event): one for a request's activities,
+    whose messages are written around those JSON texts in one join. A ``FeedNotice`` an activity,
+    made, sent and its message joined on its own, cost ~3,450 instructions an item of a batch more
+    (callgrind, session 34). Never empty: its maker makes one only for some activity."""
+
+    region_id: str
+    rater_id: str
+    kind: str
+    payloads_json: list[bytes]
+
+    def encoded(self) -> bytes:
+        """The notices' messages, newline-separated (``FeedNotice.encoded``'s of each payload)."""
+        start = _message_start(self.kind)
+        return b"".join((start, (b"}\n" + start).join(self.payloads_json), b"}"))
 
 
 @functools.cache
 def _message_start(kind: str) -> bytes:
-    """A message's JSON up to its activity, written once per kind: a batch's 500 notices share one
-    (encoded and formatted for each, and each stream named per notice, a send of 500 cost ~4,360
-    instructions a notice against ~3,320; callgrind, session 28)."""
+    """A message's JSON up to its activity, written once per kind."""
     return b'{"kind":%s,"activity":' % orjson.dumps(kind)
 
 
@@ -149,11 +161,11 @@ class LiveFeed:
 
     def __init__(self, redis: aioredis.Redis) -> None:
         self._redis = redis
-        self._queued: list[FeedNotice] = []
+        self._queued: list[FeedNotice | FeedNotices] = []
         self._flusher: asyncio.Task[None] | None = None
         self._hub: StreamHub | None = None
 
-    async def publish(self, notices: Sequence[FeedNotice]) -> None:
+    async def publish(self, notices: Sequence[FeedNotice | FeedNotices]) -> None:
         """Queue notices for one background sender and return at once (the work is committed).
 
         A pipeline round trip per request cost more CPU than the rest of the response under load;
@@ -180,27 +192,21 @@ class LiveFeed:
             notices, self._queued = self._queued, []
             await self._send(notices)
 
-    async def _send(self, notices: Sequence[FeedNotice]) -> None:
+    async def _send(self, notices: Sequence[FeedNotice | FeedNotices]) -> None:
         """Append in one round trip, one entry per notice; failures are counted, never raised."""
         # By region and rater: each team's stream named once, not once a notice.
         per_team: dict[tuple[str, str], list[bytes]] = {}
-        # A team's notices come in runs (a batch's 500 share one rater): its list looked up when
-        # the team changes, not once a notice.
-        # Each team's message as the parts of its notices (``FeedNotice.encoded``'s), newline-separated
-        # (JSON without indentation holds no raw newline: the script splits on it), joined once: a
-        # notice's own bytes made first were copied again into its team's.
-        team: tuple[str | None, str | None] = (None, None)
-        parts: list[bytes] = []
+        # Each team's message as its notices' (``encoded``), newline-separated (JSON without
+        # indentation holds no raw newline: the script splits on it), joined once.
+        count = 0
         for notice in notices:
-            if notice.rater_id != team[1] or notice.region_id != team[0]:
-                team = (notice.region_id, notice.rater_id)
-                parts = per_team.setdefault((notice.region_id, notice.rater_id), [])
-            if parts:
-                parts.append(b"\n")
-            if (payload_json := notice.payload_json) is None:
-                parts.append(notice.encoded())
+            team = per_team.get(key := (notice.region_id, notice.rater_id))
+            if team is None:
+                team = per_team[key] = []
             else:
-                parts += (_message_start(notice.kind), payload_json, b"}")
+                team.append(b"\n")
+            team.append(notice.encoded())
+            count += len(notice.payloads_json) if type(notice) is FeedNotices else 1
         channels = [team_channel(region_id, rater_id) for region_id, rater_id in per_team]
         messages = [b"".join(team_parts) for team_parts in per_team.values()]
         try:
@@ -212,9 +218,9 @@ class LiveFeed:
                 ),
                 timeout=PUBLISH_TIMEOUT_SECONDS,
             )
-            FEED_MESSAGES.inc(len(notices))
+            FEED_MESSAGES.inc(count)
         except (RedisError, OSError, TimeoutError) as exc:
-            FEED_PUBLISH_FAILURES.inc(len(notices))
+            FEED_PUBLISH_FAILURES.inc(count)
             log.warning("live feed publish failed", extra={"fields": {"error": repr(exc)[:200]}})
 
     async def position(self, region_id: str, rater_id: str) -> str:

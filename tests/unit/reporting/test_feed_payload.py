@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from services.reporting.adapters.live_feed import FeedNotice
+from services.reporting.adapters.live_feed import FeedNotice, FeedNotices
 from services.reporting.service_layer.intake_values import feed_head, feed_payload, row_values
 from services.reporting.service_layer.schemas import ActivityCreate, ActivityRead
 
@@ -61,15 +61,21 @@ def test_the_payload_has_every_field_of_an_activity_and_nothing_else():
     assert list(values) == [*ActivityRead.model_fields, "occurred_utc_offset"]
 
 
-def test_a_notice_written_around_its_payloads_json_is_the_message_of_its_payload():
-    payload = payload_of(
-        sent(activity_id="activity-0002", quantity="2", description='Rapat "koordinasi" \u2013 kendala\n'),
-        SUBMITTED,
-    )
+def test_notices_written_around_their_payloads_json_are_the_messages_of_their_payloads():
+    payloads = [
+        payload_of(
+            sent(
+                activity_id="activity-0002", quantity="2", description='Rapat "koordinasi" \u2013 kendala\n'
+            ),
+            SUBMITTED,
+        ),
+        payload_of(sent(activity_id="activity-0003", description="Melayani warga"), SUBMITTED),
+    ]
 
-    written = FeedNotice("r-1", "h-1", "activity.submitted", payload, orjson.dumps(payload))
+    written = FeedNotices("r-1", "h-1", "activity.submitted", [orjson.dumps(p) for p in payloads])
 
-    assert written.encoded() == FeedNotice("r-1", "h-1", "activity.submitted", payload).encoded()
+    notices = [FeedNotice("r-1", "h-1", "activity.submitted", payload) for payload in payloads]
+    assert written.encoded() == b"\n".join(notice.encoded() for notice in notices)
 
 
 def _written_field_by_field(item: ActivityCreate, submitted_at: datetime) -> dict[str, Any]:
