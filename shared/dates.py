@@ -128,6 +128,12 @@ _ZONES: dict[timedelta | None, tzinfo] = {}
 _combine = datetime.combine
 
 
+def standard_zones() -> dict[timedelta | None, tzinfo]:
+    """The standard library's zone of each offset ``in_standard_zone`` met (read only): a loop over
+    many times looks each one's up itself, ``in_standard_zone`` called for an offset not in it."""
+    return _ZONES
+
+
 def _check_instant(value: datetime) -> datetime:
     """The time inside the window, in the standard library's zone of its offset when pydantic made
     its own: each later use of a ``TzInfo`` asks it for the offset from Python (a comparison,

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timezone
 from typing import Any
 
 import pytest
@@ -17,6 +17,7 @@ from services.reporting.entrypoints.schemas import BatchCreate, valid_activity, 
 from services.reporting.service_layer.schemas import ActivityCreate
 from services.reporting.service_layer.submission_answers import _ACTIVITY_LIST
 from shared.dates import DateWindow, configure_date_window, date_window
+from shared.region_time import device_zone, utc_offset_minutes
 
 _ITEM = {
     "activity_id": "a1b2c3d4e5f60708",
@@ -243,3 +244,23 @@ def test_a_time_outside_the_window_is_left_to_the_decoded_reading(occurred_at: s
         _assert_both_read_alike(item)
     finally:
         configure_date_window(before)
+
+
+@pytest.mark.parametrize("offset", ["+07:00", "Z", "-03:30", "+14:00", "-12:00"])
+def test_a_time_read_in_one_pass_is_in_the_standard_zone_of_its_offset(offset: str) -> None:
+    """Two items of the offset: the first may learn its zone, the second finds it known."""
+    body = json.dumps({"items": [{**_ITEM, "occurred_at": f"2026-03-04T08:15:00{offset}"}] * 2}).encode()
+    batch = valid_batch(body)
+    assert batch is not None
+    for item in batch.items:
+        occurred_at = item.occurred_at
+        assert type(occurred_at.tzinfo) is timezone
+        assert occurred_at.tzinfo is device_zone(utc_offset_minutes(occurred_at))
+        assert occurred_at == ActivityCreate.model_validate({**_ITEM, "occurred_at": occurred_at}).occurred_at
+
+
+@pytest.mark.parametrize("offset", ["+14:01", "-12:01", "+23:59"])
+def test_a_time_at_an_offset_no_zone_has_is_left_to_the_decoded_reading(offset: str) -> None:
+    item = {**_ITEM, "occurred_at": f"2026-03-04T08:15:00{offset}"}
+    assert valid_batch(json.dumps({"items": [_ITEM, item]}).encode()) is None
+    assert valid_activity(json.dumps(item).encode()) is None
