@@ -20,12 +20,14 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError, core_schema
 
-from services.reporting.service_layer.schemas import ActivityCreate, ActivityWithoutNul, BatchItemOutcome
+from services.reporting.service_layer.schemas import (
+    MAX_BATCH_ITEMS,
+    ActivityCreate,
+    ActivityWithoutNul,
+    BatchItemOutcome,
+)
 from shared.dates import in_standard_zone, standard_zones, years_inside_window
 from shared.validation import contains_nul, without_nul
-
-#: The most items one offline sync may send; a phone with more sends several batches.
-MAX_BATCH_ITEMS = 500
 
 
 class BatchCreate(BaseModel):

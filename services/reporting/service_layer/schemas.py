@@ -15,6 +15,9 @@ from shared.validation import without_nul
 
 ActivityStatusName = Literal["submitted", "verified", "rejected"]
 
+#: The most items one offline sync may send; a phone with more sends several batches.
+MAX_BATCH_ITEMS = 500
+
 _CLIENT_ID = r"^[A-Za-z0-9_-]{8,64}$"
 _STORED_PLACES = Decimal("0.0001")
 _WHOLE = Decimal(1)

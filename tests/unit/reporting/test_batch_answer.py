@@ -7,7 +7,7 @@ import orjson
 
 from services.reporting.service_layer.activities import ACTIVITY_ID_TAKEN, UNKNOWN_INDICATOR
 from services.reporting.service_layer.intake import ItemOutcome
-from services.reporting.service_layer.schemas import BatchItemOutcome
+from services.reporting.service_layer.schemas import MAX_BATCH_ITEMS, BatchItemOutcome
 from services.reporting.service_layer.submission_answers import batch_answer
 from shared.i18n import refusal_body
 
@@ -51,7 +51,7 @@ def test_each_items_outcome_is_written_as_its_dict():
 
 
 def test_items_accepted_as_submitted_are_written_as_their_outcomes_would_be():
-    size = 500
+    size = MAX_BATCH_ITEMS  # every index a batch may hold
     ids = [f"activity-{index:04d}_x" for index in range(size)]
     submitted = [(index, activity_id) for index, activity_id in enumerate(ids) if index % 7]
     others = [ItemOutcome(index, ids[index], "duplicate", "verified") for index in range(0, size, 7)]
