@@ -337,6 +337,25 @@ def rebuild_index_concurrently(table: str, index: str, columns: str, storage: st
         op.execute(f"ALTER INDEX {building} RENAME TO {index}")
 
 
+def rekey_concurrently(table: str, key: str, columns: str) -> None:
+    """In a migration: ``table``'s primary key ``key`` made anew on ``columns`` while the table stays
+    open to reads and writes.
+
+    The new unique index is built beside the key (``CONCURRENTLY``, outside a transaction) under a
+    building name, then, in one short transaction, the old key is dropped and the new index made the
+    key under its name (``ACCESS EXCLUSIVE`` for an instant: a catalog change, no rebuild; no
+    ``FOREIGN KEY`` may refer to the key). A build that failed half-way leaves an invalid index under
+    the building name: running the migration again drops it first.
+    """
+    building = f"{key}_building"
+    with op.get_context().autocommit_block():
+        op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {building}")
+        op.execute(f"CREATE UNIQUE INDEX CONCURRENTLY {building} ON {table} ({columns})")
+    op.execute(
+        f"ALTER TABLE {table} DROP CONSTRAINT {key}, ADD CONSTRAINT {key} PRIMARY KEY USING INDEX {building}"
+    )
+
+
 def key_by_region(table: str, columns: tuple[str, ...]) -> None:
     """Make ``(region_id, *columns)`` a table's primary key (inside a migration).
 

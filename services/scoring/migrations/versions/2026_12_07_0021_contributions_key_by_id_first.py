@@ -23,31 +23,17 @@ Revises: 0020
 Create Date: 2026-12-07
 """
 
-from alembic import op
+from shared.migrations import rekey_concurrently
 
 revision = "0021"
 down_revision = "0020"
 branch_labels = None
 depends_on = None
 
-_KEY = "pk_contributions"
-
-
-def _rekey(columns: str) -> None:
-    building = f"{_KEY}_building"
-    with op.get_context().autocommit_block():
-        op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {building}")
-        op.execute(f"CREATE UNIQUE INDEX CONCURRENTLY {building} ON contributions ({columns})")
-    # The new index becomes the key and takes its name (no FOREIGN KEY refers to it).
-    op.execute(
-        f"ALTER TABLE contributions DROP CONSTRAINT {_KEY}, "
-        f"ADD CONSTRAINT {_KEY} PRIMARY KEY USING INDEX {building}"
-    )
-
 
 def upgrade() -> None:
-    _rekey("activity_id, region_id")
+    rekey_concurrently("contributions", "pk_contributions", "activity_id, region_id")
 
 
 def downgrade() -> None:
-    _rekey("region_id, activity_id")
+    rekey_concurrently("contributions", "pk_contributions", "region_id, activity_id")
