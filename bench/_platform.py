@@ -29,6 +29,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from kinerja import infra
 from kinerja.platform import ServiceProcesses
+from kinerja.processes import exit_on_sigterm
 from shared.auth import ensure_dev_signing_key
 from shared.contracts import TOPICS
 from shared.messaging.kafka import ensure_topics
@@ -155,7 +156,8 @@ def write_log_tails(data_dir: Path) -> None:
 
 @contextlib.contextmanager
 def bench_platform() -> Iterator[BenchPlatform]:
-    """Start (or find) the infrastructure for one benchmark run, and stop all it started."""
+    """Start (or find) the infrastructure for one benchmark run, and stop all it started (on SIGTERM too)."""
+    exit_on_sigterm()
     data_dir = Path(tempfile.mkdtemp(prefix="kinerja-bench-"))
     os.environ["KINERJA_DATA_DIR"] = str(data_dir)
     ensure_dev_signing_key(data_dir / "dev-jwt" / "private.pem")

@@ -65,6 +65,7 @@ from bench._soak_watch import (
 from kinerja.chaos.checks import Verdict, check_databases, settle
 from kinerja.demo import load_demo
 from kinerja.isolated import IsolatedPlatform, remove_data
+from kinerja.processes import exit_on_sigterm
 from kinerja.services import PROCESS_NAMES, SERVICE_NAMES
 from kinerja.simulate import (
     Ledger,
@@ -254,7 +255,8 @@ async def soak(platform: IsolatedPlatform, args: argparse.Namespace, report: Soa
 
 
 def run(args: argparse.Namespace) -> SoakReport:
-    """The soak on a platform of its own, removed afterwards."""
+    """The soak on a platform of its own, removed afterwards (on SIGTERM too)."""
+    exit_on_sigterm()
     if args.broker:
         os.environ["KINERJA_EMBEDDED_BROKER"] = args.broker
     with contextlib.suppress(ImportError):

@@ -22,7 +22,7 @@ from kinerja.chaos.backbone import poison
 from kinerja.chaos.checks import Verdict, check_run
 from kinerja.chaos.faults import TARGETS, InjectedFault, inject, restart_the_fallen, schedule
 from kinerja.isolated import IsolatedPlatform, remove_data
-from kinerja.processes import run_coroutine
+from kinerja.processes import exit_on_sigterm, run_coroutine
 from kinerja.services import PROCESS_NAMES, SERVICE_NAMES
 from kinerja.simulate import (
     DEFAULT_MIX,
@@ -231,7 +231,8 @@ def render(reports: list[RunReport]) -> str:
 
 
 def run_campaign(options: CampaignOptions) -> list[RunReport]:
-    """Every run in turn, each printed as it ends."""
+    """Every run in turn, each printed as it ends (its platform stopped on SIGTERM too)."""
+    exit_on_sigterm()
     reports: list[RunReport] = []
     for run in range(1, options.runs + 1):
         print(f"run {run}/{options.runs} (seed {options.seed})", flush=True)
