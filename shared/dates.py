@@ -9,6 +9,7 @@ default), both settings (``KINERJA_EARLIEST_DATE``, ``KINERJA_LATEST_DATE_YEARS_
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Annotated
@@ -128,9 +129,11 @@ _ZONES: dict[timedelta | None, tzinfo] = {}
 _combine = datetime.combine
 
 
-def standard_zones() -> dict[timedelta | None, tzinfo]:
-    """The standard library's zone of each offset ``in_standard_zone`` met (read only): a loop over
-    many times looks each one's up itself, ``in_standard_zone`` called for an offset not in it."""
+def standard_zones() -> Mapping[timedelta | None, tzinfo]:
+    """The standard library's zone of each offset ``in_standard_zone`` met: a loop over many times
+    looks each one's up itself, ``in_standard_zone`` called for an offset not in it. The module's
+    own dict, typed read-only (mypy refuses a write; a copy or a proxy would cost the loop a call):
+    only ``in_standard_zone`` adds to it, an offset it checked."""
     return _ZONES
 
 
