@@ -14,13 +14,29 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from asyncpg.exceptions import UniqueViolationError
-from asyncpg.pgproto import pgproto
 from sqlalchemy import Table, Uuid, bindparam, case, func, literal_column, select
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.json_rows import insert_from_json_rows, json_rows
 from shared.messaging.consumer.decode import ConsumedEvent
+
+# The driver's own UUID type (C), made from an id's 16 bytes (big-endian, as ``uuid.UUID.bytes``).
+# Why: the driver writes one of these as it is, but encodes a standard ``uuid.UUID`` by its
+# ``bytes`` property, a Python function: ~1,680 instructions an id against ~1,130 made and written
+# this way (callgrind of a replay worker, session 34), for every event a replay's COPY records
+# (``Inbox._copy_in``, its one use). It is not asyncpg's public API: named here alone, pinned with
+# asyncpg in pyproject, and held by tests/unit/shared/test_driver_uuid.py, which fails saying what
+# to do if an upgrade changes it.
+try:
+    from asyncpg.pgproto import pgproto
+
+    DriverUUID = pgproto.UUID
+except (ImportError, AttributeError) as error:
+    raise ImportError(
+        "asyncpg moved or removed asyncpg.pgproto.pgproto.UUID, as which the replay's COPY sends its "
+        "ids: see DriverUUID in shared/messaging/consumer/inbox.py and tests/unit/shared/test_driver_uuid.py"
+    ) from error
 
 _PROCESSED_COLUMNS = ("event_id", "topic", "partition", "offset")
 
@@ -94,9 +110,7 @@ class Inbox:
         ``COPY`` takes the rows as the driver encodes them, with neither a JSON text to write nor
         one to parse: against ``insert_from_json_rows`` 1.6 against 2.7 µs of PostgreSQL's CPU a
         row, and 1.9 against 2.1 of the client's (batches of 2,000 time-ordered ids, alternated).
-        The ids go as the driver's own ``UUID`` (C, made from the id's 16 bytes): the driver encodes
-        a standard ``uuid.UUID`` by its ``bytes`` property, a Python function (~1,700 instructions an
-        id, ~600 this way; callgrind of a replay worker, session 34). The same 16 bytes.
+        The ids go as ``DriverUUID``s: the same 16 bytes, cheaper to encode.
         """
         driver = (await (await session.connection()).get_raw_connection()).driver_connection
         assert driver is not None  # an open connection's
@@ -104,7 +118,7 @@ class Inbox:
             self._processed.name,
             records=[
                 (
-                    pgproto.UUID(item.event_id.int.to_bytes(16, "big")),
+                    DriverUUID(item.event_id.int.to_bytes(16, "big")),
                     item.record.topic,
                     item.record.partition,
                     item.record.offset,
