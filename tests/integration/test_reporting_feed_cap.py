@@ -8,14 +8,15 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 import pytest
 
 from services.reporting.adapters.feed_hub import TeamSubscription
 from services.reporting.adapters.live_feed import (
     FEED_EVENT_ID,
     FEED_KEPT,
-    FeedNotice,
     LiveFeed,
+    TeamNotices,
     team_channel,
 )
 from services.reporting.entrypoints.dependencies import live_feed
@@ -37,8 +38,9 @@ def feed(reporting: Any) -> LiveFeed:
     return live_feed(reporting.context)
 
 
-def notices(region: str, rater: str, count: int) -> list[FeedNotice]:
-    return [FeedNotice(region, rater, "submitted", {"n": n}) for n in range(count)]
+def notices(region: str, rater: str, count: int) -> list[TeamNotices]:
+    """``count`` notices to the team, one a ``TeamNotices`` (as reviews send them)."""
+    return [TeamNotices(region, rater, "submitted", [orjson.dumps({"n": n})]) for n in range(count)]
 
 
 async def received(subscription: TeamSubscription, count: int) -> list[tuple[str, Any]]:

@@ -7,9 +7,10 @@ import asyncio
 import uuid
 from typing import Any
 
+import orjson
 import pytest
 
-from services.reporting.adapters.live_feed import FeedNotice, LiveFeed, team_channel
+from services.reporting.adapters.live_feed import LiveFeed, TeamNotices, team_channel
 from services.reporting.entrypoints.dependencies import live_feed
 from tests.conftest import new_region_id
 
@@ -27,7 +28,8 @@ async def test_notices_of_requests_published_moments_apart_share_one_command(sta
     region, raters = new_region_id(), [str(uuid.uuid4()) for _ in range(3)]
     before = await _evals(reporting)
     for n in range(6):  # six requests, each answered in a later turn of the event loop
-        await feed.publish([FeedNotice(region, raters[n % 3], "activity.submitted", {"n": n})])
+        notice = TeamNotices(region, raters[n % 3], "activity.submitted", [orjson.dumps({"n": n})])
+        await feed.publish([notice])
         await asyncio.sleep(0)
     await feed.flush()
     assert await _evals(reporting) - before == 1

@@ -17,8 +17,6 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
-from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -32,7 +30,6 @@ from services.reporting.metrics import (
     FEED_READ_FAILURES,
     FEED_SUBSCRIBERS,
 )
-from shared.region_time import in_zone
 
 log = logging.getLogger(__name__)
 
@@ -90,54 +87,18 @@ def team_channel(region_id: str, rater_id: str) -> str:
     return f"kinerja:reporting:feed:{region_id}:{rater_id}"
 
 
-def decimal_as_text(value: object) -> str:
-    """orjson's ``default`` for ``Decimal``s: as text, as the API and pydantic write them."""
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-@dataclass(slots=True)  # not frozen: made per activity, and a frozen one's __init__ costs ten times more
-class FeedNotice:
-    """One thing a rater's feed shows: what happened (``kind``) and the activity as it now is."""
-
-    region_id: str
-    rater_id: str
-    kind: str
-    payload: dict[str, Any]
-
-    def shown_in(self, zone: tzinfo, converted: dict[datetime, datetime] | None = None) -> FeedNotice:
-        """The notice with the times reporting computed in the region's zone, as the API shows them.
-
-        ``converted``: times already moved to this zone, reused (a batch's notices share their
-        submission time: one conversion instead of 500).
-        """
-        payload = dict(self.payload)
-        for key in ("submitted_at", "reviewed_at"):
-            value = payload.get(key)
-            if isinstance(value, str):
-                value = datetime.fromisoformat(value)
-            if isinstance(value, datetime):
-                if converted is None:
-                    payload[key] = in_zone(value, zone)
-                elif (shown := converted.get(value)) is not None:
-                    payload[key] = shown
-                else:
-                    payload[key] = converted[value] = in_zone(value, zone)
-        return FeedNotice(self.region_id, self.rater_id, self.kind, payload)
-
-    def encoded(self) -> bytes:
-        """The message body on the channel (decimals as strings, as the API writes them)."""
-        return orjson.dumps({"kind": self.kind, "activity": self.payload}, default=decimal_as_text)
-
-
 @dataclass(slots=True)
-class FeedNotices:
-    """Notices of one kind to one team, each given as its activity's JSON already written (reporting's
-    intake writes it once for the notice and the activity's event): one for a request's activities,
-    whose messages are written around those JSON texts in one join. A ``FeedNotice`` an activity,
-    made, sent and its message joined on its own, cost ~3,450 instructions an item of a batch more
-    (callgrind, session 34). Never empty: its maker makes one only for some activity."""
+class TeamNotices:
+    """What one rater's team feed is told of one kind of change (``kind``): a notice an activity,
+    each given as the activity's JSON (its fields as the API answers them, reporting's times in the
+    region's zone), and written on the team's stream as ``{"kind": ..., "activity": ...}``, an entry
+    each.
+
+    The feed's one notice type. A request's accepted activities to one rater share one: the intake
+    writes each activity's JSON once, for its event and its notice (a notice object an activity,
+    made, sent and written on its own, cost ~3,450 instructions a batch item more: callgrind,
+    session 34). A review or a correction sends one of its one activity. Never empty.
+    """
 
     region_id: str
     rater_id: str
@@ -145,7 +106,7 @@ class FeedNotices:
     payloads_json: list[bytes]
 
     def encoded(self) -> bytes:
-        """The notices' messages, newline-separated (``FeedNotice.encoded``'s of each payload)."""
+        """The notices' messages, newline-separated, written around the payloads' JSON in one join."""
         start = _message_start(self.kind)
         return b"".join((start, (b"}\n" + start).join(self.payloads_json), b"}"))
 
@@ -161,11 +122,11 @@ class LiveFeed:
 
     def __init__(self, redis: aioredis.Redis) -> None:
         self._redis = redis
-        self._queued: list[FeedNotice | FeedNotices] = []
+        self._queued: list[TeamNotices] = []
         self._flusher: asyncio.Task[None] | None = None
         self._hub: StreamHub | None = None
 
-    async def publish(self, notices: Sequence[FeedNotice | FeedNotices]) -> None:
+    async def publish(self, notices: Sequence[TeamNotices]) -> None:
         """Queue notices for one background sender and return at once (the work is committed).
 
         A pipeline round trip per request cost more CPU than the rest of the response under load;
@@ -192,7 +153,7 @@ class LiveFeed:
             notices, self._queued = self._queued, []
             await self._send(notices)
 
-    async def _send(self, notices: Sequence[FeedNotice | FeedNotices]) -> None:
+    async def _send(self, notices: Sequence[TeamNotices]) -> None:
         """Append in one round trip, one entry per notice; failures are counted, never raised."""
         # By region and rater: each team's stream named once, not once a notice.
         per_team: dict[tuple[str, str], list[bytes]] = {}
@@ -206,7 +167,7 @@ class LiveFeed:
             else:
                 team.append(b"\n")
             team.append(notice.encoded())
-            count += len(notice.payloads_json) if type(notice) is FeedNotices else 1
+            count += len(notice.payloads_json)
         channels = [team_channel(region_id, rater_id) for region_id, rater_id in per_team]
         messages = [b"".join(team_parts) for team_parts in per_team.values()]
         try:

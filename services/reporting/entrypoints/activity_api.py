@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, tzinfo
 from typing import Annotated
 
 from fastapi import Body, Path, Query, Request, Response, status
 
-from services.reporting.adapters.live_feed import FeedNotice
+from services.reporting.adapters.live_feed import TeamNotices
 from services.reporting.domain.activity import ActivityStatus, ReviewAction
 from services.reporting.entrypoints.dependencies import (
     batch_queue,
@@ -58,13 +56,6 @@ from shared.region_zones import region_zone
 from shared.route_work import AuditedWork, Context, RegionSession, RegionWork, context_of
 
 router = reporting_router()
-
-
-async def _publish(context: ServiceContext, zone: tzinfo, notices: Sequence[FeedNotice]) -> None:
-    """Send notices to the raters' feeds, their times in the region's zone as every answer shows them."""
-    if notices:
-        converted: dict[datetime, datetime] = {}
-        await live_feed(context).publish([notice.shown_in(zone, converted) for notice in notices])
 
 
 @hot_route(
@@ -213,24 +204,24 @@ async def _review(
 ) -> ActivityRead:
     assert action in (ReviewAction.VERIFY, ReviewAction.REJECT)
     activity, notice = await activities.review_activity(
-        uow=work.uow, principal=principal, activity_id=activity_id, action=action, note=note
+        uow=work.uow,
+        principal=principal,
+        activity_id=activity_id,
+        action=action,
+        note=note,
+        zone=await region_zone(context, principal.region),
     )
     work.record(f"activity.{action.value}", activity_id, detail=note)
-    return await _shown_then_published(context, work, principal.region, activity, notice)
+    return _published_once_committed(context, work, activity, notice)
 
 
-async def _shown_then_published(
-    context: ServiceContext,
-    work: AuditedWork,
-    region_id: str,
-    activity: ActivityRead,
-    notice: FeedNotice | None,
+def _published_once_committed(
+    context: ServiceContext, work: AuditedWork, activity: ActivityRead, notice: TeamNotices | None
 ) -> ActivityRead:
-    """The activity in the region's zone; its notice reaches the rater's feed once it is committed."""
-    zone = await region_zone(context, region_id)
+    """The activity as answered; its notice reaches the rater's feed once it is committed."""
     if notice is not None:
-        work.after_commit(lambda: _publish(context, zone, [notice]))
-    return shown_in(activity, zone)
+        work.after_commit(lambda: live_feed(context).publish([notice]))
+    return activity
 
 
 @router.post("/activities/{activity_id}/correction", response_model=ActivityRead)
@@ -252,4 +243,4 @@ async def correct_activity(
         zone=await region_zone(context, principal.region),
     )
     work.record("activity.correct", activity_id)
-    return await _shown_then_published(context, work, principal.region, activity, notice)
+    return _published_once_committed(context, work, activity, notice)

@@ -12,7 +12,7 @@ from sqlalchemy import ARRAY, String, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import Label
 
-from services.reporting.adapters.live_feed import FeedNotice, FeedUnavailable, LiveFeed
+from services.reporting.adapters.live_feed import FeedUnavailable, LiveFeed, TeamNotices
 from services.reporting.adapters.tables import activities, activity_evidence, plan_indicators
 from services.reporting.domain.activity import (
     ActivityStatus,
@@ -47,7 +47,7 @@ from shared.contracts.reporting import (
     ActivityVerified,
 )
 from shared.refusals import Refusal, RefusalKind
-from shared.region_time import as_sent, in_zone, utc_offset_minutes
+from shared.region_time import as_sent, in_zone, shown_in, utc_offset_minutes
 from shared.unit_of_work import UnitOfWork
 
 
@@ -165,11 +165,12 @@ def activity_json(mapping: Mapping[str, Any], zone: tzinfo) -> bytes:
     return orjson.dumps(fields, option=orjson.OPT_UTC_Z)
 
 
-def feed_notice(rater_id: str | None, kind: str, activity: ActivityRead) -> FeedNotice | None:
-    """What the rater's live feed shows of a change to the activity (nothing when it has no rater)."""
+def feed_notice(rater_id: str | None, kind: str, shown: ActivityRead) -> TeamNotices | None:
+    """What the rater's live feed shows of a change to an activity: the activity as the API answers
+    it (``shown``: in the region's zone), to the rater's team (nothing when it has no rater)."""
     if rater_id is None:
         return None
-    return FeedNotice(activity.region_id, rater_id, kind, activity.model_dump(mode="json"))
+    return TeamNotices(shown.region_id, rater_id, kind, [shown.model_dump_json().encode()])
 
 
 async def review_activity(
@@ -179,8 +180,10 @@ async def review_activity(
     activity_id: str,
     action: Literal[ReviewAction.VERIFY, ReviewAction.REJECT],
     note: str | None,
-) -> tuple[ActivityRead, FeedNotice | None]:
-    """The employee's rater verifies or rejects a submitted activity."""
+    zone: tzinfo,
+) -> tuple[ActivityRead, TeamNotices | None]:
+    """The employee's rater verifies or rejects a submitted activity: the activity as answered (in
+    ``zone``, the region's) and its notice to the rater's feed."""
     region_id = principal.region
     row = (
         await uow.session.execute(
@@ -213,7 +216,7 @@ async def review_activity(
         )
     )
     REVIEWS.labels(action.value).inc()
-    activity = read_activity(dict(row._mapping) | changes)
+    activity = shown_in(read_activity(dict(row._mapping) | changes), zone)
     return activity, feed_notice(rater_id, f"activity.{status.value}", activity)
 
 
@@ -225,9 +228,10 @@ async def correct_activity(
     correction: ActivityCorrection,
     rules: SubmissionRules,
     zone: tzinfo,
-) -> tuple[ActivityRead, FeedNotice | None]:
+) -> tuple[ActivityRead, TeamNotices | None]:
     """The employee corrects a rejected activity; it awaits verification again (its plan year read
-    in ``zone``, the region's, as a submission's is)."""
+    in ``zone``, the region's, as a submission's is): the activity as answered (in ``zone``) and its
+    notice to the rater's feed."""
     region_id = principal.region
     row = (
         await uow.session.execute(
@@ -288,7 +292,7 @@ async def correct_activity(
         )
     )
     REVIEWS.labels(ReviewAction.CORRECT.value).inc()
-    activity = read_activity(dict(row._mapping) | changes)
+    activity = shown_in(read_activity(dict(row._mapping) | changes), zone)
     return activity, feed_notice(row.rater_id, "activity.corrected", activity)
 
 

@@ -28,7 +28,7 @@ from typing import Any, Literal
 import orjson
 
 from services.reporting.adapters.intake_store import ConnectionLost, IntakeStore, IntakeTransaction
-from services.reporting.adapters.live_feed import FeedNotices
+from services.reporting.adapters.live_feed import TeamNotices
 from services.reporting.domain.activity import check_occurrence, check_quantity
 from services.reporting.domain.resend import ACTIVITY_CONTENT, changed_resend, differing_fields
 from services.reporting.metrics import ACTIVITIES_SUBMITTED
@@ -84,7 +84,7 @@ class ClaimResult:
     #: What became of each item but those of ``submitted``, in request order.
     judged: list[ItemOutcome] = field(default_factory=list)
     #: Its accepted activities' notices: one a rater (a batch's items share one).
-    notices: list[FeedNotices] = field(default_factory=list)
+    notices: list[TeamNotices] = field(default_factory=list)
     #: A batch's items accepted as submitted (most of them), as their index and id: what its answer
     #: shows of them (``batch_answer``). An ``ItemOutcome`` each, made and read again for the answer,
     #: cost ~2,700 instructions an item more (callgrind, session 34).
@@ -264,7 +264,7 @@ async def write_group(
                     shown.append(carried[5])
         if to_raters:
             result.notices = [
-                FeedNotices(region_id, rater_id, "activity.submitted", shown)
+                TeamNotices(region_id, rater_id, "activity.submitted", shown)
                 for rater_id, shown in to_raters.items()
             ]
         results.append(result)

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from services.reporting.adapters.live_feed import FeedNotice, FeedNotices
+from services.reporting.adapters.live_feed import TeamNotices
 from services.reporting.service_layer.intake_values import feed_head, feed_payload, row_values
 from services.reporting.service_layer.schemas import ActivityCreate, ActivityRead
+from shared.region_time import in_zone
 
 SUBMITTED = datetime(2026, 3, 2, 2, 32, tzinfo=UTC)
 
@@ -50,10 +51,10 @@ def test_the_payload_has_every_field_of_an_activity_and_nothing_else():
         "latitude": "-2.1",
         "submitted_at": datetime(2026, 3, 2, 11, 32, tzinfo=papua),
     }
-    # The notice's message is the one the stored values would have written, shown in the zone.
-    notice = FeedNotice("r-1", "h-1", "activity.submitted", payload)
-    as_stored = FeedNotice("r-1", "h-1", "activity.submitted", {name: values.get(name) for name in payload})
-    assert notice.encoded() == as_stored.shown_in(papua).encoded()
+    # The notice's JSON is the one the stored values would have written (numbers as text), shown in the zone.
+    as_stored = {name: values.get(name) for name in payload}
+    as_stored["submitted_at"] = in_zone(as_stored["submitted_at"], papua)
+    assert orjson.dumps(payload) == orjson.dumps(as_stored, default=str)
     assert (
         values["occurred_utc_offset"] == 420
     )  # stored, not shown; the values themselves are left as they were
@@ -72,10 +73,10 @@ def test_notices_written_around_their_payloads_json_are_the_messages_of_their_pa
         payload_of(sent(activity_id="activity-0003", description="Melayani warga"), SUBMITTED),
     ]
 
-    written = FeedNotices("r-1", "h-1", "activity.submitted", [orjson.dumps(p) for p in payloads])
+    written = TeamNotices("r-1", "h-1", "activity.submitted", [orjson.dumps(p) for p in payloads])
 
-    notices = [FeedNotice("r-1", "h-1", "activity.submitted", payload) for payload in payloads]
-    assert written.encoded() == b"\n".join(notice.encoded() for notice in notices)
+    messages = [orjson.dumps({"kind": "activity.submitted", "activity": payload}) for payload in payloads]
+    assert written.encoded() == b"\n".join(messages)
 
 
 def _written_field_by_field(item: ActivityCreate, submitted_at: datetime) -> dict[str, Any]:
