@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from collections.abc import Collection, Iterable
 from pathlib import Path
+from types import ModuleType
 
 from alembic import command, context, op
 from alembic.config import Config
@@ -24,6 +26,18 @@ def alembic_config(settings: ServiceSettings, migrations_dir: Path) -> Config:
     config.set_main_option("path_separator", "os")
     config.attributes["settings"] = settings
     return config
+
+
+def load_migration(path: Path) -> ModuleType:
+    """The migration file at ``path`` loaded as a module of its own (``versions/`` is not a package:
+    Alembic loads each file by its path), for a migration that restores or edits an earlier one's
+    statements, and for a test of one. Named ``<service>_migration_<file name>``."""
+    spec = importlib.util.spec_from_file_location(f"{path.parents[2].name}_migration_{path.stem}", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def upgrade_to_head(settings: ServiceSettings, migrations_dir: Path) -> None:

@@ -3,22 +3,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
+
+from shared.migrations import load_migration
 
 SERVICES = Path(__file__).parents[2] / "services"
 
 
 def service_migration(service: str, file_name: str) -> ModuleType:
     """The migration ``services/<service>/migrations/versions/<file_name>``, loaded."""
-    path = SERVICES / service / "migrations" / "versions" / file_name
-    spec = importlib.util.spec_from_file_location(f"{service}_migration_{file_name[:-3]}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_migration(SERVICES / service / "migrations" / "versions" / file_name)
 
 
 def scoring_migration(file_name: str) -> ModuleType:

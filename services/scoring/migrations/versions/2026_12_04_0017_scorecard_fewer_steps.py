@@ -26,7 +26,11 @@ Revises: 0016
 Create Date: 2026-12-04
 """
 
+from pathlib import Path
+
 from alembic import op
+
+from shared.migrations import load_migration
 
 revision = "0017"
 down_revision = "0016"
@@ -220,15 +224,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    from importlib import util
-    from pathlib import Path
-
-    path = Path(__file__).with_name("2026_12_04_0016_scorecard_in_one_round_trip.py")
-    spec = util.spec_from_file_location("scoring_migration_0016", path)
-    assert spec is not None
-    assert spec.loader is not None
-    previous = util.module_from_spec(spec)
-    spec.loader.exec_module(previous)
+    previous = load_migration(Path(__file__).with_name("2026_12_04_0016_scorecard_in_one_round_trip.py"))
     for name, signature in _SIGNATURES.items():
         op.execute(f"DROP FUNCTION {name}({_argument_types(signature)})")
     op.execute(previous._SCORECARD_READ)

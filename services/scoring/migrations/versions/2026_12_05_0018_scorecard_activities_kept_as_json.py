@@ -31,7 +31,11 @@ Revises: 0017
 Create Date: 2026-12-05
 """
 
+from pathlib import Path
+
 from alembic import op
+
+from shared.migrations import load_migration
 
 revision = "0018"
 down_revision = "0017"
@@ -201,15 +205,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    from importlib import util
-    from pathlib import Path
-
-    path = Path(__file__).with_name("2026_12_04_0017_scorecard_fewer_steps.py")
-    spec = util.spec_from_file_location("scoring_migration_0017", path)
-    assert spec is not None
-    assert spec.loader is not None
-    previous = util.module_from_spec(spec)
-    spec.loader.exec_module(previous)
+    previous = load_migration(Path(__file__).with_name("2026_12_04_0017_scorecard_fewer_steps.py"))
     for name in _SIGNATURES:
         op.execute(previous._scorecard_function(name).replace("CREATE", "CREATE OR REPLACE", 1))
     op.execute("ALTER TABLE contributions DROP COLUMN scorecard_json")

@@ -18,11 +18,12 @@ Revises: 0018
 Create Date: 2026-12-05
 """
 
-from importlib import util
 from pathlib import Path
 from types import ModuleType
 
 from alembic import op
+
+from shared.migrations import load_migration
 
 revision = "0019"
 down_revision = "0018"
@@ -31,13 +32,7 @@ depends_on = None
 
 
 def _migration_0018() -> ModuleType:
-    path = Path(__file__).with_name("2026_12_05_0018_scorecard_activities_kept_as_json.py")
-    spec = util.spec_from_file_location("scoring_migration_0018", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_migration(Path(__file__).with_name("2026_12_05_0018_scorecard_activities_kept_as_json.py"))
 
 
 #: 0018's subquery of the supervisor on the region's date, as it stands in its statement.

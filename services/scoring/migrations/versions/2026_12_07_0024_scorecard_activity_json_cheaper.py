@@ -19,11 +19,12 @@ Revises: 0023
 Create Date: 2026-12-07
 """
 
-from importlib import util
 from pathlib import Path
 from types import ModuleType
 
 from alembic import op
+
+from shared.migrations import load_migration
 
 revision = "0024"
 down_revision = "0023"
@@ -69,13 +70,7 @@ $json$
 
 
 def _migration_0018() -> ModuleType:
-    path = Path(__file__).with_name("2026_12_05_0018_scorecard_activities_kept_as_json.py")
-    spec = util.spec_from_file_location("scoring_migration_0018", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_migration(Path(__file__).with_name("2026_12_05_0018_scorecard_activities_kept_as_json.py"))
 
 
 def upgrade() -> None:
