@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,10 +13,21 @@ from services.scoring.domain.activity import ActivityIdentity, ActivityState, St
 from services.scoring.domain.calendar import Calendar
 from services.scoring.domain.periods import PeriodKind
 from services.scoring.service_layer.projections.activities import _measure
-from services.scoring.service_layer.projections.activity_store import region_days, stored_row
+from services.scoring.service_layer.projections.activity_store import RegionDays, region_days, stored_row
 from services.scoring.service_layer.views import contribution_rows
 from services.scoring.service_layer.views.contribution_rows import CONTRIBUTION_COLUMNS
 from shared.region_time import utc_offset_minutes
+
+
+def reported_row(occurred_at: datetime, days: RegionDays, updated_at: str) -> dict[str, Any]:
+    """The contributions row stored for an activity reported at ``occurred_at``, by column name."""
+    state = ActivityState().reported(
+        ActivityIdentity("e-1", "i-1", "r-1"),
+        _measure(occurred_at, Decimal(3), None),
+        Stamp(occurred_at, "ev-1"),
+    )
+    row = stored_row(state, "a-1", "e-1", "ev-1", "r", days, updated_at)
+    return dict(zip(CONTRIBUTION_COLUMNS, row, strict=True))
 
 
 @pytest.mark.parametrize(
@@ -35,18 +47,7 @@ def test_an_instant_is_stored_in_the_calendars_period_with_its_sent_offset(regio
     updated_at = datetime.now(UTC).isoformat()
     for step in range(0, 24 * 60 * 460, 37):  # every 37 minutes over more than a year
         occurred_at = (start + timedelta(minutes=step)).astimezone(offsets[step % len(offsets)])
-        state = ActivityState().reported(
-            ActivityIdentity("e-1", "i-1", "r-1"),
-            _measure(occurred_at, Decimal(3), None),
-            Stamp(occurred_at, "ev-1"),
-        )
-        row = dict(
-            zip(
-                CONTRIBUTION_COLUMNS,
-                stored_row(state, "a-1", "e-1", "ev-1", "r", days, updated_at),
-                strict=True,
-            )
-        )
+        row = reported_row(occurred_at, days, updated_at)
         period = region_calendar.period_of(occurred_at)
         assert (row["period"], row["year"]) == (period.key, period.year), occurred_at
         assert row["occurred_utc_offset"] == utc_offset_minutes(occurred_at)
@@ -57,12 +58,8 @@ def test_an_instant_is_stored_in_the_calendars_period_with_its_sent_offset(regio
 
 def test_a_time_without_its_offset_is_refused() -> None:
     days = region_days(Calendar("Asia/Jakarta", PeriodKind.QUARTERLY))
-    naive = datetime(2026, 3, 1, 12)
-    state = ActivityState().reported(
-        ActivityIdentity("e-1", "i-1", "r-1"), _measure(naive, Decimal(3), None), Stamp(naive, "ev-1")
-    )
     with pytest.raises(ValueError, match="offset"):
-        stored_row(state, "a-1", "e-1", "ev-1", "r", days, datetime.now(UTC).isoformat())
+        reported_row(datetime(2026, 3, 1, 12), days, datetime.now(UTC).isoformat())
 
 
 def test_a_row_holds_each_value_in_its_columns_place() -> None:
@@ -125,16 +122,4 @@ def test_a_time_in_a_zone_whose_offset_varies_keeps_its_own_offset() -> None:
         (datetime(2026, 1, 15, 9, tzinfo=berlin), 60),
         (datetime(2026, 7, 15, 9, tzinfo=berlin), 120),
     ):
-        state = ActivityState().reported(
-            ActivityIdentity("e-1", "i-1", "r-1"),
-            _measure(occurred_at, Decimal(1), None),
-            Stamp(occurred_at, "ev-1"),
-        )
-        row = dict(
-            zip(
-                CONTRIBUTION_COLUMNS,
-                stored_row(state, "a-1", "e-1", "ev-1", "r", days, occurred_at.isoformat()),
-                strict=True,
-            )
-        )
-        assert row["occurred_utc_offset"] == minutes
+        assert reported_row(occurred_at, days, occurred_at.isoformat())["occurred_utc_offset"] == minutes
