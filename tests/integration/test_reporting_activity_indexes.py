@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.settings import ServiceSettings
+from tests.integration.index_keys import index_keys
 
 pytestmark = pytest.mark.integration
 
@@ -19,14 +20,7 @@ _INDEX_OPTIONS = text(
     "SELECT c.relname, coalesce(c.reloptions, '{}') FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
     "WHERE i.indrelid = 'reporting.activities'::regclass"
 )
-#: Each index's key columns, in order.
-_INDEX_COLUMNS = text(
-    "SELECT c.relname, array_agg(a.attname ORDER BY k.n) FROM pg_index i "
-    "JOIN pg_class c ON c.oid = i.indexrelid "
-    "CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n) "
-    "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-    "WHERE i.indrelid = 'reporting.activities'::regclass GROUP BY c.relname"
-)
+_INDEX_KEYS = index_keys("reporting.activities")
 
 
 async def _activity_indexes(start_service: Any, query: Any) -> dict[str, list[str]]:
@@ -51,32 +45,30 @@ async def test_only_the_employee_index_leaves_deduplication_out(start_service: A
 
 
 async def test_the_key_leads_by_the_id(start_service: Any) -> None:
-    columns = await _activity_indexes(start_service, _INDEX_COLUMNS)
+    keys = await _activity_indexes(start_service, _INDEX_KEYS)
     # The id settles a comparison alone; the region is read between equal ids only.
-    assert columns["pk_activities"] == ["activity_id", "region_id"]
+    assert keys["pk_activities"] == ["activity_id", "region_id"]
 
 
 async def test_the_employee_index_keys_the_region_after_the_time(start_service: Any) -> None:
-    columns = await _activity_indexes(start_service, _INDEX_COLUMNS)
+    keys = await _activity_indexes(start_service, _INDEX_KEYS)
     # An employee's rows are all of one region: second, it was compared (equal) at each step.
-    assert columns["ix_activities_employee_time"] == ["employee_id", "occurred_at", "region_id"]
-
-
-#: Each index's operator class for each key column, where it is not the type's default.
-_INDEX_CLASSES = text(
-    "SELECT c.relname, array_agg(a.attname || ' ' || o.opcname ORDER BY k.n) FROM pg_index i "
-    "JOIN pg_class c ON c.oid = i.indexrelid "
-    "CROSS JOIN LATERAL unnest(i.indkey::int2[], i.indclass::oid[]) WITH ORDINALITY AS k(attnum, class, n) "
-    "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-    "JOIN pg_opclass o ON o.oid = k.class AND NOT o.opcdefault "
-    "WHERE i.indrelid = 'reporting.activities'::regclass GROUP BY c.relname"
-)
+    assert keys["ix_activities_employee_time"] == [
+        "employee_id text_pattern_ops",
+        "occurred_at",
+        "region_id text_pattern_ops",
+    ]
 
 
 async def test_the_ids_read_by_equality_alone_compare_as_bytes(start_service: Any) -> None:
-    classes = await _activity_indexes(start_service, _INDEX_CLASSES)
+    keys = await _activity_indexes(start_service, _INDEX_KEYS)
     # No collation's look-up a comparison; the key keeps the default class (its order is read).
-    assert classes == {
-        "ix_activities_employee_time": ["employee_id text_pattern_ops", "region_id text_pattern_ops"],
-        "ix_activities_region_time": ["region_id text_pattern_ops"],
+    assert keys == {
+        "pk_activities": ["activity_id", "region_id"],
+        "ix_activities_employee_time": [
+            "employee_id text_pattern_ops",
+            "occurred_at",
+            "region_id text_pattern_ops",
+        ],
+        "ix_activities_region_time": ["region_id text_pattern_ops", "occurred_at"],
     }

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import text
 
 from services.scoring.service_layer.projections.activity_store import _LOCK_CONTRIBUTIONS
+from tests.integration.index_keys import index_keys
 
 pytestmark = pytest.mark.integration
 
@@ -51,41 +52,24 @@ async def test_the_look_up_uses_the_primary_key_on_an_empty_table(start_service:
     assert "activity_id" in scans[0].get("Index Cond", ""), scans[0]
 
 
-#: The primary key's columns, in order.
-_KEY_COLUMNS = text(
-    "SELECT array_agg(a.attname ORDER BY k.n) FROM pg_index i "
-    "CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n) "
-    "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-    "WHERE i.indrelid = 'scoring.contributions'::regclass AND i.indisprimary"
-)
+async def _contributions_index_keys(start_service: Any) -> dict[str, list[str]]:
+    scoring = await start_service("scoring")
+    async with scoring.context.engine.connect() as connection:
+        rows = await connection.execute(index_keys("scoring.contributions"))
+        return {name: list(key) for name, key in rows}
 
 
 async def test_the_key_leads_by_the_activity_id(start_service: Any) -> None:
-    scoring = await start_service("scoring")
-    async with scoring.context.engine.connect() as connection:
-        columns = await connection.scalar(_KEY_COLUMNS)
+    keys = await _contributions_index_keys(start_service)
     # The id settles a comparison alone (migration 0021); the region is read between equal ids only.
-    assert list(columns) == ["activity_id", "region_id"]
-
-
-#: The employee index's key columns, each with its operator class where it is not the type's default.
-_EMPLOYEE_INDEX = text(
-    "SELECT array_agg(a.attname || coalesce(' ' || o.opcname, '') ORDER BY k.n) FROM pg_index i "
-    "JOIN pg_class c ON c.oid = i.indexrelid "
-    "CROSS JOIN LATERAL unnest(i.indkey::int2[], i.indclass::oid[]) WITH ORDINALITY AS k(attnum, class, n) "
-    "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-    "LEFT JOIN pg_opclass o ON o.oid = k.class AND NOT o.opcdefault "
-    "WHERE i.indrelid = 'scoring.contributions'::regclass AND c.relname = 'ix_contributions_employee'"
-)
+    assert keys["pk_contributions"] == ["activity_id", "region_id"]
 
 
 async def test_the_employee_index_compares_ids_as_bytes_and_the_region_last(start_service: Any) -> None:
-    scoring = await start_service("scoring")
-    async with scoring.context.engine.connect() as connection:
-        columns = await connection.scalar(_EMPLOYEE_INDEX)
+    keys = await _contributions_index_keys(start_service)
     # Read by equality only; a rebuild builds it after applying the events, and its sort compared
     # the (equal) region and the ids through the collation at every tie (migration 0022).
-    assert list(columns) == [
+    assert keys["ix_contributions_employee"] == [
         "employee_id text_pattern_ops",
         "indicator_id text_pattern_ops",
         "year",
