@@ -123,3 +123,30 @@ def test_a_time_in_a_zone_whose_offset_varies_keeps_its_own_offset() -> None:
         (datetime(2026, 7, 15, 9, tzinfo=berlin), 120),
     ):
         assert reported_row(occurred_at, days, occurred_at.isoformat())["occurred_utc_offset"] == minutes
+
+
+def test_a_change_that_keeps_the_measure_keeps_the_measured_columns() -> None:
+    """A verification, rejection or file keeps the measure: the row built from the report's row
+    (``measured_row``) is the row built afresh."""
+    days = region_days(Calendar("Asia/Jayapura", PeriodKind.MONTHLY))
+    offsets = [timezone(timedelta(minutes=minutes)) for minutes in (0, 420, 540)]
+    start = datetime(2026, 1, 31, 14, 30, tzinfo=UTC)
+    updated_at = datetime.now(UTC).isoformat()
+    for step in range(0, 24 * 60 * 40, 53):
+        occurred_at = (start + timedelta(minutes=step)).astimezone(offsets[step % len(offsets)])
+        later = Stamp(occurred_at + timedelta(hours=5), "ev-2")
+        reported = ActivityState().reported(
+            ActivityIdentity("e-1", "i-1", "r-1"),
+            _measure(occurred_at, Decimal("2.5"), Decimal(4) if step % 2 else None),
+            Stamp(occurred_at, "ev-1"),
+        )
+        report_row = stored_row(reported, "a-1", "e-1", "ev-1", "r", days, updated_at)
+        for changed in (
+            reported.verified_at(later),
+            reported.rejected_at(later),
+            reported.with_evidence(("cd" * 32,)),
+        ):
+            assert changed.measure is reported.measure
+            assert stored_row(changed, "a-1", "e-1", "ev-2", "r", days, updated_at, report_row) == stored_row(
+                changed, "a-1", "e-1", "ev-2", "r", days, updated_at
+            )

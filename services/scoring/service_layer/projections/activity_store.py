@@ -150,16 +150,24 @@ def stored_row(
     region_id: str,
     days: RegionDays,
     updated_at: str,
+    measured_row: ContributionRow | None = None,
 ) -> ContributionRow:
     """The contributions row of an activity's state after an event, every column in the table's
     order, built at once: the row the batch stores, and what its deltas and touched rows read
-    (``updated_at``: the batch's stamp, as its ISO text, which only the statement reads)."""
+    (``updated_at``: the batch's stamp, as its ISO text, which only the statement reads).
+
+    ``measured_row``: a row built with the same ``days`` from a state with this state's very measure
+    (the same object: a verification, a rejection or a file keeps it), whose measured columns (the
+    time, its offset, period and year, the quantities) are then this row's as they are.
+    """
     # Each part read once: an activity's row is built at every change (29.4k instructions a new
     # activity's row before; bench/README.md, session 21). The named tuples unpacked (``_fields``):
     # a field read by name goes through its getter, unspecialized in CPython 3.11 (~230
     # instructions), an unpacked one ~110.
     identity, measure, measure_stamp, measure_corrected, status, status_stamp, evidence = state
-    if measure is None:
+    if measured_row is not None:
+        period_key, year, occurred_at, offset, quantity, denominator = measured_row[PERIOD : DENOMINATOR + 1]
+    elif measure is None:
         occurred_at = period_key = year = offset = quantity = denominator = None
     else:
         sent, measured, measured_base = measure
@@ -269,7 +277,14 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
         after = fold(before)
         if after == before:
             continue
-        values = stored_row(after, activity_id, employee_id, event_id, region_id, days, updated_at)
+        # A change that kept the measure of a row this batch built (a verification, a rejection, a
+        # file, mostly of a report in the same batch) keeps that row's measured columns: their
+        # times and period were ~5k instructions a row (``stored_row``). Not a stored row's: the
+        # region's calendar may have changed since it was written.
+        measured_row = row if activity_id in changed and after[1] is before[1] else None
+        values = stored_row(
+            after, activity_id, employee_id, event_id, region_id, days, updated_at, measured_row
+        )
         # Most regions have no closed period: nothing can be late there (the check's calls were
         # ~3,500 instructions a change).
         late = (
