@@ -51,7 +51,11 @@ class Batch(Generic[Backlog]):
 
     def scope(self, envelope: EnvelopeHead) -> HandlerScope[Backlog]:
         """The scope of the handler applying this event."""
-        return HandlerScope(self, envelope)
+        # Made without its ``__init__`` (see ``ConsumedEvent``), its two slots set here.
+        scope: HandlerScope[Backlog] = _new_object(HandlerScope)
+        scope.batch = self
+        scope.applying = envelope
+        return scope
 
     def emit(self, event: Event, *, caused_by: EnvelopeHead) -> None:
         """Queue an event for the outbox, caused by (and correlated with) a consumed one."""
@@ -82,7 +86,7 @@ class Batch(Generic[Backlog]):
         self._events.clear()
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class HandlerScope(Generic[Backlog]):
     """What one event's handler acts with: its batch's transaction, outbox and deferred work.
 
@@ -110,3 +114,7 @@ class HandlerScope(Generic[Backlog]):
     def deferred(self, kind: Callable[[Batch[Backlog]], Work]) -> Work:
         """The batch's one piece of work of this kind (see ``Batch.deferred``)."""
         return self.batch.deferred(kind)
+
+
+#: An object of a class made without calling its ``__init__`` (``HandlerScope``).
+_new_object = object.__new__

@@ -12,13 +12,13 @@ from sqlalchemy import select, text
 
 from shared.contracts import Envelope
 from shared.contracts.planning import RegionRegistered
-from shared.messaging.consumer.decode import ConsumedEvent
+from shared.messaging.consumer import decode
 from shared.messaging.consumer.inbox import Inbox
 
 pytestmark = pytest.mark.integration
 
 
-def consumed(offset: int) -> ConsumedEvent:
+def consumed(offset: int) -> decode.ConsumedEvent:
     region = f"r-{uuid.uuid4().hex[:8]}"
     event = RegionRegistered(region_id=region, name="Kota Ulang", timezone="Asia/Jayapura")
     record: ConsumerRecord[bytes, bytes] = ConsumerRecord(
@@ -34,7 +34,7 @@ def consumed(offset: int) -> ConsumedEvent:
         serialized_value_size=0,
         headers=(),
     )
-    return ConsumedEvent(envelope=Envelope.wrap(event, producer="test"), event=event, record=record)
+    return decode.consumed(Envelope.wrap(event, producer="test"), event, record)
 
 
 @pytest.mark.parametrize("mostly_new", [True, False])

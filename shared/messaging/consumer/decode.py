@@ -20,18 +20,20 @@ EventType = TypeVar("EventType", bound=Event)
 
 @dataclass(slots=True, init=False)
 class ConsumedEvent:
-    """A decoded event with where it came from (one made for every record).
+    """A decoded event with where it came from (one made for every record, by ``consumed``).
 
     Not frozen: a frozen dataclass sets each field through ``object.__setattr__`` (bench/README.md,
-    session 22). Made by position: with keywords (it was ``kw_only``) its ``__init__`` cost ~1,300
-    instructions more (a replay worker's 150.2k an event -> 148.8k; callgrind, session 33).
+    session 22). No ``__init__``: ``consumed`` sets the slots itself (a class's ``__init__`` is a
+    frame called from C: ~1.4k instructions an event more; a named tuple is made cheaper still, but
+    each field read by name then costs ~200 instructions where a slot's ~30; callgrind of a replay
+    worker, session 35).
     """
 
     envelope: EnvelopeHead
     #: None: another consumer's event on a shared topic, skipped.
     event: Event | None
     record: ConsumerRecord[bytes, bytes]
-    #: The envelope's fields the runner and the inbox read, read once here from the envelope's
+    #: The envelope's fields the runner and the inbox read, read once from the envelope's
     #: ``__dict__``: a pydantic model's field read by name goes through its class's ``__getattr__``
     #: hook, which keeps CPython from specializing it (~390 instructions a read, ~150 a key of the
     #: dict, ~30 a slot), and they read these seven times an event.
@@ -40,17 +42,31 @@ class ConsumedEvent:
     region_id: str
     correlation_id: str | None
 
-    def __init__(
-        self, envelope: EnvelopeHead, event: Event | None, record: ConsumerRecord[bytes, bytes]
-    ) -> None:
-        self.envelope = envelope
-        self.event = event
-        self.record = record
-        head = envelope.__dict__
-        self.event_id = head["event_id"]
-        self.type = head["type"]
-        self.region_id = head["region_id"]
-        self.correlation_id = head["correlation_id"]
+
+def consumed(
+    envelope: EnvelopeHead, event: Event | None, record: ConsumerRecord[bytes, bytes]
+) -> ConsumedEvent:
+    """The consumed event of an envelope, its event (if handled) and its record."""
+    return _consumed(envelope, envelope.__dict__, event, record)
+
+
+def _consumed(
+    envelope: EnvelopeHead, head: dict[str, Any], event: Event | None, record: ConsumerRecord[bytes, bytes]
+) -> ConsumedEvent:
+    # ``head``: the envelope's ``__dict__``, which the decoder has read already.
+    item: ConsumedEvent = _new_object(ConsumedEvent)
+    item.envelope = envelope
+    item.event = event
+    item.record = record
+    item.event_id = head["event_id"]
+    item.type = head["type"]
+    item.region_id = head["region_id"]
+    item.correlation_id = head["correlation_id"]
+    return item
+
+
+#: An object of a class made without calling its ``__init__`` (``ConsumedEvent``).
+_new_object = object.__new__
 
 
 class TypedEnvelope(EnvelopeHead, Generic[EventType]):
@@ -92,13 +108,13 @@ class EventDecoder:
             envelope: EnvelopeHead = self._envelopes.validate_json(record.value or b"")
         except ValidationError:
             return decode(record, self._handled)
-        if not isinstance(envelope, TypedEnvelope):
-            return ConsumedEvent(envelope, None, record)
-        event: Event = envelope.payload
-        consumed = ConsumedEvent(envelope, event, record)
-        if event.region_id != consumed.region_id:
+        # Read from the models' ``__dict__`` (see ``ConsumedEvent``): a handled type's envelope
+        # holds its event as its payload, another consumer's (``OthersEnvelope``) no payload at all.
+        head = envelope.__dict__
+        event: Event | None = head.get("payload")
+        if event is not None and event.__dict__["region_id"] != head["region_id"]:
             return DeadLetterReason.INVALID_PAYLOAD, "payload region differs from the envelope's region"
-        return consumed
+        return _consumed(envelope, head, event, record)
 
 
 #: Types spelt at run time (an event type's name, its class): what mypy cannot check statically.
@@ -124,7 +140,7 @@ def decode(
     if envelope.type not in handled:
         if envelope.type in EVENT_TYPES:
             # Another consumer's event on a shared topic: not ours to apply, not poison either.
-            return ConsumedEvent(envelope=envelope, event=None, record=record)
+            return consumed(envelope, None, record)
         return DeadLetterReason.UNKNOWN_TYPE, f"unknown event type {envelope.type!r}"
     try:
         event = EVENT_TYPES[envelope.type].model_validate(envelope.payload)
@@ -132,4 +148,4 @@ def decode(
         return DeadLetterReason.INVALID_PAYLOAD, str(exc)
     if event.region_id != envelope.region_id:
         return DeadLetterReason.INVALID_PAYLOAD, "payload region differs from the envelope's region"
-    return ConsumedEvent(envelope=envelope, event=event, record=record)
+    return consumed(envelope, event, record)
