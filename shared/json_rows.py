@@ -39,22 +39,36 @@ def _carried(table: Table, name: str) -> Any:
     return JSONB() if isinstance(kind, JSON) else kind
 
 
-def insert_from_json_rows(table: Table, columns: Sequence[str]) -> Insert:
+def insert_from_json_rows(table: Table, columns: Sequence[str], shared: Sequence[str] = ()) -> Insert:
     """``INSERT INTO table (columns) SELECT (value ->> 0)::type, ... FROM jsonb_array_elements(:rows)``.
 
     Executed with ``{"rows": json_rows(rows, columns)}``: each row a JSON array of its values in the
     order of ``columns``, read by position. Add ``on_conflict_...`` and ``returning`` to the result
-    as for any insert.
+    as for any insert. A ``shared`` column takes one value for every row, its parameter of the same
+    name (see ``_column_values``).
     """
-    return insert(table).from_select(list(columns), select_from_json_rows(table, columns))
+    return insert(table).from_select(list(columns), select_from_json_rows(table, columns, shared))
 
 
-def select_from_json_rows(table: Table, columns: Sequence[str]) -> Select[Any]:
+def select_from_json_rows(table: Table, columns: Sequence[str], shared: Sequence[str] = ()) -> Select[Any]:
     """``SELECT (value ->> 0)::type, ... FROM jsonb_array_elements(:rows)``: the rows of
     ``json_rows(rows, columns)`` as ``table``'s columns, for a statement that inserts them with more
     (``insert_from_json_rows`` inserts them alone)."""
+    return select(*_column_values(table, columns, shared).values())
+
+
+def _column_values(table: Table, columns: Sequence[str], shared: Sequence[str]) -> dict[str, Any]:
+    """Each column's value in a row of ``json_array_rows("rows", "batch")``, by position; a
+    ``shared`` column's is the statement's parameter of its name, of the column's type: one value a
+    statement (a batch's stamp) read once, not parsed again in every row (the row's place is left
+    for it, unread: ``None``)."""
     rows = json_array_rows("rows", "batch")
-    return select(*(value_at(rows, position, _carried(table, name)) for position, name in enumerate(columns)))
+    return {
+        name: bindparam(name, type_=table.c[name].type)
+        if name in shared
+        else value_at(rows, position, _carried(table, name))
+        for position, name in enumerate(columns)
+    }
 
 
 def json_array_rows(parameter: str, name: str) -> Any:

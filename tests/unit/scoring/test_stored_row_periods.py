@@ -19,14 +19,14 @@ from services.scoring.service_layer.views.contribution_rows import CONTRIBUTION_
 from shared.region_time import utc_offset_minutes
 
 
-def reported_row(occurred_at: datetime, days: RegionDays, updated_at: str) -> dict[str, Any]:
+def reported_row(occurred_at: datetime, days: RegionDays) -> dict[str, Any]:
     """The contributions row stored for an activity reported at ``occurred_at``, by column name."""
     state = ActivityState().reported(
         ActivityIdentity("e-1", "i-1", "r-1"),
         _measure(occurred_at, Decimal(3), None),
         Stamp(occurred_at, "ev-1"),
     )
-    row = stored_row(state, "a-1", "e-1", "ev-1", "r", days, updated_at)
+    row = stored_row(state, "a-1", "e-1", "ev-1", "r", days)
     return dict(zip(CONTRIBUTION_COLUMNS, row, strict=True))
 
 
@@ -44,10 +44,9 @@ def test_an_instant_is_stored_in_the_calendars_period_with_its_sent_offset(regio
     days = region_days(region_calendar)
     offsets = [timezone(timedelta(minutes=minutes)) for minutes in (-210, 0, 345, 420, 540)]
     start = datetime(2025, 12, 30, tzinfo=UTC)
-    updated_at = datetime.now(UTC).isoformat()
     for step in range(0, 24 * 60 * 460, 37):  # every 37 minutes over more than a year
         occurred_at = (start + timedelta(minutes=step)).astimezone(offsets[step % len(offsets)])
-        row = reported_row(occurred_at, days, updated_at)
+        row = reported_row(occurred_at, days)
         period = region_calendar.period_of(occurred_at)
         assert (row["period"], row["year"]) == (period.key, period.year), occurred_at
         assert row["occurred_utc_offset"] == utc_offset_minutes(occurred_at)
@@ -59,7 +58,7 @@ def test_an_instant_is_stored_in_the_calendars_period_with_its_sent_offset(regio
 def test_a_time_without_its_offset_is_refused() -> None:
     days = region_days(Calendar("Asia/Jakarta", PeriodKind.QUARTERLY))
     with pytest.raises(ValueError, match="offset"):
-        reported_row(datetime(2026, 3, 1, 12), days, datetime.now(UTC).isoformat())
+        reported_row(datetime(2026, 3, 1, 12), days)
 
 
 def test_a_row_holds_each_value_in_its_columns_place() -> None:
@@ -78,8 +77,7 @@ def test_a_row_holds_each_value_in_its_columns_place() -> None:
         )
         .verified_at(verified)
     )
-    updated_at = datetime(2026, 4, 3, tzinfo=UTC).isoformat()
-    row = stored_row(state, "a-1", "e-1", "ev-2", "region-1", days, updated_at)
+    row = stored_row(state, "a-1", "e-1", "ev-2", "region-1", days)
     assert dict(zip(CONTRIBUTION_COLUMNS, row, strict=True)) == {
         "activity_id": "a-1",
         "region_id": "region-1",
@@ -101,7 +99,7 @@ def test_a_row_holds_each_value_in_its_columns_place() -> None:
         "status_stamp_id": "ev-2",
         "evidence_sha256": ("ab" * 32,),
         "last_event_id": "ev-2",
-        "updated_at": updated_at,
+        "updated_at": None,  # the batch's stamp, the statement's own parameter
     }
 
 
@@ -122,7 +120,7 @@ def test_a_time_in_a_zone_whose_offset_varies_keeps_its_own_offset() -> None:
         (datetime(2026, 1, 15, 9, tzinfo=berlin), 60),
         (datetime(2026, 7, 15, 9, tzinfo=berlin), 120),
     ):
-        assert reported_row(occurred_at, days, occurred_at.isoformat())["occurred_utc_offset"] == minutes
+        assert reported_row(occurred_at, days)["occurred_utc_offset"] == minutes
 
 
 def test_a_change_that_keeps_the_measure_keeps_the_measured_columns() -> None:
@@ -131,7 +129,6 @@ def test_a_change_that_keeps_the_measure_keeps_the_measured_columns() -> None:
     days = region_days(Calendar("Asia/Jayapura", PeriodKind.MONTHLY))
     offsets = [timezone(timedelta(minutes=minutes)) for minutes in (0, 420, 540)]
     start = datetime(2026, 1, 31, 14, 30, tzinfo=UTC)
-    updated_at = datetime.now(UTC).isoformat()
     for step in range(0, 24 * 60 * 40, 53):
         occurred_at = (start + timedelta(minutes=step)).astimezone(offsets[step % len(offsets)])
         later = Stamp(occurred_at + timedelta(hours=5), "ev-2")
@@ -140,13 +137,13 @@ def test_a_change_that_keeps_the_measure_keeps_the_measured_columns() -> None:
             _measure(occurred_at, Decimal("2.5"), Decimal(4) if step % 2 else None),
             Stamp(occurred_at, "ev-1"),
         )
-        report_row = stored_row(reported, "a-1", "e-1", "ev-1", "r", days, updated_at)
+        report_row = stored_row(reported, "a-1", "e-1", "ev-1", "r", days)
         for changed in (
             reported.verified_at(later),
             reported.rejected_at(later),
             reported.with_evidence(("cd" * 32,)),
         ):
             assert changed.measure is reported.measure
-            assert stored_row(changed, "a-1", "e-1", "ev-2", "r", days, updated_at, report_row) == stored_row(
-                changed, "a-1", "e-1", "ev-2", "r", days, updated_at
+            assert stored_row(changed, "a-1", "e-1", "ev-2", "r", days, report_row) == stored_row(
+                changed, "a-1", "e-1", "ev-2", "r", days
             )

@@ -149,12 +149,11 @@ def stored_row(
     event_id: str,
     region_id: str,
     days: RegionDays,
-    updated_at: str,
     measured_row: ContributionRow | None = None,
 ) -> ContributionRow:
     """The contributions row of an activity's state after an event, every column in the table's
     order, built at once: the row the batch stores, and what its deltas and touched rows read
-    (``updated_at``: the batch's stamp, as its ISO text, which only the statement reads).
+    (``updated_at`` is None: the batch's stamp is the statement's parameter, ``_STAMPED``).
 
     ``measured_row``: a row built with the same ``days`` from a state with this state's very measure
     (the same object: a verification, a rejection or a file keeps it), whose measured columns (the
@@ -221,7 +220,7 @@ def stored_row(
         # A tuple: written as a JSON array, as the stored list is.
         evidence,
         event_id,
-        updated_at,
+        None,
     )
 
 
@@ -262,9 +261,7 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
     before_batch = dict(rows)  # each activity as the progress rows' stored totals count it
     changed: dict[str, _Counted] = {}
     evidence: list[tuple[ActivityChange, ActivityState]] = []
-    # The batch's stamp as the text the statement reads: written once, not by orjson for every row
-    # (a datetime there asks its zone for attributes and its offset, ~1,400 instructions a row).
-    updated_at = now().isoformat()
+    stamp = now()  # the batch's, for every row it stores
     days = region_days(facts.calendar)
     for change in work.changes:
         # Its fields unpacked once (see ``stored_row``): the loop read them ~14 times a change.
@@ -282,9 +279,7 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
         # times and period were ~5k instructions a row (``stored_row``). Not a stored row's: the
         # region's calendar may have changed since it was written.
         measured_row = row if activity_id in changed and after[1] is before[1] else None
-        values = stored_row(
-            after, activity_id, employee_id, event_id, region_id, days, updated_at, measured_row
-        )
+        values = stored_row(after, activity_id, employee_id, event_id, region_id, days, measured_row)
         # Most regions have no closed period: nothing can be late there (the check's calls were
         # ~3,500 instructions a change).
         late = (
@@ -333,7 +328,7 @@ async def apply_changes(batch: Batch[ViewBacklog], facts: RegionFacts, work: Reg
             if ids:
                 # Each row's values already in the statement's columns' order.
                 rows_text = json_row_values([changed[activity_id][0] for activity_id in ids])
-                await session.execute(statement, {"rows": rows_text})
+                await session.execute(statement, {"rows": rows_text, _STAMPED: stamp})
     if evidence:
         await check_shared_evidence(batch, region_id, evidence, facts.calendar)
 
@@ -375,8 +370,11 @@ def _lock_contributions_statement() -> Any:
 
 # Built once (see ``sql_arrays``): the batch's activities read, locked, with one statement.
 _LOCK_CONTRIBUTIONS = _lock_contributions_statement()
+#: The batch's stamp, one parameter a statement: as each row's ISO text it was parsed anew for
+#: every row (``timestamptz_in``, ~3.6k instructions of an inserted row's ~87k; bench/README.md).
+_STAMPED = "updated_at"
 # Built once, and one statement for a batch's new activities and one for its stored ones, however
 # many (one JSON parameter). A row of twenty-one columns goes as an array of its values: read by
 # position from jsonb, it cost PostgreSQL ~18 µs where as an object it cost ~22 (session 25).
-_INSERT_CONTRIBUTIONS = insert_from_json_rows(contributions, CONTRIBUTION_COLUMNS)
+_INSERT_CONTRIBUTIONS = insert_from_json_rows(contributions, CONTRIBUTION_COLUMNS, (_STAMPED,))
 _STORE_CONTRIBUTIONS = upsert(_INSERT_CONTRIBUTIONS, CONTRIBUTION_COLUMNS, ("region_id", "activity_id"))
