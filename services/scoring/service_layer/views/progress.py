@@ -117,7 +117,7 @@ async def refresh_progress(
         statement = upsert_when_changed(
             indicator_progress, columns, _PROGRESS_KEY, ("last_event_id", "updated_at"), ("events_applied",)
         )
-        await session.execute(statement, {"rows": json_rows(upserts, columns)})
+        await session.execute(statement, {"rows": json_rows(upserts, columns), "updated_at": now()})
     if deletes:
         # Rows known to exist, each deleted by its primary key (an index look-up whatever the
         # statistics say; a join to the keys was planned as a scan of the region's rows).
@@ -218,7 +218,6 @@ def _progress_rows(
     the stored rows to delete, with each row as it now stands noted in ``fresh``: the refresh's
     work between its statements."""
     region_id = facts.region_id
-    stamp = now()
     upserts: list[dict[str, Any]] = []
     deletes: list[ProgressKey] = []
     for key in keys:
@@ -255,7 +254,7 @@ def _progress_rows(
             region_id=region_id,
             events_applied=found.events,
             last_event_id=found.event_id,
-            updated_at=stamp,
+            updated_at=None,  # the statement's stamp (``STAMPED``)
         )
         upserts.append(values)
     return upserts, deletes

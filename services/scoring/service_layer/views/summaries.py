@@ -185,7 +185,9 @@ async def refresh_summaries(
         statement = _upsert_when_changed(columns)
         written = [
             (row.employee_id, row.period)
-            for row in await session.execute(statement, {"rows": json_rows(upserts, columns)})
+            for row in await session.execute(
+                statement, {"rows": json_rows(upserts, columns), "updated_at": now()}
+            )
         ]
     if deletes:
         await session.execute(
@@ -201,7 +203,6 @@ def _summary_rows(
     """The rows to upsert (each with its whole content: the upsert writes those that changed) and
     the stored rows to delete: the refresh's work between its statements."""
     region_id = facts.region_id
-    stamp = now()
     upserts: list[dict[str, Any]] = []
     deletes: list[SummaryKey] = []
     for key in keys:
@@ -230,7 +231,7 @@ def _summary_rows(
             period=period_key,
             region_id=region_id,
             last_event_id=touched[key].event_id,
-            updated_at=stamp,
+            updated_at=None,  # the statement's stamp (``STAMPED``)
         )
         upserts.append(values)
     return upserts, deletes
