@@ -18,6 +18,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
+    literal_column,
     select,
     true,
     type_coerce,
@@ -43,13 +44,37 @@ def _latest(value: Any, condition: Any, order: tuple[Any, ...]) -> Any:
     return type_coerce(aggregated, ARRAY(value.type))[1]
 
 
-def _totals() -> list[Any]:
-    """A key's totals over its contributions (an aggregate), named as the progress row's columns, so
-    its totals read alike from either (``totals_of``)."""
+def _flagged(key: Any, year: Any, *more: ColumnElement[bool]) -> Any:
+    """A key's contributions (``_key_contributions`` and ``more``), each with whether it counts, is
+    verified and is rejected, worked out once a row: the totals' thirteen ``FILTER`` clauses then
+    read a column each, where each evaluated its own condition (~25 comparisons of the status a
+    row). ``OFFSET 0`` keeps the flags the subquery's columns: flattened, each ``FILTER`` would hold
+    its expression again."""
     activity = contributions.c
-    counted = and_(activity.reported.is_(True), activity.status != ActivityStatus.REJECTED.value)
-    verified = and_(counted, activity.status == ActivityStatus.VERIFIED.value)
-    rejected = and_(activity.reported.is_(True), activity.status == ActivityStatus.REJECTED.value)
+    reported = activity.reported.is_(True)
+    return (
+        select(
+            activity.period,
+            activity.quantity,
+            activity.denominator,
+            activity.occurred_at,
+            activity.activity_id,
+            and_(reported, activity.status != ActivityStatus.REJECTED.value).label("counted"),
+            # Verified is counted: a status is one of the two at most.
+            and_(reported, activity.status == ActivityStatus.VERIFIED.value).label("verified"),
+            and_(reported, activity.status == ActivityStatus.REJECTED.value).label("rejected"),
+        )
+        .where(*_key_contributions(key, year), *more)
+        .offset(literal_column("0", Integer()))  # a constant, not a parameter: a plan knows it
+        .correlate(key)
+        .subquery("c")
+    )
+
+
+def _totals(activity: Any) -> list[Any]:
+    """A key's totals over its contributions (an aggregate of ``_flagged``'s columns), named as the
+    progress row's columns, so its totals read alike from either (``totals_of``)."""
+    counted, verified, rejected = activity.counted, activity.verified, activity.rejected
     # The domain orders LAST by (time, id) in code-point order; "C" collation matches that in SQL.
     # PostgreSQL sorts a key's rows once for all six "latest" columns (their order is the same).
     order = (activity.occurred_at.desc(), activity.activity_id.collate("C").desc())
@@ -89,11 +114,8 @@ def _period_totals_statement() -> Any:
     table = progress_keys_table()
     # A period key starts with its year: the year narrows the index range before the period.
     year = func.cast(func.substr(table.c.period, 1, 4), Integer)
-    aggregates = (
-        select(*_totals())
-        .where(*_key_contributions(table, year), contributions.c.period == table.c.period)
-        .lateral("t")
-    )
+    flagged = _flagged(table, year, contributions.c.period == table.c.period)
+    aggregates = select(*_totals(flagged.c)).select_from(flagged).correlate(table).lateral("t")
     return (
         select(table.c.employee_id, table.c.indicator_id, table.c.period, aggregates)
         .select_from(table)
@@ -113,10 +135,9 @@ def _year_totals_statement() -> Any:
     table = keys_table(
         "k", {"employee_id": String(), "indicator_id": String(), "period": String(), "periods": JSONB()}
     )
-    activity = contributions.c
+    activity = _flagged(table, cast(table.c.period, Integer)).c
     periods = (
-        select(activity.period.label("period"), *_totals())
-        .where(*_key_contributions(table, cast(table.c.period, Integer)))
+        select(activity.period.label("period"), *_totals(activity))
         .group_by(activity.period)
         .correlate(table)
         .cte("p", nesting=True)
