@@ -17,7 +17,7 @@ from services.scoring.adapters.tables import contributions, employee_scores, ind
 from services.scoring.domain.periods import periods_in_year
 from services.scoring.service_layer.views.deltas import ProgressDelta
 from services.scoring.service_layer.views.facts import RegionFacts, region_facts
-from services.scoring.service_layer.views.plans import plan_indicators_in_force
+from services.scoring.service_layer.views.plans import PlannedIndicators, plan_indicators_in_force
 from services.scoring.service_layer.views.progress import refresh_progress
 from services.scoring.service_layer.views.summaries import refresh_summaries
 from services.scoring.service_layer.views.touches import EmployeeYear, ProgressKey, SummaryKey, Touch, touch
@@ -42,8 +42,15 @@ async def refresh_views(
     progress = dict(progress or {})
     summaries = dict(summaries or {})
     recompute: set[ProgressKey] = set()
+    # The plans in force read for the widened employee-years (their employees): read again below
+    # only for an employee outside them.
+    planned_read: PlannedIndicators = {}
+    read_for: set[str] = set()
     if employee_years:
-        wider_progress, wider_summaries = await _employee_year_keys(session, facts, employee_years)
+        wider_progress, wider_summaries, planned_read = await _employee_year_keys(
+            session, facts, employee_years
+        )
+        read_for = {employee_id for employee_id, _ in employee_years}
         recompute.update(wider_progress)
         for row_key, found in wider_progress.items():
             touch(progress, row_key, found.event_id, found.at, found.events)
@@ -57,15 +64,19 @@ async def refresh_views(
     concerned = {employee_id for employee_id, _, _ in progress} | {
         employee_id for employee_id, _ in summaries
     }
-    planned = await plan_indicators_in_force(session, facts.region_id, concerned) if concerned else {}
+    if concerned <= read_for:
+        planned = {key: rows for key, rows in planned_read.items() if key[0] in concerned}
+    else:
+        planned = await plan_indicators_in_force(session, facts.region_id, concerned) if concerned else {}
     fresh = await refresh_progress(session, facts, progress, deltas, recompute, planned)
     await refresh_summaries(session, facts, summaries, planned, fresh)
 
 
 async def _employee_year_keys(
     session: AsyncSession, facts: RegionFacts, employee_years: dict[EmployeeYear, Touch]
-) -> tuple[dict[ProgressKey, Touch], dict[SummaryKey, Touch]]:
-    """Every progress and summary row of the given employee-years (None: all the employee's years)."""
+) -> tuple[dict[ProgressKey, Touch], dict[SummaryKey, Touch], PlannedIndicators]:
+    """Every progress and summary row of the given employee-years (None: all the employee's years),
+    and the plans in force of their employees (read for it, and given to the refresh)."""
     region_id = facts.region_id
     employee_ids = sorted({employee_id for employee_id, _ in employee_years})
     ids = array_of(employee_ids, String())
@@ -85,9 +96,8 @@ async def _employee_year_keys(
         active = indicators.setdefault((activity.employee_id, activity.year), set())
         if activity.indicator_id is not None:
             active.add(activity.indicator_id)
-    for (employee_id, year), rows in (
-        await plan_indicators_in_force(session, region_id, employee_ids)
-    ).items():
+    in_force = await plan_indicators_in_force(session, region_id, employee_ids)
+    for (employee_id, year), rows in in_force.items():
         indicators.setdefault((employee_id, year), set()).update(row.indicator_id for row in rows)
     for planned in await session.execute(
         select(plans.c.employee_id, plans.c.year)
@@ -127,7 +137,7 @@ async def _employee_year_keys(
             summaries[(employee_id, key)] = summary_touch
             for indicator_id in indicator_ids:
                 progress[(employee_id, indicator_id, key)] = found
-    return progress, summaries
+    return progress, summaries, in_force
 
 
 #: Makes a ``Touch`` from its three fields without the named tuple's ``__new__`` (a Python function).
