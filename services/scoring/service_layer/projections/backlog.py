@@ -152,7 +152,9 @@ class ViewBacklog:
         return pieces
 
     async def finish(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        """Refresh every recorded row from the facts, in one transaction."""
+        """Refresh every recorded row from the facts, in one transaction: into a rebuild's fresh
+        schema, whose views no batch wrote (their rows are inserted plainly), each employee's rows
+        in one piece."""
         async with session_factory() as session, session.begin():
             for region_id, work in sorted(self._regions.items()):
                 await restrict_to_region(session, region_id)
@@ -162,6 +164,7 @@ class ViewBacklog:
                     progress=work.progress,
                     summaries=work.summaries,
                     employee_years=work.employee_years,
+                    none_stored=True,
                 )
 
 

@@ -33,6 +33,7 @@ from services.scoring.service_layer.views.plans import PlannedIndicators, plan_i
 from services.scoring.service_layer.views.touches import ProgressKey, Touch, progress_keys_table
 from services.scoring.service_layer.views.values import (
     exact,
+    insert_new,
     now,
     to_decimal,
     to_fraction,
@@ -82,6 +83,7 @@ async def refresh_progress(
     deltas: dict[ProgressKey, ProgressDelta] | None = None,
     recompute: set[ProgressKey] | None = None,
     planned: PlannedIndicators | None = None,
+    none_stored: bool = False,
 ) -> FreshRows:
     """Bring the touched employee-indicator-period rows up to date, all at once; returns each as
     it now stands, so the summaries of their periods need not read them back.
@@ -89,6 +91,7 @@ async def refresh_progress(
     With ``deltas`` a row's totals follow from its stored totals plus the batch's changes (a key
     without a delta keeps its totals); the rows in ``recompute`` (or all, without ``deltas``), and
     those whose latest activity was withdrawn, are recomputed from their contributions.
+    ``none_stored``: none of the rows is stored yet (``refresh_views``): they are inserted plainly.
     """
     fresh: FreshRows = {}
     if not touched:
@@ -114,8 +117,10 @@ async def refresh_progress(
     if upserts:
         # One JSON parameter for every row (an executemany encoded each value on its own).
         columns = tuple(upserts[0])
-        statement = upsert_when_changed(
-            indicator_progress, columns, _PROGRESS_KEY, ("last_event_id", "updated_at"), ("events_applied",)
+        statement = (
+            insert_new(indicator_progress, columns)
+            if none_stored
+            else upsert_when_changed(indicator_progress, columns, _PROGRESS_KEY, _STAMPS, ("events_applied",))
         )
         await session.execute(statement, {"rows": json_rows(upserts, columns), "updated_at": now()})
     if deletes:
@@ -176,6 +181,8 @@ def _current_progress_statement() -> Any:
 #: The touched rows as stored (built once: see ``sql_arrays``).
 _CURRENT_PROGRESS = _current_progress_statement()
 _PROGRESS_KEY = ("region_id", "employee_id", "indicator_id", "period")
+#: What a row's upsert leaves as stored when its content is unchanged.
+_STAMPS = ("last_event_id", "updated_at")
 _DELETE_PROGRESS = delete(indicator_progress).where(
     indicator_progress.c.region_id == bindparam("r"),
     indicator_progress.c.employee_id == bindparam("e"),

@@ -31,6 +31,7 @@ async def refresh_views(
     summaries: dict[SummaryKey, Touch] | None = None,
     employee_years: dict[EmployeeYear, Touch] | None = None,
     deltas: dict[ProgressKey, ProgressDelta] | None = None,
+    none_stored: bool = False,
 ) -> None:
     """Refresh each touched view row once: progress rows, then the summaries of their periods.
 
@@ -38,6 +39,8 @@ async def refresh_views(
     those progress rows are recomputed from their contributions, while the rows only activity
     changes touched follow from ``deltas`` (all are recomputed without it).
     Rows of periods closed before the touching events happened are frozen and left alone.
+    ``none_stored``: no view row of these employees is stored yet (a rebuild's fresh schema), so
+    their rows are inserted plainly (a row found stored after all fails the insert).
     """
     progress = dict(progress or {})
     summaries = dict(summaries or {})
@@ -68,8 +71,8 @@ async def refresh_views(
         planned = {key: rows for key, rows in planned_read.items() if key[0] in concerned}
     else:
         planned = await plan_indicators_in_force(session, facts.region_id, concerned) if concerned else {}
-    fresh = await refresh_progress(session, facts, progress, deltas, recompute, planned)
-    await refresh_summaries(session, facts, summaries, planned, fresh)
+    fresh = await refresh_progress(session, facts, progress, deltas, recompute, planned, none_stored)
+    await refresh_summaries(session, facts, summaries, planned, fresh, none_stored)
 
 
 async def _employee_year_keys(

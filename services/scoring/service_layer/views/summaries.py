@@ -38,7 +38,7 @@ from services.scoring.service_layer.views.plans import PlannedIndicators
 from services.scoring.service_layer.views.progress import FreshProgress, FreshRows, totals_of
 from services.scoring.service_layer.views.summary_inputs import SummaryInputs, read_summary_inputs
 from services.scoring.service_layer.views.touches import SummaryKey, Touch
-from services.scoring.service_layer.views.values import now, to_decimal, upsert_when_changed
+from services.scoring.service_layer.views.values import insert_new, now, to_decimal, upsert_when_changed
 from shared.i18n import phrase_message
 from shared.json_rows import json_rows
 from shared.refusals import Phrase
@@ -168,9 +168,11 @@ async def refresh_summaries(
     touched: dict[SummaryKey, Touch],
     planned: PlannedIndicators | None = None,
     fresh: FreshRows | None = None,
+    none_stored: bool = False,
 ) -> None:
     """Recompute the touched employee-period rows (achievement, proposals, predicate), all at once
-    (``fresh``: the progress rows the batch's progress refresh left, with their assessments)."""
+    (``fresh``: the progress rows the batch's progress refresh left, with their assessments;
+    ``none_stored``: none of the rows is stored yet, they are inserted plainly)."""
     if not touched:
         return
     region_id = facts.region_id
@@ -182,7 +184,7 @@ async def refresh_summaries(
         # One JSON parameter for every row (an executemany encoded each value on its own); a row
         # is written only where its content changed, which PostgreSQL compares (it returns those).
         columns = tuple(upserts[0])
-        statement = _upsert_when_changed(columns)
+        statement = _insert_new(columns) if none_stored else _upsert_when_changed(columns)
         written = [
             (row.employee_id, row.period)
             for row in await session.execute(
@@ -246,6 +248,13 @@ def _upsert_when_changed(columns: tuple[str, ...]) -> Any:
     (``upsert_when_changed``: the two JSON documents among it are never read back), returning the
     keys of the rows it inserted or updated (built once per column set)."""
     statement = upsert_when_changed(employee_scores, columns, _KEY, ("last_event_id", "updated_at"))
+    return statement.returning(employee_scores.c.employee_id, employee_scores.c.period)
+
+
+@cache
+def _insert_new(columns: tuple[str, ...]) -> Any:
+    """The summaries' plain insert of rows not stored yet, returning their keys as the upsert does."""
+    statement = insert_new(employee_scores, columns)
     return statement.returning(employee_scores.c.employee_id, employee_scores.c.period)
 
 
