@@ -154,22 +154,37 @@ def _year_totals_statement() -> Any:
     def total(value: Any) -> Any:
         return func.coalesce(func.sum(value), _ZERO)
 
-    year = select(
-        table.c.period,
-        count(p.activity_count),
-        total(p.quantity_sum),
-        total(p.denominator_sum),
-        count(p.verified_count),
-        total(p.verified_quantity_sum),
-        total(p.verified_denominator_sum),
-        count(p.rejected_count),
-        _latest(p.last_quantity, counted, order),
-        _latest(p.last_occurred_at, counted, order),
-        _latest(p.last_activity_id, counted, order),
-        _latest(p.verified_last_quantity, verified, verified_order),
-        _latest(p.verified_last_occurred_at, verified, verified_order),
-        _latest(p.verified_last_activity_id, verified, verified_order),
-    ).correlate(table)
+    # The year's row: its periods' totals added up, and its latest activities the first of its
+    # periods' latest in each order (an ordered aggregate for the second order sorted its few rows
+    # once for each of its three columns).
+    sums = select(
+        count(p.activity_count).label("activity_count"),
+        total(p.quantity_sum).label("quantity_sum"),
+        total(p.denominator_sum).label("denominator_sum"),
+        count(p.verified_count).label("verified_count"),
+        total(p.verified_quantity_sum).label("verified_quantity_sum"),
+        total(p.verified_denominator_sum).label("verified_denominator_sum"),
+        count(p.rejected_count).label("rejected_count"),
+    ).subquery("s")
+    latest = (
+        select(p.last_quantity, p.last_occurred_at, p.last_activity_id)
+        .where(counted)
+        .order_by(*order)
+        .limit(1)
+        .subquery("l")
+    )
+    verified_latest = (
+        select(p.verified_last_quantity, p.verified_last_occurred_at, p.verified_last_activity_id)
+        .where(verified)
+        .order_by(*verified_order)
+        .limit(1)
+        .subquery("v")
+    )
+    year = (
+        select(table.c.period, *sums.c, *latest.c, *verified_latest.c)
+        .select_from(sums.outerjoin(latest, true()).outerjoin(verified_latest, true()))
+        .correlate(table)
+    )
     rows = union_all(wanted, year).lateral("t")
     return select(table.c.employee_id, table.c.indicator_id, rows).select_from(table).join(rows, true())
 
