@@ -47,19 +47,27 @@ from shared.db import CONNECTION_LOST, REGION_SETTING
 from shared.json_rows import json_row_values
 from shared.outbox import ENVELOPE_SEPARATOR, OutboxWriter, event_id_series
 
-#: An activity's values in its JSON row's order (``ACTIVITY_COLUMNS``) but the device's offset, last.
-_SHOWN_VALUES = operator.itemgetter(*ACTIVITY_COLUMNS[:-1])
+#: An activity's JSON row (``ACTIVITY_COLUMNS``): its id, the columns its group's items of one
+#: indicator share (``row_head``), its own values, then the device's offset.
+ROW_HEAD_COLUMNS = ACTIVITY_COLUMNS[1:5]
+ROW_OWN_COLUMNS = ACTIVITY_COLUMNS[5:-1]
+if ACTIVITY_COLUMNS[0] != "activity_id" or ROW_HEAD_COLUMNS[0] != "employee_id":
+    raise RuntimeError("an activity's JSON row must start with its id, then its employee's")
 if ACTIVITY_COLUMNS[-1] != "occurred_utc_offset":
     raise RuntimeError("an activity's JSON row must end with the device's offset")
+row_head = operator.itemgetter(*ROW_HEAD_COLUMNS)
 
 
-def activity_row(as_text: dict[str, Any], offset_minutes: int) -> tuple[Any, ...]:
-    """An activity's JSON row (``json_row_values``): ``as_text`` (its values with numbers as text,
-    as the feed shows them), then the device's offset, which the feed leaves out. Numbers travel
-    as text: the driver's binary encoding of each ``Decimal`` cost more than the database's
-    parsing of its text. Read as the row's values at once: the feed's copy copied with the offset
-    added, then read by the columns, cost ~1,900 instructions an item more (callgrind, session 29)."""
-    return (*_SHOWN_VALUES(as_text), offset_minutes)
+def activity_row(
+    activity_id: str, head: tuple[Any, ...], own: dict[str, Any], offset_minutes: int
+) -> tuple[Any, ...]:
+    """An activity's JSON row (``json_row_values``): its id, ``head`` (``row_head`` of the fields
+    its indicator's items share), ``own``'s values (``ROW_OWN_COLUMNS``, in order: its values with
+    numbers as text, as the feed shows them), then the device's offset, which the feed leaves out.
+    Numbers travel as text: the driver's binary encoding of each ``Decimal`` cost more than the
+    database's parsing of its text. Joined from the parts at hand: its twelve values read by name
+    from the feed's copy cost ~1,500 instructions an item more (callgrind, session 35)."""
+    return (activity_id, *head, *own.values(), offset_minutes)
 
 
 _AUDIT_VALUES = operator.itemgetter(*AUDIT_COLUMNS)
@@ -133,7 +141,9 @@ class IntakeTransaction:
 
     def emit(
         self,
-        as_text: dict[str, Any],
+        activity_id: str,
+        head: tuple[Any, ...],
+        own: dict[str, Any],
         shown: bytes,
         offset_minutes: int,
         submitted_at: datetime,
@@ -142,9 +152,9 @@ class IntakeTransaction:
         """Queue an activity for ``insert`` with its event, written if the activity is new: one
         event per activity, in the same order.
 
-        ``as_text``: its values with their numbers as text, as the feed shows them (all but the
-        device's offset, ``offset_minutes``); ``shown``: that as JSON; ``submitted_at``: the moment
-        the group is written, the events' time.
+        ``head``, ``own``: its row's parts (``activity_row``); ``shown``: the activity's JSON as the
+        feed shows it (``reported_event`` cuts the event from it); ``submitted_at``: the moment the
+        group is written, the events' time.
         """
         after_id = self._envelopes.get(correlation_id)
         if after_id is None:
@@ -153,11 +163,11 @@ class IntakeTransaction:
                     ActivityReported, region_id=self.region_id, occurred_at=submitted_at
                 )
             after_id = self._envelopes[correlation_id] = self._envelope_after_id(correlation_id)
-        self._items.append(activity_row(as_text, offset_minutes))
-        events = self._events.get(employee_id := as_text["employee_id"])
+        self._items.append(activity_row(activity_id, head, own, offset_minutes))
+        events = self._events.get(employee_id := head[0])
         if events is None:
             events = self._events[employee_id] = ([], [])
-        events[0].append(as_text["activity_id"])
+        events[0].append(activity_id)
         events[1].append(reported_event(shown, next(self._event_ids), after_id))
 
     async def indicators_among(self, indicator_ids: Sequence[str]) -> list[dict[str, Any]]:

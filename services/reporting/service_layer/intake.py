@@ -27,13 +27,20 @@ from typing import Any, Literal
 
 import orjson
 
-from services.reporting.adapters.intake_store import ConnectionLost, IntakeStore, IntakeTransaction
+from services.reporting.adapters.intake_store import ConnectionLost, IntakeStore, IntakeTransaction, row_head
 from services.reporting.adapters.live_feed import TeamNotices
 from services.reporting.domain.activity import check_occurrence, check_quantity
 from services.reporting.domain.resend import ACTIVITY_CONTENT, changed_resend, differing_fields
 from services.reporting.metrics import ACTIVITIES_SUBMITTED
 from services.reporting.service_layer.activities import UNKNOWN_INDICATOR, SubmissionRules
-from services.reporting.service_layer.intake_values import SUBMITTED, feed_head, feed_payload, row_values
+from services.reporting.service_layer.intake_values import (
+    SUBMITTED,
+    feed_head,
+    feed_json,
+    feed_own,
+    row_values,
+    shown_around,
+)
 from services.reporting.service_layer.schemas import ActivityCreate
 from shared.auth import Principal
 from shared.observability import correlation_id_var, region_label
@@ -106,7 +113,8 @@ _INDEX = operator.attrgetter("index")
 
 #: A candidate activity (the first valid item of its id in a group): the item, its employee, its
 #: plan indicator and the device's offset in minutes, from which its values are built if read;
-#: then the activity as the feed shows it, and that as JSON.
+#: then its own fields as the feed shows them (``feed_own``), and the activity as the feed shows it
+#: as JSON.
 Candidate = tuple[ActivityCreate, str, Any, int, dict[str, Any], bytes]
 #: A judged item: its index in its request, the item and its id, the rule it broke (or None), and
 #: the candidate it carries (None if it carries none: refused, or a later item of its id).
@@ -137,10 +145,11 @@ async def write_group(
     verdicts: list[list[Judged]] = []
     # An offset (a fixed one's zone object, or a timedelta) -> its minutes, the moment in it.
     moments: dict[tzinfo | timedelta | None, tuple[int, datetime]] = {}
-    # An indicator id -> the feed's head of its items (``feed_head``): one an indicator, not an item
-    # (a batch's 500 items share one or a few). One for all claims: an accepted item's indicator is
-    # its own employee's, so the employee is the indicator's.
-    heads: dict[str, dict[str, Any]] = {}
+    # An indicator id -> what its items share (``feed_head``'s fields): their row's head and their
+    # JSON around each item's own (``shown_around``). One an indicator, not an item (a batch's 500
+    # items share one or a few); one for all claims: an accepted item's indicator is its own
+    # employee's, so the employee is the indicator's.
+    heads: dict[str, tuple[tuple[Any, ...], tuple[bytes, bytes]]] = {}
     now, clock_skew = rules.now, rules.clock_skew
     for claim in claims:
         judged: list[Judged] = []
@@ -185,25 +194,26 @@ async def write_group(
                 assert indicator is not None  # not refused: the indicator was found
                 head = heads.get(indicator_id := sent["indicator_id"])
                 if head is None:
-                    head = heads[indicator_id] = feed_head(
+                    fields = feed_head(
                         sent,
                         region_id=region_id,
                         employee_id=employee_id,
                         indicator=indicator,
                         submitted_at=submitted_at,
                     )
-                payload = feed_payload(sent, head)
-                # Encoded once: the feed's message and the event's payload (cut from it).
-                payload_json = orjson.dumps(payload)
+                    head = heads[indicator_id] = (row_head(fields), shown_around(fields))
+                own = feed_own(sent)
+                # Written once: the feed's message and the event's payload (cut from it).
+                payload_json = feed_json(activity_id, orjson.dumps(own), head[1])
                 carried = candidates[activity_id] = (
                     item,
                     employee_id,
                     indicator,
                     as_sent[0],
-                    payload,
+                    own,
                     payload_json,
                 )
-                transaction.emit(payload, payload_json, as_sent[0], now, correlation_id)
+                transaction.emit(activity_id, head[0], own, payload_json, as_sent[0], now, correlation_id)
                 witnesses.append(activity_id)
             judged.append((index, item, activity_id, refusal, carried))
         verdicts.append(judged)

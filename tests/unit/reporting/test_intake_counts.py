@@ -42,8 +42,8 @@ class _Transaction:
     async def indicators_among(self, indicator_ids: Sequence[str]) -> list[dict[str, Any]]:
         return [dict(INDICATOR)] if "ind-1" in indicator_ids else []
 
-    def emit(self, as_text: dict[str, Any], *_: object) -> None:
-        self.emitted.append(as_text["activity_id"])
+    def emit(self, activity_id: str, *_: object) -> None:
+        self.emitted.append(activity_id)
 
     async def insert(self, count: int, audit_entries: Sequence[dict[str, Any]], now: datetime) -> set[str]:
         return {activity_id for activity_id in self.emitted if not activity_id.startswith("s-")}

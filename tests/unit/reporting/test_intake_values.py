@@ -9,8 +9,15 @@ import orjson
 from sqlalchemy import MetaData
 
 from services.reporting.adapters.intake_statements import ACTIVITY_COLUMNS
-from services.reporting.adapters.intake_store import activity_row, reported_event
-from services.reporting.service_layer.intake_values import feed_head, feed_payload, row_values
+from services.reporting.adapters.intake_store import activity_row, reported_event, row_head
+from services.reporting.service_layer.intake_values import (
+    feed_head,
+    feed_json,
+    feed_own,
+    feed_payload,
+    row_values,
+    shown_around,
+)
 from services.reporting.service_layer.schemas import ActivityCreate
 from shared.contracts import Envelope
 from shared.contracts.reporting import ActivityReported
@@ -30,8 +37,8 @@ def _accepted(item: ActivityCreate) -> dict[str, Any]:
     )
 
 
-def _as_text(values: dict[str, Any]) -> dict[str, Any]:
-    """The feed's copy of the activity these values hold (the numbers as the event writes them)."""
+def _sent_and_head(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The validated item these values hold and its feed head."""
     sent = ActivityCreate.model_validate(
         {name: values[name] for name in ActivityCreate.model_fields}
     ).__dict__
@@ -42,7 +49,12 @@ def _as_text(values: dict[str, Any]) -> dict[str, Any]:
         indicator={"plan_id": values["plan_id"], "result_id": values["result_id"]},
         submitted_at=values["submitted_at"],
     )
-    return feed_payload(sent, head)
+    return sent, head
+
+
+def _as_text(values: dict[str, Any]) -> dict[str, Any]:
+    """The feed's copy of the activity these values hold (the numbers as the event writes them)."""
+    return feed_payload(*_sent_and_head(values))
 
 
 def _envelope(writer: OutboxWriter, values: dict[str, Any], correlation_id: str | None) -> bytes:
@@ -145,7 +157,38 @@ def test_an_intake_items_json_row_holds_the_values_columns_in_order_numbers_as_t
     ]
     # The time as its text with the offset it was sent with, which PostgreSQL reads as the same instant.
     expected[ACTIVITY_COLUMNS.index("occurred_at")] = "2026-11-29T10:00:00.250000+05:45"
-    row = activity_row(_as_text(values), values["occurred_utc_offset"])
+    sent, head = _sent_and_head(values)
+    row = activity_row(sent["activity_id"], row_head(head), feed_own(sent), values["occurred_utc_offset"])
     assert orjson.loads(json_row_values([row])) == [expected]
     assert expected[ACTIVITY_COLUMNS.index("quantity")] == "12.50"  # its scale kept
     assert expected[ACTIVITY_COLUMNS.index("occurred_utc_offset")] == 345
+
+
+def test_the_feeds_json_joined_from_its_parts_is_orjsons_of_the_feeds_copy() -> None:
+    for fields in (
+        {
+            "quantity": "12.50",
+            "denominator": "20",
+            "obstacles": "Blanko habis",
+            "latitude": "-6.2",
+            "longitude": "106.8",
+        },
+        {
+            "occurred_at": "2026-11-29T03:00:00Z",
+            "description": 'Kata "kutip" \\ dan \u201cbaru\u201d\n ,"latitude": 1',
+        },
+        {"quantity": "0.0001", "latitude": "0", "longitude": "-179.999999"},
+    ):
+        item = ActivityCreate.model_validate(
+            {
+                "activity_id": "activity-0001_x",
+                "indicator_id": 'indikator "1" \u00e9',
+                "occurred_at": "2026-11-29T10:00:00.250+05:45",
+                "description": "Menerbitkan KTP-el",
+            }
+            | fields
+        )
+        for submitted_at in ("2026-11-29T12:00:00+07:00", "2026-11-29T12:00:00.000001+09:00"):
+            sent, head = _sent_and_head(_accepted(item) | {"submitted_at": submitted_at})
+            shown = feed_json(sent["activity_id"], orjson.dumps(feed_own(sent)), shown_around(head))
+            assert shown == orjson.dumps(feed_payload(sent, head))
