@@ -116,6 +116,9 @@ _INDEX = operator.attrgetter("index")
 #: then its own fields as the feed shows them (``feed_own``), and the activity as the feed shows it
 #: as JSON.
 Candidate = tuple[ActivityCreate, str, Any, int, dict[str, Any], bytes]
+#: Queues a candidate for the insert (``IntakeTransaction.emitter``): its id, its row's head, its own
+#: fields as the feed shows them, that activity's JSON and the device's offset in minutes.
+Emit = Callable[[str, tuple[Any, ...], dict[str, Any], bytes, int], None]
 #: A judged item: its index in its request, the item and its id, the rule it broke (or None), and
 #: the candidate it carries (None if it carries none: refused, or a later item of its id).
 Judged = tuple[int, ActivityCreate, str, Refusal | None, Candidate | None]
@@ -155,6 +158,7 @@ async def write_group(
         judged: list[Judged] = []
         witnesses = []
         employee_id, correlation_id = claim.employee_id, claim.correlation_id
+        emit: Emit | None = None  # the claim's emitter, made at its first candidate
         for index, item in claim.items:
             # The validated model's own fields (all scalars), read once: each attribute read of a
             # pydantic model goes through its __getattr__ hook, about twice a dict's look-up.
@@ -213,7 +217,9 @@ async def write_group(
                     own,
                     payload_json,
                 )
-                transaction.emit(activity_id, head[0], own, payload_json, as_sent[0], now, correlation_id)
+                if emit is None:
+                    emit = transaction.emitter(employee_id, correlation_id, now)
+                emit(activity_id, head[0], own, payload_json, as_sent[0])
                 witnesses.append(activity_id)
             judged.append((index, item, activity_id, refusal, carried))
         verdicts.append(judged)

@@ -5,7 +5,7 @@ qualitative (the intake reads the last two from an untyped row: a swap would pas
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -38,8 +38,8 @@ class _Transaction:
     async def indicators_among(self, indicator_ids: Sequence[str]) -> list[dict[str, Any]]:
         return [dict(INDICATORS[indicator_id]) for indicator_id in indicator_ids]
 
-    def emit(self, activity_id: str, *_: object) -> None:
-        self.emitted.append(activity_id)
+    def emitter(self, *_: object) -> Callable[..., None]:
+        return lambda activity_id, *_: self.emitted.append(activity_id)
 
     async def insert(self, count: int, audit_entries: Sequence[dict[str, Any]], now: datetime) -> set[str]:
         return set(self.emitted)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -42,8 +42,8 @@ class _Transaction:
     async def indicators_among(self, indicator_ids: Sequence[str]) -> list[dict[str, Any]]:
         return [dict(INDICATOR)] if "ind-1" in indicator_ids else []
 
-    def emit(self, activity_id: str, *_: object) -> None:
-        self.emitted.append(activity_id)
+    def emitter(self, *_: object) -> Callable[..., None]:
+        return lambda activity_id, *_: self.emitted.append(activity_id)
 
     async def insert(self, count: int, audit_entries: Sequence[dict[str, Any]], now: datetime) -> set[str]:
         return {activity_id for activity_id in self.emitted if not activity_id.startswith("s-")}
