@@ -36,6 +36,7 @@ from services.reporting.adapters.intake_statements import (
     ACTIVITY_COLUMNS,
     AUDIT_COLUMNS,
     GENERIC_PLANS,
+    HEAD_COLUMNS,
     INDICATORS_AMONG,
     PRIMARY_KEY,
     SAVEPOINT,
@@ -47,12 +48,13 @@ from shared.db import CONNECTION_LOST, REGION_SETTING
 from shared.json_rows import json_row_values
 from shared.outbox import ENVELOPE_SEPARATOR, OutboxWriter, event_id_series
 
-#: An activity's JSON row (``ACTIVITY_COLUMNS``): its id, the columns its group's items of one
-#: indicator share (``row_head``), its own values, then the device's offset.
-ROW_HEAD_COLUMNS = ACTIVITY_COLUMNS[1:5]
-ROW_OWN_COLUMNS = ACTIVITY_COLUMNS[5:-1]
-if ACTIVITY_COLUMNS[0] != "activity_id" or ROW_HEAD_COLUMNS[0] != "employee_id":
-    raise RuntimeError("an activity's JSON row must start with its id, then its employee's")
+#: An activity's JSON row (``ACTIVITY_COLUMNS``): its id, its indicator's, its own values, then the
+#: device's offset. The columns its group's items of one indicator share (``row_head``: employee,
+#: plan, result and indicator) travel once an indicator, as the statement's heads.
+ROW_HEAD_COLUMNS = HEAD_COLUMNS
+ROW_OWN_COLUMNS = ACTIVITY_COLUMNS[2:-1]
+if ACTIVITY_COLUMNS[:2] != ("activity_id", "indicator_id") or ROW_HEAD_COLUMNS[-1] != "indicator_id":
+    raise RuntimeError("an activity's JSON row must start with its id, then its indicator's, its head's last")
 if ACTIVITY_COLUMNS[-1] != "occurred_utc_offset":
     raise RuntimeError("an activity's JSON row must end with the device's offset")
 row_head = operator.itemgetter(*ROW_HEAD_COLUMNS)
@@ -61,13 +63,14 @@ row_head = operator.itemgetter(*ROW_HEAD_COLUMNS)
 def activity_row(
     activity_id: str, head: tuple[Any, ...], own: dict[str, Any], offset_minutes: int
 ) -> tuple[Any, ...]:
-    """An activity's JSON row (``json_row_values``): its id, ``head`` (``row_head`` of the fields
-    its indicator's items share), ``own``'s values (``ROW_OWN_COLUMNS``, in order: its values with
-    numbers as text, as the feed shows them), then the device's offset, which the feed leaves out.
+    """An activity's JSON row (``json_row_values``): its id, its indicator's (the last of ``head``,
+    ``row_head`` of the fields its indicator's items share), ``own``'s values (``ROW_OWN_COLUMNS``,
+    in order: its values with numbers as text, as the feed shows them), then the device's offset,
+    which the feed leaves out.
     Numbers travel as text: the driver's binary encoding of each ``Decimal`` cost more than the
     database's parsing of its text. Joined from the parts at hand: its twelve values read by name
     from the feed's copy cost ~1,500 instructions an item more (callgrind, session 35)."""
-    return (activity_id, *head, *own.values(), offset_minutes)
+    return (activity_id, head[-1], *own.values(), offset_minutes)
 
 
 _AUDIT_VALUES = operator.itemgetter(*AUDIT_COLUMNS)
@@ -130,6 +133,9 @@ class IntakeTransaction:
         self._plainly = plainly
         #: The activities' JSON rows (``activity_row``).
         self._items: list[tuple[Any, ...]] = []
+        #: Each indicator's row head (``row_head``), by the indicator's id: its items' employee,
+        #: plan and result (``intake_statements._insert_activities``).
+        self._heads: dict[str, tuple[Any, ...]] = {}
         #: Each employee's activity ids and events, in the order emitted (employees by their first).
         self._events: dict[str, tuple[list[str], list[bytes]]] = {}
         #: The envelopes' fields by correlation id (every item of a request has its request's), and
@@ -148,7 +154,8 @@ class IntakeTransaction:
         ``submitted_at``: the moment the group is written, the events' time.
 
         It takes an activity's id, its row's parts (``activity_row``), its JSON as the feed shows it
-        (``reported_event`` cuts the event from it) and the device's offset. What every activity of
+        (``reported_event`` cuts the event from it) and the device's offset in minutes. An
+        indicator's activities share its head (``row_head``). What every activity of
         the request shares is looked up once: an ``emit`` an activity looking up its envelope and
         its employee's events cost ~950 instructions an item more (callgrind, session 35).
         """
@@ -162,12 +169,13 @@ class IntakeTransaction:
         events = self._events.get(employee_id)
         if events is None:
             events = self._events[employee_id] = ([], [])
-        items, (activity_ids, envelopes), event_ids = self._items, events, self._event_ids
+        items, heads, (activity_ids, envelopes), event_ids = self._items, self._heads, events, self._event_ids
 
         def emit(
             activity_id: str, head: tuple[Any, ...], own: dict[str, Any], shown: bytes, offset_minutes: int
         ) -> None:
             items.append(activity_row(activity_id, head, own, offset_minutes))
+            heads[head[-1]] = head
             activity_ids.append(activity_id)
             envelopes.append(reported_event(shown, next(event_ids), after_id))
 
@@ -196,6 +204,7 @@ class IntakeTransaction:
         """
         items, self._items = self._items, []
         events, self._events = self._events, {}
+        heads, self._heads = self._heads, {}
         if len(items) != count:
             raise ValueError(f"{count} activities, {len(items)} emitted")
         entries = [_audit_entry(entry) for entry in audit_entries]
@@ -204,7 +213,11 @@ class IntakeTransaction:
         activity_ids = [" ".join(ids) for ids, _ in events.values()]
         values = [ENVELOPE_SEPARATOR.join(envelopes) for _, envelopes in events.values()]
         rows = json_row_values(items)
-        arguments = (rows, self.region_id, now, entries, list(events), activity_ids, values)
+        # The heads' columns (``HEAD_COLUMNS``), one array each.
+        head_columns = [list(column) for column in zip(*heads.values(), strict=True)] or [
+            [] for _ in HEAD_COLUMNS
+        ]
+        arguments = (rows, self.region_id, now, entries, list(events), activity_ids, values, *head_columns)
         if self._plainly:
             # A group of batches is tried plainly: ON CONFLICT descends the primary key twice a row
             # (its check, then the insert), 14-21% of the statement's CPU (bench/README.md, session

@@ -8,8 +8,8 @@ from typing import Any
 import orjson
 from sqlalchemy import MetaData
 
-from services.reporting.adapters.intake_statements import ACTIVITY_COLUMNS
-from services.reporting.adapters.intake_store import activity_row, reported_event, row_head
+from services.reporting.adapters.intake_statements import ACTIVITY_COLUMNS, HEAD_COLUMNS
+from services.reporting.adapters.intake_store import IntakeTransaction, activity_row, reported_event, row_head
 from services.reporting.service_layer.intake_values import (
     feed_head,
     feed_json,
@@ -162,6 +162,60 @@ def test_an_intake_items_json_row_holds_the_values_columns_in_order_numbers_as_t
     assert orjson.loads(json_row_values([row])) == [expected]
     assert expected[ACTIVITY_COLUMNS.index("quantity")] == "12.50"  # its scale kept
     assert expected[ACTIVITY_COLUMNS.index("occurred_utc_offset")] == 345
+    # Its employee, plan and result travel in its head, once an indicator (``HEAD_COLUMNS``).
+    assert dict(zip(HEAD_COLUMNS, row_head(head), strict=True)) == {
+        name: values[name] for name in HEAD_COLUMNS
+    }
+
+
+class _AnsweringDriver:
+    """A driver that answers a plain insert as having inserted every row, keeping its arguments."""
+
+    def __init__(self) -> None:
+        self.arguments: tuple[Any, ...] = ()
+
+    async def execute(self, statement: str, *arguments: Any) -> str:
+        self.arguments = arguments
+        return f"INSERT 0 {len(orjson.loads(arguments[0]))}"
+
+
+async def test_a_groups_items_carry_their_indicators_employee_plan_and_result_once_an_indicator() -> None:
+    writer = OutboxWriter(outbox_table(MetaData()), producer="reporting")
+    driver = _AnsweringDriver()
+    transaction = IntakeTransaction(driver, "kab-sleman", writer, ("new", "skipping"), plainly=True)
+    now = datetime.now(UTC)
+    heads = {
+        "ind-a1": ("emp-a", "plan-a", "res-a", "ind-a1"),
+        "ind-a2": ("emp-a", "plan-a", "res-a2", "ind-a2"),
+        "ind-b": ("emp-b", "plan-b", "res-b", "ind-b"),
+    }
+    order = ["ind-a1", "ind-b", "ind-a2", "ind-a1", "ind-b"]
+    emitters = {
+        employee_id: transaction.emitter(employee_id, "corr-1", now) for employee_id in ("emp-a", "emp-b")
+    }
+    for n, indicator_id in enumerate(order):
+        item = ActivityCreate.model_validate(
+            {
+                "activity_id": f"activity-{n}",
+                "indicator_id": indicator_id,
+                "occurred_at": "2026-11-29T10:00:00+07:00",
+                "quantity": "1",
+                "description": "Menerbitkan KTP-el",
+            }
+        )
+        head = heads[indicator_id]
+        shown = orjson.dumps({"activity_id": item.activity_id, "latitude": None})
+        emitters[head[0]](item.activity_id, head, feed_own(item.__dict__), shown, 420)
+
+    assert await transaction.insert(5, [], now) == {f"activity-{n}" for n in range(5)}
+    rows = orjson.loads(driver.arguments[0])
+    # Each item's row holds its own values only, its indicator's id after its own.
+    assert [row[:2] for row in rows] == [[f"activity-{n}", i] for n, i in enumerate(order)]
+    assert all(len(row) == len(ACTIVITY_COLUMNS) for row in rows)
+    # The heads: one an indicator, in the order first met, as one array a column.
+    assert list(zip(*driver.arguments[7:11], strict=True)) == [
+        heads[i] for i in ("ind-a1", "ind-b", "ind-a2")
+    ]
 
 
 def test_the_feeds_json_joined_from_its_parts_is_orjsons_of_the_feeds_copy() -> None:
