@@ -61,7 +61,7 @@ row_head = operator.itemgetter(*ROW_HEAD_COLUMNS)
 
 
 def activity_row(
-    activity_id: str, head: tuple[Any, ...], own: dict[str, Any], offset_minutes: int
+    activity_id: str, head: tuple[Any, ...], own: dict[str, Any], offset_text: str
 ) -> tuple[Any, ...]:
     """An activity's JSON row (``json_row_values``): its id, its indicator's (the last of ``head``,
     ``row_head`` of the fields its indicator's items share), ``own``'s values (``ROW_OWN_COLUMNS``,
@@ -69,8 +69,12 @@ def activity_row(
     which the feed leaves out.
     Numbers travel as text: the driver's binary encoding of each ``Decimal`` cost more than the
     database's parsing of its text. Joined from the parts at hand: its twelve values read by name
-    from the feed's copy cost ~1,500 instructions an item more (callgrind, session 35)."""
-    return (activity_id, head[-1], *own.values(), offset_minutes)
+    from the feed's copy cost ~1,500 instructions an item more (callgrind, session 35).
+
+    The offset too (``offset_text``: its minutes as text): as a JSON number it was parsed into a
+    ``numeric`` with the rest of the JSON, then written back as text to be read as the column's
+    ``smallint`` (~800 instructions of PostgreSQL's an item; bench/README.md, session 35)."""
+    return (activity_id, head[-1], *own.values(), offset_text)
 
 
 _AUDIT_VALUES = operator.itemgetter(*AUDIT_COLUMNS)
@@ -147,14 +151,14 @@ class IntakeTransaction:
 
     def emitter(
         self, employee_id: str, correlation_id: str | None, submitted_at: datetime
-    ) -> Callable[[str, tuple[Any, ...], dict[str, Any], bytes, int], None]:
+    ) -> Callable[[str, tuple[Any, ...], dict[str, Any], bytes, str], None]:
         """What queues a request's activities (``employee_id``'s, under ``correlation_id``) for
         ``insert``, each with its event, written if the activity is new: one event per activity, in
         the same order. Made at the request's first activity: employees' events go in that order.
         ``submitted_at``: the moment the group is written, the events' time.
 
         It takes an activity's id, its row's parts (``activity_row``), its JSON as the feed shows it
-        (``reported_event`` cuts the event from it) and the device's offset in minutes. An
+        (``reported_event`` cuts the event from it) and the device's offset in minutes as text. An
         indicator's activities share its head (``row_head``). What every activity of
         the request shares is looked up once: an ``emit`` an activity looking up its envelope and
         its employee's events cost ~950 instructions an item more (callgrind, session 35).
@@ -172,9 +176,9 @@ class IntakeTransaction:
         items, heads, (activity_ids, envelopes), event_ids = self._items, self._heads, events, self._event_ids
 
         def emit(
-            activity_id: str, head: tuple[Any, ...], own: dict[str, Any], shown: bytes, offset_minutes: int
+            activity_id: str, head: tuple[Any, ...], own: dict[str, Any], shown: bytes, offset_text: str
         ) -> None:
-            items.append(activity_row(activity_id, head, own, offset_minutes))
+            items.append(activity_row(activity_id, head, own, offset_text))
             heads[head[-1]] = head
             activity_ids.append(activity_id)
             envelopes.append(reported_event(shown, next(event_ids), after_id))

@@ -117,8 +117,8 @@ _INDEX = operator.attrgetter("index")
 #: as JSON.
 Candidate = tuple[ActivityCreate, str, Any, int, dict[str, Any], bytes]
 #: Queues a candidate for the insert (``IntakeTransaction.emitter``): its id, its row's head, its own
-#: fields as the feed shows them, that activity's JSON and the device's offset in minutes.
-Emit = Callable[[str, tuple[Any, ...], dict[str, Any], bytes, int], None]
+#: fields as the feed shows them, that activity's JSON and the device's offset in minutes as text.
+Emit = Callable[[str, tuple[Any, ...], dict[str, Any], bytes, str], None]
 #: A judged item: its index in its request, the item and its id, the rule it broke (or None), and
 #: the candidate it carries (None if it carries none: refused, or a later item of its id).
 Judged = tuple[int, ActivityCreate, str, Refusal | None, Candidate | None]
@@ -146,8 +146,9 @@ async def write_group(
     submitted_at = orjson.dumps(in_zone(rules.now, zone))[1:-1].decode()
     audit_entries: list[dict[str, Any]] = []
     verdicts: list[list[Judged]] = []
-    # An offset (a fixed one's zone object, or a timedelta) -> its minutes, the moment in it.
-    moments: dict[tzinfo | timedelta | None, tuple[int, datetime]] = {}
+    # An offset (a fixed one's zone object, or a timedelta) -> its minutes, the moment in it, and its
+    # minutes as text (the activity's JSON row's: ``IntakeTransaction.emitter``).
+    moments: dict[tzinfo | timedelta | None, tuple[int, datetime, str]] = {}
     # An indicator id -> what its items share (``feed_head``'s fields): their row's head and their
     # JSON around each item's own (``shown_around``). One an indicator, not an item (a batch's 500
     # items share one or a few); one for all claims: an accepted item's indicator is its own
@@ -176,7 +177,7 @@ async def write_group(
             as_sent = moments.get(offset)
             if as_sent is None:
                 minutes = utc_offset_minutes(occurred_at)
-                as_sent = moments[offset] = (minutes, as_sent_with(now, minutes))
+                as_sent = moments[offset] = (minutes, as_sent_with(now, minutes), str(minutes))
             # The first rule the item breaks, or None; judged here, not in a function of its own (a call
             # of five arguments cost ~600 instructions an item, callgrind, session 31).
             if indicator is None:
@@ -219,7 +220,7 @@ async def write_group(
                 )
                 if emit is None:
                     emit = transaction.emitter(employee_id, correlation_id, now)
-                emit(activity_id, head[0], own, payload_json, as_sent[0])
+                emit(activity_id, head[0], own, payload_json, as_sent[2])
                 witnesses.append(activity_id)
             judged.append((index, item, activity_id, refusal, carried))
         verdicts.append(judged)

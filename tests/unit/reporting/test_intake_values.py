@@ -157,11 +157,15 @@ def test_an_intake_items_json_row_holds_the_values_columns_in_order_numbers_as_t
     ]
     # The time as its text with the offset it was sent with, which PostgreSQL reads as the same instant.
     expected[ACTIVITY_COLUMNS.index("occurred_at")] = "2026-11-29T10:00:00.250000+05:45"
+    # The offset as its text too: read as the smallint it is, not parsed as a JSON number first.
+    expected[ACTIVITY_COLUMNS.index("occurred_utc_offset")] = "345"
     sent, head = _sent_and_head(values)
-    row = activity_row(sent["activity_id"], row_head(head), feed_own(sent), values["occurred_utc_offset"])
+    row = activity_row(
+        sent["activity_id"], row_head(head), feed_own(sent), str(values["occurred_utc_offset"])
+    )
     assert orjson.loads(json_row_values([row])) == [expected]
     assert expected[ACTIVITY_COLUMNS.index("quantity")] == "12.50"  # its scale kept
-    assert expected[ACTIVITY_COLUMNS.index("occurred_utc_offset")] == 345
+    assert values["occurred_utc_offset"] == 345
     # Its employee, plan and result travel in its head, once an indicator (``HEAD_COLUMNS``).
     assert dict(zip(HEAD_COLUMNS, row_head(head), strict=True)) == {
         name: values[name] for name in HEAD_COLUMNS
@@ -205,7 +209,7 @@ async def test_a_groups_items_carry_their_indicators_employee_plan_and_result_on
         )
         head = heads[indicator_id]
         shown = orjson.dumps({"activity_id": item.activity_id, "latitude": None})
-        emitters[head[0]](item.activity_id, head, feed_own(item.__dict__), shown, 420)
+        emitters[head[0]](item.activity_id, head, feed_own(item.__dict__), shown, "420")
 
     assert await transaction.insert(5, [], now) == {f"activity-{n}" for n in range(5)}
     rows = orjson.loads(driver.arguments[0])
