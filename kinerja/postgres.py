@@ -179,6 +179,15 @@ CHECKPOINT_TIMEOUT = "15min"
 #: from the kernel that production keeps cached. The throwaway clusters (tests, benchmarks) take it
 #: too, so that the benchmarks measure what production runs; it costs them ~0.1-0.25 s a start.
 SHARED_BUFFERS = "1GB"
+#: Whether a new WAL segment is written whole with zeros before use (PostgreSQL's default, on). The
+#: process that needs the segment creates it holding the WAL write lock, so every commit waits
+#: meanwhile; a cluster recycles old segments only after checkpoints, so a new one creates each
+#: segment for its first gigabytes. On the development VM's disk, writing blocks never written
+#: before is slow (16 MB zeroed and synced: ~20 ms at first, then 100-160 ms; the same over an
+#: existing file 20-50 ms), and in the soak commits stalled 44-105 ms every segment (~2.7 s) from
+#: ~3 minutes on: its p99 stepped up ×1.2-1.5 and stayed (bench/README.md, session 35). Off, a
+#: segment is created by its last byte (1-7 ms), and its blocks are allocated as the WAL fills them.
+WAL_INIT_ZERO = "off"
 
 
 def server_settings(*, durable: bool, track_statements: bool = False) -> list[str]:
@@ -205,6 +214,7 @@ def server_settings(*, durable: bool, track_statements: bool = False) -> list[st
         settings += [
             f"max_wal_size={MAX_WAL_SIZE}",
             f"checkpoint_timeout={CHECKPOINT_TIMEOUT}",
+            f"wal_init_zero={WAL_INIT_ZERO}",
         ]
     else:
         settings += ["fsync=off", "synchronous_commit=off", "full_page_writes=off"]

@@ -15,7 +15,13 @@ from typing import Any
 import jsonschema
 import pytest
 
-from kinerja.postgres import AUTOVACUUM_NAPTIME, CHECKPOINT_TIMEOUT, MAX_WAL_SIZE, SHARED_BUFFERS
+from kinerja.postgres import (
+    AUTOVACUUM_NAPTIME,
+    CHECKPOINT_TIMEOUT,
+    MAX_WAL_SIZE,
+    SHARED_BUFFERS,
+    WAL_INIT_ZERO,
+)
 from shared.settings import Environment
 from tests.contract.compose_files import (
     BARE_VARIABLE,
@@ -204,7 +210,7 @@ def test_kafka_runs_as_a_single_kraft_node_advertising_the_address_services_use(
 def test_the_database_analyzes_checkpoints_and_caches_as_the_embedded_durable_one() -> None:
     # Tables the consumers fill from empty are planned as empty until their first analyze; at the
     # default WAL size checkpoints come back to back under load; the default shared buffers are
-    # outgrown within minutes (kinerja/postgres.py).
+    # outgrown within minutes; a new WAL segment zero-filled held every commit (kinerja/postgres.py).
     assert service("postgres")["command"] == [
         "postgres",
         "-c",
@@ -215,6 +221,8 @@ def test_the_database_analyzes_checkpoints_and_caches_as_the_embedded_durable_on
         f"checkpoint_timeout={CHECKPOINT_TIMEOUT}",
         "-c",
         f"shared_buffers={SHARED_BUFFERS}",
+        "-c",
+        f"wal_init_zero={WAL_INIT_ZERO}",
     ]
 
 
