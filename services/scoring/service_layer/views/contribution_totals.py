@@ -144,9 +144,13 @@ def _year_totals_statement() -> Any:
     )
     p = periods.c
     wanted = select(*p).where(type_coerce(table.c.periods, JSONB()).has_key(p.period)).correlate(table)
-    order = (p.last_occurred_at.desc(), p.last_activity_id.collate("C").desc())
-    verified_order = (p.verified_last_occurred_at.desc(), p.verified_last_activity_id.collate("C").desc())
-    counted, verified = p.activity_count > 0, p.verified_count > 0
+
+    def latest(quantity: Any, occurred_at: Any, activity_id: Any, among: Any, name: str) -> Any:
+        """The first of the periods' latest activities by time, then id (one row, or none)."""
+        order = (occurred_at.desc(), activity_id.collate("C").desc())
+        return (
+            select(quantity, occurred_at, activity_id).where(among).order_by(*order).limit(1).subquery(name)
+        )
 
     def count(value: Any) -> Any:
         return cast(func.coalesce(func.sum(value), 0), BigInteger())  # a count, not sum's numeric
@@ -166,23 +170,17 @@ def _year_totals_statement() -> Any:
         total(p.verified_denominator_sum).label("verified_denominator_sum"),
         count(p.rejected_count).label("rejected_count"),
     ).subquery("s")
-    latest = (
-        select(p.last_quantity, p.last_occurred_at, p.last_activity_id)
-        .where(counted)
-        .order_by(*order)
-        .limit(1)
-        .subquery("l")
-    )
-    verified_latest = (
-        select(p.verified_last_quantity, p.verified_last_occurred_at, p.verified_last_activity_id)
-        .where(verified)
-        .order_by(*verified_order)
-        .limit(1)
-        .subquery("v")
+    last = latest(p.last_quantity, p.last_occurred_at, p.last_activity_id, p.activity_count > 0, "l")
+    verified_last = latest(
+        p.verified_last_quantity,
+        p.verified_last_occurred_at,
+        p.verified_last_activity_id,
+        p.verified_count > 0,
+        "v",
     )
     year = (
-        select(table.c.period, *sums.c, *latest.c, *verified_latest.c)
-        .select_from(sums.outerjoin(latest, true()).outerjoin(verified_latest, true()))
+        select(table.c.period, *sums.c, *last.c, *verified_last.c)
+        .select_from(sums.outerjoin(last, true()).outerjoin(verified_last, true()))
         .correlate(table)
     )
     rows = union_all(wanted, year).lateral("t")
