@@ -26,8 +26,8 @@ from kinerja.processes import exit_on_sigterm, spawn, terminate
 
 exit_on_sigterm()
 server = spawn([sys.executable, "-c", "import time; time.sleep(300)"], Path(sys.argv[1]))
-print(server.pid, flush=True)
 try:
+    print(server.pid, flush=True)  # inside the try: a SIGTERM right after it still reaches finally
     if sys.argv[2] == "asyncio":
         asyncio.run(asyncio.sleep(300))
     else:
