@@ -35,7 +35,14 @@ def _items() -> str:
     """The group's items (``$1``, their ``json_rows``) as the activities' columns: one JSON text
     instead of an array of ``intake_item``, whose every element and field the driver checked and
     encoded in Python (27.6k instructions an item, a sixth of a batch item's; bench/README.md,
-    sessions 22 and 25)."""
+    sessions 22 and 25).
+
+    Cheaper-looking texts measured and left (session 36, callgrind on the backend): each column
+    as an array literal, +1.0% a batch item (``array_in`` reads a character at a time); each
+    column split by ``string_to_array``, 20.4k instructions an item to read against the JSON's
+    20.7k (a value split out costs about what its JSON element did). Most of reading an item is
+    its values' input functions (its time's alone 4.4k), whatever the text.
+    """
     # As the driver's dialect writes it: parameters numbered ``$n``.
     dialect = asyncpg.dialect()  # type: ignore[no-untyped-call]
     text = str(select_from_json_rows(activities, ACTIVITY_COLUMNS).compile(dialect=dialect))
@@ -185,7 +192,9 @@ def _insert_activities(columns: str, condition: str) -> str:
     """
     heads = ", ".join(f"${n}::varchar[]" for n in _HEADS)
     # The indicator's id too is read from the head: the item's, read out of its JSON for the hash
-    # and again for the match, is not read a third time (the join holds them equal).
+    # and again for the match, is not read a third time (the join holds them equal). Each item
+    # reading its head's columns at its head's place (an array subscript each, the items' values
+    # read once in a subquery) cost 1.5% more a batch item than this join (session 36).
     own = [name for name in ACTIVITY_COLUMNS if name not in HEAD_COLUMNS]
     inserted = ", ".join([*own, *HEAD_COLUMNS, "region_id", "status", "submitted_at", "revision"])
     selected = ", ".join([*(f"item.{name}" for name in own), *(f"head.{name}" for name in HEAD_COLUMNS)])
