@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.domain.predicate import Predicate
@@ -50,15 +50,12 @@ _PREDICATE_SUMS = ", ".join(
     for value in _BEST_FIRST
 )
 
-#: The written summaries' ranking entries written again where they differ, the removed summaries'
-#: removed, and each changed entry's difference to its unit-periods' figures added to them (-1 what
-#: it counted before, where it was; +1 what it counts now): returns each unit-period's employees
-#: after. The entry is ``RankingEntry``'s JSON after its rank (``to_json`` escapes each string); its
-#: rank is its place in the order (``rank_key``, then the id) when the dashboard reads it. Each key
-#: is an index look-up whatever the plan (a lateral kept apart by ``OFFSET 0``: a generic plan
-#: joined the keys to a scan of the region's summaries, four times the statement's time).
-_WRITE_ENTRIES = text(
-    f"""
+#: The summaries' entries as the ranking stores them: each key an index look-up whatever the plan
+#: (a lateral kept apart by ``OFFSET 0``: a generic plan joined the keys to a scan of the region's
+#: summaries, four times the statement's time). The entry is ``RankingEntry``'s JSON after its rank
+#: (``to_json`` escapes each string); its rank is its place in the order (``rank_key``, then the
+#: id) when the dashboard reads it.
+_SUMMARIES = """
 WITH summaries AS (
     SELECT s.*
     FROM unnest(CAST(:employees AS text[]), CAST(:periods AS text[])) AS k(employee_id, period)
@@ -71,14 +68,55 @@ WITH summaries AS (
         OFFSET 0
     ) AS s
 ),
-written AS (
+"""
+
+_INSERT_ENTRIES = """
     INSERT INTO unit_ranking AS r
         (region_id, employee_id, period, unit_id, achievement, predicate, decided, rater_id, entry)
     SELECT :region_id, employee_id, period, unit_id, achievement, predicate, decided, rater_id,
-           format('"employee_id":%s,"job_type":%s,"predicate":%s,"achievement":%s}}',
+           format('"employee_id":%s,"job_type":%s,"predicate":%s,"achievement":%s}',
                   to_json(employee_id), to_json(job_type), coalesce(to_json(predicate)::text, 'null'),
                   coalesce(to_json(achievement::text)::text, 'null'))
     FROM summaries
+"""
+
+#: Each unit-period's differences (``counted``: +1 what an entry counts now, -1 what it counted
+#: before) added to its figures, made where there are none: returns each unit-period's employees
+#: after.
+_ADD_DIFFERENCES = f"""
+differences AS (
+    SELECT unit_id, period,
+           sum(sign) AS employees,
+           coalesce(sum(sign) FILTER (WHERE achievement IS NOT NULL), 0) AS measured,
+           sum(sign * achievement) AS achievement_sum,
+           coalesce(sum(sign) FILTER (WHERE decided), 0) AS decided,
+           jsonb_build_object({_PREDICATE_COUNTS}) AS predicate_counts
+    FROM counted
+    GROUP BY unit_id, period
+)
+INSERT INTO unit_rollups AS r
+    (region_id, unit_id, period, employees, measured, achievement_sum, decided, predicate_counts)
+SELECT :region_id, unit_id, period, employees, measured, achievement_sum, decided, predicate_counts
+FROM differences
+ORDER BY unit_id, period
+ON CONFLICT (region_id, unit_id, period) DO UPDATE SET
+    employees = r.employees + excluded.employees,
+    measured = r.measured + excluded.measured,
+    achievement_sum = CASE WHEN r.measured + excluded.measured > 0
+                           THEN coalesce(r.achievement_sum, 0) + coalesce(excluded.achievement_sum, 0) END,
+    decided = r.decided + excluded.decided,
+    predicate_counts = jsonb_build_object({_PREDICATE_SUMS})
+RETURNING r.unit_id, r.period, r.employees
+"""
+
+#: The written summaries' ranking entries written again where they differ, the removed summaries'
+#: removed, and each changed entry's difference to its unit-periods' figures added to them (-1 what
+#: it counted before, where it was; +1 what it counts now).
+_WRITE_ENTRIES = text(
+    _SUMMARIES
+    + "written AS ("
+    + _INSERT_ENTRIES
+    + """
     ON CONFLICT (region_id, employee_id, period) DO UPDATE SET
         unit_id = excluded.unit_id,
         achievement = excluded.achievement,
@@ -108,30 +146,22 @@ counted AS (
     UNION ALL
     SELECT -1, unit_id, period, achievement, predicate, decided FROM removed
 ),
-differences AS (
-    SELECT unit_id, period,
-           sum(sign) AS employees,
-           coalesce(sum(sign) FILTER (WHERE achievement IS NOT NULL), 0) AS measured,
-           sum(sign * achievement) AS achievement_sum,
-           coalesce(sum(sign) FILTER (WHERE decided), 0) AS decided,
-           jsonb_build_object({_PREDICATE_COUNTS}) AS predicate_counts
-    FROM counted
-    GROUP BY unit_id, period
-)
-INSERT INTO unit_rollups AS r
-    (region_id, unit_id, period, employees, measured, achievement_sum, decided, predicate_counts)
-SELECT :region_id, unit_id, period, employees, measured, achievement_sum, decided, predicate_counts
-FROM differences
-ORDER BY unit_id, period
-ON CONFLICT (region_id, unit_id, period) DO UPDATE SET
-    employees = r.employees + excluded.employees,
-    measured = r.measured + excluded.measured,
-    achievement_sum = CASE WHEN r.measured + excluded.measured > 0
-                           THEN coalesce(r.achievement_sum, 0) + coalesce(excluded.achievement_sum, 0) END,
-    decided = r.decided + excluded.decided,
-    predicate_counts = jsonb_build_object({_PREDICATE_SUMS})
-RETURNING r.unit_id, r.period, r.employees
 """
+    + _ADD_DIFFERENCES
+)
+
+#: The entries of summaries whose entries are not stored yet (a rebuild's fresh schema) inserted
+#: plainly, each counted in its unit-period's figures: the upsert above looked each entry's key up
+#: before inserting it, compared it with the stored one and returned the one it replaced.
+_INSERT_NEW_ENTRIES = text(
+    _SUMMARIES
+    + "counted AS ("
+    + _INSERT_ENTRIES
+    + """
+    RETURNING 1 AS sign, unit_id, period, achievement, predicate, decided
+),
+"""
+    + _ADD_DIFFERENCES
 )
 
 #: Rollups left without an employee, removed.
@@ -213,14 +243,24 @@ _UNIT_PERIODS_OF_REGION = text(
 
 
 async def refresh_unit_rollups(
-    session: AsyncSession, region_id: str, *, written: Iterable[SummaryKey], removed: Iterable[SummaryKey]
+    session: AsyncSession,
+    region_id: str,
+    *,
+    written: Iterable[SummaryKey],
+    removed: Iterable[SummaryKey],
+    none_stored: bool = False,
 ) -> None:
     """Bring the rollups up to the summaries a refresh wrote (``written``: their keys) or removed.
 
     A summary written with the same unit, job type, rater, achievement and predicates (a new
     activity count, an indicator's figures, an achievement already at its cap) leaves its entry as
-    it was and its unit-period's figures alone.
+    it was and its unit-period's figures alone. ``none_stored``: no entry of these employees is
+    stored yet (a rebuild's fresh schema, ``refresh_views``): the written ones' are inserted plainly
+    (one found stored after all fails the insert) and there is none to remove.
     """
+    if none_stored:
+        await _write_entries(session, region_id, sorted(set(written)), [], _INSERT_NEW_ENTRIES)
+        return
     await _write_entries(session, region_id, sorted(set(written)), sorted(set(removed)))
 
 
@@ -251,15 +291,19 @@ async def rebuild_unit_rollups(session: AsyncSession, region_id: str) -> None:
 
 
 async def _write_entries(
-    session: AsyncSession, region_id: str, written: list[SummaryKey], removed: list[SummaryKey]
+    session: AsyncSession,
+    region_id: str,
+    written: list[SummaryKey],
+    removed: list[SummaryKey],
+    statement: TextClause = _WRITE_ENTRIES,
 ) -> None:
     """The entries of the ``written`` summaries written from them and those of the ``removed`` ones
-    removed, their differences added to their unit-periods' figures; a rollup left without an
-    employee removed."""
+    removed (by ``statement``), their differences added to their unit-periods' figures; a rollup
+    left without an employee removed."""
     if not written and not removed:
         return
     counted = await session.execute(
-        _WRITE_ENTRIES,
+        statement,
         {
             "region_id": region_id,
             "employees": [employee_id for employee_id, _ in written],

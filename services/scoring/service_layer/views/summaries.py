@@ -196,7 +196,7 @@ async def refresh_summaries(
             _DELETE_SUMMARY,
             [{"r": region_id, "e": employee_id, "p": period} for employee_id, period in deletes],
         )
-    await refresh_unit_rollups(session, region_id, written=written, removed=deletes)
+    await refresh_unit_rollups(session, region_id, written=written, removed=deletes, none_stored=none_stored)
 
 
 def _summary_rows(
