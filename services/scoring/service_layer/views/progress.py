@@ -99,12 +99,17 @@ async def refresh_progress(
     region_id = facts.region_id
     keys = sorted(touched)
     # Locked: the new totals are computed from these (another consumer of the same rows waits).
-    current = {
-        (row.employee_id, row.indicator_id, row.period): row
-        for row in named_rows(
-            await session.execute(_CURRENT_PROGRESS, {"region_id": region_id, "keys": key_rows(keys)})
-        )
-    }
+    # None stored, none is read (each key was looked up in vain).
+    current = (
+        {}
+        if none_stored
+        else {
+            (row.employee_id, row.indicator_id, row.period): row
+            for row in named_rows(
+                await session.execute(_CURRENT_PROGRESS, {"region_id": region_id, "keys": key_rows(keys)})
+            )
+        }
+    )
     totals, from_contributions = _advanced(keys, current, deltas, recompute)
     if from_contributions:
         totals |= await totals_from_contributions(session, region_id, from_contributions)
