@@ -51,7 +51,7 @@ async def refresh_views(
     read_for: set[str] = set()
     if employee_years:
         wider_progress, wider_summaries, planned_read = await _employee_year_keys(
-            session, facts, employee_years
+            session, facts, employee_years, none_stored
         )
         read_for = {employee_id for employee_id, _ in employee_years}
         recompute.update(wider_progress)
@@ -76,10 +76,11 @@ async def refresh_views(
 
 
 async def _employee_year_keys(
-    session: AsyncSession, facts: RegionFacts, employee_years: dict[EmployeeYear, Touch]
+    session: AsyncSession, facts: RegionFacts, employee_years: dict[EmployeeYear, Touch], none_stored: bool
 ) -> tuple[dict[ProgressKey, Touch], dict[SummaryKey, Touch], PlannedIndicators]:
     """Every progress and summary row of the given employee-years (None: all the employee's years),
-    and the plans in force of their employees (read for it, and given to the refresh)."""
+    and the plans in force of their employees (read for it, and given to the refresh); the stored
+    rows' periods not looked up when none is stored."""
     region_id = facts.region_id
     employee_ids = sorted({employee_id for employee_id, _ in employee_years})
     ids = array_of(employee_ids, String())
@@ -108,7 +109,7 @@ async def _employee_year_keys(
         .distinct()
     ):
         indicators.setdefault((planned.employee_id, planned.year), set())
-    for table in (indicator_progress, employee_scores):
+    for table in () if none_stored else (indicator_progress, employee_scores):
         for existing in await session.execute(
             select(table.c.employee_id, table.c.period)
             .where(table.c.region_id == region_id, table.c.employee_id == any_(ids))

@@ -177,7 +177,7 @@ async def refresh_summaries(
         return
     region_id = facts.region_id
     keys = sorted(touched)
-    inputs = await read_summary_inputs(session, region_id, keys, planned, fresh)
+    inputs = await read_summary_inputs(session, region_id, keys, planned, fresh, none_stored)
     upserts, deletes = _summary_rows(facts, keys, touched, inputs)
     written: list[SummaryKey] = []
     if upserts:

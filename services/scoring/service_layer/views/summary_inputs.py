@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, bindparam, select, true
+from sqlalchemy import String, bindparam, null, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters.sql_arrays import key_rows, keys_table, per_key
@@ -61,11 +61,13 @@ async def read_summary_inputs(
     keys: list[SummaryKey],
     planned: PlannedIndicators | None,
     fresh: FreshRows | None = None,
+    none_stored: bool = False,
 ) -> SummaryInputs:
     """Every fact the given rows are computed from (``planned``: the plans in force, if read already;
-    ``fresh``: progress rows as the batch's progress refresh left them, not read back)."""
+    ``fresh``: progress rows as the batch's progress refresh left them, not read back;
+    ``none_stored``: none of the rows is stored, and none is looked up)."""
     employee_ids = sorted({employee_id for employee_id, _ in keys})
-    stored, assessments, decisions = await _row_facts(session, region_id, keys)
+    stored, assessments, decisions = await _row_facts(session, region_id, keys, none_stored)
     plans_in_force = await _plans_in_force(session, region_id, employee_ids)
     indicator_rows = (
         planned if planned is not None else await plan_indicators_in_force(session, region_id, employee_ids)
@@ -94,9 +96,10 @@ def _by_summary_keys(keys: list[SummaryKey], region_id: str) -> dict[str, Any]:
     return {"region_id": region_id, "keys": key_rows(keys)}
 
 
-def _row_facts_statement() -> Any:
+def _row_facts_statement(*, none_stored: bool = False) -> Any:
     """What each row has one of, in one statement: whether it is stored, the rater's latest
-    behaviour assessment and latest decision.
+    behaviour assessment and latest decision (``none_stored``: whether it is stored not looked up,
+    none is: a rebuild's fresh schema).
 
     The upsert compares the stored content itself, so the JSON documents are not read back; the
     assessment and the decision keep their tables' column names (they differ), so a result row
@@ -150,6 +153,13 @@ def _row_facts_statement() -> Any:
         .offset(0)
         .lateral("d")
     )
+    if none_stored:
+        return (
+            select(key_table, null().label("stored_unit_id"), assessment, decision)
+            .select_from(key_table)
+            .outerjoin(assessment, true())
+            .outerjoin(decision, true())
+        )
     return (
         select(key_table, stored, assessment, decision)
         .select_from(key_table)
@@ -239,6 +249,7 @@ def _assignments_today_statement() -> Any:
 
 # Each built once (see ``sql_arrays``).
 _ROW_FACTS = _row_facts_statement()
+_ROW_FACTS_NONE_STORED = _row_facts_statement(none_stored=True)
 _PLANS_IN_FORCE = _plans_in_force_statement()
 _PROGRESS_ROWS = _progress_rows_statement()
 _JUDGEMENTS = _judgements_statement()
@@ -246,14 +257,15 @@ _ASSIGNMENTS_TODAY = _assignments_today_statement()
 
 
 async def _row_facts(
-    session: AsyncSession, region_id: str, keys: list[SummaryKey]
+    session: AsyncSession, region_id: str, keys: list[SummaryKey], none_stored: bool
 ) -> tuple[set[SummaryKey], dict[SummaryKey, Any], dict[SummaryKey, Any]]:
     """The rows stored, the rater's latest behaviour assessment of each (it proposes the behaviour
     rating) and the rater's latest decision, by key."""
     stored: set[SummaryKey] = set()
     assessments: dict[SummaryKey, Any] = {}
     decisions: dict[SummaryKey, Any] = {}
-    for row in named_rows(await session.execute(_ROW_FACTS, _by_summary_keys(keys, region_id))):
+    statement = _ROW_FACTS_NONE_STORED if none_stored else _ROW_FACTS
+    for row in named_rows(await session.execute(statement, _by_summary_keys(keys, region_id))):
         key = (row.employee_id, row.period)
         if row.stored_unit_id is not None:
             stored.add(key)
