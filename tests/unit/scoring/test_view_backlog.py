@@ -74,3 +74,15 @@ def test_a_backlog_crosses_processes_with_the_same_touches_in_utc() -> None:
     assert kept.progress == backlog._regions["kab-a"].progress
     assert kept.employee_years[("e-1", 2026)].at.tzinfo is UTC
     assert pickle.loads(pickle.dumps(ViewBacklog())).owners == 0  # noqa: S301 - an empty one too
+
+
+def test_the_activities_a_process_stored_stay_in_that_process() -> None:
+    """Each region's own; handed to another process, a backlog knows none (its process stored none)."""
+    backlog = ViewBacklog()
+    backlog.record("kab-a", work(["e-1"], "ev-1", T0))
+    backlog.activities_stored("kab-a").add(hash("a-1"))
+    assert backlog.activities_stored("kab-a") == {hash("a-1")}
+    assert backlog.activities_stored("kab-b") == set()
+    handed = pickle.loads(pickle.dumps(backlog))  # noqa: S301 - as a worker process hands it back
+    assert handed.activities_stored("kab-a") == set()
+    assert handed.owners == 1

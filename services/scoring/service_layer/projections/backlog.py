@@ -89,6 +89,15 @@ class ViewBacklog:
 
     def __init__(self) -> None:
         self._regions: dict[str, RegionWork] = {}
+        self._activities: dict[str, set[int]] = {}
+
+    def activities_stored(self, region_id: str) -> set[int]:
+        """The activities of a region this replay's process has stored (or tried to: a batch rolled
+        back leaves its own here), as their ids' hashes: it alone applies their partitions (an
+        activity's events are keyed by its employee, in one topic), into a fresh schema, so no other
+        activity's row can be found by the locked read. A hash shared by another id only adds a
+        look-up. Not handed between processes."""
+        return self._activities.setdefault(region_id, set())
 
     def record(self, region_id: str, work: RegionWork) -> None:
         """Keep a batch's touched rows of one region for the end (its activity deltas are not needed)."""
@@ -126,6 +135,7 @@ class ViewBacklog:
         }
 
     def __setstate__(self, state: dict[str, dict[str, tuple[_Columns, _Columns, _Columns]]]) -> None:
+        self._activities = {}
         self._regions = {
             region_id: RegionWork(
                 progress=_touches(progress), summaries=_touches(summaries), employee_years=_touches(years)
