@@ -25,7 +25,7 @@ KINDS = ("count", "ratio", "qualitative")
 
 def _claim(region: str, member: Member, bodies: list[dict[str, Any]]) -> Claim:
     principal = Principal(member.employee_id, region, frozenset({Role.EMPLOYEE}), member.employee_id)
-    items = [(index, ActivityCreate.model_validate(body)) for index, body in enumerate(bodies)]
+    items = [(index, ActivityCreate.model_validate(body).__dict__) for index, body in enumerate(bodies)]
     return Claim(principal, member.employee_id, items, "10.0.0.7", correlation_id="corr")
 
 

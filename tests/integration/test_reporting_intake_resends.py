@@ -30,7 +30,8 @@ pytestmark = pytest.mark.integration
 
 def _claim(region: str, member: Member, items: list[ActivityCreate], *, batch: bool = True) -> Claim:
     principal = Principal(member.employee_id, region, frozenset({Role.EMPLOYEE}), member.employee_id)
-    return Claim(principal, member.employee_id, list(enumerate(items)), "10.0.0.7", batch=batch)
+    fields = [(index, item.__dict__) for index, item in enumerate(items)]
+    return Claim(principal, member.employee_id, fields, "10.0.0.7", batch=batch)
 
 
 async def test_a_new_group_is_inserted_plainly_and_a_resend_again_skipping_stored_ids(

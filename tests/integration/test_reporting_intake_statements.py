@@ -39,7 +39,7 @@ async def test_a_group_costs_four_statements_and_its_events_come_from_the_servic
         Claim(
             Principal(member.employee_id, team.region, frozenset({Role.EMPLOYEE}), member.employee_id),
             member.employee_id,
-            [(index, ActivityCreate.model_validate(activity(member))) for index in range(2)],
+            [(index, ActivityCreate.model_validate(activity(member)).__dict__) for index in range(2)],
             "10.0.0.7",
             correlation_id=f"corr-{n}",
         )
@@ -208,7 +208,7 @@ async def test_audit_entries_and_events_are_written_for_new_activities_only(star
         return Claim(
             principal,
             member.employee_id,
-            list(enumerate(items)),
+            [(index, item.__dict__) for index, item in enumerate(items)],
             "10.0.0.7",
             batch=True,
             correlation_id=correlation_id,

@@ -78,7 +78,7 @@ async def submit_activity(
     if type(activity_in) is ActivityCreate:  # decoded, not read from the JSON text: may hold NUL
         refuse_nul(activity_in)
     context = context_of(request)  # not a dependency: the busiest route saves a level of them
-    claim = Claim(principal, employee_of(principal), [(0, activity_in)], client_address(request))
+    claim = Claim(principal, employee_of(principal), [(0, activity_in.__dict__)], client_address(request))
     result = await submission_queue(context).submit(claim)
     await live_feed(context).publish(result.notices)  # shown in the region's zone already
     activity, created = single_answer(result.outcomes[0])

@@ -41,7 +41,7 @@ from services.reporting.service_layer.intake_values import (
     row_values,
     shown_around,
 )
-from services.reporting.service_layer.schemas import ActivityCreate
+from services.reporting.service_layer.schemas import ActivityFields
 from shared.auth import Principal
 from shared.observability import correlation_id_var, region_label
 from shared.refusals import Refusal
@@ -57,11 +57,12 @@ Outcome = Literal["accepted", "duplicate", "changed", "taken", "rejected"]
 # times the cost of a plain one (3 µs against 0.3 an outcome; bench/README.md, session 14).
 @dataclass(slots=True)
 class Claim:
-    """One request's well-formed items (with their index in the request), from one employee."""
+    """One request's well-formed items (with their index in the request), from one employee: each
+    item's validated fields (an ``ActivityCreate``'s ``__dict__``, or a batch's item read into a dict)."""
 
     principal: Principal
     employee_id: str
-    items: Sequence[tuple[int, ActivityCreate]]
+    items: Sequence[tuple[int, ActivityFields]]
     client_address: str | None
     batch: bool = False
     #: Items of the request refused before judging (malformed), for the audit entry.
@@ -115,13 +116,13 @@ _INDEX = operator.attrgetter("index")
 #: plan indicator and the device's offset in minutes, from which its values are built if read;
 #: then its own fields as the feed shows them (``feed_own``), and the activity as the feed shows it
 #: as JSON.
-Candidate = tuple[ActivityCreate, str, Any, int, dict[str, Any], bytes]
+Candidate = tuple[ActivityFields, str, Any, int, dict[str, Any], bytes]
 #: Queues a candidate for the insert (``IntakeTransaction.emitter``): its id, its row's head, its own
 #: fields as the feed shows them, that activity's JSON and the device's offset in minutes as text.
 Emit = Callable[[str, tuple[Any, ...], dict[str, Any], bytes, str], None]
 #: A judged item: its index in its request, the item and its id, the rule it broke (or None), and
 #: the candidate it carries (None if it carries none: refused, or a later item of its id).
-Judged = tuple[int, ActivityCreate, str, Refusal | None, Candidate | None]
+Judged = tuple[int, ActivityFields, str, Refusal | None, Candidate | None]
 
 
 async def write_group(
@@ -136,7 +137,7 @@ async def write_group(
     activity stays a duplicate even if the rules moved since.
     """
     region_id = transaction.region_id
-    indicator_ids = {item.indicator_id for claim in claims for _, item in claim.items}
+    indicator_ids = {item["indicator_id"] for claim in claims for _, item in claim.items}
     indicators = {row["indicator_id"]: row for row in await transaction.indicators_among(list(indicator_ids))}
 
     # Judge; the first item of an id in the group is its candidate, a later one its duplicate.
@@ -160,10 +161,9 @@ async def write_group(
         witnesses = []
         employee_id, correlation_id = claim.employee_id, claim.correlation_id
         emit: Emit | None = None  # the claim's emitter, made at its first candidate
-        for index, item in claim.items:
-            # The validated model's own fields (all scalars), read once: each attribute read of a
-            # pydantic model goes through its __getattr__ hook, about twice a dict's look-up.
-            sent = item.__dict__
+        for index, sent in claim.items:
+            # The item's validated fields by name: each attribute read of a pydantic model went
+            # through its __getattr__ hook, about twice a dict's look-up.
             activity_id = sent["activity_id"]
             indicator = indicators.get(sent["indicator_id"])
             if indicator is not None and indicator["employee_id"] != employee_id:
@@ -211,7 +211,7 @@ async def write_group(
                 # Written once: the feed's message and the event's payload (cut from it).
                 payload_json = feed_json(activity_id, orjson.dumps(own), head[1])
                 carried = candidates[activity_id] = (
-                    item,
+                    sent,
                     employee_id,
                     indicator,
                     as_sent[0],
@@ -222,7 +222,7 @@ async def write_group(
                     emit = transaction.emitter(employee_id, correlation_id, now)
                 emit(activity_id, head[0], own, payload_json, as_sent[2])
                 witnesses.append(activity_id)
-            judged.append((index, item, activity_id, refusal, carried))
+            judged.append((index, sent, activity_id, refusal, carried))
         verdicts.append(judged)
         if witnesses:
             audit_entries.append(_audit_entry(claim, region_id, witnesses, judged))
@@ -294,7 +294,7 @@ async def write_group(
 def _outcome(
     claim: Claim,
     index: int,
-    item: ActivityCreate,
+    item: ActivityFields,
     activity_id: str,
     refusal: Refusal | None,
     carried: Candidate | None,
@@ -318,9 +318,7 @@ def _outcome(
         if carried is None:
             kind = "duplicate" if employee_id == claim.employee_id else "taken"
             # The inserted values' content is the inserted item's.
-            if kind == "duplicate" and (
-                differing := differing_fields(item.__dict__, inserted_item.__dict__, ACTIVITY_CONTENT)
-            ):
+            if kind == "duplicate" and (differing := differing_fields(item, inserted_item, ACTIVITY_CONTENT)):
                 return ItemOutcome(
                     index, activity_id, "changed", refusal=changed_resend("activity", differing)
                 )
@@ -339,7 +337,7 @@ def _outcome(
     original = stored.get(activity_id)
     if original is not None:
         kind = "duplicate" if original["employee_id"] == claim.employee_id else "taken"
-        if kind == "duplicate" and (differing := differing_fields(item.__dict__, original, ACTIVITY_CONTENT)):
+        if kind == "duplicate" and (differing := differing_fields(item, original, ACTIVITY_CONTENT)):
             return ItemOutcome(index, activity_id, "changed", refusal=changed_resend("activity", differing))
         return ItemOutcome(index, activity_id, kind, original["status"], original)
     if refusal is not None:

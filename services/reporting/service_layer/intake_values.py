@@ -14,7 +14,7 @@ import orjson
 
 from services.reporting.adapters.intake_store import REPORTED_FIELDS, REPORTED_FIELDS_END, ROW_OWN_COLUMNS
 from services.reporting.domain.activity import ActivityStatus
-from services.reporting.service_layer.schemas import ActivityCreate, ActivityRead
+from services.reporting.service_layer.schemas import ActivityFields, ActivityRead
 from shared.region_time import utc_offset_minutes
 
 #: Read once: an enum member's ``value`` is a descriptor call through Python each time.
@@ -22,7 +22,7 @@ SUBMITTED = ActivityStatus.SUBMITTED.value
 
 
 def row_values(
-    activity_in: ActivityCreate,
+    sent: ActivityFields,
     *,
     region_id: str,
     employee_id: str,
@@ -32,8 +32,8 @@ def row_values(
 ) -> dict[str, Any]:
     """An accepted activity's values: the feed's copy (``feed_payload``, ``ActivityRead``'s fields in
     its order) with its numbers as validated, not as text, and the submission time in UTC; then the
-    device's offset. Built only where read: a single submission's answer (a batch answers statuses)."""
-    sent = activity_in.__dict__  # the validated model's own fields (all scalars): no model_dump
+    device's offset. Built only where read: a single submission's answer (a batch answers statuses).
+    ``sent``: the item's validated fields (``ActivityFields``, all scalars: no ``model_dump``)."""
     head = feed_head(
         sent, region_id=region_id, employee_id=employee_id, indicator=indicator, submitted_at=now
     )

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from services.reporting.adapters.live_feed import FEED_EVENT_ID
 from shared.dates import BoundedInstant
+from shared.field_dicts import FieldValues
 from shared.region_time import DeviceTime
 from shared.validation import without_nul
 
@@ -65,6 +66,12 @@ class ActivityCreate(BaseModel):
     obstacles: str | None = Field(default=None, max_length=4000, description="Kendala met.")
     latitude: Decimal | None = Field(default=None, ge=-90, le=90, decimal_places=6)
     longitude: Decimal | None = Field(default=None, ge=-180, le=180, decimal_places=6)
+
+
+#: An ``ActivityCreate``'s fields by name, as validated: its ``__dict__`` (all scalars), or the same
+#: read into a dict without an instance (``entrypoints.schemas.ValidatedBatch``'s items). What the
+#: intake reads of an item.
+ActivityFields = FieldValues
 
 
 class ActivityWithoutNul(ActivityCreate):

@@ -14,7 +14,7 @@ from services.reporting.service_layer.intake import Claim, ItemOutcome
 from services.reporting.service_layer.intake_values import SUBMITTED
 from services.reporting.service_layer.schemas import (
     MAX_BATCH_ITEMS,
-    ActivityCreate,
+    ActivityFields,
     ActivityWithoutNul,
     BatchItemOutcome,
 )
@@ -39,11 +39,12 @@ def batch_claim(
 ) -> tuple[Claim, dict[int, BatchItemOutcome]]:
     """A batch's well-formed items as one claim, and a rejection for each malformed one.
 
-    ``validated``: the items are ``ActivityCreate``s already (read so from the request's JSON).
+    ``validated``: the items are an ``ActivityCreate``'s fields already (read so from the request's
+    JSON: ``ActivityFields``).
     """
     BATCH_SIZE.observe(len(raw_items))
     if validated:
-        items = cast("list[ActivityCreate]", raw_items)
+        items = cast("list[ActivityFields]", raw_items)
         return Claim(principal, employee_id, list(enumerate(items)), client_address, batch=True), {}
     try:
         valid = _ACTIVITY_LIST.validate_python(raw_items)
@@ -51,17 +52,18 @@ def batch_claim(
         # Some item is malformed: each judged on its own, so every other item is still taken and
         # each malformed one answered with its own errors (rare: a phone's app sends what it built).
         return _claim_item_by_item(principal, employee_id, raw_items, client_address)
-    return Claim(principal, employee_id, list(enumerate(valid)), client_address, batch=True), {}
+    fields = [(index, item.__dict__) for index, item in enumerate(valid)]
+    return Claim(principal, employee_id, fields, client_address, batch=True), {}
 
 
 def _claim_item_by_item(
     principal: Principal, employee_id: str, raw_items: Sequence[object], client_address: str | None
 ) -> tuple[Claim, dict[int, BatchItemOutcome]]:
-    items: list[tuple[int, ActivityCreate]] = []
+    items: list[tuple[int, ActivityFields]] = []
     malformed: dict[int, BatchItemOutcome] = {}
     for index, raw in enumerate(raw_items):
         try:
-            items.append((index, ActivityWithoutNul.model_validate(raw)))
+            items.append((index, ActivityWithoutNul.model_validate(raw).__dict__))
         except ValidationError as exc:
             raw_id = raw.get("activity_id") if isinstance(raw, dict) else None
             malformed[index] = _invalid_item(index, raw_id if isinstance(raw_id, str) else None, exc)

@@ -56,7 +56,7 @@ def _assert_read_alike(body: bytes) -> None:
     if read is None:
         return  # left to the decoded reading: whatever it answers, it answers as before
     assert decoded is not None, body
-    assert _shown([item.__dict__ for item in read.items]) == _shown(decoded)
+    assert _shown(read.items) == _shown(decoded)
 
 
 def _decoded_single(body: bytes) -> dict[str, Any] | None:
@@ -141,6 +141,12 @@ def test_a_number_reads_as_the_decoded_body_reads_it(field: str, number: str) ->
         b'{"items": [{"activity_id": "a1b2c3d4e5f60708", "indicator_id": "i",'
         b' "occurred_at": "2026-03-04T08:15:00Z", "quantity": 1, "description": "abc", "extra": 1}]}',
         b'{"items": [], "items": [1]}',
+        # Items that are no object, or lack a field: each refused by the item's own reading.
+        b'{"items": [1]}',
+        b'{"items": [null]}',
+        b'{"items": [[]]}',
+        b'{"items": ["a1b2c3d4e5f60708"]}',
+        json.dumps({"items": [{k: v for k, v in _ITEM.items() if k != "description"}]}).encode(),
         b'{"items": []}',
         b"\xef\xbb\xbf" + json.dumps({"items": [_ITEM]}).encode(),
         json.dumps({"items": [_ITEM]}).encode("utf-16"),
@@ -151,6 +157,23 @@ def test_a_number_reads_as_the_decoded_body_reads_it(field: str, number: str) ->
 )
 def test_an_odd_body_reads_alike_or_is_left_to_the_decoded_reading(body: bytes) -> None:
     _assert_read_alike(body)
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        1,
+        None,
+        [],
+        "a1b2c3d4e5f60708",
+        {k: v for k, v in _ITEM.items() if k != "description"},
+        {**_ITEM, "x": 1},
+    ],
+)
+def test_a_malformed_item_leaves_the_batch_to_the_decoded_reading(item: Any) -> None:
+    """Its refusal (the item's errors, in both languages) is answered by the items' models alone:
+    the one-pass reading of the items as dicts (``fields_of``) accepts none of what they refuse."""
+    assert valid_batch(json.dumps({"items": [_ITEM, item]}).encode()) is None
 
 
 @pytest.mark.parametrize(
@@ -253,7 +276,7 @@ def test_a_time_read_in_one_pass_is_in_the_standard_zone_of_its_offset(offset: s
     batch = valid_batch(body)
     assert batch is not None
     for item in batch.items:
-        occurred_at = item.occurred_at
+        occurred_at = item["occurred_at"]
         assert type(occurred_at.tzinfo) is timezone
         assert occurred_at.tzinfo is device_zone(utc_offset_minutes(occurred_at))
         assert occurred_at == ActivityCreate.model_validate({**_ITEM, "occurred_at": occurred_at}).occurred_at

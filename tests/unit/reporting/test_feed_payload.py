@@ -27,7 +27,7 @@ def sent(**fields: str) -> ActivityCreate:
 
 def stored_values(item: ActivityCreate) -> dict[str, Any]:
     """An activity's values as the intake stores them, submitted at ``SUBMITTED``."""
-    return row_values(item, region_id="r-1", employee_id="e-1", indicator=INDICATOR, now=SUBMITTED)
+    return row_values(item.__dict__, region_id="r-1", employee_id="e-1", indicator=INDICATOR, now=SUBMITTED)
 
 
 def payload_of(item: ActivityCreate, submitted_at: datetime) -> dict[str, Any]:

@@ -64,7 +64,7 @@ def test_each_items_values_are_judged_in_their_place():
         _item("note-missing", "note"),
         _item("count-future", "count", OCCURRED + timedelta(hours=2), quantity=1),
     ]
-    claim = Claim(principal, "e-1", list(enumerate(items)), None, batch=True)
+    claim = Claim(principal, "e-1", [(n, item.__dict__) for n, item in enumerate(items)], None, batch=True)
 
     transaction = cast("IntakeTransaction", _Transaction())
     [result] = asyncio.run(write_group(transaction, [claim], SubmissionRules.at_now(300), ZONE))

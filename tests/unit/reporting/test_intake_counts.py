@@ -89,8 +89,8 @@ def test_a_groups_outcomes_are_counted_by_kind():
         _item("activity-0", description="Melayani warga lain"),  # changed
     ]
     claims = [
-        Claim(principal, "e-1", list(enumerate(batch)), None, batch=True),
-        Claim(principal, "e-1", [(0, _item("activity-3"))], None),  # a single submission, accepted
+        Claim(principal, "e-1", [(n, item.__dict__) for n, item in enumerate(batch)], None, batch=True),
+        Claim(principal, "e-1", [(0, _item("activity-3").__dict__)], None),  # a single submission, accepted
     ]
 
     transaction = cast("IntakeTransaction", _Transaction(region_id))

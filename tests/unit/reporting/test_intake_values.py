@@ -29,7 +29,7 @@ from shared.outbox import OutboxWriter, event_id_series
 def _accepted(item: ActivityCreate) -> dict[str, Any]:
     """The values the intake stores for ``item``, accepted now in one region for one employee."""
     return row_values(
-        item,
+        item.__dict__,
         region_id="kab-sleman",
         employee_id="199001012020011001",
         indicator={"plan_id": "plan-1", "result_id": "result-1"},

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import orjson
 import pytest
@@ -23,7 +24,7 @@ _ITEM = {
 }
 
 
-def _every_reading(number: str) -> list[ActivityCreate]:
+def _every_reading(number: str) -> list[dict[str, Any]]:
     """The item with ``number`` as its quantity and denominator, read each way the intake reads it:
     from the JSON text alone and in a batch, and from the decoded body."""
     body = json.dumps({**_ITEM, "quantity": "N", "denominator": "N"}).replace('"N"', number).encode()
@@ -31,12 +32,11 @@ def _every_reading(number: str) -> list[ActivityCreate]:
     single = valid_activity(body)
     assert batch is not None
     assert single is not None
-    return [*batch.items, single, ActivityCreate.model_validate(json.loads(body))]
+    return [*batch.items, single.__dict__, ActivityCreate.model_validate(json.loads(body)).__dict__]
 
 
-def _shown(item: ActivityCreate) -> dict[str, object]:
-    """The live feed's copy of the item; the activity's event and its row are cut from its JSON."""
-    sent = item.__dict__
+def _shown(sent: dict[str, Any]) -> dict[str, object]:
+    """The live feed's copy of the item's fields; the activity's event and its row are cut from its JSON."""
     head = feed_head(
         sent,
         region_id="r-1",

@@ -28,7 +28,8 @@ def _claim(activity_id: str, region: str = "r1", items: int = 1) -> Claim:
         )
         for n in range(items)
     ]
-    return Claim(principal, f"emp-{activity_id}", list(enumerate(activities)), None, batch=items > 1)
+    fields = [(index, activity.__dict__) for index, activity in enumerate(activities)]
+    return Claim(principal, f"emp-{activity_id}", fields, None, batch=items > 1)
 
 
 class RecordingWriter:
@@ -43,7 +44,7 @@ class RecordingWriter:
         self.writing = self.most_at_once = 0
 
     async def __call__(self, region_id: str, claims: Sequence[Claim]) -> list[ClaimResult]:
-        ids = [claim.items[0][1].activity_id for claim in claims]
+        ids = [claim.items[0][1]["activity_id"] for claim in claims]
         self.groups.append((region_id, ids))
         self.items.append(sum(len(claim.items) for claim in claims))
         self.writing += 1
@@ -55,7 +56,7 @@ class RecordingWriter:
         if self.poison.intersection(ids):
             raise ValueError("refused by the database")
         return [
-            ClaimResult([ItemOutcome(index, item.activity_id, "accepted") for index, item in claim.items])
+            ClaimResult([ItemOutcome(index, item["activity_id"], "accepted") for index, item in claim.items])
             for claim in claims
         ]
 
