@@ -8,6 +8,7 @@ import gc
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextvars import Token
 from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
@@ -323,7 +324,13 @@ class EventConsumer(Generic[Backlog]):
         done = time.time()
         by_topic: dict[str, list[ConsumedEvent]] = {}
         for item in applied:
-            by_topic.setdefault(item.record.topic, []).append(item)
+            # Not ``setdefault(topic, [])``: that makes a list an event to throw away.
+            topic = item.record.topic
+            found = by_topic.get(topic)
+            if found is None:
+                by_topic[topic] = [item]
+            else:
+                found.append(item)
         for topic, items in by_topic.items():  # each metric's child looked up once per topic
             EVENTS_CONSUMED.labels(topic).inc(len(items))
             if not self._time_to_effect:
@@ -341,25 +348,34 @@ class EventConsumer(Generic[Backlog]):
         fresh = await self._inbox.record_batch(session, items)
         applied: list[ConsumedEvent] = []
         region: str | None = None
-        # Region by region (a stable sort keeps each partition's order within a region): regions
-        # share nothing, so only the order within one matters, and the region is set once per region
-        # instead of at every switch (a partition interleaves many regions' employees).
-        for item in sorted(items, key=_region_of):
-            event_id = item.event_id.int  # as the inbox answers (see ``record_batch``)
-            if event_id not in fresh:
-                EVENTS_DUPLICATE.labels(item.record.topic).inc()
-                continue
-            fresh.discard(event_id)  # a second copy in the same batch is a duplicate too
-            if item.region_id != region:
-                await restrict_to_region(session, item.region_id)
-                region = item.region_id
-            # ``_handle``'s steps, written out: a coroutine less made and run an event.
-            token = correlation_id_var.set(item.correlation_id)
-            try:
+        # ``_handle``'s steps, written out: a coroutine less made and run an event. Each handler runs
+        # under its event's correlation id, set only when it is another than the one set (a
+        # replay's events mostly carry none, and a set and its reset cost ~N instructions an
+        # event); the one before the batch is set again however the loop ends.
+        correlation_id = correlation_id_var.get()
+        first: Token[str | None] | None = None
+        try:
+            # Region by region (a stable sort keeps each partition's order within a region): regions
+            # share nothing, so only the order within one matters, and the region is set once per
+            # region instead of at every switch (a partition interleaves many regions' employees).
+            for item in sorted(items, key=_region_of):
+                event_id = item.event_id.int  # as the inbox answers (see ``record_batch``)
+                if event_id not in fresh:
+                    EVENTS_DUPLICATE.labels(item.record.topic).inc()
+                    continue
+                fresh.discard(event_id)  # a second copy in the same batch is a duplicate too
+                if item.correlation_id is not correlation_id:
+                    correlation_id = item.correlation_id
+                    token = correlation_id_var.set(correlation_id)
+                    first = first or token
+                if item.region_id != region:
+                    await restrict_to_region(session, item.region_id)
+                    region = item.region_id
                 await self._handlers[item.type](batch.scope(item.envelope), item.event, item.envelope)
-            finally:
-                correlation_id_var.reset(token)
-            applied.append(item)
+                applied.append(item)
+        finally:
+            if first is not None:
+                correlation_id_var.reset(first)
         return applied
 
     async def _apply_one(self, batch: Batch[Backlog], item: ConsumedEvent) -> bool:
