@@ -105,8 +105,12 @@ def reported_event(shown: bytes, event_id: bytes, after_id: bytes) -> bytes:
     validating them again as the event cost 9% of a batch item's CPU (session 8). A unit test holds
     the envelope to read back as the one the event's model gives.
     """
-    # Found from the end: the fields after ``latitude`` are fewer bytes than those before it.
-    payload = shown[: shown.rindex(REPORTED_FIELDS_END)]
+    # Found from the end: the fields after ``latitude`` are fewer bytes than those before it. By
+    # ``rpartition`` (one argument, no parsing of them), not a slice to ``rindex``'s: ~750
+    # instructions an item fewer (callgrind, session 36).
+    payload, found, _ = shown.rpartition(REPORTED_FIELDS_END)
+    if not found:
+        raise ValueError("an activity's JSON without its latitude")
     # Joined, not %-formatted: ~760 instructions an item fewer (bench/README.md, session 24).
     # Evidence is attached later, each with its own event.
     return b"".join((b'{"event_id":"', event_id, b'"', after_id, payload, b',"evidence_sha256":[]}}'))
