@@ -4,17 +4,14 @@ qualitative (the intake reads the last two from an untyped row: a swap would pas
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from services.reporting.adapters.intake_store import IntakeTransaction
 from services.reporting.service_layer.activities import SubmissionRules
-from services.reporting.service_layer.intake import Claim, write_group
+from services.reporting.service_layer.intake import Claim
 from services.reporting.service_layer.schemas import ActivityCreate
 from shared.auth import Principal
+from tests.unit.reporting.intake_group import GroupTransaction, written
 
 ZONE = ZoneInfo("Asia/Jakarta")
 PHONE = timezone(timedelta(hours=7))
@@ -26,26 +23,6 @@ INDICATORS = {
     "note": _ROW | {"indicator_id": "note", "aggregation": "sum", "qualitative": True},
     "ratio": _ROW | {"indicator_id": "ratio", "aggregation": "ratio", "qualitative": False},
 }
-
-
-class _Transaction:
-    """Inserts every id emitted."""
-
-    def __init__(self) -> None:
-        self.region_id = "checks"
-        self.emitted: list[str] = []
-
-    async def indicators_among(self, indicator_ids: Sequence[str]) -> list[dict[str, Any]]:
-        return [dict(INDICATORS[indicator_id]) for indicator_id in indicator_ids]
-
-    def emitter(self, *_: object) -> Callable[..., None]:
-        return lambda activity_id, *_: self.emitted.append(activity_id)
-
-    async def insert(self, count: int, audit_entries: Sequence[dict[str, Any]], now: datetime) -> set[str]:
-        return set(self.emitted)
-
-    async def activities_among(self, activity_ids: Sequence[str]) -> list[dict[str, Any]]:
-        return []
 
 
 def _item(
@@ -66,8 +43,7 @@ def test_each_items_values_are_judged_in_their_place():
     ]
     claim = Claim(principal, "e-1", [(n, item.__dict__) for n, item in enumerate(items)], None, batch=True)
 
-    transaction = cast("IntakeTransaction", _Transaction())
-    [result] = asyncio.run(write_group(transaction, [claim], SubmissionRules.at_now(300), ZONE))
+    [result] = written(GroupTransaction("checks", INDICATORS), [claim], SubmissionRules.at_now(300), ZONE)
 
     verdicts = {
         outcome.activity_id: outcome.refusal.code if outcome.refusal is not None else outcome.outcome

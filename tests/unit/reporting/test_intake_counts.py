@@ -3,20 +3,17 @@ refused, taken (someone else's id) or changed (a resend that differs)."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from prometheus_client import REGISTRY
 
-from services.reporting.adapters.intake_store import IntakeTransaction
 from services.reporting.service_layer.activities import SubmissionRules
-from services.reporting.service_layer.intake import Claim, write_group
+from services.reporting.service_layer.intake import Claim
 from services.reporting.service_layer.schemas import ActivityCreate
 from shared.auth import Principal
+from tests.unit.reporting.intake_group import GroupTransaction, written
 
 ZONE = ZoneInfo("Asia/Jakarta")
 OCCURRED = (datetime.now(UTC) - timedelta(hours=1)).astimezone(timezone(timedelta(hours=7)))
@@ -30,30 +27,6 @@ INDICATOR = {
     "qualitative": False,
     "rater_id": "h-1",
 }
-
-
-class _Transaction:
-    """Inserts every id emitted but those stored before (``s-...``, another employee's)."""
-
-    def __init__(self, region_id: str) -> None:
-        self.region_id = region_id
-        self.emitted: list[str] = []
-
-    async def indicators_among(self, indicator_ids: Sequence[str]) -> list[dict[str, Any]]:
-        return [dict(INDICATOR)] if "ind-1" in indicator_ids else []
-
-    def emitter(self, *_: object) -> Callable[..., None]:
-        return lambda activity_id, *_: self.emitted.append(activity_id)
-
-    async def insert(self, count: int, audit_entries: Sequence[dict[str, Any]], now: datetime) -> set[str]:
-        return {activity_id for activity_id in self.emitted if not activity_id.startswith("s-")}
-
-    async def activities_among(self, activity_ids: Sequence[str]) -> list[dict[str, Any]]:
-        return [
-            {"activity_id": activity_id, "employee_id": "e-9", "status": "submitted"}
-            for activity_id in activity_ids
-            if activity_id.startswith("s-")
-        ]
 
 
 def _item(
@@ -93,8 +66,10 @@ def test_a_groups_outcomes_are_counted_by_kind():
         Claim(principal, "e-1", [(0, _item("activity-3").__dict__)], None),  # a single submission, accepted
     ]
 
-    transaction = cast("IntakeTransaction", _Transaction(region_id))
-    results = asyncio.run(write_group(transaction, claims, SubmissionRules.at_now(300), ZONE))
+    # "s-other-1" was stored before, another employee's.
+    stored = {"s-other-1": {"activity_id": "s-other-1", "employee_id": "e-9", "status": "submitted"}}
+    transaction = GroupTransaction(region_id, {"ind-1": INDICATOR}, stored)
+    results = written(transaction, claims, SubmissionRules.at_now(300), ZONE)
 
     kinds = [outcome.outcome for result in results for outcome in result.outcomes]
     assert kinds == ["accepted", "duplicate", "rejected", "accepted", "taken", "changed", "accepted"]
