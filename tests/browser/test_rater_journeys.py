@@ -8,7 +8,7 @@ page accessible in both languages at 360 and 1280 px, and with its errors shown.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from tests.region_clock import quarter_in, year_in
 pytestmark = pytest.mark.e2e
 
 ZONE = "Asia/Jayapura"
+PAPUA = ZoneInfo(ZONE)
 
 
 def service_url(platform: Any, service: str, path: str) -> str:
@@ -105,14 +106,17 @@ async def a_team_with_a_plan(
     }
 
 
-async def report(platform: Any, team: dict[str, Any], description: str) -> str:
-    """Rina reports an activity through reporting's API (retried until reporting knows her plan)."""
+async def report(
+    platform: Any, team: dict[str, Any], description: str, *, quantity: Any = 12, zone: tzinfo = PAPUA
+) -> str:
+    """Rina reports an activity through reporting's API (retried until reporting knows her plan),
+    its time sent with ``zone``'s offset."""
     activity_id = uuid.uuid4().hex
     body = {
         "activity_id": activity_id,
         "indicator_id": team["indicator_id"],
-        "occurred_at": datetime.now(ZoneInfo(ZONE)).isoformat(),
-        "quantity": 12,
+        "occurred_at": datetime.now(zone).isoformat(),
+        "quantity": quantity,
         "description": description,
     }
     async with httpx.AsyncClient(timeout=15) as http:
@@ -136,13 +140,22 @@ async def test_a_rater_decides_activity_arriving_on_the_open_feed(platform, regi
 
     await page.goto(web_url(platform, "/penilai/umpan"))
     await page.locator("#feed-status").filter(has_text="muncul di sini").wait_for()  # live
-    first = await report(platform, team, "Melayani 12 perekaman KTP-el di loket")
+    # A quantity with decimals and a time sent at +00:00: the notice and the API wrote them apart
+    # ("1.5" and "+00:00" against "1.5000" and "Z") until session 36.
+    first = await report(platform, team, "Melayani 12 perekaman KTP-el di loket", quantity=1.5, zone=UTC)
     second = await report(platform, team, "Mencetak 40 KTP-el hari ini")
     # Both appear without a reload, newest first.
     await page.locator(f"#activity-{second}").wait_for(timeout=30_000)
     await page.locator(f"#activity-{first}").wait_for(timeout=30_000)
     assert await page.locator("#feed-items > li").first.get_attribute("id") == f"activity-{second}"
+    # As the live feed rendered them (before axe's checks leave style attributes on the page).
+    items = [page.locator(f"#activity-{activity_id}") for activity_id in (first, second)]
+    live = [await item.evaluate("item => item.outerHTML") for item in items]
+    assert "1,5 dokumen" in live[0]
     await check_current(page, "rater-feed-live")
+    # The page reloaded from reporting's list shows each as the live feed did.
+    await page.goto(web_url(platform, "/penilai/umpan"))
+    assert [await item.evaluate("item => item.outerHTML") for item in items] == live
 
     await page.locator(f"#activity-{first} button", has_text="Verifikasi").click()
     await page.wait_for_url("**/penilai/umpan?keputusan=kegiatan-diverifikasi*")

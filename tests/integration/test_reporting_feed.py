@@ -7,7 +7,9 @@ import contextlib
 import re
 import socket
 from collections.abc import AsyncIterator
+from datetime import UTC, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import orjson
@@ -16,9 +18,11 @@ import uvicorn
 
 from services.reporting.adapters.live_feed import FEED_EVENT_ID
 from services.reporting.entrypoints.dependencies import live_feed
+from shared.region_time import DEFAULT_TIMEZONE
 from shared.runtime import build_app
 from tests.conftest import auth, new_region_id, wait_until
 from tests.integration.test_reporting_support import activity, seed_team, submit
+from tests.region_clock import moment_ago
 
 pytestmark = pytest.mark.integration
 
@@ -90,6 +94,67 @@ async def test_a_rater_receives_their_teams_activity_as_it_is_committed(served, 
         batch[1]["activity_id"],
     ]
     assert events[0]["activity"]["employee_id"] == staff.employee_id
+
+
+async def next_notices_as_sent(lines: AsyncIterator[str], count: int) -> list[bytes]:
+    """The activities of the next ``count`` notices of new activities, as the JSON text sent."""
+    start = b'{"kind":"activity.submitted","activity":'
+    activities = []
+    async for line in lines:
+        if line.startswith("data: "):
+            message = line[len("data: ") :].encode()
+            assert message.startswith(start)
+            activities.append(message[len(start) : -1])
+            if len(activities) == count:
+                return activities
+    raise AssertionError("the stream ended early")
+
+
+async def test_a_notice_shows_the_activity_as_the_api_answers_and_reads_it(served, make_token):
+    """Byte for byte: a supervisor's live feed and the page reloaded from the API show an activity
+    alike. Until session 36 a notice wrote a quantity as sent (``"1.5"``, the API ``"1.5000"``) and
+    a time sent at +00:00 as ``+00:00`` (the API ``Z``). Coordinates sent with six places: with
+    fewer, the notice and the answer show them as sent, the reading with six (not yet the same)."""
+    reporting, base_url = served
+    team = await seed_team(reporting, make_token, new_region_id())
+    staff, colleague = team.members
+    sent_at = moment_ago(DEFAULT_TIMEZONE, timedelta(minutes=1))
+    utc, jakarta = (
+        sent_at.astimezone(UTC).isoformat(),
+        sent_at.astimezone(ZoneInfo(DEFAULT_TIMEZONE)).isoformat(),
+    )
+    assert (utc[-6:], jakarta[-6:]) == ("+00:00", "+07:00")
+    singles = [
+        activity(staff, quantity="1.5", latitude="-6.200000", longitude=106.812345, occurred_at=utc),
+        activity(staff, quantity=1.5, occurred_at=jakarta),
+    ]
+    batch = [
+        activity(colleague, quantity=1.5, latitude=-6.123456, occurred_at=utc),
+        activity(colleague, "ratio", quantity="2.25", denominator=10, occurred_at=jakarta),
+    ]
+    rater = auth(team.rater.token)
+
+    async with (
+        httpx.AsyncClient(base_url=base_url, timeout=10) as http,
+        http.stream("GET", "/v1/feed", headers=rater) as stream,
+    ):
+        lines = stream.aiter_lines()
+        assert await anext(lines) == "retry: 3000"
+        answers = [(await submit(reporting, staff, body)).content for body in singles]
+        await reporting.client.post(
+            "/v1/activities/batch", json={"items": batch}, headers=auth(colleague.token)
+        )
+        notices = await asyncio.wait_for(next_notices_as_sent(lines, 4), timeout=10)
+
+    assert answers == notices[:2]
+    page = (await reporting.client.get("/v1/activities", params={"limit": 30}, headers=rater)).content
+    for body, notice in zip(singles + batch, notices, strict=True):
+        read = await reporting.client.get(f"/v1/activities/{body['activity_id']}", headers=rater)
+        assert read.content == notice[:-1] + b',"evidence":[]}'
+        assert notice in page
+    assert b'"quantity":"1.5000"' in notices[0]
+    assert b'"latitude":"-6.200000"' in notices[0]
+    assert notices[0].count(b'Z"') == 1  # the device's time; reporting's own in the region's zone
 
 
 async def test_only_raters_open_a_feed(served, make_token):

@@ -22,6 +22,7 @@ from pydantic_core import PydanticCustomError, core_schema
 
 from services.reporting.service_layer.schemas import (
     MAX_BATCH_ITEMS,
+    SMALL_COUNTS,
     ActivityCreate,
     ActivityFields,
     ActivityWithoutNul,
@@ -55,9 +56,6 @@ def _exact(name: str) -> TypeAdapter[Decimal | None]:
 _EXACT = {name: _exact(name) for name in ("quantity", "denominator")}
 #: A whole quantity with fewer digits than ``max_digits`` less ``decimal_places`` allow.
 _WHOLE_QUANTITY_BELOW = 10**14
-#: ``Decimal(n)`` of the counts an activity usually reports (~100 kB a process): pydantic calling
-#: ``Decimal`` cost ~580 instructions an item more than its look-up (callgrind, session 33).
-_SMALL_WHOLE_DECIMALS = tuple(Decimal(n) for n in range(1024))
 
 
 def _whole_or_exact(name: str) -> GetPydanticSchema:
@@ -66,9 +64,9 @@ def _whole_or_exact(name: str) -> GetPydanticSchema:
     plain validator of both cases, callgrind, session 32), any other value by its rules."""
     exact = _EXACT[name]
     # A small count (most are) is looked up, not made: the same decimal, shared (it is immutable).
+    # Pydantic calling ``Decimal`` cost ~580 instructions an item more (callgrind, session 33).
     small = core_schema.no_info_after_validator_function(
-        _SMALL_WHOLE_DECIMALS.__getitem__,
-        core_schema.int_schema(strict=True, ge=0, lt=len(_SMALL_WHOLE_DECIMALS)),
+        SMALL_COUNTS.__getitem__, core_schema.int_schema(strict=True, ge=0, lt=len(SMALL_COUNTS))
     )
     whole = core_schema.no_info_after_validator_function(
         Decimal,

@@ -31,6 +31,7 @@ from services.reporting.service_layer.access import (
     rater_today,
     visible_owners,
 )
+from services.reporting.service_layer.intake_values import ANSWER_JSON, own_as_answered
 from services.reporting.service_layer.pages import newest_first, newest_first_of_each
 from services.reporting.service_layer.schemas import (
     ActivityCorrection,
@@ -38,7 +39,6 @@ from services.reporting.service_layer.schemas import (
     ActivityPage,
     ActivityRead,
     EvidenceRead,
-    as_stored,
 )
 from shared.auth import Principal, Role
 from shared.contracts.reporting import (
@@ -133,18 +133,15 @@ _ACTIVITY_DEFAULTS = {
 _NEW_ACTIVITY_KEYS = (*_ACTIVITY_DEFAULTS, "occurred_utc_offset")
 
 
-#: An activity's numbers, each written as text (as pydantic writes a ``Decimal``).
-_NUMBERS = ("quantity", "denominator", "latitude", "longitude")
-
-
 def activity_json(mapping: Mapping[str, Any], zone: tzinfo) -> bytes:
     """``shown_in(read_activity(mapping), zone)`` as JSON, written without validating and building
     the model: a single submission's answer. Building, zoning and dumping an ``ActivityRead`` cost
     about three times as much (bench/README.md, session 12); a unit test holds the bytes equal.
 
-    Written by orjson, its numbers as text and a UTC time with ``Z`` as pydantic writes them:
-    ``pydantic_core.to_json`` of the same dictionary, which looks up a serializer for each value,
-    cost 2-4 µs more a call (bench/README.md, session 18).
+    Written by orjson by the rules the live feed's notices are written by (``intake_values``: the
+    numbers as the database keeps them, as text, and a UTC time with ``Z``), as pydantic writes
+    them: ``pydantic_core.to_json`` of the same dictionary, which looks up a serializer for each
+    value, cost 2-4 µs more a call (bench/README.md, session 18).
     """
     if type(mapping) is dict and tuple(mapping) == _NEW_ACTIVITY_KEYS:
         # A new activity's values hold every field in the answer's order: a copy, not 19 look-ups.
@@ -154,15 +151,11 @@ def activity_json(mapping: Mapping[str, Any], zone: tzinfo) -> bytes:
         fields = {key: mapping.get(key, default) for key, default in _ACTIVITY_DEFAULTS.items()}
         offset = mapping.get("occurred_utc_offset")
     fields["occurred_at"] = as_sent(mapping["occurred_at"], offset)
-    fields["quantity"] = as_stored(fields["quantity"])
-    fields["denominator"] = as_stored(fields["denominator"])
-    for key in _NUMBERS:
-        if (number := fields[key]) is not None:
-            fields[key] = str(number)
+    fields.update(own_as_answered(fields))
     # The times the platform set, in the region's zone (shown_in's rule; the device's time as sent).
     fields["submitted_at"] = in_zone(fields["submitted_at"], zone)
     fields["reviewed_at"] = in_zone(fields["reviewed_at"], zone)
-    return orjson.dumps(fields, option=orjson.OPT_UTC_Z)
+    return orjson.dumps(fields, option=ANSWER_JSON)
 
 
 def feed_notice(rater_id: str | None, kind: str, shown: ActivityRead) -> TeamNotices | None:

@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Literal
 
-import orjson
-
 from services.reporting.adapters.intake_store import ConnectionLost, IntakeStore, IntakeTransaction, row_head
 from services.reporting.adapters.live_feed import TeamNotices
 from services.reporting.domain.activity import check_occurrence, check_quantity
@@ -37,9 +35,10 @@ from services.reporting.service_layer.intake_values import (
     SUBMITTED,
     feed_head,
     feed_json,
-    feed_own,
+    own_as_answered,
     row_values,
     shown_around,
+    time_text,
 )
 from services.reporting.service_layer.schemas import ActivityFields
 from shared.auth import Principal
@@ -114,7 +113,7 @@ _INDEX = operator.attrgetter("index")
 
 #: A candidate activity (the first valid item of its id in a group): the item, its employee, its
 #: plan indicator and the device's offset in minutes, from which its values are built if read;
-#: then its own fields as the feed shows them (``feed_own``), and the activity as the feed shows it
+#: then its own fields as the feed shows them (``own_as_answered``), and the activity as the feed shows it
 #: as JSON.
 Candidate = tuple[ActivityFields, str, Any, int, dict[str, Any], bytes]
 #: Queues a candidate for the insert (``IntakeTransaction.emitter``): its id, its row's head, its own
@@ -144,7 +143,7 @@ async def write_group(
     candidates: dict[str, Candidate] = {}
     # The group's submission time as the feed shows it (in the region's zone), written as JSON text
     # once: orjson wrote the zoned time into each item's JSON, ~1,360 instructions an item more.
-    submitted_at = orjson.dumps(in_zone(rules.now, zone))[1:-1].decode()
+    submitted_at = time_text(in_zone(rules.now, zone))
     audit_entries: list[dict[str, Any]] = []
     verdicts: list[list[Judged]] = []
     # An offset (a fixed one's zone object, or a timedelta) -> its minutes, the moment in it, and its
@@ -207,9 +206,9 @@ async def write_group(
                         submitted_at=submitted_at,
                     )
                     head = heads[indicator_id] = (row_head(fields), shown_around(fields))
-                own = feed_own(sent)
+                own = own_as_answered(sent)
                 # Written once: the feed's message and the event's payload (cut from it).
-                payload_json = feed_json(activity_id, orjson.dumps(own), head[1])
+                payload_json = feed_json(activity_id, own, head[1])
                 carried = candidates[activity_id] = (
                     sent,
                     employee_id,

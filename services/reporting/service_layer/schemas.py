@@ -20,7 +20,16 @@ ActivityStatusName = Literal["submitted", "verified", "rejected"]
 MAX_BATCH_ITEMS = 500
 
 _CLIENT_ID = r"^[A-Za-z0-9_-]{8,64}$"
-_STORED_PLACES = Decimal("0.0001")
+#: The places the database keeps of a quantity or a denominator.
+QUANTITY_PLACES = Decimal("0.0001")
+#: A quantity's column's zero: a quantity plus it is the quantity as the database keeps and gives
+#: it back (``as_stored``): with four places (a sum has the places of its term with more; a valid
+#: quantity has no more) and a zero without a sign.
+QUANTITY_ZERO = Decimal("0.0000")
+#: The counts an activity usually reports as decimals, made once (~100 kB a process): the JSON
+#: reading gives these very objects (``entrypoints.schemas``), the feed looks their text up
+#: (``intake_values``).
+SMALL_COUNTS = tuple(Decimal(n) for n in range(1024))
 _WHOLE = Decimal(1)
 
 
@@ -33,7 +42,7 @@ def plain_quantity(quantity: Decimal | None) -> Decimal | None:
     if quantity is None or "E" not in str(quantity):
         return quantity
     # Written with an exponent below zero, only a zero passes the field's places (four at most).
-    return quantity.quantize(_STORED_PLACES if quantity.adjusted() < 0 else _WHOLE)
+    return quantity.quantize(QUANTITY_PLACES if quantity.adjusted() < 0 else _WHOLE)
 
 
 #: A quantity or a denominator: a decimal never written with an exponent (``plain_quantity``).
@@ -131,8 +140,10 @@ class ActivityRead(BaseModel):
 
 
 def as_stored(quantity: Decimal | None) -> Decimal | None:
-    """A quantity with four places, as the database keeps it: a new activity and its retry read the same."""
-    return None if quantity is None else quantity.quantize(_STORED_PLACES)
+    """A quantity as the database keeps it and gives it back: with four places, a zero without a
+    sign. A new activity, its retry, its notice and its reading back show the same text. An
+    addition, not ``quantize``: no arguments to parse (``intake_values._CountTexts``)."""
+    return None if quantity is None else quantity + QUANTITY_ZERO
 
 
 class EvidenceRead(BaseModel):

@@ -1,17 +1,18 @@
-"""The live feed's copy of an activity holds exactly the fields the API answers, from the stored values."""
+"""The live feed's copy of an activity holds exactly the fields the API answers, as it answers them."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
 
 from services.reporting.adapters.live_feed import TeamNotices
-from services.reporting.service_layer.intake_values import feed_head, feed_payload, row_values
+from services.reporting.service_layer.activities import activity_json
+from services.reporting.service_layer.intake_values import ANSWER_JSON, feed_head, feed_payload, row_values
 from services.reporting.service_layer.schemas import ActivityCreate, ActivityRead
-from shared.region_time import in_zone
 
 SUBMITTED = datetime(2026, 3, 2, 2, 32, tzinfo=UTC)
 
@@ -47,14 +48,13 @@ def test_the_payload_has_every_field_of_an_activity_and_nothing_else():
 
     assert list(payload) == list(ActivityRead.model_fields)
     assert payload == {name: values.get(name) for name in ActivityRead.model_fields} | {
-        "quantity": "1.5",
+        "quantity": "1.5000",
         "latitude": "-2.1",
         "submitted_at": datetime(2026, 3, 2, 11, 32, tzinfo=papua),
     }
-    # The notice's JSON is the one the stored values would have written (numbers as text), shown in the zone.
-    as_stored = {name: values.get(name) for name in payload}
-    as_stored["submitted_at"] = in_zone(as_stored["submitted_at"], papua)
-    assert orjson.dumps(payload) == orjson.dumps(as_stored, default=str)
+    # The notice's JSON is the API's answer of the stored values (numbers as the database keeps
+    # them, as text), shown in the zone.
+    assert orjson.dumps(payload, option=ANSWER_JSON) == activity_json(values, papua)
     assert (
         values["occurred_utc_offset"] == 420
     )  # stored, not shown; the values themselves are left as they were
@@ -82,8 +82,10 @@ def test_notices_written_around_their_payloads_json_are_the_messages_of_their_pa
 def _written_field_by_field(item: ActivityCreate, submitted_at: datetime) -> dict[str, Any]:
     """The feed's copy as it was written before its template: every field set in its order."""
 
-    def text(value: object) -> str | None:
-        return None if value is None else str(value)
+    def text(value: Decimal | None, places: str | None = "0.0001") -> str | None:
+        if value is None:
+            return None
+        return str(value if places is None else value.quantize(Decimal(places)))
 
     return {
         "activity_id": item.activity_id,
@@ -97,8 +99,8 @@ def _written_field_by_field(item: ActivityCreate, submitted_at: datetime) -> dic
         "denominator": text(item.denominator),
         "description": item.description,
         "obstacles": item.obstacles,
-        "latitude": text(item.latitude),
-        "longitude": text(item.longitude),
+        "latitude": text(item.latitude, None),
+        "longitude": text(item.longitude, None),
         "status": "submitted",
         "review_note": None,
         "reviewed_by": None,
@@ -130,4 +132,4 @@ def test_each_payload_holds_its_own_items_values_and_no_other_items():
         assert payload == _written_field_by_field(item, SUBMITTED)
         assert list(payload) == list(_written_field_by_field(item, SUBMITTED))
     assert payload_of(bare, SUBMITTED)["obstacles"] is None
-    assert payload_of(full, SUBMITTED)["quantity"] == "12.50"
+    assert payload_of(full, SUBMITTED)["quantity"] == "12.5000"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -11,10 +12,11 @@ from sqlalchemy import MetaData
 from services.reporting.adapters.intake_statements import ACTIVITY_COLUMNS, HEAD_COLUMNS
 from services.reporting.adapters.intake_store import IntakeTransaction, activity_row, reported_event, row_head
 from services.reporting.service_layer.intake_values import (
+    ANSWER_JSON,
     feed_head,
     feed_json,
-    feed_own,
     feed_payload,
+    own_as_answered,
     row_values,
     shown_around,
 )
@@ -66,7 +68,7 @@ def _envelope(writer: OutboxWriter, values: dict[str, Any], correlation_id: str 
         occurred_at=values["submitted_at"],
         correlation_id=correlation_id,
     )
-    return reported_event(orjson.dumps(as_text), next(event_id_series()), fields)
+    return reported_event(orjson.dumps(as_text, option=ANSWER_JSON), next(event_id_series()), fields)
 
 
 def test_rows_and_events_carry_the_validated_values() -> None:
@@ -104,7 +106,7 @@ def test_the_event_written_from_the_values_reads_back_as_the_event_the_model_bui
     writer = OutboxWriter(outbox_table(MetaData()), producer="reporting")
     for occurred_at, quantity in (
         ("2026-11-29T10:00:00.250+07:00", "12.5"),
-        ("2026-11-29T03:00:00Z", None),  # UTC, written +00:00 instead of Z: the same instant
+        ("2026-11-29T03:00:00Z", None),  # UTC, written with Z as the API answers it
         ("2026-11-29T10:00:00-03:30", "0.0001"),
     ):
         item = ActivityCreate.model_validate(
@@ -150,21 +152,25 @@ def test_an_intake_items_json_row_holds_the_values_columns_in_order_numbers_as_t
         }
     )
     values = _accepted(item)
-    numbers = {"quantity", "denominator", "latitude", "longitude"}
-    expected = [
-        (None if values[name] is None else str(values[name])) if name in numbers else values[name]
-        for name in ACTIVITY_COLUMNS
-    ]
+
+    def shown(name: str) -> Any:
+        # A quantity with its column's places, as the API answers it; a coordinate as sent.
+        value = values[name]
+        if value is None or name not in {"quantity", "denominator", "latitude", "longitude"}:
+            return value
+        return str(value.quantize(Decimal("0.0001")) if name in {"quantity", "denominator"} else value)
+
+    expected = [shown(name) for name in ACTIVITY_COLUMNS]
     # The time as its text with the offset it was sent with, which PostgreSQL reads as the same instant.
     expected[ACTIVITY_COLUMNS.index("occurred_at")] = "2026-11-29T10:00:00.250000+05:45"
     # The offset as its text too: read as the smallint it is, not parsed as a JSON number first.
     expected[ACTIVITY_COLUMNS.index("occurred_utc_offset")] = "345"
     sent, head = _sent_and_head(values)
     row = activity_row(
-        sent["activity_id"], row_head(head), feed_own(sent), str(values["occurred_utc_offset"])
+        sent["activity_id"], row_head(head), own_as_answered(sent), str(values["occurred_utc_offset"])
     )
     assert orjson.loads(json_row_values([row])) == [expected]
-    assert expected[ACTIVITY_COLUMNS.index("quantity")] == "12.50"  # its scale kept
+    assert expected[ACTIVITY_COLUMNS.index("quantity")] == "12.5000"  # the column's scale
     assert values["occurred_utc_offset"] == 345
     # Its employee, plan and result travel in its head, once an indicator (``HEAD_COLUMNS``).
     assert dict(zip(HEAD_COLUMNS, row_head(head), strict=True)) == {
@@ -209,7 +215,7 @@ async def test_a_groups_items_carry_their_indicators_employee_plan_and_result_on
         )
         head = heads[indicator_id]
         shown = orjson.dumps({"activity_id": item.activity_id, "latitude": None})
-        emitters[head[0]](item.activity_id, head, feed_own(item.__dict__), shown, "420")
+        emitters[head[0]](item.activity_id, head, own_as_answered(item.__dict__), shown, "420")
 
     assert await transaction.insert(5, [], now) == {f"activity-{n}" for n in range(5)}
     rows = orjson.loads(driver.arguments[0])
@@ -248,5 +254,5 @@ def test_the_feeds_json_joined_from_its_parts_is_orjsons_of_the_feeds_copy() -> 
         )
         for submitted_at in ("2026-11-29T12:00:00+07:00", "2026-11-29T12:00:00.000001+09:00"):
             sent, head = _sent_and_head(_accepted(item) | {"submitted_at": submitted_at})
-            shown = feed_json(sent["activity_id"], orjson.dumps(feed_own(sent)), shown_around(head))
-            assert shown == orjson.dumps(feed_payload(sent, head))
+            shown = feed_json(sent["activity_id"], own_as_answered(sent), shown_around(head))
+            assert shown == orjson.dumps(feed_payload(sent, head), option=ANSWER_JSON)
