@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextvars import Token
 from dataclasses import dataclass
@@ -322,15 +323,10 @@ class EventConsumer(Generic[Backlog]):
                 await self._dead_letters.send(item.record, reason, error)
                 await self._inbox.record(session, item)
         done = time.time()
-        by_topic: dict[str, list[ConsumedEvent]] = {}
+        # A defaultdict, not ``setdefault(topic, [])``: that makes a list an event to throw away.
+        by_topic: defaultdict[str, list[ConsumedEvent]] = defaultdict(list)
         for item in applied:
-            # Not ``setdefault(topic, [])``: that makes a list an event to throw away.
-            topic = item.record.topic
-            found = by_topic.get(topic)
-            if found is None:
-                by_topic[topic] = [item]
-            else:
-                found.append(item)
+            by_topic[item.record.topic].append(item)
         for topic, items in by_topic.items():  # each metric's child looked up once per topic
             EVENTS_CONSUMED.labels(topic).inc(len(items))
             if not self._time_to_effect:
