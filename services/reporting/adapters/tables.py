@@ -110,7 +110,14 @@ activities = Table(
         postgresql_ops=_IDS_AS_BYTES,
     ),
     # A region's pages by time (ties by id sorted after it): the id made each entry twice as wide (0017).
-    Index("ix_activities_region_time", "region_id", "occurred_at", postgresql_ops=_IDS_AS_BYTES),
+    # Not deduplicated either: a batch's full leaves split without a scan for equal keys (0026).
+    Index(
+        "ix_activities_region_time",
+        "region_id",
+        "occurred_at",
+        postgresql_with={"deduplicate_items": "off"},
+        postgresql_ops=_IDS_AS_BYTES,
+    ),
 )
 
 #: Evidence (bukti dukung) attached to activities; the bytes live in the evidence store under their SHA-256.
