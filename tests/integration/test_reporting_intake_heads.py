@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from services.reporting.adapters.tables import activities, plan_indicators
 from services.reporting.entrypoints.dependencies import submission_writer
-from services.reporting.service_layer.intake import Claim
+from services.reporting.service_layer.intake_claims import Claim
 from services.reporting.service_layer.schemas import ActivityCreate
 from shared.auth import Principal, Role
 from shared.db import restrict_to_region

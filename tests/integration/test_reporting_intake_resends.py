@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select, text
 from services.reporting.adapters.intake_statements import ACTIVITIES_AMONG
 from services.reporting.adapters.tables import activities
 from services.reporting.entrypoints.dependencies import submission_writer
-from services.reporting.service_layer.intake import Claim, ClaimResult
+from services.reporting.service_layer.intake_claims import Claim, ClaimResult
 from services.reporting.service_layer.schemas import ActivityCreate
 from shared.auth import Principal, Role
 from shared.db import restrict_to_region

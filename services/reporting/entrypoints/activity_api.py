@@ -36,7 +36,7 @@ from services.reporting.entrypoints.schemas import (
 from services.reporting.service_layer import activities
 from services.reporting.service_layer.access import employee_of
 from services.reporting.service_layer.activities import HistoryFilters, SubmissionRules, activity_json
-from services.reporting.service_layer.intake import Claim
+from services.reporting.service_layer.intake_claims import Claim
 from services.reporting.service_layer.schemas import (
     ActivityCorrection,
     ActivityCreate,

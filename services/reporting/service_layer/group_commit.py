@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from services.reporting.metrics import SUBMISSION_GROUP_SIZE
-from services.reporting.service_layer.intake import Claim, ClaimResult, WriteGroup
+from services.reporting.service_layer.intake import WriteGroup
+from services.reporting.service_layer.intake_claims import Claim, ClaimResult
 from shared.refusals import Refusal, RefusalKind
 
 log = logging.getLogger(__name__)

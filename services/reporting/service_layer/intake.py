@@ -12,18 +12,17 @@ their outbox events and audit entries (adapters/intake_store.py: four round trip
 group's transaction fails, it is written again in halves, so one request's failure never fails
 another's; if its connection was dropped (a database restart), it is written again on a fresh one.
 
-This module judges and writes a group; ``group_commit`` gathers submissions into groups,
-``intake_values`` builds an accepted activity's values, and ``submission_answers`` turns a request
-into a claim and the outcomes into its answer.
+This module judges and writes a group; ``intake_claims`` holds what a request claims and what
+became of it, ``group_commit`` gathers submissions into groups, ``intake_values`` builds an accepted
+activity's values, and ``submission_answers`` turns a request into a claim and the outcomes into its
+answer.
 """
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Any, Literal
+from typing import Any
 
 from services.reporting.adapters.intake_store import ConnectionLost, IntakeStore, IntakeTransaction, row_head
 from services.reporting.adapters.live_feed import TeamNotices
@@ -31,6 +30,7 @@ from services.reporting.domain.activity import check_occurrence, check_quantity
 from services.reporting.domain.resend import ACTIVITY_CONTENT, changed_resend, differing_fields
 from services.reporting.metrics import ACTIVITIES_SUBMITTED
 from services.reporting.service_layer.activities import UNKNOWN_INDICATOR, SubmissionRules
+from services.reporting.service_layer.intake_claims import Claim, ClaimResult, ItemOutcome, Outcome
 from services.reporting.service_layer.intake_values import (
     SUBMITTED,
     feed_head,
@@ -41,75 +41,11 @@ from services.reporting.service_layer.intake_values import (
     time_text,
 )
 from services.reporting.service_layer.schemas import ActivityFields
-from shared.auth import Principal
-from shared.observability import correlation_id_var, region_label
+from shared.observability import region_label
 from shared.refusals import Refusal
 from shared.region_time import as_sent as as_sent_with
 from shared.region_time import in_zone, utc_offset_minutes
 from shared.unit_of_work import audit_row
-
-Outcome = Literal["accepted", "duplicate", "changed", "taken", "rejected"]
-
-
-# Claims, outcomes and feed notices are made per request and per item and never changed: not
-# frozen, since a frozen dataclass's __init__ sets each field through object.__setattr__, about ten
-# times the cost of a plain one (3 µs against 0.3 an outcome; bench/README.md, session 14).
-@dataclass(slots=True)
-class Claim:
-    """One request's well-formed items (with their index in the request), from one employee: each
-    item's validated fields (an ``ActivityCreate``'s ``__dict__``, or a batch's item read into a dict)."""
-
-    principal: Principal
-    employee_id: str
-    items: Sequence[tuple[int, ActivityFields]]
-    client_address: str | None
-    batch: bool = False
-    #: Items of the request refused before judging (malformed), for the audit entry.
-    malformed: int = 0
-    #: The request's correlation id: the group is written outside the request's context.
-    correlation_id: str | None = field(default_factory=correlation_id_var.get)
-
-
-@dataclass(slots=True)
-class ItemOutcome:
-    """What became of one item: the activity as stored (accepted, or the original of a duplicate)."""
-
-    index: int
-    activity_id: str
-    outcome: Outcome
-    status: str | None = None
-    #: The whole activity as stored, for single submissions (a batch answers its status): the values
-    #: just inserted, or the stored original's row (``activities.activity_json`` answers either).
-    activity: Mapping[str, Any] | None = None
-    refusal: Refusal | None = None
-
-
-@dataclass(slots=True)
-class ClaimResult:
-    """What became of a claim's items, and what its activities show in the raters' feeds."""
-
-    #: What became of each item but those of ``submitted``, in request order.
-    judged: list[ItemOutcome] = field(default_factory=list)
-    #: Its accepted activities' notices: one a rater (a batch's items share one).
-    notices: list[TeamNotices] = field(default_factory=list)
-    #: A batch's items accepted as submitted (most of them), as their index and id: what its answer
-    #: shows of them (``batch_answer``). An ``ItemOutcome`` each, made and read again for the answer,
-    #: cost ~2,700 instructions an item more (callgrind, session 34).
-    submitted: list[tuple[int, str]] = field(default_factory=list)
-
-    @property
-    def outcomes(self) -> list[ItemOutcome]:
-        """What became of each item, in request order."""
-        if not self.submitted:
-            return self.judged
-        accepted = [
-            ItemOutcome(index, activity_id, "accepted", SUBMITTED) for index, activity_id in self.submitted
-        ]
-        return sorted(self.judged + accepted, key=_INDEX)
-
-
-_INDEX = operator.attrgetter("index")
-
 
 #: A candidate activity (the first valid item of its id in a group): the item, its employee, its
 #: plan indicator and the device's offset in minutes, from which its values are built if read;

@@ -10,7 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from services.reporting.metrics import ACTIVITIES_SUBMITTED, BATCH_SIZE
 from services.reporting.service_layer.activities import ACTIVITY_ID_TAKEN
-from services.reporting.service_layer.intake import Claim, ItemOutcome
+from services.reporting.service_layer.intake_claims import Claim, ItemOutcome
 from services.reporting.service_layer.intake_values import SUBMITTED
 from services.reporting.service_layer.schemas import (
     MAX_BATCH_ITEMS,

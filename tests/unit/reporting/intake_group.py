@@ -9,7 +9,8 @@ from typing import Any, cast
 
 from services.reporting.adapters.intake_store import IntakeTransaction
 from services.reporting.service_layer.activities import SubmissionRules
-from services.reporting.service_layer.intake import Claim, ClaimResult, write_group
+from services.reporting.service_layer.intake import write_group
+from services.reporting.service_layer.intake_claims import Claim, ClaimResult
 
 
 class GroupTransaction:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import orjson
 
 from services.reporting.service_layer.activities import ACTIVITY_ID_TAKEN, UNKNOWN_INDICATOR
-from services.reporting.service_layer.intake import ItemOutcome
+from services.reporting.service_layer.intake_claims import ItemOutcome
 from services.reporting.service_layer.schemas import MAX_BATCH_ITEMS, BatchItemOutcome
 from services.reporting.service_layer.submission_answers import batch_answer
 from shared.i18n import refusal_body

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from services.reporting.service_layer.activities import SubmissionRules
-from services.reporting.service_layer.intake import Claim
+from services.reporting.service_layer.intake_claims import Claim
 from services.reporting.service_layer.schemas import ActivityCreate
 from shared.auth import Principal
 from tests.unit.reporting.intake_group import GroupTransaction, written

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from prometheus_client import REGISTRY
 
 from services.reporting.service_layer.activities import SubmissionRules
-from services.reporting.service_layer.intake import Claim
+from services.reporting.service_layer.intake_claims import Claim
 from services.reporting.service_layer.schemas import ActivityCreate
 from shared.auth import Principal
 from tests.unit.reporting.intake_group import GroupTransaction, written

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from services.reporting.adapters.tables import activities
 from services.reporting.entrypoints.schemas import valid_activity
 from services.reporting.service_layer.activities import SubmissionRules, activity_json, read_activity
-from services.reporting.service_layer.intake import Claim
+from services.reporting.service_layer.intake_claims import Claim
 from services.reporting.service_layer.schemas import ActivityCreate
 from shared.auth import Principal
 from shared.region_time import shown_in

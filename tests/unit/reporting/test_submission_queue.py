@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from services.reporting.service_layer.group_commit import SubmissionQueue
-from services.reporting.service_layer.intake import Claim, ClaimResult, ItemOutcome
+from services.reporting.service_layer.intake_claims import Claim, ClaimResult, ItemOutcome
 from services.reporting.service_layer.schemas import ActivityCreate
 from shared.auth import Principal, Role
 from shared.refusals import Refusal, RefusalKind
