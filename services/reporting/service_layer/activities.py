@@ -252,7 +252,7 @@ async def correct_activity(
     if row.plan_year is None:
         raise UNKNOWN_INDICATOR
     refusal = check_occurrence(
-        correction.occurred_at, now=rules.now, plan_year=row.plan_year, clock_skew=rules.clock_skew, zone=zone
+        correction.occurred_at, latest=rules.now + rules.clock_skew, plan_year=row.plan_year, zone=zone
     ) or check_quantity(
         quantity=correction.quantity,
         denominator=correction.denominator,

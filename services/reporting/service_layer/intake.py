@@ -82,8 +82,9 @@ async def write_group(
     submitted_at = time_text(in_zone(rules.now, zone))
     audit_entries: list[dict[str, Any]] = []
     verdicts: list[list[Judged]] = []
-    # An offset (a fixed one's zone object, or a timedelta) -> its minutes, the moment in it, and its
-    # minutes as text (the activity's JSON row's: ``IntakeTransaction.emitter``).
+    # An offset (a fixed one's zone object, or a timedelta) -> its minutes, the latest moment an item
+    # may have happened in it (the rules' moment plus the clock skew), and its minutes as text (the
+    # activity's JSON row's: ``IntakeTransaction.emitter``).
     moments: dict[tzinfo | timedelta | None, tuple[int, datetime, str]] = {}
     # An indicator id -> what its items share (``feed_head``'s fields): their row's head and their
     # JSON around each item's own (``shown_around``). One an indicator, not an item (a batch's 500
@@ -112,17 +113,18 @@ async def write_group(
             as_sent = moments.get(offset)
             if as_sent is None:
                 minutes = utc_offset_minutes(occurred_at)
-                as_sent = moments[offset] = (minutes, as_sent_with(now, minutes), str(minutes))
+                latest = as_sent_with(now, minutes) + clock_skew
+                as_sent = moments[offset] = (minutes, latest, str(minutes))
             # The first rule the item breaks, or None; judged here, not in a function of its own (a call
             # of five arguments cost ~600 instructions an item, callgrind, session 31).
             if indicator is None:
                 refusal: Refusal | None = UNKNOWN_INDICATOR
             else:
-                # The item's time against the rules' moment in the offset it was sent with, and its
+                # The item's time against the latest moment in the offset it was sent with, and its
                 # plan's year (read in the region's calendar, ``zone``). By name: the indicator's row
                 # is untyped, and two times or two decimals swapped would pass unnoticed.
                 refusal = check_occurrence(
-                    occurred_at, now=as_sent[1], plan_year=indicator["year"], clock_skew=clock_skew, zone=zone
+                    occurred_at, latest=as_sent[1], plan_year=indicator["year"], zone=zone
                 ) or check_quantity(
                     quantity=sent["quantity"],
                     denominator=sent["denominator"],
