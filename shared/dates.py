@@ -121,19 +121,36 @@ def _check(value: date) -> date:
     return value
 
 
-#: The offset of pydantic's zone of a time it parsed (a ``TzInfo`` each time, equal by offset) -> the
+#: pydantic's zone of a time it parsed (a ``TzInfo`` each time, equal by offset), by its hash -> the
 #: standard library's zone of that offset (``_standard_zone``; one an offset, at most 2,879 of whole
-#: minutes). Looked up by the offset, not the ``TzInfo``: two of those compare through Python calls
-#: (~1,200 instructions a time more).
-_ZONES: dict[timedelta | None, tzinfo] = {}
+#: minutes). By the ``TzInfo``'s hash, which pydantic works out from the offset alone and which tells
+#: apart every offset it reads (``_zone_hashes_tell_offsets``): the offset itself, a ``timedelta``
+#: made by a call and hashed through a tuple of its fields, cost ~780 instructions a time more
+#: (callgrind, session 37); two ``TzInfo`` compare through Python calls (~1,200 more).
+_ZONES: dict[int, tzinfo] = {}
 _combine = datetime.combine
 
 
-def standard_zones() -> Mapping[timedelta | None, tzinfo]:
-    """The standard library's zone of each offset ``in_standard_zone`` met: a loop over many times
-    looks each one's up itself, ``in_standard_zone`` called for an offset not in it. The module's
-    own dict, typed read-only (mypy refuses a write; a copy or a proxy would cost the loop a call):
-    only ``in_standard_zone`` adds to it, an offset it checked."""
+def _zone_hashes_tell_offsets() -> None:
+    """Raise unless ``TzInfo``'s hash is one for equal offsets and another for every other offset
+    pydantic reads (whole minutes, under a day either way): ``_ZONES`` finds a zone by it. Two
+    ``TzInfo`` of each offset alive at once: a hash of the object (its address) would differ."""
+    offsets = range(-1439 * 60, 1440 * 60, 60)
+    zones, again = [TzInfo(seconds) for seconds in offsets], [TzInfo(seconds) for seconds in offsets]
+    hashes = [hash(zone) for zone in zones]
+    if len(set(hashes)) != len(hashes) or hashes != [hash(zone) for zone in again]:
+        raise RuntimeError("pydantic's TzInfo hash no longer tells offsets apart: key _ZONES by the offset")
+
+
+_zone_hashes_tell_offsets()
+
+
+def standard_zones() -> Mapping[int, tzinfo]:
+    """The standard library's zone of each offset ``in_standard_zone`` met, by the hash of pydantic's
+    zone of a time (``hash(time.tzinfo)``, a ``TzInfo``'s: every time read from JSON has one): a
+    loop over many times looks each one's up itself, ``in_standard_zone`` called for an offset not
+    in it. The module's own dict, typed read-only (mypy refuses a write; a copy or a proxy would cost
+    the loop a call): only ``in_standard_zone`` adds to it, an offset it checked."""
     return _ZONES
 
 
@@ -152,11 +169,10 @@ def in_standard_zone(value: datetime) -> datetime:
     (``_check_instant``'s, without the window: a batch checks it for its items at once)."""
     zone = value.tzinfo
     if type(zone) is TzInfo:
-        offset = zone.utcoffset(None)
-        standard = _ZONES.get(offset)
+        standard = _ZONES.get(hash(zone))
         if standard is None:  # an offset not seen yet: kept only once it is one a zone has
-            _check_offset(offset)
-            standard = _ZONES[offset] = _standard_zone(value, zone)
+            _check_offset(zone.utcoffset(None))
+            standard = _ZONES[hash(zone)] = _standard_zone(value, zone)
         return _combine(value, value.time(), standard)
     _check_offset(value.utcoffset())
     return value

@@ -282,6 +282,20 @@ def test_a_time_read_in_one_pass_is_in_the_standard_zone_of_its_offset(offset: s
         assert occurred_at == ActivityCreate.model_validate({**_ITEM, "occurred_at": occurred_at}).occurred_at
 
 
+def test_times_of_many_offsets_in_one_batch_are_each_in_their_own_offsets_zone() -> None:
+    """Zones are found by the hash of pydantic's zone of a time: offsets a day apart (+12:00 and
+    -12:00, whose ``timedelta.seconds`` are equal) and every other stay apart."""
+    offsets = ["+12:00", "-12:00", "+13:45", "-10:15", "+14:00", "-10:00", "Z", "+07:00", "-00:30"]
+    items = [{**_ITEM, "occurred_at": f"2026-03-04T08:15:00{offset}"} for offset in offsets * 2]
+    batch = valid_batch(json.dumps({"items": items}).encode())
+    assert batch is not None
+    for item, sent in zip(batch.items, items, strict=True):
+        occurred_at = item["occurred_at"]
+        assert occurred_at.tzinfo is device_zone(utc_offset_minutes(occurred_at))
+        assert occurred_at == ActivityCreate.model_validate(sent).occurred_at
+        assert occurred_at.utcoffset() == ActivityCreate.model_validate(sent).occurred_at.utcoffset()
+
+
 @pytest.mark.parametrize("offset", ["+14:01", "-12:01", "+23:59"])
 def test_a_time_at_an_offset_no_zone_has_is_left_to_the_decoded_reading(offset: str) -> None:
     item = {**_ITEM, "occurred_at": f"2026-03-04T08:15:00{offset}"}

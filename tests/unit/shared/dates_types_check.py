@@ -9,12 +9,12 @@ typed as a ``dict`` again, the ignore would silence nothing and mypy fail.
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC
 
 from shared.dates import standard_zones
 
 
-def read(offset: timedelta) -> None:
+def read(offset: int) -> None:
     """Reading is what the mapping is for."""
     zones = standard_zones()
     zone = zones.get(offset)
@@ -22,7 +22,7 @@ def read(offset: timedelta) -> None:
     del zone, known
 
 
-def write(offset: timedelta) -> None:
+def write(offset: int) -> None:
     """A caller's write would skip the offset's check: refused."""
     zones = standard_zones()
     zones[offset] = UTC  # type: ignore[index]
