@@ -21,6 +21,13 @@ from sqlalchemy.dialects.postgresql import JSONB
 from services.scoring.adapters.tables.base import metadata, stamps
 from services.scoring.domain.predicate import Predicate
 
+#: The ids of the views' secondary indexes, read by equality alone, compared as bytes without their
+#: collation's look-ups (``text_pattern_ops``, migration 0026): a refresh writes an entry into each
+#: for every row it inserts. The primary keys keep the default class (a key's index must).
+_IDS_AS_BYTES = dict.fromkeys(
+    ("region_id", "employee_id", "unit_id", "rater_id", "period"), "text_pattern_ops"
+)
+
 #: Per employee, indicator and period (a sub-period key such as 2026-Q3, or the year 2026).
 #: The totals are exact; realisation follows from them by domain.achievement.realisation_from_totals.
 indicator_progress = Table(
@@ -50,7 +57,13 @@ indicator_progress = Table(
     # The latest verified activity (time, id): lets the totals be kept incrementally (migration 0003).
     Column("verified_last_occurred_at", DateTime(timezone=True)),
     Column("verified_last_activity_id", String(64)),
-    Index("ix_indicator_progress_region_id_employee_id_period", "region_id", "employee_id", "period"),
+    Index(
+        "ix_indicator_progress_region_id_employee_id_period",
+        "region_id",
+        "employee_id",
+        "period",
+        postgresql_ops=_IDS_AS_BYTES,
+    ),
 )
 
 #: Per employee and period: achievement, the proposals, the rater's decision and the predicate.
@@ -85,8 +98,20 @@ employee_scores = Table(
     Column("decided_at", DateTime(timezone=True)),
     *stamps(),
     PrimaryKeyConstraint("region_id", "employee_id", "period", name="pk_employee_scores"),
-    Index("ix_employee_scores_region_id_unit_id_period", "region_id", "unit_id", "period"),
-    Index("ix_employee_scores_region_id_rater_id_period", "region_id", "rater_id", "period"),
+    Index(
+        "ix_employee_scores_region_id_unit_id_period",
+        "region_id",
+        "unit_id",
+        "period",
+        postgresql_ops=_IDS_AS_BYTES,
+    ),
+    Index(
+        "ix_employee_scores_region_id_rater_id_period",
+        "region_id",
+        "rater_id",
+        "period",
+        postgresql_ops=_IDS_AS_BYTES,
+    ),
 )
 
 #: Per unit and period, what the dashboards show of its employee summaries (the rows with that unit
@@ -137,7 +162,13 @@ unit_ranking = Table(
     Column("entry", Text, nullable=False),  # ``RankingEntry``'s JSON after its rank: "employee_id":..}
     Column("rank_key", BigInteger, Computed(RANK_KEY, persisted=True)),
     PrimaryKeyConstraint("region_id", "employee_id", "period", name="pk_unit_ranking"),
-    Index("ix_unit_ranking_region_id_unit_id_period", "region_id", "unit_id", "period"),
+    Index(
+        "ix_unit_ranking_region_id_unit_id_period",
+        "region_id",
+        "unit_id",
+        "period",
+        postgresql_ops=_IDS_AS_BYTES,
+    ),
 )
 
 #: The ``service_id`` of a unit's own satisfaction index, over every response the unit received.
