@@ -24,9 +24,7 @@ from services.scoring.domain.predicate import Predicate
 #: The ids of the views' secondary indexes, read by equality alone, compared as bytes without their
 #: collation's look-ups (``text_pattern_ops``, migration 0026): a refresh writes an entry into each
 #: for every row it inserts. The primary keys keep the default class (a key's index must).
-_IDS_AS_BYTES = dict.fromkeys(
-    ("region_id", "employee_id", "unit_id", "rater_id", "period"), "text_pattern_ops"
-)
+_IDS_AS_BYTES = dict.fromkeys(("region_id", "employee_id", "unit_id", "period"), "text_pattern_ops")
 
 #: Per employee, indicator and period (a sub-period key such as 2026-Q3, or the year 2026).
 #: The totals are exact; realisation follows from them by domain.achievement.realisation_from_totals.
@@ -102,13 +100,6 @@ employee_scores = Table(
         "ix_employee_scores_region_id_unit_id_period",
         "region_id",
         "unit_id",
-        "period",
-        postgresql_ops=_IDS_AS_BYTES,
-    ),
-    Index(
-        "ix_employee_scores_region_id_rater_id_period",
-        "region_id",
-        "rater_id",
         "period",
         postgresql_ops=_IDS_AS_BYTES,
     ),
