@@ -204,66 +204,6 @@ def figure(name: str, value: float, unit: str, *, target: str = "", baseline: fl
     return line
 
 
-class CpuMeter:
-    """CPU seconds used by named process trees over a phase: shows which side limited a figure."""
-
-    def __init__(self, pids: dict[str, int]) -> None:
-        self._pids = pids
-        self._started: dict[str, float] = {}
-        self._wall = 0.0
-        self.cores: dict[str, float] = {}
-        #: CPU seconds each process tree used over the phase.
-        self.cpu_seconds: dict[str, float] = {}
-
-    @staticmethod
-    def _cpu_seconds(pid: int) -> float:
-        import psutil
-
-        total = 0.0
-        with contextlib.suppress(psutil.Error):
-            root = psutil.Process(pid)
-            # This process starts the servers, so its own tree would count them twice.
-            tree = [root] if pid == os.getpid() else [root, *root.children(recursive=True)]
-            # Children that ended meanwhile (PostgreSQL backends of closed connections, a replay's
-            # worker processes) count in their reaped parent's children times, and only there.
-            ended = root.cpu_times()
-            total += ended.children_user + ended.children_system
-            for process in tree:
-                with contextlib.suppress(psutil.Error):
-                    times = process.cpu_times()
-                    total += times.user + times.system
-        return total
-
-    def __enter__(self) -> CpuMeter:
-        self._started = {name: self._cpu_seconds(pid) for name, pid in self._pids.items()}
-        self._wall = time.perf_counter()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        wall = max(time.perf_counter() - self._wall, 1e-9)
-        self.cpu_seconds = {
-            name: self._cpu_seconds(pid) - self._started[name] for name, pid in self._pids.items()
-        }
-        self.cores = {name: used / wall for name, used in self.cpu_seconds.items()}
-
-    def so_far(self) -> dict[str, float]:
-        """CPU seconds each process tree has used since the meter started (to split a phase)."""
-        return {name: self._cpu_seconds(pid) - self._started[name] for name, pid in self._pids.items()}
-
-    def line(self) -> str:
-        """Cores used by each process tree, e.g. ``reporting 0.98, postgres 0.41``."""
-        return "cores used: " + ", ".join(f"{name} {used:.2f}" for name, used in self.cores.items())
-
-    def per_item(self, items: int, unit: str) -> str:
-        """CPU each process tree spent per item, e.g. ``CPU per event: relay 11.7 µs, postgres 23.9 µs``.
-
-        Steadier than a throughput on a shared machine, where a phase of a few seconds gets whatever
-        share of a core the moment leaves it (the ratio of one tree swung 0.31-0.58 between runs).
-        """
-        per = {name: used / max(items, 1) * 1e6 for name, used in self.cpu_seconds.items()}
-        return f"CPU per {unit}: " + ", ".join(f"{name} {us:,.1f} µs" for name, us in per.items())
-
-
 def process_ids(platform: BenchPlatform, services: BenchServices | None = None) -> dict[str, int]:
     """This process, the infrastructure's servers and a set of services, by name."""
     pids = {"bench client": os.getpid()}

@@ -34,9 +34,9 @@ import orjson
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 
+from bench._cpu import CpuMeter
 from bench._platform import (
     BenchPlatform,
-    CpuMeter,
     figure,
     machine_line,
     parse_sized_options,

@@ -31,9 +31,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench._cpu import CpuMeter
 from bench._platform import (
     BenchPlatform,
-    CpuMeter,
     bare_consume,
     figure,
     machine_line,

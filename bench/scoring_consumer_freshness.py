@@ -23,7 +23,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bench._platform import BenchPlatform, CpuMeter, figure, process_ids, stage
+from bench._cpu import CpuMeter
+from bench._platform import BenchPlatform, figure, process_ids, stage
 from bench.scoring_consumer_events import ACTIVITY_TOPIC
 from kinerja.simulate import (
     TokenMint,

@@ -39,9 +39,9 @@ from aiokafka.partitioner import murmur2
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench._cpu import CpuMeter
 from bench._platform import (
     BenchPlatform,
-    CpuMeter,
     machine_line,
     parse_sized_options,
     run_on_platform,

@@ -42,9 +42,9 @@ import asyncpg
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.engine import make_url
 
+from bench._cpu import CpuMeter
 from bench._platform import (
     BenchPlatform,
-    CpuMeter,
     figure,
     machine_line,
     parse_sized_options,

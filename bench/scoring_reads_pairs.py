@@ -36,10 +36,10 @@ import psutil
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench._cpu import CpuMeter
 from bench._platform import (
     BenchPlatform,
     BenchServices,
-    CpuMeter,
     parse_sized_options,
     run_on_platform,
     stage,

@@ -38,7 +38,8 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bench._platform import CpuMeter, machine_line, parse_sized_options, stage, write_log_tails
+from bench._cpu import CpuMeter
+from bench._platform import machine_line, parse_sized_options, stage, write_log_tails
 from bench._soak_postgres import PostgresProcesses, process_kinds
 from bench._soak_report import SoakReport, Window, judge, render
 from bench._soak_statements import (

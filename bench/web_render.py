@@ -34,7 +34,8 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bench._platform import BenchPlatform, CpuMeter, figure, machine_line, run_on_platform, stage
+from bench._cpu import CpuMeter
+from bench._platform import BenchPlatform, figure, machine_line, run_on_platform, stage
 from bench._read_loops import Phase, open_loop
 from bench.web_render_people import REGION, DemoPeople, sign_in_people, start_platform
 
