@@ -187,6 +187,8 @@ SHARED_BUFFERS = "1GB"
 #: existing file 20-50 ms), and in the soak commits stalled 44-105 ms every segment (~2.7 s) from
 #: ~3 minutes on: its p99 stepped up ×1.2-1.5 and stayed (bench/README.md, session 35). Off, a
 #: segment is created by its last byte (1-7 ms), and its blocks are allocated as the WAL fills them.
+#: The throwaway clusters take it too: a fresh cluster has no segment to recycle, and the WAL
+#: writer's zeros were ~11% of PostgreSQL's CPU in the batch benchmark (bench/README.md, session 38).
 WAL_INIT_ZERO = "off"
 
 
@@ -201,6 +203,7 @@ def server_settings(*, durable: bool, track_statements: bool = False) -> list[st
         # the default 60, so that the first analyze, which makes the plans new, comes soon.
         f"autovacuum_naptime={AUTOVACUUM_NAPTIME}",
         f"shared_buffers={SHARED_BUFFERS}",
+        f"wal_init_zero={WAL_INIT_ZERO}",
     ]
     if track_statements:
         settings.append("shared_preload_libraries=pg_stat_statements")
@@ -214,7 +217,6 @@ def server_settings(*, durable: bool, track_statements: bool = False) -> list[st
         settings += [
             f"max_wal_size={MAX_WAL_SIZE}",
             f"checkpoint_timeout={CHECKPOINT_TIMEOUT}",
-            f"wal_init_zero={WAL_INIT_ZERO}",
         ]
     else:
         settings += ["fsync=off", "synchronous_commit=off", "full_page_writes=off"]
