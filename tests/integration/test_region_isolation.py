@@ -147,6 +147,42 @@ async def test_a_transaction_without_a_region_sees_nothing_and_writes_nothing(
     assert await run_as(service_engine, ALL, COUNT_AUDIT, region) == 1
 
 
+INSERT_ACTIVITY = (
+    "INSERT INTO activities (activity_id, region_id, employee_id, plan_id, result_id, indicator_id, "
+    "occurred_at, description, status) "
+    "VALUES (gen_random_uuid()::text, :r, 'e', 'p', 'r', 'i', now(), 'd', 'submitted')"
+)
+COUNT_ACTIVITIES = "SELECT count(*) FROM activities WHERE region_id = :r"
+
+
+async def test_an_activity_is_inserted_only_in_its_transactions_region_or_by_system_work(
+    admin_engine: AsyncEngine,
+) -> None:
+    """Reporting's activities have a second policy, for inserts (reporting's 0027: the region read once
+    a statement); it must admit no row the region policy refuses. PostgreSQL evaluates a table's
+    permissive policies by name in descending order: the cheap one sorts last, to be tried first."""
+    engine = engine_of("reporting")
+    try:
+        mine, theirs = new_region_id(), new_region_id()
+        await run_as(engine, mine, INSERT_ACTIVITY, mine)
+        await run_as(engine, ALL, INSERT_ACTIVITY, theirs)
+        for region in (mine, None):
+            with pytest.raises(DBAPIError, match="row-level security"):
+                await run_as(engine, region, INSERT_ACTIVITY, theirs)
+        assert await run_as(engine, ALL, COUNT_ACTIVITIES, mine) == 1
+        assert await run_as(engine, ALL, COUNT_ACTIVITIES, theirs) == 1
+    finally:
+        await engine.dispose()
+    async with admin_engine.connect() as connection:
+        names = await connection.scalars(
+            text(
+                "SELECT polname FROM pg_policy WHERE polrelid = CAST('reporting.activities' AS regclass) "
+                "ORDER BY polname DESC"
+            )
+        )
+        assert list(names) == ["region_isolation_of_inserts", REGION_POLICY]
+
+
 @pytest.mark.parametrize(
     "statement",
     ["UPDATE audit_log SET actor = 'x' WHERE region_id = :r", "DELETE FROM audit_log WHERE region_id = :r"],
