@@ -49,19 +49,23 @@ FEED_TTL_SECONDS = 86_400
 
 #: For each stream of KEYS, appends one entry per notice of ARGV[i + 2] (the team's notices joined
 #: by newlines: one argument a team keeps the Python side's cost per flush, not per notice), then
-#: trims it to about ARGV[1] entries once and lets it expire after ARGV[2] seconds.
+#: trims it to about ARGV[1] entries once and lets it expire after ARGV[2] seconds. The functions
+#: are locals: two table look-ups each a notice less (Redis ~15,800 -> ~15,300 instructions a
+#: notice). A notice an argument cost reporting's packing ~6,700 instructions a notice to save
+#: Redis ~200; a MAXLEN on each XADD instead of one XTRIM, Redis +2,400 (callgrind, session 38).
 _APPEND_ALL = """
+local find, sub, call = string.find, string.sub, redis.call
 for i, key in ipairs(KEYS) do
   local notices = ARGV[i + 2]
   local start = 1
   while true do
-    local stop = string.find(notices, '\\n', start, true)
-    redis.call('XADD', key, '*', 'm', string.sub(notices, start, (stop or 0) - 1))
+    local stop = find(notices, '\\n', start, true)
+    call('XADD', key, '*', 'm', sub(notices, start, (stop or 0) - 1))
     if not stop then break end
     start = stop + 1
   end
-  redis.call('XTRIM', key, 'MAXLEN', '~', ARGV[1])
-  redis.call('EXPIRE', key, ARGV[2])
+  call('XTRIM', key, 'MAXLEN', '~', ARGV[1])
+  call('EXPIRE', key, ARGV[2])
 end
 return #KEYS
 """
