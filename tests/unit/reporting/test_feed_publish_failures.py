@@ -21,6 +21,9 @@ class Redis:
         self.appends = 0
         self.answer: str = "appended"
 
+    async def evalsha(self, *args: Any) -> int:
+        return await self.eval(*args)
+
     async def eval(self, *args: Any) -> int:
         self.appends += 1
         if self.answer == "hang":
