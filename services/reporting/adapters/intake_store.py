@@ -80,10 +80,11 @@ def activity_row(
 _AUDIT_VALUES = operator.itemgetter(*AUDIT_COLUMNS)
 
 
-def _audit_entry(entry: dict[str, Any]) -> tuple[Any, ...]:
+def _audit_entry(entry: dict[str, Any], *, witnessed: bool = True) -> tuple[Any, ...]:
     """An audit entry's ``intake_audit_entry``: its columns, then the ids of the activities it
-    witnesses (activity ids hold no spaces (the API's pattern), so a space-joined list is unambiguous)."""
-    return (*_AUDIT_VALUES(entry), " ".join(entry["witnesses"]))
+    witnesses (activity ids hold no spaces (the API's pattern), so a space-joined list is unambiguous),
+    or NULL where ``witnessed`` is false (the plain insert does not read them)."""
+    return (*_AUDIT_VALUES(entry), " ".join(entry["witnesses"]) if witnessed else None)
 
 
 #: The fields of ``ActivityReported`` an accepted activity's values hold (all but its evidence).
@@ -215,18 +216,20 @@ class IntakeTransaction:
         heads, self._heads = self._heads, {}
         if len(items) != count:
             raise ValueError(f"{count} activities, {len(items)} emitted")
-        entries = [_audit_entry(entry) for entry in audit_entries]
         # An employee's events travel joined, as its outbox row holds them: the database no longer
         # sorts and joins 500 envelopes a batch (bench/README.md, session 21).
-        activity_ids = [" ".join(ids) for ids, _ in events.values()]
         values = [ENVELOPE_SEPARATOR.join(envelopes) for _, envelopes in events.values()]
         rows = json_row_values(items)
         # The heads' columns (``HEAD_COLUMNS``), one array each.
         head_columns = [list(column) for column in zip(*heads.values(), strict=True)] or [
             [] for _ in HEAD_COLUMNS
         ]
-        arguments = (rows, self.region_id, now, entries, list(events), activity_ids, values, *head_columns)
+        # Each employee's activity ids and each entry's witnesses are read only by the insert
+        # skipping stored ids: the plain one takes NULL in their place (receiving those ids cost
+        # PostgreSQL ~370 instructions a batch item; bench/README.md, session 38).
         if self._plainly:
+            entries = [_audit_entry(entry, witnessed=False) for entry in audit_entries]
+            arguments = (rows, self.region_id, now, entries, list(events), None, values, *head_columns)
             # A group of batches is tried plainly: ON CONFLICT descends the primary key twice a row
             # (its check, then the insert), 14-21% of the statement's CPU (bench/README.md, session
             # 22). A phone resends its unanswered queue from its start: the statement first looks
@@ -253,6 +256,9 @@ class IntakeTransaction:
                 if written:
                     raise RuntimeError(f"{written} of {count} activities inserted plainly")
                 # Nothing inserted: a probed id is stored (a resend).
+        entries = [_audit_entry(entry) for entry in audit_entries]
+        activity_ids = [" ".join(ids) for ids, _ in events.values()]
+        arguments = (rows, self.region_id, now, entries, list(events), activity_ids, values, *head_columns)
         rows = await self._driver.fetch(self._insert_skipping_stored, *arguments)
         return {row[0] for row in rows}
 
