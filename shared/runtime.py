@@ -19,7 +19,7 @@ from shared.context import ServiceContext
 from shared.dates import DateWindow, configure_date_window
 from shared.db import open_pool, sessions_of_their_own
 from shared.http import ReadinessCheck, create_app
-from shared.messaging.consumer import EventConsumer, TopUp
+from shared.messaging.consumer import EventConsumer, FetchWaits, TopUp
 from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
 from shared.messaging.relay import OutboxRelay
 from shared.migrations import upgrade_to_head_async
@@ -202,12 +202,13 @@ async def run_service(definition: ServiceDefinition[Any], components: set[Compon
         with contextlib.suppress(Exception):
             await ensure_topics(settings.kafka_bootstrap_servers)
         topics = {cls.topic for cls in handlers}
+        fetch_waits = FetchWaits.of(settings)
         consumer = make_consumer(
             settings.kafka_bootstrap_servers,
             group_id=settings.consumer_group,
             topics=sorted(topics),
             max_records=settings.consumer_batch_size,
-            fetch_max_wait_ms=settings.consumer_gather_ms,
+            fetch_max_wait_ms=fetch_waits.busy_ms,
             fetch_min_bytes=settings.consumer_fetch_min_bytes,
         )
         if not await start_with_retry(consumer, stop):
@@ -226,6 +227,7 @@ async def run_service(definition: ServiceDefinition[Any], components: set[Compon
                     handlers=handlers,
                     batch_size=settings.consumer_batch_size,
                     top_up=TopUp.within(settings.consumer_gather_ms),
+                    fetch_waits=fetch_waits,
                 )
                 await runner.run(stop)
         finally:

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from kinerja.replay.scratch import scratch_definition
 from kinerja.services import bootstrap_module, definition
 from shared.db import create_engine, create_session_factory
-from shared.messaging.consumer import REPLAY_TOP_UP, EventConsumer
+from shared.messaging.consumer import REPLAY_TOP_UP, EventConsumer, FetchWaits
 from shared.messaging.kafka import make_producer
 from shared.service_definition import ReplayViews
 from shared.settings import BrokerKind
@@ -166,8 +166,9 @@ async def apply_partitions(service: str, partitions: Partitions, group_id: str) 
         max_poll_records=batch_size,
         # aiokafka keeps one fetch in flight a broker: a partition read to its end waits at the
         # broker up to this long (500 ms by default), and the worker's other partitions with it
-        # (a worker waited 13-15 s of a million's 47 s, one core idle; session 24).
-        fetch_max_wait_ms=settings.consumer_gather_ms,
+        # (a worker waited 13-15 s of a million's 47 s, one core idle; session 24). A replay is
+        # never idle (it stops at its ends): the busy wait throughout.
+        fetch_max_wait_ms=FetchWaits.of(settings).busy_ms,
     )
     dead_letters = make_producer(
         settings.kafka_bootstrap_servers, client_id=f"{settings.consumer_group}-replay"

@@ -97,10 +97,11 @@ def make_consumer(
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=max_records,
-        # The embedded broker (Tansu) answers a fetch only when this wait is over if nothing was
-        # there when it arrived, so the default 500 ms became every event's latency on a quiet
-        # topic; an empty fetch every 50 ms costs next to nothing. A service that gathers larger
-        # batches (``ServiceSettings.consumer_gather_ms``) waits longer, for more bytes.
+        # The wait while records come (``FetchWaits.busy_ms``): aiokafka's one fetch in flight a
+        # broker would hold the partitions with more behind the ones read to their end for the
+        # default 500 ms. A service that gathers larger batches (``consumer_gather_ms``) waits
+        # longer, for more bytes; the runner lengthens it while the topics are quiet
+        # (``FetchWaits``: Apache Kafka answers at the first byte, Tansu only when it is over).
         fetch_max_wait_ms=fetch_max_wait_ms,
         fetch_min_bytes=fetch_min_bytes,
         session_timeout_ms=20_000,

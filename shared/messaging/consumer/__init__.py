@@ -1,6 +1,7 @@
 """The consumer runner, the one entry to consuming events (``EventConsumer``), in the steps it takes:
 
-- ``fetch``: a batch of records, topped up while more arrives at once (``TopUp``);
+- ``fetch``: a batch of records, topped up while more arrives at once (``TopUp``), the fetches'
+  waits at the broker by whether the topics are quiet (``FetchWaits``);
 - ``decode``: each record's envelope and event, or why it is poison;
 - ``inbox``: the processed-events rows that make a redelivery a no-op;
 - ``failures``: retry the batch (the infrastructure failed) or dead-letter the event (it did);
@@ -10,7 +11,7 @@
 
 from shared.messaging.consumer.dead_letters import DeadLetterReason
 from shared.messaging.consumer.failures import EventRejected, is_transient_failure
-from shared.messaging.consumer.fetch import LIVE_TOP_UP, REPLAY_TOP_UP, TopUp
+from shared.messaging.consumer.fetch import LIVE_TOP_UP, REPLAY_TOP_UP, FetchWaits, TopUp
 from shared.messaging.consumer.runner import EventConsumer, Handler
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "DeadLetterReason",
     "EventConsumer",
     "EventRejected",
+    "FetchWaits",
     "Handler",
     "TopUp",
     "is_transient_failure",

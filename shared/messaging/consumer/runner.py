@@ -25,7 +25,7 @@ from shared.db import restrict_to_region
 from shared.messaging.consumer.dead_letters import DeadLetterReason, DeadLetters
 from shared.messaging.consumer.decode import ConsumedEvent, EventDecoder
 from shared.messaging.consumer.failures import MAX_HANDLER_ATTEMPTS, EventRejected, is_transient_failure
-from shared.messaging.consumer.fetch import LIVE_TOP_UP, Records, TopUp, fetch_batch
+from shared.messaging.consumer.fetch import LIVE_TOP_UP, FetchWaits, Records, TopUp, fetch_batch
 from shared.messaging.consumer.histograms import observe_all
 from shared.messaging.consumer.inbox import Inbox
 from shared.messaging.lag import LagTracker, keep_lag_fresh
@@ -161,12 +161,15 @@ class EventConsumer(Generic[Backlog]):
         batch_size: int = 500,
         replay_backlog: Backlog | None = None,
         top_up: TopUp = LIVE_TOP_UP,
+        fetch_waits: FetchWaits | None = None,
         time_to_effect: bool = True,
         sole_reader: bool = False,
         collect_between_batches: bool = False,
     ) -> None:
         self._consumer = consumer
         self._top_up = top_up
+        # The fetches' waits by whether the topics are quiet (``FetchWaits``); none: as made.
+        self._fetch_waits = fetch_waits
         # Each event's time to effect and its parts (five histograms, 3 µs an event): a replay's
         # events occurred long ago, so it turns them off.
         self._time_to_effect = time_to_effect
@@ -213,7 +216,9 @@ class EventConsumer(Generic[Backlog]):
                 if until is not None and until():
                     return
                 try:
-                    batches, arrived = await fetch_batch(self._consumer, self._batch_size, self._top_up)
+                    batches, arrived = await fetch_batch(
+                        self._consumer, self._batch_size, self._top_up, self._fetch_waits
+                    )
                     backoff = 0.2
                 except KafkaError as exc:
                     log.warning("fetch failed, retrying", extra={"fields": {"error": repr(exc)[:300]}})
