@@ -87,34 +87,24 @@ def _audit_entry(entry: dict[str, Any], *, witnessed: bool = True) -> tuple[Any,
     return (*_AUDIT_VALUES(entry), " ".join(entry["witnesses"]) if witnessed else None)
 
 
+def _outbox_value(parts: list[bytes]) -> bytes:
+    """An employee's outbox row's value: its events' envelopes, joined from their parts (``emitter``)."""
+    parts[0] = _EVENT_START  # the first envelope has none before it
+    return b"".join(parts)
+
+
 #: The fields of ``ActivityReported`` an accepted activity's values hold (all but its evidence).
 REPORTED_FIELDS = tuple(name for name in ActivityReported.model_fields if name != "evidence_sha256")
-#: Where the reported fields end in an activity's JSON as the feed shows it (``reported_event``).
+#: Where the reported fields end in an activity's JSON as the feed shows it (``IntakeTransaction.emitter``).
 REPORTED_FIELDS_END = b',"latitude":'
 
 
-def reported_event(shown: bytes, event_id: bytes, after_id: bytes) -> bytes:
-    """An accepted activity's ``ActivityReported`` envelope; ``shown``: the activity's JSON as the
-    feed shows it, whose fields before ``latitude`` are the event's (``REPORTED_FIELDS``, whatever
-    their order; the intake checks it); ``event_id``: its id's text; ``after_id``: the envelope's
-    fields (``OutboxWriter.envelope_after_id``).
-
-    The event's payload is cut from the feed's JSON rather than written again: a dict of the event's
-    fields and its encoding cost ~1.3 µs an item (bench/README.md, session 20). The cut is exact:
-    inside a JSON string every ``"`` is escaped, so ``,"latitude":`` is found only as the key. The
-    values were validated as ``ActivityCreate`` and hold the plan's ids as the database keeps them:
-    validating them again as the event cost 9% of a batch item's CPU (session 8). A unit test holds
-    the envelope to read back as the one the event's model gives.
-    """
-    # Found from the end: the fields after ``latitude`` are fewer bytes than those before it. By
-    # ``rpartition`` (one argument, no parsing of them), not a slice to ``rindex``'s: ~750
-    # instructions an item fewer (callgrind, session 36).
-    payload, found, _ = shown.rpartition(REPORTED_FIELDS_END)
-    if not found:
-        raise ValueError("an activity's JSON without its latitude")
-    # Joined, not %-formatted: ~760 instructions an item fewer (bench/README.md, session 24).
-    # Evidence is attached later, each with its own event.
-    return b"".join((b'{"event_id":"', event_id, b'"', after_id, payload, b',"evidence_sha256":[]}}'))
+#: An envelope's first part, before its event id; the same after another envelope of its outbox row
+#: (``ENVELOPE_SEPARATOR`` first); and its last part, after its payload: evidence is attached later,
+#: each with its own event.
+_EVENT_START = b'{"event_id":"'
+_NEXT_EVENT_START = ENVELOPE_SEPARATOR + _EVENT_START
+_EVENT_END = b',"evidence_sha256":[]}}'
 
 
 class IntakeTransaction:
@@ -145,7 +135,8 @@ class IntakeTransaction:
         #: Each indicator's row head (``row_head``), by the indicator's id: its items' employee,
         #: plan and result (``intake_statements._insert_activities``).
         self._heads: dict[str, tuple[Any, ...]] = {}
-        #: Each employee's activity ids and events, in the order emitted (employees by their first).
+        #: Each employee's activity ids and the parts of its outbox row's value (``emitter``), in the
+        #: order emitted (employees by their first).
         self._events: dict[str, tuple[list[str], list[bytes]]] = {}
         #: The envelopes' fields by correlation id (every item of a request has its request's), and
         #: what writes them: a group's events differ in their correlation id alone.
@@ -163,7 +154,7 @@ class IntakeTransaction:
         ``submitted_at``: the moment the group is written, the events' time.
 
         It takes an activity's id, its row's parts (``activity_row``), its JSON as the feed shows it
-        (``reported_event`` cuts the event from it) and the device's offset in minutes as text. An
+        (its event's payload is cut from it) and the device's offset in minutes as text. An
         indicator's activities share its head (``row_head``). What every activity of
         the request shares is looked up once: an ``emit`` an activity looking up its envelope and
         its employee's events cost ~950 instructions an item more (callgrind, session 35).
@@ -174,11 +165,13 @@ class IntakeTransaction:
                 self._envelope_after_id = self._outbox.envelopes_after_id(
                     ActivityReported, region_id=self.region_id, occurred_at=submitted_at
                 )
-            after_id = self._envelopes[correlation_id] = self._envelope_after_id(correlation_id)
+            # After the event id's closing quote.
+            after_id = self._envelopes[correlation_id] = b'"' + self._envelope_after_id(correlation_id)
         events = self._events.get(employee_id)
         if events is None:
             events = self._events[employee_id] = ([], [])
-        items, heads, (activity_ids, envelopes), event_ids = self._items, self._heads, events, self._event_ids
+        items, heads, (activity_ids, parts), event_ids = self._items, self._heads, events, self._event_ids
+        add_parts = parts.extend
 
         def emit(
             activity_id: str, head: tuple[Any, ...], own: dict[str, Any], shown: bytes, offset_text: str
@@ -186,7 +179,21 @@ class IntakeTransaction:
             items.append(activity_row(activity_id, head, own, offset_text))
             heads[head[-1]] = head
             activity_ids.append(activity_id)
-            envelopes.append(reported_event(shown, next(event_ids), after_id))
+            # The event's payload is cut from the feed's JSON rather than written again: a dict of
+            # the event's fields and its encoding cost ~1.3 µs an item (bench/README.md, session 20).
+            # The cut is exact: inside a JSON string every ``"`` is escaped, so ``,"latitude":`` is
+            # found only as the key. Found from the end (the fields after it are fewer bytes), by
+            # ``rpartition`` (one argument, no parsing of them): a slice to ``rindex``'s cost ~750
+            # instructions an item more (callgrind, session 36). The values were validated as
+            # ``ActivityCreate`` and hold the plan's ids as the database keeps them: validating them
+            # again as the event cost 9% of a batch item's CPU (session 8).
+            payload, found, _ = shown.rpartition(REPORTED_FIELDS_END)
+            if not found:
+                raise ValueError("an activity's JSON without its latitude")
+            # The envelope as parts of its employee's outbox row, joined once for all its events
+            # (``insert``): each envelope joined, then the row of them, cost ~1,200 instructions an item
+            # more (callgrind, session 38). Each starts with the separator (taken off the first).
+            add_parts((_NEXT_EVENT_START, next(event_ids), after_id, payload, _EVENT_END))
 
         return emit
 
@@ -218,7 +225,7 @@ class IntakeTransaction:
             raise ValueError(f"{count} activities, {len(items)} emitted")
         # An employee's events travel joined, as its outbox row holds them: the database no longer
         # sorts and joins 500 envelopes a batch (bench/README.md, session 21).
-        values = [ENVELOPE_SEPARATOR.join(envelopes) for _, envelopes in events.values()]
+        values = [_outbox_value(parts) for _, parts in events.values()]
         rows = json_row_values(items)
         # The heads' columns (``HEAD_COLUMNS``), one array each.
         head_columns = [list(column) for column in zip(*heads.values(), strict=True)] or [

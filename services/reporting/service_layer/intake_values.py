@@ -3,8 +3,8 @@ notice of a new activity and the API's answers are written by the rules here (``
 ``ANSWER_JSON``), so a supervisor's open feed and the page reloaded from the API show it alike.
 
 The intake writes the feed's copy as JSON for every accepted item (``feed_json``) and cuts the
-activity's event from it (``intake_store.reported_event``); the whole values only where an answer
-reads them. The answers' writer is ``activities.activity_json``; pydantic's JSON of ``ActivityRead``
+activity's event from it (``intake_store.IntakeTransaction.emitter``); the whole values only where
+an answer reads them. The answers' writer is ``activities.activity_json``; pydantic's JSON of ``ActivityRead``
 (the API's reads) is what both are held equal to, byte for byte, by unit tests.
 """
 
@@ -68,8 +68,8 @@ def row_values(
     return values
 
 
-#: An activity's event is cut from its JSON as the feed shows it (``reported_event``): the fields
-#: before ``latitude`` must be the event's.
+#: An activity's event is cut from its JSON as the feed shows it (``IntakeTransaction.emitter``):
+#: the fields before ``latitude`` must be the event's.
 _SHOWN_FIELDS = list(ActivityRead.model_fields)
 _FIRST_NOT_REPORTED = _SHOWN_FIELDS[len(REPORTED_FIELDS)]
 # Raised, not asserted: ``python -O`` drops asserts, and a wrong order would cut wrong events.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -10,7 +11,7 @@ import orjson
 from sqlalchemy import MetaData
 
 from services.reporting.adapters.intake_statements import ACTIVITY_COLUMNS, HEAD_COLUMNS
-from services.reporting.adapters.intake_store import IntakeTransaction, activity_row, reported_event, row_head
+from services.reporting.adapters.intake_store import IntakeTransaction, activity_row, row_head
 from services.reporting.service_layer.intake_values import (
     ANSWER_JSON,
     feed_head,
@@ -25,7 +26,7 @@ from shared.contracts import Envelope
 from shared.contracts.reporting import ActivityReported
 from shared.db import outbox_table
 from shared.json_rows import json_row_values
-from shared.outbox import OutboxWriter, event_id_series
+from shared.outbox import OutboxWriter, envelopes_of
 
 
 def _accepted(item: ActivityCreate) -> dict[str, Any]:
@@ -60,15 +61,30 @@ def _as_text(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _envelope(writer: OutboxWriter, values: dict[str, Any], correlation_id: str | None) -> bytes:
-    """The envelope as the intake writes it, its event id from a series."""
-    as_text = _as_text(values)
-    fields = writer.envelope_after_id(
-        ActivityReported,
-        region_id=values["region_id"],
-        occurred_at=values["submitted_at"],
-        correlation_id=correlation_id,
-    )
-    return reported_event(orjson.dumps(as_text, option=ANSWER_JSON), next(event_id_series()), fields)
+    """The envelope as the intake writes it: emitted and inserted by a transaction whose driver
+    answers at once, its event id from a series."""
+    (value,) = _outbox_values(writer, [(values, correlation_id)])
+    return value
+
+
+def _outbox_values(writer: OutboxWriter, emitted: list[tuple[dict[str, Any], str | None]]) -> list[bytes]:
+    """The outbox rows' values a group's transaction writes for these accepted activities (each
+    emitted under its correlation id, as its request's), one an employee."""
+    driver = _AnsweringDriver()
+    transaction = IntakeTransaction(driver, "kab-sleman", writer, ("new", "skipping"), plainly=True)
+    for values, correlation_id in emitted:
+        sent, head = _sent_and_head(values)
+        own = own_as_answered(sent)
+        emit = transaction.emitter(values["employee_id"], correlation_id, values["submitted_at"])
+        emit(
+            sent["activity_id"],
+            row_head(head),
+            own,
+            feed_json(sent["activity_id"], own, shown_around(head)),
+            "0",
+        )
+    asyncio.run(transaction.insert(len(emitted), [], datetime.now(UTC)))
+    return list(driver.arguments[6])
 
 
 def test_rows_and_events_carry_the_validated_values() -> None:
@@ -136,6 +152,47 @@ def test_the_event_written_from_the_values_reads_back_as_the_event_the_model_bui
             }
         )
         assert envelope.occurred_at == values["submitted_at"]  # the event occurred when submitted
+
+
+def test_an_employees_events_are_its_outbox_rows_envelopes_in_the_order_emitted() -> None:
+    writer = OutboxWriter(outbox_table(MetaData()), producer="reporting")
+    now = datetime.now(UTC)  # the group's submission time, its events' time
+    emitted = []
+    for n, (employee_id, correlation_id) in enumerate(
+        [("emp-a", "corr-1"), ("emp-b", "corr-1"), ("emp-a", "corr-2"), ("emp-a", None)]
+    ):
+        item = ActivityCreate.model_validate(
+            {
+                "activity_id": f"activity-{n}",
+                "indicator_id": "indicator-1",
+                "occurred_at": "2026-11-29T10:00:00+07:00",
+                "quantity": str(n + 1),
+                "description": f"Menerbitkan KTP-el {n}",
+                "latitude": "-6.2",
+            }
+        )
+        emitted.append((_accepted(item) | {"employee_id": employee_id, "submitted_at": now}, correlation_id))
+
+    values = _outbox_values(writer, emitted)
+    envelopes = [[Envelope.model_validate_json(text) for text in envelopes_of(value)] for value in values]
+    # One row an employee (in the order first emitted), its envelopes in the order emitted.
+    assert [[(e.payload["activity_id"], e.correlation_id) for e in row] for row in envelopes] == [
+        [("activity-0", "corr-1"), ("activity-2", "corr-2"), ("activity-3", None)],
+        [("activity-1", "corr-1")],
+    ]
+    for (accepted, correlation_id), envelope in zip(
+        emitted, [envelopes[0][0], envelopes[1][0], envelopes[0][1], envelopes[0][2]], strict=True
+    ):
+        event = ActivityReported(
+            **{name: accepted[name] for name in ActivityReported.model_fields if name in accepted}
+        )
+        assert ActivityReported.model_validate(envelope.payload) == event
+        # Each envelope as the writer's own of its event, but for the intake's event id and time (the
+        # payload's numbers are the API's text, read back as the same event above).
+        assert envelope == Envelope.model_validate_json(
+            writer.row(event, correlation_id=correlation_id)["value"]
+        ).model_copy(update={"event_id": envelope.event_id, "occurred_at": now, "payload": envelope.payload})
+    assert len({e.event_id for row in envelopes for e in row}) == 4
 
 
 def test_an_intake_items_json_row_holds_the_values_columns_in_order_numbers_as_text() -> None:
