@@ -63,9 +63,9 @@ class ClaimResult:
     judged: list[ItemOutcome] = field(default_factory=list)
     #: Its accepted activities' notices: one a rater (a batch's items share one).
     notices: list[TeamNotices] = field(default_factory=list)
-    #: A batch's items accepted as submitted (most of them), as their index and id: what its answer
-    #: shows of them (``batch_answer``). An ``ItemOutcome`` each, made and read again for the answer,
-    #: cost ~2,700 instructions an item more (callgrind, session 34).
+    #: A batch's items accepted as submitted (most of them), as their index and id, in request
+    #: order: what its answer shows of them (``batch_answer``). An ``ItemOutcome`` each, made and
+    #: read again for the answer, cost ~2,700 instructions an item more (callgrind, session 34).
     submitted: list[tuple[int, str]] = field(default_factory=list)
 
     @property

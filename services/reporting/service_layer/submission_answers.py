@@ -88,6 +88,8 @@ def batch_answer(
     them) is written as its index's head, its id and a fixed tail joined (``_SUBMITTED_HEADS``),
     the same bytes as its dict's.
     """
+    if len(submitted) == size and not outcomes and not malformed:
+        return _all_submitted(submitted)
     items: list[bytes | None] = [None] * size
     for index, invalid in malformed.items():
         items[index] = orjson.dumps(invalid.model_dump(mode="json"))
@@ -131,6 +133,30 @@ def batch_answer(
 #: (session 33), the item's bytes formatted (``%d``, ``%s``) ~1,150 more (session 34).
 _SUBMITTED_HEADS = tuple(b'{"index":%d,"activity_id":"' % index for index in range(MAX_BATCH_ITEMS))
 _SUBMITTED_TAIL = b'","outcome":"accepted","status":"%s","error":null}' % SUBMITTED.encode()
+
+
+def _all_submitted(submitted: Sequence[tuple[int, str]]) -> bytes:
+    """The answer to a batch whose every item was accepted as submitted (most batches), in request
+    order (``submitted`` is): its items' JSON, as ``batch_answer`` writes each, joined once from each
+    id and the text between two ids (``_BETWEEN_IDS``), as text, then encoded once. Each item's bytes
+    made (its id encoded and two joins an item) cost ~1,100 instructions an item more, the pieces
+    chained by ``itertools`` ~450 more than placed in a list of their size (callgrind, session 38)."""
+    size = len(submitted)
+    pieces = [""] * (2 * size + 2)  # the head, each item's text before its id and its id, the tail
+    pieces[0] = f'{{"accepted":{size},"duplicates":0,"rejected":0,"items":['
+    pieces[1:-1:2] = _BETWEEN_IDS[:size]
+    pieces[2:-1:2] = [activity_id for _, activity_id in submitted]
+    pieces[-1] = _LAST_TAIL
+    return "".join(pieces).encode()
+
+
+#: The text before each id of a batch whose every item was accepted as submitted (``_all_submitted``):
+#: the previous item's tail and the item's head, the first item's head alone; and the last's tail.
+_BETWEEN_IDS = tuple(
+    (_SUBMITTED_TAIL + b"," if index else b"").decode() + _SUBMITTED_HEADS[index].decode()
+    for index in range(MAX_BATCH_ITEMS)
+)
+_LAST_TAIL = _SUBMITTED_TAIL.decode() + "]}"
 
 
 def _invalid_item(index: int, activity_id: str | None, exc: ValidationError) -> BatchItemOutcome:

@@ -63,3 +63,16 @@ def test_items_accepted_as_submitted_are_written_as_their_outcomes_would_be():
 
     assert answer == batch_answer(size, as_outcomes + others, {})
     assert orjson.loads(answer)["accepted"] == len(submitted)
+
+
+def test_a_batch_whose_every_item_was_accepted_as_submitted_is_written_as_its_outcomes_would_be():
+    for size in (1, 2, 17, MAX_BATCH_ITEMS):
+        submitted = [(index, f"{index:04d}-activity_x") for index in range(size)]
+        as_outcomes = [
+            ItemOutcome(index, activity_id, "accepted", "submitted") for index, activity_id in submitted
+        ]
+
+        answer = batch_answer(size, [], {}, submitted)
+
+        assert answer == batch_answer(size, as_outcomes, {})
+        assert orjson.loads(answer)["accepted"] == size
