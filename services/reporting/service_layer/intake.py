@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
+from decimal import Decimal
 from typing import Any
 
 from services.reporting.adapters.intake_store import ConnectionLost, IntakeStore, IntakeTransaction, row_head
@@ -91,6 +92,11 @@ async def write_group(
     # items share one or a few); one for all claims: an accepted item's indicator is its own
     # employee's, so the employee is the indicator's.
     heads: dict[str, tuple[tuple[Any, ...], tuple[bytes, bytes]]] = {}
+    # The numbers found fine for an indicator: its id, a quantity and a denominator that
+    # ``check_quantity`` refused nothing for. Its verdict depends on these alone (and the indicator's
+    # rule), equal decimals alike, and a batch's items repeat a few small counts: calling it for
+    # every item cost ~1,000 instructions an item more (callgrind, session 38).
+    fine_numbers: set[tuple[str, Decimal | None, Decimal | None]] = set()
     now, clock_skew = rules.now, rules.clock_skew
     for claim in claims:
         judged: list[Judged] = []
@@ -125,12 +131,20 @@ async def write_group(
                 # is untyped, and two times or two decimals swapped would pass unnoticed.
                 refusal = check_occurrence(
                     occurred_at, latest=as_sent[1], plan_year=indicator["year"], zone=zone
-                ) or check_quantity(
-                    quantity=sent["quantity"],
-                    denominator=sent["denominator"],
-                    aggregation=indicator["aggregation"],
-                    qualitative=indicator["qualitative"],
                 )
+                if (
+                    refusal is None
+                    and (numbers := (sent["indicator_id"], sent["quantity"], sent["denominator"]))
+                    not in fine_numbers
+                ):
+                    refusal = check_quantity(
+                        quantity=numbers[1],
+                        denominator=numbers[2],
+                        aggregation=indicator["aggregation"],
+                        qualitative=indicator["qualitative"],
+                    )
+                    if refusal is None:
+                        fine_numbers.add(numbers)
             carried = None
             if refusal is None and activity_id not in candidates:
                 assert indicator is not None  # not refused: the indicator was found

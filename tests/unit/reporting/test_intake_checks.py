@@ -56,3 +56,39 @@ def test_each_items_values_are_judged_in_their_place():
         "note-missing": "accepted",
         "count-future": "in_the_future",
     }
+
+
+def test_a_quantity_found_fine_for_one_indicator_is_judged_again_for_another():
+    # The intake remembers the quantities it found fine by indicator: the same numbers sent for
+    # another indicator, or found fine first and sent again, are judged by that indicator's rule.
+    principal = Principal("e-1", "checks", frozenset(), "e-1")
+    items = [
+        _item("count-five", "count", quantity=5),
+        _item("ratio-five", "ratio", quantity=5),  # no denominator: a ratio needs one
+        _item("note-none", "note"),
+        _item("count-none", "count"),  # fine for a qualitative indicator, not for a count
+        _item("ratio-5-of-4", "ratio", quantity=5, denominator=4),
+        _item("count-5-of-4", "count", quantity=5, denominator=4),  # only a ratio takes one
+        _item("count-five-again", "count", quantity=5),
+        _item("ratio-4-of-5", "ratio", quantity=4, denominator=5),
+        _item("ratio-4-of-5-again", "ratio", quantity=4, denominator=5),
+    ]
+    claim = Claim(principal, "e-1", [(n, item.__dict__) for n, item in enumerate(items)], None, batch=True)
+
+    [result] = written(GroupTransaction("checks", INDICATORS), [claim], SubmissionRules.at_now(300), ZONE)
+
+    verdicts = {
+        outcome.activity_id: outcome.refusal.code if outcome.refusal is not None else outcome.outcome
+        for outcome in result.outcomes
+    }
+    assert verdicts == {
+        "count-five": "accepted",
+        "ratio-five": "denominator_required",
+        "note-none": "accepted",
+        "count-none": "quantity_required",
+        "ratio-5-of-4": "quantity_above_denominator",
+        "count-5-of-4": "denominator_not_applicable",
+        "count-five-again": "accepted",
+        "ratio-4-of-5": "accepted",
+        "ratio-4-of-5-again": "accepted",
+    }
