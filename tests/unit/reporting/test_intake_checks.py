@@ -32,8 +32,18 @@ def _item(
     return ActivityCreate.model_validate(sent | numbers | {"description": "Melayani warga"})
 
 
-def test_each_items_values_are_judged_in_their_place():
+def _verdicts(items: list[ActivityCreate]) -> dict[str, str]:
+    """Each item's outcome, or the code of the rule it broke, once a batch of them was written."""
     principal = Principal("e-1", "checks", frozenset(), "e-1")
+    claim = Claim(principal, "e-1", [(n, item.__dict__) for n, item in enumerate(items)], None, batch=True)
+    [result] = written(GroupTransaction("checks", INDICATORS), [claim], SubmissionRules.at_now(300), ZONE)
+    return {
+        outcome.activity_id: outcome.refusal.code if outcome.refusal is not None else outcome.outcome
+        for outcome in result.outcomes
+    }
+
+
+def test_each_items_values_are_judged_in_their_place():
     items = [
         _item("ratio-below", "ratio", quantity=3, denominator=10),
         _item("ratio-above", "ratio", quantity=10, denominator=3),
@@ -41,15 +51,7 @@ def test_each_items_values_are_judged_in_their_place():
         _item("note-missing", "note"),
         _item("count-future", "count", OCCURRED + timedelta(hours=2), quantity=1),
     ]
-    claim = Claim(principal, "e-1", [(n, item.__dict__) for n, item in enumerate(items)], None, batch=True)
-
-    [result] = written(GroupTransaction("checks", INDICATORS), [claim], SubmissionRules.at_now(300), ZONE)
-
-    verdicts = {
-        outcome.activity_id: outcome.refusal.code if outcome.refusal is not None else outcome.outcome
-        for outcome in result.outcomes
-    }
-    assert verdicts == {
+    assert _verdicts(items) == {
         "ratio-below": "accepted",
         "ratio-above": "quantity_above_denominator",
         "count-missing": "quantity_required",
@@ -61,7 +63,6 @@ def test_each_items_values_are_judged_in_their_place():
 def test_a_quantity_found_fine_for_one_indicator_is_judged_again_for_another():
     # The intake remembers the quantities it found fine by indicator: the same numbers sent for
     # another indicator, or found fine first and sent again, are judged by that indicator's rule.
-    principal = Principal("e-1", "checks", frozenset(), "e-1")
     items = [
         _item("count-five", "count", quantity=5),
         _item("ratio-five", "ratio", quantity=5),  # no denominator: a ratio needs one
@@ -73,15 +74,7 @@ def test_a_quantity_found_fine_for_one_indicator_is_judged_again_for_another():
         _item("ratio-4-of-5", "ratio", quantity=4, denominator=5),
         _item("ratio-4-of-5-again", "ratio", quantity=4, denominator=5),
     ]
-    claim = Claim(principal, "e-1", [(n, item.__dict__) for n, item in enumerate(items)], None, batch=True)
-
-    [result] = written(GroupTransaction("checks", INDICATORS), [claim], SubmissionRules.at_now(300), ZONE)
-
-    verdicts = {
-        outcome.activity_id: outcome.refusal.code if outcome.refusal is not None else outcome.outcome
-        for outcome in result.outcomes
-    }
-    assert verdicts == {
+    assert _verdicts(items) == {
         "count-five": "accepted",
         "ratio-five": "denominator_required",
         "note-none": "accepted",
