@@ -22,9 +22,8 @@ def test_a_durable_cluster_keeps_4_gb_of_wal_and_15_minutes_between_checkpoints(
 
 def test_every_cluster_creates_wal_segments_without_writing_them_whole():
     # Zero-filled, each new segment held every commit for 44-105 ms on the development VM's disk from
-    # ~3 minutes into the soak on, and its p99 stepped up and stayed (bench/README.md, session 35);
-    # in a throwaway cluster the WAL writer's zeros were ~11% of PostgreSQL's CPU in the batch
-    # benchmark, a cost production's cluster does not pay (sessions 22 and 38).
+    # ~3 minutes into the soak on, and its p99 stepped up and stayed (bench/README.md, session 35).
+    # The throwaway clusters take production's setting, so that the benchmarks measure what it runs.
     for durable in (True, False):
         assert _settings(server_settings(durable=durable))["wal_init_zero"] == "off"
 
