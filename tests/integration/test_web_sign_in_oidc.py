@@ -16,7 +16,7 @@ import pytest
 
 from services.web.adapters.sessions import SESSION_PREFIX
 from services.web.settings import OidcProvider, WebSettings
-from tests.conftest import auth
+from tests.conftest import auth, wait_until
 from tests.integration.web_support import csrf_of, running_web
 from tests.support.oidc_provider import People, oidc_provider
 
@@ -85,6 +85,13 @@ async def test_a_person_signs_in_with_the_regions_provider_the_token_is_refreshe
             headers=hr,
         )
         assert hired.status_code == 201, hired.text
+
+        async def known_to_feedback() -> bool:
+            # The account page names the region's zone (WIT) as feedback learned it from planning.
+            answer = await feedback.client.get(f"/v1/public/regions/{region}")
+            return answer.status_code == 200 and bool(answer.json()["units"])
+
+        await wait_until(known_to_feedback, timeout=30)
 
         settings = WebSettings(
             data_dir=data_dir,
