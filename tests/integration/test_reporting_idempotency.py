@@ -78,6 +78,36 @@ async def test_a_batch_refuses_a_changed_resend_item_by_item_and_keeps_true_retr
     assert (answer["accepted"], answer["duplicates"], answer["rejected"]) == (1, 1, 2)
 
 
+async def test_a_batch_retry_with_its_coordinates_spelt_otherwise_is_a_duplicate(start_service, make_token):
+    """A batch item read from its JSON text holds its coordinates as their text: a retry compares
+    them as decimals, with the stored activity's and with an earlier item's of the same sync."""
+    reporting = await start_service("reporting")
+    team = await seed_team(reporting, make_token, new_region_id(), size=1)
+    staff = team.members[0]
+    earlier = activity(staff, latitude=3.5, longitude=98.67)  # stored as 3.500000 and 98.670000
+    doubled = activity(staff, latitude=-6.2, longitude=106.8)
+    await submit(reporting, staff, earlier)
+    items: list[Any] = [
+        earlier | {"latitude": "3.50", "longitude": 98.67},
+        doubled,
+        doubled | {"latitude": "-6.20"},
+        doubled | {"longitude": 106.9},  # other content: refused
+    ]
+
+    response = await reporting.client.post(
+        "/v1/activities/batch", json={"items": items}, headers=auth(staff.token)
+    )
+
+    assert response.status_code == 200, response.text
+    outcomes = [(i["outcome"], i["error"] and i["error"]["field"]) for i in response.json()["items"]]
+    assert outcomes == [
+        ("duplicate", None),
+        ("accepted", None),
+        ("duplicate", None),
+        ("rejected", "longitude"),
+    ]
+
+
 async def test_a_visit_id_sent_again_with_other_content_is_a_conflict(start_service, make_token):
     reporting = await start_service("reporting")
     team = await seed_team(reporting, make_token, new_region_id(), size=1)

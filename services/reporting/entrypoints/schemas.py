@@ -18,7 +18,7 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
-from pydantic_core import PydanticCustomError, core_schema
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from services.reporting.service_layer.schemas import (
     MAX_BATCH_ITEMS,
@@ -94,23 +94,36 @@ _COORDINATE_TEXT = {
 _exactly = Context(prec=28).create_decimal
 
 
-def _coordinate_text(name: str) -> GetPydanticSchema:
-    """A coordinate as ``ActivityCreate`` makes it from the decoded body, read from its number's
-    shortest digits (pydantic's ``coerce_numbers_to_str`` writes the float it read, in Rust) and
-    made a decimal by pydantic: no Python call, no ``repr`` (~8,700 instructions an item fewer).
+def _coordinate_text(name: str) -> CoreSchema:
+    """A coordinate's text as ``ActivityCreate`` reads it from the decoded body, from its number's
+    shortest digits (pydantic's ``coerce_numbers_to_str`` writes the float it read, in Rust): no
+    Python call, no ``repr`` (~8,700 instructions an item fewer).
 
     With at most six places those digits are ``repr``'s (one shortest string rounds to the float
     then; below 1e-4, where ``repr`` writes ``5e-05``, the decimal is the same), and a string in
-    this form is the decimal of its text, as before. Any other value is refused, which sends the
-    body to the decoded reading: a whole number (its float shows ``98``, the decoded one
-    ``Decimal('98.0')``, its int ``Decimal('98')``), more places, a string in another form. A test
-    holds every reading equal to the one before (``repr`` of the decoded float).
+    this form is the decimal of its text, as before; the pattern allows no leading zero, so ``str``
+    of that decimal is the text itself. Any other value is refused, which sends the body to the
+    decoded reading: a whole number (its float shows ``98``, the decoded one ``Decimal('98.0')``,
+    its int ``Decimal('98')``), more places, a string in another form. A test holds every reading
+    equal to the one before (``repr`` of the decoded float).
     """
-    text = core_schema.str_schema(pattern=_COORDINATE_TEXT[name], coerce_numbers_to_str=True)
-    # The decimal of the text made by pydantic calling a context's ``create_decimal``: pydantic's
-    # decimal validator made the same at ~217 instructions a coordinate more (callgrind, session
-    # 32), calling ``Decimal`` ~215 more (session 34).
+    return core_schema.str_schema(pattern=_COORDINATE_TEXT[name], coerce_numbers_to_str=True)
+
+
+def _coordinate_decimal(name: str) -> GetPydanticSchema:
+    """A coordinate as ``ActivityCreate`` makes it from the decoded body: the decimal of its text
+    (``_coordinate_text``), made by pydantic calling a context's ``create_decimal``: pydantic's
+    decimal validator made the same at ~217 instructions a coordinate more (callgrind, session 32),
+    calling ``Decimal`` ~215 more (session 34)."""
+    text = _coordinate_text(name)
     schema = core_schema.nullable_schema(core_schema.no_info_after_validator_function(_exactly, text))
+    return GetPydanticSchema(lambda _source, _handler: schema)
+
+
+def _coordinate_kept_as_text(name: str) -> GetPydanticSchema:
+    """A batch item's coordinate as its text (``_coordinate_text``): ``str`` of the decimal it
+    stands for, all the intake writes of it (the feed's notice, the event, the row)."""
+    schema = core_schema.nullable_schema(_coordinate_text(name))
     return GetPydanticSchema(lambda _source, _handler: schema)
 
 
@@ -140,8 +153,19 @@ class _ActivityFromJson(ActivityCreate):
     occurred_at: AwareDatetime
     quantity: Annotated[Decimal | None, _whole_or_exact("quantity")] = None
     denominator: Annotated[Decimal | None, _whole_or_exact("denominator")] = None
-    latitude: Annotated[Decimal | None, _coordinate_text("latitude")] = None
-    longitude: Annotated[Decimal | None, _coordinate_text("longitude")] = None
+    latitude: Annotated[Decimal | None, _coordinate_decimal("latitude")] = None
+    longitude: Annotated[Decimal | None, _coordinate_decimal("longitude")] = None
+
+
+class _BatchItemFromJson(_ActivityFromJson):
+    """A batch item read from the JSON text: an ``_ActivityFromJson`` whose coordinates are their
+    text (``str`` of its decimals; ``decimal_coordinates`` makes them decimals where an item is
+    compared or answered). The intake writes a batch item's coordinates as text only: each made a
+    decimal by pydantic and written back by ``str`` cost ~3,900 instructions an item (callgrind,
+    session 39)."""
+
+    latitude: Annotated[str | None, _coordinate_kept_as_text("latitude")] = None  # type: ignore[assignment]
+    longitude: Annotated[str | None, _coordinate_kept_as_text("longitude")] = None  # type: ignore[assignment]
 
 
 #: The one way a JSON text carries a NUL character (a raw one is invalid JSON): a body holding it is
@@ -181,11 +205,12 @@ def refuse_nul(activity: ActivityCreate) -> None:
 
 class ValidatedBatch(BatchCreate):
     """A batch whose every item validated as it was read from the JSON text (``valid_batch``): each
-    item the fields an ``_ActivityFromJson`` would hold (its ``__dict__``), read into a dict by its
-    own schema (``fields_of``). An instance an item, made, read through and freed, cost ~2,400
-    instructions an item more in all (~1,100 of them reading the body; callgrind, session 36)."""
+    item the fields an ``_ActivityFromJson`` would hold (its ``__dict__``), its coordinates as their
+    text (``_BatchItemFromJson``), read into a dict by its own schema (``fields_of``). An instance
+    an item, made, read through and freed, cost ~2,400 instructions an item more in all (~1,100 of
+    them reading the body; callgrind, session 36)."""
 
-    items: list[Annotated[ActivityFields, fields_of(_ActivityFromJson)]] = Field(
+    items: list[Annotated[ActivityFields, fields_of(_BatchItemFromJson)]] = Field(
         min_length=1, max_length=MAX_BATCH_ITEMS
     )
 

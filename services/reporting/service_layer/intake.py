@@ -34,6 +34,7 @@ from services.reporting.service_layer.activities import UNKNOWN_INDICATOR, Submi
 from services.reporting.service_layer.intake_claims import Claim, ClaimResult, ItemOutcome, Outcome
 from services.reporting.service_layer.intake_values import (
     SUBMITTED,
+    decimal_coordinates,
     feed_head,
     feed_json,
     own_as_answered,
@@ -261,8 +262,11 @@ def _outcome(
     (the first valid one in the group); another item of the same id is its duplicate (or taken, if
     someone else's).
     """
+    # Compared and answered as ``ActivityCreate`` holds them (a batch item's coordinates are text).
+    item = decimal_coordinates(item)
     if activity_id in inserted:
         inserted_item, employee_id, indicator, offset_minutes, _, _ = candidates[activity_id]
+        inserted_item = decimal_coordinates(inserted_item)
         kind: Outcome = "accepted"
         if carried is None and refusal is not None:
             return ItemOutcome(index, activity_id, "rejected", refusal=refusal)

@@ -153,7 +153,8 @@ def own_as_answered(sent: dict[str, Any]) -> dict[str, Any]:
     batch item ~1,500 instructions, callgrind, session 36). Text already: orjson's
     ``default`` callback, called for each ``Decimal`` when the notice is encoded, cost more than
     ``str`` here; the activity's row takes them from here too (``intake_store.activity_row``), each
-    number written as text once."""
+    number written as text once. A batch item's coordinates are their text already (``str`` of the
+    decimal: ``decimal_coordinates``), which ``str`` gives back as it is."""
     own = _NO_OWN_VALUES.copy()
     own["occurred_at"] = sent["occurred_at"]
     if (quantity := sent["quantity"]) is not None:
@@ -167,6 +168,21 @@ def own_as_answered(sent: dict[str, Any]) -> dict[str, Any]:
     if (longitude := sent["longitude"]) is not None:
         own["longitude"] = str(longitude)
     return own
+
+
+def decimal_coordinates(sent: ActivityFields) -> ActivityFields:
+    """``sent`` with its coordinates as decimals, as ``ActivityCreate`` holds them, where an item is
+    compared with another or answered whole (a resend, a single submission answered with a batch's
+    values): a batch item read from its JSON text holds their text, ``str`` of the decimal, which
+    is all the intake writes of an accepted one (``entrypoints.schemas._BatchItemFromJson``)."""
+    latitude, longitude = sent["latitude"], sent["longitude"]
+    if type(latitude) is not str and type(longitude) is not str:
+        return sent
+    return sent | {"latitude": _decimal_of(latitude), "longitude": _decimal_of(longitude)}
+
+
+def _decimal_of(coordinate: Decimal | str | None) -> Decimal | None:
+    return Decimal(coordinate) if isinstance(coordinate, str) else coordinate
 
 
 def shown_around(head: dict[str, Any]) -> tuple[bytes, bytes]:
