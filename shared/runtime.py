@@ -6,21 +6,20 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastapi import FastAPI
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.audit_api import router as audit_router
 from shared.context import ServiceContext
-from shared.contracts import Event
 from shared.dates import DateWindow, configure_date_window
 from shared.db import open_pool, sessions_of_their_own
 from shared.http import ReadinessCheck, create_app
-from shared.messaging.consumer import EventConsumer, FetchWaits, Handler, TopUp
+from shared.messaging.consumer import EventConsumer, FetchWaits, TopUp
 from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
 from shared.messaging.relay import OutboxRelay
 from shared.migrations import upgrade_to_head_async
@@ -28,7 +27,6 @@ from shared.observability import configure_logging
 from shared.route_roles import document_roles
 from shared.service_definition import Component, ServiceDefinition
 from shared.serving import GracefulServer, inherited_sockets, server_config
-from shared.settings import ServiceSettings
 from shared.wiring import build_context, settle_garbage_collector
 
 log = logging.getLogger(__name__)
@@ -56,41 +54,6 @@ async def wait_for_database(engine: AsyncEngine) -> None:
             if asyncio.get_running_loop().time() > deadline:
                 raise
             await asyncio.sleep(0.5)
-
-
-def live_consumer(
-    settings: ServiceSettings,
-    context: ServiceContext,
-    handlers: Mapping[type[Event], Handler[Any]],
-    *,
-    dead_letters: AIOKafkaProducer,
-    session_factory: async_sessionmaker[AsyncSession],
-) -> tuple[AIOKafkaConsumer, EventConsumer[Any]]:
-    """A service's live consumer, not started, and its runner: the service's group and batch size,
-    its gathering (``consumer_gather_ms``) and fetch waits (``FetchWaits``). The one recipe, so the
-    tests' in-process services read their topics as a running service does."""
-    fetch_waits = FetchWaits.of(settings)
-    consumer = make_consumer(
-        settings.kafka_bootstrap_servers,
-        group_id=settings.consumer_group,
-        topics=sorted({cls.topic for cls in handlers}),
-        max_records=settings.consumer_batch_size,
-        fetch_max_wait_ms=fetch_waits.busy_ms,
-        fetch_min_bytes=settings.consumer_fetch_min_bytes,
-    )
-    runner = EventConsumer(
-        consumer=consumer,
-        dead_letter_producer=dead_letters,
-        group_id=settings.consumer_group,
-        session_factory=session_factory,
-        processed_events=context.tables.processed_events,
-        outbox=context.outbox,
-        handlers=handlers,
-        batch_size=settings.consumer_batch_size,
-        top_up=TopUp.within(settings.consumer_gather_ms),
-        fetch_waits=fetch_waits,
-    )
-    return consumer, runner
 
 
 async def start_with_retry(client: AIOKafkaProducer | AIOKafkaConsumer, stop: asyncio.Event) -> bool:
@@ -238,19 +201,37 @@ async def run_service(definition: ServiceDefinition[Any], components: set[Compon
         producers["dead_letters"] = dlq_producer
         with contextlib.suppress(Exception):
             await ensure_topics(settings.kafka_bootstrap_servers)
+        topics = {cls.topic for cls in handlers}
+        fetch_waits = FetchWaits.of(settings)
+        consumer = make_consumer(
+            settings.kafka_bootstrap_servers,
+            group_id=settings.consumer_group,
+            topics=sorted(topics),
+            max_records=settings.consumer_batch_size,
+            fetch_max_wait_ms=fetch_waits.busy_ms,
+            fetch_min_bytes=settings.consumer_fetch_min_bytes,
+        )
+        if not await start_with_retry(consumer, stop):
+            await dlq_producer.stop()
+            return
         try:
             # The batches on a connection of their own, not the pool's (``sessions_of_their_own``).
             async with sessions_of_their_own(settings) as batch_sessions:
-                consumer, runner = live_consumer(
-                    settings, context, handlers, dead_letters=dlq_producer, session_factory=batch_sessions
+                runner = EventConsumer(
+                    consumer=consumer,
+                    dead_letter_producer=dlq_producer,
+                    group_id=settings.consumer_group,
+                    session_factory=batch_sessions,
+                    processed_events=context.tables.processed_events,
+                    outbox=context.outbox,
+                    handlers=handlers,
+                    batch_size=settings.consumer_batch_size,
+                    top_up=TopUp.within(settings.consumer_gather_ms),
+                    fetch_waits=fetch_waits,
                 )
-                if not await start_with_retry(consumer, stop):
-                    return
-                try:
-                    await runner.run(stop)
-                finally:
-                    await consumer.stop()
+                await runner.run(stop)
         finally:
+            await consumer.stop()
             await dlq_producer.stop()
 
     # Every process serves HTTP: the API, or (a consumer or relay on its own) probes and metrics.

@@ -36,7 +36,7 @@ from shared.messaging.kafka import ensure_topics
 from shared.messaging.scope import Backlog, Batch
 from shared.migrations import upgrade_to_head_async
 from shared.outbox import OutboxWriter, envelopes_of
-from shared.runtime import build_app, live_consumer
+from shared.runtime import build_app
 from shared.service_definition import Component
 from shared.settings import BrokerKind, ServiceSettings
 from shared.wiring import build_context
@@ -203,7 +203,8 @@ class RunningService:
 
     async def start(self) -> RunningService:
         """Migrate, then start the chosen components."""
-        from shared.messaging.kafka import make_producer
+        from shared.messaging.consumer import EventConsumer
+        from shared.messaging.kafka import make_consumer, make_producer
         from shared.messaging.relay import OutboxRelay
 
         definition = self.definition
@@ -233,11 +234,23 @@ class RunningService:
             handlers = definition.handlers(context)
             dlq = make_producer(settings.kafka_bootstrap_servers, client_id=f"test-{self.name}-dlq")
             await dlq.start()
-            consumer, runner = live_consumer(
-                settings, context, handlers, dead_letters=dlq, session_factory=context.session_factory
+            consumer = make_consumer(
+                settings.kafka_bootstrap_servers,
+                group_id=settings.consumer_group,
+                topics=sorted({cls.topic for cls in handlers}),
+                max_records=settings.consumer_batch_size,
             )
             await consumer.start()
             context.extras["consumer_clients"] = (consumer, dlq)
+            runner = EventConsumer(
+                consumer=consumer,
+                dead_letter_producer=dlq,
+                group_id=settings.consumer_group,
+                session_factory=context.session_factory,
+                processed_events=context.tables.processed_events,
+                outbox=context.outbox,
+                handlers=handlers,
+            )
             self.tasks.append(asyncio.create_task(runner.run(self.stop)))
         for background in definition.background:
             self.tasks.append(asyncio.create_task(background(context, self.stop)))

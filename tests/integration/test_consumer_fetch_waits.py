@@ -103,17 +103,3 @@ async def test_an_event_on_a_quiet_topic_reaches_the_consumer_well_within_the_fe
                 assert latency < 1.0, f"event {n} reached the consumer after {latency:.2f} s"
     finally:
         await producer.stop()
-
-
-async def test_a_service_started_by_the_tests_reads_its_topics_as_a_running_one_does(
-    on_kafka: None, start_service: Any
-) -> None:
-    # ``shared.runtime.live_consumer`` is the one recipe: made apart, the tests' consumers kept
-    # the busy wait while idle, so most integration tests did not run what production runs.
-    scoring = await start_service("scoring", consumer=True)
-    consumer, _ = scoring.context.extras["consumer_clients"]
-    idle_ms = FetchWaits.of(scoring.definition.settings).idle_ms
-    deadline = time.monotonic() + 60  # caught up with the events earlier tests left, then idle
-    while consumer._fetcher._fetch_max_wait_ms != idle_ms:
-        assert time.monotonic() < deadline, "the service's consumer never took the idle wait"
-        await asyncio.sleep(0.1)
